@@ -1,0 +1,79 @@
+/* orch: the dispatcher.  `orch advance ...` runs `orch-advance ...`, like git. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/cli.h"
+#include "../lib/proc.h"
+#include "../lib/util.h"
+
+static const struct { const char *name, *what; } commands[] = {
+	{ "advance", "run the current stage's gate of tasks and move them" },
+	{ "issue", "tracker operations (the local tracker's interface)" },
+	{ NULL, NULL },
+};
+
+static int
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: orch [--help | --version] COMMAND [ARGS...]\n\ncommands:\n");
+	for (i = 0; commands[i].name; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+	fprintf(f, "\nAny other COMMAND runs orch-COMMAND from orch's directory or PATH.  See orch(1).\n");
+	return f == stdout ? 0 : EX_USAGE;
+}
+
+static int
+name_ok(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 32)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || *s == '-'))
+			return 0;
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 64], prog[64], *slash, *pathenv, *dir, *save;
+	ssize_t n;
+
+	if (argc < 2)
+		return usage(stderr);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
+		return usage(stdout);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("orch %s\n", ORCH_VERSION);
+		return 0;
+	}
+	if (!name_ok(argv[1])) {
+		fprintf(stderr, "orch: '%s' is not a command name; see orch --help\n", argv[1]);
+		return EX_USAGE;
+	}
+	snprintf(prog, sizeof(prog), "orch-%s", argv[1]);
+	argv[1] = prog;
+	/* first the directory orch itself lives in, so a build tree runs its own binaries */
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			if (str_fmt(path, sizeof(path), "%s/%s", self, prog) == 0 && access(path, X_OK) == 0)
+				proc_exec_replace(path, (const char *const *)argv + 1);
+		}
+	}
+	if ((pathenv = getenv("PATH")) != NULL && (pathenv = strdup(pathenv)) != NULL) {
+		for (dir = strtok_r(pathenv, ":", &save); dir; dir = strtok_r(NULL, ":", &save))
+			if (str_fmt(path, sizeof(path), "%s/%s", dir, prog) == 0 && access(path, X_OK) == 0)
+				proc_exec_replace(path, (const char *const *)argv + 1);
+		free(pathenv);
+	}
+	fprintf(stderr, "orch: '%s' is not an orch command (no %s found); see orch --help\n", argv[1] + 5, prog);
+	return EX_USAGE;
+}

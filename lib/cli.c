@@ -1,0 +1,152 @@
+#include "cli.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lock.h"
+#include "notify.h"
+#include "util.h"
+
+void
+cli_init(struct cli *cl, const char *prog, const char *usage)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->prog = prog;
+	cl->usage = usage;
+	cl->lock_fd = -1;
+	cl->t0 = time_mono_ms();
+}
+
+int
+cli_usage(struct cli *cl)
+{
+	fprintf(stderr, "usage: %s\n", cl->usage);
+	return EX_USAGE;
+}
+
+int
+cli_common_opt(struct cli *cl, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_CONFIG: cl->config_file = arg; return 0;
+	case OPT_HOME: cl->home_opt = arg; return 0;
+	case OPT_JSON: cl->json = 1; return 0;
+	case OPT_WAIT: cl->wait = 1; return 0;
+	case 'q': cl->quiet = 1; return 0;
+	case OPT_HELP:
+		printf("usage: %s\nSee %s(1).\n", cl->usage, cl->prog);
+		return CLI_EXIT_NOW;
+	case OPT_VERSION:
+		printf("%s %s\n", cl->prog, ORCH_VERSION);
+		return CLI_EXIT_NOW;
+	default:
+		return cli_usage(cl);
+	}
+}
+
+int
+cli_error(struct cli *cl, const struct orch_err *e)
+{
+	fprintf(stderr, "%s: %s\n", cl->prog, e->msg[0] ? e->msg : "internal error");
+	return e->code ? e->code : EX_SOFTWARE;
+}
+
+static int
+load_config(struct cli *cl, struct orch_err *e)
+{
+	char *home;
+	int fixed = (cl->home_opt && *cl->home_opt) || (getenv("ORCH_HOME") && *getenv("ORCH_HOME"));
+
+	if ((home = config_home(cl->home_opt, e)) == NULL)
+		return -1;
+	cl->cfg_loaded = 1;
+	if (config_load(&cl->cfg, cl->config_file, home, fixed, e) < 0) {
+		free(home);
+		return -1;
+	}
+	free(home);
+	return 0;
+}
+
+int
+cli_open_nolock(struct cli *cl)
+{
+	struct orch_err e = {0};
+
+	if (load_config(cl, &e) < 0)
+		return cli_error(cl, &e);
+	return 0;
+}
+
+int
+cli_open(struct cli *cl)
+{
+	struct orch_err e = {0};
+	char db[4200], name[64];
+	int rc;
+
+	if (load_config(cl, &e) < 0)
+		return cli_error(cl, &e);
+	if (mkdir_p(cl->cfg.home, 0700) < 0) {
+		err_set(&e, EX_IOERR, "cannot create orch home '%s': %s; set ORCH_HOME to a writable directory",
+		    cl->cfg.home, strerror(errno));
+		return cli_error(cl, &e);
+	}
+	snprintf(name, sizeof(name), "%s", cl->prog);
+	rc = lock_take(cl->cfg.home, name, cl->wait, &cl->lock_fd, &e);
+	if (rc < 0)
+		return cli_error(cl, &e);
+	if (rc == LOCK_BUSY) {
+		if (!cl->quiet)
+			printf("%s: previous run still active; skipped\n", cl->prog);
+		return CLI_SKIPPED;
+	}
+	if (str_fmt(db, sizeof(db), "%s/orch.db", cl->cfg.home) < 0) {
+		err_set(&e, EX_USAGE, "orch home path is too long");
+		return cli_error(cl, &e);
+	}
+	if (store_open(&cl->st, db, cl->cfg.db_busy_timeout_ms, &e) < 0)
+		return cli_error(cl, &e);
+	cl->store_open = 1;
+	return 0;
+}
+
+int
+cli_close(struct cli *cl, int rc)
+{
+	struct orch_err e = {0};
+
+	if (cl->store_open) {
+		if (notify_deliver(&cl->cfg, &cl->st, cl->quiet, &e) < 0)
+			fprintf(stderr, "%s: warning: notifications not delivered: %s\n", cl->prog, e.msg);
+		/* SKIPPED runs never get here; a busy store cannot take the record either */
+		if (rc != EX_TEMPFAIL && store_command_record(&cl->st, cl->prog, rc,
+		    time_mono_ms() - cl->t0, &e) < 0)
+			fprintf(stderr, "%s: warning: %s\n", cl->prog, e.msg);
+		store_close(&cl->st);
+	}
+	if (cl->cfg_loaded)
+		config_free(&cl->cfg);
+	lock_release(cl->lock_fd);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: cannot write output: %s\n", cl->prog, strerror(errno));
+		return EX_IOERR;
+	}
+	return rc;
+}
+
+void
+cli_print_json(void *json)
+{
+	char *s = cJSON_PrintUnformatted(json);
+
+	if (s) {
+		puts(s);
+		free(s);
+	}
+	cJSON_Delete(json);
+}

@@ -1,0 +1,598 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "err.h"
+#include "util.h"
+#include "wi.h"
+
+enum stype { S_INT, S_BOOL, S_STR, S_ARGV };
+
+struct setting {
+	const char *name;
+	enum stype type;
+	size_t off;
+	long long min, max;
+	const char *def;
+};
+
+#define I(n, lo, hi, d) { #n, S_INT, offsetof(struct config, n), lo, hi, d }
+#define B(n, d) { #n, S_BOOL, offsetof(struct config, n), 0, 1, d }
+#define S(n, d) { #n, S_STR, offsetof(struct config, n), 0, 0, d }
+#define A(n) { #n, S_ARGV, offsetof(struct config, n), 0, 0, NULL }
+
+static const struct setting settings[] = {
+	S(tracker, "local"),
+	S(plane_url, NULL),
+	S(plane_workspace, NULL),
+	S(plane_api_token_file, NULL),
+	I(plane_states_ttl_s, 0, 86400 * 365, "300"),
+	I(plane_rate_limit_per_min, 1, 100000, "60"),
+	I(http_timeout_s, 1, 3600, "30"),
+	I(max_developer_retries, 0, 1000, "3"),
+	I(job_max_attempts, 1, 1000, "3"),
+	I(job_timeout_s, 1, 86400 * 7, "3600"),
+	I(job_backoff_s, 0, 86400, "30"),
+	I(work_slots, 1, 64, "1"),
+	I(ci_timeout_s, 1, 86400, "1800"),
+	I(db_busy_timeout_ms, 0, 600000, "5000"),
+	B(security_gate_enabled, "true"),
+	S(security_gate_repos, ""),
+	S(security_dep_block_severity, "HIGH"),
+	I(security_scan_timeout_s, 1, 86400, "300"),
+	B(security_dep_audit_fail_closed, "false"),
+	B(security_secrets_block, "true"),
+	S(security_dep_engine, "auto"),
+	B(deploy_require_manual_approve, "true"),
+	B(reconcile_enabled, "true"),
+	B(reconcile_tracker_enabled, "true"),
+	I(reconcile_grace_s, 0, 86400, "120"),
+	I(reconcile_full_list_s, 0, 86400, "600"),
+	B(reconcile_notify_unblock, "true"),
+	B(reaper_enabled, "true"),
+	I(reaper_max_running_s, 1, 86400 * 7, "3600"),
+	S(telegram_chat_id, NULL),
+	A(notify_cmd),
+};
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static const char *const project_keys[] = {
+	"key", "tracker", "plane_project_id", "repo", "remote", "main_branch", "self_deploy",
+	"ci_cmd", "deploy_hook", "health_cmd", "rollback_hook", "agents", NULL,
+};
+
+struct loader {
+	const char *file;
+	yaml_document_t doc;
+	struct orch_err *e;
+};
+
+void
+argv_free(char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+size_t
+argv_len(char *const *argv)
+{
+	size_t n = 0;
+
+	while (argv && argv[n])
+		n++;
+	return n;
+}
+
+static int
+lerr(struct loader *l, yaml_node_t *n, const char *key, const char *fmt, const char *detail)
+{
+	char what[512];
+
+	snprintf(what, sizeof(what), fmt, detail ? detail : "");
+	if (l->file)
+		return err_set(l->e, EX_CONFIG, "%s:%lu: key '%s': %s", l->file,
+		    n ? (unsigned long)n->start_mark.line + 1 : 0UL, key, what);
+	return err_set(l->e, EX_CONFIG, "environment ORCH_%s: %s", key, what);
+}
+
+static const char *
+scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (str_ieq(v, "true") || str_ieq(v, "yes") || str_ieq(v, "on") || strcmp(v, "1") == 0)
+		*out = 1;
+	else if (str_ieq(v, "false") || str_ieq(v, "no") || str_ieq(v, "off") || strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static char **
+node_argv(struct loader *l, yaml_node_t *n, const char *key)
+{
+	yaml_node_item_t *it;
+	char **argv;
+	size_t i = 0, cnt;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, key, "expected a list of strings (an argv, never a shell string)%s", NULL);
+		return NULL;
+	}
+	cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (cnt == 0) {
+		lerr(l, n, key, "the command list is empty%s", NULL);
+		return NULL;
+	}
+	if ((argv = calloc(cnt + 1, sizeof(*argv))) == NULL) {
+		lerr(l, n, key, "out of memory%s", NULL);
+		return NULL;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		const char *v = scalar(yaml_document_get_node(&l->doc, *it));
+		if (v == NULL || (argv[i] = strdup(v)) == NULL) {
+			argv_free(argv);
+			lerr(l, n, key, "every element must be a string%s", NULL);
+			return NULL;
+		}
+		i++;
+	}
+	return argv;
+}
+
+static int
+set_value(struct loader *l, const struct setting *s, void *base, yaml_node_t *n, const char *text)
+{
+	char *field = (char *)base + s->off;
+	long long v;
+
+	if (s->type == S_ARGV) {
+		char **argv = n ? node_argv(l, n, s->name) : NULL;
+		if (argv == NULL) {
+			if (n == NULL) {	/* environment text */
+				struct orch_err sub;
+				if ((argv = config_parse_argv(text, &sub)) == NULL)
+					return lerr(l, NULL, s->name, "%s", sub.msg);
+			} else {
+				return -1;
+			}
+		}
+		argv_free(*(char ***)field);
+		*(char ***)field = argv;
+		return 0;
+	}
+	if (n && (text = scalar(n)) == NULL)
+		return lerr(l, n, s->name, "expected a single value, not a list or map%s", NULL);
+	switch (s->type) {
+	case S_INT:
+		if (num_parse(text, s->min, s->max, &v) < 0) {
+			char range[96];
+			snprintf(range, sizeof(range), "'%.40s' is not an integer in %lld..%lld", text, s->min, s->max);
+			return lerr(l, n, s->name, "%s", range);
+		}
+		*(int *)field = (int)v;
+		break;
+	case S_BOOL:
+		if (parse_bool(text, (int *)field) < 0)
+			return lerr(l, n, s->name, "'%s' is not true or false", text);
+		break;
+	case S_STR: {
+		char *dup = strdup(text);
+		if (dup == NULL)
+			return lerr(l, n, s->name, "out of memory%s", NULL);
+		free(*(char **)field);
+		*(char **)field = dup;
+		break;
+	}
+	case S_ARGV:
+		break;
+	}
+	return 0;
+}
+
+static int
+load_agents(struct loader *l, struct project *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr;
+	size_t cnt;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return lerr(l, n, "agents", "expected a map from agent name to command list%s", NULL);
+	cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if ((p->agents = calloc(cnt ? cnt : 1, sizeof(*p->agents))) == NULL)
+		return lerr(l, n, "agents", "out of memory%s", NULL);
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(&l->doc, pr->key);
+		const char *name = scalar(k);
+		struct agent_cmd *a = &p->agents[p->nagents];
+		if (name == NULL)
+			return lerr(l, k, "agents", "agent names must be strings%s", NULL);
+		if ((a->argv = node_argv(l, yaml_document_get_node(&l->doc, pr->value), name)) == NULL)
+			return -1;
+		if ((a->name = strdup(name)) == NULL)
+			return lerr(l, k, "agents", "out of memory%s", NULL);
+		p->nagents++;
+	}
+	return 0;
+}
+
+static int
+project_field(struct loader *l, struct project *p, const char *key, yaml_node_t *v)
+{
+	char ***argvp = NULL, **strp = NULL;
+	const char *text;
+
+	if (strcmp(key, "agents") == 0)
+		return load_agents(l, p, v);
+	if (strcmp(key, "ci_cmd") == 0) argvp = &p->ci_cmd;
+	else if (strcmp(key, "deploy_hook") == 0) argvp = &p->deploy_hook;
+	else if (strcmp(key, "health_cmd") == 0) argvp = &p->health_cmd;
+	else if (strcmp(key, "rollback_hook") == 0) argvp = &p->rollback_hook;
+	if (argvp) {
+		argv_free(*argvp);
+		return (*argvp = node_argv(l, v, key)) ? 0 : -1;
+	}
+	if ((text = scalar(v)) == NULL)
+		return lerr(l, v, key, "expected a single value%s", NULL);
+	if (strcmp(key, "self_deploy") == 0) {
+		if (parse_bool(text, &p->self_deploy) < 0)
+			return lerr(l, v, key, "'%s' is not true or false", text);
+		return 0;
+	}
+	if (strcmp(key, "key") == 0) strp = &p->key;
+	else if (strcmp(key, "tracker") == 0) strp = &p->tracker;
+	else if (strcmp(key, "plane_project_id") == 0) strp = &p->plane_project_id;
+	else if (strcmp(key, "repo") == 0) strp = &p->repo;
+	else if (strcmp(key, "remote") == 0) strp = &p->remote;
+	else strp = &p->main_branch;
+	free(*strp);
+	if ((*strp = strdup(text)) == NULL)
+		return lerr(l, v, key, "out of memory%s", NULL);
+	return 0;
+}
+
+static int
+load_project(struct loader *l, struct project *p, yaml_node_t *n, const struct config *c)
+{
+	yaml_node_pair_t *pr;
+	size_t i;
+
+	p->line = (int)n->start_mark.line + 1;
+	if (n->type != YAML_MAPPING_NODE)
+		return lerr(l, n, "projects", "each project must be a map with key, repo, ...%s", NULL);
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(&l->doc, pr->key);
+		const char *key = scalar(k);
+		int known = 0;
+		if (key == NULL)
+			return lerr(l, k, "projects", "keys must be strings%s", NULL);
+		for (i = 0; project_keys[i]; i++)
+			known |= strcmp(project_keys[i], key) == 0;
+		if (!known)
+			return lerr(l, k, key, "unknown project setting; see orch.yaml(5)%s", NULL);
+		if (project_field(l, p, key, yaml_document_get_node(&l->doc, pr->value)) < 0)
+			return -1;
+	}
+	if (p->key == NULL || !wi_project_key_valid(p->key))
+		return lerr(l, n, "key", "project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$",
+		    p->key ? p->key : "(missing)");
+	if (p->repo == NULL || p->repo[0] != '/')
+		return lerr(l, n, "repo", "project needs repo: an absolute path to its git repository (got '%s')",
+		    p->repo ? p->repo : "(missing)");
+	if (p->tracker == NULL && (p->tracker = strdup(c->tracker)) == NULL)
+		return lerr(l, n, "tracker", "out of memory%s", NULL);
+	if (strcmp(p->tracker, "local") != 0 && strcmp(p->tracker, "plane") != 0)
+		return lerr(l, n, "tracker", "'%s' is not local or plane", p->tracker);
+	if (p->main_branch == NULL && (p->main_branch = strdup("main")) == NULL)
+		return lerr(l, n, "main_branch", "out of memory%s", NULL);
+	return 0;
+}
+
+static int
+load_projects(struct loader *l, struct config *c, yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+	size_t cnt, i, j;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return lerr(l, n, "projects", "expected a list of project maps%s", NULL);
+	cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if ((c->projects = calloc(cnt ? cnt : 1, sizeof(*c->projects))) == NULL)
+		return lerr(l, n, "projects", "out of memory%s", NULL);
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		c->nprojects++;
+		if (load_project(l, &c->projects[c->nprojects - 1], yaml_document_get_node(&l->doc, *it), c) < 0)
+			return -1;
+	}
+	for (i = 0; i < c->nprojects; i++)
+		for (j = i + 1; j < c->nprojects; j++)
+			if (strcmp(c->projects[i].key, c->projects[j].key) == 0)
+				return lerr(l, NULL, "key", "project '%s' is defined twice", c->projects[i].key);
+	return 0;
+}
+
+static int
+load_root(struct loader *l, struct config *c, int home_fixed)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&l->doc);
+	yaml_node_pair_t *pr;
+	size_t i;
+
+	if (root == NULL)
+		return 0;	/* empty file: defaults */
+	if (root->type != YAML_MAPPING_NODE)
+		return lerr(l, root, "(top)", "the file must be a map of settings%s", NULL);
+	for (pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(&l->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(&l->doc, pr->value);
+		const char *key = scalar(k);
+		const struct setting *s = NULL;
+
+		if (key == NULL)
+			return lerr(l, k, "(top)", "keys must be strings%s", NULL);
+		if (strcmp(key, "projects") == 0) {
+			if (load_projects(l, c, v) < 0)
+				return -1;
+			continue;
+		}
+		if (strcmp(key, "home") == 0) {
+			const char *h = scalar(v);
+			if (h == NULL || h[0] != '/')
+				return lerr(l, v, key, "home must be an absolute path%s", NULL);
+			if (!home_fixed) {
+				free(c->home);
+				if ((c->home = strdup(h)) == NULL)
+					return lerr(l, v, key, "out of memory%s", NULL);
+			}
+			continue;
+		}
+		if (strcmp(key, "plane_api_token") == 0 || strcmp(key, "telegram_bot_token") == 0)
+			return lerr(l, k, key, "secrets are not read from the config file; use the environment "
+			    "variable ORCH_%s or plane_api_token_file (mode 0600)", strcmp(key, "plane_api_token") == 0 ?
+			    "PLANE_API_TOKEN" : "TELEGRAM_BOT_TOKEN");
+		for (i = 0; i < NSETTINGS; i++)
+			if (strcmp(settings[i].name, key) == 0)
+				s = &settings[i];
+		if (s == NULL)
+			return lerr(l, k, key, "unknown setting; see orch.yaml(5)%s", NULL);
+		if (set_value(l, s, c, v, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load_file(struct config *c, const char *file, int home_fixed, struct orch_err *e)
+{
+	struct loader l = { .file = file, .e = e };
+	yaml_parser_t p;
+	FILE *f;
+	int rc;
+
+	if ((f = fopen(file, "rb")) == NULL)
+		return err_set(e, EX_CONFIG, "cannot read config '%s': %s", file, strerror(errno));
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_file(&p, f);
+	if (!yaml_parser_load(&p, &l.doc)) {
+		rc = err_set(e, EX_CONFIG, "%s:%lu: invalid YAML: %s; fix the file (see orch.yaml(5))", file,
+		    (unsigned long)(p.problem_mark.line + 1), p.problem ? p.problem : "parse error");
+		yaml_parser_delete(&p);
+		fclose(f);
+		return rc;
+	}
+	rc = load_root(&l, c, home_fixed);
+	yaml_document_delete(&l.doc);
+	yaml_parser_delete(&p);
+	fclose(f);
+	return rc;
+}
+
+char **
+config_parse_argv(const char *text, struct orch_err *e)
+{
+	struct loader l = { .file = NULL, .e = e };
+	yaml_parser_t p;
+	yaml_node_t *root;
+	char **argv = NULL;
+
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, strlen(text));
+	if (!yaml_parser_load(&p, &l.doc)) {
+		yaml_parser_delete(&p);
+		err_set(e, EX_CONFIG, "expected a list like [\"cmd\", \"arg\"]: invalid YAML");
+		return NULL;
+	}
+	root = yaml_document_get_root_node(&l.doc);
+	if (root == NULL || root->type != YAML_SEQUENCE_NODE)
+		err_set(e, EX_CONFIG, "expected a list like [\"cmd\", \"arg\"], not a shell string");
+	else
+		argv = node_argv(&l, root, "value");
+	yaml_document_delete(&l.doc);
+	yaml_parser_delete(&p);
+	return argv;
+}
+
+static int
+apply_env(struct config *c, struct orch_err *e)
+{
+	struct loader l = { .file = NULL, .e = e };
+	char name[96];
+	size_t i, j;
+
+	for (i = 0; i < NSETTINGS; i++) {
+		const char *v;
+		snprintf(name, sizeof(name), "ORCH_%s", settings[i].name);
+		for (j = 5; name[j]; j++)
+			name[j] = (char)toupper((unsigned char)name[j]);
+		if ((v = getenv(name)) == NULL)
+			continue;
+		/* name without ORCH_ for the message */
+		{
+			struct setting s = settings[i];
+			s.name = name + 5;
+			if (set_value(&l, &s, c, NULL, v) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+apply_defaults(struct config *c, struct orch_err *e)
+{
+	struct loader l = { .file = "(defaults)", .e = e };
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++)
+		if (settings[i].def && set_value(&l, &settings[i], c, NULL, settings[i].def) < 0)
+			return -1;
+	return 0;
+}
+
+char *
+config_home(const char *opt_home, struct orch_err *e)
+{
+	const char *v;
+	char buf[4096];
+
+	if (opt_home && *opt_home)
+		v = opt_home;
+	else if ((v = getenv("ORCH_HOME")) && *v)
+		;
+	else if ((v = getenv("XDG_STATE_HOME")) && *v) {
+		if (str_fmt(buf, sizeof(buf), "%s/orch", v) < 0)
+			goto toolong;
+		v = buf;
+	} else if ((v = getenv("HOME")) && *v) {
+		if (str_fmt(buf, sizeof(buf), "%s/.local/state/orch", v) < 0)
+			goto toolong;
+		v = buf;
+	} else {
+		err_set(e, EX_CONFIG, "cannot find a home for orch: set ORCH_HOME or pass --home DIR");
+		return NULL;
+	}
+	if (v[0] != '/') {
+		err_set(e, EX_USAGE, "orch home '%s' must be an absolute path", v);
+		return NULL;
+	}
+	if (strlen(v) > 3000)
+		goto toolong;
+	return strdup(v);
+toolong:
+	err_set(e, EX_USAGE, "orch home path is too long");
+	return NULL;
+}
+
+int
+config_load(struct config *c, const char *file, const char *home, int home_fixed, struct orch_err *e)
+{
+	char cand[4200];
+
+	memset(c, 0, sizeof(*c));
+	if ((c->home = strdup(home)) == NULL)
+		return err_set(e, EX_SOFTWARE, "out of memory");
+	if (apply_defaults(c, e) < 0)
+		return -1;
+	if (file == NULL) {
+		if (str_fmt(cand, sizeof(cand), "%s/orch.yaml", home) == 0 && access(cand, F_OK) == 0)
+			file = cand;
+		else if (access("/etc/orch/orch.yaml", F_OK) == 0)
+			file = "/etc/orch/orch.yaml";
+	}
+	if (file) {
+		if ((c->path = strdup(file)) == NULL)
+			return err_set(e, EX_SOFTWARE, "out of memory");
+		if (load_file(c, file, home_fixed, e) < 0)
+			return -1;
+	}
+	if (apply_env(c, e) < 0)
+		return -1;
+	if (strcmp(c->tracker, "local") != 0 && strcmp(c->tracker, "plane") != 0)
+		return err_set(e, EX_CONFIG, "%s: key 'tracker': '%s' is not local or plane",
+		    c->path ? c->path : "environment", c->tracker);
+	return 0;
+}
+
+static void
+project_free(struct project *p)
+{
+	size_t i;
+
+	free(p->key);
+	free(p->tracker);
+	free(p->plane_project_id);
+	free(p->repo);
+	free(p->remote);
+	free(p->main_branch);
+	argv_free(p->ci_cmd);
+	argv_free(p->deploy_hook);
+	argv_free(p->health_cmd);
+	argv_free(p->rollback_hook);
+	for (i = 0; i < p->nagents; i++) {
+		free(p->agents[i].name);
+		argv_free(p->agents[i].argv);
+	}
+	free(p->agents);
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++) {
+		char *field = (char *)c + settings[i].off;
+		if (settings[i].type == S_STR)
+			free(*(char **)field);
+		else if (settings[i].type == S_ARGV)
+			argv_free(*(char ***)field);
+	}
+	for (i = 0; i < c->nprojects; i++)
+		project_free(&c->projects[i]);
+	free(c->projects);
+	free(c->path);
+	free(c->home);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct project *
+config_project(const struct config *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->nprojects; i++)
+		if (strcmp(c->projects[i].key, key) == 0)
+			return &c->projects[i];
+	return NULL;
+}
+
+char *const *
+config_agent(const struct project *p, const char *name)
+{
+	size_t i;
+	char *const *def = NULL;
+
+	for (i = 0; i < p->nagents; i++) {
+		if (strcmp(p->agents[i].name, name) == 0)
+			return p->agents[i].argv;
+		if (strcmp(p->agents[i].name, "default") == 0)
+			def = p->agents[i].argv;
+	}
+	return def;
+}

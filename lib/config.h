@@ -1,0 +1,84 @@
+/*
+ * config: the loaded configuration, the only global state orch has.
+ *
+ * Sources, later wins: built-in defaults (SPEC section 16), the YAML file
+ * (--config FILE, else $ORCH_HOME/orch.yaml, else /etc/orch/orch.yaml, else
+ * none), then ORCH_<NAME> environment variables.  An argv setting given in
+ * the environment is a YAML flow sequence: ORCH_NOTIFY_CMD='["notify","-x"]'.
+ *
+ * Errors are EX_CONFIG (78) and name the file, the line and the key
+ * ("orch.yaml:7: key 'ci_cmd': expected a list of strings").  Unknown keys
+ * are errors (a typo must not silently drop a setting).  Secrets are never
+ * read from the YAML file: the tracker token comes from ORCH_PLANE_API_TOKEN
+ * or the 0600 file named by plane_api_token_file.
+ *
+ * Commands are argv lists (NULL-terminated char **), never shell strings.
+ */
+#ifndef ORCH_CONFIG_H
+#define ORCH_CONFIG_H
+
+#include <stddef.h>
+
+struct orch_err;
+
+struct agent_cmd {
+	char *name;
+	char **argv;
+};
+
+struct project {
+	char *key;
+	char *tracker;		/* local | plane */
+	char *plane_project_id;
+	char *repo;		/* absolute path of the project's git repository */
+	char *remote;		/* NULL: no remote, main is local */
+	char *main_branch;
+	int self_deploy;
+	char **ci_cmd, **deploy_hook, **health_cmd, **rollback_hook;
+	struct agent_cmd *agents;
+	size_t nagents;
+	int line;		/* where it was defined, for messages */
+};
+
+struct config {
+	char *path;		/* file loaded, NULL when built-in defaults only */
+	char *home;
+	char *tracker;
+	char *plane_url, *plane_workspace, *plane_api_token_file;
+	int plane_states_ttl_s, plane_rate_limit_per_min, http_timeout_s;
+	int max_developer_retries, job_max_attempts, job_timeout_s, job_backoff_s, work_slots;
+	int ci_timeout_s, db_busy_timeout_ms;
+	int security_gate_enabled;
+	char *security_gate_repos, *security_dep_block_severity, *security_dep_engine;
+	int security_scan_timeout_s, security_dep_audit_fail_closed, security_secrets_block;
+	int deploy_require_manual_approve;
+	int reconcile_enabled, reconcile_tracker_enabled, reconcile_grace_s, reconcile_full_list_s;
+	int reconcile_notify_unblock, reaper_enabled, reaper_max_running_s;
+	char *telegram_chat_id;
+	char **notify_cmd;
+	struct project *projects;
+	size_t nprojects;
+};
+
+/*
+ * Resolve ORCH_HOME: opt_home (--home), else $ORCH_HOME, else
+ * $XDG_STATE_HOME/orch, else $HOME/.local/state/orch.  Malloc'd string.
+ */
+char *config_home(const char *opt_home, struct orch_err *e);
+/*
+ * Load: file is --config (NULL to search).  home is the resolved home; the
+ * file may set `home:` only when neither --home nor ORCH_HOME did
+ * (home_fixed = 1 then ignores it).
+ */
+int config_load(struct config *c, const char *file, const char *home, int home_fixed,
+    struct orch_err *e);
+void config_free(struct config *c);
+const struct project *config_project(const struct config *c, const char *key);
+/* The agent command for name, else "default", else NULL. */
+char *const *config_agent(const struct project *p, const char *name);
+/* Parse a YAML flow/block sequence of strings from text into argv. */
+char **config_parse_argv(const char *text, struct orch_err *e);
+void argv_free(char **argv);
+size_t argv_len(char *const *argv);
+
+#endif

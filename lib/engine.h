@@ -1,0 +1,74 @@
+/*
+ * engine: stages, their gates, and the rules that move a task (SPEC 5, 7).
+ *
+ *   analysis -> architecture -> development -> review -> testing
+ *            -> deploy-staging -> deploy -> done
+ *
+ * Invariants:
+ *  1. Every transition writes the task, its job, its event and its
+ *     notification in ONE store transaction; a crash leaves all or none.
+ *     The tracker's display status is set after the commit (a stale
+ *     display status is repaired by the next transition or the reconciler).
+ *  2. A human verdict (Approved/Rejected on the analysis gate) is claimed
+ *     by its key (issue id, state id, updated_at) in the same transaction
+ *     as its effect: a verdict seen again does nothing.
+ *  3. Red at review/testing/deploy-staging/deploy rolls back to
+ *     development and enqueues developer with the findings quoted; red at
+ *     analysis/architecture/development re-enqueues that stage's agent.
+ *     Each red counts one retry; the red after max_developer_retries
+ *     blocks the task (tracker Blocked + alert).  A blocked task is never
+ *     advanced until engine_unblock(), which resets the count.
+ *  4. A stage whose agent job is queued or running is waiting.
+ *  5. Nothing here aborts: gate failures are outcomes; store failures
+ *     return -1 with *e and leave the task as it was.
+ *
+ * Who moves what:
+ *   engine_start    (none) -> analysis         orch-advance --start
+ *   engine_advance  stage  -> next | development | same (retry) | blocked
+ *   engine_unblock  blocked -> same stage, retries 0
+ */
+#ifndef ORCH_ENGINE_H
+#define ORCH_ENGINE_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+struct config;
+struct store;
+
+struct orch_ctx {
+	const struct config *cfg;
+	struct store *st;
+};
+
+enum engine_outcome { OUT_ADVANCED, OUT_ROLLED_BACK, OUT_WAITING, OUT_BLOCKED, OUT_NOOP };
+
+struct advance_result {
+	char work_item[32];
+	char stage_before[24], stage_after[24];
+	enum engine_outcome outcome;
+	char gate[48];
+	int passed;
+	char reason[1024];
+	char enq_agent[24];	/* empty: nothing enqueued */
+	int64_t job_id;
+	int retry_count, retry_max;
+	int dry_run;
+	struct orch_err err;	/* err.code != 0: this item failed (exit class) */
+};
+
+const char *engine_outcome_name(enum engine_outcome o);
+/* The stage after s, or NULL for done / unknown. */
+const char *engine_next_stage(const char *s);
+const char *engine_stage_agent(const char *s);
+int engine_stage_valid(const char *s);
+
+int engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r);
+int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
+    struct advance_result *r);
+int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r);
+/* Exit code for one result (0 advanced/noop, 1 red/blocked, 2 waiting, or err.code). */
+int engine_result_exit(const struct advance_result *r);
+
+#endif

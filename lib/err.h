@@ -1,0 +1,42 @@
+/*
+ * err: the error record every lib function fills instead of exiting.
+ *
+ * Contract: a lib function that fails returns -1 (or a negative value) and,
+ * when the caller passed a struct orch_err, fills it with an exit-code class
+ * (the EX_* values of SPEC section 9) and one lowercase message that names
+ * the thing that is wrong and what to do.  Only cmd/ prints and exits.
+ * err_set() returns -1 so callers write `return err_set(e, ...)`.
+ */
+#ifndef ORCH_ERR_H
+#define ORCH_ERR_H
+
+#include <stddef.h>
+
+enum orch_exit {
+	EX_OK = 0,
+	EX_NO = 1,	   /* a "no" verdict: red gate, blocked */
+	EX_WAITING = 2,	   /* waiting, e.g. human gate pending */
+	EX_USAGE = 64,
+	EX_DATAERR = 65,
+	EX_NOINPUT = 66,
+	EX_UNAVAILABLE = 69,
+	EX_SOFTWARE = 70,
+	EX_IOERR = 74,
+	EX_TEMPFAIL = 75,
+	EX_CONFIG = 78,
+};
+
+struct orch_err {
+	int code;	/* enum orch_exit class of the failure */
+	char msg[1024];
+};
+
+int err_set(struct orch_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void err_clear(struct orch_err *e);
+
+/* BUG(): a state that cannot happen; never for bad input. */
+#define BUG(msg) err_bug(__FILE__, __LINE__, msg)
+void err_bug(const char *file, int line, const char *msg) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,310 @@
+#include "gate.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "frontmatter.h"
+#include "git.h"
+#include "proc.h"
+#include "store.h"
+#include "task.h"
+#include "tracker.h"
+#include "util.h"
+
+#define FINDINGS_MAX (16 * 1024)
+
+void
+gate_result_init(struct gate_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	buf_init(&r->findings, FINDINGS_MAX);
+}
+
+void
+gate_result_free(struct gate_result *r)
+{
+	buf_free(&r->findings);
+}
+
+int
+gate_artifact_path(const char *wi, const char *name, char *out, size_t n)
+{
+	return str_fmt(out, n, "docs/work-items/%s/%s", wi, name);
+}
+
+static void
+red(struct gate_result *r, const char *fmt, const char *a, const char *b)
+{
+	r->outcome = GATE_RED;
+	snprintf(r->reason, sizeof(r->reason), fmt, a, b ? b : "");
+}
+
+static void
+gate_error(struct gate_result *r, const struct orch_err *e)
+{
+	r->outcome = GATE_ERROR;
+	r->err = *e;
+	snprintf(r->reason, sizeof(r->reason), "gate could not run: %s", e->msg);
+}
+
+static void
+branch_ref(const struct task *t, char *out, size_t n)
+{
+	snprintf(out, n, "refs/heads/%s", t->branch);
+}
+
+/* Quote text as "> " lines into findings (capped; the cap is noted). */
+static void
+quote(struct buf *f, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (buf_puts(f, "> ") < 0 || buf_append(f, p, l) < 0 || buf_puts(f, "\n") < 0) {
+			buf_puts(f, "> [... findings truncated; read the artifact for the rest]\n");
+			return;
+		}
+		p += l + 1;
+	}
+}
+
+/* One frontmatter verdict gate: artifact name, key, pass token. */
+static void
+verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifact, const char *key,
+    const char *pass)
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	struct buf content;
+	char path[256], ref[300], value[128], why[512];
+	struct orch_err e = {0};
+	int rc;
+
+	buf_init(&content, FM_MAX_BYTES);
+	gate_artifact_path(c->task->work_item, artifact, path, sizeof(path));
+	branch_ref(c->task, ref, sizeof(ref));
+	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, why, sizeof(why), &e);
+	if (rc == -2) {
+		gate_error(r, &e);
+	} else if (rc < 0) {
+		red(r, "%s%s", why, NULL);
+	} else if (fm_verdict(content.data ? content.data : "", content.len, key, pass, value, sizeof(value),
+	    why, sizeof(why)) == FM_PASS) {
+		r->outcome = GATE_PASS;
+		snprintf(r->reason, sizeof(r->reason), "%s %s", artifact, why);
+	} else {
+		const char *body = fm_body(content.data ? content.data : "", content.len);
+		red(r, "%s: %s", artifact, why);
+		if (body && *body) {
+			buf_printf(&r->findings, "Findings quoted from %s:\n", path);
+			quote(&r->findings, body, strlen(body));
+		}
+	}
+	buf_free(&content);
+}
+
+static void
+check_analysis_complete(const struct gate_ctx *c, struct gate_result *r)
+{
+	static const char *const need[] = { "01-brd.md", "02-trz.md", "03-acceptance-criteria.md",
+		"04-test-plan.yaml", NULL };
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char path[256], ref[300], why[512];
+	struct orch_err e = {0};
+	size_t i;
+
+	branch_ref(c->task, ref, sizeof(ref));
+	for (i = 0; need[i]; i++) {
+		struct buf b;
+		int rc;
+		buf_init(&b, FM_MAX_BYTES);
+		gate_artifact_path(c->task->work_item, need[i], path, sizeof(path));
+		rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &b, why, sizeof(why), &e);
+		buf_free(&b);
+		if (rc == -2)
+			return gate_error(r, &e);
+		if (rc < 0)
+			return red(r, "analysis incomplete: %s%s", why, NULL);
+	}
+	r->outcome = GATE_PASS;
+	snprintf(r->reason, sizeof(r->reason), "analysis artifacts 01-04 committed");
+}
+
+static void
+check_analysis_approved(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct tracker_issue is;
+	struct orch_err e = {0};
+	const char *key;
+
+	if (c->tracker->ops->get(c->tracker, c->task->work_item, &is, &e) < 0)
+		return gate_error(r, &e);
+	if ((key = tracker_issue_key(c->tracker, &is, &e)) == NULL && e.code)
+		return gate_error(r, &e);
+	if (key && (strcmp(key, "approved") == 0 || strcmp(key, "rejected") == 0)) {
+		r->verdict.present = 1;
+		str_copy(r->verdict.verdict, sizeof(r->verdict.verdict), key);
+		str_copy(r->verdict.issue_id, sizeof(r->verdict.issue_id), is.id);
+		str_copy(r->verdict.state_id, sizeof(r->verdict.state_id), is.state_id);
+		str_copy(r->verdict.updated_at, sizeof(r->verdict.updated_at), is.updated_at);
+		if (strcmp(key, "approved") == 0) {
+			r->outcome = GATE_PASS;
+			snprintf(r->reason, sizeof(r->reason), "analysis approved in the tracker");
+		} else {
+			r->outcome = GATE_RED;
+			snprintf(r->reason, sizeof(r->reason), "analysis rejected in the tracker");
+		}
+		return;
+	}
+	r->outcome = GATE_WAIT;
+	snprintf(r->reason, sizeof(r->reason), "waiting for a human: set %s to Approved or Rejected",
+	    c->task->work_item);
+}
+
+static void
+check_architecture_done(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char dir[256], ref[300];
+	struct orch_err e = {0};
+	char **names = NULL;
+	size_t i;
+
+	branch_ref(c->task, ref, sizeof(ref));
+	gate_artifact_path(c->task->work_item, "06-adr", dir, sizeof(dir));
+	if (git_ls_dir(&g, ref, dir, &names, &e) < 0)
+		return gate_error(r, &e);
+	r->outcome = GATE_RED;
+	snprintf(r->reason, sizeof(r->reason), "no %s/ADR-*.md committed on the branch", dir);
+	for (i = 0; names[i]; i++)
+		if (fnmatch("ADR-*.md", names[i], 0) == 0) {
+			r->outcome = GATE_PASS;
+			snprintf(r->reason, sizeof(r->reason), "%s/%s committed", dir, names[i]);
+			break;
+		}
+	argv_free(names);
+}
+
+static void
+check_ci_green(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct git wt = { .dir = c->task->worktree, .st = c->st };
+	struct git repo = { .dir = c->task->repo, .st = c->st };
+	char head[41], tip[41], ref[300], desc[300];
+	struct orch_err e = {0};
+	struct proc_result pr;
+	int clean;
+
+	if (c->project->ci_cmd == NULL)
+		return red(r, "project '%s' has no ci_cmd; set ci_cmd in orch.yaml (nothing merges untested)%s",
+		    c->project->key, NULL);
+	branch_ref(c->task, ref, sizeof(ref));
+	if (git_rev_parse(&repo, ref, tip, &e) < 0 || git_rev_parse(&wt, "HEAD", head, &e) < 0)
+		return gate_error(r, &e);
+	if (strcmp(head, tip) != 0)
+		return red(r, "worktree %s is not at the branch head; check out %s there", c->task->worktree,
+		    c->task->branch);
+	if ((clean = git_is_clean(&wt, &e)) < 0)
+		return gate_error(r, &e);
+	if (!clean)
+		return red(r, "worktree %s has uncommitted changes; commit or discard them (CI runs what would merge)%s",
+		    c->task->worktree, NULL);
+	struct proc_spec s = {
+		.argv = (const char *const *)c->project->ci_cmd, .cwd = c->task->worktree,
+		.timeout_ms = c->cfg->ci_timeout_s * 1000, .out_cap = BUF_MIB, .tool = "ci_cmd",
+		.observe = store_tool_observe, .observe_ctx = c->st,
+	};
+	proc_run(&s, &pr);
+	if (pr.status == PROC_OK) {
+		r->outcome = GATE_PASS;
+		snprintf(r->reason, sizeof(r->reason), "ci_cmd passed at %.12s", head);
+	} else {
+		size_t tail;
+		proc_describe(&pr, desc, sizeof(desc));
+		red(r, "ci_cmd %s at %.12s", desc, head);
+		buf_puts(&r->findings, "CI output (last lines):\n");
+		tail = pr.out.len > 3000 ? pr.out.len - 3000 : 0;
+		quote(&r->findings, buf_str(&pr.out) + tail, pr.out.len - tail);
+		tail = pr.err.len > 3000 ? pr.err.len - 3000 : 0;
+		quote(&r->findings, buf_str(&pr.err) + tail, pr.err.len - tail);
+	}
+	proc_result_free(&pr);
+}
+
+static void
+check_reviewer_verdict(const struct gate_ctx *c, struct gate_result *r)
+{
+	verdict_gate(c, r, "12-review.md", "verdict", "APPROVED");
+}
+
+static void
+check_tests_passed(const struct gate_ctx *c, struct gate_result *r)
+{
+	verdict_gate(c, r, "13-test-report.md", "result", "PASS");
+}
+
+static void
+check_staging_status(const struct gate_ctx *c, struct gate_result *r)
+{
+	verdict_gate(c, r, "15-staging-log.md", "staging_status", "SUCCESS");
+}
+
+static void
+check_deploy_status(const struct gate_ctx *c, struct gate_result *r)
+{
+	verdict_gate(c, r, "14-deploy-log.md", "deploy_status", "SUCCESS");
+}
+
+static void
+check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char ref[300], main_ref[512], head[41];
+	struct orch_err e = {0};
+	int anc;
+
+	branch_ref(c->task, ref, sizeof(ref));
+	if (c->project->remote) {
+		if (git_fetch(&g, c->project->remote, c->project->main_branch, &e) < 0)
+			return gate_error(r, &e);
+		snprintf(main_ref, sizeof(main_ref), "refs/remotes/%s/%s", c->project->remote, c->project->main_branch);
+	} else {
+		snprintf(main_ref, sizeof(main_ref), "refs/heads/%s", c->project->main_branch);
+	}
+	if (git_rev_parse(&g, ref, head, &e) < 0 || (anc = git_is_ancestor(&g, head, main_ref, &e)) < 0)
+		return gate_error(r, &e);
+	if (anc) {
+		r->outcome = GATE_PASS;
+		snprintf(r->reason, sizeof(r->reason), "%.12s is on %s", head, main_ref + 5);
+	} else {
+		red(r, "deployed but not merged: %s is not an ancestor of %s", head, main_ref + 5);
+	}
+}
+
+static const struct gate_def registry[] = {
+	{ "check_analysis_approved", check_analysis_approved },
+	{ "check_analysis_complete", check_analysis_complete },
+	{ "check_architecture_done", check_architecture_done },
+	{ "check_ci_green", check_ci_green },
+	{ "check_deploy_status", check_deploy_status },
+	{ "check_merged_to_main", check_merged_to_main },
+	{ "check_reviewer_verdict", check_reviewer_verdict },
+	{ "check_staging_status", check_staging_status },
+	{ "check_tests_passed", check_tests_passed },
+	{ NULL, NULL },
+};
+
+const struct gate_def *
+gate_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; registry[i].name; i++)
+		if (strcmp(registry[i].name, name) == 0)
+			return &registry[i];
+	return NULL;
+}

@@ -1,0 +1,63 @@
+/*
+ * gate: the gate registry (SPEC section 5) — a table name -> function.
+ *
+ * A gate reads the committed state of a task's branch (never a working
+ * file) or runs the project's ci_cmd, and fills a struct gate_result.  It
+ * never writes to the store and never aborts: every failure becomes
+ *   GATE_RED   with a reason (and findings to quote to the developer), or
+ *   GATE_WAIT  when a human verdict is not given yet, or
+ *   GATE_ERROR when the gate could not be evaluated (git broken, tracker
+ *              unreachable); the engine then changes nothing.
+ * A human gate that sees a verdict returns it in r->verdict; the engine
+ * claims the verdict's key in the same transaction as its effect.
+ */
+#ifndef ORCH_GATE_H
+#define ORCH_GATE_H
+
+#include "buf.h"
+#include "err.h"
+
+struct config;
+struct project;
+struct store;
+struct task;
+struct tracker;
+
+enum gate_outcome { GATE_PASS, GATE_RED, GATE_WAIT, GATE_ERROR };
+
+struct gate_verdict {
+	int present;
+	char verdict[16];	/* approved | rejected */
+	char issue_id[64], state_id[64], updated_at[40];
+};
+
+struct gate_ctx {
+	const struct config *cfg;
+	const struct project *project;
+	struct store *st;
+	struct tracker *tracker;
+	const struct task *task;
+};
+
+struct gate_result {
+	enum gate_outcome outcome;
+	char reason[1024];
+	struct buf findings;	/* quoted verbatim into the developer's task */
+	struct gate_verdict verdict;
+	struct orch_err err;	/* GATE_ERROR detail */
+};
+
+typedef void (*gate_fn)(const struct gate_ctx *c, struct gate_result *r);
+
+struct gate_def {
+	const char *name;
+	gate_fn fn;
+};
+
+const struct gate_def *gate_find(const char *name);
+void gate_result_init(struct gate_result *r);
+void gate_result_free(struct gate_result *r);
+/* Path of artifact name for work item wi: docs/work-items/<WI>/<name>. */
+int gate_artifact_path(const char *wi, const char *name, char *out, size_t n);
+
+#endif

@@ -1,0 +1,42 @@
+#include "lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "util.h"
+
+int
+lock_take(const char *home, const char *name, int wait, int *fd, struct orch_err *e)
+{
+	char dir[4096], path[4200];
+	int f;
+
+	if (str_fmt(dir, sizeof(dir), "%s/locks", home) < 0 ||
+	    str_fmt(path, sizeof(path), "%s/%s.lock", dir, name) < 0)
+		return err_set(e, EX_USAGE, "lock path under '%s' is too long", home);
+	if (mkdir_p(dir, 0700) < 0)
+		return err_set(e, EX_IOERR, "cannot create '%s': %s", dir, strerror(errno));
+	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return err_set(e, EX_IOERR, "cannot open lock '%s': %s", path, strerror(errno));
+	while (flock(f, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (errno == EINTR)
+			continue;
+		close(f);
+		if (errno == EWOULDBLOCK)
+			return LOCK_BUSY;
+		return err_set(e, EX_IOERR, "cannot lock '%s': %s", path, strerror(errno));
+	}
+	*fd = f;
+	return LOCK_TAKEN;
+}
+
+void
+lock_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

@@ -1,0 +1,88 @@
+/*
+ * proc: the only module that creates processes (SPEC section 14).
+ *
+ * Calling sequence: fill a struct proc_spec (argv array, never a shell
+ * string; cwd; extra environment; timeout; output cap; optional stdin
+ * data), call proc_run(), read the struct proc_result envelope, then
+ * proc_result_free().
+ *
+ * Guarantees:
+ *  1. The child runs in its own process group.  On timeout the whole group
+ *     gets SIGTERM, then SIGKILL after PROC_KILL_GRACE_MS.  When the child
+ *     exits, members of its group still alive are killed: a run leaves no
+ *     processes behind.
+ *  2. The child environment is the caller's minus orch's own secrets
+ *     (proc_is_secret_env) plus spec->env_extra ("NAME=value").
+ *  3. Output beyond out_cap is read and discarded; *_truncated says so.
+ *  4. exec failures come back over a close-on-exec pipe: ENOENT/EACCES is
+ *     PROC_NOT_FOUND, anything else PROC_SPAWN_ERROR.  The child does only
+ *     async-signal-safe work between fork and exec.
+ *  5. When spec->observe is set it is called once per run with the result
+ *     (the store uses it for per-tool metrics).
+ *
+ * Return: 0 when the envelope is filled (whatever the child did), -1 only
+ * when the arguments are unusable (empty argv).
+ */
+#ifndef ORCH_PROC_H
+#define ORCH_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define PROC_KILL_GRACE_MS 2000
+#define PROC_DEFAULT_CAP (4 * BUF_MIB)
+
+enum proc_status {
+	PROC_OK,
+	PROC_EXIT_NONZERO,
+	PROC_TIMEOUT,
+	PROC_NOT_FOUND,
+	PROC_SIGNALED,
+	PROC_SPAWN_ERROR,
+};
+
+struct proc_result;
+
+struct proc_spec {
+	const char *const *argv;	/* argv[0] searched in PATH */
+	const char *cwd;		/* NULL: inherit */
+	const char *const *env_extra;	/* NULL-terminated "K=V", may be NULL */
+	int timeout_ms;			/* <= 0: no timeout (not used by orch) */
+	size_t out_cap;			/* 0: PROC_DEFAULT_CAP */
+	const char *stdin_data;		/* NULL: /dev/null */
+	size_t stdin_len;
+	const char *tool;		/* metric name; NULL: basename of argv[0] */
+	void (*observe)(void *ctx, const char *tool, const struct proc_result *r);
+	void *observe_ctx;
+};
+
+struct proc_result {
+	enum proc_status status;
+	int exit_code;		/* valid for OK / EXIT_NONZERO */
+	int signal;		/* valid for SIGNALED / TIMEOUT */
+	int64_t elapsed_ms;
+	struct buf out, err;
+	int out_truncated, err_truncated;
+	char error[256];	/* spawn / not-found detail */
+};
+
+int proc_run(const struct proc_spec *spec, struct proc_result *r);
+void proc_result_free(struct proc_result *r);
+const char *proc_status_name(enum proc_status s);
+/* 1 when NAME=... must never reach a child (tracker and bot tokens). */
+int proc_is_secret_env(const char *entry);
+/* One line describing a failed run, for gate reasons and metrics. */
+void proc_describe(const struct proc_result *r, char *out, size_t n);
+
+
+
+/*
+ * Replace this process with argv (the orch dispatcher's hand-off, like
+ * git running git-<name>).  path is the program file; argv[0] its name.
+ * Returns only on failure (-1, errno set).
+ */
+int proc_exec_replace(const char *path, const char *const *argv);
+
+#endif

@@ -1,0 +1,316 @@
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "proc.h"
+#include "util.h"
+
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+	/* 1: the foundation */
+	"CREATE TABLE tasks ("
+	" id INTEGER PRIMARY KEY,"
+	" project TEXT NOT NULL,"
+	" work_item TEXT NOT NULL UNIQUE,"
+	" issue_id TEXT NOT NULL,"
+	" title TEXT NOT NULL DEFAULT '',"
+	" repo TEXT NOT NULL,"
+	" branch TEXT NOT NULL,"
+	" worktree TEXT NOT NULL,"
+	" stage TEXT NOT NULL,"
+	" blocked INTEGER NOT NULL DEFAULT 0,"
+	" retries INTEGER NOT NULL DEFAULT 0,"
+	" review_requested INTEGER NOT NULL DEFAULT 0,"
+	" created_at TEXT NOT NULL,"
+	" updated_at TEXT NOT NULL);"
+	"CREATE TABLE jobs ("
+	" id INTEGER PRIMARY KEY,"
+	" task_id INTEGER NOT NULL REFERENCES tasks(id),"
+	" agent TEXT NOT NULL,"
+	" stage TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('queued','running','done','failed','dead')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" pid INTEGER,"
+	" lease_until INTEGER,"
+	" available_at INTEGER NOT NULL DEFAULT 0,"
+	" created_at TEXT NOT NULL,"
+	" updated_at TEXT NOT NULL);"
+	"CREATE INDEX jobs_status ON jobs(status, available_at);"
+	"CREATE INDEX jobs_task ON jobs(task_id, status);"
+	"CREATE TABLE agent_runs ("
+	" id INTEGER PRIMARY KEY,"
+	" job_id INTEGER NOT NULL REFERENCES jobs(id),"
+	" pid INTEGER,"
+	" exit_code INTEGER,"
+	" status TEXT,"
+	" duration_ms INTEGER,"
+	" log_path TEXT,"
+	" started_at TEXT NOT NULL,"
+	" finished_at TEXT);"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" ts TEXT NOT NULL,"
+	" work_item TEXT,"
+	" kind TEXT NOT NULL,"
+	" stage_from TEXT,"
+	" stage_to TEXT,"
+	" detail TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE verdicts ("
+	" id INTEGER PRIMARY KEY,"
+	" issue_id TEXT NOT NULL,"
+	" state_id TEXT NOT NULL,"
+	" issue_updated_at TEXT NOT NULL,"
+	" work_item TEXT NOT NULL,"
+	" verdict TEXT NOT NULL,"
+	" applied_at TEXT NOT NULL,"
+	" UNIQUE (issue_id, state_id, issue_updated_at));"
+	"CREATE TABLE tool_metrics ("
+	" tool TEXT PRIMARY KEY,"
+	" runs INTEGER NOT NULL DEFAULT 0,"
+	" failures INTEGER NOT NULL DEFAULT 0,"
+	" total_ms INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT);"
+	"CREATE TABLE tracker_states ("
+	" id TEXT PRIMARY KEY,"
+	" project TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" grp TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" UNIQUE (project, name));"
+	"CREATE TABLE tracker_issues ("
+	" id TEXT PRIMARY KEY,"
+	" project TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" state_id TEXT NOT NULL REFERENCES tracker_states(id),"
+	" created_at TEXT NOT NULL,"
+	" updated_at TEXT NOT NULL,"
+	" UNIQUE (project, seq));"
+	"CREATE TABLE tracker_comments ("
+	" id INTEGER PRIMARY KEY,"
+	" issue_id TEXT NOT NULL REFERENCES tracker_issues(id),"
+	" body TEXT NOT NULL,"
+	" created_at TEXT NOT NULL);"
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" created_at TEXT NOT NULL,"
+	" level TEXT NOT NULL CHECK (level IN ('info','alert')),"
+	" work_item TEXT,"
+	" message TEXT NOT NULL,"
+	" claimed_at TEXT,"
+	" delivered_at TEXT,"
+	" last_error TEXT);"
+	"CREATE INDEX outbox_pending ON outbox(delivered_at, claimed_at);"
+	"CREATE TABLE command_runs ("
+	" name TEXT PRIMARY KEY,"
+	" last_run TEXT NOT NULL,"
+	" result INTEGER NOT NULL,"
+	" duration_ms INTEGER NOT NULL);",
+};
+
+static int
+classify(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return EX_TEMPFAIL;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+		return EX_IOERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+
+int
+store_fail(struct store *st, const char *what, struct orch_err *e)
+{
+	int rc = st->db ? sqlite3_extended_errcode(st->db) : SQLITE_ERROR;
+	int code = classify(rc);
+
+	if (code == EX_TEMPFAIL)
+		return err_set(e, code, "database '%s' is busy (%s): another orch command holds it; "
+		    "nothing was written, retry on the next tick", st->path, what);
+	return err_set(e, code, "database '%s': %s: %s", st->path, what,
+	    st->db ? sqlite3_errmsg(st->db) : "not open");
+}
+
+int
+store_exec(struct store *st, const char *sql, struct orch_err *e)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "exec", e);
+	return 0;
+}
+
+int
+store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch_err *e)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+		*stmt = NULL;
+		return store_fail(st, "prepare", e);
+	}
+	return 0;
+}
+
+int
+store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct orch_err *e)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(st, what, e);
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static int
+migrate(struct store *st, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int version, v;
+	char sql[64];
+
+	if (store_prepare(st, &s, "PRAGMA user_version", e) < 0)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return store_fail(st, "read schema version", e);
+	}
+	version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > STORE_SCHEMA_VERSION)
+		return err_set(e, EX_CONFIG, "database '%s' has schema version %d, newer than this orch (%d); "
+		    "upgrade orch", st->path, version, STORE_SCHEMA_VERSION);
+	for (v = version; v < STORE_SCHEMA_VERSION; v++) {
+		if (store_begin(st, e) < 0)
+			return -1;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (store_exec(st, migrations[v], e) < 0 || store_exec(st, sql, e) < 0) {
+			store_rollback(st);
+			return -1;
+		}
+		if (store_commit(st, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_err *e)
+{
+	int fd;
+
+	memset(st, 0, sizeof(*st));
+	if (str_copy(st->path, sizeof(st->path), path) < 0)
+		return err_set(e, EX_USAGE, "database path '%s' is too long", path);
+	/* create with 0600 ourselves: sqlite would honour the umask only */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return err_set(e, EX_IOERR, "cannot open database '%s': %s; check ORCH_HOME permissions",
+		    path, strerror(errno));
+	close(fd);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		store_fail(st, "open", e);
+		store_close(st);
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, busy_timeout_ms);
+	if (store_exec(st, "PRAGMA journal_mode=WAL", e) < 0 ||
+	    store_exec(st, "PRAGMA foreign_keys=ON", e) < 0 ||
+	    store_exec(st, "PRAGMA synchronous=NORMAL", e) < 0 ||
+	    migrate(st, e) < 0) {
+		store_close(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st->db)
+		sqlite3_close(st->db);
+	st->db = NULL;
+}
+
+int
+store_begin(struct store *st, struct orch_err *e)
+{
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "begin transaction", e);
+	return 0;
+}
+
+int
+store_commit(struct store *st, struct orch_err *e)
+{
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		store_fail(st, "commit", e);
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (st->db && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void
+store_tool_observe(void *ctx, const char *tool, const struct proc_result *r)
+{
+	struct store *st = ctx;
+	sqlite3_stmt *s;
+	char desc[300];
+	int failed = r->status != PROC_OK;
+
+	proc_describe(r, desc, sizeof(desc));
+	if (sqlite3_prepare_v2(st->db,
+	    "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) VALUES (?1, 1, ?2, ?3, ?4) "
+	    "ON CONFLICT(tool) DO UPDATE SET runs = runs + 1, failures = failures + ?2, "
+	    "total_ms = total_ms + ?3, last_error = COALESCE(?4, last_error)", -1, &s, NULL) != SQLITE_OK)
+		return;	/* metrics are best effort: never fail a run for them */
+	sqlite3_bind_text(s, 1, tool, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 2, failed);
+	sqlite3_bind_int64(s, 3, r->elapsed_ms);
+	if (failed)
+		sqlite3_bind_text(s, 4, desc, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+int
+store_command_record(struct store *st, const char *name, int result, int64_t duration_ms,
+    struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT INTO command_runs(name, last_run, result, duration_ms) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET last_run = ?2, result = ?3, "
+	    "duration_ms = ?4", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, result);
+	sqlite3_bind_int64(s, 4, duration_ms);
+	return store_step_done(st, s, "record command run", e);
+}

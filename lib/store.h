@@ -1,0 +1,57 @@
+/*
+ * store: orch.db, the SQLite state store every command shares.
+ *
+ * Contract:
+ *  1. store_open() creates the file (0600) when missing, sets WAL mode, the
+ *     busy timeout and foreign keys, and applies the forward-only
+ *     migrations up to STORE_SCHEMA_VERSION (PRAGMA user_version).  A
+ *     database newer than this binary is refused (EX_CONFIG).
+ *  2. store_begin() starts BEGIN IMMEDIATE: the write lock is taken up
+ *     front, so a transaction never fails half way for lock reasons.  A
+ *     database still busy after the timeout is EX_TEMPFAIL (75) and nothing
+ *     was written.  store_commit() / store_rollback() end it.
+ *  3. Every state transition (stage change, job enqueue, event, outbox
+ *     notification, applied verdict) is written inside one such
+ *     transaction by its module.
+ *  4. Errors come back as -1 with the SQLite message and a class in *e:
+ *     busy/locked -> EX_TEMPFAIL, disk full / I/O -> EX_IOERR, else EX_SOFTWARE.
+ *
+ * Tables: tasks, jobs, agent_runs, events, verdicts (UNIQUE key), tool_metrics,
+ * tracker_states / tracker_issues / tracker_comments (local tracker),
+ * outbox (notifications), command_runs.
+ */
+#ifndef ORCH_STORE_H
+#define ORCH_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct orch_err;
+struct proc_result;
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store {
+	sqlite3 *db;
+	char path[4096];
+};
+
+int store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_err *e);
+void store_close(struct store *st);
+int store_begin(struct store *st, struct orch_err *e);
+int store_commit(struct store *st, struct orch_err *e);
+void store_rollback(struct store *st);
+int store_exec(struct store *st, const char *sql, struct orch_err *e);
+int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch_err *e);
+/* Turn the last SQLite error into *e with context; returns -1. */
+int store_fail(struct store *st, const char *what, struct orch_err *e);
+/* Step a statement that returns no rows (and finalize it). */
+int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct orch_err *e);
+
+/* proc observer: per-tool metrics (runs, failures, total_ms, last_error). */
+void store_tool_observe(void *st, const char *tool, const struct proc_result *r);
+/* command_runs: last run, result (exit code) and duration of a command. */
+int store_command_record(struct store *st, const char *name, int result, int64_t duration_ms,
+    struct orch_err *e);
+
+#endif

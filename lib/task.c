@@ -1,0 +1,250 @@
+#include "task.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "store.h"
+#include "util.h"
+
+#define TASK_COLS "id, project, work_item, issue_id, title, repo, branch, worktree, stage, blocked, " \
+	"retries, review_requested"
+
+static void
+col(sqlite3_stmt *s, int i, char *dst, size_t n)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	str_copy(dst, n, v ? v : "");
+}
+
+int
+task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT " TASK_COLS " FROM tasks WHERE work_item = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		memset(t, 0, sizeof(*t));
+		t->id = sqlite3_column_int64(s, 0);
+		col(s, 1, t->project, sizeof(t->project));
+		col(s, 2, t->work_item, sizeof(t->work_item));
+		col(s, 3, t->issue_id, sizeof(t->issue_id));
+		col(s, 4, t->title, sizeof(t->title));
+		col(s, 5, t->repo, sizeof(t->repo));
+		col(s, 6, t->branch, sizeof(t->branch));
+		col(s, 7, t->worktree, sizeof(t->worktree));
+		col(s, 8, t->stage, sizeof(t->stage));
+		t->blocked = sqlite3_column_int(s, 9);
+		t->retries = sqlite3_column_int(s, 10);
+		t->review_requested = sqlite3_column_int(s, 11);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "read task", e);
+	return err_set(e, EX_NOINPUT, "work item '%s' has no task in orch; start it with "
+	    "orch-advance --start %s", wi, wi);
+}
+
+int
+task_insert(struct store *st, struct task *t, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT INTO tasks(project, work_item, issue_id, title, repo, branch, "
+	    "worktree, stage, blocked, retries, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, ?9, ?9)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, t->project, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, t->work_item, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, t->issue_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, t->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, t->repo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, t->branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, t->worktree, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, t->stage, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, now, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "insert task", e) < 0)
+		return -1;
+	t->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+task_update(struct store *st, const struct task *t, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "UPDATE tasks SET stage = ?1, blocked = ?2, retries = ?3, "
+	    "review_requested = ?4, updated_at = ?5 WHERE id = ?6", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, t->stage, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, t->blocked);
+	sqlite3_bind_int(s, 3, t->retries);
+	sqlite3_bind_int(s, 4, t->review_requested);
+	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, t->id);
+	return store_step_done(st, s, "update task", e);
+}
+
+int
+task_list(struct store *st, char ***wis, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	size_t n = 0, cap = 16;
+	char **v;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT work_item FROM tasks ORDER BY id", e) < 0)
+		return -1;
+	if ((v = calloc(cap, sizeof(*v))) == NULL)
+		goto oom;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n + 2 > cap) {
+			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
+			if (nv == NULL)
+				goto oom;
+			v = nv;
+		}
+		if ((v[n] = strdup((const char *)sqlite3_column_text(s, 0))) == NULL)
+			goto oom;
+		v[++n] = NULL;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		return store_fail(st, "list tasks", e);
+	}
+	*wis = v;
+	return 0;
+oom:
+	sqlite3_finalize(s);
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+	return err_set(e, EX_SOFTWARE, "out of memory listing tasks");
+}
+
+int
+event_add(struct store *st, const char *wi, const char *kind, const char *from, const char *to,
+    const char *detail, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT INTO events(ts, work_item, kind, stage_from, stage_to, detail) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, wi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, detail ? detail : "", -1, SQLITE_STATIC);
+	return store_step_done(st, s, "record event", e);
+}
+
+int
+job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int n;
+
+	if (store_prepare(st, &s, "SELECT count(*) FROM jobs WHERE task_id = ?1 AND status IN ('queued','running') "
+	    "AND (?2 IS NULL OR agent = ?2)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	if (agent)
+		sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 2);
+	n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	return n < 0 ? store_fail(st, "count jobs", e) : n;
+}
+
+int
+job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *stage,
+    const char *description, int64_t *job_id, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT id FROM jobs WHERE task_id = ?1 AND agent = ?2 "
+	    "AND status IN ('queued','running') ORDER BY id LIMIT 1", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*job_id = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		return 0;
+	}
+	sqlite3_finalize(s);
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT INTO jobs(task_id, agent, stage, status, description, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, description ? description : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "enqueue job", e) < 0)
+		return -1;
+	*job_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "UPDATE jobs SET status = 'done', pid = NULL, updated_at = ?3 "
+	    "WHERE task_id = ?1 AND agent = ?2 AND status IN ('queued','running')", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+	return store_step_done(st, s, "finish job", e);
+}
+
+int
+verdict_claim(struct store *st, const char *issue_id, const char *state_id, const char *updated_at,
+    const char *wi, const char *verdict, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT OR IGNORE INTO verdicts(issue_id, state_id, issue_updated_at, work_item, "
+	    "verdict, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, issue_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, state_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, updated_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, wi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "record verdict", e) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}

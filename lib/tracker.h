@@ -1,0 +1,94 @@
+/*
+ * tracker: the interface every tracker backend implements (SPEC section 8),
+ * and the logical state keys orch acts on.
+ *
+ * Operations: list states (id, name, group), list issues, get one issue by
+ * work item id, set an issue's state, add a comment, create an issue.
+ * Each returns 0, or -1 with *e (EX_NOINPUT for an unknown issue or
+ * project, EX_UNAVAILABLE when the tracker cannot be reached, EX_DATAERR
+ * for a malformed response).
+ *
+ * Logical keys come from state names (tracker_key_for_name).  A key whose
+ * state a project lacks resolves to nothing and the behaviour it would
+ * trigger never fires: tracker_set_status() then returns TRACKER_SKIPPED.
+ * Terminal issues (group completed/cancelled; keys done/cancelled when the
+ * group is unknown) are never actionable.
+ *
+ * Backends: local (tracker_local.c, issues in orch.db).  Plane comes later
+ * behind the same struct tracker_ops.
+ */
+#ifndef ORCH_TRACKER_H
+#define ORCH_TRACKER_H
+
+#include <stddef.h>
+
+struct config;
+struct orch_err;
+struct store;
+
+struct tracker_state {
+	char id[64];
+	char name[64];
+	char group[16];
+	const char *key;	/* logical key, NULL when the name is not one orch knows */
+};
+
+struct tracker_issue {
+	char id[64];
+	char work_item[32];
+	char project[17];
+	long seq;
+	char name[512];
+	char state_id[64];
+	char updated_at[40];
+};
+
+struct tracker;
+
+struct tracker_ops {
+	const char *kind;
+	int (*states)(struct tracker *t, const char *project, struct tracker_state **v, size_t *n,
+	    struct orch_err *e);
+	int (*issues)(struct tracker *t, const char *project, struct tracker_issue **v, size_t *n,
+	    struct orch_err *e);
+	int (*get)(struct tracker *t, const char *wi, struct tracker_issue *out, struct orch_err *e);
+	int (*set_state)(struct tracker *t, struct tracker_issue *is, const char *state_id,
+	    struct orch_err *e);
+	int (*comment)(struct tracker *t, const struct tracker_issue *is, const char *text,
+	    struct orch_err *e);
+	int (*create)(struct tracker *t, const char *project, const char *title, const char *state_id,
+	    struct tracker_issue *out, struct orch_err *e);
+	void (*close)(struct tracker *t);
+};
+
+struct tracker {
+	const struct tracker_ops *ops;
+	const struct config *cfg;
+	struct store *st;
+	void *impl;
+};
+
+enum { TRACKER_SET = 0, TRACKER_SKIPPED = 1 };
+
+/* Open the backend configured for project (its tracker, else the global one). */
+int tracker_open(struct tracker *t, const struct config *cfg, struct store *st, const char *project,
+    struct orch_err *e);
+void tracker_close(struct tracker *t);
+
+const char *tracker_key_for_name(const char *name);
+const char *tracker_name_for_key(const char *key);
+const struct tracker_state *tracker_state_by_key(const struct tracker_state *v, size_t n, const char *key);
+const struct tracker_state *tracker_state_by_id(const struct tracker_state *v, size_t n, const char *id);
+const struct tracker_state *tracker_state_by_name(const struct tracker_state *v, size_t n, const char *name);
+int tracker_state_terminal(const struct tracker_state *s);
+/* Logical key of the issue's current state (NULL when unknown). */
+const char *tracker_issue_key(struct tracker *t, const struct tracker_issue *is, struct orch_err *e);
+/* Set the issue's state by logical key; TRACKER_SKIPPED when the project lacks it. */
+int tracker_set_status(struct tracker *t, struct tracker_issue *is, const char *key, struct orch_err *e);
+
+/* The local backend's ops (for tests and tracker_open). */
+extern const struct tracker_ops tracker_local_ops;
+/* Seed the standard states of project in the local tracker (idempotent). */
+int tracker_local_seed(struct store *st, const char *project, struct orch_err *e);
+
+#endif

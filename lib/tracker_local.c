@@ -1,0 +1,278 @@
+/*
+ * The local tracker: issues, states and comments in orch.db, with Plane's
+ * state names and groups.  Issue ids are random hex (like Plane's uuids);
+ * work item ids are <PROJECT>-<seq>.  updated_at is microsecond UTC and
+ * strictly increases on every change of an issue, so a human verdict key
+ * (issue, state, updated_at) is never reused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "err.h"
+#include "store.h"
+#include "tracker.h"
+#include "util.h"
+#include "wi.h"
+
+static const struct { const char *name, *group; } seed[] = {
+	{ "Backlog", "backlog" }, { "Todo", "unstarted" }, { "To Analyse", "unstarted" },
+	{ "Analysis", "started" }, { "In Progress", "started" }, { "Needs Input", "started" },
+	{ "In Review", "started" }, { "Code Review", "started" }, { "Approved", "started" },
+	{ "Rejected", "started" }, { "Awaiting Deploy", "started" }, { "Confirm Deploy", "started" },
+	{ "Deploying", "started" }, { "Monitoring after Deploy", "started" }, { "Blocked", "started" },
+	{ "Done", "completed" }, { "Cancelled", "cancelled" }, { NULL, NULL },
+};
+
+static int
+known_project(struct tracker *t, const char *project, struct orch_err *e)
+{
+	if (!wi_project_key_valid(project))
+		return err_set(e, EX_USAGE, "project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$", project);
+	if (config_project(t->cfg, project) == NULL)
+		return err_set(e, EX_NOINPUT, "project '%s' is not configured; add it under projects: in %s",
+		    project, t->cfg->path ? t->cfg->path : "orch.yaml");
+	return 0;
+}
+
+int
+tracker_local_seed(struct store *st, const char *project, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char id[96];
+	int i, have;
+
+	if (store_prepare(st, &s, "SELECT count(*) FROM tracker_states WHERE project = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	have = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (have > 0)
+		return 0;	/* seeded (an operator may have removed some: keep that) */
+	for (i = 0; seed[i].name; i++) {
+		snprintf(id, sizeof(id), "%s:%s", project, tracker_key_for_name(seed[i].name));
+		if (store_prepare(st, &s, "INSERT OR IGNORE INTO tracker_states(id, project, name, grp, seq) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5)", e) < 0)
+			return -1;
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, project, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, seed[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, seed[i].group, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 5, i + 1);
+		if (store_step_done(st, s, "seed tracker states", e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+local_states(struct tracker *t, const char *project, struct tracker_state **v, size_t *n,
+    struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	size_t cap = 24;
+
+	*v = NULL;
+	*n = 0;
+	if (known_project(t, project, e) < 0 || tracker_local_seed(t->st, project, e) < 0)
+		return -1;
+	if (store_prepare(t->st, &s, "SELECT id, name, grp FROM tracker_states WHERE project = ?1 ORDER BY seq", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	if ((*v = calloc(cap, sizeof(**v))) == NULL) {
+		sqlite3_finalize(s);
+		return err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	while (sqlite3_step(s) == SQLITE_ROW && *n < cap) {
+		struct tracker_state *ts = &(*v)[(*n)++];
+		str_copy(ts->id, sizeof(ts->id), (const char *)sqlite3_column_text(s, 0));
+		str_copy(ts->name, sizeof(ts->name), (const char *)sqlite3_column_text(s, 1));
+		str_copy(ts->group, sizeof(ts->group), (const char *)sqlite3_column_text(s, 2));
+		ts->key = tracker_key_for_name(ts->name);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static void
+row_issue(sqlite3_stmt *s, struct tracker_issue *is)
+{
+	memset(is, 0, sizeof(*is));
+	str_copy(is->id, sizeof(is->id), (const char *)sqlite3_column_text(s, 0));
+	str_copy(is->project, sizeof(is->project), (const char *)sqlite3_column_text(s, 1));
+	is->seq = sqlite3_column_int64(s, 2);
+	str_copy(is->name, sizeof(is->name), (const char *)sqlite3_column_text(s, 3));
+	str_copy(is->state_id, sizeof(is->state_id), (const char *)sqlite3_column_text(s, 4));
+	str_copy(is->updated_at, sizeof(is->updated_at), (const char *)sqlite3_column_text(s, 5));
+	snprintf(is->work_item, sizeof(is->work_item), "%s-%ld", is->project, is->seq);
+}
+
+#define ISSUE_COLS "id, project, seq, name, state_id, updated_at"
+
+static int
+local_issues(struct tracker *t, const char *project, struct tracker_issue **v, size_t *n,
+    struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	size_t cap = 16;
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	if (known_project(t, project, e) < 0)
+		return -1;
+	if (store_prepare(t->st, &s, "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 "
+	    "ORDER BY seq", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	if ((*v = calloc(cap, sizeof(**v))) == NULL)
+		goto oom;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			struct tracker_issue *nv = realloc(*v, (cap *= 2) * sizeof(**v));
+			if (nv == NULL)
+				goto oom;
+			*v = nv;
+		}
+		row_issue(s, &(*v)[(*n)++]);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(t->st, "list issues", e);
+	return 0;
+oom:
+	sqlite3_finalize(s);
+	free(*v);
+	*v = NULL;
+	return err_set(e, EX_SOFTWARE, "out of memory");
+}
+
+static int
+local_get(struct tracker *t, const char *wi, struct tracker_issue *out, struct orch_err *e)
+{
+	char project[17];
+	const char *dash;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (wi_project(wi, project) < 0)
+		return err_set(e, EX_USAGE, "work item '%s' is not of the form ABC-123", wi);
+	if (known_project(t, project, e) < 0)
+		return -1;
+	dash = strchr(wi, '-');
+	if (store_prepare(t->st, &s, "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND seq = ?2", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, strtoll(dash + 1, NULL, 10));	/* validated digits */
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		row_issue(s, out);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail(t->st, "read issue", e);
+	return err_set(e, EX_NOINPUT, "work item '%s' does not exist in the local tracker; "
+	    "list them with orch-issue list", wi);
+}
+
+/* A fresh updated_at strictly after prev. */
+static void
+next_stamp(const char *prev, char out[40])
+{
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (prev && strcmp(now, prev) <= 0) {
+		/* same microsecond (or clock step back): bump past prev */
+		int64_t us = time_now_us();
+		do {
+			us += 1;
+			time_iso_us(us, now);
+		} while (strcmp(now, prev) <= 0 && us < time_now_us() + 60000000);
+	}
+	str_copy(out, 40, now);
+}
+
+static int
+local_set_state(struct tracker *t, struct tracker_issue *is, const char *state_id, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char stamp[40];
+
+	next_stamp(is->updated_at, stamp);
+	if (store_prepare(t->st, &s, "UPDATE tracker_issues SET state_id = ?1, updated_at = ?2 WHERE id = ?3 "
+	    "AND EXISTS (SELECT 1 FROM tracker_states WHERE id = ?1 AND project = tracker_issues.project)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, state_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, stamp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, is->id, -1, SQLITE_STATIC);
+	if (store_step_done(t->st, s, "set issue state", e) < 0)
+		return -1;
+	if (sqlite3_changes(t->st->db) != 1)
+		return err_set(e, EX_DATAERR, "state '%s' does not belong to project '%s'", state_id, is->project);
+	str_copy(is->state_id, sizeof(is->state_id), state_id);
+	str_copy(is->updated_at, sizeof(is->updated_at), stamp);
+	return 0;
+}
+
+static int
+local_comment(struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(t->st, &s, "INSERT INTO tracker_comments(issue_id, body, created_at) VALUES (?1, ?2, ?3)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+	return store_step_done(t->st, s, "add comment", e);
+}
+
+static int
+local_create(struct tracker *t, const char *project, const char *title, const char *state_id,
+    struct tracker_issue *out, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char id[40], now[32];
+	int rc;
+
+	if (known_project(t, project, e) < 0 || tracker_local_seed(t->st, project, e) < 0)
+		return -1;
+	if (random_hex(id, 16) < 0)
+		return err_set(e, EX_SOFTWARE, "cannot make a random issue id");
+	time_iso_us(time_now_us(), now);
+	/* seq in the same statement: two concurrent creates never share one */
+	if (store_prepare(t->st, &s, "INSERT INTO tracker_issues(id, project, seq, name, state_id, created_at, updated_at) "
+	    "SELECT ?1, ?2, COALESCE(MAX(seq), 0) + 1, ?3, ?4, ?5, ?5 FROM tracker_issues WHERE project = ?2", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, project, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, state_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	if (store_step_done(t->st, s, "create issue", e) < 0)
+		return -1;
+	if (store_prepare(t->st, &s, "SELECT " ISSUE_COLS " FROM tracker_issues WHERE id = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		row_issue(s, out);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(t->st, "read created issue", e);
+}
+
+const struct tracker_ops tracker_local_ops = {
+	.kind = "local",
+	.states = local_states,
+	.issues = local_issues,
+	.get = local_get,
+	.set_state = local_set_state,
+	.comment = local_comment,
+	.create = local_create,
+	.close = NULL,
+};

@@ -1,0 +1,29 @@
+/*
+ * util: small helpers shared by every module: bounded string copy with a
+ * truncation check, range-checked number parsing (no atoi), clocks, and
+ * the ISO-8601 UTC timestamp orch writes everywhere.
+ */
+#ifndef ORCH_UTIL_H
+#define ORCH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Copy src into dst of size n; -1 when it would not fit (dst then empty). */
+int str_copy(char *dst, size_t n, const char *src);
+/* snprintf that returns -1 on error or truncation. */
+int str_fmt(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Parse a decimal integer in [min,max]; -1 on garbage or out of range. */
+int num_parse(const char *s, long long min, long long max, long long *out);
+int str_ieq(const char *a, const char *b);	/* case-insensitive equality */
+char *str_trim(char *s);			/* in place, returns s */
+int64_t time_mono_ms(void);
+int64_t time_now_us(void);			/* wall clock, microseconds */
+/* Format microseconds since the epoch as 2026-11-24T04:39:55.123456Z. */
+void time_iso_us(int64_t us, char out[32]);
+/* mkdir -p with the given mode; 0 or -1 (errno set). */
+int mkdir_p(const char *path, unsigned mode);
+/* Random lowercase hex id of 2*nbytes characters (nbytes <= 32). */
+int random_hex(char *out, size_t nbytes);
+
+#endif
