@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../lib/cli.h"
+#include "../lib/config.h"
 #include "../lib/tracker.h"
 #include "../lib/util.h"
 #include "../lib/wi.h"
@@ -227,6 +228,7 @@ do_item(struct cli *cl, const char *verb, struct args *a, struct orch_err *e)
 	char project[17];
 	size_t n = 0;
 	int want = strcmp(verb, "show") == 0 ? 1 : 2, rc = -1;
+	char **comments = NULL;
 
 	if (a->nrest != want || a->project || a->state || a->title)
 		return err_set(e, EX_USAGE, "%s takes %s", verb, want == 1 ? "WI" :
@@ -248,12 +250,22 @@ do_item(struct cli *cl, const char *verb, struct args *a, struct orch_err *e)
 		if (t.ops->comment(&t, &is, a->rest[1], e) < 0)
 			goto out;
 	}
-	if (cl->json)
-		cli_print_json(issue_json(&is, state_name(v, n, is.state_id)));
-	else if (!cl->quiet || want == 1)
+	if (want == 1 && t.ops->comments && t.ops->comments(&t, &is, &comments, e) < 0)
+		goto out;
+	if (cl->json) {
+		cJSON *o = issue_json(&is, state_name(v, n, is.state_id));
+		if (comments)
+			cJSON_AddItemToObject(o, "comments", cJSON_CreateStringArray((const char *const *)comments,
+			    (int)argv_len(comments)));
+		cli_print_json(o);
+	} else if (!cl->quiet || want == 1) {
 		printf("%s\t%s\t%s\n", is.work_item, state_name(v, n, is.state_id), is.name);
+		for (size_t i = 0; comments && comments[i]; i++)
+			printf("comment %s\n", comments[i]);
+	}
 	rc = 0;
 out:
+	argv_free(comments);
 	free(v);
 	tracker_close(&t);
 	return rc;

@@ -216,10 +216,11 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	struct change ch = { .event = "rolled_back", .agent = agent, .job_stage = target,
 		.description = buf_str(&desc), .level = "info", .message = msg };
 	rc = apply(c, t, sd->name, &ch, r, &e);
+	if (rc > 0)
+		display(c, tr, t, stage_find(target)->display, buf_str(&desc));
 	buf_free(&desc);
 	if (rc < 0)
 		return fail(r, &e);
-	display(c, tr, t, stage_find(target)->display, NULL);
 	return 0;
 }
 

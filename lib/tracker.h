@@ -58,6 +58,9 @@ struct tracker_ops {
 	    struct orch_err *e);
 	int (*create)(struct tracker *t, const char *project, const char *title, const char *state_id,
 	    struct tracker_issue *out, struct orch_err *e);
+	/* Comments of an issue, oldest first, NULL-terminated (for orch-issue show). */
+	int (*comments)(struct tracker *t, const struct tracker_issue *is, char ***bodies,
+	    struct orch_err *e);
 	void (*close)(struct tracker *t);
 };
 

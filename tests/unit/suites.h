@@ -27,5 +27,9 @@ void tmp_teardown(void);
 const char *tmp_write(const char *name, const char *content);
 /* Open a fresh orch.db in tmp_dir. */
 void tmp_store(struct store *st);
+/* Run argv (NULL-terminated varargs) in cwd through proc; assert exit 0; returns stdout (static). */
+const char *tsh(const char *cwd, ...);
+/* A git repo at tmp_dir/repo on main with one commit; returns its path (static). */
+const char *tmp_git_repo(void);
 
 #endif

@@ -1,0 +1,186 @@
+/* buf, wi, atomic, lock: the small modules. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../lib/atomic.h"
+#include "../../lib/buf.h"
+#include "../../lib/err.h"
+#include "../../lib/lock.h"
+#include "../../lib/util.h"
+#include "../../lib/wi.h"
+#include "suites.h"
+
+START_TEST(buf_cap_is_an_error)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	ck_assert_int_eq(buf_puts(&b, "1234"), 0);
+	ck_assert_int_eq(buf_puts(&b, "5678"), 0);
+	ck_assert_int_eq(buf_puts(&b, "9"), -1);
+	ck_assert_str_eq(buf_str(&b), "12345678");
+	ck_assert_uint_eq(b.len, 8);
+	buf_free(&b);
+	ck_assert_str_eq(buf_str(&b), "");
+}
+END_TEST
+
+START_TEST(buf_printf_grows)
+{
+	struct buf b;
+	char big[2000];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_init(&b, BUF_MIB);
+	ck_assert_int_eq(buf_printf(&b, "%s-%d", big, 42), 0);
+	ck_assert_uint_eq(b.len, 1999 + 3);
+	ck_assert_str_eq(b.data + 1999, "-42");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(wi_accepts_and_rejects)
+{
+	ck_assert(wi_valid("ORCH-22"));
+	ck_assert(wi_valid("A-1"));
+	ck_assert(wi_valid("ABCDEFGHIJKLMNOP-123456789"));
+	ck_assert(!wi_valid("../x"));
+	ck_assert(!wi_valid("orch-1"));
+	ck_assert(!wi_valid("A-0"));
+	ck_assert(!wi_valid("A-01"));
+	ck_assert(!wi_valid("ABCDEFGHIJKLMNOPQ-1"));
+	ck_assert(!wi_valid("A-1234567890"));
+	ck_assert(!wi_valid("1A-1"));
+	ck_assert(!wi_valid("A-1/../../etc"));
+	ck_assert(!wi_valid("A-1 "));
+	ck_assert(!wi_valid(""));
+	ck_assert(!wi_valid("A1"));
+}
+END_TEST
+
+START_TEST(wi_branch_is_safe)
+{
+	char br[256], proj[17];
+
+	ck_assert_int_eq(wi_branch("DEMO-7", "Fix $(rm -rf /); `id` & \"quotes\"", br, sizeof(br)), 0);
+	ck_assert_str_eq(br, "feature/DEMO-7-fix-rm-rf-id-quotes");
+	ck_assert_int_eq(wi_branch("DEMO-7", "!!!", br, sizeof(br)), 0);
+	ck_assert_str_eq(br, "feature/DEMO-7-item");
+	ck_assert_int_eq(wi_branch("../x", "t", br, sizeof(br)), -1);
+	ck_assert_int_eq(wi_project("AB1-9", proj), 0);
+	ck_assert_str_eq(proj, "AB1");
+}
+END_TEST
+
+START_TEST(atomic_write_replaces_whole_file)
+{
+	struct orch_err e = {0};
+	char path[4200], got[64] = "";
+	FILE *f;
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/out.txt", tmp_dir);
+	ck_assert_int_eq(atomic_write(path, "first", 5, 0600, &e), 0);
+	ck_assert_int_eq(atomic_write(path, "second", 6, 0600, &e), 0);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+	fclose(f);
+	ck_assert_str_eq(got, "second");
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+}
+END_TEST
+
+START_TEST(atomic_write_fails_cleanly)
+{
+	struct orch_err e = {0};
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/no/such/dir/out.txt", tmp_dir);
+	ck_assert_int_eq(atomic_write(path, "x", 1, 0600, &e), -1);
+	ck_assert_int_eq(e.code, EX_IOERR);
+	ck_assert_ptr_nonnull(strstr(e.msg, "cannot create"));
+}
+END_TEST
+
+START_TEST(lock_second_taker_is_busy)
+{
+	struct orch_err e = {0};
+	int a = -1, b = -1;
+
+	ck_assert_int_eq(lock_take(tmp_dir, "orch-test", 0, &a, &e), LOCK_TAKEN);
+	ck_assert_int_eq(lock_take(tmp_dir, "orch-test", 0, &b, &e), LOCK_BUSY);
+	lock_release(a);
+	ck_assert_int_eq(lock_take(tmp_dir, "orch-test", 0, &b, &e), LOCK_TAKEN);
+	lock_release(b);
+}
+END_TEST
+
+START_TEST(num_parse_ranges)
+{
+	long long v;
+
+	ck_assert_int_eq(num_parse("42", 0, 100, &v), 0);
+	ck_assert_int_eq(v, 42);
+	ck_assert_int_eq(num_parse("101", 0, 100, &v), -1);
+	ck_assert_int_eq(num_parse("4x", 0, 100, &v), -1);
+	ck_assert_int_eq(num_parse("", 0, 100, &v), -1);
+	ck_assert_int_eq(num_parse(" 4", 0, 100, &v), -1);
+}
+END_TEST
+
+Suite *
+buf_suite(void)
+{
+	Suite *s = suite_create("buf+util");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, buf_cap_is_an_error);
+	tcase_add_test(tc, buf_printf_grows);
+	tcase_add_test(tc, num_parse_ranges);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+Suite *
+wi_suite(void)
+{
+	Suite *s = suite_create("wi");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, wi_accepts_and_rejects);
+	tcase_add_test(tc, wi_branch_is_safe);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+Suite *
+atomic_suite(void)
+{
+	Suite *s = suite_create("atomic");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	tcase_add_test(tc, atomic_write_fails_cleanly);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+Suite *
+lock_suite(void)
+{
+	Suite *s = suite_create("lock");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_test(tc, lock_second_taker_is_busy);
+	suite_add_tcase(s, tc);
+	return s;
+}

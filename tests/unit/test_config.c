@@ -1,0 +1,125 @@
+/* config: YAML + environment, strict errors with file, line and key. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/config.h"
+#include "../../lib/err.h"
+#include "suites.h"
+
+static int
+load(const char *yaml, struct config *c, struct orch_err *e)
+{
+	const char *path = tmp_write("orch.yaml", yaml);
+
+	return config_load(c, path, tmp_dir, 1, e);
+}
+
+START_TEST(config_defaults)
+{
+	struct config c;
+	struct orch_err e = {0};
+
+	ck_assert_int_eq(config_load(&c, NULL, tmp_dir, 1, &e), 0);
+	ck_assert_str_eq(c.tracker, "local");
+	ck_assert_int_eq(c.max_developer_retries, 3);
+	ck_assert_int_eq(c.plane_states_ttl_s, 300);
+	ck_assert_int_eq(c.db_busy_timeout_ms, 5000);
+	ck_assert_int_eq(c.security_gate_enabled, 1);
+	ck_assert_uint_eq(c.nprojects, 0);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(config_project_and_agents)
+{
+	struct config c;
+	struct orch_err e = {0};
+	const struct project *p;
+
+	ck_assert_msg(load("max_developer_retries: 5\nprojects:\n  - key: DEMO\n    repo: /srv/demo\n"
+	    "    ci_cmd: [\"make\", \"test\"]\n    agents:\n      default: [\"run\", \"{stage}\"]\n"
+	    "      reviewer: [\"review\"]\n", &c, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(c.max_developer_retries, 5);
+	p = config_project(&c, "DEMO");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->main_branch, "main");
+	ck_assert_ptr_null(p->remote);
+	ck_assert_str_eq(p->ci_cmd[1], "test");
+	ck_assert_str_eq(config_agent(p, "reviewer")[0], "review");
+	ck_assert_str_eq(config_agent(p, "analyst")[1], "{stage}");
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(config_env_overrides)
+{
+	struct config c;
+	struct orch_err e = {0};
+
+	setenv("ORCH_MAX_DEVELOPER_RETRIES", "7", 1);
+	setenv("ORCH_NOTIFY_CMD", "[\"notify-send\", \"orch\"]", 1);
+	ck_assert_msg(load("max_developer_retries: 5\n", &c, &e) == 0, "%s", e.msg);
+	unsetenv("ORCH_MAX_DEVELOPER_RETRIES");
+	unsetenv("ORCH_NOTIFY_CMD");
+	ck_assert_int_eq(c.max_developer_retries, 7);
+	ck_assert_str_eq(c.notify_cmd[0], "notify-send");
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(config_env_bad_value)
+{
+	struct config c;
+	struct orch_err e = {0};
+
+	setenv("ORCH_JOB_TIMEOUT_S", "soon", 1);
+	ck_assert_int_eq(load("", &c, &e), -1);
+	unsetenv("ORCH_JOB_TIMEOUT_S");
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.msg, "ORCH_JOB_TIMEOUT_S"));
+	config_free(&c);
+}
+END_TEST
+
+static void
+bad(const char *yaml, const char *want)
+{
+	struct config c;
+	struct orch_err e = {0};
+
+	ck_assert_int_eq(load(yaml, &c, &e), -1);
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	ck_assert_msg(strstr(e.msg, want) != NULL, "message '%s' lacks '%s'", e.msg, want);
+	config_free(&c);
+}
+
+START_TEST(config_errors_name_line_and_key)
+{
+	bad("tracker: local\nmax_developer_retries: many\n", "orch.yaml:2: key 'max_developer_retries'");
+	bad("trakcer: local\n", "orch.yaml:1: key 'trakcer': unknown setting");
+	bad("projects:\n  - key: demo\n    repo: /x\n", "key 'key'");
+	bad("projects:\n  - key: D\n    repo: relative\n", "absolute path");
+	bad("projects:\n  - key: D\n    repo: /x\n    ci_cmd: make test\n", "orch.yaml:4: key 'ci_cmd': expected a list");
+	bad("projects: [\n", "invalid YAML");
+	bad("plane_api_token: abc\n", "secrets are not read from the config file");
+	bad("tracker: jira\n", "'jira' is not local or plane");
+	bad("projects:\n  - key: D\n    repo: /x\n  - key: D\n    repo: /y\n", "defined twice");
+}
+END_TEST
+
+Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_test(tc, config_defaults);
+	tcase_add_test(tc, config_project_and_agents);
+	tcase_add_test(tc, config_env_overrides);
+	tcase_add_test(tc, config_env_bad_value);
+	tcase_add_test(tc, config_errors_name_line_and_key);
+	suite_add_tcase(s, tc);
+	return s;
+}

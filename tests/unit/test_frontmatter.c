@@ -1,0 +1,103 @@
+/* frontmatter: the one verdict parser, fail-closed in every listed case. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/frontmatter.h"
+#include "suites.h"
+
+static int
+verdict(const char *text, const char *key, const char *pass, char *reason)
+{
+	char value[128];
+
+	return fm_verdict(text, strlen(text), key, pass, value, sizeof(value), reason, 512);
+}
+
+static void
+red(const char *text, const char *why)
+{
+	char reason[512];
+
+	ck_assert_int_eq(verdict(text, "verdict", "APPROVED", reason), FM_RED);
+	ck_assert_msg(strstr(reason, why) != NULL, "reason '%s' lacks '%s'", reason, why);
+}
+
+START_TEST(fm_pass_case_insensitive_trimmed)
+{
+	char reason[512];
+
+	ck_assert_int_eq(verdict("---\nverdict: '  approved '\n---\nbody\n", "verdict", "APPROVED", reason), FM_PASS);
+	ck_assert_int_eq(verdict("---\r\nresult: Pass\r\n---\r\n", "result", "PASS", reason), FM_PASS);
+}
+END_TEST
+
+START_TEST(fm_negative_authoritative)
+{
+	red("---\nverdict: REQUEST_CHANGES\n---\nverdict: APPROVED\n", "REQUEST_CHANGES");
+	red("---\nverdict: fail\n---\n", "FAIL");
+	red("---\nverdict: maybe\n---\n", "not a recognised verdict");
+}
+END_TEST
+
+START_TEST(fm_prose_never_counts)
+{
+	red("The verdict: APPROVED\n", "no frontmatter");
+	red("# Review\n---\nverdict: APPROVED\n---\n", "no frontmatter");
+}
+END_TEST
+
+START_TEST(fm_fail_closed_cases)
+{
+	red("---\nverdict: APPROVED\n", "not closed");
+	red("---\nverdict: [APPROVED\n---\n", "invalid YAML");
+	red("---\n- a\n- b\n---\n", "not a YAML map");
+	red("---\nother: x\n---\n", "missing");
+	red("---\nverdict: [APPROVED]\n---\n", "not a single value");
+	red("---\nverdict:\n  a: b\n---\n", "not a single value");
+	red("---\nverdict: APPROVED\nverdict: APPROVED\n---\n", "duplicated key");
+	red("---\nverdict: REQUEST_CHANGES\nnote: x\nverdict: APPROVED\n---\n", "duplicated key");
+	red("---\n---\n", "not a YAML map");
+}
+END_TEST
+
+START_TEST(fm_too_large_and_nul)
+{
+	size_t n = FM_MAX_BYTES + 10;
+	char *big = malloc(n + 1), reason[512], value[64];
+
+	memcpy(big, "---\nverdict: APPROVED\n---\n", 26);
+	memset(big + 26, 'x', n - 26);
+	big[n] = '\0';
+	ck_assert_int_eq(fm_verdict(big, n, "verdict", "APPROVED", value, sizeof(value), reason, sizeof(reason)), FM_RED);
+	ck_assert_ptr_nonnull(strstr(reason, "over the 1 MiB limit"));
+	free(big);
+	ck_assert_int_eq(fm_verdict("---\nverdict: APPROVED\n---\n\0x", 28, "verdict", "APPROVED", value,
+	    sizeof(value), reason, sizeof(reason)), FM_RED);
+	ck_assert_ptr_nonnull(strstr(reason, "NUL"));
+}
+END_TEST
+
+START_TEST(fm_body_after_fence)
+{
+	const char *t = "---\nk: v\n---\n## Findings\n- x\n";
+
+	ck_assert_str_eq(fm_body(t, strlen(t)), "## Findings\n- x\n");
+	ck_assert_ptr_null(fm_body("no", 2));
+}
+END_TEST
+
+Suite *
+frontmatter_suite(void)
+{
+	Suite *s = suite_create("frontmatter");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, fm_pass_case_insensitive_trimmed);
+	tcase_add_test(tc, fm_negative_authoritative);
+	tcase_add_test(tc, fm_prose_never_counts);
+	tcase_add_test(tc, fm_fail_closed_cases);
+	tcase_add_test(tc, fm_too_large_and_nul);
+	tcase_add_test(tc, fm_body_after_fence);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,176 @@
+/* proc: the only module that creates processes. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../lib/proc.h"
+#include "suites.h"
+
+static int observed;
+static char observed_tool[64];
+
+static void
+observe(void *ctx, const char *tool, const struct proc_result *r)
+{
+	(void)ctx; (void)r;
+	observed++;
+	snprintf(observed_tool, sizeof(observed_tool), "%s", tool);
+}
+
+static void
+run(const char *const *argv, int timeout_ms, struct proc_result *r)
+{
+	struct proc_spec s = { .argv = argv, .timeout_ms = timeout_ms, .observe = observe };
+
+	ck_assert_int_eq(proc_run(&s, r), 0);
+}
+
+START_TEST(proc_ok_and_output)
+{
+	const char *argv[] = { "printf", "out", NULL };
+	struct proc_result r;
+
+	observed = 0;
+	run(argv, 5000, &r);
+	ck_assert_int_eq(r.status, PROC_OK);
+	ck_assert_int_eq(r.exit_code, 0);
+	ck_assert_str_eq(buf_str(&r.out), "out");
+	ck_assert_int_eq(observed, 1);
+	ck_assert_str_eq(observed_tool, "printf");
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(proc_nonzero_exit)
+{
+	const char *argv[] = { "sh", "-c", "echo oops >&2; exit 3", NULL };
+	struct proc_result r;
+
+	run(argv, 5000, &r);
+	ck_assert_int_eq(r.status, PROC_EXIT_NONZERO);
+	ck_assert_int_eq(r.exit_code, 3);
+	ck_assert_str_eq(buf_str(&r.err), "oops\n");
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(proc_not_found)
+{
+	const char *argv[] = { "orch-no-such-program-xyz", NULL };
+	struct proc_result r;
+
+	run(argv, 5000, &r);
+	ck_assert_int_eq(r.status, PROC_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(r.error, "install it or fix PATH"));
+	proc_result_free(&r);
+}
+END_TEST
+
+static int
+gone(pid_t pid)
+{
+	char path[64], buf[256] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 1;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	return strstr(buf, ") Z ") != NULL;	/* a zombie is dead */
+}
+
+START_TEST(proc_timeout_kills_group)
+{
+	/* the grandchild would outlive a kill of only the child */
+	const char *argv[] = { "sh", "-c", "sleep 300 & echo $!; wait", NULL };
+	struct proc_result r;
+	long long gc;
+
+	run(argv, 300, &r);
+	ck_assert_int_eq(r.status, PROC_TIMEOUT);
+	gc = strtoll(buf_str(&r.out), NULL, 10);
+	ck_assert_int_gt(gc, 1);
+	ck_assert_msg(gone((pid_t)gc), "grandchild %lld survived the timeout", gc);
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(proc_leftovers_killed_after_exit)
+{
+	const char *argv[] = { "sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!", NULL };
+	struct proc_result r;
+	long long gc;
+
+	run(argv, 10000, &r);
+	ck_assert_int_eq(r.status, PROC_OK);
+	gc = strtoll(buf_str(&r.out), NULL, 10);
+	ck_assert_msg(gone((pid_t)gc), "background child %lld left running", gc);
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(proc_output_capped)
+{
+	const char *argv[] = { "head", "-c", "200000", "/dev/zero", NULL };
+	struct proc_spec s = { .argv = argv, .timeout_ms = 10000, .out_cap = 1000 };
+	struct proc_result r;
+
+	proc_run(&s, &r);
+	ck_assert_int_eq(r.status, PROC_OK);
+	ck_assert_int_eq(r.out_truncated, 1);
+	ck_assert_uint_eq(r.out.len, 1000);
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(proc_stdin_env_cwd)
+{
+	const char *argv[] = { "sh", "-c", "cat; echo \"[$ORCH_X]\"; env | grep -c TOKEN_SECRET; pwd", NULL };
+	const char *extra[] = { "ORCH_X=hello", NULL };
+	struct proc_spec s = { .argv = argv, .timeout_ms = 10000, .env_extra = extra, .cwd = "/",
+		.stdin_data = "input\n", .stdin_len = 6 };
+	struct proc_result r;
+
+	setenv("ORCH_PLANE_API_TOKEN", "TOKEN_SECRET", 1);
+	proc_run(&s, &r);
+	unsetenv("ORCH_PLANE_API_TOKEN");
+	ck_assert_int_eq(r.status, PROC_OK);
+	ck_assert_str_eq(buf_str(&r.out), "input\n[hello]\n0\n/\n");
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(proc_empty_argv)
+{
+	const char *argv[] = { NULL };
+	struct proc_spec s = { .argv = argv };
+	struct proc_result r;
+
+	ck_assert_int_eq(proc_run(&s, &r), -1);
+	ck_assert_int_eq(r.status, PROC_SPAWN_ERROR);
+	proc_result_free(&r);
+}
+END_TEST
+
+Suite *
+proc_suite(void)
+{
+	Suite *s = suite_create("proc");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, proc_ok_and_output);
+	tcase_add_test(tc, proc_nonzero_exit);
+	tcase_add_test(tc, proc_not_found);
+	tcase_add_test(tc, proc_timeout_kills_group);
+	tcase_add_test(tc, proc_leftovers_killed_after_exit);
+	tcase_add_test(tc, proc_output_capped);
+	tcase_add_test(tc, proc_stdin_env_cwd);
+	tcase_add_test(tc, proc_empty_argv);
+	suite_add_tcase(s, tc);
+	return s;
+}

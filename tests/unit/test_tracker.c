@@ -1,0 +1,119 @@
+/* tracker: the local backend behind the interface; keys, terminal states. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/config.h"
+#include "../../lib/err.h"
+#include "../../lib/store.h"
+#include "../../lib/tracker.h"
+#include "suites.h"
+
+static struct config cfg;
+static struct store st;
+static struct tracker tr;
+
+static void
+setup(void)
+{
+	struct orch_err e = {0};
+
+	tmp_setup();
+	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", "projects:\n  - key: DEMO\n    repo: /x\n"),
+	    tmp_dir, 1, &e), 0);
+	tmp_store(&st);
+	ck_assert_int_eq(tracker_open(&tr, &cfg, &st, "DEMO", &e), 0);
+}
+
+static void
+teardown(void)
+{
+	tracker_close(&tr);
+	store_close(&st);
+	config_free(&cfg);
+	tmp_teardown();
+}
+
+START_TEST(tracker_states_seeded_with_groups)
+{
+	struct tracker_state *v = NULL;
+	const struct tracker_state *s;
+	struct orch_err e = {0};
+	size_t n = 0;
+
+	ck_assert_int_eq(tr.ops->states(&tr, "DEMO", &v, &n, &e), 0);
+	ck_assert_uint_eq(n, 17);
+	s = tracker_state_by_key(v, n, "confirm_deploy");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->name, "Confirm Deploy");
+	ck_assert(!tracker_state_terminal(s));
+	ck_assert(tracker_state_terminal(tracker_state_by_key(v, n, "done")));
+	ck_assert(tracker_state_terminal(tracker_state_by_key(v, n, "cancelled")));
+	ck_assert_str_eq(tracker_state_by_key(v, n, "done")->group, "completed");
+	free(v);
+}
+END_TEST
+
+START_TEST(tracker_create_set_comment)
+{
+	struct tracker_issue a, b, got;
+	struct orch_err e = {0};
+	char before[40], **comments = NULL;
+
+	ck_assert_int_eq(tr.ops->create(&tr, "DEMO", "first", "DEMO:backlog", &a, &e), 0);
+	ck_assert_int_eq(tr.ops->create(&tr, "DEMO", "second", "DEMO:backlog", &b, &e), 0);
+	ck_assert_str_eq(a.work_item, "DEMO-1");
+	ck_assert_str_eq(b.work_item, "DEMO-2");
+	snprintf(before, sizeof(before), "%s", a.updated_at);
+	ck_assert_int_eq(tracker_set_status(&tr, &a, "approved", &e), TRACKER_SET);
+	ck_assert_int_eq(tr.ops->get(&tr, "DEMO-1", &got, &e), 0);
+	ck_assert_str_eq(got.state_id, "DEMO:approved");
+	ck_assert_int_gt(strcmp(got.updated_at, before), 0);
+	ck_assert_int_eq(tr.ops->comment(&tr, &got, "hello", &e), 0);
+	ck_assert_int_eq(tr.ops->comments(&tr, &got, &comments, &e), 0);
+	ck_assert_ptr_nonnull(strstr(comments[0], "hello"));
+	argv_free(comments);
+}
+END_TEST
+
+START_TEST(tracker_missing_state_never_fires)
+{
+	struct tracker_issue a;
+	struct orch_err e = {0};
+
+	ck_assert_int_eq(tr.ops->create(&tr, "DEMO", "x", "DEMO:backlog", &a, &e), 0);
+	ck_assert_int_eq(store_exec(&st, "DELETE FROM tracker_states WHERE id = 'DEMO:confirm_deploy'", &e), 0);
+	ck_assert_int_eq(tracker_set_status(&tr, &a, "confirm_deploy", &e), TRACKER_SKIPPED);
+	ck_assert_str_eq(a.state_id, "DEMO:backlog");
+}
+END_TEST
+
+START_TEST(tracker_unknown_items)
+{
+	struct tracker_issue a;
+	struct orch_err e = {0};
+
+	ck_assert_int_eq(tr.ops->get(&tr, "DEMO-9", &a, &e), -1);
+	ck_assert_int_eq(e.code, EX_NOINPUT);
+	ck_assert_int_eq(tr.ops->get(&tr, "OTHER-1", &a, &e), -1);
+	ck_assert_int_eq(e.code, EX_NOINPUT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not configured"));
+	ck_assert_str_eq(tracker_key_for_name("monitoring after deploy"), "monitoring");
+	ck_assert_ptr_null(tracker_key_for_name("Whatever"));
+}
+END_TEST
+
+Suite *
+tracker_suite(void)
+{
+	Suite *s = suite_create("tracker");
+	TCase *tc = tcase_create("local");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, tracker_states_seeded_with_groups);
+	tcase_add_test(tc, tracker_create_set_comment);
+	tcase_add_test(tc, tracker_missing_state_never_fires);
+	tcase_add_test(tc, tracker_unknown_items);
+	suite_add_tcase(s, tc);
+	return s;
+}
