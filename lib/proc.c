@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -189,6 +190,8 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		int nul;
 		setpgid(0, 0);
 		signal(SIGPIPE, SIG_DFL);
+		/* the child inherits no descriptor of ours (locks, the database) */
+		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
 			child_fail(ex[1], errno);
 		if (spec->stdin_data == NULL && (nul = open("/dev/null", O_RDONLY)) >= 0)

@@ -1,0 +1,67 @@
+# Sourced by every integration test: a temp ORCH_HOME, a sample repo with a
+# bare origin, the binaries on PATH, and assertions that say what was expected.
+set -u
+BIN=$1
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/scripts/pipeline-lib.sh"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/orch-it.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+for v in $(env | sed -n 's/^\(ORCH_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+
+export ORCH_HOME="$TMP/home" PATH="$BIN:$PATH"
+
+# hold KIND PATH: hold a flock (lock) or a SQLite write lock (db) on PATH
+# until release; returns once the lock is really held (no sleeps).
+hold() {
+	mkfifo "$TMP/hold.in" "$TMP/hold.out"
+	python3 "$TOP/tests/integration/hold.py" "$1" "$2" <"$TMP/hold.in" >"$TMP/hold.out" &
+	HOLD_PID=$!
+	exec 8>"$TMP/hold.in"
+	read -r ready <"$TMP/hold.out"
+	[ "$ready" = held ] || fail "could not hold $1 $2"
+}
+release() { exec 8>&-; wait "$HOLD_PID"; rm -f "$TMP/hold.in" "$TMP/hold.out"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect_rc WANT CMD...: run CMD, keep stdout in $OUT and stderr in $ERR.
+expect_rc() {
+	want=$1
+	shift
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+	[ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stdout: $OUT; stderr: $ERR"
+}
+
+contains() { case "$1" in *"$2"*) ;; *) fail "expected '$2' in: $1" ;; esac; }
+lacks() { case "$1" in *"$2"*) fail "did not expect '$2' in: $1" ;; esac; }
+
+# A project DEMO with an issue DEMO-1 started: WT is its worktree.
+pipeline_setup() {
+	mkdir -p "$ORCH_HOME"
+	make_sample_repo "$TMP" >/dev/null || fail "sample repo"
+	write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "$@"
+	WI=$(orch-issue create --project DEMO --title "${TITLE:-Greet users}") || fail "create issue"
+	[ "$WI" = DEMO-1 ] || fail "first issue is $WI, expected DEMO-1"
+	expect_rc 0 orch-advance --start "$WI"
+	WT="$ORCH_HOME/worktrees/DEMO/$WI"
+	BR=$(git -C "$WT" rev-parse --abbrev-ref HEAD)
+	D="docs/work-items/$WI"
+}
+
+# Force the task to a stage with no job running (what a long walk would reach).
+at_stage() {
+	python3 - "$ORCH_HOME/orch.db" "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE tasks SET stage = ?", (sys.argv[2],))
+db.execute("UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')")
+db.commit()
+PY
+}
+
+sql() { python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")' "$ORCH_HOME/orch.db" "$1"; }
+
+json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }

@@ -1,0 +1,35 @@
+# Bad work item ids (64, nothing touched), unknown items (66), busy database (75), harmless metacharacters.
+. "$(dirname "$0")/lib.sh"
+for bad in '../x' 'orch-1' 'A-0' 'A-1;id' ''; do
+	expect_rc 64 orch-advance "$bad"
+	contains "$ERR" "work item '$bad' is not of the form ABC-123"
+	[ -e "$ORCH_HOME" ] && fail "a bad id touched ORCH_HOME"
+	expect_rc 64 orch-advance --start "$bad"
+	expect_rc 64 orch-issue show "$bad"
+done
+expect_rc 64 orch-advance --all DEMO-1
+expect_rc 64 orch-advance --frobnicate
+TITLE='x $(touch pwned) `touch pwned2`; touch pwned3 | cat & "q"'
+pipeline_setup
+[ -e pwned ] || [ -e "$WT/pwned" ] || [ -e "$TMP/repo/pwned3" ] && fail "a title ran a command"
+contains "$BR" "feature/DEMO-1-x-touch-pwned-touch-pwned2-touch-pwned3"
+expect_rc 66 orch-advance DEMO-7
+contains "$ERR" "work item 'DEMO-7' has no task in orch"
+expect_rc 66 orch-advance --start DEMO-7
+contains "$ERR" "work item 'DEMO-7' does not exist"
+expect_rc 66 orch-advance --start OTHER-1
+contains "$ERR" "project 'OTHER' is not configured"
+expect_rc 66 orch-issue set DEMO-1 Nonsense
+contains "$ERR" "state 'Nonsense' does not exist in project 'DEMO'"
+expect_rc 66 orch-issue create --project NOPE --title x
+
+# the database busy beyond the timeout: 75 and nothing half-written
+analyst_work "$WT" "$WI"
+before=$(sql "SELECT count(*) FROM events")
+hold db "$ORCH_HOME/orch.db"
+ORCH_DB_BUSY_TIMEOUT_MS=100 expect_rc 75 orch-advance --agent analyst "$WI"
+contains "$ERR" "is busy"
+release
+[ "$(sql "SELECT count(*) FROM events")" = "$before" ] || fail "a busy run wrote events"
+[ "$(sql "SELECT status FROM jobs WHERE agent = 'analyst'")" = queued ] || fail "a busy run changed a job"
+expect_rc 2 orch-advance --agent analyst "$WI"

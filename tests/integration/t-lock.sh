@@ -1,0 +1,17 @@
+# An overlapping run is skipped with one line and exit 0; --wait blocks until the lock frees.
+. "$(dirname "$0")/lib.sh"
+pipeline_setup
+hold lock "$ORCH_HOME/locks/orch-advance.lock"
+expect_rc 0 orch-advance --all
+[ "$OUT" = "orch-advance: previous run still active; skipped" ] || fail "unexpected overlap output: $OUT"
+[ -z "$ERR" ] || fail "overlap wrote to stderr: $ERR"
+orch-advance --wait --all >"$TMP/waited" 2>&1 8>&- &
+waiter=$!
+release
+wait "$waiter" || fail "--wait run failed: $(cat "$TMP/waited")"
+contains "$(cat "$TMP/waited")" "DEMO-1: analysis -> analysis waiting"
+# other commands have their own locks
+hold lock "$ORCH_HOME/locks/orch-advance.lock"
+expect_rc 0 orch-issue list
+contains "$OUT" "DEMO-1"
+release
