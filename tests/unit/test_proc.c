@@ -69,7 +69,7 @@ START_TEST(proc_not_found)
 END_TEST
 
 static int
-gone(pid_t pid)
+gone_now(pid_t pid)
 {
 	char path[64], buf[256] = "";
 	FILE *f;
@@ -81,6 +81,20 @@ gone(pid_t pid)
 		buf[0] = '\0';
 	fclose(f);
 	return strstr(buf, ") Z ") != NULL;	/* a zombie is dead */
+}
+
+/* SIGKILL is asynchronous: wait (bounded) for the kernel to finish the kill. */
+static int
+gone(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (gone_now(pid))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
 }
 
 START_TEST(proc_timeout_kills_group)
