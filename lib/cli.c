@@ -72,13 +72,27 @@ load_config(struct cli *cl, struct orch_err *e)
 	return 0;
 }
 
+/* Undo what cli_open did when it does not hand the command a working set-up. */
+static int
+abandon(struct cli *cl, int rc)
+{
+	if (cl->store_open)
+		store_close(&cl->st);
+	if (cl->cfg_loaded)
+		config_free(&cl->cfg);
+	lock_release(cl->lock_fd);
+	cl->store_open = cl->cfg_loaded = 0;
+	cl->lock_fd = -1;
+	return rc;
+}
+
 int
 cli_open_nolock(struct cli *cl)
 {
 	struct orch_err e = {0};
 
 	if (load_config(cl, &e) < 0)
-		return cli_error(cl, &e);
+		return abandon(cl, cli_error(cl, &e));
 	return 0;
 }
 
@@ -90,27 +104,27 @@ cli_open(struct cli *cl)
 	int rc;
 
 	if (load_config(cl, &e) < 0)
-		return cli_error(cl, &e);
+		return abandon(cl, cli_error(cl, &e));
 	if (mkdir_p(cl->cfg.home, 0700) < 0) {
 		err_set(&e, EX_IOERR, "cannot create orch home '%s': %s; set ORCH_HOME to a writable directory",
 		    cl->cfg.home, strerror(errno));
-		return cli_error(cl, &e);
+		return abandon(cl, cli_error(cl, &e));
 	}
 	snprintf(name, sizeof(name), "%s", cl->prog);
 	rc = lock_take(cl->cfg.home, name, cl->wait, &cl->lock_fd, &e);
 	if (rc < 0)
-		return cli_error(cl, &e);
+		return abandon(cl, cli_error(cl, &e));
 	if (rc == LOCK_BUSY) {
 		if (!cl->quiet)
 			printf("%s: previous run still active; skipped\n", cl->prog);
-		return CLI_SKIPPED;
+		return abandon(cl, CLI_SKIPPED);
 	}
 	if (str_fmt(db, sizeof(db), "%s/orch.db", cl->cfg.home) < 0) {
 		err_set(&e, EX_USAGE, "orch home path is too long");
-		return cli_error(cl, &e);
+		return abandon(cl, cli_error(cl, &e));
 	}
 	if (store_open(&cl->st, db, cl->cfg.db_busy_timeout_ms, &e) < 0)
-		return cli_error(cl, &e);
+		return abandon(cl, cli_error(cl, &e));
 	cl->store_open = 1;
 	return 0;
 }
