@@ -20,26 +20,31 @@ BINS    := $(CMDS:%=$(BUILD)/bin/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all check unit integration banned install clean asan demo bench
+.PHONY: all check unit integration banned install clean asan valgrind demo bench
 all: $(BUILD)/liborch.a $(BINS)
 
 $(BUILD)/lib/%.o: lib/%.c lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/liborch.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	@echo "  AR      $@"
+	@$(AR) rcs $@ $^
 
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/liborch.a lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liborch.a $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liborch.a $(LDLIBS)
 
 $(BUILD)/tests/%.o: tests/unit/%.c tests/unit/*.h lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/unit: $(UNIT_OBJ) $(BUILD)/liborch.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/liborch.a $(CHECK_LIBS) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/liborch.a $(CHECK_LIBS) $(LDLIBS)
 
 # The one rule of section 14, enforced: only lib/proc.c creates processes.
 banned:
@@ -56,6 +61,11 @@ check: banned unit integration
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" check
+
+# valgrind: unit tests in one process, then every integration binary run wrapped
+valgrind: all $(BUILD)/tests/unit
+	CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full $(BUILD)/tests/unit
+	ORCH_VALGRIND=1 sh tests/integration/run.sh $(BUILD)/bin
 
 demo: all
 	@sh scripts/demo.sh $(BUILD)/bin
