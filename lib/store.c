@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "err.h"
 #include "proc.h"
 #include "util.h"
@@ -174,6 +176,39 @@ store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct o
 	}
 	sqlite3_finalize(stmt);
 	return 0;
+}
+
+int
+store_strings(struct store *st, sqlite3_stmt *stmt, char ***out, struct orch_err *e)
+{
+	size_t n = 0, cap = 8;
+	char **v, **nv;
+	int rc;
+
+	if ((v = calloc(cap, sizeof(*v))) == NULL)
+		goto oom;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(stmt, 0);
+		if (n + 2 > cap) {
+			if ((nv = realloc(v, (cap *= 2) * sizeof(*v))) == NULL)
+				goto oom;
+			v = nv;
+		}
+		if ((v[n] = strdup(text ? text : "")) == NULL)
+			goto oom;
+		v[++n] = NULL;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		argv_free(v);
+		return store_fail(st, "read rows", e);
+	}
+	*out = v;
+	return 0;
+oom:
+	sqlite3_finalize(stmt);
+	argv_free(v);
+	return err_set(e, EX_SOFTWARE, "out of memory reading rows");
 }
 
 static int

@@ -48,6 +48,13 @@ int store_fail(struct store *st, const char *what, struct orch_err *e);
 /* Step a statement that returns no rows (and finalize it). */
 int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct orch_err *e);
 
+/*
+ * Step a prepared (and bound) statement to the end, collecting column 0 of
+ * each row into a NULL-terminated list (free with argv_free); the
+ * statement is finalized either way.  0 / -1.
+ */
+int store_strings(struct store *st, sqlite3_stmt *stmt, char ***out, struct orch_err *e);
+
 /* proc observer: per-tool metrics (runs, failures, total_ms, last_error). */
 void store_tool_observe(void *st, const char *tool, const struct proc_result *r);
 /* command_runs: last run, result (exit code) and duration of a command. */

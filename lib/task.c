@@ -101,40 +101,10 @@ int
 task_list(struct store *st, char ***wis, struct orch_err *e)
 {
 	sqlite3_stmt *s;
-	size_t n = 0, cap = 16;
-	char **v;
-	int rc;
 
 	if (store_prepare(st, &s, "SELECT work_item FROM tasks ORDER BY id", e) < 0)
 		return -1;
-	if ((v = calloc(cap, sizeof(*v))) == NULL)
-		goto oom;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n + 2 > cap) {
-			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
-			if (nv == NULL)
-				goto oom;
-			v = nv;
-		}
-		if ((v[n] = strdup((const char *)sqlite3_column_text(s, 0))) == NULL)
-			goto oom;
-		v[++n] = NULL;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		for (size_t i = 0; i < n; i++)
-			free(v[i]);
-		free(v);
-		return store_fail(st, "list tasks", e);
-	}
-	*wis = v;
-	return 0;
-oom:
-	sqlite3_finalize(s);
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i]);
-	free(v);
-	return err_set(e, EX_SOFTWARE, "out of memory listing tasks");
+	return store_strings(st, s, wis, e);
 }
 
 int

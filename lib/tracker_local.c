@@ -270,33 +270,12 @@ static int
 local_comments(struct tracker *t, const struct tracker_issue *is, char ***bodies, struct orch_err *e)
 {
 	sqlite3_stmt *s;
-	size_t n = 0, cap = 8;
-	char **v;
 
 	if (store_prepare(t->st, &s, "SELECT created_at || ' ' || body FROM tracker_comments "
 	    "WHERE issue_id = ?1 ORDER BY id", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
-	if ((v = calloc(cap, sizeof(*v))) == NULL)
-		goto oom;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (n + 2 > cap) {
-			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
-			if (nv == NULL)
-				goto oom;
-			v = nv;
-		}
-		if ((v[n] = strdup((const char *)sqlite3_column_text(s, 0))) == NULL)
-			goto oom;
-		v[++n] = NULL;
-	}
-	sqlite3_finalize(s);
-	*bodies = v;
-	return 0;
-oom:
-	sqlite3_finalize(s);
-	argv_free(v);
-	return err_set(e, EX_SOFTWARE, "out of memory reading comments");
+	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_TRANSIENT);
+	return store_strings(t->st, s, bodies, e);
 }
 
 const struct tracker_ops tracker_local_ops = {
