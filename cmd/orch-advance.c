@@ -24,65 +24,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static cJSON *
-result_json(const struct advance_result *r)
-{
-	cJSON *o = cJSON_CreateObject(), *enq, *retry;
-
-	cJSON_AddStringToObject(o, "work_item", r->work_item);
-	cJSON_AddStringToObject(o, "stage_before", r->stage_before);
-	cJSON_AddStringToObject(o, "stage_after", r->stage_after);
-	cJSON_AddStringToObject(o, "outcome", r->err.code ? "error" : engine_outcome_name(r->outcome));
-	if (r->gate[0])
-		cJSON_AddStringToObject(o, "gate", r->gate);
-	else
-		cJSON_AddNullToObject(o, "gate");
-	cJSON_AddBoolToObject(o, "passed", r->passed);
-	cJSON_AddStringToObject(o, "reason", r->err.code ? r->err.msg : r->reason);
-	if (r->enq_agent[0]) {
-		enq = cJSON_AddObjectToObject(o, "enqueued");
-		cJSON_AddStringToObject(enq, "agent", r->enq_agent);
-		if (r->job_id)
-			cJSON_AddNumberToObject(enq, "job_id", (double)r->job_id);
-		else
-			cJSON_AddNullToObject(enq, "job_id");
-	} else {
-		cJSON_AddNullToObject(o, "enqueued");
-	}
-	retry = cJSON_AddObjectToObject(o, "retry");
-	cJSON_AddNumberToObject(retry, "count", r->retry_count);
-	cJSON_AddNumberToObject(retry, "max", r->retry_max);
-	if (r->dry_run)
-		cJSON_AddBoolToObject(o, "dry_run", 1);
-	if (r->err.code)
-		cJSON_AddNumberToObject(o, "exit_code", r->err.code);
-	return o;
-}
-
-static void
-result_text(struct cli *cl, const struct advance_result *r)
-{
-	if (r->err.code) {
-		fprintf(stderr, "%s: %s\n", cl->prog, r->err.msg);
-		return;
-	}
-	if (cl->quiet)
-		return;
-	printf("%s: %s -> %s %s%s", r->work_item, r->stage_before, r->stage_after,
-	    engine_outcome_name(r->outcome), r->dry_run ? " (dry run)" : "");
-	if (r->gate[0] || r->reason[0])
-		printf(" (%s%s%s)", r->gate, r->gate[0] ? ": " : "", r->reason);
-	if (r->enq_agent[0]) {
-		if (r->job_id)
-			printf("; enqueued %s job %lld", r->enq_agent, (long long)r->job_id);
-		else
-			printf("; would enqueue %s", r->enq_agent);
-	}
-	if (r->outcome == OUT_ROLLED_BACK || r->outcome == OUT_BLOCKED)
-		printf("; retry %d/%d", r->retry_count, r->retry_max);
-	putchar('\n');
-}
-
 /* Single item: its own exit code.  Several (--all): 0 unless one errored. */
 static int
 combine(int rc, const struct advance_result *r, int many)
@@ -150,9 +91,9 @@ main(int argc, char **argv)
 		else
 			engine_unblock(&ctx, unblock, &r);
 		if (cl.json)
-			cli_print_json(result_json(&r));
+			cli_print_json(cli_advance_json(&r));
 		else
-			result_text(&cl, &r);
+			cli_advance_text(&cl, &r);
 		return cli_close(&cl, engine_result_exit(&r));
 	}
 	if (all) {
@@ -175,11 +116,11 @@ main(int argc, char **argv)
 			continue;	/* done tasks: nothing to say */
 		rc = combine(rc, &r, many);
 		if (arr)
-			cJSON_AddItemToArray(arr, result_json(&r));
+			cJSON_AddItemToArray(arr, cli_advance_json(&r));
 		else if (cl.json)
-			cli_print_json(result_json(&r));
+			cli_print_json(cli_advance_json(&r));
 		else
-			result_text(&cl, &r);
+			cli_advance_text(&cl, &r);
 	}
 	if (arr)
 		cli_print_json(arr);

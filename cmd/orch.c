@@ -13,6 +13,9 @@
 static const struct { const char *name, *what; } commands[] = {
 	{ "advance", "run the current stage's gate of tasks and move them" },
 	{ "issue", "tracker operations (the local tracker's interface)" },
+	{ "poll", "read the tracker and apply actionable statuses" },
+	{ "status", "tasks, jobs, command runs, tool metrics, recent events" },
+	{ "work", "run queued agent jobs" },
 	{ NULL, NULL },
 };
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "atomic.h"
+#include "engine.h"
 #include "lock.h"
 #include "notify.h"
 #include "util.h"
@@ -110,7 +112,7 @@ cli_open(struct cli *cl)
 		    cl->cfg.home, strerror(errno));
 		return abandon(cl, cli_error(cl, &e));
 	}
-	snprintf(name, sizeof(name), "%s", cl->prog);
+	snprintf(name, sizeof(name), "%s", cl->lock_name ? cl->lock_name : cl->prog);
 	rc = lock_take(cl->cfg.home, name, cl->wait, &cl->lock_fd, &e);
 	if (rc < 0)
 		return abandon(cl, cli_error(cl, &e));
@@ -129,6 +131,21 @@ cli_open(struct cli *cl)
 	return 0;
 }
 
+/* runs/command-<prog>.json: when this command last ran, its exit code and duration. */
+static int
+record_run(struct cli *cl, int rc, struct orch_err *e)
+{
+	char dir[4200], path[4300], now[32], body[512];
+
+	time_iso_us(time_now_us(), now);
+	if (str_fmt(dir, sizeof(dir), "%s/runs", cl->cfg.home) < 0 || mkdir_p(dir, 0700) < 0 ||
+	    str_fmt(path, sizeof(path), "%s/command-%s.json", dir, cl->prog) < 0)
+		return err_set(e, EX_IOERR, "cannot create '%s/runs'", cl->cfg.home);
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"last_run\":\"%s\",\"result\":%d,\"duration_ms\":%lld}\n",
+	    cl->prog, now, rc, (long long)(time_mono_ms() - cl->t0));
+	return atomic_write(path, body, strlen(body), 0600, e);
+}
+
 int
 cli_close(struct cli *cl, int rc)
 {
@@ -137,11 +154,9 @@ cli_close(struct cli *cl, int rc)
 	if (cl->store_open) {
 		if (notify_deliver(&cl->cfg, &cl->st, cl->quiet, &e) < 0)
 			fprintf(stderr, "%s: warning: notifications not delivered: %s\n", cl->prog, e.msg);
-		/* SKIPPED runs never get here; a busy store cannot take the record either */
-		if (rc != EX_TEMPFAIL && store_command_record(&cl->st, cl->prog, rc,
-		    time_mono_ms() - cl->t0, &e) < 0)
-			fprintf(stderr, "%s: warning: %s\n", cl->prog, e.msg);
 		store_close(&cl->st);
+		if (record_run(cl, rc, &e) < 0)
+			fprintf(stderr, "%s: warning: %s\n", cl->prog, e.msg);
 	}
 	if (cl->cfg_loaded)
 		config_free(&cl->cfg);
@@ -163,4 +178,63 @@ cli_print_json(void *json)
 		free(s);
 	}
 	cJSON_Delete(json);
+}
+
+void *
+cli_advance_json(const struct advance_result *r)
+{
+	cJSON *o = cJSON_CreateObject(), *enq, *retry;
+
+	cJSON_AddStringToObject(o, "work_item", r->work_item);
+	cJSON_AddStringToObject(o, "stage_before", r->stage_before);
+	cJSON_AddStringToObject(o, "stage_after", r->stage_after);
+	cJSON_AddStringToObject(o, "outcome", r->err.code ? "error" : engine_outcome_name(r->outcome));
+	if (r->gate[0])
+		cJSON_AddStringToObject(o, "gate", r->gate);
+	else
+		cJSON_AddNullToObject(o, "gate");
+	cJSON_AddBoolToObject(o, "passed", r->passed);
+	cJSON_AddStringToObject(o, "reason", r->err.code ? r->err.msg : r->reason);
+	if (r->enq_agent[0]) {
+		enq = cJSON_AddObjectToObject(o, "enqueued");
+		cJSON_AddStringToObject(enq, "agent", r->enq_agent);
+		if (r->job_id)
+			cJSON_AddNumberToObject(enq, "job_id", (double)r->job_id);
+		else
+			cJSON_AddNullToObject(enq, "job_id");
+	} else {
+		cJSON_AddNullToObject(o, "enqueued");
+	}
+	retry = cJSON_AddObjectToObject(o, "retry");
+	cJSON_AddNumberToObject(retry, "count", r->retry_count);
+	cJSON_AddNumberToObject(retry, "max", r->retry_max);
+	if (r->dry_run)
+		cJSON_AddBoolToObject(o, "dry_run", 1);
+	if (r->err.code)
+		cJSON_AddNumberToObject(o, "exit_code", r->err.code);
+	return o;
+}
+
+void
+cli_advance_text(struct cli *cl, const struct advance_result *r)
+{
+	if (r->err.code) {
+		fprintf(stderr, "%s: %s\n", cl->prog, r->err.msg);
+		return;
+	}
+	if (cl->quiet)
+		return;
+	printf("%s: %s -> %s %s%s", r->work_item, r->stage_before, r->stage_after,
+	    engine_outcome_name(r->outcome), r->dry_run ? " (dry run)" : "");
+	if (r->gate[0] || r->reason[0])
+		printf(" (%s%s%s)", r->gate, r->gate[0] ? ": " : "", r->reason);
+	if (r->enq_agent[0]) {
+		if (r->job_id)
+			printf("; enqueued %s job %lld", r->enq_agent, (long long)r->job_id);
+		else
+			printf("; would enqueue %s", r->enq_agent);
+	}
+	if (r->outcome == OUT_ROLLED_BACK || r->outcome == OUT_BLOCKED)
+		printf("; retry %d/%d", r->retry_count, r->retry_max);
+	putchar('\n');
 }

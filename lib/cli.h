@@ -10,8 +10,10 @@
  *   if (rc == CLI_SKIPPED) return 0;   (lock held: one line printed)
  *   if (rc) return rc;              (message printed, exit class)
  *   ... work ...
- *   return cli_close(&cl, exit_code);  notifications, command record,
- *                                      stdout flushed and checked
+ *   return cli_close(&cl, exit_code);  notifications, the run record
+ *                                      $ORCH_HOME/runs/command-<prog>.json
+ *                                      (a file: a quiet tick writes no
+ *                                      row), stdout flushed and checked
  *
  * Messages go to stderr as "<prog>: <message>".
  */
@@ -50,6 +52,7 @@ struct cli {
 	int json, quiet, wait;
 	struct config cfg;
 	struct store st;
+	const char *lock_name;	/* default prog; orch-work locks per slot */
 	int cfg_loaded, store_open, lock_fd;
 	int64_t t0;
 };
@@ -64,5 +67,10 @@ int cli_error(struct cli *cl, const struct orch_err *e);	/* prints, returns e->c
 int cli_close(struct cli *cl, int rc);
 /* Print a cJSON value as one line on stdout and free it. */
 void cli_print_json(void *json);
+
+struct advance_result;
+/* An engine result as the SPEC's JSON object (a cJSON *), or as one text line. */
+void *cli_advance_json(const struct advance_result *r);
+void cli_advance_text(struct cli *cl, const struct advance_result *r);
 
 #endif

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "gate.h"
 #include "git.h"
+#include "job.h"
 #include "notify.h"
 #include "store.h"
 #include "task.h"
@@ -569,5 +570,74 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		display(c, &tr, &t, sd ? sd->display : NULL, msg);
 		tracker_close(&tr);
 	}
+	return 0;
+}
+
+int
+engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, struct advance_result *r)
+{
+	const struct project *p;
+	const struct stage_def *sd;
+	struct orch_err e = {0};
+	struct tracker tr;
+	struct task t;
+	char msg[300];
+	int active, rc, was_blocked;
+
+	result_init(r, wi, c->cfg->max_developer_retries);
+	if (load(c, wi, &t, &p, r) < 0)
+		return -1;
+	sd = stage_find(t.stage);
+	if (sd == NULL || sd->next == NULL) {
+		snprintf(r->reason, sizeof(r->reason), "task is %s: nothing to resume", t.stage);
+		return 0;
+	}
+	if ((active = job_active(c->st, t.id, sd->agent, &e)) < 0)
+		return fail(r, &e);
+	was_blocked = t.blocked;
+	t.blocked = 0;
+	if (was_blocked)
+		t.retries = 0;
+	r->retry_count = t.retries;
+	snprintf(r->reason, sizeof(r->reason), "resumed from the tracker (To Analyse)%s%s",
+	    was_blocked ? "; unblocked, retry count reset" : "", active ? "; agent already at work" : "");
+	snprintf(msg, sizeof(msg), "resumed at %s from the tracker%s", t.stage, was_blocked ? " (unblocked)" : "");
+	struct change ch = { .event = "resumed", .agent = active ? NULL : sd->agent, .job_stage = t.stage,
+		.description = "resumed by an operator (tracker To Analyse): continue the stage's work",
+		.level = "info", .message = msg, .verdict = key };
+	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
+		return fail(r, &e);
+	if (rc == 0) {
+		snprintf(r->reason, sizeof(r->reason), "resume already applied");
+		return 0;
+	}
+	r->outcome = OUT_ADVANCED;
+	r->passed = 1;
+	if (tracker_open(&tr, c->cfg, c->st, t.project, &e) == 0) {
+		display(c, &tr, &t, sd->display, NULL);
+		tracker_close(&tr);
+	}
+	return 0;
+}
+
+int
+engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
+    struct advance_result *r)
+{
+	const struct project *p;
+	struct orch_err e = {0};
+	struct task t;
+	int rc;
+
+	result_init(r, wi, c->cfg->max_developer_retries);
+	if (load(c, wi, &t, &p, r) < 0)
+		return -1;
+	snprintf(r->reason, sizeof(r->reason), "Confirm Deploy recorded at stage %s; the deploy phase is not "
+	    "in this release, nothing deployed", t.stage);
+	struct change ch = { .event = "confirm_deploy_ignored", .verdict = key };
+	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
+		return fail(r, &e);
+	if (rc == 0)
+		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
 	return 0;
 }

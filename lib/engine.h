@@ -25,7 +25,9 @@
  * Who moves what:
  *   engine_start    (none) -> analysis         orch-advance --start
  *   engine_advance  stage  -> next | development | same (retry) | blocked
- *   engine_unblock  blocked -> same stage, retries 0
+ *   engine_unblock  blocked -> same stage, retries 0  orch-advance --unblock
+ *   engine_resume   blocked|idle -> same stage        tracker To Analyse
+ *   engine_confirm_deploy  (recorded only)            tracker Confirm Deploy
  */
 #ifndef ORCH_ENGINE_H
 #define ORCH_ENGINE_H
@@ -68,6 +70,22 @@ int engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r);
 int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
     struct advance_result *r);
 int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r);
+struct gate_verdict;
+/*
+ * Tracker status To Analyse on an existing task (orch-poll): applied once
+ * per verdict key.  A blocked task is unblocked (retries reset); an idle
+ * one gets its stage's agent enqueued; the display status returns to the
+ * stage's.  A key seen before is a noop that writes nothing.
+ */
+int engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
+    struct advance_result *r);
+/*
+ * The deploy phase hook point: Confirm Deploy seen by orch-poll.  Until the
+ * deploy phase lands it is recorded once per verdict key (event
+ * confirm_deploy_ignored) and changes nothing else.
+ */
+int engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
+    struct advance_result *r);
 /* Exit code for one result (0 advanced/noop, 1 red/blocked, 2 waiting, or err.code). */
 int engine_result_exit(const struct advance_result *r);
 

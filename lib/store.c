@@ -109,11 +109,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" delivered_at TEXT,"
 	" last_error TEXT);"
 	"CREATE INDEX outbox_pending ON outbox(delivered_at, claimed_at);"
-	"CREATE TABLE command_runs ("
-	" name TEXT PRIMARY KEY,"
-	" last_run TEXT NOT NULL,"
-	" result INTEGER NOT NULL,"
-	" duration_ms INTEGER NOT NULL);",
+	"CREATE INDEX tasks_stage ON tasks(stage);",
 };
 
 static int
@@ -329,23 +325,4 @@ store_tool_observe(void *ctx, const char *tool, const struct proc_result *r)
 		sqlite3_bind_null(s, 4);
 	sqlite3_step(s);
 	sqlite3_finalize(s);
-}
-
-int
-store_command_record(struct store *st, const char *name, int result, int64_t duration_ms,
-    struct orch_err *e)
-{
-	sqlite3_stmt *s;
-	char now[32];
-
-	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT INTO command_runs(name, last_run, result, duration_ms) "
-	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET last_run = ?2, result = ?3, "
-	    "duration_ms = ?4", e) < 0)
-		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, result);
-	sqlite3_bind_int64(s, 4, duration_ms);
-	return store_step_done(st, s, "record command run", e);
 }

@@ -18,7 +18,8 @@
  *
  * Tables: tasks, jobs, agent_runs, events, verdicts (UNIQUE key), tool_metrics,
  * tracker_states / tracker_issues / tracker_comments (local tracker),
- * outbox (notifications), command_runs.
+ * outbox (notifications).  Command run records are files, not rows (see
+ * cli.h), so a quiet tick writes nothing here.
  */
 #ifndef ORCH_STORE_H
 #define ORCH_STORE_H
@@ -57,8 +58,5 @@ int store_strings(struct store *st, sqlite3_stmt *stmt, char ***out, struct orch
 
 /* proc observer: per-tool metrics (runs, failures, total_ms, last_error). */
 void store_tool_observe(void *st, const char *tool, const struct proc_result *r);
-/* command_runs: last run, result (exit code) and duration of a command. */
-int store_command_record(struct store *st, const char *name, int result, int64_t duration_ms,
-    struct orch_err *e);
 
 #endif

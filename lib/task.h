@@ -1,21 +1,12 @@
 /*
  * task: orch's record of a work item in the pipeline (SPEC section 4), and
- * the per-task rows written with every transition: events and jobs.
+ * the per-task rows written with every transition: events and applied verdicts.
  *
  * Reads return 0 / -1 (EX_NOINPUT: no task for that work item).  Writes
  * are plain statements; the engine wraps each transition's writes (task
  * update + job + event + outbox) in one store transaction.
  *
- * Job states (SPEC section 9, contract of orch-work):
- *
- *     queued --lease--> running --exit 0--> done
- *        ^                 |
- *        +--attempts left--+--failure--> failed --cap--> dead
- *
- * job_enqueue() adds a queued job unless the task already has a queued or
- * running job for that agent (then returns that job's id): a replay never
- * doubles work.  job_finish_agent() marks the task's queued/running jobs of
- * an agent done (orch-advance --agent, the agent says it finished).
+ * Jobs are in job.h.
  */
 #ifndef ORCH_TASK_H
 #define ORCH_TASK_H
@@ -49,12 +40,6 @@ int task_list(struct store *st, char ***wis, struct orch_err *e);
 
 int event_add(struct store *st, const char *wi, const char *kind, const char *from, const char *to,
     const char *detail, struct orch_err *e);
-
-int job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *stage,
-    const char *description, int64_t *job_id, struct orch_err *e);
-/* Queued or running jobs of the task (for agent, or any agent when NULL). */
-int job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err *e);
-int job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct orch_err *e);
 
 /* Applied human verdicts: 1 inserted (apply it now), 0 already applied. */
 int verdict_claim(struct store *st, const char *issue_id, const char *state_id, const char *updated_at,

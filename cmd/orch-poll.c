@@ -1,0 +1,93 @@
+/* orch-poll: read each project's tracker and apply actionable statuses (SPEC 9). */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/cli.h"
+#include "../lib/poll.h"
+#include "../lib/wi.h"
+
+#define USAGE "orch-poll [-q] [--config FILE] [--home DIR] [--json] [--project KEY] [--wait]"
+
+enum { OPT_PROJECT = OPT_CMD_BASE };
+
+static const struct option longopts[] = {
+	{ "project", required_argument, NULL, OPT_PROJECT },
+	CLI_COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+struct out {
+	struct cli *cl;
+	cJSON *arr;
+};
+
+static void
+report(void *ctx, const struct advance_result *r, const char *status)
+{
+	struct out *o = ctx;
+
+	if (o->arr) {
+		cJSON *j = cli_advance_json(r);
+		cJSON_AddStringToObject(j, "tracker_status", status);
+		cJSON_AddItemToArray(o->arr, j);
+		return;
+	}
+	if (!o->cl->quiet && !r->err.code)
+		printf("[%s] ", status);
+	cli_advance_text(o->cl, r);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *only = NULL;
+	struct poll_stats ps = {0};
+	struct orch_err e = {0};
+	struct out o = {0};
+	struct cli cl;
+	size_t i;
+	int opt, rc;
+
+	cli_init(&cl, "orch-poll", USAGE);
+	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+		if (opt == OPT_PROJECT) {
+			only = optarg;
+			continue;
+		}
+		if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
+			return rc == CLI_EXIT_NOW ? 0 : rc;
+	}
+	if (optind != argc)
+		return cli_usage(&cl);
+	if (only && !wi_project_key_valid(only)) {
+		fprintf(stderr, "orch-poll: project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$\n", only);
+		return EX_USAGE;
+	}
+	if ((rc = cli_open(&cl)) != 0)
+		return rc == CLI_SKIPPED ? 0 : rc;
+	if (only && config_project(&cl.cfg, only) == NULL) {
+		fprintf(stderr, "orch-poll: project '%s' is not configured; add it under projects: in orch.yaml\n", only);
+		return cli_close(&cl, EX_NOINPUT);
+	}
+	struct orch_ctx ctx = { .cfg = &cl.cfg, .st = &cl.st };
+	o.cl = &cl;
+	o.arr = cl.json ? cJSON_CreateArray() : NULL;
+	rc = 0;
+	for (i = 0; i < cl.cfg.nprojects; i++) {
+		const char *key = cl.cfg.projects[i].key;
+		if (only && strcmp(only, key) != 0)
+			continue;
+		if (poll_project(&ctx, key, report, &o, &ps, &e) < 0) {
+			fprintf(stderr, "orch-poll: project %s: %s\n", key, e.msg);
+			if (e.code > rc)
+				rc = e.code;
+			err_clear(&e);
+		}
+	}
+	if (ps.worst > rc)
+		rc = ps.worst;
+	if (o.arr)
+		cli_print_json(o.arr);
+	return cli_close(&cl, rc);
+}

@@ -1,0 +1,118 @@
+/* orch-work: lease queued agent jobs, run them, record them, advance (SPEC 9). */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/cli.h"
+#include "../lib/engine.h"
+#include "../lib/util.h"
+#include "../lib/work.h"
+
+#define USAGE "orch-work [-q] [--config FILE] [--home DIR] [--json] [--max-jobs N] [--once] [--slot N] [--wait]"
+
+enum { OPT_MAX_JOBS = OPT_CMD_BASE, OPT_ONCE, OPT_SLOT };
+
+static const struct option longopts[] = {
+	{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "slot", required_argument, NULL, OPT_SLOT },
+	CLI_COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static cJSON *
+work_json(const struct work_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "job_id", (double)r->job_id);
+	cJSON_AddStringToObject(o, "work_item", r->work_item);
+	cJSON_AddStringToObject(o, "agent", r->agent);
+	cJSON_AddNumberToObject(o, "attempt", r->attempt);
+	cJSON_AddStringToObject(o, "job_status", r->job_status ? r->job_status : "");
+	cJSON_AddStringToObject(o, "run_status", r->proc_status);
+	if (r->exit_code >= 0)
+		cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
+	else
+		cJSON_AddNullToObject(o, "exit_code");
+	cJSON_AddNumberToObject(o, "duration_ms", (double)r->duration_ms);
+	cJSON_AddStringToObject(o, "log", r->log_path);
+	cJSON_AddStringToObject(o, "reason", r->reason);
+	if (r->advanced)
+		cJSON_AddItemToObject(o, "advance", cli_advance_json(&r->adv));
+	else
+		cJSON_AddNullToObject(o, "advance");
+	return o;
+}
+
+int
+main(int argc, char **argv)
+{
+	long long max_jobs = 0, slot = 1;
+	struct work_result r;
+	struct orch_err e = {0};
+	char lock[48];
+	struct cli cl;
+	cJSON *arr = NULL;
+	int opt, rc, ran = 0;
+
+	cli_init(&cl, "orch-work", USAGE);
+	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_MAX_JOBS:
+			if (num_parse(optarg, 1, 1000000, &max_jobs) < 0) {
+				fprintf(stderr, "orch-work: --max-jobs '%s' is not a number in 1..1000000\n", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case OPT_ONCE: max_jobs = 1; break;
+		case OPT_SLOT:
+			if (num_parse(optarg, 1, 64, &slot) < 0) {
+				fprintf(stderr, "orch-work: --slot '%s' is not a number in 1..64\n", optarg);
+				return EX_USAGE;
+			}
+			break;
+		default:
+			if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
+				return rc == CLI_EXIT_NOW ? 0 : rc;
+		}
+	}
+	if (optind != argc)
+		return cli_usage(&cl);
+	snprintf(lock, sizeof(lock), "orch-work.slot-%lld", slot);
+	cl.lock_name = lock;
+	if ((rc = cli_open(&cl)) != 0)
+		return rc == CLI_SKIPPED ? 0 : rc;
+	if (slot > cl.cfg.work_slots) {
+		fprintf(stderr, "orch-work: --slot %lld is above work_slots (%d); raise work_slots or use a lower slot\n",
+		    slot, cl.cfg.work_slots);
+		return cli_close(&cl, EX_USAGE);
+	}
+	struct orch_ctx ctx = { .cfg = &cl.cfg, .st = &cl.st };
+	if (cl.json)
+		arr = cJSON_CreateArray();
+	rc = 0;
+	while (max_jobs == 0 || ran < max_jobs) {
+		int got = work_run_one(&ctx, &r, &e);
+		if (got < 0) {
+			rc = cli_error(&cl, &e);
+			break;
+		}
+		if (got == 0)
+			break;
+		ran++;
+		if (arr) {
+			cJSON_AddItemToArray(arr, work_json(&r));
+		} else if (!cl.quiet) {
+			printf("job %lld %s %s attempt %d: %s (%s, %lld ms)\n", (long long)r.job_id, r.work_item, r.agent,
+			    r.attempt, r.job_status, r.reason, (long long)r.duration_ms);
+		}
+		if (r.advanced && !arr)
+			cli_advance_text(&cl, &r.adv);
+		if (r.advanced && r.adv.err.code && rc == 0)
+			rc = r.adv.err.code;
+	}
+	if (arr)
+		cli_print_json(arr);
+	return cli_close(&cl, rc);
+}

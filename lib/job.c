@@ -1,0 +1,237 @@
+#include "job.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "notify.h"
+#include "store.h"
+#include "task.h"
+#include "util.h"
+
+int
+job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int n;
+
+	if (store_prepare(st, &s, "SELECT count(*) FROM jobs WHERE task_id = ?1 AND status IN ('queued','running') "
+	    "AND (?2 IS NULL OR agent = ?2)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	if (agent)
+		sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 2);
+	n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	return n < 0 ? store_fail(st, "count jobs", e) : n;
+}
+
+int
+job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *stage,
+    const char *description, int64_t *job_id, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT id FROM jobs WHERE task_id = ?1 AND agent = ?2 "
+	    "AND status IN ('queued','running') ORDER BY id LIMIT 1", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*job_id = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		return 0;
+	}
+	sqlite3_finalize(s);
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT INTO jobs(task_id, agent, stage, status, description, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, description ? description : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "enqueue job", e) < 0)
+		return -1;
+	*job_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "UPDATE jobs SET status = 'done', pid = NULL, updated_at = ?3 "
+	    "WHERE task_id = ?1 AND agent = ?2 AND status IN ('queued','running')", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+	return store_step_done(st, s, "finish job", e);
+}
+
+int
+job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char stamp[32];
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_prepare(st, &s, "SELECT j.id, j.task_id, t.work_item, j.agent, j.stage, j.attempts, j.description "
+	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'queued' AND j.available_at <= ?1 "
+	    "AND t.blocked = 0 ORDER BY j.id LIMIT 1", e) < 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		j->id = sqlite3_column_int64(s, 0);
+		j->task_id = sqlite3_column_int64(s, 1);
+		str_copy(j->work_item, sizeof(j->work_item), (const char *)sqlite3_column_text(s, 2));
+		str_copy(j->agent, sizeof(j->agent), (const char *)sqlite3_column_text(s, 3));
+		str_copy(j->stage, sizeof(j->stage), (const char *)sqlite3_column_text(s, 4));
+		j->attempts = sqlite3_column_int(s, 5) + 1;
+		j->description = strdup((const char *)sqlite3_column_text(s, 6));
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE) {
+		store_rollback(st);
+		return 0;
+	}
+	if (rc != SQLITE_ROW || j->description == NULL) {
+		store_fail(st, "pick a job", e);
+		goto fail;
+	}
+	time_iso_us(time_now_us(), stamp);
+	if (store_prepare(st, &s, "UPDATE jobs SET status = 'running', pid = ?1, lease_until = ?2, "
+	    "attempts = attempts + 1, updated_at = ?3 WHERE id = ?4 AND status = 'queued'", e) < 0)
+		goto fail;
+	sqlite3_bind_int(s, 1, pid);
+	sqlite3_bind_int64(s, 2, now + lease_s);
+	sqlite3_bind_text(s, 3, stamp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, j->id);
+	if (store_step_done(st, s, "lease job", e) < 0)
+		goto fail;
+	if (sqlite3_changes(st->db) != 1)
+		BUG("a queued job changed inside an immediate transaction");
+	if (store_commit(st, e) < 0)
+		goto fail_nr;
+	return 1;
+fail:
+	store_rollback(st);
+fail_nr:
+	job_free(j);
+	return -1;
+}
+
+int
+job_run_start(struct store *st, struct job *j, int pid, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char stamp[32];
+
+	time_iso_us(time_now_us(), stamp);
+	if (store_prepare(st, &s, "INSERT INTO agent_runs(job_id, pid, started_at) VALUES (?1, ?2, ?3)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, j->id);
+	sqlite3_bind_int(s, 2, pid);
+	sqlite3_bind_text(s, 3, stamp, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "record run start", e) < 0)
+		return -1;
+	j->run_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static int
+run_finish(struct store *st, const struct job *j, const struct job_outcome *o, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char stamp[32];
+
+	time_iso_us(time_now_us(), stamp);
+	if (store_prepare(st, &s, "UPDATE agent_runs SET exit_code = ?1, status = ?2, duration_ms = ?3, "
+	    "log_path = ?4, finished_at = ?5 WHERE id = ?6", e) < 0)
+		return -1;
+	if (o->exit_code >= 0)
+		sqlite3_bind_int(s, 1, o->exit_code);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_text(s, 2, o->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, o->duration_ms);
+	sqlite3_bind_text(s, 4, o->log_path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, stamp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, j->run_id);
+	return store_step_done(st, s, "record run end", e);
+}
+
+int
+job_complete(struct store *st, const struct job *j, const struct job_outcome *o, int max_attempts,
+    int backoff_s, int64_t now, const char **new_status, struct orch_err *e)
+{
+	const char *status = o->ok ? "done" : j->attempts < max_attempts ? "queued" : "dead";
+	int64_t delay = 0;
+	sqlite3_stmt *s;
+	char stamp[32], msg[700];
+	int shift;
+
+	if (!o->ok && strcmp(status, "queued") == 0) {
+		shift = j->attempts - 1 > 20 ? 20 : j->attempts - 1;
+		delay = (int64_t)backoff_s << shift;
+	}
+	time_iso_us(time_now_us(), stamp);
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (run_finish(st, j, o, e) < 0)
+		goto fail;
+	if (store_prepare(st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, "
+	    "available_at = ?2, updated_at = ?3 WHERE id = ?4 AND status = 'running'", e) < 0)
+		goto fail;
+	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now + delay);
+	sqlite3_bind_text(s, 3, stamp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, j->id);
+	if (store_step_done(st, s, "finish job", e) < 0)
+		goto fail;
+	if (sqlite3_changes(st->db) != 1) {
+		/* the job was taken from us (reaped or finished by orch-advance --agent) */
+		store_rollback(st);
+		*new_status = "lost";
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "%s job %lld attempt %d: %s", j->agent, (long long)j->id, j->attempts, o->reason);
+	if (event_add(st, j->work_item, o->ok ? "job_done" : "job_failed", j->stage, j->stage, msg, e) < 0)
+		goto fail;
+	if (strcmp(status, "dead") == 0) {
+		snprintf(msg, sizeof(msg), "%s job %lld is dead after %d attempts (%s); fix the agent, then "
+		    "run orch-advance %s to retry the stage", j->agent, (long long)j->id, j->attempts, o->reason,
+		    j->work_item);
+		if (notify_queue(st, "alert", j->work_item, msg, e) < 0)
+			goto fail;
+	}
+	if (store_commit(st, e) < 0)
+		return -1;
+	*new_status = status;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+void
+job_free(struct job *j)
+{
+	free(j->description);
+	j->description = NULL;
+}

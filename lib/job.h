@@ -1,0 +1,70 @@
+/*
+ * job: agent jobs and their runs (SPEC section 9, orch-work).
+ *
+ *     enqueue        lease                 exit 0
+ *   ---------> queued -----> running -----------------> done
+ *                ^              |
+ *                |  failure,    | failure, attempts == job_max_attempts
+ *                |  attempts    v
+ *                +-- left --- (backoff)        dead (+ alert)
+ *
+ * Invariants:
+ *  1. job_enqueue() adds a queued job unless the task already has a queued
+ *     or running job for that agent (it then returns that job's id): a
+ *     replay never doubles work.
+ *  2. job_lease() is one BEGIN IMMEDIATE transaction: it picks the oldest
+ *     queued job whose available_at has come, marks it running with the
+ *     runner's pid and a lease deadline, and counts the attempt.  Two
+ *     runners can never lease the same job.
+ *  3. A run row (agent_runs) is written when the run starts, with the
+ *     runner's pid, so a runner killed mid-job leaves a running job with a
+ *     dead pid and a lease deadline: everything the reaper needs.
+ *  4. job_complete() records the run's end and moves the job to done, back
+ *     to queued with available_at = now + backoff * 2^(attempts-1), or dead
+ *     with an alert — in one transaction.
+ *  5. job_finish_agent() marks the task's queued/running jobs of an agent
+ *     done (orch-advance --agent: the agent reports it finished).
+ */
+#ifndef ORCH_JOB_H
+#define ORCH_JOB_H
+
+#include <stdint.h>
+
+struct orch_err;
+struct store;
+
+struct job {
+	int64_t id, task_id, run_id;
+	char work_item[32];
+	char agent[24];
+	char stage[24];
+	int attempts;
+	char *description;	/* malloc'd */
+};
+
+int job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *stage,
+    const char *description, int64_t *job_id, struct orch_err *e);
+/* Queued or running jobs of the task (for agent, or any agent when NULL). */
+int job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err *e);
+int job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct orch_err *e);
+
+/* 1 leased into *j, 0 nothing available now, -1 error. */
+int job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, struct orch_err *e);
+/* Start a run record for a leased job (sets j->run_id). */
+int job_run_start(struct store *st, struct job *j, int pid, struct orch_err *e);
+
+struct job_outcome {
+	int ok;			/* the agent exited 0 */
+	int exit_code;		/* -1 when it did not exit normally */
+	const char *status;	/* proc status name */
+	int64_t duration_ms;
+	const char *log_path;
+	const char *reason;	/* one line for the event and the alert */
+};
+
+/* Returns the job's new status ("done", "queued", "dead") via *new_status. */
+int job_complete(struct store *st, const struct job *j, const struct job_outcome *o, int max_attempts,
+    int backoff_s, int64_t now, const char **new_status, struct orch_err *e);
+void job_free(struct job *j);
+
+#endif

@@ -1,0 +1,112 @@
+#include "poll.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "gate.h"
+#include "store.h"
+#include "task.h"
+#include "tracker.h"
+#include "util.h"
+
+static void
+key_of(const struct tracker_issue *is, const char *verdict, struct gate_verdict *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->present = 1;
+	str_copy(k->verdict, sizeof(k->verdict), verdict);
+	str_copy(k->issue_id, sizeof(k->issue_id), is->id);
+	str_copy(k->state_id, sizeof(k->state_id), is->state_id);
+	str_copy(k->updated_at, sizeof(k->updated_at), is->updated_at);
+}
+
+/* 1 when something was applied (r filled), 0 when nothing to do, -1 failed (r->err). */
+static int
+apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char *key, struct advance_result *r)
+{
+	struct gate_verdict k;
+	struct orch_err e = {0};
+	struct task t;
+	int have;
+
+	have = task_get(c->st, is->work_item, &t, &e) == 0;
+	if (!have && e.code != EX_NOINPUT) {
+		memset(r, 0, sizeof(*r));
+		str_copy(r->work_item, sizeof(r->work_item), is->work_item);
+		r->err = e;
+		return -1;
+	}
+	if (strcmp(key, "to_analyse") == 0) {
+		if (!have)
+			return engine_start(c, is->work_item, r) < 0 ? -1 : r->outcome != OUT_NOOP;
+		key_of(is, "to_analyse", &k);
+		if (engine_resume(c, is->work_item, &k, r) < 0)
+			return -1;
+		return r->outcome != OUT_NOOP;
+	}
+	if (!have)
+		return 0;
+	if (strcmp(key, "approved") == 0 || strcmp(key, "rejected") == 0) {
+		/* only the analysis gate takes a human verdict; Approved on deploy is a deliberate no-op */
+		if (strcmp(t.stage, "analysis") != 0 || t.blocked)
+			return 0;
+		if (engine_advance(c, is->work_item, NULL, 0, r) < 0)
+			return -1;
+		return r->outcome != OUT_WAITING;
+	}
+	if (strcmp(key, "confirm_deploy") == 0) {
+		key_of(is, "confirm_deploy", &k);
+		if (engine_confirm_deploy(c, is->work_item, &k, r) < 0)
+			return -1;
+		return strcmp(r->reason, "Confirm Deploy already recorded") != 0;
+	}
+	return 0;
+}
+
+int
+poll_project(struct orch_ctx *c, const char *project, poll_report report, void *report_ctx,
+    struct poll_stats *ps, struct orch_err *e)
+{
+	struct tracker_state *states = NULL;
+	struct tracker_issue *issues = NULL;
+	const struct tracker_state *s;
+	struct tracker tr;
+	size_t ns = 0, ni = 0, i;
+	int rc = -1;
+
+	if (tracker_open(&tr, c->cfg, c->st, project, e) < 0)
+		return -1;
+	if (tr.ops->states(&tr, project, &states, &ns, e) < 0 || tr.ops->issues(&tr, project, &issues, &ni, e) < 0)
+		goto out;
+	for (i = 0; i < ni; i++) {
+		struct advance_result r;
+		int applied;
+
+		ps->issues++;
+		if ((s = tracker_state_by_id(states, ns, issues[i].state_id)) == NULL || s->key == NULL ||
+		    tracker_state_terminal(s))
+			continue;
+		if (strcmp(s->key, "to_analyse") && strcmp(s->key, "approved") && strcmp(s->key, "rejected") &&
+		    strcmp(s->key, "confirm_deploy"))
+			continue;
+		ps->actionable++;
+		applied = apply_issue(c, &issues[i], s->key, &r);
+		if (applied < 0 || r.err.code) {
+			ps->failed++;
+			if (r.err.code > ps->worst)
+				ps->worst = r.err.code;
+			report(report_ctx, &r, s->name);
+		} else if (applied > 0) {
+			ps->applied++;
+			report(report_ctx, &r, s->name);
+		}
+	}
+	rc = 0;
+out:
+	free(states);
+	free(issues);
+	tracker_close(&tr);
+	return rc;
+}

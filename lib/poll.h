@@ -1,0 +1,33 @@
+/*
+ * poll: read each project's tracker and apply actionable statuses
+ * (SPEC section 9, orch-poll).  It talks only to the tracker interface.
+ *
+ *   To Analyse      no task -> engine_start; a task -> engine_resume
+ *   Approved        task at analysis -> engine_advance (the human gate)
+ *   Rejected        task at analysis -> engine_advance (rework, once)
+ *   Confirm Deploy  task -> engine_confirm_deploy (the deploy hook point)
+ *   anything else, terminal issues (completed/cancelled), issues of
+ *   states the project lacks: nothing.
+ *
+ * Every application is keyed (issue id, state id, updated_at) or
+ * idempotent, so a status seen again does nothing, and a quiet tick
+ * (nothing actionable, or only what was applied before) writes nothing.
+ * One issue's failure is reported through the callback and never stops
+ * the others; one project's never stops the next.
+ */
+#ifndef ORCH_POLL_H
+#define ORCH_POLL_H
+
+#include "engine.h"
+
+struct poll_stats {
+	int issues, actionable, applied, failed;
+	int worst;	/* highest error class seen, 0 when none */
+};
+
+typedef void (*poll_report)(void *ctx, const struct advance_result *r, const char *status);
+
+int poll_project(struct orch_ctx *c, const char *project, poll_report report, void *report_ctx,
+    struct poll_stats *ps, struct orch_err *e);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * status: the operator's view (SPEC section 9, orch-status) as one cJSON
+ * object with the SPEC's keys: tasks {by_stage, items}, jobs {by_status,
+ * items}, commands {name: {last_run, result, duration_ms}}, tools {tool:
+ * {runs, failures, total_ms, last_error}}, events (the last 20, newest
+ * first), and outbox {pending, claimed_undelivered}.  Read-only.
+ *
+ * Job items list the jobs that are not done (and the newest done ones up to
+ * STATUS_MAX_ITEMS); task items put blocked tasks first.
+ */
+#ifndef ORCH_STATUS_H
+#define ORCH_STATUS_H
+
+struct config;
+struct orch_err;
+struct store;
+
+#define STATUS_MAX_ITEMS 200
+#define STATUS_EVENTS 20
+
+/* Returns a cJSON * (caller frees with cJSON_Delete), or NULL with *e. */
+void *status_collect(const struct config *cfg, struct store *st, struct orch_err *e);
+
+#endif

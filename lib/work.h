@@ -1,0 +1,48 @@
+/*
+ * work: the agent runner behind orch-work (SPEC section 9).
+ *
+ * work_run_one() leases one job (job_lease), runs the project's agent
+ * command for it through proc in the task's worktree, records the run and
+ * completes the job (job_complete), then, when the job is done, advances
+ * the task through the engine with the finished agent.
+ *
+ * The agent gets: argv from config with {work_item} {stage} {worktree}
+ * {branch} replaced inside each argument; the task description on stdin
+ * and in ORCH_TASK_DESC; ORCH_WORK_ITEM, ORCH_STAGE, ORCH_WORKTREE,
+ * ORCH_BRANCH, ORCH_AGENT, ORCH_JOB_ID in the environment (orch's own
+ * secrets removed by proc); a timeout of job_timeout_s that kills its whole
+ * process group.  Its stdout and stderr go to
+ * $ORCH_HOME/logs/jobs/<WI>-job<ID>-attempt<N>.log (written atomically).
+ *
+ * Returns 1 when a job ran (whatever its result, in *r), 0 when no job was
+ * available, -1 on a store error (*e).  A broken agent never stops the
+ * runner: it is a failed job with a reason.
+ */
+#ifndef ORCH_WORK_H
+#define ORCH_WORK_H
+
+#include <stdint.h>
+
+#include "engine.h"
+
+struct work_result {
+	int64_t job_id;
+	char work_item[32];
+	char agent[24];
+	int attempt;
+	const char *job_status;		/* done | queued (retry later) | dead | lost */
+	char proc_status[16];
+	int exit_code;
+	int64_t duration_ms;
+	char log_path[4300];
+	char reason[512];
+	int advanced;			/* the engine ran after the job */
+	struct advance_result adv;
+};
+
+int work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e);
+/* Replace {work_item} {stage} {worktree} {branch} in arg; malloc'd. */
+char *work_expand(const char *arg, const char *wi, const char *stage, const char *worktree,
+    const char *branch);
+
+#endif
