@@ -316,11 +316,12 @@ static int
 finish_agent(struct orch_ctx *c, const struct task *t, const char *agent, struct advance_result *r)
 {
 	struct orch_err e = {0};
+	int n;
 
 	if (store_begin(c->st, &e) < 0)
 		return fail(r, &e);
-	if (job_finish_agent(c->st, t->id, agent, &e) < 0 ||
-	    event_add(c->st, t->work_item, "agent_finished", t->stage, t->stage, agent, &e) < 0) {
+	if ((n = job_finish_agent(c->st, t->id, agent, &e)) < 0 ||
+	    (n > 0 && event_add(c->st, t->work_item, "agent_finished", t->stage, t->stage, agent, &e) < 0)) {
 		store_rollback(c->st);
 		return fail(r, &e);
 	}

@@ -14,8 +14,17 @@
 
 static const char *const git_env[] = { "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", NULL };
 
+static int
+git_run_expect(const struct git *g, const char *const *args, unsigned expected, struct proc_result *r);
+
 int
 git_run(const struct git *g, const char *const *args, struct proc_result *r)
+{
+	return git_run_expect(g, args, 0, r);
+}
+
+static int
+git_run_expect(const struct git *g, const char *const *args, unsigned expected, struct proc_result *r)
 {
 	const char *argv[32];
 	size_t n = 0;
@@ -26,7 +35,7 @@ git_run(const struct git *g, const char *const *args, struct proc_result *r)
 	argv[n] = NULL;
 	struct proc_spec s = {
 		.argv = argv, .cwd = g->dir, .env_extra = git_env, .timeout_ms = GIT_TIMEOUT_MS,
-		.out_cap = 8 * BUF_MIB, .tool = "git",
+		.out_cap = 8 * BUF_MIB, .tool = "git", .expected_codes = expected,
 		.observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st,
 	};
 	return proc_run(&s, r);
@@ -68,8 +77,14 @@ git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_er
 	if (str_fmt(spec, sizeof(spec), "%s^{commit}", ref) < 0)
 		return err_set(e, EX_USAGE, "ref '%.64s...' is too long", ref);
 	const char *args[] = { "rev-parse", "--verify", "--quiet", "--end-of-options", spec, NULL };
-	if (git_ok(g, "rev-parse", args, &r, e) < 0)
-		return err_set(e, EX_NOINPUT, "ref '%s' does not exist in '%s'", ref, g->dir);
+	git_run_expect(g, args, 1u << 1, &r);	/* exit 1: no such ref, an answer */
+	if (r.status != PROC_OK) {
+		if (r.status == PROC_EXIT_NONZERO && r.exit_code == 1) {
+			proc_result_free(&r);
+			return err_set(e, EX_NOINPUT, "ref '%s' does not exist in '%s'", ref, g->dir);
+		}
+		return git_fail("rev-parse", &r, e);
+	}
 	if (r.out.len < 40) {
 		proc_result_free(&r);
 		return err_set(e, EX_DATAERR, "git rev-parse '%s' printed no commit id", ref);
@@ -95,7 +110,7 @@ git_is_ancestor(const struct git *g, const char *a, const char *b, struct orch_e
 	const char *args[] = { "merge-base", "--is-ancestor", a, b, NULL };
 	int rc;
 
-	git_run(g, args, &r);
+	git_run_expect(g, args, 1u << 1, &r);	/* exit 1 is the answer "no" */
 	if (r.status == PROC_OK)
 		rc = 1;
 	else if (r.status == PROC_EXIT_NONZERO && r.exit_code == 1)

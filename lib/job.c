@@ -77,7 +77,9 @@ job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct or
 	sqlite3_bind_int64(s, 1, task_id);
 	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-	return store_step_done(st, s, "finish job", e);
+	if (store_step_done(st, s, "finish job", e) < 0)
+		return -1;
+	return sqlite3_changes(st->db);
 }
 
 int

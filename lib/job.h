@@ -46,6 +46,7 @@ int job_enqueue(struct store *st, int64_t task_id, const char *agent, const char
     const char *description, int64_t *job_id, struct orch_err *e);
 /* Queued or running jobs of the task (for agent, or any agent when NULL). */
 int job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err *e);
+/* Returns how many jobs it marked done, or -1. */
 int job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct orch_err *e);
 
 /* 1 leased into *j, 0 nothing available now, -1 error. */

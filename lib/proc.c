@@ -137,6 +137,8 @@ static void
 finish(const struct proc_spec *spec, struct proc_result *r, int64_t t0)
 {
 	r->elapsed_ms = time_mono_ms() - t0;
+	r->failed = r->status != PROC_OK && !(r->status == PROC_EXIT_NONZERO && r->exit_code < 32 &&
+	    (spec->expected_codes >> r->exit_code) & 1u);
 	if (spec->observe) {
 		const char *tool = spec->tool, *slash;
 		if (tool == NULL) {
@@ -171,6 +173,8 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 	ssize_t n;
 
 	memset(r, 0, sizeof(*r));
+	/* a child that exits without reading its stdin must not kill us with SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
 	buf_init(&r->out, cap);
 	buf_init(&r->err, cap);
 	if (spec->argv == NULL || spec->argv[0] == NULL || spec->argv[0][0] == '\0') {

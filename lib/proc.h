@@ -17,7 +17,10 @@
  *  4. exec failures come back over a close-on-exec pipe: ENOENT/EACCES is
  *     PROC_NOT_FOUND, anything else PROC_SPAWN_ERROR.  The child does only
  *     async-signal-safe work between fork and exec.
- *  5. When spec->observe is set it is called once per run with the result
+ *  5. SIGPIPE is ignored in the calling process from the first run on (a
+ *     child that never reads its stdin must not kill orch); the child gets
+ *     the default disposition back.
+ *  6. When spec->observe is set it is called once per run with the result
  *     (the store uses it for per-tool metrics).
  *
  * Return: 0 when the envelope is filled (whatever the child did), -1 only
@@ -54,6 +57,7 @@ struct proc_spec {
 	const char *stdin_data;		/* NULL: /dev/null */
 	size_t stdin_len;
 	const char *tool;		/* metric name; NULL: basename of argv[0] */
+	unsigned expected_codes;	/* bit n: exit code n is an answer, not a failure (metrics) */
 	void (*observe)(void *ctx, const char *tool, const struct proc_result *r);
 	void *observe_ctx;
 };
@@ -66,6 +70,7 @@ struct proc_result {
 	struct buf out, err;
 	int out_truncated, err_truncated;
 	char error[256];	/* spawn / not-found detail */
+	int failed;		/* for metrics: not ok and not an expected exit code */
 };
 
 int proc_run(const struct proc_spec *spec, struct proc_result *r);

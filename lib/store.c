@@ -308,7 +308,7 @@ store_tool_observe(void *ctx, const char *tool, const struct proc_result *r)
 	struct store *st = ctx;
 	sqlite3_stmt *s;
 	char desc[300];
-	int failed = r->status != PROC_OK;
+	int failed = r->failed;
 
 	proc_describe(r, desc, sizeof(desc));
 	if (sqlite3_prepare_v2(st->db,

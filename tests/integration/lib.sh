@@ -5,7 +5,7 @@ BIN=$1
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/scripts/pipeline-lib.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/orch-it.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+trap '[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"' EXIT
 for v in $(env | sed -n 's/^\(ORCH_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 
 export ORCH_HOME="$TMP/home" PATH="$BIN:$PATH"
@@ -65,3 +65,31 @@ PY
 sql() { python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")' "$ORCH_HOME/orch.db" "$1"; }
 
 json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
+
+# Config with agents; AGENTS_DIR holds the example agents unless a test overrides.
+agents_setup() {	# [agent yaml lines...]
+	mkdir -p "$ORCH_HOME"
+	make_sample_repo "$TMP" >/dev/null || fail "sample repo"
+	if [ $# -eq 0 ]; then
+		write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "agents:" \
+			"  default: [\"sh\", \"$TOP/examples/agents/{stage}.sh\"]"
+	else
+		write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "agents:" "$@"
+	fi
+}
+
+state_of() { orch-issue --json show "$1" | json_field '["state"]'; }
+
+# tick: one cron round.
+tick() { orch-poll -q && orch-work -q --once && orch-advance -q --all; }
+
+# wait_gone PID: bounded wait for a killed process to disappear (SIGKILL is asynchronous).
+wait_gone() {
+	i=0
+	while [ $i -lt 500 ]; do
+		if [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; then return 0; fi
+		i=$((i + 1))
+		sleep 0.01
+	done
+	return 1
+}

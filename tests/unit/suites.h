@@ -18,6 +18,7 @@ Suite *git_suite(void);
 Suite *tracker_suite(void);
 Suite *notify_suite(void);
 Suite *engine_suite(void);
+Suite *job_suite(void);
 
 /* A fresh temp dir per test (removed by tmp_teardown). */
 extern char tmp_dir[4096];

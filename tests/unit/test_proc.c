@@ -158,6 +158,21 @@ START_TEST(proc_stdin_env_cwd)
 }
 END_TEST
 
+START_TEST(proc_child_ignoring_stdin)
+{
+	/* the child exits without reading: writing the rest must not kill us (SIGPIPE) */
+	static char big[1 << 20];
+	const char *argv[] = { "true", NULL };
+	struct proc_spec s = { .argv = argv, .timeout_ms = 10000, .stdin_data = big, .stdin_len = sizeof(big) };
+	struct proc_result r;
+
+	memset(big, 'x', sizeof(big));
+	proc_run(&s, &r);
+	ck_assert_int_eq(r.status, PROC_OK);
+	proc_result_free(&r);
+}
+END_TEST
+
 START_TEST(proc_empty_argv)
 {
 	const char *argv[] = { NULL };
@@ -184,6 +199,7 @@ proc_suite(void)
 	tcase_add_test(tc, proc_leftovers_killed_after_exit);
 	tcase_add_test(tc, proc_output_capped);
 	tcase_add_test(tc, proc_stdin_env_cwd);
+	tcase_add_test(tc, proc_child_ignoring_stdin);
 	tcase_add_test(tc, proc_empty_argv);
 	suite_add_tcase(s, tc);
 	return s;

@@ -111,28 +111,6 @@ START_TEST(store_tool_metrics)
 }
 END_TEST
 
-START_TEST(store_job_enqueue_dedupes)
-{
-	struct store st;
-	struct orch_err e = {0};
-	struct task t = { .project = "A", .work_item = "A-1", .issue_id = "i", .repo = "/r",
-		.branch = "b", .worktree = "/w", .stage = "analysis" };
-	int64_t j1, j2;
-
-	tmp_store(&st);
-	ck_assert_int_eq(task_insert(&st, &t, &e), 0);
-	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &j1, &e), 0);
-	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &j2, &e), 0);
-	ck_assert_int_eq(j1, j2);
-	ck_assert_int_eq(job_active(&st, t.id, "analyst", &e), 1);
-	ck_assert_int_eq(job_finish_agent(&st, t.id, "analyst", &e), 0);
-	ck_assert_int_eq(job_active(&st, t.id, NULL, &e), 0);
-	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &j2, &e), 0);
-	ck_assert_int_ne(j1, j2);
-	store_close(&st);
-}
-END_TEST
-
 Suite *
 store_suite(void)
 {
@@ -145,7 +123,6 @@ store_suite(void)
 	tcase_add_test(tc, store_busy_is_tempfail_and_writes_nothing);
 	tcase_add_test(tc, store_verdict_key_is_unique);
 	tcase_add_test(tc, store_tool_metrics);
-	tcase_add_test(tc, store_job_enqueue_dedupes);
 	suite_add_tcase(s, tc);
 	return s;
 }

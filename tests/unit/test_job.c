@@ -1,0 +1,160 @@
+/* job: enqueue dedupe, leasing, backoff, dead + alert; work_expand. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/err.h"
+#include "../../lib/job.h"
+#include "../../lib/store.h"
+#include "../../lib/task.h"
+#include "../../lib/work.h"
+#include "suites.h"
+
+static struct store st;
+static struct task t;
+
+static void
+setup(void)
+{
+	struct orch_err e = {0};
+
+	tmp_setup();
+	tmp_store(&st);
+	memset(&t, 0, sizeof(t));
+	snprintf(t.project, sizeof(t.project), "A");
+	snprintf(t.work_item, sizeof(t.work_item), "A-1");
+	snprintf(t.issue_id, sizeof(t.issue_id), "i");
+	snprintf(t.repo, sizeof(t.repo), "/r");
+	snprintf(t.branch, sizeof(t.branch), "b");
+	snprintf(t.worktree, sizeof(t.worktree), "/w");
+	snprintf(t.stage, sizeof(t.stage), "analysis");
+	ck_assert_int_eq(task_insert(&st, &t, &e), 0);
+}
+
+static void
+teardown(void)
+{
+	store_close(&st);
+	tmp_teardown();
+}
+
+static int
+count(const char *sql)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(st.db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+START_TEST(job_enqueue_dedupes)
+{
+	struct orch_err e = {0};
+	int64_t j1, j2;
+
+	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &j1, &e), 0);
+	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &j2, &e), 0);
+	ck_assert_int_eq(j1, j2);
+	ck_assert_int_eq(job_active(&st, t.id, "analyst", &e), 1);
+	ck_assert_int_eq(job_finish_agent(&st, t.id, "analyst", &e), 1);
+	ck_assert_int_eq(job_active(&st, t.id, NULL, &e), 0);
+	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &j2, &e), 0);
+	ck_assert_int_ne(j1, j2);
+}
+END_TEST
+
+START_TEST(job_lease_once_oldest_first)
+{
+	struct orch_err e = {0};
+	struct job a, b, c;
+	int64_t j1, j2;
+
+	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "first", &j1, &e), 0);
+	ck_assert_int_eq(job_enqueue(&st, t.id, "architect", "analysis", "second", &j2, &e), 0);
+	ck_assert_int_eq(job_lease(&st, 4242, 1000, 60, &a, &e), 1);
+	ck_assert_int_eq(a.id, j1);
+	ck_assert_int_eq(a.attempts, 1);
+	ck_assert_str_eq(a.description, "first");
+	ck_assert_int_eq(job_lease(&st, 4243, 1000, 60, &b, &e), 1);
+	ck_assert_int_eq(b.id, j2);
+	ck_assert_int_eq(job_lease(&st, 4244, 1000, 60, &c, &e), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE status = 'running' AND pid = 4242 AND lease_until = 1060"), 1);
+	job_free(&a);
+	job_free(&b);
+}
+END_TEST
+
+START_TEST(job_failure_backoff_then_dead)
+{
+	struct orch_err e = {0};
+	struct job j;
+	const char *ns;
+	int64_t id;
+	struct job_outcome fail = { .ok = 0, .exit_code = 3, .status = "exit_nonzero", .log_path = "/l",
+		.reason = "exited with code 3" };
+
+	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &id, &e), 0);
+	ck_assert_int_eq(job_lease(&st, 1, 1000, 60, &j, &e), 1);
+	ck_assert_int_eq(job_run_start(&st, &j, 1, &e), 0);
+	ck_assert_int_eq(job_complete(&st, &j, &fail, 2, 30, 1000, &ns, &e), 0);
+	ck_assert_str_eq(ns, "queued");
+	ck_assert_int_eq(count("SELECT available_at FROM jobs"), 1030);
+	job_free(&j);
+	ck_assert_int_eq(job_lease(&st, 1, 1029, 60, &j, &e), 0);	/* backoff not over */
+	ck_assert_int_eq(job_lease(&st, 1, 1030, 60, &j, &e), 1);
+	ck_assert_int_eq(j.attempts, 2);
+	ck_assert_int_eq(job_run_start(&st, &j, 1, &e), 0);
+	ck_assert_int_eq(job_complete(&st, &j, &fail, 2, 30, 1040, &ns, &e), 0);
+	ck_assert_str_eq(ns, "dead");
+	job_free(&j);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE level = 'alert' AND message LIKE '%dead after 2%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM agent_runs WHERE exit_code = 3 AND finished_at IS NOT NULL"), 2);
+}
+END_TEST
+
+START_TEST(job_taken_away_is_lost)
+{
+	struct orch_err e = {0};
+	struct job j;
+	const char *ns;
+	int64_t id;
+	struct job_outcome ok = { .ok = 1, .exit_code = 0, .status = "ok", .log_path = "", .reason = "ok" };
+
+	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &id, &e), 0);
+	ck_assert_int_eq(job_lease(&st, 1, 1000, 60, &j, &e), 1);
+	ck_assert_int_eq(job_run_start(&st, &j, 1, &e), 0);
+	ck_assert_int_eq(job_finish_agent(&st, t.id, "analyst", &e), 1);
+	ck_assert_int_eq(job_complete(&st, &j, &ok, 3, 30, 1000, &ns, &e), 0);
+	ck_assert_str_eq(ns, "lost");
+	job_free(&j);
+}
+END_TEST
+
+START_TEST(work_expand_placeholders)
+{
+	char *s = work_expand("{worktree}/x-{work_item}-{stage}-{branch}-{nope}", "A-1", "review", "/w", "f/b");
+
+	ck_assert_str_eq(s, "/w/x-A-1-review-f/b-{nope}");
+	free(s);
+}
+END_TEST
+
+Suite *
+job_suite(void)
+{
+	Suite *s = suite_create("job");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, job_enqueue_dedupes);
+	tcase_add_test(tc, job_lease_once_oldest_first);
+	tcase_add_test(tc, job_failure_backoff_then_dead);
+	tcase_add_test(tc, job_taken_away_is_lost);
+	tcase_add_test(tc, work_expand_placeholders);
+	suite_add_tcase(s, tc);
+	return s;
+}
