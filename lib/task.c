@@ -102,7 +102,7 @@ task_list(struct store *st, char ***wis, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "SELECT work_item FROM tasks ORDER BY id", e) < 0)
+	if (store_prepare(st, &s, "SELECT work_item FROM tasks WHERE stage != 'done' ORDER BY id", e) < 0)
 		return -1;
 	return store_strings(st, s, wis, e);
 }

@@ -35,7 +35,7 @@ int task_get(struct store *st, const char *wi, struct task *t, struct orch_err *
 int task_insert(struct store *st, struct task *t, struct orch_err *e);
 /* Write stage, blocked, retries, review_requested and updated_at. */
 int task_update(struct store *st, const struct task *t, struct orch_err *e);
-/* All work item ids with a task, in id order (NULL-terminated). */
+/* Work item ids of the tasks not done (the ones --all visits), in id order. */
 int task_list(struct store *st, char ***wis, struct orch_err *e);
 
 int event_add(struct store *st, const char *wi, const char *kind, const char *from, const char *to,

@@ -1,0 +1,5 @@
+#!/bin/sh
+# Benchmarks print figures; they assert nothing about speed (see docs/decisions.md).
+set -eu
+BIN=$(cd "${1:-build/bin}" && pwd)
+python3 "$(dirname "$0")/noop_tick.py" "$BIN" "${BENCH_RUNS:-20}"
