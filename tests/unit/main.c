@@ -64,6 +64,19 @@ tmp_store(struct store *st)
 	ck_assert_msg(store_open(st, db, 2000, &e) == 0, "store_open: %s", e.msg);
 }
 
+int
+tsql_int(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
 const char *
 tsh(const char *cwd, ...)
 {

@@ -26,6 +26,8 @@ void tmp_setup(void);
 void tmp_teardown(void);
 /* Write a file under tmp_dir; returns its path in a static buffer. */
 const char *tmp_write(const char *name, const char *content);
+/* The first column of the first row of sql as an int (-1 when no row). */
+int tsql_int(struct store *st, const char *sql);
 /* Open a fresh orch.db in tmp_dir. */
 void tmp_store(struct store *st);
 /* Run argv (NULL-terminated varargs) in cwd through proc; assert exit 0; returns stdout (static). */

@@ -49,14 +49,7 @@ teardown(void)
 static int
 count(const char *sql)
 {
-	sqlite3_stmt *s;
-	int v = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(st.db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	return tsql_int(&st, sql);
 }
 
 static void

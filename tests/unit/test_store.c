@@ -8,33 +8,20 @@
 #include "../../lib/task.h"
 #include "suites.h"
 
-static int
-scalar_int(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s;
-	int v = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
 START_TEST(store_migrates_in_wal)
 {
 	struct store st;
 	sqlite3_stmt *s;
 
 	tmp_store(&st);
-	ck_assert_int_eq(scalar_int(&st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(tsql_int(&st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
 	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
 	store_close(&st);
 	tmp_store(&st);		/* reopening applies nothing twice */
-	ck_assert_int_eq(scalar_int(&st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(tsql_int(&st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	store_close(&st);
 }
 END_TEST
@@ -70,7 +57,7 @@ START_TEST(store_busy_is_tempfail_and_writes_nothing)
 	ck_assert_int_eq(e.code, EX_TEMPFAIL);
 	ck_assert_ptr_nonnull(strstr(e.msg, "busy"));
 	store_rollback(&a);
-	ck_assert_int_eq(scalar_int(&b, "SELECT count(*) FROM events"), 0);
+	ck_assert_int_eq(tsql_int(&b, "SELECT count(*) FROM events"), 0);
 	store_close(&a);
 	store_close(&b);
 }
@@ -85,7 +72,7 @@ START_TEST(store_verdict_key_is_unique)
 	ck_assert_int_eq(verdict_claim(&st, "i1", "s1", "2026-01-01T00:00:00.000001Z", "A-1", "approved", &e), 1);
 	ck_assert_int_eq(verdict_claim(&st, "i1", "s1", "2026-01-01T00:00:00.000001Z", "A-1", "approved", &e), 0);
 	ck_assert_int_eq(verdict_claim(&st, "i1", "s1", "2026-01-01T00:00:00.000002Z", "A-1", "approved", &e), 1);
-	ck_assert_int_eq(scalar_int(&st, "SELECT count(*) FROM verdicts"), 2);
+	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM verdicts"), 2);
 	store_close(&st);
 }
 END_TEST
@@ -104,9 +91,9 @@ START_TEST(store_tool_metrics)
 	s.argv = no;
 	proc_run(&s, &r);
 	proc_result_free(&r);
-	ck_assert_int_eq(scalar_int(&st, "SELECT runs FROM tool_metrics WHERE tool='t'"), 2);
-	ck_assert_int_eq(scalar_int(&st, "SELECT failures FROM tool_metrics WHERE tool='t'"), 1);
-	ck_assert_int_eq(scalar_int(&st, "SELECT last_error = 'exited with code 1' FROM tool_metrics"), 1);
+	ck_assert_int_eq(tsql_int(&st, "SELECT runs FROM tool_metrics WHERE tool='t'"), 2);
+	ck_assert_int_eq(tsql_int(&st, "SELECT failures FROM tool_metrics WHERE tool='t'"), 1);
+	ck_assert_int_eq(tsql_int(&st, "SELECT last_error = 'exited with code 1' FROM tool_metrics"), 1);
 	store_close(&st);
 }
 END_TEST
