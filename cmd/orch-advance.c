@@ -84,12 +84,11 @@ main(int argc, char **argv)
 	}
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
-	struct orch_ctx ctx = { .cfg = &cl.cfg, .st = &cl.st };
 	if (start || unblock) {
 		if (start)
-			engine_start(&ctx, start, &r);
+			engine_start(cl.ctx, start, &r);
 		else
-			engine_unblock(&ctx, unblock, &r);
+			engine_unblock(cl.ctx, unblock, &r);
 		if (cl.json)
 			cli_print_json(cli_advance_json(&r));
 		else
@@ -111,7 +110,7 @@ main(int argc, char **argv)
 		arr = cJSON_CreateArray();
 	rc = 0;
 	for (i = 0; wis[i]; i++) {
-		engine_advance(&ctx, wis[i], agent, dry, &r);
+		engine_advance(cl.ctx, wis[i], agent, dry, &r);
 		if (all && r.outcome == OUT_NOOP && !r.err.code)
 			continue;	/* done tasks: nothing to say */
 		rc = combine(rc, &r, many);

@@ -52,7 +52,7 @@ static int
 open_tracker(struct cli *cl, struct tracker *t, const char *project, struct tracker_state **states,
     size_t *n, struct orch_err *e)
 {
-	if (tracker_open(t, &cl->cfg, &cl->st, project, e) < 0)
+	if (tracker_open(t, cl->ctx, project, e) < 0)
 		return -1;
 	if (t->ops->states(t, project, states, n, e) < 0) {
 		tracker_close(t);
@@ -129,7 +129,7 @@ list_project(struct cli *cl, const char *project, const char *state, cJSON *arr,
 		return -1;
 	if (state && need_state(v, n, state, project, &want, e) < 0)
 		goto out;
-	if (t.ops->issues(&t, project, &is, &ni, e) < 0)
+	if (t.ops->issues(&t, project, 1, &is, &ni, e) < 0)
 		goto out;
 	for (i = 0; i < ni; i++) {
 		const char *sn = state_name(v, n, is[i].state_id);

@@ -70,7 +70,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "orch-poll: project '%s' is not configured; add it under projects: in orch.yaml\n", only);
 		return cli_close(&cl, EX_NOINPUT);
 	}
-	struct orch_ctx ctx = { .cfg = &cl.cfg, .st = &cl.st };
 	o.cl = &cl;
 	o.arr = cl.json ? cJSON_CreateArray() : NULL;
 	rc = 0;
@@ -78,7 +77,7 @@ main(int argc, char **argv)
 		const char *key = cl.cfg.projects[i].key;
 		if (only && strcmp(only, key) != 0)
 			continue;
-		if (poll_project(&ctx, key, report, &o, &ps, &e) < 0) {
+		if (poll_project(cl.ctx, key, report, &o, &ps, &e) < 0) {
 			fprintf(stderr, "orch-poll: project %s: %s\n", key, e.msg);
 			if (e.code > rc)
 				rc = e.code;

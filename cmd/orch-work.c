@@ -88,12 +88,11 @@ main(int argc, char **argv)
 		    slot, cl.cfg.work_slots);
 		return cli_close(&cl, EX_USAGE);
 	}
-	struct orch_ctx ctx = { .cfg = &cl.cfg, .st = &cl.st };
 	if (cl.json)
 		arr = cJSON_CreateArray();
 	rc = 0;
 	while (max_jobs == 0 || ran < max_jobs) {
-		int got = work_run_one(&ctx, &r, &e);
+		int got = work_run_one(cl.ctx, &r, &e);
 		if (got < 0) {
 			rc = cli_error(&cl, &e);
 			break;

@@ -128,6 +128,9 @@ cli_open(struct cli *cl)
 	if (store_open(&cl->st, db, cl->cfg.db_busy_timeout_ms, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
 	cl->store_open = 1;
+	cl->ctxv.cfg = &cl->cfg;
+	cl->ctxv.st = &cl->st;
+	cl->ctx = &cl->ctxv;
 	return 0;
 }
 
@@ -151,6 +154,7 @@ cli_close(struct cli *cl, int rc)
 {
 	struct orch_err e = {0};
 
+	ctx_close(cl->ctx);
 	if (cl->store_open) {
 		if (notify_deliver(&cl->cfg, &cl->st, cl->quiet, &e) < 0)
 			fprintf(stderr, "%s: warning: notifications not delivered: %s\n", cl->prog, e.msg);

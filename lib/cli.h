@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ctx.h"
 #include "err.h"
 #include "store.h"
 
@@ -52,6 +53,7 @@ struct cli {
 	int json, quiet, wait;
 	struct config cfg;
 	struct store st;
+	struct orch_ctx ctxv, *ctx;	/* ctx: config + store + shared HTTP client, after cli_open */
 	const char *lock_name;	/* default prog; orch-work locks per slot */
 	int cfg_loaded, store_open, lock_fd;
 	int64_t t0;

@@ -390,7 +390,7 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 		snprintf(r->reason, sizeof(r->reason), "%s job queued or running", sd->agent);
 		return 0;
 	}
-	if (tracker_open(&tr, c->cfg, c->st, t.project, &e) < 0)
+	if (tracker_open(&tr, c, t.project, &e) < 0)
 		return fail(r, &e);
 	gate_result_init(&g);
 	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t };
@@ -465,7 +465,7 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	if (e.code != EX_NOINPUT)
 		return fail(r, &e);
 	err_clear(&e);
-	if (tracker_open(&tr, c->cfg, c->st, project, &e) < 0)
+	if (tracker_open(&tr, c, project, &e) < 0)
 		return fail(r, &e);
 	if (tr.ops->get(&tr, wi, &is, &e) < 0 || tr.ops->states(&tr, project, &states, &nstates, &e) < 0)
 		goto out;
@@ -567,7 +567,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		return fail(r, &e);
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
-	if (tracker_open(&tr, c->cfg, c->st, t.project, &e) == 0) {
+	if (tracker_open(&tr, c, t.project, &e) == 0) {
 		display(c, &tr, &t, sd ? sd->display : NULL, msg);
 		tracker_close(&tr);
 	}
@@ -614,7 +614,7 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	}
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
-	if (tracker_open(&tr, c->cfg, c->st, t.project, &e) == 0) {
+	if (tracker_open(&tr, c, t.project, &e) == 0) {
 		display(c, &tr, &t, sd->display, NULL);
 		tracker_close(&tr);
 	}

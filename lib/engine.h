@@ -36,13 +36,7 @@
 
 #include "err.h"
 
-struct config;
-struct store;
-
-struct orch_ctx {
-	const struct config *cfg;
-	struct store *st;
-};
+#include "ctx.h"
 
 enum engine_outcome { OUT_ADVANCED, OUT_ROLLED_BACK, OUT_WAITING, OUT_BLOCKED, OUT_NOOP };
 

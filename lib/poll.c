@@ -74,11 +74,11 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 	const struct tracker_state *s;
 	struct tracker tr;
 	size_t ns = 0, ni = 0, i;
-	int rc = -1;
+	int rc = -1, failed_here = ps->failed;
 
-	if (tracker_open(&tr, c->cfg, c->st, project, e) < 0)
+	if (tracker_open(&tr, c, project, e) < 0)
 		return -1;
-	if (tr.ops->states(&tr, project, &states, &ns, e) < 0 || tr.ops->issues(&tr, project, &issues, &ni, e) < 0)
+	if (tr.ops->states(&tr, project, &states, &ns, e) < 0 || tr.ops->issues(&tr, project, 0, &issues, &ni, e) < 0)
 		goto out;
 	for (i = 0; i < ni; i++) {
 		struct advance_result r;
@@ -103,7 +103,8 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 			report(report_ctx, &r, s->name);
 		}
 	}
-	rc = 0;
+	/* move the watermark only when every issue was applied: a failed one is seen again */
+	rc = failed_here == ps->failed && tr.ops->poll_done ? tr.ops->poll_done(&tr, project, e) : 0;
 out:
 	free(states);
 	free(issues);

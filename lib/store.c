@@ -110,6 +110,20 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" last_error TEXT);"
 	"CREATE INDEX outbox_pending ON outbox(delivered_at, claimed_at);"
 	"CREATE INDEX tasks_stage ON tasks(stage);",
+	/* 2: the Plane backend */
+	"CREATE TABLE plane_states ("
+	" project TEXT NOT NULL,"
+	" id TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" grp TEXT NOT NULL,"
+	" seq REAL NOT NULL DEFAULT 0,"
+	" fetched_at INTEGER NOT NULL,"
+	" PRIMARY KEY (project, id));"
+	"CREATE TABLE plane_poll ("
+	" project TEXT PRIMARY KEY,"
+	" watermark TEXT,"
+	" watermark_us INTEGER,"
+	" rate_limited_at INTEGER);",
 };
 
 static int

@@ -18,7 +18,8 @@
  *
  * Tables: tasks, jobs, agent_runs, events, verdicts (UNIQUE key), tool_metrics,
  * tracker_states / tracker_issues / tracker_comments (local tracker),
- * outbox (notifications).  Command run records are files, not rows (see
+ * outbox (notifications); plane_states (the Plane state cache) and
+ * plane_poll (per-project watermark, the tick's resume point).  Command run records are files, not rows (see
  * cli.h), so a quiet tick writes nothing here.
  */
 #ifndef ORCH_STORE_H
@@ -30,7 +31,7 @@
 struct orch_err;
 struct proc_result;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store {
 	sqlite3 *db;

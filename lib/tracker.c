@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctx.h"
 #include "err.h"
 #include "util.h"
 
@@ -81,21 +82,24 @@ tracker_state_terminal(const struct tracker_state *s)
 }
 
 int
-tracker_open(struct tracker *t, const struct config *cfg, struct store *st, const char *project,
-    struct orch_err *e)
+tracker_open(struct tracker *t, struct orch_ctx *c, const char *project, struct orch_err *e)
 {
-	const struct project *p = project ? config_project(cfg, project) : NULL;
-	const char *kind = p ? p->tracker : cfg->tracker;
+	const struct project *p = project ? config_project(c->cfg, project) : NULL;
+	const char *kind = p ? p->tracker : c->cfg->tracker;
 
 	memset(t, 0, sizeof(*t));
-	t->cfg = cfg;
-	t->st = st;
+	t->cfg = c->cfg;
+	t->st = c->st;
+	t->ctx = c;
 	if (strcmp(kind, "local") == 0) {
 		t->ops = &tracker_local_ops;
 		return 0;
 	}
-	return err_set(e, EX_CONFIG, "tracker '%s' for project '%s' is not available in this build; "
-	    "use tracker: local", kind, project ? project : "(global)");
+	if (p == NULL)
+		return err_set(e, EX_NOINPUT, "project '%s' is not configured; add it under projects: in orch.yaml",
+		    project ? project : "(none)");
+	t->ops = &tracker_plane_ops;
+	return tracker_plane_open(t, p, e);
 }
 
 void

@@ -14,8 +14,8 @@
  * Terminal issues (group completed/cancelled; keys done/cancelled when the
  * group is unknown) are never actionable.
  *
- * Backends: local (tracker_local.c, issues in orch.db).  Plane comes later
- * behind the same struct tracker_ops.
+ * Backends: local (tracker_local.c, issues in orch.db) and plane
+ * (tracker_plane.c, Plane's REST API through http.c).
  */
 #ifndef ORCH_TRACKER_H
 #define ORCH_TRACKER_H
@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 struct config;
+struct orch_ctx;
 struct orch_err;
 struct store;
 
@@ -49,7 +50,12 @@ struct tracker_ops {
 	const char *kind;
 	int (*states)(struct tracker *t, const char *project, struct tracker_state **v, size_t *n,
 	    struct orch_err *e);
-	int (*issues)(struct tracker *t, const char *project, struct tracker_issue **v, size_t *n,
+	/*
+	 * full = 1: every issue.  full = 0: at least every issue changed since
+	 * the last poll_done (a backend may return all; plane pages by
+	 * -updated_at down to its watermark).
+	 */
+	int (*issues)(struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n,
 	    struct orch_err *e);
 	int (*get)(struct tracker *t, const char *wi, struct tracker_issue *out, struct orch_err *e);
 	int (*set_state)(struct tracker *t, struct tracker_issue *is, const char *state_id,
@@ -61,6 +67,8 @@ struct tracker_ops {
 	/* Comments of an issue, oldest first, NULL-terminated (for orch-issue show). */
 	int (*comments)(struct tracker *t, const struct tracker_issue *is, char ***bodies,
 	    struct orch_err *e);
+	/* The caller applied everything issues(full = 0) returned: move the watermark (may be NULL). */
+	int (*poll_done)(struct tracker *t, const char *project, struct orch_err *e);
 	void (*close)(struct tracker *t);
 };
 
@@ -68,14 +76,14 @@ struct tracker {
 	const struct tracker_ops *ops;
 	const struct config *cfg;
 	struct store *st;
+	struct orch_ctx *ctx;
 	void *impl;
 };
 
 enum { TRACKER_SET = 0, TRACKER_SKIPPED = 1 };
 
 /* Open the backend configured for project (its tracker, else the global one). */
-int tracker_open(struct tracker *t, const struct config *cfg, struct store *st, const char *project,
-    struct orch_err *e);
+int tracker_open(struct tracker *t, struct orch_ctx *c, const char *project, struct orch_err *e);
 void tracker_close(struct tracker *t);
 
 const char *tracker_key_for_name(const char *name);
@@ -88,6 +96,11 @@ int tracker_state_terminal(const struct tracker_state *s);
 const char *tracker_issue_key(struct tracker *t, const struct tracker_issue *is, struct orch_err *e);
 /* Set the issue's state by logical key; TRACKER_SKIPPED when the project lacks it. */
 int tracker_set_status(struct tracker *t, struct tracker_issue *is, const char *key, struct orch_err *e);
+
+/* The plane backend (tracker_plane.c). */
+extern const struct tracker_ops tracker_plane_ops;
+struct project;
+int tracker_plane_open(struct tracker *t, const struct project *p, struct orch_err *e);
 
 /* The local backend's ops (for tests and tracker_open). */
 extern const struct tracker_ops tracker_local_ops;

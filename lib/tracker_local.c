@@ -111,13 +111,14 @@ row_issue(sqlite3_stmt *s, struct tracker_issue *is)
 #define ISSUE_COLS "id, project, seq, name, state_id, updated_at"
 
 static int
-local_issues(struct tracker *t, const char *project, struct tracker_issue **v, size_t *n,
+local_issues(struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n,
     struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	size_t cap = 16;
 	int rc;
 
+	(void)full;	/* a local listing costs no request: always whole */
 	*v = NULL;
 	*n = 0;
 	if (known_project(t, project, e) < 0)
@@ -287,5 +288,6 @@ const struct tracker_ops tracker_local_ops = {
 	.comment = local_comment,
 	.create = local_create,
 	.comments = local_comments,
+	.poll_done = NULL,
 	.close = NULL,
 };

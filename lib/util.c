@@ -106,6 +106,41 @@ time_iso_us(int64_t us, char out[32])
 }
 
 int
+time_parse_iso(const char *s, int64_t *us)
+{
+	struct tm tm;
+	const char *p;
+	long frac = 0;
+	int digits = 0, sign, oh, om;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 6)
+				frac = frac * 10 + (*p - '0');
+		if (digits == 0)
+			return -1;
+		for (; digits < 6; digits++)
+			frac *= 10;
+	}
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	if (*p == 'Z' && p[1] == '\0') {
+		*us = (int64_t)t * 1000000 + frac;
+		return 0;
+	}
+	if ((*p != '+' && *p != '-') || sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 || strlen(p) != 6 ||
+	    oh > 23 || om > 59)
+		return -1;
+	sign = *p == '+' ? 1 : -1;
+	*us = ((int64_t)t - sign * (oh * 3600 + om * 60)) * 1000000 + frac;
+	return 0;
+}
+
+int
 mkdir_p(const char *path, unsigned mode)
 {
 	char tmp[4096];

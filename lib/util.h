@@ -21,6 +21,11 @@ int64_t time_mono_ms(void);
 int64_t time_now_us(void);			/* wall clock, microseconds */
 /* Format microseconds since the epoch as 2026-11-24T04:39:55.123456Z. */
 void time_iso_us(int64_t us, char out[32]);
+/*
+ * Parse an ISO-8601 instant (2026-11-24T04:39:55.123456+05:30, ...Z, with or
+ * without fraction) into microseconds since the epoch, UTC.  0 / -1.
+ */
+int time_parse_iso(const char *s, int64_t *us);
 /* mkdir -p with the given mode; 0 or -1 (errno set). */
 int mkdir_p(const char *path, unsigned mode);
 /* Random lowercase hex id of 2*nbytes characters (nbytes <= 32). */

@@ -32,7 +32,7 @@ setup(void)
 	tmp_store(&st);
 	ctx.cfg = &cfg;
 	ctx.st = &st;
-	ck_assert_int_eq(tracker_open(&tr, &cfg, &st, "T", &e), 0);
+	ck_assert_int_eq(tracker_open(&tr, &ctx, "T", &e), 0);
 	ck_assert_int_eq(tr.ops->create(&tr, "T", "a title", "T:to_analyse", &is, &e), 0);
 	tracker_close(&tr);
 	snprintf(wt, sizeof(wt), "%s/worktrees/T/T-1", tmp_dir);
@@ -79,7 +79,7 @@ set_state(const char *name)
 	struct tracker_state *v = NULL;
 	size_t n = 0;
 
-	ck_assert_int_eq(tracker_open(&tr, &cfg, &st, "T", &e), 0);
+	ck_assert_int_eq(tracker_open(&tr, &ctx, "T", &e), 0);
 	ck_assert_int_eq(tr.ops->get(&tr, "T-1", &is, &e), 0);
 	ck_assert_int_eq(tr.ops->states(&tr, "T", &v, &n, &e), 0);
 	ck_assert_int_eq(tr.ops->set_state(&tr, &is, tracker_state_by_name(v, n, name)->id, &e), 0);

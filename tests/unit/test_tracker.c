@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../../lib/config.h"
+#include "../../lib/ctx.h"
 #include "../../lib/err.h"
 #include "../../lib/store.h"
 #include "../../lib/tracker.h"
@@ -12,6 +13,7 @@
 static struct config cfg;
 static struct store st;
 static struct tracker tr;
+static struct orch_ctx ctx;
 
 static void
 setup(void)
@@ -22,7 +24,9 @@ setup(void)
 	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", "projects:\n  - key: DEMO\n    repo: /x\n"),
 	    tmp_dir, 1, &e), 0);
 	tmp_store(&st);
-	ck_assert_int_eq(tracker_open(&tr, &cfg, &st, "DEMO", &e), 0);
+	ctx.cfg = &cfg;
+	ctx.st = &st;
+	ck_assert_int_eq(tracker_open(&tr, &ctx, "DEMO", &e), 0);
 }
 
 static void

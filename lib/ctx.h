@@ -1,0 +1,22 @@
+/*
+ * ctx: what one command run hands to the library: the loaded config, the
+ * open store, and the HTTP client shared by every Plane request of the run
+ * (opened on first use by the plane tracker, closed by ctx_close), so that
+ * connections are reused and one rate budget covers all projects.
+ */
+#ifndef ORCH_CTX_H
+#define ORCH_CTX_H
+
+struct config;
+struct http;
+struct store;
+
+struct orch_ctx {
+	const struct config *cfg;
+	struct store *st;
+	struct http *http;	/* NULL until the plane tracker needs it */
+};
+
+void ctx_close(struct orch_ctx *c);
+
+#endif

@@ -1,0 +1,311 @@
+#include "http.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "store.h"
+#include "util.h"
+
+struct sink {
+	struct buf *b;
+	int over;
+};
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct sink *s = ctx;
+
+	if (buf_append(s->b, p, size * n) < 0) {
+		s->over = 1;
+		return 0;	/* aborts the transfer: over the cap */
+	}
+	return size * n;
+}
+
+struct hdrs {
+	int64_t retry_after, remaining, reset;
+};
+
+static int64_t
+header_num(const char *v, size_t n)
+{
+	char tmp[32];
+	long long x;
+
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+		n--;
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	return num_parse(tmp, 0, (long long)1 << 40, &x) == 0 ? x : -1;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct hdrs *h = ctx;
+	size_t len = size * n;
+	static const struct { const char *name; size_t off; } want[] = {
+		{ "retry-after:", offsetof(struct hdrs, retry_after) },
+		{ "x-ratelimit-remaining:", offsetof(struct hdrs, remaining) },
+		{ "x-ratelimit-reset:", offsetof(struct hdrs, reset) },
+	};
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		size_t l = strlen(want[i].name);
+		if (len > l && strncasecmp(p, want[i].name, l) == 0)
+			*(int64_t *)((char *)h + want[i].off) = header_num(p + l, len - l);
+	}
+	return len;
+}
+
+char *
+http_token_load(const char *file, struct orch_err *e)
+{
+	const char *env = getenv("ORCH_PLANE_API_TOKEN");
+	struct stat sb;
+	char buf[512];
+	ssize_t n;
+	int fd;
+
+	if (env && *env)
+		return strdup(env);
+	if (file == NULL || *file == '\0') {
+		err_set(e, EX_CONFIG, "no Plane API token: set ORCH_PLANE_API_TOKEN or plane_api_token_file "
+		    "(a file of mode 0600)");
+		return NULL;
+	}
+	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		err_set(e, EX_CONFIG, "cannot read plane_api_token_file '%s': %s", file, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 077) || sb.st_uid != geteuid()) {
+		close(fd);
+		err_set(e, EX_CONFIG, "plane_api_token_file '%s' must be a regular file of yours with mode 0600 "
+		    "(chmod 600 it)", file);
+		return NULL;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		err_set(e, EX_CONFIG, "plane_api_token_file '%s' is empty", file);
+		return NULL;
+	}
+	buf[n] = '\0';
+	char *tok = strdup(str_trim(buf));
+	explicit_bzero(buf, sizeof(buf));
+	if (tok == NULL || *tok == '\0' || strpbrk(tok, "\r\n")) {
+		free(tok);
+		err_set(e, EX_CONFIG, "plane_api_token_file '%s' must hold one token on one line", file);
+		return NULL;
+	}
+	return tok;
+}
+
+int
+http_open(struct http *h, const char *base, const char *token, int timeout_s, int per_min, struct orch_err *e)
+{
+	static int global_done;
+
+	memset(h, 0, sizeof(*h));
+	if (!global_done) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+			return err_set(e, EX_SOFTWARE, "cannot initialise libcurl");
+		global_done = 1;
+	}
+	if ((h->curl = curl_easy_init()) == NULL || (h->base = strdup(base)) == NULL ||
+	    (h->token = strdup(token)) == NULL) {
+		http_close(h);
+		return err_set(e, EX_SOFTWARE, "out of memory opening the HTTP client");
+	}
+	h->timeout_s = timeout_s;
+	h->backoff_ms = 500;
+	h->budget.per_min = per_min;
+	h->budget.server_remaining = -1;
+	return 0;
+}
+
+void
+http_close(struct http *h)
+{
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	if (h->token) {
+		explicit_bzero(h->token, strlen(h->token));
+		free(h->token);
+	}
+	free(h->base);
+	memset(h, 0, sizeof(*h));
+}
+
+void
+http_response_free(struct http_response *resp)
+{
+	buf_free(&resp->body);
+}
+
+static int
+budget_check(struct http *h, struct orch_err *e)
+{
+	struct http_budget *b = &h->budget;
+	int64_t now = (int64_t)time(NULL);
+
+	if (b->limited || (b->blocked_until && now < b->blocked_until && b->server_remaining == 0))
+		return err_set(e, EX_UNAVAILABLE, "Plane rate limit reached (retry after %lld s); the next tick goes on",
+		    (long long)(b->blocked_until > now ? b->blocked_until - now : 0));
+	if (b->used >= b->per_min)
+		return err_set(e, EX_UNAVAILABLE, "Plane rate limit budget of %d requests spent in this run; "
+		    "the next tick goes on (plane_rate_limit_per_min)", b->per_min);
+	return 0;
+}
+
+static void
+observe(struct http *h, int failed, int64_t ms, const char *why)
+{
+	sqlite3_stmt *s;
+
+	if (h->st == NULL || sqlite3_prepare_v2(h->st->db,
+	    "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) VALUES ('plane', 1, ?1, ?2, ?3) "
+	    "ON CONFLICT(tool) DO UPDATE SET runs = runs + 1, failures = failures + ?1, total_ms = total_ms + ?2, "
+	    "last_error = COALESCE(?3, last_error)", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int(s, 1, failed);
+	sqlite3_bind_int64(s, 2, ms);
+	if (failed)
+		sqlite3_bind_text(s, 3, why, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+/* One attempt. 0 sent (resp filled), 1 retryable failure (*e), -1 final failure (*e). */
+static int
+attempt(struct http *h, const char *method, const char *url, const char *body, struct curl_slist *hl,
+    struct http_response *resp, struct orch_err *e)
+{
+	struct sink sink = { .b = &resp->body };
+	struct hdrs hd = { -1, -1, -1 };
+	CURLcode rc;
+	CURL *c = h->curl;
+
+	buf_reset(&resp->body);
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)(h->timeout_s < 10 ? h->timeout_s : 10));
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)h->timeout_s);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "orch/0.1");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hd);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	h->budget.used++;
+	rc = curl_easy_perform(c);
+	if (sink.over)
+		return err_set(e, EX_DATAERR, "Plane response from %s %s is over %zu bytes; refused", method, url,
+		    (size_t)HTTP_BODY_CAP);
+	if (rc != CURLE_OK) {
+		err_set(e, EX_UNAVAILABLE, "Plane request %s %s failed: %s; check plane_url and the network",
+		    method, url, curl_easy_strerror(rc));
+		return 1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->retry_after = hd.retry_after;
+	if (hd.remaining >= 0)
+		h->budget.server_remaining = (int)hd.remaining;
+	if (hd.reset > 0)
+		h->budget.blocked_until = hd.reset;
+	if (resp->status == 429) {
+		h->budget.limited = 1;
+		h->budget.blocked_until = (int64_t)time(NULL) + (hd.retry_after > 0 ? hd.retry_after : 60);
+	}
+	if (resp->status >= 500) {
+		err_set(e, EX_UNAVAILABLE, "Plane answered %ld to %s %s; retry later or check the server", resp->status,
+		    method, url);
+		return 1;
+	}
+	return 0;
+}
+
+/* The token was copied into the header list: wipe every copy. */
+static void
+wipe(struct curl_slist *hl, char *key, size_t n)
+{
+	struct curl_slist *p;
+
+	for (p = hl; p; p = p->next)
+		explicit_bzero(p->data, strlen(p->data));
+	curl_slist_free_all(hl);
+	explicit_bzero(key, n);
+}
+
+int
+http_request(struct http *h, const char *method, const char *path, const char *body,
+    struct http_response *resp, struct orch_err *e)
+{
+	struct curl_slist *hl = NULL, *n;
+	char url[4096], key[600];
+	int i, rc = -1;
+	int64_t t0 = time_mono_ms();
+
+	buf_init(&resp->body, HTTP_BODY_CAP);
+	resp->status = 0;
+	resp->retry_after = -1;
+	if (str_fmt(url, sizeof(url), "%s%s", h->base, path) < 0)
+		return err_set(e, EX_USAGE, "Plane URL for '%.64s' is too long", path);
+	if (str_fmt(key, sizeof(key), "X-API-Key: %s", h->token) < 0)
+		return err_set(e, EX_CONFIG, "the Plane API token is too long");
+	if ((n = curl_slist_append(hl, key)) == NULL)
+		goto oom;
+	hl = n;
+	if ((n = curl_slist_append(hl, "Accept: application/json")) == NULL)
+		goto oom;
+	hl = n;
+	if (body && (n = curl_slist_append(hl, "Content-Type: application/json")) == NULL)
+		goto oom;
+	if (body)
+		hl = n;
+	for (i = 0; i < HTTP_RETRIES; i++) {
+		if (budget_check(h, e) < 0)
+			break;
+		if (i > 0) {
+			struct timespec ts = { .tv_sec = (h->backoff_ms << (i - 1)) / 1000,
+				.tv_nsec = (long)((h->backoff_ms << (i - 1)) % 1000) * 1000000L };
+			nanosleep(&ts, NULL);	/* backoff between retries, not synchronisation */
+		}
+		rc = attempt(h, method, url, body, hl, resp, e);
+		if (rc <= 0)
+			break;
+	}
+	if (rc > 0)
+		rc = -1;
+	observe(h, rc != 0 || resp->status >= 400, time_mono_ms() - t0, rc ? e->msg : "bad status");
+	wipe(hl, key, sizeof(key));
+	return rc;
+oom:
+	wipe(hl, key, sizeof(key));
+	return err_set(e, EX_SOFTWARE, "out of memory building a Plane request");
+}

@@ -1,0 +1,73 @@
+/*
+ * http: the one HTTP client (libcurl), for the Plane backend.
+ *
+ * Contract:
+ *  1. One struct http per run holds one CURL handle, so connections are
+ *     reused across requests.  TLS verification stays on; redirects are
+ *     not followed (a 3xx is an error naming the URL).
+ *  2. Connect and total timeouts come from http_timeout_s; a response body
+ *     over HTTP_BODY_CAP is an error, never a truncation.
+ *  3. The API token goes only into the X-API-Key header.  It never appears
+ *     in a URL, an error message or a log line, and is wiped on close.
+ *  4. Retries: a connection error, a timeout or a 5xx is retried up to
+ *     HTTP_RETRIES times with doubling backoff; other statuses return at
+ *     once.  429 is never retried here: the caller (the rate budget) stops
+ *     that key's requests for the tick.
+ *  5. The budget: at most per_min requests per minute from this run
+ *     (never above the configured limit), lowered further by the server's
+ *     X-RateLimit-Remaining; once spent, or after a 429 (Retry-After is
+ *     kept), http_request() fails with EX_UNAVAILABLE and "rate limit"
+ *     without sending anything.
+ *
+ * http_request() returns 0 with the status and body in *resp (any status),
+ * or -1 with *e (EX_UNAVAILABLE: unreachable, timed out, budget spent;
+ * EX_DATAERR: a body over the cap).
+ */
+#ifndef ORCH_HTTP_H
+#define ORCH_HTTP_H
+
+#include <stdint.h>
+
+#include "buf.h"
+
+struct orch_err;
+struct store;
+
+#define HTTP_BODY_CAP (8 * BUF_MIB)
+#define HTTP_RETRIES 3
+
+struct http_budget {
+	int per_min;		/* configured limit per minute */
+	int used;		/* requests sent this run */
+	int server_remaining;	/* from X-RateLimit-Remaining, -1 unknown */
+	int64_t blocked_until;	/* epoch s: a 429's Retry-After, or the server's reset */
+	int limited;		/* a 429 was seen this run */
+};
+
+struct http {
+	void *curl;
+	char *base;		/* e.g. https://plane.example/api/v1/workspaces/acme */
+	char *token;
+	int timeout_s;
+	int backoff_ms;		/* first retry delay */
+	struct http_budget budget;
+	struct store *st;	/* tool metrics ("plane"), may be NULL */
+};
+
+struct http_response {
+	long status;
+	struct buf body;
+	int64_t retry_after;	/* seconds, -1 when absent */
+};
+
+int http_open(struct http *h, const char *base, const char *token, int timeout_s, int per_min,
+    struct orch_err *e);
+void http_close(struct http *h);
+/* method GET/POST/PATCH; path below base (starts with '/'); body JSON or NULL. */
+int http_request(struct http *h, const char *method, const char *path, const char *body,
+    struct http_response *resp, struct orch_err *e);
+void http_response_free(struct http_response *resp);
+/* Read the token: ORCH_PLANE_API_TOKEN, else the file (must be 0600, ours). Malloc'd. */
+char *http_token_load(const char *file, struct orch_err *e);
+
+#endif
