@@ -93,3 +93,39 @@ wait_gone() {
 	done
 	return 1
 }
+
+# plane_start [fake_plane.py args...]: start the fake Plane server; sets PLANE_PORT,
+# PLANE_URL; stopped on exit.  plane_admin METHOD PATH [JSON]: talk to its admin API.
+plane_start() {
+	mkfifo "$TMP/plane.port"
+	python3 "$TOP/tests/integration/fake_plane.py" --token "${PLANE_TOKEN:-tok-123}" "$@" >"$TMP/plane.port" 2>"$TMP/plane.err" 8>&- &
+	PLANE_PID=$!
+	read -r _ PLANE_PORT <"$TMP/plane.port" || fail "fake Plane did not start: $(cat "$TMP/plane.err")"
+	PLANE_URL="http://127.0.0.1:$PLANE_PORT"
+	trap 'kill $PLANE_PID 2>/dev/null; [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"' EXIT
+}
+plane_admin() {
+	python3 - "$PLANE_URL$2" "$1" "${3:-}" <<'PY'
+import sys, urllib.request
+url, method, body = sys.argv[1], sys.argv[2], sys.argv[3]
+req = urllib.request.Request(url, method=method, data=body.encode() if body else None,
+                             headers={"Content-Type": "application/json"})
+print(urllib.request.urlopen(req).read().decode())
+PY
+}
+# plane_config FILE REPO PROJECT_LINES...: a config on the plane tracker.
+plane_config() {
+	f=$1 repo=$2
+	shift 2
+	{
+		echo "tracker: plane"
+		echo "plane_url: $PLANE_URL"
+		echo "plane_workspace: acme"
+		echo "http_timeout_s: 2"
+		echo "projects:"
+		for line in "$@"; do echo "$line"; done
+	} >"$f"
+}
+plane_project() {	# KEY UUID REPO: yaml lines of one project
+	printf '  - key: %s\n    plane_project_id: %s\n    repo: %s\n    remote: origin\n    ci_cmd: ["make", "-s", "test"]\n    agents:\n      default: ["sh", "%s/examples/agents/{stage}.sh"]\n' "$1" "$2" "$3" "$TOP"
+}
