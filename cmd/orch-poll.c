@@ -38,15 +38,21 @@ report(void *ctx, const struct advance_result *r, const char *status)
 	cli_advance_text(o->cl, r);
 }
 
+static void
+failed(void *ctx, const char *project, const struct orch_err *e)
+{
+	struct out *o = ctx;
+
+	fprintf(stderr, "%s: project %s: %s\n", o->cl->prog, project, e->msg);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *only = NULL;
 	struct poll_stats ps = {0};
-	struct orch_err e = {0};
 	struct out o = {0};
 	struct cli cl;
-	size_t i;
 	int opt, rc;
 
 	cli_init(&cl, "orch-poll", USAGE);
@@ -72,20 +78,7 @@ main(int argc, char **argv)
 	}
 	o.cl = &cl;
 	o.arr = cl.json ? cJSON_CreateArray() : NULL;
-	rc = 0;
-	for (i = 0; i < cl.cfg.nprojects; i++) {
-		const char *key = cl.cfg.projects[i].key;
-		if (only && strcmp(only, key) != 0)
-			continue;
-		if (poll_project(cl.ctx, key, report, &o, &ps, &e) < 0) {
-			fprintf(stderr, "orch-poll: project %s: %s\n", key, e.msg);
-			if (e.code > rc)
-				rc = e.code;
-			err_clear(&e);
-		}
-	}
-	if (ps.worst > rc)
-		rc = ps.worst;
+	rc = poll_all(cl.ctx, only, report, failed, &o, &ps);
 	if (o.arr)
 		cli_print_json(o.arr);
 	return cli_close(&cl, rc);

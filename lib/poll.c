@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
+#include "http.h"
 #include "gate.h"
 #include "store.h"
 #include "task.h"
@@ -110,4 +112,69 @@ out:
 	free(issues);
 	tracker_close(&tr);
 	return rc;
+}
+
+/* 1 when project was cut short by the rate limit on an earlier tick. */
+static int
+was_limited(struct store *st, const char *project)
+{
+	sqlite3_stmt *s;
+	int limited = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT rate_limited_at IS NOT NULL FROM plane_poll WHERE project = ?1",
+	    -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		limited = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return limited;
+}
+
+/* Remember (limited = 1) or forget a rate-limited cut; writes only on a change. */
+static void
+mark_limited(struct store *st, const char *project, int limited)
+{
+	sqlite3_stmt *s;
+
+	if (was_limited(st, project) == limited)
+		return;
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO plane_poll(project, rate_limited_at) VALUES (?1, ?2) "
+	    "ON CONFLICT(project) DO UPDATE SET rate_limited_at = ?2", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	if (limited)
+		sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
+	else
+		sqlite3_bind_null(s, 2);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+int
+poll_all(struct orch_ctx *c, const char *only, poll_report report, poll_failed project_failed,
+    void *report_ctx, struct poll_stats *ps)
+{
+	size_t i, n = c->cfg->nprojects;
+	int pass, worst = 0;
+
+	/* pass 0: the projects a rate limit cut short last tick; pass 1: the rest */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			const char *key = c->cfg->projects[i].key;
+			struct orch_err e = {0};
+			if ((only && strcmp(only, key) != 0) || was_limited(c->st, key) != (pass == 0))
+				continue;
+			if (poll_project(c, key, report, report_ctx, ps, &e) < 0) {
+				project_failed(report_ctx, key, &e);
+				if (e.code > worst)
+					worst = e.code;
+				if (c->http && (c->http->budget.limited || c->http->budget.used >= c->http->budget.per_min))
+					mark_limited(c->st, key, 1);
+			} else if (pass == 0) {
+				mark_limited(c->st, key, 0);
+			}
+		}
+	}
+	return ps->worst > worst ? ps->worst : worst;
 }

@@ -30,4 +30,16 @@ typedef void (*poll_report)(void *ctx, const struct advance_result *r, const cha
 int poll_project(struct orch_ctx *c, const char *project, poll_report report, void *report_ctx,
     struct poll_stats *ps, struct orch_err *e);
 
+/*
+ * Every configured project (or only one), each isolated: a failure is
+ * printed by project_failed() and the next project goes on.  Projects cut
+ * short by the tracker's rate limit are remembered (plane_poll.
+ * rate_limited_at) and polled first on the next tick, so a tick that runs
+ * out of budget is continued where it stopped.  Returns the highest error
+ * class seen (0 when none).
+ */
+typedef void (*poll_failed)(void *ctx, const char *project, const struct orch_err *e);
+int poll_all(struct orch_ctx *c, const char *only, poll_report report, poll_failed project_failed,
+    void *report_ctx, struct poll_stats *ps);
+
 #endif

@@ -123,7 +123,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" project TEXT PRIMARY KEY,"
 	" watermark TEXT,"
 	" watermark_us INTEGER,"
-	" rate_limited_at INTEGER);",
+	" rate_limited_at INTEGER);"
+	"CREATE TABLE plane_items ("
+	" project TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" id TEXT NOT NULL,"
+	" PRIMARY KEY (project, seq));",
 };
 
 static int

@@ -19,7 +19,8 @@
  * Tables: tasks, jobs, agent_runs, events, verdicts (UNIQUE key), tool_metrics,
  * tracker_states / tracker_issues / tracker_comments (local tracker),
  * outbox (notifications); plane_states (the Plane state cache) and
- * plane_poll (per-project watermark, the tick's resume point).  Command run records are files, not rows (see
+ * plane_poll (per-project watermark, the tick's resume point), plane_items
+ * (work item sequence -> Plane uuid, learnt from listings).  Command run records are files, not rows (see
  * cli.h), so a quiet tick writes nothing here.
  */
 #ifndef ORCH_STORE_H

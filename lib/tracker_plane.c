@@ -12,6 +12,8 @@
  *   the project's watermark minus PLANE_WATERMARK_MARGIN_S; poll_done()
  *   moves the watermark (a write only when it moves).  Instants are
  *   compared, never strings.
+ * - Listings remember each item's uuid by sequence (plane_items), so a get
+ *   by work item id costs one request.
  * - Any malformed response (not JSON, a wrong envelope, a missing field) is
  *   EX_DATAERR and changes nothing; 401/403 is EX_CONFIG naming the token
  *   settings; unreachable, 5xx after retries and 429 are EX_UNAVAILABLE.
@@ -352,6 +354,31 @@ watermark_of(struct tracker *t, const char *project)
 	return w;
 }
 
+/* Remember seq -> uuid for get(); existing rows are left alone (no write on a quiet tick). */
+static void
+remember(struct tracker *t, const struct tracker_issue *v, size_t n)
+{
+	sqlite3_stmt *s;
+	int own = sqlite3_get_autocommit(t->st->db);
+	size_t i;
+
+	if (n == 0 || sqlite3_prepare_v2(t->st->db, "INSERT OR IGNORE INTO plane_items(project, seq, id) "
+	    "VALUES (?1, ?2, ?3)", -1, &s, NULL) != SQLITE_OK)
+		return;
+	if (own)
+		sqlite3_exec(t->st->db, "BEGIN", NULL, NULL, NULL);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_text(s, 1, v[i].project, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, v[i].seq);
+		sqlite3_bind_text(s, 3, v[i].id, -1, SQLITE_STATIC);
+		sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (own)
+		sqlite3_exec(t->st->db, "COMMIT", NULL, NULL, NULL);	/* a cache: losing it costs a listing */
+}
+
 static int
 push(struct tracker_issue **v, size_t *n, size_t *cap, const struct tracker_issue *is)
 {
@@ -418,6 +445,7 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 		str_copy(cur, sizeof(cur), cursor);
 		cJSON_Delete(json);
 	}
+	remember(t, *v, *n);
 	return 0;
 fail:
 	cJSON_Delete(json);
@@ -455,8 +483,11 @@ issue_id_of(struct tracker *t, const char *wi, char id[64], struct orch_err *e)
 	long seq = strtol(dash + 1, NULL, 10);	/* wi is valid */
 	int found = 0;
 
-	if (sqlite3_prepare_v2(t->st->db, "SELECT issue_id FROM tasks WHERE work_item = ?1", -1, &s, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(t->st->db, "SELECT issue_id FROM tasks WHERE work_item = ?1 UNION ALL "
+	    "SELECT id FROM plane_items WHERE project = ?2 AND seq = ?3", -1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, ((struct plane *)t->impl)->p->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, seq);
 		if (sqlite3_step(s) == SQLITE_ROW)
 			found = str_copy(id, 64, (const char *)sqlite3_column_text(s, 0)) == 0;
 		sqlite3_finalize(s);

@@ -12,11 +12,12 @@ usage: fake_plane.py --token T [--rate N] [--tz +05:30]
 Prints "port N" on stdout once listening on 127.0.0.1, then serves until
 killed.  Admin endpoints under /_admin/ are not counted or rate limited:
   POST /_admin/project {"id", "identifier", "omit_states": [names]}
-  POST /_admin/item    {"project", "name", "state_name"}      -> the item
+  POST /_admin/item    {"project", "name", "state_name", "age_s"} -> the item
   POST /_admin/state   {"project", "seq", "state_name"}       (a human in the UI)
   POST /_admin/fault   {"mode", "count", "match"}             (see FAULTS)
   POST /_admin/legacy  {"on": true}                           (no work-items/: 404)
-  POST /_admin/reset                                          (counters, limiter)
+  POST /_admin/burn    {"n"}                                  (another client spends n)
+  POST /_admin/reset                                          (counters, limiter, faults)
   GET  /_admin/stats   -> {"requests", "paths": [...]}
   GET  /_admin/items?project=P -> items with state names and comments
 """
@@ -50,7 +51,7 @@ TZ = timezone(sign * timedelta(hours=int(args.tz[1:3]), minutes=int(args.tz[4:6]
 
 lock = threading.Lock()
 projects = {}      # id -> {"identifier", "states": [...], "items": [...]}
-stats = {"requests": 0, "paths": []}
+stats = {"requests": 0, "paths": [], "limited": 0}
 hits = []          # request times for the sliding window
 faults = []        # [{"mode", "count", "match"}]
 legacy = {"on": False}
@@ -143,7 +144,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(201, {"ok": True})
             if path == "/_admin/item":
                 p = projects[b["project"]]
-                return self.send(201, new_item(b["project"], b["name"], state_named(p, b["state_name"])["id"]))
+                it = new_item(b["project"], b["name"], state_named(p, b["state_name"])["id"])
+                if b.get("age_s"):  # an item last changed long ago
+                    it["updated_at"] = (datetime.now(TZ) - timedelta(seconds=b["age_s"])).isoformat(
+                        timespec="microseconds")
+                return self.send(201, it)
             if path == "/_admin/state":
                 p = projects[b["project"]]
                 it = p["items"][b["seq"] - 1]
@@ -157,8 +162,11 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_admin/legacy":
                 legacy["on"] = bool(b.get("on"))
                 return self.send(200, {"ok": True})
+            if path == "/_admin/burn":  # another client of the same key spends n requests
+                hits.extend([time.time()] * b["n"])
+                return self.send(200, {"ok": True})
             if path == "/_admin/reset":
-                stats["requests"], stats["paths"] = 0, []
+                stats["requests"], stats["paths"], stats["limited"] = 0, [], 0
                 hits.clear()
                 faults.clear()
                 return self.send(200, {"ok": True})
@@ -195,6 +203,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             rl = self.limited()
             if rl is None:
+                stats["limited"] += 1
                 return self.send(429, {"error_code": 5900, "error_message": "RATE_LIMIT_EXCEEDED"},
                                  {"Retry-After": "60"})
             stats["requests"] += 1
