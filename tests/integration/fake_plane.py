@@ -111,6 +111,7 @@ def envelope(rows, per_page, page, total):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes
 
     def log_message(self, *a):
         pass
