@@ -7,9 +7,10 @@ BUILD   ?= build
 
 DEPS    := sqlite3 libcurl libcjson yaml-0.1
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation \
+# the flags orch needs whatever CFLAGS the caller passes (make asan passes its own)
+ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation \
            -D_GNU_SOURCE $(shell $(PKG_CONFIG) --cflags $(DEPS))
-LDLIBS  += $(shell $(PKG_CONFIG) --libs $(DEPS))
+LDLIBS  = $(shell $(PKG_CONFIG) --libs $(DEPS))
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check)
 
@@ -26,7 +27,7 @@ all: $(BUILD)/liborch.a $(BINS)
 $(BUILD)/lib/%.o: lib/%.c lib/*.h
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/liborch.a: $(LIB_OBJ)
 	@echo "  AR      $@"
@@ -35,16 +36,16 @@ $(BUILD)/liborch.a: $(LIB_OBJ)
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/liborch.a lib/*.h
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liborch.a $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liborch.a $(LDLIBS)
 
 $(BUILD)/tests/%.o: tests/unit/%.c tests/unit/*.h lib/*.h
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/unit: $(UNIT_OBJ) $(BUILD)/liborch.a
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/liborch.a $(CHECK_LIBS) $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/liborch.a $(CHECK_LIBS) $(LDLIBS)
 
 # The one rule of section 14, enforced: only lib/proc.c creates processes.
 banned:

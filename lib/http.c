@@ -303,6 +303,8 @@ http_request(struct http *h, const char *method, const char *path, const char *b
 	if (rc > 0)
 		rc = -1;
 	observe(h, rc != 0 || resp->status >= 400, time_mono_ms() - t0, rc ? e->msg : "bad status");
+	if (rc < 0)
+		http_response_free(resp);	/* on failure the caller has nothing to free */
 	wipe(hl, key, sizeof(key));
 	return rc;
 oom:

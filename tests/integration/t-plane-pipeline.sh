@@ -15,6 +15,9 @@ WI=$(orch-issue create --project DEMO --title "Greet users" --state "To Analyse"
 [ "$WI" = DEMO-1 ] || fail "created $WI"
 expect_rc 0 orch-issue list --project DEMO
 contains "$OUT" "DEMO-1	To Analyse	Greet users"
+expect_rc 0 orch-issue comment DEMO-1 'needs <b>care</b> & "quotes"'
+contains "$(plane_admin GET "/_admin/items?project=$P")" 'needs &lt;b&gt;care&lt;/b&gt; &amp; &quot;quotes&quot;'
+expect_rc 66 orch-issue set DEMO-1 "No Such State"
 
 n=0
 while [ $n -lt 30 ]; do
