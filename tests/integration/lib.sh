@@ -129,3 +129,17 @@ plane_config() {
 plane_project() {	# KEY UUID REPO: yaml lines of one project
 	printf '  - key: %s\n    plane_project_id: %s\n    repo: %s\n    remote: origin\n    ci_cmd: ["make", "-s", "test"]\n    agents:\n      default: ["sh", "%s/examples/agents/{stage}.sh"]\n' "$1" "$2" "$3" "$TOP"
 }
+
+# store_digest: a hash of every table but tool_metrics (the request counter of SPEC 14 moves on every
+# tick): "the store is as it was".
+store_digest() {
+	python3 - "$ORCH_HOME/orch.db" <<'PY'
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+h = hashlib.sha256()
+for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'tool_metrics' ORDER BY name"):
+    for row in db.execute(f"SELECT * FROM {t} ORDER BY 1"):
+        h.update(repr(row).encode())
+print(h.hexdigest())
+PY
+}

@@ -11,17 +11,6 @@ plane_admin POST /_admin/project "{\"id\": \"$A\", \"identifier\": \"ALPHA\"}" >
 plane_admin POST /_admin/project "{\"id\": \"$B\", \"identifier\": \"BETA\"}" >/dev/null
 plane_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "$(plane_project ALPHA $A "$TMP/repo")" "$(plane_project BETA $B "$TMP/repo")"
 expect_rc 0 orch-poll	# caches states, creates the store
-digest() {
-	python3 - "$ORCH_HOME/orch.db" <<'PY'
-import hashlib, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-h = hashlib.sha256()
-for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'tool_metrics' ORDER BY name"):
-    for row in db.execute(f"SELECT * FROM {t} ORDER BY 1"):
-        h.update(repr(row).encode())
-print(h.hexdigest())
-PY
-}
 plane_admin POST /_admin/item "{\"project\": \"$A\", \"name\": \"alpha item\", \"state_name\": \"Backlog\"}" >/dev/null
 plane_admin POST /_admin/item "{\"project\": \"$B\", \"name\": \"beta item\", \"state_name\": \"Backlog\"}" >/dev/null
 
@@ -29,12 +18,12 @@ fault() {	# MODE CODE MESSAGE [count]
 	plane_admin POST /_admin/reset >/dev/null
 	orch-poll -q || fail "settling poll before $1 failed"	# both watermarks current
 	plane_admin POST /_admin/fault "{\"mode\": \"$1\", \"count\": ${4:-1}, \"match\": \"$A/work-items\"}" >/dev/null
-	before=$(digest)
+	before=$(store_digest)
 	expect_rc "$2" orch-poll
 	contains "$ERR" "orch-poll: project ALPHA: "
 	contains "$ERR" "$3"
 	lacks "$OUT$ERR" tok-secret-123
-	[ "$(digest)" = "$before" ] || fail "$1 changed the store"
+	[ "$(store_digest)" = "$before" ] || fail "$1 changed the store"
 	# BETA was polled in the same tick
 	plane_admin GET /_admin/stats | grep -q "$B/work-items" || fail "$1 on ALPHA stopped BETA"
 }
