@@ -14,6 +14,7 @@ static const struct { const char *name, *what; } commands[] = {
 	{ "advance", "run the current stage's gate of tasks and move them" },
 	{ "issue", "tracker operations (the local tracker's interface)" },
 	{ "poll", "read the tracker and apply actionable statuses" },
+	{ "scan", "the security gate for a work item, or the scan of main" },
 	{ "status", "tasks, jobs, command runs, tool metrics, recent events" },
 	{ "work", "run queued agent jobs" },
 	{ NULL, NULL },

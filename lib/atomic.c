@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "util.h"
 
@@ -69,4 +70,10 @@ fail:
 		return err_set(e, EX_IOERR, "cannot write '%s': %s; check free space and permissions",
 		    path, strerror(saved));
 	}
+}
+
+int
+atomic_write_file(const char *path, const struct buf *b, struct orch_err *e)
+{
+	return atomic_write(path, buf_str(b), b->len, 0600, e);
 }

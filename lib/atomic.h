@@ -14,5 +14,8 @@ struct orch_err;
 
 int atomic_write(const char *path, const void *data, size_t len, unsigned mode,
     struct orch_err *e);
+struct buf;
+/* atomic_write of a buffer, mode 0600. */
+int atomic_write_file(const char *path, const struct buf *b, struct orch_err *e);
 
 #endif

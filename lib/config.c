@@ -58,6 +58,11 @@ static const struct setting settings[] = {
 	B(reconcile_notify_unblock, "true"),
 	B(reaper_enabled, "true"),
 	I(reaper_max_running_s, 1, 86400 * 7, "3600"),
+	S(scan_rewrite_policy, "reset_warn"),
+	I(scan_single_max, 1, 100000, "8"),
+	I(scan_chunked_max, 1, 100000, "25"),
+	I(scan_chunk_size, 1, 100000, "5"),
+	I(scan_fetch_retries, 1, 10, "3"),
 	S(telegram_chat_id, NULL),
 	A(notify_cmd),
 };
@@ -465,6 +470,38 @@ apply_defaults(struct config *c, struct orch_err *e)
 	return 0;
 }
 
+static int
+one_of(const struct config *c, const char *key, const char *v, const char *const *allowed, struct orch_err *e)
+{
+	char list[256] = "";
+	size_t i;
+
+	for (i = 0; allowed[i]; i++) {
+		if (str_ieq(v, allowed[i]))
+			return 0;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
+	}
+	return err_set(e, EX_CONFIG, "%s: key '%s': '%s' is not one of %s", c->path ? c->path : "environment",
+	    key, v, list);
+}
+
+/* Settings that take one of a few words. */
+static int
+check_choices(const struct config *c, struct orch_err *e)
+{
+	static const char *const trackers[] = { "local", "plane", NULL };
+	static const char *const engines[] = { "auto", "pip-audit", "osv-scanner", NULL };
+	static const char *const sevs[] = { "CRITICAL", "HIGH", "MEDIUM", "LOW", NULL };
+	static const char *const policies[] = { "reset_warn", "since_date", "strict_fail", NULL };
+
+	if (one_of(c, "tracker", c->tracker, trackers, e) < 0 ||
+	    one_of(c, "security_dep_engine", c->security_dep_engine, engines, e) < 0 ||
+	    one_of(c, "security_dep_block_severity", c->security_dep_block_severity, sevs, e) < 0 ||
+	    one_of(c, "scan_rewrite_policy", c->scan_rewrite_policy, policies, e) < 0)
+		return -1;
+	return 0;
+}
+
 char *
 config_home(const char *opt_home, struct orch_err *e)
 {
@@ -523,10 +560,7 @@ config_load(struct config *c, const char *file, const char *home, int home_fixed
 	}
 	if (apply_env(c, e) < 0)
 		return -1;
-	if (strcmp(c->tracker, "local") != 0 && strcmp(c->tracker, "plane") != 0)
-		return err_set(e, EX_CONFIG, "%s: key 'tracker': '%s' is not local or plane",
-		    c->path ? c->path : "environment", c->tracker);
-	return 0;
+	return check_choices(c, e);
 }
 
 static void

@@ -54,6 +54,8 @@ struct config {
 	int deploy_require_manual_approve;
 	int reconcile_enabled, reconcile_tracker_enabled, reconcile_grace_s, reconcile_full_list_s;
 	int reconcile_notify_unblock, reaper_enabled, reaper_max_running_s;
+	char *scan_rewrite_policy;
+	int scan_single_max, scan_chunked_max, scan_chunk_size, scan_fetch_retries;
 	char *telegram_chat_id;
 	char **notify_cmd;
 	struct project *projects;

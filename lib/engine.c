@@ -28,7 +28,7 @@ static const struct stage_def stages[] = {
 	{ "development", "developer", "review", "in_progress", { "check_ci_green" }, 0 },
 	{ "review", "reviewer", "testing", "code_review", { "check_reviewer_verdict" }, 1 },
 	{ "testing", "tester", "deploy-staging", "in_progress", { "check_tests_passed" }, 1 },
-	{ "deploy-staging", "staging", "deploy", "in_progress", { "check_staging_status" }, 1 },
+	{ "deploy-staging", "staging", "deploy", "in_progress", { "check_staging_status", "check_security_gate" }, 1 },
 	{ "deploy", "deployer", "done", "deploying", { "check_deploy_status", "check_merged_to_main" }, 1 },
 	{ "done", NULL, NULL, "done", { NULL }, 0 },
 	{ NULL, NULL, NULL, NULL, { NULL }, 0 },
@@ -114,6 +114,7 @@ struct change {
 	const char *level;		/* outbox level */
 	const char *message;
 	const struct gate_verdict *verdict;	/* claim first; NULL when none */
+	const char *alert;		/* an extra alert (a gate's loud warning), or NULL */
 };
 
 /* 1 applied, 0 the verdict was already applied (nothing written), -1 error. */
@@ -141,6 +142,8 @@ apply(struct orch_ctx *c, const struct task *t, const char *from, const struct c
 	if (event_add(c->st, t->work_item, ch->event, from, t->stage, r->reason, e) < 0)
 		goto fail;
 	if (ch->message && notify_queue(c->st, ch->level, t->work_item, ch->message, e) < 0)
+		goto fail;
+	if (ch->alert && *ch->alert && notify_queue(c->st, "alert", t->work_item, ch->alert, e) < 0)
 		goto fail;
 	if (store_commit(c->st, e) < 0)
 		return -1;
@@ -215,7 +218,7 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	snprintf(msg, sizeof(msg), "%s -> %s (retry %d/%d): %s", sd->name, target, t->retries,
 	    c->cfg->max_developer_retries, g->reason);
 	struct change ch = { .event = "rolled_back", .agent = agent, .job_stage = target,
-		.description = buf_str(&desc), .level = "info", .message = msg };
+		.description = buf_str(&desc), .level = "info", .message = msg, .alert = g->alert };
 	rc = apply(c, t, sd->name, &ch, r, &e);
 	if (rc > 0)
 		display(c, tr, t, stage_find(target)->display, buf_str(&desc));
@@ -247,7 +250,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct sta
 	    next->name, t->title, t->branch);
 	struct change ch = { .event = "advanced", .agent = next->agent, .job_stage = next->name,
 		.description = desc, .level = "info", .message = msg,
-		.verdict = g->verdict.present ? &g->verdict : NULL };
+		.verdict = g->verdict.present ? &g->verdict : NULL, .alert = g->alert };
 	if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 		return fail(r, &e);
 	if (rc == 0) {

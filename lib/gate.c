@@ -293,6 +293,7 @@ static const struct gate_def registry[] = {
 	{ "check_deploy_status", check_deploy_status },
 	{ "check_merged_to_main", check_merged_to_main },
 	{ "check_reviewer_verdict", check_reviewer_verdict },
+	{ "check_security_gate", gate_security },
 	{ "check_staging_status", check_staging_status },
 	{ "check_tests_passed", check_tests_passed },
 	{ NULL, NULL },

@@ -45,6 +45,7 @@ struct gate_result {
 	struct buf findings;	/* quoted verbatim into the developer's task */
 	struct gate_verdict verdict;
 	struct orch_err err;	/* GATE_ERROR detail */
+	char alert[512];	/* a loud warning to alert on even when the gate passes */
 };
 
 typedef void (*gate_fn)(const struct gate_ctx *c, struct gate_result *r);
@@ -55,6 +56,8 @@ struct gate_def {
 };
 
 const struct gate_def *gate_find(const char *name);
+/* The security gate (secgate.c), registered as check_security_gate. */
+void gate_security(const struct gate_ctx *c, struct gate_result *r);
 void gate_result_init(struct gate_result *r);
 void gate_result_free(struct gate_result *r);
 /* Path of artifact name for work item wi: docs/work-items/<WI>/<name>. */

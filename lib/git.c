@@ -281,3 +281,35 @@ oom:
 	proc_result_free(&r);
 	return err_set(e, EX_SOFTWARE, "out of memory listing '%s'", dir);
 }
+
+int
+git_commit_path(const struct git *g, const char *path, const char *message, struct orch_err *e)
+{
+	static const char *const ident[] = { "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_AUTHOR_NAME=orch",
+		"GIT_AUTHOR_EMAIL=orch@localhost", "GIT_COMMITTER_NAME=orch", "GIT_COMMITTER_EMAIL=orch@localhost", NULL };
+	const char *add[] = { "git", "add", "--", path, NULL };
+	const char *diff[] = { "git", "diff", "--cached", "--quiet", "--", path, NULL };
+	const char *commit[] = { "git", "commit", "-q", "--no-verify", "-m", message, "--", path, NULL };
+	struct proc_spec s = { .cwd = g->dir, .env_extra = ident, .timeout_ms = GIT_TIMEOUT_MS, .tool = "git",
+		.observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st, .expected_codes = 1u << 1 };
+	struct proc_result r;
+
+	s.argv = add;
+	proc_run(&s, &r);
+	if (r.status != PROC_OK)
+		return git_fail("add", &r, e);
+	proc_result_free(&r);
+	s.argv = diff;
+	proc_run(&s, &r);
+	if (r.status == PROC_OK) {	/* nothing staged: the same report again */
+		proc_result_free(&r);
+		return 0;
+	}
+	proc_result_free(&r);
+	s.argv = commit;
+	proc_run(&s, &r);
+	if (r.status != PROC_OK)
+		return git_fail("commit", &r, e);
+	proc_result_free(&r);
+	return 0;
+}

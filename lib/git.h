@@ -44,6 +44,8 @@ int git_is_clean(const struct git *g, struct orch_err *e);
  */
 int git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max,
     struct buf *out, char *reason, size_t rn, struct orch_err *e);
+/* Stage and commit one path in worktree g as orch (hooks skipped); 0 also when nothing changed. */
+int git_commit_path(const struct git *g, const char *path, const char *message, struct orch_err *e);
 /* Names of the entries of directory dir at ref (NULL-terminated); 0 / -1. */
 int git_ls_dir(const struct git *g, const char *ref, const char *dir, char ***names,
     struct orch_err *e);

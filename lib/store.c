@@ -129,6 +129,22 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" seq INTEGER NOT NULL,"
 	" id TEXT NOT NULL,"
 	" PRIMARY KEY (project, seq));",
+	/* 3: continuous scanning of main */
+	"CREATE TABLE scan_anchors ("
+	" project TEXT NOT NULL,"
+	" branch TEXT NOT NULL,"
+	" sha TEXT NOT NULL,"
+	" last_status TEXT NOT NULL,"
+	" last_run TEXT NOT NULL,"
+	" PRIMARY KEY (project, branch));"
+	"CREATE TABLE scan_findings ("
+	" fingerprint TEXT PRIMARY KEY,"
+	" project TEXT NOT NULL,"
+	" rule TEXT NOT NULL,"
+	" file TEXT NOT NULL,"
+	" commit_sha TEXT NOT NULL,"
+	" line INTEGER NOT NULL,"
+	" first_seen TEXT NOT NULL);",
 };
 
 static int

@@ -20,7 +20,8 @@
  * tracker_states / tracker_issues / tracker_comments (local tracker),
  * outbox (notifications); plane_states (the Plane state cache) and
  * plane_poll (per-project watermark, the tick's resume point), plane_items
- * (work item sequence -> Plane uuid, learnt from listings).  Command run records are files, not rows (see
+ * (work item sequence -> Plane uuid, learnt from listings); scan_anchors
+ * and scan_findings (orch-scan --main).  Command run records are files, not rows (see
  * cli.h), so a quiet tick writes nothing here.
  */
 #ifndef ORCH_STORE_H
@@ -32,7 +33,7 @@
 struct orch_err;
 struct proc_result;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store {
 	sqlite3 *db;

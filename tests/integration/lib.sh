@@ -143,3 +143,14 @@ for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND 
 print(h.hexdigest())
 PY
 }
+
+# standins TOOL...: put the named scanner stand-ins (and nothing else of theirs) on PATH.
+standins() {
+	mkdir -p "$TMP/standins"
+	rm -f "$TMP/standins/"*
+	for tool in "$@"; do ln -s "$TOP/tests/integration/standins/$tool" "$TMP/standins/$tool"; done
+	case ":$PATH:" in *":$TMP/standins:"*) ;; *) export PATH="$TMP/standins:$PATH" ;; esac
+}
+# An AWS access key id shaped like gitleaks' aws-access-token rule, built at run time so
+# that this file itself holds no secret.
+aws_key() { printf 'AKIA%s' "${1:-Z7QH4JX2KD5LWE3P}"; }

@@ -103,7 +103,8 @@ START_TEST(config_errors_name_line_and_key)
 	bad("projects:\n  - key: D\n    repo: /x\n    ci_cmd: make test\n", "orch.yaml:4: key 'ci_cmd': expected a list");
 	bad("projects: [\n", "invalid YAML");
 	bad("plane_api_token: abc\n", "secrets are not read from the config file");
-	bad("tracker: jira\n", "'jira' is not local or plane");
+	bad("tracker: jira\n", "'jira' is not one of local, plane");
+	bad("scan_rewrite_policy: yolo\n", "key 'scan_rewrite_policy': 'yolo' is not one of reset_warn");
 	bad("projects:\n  - key: D\n    repo: /x\n  - key: D\n    repo: /y\n", "defined twice");
 }
 END_TEST

@@ -1,0 +1,112 @@
+# check_security_gate on the deploy-staging -> deploy edge: secrets block (fail-closed), dependencies
+# block at the threshold or warn, a degraded feed passes loudly (or fails when set), N/A and the kill switch.
+. "$(dirname "$0")/lib.sh"
+export ORCH_SECURITY_GATE_REPOS=DEMO ORCH_MAX_DEVELOPER_RETRIES=50
+standins gitleaks pip-audit
+pipeline_setup
+KEY=$(aws_key)
+agent_commit "$WT" staging "$D/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)"
+report() { git -C "$TMP/repo" show "refs/heads/$BR:$D/17-security-report.md"; }
+gate() {	# expected exit, then the report's security_status
+	at_stage deploy-staging
+	expect_rc "$1" orch-advance --json "$WI"
+}
+
+# a clean branch passes, and the report is committed by orch and read back
+gate 0
+[ "$(echo "$OUT" | json_field '["gate"]')" = check_security_gate ] || fail "the last gate run was not the security gate"
+contains "$(report)" "security_status: PASS"
+contains "$(git -C "$TMP/repo" log -1 --format=%an "refs/heads/$BR")" orch
+
+# a planted secret blocks, masked everywhere
+agent_commit "$WT" oops src/config.py "AWS_KEY = \"$KEY\""
+gate 1
+contains "$(echo "$OUT" | json_field '["reason"]')" "security gate FAIL: 1 secret(s) found"
+contains "$(report)" "security_status: FAIL"
+contains "$(report)" "aws-access-token in \`src/config.py\` line 1"
+desc=$(sql "SELECT description FROM jobs WHERE agent = 'developer' ORDER BY id DESC LIMIT 1")
+contains "$desc" "aws-access-token"
+for where in "$(report)" "$desc" "$(sql "SELECT group_concat(detail) FROM events")" "$(cat "$ORCH_HOME"/logs/*.log)" "$OUT$ERR"; do
+	lacks "$where" "$KEY"
+done
+# gitleaks 8.18 takes `detect --source`: the same verdict
+STANDIN_GITLEAKS_VERSION=8.18.4 gate 1
+contains "$(report)" "aws-access-token"
+# the secret removed in a later commit still sits in the range: still FAIL (history matters)
+agent_commit "$WT" fix src/config.py "AWS_KEY = os.environ['AWS_KEY']"
+gate 1
+
+# an allowlisted fixture path passes
+git -C "$WT" reset -q --hard "$(git -C "$TMP/repo" rev-parse origin/main)"
+agent_commit "$WT" staging "$D/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)"
+printf "[allowlist]\npaths = [\n  '''^tests/fixtures/''',\n]\n" >"$WT/.gitleaks.toml"
+git -C "$WT" add .gitleaks.toml
+agent_commit "$WT" fixture "tests/fixtures/fake key.txt" "$KEY"
+gate 0
+
+# scanner failures are fail-closed
+standins pip-audit
+gate 1
+contains "$(echo "$OUT" | json_field '["reason"]')" "gitleaks unavailable"
+standins gitleaks pip-audit
+ORCH_SECURITY_SCAN_TIMEOUT_S=1 STANDIN_GITLEAKS_MODE=hang gate 1
+contains "$(report)" "scanner error (fail-closed): gitleaks timed out"
+STANDIN_GITLEAKS_MODE=gitfail gate 1
+contains "$(report)" "gitleaks reported a git error"
+STANDIN_GITLEAKS_VERSION=8.26.0 STANDIN_GITLEAKS_MODE=gitfail gate 1
+contains "$(report)" "gitleaks failed (exit 1)"
+STANDIN_GITLEAKS_MODE=notjson gate 1
+contains "$(report)" "not a JSON array"
+STANDIN_GITLEAKS_MODE=object gate 1
+contains "$(report)" "not a JSON array"
+before_leak=$(git -C "$WT" rev-parse HEAD)
+agent_commit "$WT" leak2 "src/a b.py" "k = '$KEY'"
+STANDIN_GITLEAKS_MODE=missingfield gate 1
+contains "$(report)" "lacks the field RuleID"
+STANDIN_GITLEAKS_MODE=huge gate 1
+contains "$(report)" "over 16 MiB"
+STANDIN_GITLEAKS_VERSION=8.20.0 gate 1	# the older field order, parsed by name
+contains "$(report)" "aws-access-token in \`src/a b.py\` line 1"
+git -C "$WT" reset -q --hard "$before_leak"
+
+# dependencies: pip-audit has no severity: findings warn, and the report says why
+agent_commit "$WT" deps requirements.txt "$(printf 'foo==1.0\n# a comment\n-e git+https://example.invalid/x.git#egg=x\n\nbar >= 0.1 ; python_version > "3"\n--hash=sha256:00\n')"
+gate 0
+contains "$(report)" "deps_warning: 3"
+contains "$(report)" "severity-based blocking needs osv-scanner"
+# offline feed: pass, degraded, alert; fail-closed when set
+STANDIN_PIP_AUDIT_MODE=offline gate 0
+contains "$(report)" "deps_audit_degraded: true"
+contains "$ERR" "orch: alert: DEMO-1: security gate: dependency audit degraded"
+contains "$(report)" "Could not connect to PyPI's vulnerability feed"
+STANDIN_PIP_AUDIT_MODE=offline ORCH_SECURITY_DEP_AUDIT_FAIL_CLOSED=true gate 1
+contains "$(echo "$OUT" | json_field '["reason"]')" "dependency audit is degraded"
+standins gitleaks
+gate 0
+contains "$(report)" "pip-audit is not installed"
+# osv-scanner (auto when installed): severity blocks at the threshold
+standins gitleaks pip-audit osv-scanner
+agent_commit "$WT" deps2 requirements.txt "$(printf 'baz==1.0  # sev=HIGH\nqux==2.0  # sev=5.0\nold==0.1  # sev=7.5\n')"
+gate 1
+contains "$(report)" "deps_blocking: 2"
+contains "$(report)" "baz 1.0 GHSA-baz-0001: HIGH (blocking)"
+contains "$(report)" "qux 2.0 GHSA-qux-0001: MEDIUM (warning)"
+ORCH_SECURITY_DEP_BLOCK_SEVERITY=CRITICAL gate 0
+contains "$(report)" "deps_warning: 3"
+STANDIN_OSV_MODE=apifail gate 0
+contains "$(report)" "osv-scanner exited with code 129"
+ORCH_SECURITY_DEP_ENGINE=pip-audit gate 0
+contains "$(report)" "Dependencies (pip-audit)"
+
+# N/A for a project out of scope (not self-deploying, empty list), and the kill switch
+ORCH_SECURITY_GATE_REPOS= gate 0
+contains "$(echo "$OUT" | json_field '["reason"]')" "security-gate N/A for DEMO"
+ORCH_SECURITY_GATE_ENABLED=false gate 0
+contains "$(echo "$OUT" | json_field '["reason"]')" "security-gate disabled"
+
+# orch-scan WI runs the same gate
+expect_rc 1 orch-scan "$WI"
+contains "$OUT" "$WI: security FAIL (security gate FAIL: 2 dependency finding(s) at or above HIGH)"
+ORCH_SECURITY_DEP_BLOCK_SEVERITY=CRITICAL expect_rc 0 orch-scan --json "$WI"
+[ "$(echo "$OUT" | json_field '["security_status"]')" = PASS ] || fail "orch-scan --json: $OUT"
+expect_rc 64 orch-scan '../x'
