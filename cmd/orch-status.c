@@ -68,6 +68,13 @@ print_text(const cJSON *root)
 		    "; last error: " : "", cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ?
 		    str(it, "last_error") : "");
 	print_counts("outbox", cJSON_GetObjectItem(root, "outbox"));
+	printf("scan of main:\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "anchors"))
+		printf("  %s %s at %.12s: %s (%s)\n", str(it, "project"), str(it, "branch"), str(it, "sha"),
+		    str(it, "last_status"), str(it, "last_run"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "findings"))
+		printf("  SECRET %s %s in '%s' line %lld, commit %.12s (first seen %s)\n", str(it, "project"),
+		    str(it, "rule"), str(it, "file"), num(it, "line"), str(it, "commit_sha"), str(it, "first_seen"));
 	printf("events (newest first):\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events"))
 		printf("  %s %s %s %s -> %s: %s\n", str(it, "ts"), str(it, "work_item"), str(it, "kind"),

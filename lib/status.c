@@ -143,6 +143,14 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 		cJSON_Delete(root);
 		return NULL;
 	}
+	cJSON *scan = cJSON_AddObjectToObject(root, "scan");
+	if (rows(st, "SELECT project, branch, sha, last_status, last_run FROM scan_anchors ORDER BY project",
+	    cJSON_AddArrayToObject(scan, "anchors"), e) < 0 ||
+	    rows(st, "SELECT project, rule, file, commit_sha, line, first_seen FROM scan_findings ORDER BY first_seen DESC "
+	    "LIMIT 20", cJSON_AddArrayToObject(scan, "findings"), e) < 0) {
+		cJSON_Delete(root);
+		return NULL;
+	}
 	commands(cfg->home, cJSON_AddObjectToObject(root, "commands"));
 	return root;
 }
