@@ -67,6 +67,12 @@ STANDIN_GITLEAKS_MODE=huge gate 1
 contains "$(report)" "over 16 MiB"
 STANDIN_GITLEAKS_VERSION=8.20.0 gate 1	# the older field order, parsed by name
 contains "$(report)" "aws-access-token in \`src/a b.py\` line 1"
+# odd file names (a newline, "..") and quotes around the secret: one report line each, nothing escapes
+agent_commit "$WT" odd "$(printf 'src/new\nline..py')" "x = \"'$KEY'\""
+gate 1
+contains "$(report)" "in \`src/new?line..py\` line 1"
+[ "$(report | grep -c '^- aws-access-token')" -eq 2 ] || fail "a finding spilled over lines: $(report)"
+lacks "$(report)" "$KEY"
 git -C "$WT" reset -q --hard "$before_leak"
 
 # dependencies: pip-audit has no severity: findings warn, and the report says why
