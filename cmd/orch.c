@@ -12,6 +12,7 @@
 
 static const struct { const char *name, *what; } commands[] = {
 	{ "advance", "run the current stage's gate of tasks and move them" },
+	{ "deploy", "Confirm Deploy, finalize deploys, watch them" },
 	{ "issue", "tracker operations (the local tracker's interface)" },
 	{ "poll", "read the tracker and apply actionable statuses" },
 	{ "scan", "the security gate for a work item, or the scan of main" },

@@ -8,6 +8,8 @@
 #include "gate.h"
 #include "git.h"
 #include "job.h"
+#include "deploy.h"
+#include "merge.h"
 #include "notify.h"
 #include "store.h"
 #include "task.h"
@@ -28,7 +30,7 @@ static const struct stage_def stages[] = {
 	{ "development", "developer", "review", "in_progress", { "check_ci_green" }, 0 },
 	{ "review", "reviewer", "testing", "code_review", { "check_reviewer_verdict" }, 1 },
 	{ "testing", "tester", "deploy-staging", "in_progress", { "check_tests_passed" }, 1 },
-	{ "deploy-staging", "staging", "deploy", "in_progress", { "check_staging_status", "check_security_gate" }, 1 },
+	{ "deploy-staging", "staging", "deploy", "in_progress", { "check_staging_status", "check_security_gate", "check_branch_mergeable" }, 1 },
 	{ "deploy", "deployer", "done", "deploying", { "check_deploy_status", "check_merged_to_main" }, 1 },
 	{ "done", NULL, NULL, "done", { NULL }, 0 },
 	{ NULL, NULL, NULL, NULL, { NULL }, 0 },
@@ -229,26 +231,41 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 }
 
 static int
-on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage_def *sd,
+on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct project *p, const struct stage_def *sd,
     const struct gate_result *g, int dry_run, struct advance_result *r)
 {
 	const struct stage_def *next = stage_find(sd->next);
+	int edge = strcmp(sd->name, "deploy-staging") == 0;
+	const char *agent = next->agent;
 	struct orch_err e = {0};
-	char msg[1200], desc[600];
+	char msg[1200], desc[600], merged[600] = "";
 	int rc;
 
+	/* the deploy edge: what lands on main is exactly the tested commit */
+	if (edge && !dry_run) {
+		if ((rc = merge_land(c, p, t, merged, sizeof(merged), &e)) < 0)
+			return fail(r, &e);
+		if (rc == 0) {
+			r->outcome = OUT_WAITING;
+			snprintf(r->reason, sizeof(r->reason), "%s", merged);
+			event_add(c->st, t->work_item, "push_refused", sd->name, sd->name, merged, NULL);
+			return 0;
+		}
+		if (p->self_deploy || p->deploy_hook)
+			agent = NULL;	/* Phase A waits for Confirm Deploy; a hook runs now */
+	}
 	r->outcome = OUT_ADVANCED;
 	str_copy(r->stage_after, sizeof(r->stage_after), next->name);
-	if (next->agent)
-		str_copy(r->enq_agent, sizeof(r->enq_agent), next->agent);
+	if (agent)
+		str_copy(r->enq_agent, sizeof(r->enq_agent), agent);
 	if (dry_run)
 		return 0;
 	str_copy(t->stage, sizeof(t->stage), next->name);
 	t->review_requested = 0;
-	snprintf(msg, sizeof(msg), "%s -> %s: %s", sd->name, next->name, g->reason);
+	snprintf(msg, sizeof(msg), "%s -> %s: %s%s%s", sd->name, next->name, g->reason, merged[0] ? "; " : "", merged);
 	snprintf(desc, sizeof(desc), "%s: work the %s stage of \"%.300s\" on branch %s", t->work_item,
 	    next->name, t->title, t->branch);
-	struct change ch = { .event = "advanced", .agent = next->agent, .job_stage = next->name,
+	struct change ch = { .event = "advanced", .agent = agent, .job_stage = next->name,
 		.description = desc, .level = "info", .message = msg,
 		.verdict = g->verdict.present ? &g->verdict : NULL, .alert = g->alert };
 	if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
@@ -260,7 +277,27 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct sta
 		snprintf(r->reason, sizeof(r->reason), "verdict already applied");
 		return 0;
 	}
+	if (merged[0])
+		snprintf(r->reason, sizeof(r->reason), "%s; %s", g->reason, merged);
+	if (edge && p->self_deploy) {	/* Phase A */
+		snprintf(msg, sizeof(msg), "%s is merged and ready for production: set the status to Confirm Deploy to "
+		    "deploy to production", t->work_item);
+		deploy_mark(c->cfg, t, "approve-requested", "\n", &e);
+		if (store_begin(c->st, &e) == 0 && notify_queue(c->st, "alert", t->work_item, msg, &e) == 0)
+			store_commit(c->st, &e);
+		else
+			store_rollback(c->st);
+		display(c, tr, t, "awaiting_deploy", msg);
+		return 0;
+	}
 	display(c, tr, t, next->display, NULL);
+	if (edge && p->deploy_hook) {	/* a project without self_deploy: deploy now, then judge it */
+		struct advance_result first = *r;
+		if (deploy_run_hook(c, p, t, &e) < 0)
+			return fail(r, &e);
+		engine_advance(c, t->work_item, NULL, 0, r);
+		str_copy(r->stage_before, sizeof(r->stage_before), first.stage_before);
+	}
 	return 0;
 }
 
@@ -393,16 +430,27 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 		snprintf(r->reason, sizeof(r->reason), "%s job queued or running", sd->agent);
 		return 0;
 	}
+	if (strcmp(t.stage, "deploy") == 0 && p->self_deploy && !deploy_marker(c->cfg, &t, "finalized")) {
+		r->outcome = OUT_WAITING;
+		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, &t, "initiated") ?
+		    "production deploy running; orch-deploy --finalize records its result" :
+		    "waiting for Confirm Deploy (tracker status, or orch-deploy --confirm %s)", wi);
+		return 0;
+	}
 	if (tracker_open(&tr, c, t.project, &e) < 0)
 		return fail(r, &e);
 	gate_result_init(&g);
-	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t };
+	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t,
+		.dry_run = dry_run };
 	for (i = 0; sd->gates[i]; i++) {
 		const struct gate_def *gd = gate_find(sd->gates[i]);
+		char alert[sizeof(g.alert)];
 		if (gd == NULL)
 			BUG("stage names a gate missing from the registry");
+		str_copy(alert, sizeof(alert), g.alert);	/* an earlier sub-gate's warning stays loud */
 		gate_result_free(&g);
 		gate_result_init(&g);
+		str_copy(g.alert, sizeof(g.alert), alert);
 		str_copy(r->gate, sizeof(r->gate), gd->name);
 		gd->fn(&gc, &g);
 		if (g.outcome != GATE_PASS)
@@ -421,7 +469,7 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 			rc = request_review(c, &tr, &t, r);
 		break;
 	case GATE_PASS:
-		rc = on_pass(c, &tr, &t, sd, &g, dry_run, r);
+		rc = on_pass(c, &tr, &t, p, sd, &g, dry_run, r);
 		break;
 	case GATE_RED:
 		if (g.verdict.present)
@@ -432,6 +480,8 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 	}
 	gate_result_free(&g);
 	tracker_close(&tr);
+	if (strcmp(sd->name, "deploy-staging") == 0 && !dry_run)
+		merge_lease_release(c, &t);	/* the lease never outlives the run that took it */
 	return rc;
 }
 
@@ -636,12 +686,32 @@ engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verd
 	result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, &t, &p, r) < 0)
 		return -1;
-	snprintf(r->reason, sizeof(r->reason), "Confirm Deploy recorded at stage %s; the deploy phase is not "
-	    "in this release, nothing deployed", t.stage);
-	struct change ch = { .event = "confirm_deploy_ignored", .verdict = key };
+	snprintf(r->reason, sizeof(r->reason), "Confirm Deploy seen at stage %s", t.stage);
+	struct change ch = { .event = "confirm_deploy", .verdict = key };
 	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
-	if (rc == 0)
+	if (rc == 0) {
 		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
-	return 0;
+		return 0;
+	}
+	return deploy_confirm(c, wi, r);
+}
+
+int
+engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *why,
+    struct advance_result *r)
+{
+	const struct project *p;
+	struct orch_err e = {0};
+	struct task t;
+	int rc;
+
+	result_init(r, wi, c->cfg->max_developer_retries);
+	if (load(c, wi, &t, &p, r) < 0)
+		return -1;
+	snprintf(r->reason, sizeof(r->reason), "%s", why);
+	struct change ch = { .event = "verdict_ignored", .verdict = key };
+	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
+		return fail(r, &e);
+	return rc;
 }

@@ -74,11 +74,18 @@ struct gate_verdict;
 int engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
     struct advance_result *r);
 /*
- * The deploy phase hook point: Confirm Deploy seen by orch-poll.  Until the
- * deploy phase lands it is recorded once per verdict key (event
- * confirm_deploy_ignored) and changes nothing else.
+ * Confirm Deploy seen by orch-poll: claimed once per verdict key (event
+ * confirm_deploy), then Phase B (deploy_confirm), which acts only on stage
+ * deploy of a self_deploy project and only once.
  */
 int engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
+    struct advance_result *r);
+/*
+ * A human verdict that deliberately does nothing here (Approved on deploy):
+ * recorded once per key with an event saying why.  1 recorded now, 0 seen
+ * before, -1 error.
+ */
+int engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *why,
     struct advance_result *r);
 /* Exit code for one result (0 advanced/noop, 1 red/blocked, 2 waiting, or err.code). */
 int engine_result_exit(const struct advance_result *r);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "frontmatter.h"
 #include "git.h"
+#include "merge.h"
 #include "proc.h"
 #include "store.h"
 #include "task.h"
@@ -275,7 +276,22 @@ check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 	} else {
 		snprintf(main_ref, sizeof(main_ref), "refs/heads/%s", c->project->main_branch);
 	}
-	if (git_rev_parse(&g, ref, head, &e) < 0 || (anc = git_is_ancestor(&g, head, main_ref, &e)) < 0)
+	if (git_rev_parse(&g, ref, head, &e) < 0)
+		return gate_error(r, &e);
+	{
+		/* the deployed commit when the deploy log names it (orch logs after merging), else the branch head */
+		struct buf log;
+		char path[256], why[256], sha[64];
+		buf_init(&log, FM_MAX_BYTES);
+		gate_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
+		if (git_read_artifact(&g, ref, path, FM_MAX_BYTES, &log, why, sizeof(why), &e) == 0 &&
+		    fm_get(log.data ? log.data : "", log.len, "deployed_sha", sha, sizeof(sha), why, sizeof(why)) == 0 &&
+		    strlen(sha) == 40 && strspn(sha, "0123456789abcdef") == 40)
+			snprintf(head, sizeof(head), "%s", sha);
+		buf_free(&log);
+		err_clear(&e);
+	}
+	if ((anc = git_is_ancestor(&g, head, main_ref, &e)) < 0)
 		return gate_error(r, &e);
 	if (anc) {
 		r->outcome = GATE_PASS;
@@ -287,6 +303,7 @@ check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 
 static const struct gate_def registry[] = {
 	{ "check_analysis_approved", check_analysis_approved },
+	{ "check_branch_mergeable", gate_mergeable },
 	{ "check_analysis_complete", check_analysis_complete },
 	{ "check_architecture_done", check_architecture_done },
 	{ "check_ci_green", check_ci_green },

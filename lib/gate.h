@@ -37,6 +37,7 @@ struct gate_ctx {
 	struct store *st;
 	struct tracker *tracker;
 	const struct task *task;
+	int dry_run;		/* gates with effects (reports, rebases, leases) skip them */
 };
 
 struct gate_result {

@@ -342,3 +342,46 @@ proc_exec_replace(const char *path, const char *const *argv)
 	execv(path, (char *const *)argv);
 	return -1;
 }
+
+int
+proc_spawn_detached(const char *const *argv, const char *cwd, const char *log_path, char *why, size_t wn)
+{
+	int ex[2], status, err = 0, logfd;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(ex, O_CLOEXEC) < 0 ||
+	    (logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		snprintf(why, wn, "cannot prepare '%s': %s", log_path, strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		snprintf(why, wn, "fork: %s", strerror(errno));
+		close(logfd);
+		return -1;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+		setsid();
+		signal(SIGPIPE, SIG_DFL);
+		if (fork() != 0)
+			_exit(0);	/* the grandchild is adopted by init: never our zombie */
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 ||
+		    (cwd && chdir(cwd) < 0))
+			child_fail(ex[1], errno);
+		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+		execvp(argv[0], (char *const *)argv);
+		child_fail(ex[1], errno);
+	}
+	close(ex[1]);
+	close(logfd);
+	reap(pid, &status, 1);
+	n = read(ex[0], &err, sizeof(err));	/* EOF on exec: the grandchild started */
+	close(ex[0]);
+	if (n == (ssize_t)sizeof(err)) {
+		snprintf(why, wn, "cannot run '%s': %s", argv[0], strerror(err));
+		return -1;
+	}
+	return 0;
+}

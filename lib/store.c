@@ -145,6 +145,14 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" commit_sha TEXT NOT NULL,"
 	" line INTEGER NOT NULL,"
 	" first_seen TEXT NOT NULL);",
+	/* 4: merge and deploy */
+	"CREATE TABLE leases ("
+	" name TEXT PRIMARY KEY,"
+	" task_id INTEGER NOT NULL,"
+	" work_item TEXT NOT NULL,"
+	" pid INTEGER NOT NULL,"
+	" acquired_at TEXT NOT NULL);"
+	"ALTER TABLE tasks ADD COLUMN tested_sha TEXT;",
 };
 
 static int

@@ -21,7 +21,8 @@
  * outbox (notifications); plane_states (the Plane state cache) and
  * plane_poll (per-project watermark, the tick's resume point), plane_items
  * (work item sequence -> Plane uuid, learnt from listings); scan_anchors
- * and scan_findings (orch-scan --main).  Command run records are files, not rows (see
+ * and scan_findings (orch-scan --main); leases (the merge lease) and
+ * tasks.tested_sha (the commit the merge gate tested).  Command run records are files, not rows (see
  * cli.h), so a quiet tick writes nothing here.
  */
 #ifndef ORCH_STORE_H
@@ -33,7 +34,7 @@
 struct orch_err;
 struct proc_result;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store {
 	sqlite3 *db;

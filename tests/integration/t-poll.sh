@@ -39,7 +39,7 @@ expect_rc 0 orch-poll
 orch-issue -q set "$A" "Confirm Deploy"
 orch-poll -q
 orch-poll -q
-[ "$(sql "SELECT count(*) FROM events WHERE kind = 'confirm_deploy_ignored'")" = 1 ] || fail "Confirm Deploy not recorded exactly once"
+[ "$(sql "SELECT count(*) FROM events WHERE kind = 'confirm_deploy'")" = 1 ] || fail "Confirm Deploy not recorded exactly once"
 [ "$(sql "SELECT stage FROM tasks")" = architecture ] || fail "Confirm Deploy moved the task"
 
 # To Analyse resumes a blocked task once, resetting the count

@@ -14,7 +14,7 @@ gate() {	# expected exit, then the report's security_status
 
 # a clean branch passes, and the report is committed by orch and read back
 gate 0
-[ "$(echo "$OUT" | json_field '["gate"]')" = check_security_gate ] || fail "the last gate run was not the security gate"
+[ "$(echo "$OUT" | json_field '["gate"]')" = check_branch_mergeable ] || fail "the security gate did not pass on to the merge gate"
 contains "$(report)" "security_status: PASS"
 contains "$(git -C "$TMP/repo" log -1 --format=%an "refs/heads/$BR")" orch
 
@@ -106,9 +106,11 @@ contains "$(report)" "Dependencies (pip-audit)"
 
 # N/A for a project out of scope (not self-deploying, empty list), and the kill switch
 ORCH_SECURITY_GATE_REPOS= gate 0
-contains "$(echo "$OUT" | json_field '["reason"]')" "security-gate N/A for DEMO"
+ORCH_SECURITY_GATE_REPOS= expect_rc 0 orch-scan "$WI"
+contains "$OUT" "security PASS (security-gate N/A for DEMO)"
 ORCH_SECURITY_GATE_ENABLED=false gate 0
-contains "$(echo "$OUT" | json_field '["reason"]')" "security-gate disabled"
+ORCH_SECURITY_GATE_ENABLED=false expect_rc 0 orch-scan "$WI"
+contains "$OUT" "security PASS (security-gate disabled)"
 
 # orch-scan WI runs the same gate
 expect_rc 1 orch-scan "$WI"

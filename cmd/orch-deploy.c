@@ -1,0 +1,102 @@
+/* orch-deploy: due deploy work — Confirm Deploy, finalizing, the post-deploy watch (SPEC 12). */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/cli.h"
+#include "../lib/deploy.h"
+#include "../lib/util.h"
+#include "../lib/wi.h"
+
+#define USAGE "orch-deploy [-q] [--config FILE] [--home DIR] [--json] [--wait] [--confirm WI | --finalize | --monitor]"
+
+enum { OPT_CONFIRM = OPT_CMD_BASE, OPT_FINALIZE, OPT_MONITOR };
+
+static const struct option longopts[] = {
+	{ "confirm", required_argument, NULL, OPT_CONFIRM },
+	{ "finalize", no_argument, NULL, OPT_FINALIZE },
+	{ "monitor", no_argument, NULL, OPT_MONITOR },
+	CLI_COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+struct out {
+	struct cli *cl;
+	cJSON *arr;
+	int rc;
+};
+
+static void
+report(void *ctx, const struct advance_result *r)
+{
+	struct out *o = ctx;
+
+	if (r->err.code && r->err.code > o->rc)
+		o->rc = r->err.code;
+	if (o->arr)
+		cJSON_AddItemToArray(o->arr, cli_advance_json(r));
+	else
+		cli_advance_text(o->cl, r);
+}
+
+/* orch-deploy --run-hook DIR CWD TIMEOUT_S -- ARGV...: the detached hook's wrapper (internal). */
+static int
+run_hook(int argc, char **argv)
+{
+	long long tmo;
+
+	if (argc < 7 || strcmp(argv[5], "--") != 0 || num_parse(argv[4], 1, 86400 * 7, &tmo) < 0) {
+		fprintf(stderr, "orch-deploy: --run-hook DIR CWD TIMEOUT_S -- ARGV... is internal to orch-deploy --confirm\n");
+		return EX_USAGE;
+	}
+	return deploy_hook_wrapper(argv[2], argv[3], (int)tmo, (const char *const *)argv + 6);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *confirm = NULL;
+	int opt, rc, finalize = 0, monitor = 0;
+	struct advance_result r;
+	struct orch_err e = {0};
+	struct out o = {0};
+	struct cli cl;
+
+	if (argc > 1 && strcmp(argv[1], "--run-hook") == 0)
+		return run_hook(argc, argv);
+	cli_init(&cl, "orch-deploy", USAGE);
+	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_CONFIRM: confirm = optarg; break;
+		case OPT_FINALIZE: finalize = 1; break;
+		case OPT_MONITOR: monitor = 1; break;
+		default:
+			if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
+				return rc == CLI_EXIT_NOW ? 0 : rc;
+		}
+	}
+	if (optind != argc || (confirm != NULL) + finalize + monitor > 1)
+		return cli_usage(&cl);
+	if (confirm && !wi_valid(confirm)) {
+		fprintf(stderr, "orch-deploy: work item '%s' is not of the form ABC-123\n", confirm);
+		return EX_USAGE;
+	}
+	if ((rc = cli_open(&cl)) != 0)
+		return rc == CLI_SKIPPED ? 0 : rc;
+	o.cl = &cl;
+	o.arr = cl.json ? cJSON_CreateArray() : NULL;
+	if (confirm) {
+		deploy_confirm(cl.ctx, confirm, &r);
+		report(&o, &r);
+		if (!r.err.code && r.outcome == OUT_NOOP && strstr(r.reason, "only on stage deploy"))
+			o.rc = EX_NO;
+	} else {
+		if (!monitor && deploy_finalize(cl.ctx, report, &o) < 0)
+			o.rc = cli_error(&cl, &e);
+		if (!finalize && deploy_monitor(cl.ctx, report, &o) < 0)
+			o.rc = cli_error(&cl, &e);
+	}
+	if (o.arr)
+		cli_print_json(o.arr);
+	return cli_close(&cl, o.rc);
+}

@@ -1,0 +1,417 @@
+#include "deploy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "config.h"
+#include "gate.h"
+#include "git.h"
+#include "merge.h"
+#include "notify.h"
+#include "proc.h"
+#include "store.h"
+#include "task.h"
+#include "tracker.h"
+#include "util.h"
+
+static int
+state_dir(const struct config *cfg, const struct task *t, char *out, size_t n)
+{
+	return str_fmt(out, n, "%s/deploy-state/%s/%s", cfg->home, t->project, t->work_item);
+}
+
+int
+deploy_marker(const struct config *cfg, const struct task *t, const char *name)
+{
+	char dir[4200], path[4300];
+	struct stat sb;
+
+	return state_dir(cfg, t, dir, sizeof(dir)) == 0 && str_fmt(path, sizeof(path), "%s/%s", dir, name) == 0 &&
+	    lstat(path, &sb) == 0;
+}
+
+int
+deploy_mark(const struct config *cfg, const struct task *t, const char *name, const char *content,
+    struct orch_err *e)
+{
+	char dir[4200], path[4300];
+
+	if (state_dir(cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0 ||
+	    str_fmt(path, sizeof(path), "%s/%s", dir, name) < 0)
+		return err_set(e, EX_IOERR, "cannot create the deploy state of %s under '%s'", t->work_item, cfg->home);
+	return atomic_write(path, content, strlen(content), 0600, e);
+}
+
+static int
+read_marker(const struct config *cfg, const struct task *t, const char *name, char *out, size_t n)
+{
+	char dir[4200], path[4300];
+	ssize_t k;
+	int fd;
+
+	if (state_dir(cfg, t, dir, sizeof(dir)) < 0 || str_fmt(path, sizeof(path), "%s/%s", dir, name) < 0 ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	k = read(fd, out, n - 1);
+	close(fd);
+	out[k > 0 ? k : 0] = '\0';
+	return 0;
+}
+
+static void
+tested_of(struct store *st, const struct task *t, char sha[41])
+{
+	sqlite3_stmt *s;
+
+	sha[0] = '\0';
+	if (sqlite3_prepare_v2(st->db, "SELECT tested_sha FROM tasks WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, t->id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		snprintf(sha, 41, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+}
+
+static int
+commit_artifact(struct orch_ctx *c, const struct task *t, const char *name, const char *text, struct orch_err *e)
+{
+	struct git wt = { .dir = t->worktree, .st = c->st };
+	char rel[256], full[4400], dir[4400], msg[128];
+
+	gate_artifact_path(t->work_item, name, rel, sizeof(rel));
+	snprintf(dir, sizeof(dir), "%s/docs/work-items/%s", t->worktree, t->work_item);
+	snprintf(msg, sizeof(msg), "orch: %s", name);
+	if (mkdir_p(dir, 0755) < 0 || str_fmt(full, sizeof(full), "%s/%s", t->worktree, rel) < 0)
+		return err_set(e, EX_IOERR, "cannot write %s in '%s'", rel, t->worktree);
+	if (atomic_write(full, text, strlen(text), 0644, e) < 0)
+		return -1;
+	return git_commit_path(&wt, rel, msg, e);
+}
+
+int
+deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha,
+    struct orch_err *e)
+{
+	char text[1024], now[32];
+
+	time_iso_us(time_now_us(), now);
+	snprintf(text, sizeof(text), "---\ndeploy_status: %s\nhook_exit_code: %d\ndeployed_sha: %s\n---\n"
+	    "# Deploy log for %s\n\n%s: deploy hook exited %d for %s.\n", ok ? "SUCCESS" : "FAILED", exit_code, sha,
+	    t->work_item, now, exit_code, sha);
+	return commit_artifact(c, t, "14-deploy-log.md", text, e);
+}
+
+int
+deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
+{
+	char sha[41], logp[4300];
+	struct proc_result pr;
+	int code;
+
+	tested_of(c->st, t, sha);
+	struct proc_spec s = {
+		.argv = (const char *const *)p->deploy_hook, .cwd = t->worktree, .timeout_ms = c->cfg->job_timeout_s * 1000,
+		.tool = "deploy_hook", .observe = store_tool_observe, .observe_ctx = c->st,
+	};
+	proc_run(&s, &pr);
+	code = pr.status == PROC_OK || pr.status == PROC_EXIT_NONZERO ? pr.exit_code :
+	    pr.status == PROC_TIMEOUT ? 124 : pr.status == PROC_NOT_FOUND ? 127 : 128 + pr.signal;
+	if (state_dir(c->cfg, t, logp, sizeof(logp)) == 0 && mkdir_p(logp, 0700) == 0 &&
+	    str_fmt(logp + strlen(logp), sizeof(logp) - strlen(logp), "/hook.log") == 0) {
+		struct buf b;
+		buf_init(&b, 2 * PROC_DEFAULT_CAP);
+		buf_append(&b, buf_str(&pr.out), pr.out.len);
+		buf_append(&b, buf_str(&pr.err), pr.err.len);
+		atomic_write_file(logp, &b, NULL);
+		buf_free(&b);
+	}
+	proc_result_free(&pr);
+	if (deploy_write_log(c, t, code == 0, code, sha, e) < 0)
+		return -1;
+	if (code == 0 && p->health_cmd)
+		deploy_mark(c->cfg, t, "watch", "0 0\n", e);
+	return deploy_mark(c->cfg, t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", e);
+}
+
+int
+deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char *const *argv)
+{
+	struct proc_spec s = { .argv = argv, .cwd = cwd, .timeout_ms = timeout_s * 1000, .out_cap = BUF_MIB };
+	struct proc_result pr;
+	char path[4300], code[16];
+	int rc;
+
+	proc_run(&s, &pr);
+	fputs(buf_str(&pr.out), stdout);
+	fputs(buf_str(&pr.err), stderr);
+	rc = pr.status == PROC_OK || pr.status == PROC_EXIT_NONZERO ? pr.exit_code :
+	    pr.status == PROC_TIMEOUT ? 124 : pr.status == PROC_NOT_FOUND ? 127 : 128 + pr.signal;
+	proc_result_free(&pr);
+	snprintf(code, sizeof(code), "%d\n", rc);
+	if (str_fmt(path, sizeof(path), "%s/result", dir) < 0 || atomic_write(path, code, strlen(code), 0600, NULL) < 0)
+		return 74;
+	return 0;
+}
+
+/* The orch-deploy binary beside this one (the hook wrapper). */
+static int
+self_deploy_path(char *out, size_t n)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (k <= 0)
+		return -1;
+	self[k] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	return str_fmt(out, n, "%s/orch-deploy", self);
+}
+
+static void
+set_tracker(struct orch_ctx *c, const struct task *t, const char *key, const char *comment)
+{
+	struct tracker tr;
+	struct tracker_issue is;
+	struct orch_err e = {0};
+
+	if (tracker_open(&tr, c, t->project, &e) < 0)
+		return;
+	if (tr.ops->get(&tr, t->work_item, &is, &e) == 0) {
+		if (key)
+			tracker_set_status(&tr, &is, key, &e);
+		if (comment)
+			tr.ops->comment(&tr, &is, comment, &e);
+	}
+	tracker_close(&tr);
+}
+
+static int
+record(struct orch_ctx *c, const struct task *t, const char *kind, const char *level, const char *msg,
+    struct orch_err *e)
+{
+	if (store_begin(c->st, e) < 0)
+		return -1;
+	if (event_add(c->st, t->work_item, kind, t->stage, t->stage, msg, e) < 0 ||
+	    (level && notify_queue(c->st, level, t->work_item, msg, e) < 0)) {
+		store_rollback(c->st);
+		return -1;
+	}
+	return store_commit(c->st, e);
+}
+
+int
+deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r)
+{
+	const struct project *p;
+	struct git repo;
+	struct task t;
+	char sha[41], main_ref[512], dir[4200], logp[4300], wrapper[PATH_MAX + 16], tmo[16], why[300], msg[600];
+	const char *argv[40];
+	size_t i, n = 0;
+	int anc;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->work_item, sizeof(r->work_item), "%s", wi);
+	r->outcome = OUT_NOOP;
+	if (task_get(c->st, wi, &t, &r->err) < 0)
+		return -1;
+	snprintf(r->stage_before, sizeof(r->stage_before), "%s", t.stage);
+	snprintf(r->stage_after, sizeof(r->stage_after), "%s", t.stage);
+	snprintf(r->gate, sizeof(r->gate), "confirm_deploy");
+	if ((p = config_project(c->cfg, t.project)) == NULL || !p->self_deploy) {
+		snprintf(r->reason, sizeof(r->reason), "%s is not a self_deploy project: nothing to confirm", t.project);
+		return 0;
+	}
+	if (strcmp(t.stage, "deploy") != 0 || t.blocked) {
+		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy acts only on stage deploy (task is %s%s)", t.stage,
+		    t.blocked ? ", blocked" : "");
+		return 0;
+	}
+	if (deploy_marker(c->cfg, &t, "initiated")) {
+		snprintf(r->reason, sizeof(r->reason), "deploy already initiated: a second confirm does nothing");
+		return 0;
+	}
+	if (p->deploy_hook == NULL) {
+		err_set(&r->err, EX_CONFIG, "self_deploy project '%s' has no deploy_hook; set it in orch.yaml", p->key);
+		return -1;
+	}
+	/* merged first, then deployed: the tested commit must be on main before any restart */
+	repo = (struct git){ .dir = t.repo, .st = c->st };
+	tested_of(c->st, &t, sha);
+	merge_main_ref(p, main_ref, sizeof(main_ref));
+	if (strlen(sha) != 40 || (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
+	    (anc = git_is_ancestor(&repo, sha, main_ref, &r->err)) != 1) {
+		if (r->err.code == 0)
+			err_set(&r->err, EX_NO, "the tested commit %.12s of %s is not on %s: not deploying", sha, wi,
+			    main_ref + 5);
+		return -1;
+	}
+	if (state_dir(c->cfg, &t, dir, sizeof(dir)) < 0 || self_deploy_path(wrapper, sizeof(wrapper)) < 0 ||
+	    str_fmt(logp, sizeof(logp), "%s/hook.log", dir) < 0) {
+		err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s", wi);
+		return -1;
+	}
+	/* at most once: the marker is written before the hook starts */
+	snprintf(msg, sizeof(msg), "%s\n", sha);
+	if (deploy_mark(c->cfg, &t, "initiated", msg, &r->err) < 0)
+		return -1;
+	snprintf(tmo, sizeof(tmo), "%d", c->cfg->job_timeout_s);
+	argv[n++] = wrapper;
+	argv[n++] = "--run-hook";
+	argv[n++] = dir;
+	argv[n++] = t.worktree;
+	argv[n++] = tmo;
+	argv[n++] = "--";
+	for (i = 0; p->deploy_hook[i] && n < 39; i++)
+		argv[n++] = p->deploy_hook[i];
+	argv[n] = NULL;
+	if (proc_spawn_detached(argv, t.worktree, logp, why, sizeof(why)) < 0) {
+		deploy_mark(c->cfg, &t, "result", "127\n", NULL);	/* Phase C reports it as FAILED */
+		snprintf(msg, sizeof(msg), "deploy hook of %s could not start: %s", wi, why);
+		record(c, &t, "deploy_failed_to_start", "alert", msg, &r->err);
+		err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
+		return -1;
+	}
+	snprintf(msg, sizeof(msg), "production deploy of %.12s started (Confirm Deploy)", sha);
+	if (record(c, &t, "deploy_initiated", "info", msg, &r->err) < 0)
+		return -1;
+	set_tracker(c, &t, "deploying", NULL);
+	r->outcome = OUT_ADVANCED;
+	r->passed = 1;
+	snprintf(r->reason, sizeof(r->reason), "%s", msg);
+	return 0;
+}
+
+/* Tasks at stage for projects matching self (-1: any), as work item ids. */
+static int
+tasks_at(struct orch_ctx *c, const char *stage, char ***wis, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(c->st, &s, "SELECT work_item FROM tasks WHERE stage = ?1 ORDER BY id", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, stage, -1, SQLITE_STATIC);
+	return store_strings(c->st, s, wis, e);
+}
+
+int
+deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx)
+{
+	struct orch_err e = {0};
+	char **wis = NULL, res[32], sha[41];
+	struct advance_result r;
+	struct task t;
+	long long code;
+	size_t i;
+
+	if (tasks_at(c, "deploy", &wis, &e) < 0)
+		return -1;
+	for (i = 0; wis[i]; i++) {
+		const struct project *p;
+		err_clear(&e);
+		if (task_get(c->st, wis[i], &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL ||
+		    !p->self_deploy || !deploy_marker(c->cfg, &t, "initiated") || deploy_marker(c->cfg, &t, "finalized") ||
+		    read_marker(c->cfg, &t, "result", res, sizeof(res)) < 0)
+			continue;
+		if (num_parse(str_trim(res), 0, 255, &code) < 0)
+			code = 255;
+		tested_of(c->st, &t, sha);
+		if (deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
+		    (code == 0 && p->health_cmd && deploy_mark(c->cfg, &t, "watch", "0 0\n", &e) < 0) ||
+		    deploy_mark(c->cfg, &t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
+			memset(&r, 0, sizeof(r));
+			snprintf(r.work_item, sizeof(r.work_item), "%s", wis[i]);
+			r.err = e;
+			report(rctx, &r);
+			continue;
+		}
+		engine_advance(c, wis[i], NULL, 0, &r);
+		report(rctx, &r);
+	}
+	argv_free(wis);
+	return 0;
+}
+
+int
+deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
+{
+	struct orch_err e = {0};
+	char **wis = NULL, counts[64], text[1024], msg[600];
+	struct advance_result r;
+	struct proc_result pr;
+	struct task t;
+	size_t i;
+	int total, failed;
+
+	if (tasks_at(c, "done", &wis, &e) < 0)
+		return -1;
+	for (i = 0; wis[i]; i++) {
+		const struct project *p;
+		if (task_get(c->st, wis[i], &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL ||
+		    !p->health_cmd || !deploy_marker(c->cfg, &t, "watch") || deploy_marker(c->cfg, &t, "watched") ||
+		    read_marker(c->cfg, &t, "watch", counts, sizeof(counts)) < 0 ||
+		    sscanf(counts, "%d %d", &total, &failed) != 2)
+			continue;
+		struct proc_spec s = { .argv = (const char *const *)p->health_cmd, .cwd = t.worktree, .timeout_ms = 60000,
+			.tool = "health_cmd", .observe = store_tool_observe, .observe_ctx = c->st };
+		proc_run(&s, &pr);
+		total++;
+		failed += pr.status != PROC_OK;
+		proc_result_free(&pr);
+		snprintf(counts, sizeof(counts), "%d %d\n", total, failed);
+		memset(&r, 0, sizeof(r));
+		snprintf(r.work_item, sizeof(r.work_item), "%s", t.work_item);
+		snprintf(r.stage_before, sizeof(r.stage_before), "done");
+		snprintf(r.stage_after, sizeof(r.stage_after), "done");
+		snprintf(r.gate, sizeof(r.gate), "post_deploy_watch");
+		r.outcome = OUT_WAITING;
+		if (deploy_mark(c->cfg, &t, "watch", counts, &e) < 0) {
+			r.err = e;
+			report(rctx, &r);
+			continue;
+		}
+		snprintf(r.reason, sizeof(r.reason), "health probe %d/%d (%d failed)", total, DEPLOY_MONITOR_CHECKS, failed);
+		if (total >= DEPLOY_MONITOR_CHECKS) {
+			int healthy = failed == 0;
+			snprintf(text, sizeof(text), "---\npost_deploy_status: %s\nchecks_total: %d\nchecks_failed: %d\n---\n"
+			    "# Post-deploy watch of %s\n", healthy ? "HEALTHY" : "DEGRADED", total, failed, t.work_item);
+			if (commit_artifact(c, &t, "16-post-deploy-log.md", text, &e) < 0 ||
+			    deploy_mark(c->cfg, &t, "watched", healthy ? "HEALTHY\n" : "DEGRADED\n", &e) < 0) {
+				r.err = e;
+				report(rctx, &r);
+				continue;
+			}
+			r.outcome = healthy ? OUT_ADVANCED : OUT_BLOCKED;
+			snprintf(r.reason, sizeof(r.reason), "post-deploy watch %s (%d/%d probes failed)",
+			    healthy ? "HEALTHY" : "DEGRADED", failed, total);
+			if (healthy) {
+				set_tracker(c, &t, "done", NULL);
+				record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
+			} else {
+				snprintf(msg, sizeof(msg), "%s after deploy of %s: check production%s", r.reason, t.work_item,
+				    p->rollback_hook ? "; rollback_hook run" : "");
+				record(c, &t, "post_deploy_degraded", "alert", msg, &e);
+				set_tracker(c, &t, "blocked", msg);
+				if (p->rollback_hook) {
+					struct proc_spec rb = { .argv = (const char *const *)p->rollback_hook, .cwd = t.worktree,
+						.timeout_ms = c->cfg->job_timeout_s * 1000, .tool = "rollback_hook",
+						.observe = store_tool_observe, .observe_ctx = c->st };
+					proc_run(&rb, &pr);
+					proc_result_free(&pr);
+				}
+			}
+		}
+		report(rctx, &r);
+	}
+	argv_free(wis);
+	return 0;
+}

@@ -1,0 +1,263 @@
+#include "merge.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctx.h"
+#include "err.h"
+#include "gate.h"
+#include "git.h"
+#include "proc.h"
+#include "store.h"
+#include "task.h"
+#include "util.h"
+
+void
+merge_main_ref(const struct project *p, char *out, size_t n)
+{
+	if (p->remote)
+		snprintf(out, n, "refs/remotes/%s/%s", p->remote, p->main_branch);
+	else
+		snprintf(out, n, "refs/heads/%s", p->main_branch);
+}
+
+static int
+alive(int pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* 1 ours now, 0 held by another live task (holder in who), -1 error. */
+static int
+lease_take(struct store *st, const struct task *t, char *who, size_t wn, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char name[64], now[32];
+	int64_t holder = 0;
+	int pid = 0, rc;
+
+	snprintf(name, sizeof(name), "merge:%s", t->project);
+	time_iso_us(time_now_us(), now);
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_prepare(st, &s, "SELECT task_id, work_item, pid FROM leases WHERE name = ?1", e) < 0)
+		goto fail;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		holder = sqlite3_column_int64(s, 0);
+		snprintf(who, wn, "%s", (const char *)sqlite3_column_text(s, 1));
+		pid = sqlite3_column_int(s, 2);
+	}
+	sqlite3_finalize(s);
+	if (holder && holder != t->id && alive(pid)) {
+		store_rollback(st);
+		return 0;
+	}
+	/* free, ours, or held by a process that died: take it */
+	if (store_prepare(st, &s, "INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)", e) < 0)
+		goto fail;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t->id);
+	sqlite3_bind_text(s, 3, t->work_item, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, (int)getpid());
+	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "take the merge lease", e) < 0)
+		goto fail;
+	if (holder && holder != t->id)
+		event_add(st, t->work_item, "lease_reclaimed", t->stage, t->stage, who, NULL);
+	rc = store_commit(st, e);
+	return rc < 0 ? -1 : 1;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+void
+merge_lease_release(struct orch_ctx *c, const struct task *t)
+{
+	sqlite3_stmt *s;
+	char name[64];
+
+	snprintf(name, sizeof(name), "merge:%s", t->project);
+	if (sqlite3_prepare_v2(c->st->db, "DELETE FROM leases WHERE name = ?1 AND task_id = ?2", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t->id);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+static int
+set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "UPDATE tasks SET tested_sha = ?1 WHERE id = ?2", e) < 0)
+		return -1;
+	if (sha)
+		sqlite3_bind_text(s, 1, sha, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 2, t->id);
+	return store_step_done(st, s, "record the tested commit", e);
+}
+
+static void
+red_release(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c)
+{
+	r->outcome = GATE_RED;
+	merge_lease_release(c, gc->task);
+}
+
+void
+gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
+{
+	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
+	const struct project *p = gc->project;
+	const struct task *t = gc->task;
+	struct git repo = { .dir = t->repo, .st = gc->st }, wt = { .dir = t->worktree, .st = gc->st };
+	char main_ref[512], who[32] = "", head[41], desc[300];
+	struct orch_err e = {0};
+	struct proc_result pr;
+	int rc, clean;
+
+	if (gc->dry_run) {
+		r->outcome = GATE_PASS;
+		snprintf(r->reason, sizeof(r->reason), "dry run: the merge gate (rebase, ci, lease) is not run");
+		return;
+	}
+	if ((rc = lease_take(gc->st, t, who, sizeof(who), &e)) < 0) {
+		r->outcome = GATE_ERROR;
+		r->err = e;
+		snprintf(r->reason, sizeof(r->reason), "merge lease: %s", e.msg);
+		return;
+	}
+	if (rc == 0) {
+		r->outcome = GATE_WAIT;
+		snprintf(r->reason, sizeof(r->reason), "merge lease of %s held by %s; waiting for its merge", p->key, who);
+		return;
+	}
+	merge_main_ref(p, main_ref, sizeof(main_ref));
+	if ((p->remote && git_fetch(&repo, p->remote, p->main_branch, &e) < 0) ||
+	    (clean = git_is_clean(&wt, &e)) < 0) {
+		snprintf(r->reason, sizeof(r->reason), "merge gate could not run: %s", e.msg);
+		return red_release(gc, r, &c);
+	}
+	if (!clean) {
+		snprintf(r->reason, sizeof(r->reason), "worktree %s has uncommitted changes; commit or discard them",
+		    t->worktree);
+		return red_release(gc, r, &c);
+	}
+	const char *rebase[] = { "rebase", "--quiet", main_ref, NULL };
+	git_run(&wt, rebase, &pr);
+	if (pr.status != PROC_OK) {
+		const char *un[] = { "diff", "--name-only", "--diff-filter=U", NULL };
+		const char *abort_[] = { "rebase", "--abort", NULL };
+		struct proc_result ur, ar;
+		git_run(&wt, un, &ur);
+		git_run(&wt, abort_, &ar);
+		snprintf(r->reason, sizeof(r->reason), "rebase onto %s conflicts in: %.600s", main_ref + 5,
+		    ur.out.len ? buf_str(&ur.out) : "(unknown files)");
+		for (char *q = r->reason; *q; q++)
+			if (*q == '\n')
+				*q = q[1] ? ' ' : '\0';
+		buf_printf(&r->findings, "Resolve the conflicts with %s on branch %s:\n%s", main_ref + 5, t->branch,
+		    buf_str(&ur.out));
+		proc_result_free(&ur);
+		proc_result_free(&ar);
+		proc_result_free(&pr);
+		return red_release(gc, r, &c);
+	}
+	proc_result_free(&pr);
+	if (git_rev_parse(&wt, "HEAD", head, &e) < 0) {
+		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
+		return red_release(gc, r, &c);
+	}
+	if (p->ci_cmd == NULL) {
+		snprintf(r->reason, sizeof(r->reason), "project '%s' has no ci_cmd; the rebased head cannot be tested", p->key);
+		return red_release(gc, r, &c);
+	}
+	struct proc_spec s = {
+		.argv = (const char *const *)p->ci_cmd, .cwd = t->worktree, .timeout_ms = gc->cfg->ci_timeout_s * 1000,
+		.out_cap = BUF_MIB, .tool = "ci_cmd", .observe = store_tool_observe, .observe_ctx = gc->st,
+	};
+	proc_run(&s, &pr);
+	if (pr.status != PROC_OK) {
+		proc_describe(&pr, desc, sizeof(desc));
+		snprintf(r->reason, sizeof(r->reason), "ci_cmd on the branch rebased onto %s %s at %.12s", main_ref + 5,
+		    desc, head);
+		buf_printf(&r->findings, "CI output after the rebase (last lines):\n%s%s",
+		    buf_str(&pr.out) + (pr.out.len > 3000 ? pr.out.len - 3000 : 0),
+		    buf_str(&pr.err) + (pr.err.len > 3000 ? pr.err.len - 3000 : 0));
+		proc_result_free(&pr);
+		return red_release(gc, r, &c);
+	}
+	proc_result_free(&pr);
+	if (set_tested(gc->st, t, head, &e) < 0) {
+		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
+		return red_release(gc, r, &c);
+	}
+	r->outcome = GATE_PASS;
+	snprintf(r->reason, sizeof(r->reason), "rebased onto %s and ci_cmd passed at %.12s (lease held)", main_ref + 5, head);
+}
+
+int
+merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *reason, size_t rn,
+    struct orch_err *e)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char tested[41] = "", main_ref[512], dst[300], old[41];
+	struct proc_result pr;
+	sqlite3_stmt *s;
+	int anc;
+
+	if (sqlite3_prepare_v2(c->st->db, "SELECT tested_sha FROM tasks WHERE id = ?1", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, t->id);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+			snprintf(tested, sizeof(tested), "%s", (const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+	}
+	if (strlen(tested) != 40)
+		return err_set(e, EX_SOFTWARE, "no tested commit recorded for %s; the merge gate must pass first",
+		    t->work_item);
+	merge_main_ref(p, main_ref, sizeof(main_ref));
+	snprintf(dst, sizeof(dst), "%s:refs/heads/%s", tested, p->main_branch);
+	if (p->remote) {
+		const char *push[] = { "push", "--quiet", "--porcelain", p->remote, dst, NULL };
+		git_run(&repo, push, &pr);	/* no --force: a moved main is refused */
+	} else {
+		const char *upd[] = { "update-ref", main_ref, tested, old, NULL };
+		if (git_rev_parse(&repo, main_ref, old, e) < 0)
+			return -1;
+		if ((anc = git_is_ancestor(&repo, old, tested, e)) < 0)
+			return -1;
+		if (!anc) {
+			snprintf(reason, rn, "main moved since the merge gate tested %.12s; back through the merge gate",
+			    tested);
+			return 0;
+		}
+		git_run(&repo, upd, &pr);	/* compare-and-swap: fails if main moved meanwhile */
+	}
+	if (pr.status != PROC_OK) {
+		snprintf(reason, rn, "push of %.12s to %s refused (main moved since it was tested); back through the "
+		    "merge gate", tested, p->main_branch);
+		proc_result_free(&pr);
+		set_tested(c->st, t, NULL, e);
+		return 0;
+	}
+	proc_result_free(&pr);
+	if (p->remote && git_fetch(&repo, p->remote, p->main_branch, e) < 0)
+		return -1;
+	if ((anc = git_is_ancestor(&repo, tested, main_ref, e)) < 0)
+		return -1;
+	if (!anc)
+		return err_set(e, EX_UNAVAILABLE, "pushed %.12s but it is not on %s; check the remote", tested, main_ref + 5);
+	snprintf(reason, rn, "merged %.12s into %s (fast-forward, verified)", tested, p->main_branch);
+	return 1;
+}

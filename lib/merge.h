@@ -1,0 +1,39 @@
+/*
+ * merge: merging is orch's job (SPEC section 12).
+ *
+ *   check_branch_mergeable (the last deploy-staging -> deploy sub-gate):
+ *     take the project's merge lease (one task at a time; holder pid
+ *     recorded; a lease whose holder process is dead is taken over), fetch
+ *     main, rebase the branch onto it in the worktree (a conflict is red
+ *     naming the files), run ci_cmd on the rebased head (red on failure),
+ *     and record the tested commit (tasks.tested_sha).
+ *   merge_land (the engine, once every edge gate passed): push exactly the
+ *     tested commit to main, fast-forward only (no merge commit, no force;
+ *     without a remote: a compare-and-swap of refs/heads/main), then verify
+ *     it is an ancestor of a fresh main.  If main moved since the test, the
+ *     push is refused and the task goes back through the merge gate: an
+ *     untested combination is never deployed.
+ *   merge_lease_release: the lease lives for one command run at most; the
+ *     engine releases it on every path out of the edge.
+ */
+#ifndef ORCH_MERGE_H
+#define ORCH_MERGE_H
+
+#include <stddef.h>
+
+struct gate_ctx;
+struct gate_result;
+struct orch_ctx;
+struct orch_err;
+struct project;
+struct task;
+
+void gate_mergeable(const struct gate_ctx *c, struct gate_result *r);
+/* 1 landed and verified, 0 refused (main moved; reason says so), -1 error (*e). */
+int merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *reason, size_t rn,
+    struct orch_err *e);
+void merge_lease_release(struct orch_ctx *c, const struct task *t);
+/* The main ref orch compares against: refs/remotes/<remote>/<main> or refs/heads/<main>. */
+void merge_main_ref(const struct project *p, char *out, size_t n);
+
+#endif
