@@ -1,9 +1,9 @@
 #!/bin/sh
-# Deployer: logs the deploy on the branch, then lands the branch on main
-# (fast-forward only: a push that is not a fast-forward is refused and the
-# job fails, to be retried).  check_merged_to_main verifies the landing.
+# Deployer (projects without a deploy_hook): orch has already merged the
+# tested commit into main; deploy it and log which commit went out.
+# check_merged_to_main then verifies deployed_sha is on main.
 . "$(dirname "$0")/lib.sh"
-put "$D/14-deploy-log.md" "$(verdict deploy_status SUCCESS "deployed $(git rev-parse --short HEAD)")"
+sha=$(git rev-parse HEAD)
+put "$D/14-deploy-log.md" "$(printf -- '---\ndeploy_status: SUCCESS\ndeployed_sha: %s\n---\ndeployed %s' "$sha" "$sha")"
 commit "deploy log"
-git push -q origin "HEAD:refs/heads/main"
-log "deployed and landed on main"
+log "deployed $sha"

@@ -20,5 +20,8 @@ done
 	fail "expected 9 recorded runs with logs"
 for f in "$ORCH_HOME"/logs/jobs/*.log; do grep -q "^== stdout" "$f" || fail "log $f has no stdout section"; done
 git -C "$TMP/repo" fetch -q origin
-git -C "$TMP/repo" merge-base --is-ancestor "$(git -C "$ORCH_HOME/worktrees/DEMO/$WI" rev-parse HEAD)" origin/main ||
-	fail "done but not on origin/main"
+deployed=$(git -C "$ORCH_HOME/worktrees/DEMO/$WI" show "HEAD:docs/work-items/$WI/14-deploy-log.md" |
+	sed -n 's/^deployed_sha: //p')
+[ -n "$deployed" ] || fail "no deployed_sha in the deploy log"
+git -C "$TMP/repo" merge-base --is-ancestor "$deployed" origin/main || fail "done but the deployed commit is not on origin/main"
+[ "$(git -C "$TMP/repo" log --merges --oneline origin/main | wc -l)" -eq 0 ] || fail "orch made a merge commit"
