@@ -37,6 +37,21 @@ deploy_marker(const struct config *cfg, const struct task *t, const char *name)
 	    lstat(path, &sb) == 0;
 }
 
+void
+deploy_reset(const struct config *cfg, const struct task *t)
+{
+	static const char *const names[] = { "approve-requested", "initiated", "result", "finalized", "watch",
+		"watched", NULL };
+	char dir[4200], path[4300];
+	size_t i;
+
+	if (state_dir(cfg, t, dir, sizeof(dir)) < 0)
+		return;
+	for (i = 0; names[i]; i++)
+		if (str_fmt(path, sizeof(path), "%s/%s", dir, names[i]) == 0)
+			unlink(path);
+}
+
 int
 deploy_mark(const struct config *cfg, const struct task *t, const char *name, const char *content,
     struct orch_err *e)

@@ -44,6 +44,8 @@ struct task;
 struct tracker;
 
 int deploy_marker(const struct config *cfg, const struct task *t, const char *name);
+/* A new deploy of the task begins: forget the sentinels of the last one. */
+void deploy_reset(const struct config *cfg, const struct task *t);
 int deploy_mark(const struct config *cfg, const struct task *t, const char *name, const char *content,
     struct orch_err *e);
 /* Write 14-deploy-log.md to the branch (committed by orch). */

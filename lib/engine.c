@@ -279,6 +279,8 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	}
 	if (merged[0])
 		snprintf(r->reason, sizeof(r->reason), "%s; %s", g->reason, merged);
+	if (edge)
+		deploy_reset(c->cfg, t);	/* a new deploy: the last one's sentinels are history */
 	if (edge && p->self_deploy) {	/* Phase A */
 		snprintf(msg, sizeof(msg), "%s is merged and ready for production: set the status to Confirm Deploy to "
 		    "deploy to production", t->work_item);
