@@ -68,6 +68,8 @@ print_text(const cJSON *root)
 		    "; last error: " : "", cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ?
 		    str(it, "last_error") : "");
 	print_counts("outbox", cJSON_GetObjectItem(root, "outbox"));
+	print_counts("reconcile", cJSON_GetObjectItem(root, "reconcile"));
+	print_counts("reaper", cJSON_GetObjectItem(root, "reaper"));
 	printf("scan of main:\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "anchors"))
 		printf("  %s %s at %.12s: %s (%s)\n", str(it, "project"), str(it, "branch"), str(it, "sha"),

@@ -15,6 +15,7 @@ static const struct { const char *name, *what; } commands[] = {
 	{ "deploy", "Confirm Deploy, finalize deploys, watch them" },
 	{ "issue", "tracker operations (the local tracker's interface)" },
 	{ "poll", "read the tracker and apply actionable statuses" },
+	{ "reconcile", "repair drift, reap dead jobs and leases" },
 	{ "scan", "the security gate for a work item, or the scan of main" },
 	{ "status", "tasks, jobs, command runs, tool metrics, recent events" },
 	{ "work", "run queued agent jobs" },

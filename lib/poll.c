@@ -24,9 +24,8 @@ key_of(const struct tracker_issue *is, const char *verdict, struct gate_verdict 
 	str_copy(k->updated_at, sizeof(k->updated_at), is->updated_at);
 }
 
-/* 1 when something was applied (r filled), 0 when nothing to do, -1 failed (r->err). */
-static int
-apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char *key, struct advance_result *r)
+int
+poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char *key, struct advance_result *r)
 {
 	struct gate_verdict k;
 	struct orch_err e = {0};
@@ -99,7 +98,7 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 		    strcmp(s->key, "confirm_deploy"))
 			continue;
 		ps->actionable++;
-		applied = apply_issue(c, &issues[i], s->key, &r);
+		applied = poll_apply_issue(c, &issues[i], s->key, &r);
 		if (applied < 0 || r.err.code) {
 			ps->failed++;
 			if (r.err.code > ps->worst)

@@ -25,6 +25,15 @@ struct poll_stats {
 	int worst;	/* highest error class seen, 0 when none */
 };
 
+struct tracker_issue;
+/*
+ * Apply one actionable issue through the same handlers orch-poll uses
+ * (key: its logical state key).  1 applied (r filled), 0 nothing to do,
+ * -1 failed (r->err).
+ */
+int poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char *key,
+    struct advance_result *r);
+
 typedef void (*poll_report)(void *ctx, const struct advance_result *r, const char *status);
 
 int poll_project(struct orch_ctx *c, const char *project, poll_report report, void *report_ctx,

@@ -151,6 +151,24 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 		cJSON_Delete(root);
 		return NULL;
 	}
+	{
+		cJSON *rec = cJSON_AddObjectToObject(root, "reconcile"), *rp = cJSON_AddObjectToObject(root, "reaper");
+		sqlite3_stmt *s;
+		static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped", NULL };
+		for (int i = 0; rk[i]; i++)
+			cJSON_AddNumberToObject(rec, rk[i], 0);
+		cJSON_AddNumberToObject(rp, "reaped", 0);
+		cJSON_AddNumberToObject(rp, "leases_released", 0);
+		if (store_prepare(st, &s, "SELECT name, value FROM counters", e) == 0) {
+			while (sqlite3_step(s) == SQLITE_ROW) {
+				const char *n = (const char *)sqlite3_column_text(s, 0), *dot = strchr(n, '.');
+				cJSON *grp = dot && strncmp(n, "reaper", 6) == 0 ? rp : rec;
+				if (dot)
+					cJSON_ReplaceItemInObject(grp, dot + 1, cJSON_CreateNumber(sqlite3_column_int(s, 1)));
+			}
+			sqlite3_finalize(s);
+		}
+	}
 	commands(cfg->home, cJSON_AddObjectToObject(root, "commands"));
 	return root;
 }

@@ -153,6 +153,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" pid INTEGER NOT NULL,"
 	" acquired_at TEXT NOT NULL);"
 	"ALTER TABLE tasks ADD COLUMN tested_sha TEXT;",
+	/* 5: the reconciler and the reaper */
+	"CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE reconcile_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE notices (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);"
+	"ALTER TABLE jobs ADD COLUMN dead_strikes INTEGER NOT NULL DEFAULT 0;",
 };
 
 static int

@@ -1,0 +1,332 @@
+#include "reconcile.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "gate.h"
+#include "job.h"
+#include "notify.h"
+#include "poll.h"
+#include "store.h"
+#include "task.h"
+#include "tracker.h"
+#include "util.h"
+
+static void
+count(struct store *st, const char *name, int n)
+{
+	sqlite3_stmt *s;
+
+	if (n == 0 || sqlite3_prepare_v2(st->db, "INSERT INTO counters(name, value) VALUES (?1, ?2) "
+	    "ON CONFLICT(name) DO UPDATE SET value = value + ?2", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, n);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+static int
+alive(long pid)
+{
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+/* F-1: idle tasks whose gate passes now. */
+static void
+gate_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs)
+{
+	struct orch_err e = {0};
+	struct advance_result r;
+	char **wis = NULL;
+	struct task t;
+	size_t i;
+
+	if (task_list(c->st, &wis, &e) < 0) {
+		rs->failed++;
+		return;
+	}
+	for (i = 0; wis[i]; i++) {
+		const char *agent;
+		if (task_get(c->st, wis[i], &t, &e) < 0 || t.blocked || strcmp(t.stage, "analysis") == 0 ||
+		    (agent = engine_stage_agent(t.stage)) == NULL || job_active(c->st, t.id, NULL, &e) != 0)
+			continue;
+		engine_advance(c, wis[i], NULL, 1, &r);	/* look first: only a pass is F-1's business */
+		if (r.err.code || r.outcome != OUT_ADVANCED)
+			continue;
+		engine_advance(c, wis[i], NULL, 0, &r);
+		if (r.err.code) {
+			rs->failed++;
+			if (r.err.code > rs->worst)
+				rs->worst = r.err.code;
+		} else if (r.outcome == OUT_ADVANCED) {
+			rs->advanced++;
+		}
+		report(rctx, "gate", &r);
+	}
+	argv_free(wis);
+}
+
+static int
+due(struct store *st, const char *key, int every_s)
+{
+	sqlite3_stmt *s;
+	long long last = 0;
+	int64_t now = (int64_t)time(NULL);
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM reconcile_state WHERE key = ?1", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			num_parse((const char *)sqlite3_column_text(s, 0), 0, (long long)1 << 40, &last);
+		sqlite3_finalize(s);
+	}
+	return now - last >= every_s;
+}
+
+static void
+done_at(struct store *st, const char *key)
+{
+	sqlite3_stmt *s;
+	char v[32];
+
+	snprintf(v, sizeof(v), "%lld", (long long)time(NULL));
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", -1, &s,
+	    NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+/* Once per (issue, state): 1 when this call is the first. */
+static int
+notice_once(struct store *st, const char *key)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int first = 0;
+
+	time_iso_us(time_now_us(), now);
+	if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		first = sqlite3_changes(st->db) == 1;
+	sqlite3_finalize(s);
+	return first;
+}
+
+/* F-2: replay actionable statuses whose effect is missing. */
+static void
+tracker_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs)
+{
+	int64_t now_us = time_now_us(), grace_us = (int64_t)c->cfg->reconcile_grace_s * 1000000, us;
+	size_t p, i, ns, ni;
+
+	for (p = 0; p < c->cfg->nprojects; p++) {
+		const char *key = c->cfg->projects[p].key;
+		struct tracker_state *states = NULL;
+		struct tracker_issue *issues = NULL;
+		struct orch_err e = {0};
+		struct tracker tr;
+		char dkey[64];
+
+		snprintf(dkey, sizeof(dkey), "full_list:%s", key);
+		if (!due(c->st, dkey, c->cfg->reconcile_full_list_s))
+			continue;
+		if (tracker_open(&tr, c, key, &e) < 0 || tr.ops->states(&tr, key, &states, &ns, &e) < 0 ||
+		    tr.ops->issues(&tr, key, 1, &issues, &ni, &e) < 0) {
+			fprintf(stderr, "orch-reconcile: project %s: %s\n", key, e.msg);
+			rs->failed++;
+			if (e.code > rs->worst)
+				rs->worst = e.code;
+			free(states);
+			if (tr.ops)
+				tracker_close(&tr);
+			continue;
+		}
+		done_at(c->st, dkey);
+		for (i = 0; i < ni; i++) {
+			const struct tracker_state *s = tracker_state_by_id(states, ns, issues[i].state_id);
+			struct advance_result r;
+			struct task before;
+			int had, applied;
+			if (s == NULL || s->key == NULL)
+				continue;
+			if (tracker_state_terminal(s)) {
+				rs->skipped_terminal++;	/* never actionable, whatever happened */
+				continue;
+			}
+			if (strcmp(s->key, "to_analyse") && strcmp(s->key, "approved") && strcmp(s->key, "rejected") &&
+			    strcmp(s->key, "confirm_deploy"))
+				continue;
+			if (time_parse_iso(issues[i].updated_at, &us) == 0 && now_us - us < grace_us)
+				continue;	/* orch-poll's business for now */
+			had = task_get(c->st, issues[i].work_item, &before, &e) == 0;
+			err_clear(&e);
+			applied = poll_apply_issue(c, &issues[i], s->key, &r);
+			if (applied < 0 || r.err.code) {
+				rs->failed++;
+				if (r.err.code > rs->worst)
+					rs->worst = r.err.code;
+				report(rctx, "tracker", &r);
+				continue;
+			}
+			if (applied == 0) {
+				rs->deduped++;
+				continue;
+			}
+			rs->replayed++;
+			report(rctx, "tracker", &r);
+			if (had && (strcmp(r.stage_after, before.stage) != 0 || (before.blocked && r.outcome == OUT_ADVANCED))) {
+				char nk[200], msg[300];
+				snprintf(nk, sizeof(nk), "unblocked:%s:%s:%s", issues[i].id, issues[i].state_id, issues[i].updated_at);
+				if (c->cfg->reconcile_notify_unblock && notice_once(c->st, nk)) {
+					snprintf(msg, sizeof(msg), "unblocked by the reconciler: %s is now at %s", issues[i].work_item,
+					    r.stage_after);
+					if (store_begin(c->st, &e) == 0 && notify_queue(c->st, "info", issues[i].work_item, msg, &e) == 0)
+						store_commit(c->st, &e);
+					else
+						store_rollback(c->st);
+					rs->unblocked++;
+				}
+			}
+		}
+		free(states);
+		free(issues);
+		tracker_close(&tr);
+	}
+}
+
+/* The reaper: jobs whose runner is gone, and leases of dead holders. */
+static void
+reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct orch_err e = {0};
+	sqlite3_stmt *s;
+	struct {
+		long long id, pid, attempts, strikes, started, exited;
+		char wi[32], agent[24];
+	} v[256];
+	int n = 0, i;
+
+	if (store_prepare(c->st, &s, "SELECT j.id, COALESCE(j.pid, 0), j.attempts, j.dead_strikes, t.work_item, j.agent, "
+	    "COALESCE(CAST(strftime('%s', j.updated_at) AS INTEGER), 0), "
+	    "EXISTS (SELECT 1 FROM agent_runs r WHERE r.job_id = j.id AND r.finished_at IS NOT NULL AND "
+	    "r.id = (SELECT max(id) FROM agent_runs WHERE job_id = j.id)) "
+	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'running' LIMIT 256", &e) < 0)
+		return;
+	while (sqlite3_step(s) == SQLITE_ROW && n < 256) {
+		v[n].id = sqlite3_column_int64(s, 0);
+		v[n].pid = sqlite3_column_int64(s, 1);
+		v[n].attempts = sqlite3_column_int64(s, 2);
+		v[n].strikes = sqlite3_column_int64(s, 3);
+		snprintf(v[n].wi, sizeof(v[n].wi), "%s", (const char *)sqlite3_column_text(s, 4));
+		snprintf(v[n].agent, sizeof(v[n].agent), "%s", (const char *)sqlite3_column_text(s, 5));
+		v[n].started = sqlite3_column_int64(s, 6);
+		v[n].exited = sqlite3_column_int(s, 7);
+		n++;
+	}
+	sqlite3_finalize(s);
+	for (i = 0; i < n; i++) {
+		const char *why = NULL;
+		int dead = !alive(v[i].pid);
+		if (v[i].exited)
+			why = "its run recorded an exit while the job still said running";
+		else if (v[i].started && now - v[i].started > c->cfg->reaper_max_running_s)
+			why = "it ran longer than reaper_max_running_s";
+		else if (dead && v[i].strikes >= 1)
+			why = "its runner is gone (2 consecutive checks)";
+		if (why == NULL) {
+			/* one strike now; a live runner clears it */
+			if (dead != (v[i].strikes > 0) && sqlite3_prepare_v2(c->st->db, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 "
+			    "AND status = 'running'", -1, &s, NULL) == SQLITE_OK) {
+				sqlite3_bind_int(s, 1, dead);
+				sqlite3_bind_int64(s, 2, v[i].id);
+				sqlite3_step(s);
+				sqlite3_finalize(s);
+			}
+			continue;
+		}
+		{
+			int requeue = v[i].attempts < c->cfg->job_max_attempts;
+			char msg[400], now_s[32];
+			struct advance_result r;
+			time_iso_us(time_now_us(), now_s);
+			snprintf(msg, sizeof(msg), "reaped %s job %lld (pid %lld): %s; %s", v[i].agent, v[i].id, v[i].pid, why,
+			    requeue ? "requeued" : "dead");
+			if (store_begin(c->st, &e) < 0)
+				continue;
+			if (store_prepare(c->st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, dead_strikes = 0, "
+			    "available_at = ?2, updated_at = ?3 WHERE id = ?4 AND status = 'running'", &e) < 0) {
+				store_rollback(c->st);
+				continue;
+			}
+			sqlite3_bind_text(s, 1, requeue ? "queued" : "dead", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 2, now);
+			sqlite3_bind_text(s, 3, now_s, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 4, v[i].id);
+			if (store_step_done(c->st, s, "reap a job", &e) < 0 || sqlite3_changes(c->st->db) != 1 ||
+			    event_add(c->st, v[i].wi, "reaped", NULL, NULL, msg, &e) < 0 ||
+			    notify_queue(c->st, requeue ? "info" : "alert", v[i].wi, msg, &e) < 0) {
+				store_rollback(c->st);
+				continue;
+			}
+			if (store_commit(c->st, &e) < 0)
+				continue;
+			rs->reaped++;
+			memset(&r, 0, sizeof(r));
+			snprintf(r.work_item, sizeof(r.work_item), "%s", v[i].wi);
+			snprintf(r.reason, sizeof(r.reason), "%s", msg);
+			r.outcome = OUT_NOOP;
+			report(rctx, "reaper", &r);
+		}
+	}
+	/* leases whose holder died */
+	if (store_prepare(c->st, &s, "SELECT name, pid, work_item FROM leases", &e) == 0) {
+		char names[32][64];
+		int k = 0, j;
+		while (sqlite3_step(s) == SQLITE_ROW && k < 32)
+			if (!alive(sqlite3_column_int64(s, 1)))
+				snprintf(names[k++], sizeof(names[0]), "%s", (const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+		for (j = 0; j < k; j++)
+			if (sqlite3_prepare_v2(c->st->db, "DELETE FROM leases WHERE name = ?1", -1, &s, NULL) == SQLITE_OK) {
+				sqlite3_bind_text(s, 1, names[j], -1, SQLITE_STATIC);
+				if (sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(c->st->db))
+					rs->leases_released++;
+				sqlite3_finalize(s);
+			}
+	}
+}
+
+int
+reconcile_run(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs,
+    struct orch_err *e)
+{
+	(void)e;
+	memset(rs, 0, sizeof(*rs));
+	if (c->cfg->reaper_enabled)
+		reaper(c, report, rctx, rs);
+	if (c->cfg->reconcile_enabled) {
+		if (c->cfg->reconcile_tracker_enabled)
+			tracker_side(c, report, rctx, rs);
+		gate_side(c, report, rctx, rs);
+	}
+	count(c->st, "reconcile.advanced", rs->advanced);
+	count(c->st, "reconcile.replayed", rs->replayed);
+	count(c->st, "reconcile.unblocked", rs->unblocked);
+	count(c->st, "reconcile.skipped_terminal", rs->skipped_terminal);
+	count(c->st, "reconcile.deduped", rs->deduped);
+	count(c->st, "reaper.reaped", rs->reaped);
+	count(c->st, "reaper.leases_released", rs->leases_released);
+	return 0;
+}
