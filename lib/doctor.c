@@ -1,0 +1,216 @@
+#include "doctor.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctx.h"
+#include "err.h"
+#include "git.h"
+#include "proc.h"
+#include "tracker.h"
+#include "util.h"
+
+struct doc {
+	doctor_line line;
+	void *lctx;
+	int fails;
+};
+
+static void
+say(struct doc *d, const char *level, const char *check, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+say(struct doc *d, const char *level, const char *check, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (strcmp(level, "FAIL") == 0)
+		d->fails++;
+	d->line(d->lctx, level, check, text);
+}
+
+/* Run argv; first line of its output in out; the proc status. */
+static enum proc_status
+run1(const char *const *argv, char *out, size_t n)
+{
+	struct proc_spec s = { .argv = argv, .timeout_ms = 20000, .out_cap = 64 * 1024 };
+	struct proc_result r;
+	enum proc_status st;
+	const char *o;
+
+	proc_run(&s, &r);
+	o = r.out.len ? buf_str(&r.out) : buf_str(&r.err);
+	snprintf(out, n, "%.*s", (int)strcspn(o, "\n"), o);
+	st = r.status;
+	proc_result_free(&r);
+	return st;
+}
+
+static int
+gate_applies(const struct config *c, const struct project *p)
+{
+	if (!c->security_gate_enabled)
+		return 0;
+	if (c->security_gate_repos == NULL || *c->security_gate_repos == '\0')
+		return p->self_deploy;
+	return strstr(c->security_gate_repos, p->key) != NULL;
+}
+
+static void
+tools(struct orch_ctx *c, struct doc *d)
+{
+	const char *gv[] = { "git", "--version", NULL }, *lv[] = { "gitleaks", "version", NULL };
+	const char *pv[] = { "pip-audit", "--version", NULL }, *ov[] = { "osv-scanner", "--version", NULL };
+	char out[256];
+	int maj = 0, min = 0, need = 0, pip, osv;
+	size_t i;
+
+	if (run1(gv, out, sizeof(out)) != PROC_OK || sscanf(out, "git version %d.%d", &maj, &min) != 2)
+		say(d, "FAIL", "git", "git is not installed or does not answer; install git (2.30 or later)");
+	else if (maj < 2 || (maj == 2 && min < 30))
+		say(d, "FAIL", "git", "%s is too old; orch needs git 2.30 or later", out);
+	else
+		say(d, "ok", "git", "%s", out);
+	for (i = 0; i < c->cfg->nprojects; i++)
+		need |= gate_applies(c->cfg, &c->cfg->projects[i]);
+	if (run1(lv, out, sizeof(out)) == PROC_OK)
+		say(d, "ok", "gitleaks", "gitleaks %s", out);
+	else
+		say(d, need ? "FAIL" : "WARN", "gitleaks", "gitleaks is not installed%s; see docs/security-gate.md",
+		    need ? " but the security gate applies to a project (it would fail every branch)" : "");
+	pip = run1(pv, out, sizeof(out)) == PROC_OK;
+	say(d, pip ? "ok" : "WARN", "pip-audit", pip ? "%s" : "pip-audit is not installed%s", pip ? out : "");
+	osv = run1(ov, out, sizeof(out)) == PROC_OK;
+	say(d, osv ? "ok" : "WARN", "osv-scanner", osv ? "%s" : "osv-scanner is not installed: dependency findings "
+	    "have no severity and never block%s", osv ? out : "");
+	if (need && !pip && !osv)
+		say(d, "FAIL", "dependency audit", "neither pip-audit nor osv-scanner is installed: every security gate "
+		    "runs degraded; install one (docs/security-gate.md)");
+}
+
+static void
+perms(struct orch_ctx *c, struct doc *d)
+{
+	struct stat sb;
+
+	if (stat(c->cfg->home, &sb) < 0)
+		say(d, "FAIL", "ORCH_HOME", "%s does not exist; run any orch command once or create it (mode 0700)",
+		    c->cfg->home);
+	else if (sb.st_mode & 022)
+		say(d, "FAIL", "ORCH_HOME", "%s is writable by others (mode %03o); chmod 700 it", c->cfg->home,
+		    (unsigned)(sb.st_mode & 0777));
+	else
+		say(d, "ok", "ORCH_HOME", "%s (mode %03o)", c->cfg->home, (unsigned)(sb.st_mode & 0777));
+	if (c->cfg->plane_api_token_file) {
+		if (lstat(c->cfg->plane_api_token_file, &sb) < 0 || !S_ISREG(sb.st_mode))
+			say(d, "FAIL", "token file", "%s is missing or not a regular file", c->cfg->plane_api_token_file);
+		else if (sb.st_mode & 077)
+			say(d, "FAIL", "token file", "%s has mode %03o; chmod 600 it", c->cfg->plane_api_token_file,
+			    (unsigned)(sb.st_mode & 0777));
+		else
+			say(d, "ok", "token file", "%s (mode 600)", c->cfg->plane_api_token_file);
+	}
+}
+
+static void
+projects(struct orch_ctx *c, struct doc *d)
+{
+	static const char *const need[] = { "to_analyse", "analysis", "in_review", "approved", "rejected", "blocked",
+		"done", NULL };
+	static const char *const deploy[] = { "awaiting_deploy", "confirm_deploy", "deploying", NULL };
+	size_t i, k, ns;
+
+	if (c->cfg->nprojects == 0)
+		say(d, "WARN", "projects", "no projects configured in %s", c->cfg->path ? c->cfg->path : "orch.yaml");
+	for (i = 0; i < c->cfg->nprojects; i++) {
+		const struct project *p = &c->cfg->projects[i];
+		struct git g = { .dir = p->repo };
+		struct tracker_state *st = NULL;
+		struct orch_err e = {0};
+		struct tracker tr;
+		char check[64], sha[41], ref[300], missing[512] = "";
+
+		snprintf(check, sizeof(check), "project %s", p->key);
+		snprintf(ref, sizeof(ref), "refs/heads/%s", p->main_branch);
+		if (access(p->repo, F_OK) < 0 || git_rev_parse(&g, "HEAD", sha, &e) < 0)
+			say(d, "FAIL", check, "repo %s is not a git repository; clone the project there", p->repo);
+		else
+			say(d, "ok", check, "repo %s", p->repo);
+		if (p->ci_cmd == NULL)
+			say(d, "FAIL", check, "no ci_cmd: nothing can leave development; set ci_cmd");
+		if (p->self_deploy && p->deploy_hook == NULL)
+			say(d, "FAIL", check, "self_deploy without deploy_hook: Confirm Deploy cannot deploy; set deploy_hook");
+		err_clear(&e);
+		snprintf(check, sizeof(check), "tracker %s", p->key);
+		if (tracker_open(&tr, c, p->key, &e) < 0 || tr.ops->states(&tr, p->key, &st, &ns, &e) < 0) {
+			say(d, "FAIL", check, "%s", e.msg);
+			if (tr.ops)
+				tracker_close(&tr);
+			continue;
+		}
+		for (k = 0; need[k]; k++)
+			if (!tracker_state_by_key(st, ns, need[k]))
+				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s'%s'", missing[0] ? ", " : "",
+				    tracker_name_for_key(need[k]));
+		for (k = 0; p->self_deploy && deploy[k]; k++)
+			if (!tracker_state_by_key(st, ns, deploy[k]))
+				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s'%s'", missing[0] ? ", " : "",
+				    tracker_name_for_key(deploy[k]));
+		if (missing[0])
+			say(d, "FAIL", check, "%s tracker lacks the states %s; create them (docs/plane.md)", tr.ops->kind, missing);
+		else
+			say(d, "ok", check, "%s tracker reachable, %zu states, all that orch needs", tr.ops->kind, ns);
+		free(st);
+		tracker_close(&tr);
+	}
+}
+
+static void
+cron(struct doc *d)
+{
+	static const char *const cmds[] = { "orch-poll", "orch-work", "orch-advance", "orch-deploy", "orch-reconcile", NULL };
+	const char *argv[] = { "crontab", "-l", NULL };
+	struct proc_spec s = { .argv = argv, .timeout_ms = 20000, .out_cap = BUF_MIB };
+	struct proc_result r;
+	char missing[256] = "";
+	size_t i;
+
+	proc_run(&s, &r);
+	if (r.status != PROC_OK) {
+		say(d, "FAIL", "cron", "no crontab for this user (crontab -l: %s); install cron/crontab.example or the "
+		    "systemd units in cron/", r.status == PROC_NOT_FOUND ? "not installed" : "empty");
+		proc_result_free(&r);
+		return;
+	}
+	for (i = 0; cmds[i]; i++)
+		if (!strstr(buf_str(&r.out), cmds[i]))
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " %s", cmds[i]);
+	if (missing[0])
+		say(d, "FAIL", "cron", "the crontab does not run:%s; see cron/crontab.example", missing);
+	else
+		say(d, "ok", "cron", "crontab runs every command of a tick");
+	proc_result_free(&r);
+}
+
+int
+doctor_run(struct orch_ctx *c, doctor_line line, void *lctx)
+{
+	struct doc d = { .line = line, .lctx = lctx };
+
+	say(&d, "ok", "config", "%s", c->cfg->path ? c->cfg->path : "built-in defaults (no orch.yaml)");
+	tools(c, &d);
+	perms(c, &d);
+	projects(c, &d);
+	cron(&d);
+	return d.fails;
+}

@@ -1,0 +1,23 @@
+/*
+ * doctor: check the environment and the config, one line per check with
+ * what to do (orch doctor).  Problems are FAIL lines (exit 1); WARN lines
+ * are worth knowing but do not stop the pipeline.
+ *
+ * Checks: git's version; gitleaks (required where the security gate
+ * applies), pip-audit / osv-scanner; each project's repository and ci_cmd;
+ * the tracker reachable with its token, and the states each project needs
+ * (Confirm Deploy, Awaiting Deploy, Deploying for self-deploying ones);
+ * permissions of ORCH_HOME and of the token file; cron entries for the
+ * commands of a tick (crontab -l), or the systemd timer.
+ */
+#ifndef ORCH_DOCTOR_H
+#define ORCH_DOCTOR_H
+
+struct orch_ctx;
+
+typedef void (*doctor_line)(void *ctx, const char *level, const char *check, const char *text);
+
+/* Returns the number of FAIL lines. */
+int doctor_run(struct orch_ctx *c, doctor_line line, void *lctx);
+
+#endif

@@ -1,0 +1,54 @@
+# orch doctor catches each misconfiguration it lists, one line each with what to do; exit 1 on problems.
+. "$(dirname "$0")/lib.sh"
+standins gitleaks pip-audit
+cat >"$TMP/standins/crontab" <<'SH'
+#!/bin/sh
+[ -n "${CRONTAB_TEXT:-}" ] || { echo "no crontab for $(id -un)" >&2; exit 1; }
+printf '%s\n' "$CRONTAB_TEXT"
+SH
+chmod +x "$TMP/standins/crontab"
+export CRONTAB_TEXT="* * * * * orch-poll -q; orch-work -q; orch-advance -q --all; orch-deploy -q; orch-reconcile -q"
+pipeline_setup
+chmod 700 "$ORCH_HOME"
+expect_rc 0 orch doctor
+contains "$OUT" "ok   git: git version"
+contains "$OUT" "ok   tracker DEMO: local tracker reachable, 17 states"
+contains "$OUT" "ok   cron: crontab runs every command of a tick"
+
+ORCH_SECURITY_GATE_REPOS=DEMO PATH="$BIN:/usr/bin:/bin" expect_rc 1 orch-doctor
+contains "$OUT" "FAIL gitleaks: gitleaks is not installed but the security gate applies to a project"
+contains "$OUT" "FAIL dependency audit: neither pip-audit nor osv-scanner is installed"
+
+CRONTAB_TEXT= expect_rc 1 orch-doctor
+contains "$OUT" "FAIL cron: no crontab for this user"
+CRONTAB_TEXT="* * * * * orch-poll; orch-work; orch-advance; orch-deploy" expect_rc 1 orch-doctor
+contains "$OUT" "FAIL cron: the crontab does not run: orch-reconcile"
+
+chmod 777 "$ORCH_HOME"
+expect_rc 1 orch-doctor
+contains "$OUT" "FAIL ORCH_HOME: $ORCH_HOME is writable by others (mode 777); chmod 700 it"
+chmod 700 "$ORCH_HOME"
+
+printf 'tok\n' >"$TMP/token" && chmod 644 "$TMP/token"
+ORCH_PLANE_API_TOKEN_FILE="$TMP/token" expect_rc 1 orch-doctor
+contains "$OUT" "FAIL token file: $TMP/token has mode 644; chmod 600 it"
+
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM tracker_states WHERE name = ?", ("In Review",)); c.commit()' "$ORCH_HOME/orch.db"
+expect_rc 1 orch-doctor
+contains "$OUT" "FAIL tracker DEMO: local tracker lacks the states 'In Review'"
+
+write_config "$ORCH_HOME/orch.yaml" "$TMP/nowhere" "self_deploy: true"
+expect_rc 1 orch-doctor
+contains "$OUT" "FAIL project DEMO: repo $TMP/nowhere is not a git repository"
+contains "$OUT" "FAIL project DEMO: self_deploy without deploy_hook"
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM tracker_states WHERE name = ?", ("Confirm Deploy",)); c.commit()' "$ORCH_HOME/orch.db"
+expect_rc 1 orch-doctor
+contains "$OUT" "'Confirm Deploy'"
+
+# a Plane tracker that cannot be reached, or without a token
+printf 'tracker: plane\nplane_url: http://127.0.0.1:9\nplane_workspace: acme\nhttp_timeout_s: 1\nprojects:\n  - key: PL\n    plane_project_id: x1\n    repo: %s\n    ci_cmd: ["true"]\n' "$TMP/repo" >"$ORCH_HOME/orch.yaml"
+expect_rc 1 orch-doctor
+contains "$OUT" "FAIL tracker PL: no Plane API token"
+ORCH_PLANE_API_TOKEN=t expect_rc 1 orch-doctor
+contains "$OUT" "FAIL tracker PL: Plane request GET"
+lacks "$OUT" "X-API-Key"
