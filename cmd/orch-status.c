@@ -6,9 +6,12 @@
 #include "../lib/cli.h"
 #include "../lib/status.h"
 
-#define USAGE "orch-status [-q] [--config FILE] [--home DIR] [--json] [--wait]"
+#define USAGE "orch-status [-q] [--config FILE] [--home DIR] [--html FILE] [--json] [--wait]"
+
+enum { OPT_HTML = OPT_CMD_BASE };
 
 static const struct option longopts[] = {
+	{ "html", required_argument, NULL, OPT_HTML },
 	CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,20 +90,31 @@ int
 main(int argc, char **argv)
 {
 	struct orch_err e = {0};
+	const char *html = NULL;
 	struct cli cl;
 	cJSON *root;
 	int opt, rc;
 
 	cli_init(&cl, "orch-status", USAGE);
-	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+		if (opt == OPT_HTML) {
+			html = optarg;
+			continue;
+		}
 		if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
 			return rc == CLI_EXIT_NOW ? 0 : rc;
-	if (optind != argc)
+	}
+	if (optind != argc || (html && cl.json))
 		return cli_usage(&cl);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if ((root = status_collect(&cl.cfg, &cl.st, &e)) == NULL)
 		return cli_close(&cl, cli_error(&cl, &e));
+	if (html) {
+		rc = status_html(root, html, 60, &e) < 0 ? cli_error(&cl, &e) : 0;
+		cJSON_Delete(root);
+		return cli_close(&cl, rc);
+	}
 	if (cl.json) {
 		cli_print_json(root);
 	} else {

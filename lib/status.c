@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic.h"
 #include "buf.h"
 #include "config.h"
 #include "err.h"
@@ -171,4 +172,143 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 	}
 	commands(cfg->home, cJSON_AddObjectToObject(root, "commands"));
 	return root;
+}
+
+static void
+esc(struct buf *b, const char *s)
+{
+	for (; s && *s; s++)
+		switch (*s) {
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '&': buf_puts(b, "&amp;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default: buf_append(b, s, 1);
+		}
+}
+
+static const char *
+jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double
+jnum(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* A badge: class from the word, text escaped. */
+static void
+badge(struct buf *b, const char *cls, const char *text)
+{
+	buf_printf(b, "<span class=\"badge %s\">", cls);
+	esc(b, text);
+	buf_puts(b, "</span>");
+}
+
+static const char *
+kind_class(const char *kind)
+{
+	if (strstr(kind, "blocked") || strstr(kind, "failed") || strstr(kind, "degraded") || strstr(kind, "reaped"))
+		return "bad";
+	if (strstr(kind, "rolled_back") || strstr(kind, "rejected") || strstr(kind, "refused"))
+		return "warn";
+	return "good";
+}
+
+int
+status_html(const void *status, const char *path, int refresh_s, struct orch_err *e)
+{
+	const cJSON *root = status, *it, *tasks = cJSON_GetObjectItem(root, "tasks"), *jobs = cJSON_GetObjectItem(root, "jobs");
+	char now[32];
+	struct buf b;
+	int pass, rc;
+
+	time_iso_us(time_now_us(), now);
+	buf_init(&b, 8 * BUF_MIB);
+	buf_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	    "<meta http-equiv=\"refresh\" content=\"%d\">\n<title>orch feed</title>\n<style>\n"
+	    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em}"
+	    "table{border-collapse:collapse;margin-bottom:1.5em}td,th{border-bottom:1px solid #ddd;padding:.3em .6em;"
+	    "text-align:left}.badge{border-radius:.7em;padding:.1em .6em;font-size:.85em;color:#fff;background:#777}"
+	    ".good{background:#2e7d32}.warn{background:#ef6c00}.bad{background:#c62828}.stage{background:#1565c0}"
+	    "tr.blocked{background:#fdecea}\n</style></head><body>\n<h1>orch feed</h1>\n"
+	    "<p id=\"generated\">generated %s, refreshes every %d s</p>\n", refresh_s, now, refresh_s);
+	buf_puts(&b, "<h2>Tasks</h2>\n<table id=\"tasks\"><tr><th>work item</th><th>stage</th><th>retries</th>"
+	    "<th>artifacts</th></tr>\n");
+	for (pass = 0; pass < 2; pass++)	/* blocked first */
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items")) {
+			int blocked = cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked"));
+			if (blocked != (pass == 0))
+				continue;
+			buf_printf(&b, "<tr class=\"task%s\" data-wi=\"", blocked ? " blocked" : "");
+			esc(&b, jstr(it, "work_item"));
+			buf_puts(&b, "\"><td>");
+			esc(&b, jstr(it, "work_item"));
+			buf_puts(&b, "</td><td>");
+			badge(&b, "stage", jstr(it, "stage"));
+			if (blocked)
+				badge(&b, "bad", "blocked");
+			buf_printf(&b, "</td><td>%d</td><td><a href=\"docs/work-items/", (int)jnum(it, "retries"));
+			esc(&b, jstr(it, "work_item"));
+			buf_puts(&b, "/\">docs/work-items/");
+			esc(&b, jstr(it, "work_item"));
+			buf_puts(&b, "/</a></td></tr>\n");
+		}
+	buf_puts(&b, "</table>\n<h2>Jobs not done</h2>\n<table id=\"jobs\"><tr><th>job</th><th>work item</th>"
+	    "<th>agent</th><th>status</th><th>attempts</th></tr>\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(jobs, "items")) {
+		const char *st = jstr(it, "status");
+		if (strcmp(st, "done") == 0)
+			continue;
+		buf_printf(&b, "<tr><td>%d</td><td>", (int)jnum(it, "id"));
+		esc(&b, jstr(it, "work_item"));
+		buf_puts(&b, "</td><td>");
+		esc(&b, jstr(it, "agent"));
+		buf_puts(&b, "</td><td>");
+		badge(&b, strcmp(st, "dead") == 0 ? "bad" : strcmp(st, "running") == 0 ? "good" : "warn", st);
+		buf_printf(&b, "</td><td>%d</td></tr>\n", (int)jnum(it, "attempts"));
+	}
+	buf_puts(&b, "</table>\n<h2>Runs</h2>\n<table id=\"runs\"><tr><th>command</th><th>last run</th>"
+	    "<th>result</th><th>duration</th></tr>\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands")) {
+		int res = (int)jnum(it, "result");
+		char rs[16];
+		snprintf(rs, sizeof(rs), "%d", res);
+		buf_puts(&b, "<tr class=\"run\"><td>");
+		esc(&b, it->string);
+		buf_puts(&b, "</td><td>");
+		esc(&b, jstr(it, "last_run"));
+		buf_puts(&b, "</td><td>");
+		badge(&b, res == 0 ? "good" : res <= 2 ? "warn" : "bad", rs);
+		buf_printf(&b, "</td><td>%d ms</td></tr>\n", (int)jnum(it, "duration_ms"));
+	}
+	buf_puts(&b, "</table>\n<h2>Feed</h2>\n<table id=\"feed\"><tr><th>time</th><th>work item</th><th>event</th>"
+	    "<th>from</th><th>to</th><th>detail</th></tr>\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events")) {
+		buf_puts(&b, "<tr class=\"event\"><td>");
+		esc(&b, jstr(it, "ts"));
+		buf_puts(&b, "</td><td>");
+		esc(&b, jstr(it, "work_item"));
+		buf_puts(&b, "</td><td>");
+		badge(&b, kind_class(jstr(it, "kind")), jstr(it, "kind"));
+		buf_puts(&b, "</td><td>");
+		esc(&b, jstr(it, "stage_from"));
+		buf_puts(&b, "</td><td>");
+		esc(&b, jstr(it, "stage_to"));
+		buf_puts(&b, "</td><td>");
+		esc(&b, jstr(it, "detail"));
+		buf_puts(&b, "</td></tr>\n");
+	}
+	buf_puts(&b, "</table>\n</body></html>\n");
+	rc = atomic_write(path, buf_str(&b), b.len, 0644, e);
+	buf_free(&b);
+	return rc;
 }

@@ -20,5 +20,13 @@ struct store;
 
 /* Returns a cJSON * (caller frees with cJSON_Delete), or NULL with *e. */
 void *status_collect(const struct config *cfg, struct store *st, struct orch_err *e);
+/*
+ * The feed as one self-contained HTML page (no external assets, refreshing
+ * itself every refresh_s): blocked tasks first, tasks with stage badges and
+ * links to their artifacts (paths relative to the repository), jobs, each
+ * command's last run with its result badge and duration, and the recent
+ * events.  Written atomically to path, so a web server can serve it.
+ */
+int status_html(const void *status, const char *path, int refresh_s, struct orch_err *e);
 
 #endif
