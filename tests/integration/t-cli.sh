@@ -8,7 +8,7 @@ expect_rc 64 orch nosuch
 contains "$ERR" "'nosuch' is not an orch command"
 expect_rc 64 orch '../x'
 expect_rc 64 orch
-for cmd in orch-advance orch-deploy orch-issue orch-poll orch-scan orch-status orch-work; do
+for cmd in orch-advance orch-deploy orch-doctor orch-issue orch-poll orch-reconcile orch-scan orch-status orch-work; do
 	expect_rc 0 "$cmd" --help
 	help=$OUT
 	man="$TOP/man/man1/$cmd.1"
