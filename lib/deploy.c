@@ -131,6 +131,14 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 	int code;
 
 	tested_of(c->st, t, sha);
+	if (deploy_marker(c->cfg, t, "initiated")) {
+		/* an earlier run started it and died: never run a deploy twice; record it as failed */
+		if (deploy_write_log(c, t, 0, 130, sha, e) < 0)
+			return -1;
+		return deploy_mark(c->cfg, t, "finalized", "INTERRUPTED\n", e);
+	}
+	if (deploy_mark(c->cfg, t, "initiated", "\n", e) < 0)
+		return -1;
 	struct proc_spec s = {
 		.argv = (const char *const *)p->deploy_hook, .cwd = t->worktree, .timeout_ms = c->cfg->job_timeout_s * 1000,
 		.tool = "deploy_hook", .observe = store_tool_observe, .observe_ctx = c->st,

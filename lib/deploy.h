@@ -51,7 +51,11 @@ int deploy_mark(const struct config *cfg, const struct task *t, const char *name
 /* Write 14-deploy-log.md to the branch (committed by orch). */
 int deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha,
     struct orch_err *e);
-/* Non-self project: run deploy_hook now and log it; 0 (log written) / -1. */
+/*
+ * Non-self project: run deploy_hook now and log it; 0 (log written) / -1.
+ * At most once per deploy: when an earlier run started the hook and died,
+ * the deploy is logged FAILED (exit 130) instead of run again.
+ */
 int deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
 /* Phase B for wi; r says what happened (noop when not due). */
 int deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r);

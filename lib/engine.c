@@ -432,6 +432,9 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 		snprintf(r->reason, sizeof(r->reason), "%s job queued or running", sd->agent);
 		return 0;
 	}
+	if (strcmp(t.stage, "deploy") == 0 && !p->self_deploy && p->deploy_hook && !dry_run &&
+	    !deploy_marker(c->cfg, &t, "finalized") && deploy_run_hook(c, p, &t, &e) < 0)
+		return fail(r, &e);	/* the run that merged died before (or while) deploying */
 	if (strcmp(t.stage, "deploy") == 0 && p->self_deploy && !deploy_marker(c->cfg, &t, "finalized")) {
 		r->outcome = OUT_WAITING;
 		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, &t, "initiated") ?

@@ -1,6 +1,7 @@
 #include "notify.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,25 @@ log_line(const char *home, const char *line)
 	close(fd);
 }
 
+/* The pid of a claim whose process is gone (so the row may be claimed again), else -1. */
+static int64_t
+claimed_pid_dead(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s;
+	int64_t pid = -1;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT claim_pid FROM outbox WHERE id = ?1 AND delivered_at IS NULL AND "
+	    "claim_pid IS NOT NULL", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		pid = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		pid = -1;	/* alive: its delivery is under way */
+	return pid;
+}
+
 static int
 claim(struct store *st, int64_t id, struct orch_err *e)
 {
@@ -54,10 +74,14 @@ claim(struct store *st, int64_t id, struct orch_err *e)
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "UPDATE outbox SET claimed_at = ?1 WHERE id = ?2 AND claimed_at IS NULL", e) < 0)
+	/* unclaimed, or claimed by a command that died before marking it delivered */
+	if (store_prepare(st, &s, "UPDATE outbox SET claimed_at = ?1, claim_pid = ?3 WHERE id = ?2 AND "
+	    "delivered_at IS NULL AND (claimed_at IS NULL OR claim_pid = ?4)", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int(s, 3, (int)getpid());
+	sqlite3_bind_int64(s, 4, claimed_pid_dead(st, id));
 	if (store_step_done(st, s, "claim notification", e) < 0)
 		return -1;
 	return sqlite3_changes(st->db) == 1;
@@ -82,16 +106,19 @@ mark(struct store *st, int64_t id, const char *error, struct orch_err *e)
 }
 
 static void
-run_notify_cmd(const struct config *cfg, struct store *st, const char *msg, char *err, size_t n)
+run_notify_cmd(const struct config *cfg, struct store *st, int64_t id, const char *msg, char *err, size_t n)
 {
+	char idenv[48];
+	const char *env[] = { idenv, NULL };
 	struct proc_result r;
 	struct proc_spec spec = {
-		.argv = (const char *const *)cfg->notify_cmd, .timeout_ms = 30000,
+		.argv = (const char *const *)cfg->notify_cmd, .timeout_ms = 30000, .env_extra = env,
 		.stdin_data = msg, .stdin_len = strlen(msg), .out_cap = 64 * 1024,
 		.tool = "notify_cmd", .observe = store_tool_observe, .observe_ctx = st,
 	};
 
 	err[0] = '\0';
+	snprintf(idenv, sizeof(idenv), "ORCH_NOTIFY_ID=%lld", (long long)id);
 	proc_run(&spec, &r);
 	if (r.status != PROC_OK)
 		proc_describe(&r, err, n);
@@ -106,7 +133,7 @@ notify_deliver(const struct config *cfg, struct store *st, int quiet, struct orc
 	int nid = 0, i, delivered = 0;
 
 	(void)quiet;
-	if (store_prepare(st, &s, "SELECT id FROM outbox WHERE claimed_at IS NULL ORDER BY id LIMIT 64", e) < 0)
+	if (store_prepare(st, &s, "SELECT id FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT 64", e) < 0)
 		return -1;
 	while (sqlite3_step(s) == SQLITE_ROW && nid < 64)
 		ids[nid++] = sqlite3_column_int64(s, 0);
@@ -140,7 +167,7 @@ notify_deliver(const struct config *cfg, struct store *st, int quiet, struct orc
 		if (strcmp(level, "alert") == 0)
 			fprintf(stderr, "orch: alert: %s%s%s\n", wi, wi[0] ? ": " : "", msg);
 		if (cfg->notify_cmd)
-			run_notify_cmd(cfg, st, line, err, sizeof(err));
+			run_notify_cmd(cfg, st, ids[i], line, err, sizeof(err));
 		free(msg);
 		if (mark(st, ids[i], err[0] ? err : NULL, e) < 0)
 			return -1;

@@ -157,7 +157,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE reconcile_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE notices (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);"
-	"ALTER TABLE jobs ADD COLUMN dead_strikes INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE jobs ADD COLUMN dead_strikes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN claim_pid INTEGER;",
 };
 
 static int
