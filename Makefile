@@ -21,7 +21,7 @@ BINS    := $(CMDS:%=$(BUILD)/bin/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all check unit integration banned install clean asan valgrind demo bench
+.PHONY: all check unit integration banned install clean asan valgrind demo bench soak
 all: $(BUILD)/liborch.a $(BINS)
 
 $(BUILD)/lib/%.o: lib/%.c lib/*.h
@@ -73,6 +73,9 @@ demo: all
 
 bench: all
 	@sh bench/run.sh $(BUILD)/bin
+
+soak: all
+	@sh bench/soak.sh $(BUILD)/bin
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
