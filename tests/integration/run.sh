@@ -16,6 +16,8 @@ if [ "${ORCH_VALGRIND:-0}" = 1 ]; then
 fi
 for t in "$HERE"/t-*.sh; do
 	name=$(basename "$t" .sh)
+	# a process killed with SIGKILL reports nothing: the crash test adds no valgrind evidence, only hours
+	[ -n "${wrap:-}" ] && [ "$name" = t-crash ] && { echo "skip $name (valgrind)"; continue; }
 	out=$(timeout 600 sh "$t" "$BIN" 2>&1)
 	rc=$?
 	if [ $rc -eq 0 ]; then
