@@ -27,15 +27,7 @@ report(void *ctx, const struct advance_result *r, const char *status)
 {
 	struct out *o = ctx;
 
-	if (o->arr) {
-		cJSON *j = cli_advance_json(r);
-		cJSON_AddStringToObject(j, "tracker_status", status);
-		cJSON_AddItemToArray(o->arr, j);
-		return;
-	}
-	if (!o->cl->quiet && !r->err.code)
-		printf("[%s] ", status);
-	cli_advance_text(o->cl, r);
+	cli_report_tagged(o->cl, o->arr, "tracker_status", status, r);
 }
 
 static void

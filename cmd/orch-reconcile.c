@@ -23,15 +23,7 @@ report(void *ctx, const char *what, const struct advance_result *r)
 {
 	struct out *o = ctx;
 
-	if (o->arr) {
-		cJSON *j = cli_advance_json(r);
-		cJSON_AddStringToObject(j, "by", what);
-		cJSON_AddItemToArray(o->arr, j);
-		return;
-	}
-	if (!o->cl->quiet && !r->err.code)
-		printf("[%s] ", what);
-	cli_advance_text(o->cl, r);
+	cli_report_tagged(o->cl, o->arr, "by", what, r);
 }
 
 int

@@ -242,3 +242,17 @@ cli_advance_text(struct cli *cl, const struct advance_result *r)
 		printf("; retry %d/%d", r->retry_count, r->retry_max);
 	putchar('\n');
 }
+
+void
+cli_report_tagged(struct cli *cl, void *arr, const char *field, const char *label, const struct advance_result *r)
+{
+	if (arr) {
+		cJSON *j = cli_advance_json(r);
+		cJSON_AddStringToObject(j, field, label);
+		cJSON_AddItemToArray(arr, j);
+		return;
+	}
+	if (!cl->quiet && !r->err.code)
+		printf("[%s] ", label);
+	cli_advance_text(cl, r);
+}

@@ -74,5 +74,11 @@ struct advance_result;
 /* An engine result as the SPEC's JSON object (a cJSON *), or as one text line. */
 void *cli_advance_json(const struct advance_result *r);
 void cli_advance_text(struct cli *cl, const struct advance_result *r);
+/*
+ * One result of a command that acts on many items: added to arr (a cJSON
+ * array, with field = label) under --json, else printed as "[label] line".
+ */
+void cli_report_tagged(struct cli *cl, void *arr, const char *field, const char *label,
+    const struct advance_result *r);
 
 #endif
