@@ -71,6 +71,9 @@ print_text(const cJSON *root)
 		    "; last error: " : "", cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ?
 		    str(it, "last_error") : "");
 	print_counts("outbox", cJSON_GetObjectItem(root, "outbox"));
+	it = cJSON_GetObjectItem(root, "security");
+	printf("security: dependency engine %s%s%s\n", str(it, "dep_engine"),
+	    cJSON_GetObjectItem(it, "note") ? "; " : "", cJSON_GetObjectItem(it, "note") ? str(it, "note") : "");
 	print_counts("reconcile", cJSON_GetObjectItem(root, "reconcile"));
 	print_counts("reaper", cJSON_GetObjectItem(root, "reaper"));
 	printf("scan of main:\n");

@@ -58,6 +58,7 @@ static const struct setting settings[] = {
 	B(reconcile_notify_unblock, "true"),
 	B(reaper_enabled, "true"),
 	I(reaper_max_running_s, 1, 86400 * 7, "3600"),
+	I(deploy_watch_checks, 1, 1000, "3"),
 	S(scan_rewrite_policy, "reset_warn"),
 	I(scan_single_max, 1, 100000, "8"),
 	I(scan_chunked_max, 1, 100000, "25"),
@@ -70,7 +71,7 @@ static const struct setting settings[] = {
 
 static const char *const project_keys[] = {
 	"key", "tracker", "plane_project_id", "repo", "remote", "main_branch", "self_deploy",
-	"ci_cmd", "deploy_hook", "health_cmd", "rollback_hook", "agents", NULL,
+	"ci_cmd", "deploy_hook", "health_cmd", "health_url", "rollback_hook", "agents", NULL,
 };
 
 struct loader {
@@ -265,6 +266,7 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 	else if (strcmp(key, "plane_project_id") == 0) strp = &p->plane_project_id;
 	else if (strcmp(key, "repo") == 0) strp = &p->repo;
 	else if (strcmp(key, "remote") == 0) strp = &p->remote;
+	else if (strcmp(key, "health_url") == 0) strp = &p->health_url;
 	else strp = &p->main_branch;
 	free(*strp);
 	if ((*strp = strdup(text)) == NULL)
@@ -574,6 +576,7 @@ project_free(struct project *p)
 	free(p->repo);
 	free(p->remote);
 	free(p->main_branch);
+	free(p->health_url);
 	argv_free(p->ci_cmd);
 	argv_free(p->deploy_hook);
 	argv_free(p->health_cmd);

@@ -35,6 +35,7 @@ struct project {
 	char *main_branch;
 	int self_deploy;
 	char **ci_cmd, **deploy_hook, **health_cmd, **rollback_hook;
+	char *health_url;	/* probed by GET when health_cmd is not set */
 	struct agent_cmd *agents;
 	size_t nagents;
 	int line;		/* where it was defined, for messages */
@@ -55,6 +56,7 @@ struct config {
 	int reconcile_enabled, reconcile_tracker_enabled, reconcile_grace_s, reconcile_full_list_s;
 	int reconcile_notify_unblock, reaper_enabled, reaper_max_running_s;
 	char *scan_rewrite_policy;
+	int deploy_watch_checks;
 	int scan_single_max, scan_chunked_max, scan_chunk_size, scan_fetch_retries;
 	char *telegram_chat_id;
 	char **notify_cmd;

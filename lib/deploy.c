@@ -12,6 +12,7 @@
 #include "atomic.h"
 #include "config.h"
 #include "gate.h"
+#include "http.h"
 #include "git.h"
 #include "merge.h"
 #include "notify.h"
@@ -158,7 +159,7 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 	proc_result_free(&pr);
 	if (deploy_write_log(c, t, code == 0, code, sha, e) < 0)
 		return -1;
-	if (code == 0 && p->health_cmd)
+	if (code == 0 && (p->health_cmd || p->health_url))
 		deploy_mark(c->cfg, t, "watch", "0 0\n", e);
 	return deploy_mark(c->cfg, t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", e);
 }
@@ -349,7 +350,7 @@ deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx)
 			code = 255;
 		tested_of(c->st, &t, sha);
 		if (deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
-		    (code == 0 && p->health_cmd && deploy_mark(c->cfg, &t, "watch", "0 0\n", &e) < 0) ||
+		    (code == 0 && (p->health_cmd || p->health_url) && deploy_mark(c->cfg, &t, "watch", "0 0\n", &e) < 0) ||
 		    deploy_mark(c->cfg, &t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
 			memset(&r, 0, sizeof(r));
 			snprintf(r.work_item, sizeof(r.work_item), "%s", wis[i]);
@@ -380,16 +381,22 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 	for (i = 0; wis[i]; i++) {
 		const struct project *p;
 		if (task_get(c->st, wis[i], &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL ||
-		    !p->health_cmd || !deploy_marker(c->cfg, &t, "watch") || deploy_marker(c->cfg, &t, "watched") ||
+		    !(p->health_cmd || p->health_url) || !deploy_marker(c->cfg, &t, "watch") ||
+		    deploy_marker(c->cfg, &t, "watched") ||
 		    read_marker(c->cfg, &t, "watch", counts, sizeof(counts)) < 0 ||
 		    sscanf(counts, "%d %d", &total, &failed) != 2)
 			continue;
-		struct proc_spec s = { .argv = (const char *const *)p->health_cmd, .cwd = t.worktree, .timeout_ms = 60000,
-			.tool = "health_cmd", .observe = store_tool_observe, .observe_ctx = c->st };
-		proc_run(&s, &pr);
 		total++;
-		failed += pr.status != PROC_OK;
-		proc_result_free(&pr);
+		if (p->health_cmd) {
+			struct proc_spec s = { .argv = (const char *const *)p->health_cmd, .cwd = t.worktree,
+				.timeout_ms = 60000, .tool = "health_cmd", .observe = store_tool_observe, .observe_ctx = c->st };
+			proc_run(&s, &pr);
+			failed += pr.status != PROC_OK;
+			proc_result_free(&pr);
+		} else {
+			char why[256];
+			failed += http_probe(p->health_url, c->cfg->http_timeout_s, why, sizeof(why)) < 0;
+		}
 		snprintf(counts, sizeof(counts), "%d %d\n", total, failed);
 		memset(&r, 0, sizeof(r));
 		snprintf(r.work_item, sizeof(r.work_item), "%s", t.work_item);
@@ -402,8 +409,8 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 			report(rctx, &r);
 			continue;
 		}
-		snprintf(r.reason, sizeof(r.reason), "health probe %d/%d (%d failed)", total, DEPLOY_MONITOR_CHECKS, failed);
-		if (total >= DEPLOY_MONITOR_CHECKS) {
+		snprintf(r.reason, sizeof(r.reason), "health probe %d/%d (%d failed)", total, c->cfg->deploy_watch_checks, failed);
+		if (total >= c->cfg->deploy_watch_checks) {
 			int healthy = failed == 0;
 			snprintf(text, sizeof(text), "---\npost_deploy_status: %s\nchecks_total: %d\nchecks_failed: %d\n---\n"
 			    "# Post-deploy watch of %s\n", healthy ? "HEALTHY" : "DEGRADED", total, failed, t.work_item);

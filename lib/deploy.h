@@ -20,9 +20,10 @@
  *                                        advance: SUCCESS and merged -> done,
  *                                        FAILED -> development
  *                                             |
- *                                        --monitor: health_cmd once per tick,
+ *                                        --monitor: health_cmd (or a GET of
+ *                                        health_url) once per tick,
  *                                        16-post-deploy-log.md after
- *                                        DEPLOY_MONITOR_CHECKS probes:
+ *                                        deploy_watch_checks probes:
  *                                        HEALTHY -> Done, DEGRADED -> Blocked
  *                                        + alert + rollback_hook
  *
@@ -36,8 +37,6 @@
 #include <stddef.h>
 
 #include "engine.h"
-
-#define DEPLOY_MONITOR_CHECKS 3
 
 struct project;
 struct task;

@@ -298,6 +298,8 @@ check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 		snprintf(r->reason, sizeof(r->reason), "%.12s is on %s", head, main_ref + 5);
 	} else {
 		red(r, "deployed but not merged: %s is not an ancestor of %s", head, main_ref + 5);
+		snprintf(r->alert, sizeof(r->alert), "%s was deployed but is not on %s (%.12s): check what runs in "
+		    "production (docs/deploy.md, \"is prod on main?\")", c->task->work_item, main_ref + 5, head);
 	}
 }
 

@@ -311,3 +311,43 @@ oom:
 	wipe(hl, key, sizeof(key));
 	return err_set(e, EX_SOFTWARE, "out of memory building a Plane request");
 }
+
+int
+http_probe(const char *url, int timeout_s, char *why, size_t wn)
+{
+	struct buf body;
+	struct sink sink = { .b = &body };
+	long status = 0;
+	CURLcode rc;
+	CURL *c;
+
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		snprintf(why, wn, "health_url '%s' is not http(s)", url);
+		return -1;
+	}
+	if ((c = curl_easy_init()) == NULL) {
+		snprintf(why, wn, "cannot initialise libcurl");
+		return -1;
+	}
+	buf_init(&body, BUF_MIB);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout_s);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)timeout_s);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	buf_free(&body);
+	if (rc != CURLE_OK && !sink.over) {
+		snprintf(why, wn, "%s", curl_easy_strerror(rc));
+		return -1;
+	}
+	if (status < 200 || status > 299) {
+		snprintf(why, wn, "HTTP %ld", status);
+		return -1;
+	}
+	return 0;
+}

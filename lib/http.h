@@ -67,6 +67,8 @@ void http_close(struct http *h);
 int http_request(struct http *h, const char *method, const char *path, const char *body,
     struct http_response *resp, struct orch_err *e);
 void http_response_free(struct http_response *resp);
+/* GET url once (no token, no retries); 0 when it answers 2xx, else -1 with why. */
+int http_probe(const char *url, int timeout_s, char *why, size_t wn);
 /* Read the token: ORCH_PLANE_API_TOKEN, else the file (must be 0600, ours). Malloc'd. */
 char *http_token_load(const char *file, struct orch_err *e);
 

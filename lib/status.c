@@ -170,6 +170,13 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 			sqlite3_finalize(s);
 		}
 	}
+	{
+		cJSON *sec = cJSON_AddObjectToObject(root, "security");
+		cJSON_AddStringToObject(sec, "dep_engine", cfg->security_dep_engine);
+		if (strcmp(cfg->security_dep_engine, "osv-scanner") != 0)
+			cJSON_AddStringToObject(sec, "note", "pip-audit reports no severity: its findings only warn "
+			    "(severity-based blocking needs osv-scanner)");
+	}
 	commands(cfg->home, cJSON_AddObjectToObject(root, "commands"));
 	return root;
 }

@@ -24,6 +24,7 @@ agent_commit "$WT" deploy "$D/14-deploy-log.md" "$(verdict_doc deploy_status SUC
 at_stage deploy
 expect_rc 1 orch-advance "$WI"
 contains "$OUT" "deployed but not merged"
+contains "$ERR" "orch: alert: DEMO-1: DEMO-1 was deployed but is not on remotes/origin/main"
 
 # ci red: developer again, with the CI output quoted
 agent_commit "$WT" break src/app.py "BROKEN"

@@ -19,3 +19,4 @@ echo "$j" | json_field '["commands"]["orch-work"]["duration_ms"]' >/dev/null || 
 expect_rc 0 orch-status
 contains "$OUT" "$A analysis BLOCKED"
 contains "$OUT" "orch-poll"
+contains "$OUT" "security: dependency engine auto; pip-audit reports no severity: its findings only warn"
