@@ -679,9 +679,10 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	return 0;
 }
 
-int
-engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
-    struct advance_result *r)
+/* Claim a verdict key with an event and nothing else: 1 claimed now, 0 seen before, -1 error. */
+static int
+claim_event(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *event,
+    const char *why, struct advance_result *r)
 {
 	const struct project *p;
 	struct orch_err e = {0};
@@ -691,32 +692,27 @@ engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verd
 	result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, &t, &p, r) < 0)
 		return -1;
-	snprintf(r->reason, sizeof(r->reason), "Confirm Deploy seen at stage %s", t.stage);
-	struct change ch = { .event = "confirm_deploy", .verdict = key };
+	snprintf(r->reason, sizeof(r->reason), "%s (stage %s)", why, t.stage);
+	struct change ch = { .event = event, .verdict = key };
 	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
-	if (rc == 0) {
+	return rc;
+}
+
+int
+engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
+    struct advance_result *r)
+{
+	int rc = claim_event(c, wi, key, "confirm_deploy", "Confirm Deploy seen", r);
+
+	if (rc == 0)
 		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
-		return 0;
-	}
-	return deploy_confirm(c, wi, r);
+	return rc == 1 ? deploy_confirm(c, wi, r) : rc;
 }
 
 int
 engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *why,
     struct advance_result *r)
 {
-	const struct project *p;
-	struct orch_err e = {0};
-	struct task t;
-	int rc;
-
-	result_init(r, wi, c->cfg->max_developer_retries);
-	if (load(c, wi, &t, &p, r) < 0)
-		return -1;
-	snprintf(r->reason, sizeof(r->reason), "%s", why);
-	struct change ch = { .event = "verdict_ignored", .verdict = key };
-	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
-		return fail(r, &e);
-	return rc;
+	return claim_event(c, wi, key, "verdict_ignored", why, r);
 }
