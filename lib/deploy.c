@@ -145,8 +145,7 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 		.tool = "deploy_hook", .observe = store_tool_observe, .observe_ctx = c->st,
 	};
 	proc_run(&s, &pr);
-	code = pr.status == PROC_OK || pr.status == PROC_EXIT_NONZERO ? pr.exit_code :
-	    pr.status == PROC_TIMEOUT ? 124 : pr.status == PROC_NOT_FOUND ? 127 : 128 + pr.signal;
+	code = proc_exit_code(&pr);
 	if (state_dir(c->cfg, t, logp, sizeof(logp)) == 0 && mkdir_p(logp, 0700) == 0 &&
 	    str_fmt(logp + strlen(logp), sizeof(logp) - strlen(logp), "/hook.log") == 0) {
 		struct buf b;
@@ -175,8 +174,7 @@ deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char 
 	proc_run(&s, &pr);
 	fputs(buf_str(&pr.out), stdout);
 	fputs(buf_str(&pr.err), stderr);
-	rc = pr.status == PROC_OK || pr.status == PROC_EXIT_NONZERO ? pr.exit_code :
-	    pr.status == PROC_TIMEOUT ? 124 : pr.status == PROC_NOT_FOUND ? 127 : 128 + pr.signal;
+	rc = proc_exit_code(&pr);
 	proc_result_free(&pr);
 	snprintf(code, sizeof(code), "%d\n", rc);
 	if (str_fmt(path, sizeof(path), "%s/result", dir) < 0 || atomic_write(path, code, strlen(code), 0600, NULL) < 0)

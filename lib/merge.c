@@ -1,7 +1,5 @@
 #include "merge.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +24,6 @@ merge_main_ref(const struct project *p, char *out, size_t n)
 		snprintf(out, n, "refs/heads/%s", p->main_branch);
 }
 
-static int
-alive(int pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
-
 /* 1 ours now, 0 held by another live task (holder in who), -1 error. */
 static int
 lease_take(struct store *st, const struct task *t, char *who, size_t wn, struct orch_err *e)
@@ -54,7 +46,7 @@ lease_take(struct store *st, const struct task *t, char *who, size_t wn, struct 
 		pid = sqlite3_column_int(s, 2);
 	}
 	sqlite3_finalize(s);
-	if (holder && holder != t->id && alive(pid)) {
+	if (holder && holder != t->id && proc_alive(pid)) {
 		store_rollback(st);
 		return 0;
 	}

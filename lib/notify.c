@@ -1,7 +1,6 @@
 #include "notify.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +61,7 @@ claimed_pid_dead(struct store *st, int64_t id)
 	if (sqlite3_step(s) == SQLITE_ROW)
 		pid = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
-	if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+	if (proc_alive(pid))
 		pid = -1;	/* alive: its delivery is under way */
 	return pid;
 }

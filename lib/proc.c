@@ -44,6 +44,31 @@ proc_status_name(enum proc_status s)
 	return "unknown";
 }
 
+int
+proc_exit_code(const struct proc_result *r)
+{
+	switch (r->status) {
+	case PROC_OK:
+	case PROC_EXIT_NONZERO:
+		return r->exit_code;
+	case PROC_TIMEOUT:
+		return 124;
+	case PROC_NOT_FOUND:
+		return 127;
+	case PROC_SIGNALED:
+		return 128 + r->signal;
+	case PROC_SPAWN_ERROR:
+		break;
+	}
+	return 126;
+}
+
+int
+proc_alive(long pid)
+{
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
 void
 proc_describe(const struct proc_result *r, char *out, size_t n)
 {

@@ -78,6 +78,10 @@ void proc_result_free(struct proc_result *r);
 const char *proc_status_name(enum proc_status s);
 /* 1 when NAME=... must never reach a child (tracker and bot tokens). */
 int proc_is_secret_env(const char *entry);
+/* The run as a shell would report it: the exit code, 124 timeout, 127 not found, 128+signal. */
+int proc_exit_code(const struct proc_result *r);
+/* 1 when a process with this pid exists (ours or not), 0 when it is gone or pid <= 0. */
+int proc_alive(long pid);
 /* One line describing a failed run, for gate reasons and metrics. */
 void proc_describe(const struct proc_result *r, char *out, size_t n);
 

@@ -1,7 +1,5 @@
 #include "reconcile.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 #include "job.h"
 #include "notify.h"
 #include "poll.h"
+#include "proc.h"
 #include "store.h"
 #include "task.h"
 #include "tracker.h"
@@ -29,12 +28,6 @@ count(struct store *st, const char *name, int n)
 	sqlite3_bind_int(s, 2, n);
 	sqlite3_step(s);
 	sqlite3_finalize(s);
-}
-
-static int
-alive(long pid)
-{
-	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
 /* F-1: idle tasks whose gate passes now. */
@@ -238,7 +231,7 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 	sqlite3_finalize(s);
 	for (i = 0; i < n; i++) {
 		const char *why = NULL;
-		int dead = !alive(v[i].pid);
+		int dead = !proc_alive(v[i].pid);
 		if (v[i].exited)
 			why = "its run recorded an exit while the job still said running";
 		else if (v[i].started && now - v[i].started > c->cfg->reaper_max_running_s)
@@ -295,7 +288,7 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 		char names[32][64];
 		int k = 0, j;
 		while (sqlite3_step(s) == SQLITE_ROW && k < 32)
-			if (!alive(sqlite3_column_int64(s, 1)))
+			if (!proc_alive(sqlite3_column_int64(s, 1)))
 				snprintf(names[k++], sizeof(names[0]), "%s", (const char *)sqlite3_column_text(s, 0));
 		sqlite3_finalize(s);
 		for (j = 0; j < k; j++)

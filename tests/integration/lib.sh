@@ -53,15 +53,14 @@ pipeline_setup() {
 
 # Force the task to a stage with no job running (what a long walk would reach).
 at_stage() {
-	python3 - "$ORCH_HOME/orch.db" "$1" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute("UPDATE tasks SET stage = ?", (sys.argv[2],))
-db.execute("UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')")
-db.commit()
-PY
+	sql_exec "UPDATE tasks SET stage = ?" "$1"
+	sql_exec "UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')"
 }
 
+# sql_exec SQL [PARAM...]: run statements against orch.db (params bind to ? in order).
+sql_exec() {
+	python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]) if len(sys.argv) == 3 else c.execute(sys.argv[2], sys.argv[3:]); c.commit()' "$ORCH_HOME/orch.db" "$@"
+}
 sql() { python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")' "$ORCH_HOME/orch.db" "$1"; }
 
 json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }

@@ -47,7 +47,7 @@ agent_commit "$OTHER" "their readme" README.md "theirs"
 git -C "$OTHER" push -q origin main
 agent_commit "$WB" "our readme" README.md "ours"
 agent_commit "$WB" staging "docs/work-items/$B/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)"
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE tasks SET stage=\"deploy-staging\" WHERE work_item=?", (sys.argv[2],)); c.execute("UPDATE jobs SET status=\"done\""); c.commit()' "$ORCH_HOME/orch.db" "$B"
+sql_exec "UPDATE tasks SET stage='deploy-staging' WHERE work_item=?" "$B"; sql_exec "UPDATE jobs SET status='done'"
 expect_rc 1 orch-advance "$B"
 contains "$OUT" "check_branch_mergeable: rebase onto remotes/origin/main conflicts in: README.md"
 git -C "$WB" status --porcelain | grep -q . && fail "the failed rebase was not aborted"
@@ -57,16 +57,16 @@ agent_commit "$WB" staging "docs/work-items/$B/15-staging-log.md" "$(verdict_doc
 git -C "$OTHER" pull -q
 agent_commit "$OTHER" "break" src/app.py "BROKEN"
 git -C "$OTHER" push -q origin main
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE tasks SET stage=\"deploy-staging\" WHERE work_item=?", (sys.argv[2],)); c.execute("UPDATE jobs SET status=\"done\""); c.commit()' "$ORCH_HOME/orch.db" "$B"
+sql_exec "UPDATE tasks SET stage='deploy-staging' WHERE work_item=?" "$B"; sql_exec "UPDATE jobs SET status='done'"
 expect_rc 1 orch-advance "$B"
 contains "$OUT" "ci_cmd on the branch rebased onto remotes/origin/main exited with code 1"
 
 # the merge lease: held by a live task, the other waits; a dead holder is taken over
 git -C "$OTHER" revert --no-edit HEAD >/dev/null && git -C "$OTHER" push -q origin main
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE tasks SET stage=\"deploy-staging\" WHERE work_item=?", (sys.argv[2],)); c.execute("UPDATE jobs SET status=\"done\""); c.execute("INSERT INTO leases VALUES (\"merge:DEMO\", 1, \"DEMO-1\", ?, \"now\")", (int(sys.argv[3]),)); c.commit()' "$ORCH_HOME/orch.db" "$B" "$$"
+sql_exec "UPDATE tasks SET stage='deploy-staging' WHERE work_item=?" "$B"; sql_exec "UPDATE jobs SET status='done'"; sql_exec "INSERT INTO leases VALUES ('merge:DEMO', 1, 'DEMO-1', ?, 'now')" "$$"
 expect_rc 2 orch-advance "$B"
 contains "$OUT" "merge lease of DEMO held by DEMO-1"
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE leases SET pid = 999999"); c.commit()' "$ORCH_HOME/orch.db"
+sql_exec "UPDATE leases SET pid = 999999"
 expect_rc 0 orch-advance "$B"
 contains "$OUT" "deploy-staging -> done advanced"
 [ "$(sql "SELECT count(*) FROM events WHERE kind = 'lease_reclaimed'")" = 1 ] || fail "reclaim not recorded"
@@ -77,6 +77,6 @@ expect_rc 0 orch-advance --start "$C"
 WC="$ORCH_HOME/worktrees/DEMO/$C"
 agent_commit "$WC" "off main" src/c.py "c = 1"
 agent_commit "$WC" deploy "docs/work-items/$C/14-deploy-log.md" "$(printf -- '---\ndeploy_status: SUCCESS\ndeployed_sha: %s\n---\n' "$(git -C "$WC" rev-parse HEAD)")"
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE tasks SET stage=\"deploy\" WHERE work_item=?", (sys.argv[2],)); c.execute("UPDATE jobs SET status=\"done\""); c.commit()' "$ORCH_HOME/orch.db" "$C"
+sql_exec "UPDATE tasks SET stage='deploy' WHERE work_item=?" "$C"; sql_exec "UPDATE jobs SET status='done'"
 expect_rc 1 orch-advance "$C"
 contains "$OUT" "deployed but not merged"

@@ -73,8 +73,7 @@ orch-poll -q
 WT="$ORCH_HOME/worktrees/DEMO/$WI"
 BR=$(git -C "$WT" rev-parse --abbrev-ref HEAD)
 D="docs/work-items/$WI"
-sql_set() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$ORCH_HOME/orch.db" "$1"; }
-at_one() { sql_set "UPDATE tasks SET stage = '$1' WHERE work_item = '$WI'"; sql_set "UPDATE jobs SET status = 'done'"; }
+at_one() { sql_exec "UPDATE tasks SET stage = '$1' WHERE work_item = '$WI'"; sql_exec "UPDATE jobs SET status = 'done'"; }
 expect_rc 1 orch-deploy --confirm "$WI"
 contains "$OUT" "Confirm Deploy acts only on stage deploy"
 agent_commit "$WT" "staging" "$D/15-staging-log.md" "$(verdict_doc staging_status SUCCESS two)"
@@ -104,5 +103,5 @@ expect_rc 0 orch-deploy --monitor
 [ -z "$OUT" ] || fail "the watch went on after its window"
 
 # a project without the Confirm Deploy state never deploys from the tracker
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM tracker_states WHERE name = ?", ("Confirm Deploy",)); c.commit()' "$ORCH_HOME/orch.db"
+sql_exec "DELETE FROM tracker_states WHERE name = ?" "Confirm Deploy"
 expect_rc 66 orch-issue set "$WI" "Confirm Deploy"

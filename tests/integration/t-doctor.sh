@@ -33,7 +33,7 @@ printf 'tok\n' >"$TMP/token" && chmod 644 "$TMP/token"
 ORCH_PLANE_API_TOKEN_FILE="$TMP/token" expect_rc 1 orch-doctor
 contains "$OUT" "FAIL token file: $TMP/token has mode 644; chmod 600 it"
 
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM tracker_states WHERE name = ?", ("In Review",)); c.commit()' "$ORCH_HOME/orch.db"
+sql_exec "DELETE FROM tracker_states WHERE name = ?" "In Review"
 expect_rc 1 orch-doctor
 contains "$OUT" "FAIL tracker DEMO: local tracker lacks the states 'In Review'"
 
@@ -41,7 +41,7 @@ write_config "$ORCH_HOME/orch.yaml" "$TMP/nowhere" "self_deploy: true"
 expect_rc 1 orch-doctor
 contains "$OUT" "FAIL project DEMO: repo $TMP/nowhere is not a git repository"
 contains "$OUT" "FAIL project DEMO: self_deploy without deploy_hook"
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM tracker_states WHERE name = ?", ("Confirm Deploy",)); c.commit()' "$ORCH_HOME/orch.db"
+sql_exec "DELETE FROM tracker_states WHERE name = ?" "Confirm Deploy"
 expect_rc 1 orch-doctor
 contains "$OUT" "'Confirm Deploy'"
 

@@ -50,7 +50,7 @@ orch-work -q --once
 plane_admin POST /_admin/reset >/dev/null
 expect_rc 0 orch-issue states --project PG
 lacks "$(stats | json_field '["paths"]')" "/states/"
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE plane_states SET fetched_at = 0"); c.commit()' "$ORCH_HOME/orch.db"
+sql_exec "UPDATE plane_states SET fetched_at = 0"
 plane_admin POST /_admin/fault "{\"mode\": \"error500\", \"count\": 3, \"match\": \"/states/\"}" >/dev/null
 expect_rc 0 orch-issue states --project PG
 contains "$ERR" "Plane states of PG not refreshed"

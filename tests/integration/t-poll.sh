@@ -43,7 +43,7 @@ orch-poll -q
 [ "$(sql "SELECT stage FROM tasks")" = architecture ] || fail "Confirm Deploy moved the task"
 
 # To Analyse resumes a blocked task once, resetting the count
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE tasks SET blocked=1, retries=4"); c.execute("UPDATE jobs SET status=\"done\""); c.commit()' "$ORCH_HOME/orch.db"
+sql_exec "UPDATE tasks SET blocked=1, retries=4"; sql_exec "UPDATE jobs SET status='done'"
 orch-issue -q set "$A" "To Analyse"
 expect_rc 0 orch-poll
 contains "$OUT" "unblocked, retry count reset"

@@ -4,7 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 export ORCH_RECONCILE_GRACE_S=0 ORCH_RECONCILE_FULL_LIST_S=0 ORCH_JOB_MAX_ATTEMPTS=2
 pipeline_setup
-set_sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$ORCH_HOME/orch.db" "$1"; }
 counter() { orch-status --json | json_field "[\"$1\"][\"$2\"]"; }
 
 # F-2: Approved set while nobody polled; the reconciler replays it through the same handlers, once
@@ -30,13 +29,13 @@ expect_rc 0 orch-reconcile
 
 # F-1: the architect's ADR is committed but the job was lost: the idle task's gate passes now
 agent_commit "$WT" adr "$D/06-adr/ADR-1.md" "# ADR"
-set_sql "UPDATE jobs SET status = 'done'"
+sql_exec "UPDATE jobs SET status = 'done'"
 expect_rc 0 orch-reconcile
 contains "$OUT" "[gate] $WI: architecture -> development advanced"
 [ "$(counter reconcile advanced)" = 1 ] || fail "advanced counter"
 
 # a blocked task resumed with To Analyse: one "unblocked" notice
-set_sql "UPDATE tasks SET blocked = 1, retries = 4; UPDATE jobs SET status = 'done'"
+sql_exec "UPDATE tasks SET blocked = 1, retries = 4; UPDATE jobs SET status = 'done'"
 orch-issue -q set "$WI" "To Analyse"
 expect_rc 0 orch-reconcile
 [ "$(sql "SELECT blocked FROM tasks")" = 0 ] || fail "not unblocked"
@@ -47,7 +46,7 @@ expect_rc 0 orch-reconcile
 	fail "unblocked notice not once"
 
 # the reaper: a runner that died (gone on two runs), a run that already ended, an overlong run
-set_sql "UPDATE jobs SET status = 'done';
+sql_exec "UPDATE jobs SET status = 'done';
 	UPDATE jobs SET status = 'running', pid = 999999, attempts = 1 WHERE id = (SELECT max(id) FROM jobs)"
 J=$(sql "SELECT max(id) FROM jobs")
 ORCH_REAPER_ENABLED=false expect_rc 0 orch-reconcile
@@ -57,17 +56,17 @@ expect_rc 0 orch-reconcile
 contains "$OUT" "[reaper]"
 contains "$OUT" "its runner is gone (2 consecutive checks); requeued"
 [ "$(sql "SELECT status FROM jobs WHERE id = $J")" = queued ] || fail "not requeued"
-set_sql "UPDATE jobs SET status = 'running', pid = $$, attempts = 2 WHERE id = $J;
+sql_exec "UPDATE jobs SET status = 'running', pid = $$, attempts = 2 WHERE id = $J;
 	INSERT INTO agent_runs(job_id, pid, exit_code, status, started_at, finished_at) VALUES ($J, $$, 0, 'ok', 'x', 'y')"
 expect_rc 0 orch-reconcile
 contains "$OUT" "recorded an exit while the job still said running; dead"
 contains "$ERR" "orch: alert: $WI: reaped"
-set_sql "UPDATE jobs SET status = 'running', pid = $$, attempts = 1, updated_at = '2000-01-01T00:00:00.000000Z' WHERE id = $J;
+sql_exec "UPDATE jobs SET status = 'running', pid = $$, attempts = 1, updated_at = '2000-01-01T00:00:00.000000Z' WHERE id = $J;
 	DELETE FROM agent_runs WHERE job_id = $J"
 expect_rc 0 orch-reconcile
 contains "$OUT" "ran longer than reaper_max_running_s"
 # a lease whose holder died is released
-set_sql "INSERT INTO leases VALUES ('merge:DEMO', 1, '$WI', 999999, 'now')"
+sql_exec "INSERT INTO leases VALUES ('merge:DEMO', 1, '$WI', 999999, 'now')"
 expect_rc 0 orch-reconcile
 [ "$(sql "SELECT count(*) FROM leases")" = 0 ] || fail "dead lease not released"
 [ "$(counter reaper reaped)" = 3 ] || fail "reaped counter: $(counter reaper reaped)"

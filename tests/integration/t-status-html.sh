@@ -4,7 +4,7 @@
 pipeline_setup
 B=$(orch-issue create --project DEMO --title 'second <b>"&' --state "To Analyse")
 orch-poll -q
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE tasks SET blocked = 1, retries = 4 WHERE work_item = ?", (sys.argv[2],)); c.commit()' "$ORCH_HOME/orch.db" "$B"
+sql_exec "UPDATE tasks SET blocked = 1, retries = 4 WHERE work_item = ?" "$B"
 expect_rc 0 orch-status --html "$TMP/feed.html"
 [ -f "$TMP/feed.html" ] || fail "no page written"
 ls "$TMP"/feed.html.tmp.* >/dev/null 2>&1 && fail "a temp file was left behind"

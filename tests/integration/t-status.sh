@@ -3,7 +3,7 @@
 agents_setup
 A=$(orch-issue create --project DEMO --title "a" --state "To Analyse")
 orch-poll -q && orch-work -q --once
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE tasks SET blocked=1"); c.commit()' "$ORCH_HOME/orch.db"
+sql_exec "UPDATE tasks SET blocked=1"
 expect_rc 0 orch-status --json
 j=$OUT
 [ "$(echo "$j" | json_field '["tasks"]["by_stage"]["analysis"]')" = 1 ] || fail "by_stage: $j"

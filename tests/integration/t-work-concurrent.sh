@@ -33,8 +33,7 @@ SH
 mkfifo "$TMP/fifo"
 export BLOCK_PIDS="$TMP/pids" BLOCK_FIFO="$TMP/fifo"
 write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "agents:" "  default: [\"sh\", \"$TMP/block.sh\"]"
-sqlite_reset='UPDATE jobs SET status = '"'queued'"' WHERE id = 1'
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$ORCH_HOME/orch.db" "$sqlite_reset"
+sql_exec "UPDATE jobs SET status = 'queued' WHERE id = 1"
 orch-work --once 8>&- >/dev/null 2>&1 &
 exec 9>"$TMP/fifo"	# the agent's read returns only when we close this
 until [ -s "$BLOCK_PIDS" ]; do sleep 0.01; done
