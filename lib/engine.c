@@ -556,6 +556,10 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	}
 	if (tracker_open(&tr, c, t->project, &e) < 0)
 		return fail(r, &e);
+	if (!dry_run && (rc = block_if_workspace_gone(c, &tr, t, r)) != 0) {
+		tracker_close(&tr);
+		return rc < 0 ? rc : 0;
+	}
 	gate_result_init(&g);
 	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = t,
 		.dry_run = dry_run };
@@ -578,10 +582,7 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	switch (g.outcome) {
 	case GATE_ERROR:
 		r->outcome = OUT_WAITING;
-		if (dry_run || (rc = block_if_workspace_gone(c, &tr, t, r)) == 0)
-			rc = fail(r, &g.err);
-		else if (rc > 0)
-			rc = 0;
+		rc = fail(r, &g.err);
 		break;
 	case GATE_WAIT:
 		r->outcome = OUT_WAITING;
