@@ -235,3 +235,19 @@ verdict_claim(struct store *st, const char *issue_id, const char *state_id, cons
 		return -1;
 	return sqlite3_changes(st->db) == 1;
 }
+
+int
+task_note_once(struct store *st, const char *key, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "record a once-only key", e) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
