@@ -59,6 +59,7 @@ static const struct setting settings[] = {
 	B(reaper_enabled, "true"),
 	I(reaper_max_running_s, 0, 86400 * 7, "0"),
 	I(deploy_timeout_s, 60, 86400 * 7, "3600"),
+	I(worktree_retention_s, 0, 86400 * 3650, "604800"),
 	I(deploy_watch_checks, 1, 1000, "3"),
 	S(scan_rewrite_policy, "reset_warn"),
 	I(scan_single_max, 1, 100000, "8"),

@@ -388,9 +388,18 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		else
 			store_rollback(c->st);
 		display(c, tr, t, "awaiting_deploy", msg);
+		if (!c->cfg->deploy_require_manual_approve) {	/* production without a human: Phase B now */
+			struct advance_result b;
+			deploy_confirm(c, t->work_item, &b);
+			if (b.err.code == 0 && b.outcome == OUT_ADVANCED)
+				snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+				    "; %s (deploy_require_manual_approve is false)", b.reason);
+		}
 		return 0;
 	}
-	display(c, tr, t, next->display, NULL);
+	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
+	display(c, tr, t, strcmp(next->name, "done") == 0 && deploy_marker(c->cfg, t, "watch") ? "monitoring" :
+	    next->display, NULL);
 	if (edge && p->deploy_hook) {	/* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
 		if (deploy_run_hook(c, p, t, &e) < 0)

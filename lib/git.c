@@ -174,6 +174,28 @@ git_branch_create(const struct git *g, const char *branch, const char *start, st
 }
 
 int
+git_worktree_remove(const struct git *g, const char *path, const char *branch, struct orch_err *e)
+{
+	struct proc_result r;
+
+	/* --force: a done item's worktree may hold build output; the branch is merged */
+	const char *rm[] = { "worktree", "remove", "--force", "--", path, NULL };
+	git_run(g, rm, &r);
+	proc_result_free(&r);
+	const char *prune[] = { "worktree", "prune", NULL };
+	git_run(g, prune, &r);
+	proc_result_free(&r);
+	const char *del[] = { "branch", "-D", "--", branch, NULL };
+	git_run(g, del, &r);
+	if (r.status != PROC_OK && git_ref_exists(g, branch)) {
+		proc_result_free(&r);
+		return err_set(e, EX_SOFTWARE, "cannot delete branch '%s' in '%s'", branch, g->dir);
+	}
+	proc_result_free(&r);
+	return 0;
+}
+
+int
 git_worktree_add(const struct git *g, const char *path, const char *branch, struct orch_err *e)
 {
 	struct proc_result r;

@@ -36,6 +36,8 @@ int git_is_ancestor(const struct git *g, const char *a, const char *b, struct or
 int git_fetch(const struct git *g, const char *remote, const char *branch, struct orch_err *e);
 int git_branch_create(const struct git *g, const char *branch, const char *start, struct orch_err *e);
 /* Add (or reuse, when it is already a worktree on branch) path for branch. */
+/* Remove a worktree and delete its local branch (a done item's clean-up); idempotent. */
+int git_worktree_remove(const struct git *g, const char *path, const char *branch, struct orch_err *e);
 int git_worktree_add(const struct git *g, const char *path, const char *branch, struct orch_err *e);
 /* 1 when the worktree has no uncommitted changes. */
 int git_is_clean(const struct git *g, struct orch_err *e);

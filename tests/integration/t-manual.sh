@@ -95,3 +95,5 @@ contains "$desc" "the gate reads: commit the change; the gate runs the project's
 tick
 [ "$(sql "SELECT stage FROM tasks WHERE work_item = '$W2'")" = review ] || fail "developer's work did not advance"
 [ "$(sql "SELECT count(*) FROM outbox WHERE level = 'alert'")" = 0 ] || fail "alerts in the partial map"
+orch-doctor >"$TMP/doctor" 2>&1
+contains "$(cat "$TMP/doctor")" "info project DEMO: manual stages (no agent command): analysis, architecture, review, testing, deploy-staging, deploy"
