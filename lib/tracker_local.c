@@ -123,13 +123,14 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	if (known_project(t, project, e) < 0)
 		return -1;
 	/*
-	 * A poll reads only what changed since its watermark (by the index on
-	 * (project, updated_at)); >= rereads the newest row rather than risk
-	 * one written in the same microsecond.  Verdicts are guarded by their
-	 * UNIQUE key, not by this: the reconciler's full listing is the net.
+	 * A poll reads only what changed after its watermark (by the index on
+	 * (project, updated_at)).  updated_at is microsecond UTC and strictly
+	 * increases per issue; verdicts are guarded by their UNIQUE key, not by
+	 * this, and the reconciler's full listing is the net for anything a
+	 * watermark could miss.
 	 */
 	if (store_prepare(t->st, &s, full ? "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 ORDER BY seq" :
-	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND updated_at >= COALESCE("
+	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND updated_at > COALESCE("
 	    "(SELECT watermark FROM local_poll WHERE project = ?1), '') ORDER BY updated_at", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
@@ -298,7 +299,7 @@ local_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 
 	if (t->impl == NULL)
 		return 0;	/* nothing listed: nothing to move */
-	/* writes only when it moves: a quiet tick (only the newest row reread) writes nothing */
+	/* writes only when it moves: a quiet tick writes nothing */
 	if (store_prepare(t->st, &s, "INSERT INTO local_poll(project, watermark) SELECT ?1, ?2 WHERE ?2 > "
 	    "COALESCE((SELECT watermark FROM local_poll WHERE project = ?1), '') "
 	    "ON CONFLICT(project) DO UPDATE SET watermark = excluded.watermark", e) < 0)
