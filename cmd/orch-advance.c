@@ -20,7 +20,6 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "start", required_argument, NULL, OPT_START },
 	{ "unblock", required_argument, NULL, OPT_UNBLOCK },
-	CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -50,45 +49,33 @@ main(int argc, char **argv)
 	cJSON *arr = NULL;
 
 	cli_init(&cl, "orch-advance", USAGE);
-	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(&cl, argc, argv, longopts)) > 0) {
 		switch (opt) {
-		case OPT_AGENT: agent = optarg; break;
+		case OPT_AGENT: agent = cl.optarg; break;
 		case OPT_ALL: all = 1; break;
 		case OPT_DRY_RUN: dry = 1; break;
-		case OPT_START: start = optarg; break;
-		case OPT_UNBLOCK: unblock = optarg; break;
-		default:
-			if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
-				return rc == CLI_EXIT_NOW ? 0 : rc;
+		case OPT_START: start = cl.optarg; break;
+		case OPT_UNBLOCK: unblock = cl.optarg; break;
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	if (opt < 0)
+		return cl.exit;
+	argc = cl.nargs;
+	argv = cl.args;
 	n = (argc > 0) + all + (start != NULL) + (unblock != NULL);
-	if (n != 1) {
-		fprintf(stderr, "orch-advance: give exactly one of WI..., --all, --start WI, --unblock WI\n");
-		return cli_usage(&cl);
-	}
-	if (agent && engine_stage_valid(agent)) {
-		fprintf(stderr, "orch-advance: --agent takes an agent name (analyst, developer, ...), not a stage\n");
-		return EX_USAGE;
-	}
+	if (n != 1)
+		return cli_usage_error(&cl, "give exactly one of WI..., --all, --start WI, --unblock WI");
+	if (agent && engine_stage_valid(agent))
+		return cli_usage_error(&cl, "--agent takes an agent name (analyst, developer, ...), not a stage");
 	for (i = 0; i < argc; i++)
-		if (!wi_valid(argv[i])) {
-			fprintf(stderr, "orch-advance: work item '%s' is not of the form ABC-123\n", argv[i]);
-			return EX_USAGE;
-		}
-	if ((start && !wi_valid(start)) || (unblock && !wi_valid(unblock))) {
-		fprintf(stderr, "orch-advance: work item '%s' is not of the form ABC-123\n", start ? start : unblock);
-		return EX_USAGE;
-	}
+		if (!wi_valid(argv[i]))
+			return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", argv[i]);
+	if ((start || unblock) && !wi_valid(start ? start : unblock))
+		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", start ? start : unblock);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (start || unblock) {
-		if (start)
-			engine_start(cl.ctx, start, &r);
-		else
-			engine_unblock(cl.ctx, unblock, &r);
+		(start ? engine_start : engine_unblock)(cl.ctx, start ? start : unblock, &r);
 		if (cl.json)
 			cli_print_json(cli_advance_json(&r));
 		else
