@@ -176,7 +176,8 @@ load_config(struct cli *cl, struct orch_err *e)
 	if ((home = config_home(cl->home_opt, e)) == NULL)
 		return -1;
 	cl->cfg_loaded = 1;
-	if (config_load(&cl->cfg, cl->config_file, home, fixed, e) < 0) {
+	if (config_load(&cl->cfg, cl->config_file, home, (fixed ? CONFIG_HOME_FIXED : 0) |
+	    (cl->config_unsafe_ok ? CONFIG_UNSAFE_OK : 0), e) < 0) {
 		free(home);
 		return -1;
 	}

@@ -48,6 +48,7 @@ struct cli {
 	const char *usage;	/* synopsis, same as the man page */
 	const char *config_file, *home_opt;
 	int json, quiet, wait;
+	int config_unsafe_ok;	/* orch doctor: load a badly owned/writable config to report it */
 	struct config cfg;
 	struct store st;
 	struct orch_ctx ctxv, *ctx;	/* ctx: config + store + shared HTTP client, after cli_open */

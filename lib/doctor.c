@@ -207,7 +207,10 @@ doctor_run(struct orch_ctx *c, doctor_line line, void *lctx)
 {
 	struct doc d = { .line = line, .lctx = lctx };
 
-	say(&d, "ok", "config", "%s", c->cfg->path ? c->cfg->path : "built-in defaults (no orch.yaml)");
+	if (c->cfg->unsafe[0])
+		say(&d, "FAIL", "config", "%s (every other command refuses it)", c->cfg->unsafe);
+	else
+		say(&d, "ok", "config", "%s", c->cfg->path ? c->cfg->path : "built-in defaults (no orch.yaml)");
 	tools(c, &d);
 	perms(c, &d);
 	projects(c, &d);
