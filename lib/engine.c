@@ -192,22 +192,23 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	char msg[1400];
 	int rc;
 
-	t->retries++;
+	/* the red that blocks is no retry: the count stays at the cap, so status, alert and --json agree */
 	r->retry_count = t->retries;
-	if (t->retries > c->cfg->max_developer_retries) {
+	if (t->retries + 1 > c->cfg->max_developer_retries) {
 		r->outcome = OUT_BLOCKED;
 		str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
 		if (dry_run)
 			return 0;
 		t->blocked = 1;
 		snprintf(msg, sizeof(msg), "blocked at %s after %d retries (%s); fix it, then run "
-		    "orch-advance --unblock %s", t->stage, t->retries - 1, g->reason, t->work_item);
+		    "orch-advance --unblock %s", t->stage, t->retries, g->reason, t->work_item);
 		struct change ch = { .event = "blocked", .level = "alert", .message = msg };
 		if (apply(c, t, sd->name, &ch, r, &e) < 0)
 			return fail(r, &e);
 		display(c, tr, t, "blocked", msg);
 		return 0;
 	}
+	r->retry_count = ++t->retries;
 	r->outcome = OUT_ROLLED_BACK;
 	str_copy(r->stage_after, sizeof(r->stage_after), target);
 	str_copy(r->enq_agent, sizeof(r->enq_agent), agent);
