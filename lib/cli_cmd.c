@@ -181,16 +181,14 @@ cli_status_text(const void *rootv)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "anchors"))
 		printf("  %s %s at %.12s: %s (%s)\n", str(it, "project"), str(it, "branch"), str(it, "sha"),
 		    str(it, "last_status"), str(it, "last_run"));
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "findings"))
-	{
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "findings")) {
 		printf("  SECRET %s %s in '", str(it, "project"), str(it, "rule"));
 		cli_put_text(str(it, "file"));	/* a file name is the committer's choice */
 		printf("' line %lld, commit %.12s (first seen %s)\n", num(it, "line"), str(it, "commit_sha"),
 		    str(it, "first_seen"));
 	}
 	printf("events (newest first):\n");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events"))
-	{
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events")) {
 		printf("  %s %s %s %s -> %s: ", str(it, "ts"), str(it, "work_item"), str(it, "kind"),
 		    str(it, "stage_from"), str(it, "stage_to"));
 		cli_put_text(str(it, "detail"));	/* details quote titles and tool output */

@@ -264,6 +264,17 @@ crontab_path(const char *crontab, char *out, size_t n)
 	}
 }
 
+/* Append " word" to list (size n) when word is not found on path. */
+static void
+need_on(const char *path, const char *word, char *list, size_t n)
+{
+	char where[1024];
+	size_t len = strlen(list);
+
+	if (path_find(word, path, where, sizeof(where)) < 0 && len + strlen(word) + 2 < n)
+		snprintf(list + len, n - len, " %s", word);
+}
+
 /*
  * The tools the tick runs must be on the PATH cron gives, not only on the
  * shell's: a command found here but not there works by hand and fails from cron.
@@ -271,10 +282,10 @@ crontab_path(const char *crontab, char *out, size_t n)
 static void
 cron_path(struct orch_ctx *c, struct doc *d, const char *crontab)
 {
-	static const char *const orch_cmds[] = { "orch-poll", "orch-work", "orch-advance", "orch-deploy",
-		"orch-reconcile", NULL };
+	static const char *const tick[] = { "orch-poll", "orch-work", "orch-advance", "orch-deploy", "orch-reconcile",
+		"git", NULL };
 	char path[1024], where[1024], missing[512] = "";
-	int need = 0, audit;
+	int need = 0;
 	size_t i, j;
 
 	if (crontab)
@@ -283,26 +294,19 @@ cron_path(struct orch_ctx *c, struct doc *d, const char *crontab)
 		snprintf(path, sizeof(path), "%s", CRON_EXAMPLE_PATH);
 	for (i = 0; i < c->cfg->nprojects; i++)
 		need |= gate_applies(c->cfg, &c->cfg->projects[i]);
-	for (i = 0; orch_cmds[i]; i++)
-		if (path_find(orch_cmds[i], path, where, sizeof(where)) < 0)
-			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " %s", orch_cmds[i]);
-	if (path_find("git", path, where, sizeof(where)) < 0)
-		snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " git");
-	if (need && path_find("gitleaks", path, where, sizeof(where)) < 0)
-		snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " gitleaks");
-	audit = path_find("pip-audit", path, where, sizeof(where)) == 0 ||
-	    path_find("osv-scanner", path, where, sizeof(where)) == 0;
-	if (need && !audit)
-		snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " pip-audit|osv-scanner");
+	for (i = 0; tick[i]; i++)
+		need_on(path, tick[i], missing, sizeof(missing));
+	if (need)
+		need_on(path, "gitleaks", missing, sizeof(missing));
+	if (need && path_find("pip-audit", path, where, sizeof(where)) < 0 &&
+	    path_find("osv-scanner", path, where, sizeof(where)) < 0)
+		need_on(path, "pip-audit|osv-scanner", missing, sizeof(missing));
 	for (i = 0; i < c->cfg->nprojects; i++)
-		for (j = 0; j < c->cfg->projects[i].nagents; j++) {
-			const char *cmd = c->cfg->projects[i].agents[j].argv[0];
-			if (path_find(cmd, path, where, sizeof(where)) < 0 && strlen(missing) + strlen(cmd) + 2 < sizeof(missing))
-				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " %s", cmd);
-		}
+		for (j = 0; j < c->cfg->projects[i].nagents; j++)
+			need_on(path, c->cfg->projects[i].agents[j].argv[0], missing, sizeof(missing));
 	if (missing[0])
-		say(d, "FAIL", "cron PATH", "not found on cron's PATH=%s (%s):%s; install them there or set PATH in the "
-		    "crontab", path, crontab ? "from the crontab" : "cron/crontab.example's", missing);
+		say(d, "FAIL", "cron PATH", "not found on cron's PATH=%s (%s):%s; install them there or set PATH in "
+		    "the crontab", path, crontab ? "from the crontab" : "cron/crontab.example's", missing);
 	else
 		say(d, "ok", "cron PATH", "every tool the tick runs is on PATH=%s", path);
 }
