@@ -82,6 +82,11 @@ contains "$ERR" "orch-doctor: unknown option --frob"
 # the dispatcher passes options after operands through
 expect_rc 0 orch issue show "$WI" --json
 [ "$(echo "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "orch issue show WI --json: $OUT"
+# ... and common options before the command name
+expect_rc 0 orch --home "$ORCH_HOME" --json issue show "$WI"
+[ "$(echo "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "orch --home DIR --json issue show WI: $OUT"
+expect_rc 64 orch --json
+contains "$ERR" "orch: no command given"
 # --help and --version anywhere, exit 0
 expect_rc 0 orch-issue show "$WI" --help
 contains "$OUT" "usage: orch-issue"
