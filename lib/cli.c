@@ -286,12 +286,21 @@ cli_close(struct cli *cl, int rc)
 void
 cli_print_json(void *json)
 {
-	char *s = cJSON_PrintUnformatted(json);
+	char *s = cJSON_PrintUnformatted(json), *clean;
+	size_t n;
 
-	if (s) {
+	if (s && utf8_valid(s, strlen(s))) {
 		puts(s);
-		free(s);
+	} else if (s) {
+		/* bytes >= 0x80 only occur inside JSON strings: replacing bad ones keeps the document valid */
+		n = strlen(s) * 3 + 1;
+		if ((clean = malloc(n)) != NULL) {
+			utf8_sanitize(clean, n, s);
+			puts(clean);
+			free(clean);
+		}
 	}
+	free(s);
 	cJSON_Delete(json);
 }
 

@@ -85,7 +85,7 @@ int cli_open(struct cli *cl);
 int cli_open_nolock(struct cli *cl);	/* config only, no lock, no store */
 int cli_error(struct cli *cl, const struct orch_err *e);	/* prints, returns e->code */
 int cli_close(struct cli *cl, int rc);
-/* Print a cJSON value as one line on stdout and free it. */
+/* Print a cJSON value as one line on stdout and free it; always valid UTF-8 (bad bytes become U+FFFD). */
 void cli_print_json(void *json);
 /* Add a string to a cJSON object as valid UTF-8 (ill-formed bytes become U+FFFD). */
 void cli_json_str(void *obj, const char *key, const char *val);

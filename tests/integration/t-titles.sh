@@ -62,3 +62,17 @@ sql_exec "INSERT INTO events(ts, work_item, kind, detail) VALUES ('2026-01-01T00
 expect_rc 0 orch-status
 contains "$OUT" 'quoted \x1b[2J title\nforged line'
 lacks "$OUT" "$(printf '\033')"
+# every command's JSON is valid UTF-8, whatever bytes the store holds (orch-status included)
+python3 - "$ORCH_HOME/orch.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT INTO events(ts, work_item, kind, detail) VALUES ('2026-01-01T00:00:01Z', 'DEMO-3', 'note', ?)",
+          (b"broken \xc3 utf-8 \xff",))
+c.commit()
+PY
+orch-status --json >"$TMP/status.json" || fail "status --json"
+python3 - "$TMP/status.json" <<'PY' || fail "orch-status --json is not valid UTF-8 JSON"
+import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", errors="strict"))
+assert any("broken \ufffd utf-8 \ufffd" in e["detail"] for e in d["events"]), d["events"]
+PY
