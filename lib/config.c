@@ -467,7 +467,7 @@ check_depth(const char *file, const char *text, size_t len, struct orch_err *e)
 			depth--;
 		done = ev.type == YAML_STREAM_END_EVENT;
 		if (depth > CONFIG_MAX_DEPTH) {
-			rc = err_set(e, EX_CONFIG, "%s:%lu: nested more than %d levels deep; orch.yaml needs 4 "
+			rc = err_set(e, EX_CONFIG, "%s:%lu: nested more than %d levels deep; orch.yaml needs at most 5 "
 			    "(see orch.yaml(5))", file, (unsigned long)ev.start_mark.line + 1, CONFIG_MAX_DEPTH);
 			done = 1;
 		}
