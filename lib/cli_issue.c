@@ -239,11 +239,13 @@ do_item(struct cli *cl, const char *verb, const struct cli_issue_args *a, struct
 	int want = strcmp(verb, "show") == 0 ? 1 : 2, rc = -1;
 	char **comments = NULL;
 
-	const char *wi = cl->args[1], *arg = cl->args[2];
+	const char *wi, *arg;
 
 	if (cl->nargs - 1 != want)
 		return err_set(e, EX_USAGE, "%s takes %s, got %d operand%s", verb, want == 1 ? "one WI" :
 		    strcmp(verb, "set") == 0 ? "WI STATE_NAME" : "WI TEXT", cl->nargs - 1, cl->nargs == 2 ? "" : "s");
+	wi = cl->args[1];
+	arg = want == 2 ? cl->args[2] : NULL;
 	if (a->project || a->state || a->title)
 		return err_set(e, EX_USAGE, "%s takes no --project, --state or --title", verb);
 	if (wi_project(wi, project) < 0)
