@@ -155,7 +155,8 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 	{
 		cJSON *rec = cJSON_AddObjectToObject(root, "reconcile"), *rp = cJSON_AddObjectToObject(root, "reaper");
 		sqlite3_stmt *s;
-		static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped", NULL };
+		static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped",
+		    "stale_temp_removed", NULL };
 		for (int i = 0; rk[i]; i++)
 			cJSON_AddNumberToObject(rec, rk[i], 0);
 		cJSON_AddNumberToObject(rp, "reaped", 0);
