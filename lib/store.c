@@ -159,6 +159,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE notices (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);"
 	"ALTER TABLE jobs ADD COLUMN dead_strikes INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE outbox ADD COLUMN claim_pid INTEGER;",
+	/* 6: at-least-once notification delivery (lib/notify.h) */
+	"ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN sinks_done INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN dead_at TEXT;"
+	"CREATE INDEX outbox_due ON outbox(delivered_at, dead_at, next_attempt_at);",
 };
 
 static int
