@@ -340,6 +340,22 @@ describe_answer(const struct http_response *resp, char *err, size_t n)
 	cJSON_Delete(o);
 }
 
+/* After a 429 every alert still owed to Telegram waits for retry_after, not only the one refused. */
+static void
+hold_telegram(struct store *st, int64_t until)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "UPDATE outbox SET next_attempt_at = max(next_attempt_at, ?1) WHERE "
+	    "level = 'alert' AND delivered_at IS NULL AND dead_at IS NULL AND (sinks_done & ?2) = 0", -1, &s,
+	    NULL) != SQLITE_OK)
+		return;	/* the refused row still gets its own next attempt in finish() */
+	sqlite3_bind_int64(s, 1, until);
+	sqlite3_bind_int(s, 2, NOTIFY_SINK_TELEGRAM);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
 static int
 send_telegram(struct run *run, const struct row *r, char *err, size_t n, int64_t *retry_after)
 {
@@ -378,6 +394,7 @@ send_telegram(struct run *run, const struct row *r, char *err, size_t n, int64_t
 		} else if (resp.status == 429) {
 			*retry_after = retry_after_of(&resp);
 			run->tg_hold_until = (int64_t)time(NULL) + *retry_after;
+			hold_telegram(run->st, run->tg_hold_until);
 			snprintf(err, n, "telegram rate limit (HTTP 429): retry after %lld s", (long long)*retry_after);
 		} else {
 			describe_answer(&resp, err, n);

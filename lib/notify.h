@@ -33,7 +33,8 @@
  *     senders (each send capped at notify_timeout_s and at what is left of
  *     the budget; a killed notify_cmd may add proc's SIGKILL grace).  Rows
  *     not reached stay pending, with no attempt counted.  After a 429 no
- *     more Telegram sends are made in this run.
+ *     more Telegram sends are made in this run, and every alert still owed
+ *     to Telegram waits until its retry_after (its other sinks with it).
  *  4. The bot token sits in the Telegram URL's path: it never reaches a
  *     log, event, error, the store or argv; every message that could carry
  *     the URL goes through notify_mask().
