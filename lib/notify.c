@@ -105,6 +105,18 @@ notify_mask(const char *in, const char *secret, char *out, size_t n)
 	return out;
 }
 
+/* The token goes into a URL path: only the characters a Bot API token has, with its ':'. */
+static int
+token_valid(const char *t)
+{
+	size_t i;
+
+	for (i = 0; t[i]; i++)
+		if (!token_char(t[i]))
+			return 0;
+	return i > 2 && strchr(t, ':') != NULL && i < 256;
+}
+
 char *
 notify_telegram_token(const struct config *cfg, struct orch_err *e)
 {
@@ -114,8 +126,13 @@ notify_telegram_token(const struct config *cfg, struct orch_err *e)
 	ssize_t n;
 	int fd;
 
-	if (env && *env)
+	if (env && *env) {
+		if (!token_valid(env)) {
+			err_set(e, EX_CONFIG, "ORCH_TELEGRAM_BOT_TOKEN is not a bot token (<digits>:<letters, digits, _ or ->)");
+			return NULL;
+		}
 		return strdup(env);
+	}
 	if (file == NULL || *file == '\0') {
 		err_set(e, EX_CONFIG, "no Telegram bot token: set ORCH_TELEGRAM_BOT_TOKEN or telegram_bot_token_file");
 		return NULL;
@@ -135,11 +152,12 @@ notify_telegram_token(const struct config *cfg, struct orch_err *e)
 	buf[n > 0 ? n : 0] = '\0';
 	tok = strdup(str_trim(buf));
 	explicit_bzero(buf, sizeof(buf));
-	if (tok == NULL || *tok == '\0' || strpbrk(tok, "\r\n/ ")) {
+	if (tok == NULL || !token_valid(tok)) {
 		if (tok)
 			explicit_bzero(tok, strlen(tok));
 		free(tok);
-		err_set(e, EX_CONFIG, "telegram_bot_token_file '%s' must hold one token on one line", file);
+		err_set(e, EX_CONFIG, "telegram_bot_token_file '%s' must hold one bot token on one line "
+		    "(<digits>:<letters, digits, _ or ->)", file);
 		return NULL;
 	}
 	return tok;

@@ -71,8 +71,9 @@ int notify_deliver(const struct config *cfg, struct store *st, int quiet, struct
 char *notify_mask(const char *in, const char *secret, char *out, size_t n);
 /*
  * The bot token: ORCH_TELEGRAM_BOT_TOKEN, else telegram_bot_token_file
- * (a regular file of ours, mode 0600, one line).  Malloc'd (wipe and free
- * it), or NULL with *e (EX_CONFIG).
+ * (a regular file of ours, mode 0600, one line); either must look like a
+ * bot token (<digits>:<letters, digits, _ or ->), since it goes into a URL
+ * path.  Malloc'd (wipe and free it), or NULL with *e (EX_CONFIG).
  */
 char *notify_telegram_token(const struct config *cfg, struct orch_err *e);
 

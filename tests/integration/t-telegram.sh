@@ -35,7 +35,8 @@ pipeline_setup
 # chat id without a token: a config error, not alerts dropped in silence
 run 78 orch-status
 contains "$ERR" "telegram_chat_id' is set but there is no bot token"
-export ORCH_TELEGRAM_BOT_TOKEN="$TOKEN"
+# a "token" that would change the URL's path is refused: the alert waits for a real one (below)
+export ORCH_TELEGRAM_BOT_TOKEN="1:x/../../_admin/plan?"
 
 # 1. the retry cap blocks DEMO-1: one alert; info notifications never go to Telegram
 agent_commit "$WT" review "$D/12-review.md" "$(verdict_doc verdict REQUEST_CHANGES '- "quotes" <b>tags</b> & `ticks`')"
@@ -44,6 +45,10 @@ for i in 1 2 3 4; do
 	run 1 orch-advance "$WI"
 done
 contains "$ERR" "orch: alert: DEMO-1: blocked at review"
+[ "$(tg_count)" = 0 ] || fail "sent with a bad token: $(tg_requests)"
+contains "$(sql "SELECT last_error FROM outbox WHERE level = 'alert'")" "ORCH_TELEGRAM_BOT_TOKEN is not a bot token"
+export ORCH_TELEGRAM_BOT_TOKEN="$TOKEN"
+run 0 orch-status -q
 [ "$(tg_count)" = 1 ] || fail "expected one message (the alert), got: $(tg_requests)"
 [ "$(tg_field '[0]["chat_id"]')" = "-1001234567" ] || fail "chat id: $(tg_requests)"
 alert=$(sql "SELECT message FROM outbox WHERE level = 'alert'")
@@ -74,6 +79,19 @@ run 0 orch-status -q
 [ "$(wc -l <"$TMP/recv-env")" -gt 0 ] || fail "notify_cmd never ran"
 nc=$(grep -c '^ORCH_NOTIFY_ID=' "$TMP/recv-env")
 [ "$nc" = "$(sql "SELECT count(*) FROM outbox WHERE sinks_done & 2")" ] || fail "notify_cmd ran $nc times: a retry for Telegram repeated it"
+
+# 2b. a Telegram that hangs: the request is cut at notify_timeout_s, the alert stays pending
+tg_plan hang:10
+export ORCH_NOTIFY_TIMEOUT_S=1 ORCH_NOTIFY_BACKOFF_S=3600
+run 0 orch-advance --unblock "$WI"
+for i in 1 2 3 4; do at_stage review; run 1 orch-advance "$WI"; done
+unset ORCH_NOTIFY_TIMEOUT_S ORCH_NOTIFY_BACKOFF_S
+id=$(sql "SELECT max(id) FROM outbox WHERE level = 'alert'")
+[ "$(sql "SELECT attempts || ' ' || (delivered_at IS NULL) FROM outbox WHERE id = $id")" = "1 1" ] || fail "a hung send counted as delivered"
+contains "$(sql "SELECT last_error FROM outbox WHERE id = $id")" "telegram sendMessage failed: Timeout was reached"
+sql_exec "UPDATE outbox SET next_attempt_at = 0 WHERE id = $id"
+run 0 orch-status -q
+[ "$(sql "SELECT delivered_at IS NOT NULL FROM outbox WHERE id = $id")" = 1 ] || fail "not delivered after the hang"
 
 # 3. a 429 with retry_after 120: that alert and every other one owed to Telegram wait 120 s
 #    (no attempt for the others), then go
