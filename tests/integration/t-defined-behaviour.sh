@@ -14,8 +14,10 @@ expect_rc 0 orch-poll
 expect_rc 0 orch-poll --json
 [ "$OUT" = "[]" ] || fail "orch-poll --json: $OUT"
 [ "$(sql "SELECT count(*) FROM tasks")" = 0 ] || fail "a task was created from a verdict status"
-if command -v valgrind >/dev/null 2>&1; then
-	# the bug itself: a conditional jump on an uninitialised value
+# the bug itself, a conditional jump on an uninitialised value, under valgrind (not on ASan builds,
+# nor when run.sh already wraps every binary in valgrind)
+if command -v valgrind >/dev/null 2>&1 && head -c 4 "$BIN/orch-poll" | grep -q ELF &&
+	! grep -q __asan_init "$BIN/orch-poll"; then
 	expect_rc 0 valgrind -q --error-exitcode=99 "$BIN/orch-poll"
 fi
 A=$(orch-issue create --project DEMO --title "a real one" --state "To Analyse")
