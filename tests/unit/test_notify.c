@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../../lib/config.h"
@@ -204,6 +205,44 @@ START_TEST(notify_mask_hides_tokens)
 }
 END_TEST
 
+/* Telegram needs a chat and a token together; the token must look like one and sit in a 0600 file. */
+START_TEST(notify_telegram_config)
+{
+	struct config cfg;
+	struct orch_err e = {0};
+	char yaml[4500], *tok;
+
+	setenv("ORCH_TELEGRAM_BOT_TOKEN", "12:ab", 1);
+	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", "tracker: local\n"), tmp_dir, 1, &e), -1);
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.msg, "telegram_chat_id is not"));
+	config_free(&cfg);
+	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", "telegram_chat_id: \"42\"\n"
+	    "telegram_api_url: ftp://x\n"), tmp_dir, 1, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "is not an http(s) URL"));
+	config_free(&cfg);
+	setenv("ORCH_TELEGRAM_BOT_TOKEN", "12:ab/../x", 1);
+	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", "telegram_chat_id: \"42\"\n"), tmp_dir, 1, &e), 0);
+	ck_assert_ptr_null(notify_telegram_token(&cfg, &e));
+	ck_assert_ptr_nonnull(strstr(e.msg, "is not a bot token"));
+	ck_assert_ptr_null(strstr(e.msg, "12:ab"));
+	config_free(&cfg);
+	unsetenv("ORCH_TELEGRAM_BOT_TOKEN");
+	snprintf(yaml, sizeof(yaml), "telegram_chat_id: \"42\"\ntelegram_bot_token_file: %s/tok\n", tmp_dir);
+	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", yaml), tmp_dir, 1, &e), 0);
+	ck_assert_ptr_null(notify_telegram_token(&cfg, &e));	/* missing */
+	ck_assert_int_eq(chmod(tmp_write("tok", "123:AbC_-x\n"), 0644), 0);
+	ck_assert_ptr_null(notify_telegram_token(&cfg, &e));
+	ck_assert_ptr_nonnull(strstr(e.msg, "mode 0600"));
+	ck_assert_int_eq(chmod(tmp_write("tok", "123:AbC_-x\n"), 0600), 0);
+	tok = notify_telegram_token(&cfg, &e);
+	ck_assert_ptr_nonnull(tok);
+	ck_assert_str_eq(tok, "123:AbC_-x");
+	free(tok);
+	config_free(&cfg);
+}
+END_TEST
+
 Suite *
 notify_suite(void)
 {
@@ -218,6 +257,7 @@ notify_suite(void)
 	tcase_add_test(tc, notify_dead_after_cap);
 	tcase_add_test(tc, notify_hanging_cmd_budget);
 	tcase_add_test(tc, notify_mask_hides_tokens);
+	tcase_add_test(tc, notify_telegram_config);
 	suite_add_tcase(s, tc);
 	return s;
 }
