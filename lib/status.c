@@ -233,7 +233,8 @@ badge(struct buf *b, const char *cls, const char *text)
 static const char *
 kind_class(const char *kind)
 {
-	if (strstr(kind, "blocked") || strstr(kind, "failed") || strstr(kind, "degraded") || strstr(kind, "reaped"))
+	if (strstr(kind, "blocked") || strstr(kind, "failed") || strstr(kind, "degraded") || strstr(kind, "reaped") ||
+	    strstr(kind, "dead"))
 		return "bad";
 	if (strstr(kind, "rolled_back") || strstr(kind, "rejected") || strstr(kind, "refused"))
 		return "warn";
