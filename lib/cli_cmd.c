@@ -10,6 +10,7 @@
 #include "scanmain.h"
 #include "task.h"
 #include "util.h"
+#include "wi.h"
 #include "work.h"
 
 int
@@ -40,7 +41,7 @@ cli_scan_item(struct cli *cl, const char *wi)
 	if (cl->json) {
 		cJSON *o = cJSON_CreateObject();
 		char path[256];
-		gate_artifact_path(wi, "17-security-report.md", path, sizeof(path));
+		wi_artifact_path(wi, "17-security-report.md", path, sizeof(path));
 		cJSON_AddStringToObject(o, "work_item", wi);
 		cJSON_AddStringToObject(o, "security_status", rc ? "FAIL" : "PASS");
 		cli_json_str(o, "reason", g.reason);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "deploy.h"
 #include "http.h"
 #include "gate.h"
 #include "store.h"
@@ -67,7 +68,7 @@ poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char 
 	}
 	if (strcmp(key, "confirm_deploy") == 0) {
 		key_of(is, "confirm_deploy", &k);
-		if (engine_confirm_deploy(c, is->work_item, &k, r) < 0)
+		if (deploy_confirm_verdict(c, is->work_item, &k, r) < 0)
 			return -1;
 		return strcmp(r->reason, "Confirm Deploy already recorded") != 0;
 	}

@@ -90,3 +90,9 @@ wi_branch(const char *wi, const char *title, char *out, size_t n)
 	wi_slug(title, slug, sizeof(slug));
 	return str_fmt(out, n, "feature/%s-%s", wi, slug);
 }
+
+int
+wi_artifact_path(const char *wi, const char *name, char *out, size_t n)
+{
+	return str_fmt(out, n, "docs/work-items/%s/%s", wi, name);
+}

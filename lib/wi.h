@@ -21,4 +21,7 @@ void wi_slug(const char *title, char *out, size_t n);
 /* feature/<WI>-<slug> */
 int wi_branch(const char *wi, const char *title, char *out, size_t n);
 
+/* Path of artifact name for work item wi: docs/work-items/<WI>/<name>. */
+int wi_artifact_path(const char *wi, const char *name, char *out, size_t n);
+
 #endif
