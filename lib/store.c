@@ -159,6 +159,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE notices (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);"
 	"ALTER TABLE jobs ADD COLUMN dead_strikes INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE outbox ADD COLUMN claim_pid INTEGER;",
+	/* 6: which paths each Plane server answers (work-items/, or issues/ before v1.1.0) */
+	"CREATE TABLE plane_servers ("
+	" base TEXT PRIMARY KEY,"
+	" items_path TEXT NOT NULL CHECK (items_path IN ('work-items','issues')),"
+	" detected_at INTEGER NOT NULL);",
 };
 
 static int
