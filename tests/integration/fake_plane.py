@@ -169,8 +169,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return json.loads(self.rfile.read(n) or b"{}") if n else {}
+        return json.loads(self.raw_body or b"{}")
 
     # ---- admin ----
     def admin(self, method, path, q):
@@ -260,6 +259,8 @@ class Handler(BaseHTTPRequestHandler):
         return m.group(3) or "project", m.group(2), m.group(3), m.group(4), m.group(5)
 
     def handle_api(self, method):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.raw_body = self.rfile.read(n) if n else b""  # read before any answer: the connection is reused
         u = urlsplit(self.path)
         path, q = u.path, parse_qs(u.query)
         if path.startswith("/_admin/"):
