@@ -57,6 +57,7 @@ struct plane {
 	const struct project *p;
 	int64_t seen_max_us;
 	char seen_max[40];
+	int64_t wm_us;		/* the project's watermark, read once (-1: not yet) */
 	int gone;		/* the last 404 said "does not exist" (not a missing route) */
 	int diagnosing;		/* inside forbidden(): no second diagnosis */
 };
@@ -353,6 +354,20 @@ parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, in
 
 /* ---- states ---- */
 
+/* A per-project query prepared once per run (kept in the ctx); reset and unbound, ready to bind. */
+static sqlite3_stmt *
+run_query(struct tracker *t, int slot, const char *sql, struct orch_err *e)
+{
+	sqlite3_stmt **q = &t->ctx->plane_q[slot];
+
+	if (*q) {
+		sqlite3_reset(*q);
+		sqlite3_clear_bindings(*q);
+		return *q;
+	}
+	return store_prepare(t->st, q, sql, e) < 0 ? NULL : *q;
+}
+
 static int
 states_cached(struct tracker *t, const char *project, int fresh_only, struct tracker_state **v, size_t *n,
     struct orch_err *e)
@@ -363,8 +378,8 @@ states_cached(struct tracker *t, const char *project, int fresh_only, struct tra
 
 	*v = NULL;
 	*n = 0;
-	if (store_prepare(t->st, &s, "SELECT id, name, grp FROM plane_states WHERE project = ?1 AND "
-	    "(?2 = 0 OR ?3 = 0 OR fetched_at >= ?4) ORDER BY seq, name", e) < 0)
+	if ((s = run_query(t, CTX_PLANE_STATES, "SELECT id, name, grp FROM plane_states WHERE project = ?1 AND "
+	    "(?2 = 0 OR ?3 = 0 OR fetched_at >= ?4) ORDER BY seq, name", e)) == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, fresh_only);
@@ -374,7 +389,7 @@ states_cached(struct tracker *t, const char *project, int fresh_only, struct tra
 		if (*v == NULL || *n == cap) {
 			struct tracker_state *nv = realloc(*v, (cap *= 2) * sizeof(**v));
 			if (nv == NULL) {
-				sqlite3_finalize(s);
+				sqlite3_reset(s);
 				free(*v);
 				return err_set(e, EX_SOFTWARE, "out of memory");
 			}
@@ -387,7 +402,7 @@ states_cached(struct tracker *t, const char *project, int fresh_only, struct tra
 		str_copy(ts->group, sizeof(ts->group), (const char *)sqlite3_column_text(s, 2));
 		ts->key = tracker_key_for_name(ts->name);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);	/* ends the read; the statement stays prepared for the next project */
 	return 0;
 }
 
@@ -497,19 +512,28 @@ plane_states(struct tracker *t, const char *project, struct tracker_state **v, s
 static int64_t
 watermark_of(struct tracker *t, const char *project)
 {
+	struct plane *pl = t->impl;
 	sqlite3_stmt *s;
 	int64_t w = 0;
 
-	if (sqlite3_prepare_v2(t->st->db, "SELECT watermark_us FROM plane_poll WHERE project = ?1", -1, &s, NULL) != SQLITE_OK)
+	if (pl->wm_us >= 0)
+		return pl->wm_us;
+	if ((s = run_query(t, CTX_PLANE_WATERMARK, "SELECT watermark_us FROM plane_poll WHERE project = ?1",
+	    NULL)) == NULL)
 		return 0;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		w = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return w;
+	sqlite3_reset(s);
+	return pl->wm_us = w;
 }
 
-/* Remember seq -> uuid for get(); existing rows are left alone (no write on a quiet tick). */
+/*
+ * Remember seq -> uuid for get(), in one transaction.  Callers pass only
+ * items changed after the watermark: an older one was remembered by the
+ * poll that moved the watermark past it, so a quiet tick and a repeated
+ * full listing touch no row (a lost row costs one lookup by identifier).
+ */
 static void
 remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 {
@@ -547,6 +571,22 @@ push(struct tracker_issue **v, size_t *n, size_t *cap, const struct tracker_issu
 	return 0;
 }
 
+/* A full listing sizes its array once from the envelope's total (capped), not by doubling. */
+static int
+reserve(struct tracker_issue **v, size_t *cap, const cJSON *json)
+{
+	const cJSON *total = cJSON_GetObjectItemCaseSensitive(json, "total_results");
+	size_t want;
+
+	if (!cJSON_IsNumber(total) || total->valuedouble < 1)
+		return 0;
+	want = total->valuedouble > 100000 ? 100000 : (size_t)total->valuedouble;
+	if ((*v = malloc(want * sizeof(**v))) == NULL)
+		return -1;
+	*cap = want;
+	return 0;
+}
+
 static int
 plane_issues(struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n,
     struct orch_err *e)
@@ -556,7 +596,8 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	const cJSON *res, *it;
 	const char *cursor;
 	char pre[512], path[1024], cur[128] = "";
-	size_t cap = 0;
+	int64_t wm = watermark_of(t, project);
+	size_t cap = 0, fresh = 0;
 	cJSON *json = NULL;
 	int page, rc, older = 0;
 
@@ -571,6 +612,10 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 		rc = items_call(t, "GET", pre, path, NULL, &json, e);
 		if (rc < 0 || (res = results_of(json, "work items", e)) == NULL)
 			goto fail;
+		if (page == 0 && stop_us == 0 && reserve(v, &cap, json) < 0) {
+			err_set(e, EX_SOFTWARE, "out of memory listing work items");
+			goto fail;
+		}
 		cJSON_ArrayForEach(it, res) {
 			struct tracker_issue is;
 			if (parse_item(pl->p, it, &is, &us, e) < 0)
@@ -583,6 +628,8 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 				older = 1;	/* ordered by -updated_at: the rest is older still */
 				continue;
 			}
+			if (us > wm && fresh == *n)
+				fresh++;	/* newest first: the changed items are a prefix */
 			if (push(v, n, &cap, &is) < 0) {
 				err_set(e, EX_SOFTWARE, "out of memory listing work items");
 				goto fail;
@@ -595,7 +642,7 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 		str_copy(cur, sizeof(cur), cursor);
 		cJSON_Delete(json);
 	}
-	remember(t, *v, *n);
+	remember(t, *v, fresh);
 	return 0;
 fail:
 	cJSON_Delete(json);
@@ -619,7 +666,10 @@ plane_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, pl->seen_max, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, pl->seen_max_us);
-	return store_step_done(t->st, s, "move the Plane watermark", e);
+	if (store_step_done(t->st, s, "move the Plane watermark", e) < 0)
+		return -1;
+	pl->wm_us = pl->seen_max_us;
+	return 0;
 }
 
 /* The issue uuid of wi when orch knows it (its task, or an earlier listing); 0 found, -1 not. */
@@ -913,6 +963,7 @@ tracker_plane_open(struct tracker *t, const struct project *p, struct orch_err *
 	if ((pl = calloc(1, sizeof(*pl))) == NULL)
 		return err_set(e, EX_SOFTWARE, "out of memory");
 	pl->p = p;
+	pl->wm_us = -1;
 	t->impl = pl;
 	return 0;
 }
