@@ -34,6 +34,7 @@ Prints "port N" on stdout once listening on 127.0.0.1, then serves until
 killed.  Admin endpoints under /_admin/ are not counted or rate limited:
   POST /_admin/project {"id", "identifier", "omit_states": [names], "role": "member|guest|none"}
   POST /_admin/item    {"project", "name", "state_name", "age_s", "whole_s", "draft"} -> the item
+  POST /_admin/bulk    {"project", "n", "name", "state_name", "age_s"}  (n items at once)
   POST /_admin/archive {"project", "seq"}                     (archive an item)
   POST /_admin/state   {"project", "seq", "state_name"}       (a human in the UI)
   POST /_admin/fault   {"mode", "count", "match"}             (see FAULTS)
@@ -192,6 +193,13 @@ class Handler(BaseHTTPRequestHandler):
                     it["updated_at"] = drf(t.replace(microsecond=0) if b.get("whole_s") else t)
                 it["is_draft"] = bool(b.get("draft"))
                 return self.send(201, it)
+            if path == "/_admin/bulk":  # n items "<name> i", item i last changed age_s - i seconds ago
+                p = projects[b["project"]]
+                sid = state_named(p, b["state_name"])["id"]
+                for i in range(b["n"]):
+                    it = new_item(b["project"], f"{b['name']} {i}", sid)
+                    it["updated_at"] = drf(datetime.now(TZ) - timedelta(seconds=b["age_s"] - i))
+                return self.send(201, {"ok": True})
             if path == "/_admin/archive":
                 it = projects[b["project"]]["items"][b["seq"] - 1]
                 it["archived_at"] = now_iso()
