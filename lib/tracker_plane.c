@@ -580,7 +580,7 @@ reserve(struct tracker_issue **v, size_t *cap, const cJSON *json)
 
 	if (!cJSON_IsNumber(total) || total->valuedouble < 1)
 		return 0;
-	want = total->valuedouble > 100000 ? 100000 : (size_t)total->valuedouble;
+	want = total->valuedouble > 10000 ? 10000 : (size_t)total->valuedouble;	/* a server cannot make us reserve more */
 	if ((*v = malloc(want * sizeof(**v))) == NULL)
 		return -1;
 	*cap = want;
@@ -751,6 +751,23 @@ key_path(const char *key, char *out, size_t n)
 	out[o] = '\0';
 }
 
+/* The oldest servers have no lookup by identifier: a listing finds the item. */
+static int
+get_by_listing(struct tracker *t, const char *wi, long seq, struct tracker_issue *out, struct orch_err *e)
+{
+	struct tracker_issue *v = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (plane_issues(t, ((struct plane *)t->impl)->p->key, 1, &v, &n, e) < 0)
+		return -1;
+	for (i = 0; i < n && v[i].seq != seq; i++)
+		;
+	rc = i < n ? (*out = v[i], 0) : err_set(e, EX_NOINPUT, "work item '%s' does not exist in Plane", wi);
+	free(v);
+	return rc;
+}
+
 /* One request by identifier: workspaces/<slug>/work-items/<KEY>-<seq>/ (issues/ before v1.1.0). */
 static int
 get_by_identifier(struct tracker *t, const char *wi, long seq, struct tracker_issue *out, struct orch_err *e)
@@ -763,6 +780,8 @@ get_by_identifier(struct tracker *t, const char *wi, long seq, struct tracker_is
 	key_path(pl->p->key, key, sizeof(key));
 	snprintf(post, sizeof(post), "/%s-%ld/", key, seq);
 	rc = items_call(t, "GET", "/", post, NULL, &json, e);
+	if (rc == -2 && !pl->gone)
+		return get_by_listing(t, wi, seq, out, e);	/* a server from before 2024-04 (PR #4170) */
 	if (rc == -2 && pl->gone)
 		err_set(e, EX_NOINPUT, "work item '%s' does not exist in Plane (or is archived or a draft)", wi);
 	if (rc < 0) {

@@ -38,7 +38,8 @@ killed.  Admin endpoints under /_admin/ are not counted or rate limited:
   POST /_admin/archive {"project", "seq"}                     (archive an item)
   POST /_admin/state   {"project", "seq", "state_name"}       (a human in the UI)
   POST /_admin/fault   {"mode", "count", "match"}             (see FAULTS)
-  POST /_admin/legacy  {"on": true}                           (no work-items/: 404)
+  POST /_admin/legacy  {"on": true, "no_ident": false}  (no work-items/: 404; no_ident: no lookup
+                                                        by identifier either, before 2024-04)
   POST /_admin/burn    {"n", "age_s"}                 (another client spent n, age_s ago)
   POST /_admin/retry_after {"on": false}                      (429 without Retry-After)
   POST /_admin/reset                                          (counters, limiter, faults)
@@ -85,7 +86,7 @@ projects = {}      # id -> {"identifier", "states": [...], "items": [...]}
 stats = {"requests": 0, "paths": [], "limited": 0, "unrouted": []}
 hits = []          # request times for the sliding window
 faults = []        # [{"mode", "count", "match"}]
-legacy = {"on": False}
+legacy = {"on": False, "no_ident": False}
 retry_after = {"on": True}
 clock = {"last": None}
 
@@ -218,7 +219,7 @@ class Handler(BaseHTTPRequestHandler):
                 faults.append({"mode": b["mode"], "count": b.get("count", 1), "match": b.get("match", "")})
                 return self.send(200, {"ok": True})
             if path == "/_admin/legacy":
-                legacy["on"] = bool(b.get("on"))
+                legacy["on"], legacy["no_ident"] = bool(b.get("on")), bool(b.get("no_ident"))
                 return self.send(200, {"ok": True})
             if path == "/_admin/burn":  # another client of the same key spent n requests age_s ago
                 hits.extend([time.time() - b.get("age_s", 0)] * b["n"])
@@ -280,7 +281,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(403, {"detail": "Given API token is not valid"})
         r = self.route(path)
         with lock:
-            if r is None or (legacy["on"] and r[2] == "work-items"):
+            if r is None or (legacy["on"] and r[2] == "work-items") or (r[0] == "ident" and legacy["no_ident"]):
                 # Django's URL resolver answers before any view: no throttle, no rate headers
                 stats["unrouted"].append(f"{method} {self.path}")
                 return self.send(404, NO_ROUTE)

@@ -52,3 +52,9 @@ expect_rc 0 orch-issue list --project OLD
 contains "$OUT" "OLD-2	Backlog	by hand"
 [ "$(sql "SELECT items_path FROM plane_servers")" = issues ] || fail "the flavour was not detected again"
 [ "$(stats | json_field '["unrouted"].__len__()')" = 1 ] || fail "more than one 404 to detect: $(stats)"
+
+# older still (before makeplane/plane#4170, 2024-04): no lookup by identifier; a listing finds the item
+plane_admin POST /_admin/legacy '{"on": true, "no_ident": true}' >/dev/null
+sql_exec "DELETE FROM plane_items WHERE seq = 2"
+expect_rc 0 orch-issue show OLD-2
+contains "$OUT" "by hand"
