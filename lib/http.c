@@ -245,6 +245,7 @@ attempt(struct http *h, const char *method, const char *url, const char *body, s
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "orch/0.1");
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 128L * 1024);	/* a listing page in one or two reads, as curl(1) */
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
