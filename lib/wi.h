@@ -21,6 +21,9 @@
 
 #define WI_KEY_BYTES 16	/* bytes of UTF-8; project[17] buffers elsewhere rely on it */
 #define WI_MAX 32	/* 16 + 1 + 9 + NUL, rounded */
+/* For messages about a refused key (config, commands). */
+#define WI_KEY_RULE "a Plane project identifier: uppercase letters, digits, '_' or non-ASCII letters, " \
+	"at most 16 bytes, no '-' or punctuation"
 
 int wi_valid(const char *s);
 /* Project key (the part before '-') of a valid id into out[17]. */
