@@ -44,9 +44,9 @@ contains "$ERR" "title is 256 characters; Plane allows at most 255"
 [ "$(stats | json_field '["requests"]')" = 0 ] || fail "a refused title was sent"
 expect_rc 0 orch-issue create --project WR --title "$(python3 -c 'print("é" * 255)')"
 
-# Retry-After: 5 requests per minute, all spent 58 s ago: Plane says wait ~2 s, orch waits and goes on
+# Retry-After: 5 requests per minute, all spent 57 s ago: Plane says wait <= 3 s, orch waits and goes on
 plane_admin POST /_admin/reset >/dev/null
-plane_admin POST /_admin/burn '{"n": 5, "age_s": 58}' >/dev/null
+plane_admin POST /_admin/burn '{"n": 5, "age_s": 57}' >/dev/null
 expect_rc 0 orch-issue list --project WR
 contains "$OUT" "WR-1	Backlog	Only once"
 [ "$(stats | json_field '["limited"]')" = 1 ] || fail "expected one 429 then a success: $(stats)"
@@ -54,7 +54,8 @@ contains "$OUT" "WR-1	Backlog	Only once"
 plane_admin POST /_admin/reset >/dev/null
 plane_admin POST /_admin/burn '{"n": 5, "age_s": 20}' >/dev/null
 expect_rc 69 orch-issue list --project WR
-contains "$ERR" "Plane rate limit hit (429, retry after 40 s)"
+wait_s=$(printf '%s\n' "$ERR" | sed -n 's/.*429, retry after \([0-9]*\) s.*/\1/p')
+[ -n "$wait_s" ] && [ "$wait_s" -le 40 ] && [ "$wait_s" -ge 30 ] || fail "not Plane's computed wait (~40 s): $ERR"
 # no Retry-After at all: said so, not invented
 plane_admin POST /_admin/reset >/dev/null
 plane_admin POST /_admin/retry_after '{"on": false}' >/dev/null
