@@ -11,13 +11,21 @@
  *     in a URL, an error message or a log line, and is wiped on close.
  *  4. Retries: a connection error, a timeout or a 5xx is retried up to
  *     HTTP_RETRIES times with doubling backoff; other statuses return at
- *     once.  429 is never retried here: the caller (the rate budget) stops
- *     that key's requests for the tick.
+ *     once.  A 429 whose Retry-After (Plane's computed wait of its sliding
+ *     window, in seconds) is at most HTTP_WAIT_MAX_S is waited out and
+ *     retried once; a longer or absent Retry-After stops that key's
+ *     requests for the tick (the value is kept for the message; absent
+ *     means 60 s, the window).
  *  5. The budget: at most per_min requests per minute from this run
  *     (never above the configured limit), lowered further by the server's
  *     X-RateLimit-Remaining; once spent, or after a 429 (Retry-After is
  *     kept), http_request() fails with EX_UNAVAILABLE and "rate limit"
  *     without sending anything.
+ *
+ *  6. Request timings go to tool_metrics ("plane") once, at http_close(),
+ *     in one statement, and only when the run already changed the store or
+ *     a request failed: a quiet tick writes nothing (no per-request write,
+ *     no journal sync).
  *
  * http_request() returns 0 with the status and body in *resp (any status),
  * or -1 with *e (EX_UNAVAILABLE: unreachable, timed out, budget spent;
@@ -36,6 +44,7 @@ struct store;
 
 #define HTTP_BODY_CAP (8 * BUF_MIB)
 #define HTTP_RETRIES 3
+#define HTTP_WAIT_MAX_S 5	/* a shorter Retry-After is waited out inside the request */
 
 struct http_budget {
 	int per_min;		/* configured limit per minute */
@@ -53,6 +62,10 @@ struct http {
 	int backoff_ms;		/* first retry delay */
 	struct http_budget budget;
 	struct store *st;	/* tool metrics ("plane"), may be NULL */
+	int runs, failures;	/* this run's requests, flushed by http_close */
+	int64_t total_ms;
+	char last_error[256];
+	int legacy_paths;	/* tracker_plane.c: -1 unknown, 1 only issues/ (Plane < v1.1.0) */
 };
 
 struct http_response {

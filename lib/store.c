@@ -175,6 +175,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE outbox ADD COLUMN sinks_done INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE outbox ADD COLUMN dead_at TEXT;"
 	"CREATE INDEX outbox_due ON outbox(delivered_at, dead_at, next_attempt_at);",
+	/* 9: which paths each Plane server answers (work-items/, or issues/ before v1.1.0) */
+	"CREATE TABLE plane_servers ("
+	" base TEXT PRIMARY KEY,"
+	" items_path TEXT NOT NULL CHECK (items_path IN ('work-items','issues')),"
+	" detected_at INTEGER NOT NULL);",
 };
 
 static int

@@ -91,6 +91,8 @@ int tracker_set_status(struct tracker *t, struct tracker_issue *is, const char *
 extern const struct tracker_ops tracker_plane_ops;
 struct project;
 int tracker_plane_open(struct tracker *t, const struct project *p, struct orch_err *e);
+/* The Plane project's identifier (for orch doctor: it must equal the project's key). */
+int tracker_plane_identifier(struct tracker *t, char *out, size_t n, struct orch_err *e);
 
 /* The local backend's ops (for tests and tracker_open). */
 extern const struct tracker_ops tracker_local_ops;
