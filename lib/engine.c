@@ -823,17 +823,55 @@ claim_event(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, 
 	return rc;
 }
 
+/*
+ * Whether wi's last recorded Confirm Deploy came after its last entry into
+ * stage deploy: 1 yes, 0 no (none, or one meant for an earlier deploy).
+ */
+static int
+confirm_stands(struct orch_ctx *c, const char *wi)
+{
+	struct orch_err e = {0};
+	sqlite3_stmt *s;
+	int stands = 0;
+
+	if (store_prepare(c->st, &s, "SELECT (SELECT max(id) FROM events WHERE work_item = ?1 AND kind = 'confirm_deploy') "
+	    "> coalesce((SELECT max(id) FROM events WHERE work_item = ?1 AND kind = 'advanced' AND stage_to = 'deploy'), 0)",
+	    &e) < 0)
+		return 0;
+	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		stands = sqlite3_column_int(s, 0) == 1;
+	sqlite3_finalize(s);
+	return stands;
+}
+
 int
 engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
     struct advance_result *r)
 {
 	int rc = claim_event(c, wi, key, "confirm_deploy", "Confirm Deploy seen", r);
 
-	if (rc == 0)
-		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
 	if (rc == 2)
 		return 0;
-	return rc == 1 ? deploy_confirm(c, wi, r) : rc;
+	if (rc == 1)
+		return deploy_confirm(c, wi, r);
+	if (rc < 0)
+		return rc;
+	/*
+	 * Seen before.  The process that recorded it may have died, found the
+	 * task busy or failed to fetch before the deploy started: while this
+	 * deploy waits, the confirm still stands (deploy_confirm acts at most
+	 * once: its claim and the initiated marker).  One given before the task
+	 * last entered deploy never deploys.
+	 */
+	if (confirm_stands(c, wi)) {
+		if (deploy_confirm(c, wi, r) < 0)
+			return -1;
+		if (r->outcome == OUT_ADVANCED || r->outcome == OUT_BUSY)
+			return 0;
+	}
+	snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
+	return 0;
 }
 
 int

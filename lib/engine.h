@@ -80,7 +80,10 @@ int engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict 
 /*
  * Confirm Deploy seen by orch-poll: claimed once per verdict key (event
  * confirm_deploy), then Phase B (deploy_confirm), which acts only on stage
- * deploy of a self_deploy project and only once.
+ * deploy of a self_deploy project and only once.  A key seen before is
+ * acted on again while it stands (recorded after the task last entered
+ * deploy, no deploy initiated): a confirm whose first try died, found the
+ * task busy or failed to fetch is not lost.
  */
 int engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
     struct advance_result *r);

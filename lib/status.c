@@ -128,8 +128,10 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 	ob = cJSON_AddObjectToObject(root, "outbox");
 	if (counts(st, "SELECT stage, count(*) FROM tasks GROUP BY stage ORDER BY stage",
 	    cJSON_AddObjectToObject(tasks, "by_stage"), e) < 0 ||
-	    rows(st, "SELECT work_item, stage, blocked, retries FROM tasks ORDER BY blocked DESC, "
-	    "stage = 'done', id DESC LIMIT 200", cJSON_AddArrayToObject(tasks, "items"), e) < 0 ||
+	    rows(st, "SELECT t.work_item AS work_item, t.stage AS stage, t.blocked AS blocked, t.retries AS retries, "
+	    "l.pid AS claimed_pid, l.host AS claimed_host FROM tasks t LEFT JOIN leases l ON l.name = 'task:' || "
+	    "t.work_item ORDER BY t.blocked DESC, t.stage = 'done', t.id DESC LIMIT 200",
+	    cJSON_AddArrayToObject(tasks, "items"), e) < 0 ||
 	    counts(st, "SELECT status, count(*) FROM jobs GROUP BY status ORDER BY status",
 	    cJSON_AddObjectToObject(jobs, "by_status"), e) < 0 ||
 	    rows(st, "SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "

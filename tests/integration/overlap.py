@@ -83,17 +83,21 @@ def script(name, text):
 slow_upload = script("slow-upload-pack", "#!/bin/sh\nsleep 0.15\nexec git upload-pack \"$@\"\n")
 slow_receive = script("slow-receive-pack", "#!/bin/sh\nsleep 0.15\nexec git receive-pack \"$@\"\n")
 slow_ci = script("slow-ci.sh", "sleep 0.3\nexec make -s test\n")
-agent = script("agent.sh", f"""# the example agents; the developer handles None at once, so the reviewer
-# never asks for changes (no rollback by design); records overlapping runs of one job
-mkdir "$CRASH_RUNS/job-$ORCH_JOB_ID" 2>/dev/null || echo "$ORCH_JOB_ID" >>"$CRASH_RUNS/overlap"
-if [ "$1" = development ]; then
-	ORCH_TASK_DESC="Must-fix findings: None" sh "{TOP}/examples/agents/development.sh"
-else
-	sh "{TOP}/examples/agents/$1.sh"
-fi
-rc=$?
-rmdir "$CRASH_RUNS/job-$ORCH_JOB_ID" 2>/dev/null
-exit $rc
+agent = script("agent.py", f"""# the example agents; the developer handles None at once, so the reviewer never asks
+# for changes (no rollback by design).  Two runs of one job at the same time are recorded: each run
+# holds a lock on the job's file, which dies with it (the reaper stops an orphaned agent by its group)
+import fcntl, os, subprocess, sys
+lock = open(os.path.join(os.environ["CRASH_RUNS"], "job-" + os.environ["ORCH_JOB_ID"]), "w")
+try:
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    with open(os.path.join(os.environ["CRASH_RUNS"], "overlap"), "a") as f:
+        f.write(os.environ["ORCH_JOB_ID"] + "\\n")
+stage = sys.argv[1]
+env = dict(os.environ)
+if stage == "development":
+    env["ORCH_TASK_DESC"] = "Must-fix findings: None"
+sys.exit(subprocess.run(["sh", "{TOP}/examples/agents/" + stage + ".sh"], env=env).returncode)
 """)
 # the hook: one line per run -- work item, deploy attempt (times the item entered stage deploy), unique id
 hook = script("hook.py", f"""import os, sqlite3, time
@@ -135,7 +139,7 @@ projects:
     self_deploy: true
     deploy_hook: ["python3", "{hook}"]
     agents:
-      default: ["sh", "{agent}", "{{stage}}"]
+      default: ["python3", "{agent}", "{{stage}}"]
   - key: EXT
     repo: {tmp}/EXT-repo
     remote: origin
@@ -143,13 +147,21 @@ projects:
     deploy_hook: ["python3", "{hook}"]
     health_cmd: ["true"]
     agents:
-      default: ["sh", "{agent}", "{{stage}}"]
+      default: ["python3", "{agent}", "{{stage}}"]
 """)
 ITEMS = []
-for key in PROJECTS:
-    for i in range(PER_PROJECT):
-        sh(os.path.join(BIN, "orch-issue"), "create", "--project", key, "--title", f"item {i}", "--state", "To Analyse")
-        ITEMS.append(f"{key}-{i + 1}")
+
+
+def wave():
+    """PER_PROJECT new items per project, as the tracker's To Analyse."""
+    for key in PROJECTS:
+        for _ in range(PER_PROJECT):
+            out = sh(os.path.join(BIN, "orch-issue"), "create", "--project", key, "--title", "an item", "--state",
+                     "To Analyse")
+            ITEMS.append(out.split()[0])
+
+
+wave()
 CRON = [["orch-poll", "-q"], ["orch-work", "-q", "--once"], ["orch-advance", "-q", "--all"], ["orch-deploy", "-q"],
         ["orch-reconcile", "-q"]]
 
@@ -248,8 +260,8 @@ def tick_loop(i, budget):
             kill_after = None
             if kills < budget and rng.random() < 0.3:
                 kill_after = rng.uniform(0.0, 0.6)  # fault injection: where the kill lands
-                kills += 1
-            run([argv[0]] + (["--wait"] if wait or rng.random() < 0.3 else []) + argv[1:], kill_after)
+            rc, _ = run([argv[0]] + (["--wait"] if wait or rng.random() < 0.3 else []) + argv[1:], kill_after)
+            kills += rc == -9
 
 
 @guarded
@@ -280,16 +292,22 @@ threads += [threading.Thread(target=humans)]
 for t in threads:
     t.start()
 CHAOS_LIMIT = float(os.environ.get("OVERLAP_CHAOS_S", "600"))
-while not stop.is_set():  # the chaos phase ends when every item is done (or at the time limit)
-    if all_done() or time.monotonic() - started > CHAOS_LIMIT:
+waves = 1
+while not stop.is_set():  # the chaos phase: waves of items until the kills are spent (or the time limit)
+    if time.monotonic() - started > CHAOS_LIMIT:
         break
+    if all_done():
+        if fig["kills"] >= KILLS:
+            break
+        wave()
+        waves += 1
     stop.wait(0.5)
 stop.set()
 for t in threads:
     t.join()
 chaos_s = time.monotonic() - started
 print(f"overlap: {fig['kills']} SIGKILLs over {fig['runs']} command runs in {chaos_s:.0f} s "
-      f"({LOOPS} loops, {fig['operator']} operator commands; seed {SEED})")
+      f"({LOOPS} loops, {waves} waves of items, {fig['operator']} operator commands; seed {SEED})")
 
 
 def stuck_confirms():
@@ -315,7 +333,7 @@ for rnd in range(300):  # quiescence: the cron sequence one at a time, nobody ki
         c = db()
         watching = c.execute("SELECT count(*) FROM events WHERE kind = 'post_deploy_healthy'").fetchone()[0]
         c.close()
-        if watching >= PER_PROJECT:
+        if watching >= sum(wi.startswith("EXT-") for wi in ITEMS):
             break
     if rnd % 10 == 9:
         aged += stuck_confirms()
@@ -368,11 +386,23 @@ for wi in ITEMS:
         if n != 1:
             problems.append(f"{wi}: the post-deploy watch ended {n} times")
 
-# the human's verdicts
-for verdict, given in (("approved", fig["approvals"]), ("confirm_deploy", fig["confirms"])):
-    applied = c.execute("SELECT count(*) FROM verdicts WHERE verdict = ?", (verdict,)).fetchone()[0]
-    if applied != given:
-        problems.append(f"{given} {verdict} set by the human, {applied} applied")
+# the human's verdicts: each applied once; a Confirm Deploy unapplied only when an operator's confirm
+# deployed first and orch's own status change (Deploying) replaced it before a poll saw it
+applied = c.execute("SELECT count(*) FROM verdicts WHERE verdict = 'approved'").fetchone()[0]
+if applied != fig["approvals"]:
+    problems.append(f"{fig['approvals']} Approved set by the human, {applied} applied")
+applied = c.execute("SELECT count(*) FROM verdicts WHERE verdict = 'confirm_deploy'").fetchone()[0]
+seen_confirms = c.execute("SELECT e.work_item, (SELECT count(*) FROM events d WHERE d.work_item = e.work_item AND "
+                          "d.kind = 'advanced' AND d.stage_to = 'deploy' AND d.id < e.id) FROM events e "
+                          "WHERE e.kind = 'confirm_deploy'").fetchall()
+if applied != len(seen_confirms) or len(set(seen_confirms)) != len(seen_confirms):
+    problems.append(f"Confirm Deploy: {applied} verdicts, confirm events per attempt {sorted(seen_confirms)}")
+for key in set(seen_confirms) - confirmed:
+    problems.append(f"{key[0]}: a Confirm Deploy applied to deploy attempt {key[1]}, which the human never confirmed")
+overtaken = confirmed - set(seen_confirms)
+for wi, attempt in overtaken:
+    if (wi, attempt) not in seen:
+        problems.append(f"{wi}: Confirm Deploy for deploy attempt {attempt} lost: never applied, no deploy")
 for wi in ITEMS:
     if tasks.get(wi) == "deploy" and st.get(wi) == "Confirm Deploy":
         problems.append(f"{wi}: Confirm Deploy swallowed: the tracker says Confirm Deploy, the item waits at deploy")
@@ -390,10 +420,14 @@ for argv, rc, out in outputs:
     if "busy" in out and (rc != 0 or "skipped this tick" not in out):
         problems.append(f"{' '.join(argv)}: busy printed badly (exit {rc}): {out.strip()[:200]}")
 c.close()
+if os.environ.get("OVERLAP_SHOW_BUSY"):
+    for argv, rc, out in outputs:
+        if "busy" in out:
+            print(f"  {' '.join(argv)} -> {rc}: {out.strip()}")
 print(f"overlap: {len(ITEMS)} items, quiescent after {rnd + 1} rounds; {len(hooks)} hook runs, {rollbacks} "
       f"rollbacks after an interrupted deploy, {aged} lost confirms aged past deploy_timeout_s; {fig['skipped']} "
       f"skipped (lock held), {fig['busy']} busy (claim held); {fig['approvals']} approvals, {fig['confirms']} "
-      f"Confirm Deploy; {len(ids)} notifications, {len(got) - len(set(got))} redelivered; "
+      f"Confirm Deploy ({len(overtaken)} overtaken by an operator's confirm); {len(ids)} notifications, {len(got) - len(set(got))} redelivered; "
       f"{time.monotonic() - started:.0f} s in all")
 if problems:
     print("overlap: FAIL: " + "\n  ".join([""] + problems))
