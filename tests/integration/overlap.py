@@ -275,7 +275,7 @@ def operator(i):
         count("operator")
         with lock:
             outputs.append((argv, rc, out))
-        time.sleep(rng.uniform(0.0, 0.3))  # an operator's pace, not synchronisation
+        time.sleep(rng.uniform(0.05, 0.5))  # an operator's pace, not synchronisation
 
 
 @guarded
