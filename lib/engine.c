@@ -824,16 +824,22 @@ claim_event(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, 
 }
 
 /*
- * Whether wi's last recorded Confirm Deploy came after its last entry into
- * stage deploy: 1 yes, 0 no (none, or one meant for an earlier deploy).
+ * Whether wi waits at deploy with no deploy started and its last recorded
+ * Confirm Deploy came after its last entry into stage deploy: 1 yes, 0 no
+ * (none, one meant for an earlier deploy, or the deploy started).  Reads
+ * only: a quiet poll writes nothing.
  */
 static int
 confirm_stands(struct orch_ctx *c, const char *wi)
 {
 	struct orch_err e = {0};
 	sqlite3_stmt *s;
+	struct task t;
 	int stands = 0;
 
+	if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, "deploy") != 0 || t.blocked ||
+	    deploy_marker(c->cfg, &t, "initiated"))
+		return 0;
 	if (store_prepare(c->st, &s, "SELECT (SELECT max(id) FROM events WHERE work_item = ?1 AND kind = 'confirm_deploy') "
 	    "> coalesce((SELECT max(id) FROM events WHERE work_item = ?1 AND kind = 'advanced' AND stage_to = 'deploy'), 0)",
 	    &e) < 0)
