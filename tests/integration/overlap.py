@@ -221,12 +221,12 @@ def human():
     for wi, name in st.items():
         if name == "In Review" and tasks.get(wi) == "analysis":
             subprocess.run([os.path.join(BIN, "orch-issue"), "--wait", "-q", "set", wi, "Approved"], env=env,
-                           check=True)
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             count("approvals")
         elif (wi.startswith("SELF-") and tasks.get(wi) == "deploy" and name == "Awaiting Deploy" and
               (wi, entries.get(wi, 0)) not in confirmed):
             subprocess.run([os.path.join(BIN, "orch-issue"), "--wait", "-q", "set", wi, "Confirm Deploy"], env=env,
-                           check=True)
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             confirmed.add((wi, entries.get(wi, 0)))
             count("confirms")
 
