@@ -213,6 +213,7 @@ def snapshot():
 
 
 confirmed = set()  # (item, deploy attempt) the human set Confirm Deploy for
+rng_human = random.Random(SEED * 1000 + 200)
 
 
 def human():
@@ -229,6 +230,8 @@ def human():
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             confirmed.add((wi, entries.get(wi, 0)))
             count("confirms")
+            if rng_human.random() < 0.5:  # and at once from the shell too, racing the loops' orch-poll
+                run(["orch-deploy", "--confirm", wi])
 
 
 def all_done():
@@ -259,7 +262,8 @@ def tick_loop(i, budget):
         for argv in CRON:
             kill_after = None
             if kills < budget and rng.random() < 0.3:
-                kill_after = rng.uniform(0.0, 0.6)  # fault injection: where the kill lands
+                # fault injection: where the kill lands (early, or deep in a merge or deploy)
+                kill_after = rng.uniform(0.0, 0.3) if rng.random() < 0.5 else rng.uniform(0.3, 2.5)
             rc, _ = run([argv[0]] + (["--wait"] if wait or rng.random() < 0.3 else []) + argv[1:], kill_after)
             kills += rc == -9
 
