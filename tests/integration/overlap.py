@@ -162,8 +162,7 @@ def wave():
 
 
 wave()
-CRON = [["orch-poll", "-q"], ["orch-work", "-q", "--once"], ["orch-advance", "-q", "--all"], ["orch-deploy", "-q"],
-        ["orch-reconcile", "-q"]]
+CRON = [["orch-poll"], ["orch-work", "--once"], ["orch-advance", "--all"], ["orch-deploy"], ["orch-reconcile"]]
 
 lock = threading.Lock()
 fig = {"runs": 0, "kills": 0, "skipped": 0, "busy": 0, "operator": 0, "approvals": 0, "confirms": 0}
@@ -187,10 +186,8 @@ def run(argv, kill_after=None):
         out, _ = p.communicate()
         count("kills")
         return -9, out
-    if "skipped" in out:
-        count("skipped")
-    if "busy" in out:
-        count("busy")
+    count("skipped", out.count("previous run still active; skipped"))
+    count("busy", out.count("is being worked by"))
     return p.returncode, out
 
 
@@ -350,6 +347,9 @@ for wi in ITEMS:
 c = sqlite3.connect(db_path, timeout=60)
 if c.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
     problems.append("integrity_check failed")
+for wi, agent, attempts in c.execute("SELECT t.work_item, j.agent, j.attempts FROM jobs j JOIN tasks t ON "
+                                     "t.id = j.task_id WHERE j.status NOT IN ('done')"):
+    problems.append(f"{wi}: {agent} job left not done after {attempts} attempts")
 
 # the chain of stage changes
 STAGES = ["analysis", "architecture", "development", "review", "testing", "deploy-staging", "deploy", "done"]
