@@ -101,6 +101,7 @@ sys.exit(subprocess.run(["sh", "{TOP}/examples/agents/" + stage + ".sh"], env=en
 """)
 # the hook: one line per run -- work item, deploy attempt (times the item entered stage deploy), unique id
 hook = script("hook.py", f"""import os, sqlite3, time
+time.sleep(0.3)  # a slow deploy: a kill of the command running EXT's hook lands inside it
 wi = os.path.basename(os.getcwd())
 c = sqlite3.connect("file:{db_path}?mode=ro", uri=True, timeout=60)
 n = c.execute("SELECT count(*) FROM events WHERE work_item = ? AND kind = 'advanced' AND stage_to = 'deploy'",
@@ -276,7 +277,7 @@ def operator(i):
         count("operator")
         with lock:
             outputs.append((argv, rc, out))
-        time.sleep(rng.uniform(0.05, 0.5))  # an operator's pace, not synchronisation
+        time.sleep(rng.uniform(0.1, 0.8))  # an operator's pace, not synchronisation
 
 
 @guarded
@@ -390,8 +391,9 @@ for wi in ITEMS:
         if n != 1:
             problems.append(f"{wi}: the post-deploy watch ended {n} times")
 
-# the human's verdicts: each applied once; a Confirm Deploy unapplied only when an operator's confirm
-# deployed first and orch's own status change (Deploying) replaced it before a poll saw it
+# the human's verdicts: each applied once; a Confirm Deploy unapplied only when a confirm from the shell
+# (the human's own or an operator's) deployed first and orch's status change (Deploying) replaced it
+# before a poll saw it
 applied = c.execute("SELECT count(*) FROM verdicts WHERE verdict = 'approved'").fetchone()[0]
 if applied != fig["approvals"]:
     problems.append(f"{fig['approvals']} Approved set by the human, {applied} applied")
@@ -431,7 +433,7 @@ if os.environ.get("OVERLAP_SHOW_BUSY"):
 print(f"overlap: {len(ITEMS)} items, quiescent after {rnd + 1} rounds; {len(hooks)} hook runs, {rollbacks} "
       f"rollbacks after an interrupted deploy, {aged} lost confirms aged past deploy_timeout_s; {fig['skipped']} "
       f"skipped (lock held), {fig['busy']} busy (claim held); {fig['approvals']} approvals, {fig['confirms']} "
-      f"Confirm Deploy ({len(overtaken)} overtaken by an operator's confirm); {len(ids)} notifications, {len(got) - len(set(got))} redelivered; "
+      f"Confirm Deploy ({len(overtaken)} overtaken by a confirm from the shell); {len(ids)} notifications, {len(got) - len(set(got))} redelivered; "
       f"{time.monotonic() - started:.0f} s in all")
 if problems:
     print("overlap: FAIL: " + "\n  ".join([""] + problems))

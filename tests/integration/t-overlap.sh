@@ -85,5 +85,5 @@ lacks "$OUT" "production deploy of"
 [ "$(runs)" = 2 ] || fail "a stale Confirm Deploy deployed"
 
 [ "${OVERLAP_CHAOS:-1}" = 0 ] && exit 0
-python3 "$TOP/tests/integration/overlap.py" "$BIN" "${OVERLAP_KILLS:-8}" "${OVERLAP_SEED:-7}" 2 3 ||
+python3 "$TOP/tests/integration/overlap.py" "$BIN" "${OVERLAP_KILLS:-6}" "${OVERLAP_SEED:-7}" 2 3 ||
 	fail "overlap consistency"
