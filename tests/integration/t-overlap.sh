@@ -19,20 +19,26 @@ to_deploy() {
 to_deploy one
 
 # another live process (this shell) holds the task's claim: busy, exit 0, and the confirm is kept
+HOST=$(python3 -c 'import socket; print(socket.gethostname())')
 sql_exec "INSERT INTO leases(name, task_id, work_item, pid, acquired_at, host, expires_at) VALUES (?, 1, ?, ?, 'now', ?, 0)" \
-	"task:$WI" "$WI" "$$" "$(hostname)"
+	"task:$WI" "$WI" "$$" "$HOST"
 expect_rc 0 orch-advance --json "$WI"
 [ "$(printf '%s' "$OUT" | json_field '["outcome"]')" = busy ] || fail "orch-advance --json: not busy: $OUT"
 contains "$OUT" "is being worked by pid $$"
 expect_rc 0 orch-status
-contains "$OUT" "$WI deploy retries 0; claimed by pid $$ on $(hostname)"
+contains "$OUT" "$WI deploy retries 0; claimed by pid $$ on $HOST"
 expect_rc 0 orch-status --json
 [ "$(printf '%s' "$OUT" | json_field '["tasks"]["items"][0]["claimed_pid"]')" = "$$" ] || fail "no claimed_pid: $OUT"
 orch-issue -q set "$WI" "Confirm Deploy"
 expect_rc 0 orch-poll
 contains "$OUT" "busy"
 [ "$(runs)" = 0 ] || fail "deployed while another process held the claim"
-sql_exec "DELETE FROM leases WHERE name = ?" "task:$WI"
+true &
+gone=$!
+wait "$gone"
+sql_exec "UPDATE leases SET pid = ? WHERE name = ?" "$gone" "task:$WI"	# its holder died
+expect_rc 0 orch-status
+contains "$OUT" "claimed by pid $gone on $HOST (holder gone: the next run takes it over)"
 expect_rc 0 orch-poll
 contains "$OUT" "production deploy of"
 until [ -e "$ORCH_HOME/deploy-state/DEMO/$WI/result" ]; do sleep 0.01; done	# the detached hook ended
