@@ -168,6 +168,7 @@ CRON = [["orch-poll"], ["orch-work", "--once"], ["orch-advance", "--all"], ["orc
 lock = threading.Lock()
 fig = {"runs": 0, "kills": 0, "skipped": 0, "busy": 0, "operator": 0, "approvals": 0, "confirms": 0}
 outputs = []  # (argv, rc, stdout) of the operators' commands, for the busy check
+anomalies = []  # runs that crashed or failed inside (exit 70, a signal we did not send, a sanitizer)
 
 
 def count(name, n=1):
@@ -187,6 +188,9 @@ def run(argv, kill_after=None):
         out, _ = p.communicate()
         count("kills")
         return -9, out
+    if p.returncode < 0 or p.returncode == 70 or "Sanitizer" in out or "runtime error" in out:
+        with lock:  # a crash, an internal error, a sanitizer report: never an outcome
+            anomalies.append(f"{' '.join(argv)} exited {p.returncode}: {out.strip()[-300:]}")
     count("skipped", out.count("previous run still active; skipped"))
     count("busy", out.count("is being worked by"))
     return p.returncode, out
@@ -340,7 +344,7 @@ for rnd in range(300):  # quiescence: the cron sequence one at a time, nobody ki
     if rnd % 10 == 9:
         aged += stuck_confirms()
 
-problems = list(failures)
+problems = list(failures) + anomalies
 st, tasks, entries = snapshot()
 for wi in ITEMS:
     if tasks.get(wi) != "done":

@@ -1,6 +1,6 @@
 # Overlap: a Confirm Deploy that found the task busy, or whose orch-poll died during the confirm's fetch
 # (a remote that answers when told), still deploys, once; busy is an outcome (exit 0, JSON "busy") and
-# orch-status names the claim's holder; then overlap.py: the tick's commands concurrently with operators,
+# orch-status names the claim's holder; two starts of one item start it once; then overlap.py: the tick's commands concurrently with operators,
 # a slow ci_cmd and remote, and SIGKILLs (seeded), over both kinds of projects.
 . "$(dirname "$0")/lib.sh"
 cat >"$TMP/hook.sh" <<'SH'
@@ -89,6 +89,26 @@ sql_exec "UPDATE tracker_issues SET updated_at = (SELECT issue_updated_at FROM v
 expect_rc 0 orch-poll
 lacks "$OUT" "production deploy of"
 [ "$(runs)" = 2 ] || fail "a stale Confirm Deploy deployed"
+
+# two commands start one To Analyse item at once: the second finds it busy (while the first fetches from
+# a remote that answers when told), then already started; one task, one branch, one analyst job
+W2=$(orch-issue create --project DEMO --title "second item" --state "To Analyse")
+git -C "$TMP/repo" config remote.origin.uploadpack "$TMP/upload-pack"
+orch-poll >"$TMP/poll.out" 2>&1 &
+poll=$!
+read -r _ <"$TMP/fetching"
+expect_rc 0 orch-advance --start "$W2"
+contains "$OUT" "busy: $W2 is being started by pid $poll"
+exec 9<>"$TMP/answer"
+exec 9>&-
+wait "$poll" || fail "orch-poll failed: $(cat "$TMP/poll.out")"
+git -C "$TMP/repo" config --unset remote.origin.uploadpack
+contains "$(cat "$TMP/poll.out")" "$W2: created -> analysis advanced"
+expect_rc 0 orch-advance --start "$W2"
+contains "$OUT" "already started"
+[ "$(sql "SELECT count(*) FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE t.work_item = '$W2'")" = 1 ] ||
+	fail "two analyst jobs for one start"
+[ "$(sql "SELECT count(*) FROM events WHERE work_item = '$W2' AND kind = 'started'")" = 1 ] || fail "started twice"
 
 [ "${OVERLAP_CHAOS:-1}" = 0 ] && exit 0
 python3 "$TOP/tests/integration/overlap.py" "$BIN" "${OVERLAP_KILLS:-6}" "${OVERLAP_SEED:-7}" 2 3 ||
