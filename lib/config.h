@@ -36,6 +36,7 @@ struct project {
 	int self_deploy;
 	char **ci_cmd, **deploy_hook, **health_cmd, **rollback_hook;
 	char *health_url;	/* probed by GET when health_cmd is not set */
+	int auto_fix;		/* orch-fix --from-audit in the security rollback path (fix.h) */
 	struct agent_cmd *agents;
 	size_t nagents;
 	int line;		/* where it was defined, for messages */
@@ -60,6 +61,7 @@ struct config {
 	int scan_single_max, scan_chunked_max, scan_chunk_size, scan_fetch_retries;
 	char *telegram_chat_id;
 	char **notify_cmd;
+	int fix_max_files, fix_max_changed_lines, fix_max_diff_bytes, fix_max_danger;	/* orch-fix thresholds */
 	struct project *projects;
 	size_t nprojects;
 };

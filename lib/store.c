@@ -159,6 +159,29 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE notices (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);"
 	"ALTER TABLE jobs ADD COLUMN dead_strikes INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE outbox ADD COLUMN claim_pid INTEGER;",
+	/* 6: the fix pipeline (orch-fix) */
+	"CREATE TABLE fix_runs ("
+	" id INTEGER PRIMARY KEY,"
+	" work_item TEXT NOT NULL,"
+	" source TEXT NOT NULL,"
+	" status TEXT NOT NULL,"
+	" reason TEXT NOT NULL DEFAULT '',"
+	" plan_json TEXT,"
+	" plan_decision TEXT,"
+	" diff TEXT,"
+	" diff_files INTEGER NOT NULL DEFAULT 0,"
+	" diff_added INTEGER NOT NULL DEFAULT 0,"
+	" diff_removed INTEGER NOT NULL DEFAULT 0,"
+	" diff_bytes INTEGER NOT NULL DEFAULT 0,"
+	" danger INTEGER NOT NULL DEFAULT 0,"
+	" patch_decision TEXT,"
+	" validation TEXT,"
+	" base_sha TEXT,"
+	" commit_sha TEXT,"
+	" repairs INTEGER NOT NULL DEFAULT 0,"
+	" started_at TEXT NOT NULL,"
+	" finished_at TEXT);"
+	"CREATE INDEX fix_runs_item ON fix_runs(work_item, id);",
 };
 
 static int
