@@ -83,6 +83,10 @@ print_text(const cJSON *root)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "findings"))
 		printf("  SECRET %s %s in '%s' line %lld, commit %.12s (first seen %s)\n", str(it, "project"),
 		    str(it, "rule"), str(it, "file"), num(it, "line"), str(it, "commit_sha"), str(it, "first_seen"));
+	printf("fix runs (newest first):\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "fix"), "runs"))
+		printf("  %lld %s %s (%s, danger %lld) %.12s: %s\n", num(it, "id"), str(it, "work_item"), str(it, "status"),
+		    str(it, "source"), num(it, "danger"), str(it, "commit_sha"), str(it, "reason"));
 	printf("events (newest first):\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events"))
 		printf("  %s %s %s %s -> %s: %s\n", str(it, "ts"), str(it, "work_item"), str(it, "kind"),
