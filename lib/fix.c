@@ -806,9 +806,11 @@ validate_and_land(struct orch_ctx *c, const struct project *p, const struct task
 		return outcome(r, "error", "cannot add a scratch worktree: %s", why), -1;
 	rc = validate(c, p, t, before, scratch, r);
 	git_do(c, t->repo, rm, why, sizeof(why));
-	if (rc < 0)
+	if (rc < 0 || land(c, t, r) < 0) {
+		r->commit[0] = '\0';	/* validated maybe, but not on the branch */
 		return -1;
-	return land(c, t, r);
+	}
+	return 0;
 }
 
 static int
