@@ -412,6 +412,7 @@ static void
 pyproject_scan(const struct lines *l, const struct fix_op *op, struct pyproj *pp)
 {
 	enum tbl kind = T_OTHER;
+	int main_table = 0;
 	size_t i;
 
 	memset(pp, 0, sizeof(*pp));
@@ -420,14 +421,15 @@ pyproject_scan(const struct lines *l, const struct fix_op *op, struct pyproj *pp
 		const char *s = l->p[i], *br;
 		size_t len = text_len(l, i), k = 0;
 		if (toml_header(s, len, &kind)) {
-			if (kind == T_POETRY && pp->poetry_table < 0 && memmem(s, len, "tool.poetry.dependencies", 24))
+			main_table = kind == T_POETRY && memmem(s, len, "tool.poetry.dependencies", 24) != NULL;
+			if (main_table && pp->poetry_table < 0)
 				pp->poetry_table = (int)i, pp->poetry_last = (int)i;
 			continue;
 		}
 		if (kind == T_POETRY) {
 			int last = pp->poetry_last;
 			poetry_line(s, len, i, op, pp);
-			if (pp->poetry_table < 0 || last < pp->poetry_table)
+			if (!main_table)
 				pp->poetry_last = last;	/* only [tool.poetry.dependencies] takes new lines */
 			continue;
 		}
@@ -702,8 +704,16 @@ python_remove(const struct fix_op *op, const struct lines *l, struct buf *out, c
 			triple_quotes(l->p[i], len, &inq);
 			continue;
 		}
-		if (rc < 0 && st.last >= l->n)
-			st.last = st.first;	/* an unclosed '(': judge the first line only */
+		if (rc < 0) {	/* compound, continued or unclosed: refuse when it may hold the symbol */
+			const char *sym = op->has_name ? op->name : op->module;
+			if (memmem(l->p[i], len, sym, strlen(sym)))
+				return snprintf(why, wn, "%s line %zu: the import is a compound, continued or unclosed "
+				    "statement; edit it by hand", op->file, i + 1), -1;
+			if (st.last >= l->n)
+				st.last = st.first;
+			i = st.last;
+			continue;
+		}
 		if (op->has_name != st.from || (st.from && (mlen != strlen(op->module) ||
 		    strncmp(module, op->module, mlen) != 0)) ||
 		    (op->has_line_contains && !memmem(l->p[i], len, op->line_contains, strlen(op->line_contains)))) {
@@ -719,9 +729,6 @@ python_remove(const struct fix_op *op, const struct lines *l, struct buf *out, c
 			    &gone, &had);
 		buf_free(&scratch);
 		if (gone) {
-			if (rc < 0)
-				return snprintf(why, wn, "%s line %zu: the import is a compound or backslash-continued "
-				    "statement; edit it by hand", op->file, i + 1), -1;
 			if (nfound++ == 0)
 				found = st;
 		}
