@@ -1,4 +1,5 @@
 /* fixplan and fixpatch: every schema rejection, every policy block, each patch operation on real files. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,11 @@
 
 #include "../../lib/buf.h"
 #include "../../lib/config.h"
+#include "../../lib/ctx.h"
+#include "../../lib/err.h"
+#include "../../lib/fix.h"
+#include "../../lib/store.h"
+#include "../../lib/task.h"
 #include "../../lib/fixpatch.h"
 #include "../../lib/fixplan.h"
 #include "../../lib/util.h"
@@ -402,6 +408,74 @@ START_TEST(versions_and_names)
 }
 END_TEST
 
+/* fix_auto, the engine's hook: a planted vulnerable pin fixed with the stand-in pip-audit, stage untouched. */
+static int
+auto_case(int auto_fix, struct fix_result *r, char *head_req, size_t hn)
+{
+	char yaml[8192], wt[4400], standins[4096], path[8800], *old_path = getenv("PATH");
+	const char *repo = tmp_git_repo();
+	struct config cfg;
+	struct store st;
+	struct orch_err e = {0};
+	struct task t = { .stage = "deploy-staging" };
+	int rc;
+
+	ck_assert_ptr_nonnull(realpath("tests/integration/standins", standins));
+	snprintf(path, sizeof(path), "%s:%s", standins, old_path ? old_path : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	snprintf(yaml, sizeof(yaml), "security_dep_engine: pip-audit\nprojects:\n  - key: DEMO\n    repo: %s\n"
+	    "    ci_cmd: [\"true\"]\n    auto_fix: %s\n", repo, auto_fix ? "true" : "false");
+	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", yaml), tmp_dir, 1, &e), 0);
+	tmp_store(&st);
+	snprintf(wt, sizeof(wt), "%s/wt", tmp_dir);
+	tsh(repo, "git", "worktree", "add", "-q", "-b", "feature/DEMO-1-x", wt, NULL);
+	tmp_write("wt/requirements.txt", "foo==1.0\n");
+	tsh(wt, "git", "add", "requirements.txt", NULL);
+	tsh(wt, "git", "commit", "-qm", "deps", NULL);
+	str_copy(t.project, sizeof(t.project), "DEMO");
+	str_copy(t.work_item, sizeof(t.work_item), "DEMO-1");
+	str_copy(t.issue_id, sizeof(t.issue_id), "1");
+	str_copy(t.repo, sizeof(t.repo), repo);
+	str_copy(t.branch, sizeof(t.branch), "feature/DEMO-1-x");
+	str_copy(t.worktree, sizeof(t.worktree), wt);
+	ck_assert_int_eq(task_insert(&st, &t, &e), 0);
+	struct orch_ctx c = { .cfg = &cfg, .st = &st };
+	rc = fix_auto(&c, config_project(&cfg, "DEMO"), &t, r, &e);
+	ck_assert_msg(rc >= 0, "fix_auto: %s", e.msg);
+	snprintf(head_req, hn, "%s", tsh(repo, "git", "show", "feature/DEMO-1-x:requirements.txt", NULL));
+	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM tasks WHERE stage = 'deploy-staging'"), 1);
+	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM fix_runs"), auto_fix);
+	store_close(&st);
+	config_free(&cfg);
+	setenv("PATH", old_path ? old_path : "/usr/bin:/bin", 1);
+	return rc;
+}
+
+START_TEST(auto_fix_validates)
+{
+	struct fix_result r;
+	char req[256];
+
+	ck_assert_int_eq(auto_case(1, &r, req, sizeof(req)), 1);
+	ck_assert_str_eq(r.status, "validated");
+	ck_assert_str_eq(req, "foo==1.1\n");
+	ck_assert_str_eq(r.stage_after, "");	/* the engine moves the stage, not fix_auto */
+	fix_result_free(&r);
+}
+END_TEST
+
+START_TEST(auto_fix_off)
+{
+	struct fix_result r;
+	char req[256];
+
+	ck_assert_int_eq(auto_case(0, &r, req, sizeof(req)), 0);
+	ck_assert_str_eq(r.status, "skipped");
+	ck_assert_str_eq(req, "foo==1.0\n");
+	fix_result_free(&r);
+}
+END_TEST
+
 Suite *
 fix_suite(void)
 {
@@ -419,6 +493,12 @@ fix_suite(void)
 	tcase_add_test(patch, patch_pyproject);
 	tcase_add_test(patch, patch_python_imports);
 	tcase_add_test(patch, versions_and_names);
+	TCase *autofix = tcase_create("auto_fix");
+	tcase_add_checked_fixture(autofix, tmp_setup, tmp_teardown);
+	tcase_set_timeout(autofix, 60);
+	tcase_add_test(autofix, auto_fix_validates);
+	tcase_add_test(autofix, auto_fix_off);
+	suite_add_tcase(s, autofix);
 	suite_add_tcase(s, schema);
 	suite_add_tcase(s, policy);
 	suite_add_tcase(s, patch);
