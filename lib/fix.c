@@ -669,7 +669,8 @@ get_plan(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 	struct buf text;
 	int rc;
 
-	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
+	/* everything is read at the head the patch will be made from */
+	str_copy(head, sizeof(head), r->base);
 	buf_init(&text, FIX_PLAN_MAX_BYTES + 1);
 	if (o->from_audit) {
 		if (scan_deps(c, t->repo, head, before, e) < 0) {
