@@ -9,7 +9,7 @@ cat >"$FIXER_LOG.$ORCH_FIX_ATTEMPT"
 plan='{"version": 1, "work_item": "DEMO-1", "category": "lint", "summary": "drop the unused os import",
  "confidence": 0.8, "files": ["src/util.py"], "evidence": ["F401 src/util.py:1"],
  "operations": [{"type": "remove_unused", "file": "src/util.py", "details": {"module": "os"}}]}'
-if [ "$ORCH_FIX_ATTEMPT" = 0 ]; then echo "Sure! Here is the plan you asked for:"; fi
+if [ "$ORCH_FIX_ATTEMPT" = 0 ] || [ -n "${FIXER_PROSE:-}" ]; then echo "Sure! Here is the plan you asked for:"; fi
 echo "$plan"
 SH
 export FIXER_LOG="$TMP/fixer-stdin"
@@ -80,10 +80,20 @@ contains "$(cat "$FIXER_LOG.1")" "text before the '{'"
 contains "$(cat "$FIXER_LOG.1")" "Sure! Here is the plan"
 [ "$(show src/util.py | head -1)" = "import sys  # tools" ] || fail "remove_unused: $(show src/util.py)"
 
+# a fixer that never stops talking: two repairs, then a clear error, a recorded run, nothing committed
+h0=$(head_of)
+rm -f "$FIXER_LOG".*
+FIXER_PROSE=1 expect_rc 65 orch-fix "$WI"
+contains "$ERR" "the fixer agent's plan is still invalid after 2 repairs: plan: must be one JSON object"
+[ -f "$FIXER_LOG.2" ] && [ ! -f "$FIXER_LOG.3" ] || fail "the fixer did not run exactly three times"
+[ "$(head_of)" = "$h0" ] || fail "a failed repair loop moved the branch"
+[ "$(sql "SELECT status || ' ' || repairs || ' ' || source FROM fix_runs ORDER BY id DESC LIMIT 1")" = "invalid 2 agent" ] ||
+	fail "the given-up run is not recorded"
+
 # orch-status shows the recent fix runs
 expect_rc 0 orch-status
 contains "$OUT" "fix runs"
 contains "$OUT" "validated"
 expect_rc 0 orch-status --json
-[ "$(printf "%s\n" "$OUT" | json_field '["fix"]["runs"][0]["status"]')" = validated ] || fail "no fix runs in orch-status --json"
+[ "$(printf "%s\n" "$OUT" | json_field '["fix"]["runs"][1]["status"]')" = validated ] || fail "no fix runs in orch-status --json"
 echo "t-fix-pipeline: ok"
