@@ -21,7 +21,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* validated/dry_run 0; refused by policy or validation 1; a bad plan 65; a tool failed 69. */
+/* validated/dry_run 0; refused by policy or validation 1; a bad plan 65; a tool failed 69; busy 75. */
 static int
 exit_of(const struct fix_result *r)
 {
@@ -31,6 +31,8 @@ exit_of(const struct fix_result *r)
 		return EX_DATAERR;
 	if (!strcmp(r->status, "error"))
 		return EX_UNAVAILABLE;
+	if (!strcmp(r->status, "busy"))
+		return EX_TEMPFAIL;
 	return EX_NO;
 }
 

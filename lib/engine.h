@@ -38,7 +38,8 @@
 
 #include "ctx.h"
 
-enum engine_outcome { OUT_ADVANCED, OUT_ROLLED_BACK, OUT_WAITING, OUT_BLOCKED, OUT_NOOP };
+/* OUT_BUSY: another process holds the task's claim; skipped this tick (exit 0). */
+enum engine_outcome { OUT_ADVANCED, OUT_ROLLED_BACK, OUT_WAITING, OUT_BLOCKED, OUT_NOOP, OUT_BUSY };
 
 struct advance_result {
 	char work_item[32];
@@ -64,6 +65,9 @@ int engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r);
 int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
     struct advance_result *r);
 int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r);
+struct config;
+/* Seconds a task claim lives without its holder's process being checkable (another host). */
+int engine_claim_ttl(const struct config *cfg);
 struct gate_verdict;
 /*
  * Tracker status To Analyse on an existing task (orch-poll): applied once

@@ -12,6 +12,7 @@
 #include "atomic.h"
 #include "config.h"
 #include "ctx.h"
+#include "engine.h"
 #include "err.h"
 #include "fixpatch.h"
 #include "gate.h"
@@ -619,6 +620,7 @@ advance(struct orch_ctx *c, const struct project *p, struct task *t, struct fix_
 	char from[24], desc[700], msg[700];
 	int64_t job = 0;
 	size_t i;
+	int moved;
 
 	for (i = 0; ok_from[i] && strcmp(ok_from[i], t->stage) != 0; i++)
 		;
@@ -637,7 +639,17 @@ advance(struct orch_ctx *c, const struct project *p, struct task *t, struct fix_
 	str_copy(r->stage_after, sizeof(r->stage_after), "review");
 	if (store_begin(c->st, e) < 0)
 		return -1;
-	if (task_update(c->st, t, e) < 0 || job_finish_agent(c->st, t->id, "developer", e) < 0 ||
+	if ((moved = task_update(c->st, t, e)) <= 0) {
+		store_rollback(c->st);
+		if (moved < 0)
+			return -1;
+		str_copy(t->stage, sizeof(t->stage), from);
+		r->stage_after[0] = '\0';
+		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+		    "; the task moved on meanwhile, its stage is left as it is");
+		return record_finish(c, r, e);
+	}
+	if (job_finish_agent(c->st, t->id, "developer", e) < 0 ||
 	    (config_agent(p, "reviewer") && job_enqueue(c->st, t->id, "reviewer", "review", desc, &job, e) < 0) ||
 	    event_add(c->st, t->work_item, "fixed", from, "review", msg, e) < 0 ||
 	    notify_queue(c->st, "info", t->work_item, msg, e) < 0 || record_finish(c, r, e) < 0) {
@@ -855,8 +867,9 @@ static int
 run(struct orch_ctx *c, const struct fix_opts *o, struct fix_result *r, struct orch_err *e)
 {
 	const struct project *p;
+	char holder[300] = "";
 	struct task t;
-	int rc;
+	int rc, claimed;
 
 	memset(r, 0, sizeof(*r));
 	buf_init(&r->diff, 4 * BUF_MIB);
@@ -868,14 +881,26 @@ run(struct orch_ctx *c, const struct fix_opts *o, struct fix_result *r, struct o
 	if ((p = config_project(c->cfg, t.project)) == NULL)
 		return err_set(e, EX_CONFIG, "project '%s' of %s is not configured; add it to orch.yaml", t.project,
 		    t.work_item);
-	if (!o->dry_run && record_start(c, r, e) < 0)
-		return -1;
-	rc = pipeline(c, p, &t, o, r, e);
 	if (o->dry_run)
-		return 0;
-	if (rc == 0 && !o->no_advance)
-		return advance(c, p, &t, r, e);
-	return record_finish(c, r, e);
+		return pipeline(c, p, &t, o, r, e), 0;
+	if (record_start(c, r, e) < 0)
+		return -1;
+	/* one process works a task at a time: the engine (already ours when it calls fix_auto), or us */
+	if ((claimed = task_claim(c->st, &t, engine_claim_ttl(c->cfg), holder, sizeof(holder), e)) < 0)
+		return -1;
+	if (claimed == 0) {
+		outcome(r, "busy", "%s is being worked by %s; try again later", t.work_item, holder);
+		return record_finish(c, r, e);
+	}
+	if (task_get(c->st, o->work_item, &t, e) < 0)
+		rc = -1;
+	else if ((rc = pipeline(c, p, &t, o, r, e)) == 0 && !o->no_advance)
+		rc = advance(c, p, &t, r, e);
+	else
+		rc = record_finish(c, r, e);
+	if (claimed == 1)
+		task_release(c->st, &t);
+	return rc;
 }
 
 int

@@ -27,7 +27,8 @@
  *
  * Return: 0 with r->status one of validated | dry_run | invalid (the plan
  * or an operation is bad) | blocked (policy) | failed (validation, or the
- * branch moved) | error (a tool or the store failed; see r->reason); -1
+ * branch moved) | busy (another process holds the task's claim, task.h) |
+ * error (a tool or the store failed; see r->reason); -1
  * only when there is no run to record (unknown work item, store failure),
  * with *e.
  */

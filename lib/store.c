@@ -159,7 +159,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE notices (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);"
 	"ALTER TABLE jobs ADD COLUMN dead_strikes INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE outbox ADD COLUMN claim_pid INTEGER;",
-	/* 6: the fix pipeline (orch-fix) */
+	/* 6: compare-and-set transitions, per-task claims, the agent's process group */
+	"ALTER TABLE tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE leases ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE leases ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN agent_pgid INTEGER;",
+	/* 7: the fix pipeline (orch-fix) */
 	"CREATE TABLE fix_runs ("
 	" id INTEGER PRIMARY KEY,"
 	" work_item TEXT NOT NULL,"

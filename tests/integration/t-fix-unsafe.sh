@@ -72,6 +72,11 @@ refused 1 failed "still reports VULN-0 for foo" --plan "$TMP/plan.json"
 plan dependency '"requirements.txt"' "$(pin requirements.txt foo 1.1)"
 FIX_HANG=1 ORCH_CI_TIMEOUT_S=1 refused 1 failed "ci_cmd timed out" --plan "$TMP/plan.json"
 
+# another live process holds the task's claim (the engine at its gates): busy, recorded, nothing done
+sql_exec "INSERT INTO leases(name, task_id, work_item, pid, acquired_at, host, expires_at) VALUES ('task:$WI', 1, '$WI', $$, 'now', '$(hostname)', 0)"
+refused 75 busy "is being worked by pid $$" --plan "$TMP/plan.json"
+sql_exec "DELETE FROM leases"
+
 # the branch moves while the fix is validated: the validated commit is not landed
 h0=$(head_of)
 FIX_MOVE="$WT" expect_rc 1 orch-fix --plan "$TMP/plan.json" "$WI"
