@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "err.h"
 #include "fixpatch.h"
+#include "frontmatter.h"
 #include "gate.h"
 #include "git.h"
 #include "job.h"
@@ -915,11 +916,27 @@ fix_auto(struct orch_ctx *c, const struct project *p, const struct task *t, stru
 {
 	struct fix_opts o = { .work_item = t->work_item, .from_audit = 1, .no_advance = 1 };
 
-	if (!p->auto_fix) {
-		memset(r, 0, sizeof(*r));
-		outcome(r, "skipped", "auto_fix is off for %s", p->key);
-		return 0;
-	}
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char path[256], head[300], value[32] = "", why[512] = "";
+	struct buf rep;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!p->auto_fix)
+		return outcome(r, "skipped", "auto_fix is off for %s", p->key);
+	/* a pin never clears a secret: only a report without secrets is worth a dependency fix */
+	gate_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
+	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
+	buf_init(&rep, FM_MAX_BYTES);
+	rc = git_read_artifact(&repo, head, path, FM_MAX_BYTES, &rep, why, sizeof(why), e);
+	if (rc == 0)
+		rc = fm_get(rep.data ? rep.data : "", rep.len, "secrets_found", value, sizeof(value), why, sizeof(why));
+	buf_free(&rep);
+	if (rc == -2)
+		return -1;
+	if (rc < 0 || strcmp(value, "0") != 0)
+		return outcome(r, "skipped", "no auto-fix: %s", rc < 0 ? why :
+		    "the security gate found secrets, which a dependency fix does not clear");
 	if (run(c, &o, r, e) < 0)
 		return -1;
 	return strcmp(r->status, "validated") == 0;

@@ -75,8 +75,10 @@ struct fix_result {
 
 int fix_run(struct orch_ctx *c, const struct fix_opts *o, struct fix_result *r, struct orch_err *e);
 /*
- * The security gate's rollback path (engine.c): when p->auto_fix is set,
- * run the pipeline --from-audit --no-advance for task t.  Returns 1 when a
+ * The security gate's rollback path (engine.c): when p->auto_fix is set
+ * and the committed 17-security-report.md says secrets_found: 0 (a pin
+ * never clears a secret), run the pipeline --from-audit --no-advance for
+ * task t (status "skipped" otherwise).  Returns 1 when a
  * fix validated and was committed (the caller then moves the task to
  * review instead of enqueuing developer), 0 when not (r->reason says why;
  * enqueue developer as usual), -1 with *e for a store failure.  It opens

@@ -410,7 +410,7 @@ END_TEST
 
 /* fix_auto, the engine's hook: a planted vulnerable pin fixed with the stand-in pip-audit, stage untouched. */
 static int
-auto_case(int auto_fix, struct fix_result *r, char *head_req, size_t hn)
+auto_case(int auto_fix, const char *secrets, struct fix_result *r, char *head_req, size_t hn)
 {
 	char yaml[8192], wt[4400], standins[4096], path[8800], *old_path = getenv("PATH");
 	const char *repo = tmp_git_repo();
@@ -430,7 +430,11 @@ auto_case(int auto_fix, struct fix_result *r, char *head_req, size_t hn)
 	snprintf(wt, sizeof(wt), "%s/wt", tmp_dir);
 	tsh(repo, "git", "worktree", "add", "-q", "-b", "feature/DEMO-1-x", wt, NULL);
 	tmp_write("wt/requirements.txt", "foo==1.0\n");
-	tsh(wt, "git", "add", "requirements.txt", NULL);
+	snprintf(yaml, sizeof(yaml), "%s/wt/docs/work-items/DEMO-1", tmp_dir);
+	mkdir_p(yaml, 0755);
+	snprintf(yaml, sizeof(yaml), "---\nsecurity_status: FAIL\nsecrets_found: %s\n---\n", secrets);
+	tmp_write("wt/docs/work-items/DEMO-1/17-security-report.md", yaml);
+	tsh(wt, "git", "add", "requirements.txt", "docs", NULL);
 	tsh(wt, "git", "commit", "-qm", "deps", NULL);
 	str_copy(t.project, sizeof(t.project), "DEMO");
 	str_copy(t.work_item, sizeof(t.work_item), "DEMO-1");
@@ -444,7 +448,7 @@ auto_case(int auto_fix, struct fix_result *r, char *head_req, size_t hn)
 	ck_assert_msg(rc >= 0, "fix_auto: %s", e.msg);
 	snprintf(head_req, hn, "%s", tsh(repo, "git", "show", "feature/DEMO-1-x:requirements.txt", NULL));
 	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM tasks WHERE stage = 'deploy-staging'"), 1);
-	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM fix_runs"), auto_fix);
+	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM fix_runs"), auto_fix && strcmp(secrets, "0") == 0);
 	store_close(&st);
 	config_free(&cfg);
 	setenv("PATH", old_path ? old_path : "/usr/bin:/bin", 1);
@@ -456,7 +460,7 @@ START_TEST(auto_fix_validates)
 	struct fix_result r;
 	char req[256];
 
-	ck_assert_int_eq(auto_case(1, &r, req, sizeof(req)), 1);
+	ck_assert_int_eq(auto_case(1, "0", &r, req, sizeof(req)), 1);
 	ck_assert_str_eq(r.status, "validated");
 	ck_assert_str_eq(req, "foo==1.1\n");
 	ck_assert_str_eq(r.stage_after, "");	/* the engine moves the stage, not fix_auto */
@@ -469,8 +473,21 @@ START_TEST(auto_fix_off)
 	struct fix_result r;
 	char req[256];
 
-	ck_assert_int_eq(auto_case(0, &r, req, sizeof(req)), 0);
+	ck_assert_int_eq(auto_case(0, "0", &r, req, sizeof(req)), 0);
 	ck_assert_str_eq(r.status, "skipped");
+	ck_assert_str_eq(req, "foo==1.0\n");
+	fix_result_free(&r);
+}
+END_TEST
+
+START_TEST(auto_fix_not_for_secrets)
+{
+	struct fix_result r;
+	char req[256];
+
+	ck_assert_int_eq(auto_case(1, "1", &r, req, sizeof(req)), 0);
+	ck_assert_str_eq(r.status, "skipped");
+	ck_assert_ptr_nonnull(strstr(r.reason, "found secrets"));
 	ck_assert_str_eq(req, "foo==1.0\n");
 	fix_result_free(&r);
 }
@@ -498,6 +515,7 @@ fix_suite(void)
 	tcase_set_timeout(autofix, 60);
 	tcase_add_test(autofix, auto_fix_validates);
 	tcase_add_test(autofix, auto_fix_off);
+	tcase_add_test(autofix, auto_fix_not_for_secrets);
 	suite_add_tcase(s, autofix);
 	suite_add_tcase(s, schema);
 	suite_add_tcase(s, policy);
