@@ -5,44 +5,30 @@
 #include <string.h>
 
 #include "../lib/cli.h"
+#include "../lib/cli_cmd.h"
 #include "../lib/engine.h"
 #include "../lib/task.h"
 #include "../lib/wi.h"
 
 #define USAGE "orch-advance [-q] [--agent NAME] [--config FILE] [--dry-run] [--home DIR] [--json] [--wait]\n" \
-	"                    WI... | --all | --start WI | --unblock WI"
+	"                    WI... | --all | --start WI | --unblock WI | --explain WI"
 
-enum { OPT_AGENT = OPT_CMD_BASE, OPT_ALL, OPT_DRY_RUN, OPT_START, OPT_UNBLOCK };
+enum { OPT_AGENT = OPT_CMD_BASE, OPT_ALL, OPT_DRY_RUN, OPT_EXPLAIN, OPT_START, OPT_UNBLOCK };
 
 static const struct option longopts[] = {
 	{ "agent", required_argument, NULL, OPT_AGENT },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "start", required_argument, NULL, OPT_START },
 	{ "unblock", required_argument, NULL, OPT_UNBLOCK },
-	CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
-
-/* Single item: its own exit code.  Several (--all): 0 unless one errored. */
-static int
-combine(int rc, const struct advance_result *r, int many)
-{
-	int x = engine_result_exit(r);
-
-	if (many)
-		x = r->err.code ? r->err.code : 0;
-	if (x >= 64 || rc >= 64)
-		return x > rc ? x : rc;
-	if (x == EX_NO || rc == EX_NO)
-		return EX_NO;
-	return x > rc ? x : rc;
-}
 
 int
 main(int argc, char **argv)
 {
-	const char *agent = NULL, *start = NULL, *unblock = NULL;
+	const char *agent = NULL, *start = NULL, *unblock = NULL, *explain = NULL;
 	int all = 0, dry = 0, opt, rc = 0, n, i, many;
 	struct advance_result r;
 	char **wis = NULL;
@@ -50,45 +36,37 @@ main(int argc, char **argv)
 	cJSON *arr = NULL;
 
 	cli_init(&cl, "orch-advance", USAGE);
-	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(&cl, argc, argv, longopts)) > 0) {
 		switch (opt) {
-		case OPT_AGENT: agent = optarg; break;
+		case OPT_AGENT: agent = cl.optarg; break;
 		case OPT_ALL: all = 1; break;
 		case OPT_DRY_RUN: dry = 1; break;
-		case OPT_START: start = optarg; break;
-		case OPT_UNBLOCK: unblock = optarg; break;
-		default:
-			if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
-				return rc == CLI_EXIT_NOW ? 0 : rc;
+		case OPT_EXPLAIN: explain = cl.optarg; break;
+		case OPT_START: start = cl.optarg; break;
+		case OPT_UNBLOCK: unblock = cl.optarg; break;
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	n = (argc > 0) + all + (start != NULL) + (unblock != NULL);
-	if (n != 1) {
-		fprintf(stderr, "orch-advance: give exactly one of WI..., --all, --start WI, --unblock WI\n");
-		return cli_usage(&cl);
-	}
-	if (agent && engine_stage_valid(agent)) {
-		fprintf(stderr, "orch-advance: --agent takes an agent name (analyst, developer, ...), not a stage\n");
-		return EX_USAGE;
-	}
+	if (opt < 0)
+		return cl.exit;
+	argc = cl.nargs;
+	argv = cl.args;
+	n = (argc > 0) + all + (start != NULL) + (unblock != NULL) + (explain != NULL);
+	if (n != 1)
+		return cli_usage_error(&cl, "give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI");
+	if (agent && engine_stage_valid(agent))
+		return cli_usage_error(&cl, "--agent takes an agent name (analyst, developer, ...), not a stage");
 	for (i = 0; i < argc; i++)
-		if (!wi_valid(argv[i])) {
-			fprintf(stderr, "orch-advance: work item '%s' is not of the form ABC-123\n", argv[i]);
-			return EX_USAGE;
-		}
-	if ((start && !wi_valid(start)) || (unblock && !wi_valid(unblock))) {
-		fprintf(stderr, "orch-advance: work item '%s' is not of the form ABC-123\n", start ? start : unblock);
-		return EX_USAGE;
-	}
+		if (!wi_valid(argv[i]))
+			return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", argv[i]);
+	if ((start || unblock || explain) && !wi_valid(start ? start : unblock ? unblock : explain))
+		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123",
+		    start ? start : unblock ? unblock : explain);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
+	if (explain)
+		return cli_close(&cl, cli_explain(&cl, explain));
 	if (start || unblock) {
-		if (start)
-			engine_start(cl.ctx, start, &r);
-		else
-			engine_unblock(cl.ctx, unblock, &r);
+		(start ? engine_start : engine_unblock)(cl.ctx, start ? start : unblock, &r);
 		if (cl.json)
 			cli_print_json(cli_advance_json(&r));
 		else
@@ -113,7 +91,7 @@ main(int argc, char **argv)
 		engine_advance(cl.ctx, wis[i], agent, dry, &r);
 		if (all && r.outcome == OUT_NOOP && !r.err.code)
 			continue;	/* done tasks: nothing to say */
-		rc = combine(rc, &r, many);
+		rc = engine_result_combine(rc, &r, many);
 		if (arr)
 			cJSON_AddItemToArray(arr, cli_advance_json(&r));
 		else if (cl.json)

@@ -17,7 +17,6 @@ static const struct option longopts[] = {
 	{ "from-audit", no_argument, NULL, OPT_FROM_AUDIT },
 	{ "no-advance", no_argument, NULL, OPT_NO_ADVANCE },
 	{ "plan", required_argument, NULL, OPT_PLAN },
-	CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -63,24 +62,23 @@ main(int argc, char **argv)
 	int opt, rc;
 
 	cli_init(&cl, "orch-fix", USAGE);
-	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(&cl, argc, argv, longopts)) > 0) {
 		switch (opt) {
 		case OPT_DRY_RUN: o.dry_run = 1; break;
 		case OPT_FROM_AUDIT: o.from_audit = 1; break;
 		case OPT_NO_ADVANCE: o.no_advance = 1; break;
-		case OPT_PLAN: o.plan_file = optarg; break;
-		default:
-			if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
-				return rc == CLI_EXIT_NOW ? 0 : rc;
+		case OPT_PLAN: o.plan_file = cl.optarg; break;
 		}
 	}
-	if (optind != argc - 1 || (o.from_audit && o.plan_file))
-		return cli_usage(&cl);
-	o.work_item = argv[optind];
-	if (!wi_valid(o.work_item)) {
-		fprintf(stderr, "orch-fix: work item '%s' is not of the form ABC-123\n", o.work_item);
+	if (opt < 0)
+		return cl.exit;
+	if (cli_operands(&cl, "orch-fix", 1, 1, "one WI"))
 		return EX_USAGE;
-	}
+	if (o.from_audit && o.plan_file)
+		return cli_usage_error(&cl, "--from-audit and --plan FILE are two sources of a plan; give one");
+	o.work_item = cl.args[0];
+	if (!wi_valid(o.work_item))
+		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", o.work_item);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (fix_run(cl.ctx, &o, &r, &e) < 0) {

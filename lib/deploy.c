@@ -451,8 +451,17 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 	int held;
 
 	if (task_get(c->st, wi, &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL || !p->self_deploy ||
-	    !deploy_marker(c->cfg, &t, "initiated") || deploy_marker(c->cfg, &t, "finalized"))
+	    deploy_marker(c->cfg, &t, "finalized"))
 		return;
+	if (!deploy_marker(c->cfg, &t, "initiated")) {
+		/* automatic production (no human approval): a run that died after merging left it to us */
+		if (!c->cfg->deploy_require_manual_approve && !t.blocked) {
+			deploy_confirm(c, wi, &r);
+			if (r.err.code || r.outcome != OUT_NOOP)
+				report(rctx, &r);
+		}
+		return;
+	}
 	result_start(&r, wi, t.stage, "deploy_finalize");
 	if ((held = claim(c, &t, &r)) <= 0) {
 		if (held < 0 || r.outcome == OUT_BUSY)

@@ -119,7 +119,18 @@ struct change {
 	const char *message;
 	const struct gate_verdict *verdict;	/* claim first; NULL when none */
 	const char *alert;		/* an extra alert (a gate's loud warning), or NULL */
+	const char *once_key;		/* claimed first like a verdict: a repeat writes nothing */
 };
+
+/*
+ * A stage whose agent has no command in the project's agents map (and no
+ * default:) is worked by people: no job is ever enqueued for it.
+ */
+static int
+stage_automated(const struct project *p, const char *agent)
+{
+	return p && agent && config_agent(p, agent) != NULL;
+}
 
 enum { APPLY_SEEN = 0, APPLY_DONE = 1, APPLY_MOVED = 2 };
 
@@ -133,6 +144,7 @@ static int
 apply(struct orch_ctx *c, struct task *t, const char *from, const struct change *ch,
     struct advance_result *r, struct orch_err *e)
 {
+	const char *agent = ch->agent;
 	int claimed, rc;
 
 	if (store_begin(c->st, e) < 0)
@@ -146,13 +158,23 @@ apply(struct orch_ctx *c, struct task *t, const char *from, const struct change 
 			return 0;
 		}
 	}
+	if (ch->once_key) {
+		if ((claimed = task_note_once(c->st, ch->once_key, e)) < 0)
+			goto fail;
+		if (claimed == 0) {
+			store_rollback(c->st);
+			return 0;
+		}
+	}
+	if (ch->agent && !stage_automated(config_project(c->cfg, t->project), ch->agent))
+		agent = NULL;	/* a manual stage: people work it, nothing to enqueue */
 	if ((rc = task_update(c->st, t, e)) < 0)
 		goto fail;
 	if (rc == 0) {
 		store_rollback(c->st);
 		return APPLY_MOVED;
 	}
-	if (ch->agent && job_enqueue(c->st, t->id, ch->agent, ch->job_stage, ch->description, &r->job_id, e) < 0)
+	if (agent && job_enqueue(c->st, t->id, agent, ch->job_stage, ch->description, &r->job_id, e) < 0)
 		goto fail;
 	if (event_add(c->st, t->work_item, ch->event, from, t->stage, r->reason, e) < 0)
 		goto fail;
@@ -162,8 +184,7 @@ apply(struct orch_ctx *c, struct task *t, const char *from, const struct change 
 		goto fail;
 	if (store_commit(c->st, e) < 0)
 		return -1;
-	if (ch->agent)
-		str_copy(r->enq_agent, sizeof(r->enq_agent), ch->agent);
+	str_copy(r->enq_agent, sizeof(r->enq_agent), agent ? agent : "");
 	return APPLY_DONE;
 fail:
 	store_rollback(c->st);
@@ -207,28 +228,74 @@ describe_rollback(struct buf *d, const struct task *t, const char *from, const c
 	buf_printf(d, "\nFix these on branch %s, commit, and finish the stage.\n", t->branch);
 }
 
+/* What the next stage's agent (or person) must commit, from the gate table. */
+static void
+stage_description(const struct task *t, const char *stage, char *out, size_t n)
+{
+	char need[900];
+
+	if (gate_describe_stage(stage, t->work_item, need, sizeof(need)) < 0)
+		need[0] = '\0';
+	snprintf(out, n, "%s: work the %s stage of \"%.300s\" on branch %s; the gate reads: %s", t->work_item, stage,
+	    t->title, t->branch, need[0] ? need : "(no artifact)");
+}
+
+/* 1 the once-key was charged before (r says we wait for something new), 0 not yet, -1 error. */
+static int
+task_seen(struct orch_ctx *c, const char *key, struct advance_result *r)
+{
+	struct orch_err e = {0};
+	sqlite3_stmt *s;
+	int seen;
+
+	if (store_prepare(c->st, &s, "SELECT 1 FROM notices WHERE key = ?1", &e) < 0)
+		return fail(r, &e);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	seen = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	if (!seen)
+		return 0;
+	r->outcome = OUT_WAITING;
+	r->passed = 0;
+	snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+	    " (already acted on; waiting for a new commit)");
+	return 1;
+}
+
 static int
 on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage_def *sd,
     const char *gate, const struct gate_result *g, int dry_run, struct advance_result *r)
 {
 	const char *target = sd->rolls_back ? "development" : sd->name;
 	const char *agent = sd->rolls_back ? "developer" : sd->agent;
+	const struct project *p = config_project(c->cfg, t->project);
+	int manual = !stage_automated(p, sd->agent);
 	struct orch_err e = {0};
 	struct buf desc;
-	char msg[1400];
+	char msg[1400], once[160] = "";
 	int rc;
 
-	t->retries++;
+	/*
+	 * People work a manual stage at their pace and the gate reads it every
+	 * tick: the same red evidence (artifact version, branch head) is
+	 * charged once, then awaited until something new is committed.
+	 */
+	if (manual && g->evidence[0]) {
+		snprintf(once, sizeof(once), "red:%s:%s:%s", t->work_item, sd->name, g->evidence);
+		if (!dry_run && (rc = task_seen(c, once, r)) != 0)
+			return rc < 0 ? rc : 0;
+	}
+	/* the red that blocks is no retry: the count stays at the cap, so status, alert and --json agree */
 	r->retry_count = t->retries;
-	if (t->retries > c->cfg->max_developer_retries) {
+	if (t->retries + 1 > c->cfg->max_developer_retries) {
 		r->outcome = OUT_BLOCKED;
 		str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
 		if (dry_run)
 			return 0;
 		t->blocked = 1;
 		snprintf(msg, sizeof(msg), "blocked at %s after %d retries (%s); fix it, then run "
-		    "orch-advance --unblock %s", t->stage, t->retries - 1, g->reason, t->work_item);
-		struct change ch = { .event = "blocked", .level = "alert", .message = msg };
+		    "orch-advance --unblock %s", t->stage, t->retries, g->reason, t->work_item);
+		struct change ch = { .event = "blocked", .level = "alert", .message = msg, .once_key = once[0] ? once : NULL };
 		if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 			return fail(r, &e);
 		if (rc == APPLY_MOVED)
@@ -236,9 +303,11 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		display(c, tr, t, "blocked", msg);
 		return 0;
 	}
+	r->retry_count = ++t->retries;
 	r->outcome = OUT_ROLLED_BACK;
 	str_copy(r->stage_after, sizeof(r->stage_after), target);
-	str_copy(r->enq_agent, sizeof(r->enq_agent), agent);
+	if (stage_automated(p, agent))
+		str_copy(r->enq_agent, sizeof(r->enq_agent), agent);
 	if (dry_run)
 		return 0;
 	buf_init(&desc, 64 * 1024);
@@ -248,7 +317,8 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	snprintf(msg, sizeof(msg), "%s -> %s (retry %d/%d): %s", sd->name, target, t->retries,
 	    c->cfg->max_developer_retries, g->reason);
 	struct change ch = { .event = "rolled_back", .agent = agent, .job_stage = target,
-		.description = buf_str(&desc), .level = "info", .message = msg, .alert = g->alert };
+		.description = buf_str(&desc), .level = "info", .message = msg, .alert = g->alert,
+		.once_key = once[0] ? once : NULL };
 	rc = apply(c, t, sd->name, &ch, r, &e);
 	if (rc == APPLY_DONE)
 		display(c, tr, t, stage_find(target)->display, buf_str(&desc));
@@ -266,7 +336,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	int edge = strcmp(sd->name, "deploy-staging") == 0;
 	const char *agent = next->agent;
 	struct orch_err e = {0};
-	char msg[1200], desc[600], merged[600] = "";
+	char msg[1200], desc[1400], merged[600] = "";
 	int rc;
 
 	/* the deploy edge: what lands on main is exactly the tested commit */
@@ -284,15 +354,14 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	}
 	r->outcome = OUT_ADVANCED;
 	str_copy(r->stage_after, sizeof(r->stage_after), next->name);
-	if (agent)
+	if (stage_automated(p, agent))
 		str_copy(r->enq_agent, sizeof(r->enq_agent), agent);
 	if (dry_run)
 		return 0;
 	str_copy(t->stage, sizeof(t->stage), next->name);
 	t->review_requested = 0;
 	snprintf(msg, sizeof(msg), "%s -> %s: %s%s%s", sd->name, next->name, g->reason, merged[0] ? "; " : "", merged);
-	snprintf(desc, sizeof(desc), "%s: work the %s stage of \"%.300s\" on branch %s", t->work_item,
-	    next->name, t->title, t->branch);
+	stage_description(t, next->name, desc, sizeof(desc));
 	struct change ch = { .event = "advanced", .agent = agent, .job_stage = next->name,
 		.description = desc, .level = "info", .message = msg,
 		.verdict = g->verdict.present ? &g->verdict : NULL, .alert = g->alert };
@@ -320,9 +389,18 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		else
 			store_rollback(c->st);
 		display(c, tr, t, "awaiting_deploy", msg);
+		if (!c->cfg->deploy_require_manual_approve) {	/* production without a human: Phase B now */
+			struct advance_result b;
+			deploy_confirm(c, t->work_item, &b);
+			if (b.err.code == 0 && b.outcome == OUT_ADVANCED)
+				snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+				    "; %s (deploy_require_manual_approve is false)", b.reason);
+		}
 		return 0;
 	}
-	display(c, tr, t, next->display, NULL);
+	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
+	display(c, tr, t, strcmp(next->name, "done") == 0 && deploy_marker(c->cfg, t, "watch") ? "monitoring" :
+	    next->display, NULL);
 	if (edge && p->deploy_hook) {	/* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
 		if (deploy_run_hook(c, p, t, &e) < 0)
@@ -562,7 +640,7 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	}
 	gate_result_init(&g);
 	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = t,
-		.dry_run = dry_run };
+		.dry_run = dry_run, .manual = !stage_automated(p, sd->agent) };
 	for (i = 0; sd->gates[i]; i++) {
 		const struct gate_def *gd = gate_find(sd->gates[i]);
 		char alert[sizeof(g.alert)];
@@ -586,8 +664,8 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 		break;
 	case GATE_WAIT:
 		r->outcome = OUT_WAITING;
-		if (!dry_run)
-			rc = request_review(c, &tr, t, r);
+		if (!dry_run && strcmp(r->gate, "check_analysis_approved") == 0)
+			rc = request_review(c, &tr, t, r);	/* the human gate: ask once */
 		break;
 	case GATE_PASS:
 		rc = on_pass(c, &tr, t, p, sd, &g, dry_run, r);
@@ -683,15 +761,14 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	str_copy(t.branch, sizeof(t.branch), branch);
 	str_copy(t.worktree, sizeof(t.worktree), wt);
 	str_copy(t.stage, sizeof(t.stage), "analysis");
-	snprintf(desc, sizeof(desc), "%s: analyse \"%.300s\"; commit 01-brd.md, 02-trz.md, "
-	    "03-acceptance-criteria.md and 04-test-plan.yaml under docs/work-items/%s/ on branch %s",
-	    wi, is.name, wi, branch);
-	snprintf(msg, sizeof(msg), "started on %s: analyst enqueued", branch);
+	stage_description(&t, "analysis", desc, sizeof(desc));
+	snprintf(msg, sizeof(msg), "started on %s: %s", branch, stage_automated(p, "analyst") ? "analyst enqueued" :
+	    "analysis is a manual stage (no analyst command)");
 	snprintf(r->reason, sizeof(r->reason), "started on branch %s", branch);
 	if (store_begin(c->st, &e) < 0)
 		goto out;
 	if (task_insert(c->st, &t, &e) < 0 ||
-	    job_enqueue(c->st, t.id, "analyst", "analysis", desc, &r->job_id, &e) < 0 ||
+	    (stage_automated(p, "analyst") && job_enqueue(c->st, t.id, "analyst", "analysis", desc, &r->job_id, &e) < 0) ||
 	    event_add(c->st, wi, "started", "created", "analysis", r->reason, &e) < 0 ||
 	    notify_queue(c->st, "info", wi, msg, &e) < 0) {
 		store_rollback(c->st);
@@ -702,7 +779,8 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	str_copy(r->stage_after, sizeof(r->stage_after), "analysis");
-	str_copy(r->enq_agent, sizeof(r->enq_agent), "analyst");
+	if (stage_automated(p, "analyst"))
+		str_copy(r->enq_agent, sizeof(r->enq_agent), "analyst");
 	display(c, &tr, &t, "analysis", NULL);
 out:
 	rc = e.code ? fail(r, &e) : 0;
@@ -844,4 +922,55 @@ engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdic
 	int rc = claim_event(c, wi, key, "verdict_ignored", why, r);
 
 	return rc == 2 ? 0 : rc;
+}
+
+int
+engine_stage_manual(const struct config *cfg, const char *project, const char *stage)
+{
+	const struct stage_def *sd = stage_find(stage);
+
+	return sd && sd->agent && !stage_automated(config_project(cfg, project), sd->agent);
+}
+
+int
+engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_err *e)
+{
+	const struct project *p;
+	const struct stage_def *sd;
+	struct advance_result r;
+	struct tracker tr;
+	struct task t;
+	int rc;
+
+	result_init(&r, wi, c->cfg->max_developer_retries);
+	if (load(c, wi, &t, &p, &r) < 0) {
+		*e = r.err;
+		return -1;
+	}
+	if ((sd = stage_find(t.stage)) == NULL || sd->next == NULL)
+		return buf_printf(out, "%s is %s: no gate to pass\n", wi, t.stage) < 0 ? -1 : 0;
+	if (tracker_open(&tr, c, t.project, e) < 0)
+		return -1;
+	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t, .dry_run = 1,
+		.manual = !stage_automated(p, sd->agent) };
+	rc = gate_explain(&gc, t.stage, out);
+	if (t.blocked)
+		buf_printf(out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);
+	tracker_close(&tr);
+	return rc;
+}
+
+/* Single item: its own exit code.  Several (--all): 0 unless one errored. */
+int
+engine_result_combine(int rc, const struct advance_result *r, int many)
+{
+	int x = engine_result_exit(r);
+
+	if (many)
+		x = r->err.code ? r->err.code : 0;
+	if (x >= 64 || rc >= 64)
+		return x > rc ? x : rc;
+	if (x == EX_NO || rc == EX_NO)
+		return EX_NO;
+	return x > rc ? x : rc;
 }

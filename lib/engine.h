@@ -91,7 +91,17 @@ int engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_
  */
 int engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *why,
     struct advance_result *r);
+struct buf;
+/*
+ * For orch-advance --explain: each artifact the current stage's gate reads,
+ * its frontmatter key and value, and which are missing or red.  Reads only.
+ */
+int engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_err *e);
+/* 1 when stage of project is worked by people (its agent has no command). */
+int engine_stage_manual(const struct config *cfg, const char *project, const char *stage);
 /* Exit code for one result (0 advanced/noop, 1 red/blocked, 2 waiting, or err.code). */
 int engine_result_exit(const struct advance_result *r);
+/* Fold r into the exit code rc of a run over many items (--all: 0 unless one errored). */
+int engine_result_combine(int rc, const struct advance_result *r, int many);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cleanup.h"
 #include "config.h"
 #include "gate.h"
 #include "job.h"
@@ -79,6 +80,20 @@ due(struct store *st, const char *key, int every_s)
 		sqlite3_finalize(s);
 	}
 	return now - last >= every_s;
+}
+
+static void
+state_set(struct store *st, const char *key, const char *v)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", -1, &s,
+	    NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
 }
 
 static void
@@ -364,6 +379,15 @@ reconcile_run(struct orch_ctx *c, reconcile_report report, void *rctx, struct re
 	count(c->st, "reconcile.unblocked", rs->unblocked);
 	count(c->st, "reconcile.skipped_terminal", rs->skipped_terminal);
 	count(c->st, "reconcile.deduped", rs->deduped);
+	{
+		struct cleanup_stats cs;
+		char v[32];
+		cleanup_worktrees(c, &cs);
+		rs->worktrees_removed = cs.removed;
+		count(c->st, "cleanup.worktrees_removed", cs.removed);
+		snprintf(v, sizeof(v), "%lld", (long long)cs.bytes);
+		state_set(c->st, "worktrees_bytes", v);
+	}
 	count(c->st, "reaper.reaped", rs->reaped);
 	count(c->st, "reaper.leases_released", rs->leases_released);
 	return 0;

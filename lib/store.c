@@ -164,7 +164,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE leases ADD COLUMN host TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE leases ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE jobs ADD COLUMN agent_pgid INTEGER;",
-	/* 7: the fix pipeline (orch-fix) */
+	/* 7: a tick costs what changed: the local tracker's watermark, indexes for the live rows */
+	"CREATE TABLE local_poll (project TEXT PRIMARY KEY, watermark TEXT NOT NULL);"
+	"CREATE INDEX tracker_issues_updated ON tracker_issues(project, updated_at);"
+	"CREATE INDEX tasks_live ON tasks(id) WHERE stage != 'done';"
+	"CREATE INDEX jobs_live ON jobs(id) WHERE status != 'done';",
+	/* 8: the fix pipeline (orch-fix) */
 	"CREATE TABLE fix_runs ("
 	" id INTEGER PRIMARY KEY,"
 	" work_item TEXT NOT NULL,"

@@ -189,7 +189,9 @@ task_list(struct store *st, char ***wis, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "SELECT work_item FROM tasks WHERE stage != 'done' ORDER BY id", e) < 0)
+	/* the partial index tasks_live: cost follows the live tasks, not the history */
+	if (store_prepare(st, &s, "SELECT work_item FROM tasks INDEXED BY tasks_live WHERE stage != 'done' ORDER BY id",
+	    e) < 0)
 		return -1;
 	return store_strings(st, s, wis, e);
 }
@@ -232,6 +234,22 @@ verdict_claim(struct store *st, const char *issue_id, const char *state_id, cons
 	sqlite3_bind_text(s, 5, verdict, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
 	if (store_step_done(st, s, "record verdict", e) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
+int
+task_note_once(struct store *st, const char *key, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "record a once-only key", e) < 0)
 		return -1;
 	return sqlite3_changes(st->db) == 1;
 }

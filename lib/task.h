@@ -63,4 +63,7 @@ int event_add(struct store *st, const char *wi, const char *kind, const char *fr
 int verdict_claim(struct store *st, const char *issue_id, const char *state_id, const char *updated_at,
     const char *wi, const char *verdict, struct orch_err *e);
 
+/* Claim a once-only key (notices): 1 claimed now, 0 claimed before, -1 error. */
+int task_note_once(struct store *st, const char *key, struct orch_err *e);
+
 #endif
