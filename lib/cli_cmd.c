@@ -139,7 +139,8 @@ print_counts(const char *title, const cJSON *obj)
 
 	printf("%s:", title);
 	cJSON_ArrayForEach(c, obj)
-		printf(" %s %d", c->string, c->valueint);
+		if (cJSON_IsNumber(c))
+			printf(" %s %d", c->string, c->valueint);
 	if (cJSON_GetArraySize(obj) == 0)
 		printf(" none");
 	putchar('\n');
@@ -172,6 +173,12 @@ cli_status_text(const void *rootv)
 		    "; last error: " : "", cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ?
 		    str(it, "last_error") : "");
 	print_counts("outbox", cJSON_GetObjectItem(root, "outbox"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "outbox"), "undelivered"))
+		printf("  %s notification %lld %s %s attempts %lld, %s %s: %s; message: %s\n",
+		    strcmp(str(it, "state"), "dead") == 0 ? "DEAD" : "retrying", num(it, "id"), str(it, "level"),
+		    str(it, "work_item"), num(it, "attempts"), strcmp(str(it, "state"), "dead") == 0 ? "dead since" :
+		    "next attempt", strcmp(str(it, "state"), "dead") == 0 ? str(it, "dead_at") : str(it, "next_attempt"),
+		    str(it, "last_error"), str(it, "message"));
 	it = cJSON_GetObjectItem(root, "security");
 	printf("security: dependency engine %s%s%s\n", str(it, "dep_engine"),
 	    cJSON_GetObjectItem(it, "note") ? "; " : "", cJSON_GetObjectItem(it, "note") ? str(it, "note") : "");

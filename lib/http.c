@@ -351,3 +351,59 @@ http_probe(const char *url, int timeout_s, char *why, size_t wn)
 	}
 	return 0;
 }
+
+int
+http_post_json(const char *url, const char *body, long timeout_ms, struct http_response *resp, char *why,
+    size_t wn)
+{
+	struct sink sink = { .b = &resp->body };
+	struct hdrs hd = { -1, -1, -1 };
+	struct curl_slist *hl = NULL, *n;
+	CURLcode rc;
+	CURL *c;
+
+	buf_init(&resp->body, HTTP_POST_CAP);
+	resp->status = 0;
+	resp->retry_after = -1;
+	if ((c = curl_easy_init()) == NULL) {
+		snprintf(why, wn, "cannot initialise libcurl");
+		return -1;
+	}
+	if ((n = curl_slist_append(hl, "Content-Type: application/json")) == NULL) {
+		curl_easy_cleanup(c);
+		snprintf(why, wn, "out of memory");
+		return -1;
+	}
+	hl = n;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "orch/0.1");
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hd);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
+	resp->retry_after = hd.retry_after;
+	if (sink.over) {
+		snprintf(why, wn, "response over %d bytes", HTTP_POST_CAP);
+		buf_free(&resp->body);
+		return -1;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(why, wn, "%s", curl_easy_strerror(rc));
+		buf_free(&resp->body);
+		return -1;
+	}
+	return 0;
+}

@@ -26,6 +26,7 @@
 #ifndef ORCH_HTTP_H
 #define ORCH_HTTP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -69,6 +70,16 @@ int http_request(struct http *h, const char *method, const char *path, const cha
 void http_response_free(struct http_response *resp);
 /* GET url once (no token, no retries); 0 when it answers 2xx, else -1 with why. */
 int http_probe(const char *url, int timeout_s, char *why, size_t wn);
+/*
+ * POST a JSON body to url once (no token header, no retries, no redirects,
+ * timeout_ms for the whole request), for senders that keep their own retry
+ * state (the notification outbox).  0 with any status, the body (capped at
+ * HTTP_POST_CAP) and Retry-After in *resp (free it), or -1 with why: curl's
+ * reason only, never the URL, which may carry a secret in its path.
+ */
+#define HTTP_POST_CAP (64 * 1024)
+int http_post_json(const char *url, const char *body, long timeout_ms, struct http_response *resp,
+    char *why, size_t wn);
 /* Read the token: ORCH_PLANE_API_TOKEN, else the file (must be 0600, ours). Malloc'd. */
 char *http_token_load(const char *file, struct orch_err *e);
 
