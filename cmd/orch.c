@@ -14,6 +14,7 @@ static const struct { const char *name, *what; } commands[] = {
 	{ "advance", "run the current stage's gate of tasks and move them" },
 	{ "deploy", "Confirm Deploy, finalize deploys, watch them" },
 	{ "doctor", "check the environment and the config" },
+	{ "fix", "plan, patch, validate and commit a mechanical fix" },
 	{ "issue", "tracker operations (the local tracker's interface)" },
 	{ "poll", "read the tracker and apply actionable statuses" },
 	{ "reconcile", "repair drift, reap dead jobs and leases" },

@@ -63,7 +63,7 @@ remove_one(struct orch_ctx *c, const char *wi, struct orch_err *e)
 	if (job_active(c->st, t.id, NULL, e) != 0 ||
 	    (deploy_marker(c->cfg, &t, "watch") && !deploy_marker(c->cfg, &t, "watched")))
 		return e->code ? -1 : 0;
-	if ((held = task_claim(c->st, &t, engine_claim_ttl(c->cfg), holder, sizeof(holder), e)) <= 0)
+	if ((held = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), e)) <= 0)
 		return held;
 	struct git repo = { .dir = t.repo, .st = c->st };
 	snprintf(key, sizeof(key), "worktree-removed:%s", wi);

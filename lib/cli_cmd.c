@@ -217,6 +217,13 @@ cli_status_text(const void *rootv)
 		printf("' line %lld, commit %.12s (first seen %s)\n", num(it, "line"), str(it, "commit_sha"),
 		    str(it, "first_seen"));
 	}
+	printf("fix runs (newest first):\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "fix"), "runs")) {
+		printf("  %lld %s %s (%s, danger %lld) %.12s: ", num(it, "id"), str(it, "work_item"), str(it, "status"),
+		    str(it, "source"), num(it, "danger"), str(it, "commit_sha"));
+		cli_put_text(str(it, "reason"));	/* reasons quote tool output */
+		putchar('\n');
+	}
 	printf("events (newest first):\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events")) {
 		printf("  %s %s %s %s -> %s: ", str(it, "ts"), str(it, "work_item"), str(it, "kind"),

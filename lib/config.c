@@ -77,12 +77,16 @@ static const struct setting settings[] = {
 	I(notify_backoff_s, 0, 86400, "60"),
 	S(telegram_api_url, "https://api.telegram.org"),
 	S(telegram_bot_token_file, NULL),
+	I(fix_max_files, 1, 10, "5"),
+	I(fix_max_changed_lines, 1, 100000, "40"),
+	I(fix_max_diff_bytes, 64, 16 * 1024 * 1024, "16384"),
+	I(fix_max_danger, 1, 1000000, "150"),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
 static const char *const project_keys[] = {
 	"key", "tracker", "plane_project_id", "repo", "remote", "main_branch", "self_deploy",
-	"ci_cmd", "deploy_hook", "health_cmd", "health_url", "rollback_hook", "agents", NULL,
+	"ci_cmd", "deploy_hook", "health_cmd", "health_url", "rollback_hook", "agents", "auto_fix", NULL,
 };
 
 struct loader {
@@ -269,8 +273,8 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 	}
 	if ((text = scalar(v)) == NULL)
 		return lerr(l, v, key, "expected a single value%s", NULL);
-	if (strcmp(key, "self_deploy") == 0) {
-		if (parse_bool(text, &p->self_deploy) < 0)
+	if (strcmp(key, "self_deploy") == 0 || strcmp(key, "auto_fix") == 0) {
+		if (parse_bool(text, key[0] == 'a' ? &p->auto_fix : &p->self_deploy) < 0)
 			return lerr(l, v, key, "'%s' is not true or false", text);
 		return 0;
 	}

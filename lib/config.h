@@ -43,6 +43,7 @@ struct project {
 	int self_deploy;
 	char **ci_cmd, **deploy_hook, **health_cmd, **rollback_hook;
 	char *health_url;	/* probed by GET when health_cmd is not set */
+	int auto_fix;		/* orch-fix --from-audit in the security rollback path (fix.h) */
 	struct agent_cmd *agents;
 	size_t nagents;
 	int line;		/* where it was defined, for messages */
@@ -81,6 +82,7 @@ struct config {
 	char **notify_cmd;
 	int notify_timeout_s, notify_budget_s, notify_max_attempts, notify_backoff_s;
 	char *telegram_api_url, *telegram_bot_token_file;
+	int fix_max_files, fix_max_changed_lines, fix_max_diff_bytes, fix_max_danger;	/* orch-fix thresholds */
 	struct project *projects;
 	size_t nprojects;
 };

@@ -130,7 +130,7 @@ claim(struct orch_ctx *c, struct task *t, struct advance_result *r)
 	char holder[300] = "";
 	int rc;
 
-	if ((rc = task_claim(c->st, t, engine_claim_ttl(c->cfg), holder, sizeof(holder), &r->err)) < 0)
+	if ((rc = task_claim(c->st, t, task_claim_ttl(c->cfg), holder, sizeof(holder), &r->err)) < 0)
 		return -1;
 	if (rc == 0) {
 		r->outcome = OUT_BUSY;

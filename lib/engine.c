@@ -10,6 +10,7 @@
 #include "git.h"
 #include "job.h"
 #include "deploystate.h"
+#include "fix.h"
 #include "merge.h"
 #include "notify.h"
 #include "store.h"
@@ -262,6 +263,25 @@ task_seen(struct orch_ctx *c, const char *key, struct advance_result *r)
 	return 1;
 }
 
+/*
+ * auto_fix: the fix pipeline on the branch (fix.h), before anyone is
+ * enqueued.  1 a fix validated and was committed (why says what), 0 not
+ * (the developer gets the findings as usual), -1 a store failure in r.
+ */
+static int
+try_auto_fix(struct orch_ctx *c, const struct project *p, const struct task *t, char *why, size_t wn,
+    struct advance_result *r)
+{
+	struct fix_result fr;
+	struct orch_err e = {0};
+	int fixed = fix_auto(c, p, t, &fr, &e);
+
+	if (fixed > 0)
+		snprintf(why, wn, "%s", fr.reason);
+	fix_result_free(&fr);
+	return fixed < 0 ? fail(r, &e) : fixed;
+}
+
 static int
 on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage_def *sd,
     const char *gate, const struct gate_result *g, int dry_run, struct advance_result *r)
@@ -272,7 +292,7 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	int manual = !stage_automated(p, sd->agent);
 	struct orch_err e = {0};
 	struct buf desc;
-	char msg[1400], once[160] = "";
+	char msg[1400], once[160] = "", fixed[600] = "";
 	int rc;
 
 	/*
@@ -304,6 +324,14 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		return 0;
 	}
 	r->retry_count = ++t->retries;
+	/* a vulnerable pin with a known fix: orch fixes it itself (auto_fix), then the fix is reviewed */
+	if (!dry_run && strcmp(gate, "check_security_gate") == 0 && p && p->auto_fix &&
+	    (rc = try_auto_fix(c, p, t, fixed, sizeof(fixed), r)) != 0) {
+		if (rc < 0)
+			return -1;
+		target = "review";
+		agent = "reviewer";
+	}
 	r->outcome = OUT_ROLLED_BACK;
 	str_copy(r->stage_after, sizeof(r->stage_after), target);
 	if (stage_automated(p, agent))
@@ -311,7 +339,12 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	if (dry_run)
 		return 0;
 	buf_init(&desc, 64 * 1024);
-	describe_rollback(&desc, t, sd->name, gate, g);
+	if (fixed[0])
+		buf_printf(&desc, "%s: orch fixed the dependency findings of the security gate itself: %s\nReview the "
+		    "fix on branch %s (docs/work-items/%s/19-fix-report.md).\n", t->work_item, fixed, t->branch,
+		    t->work_item);
+	else
+		describe_rollback(&desc, t, sd->name, gate, g);
 	str_copy(t->stage, sizeof(t->stage), target);
 	t->review_requested = 0;
 	snprintf(msg, sizeof(msg), "%s -> %s (retry %d/%d): %s", sd->name, target, t->retries,
@@ -505,13 +538,6 @@ static int advance_claimed(struct orch_ctx *c, const struct project *p, const st
     struct task *t, int dry_run, struct advance_result *r);
 
 int
-engine_claim_ttl(const struct config *cfg)
-{
-	/* outlives the longest gate work (ci_cmd, scanners, a hook) so a live holder never loses it */
-	return cfg->ci_timeout_s + 2 * cfg->security_scan_timeout_s + cfg->job_timeout_s + 300;
-}
-
-int
 engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
     struct advance_result *r)
 {
@@ -550,7 +576,7 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 	}
 	if (sd->claims && !dry_run) {
 		char holder[300] = "";
-		if ((claimed = task_claim(c->st, &t, engine_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
+		if ((claimed = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
 			return fail(r, &e);
 		if (claimed == 0) {
 			r->outcome = OUT_BUSY;
@@ -722,7 +748,7 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	/* one starter at a time: orch-poll and orch-reconcile seeing To Analyse at once start it once */
 	memset(&t, 0, sizeof(t));
 	str_copy(t.work_item, sizeof(t.work_item), wi);
-	if ((claimed = task_claim(c->st, &t, engine_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
+	if ((claimed = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
 		return fail(r, &e);
 	if (claimed == 0) {
 		r->outcome = OUT_BUSY;

@@ -70,9 +70,6 @@ int engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r);
 int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
     struct advance_result *r);
 int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r);
-struct config;
-/* Seconds a task claim lives without its holder's process being checkable (another host). */
-int engine_claim_ttl(const struct config *cfg);
 struct gate_verdict;
 /*
  * Tracker status To Analyse on an existing task (orch-poll): applied once

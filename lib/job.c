@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "notify.h"
 #include "store.h"
@@ -251,4 +252,33 @@ job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e)
 	sqlite3_bind_int64(s, 1, pgid);
 	sqlite3_bind_int64(s, 2, job_id);
 	return store_step_done(st, s, "record the agent's process group", e);
+}
+
+char *
+job_expand_arg(const char *arg, const char *wi, const char *stage, const char *worktree, const char *branch)
+{
+	static const char *const names[] = { "{work_item}", "{stage}", "{worktree}", "{branch}" };
+	const char *values[] = { wi, stage, worktree, branch };
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 64 * 1024);
+	while (*arg) {
+		for (i = 0; i < 4; i++)
+			if (strncmp(arg, names[i], strlen(names[i])) == 0)
+				break;
+		if (i < 4) {
+			if (buf_puts(&b, values[i]) < 0)
+				goto fail;
+			arg += strlen(names[i]);
+		} else {
+			if (buf_append(&b, arg, 1) < 0)
+				goto fail;
+			arg++;
+		}
+	}
+	return buf_detach(&b);
+fail:
+	buf_free(&b);
+	return NULL;
 }

@@ -74,4 +74,8 @@ void job_free(struct job *j);
  */
 int job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e);
 
+/* Replace {work_item} {stage} {worktree} {branch} in arg; malloc'd. */
+char *job_expand_arg(const char *arg, const char *wi, const char *stage, const char *worktree,
+    const char *branch);
+
 #endif

@@ -295,6 +295,20 @@ js(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Append version v to the last finding's fixed versions (orch-fix reads them). */
+static void
+add_fix(struct deps_result *r, const char *v)
+{
+	char *f;
+	size_t n;
+
+	if (r->n == 0 || v == NULL || *v == '\0')
+		return;
+	f = r->v[r->n - 1].fixes;
+	n = strlen(f);
+	snprintf(f + n, sizeof(r->v[0].fixes) - n, "%s%s", n ? "," : "", v);
+}
+
 static int
 parse_pip_audit(const char *text, struct deps_result *r)
 {
@@ -306,8 +320,12 @@ parse_pip_audit(const char *text, struct deps_result *r)
 		return -1;
 	}
 	cJSON_ArrayForEach(d, deps)
-		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(d, "vulns"))
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(d, "vulns")) {
+			const cJSON *fx;
 			add_dep(r, js(d, "name"), js(d, "version"), js(v, "id"), SEV_UNKNOWN);
+			cJSON_ArrayForEach(fx, cJSON_GetObjectItemCaseSensitive(v, "fix_versions"))
+				add_fix(r, cJSON_IsString(fx) ? fx->valuestring : NULL);
+		}
 	cJSON_Delete(json);
 	return 0;
 }
@@ -363,6 +381,16 @@ parse_osv(const char *text, struct deps_result *r)
 							sev = (enum sev)lv;
 					}
 				add_dep(r, js(pkg, "name"), js(pkg, "version"), id, sev);
+				/* fixed versions: vulnerabilities[].affected[].ranges[].events[].fixed */
+				cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(p, "vulnerabilities")) {
+					const cJSON *af, *rg, *ev;
+					if (!in_ids(ids, js(v, "id")))
+						continue;
+					cJSON_ArrayForEach(af, cJSON_GetObjectItemCaseSensitive(v, "affected"))
+						cJSON_ArrayForEach(rg, cJSON_GetObjectItemCaseSensitive(af, "ranges"))
+							cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(rg, "events"))
+								add_fix(r, js(ev, "fixed"));
+				}
 			}
 		}
 	cJSON_Delete(json);

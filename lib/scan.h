@@ -48,6 +48,7 @@ struct secrets_result {
 struct dep_finding {
 	char package[128], version[64], id[64];
 	enum sev sev;
+	char fixes[256];	/* fixed versions the advisory names, comma-separated; "" when none */
 };
 
 struct deps_result {

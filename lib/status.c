@@ -207,6 +207,12 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 			cJSON_AddStringToObject(sec, "note", "pip-audit reports no severity: its findings only warn "
 			    "(severity-based blocking needs osv-scanner)");
 	}
+	/* orch-fix: the recent fix runs, newest first */
+	if (rows(st, "SELECT id, work_item, source, status, reason, danger, commit_sha, started_at FROM fix_runs "
+	    "ORDER BY id DESC LIMIT 10", cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "fix"), "runs"), e) < 0) {
+		cJSON_Delete(root);
+		return NULL;
+	}
 	commands(cfg->home, cJSON_AddObjectToObject(root, "commands"));
 	return root;
 }

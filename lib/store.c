@@ -180,6 +180,29 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" base TEXT PRIMARY KEY,"
 	" items_path TEXT NOT NULL CHECK (items_path IN ('work-items','issues')),"
 	" detected_at INTEGER NOT NULL);",
+	/* 10: the fix pipeline (orch-fix) */
+	"CREATE TABLE fix_runs ("
+	" id INTEGER PRIMARY KEY,"
+	" work_item TEXT NOT NULL,"
+	" source TEXT NOT NULL,"
+	" status TEXT NOT NULL,"
+	" reason TEXT NOT NULL DEFAULT '',"
+	" plan_json TEXT,"
+	" plan_decision TEXT,"
+	" diff TEXT,"
+	" diff_files INTEGER NOT NULL DEFAULT 0,"
+	" diff_added INTEGER NOT NULL DEFAULT 0,"
+	" diff_removed INTEGER NOT NULL DEFAULT 0,"
+	" diff_bytes INTEGER NOT NULL DEFAULT 0,"
+	" danger INTEGER NOT NULL DEFAULT 0,"
+	" patch_decision TEXT,"
+	" validation TEXT,"
+	" base_sha TEXT,"
+	" commit_sha TEXT,"
+	" repairs INTEGER NOT NULL DEFAULT 0,"
+	" started_at TEXT NOT NULL,"
+	" finished_at TEXT);"
+	"CREATE INDEX fix_runs_item ON fix_runs(work_item, id);",
 };
 
 static int

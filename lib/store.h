@@ -24,7 +24,7 @@
  * (the paths each Plane server answers); scan_anchors
  * and scan_findings (orch-scan --main); leases (the merge lease) and
  * tasks.tested_sha (the commit the merge gate tested); counters
- * (reconcile/reaper), reconcile_state, jobs.dead_strikes.  Command run records are files, not rows (see
+ * (reconcile/reaper), reconcile_state, jobs.dead_strikes; fix_runs (orch-fix).  Command run records are files, not rows (see
  * cli.h), so a quiet tick writes nothing here.
  */
 #ifndef ORCH_STORE_H
@@ -36,7 +36,7 @@
 struct orch_err;
 struct proc_result;
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 struct store {
 	sqlite3 *db;

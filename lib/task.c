@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "err.h"
 #include "proc.h"
 #include "store.h"
@@ -302,4 +303,11 @@ task_event_since_entry(struct store *st, const char *wi, const char *kind, const
 		after = sqlite3_column_int(s, 0) == 1;
 	sqlite3_finalize(s);
 	return after;
+}
+
+int
+task_claim_ttl(const struct config *cfg)
+{
+	/* outlives the longest gate work (ci_cmd, scanners, a hook) so a live holder never loses it */
+	return cfg->ci_timeout_s + 2 * cfg->security_scan_timeout_s + cfg->job_timeout_s + 300;
 }

@@ -53,6 +53,9 @@ int task_update(struct store *st, struct task *t, struct orch_err *e);
  */
 int task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size_t hn, struct orch_err *e);
 void task_release(struct store *st, const struct task *t);
+struct config;
+/* Seconds a claim lives: past the longest gate work (ci_cmd, scanners, a hook), so a live holder keeps it. */
+int task_claim_ttl(const struct config *cfg);
 /* Work item ids of the tasks not done (the ones --all visits), in id order. */
 int task_list(struct store *st, char ***wis, struct orch_err *e);
 

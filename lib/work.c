@@ -20,35 +20,6 @@ struct job_start {
 	int64_t job_id;
 };
 
-char *
-work_expand(const char *arg, const char *wi, const char *stage, const char *worktree, const char *branch)
-{
-	static const char *const names[] = { "{work_item}", "{stage}", "{worktree}", "{branch}" };
-	const char *values[] = { wi, stage, worktree, branch };
-	struct buf b;
-	size_t i;
-
-	buf_init(&b, 64 * 1024);
-	while (*arg) {
-		for (i = 0; i < 4; i++)
-			if (strncmp(arg, names[i], strlen(names[i])) == 0)
-				break;
-		if (i < 4) {
-			if (buf_puts(&b, values[i]) < 0)
-				goto fail;
-			arg += strlen(names[i]);
-		} else {
-			if (buf_append(&b, arg, 1) < 0)
-				goto fail;
-			arg++;
-		}
-	}
-	return buf_detach(&b);
-fail:
-	buf_free(&b);
-	return NULL;
-}
-
 static int
 write_log(const char *home, const struct job *j, const struct proc_result *pr, char *path, size_t n,
     struct orch_err *e)
@@ -102,7 +73,7 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 	n = argv_len(cmd);
 	argv = calloc(n + 1, sizeof(*argv));
 	for (i = 0; argv && i < n; i++)
-		if ((argv[i] = work_expand(cmd[i], t->work_item, t->stage, t->worktree, t->branch)) == NULL)
+		if ((argv[i] = job_expand_arg(cmd[i], t->work_item, t->stage, t->worktree, t->branch)) == NULL)
 			break;
 	if (argv == NULL || i < n) {
 		snprintf(r->proc_status, sizeof(r->proc_status), "spawn_error");

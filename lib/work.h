@@ -41,8 +41,5 @@ struct work_result {
 };
 
 int work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e);
-/* Replace {work_item} {stage} {worktree} {branch} in arg; malloc'd. */
-char *work_expand(const char *arg, const char *wi, const char *stage, const char *worktree,
-    const char *branch);
 
 #endif

@@ -129,7 +129,7 @@ END_TEST
 
 START_TEST(work_expand_placeholders)
 {
-	char *s = work_expand("{worktree}/x-{work_item}-{stage}-{branch}-{nope}", "A-1", "review", "/w", "f/b");
+	char *s = job_expand_arg("{worktree}/x-{work_item}-{stage}-{branch}-{nope}", "A-1", "review", "/w", "f/b");
 
 	ck_assert_str_eq(s, "/w/x-A-1-review-f/b-{nope}");
 	free(s);

@@ -1,0 +1,985 @@
+#include "fix.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "config.h"
+#include "ctx.h"
+#include "engine.h"
+#include "err.h"
+#include "fixpatch.h"
+#include "frontmatter.h"
+#include "gate.h"
+#include "git.h"
+#include "job.h"
+#include "notify.h"
+#include "proc.h"
+#include "scan.h"
+#include "store.h"
+#include "task.h"
+#include "tracker.h"
+#include "util.h"
+#include "wi.h"
+#include "work.h"
+
+#define FILE_CAP BUF_MIB
+#define TAIL 2000
+
+static const char *const ident_env[] = { "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_AUTHOR_NAME=orch",
+	"GIT_AUTHOR_EMAIL=orch@localhost", "GIT_COMMITTER_NAME=orch", "GIT_COMMITTER_EMAIL=orch@localhost", NULL };
+
+/* A finished run's verdict: status and reason (always returns 0: the run is recorded). */
+static int
+outcome(struct fix_result *r, const char *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int
+outcome(struct fix_result *r, const char *status, const char *fmt, ...)
+{
+	va_list ap;
+
+	str_copy(r->status, sizeof(r->status), status);
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+	for (char *q = r->reason; *q; q++)
+		if (*q == '\n')
+			*q = ' ';
+	return 0;
+}
+
+void
+fix_result_free(struct fix_result *r)
+{
+	free(r->plan_json);
+	r->plan_json = NULL;
+	buf_free(&r->diff);
+	buf_free(&r->vlog);
+}
+
+/* git in dir with orch's identity; out of proc's envelope into *pr. */
+static void
+git_in(struct orch_ctx *c, const char *dir, const char *const *args, struct proc_result *pr)
+{
+	const char *argv[24];
+	size_t n = 0;
+
+	argv[n++] = "git";
+	while (*args && n < 23)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	struct proc_spec s = { .argv = argv, .cwd = dir, .env_extra = ident_env, .timeout_ms = GIT_TIMEOUT_MS,
+		.out_cap = 8 * BUF_MIB, .tool = "git", .observe = store_tool_observe, .observe_ctx = c->st };
+	proc_run(&s, pr);
+}
+
+/* 0 ok, else -1 with the first line of git's complaint in why. */
+static int
+git_do(struct orch_ctx *c, const char *dir, const char *const *args, char *why, size_t wn)
+{
+	struct proc_result pr;
+	char desc[200];
+	int rc = 0;
+
+	git_in(c, dir, args, &pr);
+	if (pr.status != PROC_OK) {
+		proc_describe(&pr, desc, sizeof(desc));
+		snprintf(why, wn, "git %s %s: %.300s", args[0], desc, buf_str(&pr.err));
+		rc = -1;
+	}
+	proc_result_free(&pr);
+	return rc;
+}
+
+/* ---- the store ---- */
+
+static int
+record_start(struct orch_ctx *c, struct fix_result *r, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(c->st, &s, "INSERT INTO fix_runs (work_item, source, status, started_at) "
+	    "VALUES (?, ?, 'running', ?)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, r->work_item, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, r->source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
+	if (store_step_done(c->st, s, "record the fix run", e) < 0)
+		return -1;
+	r->run_id = sqlite3_last_insert_rowid(c->st->db);
+	return 0;
+}
+
+static int
+record_finish(struct orch_ctx *c, const struct fix_result *r, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int i = 1;
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(c->st, &s, "UPDATE fix_runs SET source = ?, status = ?, reason = ?, plan_json = ?, "
+	    "plan_decision = ?, diff = ?, diff_files = ?, diff_added = ?, diff_removed = ?, diff_bytes = ?, danger = ?, "
+	    "patch_decision = ?, validation = ?, base_sha = ?, commit_sha = ?, repairs = ?, finished_at = ? "
+	    "WHERE id = ?", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, i++, r->source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i++, r->status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i++, r->reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i++, r->plan_json, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i++, r->plan_decision[0] ? r->plan_decision : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i++, r->diff.len ? buf_str(&r->diff) : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, i++, r->stats.files);
+	sqlite3_bind_int(s, i++, r->stats.added);
+	sqlite3_bind_int(s, i++, r->stats.removed);
+	sqlite3_bind_int64(s, i++, r->stats.bytes);
+	sqlite3_bind_int(s, i++, r->stats.danger);
+	sqlite3_bind_text(s, i++, r->patch_decision[0] ? r->patch_decision : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i++, r->validation[0] ? r->validation : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i++, r->base[0] ? r->base : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i++, r->commit[0] ? r->commit : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, i++, r->repairs);
+	sqlite3_bind_text(s, i++, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, i++, r->run_id);
+	return store_step_done(c->st, s, "record the fix run", e);
+}
+
+/* ---- plans ---- */
+
+static int
+accept_plan(struct fix_result *r, const char *text, size_t len, char *why, size_t wn)
+{
+	if (fixplan_parse(text, len, r->work_item, &r->plan, why, wn) < 0)
+		return -1;
+	r->have_plan = 1;
+	free(r->plan_json);
+	r->plan_json = fixplan_json(&r->plan);
+	return 0;
+}
+
+/* Lowest version fixing every advisory of one package; "" when one has no fix. */
+static void
+lowest_fix(const struct deps_result *d, const char *pkg, char *out, size_t n, char *ids, size_t idn)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < d->n; i++) {
+		char list[256], best[64] = "", *tok, *save = NULL;
+		if (strcmp(d->v[i].package, pkg) != 0)
+			continue;
+		snprintf(ids + strlen(ids), idn - strlen(ids), "%s%s", *ids ? "," : "", d->v[i].id);
+		str_copy(list, sizeof(list), d->v[i].fixes);
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			if (!best[0] || fixpatch_version_cmp(tok, best) < 0)
+				str_copy(best, sizeof(best), tok);
+		if (!best[0]) {
+			snprintf(out, n, "-%s", d->v[i].id);	/* marks "no fix for this advisory" */
+			return;
+		}
+		if (out[0] != '-' && (!out[0] || fixpatch_version_cmp(best, out) > 0))
+			str_copy(out, n, best);
+	}
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The plan --from-audit, as JSON text, from the audit d of the branch head. */
+static int
+plan_from_audit(const struct fix_result *r, const struct deps_result *d, struct buf *json, char *why, size_t wn)
+{
+	cJSON *o = cJSON_CreateObject(), *ops, *ev;
+	char summary[FIX_SUMMARY_MAX + 1] = "", skipped[600] = "";
+	char *idv[64];
+	size_t i, j, nid = 0, nops = 0;
+
+	cJSON_AddNumberToObject(o, "version", 1);
+	cJSON_AddStringToObject(o, "work_item", r->work_item);
+	cJSON_AddStringToObject(o, "category", "dependency");
+	ops = cJSON_AddArrayToObject(o, "operations");
+	for (i = 0; i < d->n; i++) {
+		char fix[80], ids[400] = "";
+		for (j = 0; j < i; j++)
+			if (strcmp(d->v[j].package, d->v[i].package) == 0)
+				break;
+		if (j < i)
+			continue;	/* package seen */
+		lowest_fix(d, d->v[i].package, fix, sizeof(fix), ids, sizeof(ids));
+		if (fix[0] == '-' || fixpatch_version_cmp(fix, d->v[i].version) <= 0) {
+			snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped), "%s%s (%s)",
+			    *skipped ? ", " : "", d->v[i].package, fix[0] == '-' ? "an advisory has no fixed version" :
+			    "no fixed version above the pinned one");
+			continue;
+		}
+		if (nops == FIX_MAX_OPS)
+			break;
+		cJSON *op = cJSON_CreateObject(), *det;
+		cJSON_AddStringToObject(op, "type", "pin_dependency");
+		cJSON_AddStringToObject(op, "file", "requirements.txt");
+		det = cJSON_AddObjectToObject(op, "details");
+		cJSON_AddStringToObject(det, "package", d->v[i].package);
+		cJSON_AddStringToObject(det, "version", fix);
+		cJSON_AddItemToArray(ops, op);
+		nops++;
+		snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), "%s%s %s -> %s",
+		    *summary ? "; " : "pin ", d->v[i].package, d->v[i].version, fix);
+		for (j = 0; j < d->n && nid < 64; j++)
+			if (strcmp(d->v[j].package, d->v[i].package) == 0)
+				idv[nid++] = d->v[j].id;
+	}
+	if (nops == 0) {
+		cJSON_Delete(o);
+		snprintf(why, wn, "the audit (%s) found %s; nothing to pin%s%s", d->engine[0] ? d->engine : "none",
+		    d->n ? "no vulnerable dependency with a fixed version" : "no vulnerable dependency",
+		    *skipped ? ": " : "", skipped);
+		return -1;
+	}
+	qsort(idv, nid, sizeof(*idv), cmp_id);
+	cJSON_AddStringToObject(o, "summary", summary);
+	cJSON_AddNumberToObject(o, "confidence", 1);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "files"), cJSON_CreateString("requirements.txt"));
+	ev = cJSON_AddArrayToObject(o, "evidence");
+	for (i = 0; i < nid; i++)
+		if (i == 0 || strcmp(idv[i], idv[i - 1]) != 0)
+			cJSON_AddItemToArray(ev, cJSON_CreateString(idv[i]));
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	buf_puts(json, text ? text : "");
+	free(text);
+	return 0;
+}
+
+static int
+read_plan_file(const char *path, struct buf *b, char *why, size_t wn)
+{
+	char chunk[8192];
+	ssize_t k;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(why, wn, "cannot read plan file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	while ((k = read(fd, chunk, sizeof(chunk))) > 0)
+		if (buf_append(b, chunk, (size_t)k) < 0) {
+			close(fd);
+			snprintf(why, wn, "plan file '%s' is over 256 KiB", path);
+			return -1;
+		}
+	close(fd);
+	return 0;
+}
+
+static char *const *
+fixer_agent(const struct project *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nagents; i++)	/* no default: a stage agent is not a plan writer */
+		if (strcmp(p->agents[i].name, "fixer") == 0)
+			return p->agents[i].argv;
+	return NULL;
+}
+
+/* Run the fixer once with prompt on stdin; its stdout into out; 0 ran ok / -1 why. */
+static int
+fixer_once(struct orch_ctx *c, const struct task *t, char *const *cmd, const char *prompt, int attempt,
+    const char *errors, struct buf *out, char *why, size_t wn)
+{
+	char *argv[32] = { NULL }, *env[8] = { NULL }, desc[300];
+	struct proc_result pr;
+	size_t i, n = argv_len(cmd);
+	int rc = 0;
+
+	for (i = 0; i < n && i < 31; i++)
+		argv[i] = job_expand_arg(cmd[i], t->work_item, "fix", t->worktree, t->branch);
+	if (asprintf(&env[0], "ORCH_WORK_ITEM=%s", t->work_item) < 0 || asprintf(&env[1], "ORCH_STAGE=fix") < 0 ||
+	    asprintf(&env[2], "ORCH_WORKTREE=%s", t->worktree) < 0 || asprintf(&env[3], "ORCH_BRANCH=%s", t->branch) < 0 ||
+	    asprintf(&env[4], "ORCH_AGENT=fixer") < 0 || asprintf(&env[5], "ORCH_FIX_ATTEMPT=%d", attempt) < 0 ||
+	    asprintf(&env[6], "ORCH_FIX_ERRORS=%s", errors) < 0)
+		env[6] = NULL;
+	struct proc_spec s = { .argv = (const char *const *)argv, .cwd = t->worktree,
+		.env_extra = (const char *const *)env, .timeout_ms = c->cfg->job_timeout_s * 1000,
+		.out_cap = FIX_PLAN_MAX_BYTES, .stdin_data = prompt, .stdin_len = strlen(prompt), .tool = "fixer",
+		.observe = store_tool_observe, .observe_ctx = c->st };
+	proc_run(&s, &pr);
+	if (pr.status != PROC_OK) {
+		proc_describe(&pr, desc, sizeof(desc));
+		snprintf(why, wn, "the fixer agent %s", desc);
+		rc = -1;
+	}
+	buf_reset(out);
+	buf_append(out, buf_str(&pr.out), pr.out.len);
+	proc_result_free(&pr);
+	for (i = 0; i < 7; i++)
+		free(env[i]);
+	for (i = 0; argv[i]; i++)
+		free(argv[i]);
+	return rc;
+}
+
+static int
+plan_from_agent(struct orch_ctx *c, const struct task *t, char *const *cmd, const char *findings,
+    struct fix_result *r, char *why, size_t wn)
+{
+	struct buf prompt, out;
+	int attempt, rc = -1;
+
+	buf_init(&prompt, 2 * FIX_PLAN_MAX_BYTES);
+	buf_init(&out, FIX_PLAN_MAX_BYTES + 1);
+	why[0] = '\0';
+	for (attempt = 0; attempt <= FIX_MAX_REPAIRS; attempt++) {
+		buf_reset(&prompt);
+		buf_printf(&prompt, "Write a FixPlan for %s (branch %s) as ONE JSON object on stdout and nothing else.\n"
+		    "Schema: docs/fix-pipeline.md (version 1; category dependency or lint; operations pin_dependency, "
+		    "add_dependency, remove_unused).\n", t->work_item, t->branch);
+		if (findings && *findings)
+			buf_printf(&prompt, "\nFindings:\n%.20000s\n", findings);
+		if (attempt) {
+			buf_printf(&prompt, "\nYour previous answer was rejected: %s\nPrevious answer:\n", why);
+			buf_append(&prompt, buf_str(&out), out.len);
+			buf_puts(&prompt, "\n");
+		}
+		r->repairs = attempt;
+		if (fixer_once(c, t, cmd, buf_str(&prompt), attempt, why, &out, why, wn) == 0 &&
+		    accept_plan(r, buf_str(&out), out.len, why, wn) == 0) {
+			rc = 0;
+			break;
+		}
+	}
+	if (rc < 0) {
+		char last[600];
+		str_copy(last, sizeof(last), why);
+		snprintf(why, wn, "the fixer agent's plan is still invalid after %d repairs: %s", FIX_MAX_REPAIRS, last);
+	}
+	buf_free(&prompt);
+	buf_free(&out);
+	return rc;
+}
+
+/* ---- validation ---- */
+
+static int
+has_finding(const struct deps_result *d, const char *pkg, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (fixpatch_name_eq(d->v[i].package, strlen(d->v[i].package), pkg) && strcmp(d->v[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+plan_names(const struct fix_plan *p, const char *pkg)
+{
+	size_t i;
+
+	for (i = 0; i < p->nops; i++)
+		if (fixpatch_name_eq(pkg, strlen(pkg), p->ops[i].package))
+			return 1;
+	for (i = 0; i < p->nevidence; i++)
+		if (strcmp(p->evidence[i], pkg) == 0)
+			return 1;
+	return 0;
+}
+
+/* The re-run audit: the plan's advisories gone, nothing new.  0 / -1 why. */
+static int
+audit_compare(const struct fix_plan *p, const struct deps_result *before, const struct deps_result *after,
+    char *why, size_t wn)
+{
+	size_t i, j;
+
+	if (before->degraded || after->degraded)
+		return snprintf(why, wn, "the dependency audit is degraded (%s); a dependency fix cannot be validated",
+		    before->degraded ? before->note : after->note), -1;
+	for (i = 0; i < before->n; i++) {
+		int planned = plan_names(p, before->v[i].package);
+		for (j = 0; j < p->nevidence; j++)
+			planned |= strcmp(p->evidence[j], before->v[i].id) == 0;
+		if (!planned || !has_finding(after, before->v[i].package, before->v[i].id))
+			continue;
+		for (j = 0; j < after->n && strcmp(after->v[j].id, before->v[i].id) != 0; j++)
+			;
+		return snprintf(why, wn, "the audit still reports %s for %s %s: that version does not fix the advisory",
+		    before->v[i].id, before->v[i].package, j < after->n ? after->v[j].version : "?"), -1;
+	}
+	for (i = 0; i < after->n; i++)
+		if (!has_finding(before, after->v[i].package, after->v[i].id))
+			return snprintf(why, wn, "the audit reports a new advisory %s for %s %s", after->v[i].id,
+			    after->v[i].package, after->v[i].version), -1;
+	return 0;
+}
+
+static void
+tail_into(struct buf *log, const char *title, const struct proc_result *pr)
+{
+	size_t o = pr->out.len > TAIL ? pr->out.len - TAIL : 0, e = pr->err.len > TAIL ? pr->err.len - TAIL : 0;
+
+	buf_printf(log, "== %s\n%s%s", title, buf_str(&pr->out) + o, buf_str(&pr->err) + e);
+}
+
+/* ---- the report and the commit ---- */
+
+static void
+report_text(struct buf *b, const struct task *t, const struct project *p, const struct fix_result *r)
+{
+	cJSON *plan = cJSON_Parse(r->plan_json ? r->plan_json : "{}");
+	char *pretty = plan ? cJSON_Print(plan) : NULL;
+	size_t vl = r->vlog.len, from = vl > TAIL ? vl - TAIL : 0;
+
+	buf_printf(b, "---\nfix_status: VALIDATED\nfix_run: %lld\ncategory: %s\ndanger_score: %d\ndiff_files: %d\n"
+	    "diff_added: %d\ndiff_removed: %d\n---\n", (long long)r->run_id, r->plan.category, r->stats.danger,
+	    r->stats.files, r->stats.added, r->stats.removed);
+	buf_printf(b, "# Fix report for %s\n\n%s\n\nPlan from %s, patched deterministically at %.12s of %s; "
+	    "validated in a scratch worktree.\n\n## Plan\n\n```json\n%s\n```\n\n", t->work_item, r->plan.summary,
+	    r->source, r->base, t->branch, pretty ? pretty : "{}");
+	buf_printf(b, "## Diff stats\n\n- files: %d\n- lines added: %d, removed: %d\n- bytes: %ld\n- danger score: %d "
+	    "(limit fix_max_danger)\n\n", r->stats.files, r->stats.added, r->stats.removed, r->stats.bytes,
+	    r->stats.danger);
+	buf_printf(b, "## Validation\n\n%s\n\nci_cmd: %s\n\nOutput (tail):\n\n```\n%s\n```\n", r->validation,
+	    p->ci_cmd ? p->ci_cmd[0] : "-", buf_str(&r->vlog) + from);
+	free(pretty);
+	cJSON_Delete(plan);
+}
+
+static void
+commit_message(struct buf *m, const struct fix_result *r)
+{
+	size_t i;
+
+	buf_printf(m, "orch-fix: %s\n\n%s fix run %lld for %s.\nOperations:\n", r->plan.summary, r->plan.category,
+	    (long long)r->run_id, r->work_item);
+	for (i = 0; i < r->plan.nops; i++) {
+		const struct fix_op *op = &r->plan.ops[i];
+		if (op->type == FIX_REMOVE_UNUSED)
+			buf_printf(m, "- remove_unused %s: %s%s%s\n", op->file, op->module, op->has_name ? "." : "",
+			    op->has_name ? op->name : "");
+		else
+			buf_printf(m, "- %s %s: %s==%s\n", fixop_type_name(op->type), op->file, op->package, op->version);
+	}
+	if (r->plan.nevidence) {
+		buf_puts(m, "Advisories:");
+		for (i = 0; i < r->plan.nevidence; i++)
+			buf_printf(m, " %s", r->plan.evidence[i]);
+		buf_puts(m, "\n");
+	}
+	buf_printf(m, "Danger score %d; validated by git apply --check, ci_cmd%s.\n", r->stats.danger,
+	    strcmp(r->plan.category, "dependency") == 0 ? " and the dependency audit" : "");
+}
+
+/*
+ * In the scratch worktree at base: apply, commit, ci_cmd, audit, report.
+ * 0 validated (r->commit is the commit to land), -1 not (r->status set).
+ */
+static int
+validate(struct orch_ctx *c, const struct project *p, const struct task *t, const struct deps_result *before,
+    const char *scratch, struct fix_result *r)
+{
+	char diffpath[4400], rnd[17], why[1024], path[256], full[4800];
+	struct orch_err e = {0};
+	struct proc_result pr;
+	struct deps_result after;
+	struct buf msg, rep;
+	size_t i;
+	int rc = -1;
+
+	if (random_hex(rnd, 8) < 0 || str_fmt(diffpath, sizeof(diffpath), "%s/runs/tmp", c->cfg->home) < 0 ||
+	    mkdir_p(diffpath, 0700) < 0 ||
+	    str_fmt(diffpath, sizeof(diffpath), "%s/runs/tmp/%s-fix.diff", c->cfg->home, rnd) < 0 ||
+	    atomic_write_file(diffpath, &r->diff, &e) < 0)
+		return outcome(r, "error", "cannot write the patch under '%s/runs/tmp': %s", c->cfg->home, e.msg), -1;
+	const char *check[] = { "apply", "--check", "--", diffpath, NULL };
+	const char *apply[] = { "apply", "--", diffpath, NULL };
+	if (git_do(c, scratch, check, why, sizeof(why)) < 0) {
+		outcome(r, "failed", "the patch does not apply at %.12s: %s", r->base, why);
+		goto out;
+	}
+	if (git_do(c, scratch, apply, why, sizeof(why)) < 0) {
+		outcome(r, "error", "%s", why);
+		goto out;
+	}
+	buf_puts(&r->vlog, "== git apply --check: clean\n");
+	for (i = 0; i < r->plan.nfiles; i++) {
+		const char *add[] = { "add", "--", r->plan.files[i], NULL };
+		if (git_do(c, scratch, add, why, sizeof(why)) < 0) {
+			outcome(r, "error", "%s", why);
+			goto out;
+		}
+	}
+	buf_init(&msg, 64 * 1024);
+	commit_message(&msg, r);
+	const char *commit[] = { "commit", "-q", "--no-verify", "-m", buf_str(&msg), NULL };
+	rc = git_do(c, scratch, commit, why, sizeof(why));
+	rc = rc < 0 ? (outcome(r, "error", "%s", why), -1) : 0;
+	if (rc < 0) {
+		buf_free(&msg);
+		goto out;
+	}
+	rc = -1;
+	if (p->ci_cmd == NULL) {
+		outcome(r, "failed", "project '%s' has no ci_cmd; a fix cannot be validated (set ci_cmd in orch.yaml)",
+		    p->key);
+		buf_free(&msg);
+		goto out;
+	}
+	struct proc_spec s = { .argv = (const char *const *)p->ci_cmd, .cwd = scratch,
+		.timeout_ms = c->cfg->ci_timeout_s * 1000, .out_cap = BUF_MIB, .tool = "ci_cmd",
+		.observe = store_tool_observe, .observe_ctx = c->st };
+	proc_run(&s, &pr);
+	tail_into(&r->vlog, "ci_cmd", &pr);
+	if (pr.status != PROC_OK) {
+		proc_describe(&pr, why, sizeof(why));
+		outcome(r, "failed", "ci_cmd %s on the patched tree (ci_timeout_s %d)", why, c->cfg->ci_timeout_s);
+		snprintf(r->validation, sizeof(r->validation), "ci_cmd %s", why);
+		proc_result_free(&pr);
+		buf_free(&msg);
+		goto out;
+	}
+	snprintf(r->validation, sizeof(r->validation), "git apply --check: clean; ci_cmd passed in %lld ms",
+	    (long long)pr.elapsed_ms);
+	proc_result_free(&pr);
+	if (strcmp(r->plan.category, "dependency") == 0) {
+		if (scan_deps(c, scratch, "HEAD", &after, &e) < 0) {
+			outcome(r, "error", "the audit of the patched tree failed: %s", e.msg);
+			buf_free(&msg);
+			goto out;
+		}
+		buf_printf(&r->vlog, "== audit (%s): %zu finding(s) before, %zu after\n", after.engine, before->n, after.n);
+		if (audit_compare(&r->plan, before, &after, why, sizeof(why)) < 0) {
+			deps_result_free(&after);
+			outcome(r, "failed", "%s", why);
+			snprintf(r->validation + strlen(r->validation), sizeof(r->validation) - strlen(r->validation),
+			    "; audit: %s", why);
+			buf_free(&msg);
+			goto out;
+		}
+		snprintf(r->validation + strlen(r->validation), sizeof(r->validation) - strlen(r->validation),
+		    "; audit (%s): the plan's advisories are gone, no new ones (%zu finding(s) left)", after.engine, after.n);
+		deps_result_free(&after);
+	}
+	/* the report joins the validated patch in one commit */
+	buf_init(&rep, 4 * BUF_MIB);
+	report_text(&rep, t, p, r);
+	wi_artifact_path(t->work_item, "19-fix-report.md", path, sizeof(path));
+	const char *add[] = { "add", "--", path, NULL };
+	const char *amend[] = { "commit", "-q", "--no-verify", "--amend", "-m", buf_str(&msg), NULL };
+	if (str_fmt(full, sizeof(full), "%s/docs/work-items/%s", scratch, t->work_item) < 0 || mkdir_p(full, 0755) < 0 ||
+	    str_fmt(full, sizeof(full), "%s/%s", scratch, path) < 0 || atomic_write(full, rep.data, rep.len, 0644, &e) < 0 ||
+	    git_do(c, scratch, add, why, sizeof(why)) < 0 || git_do(c, scratch, amend, why, sizeof(why)) < 0) {
+		outcome(r, "error", "cannot commit the fix report: %s", e.msg[0] ? e.msg : why);
+	} else {
+		struct git g = { .dir = scratch, .st = c->st };
+		rc = git_rev_parse(&g, "HEAD", r->commit, &e) < 0 ? (outcome(r, "error", "%s", e.msg), -1) : 0;
+	}
+	buf_free(&rep);
+	buf_free(&msg);
+out:
+	unlink(diffpath);
+	return rc;
+}
+
+/* Fast-forward the task's worktree to the validated commit; 0 / -1 (r->status set). */
+static int
+land(struct orch_ctx *c, const struct task *t, struct fix_result *r)
+{
+	struct git wt = { .dir = t->worktree, .st = c->st };
+	struct orch_err e = {0};
+	char head[41], why[600];
+	int clean;
+
+	if ((clean = git_is_clean(&wt, &e)) < 0 || git_rev_parse(&wt, "HEAD", head, &e) < 0)
+		return outcome(r, "error", "cannot read the task's worktree: %s", e.msg), -1;
+	if (strcmp(head, r->base) != 0)
+		return outcome(r, "failed", "the branch %s moved from %.12s to %.12s during the fix; nothing committed, "
+		    "run orch-fix %s again", t->branch, r->base, head, t->work_item), -1;
+	if (!clean)
+		return outcome(r, "failed", "worktree %s has uncommitted changes; commit or discard them, then run "
+		    "orch-fix again", t->worktree), -1;
+	const char *ff[] = { "merge", "--ff-only", "--quiet", r->commit, NULL };
+	if (git_do(c, t->worktree, ff, why, sizeof(why)) < 0)
+		return outcome(r, "failed", "the branch could not be fast-forwarded to the validated commit: %s", why), -1;
+	return 0;
+}
+
+/* Back to review: one transaction for the task, the reviewer job, the event, the note, the run row. */
+static int
+advance(struct orch_ctx *c, const struct project *p, struct task *t, struct fix_result *r, struct orch_err *e)
+{
+	static const char *const ok_from[] = { "development", "review", "testing", "deploy-staging", NULL };
+	char from[24], desc[700], msg[700];
+	int64_t job = 0;
+	size_t i;
+	int moved;
+
+	for (i = 0; ok_from[i] && strcmp(ok_from[i], t->stage) != 0; i++)
+		;
+	if (ok_from[i] == NULL || t->blocked) {
+		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+		    "; the task stays at %s%s", t->stage, t->blocked ? " (blocked: orch-advance --unblock first)" : "");
+		return record_finish(c, r, e);
+	}
+	str_copy(from, sizeof(from), t->stage);
+	str_copy(t->stage, sizeof(t->stage), "review");
+	t->review_requested = 0;
+	snprintf(desc, sizeof(desc), "%s: review the fix orch committed on branch %s (%s; see "
+	    "docs/work-items/%s/19-fix-report.md)", t->work_item, t->branch, r->plan.summary, t->work_item);
+	snprintf(msg, sizeof(msg), "%s -> review: fix validated and committed (%.12s): %s", from, r->commit,
+	    r->plan.summary);
+	str_copy(r->stage_after, sizeof(r->stage_after), "review");
+	if (store_begin(c->st, e) < 0)
+		return -1;
+	if ((moved = task_update(c->st, t, e)) <= 0) {
+		store_rollback(c->st);
+		if (moved < 0)
+			return -1;
+		str_copy(t->stage, sizeof(t->stage), from);
+		r->stage_after[0] = '\0';
+		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+		    "; the task moved on meanwhile, its stage is left as it is");
+		return record_finish(c, r, e);
+	}
+	if (job_finish_agent(c->st, t->id, "developer", e) < 0 ||
+	    (config_agent(p, "reviewer") && job_enqueue(c->st, t->id, "reviewer", "review", desc, &job, e) < 0) ||
+	    event_add(c->st, t->work_item, "fixed", from, "review", msg, e) < 0 ||
+	    notify_queue(c->st, "info", t->work_item, msg, e) < 0 || record_finish(c, r, e) < 0) {
+		store_rollback(c->st);
+		return -1;
+	}
+	if (store_commit(c->st, e) < 0)
+		return -1;
+	{
+		struct tracker tr;
+		struct tracker_issue is;
+		struct orch_err te = {0};
+		if (tracker_open(&tr, c, t->project, &te) == 0) {
+			if (tr.ops->get(&tr, t->work_item, &is, &te) < 0 || tracker_set_status(&tr, &is, "code_review", &te) < 0)
+				event_add(c->st, t->work_item, "tracker_error", "review", "review", te.msg, NULL);
+			tracker_close(&tr);
+		}
+	}
+	return 0;
+}
+
+/* The plan, by source; 0 / -1 with r->status set. */
+static int
+get_plan(struct orch_ctx *c, const struct project *p, const struct task *t, const struct fix_opts *o,
+    struct deps_result *before, int *audited, struct fix_result *r, struct orch_err *e)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char why[1024], path[256], head[300];
+	struct buf text;
+	int rc;
+
+	/* everything is read at the head the patch will be made from */
+	str_copy(head, sizeof(head), r->base);
+	buf_init(&text, FIX_PLAN_MAX_BYTES + 1);
+	if (o->from_audit) {
+		if (scan_deps(c, t->repo, head, before, e) < 0) {
+			buf_free(&text);
+			return outcome(r, "error", "the audit failed: %s", e->msg), -1;
+		}
+		*audited = 1;
+		if (before->degraded) {
+			buf_free(&text);
+			return outcome(r, "error", "the dependency audit is degraded: %s; try again later", before->note), -1;
+		}
+		if (plan_from_audit(r, before, &text, why, sizeof(why)) < 0) {
+			buf_free(&text);
+			return outcome(r, "invalid", "%s", why), -1;
+		}
+	} else if (o->plan_file) {
+		if (read_plan_file(o->plan_file, &text, why, sizeof(why)) < 0) {
+			buf_free(&text);
+			return outcome(r, "invalid", "%s", why), -1;
+		}
+	} else {
+		wi_artifact_path(t->work_item, "18-fix-plan.json", path, sizeof(path));
+		rc = git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &text, why, sizeof(why), e);
+		if (rc == -2) {
+			buf_free(&text);
+			return outcome(r, "error", "%s", e->msg), -1;
+		}
+		if (rc < 0 && !strstr(why, "missing")) {
+			buf_free(&text);
+			return outcome(r, "invalid", "%s", why), -1;
+		}
+		if (rc < 0) {
+			char *const *cmd = fixer_agent(p);
+			struct buf sec;
+			if (cmd == NULL) {
+				buf_free(&text);
+				return outcome(r, "invalid", "no plan for %s: pass --from-audit or --plan FILE, commit %s, or "
+				    "configure a fixer agent", t->work_item, path), -1;
+			}
+			str_copy(r->source, sizeof(r->source), "agent");
+			buf_init(&sec, FIX_PLAN_MAX_BYTES);
+			wi_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
+			if (git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &sec, why, sizeof(why), e) == -2)
+				err_clear(e);
+			rc = plan_from_agent(c, t, cmd, buf_str(&sec), r, why, sizeof(why));
+			buf_free(&sec);
+			buf_free(&text);
+			if (rc < 0)
+				return outcome(r, "invalid", "%s", why), -1;
+			return 0;
+		}
+		str_copy(r->source, sizeof(r->source), "branch");
+	}
+	rc = accept_plan(r, text.data ? text.data : "", text.len, why, sizeof(why));
+	buf_free(&text);
+	if (rc < 0)
+		return outcome(r, "invalid", "the plan is invalid: %s", why), -1;
+	return 0;
+}
+
+/* Policy, then the patch from the files at base; 0 / -1 with r->status set. */
+static int
+make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struct orch_err *e)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char why[1024];
+	size_t i, j;
+
+	if (fixplan_policy(&r->plan, why, sizeof(why)) < 0) {
+		snprintf(r->plan_decision, sizeof(r->plan_decision), "blocked: %s", why);
+		return outcome(r, "blocked", "policy: %s", why), -1;
+	}
+	for (i = 0; i < r->plan.nfiles; i++) {
+		struct buf cur, next;
+		buf_init(&cur, FILE_CAP);
+		int rc = git_read_artifact(&repo, r->base, r->plan.files[i], FILE_CAP, &cur, why, sizeof(why), e);
+		if (rc < 0) {
+			buf_free(&cur);
+			if (rc == -2)
+				return outcome(r, "error", "%s", e->msg), -1;
+			snprintf(r->plan_decision, sizeof(r->plan_decision), "blocked: files[%zu]: %s", i, why);
+			return outcome(r, "blocked", "policy: files[%zu]: %s", i, why), -1;
+		}
+		buf_init(&next, FILE_CAP);
+		buf_append(&next, cur.data ? cur.data : "", cur.len);
+		for (j = 0; j < r->plan.nops; j++) {
+			struct buf out;
+			if (strcmp(r->plan.ops[j].file, r->plan.files[i]) != 0)
+				continue;
+			buf_init(&out, FILE_CAP);
+			if (fixpatch_apply(&r->plan.ops[j], buf_str(&next), next.len, &out, why, sizeof(why)) < 0) {
+				buf_free(&out);
+				buf_free(&next);
+				buf_free(&cur);
+				snprintf(r->plan_decision, sizeof(r->plan_decision), "allowed");
+				return outcome(r, "invalid", "operations[%zu] %s: %s", j, fixop_type_name(r->plan.ops[j].type),
+				    why), -1;
+			}
+			buf_free(&next);
+			next = out;
+		}
+		if (fixpatch_diff(r->plan.files[i], buf_str(&cur), cur.len, buf_str(&next), next.len, &r->diff) < 0) {
+			buf_free(&next);
+			buf_free(&cur);
+			return outcome(r, "blocked", "policy: the diff is over its size cap"), -1;
+		}
+		buf_free(&next);
+		buf_free(&cur);
+	}
+	snprintf(r->plan_decision, sizeof(r->plan_decision), "allowed");
+	if (fixplan_patch_policy(c->cfg, &r->plan, buf_str(&r->diff), &r->stats, why, sizeof(why)) < 0) {
+		snprintf(r->patch_decision, sizeof(r->patch_decision), "blocked: %s", why);
+		return outcome(r, "blocked", "policy after patching: %s", why), -1;
+	}
+	snprintf(r->patch_decision, sizeof(r->patch_decision), "allowed (danger %d)", r->stats.danger);
+	return 0;
+}
+
+/* Validate in a scratch worktree, then land; 0 / -1 with r->status set. */
+static int
+validate_and_land(struct orch_ctx *c, const struct project *p, const struct task *t, const struct deps_result *before,
+    struct fix_result *r)
+{
+	char scratch[4400], rnd[9], why[600];
+	int rc;
+
+	if (random_hex(rnd, 4) < 0 || str_fmt(scratch, sizeof(scratch), "%s/worktrees/.fix", c->cfg->home) < 0 ||
+	    mkdir_p(scratch, 0700) < 0 ||
+	    str_fmt(scratch, sizeof(scratch), "%s/worktrees/.fix/%s-%s", c->cfg->home, t->work_item, rnd) < 0)
+		return outcome(r, "error", "cannot make a scratch worktree under '%s/worktrees/.fix'", c->cfg->home), -1;
+	const char *add[] = { "worktree", "add", "--quiet", "--detach", "--", scratch, r->base, NULL };
+	const char *rm[] = { "worktree", "remove", "--force", "--", scratch, NULL };
+	if (git_do(c, t->repo, add, why, sizeof(why)) < 0)
+		return outcome(r, "error", "cannot add a scratch worktree: %s", why), -1;
+	rc = validate(c, p, t, before, scratch, r);
+	git_do(c, t->repo, rm, why, sizeof(why));
+	if (rc < 0 || land(c, t, r) < 0) {
+		r->commit[0] = '\0';	/* validated maybe, but not on the branch */
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pipeline(struct orch_ctx *c, const struct project *p, struct task *t, const struct fix_opts *o,
+    struct fix_result *r, struct orch_err *e)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	struct deps_result before = {0};
+	int audited = 0, rc = -1;
+	char head[300];
+
+	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
+	if (git_rev_parse(&repo, head, r->base, e) < 0) {
+		outcome(r, "error", "%s", e->msg);
+		err_clear(e);
+		return -1;
+	}
+	if (get_plan(c, p, t, o, &before, &audited, r, e) < 0 || make_patch(c, t, r, e) < 0)
+		goto out;
+	if (o->dry_run) {
+		rc = outcome(r, "dry_run", "dry run: the plan and the diff are printed; nothing changed");
+		goto out;
+	}
+	if (strcmp(r->plan.category, "dependency") == 0 && !audited) {
+		if (scan_deps(c, t->repo, r->base, &before, e) < 0) {
+			outcome(r, "error", "the audit failed: %s", e->msg);
+			goto out;
+		}
+		audited = 1;
+	}
+	if (validate_and_land(c, p, t, &before, r) < 0)
+		goto out;
+	rc = outcome(r, "validated", "fix validated and committed as %.12s on %s", r->commit, t->branch);
+out:
+	err_clear(e);
+	deps_result_free(&before);
+	return rc;
+}
+
+static int
+run(struct orch_ctx *c, const struct fix_opts *o, struct fix_result *r, struct orch_err *e)
+{
+	const struct project *p;
+	char holder[300] = "";
+	struct task t;
+	int rc, claimed;
+
+	memset(r, 0, sizeof(*r));
+	buf_init(&r->diff, 4 * BUF_MIB);
+	buf_init(&r->vlog, 4 * BUF_MIB);
+	str_copy(r->work_item, sizeof(r->work_item), o->work_item);
+	str_copy(r->source, sizeof(r->source), o->from_audit ? "audit" : o->plan_file ? "file" : "branch");
+	if (task_get(c->st, o->work_item, &t, e) < 0)
+		return -1;
+	if ((p = config_project(c->cfg, t.project)) == NULL)
+		return err_set(e, EX_CONFIG, "project '%s' of %s is not configured; add it to orch.yaml", t.project,
+		    t.work_item);
+	if (o->dry_run)
+		return pipeline(c, p, &t, o, r, e), 0;
+	if (record_start(c, r, e) < 0)
+		return -1;
+	/* one process works a task at a time: the engine (already ours when it calls fix_auto), or us */
+	if ((claimed = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), e)) < 0)
+		return -1;
+	if (claimed == 0) {
+		outcome(r, "busy", "%s is being worked by %s; try again later", t.work_item, holder);
+		return record_finish(c, r, e);
+	}
+	if (task_get(c->st, o->work_item, &t, e) < 0)
+		rc = -1;
+	else if ((rc = pipeline(c, p, &t, o, r, e)) == 0 && !o->no_advance)
+		rc = advance(c, p, &t, r, e);
+	else
+		rc = record_finish(c, r, e);
+	if (claimed == 1)
+		task_release(c->st, &t);
+	return rc;
+}
+
+int
+fix_run(struct orch_ctx *c, const struct fix_opts *o, struct fix_result *r, struct orch_err *e)
+{
+	return run(c, o, r, e);
+}
+
+int
+fix_auto(struct orch_ctx *c, const struct project *p, const struct task *t, struct fix_result *r,
+    struct orch_err *e)
+{
+	struct fix_opts o = { .work_item = t->work_item, .from_audit = 1, .no_advance = 1 };
+
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char path[256], head[300], value[32] = "", why[512] = "";
+	struct buf rep;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!p->auto_fix)
+		return outcome(r, "skipped", "auto_fix is off for %s", p->key);
+	/* a pin never clears a secret: only a report without secrets is worth a dependency fix */
+	wi_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
+	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
+	buf_init(&rep, FM_MAX_BYTES);
+	rc = git_read_artifact(&repo, head, path, FM_MAX_BYTES, &rep, why, sizeof(why), e);
+	if (rc == 0)
+		rc = fm_get(rep.data ? rep.data : "", rep.len, "secrets_found", value, sizeof(value), why, sizeof(why));
+	buf_free(&rep);
+	if (rc == -2)
+		return -1;
+	if (rc < 0 || strcmp(value, "0") != 0)
+		return outcome(r, "skipped", "no auto-fix: %s", rc < 0 ? why :
+		    "the security gate found secrets, which a dependency fix does not clear");
+	if (run(c, &o, r, e) < 0)
+		return -1;
+	return strcmp(r->status, "validated") == 0;
+}
+
+void *
+fix_result_json(const struct fix_result *r)
+{
+	cJSON *o = cJSON_CreateObject(), *st;
+
+	if (r->run_id)
+		cJSON_AddNumberToObject(o, "run_id", (double)r->run_id);
+	else
+		cJSON_AddNullToObject(o, "run_id");
+	cJSON_AddStringToObject(o, "work_item", r->work_item);
+	cJSON_AddStringToObject(o, "source", r->source);
+	cJSON_AddStringToObject(o, "status", r->status);
+	cJSON_AddStringToObject(o, "reason", r->reason);
+	cJSON *plan = r->plan_json ? cJSON_Parse(r->plan_json) : NULL;
+	if (plan)
+		cJSON_AddItemToObject(o, "plan", plan);
+	else
+		cJSON_AddNullToObject(o, "plan");
+	cJSON_AddStringToObject(o, "plan_decision", r->plan_decision);
+	cJSON_AddStringToObject(o, "diff", buf_str(&r->diff));
+	st = cJSON_AddObjectToObject(o, "diff_stats");
+	cJSON_AddNumberToObject(st, "files", r->stats.files);
+	cJSON_AddNumberToObject(st, "added", r->stats.added);
+	cJSON_AddNumberToObject(st, "removed", r->stats.removed);
+	cJSON_AddNumberToObject(st, "bytes", (double)r->stats.bytes);
+	cJSON_AddNumberToObject(o, "danger", r->stats.danger);
+	cJSON_AddStringToObject(o, "patch_decision", r->patch_decision);
+	cJSON_AddStringToObject(o, "validation", r->validation);
+	cJSON_AddStringToObject(o, "base", r->base);
+	if (r->commit[0])
+		cJSON_AddStringToObject(o, "commit", r->commit);
+	else
+		cJSON_AddNullToObject(o, "commit");
+	cJSON_AddNumberToObject(o, "repairs", r->repairs);
+	if (r->stage_after[0])
+		cJSON_AddStringToObject(o, "stage_after", r->stage_after);
+	else
+		cJSON_AddNullToObject(o, "stage_after");
+	return o;
+}
