@@ -319,6 +319,8 @@ load_projects(struct loader *l, struct config *c, yaml_node_t *n)
 
 	if (n->type != YAML_SEQUENCE_NODE)
 		return lerr(l, n, "projects", "expected a list of project maps%s", NULL);
+	if (c->projects)	/* a second list would overrun the first's array */
+		return lerr(l, n, "projects", "defined twice; keep one list of projects%s", NULL);
 	cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if ((c->projects = calloc(cnt ? cnt : 1, sizeof(*c->projects))) == NULL)
 		return lerr(l, n, "projects", "out of memory%s", NULL);

@@ -452,3 +452,22 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	unlink(manifest);
 	return 0;
 }
+
+/* The report parsers on their own, for tests and tests/fuzz (scan.h). */
+int
+scan_parse_gitleaks(const char *text, size_t len, struct secrets_result *r)
+{
+	return parse_findings(text, len, r);
+}
+
+int
+scan_parse_pip_audit(const char *text, struct deps_result *r)
+{
+	return parse_pip_audit(text, r);
+}
+
+int
+scan_parse_osv(const char *text, struct deps_result *r)
+{
+	return parse_osv(text, r);
+}
