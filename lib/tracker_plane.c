@@ -171,6 +171,13 @@ more_pages(const cJSON *json, const cJSON *results, const char **cursor)
 	    cJSON_GetArraySize(results) >= PLANE_PER_PAGE;
 }
 
+/* Plane's ids are uuids: non-empty letters, digits and '-' (no '/', '.', '?'). */
+static int
+uuid_like(const char *s)
+{
+	return *s && strspn(s, "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ-_") == strlen(s);
+}
+
 static int
 parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, struct orch_err *e)
 {
@@ -184,6 +191,9 @@ parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, st
 	    !cJSON_IsNumber(seq) || seq->valuedouble < 1 || seq->valuedouble > 999999999)
 		return err_set(e, EX_DATAERR, "malformed Plane work item: a field of id, name, sequence_id, state, "
 		    "updated_at is missing or has the wrong type");
+	if (!uuid_like(id) || !uuid_like(sid))	/* both go into request paths */
+		return err_set(e, EX_DATAERR, "malformed Plane work item: id '%.40s' or state '%.40s' is not a uuid",
+		    id, sid);
 	if (time_parse_iso(upd, &us) < 0)
 		return err_set(e, EX_DATAERR, "malformed Plane work item %s: updated_at '%.40s' is not a timestamp", id, upd);
 	memset(is, 0, sizeof(*is));

@@ -2,7 +2,8 @@
  * Plane responses: a listing page body -> work items, a states page -> a
  * count, or EX_DATAERR.  Invariants: a failure allocates nothing and says
  * why; every parsed item has a valid work item id of the project (the key
- * plus a sequence in 1..999999999), a non-empty uuid and state, an
+ * plus a sequence in 1..999999999), a non-empty uuid and state safe in a
+ * request path, an
  * updated_at that parses as an instant, and terminated strings; a cursor
  * to follow fits its buffer.
  */
@@ -40,6 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			FUZZ_CHECK(strcmp(prefix, v[i].work_item) == 0 && strcmp(v[i].project, "ORCH") == 0,
 			    "item %s of %s", v[i].work_item, v[i].project);
 			FUZZ_CHECK(v[i].id[0] && v[i].state_id[0], "item %s lacks id or state", v[i].work_item);
+			FUZZ_CHECK(strcspn(v[i].id, "/.?#%& ") == strlen(v[i].id), "id '%s' unsafe in a path", v[i].id);
 			FUZZ_CHECK(memchr(v[i].name, '\0', sizeof(v[i].name)) != NULL, "name unterminated");
 			FUZZ_CHECK(time_parse_iso(v[i].updated_at, &us) == 0, "updated_at '%s'", v[i].updated_at);
 		}
