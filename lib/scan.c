@@ -280,9 +280,10 @@ add_dep(struct deps_result *r, const char *pkg, const char *ver, const char *id,
 		return;
 	r->v = nv;
 	memset(&r->v[r->n], 0, sizeof(*r->v));
-	snprintf(r->v[r->n].package, sizeof(r->v[r->n].package), "%s", pkg ? pkg : "?");
-	snprintf(r->v[r->n].version, sizeof(r->v[r->n].version), "%s", ver ? ver : "?");
-	snprintf(r->v[r->n].id, sizeof(r->v[r->n].id), "%s", id ? id : "?");
+	/* missing or empty fields show as "?": a finding is never a blank line */
+	snprintf(r->v[r->n].package, sizeof(r->v[r->n].package), "%s", pkg && *pkg ? pkg : "?");
+	snprintf(r->v[r->n].version, sizeof(r->v[r->n].version), "%s", ver && *ver ? ver : "?");
+	snprintf(r->v[r->n].id, sizeof(r->v[r->n].id), "%s", id && *id ? id : "?");
 	r->v[r->n].sev = sev;
 	r->n++;
 }
