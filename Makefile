@@ -117,7 +117,7 @@ $(FUZZ_BUILD)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/liborc
 
 # asan-ci: what CI runs under ASan+UBSan: every unit suite and the
 # integration tests that exercise parsers, the store and child processes.
-ASAN_CI_TESTS ?= t-bad-input t-config t-frontmatter t-faults t-lock t-status-html t-plane-failures
+ASAN_CI_TESTS ?= t-bad-input t-config t-frontmatter t-faults-store t-faults-env t-faults-agents t-lock t-status-html t-plane-failures
 asan-ci:
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" build-asan/tests/unit all
