@@ -121,7 +121,7 @@ ASAN_CI_TESTS ?= t-bad-input t-config t-frontmatter t-faults-store t-faults-env 
 asan-ci:
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" build-asan/tests/unit all
-	build-asan/tests/unit
+	CK_TIMEOUT_MULTIPLIER=4 build-asan/tests/unit
 	@for t in $(ASAN_CI_TESTS); do \
 	    [ -f tests/integration/$$t.sh ] || continue; \
 	    echo "  ASAN    $$t"; sh tests/integration/$$t.sh build-asan/bin || exit 1; done

@@ -5,10 +5,15 @@
  * plus a sequence in 1..999999999), a non-empty uuid and state safe in a
  * request path, an
  * updated_at that parses as an instant, and terminated strings; a cursor
- * to follow fits its buffer.
+ * to follow fits its buffer.  The same bytes as a response header line:
+ * the rate-limit numbers are left alone, set to -1, or set to a number in
+ * 0..2^40, and Retry-After is set exactly when the line names it.
  */
+#include <strings.h>
+
 #include "../../lib/config.h"
 #include "../../lib/err.h"
+#include "../../lib/http.h"
 #include "../../lib/tracker.h"
 #include "../../lib/tracker_plane.h"
 #include "../../lib/util.h"
@@ -53,6 +58,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	n = 7;
 	rc = plane_parse_states(body, len, &n, &e);
 	FUZZ_CHECK(rc == 0 || (n == 0 && e.code == EX_DATAERR && e.msg[0]), "states failure %d '%s'", e.code, e.msg);
+	{
+		int64_t h[3] = { -7, -7, -7 };
+		http_header_scan(body, len, h);
+		for (i = 0; i < 3; i++)
+			FUZZ_CHECK(h[i] == -7 || h[i] == -1 || (h[i] >= 0 && h[i] <= (int64_t)1 << 40), "header %zu: %lld",
+			    i, (long long)h[i]);
+		FUZZ_CHECK((h[0] != -7) == (len > 12 && strncasecmp(body, "retry-after:", 12) == 0),
+		    "Retry-After %lld", (long long)h[0]);
+	}
 	free(body);
 	return 0;
 }
