@@ -113,7 +113,8 @@ depth_ok(const char *ys, size_t n, char *reason, size_t rn)
 		done = ev.type == YAML_STREAM_END_EVENT;
 		yaml_event_delete(&ev);
 		if (depth > FM_MAX_DEPTH) {
-			snprintf(reason, rn, "frontmatter nests deeper than %d levels; a verdict is a flat map", FM_MAX_DEPTH);
+			snprintf(reason, rn, "frontmatter nests deeper than %d levels; a verdict is a flat map",
+			    FM_MAX_DEPTH);
 			rc = -1;
 			break;
 		}

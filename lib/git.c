@@ -194,15 +194,6 @@ git_is_clean(const struct git *g, struct orch_err *e)
 	return clean;
 }
 
-/* After a failed ls-tree: a ref that is gone (a branch deleted under orch) says what to do. */
-static void
-ref_gone(const struct git *g, const char *ref, struct orch_err *e)
-{
-	if (!git_ref_exists(g, ref))
-		err_set(e, EX_UNAVAILABLE, "'%s' does not exist in repo '%s' (a branch deleted under orch?); "
-		    "restore it from the remote or the reflog (git branch NAME SHA) and the next tick goes on", ref, g->dir);
-}
-
 int
 git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max,
     struct buf *out, char *reason, size_t rn, struct orch_err *e)
@@ -212,10 +203,8 @@ git_read_artifact(const struct git *g, const char *ref, const char *path, size_t
 	long long size;
 
 	const char *ls[] = { "ls-tree", "--full-tree", "-l", "--end-of-options", ref, "--", path, NULL };
-	if (git_ok(g, "ls-tree", ls, &r, e) < 0) {
-		ref_gone(g, ref, e);
+	if (git_ok(g, "ls-tree", ls, &r, e) < 0)
 		return -2;
-	}
 	/* "<mode> SP <type> SP <sha> SP+ <size> TAB <path>" */
 	if (r.out.len == 0) {
 		proc_result_free(&r);
@@ -267,10 +256,8 @@ git_ls_dir(const struct git *g, const char *ref, const char *dir, char ***names,
 	if (str_fmt(spec, sizeof(spec), "%s/", dir) < 0)
 		return err_set(e, EX_USAGE, "directory name is too long");
 	const char *args[] = { "ls-tree", "--full-tree", "--name-only", "--end-of-options", ref, "--", spec, NULL };
-	if (git_ok(g, "ls-tree", args, &r, e) < 0) {
-		ref_gone(g, ref, e);
+	if (git_ok(g, "ls-tree", args, &r, e) < 0)
 		return -1;
-	}
 	if ((v = calloc(cap, sizeof(*v))) == NULL)
 		goto oom;
 	for (p = r.out.data; p && *p; p = nl + 1) {

@@ -62,8 +62,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		int64_t h[3] = { -7, -7, -7 };
 		http_header_scan(body, len, h);
 		for (i = 0; i < 3; i++)
-			FUZZ_CHECK(h[i] == -7 || h[i] == -1 || (h[i] >= 0 && h[i] <= (int64_t)1 << 40), "header %zu: %lld",
-			    i, (long long)h[i]);
+			FUZZ_CHECK(h[i] == -7 || h[i] == -1 || (h[i] >= 0 && h[i] <= (int64_t)1 << 40),
+			    "header %zu: %lld", i, (long long)h[i]);
 		FUZZ_CHECK((h[0] != -7) == (len > 12 && strncasecmp(body, "retry-after:", 12) == 0),
 		    "Retry-After %lld", (long long)h[0]);
 	}

@@ -43,7 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			size_t ml = strlen(f->masked);
 			for (const char *q = f->file; *q; q++)
 				FUZZ_CHECK((unsigned char)*q >= 0x20, "control byte in file name");
-			FUZZ_CHECK(ml >= 4 && ml <= 8 && strcmp(f->masked + ml - 4, "****") == 0, "mask '%s'", f->masked);
+			FUZZ_CHECK(ml >= 4 && ml <= 8 && strcmp(f->masked + ml - 4, "****") == 0, "mask '%s'",
+			    f->masked);
 			FUZZ_CHECK(f->fingerprint[0] != '\0', "finding %zu without a fingerprint", i);
 		}
 	}

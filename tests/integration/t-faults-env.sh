@@ -1,7 +1,6 @@
 # The environment failing under orch (docs/operations.md, Failure modes): the config as a FIFO or a
 # directory is 78 without hanging; git missing from PATH and an unreachable remote are 69 with what to do,
-# nothing started, and the same command goes on once the fault is gone; a task branch deleted under orch is 69
-# with the task unchanged until it is restored.
+# nothing started, and the same command goes on once the fault is gone.
 . "$(dirname "$0")/lib.sh"
 pipeline_setup
 
@@ -52,24 +51,3 @@ done
 git -C "$TMP/repo" remote set-url origin "$url"
 expect_rc 0 orch-advance --start "$W2"
 [ "$(sql "SELECT count(*) FROM tasks")" = $((tasks + 1)) ] || fail "the start did not go on after the fault"
-
-# the task's branch deleted under orch: 69 naming the branch and what to do, the task unchanged, every tick
-# the same; restored from the reflog, the task goes on
-analyst_work "$WT" "$WI"
-sha=$(git -C "$WT" rev-parse HEAD)
-git -C "$TMP/repo" worktree remove --force "$WT"
-git -C "$TMP/repo" branch -q -D "$BR"
-before=$(sql "SELECT stage || ' ' || blocked || ' ' || retries FROM tasks WHERE work_item = '$WI'")
-q="SELECT count(*) FROM events WHERE kind != 'agent_finished'"	# the agent's own signal is recorded as given
-events=$(sql "$q")
-for i in 1 2; do
-	expect_rc 69 orch-advance --agent analyst "$WI"
-	contains "$ERR" "'refs/heads/$BR' does not exist in repo '$TMP/repo'"
-	contains "$ERR" "restore it"
-done
-[ "$(sql "SELECT stage || ' ' || blocked || ' ' || retries FROM tasks WHERE work_item = '$WI'")" = "$before" ] ||
-    fail "a deleted branch changed the task"
-[ "$(sql "$q")" = "$events" ] || fail "a deleted branch wrote events"
-git -C "$TMP/repo" branch -q "$BR" "$sha"
-expect_rc 2 orch-advance --agent analyst "$WI"	# the analysis gate passed: now the human's turn
-contains "$OUT" "waiting for a human"

@@ -83,13 +83,13 @@ END_TEST
 static char *
 many_keys(size_t n, const char *last)
 {
-	char *t = malloc(n * 12 + 64);
-	size_t o = 0, i;
+	size_t cap = n * 12 + 64, o = 0, i;
+	char *t = malloc(cap);
 
-	o += (size_t)sprintf(t + o, "---\nverdict: APPROVED\n");
+	o += (size_t)snprintf(t + o, cap - o, "---\nverdict: APPROVED\n");
 	for (i = 0; i < n; i++)
-		o += (size_t)sprintf(t + o, "k%zu: v\n", i);
-	o += (size_t)sprintf(t + o, "%s---\n", last);
+		o += (size_t)snprintf(t + o, cap - o, "k%zu: v\n", i);
+	snprintf(t + o, cap - o, "%s---\n", last);
 	return t;
 }
 
@@ -115,15 +115,15 @@ END_TEST
 static char *
 nested(size_t levels, size_t closed)
 {
-	char *t = malloc(2 * levels + 64);
-	size_t o = 0, i;
+	size_t cap = 2 * levels + 64, o, i;
+	char *t = malloc(cap);
 
-	o += (size_t)sprintf(t, "---\nverdict: APPROVED\nx: ");
+	o = (size_t)snprintf(t, cap, "---\nverdict: APPROVED\nx: ");
 	for (i = 0; i < levels; i++)
 		t[o++] = '[';
 	for (i = 0; i < closed; i++)
 		t[o++] = ']';
-	o += (size_t)sprintf(t + o, "\n---\n");
+	snprintf(t + o, cap - o, "\n---\n");
 	return t;
 }
 
