@@ -158,7 +158,9 @@ parse_findings(const char *text, size_t len, struct secrets_result *r)
 				*q = '?';
 		snprintf(f->commit, sizeof(f->commit), "%s", cJSON_GetObjectItem(it, "Commit")->valuestring);
 		snprintf(f->fingerprint, sizeof(f->fingerprint), "%s", cJSON_GetObjectItem(it, "Fingerprint")->valuestring);
-		f->line = cJSON_IsNumber(line) ? (long)line->valuedouble : 0;
+		/* range-checked before the cast: 1e20 or inf in a report is no line (and no UB) */
+		f->line = cJSON_IsNumber(line) && line->valuedouble >= 0 && line->valuedouble <= 1e9 ?
+		    (long)line->valuedouble : 0;
 		/* --redact leaves "REDACTED"; anything else is cut to a 4-character prefix */
 		{
 			const char *sec = cJSON_IsString(cJSON_GetObjectItem(it, "Secret")) ?

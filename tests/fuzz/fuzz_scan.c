@@ -46,6 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			FUZZ_CHECK(ml >= 4 && ml <= 8 && strcmp(f->masked + ml - 4, "****") == 0, "mask '%s'",
 			    f->masked);
 			FUZZ_CHECK(f->fingerprint[0] != '\0', "finding %zu without a fingerprint", i);
+			FUZZ_CHECK(f->line >= 0 && f->line <= 1000000000L, "line %ld", f->line);
 		}
 	}
 	secrets_result_free(&s);
