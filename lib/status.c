@@ -171,6 +171,19 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 		}
 	}
 	{
+		/* measured by orch-reconcile (a walk of the tree is not a status read's job) */
+		cJSON *wt = cJSON_AddObjectToObject(root, "worktrees");
+		sqlite3_stmt *s;
+		long long bytes = -1;
+		if (store_prepare(st, &s, "SELECT value FROM reconcile_state WHERE key = 'worktrees_bytes'", e) == 0) {
+			if (sqlite3_step(s) == SQLITE_ROW)
+				bytes = sqlite3_column_int64(s, 0);
+			sqlite3_finalize(s);
+		}
+		cJSON_AddNumberToObject(wt, "bytes", (double)bytes);
+		cJSON_AddNumberToObject(wt, "retention_s", cfg->worktree_retention_s);
+	}
+	{
 		cJSON *sec = cJSON_AddObjectToObject(root, "security");
 		cJSON_AddStringToObject(sec, "dep_engine", cfg->security_dep_engine);
 		if (strcmp(cfg->security_dep_engine, "osv-scanner") != 0)

@@ -159,6 +159,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE notices (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);"
 	"ALTER TABLE jobs ADD COLUMN dead_strikes INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE outbox ADD COLUMN claim_pid INTEGER;",
+	/* 6: compare-and-set transitions, per-task claims, the agent's process group */
+	"ALTER TABLE tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE leases ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE leases ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN agent_pgid INTEGER;",
 };
 
 static int
