@@ -5,7 +5,8 @@
  * message naming the file; a success holds only projects whose key is a
  * valid project key (unique), whose repo is absolute and whose tracker is
  * local or plane; config_free() after either leaves nothing behind
- * (LeakSanitizer checks).
+ * (LeakSanitizer checks).  The same text as an environment argv
+ * (ORCH_NOTIFY_CMD='["notify", "-x"]'): a non-empty argv or EX_CONFIG.
  */
 #include <unistd.h>
 
@@ -82,5 +83,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		}
 	}
 	config_free(&c);
+	{	/* the same text as an ORCH_*_CMD value: an argv of strings, or EX_CONFIG */
+		char *text = fuzz_str(data, len), **argv;
+		memset(&e, 0, sizeof(e));
+		if ((argv = config_parse_argv(text, &e)) == NULL) {
+			FUZZ_CHECK((e.code == EX_CONFIG || e.code == EX_SOFTWARE) && e.msg[0], "argv error %d '%s'",
+			    e.code, e.msg);
+		} else {
+			FUZZ_CHECK(argv[0] != NULL, "an empty argv was accepted");
+			argv_free(argv);
+		}
+		free(text);
+	}
 	return 0;
 }
