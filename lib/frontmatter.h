@@ -10,9 +10,10 @@
  * closed: no frontmatter, unclosed frontmatter, invalid YAML, a root that is
  * not a map, a missing key, a non-scalar value, a duplicated key (anywhere
  * at the top level), nesting deeper than FM_MAX_DEPTH, a NUL byte, or text
- * over FM_MAX_BYTES is FM_RED with a reason naming the case.  Values are trimmed and compared
- * case-insensitively; the negative tokens (FAIL, FAILED, REQUEST_CHANGES,
- * DEGRADED) are authoritative, and any other value is red as unrecognised.
+ * over FM_MAX_BYTES is FM_RED with a reason naming the case.  Values are
+ * trimmed and compared case-insensitively; the negative tokens (FAIL,
+ * FAILED, REQUEST_CHANGES, DEGRADED) are authoritative, and any other value
+ * is red as unrecognised.
  * The artifact-level cases (missing file, symlink) are the caller's: see
  * git_read_artifact().
  */
