@@ -356,8 +356,8 @@ store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_
 		return err_set(e, EX_USAGE, "database path '%s' is too long", path);
 	/* create with 0600 ourselves: sqlite would honour the umask only */
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return err_set(e, EX_IOERR, "cannot open database '%s': %s; check ORCH_HOME permissions",
-		    path, strerror(errno));
+		return err_set(e, EX_IOERR, "cannot open database '%s': %s; make ORCH_HOME and orch.db writable "
+		    "by the user orch runs as", path, strerror(errno));
 	if (check_file(fd, path, e) < 0) {
 		close(fd);
 		return -1;
