@@ -9,6 +9,7 @@
  * string comes back exactly when its text is unescaped.
  */
 #include <cjson/cJSON.h>
+#include <unistd.h>
 
 #include "../../lib/err.h"
 #include "../../lib/status.h"
@@ -16,7 +17,14 @@
 
 enum { F_WI, F_STAGE, F_AGENT, F_STATUS, F_KIND, F_DETAIL, F_CMD, F_TS, NFIELDS };
 
-static char out_path[64];
+static char out_dir[64], out_path[80];
+
+static void
+cleanup(void)
+{
+	unlink(out_path);
+	rmdir(out_dir);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
@@ -30,7 +38,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (d == NULL)
 		abort();
+	snprintf(out_dir, sizeof(out_dir), "%s", d);
 	snprintf(out_path, sizeof(out_path), "%s/feed.html", d);
+	atexit(cleanup);
 	return 0;
 }
 
