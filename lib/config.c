@@ -222,6 +222,8 @@ load_agents(struct loader *l, struct project *p, yaml_node_t *n)
 
 	if (n->type != YAML_MAPPING_NODE)
 		return lerr(l, n, "agents", "expected a map from agent name to command list%s", NULL);
+	if (p->agents)	/* a second map would overrun the first's array */
+		return lerr(l, n, "agents", "defined twice in this project; keep one map of agents%s", NULL);
 	cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
 	if ((p->agents = calloc(cnt ? cnt : 1, sizeof(*p->agents))) == NULL)
 		return lerr(l, n, "agents", "out of memory%s", NULL);
