@@ -9,7 +9,7 @@
 #include "gate.h"
 #include "git.h"
 #include "job.h"
-#include "deploy.h"
+#include "deploystate.h"
 #include "merge.h"
 #include "notify.h"
 #include "store.h"
@@ -26,8 +26,8 @@ struct stage_def {
 };
 
 static const struct stage_def stages[] = {
-	{ "analysis", "analyst", "architecture", "analysis",
-	  { "check_analysis_complete", "check_analysis_approved" }, 0, 0 },
+	{ "analysis", "analyst", "architecture", "analysis", { "check_analysis_complete", "check_analysis_approved" },
+	    0, 0 },
 	{ "architecture", "architect", "development", "in_progress", { "check_architecture_done" }, 0, 0 },
 	{ "development", "developer", "review", "in_progress", { "check_ci_green" }, 0, 1 },
 	{ "review", "reviewer", "testing", "code_review", { "check_reviewer_verdict" }, 1, 0 },
@@ -285,16 +285,16 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		if (!dry_run && (rc = task_seen(c, once, r)) != 0)
 			return rc < 0 ? rc : 0;
 	}
-	t->retries++;
+	/* the red that blocks is no retry: the count stays at the cap, so status, alert and --json agree */
 	r->retry_count = t->retries;
-	if (t->retries > c->cfg->max_developer_retries) {
+	if (t->retries + 1 > c->cfg->max_developer_retries) {
 		r->outcome = OUT_BLOCKED;
 		str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
 		if (dry_run)
 			return 0;
 		t->blocked = 1;
 		snprintf(msg, sizeof(msg), "blocked at %s after %d retries (%s); fix it, then run "
-		    "orch-advance --unblock %s", t->stage, t->retries - 1, g->reason, t->work_item);
+		    "orch-advance --unblock %s", t->stage, t->retries, g->reason, t->work_item);
 		struct change ch = { .event = "blocked", .level = "alert", .message = msg, .once_key = once[0] ? once : NULL };
 		if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 			return fail(r, &e);
@@ -303,6 +303,7 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		display(c, tr, t, "blocked", msg);
 		return 0;
 	}
+	r->retry_count = ++t->retries;
 	r->outcome = OUT_ROLLED_BACK;
 	str_copy(r->stage_after, sizeof(r->stage_after), target);
 	if (stage_automated(p, agent))
@@ -388,13 +389,9 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		else
 			store_rollback(c->st);
 		display(c, tr, t, "awaiting_deploy", msg);
-		if (!c->cfg->deploy_require_manual_approve) {	/* production without a human: Phase B now */
-			struct advance_result b;
-			deploy_confirm(c, t->work_item, &b);
-			if (b.err.code == 0 && b.outcome == OUT_ADVANCED)
-				snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
-				    "; %s (deploy_require_manual_approve is false)", b.reason);
-		}
+		if (!c->cfg->deploy_require_manual_approve)	/* no human: orch-deploy starts Phase B */
+			snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+			    "; production deploy starts at the next orch-deploy (deploy_require_manual_approve is false)");
 		return 0;
 	}
 	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
@@ -877,9 +874,8 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	return 0;
 }
 
-/* Claim a verdict key with an event and nothing else: 1 claimed now, 0 seen before, -1 error. */
-static int
-claim_event(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *event,
+int
+engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *event,
     const char *why, struct advance_result *r)
 {
 	const struct project *p;
@@ -902,23 +898,10 @@ claim_event(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, 
 }
 
 int
-engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
-    struct advance_result *r)
-{
-	int rc = claim_event(c, wi, key, "confirm_deploy", "Confirm Deploy seen", r);
-
-	if (rc == 0)
-		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
-	if (rc == 2)
-		return 0;
-	return rc == 1 ? deploy_confirm(c, wi, r) : rc;
-}
-
-int
 engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *why,
     struct advance_result *r)
 {
-	int rc = claim_event(c, wi, key, "verdict_ignored", why, r);
+	int rc = engine_claim_verdict(c, wi, key, "verdict_ignored", why, r);
 
 	return rc == 2 ? 0 : rc;
 }
@@ -957,4 +940,19 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 		buf_printf(out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);
 	tracker_close(&tr);
 	return rc;
+}
+
+/* Single item: its own exit code.  Several (--all): 0 unless one errored. */
+int
+engine_result_combine(int rc, const struct advance_result *r, int many)
+{
+	int x = engine_result_exit(r);
+
+	if (many)
+		x = r->err.code ? r->err.code : 0;
+	if (x >= 64 || rc >= 64)
+		return x > rc ? x : rc;
+	if (x == EX_NO || rc == EX_NO)
+		return EX_NO;
+	return x > rc ? x : rc;
 }

@@ -79,7 +79,5 @@ int gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out);
 void gate_security(const struct gate_ctx *c, struct gate_result *r);
 void gate_result_init(struct gate_result *r);
 void gate_result_free(struct gate_result *r);
-/* Path of artifact name for work item wi: docs/work-items/<WI>/<name>. */
-int gate_artifact_path(const char *wi, const char *name, char *out, size_t n);
 
 #endif

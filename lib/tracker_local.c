@@ -118,13 +118,20 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	size_t cap = 16;
 	int rc;
 
-	(void)full;	/* a local listing costs no request: always whole */
 	*v = NULL;
 	*n = 0;
 	if (known_project(t, project, e) < 0)
 		return -1;
-	if (store_prepare(t->st, &s, "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 "
-	    "ORDER BY seq", e) < 0)
+	/*
+	 * A poll reads only what changed after its watermark (by the index on
+	 * (project, updated_at)).  updated_at is microsecond UTC and strictly
+	 * increases per issue; verdicts are guarded by their UNIQUE key, not by
+	 * this, and the reconciler's full listing is the net for anything a
+	 * watermark could miss.
+	 */
+	if (store_prepare(t->st, &s, full ? "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 ORDER BY seq" :
+	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND updated_at > COALESCE("
+	    "(SELECT watermark FROM local_poll WHERE project = ?1), '') ORDER BY updated_at", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if ((*v = calloc(cap, sizeof(**v))) == NULL)
@@ -141,6 +148,11 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(t->st, "list issues", e);
+	if (!full && *n > 0) {	/* poll_done moves the watermark to what was listed, not to what came since */
+		free(t->impl);
+		if ((t->impl = strdup((*v)[*n - 1].updated_at)) == NULL)
+			return err_set(e, EX_SOFTWARE, "out of memory");
+	}
 	return 0;
 oom:
 	sqlite3_finalize(s);
@@ -222,15 +234,25 @@ static int
 local_comment(struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e)
 {
 	sqlite3_stmt *s;
-	char now[32];
+	char now[32], *clean;
+	size_t n = strlen(text) * 3 + 1;
+	int rc;
 
+	/* orch's own comments quote tool output: stored as valid UTF-8 so every reader can show them */
+	if ((clean = malloc(n)) == NULL)
+		return err_set(e, EX_SOFTWARE, "out of memory");
+	utf8_sanitize(clean, n, text);
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(t->st, &s, "INSERT INTO tracker_comments(issue_id, body, created_at) VALUES (?1, ?2, ?3)", e) < 0)
+	if (store_prepare(t->st, &s, "INSERT INTO tracker_comments(issue_id, body, created_at) VALUES (?1, ?2, ?3)", e) < 0) {
+		free(clean);
 		return -1;
+	}
 	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, clean, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-	return store_step_done(t->st, s, "add comment", e);
+	rc = store_step_done(t->st, s, "add comment", e);
+	free(clean);
+	return rc;
 }
 
 static int
@@ -238,9 +260,12 @@ local_create(struct tracker *t, const char *project, const char *title, const ch
     struct tracker_issue *out, struct orch_err *e)
 {
 	sqlite3_stmt *s;
-	char id[40], now[32];
+	char id[40], now[32], why[200];
 	int rc;
 
+	/* checked here too: a title that cannot be shown whole must never be stored */
+	if (title_check(title, why, sizeof(why)) < 0)
+		return err_set(e, EX_USAGE, "%s", why);
 	if (known_project(t, project, e) < 0 || tracker_local_seed(t->st, project, e) < 0)
 		return -1;
 	if (random_hex(id, 16) < 0)
@@ -279,6 +304,31 @@ local_comments(struct tracker *t, const struct tracker_issue *is, char ***bodies
 	return store_strings(t->st, s, bodies, e);
 }
 
+/* Everything issues(full = 0) returned was applied: the newest updated_at becomes the watermark. */
+static int
+local_poll_done(struct tracker *t, const char *project, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (t->impl == NULL)
+		return 0;	/* nothing listed: nothing to move */
+	/* writes only when it moves: a quiet tick writes nothing */
+	if (store_prepare(t->st, &s, "INSERT INTO local_poll(project, watermark) SELECT ?1, ?2 WHERE ?2 > "
+	    "COALESCE((SELECT watermark FROM local_poll WHERE project = ?1), '') "
+	    "ON CONFLICT(project) DO UPDATE SET watermark = excluded.watermark", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, (const char *)t->impl, -1, SQLITE_STATIC);
+	return store_step_done(t->st, s, "move the poll watermark", e);
+}
+
+static void
+local_close(struct tracker *t)
+{
+	free(t->impl);
+	t->impl = NULL;
+}
+
 const struct tracker_ops tracker_local_ops = {
 	.kind = "local",
 	.states = local_states,
@@ -288,6 +338,6 @@ const struct tracker_ops tracker_local_ops = {
 	.comment = local_comment,
 	.create = local_create,
 	.comments = local_comments,
-	.poll_done = NULL,
-	.close = NULL,
+	.poll_done = local_poll_done,
+	.close = local_close,
 };

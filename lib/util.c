@@ -105,17 +105,52 @@ time_iso_us(int64_t us, char out[32])
 	snprintf(out, 32, "%s.%06ldZ", base, (long)(us % 1000000));
 }
 
+/* n decimal digits at s into *v; 0 when all are digits. */
+static int
+digits_at(const char *s, int n, int *v)
+{
+	for (*v = 0; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		*v = *v * 10 + (*s - '0');
+	}
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static int64_t
+days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * Strict and without libc's locale machinery (a listing parses one per
+ * item): YYYY-MM-DDTHH:MM:SS, an optional fraction (digits past the 6th
+ * are dropped), then Z or +HH:MM / -HH:MM.
+ */
 int
 time_parse_iso(const char *s, int64_t *us)
 {
-	struct tm tm;
-	const char *p;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, digits = 0, leap;
 	long frac = 0;
-	int digits = 0, sign, oh, om;
-	time_t t;
+	const char *p = s + 19;
 
-	memset(&tm, 0, sizeof(tm));
-	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+	if (strlen(s) < 20 || digits_at(s, 4, &y) || s[4] != '-' || digits_at(s + 5, 2, &mo) || s[7] != '-' ||
+	    digits_at(s + 8, 2, &d) || s[10] != 'T' || digits_at(s + 11, 2, &h) || s[13] != ':' ||
+	    digits_at(s + 14, 2, &mi) || s[16] != ':' || digits_at(s + 17, 2, &sec))
+		return -1;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 ||
+	    mi > 59 || sec > 60)
 		return -1;
 	if (*p == '.') {
 		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
@@ -126,17 +161,17 @@ time_parse_iso(const char *s, int64_t *us)
 		for (; digits < 6; digits++)
 			frac *= 10;
 	}
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
 	if (*p == 'Z' && p[1] == '\0') {
-		*us = (int64_t)t * 1000000 + frac;
-		return 0;
-	}
-	if ((*p != '+' && *p != '-') || sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 || strlen(p) != 6 ||
-	    oh > 23 || om > 59)
+		/* UTC */
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && digits_at(p + 1, 2, &oh) == 0 && p[3] == ':' &&
+	    digits_at(p + 4, 2, &om) == 0 && oh <= 23 && om <= 59) {
+		if (*p == '-')
+			oh = -oh, om = -om;
+	} else {
 		return -1;
-	sign = *p == '+' ? 1 : -1;
-	*us = ((int64_t)t - sign * (oh * 3600 + om * 60)) * 1000000 + frac;
+	}
+	*us = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - (oh * 3600 + om * 60)) * 1000000 +
+	    frac;
 	return 0;
 }
 
@@ -173,5 +208,132 @@ random_hex(char *out, size_t nbytes)
 		return -1;
 	for (i = 0; i < nbytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 when ill-formed. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates and code points past U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int
+utf8_valid(const char *s, size_t n)
+{
+	size_t i = 0, l;
+
+	while (i < n) {
+		if ((l = utf8_seq((const unsigned char *)s + i, n - i)) == 0)
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
+void
+utf8_sanitize(char *dst, size_t n, const char *src)
+{
+	size_t i = 0, o = 0, sl = strlen(src), l;
+
+	if (n == 0)
+		return;
+	while (i < sl) {
+		const char *piece = src + i;
+		if ((l = utf8_seq((const unsigned char *)src + i, sl - i)) == 0) {
+			piece = "\xef\xbf\xbd";
+			l = 3;
+			i++;
+		} else {
+			i += l;
+		}
+		if (o + l >= n)
+			break;
+		memcpy(dst + o, piece, l);
+		o += l;
+	}
+	dst[o] = '\0';
+}
+
+void
+str_escape_ctl(char *dst, size_t n, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0, sl = strlen(src), l;
+	char esc[8];
+
+	if (n == 0)
+		return;
+	while (i < sl) {
+		l = utf8_seq(s + i, sl - i);
+		esc[0] = '\0';
+		if (l == 0 || s[i] < 0x20 || s[i] == 0x7f) {
+			if (s[i] == '\n' || s[i] == '\t' || s[i] == '\r')
+				snprintf(esc, sizeof(esc), "\\%c", s[i] == '\n' ? 'n' : s[i] == '\t' ? 't' : 'r');
+			else
+				snprintf(esc, sizeof(esc), "\\x%02x", s[i]);
+			l = 1;
+		} else if (s[i] == '\\') {
+			snprintf(esc, sizeof(esc), "\\\\");
+		} else if (l == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) {
+			snprintf(esc, sizeof(esc), "\\u%04x", s[i + 1]);	/* C1 controls: CSI and friends */
+		}
+		if (esc[0]) {
+			if (o + strlen(esc) >= n)
+				break;
+			memcpy(dst + o, esc, strlen(esc));
+			o += strlen(esc);
+		} else {
+			if (o + l >= n)
+				break;
+			memcpy(dst + o, s + i, l);
+			o += l;
+		}
+		i += l;
+	}
+	dst[o] = '\0';
+}
+
+int
+title_check(const char *title, char *why, size_t wn)
+{
+	size_t len = strlen(title), i;
+
+	if (len == 0 || strspn(title, " \t") == len)
+		return snprintf(why, wn, "the title is empty; give a few words that say what the item is"), -1;
+	if (len > TITLE_MAX)
+		return snprintf(why, wn, "the title is %zu bytes long, the limit is %d; shorten it (details go "
+		    "into a comment)", len, TITLE_MAX), -1;
+	if (!utf8_valid(title, len))
+		return snprintf(why, wn, "the title is not valid UTF-8; re-type it in a UTF-8 terminal"), -1;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)title[i] < 0x20 || title[i] == 0x7f)
+			return snprintf(why, wn, "the title holds a control character (byte 0x%02x at %zu); use "
+			    "plain text on one line", (unsigned char)title[i], i), -1;
 	return 0;
 }
