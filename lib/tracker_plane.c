@@ -1031,7 +1031,7 @@ plane_parse_items(const struct project *p, const char *body, size_t len, struct 
 		goto fail;
 	cJSON_ArrayForEach(it, res) {
 		struct tracker_issue is;
-		if (parse_item(p, it, &is, e) < 0)
+		if (parse_item(p, it, &is, NULL, e) < 0)
 			goto fail;
 		if (push(v, n, &cap, &is) < 0) {
 			err_set(e, EX_SOFTWARE, "out of memory listing work items");
