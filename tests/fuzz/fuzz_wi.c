@@ -1,7 +1,9 @@
 /*
- * wi: work item ids and branch slugs.  Invariants: a valid id matches
- * ^[A-Z][A-Z0-9]{0,15}-[1-9][0-9]{0,8}$ (checked here independently) and
- * round-trips through wi_project and its number; a slug is [a-z0-9-]{1,40}
+ * wi: work item ids and branch slugs.  Invariants: an id of the old ASCII
+ * form ^[A-Z][A-Z0-9]{0,15}-[1-9][0-9]{0,8}$ (checked here independently)
+ * is valid; a valid id has one '-' before a [1-9][0-9]{0,8} number, no
+ * control, space or path/ref metacharacter, and round-trips through
+ * wi_project and its number; a slug is [a-z0-9-]{1,40}
  * with no leading, trailing or doubled '-' (path- and ref-safe); a branch is
  * "feature/<id>-<slug>" and a valid git ref name.
  */
@@ -49,8 +51,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	size_t n = len ? 5 + data[0] % 60 : 48, bl;
 	int valid = wi_valid(s);
 
-	FUZZ_CHECK(valid == id_matches(s), "wi_valid('%s') = %d", s, valid);
+	/* the old ASCII pattern stays valid; anything valid is path- and ref-safe (wi.h) */
+	if (id_matches(s))
+		FUZZ_CHECK(valid, "wi_valid('%s') refused an ASCII id", s);
 	if (valid) {
+		const char *dash = strrchr(s, '-');
+		for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+			FUZZ_CHECK(*q > 0x20 && *q != 0x7f && !strchr("/.~^:\\?*[", *q), "id '%s' has byte 0x%02x", s, *q);
+		FUZZ_CHECK(dash && dash > s && strchr(s, '-') == dash && dash[1] >= '1' && dash[1] <= '9' &&
+		    strlen(dash + 1) <= 9 && strspn(dash + 1, "0123456789") == strlen(dash + 1), "id '%s' shape", s);
 		FUZZ_CHECK(wi_project(s, key) == 0 && wi_project_key_valid(key), "project of '%s'", s);
 		snprintf(back, sizeof(back), "%s-%ld", key, strtol(strchr(s, '-') + 1, NULL, 10));
 		FUZZ_CHECK(strcmp(back, s) == 0, "'%s' does not round-trip ('%s')", s, back);
