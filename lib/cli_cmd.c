@@ -3,10 +3,12 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "gate.h"
 #include "notify.h"
+#include "proc.h"
 #include "scanmain.h"
 #include "task.h"
 #include "util.h"
@@ -147,6 +149,19 @@ print_counts(const char *title, const cJSON *obj)
 	putchar('\n');
 }
 
+/* Who works a task now (its claim); a holder gone from this host is taken over by the next run. */
+static void
+print_claim(const cJSON *it)
+{
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	printf("; claimed by pid %lld on %s%s", num(it, "claimed_pid"), str(it, "claimed_host"),
+	    strcmp(host, str(it, "claimed_host")) == 0 && !proc_alive((long)num(it, "claimed_pid")) ?
+	    " (holder gone: the next run takes it over)" : "");
+}
+
 void
 cli_status_text(const void *rootv)
 {
@@ -154,10 +169,16 @@ cli_status_text(const void *rootv)
 	const cJSON *tasks = cJSON_GetObjectItem(root, "tasks"), *jobs = cJSON_GetObjectItem(root, "jobs"), *it;
 
 	print_counts("tasks", cJSON_GetObjectItem(tasks, "by_stage"));
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items"))
-		if (strcmp(str(it, "stage"), "done") != 0)
-			printf("  %s %s%s retries %lld\n", str(it, "work_item"), str(it, "stage"),
-			    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")) ? " BLOCKED" : "", num(it, "retries"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items")) {
+		int claimed = cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid"));
+		if (strcmp(str(it, "stage"), "done") == 0 && !claimed)
+			continue;
+		printf("  %s %s%s retries %lld", str(it, "work_item"), str(it, "stage"),
+		    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")) ? " BLOCKED" : "", num(it, "retries"));
+		if (claimed)
+			print_claim(it);
+		putchar('\n');
+	}
 	print_counts("jobs", cJSON_GetObjectItem(jobs, "by_status"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(jobs, "items"))
 		if (strcmp(str(it, "status"), "done") != 0)

@@ -467,15 +467,49 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 	return 0;
 }
 
+/*
+ * Whether wi waits at deploy with no deploy started and its last recorded
+ * Confirm Deploy came after its last entry into stage deploy: 1 yes, 0 no
+ * (none, one meant for an earlier deploy, or the deploy started).  Reads
+ * only: a quiet poll writes nothing.
+ */
+static int
+confirm_stands(struct orch_ctx *c, const char *wi)
+{
+	struct orch_err e = {0};
+	struct task t;
+
+	if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, "deploy") != 0 || t.blocked ||
+	    deploy_marker(c->cfg, &t, "initiated"))
+		return 0;
+	return task_event_since_entry(c->st, wi, "confirm_deploy", "deploy");
+}
+
 int
 deploy_confirm_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
     struct advance_result *r)
 {
 	int rc = engine_claim_verdict(c, wi, key, "confirm_deploy", "Confirm Deploy seen", r);
 
-	if (rc == 0)
-		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
 	if (rc == 2)
 		return 0;
-	return rc == 1 ? deploy_confirm(c, wi, r) : rc;
+	if (rc == 1)
+		return deploy_confirm(c, wi, r);
+	if (rc < 0)
+		return rc;
+	/*
+	 * Seen before.  The process that recorded it may have died, found the
+	 * task busy or failed to fetch before the deploy started: while this
+	 * deploy waits, the confirm still stands (deploy_confirm acts at most
+	 * once: its claim and the initiated marker).  One given before the task
+	 * last entered deploy never deploys.
+	 */
+	if (confirm_stands(c, wi)) {
+		if (deploy_confirm(c, wi, r) < 0)
+			return -1;
+		if (r->outcome == OUT_ADVANCED || r->outcome == OUT_BUSY)
+			return 0;
+	}
+	snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
+	return 0;
 }

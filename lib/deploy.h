@@ -47,7 +47,10 @@ struct gate_verdict;
 /*
  * Confirm Deploy seen by orch-poll: claimed once per verdict key (event
  * confirm_deploy), then Phase B (deploy_confirm), which acts only on stage
- * deploy of a self_deploy project and only once.
+ * deploy of a self_deploy project and only once.  A key seen before is
+ * acted on again while it stands (recorded after the task last entered
+ * deploy, no deploy initiated): a confirm whose first try died, found the
+ * task busy or failed to fetch is not lost.
  */
 int deploy_confirm_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
     struct advance_result *r);

@@ -680,19 +680,32 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	return rc;
 }
 
+/* 1 the task exists (r says so), 0 not yet, -1 error in r. */
+static int
+started_already(struct orch_ctx *c, const char *wi, struct task *t, struct advance_result *r)
+{
+	struct orch_err e = {0};
+
+	if (task_get(c->st, wi, t, &e) == 0) {
+		str_copy(r->stage_before, sizeof(r->stage_before), t->stage);
+		str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
+		snprintf(r->reason, sizeof(r->reason), "already started (stage %s)", t->stage);
+		return 1;
+	}
+	return e.code == EX_NOINPUT ? 0 : fail(r, &e);
+}
+
+static int start_claimed(struct orch_ctx *c, const char *wi, const char *project, const struct project *p,
+    struct advance_result *r);
+
 int
 engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 {
-	char project[17], branch[256], start[512], wt[4200], desc[800], msg[600];
+	char project[17], holder[300] = "";
 	const struct project *p;
-	struct tracker_issue is;
-	struct tracker_state *states = NULL;
-	const struct tracker_state *cur;
 	struct orch_err e = {0};
-	struct tracker tr;
 	struct task t;
-	size_t nstates = 0;
-	int rc;
+	int rc, claimed;
 
 	result_init(r, wi, c->cfg->max_developer_retries);
 	str_copy(r->stage_before, sizeof(r->stage_before), "created");
@@ -704,15 +717,40 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		err_set(&e, EX_NOINPUT, "project '%s' is not configured; add it under projects: in orch.yaml", project);
 		return fail(r, &e);
 	}
-	if (task_get(c->st, wi, &t, &e) == 0) {
-		str_copy(r->stage_before, sizeof(r->stage_before), t.stage);
-		str_copy(r->stage_after, sizeof(r->stage_after), t.stage);
-		snprintf(r->reason, sizeof(r->reason), "already started (stage %s)", t.stage);
+	if ((rc = started_already(c, wi, &t, r)) != 0)
+		return rc < 0 ? -1 : 0;
+	/* one starter at a time: orch-poll and orch-reconcile seeing To Analyse at once start it once */
+	memset(&t, 0, sizeof(t));
+	str_copy(t.work_item, sizeof(t.work_item), wi);
+	if ((claimed = task_claim(c->st, &t, engine_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
+		return fail(r, &e);
+	if (claimed == 0) {
+		r->outcome = OUT_BUSY;
+		snprintf(r->reason, sizeof(r->reason), "busy: %s is being started by %s; skipped this tick", wi, holder);
 		return 0;
 	}
-	if (e.code != EX_NOINPUT)
-		return fail(r, &e);
-	err_clear(&e);
+	if ((rc = started_already(c, wi, &t, r)) == 0)
+		rc = start_claimed(c, wi, project, p, r);
+	if (claimed == 1)
+		task_release(c->st, &t);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Branch, worktree, task, analyst job: by the holder of the item's claim. */
+static int
+start_claimed(struct orch_ctx *c, const char *wi, const char *project, const struct project *p,
+    struct advance_result *r)
+{
+	char branch[256], start[512], wt[4200], desc[800], msg[600];
+	struct tracker_issue is;
+	struct tracker_state *states = NULL;
+	const struct tracker_state *cur;
+	struct orch_err e = {0};
+	struct tracker tr;
+	struct task t;
+	size_t nstates = 0;
+	int rc;
+
 	if (tracker_open(&tr, c, project, &e) < 0)
 		return fail(r, &e);
 	if (tr.ops->get(&tr, wi, &is, &e) < 0 || tr.ops->states(&tr, project, &states, &nstates, &e) < 0)

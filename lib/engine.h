@@ -61,6 +61,11 @@ const char *engine_next_stage(const char *s);
 const char *engine_stage_agent(const char *s);
 int engine_stage_valid(const char *s);
 
+/*
+ * Start wi: branch, worktree, task at analysis, analyst job.  Under the
+ * item's claim: a second starter at the same moment is OUT_BUSY, and one
+ * after it finds the task ("already started").
+ */
 int engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r);
 int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
     struct advance_result *r);

@@ -1,5 +1,6 @@
 #include "http.h"
 
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define ORCH_CURL_CALLS_THROUGH_TABLE
+#include "curlload.h"
 #include "err.h"
 #include "store.h"
 #include "util.h"
@@ -121,14 +124,11 @@ static void metrics_flush(struct http *h);
 int
 http_open(struct http *h, const char *base, const char *token, int timeout_s, int per_min, struct orch_err *e)
 {
-	static int global_done;
+	char why[300];
 
 	memset(h, 0, sizeof(*h));
-	if (!global_done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-			return err_set(e, EX_SOFTWARE, "cannot initialise libcurl");
-		global_done = 1;
-	}
+	if (curl_api_load(why, sizeof(why)) == NULL)
+		return err_set(e, EX_UNAVAILABLE, "%s", why);
 	if ((h->curl = curl_easy_init()) == NULL || (h->base = strdup(base)) == NULL ||
 	    (h->token = strdup(token)) == NULL) {
 		http_close(h);
@@ -370,6 +370,8 @@ http_probe(const char *url, int timeout_s, char *why, size_t wn)
 		snprintf(why, wn, "health_url '%s' is not http(s)", url);
 		return -1;
 	}
+	if (curl_api_load(why, wn) == NULL)
+		return -1;
 	if ((c = curl_easy_init()) == NULL) {
 		snprintf(why, wn, "cannot initialise libcurl");
 		return -1;
@@ -421,6 +423,8 @@ http_post_json(const char *url, const char *body, long timeout_ms, struct http_r
 	buf_init(&resp->body, HTTP_POST_CAP);
 	resp->status = 0;
 	resp->retry_after = -1;
+	if (curl_api_load(why, wn) == NULL)
+		return -1;
 	if ((c = curl_easy_init()) == NULL) {
 		snprintf(why, wn, "cannot initialise libcurl");
 		return -1;

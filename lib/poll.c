@@ -105,7 +105,7 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 		memset(&r, 0, sizeof(r));
 		applied = poll_apply_issue(c, &issues[i], s->key, &r);
 		/* a verdict the engine could not take yet (its job still runs, another process works the item) */
-		if (applied == 0 && !r.err.code && (r.outcome == OUT_WAITING || r.outcome == OUT_BUSY))
+		if (!r.err.code && (r.outcome == OUT_BUSY || (applied == 0 && r.outcome == OUT_WAITING)))
 			deferred++;
 		if (applied < 0 || r.err.code) {
 			ps->failed++;

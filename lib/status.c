@@ -128,11 +128,13 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 	ob = cJSON_AddObjectToObject(root, "outbox");
 	if (counts(st, "SELECT stage, count(*) FROM tasks GROUP BY stage ORDER BY stage",
 	    cJSON_AddObjectToObject(tasks, "by_stage"), e) < 0 ||
-	    /* bounded: the live tasks (by their partial index), then the 20 last done */
-	    rows(st, "SELECT * FROM (SELECT work_item, stage, blocked, retries FROM tasks WHERE stage != 'done' "
-	    "ORDER BY blocked DESC, id DESC LIMIT 200) UNION ALL SELECT * FROM (SELECT work_item, stage, blocked, "
-	    "retries FROM tasks WHERE stage = 'done' ORDER BY id DESC LIMIT 20)", cJSON_AddArrayToObject(tasks, "items"),
-	    e) < 0 ||
+	    /* bounded: the live tasks (by their partial index), then the 20 last done; with who holds each */
+	    rows(st, "SELECT t.work_item AS work_item, t.stage AS stage, t.blocked AS blocked, t.retries AS retries, "
+	    "l.pid AS claimed_pid, l.host AS claimed_host FROM (SELECT * FROM (SELECT id, work_item, stage, blocked, "
+	    "retries FROM tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC LIMIT 200) UNION ALL "
+	    "SELECT * FROM (SELECT id, work_item, stage, blocked, retries FROM tasks WHERE stage = 'done' "
+	    "ORDER BY id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item",
+	    cJSON_AddArrayToObject(tasks, "items"), e) < 0 ||
 	    counts(st, "SELECT status, count(*) FROM jobs GROUP BY status ORDER BY status",
 	    cJSON_AddObjectToObject(jobs, "by_status"), e) < 0 ||
 	    rows(st, "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "

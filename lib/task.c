@@ -283,3 +283,23 @@ task_set_tested(struct store *st, const struct task *t, const char *sha, struct 
 	sqlite3_bind_int64(s, 2, t->id);
 	return store_step_done(st, s, "record the tested commit", e);
 }
+
+int
+task_event_since_entry(struct store *st, const char *wi, const char *kind, const char *stage)
+{
+	struct orch_err e = {0};
+	sqlite3_stmt *s;
+	int after = 0;
+
+	if (store_prepare(st, &s, "SELECT (SELECT max(id) FROM events WHERE work_item = ?1 AND kind = ?2) "
+	    "> coalesce((SELECT max(id) FROM events WHERE work_item = ?1 AND kind = 'advanced' AND stage_to = ?3), 0)",
+	    &e) < 0)
+		return 0;
+	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, stage, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		after = sqlite3_column_int(s, 0) == 1;
+	sqlite3_finalize(s);
+	return after;
+}

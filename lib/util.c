@@ -322,15 +322,20 @@ str_escape_ctl(char *dst, size_t n, const char *src)
 int
 title_check(const char *title, char *why, size_t wn)
 {
-	size_t len = strlen(title), i;
+	size_t len = strlen(title), i, chars;
 
 	if (len == 0 || strspn(title, " \t") == len)
 		return snprintf(why, wn, "the title is empty; give a few words that say what the item is"), -1;
-	if (len > TITLE_MAX)
-		return snprintf(why, wn, "the title is %zu bytes long, the limit is %d; shorten it (details go "
-		    "into a comment)", len, TITLE_MAX), -1;
 	if (!utf8_valid(title, len))
 		return snprintf(why, wn, "the title is not valid UTF-8; re-type it in a UTF-8 terminal"), -1;
+	for (i = 0, chars = 0; i < len; i++)
+		chars += ((unsigned char)title[i] & 0xc0) != 0x80;
+	if (chars > TITLE_MAX)
+		return snprintf(why, wn, "the title is %zu characters; Plane allows at most %d; shorten it (details go "
+		    "into a comment)", chars, TITLE_MAX), -1;
+	if (len > TITLE_MAX_BYTES)
+		return snprintf(why, wn, "the title is %zu bytes long, the limit is %d; shorten it (details go "
+		    "into a comment)", len, TITLE_MAX_BYTES), -1;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)title[i] < 0x20 || title[i] == 0x7f)
 			return snprintf(why, wn, "the title holds a control character (byte 0x%02x at %zu); use "

@@ -31,8 +31,9 @@ int mkdir_p(const char *path, unsigned mode);
 /* Random lowercase hex id of 2*nbytes characters (nbytes <= 32). */
 int random_hex(char *out, size_t nbytes);
 
-/* Titles of work items: at most TITLE_MAX bytes (Plane's name limit is 255). */
+/* Titles of work items: at most TITLE_MAX characters (Plane's name limit) and TITLE_MAX_BYTES bytes (orch's buffers). */
 #define TITLE_MAX 255
+#define TITLE_MAX_BYTES 511
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int utf8_valid(const char *s, size_t n);
 /*

@@ -49,13 +49,17 @@ sh("git", "add", "-A", cwd=repo)
 sh("git", "commit", "-qm", "init", cwd=repo)
 sh("git", "remote", "add", "origin", origin, cwd=repo)
 sh("git", "push", "-q", "origin", "main", cwd=repo)
-agent = os.path.join(tmp, "agent.sh")
-open(agent, "w").write(f"""# runs the example agent for a stage; records overlapping runs of one job
-mkdir "$CRASH_RUNS/job-$ORCH_JOB_ID" 2>/dev/null || echo "$ORCH_JOB_ID" >>"$CRASH_RUNS/overlap"
-sh "{TOP}/examples/agents/$1.sh"
-rc=$?
-rmdir "$CRASH_RUNS/job-$ORCH_JOB_ID" 2>/dev/null
-exit $rc
+agent = os.path.join(tmp, "agent.py")
+open(agent, "w").write(f"""# runs the example agent for a stage; records overlapping runs of one job: each run holds a
+# lock on the job's file, which dies with it (the reaper stops an orphaned agent by its process group)
+import fcntl, os, subprocess, sys
+lock = open(os.path.join(os.environ["CRASH_RUNS"], "job-" + os.environ["ORCH_JOB_ID"]), "w")
+try:
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    with open(os.path.join(os.environ["CRASH_RUNS"], "overlap"), "a") as f:
+        f.write(os.environ["ORCH_JOB_ID"] + "\\n")
+sys.exit(subprocess.run(["sh", "{TOP}/examples/agents/" + sys.argv[1] + ".sh"]).returncode)
 """)
 hook = os.path.join(tmp, "hook.sh")
 open(hook, "w").write('basename "$(pwd)" >>"$CRASH_RUNS/hooks"\n')
@@ -76,7 +80,7 @@ projects:
     self_deploy: true
     deploy_hook: ["sh", "{hook}"]
     agents:
-      default: ["sh", "{agent}", "{{stage}}"]
+      default: ["python3", "{agent}", "{{stage}}"]
 """)
 ITEMS = ["DEMO-1", "DEMO-2", "DEMO-3"]
 for i in range(3):

@@ -4,7 +4,7 @@
 pipeline_setup
 long=$(python3 -c 'print("x" * 256)')
 expect_rc 64 orch-issue create --project DEMO --title "$long"
-contains "$ERR" "orch-issue: the title is 256 bytes long, the limit is 255; shorten it"
+contains "$ERR" "orch-issue: the title is 256 characters; Plane allows at most 255; shorten it"
 expect_rc 0 orch-issue create --project DEMO --title "$(python3 -c 'print("y" * 255)')"
 [ "$OUT" = DEMO-2 ] || fail "a 255-byte title was refused: $OUT"
 expect_rc 0 orch-issue show DEMO-2 --json
