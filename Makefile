@@ -117,4 +117,44 @@ install: all
 	install -m 0644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
+
+# ---- fuzz and asan-ci (tests/fuzz/, docs/fuzzing.md) ----
+# make fuzz: build the libFuzzer targets against a liborch built with the
+# same sanitizers in $(FUZZ_BUILD), then replay the seed corpora; with
+# FUZZ_SECONDS=N fuzz every target for N seconds (FUZZ_TIMEOUT per input).
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?=
+FUZZ_TIMEOUT ?= 10
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz/%)
+
+.PHONY: fuzz fuzz-build fuzz-lib asan-ci
+fuzz: fuzz-build
+	@FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_TIMEOUT="$(FUZZ_TIMEOUT)" sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_NAMES)
+
+fuzz-build: fuzz-lib
+	@$(MAKE) -s --no-print-directory $(FUZZ_BINS)
+
+fuzz-lib:
+	@$(MAKE) -s --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g -Wno-unknown-warning-option -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BUILD)/liborch.a
+
+$(FUZZ_BUILD)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/liborch.a
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fsanitize=fuzzer $(FUZZ_SAN) \
+	    $(shell $(PKG_CONFIG) --cflags $(DEPS)) -o $@ $< $(FUZZ_BUILD)/liborch.a $(LDLIBS)
+
+# asan-ci: what CI runs under ASan+UBSan: every unit suite and the
+# integration tests that exercise parsers, the store and child processes.
+ASAN_CI_TESTS ?= t-bad-input t-config t-frontmatter t-faults-store t-faults-env t-faults-agents t-lock t-status-html t-plane-failures
+asan-ci:
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" build-asan/tests/unit all
+	CK_TIMEOUT_MULTIPLIER=4 build-asan/tests/unit
+	@for t in $(ASAN_CI_TESTS); do \
+	    [ -f tests/integration/$$t.sh ] || continue; \
+	    echo "  ASAN    $$t"; sh tests/integration/$$t.sh build-asan/bin || exit 1; done

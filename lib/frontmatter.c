@@ -54,6 +54,75 @@ split(const char *text, size_t len, const char **ys, const char **ye, const char
 	return -1;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * A scalar key that occurs twice at the top level into *dup (NULL: none).
+ * Sorting makes it O(n log n): an agent can write ~100k keys under the
+ * size cap, and a pairwise check cost tens of seconds per evaluation.
+ */
+static int
+dup_key(yaml_document_t *doc, yaml_node_t *root, const char **dup)
+{
+	size_t n = 0, i, max = (size_t)(root->data.mapping.pairs.top - root->data.mapping.pairs.start);
+	const char **keys;
+	yaml_node_pair_t *a;
+
+	*dup = NULL;
+	if (max == 0)
+		return 0;
+	if ((keys = calloc(max, sizeof(*keys))) == NULL)
+		return -1;
+	for (a = root->data.mapping.pairs.start; a < root->data.mapping.pairs.top; a++) {
+		yaml_node_t *k = yaml_document_get_node(doc, a->key);
+		if (k->type == YAML_SCALAR_NODE)
+			keys[n++] = (const char *)k->data.scalar.value;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	for (i = 1; i < n && *dup == NULL; i++)
+		if (strcmp(keys[i - 1], keys[i]) == 0)
+			*dup = keys[i];
+	free(keys);
+	return 0;
+}
+
+/*
+ * Walk the events once and refuse nesting deeper than FM_MAX_DEPTH before
+ * building the document: libyaml's scanner is quadratic in flow nesting
+ * (100k '[' cost ~40 s), and stopping at the cap bounds it.  A syntax
+ * error is left to the loader, which reports it with its line.
+ */
+static int
+depth_ok(const char *ys, size_t n, char *reason, size_t rn)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, rc = 0, done = 0;
+
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)ys, n);
+	while (!done && yaml_parser_parse(&p, &ev)) {
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+		if (depth > FM_MAX_DEPTH) {
+			snprintf(reason, rn, "frontmatter nests deeper than %d levels; a verdict is a flat map",
+			    FM_MAX_DEPTH);
+			rc = -1;
+			break;
+		}
+	}
+	yaml_parser_delete(&p);
+	return rc;
+}
+
 const char *
 fm_body(const char *text, size_t len)
 {
@@ -72,10 +141,12 @@ fm_get(const char *text, size_t len, const char *key, char *value, size_t vn, ch
 	yaml_parser_t p;
 	yaml_document_t doc;
 	yaml_node_t *root, *found = NULL;
-	yaml_node_pair_t *a, *b;
+	yaml_node_pair_t *a;
+	const char *dup;
 	int rc = -1;
 
-	if (split(text, len, &ys, &ye, &body, reason, rn) < 0)
+	if (split(text, len, &ys, &ye, &body, reason, rn) < 0 ||
+	    depth_ok(ys, (size_t)(ye - ys), reason, rn) < 0)
 		return -1;
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)ys, (size_t)(ye - ys));
@@ -90,19 +161,17 @@ fm_get(const char *text, size_t len, const char *key, char *value, size_t vn, ch
 		snprintf(reason, rn, "frontmatter is not a YAML map of keys");
 		goto out;
 	}
+	if (dup_key(&doc, root, &dup) < 0) {
+		snprintf(reason, rn, "frontmatter has too many keys to check (out of memory)");
+		goto out;
+	}
+	if (dup) {
+		snprintf(reason, rn, "duplicated key '%.64s' in frontmatter", dup);
+		goto out;
+	}
 	for (a = root->data.mapping.pairs.start; a < root->data.mapping.pairs.top; a++) {
 		yaml_node_t *k = yaml_document_get_node(&doc, a->key);
-		if (k->type != YAML_SCALAR_NODE)
-			continue;
-		for (b = a + 1; b < root->data.mapping.pairs.top; b++) {
-			yaml_node_t *k2 = yaml_document_get_node(&doc, b->key);
-			if (k2->type == YAML_SCALAR_NODE && strcmp((char *)k->data.scalar.value,
-			    (char *)k2->data.scalar.value) == 0) {
-				snprintf(reason, rn, "duplicated key '%.64s' in frontmatter", (char *)k->data.scalar.value);
-				goto out;
-			}
-		}
-		if (strcmp((char *)k->data.scalar.value, key) == 0)
+		if (k->type == YAML_SCALAR_NODE && strcmp((char *)k->data.scalar.value, key) == 0)
 			found = yaml_document_get_node(&doc, a->value);
 	}
 	if (found == NULL) {

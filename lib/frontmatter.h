@@ -9,10 +9,11 @@
  * FM_RED otherwise, and fills reason with one line saying why.  It fails
  * closed: no frontmatter, unclosed frontmatter, invalid YAML, a root that is
  * not a map, a missing key, a non-scalar value, a duplicated key (anywhere
- * at the top level), a NUL byte, or text over FM_MAX_BYTES is FM_RED with
- * a reason naming the case.  Values are trimmed and compared
- * case-insensitively; the negative tokens (FAIL, FAILED, REQUEST_CHANGES,
- * DEGRADED) are authoritative, and any other value is red as unrecognised.
+ * at the top level), nesting deeper than FM_MAX_DEPTH, a NUL byte, or text
+ * over FM_MAX_BYTES is FM_RED with a reason naming the case.  Values are
+ * trimmed and compared case-insensitively; the negative tokens (FAIL,
+ * FAILED, REQUEST_CHANGES, DEGRADED) are authoritative, and any other value
+ * is red as unrecognised.
  * The artifact-level cases (missing file, symlink) are the caller's: see
  * git_read_artifact().
  */
@@ -22,6 +23,7 @@
 #include <stddef.h>
 
 #define FM_MAX_BYTES ((size_t)1 << 20)
+#define FM_MAX_DEPTH 32	/* nested lists/maps; the root map is level 1 */
 
 enum fm_result { FM_RED = 0, FM_PASS = 1 };
 

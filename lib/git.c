@@ -150,8 +150,14 @@ git_fetch(const struct git *g, const char *remote, const char *branch, struct or
 	if (str_fmt(refspec, sizeof(refspec), "+refs/heads/%s:refs/remotes/%s/%s", branch, remote, branch) < 0)
 		return err_set(e, EX_USAGE, "branch name '%.64s' is too long", branch);
 	const char *args[] = { "fetch", "--quiet", "--no-tags", "--", remote, refspec, NULL };
-	if (git_ok(g, "fetch", args, &r, e) < 0)
+	if (git_ok(g, "fetch", args, &r, e) < 0) {
+		if (e && r.status != PROC_NOT_FOUND) {	/* say what to do: git's own line rarely does */
+			size_t l = strlen(e->msg);
+			snprintf(e->msg + l, sizeof(e->msg) - l, "; check that remote '%s' of '%s' is reachable "
+			    "(the next tick retries)", remote, g->dir);
+		}
 		return -1;
+	}
 	proc_result_free(&r);
 	return 0;
 }

@@ -399,6 +399,17 @@ http_probe(const char *url, int timeout_s, char *why, size_t wn)
 	return 0;
 }
 
+void
+http_header_scan(const char *line, size_t len, int64_t out[3])
+{
+	struct hdrs h = { out[0], out[1], out[2] };
+
+	on_header((char *)line, 1, len, &h);
+	out[0] = h.retry_after;
+	out[1] = h.remaining;
+	out[2] = h.reset;
+}
+
 int
 http_post_json(const char *url, const char *body, long timeout_ms, struct http_response *resp, char *why,
     size_t wn)

@@ -95,5 +95,13 @@ int http_post_json(const char *url, const char *body, long timeout_ms, struct ht
     char *why, size_t wn);
 /* Read the token: ORCH_PLANE_API_TOKEN, else the file (must be 0600, ours). Malloc'd. */
 char *http_token_load(const char *file, struct orch_err *e);
+/*
+ * One response header line ("Name: value\r\n", len bytes, no NUL needed)
+ * into out[]: Retry-After, X-RateLimit-Remaining, X-RateLimit-Reset (names
+ * case-insensitive); a matching header sets its slot to the number, or -1
+ * when the value is not a number in 0..2^40; other slots stay as they are.
+ * What the transfer's header callback does (for tests/fuzz).
+ */
+void http_header_scan(const char *line, size_t len, int64_t out[3]);
 
 #endif

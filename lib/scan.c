@@ -158,7 +158,9 @@ parse_findings(const char *text, size_t len, struct secrets_result *r)
 				*q = '?';
 		snprintf(f->commit, sizeof(f->commit), "%s", cJSON_GetObjectItem(it, "Commit")->valuestring);
 		snprintf(f->fingerprint, sizeof(f->fingerprint), "%s", cJSON_GetObjectItem(it, "Fingerprint")->valuestring);
-		f->line = cJSON_IsNumber(line) ? (long)line->valuedouble : 0;
+		/* range-checked before the cast: 1e20 or inf in a report is no line (and no UB) */
+		f->line = cJSON_IsNumber(line) && line->valuedouble >= 0 && line->valuedouble <= 1e9 ?
+		    (long)line->valuedouble : 0;
 		/* --redact leaves "REDACTED"; anything else is cut to a 4-character prefix */
 		{
 			const char *sec = cJSON_IsString(cJSON_GetObjectItem(it, "Secret")) ?
@@ -280,9 +282,10 @@ add_dep(struct deps_result *r, const char *pkg, const char *ver, const char *id,
 		return;
 	r->v = nv;
 	memset(&r->v[r->n], 0, sizeof(*r->v));
-	snprintf(r->v[r->n].package, sizeof(r->v[r->n].package), "%s", pkg ? pkg : "?");
-	snprintf(r->v[r->n].version, sizeof(r->v[r->n].version), "%s", ver ? ver : "?");
-	snprintf(r->v[r->n].id, sizeof(r->v[r->n].id), "%s", id ? id : "?");
+	/* missing or empty fields show as "?": a finding is never a blank line */
+	snprintf(r->v[r->n].package, sizeof(r->v[r->n].package), "%s", pkg && *pkg ? pkg : "?");
+	snprintf(r->v[r->n].version, sizeof(r->v[r->n].version), "%s", ver && *ver ? ver : "?");
+	snprintf(r->v[r->n].id, sizeof(r->v[r->n].id), "%s", id && *id ? id : "?");
 	r->v[r->n].sev = sev;
 	r->n++;
 }
@@ -479,4 +482,23 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	proc_result_free(&pr);
 	unlink(manifest);
 	return 0;
+}
+
+/* The report parsers on their own, for tests and tests/fuzz (scan.h). */
+int
+scan_parse_gitleaks(const char *text, size_t len, struct secrets_result *r)
+{
+	return parse_findings(text, len, r);
+}
+
+int
+scan_parse_pip_audit(const char *text, struct deps_result *r)
+{
+	return parse_pip_audit(text, r);
+}
+
+int
+scan_parse_osv(const char *text, struct deps_result *r)
+{
+	return parse_osv(text, r);
 }

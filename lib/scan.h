@@ -73,5 +73,13 @@ void deps_result_free(struct deps_result *r);
 const char *sev_name(enum sev s);
 /* "HIGH" -> SEV_HIGH; -1 when not a level. */
 int sev_parse(const char *s);
+/*
+ * The report parsers alone (tests/fuzz): 0 with the findings appended to r,
+ * or -1 (gitleaks: with r->error, r->v freed) when the text is not a report.
+ * pip-audit and osv-scanner texts are NUL-terminated.
+ */
+int scan_parse_gitleaks(const char *text, size_t len, struct secrets_result *r);
+int scan_parse_pip_audit(const char *text, struct deps_result *r);
+int scan_parse_osv(const char *text, struct deps_result *r);
 
 #endif

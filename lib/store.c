@@ -216,6 +216,8 @@ classify(int rc)
 	case SQLITE_IOERR:
 	case SQLITE_CANTOPEN:
 	case SQLITE_READONLY:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
 		return EX_IOERR;
 	default:
 		return EX_SOFTWARE;
@@ -231,6 +233,19 @@ store_fail(struct store *st, const char *what, struct orch_err *e)
 	if (code == EX_TEMPFAIL)
 		return err_set(e, code, "database '%s' is busy (%s): another orch command holds it; "
 		    "nothing was written, retry on the next tick", st->path, what);
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+		return err_set(e, code, "database '%s' is corrupt (%s: %s); " STORE_CORRUPT_ADVICE, st->path, what,
+		    sqlite3_errmsg(st->db));
+	if ((rc & 0xff) == SQLITE_FULL)
+		return err_set(e, code, "database '%s': %s: the disk is full; nothing was written, free space "
+		    "and the next tick goes on", st->path, what);
+	if ((rc & 0xff) == SQLITE_IOERR)
+		return err_set(e, code, "database '%s': %s: %s; check that the file system under ORCH_HOME is not "
+		    "full or failing; nothing was committed and the next tick retries", st->path, what,
+		    sqlite3_errmsg(st->db));
+	if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN)
+		return err_set(e, code, "database '%s': %s: %s; make ORCH_HOME and orch.db writable by the "
+		    "user orch runs as", st->path, what, sqlite3_errmsg(st->db));
 	return err_set(e, code, "database '%s': %s: %s", st->path, what,
 	    st->db ? sqlite3_errmsg(st->db) : "not open");
 }
@@ -332,6 +347,44 @@ migrate(struct store *st, struct orch_err *e)
 	return 0;
 }
 
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Refuse a file that is not a whole SQLite database before SQLite opens it:
+ * a truncated file would fail on the first page it lacks, possibly after
+ * other writes.  Empty is fine (new, or a crash before the first commit,
+ * which lives in the WAL); with a non-empty WAL SQLite recovers itself.
+ */
+static int
+check_file(int fd, const char *path, struct orch_err *e)
+{
+	unsigned char h[100];
+	char wal[4200];
+	struct stat sb, wb;
+	uint64_t page, need;
+
+	if (fstat(fd, &sb) < 0)
+		return err_set(e, EX_IOERR, "cannot stat database '%s': %s", path, strerror(errno));
+	if (sb.st_size == 0)
+		return 0;
+	if (str_fmt(wal, sizeof(wal), "%s-wal", path) == 0 && stat(wal, &wb) == 0 && wb.st_size > 0)
+		return 0;
+	if (sb.st_size < (off_t)sizeof(h) || pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h, "SQLite format 3", 16) != 0)
+		return err_set(e, EX_IOERR, "database '%s' is not a SQLite database (%lld bytes, no SQLite "
+		    "header); " STORE_CORRUPT_ADVICE, path, (long long)sb.st_size);
+	page = h[16] == 0 && h[17] == 1 ? 65536 : (uint64_t)(h[16] << 8 | h[17]);
+	need = page * be32(h + 28);
+	if (be32(h + 24) == be32(h + 92) && need > (uint64_t)sb.st_size)
+		return err_set(e, EX_IOERR, "database '%s' is truncated (%lld bytes of %llu); " STORE_CORRUPT_ADVICE,
+		    path, (long long)sb.st_size, (unsigned long long)need);
+	return 0;
+}
+
 int
 store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_err *e)
 {
@@ -342,8 +395,12 @@ store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_
 		return err_set(e, EX_USAGE, "database path '%s' is too long", path);
 	/* create with 0600 ourselves: sqlite would honour the umask only */
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return err_set(e, EX_IOERR, "cannot open database '%s': %s; check ORCH_HOME permissions",
-		    path, strerror(errno));
+		return err_set(e, EX_IOERR, "cannot open database '%s': %s; make ORCH_HOME and orch.db writable "
+		    "by the user orch runs as", path, strerror(errno));
+	if (check_file(fd, path, e) < 0) {
+		close(fd);
+		return -1;
+	}
 	close(fd);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		store_fail(st, "open", e);

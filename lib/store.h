@@ -14,7 +14,12 @@
  *     notification, applied verdict) is written inside one such
  *     transaction by its module.
  *  4. Errors come back as -1 with the SQLite message and a class in *e:
- *     busy/locked -> EX_TEMPFAIL, disk full / I/O -> EX_IOERR, else EX_SOFTWARE.
+ *     busy/locked -> EX_TEMPFAIL, disk full / I/O / read-only / corrupt ->
+ *     EX_IOERR, else EX_SOFTWARE.
+ *  5. A file that is not a whole database (no SQLite header, shorter than
+ *     its header says, or corrupt pages) is refused with EX_IOERR naming
+ *     the file, and never re-created or rewritten: only an empty file is
+ *     initialised.
  *
  * Tables: tasks, jobs, agent_runs, events, verdicts (UNIQUE key), tool_metrics,
  * tracker_states / tracker_issues / tracker_comments (local tracker),
@@ -35,6 +40,9 @@
 
 struct orch_err;
 struct proc_result;
+
+#define STORE_CORRUPT_ADVICE "orch leaves it as it is: stop the cron jobs, then restore it from a " \
+	"backup or move it aside to start with an empty store (docs/operations.md, Failure modes)"
 
 #define STORE_SCHEMA_VERSION 10
 

@@ -44,6 +44,7 @@
 #include "http.h"
 #include "store.h"
 #include "tracker.h"
+#include "tracker_plane.h"
 #include "util.h"
 #include "wi.h"
 
@@ -324,6 +325,13 @@ more_pages(const cJSON *json, const cJSON *results, const char **cursor)
 	    cJSON_GetArraySize(results) >= PLANE_PER_PAGE;
 }
 
+/* Plane's ids are uuids: non-empty letters, digits and '-' (no '/', '.', '?'). */
+static int
+uuid_like(const char *s)
+{
+	return *s && strspn(s, "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ-_") == strlen(s);
+}
+
 static int
 parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, int64_t *us_out, struct orch_err *e)
 {
@@ -337,6 +345,9 @@ parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, in
 	    !cJSON_IsNumber(seq) || seq->valuedouble < 1 || seq->valuedouble > 999999999)
 		return err_set(e, EX_DATAERR, "malformed Plane work item: a field of id, name, sequence_id, state, "
 		    "updated_at is missing or has the wrong type");
+	if (!uuid_like(id) || !uuid_like(sid))	/* both go into request paths */
+		return err_set(e, EX_DATAERR, "malformed Plane work item: id '%.40s' or state '%.40s' is not a uuid",
+		    id, sid);
 	if (time_parse_iso(upd, &us) < 0)
 		return err_set(e, EX_DATAERR, "malformed Plane work item %s: updated_at '%.40s' is not a timestamp", id, upd);
 	memset(is, 0, sizeof(*is));
@@ -999,3 +1010,66 @@ const struct tracker_ops tracker_plane_ops = {
 	.poll_done = plane_poll_done,
 	.close = plane_close,
 };
+
+/* ---- the parsers alone (tracker_plane.h) ---- */
+
+int
+plane_parse_items(const struct project *p, const char *body, size_t len, struct tracker_issue **v,
+    size_t *n, int *more, char *cursor, size_t cn, struct orch_err *e)
+{
+	cJSON *json = cJSON_ParseWithLength(body, len);
+	const cJSON *res, *it;
+	const char *cur;
+	size_t cap = 0;
+
+	*v = NULL;
+	*n = 0;
+	*more = 0;
+	if (json == NULL)
+		return err_set(e, EX_DATAERR, "Plane answered with something that is not JSON");
+	if ((res = results_of(json, "work items", e)) == NULL)
+		goto fail;
+	cJSON_ArrayForEach(it, res) {
+		struct tracker_issue is;
+		if (parse_item(p, it, &is, NULL, e) < 0)
+			goto fail;
+		if (push(v, n, &cap, &is) < 0) {
+			err_set(e, EX_SOFTWARE, "out of memory listing work items");
+			goto fail;
+		}
+	}
+	*more = more_pages(json, res, &cur) && str_copy(cursor, cn, cur) == 0;
+	cJSON_Delete(json);
+	return 0;
+fail:
+	cJSON_Delete(json);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+	return -1;
+}
+
+int
+plane_parse_states(const char *body, size_t len, size_t *n, struct orch_err *e)
+{
+	cJSON *json = cJSON_ParseWithLength(body, len);
+	const cJSON *res, *it;
+
+	*n = 0;
+	if (json == NULL)
+		return err_set(e, EX_DATAERR, "Plane answered with something that is not JSON");
+	if ((res = results_of(json, "states", e)) == NULL) {
+		cJSON_Delete(json);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, res) {
+		if (jstr(it, "id") == NULL || jstr(it, "name") == NULL || jstr(it, "group") == NULL) {
+			cJSON_Delete(json);
+			*n = 0;
+			return err_set(e, EX_DATAERR, "malformed Plane state: id, name or group missing");
+		}
+		(*n)++;
+	}
+	cJSON_Delete(json);
+	return 0;
+}

@@ -1,4 +1,5 @@
 /* frontmatter: the one verdict parser, fail-closed in every listed case. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,76 @@ START_TEST(fm_too_large_and_nul)
 }
 END_TEST
 
+/* ~100k keys under the 1 MiB cap: the duplicate check must stay linear-ish (a
+ * pairwise check took 40-55 s here); the figure is in docs/fuzzing.md. */
+static char *
+many_keys(size_t n, const char *last)
+{
+	size_t cap = n * 12 + 64, o = 0, i;
+	char *t = malloc(cap);
+
+	o += (size_t)snprintf(t + o, cap - o, "---\nverdict: APPROVED\n");
+	for (i = 0; i < n; i++)
+		o += (size_t)snprintf(t + o, cap - o, "k%zu: v\n", i);
+	snprintf(t + o, cap - o, "%s---\n", last);
+	return t;
+}
+
+START_TEST(fm_many_keys)
+{
+	char reason[512], value[64];
+	char *t = many_keys(100000, "");
+
+	ck_assert_uint_lt(strlen(t), FM_MAX_BYTES);
+	ck_assert_int_eq(fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason,
+	    sizeof(reason)), FM_PASS);
+	free(t);
+	t = many_keys(100000, "k4711: again\n");
+	ck_assert_int_eq(fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason,
+	    sizeof(reason)), FM_RED);
+	ck_assert_str_eq(reason, "duplicated key 'k4711' in frontmatter");
+	free(t);
+}
+END_TEST
+
+/* Nesting: FM_MAX_DEPTH levels are fine, one more is red before libyaml's
+ * quadratic flow scanner gets to 100k levels. */
+static char *
+nested(size_t levels, size_t closed)
+{
+	size_t cap = 2 * levels + 64, o, i;
+	char *t = malloc(cap);
+
+	o = (size_t)snprintf(t, cap, "---\nverdict: APPROVED\nx: ");
+	for (i = 0; i < levels; i++)
+		t[o++] = '[';
+	for (i = 0; i < closed; i++)
+		t[o++] = ']';
+	snprintf(t + o, cap - o, "\n---\n");
+	return t;
+}
+
+START_TEST(fm_nesting_capped)
+{
+	char reason[512], value[64];
+	char *t = nested(FM_MAX_DEPTH - 1, FM_MAX_DEPTH - 1);
+
+	ck_assert_int_eq(fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason,
+	    sizeof(reason)), FM_PASS);
+	free(t);
+	t = nested(FM_MAX_DEPTH, FM_MAX_DEPTH);
+	ck_assert_int_eq(fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason,
+	    sizeof(reason)), FM_RED);
+	ck_assert_ptr_nonnull(strstr(reason, "nests deeper than"));
+	free(t);
+	t = nested(400000, 0);	/* unclosed: still red by depth, not a 40 s parse */
+	ck_assert_int_eq(fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason,
+	    sizeof(reason)), FM_RED);
+	ck_assert_ptr_nonnull(strstr(reason, "nests deeper than"));
+	free(t);
+}
+END_TEST
+
 START_TEST(fm_body_after_fence)
 {
 	const char *t = "---\nk: v\n---\n## Findings\n- x\n";
@@ -90,7 +161,7 @@ Suite *
 frontmatter_suite(void)
 {
 	Suite *s = suite_create("frontmatter");
-	TCase *tc = tcase_create("core");
+	TCase *tc = tcase_create("core"), *big = tcase_create("big");
 
 	tcase_add_test(tc, fm_pass_case_insensitive_trimmed);
 	tcase_add_test(tc, fm_negative_authoritative);
@@ -98,6 +169,11 @@ frontmatter_suite(void)
 	tcase_add_test(tc, fm_fail_closed_cases);
 	tcase_add_test(tc, fm_too_large_and_nul);
 	tcase_add_test(tc, fm_body_after_fence);
+	tcase_add_test(tc, fm_nesting_capped);
+	/* a megabyte of keys: generous under sanitizers and load; no timing asserted */
+	tcase_set_timeout(big, 120);
+	tcase_add_test(big, fm_many_keys);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, big);
 	return s;
 }
