@@ -202,10 +202,9 @@ metrics_flush(struct http *h)
 	if (h->st == NULL || h->st->db == NULL || h->runs == 0 ||
 	    (h->failures == 0 && sqlite3_total_changes(h->st->db) == 0))
 		return;
-	if (sqlite3_prepare_v2(h->st->db,
-	    "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) VALUES ('plane', ?1, ?2, ?3, ?4) "
+	if (store_prepare(h->st, &s, "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) VALUES ('plane', ?1, ?2, ?3, ?4) "
 	    "ON CONFLICT(tool) DO UPDATE SET runs = runs + ?1, failures = failures + ?2, total_ms = total_ms + ?3, "
-	    "last_error = COALESCE(?4, last_error)", -1, &s, NULL) != SQLITE_OK)
+	    "last_error = COALESCE(?4, last_error)", NULL) < 0)
 		return;
 	sqlite3_bind_int(s, 1, h->runs);
 	sqlite3_bind_int(s, 2, h->failures);

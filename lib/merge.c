@@ -78,7 +78,7 @@ merge_lease_release(struct orch_ctx *c, const struct task *t)
 	char name[64];
 
 	snprintf(name, sizeof(name), "merge:%s", t->project);
-	if (sqlite3_prepare_v2(c->st->db, "DELETE FROM leases WHERE name = ?1 AND task_id = ?2", -1, &s, NULL) != SQLITE_OK)
+	if (store_prepare(c->st, &s, "DELETE FROM leases WHERE name = ?1 AND task_id = ?2", NULL) < 0)
 		return;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, t->id);

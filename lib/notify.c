@@ -188,8 +188,8 @@ claimed_pid_dead(struct store *st, int64_t id)
 	sqlite3_stmt *s;
 	int64_t pid = -1;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT claim_pid FROM outbox WHERE id = ?1 AND delivered_at IS NULL AND "
-	    "claim_pid IS NOT NULL", -1, &s, NULL) != SQLITE_OK)
+	if (store_prepare(st, &s, "SELECT claim_pid FROM outbox WHERE id = ?1 AND delivered_at IS NULL AND "
+	    "claim_pid IS NOT NULL", NULL) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -290,10 +290,9 @@ observe_telegram(struct store *st, int failed, int64_t ms, const char *why)
 {
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) "
+	if (store_prepare(st, &s, "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) "
 	    "VALUES ('telegram', 1, ?1, ?2, ?3) ON CONFLICT(tool) DO UPDATE SET runs = runs + 1, "
-	    "failures = failures + ?1, total_ms = total_ms + ?2, last_error = COALESCE(?3, last_error)",
-	    -1, &s, NULL) != SQLITE_OK)
+	    "failures = failures + ?1, total_ms = total_ms + ?2, last_error = COALESCE(?3, last_error)", NULL) < 0)
 		return;	/* metrics are best effort */
 	sqlite3_bind_int(s, 1, failed);
 	sqlite3_bind_int64(s, 2, ms);
@@ -364,9 +363,8 @@ hold_telegram(struct store *st, int64_t until)
 {
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(st->db, "UPDATE outbox SET next_attempt_at = max(next_attempt_at, ?1) WHERE "
-	    "level = 'alert' AND delivered_at IS NULL AND dead_at IS NULL AND (sinks_done & ?2) = 0", -1, &s,
-	    NULL) != SQLITE_OK)
+	if (store_prepare(st, &s, "UPDATE outbox SET next_attempt_at = max(next_attempt_at, ?1) WHERE "
+	    "level = 'alert' AND delivered_at IS NULL AND dead_at IS NULL AND (sinks_done & ?2) = 0", NULL) < 0)
 		return;	/* the refused row still gets its own next attempt in finish() */
 	sqlite3_bind_int64(s, 1, until);
 	sqlite3_bind_int(s, 2, NOTIFY_SINK_TELEGRAM);

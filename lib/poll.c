@@ -133,8 +133,7 @@ was_limited(struct store *st, const char *project)
 	sqlite3_stmt *s;
 	int limited = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT rate_limited_at IS NOT NULL FROM plane_poll WHERE project = ?1",
-	    -1, &s, NULL) != SQLITE_OK)
+	if (store_prepare(st, &s, "SELECT rate_limited_at IS NOT NULL FROM plane_poll WHERE project = ?1", NULL) < 0)
 		return 0;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -151,8 +150,8 @@ mark_limited(struct store *st, const char *project, int limited)
 
 	if (was_limited(st, project) == limited)
 		return;
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO plane_poll(project, rate_limited_at) VALUES (?1, ?2) "
-	    "ON CONFLICT(project) DO UPDATE SET rate_limited_at = ?2", -1, &s, NULL) != SQLITE_OK)
+	if (store_prepare(st, &s, "INSERT INTO plane_poll(project, rate_limited_at) VALUES (?1, ?2) "
+	    "ON CONFLICT(project) DO UPDATE SET rate_limited_at = ?2", NULL) < 0)
 		return;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if (limited)

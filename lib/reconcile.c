@@ -23,8 +23,8 @@ count(struct store *st, const char *name, int n)
 {
 	sqlite3_stmt *s;
 
-	if (n == 0 || sqlite3_prepare_v2(st->db, "INSERT INTO counters(name, value) VALUES (?1, ?2) "
-	    "ON CONFLICT(name) DO UPDATE SET value = value + ?2", -1, &s, NULL) != SQLITE_OK)
+	if (n == 0 || store_prepare(st, &s, "INSERT INTO counters(name, value) VALUES (?1, ?2) "
+	    "ON CONFLICT(name) DO UPDATE SET value = value + ?2", NULL) < 0)
 		return;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, n);
@@ -74,7 +74,7 @@ due(struct store *st, const char *key, int every_s)
 	long long last = 0;
 	int64_t now = (int64_t)time(NULL);
 
-	if (sqlite3_prepare_v2(st->db, "SELECT value FROM reconcile_state WHERE key = ?1", -1, &s, NULL) == SQLITE_OK) {
+	if (store_prepare(st, &s, "SELECT value FROM reconcile_state WHERE key = ?1", NULL) == 0) {
 		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) == SQLITE_ROW)
 			num_parse((const char *)sqlite3_column_text(s, 0), 0, (long long)1 << 40, &last);
@@ -88,8 +88,7 @@ state_set(struct store *st, const char *key, const char *v)
 {
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", -1, &s,
-	    NULL) != SQLITE_OK)
+	if (store_prepare(st, &s, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", NULL) < 0)
 		return;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
@@ -104,8 +103,7 @@ done_at(struct store *st, const char *key)
 	char v[32];
 
 	snprintf(v, sizeof(v), "%lld", (long long)time(NULL));
-	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", -1, &s,
-	    NULL) != SQLITE_OK)
+	if (store_prepare(st, &s, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", NULL) < 0)
 		return;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
@@ -122,7 +120,7 @@ notice_once(struct store *st, const char *key)
 	int first = 0;
 
 	time_iso_us(time_now_us(), now);
-	if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", -1, &s, NULL) != SQLITE_OK)
+	if (store_prepare(st, &s, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", NULL) < 0)
 		return 0;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
@@ -301,8 +299,8 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 			why = "its runner and its agent are gone (2 consecutive checks)";
 		if (why == NULL) {
 			/* one strike now; a live runner clears it */
-			if (dead != (v[i].strikes > 0) && sqlite3_prepare_v2(c->st->db, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 "
-			    "AND status = 'running'", -1, &s, NULL) == SQLITE_OK) {
+			if (dead != (v[i].strikes > 0) && store_prepare(c->st, &s, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 "
+			    "AND status = 'running'", NULL) == 0) {
 				sqlite3_bind_int(s, 1, dead);
 				sqlite3_bind_int64(s, 2, v[i].id);
 				sqlite3_step(s);
@@ -353,7 +351,7 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 				snprintf(names[k++], sizeof(names[0]), "%s", (const char *)sqlite3_column_text(s, 0));
 		sqlite3_finalize(s);
 		for (j = 0; j < k; j++)
-			if (sqlite3_prepare_v2(c->st->db, "DELETE FROM leases WHERE name = ?1", -1, &s, NULL) == SQLITE_OK) {
+			if (store_prepare(c->st, &s, "DELETE FROM leases WHERE name = ?1", NULL) == 0) {
 				sqlite3_bind_text(s, 1, names[j], -1, SQLITE_STATIC);
 				if (sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(c->st->db))
 					rs->leases_released++;

@@ -29,8 +29,7 @@ anchor_get(struct store *st, const char *project, const char *branch, char sha[4
 	sqlite3_stmt *s;
 	int found = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT sha FROM scan_anchors WHERE project = ?1 AND branch = ?2", -1, &s,
-	    NULL) != SQLITE_OK)
+	if (store_prepare(st, &s, "SELECT sha FROM scan_anchors WHERE project = ?1 AND branch = ?2", NULL) < 0)
 		return 0;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, branch, -1, SQLITE_STATIC);

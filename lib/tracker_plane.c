@@ -70,8 +70,7 @@ flavour_load(struct store *st, const char *base)
 	sqlite3_stmt *s;
 	int legacy = -1;
 
-	if (st == NULL || sqlite3_prepare_v2(st->db, "SELECT items_path FROM plane_servers WHERE base = ?1", -1, &s,
-	    NULL) != SQLITE_OK)
+	if (st == NULL || store_prepare(st, &s, "SELECT items_path FROM plane_servers WHERE base = ?1", NULL) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, base, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -89,9 +88,8 @@ flavour_store(struct http *h, int legacy)
 	if (h->legacy_paths == legacy)
 		return;
 	h->legacy_paths = legacy;
-	if (h->st == NULL || sqlite3_prepare_v2(h->st->db, "INSERT INTO plane_servers(base, items_path, detected_at) "
-	    "VALUES (?1, ?2, ?3) ON CONFLICT(base) DO UPDATE SET items_path = ?2, detected_at = ?3", -1, &s,
-	    NULL) != SQLITE_OK)
+	if (h->st == NULL || store_prepare(h->st, &s, "INSERT INTO plane_servers(base, items_path, detected_at) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT(base) DO UPDATE SET items_path = ?2, detected_at = ?3", NULL) < 0)
 		return;
 	sqlite3_bind_text(s, 1, h->base, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, legacy ? "issues" : "work-items", -1, SQLITE_STATIC);
@@ -552,11 +550,11 @@ remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 	int own = sqlite3_get_autocommit(t->st->db);
 	size_t i;
 
-	if (n == 0 || sqlite3_prepare_v2(t->st->db, "INSERT OR IGNORE INTO plane_items(project, seq, id) "
-	    "VALUES (?1, ?2, ?3)", -1, &s, NULL) != SQLITE_OK)
+	if (n == 0 || store_prepare(t->st, &s, "INSERT OR IGNORE INTO plane_items(project, seq, id) "
+	    "VALUES (?1, ?2, ?3)", NULL) < 0)
 		return;
 	if (own)
-		sqlite3_exec(t->st->db, "BEGIN", NULL, NULL, NULL);
+		store_exec(t->st, "BEGIN", NULL);
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_text(s, 1, v[i].project, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, v[i].seq);
@@ -566,7 +564,7 @@ remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 	}
 	sqlite3_finalize(s);
 	if (own)
-		sqlite3_exec(t->st->db, "COMMIT", NULL, NULL, NULL);	/* a cache: losing it costs a listing */
+		store_exec(t->st, "COMMIT", NULL);	/* a cache: losing it costs a listing */
 }
 
 static int
@@ -690,8 +688,8 @@ issue_id_of(struct tracker *t, const char *wi, long seq, char id[64])
 	sqlite3_stmt *s;
 	int found = 0;
 
-	if (sqlite3_prepare_v2(t->st->db, "SELECT issue_id FROM tasks WHERE work_item = ?1 UNION ALL "
-	    "SELECT id FROM plane_items WHERE project = ?2 AND seq = ?3", -1, &s, NULL) != SQLITE_OK)
+	if (store_prepare(t->st, &s, "SELECT issue_id FROM tasks WHERE work_item = ?1 UNION ALL "
+	    "SELECT id FROM plane_items WHERE project = ?2 AND seq = ?3", NULL) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, ((struct plane *)t->impl)->p->key, -1, SQLITE_STATIC);
@@ -858,7 +856,7 @@ comment_external_id(struct tracker *t, const struct tracker_issue *is, const cha
 	sqlite3_stmt *s;
 	int64_t ev = 0;
 
-	if (sqlite3_prepare_v2(t->st->db, "SELECT max(id) FROM events WHERE work_item = ?1", -1, &s, NULL) == SQLITE_OK) {
+	if (store_prepare(t->st, &s, "SELECT max(id) FROM events WHERE work_item = ?1", NULL) == 0) {
 		sqlite3_bind_text(s, 1, is->work_item, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) == SQLITE_ROW)
 			ev = sqlite3_column_int64(s, 0);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The layer check (docs/architecture.md): every call between lib objects goes down the layer order, never
-# up and never in a cycle.  Reads the defined and undefined symbols of each object with nm, so a call
+# up and never in a cycle; and only the store module prepares SQL (the others use store_prepare).  Reads the defined and undefined symbols of each object with nm, so a call
 # through a header or a macro counts exactly like a direct one.
 # usage: check-layers.sh OBJDIR [LAYERS]   (LAYERS: lines "layer module...", default scripts/layers.txt)
 set -u
@@ -51,6 +51,11 @@ def visit(m, path):
 for m in sorted(edges):
     if not state.get(m):
         visit(m, [m])
+# one owner of the database handle: only the store module prepares or executes SQL text directly
+for l in open(sys.argv[2]):
+    sym, user = l.split()
+    if sym in ("sqlite3_prepare_v2", "sqlite3_prepare_v3", "sqlite3_exec") and user != "store":
+        bad.append(f"{user} calls {sym}: go through store_prepare()/store_exec(), which report errors")
 for b in bad:
     print("layers: " + b)
 sys.exit(1 if bad else 0)
