@@ -466,6 +466,8 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 	switch (g.outcome) {
 	case GATE_ERROR:
 		r->outcome = OUT_WAITING;
+		if (!dry_run)	/* nothing changes; the operator hears it once */
+			gate_error_alert(c->st, &t, r->gate, g.reason);
 		rc = fail(r, &g.err);
 		break;
 	case GATE_WAIT:
