@@ -145,3 +145,18 @@ contains "$OUT" "$WI: security FAIL (security gate FAIL: 2 dependency finding(s)
 ORCH_SECURITY_DEP_BLOCK_SEVERITY=CRITICAL expect_rc 0 orch-scan --json "$WI"
 [ "$(echo "$OUT" | json_field '["security_status"]')" = PASS ] || fail "orch-scan --json: $OUT"
 expect_rc 64 orch-scan '../x'
+
+# the remote unreachable is orch's problem too: the security gate and the merge gate hold the item
+# (no rollback, no retry, no developer job), each alerts once however many ticks, and it goes on once back
+mv "$TMP/origin.git" "$TMP/origin.gone"
+a0=$(alerts)
+for tick in 1 2 3; do held "origin.git' does not appear to be a git repository"; done
+[ "$(echo "$OUT" | json_field '["gate"]')" = check_security_gate ] || fail "not the security gate: $OUT"
+[ "$(alerts)" -eq $((a0 + 1)) ] || fail "security gate, remote unreachable: $(($(alerts) - a0)) alerts, not 1"
+for tick in 1 2 3; do ORCH_SECURITY_GATE_REPOS= held "does not appear to be a git repository"; done
+[ "$(echo "$OUT" | json_field '["gate"]')" = check_branch_mergeable ] || fail "not the merge gate: $OUT"
+[ "$(alerts)" -eq $((a0 + 2)) ] || fail "merge gate, remote unreachable: $(($(alerts) - a0 - 1)) alerts, not 1"
+[ "$(sql "SELECT count(*) FROM leases")" -eq 0 ] || fail "the merge lease outlived a merge gate that could not run"
+mv "$TMP/origin.gone" "$TMP/origin.git"
+ORCH_SECURITY_DEP_BLOCK_SEVERITY=CRITICAL gate 0
+[ "$(sql "SELECT stage FROM tasks")" = deploy ] || fail "the item did not go on once the remote was back: $OUT"
