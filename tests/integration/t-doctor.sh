@@ -16,8 +16,13 @@ contains "$OUT" "ok   tracker DEMO: local tracker reachable, 17 states"
 contains "$OUT" "ok   cron: crontab runs every command of a tick"
 
 ORCH_SECURITY_GATE_REPOS=DEMO PATH="$BIN:/usr/bin:/bin" expect_rc 1 orch-doctor
-contains "$OUT" "FAIL gitleaks: gitleaks is not installed but the security gate applies to a project"
+contains "$OUT" "FAIL gitleaks: gitleaks is not installed (not on PATH)"
 contains "$OUT" "FAIL dependency audit: neither pip-audit nor osv-scanner is installed"
+# doctor runs the gate's own probe: Debian's 8.16 is ok; what the gate refuses, doctor fails with the same words
+STANDIN_GITLEAKS_VERSION=debian expect_rc 0 orch-doctor
+contains "$OUT" "ok   gitleaks: gitleaks (version unreadable: 'version is set by build process'; runs 'detect --source DIR'"
+ORCH_SECURITY_GATE_REPOS=DEMO STANDIN_GITLEAKS_MODE=noflag expect_rc 1 orch-doctor
+contains "$OUT" "FAIL gitleaks: 'gitleaks git --help' does not list --redact, which orch passes"
 
 CRONTAB_TEXT= expect_rc 1 orch-doctor
 contains "$OUT" "FAIL cron: no crontab for this user"
