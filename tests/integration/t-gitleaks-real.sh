@@ -3,8 +3,9 @@
 # private key block each FAIL with the rule named; a clean branch PASSes; a secret pushed to main is caught.
 # Every secret is built at run time, so this file holds none and orch's scan of its own history stays clean.
 # Without the binary: one loud line, and the stand-ins (t-security-gate, t-scan-main) cover the rest.
+G=${ORCH_TEST_GITLEAKS:-}	# read before lib.sh clears every ORCH_* variable
 . "$(dirname "$0")/lib.sh"
-G=${ORCH_TEST_GITLEAKS:-$TOP/.cache/gitleaks/root/usr/bin/gitleaks}
+G=${G:-$TOP/.cache/gitleaks/root/usr/bin/gitleaks}
 if ! [ -x "$G" ] || ! "$G" --help >/dev/null 2>&1; then
 	echo "real gitleaks: not available, stand-ins only"
 	exit 0
