@@ -68,3 +68,15 @@ expect_rc 1 orch-scan --main
 contains "$OUT" "1 commits, 1/1 chunks, 1 findings, 1 new"
 contains "$ERR" "orch: alert: secret on main of DEMO: github-pat in 'notes.txt'"
 lacks "$OUT$ERR" "$GH_TOKEN"
+
+# orch's own .gitleaks.toml (what .ci/run scans orch's history with) loads in this gitleaks: its allowlist
+# spares the test fixtures only, and the default rules still apply everywhere else
+git init -q -b main "$TMP/self"
+cp "$TOP/.gitleaks.toml" "$TMP/self/"
+mkdir -p "$TMP/self/tests/fixtures" "$TMP/self/src"
+echo "token = $GH_TOKEN" >"$TMP/self/tests/fixtures/fake.txt"
+git -C "$TMP/self" add -A && git -C "$TMP/self" commit -qm fixture
+expect_rc 0 "$G" detect --source "$TMP/self" --config "$TMP/self/.gitleaks.toml" --redact --no-banner --exit-code 2
+echo "token = $GH_TOKEN" >"$TMP/self/src/real.txt"
+git -C "$TMP/self" add -A && git -C "$TMP/self" commit -qm leak
+expect_rc 2 "$G" detect --source "$TMP/self" --config "$TMP/self/.gitleaks.toml" --redact --no-banner --exit-code 2
