@@ -4,20 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/buf.h"
 #include "../lib/cli.h"
 #include "../lib/engine.h"
 #include "../lib/task.h"
 #include "../lib/wi.h"
 
 #define USAGE "orch-advance [-q] [--agent NAME] [--config FILE] [--dry-run] [--home DIR] [--json] [--wait]\n" \
-	"                    WI... | --all | --start WI | --unblock WI"
+	"                    WI... | --all | --start WI | --unblock WI | --explain WI"
 
-enum { OPT_AGENT = OPT_CMD_BASE, OPT_ALL, OPT_DRY_RUN, OPT_START, OPT_UNBLOCK };
+enum { OPT_AGENT = OPT_CMD_BASE, OPT_ALL, OPT_DRY_RUN, OPT_EXPLAIN, OPT_START, OPT_UNBLOCK };
 
 static const struct option longopts[] = {
 	{ "agent", required_argument, NULL, OPT_AGENT },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "start", required_argument, NULL, OPT_START },
 	{ "unblock", required_argument, NULL, OPT_UNBLOCK },
 	CLI_COMMON_LONGOPTS,
@@ -42,7 +44,7 @@ combine(int rc, const struct advance_result *r, int many)
 int
 main(int argc, char **argv)
 {
-	const char *agent = NULL, *start = NULL, *unblock = NULL;
+	const char *agent = NULL, *start = NULL, *unblock = NULL, *explain = NULL;
 	int all = 0, dry = 0, opt, rc = 0, n, i, many;
 	struct advance_result r;
 	char **wis = NULL;
@@ -55,6 +57,7 @@ main(int argc, char **argv)
 		case OPT_AGENT: agent = optarg; break;
 		case OPT_ALL: all = 1; break;
 		case OPT_DRY_RUN: dry = 1; break;
+		case OPT_EXPLAIN: explain = optarg; break;
 		case OPT_START: start = optarg; break;
 		case OPT_UNBLOCK: unblock = optarg; break;
 		default:
@@ -64,9 +67,9 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	n = (argc > 0) + all + (start != NULL) + (unblock != NULL);
+	n = (argc > 0) + all + (start != NULL) + (unblock != NULL) + (explain != NULL);
 	if (n != 1) {
-		fprintf(stderr, "orch-advance: give exactly one of WI..., --all, --start WI, --unblock WI\n");
+		fprintf(stderr, "orch-advance: give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI\n");
 		return cli_usage(&cl);
 	}
 	if (agent && engine_stage_valid(agent)) {
@@ -78,12 +81,23 @@ main(int argc, char **argv)
 			fprintf(stderr, "orch-advance: work item '%s' is not of the form ABC-123\n", argv[i]);
 			return EX_USAGE;
 		}
-	if ((start && !wi_valid(start)) || (unblock && !wi_valid(unblock))) {
-		fprintf(stderr, "orch-advance: work item '%s' is not of the form ABC-123\n", start ? start : unblock);
+	if ((start && !wi_valid(start)) || (unblock && !wi_valid(unblock)) || (explain && !wi_valid(explain))) {
+		fprintf(stderr, "orch-advance: work item '%s' is not of the form ABC-123\n",
+		    start ? start : unblock ? unblock : explain);
 		return EX_USAGE;
 	}
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
+	if (explain) {
+		struct orch_err e = {0};
+		struct buf b;
+		buf_init(&b, BUF_MIB);
+		rc = engine_explain(cl.ctx, explain, &b, &e) < 0 ? cli_error(&cl, &e) : 0;
+		if (rc == 0)
+			fputs(buf_str(&b), stdout);
+		buf_free(&b);
+		return cli_close(&cl, rc);
+	}
 	if (start || unblock) {
 		if (start)
 			engine_start(cl.ctx, start, &r);

@@ -76,6 +76,7 @@ print_text(const cJSON *root)
 	    cJSON_GetObjectItem(it, "note") ? "; " : "", cJSON_GetObjectItem(it, "note") ? str(it, "note") : "");
 	print_counts("reconcile", cJSON_GetObjectItem(root, "reconcile"));
 	print_counts("reaper", cJSON_GetObjectItem(root, "reaper"));
+	print_counts("worktrees", cJSON_GetObjectItem(root, "worktrees"));
 	printf("scan of main:\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "anchors"))
 		printf("  %s %s at %.12s: %s (%s)\n", str(it, "project"), str(it, "branch"), str(it, "sha"),

@@ -57,7 +57,9 @@ static const struct setting settings[] = {
 	I(reconcile_full_list_s, 0, 86400, "600"),
 	B(reconcile_notify_unblock, "true"),
 	B(reaper_enabled, "true"),
-	I(reaper_max_running_s, 1, 86400 * 7, "3600"),
+	I(reaper_max_running_s, 0, 86400 * 7, "0"),
+	I(deploy_timeout_s, 60, 86400 * 7, "3600"),
+	I(worktree_retention_s, 0, 86400 * 3650, "604800"),
 	I(deploy_watch_checks, 1, 1000, "3"),
 	S(scan_rewrite_policy, "reset_warn"),
 	I(scan_single_max, 1, 100000, "8"),
@@ -487,6 +489,23 @@ one_of(const struct config *c, const char *key, const char *v, const char *const
 	    key, v, list);
 }
 
+/*
+ * The reaper must never judge a live agent: a run may last job_timeout_s
+ * plus the kill grace, so a shorter reaper limit would requeue work that is
+ * still running (two agents in one worktree).  0 means job_timeout_s + 300.
+ */
+static int
+check_limits(struct config *c, struct orch_err *e)
+{
+	if (c->reaper_max_running_s == 0)
+		c->reaper_max_running_s = c->job_timeout_s + 300;
+	if (c->reaper_max_running_s < c->job_timeout_s + 120)
+		return err_set(e, EX_CONFIG, "%s: key 'reaper_max_running_s': %d is below job_timeout_s (%d) plus "
+		    "120 s; raise it to at least %d or leave it 0 (job_timeout_s + 300)", c->path ? c->path : "environment",
+		    c->reaper_max_running_s, c->job_timeout_s, c->job_timeout_s + 120);
+	return 0;
+}
+
 /* Settings that take one of a few words. */
 static int
 check_choices(const struct config *c, struct orch_err *e)
@@ -562,7 +581,7 @@ config_load(struct config *c, const char *file, const char *home, int home_fixed
 	}
 	if (apply_env(c, e) < 0)
 		return -1;
-	return check_choices(c, e);
+	return check_choices(c, e) < 0 ? -1 : check_limits(c, e);
 }
 
 static void

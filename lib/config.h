@@ -57,6 +57,8 @@ struct config {
 	int reconcile_notify_unblock, reaper_enabled, reaper_max_running_s;
 	char *scan_rewrite_policy;
 	int deploy_watch_checks;
+	int deploy_timeout_s;	/* a production deploy without a result after this is FAILED */
+	int worktree_retention_s;	/* a done item's worktree and branch are removed after this; 0 keeps */
 	int scan_single_max, scan_chunked_max, scan_chunk_size, scan_fetch_retries;
 	char *telegram_chat_id;
 	char **notify_cmd;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomic.h"
@@ -41,8 +42,8 @@ deploy_marker(const struct config *cfg, const struct task *t, const char *name)
 void
 deploy_reset(const struct config *cfg, const struct task *t)
 {
-	static const char *const names[] = { "approve-requested", "initiated", "result", "finalized", "watch",
-		"watched", NULL };
+	static const char *const names[] = { "approve-requested", "initiated", "wrapper-pid", "hook-pgid", "result", "finalized",
+		"watch", "watched", NULL };
 	char dir[4200], path[4300];
 	size_t i;
 
@@ -163,14 +164,30 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 	return deploy_mark(c->cfg, t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", e);
 }
 
+/* The hook's process group, for a finalizer that must stop a deploy past deploy_timeout_s. */
+static void
+note_hook_pgid(void *dir, long pid)
+{
+	char path[4300], v[32];
+
+	snprintf(v, sizeof(v), "%ld\n", pid);
+	if (str_fmt(path, sizeof(path), "%s/hook-pgid", (const char *)dir) == 0)
+		atomic_write(path, v, strlen(v), 0600, NULL);
+}
+
 int
 deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char *const *argv)
 {
-	struct proc_spec s = { .argv = argv, .cwd = cwd, .timeout_ms = timeout_s * 1000, .out_cap = BUF_MIB };
+	struct proc_spec s = { .argv = argv, .cwd = cwd, .timeout_ms = timeout_s * 1000, .out_cap = BUF_MIB,
+		.on_start = note_hook_pgid, .on_start_ctx = (void *)dir };
 	struct proc_result pr;
 	char path[4300], code[16];
 	int rc;
 
+	/* who runs the hook: orch-deploy --finalize tells a dead wrapper from a slow hook */
+	snprintf(code, sizeof(code), "%ld\n", (long)getpid());
+	if (str_fmt(path, sizeof(path), "%s/wrapper-pid", dir) < 0 || atomic_write(path, code, strlen(code), 0600, NULL) < 0)
+		return 74;
 	proc_run(&s, &pr);
 	fputs(buf_str(&pr.out), stdout);
 	fputs(buf_str(&pr.err), stderr);
@@ -230,25 +247,80 @@ record(struct orch_ctx *c, const struct task *t, const char *kind, const char *l
 	return store_commit(c->st, e);
 }
 
+static void
+result_start(struct advance_result *r, const char *wi, const char *stage, const char *gate)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->work_item, sizeof(r->work_item), "%s", wi);
+	snprintf(r->stage_before, sizeof(r->stage_before), "%s", stage);
+	snprintf(r->stage_after, sizeof(r->stage_after), "%s", stage);
+	snprintf(r->gate, sizeof(r->gate), "%s", gate);
+	r->outcome = OUT_NOOP;
+}
+
+/*
+ * Take t's claim for a deploy step: 1 ours now (release it), 2 ours already,
+ * 0 busy (r says so), -1 error in r.  Every deploy side effect (the hook,
+ * the log, the rollback hook) runs only in the process holding the claim,
+ * and only after re-reading the task under it.
+ */
+static int
+claim(struct orch_ctx *c, struct task *t, struct advance_result *r)
+{
+	char holder[300] = "";
+	int rc;
+
+	if ((rc = task_claim(c->st, t, engine_claim_ttl(c->cfg), holder, sizeof(holder), &r->err)) < 0)
+		return -1;
+	if (rc == 0) {
+		r->outcome = OUT_BUSY;
+		snprintf(r->reason, sizeof(r->reason), "busy: %s is being worked by %s; skipped this tick", t->work_item,
+		    holder);
+		return 0;
+	}
+	if (task_get(c->st, t->work_item, t, &r->err) < 0) {
+		if (rc == 1)
+			task_release(c->st, t);
+		return -1;
+	}
+	return rc;
+}
+
+static int confirm_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r);
+
 int
 deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r)
 {
+	struct task t;
+	int held, rc;
+
+	result_start(r, wi, "", "confirm_deploy");
+	if (task_get(c->st, wi, &t, &r->err) < 0)
+		return -1;
+	result_start(r, wi, t.stage, "confirm_deploy");
+	/* the claim is committed before any check, fetch or hook: two confirms at once act once */
+	if ((held = claim(c, &t, r)) <= 0)
+		return held;
+	rc = confirm_claimed(c, &t, r);
+	if (held == 1)
+		task_release(c->st, &t);
+	return rc;
+}
+
+static int
+confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
+{
 	const struct project *p;
 	struct git repo;
-	struct task t;
+	struct task t = *tp;
+	const char *wi = t.work_item;
 	char sha[41], main_ref[512], dir[4200], logp[4300], wrapper[PATH_MAX + 16], tmo[16], why[300], msg[600];
 	const char *argv[40];
 	size_t i, n = 0;
 	int anc;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(r->work_item, sizeof(r->work_item), "%s", wi);
-	r->outcome = OUT_NOOP;
-	if (task_get(c->st, wi, &t, &r->err) < 0)
-		return -1;
 	snprintf(r->stage_before, sizeof(r->stage_before), "%s", t.stage);
 	snprintf(r->stage_after, sizeof(r->stage_after), "%s", t.stage);
-	snprintf(r->gate, sizeof(r->gate), "confirm_deploy");
 	if ((p = config_project(c->cfg, t.project)) == NULL || !p->self_deploy) {
 		snprintf(r->reason, sizeof(r->reason), "%s is not a self_deploy project: nothing to confirm", t.project);
 		return 0;
@@ -325,54 +397,193 @@ tasks_at(struct orch_ctx *c, const char *stage, char ***wis, struct orch_err *e)
 	return store_strings(c->st, s, wis, e);
 }
 
+/*
+ * No result yet: the hook is still running, or its wrapper died (OOM,
+ * reboot) or ran past deploy_timeout_s.  Then write the result ourselves
+ * (137 died, 124 timed out) with an alert, so Phase C logs a FAILED deploy
+ * and the usual rollback follows instead of waiting forever.
+ * 1 a result exists now, 0 still running.
+ */
+static int
+deploy_result_due(struct orch_ctx *c, const struct task *t, char *res, size_t rn)
+{
+	char pidbuf[32], msg[400], dir[4200], path[4300];
+	long long pid = 0;
+	struct stat sb;
+	const char *code = NULL;
+	struct orch_err e = {0};
+
+	if (read_marker(c->cfg, t, "result", res, rn) == 0)
+		return 1;
+	if (read_marker(c->cfg, t, "wrapper-pid", pidbuf, sizeof(pidbuf)) == 0 &&
+	    num_parse(str_trim(pidbuf), 1, INT_MAX, &pid) == 0 && !proc_alive((long)pid) &&
+	    read_marker(c->cfg, t, "result", res, rn) < 0) {
+		code = "137\n";
+		snprintf(msg, sizeof(msg), "production deploy of %s: the hook's wrapper (pid %lld) died without a result; "
+		    "recorded as FAILED (check the host, then hook.log under deploy-state)", t->work_item, pid);
+	} else if (state_dir(c->cfg, t, dir, sizeof(dir)) == 0 && str_fmt(path, sizeof(path), "%s/initiated", dir) == 0 &&
+	    lstat(path, &sb) == 0 && time(NULL) - sb.st_mtime > c->cfg->deploy_timeout_s) {
+		long long hook = 0;
+		if (read_marker(c->cfg, t, "hook-pgid", pidbuf, sizeof(pidbuf)) == 0 &&
+		    num_parse(str_trim(pidbuf), 2, INT_MAX, &hook) == 0)
+			proc_kill_group((long)hook);
+		if (pid > 0)
+			proc_kill_group((long)pid);	/* the wrapper leads its own session */
+		code = "124\n";
+		snprintf(msg, sizeof(msg), "production deploy of %s has no result after deploy_timeout_s (%d s); recorded "
+		    "as FAILED and the hook stopped (check production)", t->work_item, c->cfg->deploy_timeout_s);
+	}
+	if (code == NULL || deploy_mark(c->cfg, t, "result", code, &e) < 0)
+		return 0;
+	record(c, t, "deploy_lost", "alert", msg, &e);
+	return read_marker(c->cfg, t, "result", res, rn) == 0;
+}
+
+static void
+finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rctx)
+{
+	struct orch_err e = {0};
+	const struct project *p;
+	struct advance_result r;
+	char res[32], sha[41];
+	struct task t;
+	long long code;
+	int held;
+
+	if (task_get(c->st, wi, &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL || !p->self_deploy ||
+	    deploy_marker(c->cfg, &t, "finalized"))
+		return;
+	if (!deploy_marker(c->cfg, &t, "initiated")) {
+		/* automatic production (no human approval): a run that died after merging left it to us */
+		if (!c->cfg->deploy_require_manual_approve && !t.blocked) {
+			deploy_confirm(c, wi, &r);
+			if (r.err.code || r.outcome != OUT_NOOP)
+				report(rctx, &r);
+		}
+		return;
+	}
+	result_start(&r, wi, t.stage, "deploy_finalize");
+	if ((held = claim(c, &t, &r)) <= 0) {
+		if (held < 0 || r.outcome == OUT_BUSY)
+			report(rctx, &r);
+		return;
+	}
+	/* under the claim: another finalizer may have done it meanwhile */
+	if (strcmp(t.stage, "deploy") != 0 || deploy_marker(c->cfg, &t, "finalized") ||
+	    !deploy_result_due(c, &t, res, sizeof(res)))
+		goto out;
+	if (num_parse(str_trim(res), 0, 255, &code) < 0)
+		code = 255;
+	tested_of(c->st, &t, sha);
+	if (deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
+	    (code == 0 && (p->health_cmd || p->health_url) && deploy_mark(c->cfg, &t, "watch", "0 0\n", &e) < 0) ||
+	    deploy_mark(c->cfg, &t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
+		r.err = e;
+		report(rctx, &r);
+		goto out;
+	}
+	engine_advance(c, wi, NULL, 0, &r);
+	report(rctx, &r);
+out:
+	if (held == 1)
+		task_release(c->st, &t);
+}
+
 int
 deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx)
 {
 	struct orch_err e = {0};
-	char **wis = NULL, res[32], sha[41];
-	struct advance_result r;
-	struct task t;
-	long long code;
+	char **wis = NULL;
 	size_t i;
 
 	if (tasks_at(c, "deploy", &wis, &e) < 0)
 		return -1;
-	for (i = 0; wis[i]; i++) {
-		const struct project *p;
-		err_clear(&e);
-		if (task_get(c->st, wis[i], &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL ||
-		    !p->self_deploy || !deploy_marker(c->cfg, &t, "initiated") || deploy_marker(c->cfg, &t, "finalized") ||
-		    read_marker(c->cfg, &t, "result", res, sizeof(res)) < 0)
-			continue;
-		if (num_parse(str_trim(res), 0, 255, &code) < 0)
-			code = 255;
-		tested_of(c->st, &t, sha);
-		if (deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
-		    (code == 0 && (p->health_cmd || p->health_url) && deploy_mark(c->cfg, &t, "watch", "0 0\n", &e) < 0) ||
-		    deploy_mark(c->cfg, &t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
-			memset(&r, 0, sizeof(r));
-			snprintf(r.work_item, sizeof(r.work_item), "%s", wis[i]);
-			r.err = e;
-			report(rctx, &r);
-			continue;
-		}
-		engine_advance(c, wis[i], NULL, 0, &r);
-		report(rctx, &r);
-	}
+	for (i = 0; wis[i]; i++)
+		finalize_one(c, wis[i], report, rctx);
 	argv_free(wis);
 	return 0;
+}
+
+/* One probe of t's post-deploy watch, by the holder of its claim. */
+static void
+monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy_report report, void *rctx)
+{
+	struct orch_err e = {0};
+	char counts[64], text[1024], msg[600];
+	struct advance_result r;
+	struct proc_result pr;
+	struct task t = *tp;
+	int total, failed;
+
+	if (!deploy_marker(c->cfg, &t, "watch") || deploy_marker(c->cfg, &t, "watched") ||
+	    read_marker(c->cfg, &t, "watch", counts, sizeof(counts)) < 0 || sscanf(counts, "%d %d", &total, &failed) != 2)
+		return;	/* another watcher finished it meanwhile */
+	total++;
+	if (p->health_cmd) {
+		struct proc_spec s = { .argv = (const char *const *)p->health_cmd, .cwd = t.worktree,
+			.timeout_ms = 60000, .tool = "health_cmd", .observe = store_tool_observe, .observe_ctx = c->st };
+		proc_run(&s, &pr);
+		failed += pr.status != PROC_OK;
+		proc_result_free(&pr);
+	} else {
+		char why[256];
+		failed += http_probe(p->health_url, c->cfg->http_timeout_s, why, sizeof(why)) < 0;
+	}
+	snprintf(counts, sizeof(counts), "%d %d\n", total, failed);
+	memset(&r, 0, sizeof(r));
+	snprintf(r.work_item, sizeof(r.work_item), "%s", t.work_item);
+	snprintf(r.stage_before, sizeof(r.stage_before), "done");
+	snprintf(r.stage_after, sizeof(r.stage_after), "done");
+	snprintf(r.gate, sizeof(r.gate), "post_deploy_watch");
+	r.outcome = OUT_WAITING;
+	if (deploy_mark(c->cfg, &t, "watch", counts, &e) < 0) {
+		r.err = e;
+		report(rctx, &r);
+		return;
+	}
+	snprintf(r.reason, sizeof(r.reason), "health probe %d/%d (%d failed)", total, c->cfg->deploy_watch_checks, failed);
+	if (total >= c->cfg->deploy_watch_checks) {
+		int healthy = failed == 0;
+		snprintf(text, sizeof(text), "---\npost_deploy_status: %s\nchecks_total: %d\nchecks_failed: %d\n---\n"
+		    "# Post-deploy watch of %s\n", healthy ? "HEALTHY" : "DEGRADED", total, failed, t.work_item);
+		if (commit_artifact(c, &t, "16-post-deploy-log.md", text, &e) < 0 ||
+		    deploy_mark(c->cfg, &t, "watched", healthy ? "HEALTHY\n" : "DEGRADED\n", &e) < 0) {
+			r.err = e;
+			report(rctx, &r);
+			return;
+		}
+		r.outcome = healthy ? OUT_ADVANCED : OUT_BLOCKED;
+		snprintf(r.reason, sizeof(r.reason), "post-deploy watch %s (%d/%d probes failed)",
+		    healthy ? "HEALTHY" : "DEGRADED", failed, total);
+		if (healthy) {
+			set_tracker(c, &t, "done", NULL);
+			record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
+		} else {
+			snprintf(msg, sizeof(msg), "%s after deploy of %s: check production%s", r.reason, t.work_item,
+			    p->rollback_hook ? "; rollback_hook run" : "");
+			record(c, &t, "post_deploy_degraded", "alert", msg, &e);
+			set_tracker(c, &t, "blocked", msg);
+			if (p->rollback_hook) {
+				struct proc_spec rb = { .argv = (const char *const *)p->rollback_hook, .cwd = t.worktree,
+					.timeout_ms = c->cfg->job_timeout_s * 1000, .tool = "rollback_hook",
+					.observe = store_tool_observe, .observe_ctx = c->st };
+				proc_run(&rb, &pr);
+				proc_result_free(&pr);
+			}
+		}
+	}
+	report(rctx, &r);
 }
 
 int
 deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 {
 	struct orch_err e = {0};
-	char **wis = NULL, counts[64], text[1024], msg[600];
+	char **wis = NULL;
 	struct advance_result r;
-	struct proc_result pr;
 	struct task t;
 	size_t i;
-	int total, failed;
+	int held;
 
 	if (tasks_at(c, "done", &wis, &e) < 0)
 		return -1;
@@ -380,65 +591,17 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 		const struct project *p;
 		if (task_get(c->st, wis[i], &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL ||
 		    !(p->health_cmd || p->health_url) || !deploy_marker(c->cfg, &t, "watch") ||
-		    deploy_marker(c->cfg, &t, "watched") ||
-		    read_marker(c->cfg, &t, "watch", counts, sizeof(counts)) < 0 ||
-		    sscanf(counts, "%d %d", &total, &failed) != 2)
+		    deploy_marker(c->cfg, &t, "watched"))
 			continue;
-		total++;
-		if (p->health_cmd) {
-			struct proc_spec s = { .argv = (const char *const *)p->health_cmd, .cwd = t.worktree,
-				.timeout_ms = 60000, .tool = "health_cmd", .observe = store_tool_observe, .observe_ctx = c->st };
-			proc_run(&s, &pr);
-			failed += pr.status != PROC_OK;
-			proc_result_free(&pr);
-		} else {
-			char why[256];
-			failed += http_probe(p->health_url, c->cfg->http_timeout_s, why, sizeof(why)) < 0;
-		}
-		snprintf(counts, sizeof(counts), "%d %d\n", total, failed);
-		memset(&r, 0, sizeof(r));
-		snprintf(r.work_item, sizeof(r.work_item), "%s", t.work_item);
-		snprintf(r.stage_before, sizeof(r.stage_before), "done");
-		snprintf(r.stage_after, sizeof(r.stage_after), "done");
-		snprintf(r.gate, sizeof(r.gate), "post_deploy_watch");
-		r.outcome = OUT_WAITING;
-		if (deploy_mark(c->cfg, &t, "watch", counts, &e) < 0) {
-			r.err = e;
-			report(rctx, &r);
-			continue;
-		}
-		snprintf(r.reason, sizeof(r.reason), "health probe %d/%d (%d failed)", total, c->cfg->deploy_watch_checks, failed);
-		if (total >= c->cfg->deploy_watch_checks) {
-			int healthy = failed == 0;
-			snprintf(text, sizeof(text), "---\npost_deploy_status: %s\nchecks_total: %d\nchecks_failed: %d\n---\n"
-			    "# Post-deploy watch of %s\n", healthy ? "HEALTHY" : "DEGRADED", total, failed, t.work_item);
-			if (commit_artifact(c, &t, "16-post-deploy-log.md", text, &e) < 0 ||
-			    deploy_mark(c->cfg, &t, "watched", healthy ? "HEALTHY\n" : "DEGRADED\n", &e) < 0) {
-				r.err = e;
+		result_start(&r, t.work_item, "done", "post_deploy_watch");
+		if ((held = claim(c, &t, &r)) <= 0) {
+			if (held < 0 || r.outcome == OUT_BUSY)
 				report(rctx, &r);
-				continue;
-			}
-			r.outcome = healthy ? OUT_ADVANCED : OUT_BLOCKED;
-			snprintf(r.reason, sizeof(r.reason), "post-deploy watch %s (%d/%d probes failed)",
-			    healthy ? "HEALTHY" : "DEGRADED", failed, total);
-			if (healthy) {
-				set_tracker(c, &t, "done", NULL);
-				record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
-			} else {
-				snprintf(msg, sizeof(msg), "%s after deploy of %s: check production%s", r.reason, t.work_item,
-				    p->rollback_hook ? "; rollback_hook run" : "");
-				record(c, &t, "post_deploy_degraded", "alert", msg, &e);
-				set_tracker(c, &t, "blocked", msg);
-				if (p->rollback_hook) {
-					struct proc_spec rb = { .argv = (const char *const *)p->rollback_hook, .cwd = t.worktree,
-						.timeout_ms = c->cfg->job_timeout_s * 1000, .tool = "rollback_hook",
-						.observe = store_tool_observe, .observe_ctx = c->st };
-					proc_run(&rb, &pr);
-					proc_result_free(&pr);
-				}
-			}
+			continue;
 		}
-		report(rctx, &r);
+		monitor_one(c, p, &t, report, rctx);
+		if (held == 1)
+			task_release(c->st, &t);
 	}
 	argv_free(wis);
 	return 0;

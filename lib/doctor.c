@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "ctx.h"
+#include "engine.h"
 #include "err.h"
 #include "git.h"
 #include "proc.h"
@@ -152,6 +153,21 @@ projects(struct orch_ctx *c, struct doc *d)
 			say(d, "FAIL", check, "no ci_cmd: nothing can leave development; set ci_cmd");
 		if (p->self_deploy && p->deploy_hook == NULL)
 			say(d, "FAIL", check, "self_deploy without deploy_hook: Confirm Deploy cannot deploy; set deploy_hook");
+		if (p->self_deploy && !c->cfg->deploy_require_manual_approve)
+			say(d, "WARN", check, "production is automatic (deploy_require_manual_approve is false): every merged "
+			    "item deploys without Confirm Deploy");
+		{
+			/* information, not a failure: people work these stages */
+			static const char *const stages[] = { "analysis", "architecture", "development", "review", "testing",
+				"deploy-staging", "deploy", NULL };
+			char manual[200] = "";
+			for (k = 0; stages[k]; k++)
+				if (engine_stage_manual(c->cfg, p->key, stages[k]))
+					snprintf(manual + strlen(manual), sizeof(manual) - strlen(manual), "%s%s",
+					    manual[0] ? ", " : "", stages[k]);
+			if (manual[0])
+				say(d, "info", check, "manual stages (no agent command): %s", manual);
+		}
 		err_clear(&e);
 		snprintf(check, sizeof(check), "tracker %s", p->key);
 		if (tracker_open(&tr, c, p->key, &e) < 0 || tr.ops->states(&tr, p->key, &st, &ns, &e) < 0) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "gate.h"
@@ -21,19 +22,20 @@ struct stage_def {
 	const char *name, *agent, *next, *display;
 	const char *gates[4];
 	int rolls_back;		/* red goes back to development */
+	int claims;		/* its gates act (ci_cmd, the report, merge, deploy): one process at a time */
 };
 
 static const struct stage_def stages[] = {
 	{ "analysis", "analyst", "architecture", "analysis",
-	  { "check_analysis_complete", "check_analysis_approved" }, 0 },
-	{ "architecture", "architect", "development", "in_progress", { "check_architecture_done" }, 0 },
-	{ "development", "developer", "review", "in_progress", { "check_ci_green" }, 0 },
-	{ "review", "reviewer", "testing", "code_review", { "check_reviewer_verdict" }, 1 },
-	{ "testing", "tester", "deploy-staging", "in_progress", { "check_tests_passed" }, 1 },
-	{ "deploy-staging", "staging", "deploy", "in_progress", { "check_staging_status", "check_security_gate", "check_branch_mergeable" }, 1 },
-	{ "deploy", "deployer", "done", "deploying", { "check_deploy_status", "check_merged_to_main" }, 1 },
-	{ "done", NULL, NULL, "done", { NULL }, 0 },
-	{ NULL, NULL, NULL, NULL, { NULL }, 0 },
+	  { "check_analysis_complete", "check_analysis_approved" }, 0, 0 },
+	{ "architecture", "architect", "development", "in_progress", { "check_architecture_done" }, 0, 0 },
+	{ "development", "developer", "review", "in_progress", { "check_ci_green" }, 0, 1 },
+	{ "review", "reviewer", "testing", "code_review", { "check_reviewer_verdict" }, 1, 0 },
+	{ "testing", "tester", "deploy-staging", "in_progress", { "check_tests_passed" }, 1, 0 },
+	{ "deploy-staging", "staging", "deploy", "in_progress", { "check_staging_status", "check_security_gate", "check_branch_mergeable" }, 1, 1 },
+	{ "deploy", "deployer", "done", "deploying", { "check_deploy_status", "check_merged_to_main" }, 1, 1 },
+	{ "done", NULL, NULL, "done", { NULL }, 0, 0 },
+	{ NULL, NULL, NULL, NULL, { NULL }, 0, 0 },
 };
 
 static const struct stage_def *
@@ -68,7 +70,7 @@ engine_stage_agent(const char *s)
 const char *
 engine_outcome_name(enum engine_outcome o)
 {
-	static const char *const names[] = { "advanced", "rolled_back", "waiting", "blocked", "noop" };
+	static const char *const names[] = { "advanced", "rolled_back", "waiting", "blocked", "noop", "busy" };
 
 	return names[o];
 }
@@ -117,14 +119,33 @@ struct change {
 	const char *message;
 	const struct gate_verdict *verdict;	/* claim first; NULL when none */
 	const char *alert;		/* an extra alert (a gate's loud warning), or NULL */
+	const char *once_key;		/* claimed first like a verdict: a repeat writes nothing */
 };
 
-/* 1 applied, 0 the verdict was already applied (nothing written), -1 error. */
+/*
+ * A stage whose agent has no command in the project's agents map (and no
+ * default:) is worked by people: no job is ever enqueued for it.
+ */
 static int
-apply(struct orch_ctx *c, const struct task *t, const char *from, const struct change *ch,
+stage_automated(const struct project *p, const char *agent)
+{
+	return p && agent && config_agent(p, agent) != NULL;
+}
+
+enum { APPLY_SEEN = 0, APPLY_DONE = 1, APPLY_MOVED = 2 };
+
+/*
+ * Compare-and-set: the change was computed from t as loaded (t->version);
+ * if another process changed the task meanwhile, nothing is written.
+ * APPLY_DONE, APPLY_SEEN (the verdict was already applied), APPLY_MOVED
+ * (the task moved on meanwhile), -1 error.  Nothing is written unless DONE.
+ */
+static int
+apply(struct orch_ctx *c, struct task *t, const char *from, const struct change *ch,
     struct advance_result *r, struct orch_err *e)
 {
-	int claimed;
+	const char *agent = ch->agent;
+	int claimed, rc;
 
 	if (store_begin(c->st, e) < 0)
 		return -1;
@@ -137,9 +158,23 @@ apply(struct orch_ctx *c, const struct task *t, const char *from, const struct c
 			return 0;
 		}
 	}
-	if (task_update(c->st, t, e) < 0)
+	if (ch->once_key) {
+		if ((claimed = task_note_once(c->st, ch->once_key, e)) < 0)
+			goto fail;
+		if (claimed == 0) {
+			store_rollback(c->st);
+			return 0;
+		}
+	}
+	if (ch->agent && !stage_automated(config_project(c->cfg, t->project), ch->agent))
+		agent = NULL;	/* a manual stage: people work it, nothing to enqueue */
+	if ((rc = task_update(c->st, t, e)) < 0)
 		goto fail;
-	if (ch->agent && job_enqueue(c->st, t->id, ch->agent, ch->job_stage, ch->description, &r->job_id, e) < 0)
+	if (rc == 0) {
+		store_rollback(c->st);
+		return APPLY_MOVED;
+	}
+	if (agent && job_enqueue(c->st, t->id, agent, ch->job_stage, ch->description, &r->job_id, e) < 0)
 		goto fail;
 	if (event_add(c->st, t->work_item, ch->event, from, t->stage, r->reason, e) < 0)
 		goto fail;
@@ -149,12 +184,24 @@ apply(struct orch_ctx *c, const struct task *t, const char *from, const struct c
 		goto fail;
 	if (store_commit(c->st, e) < 0)
 		return -1;
-	if (ch->agent)
-		str_copy(r->enq_agent, sizeof(r->enq_agent), ch->agent);
-	return 1;
+	str_copy(r->enq_agent, sizeof(r->enq_agent), agent ? agent : "");
+	return APPLY_DONE;
 fail:
 	store_rollback(c->st);
 	return -1;
+}
+
+/* The change lost its compare-and-set: another process moved the task; report, do not retry. */
+static int
+moved_on(struct advance_result *r)
+{
+	r->outcome = OUT_NOOP;
+	r->passed = 0;
+	r->enq_agent[0] = '\0';
+	r->job_id = 0;
+	str_copy(r->stage_after, sizeof(r->stage_after), r->stage_before);
+	snprintf(r->reason, sizeof(r->reason), "%s moved on meanwhile; this evaluation was discarded", r->work_item);
+	return 0;
 }
 
 /* Display status and comment after a commit; failures are recorded, not fatal. */
@@ -181,17 +228,63 @@ describe_rollback(struct buf *d, const struct task *t, const char *from, const c
 	buf_printf(d, "\nFix these on branch %s, commit, and finish the stage.\n", t->branch);
 }
 
+/* What the next stage's agent (or person) must commit, from the gate table. */
+static void
+stage_description(const struct task *t, const char *stage, char *out, size_t n)
+{
+	char need[900];
+
+	if (gate_describe_stage(stage, t->work_item, need, sizeof(need)) < 0)
+		need[0] = '\0';
+	snprintf(out, n, "%s: work the %s stage of \"%.300s\" on branch %s; the gate reads: %s", t->work_item, stage,
+	    t->title, t->branch, need[0] ? need : "(no artifact)");
+}
+
+/* 1 the once-key was charged before (r says we wait for something new), 0 not yet, -1 error. */
+static int
+task_seen(struct orch_ctx *c, const char *key, struct advance_result *r)
+{
+	struct orch_err e = {0};
+	sqlite3_stmt *s;
+	int seen;
+
+	if (store_prepare(c->st, &s, "SELECT 1 FROM notices WHERE key = ?1", &e) < 0)
+		return fail(r, &e);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	seen = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	if (!seen)
+		return 0;
+	r->outcome = OUT_WAITING;
+	r->passed = 0;
+	snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+	    " (already acted on; waiting for a new commit)");
+	return 1;
+}
+
 static int
 on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage_def *sd,
     const char *gate, const struct gate_result *g, int dry_run, struct advance_result *r)
 {
 	const char *target = sd->rolls_back ? "development" : sd->name;
 	const char *agent = sd->rolls_back ? "developer" : sd->agent;
+	const struct project *p = config_project(c->cfg, t->project);
+	int manual = !stage_automated(p, sd->agent);
 	struct orch_err e = {0};
 	struct buf desc;
-	char msg[1400];
+	char msg[1400], once[160] = "";
 	int rc;
 
+	/*
+	 * People work a manual stage at their pace and the gate reads it every
+	 * tick: the same red evidence (artifact version, branch head) is
+	 * charged once, then awaited until something new is committed.
+	 */
+	if (manual && g->evidence[0]) {
+		snprintf(once, sizeof(once), "red:%s:%s:%s", t->work_item, sd->name, g->evidence);
+		if (!dry_run && (rc = task_seen(c, once, r)) != 0)
+			return rc < 0 ? rc : 0;
+	}
 	t->retries++;
 	r->retry_count = t->retries;
 	if (t->retries > c->cfg->max_developer_retries) {
@@ -202,15 +295,18 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		t->blocked = 1;
 		snprintf(msg, sizeof(msg), "blocked at %s after %d retries (%s); fix it, then run "
 		    "orch-advance --unblock %s", t->stage, t->retries - 1, g->reason, t->work_item);
-		struct change ch = { .event = "blocked", .level = "alert", .message = msg };
-		if (apply(c, t, sd->name, &ch, r, &e) < 0)
+		struct change ch = { .event = "blocked", .level = "alert", .message = msg, .once_key = once[0] ? once : NULL };
+		if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 			return fail(r, &e);
+		if (rc == APPLY_MOVED)
+			return moved_on(r);
 		display(c, tr, t, "blocked", msg);
 		return 0;
 	}
 	r->outcome = OUT_ROLLED_BACK;
 	str_copy(r->stage_after, sizeof(r->stage_after), target);
-	str_copy(r->enq_agent, sizeof(r->enq_agent), agent);
+	if (stage_automated(p, agent))
+		str_copy(r->enq_agent, sizeof(r->enq_agent), agent);
 	if (dry_run)
 		return 0;
 	buf_init(&desc, 64 * 1024);
@@ -220,14 +316,15 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	snprintf(msg, sizeof(msg), "%s -> %s (retry %d/%d): %s", sd->name, target, t->retries,
 	    c->cfg->max_developer_retries, g->reason);
 	struct change ch = { .event = "rolled_back", .agent = agent, .job_stage = target,
-		.description = buf_str(&desc), .level = "info", .message = msg, .alert = g->alert };
+		.description = buf_str(&desc), .level = "info", .message = msg, .alert = g->alert,
+		.once_key = once[0] ? once : NULL };
 	rc = apply(c, t, sd->name, &ch, r, &e);
-	if (rc > 0)
+	if (rc == APPLY_DONE)
 		display(c, tr, t, stage_find(target)->display, buf_str(&desc));
 	buf_free(&desc);
 	if (rc < 0)
 		return fail(r, &e);
-	return 0;
+	return rc == APPLY_MOVED ? moved_on(r) : 0;
 }
 
 static int
@@ -238,7 +335,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	int edge = strcmp(sd->name, "deploy-staging") == 0;
 	const char *agent = next->agent;
 	struct orch_err e = {0};
-	char msg[1200], desc[600], merged[600] = "";
+	char msg[1200], desc[1400], merged[600] = "";
 	int rc;
 
 	/* the deploy edge: what lands on main is exactly the tested commit */
@@ -256,21 +353,22 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	}
 	r->outcome = OUT_ADVANCED;
 	str_copy(r->stage_after, sizeof(r->stage_after), next->name);
-	if (agent)
+	if (stage_automated(p, agent))
 		str_copy(r->enq_agent, sizeof(r->enq_agent), agent);
 	if (dry_run)
 		return 0;
 	str_copy(t->stage, sizeof(t->stage), next->name);
 	t->review_requested = 0;
 	snprintf(msg, sizeof(msg), "%s -> %s: %s%s%s", sd->name, next->name, g->reason, merged[0] ? "; " : "", merged);
-	snprintf(desc, sizeof(desc), "%s: work the %s stage of \"%.300s\" on branch %s", t->work_item,
-	    next->name, t->title, t->branch);
+	stage_description(t, next->name, desc, sizeof(desc));
 	struct change ch = { .event = "advanced", .agent = agent, .job_stage = next->name,
 		.description = desc, .level = "info", .message = msg,
 		.verdict = g->verdict.present ? &g->verdict : NULL, .alert = g->alert };
 	if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 		return fail(r, &e);
-	if (rc == 0) {
+	if (rc == APPLY_MOVED)
+		return moved_on(r);
+	if (rc == APPLY_SEEN) {
 		r->outcome = OUT_WAITING;
 		r->enq_agent[0] = '\0';
 		str_copy(r->stage_after, sizeof(r->stage_after), sd->name);
@@ -290,9 +388,18 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		else
 			store_rollback(c->st);
 		display(c, tr, t, "awaiting_deploy", msg);
+		if (!c->cfg->deploy_require_manual_approve) {	/* production without a human: Phase B now */
+			struct advance_result b;
+			deploy_confirm(c, t->work_item, &b);
+			if (b.err.code == 0 && b.outcome == OUT_ADVANCED)
+				snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+				    "; %s (deploy_require_manual_approve is false)", b.reason);
+		}
 		return 0;
 	}
-	display(c, tr, t, next->display, NULL);
+	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
+	display(c, tr, t, strcmp(next->name, "done") == 0 && deploy_marker(c->cfg, t, "watch") ? "monitoring" :
+	    next->display, NULL);
 	if (edge && p->deploy_hook) {	/* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
 		if (deploy_run_hook(c, p, t, &e) < 0)
@@ -309,6 +416,7 @@ request_review(struct orch_ctx *c, struct tracker *tr, struct task *t, struct ad
 {
 	struct orch_err e = {0};
 	char msg[300];
+	int rc;
 
 	if (t->review_requested)
 		return 0;
@@ -316,8 +424,10 @@ request_review(struct orch_ctx *c, struct tracker *tr, struct task *t, struct ad
 	snprintf(msg, sizeof(msg), "analysis of %s is ready for review: set the status to Approved or Rejected",
 	    t->work_item);
 	struct change ch = { .event = "review_requested", .level = "info", .message = msg };
-	if (apply(c, t, t->stage, &ch, r, &e) < 0)
+	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
+	if (rc == APPLY_MOVED)
+		return moved_on(r);
 	display(c, tr, t, "in_review", msg);
 	return 0;
 }
@@ -343,7 +453,9 @@ on_rejected(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct
 		.verdict = &g->verdict };
 	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
-	if (rc == 1) {
+	if (rc == APPLY_MOVED)
+		return moved_on(r);
+	if (rc == APPLY_DONE) {
 		display(c, tr, t, NULL, "rejection received: the analyst is reworking the analysis");
 		return 0;
 	}
@@ -392,6 +504,16 @@ load(struct orch_ctx *c, const char *wi, struct task *t, const struct project **
 	return 0;
 }
 
+static int advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_def *sd,
+    struct task *t, int dry_run, struct advance_result *r);
+
+int
+engine_claim_ttl(const struct config *cfg)
+{
+	/* outlives the longest gate work (ci_cmd, scanners, a hook) so a live holder never loses it */
+	return cfg->ci_timeout_s + 2 * cfg->security_scan_timeout_s + cfg->job_timeout_s + 300;
+}
+
 int
 engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
     struct advance_result *r)
@@ -399,11 +521,8 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 	const struct project *p;
 	const struct stage_def *sd;
 	struct orch_err e = {0};
-	struct gate_result g;
-	struct tracker tr;
 	struct task t;
-	int active, rc = 0;
-	size_t i;
+	int active, rc, claimed = 0;
 
 	result_init(r, wi, c->cfg->max_developer_retries);
 	r->dry_run = dry_run;
@@ -432,21 +551,95 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 		snprintf(r->reason, sizeof(r->reason), "%s job queued or running", sd->agent);
 		return 0;
 	}
-	if (strcmp(t.stage, "deploy") == 0 && !p->self_deploy && p->deploy_hook && !dry_run &&
-	    !deploy_marker(c->cfg, &t, "finalized") && deploy_run_hook(c, p, &t, &e) < 0)
+	if (sd->claims && !dry_run) {
+		char holder[300] = "";
+		if ((claimed = task_claim(c->st, &t, engine_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
+			return fail(r, &e);
+		if (claimed == 0) {
+			r->outcome = OUT_BUSY;
+			snprintf(r->reason, sizeof(r->reason), "busy: %s is being worked by %s; skipped this tick", wi, holder);
+			return 0;
+		}
+		/* the claim is ours: what we loaded may predate the last holder's change */
+		if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, sd->name) != 0 || t.blocked) {
+			if (claimed == 1)
+				task_release(c->st, &t);
+			if (e.code)
+				return fail(r, &e);
+			return moved_on(r);
+		}
+	}
+	rc = advance_claimed(c, p, sd, &t, dry_run, r);
+	if (claimed == 1)
+		task_release(c->st, &t);
+	return rc;
+}
+
+/*
+ * The worktree or the branch is gone (deleted under orch): no gate can ever
+ * pass, so block once with the reason and an alert instead of failing every
+ * tick.  1 blocked (or moved), 0 the workspace is there, -1 error.
+ */
+static int
+block_if_workspace_gone(struct orch_ctx *c, struct tracker *tr, struct task *t, struct advance_result *r)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	struct orch_err e = {0};
+	char ref[300], gitfile[4200], msg[1200];
+	struct stat sb;
+	int rc;
+
+	snprintf(ref, sizeof(ref), "refs/heads/%s", t->branch);
+	if (str_fmt(gitfile, sizeof(gitfile), "%s/.git", t->worktree) < 0)
+		return 0;
+	if (lstat(gitfile, &sb) == 0 && git_ref_exists(&repo, ref))
+		return 0;
+	snprintf(msg, sizeof(msg), "%s blocked at %s: %s %s is missing; restore it (git worktree add %s %s) or "
+	    "restart the item, then orch-advance --unblock %s", t->work_item, t->stage,
+	    lstat(gitfile, &sb) == 0 ? "branch" : "worktree", lstat(gitfile, &sb) == 0 ? t->branch : t->worktree,
+	    t->worktree, t->branch, t->work_item);
+	t->blocked = 1;
+	r->outcome = OUT_BLOCKED;
+	str_copy(r->reason, sizeof(r->reason), msg);
+	struct change ch = { .event = "workspace_missing", .level = "alert", .message = msg };
+	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
+		return fail(r, &e);
+	if (rc == APPLY_MOVED)
+		return moved_on(r), 1;
+	display(c, tr, t, "blocked", msg);
+	return 1;
+}
+
+/* The gates of t's stage, run by the holder of its claim (or a dry run). */
+static int
+advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_def *sd, struct task *t,
+    int dry_run, struct advance_result *r)
+{
+	struct orch_err e = {0};
+	struct gate_result g;
+	struct tracker tr;
+	int rc = 0;
+	size_t i;
+
+	if (strcmp(t->stage, "deploy") == 0 && !p->self_deploy && p->deploy_hook && !dry_run &&
+	    !deploy_marker(c->cfg, t, "finalized") && deploy_run_hook(c, p, t, &e) < 0)
 		return fail(r, &e);	/* the run that merged died before (or while) deploying */
-	if (strcmp(t.stage, "deploy") == 0 && p->self_deploy && !deploy_marker(c->cfg, &t, "finalized")) {
+	if (strcmp(t->stage, "deploy") == 0 && p->self_deploy && !deploy_marker(c->cfg, t, "finalized")) {
 		r->outcome = OUT_WAITING;
-		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, &t, "initiated") ?
+		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, t, "initiated") ?
 		    "production deploy running; orch-deploy --finalize records its result" :
-		    "waiting for Confirm Deploy (tracker status, or orch-deploy --confirm %s)", wi);
+		    "waiting for Confirm Deploy (tracker status, or orch-deploy --confirm %s)", t->work_item);
 		return 0;
 	}
-	if (tracker_open(&tr, c, t.project, &e) < 0)
+	if (tracker_open(&tr, c, t->project, &e) < 0)
 		return fail(r, &e);
+	if (!dry_run && (rc = block_if_workspace_gone(c, &tr, t, r)) != 0) {
+		tracker_close(&tr);
+		return rc < 0 ? rc : 0;
+	}
 	gate_result_init(&g);
-	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t,
-		.dry_run = dry_run };
+	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = t,
+		.dry_run = dry_run, .manual = !stage_automated(p, sd->agent) };
 	for (i = 0; sd->gates[i]; i++) {
 		const struct gate_def *gd = gate_find(sd->gates[i]);
 		char alert[sizeof(g.alert)];
@@ -467,28 +660,28 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 	case GATE_ERROR:
 		r->outcome = OUT_WAITING;
 		if (!dry_run)	/* nothing changes; the operator hears it once */
-			gate_error_alert(c->st, &t, r->gate, g.reason);
+			gate_error_alert(c->st, t, r->gate, g.reason);
 		rc = fail(r, &g.err);
 		break;
 	case GATE_WAIT:
 		r->outcome = OUT_WAITING;
-		if (!dry_run)
-			rc = request_review(c, &tr, &t, r);
+		if (!dry_run && strcmp(r->gate, "check_analysis_approved") == 0)
+			rc = request_review(c, &tr, t, r);	/* the human gate: ask once */
 		break;
 	case GATE_PASS:
-		rc = on_pass(c, &tr, &t, p, sd, &g, dry_run, r);
+		rc = on_pass(c, &tr, t, p, sd, &g, dry_run, r);
 		break;
 	case GATE_RED:
 		if (g.verdict.present)
-			rc = on_rejected(c, &tr, &t, &g, dry_run, r);
+			rc = on_rejected(c, &tr, t, &g, dry_run, r);
 		else
-			rc = on_red(c, &tr, &t, sd, r->gate, &g, dry_run, r);
+			rc = on_red(c, &tr, t, sd, r->gate, &g, dry_run, r);
 		break;
 	}
 	gate_result_free(&g);
 	tracker_close(&tr);
 	if (strcmp(sd->name, "deploy-staging") == 0 && !dry_run)
-		merge_lease_release(c, &t);	/* the lease never outlives the run that took it */
+		merge_lease_release(c, t);	/* the lease never outlives the run that took it */
 	return rc;
 }
 
@@ -569,15 +762,14 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	str_copy(t.branch, sizeof(t.branch), branch);
 	str_copy(t.worktree, sizeof(t.worktree), wt);
 	str_copy(t.stage, sizeof(t.stage), "analysis");
-	snprintf(desc, sizeof(desc), "%s: analyse \"%.300s\"; commit 01-brd.md, 02-trz.md, "
-	    "03-acceptance-criteria.md and 04-test-plan.yaml under docs/work-items/%s/ on branch %s",
-	    wi, is.name, wi, branch);
-	snprintf(msg, sizeof(msg), "started on %s: analyst enqueued", branch);
+	stage_description(&t, "analysis", desc, sizeof(desc));
+	snprintf(msg, sizeof(msg), "started on %s: %s", branch, stage_automated(p, "analyst") ? "analyst enqueued" :
+	    "analysis is a manual stage (no analyst command)");
 	snprintf(r->reason, sizeof(r->reason), "started on branch %s", branch);
 	if (store_begin(c->st, &e) < 0)
 		goto out;
 	if (task_insert(c->st, &t, &e) < 0 ||
-	    job_enqueue(c->st, t.id, "analyst", "analysis", desc, &r->job_id, &e) < 0 ||
+	    (stage_automated(p, "analyst") && job_enqueue(c->st, t.id, "analyst", "analysis", desc, &r->job_id, &e) < 0) ||
 	    event_add(c->st, wi, "started", "created", "analysis", r->reason, &e) < 0 ||
 	    notify_queue(c->st, "info", wi, msg, &e) < 0) {
 		store_rollback(c->st);
@@ -588,7 +780,8 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	str_copy(r->stage_after, sizeof(r->stage_after), "analysis");
-	str_copy(r->enq_agent, sizeof(r->enq_agent), "analyst");
+	if (stage_automated(p, "analyst"))
+		str_copy(r->enq_agent, sizeof(r->enq_agent), "analyst");
 	display(c, &tr, &t, "analysis", NULL);
 out:
 	rc = e.code ? fail(r, &e) : 0;
@@ -606,6 +799,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	struct tracker tr;
 	struct task t;
 	char msg[300];
+	int rc;
 
 	result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, &t, &p, r) < 0)
@@ -623,8 +817,10 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	struct change ch = { .event = "unblocked", .agent = sd ? sd->agent : NULL, .job_stage = t.stage,
 		.description = "resumed by an operator after a block: read the earlier findings and fix them",
 		.level = "info", .message = msg };
-	if (apply(c, &t, t.stage, &ch, r, &e) < 0)
+	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
+	if (rc == APPLY_MOVED)
+		return moved_on(r);
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	if (tracker_open(&tr, c, t.project, &e) == 0) {
@@ -668,7 +864,9 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 		.level = "info", .message = msg, .verdict = key };
 	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
-	if (rc == 0) {
+	if (rc == APPLY_MOVED)
+		return moved_on(r);
+	if (rc == APPLY_SEEN) {
 		snprintf(r->reason, sizeof(r->reason), "resume already applied");
 		return 0;
 	}
@@ -698,6 +896,10 @@ claim_event(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, 
 	struct change ch = { .event = event, .verdict = key };
 	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
+	if (rc == APPLY_MOVED) {
+		moved_on(r);	/* the verdict stays unclaimed: the next poll sees it again */
+		return 2;
+	}
 	return rc;
 }
 
@@ -709,6 +911,8 @@ engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verd
 
 	if (rc == 0)
 		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
+	if (rc == 2)
+		return 0;
 	return rc == 1 ? deploy_confirm(c, wi, r) : rc;
 }
 
@@ -716,5 +920,43 @@ int
 engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *why,
     struct advance_result *r)
 {
-	return claim_event(c, wi, key, "verdict_ignored", why, r);
+	int rc = claim_event(c, wi, key, "verdict_ignored", why, r);
+
+	return rc == 2 ? 0 : rc;
+}
+
+int
+engine_stage_manual(const struct config *cfg, const char *project, const char *stage)
+{
+	const struct stage_def *sd = stage_find(stage);
+
+	return sd && sd->agent && !stage_automated(config_project(cfg, project), sd->agent);
+}
+
+int
+engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_err *e)
+{
+	const struct project *p;
+	const struct stage_def *sd;
+	struct advance_result r;
+	struct tracker tr;
+	struct task t;
+	int rc;
+
+	result_init(&r, wi, c->cfg->max_developer_retries);
+	if (load(c, wi, &t, &p, &r) < 0) {
+		*e = r.err;
+		return -1;
+	}
+	if ((sd = stage_find(t.stage)) == NULL || sd->next == NULL)
+		return buf_printf(out, "%s is %s: no gate to pass\n", wi, t.stage) < 0 ? -1 : 0;
+	if (tracker_open(&tr, c, t.project, e) < 0)
+		return -1;
+	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t, .dry_run = 1,
+		.manual = !stage_automated(p, sd->agent) };
+	rc = gate_explain(&gc, t.stage, out);
+	if (t.blocked)
+		buf_printf(out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);
+	tracker_close(&tr);
+	return rc;
 }

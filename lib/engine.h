@@ -38,7 +38,8 @@
 
 #include "ctx.h"
 
-enum engine_outcome { OUT_ADVANCED, OUT_ROLLED_BACK, OUT_WAITING, OUT_BLOCKED, OUT_NOOP };
+/* OUT_BUSY: another process holds the task's claim; skipped this tick (exit 0). */
+enum engine_outcome { OUT_ADVANCED, OUT_ROLLED_BACK, OUT_WAITING, OUT_BLOCKED, OUT_NOOP, OUT_BUSY };
 
 struct advance_result {
 	char work_item[32];
@@ -64,6 +65,9 @@ int engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r);
 int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
     struct advance_result *r);
 int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r);
+struct config;
+/* Seconds a task claim lives without its holder's process being checkable (another host). */
+int engine_claim_ttl(const struct config *cfg);
 struct gate_verdict;
 /*
  * Tracker status To Analyse on an existing task (orch-poll): applied once
@@ -87,6 +91,14 @@ int engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_
  */
 int engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *why,
     struct advance_result *r);
+struct buf;
+/*
+ * For orch-advance --explain: each artifact the current stage's gate reads,
+ * its frontmatter key and value, and which are missing or red.  Reads only.
+ */
+int engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_err *e);
+/* 1 when stage of project is worked by people (its agent has no command). */
+int engine_stage_manual(const struct config *cfg, const char *project, const char *stage);
 /* Exit code for one result (0 advanced/noop, 1 red/blocked, 2 waiting, or err.code). */
 int engine_result_exit(const struct advance_result *r);
 

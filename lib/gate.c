@@ -18,6 +18,50 @@
 
 #define FINDINGS_MAX (16 * 1024)
 
+static const struct gate_artifact artifacts[] = {
+	{ "analysis", "01-brd.md", NULL, NULL },
+	{ "analysis", "02-trz.md", NULL, NULL },
+	{ "analysis", "03-acceptance-criteria.md", NULL, NULL },
+	{ "analysis", "04-test-plan.yaml", NULL, NULL },
+	{ "architecture", "06-adr/ADR-*.md", NULL, NULL },
+	{ "review", "12-review.md", "verdict", "APPROVED" },
+	{ "testing", "13-test-report.md", "result", "PASS" },
+	{ "deploy-staging", "15-staging-log.md", "staging_status", "SUCCESS" },
+	{ "deploy", "14-deploy-log.md", "deploy_status", "SUCCESS" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct gate_artifact *
+gate_stage_artifacts(const char *stage)
+{
+	size_t i;
+
+	for (i = 0; artifacts[i].stage; i++)
+		if (strcmp(artifacts[i].stage, stage) == 0)
+			return &artifacts[i];
+	return &artifacts[i];
+}
+
+int
+gate_describe_stage(const char *stage, const char *wi, char *out, size_t n)
+{
+	const struct gate_artifact *a = gate_stage_artifacts(stage);
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (strcmp(stage, "development") == 0)
+		return str_fmt(out, n, "commit the change; the gate runs the project's ci_cmd at the branch head");
+	for (; a->stage && strcmp(a->stage, stage) == 0; a++) {
+		int k = a->key ? snprintf(out + len, n - len, "%sdocs/work-items/%s/%s with frontmatter %s: %s", len ? "; " : "",
+		    wi, a->name, a->key, a->pass) : snprintf(out + len, n - len, "%sdocs/work-items/%s/%s", len ? ", " : "",
+		    wi, a->name);
+		if (k < 0 || (size_t)k >= n - len)
+			return -1;
+		len += (size_t)k;
+	}
+	return 0;
+}
+
 void
 gate_result_init(struct gate_result *r)
 {
@@ -127,6 +171,10 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, why, sizeof(why), &e);
 	if (rc == -2) {
 		gate_error(r, &e);
+	} else if (rc < 0 && c->manual && strstr(why, " is missing at ")) {
+		r->outcome = GATE_WAIT;
+		snprintf(r->reason, sizeof(r->reason), "waiting for %s (%s: %s) on %s", artifact, key, pass,
+		    c->task->branch);
 	} else if (rc < 0) {
 		red(r, "%s%s", why, NULL);
 	} else if (fm_verdict(content.data ? content.data : "", content.len, key, pass, value, sizeof(value),
@@ -136,6 +184,9 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 	} else {
 		const char *body = fm_body(content.data ? content.data : "", content.len);
 		red(r, "%s: %s", artifact, why);
+		/* a manual stage charges a red once per version of the artifact */
+		if (c->manual && git_blob_id(&g, ref, path, r->evidence, &e) < 0)
+			r->evidence[0] = '\0';
 		if (body && *body) {
 			buf_printf(&r->findings, "Findings quoted from %s:\n", path);
 			quote(&r->findings, body, strlen(body));
@@ -147,25 +198,31 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 static void
 check_analysis_complete(const struct gate_ctx *c, struct gate_result *r)
 {
-	static const char *const need[] = { "01-brd.md", "02-trz.md", "03-acceptance-criteria.md",
-		"04-test-plan.yaml", NULL };
+	const struct gate_artifact *a = gate_stage_artifacts("analysis");
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	char path[256], ref[300], why[512];
+	char path[256], ref[300], why[512], missing[400] = "";
 	struct orch_err e = {0};
-	size_t i;
 
 	branch_ref(c->task, ref, sizeof(ref));
-	for (i = 0; need[i]; i++) {
+	for (; a->stage && strcmp(a->stage, "analysis") == 0; a++) {
 		struct buf b;
 		int rc;
 		buf_init(&b, FM_MAX_BYTES);
-		gate_artifact_path(c->task->work_item, need[i], path, sizeof(path));
+		gate_artifact_path(c->task->work_item, a->name, path, sizeof(path));
 		rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &b, why, sizeof(why), &e);
 		buf_free(&b);
 		if (rc == -2)
 			return gate_error(r, &e);
-		if (rc < 0)
+		if (rc < 0 && !(c->manual && strstr(why, " is missing at ")))
 			return red(r, "analysis incomplete: %s%s", why, NULL);
+		if (rc < 0)
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
+			    missing[0] ? ", " : "", a->name);
+	}
+	if (missing[0]) {
+		r->outcome = GATE_WAIT;
+		snprintf(r->reason, sizeof(r->reason), "waiting for %s on %s", missing, c->task->branch);
+		return;
 	}
 	r->outcome = GATE_PASS;
 	snprintf(r->reason, sizeof(r->reason), "analysis artifacts 01-04 committed");
@@ -215,8 +272,9 @@ check_architecture_done(const struct gate_ctx *c, struct gate_result *r)
 	gate_artifact_path(c->task->work_item, "06-adr", dir, sizeof(dir));
 	if (git_ls_dir(&g, ref, dir, &names, &e) < 0)
 		return gate_error(r, &e);
-	r->outcome = GATE_RED;
-	snprintf(r->reason, sizeof(r->reason), "no %s/ADR-*.md committed on the branch", dir);
+	r->outcome = c->manual ? GATE_WAIT : GATE_RED;
+	snprintf(r->reason, sizeof(r->reason), c->manual ? "waiting for %s/ADR-*.md on the branch" :
+	    "no %s/ADR-*.md committed on the branch", dir);
 	for (i = 0; names[i]; i++)
 		if (fnmatch("ADR-*.md", names[i], 0) == 0) {
 			r->outcome = GATE_PASS;
@@ -263,6 +321,7 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 		size_t tail;
 		proc_describe(&pr, desc, sizeof(desc));
 		red(r, "ci_cmd %s at %.12s", desc, head);
+		snprintf(r->evidence, sizeof(r->evidence), "%s", head);
 		buf_puts(&r->findings, "CI output (last lines):\n");
 		tail = pr.out.len > 3000 ? pr.out.len - 3000 : 0;
 		quote(&r->findings, buf_str(&pr.out) + tail, pr.out.len - tail);
@@ -272,28 +331,39 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 	proc_result_free(&pr);
 }
 
+/* The verdict artifact of stage, from the table. */
+static void
+stage_verdict(const struct gate_ctx *c, struct gate_result *r, const char *stage)
+{
+	const struct gate_artifact *a = gate_stage_artifacts(stage);
+
+	if (a->stage == NULL || a->key == NULL)
+		BUG("stage has no verdict artifact in the table");
+	verdict_gate(c, r, a->name, a->key, a->pass);
+}
+
 static void
 check_reviewer_verdict(const struct gate_ctx *c, struct gate_result *r)
 {
-	verdict_gate(c, r, "12-review.md", "verdict", "APPROVED");
+	stage_verdict(c, r, "review");
 }
 
 static void
 check_tests_passed(const struct gate_ctx *c, struct gate_result *r)
 {
-	verdict_gate(c, r, "13-test-report.md", "result", "PASS");
+	stage_verdict(c, r, "testing");
 }
 
 static void
 check_staging_status(const struct gate_ctx *c, struct gate_result *r)
 {
-	verdict_gate(c, r, "15-staging-log.md", "staging_status", "SUCCESS");
+	stage_verdict(c, r, "deploy-staging");
 }
 
 static void
 check_deploy_status(const struct gate_ctx *c, struct gate_result *r)
 {
-	verdict_gate(c, r, "14-deploy-log.md", "deploy_status", "SUCCESS");
+	stage_verdict(c, r, "deploy");
 }
 
 static void
@@ -363,4 +433,64 @@ gate_find(const char *name)
 		if (strcmp(registry[i].name, name) == 0)
 			return &registry[i];
 	return NULL;
+}
+
+/* One line of --explain for artifact a at the branch head. */
+static void
+explain_artifact(const struct gate_ctx *c, const struct gate_artifact *a, const char *ref, struct buf *out)
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char path[256], why[512], value[128];
+	struct orch_err e = {0};
+	struct buf content;
+	int rc;
+
+	gate_artifact_path(c->task->work_item, a->name, path, sizeof(path));
+	if (strchr(a->name, '*')) {	/* a glob: the gate lists the directory */
+		char dir[256], **names = NULL;
+		size_t i, found = 0;
+		gate_artifact_path(c->task->work_item, "06-adr", dir, sizeof(dir));
+		if (git_ls_dir(&g, ref, dir, &names, &e) == 0) {
+			for (i = 0; names[i]; i++)
+				found += fnmatch("ADR-*.md", names[i], 0) == 0;
+			argv_free(names);
+		}
+		buf_printf(out, "  %-44s %s\n", path, found ? "present" : "MISSING");
+		return;
+	}
+	buf_init(&content, FM_MAX_BYTES);
+	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, why, sizeof(why), &e);
+	if (rc < 0)
+		buf_printf(out, "  %-44s %s\n", path, rc == -2 ? e.msg : strstr(why, " is missing at ") ? "MISSING" : why);
+	else if (a->key == NULL)
+		buf_printf(out, "  %-44s present\n", path);
+	else if (fm_verdict(content.data ? content.data : "", content.len, a->key, a->pass, value, sizeof(value), why,
+	    sizeof(why)) == FM_PASS)
+		buf_printf(out, "  %-44s %s: %s (passes)\n", path, a->key, value);
+	else
+		buf_printf(out, "  %-44s %s: %s (RED: %s; needs %s)\n", path, a->key, value[0] ? value : "-", why, a->pass);
+	buf_free(&content);
+}
+
+int
+gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
+{
+	const struct gate_artifact *a = gate_stage_artifacts(stage);
+	char ref[300];
+
+	branch_ref(c->task, ref, sizeof(ref));
+	buf_printf(out, "%s at %s (%s stage), branch %s:\n", c->task->work_item, stage, c->manual ? "manual" :
+	    "automated", c->task->branch);
+	for (; a->stage && strcmp(a->stage, stage) == 0; a++)
+		explain_artifact(c, a, ref, out);
+	if (strcmp(stage, "analysis") == 0)
+		buf_printf(out, "  then the human verdict: tracker status Approved (or Rejected)\n");
+	else if (strcmp(stage, "development") == 0)
+		buf_printf(out, "  ci_cmd must pass at the branch head (run by orch-advance, not by --explain)\n");
+	else if (strcmp(stage, "deploy-staging") == 0)
+		buf_printf(out, "  then the security gate (17-security-report.md, written by orch) and the merge gate "
+		    "(rebase onto main, ci_cmd)\n");
+	else if (strcmp(stage, "deploy") == 0)
+		buf_printf(out, "  and the deployed commit must be on main\n");
+	return out->len ? 0 : -1;
 }

@@ -38,6 +38,7 @@ struct gate_ctx {
 	struct tracker *tracker;
 	const struct task *task;
 	int dry_run;		/* gates with effects (reports, rebases, leases) skip them */
+	int manual;		/* people work the stage: a missing artifact is awaited, not red */
 };
 
 struct gate_result {
@@ -47,6 +48,7 @@ struct gate_result {
 	struct gate_verdict verdict;
 	struct orch_err err;	/* GATE_ERROR detail */
 	char alert[512];	/* a loud warning to alert on even when the gate passes */
+	char evidence[48];	/* what a red was judged on (artifact blob or branch head), for manual stages */
 };
 
 typedef void (*gate_fn)(const struct gate_ctx *c, struct gate_result *r);
@@ -57,6 +59,22 @@ struct gate_def {
 };
 
 const struct gate_def *gate_find(const char *name);
+
+/*
+ * What a stage's gates read, in one table (the manual workflow's contract,
+ * the agents' task descriptions and orch-advance --explain all come from
+ * it).  key NULL: the file (or glob) must exist; else its frontmatter key
+ * must equal pass.
+ */
+struct gate_artifact {
+	const char *stage, *name, *key, *pass;
+};
+/* The artifacts of stage, NULL-terminated by name (none: an empty entry). */
+const struct gate_artifact *gate_stage_artifacts(const char *stage);
+/* "01-brd.md, 02-trz.md (...)" and what each must say, for a description. */
+int gate_describe_stage(const char *stage, const char *wi, char *out, size_t n);
+/* Text for orch-advance --explain: each artifact at the branch head, present/missing/red. */
+int gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out);
 /* The security gate (secgate.c), registered as check_security_gate. */
 void gate_security(const struct gate_ctx *c, struct gate_result *r);
 /*

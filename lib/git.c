@@ -96,6 +96,26 @@ git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_er
 }
 
 int
+git_blob_id(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e)
+{
+	struct proc_result r;
+	char spec[1024];
+
+	if (str_fmt(spec, sizeof(spec), "%s:%s", ref, path) < 0)
+		return err_set(e, EX_USAGE, "path '%.64s...' is too long", path);
+	const char *args[] = { "rev-parse", "--verify", "--quiet", "--end-of-options", spec, NULL };
+	git_run_expect(g, args, 1u << 1, &r);
+	if (r.status != PROC_OK || r.out.len < 40) {
+		proc_result_free(&r);
+		return err_set(e, EX_NOINPUT, "no %s at %s in '%s'", path, ref, g->dir);
+	}
+	memcpy(sha, r.out.data, 40);
+	sha[40] = '\0';
+	proc_result_free(&r);
+	return 0;
+}
+
+int
 git_ref_exists(const struct git *g, const char *ref)
 {
 	char sha[41];
@@ -149,6 +169,28 @@ git_branch_create(const struct git *g, const char *branch, const char *start, st
 	const char *args[] = { "branch", "--no-track", "--", branch, start, NULL };
 	if (git_ok(g, "branch", args, &r, e) < 0)
 		return -1;
+	proc_result_free(&r);
+	return 0;
+}
+
+int
+git_worktree_remove(const struct git *g, const char *path, const char *branch, struct orch_err *e)
+{
+	struct proc_result r;
+
+	/* --force: a done item's worktree may hold build output; the branch is merged */
+	const char *rm[] = { "worktree", "remove", "--force", "--", path, NULL };
+	git_run(g, rm, &r);
+	proc_result_free(&r);
+	const char *prune[] = { "worktree", "prune", NULL };
+	git_run(g, prune, &r);
+	proc_result_free(&r);
+	const char *del[] = { "branch", "-D", "--", branch, NULL };
+	git_run(g, del, &r);
+	if (r.status != PROC_OK && git_ref_exists(g, branch)) {
+		proc_result_free(&r);
+		return err_set(e, EX_SOFTWARE, "cannot delete branch '%s' in '%s'", branch, g->dir);
+	}
 	proc_result_free(&r);
 	return 0;
 }

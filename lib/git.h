@@ -30,10 +30,14 @@ struct git {
 int git_run(const struct git *g, const char *const *args, struct proc_result *r);
 int git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_err *e);
 int git_ref_exists(const struct git *g, const char *ref);
+/* The blob id of path at ref (what a manual stage's red was judged on). */
+int git_blob_id(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e);
 int git_is_ancestor(const struct git *g, const char *a, const char *b, struct orch_err *e);
 int git_fetch(const struct git *g, const char *remote, const char *branch, struct orch_err *e);
 int git_branch_create(const struct git *g, const char *branch, const char *start, struct orch_err *e);
 /* Add (or reuse, when it is already a worktree on branch) path for branch. */
+/* Remove a worktree and delete its local branch (a done item's clean-up); idempotent. */
+int git_worktree_remove(const struct git *g, const char *path, const char *branch, struct orch_err *e);
 int git_worktree_add(const struct git *g, const char *path, const char *branch, struct orch_err *e);
 /* 1 when the worktree has no uncommitted changes. */
 int git_is_clean(const struct git *g, struct orch_err *e);

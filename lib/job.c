@@ -182,13 +182,13 @@ int
 job_complete(struct store *st, const struct job *j, const struct job_outcome *o, int max_attempts,
     int backoff_s, int64_t now, const char **new_status, struct orch_err *e)
 {
-	const char *status = o->ok ? "done" : j->attempts < max_attempts ? "queued" : "dead";
+	const char *status = o->ok ? "done" : o->interrupted || j->attempts < max_attempts ? "queued" : "dead";
 	int64_t delay = 0;
 	sqlite3_stmt *s;
 	char stamp[32], msg[700];
 	int shift;
 
-	if (!o->ok && strcmp(status, "queued") == 0) {
+	if (!o->ok && !o->interrupted && strcmp(status, "queued") == 0) {
 		shift = j->attempts - 1 > 20 ? 20 : j->attempts - 1;
 		delay = (int64_t)backoff_s << shift;
 	}
@@ -197,13 +197,15 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 		return -1;
 	if (run_finish(st, j, o, e) < 0)
 		goto fail;
-	if (store_prepare(st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, "
-	    "available_at = ?2, updated_at = ?3 WHERE id = ?4 AND status = 'running'", e) < 0)
+	/* an interrupted run was not the agent's failure: its attempt is given back */
+	if (store_prepare(st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, agent_pgid = NULL, "
+	    "available_at = ?2, updated_at = ?3, attempts = attempts - ?5 WHERE id = ?4 AND status = 'running'", e) < 0)
 		goto fail;
 	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, now + delay);
 	sqlite3_bind_text(s, 3, stamp, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, j->id);
+	sqlite3_bind_int(s, 5, o->interrupted ? 1 : 0);
 	if (store_step_done(st, s, "finish job", e) < 0)
 		goto fail;
 	if (sqlite3_changes(st->db) != 1) {
@@ -213,7 +215,8 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 		return 0;
 	}
 	snprintf(msg, sizeof(msg), "%s job %lld attempt %d: %s", j->agent, (long long)j->id, j->attempts, o->reason);
-	if (event_add(st, j->work_item, o->ok ? "job_done" : "job_failed", j->stage, j->stage, msg, e) < 0)
+	if (event_add(st, j->work_item, o->ok ? "job_done" : o->interrupted ? "job_interrupted" : "job_failed",
+	    j->stage, j->stage, msg, e) < 0)
 		goto fail;
 	if (strcmp(status, "dead") == 0) {
 		snprintf(msg, sizeof(msg), "%s job %lld is dead after %d attempts (%s); fix the agent, then "
@@ -236,4 +239,16 @@ job_free(struct job *j)
 {
 	free(j->description);
 	j->description = NULL;
+}
+
+int
+job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "UPDATE jobs SET agent_pgid = ?1 WHERE id = ?2 AND status = 'running'", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, pgid);
+	sqlite3_bind_int64(s, 2, job_id);
+	return store_step_done(st, s, "record the agent's process group", e);
 }

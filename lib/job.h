@@ -61,11 +61,17 @@ struct job_outcome {
 	int64_t duration_ms;
 	const char *log_path;
 	const char *reason;	/* one line for the event and the alert */
+	int interrupted;	/* the runner was stopped (SIGTERM/SIGINT): requeue, attempt not counted */
 };
 
 /* Returns the job's new status ("done", "queued", "dead") via *new_status. */
 int job_complete(struct store *st, const struct job *j, const struct job_outcome *o, int max_attempts,
     int backoff_s, int64_t now, const char **new_status, struct orch_err *e);
 void job_free(struct job *j);
+/*
+ * The running job's agent process group (its pid): the reaper requeues a
+ * job only when both its runner and this group are gone.
+ */
+int job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e);
 
 #endif

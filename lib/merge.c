@@ -46,7 +46,8 @@ lease_take(struct store *st, const struct task *t, char *who, size_t wn, struct 
 		pid = sqlite3_column_int(s, 2);
 	}
 	sqlite3_finalize(s);
-	if (holder && holder != t->id && proc_alive(pid)) {
+	/* held by another live process, for this task or another: one merge at a time */
+	if (holder && pid != (int)getpid() && proc_alive(pid)) {
 		store_rollback(st);
 		return 0;
 	}

@@ -80,7 +80,7 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 	const struct tracker_state *s;
 	struct tracker tr;
 	size_t ns = 0, ni = 0, i;
-	int rc = -1, failed_here = ps->failed;
+	int rc = -1, failed_here = ps->failed, deferred = 0;
 
 	if (tracker_open(&tr, c, project, e) < 0)
 		return -1;
@@ -98,7 +98,11 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 		    strcmp(s->key, "confirm_deploy"))
 			continue;
 		ps->actionable++;
+		memset(&r, 0, sizeof(r));
 		applied = poll_apply_issue(c, &issues[i], s->key, &r);
+		/* a verdict the engine could not take yet (its job still runs, another process works the item) */
+		if (applied == 0 && !r.err.code && (r.outcome == OUT_WAITING || r.outcome == OUT_BUSY))
+			deferred++;
 		if (applied < 0 || r.err.code) {
 			ps->failed++;
 			if (r.err.code > ps->worst)
@@ -109,8 +113,8 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 			report(report_ctx, &r, s->name);
 		}
 	}
-	/* move the watermark only when every issue was applied: a failed one is seen again */
-	rc = failed_here == ps->failed && tr.ops->poll_done ? tr.ops->poll_done(&tr, project, e) : 0;
+	/* move the watermark only when every issue was applied: a failed or deferred one is seen again */
+	rc = failed_here == ps->failed && !deferred && tr.ops->poll_done ? tr.ops->poll_done(&tr, project, e) : 0;
 out:
 	free(states);
 	free(issues);

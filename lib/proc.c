@@ -40,6 +40,7 @@ proc_status_name(enum proc_status s)
 	case PROC_NOT_FOUND: return "not_found";
 	case PROC_SIGNALED: return "signaled";
 	case PROC_SPAWN_ERROR: return "spawn_error";
+	case PROC_INTERRUPTED: return "interrupted";
 	}
 	return "unknown";
 }
@@ -57,6 +58,8 @@ proc_exit_code(const struct proc_result *r)
 		return 127;
 	case PROC_SIGNALED:
 		return 128 + r->signal;
+	case PROC_INTERRUPTED:
+		return 130;
 	case PROC_SPAWN_ERROR:
 		break;
 	}
@@ -67,6 +70,50 @@ int
 proc_alive(long pid)
 {
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+int
+proc_group_alive(long pgid)
+{
+	return pgid > 1 && (kill(-(pid_t)pgid, 0) == 0 || errno == EPERM);
+}
+
+void
+proc_kill_group(long pgid)
+{
+	if (pgid > 1)
+		kill(-(pid_t)pgid, SIGKILL);
+}
+
+/*
+ * The signal that asked this process to stop (SIGTERM, SIGINT), or 0.  A
+ * handler can only set a flag; proc_run() sees it and stops its child's
+ * group, so an interrupted runner leaves no agent behind.
+ */
+static volatile sig_atomic_t interrupted_by;
+
+static void
+on_stop_signal(int sig)
+{
+	interrupted_by = sig;
+}
+
+void
+proc_interrupt_on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;	/* no SA_RESTART: poll() returns at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+int
+proc_interrupted(void)
+{
+	return interrupted_by;
 }
 
 void
@@ -84,6 +131,9 @@ proc_describe(const struct proc_result *r, char *out, size_t n)
 		break;
 	case PROC_SIGNALED:
 		snprintf(out, n, "killed by signal %d", r->signal);
+		break;
+	case PROC_INTERRUPTED:
+		snprintf(out, n, "interrupted: orch got signal %d and stopped the process group", r->signal);
 		break;
 	case PROC_NOT_FOUND:
 	case PROC_SPAWN_ERROR:
@@ -192,7 +242,7 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 	int out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1}, ex[2] = {-1, -1};
 	size_t cap = spec->out_cap ? spec->out_cap : PROC_DEFAULT_CAP, in_off = 0;
 	int64_t t0 = time_mono_ms(), deadline, term_at = 0, reaped_at = 0;
-	int status = 0, exec_errno = 0, reaped = 0, timed_out = 0;
+	int status = 0, exec_errno = 0, reaped = 0, timed_out = 0, stopped_by = 0;
 	char **env;
 	pid_t pid;
 	ssize_t n;
@@ -258,6 +308,8 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 	} else {
 		fcntl(in[1], F_SETFL, O_NONBLOCK);
 	}
+	if (spec->on_start)
+		spec->on_start(spec->on_start_ctx, (long)pid);
 	deadline = spec->timeout_ms > 0 ? t0 + spec->timeout_ms : 0;
 	for (;;) {
 		struct pollfd pf[3];
@@ -275,9 +327,10 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		/* an escaped descendant holding our pipes must not hold us */
 		if (reaped && (timed_out || (reaped_at && now - reaped_at > PROC_KILL_GRACE_MS)))
 			break;
-		if (!reaped && deadline && now >= deadline) {
+		if (!reaped && ((deadline && now >= deadline) || (interrupted_by && !timed_out))) {
 			if (!timed_out) {
 				timed_out = 1;
+				stopped_by = interrupted_by;
 				kill_group(pid, SIGTERM);
 				term_at = now;
 			} else if (now - term_at >= PROC_KILL_GRACE_MS) {
@@ -325,7 +378,10 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		close(in[1]);
 	if (!reaped)
 		reap(pid, &status, 1);
-	if (timed_out) {
+	if (timed_out && stopped_by) {
+		r->status = PROC_INTERRUPTED;
+		r->signal = stopped_by;
+	} else if (timed_out) {
 		r->status = PROC_TIMEOUT;
 		r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	} else if (WIFEXITED(status)) {

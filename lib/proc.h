@@ -44,6 +44,7 @@ enum proc_status {
 	PROC_NOT_FOUND,
 	PROC_SIGNALED,
 	PROC_SPAWN_ERROR,
+	PROC_INTERRUPTED,	/* this process got SIGTERM/SIGINT: the child's group was stopped */
 };
 
 struct proc_result;
@@ -60,6 +61,9 @@ struct proc_spec {
 	unsigned expected_codes;	/* bit n: exit code n is an answer, not a failure (metrics) */
 	void (*observe)(void *ctx, const char *tool, const struct proc_result *r);
 	void *observe_ctx;
+	/* called once the child runs, with its pid (= its process group id) */
+	void (*on_start)(void *ctx, long pid);
+	void *on_start_ctx;
 };
 
 struct proc_result {
@@ -82,6 +86,17 @@ int proc_is_secret_env(const char *entry);
 int proc_exit_code(const struct proc_result *r);
 /* 1 when a process with this pid exists (ours or not), 0 when it is gone or pid <= 0. */
 int proc_alive(long pid);
+/* 1 when a process group with this id still has a member. */
+int proc_group_alive(long pgid);
+/* SIGKILL to every member of the group (a stuck agent or deploy hook). */
+void proc_kill_group(long pgid);
+/*
+ * From now on SIGTERM/SIGINT make a running proc_run() stop its child's
+ * group (TERM, then KILL after the grace) and return PROC_INTERRUPTED;
+ * proc_interrupted() says which signal came (0: none).
+ */
+void proc_interrupt_on_signals(void);
+int proc_interrupted(void);
 /* One line describing a failed run, for gate reasons and metrics. */
 void proc_describe(const struct proc_result *r, char *out, size_t n);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cleanup.h"
 #include "config.h"
 #include "gate.h"
 #include "job.h"
@@ -79,6 +80,20 @@ due(struct store *st, const char *key, int every_s)
 		sqlite3_finalize(s);
 	}
 	return now - last >= every_s;
+}
+
+static void
+state_set(struct store *st, const char *key, const char *v)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", -1, &s,
+	    NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
 }
 
 static void
@@ -198,6 +213,38 @@ tracker_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct rec
 	}
 }
 
+/* The runner died (kill -9) but its agent runs on: stop the agent; the job is requeued once it is gone. */
+static void
+reap_orphan(struct orch_ctx *c, const char *wi, long long job, long long pgid)
+{
+	char msg[300];
+	struct orch_err e = {0};
+
+	proc_kill_group((long)pgid);
+	snprintf(msg, sizeof(msg), "job %lld: its runner is gone but its agent (process group %lld) ran on; "
+	    "stopped it, the job is requeued once the group is gone", job, pgid);
+	event_add(c->st, wi, "orphan_agent_stopped", NULL, NULL, msg, &e);
+}
+
+/* A live job past reaper_max_running_s: never requeued, reported once. */
+static void
+overdue(struct orch_ctx *c, const char *wi, long long job, long long pid)
+{
+	char key[64], msg[300];
+	struct orch_err e = {0};
+
+	snprintf(key, sizeof(key), "overdue:%lld", job);
+	if (!notice_once(c->st, key))
+		return;
+	snprintf(msg, sizeof(msg), "job %lld of %s (runner pid %lld) is still running past reaper_max_running_s (%d s); "
+	    "it is not requeued while alive: check the agent", job, wi, pid, c->cfg->reaper_max_running_s);
+	if (store_begin(c->st, &e) == 0 && event_add(c->st, wi, "job_overdue", NULL, NULL, msg, &e) == 0 &&
+	    notify_queue(c->st, "alert", wi, msg, &e) == 0)
+		store_commit(c->st, &e);
+	else
+		store_rollback(c->st);
+}
+
 /* The reaper: jobs whose runner is gone, and leases of dead holders. */
 static void
 reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs)
@@ -206,7 +253,7 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 	struct orch_err e = {0};
 	sqlite3_stmt *s;
 	struct {
-		long long id, pid, attempts, strikes, started, exited;
+		long long id, pid, attempts, strikes, started, exited, pgid;
 		char wi[32], agent[24];
 	} v[256];
 	int n = 0, i;
@@ -214,7 +261,7 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 	if (store_prepare(c->st, &s, "SELECT j.id, COALESCE(j.pid, 0), j.attempts, j.dead_strikes, t.work_item, j.agent, "
 	    "COALESCE(CAST(strftime('%s', j.updated_at) AS INTEGER), 0), "
 	    "EXISTS (SELECT 1 FROM agent_runs r WHERE r.job_id = j.id AND r.finished_at IS NOT NULL AND "
-	    "r.id = (SELECT max(id) FROM agent_runs WHERE job_id = j.id)) "
+	    "r.id = (SELECT max(id) FROM agent_runs WHERE job_id = j.id)), COALESCE(j.agent_pgid, 0) "
 	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'running' LIMIT 256", &e) < 0)
 		return;
 	while (sqlite3_step(s) == SQLITE_ROW && n < 256) {
@@ -226,18 +273,31 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 		snprintf(v[n].agent, sizeof(v[n].agent), "%s", (const char *)sqlite3_column_text(s, 5));
 		v[n].started = sqlite3_column_int64(s, 6);
 		v[n].exited = sqlite3_column_int(s, 7);
+		v[n].pgid = sqlite3_column_int64(s, 8);
 		n++;
 	}
 	sqlite3_finalize(s);
 	for (i = 0; i < n; i++) {
 		const char *why = NULL;
-		int dead = !proc_alive(v[i].pid);
-		if (v[i].exited)
+		int runner = proc_alive(v[i].pid), agent = proc_group_alive(v[i].pgid);
+		int dead = !runner && !agent;
+		/*
+		 * Liveness, not age, decides: a job is requeued only when its
+		 * runner and its agent's process group are both gone, so two
+		 * agents never share a worktree.
+		 */
+		if (!runner && agent) {
+			reap_orphan(c, v[i].wi, v[i].id, v[i].pgid);
+			continue;
+		}
+		if (runner && v[i].started && now - v[i].started > c->cfg->reaper_max_running_s) {
+			overdue(c, v[i].wi, v[i].id, v[i].pid);
+			continue;
+		}
+		if (v[i].exited && !agent)
 			why = "its run recorded an exit while the job still said running";
-		else if (v[i].started && now - v[i].started > c->cfg->reaper_max_running_s)
-			why = "it ran longer than reaper_max_running_s";
 		else if (dead && v[i].strikes >= 1)
-			why = "its runner is gone (2 consecutive checks)";
+			why = "its runner and its agent are gone (2 consecutive checks)";
 		if (why == NULL) {
 			/* one strike now; a live runner clears it */
 			if (dead != (v[i].strikes > 0) && sqlite3_prepare_v2(c->st->db, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 "
@@ -319,6 +379,15 @@ reconcile_run(struct orch_ctx *c, reconcile_report report, void *rctx, struct re
 	count(c->st, "reconcile.unblocked", rs->unblocked);
 	count(c->st, "reconcile.skipped_terminal", rs->skipped_terminal);
 	count(c->st, "reconcile.deduped", rs->deduped);
+	{
+		struct cleanup_stats cs;
+		char v[32];
+		cleanup_worktrees(c, &cs);
+		rs->worktrees_removed = cs.removed;
+		count(c->st, "cleanup.worktrees_removed", cs.removed);
+		snprintf(v, sizeof(v), "%lld", (long long)cs.bytes);
+		state_set(c->st, "worktrees_bytes", v);
+	}
 	count(c->st, "reaper.reaped", rs->reaped);
 	count(c->st, "reaper.leases_released", rs->leases_released);
 	return 0;

@@ -27,6 +27,7 @@
 
 struct reconcile_stats {
 	int advanced, replayed, unblocked, skipped_terminal, deduped, reaped, leases_released, failed;
+	int worktrees_removed;
 	int worst;
 };
 

@@ -128,12 +128,17 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 	ob = cJSON_AddObjectToObject(root, "outbox");
 	if (counts(st, "SELECT stage, count(*) FROM tasks GROUP BY stage ORDER BY stage",
 	    cJSON_AddObjectToObject(tasks, "by_stage"), e) < 0 ||
-	    rows(st, "SELECT work_item, stage, blocked, retries FROM tasks ORDER BY blocked DESC, "
-	    "stage = 'done', id DESC LIMIT 200", cJSON_AddArrayToObject(tasks, "items"), e) < 0 ||
+	    /* bounded: the live tasks (by their partial index), then the 20 last done */
+	    rows(st, "SELECT * FROM (SELECT work_item, stage, blocked, retries FROM tasks WHERE stage != 'done' "
+	    "ORDER BY blocked DESC, id DESC LIMIT 200) UNION ALL SELECT * FROM (SELECT work_item, stage, blocked, "
+	    "retries FROM tasks WHERE stage = 'done' ORDER BY id DESC LIMIT 20)", cJSON_AddArrayToObject(tasks, "items"),
+	    e) < 0 ||
 	    counts(st, "SELECT status, count(*) FROM jobs GROUP BY status ORDER BY status",
 	    cJSON_AddObjectToObject(jobs, "by_status"), e) < 0 ||
-	    rows(st, "SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "
-	    "FROM jobs j JOIN tasks t ON t.id = j.task_id ORDER BY j.status = 'done', j.id DESC LIMIT 200",
+	    rows(st, "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "
+	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != 'done' ORDER BY j.id DESC LIMIT 200) "
+	    "UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "
+	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'done' ORDER BY j.id DESC LIMIT 20)",
 	    cJSON_AddArrayToObject(jobs, "items"), e) < 0 ||
 	    tools(st, cJSON_AddObjectToObject(root, "tools"), e) < 0 ||
 	    rows(st, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events ORDER BY id DESC LIMIT 20",
@@ -169,6 +174,19 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 			}
 			sqlite3_finalize(s);
 		}
+	}
+	{
+		/* measured by orch-reconcile (a walk of the tree is not a status read's job) */
+		cJSON *wt = cJSON_AddObjectToObject(root, "worktrees");
+		sqlite3_stmt *s;
+		long long bytes = -1;
+		if (store_prepare(st, &s, "SELECT value FROM reconcile_state WHERE key = 'worktrees_bytes'", e) == 0) {
+			if (sqlite3_step(s) == SQLITE_ROW)
+				bytes = sqlite3_column_int64(s, 0);
+			sqlite3_finalize(s);
+		}
+		cJSON_AddNumberToObject(wt, "bytes", (double)bytes);
+		cJSON_AddNumberToObject(wt, "retention_s", cfg->worktree_retention_s);
 	}
 	{
 		cJSON *sec = cJSON_AddObjectToObject(root, "security");

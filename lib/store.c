@@ -159,6 +159,16 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE notices (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL);"
 	"ALTER TABLE jobs ADD COLUMN dead_strikes INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE outbox ADD COLUMN claim_pid INTEGER;",
+	/* 6: compare-and-set transitions, per-task claims, the agent's process group */
+	"ALTER TABLE tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE leases ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE leases ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN agent_pgid INTEGER;",
+	/* 7: a tick costs what changed: the local tracker's watermark, indexes for the live rows */
+	"CREATE TABLE local_poll (project TEXT PRIMARY KEY, watermark TEXT NOT NULL);"
+	"CREATE INDEX tracker_issues_updated ON tracker_issues(project, updated_at);"
+	"CREATE INDEX tasks_live ON tasks(id) WHERE stage != 'done';"
+	"CREATE INDEX jobs_live ON jobs(id) WHERE status != 'done';",
 };
 
 static int

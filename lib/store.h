@@ -35,7 +35,7 @@
 struct orch_err;
 struct proc_result;
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 7
 
 struct store {
 	sqlite3 *db;

@@ -1,14 +1,18 @@
 #include "task.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "err.h"
+#include "proc.h"
 #include "store.h"
 #include "util.h"
 
 #define TASK_COLS "id, project, work_item, issue_id, title, repo, branch, worktree, stage, blocked, " \
-	"retries, review_requested"
+	"retries, review_requested, version"
 
 static void
 col(sqlite3_stmt *s, int i, char *dst, size_t n)
@@ -42,6 +46,7 @@ task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e)
 		t->blocked = sqlite3_column_int(s, 9);
 		t->retries = sqlite3_column_int(s, 10);
 		t->review_requested = sqlite3_column_int(s, 11);
+		t->version = sqlite3_column_int64(s, 12);
 	}
 	sqlite3_finalize(s);
 	if (rc == SQLITE_ROW)
@@ -79,14 +84,14 @@ task_insert(struct store *st, struct task *t, struct orch_err *e)
 }
 
 int
-task_update(struct store *st, const struct task *t, struct orch_err *e)
+task_update(struct store *st, struct task *t, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s, "UPDATE tasks SET stage = ?1, blocked = ?2, retries = ?3, "
-	    "review_requested = ?4, updated_at = ?5 WHERE id = ?6", e) < 0)
+	    "review_requested = ?4, updated_at = ?5, version = version + 1 WHERE id = ?6 AND version = ?7", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, t->stage, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, t->blocked);
@@ -94,7 +99,89 @@ task_update(struct store *st, const struct task *t, struct orch_err *e)
 	sqlite3_bind_int(s, 4, t->review_requested);
 	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, t->id);
-	return store_step_done(st, s, "update task", e);
+	sqlite3_bind_int64(s, 7, t->version);
+	if (store_step_done(st, s, "update task", e) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1)
+		return 0;
+	t->version++;
+	return 1;
+}
+
+static void
+lease_name(const struct task *t, char *out, size_t n)
+{
+	snprintf(out, n, "task:%s", t->work_item);
+}
+
+int
+task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size_t hn, struct orch_err *e)
+{
+	char name[64], host[256] = "", hhost[256] = "", now_s[32];
+	int64_t now = (int64_t)time(NULL), expires = 0;
+	long pid = 0, me = (long)getpid();
+	sqlite3_stmt *s;
+	int found = 0;
+
+	lease_name(t, name, sizeof(name));
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	time_iso_us(time_now_us(), now_s);
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_prepare(st, &s, "SELECT pid, host, expires_at FROM leases WHERE name = ?1", e) < 0)
+		goto fail;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		found = 1;
+		pid = (long)sqlite3_column_int64(s, 0);
+		str_copy(hhost, sizeof(hhost), (const char *)sqlite3_column_text(s, 1));
+		expires = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	if (found && pid == me && strcmp(hhost, host) == 0) {
+		store_rollback(st);
+		return 2;
+	}
+	/* a holder on this host is alive or not; one elsewhere is trusted until its expiry */
+	if (found && (strcmp(hhost, host) == 0 ? proc_alive(pid) : now < expires)) {
+		store_rollback(st);
+		snprintf(holder, hn, "pid %ld on %s", pid, hhost[0] ? hhost : "this host");
+		return 0;
+	}
+	if (store_prepare(st, &s, "INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at, host, "
+	    "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", e) < 0)
+		goto fail;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t->id);
+	sqlite3_bind_text(s, 3, t->work_item, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, me);
+	sqlite3_bind_text(s, 5, now_s, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, now + ttl_s);
+	if (store_step_done(st, s, "claim the task", e) < 0)
+		goto fail;
+	if (store_commit(st, e) < 0)
+		return -1;
+	return 1;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+void
+task_release(struct store *st, const struct task *t)
+{
+	sqlite3_stmt *s;
+	char name[64];
+	struct orch_err e = {0};
+
+	lease_name(t, name, sizeof(name));
+	if (store_prepare(st, &s, "DELETE FROM leases WHERE name = ?1 AND pid = ?2", &e) < 0)
+		return;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (long)getpid());
+	store_step_done(st, s, "release the task claim", &e);
 }
 
 int
@@ -102,7 +189,9 @@ task_list(struct store *st, char ***wis, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "SELECT work_item FROM tasks WHERE stage != 'done' ORDER BY id", e) < 0)
+	/* the partial index tasks_live: cost follows the live tasks, not the history */
+	if (store_prepare(st, &s, "SELECT work_item FROM tasks INDEXED BY tasks_live WHERE stage != 'done' ORDER BY id",
+	    e) < 0)
 		return -1;
 	return store_strings(st, s, wis, e);
 }
@@ -145,6 +234,22 @@ verdict_claim(struct store *st, const char *issue_id, const char *state_id, cons
 	sqlite3_bind_text(s, 5, verdict, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
 	if (store_step_done(st, s, "record verdict", e) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
+int
+task_note_once(struct store *st, const char *key, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "record a once-only key", e) < 0)
 		return -1;
 	return sqlite3_changes(st->db) == 1;
 }

@@ -11,6 +11,7 @@
 #ifndef ORCH_TASK_H
 #define ORCH_TASK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct orch_err;
@@ -29,12 +30,29 @@ struct task {
 	int blocked;
 	int retries;
 	int review_requested;	/* the human gate's "please review" was posted */
+	int64_t version;	/* bumped by every task_update: the compare-and-set token */
 };
 
 int task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e);
 int task_insert(struct store *st, struct task *t, struct orch_err *e);
-/* Write stage, blocked, retries, review_requested and updated_at. */
-int task_update(struct store *st, const struct task *t, struct orch_err *e);
+/*
+ * Write stage, blocked, retries, review_requested and updated_at, on the
+ * condition that the row still has t->version (the state the change was
+ * computed from); bumps the version.  1 applied (t->version is the new
+ * one), 0 the task moved on meanwhile (nothing written), -1 error.
+ */
+int task_update(struct store *st, struct task *t, struct orch_err *e);
+
+/*
+ * Per-task claims: one process works a task's side-effecting gates (merge,
+ * deploy, the security report) at a time.  A claim is a leases row
+ * "task:<WI>" with the holder's pid, host and expiry; a holder on this host
+ * whose pid is gone, or a claim past its expiry, is taken over.
+ * 1 claimed now (release it), 2 already ours (a nested caller: do not
+ * release), 0 held by another live process (holder describes it), -1 error.
+ */
+int task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size_t hn, struct orch_err *e);
+void task_release(struct store *st, const struct task *t);
 /* Work item ids of the tasks not done (the ones --all visits), in id order. */
 int task_list(struct store *st, char ***wis, struct orch_err *e);
 
@@ -44,5 +62,8 @@ int event_add(struct store *st, const char *wi, const char *kind, const char *fr
 /* Applied human verdicts: 1 inserted (apply it now), 0 already applied. */
 int verdict_claim(struct store *st, const char *issue_id, const char *state_id, const char *updated_at,
     const char *wi, const char *verdict, struct orch_err *e);
+
+/* Claim a once-only key (notices): 1 claimed now, 0 claimed before, -1 error. */
+int task_note_once(struct store *st, const char *key, struct orch_err *e);
 
 #endif

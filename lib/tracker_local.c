@@ -118,13 +118,19 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	size_t cap = 16;
 	int rc;
 
-	(void)full;	/* a local listing costs no request: always whole */
 	*v = NULL;
 	*n = 0;
 	if (known_project(t, project, e) < 0)
 		return -1;
-	if (store_prepare(t->st, &s, "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 "
-	    "ORDER BY seq", e) < 0)
+	/*
+	 * A poll reads only what changed since its watermark (by the index on
+	 * (project, updated_at)); >= rereads the newest row rather than risk
+	 * one written in the same microsecond.  Verdicts are guarded by their
+	 * UNIQUE key, not by this: the reconciler's full listing is the net.
+	 */
+	if (store_prepare(t->st, &s, full ? "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 ORDER BY seq" :
+	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND updated_at >= COALESCE("
+	    "(SELECT watermark FROM local_poll WHERE project = ?1), '') ORDER BY updated_at", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if ((*v = calloc(cap, sizeof(**v))) == NULL)
@@ -141,6 +147,11 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(t->st, "list issues", e);
+	if (!full && *n > 0) {	/* poll_done moves the watermark to what was listed, not to what came since */
+		free(t->impl);
+		if ((t->impl = strdup((*v)[*n - 1].updated_at)) == NULL)
+			return err_set(e, EX_SOFTWARE, "out of memory");
+	}
 	return 0;
 oom:
 	sqlite3_finalize(s);
@@ -279,6 +290,31 @@ local_comments(struct tracker *t, const struct tracker_issue *is, char ***bodies
 	return store_strings(t->st, s, bodies, e);
 }
 
+/* Everything issues(full = 0) returned was applied: the newest updated_at becomes the watermark. */
+static int
+local_poll_done(struct tracker *t, const char *project, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (t->impl == NULL)
+		return 0;	/* nothing listed: nothing to move */
+	/* writes only when it moves: a quiet tick (only the newest row reread) writes nothing */
+	if (store_prepare(t->st, &s, "INSERT INTO local_poll(project, watermark) SELECT ?1, ?2 WHERE ?2 > "
+	    "COALESCE((SELECT watermark FROM local_poll WHERE project = ?1), '') "
+	    "ON CONFLICT(project) DO UPDATE SET watermark = excluded.watermark", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, (const char *)t->impl, -1, SQLITE_STATIC);
+	return store_step_done(t->st, s, "move the poll watermark", e);
+}
+
+static void
+local_close(struct tracker *t)
+{
+	free(t->impl);
+	t->impl = NULL;
+}
+
 const struct tracker_ops tracker_local_ops = {
 	.kind = "local",
 	.states = local_states,
@@ -288,6 +324,6 @@ const struct tracker_ops tracker_local_ops = {
 	.comment = local_comment,
 	.create = local_create,
 	.comments = local_comments,
-	.poll_done = NULL,
-	.close = NULL,
+	.poll_done = local_poll_done,
+	.close = local_close,
 };

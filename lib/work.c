@@ -15,6 +15,11 @@
 #include "task.h"
 #include "util.h"
 
+struct job_start {
+	struct store *st;
+	int64_t job_id;
+};
+
 char *
 work_expand(const char *arg, const char *wi, const char *stage, const char *worktree, const char *branch)
 {
@@ -66,6 +71,15 @@ write_log(const char *home, const struct job *j, const struct proc_result *pr, c
 	return rc;
 }
 
+static void
+note_agent(void *ctx, long pid)
+{
+	const struct job_start *js = ctx;
+	struct orch_err e = {0};
+
+	job_note_agent(js->st, js->job_id, pid, &e);	/* best effort: the reaper also has the runner's pid */
+}
+
 /* Run the agent; fills outcome fields of r. */
 static void
 run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct work_result *r,
@@ -75,6 +89,7 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 	char *const *cmd = p ? config_agent(p, j->agent) : NULL;
 	char **argv = NULL, *env[8] = { NULL };
 	struct proc_result pr;
+	struct job_start js = { c->st, j->id };
 	size_t i, n;
 
 	r->exit_code = -1;
@@ -107,7 +122,7 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 		.argv = (const char *const *)argv, .cwd = t->worktree, .env_extra = (const char *const *)env,
 		.timeout_ms = c->cfg->job_timeout_s * 1000, .stdin_data = j->description,
 		.stdin_len = strlen(j->description), .tool = j->agent,
-		.observe = store_tool_observe, .observe_ctx = c->st,
+		.observe = store_tool_observe, .observe_ctx = c->st, .on_start = note_agent, .on_start_ctx = &js,
 	};
 	proc_run(&s, &pr);
 	snprintf(r->proc_status, sizeof(r->proc_status), "%s", proc_status_name(pr.status));
@@ -132,6 +147,9 @@ work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	proc_interrupt_on_signals();	/* SIGTERM/SIGINT stop the agent's group and end the loop */
+	if (proc_interrupted())
+		return 0;
 	/* the lease outlives the timeout a little, so the reaper never races a live run */
 	if ((rc = job_lease(c->st, (int)getpid(), now, c->cfg->job_timeout_s + 60, &j, e)) <= 0)
 		return rc;
@@ -147,6 +165,7 @@ work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 	struct job_outcome o = {
 		.ok = strcmp(r->proc_status, "ok") == 0, .exit_code = r->exit_code, .status = r->proc_status,
 		.duration_ms = r->duration_ms, .log_path = r->log_path, .reason = r->reason,
+		.interrupted = strcmp(r->proc_status, "interrupted") == 0,
 	};
 	rc = job_complete(c->st, &j, &o, c->cfg->job_max_attempts, c->cfg->job_backoff_s, (int64_t)time(NULL),
 	    &r->job_status, e);

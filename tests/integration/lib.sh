@@ -39,10 +39,15 @@ contains() { case "$1" in *"$2"*) ;; *) fail "expected '$2' in: $1" ;; esac; }
 lacks() { case "$1" in *"$2"*) fail "did not expect '$2' in: $1" ;; esac; }
 
 # A project DEMO with an issue DEMO-1 started: WT is its worktree.
+# Unless the caller gives an agents: map, every stage is automated by an agent that does nothing (the
+# tests play the agents with orch-advance --agent); t-manual.sh runs without agents.
 pipeline_setup() {
 	mkdir -p "$ORCH_HOME"
 	make_sample_repo "$TMP" >/dev/null || fail "sample repo"
-	write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "$@"
+	case " $* " in
+	*" agents: "*) write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "$@" ;;
+	*) write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "$@" "agents:" "  default: [\"true\"]" ;;
+	esac
 	WI=$(orch-issue create --project DEMO --title "${TITLE:-Greet users}") || fail "create issue"
 	[ "$WI" = DEMO-1 ] || fail "first issue is $WI, expected DEMO-1"
 	expect_rc 0 orch-advance --start "$WI"

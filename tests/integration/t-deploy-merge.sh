@@ -63,7 +63,7 @@ contains "$OUT" "ci_cmd on the branch rebased onto remotes/origin/main exited wi
 
 # the merge lease: held by a live task, the other waits; a dead holder is taken over
 git -C "$OTHER" revert --no-edit HEAD >/dev/null && git -C "$OTHER" push -q origin main
-sql_exec "UPDATE tasks SET stage='deploy-staging' WHERE work_item=?" "$B"; sql_exec "UPDATE jobs SET status='done'"; sql_exec "INSERT INTO leases VALUES ('merge:DEMO', 1, 'DEMO-1', ?, 'now')" "$$"
+sql_exec "UPDATE tasks SET stage='deploy-staging' WHERE work_item=?" "$B"; sql_exec "UPDATE jobs SET status='done'"; sql_exec "INSERT INTO leases(name, task_id, work_item, pid, acquired_at) VALUES ('merge:DEMO', 1, 'DEMO-1', ?, 'now')" "$$"
 expect_rc 2 orch-advance "$B"
 contains "$OUT" "merge lease of DEMO held by DEMO-1"
 sql_exec "UPDATE leases SET pid = 999999"

@@ -54,7 +54,7 @@ expect_rc 0 orch-reconcile
 [ "$(sql "SELECT status FROM jobs WHERE id = $J")" = running ] || fail "reaped on the first sighting"
 expect_rc 0 orch-reconcile
 contains "$OUT" "[reaper]"
-contains "$OUT" "its runner is gone (2 consecutive checks); requeued"
+contains "$OUT" "its runner and its agent are gone (2 consecutive checks); requeued"
 [ "$(sql "SELECT status FROM jobs WHERE id = $J")" = queued ] || fail "not requeued"
 sql_exec "UPDATE jobs SET status = 'running', pid = $$, attempts = 2 WHERE id = $J;
 	INSERT INTO agent_runs(job_id, pid, exit_code, status, started_at, finished_at) VALUES ($J, $$, 0, 'ok', 'x', 'y')"
@@ -64,9 +64,28 @@ contains "$ERR" "orch: alert: $WI: reaped"
 sql_exec "UPDATE jobs SET status = 'running', pid = $$, attempts = 1, updated_at = '2000-01-01T00:00:00.000000Z' WHERE id = $J;
 	DELETE FROM agent_runs WHERE job_id = $J"
 expect_rc 0 orch-reconcile
-contains "$OUT" "ran longer than reaper_max_running_s"
+# a live job past reaper_max_running_s is never requeued: one alert, it keeps running
+[ "$(sql "SELECT status FROM jobs WHERE id = $J")" = running ] || fail "a live overlong job was reaped"
+[ "$(sql "SELECT count(*) FROM outbox WHERE message LIKE '%still running past reaper_max_running_s%'")" = 1 ] ||
+	fail "no overdue alert"
+expect_rc 0 orch-reconcile
+[ "$(sql "SELECT count(*) FROM outbox WHERE message LIKE '%still running past reaper_max_running_s%'")" = 1 ] ||
+	fail "overdue alert repeated"
+# the runner died (kill -9) but its agent's group lives: stopped first, requeued only once it is gone
+python3 -c 'import subprocess,sys; p=subprocess.Popen(["sleep","600"],start_new_session=True); print(p.pid)' >"$TMP/agent.pid"
+AG=$(cat "$TMP/agent.pid")
+kill -0 "$AG" || fail "agent stand-in not running"
+sql_exec "UPDATE jobs SET pid = 999999, agent_pgid = $AG, updated_at = '2030-01-01T00:00:00.000000Z', dead_strikes = 1 WHERE id = $J"
+expect_rc 0 orch-reconcile
+[ "$(sql "SELECT status FROM jobs WHERE id = $J")" = running ] || fail "requeued while its agent still ran"
+[ "$(sql "SELECT count(*) FROM events WHERE kind = 'orphan_agent_stopped'")" = 1 ] || fail "no orphan event"
+n=0; while kill -0 "$AG" 2>/dev/null && [ $n -lt 100 ]; do n=$((n + 1)); python3 -c 'import time; time.sleep(0.05)'; done
+kill -0 "$AG" 2>/dev/null && fail "the orphaned agent group was not killed"
+expect_rc 0 orch-reconcile
+contains "$OUT" "its runner and its agent are gone"
+[ "$(sql "SELECT status FROM jobs WHERE id = $J")" = queued ] || fail "not requeued after its agent was gone"
 # a lease whose holder died is released
-sql_exec "INSERT INTO leases VALUES ('merge:DEMO', 1, '$WI', 999999, 'now')"
+sql_exec "INSERT INTO leases(name, task_id, work_item, pid, acquired_at) VALUES ('merge:DEMO', 1, '$WI', 999999, 'now')"
 expect_rc 0 orch-reconcile
 [ "$(sql "SELECT count(*) FROM leases")" = 0 ] || fail "dead lease not released"
 [ "$(counter reaper reaped)" = 3 ] || fail "reaped counter: $(counter reaper reaped)"

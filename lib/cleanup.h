@@ -1,0 +1,28 @@
+/*
+ * cleanup: what a finished work item leaves on disk (SPEC 3, issue 16).
+ *
+ * A task at `done` keeps its worktree and local branch for
+ * worktree_retention_s after it got there (0 keeps them forever), then
+ * orch-reconcile removes both, once: never while a job is queued or
+ * running, while another process holds the task's claim, or while the
+ * post-deploy watch still runs.  Each removal records an event
+ * `worktree_removed`.  The worktrees' disk use is measured on every pass
+ * and kept for orch-status (reconcile_state key worktrees_bytes).
+ */
+#ifndef ORCH_CLEANUP_H
+#define ORCH_CLEANUP_H
+
+#include <stdint.h>
+
+struct orch_ctx;
+
+struct cleanup_stats {
+	int removed, failed;
+	int64_t bytes;		/* disk the remaining worktrees take */
+};
+
+int cleanup_worktrees(struct orch_ctx *c, struct cleanup_stats *cs);
+/* Bytes under dir (st_blocks, symlinks not followed); -1 when unreadable. */
+int64_t cleanup_disk_usage(const char *dir);
+
+#endif
