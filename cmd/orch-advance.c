@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/buf.h"
 #include "../lib/cli.h"
+#include "../lib/cli_cmd.h"
 #include "../lib/engine.h"
 #include "../lib/task.h"
 #include "../lib/wi.h"
@@ -22,24 +22,8 @@ static const struct option longopts[] = {
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "start", required_argument, NULL, OPT_START },
 	{ "unblock", required_argument, NULL, OPT_UNBLOCK },
-	CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
-
-/* Single item: its own exit code.  Several (--all): 0 unless one errored. */
-static int
-combine(int rc, const struct advance_result *r, int many)
-{
-	int x = engine_result_exit(r);
-
-	if (many)
-		x = r->err.code ? r->err.code : 0;
-	if (x >= 64 || rc >= 64)
-		return x > rc ? x : rc;
-	if (x == EX_NO || rc == EX_NO)
-		return EX_NO;
-	return x > rc ? x : rc;
-}
 
 int
 main(int argc, char **argv)
@@ -52,57 +36,37 @@ main(int argc, char **argv)
 	cJSON *arr = NULL;
 
 	cli_init(&cl, "orch-advance", USAGE);
-	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(&cl, argc, argv, longopts)) > 0) {
 		switch (opt) {
-		case OPT_AGENT: agent = optarg; break;
+		case OPT_AGENT: agent = cl.optarg; break;
 		case OPT_ALL: all = 1; break;
 		case OPT_DRY_RUN: dry = 1; break;
-		case OPT_EXPLAIN: explain = optarg; break;
-		case OPT_START: start = optarg; break;
-		case OPT_UNBLOCK: unblock = optarg; break;
-		default:
-			if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
-				return rc == CLI_EXIT_NOW ? 0 : rc;
+		case OPT_EXPLAIN: explain = cl.optarg; break;
+		case OPT_START: start = cl.optarg; break;
+		case OPT_UNBLOCK: unblock = cl.optarg; break;
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	if (opt < 0)
+		return cl.exit;
+	argc = cl.nargs;
+	argv = cl.args;
 	n = (argc > 0) + all + (start != NULL) + (unblock != NULL) + (explain != NULL);
-	if (n != 1) {
-		fprintf(stderr, "orch-advance: give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI\n");
-		return cli_usage(&cl);
-	}
-	if (agent && engine_stage_valid(agent)) {
-		fprintf(stderr, "orch-advance: --agent takes an agent name (analyst, developer, ...), not a stage\n");
-		return EX_USAGE;
-	}
+	if (n != 1)
+		return cli_usage_error(&cl, "give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI");
+	if (agent && engine_stage_valid(agent))
+		return cli_usage_error(&cl, "--agent takes an agent name (analyst, developer, ...), not a stage");
 	for (i = 0; i < argc; i++)
-		if (!wi_valid(argv[i])) {
-			fprintf(stderr, "orch-advance: work item '%s' is not of the form ABC-123\n", argv[i]);
-			return EX_USAGE;
-		}
-	if ((start && !wi_valid(start)) || (unblock && !wi_valid(unblock)) || (explain && !wi_valid(explain))) {
-		fprintf(stderr, "orch-advance: work item '%s' is not of the form ABC-123\n",
+		if (!wi_valid(argv[i]))
+			return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", argv[i]);
+	if ((start || unblock || explain) && !wi_valid(start ? start : unblock ? unblock : explain))
+		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123",
 		    start ? start : unblock ? unblock : explain);
-		return EX_USAGE;
-	}
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
-	if (explain) {
-		struct orch_err e = {0};
-		struct buf b;
-		buf_init(&b, BUF_MIB);
-		rc = engine_explain(cl.ctx, explain, &b, &e) < 0 ? cli_error(&cl, &e) : 0;
-		if (rc == 0)
-			fputs(buf_str(&b), stdout);
-		buf_free(&b);
-		return cli_close(&cl, rc);
-	}
+	if (explain)
+		return cli_close(&cl, cli_explain(&cl, explain));
 	if (start || unblock) {
-		if (start)
-			engine_start(cl.ctx, start, &r);
-		else
-			engine_unblock(cl.ctx, unblock, &r);
+		(start ? engine_start : engine_unblock)(cl.ctx, start ? start : unblock, &r);
 		if (cl.json)
 			cli_print_json(cli_advance_json(&r));
 		else
@@ -127,7 +91,7 @@ main(int argc, char **argv)
 		engine_advance(cl.ctx, wis[i], agent, dry, &r);
 		if (all && r.outcome == OUT_NOOP && !r.err.code)
 			continue;	/* done tasks: nothing to say */
-		rc = combine(rc, &r, many);
+		rc = engine_result_combine(rc, &r, many);
 		if (arr)
 			cJSON_AddItemToArray(arr, cli_advance_json(&r));
 		else if (cl.json)

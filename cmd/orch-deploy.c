@@ -16,7 +16,6 @@ static const struct option longopts[] = {
 	{ "confirm", required_argument, NULL, OPT_CONFIRM },
 	{ "finalize", no_argument, NULL, OPT_FINALIZE },
 	{ "monitor", no_argument, NULL, OPT_MONITOR },
-	CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -65,22 +64,21 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--run-hook") == 0)
 		return run_hook(argc, argv);
 	cli_init(&cl, "orch-deploy", USAGE);
-	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(&cl, argc, argv, longopts)) > 0) {
 		switch (opt) {
-		case OPT_CONFIRM: confirm = optarg; break;
+		case OPT_CONFIRM: confirm = cl.optarg; break;
 		case OPT_FINALIZE: finalize = 1; break;
 		case OPT_MONITOR: monitor = 1; break;
-		default:
-			if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
-				return rc == CLI_EXIT_NOW ? 0 : rc;
 		}
 	}
-	if (optind != argc || (confirm != NULL) + finalize + monitor > 1)
-		return cli_usage(&cl);
-	if (confirm && !wi_valid(confirm)) {
-		fprintf(stderr, "orch-deploy: work item '%s' is not of the form ABC-123\n", confirm);
+	if (opt < 0)
+		return cl.exit;
+	if (cli_operands(&cl, "orch-deploy", 0, 0, NULL))
 		return EX_USAGE;
-	}
+	if ((confirm != NULL) + finalize + monitor > 1)
+		return cli_usage_error(&cl, "give at most one of --confirm WI, --finalize, --monitor");
+	if (confirm && !wi_valid(confirm))
+		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", confirm);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	o.cl = &cl;

@@ -7,10 +7,6 @@
 
 #define USAGE "orch-doctor [--config FILE] [--home DIR] [--json] [--wait]"
 
-static const struct option longopts[] = {
-	CLI_COMMON_LONGOPTS,
-	{ NULL, 0, NULL, 0 },
-};
 
 static void
 line(void *ctx, const char *level, const char *check, const char *text)
@@ -24,7 +20,7 @@ line(void *ctx, const char *level, const char *check, const char *text)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "level", level);
 	cJSON_AddStringToObject(o, "check", check);
-	cJSON_AddStringToObject(o, "text", text);
+	cli_json_str(o, "text", text);
 	cJSON_AddItemToArray(arr, o);
 }
 
@@ -36,11 +32,13 @@ main(int argc, char **argv)
 	int opt, rc, fails;
 
 	cli_init(&cl, "orch-doctor", USAGE);
-	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1)
-		if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
-			return rc == CLI_EXIT_NOW ? 0 : rc;
-	if (optind != argc)
-		return cli_usage(&cl);
+	while ((opt = cli_getopt(&cl, argc, argv, NULL)) > 0)
+		;
+	if (opt < 0)
+		return cl.exit;
+	if (cli_operands(&cl, "orch-doctor", 0, 0, NULL))
+		return EX_USAGE;
+	cl.config_unsafe_ok = 1;	/* doctor reports an unsafe config as a FAIL line with the fix */
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	arr = cl.json ? cJSON_CreateArray() : NULL;

@@ -13,7 +13,6 @@ enum { OPT_PROJECT = OPT_CMD_BASE };
 
 static const struct option longopts[] = {
 	{ "project", required_argument, NULL, OPT_PROJECT },
-	CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -48,20 +47,14 @@ main(int argc, char **argv)
 	int opt, rc;
 
 	cli_init(&cl, "orch-poll", USAGE);
-	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
-		if (opt == OPT_PROJECT) {
-			only = optarg;
-			continue;
-		}
-		if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
-			return rc == CLI_EXIT_NOW ? 0 : rc;
-	}
-	if (optind != argc)
-		return cli_usage(&cl);
-	if (only && !wi_project_key_valid(only)) {
-		fprintf(stderr, "orch-poll: project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$\n", only);
+	while ((opt = cli_getopt(&cl, argc, argv, longopts)) == OPT_PROJECT)
+		only = cl.optarg;
+	if (opt < 0)
+		return cl.exit;
+	if (cli_operands(&cl, "orch-poll", 0, 0, NULL))
 		return EX_USAGE;
-	}
+	if (only && !wi_project_key_valid(only))
+		return cli_usage_error(&cl, "project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$", only);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (only && config_project(&cl.cfg, only) == NULL) {

@@ -8,10 +8,6 @@
 
 #define USAGE "orch-reconcile [-q] [--config FILE] [--home DIR] [--json] [--wait]"
 
-static const struct option longopts[] = {
-	CLI_COMMON_LONGOPTS,
-	{ NULL, 0, NULL, 0 },
-};
 
 struct out {
 	struct cli *cl;
@@ -36,11 +32,12 @@ main(int argc, char **argv)
 	int opt, rc;
 
 	cli_init(&cl, "orch-reconcile", USAGE);
-	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1)
-		if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
-			return rc == CLI_EXIT_NOW ? 0 : rc;
-	if (optind != argc)
-		return cli_usage(&cl);
+	while ((opt = cli_getopt(&cl, argc, argv, NULL)) > 0)
+		;
+	if (opt < 0)
+		return cl.exit;
+	if (cli_operands(&cl, "orch-reconcile", 0, 0, NULL))
+		return EX_USAGE;
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	o.cl = &cl;

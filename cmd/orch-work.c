@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../lib/cli.h"
+#include "../lib/cli_cmd.h"
 #include "../lib/engine.h"
 #include "../lib/util.h"
 #include "../lib/work.h"
@@ -16,34 +17,8 @@ static const struct option longopts[] = {
 	{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "slot", required_argument, NULL, OPT_SLOT },
-	CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
-
-static cJSON *
-work_json(const struct work_result *r)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(o, "job_id", (double)r->job_id);
-	cJSON_AddStringToObject(o, "work_item", r->work_item);
-	cJSON_AddStringToObject(o, "agent", r->agent);
-	cJSON_AddNumberToObject(o, "attempt", r->attempt);
-	cJSON_AddStringToObject(o, "job_status", r->job_status ? r->job_status : "");
-	cJSON_AddStringToObject(o, "run_status", r->proc_status);
-	if (r->exit_code >= 0)
-		cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
-	else
-		cJSON_AddNullToObject(o, "exit_code");
-	cJSON_AddNumberToObject(o, "duration_ms", (double)r->duration_ms);
-	cJSON_AddStringToObject(o, "log", r->log_path);
-	cJSON_AddStringToObject(o, "reason", r->reason);
-	if (r->advanced)
-		cJSON_AddItemToObject(o, "advance", cli_advance_json(&r->adv));
-	else
-		cJSON_AddNullToObject(o, "advance");
-	return o;
-}
 
 int
 main(int argc, char **argv)
@@ -57,28 +32,18 @@ main(int argc, char **argv)
 	int opt, rc, ran = 0;
 
 	cli_init(&cl, "orch-work", USAGE);
-	while ((opt = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_MAX_JOBS:
-			if (num_parse(optarg, 1, 1000000, &max_jobs) < 0) {
-				fprintf(stderr, "orch-work: --max-jobs '%s' is not a number in 1..1000000\n", optarg);
-				return EX_USAGE;
-			}
-			break;
-		case OPT_ONCE: max_jobs = 1; break;
-		case OPT_SLOT:
-			if (num_parse(optarg, 1, 64, &slot) < 0) {
-				fprintf(stderr, "orch-work: --slot '%s' is not a number in 1..64\n", optarg);
-				return EX_USAGE;
-			}
-			break;
-		default:
-			if ((rc = cli_common_opt(&cl, opt, optarg)) != 0)
-				return rc == CLI_EXIT_NOW ? 0 : rc;
-		}
+	while ((opt = cli_getopt(&cl, argc, argv, longopts)) > 0) {
+		if (opt == OPT_ONCE)
+			max_jobs = 1;
+		else if (opt == OPT_MAX_JOBS && num_parse(cl.optarg, 1, 1000000, &max_jobs) < 0)
+			return cli_usage_error(&cl, "--max-jobs '%s' is not a number in 1..1000000", cl.optarg);
+		else if (opt == OPT_SLOT && num_parse(cl.optarg, 1, 64, &slot) < 0)
+			return cli_usage_error(&cl, "--slot '%s' is not a number in 1..64", cl.optarg);
 	}
-	if (optind != argc)
-		return cli_usage(&cl);
+	if (opt < 0)
+		return cl.exit;
+	if (cli_operands(&cl, "orch-work", 0, 0, NULL))
+		return EX_USAGE;
 	snprintf(lock, sizeof(lock), "orch-work.slot-%lld", slot);
 	cl.lock_name = lock;
 	if ((rc = cli_open(&cl)) != 0)
@@ -101,7 +66,7 @@ main(int argc, char **argv)
 			break;
 		ran++;
 		if (arr) {
-			cJSON_AddItemToArray(arr, work_json(&r));
+			cJSON_AddItemToArray(arr, cli_work_json(&r));
 		} else if (!cl.quiet) {
 			printf("job %lld %s %s attempt %d: %s (%s, %lld ms)\n", (long long)r.job_id, r.work_item, r.agent,
 			    r.attempt, r.job_status, r.reason, (long long)r.duration_ms);

@@ -46,6 +46,28 @@ name_ok(const char *s)
 	return 1;
 }
 
+/*
+ * GNU order here too: common options may precede the command name
+ * (`orch -q --home DIR poll`); they move behind it, so the command sees
+ * `orch-poll -q --home DIR`.  Returns the command's index, 0 when none.
+ */
+static int
+command_first(int argc, char **argv)
+{
+	char *cmd;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0; i++)
+		if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--home") == 0) && i + 1 < argc)
+			i++;	/* the option's argument */
+	if (i >= argc || strcmp(argv[i], "--") == 0)
+		return 0;
+	cmd = argv[i];
+	memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof(*argv));
+	argv[1] = cmd;
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -59,6 +81,10 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("orch %s\n", ORCH_VERSION);
 		return 0;
+	}
+	if (!command_first(argc, argv)) {
+		fprintf(stderr, "orch: no command given; see orch --help\n");
+		return EX_USAGE;
 	}
 	if (!name_ok(argv[1])) {
 		fprintf(stderr, "orch: '%s' is not a command name; see orch --help\n", argv[1]);

@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,76 @@ cli_usage(struct cli *cl)
 }
 
 int
-cli_common_opt(struct cli *cl, int opt, const char *arg)
+cli_usage_error(struct cli *cl, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cl->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return cli_usage(cl);
+}
+
+int
+cli_operands(struct cli *cl, const char *verb, int min, int max, const char *what)
+{
+	if (cl->nargs >= min && (max < 0 || cl->nargs <= max))
+		return 0;
+	if (max == 0)
+		return cli_usage_error(cl, "unexpected operand '%s': %s takes options only", cl->args[0], verb);
+	return cli_usage_error(cl, "%s takes %s, got %d", verb, what, cl->nargs);
+}
+
+static const struct option common_opts[] = {
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "home", required_argument, NULL, OPT_HOME },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The command's options then the common ones, in cl->lopts; glibc's getopt reset. */
+static void
+getopt_start(struct cli *cl, char **argv, const struct option *opts)
+{
+	int i;
+
+	for (i = 0; opts && opts[i].name && cl->nlopts < CLI_MAX_OPTS; i++)
+		cl->lopts[cl->nlopts++] = opts[i];
+	for (i = 0; common_opts[i].name; i++)
+		cl->lopts[cl->nlopts++] = common_opts[i];
+	memset(&cl->lopts[cl->nlopts], 0, sizeof(cl->lopts[0]));
+	cl->args = argv + 1;
+	cl->nargs = 0;
+	opterr = 0;	/* our own messages name the option */
+	optind = 0;	/* glibc: a full re-initialisation, for callers that parse twice */
+}
+
+/* The option as the user typed it, without "=value". */
+static void
+bad_option(struct cli *cl, char **argv, const char *why)
+{
+	const char *a = argv[optind - 1];
+	char opt[64];
+
+	if (optopt > ' ' && optopt < 127 && strncmp(a, "--", 2) != 0)
+		snprintf(opt, sizeof(opt), "-%c", optopt);
+	else
+		snprintf(opt, sizeof(opt), "%.*s", (int)strcspn(a, "="), a);
+	if (optopt && strncmp(a, "--", 2) == 0 && strchr(a, '='))	/* a known option given a value */
+		cl->exit = cli_usage_error(cl, "option %s takes no argument", opt);
+	else
+		cl->exit = cli_usage_error(cl, "%s %s", why, opt);
+}
+
+/* A common option: 0 handled, -1 stop (cl->exit set). */
+static int
+common_opt(struct cli *cl, int opt, const char *arg)
 {
 	switch (opt) {
 	case OPT_CONFIG: cl->config_file = arg; return 0;
@@ -40,14 +110,54 @@ cli_common_opt(struct cli *cl, int opt, const char *arg)
 	case OPT_WAIT: cl->wait = 1; return 0;
 	case 'q': cl->quiet = 1; return 0;
 	case OPT_HELP:
-		printf("usage: %s\nSee %s(1).\n", cl->usage, cl->prog);
-		return CLI_EXIT_NOW;
-	case OPT_VERSION:
-		printf("%s %s\n", cl->prog, ORCH_VERSION);
-		return CLI_EXIT_NOW;
+		printf("usage: %s\nOptions may come before or after operands; -- ends them.  See %s(1).\n",
+		    cl->usage, cl->prog);
+		break;
 	default:
-		return cli_usage(cl);
+		printf("%s %s\n", cl->prog, ORCH_VERSION);
+		break;
 	}
+	cl->exit = 0;
+	return -1;
+}
+
+int
+cli_getopt(struct cli *cl, int argc, char **argv, const struct option *opts)
+{
+	int opt, i;
+
+	if (cl->nlopts == 0)
+		getopt_start(cl, argv, opts);
+	/*
+	 * "-": operands come back in order as option 1, whatever POSIXLY_CORRECT
+	 * says; they are packed at the front of argv, behind the scan, so no
+	 * allocation is needed.  ":": a missing argument is told from an unknown option.
+	 */
+	while ((opt = getopt_long(argc, argv, "-:q", cl->lopts, NULL)) != -1) {
+		if (opt == 1) {
+			cl->args[cl->nargs++] = optarg;
+			continue;
+		}
+		if (opt == '?') {
+			bad_option(cl, argv, "unknown option");
+			return -1;
+		}
+		if (opt == ':') {
+			bad_option(cl, argv, "missing argument for");
+			return -1;
+		}
+		if (opt == 'q' || (opt >= OPT_CONFIG && opt < OPT_CMD_BASE)) {
+			if (common_opt(cl, opt, optarg) < 0)
+				return -1;
+			continue;
+		}
+		cl->optarg = optarg;
+		return opt;
+	}
+	for (i = optind; i < argc; i++)	/* after "--" */
+		cl->args[cl->nargs++] = argv[i];
+	cl->args[cl->nargs] = NULL;
+	return 0;
 }
 
 int
@@ -66,7 +176,8 @@ load_config(struct cli *cl, struct orch_err *e)
 	if ((home = config_home(cl->home_opt, e)) == NULL)
 		return -1;
 	cl->cfg_loaded = 1;
-	if (config_load(&cl->cfg, cl->config_file, home, fixed, e) < 0) {
+	if (config_load(&cl->cfg, cl->config_file, home, (fixed ? CONFIG_HOME_FIXED : 0) |
+	    (cl->config_unsafe_ok ? CONFIG_UNSAFE_OK : 0), e) < 0) {
 		free(home);
 		return -1;
 	}
@@ -175,13 +286,50 @@ cli_close(struct cli *cl, int rc)
 void
 cli_print_json(void *json)
 {
-	char *s = cJSON_PrintUnformatted(json);
+	char *s = cJSON_PrintUnformatted(json), *clean;
+	size_t n;
 
-	if (s) {
+	if (s && utf8_valid(s, strlen(s))) {
 		puts(s);
-		free(s);
+	} else if (s) {
+		/* bytes >= 0x80 only occur inside JSON strings: replacing bad ones keeps the document valid */
+		n = strlen(s) * 3 + 1;
+		if ((clean = malloc(n)) != NULL) {
+			utf8_sanitize(clean, n, s);
+			puts(clean);
+			free(clean);
+		}
 	}
+	free(s);
 	cJSON_Delete(json);
+}
+
+void
+cli_json_str(void *obj, const char *key, const char *val)
+{
+	size_t n = strlen(val) * 3 + 1;	/* each bad byte may grow to U+FFFD's three */
+	char small[1024], *clean = n <= sizeof(small) ? small : malloc(n);
+
+	if (clean == NULL)
+		return;
+	utf8_sanitize(clean, n, val);
+	cJSON_AddStringToObject(obj, key, clean);
+	if (clean != small)
+		free(clean);
+}
+
+void
+cli_put_text(const char *text)
+{
+	size_t n = strlen(text) * 4 + 1;	/* \xHH per byte at worst */
+	char small[2048], *esc = n <= sizeof(small) ? small : malloc(n);
+
+	if (esc == NULL)
+		return;
+	str_escape_ctl(esc, n, text);
+	fputs(esc, stdout);
+	if (esc != small)
+		free(esc);
 }
 
 void *
@@ -198,7 +346,7 @@ cli_advance_json(const struct advance_result *r)
 	else
 		cJSON_AddNullToObject(o, "gate");
 	cJSON_AddBoolToObject(o, "passed", r->passed);
-	cJSON_AddStringToObject(o, "reason", r->err.code ? r->err.msg : r->reason);
+	cli_json_str(o, "reason", r->err.code ? r->err.msg : r->reason);
 	if (r->enq_agent[0]) {
 		enq = cJSON_AddObjectToObject(o, "enqueued");
 		cJSON_AddStringToObject(enq, "agent", r->enq_agent);
@@ -230,8 +378,11 @@ cli_advance_text(struct cli *cl, const struct advance_result *r)
 		return;
 	printf("%s: %s -> %s %s%s", r->work_item, r->stage_before, r->stage_after,
 	    engine_outcome_name(r->outcome), r->dry_run ? " (dry run)" : "");
-	if (r->gate[0] || r->reason[0])
-		printf(" (%s%s%s)", r->gate, r->gate[0] ? ": " : "", r->reason);
+	if (r->gate[0] || r->reason[0]) {
+		printf(" (%s%s", r->gate, r->gate[0] ? ": " : "");
+		cli_put_text(r->reason);	/* reasons quote artifacts and tool output */
+		putchar(')');
+	}
 	if (r->enq_agent[0]) {
 		if (r->job_id)
 			printf("; enqueued %s job %lld", r->enq_agent, (long long)r->job_id);

@@ -4,8 +4,11 @@
  * exit code (SPEC section 9).
  *
  * Calling sequence:
- *   cli_init(&cl, "orch-advance");
- *   getopt_long loop: unknown-to-the-command options go to cli_common_opt()
+ *   cli_init(&cl, "orch-advance", USAGE);
+ *   while ((opt = cli_getopt(&cl, argc, argv, longopts)) > 0)
+ *           switch (opt) { the command's own options, argument in cl.optarg }
+ *   if (opt < 0) return cl.exit;     (--help, --version, or a usage error printed)
+ *   operands: cl.args[0 .. cl.nargs)
  *   rc = cli_open(&cl);            home, config, lock, store
  *   if (rc == CLI_SKIPPED) return 0;   (lock held: one line printed)
  *   if (rc) return rc;              (message printed, exit class)
@@ -35,40 +38,59 @@ enum {
 	OPT_CMD_BASE = 0x200,	/* command-specific long options start here */
 };
 
-#define CLI_COMMON_LONGOPTS \
-	{ "config", required_argument, NULL, OPT_CONFIG }, \
-	{ "help", no_argument, NULL, OPT_HELP }, \
-	{ "home", required_argument, NULL, OPT_HOME }, \
-	{ "json", no_argument, NULL, OPT_JSON }, \
-	{ "quiet", no_argument, NULL, 'q' }, \
-	{ "version", no_argument, NULL, OPT_VERSION }, \
-	{ "wait", no_argument, NULL, OPT_WAIT }
+enum { CLI_SKIPPED = -2 };
 
-enum { CLI_SKIPPED = -2, CLI_EXIT_NOW = -3 };
+/* The common options plus at most this many of a command's own. */
+#define CLI_MAX_OPTS 24
 
 struct cli {
 	const char *prog;
 	const char *usage;	/* synopsis, same as the man page */
 	const char *config_file, *home_opt;
 	int json, quiet, wait;
+	int config_unsafe_ok;	/* orch doctor: load a badly owned/writable config to report it */
 	struct config cfg;
 	struct store st;
 	struct orch_ctx ctxv, *ctx;	/* ctx: config + store + shared HTTP client, after cli_open */
 	const char *lock_name;	/* default prog; orch-work locks per slot */
 	int cfg_loaded, store_open, lock_fd;
 	int64_t t0;
+	/* cli_getopt's state and results */
+	struct option lopts[CLI_MAX_OPTS + 8];
+	int nlopts, nargs, exit;
+	char **args;		/* the operands, in order, with options removed */
+	const char *optarg;	/* the argument of the option cli_getopt returned */
 };
 
 void cli_init(struct cli *cl, const char *prog, const char *usage);
-/* Handle a common option; returns 0 handled, CLI_EXIT_NOW (help/version printed, exit 0), or EX_USAGE. */
-int cli_common_opt(struct cli *cl, int opt, const char *arg);
+/*
+ * GNU option order for every command: options (the command's own in opts,
+ * NULL-terminated, plus the common --config --help --home --json -q --wait
+ * --version) anywhere among the operands, `--` ends options.  Returns a
+ * command option's val (argument in cl->optarg); 0 when parsing is done
+ * (operands in cl->args, cl->nargs); -1 when the command must stop with
+ * cl->exit (0 after --help/--version; EX_USAGE after a usage error, which
+ * names the offending option: "unknown option --jsn").
+ */
+int cli_getopt(struct cli *cl, int argc, char **argv, const struct option *opts);
+/* Print "<prog>: <message>" and the usage to stderr; returns EX_USAGE. */
+int cli_usage_error(struct cli *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Check the operand count: what names them ("WI", "one WI", "WI..."), e.g.
+ * "orch-scan takes one WI, got 2"; EX_USAGE after printing, else 0.
+ */
+int cli_operands(struct cli *cl, const char *verb, int min, int max, const char *what);
 int cli_usage(struct cli *cl);		/* prints usage, returns EX_USAGE */
 int cli_open(struct cli *cl);
 int cli_open_nolock(struct cli *cl);	/* config only, no lock, no store */
 int cli_error(struct cli *cl, const struct orch_err *e);	/* prints, returns e->code */
 int cli_close(struct cli *cl, int rc);
-/* Print a cJSON value as one line on stdout and free it. */
+/* Print a cJSON value as one line on stdout and free it; always valid UTF-8 (bad bytes become U+FFFD). */
 void cli_print_json(void *json);
+/* Add a string to a cJSON object as valid UTF-8 (ill-formed bytes become U+FFFD). */
+void cli_json_str(void *obj, const char *key, const char *val);
+/* Print text for a terminal: control characters escaped (str_escape_ctl). */
+void cli_put_text(const char *text);
 
 struct advance_result;
 /* An engine result as the SPEC's JSON object (a cJSON *), or as one text line. */

@@ -2,10 +2,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -222,6 +224,8 @@ load_agents(struct loader *l, struct project *p, yaml_node_t *n)
 
 	if (n->type != YAML_MAPPING_NODE)
 		return lerr(l, n, "agents", "expected a map from agent name to command list%s", NULL);
+	if (p->agents)	/* the duplicate-key check catches this first; never reuse the old count */
+		return lerr(l, n, "agents", "agents: is given twice in this project%s", NULL);
 	cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
 	if ((p->agents = calloc(cnt ? cnt : 1, sizeof(*p->agents))) == NULL)
 		return lerr(l, n, "agents", "out of memory%s", NULL);
@@ -321,6 +325,8 @@ load_projects(struct loader *l, struct config *c, yaml_node_t *n)
 
 	if (n->type != YAML_SEQUENCE_NODE)
 		return lerr(l, n, "projects", "expected a list of project maps%s", NULL);
+	if (c->projects)	/* the duplicate-key check catches this first; never reuse the old count */
+		return lerr(l, n, "projects", "projects: is given twice%s", NULL);
 	cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if ((c->projects = calloc(cnt ? cnt : 1, sizeof(*c->projects))) == NULL)
 		return lerr(l, n, "projects", "out of memory%s", NULL);
@@ -386,29 +392,173 @@ load_root(struct loader *l, struct config *c, int home_fixed)
 	return 0;
 }
 
+/* The file as text, if it is safe to act on (see config.h); refusals say what to run. */
 static int
-load_file(struct config *c, const char *file, int home_fixed, struct orch_err *e)
+read_safe(struct config *c, const char *file, int flags, char **text, size_t *len, struct orch_err *e)
+{
+	struct stat sb;
+	ssize_t n = 0;
+	int fd;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
+		return err_set(e, EX_CONFIG, "cannot read config '%s': %s", file, strerror(errno));
+	if (fstat(fd, &sb) < 0) {
+		close(fd);
+		return err_set(e, EX_CONFIG, "cannot read config '%s': %s", file, strerror(errno));
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return err_set(e, EX_CONFIG, "config '%s' is not a regular file (%s); point --config or ORCH_HOME at "
+		    "the YAML file", file, S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO" :
+		    "a device or socket");
+	}
+	if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		snprintf(c->unsafe, sizeof(c->unsafe), "config '%s' is owned by uid %u, neither you (uid %u) nor root, "
+		    "and it names commands orch runs; run: chown %u '%s'", file, (unsigned)sb.st_uid,
+		    (unsigned)geteuid(), (unsigned)geteuid(), file);
+	else if (sb.st_mode & 022)
+		snprintf(c->unsafe, sizeof(c->unsafe), "config '%s' is writable by group or others (mode %03o) and it "
+		    "names commands orch runs; run: chmod go-w '%s'", file, (unsigned)(sb.st_mode & 0777), file);
+	if (c->unsafe[0] && !(flags & CONFIG_UNSAFE_OK)) {
+		close(fd);
+		return err_set(e, EX_CONFIG, "%s", c->unsafe);
+	}
+	if (sb.st_size > CONFIG_MAX_BYTES) {
+		close(fd);
+		return err_set(e, EX_CONFIG, "config '%s' is %lld bytes, over the limit of %d; it is a settings file, "
+		    "not data: trim it", file, (long long)sb.st_size, CONFIG_MAX_BYTES);
+	}
+	if ((*text = malloc((size_t)sb.st_size + 1)) == NULL) {
+		close(fd);
+		return err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	*len = 0;
+	/* read to EOF, but never past the cap, even if the file grows meanwhile */
+	while (*len <= (size_t)sb.st_size && (n = read(fd, *text + *len, (size_t)sb.st_size + 1 - *len)) > 0)
+		*len += (size_t)n;
+	close(fd);
+	if (*len > (size_t)sb.st_size || n < 0) {
+		free(*text);
+		return err_set(e, EX_CONFIG, "config '%s' changed while it was read; try again", file);
+	}
+	(*text)[*len] = '\0';
+	return 0;
+}
+
+/*
+ * Walk the event stream once before building the document: nesting beyond
+ * CONFIG_MAX_DEPTH is refused here, before libyaml's composer spends seconds
+ * on deeply nested flow collections.
+ */
+static int
+check_depth(const char *file, const char *text, size_t len, struct orch_err *e)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, rc = 0, done = 0;
+
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev))
+			break;	/* the loader reports the syntax error with its line */
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		done = ev.type == YAML_STREAM_END_EVENT;
+		if (depth > CONFIG_MAX_DEPTH) {
+			rc = err_set(e, EX_CONFIG, "%s:%lu: nested more than %d levels deep; orch.yaml needs at most 5 "
+			    "(see orch.yaml(5))", file, (unsigned long)ev.start_mark.line + 1, CONFIG_MAX_DEPTH);
+			done = 1;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+struct keyref {
+	const char *key;
+	unsigned long line;
+};
+
+static int
+keyref_cmp(const void *a, const void *b)
+{
+	const struct keyref *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Any key twice in one map, anywhere in the document; sorted, so linear after n log n. */
+static int
+check_duplicates(struct loader *l)
+{
+	yaml_node_t *n;
+	yaml_node_pair_t *pr;
+	struct keyref *v;
+	size_t cnt, k, i;
+	int rc = 0;
+
+	for (n = l->doc.nodes.start; rc == 0 && n < l->doc.nodes.top; n++) {
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+		if (cnt < 2)
+			continue;
+		if ((v = calloc(cnt, sizeof(*v))) == NULL)
+			return err_set(l->e, EX_SOFTWARE, "out of memory");
+		for (k = 0, pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+			yaml_node_t *kn = yaml_document_get_node(&l->doc, pr->key);
+			const char *key = scalar(kn);
+			if (key)
+				v[k++] = (struct keyref){ key, (unsigned long)kn->start_mark.line + 1 };
+		}
+		qsort(v, k, sizeof(*v), keyref_cmp);
+		for (i = 1; i < k; i++)
+			if (strcmp(v[i - 1].key, v[i].key) == 0) {
+				rc = err_set(l->e, EX_CONFIG, "%s:%lu: key '%.100s' is given twice (lines %lu and %lu); "
+				    "keep one", l->file, v[i].line, v[i].key, v[i - 1].line, v[i].line);
+				break;
+			}
+		free(v);
+	}
+	return rc;
+}
+
+static int
+load_file(struct config *c, const char *file, int flags, struct orch_err *e)
 {
 	struct loader l = { .file = file, .e = e };
 	yaml_parser_t p;
-	FILE *f;
+	size_t len = 0;
+	char *text = NULL;
 	int rc;
 
-	if ((f = fopen(file, "rb")) == NULL)
-		return err_set(e, EX_CONFIG, "cannot read config '%s': %s", file, strerror(errno));
+	if (read_safe(c, file, flags, &text, &len, e) < 0)
+		return -1;
+	if (check_depth(file, text, len, e) < 0) {
+		free(text);
+		return -1;
+	}
 	yaml_parser_initialize(&p);
-	yaml_parser_set_input_file(&p, f);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&p, &l.doc)) {
 		rc = err_set(e, EX_CONFIG, "%s:%lu: invalid YAML: %s; fix the file (see orch.yaml(5))", file,
 		    (unsigned long)(p.problem_mark.line + 1), p.problem ? p.problem : "parse error");
 		yaml_parser_delete(&p);
-		fclose(f);
+		free(text);
 		return rc;
 	}
-	rc = load_root(&l, c, home_fixed);
+	rc = check_duplicates(&l);
+	if (rc == 0)
+		rc = load_root(&l, c, flags & CONFIG_HOME_FIXED);
 	yaml_document_delete(&l.doc);
 	yaml_parser_delete(&p);
-	fclose(f);
+	free(text);
 	return rc;
 }
 
@@ -558,7 +708,7 @@ toolong:
 }
 
 int
-config_load(struct config *c, const char *file, const char *home, int home_fixed, struct orch_err *e)
+config_load(struct config *c, const char *file, const char *home, int flags, struct orch_err *e)
 {
 	char cand[4200];
 
@@ -576,7 +726,7 @@ config_load(struct config *c, const char *file, const char *home, int home_fixed
 	if (file) {
 		if ((c->path = strdup(file)) == NULL)
 			return err_set(e, EX_SOFTWARE, "out of memory");
-		if (load_file(c, file, home_fixed, e) < 0)
+		if (load_file(c, file, flags, e) < 0)
 			return -1;
 	}
 	if (apply_env(c, e) < 0)

@@ -13,6 +13,13 @@
  * or the 0600 file named by plane_api_token_file.
  *
  * Commands are argv lists (NULL-terminated char **), never shell strings.
+ *
+ * The file names commands orch executes, so it is read only when it is safe
+ * (like sshd and sudo read theirs): a regular file (a FIFO or a directory is
+ * refused without blocking), owned by the current user or root, not
+ * writable by group or others, at most CONFIG_MAX_BYTES, nested at most
+ * CONFIG_MAX_DEPTH deep, and with no key given twice in any map.  Each
+ * refusal is EX_CONFIG and says what to run.
  */
 #ifndef ORCH_CONFIG_H
 #define ORCH_CONFIG_H
@@ -41,8 +48,18 @@ struct project {
 	int line;		/* where it was defined, for messages */
 };
 
+#define CONFIG_MAX_BYTES (1024 * 1024)
+#define CONFIG_MAX_DEPTH 32
+
+/* config_load flags */
+enum {
+	CONFIG_HOME_FIXED = 1,	/* --home or ORCH_HOME given: the file's home: is ignored */
+	CONFIG_UNSAFE_OK = 2,	/* load a badly owned or writable file, saying why in unsafe (orch doctor) */
+};
+
 struct config {
 	char *path;		/* file loaded, NULL when built-in defaults only */
+	char unsafe[512];	/* with CONFIG_UNSAFE_OK: why the file would be refused, else "" */
 	char *home;
 	char *tracker;
 	char *plane_url, *plane_workspace, *plane_api_token_file;
@@ -74,9 +91,9 @@ char *config_home(const char *opt_home, struct orch_err *e);
 /*
  * Load: file is --config (NULL to search).  home is the resolved home; the
  * file may set `home:` only when neither --home nor ORCH_HOME did
- * (home_fixed = 1 then ignores it).
+ * (flags CONFIG_HOME_FIXED then ignores it).
  */
-int config_load(struct config *c, const char *file, const char *home, int home_fixed,
+int config_load(struct config *c, const char *file, const char *home, int flags,
     struct orch_err *e);
 void config_free(struct config *c);
 const struct project *config_project(const struct config *c, const char *key);

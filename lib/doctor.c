@@ -17,6 +17,10 @@
 #include "tracker.h"
 #include "util.h"
 
+/* cron(8)'s PATH when the crontab sets none (Debian, crontab(5)); and the one cron/crontab.example sets. */
+#define CRON_DEFAULT_PATH "/usr/bin:/bin"
+#define CRON_EXAMPLE_PATH "/usr/local/bin:/usr/bin:/bin"
+
 struct doc {
 	doctor_line line;
 	void *lctx;
@@ -125,6 +129,73 @@ perms(struct orch_ctx *c, struct doc *d)
 	}
 }
 
+/* The configured remote exists in the work tree (orch fetches and merges through it). */
+static void
+repo_remote(struct doc *d, const struct project *p, const char *check)
+{
+	const char *argv[] = { "git", "remote", "get-url", p->remote, NULL };
+	struct proc_spec s = { .argv = argv, .cwd = p->repo, .timeout_ms = 20000, .out_cap = 64 * 1024 };
+	struct proc_result r;
+
+	if (p->remote == NULL) {
+		say(d, "ok", check, "repo %s (no remote: main is local)", p->repo);
+		return;
+	}
+	proc_run(&s, &r);
+	if (r.status == PROC_OK)
+		say(d, "ok", check, "repo %s, remote %s at %.*s", p->repo, p->remote, (int)strcspn(buf_str(&r.out), "\n"),
+		    buf_str(&r.out));
+	else
+		say(d, "FAIL", check, "repo %s has no remote '%s'; add it (git -C %s remote add %s URL) or fix remote: "
+		    "in orch.yaml", p->repo, p->remote, p->repo, p->remote);
+	proc_result_free(&r);
+}
+
+/*
+ * Where name would be found on path (a colon list); name with a slash is
+ * taken as it is.  0 found and executable (full path in out), -1 missing,
+ * -2 found but not executable.
+ */
+static int
+path_find(const char *name, const char *path, char *out, size_t n)
+{
+	const char *dir = path, *end;
+	int seen = 0;
+
+	if (strchr(name, '/')) {
+		snprintf(out, n, "%s", name);
+		return access(name, X_OK) == 0 ? 0 : access(name, F_OK) == 0 ? -2 : -1;
+	}
+	for (; dir && *dir; dir = *end ? end + 1 : end) {
+		end = dir + strcspn(dir, ":");
+		if (end == dir || str_fmt(out, n, "%.*s/%s", (int)(end - dir), dir, name) < 0)
+			continue;
+		if (access(out, X_OK) == 0)
+			return 0;
+		seen |= access(out, F_OK) == 0;
+	}
+	return seen ? -2 : -1;
+}
+
+/* Each agent command can be started, from the shell's PATH (cron's is checked in cron_path). */
+static void
+agents(struct doc *d, const struct project *p, const char *check)
+{
+	const char *path = getenv("PATH");
+	char where[1024];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < p->nagents; i++) {
+		const char *cmd = p->agents[i].argv[0];
+		if ((rc = path_find(cmd, path ? path : "/usr/bin:/bin", where, sizeof(where))) == 0)
+			say(d, "ok", check, "agent %s: %s", p->agents[i].name, where);
+		else
+			say(d, "FAIL", check, "agent %s: command '%s' %s; install it or fix agents: in orch.yaml",
+			    p->agents[i].name, cmd, rc == -2 ? "is not executable (chmod +x it)" : "is not found");
+	}
+}
+
 static void
 projects(struct orch_ctx *c, struct doc *d)
 {
@@ -145,10 +216,14 @@ projects(struct orch_ctx *c, struct doc *d)
 
 		snprintf(check, sizeof(check), "project %s", p->key);
 		snprintf(ref, sizeof(ref), "refs/heads/%s", p->main_branch);
-		if (access(p->repo, F_OK) < 0 || git_rev_parse(&g, "HEAD", sha, &e) < 0)
+		if (access(p->repo, F_OK) < 0)
+			say(d, "FAIL", check, "repo %s does not exist; clone the project there or fix repo: in %s", p->repo,
+			    c->cfg->path ? c->cfg->path : "orch.yaml");
+		else if (git_rev_parse(&g, "HEAD", sha, &e) < 0)
 			say(d, "FAIL", check, "repo %s is not a git repository; clone the project there", p->repo);
 		else
-			say(d, "ok", check, "repo %s", p->repo);
+			repo_remote(d, p, check);
+		agents(d, p, check);
 		if (p->ci_cmd == NULL)
 			say(d, "FAIL", check, "no ci_cmd: nothing can leave development; set ci_cmd");
 		if (p->self_deploy && p->deploy_hook == NULL)
@@ -193,8 +268,69 @@ projects(struct orch_ctx *c, struct doc *d)
 	}
 }
 
+/* cron's PATH: the crontab's own PATH= line, else cron's built-in default. */
 static void
-cron(struct doc *d)
+crontab_path(const char *crontab, char *out, size_t n)
+{
+	const char *line;
+
+	snprintf(out, n, "%s", CRON_DEFAULT_PATH);
+	for (line = crontab; line && *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != '\0')) {
+		line += strspn(line, " \t");
+		if (strncmp(line, "PATH=", 5) == 0)
+			snprintf(out, n, "%.*s", (int)strcspn(line + 5, "\n"), line + 5);
+	}
+}
+
+/* Append " word" to list (size n) when word is not found on path. */
+static void
+need_on(const char *path, const char *word, char *list, size_t n)
+{
+	char where[1024];
+	size_t len = strlen(list);
+
+	if (path_find(word, path, where, sizeof(where)) < 0 && len + strlen(word) + 2 < n)
+		snprintf(list + len, n - len, " %s", word);
+}
+
+/*
+ * The tools the tick runs must be on the PATH cron gives, not only on the
+ * shell's: a command found here but not there works by hand and fails from cron.
+ */
+static void
+cron_path(struct orch_ctx *c, struct doc *d, const char *crontab)
+{
+	static const char *const tick[] = { "orch-poll", "orch-work", "orch-advance", "orch-deploy", "orch-reconcile",
+		"git", NULL };
+	char path[1024], where[1024], missing[512] = "";
+	int need = 0;
+	size_t i, j;
+
+	if (crontab)
+		crontab_path(crontab, path, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s", CRON_EXAMPLE_PATH);
+	for (i = 0; i < c->cfg->nprojects; i++)
+		need |= gate_applies(c->cfg, &c->cfg->projects[i]);
+	for (i = 0; tick[i]; i++)
+		need_on(path, tick[i], missing, sizeof(missing));
+	if (need)
+		need_on(path, "gitleaks", missing, sizeof(missing));
+	if (need && path_find("pip-audit", path, where, sizeof(where)) < 0 &&
+	    path_find("osv-scanner", path, where, sizeof(where)) < 0)
+		need_on(path, "pip-audit|osv-scanner", missing, sizeof(missing));
+	for (i = 0; i < c->cfg->nprojects; i++)
+		for (j = 0; j < c->cfg->projects[i].nagents; j++)
+			need_on(path, c->cfg->projects[i].agents[j].argv[0], missing, sizeof(missing));
+	if (missing[0])
+		say(d, "FAIL", "cron PATH", "not found on cron's PATH=%s (%s):%s; install them there or set PATH in "
+		    "the crontab", path, crontab ? "from the crontab" : "cron/crontab.example's", missing);
+	else
+		say(d, "ok", "cron PATH", "every tool the tick runs is on PATH=%s", path);
+}
+
+static void
+cron(struct orch_ctx *c, struct doc *d)
 {
 	static const char *const cmds[] = { "orch-poll", "orch-work", "orch-advance", "orch-deploy", "orch-reconcile", NULL };
 	const char *argv[] = { "crontab", "-l", NULL };
@@ -207,6 +343,7 @@ cron(struct doc *d)
 	if (r.status != PROC_OK) {
 		say(d, "FAIL", "cron", "no crontab for this user (crontab -l: %s); install cron/crontab.example or the "
 		    "systemd units in cron/", r.status == PROC_NOT_FOUND ? "not installed" : "empty");
+		cron_path(c, d, NULL);
 		proc_result_free(&r);
 		return;
 	}
@@ -217,6 +354,7 @@ cron(struct doc *d)
 		say(d, "FAIL", "cron", "the crontab does not run:%s; see cron/crontab.example", missing);
 	else
 		say(d, "ok", "cron", "crontab runs every command of a tick");
+	cron_path(c, d, buf_str(&r.out));
 	proc_result_free(&r);
 }
 
@@ -225,10 +363,13 @@ doctor_run(struct orch_ctx *c, doctor_line line, void *lctx)
 {
 	struct doc d = { .line = line, .lctx = lctx };
 
-	say(&d, "ok", "config", "%s", c->cfg->path ? c->cfg->path : "built-in defaults (no orch.yaml)");
+	if (c->cfg->unsafe[0])
+		say(&d, "FAIL", "config", "%s (every other command refuses it)", c->cfg->unsafe);
+	else
+		say(&d, "ok", "config", "%s", c->cfg->path ? c->cfg->path : "built-in defaults (no orch.yaml)");
 	tools(c, &d);
 	perms(c, &d);
 	projects(c, &d);
-	cron(&d);
+	cron(c, &d);
 	return d.fails;
 }

@@ -8,7 +8,13 @@
  * the tracker reachable with its token, and the states each project needs
  * (Confirm Deploy, Awaiting Deploy, Deploying for self-deploying ones);
  * permissions of ORCH_HOME and of the token file; cron entries for the
- * commands of a tick (crontab -l), or the systemd timer.
+ * commands of a tick (crontab -l), or the systemd timer.  Also: the config
+ * file's owner and mode (loaded with CONFIG_UNSAFE_OK so it can be
+ * reported); each project's remote; each agent command found and
+ * executable; and every tool of the tick (orch's commands, git, gitleaks
+ * and an audit engine where the gate applies, the agent commands) found on
+ * cron's PATH (the crontab's PATH= line, else cron's default), not only on
+ * the shell's.
  */
 #ifndef ORCH_DOCTOR_H
 #define ORCH_DOCTOR_H

@@ -285,16 +285,16 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		if (!dry_run && (rc = task_seen(c, once, r)) != 0)
 			return rc < 0 ? rc : 0;
 	}
-	t->retries++;
+	/* the red that blocks is no retry: the count stays at the cap, so status, alert and --json agree */
 	r->retry_count = t->retries;
-	if (t->retries > c->cfg->max_developer_retries) {
+	if (t->retries + 1 > c->cfg->max_developer_retries) {
 		r->outcome = OUT_BLOCKED;
 		str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
 		if (dry_run)
 			return 0;
 		t->blocked = 1;
 		snprintf(msg, sizeof(msg), "blocked at %s after %d retries (%s); fix it, then run "
-		    "orch-advance --unblock %s", t->stage, t->retries - 1, g->reason, t->work_item);
+		    "orch-advance --unblock %s", t->stage, t->retries, g->reason, t->work_item);
 		struct change ch = { .event = "blocked", .level = "alert", .message = msg, .once_key = once[0] ? once : NULL };
 		if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 			return fail(r, &e);
@@ -303,6 +303,7 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		display(c, tr, t, "blocked", msg);
 		return 0;
 	}
+	r->retry_count = ++t->retries;
 	r->outcome = OUT_ROLLED_BACK;
 	str_copy(r->stage_after, sizeof(r->stage_after), target);
 	if (stage_automated(p, agent))
@@ -959,4 +960,19 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 		buf_printf(out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);
 	tracker_close(&tr);
 	return rc;
+}
+
+/* Single item: its own exit code.  Several (--all): 0 unless one errored. */
+int
+engine_result_combine(int rc, const struct advance_result *r, int many)
+{
+	int x = engine_result_exit(r);
+
+	if (many)
+		x = r->err.code ? r->err.code : 0;
+	if (x >= 64 || rc >= 64)
+		return x > rc ? x : rc;
+	if (x == EX_NO || rc == EX_NO)
+		return EX_NO;
+	return x > rc ? x : rc;
 }

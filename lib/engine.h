@@ -101,5 +101,7 @@ int engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct o
 int engine_stage_manual(const struct config *cfg, const char *project, const char *stage);
 /* Exit code for one result (0 advanced/noop, 1 red/blocked, 2 waiting, or err.code). */
 int engine_result_exit(const struct advance_result *r);
+/* Fold r into the exit code rc of a run over many items (--all: 0 unless one errored). */
+int engine_result_combine(int rc, const struct advance_result *r, int many);
 
 #endif

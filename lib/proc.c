@@ -172,6 +172,9 @@ build_env(const char *const *extra)
 	return env;
 }
 
+/* Marks an errno from chdir, not from exec: a missing directory is not a missing program. */
+#define CHILD_CHDIR_FAILED 0x10000
+
 static void
 child_fail(int fd, int err)
 {
@@ -276,7 +279,7 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		if (spec->stdin_data == NULL && (nul = open("/dev/null", O_RDONLY)) >= 0)
 			dup2(nul, 0);
 		if (spec->cwd && chdir(spec->cwd) < 0)
-			child_fail(ex[1], errno);
+			child_fail(ex[1], errno | CHILD_CHDIR_FAILED);
 		execvpe(spec->argv[0], (char *const *)spec->argv, env);
 		child_fail(ex[1], errno);
 	}
@@ -296,6 +299,14 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		close(out[0]);
 		close(errp[0]);
 		close(in[1]);
+		if (exec_errno & CHILD_CHDIR_FAILED) {
+			r->status = PROC_SPAWN_ERROR;
+			snprintf(r->error, sizeof(r->error), "cannot run '%s' in '%s': cannot enter that directory: %s; "
+			    "fix the path (a project's repo: in orch.yaml) or create it", spec->argv[0], spec->cwd,
+			    strerror(exec_errno & ~CHILD_CHDIR_FAILED));
+			finish(spec, r, t0);
+			return 0;
+		}
 		r->status = (exec_errno == ENOENT || exec_errno == EACCES) ? PROC_NOT_FOUND : PROC_SPAWN_ERROR;
 		snprintf(r->error, sizeof(r->error), "cannot run '%s': %s%s", spec->argv[0],
 		    strerror(exec_errno), r->status == PROC_NOT_FOUND ? "; install it or fix PATH" : "");
@@ -448,9 +459,10 @@ proc_spawn_detached(const char *const *argv, const char *cwd, const char *log_pa
 		signal(SIGPIPE, SIG_DFL);
 		if (fork() != 0)
 			_exit(0);	/* the grandchild is adopted by init: never our zombie */
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 ||
-		    (cwd && chdir(cwd) < 0))
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
 			child_fail(ex[1], errno);
+		if (cwd && chdir(cwd) < 0)
+			child_fail(ex[1], errno | CHILD_CHDIR_FAILED);
 		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 		execvp(argv[0], (char *const *)argv);
 		child_fail(ex[1], errno);
@@ -460,6 +472,11 @@ proc_spawn_detached(const char *const *argv, const char *cwd, const char *log_pa
 	reap(pid, &status, 1);
 	n = read(ex[0], &err, sizeof(err));	/* EOF on exec: the grandchild started */
 	close(ex[0]);
+	if (n == (ssize_t)sizeof(err) && (err & CHILD_CHDIR_FAILED)) {
+		snprintf(why, wn, "cannot run '%s' in '%s': cannot enter that directory: %s", argv[0], cwd,
+		    strerror(err & ~CHILD_CHDIR_FAILED));
+		return -1;
+	}
 	if (n == (ssize_t)sizeof(err)) {
 		snprintf(why, wn, "cannot run '%s': %s", argv[0], strerror(err));
 		return -1;

@@ -15,7 +15,9 @@
  *     (proc_is_secret_env) plus spec->env_extra ("NAME=value").
  *  3. Output beyond out_cap is read and discarded; *_truncated says so.
  *  4. exec failures come back over a close-on-exec pipe: ENOENT/EACCES is
- *     PROC_NOT_FOUND, anything else PROC_SPAWN_ERROR.  The child does only
+ *     PROC_NOT_FOUND, anything else PROC_SPAWN_ERROR.  A cwd that cannot be
+ *     entered is PROC_SPAWN_ERROR whose error names the directory (never
+ *     "cannot run 'git'" while git is installed).  The child does only
  *     async-signal-safe work between fork and exec.
  *  5. SIGPIPE is ignored in the calling process from the first run on (a
  *     child that never reads its stdin must not kill orch); the child gets

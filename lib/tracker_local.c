@@ -123,13 +123,14 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	if (known_project(t, project, e) < 0)
 		return -1;
 	/*
-	 * A poll reads only what changed since its watermark (by the index on
-	 * (project, updated_at)); >= rereads the newest row rather than risk
-	 * one written in the same microsecond.  Verdicts are guarded by their
-	 * UNIQUE key, not by this: the reconciler's full listing is the net.
+	 * A poll reads only what changed after its watermark (by the index on
+	 * (project, updated_at)).  updated_at is microsecond UTC and strictly
+	 * increases per issue; verdicts are guarded by their UNIQUE key, not by
+	 * this, and the reconciler's full listing is the net for anything a
+	 * watermark could miss.
 	 */
 	if (store_prepare(t->st, &s, full ? "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 ORDER BY seq" :
-	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND updated_at >= COALESCE("
+	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND updated_at > COALESCE("
 	    "(SELECT watermark FROM local_poll WHERE project = ?1), '') ORDER BY updated_at", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
@@ -233,15 +234,25 @@ static int
 local_comment(struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e)
 {
 	sqlite3_stmt *s;
-	char now[32];
+	char now[32], *clean;
+	size_t n = strlen(text) * 3 + 1;
+	int rc;
 
+	/* orch's own comments quote tool output: stored as valid UTF-8 so every reader can show them */
+	if ((clean = malloc(n)) == NULL)
+		return err_set(e, EX_SOFTWARE, "out of memory");
+	utf8_sanitize(clean, n, text);
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(t->st, &s, "INSERT INTO tracker_comments(issue_id, body, created_at) VALUES (?1, ?2, ?3)", e) < 0)
+	if (store_prepare(t->st, &s, "INSERT INTO tracker_comments(issue_id, body, created_at) VALUES (?1, ?2, ?3)", e) < 0) {
+		free(clean);
 		return -1;
+	}
 	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, clean, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-	return store_step_done(t->st, s, "add comment", e);
+	rc = store_step_done(t->st, s, "add comment", e);
+	free(clean);
+	return rc;
 }
 
 static int
@@ -249,9 +260,12 @@ local_create(struct tracker *t, const char *project, const char *title, const ch
     struct tracker_issue *out, struct orch_err *e)
 {
 	sqlite3_stmt *s;
-	char id[40], now[32];
+	char id[40], now[32], why[200];
 	int rc;
 
+	/* checked here too: a title that cannot be shown whole must never be stored */
+	if (title_check(title, why, sizeof(why)) < 0)
+		return err_set(e, EX_USAGE, "%s", why);
 	if (known_project(t, project, e) < 0 || tracker_local_seed(t->st, project, e) < 0)
 		return -1;
 	if (random_hex(id, 16) < 0)
@@ -298,7 +312,7 @@ local_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 
 	if (t->impl == NULL)
 		return 0;	/* nothing listed: nothing to move */
-	/* writes only when it moves: a quiet tick (only the newest row reread) writes nothing */
+	/* writes only when it moves: a quiet tick writes nothing */
 	if (store_prepare(t->st, &s, "INSERT INTO local_poll(project, watermark) SELECT ?1, ?2 WHERE ?2 > "
 	    "COALESCE((SELECT watermark FROM local_poll WHERE project = ?1), '') "
 	    "ON CONFLICT(project) DO UPDATE SET watermark = excluded.watermark", e) < 0)

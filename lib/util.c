@@ -175,3 +175,130 @@ random_hex(char *out, size_t nbytes)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
 	return 0;
 }
+
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 when ill-formed. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates and code points past U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int
+utf8_valid(const char *s, size_t n)
+{
+	size_t i = 0, l;
+
+	while (i < n) {
+		if ((l = utf8_seq((const unsigned char *)s + i, n - i)) == 0)
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
+void
+utf8_sanitize(char *dst, size_t n, const char *src)
+{
+	size_t i = 0, o = 0, sl = strlen(src), l;
+
+	if (n == 0)
+		return;
+	while (i < sl) {
+		const char *piece = src + i;
+		if ((l = utf8_seq((const unsigned char *)src + i, sl - i)) == 0) {
+			piece = "\xef\xbf\xbd";
+			l = 3;
+			i++;
+		} else {
+			i += l;
+		}
+		if (o + l >= n)
+			break;
+		memcpy(dst + o, piece, l);
+		o += l;
+	}
+	dst[o] = '\0';
+}
+
+void
+str_escape_ctl(char *dst, size_t n, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0, sl = strlen(src), l;
+	char esc[8];
+
+	if (n == 0)
+		return;
+	while (i < sl) {
+		l = utf8_seq(s + i, sl - i);
+		esc[0] = '\0';
+		if (l == 0 || s[i] < 0x20 || s[i] == 0x7f) {
+			if (s[i] == '\n' || s[i] == '\t' || s[i] == '\r')
+				snprintf(esc, sizeof(esc), "\\%c", s[i] == '\n' ? 'n' : s[i] == '\t' ? 't' : 'r');
+			else
+				snprintf(esc, sizeof(esc), "\\x%02x", s[i]);
+			l = 1;
+		} else if (s[i] == '\\') {
+			snprintf(esc, sizeof(esc), "\\\\");
+		} else if (l == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) {
+			snprintf(esc, sizeof(esc), "\\u%04x", s[i + 1]);	/* C1 controls: CSI and friends */
+		}
+		if (esc[0]) {
+			if (o + strlen(esc) >= n)
+				break;
+			memcpy(dst + o, esc, strlen(esc));
+			o += strlen(esc);
+		} else {
+			if (o + l >= n)
+				break;
+			memcpy(dst + o, s + i, l);
+			o += l;
+		}
+		i += l;
+	}
+	dst[o] = '\0';
+}
+
+int
+title_check(const char *title, char *why, size_t wn)
+{
+	size_t len = strlen(title), i;
+
+	if (len == 0 || strspn(title, " \t") == len)
+		return snprintf(why, wn, "the title is empty; give a few words that say what the item is"), -1;
+	if (len > TITLE_MAX)
+		return snprintf(why, wn, "the title is %zu bytes long, the limit is %d; shorten it (details go "
+		    "into a comment)", len, TITLE_MAX), -1;
+	if (!utf8_valid(title, len))
+		return snprintf(why, wn, "the title is not valid UTF-8; re-type it in a UTF-8 terminal"), -1;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)title[i] < 0x20 || title[i] == 0x7f)
+			return snprintf(why, wn, "the title holds a control character (byte 0x%02x at %zu); use "
+			    "plain text on one line", (unsigned char)title[i], i), -1;
+	return 0;
+}

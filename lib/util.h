@@ -31,4 +31,23 @@ int mkdir_p(const char *path, unsigned mode);
 /* Random lowercase hex id of 2*nbytes characters (nbytes <= 32). */
 int random_hex(char *out, size_t nbytes);
 
+/* Titles of work items: at most TITLE_MAX bytes (Plane's name limit is 255). */
+#define TITLE_MAX 255
+/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
+int utf8_valid(const char *s, size_t n);
+/*
+ * Copy src into dst (size n, always terminated, cut at a character
+ * boundary) as valid UTF-8: each byte of an ill-formed sequence becomes
+ * U+FFFD.  For JSON output, which must be valid UTF-8 whatever the store holds.
+ */
+void utf8_sanitize(char *dst, size_t n, const char *src);
+/*
+ * Copy src into dst for a terminal: control characters (C0, DEL, C1) become
+ * \n, \t, \r, \\ or \xHH, invalid UTF-8 bytes \xHH; a title can never move
+ * the cursor, clear the screen or forge a second line.
+ */
+void str_escape_ctl(char *dst, size_t n, const char *src);
+/* Why a title cannot be stored (into why), or 0 when it can: empty, too long, bad UTF-8, control characters. */
+int title_check(const char *title, char *why, size_t wn);
+
 #endif

@@ -33,6 +33,7 @@ write_config() {
 		echo '    ci_cmd: ["make", "-s", "test"]'
 		for line in "$@"; do echo "    $line"; done
 	} > "$f"
+	chmod go-w "$f"	# orch refuses a config others can write, whatever the umask
 }
 
 # agent_commit WORKTREE MESSAGE PATH CONTENT [PATH CONTENT...]

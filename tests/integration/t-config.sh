@@ -20,3 +20,65 @@ printf 'tracker: local\n' >"$ORCH_HOME/orch.yaml"
 ORCH_WORK_SLOTS=0 expect_rc 78 orch-advance --all
 contains "$ERR" "environment ORCH_WORK_SLOTS: '0' is not an integer in 1..64"
 expect_rc 0 orch-advance --all
+
+# Hostile or careless config: duplicate keys anywhere, unsafe owner or mode, not a regular file, too big, too deep.
+dup() {	# file-text key first second
+	printf "$1" >"$TMP/dup.yaml"
+	expect_rc 78 orch-issue list --config "$TMP/dup.yaml"
+	contains "$ERR" "$TMP/dup.yaml:$4: key '$2' is given twice (lines $3 and $4); keep one"
+}
+dup 'tracker: local\nwork_slots: 2\ntracker: plane\n' tracker 1 3
+dup 'projects:\n  - key: A\n    repo: /a\nprojects:\n  - key: B\n    repo: /b\n  - key: C\n    repo: /c\n' projects 1 4
+dup 'projects:\n  - key: A\n    repo: /a\n    remote: origin\n    repo: /b\n' repo 3 5
+dup 'projects:\n  - key: A\n    repo: /a\n    agents:\n      x: ["a"]\n    agents:\n      y: ["b"]\n      z: ["c"]\n' agents 4 6
+dup 'projects:\n  - key: A\n    repo: /a\n    agents:\n      dev: ["a"]\n      dev: ["b"]\n' dev 5 6
+
+printf 'tracker: local\n' >"$TMP/safe.yaml"
+chmod 664 "$TMP/safe.yaml"
+expect_rc 78 orch-advance --all --config "$TMP/safe.yaml"
+contains "$ERR" "config '$TMP/safe.yaml' is writable by group or others (mode 664)"
+contains "$ERR" "run: chmod go-w '$TMP/safe.yaml'"
+chmod 602 "$TMP/safe.yaml"
+expect_rc 78 orch-status --config "$TMP/safe.yaml"
+contains "$ERR" "writable by group or others (mode 602)"
+# doctor runs anyway and names the fix as a FAIL line
+expect_rc 1 orch-doctor --config "$TMP/safe.yaml"
+contains "$OUT" "FAIL config: config '$TMP/safe.yaml' is writable by group or others (mode 602)"
+contains "$OUT" "chmod go-w"
+chmod 600 "$TMP/safe.yaml"
+expect_rc 0 orch-advance --all --config "$TMP/safe.yaml"
+if [ "$(id -u)" = 0 ]; then
+	chown 65534 "$TMP/safe.yaml"
+	expect_rc 78 orch-advance --all --config "$TMP/safe.yaml"
+	contains "$ERR" "is owned by uid 65534, neither you (uid 0) nor root"
+	contains "$ERR" "run: chown 0 '$TMP/safe.yaml'"
+	chown 0 "$TMP/safe.yaml"
+else
+	owned=$(find /etc /usr/share -maxdepth 2 -type f -user root 2>/dev/null | head -1)
+	echo "t-config: not root: config owned by another user checked only for root-owned files ($owned)"
+fi
+
+# a FIFO nobody writes to must not block (timeout is the failure, not the synchronisation)
+mkfifo "$TMP/fifo.yaml"
+expect_rc 78 timeout 20 orch-issue list --config "$TMP/fifo.yaml"
+contains "$ERR" "config '$TMP/fifo.yaml' is not a regular file (a FIFO)"
+expect_rc 78 orch-issue list --config "$TMP"
+contains "$ERR" "is not a regular file (a directory)"
+mv "$ORCH_HOME/orch.yaml" "$TMP/keep.yaml"
+mkfifo "$ORCH_HOME/orch.yaml"
+expect_rc 78 timeout 20 orch-advance --all
+contains "$ERR" "is not a regular file (a FIFO)"
+rm "$ORCH_HOME/orch.yaml"
+mv "$TMP/keep.yaml" "$ORCH_HOME/orch.yaml"
+
+# size cap before parsing; nesting cap while parsing (libyaml events), both fast
+python3 -c 'import sys; sys.stdout.write("# " + "x" * (1024 * 1024) + "\n")' >"$TMP/big.yaml"
+expect_rc 78 orch-issue list --config "$TMP/big.yaml"
+contains "$ERR" "over the limit of 1048576"
+python3 -c 'import sys; sys.stdout.write("x: " + "[" * 200000 + "]" * 200000 + "\n")' >"$TMP/deep.yaml"
+expect_rc 78 orch-issue list --config "$TMP/deep.yaml"
+contains "$ERR" "$TMP/deep.yaml:1: nested more than 32 levels deep"
+printf 'projects:\n' >"$TMP/deep2.yaml"
+i=0; ind=''; while [ $i -lt 40 ]; do printf '%s- \n' "$ind" >>"$TMP/deep2.yaml"; ind="$ind  "; i=$((i + 1)); done
+expect_rc 78 orch-issue list --config "$TMP/deep2.yaml"
+contains "$ERR" "nested more than 32 levels deep"

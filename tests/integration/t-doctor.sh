@@ -7,13 +7,40 @@ cat >"$TMP/standins/crontab" <<'SH'
 printf '%s\n' "$CRONTAB_TEXT"
 SH
 chmod +x "$TMP/standins/crontab"
-export CRONTAB_TEXT="* * * * * orch-poll -q; orch-work -q; orch-advance -q --all; orch-deploy -q; orch-reconcile -q"
+TICK="* * * * * orch-poll -q; orch-work -q; orch-advance -q --all; orch-deploy -q; orch-reconcile -q"
+export CRONTAB_TEXT="PATH=$BIN:$TMP/standins:/usr/bin:/bin
+$TICK"
 pipeline_setup
 chmod 700 "$ORCH_HOME"
 expect_rc 0 orch doctor
 contains "$OUT" "ok   git: git version"
 contains "$OUT" "ok   tracker DEMO: local tracker reachable, 17 states"
 contains "$OUT" "ok   cron: crontab runs every command of a tick"
+contains "$OUT" "ok   cron PATH: every tool the tick runs is on PATH=$BIN:$TMP/standins:/usr/bin:/bin"
+contains "$OUT" "ok   project DEMO: repo $TMP/repo, remote origin at"
+
+# the tools must be on cron's PATH, not only on the shell's
+CRONTAB_TEXT="$TICK" ORCH_SECURITY_GATE_REPOS=DEMO expect_rc 1 orch-doctor
+contains "$OUT" "FAIL cron PATH: not found on cron's PATH=/usr/bin:/bin (from the crontab): orch-poll orch-work orch-advance orch-deploy orch-reconcile gitleaks"
+CRONTAB_TEXT="  PATH=$BIN:/usr/bin:/bin
+$TICK" ORCH_SECURITY_GATE_REPOS=DEMO expect_rc 1 orch-doctor
+contains "$OUT" "FAIL cron PATH: not found on cron's PATH=$BIN:/usr/bin:/bin (from the crontab): gitleaks"
+
+# agent commands: missing, not executable, on the shell's PATH only; a remote that is not there
+printf '#!/bin/sh\n' >"$TMP/noexec.sh"
+mkdir -p "$TMP/mybin" && printf '#!/bin/sh\n' >"$TMP/mybin/my-agent" && chmod +x "$TMP/mybin/my-agent"
+write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "agents:" "  analyst: [\"/nonexistent/analyst\"]" \
+	"  developer: [\"$TMP/noexec.sh\"]" "  reviewer: [\"my-agent\", \"{stage}\"]" "  tester: [\"sh\", \"-c\", \"true\"]"
+sed -i 's/remote: origin/remote: upstream/' "$ORCH_HOME/orch.yaml"
+PATH="$TMP/mybin:$PATH" expect_rc 1 orch-doctor
+contains "$OUT" "FAIL project DEMO: agent analyst: command '/nonexistent/analyst' is not found; install it or fix agents: in orch.yaml"
+contains "$OUT" "FAIL project DEMO: agent developer: command '$TMP/noexec.sh' is not executable (chmod +x it)"
+contains "$OUT" "ok   project DEMO: agent reviewer: $TMP/mybin/my-agent"
+contains "$OUT" "ok   project DEMO: agent tester: /usr/bin/sh"
+contains "$OUT" "FAIL cron PATH: not found on cron's PATH=$BIN:$TMP/standins:/usr/bin:/bin (from the crontab): /nonexistent/analyst $TMP/noexec.sh my-agent"
+contains "$OUT" "FAIL project DEMO: repo $TMP/repo has no remote 'upstream'; add it (git -C $TMP/repo remote add upstream URL)"
+pipeline_config_again() { write_config "$ORCH_HOME/orch.yaml" "$TMP/repo"; }
+pipeline_config_again
 
 ORCH_SECURITY_GATE_REPOS=DEMO PATH="$BIN:/usr/bin:/bin" expect_rc 1 orch-doctor
 contains "$OUT" "FAIL gitleaks: gitleaks is not installed (not on PATH)"
@@ -46,7 +73,12 @@ contains "$OUT" "FAIL tracker DEMO: local tracker lacks the states 'In Review'"
 
 write_config "$ORCH_HOME/orch.yaml" "$TMP/nowhere" "self_deploy: true"
 expect_rc 1 orch-doctor
-contains "$OUT" "FAIL project DEMO: repo $TMP/nowhere is not a git repository"
+contains "$OUT" "FAIL project DEMO: repo $TMP/nowhere does not exist; clone the project there or fix repo: in $ORCH_HOME/orch.yaml"
+# the commands name the missing directory, not a missing git
+orch-issue create --project DEMO --title "second" >/dev/null
+orch-advance --start DEMO-2 >"$TMP/out" 2>&1
+contains "$(cat "$TMP/out")" "cannot run 'git' in '$TMP/nowhere': cannot enter that directory: No such file or directory"
+lacks "$(cat "$TMP/out")" "install it or fix PATH"
 contains "$OUT" "FAIL project DEMO: self_deploy without deploy_hook"
 sql_exec "DELETE FROM tracker_states WHERE name = ?" "Confirm Deploy"
 expect_rc 1 orch-doctor

@@ -9,6 +9,7 @@
 
 #include "../../lib/atomic.h"
 #include "../../lib/buf.h"
+#include "../../lib/cli.h"
 #include "../../lib/err.h"
 #include "../../lib/lock.h"
 #include "../../lib/util.h"
@@ -135,6 +136,66 @@ START_TEST(num_parse_ranges)
 }
 END_TEST
 
+START_TEST(utf8_checks_and_escapes)
+{
+	char out[64], why[200];
+
+	ck_assert_int_eq(utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14), 1);
+	ck_assert_int_eq(utf8_valid("caf\xe9", 4), 0);			/* Latin-1 */
+	ck_assert_int_eq(utf8_valid("\xc0\xaf", 2), 0);			/* overlong '/' */
+	ck_assert_int_eq(utf8_valid("\xed\xa0\x80", 3), 0);		/* surrogate */
+	ck_assert_int_eq(utf8_valid("\xf4\x90\x80\x80", 4), 0);		/* past U+10FFFF */
+	ck_assert_int_eq(utf8_valid("\xe2\x82", 2), 0);			/* truncated */
+	utf8_sanitize(out, sizeof(out), "a\xff" "b\xc3\xa9");
+	ck_assert_str_eq(out, "a\xef\xbf\xbd" "b\xc3\xa9");
+	utf8_sanitize(out, 4, "ab\xc3\xa9");			/* never cuts a character */
+	ck_assert_str_eq(out, "ab");
+	str_escape_ctl(out, sizeof(out), "x\033[2J\ny\t\\ \xc2\x9b \xff \xc3\xa9");
+	ck_assert_str_eq(out, "x\\x1b[2J\\ny\\t\\\\ \\u009b \\xff \xc3\xa9");
+	str_escape_ctl(out, 6, "ab\033cd");			/* an escape is never cut in half */
+	ck_assert_str_eq(out, "ab");
+	ck_assert_int_eq(title_check("Greet users", why, sizeof(why)), 0);
+	ck_assert_int_eq(title_check("", why, sizeof(why)), -1);
+	ck_assert_int_eq(title_check("a\tb", why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "control character (byte 0x09 at 1)"));
+	memset(out, 'x', sizeof(out));
+	out[sizeof(out) - 1] = '\0';
+	ck_assert_int_eq(title_check(out, why, sizeof(why)), 0);
+}
+END_TEST
+
+/* cli_getopt: options anywhere, operands in order, -- ends options, errors say which option. */
+START_TEST(cli_getopt_permutes)
+{
+	static const struct option opts[] = { { "project", required_argument, NULL, OPT_CMD_BASE }, { NULL, 0, NULL, 0 } };
+	char a0[] = "orch-x", a1[] = "show", a2[] = "--json", a3[] = "A-1", a4[] = "--project", a5[] = "K",
+	    a6[] = "-q", a7[] = "--", a8[] = "--literal";
+	char *argv[] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, NULL };
+	char b1[] = "list", b2[] = "--jsn";
+	char *bad[] = { a0, b1, b2, NULL };
+	struct cli cl;
+	int opt, got = 0;
+
+	cli_init(&cl, "orch-x", "orch-x ...");
+	while ((opt = cli_getopt(&cl, 9, argv, opts)) > 0) {
+		ck_assert_int_eq(opt, OPT_CMD_BASE);
+		ck_assert_str_eq(cl.optarg, "K");
+		got++;
+	}
+	ck_assert_int_eq(opt, 0);
+	ck_assert_int_eq(got, 1);
+	ck_assert_int_eq(cl.json, 1);
+	ck_assert_int_eq(cl.quiet, 1);
+	ck_assert_int_eq(cl.nargs, 3);
+	ck_assert_str_eq(cl.args[0], "show");
+	ck_assert_str_eq(cl.args[1], "A-1");
+	ck_assert_str_eq(cl.args[2], "--literal");
+	cli_init(&cl, "orch-x", "orch-x ...");
+	ck_assert_int_eq(cli_getopt(&cl, 3, bad, opts), -1);
+	ck_assert_int_eq(cl.exit, EX_USAGE);
+}
+END_TEST
+
 Suite *
 buf_suite(void)
 {
@@ -144,6 +205,8 @@ buf_suite(void)
 	tcase_add_test(tc, buf_cap_is_an_error);
 	tcase_add_test(tc, buf_printf_grows);
 	tcase_add_test(tc, num_parse_ranges);
+	tcase_add_test(tc, utf8_checks_and_escapes);
+	tcase_add_test(tc, cli_getopt_permutes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../../lib/config.h"
 #include "../../lib/err.h"
@@ -106,6 +107,31 @@ START_TEST(config_errors_name_line_and_key)
 	bad("tracker: jira\n", "'jira' is not one of local, plane");
 	bad("scan_rewrite_policy: yolo\n", "key 'scan_rewrite_policy': 'yolo' is not one of reset_warn");
 	bad("projects:\n  - key: D\n    repo: /x\n  - key: D\n    repo: /y\n", "defined twice");
+	/* duplicates anywhere: the root cause of the old heap overflow, and every other map */
+	bad("projects:\n  - key: A\n    repo: /a\nprojects:\n  - key: B\n    repo: /b\n",
+	    "orch.yaml:4: key 'projects' is given twice (lines 1 and 4)");
+	bad("projects:\n  - key: A\n    repo: /a\n    agents: {x: [a]}\n    agents: {y: [b], z: [c]}\n",
+	    "orch.yaml:5: key 'agents' is given twice (lines 4 and 5)");
+	bad("work_slots: 2\nwork_slots: 3\n", "key 'work_slots' is given twice");
+}
+END_TEST
+
+/* A group-writable file is refused; with CONFIG_UNSAFE_OK it loads and says why (orch doctor). */
+START_TEST(config_unsafe_mode)
+{
+	const char *path = tmp_write("orch.yaml", "work_slots: 2\n");
+	struct orch_err e = {0};
+	struct config c;
+
+	ck_assert_int_eq(chmod(path, 0620), 0);
+	ck_assert_int_eq(config_load(&c, path, tmp_dir, CONFIG_HOME_FIXED, &e), -1);
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.msg, "run: chmod go-w"));
+	config_free(&c);
+	ck_assert_int_eq(config_load(&c, path, tmp_dir, CONFIG_HOME_FIXED | CONFIG_UNSAFE_OK, &e), 0);
+	ck_assert_int_eq(c.work_slots, 2);
+	ck_assert_ptr_nonnull(strstr(c.unsafe, "writable by group or others (mode 620)"));
+	config_free(&c);
 }
 END_TEST
 
@@ -121,6 +147,7 @@ config_suite(void)
 	tcase_add_test(tc, config_env_overrides);
 	tcase_add_test(tc, config_env_bad_value);
 	tcase_add_test(tc, config_errors_name_line_and_key);
+	tcase_add_test(tc, config_unsafe_mode);
 	suite_add_tcase(s, tc);
 	return s;
 }

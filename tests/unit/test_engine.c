@@ -27,7 +27,7 @@ setup(void)
 
 	tmp_setup();
 	repo = tmp_git_repo();
-	snprintf(yaml, sizeof(yaml), "projects:\n  - key: T\n    repo: %s\n    ci_cmd: [\"true\"]\n", repo);
+	snprintf(yaml, sizeof(yaml), "projects:\n  - key: T\n    repo: %s\n    ci_cmd: [\"true\"]\n    agents:\n      default: [\"true\"]\n", repo);
 	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", yaml), tmp_dir, 1, &e), 0);
 	tmp_store(&st);
 	ctx.cfg = &cfg;

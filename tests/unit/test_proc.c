@@ -185,6 +185,22 @@ START_TEST(proc_empty_argv)
 }
 END_TEST
 
+/* A missing cwd is named as a missing directory, not as a missing program. */
+START_TEST(proc_missing_cwd)
+{
+	const char *argv[] = { "true", NULL };
+	struct proc_spec s = { .argv = argv, .cwd = "/nonexistent/orch-repo", .timeout_ms = 10000 };
+	struct proc_result r;
+
+	ck_assert_int_eq(proc_run(&s, &r), 0);
+	ck_assert_int_eq(r.status, PROC_SPAWN_ERROR);
+	ck_assert_ptr_nonnull(strstr(r.error, "in '/nonexistent/orch-repo': cannot enter that directory: "
+	    "No such file or directory"));
+	ck_assert_ptr_null(strstr(r.error, "install it or fix PATH"));
+	proc_result_free(&r);
+}
+END_TEST
+
 Suite *
 proc_suite(void)
 {
@@ -200,6 +216,7 @@ proc_suite(void)
 	tcase_add_test(tc, proc_output_capped);
 	tcase_add_test(tc, proc_stdin_env_cwd);
 	tcase_add_test(tc, proc_child_ignoring_stdin);
+	tcase_add_test(tc, proc_missing_cwd);
 	tcase_add_test(tc, proc_empty_argv);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,241 @@
+#include "cli_cmd.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gate.h"
+#include "notify.h"
+#include "scanmain.h"
+#include "task.h"
+#include "util.h"
+#include "work.h"
+
+int
+cli_scan_item(struct cli *cl, const char *wi)
+{
+	struct gate_result g;
+	struct orch_err e = {0};
+	const char *status;
+	struct task t;
+	const struct project *p;
+	int rc;
+
+	if (task_get(&cl->st, wi, &t, &e) < 0)
+		return cli_error(cl, &e);
+	if ((p = config_project(&cl->cfg, t.project)) == NULL) {
+		err_set(&e, EX_CONFIG, "project '%s' of %s is not configured", t.project, wi);
+		return cli_error(cl, &e);
+	}
+	struct gate_ctx gc = { .cfg = &cl->cfg, .project = p, .st = &cl->st, .task = &t };
+	gate_result_init(&g);
+	gate_security(&gc, &g);
+	if (g.alert[0]) {
+		if (store_begin(&cl->st, &e) == 0 && notify_queue(&cl->st, "alert", wi, g.alert, &e) == 0)
+			store_commit(&cl->st, &e);
+		else
+			store_rollback(&cl->st);
+	}
+	/* could not run (GATE_ERROR) is not a FAIL verdict: fail-closed with its own status and exit code */
+	rc = g.outcome == GATE_PASS ? 0 : g.outcome == GATE_ERROR ? EX_UNAVAILABLE : EX_NO;
+	status = rc == 0 ? "PASS" : rc == EX_NO ? "FAIL" : "ERROR";
+	if (cl->json) {
+		cJSON *o = cJSON_CreateObject();
+		char path[256];
+		gate_artifact_path(wi, "17-security-report.md", path, sizeof(path));
+		cJSON_AddStringToObject(o, "work_item", wi);
+		cJSON_AddStringToObject(o, "security_status", status);
+		cli_json_str(o, "reason", g.reason);
+		cJSON_AddStringToObject(o, "report", path);
+		cli_print_json(o);
+	} else if (!cl->quiet) {
+		printf("%s: security %s (%s)\n", wi, status, g.reason);
+	}
+	gate_result_free(&g);
+	return rc;
+}
+
+static cJSON *
+main_json(const struct scan_main_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "project", r->project);
+	cJSON_AddStringToObject(o, "status", r->status);
+	cJSON_AddStringToObject(o, "strategy", r->strategy);
+	cJSON_AddNumberToObject(o, "commits", r->commits);
+	cJSON_AddNumberToObject(o, "chunks", r->chunks);
+	cJSON_AddNumberToObject(o, "chunks_scanned", r->chunks_ok);
+	cJSON_AddNumberToObject(o, "findings", r->findings);
+	cJSON_AddNumberToObject(o, "findings_new", r->findings_new);
+	cJSON_AddStringToObject(o, "anchor_before", r->anchor_before);
+	cJSON_AddStringToObject(o, "anchor_after", r->anchor_after);
+	cJSON_AddStringToObject(o, "head", r->head);
+	cli_json_str(o, "note", r->note);
+	cJSON_AddStringToObject(o, "record", r->record);
+	return o;
+}
+
+int
+cli_scan_main(struct cli *cl, const char *only, int strict)
+{
+	struct scan_main_result r;
+	char run_id[64], stamp[32], rnd[9];
+	cJSON *arr = cl->json ? cJSON_CreateArray() : NULL;
+	size_t i;
+	int rc = 0;
+
+	time_iso_us(time_now_us(), stamp);
+	random_hex(rnd, 4);
+	snprintf(run_id, sizeof(run_id), "%.19s-%s", stamp, rnd);
+	for (char *q = run_id; *q; q++)
+		if (*q == ':')
+			*q = '-';
+	for (i = 0; i < cl->cfg.nprojects; i++) {
+		const char *key = cl->cfg.projects[i].key;
+		struct orch_err e = {0};
+		if (only && strcmp(only, key) != 0)
+			continue;
+		if (scan_main_project(cl->ctx, key, run_id, &r, &e) < 0) {
+			fprintf(stderr, "orch-scan: project %s: %s\n", key, e.msg);
+			if (e.code > rc)
+				rc = e.code;
+			continue;
+		}
+		if (arr)
+			cJSON_AddItemToArray(arr, main_json(&r));
+		else if (!cl->quiet)
+			printf("%s: %s (%s, %d commits, %d/%d chunks, %d findings, %d new) anchor %.12s%s%s\n", key,
+			    r.status, r.strategy, r.commits, r.chunks_ok, r.chunks, r.findings, r.findings_new,
+			    r.anchor_after, r.note[0] ? ": " : "", r.note);
+		if (r.findings && rc < EX_NO)
+			rc = EX_NO;
+		if (strict && rc < EX_NO && (!strcmp(r.status, "partial") || !strcmp(r.status, "failed")))
+			rc = EX_NO;
+	}
+	if (arr)
+		cli_print_json(arr);
+	return rc;
+}
+
+static const char *
+str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "-";
+}
+
+static long long
+num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static void
+print_counts(const char *title, const cJSON *obj)
+{
+	const cJSON *c;
+
+	printf("%s:", title);
+	cJSON_ArrayForEach(c, obj)
+		printf(" %s %d", c->string, c->valueint);
+	if (cJSON_GetArraySize(obj) == 0)
+		printf(" none");
+	putchar('\n');
+}
+
+void
+cli_status_text(const void *rootv)
+{
+	const cJSON *root = rootv;
+	const cJSON *tasks = cJSON_GetObjectItem(root, "tasks"), *jobs = cJSON_GetObjectItem(root, "jobs"), *it;
+
+	print_counts("tasks", cJSON_GetObjectItem(tasks, "by_stage"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items"))
+		if (strcmp(str(it, "stage"), "done") != 0)
+			printf("  %s %s%s retries %lld\n", str(it, "work_item"), str(it, "stage"),
+			    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")) ? " BLOCKED" : "", num(it, "retries"));
+	print_counts("jobs", cJSON_GetObjectItem(jobs, "by_status"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(jobs, "items"))
+		if (strcmp(str(it, "status"), "done") != 0)
+			printf("  job %lld %s %s %s attempts %lld\n", num(it, "id"), str(it, "work_item"),
+			    str(it, "agent"), str(it, "status"), num(it, "attempts"));
+	printf("commands:\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands"))
+		printf("  %-14s last %s result %lld %lld ms\n", it->string, str(it, "last_run"), num(it, "result"),
+		    num(it, "duration_ms"));
+	printf("tools:\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "tools"))
+		printf("  %-14s runs %lld failures %lld total %lld ms%s%s\n", it->string, num(it, "runs"),
+		    num(it, "failures"), num(it, "total_ms"), cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ?
+		    "; last error: " : "", cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ?
+		    str(it, "last_error") : "");
+	print_counts("outbox", cJSON_GetObjectItem(root, "outbox"));
+	it = cJSON_GetObjectItem(root, "security");
+	printf("security: dependency engine %s%s%s\n", str(it, "dep_engine"),
+	    cJSON_GetObjectItem(it, "note") ? "; " : "", cJSON_GetObjectItem(it, "note") ? str(it, "note") : "");
+	print_counts("reconcile", cJSON_GetObjectItem(root, "reconcile"));
+	print_counts("reaper", cJSON_GetObjectItem(root, "reaper"));
+	print_counts("worktrees", cJSON_GetObjectItem(root, "worktrees"));
+	printf("scan of main:\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "anchors"))
+		printf("  %s %s at %.12s: %s (%s)\n", str(it, "project"), str(it, "branch"), str(it, "sha"),
+		    str(it, "last_status"), str(it, "last_run"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "findings")) {
+		printf("  SECRET %s %s in '", str(it, "project"), str(it, "rule"));
+		cli_put_text(str(it, "file"));	/* a file name is the committer's choice */
+		printf("' line %lld, commit %.12s (first seen %s)\n", num(it, "line"), str(it, "commit_sha"),
+		    str(it, "first_seen"));
+	}
+	printf("events (newest first):\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events")) {
+		printf("  %s %s %s %s -> %s: ", str(it, "ts"), str(it, "work_item"), str(it, "kind"),
+		    str(it, "stage_from"), str(it, "stage_to"));
+		cli_put_text(str(it, "detail"));	/* details quote titles and tool output */
+		putchar('\n');
+	}
+}
+
+void *
+cli_work_json(const struct work_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "job_id", (double)r->job_id);
+	cJSON_AddStringToObject(o, "work_item", r->work_item);
+	cJSON_AddStringToObject(o, "agent", r->agent);
+	cJSON_AddNumberToObject(o, "attempt", r->attempt);
+	cJSON_AddStringToObject(o, "job_status", r->job_status ? r->job_status : "");
+	cJSON_AddStringToObject(o, "run_status", r->proc_status);
+	if (r->exit_code >= 0)
+		cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
+	else
+		cJSON_AddNullToObject(o, "exit_code");
+	cJSON_AddNumberToObject(o, "duration_ms", (double)r->duration_ms);
+	cJSON_AddStringToObject(o, "log", r->log_path);
+	cli_json_str(o, "reason", r->reason);
+	if (r->advanced)
+		cJSON_AddItemToObject(o, "advance", cli_advance_json(&r->adv));
+	else
+		cJSON_AddNullToObject(o, "advance");
+	return o;
+}
+
+int
+cli_explain(struct cli *cl, const char *wi)
+{
+	struct orch_err e = {0};
+	struct buf b;
+	int rc;
+
+	buf_init(&b, BUF_MIB);
+	rc = engine_explain(cl->ctx, wi, &b, &e) < 0 ? cli_error(cl, &e) : 0;
+	if (rc == 0)
+		fputs(buf_str(&b), stdout);
+	buf_free(&b);
+	return rc;
+}

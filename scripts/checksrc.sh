@@ -1,0 +1,39 @@
+#!/bin/sh
+# make style: the layout rules of docs/STYLE.md that a script can check (curl's
+# checksrc is the model; the banned calls are scripts/check-banned.sh's).
+# Usage: checksrc.sh [--pending "FILE..."] FILE...
+# Each problem is one line FILE:LINE: rule.  Files named in --pending are being
+# reworked elsewhere: their problems are listed as "pending" and do not fail.
+# Exits 1 when a file not pending has a problem.
+pending=""
+if [ "${1:-}" = --pending ]; then
+	pending=" $2 "
+	shift 2
+fi
+[ $# -gt 0 ] || { echo "usage: checksrc.sh [--pending \"FILE...\"] FILE..." >&2; exit 64; }
+fail=0
+for f in "$@"; do
+	out=$(awk -v hdr="$(case "$f" in *.h) echo 1 ;; *) echo 0 ;; esac)" '
+	function bad(rule) { printf "%s:%d: %s\n", FILENAME, FNR, rule }
+	FNR == 1 && hdr == 1 && $0 !~ /^\/\*/ { bad("a header opens with its module contract comment") }
+	/\r$/ { bad("CRLF line ending") }
+	/[ \t]+$/ { bad("trailing whitespace") }
+	# indentation: tabs, then at most the 4-space continuation or a comment star
+	/^\t*( |  |   |     +)[^ *]/ || /^\t* +\t/ { bad("indent with tabs (continuation lines: tabs then 4 spaces)") }
+	{ line = $0; gsub(/\t/, "        ", line); if (length(line) > 150) bad("line longer than 150 columns") }
+	{ code = $0; gsub(/"([^"\\]|\\.)*"/, "\"\"", code); gsub(/\x27([^\x27\\]|\\.)*\x27/, "0", code) }
+	code ~ /(^|[^a-zA-Z0-9_])(if|for|while|switch|return)\(/ { bad("a space between a keyword and its parenthesis") }
+	code ~ /\}else|else\{/ { bad("spaces around else: } else {") }
+	code ~ /\)\{$/ { bad("a space before an opening brace") }
+	code ~ /(^|[^:"])\/\/[^"]*$/ && code !~ /^[ \t]*\*/ { bad("C comments only: /* ... */") }
+	' "$f")
+	tail -c 1 "$f" | od -An -c | grep -q '\\n' || out="$out${out:+
+}$f: no newline at the end of the file"
+	[ -n "$out" ] || continue
+	case "$pending" in
+	*" $f "*) printf '%s\n' "$out" | sed 's/$/ (pending: left for its owner)/' ;;
+	*) printf '%s\n' "$out"; fail=1 ;;
+	esac
+done
+[ $fail -eq 0 ] && echo "style check: ok ($# files)"
+exit $fail

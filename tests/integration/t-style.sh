@@ -1,0 +1,16 @@
+# make style's checker: the tree passes; each planted layout problem is named; a pending file only reports.
+. "$(dirname "$0")/lib.sh"
+expect_rc 0 make -s -C "$TOP" style
+contains "$OUT" "style check: ok"
+printf '/* x: a module. */\nint\nf(void)\n{\n  return(1);\n}\nvoid g(void){\n\tif(1) { x(); }else{ }\n\tx(); // no\n\ty(); \n}' >"$TMP/bad.c"
+printf 'int x;\n' >"$TMP/bad.h"
+expect_rc 1 sh "$TOP/scripts/checksrc.sh" "$TMP/bad.c" "$TMP/bad.h"
+for want in "bad.c:5: indent with tabs" "bad.c:5: a space between a keyword" "bad.c:7: a space before an opening brace" \
+    "bad.c:8: spaces around else" "bad.c:9: C comments only" "bad.c:10: trailing whitespace" \
+    "bad.c: no newline at the end of the file" "bad.h:1: a header opens with its module contract comment"; do
+	contains "$OUT" "$want"
+done
+expect_rc 0 sh "$TOP/scripts/checksrc.sh" --pending "$TMP/bad.c $TMP/bad.h" "$TMP/bad.c" "$TMP/bad.h"
+contains "$OUT" "bad.c:9: C comments only: /* ... */ (pending: left for its owner)"
+printf '/* fine: a module */\nint x = 1; /* "http://x" */\nconst char *u = "http://x";\n' >"$TMP/ok.c"
+expect_rc 0 sh "$TOP/scripts/checksrc.sh" "$TMP/ok.c"
