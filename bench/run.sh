@@ -4,6 +4,6 @@ set -eu
 BIN=$(cd "${1:-build/bin}" && pwd)
 python3 "$(dirname "$0")/noop_tick.py" "$BIN" "${BENCH_RUNS:-20}"
 echo
-python3 "$(dirname "$0")/plane_tick.py" "$BIN" "${BENCH_PLANE_RUNS:-5}"
+python3 "$(dirname "$0")/plane_tick.py" "$BIN" "${BENCH_PLANE_RUNS:-9}"
 echo
 python3 "$(dirname "$0")/secgate.py" "$BIN" "${BENCH_GATE_RUNS:-5}"

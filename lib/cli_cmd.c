@@ -10,6 +10,7 @@
 #include "scanmain.h"
 #include "task.h"
 #include "util.h"
+#include "wi.h"
 #include "work.h"
 
 int
@@ -43,7 +44,7 @@ cli_scan_item(struct cli *cl, const char *wi)
 	if (cl->json) {
 		cJSON *o = cJSON_CreateObject();
 		char path[256];
-		gate_artifact_path(wi, "17-security-report.md", path, sizeof(path));
+		wi_artifact_path(wi, "17-security-report.md", path, sizeof(path));
 		cJSON_AddStringToObject(o, "work_item", wi);
 		cJSON_AddStringToObject(o, "security_status", status);
 		cli_json_str(o, "reason", g.reason);
@@ -142,7 +143,8 @@ print_counts(const char *title, const cJSON *obj)
 
 	printf("%s:", title);
 	cJSON_ArrayForEach(c, obj)
-		printf(" %s %d", c->string, c->valueint);
+		if (cJSON_IsNumber(c))
+			printf(" %s %d", c->string, c->valueint);
 	if (cJSON_GetArraySize(obj) == 0)
 		printf(" none");
 	putchar('\n');
@@ -175,6 +177,12 @@ cli_status_text(const void *rootv)
 		    "; last error: " : "", cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ?
 		    str(it, "last_error") : "");
 	print_counts("outbox", cJSON_GetObjectItem(root, "outbox"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "outbox"), "undelivered"))
+		printf("  %s notification %lld %s %s attempts %lld, %s %s: %s; message: %s\n",
+		    strcmp(str(it, "state"), "dead") == 0 ? "DEAD" : "retrying", num(it, "id"), str(it, "level"),
+		    str(it, "work_item"), num(it, "attempts"), strcmp(str(it, "state"), "dead") == 0 ? "dead since" :
+		    "next attempt", strcmp(str(it, "state"), "dead") == 0 ? str(it, "dead_at") : str(it, "next_attempt"),
+		    str(it, "last_error"), str(it, "message"));
 	it = cJSON_GetObjectItem(root, "security");
 	printf("security: dependency engine %s%s%s\n", str(it, "dep_engine"),
 	    cJSON_GetObjectItem(it, "note") ? "; " : "", cJSON_GetObjectItem(it, "note") ? str(it, "note") : "");

@@ -70,6 +70,13 @@ static const struct setting settings[] = {
 	I(scan_fetch_retries, 1, 10, "3"),
 	S(telegram_chat_id, NULL),
 	A(notify_cmd),
+	/* notification delivery (lib/notify.h) */
+	I(notify_timeout_s, 1, 300, "5"),
+	I(notify_budget_s, 1, 3600, "10"),
+	I(notify_max_attempts, 1, 100, "8"),
+	I(notify_backoff_s, 0, 86400, "60"),
+	S(telegram_api_url, "https://api.telegram.org"),
+	S(telegram_bot_token_file, NULL),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -377,10 +384,12 @@ load_root(struct loader *l, struct config *c, int home_fixed)
 			}
 			continue;
 		}
-		if (strcmp(key, "plane_api_token") == 0 || strcmp(key, "telegram_bot_token") == 0)
+		if (strcmp(key, "plane_api_token") == 0)
 			return lerr(l, k, key, "secrets are not read from the config file; use the environment "
-			    "variable ORCH_%s or plane_api_token_file (mode 0600)", strcmp(key, "plane_api_token") == 0 ?
-			    "PLANE_API_TOKEN" : "TELEGRAM_BOT_TOKEN");
+			    "variable ORCH_PLANE_API_TOKEN or plane_api_token_file (mode 0600)%s", NULL);
+		if (strcmp(key, "telegram_bot_token") == 0)
+			return lerr(l, k, key, "secrets are not read from the config file; use the environment "
+			    "variable ORCH_TELEGRAM_BOT_TOKEN or telegram_bot_token_file (mode 0600)%s", NULL);
 		for (i = 0; i < NSETTINGS; i++)
 			if (strcmp(settings[i].name, key) == 0)
 				s = &settings[i];
@@ -707,6 +716,26 @@ toolong:
 	return NULL;
 }
 
+/* Telegram needs both halves: one without the other would drop every alert silently. */
+static int
+check_telegram(const struct config *c, struct orch_err *e)
+{
+	const char *env = getenv("ORCH_TELEGRAM_BOT_TOKEN");
+	int token = (env && *env) || (c->telegram_bot_token_file && *c->telegram_bot_token_file);
+	int chat = c->telegram_chat_id && *c->telegram_chat_id;
+
+	if (token && !chat)
+		return err_set(e, EX_CONFIG, "%s: a Telegram bot token is set but telegram_chat_id is not; "
+		    "set telegram_chat_id (or unset the token)", c->path ? c->path : "environment");
+	if (chat && !token)
+		return err_set(e, EX_CONFIG, "%s: key 'telegram_chat_id' is set but there is no bot token; set "
+		    "ORCH_TELEGRAM_BOT_TOKEN or telegram_bot_token_file (mode 0600)", c->path ? c->path : "environment");
+	if (strncmp(c->telegram_api_url, "https://", 8) != 0 && strncmp(c->telegram_api_url, "http://", 7) != 0)
+		return err_set(e, EX_CONFIG, "%s: key 'telegram_api_url': '%s' is not an http(s) URL",
+		    c->path ? c->path : "environment", c->telegram_api_url);
+	return 0;
+}
+
 int
 config_load(struct config *c, const char *file, const char *home, int flags, struct orch_err *e)
 {
@@ -730,6 +759,8 @@ config_load(struct config *c, const char *file, const char *home, int flags, str
 			return -1;
 	}
 	if (apply_env(c, e) < 0)
+		return -1;
+	if (check_telegram(c, e) < 0)
 		return -1;
 	return check_choices(c, e) < 0 ? -1 : check_limits(c, e);
 }

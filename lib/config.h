@@ -79,6 +79,8 @@ struct config {
 	int scan_single_max, scan_chunked_max, scan_chunk_size, scan_fetch_retries;
 	char *telegram_chat_id;
 	char **notify_cmd;
+	int notify_timeout_s, notify_budget_s, notify_max_attempts, notify_backoff_s;
+	char *telegram_api_url, *telegram_bot_token_file;
 	struct project *projects;
 	size_t nprojects;
 };

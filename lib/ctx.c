@@ -1,5 +1,6 @@
 #include "ctx.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include "http.h"
@@ -7,6 +8,12 @@
 void
 ctx_close(struct orch_ctx *c)
 {
+	int i;
+
+	for (i = 0; c && i < CTX_PLANE_NQ; i++) {
+		sqlite3_finalize(c->plane_q[i]);
+		c->plane_q[i] = NULL;
+	}
 	if (c && c->http) {
 		http_close(c->http);
 		free(c->http);

@@ -1,4 +1,5 @@
 #include "deploy.h"
+#include "deploystate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,147 +23,6 @@
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
-
-static int
-state_dir(const struct config *cfg, const struct task *t, char *out, size_t n)
-{
-	return str_fmt(out, n, "%s/deploy-state/%s/%s", cfg->home, t->project, t->work_item);
-}
-
-int
-deploy_marker(const struct config *cfg, const struct task *t, const char *name)
-{
-	char dir[4200], path[4300];
-	struct stat sb;
-
-	return state_dir(cfg, t, dir, sizeof(dir)) == 0 && str_fmt(path, sizeof(path), "%s/%s", dir, name) == 0 &&
-	    lstat(path, &sb) == 0;
-}
-
-void
-deploy_reset(const struct config *cfg, const struct task *t)
-{
-	static const char *const names[] = { "approve-requested", "initiated", "wrapper-pid", "hook-pgid", "result", "finalized",
-		"watch", "watched", NULL };
-	char dir[4200], path[4300];
-	size_t i;
-
-	if (state_dir(cfg, t, dir, sizeof(dir)) < 0)
-		return;
-	for (i = 0; names[i]; i++)
-		if (str_fmt(path, sizeof(path), "%s/%s", dir, names[i]) == 0)
-			unlink(path);
-}
-
-int
-deploy_mark(const struct config *cfg, const struct task *t, const char *name, const char *content,
-    struct orch_err *e)
-{
-	char dir[4200], path[4300];
-
-	if (state_dir(cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0 ||
-	    str_fmt(path, sizeof(path), "%s/%s", dir, name) < 0)
-		return err_set(e, EX_IOERR, "cannot create the deploy state of %s under '%s'", t->work_item, cfg->home);
-	return atomic_write(path, content, strlen(content), 0600, e);
-}
-
-static int
-read_marker(const struct config *cfg, const struct task *t, const char *name, char *out, size_t n)
-{
-	char dir[4200], path[4300];
-	ssize_t k;
-	int fd;
-
-	if (state_dir(cfg, t, dir, sizeof(dir)) < 0 || str_fmt(path, sizeof(path), "%s/%s", dir, name) < 0 ||
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -1;
-	k = read(fd, out, n - 1);
-	close(fd);
-	out[k > 0 ? k : 0] = '\0';
-	return 0;
-}
-
-static void
-tested_of(struct store *st, const struct task *t, char sha[41])
-{
-	sqlite3_stmt *s;
-
-	sha[0] = '\0';
-	if (sqlite3_prepare_v2(st->db, "SELECT tested_sha FROM tasks WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(s, 1, t->id);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		snprintf(sha, 41, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-}
-
-static int
-commit_artifact(struct orch_ctx *c, const struct task *t, const char *name, const char *text, struct orch_err *e)
-{
-	struct git wt = { .dir = t->worktree, .st = c->st };
-	char rel[256], full[4400], dir[4400], msg[128];
-
-	gate_artifact_path(t->work_item, name, rel, sizeof(rel));
-	snprintf(dir, sizeof(dir), "%s/docs/work-items/%s", t->worktree, t->work_item);
-	snprintf(msg, sizeof(msg), "orch: %s", name);
-	if (mkdir_p(dir, 0755) < 0 || str_fmt(full, sizeof(full), "%s/%s", t->worktree, rel) < 0)
-		return err_set(e, EX_IOERR, "cannot write %s in '%s'", rel, t->worktree);
-	if (atomic_write(full, text, strlen(text), 0644, e) < 0)
-		return -1;
-	return git_commit_path(&wt, rel, msg, e);
-}
-
-int
-deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha,
-    struct orch_err *e)
-{
-	char text[1024], now[32];
-
-	time_iso_us(time_now_us(), now);
-	snprintf(text, sizeof(text), "---\ndeploy_status: %s\nhook_exit_code: %d\ndeployed_sha: %s\n---\n"
-	    "# Deploy log for %s\n\n%s: deploy hook exited %d for %s.\n", ok ? "SUCCESS" : "FAILED", exit_code, sha,
-	    t->work_item, now, exit_code, sha);
-	return commit_artifact(c, t, "14-deploy-log.md", text, e);
-}
-
-int
-deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
-{
-	char sha[41], logp[4300];
-	struct proc_result pr;
-	int code;
-
-	tested_of(c->st, t, sha);
-	if (deploy_marker(c->cfg, t, "initiated")) {
-		/* an earlier run started it and died: never run a deploy twice; record it as failed */
-		if (deploy_write_log(c, t, 0, 130, sha, e) < 0)
-			return -1;
-		return deploy_mark(c->cfg, t, "finalized", "INTERRUPTED\n", e);
-	}
-	if (deploy_mark(c->cfg, t, "initiated", "\n", e) < 0)
-		return -1;
-	struct proc_spec s = {
-		.argv = (const char *const *)p->deploy_hook, .cwd = t->worktree, .timeout_ms = c->cfg->job_timeout_s * 1000,
-		.tool = "deploy_hook", .observe = store_tool_observe, .observe_ctx = c->st,
-	};
-	proc_run(&s, &pr);
-	code = proc_exit_code(&pr);
-	if (state_dir(c->cfg, t, logp, sizeof(logp)) == 0 && mkdir_p(logp, 0700) == 0 &&
-	    str_fmt(logp + strlen(logp), sizeof(logp) - strlen(logp), "/hook.log") == 0) {
-		struct buf b;
-		buf_init(&b, 2 * PROC_DEFAULT_CAP);
-		buf_append(&b, buf_str(&pr.out), pr.out.len);
-		buf_append(&b, buf_str(&pr.err), pr.err.len);
-		atomic_write_file(logp, &b, NULL);
-		buf_free(&b);
-	}
-	proc_result_free(&pr);
-	if (deploy_write_log(c, t, code == 0, code, sha, e) < 0)
-		return -1;
-	if (code == 0 && (p->health_cmd || p->health_url))
-		deploy_mark(c->cfg, t, "watch", "0 0\n", e);
-	return deploy_mark(c->cfg, t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", e);
-}
 
 /* The hook's process group, for a finalizer that must stop a deploy past deploy_timeout_s. */
 static void
@@ -340,7 +200,7 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	}
 	/* merged first, then deployed: the tested commit must be on main before any restart */
 	repo = (struct git){ .dir = t.repo, .st = c->st };
-	tested_of(c->st, &t, sha);
+	task_tested_sha(c->st, &t, sha);
 	merge_main_ref(p, main_ref, sizeof(main_ref));
 	if (strlen(sha) != 40 || (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
 	    (anc = git_is_ancestor(&repo, sha, main_ref, &r->err)) != 1) {
@@ -349,7 +209,7 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 			    main_ref + 5);
 		return -1;
 	}
-	if (state_dir(c->cfg, &t, dir, sizeof(dir)) < 0 || self_deploy_path(wrapper, sizeof(wrapper)) < 0 ||
+	if (deploy_state_dir(c->cfg, &t, dir, sizeof(dir)) < 0 || self_deploy_path(wrapper, sizeof(wrapper)) < 0 ||
 	    str_fmt(logp, sizeof(logp), "%s/hook.log", dir) < 0) {
 		err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s", wi);
 		return -1;
@@ -413,18 +273,18 @@ deploy_result_due(struct orch_ctx *c, const struct task *t, char *res, size_t rn
 	const char *code = NULL;
 	struct orch_err e = {0};
 
-	if (read_marker(c->cfg, t, "result", res, rn) == 0)
+	if (deploy_read_marker(c->cfg, t, "result", res, rn) == 0)
 		return 1;
-	if (read_marker(c->cfg, t, "wrapper-pid", pidbuf, sizeof(pidbuf)) == 0 &&
+	if (deploy_read_marker(c->cfg, t, "wrapper-pid", pidbuf, sizeof(pidbuf)) == 0 &&
 	    num_parse(str_trim(pidbuf), 1, INT_MAX, &pid) == 0 && !proc_alive((long)pid) &&
-	    read_marker(c->cfg, t, "result", res, rn) < 0) {
+	    deploy_read_marker(c->cfg, t, "result", res, rn) < 0) {
 		code = "137\n";
 		snprintf(msg, sizeof(msg), "production deploy of %s: the hook's wrapper (pid %lld) died without a result; "
 		    "recorded as FAILED (check the host, then hook.log under deploy-state)", t->work_item, pid);
-	} else if (state_dir(c->cfg, t, dir, sizeof(dir)) == 0 && str_fmt(path, sizeof(path), "%s/initiated", dir) == 0 &&
+	} else if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) == 0 && str_fmt(path, sizeof(path), "%s/initiated", dir) == 0 &&
 	    lstat(path, &sb) == 0 && time(NULL) - sb.st_mtime > c->cfg->deploy_timeout_s) {
 		long long hook = 0;
-		if (read_marker(c->cfg, t, "hook-pgid", pidbuf, sizeof(pidbuf)) == 0 &&
+		if (deploy_read_marker(c->cfg, t, "hook-pgid", pidbuf, sizeof(pidbuf)) == 0 &&
 		    num_parse(str_trim(pidbuf), 2, INT_MAX, &hook) == 0)
 			proc_kill_group((long)hook);
 		if (pid > 0)
@@ -436,7 +296,7 @@ deploy_result_due(struct orch_ctx *c, const struct task *t, char *res, size_t rn
 	if (code == NULL || deploy_mark(c->cfg, t, "result", code, &e) < 0)
 		return 0;
 	record(c, t, "deploy_lost", "alert", msg, &e);
-	return read_marker(c->cfg, t, "result", res, rn) == 0;
+	return deploy_read_marker(c->cfg, t, "result", res, rn) == 0;
 }
 
 static void
@@ -474,7 +334,7 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		goto out;
 	if (num_parse(str_trim(res), 0, 255, &code) < 0)
 		code = 255;
-	tested_of(c->st, &t, sha);
+	task_tested_sha(c->st, &t, sha);
 	if (deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
 	    (code == 0 && (p->health_cmd || p->health_url) && deploy_mark(c->cfg, &t, "watch", "0 0\n", &e) < 0) ||
 	    deploy_mark(c->cfg, &t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
@@ -516,7 +376,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 	int total, failed;
 
 	if (!deploy_marker(c->cfg, &t, "watch") || deploy_marker(c->cfg, &t, "watched") ||
-	    read_marker(c->cfg, &t, "watch", counts, sizeof(counts)) < 0 || sscanf(counts, "%d %d", &total, &failed) != 2)
+	    deploy_read_marker(c->cfg, &t, "watch", counts, sizeof(counts)) < 0 || sscanf(counts, "%d %d", &total, &failed) != 2)
 		return;	/* another watcher finished it meanwhile */
 	total++;
 	if (p->health_cmd) {
@@ -546,7 +406,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 		int healthy = failed == 0;
 		snprintf(text, sizeof(text), "---\npost_deploy_status: %s\nchecks_total: %d\nchecks_failed: %d\n---\n"
 		    "# Post-deploy watch of %s\n", healthy ? "HEALTHY" : "DEGRADED", total, failed, t.work_item);
-		if (commit_artifact(c, &t, "16-post-deploy-log.md", text, &e) < 0 ||
+		if (deploy_commit_artifact(c, &t, "16-post-deploy-log.md", text, &e) < 0 ||
 		    deploy_mark(c->cfg, &t, "watched", healthy ? "HEALTHY\n" : "DEGRADED\n", &e) < 0) {
 			r.err = e;
 			report(rctx, &r);
@@ -605,4 +465,17 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 	}
 	argv_free(wis);
 	return 0;
+}
+
+int
+deploy_confirm_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
+    struct advance_result *r)
+{
+	int rc = engine_claim_verdict(c, wi, key, "confirm_deploy", "Confirm Deploy seen", r);
+
+	if (rc == 0)
+		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
+	if (rc == 2)
+		return 0;
+	return rc == 1 ? deploy_confirm(c, wi, r) : rc;
 }

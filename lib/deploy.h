@@ -36,26 +36,21 @@
 
 #include <stddef.h>
 
+#include "deploystate.h"
 #include "engine.h"
 
 struct project;
 struct task;
 struct tracker;
 
-int deploy_marker(const struct config *cfg, const struct task *t, const char *name);
-/* A new deploy of the task begins: forget the sentinels of the last one. */
-void deploy_reset(const struct config *cfg, const struct task *t);
-int deploy_mark(const struct config *cfg, const struct task *t, const char *name, const char *content,
-    struct orch_err *e);
-/* Write 14-deploy-log.md to the branch (committed by orch). */
-int deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha,
-    struct orch_err *e);
+struct gate_verdict;
 /*
- * Non-self project: run deploy_hook now and log it; 0 (log written) / -1.
- * At most once per deploy: when an earlier run started the hook and died,
- * the deploy is logged FAILED (exit 130) instead of run again.
+ * Confirm Deploy seen by orch-poll: claimed once per verdict key (event
+ * confirm_deploy), then Phase B (deploy_confirm), which acts only on stage
+ * deploy of a self_deploy project and only once.
  */
-int deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
+int deploy_confirm_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
+    struct advance_result *r);
 /* Phase B for wi; r says what happened (noop when not due). */
 int deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r);
 /* Phase C and the watch for every due task; report() per task acted on. */

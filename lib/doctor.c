@@ -196,6 +196,25 @@ agents(struct doc *d, const struct project *p, const char *check)
 	}
 }
 
+/* A Plane project's key must be its identifier, or ids differ from what people see in Plane. */
+static void
+plane_key(struct tracker *tr, const struct project *p, struct doc *d)
+{
+	struct orch_err e = {0};
+	char check[64], ident[64];
+
+	if (tr->ops != &tracker_plane_ops)
+		return;
+	snprintf(check, sizeof(check), "tracker %s", p->key);
+	if (tracker_plane_identifier(tr, ident, sizeof(ident), &e) < 0)
+		say(d, "FAIL", check, "%s", e.msg);
+	else if (strcmp(ident, p->key) != 0)
+		say(d, "FAIL", check, "key %s is not the Plane project's identifier '%s': work item ids would differ from "
+		    "Plane's (%s-12 in Plane, %s-12 in orch); set key: %s", p->key, ident, ident, p->key, ident);
+	else
+		say(d, "ok", check, "key %s is the Plane project's identifier", p->key);
+}
+
 static void
 projects(struct orch_ctx *c, struct doc *d)
 {
@@ -263,6 +282,7 @@ projects(struct orch_ctx *c, struct doc *d)
 			say(d, "FAIL", check, "%s tracker lacks the states %s; create them (docs/plane.md)", tr.ops->kind, missing);
 		else
 			say(d, "ok", check, "%s tracker reachable, %zu states, all that orch needs", tr.ops->kind, ns);
+		plane_key(&tr, p, d);
 		free(st);
 		tracker_close(&tr);
 	}

@@ -9,7 +9,7 @@
 #include "gate.h"
 #include "git.h"
 #include "job.h"
-#include "deploy.h"
+#include "deploystate.h"
 #include "merge.h"
 #include "notify.h"
 #include "store.h"
@@ -26,8 +26,8 @@ struct stage_def {
 };
 
 static const struct stage_def stages[] = {
-	{ "analysis", "analyst", "architecture", "analysis",
-	  { "check_analysis_complete", "check_analysis_approved" }, 0, 0 },
+	{ "analysis", "analyst", "architecture", "analysis", { "check_analysis_complete", "check_analysis_approved" },
+	    0, 0 },
 	{ "architecture", "architect", "development", "in_progress", { "check_architecture_done" }, 0, 0 },
 	{ "development", "developer", "review", "in_progress", { "check_ci_green" }, 0, 1 },
 	{ "review", "reviewer", "testing", "code_review", { "check_reviewer_verdict" }, 1, 0 },
@@ -389,13 +389,9 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		else
 			store_rollback(c->st);
 		display(c, tr, t, "awaiting_deploy", msg);
-		if (!c->cfg->deploy_require_manual_approve) {	/* production without a human: Phase B now */
-			struct advance_result b;
-			deploy_confirm(c, t->work_item, &b);
-			if (b.err.code == 0 && b.outcome == OUT_ADVANCED)
-				snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
-				    "; %s (deploy_require_manual_approve is false)", b.reason);
-		}
+		if (!c->cfg->deploy_require_manual_approve)	/* no human: orch-deploy starts Phase B */
+			snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+			    "; production deploy starts at the next orch-deploy (deploy_require_manual_approve is false)");
 		return 0;
 	}
 	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
@@ -880,9 +876,8 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	return 0;
 }
 
-/* Claim a verdict key with an event and nothing else: 1 claimed now, 0 seen before, -1 error. */
-static int
-claim_event(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *event,
+int
+engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *event,
     const char *why, struct advance_result *r)
 {
 	const struct project *p;
@@ -905,23 +900,10 @@ claim_event(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, 
 }
 
 int
-engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
-    struct advance_result *r)
-{
-	int rc = claim_event(c, wi, key, "confirm_deploy", "Confirm Deploy seen", r);
-
-	if (rc == 0)
-		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
-	if (rc == 2)
-		return 0;
-	return rc == 1 ? deploy_confirm(c, wi, r) : rc;
-}
-
-int
 engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *why,
     struct advance_result *r)
 {
-	int rc = claim_event(c, wi, key, "verdict_ignored", why, r);
+	int rc = engine_claim_verdict(c, wi, key, "verdict_ignored", why, r);
 
 	return rc == 2 ? 0 : rc;
 }

@@ -27,7 +27,7 @@
  *   engine_advance  stage  -> next | development | same (retry) | blocked
  *   engine_unblock  blocked -> same stage, retries 0  orch-advance --unblock
  *   engine_resume   blocked|idle -> same stage        tracker To Analyse
- *   engine_confirm_deploy  (recorded only)            tracker Confirm Deploy
+ *   (Confirm Deploy is deploy_confirm_verdict in deploy.h, above the engine)
  */
 #ifndef ORCH_ENGINE_H
 #define ORCH_ENGINE_H
@@ -78,12 +78,12 @@ struct gate_verdict;
 int engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
     struct advance_result *r);
 /*
- * Confirm Deploy seen by orch-poll: claimed once per verdict key (event
- * confirm_deploy), then Phase B (deploy_confirm), which acts only on stage
- * deploy of a self_deploy project and only once.
+ * Claim a verdict key with an event and nothing else (Confirm Deploy, an
+ * ignored verdict): 1 claimed now, 0 seen before, 2 the task moved on
+ * meanwhile (not claimed: seen again next poll), -1 error.
  */
-int engine_confirm_deploy(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
-    struct advance_result *r);
+int engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *event,
+    const char *why, struct advance_result *r);
 /*
  * A human verdict that deliberately does nothing here (Approved on deploy):
  * recorded once per key with an event saying why.  1 recorded now, 0 seen

@@ -15,6 +15,7 @@
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
+#include "wi.h"
 
 #define FINDINGS_MAX (16 * 1024)
 
@@ -73,12 +74,6 @@ void
 gate_result_free(struct gate_result *r)
 {
 	buf_free(&r->findings);
-}
-
-int
-gate_artifact_path(const char *wi, const char *name, char *out, size_t n)
-{
-	return str_fmt(out, n, "docs/work-items/%s/%s", wi, name);
 }
 
 int
@@ -166,7 +161,7 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 	int rc;
 
 	buf_init(&content, FM_MAX_BYTES);
-	gate_artifact_path(c->task->work_item, artifact, path, sizeof(path));
+	wi_artifact_path(c->task->work_item, artifact, path, sizeof(path));
 	branch_ref(c->task, ref, sizeof(ref));
 	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, why, sizeof(why), &e);
 	if (rc == -2) {
@@ -208,7 +203,7 @@ check_analysis_complete(const struct gate_ctx *c, struct gate_result *r)
 		struct buf b;
 		int rc;
 		buf_init(&b, FM_MAX_BYTES);
-		gate_artifact_path(c->task->work_item, a->name, path, sizeof(path));
+		wi_artifact_path(c->task->work_item, a->name, path, sizeof(path));
 		rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &b, why, sizeof(why), &e);
 		buf_free(&b);
 		if (rc == -2)
@@ -269,7 +264,7 @@ check_architecture_done(const struct gate_ctx *c, struct gate_result *r)
 	size_t i;
 
 	branch_ref(c->task, ref, sizeof(ref));
-	gate_artifact_path(c->task->work_item, "06-adr", dir, sizeof(dir));
+	wi_artifact_path(c->task->work_item, "06-adr", dir, sizeof(dir));
 	if (git_ls_dir(&g, ref, dir, &names, &e) < 0)
 		return gate_error(r, &e);
 	r->outcome = c->manual ? GATE_WAIT : GATE_RED;
@@ -389,7 +384,7 @@ check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 		struct buf log;
 		char path[256], why[256], sha[64];
 		buf_init(&log, FM_MAX_BYTES);
-		gate_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
+		wi_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
 		if (git_read_artifact(&g, ref, path, FM_MAX_BYTES, &log, why, sizeof(why), &e) == 0 &&
 		    fm_get(log.data ? log.data : "", log.len, "deployed_sha", sha, sizeof(sha), why, sizeof(why)) == 0 &&
 		    strlen(sha) == 40 && strspn(sha, "0123456789abcdef") == 40)
@@ -445,11 +440,11 @@ explain_artifact(const struct gate_ctx *c, const struct gate_artifact *a, const 
 	struct buf content;
 	int rc;
 
-	gate_artifact_path(c->task->work_item, a->name, path, sizeof(path));
+	wi_artifact_path(c->task->work_item, a->name, path, sizeof(path));
 	if (strchr(a->name, '*')) {	/* a glob: the gate lists the directory */
 		char dir[256], **names = NULL;
 		size_t i, found = 0;
-		gate_artifact_path(c->task->work_item, "06-adr", dir, sizeof(dir));
+		wi_artifact_path(c->task->work_item, "06-adr", dir, sizeof(dir));
 		if (git_ls_dir(&g, ref, dir, &names, &e) == 0) {
 			for (i = 0; names[i]; i++)
 				found += fnmatch("ADR-*.md", names[i], 0) == 0;

@@ -87,7 +87,5 @@ void gate_security(const struct gate_ctx *c, struct gate_result *r);
 int gate_error_alert(struct store *st, const struct task *t, const char *gate, const char *reason);
 void gate_result_init(struct gate_result *r);
 void gate_result_free(struct gate_result *r);
-/* Path of artifact name for work item wi: docs/work-items/<WI>/<name>. */
-int gate_artifact_path(const char *wi, const char *name, char *out, size_t n);
 
 #endif

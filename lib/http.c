@@ -116,6 +116,8 @@ http_token_load(const char *file, struct orch_err *e)
 	return tok;
 }
 
+static void metrics_flush(struct http *h);
+
 int
 http_open(struct http *h, const char *base, const char *token, int timeout_s, int per_min, struct orch_err *e)
 {
@@ -136,12 +138,14 @@ http_open(struct http *h, const char *base, const char *token, int timeout_s, in
 	h->backoff_ms = 500;
 	h->budget.per_min = per_min;
 	h->budget.server_remaining = -1;
+	h->legacy_paths = -1;
 	return 0;
 }
 
 void
 http_close(struct http *h)
 {
+	metrics_flush(h);
 	if (h->curl)
 		curl_easy_cleanup(h->curl);
 	if (h->token) {
@@ -173,27 +177,53 @@ budget_check(struct http *h, struct orch_err *e)
 	return 0;
 }
 
+/* Count one request in memory; metrics_flush() writes the run's sum once. */
 static void
 observe(struct http *h, int failed, int64_t ms, const char *why)
 {
-	sqlite3_stmt *s;
-
-	if (h->st == NULL || sqlite3_prepare_v2(h->st->db,
-	    "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) VALUES ('plane', 1, ?1, ?2, ?3) "
-	    "ON CONFLICT(tool) DO UPDATE SET runs = runs + 1, failures = failures + ?1, total_ms = total_ms + ?2, "
-	    "last_error = COALESCE(?3, last_error)", -1, &s, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int(s, 1, failed);
-	sqlite3_bind_int64(s, 2, ms);
-	if (failed)
-		sqlite3_bind_text(s, 3, why, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, 3);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	h->runs++;
+	h->total_ms += ms;
+	if (failed) {
+		h->failures++;
+		str_copy(h->last_error, sizeof(h->last_error), why);
+	}
 }
 
-/* One attempt. 0 sent (resp filled), 1 retryable failure (*e), -1 final failure (*e). */
+/*
+ * One statement for the whole run, and none when the run changed nothing
+ * else and nothing failed: a quiet tick must not pay a journal sync for
+ * its own bookkeeping.
+ */
+static void
+metrics_flush(struct http *h)
+{
+	sqlite3_stmt *s;
+
+	if (h->st == NULL || h->st->db == NULL || h->runs == 0 ||
+	    (h->failures == 0 && sqlite3_total_changes(h->st->db) == 0))
+		return;
+	if (sqlite3_prepare_v2(h->st->db,
+	    "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) VALUES ('plane', ?1, ?2, ?3, ?4) "
+	    "ON CONFLICT(tool) DO UPDATE SET runs = runs + ?1, failures = failures + ?2, total_ms = total_ms + ?3, "
+	    "last_error = COALESCE(?4, last_error)", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int(s, 1, h->runs);
+	sqlite3_bind_int(s, 2, h->failures);
+	sqlite3_bind_int64(s, 3, h->total_ms);
+	if (h->failures)
+		sqlite3_bind_text(s, 4, h->last_error, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_step(s);	/* metrics: a failure here loses one run's timings, nothing else */
+	sqlite3_finalize(s);
+	h->runs = h->failures = 0;
+	h->total_ms = 0;
+}
+
+/*
+ * One attempt. 0 sent (resp filled), 1 retryable failure (*e), 2 a 429 with
+ * a short Retry-After (resp filled), -1 final failure (*e).
+ */
 static int
 attempt(struct http *h, const char *method, const char *url, const char *body, struct curl_slist *hl,
     struct http_response *resp, struct orch_err *e)
@@ -215,6 +245,7 @@ attempt(struct http *h, const char *method, const char *url, const char *body, s
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "orch/0.1");
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 128L * 1024);	/* a listing page in one or two reads, as curl(1) */
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -239,8 +270,10 @@ attempt(struct http *h, const char *method, const char *url, const char *body, s
 	if (hd.reset > 0)
 		h->budget.blocked_until = hd.reset;
 	if (resp->status == 429) {
+		h->budget.blocked_until = (int64_t)time(NULL) + (hd.retry_after >= 0 ? hd.retry_after : 60);
+		if (hd.retry_after >= 0 && hd.retry_after <= HTTP_WAIT_MAX_S)
+			return 2;	/* Plane's window frees a slot soon: wait it out */
 		h->budget.limited = 1;
-		h->budget.blocked_until = (int64_t)time(NULL) + (hd.retry_after > 0 ? hd.retry_after : 60);
 	}
 	if (resp->status >= 500) {
 		err_set(e, EX_UNAVAILABLE, "Plane answered %ld to %s %s; retry later or check the server", resp->status,
@@ -268,7 +301,7 @@ http_request(struct http *h, const char *method, const char *path, const char *b
 {
 	struct curl_slist *hl = NULL, *n;
 	char url[4096], key[600];
-	int i, rc = -1;
+	int i, rc = -1, waited = 0;
 	int64_t t0 = time_mono_ms();
 
 	buf_init(&resp->body, HTTP_BODY_CAP);
@@ -288,17 +321,29 @@ http_request(struct http *h, const char *method, const char *path, const char *b
 		goto oom;
 	if (body)
 		hl = n;
+	if (body && (n = curl_slist_append(hl, "Expect:")) == NULL)	/* no 100-continue round trip */
+		goto oom;
+	if (body)
+		hl = n;
 	for (i = 0; i < HTTP_RETRIES; i++) {
 		if (budget_check(h, e) < 0)
 			break;
-		if (i > 0) {
+		if (i > 0 && rc == 2) {
+			struct timespec ts = { .tv_sec = (time_t)(resp->retry_after > 0 ? resp->retry_after : 0) };
+			nanosleep(&ts, NULL);	/* Plane's Retry-After: its window frees a slot then */
+			waited = 1;
+		} else if (i > 0) {
 			struct timespec ts = { .tv_sec = (h->backoff_ms << (i - 1)) / 1000,
 				.tv_nsec = (long)((h->backoff_ms << (i - 1)) % 1000) * 1000000L };
 			nanosleep(&ts, NULL);	/* backoff between retries, not synchronisation */
 		}
 		rc = attempt(h, method, url, body, hl, resp, e);
-		if (rc <= 0)
+		if (rc <= 0 || (rc == 2 && waited))
 			break;
+	}
+	if (rc == 2) {
+		h->budget.limited = 1;	/* still limited after waiting: stop for the tick */
+		rc = 0;	/* the caller sees the 429 */
 	}
 	if (rc > 0)
 		rc = -1;
@@ -347,6 +392,62 @@ http_probe(const char *url, int timeout_s, char *why, size_t wn)
 	}
 	if (status < 200 || status > 299) {
 		snprintf(why, wn, "HTTP %ld", status);
+		return -1;
+	}
+	return 0;
+}
+
+int
+http_post_json(const char *url, const char *body, long timeout_ms, struct http_response *resp, char *why,
+    size_t wn)
+{
+	struct sink sink = { .b = &resp->body };
+	struct hdrs hd = { -1, -1, -1 };
+	struct curl_slist *hl = NULL, *n;
+	CURLcode rc;
+	CURL *c;
+
+	buf_init(&resp->body, HTTP_POST_CAP);
+	resp->status = 0;
+	resp->retry_after = -1;
+	if ((c = curl_easy_init()) == NULL) {
+		snprintf(why, wn, "cannot initialise libcurl");
+		return -1;
+	}
+	if ((n = curl_slist_append(hl, "Content-Type: application/json")) == NULL) {
+		curl_easy_cleanup(c);
+		snprintf(why, wn, "out of memory");
+		return -1;
+	}
+	hl = n;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "orch/0.1");
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hd);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
+	resp->retry_after = hd.retry_after;
+	if (sink.over) {
+		snprintf(why, wn, "response over %d bytes", HTTP_POST_CAP);
+		buf_free(&resp->body);
+		return -1;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(why, wn, "%s", curl_easy_strerror(rc));
+		buf_free(&resp->body);
 		return -1;
 	}
 	return 0;

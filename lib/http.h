@@ -11,13 +11,21 @@
  *     in a URL, an error message or a log line, and is wiped on close.
  *  4. Retries: a connection error, a timeout or a 5xx is retried up to
  *     HTTP_RETRIES times with doubling backoff; other statuses return at
- *     once.  429 is never retried here: the caller (the rate budget) stops
- *     that key's requests for the tick.
+ *     once.  A 429 whose Retry-After (Plane's computed wait of its sliding
+ *     window, in seconds) is at most HTTP_WAIT_MAX_S is waited out and
+ *     retried once; a longer or absent Retry-After stops that key's
+ *     requests for the tick (the value is kept for the message; absent
+ *     means 60 s, the window).
  *  5. The budget: at most per_min requests per minute from this run
  *     (never above the configured limit), lowered further by the server's
  *     X-RateLimit-Remaining; once spent, or after a 429 (Retry-After is
  *     kept), http_request() fails with EX_UNAVAILABLE and "rate limit"
  *     without sending anything.
+ *
+ *  6. Request timings go to tool_metrics ("plane") once, at http_close(),
+ *     in one statement, and only when the run already changed the store or
+ *     a request failed: a quiet tick writes nothing (no per-request write,
+ *     no journal sync).
  *
  * http_request() returns 0 with the status and body in *resp (any status),
  * or -1 with *e (EX_UNAVAILABLE: unreachable, timed out, budget spent;
@@ -26,6 +34,7 @@
 #ifndef ORCH_HTTP_H
 #define ORCH_HTTP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -35,6 +44,7 @@ struct store;
 
 #define HTTP_BODY_CAP (8 * BUF_MIB)
 #define HTTP_RETRIES 3
+#define HTTP_WAIT_MAX_S 5	/* a shorter Retry-After is waited out inside the request */
 
 struct http_budget {
 	int per_min;		/* configured limit per minute */
@@ -52,6 +62,10 @@ struct http {
 	int backoff_ms;		/* first retry delay */
 	struct http_budget budget;
 	struct store *st;	/* tool metrics ("plane"), may be NULL */
+	int runs, failures;	/* this run's requests, flushed by http_close */
+	int64_t total_ms;
+	char last_error[256];
+	int legacy_paths;	/* tracker_plane.c: -1 unknown, 1 only issues/ (Plane < v1.1.0) */
 };
 
 struct http_response {
@@ -69,6 +83,16 @@ int http_request(struct http *h, const char *method, const char *path, const cha
 void http_response_free(struct http_response *resp);
 /* GET url once (no token, no retries); 0 when it answers 2xx, else -1 with why. */
 int http_probe(const char *url, int timeout_s, char *why, size_t wn);
+/*
+ * POST a JSON body to url once (no token header, no retries, no redirects,
+ * timeout_ms for the whole request), for senders that keep their own retry
+ * state (the notification outbox).  0 with any status, the body (capped at
+ * HTTP_POST_CAP) and Retry-After in *resp (free it), or -1 with why: curl's
+ * reason only, never the URL, which may carry a secret in its path.
+ */
+#define HTTP_POST_CAP (64 * 1024)
+int http_post_json(const char *url, const char *body, long timeout_ms, struct http_response *resp,
+    char *why, size_t wn);
 /* Read the token: ORCH_PLANE_API_TOKEN, else the file (must be 0600, ours). Malloc'd. */
 char *http_token_load(const char *file, struct orch_err *e);
 

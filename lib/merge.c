@@ -86,21 +86,6 @@ merge_lease_release(struct orch_ctx *c, const struct task *t)
 	sqlite3_finalize(s);
 }
 
-static int
-set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e)
-{
-	sqlite3_stmt *s;
-
-	if (store_prepare(st, &s, "UPDATE tasks SET tested_sha = ?1 WHERE id = ?2", e) < 0)
-		return -1;
-	if (sha)
-		sqlite3_bind_text(s, 1, sha, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 1);
-	sqlite3_bind_int64(s, 2, t->id);
-	return store_step_done(st, s, "record the tested commit", e);
-}
-
 static void
 red_release(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c)
 {
@@ -197,7 +182,7 @@ gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
 		return red_release(gc, r, &c);
 	}
 	proc_result_free(&pr);
-	if (set_tested(gc->st, t, head, &e) < 0) {
+	if (task_set_tested(gc->st, t, head, &e) < 0) {
 		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
 		return red_release(gc, r, &c);
 	}
@@ -212,15 +197,9 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 	struct git repo = { .dir = t->repo, .st = c->st };
 	char tested[41] = "", main_ref[512], dst[300], old[41];
 	struct proc_result pr;
-	sqlite3_stmt *s;
 	int anc;
 
-	if (sqlite3_prepare_v2(c->st->db, "SELECT tested_sha FROM tasks WHERE id = ?1", -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(s, 1, t->id);
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-			snprintf(tested, sizeof(tested), "%s", (const char *)sqlite3_column_text(s, 0));
-		sqlite3_finalize(s);
-	}
+	task_tested_sha(c->st, t, tested);
 	if (strlen(tested) != 40)
 		return err_set(e, EX_SOFTWARE, "no tested commit recorded for %s; the merge gate must pass first",
 		    t->work_item);
@@ -246,7 +225,7 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 		snprintf(reason, rn, "push of %.12s to %s refused (main moved since it was tested); back through the "
 		    "merge gate", tested, p->main_branch);
 		proc_result_free(&pr);
-		set_tested(c->st, t, NULL, e);
+		task_set_tested(c->st, t, NULL, e);
 		return 0;
 	}
 	proc_result_free(&pr);

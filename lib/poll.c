@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "deploy.h"
 #include "http.h"
 #include "gate.h"
 #include "store.h"
@@ -32,10 +33,13 @@ poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char 
 	struct task t;
 	int have;
 
+	/* every path, including "nothing to do", leaves *r defined */
+	memset(r, 0, sizeof(*r));
+	str_copy(r->work_item, sizeof(r->work_item), is->work_item);
+	r->outcome = OUT_NOOP;
+	memset(&t, 0, sizeof(t));
 	have = task_get(c->st, is->work_item, &t, &e) == 0;
 	if (!have && e.code != EX_NOINPUT) {
-		memset(r, 0, sizeof(*r));
-		str_copy(r->work_item, sizeof(r->work_item), is->work_item);
 		r->err = e;
 		return -1;
 	}
@@ -64,7 +68,7 @@ poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char 
 	}
 	if (strcmp(key, "confirm_deploy") == 0) {
 		key_of(is, "confirm_deploy", &k);
-		if (engine_confirm_deploy(c, is->work_item, &k, r) < 0)
+		if (deploy_confirm_verdict(c, is->work_item, &k, r) < 0)
 			return -1;
 		return strcmp(r->reason, "Confirm Deploy already recorded") != 0;
 	}
@@ -87,7 +91,7 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 	if (tr.ops->states(&tr, project, &states, &ns, e) < 0 || tr.ops->issues(&tr, project, 0, &issues, &ni, e) < 0)
 		goto out;
 	for (i = 0; i < ni; i++) {
-		struct advance_result r;
+		struct advance_result r = {0};
 		int applied;
 
 		ps->issues++;

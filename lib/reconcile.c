@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "atomic.h"
 #include "cleanup.h"
 #include "config.h"
 #include "gate.h"
@@ -374,6 +375,8 @@ reconcile_run(struct orch_ctx *c, reconcile_report report, void *rctx, struct re
 			tracker_side(c, report, rctx, rs);
 		gate_side(c, report, rctx, rs);
 	}
+	/* temp files left by writers killed mid-write (kill -9) */
+	count(c->st, "reconcile.stale_temp_removed", atomic_sweep_home(c->cfg->home, ATOMIC_STALE_S));
 	count(c->st, "reconcile.advanced", rs->advanced);
 	count(c->st, "reconcile.replayed", rs->replayed);
 	count(c->st, "reconcile.unblocked", rs->unblocked);

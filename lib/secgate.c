@@ -30,6 +30,7 @@
 #include "scan.h"
 #include "task.h"
 #include "util.h"
+#include "wi.h"
 
 /* 1 when the gate applies to the project; else the N/A reason in why. */
 static int
@@ -160,7 +161,7 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 	report_text(&rep, t, range, &s, &d, blocking, warning, block_sev, fail, why);
 	secrets_result_free(&s);
 	deps_result_free(&d);
-	gate_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
+	wi_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
 	snprintf(full, sizeof(full), "%s/docs/work-items/%s", t->worktree, t->work_item);
 	if (mkdir_p(full, 0755) < 0 || str_fmt(full, sizeof(full), "%s/%s", t->worktree, path) < 0 ||
 	    atomic_write(full, buf_str(&rep), rep.len, 0644, &e) < 0 ||

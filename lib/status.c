@@ -143,9 +143,18 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 	    tools(st, cJSON_AddObjectToObject(root, "tools"), e) < 0 ||
 	    rows(st, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events ORDER BY id DESC LIMIT 20",
 	    cJSON_AddArrayToObject(root, "events"), e) < 0 ||
-	    counts(st, "SELECT 'pending', count(*) FROM outbox WHERE claimed_at IS NULL UNION ALL "
-	    "SELECT 'claimed_undelivered', count(*) FROM outbox WHERE claimed_at IS NOT NULL AND delivered_at IS NULL",
-	    ob, e) < 0) {
+	    counts(st, "SELECT 'pending', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
+	    "claimed_at IS NULL AND attempts = 0 UNION ALL "
+	    "SELECT 'retrying', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
+	    "claimed_at IS NULL AND attempts > 0 UNION ALL "
+	    "SELECT 'claimed_undelivered', count(*) FROM outbox WHERE claimed_at IS NOT NULL AND delivered_at IS NULL "
+	    "AND dead_at IS NULL UNION ALL "
+	    "SELECT 'dead', count(*) FROM outbox WHERE dead_at IS NOT NULL", ob, e) < 0 ||
+	    rows(st, "SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE 'dead' END AS state, "
+	    "attempts, last_error, CASE WHEN dead_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, "
+	    "'unixepoch') END AS next_attempt, dead_at, substr(message, 1, 300) AS message FROM outbox "
+	    "WHERE delivered_at IS NULL AND (dead_at IS NOT NULL OR attempts > 0) ORDER BY dead_at IS NULL, id DESC "
+	    "LIMIT 20", cJSON_AddArrayToObject(ob, "undelivered"), e) < 0) {
 		cJSON_Delete(root);
 		return NULL;
 	}
@@ -160,7 +169,8 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 	{
 		cJSON *rec = cJSON_AddObjectToObject(root, "reconcile"), *rp = cJSON_AddObjectToObject(root, "reaper");
 		sqlite3_stmt *s;
-		static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped", NULL };
+		static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped",
+		    "stale_temp_removed", NULL };
 		for (int i = 0; rk[i]; i++)
 			cJSON_AddNumberToObject(rec, rk[i], 0);
 		cJSON_AddNumberToObject(rp, "reaped", 0);
@@ -241,11 +251,44 @@ badge(struct buf *b, const char *cls, const char *text)
 static const char *
 kind_class(const char *kind)
 {
-	if (strstr(kind, "blocked") || strstr(kind, "failed") || strstr(kind, "degraded") || strstr(kind, "reaped"))
+	if (strstr(kind, "blocked") || strstr(kind, "failed") || strstr(kind, "degraded") || strstr(kind, "reaped") ||
+	    strstr(kind, "dead"))
 		return "bad";
 	if (strstr(kind, "rolled_back") || strstr(kind, "rejected") || strstr(kind, "refused"))
 		return "warn";
 	return "good";
+}
+
+/* Notifications that failed: dead ones are alerts nobody received, so they come before the tasks. */
+static void
+html_outbox(struct buf *b, const cJSON *ob)
+{
+	const cJSON *it, *items = cJSON_GetObjectItem(ob, "undelivered");
+
+	buf_printf(b, "<p id=\"outbox-counts\">outbox: %d pending, %d retrying, %d dead</p>\n",
+	    (int)jnum(ob, "pending"), (int)jnum(ob, "retrying"), (int)jnum(ob, "dead"));
+	if (cJSON_GetArraySize(items) == 0)
+		return;
+	buf_puts(b, "<h2>Notifications not delivered</h2>\n<table id=\"outbox\"><tr><th>id</th><th>state</th>"
+	    "<th>work item</th><th>attempts</th><th>next attempt / dead since</th><th>last error</th>"
+	    "<th>message</th></tr>\n");
+	cJSON_ArrayForEach(it, items) {
+		int dead = strcmp(jstr(it, "state"), "dead") == 0;
+		buf_printf(b, "<tr class=\"notification%s\"><td>%d</td><td>", dead ? " dead" : "", (int)jnum(it, "id"));
+		badge(b, dead ? "bad" : "warn", jstr(it, "state"));
+		if (strcmp(jstr(it, "level"), "alert") == 0)
+			badge(b, "bad", "alert");
+		buf_puts(b, "</td><td>");
+		esc(b, jstr(it, "work_item"));
+		buf_printf(b, "</td><td>%d</td><td>", (int)jnum(it, "attempts"));
+		esc(b, dead ? jstr(it, "dead_at") : jstr(it, "next_attempt"));
+		buf_puts(b, "</td><td>");
+		esc(b, jstr(it, "last_error"));
+		buf_puts(b, "</td><td>");
+		esc(b, jstr(it, "message"));
+		buf_puts(b, "</td></tr>\n");
+	}
+	buf_puts(b, "</table>\n");
 }
 
 int
@@ -266,6 +309,7 @@ status_html(const void *status, const char *path, int refresh_s, struct orch_err
 	    ".good{background:#2e7d32}.warn{background:#ef6c00}.bad{background:#c62828}.stage{background:#1565c0}"
 	    "tr.blocked{background:#fdecea}\n</style></head><body>\n<h1>orch feed</h1>\n"
 	    "<p id=\"generated\">generated %s, refreshes every %d s</p>\n", refresh_s, now, refresh_s);
+	html_outbox(&b, cJSON_GetObjectItem(root, "outbox"));
 	buf_puts(&b, "<h2>Tasks</h2>\n<table id=\"tasks\"><tr><th>work item</th><th>stage</th><th>retries</th>"
 	    "<th>artifacts</th></tr>\n");
 	for (pass = 0; pass < 2; pass++)	/* blocked first */

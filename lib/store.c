@@ -169,6 +169,17 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE INDEX tracker_issues_updated ON tracker_issues(project, updated_at);"
 	"CREATE INDEX tasks_live ON tasks(id) WHERE stage != 'done';"
 	"CREATE INDEX jobs_live ON jobs(id) WHERE status != 'done';",
+	/* 8: at-least-once notification delivery (lib/notify.h) */
+	"ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN sinks_done INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN dead_at TEXT;"
+	"CREATE INDEX outbox_due ON outbox(delivered_at, dead_at, next_attempt_at);",
+	/* 9: which paths each Plane server answers (work-items/, or issues/ before v1.1.0) */
+	"CREATE TABLE plane_servers ("
+	" base TEXT PRIMARY KEY,"
+	" items_path TEXT NOT NULL CHECK (items_path IN ('work-items','issues')),"
+	" detected_at INTEGER NOT NULL);",
 };
 
 static int

@@ -18,9 +18,10 @@
  *
  * Tables: tasks, jobs, agent_runs, events, verdicts (UNIQUE key), tool_metrics,
  * tracker_states / tracker_issues / tracker_comments (local tracker),
- * outbox (notifications); plane_states (the Plane state cache) and
+ * outbox (notifications: attempts, next_attempt_at, sinks_done, dead_at); plane_states (the Plane state cache) and
  * plane_poll (per-project watermark, the tick's resume point), plane_items
- * (work item sequence -> Plane uuid, learnt from listings); scan_anchors
+ * (work item sequence -> Plane uuid, learnt from listings), plane_servers
+ * (the paths each Plane server answers); scan_anchors
  * and scan_findings (orch-scan --main); leases (the merge lease) and
  * tasks.tested_sha (the commit the merge gate tested); counters
  * (reconcile/reaper), reconcile_state, jobs.dead_strikes.  Command run records are files, not rows (see
@@ -35,7 +36,7 @@
 struct orch_err;
 struct proc_result;
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 9
 
 struct store {
 	sqlite3 *db;

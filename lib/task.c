@@ -253,3 +253,33 @@ task_note_once(struct store *st, const char *key, struct orch_err *e)
 		return -1;
 	return sqlite3_changes(st->db) == 1;
 }
+
+void
+task_tested_sha(struct store *st, const struct task *t, char sha[41])
+{
+	sqlite3_stmt *s;
+	struct orch_err e = {0};
+
+	sha[0] = '\0';
+	if (store_prepare(st, &s, "SELECT tested_sha FROM tasks WHERE id = ?1", &e) < 0)
+		return;
+	sqlite3_bind_int64(s, 1, t->id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		snprintf(sha, 41, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+}
+
+int
+task_set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "UPDATE tasks SET tested_sha = ?1 WHERE id = ?2", e) < 0)
+		return -1;
+	if (sha)
+		sqlite3_bind_text(s, 1, sha, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 2, t->id);
+	return store_step_done(st, s, "record the tested commit", e);
+}

@@ -63,6 +63,10 @@ int event_add(struct store *st, const char *wi, const char *kind, const char *fr
 int verdict_claim(struct store *st, const char *issue_id, const char *state_id, const char *updated_at,
     const char *wi, const char *verdict, struct orch_err *e);
 
+/* The commit the merge gate tested (tasks.tested_sha), "" when none; NULL clears it. */
+void task_tested_sha(struct store *st, const struct task *t, char sha[41]);
+int task_set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e);
+
 /* Claim a once-only key (notices): 1 claimed now, 0 claimed before, -1 error. */
 int task_note_once(struct store *st, const char *key, struct orch_err *e);
 

@@ -8,98 +8,53 @@
 #include "err.h"
 #include "util.h"
 
-static const struct { const char *name, *key; } keymap[] = {
-	{ "Backlog", "backlog" }, { "Todo", "todo" }, { "To Analyse", "to_analyse" },
-	{ "Analysis", "analysis" }, { "In Progress", "in_progress" }, { "Needs Input", "needs_input" },
-	{ "In Review", "in_review" }, { "Code Review", "code_review" }, { "Approved", "approved" },
-	{ "Rejected", "rejected" }, { "Awaiting Deploy", "awaiting_deploy" },
-	{ "Confirm Deploy", "confirm_deploy" }, { "Deploying", "deploying" },
-	{ "Monitoring after Deploy", "monitoring" }, { "Blocked", "blocked" }, { "Done", "done" },
-	{ "Cancelled", "cancelled" }, { NULL, NULL },
+/*
+ * The backends, in one place (git's transport vtables, curl's protocol
+ * handlers): a name and how to open it.  Adding a tracker is a row here.
+ */
+static int
+local_open(struct tracker *t, const struct project *p, struct orch_err *e)
+{
+	(void)p;
+	(void)e;
+	t->ops = &tracker_local_ops;
+	return 0;
+}
+
+static int
+plane_open(struct tracker *t, const struct project *p, struct orch_err *e)
+{
+	if (p == NULL)
+		return err_set(e, EX_NOINPUT, "the plane tracker needs a configured project; add it under projects: in "
+		    "orch.yaml");
+	t->ops = &tracker_plane_ops;
+	return tracker_plane_open(t, p, e);
+}
+
+static const struct {
+	const char *name;
+	int (*open)(struct tracker *t, const struct project *p, struct orch_err *e);
+} backends[] = {
+	{ "local", local_open },
+	{ "plane", plane_open },
+	{ NULL, NULL },
 };
-
-const char *
-tracker_key_for_name(const char *name)
-{
-	size_t i;
-
-	for (i = 0; keymap[i].name; i++)
-		if (str_ieq(keymap[i].name, name))
-			return keymap[i].key;
-	return NULL;
-}
-
-const char *
-tracker_name_for_key(const char *key)
-{
-	size_t i;
-
-	for (i = 0; keymap[i].name; i++)
-		if (strcmp(keymap[i].key, key) == 0)
-			return keymap[i].name;
-	return NULL;
-}
-
-const struct tracker_state *
-tracker_state_by_key(const struct tracker_state *v, size_t n, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (v[i].key && strcmp(v[i].key, key) == 0)
-			return &v[i];
-	return NULL;
-}
-
-const struct tracker_state *
-tracker_state_by_id(const struct tracker_state *v, size_t n, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i].id, id) == 0)
-			return &v[i];
-	return NULL;
-}
-
-const struct tracker_state *
-tracker_state_by_name(const struct tracker_state *v, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (str_ieq(v[i].name, name))
-			return &v[i];
-	return NULL;
-}
-
-int
-tracker_state_terminal(const struct tracker_state *s)
-{
-	if (s->group[0])
-		return strcmp(s->group, "completed") == 0 || strcmp(s->group, "cancelled") == 0;
-	return s->key && (strcmp(s->key, "done") == 0 || strcmp(s->key, "cancelled") == 0);
-}
 
 int
 tracker_open(struct tracker *t, struct orch_ctx *c, const char *project, struct orch_err *e)
 {
 	const struct project *p = project ? config_project(c->cfg, project) : NULL;
 	const char *kind = p ? p->tracker : c->cfg->tracker;
+	size_t i;
 
 	memset(t, 0, sizeof(*t));
 	t->cfg = c->cfg;
 	t->st = c->st;
 	t->ctx = c;
-	if (strcmp(kind, "local") == 0) {
-		t->ops = &tracker_local_ops;
-		return 0;
-	}
-	if (p == NULL)
-		return err_set(e, EX_NOINPUT, "project '%s' is not configured; add it under projects: in orch.yaml",
-		    project ? project : "(none)");
-	t->ops = &tracker_plane_ops;
-	return tracker_plane_open(t, p, e);
+	for (i = 0; backends[i].name; i++)
+		if (strcmp(backends[i].name, kind) == 0)
+			return backends[i].open(t, p, e);
+	return err_set(e, EX_CONFIG, "tracker '%s' is not one of local, plane; fix tracker: in orch.yaml", kind);
 }
 
 void

@@ -22,17 +22,13 @@
 
 #include <stddef.h>
 
+#include "trackerkey.h"
+
 struct config;
 struct orch_ctx;
 struct orch_err;
 struct store;
 
-struct tracker_state {
-	char id[64];
-	char name[64];
-	char group[16];
-	const char *key;	/* logical key, NULL when the name is not one orch knows */
-};
 
 struct tracker_issue {
 	char id[64];
@@ -86,12 +82,6 @@ enum { TRACKER_SET = 0, TRACKER_SKIPPED = 1 };
 int tracker_open(struct tracker *t, struct orch_ctx *c, const char *project, struct orch_err *e);
 void tracker_close(struct tracker *t);
 
-const char *tracker_key_for_name(const char *name);
-const char *tracker_name_for_key(const char *key);
-const struct tracker_state *tracker_state_by_key(const struct tracker_state *v, size_t n, const char *key);
-const struct tracker_state *tracker_state_by_id(const struct tracker_state *v, size_t n, const char *id);
-const struct tracker_state *tracker_state_by_name(const struct tracker_state *v, size_t n, const char *name);
-int tracker_state_terminal(const struct tracker_state *s);
 /* Logical key of the issue's current state (NULL when unknown). */
 const char *tracker_issue_key(struct tracker *t, const struct tracker_issue *is, struct orch_err *e);
 /* Set the issue's state by logical key; TRACKER_SKIPPED when the project lacks it. */
@@ -101,6 +91,8 @@ int tracker_set_status(struct tracker *t, struct tracker_issue *is, const char *
 extern const struct tracker_ops tracker_plane_ops;
 struct project;
 int tracker_plane_open(struct tracker *t, const struct project *p, struct orch_err *e);
+/* The Plane project's identifier (for orch doctor: it must equal the project's key). */
+int tracker_plane_identifier(struct tracker *t, char *out, size_t n, struct orch_err *e);
 
 /* The local backend's ops (for tests and tracker_open). */
 extern const struct tracker_ops tracker_local_ops;

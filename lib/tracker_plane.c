@@ -7,19 +7,32 @@
  *   serving the last good set.
  * - Listing pages with the same per_page (PLANE_PER_PAGE) on every page,
  *   cursor from next_cursor, and stops on next_page_results false, an empty
- *   page or a short page.  work-items/ first, issues/ on a 404.
+ *   page or a short page.
+ * - Paths: work-items/ (Plane v1.1.0 on) or issues/ (before).  Every call
+ *   (list, get, by identifier, PATCH, comment, create) falls back to the
+ *   other flavour on a 404 of no route ("Page not found", not "does not
+ *   exist"), and the flavour that answered is remembered per server in
+ *   plane_servers, so the next run starts on it.
  * - A cheap listing (orch-poll) orders by -updated_at and stops paging at
  *   the project's watermark minus PLANE_WATERMARK_MARGIN_S; poll_done()
  *   moves the watermark (a write only when it moves).  Instants are
  *   compared, never strings.
- * - Listings remember each item's uuid by sequence (plane_items), so a get
- *   by work item id costs one request.
+ * - Listings remember each item's uuid by sequence (plane_items); a get of
+ *   an item orch has not listed is one request by identifier
+ *   (workspaces/<slug>/work-items/<KEY>-<seq>/), never a listing.
+ * - Creates and comments carry external_source "orch" and a deterministic
+ *   external_id, so a POST retried after a lost answer is Plane's 409 with
+ *   the existing id, which is success.
  * - Any malformed response (not JSON, a wrong envelope, a missing field) is
- *   EX_DATAERR and changes nothing; 401/403 is EX_CONFIG naming the token
- *   settings; unreachable, 5xx after retries and 429 are EX_UNAVAILABLE.
+ *   EX_DATAERR and changes nothing; 401/403 is EX_CONFIG naming what to fix:
+ *   the token (not valid), the role (a write refused: Guest), the
+ *   membership or plane_project_id (a read refused), or the key (a lookup
+ *   by identifier refused); unreachable, 5xx after retries and 429 are
+ *   EX_UNAVAILABLE.
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +50,54 @@
 #define PLANE_PER_PAGE 100
 #define PLANE_MAX_PAGES 10000
 #define PLANE_WATERMARK_MARGIN_S 60
+#define PLANE_NAME_MAX 255	/* Plane's Issue.name max_length */
 #define ITEM_FIELDS "id,name,sequence_id,state,updated_at"
 
 struct plane {
 	const struct project *p;
-	const char *items;	/* "work-items", or "issues" on an older server */
 	int64_t seen_max_us;
 	char seen_max[40];
+	int64_t wm_us;		/* the project's watermark, read once (-1: not yet) */
+	int gone;		/* the last 404 said "does not exist" (not a missing route) */
+	int diagnosing;		/* inside forbidden(): no second diagnosis */
 };
+
+/* The flavour of paths remembered for this server; -1 when never detected. */
+static int
+flavour_load(struct store *st, const char *base)
+{
+	sqlite3_stmt *s;
+	int legacy = -1;
+
+	if (st == NULL || sqlite3_prepare_v2(st->db, "SELECT items_path FROM plane_servers WHERE base = ?1", -1, &s,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, base, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		legacy = strcmp((const char *)sqlite3_column_text(s, 0), "issues") == 0;
+	sqlite3_finalize(s);
+	return legacy;
+}
+
+/* Remember which paths this server answers (one write, the first time or on a change). */
+static void
+flavour_store(struct http *h, int legacy)
+{
+	sqlite3_stmt *s;
+
+	if (h->legacy_paths == legacy)
+		return;
+	h->legacy_paths = legacy;
+	if (h->st == NULL || sqlite3_prepare_v2(h->st->db, "INSERT INTO plane_servers(base, items_path, detected_at) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT(base) DO UPDATE SET items_path = ?2, detected_at = ?3", -1, &s,
+	    NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, h->base, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, legacy ? "issues" : "work-items", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+	sqlite3_step(s);	/* a cache: losing it costs one 404 next run */
+	sqlite3_finalize(s);
+}
 
 static int
 client(struct tracker *t, struct http **out, struct orch_err *e)
@@ -78,6 +131,7 @@ client(struct tracker *t, struct http **out, struct orch_err *e)
 	explicit_bzero(token, strlen(token));
 	free(token);
 	h->st = t->st;
+	h->legacy_paths = flavour_load(t->st, base);
 	t->ctx->http = *out = h;
 	return 0;
 }
@@ -93,14 +147,69 @@ excerpt(const struct buf *b, char *out, size_t n)
 	out[o] = '\0';
 }
 
+static int call(struct tracker *t, const char *method, const char *path, const char *body, cJSON **json,
+    struct orch_err *e);
+
+static int
+is_write(const char *method)
+{
+	return strcmp(method, "GET") != 0;
+}
+
+/*
+ * Plane's 403 "You do not have permission to perform this action." means
+ * one of four things; say which, by the call that failed: a lookup by
+ * identifier (the key is not a project identifier the user can see), a
+ * write other than a comment (the Guest role: it reads and comments only),
+ * or a read (not a member, or a wrong plane_project_id: the project's own
+ * endpoint answers 404 for a uuid the workspace does not have).
+ */
+static int
+forbidden(struct tracker *t, const char *method, const char *path, struct orch_err *e)
+{
+	struct plane *pl = t->impl;
+	const struct project *p = pl->p;
+	char ppath[512];
+	cJSON *json = NULL;
+	struct orch_err pe = {0};
+	int rc;
+
+	if (strncmp(path, "/work-items/", 12) == 0 || strncmp(path, "/issues/", 8) == 0)
+		return err_set(e, EX_CONFIG, "Plane refused to look up %s by identifier (403): no project with "
+		    "identifier '%s' lets the API key's user in; set key of that project to the Plane project's "
+		    "identifier (orch doctor checks it)", path, p->key);
+	if (is_write(method) && strstr(path, "/comments/") == NULL)
+		return err_set(e, EX_CONFIG, "Plane refused %s on project %s (403: no permission to write): the API "
+		    "key's user has the Guest role there; give it the Member or Admin role (Plane: Project settings, "
+		    "Members)", method, p->key);
+	if (pl->diagnosing)
+		return err_set(e, EX_CONFIG, "Plane refused %s on project %s (403)", method, p->key);
+	pl->diagnosing = 1;
+	snprintf(ppath, sizeof(ppath), "/projects/%s/", p->plane_project_id);
+	rc = call(t, "GET", ppath, NULL, &json, &pe);
+	pl->diagnosing = 0;
+	cJSON_Delete(json);
+	if (rc == -2)
+		return err_set(e, EX_CONFIG, "plane_project_id '%s' of project %s is not a project of workspace '%s' "
+		    "(Plane answers 403 for it); copy the uuid from the project's URL in Plane", p->plane_project_id,
+		    p->key, t->cfg->plane_workspace);
+	return err_set(e, EX_CONFIG, "the API key's user is not a member of Plane project %s (%s, 403 on %s); "
+	    "add it to the project with the Member or Admin role (Plane: Project settings, Members)%s", p->key,
+	    p->plane_project_id, method, rc == 0 ? "" : ", or check plane_project_id");
+}
+
 /*
  * One request; *json is the parsed 2xx body.  404 returns -2 (so a caller
- * can fall back) with *e filled; other failures -1.
+ * can fall back) with *e filled and pl->gone set when Plane said the
+ * resource does not exist (rather than that no such route exists); 409
+ * returns -3 with *json the parsed body (a repeat of an external id);
+ * other failures -1.
  */
 static int
 call(struct tracker *t, const char *method, const char *path, const char *body, cJSON **json,
     struct orch_err *e)
 {
+	struct plane *pl = t->impl;
 	struct http_response r;
 	struct http *h;
 	char ex[64];
@@ -108,27 +217,38 @@ call(struct tracker *t, const char *method, const char *path, const char *body, 
 
 	*json = NULL;
 	h = NULL;
+	pl->gone = 0;
 	if (client(t, &h, e) < 0 || http_request(h, method, path, body, &r, e) < 0)
 		return -1;
 	excerpt(&r.body, ex, sizeof(ex));
-	if (r.status >= 200 && r.status < 300) {
+	if ((r.status >= 200 && r.status < 300) || r.status == 409) {
 		if ((*json = cJSON_ParseWithLength(r.body.data ? r.body.data : "", r.body.len)) == NULL)
 			err_set(e, EX_DATAERR, "Plane answered %s %s with something that is not JSON ('%s'); "
 			    "check plane_url points at the Plane API", method, path, ex);
+		else if (r.status == 409)
+			rc = -3, err_set(e, EX_DATAERR, "Plane answered %s %s with 409 ('%s')", method, path, ex);
 		else
 			rc = 0;
 	} else if (r.status == 401) {
 		err_set(e, EX_CONFIG, "Plane refused the request (401: no API key); set ORCH_PLANE_API_TOKEN or "
 		    "plane_api_token_file");
-	} else if (r.status == 403) {
+	} else if (r.status == 403 && memmem(r.body.data ? r.body.data : "", r.body.len, "token is not valid", 18)) {
 		err_set(e, EX_CONFIG, "Plane rejected the API key (403); check ORCH_PLANE_API_TOKEN or "
 		    "plane_api_token_file, and the key's access to workspace '%s'", t->cfg->plane_workspace);
+	} else if (r.status == 403) {
+		forbidden(t, method, path, e);
 	} else if (r.status == 404) {
-		err_set(e, EX_NOINPUT, "Plane has no %s (404); check plane_workspace and plane_project_id", path);
+		pl->gone = memmem(r.body.data ? r.body.data : "", r.body.len, "does not exist", 14) != NULL;
+		err_set(e, EX_NOINPUT, "Plane has no %s (404%s); check plane_workspace and plane_project_id", path,
+		    pl->gone ? ": deleted, archived or a draft" : ": no such route");
 		rc = -2;
 	} else if (r.status == 429) {
-		err_set(e, EX_UNAVAILABLE, "Plane rate limit hit (429, retry after %lld s); this tick stops using "
-		    "the key and the next one goes on", (long long)r.retry_after);
+		if (r.retry_after >= 0)
+			err_set(e, EX_UNAVAILABLE, "Plane rate limit hit (429, retry after %lld s); this tick stops "
+			    "using the key and the next one goes on", (long long)r.retry_after);
+		else
+			err_set(e, EX_UNAVAILABLE, "Plane rate limit hit (429, no Retry-After); this tick stops "
+			    "using the key and the next one goes on");
 	} else if (r.status >= 300 && r.status < 400) {
 		err_set(e, EX_UNAVAILABLE, "Plane redirected %s %s (HTTP %ld); set plane_url to the final address",
 		    method, path, r.status);
@@ -137,6 +257,40 @@ call(struct tracker *t, const char *method, const char *path, const char *body, 
 		    method, path, r.status, ex);
 	}
 	http_response_free(&r);
+	return rc;
+}
+
+/*
+ * A call on an items path: pre + "work-items" or "issues" + post.  A 404 of
+ * no route tries the other flavour; whichever answers is remembered.
+ */
+static int
+items_call(struct tracker *t, const char *method, const char *pre, const char *post, const char *body,
+    cJSON **json, struct orch_err *e)
+{
+	struct plane *pl = t->impl;
+	struct http *h;
+	char path[1024];
+	int rc, legacy;
+
+	if (client(t, &h, e) < 0)
+		return -1;
+	legacy = h->legacy_paths == 1;
+	if (str_fmt(path, sizeof(path), "%s%s%s", pre, legacy ? "issues" : "work-items", post) < 0)
+		return err_set(e, EX_USAGE, "Plane path for '%.64s' is too long", post);
+	rc = call(t, method, path, body, json, e);
+	if (rc == -2 && !pl->gone) {
+		struct orch_err first = *e;
+		snprintf(path, sizeof(path), "%s%s%s", pre, legacy ? "work-items" : "issues", post);
+		rc = call(t, method, path, body, json, e);
+		if (rc == -2 && !pl->gone) {
+			*e = first;	/* neither route exists: report the first */
+			return -2;
+		}
+		legacy = !legacy;
+	}
+	if (rc == 0 || rc == -3 || (rc == -2 && pl->gone))
+		flavour_store(h, legacy);	/* this server answers these paths */
 	return rc;
 }
 
@@ -171,7 +325,7 @@ more_pages(const cJSON *json, const cJSON *results, const char **cursor)
 }
 
 static int
-parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, struct orch_err *e)
+parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, int64_t *us_out, struct orch_err *e)
 {
 	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(o, "sequence_id");
 	const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "state");
@@ -193,10 +347,26 @@ parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, st
 	str_copy(is->project, sizeof(is->project), p->key);
 	is->seq = (long)seq->valuedouble;
 	snprintf(is->work_item, sizeof(is->work_item), "%s-%ld", p->key, is->seq);
+	if (us_out)
+		*us_out = us;
 	return 0;
 }
 
 /* ---- states ---- */
+
+/* A per-project query prepared once per run (kept in the ctx); reset and unbound, ready to bind. */
+static sqlite3_stmt *
+run_query(struct tracker *t, int slot, const char *sql, struct orch_err *e)
+{
+	sqlite3_stmt **q = &t->ctx->plane_q[slot];
+
+	if (*q) {
+		sqlite3_reset(*q);
+		sqlite3_clear_bindings(*q);
+		return *q;
+	}
+	return store_prepare(t->st, q, sql, e) < 0 ? NULL : *q;
+}
 
 static int
 states_cached(struct tracker *t, const char *project, int fresh_only, struct tracker_state **v, size_t *n,
@@ -208,8 +378,8 @@ states_cached(struct tracker *t, const char *project, int fresh_only, struct tra
 
 	*v = NULL;
 	*n = 0;
-	if (store_prepare(t->st, &s, "SELECT id, name, grp FROM plane_states WHERE project = ?1 AND "
-	    "(?2 = 0 OR ?3 = 0 OR fetched_at >= ?4) ORDER BY seq, name", e) < 0)
+	if ((s = run_query(t, CTX_PLANE_STATES, "SELECT id, name, grp FROM plane_states WHERE project = ?1 AND "
+	    "(?2 = 0 OR ?3 = 0 OR fetched_at >= ?4) ORDER BY seq, name", e)) == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, fresh_only);
@@ -219,7 +389,7 @@ states_cached(struct tracker *t, const char *project, int fresh_only, struct tra
 		if (*v == NULL || *n == cap) {
 			struct tracker_state *nv = realloc(*v, (cap *= 2) * sizeof(**v));
 			if (nv == NULL) {
-				sqlite3_finalize(s);
+				sqlite3_reset(s);
 				free(*v);
 				return err_set(e, EX_SOFTWARE, "out of memory");
 			}
@@ -232,7 +402,7 @@ states_cached(struct tracker *t, const char *project, int fresh_only, struct tra
 		str_copy(ts->group, sizeof(ts->group), (const char *)sqlite3_column_text(s, 2));
 		ts->key = tracker_key_for_name(ts->name);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);	/* ends the read; the statement stays prepared for the next project */
 	return 0;
 }
 
@@ -342,19 +512,28 @@ plane_states(struct tracker *t, const char *project, struct tracker_state **v, s
 static int64_t
 watermark_of(struct tracker *t, const char *project)
 {
+	struct plane *pl = t->impl;
 	sqlite3_stmt *s;
 	int64_t w = 0;
 
-	if (sqlite3_prepare_v2(t->st->db, "SELECT watermark_us FROM plane_poll WHERE project = ?1", -1, &s, NULL) != SQLITE_OK)
+	if (pl->wm_us >= 0)
+		return pl->wm_us;
+	if ((s = run_query(t, CTX_PLANE_WATERMARK, "SELECT watermark_us FROM plane_poll WHERE project = ?1",
+	    NULL)) == NULL)
 		return 0;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		w = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return w;
+	sqlite3_reset(s);
+	return pl->wm_us = w;
 }
 
-/* Remember seq -> uuid for get(); existing rows are left alone (no write on a quiet tick). */
+/*
+ * Remember seq -> uuid for get(), in one transaction.  Callers pass only
+ * items changed after the watermark: an older one was remembered by the
+ * poll that moved the watermark past it, so a quiet tick and a repeated
+ * full listing touch no row (a lost row costs one lookup by identifier).
+ */
 static void
 remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 {
@@ -392,6 +571,22 @@ push(struct tracker_issue **v, size_t *n, size_t *cap, const struct tracker_issu
 	return 0;
 }
 
+/* A full listing sizes its array once from the envelope's total (capped), not by doubling. */
+static int
+reserve(struct tracker_issue **v, size_t *cap, const cJSON *json)
+{
+	const cJSON *total = cJSON_GetObjectItemCaseSensitive(json, "total_results");
+	size_t want;
+
+	if (!cJSON_IsNumber(total) || total->valuedouble < 1)
+		return 0;
+	want = total->valuedouble > 10000 ? 10000 : (size_t)total->valuedouble;	/* a server cannot make us reserve more */
+	if ((*v = malloc(want * sizeof(**v))) == NULL)
+		return -1;
+	*cap = want;
+	return 0;
+}
+
 static int
 plane_issues(struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n,
     struct orch_err *e)
@@ -400,31 +595,31 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	int64_t stop_us = full ? 0 : watermark_of(t, project), us;
 	const cJSON *res, *it;
 	const char *cursor;
-	char path[1024], cur[128] = "";
-	size_t cap = 0;
-	cJSON *json;
+	char pre[512], path[1024], cur[128] = "";
+	int64_t wm = watermark_of(t, project);
+	size_t cap = 0, fresh = 0;
+	cJSON *json = NULL;
 	int page, rc, older = 0;
 
 	*v = NULL;
 	*n = 0;
 	if (stop_us)
 		stop_us -= (int64_t)PLANE_WATERMARK_MARGIN_S * 1000000;
+	snprintf(pre, sizeof(pre), "/projects/%s/", pl->p->plane_project_id);
 	for (page = 0; page < PLANE_MAX_PAGES && !older; page++) {
-		snprintf(path, sizeof(path), "/projects/%s/%s/?per_page=%d&order_by=-updated_at&fields=" ITEM_FIELDS "%s%s",
-		    pl->p->plane_project_id, pl->items, PLANE_PER_PAGE, cur[0] ? "&cursor=" : "", cur);
-		rc = call(t, "GET", path, NULL, &json, e);
-		if (rc == -2 && page == 0 && strcmp(pl->items, "work-items") == 0) {
-			pl->items = "issues";	/* a server older than v1.1.0 */
-			page--;
-			continue;
-		}
+		snprintf(path, sizeof(path), "/?per_page=%d&order_by=-updated_at&fields=" ITEM_FIELDS "%s%s",
+		    PLANE_PER_PAGE, cur[0] ? "&cursor=" : "", cur);
+		rc = items_call(t, "GET", pre, path, NULL, &json, e);
 		if (rc < 0 || (res = results_of(json, "work items", e)) == NULL)
 			goto fail;
+		if (page == 0 && stop_us == 0 && reserve(v, &cap, json) < 0) {
+			err_set(e, EX_SOFTWARE, "out of memory listing work items");
+			goto fail;
+		}
 		cJSON_ArrayForEach(it, res) {
 			struct tracker_issue is;
-			if (parse_item(pl->p, it, &is, e) < 0)
+			if (parse_item(pl->p, it, &is, &us, e) < 0)
 				goto fail;
-			time_parse_iso(is.updated_at, &us);
 			if (us > pl->seen_max_us) {
 				pl->seen_max_us = us;
 				str_copy(pl->seen_max, sizeof(pl->seen_max), is.updated_at);
@@ -433,6 +628,8 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 				older = 1;	/* ordered by -updated_at: the rest is older still */
 				continue;
 			}
+			if (us > wm && fresh == *n)
+				fresh++;	/* newest first: the changed items are a prefix */
 			if (push(v, n, &cap, &is) < 0) {
 				err_set(e, EX_SOFTWARE, "out of memory listing work items");
 				goto fail;
@@ -445,7 +642,7 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 		str_copy(cur, sizeof(cur), cursor);
 		cJSON_Delete(json);
 	}
-	remember(t, *v, *n);
+	remember(t, *v, fresh);
 	return 0;
 fail:
 	cJSON_Delete(json);
@@ -469,38 +666,43 @@ plane_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, pl->seen_max, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, pl->seen_max_us);
-	return store_step_done(t->st, s, "move the Plane watermark", e);
+	if (store_step_done(t->st, s, "move the Plane watermark", e) < 0)
+		return -1;
+	pl->wm_us = pl->seen_max_us;
+	return 0;
 }
 
-/* The issue uuid of wi: from its task when orch has one, else by listing. */
+/* The issue uuid of wi when orch knows it (its task, or an earlier listing); 0 found, -1 not. */
 static int
-issue_id_of(struct tracker *t, const char *wi, char id[64], struct orch_err *e)
+issue_id_of(struct tracker *t, const char *wi, long seq, char id[64])
 {
-	struct tracker_issue *v = NULL;
 	sqlite3_stmt *s;
-	size_t n = 0, i;
-	const char *dash = strchr(wi, '-');
-	long seq = strtol(dash + 1, NULL, 10);	/* wi is valid */
 	int found = 0;
 
 	if (sqlite3_prepare_v2(t->st->db, "SELECT issue_id FROM tasks WHERE work_item = ?1 UNION ALL "
-	    "SELECT id FROM plane_items WHERE project = ?2 AND seq = ?3", -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, ((struct plane *)t->impl)->p->key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, seq);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			found = str_copy(id, 64, (const char *)sqlite3_column_text(s, 0)) == 0;
-		sqlite3_finalize(s);
-	}
-	if (found)
-		return 0;
-	if (plane_issues(t, ((struct plane *)t->impl)->p->key, 1, &v, &n, e) < 0)
+	    "SELECT id FROM plane_items WHERE project = ?2 AND seq = ?3", -1, &s, NULL) != SQLITE_OK)
 		return -1;
-	for (i = 0; i < n && !found; i++)
-		if (v[i].seq == seq)
-			found = str_copy(id, 64, v[i].id) == 0;
-	free(v);
-	return found ? 0 : err_set(e, EX_NOINPUT, "work item '%s' does not exist in Plane", wi);
+	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ((struct plane *)t->impl)->p->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, seq);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		found = str_copy(id, 64, (const char *)sqlite3_column_text(s, 0)) == 0;
+	sqlite3_finalize(s);
+	return found ? 0 : -1;
+}
+
+/* An item answer: parsed into out, and it must be of this project. */
+static int
+item_of(struct tracker *t, const cJSON *json, struct tracker_issue *out, struct orch_err *e)
+{
+	struct plane *pl = t->impl;
+	const char *proj = jstr(json, "project");
+
+	if (proj && strcmp(proj, pl->p->plane_project_id) != 0)
+		return err_set(e, EX_CONFIG, "a Plane work item with identifier %s-... belongs to project %s, not to "
+		    "plane_project_id %s; set key to the Plane project's identifier (orch doctor checks it)",
+		    pl->p->key, proj, pl->p->plane_project_id);
+	return parse_item(pl->p, json, out, NULL, e);
 }
 
 static int
@@ -508,17 +710,88 @@ item_call(struct tracker *t, const char *method, const char *id, const char *suf
     struct tracker_issue *out, struct orch_err *e)
 {
 	struct plane *pl = t->impl;
-	char path[1024], *text = body ? cJSON_PrintUnformatted(body) : NULL;
+	char pre[512], post[512], *text = body ? cJSON_PrintUnformatted(body) : NULL;
 	cJSON *json;
 	int rc;
 
-	snprintf(path, sizeof(path), "/projects/%s/%s/%s%s", pl->p->plane_project_id, pl->items, id, suffix);
-	rc = call(t, method, path, text, &json, e);
+	snprintf(pre, sizeof(pre), "/projects/%s/", pl->p->plane_project_id);
+	snprintf(post, sizeof(post), "/%s%s", id, suffix);
+	rc = items_call(t, method, pre, post, text, &json, e);
 	free(text);
-	if (rc < 0)
+	if (rc == -3 && out == NULL) {
+		cJSON_Delete(json);	/* a repeat of this external_id: Plane has it already */
+		return 0;
+	}
+	if (rc < 0) {
+		cJSON_Delete(json);
 		return -1;
-	rc = out ? parse_item(pl->p, json, out, e) : 0;
+	}
+	rc = out ? item_of(t, json, out, e) : 0;
 	cJSON_Delete(json);
+	return rc;
+}
+
+/* key percent-encoded for a path (non-ASCII letters are UTF-8 bytes). */
+static void
+key_path(const char *key, char *out, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *key && o + 4 < n; key++) {
+		unsigned char c = (unsigned char)*key;
+		if (c < 0x80) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+/* The oldest servers have no lookup by identifier: a listing finds the item. */
+static int
+get_by_listing(struct tracker *t, const char *wi, long seq, struct tracker_issue *out, struct orch_err *e)
+{
+	struct tracker_issue *v = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (plane_issues(t, ((struct plane *)t->impl)->p->key, 1, &v, &n, e) < 0)
+		return -1;
+	for (i = 0; i < n && v[i].seq != seq; i++)
+		;
+	rc = i < n ? (*out = v[i], 0) : err_set(e, EX_NOINPUT, "work item '%s' does not exist in Plane", wi);
+	free(v);
+	return rc;
+}
+
+/* One request by identifier: workspaces/<slug>/work-items/<KEY>-<seq>/ (issues/ before v1.1.0). */
+static int
+get_by_identifier(struct tracker *t, const char *wi, long seq, struct tracker_issue *out, struct orch_err *e)
+{
+	struct plane *pl = t->impl;
+	char key[64], post[128];
+	cJSON *json;
+	int rc;
+
+	key_path(pl->p->key, key, sizeof(key));
+	snprintf(post, sizeof(post), "/%s-%ld/", key, seq);
+	rc = items_call(t, "GET", "/", post, NULL, &json, e);
+	if (rc == -2 && !pl->gone)
+		return get_by_listing(t, wi, seq, out, e);	/* a server from before 2024-04 (PR #4170) */
+	if (rc == -2 && pl->gone)
+		err_set(e, EX_NOINPUT, "work item '%s' does not exist in Plane (or is archived or a draft)", wi);
+	if (rc < 0) {
+		cJSON_Delete(json);
+		return -1;
+	}
+	rc = item_of(t, json, out, e);
+	cJSON_Delete(json);
+	if (rc == 0)
+		remember(t, out, 1);
 	return rc;
 }
 
@@ -526,12 +799,19 @@ static int
 plane_get(struct tracker *t, const char *wi, struct tracker_issue *out, struct orch_err *e)
 {
 	char id[64];
+	long seq;
 
 	if (!wi_valid(wi))
 		return err_set(e, EX_USAGE, "work item '%s' is not of the form ABC-123", wi);
-	if (issue_id_of(t, wi, id, e) < 0)
+	seq = strtol(strchr(wi, '-') + 1, NULL, 10);	/* wi is valid */
+	if (issue_id_of(t, wi, seq, id) < 0)
+		return get_by_identifier(t, wi, seq, out, e);
+	if (item_call(t, "GET", id, "/", NULL, out, e) < 0) {
+		if (((struct plane *)t->impl)->gone)
+			err_set(e, EX_NOINPUT, "work item '%s' does not exist in Plane (or is archived or a draft)", wi);
 		return -1;
-	return item_call(t, "GET", id, "/", NULL, out, e);
+	}
+	return 0;
 }
 
 static int
@@ -546,10 +826,42 @@ plane_set_state(struct tracker *t, struct tracker_issue *is, const char *state_i
 	return rc;
 }
 
+/* FNV-1a, 64 bits: a short stable digest for external ids (not security). */
+static uint64_t
+fnv64(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;	/* a separator between parts */
+}
+
+/*
+ * A comment's external_id: the work item, the last event orch recorded for
+ * it (the transition the comment reports) and a digest of the text.  The
+ * same comment for the same event is the same id, on a retry and on a
+ * re-run alike.
+ */
+static void
+comment_external_id(struct tracker *t, const struct tracker_issue *is, const char *text, char *out, size_t n)
+{
+	sqlite3_stmt *s;
+	int64_t ev = 0;
+
+	if (sqlite3_prepare_v2(t->st->db, "SELECT max(id) FROM events WHERE work_item = ?1", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, is->work_item, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			ev = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	snprintf(out, n, "orch:%s:e%lld:%016llx", is->id, (long long)ev,
+	    (unsigned long long)fnv64(0xcbf29ce484222325ULL, text));
+}
+
 static int
 plane_comment(struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e)
 {
 	struct buf html;
+	char ext[160];
 	cJSON *b;
 	int rc;
 
@@ -562,12 +874,26 @@ plane_comment(struct tracker *t, const struct tracker_issue *is, const char *tex
 			break;	/* a comment is cut at 256 KiB */
 	}
 	buf_puts(&html, "</p>");
+	comment_external_id(t, is, buf_str(&html), ext, sizeof(ext));
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "comment_html", buf_str(&html));
+	cJSON_AddStringToObject(b, "external_source", "orch");
+	cJSON_AddStringToObject(b, "external_id", ext);
 	buf_free(&html);
 	rc = item_call(t, "POST", is->id, "/comments/", b, NULL, e);
 	cJSON_Delete(b);
 	return rc;
+}
+
+/* Characters (code points) of UTF-8 text, as Plane counts a name's length. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
 }
 
 static int
@@ -575,21 +901,64 @@ plane_create(struct tracker *t, const char *project, const char *title, const ch
     struct tracker_issue *out, struct orch_err *e)
 {
 	struct plane *pl = t->impl;
-	char path[1024], *text;
+	char pre[512], ext[64], *text;
+	const char *dup;
 	cJSON *b = cJSON_CreateObject(), *json;
 	int rc;
 
 	(void)project;
+	if (utf8_chars(title) > PLANE_NAME_MAX) {
+		cJSON_Delete(b);
+		return err_set(e, EX_USAGE, "title is %zu characters; Plane allows at most %d: shorten it",
+		    utf8_chars(title), PLANE_NAME_MAX);
+	}
+	/* the same title in the same project is the same create: a retry, or a re-run, never a duplicate */
+	snprintf(ext, sizeof(ext), "orch:create:%016llx",
+	    (unsigned long long)fnv64(fnv64(0xcbf29ce484222325ULL, pl->p->plane_project_id), title));
 	cJSON_AddStringToObject(b, "name", title);
 	cJSON_AddStringToObject(b, "state", state_id);
+	cJSON_AddStringToObject(b, "external_source", "orch");
+	cJSON_AddStringToObject(b, "external_id", ext);
 	text = cJSON_PrintUnformatted(b);
 	cJSON_Delete(b);
-	snprintf(path, sizeof(path), "/projects/%s/%s/", pl->p->plane_project_id, pl->items);
-	rc = call(t, "POST", path, text, &json, e);
+	snprintf(pre, sizeof(pre), "/projects/%s/", pl->p->plane_project_id);
+	rc = items_call(t, "POST", pre, "/", text, &json, e);
 	free(text);
-	if (rc < 0)
+	if (rc == -3 && (dup = jstr(json, "id")) != NULL && strlen(dup) < 64) {
+		char id[64];
+		str_copy(id, sizeof(id), dup);	/* Plane has it: the answer to an earlier try was lost */
+		cJSON_Delete(json);
+		return item_call(t, "GET", id, "/", NULL, out, e);
+	}
+	if (rc < 0) {
+		cJSON_Delete(json);
 		return -1;
-	rc = parse_item(pl->p, json, out, e);
+	}
+	rc = item_of(t, json, out, e);
+	cJSON_Delete(json);
+	return rc;
+}
+
+/* For orch doctor: the Plane project's identifier (GET .../projects/<uuid>/). */
+int
+tracker_plane_identifier(struct tracker *t, char *out, size_t n, struct orch_err *e)
+{
+	struct plane *pl = t->impl;
+	char path[512];
+	const char *id;
+	cJSON *json;
+	int rc;
+
+	snprintf(path, sizeof(path), "/projects/%s/", pl->p->plane_project_id);
+	if ((rc = call(t, "GET", path, NULL, &json, e)) == -2)
+		err_set(e, EX_CONFIG, "plane_project_id '%s' of project %s is not a project of workspace '%s'; copy the "
+		    "uuid from the project's URL in Plane", pl->p->plane_project_id, pl->p->key, t->cfg->plane_workspace);
+	if (rc < 0) {
+		cJSON_Delete(json);
+		return -1;
+	}
+	rc = (id = jstr(json, "identifier")) == NULL || str_copy(out, n, id) < 0 ?
+	    err_set(e, EX_DATAERR, "malformed Plane project %s: no identifier", pl->p->plane_project_id) : 0;
 	cJSON_Delete(json);
 	return rc;
 }
@@ -613,7 +982,7 @@ tracker_plane_open(struct tracker *t, const struct project *p, struct orch_err *
 	if ((pl = calloc(1, sizeof(*pl))) == NULL)
 		return err_set(e, EX_SOFTWARE, "out of memory");
 	pl->p = p;
-	pl->items = "work-items";
+	pl->wm_us = -1;
 	t->impl = pl;
 	return 0;
 }

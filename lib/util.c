@@ -105,17 +105,52 @@ time_iso_us(int64_t us, char out[32])
 	snprintf(out, 32, "%s.%06ldZ", base, (long)(us % 1000000));
 }
 
+/* n decimal digits at s into *v; 0 when all are digits. */
+static int
+digits_at(const char *s, int n, int *v)
+{
+	for (*v = 0; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		*v = *v * 10 + (*s - '0');
+	}
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static int64_t
+days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * Strict and without libc's locale machinery (a listing parses one per
+ * item): YYYY-MM-DDTHH:MM:SS, an optional fraction (digits past the 6th
+ * are dropped), then Z or +HH:MM / -HH:MM.
+ */
 int
 time_parse_iso(const char *s, int64_t *us)
 {
-	struct tm tm;
-	const char *p;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, digits = 0, leap;
 	long frac = 0;
-	int digits = 0, sign, oh, om;
-	time_t t;
+	const char *p = s + 19;
 
-	memset(&tm, 0, sizeof(tm));
-	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+	if (strlen(s) < 20 || digits_at(s, 4, &y) || s[4] != '-' || digits_at(s + 5, 2, &mo) || s[7] != '-' ||
+	    digits_at(s + 8, 2, &d) || s[10] != 'T' || digits_at(s + 11, 2, &h) || s[13] != ':' ||
+	    digits_at(s + 14, 2, &mi) || s[16] != ':' || digits_at(s + 17, 2, &sec))
+		return -1;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 ||
+	    mi > 59 || sec > 60)
 		return -1;
 	if (*p == '.') {
 		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
@@ -126,17 +161,17 @@ time_parse_iso(const char *s, int64_t *us)
 		for (; digits < 6; digits++)
 			frac *= 10;
 	}
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
 	if (*p == 'Z' && p[1] == '\0') {
-		*us = (int64_t)t * 1000000 + frac;
-		return 0;
-	}
-	if ((*p != '+' && *p != '-') || sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 || strlen(p) != 6 ||
-	    oh > 23 || om > 59)
+		/* UTC */
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && digits_at(p + 1, 2, &oh) == 0 && p[3] == ':' &&
+	    digits_at(p + 4, 2, &om) == 0 && oh <= 23 && om <= 59) {
+		if (*p == '-')
+			oh = -oh, om = -om;
+	} else {
 		return -1;
-	sign = *p == '+' ? 1 : -1;
-	*us = ((int64_t)t - sign * (oh * 3600 + om * 60)) * 1000000 + frac;
+	}
+	*us = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - (oh * 3600 + om * 60)) * 1000000 +
+	    frac;
 	return 0;
 }
 

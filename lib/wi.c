@@ -5,17 +5,68 @@
 
 #include "util.h"
 
+/*
+ * One UTF-8 encoded code point at s (strict: shortest form, no surrogates);
+ * its length, or 0 when malformed.
+ */
+static size_t
+utf8_decode(const unsigned char *s, unsigned long *cp)
+{
+	size_t len, i;
+	unsigned long min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, *cp = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, *cp = s[0] & 0x0f, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, *cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (s[i] & 0x3f);
+	}
+	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * A non-ASCII code point Plane keeps in an identifier and that is safe in a
+ * branch name and a path: a letter-like character, never a control, a
+ * space, a bidi override or a symbol of Latin-1 (U+0080..U+00BF, × and ÷).
+ */
+static int
+key_cp_ok(unsigned long cp)
+{
+	if (cp < 0xc0 || cp == 0xd7 || cp == 0xf7)
+		return 0;
+	if ((cp >= 0x2000 && cp <= 0x206f) || cp == 0x3000 || cp == 0xfeff || cp >= 0xfff0)
+		return 0;	/* spaces, joiners, bidi controls, BOM, specials */
+	return 1;
+}
+
 int
 wi_project_key_valid(const char *key)
 {
-	size_t i;
+	const unsigned char *s = (const unsigned char *)key;
+	unsigned long cp;
+	size_t len;
 
-	if (key == NULL || !(key[0] >= 'A' && key[0] <= 'Z'))
+	if (key == NULL || *key == '\0' || strlen(key) > WI_KEY_BYTES)
 		return 0;
-	for (i = 1; key[i]; i++) {
-		if (i > 15)
+	for (; *s; s += len) {
+		if ((len = utf8_decode(s, &cp)) == 0)
 			return 0;
-		if (!((key[i] >= 'A' && key[i] <= 'Z') || (key[i] >= '0' && key[i] <= '9')))
+		if (len == 1 && !((cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') || cp == '_'))
+			return 0;	/* lowercase, '-' and punctuation: never in a Plane identifier */
+		if (len > 1 && !key_cp_ok(cp))
 			return 0;
 	}
 	return 1;
@@ -25,13 +76,13 @@ int
 wi_valid(const char *s)
 {
 	const char *dash;
-	char key[17];
+	char key[WI_KEY_BYTES + 1];
 	size_t klen, i;
 
 	if (s == NULL || (dash = strchr(s, '-')) == NULL)
 		return 0;
 	klen = (size_t)(dash - s);
-	if (klen == 0 || klen > 16)
+	if (klen == 0 || klen > WI_KEY_BYTES)
 		return 0;
 	memcpy(key, s, klen);
 	key[klen] = '\0';
@@ -46,7 +97,7 @@ wi_valid(const char *s)
 }
 
 int
-wi_project(const char *wi, char out[17])
+wi_project(const char *wi, char out[WI_KEY_BYTES + 1])
 {
 	const char *dash;
 
@@ -89,4 +140,10 @@ wi_branch(const char *wi, const char *title, char *out, size_t n)
 		return -1;
 	wi_slug(title, slug, sizeof(slug));
 	return str_fmt(out, n, "feature/%s-%s", wi, slug);
+}
+
+int
+wi_artifact_path(const char *wi, const char *name, char *out, size_t n)
+{
+	return str_fmt(out, n, "docs/work-items/%s/%s", wi, name);
 }

@@ -8,21 +8,47 @@ key, 403 {"detail":"Given API token is not valid"} with a wrong one, a sliding
 429 {"error_code":5900,...} with Retry-After, PATCH/POST semantics, and
 updated_at moving on every write (microseconds, in the key owner's offset).
 
-usage: fake_plane.py --token T [--rate N] [--tz +05:30]
+Also modelled from makeplane/plane's source (apps/api/plane/api, v1.3):
+- permissions before throttling: a project the key's user is not a member
+  of, or an unknown (well-formed) project uuid, is 403 "You do not have
+  permission to perform this action." without X-RateLimit-* headers and not
+  counted; a Guest reads and comments but gets that 403 on item writes;
+- legacy mode (Plane before v1.1.0): every work-items/ path, the
+  by-identifier one too, is 404 {"error": "Page not found."}; issues/ works;
+- GET workspaces/<slug>/(work-items|issues)/<IDENT>-<seq>/ (by identifier)
+  and GET .../projects/<id>/ (the project, with its identifier);
+- 429's Retry-After is the sliding window's computed wait
+  (ceil(60 - age of the oldest request)), absent on demand;
+- timestamps as DRF renders them: "Z" for UTC, no fraction when the
+  microseconds are 0;
+- archived and draft items vanish from listings and detail GETs (PATCH
+  still reaches an archived one);
+- name over 255 characters: 400 with a field error;
+- external_source + external_id on item and comment creates: a repeat is
+  409 {"error": ..., "id": <the existing id>};
+- fault "lost_answer": the POST is saved, then the connection closes with
+  no answer.
+
+usage: fake_plane.py --token T [--rate N] [--tz +05:30|Z]
 Prints "port N" on stdout once listening on 127.0.0.1, then serves until
 killed.  Admin endpoints under /_admin/ are not counted or rate limited:
-  POST /_admin/project {"id", "identifier", "omit_states": [names]}
-  POST /_admin/item    {"project", "name", "state_name", "age_s"} -> the item
+  POST /_admin/project {"id", "identifier", "omit_states": [names], "role": "member|guest|none"}
+  POST /_admin/item    {"project", "name", "state_name", "age_s", "whole_s", "draft"} -> the item
+  POST /_admin/bulk    {"project", "n", "name", "state_name", "age_s"}  (n items at once)
+  POST /_admin/archive {"project", "seq"}                     (archive an item)
   POST /_admin/state   {"project", "seq", "state_name"}       (a human in the UI)
   POST /_admin/fault   {"mode", "count", "match"}             (see FAULTS)
-  POST /_admin/legacy  {"on": true}                           (no work-items/: 404)
-  POST /_admin/burn    {"n"}                                  (another client spends n)
+  POST /_admin/legacy  {"on": true, "no_ident": false}  (no work-items/: 404; no_ident: no lookup
+                                                        by identifier either, before 2024-04)
+  POST /_admin/burn    {"n", "age_s"}                 (another client spent n, age_s ago)
+  POST /_admin/retry_after {"on": false}                      (429 without Retry-After)
   POST /_admin/reset                                          (counters, limiter, faults)
-  GET  /_admin/stats   -> {"requests", "paths": [...]}
+  GET  /_admin/stats   -> {"requests", "paths": [...], "limited", "unrouted": [404s of no route]}
   GET  /_admin/items?project=P -> items with state names and comments
 """
 import argparse
 import json
+import math
 import re
 import sys
 import threading
@@ -30,7 +56,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 STATES = [("Backlog", "backlog"), ("Todo", "unstarted"), ("To Analyse", "unstarted"),
           ("Analysis", "started"), ("In Progress", "started"), ("Needs Input", "started"),
@@ -39,62 +65,80 @@ STATES = [("Backlog", "backlog"), ("Todo", "unstarted"), ("To Analyse", "unstart
           ("Deploying", "started"), ("Monitoring after Deploy", "started"), ("Blocked", "started"),
           ("Done", "completed"), ("Cancelled", "cancelled")]
 FAULTS = {"invalid_json", "html", "envelope", "missing_field", "truncated", "redirect", "error500",
-          "hang", "endless", "bad_timestamp"}
+          "hang", "endless", "bad_timestamp", "lost_answer"}
+NO_PERMISSION = {"detail": "You do not have permission to perform this action."}
+GONE = {"error": "The requested resource does not exist."}
+NO_ROUTE = {"error": "Page not found."}
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--token", required=True)
 ap.add_argument("--rate", type=int, default=60)
 ap.add_argument("--tz", default="+05:30")
 args = ap.parse_args()
-sign = 1 if args.tz[0] == "+" else -1
-TZ = timezone(sign * timedelta(hours=int(args.tz[1:3]), minutes=int(args.tz[4:6])))
+if args.tz == "Z":
+    TZ = timezone.utc
+else:
+    sign = 1 if args.tz[0] == "+" else -1
+    TZ = timezone(sign * timedelta(hours=int(args.tz[1:3]), minutes=int(args.tz[4:6])))
 
 lock = threading.Lock()
 projects = {}      # id -> {"identifier", "states": [...], "items": [...]}
-stats = {"requests": 0, "paths": [], "limited": 0}
+stats = {"requests": 0, "paths": [], "limited": 0, "unrouted": []}
 hits = []          # request times for the sliding window
 faults = []        # [{"mode", "count", "match"}]
-legacy = {"on": False}
+legacy = {"on": False, "no_ident": False}
+retry_after = {"on": True}
 clock = {"last": None}
 
 
+def drf(t):
+    """As Django REST framework renders a datetime: isoformat(), '+00:00' as 'Z'."""
+    v = t.isoformat()
+    return v[:-6] + "Z" if v.endswith("+00:00") else v
+
+
 def now_iso():
-    """A strictly increasing timestamp with microseconds in the owner's offset."""
+    """A strictly increasing timestamp in the owner's offset."""
     t = datetime.now(TZ)
     if clock["last"] is not None and t <= clock["last"]:
         t = clock["last"] + timedelta(microseconds=1)
     clock["last"] = t
-    return t.isoformat(timespec="microseconds")
+    return drf(t)
 
 
-def make_project(pid, identifier, omit=()):
+def make_project(pid, identifier, omit=(), role="member"):
     states = [{"id": str(uuid.uuid4()), "name": n, "group": g, "sequence": float(i * 1000),
                "color": "#888", "slug": n.lower().replace(" ", "-"), "project": pid, "workspace": "ws",
                "default": n == "Backlog", "is_triage": False, "description": "", "created_at": now_iso(),
                "updated_at": now_iso(), "deleted_at": None, "external_source": None, "external_id": None,
                "created_by": None, "updated_by": None}
               for i, (n, g) in enumerate(STATES) if n not in omit]
-    projects[pid] = {"identifier": identifier, "states": states, "items": []}
+    projects[pid] = {"identifier": identifier, "states": states, "items": [], "role": role}
 
 
 def state_named(p, name):
     return next((s for s in p["states"] if s["name"] == name), None)
 
 
-def new_item(pid, name, state_id):
+def new_item(pid, name, state_id, ext=(None, None)):
     p = projects[pid]
     ts = now_iso()
     item = {"id": str(uuid.uuid4()), "name": name, "sequence_id": len(p["items"]) + 1, "project": pid,
             "workspace": "ws", "state": state_id, "priority": "none", "labels": [], "assignees": [],
             "created_at": ts, "updated_at": ts, "completed_at": None, "archived_at": None, "parent": None,
-            "type_id": None, "external_id": None, "external_source": None, "description_html": "<p></p>",
-            "comments": []}
+            "type_id": None, "external_source": ext[0], "external_id": ext[1], "description_html": "<p></p>",
+            "is_draft": False, "comments": []}
     p["items"].append(item)
     return item
 
 
+def visible(item):
+    """Plane's issue_objects manager: no archived, draft or deleted items."""
+    return item["archived_at"] is None and not item["is_draft"]
+
+
 def public(item, fields):
-    out = {k: v for k, v in item.items() if k != "comments"}
+    out = {k: v for k, v in item.items() if k not in ("comments", "is_draft")}
     if fields:
         out = {k: v for k, v in out.items() if k in fields}
     return out
@@ -127,8 +171,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return json.loads(self.rfile.read(n) or b"{}") if n else {}
+        return json.loads(self.raw_body or b"{}")
 
     # ---- admin ----
     def admin(self, method, path, q):
@@ -141,15 +184,30 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, [dict(i, state_name=names.get(i["state"])) for i in p["items"]])
             b = self.body()
             if path == "/_admin/project":
-                make_project(b["id"], b["identifier"], b.get("omit_states", []))
+                make_project(b["id"], b["identifier"], b.get("omit_states", []), b.get("role", "member"))
                 return self.send(201, {"ok": True})
             if path == "/_admin/item":
                 p = projects[b["project"]]
                 it = new_item(b["project"], b["name"], state_named(p, b["state_name"])["id"])
-                if b.get("age_s"):  # an item last changed long ago
-                    it["updated_at"] = (datetime.now(TZ) - timedelta(seconds=b["age_s"])).isoformat(
-                        timespec="microseconds")
+                if b.get("age_s") or b.get("whole_s"):  # an item last changed long ago
+                    t = datetime.now(TZ) - timedelta(seconds=b.get("age_s", 0))
+                    it["updated_at"] = drf(t.replace(microsecond=0) if b.get("whole_s") else t)
+                it["is_draft"] = bool(b.get("draft"))
                 return self.send(201, it)
+            if path == "/_admin/bulk":  # n items "<name> i", item i last changed age_s - i seconds ago
+                p = projects[b["project"]]
+                sid = state_named(p, b["state_name"])["id"]
+                for i in range(b["n"]):
+                    it = new_item(b["project"], f"{b['name']} {i}", sid)
+                    it["updated_at"] = drf(datetime.now(TZ) - timedelta(seconds=b["age_s"] - i))
+                return self.send(201, {"ok": True})
+            if path == "/_admin/archive":
+                it = projects[b["project"]]["items"][b["seq"] - 1]
+                it["archived_at"] = now_iso()
+                return self.send(200, it)
+            if path == "/_admin/retry_after":
+                retry_after["on"] = bool(b.get("on"))
+                return self.send(200, {"ok": True})
             if path == "/_admin/state":
                 p = projects[b["project"]]
                 it = p["items"][b["seq"] - 1]
@@ -161,15 +219,17 @@ class Handler(BaseHTTPRequestHandler):
                 faults.append({"mode": b["mode"], "count": b.get("count", 1), "match": b.get("match", "")})
                 return self.send(200, {"ok": True})
             if path == "/_admin/legacy":
-                legacy["on"] = bool(b.get("on"))
+                legacy["on"], legacy["no_ident"] = bool(b.get("on")), bool(b.get("no_ident"))
                 return self.send(200, {"ok": True})
-            if path == "/_admin/burn":  # another client of the same key spends n requests
-                hits.extend([time.time()] * b["n"])
+            if path == "/_admin/burn":  # another client of the same key spent n requests age_s ago
+                hits.extend([time.time() - b.get("age_s", 0)] * b["n"])
+                hits.sort()
                 return self.send(200, {"ok": True})
             if path == "/_admin/reset":
-                stats["requests"], stats["paths"], stats["limited"] = 0, [], 0
+                stats["requests"], stats["paths"], stats["limited"], stats["unrouted"] = 0, [], 0, []
                 hits.clear()
                 faults.clear()
+                retry_after["on"] = True
                 return self.send(200, {"ok": True})
         self.send(404, {"detail": "no such admin endpoint"})
 
@@ -182,16 +242,34 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def limited(self):
-        """Sliding 60 s window per key; returns headers for an allowed request, or None."""
+        """DRF's SimpleRateThrottle, 60 s sliding window per key: headers for an allowed request,
+        or None.  self.wait is the computed Retry-After (None: DRF sends no header)."""
         t = time.time()
         while hits and hits[0] <= t - 60:
             hits.pop(0)
         if len(hits) >= args.rate:
+            available = args.rate - len(hits) + 1
+            self.wait = math.ceil((60 - (t - hits[0])) / available) if available > 0 else None
             return None
         hits.append(t)
-        return {"X-RateLimit-Remaining": str(args.rate - len(hits)), "X-RateLimit-Reset": str(int(t) + 60)}
+        return {"X-RateLimit-Remaining": str(max(0, args.rate - len(hits))), "X-RateLimit-Reset": str(int(t) + 60)}
+
+    def route(self, path):
+        """(kind, project id, items path, item ref, sub) of an API path, or None."""
+        m = re.fullmatch(r"/api/v1/workspaces/([^/]+)/(work-items|issues)/([^/]+)-([^/-]+)/", path)
+        if m:  # by identifier (workspace level); Django's <str>-<str> splits at the last '-'
+            ident = unquote(m.group(3))
+            pid = next((k for k, p in projects.items() if p["identifier"] == ident), None)
+            return "ident", pid, m.group(2), m.group(4), None
+        m = re.fullmatch(r"/api/v1/workspaces/([^/]+)/projects/([^/]+)/(?:(states|work-items|issues)/"
+                         r"(?:([^/]+)/(comments/)?)?)?", path)
+        if not m:
+            return None
+        return m.group(3) or "project", m.group(2), m.group(3), m.group(4), m.group(5)
 
     def handle_api(self, method):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.raw_body = self.rfile.read(n) if n else b""  # read before any answer: the connection is reused
         u = urlsplit(self.path)
         path, q = u.path, parse_qs(u.query)
         if path.startswith("/_admin/"):
@@ -201,12 +279,28 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, {"detail": "Authentication credentials were not provided."})
         if key != args.token:
             return self.send(403, {"detail": "Given API token is not valid"})
+        r = self.route(path)
         with lock:
+            if r is None or (legacy["on"] and r[2] == "work-items") or (r[0] == "ident" and legacy["no_ident"]):
+                # Django's URL resolver answers before any view: no throttle, no rate headers
+                stats["unrouted"].append(f"{method} {self.path}")
+                return self.send(404, NO_ROUTE)
+            # permissions come before the throttle: no rate headers, not counted.  ProjectEntityPermission
+            # (items, states, by identifier): an active member, Member or Admin role to write;
+            # ProjectLitePermission (comments): any member; the project itself: any workspace member.
+            if r[0] != "project" and r[1] not in projects:
+                return self.send(403, NO_PERMISSION)
+            if r[0] != "project":
+                role = projects[r[1]]["role"]
+                write = method in ("POST", "PATCH") and r[4] is None
+                if role == "none" or (role == "guest" and write):
+                    return self.send(403, NO_PERMISSION)
             rl = self.limited()
             if rl is None:
                 stats["limited"] += 1
                 return self.send(429, {"error_code": 5900, "error_message": "RATE_LIMIT_EXCEEDED"},
-                                 {"Retry-After": "60"})
+                                 {"Retry-After": str(self.wait)} if retry_after["on"] and self.wait is not None
+                                 else {})
             stats["requests"] += 1
             stats["paths"].append(f"{method} {self.path}")
             mode = self.fault_for(self.path)
@@ -230,43 +324,76 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             self.close_connection = True
             return
-        m = re.fullmatch(r"/api/v1/workspaces/([^/]+)/projects/([^/]+)/(states|work-items|issues)/"
-                         r"(?:([^/]+)/(comments/)?)?", path)
         with lock:
-            if not m or m.group(2) not in projects or (m.group(3) == "work-items" and legacy["on"]):
-                return self.send(404, {"detail": "Not found."}, rl)
-            p = projects[m.group(2)]
-            kind, item_id, sub = m.group(3), m.group(4), m.group(5)
-            if kind == "states":
-                return self.listing(p["states"], q, rl, mode, None)
-            if item_id is None and method == "GET":
-                return self.listing(p["items"], q, rl, mode, q.get("fields", [""])[0])
-            if item_id is None and method == "POST":
-                b = self.body()
-                if not b.get("name") or not any(s["id"] == b.get("state") for s in p["states"]):
-                    return self.send(400, {"error": "bad name or state"}, rl)
-                return self.send(201, public(new_item(m.group(2), b["name"], b["state"]), None), rl)
-            it = next((i for i in p["items"] if i["id"] == item_id), None)
-            if it is None:
-                return self.send(404, {"detail": "Not found."}, rl)
-            if sub and method == "POST":
-                b = self.body()
-                if "comment_html" not in b:
-                    return self.send(400, {"error": "comment_html required"}, rl)
-                it["comments"].append(b["comment_html"])
-                return self.send(201, {"id": str(uuid.uuid4()), "comment_html": b["comment_html"]}, rl)
-            if method == "PATCH":
-                b = self.body()
-                if "state" in b:
-                    if not any(s["id"] == b["state"] for s in p["states"]):
-                        return self.send(400, {"state": ["Invalid pk - object does not exist."]}, rl)
-                    it["state"] = b["state"]
-                it["updated_at"] = now_iso()
-                return self.send(200, public(it, None), rl)
-            out = public(it, None)
-            if mode == "missing_field":
-                out.pop("state")
-            return self.send(200, out, rl)
+            code, body = self.api(method, r, q, mode)
+        if mode == "lost_answer" and method == "POST":
+            self.close_connection = True  # saved, but the answer never reaches the client
+            return
+        if code == "listing":
+            return self.listing(body[0], q, rl, mode, body[1])
+        return self.send(code, body, rl)
+
+    def api(self, method, r, q, mode):
+        """The endpoints: (status, body), or ("listing", (rows, fields))."""
+        kind, pid, _, ref, sub = r
+        if kind == "ident":
+            p = projects[pid]
+            it = next((i for i in p["items"] if str(i["sequence_id"]) == ref and visible(i)), None)
+            return (200, public(it, None)) if it else (404, GONE)
+        if kind == "project" and pid not in projects:
+            return 404, GONE
+        p = projects[pid]
+        if kind == "project":
+            return 200, {"id": pid, "identifier": p["identifier"], "name": p["identifier"].title(),
+                         "workspace": "ws", "archived_at": None}
+        if kind == "states":
+            return "listing", (p["states"], None)
+        if ref is None and method == "GET":
+            return "listing", ([i for i in p["items"] if visible(i)], q.get("fields", [""])[0])
+        if ref is None and method == "POST":
+            b = self.body()
+            if not b.get("name"):
+                return 400, {"name": ["This field is required."]}
+            if len(b["name"]) > 255:
+                return 400, {"name": ["Ensure this field has no more than 255 characters."]}
+            if not any(s["id"] == b.get("state") for s in p["states"]):
+                return 400, {"state": ["Invalid pk - object does not exist."]}
+            ext = (b.get("external_source"), b.get("external_id"))
+            dup = next((i for i in p["items"] if ext[0] and ext[1] and
+                        (i["external_source"], i["external_id"]) == ext), None)
+            if dup:
+                return 409, {"error": "Issue with the same external id and external source already exists",
+                             "id": dup["id"]}
+            return 201, public(new_item(pid, b["name"], b["state"], ext), None)
+        it = next((i for i in p["items"] if i["id"] == ref), None)
+        if it is None or (method != "PATCH" and not visible(it)):
+            return 404, GONE
+        if sub and method == "POST":
+            b = self.body()
+            if "comment_html" not in b:
+                return 400, {"comment_html": ["This field is required."]}
+            ext = (b.get("external_source"), b.get("external_id"))
+            dup = next((c for i in p["items"] for c in i["comments"] if ext[0] and ext[1] and
+                        (c["external_source"], c["external_id"]) == ext), None)
+            if dup:
+                return 409, {"error": "Work item comment with the same external id and external source "
+                             "already exists", "id": dup["id"]}
+            c = {"id": str(uuid.uuid4()), "comment_html": b["comment_html"], "external_source": ext[0],
+                 "external_id": ext[1]}
+            it["comments"].append(c)
+            return 201, c
+        if method == "PATCH":
+            b = self.body()
+            if "state" in b:
+                if not any(s["id"] == b["state"] for s in p["states"]):
+                    return 400, {"state": ["Invalid pk - object does not exist."]}
+                it["state"] = b["state"]
+            it["updated_at"] = now_iso()
+            return 200, public(it, None)
+        out = public(it, None)
+        if mode == "missing_field":
+            out.pop("state")
+        return 200, out
 
     def listing(self, rows, q, rl, mode, fields):
         try:

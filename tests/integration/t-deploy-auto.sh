@@ -1,5 +1,5 @@
-# deploy_require_manual_approve false: a self-deploying project enters Phase B on arrival at deploy with no
-# human, once, only after the merge is on main; the tracker shows Monitoring after Deploy while the
+# deploy_require_manual_approve false: a self-deploying project enters Phase B at the first orch-deploy
+# after its arrival at deploy, with no human, once, only after the merge is on main; the tracker shows Monitoring after Deploy while the
 # post-deploy watch runs, then Done (issue 16).  A run that died between the merge and Phase B is finished
 # by orch-deploy.
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +15,10 @@ agent_commit "$WT" "staging" "$D/15-staging-log.md" "$(verdict_doc staging_statu
 at_stage deploy-staging
 expect_rc 0 orch-advance "$WI"
 contains "$OUT" "deploy-staging -> deploy advanced"
-contains "$OUT" "deploy_require_manual_approve is false"
+contains "$OUT" "production deploy starts at the next orch-deploy (deploy_require_manual_approve is false)"
+[ "$(runs)" = 0 ] || fail "deployed before orch-deploy ran"
+expect_rc 0 orch-deploy --finalize
+contains "$OUT" "production deploy of"
 until [ -e "$S/result" ]; do sleep 0.01; done	# the detached hook's own end
 [ "$(runs)" = 1 ] || fail "hook ran $(runs) times"
 sha=$(git -C "$TMP/repo" rev-parse "refs/remotes/origin/main")

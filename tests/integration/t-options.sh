@@ -7,19 +7,19 @@ chmod 700 "$ORCH_HOME"
 
 # orch-issue: every subcommand with its options after the operands
 expect_rc 0 orch-issue show "$WI" --json
-[ "$(echo "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "show WI --json: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "show WI --json: $OUT"
 expect_rc 0 orch-issue show --json -- "$WI"
-[ "$(echo "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "show --json -- WI: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "show --json -- WI: $OUT"
 expect_rc 0 orch-issue create --title "Second item" --json --project DEMO
-[ "$(echo "$OUT" | json_field '["work_item"]')" = DEMO-2 ] || fail "create with options in any order: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '["work_item"]')" = DEMO-2 ] || fail "create with options in any order: $OUT"
 expect_rc 0 orch-issue list --json --project DEMO --state Backlog
-[ "$(echo "$OUT" | json_field '[0]["work_item"]')" = DEMO-2 ] || fail "list --state Backlog: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '[0]["work_item"]')" = DEMO-2 ] || fail "list --state Backlog: $OUT"
 expect_rc 0 orch-issue states --project DEMO --json
 contains "$OUT" '"name":"Confirm Deploy"'
 expect_rc 0 orch-issue comment DEMO-2 "a note" -q
 [ -z "$OUT" ] || fail "-q after operands not applied: $OUT"
 expect_rc 0 orch-issue set DEMO-2 Todo --json
-[ "$(echo "$OUT" | json_field '["state"]')" = Todo ] || fail "set ... --json: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '["state"]')" = Todo ] || fail "set ... --json: $OUT"
 # after --, a leading dash is an operand (a comment may start with one)
 expect_rc 0 orch-issue comment DEMO-2 -- "--not-an-option"
 expect_rc 0 orch-issue show DEMO-2
@@ -46,13 +46,13 @@ contains "$ERR" "give exactly one of WI..., --all, --start WI, --unblock WI"
 
 # every other command: options after operands, or alone after its options
 expect_rc 2 orch-advance "$WI" --dry-run --json
-[ "$(echo "$OUT" | json_field '["dry_run"]')" = True ] || fail "advance WI --dry-run --json: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '["dry_run"]')" = True ] || fail "advance WI --dry-run --json: $OUT"
 expect_rc 66 orch-advance DEMO-2 "$WI" --dry-run --json
-[ "$(echo "$OUT" | json_field '[1]["work_item"]')" = "$WI" ] || fail "advance two items then options: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '[1]["work_item"]')" = "$WI" ] || fail "advance two items then options: $OUT"
 expect_rc 0 orch-advance --all -q
 [ -z "$OUT" ] || fail "advance --all -q printed: $OUT"
 expect_rc 0 orch-scan "$WI" --json
-[ "$(echo "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "scan WI --json: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "scan WI --json: $OUT"
 expect_rc 64 orch-scan "$WI" DEMO-2
 contains "$ERR" "orch-scan: orch-scan takes one WI, got 2"
 expect_rc 64 orch-scan --main extra
@@ -81,10 +81,10 @@ expect_rc 64 orch-doctor --frob
 contains "$ERR" "orch-doctor: unknown option --frob"
 # the dispatcher passes options after operands through
 expect_rc 0 orch issue show "$WI" --json
-[ "$(echo "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "orch issue show WI --json: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "orch issue show WI --json: $OUT"
 # ... and common options before the command name
 expect_rc 0 orch --home "$ORCH_HOME" --json issue show "$WI"
-[ "$(echo "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "orch --home DIR --json issue show WI: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "orch --home DIR --json issue show WI: $OUT"
 expect_rc 64 orch --json
 contains "$ERR" "orch: no command given"
 # --help and --version anywhere, exit 0
@@ -94,4 +94,4 @@ expect_rc 0 orch-status --version
 contains "$OUT" "orch-status 0.1.0"
 # POSIXLY_CORRECT does not switch permutation off
 POSIXLY_CORRECT=1 expect_rc 0 orch-issue show "$WI" --json
-[ "$(echo "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "POSIXLY_CORRECT: $OUT"
+[ "$(printf "%s\n" "$OUT" | json_field '["work_item"]')" = "$WI" ] || fail "POSIXLY_CORRECT: $OUT"

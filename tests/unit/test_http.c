@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,6 +80,27 @@ START_TEST(time_parse_instants)
 	ck_assert_int_eq(time_parse_iso("yesterday", &c), -1);
 	ck_assert_int_eq(time_parse_iso("2026-11-24T04:39:55", &c), -1);
 	ck_assert_int_eq(time_parse_iso("2026-11-24T04:39:55+5", &c), -1);
+	/* the calendar, against timegm() */
+	for (int64_t t = -86400LL * 365 * 30; t < 86400LL * 365 * 200; t += 86400LL * 97 + 3607) {
+		struct tm tm;
+		time_t tt = (time_t)t;
+		char buf[40];
+		gmtime_r(&tt, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		ck_assert_int_eq(time_parse_iso(buf, &c), 0);
+		ck_assert_int_eq(c, t * 1000000);
+	}
+	ck_assert_int_eq(time_parse_iso("2024-02-29T00:00:00Z", &c), 0);
+	ck_assert_int_eq(time_parse_iso("2023-02-29T00:00:00Z", &c), -1);
+	ck_assert_int_eq(time_parse_iso("2100-02-29T00:00:00Z", &c), -1);
+	ck_assert_int_eq(time_parse_iso("2026-13-01T00:00:00Z", &c), -1);
+	ck_assert_int_eq(time_parse_iso("2026-04-31T00:00:00Z", &c), -1);
+	ck_assert_int_eq(time_parse_iso("2026-04-30T24:00:00Z", &c), -1);
+	ck_assert_int_eq(time_parse_iso("2026-04-30T23:00:00.Z", &c), -1);
+	ck_assert_int_eq(time_parse_iso("2026-04-30T23:00:00Zx", &c), -1);
+	ck_assert_int_eq(time_parse_iso(" 2026-04-30T23:00:00Z", &c), -1);
+	ck_assert_int_eq(time_parse_iso("2026-04-30T23:00:00+24:00", &c), -1);
+	ck_assert_int_eq(time_parse_iso("2026-04-30T23:00:00.1234567891Z", &c), 0);	/* past µs: dropped */
 }
 END_TEST
 

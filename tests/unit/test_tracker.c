@@ -8,6 +8,7 @@
 #include "../../lib/err.h"
 #include "../../lib/store.h"
 #include "../../lib/tracker.h"
+#include "../../lib/wi.h"
 #include "suites.h"
 
 static struct config cfg;
@@ -107,6 +108,49 @@ START_TEST(tracker_unknown_items)
 }
 END_TEST
 
+/* Identifiers as Plane accepts them (Project.FORBIDDEN_IDENTIFIER_CHARS_PATTERN, upper()), within paths' safety. */
+START_TEST(wi_plane_identifiers)
+{
+	char br[256], proj[WI_KEY_BYTES + 1];
+
+	ck_assert(wi_project_key_valid("1ST"));
+	ck_assert(wi_project_key_valid("123"));
+	ck_assert(wi_project_key_valid("MY_APP"));
+	ck_assert(wi_project_key_valid("_"));
+	ck_assert(wi_project_key_valid("\xc3\x89TAT"));		/* ÉTAT */
+	ck_assert(wi_project_key_valid("\xd0\x96\xd0\x9a"));	/* ЖК */
+	ck_assert(wi_project_key_valid("\xe6\x97\xa5\xe6\x9c\xac"));	/* 日本 */
+	ck_assert(wi_project_key_valid("ABCDEFGHIJKL"));		/* Plane's 12 */
+	ck_assert(wi_project_key_valid("ABCDEFGHIJKLMNOP"));		/* orch's older 16 */
+	ck_assert(!wi_project_key_valid("ABCDEFGHIJKLMNOPQ"));
+	ck_assert(!wi_project_key_valid("\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96"));	/* 18 bytes */
+	ck_assert(!wi_project_key_valid(""));
+	ck_assert(!wi_project_key_valid("A-B"));
+	ck_assert(!wi_project_key_valid("Ab"));
+	ck_assert(!wi_project_key_valid("A.B"));
+	ck_assert(!wi_project_key_valid("A/B"));
+	ck_assert(!wi_project_key_valid(".."));
+	ck_assert(!wi_project_key_valid("A B"));
+	ck_assert(!wi_project_key_valid("A~1"));
+	ck_assert(!wi_project_key_valid("A^B"));
+	ck_assert(!wi_project_key_valid("A:B"));
+	ck_assert(!wi_project_key_valid("A\\B"));
+	ck_assert(!wi_project_key_valid("A\xe2\x80\xae" "B"));	/* U+202E, a bidi override */
+	ck_assert(!wi_project_key_valid("A\xc2\xa0" "B"));		/* U+00A0, a no-break space */
+	ck_assert(!wi_project_key_valid("A\xc3\x97" "B"));		/* U+00D7, x */
+	ck_assert(!wi_project_key_valid("A\xc0\x80"));		/* overlong NUL */
+	ck_assert(!wi_project_key_valid("A\xed\xa0\x80"));	/* a surrogate */
+	ck_assert(!wi_project_key_valid("A\xff"));
+	ck_assert(!wi_project_key_valid("A\xd0"));			/* cut short */
+	ck_assert(wi_valid("1\xd0\x96_X-12"));
+	ck_assert_int_eq(wi_project("1\xd0\x96_X-12", proj), 0);
+	ck_assert_str_eq(proj, "1\xd0\x96_X");
+	ck_assert_int_eq(wi_branch("1\xd0\x96_X-12", "Fix: it", br, sizeof(br)), 0);
+	ck_assert_str_eq(br, "feature/1\xd0\x96_X-12-fix-it");
+	ck_assert(!wi_valid("A-B-1"));
+}
+END_TEST
+
 Suite *
 tracker_suite(void)
 {
@@ -118,6 +162,7 @@ tracker_suite(void)
 	tcase_add_test(tc, tracker_create_set_comment);
 	tcase_add_test(tc, tracker_missing_state_never_fires);
 	tcase_add_test(tc, tracker_unknown_items);
+	tcase_add_test(tc, wi_plane_identifiers);
 	suite_add_tcase(s, tc);
 	return s;
 }
