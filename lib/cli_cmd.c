@@ -20,6 +20,7 @@ cli_scan_item(struct cli *cl, const char *wi)
 {
 	struct gate_result g;
 	struct orch_err e = {0};
+	const char *status;
 	struct task t;
 	const struct project *p;
 	int rc;
@@ -39,18 +40,20 @@ cli_scan_item(struct cli *cl, const char *wi)
 		else
 			store_rollback(&cl->st);
 	}
-	rc = g.outcome == GATE_PASS ? 0 : EX_NO;
+	/* could not run (GATE_ERROR) is not a FAIL verdict: fail-closed with its own status and exit code */
+	rc = g.outcome == GATE_PASS ? 0 : g.outcome == GATE_ERROR ? EX_UNAVAILABLE : EX_NO;
+	status = rc == 0 ? "PASS" : rc == EX_NO ? "FAIL" : "ERROR";
 	if (cl->json) {
 		cJSON *o = cJSON_CreateObject();
 		char path[256];
 		wi_artifact_path(wi, "17-security-report.md", path, sizeof(path));
 		cJSON_AddStringToObject(o, "work_item", wi);
-		cJSON_AddStringToObject(o, "security_status", rc ? "FAIL" : "PASS");
+		cJSON_AddStringToObject(o, "security_status", status);
 		cli_json_str(o, "reason", g.reason);
 		cJSON_AddStringToObject(o, "report", path);
 		cli_print_json(o);
 	} else if (!cl->quiet) {
-		printf("%s: security %s (%s)\n", wi, rc ? "FAIL" : "PASS", g.reason);
+		printf("%s: security %s (%s)\n", wi, status, g.reason);
 	}
 	gate_result_free(&g);
 	return rc;

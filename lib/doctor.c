@@ -13,6 +13,7 @@
 #include "err.h"
 #include "git.h"
 #include "proc.h"
+#include "scan.h"
 #include "tracker.h"
 #include "util.h"
 
@@ -74,9 +75,10 @@ gate_applies(const struct config *c, const struct project *p)
 static void
 tools(struct orch_ctx *c, struct doc *d)
 {
-	const char *gv[] = { "git", "--version", NULL }, *lv[] = { "gitleaks", "version", NULL };
+	const char *gv[] = { "git", "--version", NULL };
 	const char *pv[] = { "pip-audit", "--version", NULL }, *ov[] = { "osv-scanner", "--version", NULL };
-	char out[256];
+	char out[600];
+	struct gitleaks_probe gp;
 	int maj = 0, min = 0, need = 0, pip, osv;
 	size_t i;
 
@@ -88,11 +90,11 @@ tools(struct orch_ctx *c, struct doc *d)
 		say(d, "ok", "git", "%s", out);
 	for (i = 0; i < c->cfg->nprojects; i++)
 		need |= gate_applies(c->cfg, &c->cfg->projects[i]);
-	if (run1(lv, out, sizeof(out)) == PROC_OK)
-		say(d, "ok", "gitleaks", "gitleaks %s", out);
-	else
-		say(d, need ? "FAIL" : "WARN", "gitleaks", "gitleaks is not installed%s; see docs/security-gate.md",
-		    need ? " but the security gate applies to a project (it would fail every branch)" : "");
+	/* the very probe the gate runs: doctor never says ok while the gate refuses */
+	scan_gitleaks_probe(c, &gp);
+	scan_gitleaks_describe(&gp, out, sizeof(out));
+	say(d, gp.ok ? "ok" : need ? "FAIL" : "WARN", "gitleaks", "%s%s", out, gp.ok || !need ? "" :
+	    " (the security gate applies to a project: it would hold every branch)");
 	pip = run1(pv, out, sizeof(out)) == PROC_OK;
 	say(d, pip ? "ok" : "WARN", "pip-audit", pip ? "%s" : "pip-audit is not installed%s", pip ? out : "");
 	osv = run1(ov, out, sizeof(out)) == PROC_OK;

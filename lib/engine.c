@@ -682,6 +682,8 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	switch (g.outcome) {
 	case GATE_ERROR:
 		r->outcome = OUT_WAITING;
+		if (!dry_run)	/* nothing changes; the operator hears it once */
+			gate_error_alert(c->st, t, r->gate, g.reason);
 		rc = fail(r, &g.err);
 		break;
 	case GATE_WAIT:

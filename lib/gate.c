@@ -9,6 +9,7 @@
 #include "frontmatter.h"
 #include "git.h"
 #include "merge.h"
+#include "notify.h"
 #include "proc.h"
 #include "store.h"
 #include "task.h"
@@ -73,6 +74,41 @@ void
 gate_result_free(struct gate_result *r)
 {
 	buf_free(&r->findings);
+}
+
+int
+gate_error_alert(struct store *st, const struct task *t, const char *gate, const char *reason)
+{
+	struct orch_err e = {0};
+	sqlite3_stmt *s;
+	char key[200], msg[1200], now[32];
+	int first = 0;
+
+	if (store_begin(st, &e) < 0)
+		return -1;
+	if (store_prepare(st, &s, "SELECT updated_at FROM tasks WHERE id = ?1", &e) < 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, t->id);
+	/* updated_at moves with every transition: one alert per gate per stay at a stage */
+	snprintf(key, sizeof(key), "gate_error:%s:%s:%s", t->work_item, gate,
+	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
+	sqlite3_finalize(s);
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", &e) < 0)
+		goto fail;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "record the gate error notice", &e) < 0)
+		goto fail;
+	first = sqlite3_changes(st->db) == 1;
+	snprintf(msg, sizeof(msg), "%s held at %s by %s (no retry charged): %s", t->work_item, t->stage, gate, reason);
+	if (first && (event_add(st, t->work_item, "gate_error", t->stage, t->stage, reason, &e) < 0 ||
+	    notify_queue(st, "alert", t->work_item, msg, &e) < 0))
+		goto fail;
+	return store_commit(st, &e) < 0 ? -1 : first;
+fail:
+	store_rollback(st);
+	return -1;
 }
 
 static void

@@ -77,6 +77,14 @@ int gate_describe_stage(const char *stage, const char *wi, char *out, size_t n);
 int gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out);
 /* The security gate (secgate.c), registered as check_security_gate. */
 void gate_security(const struct gate_ctx *c, struct gate_result *r);
+/*
+ * The engine's GATE_ERROR hook: a gate that could not run is an operator's
+ * problem.  Alert once (an event and an outbox alert, in one transaction)
+ * per work item, gate and stay at a stage (keyed in notices by the task's
+ * updated_at, which every transition moves); later ticks retry silently.
+ * 1 alerted now, 0 already alerted, -1 store error.
+ */
+int gate_error_alert(struct store *st, const struct task *t, const char *gate, const char *reason);
 void gate_result_init(struct gate_result *r);
 void gate_result_free(struct gate_result *r);
 

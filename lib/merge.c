@@ -124,8 +124,13 @@ gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
 	merge_main_ref(p, main_ref, sizeof(main_ref));
 	if ((p->remote && git_fetch(&repo, p->remote, p->main_branch, &e) < 0) ||
 	    (clean = git_is_clean(&wt, &e)) < 0) {
-		snprintf(r->reason, sizeof(r->reason), "merge gate could not run: %s", e.msg);
-		return red_release(gc, r, &c);
+		/* the remote unreachable (or git broken) is not the branch's fault: hold, alert once, retry */
+		snprintf(r->reason, sizeof(r->reason), "merge gate could not run (the item stays; the next tick "
+		    "retries): %s", e.msg);
+		r->outcome = GATE_ERROR;
+		r->err = e;
+		merge_lease_release(&c, t);
+		return;
 	}
 	if (!clean) {
 		snprintf(r->reason, sizeof(r->reason), "worktree %s has uncommitted changes; commit or discard them",

@@ -93,36 +93,194 @@ tool_spec(struct orch_ctx *c, const char *const *argv, const char *cwd, const ch
 {
 	struct proc_spec s = {
 		.argv = argv, .cwd = cwd, .timeout_ms = c->cfg->security_scan_timeout_s * 1000,
-		.out_cap = SCAN_REPORT_CAP, .tool = tool, .observe = store_tool_observe, .observe_ctx = c->st,
+		.out_cap = SCAN_REPORT_CAP, .tool = tool, .observe = c->st ? store_tool_observe : NULL,
+		.observe_ctx = c->st,
 	};
 	return s;
 }
 
-/* gitleaks version -> major*1000 + minor; -1 with why. */
-static int
-gitleaks_version(struct orch_ctx *c, char *why, size_t wn)
+/*
+ * Copy src into dst as one printable line: control characters (newlines,
+ * ANSI colour escapes) become spaces, runs of spaces collapse, the ends are
+ * trimmed.  Nothing else is dropped, so a message quotes a tool exactly.
+ */
+static void
+one_line(char *dst, size_t n, const char *src)
 {
-	const char *argv[] = { "gitleaks", "version", NULL };
+	size_t k = 0;
+	int space = 1;
+
+	for (; *src && k + 1 < n; src++) {
+		unsigned char ch = (unsigned char)*src;
+		if (ch == 0x1b && src[1] == '[') {	/* a colour escape: skip to its final letter */
+			for (src += 2; *src && !(*src >= '@' && *src <= '~'); src++)
+				;
+			if (*src == '\0')
+				break;
+			continue;
+		}
+		if (ch < 0x20 || ch == 0x7f || ch == ' ') {
+			if (!space)
+				dst[k++] = ' ';
+			space = 1;
+			continue;
+		}
+		dst[k++] = (char)ch;
+		space = 0;
+	}
+	while (k > 0 && dst[k - 1] == ' ')
+		k--;
+	dst[k] = '\0';
+}
+
+/* Run `gitleaks ARGS...`; its stdout and stderr (cobra prints help on either). */
+static enum proc_status
+gitleaks_run(struct orch_ctx *c, const char *const *argv, struct buf *text, char *why, size_t wn)
+{
 	struct proc_spec s = tool_spec(c, argv, NULL, "gitleaks");
 	struct proc_result r;
-	int maj, min, v = -1;
-	const char *p;
+	enum proc_status st;
 
 	s.timeout_ms = 30000;
+	s.out_cap = 256 * 1024;
 	proc_run(&s, &r);
-	if (r.status != PROC_OK) {
-		proc_describe(&r, why, wn);
-	} else {
-		p = buf_str(&r.out);
-		while (*p == ' ' || *p == 'v' || *p == '\n')
-			p++;
-		if (sscanf(p, "%d.%d", &maj, &min) == 2 && maj >= 8)
-			v = maj * 1000 + min;
-		else
-			snprintf(why, wn, "cannot read the gitleaks version from '%.40s'; gitleaks 8 is required", p);
-	}
+	st = r.status;
+	proc_describe(&r, why, wn);
+	buf_puts(text, buf_str(&r.out));
+	buf_puts(text, "\n");
+	buf_puts(text, buf_str(&r.err));
 	proc_result_free(&r);
-	return v;
+	return st;
+}
+
+/* 1 when help lists the subcommand name under "Available Commands:". */
+static int
+help_has_command(const char *help, const char *name)
+{
+	const char *p = strstr(help, "Available Commands:");
+	size_t nl = strlen(name);
+
+	if (p == NULL)
+		return 0;
+	for (p = strchr(p, '\n'); p && p[1] == ' '; p = strchr(p + 1, '\n')) {
+		const char *w = p + 1;
+		while (*w == ' ')
+			w++;
+		if (strncmp(w, name, nl) == 0 && (w[nl] == ' ' || w[nl] == '\n' || w[nl] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when help documents the long flag (e.g. "--log-opts" followed by a space, '=', ',' or the end). */
+static int
+help_has_flag(const char *help, const char *flag)
+{
+	size_t fl = strlen(flag);
+	const char *p;
+
+	for (p = help; (p = strstr(p, flag)) != NULL; p += fl)
+		if ((p == help || p[-1] == ' ' || p[-1] == ',' || p[-1] == '\n') &&
+		    (p[fl] == '\0' || p[fl] == ' ' || p[fl] == '=' || p[fl] == ',' || p[fl] == '\n' || p[fl] == '['))
+			return 1;
+	return 0;
+}
+
+/* The flags orch passes, whichever subcommand. */
+static const char *const needed_flags[] = {
+	"--log-opts", "--report-format", "--report-path", "--exit-code", "--redact", "--no-banner", "--config", NULL,
+};
+
+/* `gitleaks version`: shown and used to refine only; an unreadable one is no failure. */
+static void
+probe_version(struct orch_ctx *c, struct gitleaks_probe *p)
+{
+	const char *argv[] = { "gitleaks", "version", NULL };
+	char why[256], line[128];
+	struct buf out;
+	const char *v;
+	int maj, min;
+
+	buf_init(&out, 512 * 1024);
+	if (gitleaks_run(c, argv, &out, why, sizeof(why)) == PROC_OK) {
+		one_line(line, sizeof(line), buf_str(&out));
+		snprintf(p->version, sizeof(p->version), "%.60s", line);
+		v = line[0] == 'v' ? line + 1 : line;
+		if (sscanf(v, "%d.%d", &maj, &min) == 2 && maj >= 0 && min >= 0) {
+			p->major = maj;
+			p->minor = min;
+		}
+	}
+	buf_free(&out);
+}
+
+int
+scan_gitleaks_probe(struct orch_ctx *c, struct gitleaks_probe *p)
+{
+	const char *top[] = { "gitleaks", "--help", NULL }, *sub[] = { "gitleaks", NULL, "--help", NULL };
+	char why[256];
+	struct buf help;
+	enum proc_status st;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->major = p->minor = -1;
+	buf_init(&help, 512 * 1024);
+	st = gitleaks_run(c, top, &help, why, sizeof(why));
+	if (st == PROC_NOT_FOUND) {
+		snprintf(p->error, sizeof(p->error), "gitleaks is not installed (not on PATH); install gitleaks 8 "
+		    "(Debian 13: apt install gitleaks; see docs/security-gate.md)");
+		goto out;
+	}
+	if (st != PROC_OK) {
+		snprintf(p->error, sizeof(p->error), "'gitleaks --help' %s; check the gitleaks binary", why);
+		goto out;
+	}
+	/* 8.19+ lists `git` (and hides `detect`); up to 8.18 only `detect` */
+	if (help_has_command(buf_str(&help), "git"))
+		p->use_git = 1;
+	else if (!help_has_command(buf_str(&help), "detect")) {
+		snprintf(p->error, sizeof(p->error), "'gitleaks --help' lists neither the 'git' nor the 'detect' "
+		    "subcommand; install gitleaks 8 (docs/security-gate.md)");
+		goto out;
+	}
+	probe_version(c, p);
+	if (p->major >= 0 && p->major < 8) {
+		snprintf(p->error, sizeof(p->error), "gitleaks %s is older than 8; install gitleaks 8", p->version);
+		goto out;
+	}
+	sub[1] = p->use_git ? "git" : "detect";
+	buf_reset(&help);
+	if ((st = gitleaks_run(c, sub, &help, why, sizeof(why))) != PROC_OK) {
+		snprintf(p->error, sizeof(p->error), "'gitleaks %s --help' %s; check the gitleaks binary", sub[1], why);
+		goto out;
+	}
+	for (i = 0; needed_flags[i]; i++)
+		if (!help_has_flag(buf_str(&help), needed_flags[i]))
+			break;
+	if (needed_flags[i] || (!p->use_git && !help_has_flag(buf_str(&help), "--source"))) {
+		snprintf(p->error, sizeof(p->error), "'gitleaks %s --help' does not list %s, which orch passes; "
+		    "install gitleaks 8 (docs/security-gate.md)", sub[1], needed_flags[i] ? needed_flags[i] : "--source");
+		goto out;
+	}
+	p->ok = 1;
+out:
+	buf_free(&help);
+	return p->ok ? 0 : -1;
+}
+
+void
+scan_gitleaks_describe(const struct gitleaks_probe *p, char *out, size_t n)
+{
+	const char *how = p->use_git ? "git DIR" : "detect --source DIR";
+
+	if (!p->ok)
+		snprintf(out, n, "%s", p->error);
+	else if (p->major >= 0)
+		snprintf(out, n, "gitleaks %s (runs '%s')", p->version, how);
+	else
+		snprintf(out, n, "gitleaks (version unreadable: '%s'; runs '%s', chosen from its --help)",
+		    p->version[0] ? p->version : "no output", how);
 }
 
 static int
@@ -179,26 +337,44 @@ parse_findings(const char *text, size_t len, struct secrets_result *r)
 	return 0;
 }
 
+/* "N commits scanned" from gitleaks' log (8.x prints it at info level); -1 when absent. */
+static int
+commits_scanned(const char *log)
+{
+	const char *p, *q;
+	long v;
+
+	for (p = log; (p = strstr(p, " commits scanned")) != NULL; p++) {
+		for (q = p; q > log && q[-1] >= '0' && q[-1] <= '9'; q--)
+			;
+		if (q < p && (v = strtol(q, NULL, 10)) >= 0 && v < 100000000)
+			return (int)v;
+	}
+	return -1;
+}
+
 int
 scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single,
     struct secrets_result *r, struct orch_err *e)
 {
-	char from_sha[41] = "", to_sha[41], range[100], report[4400], cfgpath[4200], why[512];
+	char from_sha[41] = "", to_sha[41], range[100], report[4400], cfgpath[4200], why[512], snip[256];
 	struct git g = { .dir = repo, .st = c->st };
+	struct gitleaks_probe gp;
 	struct proc_result pr;
 	struct stat sb;
 	struct buf rep;
 	const char *argv[20];
-	int ver, n = 0;
+	int n = 0, expect = 1, seen;
 
 	memset(r, 0, sizeof(*r));
-	if ((ver = gitleaks_version(c, why, sizeof(why))) < 0) {
-		snprintf(r->error, sizeof(r->error), "gitleaks unavailable: %s", why);
+	if (scan_gitleaks_probe(c, &gp) < 0) {
+		snprintf(r->error, sizeof(r->error), "gitleaks unavailable: %s", gp.error);
 		return 0;
 	}
 	/* verify the range ourselves: gitleaks 8.27+ exits 0 on a bad revision */
 	if ((from && git_rev_parse(&g, from, from_sha, e) < 0) || git_rev_parse(&g, to, to_sha, e) < 0) {
-		snprintf(r->error, sizeof(r->error), "cannot scan: %s", e->msg);
+		one_line(why, sizeof(why), e->msg);
+		snprintf(r->error, sizeof(r->error), "cannot scan: %s", why);
 		err_clear(e);
 		return 0;
 	}
@@ -206,21 +382,23 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 		snprintf(range, sizeof(range), single ? "-1 %s" : "%s", to_sha);
 	else
 		snprintf(range, sizeof(range), "%s..%s", from_sha, to_sha);
-	{
-		const char *cnt[] = { "rev-list", "--count", from && !single ? range : to_sha, NULL };
-		if (single)
-			r->commits = 1;
-		else {
-			struct proc_result cr;
-			git_run(&g, cnt, &cr);
-			r->commits = cr.status == PROC_OK ? (int)strtol(buf_str(&cr.out), NULL, 10) : 0;
+	if (!single) {
+		const char *cnt[] = { "rev-list", "--count", from ? range : to_sha, NULL };
+		struct proc_result cr;
+		git_run(&g, cnt, &cr);
+		if (cr.status != PROC_OK) {
+			proc_describe(&cr, why, sizeof(why));
+			snprintf(r->error, sizeof(r->error), "cannot count the commits of %s: git rev-list %s", range, why);
 			proc_result_free(&cr);
+			return 0;
 		}
+		expect = (int)strtol(buf_str(&cr.out), NULL, 10);
+		proc_result_free(&cr);
 	}
 	if (tmp_path(c, "gitleaks.json", report, sizeof(report), e) < 0)
 		return -1;
 	argv[n++] = "gitleaks";
-	if (ver <= 8018) {
+	if (!gp.use_git) {
 		argv[n++] = "detect";
 		argv[n++] = "--source";
 		argv[n++] = repo;
@@ -247,14 +425,17 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 	struct proc_spec s = tool_spec(c, argv, repo, "gitleaks");
 	proc_run(&s, &pr);
 	buf_init(&rep, SCAN_REPORT_CAP);
+	one_line(snip, sizeof(snip), strstr(buf_str(&pr.err), "[git]") ? strstr(buf_str(&pr.err), "[git]") :
+	    buf_str(&pr.err));
+	seen = commits_scanned(buf_str(&pr.err));
 	if (pr.status == PROC_EXIT_NONZERO && pr.exit_code != 2) {
-		snprintf(r->error, sizeof(r->error), "gitleaks failed (exit %d): %.200s", pr.exit_code, buf_str(&pr.err));
+		snprintf(r->error, sizeof(r->error), "gitleaks failed (exit %d): %.200s", pr.exit_code, snip);
 	} else if (pr.status != PROC_OK && pr.status != PROC_EXIT_NONZERO) {
 		proc_describe(&pr, why, sizeof(why));
 		snprintf(r->error, sizeof(r->error), "gitleaks %s", why);
 	} else if (strstr(buf_str(&pr.err), "[git]") || strstr(buf_str(&pr.out), "[git]")) {
 		snprintf(r->error, sizeof(r->error), "gitleaks reported a git error (its exit code cannot be trusted): "
-		    "%.200s", strstr(buf_str(&pr.err), "[git]") ? strstr(buf_str(&pr.err), "[git]") : "[git]");
+		    "%.200s", snip);
 	} else if (read_capped(report, &rep, why, sizeof(why)) < 0) {
 		snprintf(r->error, sizeof(r->error), "gitleaks exited %d but %s", pr.exit_code, why);
 	} else if (parse_findings(buf_str(&rep), rep.len, r) == 0) {
@@ -264,9 +445,10 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 		else
 			r->ok = 1;
 	}
-	for (char *q = r->error; *q; q++)
-		if (*q == '\n' || *q == '\r')
-			*q = ' ';
+	/* the count of commits actually scanned: gitleaks' own when it says, else the verified range's */
+	r->commits = r->ok ? (seen >= 0 ? seen : expect) : 0;
+	one_line(why, sizeof(why), r->error);
+	str_copy(r->error, sizeof(r->error), why);
 	buf_free(&rep);
 	proc_result_free(&pr);
 	unlink(report);

@@ -4,15 +4,21 @@
  * in shared/reference/scanners.md).
  *
  * Secrets (scan_secrets):
- *  1. `gitleaks version` picks the subcommand: `detect --source DIR` up to
- *     8.18, `git DIR` from 8.19.  Always --exit-code 2 (leaks) so that 1
+ *  1. scan_gitleaks_probe reads the binary's own interface: `gitleaks
+ *     --help` lists `git` (8.19+) or only `detect` (up to 8.18, and Debian
+ *     13's 8.16, whose `gitleaks version` says "version is set by build
+ *     process"); `gitleaks SUB --help` must list every flag orch passes.
+ *     The version is shown, and refines only (a readable one below 8 is
+ *     refused); an unreadable version is never a failure.  The same probe
+ *     is what `orch doctor` reports.  Always --exit-code 2 (leaks) so that 1
  *     means an error, --redact so a secret never reaches disk or memory of
  *     ours in full, a JSON report file parsed by field name.
  *  2. The range is verified first (rev-parse --verify of both ends) because
  *     gitleaks 8.27+ exits 0 on a bad revision; a "[git]" line on its stderr
  *     is an error too.  A scan counts only when the exit code is one
  *     gitleaks documents AND its report parsed: anything else is
- *     SCAN_ERROR, which every caller treats as fail-closed.
+ *     !ok, which every caller treats as fail-closed: an infrastructure
+ *     failure (the gate keeps the item where it is), never a finding.
  *  3. A finding is kept as rule, file, line, commit and fingerprint; the
  *     secret itself is shown only masked.
  * Dependencies (scan_deps): the manifest is requirements.txt as committed
@@ -42,7 +48,16 @@ struct secrets_result {
 	char error[512];	/* why not, when !ok */
 	size_t n;
 	struct secret_finding *v;
-	int commits;		/* commits in the range */
+	int commits;		/* commits scanned (gitleaks' own count when it
+				 * logs one, else the range's); 0 unless ok */
+};
+
+struct gitleaks_probe {
+	int ok;			/* the gate can run it */
+	int use_git;		/* `git DIR` (8.19+), else `detect --source DIR` */
+	int major, minor;	/* -1 when the version is unreadable */
+	char version[64];	/* what `gitleaks version` printed, one line */
+	char error[512];	/* why not, when !ok: one line saying what to do */
 };
 
 struct dep_finding {
@@ -68,6 +83,14 @@ struct deps_result {
 int scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single,
     struct secrets_result *r, struct orch_err *e);
 int scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r, struct orch_err *e);
+/*
+ * Probe the gitleaks on PATH (three short runs, each recorded in the tool
+ * metrics).  0 usable, -1 not (p->error).  The gate and `orch doctor` both
+ * call this, so doctor never says ok while the gate refuses.
+ */
+int scan_gitleaks_probe(struct orch_ctx *c, struct gitleaks_probe *p);
+/* One line for doctor and reports: the version (or "unreadable") and the subcommand. */
+void scan_gitleaks_describe(const struct gitleaks_probe *p, char *out, size_t n);
 void secrets_result_free(struct secrets_result *r);
 void deps_result_free(struct deps_result *r);
 const char *sev_name(enum sev s);

@@ -7,9 +7,15 @@
  * and audits requirements.txt at the branch head, writes
  * docs/work-items/<WI>/17-security-report.md (atomically, in the task's
  * worktree), commits it to the branch as orch, reads the verdict back
- * through the frontmatter parser and returns exactly that.  Secrets are
- * fail-closed (no proof of a clean branch is a FAIL); the dependency feed
- * is fail-open but loud (an alert) unless security_dep_audit_fail_closed.
+ * through the frontmatter parser and returns exactly that.
+ *
+ * Only findings are GATE_RED (the developer fixes them).  A gate that
+ * cannot run (gitleaks missing, refused by its probe, timed out, its
+ * report unparsable; the remote unreachable; a fail-closed dependency feed
+ * down) is GATE_ERROR: fail-closed, but the item stays where it is, no
+ * retry is charged, no report is committed, the engine alerts once and the
+ * next tick tries again.  The dependency feed is otherwise fail-open but
+ * loud (an alert).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,21 +63,19 @@ static void
 report_text(struct buf *b, const struct task *t, const char *range, const struct secrets_result *s,
     const struct deps_result *d, int blocking, int warning, int block_sev, int fail, const char *why)
 {
-	size_t i;
+	size_t i, fixable;
 
 	buf_printf(b, "---\nsecurity_status: %s\nsecrets_found: %zu\ndeps_blocking: %d\ndeps_warning: %d\n"
-	    "deps_audit_degraded: %s\n---\n", fail ? "FAIL" : "PASS", s->ok ? s->n : 0, blocking, warning,
+	    "deps_audit_degraded: %s\n---\n", fail ? "FAIL" : "PASS", s->n, blocking, warning,
 	    d->degraded ? "true" : "false");
 	buf_printf(b, "# Security report for %s\n\nScanned %s (%d commits) of branch %s.\n", t->work_item, range,
 	    s->commits, t->branch);
 	if (fail)
 		buf_printf(b, "\n**FAIL**: %s\n", why);
 	buf_puts(b, "\n## Secrets (gitleaks)\n\n");
-	if (!s->ok)
-		buf_printf(b, "- scanner error (fail-closed): %s\n", s->error);
-	else if (s->n == 0)
+	if (s->n == 0)
 		buf_puts(b, "- none found\n");
-	for (i = 0; s->ok && i < s->n; i++)
+	for (i = 0; i < s->n; i++)
 		buf_printf(b, "- %s in `%s` line %ld, commit %.12s, secret %s (fingerprint %s)\n", s->v[i].rule,
 		    s->v[i].file, s->v[i].line, s->v[i].commit, s->v[i].masked, s->v[i].fingerprint);
 	buf_printf(b, "\n## Dependencies (%s)\n\n", d->engine[0] ? d->engine : "none");
@@ -79,9 +83,16 @@ report_text(struct buf *b, const struct task *t, const char *range, const struct
 		buf_printf(b, "- %s%s\n", d->degraded ? "DEGRADED: " : "", d->note);
 	else if (d->n == 0)
 		buf_puts(b, "- no known vulnerabilities\n");
-	for (i = 0; i < d->n; i++)
-		buf_printf(b, "- %s %s %s: %s (%s)\n", d->v[i].package, d->v[i].version, d->v[i].id, sev_name(d->v[i].sev),
-		    d->v[i].sev != SEV_UNKNOWN && (int)d->v[i].sev >= block_sev ? "blocking" : "warning");
+	for (i = 0, fixable = 0; i < d->n; i++) {
+		buf_printf(b, "- %s %s %s: %s (%s)%s%s\n", d->v[i].package, d->v[i].version, d->v[i].id,
+		    sev_name(d->v[i].sev), d->v[i].sev != SEV_UNKNOWN && (int)d->v[i].sev >= block_sev ? "blocking" : "warning",
+		    d->v[i].fixes[0] ? "; fixed in " : "", d->v[i].fixes);
+		fixable += d->v[i].fixes[0] != '\0';
+	}
+	/* the mechanical fix need not cost a developer's run: name the command that makes it */
+	if (fixable)
+		buf_printf(b, "\nA fixed version is known for a vulnerable dependency: run `orch-fix %s --from-audit` to pin "
+		    "it (the fix is validated before it is committed, then reviewed).\n", t->work_item);
 	if (strcmp(d->engine, "pip-audit") == 0 && d->n)
 		buf_puts(b, "\npip-audit reports no severity: its findings are UNKNOWN and only warn; "
 		    "severity-based blocking needs osv-scanner.\n");
@@ -134,15 +145,21 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 			blocking++;
 		else
 			warning++;
-	if (!s.ok)
-		snprintf(why, sizeof(why), "the secret scan did not complete (fail-closed): %s", s.error);
-	else if (s.n && gc->cfg->security_secrets_block)
+	/* no proof either way is orch's problem, not the developer's: hold the item, alert, retry later */
+	if (!s.ok || (d.degraded && gc->cfg->security_dep_audit_fail_closed)) {
+		if (!s.ok)
+			err_set(&e, EX_UNAVAILABLE, "the secret scan did not run: %s", s.error);
+		else
+			err_set(&e, EX_UNAVAILABLE, "the dependency audit is degraded and security_dep_audit_fail_closed "
+			    "is set: %s", d.note);
+		secrets_result_free(&s);
+		deps_result_free(&d);
+		goto error;
+	}
+	if (s.n && gc->cfg->security_secrets_block)
 		snprintf(why, sizeof(why), "%zu secret(s) found in %s", s.n, range);
 	else if (blocking)
 		snprintf(why, sizeof(why), "%d dependency finding(s) at or above %s", blocking, sev_name(block_sev));
-	else if (d.degraded && gc->cfg->security_dep_audit_fail_closed)
-		snprintf(why, sizeof(why), "the dependency audit is degraded and security_dep_audit_fail_closed is set: %s",
-		    d.note);
 	fail = why[0] != '\0';
 	if (d.degraded)
 		snprintf(r->alert, sizeof(r->alert), "security gate: dependency audit degraded for %s (%s)%s",
@@ -181,6 +198,11 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 	buf_free(&back);
 	return;
 error:
-	r->outcome = GATE_RED;	/* fail-closed: nobody proved the branch clean */
-	snprintf(r->reason, sizeof(r->reason), "security gate FAIL (could not run, fail-closed): %s", e.msg);
+	/* fail-closed without blame: nobody proved the branch clean, nor dirty */
+	r->outcome = GATE_ERROR;
+	if (e.code == 0)
+		e.code = EX_UNAVAILABLE;
+	r->err = e;
+	snprintf(r->reason, sizeof(r->reason), "security gate could not run (fail-closed; the item stays, the "
+	    "next tick retries): %s", e.msg);
 }

@@ -24,6 +24,7 @@ for t in "$HERE"/t-*.sh; do
 	if [ $rc -eq 0 ]; then
 		pass=$((pass + 1))
 		echo "ok   $name"
+		printf '%s\n' "$out" | grep '^real gitleaks: '	# a test that fell back to stand-ins says so loudly
 	else
 		fail=$((fail + 1))
 		failed="$failed $name"

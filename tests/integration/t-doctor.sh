@@ -43,8 +43,15 @@ pipeline_config_again() { write_config "$ORCH_HOME/orch.yaml" "$TMP/repo"; }
 pipeline_config_again
 
 ORCH_SECURITY_GATE_REPOS=DEMO PATH="$BIN:/usr/bin:/bin" expect_rc 1 orch-doctor
-contains "$OUT" "FAIL gitleaks: gitleaks is not installed but the security gate applies to a project"
+contains "$OUT" "FAIL gitleaks: gitleaks is not installed (not on PATH)"
 contains "$OUT" "FAIL dependency audit: neither pip-audit nor osv-scanner is installed"
+# doctor runs the gate's own probe: Debian's 8.16 is ok; what the gate refuses, doctor fails with the same words
+STANDIN_GITLEAKS_VERSION=debian expect_rc 0 orch-doctor
+contains "$OUT" "ok   gitleaks: gitleaks (version unreadable: 'version is set by build process'; runs 'detect --source DIR'"
+ORCH_SECURITY_GATE_REPOS=DEMO STANDIN_GITLEAKS_MODE=noflag expect_rc 1 orch-doctor
+contains "$OUT" "FAIL gitleaks: 'gitleaks git --help' does not list --redact, which orch passes"
+STANDIN_GITLEAKS_MODE=vnoise expect_rc 0 orch-doctor	# a newline and a BEL before "v8.30.1": one clean line
+contains "$OUT" "ok   gitleaks: gitleaks v8.30.1 (runs 'git DIR')"
 
 CRONTAB_TEXT= expect_rc 1 orch-doctor
 contains "$OUT" "FAIL cron: no crontab for this user"

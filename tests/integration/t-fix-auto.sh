@@ -27,3 +27,9 @@ at_stage deploy-staging
 expect_rc 1 orch-advance "$WI"
 contains "$OUT" "deploy-staging -> development rolled_back"
 [ "$(sql "SELECT count(*) FROM jobs WHERE agent = 'developer' AND status = 'queued'")" = 1 ] || fail "developer not enqueued"
+# the report names the command that pins it, and the developer's task quotes it
+rep=$(git -C "$TMP/repo" show "refs/heads/$BR:$D/17-security-report.md")
+contains "$rep" "foo 1.1"
+contains "$rep" "fixed in 1.3"
+contains "$rep" "run \`orch-fix $WI --from-audit\` to pin it"
+contains "$(sql "SELECT description FROM jobs WHERE agent = 'developer' AND status = 'queued'")" "orch-fix $WI --from-audit"

@@ -12,11 +12,14 @@ gate() {	# expected exit, then the report's security_status
 	expect_rc "$1" orch-advance --json "$WI"
 }
 
-# a clean branch passes, and the report is committed by orch and read back
+# a clean branch passes, and the report is committed by orch and read back; it counts the commits scanned
+n=$(git -C "$TMP/repo" rev-list --count "origin/main..refs/heads/$BR")
 gate 0
+contains "$(report)" "($n commits) of branch"
 [ "$(echo "$OUT" | json_field '["gate"]')" = check_branch_mergeable ] || fail "the security gate did not pass on to the merge gate"
 contains "$(report)" "security_status: PASS"
 contains "$(git -C "$TMP/repo" log -1 --format=%an "refs/heads/$BR")" orch
+STANDIN_GITLEAKS_VERSION=debian gate 0	# Debian's 8.16: an unreadable version is no failure
 
 # a planted secret blocks, masked everywhere
 agent_commit "$WT" oops src/config.py "AWS_KEY = \"$KEY\""
@@ -44,27 +47,52 @@ git -C "$WT" add .gitleaks.toml
 agent_commit "$WT" fixture "tests/fixtures/fake key.txt" "$KEY"
 gate 0
 
-# scanner failures are fail-closed
+# a scanner that cannot run is orch's problem, not the developer's: fail-closed (exit 69), the item held at
+# deploy-staging, no retry charged, no developer job, no report committed, one alert per stay
+held() {	# text the reason must name
+	retries=$(sql "SELECT retries FROM tasks")
+	devjobs=$(sql "SELECT count(*) FROM jobs WHERE agent = 'developer'")
+	head=$(git -C "$TMP/repo" rev-parse "refs/heads/$BR")
+	gate 69
+	reason=$(echo "$OUT" | json_field '["reason"]')
+	contains "$reason" "$1"
+	[ "$(echo "$OUT" | json_field '["outcome"]')" = error ] || fail "not an error outcome: $OUT"
+	[ "$(sql "SELECT stage FROM tasks")" = deploy-staging ] || fail "the item moved: $OUT"
+	[ "$(sql "SELECT retries FROM tasks")" = "$retries" ] || fail "a retry was charged: $OUT"
+	[ "$(sql "SELECT count(*) FROM jobs WHERE agent = 'developer'")" = "$devjobs" ] || fail "a developer job: $OUT"
+	[ "$(git -C "$TMP/repo" rev-parse "refs/heads/$BR")" = "$head" ] || fail "a report was committed: $OUT"
+	[ "$(printf '%s' "$reason" | wc -l)" -eq 0 ] || fail "a raw newline in the reason: $reason"
+}
+alerts() { sql "SELECT count(*) FROM outbox WHERE level = 'alert' AND message LIKE '%held at deploy-staging%'"; }
 standins pip-audit
-gate 1
-contains "$(echo "$OUT" | json_field '["reason"]')" "gitleaks unavailable"
+a0=$(alerts)
+held "gitleaks unavailable: gitleaks is not installed"
+held "gitleaks is not installed"
+held "gitleaks is not installed"
+[ "$(alerts)" -eq $((a0 + 1)) ] || fail "three ticks with gitleaks missing gave $(($(alerts) - a0)) alerts, not 1"
+[ "$(sql "SELECT count(*) FROM events WHERE kind = 'gate_error'")" -eq 1 ] || fail "gate_error events"
+expect_rc 69 orch-scan "$WI"
+contains "$OUT" "$WI: security ERROR (security gate could not run"
 standins gitleaks pip-audit
-ORCH_SECURITY_SCAN_TIMEOUT_S=1 STANDIN_GITLEAKS_MODE=hang gate 1
-contains "$(report)" "scanner error (fail-closed): gitleaks timed out"
-STANDIN_GITLEAKS_MODE=gitfail gate 1
-contains "$(report)" "gitleaks reported a git error"
-STANDIN_GITLEAKS_VERSION=8.26.0 STANDIN_GITLEAKS_MODE=gitfail gate 1
-contains "$(report)" "gitleaks failed (exit 1)"
-STANDIN_GITLEAKS_MODE=notjson gate 1
-contains "$(report)" "not a JSON array"
-STANDIN_GITLEAKS_MODE=object gate 1
-contains "$(report)" "not a JSON array"
+ORCH_SECURITY_SCAN_TIMEOUT_S=1 STANDIN_GITLEAKS_MODE=hang held "gitleaks timed out"
+STANDIN_GITLEAKS_MODE=gitfail held "gitleaks reported a git error"
+STANDIN_GITLEAKS_VERSION=8.26.0 STANDIN_GITLEAKS_MODE=gitfail held "gitleaks failed (exit 1)"
+STANDIN_GITLEAKS_MODE=notjson held "not a JSON array"
+STANDIN_GITLEAKS_MODE=object held "not a JSON array"
+# the probe refuses what orch cannot drive, naming what is missing
+STANDIN_GITLEAKS_MODE=noflag held "'gitleaks git --help' does not list --redact"
+STANDIN_GITLEAKS_VERSION=8.18.4 STANDIN_GITLEAKS_MODE=noflag held "'gitleaks detect --help' does not list --redact"
+STANDIN_GITLEAKS_MODE=nocommand held "lists neither the 'git' nor the 'detect' subcommand"
+STANDIN_GITLEAKS_MODE=helpfail held "'gitleaks --help' exited with code 2"
+[ "$(alerts)" -eq $((a0 + 1)) ] || fail "still one alert for one stay at the stage: $(($(alerts) - a0))"
 before_leak=$(git -C "$WT" rev-parse HEAD)
 agent_commit "$WT" leak2 "src/a b.py" "k = '$KEY'"
-STANDIN_GITLEAKS_MODE=missingfield gate 1
-contains "$(report)" "lacks the field RuleID"
-STANDIN_GITLEAKS_MODE=huge gate 1
-contains "$(report)" "over 16 MiB"
+STANDIN_GITLEAKS_MODE=missingfield held "lacks the field RuleID"
+STANDIN_GITLEAKS_MODE=huge held "over 16 MiB"
+# Debian 13's gitleaks 8.16 ("version is set by build process"): driven from its --help, same verdicts
+STANDIN_GITLEAKS_VERSION=debian gate 1
+contains "$(report)" "aws-access-token in \`src/a b.py\` line 1"
+STANDIN_GITLEAKS_VERSION=8.30.1 STANDIN_GITLEAKS_MODE=vnoise gate 1
 STANDIN_GITLEAKS_VERSION=8.20.0 gate 1	# the older field order, parsed by name
 contains "$(report)" "aws-access-token in \`src/a b.py\` line 1"
 # odd file names (a newline, "..") and quotes around the secret: one report line each, nothing escapes
@@ -85,8 +113,7 @@ STANDIN_PIP_AUDIT_MODE=offline gate 0
 contains "$(report)" "deps_audit_degraded: true"
 contains "$ERR" "orch: alert: DEMO-1: security gate: dependency audit degraded"
 contains "$(report)" "Could not connect to PyPI's vulnerability feed"
-STANDIN_PIP_AUDIT_MODE=offline ORCH_SECURITY_DEP_AUDIT_FAIL_CLOSED=true gate 1
-contains "$(echo "$OUT" | json_field '["reason"]')" "dependency audit is degraded"
+STANDIN_PIP_AUDIT_MODE=offline ORCH_SECURITY_DEP_AUDIT_FAIL_CLOSED=true held "dependency audit is degraded"
 standins gitleaks
 gate 0
 contains "$(report)" "pip-audit is not installed"
@@ -118,3 +145,18 @@ contains "$OUT" "$WI: security FAIL (security gate FAIL: 2 dependency finding(s)
 ORCH_SECURITY_DEP_BLOCK_SEVERITY=CRITICAL expect_rc 0 orch-scan --json "$WI"
 [ "$(echo "$OUT" | json_field '["security_status"]')" = PASS ] || fail "orch-scan --json: $OUT"
 expect_rc 64 orch-scan '../x'
+
+# the remote unreachable is orch's problem too: the security gate and the merge gate hold the item
+# (no rollback, no retry, no developer job), each alerts once however many ticks, and it goes on once back
+mv "$TMP/origin.git" "$TMP/origin.gone"
+a0=$(alerts)
+for tick in 1 2 3; do held "origin.git' does not appear to be a git repository"; done
+[ "$(echo "$OUT" | json_field '["gate"]')" = check_security_gate ] || fail "not the security gate: $OUT"
+[ "$(alerts)" -eq $((a0 + 1)) ] || fail "security gate, remote unreachable: $(($(alerts) - a0)) alerts, not 1"
+for tick in 1 2 3; do ORCH_SECURITY_GATE_REPOS= held "does not appear to be a git repository"; done
+[ "$(echo "$OUT" | json_field '["gate"]')" = check_branch_mergeable ] || fail "not the merge gate: $OUT"
+[ "$(alerts)" -eq $((a0 + 2)) ] || fail "merge gate, remote unreachable: $(($(alerts) - a0 - 1)) alerts, not 1"
+[ "$(sql "SELECT count(*) FROM leases")" -eq 0 ] || fail "the merge lease outlived a merge gate that could not run"
+mv "$TMP/origin.gone" "$TMP/origin.git"
+ORCH_SECURITY_DEP_BLOCK_SEVERITY=CRITICAL gate 0
+[ "$(sql "SELECT stage FROM tasks")" = deploy ] || fail "the item did not go on once the remote was back: $OUT"
