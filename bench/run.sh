@@ -7,3 +7,5 @@ echo
 python3 "$(dirname "$0")/plane_tick.py" "$BIN" "${BENCH_PLANE_RUNS:-9}"
 echo
 python3 "$(dirname "$0")/secgate.py" "$BIN" "${BENCH_GATE_RUNS:-5}"
+echo
+python3 "$(dirname "$0")/scale.py" "$BIN" "${BENCH_SCALE_RUNS:-11}"
