@@ -1,0 +1,6 @@
+import os, sys
+from typing import (
+    List,
+    Dict as D,
+)
+import os.path
