@@ -49,6 +49,7 @@ deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char 
 	if (str_fmt(path, sizeof(path), "%s/wrapper-pid", dir) < 0 || atomic_write(path, code, strlen(code), 0600, NULL) < 0)
 		return 74;
 	proc_run(&s, &pr);
+	/* the wrapper is a process of its own: its stdout and stderr are hook.log */
 	fputs(buf_str(&pr.out), stdout);
 	fputs(buf_str(&pr.err), stderr);
 	rc = proc_exit_code(&pr);

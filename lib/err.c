@@ -28,6 +28,19 @@ err_clear(struct orch_err *e)
 }
 
 void
+err_warn(const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	/* one write: lines from overlapping commands in one cron log stay whole */
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "orch: %s\n", line);
+}
+
+void
 err_bug(const char *file, int line, const char *msg)
 {
 	fprintf(stderr, "BUG: %s:%d: %s\n", file, line, msg);

@@ -34,6 +34,12 @@ struct orch_err {
 int err_set(struct orch_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void err_clear(struct orch_err *e);
+/*
+ * err_warn(): the one way lib code reports a condition it goes on past (an
+ * alert it has logged, a stale cache it serves): one line on stderr,
+ * "orch: " and the message.  Errors still go back to the caller in orch_err.
+ */
+void err_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* BUG(): a state that cannot happen; never for bad input. */
 #define BUG(msg) err_bug(__FILE__, __LINE__, msg)

@@ -463,7 +463,7 @@ mark_dead(struct run *run, const struct row *r, const char *why, struct orch_err
 		goto fail;
 	snprintf(line, sizeof(line), "%s dead %s %s\n", now, r->wi[0] ? r->wi : "-", detail);
 	log_line(run->cfg->home, line);
-	fprintf(stderr, "orch: %s%s%s; see orch-status\n", r->wi, r->wi[0] ? ": " : "", detail);
+	err_warn("%s%s%s; see orch-status", r->wi, r->wi[0] ? ": " : "", detail);
 	return 0;
 fail:
 	store_rollback(run->st);
@@ -527,7 +527,7 @@ deliver_row(struct run *run, struct row *r, struct orch_err *e)
 	if (!(r->done & NOTIFY_SINK_LOG)) {
 		log_line(run->cfg->home, line);
 		if (alert)
-			fprintf(stderr, "orch: alert: %s%s%s\n", r->wi, r->wi[0] ? ": " : "", r->msg);
+			err_warn("alert: %s%s%s", r->wi, r->wi[0] ? ": " : "", r->msg);
 		r->done |= NOTIFY_SINK_LOG;
 	}
 	if ((required & ~r->done & NOTIFY_SINK_CMD) && (got = send_cmd(run, r, line, one, sizeof(one))) >= 0) {

@@ -150,7 +150,7 @@ tracker_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct rec
 			continue;
 		if (tracker_open(&tr, c, key, &e) < 0 || tr.ops->states(&tr, key, &states, &ns, &e) < 0 ||
 		    tr.ops->issues(&tr, key, 1, &issues, &ni, &e) < 0) {
-			fprintf(stderr, "orch-reconcile: project %s: %s\n", key, e.msg);
+			err_warn("reconcile: project %s: %s", key, e.msg);
 			rs->failed++;
 			if (e.code > rs->worst)
 				rs->worst = e.code;

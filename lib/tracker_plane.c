@@ -506,8 +506,7 @@ plane_states(struct tracker *t, const char *project, struct tracker_state **v, s
 	if (states_cached(t, project, 0, v, n, e) < 0)
 		return -1;
 	if (*n > 0) {
-		fprintf(stderr, "orch: warning: Plane states of %s not refreshed (%s); using the cached set\n",
-		    project, fe.msg);
+		err_warn("warning: Plane states of %s not refreshed (%s); using the cached set", project, fe.msg);
 		return 0;
 	}
 	free(*v);
