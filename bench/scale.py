@@ -4,11 +4,18 @@ queued job, the rest done) and prints, per size, the median and p90 of a
 no-op tick (orch-poll -q; orch-advance -q --all), of a tick with one changed
 item (one issue touched before each run), and of orch-status --json, with
 the peak RSS of each (GNU time), beside the python3 import reference
-measured in the same run.  It prints figures; it asserts nothing.
+measured in the same run.  On a shared machine wall times move with the
+load, so where valgrind is installed it also prints the instructions each
+measure executes (callgrind: the same count for the same binary and input,
+whatever else runs).  The reference is Debian's /usr/bin/python3 when it
+exists (a pyenv shim would add a bash start-up to it).  It prints figures;
+it asserts nothing.
 
 usage: scale.py BIN_DIR [RUNS] [SIZES]
 """
 import os
+import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -34,6 +41,21 @@ def spawn(argv, env):
             err.seek(0)
             sys.exit(f"bench: {argv} exited {os.waitstatus_to_exitcode(status)}: {err.read().decode()}")
     return ms
+
+
+def instructions(argvs, env):
+    """Instructions executed by argvs (summed), or None without valgrind."""
+    if not shutil.which("valgrind"):
+        return None
+    total = 0
+    for argv in argvs:
+        p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + argv, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        m = re.search(rb"refs:\s+([0-9,]+)", p.stderr)
+        if not m:
+            return None
+        total += int(m.group(1).replace(b",", b""))
+    return total
 
 
 def peak_rss(argv, env):
@@ -93,11 +115,14 @@ def measure(argvs, env, before=None):
         walls.append(sum(spawn(a, env) for a in argvs))
     walls.sort()
     rss = [peak_rss(a, env) for a in argvs]
-    return statistics.median(walls), walls[max(0, int(len(walls) * 0.9) - 1)], (None if None in rss else max(rss))
+    if before:
+        before(RUNS)  # the instruction count sees a changed item too
+    return (statistics.median(walls), walls[max(0, int(len(walls) * 0.9) - 1)], (None if None in rss else max(rss)),
+            instructions(argvs, env))
 
 
 def fmt(m):
-    med, p90, rss = m
+    med, p90, rss = m[:3]
     return f"{med:7.2f} {p90:7.2f} {rss / 1024 if rss else float('nan'):6.1f}"
 
 
@@ -106,7 +131,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="orch-scale.") as tmp:
         repo = os.path.join(tmp, "repo")
         subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
-        ref = measure([["python3", "-c", "import sqlite3, json, subprocess"]], dict(os.environ))
+        py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+        ref = measure([[py, "-c", "import sqlite3, json, subprocess"]], dict(os.environ))
         for n in SIZES:
             home = os.path.join(tmp, f"home{n}")
             env = populate(home, repo, n)
@@ -129,6 +155,17 @@ def main():
           f"reference / tick at {SIZES[-1]}: {ref[0] / hi:.2f}x (target >= 5x); "
           f"peak RSS at {SIZES[-1]}: {max(r[2] or 0 for r in rows[SIZES[-1]]) / 1024:.1f} MiB (target < 8)")
     print(f"start-up: orch-advance --version {fmt(start[0])}; /bin/true {fmt(start[1])}")
+    if ref[3] is None or any(m[3] is None for r in rows.values() for m in r):
+        print("instructions: valgrind not installed")
+        return
+    print("instructions (millions; callgrind)")
+    print(f"{'items':>8} | {'no-op tick':>12} | {'one changed':>12} | {'status --json':>14}")
+    for n, (a, b, c) in rows.items():
+        print(f"{n:>8} | {a[3] / 1e6:12.2f} | {b[3] / 1e6:12.2f} | {c[3] / 1e6:14.2f}")
+    lo, hi = rows[SIZES[0]][0][3], rows[SIZES[-1]][0][3]
+    print(f"reference: {ref[3] / 1e6:.2f}; no-op tick {SIZES[-1]} vs {SIZES[0]}: {hi / lo:.2f}x; "
+          f"reference / tick at {SIZES[-1]}: {ref[3] / hi:.2f}x; orch-status --json {SIZES[-1]} vs {SIZES[0]}: "
+          f"{rows[SIZES[-1]][2][3] / rows[SIZES[0]][2][3]:.2f}x")
 
 
 main()

@@ -11,14 +11,16 @@
 #include "task.h"
 #include "util.h"
 
+static const char job_active_sql[] = "SELECT count(*) FROM jobs WHERE task_id = ?1 AND status IN ('queued','running') "
+    "AND (?2 IS NULL OR agent = ?2)";
+
 int
 job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	int n;
 
-	if (store_prepare(st, &s, "SELECT count(*) FROM jobs WHERE task_id = ?1 AND status IN ('queued','running') "
-	    "AND (?2 IS NULL OR agent = ?2)", e) < 0)
+	if (store_cached(st, &s, job_active_sql, e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, task_id);
 	if (agent)
@@ -26,8 +28,10 @@ job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err
 	else
 		sqlite3_bind_null(s, 2);
 	n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
-	sqlite3_finalize(s);
-	return n < 0 ? store_fail(st, "count jobs", e) : n;
+	if (n < 0)
+		store_fail(st, "count jobs", e);
+	store_release(st, s);
+	return n;
 }
 
 int

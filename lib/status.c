@@ -126,7 +126,7 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 	tasks = cJSON_AddObjectToObject(root, "tasks");
 	jobs = cJSON_AddObjectToObject(root, "jobs");
 	ob = cJSON_AddObjectToObject(root, "outbox");
-	if (counts(st, "SELECT stage, count(*) FROM tasks GROUP BY stage ORDER BY stage",
+	if (counts(st, "SELECT name, n FROM row_counts WHERE kind = 'task' AND n > 0 ORDER BY name",
 	    cJSON_AddObjectToObject(tasks, "by_stage"), e) < 0 ||
 	    /* bounded: the live tasks (by their partial index), then the 20 last done; with who holds each */
 	    rows(st, "SELECT t.work_item AS work_item, t.stage AS stage, t.blocked AS blocked, t.retries AS retries, "
@@ -135,12 +135,12 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 	    "SELECT * FROM (SELECT id, work_item, stage, blocked, retries FROM tasks WHERE stage = 'done' "
 	    "ORDER BY id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item",
 	    cJSON_AddArrayToObject(tasks, "items"), e) < 0 ||
-	    counts(st, "SELECT status, count(*) FROM jobs GROUP BY status ORDER BY status",
+	    counts(st, "SELECT name, n FROM row_counts WHERE kind = 'job' AND n > 0 ORDER BY name",
 	    cJSON_AddObjectToObject(jobs, "by_status"), e) < 0 ||
 	    rows(st, "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "
 	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != 'done' ORDER BY j.id DESC LIMIT 200) "
 	    "UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "
-	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'done' ORDER BY j.id DESC LIMIT 20)",
+	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE +j.status = 'done' ORDER BY j.id DESC LIMIT 20)",
 	    cJSON_AddArrayToObject(jobs, "items"), e) < 0 ||
 	    tools(st, cJSON_AddObjectToObject(root, "tools"), e) < 0 ||
 	    rows(st, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events ORDER BY id DESC LIMIT 20",

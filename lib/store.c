@@ -203,6 +203,28 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" started_at TEXT NOT NULL,"
 	" finished_at TEXT);"
 	"CREATE INDEX fix_runs_item ON fix_runs(work_item, id);",
+	/*
+	 * 11: tasks per stage and jobs per status, kept by triggers so that
+	 * orch-status counts without reading the history (one row per value)
+	 */
+	"CREATE TABLE row_counts (kind TEXT NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL,"
+	" PRIMARY KEY (kind, name)) WITHOUT ROWID;"
+	"INSERT INTO row_counts SELECT 'task', stage, count(*) FROM tasks GROUP BY stage;"
+	"INSERT INTO row_counts SELECT 'job', status, count(*) FROM jobs GROUP BY status;"
+	"CREATE TRIGGER tasks_count_ins AFTER INSERT ON tasks BEGIN"
+	" INSERT INTO row_counts VALUES ('task', NEW.stage, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER tasks_count_del AFTER DELETE ON tasks BEGIN"
+	" UPDATE row_counts SET n = n - 1 WHERE kind = 'task' AND name = OLD.stage; END;"
+	"CREATE TRIGGER tasks_count_upd AFTER UPDATE OF stage ON tasks WHEN OLD.stage IS NOT NEW.stage BEGIN"
+	" UPDATE row_counts SET n = n - 1 WHERE kind = 'task' AND name = OLD.stage;"
+	" INSERT INTO row_counts VALUES ('task', NEW.stage, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER jobs_count_ins AFTER INSERT ON jobs BEGIN"
+	" INSERT INTO row_counts VALUES ('job', NEW.status, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER jobs_count_del AFTER DELETE ON jobs BEGIN"
+	" UPDATE row_counts SET n = n - 1 WHERE kind = 'job' AND name = OLD.status; END;"
+	"CREATE TRIGGER jobs_count_upd AFTER UPDATE OF status ON jobs WHEN OLD.status IS NOT NEW.status BEGIN"
+	" UPDATE row_counts SET n = n - 1 WHERE kind = 'job' AND name = OLD.status;"
+	" INSERT INTO row_counts VALUES ('job', NEW.status, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n + 1; END;",
 };
 
 static int
@@ -266,6 +288,50 @@ store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orc
 		return store_fail(st, "prepare", e);
 	}
 	return 0;
+}
+
+int
+store_cached(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch_err *e)
+{
+	struct store_cache *free_slot = NULL;
+	size_t i;
+
+	for (i = 0; i < STORE_CACHE_SLOTS; i++) {
+		struct store_cache *c = &st->cache[i];
+		if (c->sql == sql && !c->busy) {
+			c->busy = 1;
+			*stmt = c->stmt;
+			return 0;
+		}
+		if (c->sql == NULL && free_slot == NULL)
+			free_slot = c;
+	}
+	if (free_slot == NULL)
+		return store_prepare(st, stmt, sql, e);
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK) {
+		*stmt = NULL;
+		return store_fail(st, "prepare", e);
+	}
+	free_slot->sql = sql;
+	free_slot->stmt = *stmt;
+	free_slot->busy = 1;
+	return 0;
+}
+
+void
+store_release(struct store *st, sqlite3_stmt *stmt)
+{
+	size_t i;
+
+	for (i = 0; i < STORE_CACHE_SLOTS; i++)
+		if (st->cache[i].stmt == stmt && st->cache[i].busy) {
+			/* the step's error was read by the caller; reset only re-reports it */
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			st->cache[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(stmt);
 }
 
 int
@@ -421,6 +487,12 @@ store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_
 void
 store_close(struct store *st)
 {
+	size_t i;
+
+	for (i = 0; i < STORE_CACHE_SLOTS; i++)
+		if (st->cache[i].stmt)
+			sqlite3_finalize(st->cache[i].stmt);
+	memset(st->cache, 0, sizeof(st->cache));
 	if (st->db)
 		sqlite3_close(st->db);
 	st->db = NULL;

@@ -44,11 +44,24 @@ struct proc_result;
 #define STORE_CORRUPT_ADVICE "orch leaves it as it is: stop the cron jobs, then restore it from a " \
 	"backup or move it aside to start with an empty store (docs/operations.md, Failure modes)"
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
+
+/*
+ * A few statements run once per live item on every tick (task_get,
+ * job_active); parsing their SQL each time was half of a quiet
+ * `orch-advance --all`.  store_cached() keeps them prepared for the life of
+ * the connection; the caller gives one back with store_release().
+ */
+#define STORE_CACHE_SLOTS 8
 
 struct store {
 	sqlite3 *db;
 	char path[4096];
+	struct store_cache {
+		const char *sql;	/* the caller's literal: compared by address */
+		sqlite3_stmt *stmt;
+		int busy;
+	} cache[STORE_CACHE_SLOTS];
 };
 
 int store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_err *e);
@@ -58,6 +71,15 @@ int store_commit(struct store *st, struct orch_err *e);
 void store_rollback(struct store *st);
 int store_exec(struct store *st, const char *sql, struct orch_err *e);
 int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch_err *e);
+/*
+ * store_prepare() for a statement that runs many times per command: sql must
+ * be a string literal (the cache compares its address).  A statement that is
+ * busy (the same SQL nested) or a full cache falls back to a fresh prepare.
+ * Give it back with store_release(), never sqlite3_finalize().
+ */
+int store_cached(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch_err *e);
+/* Reset a store_cached() statement for its next use (or finalize an uncached one). */
+void store_release(struct store *st, sqlite3_stmt *stmt);
 /* Turn the last SQLite error into *e with context; returns -1. */
 int store_fail(struct store *st, const char *what, struct orch_err *e);
 /* Step a statement that returns no rows (and finalize it). */

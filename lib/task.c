@@ -23,13 +23,15 @@ col(sqlite3_stmt *s, int i, char *dst, size_t n)
 	str_copy(dst, n, v ? v : "");
 }
 
+static const char task_get_sql[] = "SELECT " TASK_COLS " FROM tasks WHERE work_item = ?1";
+
 int
 task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s, "SELECT " TASK_COLS " FROM tasks WHERE work_item = ?1", e) < 0)
+	if (store_cached(st, &s, task_get_sql, e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
@@ -49,11 +51,11 @@ task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e)
 		t->review_requested = sqlite3_column_int(s, 11);
 		t->version = sqlite3_column_int64(s, 12);
 	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_fail(st, "read task", e);
+	store_release(st, s);
 	if (rc != SQLITE_DONE)
-		return store_fail(st, "read task", e);
+		return rc == SQLITE_ROW ? 0 : -1;
 	return err_set(e, EX_NOINPUT, "work item '%s' has no task in orch; start it with "
 	    "orch-advance --start %s", wi, wi);
 }

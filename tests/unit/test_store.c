@@ -98,6 +98,69 @@ START_TEST(store_tool_metrics)
 }
 END_TEST
 
+/* row_counts follows every insert, stage change and delete, so orch-status never counts the history */
+START_TEST(store_row_counts_follow_tasks_and_jobs)
+{
+	static const char mismatch[] = "SELECT count(*) FROM (SELECT stage AS name, count(*) AS n FROM tasks GROUP BY stage "
+	    "EXCEPT SELECT name, n FROM row_counts WHERE kind = 'task' AND n > 0) UNION ALL "
+	    "SELECT count(*) FROM (SELECT name, n FROM row_counts WHERE kind = 'task' AND n > 0 EXCEPT "
+	    "SELECT stage, count(*) FROM tasks GROUP BY stage)";
+	struct store st;
+	struct orch_err e = {0};
+	sqlite3_stmt *s;
+	int i;
+
+	tmp_store(&st);
+	ck_assert_int_eq(store_exec(&st, "WITH RECURSIVE g(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM g "
+	    "WHERE value < 30) INSERT INTO tasks(project, work_item, issue_id, title, repo, branch, worktree, "
+	    "stage, created_at, updated_at) SELECT 'P', 'P-' || value, 'i' || value, 't', '/r', 'b' || value, '/w', "
+	    "CASE WHEN value % 3 = 0 THEN 'done' ELSE 'analysis' END, 'x', 'x' FROM g", &e), 0);
+	ck_assert_int_eq(store_exec(&st, "INSERT INTO jobs(task_id, agent, stage, status, created_at, updated_at) "
+	    "SELECT id, 'a', 'analysis', 'queued', 'x', 'x' FROM tasks", &e), 0);
+	ck_assert_int_eq(store_exec(&st, "UPDATE tasks SET stage = 'review' WHERE id % 5 = 0; "
+	    "UPDATE tasks SET stage = stage WHERE id = 1; DELETE FROM jobs WHERE task_id > 25 OR task_id = 7; "
+	    "UPDATE jobs SET status = 'done' WHERE task_id % 2 = 0; DELETE FROM tasks WHERE id = 7", &e), 0);
+	ck_assert_int_eq(sqlite3_prepare_v2(st.db, mismatch, -1, &s, NULL), SQLITE_OK);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_column_int(s, 0), 0);
+	}
+	sqlite3_finalize(s);
+	ck_assert_int_eq(tsql_int(&st, "SELECT n FROM row_counts WHERE kind = 'job' AND name = 'done'"), 12);
+	ck_assert_int_eq(tsql_int(&st, "SELECT n FROM row_counts WHERE kind = 'job' AND name = 'queued'"), 12);
+	ck_assert_int_eq(tsql_int(&st, "SELECT n FROM row_counts WHERE kind = 'task' AND name = 'review'"), 6);
+	store_close(&st);
+}
+END_TEST
+
+/* a cached statement is reused, a nested use of the same SQL gets its own, and close frees them */
+START_TEST(store_cached_statements)
+{
+	static const char sql[] = "SELECT ?1 + 1";
+	struct store st;
+	struct orch_err e = {0};
+	sqlite3_stmt *a, *b, *c;
+
+	tmp_store(&st);
+	ck_assert_int_eq(store_cached(&st, &a, sql, &e), 0);
+	ck_assert_int_eq(store_cached(&st, &b, sql, &e), 0);	/* a is busy: a fresh one */
+	ck_assert_ptr_ne(a, b);
+	sqlite3_bind_int(a, 1, 41);
+	ck_assert_int_eq(sqlite3_step(a), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(a, 0), 42);
+	store_release(&st, b);
+	store_release(&st, a);
+	ck_assert_int_eq(store_cached(&st, &c, sql, &e), 0);
+	ck_assert_ptr_eq(c, a);	/* reused, reset and unbound */
+	ck_assert_int_eq(sqlite3_step(c), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_type(c, 0), SQLITE_NULL);
+	store_release(&st, c);
+	ck_assert_int_eq(store_cached(&st, &a, "SELECT nonsense FROM", &e), -1);
+	ck_assert_ptr_null(a);
+	store_close(&st);
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -110,6 +173,8 @@ store_suite(void)
 	tcase_add_test(tc, store_busy_is_tempfail_and_writes_nothing);
 	tcase_add_test(tc, store_verdict_key_is_unique);
 	tcase_add_test(tc, store_tool_metrics);
+	tcase_add_test(tc, store_row_counts_follow_tasks_and_jobs);
+	tcase_add_test(tc, store_cached_statements);
 	suite_add_tcase(s, tc);
 	return s;
 }
