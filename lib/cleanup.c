@@ -14,6 +14,7 @@
 #include "err.h"
 #include "git.h"
 #include "job.h"
+#include "notify.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -35,26 +36,32 @@ cleanup_disk_usage(const char *dir)
 	return total;
 }
 
-/* Done tasks past the retention, not cleaned yet, oldest first. */
+/* A removal git refused: recorded and alerted once, then left to the operator. */
 static int
-candidates(struct store *st, int retention_s, char ***wis, struct orch_err *e)
+gave_up(struct orch_ctx *c, const struct task *t, const char *why, struct orch_err *e)
 {
-	sqlite3_stmt *s;
-	char cutoff[32];
+	char msg[1400];
 
-	time_iso_us(time_now_us() - (int64_t)retention_s * 1000000, cutoff);
-	if (store_prepare(st, &s, "SELECT work_item FROM tasks t WHERE stage = 'done' AND updated_at < ?1 AND "
-	    "NOT EXISTS (SELECT 1 FROM notices WHERE key = 'worktree-removed:' || t.work_item) ORDER BY id LIMIT 64", e) < 0)
+	snprintf(msg, sizeof(msg), "cannot remove the worktree %s of %s (%s); orch-reconcile will not try again: remove "
+	    "it with git worktree remove --force and git branch -D %s in %s", t->worktree, t->work_item, why, t->branch,
+	    t->repo);
+	if (store_begin(c->st, e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, cutoff, -1, SQLITE_STATIC);
-	return store_strings(st, s, wis, e);
+	if (task_set_cleaned(c->st, t, TASK_CLEAN_GAVE_UP, e) < 0 ||
+	    event_add(c->st, t->work_item, "worktree_cleanup_failed", "done", "done", msg, e) < 0 ||
+	    notify_queue(c->st, "alert", t->work_item, msg, e) < 0) {
+		store_rollback(c->st);
+		return -1;
+	}
+	return store_commit(c->st, e);
 }
 
 /* 1 removed, 0 not now (busy, job, watch), -1 failed (*e). */
 static int
 remove_one(struct orch_ctx *c, const char *wi, struct orch_err *e)
 {
-	char holder[300], key[64], msg[600];
+	struct orch_err ge = {0};
+	char holder[300], msg[600];
 	struct task t;
 	int held, rc = 0;
 
@@ -66,12 +73,16 @@ remove_one(struct orch_ctx *c, const char *wi, struct orch_err *e)
 	if ((held = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), e)) <= 0)
 		return held;
 	struct git repo = { .dir = t.repo, .st = c->st };
-	snprintf(key, sizeof(key), "worktree-removed:%s", wi);
 	snprintf(msg, sizeof(msg), "removed worktree %s and branch %s (done, past worktree_retention_s)", t.worktree,
 	    t.branch);
-	if (git_worktree_remove(&repo, t.worktree, t.branch, e) < 0 || store_begin(c->st, e) < 0) {
+	if (git_worktree_remove(&repo, t.worktree, t.branch, &ge) < 0) {
 		rc = -1;
-	} else if (task_note_once(c->st, key, e) < 0 || event_add(c->st, wi, "worktree_removed", "done", "done", msg, e) < 0) {
+		if (gave_up(c, &t, ge.msg, e) == 0)
+			*e = ge;
+	} else if (store_begin(c->st, e) < 0) {
+		rc = -1;
+	} else if (task_set_cleaned(c->st, &t, TASK_CLEAN_REMOVED, e) < 0 ||
+	    event_add(c->st, wi, "worktree_removed", "done", "done", msg, e) < 0) {
 		store_rollback(c->st);
 		rc = -1;
 	} else {
@@ -86,11 +97,12 @@ int
 cleanup_worktrees(struct orch_ctx *c, struct cleanup_stats *cs)
 {
 	struct orch_err e = {0};
-	char **wis = NULL, dir[4200];
+	char **wis = NULL, dir[4200], cutoff[32];
 	size_t i;
 
 	memset(cs, 0, sizeof(*cs));
-	if (c->cfg->worktree_retention_s > 0 && candidates(c->st, c->cfg->worktree_retention_s, &wis, &e) == 0) {
+	time_iso_us(time_now_us() - (int64_t)c->cfg->worktree_retention_s * 1000000, cutoff);
+	if (c->cfg->worktree_retention_s > 0 && task_cleanup_due(c->st, cutoff, 64, &wis, &e) == 0) {
 		for (i = 0; wis[i]; i++) {
 			int rc;
 			err_clear(&e);

@@ -6,7 +6,11 @@
  * orch-reconcile removes both, once: never while a job is queued or
  * running, while another process holds the task's claim, or while the
  * post-deploy watch still runs.  Each removal records an event
- * `worktree_removed`.  The worktrees' disk use is measured on every pass
+ * `worktree_removed`.  A removal git cannot do (the worktree is still on
+ * disk afterwards) is recorded (`worktree_cleanup_failed`), alerted once and
+ * not tried again: the operator removes it by hand.  Candidates come from
+ * the partial index tasks_uncleaned (tasks.cleaned), so a pass reads only
+ * done tasks it has not finished with, not the whole history.  The worktrees' disk use is measured on every pass
  * and kept for orch-status (reconcile_state key worktrees_bytes).
  */
 #ifndef ORCH_CLEANUP_H

@@ -138,7 +138,7 @@ list_project(struct cli *cl, const char *project, const char *state, cJSON *arr,
 		return -1;
 	if (state && need_state(v, n, state, project, &want, e) < 0)
 		goto out;
-	if (t.ops->issues(&t, project, 1, &is, &ni, e) < 0)
+	if (t.ops->issues(&t, project, TRACKER_LIST_ALL, &is, &ni, e) < 0)
 		goto out;
 	for (i = 0; i < ni; i++) {
 		const char *sn = state_name(v, n, is[i].state_id);

@@ -186,7 +186,16 @@ git_worktree_remove(const struct git *g, const char *path, const char *branch, s
 
 	/* --force: a done item's worktree may hold build output; the branch is merged */
 	const char *rm[] = { "worktree", "remove", "--force", "--", path, NULL };
+	struct stat sb;
+
 	git_run(g, rm, &r);
+	/* git's answer is not the test: a worktree it could not see (repository gone) is still on disk */
+	if (lstat(path, &sb) == 0) {
+		err_set(e, EX_SOFTWARE, "the worktree '%s' is still there after git worktree remove in '%s': %.300s", path,
+		    g->dir, buf_str(&r.err));
+		proc_result_free(&r);
+		return -1;
+	}
 	proc_result_free(&r);
 	const char *prune[] = { "worktree", "prune", NULL };
 	git_run(g, prune, &r);

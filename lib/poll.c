@@ -88,7 +88,7 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 
 	if (tracker_open(&tr, c, project, e) < 0)
 		return -1;
-	if (tr.ops->states(&tr, project, &states, &ns, e) < 0 || tr.ops->issues(&tr, project, 0, &issues, &ni, e) < 0)
+	if (tr.ops->states(&tr, project, &states, &ns, e) < 0 || tr.ops->issues(&tr, project, TRACKER_LIST_CHANGED, &issues, &ni, e) < 0)
 		goto out;
 	for (i = 0; i < ni; i++) {
 		struct advance_result r = {0};

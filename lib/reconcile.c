@@ -149,7 +149,7 @@ tracker_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct rec
 		if (!due(c->st, dkey, c->cfg->reconcile_full_list_s))
 			continue;
 		if (tracker_open(&tr, c, key, &e) < 0 || tr.ops->states(&tr, key, &states, &ns, &e) < 0 ||
-		    tr.ops->issues(&tr, key, 1, &issues, &ni, &e) < 0) {
+		    tr.ops->issues(&tr, key, TRACKER_LIST_OPEN, &issues, &ni, &e) < 0) {
 			err_warn("reconcile: project %s: %s", key, e.msg);
 			rs->failed++;
 			if (e.code > rs->worst)

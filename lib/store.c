@@ -224,7 +224,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" UPDATE row_counts SET n = n - 1 WHERE kind = 'job' AND name = OLD.status; END;"
 	"CREATE TRIGGER jobs_count_upd AFTER UPDATE OF status ON jobs WHEN OLD.status IS NOT NEW.status BEGIN"
 	" UPDATE row_counts SET n = n - 1 WHERE kind = 'job' AND name = OLD.status;"
-	" INSERT INTO row_counts VALUES ('job', NEW.status, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n + 1; END;",
+	" INSERT INTO row_counts VALUES ('job', NEW.status, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n + 1; END;"
+	/* and the clean-up reads only done tasks it has not finished with: 0 pending, 1 removed, 2 gave up */
+	"ALTER TABLE tasks ADD COLUMN cleaned INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE tasks SET cleaned = 1 WHERE 'worktree-removed:' || work_item IN (SELECT key FROM notices);"
+	"CREATE INDEX tasks_uncleaned ON tasks(updated_at) WHERE stage = 'done' AND cleaned = 0;",
 };
 
 static int

@@ -257,6 +257,31 @@ task_note_once(struct store *st, const char *key, struct orch_err *e)
 	return sqlite3_changes(st->db) == 1;
 }
 
+int
+task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wis, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "SELECT work_item FROM tasks INDEXED BY tasks_uncleaned WHERE stage = 'done' AND "
+	    "cleaned = 0 AND updated_at < ?1 ORDER BY updated_at LIMIT ?2", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, cutoff, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, limit);
+	return store_strings(st, s, wis, e);
+}
+
+int
+task_set_cleaned(struct store *st, const struct task *t, int state, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "UPDATE tasks SET cleaned = ?2 WHERE id = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_int(s, 2, state);
+	return store_step_done(st, s, "record the clean-up", e);
+}
+
 void
 task_tested_sha(struct store *st, const struct task *t, char sha[41])
 {

@@ -73,6 +73,15 @@ int task_set_tested(struct store *st, const struct task *t, const char *sha, str
 /* 1 when wi's last event of kind came after its last advance into stage (reads only). */
 int task_event_since_entry(struct store *st, const char *wi, const char *kind, const char *stage);
 
+/*
+ * Done tasks whose clean-up is pending and that reached done before cutoff
+ * (ISO-8601), oldest first, at most limit (by the partial index
+ * tasks_uncleaned: the finished history is not read again).
+ */
+int task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wis, struct orch_err *e);
+enum { TASK_CLEAN_PENDING = 0, TASK_CLEAN_REMOVED = 1, TASK_CLEAN_GAVE_UP = 2 };
+int task_set_cleaned(struct store *st, const struct task *t, int state, struct orch_err *e);
+
 /* Claim a once-only key (notices): 1 claimed now, 0 claimed before, -1 error. */
 int task_note_once(struct store *st, const char *key, struct orch_err *e);
 

@@ -42,14 +42,19 @@ struct tracker_issue {
 
 struct tracker;
 
+enum { TRACKER_LIST_CHANGED = 0, TRACKER_LIST_ALL = 1, TRACKER_LIST_OPEN = 2 };
+
 struct tracker_ops {
 	const char *kind;
 	int (*states)(struct tracker *t, const char *project, struct tracker_state **v, size_t *n,
 	    struct orch_err *e);
 	/*
-	 * full = 1: every issue.  full = 0: at least every issue changed since
-	 * the last poll_done (a backend may return all; plane pages by
-	 * -updated_at down to its watermark).
+	 * full = TRACKER_LIST_ALL: every issue.  TRACKER_LIST_CHANGED: at least
+	 * every issue changed since the last poll_done (a backend may return
+	 * all; plane pages by -updated_at down to its watermark).
+	 * TRACKER_LIST_OPEN: at least every issue outside the completed and
+	 * cancelled state groups (the reconciler's net: the local backend
+	 * leaves the finished history in the store instead of in memory).
 	 */
 	int (*issues)(struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n,
 	    struct orch_err *e);

@@ -129,7 +129,10 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	 * this, and the reconciler's full listing is the net for anything a
 	 * watermark could miss.
 	 */
-	if (store_prepare(t->st, &s, full ? "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 ORDER BY seq" :
+	if (store_prepare(t->st, &s, full == TRACKER_LIST_ALL ?
+	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 ORDER BY seq" : full == TRACKER_LIST_OPEN ?
+	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND state_id NOT IN (SELECT id FROM "
+	    "tracker_states WHERE project = ?1 AND grp IN ('completed', 'cancelled')) ORDER BY seq" :
 	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND updated_at > COALESCE("
 	    "(SELECT watermark FROM local_poll WHERE project = ?1), '') ORDER BY updated_at", e) < 0)
 		return -1;
@@ -148,7 +151,7 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(t->st, "list issues", e);
-	if (!full && *n > 0) {	/* poll_done moves the watermark to what was listed, not to what came since */
+	if (full == TRACKER_LIST_CHANGED && *n > 0) {	/* poll_done moves the watermark to what was listed, not to what came since */
 		free(t->impl);
 		if ((t->impl = strdup((*v)[*n - 1].updated_at)) == NULL)
 			return err_set(e, EX_SOFTWARE, "out of memory");

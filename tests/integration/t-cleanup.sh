@@ -48,3 +48,23 @@ sql_exec "UPDATE jobs SET status = 'done'"
 expect_rc 0 orch-reconcile
 [ "$(sql "SELECT count(*) FROM events WHERE kind = 'worktree_removed' AND work_item = 'DEMO-2'")" = 1 ] ||
 	fail "a hand-deleted worktree was not cleaned up"
+[ "$(sql "SELECT cleaned FROM tasks WHERE work_item = 'DEMO-2'")" = 1 ] || fail "DEMO-2 not marked cleaned"
+# hostile: git cannot remove one item's worktree (its repository is gone): recorded and alerted once, not
+# retried on every pass, and the items behind it are still cleaned
+for n in 3 4; do
+	orch-issue create --project DEMO --title "Item $n" >/dev/null
+	expect_rc 0 orch-advance --start "DEMO-$n"
+done
+sql_exec "UPDATE tasks SET stage = 'done', updated_at = ? WHERE work_item IN ('DEMO-3', 'DEMO-4')" "$old"
+sql_exec "UPDATE tasks SET repo = '$TMP/gone', updated_at = '1999-01-01T00:00:00.000000Z' WHERE work_item = 'DEMO-3'"
+sql_exec "UPDATE jobs SET status = 'done'"
+expect_rc 0 orch-reconcile
+contains "$ERR" "cannot remove the worktree"
+[ "$(sql "SELECT count(*) FROM events WHERE kind = 'worktree_cleanup_failed' AND work_item = 'DEMO-3'")" = 1 ] ||
+	fail "the failed clean-up left no event"
+[ "$(sql "SELECT count(*) FROM outbox WHERE work_item = 'DEMO-3' AND message LIKE 'cannot remove the worktree%'")" = 1 ] ||
+	fail "the failed clean-up was not alerted"
+[ "$(sql "SELECT count(*) FROM events WHERE kind = 'worktree_removed' AND work_item = 'DEMO-4'")" = 1 ] ||
+	fail "an item behind a failing one was not cleaned"
+expect_rc 0 orch-reconcile
+[ "$(sql "SELECT count(*) FROM events WHERE kind = 'worktree_cleanup_failed'")" = 1 ] || fail "retried every pass"
