@@ -416,7 +416,10 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	if (edge && p->self_deploy) {	/* Phase A */
 		snprintf(msg, sizeof(msg), "%s is merged and ready for production: set the status to Confirm Deploy to "
 		    "deploy to production", t->work_item);
-		deploy_mark(c->cfg, t, "approve-requested", "\n", &e);
+		/* a record for the operator (nothing reads it back): a failure is said, not fatal */
+		if (deploy_mark(c->cfg, t, DEPLOY_APPROVE_REQUESTED, "\n", &e) < 0)
+			snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason), "; %s", e.msg);
+		err_clear(&e);
 		if (store_begin(c->st, &e) == 0 && notify_queue(c->st, "alert", t->work_item, msg, &e) == 0)
 			store_commit(c->st, &e);
 		else
@@ -428,7 +431,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		return 0;
 	}
 	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
-	display(c, tr, t, strcmp(next->name, "done") == 0 && deploy_marker(c->cfg, t, "watch") ? "monitoring" :
+	display(c, tr, t, strcmp(next->name, "done") == 0 && deploy_marker(c->cfg, t, DEPLOY_WATCH) ? "monitoring" :
 	    next->display, NULL);
 	if (edge && p->deploy_hook) {	/* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
@@ -645,11 +648,11 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	size_t i;
 
 	if (strcmp(t->stage, "deploy") == 0 && !p->self_deploy && p->deploy_hook && !dry_run &&
-	    !deploy_marker(c->cfg, t, "finalized") && deploy_run_hook(c, p, t, &e) < 0)
+	    !deploy_marker(c->cfg, t, DEPLOY_FINALIZED) && deploy_run_hook(c, p, t, &e) < 0)
 		return fail(r, &e);	/* the run that merged died before (or while) deploying */
-	if (strcmp(t->stage, "deploy") == 0 && p->self_deploy && !deploy_marker(c->cfg, t, "finalized")) {
+	if (strcmp(t->stage, "deploy") == 0 && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED)) {
 		r->outcome = OUT_WAITING;
-		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, t, "initiated") ?
+		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, t, DEPLOY_INITIATED) ?
 		    "production deploy running; orch-deploy --finalize records its result" :
 		    "waiting for Confirm Deploy (tracker status, or orch-deploy --confirm %s)", t->work_item);
 		return 0;

@@ -320,7 +320,10 @@ fixer_once(struct orch_ctx *c, const struct task *t, char *const *cmd, const cha
 		rc = -1;
 	}
 	buf_reset(out);
-	buf_append(out, buf_str(&pr.out), pr.out.len);
+	if (buf_append(out, buf_str(&pr.out), pr.out.len) < 0 && rc == 0) {
+		snprintf(why, wn, "the fixer agent's answer (%zu bytes) does not fit in memory", pr.out.len);
+		rc = -1;
+	}
 	proc_result_free(&pr);
 	for (i = 0; i < 7; i++)
 		free(env[i]);
@@ -348,7 +351,8 @@ plan_from_agent(struct orch_ctx *c, const struct task *t, char *const *cmd, cons
 			buf_printf(&prompt, "\nFindings:\n%.20000s\n", findings);
 		if (attempt) {
 			buf_printf(&prompt, "\nYour previous answer was rejected: %s\nPrevious answer:\n", why);
-			buf_append(&prompt, buf_str(&out), out.len);
+			if (buf_append(&prompt, buf_str(&out), out.len) < 0)
+				buf_puts(&prompt, "(too long to quote)");
 			buf_puts(&prompt, "\n");
 		}
 		r->repairs = attempt;
@@ -803,7 +807,11 @@ make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struc
 			return outcome(r, "blocked", "policy: files[%zu]: %s", i, why), -1;
 		}
 		buf_init(&next, FILE_CAP);
-		buf_append(&next, cur.data ? cur.data : "", cur.len);
+		if (buf_append(&next, cur.data ? cur.data : "", cur.len) < 0) {
+			buf_free(&next);
+			buf_free(&cur);
+			return outcome(r, "error", "out of memory copying '%s'", r->plan.files[i]), -1;
+		}
 		for (j = 0; j < r->plan.nops; j++) {
 			struct buf out;
 			if (strcmp(r->plan.ops[j].file, r->plan.files[i]) != 0)

@@ -194,6 +194,7 @@ static void
 drain(int *fd, struct buf *b, int *trunc)
 {
 	char chunk[65536];
+	size_t room;
 	ssize_t n;
 
 	n = read(*fd, chunk, sizeof(chunk));
@@ -204,11 +205,13 @@ drain(int *fd, struct buf *b, int *trunc)
 		*fd = -1;
 		return;
 	}
-	if (!*trunc && buf_append(b, chunk, (size_t)n) < 0) {
-		size_t room = b->max - b->len;
-		buf_append(b, chunk, room);
-		*trunc = 1;
-	}
+	if (*trunc || buf_append(b, chunk, (size_t)n) == 0)
+		return;
+	/* over the cap (or out of memory): keep what fits, read and drop the rest */
+	*trunc = 1;
+	room = b->max - b->len < (size_t)n ? b->max - b->len : (size_t)n;
+	if (room > 0 && buf_append(b, chunk, room) < 0)
+		return;	/* not even that: what was read before stays */
 }
 
 static void
