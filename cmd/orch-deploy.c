@@ -86,8 +86,8 @@ main(int argc, char **argv)
 	if (confirm) {
 		deploy_confirm(cl.ctx, confirm, &r);
 		report(&o, &r);
-		if (!r.err.code && r.outcome == OUT_NOOP && strstr(r.reason, "only on stage deploy"))
-			o.rc = EX_NO;
+		if (!r.err.code && r.refused)
+			o.rc = EX_NO;	/* not at stage deploy: a plain no (SPEC section 9) */
 	} else {
 		if (!monitor && deploy_finalize(cl.ctx, report, &o) < 0)
 			o.rc = cli_error(&cl, &e);

@@ -68,7 +68,7 @@ remove_one(struct orch_ctx *c, const char *wi, struct orch_err *e)
 	if (task_get(c->st, wi, &t, e) < 0)
 		return -1;
 	if (job_active(c->st, t.id, NULL, e) != 0 ||
-	    (deploy_marker(c->cfg, &t, "watch") && !deploy_marker(c->cfg, &t, "watched")))
+	    (deploy_marker(c->cfg, &t, DEPLOY_WATCH) && !deploy_marker(c->cfg, &t, DEPLOY_WATCHED)))
 		return e->code ? -1 : 0;
 	if ((held = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), e)) <= 0)
 		return held;

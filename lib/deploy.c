@@ -24,38 +24,58 @@
 #include "tracker.h"
 #include "util.h"
 
-/* The hook's process group, for a finalizer that must stop a deploy past deploy_timeout_s. */
+/* What the wrapper knows of its hook: where its sentinels go, and what could not be recorded. */
+struct hook_note {
+	const char *dir;
+	char why[1200];
+};
+
+/*
+ * The hook's process group, for a finalizer that must stop a deploy past
+ * deploy_timeout_s.  The hook already runs: a failure here is noted for
+ * hook.log, and past the timeout the finalizer still stops the wrapper.
+ */
 static void
-note_hook_pgid(void *dir, long pid)
+note_hook_pgid(void *ctx, long pid)
 {
+	struct hook_note *n = ctx;
+	struct orch_err e = {0};
 	char path[4300], v[32];
 
 	snprintf(v, sizeof(v), "%ld\n", pid);
-	if (str_fmt(path, sizeof(path), "%s/hook-pgid", (const char *)dir) == 0)
-		atomic_write(path, v, strlen(v), 0600, NULL);
+	if (str_fmt(path, sizeof(path), "%s/%s", n->dir, deploy_sentinel_file(DEPLOY_HOOK_PGID)) < 0)
+		err_set(&e, EX_IOERR, "the deploy state directory '%s' is too long", n->dir);
+	else if (atomic_write(path, v, strlen(v), 0600, &e) == 0)
+		return;
+	snprintf(n->why, sizeof(n->why), "orch-deploy: cannot record the hook's process group %ld: %s; past "
+	    "deploy_timeout_s only the wrapper is stopped\n", pid, e.msg);
 }
 
 int
 deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char *const *argv)
 {
+	struct hook_note note = { .dir = dir };
 	struct proc_spec s = { .argv = argv, .cwd = cwd, .timeout_ms = timeout_s * 1000, .out_cap = BUF_MIB,
-		.on_start = note_hook_pgid, .on_start_ctx = (void *)dir };
+		.on_start = note_hook_pgid, .on_start_ctx = &note };
 	struct proc_result pr;
 	char path[4300], code[16];
 	int rc;
 
 	/* who runs the hook: orch-deploy --finalize tells a dead wrapper from a slow hook */
 	snprintf(code, sizeof(code), "%ld\n", (long)getpid());
-	if (str_fmt(path, sizeof(path), "%s/wrapper-pid", dir) < 0 || atomic_write(path, code, strlen(code), 0600, NULL) < 0)
+	if (str_fmt(path, sizeof(path), "%s/%s", dir, deploy_sentinel_file(DEPLOY_WRAPPER_PID)) < 0 ||
+	    atomic_write(path, code, strlen(code), 0600, NULL) < 0)
 		return 74;
 	proc_run(&s, &pr);
 	/* the wrapper is a process of its own: its stdout and stderr are hook.log */
 	fputs(buf_str(&pr.out), stdout);
 	fputs(buf_str(&pr.err), stderr);
+	fputs(note.why, stderr);
 	rc = proc_exit_code(&pr);
 	proc_result_free(&pr);
 	snprintf(code, sizeof(code), "%d\n", rc);
-	if (str_fmt(path, sizeof(path), "%s/result", dir) < 0 || atomic_write(path, code, strlen(code), 0600, NULL) < 0)
+	if (str_fmt(path, sizeof(path), "%s/%s", dir, deploy_sentinel_file(DEPLOY_RESULT)) < 0 ||
+	    atomic_write(path, code, strlen(code), 0600, NULL) < 0)
 		return 74;
 	return 0;
 }
@@ -189,9 +209,10 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	if (strcmp(t.stage, "deploy") != 0 || t.blocked) {
 		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy acts only on stage deploy (task is %s%s)", t.stage,
 		    t.blocked ? ", blocked" : "");
+		r->refused = 1;
 		return 0;
 	}
-	if (deploy_marker(c->cfg, &t, "initiated")) {
+	if (deploy_marker(c->cfg, &t, DEPLOY_INITIATED)) {
 		snprintf(r->reason, sizeof(r->reason), "deploy already initiated: a second confirm does nothing");
 		return 0;
 	}
@@ -211,13 +232,13 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 		return -1;
 	}
 	if (deploy_state_dir(c->cfg, &t, dir, sizeof(dir)) < 0 || self_deploy_path(wrapper, sizeof(wrapper)) < 0 ||
-	    str_fmt(logp, sizeof(logp), "%s/hook.log", dir) < 0) {
+	    str_fmt(logp, sizeof(logp), "%s/" DEPLOY_HOOK_LOG, dir) < 0) {
 		err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s", wi);
 		return -1;
 	}
 	/* at most once: the marker is written before the hook starts */
 	snprintf(msg, sizeof(msg), "%s\n", sha);
-	if (deploy_mark(c->cfg, &t, "initiated", msg, &r->err) < 0)
+	if (deploy_mark(c->cfg, &t, DEPLOY_INITIATED, msg, &r->err) < 0)
 		return -1;
 	snprintf(tmo, sizeof(tmo), "%d", c->cfg->job_timeout_s);
 	argv[n++] = wrapper;
@@ -230,8 +251,11 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 		argv[n++] = p->deploy_hook[i];
 	argv[n] = NULL;
 	if (proc_spawn_detached(argv, t.worktree, logp, why, sizeof(why)) < 0) {
-		deploy_mark(c->cfg, &t, "result", "127\n", NULL);	/* Phase C reports it as FAILED */
-		snprintf(msg, sizeof(msg), "deploy hook of %s could not start: %s", wi, why);
+		struct orch_err me = {0};
+		/* Phase C reports it as FAILED; without the sentinel, after deploy_timeout_s */
+		int marked = deploy_mark(c->cfg, &t, DEPLOY_RESULT, "127\n", &me) == 0;
+		snprintf(msg, sizeof(msg), "deploy hook of %s could not start: %s%s%s", wi, why,
+		    marked ? "" : "; recorded FAILED only after deploy_timeout_s: ", marked ? "" : me.msg);
 		record(c, &t, "deploy_failed_to_start", "alert", msg, &r->err);
 		err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
 		return -1;
@@ -268,24 +292,24 @@ tasks_at(struct orch_ctx *c, const char *stage, char ***wis, struct orch_err *e)
 static int
 deploy_result_due(struct orch_ctx *c, const struct task *t, char *res, size_t rn)
 {
-	char pidbuf[32], msg[400], dir[4200], path[4300];
+	char pidbuf[32], msg[400], path[4300];
 	long long pid = 0;
 	struct stat sb;
 	const char *code = NULL;
 	struct orch_err e = {0};
 
-	if (deploy_read_marker(c->cfg, t, "result", res, rn) == 0)
+	if (deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0)
 		return 1;
-	if (deploy_read_marker(c->cfg, t, "wrapper-pid", pidbuf, sizeof(pidbuf)) == 0 &&
+	if (deploy_read_marker(c->cfg, t, DEPLOY_WRAPPER_PID, pidbuf, sizeof(pidbuf)) == 0 &&
 	    num_parse(str_trim(pidbuf), 1, INT_MAX, &pid) == 0 && !proc_alive((long)pid) &&
-	    deploy_read_marker(c->cfg, t, "result", res, rn) < 0) {
+	    deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) < 0) {
 		code = "137\n";
 		snprintf(msg, sizeof(msg), "production deploy of %s: the hook's wrapper (pid %lld) died without a result; "
 		    "recorded as FAILED (check the host, then hook.log under deploy-state)", t->work_item, pid);
-	} else if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) == 0 && str_fmt(path, sizeof(path), "%s/initiated", dir) == 0 &&
-	    lstat(path, &sb) == 0 && time(NULL) - sb.st_mtime > c->cfg->deploy_timeout_s) {
+	} else if (deploy_marker_path(c->cfg, t, DEPLOY_INITIATED, path, sizeof(path)) == 0 && lstat(path, &sb) == 0 &&
+	    time(NULL) - sb.st_mtime > c->cfg->deploy_timeout_s) {	/* INITIATED's mtime: when the hook started */
 		long long hook = 0;
-		if (deploy_read_marker(c->cfg, t, "hook-pgid", pidbuf, sizeof(pidbuf)) == 0 &&
+		if (deploy_read_marker(c->cfg, t, DEPLOY_HOOK_PGID, pidbuf, sizeof(pidbuf)) == 0 &&
 		    num_parse(str_trim(pidbuf), 2, INT_MAX, &hook) == 0)
 			proc_kill_group((long)hook);
 		if (pid > 0)
@@ -294,10 +318,10 @@ deploy_result_due(struct orch_ctx *c, const struct task *t, char *res, size_t rn
 		snprintf(msg, sizeof(msg), "production deploy of %s has no result after deploy_timeout_s (%d s); recorded "
 		    "as FAILED and the hook stopped (check production)", t->work_item, c->cfg->deploy_timeout_s);
 	}
-	if (code == NULL || deploy_mark(c->cfg, t, "result", code, &e) < 0)
+	if (code == NULL || deploy_mark(c->cfg, t, DEPLOY_RESULT, code, &e) < 0)
 		return 0;
 	record(c, t, "deploy_lost", "alert", msg, &e);
-	return deploy_read_marker(c->cfg, t, "result", res, rn) == 0;
+	return deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0;
 }
 
 static void
@@ -312,9 +336,9 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 	int held;
 
 	if (task_get(c->st, wi, &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL || !p->self_deploy ||
-	    deploy_marker(c->cfg, &t, "finalized"))
+	    deploy_marker(c->cfg, &t, DEPLOY_FINALIZED))
 		return;
-	if (!deploy_marker(c->cfg, &t, "initiated")) {
+	if (!deploy_marker(c->cfg, &t, DEPLOY_INITIATED)) {
 		/* automatic production (no human approval): a run that died after merging left it to us */
 		if (!c->cfg->deploy_require_manual_approve && !t.blocked) {
 			deploy_confirm(c, wi, &r);
@@ -330,15 +354,15 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		return;
 	}
 	/* under the claim: another finalizer may have done it meanwhile */
-	if (strcmp(t.stage, "deploy") != 0 || deploy_marker(c->cfg, &t, "finalized") ||
+	if (strcmp(t.stage, "deploy") != 0 || deploy_marker(c->cfg, &t, DEPLOY_FINALIZED) ||
 	    !deploy_result_due(c, &t, res, sizeof(res)))
 		goto out;
 	if (num_parse(str_trim(res), 0, 255, &code) < 0)
 		code = 255;
 	task_tested_sha(c->st, &t, sha);
 	if (deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
-	    (code == 0 && (p->health_cmd || p->health_url) && deploy_mark(c->cfg, &t, "watch", "0 0\n", &e) < 0) ||
-	    deploy_mark(c->cfg, &t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
+	    (code == 0 && (p->health_cmd || p->health_url) && deploy_mark(c->cfg, &t, DEPLOY_WATCH, "0 0\n", &e) < 0) ||
+	    deploy_mark(c->cfg, &t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
 		r.err = e;
 		report(rctx, &r);
 		goto out;
@@ -376,8 +400,8 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 	struct task t = *tp;
 	int total, failed;
 
-	if (!deploy_marker(c->cfg, &t, "watch") || deploy_marker(c->cfg, &t, "watched") ||
-	    deploy_read_marker(c->cfg, &t, "watch", counts, sizeof(counts)) < 0 || sscanf(counts, "%d %d", &total, &failed) != 2)
+	if (!deploy_marker(c->cfg, &t, DEPLOY_WATCH) || deploy_marker(c->cfg, &t, DEPLOY_WATCHED) ||
+	    deploy_read_marker(c->cfg, &t, DEPLOY_WATCH, counts, sizeof(counts)) < 0 || sscanf(counts, "%d %d", &total, &failed) != 2)
 		return;	/* another watcher finished it meanwhile */
 	total++;
 	if (p->health_cmd) {
@@ -397,7 +421,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 	snprintf(r.stage_after, sizeof(r.stage_after), "done");
 	snprintf(r.gate, sizeof(r.gate), "post_deploy_watch");
 	r.outcome = OUT_WAITING;
-	if (deploy_mark(c->cfg, &t, "watch", counts, &e) < 0) {
+	if (deploy_mark(c->cfg, &t, DEPLOY_WATCH, counts, &e) < 0) {
 		r.err = e;
 		report(rctx, &r);
 		return;
@@ -408,7 +432,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 		snprintf(text, sizeof(text), "---\npost_deploy_status: %s\nchecks_total: %d\nchecks_failed: %d\n---\n"
 		    "# Post-deploy watch of %s\n", healthy ? "HEALTHY" : "DEGRADED", total, failed, t.work_item);
 		if (deploy_commit_artifact(c, &t, "16-post-deploy-log.md", text, &e) < 0 ||
-		    deploy_mark(c->cfg, &t, "watched", healthy ? "HEALTHY\n" : "DEGRADED\n", &e) < 0) {
+		    deploy_mark(c->cfg, &t, DEPLOY_WATCHED, healthy ? "HEALTHY\n" : "DEGRADED\n", &e) < 0) {
 			r.err = e;
 			report(rctx, &r);
 			return;
@@ -451,8 +475,8 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 	for (i = 0; wis[i]; i++) {
 		const struct project *p;
 		if (task_get(c->st, wis[i], &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL ||
-		    !(p->health_cmd || p->health_url) || !deploy_marker(c->cfg, &t, "watch") ||
-		    deploy_marker(c->cfg, &t, "watched"))
+		    !(p->health_cmd || p->health_url) || !deploy_marker(c->cfg, &t, DEPLOY_WATCH) ||
+		    deploy_marker(c->cfg, &t, DEPLOY_WATCHED))
 			continue;
 		result_start(&r, t.work_item, "done", "post_deploy_watch");
 		if ((held = claim(c, &t, &r)) <= 0) {
@@ -481,7 +505,7 @@ confirm_stands(struct orch_ctx *c, const char *wi)
 	struct task t;
 
 	if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, "deploy") != 0 || t.blocked ||
-	    deploy_marker(c->cfg, &t, "initiated"))
+	    deploy_marker(c->cfg, &t, DEPLOY_INITIATED))
 		return 0;
 	return task_event_since_entry(c->st, wi, "confirm_deploy", "deploy");
 }

@@ -29,7 +29,8 @@
  *
  * Sentinels live in $ORCH_HOME/deploy-state/<project>/<WI>/ and are written
  * atomically, so every phase is restart-safe: a killed orch-deploy is
- * finished by the next tick from what the files say.
+ * finished by the next tick from what the files say.  deploystate.h names
+ * them (enum deploy_sentinel) and the function that writes each.
  */
 #ifndef ORCH_DEPLOY_H
 #define ORCH_DEPLOY_H

@@ -27,51 +27,74 @@ deploy_state_dir(const struct config *cfg, const struct task *t, char *out, size
 	return str_fmt(out, n, "%s/deploy-state/%s/%s", cfg->home, t->project, t->work_item);
 }
 
-int
-deploy_marker(const struct config *cfg, const struct task *t, const char *name)
+/* The sentinel files, indexed by enum deploy_sentinel (the states in deploystate.h). */
+static const char *const sentinel_file[DEPLOY_NSENTINELS] = {
+	[DEPLOY_APPROVE_REQUESTED] = "approve-requested",
+	[DEPLOY_INITIATED] = "initiated",
+	[DEPLOY_WRAPPER_PID] = "wrapper-pid",
+	[DEPLOY_HOOK_PGID] = "hook-pgid",
+	[DEPLOY_RESULT] = "result",
+	[DEPLOY_FINALIZED] = "finalized",
+	[DEPLOY_WATCH] = "watch",
+	[DEPLOY_WATCHED] = "watched",
+};
+
+const char *
+deploy_sentinel_file(enum deploy_sentinel s)
 {
-	char dir[4200], path[4300];
+	return (unsigned)s < DEPLOY_NSENTINELS ? sentinel_file[s] : "unknown";
+}
+
+int
+deploy_marker_path(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
+{
+	char dir[4200];
+
+	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0)
+		return -1;
+	return str_fmt(out, n, "%s/%s", dir, deploy_sentinel_file(s));
+}
+
+int
+deploy_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s)
+{
+	char path[4300];
 	struct stat sb;
 
-	return deploy_state_dir(cfg, t, dir, sizeof(dir)) == 0 && str_fmt(path, sizeof(path), "%s/%s", dir, name) == 0 &&
-	    lstat(path, &sb) == 0;
+	return deploy_marker_path(cfg, t, s, path, sizeof(path)) == 0 && lstat(path, &sb) == 0;
 }
 
 void
 deploy_reset(const struct config *cfg, const struct task *t)
 {
-	static const char *const names[] = { "approve-requested", "initiated", "wrapper-pid", "hook-pgid", "result", "finalized",
-		"watch", "watched", NULL };
-	char dir[4200], path[4300];
-	size_t i;
+	char path[4300];
+	int s;
 
-	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0)
-		return;
-	for (i = 0; names[i]; i++)
-		if (str_fmt(path, sizeof(path), "%s/%s", dir, names[i]) == 0)
+	for (s = 0; s < DEPLOY_NSENTINELS; s++)
+		if (deploy_marker_path(cfg, t, (enum deploy_sentinel)s, path, sizeof(path)) == 0)
 			unlink(path);
 }
 
 int
-deploy_mark(const struct config *cfg, const struct task *t, const char *name, const char *content,
+deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sentinel s, const char *content,
     struct orch_err *e)
 {
 	char dir[4200], path[4300];
 
 	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0 ||
-	    str_fmt(path, sizeof(path), "%s/%s", dir, name) < 0)
+	    deploy_marker_path(cfg, t, s, path, sizeof(path)) < 0)
 		return err_set(e, EX_IOERR, "cannot create the deploy state of %s under '%s'", t->work_item, cfg->home);
 	return atomic_write(path, content, strlen(content), 0600, e);
 }
 
 int
-deploy_read_marker(const struct config *cfg, const struct task *t, const char *name, char *out, size_t n)
+deploy_read_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
 {
-	char dir[4200], path[4300];
+	char path[4300];
 	ssize_t k;
 	int fd;
 
-	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0 || str_fmt(path, sizeof(path), "%s/%s", dir, name) < 0 ||
+	if (deploy_marker_path(cfg, t, s, path, sizeof(path)) < 0 ||
 	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return -1;
 	k = read(fd, out, n - 1);
@@ -109,21 +132,52 @@ deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code
 	return deploy_commit_artifact(c, t, "14-deploy-log.md", text, e);
 }
 
+/*
+ * The hook's output to hook.log beside the sentinels.  The deploy has run
+ * whatever happens here: a log that cannot be written is an event, not a
+ * failed deploy.
+ */
+static void
+save_hook_log(struct orch_ctx *c, const struct task *t, const struct proc_result *pr)
+{
+	struct orch_err e = {0};
+	char logp[4300], msg[1400];
+	struct buf b;
+	int rc;
+
+	if (deploy_state_dir(c->cfg, t, logp, sizeof(logp)) < 0 || mkdir_p(logp, 0700) < 0 ||
+	    str_fmt(logp + strlen(logp), sizeof(logp) - strlen(logp), "/" DEPLOY_HOOK_LOG) < 0) {
+		rc = err_set(&e, EX_IOERR, "cannot create the deploy state directory");
+	} else {
+		buf_init(&b, 2 * PROC_DEFAULT_CAP);	/* room for both capped outputs */
+		if (buf_append(&b, buf_str(&pr->out), pr->out.len) < 0 || buf_append(&b, buf_str(&pr->err), pr->err.len) < 0)
+			rc = err_set(&e, EX_IOERR, "out of memory");
+		else
+			rc = atomic_write_file(logp, &b, &e);
+		buf_free(&b);
+	}
+	if (rc == 0)
+		return;
+	snprintf(msg, sizeof(msg), "the deploy hook's output could not be saved to '%s': %s", logp, e.msg);
+	err_clear(&e);
+	event_add(c->st, t->work_item, "deploy_hook_log_lost", NULL, NULL, msg, &e);
+}
+
 int
 deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
 {
-	char sha[41], logp[4300];
+	char sha[41];
 	struct proc_result pr;
 	int code;
 
 	task_tested_sha(c->st, t, sha);
-	if (deploy_marker(c->cfg, t, "initiated")) {
+	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED)) {
 		/* an earlier run started it and died: never run a deploy twice; record it as failed */
 		if (deploy_write_log(c, t, 0, 130, sha, e) < 0)
 			return -1;
-		return deploy_mark(c->cfg, t, "finalized", "INTERRUPTED\n", e);
+		return deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "INTERRUPTED\n", e);
 	}
-	if (deploy_mark(c->cfg, t, "initiated", "\n", e) < 0)
+	if (deploy_mark(c->cfg, t, DEPLOY_INITIATED, "\n", e) < 0)
 		return -1;
 	struct proc_spec s = {
 		.argv = (const char *const *)p->deploy_hook, .cwd = t->worktree, .timeout_ms = c->cfg->job_timeout_s * 1000,
@@ -131,19 +185,16 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 	};
 	proc_run(&s, &pr);
 	code = proc_exit_code(&pr);
-	if (deploy_state_dir(c->cfg, t, logp, sizeof(logp)) == 0 && mkdir_p(logp, 0700) == 0 &&
-	    str_fmt(logp + strlen(logp), sizeof(logp) - strlen(logp), "/hook.log") == 0) {
-		struct buf b;
-		buf_init(&b, 2 * PROC_DEFAULT_CAP);
-		buf_append(&b, buf_str(&pr.out), pr.out.len);
-		buf_append(&b, buf_str(&pr.err), pr.err.len);
-		atomic_write_file(logp, &b, NULL);
-		buf_free(&b);
-	}
+	save_hook_log(c, t, &pr);
 	proc_result_free(&pr);
 	if (deploy_write_log(c, t, code == 0, code, sha, e) < 0)
 		return -1;
-	if (code == 0 && (p->health_cmd || p->health_url))
-		deploy_mark(c->cfg, t, "watch", "0 0\n", e);
-	return deploy_mark(c->cfg, t, "finalized", code == 0 ? "SUCCESS\n" : "FAILED\n", e);
+	if (code == 0 && (p->health_cmd || p->health_url) && deploy_mark(c->cfg, t, DEPLOY_WATCH, "0 0\n", e) < 0) {
+		/* the deploy happened: finalize it all the same, then say the watch is not armed */
+		struct orch_err fe = {0};
+		if (deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "SUCCESS\n", &fe) < 0)
+			*e = fe;
+		return -1;
+	}
+	return deploy_mark(c->cfg, t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", e);
 }

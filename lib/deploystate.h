@@ -1,21 +1,59 @@
 /*
  * deploystate: the state of one deploy, below the engine (docs/deploy.md).
  *
- * The sentinels of a task's deploy live in
- * $ORCH_HOME/deploy-state/<project>/<WI>/, each written atomically, so every
- * phase is restart-safe:
+ * A task's deploy state is the set of sentinel files present in
+ * $ORCH_HOME/deploy-state/<project>/<WI>/.  Each is written atomically by
+ * one step and read by the next, so every phase is restart-safe: a killed
+ * orch-deploy or orch-advance is finished by the next tick from what the
+ * files say.  The engine uses this module; confirm, finalize and the watch
+ * (deploy.h) sit above the engine and use both.
  *
- *   approve-requested  Phase A asked for Confirm Deploy      (engine, on the edge)
- *   initiated          Phase B started: the tested sha        (deploy_confirm, deploy_run_hook)
- *   wrapper-pid        the detached wrapper runs              (deploy_hook_wrapper)
- *   hook-pgid          the hook's process group               (deploy_hook_wrapper)
- *   result             the hook's exit code                   (deploy_hook_wrapper, or a lost deploy)
- *   finalized          14-deploy-log.md written               (deploy_finalize, deploy_run_hook)
- *   watch / watched    the post-deploy watch's counts / end   (deploy_monitor)
+ * The states, and the function that performs each transition (the way
+ * SQLite's pager.c names its states):
  *
- * deploy_reset() forgets them when a new deploy of the task begins.  The
- * engine uses this module; confirm, finalize and the watch (deploy.h) sit
- * above the engine and use both.
+ *   (none)                     deploy_reset() forgets every sentinel when a
+ *     |                        new deploy of the task begins (on_pass in
+ *     |                        engine.c, on the edge deploy-staging -> deploy)
+ *     |  self_deploy only
+ *     v
+ *   APPROVE_REQUESTED          on_pass (engine.c), Phase A: the tracker says
+ *     |                        Awaiting Deploy, an alert asks for Confirm Deploy
+ *     v
+ *   INITIATED  "<sha>"         confirm_claimed (deploy.c), Phase B, before the
+ *     |                        hook starts: a second confirm is a no-op.  Not
+ *     |                        self_deploy: deploy_run_hook() writes "\n", runs
+ *     |                        the hook itself and goes on to FINALIZED
+ *     v
+ *   WRAPPER_PID  "<pid>"       deploy_hook_wrapper (deploy.c), the detached
+ *   HOOK_PGID    "<pgid>"      wrapper, then its hook's process group
+ *     |
+ *     v
+ *   RESULT  "<exit code>"      deploy_hook_wrapper when the hook exits;
+ *     |                        confirm_claimed (127) when it cannot start;
+ *     |                        deploy_result_due (deploy.c) for a lost deploy
+ *     |                        (137 wrapper died, 124 past deploy_timeout_s)
+ *     v
+ *   FINALIZED  SUCCESS|FAILED|INTERRUPTED
+ *     |                        finalize_one (deploy.c), Phase C, after
+ *     |                        14-deploy-log.md; deploy_run_hook() in one go
+ *     |                        (INTERRUPTED: an earlier run died mid-hook)
+ *     |  SUCCESS, and health_cmd or health_url set
+ *     v
+ *   WATCH  "<total> <failed>"  written with FINALIZED by the same functions
+ *     |                        ("0 0"), then rewritten by monitor_one
+ *     |                        (deploy.c) after each probe
+ *     v
+ *   WATCHED  HEALTHY|DEGRADED  monitor_one after deploy_watch_checks probes
+ *
+ * Invariants:
+ *  1. A sentinel is written only by the holder of the task's claim (or by
+ *     the wrapper that holder started), and never removed except by
+ *     deploy_reset().
+ *  2. INITIATED exists before the hook can start: a deploy runs at most once.
+ *  3. FINALIZED ends the deploy; WATCH without WATCHED keeps the task (and
+ *     its worktree) under watch.
+ *
+ * hook.log (DEPLOY_HOOK_LOG) beside them is the hook's output, not a state.
  */
 #ifndef ORCH_DEPLOYSTATE_H
 #define ORCH_DEPLOYSTATE_H
@@ -28,11 +66,36 @@ struct orch_err;
 struct project;
 struct task;
 
-int deploy_marker(const struct config *cfg, const struct task *t, const char *name);
+/* The sentinels, in the order a deploy writes them; deploy_sentinel_file() gives each one's file name. */
+enum deploy_sentinel {
+	DEPLOY_APPROVE_REQUESTED,
+	DEPLOY_INITIATED,
+	DEPLOY_WRAPPER_PID,
+	DEPLOY_HOOK_PGID,
+	DEPLOY_RESULT,
+	DEPLOY_FINALIZED,
+	DEPLOY_WATCH,
+	DEPLOY_WATCHED,
+	DEPLOY_NSENTINELS
+};
+
+#define DEPLOY_HOOK_LOG "hook.log"
+
+/* The file name of s in the deploy state directory ("approve-requested", ...). */
+const char *deploy_sentinel_file(enum deploy_sentinel s);
+/* $ORCH_HOME/deploy-state/<project>/<WI>. */
+int deploy_state_dir(const struct config *cfg, const struct task *t, char *out, size_t n);
+/* The path of s for t; -1 when it does not fit in n. */
+int deploy_marker_path(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
+/* 1 when t's sentinel s exists. */
+int deploy_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s);
 /* A new deploy of the task begins: forget the sentinels of the last one. */
 void deploy_reset(const struct config *cfg, const struct task *t);
-int deploy_mark(const struct config *cfg, const struct task *t, const char *name, const char *content,
-    struct orch_err *e);
+/* Write s with content (atomically, creating the directory); 0 / -1 with e. */
+int deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sentinel s, const char *content,
+    struct orch_err *e) __attribute__((warn_unused_result));
+/* Read s (at most n-1 bytes); -1 when it is absent. */
+int deploy_read_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
 /* Write 14-deploy-log.md to the branch (committed by orch). */
 int deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha,
     struct orch_err *e);
@@ -42,10 +105,6 @@ int deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_
  * the deploy is logged FAILED (exit 130) instead of run again.
  */
 int deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
-/* Read a sentinel (at most n-1 bytes); -1 when it is absent. */
-int deploy_read_marker(const struct config *cfg, const struct task *t, const char *name, char *out, size_t n);
-/* $ORCH_HOME/deploy-state/<project>/<WI>. */
-int deploy_state_dir(const struct config *cfg, const struct task *t, char *out, size_t n);
 /* Write docs/work-items/<WI>/<name> in the worktree and commit it (orch's own artifacts). */
 int deploy_commit_artifact(struct orch_ctx *c, const struct task *t, const char *name, const char *text,
     struct orch_err *e);

@@ -416,7 +416,10 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	if (edge && p->self_deploy) {	/* Phase A */
 		snprintf(msg, sizeof(msg), "%s is merged and ready for production: set the status to Confirm Deploy to "
 		    "deploy to production", t->work_item);
-		deploy_mark(c->cfg, t, "approve-requested", "\n", &e);
+		/* a record for the operator (nothing reads it back): a failure is said, not fatal */
+		if (deploy_mark(c->cfg, t, DEPLOY_APPROVE_REQUESTED, "\n", &e) < 0)
+			snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason), "; %s", e.msg);
+		err_clear(&e);
 		if (store_begin(c->st, &e) == 0 && notify_queue(c->st, "alert", t->work_item, msg, &e) == 0)
 			store_commit(c->st, &e);
 		else
@@ -428,7 +431,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		return 0;
 	}
 	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
-	display(c, tr, t, strcmp(next->name, "done") == 0 && deploy_marker(c->cfg, t, "watch") ? "monitoring" :
+	display(c, tr, t, strcmp(next->name, "done") == 0 && deploy_marker(c->cfg, t, DEPLOY_WATCH) ? "monitoring" :
 	    next->display, NULL);
 	if (edge && p->deploy_hook) {	/* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
@@ -645,11 +648,11 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	size_t i;
 
 	if (strcmp(t->stage, "deploy") == 0 && !p->self_deploy && p->deploy_hook && !dry_run &&
-	    !deploy_marker(c->cfg, t, "finalized") && deploy_run_hook(c, p, t, &e) < 0)
+	    !deploy_marker(c->cfg, t, DEPLOY_FINALIZED) && deploy_run_hook(c, p, t, &e) < 0)
 		return fail(r, &e);	/* the run that merged died before (or while) deploying */
-	if (strcmp(t->stage, "deploy") == 0 && p->self_deploy && !deploy_marker(c->cfg, t, "finalized")) {
+	if (strcmp(t->stage, "deploy") == 0 && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED)) {
 		r->outcome = OUT_WAITING;
-		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, t, "initiated") ?
+		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, t, DEPLOY_INITIATED) ?
 		    "production deploy running; orch-deploy --finalize records its result" :
 		    "waiting for Confirm Deploy (tracker status, or orch-deploy --confirm %s)", t->work_item);
 		return 0;
@@ -764,12 +767,44 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	return rc < 0 ? -1 : 0;
 }
 
+/*
+ * The item's branch, cut from main as the remote has it now (fetched
+ * first when the project has a remote), and its worktree under
+ * <home>/worktrees/<project>/.  -1 with e.
+ */
+static int
+start_worktree(struct orch_ctx *c, const char *wi, const char *project, const struct project *p, const char *title,
+    char *branch, size_t bn, char *wt, size_t wn, struct orch_err *e)
+{
+	struct git g = { .dir = p->repo, .st = c->st };
+	char start[512], parent[4200];
+
+	if (wi_branch(wi, title, branch, bn) < 0 ||
+	    str_fmt(wt, wn, "%s/worktrees/%s/%s", c->cfg->home, project, wi) < 0)
+		return err_set(e, EX_USAGE, "names for %s are too long", wi);
+	if (p->remote) {
+		if (git_fetch(&g, p->remote, p->main_branch, e) < 0)
+			return -1;
+		snprintf(start, sizeof(start), "refs/remotes/%s/%s", p->remote, p->main_branch);
+	} else {
+		snprintf(start, sizeof(start), "refs/heads/%s", p->main_branch);
+	}
+	if (!git_ref_exists(&g, start))
+		return err_set(e, EX_NOINPUT, "'%s' not found in repo '%s'; check main_branch and remote", start,
+		    p->repo);
+	if (str_fmt(parent, sizeof(parent), "%s/worktrees/%s", c->cfg->home, project) < 0 || mkdir_p(parent, 0700) < 0)
+		return err_set(e, EX_IOERR, "cannot create '%s'", parent);
+	if (git_branch_create(&g, branch, start, e) < 0 || git_worktree_add(&g, wt, branch, e) < 0)
+		return -1;
+	return 0;
+}
+
 /* Branch, worktree, task, analyst job: by the holder of the item's claim. */
 static int
 start_claimed(struct orch_ctx *c, const char *wi, const char *project, const struct project *p,
     struct advance_result *r)
 {
-	char branch[256], start[512], wt[4200], desc[800], msg[600];
+	char branch[256], wt[4200], desc[800], msg[600];
 	struct tracker_issue is;
 	struct tracker_state *states = NULL;
 	const struct tracker_state *cur;
@@ -787,32 +822,7 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 		snprintf(r->reason, sizeof(r->reason), "issue is %s (terminal): not started", cur->name);
 		goto out;
 	}
-	struct git g = { .dir = p->repo, .st = c->st };
-	if (wi_branch(wi, is.name, branch, sizeof(branch)) < 0 ||
-	    str_fmt(wt, sizeof(wt), "%s/worktrees/%s/%s", c->cfg->home, project, wi) < 0) {
-		err_set(&e, EX_USAGE, "names for %s are too long", wi);
-		goto out;
-	}
-	if (p->remote) {
-		if (git_fetch(&g, p->remote, p->main_branch, &e) < 0)
-			goto out;
-		snprintf(start, sizeof(start), "refs/remotes/%s/%s", p->remote, p->main_branch);
-	} else {
-		snprintf(start, sizeof(start), "refs/heads/%s", p->main_branch);
-	}
-	if (!git_ref_exists(&g, start)) {
-		err_set(&e, EX_NOINPUT, "'%s' not found in repo '%s'; check main_branch and remote", start, p->repo);
-		goto out;
-	}
-	{
-		char parent[4200];
-		if (str_fmt(parent, sizeof(parent), "%s/worktrees/%s", c->cfg->home, project) < 0 ||
-		    mkdir_p(parent, 0700) < 0) {
-			err_set(&e, EX_IOERR, "cannot create '%s'", parent);
-			goto out;
-		}
-	}
-	if (git_branch_create(&g, branch, start, &e) < 0 || git_worktree_add(&g, wt, branch, &e) < 0)
+	if (start_worktree(c, wi, project, p, is.name, branch, sizeof(branch), wt, sizeof(wt), &e) < 0)
 		goto out;
 	memset(&t, 0, sizeof(t));
 	str_copy(t.project, sizeof(t.project), project);

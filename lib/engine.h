@@ -52,6 +52,7 @@ struct advance_result {
 	int64_t job_id;
 	int retry_count, retry_max;
 	int dry_run;
+	int refused;		/* a plain "no": the item is not where this command acts (exit 1) */
 	struct orch_err err;	/* err.code != 0: this item failed (exit class) */
 };
 

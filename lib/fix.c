@@ -320,7 +320,10 @@ fixer_once(struct orch_ctx *c, const struct task *t, char *const *cmd, const cha
 		rc = -1;
 	}
 	buf_reset(out);
-	buf_append(out, buf_str(&pr.out), pr.out.len);
+	if (buf_append(out, buf_str(&pr.out), pr.out.len) < 0 && rc == 0) {
+		snprintf(why, wn, "the fixer agent's answer (%zu bytes) does not fit in memory", pr.out.len);
+		rc = -1;
+	}
 	proc_result_free(&pr);
 	for (i = 0; i < 7; i++)
 		free(env[i]);
@@ -348,7 +351,8 @@ plan_from_agent(struct orch_ctx *c, const struct task *t, char *const *cmd, cons
 			buf_printf(&prompt, "\nFindings:\n%.20000s\n", findings);
 		if (attempt) {
 			buf_printf(&prompt, "\nYour previous answer was rejected: %s\nPrevious answer:\n", why);
-			buf_append(&prompt, buf_str(&out), out.len);
+			if (buf_append(&prompt, buf_str(&out), out.len) < 0)
+				buf_puts(&prompt, "(too long to quote)");
 			buf_puts(&prompt, "\n");
 		}
 		r->repairs = attempt;
@@ -480,61 +484,58 @@ commit_message(struct buf *m, const struct fix_result *r)
 	    strcmp(r->plan.category, "dependency") == 0 ? " and the dependency audit" : "");
 }
 
-/*
- * In the scratch worktree at base: apply, commit, ci_cmd, audit, report.
- * 0 validated (r->commit is the commit to land), -1 not (r->status set).
- */
+/* Write r->diff to a fresh file under <home>/runs/tmp (git apply reads a file); -1 with r's outcome set. */
 static int
-validate(struct orch_ctx *c, const struct project *p, const struct task *t, const struct deps_result *before,
-    const char *scratch, struct fix_result *r)
+write_patch(struct orch_ctx *c, struct fix_result *r, char *diffpath, size_t dn)
 {
-	char diffpath[4400], rnd[17], why[1024], path[256], full[4800];
 	struct orch_err e = {0};
-	struct proc_result pr;
-	struct deps_result after;
-	struct buf msg, rep;
-	size_t i;
-	int rc = -1;
+	char rnd[17];
 
-	if (random_hex(rnd, 8) < 0 || str_fmt(diffpath, sizeof(diffpath), "%s/runs/tmp", c->cfg->home) < 0 ||
+	if (random_hex(rnd, 8) < 0 || str_fmt(diffpath, dn, "%s/runs/tmp", c->cfg->home) < 0 ||
 	    mkdir_p(diffpath, 0700) < 0 ||
-	    str_fmt(diffpath, sizeof(diffpath), "%s/runs/tmp/%s-fix.diff", c->cfg->home, rnd) < 0 ||
+	    str_fmt(diffpath, dn, "%s/runs/tmp/%s-fix.diff", c->cfg->home, rnd) < 0 ||
 	    atomic_write_file(diffpath, &r->diff, &e) < 0)
 		return outcome(r, "error", "cannot write the patch under '%s/runs/tmp': %s", c->cfg->home, e.msg), -1;
+	return 0;
+}
+
+/* Apply the patch in scratch and commit the plan's files with msg; -1 with r's outcome set. */
+static int
+apply_and_commit(struct orch_ctx *c, const char *scratch, const char *diffpath, const struct buf *msg,
+    struct fix_result *r)
+{
 	const char *check[] = { "apply", "--check", "--", diffpath, NULL };
 	const char *apply[] = { "apply", "--", diffpath, NULL };
-	if (git_do(c, scratch, check, why, sizeof(why)) < 0) {
-		outcome(r, "failed", "the patch does not apply at %.12s: %s", r->base, why);
-		goto out;
-	}
-	if (git_do(c, scratch, apply, why, sizeof(why)) < 0) {
-		outcome(r, "error", "%s", why);
-		goto out;
-	}
+	const char *commit[] = { "commit", "-q", "--no-verify", "-m", buf_str(msg), NULL };
+	char why[1024];
+	size_t i;
+
+	/* a patch that does not apply is the plan's failure; one that fails after --check is ours */
+	if (git_do(c, scratch, check, why, sizeof(why)) < 0)
+		return outcome(r, "failed", "the patch does not apply at %.12s: %s", r->base, why), -1;
+	if (git_do(c, scratch, apply, why, sizeof(why)) < 0)
+		return outcome(r, "error", "%s", why), -1;
 	buf_puts(&r->vlog, "== git apply --check: clean\n");
 	for (i = 0; i < r->plan.nfiles; i++) {
 		const char *add[] = { "add", "--", r->plan.files[i], NULL };
-		if (git_do(c, scratch, add, why, sizeof(why)) < 0) {
-			outcome(r, "error", "%s", why);
-			goto out;
-		}
+		if (git_do(c, scratch, add, why, sizeof(why)) < 0)
+			return outcome(r, "error", "%s", why), -1;
 	}
-	buf_init(&msg, 64 * 1024);
-	commit_message(&msg, r);
-	const char *commit[] = { "commit", "-q", "--no-verify", "-m", buf_str(&msg), NULL };
-	rc = git_do(c, scratch, commit, why, sizeof(why));
-	rc = rc < 0 ? (outcome(r, "error", "%s", why), -1) : 0;
-	if (rc < 0) {
-		buf_free(&msg);
-		goto out;
-	}
-	rc = -1;
-	if (p->ci_cmd == NULL) {
-		outcome(r, "failed", "project '%s' has no ci_cmd; a fix cannot be validated (set ci_cmd in orch.yaml)",
-		    p->key);
-		buf_free(&msg);
-		goto out;
-	}
+	if (git_do(c, scratch, commit, why, sizeof(why)) < 0)
+		return outcome(r, "error", "%s", why), -1;
+	return 0;
+}
+
+/* The project's ci_cmd on the patched tree; -1 with r's outcome set. */
+static int
+run_ci(struct orch_ctx *c, const struct project *p, const char *scratch, struct fix_result *r)
+{
+	struct proc_result pr;
+	char why[1024];
+
+	if (p->ci_cmd == NULL)
+		return outcome(r, "failed", "project '%s' has no ci_cmd; a fix cannot be validated (set ci_cmd in orch.yaml)",
+		    p->key), -1;
 	struct proc_spec s = { .argv = (const char *const *)p->ci_cmd, .cwd = scratch,
 		.timeout_ms = c->cfg->ci_timeout_s * 1000, .out_cap = BUF_MIB, .tool = "ci_cmd",
 		.observe = store_tool_observe, .observe_ctx = c->st };
@@ -545,37 +546,53 @@ validate(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 		outcome(r, "failed", "ci_cmd %s on the patched tree (ci_timeout_s %d)", why, c->cfg->ci_timeout_s);
 		snprintf(r->validation, sizeof(r->validation), "ci_cmd %s", why);
 		proc_result_free(&pr);
-		buf_free(&msg);
-		goto out;
+		return -1;
 	}
 	snprintf(r->validation, sizeof(r->validation), "git apply --check: clean; ci_cmd passed in %lld ms",
 	    (long long)pr.elapsed_ms);
 	proc_result_free(&pr);
-	if (strcmp(r->plan.category, "dependency") == 0) {
-		if (scan_deps(c, scratch, "HEAD", &after, &e) < 0) {
-			outcome(r, "error", "the audit of the patched tree failed: %s", e.msg);
-			buf_free(&msg);
-			goto out;
-		}
-		buf_printf(&r->vlog, "== audit (%s): %zu finding(s) before, %zu after\n", after.engine, before->n, after.n);
-		if (audit_compare(&r->plan, before, &after, why, sizeof(why)) < 0) {
-			deps_result_free(&after);
-			outcome(r, "failed", "%s", why);
-			snprintf(r->validation + strlen(r->validation), sizeof(r->validation) - strlen(r->validation),
-			    "; audit: %s", why);
-			buf_free(&msg);
-			goto out;
-		}
-		snprintf(r->validation + strlen(r->validation), sizeof(r->validation) - strlen(r->validation),
-		    "; audit (%s): the plan's advisories are gone, no new ones (%zu finding(s) left)", after.engine, after.n);
+	return 0;
+}
+
+/* A dependency fix must clear the plan's advisories and add none: audit the patched tree; -1 with r's outcome set. */
+static int
+audit_patched(struct orch_ctx *c, const char *scratch, const struct deps_result *before, struct fix_result *r)
+{
+	size_t vl = strlen(r->validation);
+	struct orch_err e = {0};
+	struct deps_result after;
+	char why[1024];
+
+	if (scan_deps(c, scratch, "HEAD", &after, &e) < 0)
+		return outcome(r, "error", "the audit of the patched tree failed: %s", e.msg), -1;
+	buf_printf(&r->vlog, "== audit (%s): %zu finding(s) before, %zu after\n", after.engine, before->n, after.n);
+	if (audit_compare(&r->plan, before, &after, why, sizeof(why)) < 0) {
 		deps_result_free(&after);
+		outcome(r, "failed", "%s", why);
+		snprintf(r->validation + vl, sizeof(r->validation) - vl, "; audit: %s", why);
+		return -1;
 	}
-	/* the report joins the validated patch in one commit */
+	snprintf(r->validation + vl, sizeof(r->validation) - vl,
+	    "; audit (%s): the plan's advisories are gone, no new ones (%zu finding(s) left)", after.engine, after.n);
+	deps_result_free(&after);
+	return 0;
+}
+
+/* Amend the validated commit with the fix report (one commit) and take its id; -1 with r's outcome set. */
+static int
+commit_report(struct orch_ctx *c, const struct project *p, const struct task *t, const char *scratch,
+    const struct buf *msg, struct fix_result *r)
+{
+	char why[1024] = "", path[256], full[4800];
+	struct orch_err e = {0};
+	struct buf rep;
+	int rc = -1;
+
 	buf_init(&rep, 4 * BUF_MIB);
 	report_text(&rep, t, p, r);
 	wi_artifact_path(t->work_item, "19-fix-report.md", path, sizeof(path));
 	const char *add[] = { "add", "--", path, NULL };
-	const char *amend[] = { "commit", "-q", "--no-verify", "--amend", "-m", buf_str(&msg), NULL };
+	const char *amend[] = { "commit", "-q", "--no-verify", "--amend", "-m", buf_str(msg), NULL };
 	if (str_fmt(full, sizeof(full), "%s/docs/work-items/%s", scratch, t->work_item) < 0 || mkdir_p(full, 0755) < 0 ||
 	    str_fmt(full, sizeof(full), "%s/%s", scratch, path) < 0 || atomic_write(full, rep.data, rep.len, 0644, &e) < 0 ||
 	    git_do(c, scratch, add, why, sizeof(why)) < 0 || git_do(c, scratch, amend, why, sizeof(why)) < 0) {
@@ -585,8 +602,29 @@ validate(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 		rc = git_rev_parse(&g, "HEAD", r->commit, &e) < 0 ? (outcome(r, "error", "%s", e.msg), -1) : 0;
 	}
 	buf_free(&rep);
+	return rc;
+}
+
+/*
+ * In scratch: apply and commit the patch, run ci_cmd, audit a dependency
+ * fix, then amend the report in.  0 validated (r->commit set), -1 not.
+ */
+static int
+validate(struct orch_ctx *c, const struct project *p, const struct task *t, const struct deps_result *before,
+    const char *scratch, struct fix_result *r)
+{
+	char diffpath[4400];
+	struct buf msg;
+	int rc = -1;
+
+	if (write_patch(c, r, diffpath, sizeof(diffpath)) < 0)
+		return -1;
+	buf_init(&msg, 64 * 1024);
+	commit_message(&msg, r);
+	if (apply_and_commit(c, scratch, diffpath, &msg, r) == 0 && run_ci(c, p, scratch, r) == 0 &&
+	    (strcmp(r->plan.category, "dependency") != 0 || audit_patched(c, scratch, before, r) == 0))
+		rc = commit_report(c, p, t, scratch, &msg, r);
 	buf_free(&msg);
-out:
 	unlink(diffpath);
 	return rc;
 }
@@ -769,7 +807,11 @@ make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struc
 			return outcome(r, "blocked", "policy: files[%zu]: %s", i, why), -1;
 		}
 		buf_init(&next, FILE_CAP);
-		buf_append(&next, cur.data ? cur.data : "", cur.len);
+		if (buf_append(&next, cur.data ? cur.data : "", cur.len) < 0) {
+			buf_free(&next);
+			buf_free(&cur);
+			return outcome(r, "error", "out of memory copying '%s'", r->plan.files[i]), -1;
+		}
 		for (j = 0; j < r->plan.nops; j++) {
 			struct buf out;
 			if (strcmp(r->plan.ops[j].file, r->plan.files[i]) != 0)

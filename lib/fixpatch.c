@@ -684,17 +684,39 @@ triple_quotes(const char *s, size_t len, char *inq)
 	}
 }
 
-static int
-python_remove(const struct fix_op *op, const struct lines *l, struct buf *out, char *why, size_t wn)
+/* Strip op's symbol from statement st into a throwaway buffer: *left items would stay, *gone go. */
+static void
+stmt_count(const struct fix_op *op, const struct lines *l, const struct stmt *st, int *left, int *gone)
 {
-	struct stmt st, found = {0};
+	struct buf scratch;
+	int had = 0;
+	size_t j;
+
+	*left = *gone = 0;
+	buf_init(&scratch, BUF_MIB);
+	for (j = st->first; j <= st->last; j++)
+		strip_line(l->p[j], text_len(l, j), j == st->first ? st->head_end : 0, op, st->from, &scratch, left,
+		    gone, &had);
+	buf_free(&scratch);
+}
+
+/*
+ * The one import statement of op's symbol in l.  Returns 0 with *found
+ * set, -1 with why: none, several (the op is ambiguous), or one orch
+ * cannot edit safely.
+ */
+static int
+find_import(const struct fix_op *op, const struct lines *l, struct stmt *found, char *why, size_t wn)
+{
+	struct stmt st;
 	const char *module = NULL;
 	size_t i, mlen = 0, nfound = 0;
 	char inq = 0;
-	int rc;
+	int rc, left, gone;
 
 	for (i = 0; i < l->n; i++) {
 		size_t len = text_len(l, i);
+		/* inside a triple-quoted string an "import" line is text, not code */
 		if (inq) {
 			triple_quotes(l->p[i], len, &inq);
 			continue;
@@ -721,17 +743,9 @@ python_remove(const struct fix_op *op, const struct lines *l, struct buf *out, c
 			continue;
 		}
 		/* does any line of the statement import the symbol? */
-		struct buf scratch;
-		int left = 0, gone = 0, had = 0;
-		buf_init(&scratch, BUF_MIB);
-		for (size_t j = st.first; j <= st.last; j++)
-			strip_line(l->p[j], text_len(l, j), j == st.first ? st.head_end : 0, op, st.from, &scratch, &left,
-			    &gone, &had);
-		buf_free(&scratch);
-		if (gone) {
-			if (nfound++ == 0)
-				found = st;
-		}
+		stmt_count(op, l, &st, &left, &gone);
+		if (gone && nfound++ == 0)
+			*found = st;
 		i = st.last;
 	}
 	if (nfound == 0)
@@ -740,44 +754,62 @@ python_remove(const struct fix_op *op, const struct lines *l, struct buf *out, c
 	if (nfound > 1)
 		return snprintf(why, wn, "'%s%s%s' is imported by %zu statements in %s; narrow it with line_contains",
 		    op->module, op->has_name ? "." : "", op->has_name ? op->name : "", nfound, op->file), -1;
-	/* first pass: are any items left in the whole statement? */
-	{
-		struct buf scratch;
-		int left = 0, gone = 0, had = 0;
-		buf_init(&scratch, BUF_MIB);
-		for (i = found.first; i <= found.last; i++)
-			strip_line(l->p[i], text_len(l, i), i == found.first ? found.head_end : 0, op, found.from, &scratch,
-			    &left, &gone, &had);
-		buf_free(&scratch);
-		for (i = 0; i < l->n; i++) {
-			if (i < found.first || i > found.last) {
-				if (buf_append(out, l->p[i], l->len[i]) < 0)
-					return oom(why, wn);
-				continue;
-			}
-			if (left == 0)
-				continue;	/* the statement became empty: it goes */
-			struct buf line;
-			int l2 = 0, g2 = 0, h2 = 0;
-			buf_init(&line, BUF_MIB);
-			strip_line(l->p[i], l->len[i], i == found.first ? found.head_end : 0, op, found.from, &line, &l2, &g2,
-			    &h2);
-			if (g2 && l2 == 0 && i != found.first) {
-				if (i == found.last) {	/* "    c)" -> ")" */
-					const char *close = memchr(l->p[i], ')', l->len[i]);
-					rc = buf_append(out, close, l->len[i] - (size_t)(close - l->p[i]));
-				} else {
-					rc = 0;	/* a line left without items goes */
-				}
-			} else {
-				rc = buf_append(out, buf_str(&line), line.len);
-			}
-			buf_free(&line);
-			if (rc < 0)
+	return 0;
+}
+
+/*
+ * Copy l to out with op's symbol taken out of statement found: when no
+ * item is left (left == 0) the statement goes, else only its emptied lines.
+ */
+static int
+emit_removed(const struct fix_op *op, const struct lines *l, const struct stmt *found, int left, struct buf *out,
+    char *why, size_t wn)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < l->n; i++) {
+		if (i < found->first || i > found->last) {
+			if (buf_append(out, l->p[i], l->len[i]) < 0)
 				return oom(why, wn);
+			continue;
 		}
+		if (left == 0)
+			continue;	/* the statement became empty: it goes */
+		struct buf line;
+		int l2 = 0, g2 = 0, h2 = 0;
+		buf_init(&line, BUF_MIB);
+		strip_line(l->p[i], l->len[i], i == found->first ? found->head_end : 0, op, found->from, &line, &l2, &g2,
+		    &h2);
+		if (g2 && l2 == 0 && i != found->first) {
+			if (i == found->last) {	/* "    c)" -> ")" */
+				const char *close = memchr(l->p[i], ')', l->len[i]);
+				rc = buf_append(out, close, l->len[i] - (size_t)(close - l->p[i]));
+			} else {
+				rc = 0;	/* a line left without items goes */
+			}
+		} else {
+			rc = buf_append(out, buf_str(&line), line.len);
+		}
+		buf_free(&line);
+		if (rc < 0)
+			return oom(why, wn);
 	}
 	return 0;
+}
+
+/* remove_unused on a Python file: the one import of the symbol, edited or dropped; -1 with why. */
+static int
+python_remove(const struct fix_op *op, const struct lines *l, struct buf *out, char *why, size_t wn)
+{
+	struct stmt found = {0};
+	int left, gone;
+
+	if (find_import(op, l, &found, why, wn) < 0)
+		return -1;
+	/* first pass: are any items left in the whole statement? */
+	stmt_count(op, l, &found, &left, &gone);
+	return emit_removed(op, l, &found, left, out, why, wn);
 }
 
 int
@@ -810,6 +842,35 @@ static int
 line_eq(const struct lines *a, size_t i, const struct lines *b, size_t j)
 {
 	return a->len[i] == b->len[j] && memcmp(a->p[i], b->p[j], a->len[i]) == 0;
+}
+
+/*
+ * Walk the saved frontiers back from (N, M) to (0, 0): the edit script
+ * in reverse into rev, one kind per step.  Returns its length.
+ */
+static size_t
+myers_backtrack(long *const *trace, size_t dend, long off, long N, long M, char *rev)
+{
+	long x = N, y = M;
+	size_t nr = 0, d;
+
+	for (d = dend; d > 0; d--) {
+		long *pv = trace[d - 1], kk = x - y, pk, px, py;
+		/* the same choice as the forward pass: down (an insert) or right (a delete) */
+		if (kk == -(long)d || (kk != (long)d && pv[off + kk - 1] < pv[off + kk + 1]))
+			pk = kk + 1;
+		else
+			pk = kk - 1;
+		px = pv[off + pk];
+		py = px - pk;
+		while (x > px && y > py)
+			rev[nr++] = ' ', x--, y--;
+		rev[nr++] = x == px ? '+' : '-';
+		x = px, y = py;
+	}
+	while (x > 0 && y > 0)
+		rev[nr++] = ' ', x--, y--;
+	return nr;
 }
 
 /* The edit script as kinds ' ', '-', '+' in order; NULL on allocation failure. */
@@ -856,25 +917,9 @@ myers(const struct lines *a, const struct lines *b, size_t *nk)
 			break;
 		}
 	}
-	/* backtrack from (N, M) */
 	if ((rev = malloc(N + M + 1)) == NULL)
 		goto fail;
-	x = (long)N, y = (long)M;
-	for (d = dend; d > 0; d--) {
-		long *pv = trace[d - 1], kk = x - y, pk, px, py;
-		if (kk == -(long)d || (kk != (long)d && pv[off + kk - 1] < pv[off + kk + 1]))
-			pk = kk + 1;
-		else
-			pk = kk - 1;
-		px = pv[off + pk];
-		py = px - pk;
-		while (x > px && y > py)
-			rev[nr++] = ' ', x--, y--;
-		rev[nr++] = x == px ? '+' : '-';
-		x = px, y = py;
-	}
-	while (x > 0 && y > 0)
-		rev[nr++] = ' ', x--, y--;
+	nr = myers_backtrack(trace, dend, off, (long)N, (long)M, rev);
 	*nk = 0;
 	for (k = 0; k < pre; k++)
 		ks[(*nk)++] = ' ';

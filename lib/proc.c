@@ -175,7 +175,7 @@ build_env(const char *const *extra)
 /* Marks an errno from chdir, not from exec: a missing directory is not a missing program. */
 #define CHILD_CHDIR_FAILED 0x10000
 
-static void
+__attribute__((noreturn)) static void
 child_fail(int fd, int err)
 {
 	ssize_t w = write(fd, &err, sizeof(err));
@@ -194,6 +194,7 @@ static void
 drain(int *fd, struct buf *b, int *trunc)
 {
 	char chunk[65536];
+	size_t room;
 	ssize_t n;
 
 	n = read(*fd, chunk, sizeof(chunk));
@@ -204,11 +205,13 @@ drain(int *fd, struct buf *b, int *trunc)
 		*fd = -1;
 		return;
 	}
-	if (!*trunc && buf_append(b, chunk, (size_t)n) < 0) {
-		size_t room = b->max - b->len;
-		buf_append(b, chunk, room);
-		*trunc = 1;
-	}
+	if (*trunc || buf_append(b, chunk, (size_t)n) == 0)
+		return;
+	/* over the cap (or out of memory): keep what fits, read and drop the rest */
+	*trunc = 1;
+	room = b->max - b->len < (size_t)n ? b->max - b->len : (size_t)n;
+	if (room > 0 && buf_append(b, chunk, room) < 0)
+		return;	/* not even that: what was read before stays */
 }
 
 static void
@@ -239,16 +242,222 @@ reap(pid_t pid, int *status, int block)
 	return w == pid;
 }
 
+/*
+ * One run's moving parts, shaped like git's struct child_process: the
+ * parent's ends of the pipes (-1 once closed), the child, and what the
+ * pump has seen of it.  proc_run() is spawn, pump, decode over this.
+ */
+struct child {
+	pid_t pid;
+	int out, err, in;
+	size_t in_off;		/* bytes of spec->stdin_data written so far */
+	int status;		/* waitpid status, valid once reaped */
+	int reaped, timed_out, stopped_by;
+	int64_t t0, deadline, term_at, reaped_at;
+};
+
+/* The forked child: wire the pipes, enter cwd, exec.  Only async-signal-safe calls. */
+__attribute__((noreturn)) static void
+child_exec(const struct proc_spec *spec, char **env, int in, int out, int err, int ex)
+{
+	int nul;
+
+	setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	/* the child inherits no descriptor of ours (locks, the database) */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		child_fail(ex, errno);
+	if (spec->stdin_data == NULL && (nul = open("/dev/null", O_RDONLY)) >= 0)
+		dup2(nul, 0);
+	if (spec->cwd && chdir(spec->cwd) < 0)
+		child_fail(ex, errno | CHILD_CHDIR_FAILED);
+	execvpe(spec->argv[0], (char *const *)spec->argv, env);
+	child_fail(ex, errno);
+}
+
+/* The envelope of a child whose exec (or chdir) failed, from the errno it sent back. */
+static void
+exec_failed(const struct proc_spec *spec, int exec_errno, struct proc_result *r)
+{
+	if (exec_errno & CHILD_CHDIR_FAILED) {
+		/* a missing directory must not read as a missing program */
+		r->status = PROC_SPAWN_ERROR;
+		snprintf(r->error, sizeof(r->error), "cannot run '%s' in '%s': cannot enter that directory: %s; "
+		    "fix the path (a project's repo: in orch.yaml) or create it", spec->argv[0], spec->cwd,
+		    strerror(exec_errno & ~CHILD_CHDIR_FAILED));
+		return;
+	}
+	r->status = (exec_errno == ENOENT || exec_errno == EACCES) ? PROC_NOT_FOUND : PROC_SPAWN_ERROR;
+	snprintf(r->error, sizeof(r->error), "cannot run '%s': %s%s", spec->argv[0],
+	    strerror(exec_errno), r->status == PROC_NOT_FOUND ? "; install it or fix PATH" : "");
+}
+
+/*
+ * Start the child with its three pipes.  Returns 0 when it runs (ch holds
+ * our ends), -1 when it never ran: r's status and error then say why.
+ */
+static int
+child_spawn(const struct proc_spec *spec, struct child *ch, struct proc_result *r)
+{
+	int out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1}, ex[2] = {-1, -1};
+	int exec_errno = 0, saved;
+	char **env;
+	ssize_t n;
+
+	/* built before fork: the child must not allocate */
+	if ((env = build_env(spec->env_extra)) == NULL)
+		goto fail;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    pipe2(in, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0)
+		goto fail;
+	fflush(NULL);
+	if ((ch->pid = fork()) < 0)
+		goto fail;
+	if (ch->pid == 0)
+		child_exec(spec, env, in[0], out[1], errp[1], ex[1]);
+	setpgid(ch->pid, ch->pid);	/* both sides set it: no race with kill(-pid) */
+	free(env);
+	close(out[1]);
+	close(errp[1]);
+	close(in[0]);
+	close(ex[1]);
+	ch->out = out[0];
+	ch->err = errp[0];
+	ch->in = in[1];
+	/* EOF here means exec succeeded (the pipe is close-on-exec); 4 bytes are its errno */
+	n = read(ex[0], &exec_errno, sizeof(exec_errno));
+	close(ex[0]);
+	if (n != (ssize_t)sizeof(exec_errno))
+		return 0;
+	reap(ch->pid, &ch->status, 1);
+	close(ch->out);
+	close(ch->err);
+	close(ch->in);
+	exec_failed(spec, exec_errno, r);
+	return -1;
+
+fail:
+	saved = errno;
+	free(env);
+	if (out[0] >= 0) { close(out[0]); close(out[1]); }
+	if (errp[0] >= 0) { close(errp[0]); close(errp[1]); }
+	if (in[0] >= 0) { close(in[0]); close(in[1]); }
+	if (ex[0] >= 0) { close(ex[0]); close(ex[1]); }
+	r->status = PROC_SPAWN_ERROR;
+	snprintf(r->error, sizeof(r->error), "cannot start '%s': %s", spec->argv[0], strerror(saved));
+	return -1;
+}
+
+/*
+ * One look at the child between polls: reap it, or stop its group at the
+ * deadline or on our own SIGTERM/SIGINT.  Returns 1 when the pump is done.
+ */
+static int
+pump_check(struct child *ch, int64_t now)
+{
+	if (!ch->reaped && reap(ch->pid, &ch->status, 0)) {
+		ch->reaped = 1;
+		ch->reaped_at = now;
+		kill_group(ch->pid, SIGKILL);	/* leftovers of the group */
+	}
+	if (ch->reaped && ch->out < 0 && ch->err < 0)
+		return 1;
+	/* an escaped descendant holding our pipes must not hold us */
+	if (ch->reaped && (ch->timed_out || (ch->reaped_at && now - ch->reaped_at > PROC_KILL_GRACE_MS)))
+		return 1;
+	if (ch->reaped || !((ch->deadline && now >= ch->deadline) || (interrupted_by && !ch->timed_out)))
+		return 0;
+	if (!ch->timed_out) {
+		/* TERM first so the child can clean up; KILL only after the grace */
+		ch->timed_out = 1;
+		ch->stopped_by = interrupted_by;
+		kill_group(ch->pid, SIGTERM);
+		ch->term_at = now;
+	} else if (now - ch->term_at >= PROC_KILL_GRACE_MS) {
+		kill_group(ch->pid, SIGKILL);
+	}
+	return 0;
+}
+
+/* Feed the child's stdin without blocking; close it once all is written or it stops reading. */
+static void
+pump_stdin(const struct proc_spec *spec, struct child *ch)
+{
+	ssize_t n = write(ch->in, spec->stdin_data + ch->in_off, spec->stdin_len - ch->in_off);
+
+	if (n > 0)
+		ch->in_off += (size_t)n;
+	if ((n < 0 && errno != EAGAIN && errno != EINTR) || ch->in_off >= spec->stdin_len) {
+		close(ch->in);
+		ch->in = -1;
+	}
+}
+
+/* Move bytes between the child's pipes and r until it exits, times out or is interrupted. */
+static void
+child_pump(const struct proc_spec *spec, struct child *ch, struct proc_result *r)
+{
+	for (;;) {
+		struct pollfd pf[3];
+		int nf = 0, wait_ms = 100;
+		int64_t now = time_mono_ms();
+
+		if (pump_check(ch, now))
+			break;
+		if (ch->out >= 0)
+			pf[nf++] = (struct pollfd){.fd = ch->out, .events = POLLIN};
+		if (ch->err >= 0)
+			pf[nf++] = (struct pollfd){.fd = ch->err, .events = POLLIN};
+		if (ch->in >= 0)
+			pf[nf++] = (struct pollfd){.fd = ch->in, .events = POLLOUT};
+		/* wake at the deadline, not up to 100 ms after it */
+		if (ch->deadline && !ch->timed_out && ch->deadline - now < wait_ms)
+			wait_ms = (int)(ch->deadline - now) + 1;
+		if (nf == 0) {
+			/* child closed its output but runs on: check it again soon */
+			poll(NULL, 0, wait_ms > 20 ? 20 : wait_ms);
+			continue;
+		}
+		if (poll(pf, (nfds_t)nf, wait_ms) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < nf; i++) {
+			if (!pf[i].revents)
+				continue;
+			if (pf[i].fd == ch->out)
+				drain(&ch->out, &r->out, &r->out_truncated);
+			else if (pf[i].fd == ch->err)
+				drain(&ch->err, &r->err, &r->err_truncated);
+			else if (pf[i].fd == ch->in)
+				pump_stdin(spec, ch);
+		}
+	}
+}
+
+/* Turn the wait status (and whether we stopped the child) into the envelope's status. */
+static void
+child_decode(const struct child *ch, struct proc_result *r)
+{
+	if (ch->timed_out && ch->stopped_by) {
+		r->status = PROC_INTERRUPTED;
+		r->signal = ch->stopped_by;
+	} else if (ch->timed_out) {
+		r->status = PROC_TIMEOUT;
+		r->signal = WIFSIGNALED(ch->status) ? WTERMSIG(ch->status) : 0;
+	} else if (WIFEXITED(ch->status)) {
+		r->exit_code = WEXITSTATUS(ch->status);
+		r->status = r->exit_code == 0 ? PROC_OK : PROC_EXIT_NONZERO;
+	} else {
+		r->status = PROC_SIGNALED;
+		r->signal = WIFSIGNALED(ch->status) ? WTERMSIG(ch->status) : 0;
+	}
+}
+
 int
 proc_run(const struct proc_spec *spec, struct proc_result *r)
 {
-	int out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1}, ex[2] = {-1, -1};
-	size_t cap = spec->out_cap ? spec->out_cap : PROC_DEFAULT_CAP, in_off = 0;
-	int64_t t0 = time_mono_ms(), deadline, term_at = 0, reaped_at = 0;
-	int status = 0, exec_errno = 0, reaped = 0, timed_out = 0, stopped_by = 0;
-	char **env;
-	pid_t pid;
-	ssize_t n;
+	size_t cap = spec->out_cap ? spec->out_cap : PROC_DEFAULT_CAP;
+	struct child ch = {.out = -1, .err = -1, .in = -1, .t0 = time_mono_ms()};
 
 	memset(r, 0, sizeof(*r));
 	/* a child that exits without reading its stdin must not kill us with SIGPIPE */
@@ -260,164 +469,31 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		snprintf(r->error, sizeof(r->error), "empty command");
 		return -1;
 	}
-	if ((env = build_env(spec->env_extra)) == NULL)
-		goto spawn_error;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	    pipe2(in, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0)
-		goto spawn_error;
-	fflush(NULL);
-	if ((pid = fork()) < 0)
-		goto spawn_error;
-	if (pid == 0) {
-		int nul;
-		setpgid(0, 0);
-		signal(SIGPIPE, SIG_DFL);
-		/* the child inherits no descriptor of ours (locks, the database) */
-		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
-			child_fail(ex[1], errno);
-		if (spec->stdin_data == NULL && (nul = open("/dev/null", O_RDONLY)) >= 0)
-			dup2(nul, 0);
-		if (spec->cwd && chdir(spec->cwd) < 0)
-			child_fail(ex[1], errno | CHILD_CHDIR_FAILED);
-		execvpe(spec->argv[0], (char *const *)spec->argv, env);
-		child_fail(ex[1], errno);
-	}
-	setpgid(pid, pid);	/* both sides set it: no race with kill(-pid) */
-	free(env);
-	env = NULL;
-	close(out[1]);
-	close(errp[1]);
-	close(in[0]);
-	close(ex[1]);
-	out[1] = errp[1] = in[0] = ex[1] = -1;
-	n = read(ex[0], &exec_errno, sizeof(exec_errno));
-	close(ex[0]);
-	ex[0] = -1;
-	if (n == (ssize_t)sizeof(exec_errno)) {
-		reap(pid, &status, 1);
-		close(out[0]);
-		close(errp[0]);
-		close(in[1]);
-		if (exec_errno & CHILD_CHDIR_FAILED) {
-			r->status = PROC_SPAWN_ERROR;
-			snprintf(r->error, sizeof(r->error), "cannot run '%s' in '%s': cannot enter that directory: %s; "
-			    "fix the path (a project's repo: in orch.yaml) or create it", spec->argv[0], spec->cwd,
-			    strerror(exec_errno & ~CHILD_CHDIR_FAILED));
-			finish(spec, r, t0);
-			return 0;
-		}
-		r->status = (exec_errno == ENOENT || exec_errno == EACCES) ? PROC_NOT_FOUND : PROC_SPAWN_ERROR;
-		snprintf(r->error, sizeof(r->error), "cannot run '%s': %s%s", spec->argv[0],
-		    strerror(exec_errno), r->status == PROC_NOT_FOUND ? "; install it or fix PATH" : "");
-		finish(spec, r, t0);
+	if (child_spawn(spec, &ch, r) < 0) {
+		finish(spec, r, ch.t0);
 		return 0;
 	}
 	if (spec->stdin_data == NULL || spec->stdin_len == 0) {
-		close(in[1]);
-		in[1] = -1;
+		close(ch.in);
+		ch.in = -1;
 	} else {
-		fcntl(in[1], F_SETFL, O_NONBLOCK);
+		fcntl(ch.in, F_SETFL, O_NONBLOCK);	/* a full pipe must not stall reading its output */
 	}
 	if (spec->on_start)
-		spec->on_start(spec->on_start_ctx, (long)pid);
-	deadline = spec->timeout_ms > 0 ? t0 + spec->timeout_ms : 0;
-	for (;;) {
-		struct pollfd pf[3];
-		int nf = 0, wait_ms = 100;
-		int64_t now = time_mono_ms();
-
-
-		if (!reaped && reap(pid, &status, 0)) {
-			reaped = 1;
-			reaped_at = now;
-			kill_group(pid, SIGKILL);	/* leftovers of the group */
-		}
-		if (reaped && out[0] < 0 && errp[0] < 0)
-			break;
-		/* an escaped descendant holding our pipes must not hold us */
-		if (reaped && (timed_out || (reaped_at && now - reaped_at > PROC_KILL_GRACE_MS)))
-			break;
-		if (!reaped && ((deadline && now >= deadline) || (interrupted_by && !timed_out))) {
-			if (!timed_out) {
-				timed_out = 1;
-				stopped_by = interrupted_by;
-				kill_group(pid, SIGTERM);
-				term_at = now;
-			} else if (now - term_at >= PROC_KILL_GRACE_MS) {
-				kill_group(pid, SIGKILL);
-			}
-		}
-		if (out[0] >= 0)
-			pf[nf++] = (struct pollfd){.fd = out[0], .events = POLLIN};
-		if (errp[0] >= 0)
-			pf[nf++] = (struct pollfd){.fd = errp[0], .events = POLLIN};
-		if (in[1] >= 0)
-			pf[nf++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
-		if (deadline && !timed_out && deadline - now < wait_ms)
-			wait_ms = (int)(deadline - now) + 1;
-		if (nf == 0) {
-			/* child closed its output but runs on: check it again soon */
-			poll(NULL, 0, wait_ms > 20 ? 20 : wait_ms);
-			continue;
-		}
-		if (poll(pf, (nfds_t)nf, wait_ms) < 0 && errno != EINTR)
-			break;
-		for (int i = 0; i < nf; i++) {
-			if (!pf[i].revents)
-				continue;
-			if (pf[i].fd == out[0])
-				drain(&out[0], &r->out, &r->out_truncated);
-			else if (pf[i].fd == errp[0])
-				drain(&errp[0], &r->err, &r->err_truncated);
-			else if (pf[i].fd == in[1]) {
-				n = write(in[1], spec->stdin_data + in_off, spec->stdin_len - in_off);
-				if (n > 0)
-					in_off += (size_t)n;
-				if ((n < 0 && errno != EAGAIN && errno != EINTR) || in_off >= spec->stdin_len) {
-					close(in[1]);
-					in[1] = -1;
-				}
-			}
-		}
-	}
-	if (out[0] >= 0)
-		close(out[0]);
-	if (errp[0] >= 0)
-		close(errp[0]);
-	if (in[1] >= 0)
-		close(in[1]);
-	if (!reaped)
-		reap(pid, &status, 1);
-	if (timed_out && stopped_by) {
-		r->status = PROC_INTERRUPTED;
-		r->signal = stopped_by;
-	} else if (timed_out) {
-		r->status = PROC_TIMEOUT;
-		r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-	} else if (WIFEXITED(status)) {
-		r->exit_code = WEXITSTATUS(status);
-		r->status = r->exit_code == 0 ? PROC_OK : PROC_EXIT_NONZERO;
-	} else {
-		r->status = PROC_SIGNALED;
-		r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-	}
-	finish(spec, r, t0);
+		spec->on_start(spec->on_start_ctx, (long)ch.pid);
+	ch.deadline = spec->timeout_ms > 0 ? ch.t0 + spec->timeout_ms : 0;
+	child_pump(spec, &ch, r);
+	if (ch.out >= 0)
+		close(ch.out);
+	if (ch.err >= 0)
+		close(ch.err);
+	if (ch.in >= 0)
+		close(ch.in);
+	if (!ch.reaped)
+		reap(ch.pid, &ch.status, 1);
+	child_decode(&ch, r);
+	finish(spec, r, ch.t0);
 	return 0;
-
-spawn_error:
-	{
-		int saved = errno;
-		free(env);
-		if (out[0] >= 0) { close(out[0]); close(out[1]); }
-		if (errp[0] >= 0) { close(errp[0]); close(errp[1]); }
-		if (in[0] >= 0) { close(in[0]); close(in[1]); }
-		if (ex[0] >= 0) { close(ex[0]); close(ex[1]); }
-		r->status = PROC_SPAWN_ERROR;
-		snprintf(r->error, sizeof(r->error), "cannot start '%s': %s", spec->argv[0], strerror(saved));
-		finish(spec, r, t0);
-		return 0;
-	}
 }
 
 void

@@ -244,26 +244,30 @@ overdue(struct orch_ctx *c, const char *wi, long long job, long long pid)
 		store_rollback(c->st);
 }
 
-/* The reaper: jobs whose runner is gone, and leases of dead holders. */
-static void
-reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs)
+/* A running job as the reaper sees it. */
+struct running_job {
+	long long id, pid, attempts, strikes, started, exited, pgid;
+	char wi[32], agent[24];
+};
+
+#define REAPER_BATCH 256	/* jobs looked at per pass; the rest wait for the next one */
+
+/* The jobs marked running, at most max of them; returns how many. */
+static int
+running_jobs(struct orch_ctx *c, struct running_job *v, int max)
 {
-	int64_t now = (int64_t)time(NULL);
 	struct orch_err e = {0};
 	sqlite3_stmt *s;
-	struct {
-		long long id, pid, attempts, strikes, started, exited, pgid;
-		char wi[32], agent[24];
-	} v[256];
-	int n = 0, i;
+	int n = 0;
 
+	/* exited: the latest agent run has finished while the job still says running */
 	if (store_prepare(c->st, &s, "SELECT j.id, COALESCE(j.pid, 0), j.attempts, j.dead_strikes, t.work_item, j.agent, "
 	    "COALESCE(CAST(strftime('%s', j.updated_at) AS INTEGER), 0), "
 	    "EXISTS (SELECT 1 FROM agent_runs r WHERE r.job_id = j.id AND r.finished_at IS NOT NULL AND "
 	    "r.id = (SELECT max(id) FROM agent_runs WHERE job_id = j.id)), COALESCE(j.agent_pgid, 0) "
 	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'running' LIMIT 256", &e) < 0)
-		return;
-	while (sqlite3_step(s) == SQLITE_ROW && n < 256) {
+		return 0;
+	while (sqlite3_step(s) == SQLITE_ROW && n < max) {
 		v[n].id = sqlite3_column_int64(s, 0);
 		v[n].pid = sqlite3_column_int64(s, 1);
 		v[n].attempts = sqlite3_column_int64(s, 2);
@@ -276,88 +280,137 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 		n++;
 	}
 	sqlite3_finalize(s);
+	return n;
+}
+
+/* Record this check's verdict on a job that looks dead (or clear it once it lives). */
+static void
+strike(struct orch_ctx *c, const struct running_job *j, int dead)
+{
+	sqlite3_stmt *s;
+
+	if (dead == (j->strikes > 0))
+		return;
+	if (store_prepare(c->st, &s, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 AND status = 'running'", NULL) < 0)
+		return;
+	sqlite3_bind_int(s, 1, dead);
+	sqlite3_bind_int64(s, 2, j->id);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+/*
+ * Requeue a dead job (or mark it dead past job_max_attempts), with its
+ * event and notification in one transaction.  Returns 1 when reaped.
+ */
+static int
+reap_job(struct orch_ctx *c, const struct running_job *j, const char *why, int64_t now, char *msg, size_t mn)
+{
+	int requeue = j->attempts < c->cfg->job_max_attempts;
+	struct orch_err e = {0};
+	char now_s[32];
+	sqlite3_stmt *s;
+
+	time_iso_us(time_now_us(), now_s);
+	snprintf(msg, mn, "reaped %s job %lld (pid %lld): %s; %s", j->agent, j->id, j->pid, why,
+	    requeue ? "requeued" : "dead");
+	if (store_begin(c->st, &e) < 0)
+		return 0;
+	if (store_prepare(c->st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, dead_strikes = 0, "
+	    "available_at = ?2, updated_at = ?3 WHERE id = ?4 AND status = 'running'", &e) < 0) {
+		store_rollback(c->st);
+		return 0;
+	}
+	sqlite3_bind_text(s, 1, requeue ? "queued" : "dead", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_text(s, 3, now_s, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, j->id);
+	/* no change: another process settled the job between our read and this write */
+	if (store_step_done(c->st, s, "reap a job", &e) < 0 || sqlite3_changes(c->st->db) != 1 ||
+	    event_add(c->st, j->wi, "reaped", NULL, NULL, msg, &e) < 0 ||
+	    notify_queue(c->st, requeue ? "info" : "alert", j->wi, msg, &e) < 0) {
+		store_rollback(c->st);
+		return 0;
+	}
+	return store_commit(c->st, &e) == 0;
+}
+
+/* Why a running job is to be reaped now, or NULL (orphans and overdue jobs are handled here too). */
+static const char *
+reap_reason(struct orch_ctx *c, const struct running_job *j, int64_t now)
+{
+	int runner = proc_alive(j->pid), agent = proc_group_alive(j->pgid);
+	int dead = !runner && !agent;
+
+	/*
+	 * Liveness, not age, decides: a job is requeued only when its
+	 * runner and its agent's process group are both gone, so two
+	 * agents never share a worktree.
+	 */
+	if (!runner && agent) {
+		reap_orphan(c, j->wi, j->id, j->pgid);
+		return NULL;
+	}
+	if (runner && j->started && now - j->started > c->cfg->reaper_max_running_s) {
+		overdue(c, j->wi, j->id, j->pid);
+		return NULL;
+	}
+	if (j->exited && !agent)
+		return "its run recorded an exit while the job still said running";
+	/* SPEC: dead on two consecutive ticks, so one unlucky look never requeues a job */
+	if (dead && j->strikes >= 1)
+		return "its runner and its agent are gone (2 consecutive checks)";
+	strike(c, j, dead);
+	return NULL;
+}
+
+/* Leases whose holder died: delete them so the next holder can take them. */
+static void
+release_dead_leases(struct orch_ctx *c, struct reconcile_stats *rs)
+{
+	struct orch_err e = {0};
+	char names[32][64];
+	sqlite3_stmt *s;
+	int k = 0, j;
+
+	if (store_prepare(c->st, &s, "SELECT name, pid, work_item FROM leases", &e) < 0)
+		return;
+	while (sqlite3_step(s) == SQLITE_ROW && k < 32)
+		if (!proc_alive(sqlite3_column_int64(s, 1)))
+			snprintf(names[k++], sizeof(names[0]), "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	for (j = 0; j < k; j++)
+		if (store_prepare(c->st, &s, "DELETE FROM leases WHERE name = ?1", NULL) == 0) {
+			sqlite3_bind_text(s, 1, names[j], -1, SQLITE_STATIC);
+			if (sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(c->st->db))
+				rs->leases_released++;
+			sqlite3_finalize(s);
+		}
+}
+
+/* The reaper: jobs whose runner is gone, and leases of dead holders. */
+static void
+reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct running_job v[REAPER_BATCH];
+	int n = running_jobs(c, v, REAPER_BATCH), i;
+
 	for (i = 0; i < n; i++) {
-		const char *why = NULL;
-		int runner = proc_alive(v[i].pid), agent = proc_group_alive(v[i].pgid);
-		int dead = !runner && !agent;
-		/*
-		 * Liveness, not age, decides: a job is requeued only when its
-		 * runner and its agent's process group are both gone, so two
-		 * agents never share a worktree.
-		 */
-		if (!runner && agent) {
-			reap_orphan(c, v[i].wi, v[i].id, v[i].pgid);
+		const char *why = reap_reason(c, &v[i], now);
+		struct advance_result r;
+		char msg[400];
+
+		if (why == NULL || !reap_job(c, &v[i], why, now, msg, sizeof(msg)))
 			continue;
-		}
-		if (runner && v[i].started && now - v[i].started > c->cfg->reaper_max_running_s) {
-			overdue(c, v[i].wi, v[i].id, v[i].pid);
-			continue;
-		}
-		if (v[i].exited && !agent)
-			why = "its run recorded an exit while the job still said running";
-		else if (dead && v[i].strikes >= 1)
-			why = "its runner and its agent are gone (2 consecutive checks)";
-		if (why == NULL) {
-			/* one strike now; a live runner clears it */
-			if (dead != (v[i].strikes > 0) && store_prepare(c->st, &s, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 "
-			    "AND status = 'running'", NULL) == 0) {
-				sqlite3_bind_int(s, 1, dead);
-				sqlite3_bind_int64(s, 2, v[i].id);
-				sqlite3_step(s);
-				sqlite3_finalize(s);
-			}
-			continue;
-		}
-		{
-			int requeue = v[i].attempts < c->cfg->job_max_attempts;
-			char msg[400], now_s[32];
-			struct advance_result r;
-			time_iso_us(time_now_us(), now_s);
-			snprintf(msg, sizeof(msg), "reaped %s job %lld (pid %lld): %s; %s", v[i].agent, v[i].id, v[i].pid, why,
-			    requeue ? "requeued" : "dead");
-			if (store_begin(c->st, &e) < 0)
-				continue;
-			if (store_prepare(c->st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, dead_strikes = 0, "
-			    "available_at = ?2, updated_at = ?3 WHERE id = ?4 AND status = 'running'", &e) < 0) {
-				store_rollback(c->st);
-				continue;
-			}
-			sqlite3_bind_text(s, 1, requeue ? "queued" : "dead", -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 2, now);
-			sqlite3_bind_text(s, 3, now_s, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 4, v[i].id);
-			if (store_step_done(c->st, s, "reap a job", &e) < 0 || sqlite3_changes(c->st->db) != 1 ||
-			    event_add(c->st, v[i].wi, "reaped", NULL, NULL, msg, &e) < 0 ||
-			    notify_queue(c->st, requeue ? "info" : "alert", v[i].wi, msg, &e) < 0) {
-				store_rollback(c->st);
-				continue;
-			}
-			if (store_commit(c->st, &e) < 0)
-				continue;
-			rs->reaped++;
-			memset(&r, 0, sizeof(r));
-			snprintf(r.work_item, sizeof(r.work_item), "%s", v[i].wi);
-			snprintf(r.reason, sizeof(r.reason), "%s", msg);
-			r.outcome = OUT_NOOP;
-			report(rctx, "reaper", &r);
-		}
+		rs->reaped++;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.work_item, sizeof(r.work_item), "%s", v[i].wi);
+		snprintf(r.reason, sizeof(r.reason), "%s", msg);
+		r.outcome = OUT_NOOP;
+		report(rctx, "reaper", &r);
 	}
-	/* leases whose holder died */
-	if (store_prepare(c->st, &s, "SELECT name, pid, work_item FROM leases", &e) == 0) {
-		char names[32][64];
-		int k = 0, j;
-		while (sqlite3_step(s) == SQLITE_ROW && k < 32)
-			if (!proc_alive(sqlite3_column_int64(s, 1)))
-				snprintf(names[k++], sizeof(names[0]), "%s", (const char *)sqlite3_column_text(s, 0));
-		sqlite3_finalize(s);
-		for (j = 0; j < k; j++)
-			if (store_prepare(c->st, &s, "DELETE FROM leases WHERE name = ?1", NULL) == 0) {
-				sqlite3_bind_text(s, 1, names[j], -1, SQLITE_STATIC);
-				if (sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(c->st->db))
-					rs->leases_released++;
-				sqlite3_finalize(s);
-			}
-	}
+	release_dead_leases(c, rs);
 }
 
 int

@@ -34,10 +34,13 @@ write_log(const char *home, const struct job *j, const struct proc_result *pr, c
 	buf_init(&b, 2 * PROC_DEFAULT_CAP + 4096);
 	buf_printf(&b, "== %s job %lld attempt %d for %s (%s)\n== stdout%s\n", j->agent, (long long)j->id,
 	    j->attempts, j->work_item, proc_status_name(pr->status), pr->out_truncated ? " (truncated)" : "");
-	buf_append(&b, buf_str(&pr->out), pr->out.len);
-	buf_printf(&b, "\n== stderr%s\n", pr->err_truncated ? " (truncated)" : "");
-	buf_append(&b, buf_str(&pr->err), pr->err.len);
-	rc = atomic_write(path, buf_str(&b), b.len, 0600, e);
+	/* sized for both capped outputs: only a failed allocation stops it */
+	if (buf_append(&b, buf_str(&pr->out), pr->out.len) < 0 ||
+	    buf_printf(&b, "\n== stderr%s\n", pr->err_truncated ? " (truncated)" : "") < 0 ||
+	    buf_append(&b, buf_str(&pr->err), pr->err.len) < 0)
+		rc = err_set(e, EX_IOERR, "out of memory writing the log of job %lld to '%s'", (long long)j->id, path);
+	else
+		rc = atomic_write(path, buf_str(&b), b.len, 0600, e);
 	buf_free(&b);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../../lib/config.h"
+#include "../../lib/deploystate.h"
 #include "../../lib/engine.h"
 #include "../../lib/err.h"
 #include "../../lib/store.h"
@@ -117,6 +118,38 @@ start(void)
 	ck_assert_int_eq(r.outcome, OUT_ADVANCED);
 	ck_assert_str_eq(r.stage_after, "analysis");
 }
+
+/* Every deploy state has its own file; a new deploy (deploy_reset) forgets all of them. */
+START_TEST(deploy_sentinels_named_and_reset)
+{
+	struct orch_err e = {0};
+	struct task t = {0};
+	char got[64];
+	int i, j;
+
+	snprintf(t.project, sizeof(t.project), "T");
+	snprintf(t.work_item, sizeof(t.work_item), "T-1");
+	ck_assert_str_eq(deploy_sentinel_file(DEPLOY_INITIATED), "initiated");
+	ck_assert_str_eq(deploy_sentinel_file(DEPLOY_RESULT), "result");
+	ck_assert_str_eq(deploy_sentinel_file(DEPLOY_NSENTINELS), "unknown");
+	ck_assert_str_eq(deploy_sentinel_file((enum deploy_sentinel)-1), "unknown");
+	for (i = 0; i < DEPLOY_NSENTINELS; i++) {
+		ck_assert_ptr_nonnull(deploy_sentinel_file((enum deploy_sentinel)i));
+		ck_assert_str_ne(deploy_sentinel_file((enum deploy_sentinel)i), "unknown");
+		for (j = 0; j < i; j++)
+			ck_assert_str_ne(deploy_sentinel_file((enum deploy_sentinel)i), deploy_sentinel_file((enum deploy_sentinel)j));
+		ck_assert_int_eq(deploy_marker(&cfg, &t, (enum deploy_sentinel)i), 0);
+		ck_assert_int_eq(deploy_mark(&cfg, &t, (enum deploy_sentinel)i, deploy_sentinel_file((enum deploy_sentinel)i), &e), 0);
+		ck_assert_int_eq(deploy_marker(&cfg, &t, (enum deploy_sentinel)i), 1);
+		ck_assert_int_eq(deploy_read_marker(&cfg, &t, (enum deploy_sentinel)i, got, sizeof(got)), 0);
+		ck_assert_str_eq(got, deploy_sentinel_file((enum deploy_sentinel)i));
+	}
+	deploy_reset(&cfg, &t);
+	for (i = 0; i < DEPLOY_NSENTINELS; i++)
+		ck_assert_int_eq(deploy_marker(&cfg, &t, (enum deploy_sentinel)i), 0);
+	ck_assert_int_eq(deploy_read_marker(&cfg, &t, DEPLOY_WATCH, got, sizeof(got)), -1);
+}
+END_TEST
 
 START_TEST(engine_start_is_idempotent)
 {
@@ -278,6 +311,7 @@ engine_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, deploy_sentinels_named_and_reset);
 	tcase_add_test(tc, engine_start_is_idempotent);
 	tcase_add_test(tc, engine_waits_for_job_then_human);
 	tcase_add_test(tc, engine_rejected_applied_once);
