@@ -77,24 +77,65 @@ main_json(const struct scan_main_result *r)
 	cJSON_AddStringToObject(o, "head", r->head);
 	cli_json_str(o, "note", r->note);
 	cJSON_AddStringToObject(o, "record", r->record);
+	cJSON_AddStringToObject(o, "run_id", r->run_id);
+	cJSON_AddStringToObject(o, "started", r->started);
+	cJSON_AddStringToObject(o, "finished", r->finished);
+	cJSON_AddStringToObject(o, "deps", r->deps);
+	cJSON_AddNumberToObject(o, "deps_blocking", r->deps_blocking);
+	cJSON_AddStringToObject(o, "review", r->review);
+	cJSON_AddNumberToObject(o, "review_findings", r->review_findings);
+	cJSON_AddNumberToObject(o, "review_blocking", r->review_blocking);
+	if (r->fail_phase[0]) {
+		cJSON *f = cJSON_AddObjectToObject(o, "failure");
+		cJSON_AddStringToObject(f, "phase", r->fail_phase);
+		cli_json_str(f, "reason", r->fail_reason);
+		if (r->fail_chunk > 0)
+			cJSON_AddNumberToObject(f, "chunk", r->fail_chunk);
+		else
+			cJSON_AddNullToObject(f, "chunk");
+	} else {
+		cJSON_AddNullToObject(o, "failure");
+	}
 	return o;
+}
+
+static void
+print_main(const struct scan_main_result *r)
+{
+	printf("%s: %s (%s, %d commits, %d/%d chunks, %d findings, %d new) anchor %.12s%s%s\n", r->project,
+	    r->status, r->strategy, r->commits, r->chunks_ok, r->chunks, r->findings, r->findings_new,
+	    r->anchor_after, r->note[0] ? ": " : "", r->note);
+	if (strcmp(r->deps, "audited") == 0 || strcmp(r->deps, "degraded") == 0)
+		printf("%s: dependency audit %s, %d finding(s) at or above the block severity\n", r->project, r->deps,
+		    r->deps_blocking);
+	if (strcmp(r->review, "none") != 0)
+		printf("%s: main review %s, %d finding(s), %d alerted\n", r->project, r->review, r->review_findings,
+		    r->review_blocking);
+	if (r->fail_phase[0]) {
+		printf("%s: failed in %s", r->project, r->fail_phase);
+		if (r->fail_chunk > 0)
+			printf(" (chunk %d)", r->fail_chunk);
+		printf(": ");
+		cli_put_text(r->fail_reason);	/* quotes tool output */
+		putchar('\n');
+	}
 }
 
 int
 cli_scan_main(struct cli *cl, const char *only, int strict)
 {
 	struct scan_main_result r;
-	char run_id[64], stamp[32], rnd[9];
-	cJSON *arr = cl->json ? cJSON_CreateArray() : NULL;
+	char run_id[SCAN_RUN_ID_LEN + 1];
+	cJSON *arr;
 	size_t i;
 	int rc = 0;
 
-	time_iso_us(time_now_us(), stamp);
-	random_hex(rnd, 4);
-	snprintf(run_id, sizeof(run_id), "%.19s-%s", stamp, rnd);
-	for (char *q = run_id; *q; q++)
-		if (*q == ':')
-			*q = '-';
+	if (scan_main_run_id(run_id) < 0) {
+		struct orch_err e = {0};
+		err_set(&e, EX_SOFTWARE, "cannot make a run id (no randomness from the kernel)");
+		return cli_error(cl, &e);
+	}
+	arr = cl->json ? cJSON_CreateArray() : NULL;
 	for (i = 0; i < cl->cfg.nprojects; i++) {
 		const char *key = cl->cfg.projects[i].key;
 		struct orch_err e = {0};
@@ -109,12 +150,12 @@ cli_scan_main(struct cli *cl, const char *only, int strict)
 		if (arr)
 			cJSON_AddItemToArray(arr, main_json(&r));
 		else if (!cl->quiet)
-			printf("%s: %s (%s, %d commits, %d/%d chunks, %d findings, %d new) anchor %.12s%s%s\n", key,
-			    r.status, r.strategy, r.commits, r.chunks_ok, r.chunks, r.findings, r.findings_new,
-			    r.anchor_after, r.note[0] ? ": " : "", r.note);
-		if (r.findings && rc < EX_NO)
+			print_main(&r);
+		/* found something: secrets, or audit/review findings that alerted */
+		if ((r.findings || r.deps_blocking || r.review_blocking) && rc < EX_NO)
 			rc = EX_NO;
-		if (strict && rc < EX_NO && (!strcmp(r.status, "partial") || !strcmp(r.status, "failed")))
+		if (strict && rc < EX_NO && (!strcmp(r.status, "partial") || !strcmp(r.status, "failed") ||
+		    r.fail_phase[0]))
 			rc = EX_NO;
 	}
 	if (arr)

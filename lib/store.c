@@ -203,6 +203,21 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" started_at TEXT NOT NULL,"
 	" finished_at TEXT);"
 	"CREATE INDEX fix_runs_item ON fix_runs(work_item, id);",
+	/* 11: the main scan's run state (lib/scanmain.h): last run, last success, the last failure */
+	"CREATE TABLE scan_state ("
+	" project TEXT NOT NULL,"
+	" branch TEXT NOT NULL,"
+	" last_run_id TEXT NOT NULL,"
+	" last_run_at TEXT NOT NULL,"
+	" last_status TEXT NOT NULL,"
+	" last_success TEXT,"
+	" failure_run_id TEXT,"
+	" failure_at TEXT,"
+	" failure_phase TEXT,"
+	" failure_reason TEXT,"
+	" failure_chunk INTEGER,"
+	" deps_blob TEXT,"
+	" PRIMARY KEY (project, branch));",
 };
 
 static int
