@@ -206,6 +206,47 @@ print_claim(const cJSON *it)
 	    " (holder gone: the next run takes it over)" : "");
 }
 
+/* "5s", "3m", "2h", "4d": how long ago, at a glance. */
+static void
+age_text(long long s, char *out, size_t n)
+{
+	if (s < 120)
+		snprintf(out, n, "%llds", s < 0 ? 0 : s);
+	else if (s < 7200)
+		snprintf(out, n, "%lldm", s / 60);
+	else if (s < 172800)
+		snprintf(out, n, "%lldh", s / 3600);
+	else
+		snprintf(out, n, "%lldd", s / 86400);
+}
+
+/* One project's scan of main: the last result, its age, and OLD / FAILING flags (status.c). */
+static void
+print_scan_project(const cJSON *it)
+{
+	const cJSON *f = cJSON_GetObjectItem(it, "last_failure");
+	char age[32];
+
+	printf("  %s %s: ", str(it, "project"), str(it, "branch"));
+	if (!cJSON_IsString(cJSON_GetObjectItem(it, "last_run"))) {
+		printf("never scanned OLD (schedule orch-scan --main)\n");
+		return;
+	}
+	age_text(num(it, "age_s"), age, sizeof(age));
+	printf("%s %s ago (run %s, at %s), anchor %.12s, last success %s", str(it, "last_status"), age,
+	    str(it, "last_run_id"), str(it, "last_run"), str(it, "anchor"), str(it, "last_success"));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(it, "old")))
+		printf(" OLD (no scan for over a day: check orch-scan --main's schedule)");
+	if (cJSON_IsTrue(cJSON_GetObjectItem(it, "failing"))) {
+		printf(" FAILING in %s", str(f, "phase"));
+		if (cJSON_IsNumber(cJSON_GetObjectItem(f, "chunk")))
+			printf(" (chunk %lld)", num(f, "chunk"));
+		printf(": ");
+		cli_put_text(str(f, "reason"));	/* quotes tool output */
+	}
+	putchar('\n');
+}
+
 void
 cli_status_text(const void *rootv)
 {
@@ -252,9 +293,8 @@ cli_status_text(const void *rootv)
 	print_counts("reaper", cJSON_GetObjectItem(root, "reaper"));
 	print_counts("worktrees", cJSON_GetObjectItem(root, "worktrees"));
 	printf("scan of main:\n");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "anchors"))
-		printf("  %s %s at %.12s: %s (%s)\n", str(it, "project"), str(it, "branch"), str(it, "sha"),
-		    str(it, "last_status"), str(it, "last_run"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "projects"))
+		print_scan_project(it);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "findings")) {
 		printf("  SECRET %s %s in '", str(it, "project"), str(it, "rule"));
 		cli_put_text(str(it, "file"));	/* a file name is the committer's choice */

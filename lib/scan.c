@@ -359,7 +359,7 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 {
 	char from_sha[41] = "", to_sha[41], range[100], report[4400], cfgpath[4200], why[512], snip[256];
 	struct git g = { .dir = repo, .st = c->st };
-	struct gitleaks_probe gp;
+	static struct gitleaks_probe gp;	/* probed once per process: a chunked scan of main runs gitleaks often */
 	struct proc_result pr;
 	struct stat sb;
 	struct buf rep;
@@ -368,7 +368,7 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 
 	memset(r, 0, sizeof(*r));
 	r->exit_code = -1;
-	if (scan_gitleaks_probe(c, &gp) < 0) {
+	if (!gp.ok && scan_gitleaks_probe(c, &gp) < 0) {
 		snprintf(r->error, sizeof(r->error), "gitleaks unavailable: %s", gp.error);
 		return 0;
 	}

@@ -306,7 +306,8 @@ fail_at(struct run *u, const char *phase, int chunk, const char *reason)
 	if (r->fail_phase[0])
 		return;
 	snprintf(r->fail_phase, sizeof(r->fail_phase), "%s", phase);
-	flat(r->fail_reason, sizeof(r->fail_reason), reason);
+	scan_main_mask(r->fail_reason, sizeof(r->fail_reason), reason);	/* reasons quote tool stderr */
+	flat(r->fail_reason, sizeof(r->fail_reason), r->fail_reason);
 	r->fail_chunk = chunk;
 }
 
@@ -661,7 +662,7 @@ static int
 step_chunks(struct run *u)
 {
 	struct scan_main_result *r = u->r;
-	char msg[700];
+	char msg[700], why[512];
 	size_t i;
 
 	for (i = 0; i < u->nch; i++) {
@@ -676,9 +677,10 @@ step_chunks(struct run *u)
 		k->result = s.ok ? "scanned" : "error";
 		k->findings = (int)s.n;
 		if (!s.ok) {
+			scan_main_mask(why, sizeof(why), s.error);	/* it quotes gitleaks' stderr */
 			snprintf(r->status, sizeof(r->status), r->chunks_ok ? "partial" : "failed");
-			snprintf(r->note, sizeof(r->note), "stopped at chunk %zu of %zu: %s", i + 1, u->nch, s.error);
-			fail_at(u, "chunk", (int)i + 1, s.error);
+			snprintf(r->note, sizeof(r->note), "stopped at chunk %zu of %zu: %s", i + 1, u->nch, why);
+			fail_at(u, "chunk", (int)i + 1, why);
 			secrets_result_free(&s);
 			break;
 		}
