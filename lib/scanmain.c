@@ -937,6 +937,8 @@ review_exec(struct run *u, const char *const *values, struct buf *b, int *exit_c
 		scan_main_mask(tail, sizeof(tail), pr.err.len > 300 ? buf_str(&pr.err) + pr.err.len - 300 :
 		    buf_str(&pr.err));
 		flat(tail, sizeof(tail), tail);
+		for (i = strlen(tail); i > 0 && tail[i - 1] == ' '; i--)
+			tail[i - 1] = '\0';
 		snprintf(why, wn, "main_review %s%s%s", desc, tail[0] ? ": " : "", tail);
 	} else {
 		rc = review_read(values[3], b, why, wn);
