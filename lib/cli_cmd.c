@@ -77,24 +77,65 @@ main_json(const struct scan_main_result *r)
 	cJSON_AddStringToObject(o, "head", r->head);
 	cli_json_str(o, "note", r->note);
 	cJSON_AddStringToObject(o, "record", r->record);
+	cJSON_AddStringToObject(o, "run_id", r->run_id);
+	cJSON_AddStringToObject(o, "started", r->started);
+	cJSON_AddStringToObject(o, "finished", r->finished);
+	cJSON_AddStringToObject(o, "deps", r->deps);
+	cJSON_AddNumberToObject(o, "deps_blocking", r->deps_blocking);
+	cJSON_AddStringToObject(o, "review", r->review);
+	cJSON_AddNumberToObject(o, "review_findings", r->review_findings);
+	cJSON_AddNumberToObject(o, "review_blocking", r->review_blocking);
+	if (r->fail_phase[0]) {
+		cJSON *f = cJSON_AddObjectToObject(o, "failure");
+		cJSON_AddStringToObject(f, "phase", r->fail_phase);
+		cli_json_str(f, "reason", r->fail_reason);
+		if (r->fail_chunk > 0)
+			cJSON_AddNumberToObject(f, "chunk", r->fail_chunk);
+		else
+			cJSON_AddNullToObject(f, "chunk");
+	} else {
+		cJSON_AddNullToObject(o, "failure");
+	}
 	return o;
+}
+
+static void
+print_main(const struct scan_main_result *r)
+{
+	printf("%s: %s (%s, %d commits, %d/%d chunks, %d findings, %d new) anchor %.12s%s%s\n", r->project,
+	    r->status, r->strategy, r->commits, r->chunks_ok, r->chunks, r->findings, r->findings_new,
+	    r->anchor_after, r->note[0] ? ": " : "", r->note);
+	if (strcmp(r->deps, "audited") == 0 || strcmp(r->deps, "degraded") == 0)
+		printf("%s: dependency audit %s, %d finding(s) at or above the block severity\n", r->project, r->deps,
+		    r->deps_blocking);
+	if (strcmp(r->review, "none") != 0)
+		printf("%s: main review %s, %d finding(s), %d alerted\n", r->project, r->review, r->review_findings,
+		    r->review_blocking);
+	if (r->fail_phase[0]) {
+		printf("%s: failed in %s", r->project, r->fail_phase);
+		if (r->fail_chunk > 0)
+			printf(" (chunk %d)", r->fail_chunk);
+		printf(": ");
+		cli_put_text(r->fail_reason);	/* quotes tool output */
+		putchar('\n');
+	}
 }
 
 int
 cli_scan_main(struct cli *cl, const char *only, int strict)
 {
 	struct scan_main_result r;
-	char run_id[64], stamp[32], rnd[9];
-	cJSON *arr = cl->json ? cJSON_CreateArray() : NULL;
+	char run_id[SCAN_RUN_ID_LEN + 1];
+	cJSON *arr;
 	size_t i;
 	int rc = 0;
 
-	time_iso_us(time_now_us(), stamp);
-	random_hex(rnd, 4);
-	snprintf(run_id, sizeof(run_id), "%.19s-%s", stamp, rnd);
-	for (char *q = run_id; *q; q++)
-		if (*q == ':')
-			*q = '-';
+	if (scan_main_run_id(run_id) < 0) {
+		struct orch_err e = {0};
+		err_set(&e, EX_SOFTWARE, "cannot make a run id (no randomness from the kernel)");
+		return cli_error(cl, &e);
+	}
+	arr = cl->json ? cJSON_CreateArray() : NULL;
 	for (i = 0; i < cl->cfg.nprojects; i++) {
 		const char *key = cl->cfg.projects[i].key;
 		struct orch_err e = {0};
@@ -109,12 +150,12 @@ cli_scan_main(struct cli *cl, const char *only, int strict)
 		if (arr)
 			cJSON_AddItemToArray(arr, main_json(&r));
 		else if (!cl->quiet)
-			printf("%s: %s (%s, %d commits, %d/%d chunks, %d findings, %d new) anchor %.12s%s%s\n", key,
-			    r.status, r.strategy, r.commits, r.chunks_ok, r.chunks, r.findings, r.findings_new,
-			    r.anchor_after, r.note[0] ? ": " : "", r.note);
-		if (r.findings && rc < EX_NO)
+			print_main(&r);
+		/* found something: secrets, or audit/review findings that alerted */
+		if ((r.findings || r.deps_blocking || r.review_blocking) && rc < EX_NO)
 			rc = EX_NO;
-		if (strict && rc < EX_NO && (!strcmp(r.status, "partial") || !strcmp(r.status, "failed")))
+		if (strict && rc < EX_NO && (!strcmp(r.status, "partial") || !strcmp(r.status, "failed") ||
+		    r.fail_phase[0]))
 			rc = EX_NO;
 	}
 	if (arr)
@@ -165,6 +206,47 @@ print_claim(const cJSON *it)
 	    " (holder gone: the next run takes it over)" : "");
 }
 
+/* "5s", "3m", "2h", "4d": how long ago, at a glance. */
+static void
+age_text(long long s, char *out, size_t n)
+{
+	if (s < 120)
+		snprintf(out, n, "%llds", s < 0 ? 0 : s);
+	else if (s < 7200)
+		snprintf(out, n, "%lldm", s / 60);
+	else if (s < 172800)
+		snprintf(out, n, "%lldh", s / 3600);
+	else
+		snprintf(out, n, "%lldd", s / 86400);
+}
+
+/* One project's scan of main: the last result, its age, and OLD / FAILING flags (status.c). */
+static void
+print_scan_project(const cJSON *it)
+{
+	const cJSON *f = cJSON_GetObjectItem(it, "last_failure");
+	char age[32];
+
+	printf("  %s %s: ", str(it, "project"), str(it, "branch"));
+	if (!cJSON_IsString(cJSON_GetObjectItem(it, "last_run"))) {
+		printf("never scanned OLD (schedule orch-scan --main)\n");
+		return;
+	}
+	age_text(num(it, "age_s"), age, sizeof(age));
+	printf("%s %s ago (run %s, at %s), anchor %.12s, last success %s", str(it, "last_status"), age,
+	    str(it, "last_run_id"), str(it, "last_run"), str(it, "anchor"), str(it, "last_success"));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(it, "old")))
+		printf(" OLD (no scan for over a day: check orch-scan --main's schedule)");
+	if (cJSON_IsTrue(cJSON_GetObjectItem(it, "failing"))) {
+		printf(" FAILING in %s", str(f, "phase"));
+		if (cJSON_IsNumber(cJSON_GetObjectItem(f, "chunk")))
+			printf(" (chunk %lld)", num(f, "chunk"));
+		printf(": ");
+		cli_put_text(str(f, "reason"));	/* quotes tool output */
+	}
+	putchar('\n');
+}
+
 void
 cli_status_text(const void *rootv)
 {
@@ -211,9 +293,8 @@ cli_status_text(const void *rootv)
 	print_counts("reaper", cJSON_GetObjectItem(root, "reaper"));
 	print_counts("worktrees", cJSON_GetObjectItem(root, "worktrees"));
 	printf("scan of main:\n");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "anchors"))
-		printf("  %s %s at %.12s: %s (%s)\n", str(it, "project"), str(it, "branch"), str(it, "sha"),
-		    str(it, "last_status"), str(it, "last_run"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "projects"))
+		print_scan_project(it);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "findings")) {
 		printf("  SECRET %s %s in '", str(it, "project"), str(it, "rule"));
 		cli_put_text(str(it, "file"));	/* a file name is the committer's choice */

@@ -68,6 +68,7 @@ static const struct setting settings[] = {
 	I(scan_chunked_max, 1, 100000, "25"),
 	I(scan_chunk_size, 1, 100000, "5"),
 	I(scan_fetch_retries, 1, 10, "3"),
+	S(main_review_block_severity, "HIGH"),
 	S(telegram_chat_id, NULL),
 	A(notify_cmd),
 	/* notification delivery (lib/notify.h) */
@@ -86,7 +87,8 @@ static const struct setting settings[] = {
 
 static const char *const project_keys[] = {
 	"key", "tracker", "plane_project_id", "repo", "remote", "main_branch", "self_deploy",
-	"ci_cmd", "deploy_hook", "health_cmd", "health_url", "rollback_hook", "agents", "auto_fix", NULL,
+	"ci_cmd", "deploy_hook", "health_cmd", "health_url", "rollback_hook", "agents", "auto_fix",
+	"main_review", NULL,
 };
 
 struct loader {
@@ -267,6 +269,7 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 	else if (strcmp(key, "deploy_hook") == 0) argvp = &p->deploy_hook;
 	else if (strcmp(key, "health_cmd") == 0) argvp = &p->health_cmd;
 	else if (strcmp(key, "rollback_hook") == 0) argvp = &p->rollback_hook;
+	else if (strcmp(key, "main_review") == 0) argvp = &p->main_review;
 	if (argvp) {
 		argv_free(*argvp);
 		return (*argvp = node_argv(l, v, key)) ? 0 : -1;
@@ -681,6 +684,7 @@ check_choices(const struct config *c, struct orch_err *e)
 	if (one_of(c, "tracker", c->tracker, trackers, e) < 0 ||
 	    one_of(c, "security_dep_engine", c->security_dep_engine, engines, e) < 0 ||
 	    one_of(c, "security_dep_block_severity", c->security_dep_block_severity, sevs, e) < 0 ||
+	    one_of(c, "main_review_block_severity", c->main_review_block_severity, sevs, e) < 0 ||
 	    one_of(c, "scan_rewrite_policy", c->scan_rewrite_policy, policies, e) < 0)
 		return -1;
 	return 0;
@@ -785,6 +789,7 @@ project_free(struct project *p)
 	argv_free(p->deploy_hook);
 	argv_free(p->health_cmd);
 	argv_free(p->rollback_hook);
+	argv_free(p->main_review);
 	for (i = 0; i < p->nagents; i++) {
 		free(p->agents[i].name);
 		argv_free(p->agents[i].argv);

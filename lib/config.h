@@ -42,6 +42,7 @@ struct project {
 	char *main_branch;
 	int self_deploy;
 	char **ci_cmd, **deploy_hook, **health_cmd, **rollback_hook;
+	char **main_review;	/* orch-scan --main's review of new commits (scanmain.h); NULL: none */
 	char *health_url;	/* probed by GET when health_cmd is not set */
 	int auto_fix;		/* orch-fix --from-audit in the security rollback path (fix.h) */
 	struct agent_cmd *agents;
@@ -74,6 +75,7 @@ struct config {
 	int reconcile_enabled, reconcile_tracker_enabled, reconcile_grace_s, reconcile_full_list_s;
 	int reconcile_notify_unblock, reaper_enabled, reaper_max_running_s;
 	char *scan_rewrite_policy;
+	char *main_review_block_severity;	/* main_review findings at or above this alert */
 	int deploy_watch_checks;
 	int deploy_timeout_s;	/* a production deploy without a result after this is FAILED */
 	int worktree_retention_s;	/* a done item's worktree and branch are removed after this; 0 keeps */

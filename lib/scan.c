@@ -359,7 +359,7 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 {
 	char from_sha[41] = "", to_sha[41], range[100], report[4400], cfgpath[4200], why[512], snip[256];
 	struct git g = { .dir = repo, .st = c->st };
-	struct gitleaks_probe gp;
+	static struct gitleaks_probe gp;	/* probed once per process: a chunked scan of main runs gitleaks often */
 	struct proc_result pr;
 	struct stat sb;
 	struct buf rep;
@@ -367,7 +367,8 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 	int n = 0, expect = 1, seen;
 
 	memset(r, 0, sizeof(*r));
-	if (scan_gitleaks_probe(c, &gp) < 0) {
+	r->exit_code = -1;
+	if (!gp.ok && scan_gitleaks_probe(c, &gp) < 0) {
 		snprintf(r->error, sizeof(r->error), "gitleaks unavailable: %s", gp.error);
 		return 0;
 	}
@@ -428,6 +429,9 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 	one_line(snip, sizeof(snip), strstr(buf_str(&pr.err), "[git]") ? strstr(buf_str(&pr.err), "[git]") :
 	    buf_str(&pr.err));
 	seen = commits_scanned(buf_str(&pr.err));
+	r->exit_code = proc_exit_code(&pr);
+	str_copy(r->stderr_tail, sizeof(r->stderr_tail), pr.err.len > SCAN_STDERR_SNIP ?
+	    buf_str(&pr.err) + pr.err.len - SCAN_STDERR_SNIP : buf_str(&pr.err));
 	if (pr.status == PROC_EXIT_NONZERO && pr.exit_code != 2) {
 		snprintf(r->error, sizeof(r->error), "gitleaks failed (exit %d): %.200s", pr.exit_code, snip);
 	} else if (pr.status != PROC_OK && pr.status != PROC_EXIT_NONZERO) {
@@ -610,7 +614,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 
 	memset(r, 0, sizeof(*r));
 	buf_init(&req, BUF_MIB);
-	rc = git_read_artifact(&g, ref, "requirements.txt", BUF_MIB, &req, why, sizeof(why), e);
+	rc = git_read_artifact(&g, ref, SCAN_DEPS_MANIFEST, BUF_MIB, &req, why, sizeof(why), e);
 	if (rc == -2) {
 		buf_free(&req);
 		return -1;

@@ -35,6 +35,9 @@ struct orch_ctx;
 struct orch_err;
 
 #define SCAN_REPORT_CAP (16 * 1024 * 1024)
+/* The manifest the dependency audit reads, at the repository's root (orch-scan --main audits when it changes). */
+#define SCAN_DEPS_MANIFEST "requirements.txt"
+#define SCAN_STDERR_SNIP 512	/* bytes of a scanner's stderr kept for a run record */
 
 enum sev { SEV_UNKNOWN, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
 
@@ -50,6 +53,8 @@ struct secrets_result {
 	struct secret_finding *v;
 	int commits;		/* commits scanned (gitleaks' own count when it
 				 * logs one, else the range's); 0 unless ok */
+	int exit_code;		/* gitleaks' exit as a shell reports it; -1 when it did not run */
+	char stderr_tail[SCAN_STDERR_SNIP + 1];	/* the last bytes of its stderr, raw (callers mask) */
 };
 
 struct gitleaks_probe {

@@ -118,6 +118,66 @@ tools(struct store *st, cJSON *obj, struct orch_err *e)
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "read tool metrics", e);
 }
 
+/*
+ * Each configured project's scan of main: its last result and age, flagged
+ * old when its last run ended more than STATUS_SCAN_MAX_AGE_S ago (or it
+ * never ran) and failing when that run failed (phase, reason, chunk).  A
+ * fixed day, not a multiple of the schedule: orch does not know its cron
+ * line, and a day without a scan is wrong under any schedule.  Rows written
+ * before scan_state existed fall back to the anchor's status and time.
+ */
+static int
+scan_projects(const struct config *cfg, struct store *st, cJSON *arr, struct orch_err *e)
+{
+	int64_t now = time_now_us(), at;
+	sqlite3_stmt *s;
+	size_t i;
+
+	if (store_prepare(st, &s, "SELECT coalesce(s.last_status, a.last_status), coalesce(s.last_run_at, a.last_run), "
+	    "s.last_run_id, s.last_success, s.failure_run_id = s.last_run_id, s.failure_phase, s.failure_reason, "
+	    "s.failure_chunk, s.failure_at, a.sha FROM (SELECT ?1 AS p, ?2 AS b) k "
+	    "LEFT JOIN scan_state s ON s.project = k.p AND s.branch = k.b "
+	    "LEFT JOIN scan_anchors a ON a.project = k.p AND a.branch = k.b", e) < 0)
+		return -1;
+	for (i = 0; i < cfg->nprojects; i++) {
+		const struct project *p = &cfg->projects[i];
+		cJSON *o = cJSON_CreateObject(), *f;
+		const char *v[10] = { NULL };
+		int c, failing, old;
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, p->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, p->main_branch, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			for (c = 0; c < 10; c++)
+				v[c] = (const char *)sqlite3_column_text(s, c);
+		failing = v[4] && strcmp(v[4], "1") == 0;
+		old = v[1] == NULL || time_parse_iso(v[1], &at) < 0 || now - at > STATUS_SCAN_MAX_AGE_S * 1000000LL;
+		cJSON_AddStringToObject(o, "project", p->key);
+		cJSON_AddStringToObject(o, "branch", p->main_branch);
+		cJSON_AddItemToObject(o, "last_status", v[0] ? cJSON_CreateString(v[0]) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "last_run", v[1] ? cJSON_CreateString(v[1]) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "age_s", v[1] && time_parse_iso(v[1], &at) == 0 ?
+		    cJSON_CreateNumber((double)((now - at) / 1000000)) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "last_run_id", v[2] ? cJSON_CreateString(v[2]) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "last_success", v[3] ? cJSON_CreateString(v[3]) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "anchor", v[9] ? cJSON_CreateString(v[9]) : cJSON_CreateNull());
+		cJSON_AddBoolToObject(o, "old", old);
+		cJSON_AddBoolToObject(o, "failing", failing);
+		if (v[5]) {	/* the last failure, current or not */
+			f = cJSON_AddObjectToObject(o, "last_failure");
+			cJSON_AddStringToObject(f, "phase", v[5]);
+			cJSON_AddStringToObject(f, "reason", v[6] ? v[6] : "");
+			cJSON_AddItemToObject(f, "chunk", v[7] ? cJSON_CreateNumber(atof(v[7])) : cJSON_CreateNull());
+			cJSON_AddStringToObject(f, "at", v[8] ? v[8] : "");
+		} else {
+			cJSON_AddNullToObject(o, "last_failure");
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 void *
 status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 {
@@ -164,7 +224,8 @@ status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
 	if (rows(st, "SELECT project, branch, sha, last_status, last_run FROM scan_anchors ORDER BY project",
 	    cJSON_AddArrayToObject(scan, "anchors"), e) < 0 ||
 	    rows(st, "SELECT project, rule, file, commit_sha, line, first_seen FROM scan_findings ORDER BY first_seen DESC "
-	    "LIMIT 20", cJSON_AddArrayToObject(scan, "findings"), e) < 0) {
+	    "LIMIT 20", cJSON_AddArrayToObject(scan, "findings"), e) < 0 ||
+	    scan_projects(cfg, st, cJSON_AddArrayToObject(scan, "projects"), e) < 0) {
 		cJSON_Delete(root);
 		return NULL;
 	}

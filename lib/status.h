@@ -3,7 +3,9 @@
  * object with the SPEC's keys: tasks {by_stage, items}, jobs {by_status,
  * items}, commands {name: {last_run, result, duration_ms}}, tools {tool:
  * {runs, failures, total_ms, last_error}}, events (the last 20, newest
- * first), and outbox {pending, claimed_undelivered}.  Read-only.
+ * first), outbox {pending, claimed_undelivered}, and scan {anchors,
+ * findings, projects: each project's last scan result, age_s, old,
+ * failing, last_failure}.  Read-only.
  *
  * Job items list the jobs that are not done (and the newest done ones up to
  * STATUS_MAX_ITEMS); task items put blocked tasks first.
@@ -17,6 +19,8 @@ struct store;
 
 #define STATUS_MAX_ITEMS 200
 #define STATUS_EVENTS 20
+/* A project's scan of main older than this is flagged old in scan.projects (a day: see status.c). */
+#define STATUS_SCAN_MAX_AGE_S 86400
 
 /* Returns a cJSON * (caller frees with cJSON_Delete), or NULL with *e. */
 void *status_collect(const struct config *cfg, struct store *st, struct orch_err *e);

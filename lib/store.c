@@ -229,6 +229,21 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE tasks ADD COLUMN cleaned INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE tasks SET cleaned = 1 WHERE 'worktree-removed:' || work_item IN (SELECT key FROM notices);"
 	"CREATE INDEX tasks_uncleaned ON tasks(updated_at) WHERE stage = 'done' AND cleaned = 0;",
+	/* 12: the main scan's run state (lib/scanmain.h): last run, last success, the last failure */
+	"CREATE TABLE scan_state ("
+	" project TEXT NOT NULL,"
+	" branch TEXT NOT NULL,"
+	" last_run_id TEXT NOT NULL,"
+	" last_run_at TEXT NOT NULL,"
+	" last_status TEXT NOT NULL,"
+	" last_success TEXT,"
+	" failure_run_id TEXT,"
+	" failure_at TEXT,"
+	" failure_phase TEXT,"
+	" failure_reason TEXT,"
+	" failure_chunk INTEGER,"
+	" deps_blob TEXT,"
+	" PRIMARY KEY (project, branch));",
 };
 
 static int

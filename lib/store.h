@@ -26,8 +26,9 @@
  * outbox (notifications: attempts, next_attempt_at, sinks_done, dead_at); plane_states (the Plane state cache) and
  * plane_poll (per-project watermark, the tick's resume point), plane_items
  * (work item sequence -> Plane uuid, learnt from listings), plane_servers
- * (the paths each Plane server answers); scan_anchors
- * and scan_findings (orch-scan --main); leases (the merge lease) and
+ * (the paths each Plane server answers); scan_anchors,
+ * scan_findings and scan_state (orch-scan --main: last run, last success,
+ * last failure, the audited manifest); leases (the merge lease) and
  * tasks.tested_sha (the commit the merge gate tested); counters
  * (reconcile/reaper), reconcile_state, jobs.dead_strikes; fix_runs (orch-fix).  Command run records are files, not rows (see
  * cli.h), so a quiet tick writes nothing here.
@@ -44,7 +45,7 @@ struct proc_result;
 #define STORE_CORRUPT_ADVICE "orch leaves it as it is: stop the cron jobs, then restore it from a " \
 	"backup or move it aside to start with an empty store (docs/operations.md, Failure modes)"
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /*
  * A few statements run once per live item on every tick (task_get,

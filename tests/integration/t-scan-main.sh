@@ -21,9 +21,10 @@ expect_rc 0 orch-scan --main
 contains "$OUT" "DEMO: bootstrap (none, 0 commits"
 expect_rc 0 orch-scan --main
 contains "$OUT" "DEMO: no_change"
-before=$(store_digest)
+before=$(sql "SELECT group_concat(sha || last_status || last_run) FROM scan_anchors")
 expect_rc 0 orch-scan --main
-[ "$(store_digest)" = "$before" ] || fail "no_change wrote to the store"
+[ "$(sql "SELECT group_concat(sha || last_status || last_run) FROM scan_anchors")" = "$before" ] ||
+	fail "no_change moved the anchor"
 
 # a secret pushed straight to main: caught in one run, alerted once
 KEY=$(aws_key)
@@ -88,9 +89,12 @@ ORCH_SCAN_REWRITE_POLICY=since_date expect_rc 1 orch-scan --main --json
 [ "$(echo "$OUT" | json_field '[0]["findings"]')" = 1 ] || fail "the root commit's secret was not found: $OUT"
 [ "$(json_field '["chunks"][0]["from"]' <"$(record)")" = "" ] || fail "the root was not scanned alone"
 
-# a remote that cannot be fetched: 69 after the retries, nothing changed
-before=$(store_digest)
+# a remote that cannot be fetched: 69 after the retries, the anchor kept, the failure recorded
+before=$(sql "SELECT group_concat(sha || last_status || last_run) FROM scan_anchors")
 mv "$TMP/origin.git" "$TMP/gone.git"
 expect_rc 69 orch-scan --main
 contains "$ERR" "orch-scan: project DEMO: git fetch"
-[ "$(store_digest)" = "$before" ] || fail "a failed fetch changed the store"
+[ "$(sql "SELECT group_concat(sha || last_status || last_run) FROM scan_anchors")" = "$before" ] ||
+	fail "a failed fetch moved the anchor"
+[ "$(sql "SELECT failure_phase FROM scan_state WHERE failure_run_id = last_run_id")" = fetch ] ||
+	fail "a failed fetch was not recorded as the last failure"
