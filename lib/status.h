@@ -16,6 +16,8 @@ struct orch_err;
 struct store;
 
 #define STATUS_MAX_ITEMS 200
+#define STATUS_MAX_ITEMS_S "200"	/* the same, for the SQL */
+#define STATUS_BRANCH_READS 20		/* live tasks whose branch is read for what they wait on */
 #define STATUS_EVENTS 20
 
 /* Returns a cJSON * (caller frees with cJSON_Delete), or NULL with *e. */

@@ -203,6 +203,14 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" started_at TEXT NOT NULL,"
 	" finished_at TEXT);"
 	"CREATE INDEX fix_runs_item ON fix_runs(work_item, id);",
+	/* 11, 12: reserved for branches merged beside this one (their migrations replace these) */
+	"",
+	"",
+	/* 13: the tracker status orch last set or saw per work item (orch-status shows it; tracker.c owns it) */
+	"CREATE TABLE tracker_seen ("
+	" work_item TEXT PRIMARY KEY,"
+	" status TEXT NOT NULL,"
+	" seen_at TEXT NOT NULL);",
 };
 
 static int

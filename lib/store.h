@@ -44,7 +44,7 @@ struct proc_result;
 #define STORE_CORRUPT_ADVICE "orch leaves it as it is: stop the cron jobs, then restore it from a " \
 	"backup or move it aside to start with an empty store (docs/operations.md, Failure modes)"
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 13
 
 struct store {
 	sqlite3 *db;
