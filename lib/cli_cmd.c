@@ -180,7 +180,7 @@ print_attention(const cJSON *root)
 	}
 }
 
-/* A task: stage, retries, the tracker's status, what it waits for (engine_waits_for), who holds it. */
+/* A task: stage, retries, who holds it, the tracker's status, what it waits for (engine_waits_for). */
 static void
 print_task(const cJSON *it)
 {
@@ -188,6 +188,8 @@ print_task(const cJSON *it)
 
 	printf("  %s %s%s retries %lld", str(it, "work_item"), str(it, "stage"),
 	    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")) ? " BLOCKED" : "", num(it, "retries"));
+	if (cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")))
+		print_claim(it);
 	if (cJSON_IsString(cJSON_GetObjectItem(it, "tracker_status"))) {
 		printf("; tracker '");
 		cli_put_text(str(it, "tracker_status"));	/* a Plane state's name is the workspace's choice */
@@ -199,8 +201,6 @@ print_task(const cJSON *it)
 		if (cJSON_IsString(cJSON_GetObjectItem(w, "next_attempt")))
 			printf(" (next attempt %s)", str(w, "next_attempt"));
 	}
-	if (cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")))
-		print_claim(it);
 	putchar('\n');
 }
 

@@ -68,8 +68,9 @@ tracker_close(struct tracker *t)
 
 /*
  * Remember the status orch set or saw on the issue, for orch-status (a Plane
- * issue's status is otherwise only on the server).  A cache: a failed write
- * leaves the last one, whose seen_at says how old it is.
+ * issue's status is otherwise only on the server), with when it was first
+ * seen; an unchanged status writes nothing.  A cache: a failed write leaves
+ * the last one, whose seen_at says how old it is.
  */
 static void
 seen(struct tracker *t, const struct tracker_issue *is, const struct tracker_state *s)
@@ -79,7 +80,7 @@ seen(struct tracker *t, const struct tracker_issue *is, const struct tracker_sta
 
 	if (t->st == NULL || s == NULL || is->work_item[0] == '\0' ||
 	    store_prepare(t->st, &q, "INSERT INTO tracker_seen(work_item, status, seen_at) VALUES (?1, ?2, ?3) "
-	    "ON CONFLICT(work_item) DO UPDATE SET status = ?2, seen_at = ?3", NULL) < 0)
+	    "ON CONFLICT(work_item) DO UPDATE SET status = ?2, seen_at = ?3 WHERE status != ?2", NULL) < 0)
 		return;
 	time_iso_us(time_now_us(), now);
 	sqlite3_bind_text(q, 1, is->work_item, -1, SQLITE_STATIC);
