@@ -6,6 +6,7 @@
 #include "../lib/cli.h"
 #include "../lib/cli_cmd.h"
 #include "../lib/engine.h"
+#include "../lib/job.h"
 #include "../lib/util.h"
 #include "../lib/work.h"
 
@@ -19,6 +20,25 @@ static const struct option longopts[] = {
 	{ "slot", required_argument, NULL, OPT_SLOT },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Jobs left for later are not forgotten: one line with how many wait out a backoff, and the first retry. */
+static void
+say_backoff(struct cli *cl)
+{
+	char local[48], iso[24];
+	struct orch_err e = {0};
+	int64_t next;
+	int n;
+
+	if (job_backoff(&cl->st, time_now_us() / 1000000, &n, &next, &e) < 0) {
+		fprintf(stderr, "orch-work: %s\n", e.msg);
+		return;
+	}
+	if (n == 0)
+		return;
+	time_local_s(next, local, iso);
+	printf("skipped %d job%s in backoff; the next attempt at %s (%s)\n", n, n == 1 ? "" : "s", local, iso);
+}
 
 int
 main(int argc, char **argv)
@@ -76,6 +96,8 @@ main(int argc, char **argv)
 		if (r.advanced && r.adv.err.code && rc == 0)
 			rc = r.adv.err.code;
 	}
+	if (rc == 0 && !cl.quiet && !arr)
+		say_backoff(&cl);
 	if (arr)
 		cli_print_json(arr);
 	return cli_close(&cl, rc);

@@ -247,23 +247,56 @@ print_scan_project(const cJSON *it)
 	putchar('\n');
 }
 
+/* The most urgent first: secrets on main, blocked tasks, dead jobs, degraded feeds (status.c's attention). */
+static void
+print_attention(const cJSON *root)
+{
+	const cJSON *a = cJSON_GetObjectItem(root, "attention"), *it;
+
+	printf("attention: %lld secrets on main, %lld blocked, %lld dead jobs, %d degraded\n", num(a, "secrets_on_main"),
+	    num(a, "blocked"), num(a, "dead_jobs"), cJSON_GetArraySize(cJSON_GetObjectItem(a, "degraded")));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(a, "degraded")) {
+		printf("  DEGRADED ");
+		cli_put_text(cJSON_IsString(it) ? it->valuestring : "");
+		putchar('\n');
+	}
+}
+
+/* A task: stage, retries, who holds it, the tracker's status, what it waits for (engine_waits_for). */
+static void
+print_task(const cJSON *it)
+{
+	const cJSON *w = cJSON_GetObjectItem(it, "waits");
+
+	printf("  %s %s%s retries %lld", str(it, "work_item"), str(it, "stage"),
+	    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")) ? " BLOCKED" : "", num(it, "retries"));
+	if (cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")))
+		print_claim(it);
+	if (cJSON_IsString(cJSON_GetObjectItem(it, "tracker_status"))) {
+		printf("; tracker '");
+		cli_put_text(str(it, "tracker_status"));	/* a Plane state's name is the workspace's choice */
+		putchar('\'');
+	}
+	if (cJSON_IsObject(w) && str(w, "kind")[0]) {
+		printf("; waits for %s: ", str(w, "kind"));
+		cli_put_text(str(w, "detail"));	/* quotes artifact values from the branch */
+		if (cJSON_IsString(cJSON_GetObjectItem(w, "next_attempt")))
+			printf(" (next attempt %s)", str(w, "next_attempt"));
+	}
+	putchar('\n');
+}
+
 void
 cli_status_text(const void *rootv)
 {
 	const cJSON *root = rootv;
 	const cJSON *tasks = cJSON_GetObjectItem(root, "tasks"), *jobs = cJSON_GetObjectItem(root, "jobs"), *it;
 
+	print_attention(root);
 	print_counts("tasks", cJSON_GetObjectItem(tasks, "by_stage"));
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items")) {
-		int claimed = cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid"));
-		if (strcmp(str(it, "stage"), "done") == 0 && !claimed)
-			continue;
-		printf("  %s %s%s retries %lld", str(it, "work_item"), str(it, "stage"),
-		    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")) ? " BLOCKED" : "", num(it, "retries"));
-		if (claimed)
-			print_claim(it);
-		putchar('\n');
-	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items"))
+		if (strcmp(str(it, "stage"), "done") != 0 || cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")))
+			print_task(it);
 	print_counts("jobs", cJSON_GetObjectItem(jobs, "by_status"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(jobs, "items"))
 		if (strcmp(str(it, "status"), "done") != 0)

@@ -88,7 +88,7 @@ static const struct setting settings[] = {
 static const char *const project_keys[] = {
 	"key", "tracker", "plane_project_id", "repo", "remote", "main_branch", "self_deploy",
 	"ci_cmd", "deploy_hook", "health_cmd", "health_url", "rollback_hook", "agents", "auto_fix",
-	"main_review", NULL,
+	"main_review", "repo_browse_url", NULL,
 };
 
 struct loader {
@@ -257,6 +257,20 @@ load_agents(struct loader *l, struct project *p, yaml_node_t *n)
 	return 0;
 }
 
+/* A repo_browse_url goes into the page's href: an http(s) address with {path}, nothing that leaves the attribute. */
+static int
+browse_url_ok(const char *u)
+{
+	const unsigned char *p;
+
+	if ((strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) || strstr(u, "{path}") == NULL)
+		return 0;
+	for (p = (const unsigned char *)u; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr("\"'<>\\`", *p))
+			return 0;
+	return 1;
+}
+
 static int
 project_field(struct loader *l, struct project *p, const char *key, yaml_node_t *v)
 {
@@ -281,7 +295,12 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 			return lerr(l, v, key, "'%s' is not true or false", text);
 		return 0;
 	}
-	if (strcmp(key, "key") == 0) strp = &p->key;
+	if (strcmp(key, "repo_browse_url") == 0) {
+		if (!browse_url_ok(text))
+			return lerr(l, v, key, "'%s' must be an http(s):// address with {path} (and optionally {branch}), "
+			    "without spaces, quotes or angle brackets", text);
+		strp = &p->repo_browse_url;
+	} else if (strcmp(key, "key") == 0) strp = &p->key;
 	else if (strcmp(key, "tracker") == 0) strp = &p->tracker;
 	else if (strcmp(key, "plane_project_id") == 0) strp = &p->plane_project_id;
 	else if (strcmp(key, "repo") == 0) strp = &p->repo;
@@ -785,6 +804,7 @@ project_free(struct project *p)
 	free(p->remote);
 	free(p->main_branch);
 	free(p->health_url);
+	free(p->repo_browse_url);
 	argv_free(p->ci_cmd);
 	argv_free(p->deploy_hook);
 	argv_free(p->health_cmd);

@@ -45,6 +45,7 @@ struct project {
 	char **main_review;	/* orch-scan --main's review of new commits (scanmain.h); NULL: none */
 	char *health_url;	/* probed by GET when health_cmd is not set */
 	int auto_fix;		/* orch-fix --from-audit in the security rollback path (fix.h) */
+	char *repo_browse_url;	/* the repository browser, {branch} {path} filled in (orch-status --html); NULL: none */
 	struct agent_cmd *agents;
 	size_t nagents;
 	int line;		/* where it was defined, for messages */

@@ -1018,6 +1018,97 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 	return rc;
 }
 
+/* The task's job at its stage, if one is not done: 1 described in *w, 0 none, -1 error. */
+static int
+wait_job(struct store *st, const struct task *t, struct engine_wait *w, struct orch_err *e)
+{
+	struct job_view j;
+	int rc;
+
+	if ((rc = job_latest(st, t->id, t->stage, &j, e)) <= 0)
+		return rc;
+	if (strcmp(j.status, "running") == 0) {
+		w->kind = "job";
+		snprintf(w->detail, sizeof(w->detail), "%s job %lld running (attempt %d, pid %ld)", j.agent,
+		    (long long)j.id, j.attempts, j.pid);
+	} else if (strcmp(j.status, "queued") == 0 && j.available_at > time_now_us() / 1000000) {
+		w->kind = "backoff";
+		w->next_attempt = j.available_at;
+		snprintf(w->detail, sizeof(w->detail), "%s job %lld failed %d time%s: next attempt after its backoff",
+		    j.agent, (long long)j.id, j.attempts, j.attempts == 1 ? "" : "s");
+	} else if (strcmp(j.status, "queued") == 0) {
+		w->kind = "job";
+		snprintf(w->detail, sizeof(w->detail), "%s job %lld queued for orch-work", j.agent, (long long)j.id);
+	} else {
+		w->kind = "dead_job";
+		snprintf(w->detail, sizeof(w->detail), "%s job %lld %s after %d attempts: fix the agent, then "
+		    "orch-advance %s", j.agent, (long long)j.id, j.status, j.attempts, t->work_item);
+	}
+	return 1;
+}
+
+/* The deploy stage of a self-deploying project between its phases: 1 described, 0 not there. */
+static int
+wait_deploy(const struct config *cfg, const struct project *p, const struct task *t, struct engine_wait *w)
+{
+	if (strcmp(t->stage, "deploy") != 0 || !p || !p->self_deploy || !deploy_marker(cfg, t, DEPLOY_APPROVE_REQUESTED))
+		return 0;
+	if (deploy_marker(cfg, t, DEPLOY_INITIATED)) {
+		w->kind = "deploy";
+		snprintf(w->detail, sizeof(w->detail), "production deploy %s: orch-deploy finalizes it",
+		    deploy_marker(cfg, t, DEPLOY_FINALIZED) ? "finalized, the merge gate next" : "under way");
+	} else if (cfg->deploy_require_manual_approve) {
+		w->kind = "verdict";
+		snprintf(w->detail, sizeof(w->detail), "a human verdict: tracker status Confirm Deploy");
+	} else {
+		w->kind = "deploy";
+		snprintf(w->detail, sizeof(w->detail), "the next orch-deploy starts the production deploy "
+		    "(deploy_require_manual_approve is false)");
+	}
+	return 1;
+}
+
+int
+engine_waits_for(const struct config *cfg, struct store *st, const struct task *t, int read_branch,
+    struct engine_wait *w, struct orch_err *e)
+{
+	const struct project *p = config_project(cfg, t->project);
+	const struct stage_def *sd = stage_find(t->stage);
+	int rc, manual;
+
+	memset(w, 0, sizeof(*w));
+	w->kind = "";
+	if (t->blocked) {
+		w->kind = "blocked";
+		snprintf(w->detail, sizeof(w->detail), "blocked after %d retries: orch-advance --unblock %s resumes it",
+		    t->retries, t->work_item);
+		return 0;
+	}
+	if (sd == NULL || sd->next == NULL || (rc = wait_job(st, t, w, e)) > 0 || wait_deploy(cfg, p, t, w))
+		return 0;
+	if (rc < 0)
+		return -1;
+	manual = !stage_automated(p, sd->agent);
+	if (!read_branch) {
+		w->kind = manual ? "manual" : "gate";
+		snprintf(w->detail, sizeof(w->detail), "%s stage; branch not examined (status lists many tasks): "
+		    "orch-advance --explain %s", manual ? "manual" : "automated", t->work_item);
+		return 0;
+	}
+	struct gate_ctx gc = { .cfg = cfg, .project = p, .st = st, .task = t, .dry_run = 1, .manual = manual };
+	char line[600];
+	rc = gate_pending(&gc, t->stage, line, sizeof(line));
+	w->kind = rc < 0 ? "error" : rc > 0 ? (manual ? "manual" : "artifact") :
+	    strcmp(t->stage, "analysis") == 0 ? "verdict" : "gate";
+	if (rc != 0)
+		snprintf(w->detail, sizeof(w->detail), "%s%s", manual && rc > 0 ? "people work this stage: " : "", line);
+	else if (strcmp(t->stage, "analysis") == 0)
+		snprintf(w->detail, sizeof(w->detail), "a human verdict: tracker status Approved (or Rejected)");
+	else
+		snprintf(w->detail, sizeof(w->detail), "the artifacts are in: the next orch-advance runs the gate");
+	return 1;
+}
+
 /* Single item: its own exit code.  Several (--all): 0 unless one errored. */
 int
 engine_result_combine(int rc, const struct advance_result *r, int many)

@@ -95,11 +95,32 @@ int engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_v
 int engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *why,
     struct advance_result *r);
 struct buf;
+struct store;
+struct task;
 /*
  * For orch-advance --explain: each artifact the current stage's gate reads,
  * its frontmatter key and value, and which are missing or red.  Reads only.
  */
 int engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_err *e);
+/*
+ * What a task waits for now, for orch-status, in the engine's own terms:
+ * kind is one of blocked, job (queued or running), backoff (a failed job's
+ * retry at next_attempt, unix seconds), dead_job, verdict (a human's
+ * tracker status), manual (people work the stage and owe an artifact),
+ * artifact (an agent's stage finished without its artifact, or it is red),
+ * deploy (production deploy under way), gate (everything is there: the next
+ * orch-advance decides), error (git could not answer), "" (nothing: done).
+ * With read_branch 0 the branch is not read (the caller's cap on git reads)
+ * and a stage without a job says "not examined".  Reads only; returns 1
+ * when it read the branch, 0 when not, -1 on a store error.
+ */
+struct engine_wait {
+	const char *kind;
+	char detail[700];
+	int64_t next_attempt;
+};
+int engine_waits_for(const struct config *cfg, struct store *st, const struct task *t, int read_branch,
+    struct engine_wait *w, struct orch_err *e);
 /* 1 when stage of project is worked by people (its agent has no command). */
 int engine_stage_manual(const struct config *cfg, const char *project, const char *stage);
 /* Exit code for one result (0 advanced/noop, 1 red/blocked, 2 waiting, or err.code). */

@@ -430,15 +430,19 @@ gate_find(const char *name)
 	return NULL;
 }
 
-/* One line of --explain for artifact a at the branch head. */
-static void
-explain_artifact(const struct gate_ctx *c, const struct gate_artifact *a, const char *ref, struct buf *out)
+/*
+ * The state of artifact a at the branch head, as one line into out (what
+ * --explain prints and orch-status quotes; the path padded to w): 0 present
+ * or passes, 1 missing or red, -1 git could not answer.
+ */
+static int
+artifact_state(const struct gate_ctx *c, const struct gate_artifact *a, const char *ref, int w, char *out, size_t on)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char path[256], why[512], value[128];
 	struct orch_err e = {0};
 	struct buf content;
-	int rc;
+	int rc, st;
 
 	wi_artifact_path(c->task->work_item, a->name, path, sizeof(path));
 	if (strchr(a->name, '*')) {	/* a glob: the gate lists the directory */
@@ -450,21 +454,40 @@ explain_artifact(const struct gate_ctx *c, const struct gate_artifact *a, const 
 				found += fnmatch("ADR-*.md", names[i], 0) == 0;
 			argv_free(names);
 		}
-		buf_printf(out, "  %-44s %s\n", path, found ? "present" : "MISSING");
-		return;
+		snprintf(out, on, "%-*s %s", w, path, found ? "present" : "MISSING");
+		return found ? 0 : 1;
 	}
 	buf_init(&content, FM_MAX_BYTES);
 	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, why, sizeof(why), &e);
+	st = rc == -2 ? -1 : rc < 0 ? 1 : 0;
 	if (rc < 0)
-		buf_printf(out, "  %-44s %s\n", path, rc == -2 ? e.msg : strstr(why, " is missing at ") ? "MISSING" : why);
+		snprintf(out, on, "%-*s %s", w, path, rc == -2 ? e.msg : strstr(why, " is missing at ") ? "MISSING" : why);
 	else if (a->key == NULL)
-		buf_printf(out, "  %-44s present\n", path);
+		snprintf(out, on, "%-*s present", w, path);
 	else if (fm_verdict(content.data ? content.data : "", content.len, a->key, a->pass, value, sizeof(value), why,
 	    sizeof(why)) == FM_PASS)
-		buf_printf(out, "  %-44s %s: %s (passes)\n", path, a->key, value);
-	else
-		buf_printf(out, "  %-44s %s: %s (RED: %s; needs %s)\n", path, a->key, value[0] ? value : "-", why, a->pass);
+		snprintf(out, on, "%-*s %s: %s (passes)", w, path, a->key, value);
+	else {
+		snprintf(out, on, "%-*s %s: %s (RED: %s; needs %s)", w, path, a->key, value[0] ? value : "-", why, a->pass);
+		st = 1;
+	}
 	buf_free(&content);
+	return st;
+}
+
+int
+gate_pending(const struct gate_ctx *c, const char *stage, char *out, size_t n)
+{
+	const struct gate_artifact *a = gate_stage_artifacts(stage);
+	char ref[300];
+	int rc;
+
+	branch_ref(c->task, ref, sizeof(ref));
+	for (; a->stage && strcmp(a->stage, stage) == 0; a++)
+		if ((rc = artifact_state(c, a, ref, 0, out, n)) != 0)
+			return rc;
+	out[0] = '\0';
+	return 0;
 }
 
 int
@@ -476,8 +499,11 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 	branch_ref(c->task, ref, sizeof(ref));
 	buf_printf(out, "%s at %s (%s stage), branch %s:\n", c->task->work_item, stage, c->manual ? "manual" :
 	    "automated", c->task->branch);
-	for (; a->stage && strcmp(a->stage, stage) == 0; a++)
-		explain_artifact(c, a, ref, out);
+	for (; a->stage && strcmp(a->stage, stage) == 0; a++) {
+		char line[1200];
+		artifact_state(c, a, ref, 44, line, sizeof(line));
+		buf_printf(out, "  %s\n", line);
+	}
 	if (strcmp(stage, "analysis") == 0)
 		buf_printf(out, "  then the human verdict: tracker status Approved (or Rejected)\n");
 	else if (strcmp(stage, "development") == 0)

@@ -75,6 +75,13 @@ const struct gate_artifact *gate_stage_artifacts(const char *stage);
 int gate_describe_stage(const char *stage, const char *wi, char *out, size_t n);
 /* Text for orch-advance --explain: each artifact at the branch head, present/missing/red. */
 int gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out);
+/*
+ * The first artifact of stage that is missing or red at the branch head, as
+ * one line ("docs/work-items/WI/01-brd.md MISSING") into out: 1 found, 0
+ * all present and passing, -1 git could not answer (out says why).  Reads
+ * only (orch-status: what a task waits for).
+ */
+int gate_pending(const struct gate_ctx *c, const char *stage, char *out, size_t n);
 /* The security gate (secgate.c), registered as check_security_gate. */
 void gate_security(const struct gate_ctx *c, struct gate_result *r);
 /*

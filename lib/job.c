@@ -35,6 +35,52 @@ job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err
 }
 
 int
+job_latest(struct store *st, int64_t task_id, const char *stage, struct job_view *v, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if (store_prepare(st, &s, "SELECT id, agent, status, attempts, available_at, pid FROM jobs WHERE task_id = ?1 "
+	    "AND stage = ?2 AND status != 'done' ORDER BY id DESC LIMIT 1", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v->id = sqlite3_column_int64(s, 0);
+		str_copy(v->agent, sizeof(v->agent), (const char *)sqlite3_column_text(s, 1));
+		str_copy(v->status, sizeof(v->status), (const char *)sqlite3_column_text(s, 2));
+		v->attempts = sqlite3_column_int(s, 3);
+		v->available_at = sqlite3_column_int64(s, 4);
+		v->pid = (long)sqlite3_column_int64(s, 5);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, "read the task's job", e);
+	return rc == SQLITE_ROW;
+}
+
+int
+job_backoff(struct store *st, int64_t now, int *count, int64_t *next, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*count = 0;
+	*next = 0;
+	if (store_prepare(st, &s, "SELECT count(*), min(j.available_at) FROM jobs j JOIN tasks t ON t.id = j.task_id "
+	    "WHERE j.status = 'queued' AND j.available_at > ?1 AND t.blocked = 0", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*count = sqlite3_column_int(s, 0);
+		*next = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, "count jobs in backoff", e);
+}
+
+int
 job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *stage,
     const char *description, int64_t *job_id, struct orch_err *e)
 {

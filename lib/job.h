@@ -46,6 +46,21 @@ int job_enqueue(struct store *st, int64_t task_id, const char *agent, const char
     const char *description, int64_t *job_id, struct orch_err *e);
 /* Queued or running jobs of the task (for agent, or any agent when NULL). */
 int job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err *e);
+/* The newest job of the task at stage that is not done (for orch-status): 1 found, 0 none, -1 error. */
+struct job_view {
+	int64_t id;
+	char agent[24];
+	char status[16];	/* queued | running | failed | dead */
+	int attempts;
+	int64_t available_at;	/* unix seconds: a queued job waits for it (backoff) */
+	long pid;
+};
+int job_latest(struct store *st, int64_t task_id, const char *stage, struct job_view *v, struct orch_err *e);
+/*
+ * Queued jobs still in their backoff at now (their task not blocked): how
+ * many, and the earliest available_at (for orch-work's "skipped" line).
+ */
+int job_backoff(struct store *st, int64_t now, int *count, int64_t *next, struct orch_err *e);
 /* Returns how many jobs it marked done, or -1. */
 int job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct orch_err *e);
 

@@ -9,9 +9,12 @@
 #include "atomic.h"
 #include "buf.h"
 #include "config.h"
+#include "engine.h"
 #include "err.h"
 #include "store.h"
+#include "task.h"
 #include "util.h"
+#include "wi.h"
 
 /* Run sql and add one object per row built from the column names. */
 static int
@@ -118,6 +121,149 @@ tools(struct store *st, cJSON *obj, struct orch_err *e)
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "read tool metrics", e);
 }
 
+/* Where a task's artifacts are: the path on its branch, and a link when the project names its repository browser. */
+static void
+artifacts(const struct config *cfg, const struct task *t, cJSON *it)
+{
+	cJSON *a = cJSON_AddObjectToObject(it, "artifacts");
+	const struct project *p = config_project(cfg, t->project);
+	char path[256];
+	struct buf u;
+
+	if (wi_artifact_path(t->work_item, "", path, sizeof(path)) < 0)
+		path[0] = '\0';
+	cJSON_AddStringToObject(a, "path", path);
+	if (p == NULL || p->repo_browse_url == NULL) {
+		cJSON_AddNullToObject(a, "url");
+		return;
+	}
+	buf_init(&u, 64 * 1024);
+	for (const char *q = p->repo_browse_url; *q;) {
+		int is_path = strncmp(q, "{path}", 6) == 0, is_branch = strncmp(q, "{branch}", 8) == 0;
+		const char *val = is_path ? path : is_branch ? t->branch : NULL;
+		if (val == NULL) {
+			buf_append(&u, q++, 1);
+			continue;
+		}
+		q += is_path ? 6 : 8;
+		for (; *val; val++)	/* percent-encoded: a branch name is the author's choice */
+			if (strchr("/-._~", *val) || (*val >= '0' && *val <= '9') || ((*val | 32) >= 'a' && (*val | 32) <= 'z'))
+				buf_append(&u, val, 1);
+			else
+				buf_printf(&u, "%%%02X", (unsigned char)*val);
+	}
+	cJSON_AddStringToObject(a, "url", buf_str(&u));
+	buf_free(&u);
+}
+
+/* What each live task waits for (engine_waits_for), its title and its artifacts; the branch read for STATUS_BRANCH_READS. */
+static int
+task_details(const struct config *cfg, struct store *st, cJSON *items, struct orch_err *e)
+{
+	int reads = STATUS_BRANCH_READS;
+	struct engine_wait w;
+	struct task t;
+	cJSON *it;
+
+	cJSON_ArrayForEach(it, items) {
+		const cJSON *wi = cJSON_GetObjectItem(it, "work_item");
+		int rc;
+		if (!cJSON_IsString(wi) || task_get(st, wi->valuestring, &t, e) < 0)
+			return -1;
+		cJSON_AddStringToObject(it, "title", t.title);
+		artifacts(cfg, &t, it);
+		if (strcmp(t.stage, "done") == 0)
+			continue;
+		if ((rc = engine_waits_for(cfg, st, &t, reads > 0, &w, e)) < 0)
+			return -1;
+		reads -= rc;
+		cJSON *wj = cJSON_AddObjectToObject(it, "waits");
+		cJSON_AddStringToObject(wj, "kind", w.kind);
+		cJSON_AddStringToObject(wj, "detail", w.detail);
+		if (w.next_attempt) {
+			char iso[24];
+			time_local_s(w.next_attempt, NULL, iso);
+			cJSON_AddStringToObject(wj, "next_attempt", iso);
+		} else {
+			cJSON_AddNullToObject(wj, "next_attempt");
+		}
+	}
+	return 0;
+}
+
+/*
+ * Tasks: the live ones (by their partial index, capped), then the 20 last done; who holds each, the tracker
+ * status (the local tracker's own, else the one orch last set or saw), and what each waits for.
+ */
+static int
+collect_tasks(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	cJSON *tasks = cJSON_AddObjectToObject(root, "tasks"), *items = cJSON_AddArrayToObject(tasks, "items");
+
+	if (counts(st, "SELECT name, n FROM row_counts WHERE kind = 'task' AND n > 0 ORDER BY name",
+	    cJSON_AddObjectToObject(tasks, "by_stage"), e) < 0 ||
+	    rows(st, "SELECT t.work_item AS work_item, t.stage AS stage, t.blocked AS blocked, t.retries AS retries, "
+	    "l.pid AS claimed_pid, l.host AS claimed_host, COALESCE((SELECT s.name FROM tracker_issues i JOIN "
+	    "tracker_states s ON s.id = i.state_id WHERE i.id = t.issue_id), ts.status) AS tracker_status, "
+	    "ts.seen_at AS tracker_seen_at FROM (SELECT * FROM (SELECT id, work_item, issue_id, stage, blocked, "
+	    "retries FROM tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC LIMIT " STATUS_MAX_ITEMS_S ") "
+	    "UNION ALL SELECT * FROM (SELECT id, work_item, issue_id, stage, blocked, retries FROM tasks WHERE "
+	    "stage = 'done' ORDER BY id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item "
+	    "LEFT JOIN tracker_seen ts ON ts.work_item = t.work_item", items, e) < 0)
+		return -1;
+	return task_details(cfg, st, items, e);
+}
+
+static int
+collect_jobs(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	cJSON *jobs = cJSON_AddObjectToObject(root, "jobs");
+
+	(void)cfg;
+	return counts(st, "SELECT name, n FROM row_counts WHERE kind = 'job' AND n > 0 ORDER BY name",
+	    cJSON_AddObjectToObject(jobs, "by_status"), e) < 0 ||
+	    rows(st, "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "
+	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != 'done' ORDER BY j.id DESC LIMIT "
+	    STATUS_MAX_ITEMS_S ") UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, "
+	    "j.pid, j.lease_until FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE +j.status = 'done' "
+	    "ORDER BY j.id DESC LIMIT 20)", cJSON_AddArrayToObject(jobs, "items"), e) < 0 ? -1 : 0;
+}
+
+static int
+collect_tools(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	(void)cfg;
+	return tools(st, cJSON_AddObjectToObject(root, "tools"), e);
+}
+
+static int
+collect_events(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	(void)cfg;
+	return rows(st, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events ORDER BY id DESC LIMIT 20",
+	    cJSON_AddArrayToObject(root, "events"), e);
+}
+
+static int
+collect_outbox(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	cJSON *ob = cJSON_AddObjectToObject(root, "outbox");
+
+	(void)cfg;
+	return counts(st, "SELECT 'pending', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
+	    "claimed_at IS NULL AND attempts = 0 UNION ALL "
+	    "SELECT 'retrying', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
+	    "claimed_at IS NULL AND attempts > 0 UNION ALL "
+	    "SELECT 'claimed_undelivered', count(*) FROM outbox WHERE claimed_at IS NOT NULL AND delivered_at IS NULL "
+	    "AND dead_at IS NULL UNION ALL "
+	    "SELECT 'dead', count(*) FROM outbox WHERE dead_at IS NOT NULL", ob, e) < 0 ||
+	    rows(st, "SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE 'dead' END AS state, "
+	    "attempts, last_error, CASE WHEN dead_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, "
+	    "'unixepoch') END AS next_attempt, dead_at, substr(message, 1, 300) AS message FROM outbox "
+	    "WHERE delivered_at IS NULL AND (dead_at IS NOT NULL OR attempts > 0) ORDER BY dead_at IS NULL, id DESC "
+	    "LIMIT 20", cJSON_AddArrayToObject(ob, "undelivered"), e) < 0 ? -1 : 0;
+}
+
 /*
  * Each configured project's scan of main: its last result and age, flagged
  * old when its last run ended more than STATUS_SCAN_MAX_AGE_S ago (or it
@@ -178,103 +324,192 @@ scan_projects(const struct config *cfg, struct store *st, cJSON *arr, struct orc
 	return 0;
 }
 
-void *
-status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
+/* The scan of main: each project's anchor (last result and run) and the secrets found, newest first. */
+static int
+collect_scan(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
-	cJSON *root = cJSON_CreateObject(), *tasks, *jobs, *ob;
-
-	tasks = cJSON_AddObjectToObject(root, "tasks");
-	jobs = cJSON_AddObjectToObject(root, "jobs");
-	ob = cJSON_AddObjectToObject(root, "outbox");
-	if (counts(st, "SELECT name, n FROM row_counts WHERE kind = 'task' AND n > 0 ORDER BY name",
-	    cJSON_AddObjectToObject(tasks, "by_stage"), e) < 0 ||
-	    /* bounded: the live tasks (by their partial index), then the 20 last done; with who holds each */
-	    rows(st, "SELECT t.work_item AS work_item, t.stage AS stage, t.blocked AS blocked, t.retries AS retries, "
-	    "l.pid AS claimed_pid, l.host AS claimed_host FROM (SELECT * FROM (SELECT id, work_item, stage, blocked, "
-	    "retries FROM tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC LIMIT 200) UNION ALL "
-	    "SELECT * FROM (SELECT id, work_item, stage, blocked, retries FROM tasks WHERE stage = 'done' "
-	    "ORDER BY id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item",
-	    cJSON_AddArrayToObject(tasks, "items"), e) < 0 ||
-	    counts(st, "SELECT name, n FROM row_counts WHERE kind = 'job' AND n > 0 ORDER BY name",
-	    cJSON_AddObjectToObject(jobs, "by_status"), e) < 0 ||
-	    rows(st, "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "
-	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != 'done' ORDER BY j.id DESC LIMIT 200) "
-	    "UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "
-	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE +j.status = 'done' ORDER BY j.id DESC LIMIT 20)",
-	    cJSON_AddArrayToObject(jobs, "items"), e) < 0 ||
-	    tools(st, cJSON_AddObjectToObject(root, "tools"), e) < 0 ||
-	    rows(st, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events ORDER BY id DESC LIMIT 20",
-	    cJSON_AddArrayToObject(root, "events"), e) < 0 ||
-	    counts(st, "SELECT 'pending', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
-	    "claimed_at IS NULL AND attempts = 0 UNION ALL "
-	    "SELECT 'retrying', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
-	    "claimed_at IS NULL AND attempts > 0 UNION ALL "
-	    "SELECT 'claimed_undelivered', count(*) FROM outbox WHERE claimed_at IS NOT NULL AND delivered_at IS NULL "
-	    "AND dead_at IS NULL UNION ALL "
-	    "SELECT 'dead', count(*) FROM outbox WHERE dead_at IS NOT NULL", ob, e) < 0 ||
-	    rows(st, "SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE 'dead' END AS state, "
-	    "attempts, last_error, CASE WHEN dead_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, "
-	    "'unixepoch') END AS next_attempt, dead_at, substr(message, 1, 300) AS message FROM outbox "
-	    "WHERE delivered_at IS NULL AND (dead_at IS NOT NULL OR attempts > 0) ORDER BY dead_at IS NULL, id DESC "
-	    "LIMIT 20", cJSON_AddArrayToObject(ob, "undelivered"), e) < 0) {
-		cJSON_Delete(root);
-		return NULL;
-	}
 	cJSON *scan = cJSON_AddObjectToObject(root, "scan");
-	if (rows(st, "SELECT project, branch, sha, last_status, last_run FROM scan_anchors ORDER BY project",
+
+	return rows(st, "SELECT project, branch, sha, last_status, last_run FROM scan_anchors ORDER BY project",
 	    cJSON_AddArrayToObject(scan, "anchors"), e) < 0 ||
 	    rows(st, "SELECT project, rule, file, commit_sha, line, first_seen FROM scan_findings ORDER BY first_seen DESC "
 	    "LIMIT 20", cJSON_AddArrayToObject(scan, "findings"), e) < 0 ||
-	    scan_projects(cfg, st, cJSON_AddArrayToObject(scan, "projects"), e) < 0) {
-		cJSON_Delete(root);
-		return NULL;
+	    scan_projects(cfg, st, cJSON_AddArrayToObject(scan, "projects"), e) < 0 ? -1 : 0;
+}
+
+static int
+collect_counters(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	cJSON *rec = cJSON_AddObjectToObject(root, "reconcile"), *rp = cJSON_AddObjectToObject(root, "reaper");
+	static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped",
+	    "stale_temp_removed", NULL };
+	sqlite3_stmt *s;
+	int rc;
+
+	(void)cfg;
+	for (int i = 0; rk[i]; i++)
+		cJSON_AddNumberToObject(rec, rk[i], 0);
+	cJSON_AddNumberToObject(rp, "reaped", 0);
+	cJSON_AddNumberToObject(rp, "leases_released", 0);
+	if (store_prepare(st, &s, "SELECT name, value FROM counters", e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(s, 0), *dot = strchr(n, '.');
+		cJSON *grp = dot && strncmp(n, "reaper", 6) == 0 ? rp : rec;
+		if (dot)
+			cJSON_ReplaceItemInObject(grp, dot + 1, cJSON_CreateNumber(sqlite3_column_int(s, 1)));
 	}
-	{
-		cJSON *rec = cJSON_AddObjectToObject(root, "reconcile"), *rp = cJSON_AddObjectToObject(root, "reaper");
-		sqlite3_stmt *s;
-		static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped",
-		    "stale_temp_removed", NULL };
-		for (int i = 0; rk[i]; i++)
-			cJSON_AddNumberToObject(rec, rk[i], 0);
-		cJSON_AddNumberToObject(rp, "reaped", 0);
-		cJSON_AddNumberToObject(rp, "leases_released", 0);
-		if (store_prepare(st, &s, "SELECT name, value FROM counters", e) == 0) {
-			while (sqlite3_step(s) == SQLITE_ROW) {
-				const char *n = (const char *)sqlite3_column_text(s, 0), *dot = strchr(n, '.');
-				cJSON *grp = dot && strncmp(n, "reaper", 6) == 0 ? rp : rec;
-				if (dot)
-					cJSON_ReplaceItemInObject(grp, dot + 1, cJSON_CreateNumber(sqlite3_column_int(s, 1)));
-			}
-			sqlite3_finalize(s);
-		}
-	}
-	{
-		/* measured by orch-reconcile (a walk of the tree is not a status read's job) */
-		cJSON *wt = cJSON_AddObjectToObject(root, "worktrees");
-		sqlite3_stmt *s;
-		long long bytes = -1;
-		if (store_prepare(st, &s, "SELECT value FROM reconcile_state WHERE key = 'worktrees_bytes'", e) == 0) {
-			if (sqlite3_step(s) == SQLITE_ROW)
-				bytes = sqlite3_column_int64(s, 0);
-			sqlite3_finalize(s);
-		}
-		cJSON_AddNumberToObject(wt, "bytes", (double)bytes);
-		cJSON_AddNumberToObject(wt, "retention_s", cfg->worktree_retention_s);
-	}
-	{
-		cJSON *sec = cJSON_AddObjectToObject(root, "security");
-		cJSON_AddStringToObject(sec, "dep_engine", cfg->security_dep_engine);
-		if (strcmp(cfg->security_dep_engine, "osv-scanner") != 0)
-			cJSON_AddStringToObject(sec, "note", "pip-audit reports no severity: its findings only warn "
-			    "(severity-based blocking needs osv-scanner)");
-	}
-	/* orch-fix: the recent fix runs, newest first */
-	if (rows(st, "SELECT id, work_item, source, status, reason, danger, commit_sha, started_at FROM fix_runs "
-	    "ORDER BY id DESC LIMIT 10", cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "fix"), "runs"), e) < 0) {
-		cJSON_Delete(root);
-		return NULL;
-	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "read the counters", e);
+}
+
+/* The worktrees' disk, as measured by orch-reconcile (a walk of the tree is not a status read's job). */
+static int
+collect_worktrees(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	cJSON *wt = cJSON_AddObjectToObject(root, "worktrees");
+	long long bytes = -1;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT value FROM reconcile_state WHERE key = 'worktrees_bytes'", e) < 0)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		bytes = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, "read the worktrees' size", e);
+	cJSON_AddNumberToObject(wt, "bytes", (double)bytes);
+	cJSON_AddNumberToObject(wt, "retention_s", cfg->worktree_retention_s);
+	return 0;
+}
+
+static int
+collect_security(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	cJSON *sec = cJSON_AddObjectToObject(root, "security");
+
+	(void)st;
+	(void)e;
+	cJSON_AddStringToObject(sec, "dep_engine", cfg->security_dep_engine);
+	if (strcmp(cfg->security_dep_engine, "osv-scanner") != 0)
+		cJSON_AddStringToObject(sec, "note", "pip-audit reports no severity: its findings only warn "
+		    "(severity-based blocking needs osv-scanner)");
+	return 0;
+}
+
+/* orch-fix: the recent fix runs, newest first. */
+static int
+collect_fix(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	(void)cfg;
+	return rows(st, "SELECT id, work_item, source, status, reason, danger, commit_sha, started_at FROM fix_runs "
+	    "ORDER BY id DESC LIMIT 10", cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "fix"), "runs"), e);
+}
+
+static int
+collect_commands(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	(void)st;
+	(void)e;
 	commands(cfg->home, cJSON_AddObjectToObject(root, "commands"));
+	return 0;
+}
+
+/* The number at o[k1][k2] (k2 NULL: o[k1]), 0 when absent. */
+static int
+num_at(const cJSON *o, const char *k1, const char *k2)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k1);
+
+	if (k2)
+		v = cJSON_GetObjectItem(v, k2);
+	return cJSON_IsNumber(v) ? v->valueint : 0;
+}
+
+/* How many of the items of arr have key equal to value (or true, for value NULL). */
+static int
+count_where(const cJSON *arr, const char *key, const char *value)
+{
+	const cJSON *it;
+	int n = 0;
+
+	cJSON_ArrayForEach(it, arr) {
+		const cJSON *v = cJSON_GetObjectItem(it, key);
+		n += value ? cJSON_IsString(v) && strcmp(v->valuestring, value) == 0 : cJSON_IsTrue(v);
+	}
+	return n;
+}
+
+/*
+ * What needs a person, most urgent first, from the sections collected above (the text status and the page
+ * both open with it): secrets on main, blocked tasks, dead jobs, then degraded feeds, one line each.
+ */
+static int
+collect_attention(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	cJSON *a = cJSON_AddObjectToObject(root, "attention"), *deg, *it;
+	const cJSON *scan = cJSON_GetObjectItem(root, "scan"), *ob = cJSON_GetObjectItem(root, "outbox");
+	char line[600];
+
+	(void)cfg;
+	(void)st;
+	(void)e;
+	cJSON_AddNumberToObject(a, "secrets_on_main", cJSON_GetArraySize(cJSON_GetObjectItem(scan, "findings")));
+	cJSON_AddNumberToObject(a, "blocked", count_where(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "tasks"),
+	    "items"), "blocked", NULL));
+	cJSON_AddNumberToObject(a, "dead_jobs", num_at(cJSON_GetObjectItem(root, "jobs"), "by_status", "dead"));
+	deg = cJSON_AddArrayToObject(a, "degraded");
+	if (num_at(ob, "dead", NULL) > 0) {
+		snprintf(line, sizeof(line), "outbox: %d notifications dead (alerts nobody received)",
+		    num_at(ob, "dead", NULL));
+		cJSON_AddItemToArray(deg, cJSON_CreateString(line));
+	}
+	if (num_at(ob, "retrying", NULL) > 0) {
+		snprintf(line, sizeof(line), "outbox: %d notifications retrying", num_at(ob, "retrying", NULL));
+		cJSON_AddItemToArray(deg, cJSON_CreateString(line));
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(scan, "anchors")) {
+		const char *ls = cJSON_GetStringValue(cJSON_GetObjectItem(it, "last_status"));
+		if (ls && (strcmp(ls, "failed") == 0 || strcmp(ls, "partial") == 0)) {
+			snprintf(line, sizeof(line), "scan of main %s: %s (%s)", cJSON_GetStringValue(
+			    cJSON_GetObjectItem(it, "project")), ls, cJSON_GetStringValue(cJSON_GetObjectItem(it, "last_run")));
+			cJSON_AddItemToArray(deg, cJSON_CreateString(line));
+		}
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands")) {
+		double res = cJSON_GetNumberValue(cJSON_GetObjectItem(it, "result"));
+		if (res >= 64) {	/* 1 and 2 are red and waiting, the pipeline's own answers */
+			snprintf(line, sizeof(line), "%s: last run exited %d", it->string, (int)res);
+			cJSON_AddItemToArray(deg, cJSON_CreateString(line));
+		}
+	}
+	return 0;
+}
+
+/*
+ * The sections, in the order they are collected (attention last: it reads the others).  A new section is
+ * one function and one row here, and one renderer in each of the text and HTML writers.
+ */
+static const struct {
+	int (*fn)(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e);
+} sections[] = {
+	{ collect_tasks }, { collect_jobs }, { collect_commands }, { collect_tools }, { collect_events },
+	{ collect_outbox }, { collect_scan }, { collect_counters }, { collect_worktrees }, { collect_security },
+	{ collect_fix }, { collect_attention },
+};
+
+void *
+status_collect(const struct config *cfg, struct store *st, struct orch_err *e)
+{
+	cJSON *root = cJSON_CreateObject();
+	size_t i;
+
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (sections[i].fn(cfg, st, root, e) < 0) {
+			cJSON_Delete(root);
+			return NULL;
+		}
 	return root;
 }
 
@@ -328,6 +563,204 @@ kind_class(const char *kind)
 	return "good";
 }
 
+/* A table with its id and header cells, from "a|b|c". */
+static void
+table_open(struct buf *b, const char *id, const char *cols)
+{
+	buf_printf(b, "<table id=\"%s\"><tr>", id);
+	for (const char *c = cols; *c;) {
+		size_t n = strcspn(c, "|");
+		buf_printf(b, "<th>%.*s</th>", (int)n, c);
+		c += n + (c[n] == '|');
+	}
+	buf_puts(b, "</tr>\n");
+}
+
+static void
+cell(struct buf *b, const char *text)
+{
+	buf_puts(b, "<td>");
+	esc(b, text);
+	buf_puts(b, "</td>");
+}
+
+/* An instant: local time to the second, its UTC ISO-8601 value in the tooltip; text that is no instant, as is. */
+static void
+when(struct buf *b, const char *iso)
+{
+	char local[48], utc[24];
+	int64_t us;
+
+	if (time_parse_iso(iso, &us) < 0) {
+		esc(b, iso);
+		return;
+	}
+	time_local_s(us / 1000000 - (us % 1000000 < 0), local, utc);
+	buf_printf(b, "<time datetime=\"%s\" title=\"%s\">", utc, utc);
+	esc(b, local);
+	buf_puts(b, "</time>");
+}
+
+static void
+cell_when(struct buf *b, const char *iso)
+{
+	buf_puts(b, "<td>");
+	when(b, iso);
+	buf_puts(b, "</td>");
+}
+
+/* The counts that open the page, the most urgent first. */
+static void
+html_attention(struct buf *b, const cJSON *root)
+{
+	const cJSON *a = cJSON_GetObjectItem(root, "attention");
+	int sec = (int)jnum(a, "secrets_on_main"), blk = (int)jnum(a, "blocked"), dj = (int)jnum(a, "dead_jobs");
+	const cJSON *deg = cJSON_GetObjectItem(a, "degraded");
+
+	buf_printf(b, "<p id=\"attention\"><span class=\"badge %s\">%d secrets on main</span> <span class=\"badge %s\">"
+	    "%d blocked</span> <span class=\"badge %s\">%d dead jobs</span> <span class=\"badge %s\">%d degraded</span>"
+	    "</p>\n", sec ? "bad" : "good", sec, blk ? "bad" : "good", blk, dj ? "bad" : "good", dj,
+	    cJSON_GetArraySize(deg) ? "warn" : "good", cJSON_GetArraySize(deg));
+}
+
+static void
+html_secrets(struct buf *b, const cJSON *root)
+{
+	const cJSON *it, *f = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "findings");
+
+	if (cJSON_GetArraySize(f) == 0)
+		return;
+	buf_puts(b, "<h2>Secrets found on main</h2>\n");
+	table_open(b, "secrets", "project|rule|file|line|commit|first seen");
+	cJSON_ArrayForEach(it, f) {
+		buf_puts(b, "<tr class=\"secret\">");
+		cell(b, jstr(it, "project"));
+		cell(b, jstr(it, "rule"));
+		cell(b, jstr(it, "file"));
+		buf_printf(b, "<td>%d</td><td>", (int)jnum(it, "line"));
+		esc(b, jstr(it, "commit_sha"));
+		buf_puts(b, "</td>");
+		cell_when(b, jstr(it, "first_seen"));
+		buf_puts(b, "</tr>\n");
+	}
+	buf_puts(b, "</table>\n");
+}
+
+/* What the task waits for: the engine's kind as a badge, its words, and a backoff's next attempt. */
+static void
+html_waits(struct buf *b, const cJSON *w)
+{
+	const char *kind = jstr(w, "kind");
+
+	buf_puts(b, "<td class=\"waits\" data-kind=\"");
+	esc(b, kind);
+	buf_puts(b, "\">");
+	if (kind[0])
+		badge(b, !strcmp(kind, "blocked") || !strcmp(kind, "dead_job") || !strcmp(kind, "error") ? "bad" :
+		    !strcmp(kind, "verdict") || !strcmp(kind, "manual") || !strcmp(kind, "artifact") ? "warn" : "stage",
+		    kind);
+	buf_puts(b, " ");
+	esc(b, jstr(w, "detail"));
+	if (cJSON_IsString(cJSON_GetObjectItem(w, "next_attempt"))) {
+		buf_puts(b, "; next attempt ");
+		when(b, jstr(w, "next_attempt"));
+	}
+	buf_puts(b, "</td>");
+}
+
+/* One task: work item and title, stage, tracker status, what it waits for, retries, claim, artifacts. */
+static void
+html_task(struct buf *b, const cJSON *it)
+{
+	int blocked = cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked"));
+	const cJSON *a = cJSON_GetObjectItem(it, "artifacts");
+
+	buf_printf(b, "<tr class=\"task%s\" data-wi=\"", blocked ? " blocked" : "");
+	esc(b, jstr(it, "work_item"));
+	buf_puts(b, "\"><td>");
+	esc(b, jstr(it, "work_item"));
+	buf_puts(b, "<br><span class=\"title\">");
+	esc(b, jstr(it, "title"));
+	buf_puts(b, "</span></td><td>");
+	badge(b, "stage", jstr(it, "stage"));
+	if (blocked)
+		badge(b, "bad", "blocked");
+	buf_puts(b, "</td><td class=\"tracker\">");
+	esc(b, jstr(it, "tracker_status"));
+	if (cJSON_IsString(cJSON_GetObjectItem(it, "tracker_seen_at"))) {
+		buf_puts(b, "<br><small>seen ");
+		when(b, jstr(it, "tracker_seen_at"));
+		buf_puts(b, "</small>");
+	}
+	buf_puts(b, "</td>");
+	html_waits(b, cJSON_GetObjectItem(it, "waits"));
+	buf_printf(b, "<td>%d</td><td>", (int)jnum(it, "retries"));
+	if (cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid"))) {
+		buf_printf(b, "pid %d on ", (int)jnum(it, "claimed_pid"));
+		esc(b, jstr(it, "claimed_host"));
+	}
+	buf_puts(b, "</td><td>");
+	if (cJSON_IsString(cJSON_GetObjectItem(a, "url"))) {	/* a link only where the repository browser is */
+		buf_puts(b, "<a href=\"");
+		esc(b, jstr(a, "url"));
+		buf_puts(b, "\">");
+		esc(b, jstr(a, "path"));
+		buf_puts(b, "</a>");
+	} else {
+		buf_puts(b, "<code class=\"path\">");
+		esc(b, jstr(a, "path"));
+		buf_puts(b, "</code>");
+	}
+	buf_puts(b, "</td></tr>\n");
+}
+
+#define TASK_COLS "work item|stage|tracker|waits for|retries|claimed by|artifacts"
+
+static void
+html_blocked(struct buf *b, const cJSON *root)
+{
+	const cJSON *it, *items = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "tasks"), "items");
+
+	if (jnum(cJSON_GetObjectItem(root, "attention"), "blocked") == 0)
+		return;
+	buf_puts(b, "<h2>Blocked</h2>\n");
+	table_open(b, "blocked", TASK_COLS);
+	cJSON_ArrayForEach(it, items)
+		if (cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")))
+			html_task(b, it);
+	buf_puts(b, "</table>\n");
+}
+
+/* Jobs of one kind: dead ones (want_dead) for their own section, else the others not done. */
+static void
+html_jobs_of(struct buf *b, const cJSON *root, int want_dead)
+{
+	const cJSON *it;
+
+	table_open(b, want_dead ? "dead-jobs" : "jobs", "job|work item|agent|status|attempts");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "jobs"), "items")) {
+		const char *st = jstr(it, "status");
+		if (strcmp(st, "done") == 0 || (strcmp(st, "dead") == 0) != want_dead)
+			continue;
+		buf_printf(b, "<tr class=\"job\"><td>%d</td>", (int)jnum(it, "id"));
+		cell(b, jstr(it, "work_item"));
+		cell(b, jstr(it, "agent"));
+		buf_puts(b, "<td>");
+		badge(b, strcmp(st, "dead") == 0 ? "bad" : strcmp(st, "running") == 0 ? "good" : "warn", st);
+		buf_printf(b, "</td><td>%d</td></tr>\n", (int)jnum(it, "attempts"));
+	}
+	buf_puts(b, "</table>\n");
+}
+
+static void
+html_dead_jobs(struct buf *b, const cJSON *root)
+{
+	if (jnum(cJSON_GetObjectItem(root, "attention"), "dead_jobs") == 0)
+		return;
+	buf_puts(b, "<h2>Dead jobs</h2>\n");
+	html_jobs_of(b, root, 1);
+}
+
 /* Notifications that failed: dead ones are alerts nobody received, so they come before the tasks. */
 static void
 html_outbox(struct buf *b, const cJSON *ob)
@@ -350,7 +783,7 @@ html_outbox(struct buf *b, const cJSON *ob)
 		buf_puts(b, "</td><td>");
 		esc(b, jstr(it, "work_item"));
 		buf_printf(b, "</td><td>%d</td><td>", (int)jnum(it, "attempts"));
-		esc(b, dead ? jstr(it, "dead_at") : jstr(it, "next_attempt"));
+		when(b, dead ? jstr(it, "dead_at") : jstr(it, "next_attempt"));
 		buf_puts(b, "</td><td>");
 		esc(b, jstr(it, "last_error"));
 		buf_puts(b, "</td><td>");
@@ -360,92 +793,230 @@ html_outbox(struct buf *b, const cJSON *ob)
 	buf_puts(b, "</table>\n");
 }
 
+static void
+html_tasks(struct buf *b, const cJSON *root)
+{
+	const cJSON *it;
+
+	buf_puts(b, "<h2>Tasks</h2>\n");
+	table_open(b, "tasks", TASK_COLS);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "tasks"), "items"))
+		if (!cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")))
+			html_task(b, it);
+	buf_puts(b, "</table>\n");
+}
+
+static void
+html_jobs(struct buf *b, const cJSON *root)
+{
+	buf_puts(b, "<h2>Jobs not done</h2>\n");
+	html_jobs_of(b, root, 0);
+}
+
+static void
+html_runs(struct buf *b, const cJSON *root)
+{
+	const cJSON *it;
+
+	buf_puts(b, "<h2>Runs</h2>\n");
+	table_open(b, "runs", "command|last run|result|duration");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands")) {
+		int res = (int)jnum(it, "result");
+		char rs[16];
+		snprintf(rs, sizeof(rs), "%d", res);
+		buf_puts(b, "<tr class=\"run\">");
+		cell(b, it->string);
+		cell_when(b, jstr(it, "last_run"));
+		buf_puts(b, "<td>");
+		badge(b, res == 0 ? "good" : res <= 2 ? "warn" : "bad", rs);
+		buf_printf(b, "</td><td>%d ms</td></tr>\n", (int)jnum(it, "duration_ms"));
+	}
+	buf_puts(b, "</table>\n");
+}
+
+static void
+html_tools(struct buf *b, const cJSON *root)
+{
+	const cJSON *it;
+
+	buf_puts(b, "<h2>Tools</h2>\n");
+	table_open(b, "tools", "tool|runs|failures|total|last error");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "tools")) {
+		buf_puts(b, "<tr class=\"tool\">");
+		cell(b, it->string);
+		buf_printf(b, "<td>%d</td><td>%d</td><td>%lld ms</td>", (int)jnum(it, "runs"), (int)jnum(it, "failures"),
+		    (long long)jnum(it, "total_ms"));
+		cell(b, jstr(it, "last_error"));
+		buf_puts(b, "</tr>\n");
+	}
+	buf_puts(b, "</table>\n");
+}
+
+/* The scan of main: each project's anchor with its last result (the secrets it found lead the page). */
+static void
+html_scan(struct buf *b, const cJSON *root)
+{
+	const cJSON *it;
+
+	buf_puts(b, "<h2>Scan of main</h2>\n");
+	table_open(b, "scan", "project|branch|anchor|last result|last run|last success|flags");
+	/* scan.projects: every configured project, also one never scanned (status.c's scan_projects) */
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "projects")) {
+		const cJSON *f = cJSON_GetObjectItem(it, "last_failure");
+		const char *ls = jstr(it, "last_status");
+		int failing = cJSON_IsTrue(cJSON_GetObjectItem(it, "failing")), old = cJSON_IsTrue(cJSON_GetObjectItem(it, "old"));
+		char sha[13], why[600];
+		snprintf(sha, sizeof(sha), "%s", jstr(it, "anchor"));
+		buf_puts(b, "<tr class=\"anchor\">");
+		cell(b, jstr(it, "project"));
+		cell(b, jstr(it, "branch"));
+		cell(b, sha);
+		buf_puts(b, "<td>");
+		badge(b, !failing && (!strcmp(ls, "ok") || !strcmp(ls, "bootstrap")) ? "good" : "bad", ls[0] ? ls : "never");
+		buf_puts(b, "</td>");
+		cell_when(b, jstr(it, "last_run"));
+		cell_when(b, jstr(it, "last_success"));
+		buf_puts(b, "<td>");
+		if (old)
+			badge(b, "bad", "OLD");
+		if (failing) {
+			snprintf(why, sizeof(why), "FAILING in %s: %s", jstr(f, "phase"), jstr(f, "reason"));
+			badge(b, "bad", why);
+		}
+		buf_puts(b, "</td></tr>\n");
+	}
+	buf_puts(b, "</table>\n");
+}
+
+/* name value rows of a {name: number} object. */
+static void
+count_rows(struct buf *b, const char *group, const cJSON *obj)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, obj)
+		if (cJSON_IsNumber(c)) {
+			buf_printf(b, "<tr class=\"counter\"><td>%s</td>", group);
+			cell(b, c->string);
+			buf_printf(b, "<td>%lld</td></tr>\n", (long long)c->valuedouble);
+		}
+}
+
+/* The counters: outbox, reconciler, reaper, the worktrees' disk; the security engine's note. */
+static void
+html_counters(struct buf *b, const cJSON *root)
+{
+	const cJSON *sec = cJSON_GetObjectItem(root, "security");
+
+	buf_puts(b, "<h2>Counters</h2>\n");
+	table_open(b, "counters", "group|counter|value");
+	count_rows(b, "outbox", cJSON_GetObjectItem(root, "outbox"));
+	count_rows(b, "reconcile", cJSON_GetObjectItem(root, "reconcile"));
+	count_rows(b, "reaper", cJSON_GetObjectItem(root, "reaper"));
+	count_rows(b, "worktrees", cJSON_GetObjectItem(root, "worktrees"));
+	buf_puts(b, "</table>\n<p id=\"security\">security: dependency engine ");
+	esc(b, jstr(sec, "dep_engine"));
+	if (cJSON_IsString(cJSON_GetObjectItem(sec, "note"))) {
+		buf_puts(b, "; ");
+		esc(b, jstr(sec, "note"));
+	}
+	buf_puts(b, "</p>\n");
+}
+
+static void
+html_fix(struct buf *b, const cJSON *root)
+{
+	const cJSON *it;
+
+	buf_puts(b, "<h2>Fix runs</h2>\n");
+	table_open(b, "fix", "run|work item|status|source|danger|commit|reason|started");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "fix"), "runs")) {
+		buf_printf(b, "<tr class=\"fix\"><td>%d</td>", (int)jnum(it, "id"));
+		cell(b, jstr(it, "work_item"));
+		cell(b, jstr(it, "status"));
+		cell(b, jstr(it, "source"));
+		buf_printf(b, "<td>%d</td>", (int)jnum(it, "danger"));
+		cell(b, jstr(it, "commit_sha"));
+		cell(b, jstr(it, "reason"));
+		cell_when(b, jstr(it, "started_at"));
+		buf_puts(b, "</tr>\n");
+	}
+	buf_puts(b, "</table>\n");
+}
+
+static void
+html_feed(struct buf *b, const cJSON *root)
+{
+	const cJSON *it;
+
+	buf_puts(b, "<h2>Feed</h2>\n");
+	table_open(b, "feed", "time|work item|event|from|to|detail");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events")) {
+		buf_puts(b, "<tr class=\"event\">");
+		cell_when(b, jstr(it, "ts"));
+		cell(b, jstr(it, "work_item"));
+		buf_puts(b, "<td>");
+		badge(b, kind_class(jstr(it, "kind")), jstr(it, "kind"));
+		buf_puts(b, "</td>");
+		cell(b, jstr(it, "stage_from"));
+		cell(b, jstr(it, "stage_to"));
+		cell(b, jstr(it, "detail"));
+		buf_puts(b, "</tr>\n");
+	}
+	buf_puts(b, "</table>\n");
+}
+
+/* Degraded feeds, one line each, then the notifications nobody received. */
+static void
+html_degraded(struct buf *b, const cJSON *root)
+{
+	const cJSON *it, *deg = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "attention"), "degraded");
+
+	if (cJSON_GetArraySize(deg)) {
+		buf_puts(b, "<h2>Degraded feeds</h2>\n<ul id=\"degraded\">\n");
+		cJSON_ArrayForEach(it, deg) {
+			buf_puts(b, "<li>");
+			esc(b, cJSON_IsString(it) ? it->valuestring : "");
+			buf_puts(b, "</li>\n");
+		}
+		buf_puts(b, "</ul>\n");
+	}
+	html_outbox(b, cJSON_GetObjectItem(root, "outbox"));
+}
+
+/*
+ * The page's sections, the most urgent first: what needs a person (secrets on main, blocked items, dead jobs,
+ * degraded feeds and the notifications nobody received), then the rest.  A new section is a row here.
+ */
+static void (*const html_sections[])(struct buf *b, const cJSON *root) = {
+	html_attention, html_secrets, html_blocked, html_dead_jobs, html_degraded, html_tasks, html_jobs,
+	html_runs, html_scan, html_tools, html_counters, html_fix, html_feed,
+};
+
 int
 status_html(const void *status, const char *path, int refresh_s, struct orch_err *e)
 {
-	const cJSON *root = status, *it, *tasks = cJSON_GetObjectItem(root, "tasks"), *jobs = cJSON_GetObjectItem(root, "jobs");
-	char now[32];
+	char local[48], utc[24];
 	struct buf b;
-	int pass, rc;
+	size_t i;
+	int rc;
 
-	time_iso_us(time_now_us(), now);
+	time_local_s(time_now_us() / 1000000, local, utc);
 	buf_init(&b, 8 * BUF_MIB);
 	buf_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	    "<meta http-equiv=\"refresh\" content=\"%d\">\n<title>orch feed</title>\n<style>\n"
 	    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em}"
 	    "table{border-collapse:collapse;margin-bottom:1.5em}td,th{border-bottom:1px solid #ddd;padding:.3em .6em;"
-	    "text-align:left}.badge{border-radius:.7em;padding:.1em .6em;font-size:.85em;color:#fff;background:#777}"
-	    ".good{background:#2e7d32}.warn{background:#ef6c00}.bad{background:#c62828}.stage{background:#1565c0}"
-	    "tr.blocked{background:#fdecea}\n</style></head><body>\n<h1>orch feed</h1>\n"
-	    "<p id=\"generated\">generated %s, refreshes every %d s</p>\n", refresh_s, now, refresh_s);
-	html_outbox(&b, cJSON_GetObjectItem(root, "outbox"));
-	buf_puts(&b, "<h2>Tasks</h2>\n<table id=\"tasks\"><tr><th>work item</th><th>stage</th><th>retries</th>"
-	    "<th>artifacts</th></tr>\n");
-	for (pass = 0; pass < 2; pass++)	/* blocked first */
-		cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items")) {
-			int blocked = cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked"));
-			if (blocked != (pass == 0))
-				continue;
-			buf_printf(&b, "<tr class=\"task%s\" data-wi=\"", blocked ? " blocked" : "");
-			esc(&b, jstr(it, "work_item"));
-			buf_puts(&b, "\"><td>");
-			esc(&b, jstr(it, "work_item"));
-			buf_puts(&b, "</td><td>");
-			badge(&b, "stage", jstr(it, "stage"));
-			if (blocked)
-				badge(&b, "bad", "blocked");
-			buf_printf(&b, "</td><td>%d</td><td><a href=\"docs/work-items/", (int)jnum(it, "retries"));
-			esc(&b, jstr(it, "work_item"));
-			buf_puts(&b, "/\">docs/work-items/");
-			esc(&b, jstr(it, "work_item"));
-			buf_puts(&b, "/</a></td></tr>\n");
-		}
-	buf_puts(&b, "</table>\n<h2>Jobs not done</h2>\n<table id=\"jobs\"><tr><th>job</th><th>work item</th>"
-	    "<th>agent</th><th>status</th><th>attempts</th></tr>\n");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(jobs, "items")) {
-		const char *st = jstr(it, "status");
-		if (strcmp(st, "done") == 0)
-			continue;
-		buf_printf(&b, "<tr><td>%d</td><td>", (int)jnum(it, "id"));
-		esc(&b, jstr(it, "work_item"));
-		buf_puts(&b, "</td><td>");
-		esc(&b, jstr(it, "agent"));
-		buf_puts(&b, "</td><td>");
-		badge(&b, strcmp(st, "dead") == 0 ? "bad" : strcmp(st, "running") == 0 ? "good" : "warn", st);
-		buf_printf(&b, "</td><td>%d</td></tr>\n", (int)jnum(it, "attempts"));
-	}
-	buf_puts(&b, "</table>\n<h2>Runs</h2>\n<table id=\"runs\"><tr><th>command</th><th>last run</th>"
-	    "<th>result</th><th>duration</th></tr>\n");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands")) {
-		int res = (int)jnum(it, "result");
-		char rs[16];
-		snprintf(rs, sizeof(rs), "%d", res);
-		buf_puts(&b, "<tr class=\"run\"><td>");
-		esc(&b, it->string);
-		buf_puts(&b, "</td><td>");
-		esc(&b, jstr(it, "last_run"));
-		buf_puts(&b, "</td><td>");
-		badge(&b, res == 0 ? "good" : res <= 2 ? "warn" : "bad", rs);
-		buf_printf(&b, "</td><td>%d ms</td></tr>\n", (int)jnum(it, "duration_ms"));
-	}
-	buf_puts(&b, "</table>\n<h2>Feed</h2>\n<table id=\"feed\"><tr><th>time</th><th>work item</th><th>event</th>"
-	    "<th>from</th><th>to</th><th>detail</th></tr>\n");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events")) {
-		buf_puts(&b, "<tr class=\"event\"><td>");
-		esc(&b, jstr(it, "ts"));
-		buf_puts(&b, "</td><td>");
-		esc(&b, jstr(it, "work_item"));
-		buf_puts(&b, "</td><td>");
-		badge(&b, kind_class(jstr(it, "kind")), jstr(it, "kind"));
-		buf_puts(&b, "</td><td>");
-		esc(&b, jstr(it, "stage_from"));
-		buf_puts(&b, "</td><td>");
-		esc(&b, jstr(it, "stage_to"));
-		buf_puts(&b, "</td><td>");
-		esc(&b, jstr(it, "detail"));
-		buf_puts(&b, "</td></tr>\n");
-	}
-	buf_puts(&b, "</table>\n</body></html>\n");
+	    "text-align:left;vertical-align:top}.badge{border-radius:.7em;padding:.1em .6em;font-size:.85em;color:#fff;"
+	    "background:#777}.good{background:#2e7d32}.warn{background:#ef6c00}.bad{background:#c62828}"
+	    ".stage{background:#1565c0}tr.blocked,tr.secret{background:#fdecea}.title{color:#555}"
+	    "time{border-bottom:1px dotted #999}\n</style></head><body>\n<h1>orch feed</h1>\n"
+	    "<p id=\"generated\">generated <time datetime=\"%s\" title=\"%s\">", refresh_s, utc, utc);
+	esc(&b, local);	/* the zone's name comes from TZ */
+	buf_printf(&b, "</time>, refreshes every %d s</p>\n", refresh_s);
+	for (i = 0; i < sizeof(html_sections) / sizeof(html_sections[0]); i++)
+		html_sections[i](&b, status);
+	buf_puts(&b, "</body></html>\n");
 	rc = atomic_write(path, buf_str(&b), b.len, 0644, e);
 	buf_free(&b);
 	return rc;

@@ -18,6 +18,8 @@ struct orch_err;
 struct store;
 
 #define STATUS_MAX_ITEMS 200
+#define STATUS_MAX_ITEMS_S "200"	/* the same, for the SQL */
+#define STATUS_BRANCH_READS 20		/* live tasks whose branch is read for what they wait on */
 #define STATUS_EVENTS 20
 /* A project's scan of main older than this is flagged old in scan.projects (a day: see status.c). */
 #define STATUS_SCAN_MAX_AGE_S 86400

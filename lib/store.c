@@ -244,6 +244,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" failure_chunk INTEGER,"
 	" deps_blob TEXT,"
 	" PRIMARY KEY (project, branch));",
+	/* 13: the tracker status orch last set or saw per work item (orch-status shows it; tracker.c owns it) */
+	"CREATE TABLE tracker_seen ("
+	" work_item TEXT PRIMARY KEY,"
+	" status TEXT NOT NULL,"
+	" seen_at TEXT NOT NULL);",
 };
 
 static int

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "err.h"
+#include "store.h"
 #include "util.h"
 
 /*
@@ -65,6 +66,29 @@ tracker_close(struct tracker *t)
 	t->ops = NULL;
 }
 
+/*
+ * Remember the status orch set or saw on the issue, for orch-status (a Plane
+ * issue's status is otherwise only on the server), with when it was first
+ * seen; an unchanged status writes nothing.  A cache: a failed write leaves
+ * the last one, whose seen_at says how old it is.
+ */
+static void
+seen(struct tracker *t, const struct tracker_issue *is, const struct tracker_state *s)
+{
+	sqlite3_stmt *q;
+	char now[32];
+
+	if (t->st == NULL || s == NULL || is->work_item[0] == '\0' ||
+	    store_prepare(t->st, &q, "INSERT INTO tracker_seen(work_item, status, seen_at) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT(work_item) DO UPDATE SET status = ?2, seen_at = ?3 WHERE status != ?2", NULL) < 0)
+		return;
+	time_iso_us(time_now_us(), now);
+	sqlite3_bind_text(q, 1, is->work_item, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, s->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+	(void)store_step_done(t->st, q, "remember the tracker status", NULL);
+}
+
 const char *
 tracker_issue_key(struct tracker *t, const struct tracker_issue *is, struct orch_err *e)
 {
@@ -77,6 +101,7 @@ tracker_issue_key(struct tracker *t, const struct tracker_issue *is, struct orch
 		return NULL;
 	if ((s = tracker_state_by_id(v, n, is->state_id)) != NULL)
 		key = s->key;
+	seen(t, is, s);
 	free(v);
 	return key;
 }
@@ -99,6 +124,8 @@ tracker_set_status(struct tracker *t, struct tracker_issue *is, const char *key,
 		rc = TRACKER_SET;	/* already there: no write, updated_at kept */
 	else
 		rc = t->ops->set_state(t, is, s->id, e) < 0 ? -1 : TRACKER_SET;
+	if (rc == TRACKER_SET)
+		seen(t, is, s);
 	free(v);
 	return rc;
 }

@@ -105,6 +105,18 @@ time_iso_us(int64_t us, char out[32])
 	snprintf(out, 32, "%s.%06ldZ", base, (long)(us % 1000000));
 }
 
+void
+time_local_s(int64_t unix_s, char local[48], char iso[24])
+{
+	time_t s = (time_t)unix_s;
+	struct tm tm;
+
+	if (local && (localtime_r(&s, &tm) == NULL || strftime(local, 48, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0))
+		snprintf(local, 48, "@%lld", (long long)unix_s);
+	if (iso && (gmtime_r(&s, &tm) == NULL || strftime(iso, 24, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0))
+		snprintf(iso, 24, "@%lld", (long long)unix_s);
+}
+
 /* n decimal digits at s into *v; 0 when all are digits. */
 static int
 digits_at(const char *s, int n, int *v)

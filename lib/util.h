@@ -26,6 +26,12 @@ void time_iso_us(int64_t us, char out[32]);
  * without fraction) into microseconds since the epoch, UTC.  0 / -1.
  */
 int time_parse_iso(const char *s, int64_t *us);
+/*
+ * An instant for people: local time to the second ("2026-11-24 05:39:55
+ * CET") into local, and its UTC ISO-8601 value to the second
+ * ("2026-11-24T04:39:55Z") into iso (either may be NULL).
+ */
+void time_local_s(int64_t unix_s, char local[48], char iso[24]);
 /* mkdir -p with the given mode; 0 or -1 (errno set). */
 int mkdir_p(const char *path, unsigned mode);
 /* Random lowercase hex id of 2*nbytes characters (nbytes <= 32). */

@@ -1,21 +1,25 @@
 /*
  * orch-status writers with hostile strings: the input is split at NUL
  * bytes into a work item, stage, agent, job status, event kind, detail,
- * command name and timestamp, placed in a status object like
+ * command name, timestamp, title, waiting reason, file name, tracker status
+ * and artifact link, placed in a status object like
  * status_collect()'s, and written as HTML (status_html) and JSON (cJSON,
  * as --json prints it).  Invariants: the JSON parses back equal; the HTML
  * has only well-formed tags and quoted attributes, text with no raw '>',
  * '"' or '\'' and no '&' that does not start an entity, and every hostile
- * string comes back exactly when its text is unescaped.
+ * string comes back exactly when its text is unescaped (a timestamp as its
+ * local time, the one thing the page rewrites).
  */
 #include <cjson/cJSON.h>
 #include <unistd.h>
 
 #include "../../lib/err.h"
 #include "../../lib/status.h"
+#include "../../lib/util.h"
 #include "fuzz.h"
 
-enum { F_WI, F_STAGE, F_AGENT, F_STATUS, F_KIND, F_DETAIL, F_CMD, F_TS, NFIELDS };
+enum { F_WI, F_STAGE, F_AGENT, F_STATUS, F_KIND, F_DETAIL, F_CMD, F_TS, F_TITLE, F_WAIT, F_FILE, F_TRACKER, F_URL,
+    NFIELDS };
 
 static char out_dir[64], out_path[80];
 
@@ -55,6 +59,29 @@ build(char *const f[NFIELDS], int blocked)
 	cJSON_AddStringToObject(it, "stage", f[F_STAGE]);
 	cJSON_AddBoolToObject(it, "blocked", blocked);
 	cJSON_AddNumberToObject(it, "retries", 2);
+	cJSON_AddStringToObject(it, "title", f[F_TITLE]);
+	cJSON_AddStringToObject(it, "tracker_status", f[F_TRACKER]);
+	cJSON_AddStringToObject(it, "tracker_seen_at", f[F_TS]);
+	cJSON *w = cJSON_AddObjectToObject(it, "waits"), *a = cJSON_AddObjectToObject(it, "artifacts"), *sc, *at;
+	cJSON_AddStringToObject(w, "kind", f[F_WAIT]);
+	cJSON_AddStringToObject(w, "detail", f[F_WAIT]);
+	cJSON_AddStringToObject(w, "next_attempt", f[F_TS]);
+	cJSON_AddStringToObject(a, "path", f[F_URL]);
+	cJSON_AddStringToObject(a, "url", f[F_URL]);
+	sc = cJSON_AddObjectToObject(root, "scan");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(sc, "findings"), it = cJSON_CreateObject());
+	cJSON_AddStringToObject(it, "file", f[F_FILE]);
+	cJSON_AddStringToObject(it, "rule", f[F_KIND]);
+	cJSON_AddStringToObject(it, "first_seen", f[F_TS]);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(sc, "anchors"), it = cJSON_CreateObject());
+	cJSON_AddStringToObject(it, "project", f[F_WI]);
+	cJSON_AddStringToObject(it, "last_status", f[F_STATUS]);
+	at = cJSON_AddObjectToObject(root, "attention");
+	cJSON_AddNumberToObject(at, "secrets_on_main", 1);
+	cJSON_AddNumberToObject(at, "blocked", blocked);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(at, "degraded"), cJSON_CreateString(f[F_FILE]));
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(root, "tools"), f[F_AGENT]),
+	    "last_error", f[F_DETAIL]);
 	j = cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "jobs"), "items");
 	cJSON_AddItemToArray(j, it = cJSON_CreateObject());
 	cJSON_AddNumberToObject(it, "id", 1);
@@ -180,14 +207,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	text[tl] = '\0';
 	for (i = 0; i < NFIELDS; i++) {	/* each shown field comes back whole as a text node */
-		char *hit;
-		size_t fl = strlen(f[i]);
+		const char *want = f[i];
+		char *hit, local[48];
+		size_t fl;
+		int64_t us;
 		int found = 0;
-		if (fl == 0 || strchr(f[i], '\n') || (i == F_STATUS && strcmp(f[i], "done") == 0))
+		if (i == F_TS && time_parse_iso(want, &us) == 0) {	/* an instant is shown in local time */
+			time_local_s(us / 1000000 - (us % 1000000 < 0), local, NULL);
+			want = local;
+		}
+		fl = strlen(want);
+		if (fl == 0 || strchr(want, '\n') || (i == F_STATUS && strcmp(want, "done") == 0))
 			continue;
-		for (hit = text; !found && (hit = strstr(hit, f[i])) != NULL; hit++)
+		for (hit = text; !found && (hit = strstr(hit, want)) != NULL; hit++)
 			found = (hit == text || hit[-1] == '\n') && hit[fl] == '\n';
-		FUZZ_CHECK(found, "field %zu '%s' does not round-trip through the page", i, f[i]);
+		FUZZ_CHECK(found, "field %zu '%s' does not round-trip through the page", i, want);
 	}
 	free(text);
 	free(html);

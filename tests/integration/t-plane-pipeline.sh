@@ -34,6 +34,9 @@ items=$(plane_admin GET "/_admin/items?project=$P")
 contains "$items" "rolled back from review"	# the rollback comment reached Plane
 contains "$items" '"state_name": "Done"'
 [ "$(sql "SELECT count(*) FROM verdicts")" -ge 1 ] || fail "the Approved verdict was not keyed"
+# orch-status shows the Plane status orch last set or saw, without asking Plane
+expect_rc 0 orch-status --json
+[ "$(printf '%s' "$OUT" | json_field '["tasks"]["items"][0]["tracker_status"]')" = Done ] || fail "tracker status: $OUT"
 
 # a quiet tick: one list request, nothing written
 orch-poll -q
