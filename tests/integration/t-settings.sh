@@ -2,7 +2,8 @@
 # job_backoff_s (a failed job waits, doubling) with a custom job_max_attempts, ci_timeout_s (the gate's
 # ci_cmd is killed), reconcile_full_list_s (the tracker side waits its period), reconcile_notify_unblock
 # false, home: in the file (and ignored under ORCH_HOME), security_gate_repos matched by whole keys (the
-# gate and orch doctor), and a project without remote: (main is the local branch).
+# gate and orch doctor), a project without remote: (main is the local branch), a project's own tracker:,
+# and main_branch other than main.
 . "$(dirname "$0")/lib.sh"
 now() { python3 -c 'import time; print(int(time.time()))'; }
 
@@ -100,3 +101,41 @@ staged=$(git -C "$WT" log -1 --format=%H --grep '^staging$')
 [ "$(git -C "$TMP/repo" rev-parse refs/heads/main)" = "$staged" ] ||
 	fail "without a remote, the tested branch head is not the local main"
 [ "$(git -C "$TMP/origin.git" rev-parse main)" = "$origin_before" ] || fail "pushed to a remote that is not configured"
+
+# --- a project's tracker: local under a global tracker: plane never talks to Plane
+{
+	echo "tracker: plane"
+	echo "plane_url: http://127.0.0.1:9"
+	echo "plane_workspace: acme"
+	echo "projects:"
+	echo "  - key: LOC"
+	echo "    tracker: local"
+	echo "    repo: $TMP/repo"
+	echo '    ci_cmd: ["true"]'
+} >"$ORCH_HOME/orch.yaml"
+expect_rc 0 env -u ORCH_PLANE_API_TOKEN orch-issue create --project LOC --title "local under plane"
+[ "$OUT" = LOC-1 ] || fail "the project's tracker: local was not used: $OUT"
+
+# --- main_branch: trunk: the branch is cut from, scanned against and merged into trunk, main untouched
+rm -rf "$ORCH_HOME" "$TMP/repo" "$TMP/origin.git"
+mkdir -p "$ORCH_HOME"
+make_sample_repo "$TMP" >/dev/null || fail "sample repo"
+git -C "$TMP/repo" branch -q -m main trunk
+git -C "$TMP/repo" push -q origin trunk
+git -C "$TMP/origin.git" symbolic-ref HEAD refs/heads/trunk
+echo "moved to trunk" >"$TMP/repo/TRUNK"
+git -C "$TMP/repo" add TRUNK && git -C "$TMP/repo" commit -qm "trunk only" && git -C "$TMP/repo" push -q origin trunk
+old_main=$(git -C "$TMP/origin.git" rev-parse main)
+write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" 'deploy_hook: ["true"]' 'agents:' '  default: ["true"]'
+sed -i 's/main_branch: main/main_branch: trunk/' "$ORCH_HOME/orch.yaml"
+WI=$(orch-issue create --project DEMO --title "on trunk") || fail "create"
+expect_rc 0 orch-advance --start "$WI"
+WT="$ORCH_HOME/worktrees/DEMO/$WI"
+[ -f "$WT/TRUNK" ] || fail "the branch was not cut from main_branch trunk"
+agent_commit "$WT" staging "docs/work-items/$WI/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)"
+at_stage deploy-staging
+expect_rc 0 orch-advance "$WI"
+contains "$OUT" "deploy-staging -> done advanced"
+staged=$(git -C "$WT" log -1 --format=%H --grep '^staging$')
+[ "$(git -C "$TMP/origin.git" rev-parse trunk)" = "$staged" ] || fail "not merged into origin/trunk"
+[ "$(git -C "$TMP/origin.git" rev-parse main)" = "$old_main" ] || fail "main moved although main_branch is trunk"
