@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "engine.h"
 #include "err.h"
+#include "gate.h"
 #include "git.h"
 #include "proc.h"
 #include "scan.h"
@@ -62,16 +63,6 @@ run1(const char *const *argv, char *out, size_t n)
 	return st;
 }
 
-static int
-gate_applies(const struct config *c, const struct project *p)
-{
-	if (!c->security_gate_enabled)
-		return 0;
-	if (c->security_gate_repos == NULL || *c->security_gate_repos == '\0')
-		return p->self_deploy;
-	return strstr(c->security_gate_repos, p->key) != NULL;
-}
-
 static void
 tools(struct orch_ctx *c, struct doc *d)
 {
@@ -89,7 +80,7 @@ tools(struct orch_ctx *c, struct doc *d)
 	else
 		say(d, "ok", "git", "%s", out);
 	for (i = 0; i < c->cfg->nprojects; i++)
-		need |= gate_applies(c->cfg, &c->cfg->projects[i]);
+		need |= gate_security_applies(c->cfg, &c->cfg->projects[i], NULL, 0);
 	/* the very probe the gate runs: doctor never says ok while the gate refuses */
 	scan_gitleaks_probe(c, &gp);
 	scan_gitleaks_describe(&gp, out, sizeof(out));
@@ -331,7 +322,7 @@ cron_path(struct orch_ctx *c, struct doc *d, const char *crontab)
 	else
 		snprintf(path, sizeof(path), "%s", CRON_EXAMPLE_PATH);
 	for (i = 0; i < c->cfg->nprojects; i++)
-		need |= gate_applies(c->cfg, &c->cfg->projects[i]);
+		need |= gate_security_applies(c->cfg, &c->cfg->projects[i], NULL, 0);
 	for (i = 0; tick[i]; i++)
 		need_on(path, tick[i], missing, sizeof(missing));
 	if (need)

@@ -85,6 +85,12 @@ int gate_pending(const struct gate_ctx *c, const char *stage, char *out, size_t 
 /* The security gate (secgate.c), registered as check_security_gate. */
 void gate_security(const struct gate_ctx *c, struct gate_result *r);
 /*
+ * 1 when the security gate applies to project p (enabled, and p's key is an
+ * item of security_gate_repos, or that list is empty and p self-deploys);
+ * else 0 with the N/A reason in why (may be NULL).
+ */
+int gate_security_applies(const struct config *cfg, const struct project *p, char *why, size_t n);
+/*
  * The engine's GATE_ERROR hook: a gate that could not run is an operator's
  * problem.  Alert once (an event and an outbox alert, in one transaction)
  * per work item, gate and stay at a stage (keyed in notices by the task's

@@ -32,21 +32,22 @@
 #include "util.h"
 #include "wi.h"
 
-/* 1 when the gate applies to the project; else the N/A reason in why. */
-static int
-applies(const struct config *cfg, const struct project *p, char *why, size_t n)
+int
+gate_security_applies(const struct config *cfg, const struct project *p, char *why, size_t n)
 {
 	const char *list = cfg->security_gate_repos, *q;
 	size_t kl = strlen(p->key);
 
 	if (!cfg->security_gate_enabled) {
-		snprintf(why, n, "security-gate disabled");
+		if (why)
+			snprintf(why, n, "security-gate disabled");
 		return 0;
 	}
 	if (list == NULL || *list == '\0') {
 		if (p->self_deploy)
 			return 1;
-		snprintf(why, n, "security-gate N/A for %s", p->key);
+		if (why)
+			snprintf(why, n, "security-gate N/A for %s", p->key);
 		return 0;
 	}
 	for (q = list; (q = strstr(q, p->key)) != NULL; q += kl) {
@@ -55,7 +56,8 @@ applies(const struct config *cfg, const struct project *p, char *why, size_t n)
 		if (start && end)
 			return 1;
 	}
-	snprintf(why, n, "security-gate N/A for %s", p->key);
+	if (why)
+		snprintf(why, n, "security-gate N/A for %s", p->key);
 	return 0;
 }
 
@@ -98,6 +100,60 @@ report_text(struct buf *b, const struct task *t, const char *range, const struct
 		    "severity-based blocking needs osv-scanner.\n");
 }
 
+/*
+ * The verdict of one scan: the FAIL reason in why ("" for PASS), the alerts
+ * of a passing gate in r->alert, the report in rep.  Frees s and d; -1 when
+ * nothing proves the branch clean or dirty (e says why).
+ */
+static int
+judge(const struct gate_ctx *gc, const char *range, struct secrets_result *s, struct deps_result *d,
+    struct buf *rep, char *why, size_t wn, struct gate_result *r, struct orch_err *e)
+{
+	const struct task *t = gc->task;
+	int block_sev = sev_parse(gc->cfg->security_dep_block_severity), blocking = 0, warning = 0, fail;
+	int quiet_secrets = s->n && !gc->cfg->security_secrets_block;
+	size_t i;
+
+	if (block_sev < 0)
+		block_sev = SEV_HIGH;
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].sev != SEV_UNKNOWN && (int)d->v[i].sev >= block_sev)
+			blocking++;
+		else
+			warning++;
+	/* no proof either way is orch's problem, not the developer's: hold the item, alert, retry later */
+	if (!s->ok || (d->degraded && gc->cfg->security_dep_audit_fail_closed)) {
+		if (!s->ok)
+			err_set(e, EX_UNAVAILABLE, "the secret scan did not run: %s", s->error);
+		else
+			err_set(e, EX_UNAVAILABLE, "the dependency audit is degraded and security_dep_audit_fail_closed "
+			    "is set: %s", d->note);
+		secrets_result_free(s);
+		deps_result_free(d);
+		return -1;
+	}
+	if (s->n && !quiet_secrets)
+		snprintf(why, wn, "%zu secret(s) found in %s", s->n, range);
+	else if (blocking)
+		snprintf(why, wn, "%d dependency finding(s) at or above %s", blocking, sev_name(block_sev));
+	fail = why[0] != '\0';
+	if (d->degraded)
+		snprintf(r->alert, sizeof(r->alert), "security gate: dependency audit degraded for %s (%s)%s",
+		    t->work_item, d->note, fail ? "" : "; passing without it (fail-open)");
+	/* an operator who turned the block off still hears of every secret: reported and alerted, not held */
+	if (quiet_secrets)
+		snprintf(r->alert + strlen(r->alert), sizeof(r->alert) - strlen(r->alert), "%ssecurity gate: %zu "
+		    "secret(s) found in %s of %s, not blocking (security_secrets_block is false): rotate them",
+		    r->alert[0] ? "; " : "", s->n, range, t->work_item);
+	buf_init(rep, 4 * BUF_MIB);
+	report_text(rep, t, range, s, d, blocking, warning, block_sev, fail, why);
+	if (quiet_secrets)
+		buf_puts(rep, "\nThe secrets above do not block: security_secrets_block is false. Rotate them.\n");
+	secrets_result_free(s);
+	deps_result_free(d);
+	return 0;
+}
+
 void
 gate_security(const struct gate_ctx *gc, struct gate_result *r)
 {
@@ -110,21 +166,17 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 	struct deps_result d;
 	struct buf rep, back;
 	struct orch_err e = {0};
-	int block_sev = sev_parse(gc->cfg->security_dep_block_severity), blocking = 0, warning = 0, fail;
-	size_t i;
 
-	if (gc->dry_run && applies(gc->cfg, p, why, sizeof(why))) {
+	if (gc->dry_run && gate_security_applies(gc->cfg, p, why, sizeof(why))) {
 		r->outcome = GATE_PASS;
 		snprintf(r->reason, sizeof(r->reason), "dry run: the security gate is not run");
 		return;
 	}
-	if (!applies(gc->cfg, p, why, sizeof(why))) {
+	if (!gate_security_applies(gc->cfg, p, why, sizeof(why))) {
 		r->outcome = GATE_PASS;
 		snprintf(r->reason, sizeof(r->reason), "%s", why);
 		return;
 	}
-	if (block_sev < 0)
-		block_sev = SEV_HIGH;
 	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
 	if (p->remote) {
 		if (git_fetch(&repo, p->remote, p->main_branch, &e) < 0)
@@ -140,34 +192,8 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 		secrets_result_free(&s);
 		goto error;
 	}
-	for (i = 0; i < d.n; i++)
-		if (d.v[i].sev != SEV_UNKNOWN && (int)d.v[i].sev >= block_sev)
-			blocking++;
-		else
-			warning++;
-	/* no proof either way is orch's problem, not the developer's: hold the item, alert, retry later */
-	if (!s.ok || (d.degraded && gc->cfg->security_dep_audit_fail_closed)) {
-		if (!s.ok)
-			err_set(&e, EX_UNAVAILABLE, "the secret scan did not run: %s", s.error);
-		else
-			err_set(&e, EX_UNAVAILABLE, "the dependency audit is degraded and security_dep_audit_fail_closed "
-			    "is set: %s", d.note);
-		secrets_result_free(&s);
-		deps_result_free(&d);
+	if (judge(gc, range, &s, &d, &rep, why, sizeof(why), r, &e) < 0)
 		goto error;
-	}
-	if (s.n && gc->cfg->security_secrets_block)
-		snprintf(why, sizeof(why), "%zu secret(s) found in %s", s.n, range);
-	else if (blocking)
-		snprintf(why, sizeof(why), "%d dependency finding(s) at or above %s", blocking, sev_name(block_sev));
-	fail = why[0] != '\0';
-	if (d.degraded)
-		snprintf(r->alert, sizeof(r->alert), "security gate: dependency audit degraded for %s (%s)%s",
-		    t->work_item, d.note, fail ? "" : "; passing without it (fail-open)");
-	buf_init(&rep, 4 * BUF_MIB);
-	report_text(&rep, t, range, &s, &d, blocking, warning, block_sev, fail, why);
-	secrets_result_free(&s);
-	deps_result_free(&d);
 	wi_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
 	snprintf(full, sizeof(full), "%s/docs/work-items/%s", t->worktree, t->work_item);
 	if (mkdir_p(full, 0755) < 0 || str_fmt(full, sizeof(full), "%s/%s", t->worktree, path) < 0 ||
@@ -187,11 +213,11 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 	    sizeof(reason)) == FM_PASS) {
 		r->outcome = GATE_PASS;
 		snprintf(r->reason, sizeof(r->reason), "17-security-report.md %s%s", reason,
-		    r->alert[0] ? " (dependency audit degraded)" : "");
+		    r->alert[0] ? " (with a warning: see the alert)" : "");
 	} else {
 		const char *body = back.len ? fm_body(back.data, back.len) : NULL;
 		r->outcome = GATE_RED;
-		snprintf(r->reason, sizeof(r->reason), "security gate FAIL: %s", fail ? why : reason);
+		snprintf(r->reason, sizeof(r->reason), "security gate FAIL: %s", why[0] ? why : reason);
 		if (body)
 			buf_printf(&r->findings, "Findings quoted from %s (secrets masked):\n%s", path, body);
 	}
