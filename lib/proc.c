@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,6 +116,37 @@ int
 proc_interrupted(void)
 {
 	return interrupted_by;
+}
+
+static int
+runnable(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;
+}
+
+int
+proc_which(const char *name, char *out, size_t n)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	int len;
+
+	if (name == NULL || *name == '\0')
+		return -1;
+	if (strchr(name, '/'))
+		return runnable(name) && (size_t)snprintf(out, n, "%s", name) < n ? 0 : -1;
+	if (path == NULL)
+		path = "/bin:/usr/bin";	/* what execvpe searches then */
+	for (p = path;; p = end + 1) {
+		end = strchrnul(p, ':');
+		/* an empty entry is the current directory, as for execvpe */
+		len = end > p ? snprintf(out, n, "%.*s/%s", (int)(end - p), p, name) : snprintf(out, n, "%s", name);
+		if (len > 0 && (size_t)len < n && runnable(out))
+			return 0;
+		if (*end == '\0')
+			return -1;
+	}
 }
 
 void

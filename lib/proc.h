@@ -99,6 +99,13 @@ void proc_kill_group(long pgid);
  */
 void proc_interrupt_on_signals(void);
 int proc_interrupted(void);
+/*
+ * The file a run of name would execute: the first regular, executable
+ * PATH entry (PATH as children get it; unset: /bin:/usr/bin), or name
+ * itself when it holds a '/'.  0 with the path in out, -1 when none (the
+ * run would be PROC_NOT_FOUND).  Starts no process.
+ */
+int proc_which(const char *name, char *out, size_t n);
 /* One line describing a failed run, for gate reasons and metrics. */
 void proc_describe(const struct proc_result *r, char *out, size_t n);
 
