@@ -69,9 +69,9 @@ def processes(cmds, env, tmp):
         if p.returncode not in ok:
             return None
         pids = set()
-        with open(out) as f:
+        with open(out) as f:  # a threaded parent's child may log "<... execve resumed>) = 0" on its own line
             for line in f:
-                if "execve(" in line and line.rstrip().endswith("= 0"):
+                if ("execve(" in line or "execve resumed" in line) and line.rstrip().endswith("= 0"):
                     pids.add(line.split()[0])
         n += len(pids)
     return n

@@ -24,6 +24,8 @@
  *     the default disposition back.
  *  6. When spec->observe is set it is called once per run with the result
  *     (the store uses it for per-tool metrics).
+ *  7. A run returns as soon as the child has exited and its output is
+ *     drained: a pidfd (Linux 5.3+) wakes the wait, never a timed nap.
  *
  * Return: 0 when the envelope is filled (whatever the child did), -1 only
  * when the arguments are unusable (empty argv).

@@ -74,6 +74,7 @@ START_TEST(proc_which_as_exec)
 {
 	char out[4300], dir[4300], *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
 
+	tmp_setup();	/* this suite has no fixture: a temp dir of its own */
 	ck_assert_int_eq(proc_which("sh", out, sizeof(out)), 0);
 	ck_assert_ptr_nonnull(strstr(out, "/sh"));
 	ck_assert_int_eq(proc_which("orch-no-such-program-xyz", out, sizeof(out)), -1);
@@ -94,6 +95,7 @@ START_TEST(proc_which_as_exec)
 	if (old)
 		setenv("PATH", old, 1);
 	free(old);
+	tmp_teardown();
 }
 END_TEST
 
