@@ -1,14 +1,24 @@
-"""Benchmark: the security gate's own overhead on a 200-commit branch.
+"""Benchmark: what the security gate costs beyond its scanners, on a 200-commit branch.
 
-Runs `orch-scan WI` (the gate: gitleaks stand-in over origin/main..branch,
-pip-audit stand-in on requirements.txt, the report written, committed and
-read back) and prints the wall time, the scanners' time as orch measured
-it (tool_metrics: fork to exit of the stand-ins), and the difference: what
-orch itself adds.
+Each round runs `orch-scan WI` (the gate: fetch, gitleaks over origin/main..branch,
+the dependency audit of requirements.txt, the report written, committed and read
+back) and, alternating with it, the same two scanner commands by themselves (the
+argv orch passes, on the same range and manifest).  The difference is orch's own
+cost.  Printed side by side: wall time and CPU time (user + system of the whole
+process tree, less disturbed than wall time on a shared machine), medians of the
+rounds, and the processes each side starts (counted with strace when it is
+installed, else orch's own count from tool_metrics).
+
+gitleaks is the real one when it is available (ORCH_TEST_GITLEAKS, else what
+scripts/get-gitleaks.sh fetched into .cache/gitleaks, as t-gitleaks-real finds
+it), the stand-in of the test tree otherwise; pip-audit is always the stand-in.
+The output says which.
 
 usage: secgate.py BIN_DIR [RUNS]
 """
 import os
+import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -26,51 +36,131 @@ def sh(*argv, cwd=None, env=None):
     return subprocess.run(argv, cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def tool_ms(db):
+def real_gitleaks():
+    g = os.environ.get("ORCH_TEST_GITLEAKS") or os.path.join(TOP, ".cache/gitleaks/root/usr/bin/gitleaks")
+    try:
+        ok = subprocess.run([g, "--help"], capture_output=True, timeout=30).returncode == 0
+    except OSError:
+        ok = False
+    return g if ok else None
+
+
+def timed(argv, env, cwd=None, ok=(0,)):
+    """Wall and CPU milliseconds of one run (CPU: the whole tree, from the children's rusage)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run(argv, env=env, cwd=cwd, capture_output=True)
+    wall = (time.perf_counter() - t0) * 1000
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode not in ok:
+        sys.exit(f"secgate.py: {argv[0]} exited {p.returncode}: {p.stderr.decode(errors='replace')[-500:]}")
+    return wall, (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000
+
+
+def processes(cmds, env, tmp):
+    """Processes the commands start (their own included), by strace; None without it."""
+    if not shutil.which("strace"):
+        return None
+    n = 0
+    for argv, cwd, ok in cmds:
+        out = os.path.join(tmp, "strace.out")
+        p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=execve", "-o", out] + argv, env=env, cwd=cwd,
+                           capture_output=True)
+        if p.returncode not in ok:
+            return None
+        pids = set()
+        with open(out) as f:  # a threaded parent's child may log "<... execve resumed>) = 0" on its own line
+            for line in f:
+                if ("execve(" in line or "execve resumed" in line) and line.rstrip().endswith("= 0"):
+                    pids.add(line.split()[0])
+        n += len(pids)
+    return n
+
+
+def orch_spawns(db):
     c = sqlite3.connect(db)
-    r = c.execute("SELECT COALESCE(sum(total_ms), 0) FROM tool_metrics WHERE tool IN "
-                  "('gitleaks', 'pip-audit', 'osv-scanner')").fetchone()[0]
+    r = c.execute("SELECT COALESCE(sum(runs), 0) FROM tool_metrics").fetchone()[0]
     c.close()
     return r
 
 
-with tempfile.TemporaryDirectory(prefix="orch-bench-gate.") as tmp:
-    standins = os.path.join(tmp, "standins")
-    os.makedirs(standins)
-    for t in ("gitleaks", "pip-audit"):
-        os.symlink(os.path.join(TOP, "tests/integration/standins", t), os.path.join(standins, t))
-    home = os.path.join(tmp, "home")
-    env = dict(os.environ, ORCH_HOME=home, PATH=f"{standins}:{BIN}:{os.environ['PATH']}",
-               ORCH_SECURITY_GATE_REPOS="DEMO", GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b.invalid",
-               GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@b.invalid", GIT_CONFIG_GLOBAL="/dev/null")
-    origin, repo = os.path.join(tmp, "origin.git"), os.path.join(tmp, "repo")
-    sh("git", "init", "-q", "--bare", "-b", "main", origin, env=env)
-    sh("git", "init", "-q", "-b", "main", repo, env=env)
-    with open(os.path.join(repo, "requirements.txt"), "w") as f:
-        f.write("requests==2.32.3\nidna==3.7\n")
-    sh("git", "add", "-A", cwd=repo, env=env)
-    sh("git", "commit", "-qm", "init", cwd=repo, env=env)
-    sh("git", "remote", "add", "origin", origin, cwd=repo, env=env)
-    sh("git", "push", "-q", "origin", "main", cwd=repo, env=env)
-    os.makedirs(home)
-    with open(os.path.join(home, "orch.yaml"), "w") as f:
-        f.write(f"projects:\n  - key: DEMO\n    repo: {repo}\n    remote: origin\n    ci_cmd: [\"true\"]\n")
-    wi = sh(os.path.join(BIN, "orch-issue"), "create", "--project", "DEMO", "--title", "bench", env=env)
-    sh(os.path.join(BIN, "orch-advance"), "--start", wi, env=env)
-    wt = os.path.join(home, "worktrees/DEMO", wi)
-    for i in range(COMMITS):
-        with open(os.path.join(wt, f"f{i % 20}.py"), "a") as f:
-            f.write(f"value_{i} = {i}\n")
-        sh("git", "add", "-A", cwd=wt, env=env)
-        sh("git", "commit", "-qm", f"change {i}", cwd=wt, env=env)
-    db = os.path.join(home, "orch.db")
-    walls, tools = [], []
-    for _ in range(RUNS):
-        before = tool_ms(db)
-        t0 = time.perf_counter()
-        subprocess.run([os.path.join(BIN, "orch-scan"), "-q", wi], env=env, check=True)
-        walls.append((time.perf_counter() - t0) * 1000)
-        tools.append(tool_ms(db) - before)
-    w, t = statistics.median(walls), statistics.median(tools)
-    print(f"security gate on a {COMMITS}-commit branch ({RUNS} runs): orch-scan {w:.1f} ms, "
-          f"stand-in scanners {t:.1f} ms, gate overhead {w - t:.1f} ms ({(w - t) / w * 100:.0f}% of the total)")
+def main():
+    with tempfile.TemporaryDirectory(prefix="orch-bench-gate.") as tmp:
+        standins = os.path.join(tmp, "standins")
+        os.makedirs(standins)
+        real = real_gitleaks()
+        os.symlink(real or os.path.join(TOP, "tests/integration/standins/gitleaks"), os.path.join(standins, "gitleaks"))
+        os.symlink(os.path.join(TOP, "tests/integration/standins/pip-audit"), os.path.join(standins, "pip-audit"))
+        home = os.path.join(tmp, "home")
+        env = dict(os.environ, ORCH_HOME=home, PATH=f"{standins}:{BIN}:{os.environ['PATH']}",
+                   ORCH_SECURITY_GATE_REPOS="DEMO", GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b.invalid",
+                   GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@b.invalid", GIT_CONFIG_GLOBAL="/dev/null")
+        origin, repo = os.path.join(tmp, "origin.git"), os.path.join(tmp, "repo")
+        sh("git", "init", "-q", "--bare", "-b", "main", origin, env=env)
+        sh("git", "init", "-q", "-b", "main", repo, env=env)
+        with open(os.path.join(repo, "requirements.txt"), "w") as f:
+            f.write("requests==2.32.3\nidna==3.7\n")
+        sh("git", "add", "-A", cwd=repo, env=env)
+        sh("git", "commit", "-qm", "init", cwd=repo, env=env)
+        sh("git", "remote", "add", "origin", origin, cwd=repo, env=env)
+        sh("git", "push", "-q", "origin", "main", cwd=repo, env=env)
+        os.makedirs(home)
+        with open(os.path.join(home, "orch.yaml"), "w") as f:
+            f.write(f"projects:\n  - key: DEMO\n    repo: {repo}\n    remote: origin\n    ci_cmd: [\"true\"]\n")
+        wi = sh(os.path.join(BIN, "orch-issue"), "create", "--project", "DEMO", "--title", "bench", env=env)
+        sh(os.path.join(BIN, "orch-advance"), "--start", wi, env=env)
+        wt = os.path.join(home, "worktrees/DEMO", wi)
+        for i in range(COMMITS):
+            with open(os.path.join(wt, f"f{i % 20}.py"), "a") as f:
+                f.write(f"value_{i} = {i}\n")
+            sh("git", "add", "-A", cwd=wt, env=env)
+            sh("git", "commit", "-qm", f"change {i}", cwd=wt, env=env)
+        branch = sh("git", "rev-parse", "--abbrev-ref", "HEAD", cwd=wt, env=env)
+        manifest = os.path.join(tmp, "requirements.txt")
+        shutil.copy(os.path.join(repo, "requirements.txt"), manifest)
+        report = os.path.join(tmp, "gitleaks.json")
+        help_text = sh("gitleaks", "--help", env=env)
+        sub = ["git"] if "\n  git " in help_text else ["detect", "--source"]
+
+        def scanner_cmds():
+            base = sh("git", "rev-parse", "refs/remotes/origin/main", cwd=repo, env=env)
+            head = sh("git", "rev-parse", f"refs/heads/{branch}", cwd=repo, env=env)
+            return [(["gitleaks"] + sub + [wt, "--log-opts", f"{base}..{head}", "--report-format", "json",
+                      "--report-path", report, "--exit-code", "2", "--redact", "--no-banner"], wt, (0,)),
+                    (["pip-audit", "-r", manifest, "-f", "json", "--progress-spinner", "off"], None, (0, 1))]
+        gate = [os.path.join(BIN, "orch-scan"), "-q", wi]
+        timed(gate, env)  # the first gate run probes gitleaks and sets up runs/: not a steady tick
+        walls, cpus = {"gate": [], "scan": []}, {"gate": [], "scan": []}
+        for i in range(RUNS):
+            for side in (("gate", "scan") if i % 2 == 0 else ("scan", "gate")):
+                if side == "gate":
+                    w, c = timed(gate, env)
+                else:
+                    w = c = 0.0
+                    for argv, cwd, ok in scanner_cmds():
+                        dw, dc = timed(argv, env, cwd, ok)
+                        w, c = w + dw, c + dc
+                walls[side].append(w)
+                cpus[side].append(c)
+        db = os.path.join(home, "orch.db")
+        before = orch_spawns(db)
+        procs_gate = processes([(gate, None, (0,))], env, tmp)
+        procs_scan = processes(scanner_cmds(), env, tmp)
+        how = "strace"
+        if procs_gate is None or procs_scan is None:
+            timed(gate, env)
+            procs_gate, procs_scan, how = orch_spawns(db) - before, 2, "orch's own spawns (tool_metrics)"
+
+    med = {k: (statistics.median(walls[k]), statistics.median(cpus[k])) for k in walls}
+    ow, oc = med["gate"][0] - med["scan"][0], med["gate"][1] - med["scan"][1]
+    which = f"the real gitleaks ({real})" if real else "the gitleaks stand-in (no real gitleaks: scripts/get-gitleaks.sh)"
+    print(f"security gate on a {COMMITS}-commit branch, {RUNS} rounds (medians); {which}, the pip-audit stand-in")
+    print(f"  {'':<22}{'wall ms':>10}{'cpu ms':>10}{'processes':>11}")
+    print(f"  {'orch-scan (the gate)':<22}{med['gate'][0]:>10.1f}{med['gate'][1]:>10.1f}{procs_gate:>11}")
+    print(f"  {'scanners alone':<22}{med['scan'][0]:>10.1f}{med['scan'][1]:>10.1f}{procs_scan:>11}")
+    print(f"  {'orch overhead':<22}{ow:>10.1f}{oc:>10.1f}{procs_gate - procs_scan:>11}")
+    print(f"  overhead / scanners: wall {ow / med['scan'][0] * 100:.1f}%, cpu {oc / med['scan'][1] * 100:.1f}% "
+          f"(processes counted by {how})")
+
+
+main()

@@ -23,8 +23,10 @@ git_run(const struct git *g, const char *const *args, struct proc_result *r)
 	return git_run_expect(g, args, 0, r);
 }
 
+/* Run git ARGS with stdin (NULL: none) and an output cap (0: 8 MiB). */
 static int
-git_run_expect(const struct git *g, const char *const *args, unsigned expected, struct proc_result *r)
+git_run_in(const struct git *g, const char *const *args, unsigned expected, const struct buf *in, size_t cap,
+    struct proc_result *r)
 {
 	const char *argv[32];
 	size_t n = 0;
@@ -35,10 +37,17 @@ git_run_expect(const struct git *g, const char *const *args, unsigned expected, 
 	argv[n] = NULL;
 	struct proc_spec s = {
 		.argv = argv, .cwd = g->dir, .env_extra = git_env, .timeout_ms = GIT_TIMEOUT_MS,
-		.out_cap = 8 * BUF_MIB, .tool = "git", .expected_codes = expected,
+		.out_cap = cap ? cap : 8 * BUF_MIB, .tool = "git", .expected_codes = expected,
 		.observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st,
+		.stdin_data = in ? buf_str(in) : NULL, .stdin_len = in ? in->len : 0,
 	};
 	return proc_run(&s, r);
+}
+
+static int
+git_run_expect(const struct git *g, const char *const *args, unsigned expected, struct proc_result *r)
+{
+	return git_run_in(g, args, expected, NULL, 0, r);
 }
 
 static int
@@ -91,6 +100,39 @@ git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_er
 	}
 	memcpy(sha, r.out.data, 40);
 	sha[40] = '\0';
+	proc_result_free(&r);
+	return 0;
+}
+
+int
+git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[41], struct orch_err *e)
+{
+	const char *args[] = { "cat-file", "--batch-check", NULL }, *p;
+	struct proc_result r;
+	struct buf in;
+	size_t i;
+
+	buf_init(&in, 64 * 1024);
+	for (i = 0; i < n; i++)
+		if (strchr(refs[i], '\n') || buf_printf(&in, "%s^{commit}\n", refs[i]) < 0) {
+			buf_free(&in);
+			return err_set(e, EX_USAGE, "ref '%.64s...' is not a usable ref", refs[i]);
+		}
+	git_run_in(g, args, 0, &in, 0, &r);
+	buf_free(&in);
+	if (r.status != PROC_OK)
+		return git_fail("cat-file --batch-check", &r, e);
+	/* one line per ref, in order: "<sha> commit <size>", or "<ref>^{commit} missing" */
+	for (i = 0, p = buf_str(&r.out); i < n; i++) {
+		const char *nl = strchr(p, '\n');
+		if (nl == NULL || nl - p < 48 || strspn(p, "0123456789abcdef") != 40 || strncmp(p + 40, " commit ", 8) != 0) {
+			proc_result_free(&r);
+			return err_set(e, EX_NOINPUT, "ref '%s' does not exist in '%s'", refs[i], g->dir);
+		}
+		memcpy(sha[i], p, 40);
+		sha[i][40] = '\0';
+		p = nl + 1;
+	}
 	proc_result_free(&r);
 	return 0;
 }
@@ -149,7 +191,9 @@ git_fetch(const struct git *g, const char *remote, const char *branch, struct or
 
 	if (str_fmt(refspec, sizeof(refspec), "+refs/heads/%s:refs/remotes/%s/%s", branch, remote, branch) < 0)
 		return err_set(e, EX_USAGE, "branch name '%.64s' is too long", branch);
-	const char *args[] = { "fetch", "--quiet", "--no-tags", "--", remote, refspec, NULL };
+	/* auto maintenance is left to the repository's own users (one process less per fetch) */
+	const char *args[] = { "-c", "maintenance.auto=false", "fetch", "--quiet", "--no-tags", "--", remote, refspec,
+		NULL };
 	if (git_ok(g, "fetch", args, &r, e) < 0) {
 		if (e && r.status != PROC_NOT_FOUND) {	/* say what to do: git's own line rarely does */
 			size_t l = strlen(e->msg);
@@ -245,54 +289,124 @@ git_is_clean(const struct git *g, struct orch_err *e)
 	return clean;
 }
 
+/*
+ * The next object of a `cat-file --batch` answer at *p: 0 with its type,
+ * size and body (*p moves past it); -1 for a "missing" (or "ambiguous")
+ * line; -2 when the answer ends early (over the output cap).
+ */
+static int
+batch_next(const char **p, const char *end, char type[8], unsigned long long *size, const char **body)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	char sha[72];
+
+	if (nl == NULL)
+		return -2;
+	/* "<sha> <type> <size>": a missing line starts with the request ("<ref>:<path>"), never with hex */
+	if (sscanf(*p, "%71s %7s %llu", sha, type, size) != 3 || strspn(sha, "0123456789abcdef") < 40 ||
+	    sha[strspn(sha, "0123456789abcdef")] != '\0') {
+		*p = nl + 1;
+		return -1;
+	}
+	*body = nl + 1;
+	if ((unsigned long long)(end - *body) < *size + 1)
+		return -2;
+	*p = *body + *size + 1;
+	return 0;
+}
+
+/* Object ids are SHA-1 (40 hex digits) throughout orch; a raw tree entry holds 20 bytes. */
+#define GIT_RAW_ID 20
+
+/* The mode of entry name in a raw tree object ("<mode> <name>\0<id>"...); 0, or -1 when absent. */
+static int
+tree_mode(const char *t, size_t len, const char *name, size_t idlen, char mode[8])
+{
+	const char *end = t + len, *sp, *nul;
+
+	for (; t < end; t = nul + 1 + idlen) {
+		if ((sp = memchr(t, ' ', (size_t)(end - t))) == NULL || (nul = memchr(sp, '\0', (size_t)(end - sp))) == NULL)
+			return -1;
+		if (strcmp(sp + 1, name) == 0 && sp - t < 8) {
+			snprintf(mode, 8, "%.*s", (int)(sp - t), t);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Check the entry's mode, then take the blob: 0, or -1 with a reason. */
+static int
+artifact_take(const char *path, const char *mode, int rc, unsigned long long size, const char *body, size_t max,
+    struct buf *out, char *reason, size_t rn)
+{
+	if (strcmp(mode, "120000") == 0) {
+		snprintf(reason, rn, "%s is a symlink; artifacts must be regular files", path);
+		return -1;
+	}
+	if (strncmp(mode, "100", 3) != 0) {
+		snprintf(reason, rn, "%s is not a file", path);
+		return -1;
+	}
+	if (rc == -1) {
+		snprintf(reason, rn, "cannot read the tree entry of %s", path);
+		return -1;
+	}
+	if (rc != -1 && size > max) {
+		snprintf(reason, rn, "%s is %llu bytes, over the %zu-byte limit", path, size, max);
+		return -1;
+	}
+	if (rc < 0 || buf_append(out, body, (size_t)size) < 0) {
+		snprintf(reason, rn, "%s is over the %zu-byte limit", path, max);
+		return -1;
+	}
+	return 0;
+}
+
 int
 git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max,
     struct buf *out, char *reason, size_t rn, struct orch_err *e)
 {
+	const char *args[] = { "cat-file", "--batch", NULL }, *slash = strrchr(path, '/'), *p, *end, *tree, *body;
+	unsigned long long tsize, size = 0;
+	char type[8], mode[8];
 	struct proc_result r;
-	char mode[8], type[8], sha[41];
-	long long size;
+	struct buf in;
+	int rc;
 
-	const char *ls[] = { "ls-tree", "--full-tree", "-l", "--end-of-options", ref, "--", path, NULL };
-	if (git_ok(g, "ls-tree", ls, &r, e) < 0)
+	if (strchr(ref, '\n') || strchr(path, '\n') || *path == '\0') {
+		snprintf(reason, rn, "cannot read the tree entry of %s", path);
+		return -1;
+	}
+	/* one git run: the ref's tree (does it exist?), the directory's (the entry's mode), the entry */
+	buf_init(&in, 8192);
+	buf_printf(&in, "%s^{tree}\n", ref);
+	if (slash)
+		buf_printf(&in, "%s:%.*s\n", ref, (int)(slash - path), path);
+	buf_printf(&in, "%s:%s\n", ref, path);
+	git_run_in(g, args, 0, &in, max + 8 * BUF_MIB, &r);
+	buf_free(&in);
+	if (r.status != PROC_OK) {
+		git_fail("cat-file --batch", &r, e);
 		return -2;
-	/* "<mode> SP <type> SP <sha> SP+ <size> TAB <path>" */
-	if (r.out.len == 0) {
+	}
+	p = buf_str(&r.out);
+	end = p + r.out.len;
+	if (batch_next(&p, end, type, &tsize, &tree) < 0) {
+		proc_result_free(&r);
+		err_set(e, EX_UNAVAILABLE, "git cat-file: '%s' names no tree in '%s'", ref, g->dir);
+		return -2;
+	}
+	if ((slash && ((rc = batch_next(&p, end, type, &tsize, &tree)) < 0 || strcmp(type, "tree") != 0)) ||
+	    tree_mode(tree, (size_t)tsize, slash ? slash + 1 : path, GIT_RAW_ID, mode) < 0) {
 		proc_result_free(&r);
 		snprintf(reason, rn, "%s is missing at %s (not committed?)", path, ref);
 		return -1;
 	}
-	{
-		char sizestr[32];
-		if (sscanf(r.out.data, "%7s %7s %40s %31s", mode, type, sha, sizestr) != 4) {
-			proc_result_free(&r);
-			snprintf(reason, rn, "cannot read the tree entry of %s", path);
-			return -1;
-		}
-		proc_result_free(&r);
-		if (strcmp(mode, "120000") == 0) {
-			snprintf(reason, rn, "%s is a symlink; artifacts must be regular files", path);
-			return -1;
-		}
-		if (strcmp(type, "blob") != 0) {
-			snprintf(reason, rn, "%s is not a file", path);
-			return -1;
-		}
-		if (num_parse(sizestr, 0, (long long)1 << 40, &size) < 0 || (size_t)size > max) {
-			snprintf(reason, rn, "%s is %s bytes, over the %zu-byte limit", path, sizestr, max);
-			return -1;
-		}
-	}
-	const char *cat[] = { "cat-file", "blob", sha, NULL };
-	if (git_ok(g, "cat-file", cat, &r, e) < 0)
-		return -2;
-	if (r.out_truncated || r.out.len > max || buf_append(out, r.out.data ? r.out.data : "", r.out.len) < 0) {
-		proc_result_free(&r);
-		snprintf(reason, rn, "%s is over the %zu-byte limit", path, max);
-		return -1;
-	}
+	rc = batch_next(&p, end, type, &size, &body);
+	rc = artifact_take(path, mode, rc, size, body, max, out, reason, rn);
 	proc_result_free(&r);
-	return 0;
+	return rc;
 }
 
 int
@@ -339,6 +453,12 @@ oom:
 	return err_set(e, EX_SOFTWARE, "out of memory listing '%s'", dir);
 }
 
+/*
+ * Stage and commit one path: `git add`, then `git commit -- path`; only a
+ * commit that finds nothing to do (exit 1) costs the `diff --cached` that
+ * tells "the same report again" from a failure.  Auto maintenance is left
+ * to the repository's own users: a one-file commit does not need it.
+ */
 int
 git_commit_path(const struct git *g, const char *path, const char *message, struct orch_err *e)
 {
@@ -346,25 +466,29 @@ git_commit_path(const struct git *g, const char *path, const char *message, stru
 		"GIT_AUTHOR_EMAIL=orch@localhost", "GIT_COMMITTER_NAME=orch", "GIT_COMMITTER_EMAIL=orch@localhost", NULL };
 	const char *add[] = { "git", "add", "--", path, NULL };
 	const char *diff[] = { "git", "diff", "--cached", "--quiet", "--", path, NULL };
-	const char *commit[] = { "git", "commit", "-q", "--no-verify", "-m", message, "--", path, NULL };
+	const char *commit[] = { "git", "-c", "maintenance.auto=false", "commit", "-q", "--no-verify", "-m", message,
+		"--", path, NULL };
 	struct proc_spec s = { .cwd = g->dir, .env_extra = ident, .timeout_ms = GIT_TIMEOUT_MS, .tool = "git",
 		.observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st, .expected_codes = 1u << 1 };
-	struct proc_result r;
+	struct proc_result r, d;
 
 	s.argv = add;
 	proc_run(&s, &r);
 	if (r.status != PROC_OK)
 		return git_fail("add", &r, e);
 	proc_result_free(&r);
-	s.argv = diff;
-	proc_run(&s, &r);
-	if (r.status == PROC_OK) {	/* nothing staged: the same report again */
-		proc_result_free(&r);
-		return 0;
-	}
-	proc_result_free(&r);
 	s.argv = commit;
 	proc_run(&s, &r);
+	if (r.status == PROC_EXIT_NONZERO && r.exit_code == 1) {
+		s.argv = diff;
+		proc_run(&s, &d);
+		if (d.status == PROC_OK) {	/* nothing staged: the same report again */
+			proc_result_free(&d);
+			proc_result_free(&r);
+			return 0;
+		}
+		proc_result_free(&d);
+	}
 	if (r.status != PROC_OK)
 		return git_fail("commit", &r, e);
 	proc_result_free(&r);

@@ -29,6 +29,8 @@ struct git {
 
 int git_run(const struct git *g, const char *const *args, struct proc_result *r);
 int git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_err *e);
+/* Resolve n refs to commit ids in one git run (cat-file --batch-check); errors as git_rev_parse. */
+int git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[41], struct orch_err *e);
 int git_ref_exists(const struct git *g, const char *ref);
 /* The blob id of path at ref (what a manual stage's red was judged on). */
 int git_blob_id(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e);

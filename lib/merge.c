@@ -93,35 +93,28 @@ red_release(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c
 	merge_lease_release(c, gc->task);
 }
 
-void
-gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
+/* Take the lease, fetch main, check the worktree: 0 to go on, -1 when r is decided (the lease not kept). */
+static int
+merge_begin(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c)
 {
-	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
 	const struct project *p = gc->project;
 	const struct task *t = gc->task;
 	struct git repo = { .dir = t->repo, .st = gc->st }, wt = { .dir = t->worktree, .st = gc->st };
-	char main_ref[512], who[32] = "", head[41], desc[300];
 	struct orch_err e = {0};
-	struct proc_result pr;
+	char who[32] = "";
 	int rc, clean;
 
-	if (gc->dry_run) {
-		r->outcome = GATE_PASS;
-		snprintf(r->reason, sizeof(r->reason), "dry run: the merge gate (rebase, ci, lease) is not run");
-		return;
-	}
 	if ((rc = lease_take(gc->st, t, who, sizeof(who), &e)) < 0) {
 		r->outcome = GATE_ERROR;
 		r->err = e;
 		snprintf(r->reason, sizeof(r->reason), "merge lease: %s", e.msg);
-		return;
+		return -1;
 	}
 	if (rc == 0) {
 		r->outcome = GATE_WAIT;
 		snprintf(r->reason, sizeof(r->reason), "merge lease of %s held by %s; waiting for its merge", p->key, who);
-		return;
+		return -1;
 	}
-	merge_main_ref(p, main_ref, sizeof(main_ref));
 	if ((p->remote && git_fetch(&repo, p->remote, p->main_branch, &e) < 0) ||
 	    (clean = git_is_clean(&wt, &e)) < 0) {
 		/* the remote unreachable (or git broken) is not the branch's fault: hold, alert once, retry */
@@ -129,42 +122,66 @@ gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
 		    "retries): %s", e.msg);
 		r->outcome = GATE_ERROR;
 		r->err = e;
-		merge_lease_release(&c, t);
-		return;
+		merge_lease_release(c, t);
+		return -1;
 	}
 	if (!clean) {
 		snprintf(r->reason, sizeof(r->reason), "worktree %s has uncommitted changes; commit or discard them",
 		    t->worktree);
-		return red_release(gc, r, &c);
+		red_release(gc, r, c);
+		return -1;
 	}
+	return 0;
+}
+
+/* Rebase the branch onto main: 0, or -1 with the reason and findings naming the conflicts (rebase aborted). */
+static int
+merge_rebase(const struct gate_ctx *gc, struct gate_result *r, const char *main_ref)
+{
+	struct git wt = { .dir = gc->task->worktree, .st = gc->st };
 	const char *rebase[] = { "rebase", "--quiet", main_ref, NULL };
+	const char *un[] = { "diff", "--name-only", "--diff-filter=U", NULL };
+	const char *abort_[] = { "rebase", "--abort", NULL };
+	struct proc_result pr, ur, ar;
+
 	git_run(&wt, rebase, &pr);
-	if (pr.status != PROC_OK) {
-		const char *un[] = { "diff", "--name-only", "--diff-filter=U", NULL };
-		const char *abort_[] = { "rebase", "--abort", NULL };
-		struct proc_result ur, ar;
-		git_run(&wt, un, &ur);
-		git_run(&wt, abort_, &ar);
-		snprintf(r->reason, sizeof(r->reason), "rebase onto %s conflicts in: %.600s", main_ref + 5,
-		    ur.out.len ? buf_str(&ur.out) : "(unknown files)");
-		for (char *q = r->reason; *q; q++)
-			if (*q == '\n')
-				*q = q[1] ? ' ' : '\0';
-		buf_printf(&r->findings, "Resolve the conflicts with %s on branch %s:\n%s", main_ref + 5, t->branch,
-		    buf_str(&ur.out));
-		proc_result_free(&ur);
-		proc_result_free(&ar);
+	if (pr.status == PROC_OK) {
 		proc_result_free(&pr);
-		return red_release(gc, r, &c);
+		return 0;
 	}
+	git_run(&wt, un, &ur);
+	git_run(&wt, abort_, &ar);
+	snprintf(r->reason, sizeof(r->reason), "rebase onto %s conflicts in: %.600s", main_ref + 5,
+	    ur.out.len ? buf_str(&ur.out) : "(unknown files)");
+	for (char *q = r->reason; *q; q++)
+		if (*q == '\n')
+			*q = q[1] ? ' ' : '\0';
+	buf_printf(&r->findings, "Resolve the conflicts with %s on branch %s:\n%s", main_ref + 5, gc->task->branch,
+	    buf_str(&ur.out));
+	proc_result_free(&ur);
+	proc_result_free(&ar);
 	proc_result_free(&pr);
+	return -1;
+}
+
+/* ci_cmd at the rebased head, recorded as tested when it passes: 0, or -1 with the reason (and CI's output). */
+static int
+merge_ci(const struct gate_ctx *gc, struct gate_result *r, const char *main_ref, char head[41])
+{
+	const struct project *p = gc->project;
+	const struct task *t = gc->task;
+	struct git wt = { .dir = t->worktree, .st = gc->st };
+	struct orch_err e = {0};
+	struct proc_result pr;
+	char desc[300];
+
 	if (git_rev_parse(&wt, "HEAD", head, &e) < 0) {
 		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
-		return red_release(gc, r, &c);
+		return -1;
 	}
 	if (p->ci_cmd == NULL) {
 		snprintf(r->reason, sizeof(r->reason), "project '%s' has no ci_cmd; the rebased head cannot be tested", p->key);
-		return red_release(gc, r, &c);
+		return -1;
 	}
 	struct proc_spec s = {
 		.argv = (const char *const *)p->ci_cmd, .cwd = t->worktree, .timeout_ms = gc->cfg->ci_timeout_s * 1000,
@@ -179,13 +196,33 @@ gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
 		    buf_str(&pr.out) + (pr.out.len > 3000 ? pr.out.len - 3000 : 0),
 		    buf_str(&pr.err) + (pr.err.len > 3000 ? pr.err.len - 3000 : 0));
 		proc_result_free(&pr);
-		return red_release(gc, r, &c);
+		return -1;
 	}
 	proc_result_free(&pr);
 	if (task_set_tested(gc->st, t, head, &e) < 0) {
 		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
-		return red_release(gc, r, &c);
+		return -1;
 	}
+	return 0;
+}
+
+/* check_branch_mergeable: lease, fetch, a clean worktree, rebase onto main, ci_cmd at the result. */
+void
+gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
+{
+	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
+	char main_ref[512], head[41];
+
+	if (gc->dry_run) {
+		r->outcome = GATE_PASS;
+		snprintf(r->reason, sizeof(r->reason), "dry run: the merge gate (rebase, ci, lease) is not run");
+		return;
+	}
+	if (merge_begin(gc, r, &c) < 0)
+		return;
+	merge_main_ref(gc->project, main_ref, sizeof(main_ref));
+	if (merge_rebase(gc, r, main_ref) < 0 || merge_ci(gc, r, main_ref, head) < 0)
+		return red_release(gc, r, &c);
 	r->outcome = GATE_PASS;
 	snprintf(r->reason, sizeof(r->reason), "rebased onto %s and ci_cmd passed at %.12s (lease held)", main_ref + 5, head);
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +116,37 @@ int
 proc_interrupted(void)
 {
 	return interrupted_by;
+}
+
+static int
+runnable(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;
+}
+
+int
+proc_which(const char *name, char *out, size_t n)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	int len;
+
+	if (name == NULL || *name == '\0')
+		return -1;
+	if (strchr(name, '/'))
+		return runnable(name) && (size_t)snprintf(out, n, "%s", name) < n ? 0 : -1;
+	if (path == NULL)
+		path = "/bin:/usr/bin";	/* what execvpe searches then */
+	for (p = path;; p = end + 1) {
+		end = strchrnul(p, ':');
+		/* an empty entry is the current directory, as for execvpe */
+		len = end > p ? snprintf(out, n, "%.*s/%s", (int)(end - p), p, name) : snprintf(out, n, "%s", name);
+		if (len > 0 && (size_t)len < n && runnable(out))
+			return 0;
+		if (*end == '\0')
+			return -1;
+	}
 }
 
 void
@@ -230,6 +263,22 @@ finish(const struct proc_spec *spec, struct proc_result *r, int64_t t0)
 	}
 }
 
+/*
+ * A descriptor that polls readable when pid exits (Linux 5.3+), or -1.
+ * Without it a child that has closed its output but is not yet a zombie
+ * (the usual moment: exit closes files first) costs a 20 ms nap per run.
+ */
+static int
+exit_fd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
 /* Wait for pid with a deadline; returns 1 reaped, 0 still running. */
 static int
 reap(pid_t pid, int *status, int block)
@@ -253,6 +302,7 @@ struct child {
 	size_t in_off;		/* bytes of spec->stdin_data written so far */
 	int status;		/* waitpid status, valid once reaped */
 	int reaped, timed_out, stopped_by;
+	int xfd;		/* exit_fd(pid), -1 without pidfd */
 	int64_t t0, deadline, term_at, reaped_at;
 };
 
@@ -399,7 +449,7 @@ static void
 child_pump(const struct proc_spec *spec, struct child *ch, struct proc_result *r)
 {
 	for (;;) {
-		struct pollfd pf[3];
+		struct pollfd pf[4];
 		int nf = 0, wait_ms = 100;
 		int64_t now = time_mono_ms();
 
@@ -414,11 +464,14 @@ child_pump(const struct proc_spec *spec, struct child *ch, struct proc_result *r
 		/* wake at the deadline, not up to 100 ms after it */
 		if (ch->deadline && !ch->timed_out && ch->deadline - now < wait_ms)
 			wait_ms = (int)(ch->deadline - now) + 1;
-		if (nf == 0) {
+		if (nf == 0 && (ch->xfd < 0 || ch->reaped)) {
 			/* child closed its output but runs on: check it again soon */
 			poll(NULL, 0, wait_ms > 20 ? 20 : wait_ms);
 			continue;
 		}
+		/* its exit wakes us too: a descendant holding the pipes must not delay the reaping */
+		if (ch->xfd >= 0 && !ch->reaped)
+			pf[nf++] = (struct pollfd){.fd = ch->xfd, .events = POLLIN};
 		if (poll(pf, (nfds_t)nf, wait_ms) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < nf; i++) {
@@ -457,7 +510,7 @@ int
 proc_run(const struct proc_spec *spec, struct proc_result *r)
 {
 	size_t cap = spec->out_cap ? spec->out_cap : PROC_DEFAULT_CAP;
-	struct child ch = {.out = -1, .err = -1, .in = -1, .t0 = time_mono_ms()};
+	struct child ch = {.out = -1, .err = -1, .in = -1, .xfd = -1, .t0 = time_mono_ms()};
 
 	memset(r, 0, sizeof(*r));
 	/* a child that exits without reading its stdin must not kill us with SIGPIPE */
@@ -481,8 +534,11 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 	}
 	if (spec->on_start)
 		spec->on_start(spec->on_start_ctx, (long)ch.pid);
+	ch.xfd = exit_fd(ch.pid);
 	ch.deadline = spec->timeout_ms > 0 ? ch.t0 + spec->timeout_ms : 0;
 	child_pump(spec, &ch, r);
+	if (ch.xfd >= 0)
+		close(ch.xfd);
 	if (ch.out >= 0)
 		close(ch.out);
 	if (ch.err >= 0)

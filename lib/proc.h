@@ -24,6 +24,8 @@
  *     the default disposition back.
  *  6. When spec->observe is set it is called once per run with the result
  *     (the store uses it for per-tool metrics).
+ *  7. A run returns as soon as the child has exited and its output is
+ *     drained: a pidfd (Linux 5.3+) wakes the wait, never a timed nap.
  *
  * Return: 0 when the envelope is filled (whatever the child did), -1 only
  * when the arguments are unusable (empty argv).
@@ -99,6 +101,13 @@ void proc_kill_group(long pgid);
  */
 void proc_interrupt_on_signals(void);
 int proc_interrupted(void);
+/*
+ * The file a run of name would execute: the first regular, executable
+ * PATH entry (PATH as children get it; unset: /bin:/usr/bin), or name
+ * itself when it holds a '/'.  0 with the path in out, -1 when none (the
+ * run would be PROC_NOT_FOUND).  Starts no process.
+ */
+int proc_which(const char *name, char *out, size_t n);
 /* One line describing a failed run, for gate reasons and metrics. */
 void proc_describe(const struct proc_result *r, char *out, size_t n);
 

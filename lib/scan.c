@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,111 @@ out:
 	return p->ok ? 0 : -1;
 }
 
+/*
+ * The probe is cached in $ORCH_HOME/runs/gitleaks-probe, keyed by what its
+ * answer depends on: the program file a run would execute (path, device,
+ * inode, size, mtime, ctime) and the environment the child would get.  An
+ * upgrade, a PATH change or another environment re-probes; so does a scan
+ * that fails with a cached probe (scan_secrets).  Only a passing probe is
+ * kept: a refusal is re-checked every time, as the fix may be in place.
+ */
+extern char **environ;
+
+static uint64_t
+fnv(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static int
+probe_key(char key[17])
+{
+	char path[4200];
+	struct stat sb;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	long long f[7];
+	char **env;
+
+	if (proc_which("gitleaks", path, sizeof(path)) < 0 || stat(path, &sb) < 0)
+		return -1;
+	f[0] = (long long)sb.st_dev, f[1] = (long long)sb.st_ino, f[2] = (long long)sb.st_size;
+	f[3] = sb.st_mtim.tv_sec, f[4] = sb.st_mtim.tv_nsec, f[5] = sb.st_ctim.tv_sec, f[6] = sb.st_ctim.tv_nsec;
+	h = fnv(fnv(h, path, strlen(path) + 1), f, sizeof(f));
+	for (env = environ; *env; env++)
+		if (!proc_is_secret_env(*env))
+			h = fnv(h, *env, strlen(*env) + 1);
+	snprintf(key, 17, "%016llx", (unsigned long long)h);
+	return 0;
+}
+
+static int
+probe_file(struct orch_ctx *c, char *out, size_t n)
+{
+	return str_fmt(out, n, "%s/runs/gitleaks-probe", c->cfg->home);
+}
+
+/* 1 and *p filled when the cache holds a probe of this gitleaks in this environment. */
+static int
+probe_load(struct orch_ctx *c, const char *key, struct gitleaks_probe *p)
+{
+	char path[4300], line[256], k[17], ver[64] = "";
+	FILE *f;
+	int ok;
+
+	if (probe_file(c, path, sizeof(path)) < 0 || (f = fopen(path, "re")) == NULL)
+		return 0;
+	ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	memset(p, 0, sizeof(*p));
+	if (!ok || sscanf(line, "%16s %d %d %d %63[^\n]", k, &p->use_git, &p->major, &p->minor, ver) < 4 ||
+	    strcmp(k, key) != 0)
+		return 0;
+	snprintf(p->version, sizeof(p->version), "%s", ver);
+	p->ok = 1;
+	return 1;
+}
+
+static void
+probe_store(struct orch_ctx *c, const char *key, const struct gitleaks_probe *p)
+{
+	char path[4300], dir[4300], line[256];
+	struct orch_err e = {0};
+
+	/* best effort: without the file the next run probes again */
+	if (str_fmt(dir, sizeof(dir), "%s/runs", c->cfg->home) < 0 || mkdir_p(dir, 0700) < 0 ||
+	    probe_file(c, path, sizeof(path)) < 0)
+		return;
+	snprintf(line, sizeof(line), "%s %d %d %d %s\n", key, p->use_git, p->major, p->minor, p->version);
+	atomic_write(path, line, strlen(line), 0600, &e);
+}
+
+static void
+probe_forget(struct orch_ctx *c)
+{
+	char path[4300];
+
+	if (probe_file(c, path, sizeof(path)) == 0)
+		unlink(path);
+}
+
+/* The probe, from the cache when it is current; 1 when it came from there. */
+static int
+probe_cached(struct orch_ctx *c, struct gitleaks_probe *p)
+{
+	char key[17];
+	int keyed = probe_key(key) == 0;
+
+	if (keyed && probe_load(c, key, p))
+		return 1;
+	if (scan_gitleaks_probe(c, p) == 0 && keyed)
+		probe_store(c, key, p);
+	return 0;
+}
+
 void
 scan_gitleaks_describe(const struct gitleaks_probe *p, char *out, size_t n)
 {
@@ -353,60 +459,22 @@ commits_scanned(const char *log)
 	return -1;
 }
 
-int
-scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single,
-    struct secrets_result *r, struct orch_err *e)
+/* The scan command for the probed interface; argv has room for 20. */
+static void
+gitleaks_argv(const struct gitleaks_probe *gp, const char *repo, const char *range, const char *report,
+    const char *cfgpath, const char **argv)
 {
-	char from_sha[41] = "", to_sha[41], range[100], report[4400], cfgpath[4200], why[512], snip[256];
-	struct git g = { .dir = repo, .st = c->st };
-	static struct gitleaks_probe gp;	/* probed once per process: a chunked scan of main runs gitleaks often */
-	struct proc_result pr;
 	struct stat sb;
-	struct buf rep;
-	const char *argv[20];
-	int n = 0, expect = 1, seen;
+	int n = 0;
 
-	memset(r, 0, sizeof(*r));
-	r->exit_code = -1;
-	if (!gp.ok && scan_gitleaks_probe(c, &gp) < 0) {
-		snprintf(r->error, sizeof(r->error), "gitleaks unavailable: %s", gp.error);
-		return 0;
-	}
-	/* verify the range ourselves: gitleaks 8.27+ exits 0 on a bad revision */
-	if ((from && git_rev_parse(&g, from, from_sha, e) < 0) || git_rev_parse(&g, to, to_sha, e) < 0) {
-		one_line(why, sizeof(why), e->msg);
-		snprintf(r->error, sizeof(r->error), "cannot scan: %s", why);
-		err_clear(e);
-		return 0;
-	}
-	if (single || !from)
-		snprintf(range, sizeof(range), single ? "-1 %s" : "%s", to_sha);
-	else
-		snprintf(range, sizeof(range), "%s..%s", from_sha, to_sha);
-	if (!single) {
-		const char *cnt[] = { "rev-list", "--count", from ? range : to_sha, NULL };
-		struct proc_result cr;
-		git_run(&g, cnt, &cr);
-		if (cr.status != PROC_OK) {
-			proc_describe(&cr, why, sizeof(why));
-			snprintf(r->error, sizeof(r->error), "cannot count the commits of %s: git rev-list %s", range, why);
-			proc_result_free(&cr);
-			return 0;
-		}
-		expect = (int)strtol(buf_str(&cr.out), NULL, 10);
-		proc_result_free(&cr);
-	}
-	if (tmp_path(c, "gitleaks.json", report, sizeof(report), e) < 0)
-		return -1;
 	argv[n++] = "gitleaks";
-	if (!gp.use_git) {
+	if (!gp->use_git) {
 		argv[n++] = "detect";
 		argv[n++] = "--source";
-		argv[n++] = repo;
 	} else {
 		argv[n++] = "git";
-		argv[n++] = repo;
 	}
+	argv[n++] = repo;
 	argv[n++] = "--log-opts";
 	argv[n++] = range;
 	argv[n++] = "--report-format";
@@ -417,18 +485,34 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 	argv[n++] = "2";
 	argv[n++] = "--redact";
 	argv[n++] = "--no-banner";
-	if (str_fmt(cfgpath, sizeof(cfgpath), "%s/.gitleaks.toml", repo) == 0 && lstat(cfgpath, &sb) == 0 &&
-	    S_ISREG(sb.st_mode)) {
+	if (lstat(cfgpath, &sb) == 0 && S_ISREG(sb.st_mode)) {
 		argv[n++] = "--config";
 		argv[n++] = cfgpath;
 	}
 	argv[n] = NULL;
+}
+
+/* One gitleaks run over range: r->ok and findings, or r->error; *seen its own commit count (-1: none). */
+static int
+gitleaks_scan(struct orch_ctx *c, const struct gitleaks_probe *gp, const char *repo, const char *range,
+    struct secrets_result *r, int *seen, struct orch_err *e)
+{
+	char report[4400], cfgpath[4200], why[512], snip[256];
+	const char *argv[20];
+	struct proc_result pr;
+	struct buf rep;
+
+	if (tmp_path(c, "gitleaks.json", report, sizeof(report), e) < 0)
+		return -1;
+	if (str_fmt(cfgpath, sizeof(cfgpath), "%s/.gitleaks.toml", repo) < 0)
+		cfgpath[0] = '\0';
+	gitleaks_argv(gp, repo, range, report, cfgpath, argv);
 	struct proc_spec s = tool_spec(c, argv, repo, "gitleaks");
 	proc_run(&s, &pr);
 	buf_init(&rep, SCAN_REPORT_CAP);
 	one_line(snip, sizeof(snip), strstr(buf_str(&pr.err), "[git]") ? strstr(buf_str(&pr.err), "[git]") :
 	    buf_str(&pr.err));
-	seen = commits_scanned(buf_str(&pr.err));
+	*seen = commits_scanned(buf_str(&pr.err));
 	r->exit_code = proc_exit_code(&pr);
 	str_copy(r->stderr_tail, sizeof(r->stderr_tail), pr.err.len > SCAN_STDERR_SNIP ?
 	    buf_str(&pr.err) + pr.err.len - SCAN_STDERR_SNIP : buf_str(&pr.err));
@@ -449,13 +533,100 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 		else
 			r->ok = 1;
 	}
-	/* the count of commits actually scanned: gitleaks' own when it says, else the verified range's */
-	r->commits = r->ok ? (seen >= 0 ? seen : expect) : 0;
-	one_line(why, sizeof(why), r->error);
-	str_copy(r->error, sizeof(r->error), why);
 	buf_free(&rep);
 	proc_result_free(&pr);
 	unlink(report);
+	return 0;
+}
+
+/* The commits in range (git rev-list --count), when gitleaks did not say. */
+static int
+range_count(struct git *g, const char *range, struct secrets_result *r)
+{
+	const char *cnt[] = { "rev-list", "--count", range, NULL };
+	struct proc_result cr;
+	char why[512];
+	int n;
+
+	git_run(g, cnt, &cr);
+	if (cr.status != PROC_OK) {
+		proc_describe(&cr, why, sizeof(why));
+		snprintf(r->error, sizeof(r->error), "cannot count the commits of %s: git rev-list %s", range, why);
+		proc_result_free(&cr);
+		return -1;
+	}
+	n = (int)strtol(buf_str(&cr.out), NULL, 10);
+	proc_result_free(&cr);
+	return n;
+}
+
+/*
+ * A scan that failed with a cached probe runs again when a fresh probe
+ * says otherwise, so the cache never changes a verdict: the probe's answer
+ * is only the interface (git or detect), and a refusal is reported as an
+ * uncached run would.
+ */
+static int
+rescan_fresh(struct orch_ctx *c, struct gitleaks_probe *gp, const char *repo, const char *range,
+    struct secrets_result *r, int *seen, struct orch_err *e)
+{
+	struct gitleaks_probe fresh;
+	char key[17];
+
+	probe_forget(c);
+	if (scan_gitleaks_probe(c, &fresh) < 0) {
+		secrets_result_free(r);
+		snprintf(r->error, sizeof(r->error), "gitleaks unavailable: %s", fresh.error);
+		return 0;
+	}
+	if (probe_key(key) == 0)
+		probe_store(c, key, &fresh);
+	if (fresh.use_git == gp->use_git)
+		return 0;
+	*gp = fresh;
+	secrets_result_free(r);
+	memset(r, 0, sizeof(*r));
+	return gitleaks_scan(c, gp, repo, range, r, seen, e);
+}
+
+int
+scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single,
+    struct secrets_result *r, struct orch_err *e)
+{
+	char sha[2][41], range[100], why[512];
+	const char *refs[2] = { from, to };
+	struct git g = { .dir = repo, .st = c->st };
+	struct gitleaks_probe gp;
+	int cached, seen = -1, two = from != NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->exit_code = -1;
+	if ((cached = probe_cached(c, &gp)) == 0 && !gp.ok) {
+		snprintf(r->error, sizeof(r->error), "gitleaks unavailable: %s", gp.error);
+		return 0;
+	}
+	/* verify the range ourselves (one git run for both ends): gitleaks 8.27+ exits 0 on a bad revision */
+	if (git_resolve(&g, two ? refs : refs + 1, two ? 2 : 1, sha, e) < 0) {
+		one_line(why, sizeof(why), e->msg);
+		snprintf(r->error, sizeof(r->error), "cannot scan: %s", why);
+		err_clear(e);
+		return 0;
+	}
+	if (single || !from)
+		snprintf(range, sizeof(range), single ? "-1 %s" : "%s", sha[two]);
+	else
+		snprintf(range, sizeof(range), "%s..%s", sha[0], sha[1]);
+	if (gitleaks_scan(c, &gp, repo, range, r, &seen, e) < 0 ||
+	    (!r->ok && cached && rescan_fresh(c, &gp, repo, range, r, &seen, e) < 0))
+		return -1;
+	/* the count of commits actually scanned: gitleaks' own when it says, else the verified range's */
+	if (r->ok && seen < 0 && !single && (seen = range_count(&g, single || !from ? sha[two] : range, r)) < 0) {
+		r->ok = 0;
+		secrets_result_free(r);
+	}
+	r->commits = r->ok ? (seen >= 0 ? seen : 1) : 0;
+	one_line(why, sizeof(why), r->error);
+	str_copy(r->error, sizeof(r->error), why);
 	return 0;
 }
 

@@ -100,114 +100,116 @@ report_text(struct buf *b, const struct task *t, const char *range, const struct
 		    "severity-based blocking needs osv-scanner.\n");
 }
 
-/*
- * The verdict of one scan: the FAIL reason in why ("" for PASS), the alerts
- * of a passing gate in r->alert, the report in rep.  Frees s and d; -1 when
- * nothing proves the branch clean or dirty (e says why).
- */
+/* One gate run: the range, both scans' results and the verdict drawn from them. */
+struct secgate_run {
+	char base[512], head[300], range[900], why[600], path[256];
+	struct secrets_result s;
+	struct deps_result d;
+	int block_sev, blocking, warning, fail;
+	int quiet_secrets;	/* secrets found while security_secrets_block is false */
+};
+
+/* Fetch main, scan the range for secrets and audit the dependencies: 0, or -1 with *e (nothing proven). */
 static int
-judge(const struct gate_ctx *gc, const char *range, struct secrets_result *s, struct deps_result *d,
-    struct buf *rep, char *why, size_t wn, struct gate_result *r, struct orch_err *e)
-{
-	const struct task *t = gc->task;
-	int block_sev = sev_parse(gc->cfg->security_dep_block_severity), blocking = 0, warning = 0, fail;
-	int quiet_secrets = s->n && !gc->cfg->security_secrets_block;
-	size_t i;
-
-	if (block_sev < 0)
-		block_sev = SEV_HIGH;
-	for (i = 0; i < d->n; i++)
-		if (d->v[i].sev != SEV_UNKNOWN && (int)d->v[i].sev >= block_sev)
-			blocking++;
-		else
-			warning++;
-	/* no proof either way is orch's problem, not the developer's: hold the item, alert, retry later */
-	if (!s->ok || (d->degraded && gc->cfg->security_dep_audit_fail_closed)) {
-		if (!s->ok)
-			err_set(e, EX_UNAVAILABLE, "the secret scan did not run: %s", s->error);
-		else
-			err_set(e, EX_UNAVAILABLE, "the dependency audit is degraded and security_dep_audit_fail_closed "
-			    "is set: %s", d->note);
-		secrets_result_free(s);
-		deps_result_free(d);
-		return -1;
-	}
-	if (s->n && !quiet_secrets)
-		snprintf(why, wn, "%zu secret(s) found in %s", s->n, range);
-	else if (blocking)
-		snprintf(why, wn, "%d dependency finding(s) at or above %s", blocking, sev_name(block_sev));
-	fail = why[0] != '\0';
-	if (d->degraded)
-		snprintf(r->alert, sizeof(r->alert), "security gate: dependency audit degraded for %s (%s)%s",
-		    t->work_item, d->note, fail ? "" : "; passing without it (fail-open)");
-	/* an operator who turned the block off still hears of every secret: reported and alerted, not held */
-	if (quiet_secrets)
-		snprintf(r->alert + strlen(r->alert), sizeof(r->alert) - strlen(r->alert), "%ssecurity gate: %zu "
-		    "secret(s) found in %s of %s, not blocking (security_secrets_block is false): rotate them",
-		    r->alert[0] ? "; " : "", s->n, range, t->work_item);
-	buf_init(rep, 4 * BUF_MIB);
-	report_text(rep, t, range, s, d, blocking, warning, block_sev, fail, why);
-	if (quiet_secrets)
-		buf_puts(rep, "\nThe secrets above do not block: security_secrets_block is false. Rotate them.\n");
-	secrets_result_free(s);
-	deps_result_free(d);
-	return 0;
-}
-
-void
-gate_security(const struct gate_ctx *gc, struct gate_result *r)
+secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *e)
 {
 	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
 	const struct project *p = gc->project;
 	const struct task *t = gc->task;
-	struct git repo = { .dir = t->repo, .st = gc->st }, wt = { .dir = t->worktree, .st = gc->st };
-	char base[512], head[300], path[256], full[4400], why[600] = "", value[32], reason[600], range[900];
-	struct secrets_result s;
-	struct deps_result d;
-	struct buf rep, back;
-	struct orch_err e = {0};
+	struct git repo = { .dir = t->repo, .st = gc->st };
 
-	if (gc->dry_run && gate_security_applies(gc->cfg, p, why, sizeof(why))) {
-		r->outcome = GATE_PASS;
-		snprintf(r->reason, sizeof(r->reason), "dry run: the security gate is not run");
-		return;
-	}
-	if (!gate_security_applies(gc->cfg, p, why, sizeof(why))) {
-		r->outcome = GATE_PASS;
-		snprintf(r->reason, sizeof(r->reason), "%s", why);
-		return;
-	}
-	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
+	snprintf(g->head, sizeof(g->head), "refs/heads/%s", t->branch);
 	if (p->remote) {
-		if (git_fetch(&repo, p->remote, p->main_branch, &e) < 0)
-			goto error;
-		snprintf(base, sizeof(base), "refs/remotes/%s/%s", p->remote, p->main_branch);
+		if (git_fetch(&repo, p->remote, p->main_branch, e) < 0)
+			return -1;
+		snprintf(g->base, sizeof(g->base), "refs/remotes/%s/%s", p->remote, p->main_branch);
 	} else {
-		snprintf(base, sizeof(base), "refs/heads/%s", p->main_branch);
+		snprintf(g->base, sizeof(g->base), "refs/heads/%s", p->main_branch);
 	}
-	snprintf(range, sizeof(range), "%s..%s", base + 5, t->branch);
-	if (scan_secrets(&c, t->worktree, base, head, 0, &s, &e) < 0)
-		goto error;
-	if (scan_deps(&c, t->repo, head, &d, &e) < 0) {
-		secrets_result_free(&s);
-		goto error;
+	snprintf(g->range, sizeof(g->range), "%s..%s", g->base + 5, t->branch);
+	if (scan_secrets(&c, t->worktree, g->base, g->head, 0, &g->s, e) < 0)
+		return -1;
+	if (scan_deps(&c, t->repo, g->head, &g->d, e) < 0) {
+		secrets_result_free(&g->s);
+		return -1;
 	}
-	if (judge(gc, range, &s, &d, &rep, why, sizeof(why), r, &e) < 0)
-		goto error;
-	wi_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
+	/* no proof either way is orch's problem, not the developer's: hold the item, alert, retry later */
+	if (!g->s.ok || (g->d.degraded && gc->cfg->security_dep_audit_fail_closed)) {
+		if (!g->s.ok)
+			err_set(e, EX_UNAVAILABLE, "the secret scan did not run: %s", g->s.error);
+		else
+			err_set(e, EX_UNAVAILABLE, "the dependency audit is degraded and security_dep_audit_fail_closed "
+			    "is set: %s", g->d.note);
+		secrets_result_free(&g->s);
+		deps_result_free(&g->d);
+		return -1;
+	}
+	return 0;
+}
+
+/* What blocks: secrets (when they do), then dependency findings at or above the threshold. */
+static void
+secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < g->d.n; i++)
+		if (g->d.v[i].sev != SEV_UNKNOWN && (int)g->d.v[i].sev >= g->block_sev)
+			g->blocking++;
+		else
+			g->warning++;
+	if (g->s.n && gc->cfg->security_secrets_block)
+		snprintf(g->why, sizeof(g->why), "%zu secret(s) found in %s", g->s.n, g->range);
+	else if (g->blocking)
+		snprintf(g->why, sizeof(g->why), "%d dependency finding(s) at or above %s", g->blocking,
+		    sev_name(g->block_sev));
+	g->fail = g->why[0] != '\0';
+	if (g->d.degraded)
+		snprintf(r->alert, sizeof(r->alert), "security gate: dependency audit degraded for %s (%s)%s",
+		    gc->task->work_item, g->d.note, g->fail ? "" : "; passing without it (fail-open)");
+	/* an operator who turned the block off still hears of every secret: reported and alerted, not held */
+	g->quiet_secrets = g->s.n && !gc->cfg->security_secrets_block;
+	if (g->quiet_secrets)
+		snprintf(r->alert + strlen(r->alert), sizeof(r->alert) - strlen(r->alert), "%ssecurity gate: %zu "
+		    "secret(s) found in %s of %s, not blocking (security_secrets_block is false): rotate them",
+		    r->alert[0] ? "; " : "", g->s.n, g->range, gc->task->work_item);
+}
+
+/* Write the report into the worktree (atomically) and commit it to the branch as orch. */
+static int
+secgate_commit(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *e)
+{
+	const struct task *t = gc->task;
+	struct git wt = { .dir = t->worktree, .st = gc->st };
+	char full[4400];
+	struct buf rep;
+	int rc;
+
+	buf_init(&rep, 4 * BUF_MIB);
+	report_text(&rep, t, g->range, &g->s, &g->d, g->blocking, g->warning, g->block_sev, g->fail, g->why);
+	if (g->quiet_secrets)
+		buf_puts(&rep, "\nThe secrets above do not block: security_secrets_block is false. Rotate them.\n");
+	wi_artifact_path(t->work_item, "17-security-report.md", g->path, sizeof(g->path));
 	snprintf(full, sizeof(full), "%s/docs/work-items/%s", t->worktree, t->work_item);
-	if (mkdir_p(full, 0755) < 0 || str_fmt(full, sizeof(full), "%s/%s", t->worktree, path) < 0 ||
-	    atomic_write(full, buf_str(&rep), rep.len, 0644, &e) < 0 ||
-	    git_commit_path(&wt, path, "orch: security report", &e) < 0) {
-		buf_free(&rep);
-		goto error;
-	}
+	rc = mkdir_p(full, 0755) < 0 || str_fmt(full, sizeof(full), "%s/%s", t->worktree, g->path) < 0 ||
+	    atomic_write(full, buf_str(&rep), rep.len, 0644, e) < 0 ||
+	    git_commit_path(&wt, g->path, "orch: security report", e) < 0 ? -1 : 0;
 	buf_free(&rep);
-	/* the verdict is what the committed report says, read back like any artifact */
+	return rc;
+}
+
+/* The verdict is what the committed report says, read back like any artifact: 0, or -1 with *e. */
+static int
+secgate_read_back(const struct gate_ctx *gc, struct secgate_run *g, struct gate_result *r, struct orch_err *e)
+{
+	struct git repo = { .dir = gc->task->repo, .st = gc->st };
+	char value[32], reason[600];
+	struct buf back;
+
 	buf_init(&back, FM_MAX_BYTES);
-	if (git_read_artifact(&repo, head, path, FM_MAX_BYTES, &back, reason, sizeof(reason), &e) == -2) {
+	if (git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, reason, sizeof(reason), e) == -2) {
 		buf_free(&back);
-		goto error;
+		return -1;
 	}
 	if (back.len && fm_verdict(back.data, back.len, "security_status", "PASS", value, sizeof(value), reason,
 	    sizeof(reason)) == FM_PASS) {
@@ -217,12 +219,42 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 	} else {
 		const char *body = back.len ? fm_body(back.data, back.len) : NULL;
 		r->outcome = GATE_RED;
-		snprintf(r->reason, sizeof(r->reason), "security gate FAIL: %s", why[0] ? why : reason);
+		snprintf(r->reason, sizeof(r->reason), "security gate FAIL: %s", g->fail ? g->why : reason);
 		if (body)
-			buf_printf(&r->findings, "Findings quoted from %s (secrets masked):\n%s", path, body);
+			buf_printf(&r->findings, "Findings quoted from %s (secrets masked):\n%s", g->path, body);
 	}
 	buf_free(&back);
-	return;
+	return 0;
+}
+
+/* check_security_gate (see the top of this file). */
+void
+gate_security(const struct gate_ctx *gc, struct gate_result *r)
+{
+	struct secgate_run g = { .block_sev = sev_parse(gc->cfg->security_dep_block_severity) };
+	struct orch_err e = {0};
+	int committed;
+
+	if (!gate_security_applies(gc->cfg, gc->project, g.why, sizeof(g.why))) {
+		r->outcome = GATE_PASS;
+		snprintf(r->reason, sizeof(r->reason), "%s", g.why);
+		return;
+	}
+	if (gc->dry_run) {
+		r->outcome = GATE_PASS;
+		snprintf(r->reason, sizeof(r->reason), "dry run: the security gate is not run");
+		return;
+	}
+	if (g.block_sev < 0)
+		g.block_sev = SEV_HIGH;
+	if (secgate_scan(gc, &g, &e) < 0)
+		goto error;
+	secgate_judge(gc, &g, r);
+	committed = secgate_commit(gc, &g, &e);
+	secrets_result_free(&g.s);
+	deps_result_free(&g.d);
+	if (committed == 0 && secgate_read_back(gc, &g, r, &e) == 0)
+		return;
 error:
 	/* fail-closed without blame: nobody proved the branch clean, nor dirty */
 	r->outcome = GATE_ERROR;

@@ -20,6 +20,10 @@ contains "$(report)" "($n commits) of branch"
 contains "$(report)" "security_status: PASS"
 contains "$(git -C "$TMP/repo" log -1 --format=%an "refs/heads/$BR")" orch
 STANDIN_GITLEAKS_VERSION=debian gate 0	# Debian's 8.16: an unreadable version is no failure
+# a gitleaks that does not log its count: the verified range's count (the report's own commit is in it now)
+n=$(git -C "$TMP/repo" rev-list --count "origin/main..refs/heads/$BR")
+STANDIN_GITLEAKS_MODE=nocount gate 0
+contains "$(report)" "($n commits) of branch"
 
 # a planted secret blocks, masked everywhere
 agent_commit "$WT" oops src/config.py "AWS_KEY = \"$KEY\""

@@ -82,6 +82,82 @@ START_TEST(git_branch_worktree_ancestry)
 }
 END_TEST
 
+/* One cat-file run per artifact: a nested path, a directory, a submodule-free missing directory, a bad ref. */
+START_TEST(git_read_nested_and_bad_ref)
+{
+	const char *repo = tmp_git_repo();
+	struct git g = { .dir = repo };
+	struct orch_err e = {0};
+	char reason[512];
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	tsh(repo, "mkdir", "-p", "docs/w/sub", NULL);
+	tmp_write("repo/docs/w/r.md", "nested\n");
+	tmp_write("repo/docs/w/r.md.bak", "other\n");
+	tmp_write("repo/docs/w/sub/x", "x\n");
+	tsh(repo, "git", "add", "docs", NULL);
+	tsh(repo, "git", "commit", "-qm", "d", NULL);
+	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "docs/w/r.md", 1024, &b, reason, sizeof(reason), &e), 0);
+	ck_assert_str_eq(buf_str(&b), "nested\n");
+	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "docs/w/sub", 1024, &b, reason, sizeof(reason), &e), -1);
+	ck_assert_ptr_nonnull(strstr(reason, "not a file"));
+	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "docs/none/r.md", 1024, &b, reason, sizeof(reason),
+	    &e), -1);
+	ck_assert_ptr_nonnull(strstr(reason, "missing"));
+	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "docs/w/r", 1024, &b, reason, sizeof(reason), &e), -1);
+	ck_assert_ptr_nonnull(strstr(reason, "missing"));
+	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/gone", "docs/w/r.md", 1024, &b, reason, sizeof(reason), &e),
+	    -2);
+	ck_assert_int_eq(e.code, EX_UNAVAILABLE);
+	buf_free(&b);
+}
+END_TEST
+
+/* Both ends of a range in one run; a missing or hostile ref is "does not exist", never an option. */
+START_TEST(git_resolve_many)
+{
+	const char *repo = tmp_git_repo();
+	struct git g = { .dir = repo };
+	struct orch_err e = {0};
+	char sha[2][41], one[41];
+	const char *refs[] = { "refs/heads/main", "HEAD" }, *bad[] = { "refs/heads/main", "--version" };
+
+	ck_assert_int_eq(git_resolve(&g, refs, 2, sha, &e), 0);
+	ck_assert_int_eq(git_rev_parse(&g, "HEAD", one, &e), 0);
+	ck_assert_str_eq(sha[0], one);
+	ck_assert_str_eq(sha[1], one);
+	ck_assert_int_eq(git_resolve(&g, bad, 2, sha, &e), -1);
+	ck_assert_int_eq(e.code, EX_NOINPUT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "--version"));
+	bad[1] = "main\nHEAD";
+	ck_assert_int_eq(git_resolve(&g, bad, 2, sha, &e), -1);
+}
+END_TEST
+
+/* The same content committed twice is one commit; a change is the next. */
+START_TEST(git_commit_path_once)
+{
+	const char *repo = tmp_git_repo();
+	struct git g = { .dir = repo };
+	struct orch_err e = {0};
+	char a[41], b2[41];
+
+	tsh(repo, "mkdir", "d", NULL);
+	tmp_write("repo/d/r.md", "one\n");
+	ck_assert_int_eq(git_commit_path(&g, "d/r.md", "m", &e), 0);
+	ck_assert_int_eq(git_rev_parse(&g, "HEAD", a, &e), 0);
+	ck_assert_int_eq(git_commit_path(&g, "d/r.md", "m", &e), 0);
+	ck_assert_int_eq(git_rev_parse(&g, "HEAD", b2, &e), 0);
+	ck_assert_str_eq(a, b2);
+	tmp_write("repo/d/r.md", "two\n");
+	ck_assert_int_eq(git_commit_path(&g, "d/r.md", "m", &e), 0);
+	ck_assert_int_eq(git_rev_parse(&g, "HEAD", b2, &e), 0);
+	ck_assert_str_ne(a, b2);
+	ck_assert_int_eq(git_is_clean(&g, &e), 1);
+}
+END_TEST
+
 Suite *
 git_suite(void)
 {
@@ -93,6 +169,9 @@ git_suite(void)
 	tcase_add_test(tc, git_read_committed_only);
 	tcase_add_test(tc, git_symlink_and_size_refused);
 	tcase_add_test(tc, git_branch_worktree_ancestry);
+	tcase_add_test(tc, git_read_nested_and_bad_ref);
+	tcase_add_test(tc, git_resolve_many);
+	tcase_add_test(tc, git_commit_path_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../lib/proc.h"
@@ -65,6 +66,36 @@ START_TEST(proc_not_found)
 	ck_assert_int_eq(r.status, PROC_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(r.error, "install it or fix PATH"));
 	proc_result_free(&r);
+}
+END_TEST
+
+/* What a run would execute, found without starting it: as execvpe searches PATH. */
+START_TEST(proc_which_as_exec)
+{
+	char out[4300], dir[4300], *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+
+	tmp_setup();	/* this suite has no fixture: a temp dir of its own */
+	ck_assert_int_eq(proc_which("sh", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "/sh"));
+	ck_assert_int_eq(proc_which("orch-no-such-program-xyz", out, sizeof(out)), -1);
+	ck_assert_int_eq(proc_which("/bin/sh", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/bin/sh");
+	/* a non-executable file of that name is skipped, as exec skips it; an empty entry is searched too */
+	snprintf(dir, sizeof(dir), "%s/a", tmp_dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(dir, sizeof(dir), "%s/c", tmp_dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	tmp_write("a/tool", "#!/bin/sh\n");
+	snprintf(out, sizeof(out), "%s", tmp_write("c/tool", "#!/bin/sh\n"));
+	ck_assert_int_eq(chmod(out, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/a::%s/c", tmp_dir, tmp_dir);
+	setenv("PATH", dir, 1);
+	ck_assert_int_eq(proc_which("tool", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "/c/tool"));
+	if (old)
+		setenv("PATH", old, 1);
+	free(old);
+	tmp_teardown();
 }
 END_TEST
 
@@ -218,6 +249,7 @@ proc_suite(void)
 	tcase_add_test(tc, proc_child_ignoring_stdin);
 	tcase_add_test(tc, proc_missing_cwd);
 	tcase_add_test(tc, proc_empty_argv);
+	tcase_add_test(tc, proc_which_as_exec);
 	suite_add_tcase(s, tc);
 	return s;
 }
