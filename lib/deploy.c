@@ -270,18 +270,6 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	return 0;
 }
 
-/* Tasks at stage for projects matching self (-1: any), as work item ids. */
-static int
-tasks_at(struct orch_ctx *c, const char *stage, char ***wis, struct orch_err *e)
-{
-	sqlite3_stmt *s;
-
-	if (store_prepare(c->st, &s, "SELECT work_item FROM tasks WHERE stage = ?1 ORDER BY id", e) < 0)
-		return -1;
-	sqlite3_bind_text(s, 1, stage, -1, SQLITE_STATIC);
-	return store_strings(c->st, s, wis, e);
-}
-
 /*
  * No result yet: the hook is still running, or its wrapper died (OOM,
  * reboot) or ran past deploy_timeout_s.  Then write the result ourselves
@@ -361,7 +349,7 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		code = 255;
 	task_tested_sha(c->st, &t, sha);
 	if (deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
-	    (code == 0 && (p->health_cmd || p->health_url) && deploy_mark(c->cfg, &t, DEPLOY_WATCH, "0 0\n", &e) < 0) ||
+	    (code == 0 && (p->health_cmd || p->health_url) && deploy_arm_watch(c, &t, &e) < 0) ||
 	    deploy_mark(c->cfg, &t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
 		r.err = e;
 		report(rctx, &r);
@@ -381,7 +369,7 @@ deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx)
 	char **wis = NULL;
 	size_t i;
 
-	if (tasks_at(c, "deploy", &wis, &e) < 0)
+	if (task_at_live_stage(c->st, "deploy", &wis, &e) < 0)
 		return -1;
 	for (i = 0; wis[i]; i++)
 		finalize_one(c, wis[i], report, rctx);
@@ -470,14 +458,18 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 	size_t i;
 	int held;
 
-	if (tasks_at(c, "done", &wis, &e) < 0)
+	/* only the tasks marked watching: the done history is never read (the marker set before the file) */
+	if (task_watch_list(c->st, &wis, &e) < 0)
 		return -1;
 	for (i = 0; wis[i]; i++) {
 		const struct project *p;
-		if (task_get(c->st, wis[i], &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL ||
-		    !(p->health_cmd || p->health_url) || !deploy_marker(c->cfg, &t, DEPLOY_WATCH) ||
-		    deploy_marker(c->cfg, &t, DEPLOY_WATCHED))
+		if (task_get(c->st, wis[i], &t, &e) < 0)
 			continue;
+		if ((p = config_project(c->cfg, t.project)) == NULL || !(p->health_cmd || p->health_url) ||
+		    !deploy_marker(c->cfg, &t, DEPLOY_WATCH) || deploy_marker(c->cfg, &t, DEPLOY_WATCHED)) {
+			task_set_watching(c->st, &t, 0, &e);	/* nothing (more) to watch */
+			continue;
+		}
 		result_start(&r, t.work_item, "done", "post_deploy_watch");
 		if ((held = claim(c, &t, &r)) <= 0) {
 			if (held < 0 || r.outcome == OUT_BUSY)

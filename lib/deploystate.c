@@ -189,7 +189,7 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 	proc_result_free(&pr);
 	if (deploy_write_log(c, t, code == 0, code, sha, e) < 0)
 		return -1;
-	if (code == 0 && (p->health_cmd || p->health_url) && deploy_mark(c->cfg, t, DEPLOY_WATCH, "0 0\n", e) < 0) {
+	if (code == 0 && (p->health_cmd || p->health_url) && deploy_arm_watch(c, t, e) < 0) {
 		/* the deploy happened: finalize it all the same, then say the watch is not armed */
 		struct orch_err fe = {0};
 		if (deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "SUCCESS\n", &fe) < 0)
@@ -197,4 +197,13 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 		return -1;
 	}
 	return deploy_mark(c->cfg, t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", e);
+}
+
+int
+deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e)
+{
+	/* the row first: a crash between the two leaves a flag the monitor clears, never a watch it cannot see */
+	if (task_set_watching(c->st, t, 1, e) < 0)
+		return -1;
+	return deploy_mark(c->cfg, t, DEPLOY_WATCH, "0 0\n", e);
 }

@@ -94,6 +94,11 @@ void deploy_reset(const struct config *cfg, const struct task *t);
 /* Write s with content (atomically, creating the directory); 0 / -1 with e. */
 int deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sentinel s, const char *content,
     struct orch_err *e) __attribute__((warn_unused_result));
+/*
+ * Start the post-deploy watch: tasks.watching (what deploy_monitor reads
+ * instead of every done task) and then the watch sentinel.
+ */
+int deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e) __attribute__((warn_unused_result));
 /* Read s (at most n-1 bytes); -1 when it is absent. */
 int deploy_read_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
 /* Write 14-deploy-log.md to the branch (committed by orch). */

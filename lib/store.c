@@ -228,7 +228,18 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	/* and the clean-up reads only done tasks it has not finished with: 0 pending, 1 removed, 2 gave up */
 	"ALTER TABLE tasks ADD COLUMN cleaned INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE tasks SET cleaned = 1 WHERE 'worktree-removed:' || work_item IN (SELECT key FROM notices);"
-	"CREATE INDEX tasks_uncleaned ON tasks(updated_at) WHERE stage = 'done' AND cleaned = 0;",
+	"CREATE INDEX tasks_uncleaned ON tasks(updated_at) WHERE stage = 'done' AND cleaned = 0;"
+	/*
+	 * the post-deploy watch reads only the tasks it watches (set before the
+	 * watch marker is written, cleared when the watch ends); an upgraded
+	 * store marks those deployed with no watch result after the deploy
+	 */
+	"ALTER TABLE tasks ADD COLUMN watching INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX tasks_watching ON tasks(id) WHERE watching = 1;"
+	"CREATE INDEX events_item ON events(work_item, kind, id);"
+	"UPDATE tasks SET watching = 1 WHERE stage = 'done' AND EXISTS (SELECT 1 FROM events d WHERE "
+	" d.work_item = tasks.work_item AND d.kind = 'deploy_initiated' AND NOT EXISTS (SELECT 1 FROM events w "
+	" WHERE w.work_item = d.work_item AND w.kind IN ('post_deploy_healthy', 'post_deploy_degraded') AND w.id > d.id));",
 	/* 12: the main scan's run state (lib/scanmain.h): last run, last success, the last failure */
 	"CREATE TABLE scan_state ("
 	" project TEXT NOT NULL,"

@@ -282,6 +282,41 @@ task_set_cleaned(struct store *st, const struct task *t, int state, struct orch_
 	return store_step_done(st, s, "record the clean-up", e);
 }
 
+int
+task_at_live_stage(struct store *st, const char *stage, char ***wis, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "SELECT work_item FROM tasks INDEXED BY tasks_live WHERE stage != 'done' AND "
+	    "stage = ?1 ORDER BY id", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, stage, -1, SQLITE_STATIC);
+	return store_strings(st, s, wis, e);
+}
+
+int
+task_watch_list(struct store *st, char ***wis, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "SELECT work_item FROM tasks INDEXED BY tasks_watching WHERE watching = 1 AND "
+	    "stage = 'done' ORDER BY id", e) < 0)
+		return -1;
+	return store_strings(st, s, wis, e);
+}
+
+int
+task_set_watching(struct store *st, const struct task *t, int on, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "UPDATE tasks SET watching = ?2 WHERE id = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_int(s, 2, on);
+	return store_step_done(st, s, "record the post-deploy watch", e);
+}
+
 void
 task_tested_sha(struct store *st, const struct task *t, char sha[41])
 {

@@ -82,6 +82,13 @@ int task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wi
 enum { TASK_CLEAN_PENDING = 0, TASK_CLEAN_REMOVED = 1, TASK_CLEAN_GAVE_UP = 2 };
 int task_set_cleaned(struct store *st, const struct task *t, int state, struct orch_err *e);
 
+/* The work items at a stage other than done (by the partial index tasks_live), oldest first. */
+int task_at_live_stage(struct store *st, const char *stage, char ***wis, struct orch_err *e);
+/* Done tasks whose post-deploy watch may run (tasks.watching, by its partial index). */
+int task_watch_list(struct store *st, char ***wis, struct orch_err *e);
+/* Mark (1) or clear (0) a task's post-deploy watch. */
+int task_set_watching(struct store *st, const struct task *t, int on, struct orch_err *e);
+
 /* Claim a once-only key (notices): 1 claimed now, 0 claimed before, -1 error. */
 int task_note_once(struct store *st, const char *key, struct orch_err *e);
 
