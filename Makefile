@@ -119,11 +119,28 @@ bench: all
 soak: all
 	@sh bench/soak.sh $(BUILD)/bin
 
+# The systemd units of cron/ go to SYSTEMD_UNIT_DIR (systemd reads /usr/local/lib/systemd/system and
+# /usr/lib/systemd/system) with ExecStart under $(PREFIX)/bin; cron/crontab.example goes to the doc
+# dir with its PATH line pointing there too.  The paths are rewritten here, at install time.
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+DOC_DIR          ?= $(PREFIX)/share/doc/orch
+UNITS            := $(sort $(wildcard cron/*.service cron/*.timer))
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	@case '$(DESTDIR)$(PREFIX)$(SYSTEMD_UNIT_DIR)$(DOC_DIR)' in *[!A-Za-z0-9/._+@,=-]*) \
+	    echo "install: DESTDIR, PREFIX, SYSTEMD_UNIT_DIR and DOC_DIR may hold only letters, digits and /._+@,=- (paths are written into the units)" >&2; \
+	    exit 1;; esac
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(DOC_DIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	for u in $(UNITS); do \
+	    sed -e 's|/usr/local/bin/|$(PREFIX)/bin/|g' -e 's|\$$(PREFIX)|$(PREFIX)|g' "$$u" >"$(DESTDIR)$(SYSTEMD_UNIT_DIR)/$${u#cron/}.tmp" && \
+	    chmod 0644 "$(DESTDIR)$(SYSTEMD_UNIT_DIR)/$${u#cron/}.tmp" && \
+	    mv -f "$(DESTDIR)$(SYSTEMD_UNIT_DIR)/$${u#cron/}.tmp" "$(DESTDIR)$(SYSTEMD_UNIT_DIR)/$${u#cron/}" || exit 1; \
+	done
+	sed -e 's|^PATH=/usr/local/bin:|PATH=$(PREFIX)/bin:|' cron/crontab.example >$(DESTDIR)$(DOC_DIR)/crontab.example
+	chmod 0644 $(DESTDIR)$(DOC_DIR)/crontab.example
 
 clean:
 	rm -rf build build-asan build-fuzz
