@@ -34,7 +34,7 @@ CMD_OBJ := $(CMDS:%=$(BUILD)/cmd/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: layers all check unit integration banned install clean asan valgrind demo bench soak deps style
+.PHONY: layers all check unit integration banned install clean asan valgrind demo bench soak deps style coverage coverage-report
 all: $(BUILD)/liborch.a $(BINS)
 
 # The build dependencies, checked (and installed when allowed) before anything
@@ -110,6 +110,22 @@ valgrind: all $(BUILD)/tests/unit
 	CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full $(BUILD)/tests/unit
 	ORCH_VALGRIND=1 sh tests/integration/run.sh $(BUILD)/bin
 
+# coverage: lib/ line coverage with gcov, in its own build dir: the unit suites and the integration
+# tests run against a --coverage build, then one line per lib module and the total, which must be
+# at least COV_MIN percent.  A failing test fails the target too, after the summary.
+COV_BUILD ?= build-cov
+COV_MIN   ?= 85
+coverage:
+	@$(MAKE) --no-print-directory BUILD=$(COV_BUILD) CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" all $(COV_BUILD)/tests/unit
+	@find $(COV_BUILD) -name '*.gcda' -delete
+	@rc=0; $(COV_BUILD)/tests/unit || rc=1; sh tests/integration/run.sh $(COV_BUILD)/bin || rc=1; \
+	    sh scripts/coverage.sh $(COV_BUILD) $(COV_MIN) || rc=1; \
+	    [ $$rc -eq 0 ] || { echo "coverage: a test failed or lib/ is below $(COV_MIN)% (see above)" >&2; exit 1; }
+
+# the summary again from the data the last run left (after running more tests by hand)
+coverage-report:
+	@sh scripts/coverage.sh $(COV_BUILD) $(COV_MIN)
+
 demo: all
 	@sh scripts/demo.sh $(BUILD)/bin
 
@@ -143,7 +159,7 @@ install: all
 	chmod 0644 $(DESTDIR)$(DOC_DIR)/crontab.example
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-cov
 
 # ---- fuzz and asan-ci (tests/fuzz/, docs/fuzzing.md) ----
 # make fuzz: build the libFuzzer targets against a liborch built with the

@@ -353,59 +353,88 @@ commits_scanned(const char *log)
 	return -1;
 }
 
-int
-scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single,
-    struct secrets_result *r, struct orch_err *e)
+/*
+ * The probe, once per process and PATH: a tick that scans many chunks of
+ * main (or several projects) asks gitleaks three questions once, not three
+ * per scan.  Only a usable answer is kept: a missing gitleaks costs one
+ * failed exec to ask again, and a transient failure is not remembered.
+ */
+static int
+probe_cached(struct orch_ctx *c, struct gitleaks_probe *p)
 {
-	char from_sha[41] = "", to_sha[41], range[100], report[4400], cfgpath[4200], why[512], snip[256];
-	struct git g = { .dir = repo, .st = c->st };
-	struct gitleaks_probe gp;
-	struct proc_result pr;
-	struct stat sb;
-	struct buf rep;
-	const char *argv[20];
-	int n = 0, expect = 1, seen;
+	static struct gitleaks_probe cached;
+	static char cached_path[4096];
+	static int have;
+	const char *path = getenv("PATH");
 
-	memset(r, 0, sizeof(*r));
-	if (scan_gitleaks_probe(c, &gp) < 0) {
-		snprintf(r->error, sizeof(r->error), "gitleaks unavailable: %s", gp.error);
+	if (path == NULL)
+		path = "";
+	if (have && strcmp(path, cached_path) == 0) {
+		*p = cached;
 		return 0;
 	}
-	/* verify the range ourselves: gitleaks 8.27+ exits 0 on a bad revision */
-	if ((from && git_rev_parse(&g, from, from_sha, e) < 0) || git_rev_parse(&g, to, to_sha, e) < 0) {
-		one_line(why, sizeof(why), e->msg);
+	if (scan_gitleaks_probe(c, p) < 0)
+		return -1;
+	have = str_copy(cached_path, sizeof(cached_path), path) == 0;	/* a PATH too long is not cached */
+	cached = *p;
+	return 0;
+}
+
+/*
+ * The revision range for --log-opts, verified by git first (gitleaks 8.27+
+ * exits 0 on a bad revision), and the number of commits it holds.  0, or
+ * -1 with r->error saying why the range cannot be scanned.
+ */
+static int
+secrets_range(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single, char *range,
+    size_t rn, int *expect, struct secrets_result *r)
+{
+	struct git g = { .dir = repo, .st = c->st };
+	char from_sha[41] = "", to_sha[41], why[512];
+	struct orch_err e = {0};
+	struct proc_result cr;
+
+	if ((from && git_rev_parse(&g, from, from_sha, &e) < 0) || git_rev_parse(&g, to, to_sha, &e) < 0) {
+		one_line(why, sizeof(why), e.msg);
 		snprintf(r->error, sizeof(r->error), "cannot scan: %s", why);
-		err_clear(e);
-		return 0;
+		return -1;
 	}
 	if (single || !from)
-		snprintf(range, sizeof(range), single ? "-1 %s" : "%s", to_sha);
+		snprintf(range, rn, single ? "-1 %s" : "%s", to_sha);
 	else
-		snprintf(range, sizeof(range), "%s..%s", from_sha, to_sha);
-	if (!single) {
-		const char *cnt[] = { "rev-list", "--count", from ? range : to_sha, NULL };
-		struct proc_result cr;
-		git_run(&g, cnt, &cr);
-		if (cr.status != PROC_OK) {
-			proc_describe(&cr, why, sizeof(why));
-			snprintf(r->error, sizeof(r->error), "cannot count the commits of %s: git rev-list %s", range, why);
-			proc_result_free(&cr);
-			return 0;
-		}
-		expect = (int)strtol(buf_str(&cr.out), NULL, 10);
+		snprintf(range, rn, "%s..%s", from_sha, to_sha);
+	*expect = 1;
+	if (single)
+		return 0;
+	const char *cnt[] = { "rev-list", "--count", range, NULL };
+	git_run(&g, cnt, &cr);
+	if (cr.status != PROC_OK) {
+		proc_describe(&cr, why, sizeof(why));
+		snprintf(r->error, sizeof(r->error), "cannot count the commits of %s: git rev-list %s", range, why);
 		proc_result_free(&cr);
-	}
-	if (tmp_path(c, "gitleaks.json", report, sizeof(report), e) < 0)
 		return -1;
+	}
+	*expect = (int)strtol(buf_str(&cr.out), NULL, 10);
+	proc_result_free(&cr);
+	return 0;
+}
+
+/* argv (room for 20) for one scan of range in repo, the report to report; the repo's .gitleaks.toml when it has one. */
+static void
+gitleaks_argv(const struct gitleaks_probe *gp, const char *repo, const char *range, const char *report,
+    char *cfgpath, size_t cn, const char **argv)
+{
+	struct stat sb;
+	int n = 0;
+
 	argv[n++] = "gitleaks";
-	if (!gp.use_git) {
+	if (!gp->use_git) {
 		argv[n++] = "detect";
 		argv[n++] = "--source";
-		argv[n++] = repo;
 	} else {
 		argv[n++] = "git";
-		argv[n++] = repo;
 	}
+	argv[n++] = repo;
 	argv[n++] = "--log-opts";
 	argv[n++] = range;
 	argv[n++] = "--report-format";
@@ -416,40 +445,75 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 	argv[n++] = "2";
 	argv[n++] = "--redact";
 	argv[n++] = "--no-banner";
-	if (str_fmt(cfgpath, sizeof(cfgpath), "%s/.gitleaks.toml", repo) == 0 && lstat(cfgpath, &sb) == 0 &&
-	    S_ISREG(sb.st_mode)) {
+	if (str_fmt(cfgpath, cn, "%s/.gitleaks.toml", repo) == 0 && lstat(cfgpath, &sb) == 0 && S_ISREG(sb.st_mode)) {
 		argv[n++] = "--config";
 		argv[n++] = cfgpath;
 	}
 	argv[n] = NULL;
-	struct proc_spec s = tool_spec(c, argv, repo, "gitleaks");
-	proc_run(&s, &pr);
+}
+
+/*
+ * What one gitleaks run says: r->ok with the findings, or r->error.  The
+ * exit code alone is not trusted: a git error on stderr, a missing report
+ * or a report that disagrees with the exit code are errors (fail closed).
+ */
+static void
+gitleaks_verdict(const struct proc_result *pr, const char *report, int expect, struct secrets_result *r)
+{
+	const char *err = buf_str(&pr->err), *git = strstr(err, "[git]");
+	char why[512], snip[256];
+	struct buf rep;
+	int seen = commits_scanned(err);
+
 	buf_init(&rep, SCAN_REPORT_CAP);
-	one_line(snip, sizeof(snip), strstr(buf_str(&pr.err), "[git]") ? strstr(buf_str(&pr.err), "[git]") :
-	    buf_str(&pr.err));
-	seen = commits_scanned(buf_str(&pr.err));
-	if (pr.status == PROC_EXIT_NONZERO && pr.exit_code != 2) {
-		snprintf(r->error, sizeof(r->error), "gitleaks failed (exit %d): %.200s", pr.exit_code, snip);
-	} else if (pr.status != PROC_OK && pr.status != PROC_EXIT_NONZERO) {
-		proc_describe(&pr, why, sizeof(why));
+	one_line(snip, sizeof(snip), git ? git : err);
+	if (pr->status == PROC_EXIT_NONZERO && pr->exit_code != 2) {
+		snprintf(r->error, sizeof(r->error), "gitleaks failed (exit %d): %.200s", pr->exit_code, snip);
+	} else if (pr->status != PROC_OK && pr->status != PROC_EXIT_NONZERO) {
+		proc_describe(pr, why, sizeof(why));
 		snprintf(r->error, sizeof(r->error), "gitleaks %s", why);
-	} else if (strstr(buf_str(&pr.err), "[git]") || strstr(buf_str(&pr.out), "[git]")) {
+	} else if (git || strstr(buf_str(&pr->out), "[git]")) {
 		snprintf(r->error, sizeof(r->error), "gitleaks reported a git error (its exit code cannot be trusted): "
 		    "%.200s", snip);
 	} else if (read_capped(report, &rep, why, sizeof(why)) < 0) {
-		snprintf(r->error, sizeof(r->error), "gitleaks exited %d but %s", pr.exit_code, why);
+		snprintf(r->error, sizeof(r->error), "gitleaks exited %d but %s", pr->exit_code, why);
 	} else if (parse_findings(buf_str(&rep), rep.len, r) == 0) {
-		if ((pr.exit_code == 2) != (r->n > 0))
+		if ((pr->exit_code == 2) != (r->n > 0))
 			snprintf(r->error, sizeof(r->error), "gitleaks exit %d does not match its report (%zu findings)",
-			    pr.exit_code, r->n);
+			    pr->exit_code, r->n);
 		else
 			r->ok = 1;
 	}
 	/* the count of commits actually scanned: gitleaks' own when it says, else the verified range's */
 	r->commits = r->ok ? (seen >= 0 ? seen : expect) : 0;
+	buf_free(&rep);
+}
+
+int
+scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single,
+    struct secrets_result *r, struct orch_err *e)
+{
+	char range[100], report[4400], cfgpath[4200], why[512];
+	struct gitleaks_probe gp;
+	struct proc_result pr;
+	const char *argv[20];
+	int expect;
+
+	memset(r, 0, sizeof(*r));
+	if (probe_cached(c, &gp) < 0) {
+		snprintf(r->error, sizeof(r->error), "gitleaks unavailable: %s", gp.error);
+		return 0;
+	}
+	if (secrets_range(c, repo, from, to, single, range, sizeof(range), &expect, r) < 0)
+		return 0;
+	if (tmp_path(c, "gitleaks.json", report, sizeof(report), e) < 0)
+		return -1;
+	gitleaks_argv(&gp, repo, range, report, cfgpath, sizeof(cfgpath), argv);
+	struct proc_spec s = tool_spec(c, argv, repo, "gitleaks");
+	proc_run(&s, &pr);
+	gitleaks_verdict(&pr, report, expect, r);
 	one_line(why, sizeof(why), r->error);
 	str_copy(r->error, sizeof(r->error), why);
-	buf_free(&rep);
 	proc_result_free(&pr);
 	unlink(report);
 	return 0;
@@ -590,8 +654,8 @@ installed(struct orch_ctx *c, const char *tool)
 	struct proc_result r;
 	int ok;
 
+	/* a presence check is a run like any other: it counts in the tool's metrics */
 	s.timeout_ms = 30000;
-	s.observe = NULL;
 	proc_run(&s, &r);
 	ok = r.status != PROC_NOT_FOUND && r.status != PROC_SPAWN_ERROR;
 	proc_result_free(&r);

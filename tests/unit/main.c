@@ -124,6 +124,7 @@ main(void)
 		buf_suite, wi_suite, atomic_suite, lock_suite, proc_suite, config_suite, store_suite,
 		frontmatter_suite, git_suite, tracker_suite, notify_suite, job_suite, http_suite, engine_suite,
 		fix_suite,
+		decide_suite,
 	};
 	SRunner *sr = srunner_create(suites[0]());
 	size_t i;
