@@ -697,6 +697,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	if (strcmp(engine, "osv-scanner") == 0) {
 		const char *argv[] = { "osv-scanner", "scan", "source", "-L", manifest, "--format", "json", NULL };
 		struct proc_spec s = tool_spec(c, argv, NULL, "osv-scanner");
+		s.observe = NULL;	/* recorded below, once the report says whether it answered */
 		proc_run(&s, &pr);
 		if (pr.status == PROC_EXIT_NONZERO && pr.exit_code == 128)
 			r->audited = 1;	/* no packages found */
@@ -706,12 +707,17 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	} else {
 		const char *argv[] = { "pip-audit", "-r", manifest, "-f", "json", "--progress-spinner", "off", NULL };
 		struct proc_spec s = tool_spec(c, argv, NULL, "pip-audit");
+		s.observe = NULL;
 		proc_run(&s, &pr);
 		/* exit 1 is findings OR a fatal error: only the JSON tells them apart */
 		if ((pr.status == PROC_OK || (pr.status == PROC_EXIT_NONZERO && pr.exit_code == 1)) &&
 		    parse_pip_audit(buf_str(&pr.out), r) == 0)
 			r->audited = 1;
 	}
+	/* exit 1 is findings (and for pip-audit also a fatal error): a failure is an audit with no answer */
+	pr.failed = !r->audited;
+	if (c->st)
+		store_tool_observe(c->st, engine, &pr);
 	if (!r->audited) {
 		const char *err = buf_str(&pr.err), *nl;
 		r->degraded = 1;

@@ -117,8 +117,12 @@ case "$m" in [1-9]*" 0") ;; *) fail "pip-audit's audit not recorded (runs failur
 contains "$(report)" "deps_warning: 3"
 contains "$(report)" "severity-based blocking needs osv-scanner"
 # offline feed: pass, degraded, alert; fail-closed when set
+f0=$(sql "SELECT failures FROM tool_metrics WHERE tool = 'pip-audit'")
 STANDIN_PIP_AUDIT_MODE=offline gate 0
 contains "$(report)" "deps_audit_degraded: true"
+# findings (exit 1 with a report) were an answer; an audit that could not answer is a recorded failure
+[ "$(sql "SELECT failures FROM tool_metrics WHERE tool = 'pip-audit'")" -eq $((f0 + 1)) ] || fail "the failed audit is not counted"
+contains "$(sql "SELECT last_error FROM tool_metrics WHERE tool = 'pip-audit'")" "exited with code"
 contains "$ERR" "orch: alert: DEMO-1: security gate: dependency audit degraded"
 contains "$(report)" "Could not connect to PyPI's vulnerability feed"
 STANDIN_PIP_AUDIT_MODE=offline ORCH_SECURITY_DEP_AUDIT_FAIL_CLOSED=true held "dependency audit is degraded"
