@@ -15,6 +15,7 @@
 #include "git.h"
 #include "proc.h"
 #include "scan.h"
+#include "store.h"
 #include "tracker.h"
 #include "util.h"
 
@@ -46,11 +47,20 @@ say(struct doc *d, const char *level, const char *check, const char *fmt, ...)
 	d->line(d->lctx, level, check, text);
 }
 
+/* A probe's spec: recorded in the tool metrics like every other run (SPEC 14). */
+static struct proc_spec
+probe_spec(struct orch_ctx *c, const char *const *argv, const char *cwd, size_t cap)
+{
+	struct proc_spec s = { .argv = argv, .cwd = cwd, .timeout_ms = 20000, .out_cap = cap,
+		.observe = c->st ? store_tool_observe : NULL, .observe_ctx = c->st };
+	return s;
+}
+
 /* Run argv; first line of its output in out; the proc status. */
 static enum proc_status
-run1(const char *const *argv, char *out, size_t n)
+run1(struct orch_ctx *c, const char *const *argv, char *out, size_t n)
 {
-	struct proc_spec s = { .argv = argv, .timeout_ms = 20000, .out_cap = 64 * 1024 };
+	struct proc_spec s = probe_spec(c, argv, NULL, 64 * 1024);
 	struct proc_result r;
 	enum proc_status st;
 	const char *o;
@@ -73,7 +83,7 @@ tools(struct orch_ctx *c, struct doc *d)
 	int maj = 0, min = 0, need = 0, pip, osv;
 	size_t i;
 
-	if (run1(gv, out, sizeof(out)) != PROC_OK || sscanf(out, "git version %d.%d", &maj, &min) != 2)
+	if (run1(c, gv, out, sizeof(out)) != PROC_OK || sscanf(out, "git version %d.%d", &maj, &min) != 2)
 		say(d, "FAIL", "git", "git is not installed or does not answer; install git (2.30 or later)");
 	else if (maj < 2 || (maj == 2 && min < 30))
 		say(d, "FAIL", "git", "%s is too old; orch needs git 2.30 or later", out);
@@ -86,9 +96,9 @@ tools(struct orch_ctx *c, struct doc *d)
 	scan_gitleaks_describe(&gp, out, sizeof(out));
 	say(d, gp.ok ? "ok" : need ? "FAIL" : "WARN", "gitleaks", "%s%s", out, gp.ok || !need ? "" :
 	    " (the security gate applies to a project: it would hold every branch)");
-	pip = run1(pv, out, sizeof(out)) == PROC_OK;
+	pip = run1(c, pv, out, sizeof(out)) == PROC_OK;
 	say(d, pip ? "ok" : "WARN", "pip-audit", pip ? "%s" : "pip-audit is not installed%s", pip ? out : "");
-	osv = run1(ov, out, sizeof(out)) == PROC_OK;
+	osv = run1(c, ov, out, sizeof(out)) == PROC_OK;
 	say(d, osv ? "ok" : "WARN", "osv-scanner", osv ? "%s" : "osv-scanner is not installed: dependency findings "
 	    "have no severity and never block%s", osv ? out : "");
 	if (need && !pip && !osv)
@@ -122,10 +132,10 @@ perms(struct orch_ctx *c, struct doc *d)
 
 /* The configured remote exists in the work tree (orch fetches and merges through it). */
 static void
-repo_remote(struct doc *d, const struct project *p, const char *check)
+repo_remote(struct orch_ctx *c, struct doc *d, const struct project *p, const char *check)
 {
 	const char *argv[] = { "git", "remote", "get-url", p->remote, NULL };
-	struct proc_spec s = { .argv = argv, .cwd = p->repo, .timeout_ms = 20000, .out_cap = 64 * 1024 };
+	struct proc_spec s = probe_spec(c, argv, p->repo, 64 * 1024);
 	struct proc_result r;
 
 	if (p->remote == NULL) {
@@ -218,7 +228,7 @@ projects(struct orch_ctx *c, struct doc *d)
 		say(d, "WARN", "projects", "no projects configured in %s", c->cfg->path ? c->cfg->path : "orch.yaml");
 	for (i = 0; i < c->cfg->nprojects; i++) {
 		const struct project *p = &c->cfg->projects[i];
-		struct git g = { .dir = p->repo };
+		struct git g = { .dir = p->repo, .st = c->st };
 		struct tracker_state *st = NULL;
 		struct orch_err e = {0};
 		struct tracker tr;
@@ -232,7 +242,7 @@ projects(struct orch_ctx *c, struct doc *d)
 		else if (git_rev_parse(&g, "HEAD", sha, &e) < 0)
 			say(d, "FAIL", check, "repo %s is not a git repository; clone the project there", p->repo);
 		else
-			repo_remote(d, p, check);
+			repo_remote(c, d, p, check);
 		agents(d, p, check);
 		if (p->ci_cmd == NULL)
 			say(d, "FAIL", check, "no ci_cmd: nothing can leave development; set ci_cmd");
@@ -345,11 +355,12 @@ cron(struct orch_ctx *c, struct doc *d)
 {
 	static const char *const cmds[] = { "orch-poll", "orch-work", "orch-advance", "orch-deploy", "orch-reconcile", NULL };
 	const char *argv[] = { "crontab", "-l", NULL };
-	struct proc_spec s = { .argv = argv, .timeout_ms = 20000, .out_cap = BUF_MIB };
+	struct proc_spec s = probe_spec(c, argv, NULL, BUF_MIB);
 	struct proc_result r;
 	char missing[256] = "";
 	size_t i;
 
+	s.expected_codes = 1u << 1;	/* "no crontab for USER": an answer, not a broken crontab(1) */
 	proc_run(&s, &r);
 	if (r.status != PROC_OK) {
 		say(d, "FAIL", "cron", "no crontab for this user (crontab -l: %s); install cron/crontab.example or the "

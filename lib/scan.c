@@ -765,8 +765,8 @@ installed(struct orch_ctx *c, const char *tool)
 	struct proc_result r;
 	int ok;
 
+	/* a presence check is a run like any other: it counts in the tool's metrics */
 	s.timeout_ms = 30000;
-	s.observe = NULL;
 	proc_run(&s, &r);
 	ok = r.status != PROC_NOT_FOUND && r.status != PROC_SPAWN_ERROR;
 	proc_result_free(&r);
@@ -808,6 +808,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	if (strcmp(engine, "osv-scanner") == 0) {
 		const char *argv[] = { "osv-scanner", "scan", "source", "-L", manifest, "--format", "json", NULL };
 		struct proc_spec s = tool_spec(c, argv, NULL, "osv-scanner");
+		s.observe = NULL;	/* recorded below, once the report says whether it answered */
 		proc_run(&s, &pr);
 		if (pr.status == PROC_EXIT_NONZERO && pr.exit_code == 128)
 			r->audited = 1;	/* no packages found */
@@ -817,12 +818,17 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	} else {
 		const char *argv[] = { "pip-audit", "-r", manifest, "-f", "json", "--progress-spinner", "off", NULL };
 		struct proc_spec s = tool_spec(c, argv, NULL, "pip-audit");
+		s.observe = NULL;
 		proc_run(&s, &pr);
 		/* exit 1 is findings OR a fatal error: only the JSON tells them apart */
 		if ((pr.status == PROC_OK || (pr.status == PROC_EXIT_NONZERO && pr.exit_code == 1)) &&
 		    parse_pip_audit(buf_str(&pr.out), r) == 0)
 			r->audited = 1;
 	}
+	/* exit 1 is findings (and for pip-audit also a fatal error): a failure is an audit with no answer */
+	pr.failed = !r->audited;
+	if (c->st)
+		store_tool_observe(c->st, engine, &pr);
 	if (!r->audited) {
 		const char *err = buf_str(&pr.err), *nl;
 		r->degraded = 1;

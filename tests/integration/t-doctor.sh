@@ -18,6 +18,18 @@ contains "$OUT" "ok   tracker DEMO: local tracker reachable, 17 states"
 contains "$OUT" "ok   cron: crontab runs every command of a tick"
 contains "$OUT" "ok   cron PATH: every tool the tick runs is on PATH=$BIN:$TMP/standins:/usr/bin:/bin"
 contains "$OUT" "ok   project DEMO: repo $TMP/repo, remote origin at"
+# every probe is a tool run and records its metrics (SPEC 14): the versions, the gitleaks probe, the
+# remote, crontab -l; a probe of a tool that is not installed is a recorded failure saying so
+metrics() { sql "SELECT runs || ' ' || failures || ' ' || COALESCE(last_error, '-') FROM tool_metrics WHERE tool = '$1'"; }
+sql_exec "DELETE FROM tool_metrics"
+expect_rc 0 orch doctor
+for t in git gitleaks pip-audit crontab; do
+	m=$(metrics "$t")
+	[ -n "$m" ] || fail "no tool_metrics row for $t after orch doctor"
+	case "$m" in "0 "*) fail "$t metrics count no run: $m" ;; *" 0 -") ;; *) fail "$t probe recorded a failure: $m" ;; esac
+done
+[ "$(metrics gitleaks | cut -d' ' -f1)" -ge 3 ] || fail "the gitleaks probe is three runs: $(metrics gitleaks)"
+contains "$(metrics osv-scanner)" "1 1 cannot run 'osv-scanner'"
 
 # the tools must be on cron's PATH, not only on the shell's
 CRONTAB_TEXT="$TICK" ORCH_SECURITY_GATE_REPOS=DEMO expect_rc 1 orch-doctor

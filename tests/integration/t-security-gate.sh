@@ -14,7 +14,10 @@ gate() {	# expected exit, then the report's security_status
 
 # a clean branch passes, and the report is committed by orch and read back; it counts the commits scanned
 n=$(git -C "$TMP/repo" rev-list --count "origin/main..refs/heads/$BR")
+sql_exec "DELETE FROM tool_metrics"
 gate 0
+# every run of the gate records its metrics, the probe too: gitleaks' probe (3 runs) and its scan
+[ "$(sql "SELECT runs FROM tool_metrics WHERE tool = 'gitleaks'")" -ge 4 ] || fail "gitleaks probe + scan not all recorded: $(sql "SELECT runs FROM tool_metrics WHERE tool = 'gitleaks'")"
 contains "$(report)" "($n commits) of branch"
 [ "$(echo "$OUT" | json_field '["gate"]')" = check_branch_mergeable ] || fail "the security gate did not pass on to the merge gate"
 contains "$(report)" "security_status: PASS"
@@ -109,12 +112,21 @@ git -C "$WT" reset -q --hard "$before_leak"
 
 # dependencies: pip-audit has no severity: findings warn, and the report says why
 agent_commit "$WT" deps requirements.txt "$(printf 'foo==1.0\n# a comment\n-e git+https://example.invalid/x.git#egg=x\n\nbar >= 0.1 ; python_version > "3"\n--hash=sha256:00\n')"
+sql_exec "DELETE FROM tool_metrics WHERE tool IN ('osv-scanner', 'pip-audit')"
 gate 0
+# the presence check of osv-scanner (engine auto) is a run with metrics too: absent here, a recorded failure
+contains "$(sql "SELECT runs || ' ' || failures || ' ' || last_error FROM tool_metrics WHERE tool = 'osv-scanner'")" "1 1 cannot run 'osv-scanner'"
+m=$(sql "SELECT runs || ' ' || failures FROM tool_metrics WHERE tool = 'pip-audit'")
+case "$m" in [1-9]*" 0") ;; *) fail "pip-audit's audit not recorded (runs failures: '$m')" ;; esac
 contains "$(report)" "deps_warning: 3"
 contains "$(report)" "severity-based blocking needs osv-scanner"
 # offline feed: pass, degraded, alert; fail-closed when set
+f0=$(sql "SELECT failures FROM tool_metrics WHERE tool = 'pip-audit'")
 STANDIN_PIP_AUDIT_MODE=offline gate 0
 contains "$(report)" "deps_audit_degraded: true"
+# findings (exit 1 with a report) were an answer; an audit that could not answer is a recorded failure
+[ "$(sql "SELECT failures FROM tool_metrics WHERE tool = 'pip-audit'")" -eq $((f0 + 1)) ] || fail "the failed audit is not counted"
+contains "$(sql "SELECT last_error FROM tool_metrics WHERE tool = 'pip-audit'")" "exited with code"
 contains "$ERR" "orch: alert: DEMO-1: security gate: dependency audit degraded"
 contains "$(report)" "Could not connect to PyPI's vulnerability feed"
 STANDIN_PIP_AUDIT_MODE=offline ORCH_SECURITY_DEP_AUDIT_FAIL_CLOSED=true held "dependency audit is degraded"

@@ -125,6 +125,7 @@ main(void)
 		frontmatter_suite, git_suite, tracker_suite, notify_suite, job_suite, http_suite, engine_suite,
 		fix_suite,
 		scanmain_suite,
+		decide_suite,
 	};
 	SRunner *sr = srunner_create(suites[0]());
 	size_t i;

@@ -22,6 +22,7 @@ Suite *job_suite(void);
 Suite *http_suite(void);
 Suite *fix_suite(void);
 Suite *scanmain_suite(void);
+Suite *decide_suite(void);
 
 /* A fresh temp dir per test (removed by tmp_teardown). */
 extern char tmp_dir[4096];
