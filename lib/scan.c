@@ -402,7 +402,12 @@ parse_findings(const char *text, size_t len, struct secrets_result *r)
 		cJSON_Delete(json);
 		return -1;
 	}
-	r->v = calloc((size_t)cJSON_GetArraySize(json) + 1, sizeof(*r->v));
+	/* every lookup is case-sensitive: "RUleID": 0 beside "RuleID": "x" must not be the one read */
+	if ((r->v = calloc((size_t)cJSON_GetArraySize(json) + 1, sizeof(*r->v))) == NULL) {
+		snprintf(r->error, sizeof(r->error), "out of memory reading the gitleaks report");
+		cJSON_Delete(json);
+		return -1;
+	}
 	cJSON_ArrayForEach(it, json) {
 		struct secret_finding *f = &r->v[i];
 		const cJSON *line = cJSON_GetObjectItemCaseSensitive(it, "StartLine");
@@ -414,21 +419,21 @@ parse_findings(const char *text, size_t len, struct secrets_result *r)
 				secrets_result_free(r);
 				return -1;
 			}
-		str_copy(f->rule, sizeof(f->rule), cJSON_GetObjectItem(it, "RuleID")->valuestring);
+		str_copy(f->rule, sizeof(f->rule), cJSON_GetObjectItemCaseSensitive(it, "RuleID")->valuestring);
 		/* a file name is shown, never used as a path: keep it printable */
-		snprintf(f->file, sizeof(f->file), "%s", cJSON_GetObjectItem(it, "File")->valuestring);
+		snprintf(f->file, sizeof(f->file), "%s", cJSON_GetObjectItemCaseSensitive(it, "File")->valuestring);
 		for (char *q = f->file; *q; q++)
 			if ((unsigned char)*q < 0x20)
 				*q = '?';
-		snprintf(f->commit, sizeof(f->commit), "%s", cJSON_GetObjectItem(it, "Commit")->valuestring);
-		snprintf(f->fingerprint, sizeof(f->fingerprint), "%s", cJSON_GetObjectItem(it, "Fingerprint")->valuestring);
+		snprintf(f->commit, sizeof(f->commit), "%s", cJSON_GetObjectItemCaseSensitive(it, "Commit")->valuestring);
+		snprintf(f->fingerprint, sizeof(f->fingerprint), "%s", cJSON_GetObjectItemCaseSensitive(it, "Fingerprint")->valuestring);
 		/* range-checked before the cast: 1e20 or inf in a report is no line (and no UB) */
 		f->line = cJSON_IsNumber(line) && line->valuedouble >= 0 && line->valuedouble <= 1e9 ?
 		    (long)line->valuedouble : 0;
 		/* --redact leaves "REDACTED"; anything else is cut to a 4-character prefix */
 		{
-			const char *sec = cJSON_IsString(cJSON_GetObjectItem(it, "Secret")) ?
-			    cJSON_GetObjectItem(it, "Secret")->valuestring : "";
+			const char *sec = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "Secret")) ?
+			    cJSON_GetObjectItemCaseSensitive(it, "Secret")->valuestring : "";
 			if (strlen(sec) >= 12 && strcmp(sec, "REDACTED") != 0)
 				snprintf(f->masked, sizeof(f->masked), "%.4s****", sec);
 			else
