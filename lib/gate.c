@@ -81,7 +81,7 @@ gate_error_alert(struct store *st, const struct task *t, const char *gate, const
 {
 	struct orch_err e = {0};
 	sqlite3_stmt *s;
-	char key[200], msg[1200], now[32];
+	char key[200], msg[1200];
 	int first = 0;
 
 	if (store_begin(st, &e) < 0)
@@ -93,14 +93,8 @@ gate_error_alert(struct store *st, const struct task *t, const char *gate, const
 	snprintf(key, sizeof(key), "gate_error:%s:%s:%s", t->work_item, gate,
 	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
 	sqlite3_finalize(s);
-	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", &e) < 0)
+	if ((first = task_note_once(st, key, &e)) < 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-	if (store_step_done(st, s, "record the gate error notice", &e) < 0)
-		goto fail;
-	first = sqlite3_changes(st->db) == 1;
 	snprintf(msg, sizeof(msg), "%s held at %s by %s (no retry charged): %s", t->work_item, t->stage, gate, reason);
 	if (first && (event_add(st, t->work_item, "gate_error", t->stage, t->stage, reason, &e) < 0 ||
 	    notify_queue(st, "alert", t->work_item, msg, &e) < 0))

@@ -126,42 +126,6 @@ out:
 	return rc;
 }
 
-/* 1 when project was cut short by the rate limit on an earlier tick. */
-static int
-was_limited(struct store *st, const char *project)
-{
-	sqlite3_stmt *s;
-	int limited = 0;
-
-	if (store_prepare(st, &s, "SELECT rate_limited_at IS NOT NULL FROM plane_poll WHERE project = ?1", NULL) < 0)
-		return 0;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		limited = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return limited;
-}
-
-/* Remember (limited = 1) or forget a rate-limited cut; writes only on a change. */
-static void
-mark_limited(struct store *st, const char *project, int limited)
-{
-	sqlite3_stmt *s;
-
-	if (was_limited(st, project) == limited)
-		return;
-	if (store_prepare(st, &s, "INSERT INTO plane_poll(project, rate_limited_at) VALUES (?1, ?2) "
-	    "ON CONFLICT(project) DO UPDATE SET rate_limited_at = ?2", NULL) < 0)
-		return;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	if (limited)
-		sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
-	else
-		sqlite3_bind_null(s, 2);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
-}
-
 int
 poll_all(struct orch_ctx *c, const char *only, poll_report report, poll_failed project_failed,
     void *report_ctx, struct poll_stats *ps)
@@ -174,16 +138,16 @@ poll_all(struct orch_ctx *c, const char *only, poll_report report, poll_failed p
 		for (i = 0; i < n; i++) {
 			const char *key = c->cfg->projects[i].key;
 			struct orch_err e = {0};
-			if ((only && strcmp(only, key) != 0) || was_limited(c->st, key) != (pass == 0))
+			if ((only && strcmp(only, key) != 0) || tracker_rate_limited(c->st, key) != (pass == 0))
 				continue;
 			if (poll_project(c, key, report, report_ctx, ps, &e) < 0) {
 				project_failed(report_ctx, key, &e);
 				if (e.code > worst)
 					worst = e.code;
 				if (c->http && (c->http->budget.limited || c->http->budget.used >= c->http->budget.per_min))
-					mark_limited(c->st, key, 1);
+					tracker_mark_rate_limited(c->st, key, 1);
 			} else if (pass == 0) {
-				mark_limited(c->st, key, 0);
+				tracker_mark_rate_limited(c->st, key, 0);
 			}
 		}
 	}

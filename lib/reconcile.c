@@ -111,23 +111,11 @@ done_at(struct store *st, const char *key)
 	sqlite3_finalize(s);
 }
 
-/* Once per (issue, state): 1 when this call is the first. */
+/* Once per (issue, state): 1 when this call is the first (a store error counts as not first). */
 static int
 notice_once(struct store *st, const char *key)
 {
-	sqlite3_stmt *s;
-	char now[32];
-	int first = 0;
-
-	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", NULL) < 0)
-		return 0;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_DONE)
-		first = sqlite3_changes(st->db) == 1;
-	sqlite3_finalize(s);
-	return first;
+	return task_note_once(st, key, NULL) == 1;
 }
 
 /* F-2: replay actionable statuses whose effect is missing. */

@@ -7,6 +7,7 @@
 #include "ctx.h"
 #include "err.h"
 #include "store.h"
+#include "tracker_plane.h"
 #include "util.h"
 
 /*
@@ -128,4 +129,16 @@ tracker_set_status(struct tracker *t, struct tracker_issue *is, const char *key,
 		seen(t, is, s);
 	free(v);
 	return rc;
+}
+
+int
+tracker_rate_limited(struct store *st, const char *project)
+{
+	return plane_rate_limited(st, project);
+}
+
+void
+tracker_mark_rate_limited(struct store *st, const char *project, int limited)
+{
+	plane_mark_rate_limited(st, project, limited);
 }

@@ -86,6 +86,13 @@ enum { TRACKER_SET = 0, TRACKER_SKIPPED = 1 };
 /* Open the backend configured for project (its tracker, else the global one). */
 int tracker_open(struct tracker *t, struct orch_ctx *c, const char *project, struct orch_err *e);
 void tracker_close(struct tracker *t);
+/*
+ * Whether project's last poll was cut short by the tracker's rate limit (the
+ * next poll serves it first), and marking it; the state is the backend's
+ * (plane_poll), kept for any backend.
+ */
+int tracker_rate_limited(struct store *st, const char *project);
+void tracker_mark_rate_limited(struct store *st, const char *project, int limited);
 
 /* Logical key of the issue's current state (NULL when unknown). */
 const char *tracker_issue_key(struct tracker *t, const struct tracker_issue *is, struct orch_err *e);

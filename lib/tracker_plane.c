@@ -660,6 +660,40 @@ fail:
 	return -1;
 }
 
+int
+plane_rate_limited(struct store *st, const char *project)
+{
+	sqlite3_stmt *s;
+	int limited = 0;
+
+	if (store_prepare(st, &s, "SELECT rate_limited_at IS NOT NULL FROM plane_poll WHERE project = ?1", NULL) < 0)
+		return 0;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		limited = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return limited;
+}
+
+void
+plane_mark_rate_limited(struct store *st, const char *project, int limited)
+{
+	sqlite3_stmt *s;
+
+	if (plane_rate_limited(st, project) == limited)
+		return;
+	if (store_prepare(st, &s, "INSERT INTO plane_poll(project, rate_limited_at) VALUES (?1, ?2) "
+	    "ON CONFLICT(project) DO UPDATE SET rate_limited_at = ?2", NULL) < 0)
+		return;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	if (limited)
+		sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
+	else
+		sqlite3_bind_null(s, 2);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
 static int
 plane_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 {

@@ -22,4 +22,10 @@ int plane_parse_items(const struct project *p, const char *body, size_t len, str
     size_t *n, int *more, char *cursor, size_t cn, struct orch_err *e);
 int plane_parse_states(const char *body, size_t len, size_t *n, struct orch_err *e);
 
+struct store;
+/* plane_poll's rate-limit mark (a project cut short by the limit on an earlier tick): 1 / 0. */
+int plane_rate_limited(struct store *st, const char *project);
+/* Remember (limited = 1) or forget it; writes only on a change. */
+void plane_mark_rate_limited(struct store *st, const char *project, int limited);
+
 #endif

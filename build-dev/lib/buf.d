@@ -1,0 +1,2 @@
+build-dev/lib/buf.o: lib/buf.c lib/buf.h
+lib/buf.h:

@@ -1,0 +1,2 @@
+build-dev/lib/curlload.o: lib/curlload.c lib/curlload.h
+lib/curlload.h:

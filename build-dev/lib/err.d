@@ -1,0 +1,2 @@
+build-dev/lib/err.o: lib/err.c lib/err.h
+lib/err.h:

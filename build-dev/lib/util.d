@@ -1,0 +1,2 @@
+build-dev/lib/util.o: lib/util.c lib/util.h
+lib/util.h:
