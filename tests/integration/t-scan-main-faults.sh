@@ -17,7 +17,8 @@ REAL_GIT=$(command -v git)
 mkdir -p "$TMP/wrap"
 cat >"$TMP/wrap/git" <<EOF
 #!/bin/sh
-if [ "\$1" = fetch ]; then
+case " \$* " in *" fetch "*) is_fetch=1 ;; *) is_fetch=0 ;; esac	# orch runs git -c ... fetch
+if [ \$is_fetch = 1 ]; then
 	echo fetch >>"$TMP/fetches"
 	if [ ! -e "$TMP/fetch-failed-once" ]; then
 		: >"$TMP/fetch-failed-once"
