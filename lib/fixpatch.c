@@ -397,7 +397,7 @@ pep621_array(const struct lines *l, size_t li, size_t col, int main_deps, const 
 			if ((e = toml_string_end(s, len, i)) == 0)
 				break;
 			struct req q;
-			if (req_parse(s + i + 1, e - i - 2, &q, 0, sub, sizeof(sub)) != 0 &&
+			if (req_parse(s + i + 1, e - i - 2, &q, 0, sub, sizeof(sub)) == 1 &&
 			    fixpatch_name_eq(s + i + 1 + q.name_start, q.name_end - q.name_start, op->package))
 				add_hit(pp, li, i + 1, e - 1, 1, &q);
 			if (main_deps)
