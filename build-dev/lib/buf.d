@@ -1,2 +1,0 @@
-build-dev/lib/buf.o: lib/buf.c lib/buf.h
-lib/buf.h:
