@@ -85,17 +85,7 @@ main_json(const struct scan_main_result *r)
 	cJSON_AddStringToObject(o, "review", r->review);
 	cJSON_AddNumberToObject(o, "review_findings", r->review_findings);
 	cJSON_AddNumberToObject(o, "review_blocking", r->review_blocking);
-	if (r->fail_phase[0]) {
-		cJSON *f = cJSON_AddObjectToObject(o, "failure");
-		cJSON_AddStringToObject(f, "phase", r->fail_phase);
-		cli_json_str(f, "reason", r->fail_reason);
-		if (r->fail_chunk > 0)
-			cJSON_AddNumberToObject(f, "chunk", r->fail_chunk);
-		else
-			cJSON_AddNullToObject(f, "chunk");
-	} else {
-		cJSON_AddNullToObject(o, "failure");
-	}
+	cJSON_AddItemToObject(o, "failure", scan_main_failure_json(r));
 	return o;
 }
 

@@ -408,7 +408,7 @@ static void
 write_record(struct run *u)
 {
 	struct scan_main_result *r = u->r;
-	cJSON *o = cJSON_CreateObject(), *w, *f;
+	cJSON *o = cJSON_CreateObject(), *w;
 	char dir[4200], path[4400], *text;
 	struct orch_err e = {0};
 
@@ -429,17 +429,7 @@ write_record(struct run *u)
 	cJSON_AddNumberToObject(o, "findings", r->findings);
 	cJSON_AddNumberToObject(o, "findings_new", r->findings_new);
 	cJSON_AddStringToObject(o, "note", r->note);
-	if (r->fail_phase[0]) {
-		f = cJSON_AddObjectToObject(o, "failure");
-		cJSON_AddStringToObject(f, "phase", r->fail_phase);
-		cJSON_AddStringToObject(f, "reason", r->fail_reason);
-		if (r->fail_chunk > 0)
-			cJSON_AddNumberToObject(f, "chunk", r->fail_chunk);
-		else
-			cJSON_AddNullToObject(f, "chunk");
-	} else {
-		cJSON_AddNullToObject(o, "failure");
-	}
+	cJSON_AddItemToObject(o, "failure", scan_main_failure_json(r));
 	cJSON_AddItemToObject(o, "deps", u->deps_rec ? u->deps_rec : cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "review", u->review_rec ? u->review_rec : cJSON_CreateNull());
 	u->deps_rec = u->review_rec = NULL;	/* owned by o now */
@@ -1107,4 +1097,23 @@ scan_main_project(struct orch_ctx *c, const char *project, const char *run_id, s
 	free(u.ch);
 	argv_free(u.window);
 	return rc;
+}
+
+void *
+scan_main_failure_json(const struct scan_main_result *r)
+{
+	char reason[sizeof(r->fail_reason) * 3];	/* each bad byte may grow to U+FFFD's three */
+	cJSON *f;
+
+	if (!r->fail_phase[0])
+		return cJSON_CreateNull();
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "phase", r->fail_phase);
+	utf8_sanitize(reason, sizeof(reason), r->fail_reason);	/* it quotes tool stderr */
+	cJSON_AddStringToObject(f, "reason", reason);
+	if (r->fail_chunk > 0)
+		cJSON_AddNumberToObject(f, "chunk", r->fail_chunk);
+	else
+		cJSON_AddNullToObject(f, "chunk");
+	return f;
 }

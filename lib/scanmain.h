@@ -74,6 +74,8 @@ int scan_main_project(struct orch_ctx *c, const char *project, const char *run_i
     struct orch_err *e);
 /* A new run id, YYYYMMDDTHHMMSSZ-<6 random hex> (UTC): sorts by time, unique per run.  0 / -1. */
 int scan_main_run_id(char out[SCAN_RUN_ID_LEN + 1]);
+/* The run's failure as JSON (a cJSON *): null, or {phase, reason (valid UTF-8), chunk}. */
+void *scan_main_failure_json(const struct scan_main_result *r);
 /*
  * Parse a main_review report (len bytes, no NUL inside): a JSON array of
  * objects with a severity string (LOW MEDIUM HIGH CRITICAL, any case), a
