@@ -752,10 +752,16 @@ html_jobs_of(struct buf *b, const cJSON *root, int want_dead)
 	buf_puts(b, "</table>\n");
 }
 
+/* Shown when a listed job is dead, not by the count: a page never hides a dead job it was given. */
 static void
 html_dead_jobs(struct buf *b, const cJSON *root)
 {
-	if (jnum(cJSON_GetObjectItem(root, "attention"), "dead_jobs") == 0)
+	const cJSON *it;
+	int any = 0;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "jobs"), "items"))
+		any |= strcmp(jstr(it, "status"), "dead") == 0;
+	if (!any)
 		return;
 	buf_puts(b, "<h2>Dead jobs</h2>\n");
 	html_jobs_of(b, root, 1);
