@@ -100,9 +100,18 @@ fail:
 }
 
 int
+atomic_write_buf(const char *path, const struct buf *b, unsigned mode, struct orch_err *e)
+{
+	if (buf_failed(b))	/* fail closed: never a silently truncated file */
+		return err_set(e, EX_SOFTWARE, "not writing '%s': its text was cut short (over its %zu-byte cap or "
+		    "out of memory); report this as a bug with the command that wrote it", path, b->max);
+	return atomic_write(path, buf_str(b), b->len, mode, e);
+}
+
+int
 atomic_write_file(const char *path, const struct buf *b, struct orch_err *e)
 {
-	return atomic_write(path, buf_str(b), b->len, 0600, e);
+	return atomic_write_buf(path, b, 0600, e);
 }
 
 int

@@ -21,7 +21,12 @@ struct orch_err;
 int atomic_write(const char *path, const void *data, size_t len, unsigned mode,
     struct orch_err *e);
 struct buf;
-/* atomic_write of a buffer, mode 0600. */
+/*
+ * atomic_write of a buffer (atomic_write_file: mode 0600); a buffer whose
+ * builder appends failed (buf_failed) is refused: never a truncated file.
+ */
+int atomic_write_buf(const char *path, const struct buf *b, unsigned mode, struct orch_err *e)
+    __attribute__((warn_unused_result));
 int atomic_write_file(const char *path, const struct buf *b, struct orch_err *e) __attribute__((warn_unused_result));
 /*
  * Remove orch's temp files ("*.tmp.<16 hex>", regular, not symlinks) whose

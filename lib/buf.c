@@ -11,6 +11,7 @@ buf_init(struct buf *b, size_t max)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	b->max = max;
+	b->failed = 0;
 }
 
 int
@@ -44,28 +45,72 @@ buf_puts(struct buf *b, const char *s)
 	return buf_append(b, s, strlen(s));
 }
 
+static int
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	char small[512], *big;
+	int n, rc;
+
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof(small)) {
+		va_end(again);
+		return buf_append(b, small, (size_t)n);
+	}
+	if (n < 0 || (big = malloc((size_t)n + 1)) == NULL) {
+		va_end(again);
+		return -1;
+	}
+	vsnprintf(big, (size_t)n + 1, fmt, again);
+	va_end(again);
+	rc = buf_append(b, big, (size_t)n);
+	free(big);
+	return rc;
+}
+
 int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char small[512], *big;
-	int n, rc;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
+	rc = buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -1;
-	if ((size_t)n < sizeof(small))
-		return buf_append(b, small, (size_t)n);
-	if ((big = malloc((size_t)n + 1)) == NULL)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	rc = buf_append(b, big, (size_t)n);
-	free(big);
 	return rc;
+}
+
+void
+buf_addn(struct buf *b, const void *p, size_t n)
+{
+	if (!b->failed && buf_append(b, p, n) < 0)
+		b->failed = 1;
+}
+
+void
+buf_add(struct buf *b, const char *s)
+{
+	buf_addn(b, s, strlen(s));
+}
+
+void
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b->failed)
+		return;
+	va_start(ap, fmt);
+	if (buf_vprintf(b, fmt, ap) < 0)
+		b->failed = 1;
+	va_end(ap);
+}
+
+int
+buf_failed(const struct buf *b)
+{
+	return b->failed;
 }
 
 const char *
@@ -78,6 +123,7 @@ void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->failed = 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -91,6 +137,7 @@ buf_detach(struct buf *b)
 		d = calloc(1, 1);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = 0;
 	return d;
 }
 
@@ -100,4 +147,5 @@ buf_free(struct buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = 0;
 }

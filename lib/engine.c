@@ -222,11 +222,11 @@ static void
 describe_rollback(struct buf *d, const struct task *t, const char *from, const char *gate,
     const struct gate_result *g)
 {
-	buf_printf(d, "%s: %s rolled back from %s by %s.\nReason: %s\n", t->work_item,
+	buf_addf(d, "%s: %s rolled back from %s by %s.\nReason: %s\n", t->work_item,
 	    strcmp(from, "development") == 0 ? "development retried" : "work", from, gate, g->reason);
 	if (g->findings.len)
-		buf_printf(d, "\nMust-fix findings (verbatim):\n%s", buf_str(&g->findings));
-	buf_printf(d, "\nFix these on branch %s, commit, and finish the stage.\n", t->branch);
+		buf_addf(d, "\nMust-fix findings (verbatim):\n%s", buf_str(&g->findings));
+	buf_addf(d, "\nFix these on branch %s, commit, and finish the stage.\n", t->branch);
 }
 
 /* What the next stage's agent (or person) must commit, from the gate table. */
@@ -340,7 +340,7 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		return 0;
 	buf_init(&desc, 64 * 1024);
 	if (fixed[0])
-		buf_printf(&desc, "%s: orch fixed the dependency findings of the security gate itself: %s\nReview the "
+		buf_addf(&desc, "%s: orch fixed the dependency findings of the security gate itself: %s\nReview the "
 		    "fix on branch %s (docs/work-items/%s/19-fix-report.md).\n", t->work_item, fixed, t->branch,
 		    t->work_item);
 	else
@@ -1013,8 +1013,11 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 		.manual = !stage_automated(p, sd->agent) };
 	rc = gate_explain(&gc, t.stage, out);
 	if (t.blocked)
-		buf_printf(out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);
+		buf_addf(out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);
 	tracker_close(&tr);
+	if (rc == 0 && buf_failed(out))
+		return err_set(e, EX_SOFTWARE, "the explanation of %s is over its %zu-byte cap; report this as a bug",
+		    wi, out->max);
 	return rc;
 }
 

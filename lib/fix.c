@@ -255,7 +255,7 @@ plan_from_audit(const struct fix_result *r, const struct deps_result *d, struct 
 			cJSON_AddItemToArray(ev, cJSON_CreateString(idv[i]));
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	buf_puts(json, text ? text : "");
+	buf_add(json, text ? text : "");
 	free(text);
 	return 0;
 }
@@ -344,18 +344,22 @@ plan_from_agent(struct orch_ctx *c, const struct task *t, char *const *cmd, cons
 	why[0] = '\0';
 	for (attempt = 0; attempt <= FIX_MAX_REPAIRS; attempt++) {
 		buf_reset(&prompt);
-		buf_printf(&prompt, "Write a FixPlan for %s (branch %s) as ONE JSON object on stdout and nothing else.\n"
+		buf_addf(&prompt, "Write a FixPlan for %s (branch %s) as ONE JSON object on stdout and nothing else.\n"
 		    "Schema: docs/fix-pipeline.md (version 1; category dependency or lint; operations pin_dependency, "
 		    "add_dependency, remove_unused).\n", t->work_item, t->branch);
 		if (findings && *findings)
-			buf_printf(&prompt, "\nFindings:\n%.20000s\n", findings);
+			buf_addf(&prompt, "\nFindings:\n%.20000s\n", findings);
 		if (attempt) {
-			buf_printf(&prompt, "\nYour previous answer was rejected: %s\nPrevious answer:\n", why);
+			buf_addf(&prompt, "\nYour previous answer was rejected: %s\nPrevious answer:\n", why);
 			if (buf_append(&prompt, buf_str(&out), out.len) < 0)
-				buf_puts(&prompt, "(too long to quote)");
-			buf_puts(&prompt, "\n");
+				buf_add(&prompt, "(too long to quote)");
+			buf_add(&prompt, "\n");
 		}
 		r->repairs = attempt;
+		if (buf_failed(&prompt)) {	/* cannot happen within the caps above; never send a cut prompt */
+			snprintf(why, wn, "the fixer prompt is over its %zu-byte cap", prompt.max);
+			break;
+		}
 		if (fixer_once(c, t, cmd, buf_str(&prompt), attempt, why, &out, why, wn) == 0 &&
 		    accept_plan(r, buf_str(&out), out.len, why, wn) == 0) {
 			rc = 0;
@@ -432,7 +436,7 @@ tail_into(struct buf *log, const char *title, const struct proc_result *pr)
 {
 	size_t o = pr->out.len > TAIL ? pr->out.len - TAIL : 0, e = pr->err.len > TAIL ? pr->err.len - TAIL : 0;
 
-	buf_printf(log, "== %s\n%s%s", title, buf_str(&pr->out) + o, buf_str(&pr->err) + e);
+	buf_addf(log, "== %s\n%s%s", title, buf_str(&pr->out) + o, buf_str(&pr->err) + e);
 }
 
 /* ---- the report and the commit ---- */
@@ -444,16 +448,16 @@ report_text(struct buf *b, const struct task *t, const struct project *p, const 
 	char *pretty = plan ? cJSON_Print(plan) : NULL;
 	size_t vl = r->vlog.len, from = vl > TAIL ? vl - TAIL : 0;
 
-	buf_printf(b, "---\nfix_status: VALIDATED\nfix_run: %lld\ncategory: %s\ndanger_score: %d\ndiff_files: %d\n"
+	buf_addf(b, "---\nfix_status: VALIDATED\nfix_run: %lld\ncategory: %s\ndanger_score: %d\ndiff_files: %d\n"
 	    "diff_added: %d\ndiff_removed: %d\n---\n", (long long)r->run_id, r->plan.category, r->stats.danger,
 	    r->stats.files, r->stats.added, r->stats.removed);
-	buf_printf(b, "# Fix report for %s\n\n%s\n\nPlan from %s, patched deterministically at %.12s of %s; "
+	buf_addf(b, "# Fix report for %s\n\n%s\n\nPlan from %s, patched deterministically at %.12s of %s; "
 	    "validated in a scratch worktree.\n\n## Plan\n\n```json\n%s\n```\n\n", t->work_item, r->plan.summary,
 	    r->source, r->base, t->branch, pretty ? pretty : "{}");
-	buf_printf(b, "## Diff stats\n\n- files: %d\n- lines added: %d, removed: %d\n- bytes: %ld\n- danger score: %d "
+	buf_addf(b, "## Diff stats\n\n- files: %d\n- lines added: %d, removed: %d\n- bytes: %ld\n- danger score: %d "
 	    "(limit fix_max_danger)\n\n", r->stats.files, r->stats.added, r->stats.removed, r->stats.bytes,
 	    r->stats.danger);
-	buf_printf(b, "## Validation\n\n%s\n\nci_cmd: %s\n\nOutput (tail):\n\n```\n%s\n```\n", r->validation,
+	buf_addf(b, "## Validation\n\n%s\n\nci_cmd: %s\n\nOutput (tail):\n\n```\n%s\n```\n", r->validation,
 	    p->ci_cmd ? p->ci_cmd[0] : "-", buf_str(&r->vlog) + from);
 	free(pretty);
 	cJSON_Delete(plan);
@@ -464,23 +468,23 @@ commit_message(struct buf *m, const struct fix_result *r)
 {
 	size_t i;
 
-	buf_printf(m, "orch-fix: %s\n\n%s fix run %lld for %s.\nOperations:\n", r->plan.summary, r->plan.category,
+	buf_addf(m, "orch-fix: %s\n\n%s fix run %lld for %s.\nOperations:\n", r->plan.summary, r->plan.category,
 	    (long long)r->run_id, r->work_item);
 	for (i = 0; i < r->plan.nops; i++) {
 		const struct fix_op *op = &r->plan.ops[i];
 		if (op->type == FIX_REMOVE_UNUSED)
-			buf_printf(m, "- remove_unused %s: %s%s%s\n", op->file, op->module, op->has_name ? "." : "",
+			buf_addf(m, "- remove_unused %s: %s%s%s\n", op->file, op->module, op->has_name ? "." : "",
 			    op->has_name ? op->name : "");
 		else
-			buf_printf(m, "- %s %s: %s==%s\n", fixop_type_name(op->type), op->file, op->package, op->version);
+			buf_addf(m, "- %s %s: %s==%s\n", fixop_type_name(op->type), op->file, op->package, op->version);
 	}
 	if (r->plan.nevidence) {
-		buf_puts(m, "Advisories:");
+		buf_add(m, "Advisories:");
 		for (i = 0; i < r->plan.nevidence; i++)
-			buf_printf(m, " %s", r->plan.evidence[i]);
-		buf_puts(m, "\n");
+			buf_addf(m, " %s", r->plan.evidence[i]);
+		buf_add(m, "\n");
 	}
-	buf_printf(m, "Danger score %d; validated by git apply --check, ci_cmd%s.\n", r->stats.danger,
+	buf_addf(m, "Danger score %d; validated by git apply --check, ci_cmd%s.\n", r->stats.danger,
 	    strcmp(r->plan.category, "dependency") == 0 ? " and the dependency audit" : "");
 }
 
@@ -515,7 +519,7 @@ apply_and_commit(struct orch_ctx *c, const char *scratch, const char *diffpath, 
 		return outcome(r, "failed", "the patch does not apply at %.12s: %s", r->base, why), -1;
 	if (git_do(c, scratch, apply, why, sizeof(why)) < 0)
 		return outcome(r, "error", "%s", why), -1;
-	buf_puts(&r->vlog, "== git apply --check: clean\n");
+	buf_add(&r->vlog, "== git apply --check: clean\n");
 	for (i = 0; i < r->plan.nfiles; i++) {
 		const char *add[] = { "add", "--", r->plan.files[i], NULL };
 		if (git_do(c, scratch, add, why, sizeof(why)) < 0)
@@ -565,7 +569,7 @@ audit_patched(struct orch_ctx *c, const char *scratch, const struct deps_result 
 
 	if (scan_deps(c, scratch, "HEAD", &after, &e) < 0)
 		return outcome(r, "error", "the audit of the patched tree failed: %s", e.msg), -1;
-	buf_printf(&r->vlog, "== audit (%s): %zu finding(s) before, %zu after\n", after.engine, before->n, after.n);
+	buf_addf(&r->vlog, "== audit (%s): %zu finding(s) before, %zu after\n", after.engine, before->n, after.n);
 	if (audit_compare(&r->plan, before, &after, why, sizeof(why)) < 0) {
 		deps_result_free(&after);
 		outcome(r, "failed", "%s", why);
@@ -590,11 +594,16 @@ commit_report(struct orch_ctx *c, const struct project *p, const struct task *t,
 
 	buf_init(&rep, 4 * BUF_MIB);
 	report_text(&rep, t, p, r);
+	if (buf_failed(msg)) {
+		outcome(r, "error", "the fix commit message is over its cap; report this as a bug");
+		buf_free(&rep);
+		return -1;
+	}
 	wi_artifact_path(t->work_item, "19-fix-report.md", path, sizeof(path));
 	const char *add[] = { "add", "--", path, NULL };
 	const char *amend[] = { "commit", "-q", "--no-verify", "--amend", "-m", buf_str(msg), NULL };
 	if (str_fmt(full, sizeof(full), "%s/docs/work-items/%s", scratch, t->work_item) < 0 || mkdir_p(full, 0755) < 0 ||
-	    str_fmt(full, sizeof(full), "%s/%s", scratch, path) < 0 || atomic_write(full, rep.data, rep.len, 0644, &e) < 0 ||
+	    str_fmt(full, sizeof(full), "%s/%s", scratch, path) < 0 || atomic_write_buf(full, &rep, 0644, &e) < 0 ||
 	    git_do(c, scratch, add, why, sizeof(why)) < 0 || git_do(c, scratch, amend, why, sizeof(why)) < 0) {
 		outcome(r, "error", "cannot commit the fix report: %s", e.msg[0] ? e.msg : why);
 	} else {

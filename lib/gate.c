@@ -136,7 +136,7 @@ quote(struct buf *f, const char *text, size_t len)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		if (buf_puts(f, "> ") < 0 || buf_append(f, p, l) < 0 || buf_puts(f, "\n") < 0) {
-			buf_puts(f, "> [... findings truncated; read the artifact for the rest]\n");
+			buf_add(f, "> [... findings truncated; read the artifact for the rest]\n");
 			return;
 		}
 		p += l + 1;
@@ -177,7 +177,7 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 		if (c->manual && git_blob_id(&g, ref, path, r->evidence, &e) < 0)
 			r->evidence[0] = '\0';
 		if (body && *body) {
-			buf_printf(&r->findings, "Findings quoted from %s:\n", path);
+			buf_addf(&r->findings, "Findings quoted from %s:\n", path);
 			quote(&r->findings, body, strlen(body));
 		}
 	}
@@ -311,7 +311,7 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 		proc_describe(&pr, desc, sizeof(desc));
 		red(r, "ci_cmd %s at %.12s", desc, head);
 		snprintf(r->evidence, sizeof(r->evidence), "%s", head);
-		buf_puts(&r->findings, "CI output (last lines):\n");
+		buf_add(&r->findings, "CI output (last lines):\n");
 		tail = pr.out.len > 3000 ? pr.out.len - 3000 : 0;
 		quote(&r->findings, buf_str(&pr.out) + tail, pr.out.len - tail);
 		tail = pr.err.len > 3000 ? pr.err.len - 3000 : 0;
@@ -491,21 +491,21 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 	char ref[300];
 
 	branch_ref(c->task, ref, sizeof(ref));
-	buf_printf(out, "%s at %s (%s stage), branch %s:\n", c->task->work_item, stage, c->manual ? "manual" :
+	buf_addf(out, "%s at %s (%s stage), branch %s:\n", c->task->work_item, stage, c->manual ? "manual" :
 	    "automated", c->task->branch);
 	for (; a->stage && strcmp(a->stage, stage) == 0; a++) {
 		char line[1200];
 		artifact_state(c, a, ref, 44, line, sizeof(line));
-		buf_printf(out, "  %s\n", line);
+		buf_addf(out, "  %s\n", line);
 	}
 	if (strcmp(stage, "analysis") == 0)
-		buf_printf(out, "  then the human verdict: tracker status Approved (or Rejected)\n");
+		buf_addf(out, "  then the human verdict: tracker status Approved (or Rejected)\n");
 	else if (strcmp(stage, "development") == 0)
-		buf_printf(out, "  ci_cmd must pass at the branch head (run by orch-advance, not by --explain)\n");
+		buf_addf(out, "  ci_cmd must pass at the branch head (run by orch-advance, not by --explain)\n");
 	else if (strcmp(stage, "deploy-staging") == 0)
-		buf_printf(out, "  then the security gate (17-security-report.md, written by orch) and the merge gate "
+		buf_addf(out, "  then the security gate (17-security-report.md, written by orch) and the merge gate "
 		    "(rebase onto main, ci_cmd)\n");
 	else if (strcmp(stage, "deploy") == 0)
-		buf_printf(out, "  and the deployed commit must be on main\n");
+		buf_addf(out, "  and the deployed commit must be on main\n");
 	return out->len ? 0 : -1;
 }

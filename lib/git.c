@@ -380,10 +380,15 @@ git_read_artifact(const struct git *g, const char *ref, const char *path, size_t
 	}
 	/* one git run: the ref's tree (does it exist?), the directory's (the entry's mode), the entry */
 	buf_init(&in, 8192);
-	buf_printf(&in, "%s^{tree}\n", ref);
+	buf_addf(&in, "%s^{tree}\n", ref);
 	if (slash)
-		buf_printf(&in, "%s:%.*s\n", ref, (int)(slash - path), path);
-	buf_printf(&in, "%s:%s\n", ref, path);
+		buf_addf(&in, "%s:%.*s\n", ref, (int)(slash - path), path);
+	buf_addf(&in, "%s:%s\n", ref, path);
+	if (buf_failed(&in)) {	/* a ref or path of kilobytes: not a name git would take */
+		buf_free(&in);
+		snprintf(reason, rn, "the name of %s at %.40s is too long to look up", path, ref);
+		return -1;
+	}
 	git_run_in(g, args, 0, &in, max + 8 * BUF_MIB, &r);
 	buf_free(&in);
 	if (r.status != PROC_OK) {

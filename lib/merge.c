@@ -156,7 +156,7 @@ merge_rebase(const struct gate_ctx *gc, struct gate_result *r, const char *main_
 	for (char *q = r->reason; *q; q++)
 		if (*q == '\n')
 			*q = q[1] ? ' ' : '\0';
-	buf_printf(&r->findings, "Resolve the conflicts with %s on branch %s:\n%s", main_ref + 5, gc->task->branch,
+	buf_addf(&r->findings, "Resolve the conflicts with %s on branch %s:\n%s", main_ref + 5, gc->task->branch,
 	    buf_str(&ur.out));
 	proc_result_free(&ur);
 	proc_result_free(&ar);
@@ -192,7 +192,7 @@ merge_ci(const struct gate_ctx *gc, struct gate_result *r, const char *main_ref,
 		proc_describe(&pr, desc, sizeof(desc));
 		snprintf(r->reason, sizeof(r->reason), "ci_cmd on the branch rebased onto %s %s at %.12s", main_ref + 5,
 		    desc, head);
-		buf_printf(&r->findings, "CI output after the rebase (last lines):\n%s%s",
+		buf_addf(&r->findings, "CI output after the rebase (last lines):\n%s%s",
 		    buf_str(&pr.out) + (pr.out.len > 3000 ? pr.out.len - 3000 : 0),
 		    buf_str(&pr.err) + (pr.err.len > 3000 ? pr.err.len - 3000 : 0));
 		proc_result_free(&pr);

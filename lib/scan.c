@@ -147,9 +147,9 @@ gitleaks_run(struct orch_ctx *c, const char *const *argv, struct buf *text, char
 	proc_run(&s, &r);
 	st = r.status;
 	proc_describe(&r, why, wn);
-	buf_puts(text, buf_str(&r.out));
-	buf_puts(text, "\n");
-	buf_puts(text, buf_str(&r.err));
+	buf_add(text, buf_str(&r.out));
+	buf_add(text, "\n");
+	buf_add(text, buf_str(&r.err));
 	proc_result_free(&r);
 	return st;
 }

@@ -738,17 +738,19 @@ deps_alert(struct run *u, const struct deps_result *d, int block)
 	size_t i;
 	int shown = 0, rc;
 
-	buf_init(&b, 4096);
-	buf_printf(&b, "dependency audit of main of %s at %.12s (%s changed): %d finding(s) at or above %s:",
+	buf_init(&b, 16 * 1024);
+	buf_addf(&b, "dependency audit of main of %s at %.12s (%s changed): %d finding(s) at or above %s:",
 	    u->r->project, u->r->head, SCAN_DEPS_MANIFEST, u->r->deps_blocking, sev_name((enum sev)block));
 	for (i = 0; i < d->n && shown < 10; i++)
 		if (d->v[i].sev != SEV_UNKNOWN && (int)d->v[i].sev >= block) {
-			buf_printf(&b, "%s %s %s %s (%s)%s%s", shown ? ";" : "", d->v[i].package, d->v[i].version,
+			buf_addf(&b, "%s %s %s %s (%s)%s%s", shown ? ";" : "", d->v[i].package, d->v[i].version,
 			    d->v[i].id, sev_name(d->v[i].sev), d->v[i].fixes[0] ? ", fixed in " : "", d->v[i].fixes);
 			shown++;
 		}
-	buf_puts(&b, "; upgrade them on main (the run record lists every finding)");
-	rc = alert(u, buf_str(&b));
+	buf_add(&b, "; upgrade them on main (the run record lists every finding)");
+	/* a text over the cap still alerts, without the list */
+	rc = alert(u, buf_failed(&b) ? "dependency audit of main: findings at or above the block severity; upgrade "
+	    "them on main (the run record lists every finding)" : buf_str(&b));
 	buf_free(&b);
 	return rc;
 }
@@ -956,8 +958,8 @@ review_report(struct run *u, const char *range, int ok, const char *why, int exi
 	cJSON_AddStringToObject(o, "reason", ok ? "" : why);
 	cJSON_AddStringToObject(o, "block_severity", sev_name((enum sev)block));
 	arr = cJSON_AddArrayToObject(o, "findings");
-	buf_init(&b, 4096);
-	buf_printf(&b, "main review of %s (%s) ", r->project, range);
+	buf_init(&b, 16 * 1024);
+	buf_addf(&b, "main review of %s (%s) ", r->project, range);
 	for (i = 0; i < n; i++) {
 		cJSON *x = cJSON_CreateObject();
 		char title[200];
@@ -970,20 +972,21 @@ review_report(struct run *u, const char *range, int ok, const char *why, int exi
 		if (v[i].sev < block || r->review_blocking++ >= 10)
 			continue;
 		flat(title, sizeof(title), v[i].title);
-		buf_printf(&b, "%s [%s] %s (%s:%ld)", r->review_blocking > 1 ? ";" : "found:", sev_name((enum sev)v[i].sev),
+		buf_addf(&b, "%s [%s] %s (%s:%ld)", r->review_blocking > 1 ? ";" : "found:", sev_name((enum sev)v[i].sev),
 		    title, v[i].file, v[i].line);
 	}
 	r->review_findings = (int)n;
 	cJSON_AddNumberToObject(o, "alerted", r->review_blocking);
 	u->review_rec = o;
 	if (!ok)
-		buf_printf(&b, "failed, so these commits are not reviewed: %s; fix the main_review command (orch.yaml)",
+		buf_addf(&b, "failed, so these commits are not reviewed: %s; fix the main_review command (orch.yaml)",
 		    why);
 	else if (r->review_blocking)
-		buf_printf(&b, "; %d finding(s) at or above %s (the run record lists them all)", r->review_blocking,
+		buf_addf(&b, "; %d finding(s) at or above %s (the run record lists them all)", r->review_blocking,
 		    sev_name((enum sev)block));
-	if (!ok || r->review_blocking)
-		rc = alert(u, buf_str(&b));
+	if (!ok || r->review_blocking)	/* a text over the cap still alerts, without the list */
+		rc = alert(u, buf_failed(&b) ? "main review: failed or found findings at or above the block severity; "
+		    "the run record lists them" : buf_str(&b));
 	buf_free(&b);
 	return rc;
 }

@@ -67,36 +67,36 @@ report_text(struct buf *b, const struct task *t, const char *range, const struct
 {
 	size_t i, fixable;
 
-	buf_printf(b, "---\nsecurity_status: %s\nsecrets_found: %zu\ndeps_blocking: %d\ndeps_warning: %d\n"
+	buf_addf(b, "---\nsecurity_status: %s\nsecrets_found: %zu\ndeps_blocking: %d\ndeps_warning: %d\n"
 	    "deps_audit_degraded: %s\n---\n", fail ? "FAIL" : "PASS", s->n, blocking, warning,
 	    d->degraded ? "true" : "false");
-	buf_printf(b, "# Security report for %s\n\nScanned %s (%d commits) of branch %s.\n", t->work_item, range,
+	buf_addf(b, "# Security report for %s\n\nScanned %s (%d commits) of branch %s.\n", t->work_item, range,
 	    s->commits, t->branch);
 	if (fail)
-		buf_printf(b, "\n**FAIL**: %s\n", why);
-	buf_puts(b, "\n## Secrets (gitleaks)\n\n");
+		buf_addf(b, "\n**FAIL**: %s\n", why);
+	buf_add(b, "\n## Secrets (gitleaks)\n\n");
 	if (s->n == 0)
-		buf_puts(b, "- none found\n");
+		buf_add(b, "- none found\n");
 	for (i = 0; i < s->n; i++)
-		buf_printf(b, "- %s in `%s` line %ld, commit %.12s, secret %s (fingerprint %s)\n", s->v[i].rule,
+		buf_addf(b, "- %s in `%s` line %ld, commit %.12s, secret %s (fingerprint %s)\n", s->v[i].rule,
 		    s->v[i].file, s->v[i].line, s->v[i].commit, s->v[i].masked, s->v[i].fingerprint);
-	buf_printf(b, "\n## Dependencies (%s)\n\n", d->engine[0] ? d->engine : "none");
+	buf_addf(b, "\n## Dependencies (%s)\n\n", d->engine[0] ? d->engine : "none");
 	if (d->note[0])
-		buf_printf(b, "- %s%s\n", d->degraded ? "DEGRADED: " : "", d->note);
+		buf_addf(b, "- %s%s\n", d->degraded ? "DEGRADED: " : "", d->note);
 	else if (d->n == 0)
-		buf_puts(b, "- no known vulnerabilities\n");
+		buf_add(b, "- no known vulnerabilities\n");
 	for (i = 0, fixable = 0; i < d->n; i++) {
-		buf_printf(b, "- %s %s %s: %s (%s)%s%s\n", d->v[i].package, d->v[i].version, d->v[i].id,
+		buf_addf(b, "- %s %s %s: %s (%s)%s%s\n", d->v[i].package, d->v[i].version, d->v[i].id,
 		    sev_name(d->v[i].sev), d->v[i].sev != SEV_UNKNOWN && (int)d->v[i].sev >= block_sev ? "blocking" : "warning",
 		    d->v[i].fixes[0] ? "; fixed in " : "", d->v[i].fixes);
 		fixable += d->v[i].fixes[0] != '\0';
 	}
 	/* the mechanical fix need not cost a developer's run: name the command that makes it */
 	if (fixable)
-		buf_printf(b, "\nA fixed version is known for a vulnerable dependency: run `orch-fix %s --from-audit` to pin "
+		buf_addf(b, "\nA fixed version is known for a vulnerable dependency: run `orch-fix %s --from-audit` to pin "
 		    "it (the fix is validated before it is committed, then reviewed).\n", t->work_item);
 	if (strcmp(d->engine, "pip-audit") == 0 && d->n)
-		buf_puts(b, "\npip-audit reports no severity: its findings are UNKNOWN and only warn; "
+		buf_add(b, "\npip-audit reports no severity: its findings are UNKNOWN and only warn; "
 		    "severity-based blocking needs osv-scanner.\n");
 }
 
@@ -188,11 +188,11 @@ secgate_commit(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err
 	buf_init(&rep, 4 * BUF_MIB);
 	report_text(&rep, t, g->range, &g->s, &g->d, g->blocking, g->warning, g->block_sev, g->fail, g->why);
 	if (g->quiet_secrets)
-		buf_puts(&rep, "\nThe secrets above do not block: security_secrets_block is false. Rotate them.\n");
+		buf_add(&rep, "\nThe secrets above do not block: security_secrets_block is false. Rotate them.\n");
 	wi_artifact_path(t->work_item, "17-security-report.md", g->path, sizeof(g->path));
 	snprintf(full, sizeof(full), "%s/docs/work-items/%s", t->worktree, t->work_item);
 	rc = mkdir_p(full, 0755) < 0 || str_fmt(full, sizeof(full), "%s/%s", t->worktree, g->path) < 0 ||
-	    atomic_write(full, buf_str(&rep), rep.len, 0644, e) < 0 ||
+	    atomic_write_buf(full, &rep, 0644, e) < 0 ||
 	    git_commit_path(&wt, g->path, "orch: security report", e) < 0 ? -1 : 0;
 	buf_free(&rep);
 	return rc;
@@ -221,7 +221,7 @@ secgate_read_back(const struct gate_ctx *gc, struct secgate_run *g, struct gate_
 		r->outcome = GATE_RED;
 		snprintf(r->reason, sizeof(r->reason), "security gate FAIL: %s", g->fail ? g->why : reason);
 		if (body)
-			buf_printf(&r->findings, "Findings quoted from %s (secrets masked):\n%s", g->path, body);
+			buf_addf(&r->findings, "Findings quoted from %s (secrets masked):\n%s", g->path, body);
 	}
 	buf_free(&back);
 	return 0;

@@ -142,17 +142,20 @@ artifacts(const struct config *cfg, const struct task *t, cJSON *it)
 		int is_path = strncmp(q, "{path}", 6) == 0, is_branch = strncmp(q, "{branch}", 8) == 0;
 		const char *val = is_path ? path : is_branch ? t->branch : NULL;
 		if (val == NULL) {
-			buf_append(&u, q++, 1);
+			buf_addn(&u, q++, 1);
 			continue;
 		}
 		q += is_path ? 6 : 8;
 		for (; *val; val++)	/* percent-encoded: a branch name is the author's choice */
 			if (strchr("/-._~", *val) || (*val >= '0' && *val <= '9') || ((*val | 32) >= 'a' && (*val | 32) <= 'z'))
-				buf_append(&u, val, 1);
+				buf_addn(&u, val, 1);
 			else
-				buf_printf(&u, "%%%02X", (unsigned char)*val);
+				buf_addf(&u, "%%%02X", (unsigned char)*val);
 	}
-	cJSON_AddStringToObject(a, "url", buf_str(&u));
+	if (buf_failed(&u))
+		cJSON_AddNullToObject(a, "url");	/* over 64 KiB: no link rather than a cut one */
+	else
+		cJSON_AddStringToObject(a, "url", buf_str(&u));
 	buf_free(&u);
 }
 
@@ -518,12 +521,12 @@ esc(struct buf *b, const char *s)
 {
 	for (; s && *s; s++)
 		switch (*s) {
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '&': buf_puts(b, "&amp;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&#39;"); break;
-		default: buf_append(b, s, 1);
+		case '<': buf_add(b, "&lt;"); break;
+		case '>': buf_add(b, "&gt;"); break;
+		case '&': buf_add(b, "&amp;"); break;
+		case '"': buf_add(b, "&quot;"); break;
+		case '\'': buf_add(b, "&#39;"); break;
+		default: buf_addn(b, s, 1);
 		}
 }
 
@@ -547,9 +550,9 @@ jnum(const cJSON *o, const char *k)
 static void
 badge(struct buf *b, const char *cls, const char *text)
 {
-	buf_printf(b, "<span class=\"badge %s\">", cls);
+	buf_addf(b, "<span class=\"badge %s\">", cls);
 	esc(b, text);
-	buf_puts(b, "</span>");
+	buf_add(b, "</span>");
 }
 
 static const char *
@@ -567,21 +570,21 @@ kind_class(const char *kind)
 static void
 table_open(struct buf *b, const char *id, const char *cols)
 {
-	buf_printf(b, "<table id=\"%s\"><tr>", id);
+	buf_addf(b, "<table id=\"%s\"><tr>", id);
 	for (const char *c = cols; *c;) {
 		size_t n = strcspn(c, "|");
-		buf_printf(b, "<th>%.*s</th>", (int)n, c);
+		buf_addf(b, "<th>%.*s</th>", (int)n, c);
 		c += n + (c[n] == '|');
 	}
-	buf_puts(b, "</tr>\n");
+	buf_add(b, "</tr>\n");
 }
 
 static void
 cell(struct buf *b, const char *text)
 {
-	buf_puts(b, "<td>");
+	buf_add(b, "<td>");
 	esc(b, text);
-	buf_puts(b, "</td>");
+	buf_add(b, "</td>");
 }
 
 /* An instant: local time to the second, its UTC ISO-8601 value in the tooltip; text that is no instant, as is. */
@@ -596,17 +599,17 @@ when(struct buf *b, const char *iso)
 		return;
 	}
 	time_local_s(us / 1000000 - (us % 1000000 < 0), local, utc);
-	buf_printf(b, "<time datetime=\"%s\" title=\"%s\">", utc, utc);
+	buf_addf(b, "<time datetime=\"%s\" title=\"%s\">", utc, utc);
 	esc(b, local);
-	buf_puts(b, "</time>");
+	buf_add(b, "</time>");
 }
 
 static void
 cell_when(struct buf *b, const char *iso)
 {
-	buf_puts(b, "<td>");
+	buf_add(b, "<td>");
 	when(b, iso);
-	buf_puts(b, "</td>");
+	buf_add(b, "</td>");
 }
 
 /* The counts that open the page, the most urgent first. */
@@ -617,7 +620,7 @@ html_attention(struct buf *b, const cJSON *root)
 	int sec = (int)jnum(a, "secrets_on_main"), blk = (int)jnum(a, "blocked"), dj = (int)jnum(a, "dead_jobs");
 	const cJSON *deg = cJSON_GetObjectItem(a, "degraded");
 
-	buf_printf(b, "<p id=\"attention\"><span class=\"badge %s\">%d secrets on main</span> <span class=\"badge %s\">"
+	buf_addf(b, "<p id=\"attention\"><span class=\"badge %s\">%d secrets on main</span> <span class=\"badge %s\">"
 	    "%d blocked</span> <span class=\"badge %s\">%d dead jobs</span> <span class=\"badge %s\">%d degraded</span>"
 	    "</p>\n", sec ? "bad" : "good", sec, blk ? "bad" : "good", blk, dj ? "bad" : "good", dj,
 	    cJSON_GetArraySize(deg) ? "warn" : "good", cJSON_GetArraySize(deg));
@@ -630,20 +633,20 @@ html_secrets(struct buf *b, const cJSON *root)
 
 	if (cJSON_GetArraySize(f) == 0)
 		return;
-	buf_puts(b, "<h2>Secrets found on main</h2>\n");
+	buf_add(b, "<h2>Secrets found on main</h2>\n");
 	table_open(b, "secrets", "project|rule|file|line|commit|first seen");
 	cJSON_ArrayForEach(it, f) {
-		buf_puts(b, "<tr class=\"secret\">");
+		buf_add(b, "<tr class=\"secret\">");
 		cell(b, jstr(it, "project"));
 		cell(b, jstr(it, "rule"));
 		cell(b, jstr(it, "file"));
-		buf_printf(b, "<td>%d</td><td>", (int)jnum(it, "line"));
+		buf_addf(b, "<td>%d</td><td>", (int)jnum(it, "line"));
 		esc(b, jstr(it, "commit_sha"));
-		buf_puts(b, "</td>");
+		buf_add(b, "</td>");
 		cell_when(b, jstr(it, "first_seen"));
-		buf_puts(b, "</tr>\n");
+		buf_add(b, "</tr>\n");
 	}
-	buf_puts(b, "</table>\n");
+	buf_add(b, "</table>\n");
 }
 
 /* What the task waits for: the engine's kind as a badge, its words, and a backoff's next attempt. */
@@ -652,20 +655,20 @@ html_waits(struct buf *b, const cJSON *w)
 {
 	const char *kind = jstr(w, "kind");
 
-	buf_puts(b, "<td class=\"waits\" data-kind=\"");
+	buf_add(b, "<td class=\"waits\" data-kind=\"");
 	esc(b, kind);
-	buf_puts(b, "\">");
+	buf_add(b, "\">");
 	if (kind[0])
 		badge(b, !strcmp(kind, "blocked") || !strcmp(kind, "dead_job") || !strcmp(kind, "error") ? "bad" :
 		    !strcmp(kind, "verdict") || !strcmp(kind, "manual") || !strcmp(kind, "artifact") ? "warn" : "stage",
 		    kind);
-	buf_puts(b, " ");
+	buf_add(b, " ");
 	esc(b, jstr(w, "detail"));
 	if (cJSON_IsString(cJSON_GetObjectItem(w, "next_attempt"))) {
-		buf_puts(b, "; next attempt ");
+		buf_add(b, "; next attempt ");
 		when(b, jstr(w, "next_attempt"));
 	}
-	buf_puts(b, "</td>");
+	buf_add(b, "</td>");
 }
 
 /* One task: work item and title, stage, tracker status, what it waits for, retries, claim, artifacts. */
@@ -675,43 +678,43 @@ html_task(struct buf *b, const cJSON *it)
 	int blocked = cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked"));
 	const cJSON *a = cJSON_GetObjectItem(it, "artifacts");
 
-	buf_printf(b, "<tr class=\"task%s\" data-wi=\"", blocked ? " blocked" : "");
+	buf_addf(b, "<tr class=\"task%s\" data-wi=\"", blocked ? " blocked" : "");
 	esc(b, jstr(it, "work_item"));
-	buf_puts(b, "\"><td>");
+	buf_add(b, "\"><td>");
 	esc(b, jstr(it, "work_item"));
-	buf_puts(b, "<br><span class=\"title\">");
+	buf_add(b, "<br><span class=\"title\">");
 	esc(b, jstr(it, "title"));
-	buf_puts(b, "</span></td><td>");
+	buf_add(b, "</span></td><td>");
 	badge(b, "stage", jstr(it, "stage"));
 	if (blocked)
 		badge(b, "bad", "blocked");
-	buf_puts(b, "</td><td class=\"tracker\">");
+	buf_add(b, "</td><td class=\"tracker\">");
 	esc(b, jstr(it, "tracker_status"));
 	if (cJSON_IsString(cJSON_GetObjectItem(it, "tracker_seen_at"))) {
-		buf_puts(b, "<br><small>seen ");
+		buf_add(b, "<br><small>seen ");
 		when(b, jstr(it, "tracker_seen_at"));
-		buf_puts(b, "</small>");
+		buf_add(b, "</small>");
 	}
-	buf_puts(b, "</td>");
+	buf_add(b, "</td>");
 	html_waits(b, cJSON_GetObjectItem(it, "waits"));
-	buf_printf(b, "<td>%d</td><td>", (int)jnum(it, "retries"));
+	buf_addf(b, "<td>%d</td><td>", (int)jnum(it, "retries"));
 	if (cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid"))) {
-		buf_printf(b, "pid %d on ", (int)jnum(it, "claimed_pid"));
+		buf_addf(b, "pid %d on ", (int)jnum(it, "claimed_pid"));
 		esc(b, jstr(it, "claimed_host"));
 	}
-	buf_puts(b, "</td><td>");
+	buf_add(b, "</td><td>");
 	if (cJSON_IsString(cJSON_GetObjectItem(a, "url"))) {	/* a link only where the repository browser is */
-		buf_puts(b, "<a href=\"");
+		buf_add(b, "<a href=\"");
 		esc(b, jstr(a, "url"));
-		buf_puts(b, "\">");
+		buf_add(b, "\">");
 		esc(b, jstr(a, "path"));
-		buf_puts(b, "</a>");
+		buf_add(b, "</a>");
 	} else {
-		buf_puts(b, "<code class=\"path\">");
+		buf_add(b, "<code class=\"path\">");
 		esc(b, jstr(a, "path"));
-		buf_puts(b, "</code>");
+		buf_add(b, "</code>");
 	}
-	buf_puts(b, "</td></tr>\n");
+	buf_add(b, "</td></tr>\n");
 }
 
 #define TASK_COLS "work item|stage|tracker|waits for|retries|claimed by|artifacts"
@@ -723,12 +726,12 @@ html_blocked(struct buf *b, const cJSON *root)
 
 	if (jnum(cJSON_GetObjectItem(root, "attention"), "blocked") == 0)
 		return;
-	buf_puts(b, "<h2>Blocked</h2>\n");
+	buf_add(b, "<h2>Blocked</h2>\n");
 	table_open(b, "blocked", TASK_COLS);
 	cJSON_ArrayForEach(it, items)
 		if (cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")))
 			html_task(b, it);
-	buf_puts(b, "</table>\n");
+	buf_add(b, "</table>\n");
 }
 
 /* Jobs of one kind: dead ones (want_dead) for their own section, else the others not done. */
@@ -742,14 +745,14 @@ html_jobs_of(struct buf *b, const cJSON *root, int want_dead)
 		const char *st = jstr(it, "status");
 		if (strcmp(st, "done") == 0 || (strcmp(st, "dead") == 0) != want_dead)
 			continue;
-		buf_printf(b, "<tr class=\"job\"><td>%d</td>", (int)jnum(it, "id"));
+		buf_addf(b, "<tr class=\"job\"><td>%d</td>", (int)jnum(it, "id"));
 		cell(b, jstr(it, "work_item"));
 		cell(b, jstr(it, "agent"));
-		buf_puts(b, "<td>");
+		buf_add(b, "<td>");
 		badge(b, strcmp(st, "dead") == 0 ? "bad" : strcmp(st, "running") == 0 ? "good" : "warn", st);
-		buf_printf(b, "</td><td>%d</td></tr>\n", (int)jnum(it, "attempts"));
+		buf_addf(b, "</td><td>%d</td></tr>\n", (int)jnum(it, "attempts"));
 	}
-	buf_puts(b, "</table>\n");
+	buf_add(b, "</table>\n");
 }
 
 /* Shown when a listed job is dead, not by the count: a page never hides a dead job it was given. */
@@ -763,7 +766,7 @@ html_dead_jobs(struct buf *b, const cJSON *root)
 		any |= strcmp(jstr(it, "status"), "dead") == 0;
 	if (!any)
 		return;
-	buf_puts(b, "<h2>Dead jobs</h2>\n");
+	buf_add(b, "<h2>Dead jobs</h2>\n");
 	html_jobs_of(b, root, 1);
 }
 
@@ -773,30 +776,30 @@ html_outbox(struct buf *b, const cJSON *ob)
 {
 	const cJSON *it, *items = cJSON_GetObjectItem(ob, "undelivered");
 
-	buf_printf(b, "<p id=\"outbox-counts\">outbox: %d pending, %d retrying, %d dead</p>\n",
+	buf_addf(b, "<p id=\"outbox-counts\">outbox: %d pending, %d retrying, %d dead</p>\n",
 	    (int)jnum(ob, "pending"), (int)jnum(ob, "retrying"), (int)jnum(ob, "dead"));
 	if (cJSON_GetArraySize(items) == 0)
 		return;
-	buf_puts(b, "<h2>Notifications not delivered</h2>\n<table id=\"outbox\"><tr><th>id</th><th>state</th>"
+	buf_add(b, "<h2>Notifications not delivered</h2>\n<table id=\"outbox\"><tr><th>id</th><th>state</th>"
 	    "<th>work item</th><th>attempts</th><th>next attempt / dead since</th><th>last error</th>"
 	    "<th>message</th></tr>\n");
 	cJSON_ArrayForEach(it, items) {
 		int dead = strcmp(jstr(it, "state"), "dead") == 0;
-		buf_printf(b, "<tr class=\"notification%s\"><td>%d</td><td>", dead ? " dead" : "", (int)jnum(it, "id"));
+		buf_addf(b, "<tr class=\"notification%s\"><td>%d</td><td>", dead ? " dead" : "", (int)jnum(it, "id"));
 		badge(b, dead ? "bad" : "warn", jstr(it, "state"));
 		if (strcmp(jstr(it, "level"), "alert") == 0)
 			badge(b, "bad", "alert");
-		buf_puts(b, "</td><td>");
+		buf_add(b, "</td><td>");
 		esc(b, jstr(it, "work_item"));
-		buf_printf(b, "</td><td>%d</td><td>", (int)jnum(it, "attempts"));
+		buf_addf(b, "</td><td>%d</td><td>", (int)jnum(it, "attempts"));
 		when(b, dead ? jstr(it, "dead_at") : jstr(it, "next_attempt"));
-		buf_puts(b, "</td><td>");
+		buf_add(b, "</td><td>");
 		esc(b, jstr(it, "last_error"));
-		buf_puts(b, "</td><td>");
+		buf_add(b, "</td><td>");
 		esc(b, jstr(it, "message"));
-		buf_puts(b, "</td></tr>\n");
+		buf_add(b, "</td></tr>\n");
 	}
-	buf_puts(b, "</table>\n");
+	buf_add(b, "</table>\n");
 }
 
 static void
@@ -804,18 +807,18 @@ html_tasks(struct buf *b, const cJSON *root)
 {
 	const cJSON *it;
 
-	buf_puts(b, "<h2>Tasks</h2>\n");
+	buf_add(b, "<h2>Tasks</h2>\n");
 	table_open(b, "tasks", TASK_COLS);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "tasks"), "items"))
 		if (!cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")))
 			html_task(b, it);
-	buf_puts(b, "</table>\n");
+	buf_add(b, "</table>\n");
 }
 
 static void
 html_jobs(struct buf *b, const cJSON *root)
 {
-	buf_puts(b, "<h2>Jobs not done</h2>\n");
+	buf_add(b, "<h2>Jobs not done</h2>\n");
 	html_jobs_of(b, root, 0);
 }
 
@@ -824,20 +827,20 @@ html_runs(struct buf *b, const cJSON *root)
 {
 	const cJSON *it;
 
-	buf_puts(b, "<h2>Runs</h2>\n");
+	buf_add(b, "<h2>Runs</h2>\n");
 	table_open(b, "runs", "command|last run|result|duration");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands")) {
 		int res = (int)jnum(it, "result");
 		char rs[16];
 		snprintf(rs, sizeof(rs), "%d", res);
-		buf_puts(b, "<tr class=\"run\">");
+		buf_add(b, "<tr class=\"run\">");
 		cell(b, it->string);
 		cell_when(b, jstr(it, "last_run"));
-		buf_puts(b, "<td>");
+		buf_add(b, "<td>");
 		badge(b, res == 0 ? "good" : res <= 2 ? "warn" : "bad", rs);
-		buf_printf(b, "</td><td>%d ms</td></tr>\n", (int)jnum(it, "duration_ms"));
+		buf_addf(b, "</td><td>%d ms</td></tr>\n", (int)jnum(it, "duration_ms"));
 	}
-	buf_puts(b, "</table>\n");
+	buf_add(b, "</table>\n");
 }
 
 static void
@@ -845,17 +848,17 @@ html_tools(struct buf *b, const cJSON *root)
 {
 	const cJSON *it;
 
-	buf_puts(b, "<h2>Tools</h2>\n");
+	buf_add(b, "<h2>Tools</h2>\n");
 	table_open(b, "tools", "tool|runs|failures|total|last error");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "tools")) {
-		buf_puts(b, "<tr class=\"tool\">");
+		buf_add(b, "<tr class=\"tool\">");
 		cell(b, it->string);
-		buf_printf(b, "<td>%d</td><td>%d</td><td>%lld ms</td>", (int)jnum(it, "runs"), (int)jnum(it, "failures"),
+		buf_addf(b, "<td>%d</td><td>%d</td><td>%lld ms</td>", (int)jnum(it, "runs"), (int)jnum(it, "failures"),
 		    (long long)jnum(it, "total_ms"));
 		cell(b, jstr(it, "last_error"));
-		buf_puts(b, "</tr>\n");
+		buf_add(b, "</tr>\n");
 	}
-	buf_puts(b, "</table>\n");
+	buf_add(b, "</table>\n");
 }
 
 /* The scan of main: each project's anchor with its last result (the secrets it found lead the page). */
@@ -864,7 +867,7 @@ html_scan(struct buf *b, const cJSON *root)
 {
 	const cJSON *it;
 
-	buf_puts(b, "<h2>Scan of main</h2>\n");
+	buf_add(b, "<h2>Scan of main</h2>\n");
 	table_open(b, "scan", "project|branch|anchor|last result|last run|last success|flags");
 	/* scan.projects: every configured project, also one never scanned (status.c's scan_projects) */
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "projects")) {
@@ -873,25 +876,25 @@ html_scan(struct buf *b, const cJSON *root)
 		int failing = cJSON_IsTrue(cJSON_GetObjectItem(it, "failing")), old = cJSON_IsTrue(cJSON_GetObjectItem(it, "old"));
 		char sha[13], why[600];
 		snprintf(sha, sizeof(sha), "%s", jstr(it, "anchor"));
-		buf_puts(b, "<tr class=\"anchor\">");
+		buf_add(b, "<tr class=\"anchor\">");
 		cell(b, jstr(it, "project"));
 		cell(b, jstr(it, "branch"));
 		cell(b, sha);
-		buf_puts(b, "<td>");
+		buf_add(b, "<td>");
 		badge(b, !failing && (!strcmp(ls, "ok") || !strcmp(ls, "bootstrap")) ? "good" : "bad", ls[0] ? ls : "never");
-		buf_puts(b, "</td>");
+		buf_add(b, "</td>");
 		cell_when(b, jstr(it, "last_run"));
 		cell_when(b, jstr(it, "last_success"));
-		buf_puts(b, "<td>");
+		buf_add(b, "<td>");
 		if (old)
 			badge(b, "bad", "OLD");
 		if (failing) {
 			snprintf(why, sizeof(why), "FAILING in %s: %s", jstr(f, "phase"), jstr(f, "reason"));
 			badge(b, "bad", why);
 		}
-		buf_puts(b, "</td></tr>\n");
+		buf_add(b, "</td></tr>\n");
 	}
-	buf_puts(b, "</table>\n");
+	buf_add(b, "</table>\n");
 }
 
 /* name value rows of a {name: number} object. */
@@ -902,9 +905,9 @@ count_rows(struct buf *b, const char *group, const cJSON *obj)
 
 	cJSON_ArrayForEach(c, obj)
 		if (cJSON_IsNumber(c)) {
-			buf_printf(b, "<tr class=\"counter\"><td>%s</td>", group);
+			buf_addf(b, "<tr class=\"counter\"><td>%s</td>", group);
 			cell(b, c->string);
-			buf_printf(b, "<td>%lld</td></tr>\n", (long long)c->valuedouble);
+			buf_addf(b, "<td>%lld</td></tr>\n", (long long)c->valuedouble);
 		}
 }
 
@@ -914,19 +917,19 @@ html_counters(struct buf *b, const cJSON *root)
 {
 	const cJSON *sec = cJSON_GetObjectItem(root, "security");
 
-	buf_puts(b, "<h2>Counters</h2>\n");
+	buf_add(b, "<h2>Counters</h2>\n");
 	table_open(b, "counters", "group|counter|value");
 	count_rows(b, "outbox", cJSON_GetObjectItem(root, "outbox"));
 	count_rows(b, "reconcile", cJSON_GetObjectItem(root, "reconcile"));
 	count_rows(b, "reaper", cJSON_GetObjectItem(root, "reaper"));
 	count_rows(b, "worktrees", cJSON_GetObjectItem(root, "worktrees"));
-	buf_puts(b, "</table>\n<p id=\"security\">security: dependency engine ");
+	buf_add(b, "</table>\n<p id=\"security\">security: dependency engine ");
 	esc(b, jstr(sec, "dep_engine"));
 	if (cJSON_IsString(cJSON_GetObjectItem(sec, "note"))) {
-		buf_puts(b, "; ");
+		buf_add(b, "; ");
 		esc(b, jstr(sec, "note"));
 	}
-	buf_puts(b, "</p>\n");
+	buf_add(b, "</p>\n");
 }
 
 static void
@@ -934,20 +937,20 @@ html_fix(struct buf *b, const cJSON *root)
 {
 	const cJSON *it;
 
-	buf_puts(b, "<h2>Fix runs</h2>\n");
+	buf_add(b, "<h2>Fix runs</h2>\n");
 	table_open(b, "fix", "run|work item|status|source|danger|commit|reason|started");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "fix"), "runs")) {
-		buf_printf(b, "<tr class=\"fix\"><td>%d</td>", (int)jnum(it, "id"));
+		buf_addf(b, "<tr class=\"fix\"><td>%d</td>", (int)jnum(it, "id"));
 		cell(b, jstr(it, "work_item"));
 		cell(b, jstr(it, "status"));
 		cell(b, jstr(it, "source"));
-		buf_printf(b, "<td>%d</td>", (int)jnum(it, "danger"));
+		buf_addf(b, "<td>%d</td>", (int)jnum(it, "danger"));
 		cell(b, jstr(it, "commit_sha"));
 		cell(b, jstr(it, "reason"));
 		cell_when(b, jstr(it, "started_at"));
-		buf_puts(b, "</tr>\n");
+		buf_add(b, "</tr>\n");
 	}
-	buf_puts(b, "</table>\n");
+	buf_add(b, "</table>\n");
 }
 
 static void
@@ -955,21 +958,21 @@ html_feed(struct buf *b, const cJSON *root)
 {
 	const cJSON *it;
 
-	buf_puts(b, "<h2>Feed</h2>\n");
+	buf_add(b, "<h2>Feed</h2>\n");
 	table_open(b, "feed", "time|work item|event|from|to|detail");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events")) {
-		buf_puts(b, "<tr class=\"event\">");
+		buf_add(b, "<tr class=\"event\">");
 		cell_when(b, jstr(it, "ts"));
 		cell(b, jstr(it, "work_item"));
-		buf_puts(b, "<td>");
+		buf_add(b, "<td>");
 		badge(b, kind_class(jstr(it, "kind")), jstr(it, "kind"));
-		buf_puts(b, "</td>");
+		buf_add(b, "</td>");
 		cell(b, jstr(it, "stage_from"));
 		cell(b, jstr(it, "stage_to"));
 		cell(b, jstr(it, "detail"));
-		buf_puts(b, "</tr>\n");
+		buf_add(b, "</tr>\n");
 	}
-	buf_puts(b, "</table>\n");
+	buf_add(b, "</table>\n");
 }
 
 /* Degraded feeds, one line each, then the notifications nobody received. */
@@ -979,13 +982,13 @@ html_degraded(struct buf *b, const cJSON *root)
 	const cJSON *it, *deg = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "attention"), "degraded");
 
 	if (cJSON_GetArraySize(deg)) {
-		buf_puts(b, "<h2>Degraded feeds</h2>\n<ul id=\"degraded\">\n");
+		buf_add(b, "<h2>Degraded feeds</h2>\n<ul id=\"degraded\">\n");
 		cJSON_ArrayForEach(it, deg) {
-			buf_puts(b, "<li>");
+			buf_add(b, "<li>");
 			esc(b, cJSON_IsString(it) ? it->valuestring : "");
-			buf_puts(b, "</li>\n");
+			buf_add(b, "</li>\n");
 		}
-		buf_puts(b, "</ul>\n");
+		buf_add(b, "</ul>\n");
 	}
 	html_outbox(b, cJSON_GetObjectItem(root, "outbox"));
 }
@@ -1009,7 +1012,7 @@ status_html(const void *status, const char *path, int refresh_s, struct orch_err
 
 	time_local_s(time_now_us() / 1000000, local, utc);
 	buf_init(&b, 8 * BUF_MIB);
-	buf_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	buf_addf(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	    "<meta http-equiv=\"refresh\" content=\"%d\">\n<title>orch feed</title>\n<style>\n"
 	    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em}"
 	    "table{border-collapse:collapse;margin-bottom:1.5em}td,th{border-bottom:1px solid #ddd;padding:.3em .6em;"
@@ -1019,11 +1022,11 @@ status_html(const void *status, const char *path, int refresh_s, struct orch_err
 	    "time{border-bottom:1px dotted #999}\n</style></head><body>\n<h1>orch feed</h1>\n"
 	    "<p id=\"generated\">generated <time datetime=\"%s\" title=\"%s\">", refresh_s, utc, utc);
 	esc(&b, local);	/* the zone's name comes from TZ */
-	buf_printf(&b, "</time>, refreshes every %d s</p>\n", refresh_s);
+	buf_addf(&b, "</time>, refreshes every %d s</p>\n", refresh_s);
 	for (i = 0; i < sizeof(html_sections) / sizeof(html_sections[0]); i++)
 		html_sections[i](&b, status);
-	buf_puts(&b, "</body></html>\n");
-	rc = atomic_write(path, buf_str(&b), b.len, 0644, e);
+	buf_add(&b, "</body></html>\n");
+	rc = atomic_write_buf(path, &b, 0644, e);
 	buf_free(&b);
 	return rc;
 }

@@ -908,14 +908,14 @@ plane_comment(struct tracker *t, const struct tracker_issue *is, const char *tex
 	int rc;
 
 	buf_init(&html, 256 * 1024);
-	buf_puts(&html, "<p>");
+	buf_add(&html, "<p>");
 	for (; *text; text++) {
 		const char *rep = *text == '<' ? "&lt;" : *text == '>' ? "&gt;" : *text == '&' ? "&amp;" :
 		    *text == '"' ? "&quot;" : *text == '\n' ? "<br>" : NULL;
 		if ((rep ? buf_puts(&html, rep) : buf_append(&html, text, 1)) < 0)
 			break;	/* a comment is cut at 256 KiB */
 	}
-	buf_puts(&html, "</p>");
+	buf_add(&html, "</p>");
 	comment_external_id(t, is, buf_str(&html), ext, sizeof(ext));
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "comment_html", buf_str(&html));

@@ -32,7 +32,7 @@ write_log(const char *home, const struct job *j, const struct proc_result *pr, c
 	    str_fmt(path, n, "%s/%s-job%lld-attempt%d.log", dir, j->work_item, (long long)j->id, j->attempts) < 0)
 		return err_set(e, EX_IOERR, "cannot create the job log directory under '%s'", home);
 	buf_init(&b, 2 * PROC_DEFAULT_CAP + 4096);
-	buf_printf(&b, "== %s job %lld attempt %d for %s (%s)\n== stdout%s\n", j->agent, (long long)j->id,
+	buf_addf(&b, "== %s job %lld attempt %d for %s (%s)\n== stdout%s\n", j->agent, (long long)j->id,
 	    j->attempts, j->work_item, proc_status_name(pr->status), pr->out_truncated ? " (truncated)" : "");
 	/* sized for both capped outputs: only a failed allocation stops it */
 	if (buf_append(&b, buf_str(&pr->out), pr->out.len) < 0 ||

@@ -46,6 +46,41 @@ START_TEST(buf_printf_grows)
 }
 END_TEST
 
+/* A builder that overflows marks the buffer, skips every later append, and the file is refused whole. */
+START_TEST(buf_builder_failure_is_sticky_and_refused)
+{
+	char dir[] = "/tmp/orch-buf-XXXXXX", path[64];
+	struct orch_err e = {0};
+	struct buf b;
+	struct stat sb;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/page.html", dir);
+	buf_init(&b, 8);
+	ck_assert_int_eq(buf_puts(&b, "123456789"), -1);	/* a checked failure is the caller's: no mark */
+	ck_assert_int_eq(buf_failed(&b), 0);
+	buf_add(&b, "1234");
+	buf_addf(&b, "%d", 56789);	/* over the cap: marked, unchanged */
+	ck_assert_int_eq(buf_failed(&b), 1);
+	ck_assert_str_eq(buf_str(&b), "1234");
+	buf_add(&b, "5");	/* would fit, but the text is already cut: skipped */
+	buf_addn(&b, "6", 1);
+	ck_assert_str_eq(buf_str(&b), "1234");
+	ck_assert_int_eq(atomic_write_buf(path, &b, 0644, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "cut short"));
+	ck_assert_int_eq(stat(path, &sb), -1);
+	buf_reset(&b);	/* a reset starts a new text */
+	ck_assert_int_eq(buf_failed(&b), 0);
+	buf_addf(&b, "%s", "ok");
+	ck_assert_int_eq(atomic_write_file(path, &b, &e), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_uint_eq((unsigned)sb.st_size, 2);
+	buf_free(&b);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(wi_accepts_and_rejects)
 {
 	ck_assert(wi_valid("ORCH-22"));
@@ -204,6 +239,7 @@ buf_suite(void)
 
 	tcase_add_test(tc, buf_cap_is_an_error);
 	tcase_add_test(tc, buf_printf_grows);
+	tcase_add_test(tc, buf_builder_failure_is_sticky_and_refused);
 	tcase_add_test(tc, num_parse_ranges);
 	tcase_add_test(tc, utf8_checks_and_escapes);
 	tcase_add_test(tc, cli_getopt_permutes);

@@ -31,15 +31,15 @@ plan_text(const char *over_key, const char *over_val)
 	size_t i;
 
 	buf_init(&b, BUF_MIB);
-	buf_puts(&b, "{");
+	buf_add(&b, "{");
 	for (i = 0; keys[i]; i++) {
 		const char *v = over_key && strcmp(over_key, keys[i]) == 0 ? over_val : vals[i];
 		if (v)
-			buf_printf(&b, "%s\"%s\": %s", b.len > 1 ? ", " : "", keys[i], v);
+			buf_addf(&b, "%s\"%s\": %s", b.len > 1 ? ", " : "", keys[i], v);
 	}
 	if (over_key && strcmp(over_key, "extra") == 0)
-		buf_printf(&b, ", \"extra\": %s", over_val);
-	buf_puts(&b, "}");
+		buf_addf(&b, ", \"extra\": %s", over_val);
+	buf_add(&b, "}");
 	return buf_detach(&b);
 }
 
