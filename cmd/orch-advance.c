@@ -31,7 +31,8 @@ main(int argc, char **argv)
 	const char *agent = NULL, *start = NULL, *unblock = NULL, *explain = NULL;
 	int all = 0, dry = 0, opt, rc = 0, n, i, many;
 	struct advance_result r;
-	char **wis = NULL;
+	int64_t *ids = NULL;
+	size_t nids = 0;
 	struct cli cl;
 	cJSON *arr = NULL;
 
@@ -75,20 +76,18 @@ main(int argc, char **argv)
 	}
 	if (all) {
 		struct orch_err e = {0};
-		if (task_list(&cl.st, &wis, &e) < 0)
+		if (task_list_ids(&cl.st, &ids, &nids, &e) < 0)
 			return cli_close(&cl, cli_error(&cl, &e));
-	} else {
-		if ((wis = calloc((size_t)argc + 1, sizeof(*wis))) == NULL)
-			return cli_close(&cl, EX_SOFTWARE);
-		for (i = 0; i < argc; i++)
-			wis[i] = strdup(argv[i]);
 	}
 	many = all || argc > 1;
 	if (cl.json && many)
 		arr = cJSON_CreateArray();
 	rc = 0;
-	for (i = 0; wis[i]; i++) {
-		engine_advance(cl.ctx, wis[i], agent, dry, &r);
+	for (i = 0; all ? (size_t)i < nids : i < argc; i++) {
+		if (all)
+			engine_advance_id(cl.ctx, ids[i], agent, dry, &r);
+		else
+			engine_advance(cl.ctx, argv[i], agent, dry, &r);
 		if (all && r.outcome == OUT_NOOP && !r.err.code)
 			continue;	/* done tasks: nothing to say */
 		rc = engine_result_combine(rc, &r, many);
@@ -101,8 +100,6 @@ main(int argc, char **argv)
 	}
 	if (arr)
 		cli_print_json(arr);
-	for (i = 0; wis[i]; i++)
-		free(wis[i]);
-	free(wis);
+	free(ids);
 	return cli_close(&cl, rc);
 }

@@ -515,17 +515,20 @@ finish_agent(struct orch_ctx *c, const struct task *t, const char *agent, struct
 	return store_commit(c->st, &e) < 0 ? fail(r, &e) : 0;
 }
 
+/* The task by work item, or by row id when wi is NULL (advance --all). */
 static int
-load(struct orch_ctx *c, const char *wi, struct task *t, const struct project **p, struct advance_result *r)
+load(struct orch_ctx *c, const char *wi, int64_t id, struct task *t, const struct project **p,
+    struct advance_result *r)
 {
 	struct orch_err e = {0};
 
-	if (!wi_valid(wi)) {
+	if (wi && !wi_valid(wi)) {
 		err_set(&e, EX_USAGE, "work item '%s' is not of the form ABC-123", wi);
 		return fail(r, &e);
 	}
-	if (task_get(c->st, wi, t, &e) < 0)
+	if ((wi ? task_get(c->st, wi, t, &e) : task_get_id(c->st, id, t, &e)) < 0)
 		return fail(r, &e);
+	str_copy(r->work_item, sizeof(r->work_item), t->work_item);
 	str_copy(r->stage_before, sizeof(r->stage_before), t->stage);
 	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
 	r->retry_count = t->retries;
@@ -540,8 +543,9 @@ load(struct orch_ctx *c, const char *wi, struct task *t, const struct project **
 static int advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_def *sd,
     struct task *t, int dry_run, struct advance_result *r);
 
-int
-engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
+/* engine_advance of the task named by wi, or with row id when wi is NULL. */
+static int
+advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_done, int dry_run,
     struct advance_result *r)
 {
 	const struct project *p;
@@ -550,10 +554,11 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 	struct task t;
 	int active, rc, claimed = 0;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	result_init(r, wi ? wi : "", c->cfg->max_developer_retries);
 	r->dry_run = dry_run;
-	if (load(c, wi, &t, &p, r) < 0)
+	if (load(c, wi, id, &t, &p, r) < 0)
 		return -1;
+	wi = t.work_item;
 	if (agent_done && !dry_run && finish_agent(c, &t, agent_done, r) < 0)
 		return -1;
 	if (t.blocked) {
@@ -599,6 +604,19 @@ engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int d
 	if (claimed == 1)
 		task_release(c->st, &t);
 	return rc;
+}
+
+int
+engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
+    struct advance_result *r)
+{
+	return advance_task(c, wi, 0, agent_done, dry_run, r);
+}
+
+int
+engine_advance_id(struct orch_ctx *c, int64_t id, const char *agent_done, int dry_run, struct advance_result *r)
+{
+	return advance_task(c, NULL, id, agent_done, dry_run, r);
 }
 
 /*
@@ -873,7 +891,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	int rc;
 
 	result_init(r, wi, c->cfg->max_developer_retries);
-	if (load(c, wi, &t, &p, r) < 0)
+	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	if (!t.blocked) {
 		snprintf(r->reason, sizeof(r->reason), "not blocked");
@@ -913,7 +931,7 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	int active, rc, was_blocked;
 
 	result_init(r, wi, c->cfg->max_developer_retries);
-	if (load(c, wi, &t, &p, r) < 0)
+	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	sd = stage_find(t.stage);
 	if (sd == NULL || sd->next == NULL) {
@@ -960,7 +978,7 @@ engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdi
 	int rc;
 
 	result_init(r, wi, c->cfg->max_developer_retries);
-	if (load(c, wi, &t, &p, r) < 0)
+	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	snprintf(r->reason, sizeof(r->reason), "%s (stage %s)", why, t.stage);
 	struct change ch = { .event = event, .verdict = key };
@@ -1001,7 +1019,7 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 	int rc;
 
 	result_init(&r, wi, c->cfg->max_developer_retries);
-	if (load(c, wi, &t, &p, &r) < 0) {
+	if (load(c, wi, 0, &t, &p, &r) < 0) {
 		*e = r.err;
 		return -1;
 	}

@@ -70,6 +70,9 @@ int engine_stage_valid(const char *s);
 int engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r);
 int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
     struct advance_result *r);
+/* engine_advance of the task with row id (orch-advance --all walks task_list_ids()). */
+int engine_advance_id(struct orch_ctx *c, int64_t id, const char *agent_done, int dry_run,
+    struct advance_result *r);
 int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r);
 struct gate_verdict;
 /*

@@ -24,16 +24,44 @@ col(sqlite3_stmt *s, int i, char *dst, size_t n)
 }
 
 static const char task_get_sql[] = "SELECT " TASK_COLS " FROM tasks WHERE work_item = ?1";
+static const char task_get_id_sql[] = "SELECT " TASK_COLS " FROM tasks WHERE id = ?1";
+
+static int task_read(struct store *st, sqlite3_stmt *s, const char *wi, struct task *t, struct orch_err *e);
 
 int
 task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e)
 {
 	sqlite3_stmt *s;
-	int rc;
 
 	if (store_cached(st, &s, task_get_sql, e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	return task_read(st, s, wi, t, e);
+}
+
+/*
+ * By rowid: advance --all walks the live tasks in id order, and ids of live
+ * tasks lie together where their work item names, in text order, need not.
+ */
+int
+task_get_id(struct store *st, int64_t id, struct task *t, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char wi[32];
+
+	if (store_cached(st, &s, task_get_id_sql, e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	snprintf(wi, sizeof(wi), "task %lld", (long long)id);
+	return task_read(st, s, wi, t, e);
+}
+
+/* One row of TASK_COLS from s (released here): 0, -1 with e (EX_NOINPUT: no such task). */
+static int
+task_read(struct store *st, sqlite3_stmt *s, const char *wi, struct task *t, struct orch_err *e)
+{
+	int rc;
+
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		memset(t, 0, sizeof(*t));
@@ -185,6 +213,40 @@ task_release(struct store *st, const struct task *t)
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (long)getpid());
 	store_step_done(st, s, "release the task claim", &e);
+}
+
+int
+task_list_ids(struct store *st, int64_t **ids, size_t *n, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (store_prepare(st, &s, "SELECT id FROM tasks INDEXED BY tasks_live WHERE stage != 'done' ORDER BY id", e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			int64_t *more = realloc(*ids, (cap = cap ? 2 * cap : 64) * sizeof(**ids));
+			if (more == NULL) {
+				sqlite3_finalize(s);
+				free(*ids);
+				*ids = NULL;
+				return err_set(e, EX_SOFTWARE, "out of memory listing the live tasks");
+			}
+			*ids = more;
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return store_fail(st, "list the live tasks", e);
+	}
+	return 0;
 }
 
 int

@@ -34,6 +34,7 @@ struct task {
 };
 
 int task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e);
+int task_get_id(struct store *st, int64_t id, struct task *t, struct orch_err *e);
 int task_insert(struct store *st, struct task *t, struct orch_err *e);
 /*
  * Write stage, blocked, retries, review_requested and updated_at, on the
@@ -58,6 +59,8 @@ struct config;
 int task_claim_ttl(const struct config *cfg);
 /* Work item ids of the tasks not done (the ones --all visits), in id order. */
 int task_list(struct store *st, char ***wis, struct orch_err *e);
+/* Their row ids, the same order (*ids malloc'd, freed by the caller): advance --all looks tasks up by id. */
+int task_list_ids(struct store *st, int64_t **ids, size_t *n, struct orch_err *e);
 
 int event_add(struct store *st, const char *wi, const char *kind, const char *from, const char *to,
     const char *detail, struct orch_err *e);
