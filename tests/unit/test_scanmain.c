@@ -1,5 +1,6 @@
 /* scanmain: the run id's shape, the stderr mask, the main_review report parser (fail-closed). */
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
