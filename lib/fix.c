@@ -255,7 +255,11 @@ plan_from_audit(const struct fix_result *r, const struct deps_result *d, struct 
 			cJSON_AddItemToArray(ev, cJSON_CreateString(idv[i]));
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	buf_add(json, text ? text : "");
+	if (text == NULL || buf_puts(json, text) < 0) {
+		free(text);
+		snprintf(why, wn, "the plan built from the audit is over %zu bytes", json->max);
+		return -1;
+	}
 	free(text);
 	return 0;
 }
