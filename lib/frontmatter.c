@@ -145,6 +145,8 @@ fm_get(const char *text, size_t len, const char *key, char *value, size_t vn, ch
 	const char *dup;
 	int rc = -1;
 
+	if (vn)
+		value[0] = '\0';	/* a failure below leaves no value, never stale bytes (orch-advance --explain prints it) */
 	if (split(text, len, &ys, &ye, &body, reason, rn) < 0 ||
 	    depth_ok(ys, (size_t)(ye - ys), reason, rn) < 0)
 		return -1;

@@ -23,6 +23,24 @@ red(const char *text, const char *why)
 	ck_assert_msg(strstr(reason, why) != NULL, "reason '%s' lacks '%s'", reason, why);
 }
 
+/* A failed read leaves an empty value, never what the caller's buffer held (--explain prints it). */
+START_TEST(fm_failure_leaves_no_value)
+{
+	static const char *const bad[] = { "no frontmatter\n", "---\nverdict: a\nverdict: b\n---\n",
+		"---\nverdict: [x]\n---\n", "---\nverdict: x\n", "\xef\xbb\xbf---\nverdict: APPROVED\n---\n",
+		"---\nverdict: \"unclosed\n---\n", NULL };
+	char value[64], reason[512];
+	size_t i;
+
+	for (i = 0; bad[i]; i++) {
+		memset(value, 'X', sizeof(value));
+		ck_assert_int_eq(fm_verdict(bad[i], strlen(bad[i]), "verdict", "APPROVED", value, sizeof(value), reason,
+		    sizeof(reason)), FM_RED);
+		ck_assert_msg(value[0] == '\0', "input %zu left value '%.8s'", i, value);
+	}
+}
+END_TEST
+
 START_TEST(fm_pass_case_insensitive_trimmed)
 {
 	char reason[512];
@@ -164,6 +182,7 @@ frontmatter_suite(void)
 	TCase *tc = tcase_create("core"), *big = tcase_create("big");
 
 	tcase_add_test(tc, fm_pass_case_insensitive_trimmed);
+	tcase_add_test(tc, fm_failure_leaves_no_value);
 	tcase_add_test(tc, fm_negative_authoritative);
 	tcase_add_test(tc, fm_prose_never_counts);
 	tcase_add_test(tc, fm_fail_closed_cases);
