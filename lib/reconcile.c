@@ -301,24 +301,11 @@ reap_reason(struct orch_ctx *c, const struct job_running *j, int64_t now)
 static void
 release_dead_leases(struct orch_ctx *c, struct reconcile_stats *rs)
 {
-	struct orch_err e = {0};
-	char names[32][64];
-	sqlite3_stmt *s;
-	int k = 0, j;
+	int n = task_lease_release_dead(c->st, NULL);
 
-	if (store_prepare(c->st, &s, "SELECT name, pid, work_item FROM leases", &e) < 0)
-		return;
-	while (sqlite3_step(s) == SQLITE_ROW && k < 32)
-		if (!proc_alive(sqlite3_column_int64(s, 1)))
-			snprintf(names[k++], sizeof(names[0]), "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	for (j = 0; j < k; j++)
-		if (store_prepare(c->st, &s, "DELETE FROM leases WHERE name = ?1", NULL) == 0) {
-			sqlite3_bind_text(s, 1, names[j], -1, SQLITE_STATIC);
-			if (sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(c->st->db))
-				rs->leases_released++;
-			sqlite3_finalize(s);
-		}
+	/* a failure leaves the leases to the next tick; a dead holder's lease is taken over meanwhile */
+	if (n > 0)
+		rs->leases_released += n;
 }
 
 /* The reaper: jobs whose runner is gone, and leases of dead holders. */
