@@ -267,6 +267,24 @@ task_lease_release_dead(struct store *st, struct orch_err *e)
 }
 
 int
+task_updated_at(struct store *st, const struct task *t, char out[32], struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	out[0] = '\0';
+	if (store_prepare(st, &s, "SELECT updated_at FROM tasks WHERE id = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		col(s, 0, out, 32);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_fail(st, "read the task's updated_at", e);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 task_list(struct store *st, char ***wis, struct orch_err *e)
 {
 	sqlite3_stmt *s;

@@ -91,6 +91,9 @@ int verdict_claim(struct store *st, const char *issue_id, const char *state_id, 
 void task_tested_sha(struct store *st, const struct task *t, char sha[41]);
 int task_set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e);
 
+/* The task's updated_at (moves with every transition) into out, "" when the task is gone; 0 / -1. */
+int task_updated_at(struct store *st, const struct task *t, char out[32], struct orch_err *e);
+
 /* 1 when wi's last event of kind came after its last advance into stage (reads only). */
 int task_event_since_entry(struct store *st, const char *wi, const char *kind, const char *stage);
 
