@@ -80,19 +80,15 @@ int
 gate_error_alert(struct store *st, const struct task *t, const char *gate, const char *reason)
 {
 	struct orch_err e = {0};
-	sqlite3_stmt *s;
-	char key[200], msg[1200];
+	char key[200], msg[1200], upd[32];
 	int first = 0;
 
 	if (store_begin(st, &e) < 0)
 		return -1;
-	if (store_prepare(st, &s, "SELECT updated_at FROM tasks WHERE id = ?1", &e) < 0)
+	if (task_updated_at(st, t, upd, &e) < 0)
 		goto fail;
-	sqlite3_bind_int64(s, 1, t->id);
 	/* updated_at moves with every transition: one alert per gate per stay at a stage */
-	snprintf(key, sizeof(key), "gate_error:%s:%s:%s", t->work_item, gate,
-	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
-	sqlite3_finalize(s);
+	snprintf(key, sizeof(key), "gate_error:%s:%s:%s", t->work_item, gate, upd);
 	if ((first = task_note_once(st, key, &e)) < 0)
 		goto fail;
 	snprintf(msg, sizeof(msg), "%s held at %s by %s (no retry charged): %s", t->work_item, t->stage, gate, reason);

@@ -197,24 +197,12 @@ observe(struct http *h, int failed, int64_t ms, const char *why)
 static void
 metrics_flush(struct http *h)
 {
-	sqlite3_stmt *s;
-
 	if (h->st == NULL || h->st->db == NULL || h->runs == 0 ||
 	    (h->failures == 0 && sqlite3_total_changes(h->st->db) == 0))
 		return;
-	if (store_prepare(h->st, &s, "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) VALUES ('plane', ?1, ?2, ?3, ?4) "
-	    "ON CONFLICT(tool) DO UPDATE SET runs = runs + ?1, failures = failures + ?2, total_ms = total_ms + ?3, "
-	    "last_error = COALESCE(?4, last_error)", NULL) < 0)
-		return;
-	sqlite3_bind_int(s, 1, h->runs);
-	sqlite3_bind_int(s, 2, h->failures);
-	sqlite3_bind_int64(s, 3, h->total_ms);
-	if (h->failures)
-		sqlite3_bind_text(s, 4, h->last_error, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_step(s);	/* metrics: a failure here loses one run's timings, nothing else */
-	sqlite3_finalize(s);
+	/* metrics: a failure here loses one run's timings, nothing else */
+	(void)store_tool_record(h->st, "plane", h->runs, h->failures, h->total_ms, h->failures ? h->last_error : NULL,
+	    NULL);
 	h->runs = h->failures = 0;
 	h->total_ms = 0;
 }

@@ -304,6 +304,74 @@ job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e)
 	return store_step_done(st, s, "record the agent's process group", e);
 }
 
+/* exited: the latest agent run has finished while the job still says running */
+static const char job_running_sql[] = "SELECT j.id, COALESCE(j.pid, 0), j.attempts, j.dead_strikes, "
+    "t.work_item, j.agent, COALESCE(CAST(strftime('%s', j.updated_at) AS INTEGER), 0), "
+    "EXISTS (SELECT 1 FROM agent_runs r WHERE r.job_id = j.id AND r.finished_at IS NOT NULL AND "
+    "r.id = (SELECT max(id) FROM agent_runs WHERE job_id = j.id)), COALESCE(j.agent_pgid, 0) "
+    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'running' LIMIT ?1";
+
+int
+job_list_running(struct store *st, struct job_running *v, int max, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int n = 0, rc = SQLITE_DONE;
+
+	if (store_prepare(st, &s, job_running_sql, e) < 0)
+		return -1;
+	sqlite3_bind_int(s, 1, max);
+	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].id = sqlite3_column_int64(s, 0);
+		v[n].pid = sqlite3_column_int64(s, 1);
+		v[n].attempts = sqlite3_column_int64(s, 2);
+		v[n].strikes = sqlite3_column_int64(s, 3);
+		str_copy(v[n].wi, sizeof(v[n].wi), (const char *)sqlite3_column_text(s, 4));
+		str_copy(v[n].agent, sizeof(v[n].agent), (const char *)sqlite3_column_text(s, 5));
+		v[n].started = sqlite3_column_int64(s, 6);
+		v[n].exited = sqlite3_column_int(s, 7);
+		v[n].pgid = sqlite3_column_int64(s, 8);
+		n++;
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		store_fail(st, "list the running jobs", e);
+		n = -1;
+	}
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+job_set_dead_strikes(struct store *st, int64_t job_id, int strikes, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 AND status = 'running'", e) < 0)
+		return -1;
+	sqlite3_bind_int(s, 1, strikes);
+	sqlite3_bind_int64(s, 2, job_id);
+	return store_step_done(st, s, "record the job's dead strikes", e);
+}
+
+int
+job_reap(struct store *st, int64_t job_id, int requeue, int64_t now, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char stamp[32];
+
+	time_iso_us(time_now_us(), stamp);
+	if (store_prepare(st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, dead_strikes = 0, "
+	    "available_at = ?2, updated_at = ?3 WHERE id = ?4 AND status = 'running'", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, requeue ? "queued" : "dead", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_text(s, 3, stamp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, job_id);
+	if (store_step_done(st, s, "reap a job", e) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
 char *
 job_expand_arg(const char *arg, const char *wi, const char *stage, const char *worktree, const char *branch)
 {

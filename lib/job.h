@@ -24,6 +24,8 @@
  *     with an alert — in one transaction.
  *  5. job_finish_agent() marks the task's queued/running jobs of an agent
  *     done (orch-advance --agent: the agent reports it finished).
+ *  6. The reaper (reconcile.c) requeues or kills a job only through
+ *     job_reap(), which changes nothing unless the job is still running.
  */
 #ifndef ORCH_JOB_H
 #define ORCH_JOB_H
@@ -88,6 +90,28 @@ void job_free(struct job *j);
  * job only when both its runner and this group are gone.
  */
 int job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e);
+
+/*
+ * The reaper's side (orch-reconcile): it decides from liveness which
+ * running jobs to requeue; these are its only statements on jobs.
+ */
+struct job_running {
+	long long id, pid, attempts, strikes;
+	long long started;	/* unix seconds of the lease (jobs.updated_at), 0 when unknown */
+	long long exited;	/* 1: the latest agent run finished while the job still says running */
+	long long pgid;		/* the agent's process group, 0 when not yet noted */
+	char wi[32], agent[24];
+};
+/* The running jobs, at most max, into v: how many, or -1. */
+int job_list_running(struct store *st, struct job_running *v, int max, struct orch_err *e);
+/* Record dead_strikes of a job still running (the reaper's "looked dead last time"). */
+int job_set_dead_strikes(struct store *st, int64_t job_id, int strikes, struct orch_err *e);
+/*
+ * Requeue (available at now) or kill a job that is still running, inside
+ * the caller's transaction.  1 done, 0 the job was no longer running
+ * (settled by someone else: the caller rolls back), -1 error.
+ */
+int job_reap(struct store *st, int64_t job_id, int requeue, int64_t now, struct orch_err *e);
 
 /* Replace {work_item} {stage} {worktree} {branch} in arg; malloc'd. */
 char *job_expand_arg(const char *arg, const char *wi, const char *stage, const char *worktree,

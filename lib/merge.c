@@ -28,44 +28,26 @@ merge_main_ref(const struct project *p, char *out, size_t n)
 static int
 lease_take(struct store *st, const struct task *t, char *who, size_t wn, struct orch_err *e)
 {
-	sqlite3_stmt *s;
-	char name[64], now[32];
-	int64_t holder = 0;
-	int pid = 0, rc;
+	struct task_lease l;
+	char name[64];
 
 	snprintf(name, sizeof(name), "merge:%s", t->project);
-	time_iso_us(time_now_us(), now);
 	if (store_begin(st, e) < 0)
 		return -1;
-	if (store_prepare(st, &s, "SELECT task_id, work_item, pid FROM leases WHERE name = ?1", e) < 0)
+	if (task_lease_holder(st, name, &l, e) < 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		holder = sqlite3_column_int64(s, 0);
-		snprintf(who, wn, "%s", (const char *)sqlite3_column_text(s, 1));
-		pid = sqlite3_column_int(s, 2);
-	}
-	sqlite3_finalize(s);
+	snprintf(who, wn, "%s", l.work_item);
 	/* held by another live process, for this task or another: one merge at a time */
-	if (holder && pid != (int)getpid() && proc_alive(pid)) {
+	if (l.task_id && l.pid != (long)getpid() && proc_alive(l.pid)) {
 		store_rollback(st);
 		return 0;
 	}
 	/* free, ours, or held by a process that died: take it */
-	if (store_prepare(st, &s, "INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5)", e) < 0)
+	if (task_lease_put(st, name, t, (long)getpid(), e) < 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, t->id);
-	sqlite3_bind_text(s, 3, t->work_item, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, (int)getpid());
-	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
-	if (store_step_done(st, s, "take the merge lease", e) < 0)
-		goto fail;
-	if (holder && holder != t->id)
+	if (l.task_id && l.task_id != t->id)
 		event_add(st, t->work_item, "lease_reclaimed", t->stage, t->stage, who, NULL);
-	rc = store_commit(st, e);
-	return rc < 0 ? -1 : 1;
+	return store_commit(st, e) < 0 ? -1 : 1;
 fail:
 	store_rollback(st);
 	return -1;
@@ -74,16 +56,10 @@ fail:
 void
 merge_lease_release(struct orch_ctx *c, const struct task *t)
 {
-	sqlite3_stmt *s;
 	char name[64];
 
 	snprintf(name, sizeof(name), "merge:%s", t->project);
-	if (store_prepare(c->st, &s, "DELETE FROM leases WHERE name = ?1 AND task_id = ?2", NULL) < 0)
-		return;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, t->id);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	task_lease_drop(c->st, name, t);
 }
 
 static void

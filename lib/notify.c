@@ -284,26 +284,6 @@ send_cmd(struct run *run, const struct row *r, const char *line, char *err, size
 	return ok;
 }
 
-/* tool_metrics row "telegram" (why already masked). */
-static void
-observe_telegram(struct store *st, int failed, int64_t ms, const char *why)
-{
-	sqlite3_stmt *s;
-
-	if (store_prepare(st, &s, "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) "
-	    "VALUES ('telegram', 1, ?1, ?2, ?3) ON CONFLICT(tool) DO UPDATE SET runs = runs + 1, "
-	    "failures = failures + ?1, total_ms = total_ms + ?2, last_error = COALESCE(?3, last_error)", NULL) < 0)
-		return;	/* metrics are best effort */
-	sqlite3_bind_int(s, 1, failed);
-	sqlite3_bind_int64(s, 2, ms);
-	if (failed)
-		sqlite3_bind_text(s, 3, why, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, 3);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
-}
-
 /* The sendMessage body: plain text (no parse_mode: a message is never markup), capped. */
 static char *
 telegram_body(const struct config *cfg, const struct row *r)
@@ -423,7 +403,8 @@ send_telegram(struct run *run, const struct row *r, char *err, size_t n, int64_t
 		char masked[512];
 		str_copy(err, n, notify_mask(err, run->token, masked, sizeof(masked)));
 	}
-	observe_telegram(run->st, !ok, time_mono_ms() - t0, err);
+	/* the "telegram" metrics row (err already masked); metrics are best effort */
+	(void)store_tool_record(run->st, "telegram", 1, !ok, time_mono_ms() - t0, ok ? NULL : err, NULL);
 	return ok;
 }
 

@@ -232,59 +232,16 @@ overdue(struct orch_ctx *c, const char *wi, long long job, long long pid)
 		store_rollback(c->st);
 }
 
-/* A running job as the reaper sees it. */
-struct running_job {
-	long long id, pid, attempts, strikes, started, exited, pgid;
-	char wi[32], agent[24];
-};
-
 #define REAPER_BATCH 256	/* jobs looked at per pass; the rest wait for the next one */
-
-/* The jobs marked running, at most max of them; returns how many. */
-static int
-running_jobs(struct orch_ctx *c, struct running_job *v, int max)
-{
-	struct orch_err e = {0};
-	sqlite3_stmt *s;
-	int n = 0;
-
-	/* exited: the latest agent run has finished while the job still says running */
-	if (store_prepare(c->st, &s, "SELECT j.id, COALESCE(j.pid, 0), j.attempts, j.dead_strikes, t.work_item, j.agent, "
-	    "COALESCE(CAST(strftime('%s', j.updated_at) AS INTEGER), 0), "
-	    "EXISTS (SELECT 1 FROM agent_runs r WHERE r.job_id = j.id AND r.finished_at IS NOT NULL AND "
-	    "r.id = (SELECT max(id) FROM agent_runs WHERE job_id = j.id)), COALESCE(j.agent_pgid, 0) "
-	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'running' LIMIT 256", &e) < 0)
-		return 0;
-	while (sqlite3_step(s) == SQLITE_ROW && n < max) {
-		v[n].id = sqlite3_column_int64(s, 0);
-		v[n].pid = sqlite3_column_int64(s, 1);
-		v[n].attempts = sqlite3_column_int64(s, 2);
-		v[n].strikes = sqlite3_column_int64(s, 3);
-		snprintf(v[n].wi, sizeof(v[n].wi), "%s", (const char *)sqlite3_column_text(s, 4));
-		snprintf(v[n].agent, sizeof(v[n].agent), "%s", (const char *)sqlite3_column_text(s, 5));
-		v[n].started = sqlite3_column_int64(s, 6);
-		v[n].exited = sqlite3_column_int(s, 7);
-		v[n].pgid = sqlite3_column_int64(s, 8);
-		n++;
-	}
-	sqlite3_finalize(s);
-	return n;
-}
 
 /* Record this check's verdict on a job that looks dead (or clear it once it lives). */
 static void
-strike(struct orch_ctx *c, const struct running_job *j, int dead)
+strike(struct orch_ctx *c, const struct job_running *j, int dead)
 {
-	sqlite3_stmt *s;
-
 	if (dead == (j->strikes > 0))
 		return;
-	if (store_prepare(c->st, &s, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 AND status = 'running'", NULL) < 0)
-		return;
-	sqlite3_bind_int(s, 1, dead);
-	sqlite3_bind_int64(s, 2, j->id);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	/* a lost write only delays the reaping by one check: the next one strikes again */
+	(void)job_set_dead_strikes(c->st, j->id, dead, NULL);
 }
 
 /*
@@ -292,29 +249,17 @@ strike(struct orch_ctx *c, const struct running_job *j, int dead)
  * event and notification in one transaction.  Returns 1 when reaped.
  */
 static int
-reap_job(struct orch_ctx *c, const struct running_job *j, const char *why, int64_t now, char *msg, size_t mn)
+reap_job(struct orch_ctx *c, const struct job_running *j, const char *why, int64_t now, char *msg, size_t mn)
 {
 	int requeue = j->attempts < c->cfg->job_max_attempts;
 	struct orch_err e = {0};
-	char now_s[32];
-	sqlite3_stmt *s;
 
-	time_iso_us(time_now_us(), now_s);
 	snprintf(msg, mn, "reaped %s job %lld (pid %lld): %s; %s", j->agent, j->id, j->pid, why,
 	    requeue ? "requeued" : "dead");
 	if (store_begin(c->st, &e) < 0)
 		return 0;
-	if (store_prepare(c->st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, dead_strikes = 0, "
-	    "available_at = ?2, updated_at = ?3 WHERE id = ?4 AND status = 'running'", &e) < 0) {
-		store_rollback(c->st);
-		return 0;
-	}
-	sqlite3_bind_text(s, 1, requeue ? "queued" : "dead", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_text(s, 3, now_s, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, j->id);
-	/* no change: another process settled the job between our read and this write */
-	if (store_step_done(c->st, s, "reap a job", &e) < 0 || sqlite3_changes(c->st->db) != 1 ||
+	/* not 1: another process settled the job between our read and this write */
+	if (job_reap(c->st, j->id, requeue, now, &e) != 1 ||
 	    event_add(c->st, j->wi, "reaped", NULL, NULL, msg, &e) < 0 ||
 	    notify_queue(c->st, requeue ? "info" : "alert", j->wi, msg, &e) < 0) {
 		store_rollback(c->st);
@@ -325,7 +270,7 @@ reap_job(struct orch_ctx *c, const struct running_job *j, const char *why, int64
 
 /* Why a running job is to be reaped now, or NULL (orphans and overdue jobs are handled here too). */
 static const char *
-reap_reason(struct orch_ctx *c, const struct running_job *j, int64_t now)
+reap_reason(struct orch_ctx *c, const struct job_running *j, int64_t now)
 {
 	int runner = proc_alive(j->pid), agent = proc_group_alive(j->pgid);
 	int dead = !runner && !agent;
@@ -356,24 +301,11 @@ reap_reason(struct orch_ctx *c, const struct running_job *j, int64_t now)
 static void
 release_dead_leases(struct orch_ctx *c, struct reconcile_stats *rs)
 {
-	struct orch_err e = {0};
-	char names[32][64];
-	sqlite3_stmt *s;
-	int k = 0, j;
+	int n = task_lease_release_dead(c->st, NULL);
 
-	if (store_prepare(c->st, &s, "SELECT name, pid, work_item FROM leases", &e) < 0)
-		return;
-	while (sqlite3_step(s) == SQLITE_ROW && k < 32)
-		if (!proc_alive(sqlite3_column_int64(s, 1)))
-			snprintf(names[k++], sizeof(names[0]), "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	for (j = 0; j < k; j++)
-		if (store_prepare(c->st, &s, "DELETE FROM leases WHERE name = ?1", NULL) == 0) {
-			sqlite3_bind_text(s, 1, names[j], -1, SQLITE_STATIC);
-			if (sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(c->st->db))
-				rs->leases_released++;
-			sqlite3_finalize(s);
-		}
+	/* a failure leaves the leases to the next tick; a dead holder's lease is taken over meanwhile */
+	if (n > 0)
+		rs->leases_released += n;
 }
 
 /* The reaper: jobs whose runner is gone, and leases of dead holders. */
@@ -381,9 +313,10 @@ static void
 reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs)
 {
 	int64_t now = (int64_t)time(NULL);
-	struct running_job v[REAPER_BATCH];
-	int n = running_jobs(c, v, REAPER_BATCH), i;
+	struct job_running v[REAPER_BATCH];
+	int n = job_list_running(c->st, v, REAPER_BATCH, NULL), i;
 
+	/* n < 0: the listing failed; nothing is reaped and the next tick looks again */
 	for (i = 0; i < n; i++) {
 		const char *why = reap_reason(c, &v[i], now);
 		struct advance_result r;

@@ -559,27 +559,33 @@ store_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int
+store_tool_record(struct store *st, const char *tool, int runs, int failures, int64_t ms, const char *last_error,
+    struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(tool) DO UPDATE SET runs = runs + ?2, failures = failures + ?3, "
+	    "total_ms = total_ms + ?4, last_error = COALESCE(?5, last_error)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, tool, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 2, runs);
+	sqlite3_bind_int(s, 3, failures);
+	sqlite3_bind_int64(s, 4, ms);
+	if (last_error)
+		sqlite3_bind_text(s, 5, last_error, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 5);
+	return store_step_done(st, s, "record tool metrics", e);
+}
+
 void
 store_tool_observe(void *ctx, const char *tool, const struct proc_result *r)
 {
-	struct store *st = ctx;
-	sqlite3_stmt *s;
 	char desc[300];
-	int failed = r->failed;
 
 	proc_describe(r, desc, sizeof(desc));
-	if (sqlite3_prepare_v2(st->db,
-	    "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) VALUES (?1, 1, ?2, ?3, ?4) "
-	    "ON CONFLICT(tool) DO UPDATE SET runs = runs + 1, failures = failures + ?2, "
-	    "total_ms = total_ms + ?3, last_error = COALESCE(?4, last_error)", -1, &s, NULL) != SQLITE_OK)
-		return;	/* metrics are best effort: never fail a run for them */
-	sqlite3_bind_text(s, 1, tool, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, 2, failed);
-	sqlite3_bind_int64(s, 3, r->elapsed_ms);
-	if (failed)
-		sqlite3_bind_text(s, 4, desc, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	/* metrics are best effort: never fail a run for them */
+	(void)store_tool_record(ctx, tool, 1, r->failed, r->elapsed_ms, r->failed ? desc : NULL, NULL);
 }

@@ -93,7 +93,13 @@ int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, stru
  */
 int store_strings(struct store *st, sqlite3_stmt *stmt, char ***out, struct orch_err *e);
 
-/* proc observer: per-tool metrics (runs, failures, total_ms, last_error). */
+/*
+ * The one writer of tool_metrics: add runs, failures and ms to tool's row;
+ * last_error (NULL keeps the old one) is the latest failure's words.  0 / -1.
+ */
+int store_tool_record(struct store *st, const char *tool, int runs, int failures, int64_t ms, const char *last_error,
+    struct orch_err *e);
+/* proc observer: per-tool metrics (runs, failures, total_ms, last_error) through store_tool_record(). */
 void store_tool_observe(void *st, const char *tool, const struct proc_result *r);
 
 #endif

@@ -250,6 +250,103 @@ task_list_ids(struct store *st, int64_t **ids, size_t *n, struct orch_err *e)
 }
 
 int
+task_lease_holder(struct store *st, const char *name, struct task_lease *l, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	if (store_prepare(st, &s, "SELECT task_id, work_item, pid FROM leases WHERE name = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		l->task_id = sqlite3_column_int64(s, 0);
+		col(s, 1, l->work_item, sizeof(l->work_item));
+		l->pid = (long)sqlite3_column_int64(s, 2);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_fail(st, "read the lease", e);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+task_lease_put(struct store *st, const char *name, const struct task *t, long pid, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t->id);
+	sqlite3_bind_text(s, 3, t->work_item, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, pid);
+	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	return store_step_done(st, s, "take the lease", e);
+}
+
+void
+task_lease_drop(struct store *st, const char *name, const struct task *t)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "DELETE FROM leases WHERE name = ?1 AND task_id = ?2", NULL) < 0)
+		return;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t->id);
+	/* a lease left behind is its holder's pid's: the reaper drops it once that process is gone */
+	(void)store_step_done(st, s, "drop the lease", NULL);
+}
+
+int
+task_lease_release_dead(struct store *st, struct orch_err *e)
+{
+	struct { char name[64]; long long pid; } dead[32];
+	sqlite3_stmt *s;
+	int k = 0, j, n = 0;
+
+	if (store_prepare(st, &s, "SELECT name, pid FROM leases", e) < 0)
+		return -1;
+	while (k < 32 && sqlite3_step(s) == SQLITE_ROW)
+		if (!proc_alive((long)sqlite3_column_int64(s, 1)) &&
+		    str_copy(dead[k].name, sizeof(dead[k].name), (const char *)sqlite3_column_text(s, 0)) == 0)
+			dead[k++].pid = sqlite3_column_int64(s, 1);
+	sqlite3_finalize(s);
+	for (j = 0; j < k; j++) {
+		/* the pid too: a live process may have taken the lease over since it was read */
+		if (store_prepare(st, &s, "DELETE FROM leases WHERE name = ?1 AND pid = ?2", e) < 0)
+			return -1;
+		sqlite3_bind_text(s, 1, dead[j].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, dead[j].pid);
+		if (store_step_done(st, s, "release a dead holder's lease", e) < 0)
+			return -1;
+		n += sqlite3_changes(st->db);
+	}
+	return n;
+}
+
+int
+task_updated_at(struct store *st, const struct task *t, char out[32], struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	out[0] = '\0';
+	if (store_prepare(st, &s, "SELECT updated_at FROM tasks WHERE id = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		col(s, 0, out, 32);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_fail(st, "read the task's updated_at", e);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 task_list(struct store *st, char ***wis, struct orch_err *e)
 {
 	sqlite3_stmt *s;

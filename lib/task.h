@@ -54,6 +54,27 @@ int task_update(struct store *st, struct task *t, struct orch_err *e);
  */
 int task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size_t hn, struct orch_err *e);
 void task_release(struct store *st, const struct task *t);
+/*
+ * Named leases other than claims (merge.c's "merge:<project>"): the caller
+ * decides in its own transaction who may take one; these only read and
+ * write the row.
+ */
+struct task_lease {
+	int64_t task_id;
+	char work_item[32];
+	long pid;
+};
+/* The holder of lease name: 1 into *l, 0 free (*l zeroed), -1 error. */
+int task_lease_holder(struct store *st, const char *name, struct task_lease *l, struct orch_err *e);
+/* Make t (process pid) the holder of lease name, replacing any holder. */
+int task_lease_put(struct store *st, const char *name, const struct task *t, long pid, struct orch_err *e);
+/* Drop lease name if t holds it; best effort, like task_release(). */
+void task_lease_drop(struct store *st, const char *name, const struct task *t);
+/*
+ * Delete the leases and claims whose holder pid is not alive on this host,
+ * at most 32 a pass (the reaper): how many were deleted, or -1.
+ */
+int task_lease_release_dead(struct store *st, struct orch_err *e);
 struct config;
 /* Seconds a claim lives: past the longest gate work (ci_cmd, scanners, a hook), so a live holder keeps it. */
 int task_claim_ttl(const struct config *cfg);
@@ -72,6 +93,9 @@ int verdict_claim(struct store *st, const char *issue_id, const char *state_id, 
 /* The commit the merge gate tested (tasks.tested_sha), "" when none; NULL clears it. */
 void task_tested_sha(struct store *st, const struct task *t, char sha[41]);
 int task_set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e);
+
+/* The task's updated_at (moves with every transition) into out, "" when the task is gone; 0 / -1. */
+int task_updated_at(struct store *st, const struct task *t, char out[32], struct orch_err *e);
 
 /* 1 when wi's last event of kind came after its last advance into stage (reads only). */
 int task_event_since_entry(struct store *st, const char *wi, const char *kind, const char *stage);
