@@ -1,20 +1,28 @@
 /* orch doctor: check the environment and the config, one line per check with what to do. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../lib/cli.h"
 #include "../lib/doctor.h"
 
-#define USAGE "orch-doctor [--config FILE] [--home DIR] [--json] [--wait]"
+#define USAGE "orch-doctor [-q] [--config FILE] [--home DIR] [--json] [--wait]"
 
+
+struct out {
+	cJSON *arr;	/* --json: every line */
+	int quiet;	/* -q: only WARN and FAIL lines */
+};
 
 static void
 line(void *ctx, const char *level, const char *check, const char *text)
 {
-	cJSON *arr = ctx, *o;
+	struct out *out = ctx;
+	cJSON *arr = out->arr, *o;
 
 	if (arr == NULL) {
-		printf("%-4s %s: %s\n", level, check, text);
+		if (!out->quiet || strcmp(level, "ok") != 0)
+			printf("%-4s %s: %s\n", level, check, text);
 		return;
 	}
 	o = cJSON_CreateObject();
@@ -28,7 +36,7 @@ int
 main(int argc, char **argv)
 {
 	struct cli cl;
-	cJSON *arr;
+	struct out out;
 	int opt, rc, fails;
 
 	cli_init(&cl, "orch-doctor", USAGE);
@@ -41,9 +49,10 @@ main(int argc, char **argv)
 	cl.config_unsafe_ok = 1;	/* doctor reports an unsafe config as a FAIL line with the fix */
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
-	arr = cl.json ? cJSON_CreateArray() : NULL;
-	fails = doctor_run(cl.ctx, line, arr);
-	if (arr)
-		cli_print_json(arr);
+	out.arr = cl.json ? cJSON_CreateArray() : NULL;
+	out.quiet = cl.quiet;
+	fails = doctor_run(cl.ctx, line, &out);
+	if (out.arr)
+		cli_print_json(out.arr);
 	return cli_close(&cl, fails ? EX_NO : 0);
 }

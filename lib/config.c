@@ -314,7 +314,7 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 }
 
 static int
-load_project(struct loader *l, struct project *p, yaml_node_t *n, const struct config *c)
+load_project(struct loader *l, struct project *p, yaml_node_t *n)
 {
 	yaml_node_pair_t *pr;
 	size_t i;
@@ -341,9 +341,8 @@ load_project(struct loader *l, struct project *p, yaml_node_t *n, const struct c
 	if (p->repo == NULL || p->repo[0] != '/')
 		return lerr(l, n, "repo", "project needs repo: an absolute path to its git repository (got '%s')",
 		    p->repo ? p->repo : "(missing)");
-	if (p->tracker == NULL && (p->tracker = strdup(c->tracker)) == NULL)
-		return lerr(l, n, "tracker", "out of memory%s", NULL);
-	if (strcmp(p->tracker, "local") != 0 && strcmp(p->tracker, "plane") != 0)
+	/* no tracker: the global one, filled in once the environment is applied (inherit_tracker) */
+	if (p->tracker && strcmp(p->tracker, "local") != 0 && strcmp(p->tracker, "plane") != 0)
 		return lerr(l, n, "tracker", "'%s' is not local or plane", p->tracker);
 	if (p->main_branch == NULL && (p->main_branch = strdup("main")) == NULL)
 		return lerr(l, n, "main_branch", "out of memory%s", NULL);
@@ -365,7 +364,7 @@ load_projects(struct loader *l, struct config *c, yaml_node_t *n)
 		return lerr(l, n, "projects", "out of memory%s", NULL);
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		c->nprojects++;
-		if (load_project(l, &c->projects[c->nprojects - 1], yaml_document_get_node(&l->doc, *it), c) < 0)
+		if (load_project(l, &c->projects[c->nprojects - 1], yaml_document_get_node(&l->doc, *it)) < 0)
 			return -1;
 	}
 	for (i = 0; i < c->nprojects; i++)
@@ -662,7 +661,7 @@ apply_defaults(struct config *c, struct orch_err *e)
 static int
 one_of(const struct config *c, const char *key, const char *v, const char *const *allowed, struct orch_err *e)
 {
-	char list[256] = "";
+	char list[256] = "", env[96];
 	size_t i;
 
 	for (i = 0; allowed[i]; i++) {
@@ -670,6 +669,11 @@ one_of(const struct config *c, const char *key, const char *v, const char *const
 			return 0;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
 	}
+	snprintf(env, sizeof(env), "ORCH_%s", key);
+	for (i = 5; env[i]; i++)
+		env[i] = (char)toupper((unsigned char)env[i]);
+	if (getenv(env))	/* the environment overrides the file: blame the variable */
+		return err_set(e, EX_CONFIG, "environment %s: '%s' is not one of %s; fix or unset it", env, v, list);
 	return err_set(e, EX_CONFIG, "%s: key '%s': '%s' is not one of %s", c->path ? c->path : "environment",
 	    key, v, list);
 }
@@ -688,6 +692,22 @@ check_limits(struct config *c, struct orch_err *e)
 		return err_set(e, EX_CONFIG, "%s: key 'reaper_max_running_s': %d is below job_timeout_s (%d) plus "
 		    "120 s; raise it to at least %d or leave it 0 (job_timeout_s + 300)", c->path ? c->path : "environment",
 		    c->reaper_max_running_s, c->job_timeout_s, c->job_timeout_s + 120);
+	return 0;
+}
+
+/*
+ * A project without tracker: takes the global one as it stands after the
+ * file and the environment, wherever tracker: appears in the file and
+ * whether ORCH_TRACKER overrides it (orch.yaml(5): every global setting).
+ */
+static int
+inherit_tracker(struct config *c, struct orch_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < c->nprojects; i++)
+		if (c->projects[i].tracker == NULL && (c->projects[i].tracker = strdup(c->tracker)) == NULL)
+			return err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
 
@@ -789,7 +809,7 @@ config_load(struct config *c, const char *file, const char *home, int flags, str
 		return -1;
 	if (check_telegram(c, e) < 0)
 		return -1;
-	return check_choices(c, e) < 0 ? -1 : check_limits(c, e);
+	return check_choices(c, e) < 0 || inherit_tracker(c, e) < 0 ? -1 : check_limits(c, e);
 }
 
 static void

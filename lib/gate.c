@@ -502,6 +502,6 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 		buf_addf(out, "  then the security gate (17-security-report.md, written by orch) and the merge gate "
 		    "(rebase onto main, ci_cmd)\n");
 	else if (strcmp(stage, "deploy") == 0)
-		buf_addf(out, "  and the deployed commit must be on main\n");
+		buf_addf(out, "  and deployed_sha (the commit that went out) must be on main\n");
 	return out->len ? 0 : -1;
 }

@@ -20,6 +20,21 @@ printf 'tracker: local\n' >"$ORCH_HOME/orch.yaml"
 ORCH_WORK_SLOTS=0 expect_rc 78 orch-advance --all
 contains "$ERR" "environment ORCH_WORK_SLOTS: '0' is not an integer in 1..64"
 expect_rc 0 orch-advance --all
+ORCH_TRACKER=bogus expect_rc 78 orch-advance --all
+contains "$ERR" "environment ORCH_TRACKER: 'bogus' is not one of local, plane; fix or unset it"
+lacks "$ERR" "orch.yaml"
+
+# A project without tracker: takes the global one as it stands after the whole file and the environment.
+git init -q "$TMP/trk"
+printf 'projects:\n  - key: TRK\n    repo: %s\ntracker: plane\n' "$TMP/trk" >"$TMP/trk.yaml"
+expect_rc 78 orch-issue --config "$TMP/trk.yaml" list
+contains "$ERR" "project 'TRK' uses tracker plane"
+printf 'projects:\n  - key: TRK\n    repo: %s\n' "$TMP/trk" >"$TMP/trk.yaml"
+expect_rc 0 orch-issue --config "$TMP/trk.yaml" list
+ORCH_TRACKER=plane expect_rc 78 orch-issue --config "$TMP/trk.yaml" list
+contains "$ERR" "project 'TRK' uses tracker plane"
+printf 'projects:\n  - key: TRK\n    repo: %s\n    tracker: local\n' "$TMP/trk" >"$TMP/trk.yaml"
+ORCH_TRACKER=plane expect_rc 0 orch-issue --config "$TMP/trk.yaml" list
 
 # Hostile or careless config: duplicate keys anywhere, unsafe owner or mode, not a regular file, too big, too deep.
 dup() {	# file-text key first second

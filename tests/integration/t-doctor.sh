@@ -18,6 +18,14 @@ contains "$OUT" "ok   tracker DEMO: local tracker reachable, 17 states"
 contains "$OUT" "ok   cron: crontab runs every command of a tick"
 contains "$OUT" "ok   cron PATH: every tool the tick runs is on PATH=$BIN:$TMP/standins:/usr/bin:/bin"
 contains "$OUT" "ok   project DEMO: repo $TMP/repo, remote origin at"
+full=$OUT
+# -q: the WARN and FAIL lines only, the same exit status (nothing when all is well)
+expect_rc 0 orch doctor -q
+lacks "$OUT" "ok   "
+[ "$OUT" = "$(printf '%s\n' "$full" | grep -v '^ok   ')" ] || fail "doctor -q is not the full report's WARN/FAIL lines: '$OUT'"
+CRONTAB_TEXT= expect_rc 1 orch doctor -q
+contains "$OUT" "FAIL cron:"
+lacks "$OUT" "ok   "
 # every probe is a tool run and records its metrics (SPEC 14): the versions, the gitleaks probe, the
 # remote, crontab -l; a probe of a tool that is not installed is a recorded failure saying so
 metrics() { sql "SELECT runs || ' ' || failures || ' ' || COALESCE(last_error, '-') FROM tool_metrics WHERE tool = '$1'"; }

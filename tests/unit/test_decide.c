@@ -175,7 +175,7 @@ START_TEST(gate_explain_lists_what_is_read)
 	ck_assert_ptr_nonnull(strstr(buf_str(&out), "Approved (or Rejected)"));
 	buf_reset(&out);
 	ck_assert_int_eq(gate_explain(&gc, "deploy", &out), 0);
-	ck_assert_ptr_nonnull(strstr(buf_str(&out), "the deployed commit must be on main"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "deployed_sha (the commit that went out) must be on main"));
 	buf_free(&out);
 }
 END_TEST
