@@ -31,16 +31,30 @@ cli_usage(struct cli *cl)
 	return EX_USAGE;
 }
 
+/*
+ * One "prog: message" line on stderr, control characters escaped: a
+ * message quotes operands and tool output, and an ESC or a newline in an
+ * argument must not reach the operator's terminal raw.
+ */
+static void
+say(const struct cli *cl, const char *msg)
+{
+	char out[4 * 1024 + 8];
+
+	str_escape_ctl(out, sizeof(out), msg);
+	fprintf(stderr, "%s: %s\n", cl->prog, out);
+}
+
 int
 cli_usage_error(struct cli *cl, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", cl->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	say(cl, msg);
 	return cli_usage(cl);
 }
 
@@ -163,7 +177,7 @@ cli_getopt(struct cli *cl, int argc, char **argv, const struct option *opts)
 int
 cli_error(struct cli *cl, const struct orch_err *e)
 {
-	fprintf(stderr, "%s: %s\n", cl->prog, e->msg[0] ? e->msg : "internal error");
+	say(cl, e->msg[0] ? e->msg : "internal error");
 	return e->code ? e->code : EX_SOFTWARE;
 }
 
@@ -371,7 +385,7 @@ void
 cli_advance_text(struct cli *cl, const struct advance_result *r)
 {
 	if (r->err.code) {
-		fprintf(stderr, "%s: %s\n", cl->prog, r->err.msg);
+		say(cl, r->err.msg);
 		return;
 	}
 	if (cl->quiet)

@@ -19,3 +19,10 @@ for cmd in orch-advance orch-deploy orch-doctor orch-issue orch-poll orch-reconc
 	grep -q "$cmd" "$TOP/README.md" || fail "README does not list $cmd"
 done
 [ -f "$TOP/man/man1/orch.1" ] && [ -f "$TOP/man/man5/orch.yaml.5" ] || fail "orch(1) or orch.yaml(5) missing"
+
+# An operand with control characters is quoted escaped: no raw ESC or newline reaches the terminal.
+mkdir -p "$ORCH_HOME"
+expect_rc 64 orch-advance "$(printf 'NU-1\033[31m\nX')"
+contains "$ERR" "work item 'NU-1\\x1b[31m\\nX' is not of the form ABC-123"
+case "$ERR" in *"$(printf '\033')"*) fail "a raw ESC in the message" ;; esac
+[ "$(printf '%s\n' "$ERR" | grep -c 'orch-advance:')" -eq 1 ] || fail "the message split over lines: $ERR"
