@@ -242,8 +242,14 @@ cli_open(struct cli *cl)
 	if (rc < 0)
 		return abandon(cl, cli_error(cl, &e));
 	if (rc == LOCK_BUSY) {
-		if (!cl->quiet)
+		if (cl->json) {	/* stdout stays JSON for a pipe into jq, also when skipped */
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddBoolToObject(o, "skipped", 1);
+			cJSON_AddStringToObject(o, "reason", "previous run still active");
+			cli_print_json(o);
+		} else if (!cl->quiet) {
 			printf("%s: previous run still active; skipped\n", cl->prog);
+		}
 		return abandon(cl, CLI_SKIPPED);
 	}
 	if (str_fmt(db, sizeof(db), "%s/orch.db", cl->cfg.home) < 0) {

@@ -374,8 +374,20 @@ cli_explain(struct cli *cl, const char *wi)
 
 	buf_init(&b, BUF_MIB);
 	rc = engine_explain(cl->ctx, wi, &b, &e) < 0 ? cli_error(cl, &e) : 0;
-	if (rc == 0)
+	if (rc == 0 && cl->json) {
+		cJSON *o = cJSON_CreateObject(), *lines = cJSON_AddArrayToObject(o, "lines");
+		cJSON_AddStringToObject(o, "work_item", wi);
+		for (const char *p = buf_str(&b), *nl; *p; p = *nl ? nl + 1 : nl) {
+			char line[1300], clean[3 * sizeof(line)];
+			nl = strchrnul(p, '\n');
+			snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+			utf8_sanitize(clean, sizeof(clean), line);
+			cJSON_AddItemToArray(lines, cJSON_CreateString(clean));
+		}
+		cli_print_json(o);
+	} else if (rc == 0) {
 		fputs(buf_str(&b), stdout);
+	}
 	buf_free(&b);
 	return rc;
 }

@@ -5,6 +5,10 @@ hold lock "$ORCH_HOME/locks/orch-advance.lock"
 expect_rc 0 orch-advance --all
 [ "$OUT" = "orch-advance: previous run still active; skipped" ] || fail "unexpected overlap output: $OUT"
 [ -z "$ERR" ] || fail "overlap wrote to stderr: $ERR"
+# with --json the one line is a JSON object, so a pipe into a JSON parser does not break
+expect_rc 0 orch-advance --all --json
+[ "$(echo "$OUT" | json_field '["skipped"]')" = True ] || fail "--json overlap output: $OUT"
+contains "$OUT" "previous run still active"
 orch-advance --wait --all >"$TMP/waited" 2>&1 8>&- &
 waiter=$!
 release
