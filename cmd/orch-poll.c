@@ -54,7 +54,7 @@ main(int argc, char **argv)
 	if (cli_operands(&cl, "orch-poll", 0, 0, NULL))
 		return EX_USAGE;
 	if (only && !wi_project_key_valid(only))
-		return cli_usage_error(&cl, "project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$", only);
+		return cli_usage_error(&cl, "project key '%s' is not valid: " WI_KEY_RULE, only);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (only && config_project(&cl.cfg, only) == NULL) {

@@ -42,7 +42,7 @@ main(int argc, char **argv)
 	if (!mainscan && !wi_valid(cl.args[0]))
 		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", cl.args[0]);
 	if (only && !wi_project_key_valid(only))
-		return cli_usage_error(&cl, "project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$", only);
+		return cli_usage_error(&cl, "project key '%s' is not valid: " WI_KEY_RULE, only);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (only && config_project(&cl.cfg, only) == NULL) {

@@ -101,7 +101,7 @@ do_create(struct cli *cl, const struct cli_issue_args *a, struct orch_err *e)
 	if (title_check(a->title, why, sizeof(why)) < 0)
 		return err_set(e, EX_USAGE, "%s", why);
 	if (!wi_project_key_valid(a->project))
-		return err_set(e, EX_USAGE, "project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$", a->project);
+		return err_set(e, EX_USAGE, "project key '%s' is not valid: " WI_KEY_RULE, a->project);
 	if (open_tracker(cl, &t, a->project, &v, &n, e) < 0)
 		return -1;
 	if (a->state) {
@@ -311,7 +311,7 @@ cli_issue_run(struct cli *cl, const struct cli_issue_args *a)
 	if (verbs[i] == NULL)
 		return cli_usage_error(cl, "unknown command '%s'", verb);
 	if (a->project && !wi_project_key_valid(a->project))
-		return cli_usage_error(cl, "project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$", a->project);
+		return cli_usage_error(cl, "project key '%s' is not valid: " WI_KEY_RULE, a->project);
 	if (i >= 2 && i <= 4 && cl->nargs > 1 && !wi_valid(cl->args[1]))
 		return cli_usage_error(cl, "work item '%s' is not of the form ABC-123", cl->args[1]);
 	if ((rc = cli_open(cl)) != 0)

@@ -336,7 +336,7 @@ load_project(struct loader *l, struct project *p, yaml_node_t *n)
 			return -1;
 	}
 	if (p->key == NULL || !wi_project_key_valid(p->key))
-		return lerr(l, n, "key", "project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$",
+		return lerr(l, n, "key", "project key '%s' is not valid: " WI_KEY_RULE,
 		    p->key ? p->key : "(missing)");
 	if (p->repo == NULL || p->repo[0] != '/')
 		return lerr(l, n, "repo", "project needs repo: an absolute path to its git repository (got '%s')",

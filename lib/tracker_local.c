@@ -29,7 +29,7 @@ static int
 known_project(struct tracker *t, const char *project, struct orch_err *e)
 {
 	if (!wi_project_key_valid(project))
-		return err_set(e, EX_USAGE, "project key '%s' must match ^[A-Z][A-Z0-9]{0,15}$", project);
+		return err_set(e, EX_USAGE, "project key '%s' is not valid: " WI_KEY_RULE, project);
 	if (config_project(t->cfg, project) == NULL)
 		return err_set(e, EX_NOINPUT, "project '%s' is not configured; add it under projects: in %s",
 		    project, t->cfg->path ? t->cfg->path : "orch.yaml");

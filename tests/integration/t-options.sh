@@ -65,7 +65,7 @@ expect_rc 64 orch-status stray --json
 contains "$ERR" "orch-status: unexpected operand 'stray': orch-status takes options only"
 expect_rc 0 orch-poll --json --project DEMO
 expect_rc 64 orch-poll --project demo
-contains "$ERR" "project key 'demo' must match"
+contains "$ERR" "project key 'demo' is not valid: a Plane project identifier: uppercase letters, digits"
 expect_rc 0 orch-work --once --json
 expect_rc 64 orch-work --slot x
 contains "$ERR" "orch-work: --slot 'x' is not a number in 1..64"
