@@ -90,4 +90,13 @@ void fix_result_free(struct fix_result *r);
 /* The run as a cJSON object (void * to keep cJSON out of this header). */
 void *fix_result_json(const struct fix_result *r);
 
+/*
+ * orch-status's fix runs: the n newest, appended to runs (struct cJSON is
+ * cJSON's own type) as {id, work_item, source, status, reason, danger,
+ * commit_sha, started_at}.  0 / -1.
+ */
+struct cJSON;
+struct store;
+int fix_runs_json(struct store *st, int n, struct cJSON *runs, struct orch_err *e);
+
 #endif

@@ -117,4 +117,13 @@ int job_reap(struct store *st, int64_t job_id, int requeue, int64_t now, struct 
 char *job_expand_arg(const char *arg, const char *wi, const char *stage, const char *worktree,
     const char *branch);
 
+/*
+ * orch-status's job list (store_rows_json's row objects appended to items,
+ * struct cJSON being cJSON's own type): the jobs not done, newest first, at
+ * most max, then the 20 newest done, each {id, work_item, agent, status,
+ * attempts, pid, lease_until}.  0 / -1.
+ */
+struct cJSON;
+int job_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e);
+
 #endif

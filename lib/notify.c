@@ -571,3 +571,30 @@ notify_deliver(const struct config *cfg, struct store *st, int quiet, struct orc
 	}
 	return delivered;
 }
+
+/*
+ * orch-status's outbox: the counts by state, and the notifications that failed at least once and are not
+ * delivered (the dead ones first, each group newest first; 20 at most), their message cut to 300 characters.
+ */
+int
+notify_outbox_json(struct store *st, struct cJSON *ob, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "SELECT 'pending', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL "
+	    "AND claimed_at IS NULL AND attempts = 0 UNION ALL "
+	    "SELECT 'retrying', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
+	    "claimed_at IS NULL AND attempts > 0 UNION ALL "
+	    "SELECT 'claimed_undelivered', count(*) FROM outbox WHERE claimed_at IS NOT NULL AND delivered_at IS NULL "
+	    "AND dead_at IS NULL UNION ALL "
+	    "SELECT 'dead', count(*) FROM outbox WHERE dead_at IS NOT NULL", e) < 0 ||
+	    store_counts_json(st, s, ob, e) < 0)
+		return -1;
+	if (store_prepare(st, &s, "SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE 'dead' "
+	    "END AS state, attempts, last_error, CASE WHEN dead_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%SZ', "
+	    "next_attempt_at, 'unixepoch') END AS next_attempt, dead_at, substr(message, 1, 300) AS message FROM outbox "
+	    "WHERE delivered_at IS NULL AND (dead_at IS NOT NULL OR attempts > 0) ORDER BY dead_at IS NULL, id DESC "
+	    "LIMIT 20", e) < 0)
+		return -1;
+	return store_rows_json(st, s, cJSON_AddArrayToObject(ob, "undelivered"), e);
+}

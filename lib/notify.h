@@ -77,4 +77,15 @@ char *notify_mask(const char *in, const char *secret, char *out, size_t n);
  */
 char *notify_telegram_token(const struct config *cfg, struct orch_err *e);
 
+/*
+ * orch-status's outbox, into ob (struct cJSON is cJSON's own type): the
+ * counts {pending, retrying, claimed_undelivered, dead}, then undelivered:
+ * at most 20 notifications not delivered that failed at least once, the
+ * dead ones first, each group newest first: {id, level, work_item, state
+ * (retrying|dead), attempts, last_error, next_attempt (ISO-8601 UTC, null
+ * when dead), dead_at, message (its first 300 characters)}.  0 / -1.
+ */
+struct cJSON;
+int notify_outbox_json(struct store *st, struct cJSON *ob, struct orch_err *e);
+
 #endif

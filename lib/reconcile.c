@@ -1,5 +1,6 @@
 #include "reconcile.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,4 +367,46 @@ reconcile_run(struct orch_ctx *c, reconcile_report report, void *rctx, struct re
 	count(c->st, "reaper.reaped", rs->reaped);
 	count(c->st, "reaper.leases_released", rs->leases_released);
 	return 0;
+}
+
+/* orch-status: the counters, every known one shown (0 before its first count). */
+int
+reconcile_counters_json(struct store *st, struct cJSON *rec, struct cJSON *reaper, struct orch_err *e)
+{
+	static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped",
+	    "stale_temp_removed", NULL };
+	sqlite3_stmt *s;
+	int rc;
+
+	for (int i = 0; rk[i]; i++)
+		cJSON_AddNumberToObject(rec, rk[i], 0);
+	cJSON_AddNumberToObject(reaper, "reaped", 0);
+	cJSON_AddNumberToObject(reaper, "leases_released", 0);
+	if (store_prepare(st, &s, "SELECT name, value FROM counters", e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(s, 0), *dot = strchr(n, '.');
+		cJSON *grp = dot && strncmp(n, "reaper", 6) == 0 ? reaper : rec;
+		/* a replace, not an add: only the counters listed above are shown */
+		if (dot)
+			cJSON_ReplaceItemInObject(grp, dot + 1, cJSON_CreateNumber(sqlite3_column_int(s, 1)));
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "read the counters", e);
+}
+
+/* orch-status: the worktrees' disk as the last run measured it (a walk of the tree is not a status read's job). */
+int
+reconcile_worktrees_bytes(struct store *st, long long *bytes, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*bytes = -1;
+	if (store_prepare(st, &s, "SELECT value FROM reconcile_state WHERE key = 'worktrees_bytes'", e) < 0)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*bytes = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, "read the worktrees' size", e);
 }

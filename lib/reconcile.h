@@ -36,4 +36,18 @@ typedef void (*reconcile_report)(void *ctx, const char *what, const struct advan
 int reconcile_run(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs,
     struct orch_err *e);
 
+/*
+ * orch-status's reads of the reconciler's tables.  0 / -1.
+ *   reconcile_counters_json    the counters into rec ({advanced, replayed,
+ *                              unblocked, skipped_terminal, deduped,
+ *                              stale_temp_removed}) and reaper ({reaped,
+ *                              leases_released}), 0 when never counted
+ *                              (struct cJSON is cJSON's own type)
+ *   reconcile_worktrees_bytes  the worktrees' size in bytes as the last run
+ *                              measured it, -1 when never measured
+ */
+struct cJSON;
+int reconcile_counters_json(struct store *st, struct cJSON *rec, struct cJSON *reaper, struct orch_err *e);
+int reconcile_worktrees_bytes(struct store *st, long long *bytes, struct orch_err *e);
+
 #endif

@@ -1120,3 +1120,86 @@ scan_main_failure_json(const struct scan_main_result *r)
 		cJSON_AddNullToObject(f, "chunk");
 	return f;
 }
+
+/* orch-status: every anchor (last result and run), by project. */
+int
+scan_main_anchors_json(struct store *st, struct cJSON *anchors, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "SELECT project, branch, sha, last_status, last_run FROM scan_anchors ORDER BY project",
+	    e) < 0)
+		return -1;
+	return store_rows_json(st, s, anchors, e);
+}
+
+/* orch-status: the n secrets found first seen last. */
+int
+scan_main_findings_json(struct store *st, int n, struct cJSON *findings, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "SELECT project, rule, file, commit_sha, line, first_seen FROM scan_findings "
+	    "ORDER BY first_seen DESC LIMIT ?1", e) < 0)
+		return -1;
+	sqlite3_bind_int(s, 1, n);
+	return store_rows_json(st, s, findings, e);
+}
+
+/*
+ * orch-status: each configured project's scan of main, its last result and age, old when its last run ended
+ * more than max_age_s ago (or it never ran), failing when that run failed (phase, reason, chunk).  Rows
+ * written before scan_state existed fall back to the anchor's status and time.
+ */
+int
+scan_main_projects_json(const struct config *cfg, struct store *st, int64_t max_age_s, struct cJSON *arr,
+    struct orch_err *e)
+{
+	int64_t now = time_now_us(), at;
+	sqlite3_stmt *s;
+	size_t i;
+
+	if (store_prepare(st, &s, "SELECT coalesce(s.last_status, a.last_status), coalesce(s.last_run_at, a.last_run), "
+	    "s.last_run_id, s.last_success, s.failure_run_id = s.last_run_id, s.failure_phase, s.failure_reason, "
+	    "s.failure_chunk, s.failure_at, a.sha FROM (SELECT ?1 AS p, ?2 AS b) k "
+	    "LEFT JOIN scan_state s ON s.project = k.p AND s.branch = k.b "
+	    "LEFT JOIN scan_anchors a ON a.project = k.p AND a.branch = k.b", e) < 0)
+		return -1;
+	for (i = 0; i < cfg->nprojects; i++) {
+		const struct project *p = &cfg->projects[i];
+		cJSON *o = cJSON_CreateObject(), *f;
+		const char *v[10] = { NULL };
+		int c, failing, old;
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, p->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, p->main_branch, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			for (c = 0; c < 10; c++)
+				v[c] = (const char *)sqlite3_column_text(s, c);
+		failing = v[4] && strcmp(v[4], "1") == 0;
+		old = v[1] == NULL || time_parse_iso(v[1], &at) < 0 || now - at > max_age_s * 1000000LL;
+		cJSON_AddStringToObject(o, "project", p->key);
+		cJSON_AddStringToObject(o, "branch", p->main_branch);
+		cJSON_AddItemToObject(o, "last_status", v[0] ? cJSON_CreateString(v[0]) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "last_run", v[1] ? cJSON_CreateString(v[1]) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "age_s", v[1] && time_parse_iso(v[1], &at) == 0 ?
+		    cJSON_CreateNumber((double)((now - at) / 1000000)) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "last_run_id", v[2] ? cJSON_CreateString(v[2]) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "last_success", v[3] ? cJSON_CreateString(v[3]) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "anchor", v[9] ? cJSON_CreateString(v[9]) : cJSON_CreateNull());
+		cJSON_AddBoolToObject(o, "old", old);
+		cJSON_AddBoolToObject(o, "failing", failing);
+		if (v[5]) {	/* the last failure, current or not */
+			f = cJSON_AddObjectToObject(o, "last_failure");
+			cJSON_AddStringToObject(f, "phase", v[5]);
+			cJSON_AddStringToObject(f, "reason", v[6] ? v[6] : "");
+			cJSON_AddItemToObject(f, "chunk", v[7] ? cJSON_CreateNumber(atof(v[7])) : cJSON_CreateNull());
+			cJSON_AddStringToObject(f, "at", v[8] ? v[8] : "");
+		} else {
+			cJSON_AddNullToObject(o, "last_failure");
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}

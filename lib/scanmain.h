@@ -38,6 +38,7 @@
 #define ORCH_SCANMAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct orch_ctx;
 struct orch_err;
@@ -92,5 +93,28 @@ int scan_main_parse_review(const char *text, size_t len, struct review_finding *
  * characters but newline and tab become spaces.  For tool stderr in records.
  */
 void scan_main_mask(char *dst, size_t n, const char *src);
+
+/*
+ * orch-status's view of the scan of main (struct cJSON is cJSON's own
+ * type; arrays appended to).  0 / -1.
+ *   scan_main_anchors_json   every anchor by project: {project, branch,
+ *                            sha, last_status, last_run}
+ *   scan_main_findings_json  the n secrets first seen last: {project, rule,
+ *                            file, commit_sha, line, first_seen}
+ *   scan_main_projects_json  one object per configured project, also one
+ *                            never scanned: {project, branch, last_status,
+ *                            last_run, age_s, last_run_id, last_success,
+ *                            anchor, old (its last run ended more than
+ *                            max_age_s ago, or it never ran), failing (that
+ *                            run failed), last_failure: null or {phase,
+ *                            reason, chunk, at}}
+ */
+struct cJSON;
+struct config;
+struct store;
+int scan_main_anchors_json(struct store *st, struct cJSON *anchors, struct orch_err *e);
+int scan_main_findings_json(struct store *st, int n, struct cJSON *findings, struct orch_err *e);
+int scan_main_projects_json(const struct config *cfg, struct store *st, int64_t max_age_s, struct cJSON *arr,
+    struct orch_err *e);
 
 #endif

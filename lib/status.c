@@ -11,58 +11,16 @@
 #include "config.h"
 #include "engine.h"
 #include "err.h"
+#include "fix.h"
+#include "job.h"
+#include "notify.h"
+#include "reconcile.h"
+#include "scanmain.h"
 #include "store.h"
 #include "task.h"
+#include "tracker.h"
 #include "util.h"
 #include "wi.h"
-
-/* Run sql and add one object per row built from the column names. */
-static int
-rows(struct store *st, const char *sql, cJSON *arr, struct orch_err *e)
-{
-	sqlite3_stmt *s;
-	int rc, i;
-
-	if (store_prepare(st, &s, sql, e) < 0)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		cJSON *o = cJSON_CreateObject();
-		for (i = 0; i < sqlite3_column_count(s); i++) {
-			const char *name = sqlite3_column_name(s, i);
-			switch (sqlite3_column_type(s, i)) {
-			case SQLITE_INTEGER:
-				if (strcmp(name, "blocked") == 0)
-					cJSON_AddBoolToObject(o, name, sqlite3_column_int(s, i));
-				else
-					cJSON_AddNumberToObject(o, name, (double)sqlite3_column_int64(s, i));
-				break;
-			case SQLITE_NULL:
-				cJSON_AddNullToObject(o, name);
-				break;
-			default:
-				cJSON_AddStringToObject(o, name, (const char *)sqlite3_column_text(s, i));
-			}
-		}
-		cJSON_AddItemToArray(arr, o);
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "read status", e);
-}
-
-/* {key: count} from a two-column query. */
-static int
-counts(struct store *st, const char *sql, cJSON *obj, struct orch_err *e)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (store_prepare(st, &s, sql, e) < 0)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		cJSON_AddNumberToObject(obj, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1));
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "count", e);
-}
 
 static void
 commands(const char *home, cJSON *obj)
@@ -97,28 +55,6 @@ commands(const char *home, cJSON *obj)
 		cJSON_Delete(name);
 	}
 	closedir(dp);
-}
-
-static int
-tools(struct store *st, cJSON *obj, struct orch_err *e)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (store_prepare(st, &s, "SELECT tool, runs, failures, total_ms, last_error FROM tool_metrics ORDER BY tool", e) < 0)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		cJSON *t = cJSON_AddObjectToObject(obj, (const char *)sqlite3_column_text(s, 0));
-		cJSON_AddNumberToObject(t, "runs", sqlite3_column_int(s, 1));
-		cJSON_AddNumberToObject(t, "failures", sqlite3_column_int(s, 2));
-		cJSON_AddNumberToObject(t, "total_ms", (double)sqlite3_column_int64(s, 3));
-		if (sqlite3_column_type(s, 4) == SQLITE_NULL)
-			cJSON_AddNullToObject(t, "last_error");
-		else
-			cJSON_AddStringToObject(t, "last_error", (const char *)sqlite3_column_text(s, 4));
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "read tool metrics", e);
 }
 
 /* Where a task's artifacts are: the path on its branch, and a link when the project names its repository browser. */
@@ -159,7 +95,10 @@ artifacts(const struct config *cfg, const struct task *t, cJSON *it)
 	buf_free(&u);
 }
 
-/* What each live task waits for (engine_waits_for), its title and its artifacts; the branch read for STATUS_BRANCH_READS. */
+/*
+ * Each listed task's tracker status, title and artifacts, and what each live one waits for
+ * (engine_waits_for); the branch read for STATUS_BRANCH_READS.
+ */
 static int
 task_details(const struct config *cfg, struct store *st, cJSON *items, struct orch_err *e)
 {
@@ -171,7 +110,8 @@ task_details(const struct config *cfg, struct store *st, cJSON *items, struct or
 	cJSON_ArrayForEach(it, items) {
 		const cJSON *wi = cJSON_GetObjectItem(it, "work_item");
 		int rc;
-		if (!cJSON_IsString(wi) || task_get(st, wi->valuestring, &t, e) < 0)
+		if (!cJSON_IsString(wi) || task_get(st, wi->valuestring, &t, e) < 0 ||
+		    tracker_status_json(st, t.issue_id, t.work_item, it, e) < 0)
 			return -1;
 		cJSON_AddStringToObject(it, "title", t.title);
 		artifacts(cfg, &t, it);
@@ -195,24 +135,16 @@ task_details(const struct config *cfg, struct store *st, cJSON *items, struct or
 }
 
 /*
- * Tasks: the live ones (by their partial index, capped), then the 20 last done; who holds each, the tracker
- * status (the local tracker's own, else the one orch last set or saw), and what each waits for.
+ * Tasks: the live ones (capped), then the 20 last done; who holds each, the tracker status (the local
+ * tracker's own, else the one orch last set or saw), and what each waits for.
  */
 static int
 collect_tasks(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
 	cJSON *tasks = cJSON_AddObjectToObject(root, "tasks"), *items = cJSON_AddArrayToObject(tasks, "items");
 
-	if (counts(st, "SELECT name, n FROM row_counts WHERE kind = 'task' AND n > 0 ORDER BY name",
-	    cJSON_AddObjectToObject(tasks, "by_stage"), e) < 0 ||
-	    rows(st, "SELECT t.work_item AS work_item, t.stage AS stage, t.blocked AS blocked, t.retries AS retries, "
-	    "l.pid AS claimed_pid, l.host AS claimed_host, COALESCE((SELECT s.name FROM tracker_issues i JOIN "
-	    "tracker_states s ON s.id = i.state_id WHERE i.id = t.issue_id), ts.status) AS tracker_status, "
-	    "ts.seen_at AS tracker_seen_at FROM (SELECT * FROM (SELECT id, work_item, issue_id, stage, blocked, "
-	    "retries FROM tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC LIMIT " STATUS_MAX_ITEMS_S ") "
-	    "UNION ALL SELECT * FROM (SELECT id, work_item, issue_id, stage, blocked, retries FROM tasks WHERE "
-	    "stage = 'done' ORDER BY id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item "
-	    "LEFT JOIN tracker_seen ts ON ts.work_item = t.work_item", items, e) < 0)
+	if (store_row_counts_json(st, "task", cJSON_AddObjectToObject(tasks, "by_stage"), e) < 0 ||
+	    task_items_json(st, STATUS_MAX_ITEMS, items, e) < 0)
 		return -1;
 	return task_details(cfg, st, items, e);
 }
@@ -223,165 +155,65 @@ collect_jobs(const struct config *cfg, struct store *st, cJSON *root, struct orc
 	cJSON *jobs = cJSON_AddObjectToObject(root, "jobs");
 
 	(void)cfg;
-	return counts(st, "SELECT name, n FROM row_counts WHERE kind = 'job' AND n > 0 ORDER BY name",
-	    cJSON_AddObjectToObject(jobs, "by_status"), e) < 0 ||
-	    rows(st, "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.lease_until "
-	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != 'done' ORDER BY j.id DESC LIMIT "
-	    STATUS_MAX_ITEMS_S ") UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, "
-	    "j.pid, j.lease_until FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE +j.status = 'done' "
-	    "ORDER BY j.id DESC LIMIT 20)", cJSON_AddArrayToObject(jobs, "items"), e) < 0 ? -1 : 0;
+	return store_row_counts_json(st, "job", cJSON_AddObjectToObject(jobs, "by_status"), e) < 0 ||
+	    job_items_json(st, STATUS_MAX_ITEMS, cJSON_AddArrayToObject(jobs, "items"), e) < 0 ? -1 : 0;
 }
 
 static int
 collect_tools(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
 	(void)cfg;
-	return tools(st, cJSON_AddObjectToObject(root, "tools"), e);
+	return store_tool_metrics_json(st, cJSON_AddObjectToObject(root, "tools"), e);
 }
 
 static int
 collect_events(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
 	(void)cfg;
-	return rows(st, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events ORDER BY id DESC LIMIT 20",
-	    cJSON_AddArrayToObject(root, "events"), e);
+	return task_events_json(st, STATUS_EVENTS, cJSON_AddArrayToObject(root, "events"), e);
 }
 
 static int
 collect_outbox(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
-	cJSON *ob = cJSON_AddObjectToObject(root, "outbox");
-
 	(void)cfg;
-	return counts(st, "SELECT 'pending', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
-	    "claimed_at IS NULL AND attempts = 0 UNION ALL "
-	    "SELECT 'retrying', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
-	    "claimed_at IS NULL AND attempts > 0 UNION ALL "
-	    "SELECT 'claimed_undelivered', count(*) FROM outbox WHERE claimed_at IS NOT NULL AND delivered_at IS NULL "
-	    "AND dead_at IS NULL UNION ALL "
-	    "SELECT 'dead', count(*) FROM outbox WHERE dead_at IS NOT NULL", ob, e) < 0 ||
-	    rows(st, "SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE 'dead' END AS state, "
-	    "attempts, last_error, CASE WHEN dead_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, "
-	    "'unixepoch') END AS next_attempt, dead_at, substr(message, 1, 300) AS message FROM outbox "
-	    "WHERE delivered_at IS NULL AND (dead_at IS NOT NULL OR attempts > 0) ORDER BY dead_at IS NULL, id DESC "
-	    "LIMIT 20", cJSON_AddArrayToObject(ob, "undelivered"), e) < 0 ? -1 : 0;
+	return notify_outbox_json(st, cJSON_AddObjectToObject(root, "outbox"), e);
 }
 
 /*
- * Each configured project's scan of main: its last result and age, flagged
- * old when its last run ended more than STATUS_SCAN_MAX_AGE_S ago (or it
- * never ran) and failing when that run failed (phase, reason, chunk).  A
- * fixed day, not a multiple of the schedule: orch does not know its cron
- * line, and a day without a scan is wrong under any schedule.  Rows written
- * before scan_state existed fall back to the anchor's status and time.
+ * The scan of main: each project's anchor (last result and run), the secrets found, newest first, and each
+ * configured project's last scan, flagged old past STATUS_SCAN_MAX_AGE_S: a fixed day, not a multiple of
+ * the schedule, since orch does not know its cron line and a day without a scan is wrong under any schedule.
  */
-static int
-scan_projects(const struct config *cfg, struct store *st, cJSON *arr, struct orch_err *e)
-{
-	int64_t now = time_now_us(), at;
-	sqlite3_stmt *s;
-	size_t i;
-
-	if (store_prepare(st, &s, "SELECT coalesce(s.last_status, a.last_status), coalesce(s.last_run_at, a.last_run), "
-	    "s.last_run_id, s.last_success, s.failure_run_id = s.last_run_id, s.failure_phase, s.failure_reason, "
-	    "s.failure_chunk, s.failure_at, a.sha FROM (SELECT ?1 AS p, ?2 AS b) k "
-	    "LEFT JOIN scan_state s ON s.project = k.p AND s.branch = k.b "
-	    "LEFT JOIN scan_anchors a ON a.project = k.p AND a.branch = k.b", e) < 0)
-		return -1;
-	for (i = 0; i < cfg->nprojects; i++) {
-		const struct project *p = &cfg->projects[i];
-		cJSON *o = cJSON_CreateObject(), *f;
-		const char *v[10] = { NULL };
-		int c, failing, old;
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, p->key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, p->main_branch, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			for (c = 0; c < 10; c++)
-				v[c] = (const char *)sqlite3_column_text(s, c);
-		failing = v[4] && strcmp(v[4], "1") == 0;
-		old = v[1] == NULL || time_parse_iso(v[1], &at) < 0 || now - at > STATUS_SCAN_MAX_AGE_S * 1000000LL;
-		cJSON_AddStringToObject(o, "project", p->key);
-		cJSON_AddStringToObject(o, "branch", p->main_branch);
-		cJSON_AddItemToObject(o, "last_status", v[0] ? cJSON_CreateString(v[0]) : cJSON_CreateNull());
-		cJSON_AddItemToObject(o, "last_run", v[1] ? cJSON_CreateString(v[1]) : cJSON_CreateNull());
-		cJSON_AddItemToObject(o, "age_s", v[1] && time_parse_iso(v[1], &at) == 0 ?
-		    cJSON_CreateNumber((double)((now - at) / 1000000)) : cJSON_CreateNull());
-		cJSON_AddItemToObject(o, "last_run_id", v[2] ? cJSON_CreateString(v[2]) : cJSON_CreateNull());
-		cJSON_AddItemToObject(o, "last_success", v[3] ? cJSON_CreateString(v[3]) : cJSON_CreateNull());
-		cJSON_AddItemToObject(o, "anchor", v[9] ? cJSON_CreateString(v[9]) : cJSON_CreateNull());
-		cJSON_AddBoolToObject(o, "old", old);
-		cJSON_AddBoolToObject(o, "failing", failing);
-		if (v[5]) {	/* the last failure, current or not */
-			f = cJSON_AddObjectToObject(o, "last_failure");
-			cJSON_AddStringToObject(f, "phase", v[5]);
-			cJSON_AddStringToObject(f, "reason", v[6] ? v[6] : "");
-			cJSON_AddItemToObject(f, "chunk", v[7] ? cJSON_CreateNumber(atof(v[7])) : cJSON_CreateNull());
-			cJSON_AddStringToObject(f, "at", v[8] ? v[8] : "");
-		} else {
-			cJSON_AddNullToObject(o, "last_failure");
-		}
-		cJSON_AddItemToArray(arr, o);
-	}
-	sqlite3_finalize(s);
-	return 0;
-}
-
-/* The scan of main: each project's anchor (last result and run) and the secrets found, newest first. */
 static int
 collect_scan(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
 	cJSON *scan = cJSON_AddObjectToObject(root, "scan");
 
-	return rows(st, "SELECT project, branch, sha, last_status, last_run FROM scan_anchors ORDER BY project",
-	    cJSON_AddArrayToObject(scan, "anchors"), e) < 0 ||
-	    rows(st, "SELECT project, rule, file, commit_sha, line, first_seen FROM scan_findings ORDER BY first_seen DESC "
-	    "LIMIT 20", cJSON_AddArrayToObject(scan, "findings"), e) < 0 ||
-	    scan_projects(cfg, st, cJSON_AddArrayToObject(scan, "projects"), e) < 0 ? -1 : 0;
+	return scan_main_anchors_json(st, cJSON_AddArrayToObject(scan, "anchors"), e) < 0 ||
+	    scan_main_findings_json(st, STATUS_FINDINGS, cJSON_AddArrayToObject(scan, "findings"), e) < 0 ||
+	    scan_main_projects_json(cfg, st, STATUS_SCAN_MAX_AGE_S, cJSON_AddArrayToObject(scan, "projects"), e) < 0 ?
+	    -1 : 0;
 }
 
 static int
 collect_counters(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
 	cJSON *rec = cJSON_AddObjectToObject(root, "reconcile"), *rp = cJSON_AddObjectToObject(root, "reaper");
-	static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped",
-	    "stale_temp_removed", NULL };
-	sqlite3_stmt *s;
-	int rc;
 
 	(void)cfg;
-	for (int i = 0; rk[i]; i++)
-		cJSON_AddNumberToObject(rec, rk[i], 0);
-	cJSON_AddNumberToObject(rp, "reaped", 0);
-	cJSON_AddNumberToObject(rp, "leases_released", 0);
-	if (store_prepare(st, &s, "SELECT name, value FROM counters", e) < 0)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *n = (const char *)sqlite3_column_text(s, 0), *dot = strchr(n, '.');
-		cJSON *grp = dot && strncmp(n, "reaper", 6) == 0 ? rp : rec;
-		if (dot)
-			cJSON_ReplaceItemInObject(grp, dot + 1, cJSON_CreateNumber(sqlite3_column_int(s, 1)));
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "read the counters", e);
+	return reconcile_counters_json(st, rec, rp, e);
 }
 
-/* The worktrees' disk, as measured by orch-reconcile (a walk of the tree is not a status read's job). */
+/* The worktrees' disk, as measured by orch-reconcile (-1 before its first run). */
 static int
 collect_worktrees(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
 	cJSON *wt = cJSON_AddObjectToObject(root, "worktrees");
-	long long bytes = -1;
-	sqlite3_stmt *s;
-	int rc;
+	long long bytes;
 
-	if (store_prepare(st, &s, "SELECT value FROM reconcile_state WHERE key = 'worktrees_bytes'", e) < 0)
+	if (reconcile_worktrees_bytes(st, &bytes, e) < 0)
 		return -1;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		bytes = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(st, "read the worktrees' size", e);
 	cJSON_AddNumberToObject(wt, "bytes", (double)bytes);
 	cJSON_AddNumberToObject(wt, "retention_s", cfg->worktree_retention_s);
 	return 0;
@@ -406,8 +238,7 @@ static int
 collect_fix(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
 	(void)cfg;
-	return rows(st, "SELECT id, work_item, source, status, reason, danger, commit_sha, started_at FROM fix_runs "
-	    "ORDER BY id DESC LIMIT 10", cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "fix"), "runs"), e);
+	return fix_runs_json(st, STATUS_FIX_RUNS, cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "fix"), "runs"), e);
 }
 
 static int
@@ -869,7 +700,7 @@ html_scan(struct buf *b, const cJSON *root)
 
 	buf_add(b, "<h2>Scan of main</h2>\n");
 	table_open(b, "scan", "project|branch|anchor|last result|last run|last success|flags");
-	/* scan.projects: every configured project, also one never scanned (status.c's scan_projects) */
+	/* scan.projects: every configured project, also one never scanned (scan_main_projects_json) */
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "projects")) {
 		const cJSON *f = cJSON_GetObjectItem(it, "last_failure");
 		const char *ls = jstr(it, "last_status");

@@ -5,7 +5,9 @@
  * {runs, failures, total_ms, last_error}}, events (the last 20, newest
  * first), outbox {pending, claimed_undelivered}, and scan {anchors,
  * findings, projects: each project's last scan result, age_s, old,
- * failing, last_failure}.  Read-only.
+ * failing, last_failure}.  Read-only, and without SQL: each section comes
+ * from the functions of the module that owns its tables (task, job,
+ * notify, store, scanmain, reconcile, fix, tracker; docs/architecture.md).
  *
  * Job items list the jobs that are not done (and the newest done ones up to
  * STATUS_MAX_ITEMS); task items put blocked tasks first.
@@ -17,10 +19,11 @@ struct config;
 struct orch_err;
 struct store;
 
-#define STATUS_MAX_ITEMS 200
-#define STATUS_MAX_ITEMS_S "200"	/* the same, for the SQL */
+#define STATUS_MAX_ITEMS 200		/* live tasks, and jobs not done, listed */
 #define STATUS_BRANCH_READS 20		/* live tasks whose branch is read for what they wait on */
 #define STATUS_EVENTS 20
+#define STATUS_FINDINGS 20		/* secrets found on main, the newest */
+#define STATUS_FIX_RUNS 10
 /* A project's scan of main older than this is flagged old in scan.projects (a day: see status.c). */
 #define STATUS_SCAN_MAX_AGE_S 86400
 

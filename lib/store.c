@@ -1,5 +1,6 @@
 #include "store.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -588,4 +589,81 @@ store_tool_observe(void *ctx, const char *tool, const struct proc_result *r)
 	proc_describe(r, desc, sizeof(desc));
 	/* metrics are best effort: never fail a run for them */
 	(void)store_tool_record(ctx, tool, 1, r->failed, r->elapsed_ms, r->failed ? desc : NULL, NULL);
+}
+
+/*
+ * The read side for orch-status: rows as JSON for the modules that own the tables, so that the view
+ * holds no SQL.  A column named "blocked" is a flag (tasks.blocked), shown as a bool.
+ */
+int
+store_rows_json(struct store *st, sqlite3_stmt *s, struct cJSON *arr, struct orch_err *e)
+{
+	int rc, i;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		for (i = 0; i < sqlite3_column_count(s); i++) {
+			const char *name = sqlite3_column_name(s, i);
+			switch (sqlite3_column_type(s, i)) {
+			case SQLITE_INTEGER:
+				if (strcmp(name, "blocked") == 0)
+					cJSON_AddBoolToObject(o, name, sqlite3_column_int(s, i));
+				else
+					cJSON_AddNumberToObject(o, name, (double)sqlite3_column_int64(s, i));
+				break;
+			case SQLITE_NULL:
+				cJSON_AddNullToObject(o, name);
+				break;
+			default:
+				cJSON_AddStringToObject(o, name, (const char *)sqlite3_column_text(s, i));
+			}
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "read status", e);
+}
+
+int
+store_counts_json(struct store *st, sqlite3_stmt *s, struct cJSON *obj, struct orch_err *e)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cJSON_AddNumberToObject(obj, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "count", e);
+}
+
+int
+store_row_counts_json(struct store *st, const char *kind, struct cJSON *obj, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "SELECT name, n FROM row_counts WHERE kind = ?1 AND n > 0 ORDER BY name", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	return store_counts_json(st, s, obj, e);
+}
+
+int
+store_tool_metrics_json(struct store *st, struct cJSON *obj, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT tool, runs, failures, total_ms, last_error FROM tool_metrics ORDER BY tool", e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		cJSON *t = cJSON_AddObjectToObject(obj, (const char *)sqlite3_column_text(s, 0));
+		cJSON_AddNumberToObject(t, "runs", sqlite3_column_int(s, 1));
+		cJSON_AddNumberToObject(t, "failures", sqlite3_column_int(s, 2));
+		cJSON_AddNumberToObject(t, "total_ms", (double)sqlite3_column_int64(s, 3));
+		if (sqlite3_column_type(s, 4) == SQLITE_NULL)
+			cJSON_AddNullToObject(t, "last_error");
+		else
+			cJSON_AddStringToObject(t, "last_error", (const char *)sqlite3_column_text(s, 4));
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "read tool metrics", e);
 }

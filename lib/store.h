@@ -102,4 +102,22 @@ int store_tool_record(struct store *st, const char *tool, int runs, int failures
 /* proc observer: per-tool metrics (runs, failures, total_ms, last_error) through store_tool_record(). */
 void store_tool_observe(void *st, const char *tool, const struct proc_result *r);
 
+/*
+ * orch-status's reads go through the modules that own the tables; these
+ * turn their statements into JSON (struct cJSON is cJSON's own type).
+ * Each steps a prepared, bound statement to the end and finalizes it
+ * either way.  0 / -1.
+ *   store_rows_json    one object per row, keyed by column name: integer
+ *                      -> number (a column named "blocked" -> bool),
+ *                      NULL -> null, else string; appended to arr
+ *   store_counts_json  {column 0: column 1} of a two-column query into obj
+ */
+struct cJSON;
+int store_rows_json(struct store *st, sqlite3_stmt *s, struct cJSON *arr, struct orch_err *e);
+int store_counts_json(struct store *st, sqlite3_stmt *s, struct cJSON *obj, struct orch_err *e);
+/* row_counts (kept by triggers on tasks and jobs): {name: n} of kind "task" (stage) or "job" (status), n > 0. */
+int store_row_counts_json(struct store *st, const char *kind, struct cJSON *obj, struct orch_err *e);
+/* tool_metrics: {tool: {runs, failures, total_ms, last_error}} into obj, by tool name. */
+int store_tool_metrics_json(struct store *st, struct cJSON *obj, struct orch_err *e);
+
 #endif

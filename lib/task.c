@@ -532,3 +532,35 @@ task_claim_ttl(const struct config *cfg)
 	/* outlives the longest gate work (ci_cmd, scanners, a hook) so a live holder never loses it */
 	return cfg->ci_timeout_s + 2 * cfg->security_scan_timeout_s + cfg->job_timeout_s + 300;
 }
+
+/*
+ * orch-status's task list: the live tasks, blocked first then newest, at most max (their partial
+ * index keeps this cheap), then the 20 last done; with the pid and host of each one's claim.
+ */
+int
+task_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "SELECT t.work_item AS work_item, t.stage AS stage, t.blocked AS blocked, "
+	    "t.retries AS retries, l.pid AS claimed_pid, l.host AS claimed_host FROM (SELECT * FROM (SELECT id, "
+	    "work_item, stage, blocked, retries FROM tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC "
+	    "LIMIT ?1) UNION ALL SELECT * FROM (SELECT id, work_item, stage, blocked, retries FROM tasks WHERE "
+	    "stage = 'done' ORDER BY id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item", e) < 0)
+		return -1;
+	sqlite3_bind_int(s, 1, max);
+	return store_rows_json(st, s, items, e);
+}
+
+/* The last n events, newest first. */
+int
+task_events_json(struct store *st, int n, struct cJSON *events, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events "
+	    "ORDER BY id DESC LIMIT ?1", e) < 0)
+		return -1;
+	sqlite3_bind_int(s, 1, n);
+	return store_rows_json(st, s, events, e);
+}

@@ -119,4 +119,18 @@ int task_set_watching(struct store *st, const struct task *t, int on, struct orc
 /* Claim a once-only key (notices): 1 claimed now, 0 claimed before, -1 error. */
 int task_note_once(struct store *st, const char *key, struct orch_err *e);
 
+/*
+ * orch-status's reads (struct cJSON is cJSON's own type; store_rows_json's
+ * row objects, appended to the array).  0 / -1.
+ *   task_items_json   the live tasks, blocked first then newest, at most
+ *                     max, then the 20 last done: {work_item, stage,
+ *                     blocked (bool), retries, claimed_pid, claimed_host}
+ *                     (the claim's holder, null when unclaimed)
+ *   task_events_json  the last n events, newest first: {ts, work_item,
+ *                     kind, stage_from, stage_to, detail}
+ */
+struct cJSON;
+int task_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e);
+int task_events_json(struct store *st, int n, struct cJSON *events, struct orch_err *e);
+
 #endif

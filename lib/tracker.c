@@ -1,5 +1,6 @@
 #include "tracker.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,4 +142,29 @@ void
 tracker_mark_rate_limited(struct store *st, const char *project, int limited)
 {
 	plane_mark_rate_limited(st, project, limited);
+}
+
+int
+tracker_status_json(struct store *st, const char *issue_id, const char *wi, struct cJSON *item, struct orch_err *e)
+{
+	char local[256];	/* a local state's name: the seeded ones are short */
+	sqlite3_stmt *s;
+	int have, rc;
+
+	if ((have = tracker_local_state_name(st, issue_id, local, sizeof(local), e)) < 0 ||
+	    store_cached(st, &s, "SELECT status, seen_at FROM tracker_seen WHERE work_item = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(st, "read the tracker status orch saw", e);
+		store_release(st, s);
+		return -1;
+	}
+	/* the local tracker's own state first: it is the truth, tracker_seen only what orch last saw */
+	cJSON_AddItemToObject(item, "tracker_status", have ? cJSON_CreateString(local) : rc == SQLITE_ROW ?
+	    cJSON_CreateString((const char *)sqlite3_column_text(s, 0)) : cJSON_CreateNull());
+	cJSON_AddItemToObject(item, "tracker_seen_at", rc == SQLITE_ROW ?
+	    cJSON_CreateString((const char *)sqlite3_column_text(s, 1)) : cJSON_CreateNull());
+	store_release(st, s);
+	return 0;
 }

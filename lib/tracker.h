@@ -111,4 +111,17 @@ extern const struct tracker_ops tracker_local_ops;
 /* Seed the standard states of project in the local tracker (idempotent). */
 int tracker_local_seed(struct store *st, const char *project, struct orch_err *e);
 
+/*
+ * orch-status, from the store alone (no tracker is asked): the tracker
+ * status of task wi (issue issue_id) as item's "tracker_status" — the
+ * local tracker's state when it holds the issue, else the status orch last
+ * set or saw (tracker_seen) — and "tracker_seen_at", when orch saw that;
+ * null when unknown (struct cJSON is cJSON's own type).  0 / -1.
+ */
+struct cJSON;
+int tracker_status_json(struct store *st, const char *issue_id, const char *wi, struct cJSON *item,
+    struct orch_err *e);
+/* The name of the local tracker's state of issue_id, into name (size n): 1, 0 when it has no such issue, -1 with *e. */
+int tracker_local_state_name(struct store *st, const char *issue_id, char *name, size_t n, struct orch_err *e);
+
 #endif

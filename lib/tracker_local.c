@@ -344,3 +344,26 @@ const struct tracker_ops tracker_local_ops = {
 	.poll_done = local_poll_done,
 	.close = local_close,
 };
+
+/*
+ * orch-status, from the store alone: the name of the state the local tracker holds issue issue_id in, into
+ * name (size n).  1, 0 when the local tracker has no such issue, -1 with *e.
+ */
+int
+tracker_local_state_name(struct store *st, const char *issue_id, char *name, size_t n, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* cached: orch-status asks once per listed task */
+	if (store_cached(st, &s, "SELECT s.name FROM tracker_issues i JOIN tracker_states s ON s.id = i.state_id "
+	    "WHERE i.id = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, issue_id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		str_copy(name, n, (const char *)sqlite3_column_text(s, 0));
+	else if (rc != SQLITE_DONE)
+		store_fail(st, "read an issue's state", e);
+	store_release(st, s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}

@@ -1,4 +1,5 @@
 /* store: migrations, WAL, transactions, busy -> EX_TEMPFAIL. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -161,6 +162,42 @@ START_TEST(store_cached_statements)
 }
 END_TEST
 
+/* rows as orch-status shows them: integers as numbers, a "blocked" column as a flag, NULL as null, the rest as text */
+START_TEST(store_rows_and_counts_json)
+{
+	cJSON *arr = cJSON_CreateArray(), *obj = cJSON_CreateObject(), *o;
+	struct store st;
+	struct orch_err e = {0};
+	sqlite3_stmt *s;
+
+	tmp_store(&st);
+	ck_assert_int_eq(store_prepare(&st, &s, "SELECT 7 AS n, 1 AS blocked, NULL AS z, 'x' AS t, 1.5 AS r "
+	    "UNION ALL SELECT 8, 0, NULL, 'y', 2", &e), 0);
+	ck_assert_int_eq(store_rows_json(&st, s, arr, &e), 0);
+	ck_assert_int_eq(cJSON_GetArraySize(arr), 2);
+	o = cJSON_GetArrayItem(arr, 0);
+	ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(o, "n")), 7);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(o, "blocked")));
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "z")));
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(o, "t")), "x");
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(o, "r")), "1.5");
+	o = cJSON_GetArrayItem(arr, 1);
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(o, "blocked")));
+	ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(o, "r")), 2);
+	ck_assert_int_eq(store_prepare(&st, &s, "SELECT 'a', 1 UNION ALL SELECT 'b', 2", &e), 0);
+	ck_assert_int_eq(store_counts_json(&st, s, obj, &e), 0);
+	ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(obj, "a")), 1);
+	ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(obj, "b")), 2);
+	/* an error while stepping (integer overflow) fails the read */
+	ck_assert_int_eq(store_prepare(&st, &s, "SELECT abs(-9223372036854775807 - 1) AS n", &e), 0);
+	ck_assert_int_eq(store_rows_json(&st, s, arr, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "read status"));
+	cJSON_Delete(arr);
+	cJSON_Delete(obj);
+	store_close(&st);
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -175,6 +212,7 @@ store_suite(void)
 	tcase_add_test(tc, store_tool_metrics);
 	tcase_add_test(tc, store_row_counts_follow_tasks_and_jobs);
 	tcase_add_test(tc, store_cached_statements);
+	tcase_add_test(tc, store_rows_and_counts_json);
 	suite_add_tcase(s, tc);
 	return s;
 }

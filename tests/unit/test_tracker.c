@@ -1,4 +1,5 @@
 /* tracker: the local backend behind the interface; keys, terminal states. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,30 @@ START_TEST(tracker_unknown_items)
 }
 END_TEST
 
+/* orch-status's tracker column, from the store alone: the local tracker's state, else what orch saw, else null */
+START_TEST(tracker_status_from_the_store)
+{
+	cJSON *local = cJSON_CreateObject(), *seen = cJSON_CreateObject(), *none = cJSON_CreateObject();
+	struct tracker_issue a;
+	struct orch_err e = {0};
+
+	ck_assert_int_eq(tr.ops->create(&tr, "DEMO", "x", "DEMO:backlog", &a, &e), 0);
+	ck_assert_int_eq(tracker_set_status(&tr, &a, "approved", &e), TRACKER_SET);	/* orch saw Approved */
+	ck_assert_int_eq(store_exec(&st, "UPDATE tracker_issues SET state_id = 'DEMO:backlog'", &e), 0);
+	ck_assert_int_eq(tracker_status_json(&st, a.id, a.work_item, local, &e), 0);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(local, "tracker_status")), "Backlog");
+	ck_assert(cJSON_IsString(cJSON_GetObjectItem(local, "tracker_seen_at")));
+	ck_assert_int_eq(tracker_status_json(&st, "not-a-local-issue", a.work_item, seen, &e), 0);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(seen, "tracker_status")), "Approved");
+	ck_assert_int_eq(tracker_status_json(&st, "not-a-local-issue", "DEMO-9", none, &e), 0);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(none, "tracker_status")));
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(none, "tracker_seen_at")));
+	cJSON_Delete(local);
+	cJSON_Delete(seen);
+	cJSON_Delete(none);
+}
+END_TEST
+
 /* Identifiers as Plane accepts them (Project.FORBIDDEN_IDENTIFIER_CHARS_PATTERN, upper()), within paths' safety. */
 START_TEST(wi_plane_identifiers)
 {
@@ -162,6 +187,7 @@ tracker_suite(void)
 	tcase_add_test(tc, tracker_create_set_comment);
 	tcase_add_test(tc, tracker_missing_state_never_fires);
 	tcase_add_test(tc, tracker_unknown_items);
+	tcase_add_test(tc, tracker_status_from_the_store);
 	tcase_add_test(tc, wi_plane_identifiers);
 	suite_add_tcase(s, tc);
 	return s;
