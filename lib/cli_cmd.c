@@ -314,7 +314,12 @@ cli_status_text(const void *rootv)
 	    cJSON_GetObjectItem(it, "note") ? "; " : "", cJSON_GetObjectItem(it, "note") ? str(it, "note") : "");
 	print_counts("reconcile", cJSON_GetObjectItem(root, "reconcile"));
 	print_counts("reaper", cJSON_GetObjectItem(root, "reaper"));
-	print_counts("worktrees", cJSON_GetObjectItem(root, "worktrees"));
+	it = cJSON_GetObjectItem(root, "worktrees");
+	if (num(it, "bytes") < 0)	/* -1: orch-reconcile has not measured them yet */
+		printf("worktrees: not measured yet (orch-reconcile measures them); retention_s %lld\n",
+		    num(it, "retention_s"));
+	else
+		print_counts("worktrees", it);
 	printf("scan of main:\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "projects"))
 		print_scan_project(it);

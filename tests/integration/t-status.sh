@@ -19,4 +19,5 @@ echo "$j" | json_field '["commands"]["orch-work"]["duration_ms"]' >/dev/null || 
 expect_rc 0 orch-status
 contains "$OUT" "$A analysis BLOCKED"
 contains "$OUT" "orch-poll"
+contains "$OUT" "worktrees: not measured yet (orch-reconcile measures them)"	# no orch-reconcile has run
 contains "$OUT" "security: dependency engine auto; pip-audit reports no severity: its findings only warn"
