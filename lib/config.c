@@ -621,19 +621,28 @@ config_parse_argv(const char *text, struct orch_err *e)
 	return argv;
 }
 
+/* ORCH_<KEY> in upper case: the variable that overrides setting key. */
+static const char *
+env_name(char *out, size_t n, const char *key)
+{
+	size_t j;
+
+	snprintf(out, n, "ORCH_%s", key);
+	for (j = 5; out[j]; j++)
+		out[j] = (char)toupper((unsigned char)out[j]);
+	return out;
+}
+
 static int
 apply_env(struct config *c, struct orch_err *e)
 {
 	struct loader l = { .file = NULL, .e = e };
 	char name[96];
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < NSETTINGS; i++) {
 		const char *v;
-		snprintf(name, sizeof(name), "ORCH_%s", settings[i].name);
-		for (j = 5; name[j]; j++)
-			name[j] = (char)toupper((unsigned char)name[j]);
-		if ((v = getenv(name)) == NULL)
+		if ((v = getenv(env_name(name, sizeof(name), settings[i].name))) == NULL)
 			continue;
 		/* name without ORCH_ for the message */
 		{
@@ -669,10 +678,7 @@ one_of(const struct config *c, const char *key, const char *v, const char *const
 			return 0;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
 	}
-	snprintf(env, sizeof(env), "ORCH_%s", key);
-	for (i = 5; env[i]; i++)
-		env[i] = (char)toupper((unsigned char)env[i]);
-	if (getenv(env))	/* the environment overrides the file: blame the variable */
+	if (getenv(env_name(env, sizeof(env), key)))	/* the environment overrides the file: blame the variable */
 		return err_set(e, EX_CONFIG, "environment %s: '%s' is not one of %s; fix or unset it", env, v, list);
 	return err_set(e, EX_CONFIG, "%s: key '%s': '%s' is not one of %s", c->path ? c->path : "environment",
 	    key, v, list);

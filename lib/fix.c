@@ -1043,11 +1043,6 @@ fix_result_json(const struct fix_result *r)
 int
 fix_runs_json(struct store *st, int n, struct cJSON *runs, struct orch_err *e)
 {
-	sqlite3_stmt *s;
-
-	if (store_prepare(st, &s, "SELECT id, work_item, source, status, reason, danger, commit_sha, started_at "
-	    "FROM fix_runs ORDER BY id DESC LIMIT ?1", e) < 0)
-		return -1;
-	sqlite3_bind_int(s, 1, n);
-	return store_rows_json(st, s, runs, e);
+	return store_list_json(st, "SELECT id, work_item, source, status, reason, danger, commit_sha, started_at "
+	    "FROM fix_runs ORDER BY id DESC LIMIT ?1", n, runs, e);
 }

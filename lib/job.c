@@ -405,15 +405,10 @@ fail:
 int
 job_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e)
 {
-	sqlite3_stmt *s;
-
 	/* +j.status: the done jobs are most of the table, read newest first by id rather than by status */
-	if (store_prepare(st, &s, "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, "
+	return store_list_json(st, "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, "
 	    "j.lease_until FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != 'done' ORDER BY j.id DESC "
 	    "LIMIT ?1) UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, "
 	    "j.lease_until FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE +j.status = 'done' ORDER BY j.id DESC "
-	    "LIMIT 20)", e) < 0)
-		return -1;
-	sqlite3_bind_int(s, 1, max);
-	return store_rows_json(st, s, items, e);
+	    "LIMIT 20)", max, items, e);
 }

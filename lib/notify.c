@@ -590,11 +590,9 @@ notify_outbox_json(struct store *st, struct cJSON *ob, struct orch_err *e)
 	    "SELECT 'dead', count(*) FROM outbox WHERE dead_at IS NOT NULL", e) < 0 ||
 	    store_counts_json(st, s, ob, e) < 0)
 		return -1;
-	if (store_prepare(st, &s, "SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE 'dead' "
-	    "END AS state, attempts, last_error, CASE WHEN dead_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%SZ', "
+	return store_list_json(st, "SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE "
+	    "'dead' END AS state, attempts, last_error, CASE WHEN dead_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%SZ', "
 	    "next_attempt_at, 'unixepoch') END AS next_attempt, dead_at, substr(message, 1, 300) AS message FROM outbox "
 	    "WHERE delivered_at IS NULL AND (dead_at IS NOT NULL OR attempts > 0) ORDER BY dead_at IS NULL, id DESC "
-	    "LIMIT 20", e) < 0)
-		return -1;
-	return store_rows_json(st, s, cJSON_AddArrayToObject(ob, "undelivered"), e);
+	    "LIMIT ?1", 20, cJSON_AddArrayToObject(ob, "undelivered"), e);
 }

@@ -1125,25 +1125,16 @@ scan_main_failure_json(const struct scan_main_result *r)
 int
 scan_main_anchors_json(struct store *st, struct cJSON *anchors, struct orch_err *e)
 {
-	sqlite3_stmt *s;
-
-	if (store_prepare(st, &s, "SELECT project, branch, sha, last_status, last_run FROM scan_anchors ORDER BY project",
-	    e) < 0)
-		return -1;
-	return store_rows_json(st, s, anchors, e);
+	return store_list_json(st, "SELECT project, branch, sha, last_status, last_run FROM scan_anchors "
+	    "ORDER BY project", 0, anchors, e);
 }
 
 /* orch-status: the n secrets found first seen last. */
 int
 scan_main_findings_json(struct store *st, int n, struct cJSON *findings, struct orch_err *e)
 {
-	sqlite3_stmt *s;
-
-	if (store_prepare(st, &s, "SELECT project, rule, file, commit_sha, line, first_seen FROM scan_findings "
-	    "ORDER BY first_seen DESC LIMIT ?1", e) < 0)
-		return -1;
-	sqlite3_bind_int(s, 1, n);
-	return store_rows_json(st, s, findings, e);
+	return store_list_json(st, "SELECT project, rule, file, commit_sha, line, first_seen FROM scan_findings "
+	    "ORDER BY first_seen DESC LIMIT ?1", n, findings, e);
 }
 
 /*

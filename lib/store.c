@@ -596,6 +596,18 @@ store_tool_observe(void *ctx, const char *tool, const struct proc_result *r)
  * holds no SQL.  A column named "blocked" is a flag (tasks.blocked), shown as a bool.
  */
 int
+store_list_json(struct store *st, const char *sql, int limit, struct cJSON *arr, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, sql, e) < 0)
+		return -1;
+	if (sqlite3_bind_parameter_count(s) > 0)
+		sqlite3_bind_int(s, 1, limit);
+	return store_rows_json(st, s, arr, e);
+}
+
+int
 store_rows_json(struct store *st, sqlite3_stmt *s, struct cJSON *arr, struct orch_err *e)
 {
 	int rc, i;

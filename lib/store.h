@@ -115,6 +115,8 @@ void store_tool_observe(void *st, const char *tool, const struct proc_result *r)
 struct cJSON;
 int store_rows_json(struct store *st, sqlite3_stmt *s, struct cJSON *arr, struct orch_err *e);
 int store_counts_json(struct store *st, sqlite3_stmt *s, struct cJSON *obj, struct orch_err *e);
+/* store_rows_json of sql, its ?1 (when it has one) bound to limit: the owners' bounded lists. */
+int store_list_json(struct store *st, const char *sql, int limit, struct cJSON *arr, struct orch_err *e);
 /* row_counts (kept by triggers on tasks and jobs): {name: n} of kind "task" (stage) or "job" (status), n > 0. */
 int store_row_counts_json(struct store *st, const char *kind, struct cJSON *obj, struct orch_err *e);
 /* tool_metrics: {tool: {runs, failures, total_ms, last_error}} into obj, by tool name. */

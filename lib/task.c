@@ -540,27 +540,18 @@ task_claim_ttl(const struct config *cfg)
 int
 task_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e)
 {
-	sqlite3_stmt *s;
-
-	if (store_prepare(st, &s, "SELECT t.work_item AS work_item, t.stage AS stage, t.blocked AS blocked, "
+	return store_list_json(st, "SELECT t.work_item AS work_item, t.stage AS stage, t.blocked AS blocked, "
 	    "t.retries AS retries, l.pid AS claimed_pid, l.host AS claimed_host FROM (SELECT * FROM (SELECT id, "
 	    "work_item, stage, blocked, retries FROM tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC "
 	    "LIMIT ?1) UNION ALL SELECT * FROM (SELECT id, work_item, stage, blocked, retries FROM tasks WHERE "
-	    "stage = 'done' ORDER BY id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item", e) < 0)
-		return -1;
-	sqlite3_bind_int(s, 1, max);
-	return store_rows_json(st, s, items, e);
+	    "stage = 'done' ORDER BY id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item",
+	    max, items, e);
 }
 
 /* The last n events, newest first. */
 int
 task_events_json(struct store *st, int n, struct cJSON *events, struct orch_err *e)
 {
-	sqlite3_stmt *s;
-
-	if (store_prepare(st, &s, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events "
-	    "ORDER BY id DESC LIMIT ?1", e) < 0)
-		return -1;
-	sqlite3_bind_int(s, 1, n);
-	return store_rows_json(st, s, events, e);
+	return store_list_json(st, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events "
+	    "ORDER BY id DESC LIMIT ?1", n, events, e);
 }
