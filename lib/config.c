@@ -711,6 +711,9 @@ inherit_tracker(struct config *c, struct orch_err *e)
 {
 	size_t i;
 
+	/* check_choices took it in any case ("Plane"); the code compares the lower-case names */
+	for (char *t = c->tracker; *t; t++)
+		*t = (char)tolower((unsigned char)*t);
 	for (i = 0; i < c->nprojects; i++)
 		if (c->projects[i].tracker == NULL && (c->projects[i].tracker = strdup(c->tracker)) == NULL)
 			return err_set(e, EX_SOFTWARE, "out of memory");

@@ -29,6 +29,9 @@ git init -q "$TMP/trk"
 printf 'projects:\n  - key: TRK\n    repo: %s\ntracker: plane\n' "$TMP/trk" >"$TMP/trk.yaml"
 expect_rc 78 orch-issue --config "$TMP/trk.yaml" list
 contains "$ERR" "project 'TRK' uses tracker plane"
+printf 'tracker: PLANE\nprojects:\n  - key: TRK\n    repo: %s\n' "$TMP/trk" >"$TMP/trk.yaml"
+expect_rc 78 orch-issue --config "$TMP/trk.yaml" list	# any case, as the global check takes it
+contains "$ERR" "project 'TRK' uses tracker plane"
 printf 'projects:\n  - key: TRK\n    repo: %s\n' "$TMP/trk" >"$TMP/trk.yaml"
 expect_rc 0 orch-issue --config "$TMP/trk.yaml" list
 ORCH_TRACKER=plane expect_rc 78 orch-issue --config "$TMP/trk.yaml" list
