@@ -4,7 +4,10 @@ queued job, the rest done) and prints, per size, the median and p90 of a
 no-op tick (orch-poll -q; orch-advance -q --all), of a tick with one changed
 item (one issue touched before each run), and of orch-status --json, with
 the peak RSS of each (GNU time), beside the python3 import reference
-measured in the same run.  On a shared machine wall times move with the
+measured in the same run, and the floor: two runs of bench/sqlite_floor (a
+process that does only what the SPEC asks of every command, reads orch.yaml,
+takes a flock, opens orch.db, runs the one query a quiet advance needs and
+writes its run record atomically; no tick of two commands can cost less).  On a shared machine wall times move with the
 load, so where valgrind is installed it also prints the instructions each
 measure executes (callgrind: the same count for the same binary and input,
 whatever else runs).  The reference is Debian's /usr/bin/python3 when it
@@ -28,6 +31,7 @@ BIN = os.path.abspath(sys.argv[1])
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 11
 SIZES = [int(x) for x in sys.argv[3].split(",")] if len(sys.argv) > 3 else [1000, 10_000, 100_000]
 WAITING = 100
+FLOOR = os.path.join(os.path.dirname(BIN), "bench", "sqlite_floor")
 
 
 def spawn(argv, env):
@@ -127,7 +131,7 @@ def fmt(m):
 
 
 def main():
-    rows = {}
+    rows, floor = {}, None
     with tempfile.TemporaryDirectory(prefix="orch-scale.") as tmp:
         repo = os.path.join(tmp, "repo")
         subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
@@ -142,6 +146,8 @@ def main():
             spawn(poll, env)
             rows[n] = (measure(tick, env), measure(tick, env, lambda k: touch_one(home, k)),
                        measure([[os.path.join(BIN, "orch-status"), "--json"]], env))
+            if n == SIZES[-1] and os.path.exists(FLOOR):
+                floor = measure([[FLOOR, home]] * 2, env)
         start = (measure([[os.path.join(BIN, "orch-advance"), "--version"]], dict(os.environ)),
                  measure([["/bin/true"]], dict(os.environ)))
     print(f"scale: {WAITING} items waiting on a job, the rest done; {RUNS} runs each; ms and MiB")
@@ -155,6 +161,13 @@ def main():
           f"reference / tick at {SIZES[-1]}: {ref[0] / hi:.2f}x (target >= 5x); "
           f"peak RSS at {SIZES[-1]}: {max(r[2] or 0 for r in rows[SIZES[-1]]) / 1024:.1f} MiB (target < 8)")
     print(f"start-up: orch-advance --version {fmt(start[0])}; /bin/true {fmt(start[1])}")
+    if floor:
+        print(f"floor: two commands doing only config, flock, orch.db, one query, run record (bench/sqlite_floor) "
+              f"at {SIZES[-1]}: "
+              f"{fmt(floor)}; reference / floor: {ref[0] / floor[0]:.2f}x (the 5x target needs a tick of at most "
+              f"{ref[0] / 5:.2f} ms)")
+    else:
+        print(f"floor: {FLOOR} not built (make bench builds it)")
     if ref[3] is None or any(m[3] is None for r in rows.values() for m in r):
         print("instructions: valgrind not installed")
         return

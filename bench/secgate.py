@@ -7,7 +7,10 @@ argv orch passes, on the same range and manifest).  The difference is orch's own
 cost.  Printed side by side: wall time and CPU time (user + system of the whole
 process tree, less disturbed than wall time on a shared machine), medians of the
 rounds, and the processes each side starts (counted with strace when it is
-installed, else orch's own count from tool_metrics).
+installed, else orch's own count from tool_metrics).  Also timed alone, in the
+same rounds: the git steps the gate cannot drop (SPEC section 10: fetch main
+for the range, commit the report to the branch, read it back), each the argv
+orch runs, on a scratch clone, so their share bounds what any gate can reach.
 
 gitleaks is the real one when it is available (ORCH_TEST_GITLEAKS, else what
 scripts/get-gitleaks.sh fetched into .cache/gitleaks, as t-gitleaks-real finds
@@ -45,11 +48,11 @@ def real_gitleaks():
     return g if ok else None
 
 
-def timed(argv, env, cwd=None, ok=(0,)):
+def timed(argv, env, cwd=None, ok=(0,), stdin=None):
     """Wall and CPU milliseconds of one run (CPU: the whole tree, from the children's rusage)."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    p = subprocess.run(argv, env=env, cwd=cwd, capture_output=True)
+    p = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, input=stdin)
     wall = (time.perf_counter() - t0) * 1000
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode not in ok:
@@ -128,13 +131,34 @@ def main():
             return [(["gitleaks"] + sub + [wt, "--log-opts", f"{base}..{head}", "--report-format", "json",
                       "--report-path", report, "--exit-code", "2", "--redact", "--no-banner"], wt, (0,)),
                     (["pip-audit", "-r", manifest, "-f", "json", "--progress-spinner", "off"], None, (0, 1))]
+        scratch = os.path.join(tmp, "scratch")
+        sh("git", "clone", "-q", repo, scratch, env=env)
+        art = "docs/work-items/X-1/17-security-report.md"
+        os.makedirs(os.path.join(scratch, os.path.dirname(art)))
+
+        def git_steps(k):
+            """The argv orch runs for fetch, report commit and read-back (secgate.c, git.c)."""
+            with open(os.path.join(scratch, art), "w") as f:
+                f.write(f"---\nsecurity_status: PASS\nround: {k}\n---\n")
+            return [(["git", "-c", "maintenance.auto=false", "fetch", "--quiet", "--no-tags", "--", "origin",
+                      "+refs/heads/main:refs/remotes/origin/main"], repo, None),
+                    (["git", "add", "--", art], scratch, None),
+                    (["git", "-c", "maintenance.auto=false", "commit", "-q", "--no-verify", "-m",
+                      "orch: security report", "--", art], scratch, None),
+                    (["git", "cat-file", "--batch"], scratch,
+                     f"HEAD^{{tree}}\nHEAD:{os.path.dirname(art)}\nHEAD:{art}\n".encode())]
         gate = [os.path.join(BIN, "orch-scan"), "-q", wi]
         timed(gate, env)  # the first gate run probes gitleaks and sets up runs/: not a steady tick
-        walls, cpus = {"gate": [], "scan": []}, {"gate": [], "scan": []}
+        walls, cpus = {"gate": [], "scan": [], "git": []}, {"gate": [], "scan": [], "git": []}
         for i in range(RUNS):
-            for side in (("gate", "scan") if i % 2 == 0 else ("scan", "gate")):
+            for side in (("gate", "scan", "git") if i % 2 == 0 else ("git", "scan", "gate")):
                 if side == "gate":
                     w, c = timed(gate, env)
+                elif side == "git":
+                    w = c = 0.0
+                    for argv, cwd, stdin in git_steps(i):
+                        dw, dc = timed(argv, env, cwd, stdin=stdin)
+                        w, c = w + dw, c + dc
                 else:
                     w = c = 0.0
                     for argv, cwd, ok in scanner_cmds():
@@ -146,10 +170,12 @@ def main():
         before = orch_spawns(db)
         procs_gate = processes([(gate, None, (0,))], env, tmp)
         procs_scan = processes(scanner_cmds(), env, tmp)
+        procs_git = processes([(a, d, (0,)) for a, d, _ in git_steps(RUNS)], env, tmp)
         how = "strace"
         if procs_gate is None or procs_scan is None:
             timed(gate, env)
             procs_gate, procs_scan, how = orch_spawns(db) - before, 2, "orch's own spawns (tool_metrics)"
+            procs_git = "?"
 
     med = {k: (statistics.median(walls[k]), statistics.median(cpus[k])) for k in walls}
     ow, oc = med["gate"][0] - med["scan"][0], med["gate"][1] - med["scan"][1]
@@ -161,6 +187,10 @@ def main():
     print(f"  {'orch overhead':<22}{ow:>10.1f}{oc:>10.1f}{procs_gate - procs_scan:>11}")
     print(f"  overhead / scanners: wall {ow / med['scan'][0] * 100:.1f}%, cpu {oc / med['scan'][1] * 100:.1f}% "
           f"(processes counted by {how})")
+    print(f"  {'git steps alone':<22}{med['git'][0]:>10.1f}{med['git'][1]:>10.1f}{procs_git:>11}"
+          f"   (fetch, add, commit, read-back: the gate's floor)")
+    print(f"  git steps / scanners: wall {med['git'][0] / med['scan'][0] * 100:.1f}%, "
+          f"cpu {med['git'][1] / med['scan'][1] * 100:.1f}% (no gate that runs them can be under this)")
 
 
 main()
