@@ -757,7 +757,9 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	int rc, claimed;
 
 	result_init(r, wi, c->cfg->max_developer_retries);
+	/* until it starts, the item stays where it was: a noop or a busy skip says created -> created */
 	str_copy(r->stage_before, sizeof(r->stage_before), "created");
+	str_copy(r->stage_after, sizeof(r->stage_after), "created");
 	if (wi_project(wi, project) < 0) {
 		err_set(&e, EX_USAGE, "work item '%s' is not of the form ABC-123", wi);
 		return fail(r, &e);

@@ -10,6 +10,12 @@ lacks "$OUT" "$C"
 lacks "$OUT" "$X"
 [ "$(state_of "$A")" = Analysis ] || fail "tracker not Analysis after start"
 [ "$(sql "SELECT count(*) FROM tasks")" = 1 ] || fail "terminal issues must not start"
+# asked by hand, a terminal issue is not started either, and the item stays where it was: created -> created
+expect_rc 0 orch-advance --start "$C"
+contains "$OUT" "$C: created -> created noop (issue is Done (terminal): not started)"
+expect_rc 0 orch-advance --start "$X" --json
+contains "$OUT" '"stage_before":"created","stage_after":"created","outcome":"noop"'
+[ "$(sql "SELECT count(*) FROM tasks")" = 1 ] || fail "--start started a terminal issue"
 
 # a quiet tick writes nothing (the first run after writes may checkpoint the WAL: settle, then compare)
 orch-poll -q
