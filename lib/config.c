@@ -271,6 +271,43 @@ browse_url_ok(const char *u)
 	return 1;
 }
 
+/*
+ * A branch or remote name orch puts into refs and git argv: the rules of
+ * git check-ref-format that matter here, checked at load so the error names
+ * the line instead of a git failure at the first gate.
+ */
+static int
+ref_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	const unsigned char *p;
+
+	if (n == 0 || n > 200 || strchr("-/.", s[0]) || s[n - 1] == '/' || s[n - 1] == '.' || strcmp(s, "@") == 0 ||
+	    (n >= 5 && strcmp(s + n - 5, ".lock") == 0) || strstr(s, "..") || strstr(s, "@{") || strstr(s, "//") ||
+	    strstr(s, "/."))
+		return 0;
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr("~^:?*[\\", *p))
+			return 0;
+	return 1;
+}
+
+/* The checks a value can fail by itself, at its own line; what a project lacks is checked after its map. */
+static int
+project_value_ok(struct loader *l, const char *key, const char *text, yaml_node_t *v)
+{
+	if (strcmp(key, "key") == 0 && !wi_project_key_valid(text))
+		return lerr(l, v, key, "project key '%s' is not valid: " WI_KEY_RULE, text);
+	if (strcmp(key, "repo") == 0 && text[0] != '/')
+		return lerr(l, v, key, "project needs repo: an absolute path to its git repository (got '%s')", text);
+	if (strcmp(key, "tracker") == 0 && strcmp(text, "local") != 0 && strcmp(text, "plane") != 0)
+		return lerr(l, v, key, "'%s' is not local or plane", text);
+	if ((strcmp(key, "main_branch") == 0 || strcmp(key, "remote") == 0) && !ref_name_ok(text))
+		return lerr(l, v, key, "'%s' is not a usable git name: no spaces, control characters, '..', '@{', "
+		    "'~^:?*[' or a backslash, no leading '-', '/' or '.', no trailing '/', '.' or '.lock'", text);
+	return 0;
+}
+
 static int
 project_field(struct loader *l, struct project *p, const char *key, yaml_node_t *v)
 {
@@ -300,7 +337,9 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 			return lerr(l, v, key, "'%s' must be an http(s):// address with {path} (and optionally {branch}), "
 			    "without spaces, quotes or angle brackets", text);
 		strp = &p->repo_browse_url;
-	} else if (strcmp(key, "key") == 0) strp = &p->key;
+	} else if (project_value_ok(l, key, text, v) < 0)
+		return -1;
+	else if (strcmp(key, "key") == 0) strp = &p->key;
 	else if (strcmp(key, "tracker") == 0) strp = &p->tracker;
 	else if (strcmp(key, "plane_project_id") == 0) strp = &p->plane_project_id;
 	else if (strcmp(key, "repo") == 0) strp = &p->repo;
@@ -335,9 +374,8 @@ load_project(struct loader *l, struct project *p, yaml_node_t *n)
 		if (project_field(l, p, key, yaml_document_get_node(&l->doc, pr->value)) < 0)
 			return -1;
 	}
-	if (p->key == NULL || !wi_project_key_valid(p->key))
-		return lerr(l, n, "key", "project key '%s' is not valid: " WI_KEY_RULE,
-		    p->key ? p->key : "(missing)");
+	if (p->key == NULL)
+		return lerr(l, n, "key", "project needs key: its work items are KEY-N; " WI_KEY_RULE "%s", NULL);
 	if (p->repo == NULL || p->repo[0] != '/')
 		return lerr(l, n, "repo", "project needs repo: an absolute path to its git repository (got '%s')",
 		    p->repo ? p->repo : "(missing)");
@@ -353,7 +391,7 @@ static int
 load_projects(struct loader *l, struct config *c, yaml_node_t *n)
 {
 	yaml_node_item_t *it;
-	size_t cnt, i, j;
+	size_t cnt, i;
 
 	if (n->type != YAML_SEQUENCE_NODE)
 		return lerr(l, n, "projects", "expected a list of project maps%s", NULL);
@@ -363,14 +401,17 @@ load_projects(struct loader *l, struct config *c, yaml_node_t *n)
 	if ((c->projects = calloc(cnt ? cnt : 1, sizeof(*c->projects))) == NULL)
 		return lerr(l, n, "projects", "out of memory%s", NULL);
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		c->nprojects++;
-		if (load_project(l, &c->projects[c->nprojects - 1], yaml_document_get_node(&l->doc, *it)) < 0)
+		yaml_node_t *pn = yaml_document_get_node(&l->doc, *it);
+		struct project *p = &c->projects[c->nprojects++];
+		char what[64];
+		if (load_project(l, p, pn) < 0)
 			return -1;
+		for (i = 0; i + 1 < c->nprojects; i++)
+			if (strcmp(c->projects[i].key, p->key) == 0) {
+				snprintf(what, sizeof(what), "'%.20s' (first at line %d)", p->key, c->projects[i].line);
+				return lerr(l, pn, "key", "project %s is defined twice: give each project its own key", what);
+			}
 	}
-	for (i = 0; i < c->nprojects; i++)
-		for (j = i + 1; j < c->nprojects; j++)
-			if (strcmp(c->projects[i].key, c->projects[j].key) == 0)
-				return lerr(l, NULL, "key", "project '%s' is defined twice", c->projects[i].key);
 	return 0;
 }
 

@@ -39,6 +39,27 @@ contains "$ERR" "project 'TRK' uses tracker plane"
 printf 'projects:\n  - key: TRK\n    repo: %s\n    tracker: local\n' "$TMP/trk" >"$TMP/trk.yaml"
 ORCH_TRACKER=plane expect_rc 0 orch-issue --config "$TMP/trk.yaml" list
 
+# A bad value names its own line, not its project's; what a project lacks names the project's line.
+bad() {	# file-text line key message
+	printf "$1" >"$TMP/bad.yaml"
+	expect_rc 78 orch-issue list --config "$TMP/bad.yaml"
+	contains "$ERR" "$TMP/bad.yaml:$2: key '$3': $4"
+}
+bad 'projects:\n  - key: A\n    remote: origin\n    repo: rel/path\n' 4 repo "project needs repo: an absolute path"
+bad 'projects:\n  - repo: /a\n    key: demo\n' 3 key "project key 'demo' is not valid"
+bad 'projects:\n  - key: A\n    repo: /a\n    tracker: jira\n' 4 tracker "'jira' is not local or plane"
+bad 'projects:\n  - repo: /a\n    ci_cmd: ["true"]\n' 2 key "project needs key: its work items are KEY-N"
+bad 'projects:\n  - key: A\n    repo: /a\n  - key: B\n    repo: /b\n  - key: A\n    repo: /c\n' 6 key \
+    "project 'A' (first at line 2) is defined twice"
+# branch and remote names git would refuse, or read as an option, stop at load, not at the first gate
+for name in 'a..b' 'has space' '-x' '--upload-pack=touch pwned' '.hidden' 'x.lock' 'a@{1}' 'a~1' 'a:b' 'a//b' 'a/' '@'; do
+	bad "projects:\n  - key: A\n    repo: /a\n    main_branch: '$name'\n" 4 main_branch "'$name' is not a usable git name"
+	bad "projects:\n  - key: A\n    repo: /a\n    remote: '$name'\n" 4 remote "'$name' is not a usable git name"
+done
+[ ! -e pwned ] && [ ! -e "$TMP/pwned" ] || fail "a remote name ran as an option"
+printf 'projects:\n  - key: TRK\n    repo: %s\n    main_branch: release/2.x\n    remote: up_stream-1\n' "$TMP/trk" >"$TMP/ok.yaml"
+expect_rc 0 orch-issue list --config "$TMP/ok.yaml"
+
 # Hostile or careless config: duplicate keys anywhere, unsafe owner or mode, not a regular file, too big, too deep.
 dup() {	# file-text key first second
 	printf "$1" >"$TMP/dup.yaml"
