@@ -54,6 +54,9 @@ main(int argc, char **argv)
 	n = (argc > 0) + all + (start != NULL) + (unblock != NULL) + (explain != NULL);
 	if (n != 1)
 		return cli_usage_error(&cl, "give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI");
+	if ((dry || agent) && (start || unblock))	/* they start or resume: nothing to simulate */
+		return cli_usage_error(&cl, "--dry-run and --agent apply to WI... and --all, not to %s",
+		    start ? "--start" : "--unblock");
 	if (agent && engine_stage_valid(agent))
 		return cli_usage_error(&cl, "--agent takes an agent name (analyst, developer, ...), not a stage");
 	for (i = 0; i < argc; i++)

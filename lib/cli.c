@@ -90,6 +90,7 @@ getopt_start(struct cli *cl, char **argv, const struct option *opts)
 	for (i = 0; common_opts[i].name; i++)
 		cl->lopts[cl->nlopts++] = common_opts[i];
 	memset(&cl->lopts[cl->nlopts], 0, sizeof(cl->lopts[0]));
+	memset(cl->given, 0, sizeof(cl->given));
 	cl->args = argv + 1;
 	cl->nargs = 0;
 	opterr = 0;	/* our own messages name the option */
@@ -111,6 +112,29 @@ bad_option(struct cli *cl, char **argv, const char *why)
 		cl->exit = cli_usage_error(cl, "option %s takes no argument", opt);
 	else
 		cl->exit = cli_usage_error(cl, "%s %s", why, opt);
+}
+
+/* An option with a value, given once and not empty: 0, or -1 with cl->exit set. */
+static int
+value_once(struct cli *cl, int opt, const char *arg)
+{
+	int i;
+
+	for (i = 0; i < cl->nlopts; i++) {
+		if (cl->lopts[i].val != opt || cl->lopts[i].has_arg != required_argument)
+			continue;
+		if (cl->given[i]) {
+			cl->exit = cli_usage_error(cl, "option --%s is given twice; give it once", cl->lopts[i].name);
+			return -1;
+		}
+		cl->given[i] = 1;
+		if (arg == NULL || *arg == '\0') {
+			cl->exit = cli_usage_error(cl, "option --%s needs a value, not an empty one", cl->lopts[i].name);
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
 }
 
 /* A common option: 0 handled, -1 stop (cl->exit set). */
@@ -160,6 +184,8 @@ cli_getopt(struct cli *cl, int argc, char **argv, const struct option *opts)
 			bad_option(cl, argv, "missing argument for");
 			return -1;
 		}
+		if (value_once(cl, opt, optarg) < 0)
+			return -1;
 		if (opt == 'q' || (opt >= OPT_CONFIG && opt < OPT_CMD_BASE)) {
 			if (common_opt(cl, opt, optarg) < 0)
 				return -1;

@@ -57,6 +57,7 @@ struct cli {
 	int64_t t0;
 	/* cli_getopt's state and results */
 	struct option lopts[CLI_MAX_OPTS + 8];
+	unsigned char given[CLI_MAX_OPTS + 8];	/* per lopts entry: seen once already */
 	int nlopts, nargs, exit;
 	char **args;		/* the operands, in order, with options removed */
 	const char *optarg;	/* the argument of the option cli_getopt returned */
@@ -70,7 +71,9 @@ void cli_init(struct cli *cl, const char *prog, const char *usage);
  * command option's val (argument in cl->optarg); 0 when parsing is done
  * (operands in cl->args, cl->nargs); -1 when the command must stop with
  * cl->exit (0 after --help/--version; EX_USAGE after a usage error, which
- * names the offending option: "unknown option --jsn").
+ * names the offending option: "unknown option --jsn").  An option that takes
+ * a value takes one: given twice, or with an empty value, it is a usage
+ * error (last-wins would drop the first silently).
  */
 int cli_getopt(struct cli *cl, int argc, char **argv, const struct option *opts);
 /* Print "<prog>: <message>" and the usage to stderr; returns EX_USAGE. */

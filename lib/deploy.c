@@ -188,6 +188,30 @@ deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	return rc;
 }
 
+/*
+ * The hook's program as exec will find it (PATH for a bare name; a relative
+ * path from the worktree, the hook's cwd): checked before the merge, since
+ * the detached wrapper always starts and a missing hook would only show as
+ * a FAILED deploy after main moved.  1 runnable, 0 not (why says so).
+ */
+static int
+hook_runnable(const char *prog, const char *cwd, char *why, size_t wn)
+{
+	char rel[PATH_MAX], found[PATH_MAX];
+
+	if (strchr(prog, '/') && prog[0] != '/') {
+		if (str_fmt(rel, sizeof(rel), "%s/%s", cwd, prog) < 0) {
+			snprintf(why, wn, "'%.64s' is too long a path", prog);
+			return 0;
+		}
+		prog = rel;
+	}
+	if (proc_which(prog, found, sizeof(found)) == 0)
+		return 1;
+	snprintf(why, wn, "'%.200s' is not an executable file%s", prog, strchr(prog, '/') ? "" : " on PATH");
+	return 0;
+}
+
 static int
 confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 {
@@ -218,6 +242,13 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	}
 	if (p->deploy_hook == NULL) {
 		err_set(&r->err, EX_CONFIG, "self_deploy project '%s' has no deploy_hook; set it in orch.yaml", p->key);
+		return -1;
+	}
+	if (!hook_runnable(p->deploy_hook[0], t.worktree, why, sizeof(why))) {
+		snprintf(msg, sizeof(msg), "the deploy hook of %s cannot run: %s; fix deploy_hook in orch.yaml (nothing "
+		    "was merged or deployed; the confirm stands)", wi, why);
+		gate_error_alert(c->st, &t, "deploy_hook", msg);
+		err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
 		return -1;
 	}
 	/* merged first, then deployed: the tested commit must be on main before any restart */

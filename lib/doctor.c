@@ -197,6 +197,37 @@ agents(struct doc *d, const struct project *p, const char *check)
 	}
 }
 
+/*
+ * The project's commands can be started too: a deploy hook that is not
+ * there shows only when production is due.  A relative path is the
+ * worktree's, checked against the repository (same tree).
+ */
+static void
+commands(struct doc *d, const struct project *p, const char *check)
+{
+	const struct { const char *key; char **argv; } cmds[] = {
+		{ "ci_cmd", p->ci_cmd }, { "deploy_hook", p->deploy_hook }, { "rollback_hook", p->rollback_hook },
+		{ "health_cmd", p->health_cmd }, { "main_review", p->main_review },
+	};
+	const char *path = getenv("PATH");
+	char where[1024], rel[1024];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		const char *cmd = cmds[i].argv ? cmds[i].argv[0] : NULL;
+		int relative;
+		if (cmd == NULL)
+			continue;
+		/* a branch may bring a relative script the checkout lacks: a warning, not a failure */
+		relative = strchr(cmd, '/') && cmd[0] != '/' && str_fmt(rel, sizeof(rel), "%s/%s", p->repo, cmd) == 0;
+		if ((rc = path_find(relative ? rel : cmd, path ? path : "/usr/bin:/bin", where, sizeof(where))) != 0)
+			say(d, relative ? "WARN" : "FAIL", check, "%s: command '%s' %s%s; install it or fix %s: in orch.yaml",
+			    cmds[i].key, cmd, rc == -2 ? "is not executable (chmod +x it)" : "is not found",
+			    relative ? " in the repository's checkout" : "", cmds[i].key);
+	}
+}
+
 /* A Plane project's key must be its identifier, or ids differ from what people see in Plane. */
 static void
 plane_key(struct tracker *tr, const struct project *p, struct doc *d)
@@ -244,6 +275,7 @@ projects(struct orch_ctx *c, struct doc *d)
 		else
 			repo_remote(c, d, p, check);
 		agents(d, p, check);
+		commands(d, p, check);
 		if (p->ci_cmd == NULL)
 			say(d, "FAIL", check, "no ci_cmd: nothing can leave development; set ci_cmd");
 		if (p->self_deploy && p->deploy_hook == NULL)

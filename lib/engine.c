@@ -349,8 +349,10 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	t->review_requested = 0;
 	snprintf(msg, sizeof(msg), "%s -> %s (retry %d/%d): %s", sd->name, target, t->retries,
 	    c->cfg->max_developer_retries, g->reason);
-	struct change ch = { .event = "rolled_back", .agent = agent, .job_stage = target,
-		.description = buf_str(&desc), .level = "info", .message = msg, .alert = g->alert,
+	/* a red production deploy is an operator's problem too (failed deploys alert), once: with its own alert or this */
+	struct change ch = { .event = "rolled_back", .agent = agent, .job_stage = target, .description = buf_str(&desc),
+		.level = strcmp(sd->name, "deploy") == 0 && g->alert[0] == '\0' ? "alert" : "info",
+		.message = msg, .alert = g->alert,
 		.once_key = once[0] ? once : NULL };
 	rc = apply(c, t, sd->name, &ch, r, &e);
 	if (rc == APPLY_DONE)

@@ -1,5 +1,6 @@
 #include "gate.h"
 
+#include <ctype.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,17 +346,93 @@ check_staging_status(const struct gate_ctx *c, struct gate_result *r)
 	stage_verdict(c, r, "deploy-staging");
 }
 
+/*
+ * A deploy log the merge gate already tested (committed before the merge,
+ * or left from an earlier round) reports another deploy, not this one: the
+ * gate waits for a new log instead of passing (or rolling back) on it.
+ * 1 stale (r says so), 0 not.
+ */
+static int
+deploy_log_stale(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char tested[41] = "", ref[300], path[256], at_test[41], at_head[41];
+	struct orch_err e = {0};
+
+	task_tested_sha(c->st, c->task, tested);
+	if (strlen(tested) != 40)
+		return 0;
+	wi_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
+	branch_ref(c->task, ref, sizeof(ref));
+	if (git_blob_id(&g, tested, path, at_test, &e) < 0 || git_blob_id(&g, ref, path, at_head, &e) < 0 ||
+	    strcmp(at_test, at_head) != 0)
+		return 0;	/* absent from the tested commit, or changed since: written after the merge */
+	r->outcome = GATE_WAIT;
+	snprintf(r->reason, sizeof(r->reason), "14-deploy-log.md on %s is the one the merge gate tested at %.12s: it "
+	    "predates this deploy; deploy, then commit a new log naming deployed_sha", c->task->branch, tested);
+	return 1;
+}
+
 static void
 check_deploy_status(const struct gate_ctx *c, struct gate_result *r)
 {
-	stage_verdict(c, r, "deploy");
+	if (!deploy_log_stale(c, r))
+		stage_verdict(c, r, "deploy");
+}
+
+/*
+ * What went out: the deploy log's deployed_sha (lower-cased; orch's own logs
+ * name it), else the branch head.  0 with sha set; -1 with r red (a value
+ * that is not a commit) or in error (git could not answer).
+ */
+static int
+deployed_commit(const struct gate_ctx *c, struct gate_result *r, const char *ref, char sha[41])
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char path[256], why[256], val[128], got[1][41];
+	const char *refs[1] = { val };
+	struct orch_err e = {0};
+	struct buf log;
+	int named;
+
+	buf_init(&log, FM_MAX_BYTES);
+	wi_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
+	named = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &log, why, sizeof(why), &e) == 0 &&
+	    fm_get(log.data ? log.data : "", log.len, "deployed_sha", val, sizeof(val), why, sizeof(why)) == 0 &&
+	    val[0] != '\0';	/* orch's own log leaves it empty when no merge was recorded */
+	buf_free(&log);
+	err_clear(&e);
+	if (!named) {
+		if (git_rev_parse(&g, ref, sha, &e) == 0)
+			return 0;
+		gate_error(r, &e);
+		return -1;
+	}
+	for (char *q = val; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	if (strlen(val) != 40 || strspn(val, "0123456789abcdef") != 40) {
+		red(r, "14-deploy-log.md: deployed_sha '%s' is not a full commit id (40 hex digits); write what "
+		    "`git rev-parse` prints for %s after the merge", val, c->project->main_branch);
+		return -1;
+	}
+	if (git_resolve(&g, refs, 1, got, &e) < 0) {
+		if (e.code != EX_NOINPUT) {
+			gate_error(r, &e);
+			return -1;
+		}
+		red(r, "14-deploy-log.md: deployed_sha %s is not a commit of this repository; write the commit of "
+		    "%s that went out", val, c->project->main_branch);
+		return -1;
+	}
+	snprintf(sha, 41, "%s", got[0]);
+	return 0;
 }
 
 static void
 check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	char ref[300], main_ref[512], head[41];
+	char ref[300], main_ref[512], head[41], tested[41] = "";
 	struct orch_err e = {0};
 	int anc;
 
@@ -367,31 +444,27 @@ check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 	} else {
 		snprintf(main_ref, sizeof(main_ref), "refs/heads/%s", c->project->main_branch);
 	}
-	if (git_rev_parse(&g, ref, head, &e) < 0)
-		return gate_error(r, &e);
-	{
-		/* the deployed commit when the deploy log names it (orch logs after merging), else the branch head */
-		struct buf log;
-		char path[256], why[256], sha[64];
-		buf_init(&log, FM_MAX_BYTES);
-		wi_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
-		if (git_read_artifact(&g, ref, path, FM_MAX_BYTES, &log, why, sizeof(why), &e) == 0 &&
-		    fm_get(log.data ? log.data : "", log.len, "deployed_sha", sha, sizeof(sha), why, sizeof(why)) == 0 &&
-		    strlen(sha) == 40 && strspn(sha, "0123456789abcdef") == 40)
-			snprintf(head, sizeof(head), "%s", sha);
-		buf_free(&log);
-		err_clear(&e);
-	}
+	if (deployed_commit(c, r, ref, head) < 0)
+		return;
 	if ((anc = git_is_ancestor(&g, head, main_ref, &e)) < 0)
 		return gate_error(r, &e);
-	if (anc) {
-		r->outcome = GATE_PASS;
-		snprintf(r->reason, sizeof(r->reason), "%.12s is on %s", head, main_ref + 5);
-	} else {
+	if (!anc) {
 		red(r, "deployed but not merged: %s is not an ancestor of %s", head, main_ref + 5);
 		snprintf(r->alert, sizeof(r->alert), "%s was deployed but is not on %s (%.12s): check what runs in "
 		    "production (docs/deploy.md, \"is prod on main?\")", c->task->work_item, main_ref + 5, head);
+		return;
 	}
+	/* on main is not enough: what went out must hold what the merge gate tested and landed */
+	task_tested_sha(c->st, c->task, tested);
+	if (strlen(tested) == 40 && (anc = git_is_ancestor(&g, tested, head, &e)) <= 0) {
+		if (anc < 0)
+			return gate_error(r, &e);
+		red(r, "the deployed commit %s does not contain this item's merged commit %s: an older main went "
+		    "out; deploy again and name the new commit in deployed_sha", head, tested);
+		return;
+	}
+	r->outcome = GATE_PASS;
+	snprintf(r->reason, sizeof(r->reason), "%.12s is on %s", head, main_ref + 5);
 }
 
 static const struct gate_def registry[] = {
@@ -462,6 +535,11 @@ artifact_state(const struct gate_ctx *c, const struct gate_artifact *a, const ch
 		st = 1;
 	}
 	buf_free(&content);
+	{	/* one line: a value quoted from the artifact neither breaks it nor reaches the terminal raw */
+		char clean[4 * 1200 + 1];
+		str_escape_ctl(clean, sizeof(clean), out);
+		snprintf(out, on, "%s", clean);
+	}
 	return st;
 }
 

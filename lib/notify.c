@@ -46,16 +46,30 @@ int
 notify_queue(struct store *st, const char *level, const char *wi, const char *message, struct orch_err *e)
 {
 	sqlite3_stmt *s;
-	char now[32];
+	char now[32], *line;
+	size_t n = strlen(message) * 4 + 1;	/* a byte grows to at most four ("\\x1b") */
+	int rc;
 
+	/*
+	 * One notification is one line in notify.log, notify_cmd's stdin and
+	 * Telegram: text quoted from an artifact (a verdict value, a reason) can
+	 * neither forge a second line nor drive the terminal of whoever reads it.
+	 */
+	if ((line = malloc(n)) == NULL)
+		return err_set(e, EX_SOFTWARE, "out of memory queueing a notification");
+	str_escape_ctl(line, n, message);
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT INTO outbox(created_at, level, work_item, message) VALUES (?1, ?2, ?3, ?4)", e) < 0)
+	if (store_prepare(st, &s, "INSERT INTO outbox(created_at, level, work_item, message) VALUES (?1, ?2, ?3, ?4)", e) < 0) {
+		free(line);
 		return -1;
+	}
 	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, level, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, message, -1, SQLITE_STATIC);
-	return store_step_done(st, s, "queue notification", e);
+	sqlite3_bind_text(s, 4, line, -1, SQLITE_STATIC);
+	rc = store_step_done(st, s, "queue notification", e);
+	free(line);
+	return rc;
 }
 
 static int

@@ -1,6 +1,7 @@
 # Self-deploy projects: Phase A asks for Confirm Deploy; Approved on deploy does nothing; Confirm Deploy
 # deploys once and only on deploy; the hook outlives orch and Phase C finalizes from its sentinel; a failing
-# hook rolls back; the post-deploy watch; a project without the Confirm Deploy state never deploys.
+# hook rolls back with an alert; a hook that cannot run is refused before the merge; the post-deploy watch;
+# a project without the Confirm Deploy state never deploys.
 . "$(dirname "$0")/lib.sh"
 cat >"$TMP/hook.sh" <<'SH'
 echo run >>"$HOOK_RUNS"
@@ -85,6 +86,24 @@ until [ -e "$ORCH_HOME/deploy-state/DEMO/$WI/result" ]; do sleep 0.01; done
 expect_rc 0 orch-deploy --finalize
 contains "$OUT" "deploy -> development rolled_back"
 contains "$(git -C "$TMP/repo" show "refs/heads/$BR:$D/14-deploy-log.md")" "hook_exit_code: 3"
+contains "$ERR" "orch: alert: $WI: deploy -> development (retry"	# a failed production deploy alerts
+
+# a deploy hook that cannot run is refused before anything merges; one alert per stay, the confirm stands
+at_one deploy-staging
+expect_rc 0 orch-advance "$WI"
+cp "$ORCH_HOME/orch.yaml" "$TMP/orch.yaml.good"
+sed -i "s|deploy_hook: .*|deploy_hook: [\"./no-such-hook.sh\", \"now\"]|" "$ORCH_HOME/orch.yaml"
+git -C "$TMP/origin.git" rev-parse main >"$TMP/main.before"
+nalerts() { sql "SELECT count(*) FROM outbox WHERE level = 'alert' AND message LIKE '%deploy hook of $WI cannot run%'"; }
+for i in 1 2; do
+	expect_rc 69 orch-deploy --confirm "$WI"
+	contains "$ERR" "the deploy hook of $WI cannot run: '$WT/./no-such-hook.sh' is not an executable file"
+	contains "$ERR" "nothing was merged or deployed"
+done
+[ "$(nalerts)" = 1 ] || fail "a hook that cannot run alerted $(nalerts) times in one stay"
+[ "$(git -C "$TMP/origin.git" rev-parse main)" = "$(cat "$TMP/main.before")" ] || fail "main moved for a hook that cannot run"
+[ ! -e "$ORCH_HOME/deploy-state/DEMO/$WI/initiated" ] || fail "a hook that cannot run was marked initiated"
+cp "$TMP/orch.yaml.good" "$ORCH_HOME/orch.yaml"
 
 # fixed and deployed again (fresh sentinels), but production degrades: Blocked, alert, rollback_hook
 touch "$TMP/unhealthy"

@@ -59,6 +59,14 @@ contains "$OUT" "ok   project DEMO: agent reviewer: $TMP/mybin/my-agent"
 contains "$OUT" "ok   project DEMO: agent tester: /usr/bin/sh"
 contains "$OUT" "FAIL cron PATH: not found on cron's PATH=$BIN:$TMP/standins:/usr/bin:/bin (from the crontab): /nonexistent/analyst $TMP/noexec.sh my-agent"
 contains "$OUT" "FAIL project DEMO: repo $TMP/repo has no remote 'upstream'; add it (git -C $TMP/repo remote add upstream URL)"
+# the project's own commands too: a deploy hook that is not there shows now, not when production is due
+write_config "$TMP/cmds.yaml" "$TMP/repo" "deploy_hook: [\"/nonexistent/deploy\"]" "health_cmd: [\"./bin/health\"]" \
+	"rollback_hook: [\"$TMP/noexec.sh\"]"
+expect_rc 1 orch-doctor --config "$TMP/cmds.yaml"
+contains "$OUT" "FAIL project DEMO: deploy_hook: command '/nonexistent/deploy' is not found; install it or fix deploy_hook: in orch.yaml"
+contains "$OUT" "WARN project DEMO: health_cmd: command './bin/health' is not found in the repository's checkout"
+contains "$OUT" "FAIL project DEMO: rollback_hook: command '$TMP/noexec.sh' is not executable (chmod +x it)"
+lacks "$OUT" "ci_cmd: command"
 pipeline_config_again() { write_config "$ORCH_HOME/orch.yaml" "$TMP/repo"; }
 pipeline_config_again
 
