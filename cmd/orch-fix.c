@@ -59,6 +59,7 @@ main(int argc, char **argv)
 	struct fix_result r;
 	struct orch_err e = {0};
 	struct cli cl;
+	char why[600];
 	int opt, rc;
 
 	cli_init(&cl, "orch-fix", USAGE);
@@ -79,6 +80,10 @@ main(int argc, char **argv)
 	o.work_item = cl.args[0];
 	if (!wi_valid(o.work_item))
 		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", o.work_item);
+	if (o.plan_file && (rc = fix_plan_file_check(o.plan_file, why, sizeof(why))) != 0) {
+		fprintf(stderr, "orch-fix: %s\n", why);
+		return rc;
+	}
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (fix_run(cl.ctx, &o, &r, &e) < 0) {

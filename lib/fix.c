@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic.h"
@@ -105,6 +106,14 @@ record_start(struct orch_ctx *c, struct fix_result *r, struct orch_err *e)
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
+	/* under the task's claim no other run of this item is alive: one still "running" was stopped */
+	if (store_prepare(c->st, &s, "UPDATE fix_runs SET status = 'interrupted', reason = 'stopped before it "
+	    "finished (signal or crash)', finished_at = ?1 WHERE work_item = ?2 AND status = 'running'", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, r->work_item, -1, SQLITE_TRANSIENT);
+	if (store_step_done(c->st, s, "close an interrupted fix run", e) < 0)
+		return -1;
 	if (store_prepare(c->st, &s, "INSERT INTO fix_runs (work_item, source, status, started_at) "
 	    "VALUES (?, ?, 'running', ?)", e) < 0)
 		return -1;
@@ -264,15 +273,39 @@ plan_from_audit(const struct fix_result *r, const struct deps_result *d, struct 
 	return 0;
 }
 
+int
+fix_plan_file_check(const char *path, char *why, size_t wn)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0) {
+		snprintf(why, wn, "cannot read plan file '%s': %s; give the path of a JSON plan", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(why, wn, "plan file '%s' is not a regular file (a directory, FIFO or device); give the path "
+		    "of a JSON plan", path);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
 static int
 read_plan_file(const char *path, struct buf *b, char *why, size_t wn)
 {
 	char chunk[8192];
+	struct stat sb;
 	ssize_t k;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO put in the file's place after the check must not hang the claimed run */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
 		snprintf(why, wn, "cannot read plan file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		snprintf(why, wn, "plan file '%s' is not a regular file; give the path of a JSON plan", path);
 		return -1;
 	}
 	while ((k = read(fd, chunk, sizeof(chunk))) > 0)

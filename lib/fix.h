@@ -74,6 +74,8 @@ struct fix_result {
 };
 
 int fix_run(struct orch_ctx *c, const struct fix_opts *o, struct fix_result *r, struct orch_err *e);
+/* --plan FILE before anything is claimed: 0, or the exit code (66 missing, 64 not a regular file) with why. */
+int fix_plan_file_check(const char *path, char *why, size_t wn);
 /*
  * The security gate's rollback path (engine.c): when p->auto_fix is set
  * and the committed 17-security-report.md says secrets_found: 0 (a pin

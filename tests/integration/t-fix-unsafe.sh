@@ -45,7 +45,23 @@ plan dependency '"../requirements.txt"' "$(pin ../requirements.txt foo 1.1)"
 refused 65 invalid "files[0]: not a normalised relative path" --plan "$TMP/plan.json"
 plan dependency '"requirements.txt"' '{"type": "pin_dependency", "file": "requirements.txt", "details": {"package": "foo", "version": "1.1", "shell": "rm -rf /"}}'
 refused 65 invalid "operations[0].details.shell: unknown key" --plan "$TMP/plan.json"
-refused 65 invalid "cannot read plan file" --plan "$TMP/missing.json"
+# a plan path that is missing, a directory or a FIFO is refused before anything is claimed or recorded
+early() {	# RC TEXT PATH
+	n0=$(sql "SELECT count(*) FROM fix_runs")
+	expect_rc "$1" timeout 60 orch-fix --plan "$3" "$WI"
+	contains "$ERR" "$2"
+	[ "$(sql "SELECT count(*) FROM fix_runs")" -eq "$n0" ] || fail "a run was recorded for the plan path $3"
+}
+early 66 "cannot read plan file '$TMP/missing.json': No such file or directory" "$TMP/missing.json"
+early 64 "plan file '$TMP' is not a regular file" "$TMP"
+mkfifo "$TMP/plan.fifo"
+early 64 "plan file '$TMP/plan.fifo' is not a regular file" "$TMP/plan.fifo"
+# a run stopped before it finished (signal, crash) is closed as interrupted by the item's next run
+sql_exec "INSERT INTO fix_runs (work_item, source, status, started_at) VALUES (?, 'file', 'running', '2026-01-01T00:00:00.000000Z')" "$WI"
+stuck=$(sql "SELECT max(id) FROM fix_runs")
+printf '{' >"$TMP/bad.json"
+refused 65 invalid "plan: invalid JSON" --plan "$TMP/bad.json"
+[ "$(sql "SELECT status FROM fix_runs WHERE id = $stuck")" = interrupted ] || fail "the stopped run is still running"
 
 # policy: a file outside the category, CI configuration, the pipeline's artifacts, a symlink, the thresholds
 plan dependency '"src/util.py"' "$(pin src/util.py foo 1.1)"
