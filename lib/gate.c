@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "deploystate.h"
 #include "frontmatter.h"
 #include "git.h"
 #include "merge.h"
@@ -565,6 +566,19 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 	char ref[300];
 
 	branch_ref(c->task, ref, sizeof(ref));
+	if (strcmp(stage, "deploy") == 0 && c->project->self_deploy) {
+		/* nobody writes the log here: Confirm Deploy runs the hook and orch writes it (Phase C) */
+		if (deploy_marker(c->cfg, c->task, DEPLOY_INITIATED))
+			buf_addf(out, "%s at deploy (self_deploy), branch %s:\n  deploy initiated: waiting for the hook's "
+			    "result; orch-deploy --finalize then writes 14-deploy-log.md\n", c->task->work_item,
+			    c->task->branch);
+		else
+			buf_addf(out, "%s at deploy (self_deploy), branch %s:\n  waiting for Confirm Deploy (the tracker "
+			    "status, or orch-deploy --confirm %s); then the deploy hook runs and orch writes "
+			    "14-deploy-log.md\n", c->task->work_item, c->task->branch, c->task->work_item);
+		buf_addf(out, "  and deployed_sha must be on main, holding the merged commit\n");
+		return out->len ? 0 : -1;
+	}
 	buf_addf(out, "%s at %s (%s stage), branch %s:\n", c->task->work_item, stage, c->manual ? "manual" :
 	    "automated", c->task->branch);
 	for (; a->stage && strcmp(a->stage, stage) == 0; a++) {
@@ -580,6 +594,6 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 		buf_addf(out, "  then the security gate (17-security-report.md, written by orch) and the merge gate "
 		    "(rebase onto main, ci_cmd)\n");
 	else if (strcmp(stage, "deploy") == 0)
-		buf_addf(out, "  and deployed_sha (the commit that went out) must be on main\n");
+		buf_addf(out, "  and deployed_sha (the commit that went out) must be on main, holding the merged commit\n");
 	return out->len ? 0 : -1;
 }

@@ -27,6 +27,10 @@ contains "$ERR" "set the status to Confirm Deploy to deploy to production"
 [ -e "$ORCH_HOME/deploy-state/DEMO/$WI/approve-requested" ] || fail "Phase A marker missing"
 expect_rc 2 orch-advance "$WI"
 contains "$OUT" "waiting for Confirm Deploy"
+expect_rc 0 orch-advance --explain "$WI"	# says the same: nobody writes the deploy log by hand here
+contains "$OUT" "$WI at deploy (self_deploy)"
+contains "$OUT" "waiting for Confirm Deploy (the tracker status, or orch-deploy --confirm $WI)"
+lacks "$OUT" "MISSING"
 
 # Approved on deploy does nothing (recorded once)
 orch-issue -q set "$WI" Approved
