@@ -61,9 +61,9 @@ main(int argc, char **argv)
 		return cli_usage_error(&cl, "--agent takes an agent name (analyst, developer, ...), not a stage");
 	for (i = 0; i < argc; i++)
 		if (!wi_valid(argv[i]))
-			return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", argv[i]);
+			return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, argv[i]);
 	if ((start || unblock || explain) && !wi_valid(start ? start : unblock ? unblock : explain))
-		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123",
+		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM,
 		    start ? start : unblock ? unblock : explain);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;

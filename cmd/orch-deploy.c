@@ -78,7 +78,7 @@ main(int argc, char **argv)
 	if ((confirm != NULL) + finalize + monitor > 1)
 		return cli_usage_error(&cl, "give at most one of --confirm WI, --finalize, --monitor");
 	if (confirm && !wi_valid(confirm))
-		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", confirm);
+		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, confirm);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	o.cl = &cl;

@@ -79,7 +79,7 @@ main(int argc, char **argv)
 		return cli_usage_error(&cl, "--from-audit and --plan FILE are two sources of a plan; give one");
 	o.work_item = cl.args[0];
 	if (!wi_valid(o.work_item))
-		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", o.work_item);
+		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, o.work_item);
 	if (o.plan_file && (rc = fix_plan_file_check(o.plan_file, why, sizeof(why))) != 0) {
 		fprintf(stderr, "orch-fix: %s\n", why);
 		return rc;

@@ -40,7 +40,7 @@ main(int argc, char **argv)
 	if (!mainscan && (only || strict))
 		return cli_usage_error(&cl, "--project and --strict go with --main");
 	if (!mainscan && !wi_valid(cl.args[0]))
-		return cli_usage_error(&cl, "work item '%s' is not of the form ABC-123", cl.args[0]);
+		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, cl.args[0]);
 	if (only && !wi_project_key_valid(only))
 		return cli_usage_error(&cl, "project key '%s' is not valid: " WI_KEY_RULE, only);
 	if ((rc = cli_open(&cl)) != 0)

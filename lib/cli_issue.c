@@ -249,7 +249,7 @@ do_item(struct cli *cl, const char *verb, const struct cli_issue_args *a, struct
 	if (a->project || a->state || a->title)
 		return err_set(e, EX_USAGE, "%s takes no --project, --state or --title", verb);
 	if (wi_project(wi, project) < 0)
-		return err_set(e, EX_USAGE, "work item '%s' is not of the form ABC-123", wi);
+		return err_set(e, EX_USAGE, "work item '%s' is not " WI_FORM, wi);
 	if (want == 2 && strcmp(verb, "comment") == 0 && comment_check(arg, e) < 0)
 		return -1;
 	if (open_tracker(cl, &t, project, &v, &n, e) < 0)
@@ -313,7 +313,7 @@ cli_issue_run(struct cli *cl, const struct cli_issue_args *a)
 	if (a->project && !wi_project_key_valid(a->project))
 		return cli_usage_error(cl, "project key '%s' is not valid: " WI_KEY_RULE, a->project);
 	if (i >= 2 && i <= 4 && cl->nargs > 1 && !wi_valid(cl->args[1]))
-		return cli_usage_error(cl, "work item '%s' is not of the form ABC-123", cl->args[1]);
+		return cli_usage_error(cl, "work item '%s' is not " WI_FORM, cl->args[1]);
 	if ((rc = cli_open(cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (i == 0)

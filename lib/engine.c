@@ -525,7 +525,7 @@ load(struct orch_ctx *c, const char *wi, int64_t id, struct task *t, const struc
 	struct orch_err e = {0};
 
 	if (wi && !wi_valid(wi)) {
-		err_set(&e, EX_USAGE, "work item '%s' is not of the form ABC-123", wi);
+		err_set(&e, EX_USAGE, "work item '%s' is not " WI_FORM, wi);
 		return fail(r, &e);
 	}
 	if ((wi ? task_get(c->st, wi, t, &e) : task_get_id(c->st, id, t, &e)) < 0)
@@ -763,7 +763,7 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	str_copy(r->stage_before, sizeof(r->stage_before), "created");
 	str_copy(r->stage_after, sizeof(r->stage_after), "created");
 	if (wi_project(wi, project) < 0) {
-		err_set(&e, EX_USAGE, "work item '%s' is not of the form ABC-123", wi);
+		err_set(&e, EX_USAGE, "work item '%s' is not " WI_FORM, wi);
 		return fail(r, &e);
 	}
 	if ((p = config_project(c->cfg, project)) == NULL) {

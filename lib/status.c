@@ -17,6 +17,7 @@
 #include "reconcile.h"
 #include "scanmain.h"
 #include "store.h"
+#include "proc.h"
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
@@ -223,11 +224,22 @@ static int
 collect_security(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
 	cJSON *sec = cJSON_AddObjectToObject(root, "security");
+	const char *engine = cfg->security_dep_engine;
+	char path[4096];
+	int osv = proc_which("osv-scanner", path, sizeof(path)) == 0, pip = proc_which("pip-audit", path, sizeof(path)) == 0;
 
 	(void)st;
 	(void)e;
-	cJSON_AddStringToObject(sec, "dep_engine", cfg->security_dep_engine);
-	if (strcmp(cfg->security_dep_engine, "osv-scanner") != 0)
+	cJSON_AddStringToObject(sec, "dep_engine", engine);
+	/* what the gate will run, as this PATH has it (looked up, not run: status starts no process) */
+	if (strcmp(engine, "auto") == 0)
+		engine = osv ? "osv-scanner" : "pip-audit";
+	if (strcmp(engine, "osv-scanner") == 0 ? !osv : !pip)
+		cJSON_AddStringToObject(sec, "note", strcmp(cfg->security_dep_engine, "auto") == 0 ?
+		    "neither osv-scanner nor pip-audit is on PATH: the dependency audit is degraded (fail-open unless "
+		    "security_dep_audit_fail_closed)" : "the dependency engine is not on PATH: the dependency audit is "
+		    "degraded (fail-open unless security_dep_audit_fail_closed)");
+	else if (strcmp(engine, "pip-audit") == 0)
 		cJSON_AddStringToObject(sec, "note", "pip-audit reports no severity: its findings only warn "
 		    "(severity-based blocking needs osv-scanner)");
 	return 0;

@@ -173,7 +173,7 @@ local_get(struct tracker *t, const char *wi, struct tracker_issue *out, struct o
 	int rc;
 
 	if (wi_project(wi, project) < 0)
-		return err_set(e, EX_USAGE, "work item '%s' is not of the form ABC-123", wi);
+		return err_set(e, EX_USAGE, "work item '%s' is not " WI_FORM, wi);
 	if (known_project(t, project, e) < 0)
 		return -1;
 	dash = strchr(wi, '-');

@@ -844,7 +844,7 @@ plane_get(struct tracker *t, const char *wi, struct tracker_issue *out, struct o
 	long seq;
 
 	if (!wi_valid(wi))
-		return err_set(e, EX_USAGE, "work item '%s' is not of the form ABC-123", wi);
+		return err_set(e, EX_USAGE, "work item '%s' is not " WI_FORM, wi);
 	seq = strtol(strchr(wi, '-') + 1, NULL, 10);	/* wi is valid */
 	if (issue_id_of(t, wi, seq, id) < 0)
 		return get_by_identifier(t, wi, seq, out, e);

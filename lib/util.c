@@ -348,9 +348,17 @@ title_check(const char *title, char *why, size_t wn)
 	if (len > TITLE_MAX_BYTES)
 		return snprintf(why, wn, "the title is %zu bytes long, the limit is %d; shorten it (details go "
 		    "into a comment)", len, TITLE_MAX_BYTES), -1;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)title[i] < 0x20 || title[i] == 0x7f)
+	for (i = 0; i < len; i++) {
+		const unsigned char *u = (const unsigned char *)title + i;
+		if (u[0] < 0x20 || u[0] == 0x7f)
 			return snprintf(why, wn, "the title holds a control character (byte 0x%02x at %zu); use "
-			    "plain text on one line", (unsigned char)title[i], i), -1;
+			    "plain text on one line", u[0], i), -1;
+		/* bidi overrides and isolates (U+202A..U+202E, U+2066..U+2069) reorder what a reader sees */
+		if (i + 2 < len && u[0] == 0xe2 && ((u[1] == 0x80 && u[2] >= 0xaa && u[2] <= 0xae) ||
+		    (u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9)))
+			return snprintf(why, wn, "the title holds a bidirectional control (U+%04X at byte %zu), which "
+			    "reorders what readers see; use plain text", 0x2000 + ((u[1] & 0x3f) << 6) + (u[2] & 0x3f),
+			    i), -1;
+	}
 	return 0;
 }

@@ -22,6 +22,8 @@
 #define WI_KEY_BYTES 16	/* bytes of UTF-8; project[17] buffers elsewhere rely on it */
 #define WI_MAX 32	/* 16 + 1 + 9 + NUL, rounded */
 /* For messages about a refused key (config, commands). */
+/* How an id is written, for messages: the number has no leading zero and at most nine digits. */
+#define WI_FORM "of the form ABC-123 (a project key, '-', a number from 1 to 999999999)"
 #define WI_KEY_RULE "a Plane project identifier: uppercase letters, digits, '_' or non-ASCII letters, " \
 	"at most 16 bytes, no '-' or punctuation"
 

@@ -193,6 +193,11 @@ START_TEST(utf8_checks_and_escapes)
 	ck_assert_int_eq(title_check("", why, sizeof(why)), -1);
 	ck_assert_int_eq(title_check("a\tb", why, sizeof(why)), -1);
 	ck_assert_ptr_nonnull(strstr(why, "control character (byte 0x09 at 1)"));
+	ck_assert_int_eq(title_check("abc\xe2\x80\xae" "evil", why, sizeof(why)), -1);	/* RLO */
+	ck_assert_ptr_nonnull(strstr(why, "bidirectional control (U+202E at byte 3)"));
+	ck_assert_int_eq(title_check("x\xe2\x81\xa6" "y", why, sizeof(why)), -1);	/* LRI */
+	ck_assert_ptr_nonnull(strstr(why, "U+2066"));
+	ck_assert_int_eq(title_check("caf\xc3\xa9 \xe2\x80\x94 \xe2\x80\xaf ok", why, sizeof(why)), 0);	/* dash, NNBSP */
 	memset(out, 'x', sizeof(out));
 	out[sizeof(out) - 1] = '\0';
 	ck_assert_int_eq(title_check(out, why, sizeof(why)), 0);
@@ -228,6 +233,17 @@ START_TEST(cli_getopt_permutes)
 	cli_init(&cl, "orch-x", "orch-x ...");
 	ck_assert_int_eq(cli_getopt(&cl, 3, bad, opts), -1);
 	ck_assert_int_eq(cl.exit, EX_USAGE);
+	{	/* a value option given twice, or empty, is a usage error, never a silent last-wins */
+		char c1[] = "--project", c2[] = "A", c3[] = "--project", c4[] = "B", d1[] = "--project=";
+		char *twice[] = { a0, c1, c2, c3, c4, NULL }, *empty[] = { a0, d1, NULL };
+		cli_init(&cl, "orch-x", "orch-x ...");
+		ck_assert_int_eq(cli_getopt(&cl, 5, twice, opts), OPT_CMD_BASE);
+		ck_assert_int_eq(cli_getopt(&cl, 5, twice, opts), -1);
+		ck_assert_int_eq(cl.exit, EX_USAGE);
+		cli_init(&cl, "orch-x", "orch-x ...");
+		ck_assert_int_eq(cli_getopt(&cl, 2, empty, opts), -1);
+		ck_assert_int_eq(cl.exit, EX_USAGE);
+	}
 }
 END_TEST
 

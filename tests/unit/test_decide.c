@@ -173,9 +173,20 @@ START_TEST(gate_explain_lists_what_is_read)
 	ck_assert_ptr_nonnull(strstr(buf_str(&out), "01-brd.md"));
 	ck_assert_ptr_nonnull(strstr(buf_str(&out), "02-trz.md"));
 	ck_assert_ptr_nonnull(strstr(buf_str(&out), "Approved (or Rejected)"));
-	buf_reset(&out);
-	ck_assert_int_eq(gate_explain(&gc, "deploy", &out), 0);
-	ck_assert_ptr_nonnull(strstr(buf_str(&out), "deployed_sha (the commit that went out) must be on main"));
+	{	/* deploy: the log a person (or the deployer) writes; a self_deploy project waits for Confirm Deploy */
+		struct project q = *p;
+		gc.project = &q;
+		q.self_deploy = 0;
+		buf_reset(&out);
+		ck_assert_int_eq(gate_explain(&gc, "deploy", &out), 0);
+		ck_assert_ptr_nonnull(strstr(buf_str(&out), "deployed_sha (the commit that went out) must be on main"));
+		q.self_deploy = 1;
+		buf_reset(&out);
+		ck_assert_int_eq(gate_explain(&gc, "deploy", &out), 0);
+		ck_assert_ptr_nonnull(strstr(buf_str(&out), "T-1 at deploy (self_deploy)"));
+		ck_assert_ptr_nonnull(strstr(buf_str(&out), "waiting for Confirm Deploy"));
+		ck_assert_ptr_null(strstr(buf_str(&out), "MISSING"));
+	}
 	buf_free(&out);
 }
 END_TEST
