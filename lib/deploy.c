@@ -221,8 +221,9 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	const char *wi = t.work_item;
 	char sha[41], main_ref[512], dir[4200], logp[4300], wrapper[PATH_MAX + 16], tmo[16], why[300], msg[600];
 	const char *argv[40];
+	struct deploy_hook_cmd h;
 	size_t i, n = 0;
-	int anc;
+	int anc, started;
 
 	snprintf(r->stage_before, sizeof(r->stage_before), "%s", t.stage);
 	snprintf(r->stage_after, sizeof(r->stage_after), "%s", t.stage);
@@ -271,6 +272,11 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	snprintf(msg, sizeof(msg), "%s\n", sha);
 	if (deploy_mark(c->cfg, &t, DEPLOY_INITIATED, msg, &r->err) < 0)
 		return -1;
+	if (deploy_hook_cmd(p, &t, sha, &h) < 0) {
+		err_set(&r->err, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); fix "
+		    "deploy_hook in orch.yaml", wi);
+		return -1;
+	}
 	snprintf(tmo, sizeof(tmo), "%d", c->cfg->job_timeout_s);
 	argv[n++] = wrapper;
 	argv[n++] = "--run-hook";
@@ -278,10 +284,12 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	argv[n++] = t.worktree;
 	argv[n++] = tmo;
 	argv[n++] = "--";
-	for (i = 0; p->deploy_hook[i] && n < 39; i++)
-		argv[n++] = p->deploy_hook[i];
+	for (i = 0; h.argv[i] && n < 39; i++)
+		argv[n++] = h.argv[i];
 	argv[n] = NULL;
-	if (proc_spawn_detached(argv, t.worktree, logp, why, sizeof(why)) < 0) {
+	started = proc_spawn_detached(argv, t.worktree, (const char *const *)h.env, logp, why, sizeof(why));
+	deploy_hook_cmd_free(&h);
+	if (started < 0) {
 		struct orch_err me = {0};
 		/* Phase C reports it as FAILED; without the sentinel, after deploy_timeout_s */
 		int marked = deploy_mark(c->cfg, &t, DEPLOY_RESULT, "127\n", &me) == 0;

@@ -164,8 +164,46 @@ save_hook_log(struct orch_ctx *c, const struct task *t, const struct proc_result
 }
 
 int
+deploy_hook_cmd(const struct project *p, const struct task *t, const char *sha, struct deploy_hook_cmd *h)
+{
+	static const char *const names[] = { "{work_item}", "{project}", "{branch}", "{worktree}", "{sha}" };
+	static const char *const vars[] = { "ORCH_WORK_ITEM", "ORCH_PROJECT", "ORCH_BRANCH", "ORCH_WORKTREE",
+		"ORCH_DEPLOY_SHA" };
+	const char *values[] = { t->work_item, t->project, t->branch, t->worktree, sha };
+	size_t n = argv_len(p->deploy_hook), i;
+
+	memset(h, 0, sizeof(*h));
+	if ((h->argv = calloc(n + 1, sizeof(*h->argv))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((h->argv[i] = str_expand(p->deploy_hook[i], names, values, 5)) == NULL)
+			goto fail;
+	for (i = 0; i < 5; i++)
+		if (asprintf(&h->env[i], "%s=%s", vars[i], values[i]) < 0) {
+			h->env[i] = NULL;
+			goto fail;
+		}
+	return 0;
+fail:
+	deploy_hook_cmd_free(h);
+	return -1;
+}
+
+void
+deploy_hook_cmd_free(struct deploy_hook_cmd *h)
+{
+	size_t i;
+
+	argv_free(h->argv);
+	for (i = 0; i < 5; i++)
+		free(h->env[i]);
+	memset(h, 0, sizeof(*h));
+}
+
+int
 deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
 {
+	struct deploy_hook_cmd h;
 	char sha[41];
 	struct proc_result pr;
 	int code;
@@ -177,13 +215,20 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 			return -1;
 		return deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "INTERRUPTED\n", e);
 	}
-	if (deploy_mark(c->cfg, t, DEPLOY_INITIATED, "\n", e) < 0)
+	if (deploy_hook_cmd(p, t, sha, &h) < 0)
+		return err_set(e, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); fix "
+		    "deploy_hook in orch.yaml", t->work_item);
+	if (deploy_mark(c->cfg, t, DEPLOY_INITIATED, "\n", e) < 0) {
+		deploy_hook_cmd_free(&h);
 		return -1;
+	}
 	struct proc_spec s = {
-		.argv = (const char *const *)p->deploy_hook, .cwd = t->worktree, .timeout_ms = c->cfg->job_timeout_s * 1000,
-		.tool = "deploy_hook", .observe = store_tool_observe, .observe_ctx = c->st,
+		.argv = (const char *const *)h.argv, .cwd = t->worktree, .env_extra = (const char *const *)h.env,
+		.timeout_ms = c->cfg->job_timeout_s * 1000, .tool = "deploy_hook", .observe = store_tool_observe,
+		.observe_ctx = c->st,
 	};
 	proc_run(&s, &pr);
+	deploy_hook_cmd_free(&h);
 	code = proc_exit_code(&pr);
 	save_hook_log(c, t, &pr);
 	proc_result_free(&pr);

@@ -110,6 +110,21 @@ int deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_
  * the deploy is logged FAILED (exit 130) instead of run again.
  */
 int deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
+
+/*
+ * What a deploy hook is told, in both paths (run here, or detached by
+ * Confirm Deploy): {work_item} {project} {branch} {worktree} {sha} in its
+ * arguments, and ORCH_WORK_ITEM ORCH_PROJECT ORCH_BRANCH ORCH_WORKTREE
+ * ORCH_DEPLOY_SHA in its environment (sha: the tested commit that went to
+ * main).  0, or -1 (an argument over 64 KiB, out of memory); free with
+ * deploy_hook_cmd_free().
+ */
+struct deploy_hook_cmd {
+	char **argv;
+	char *env[6];
+};
+int deploy_hook_cmd(const struct project *p, const struct task *t, const char *sha, struct deploy_hook_cmd *h);
+void deploy_hook_cmd_free(struct deploy_hook_cmd *h);
 /* Write docs/work-items/<WI>/<name> in the worktree and commit it (orch's own artifacts). */
 int deploy_commit_artifact(struct orch_ctx *c, const struct task *t, const char *name, const char *text,
     struct orch_err *e);

@@ -377,28 +377,8 @@ job_expand_arg(const char *arg, const char *wi, const char *stage, const char *w
 {
 	static const char *const names[] = { "{work_item}", "{stage}", "{worktree}", "{branch}" };
 	const char *values[] = { wi, stage, worktree, branch };
-	struct buf b;
-	size_t i;
 
-	buf_init(&b, 64 * 1024);
-	while (*arg) {
-		for (i = 0; i < 4; i++)
-			if (strncmp(arg, names[i], strlen(names[i])) == 0)
-				break;
-		if (i < 4) {
-			if (buf_puts(&b, values[i]) < 0)
-				goto fail;
-			arg += strlen(names[i]);
-		} else {
-			if (buf_append(&b, arg, 1) < 0)
-				goto fail;
-			arg++;
-		}
-	}
-	return buf_detach(&b);
-fail:
-	buf_free(&b);
-	return NULL;
+	return str_expand(arg, names, values, 4);
 }
 
 /* orch-status's job list: the jobs not done, newest first, at most max, then the 20 newest done. */

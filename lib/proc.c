@@ -568,21 +568,29 @@ proc_exec_replace(const char *path, const char *const *argv)
 }
 
 int
-proc_spawn_detached(const char *const *argv, const char *cwd, const char *log_path, char *why, size_t wn)
+proc_spawn_detached(const char *const *argv, const char *cwd, const char *const *env_extra, const char *log_path,
+    char *why, size_t wn)
 {
 	int ex[2], status, err = 0, logfd;
+	char **env;
 	pid_t pid;
 	ssize_t n;
 
+	if ((env = build_env(env_extra)) == NULL) {	/* before fork: the child must not allocate */
+		snprintf(why, wn, "out of memory");
+		return -1;
+	}
 	if (pipe2(ex, O_CLOEXEC) < 0 ||
 	    (logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
 		snprintf(why, wn, "cannot prepare '%s': %s", log_path, strerror(errno));
+		free(env);
 		return -1;
 	}
 	fflush(NULL);
 	if ((pid = fork()) < 0) {
 		snprintf(why, wn, "fork: %s", strerror(errno));
 		close(logfd);
+		free(env);
 		return -1;
 	}
 	if (pid == 0) {
@@ -596,9 +604,10 @@ proc_spawn_detached(const char *const *argv, const char *cwd, const char *log_pa
 		if (cwd && chdir(cwd) < 0)
 			child_fail(ex[1], errno | CHILD_CHDIR_FAILED);
 		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-		execvp(argv[0], (char *const *)argv);
+		execvpe(argv[0], (char *const *)argv, env);
 		child_fail(ex[1], errno);
 	}
+	free(env);
 	close(ex[1]);
 	close(logfd);
 	reap(pid, &status, 1);

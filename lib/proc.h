@@ -116,9 +116,12 @@ void proc_describe(const struct proc_result *r, char *out, size_t n);
 /*
  * Start argv detached: in its own session (setsid), stdin from /dev/null,
  * stdout and stderr appended to log_path, no descriptor of ours, not waited
- * for (it outlives orch).  Returns 0 once it is started, -1 with why.
+ * for (it outlives orch).  Its environment is ours minus orch's secrets, plus
+ * env_extra ("NAME=value", may be NULL).  Returns 0 once it is started, -1
+ * with why.
  */
-int proc_spawn_detached(const char *const *argv, const char *cwd, const char *log_path, char *why, size_t wn);
+int proc_spawn_detached(const char *const *argv, const char *cwd, const char *const *env_extra, const char *log_path,
+    char *why, size_t wn);
 
 /*
  * Replace this process with argv (the orch dispatcher's hand-off, like

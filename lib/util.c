@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "buf.h"
+
 int
 str_copy(char *dst, size_t n, const char *src)
 {
@@ -290,6 +292,31 @@ utf8_sanitize(char *dst, size_t n, const char *src)
 		o += l;
 	}
 	dst[o] = '\0';
+}
+
+char *
+str_expand(const char *arg, const char *const *names, const char *const *values, size_t n)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 64 * 1024);
+	while (*arg) {
+		for (i = 0; i < n; i++)
+			if (strncmp(arg, names[i], strlen(names[i])) == 0)
+				break;
+		if (i < n) {
+			buf_add(&b, values[i]);
+			arg += strlen(names[i]);
+		} else {
+			buf_addn(&b, arg++, 1);
+		}
+	}
+	if (buf_failed(&b)) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
 }
 
 void

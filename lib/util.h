@@ -54,6 +54,8 @@ void utf8_sanitize(char *dst, size_t n, const char *src);
  * the cursor, clear the screen or forge a second line.
  */
 void str_escape_ctl(char *dst, size_t n, const char *src);
+/* arg with each names[i] ("{work_item}") replaced by values[i]; malloc'd, NULL when over 64 KiB. */
+char *str_expand(const char *arg, const char *const *names, const char *const *values, size_t n);
 /* Why a title cannot be stored (into why), or 0 when it can: empty, too long, bad UTF-8, control characters. */
 int title_check(const char *title, char *why, size_t wn);
 

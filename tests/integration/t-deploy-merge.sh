@@ -12,9 +12,10 @@ fi
 SH
 cat >"$TMP/hook.sh" <<'SH'
 echo "$(git rev-parse HEAD)" >>"$HOOK_RUNS"
+echo "args $* env $ORCH_WORK_ITEM $ORCH_PROJECT $ORCH_DEPLOY_SHA $ORCH_BRANCH" >"$HOOK_RUNS.ctx"
 SH
 export HOOK_RUNS="$TMP/hook-runs" OTHER="$TMP/other" ORCH_MAX_DEVELOPER_RETRIES=20
-pipeline_setup "deploy_hook: [\"sh\", \"$TMP/hook.sh\"]"
+pipeline_setup "deploy_hook: [\"sh\", \"$TMP/hook.sh\", \"{work_item}\", \"{sha}\", \"v={project}\"]"
 sed -i "s|ci_cmd: \[\"make\", \"-s\", \"test\"\]|ci_cmd: [\"sh\", \"$TMP/ci.sh\"]|" "$ORCH_HOME/orch.yaml"
 git clone -q "$TMP/origin.git" "$OTHER"
 agent_commit "$WT" code "src/feature.py" "x = 1"
@@ -37,6 +38,9 @@ deployed=$(cat "$HOOK_RUNS")
 git -C "$TMP/repo" merge-base --is-ancestor "$(git -C "$OTHER" rev-parse HEAD)" origin/main || fail "the other push was lost"
 [ "$(git -C "$TMP/repo" log --merges --oneline origin/main | wc -l)" -eq 0 ] || fail "a merge commit on main"
 contains "$(git -C "$TMP/repo" show "refs/heads/$BR:$D/14-deploy-log.md")" "deployed_sha: $deployed"
+# the hook is told what it deploys: placeholders in its arguments, ORCH_* in its environment
+[ "$(cat "$HOOK_RUNS.ctx")" = "args $WI $deployed v=DEMO env $WI DEMO $deployed $BR" ] ||
+	fail "the hook's context: $(cat "$HOOK_RUNS.ctx")"
 
 # a second item: a rebase conflict names the file and rolls back
 B=$(orch-issue create --project DEMO --title "second")

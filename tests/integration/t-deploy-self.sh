@@ -5,12 +5,13 @@
 . "$(dirname "$0")/lib.sh"
 cat >"$TMP/hook.sh" <<'SH'
 echo run >>"$HOOK_RUNS"
+echo "args $* env $ORCH_WORK_ITEM $ORCH_DEPLOY_SHA" >"$HOOK_RUNS.ctx"
 [ -p "$HOOK_GATE" ] && read -r _ <"$HOOK_GATE"
 exit "${HOOK_EXIT:-0}"
 SH
 export HOOK_RUNS="$TMP/hook-runs" HOOK_GATE="$TMP/hook-gate"
 standins gitleaks pip-audit	# a self-deploying project gets the security gate
-pipeline_setup "self_deploy: true" "deploy_hook: [\"sh\", \"$TMP/hook.sh\"]" \
+pipeline_setup "self_deploy: true" "deploy_hook: [\"sh\", \"$TMP/hook.sh\", \"{work_item}@{sha}\"]" \
 	"health_cmd: [\"sh\", \"-c\", \"test ! -e $TMP/unhealthy\"]" \
 	"rollback_hook: [\"touch\", \"$TMP/rolled-back\"]"
 to_deploy() {	# walk the current task through the deploy edge
@@ -63,6 +64,7 @@ log=$(git -C "$TMP/repo" show "refs/heads/$BR:$D/14-deploy-log.md")
 contains "$log" "deploy_status: SUCCESS"
 contains "$log" "hook_exit_code: 0"
 sha=$(printf '%s\n' "$log" | sed -n 's/^deployed_sha: //p')
+[ "$(cat "$HOOK_RUNS.ctx")" = "args $WI@$sha env $WI $sha" ] || fail "the detached hook's context: $(cat "$HOOK_RUNS.ctx")"
 git -C "$TMP/repo" merge-base --is-ancestor "$sha" origin/main || fail "deployed commit not on main"
 expect_rc 0 orch-deploy --finalize
 [ -z "$OUT" ] || fail "finalized twice"
