@@ -59,6 +59,9 @@ main(int argc, char **argv)
 		    start ? "--start" : "--unblock");
 	if (agent && engine_stage_valid(agent))
 		return cli_usage_error(&cl, "--agent takes an agent name (analyst, developer, ...), not a stage");
+	if (agent && !engine_agent_valid(agent))
+		return cli_usage_error(&cl, "--agent '%s' is not an agent: analyst, architect, developer, reviewer, "
+		    "tester, staging or deployer", agent);
 	for (i = 0; i < argc; i++)
 		if (!wi_valid(argv[i]))
 			return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, argv[i]);

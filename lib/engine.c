@@ -52,6 +52,17 @@ stage_find(const char *name)
 
 int engine_stage_valid(const char *s) { return stage_find(s) != NULL; }
 
+int
+engine_agent_valid(const char *a)
+{
+	size_t i;
+
+	for (i = 0; stages[i].name; i++)
+		if (stages[i].agent && strcmp(stages[i].agent, a) == 0)
+			return 1;
+	return 0;
+}
+
 const char *
 engine_next_stage(const char *s)
 {

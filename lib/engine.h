@@ -61,6 +61,8 @@ const char *engine_outcome_name(enum engine_outcome o);
 const char *engine_next_stage(const char *s);
 const char *engine_stage_agent(const char *s);
 int engine_stage_valid(const char *s);
+/* One of the stages' agents (analyst ... deployer), what --agent names. */
+int engine_agent_valid(const char *a);
 
 /*
  * Start wi: branch, worktree, task at analysis, analyst job.  Under the

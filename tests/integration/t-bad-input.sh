@@ -9,6 +9,19 @@ for bad in '../x' 'orch-1' 'A-0' 'A-1;id' ''; do
 done
 expect_rc 64 orch-advance --all DEMO-1
 expect_rc 64 orch-advance --frobnicate
+# strict options: an unknown agent, a value option given twice or empty, a dry run of a start: 64, nothing touched
+expect_rc 64 orch-advance --agent nosuch DEMO-1
+contains "$ERR" "--agent 'nosuch' is not an agent"
+expect_rc 64 orch-advance --start DEMO-1 --start DEMO-2
+contains "$ERR" "option --start is given twice; give it once"
+expect_rc 64 orch-issue create --project DEMO --title a --title b
+contains "$ERR" "option --title is given twice"
+expect_rc 64 orch-status --html=
+contains "$ERR" "option --html needs a value, not an empty one"
+expect_rc 64 orch-status --home ''
+expect_rc 64 orch-advance --dry-run --start DEMO-1
+contains "$ERR" "--dry-run and --agent apply to WI... and --all, not to --start"
+[ -e "$ORCH_HOME" ] && fail "a usage error touched ORCH_HOME"
 TITLE='x $(touch pwned) `touch pwned2`; touch pwned3 | cat & "q"'
 pipeline_setup
 [ -e pwned ] || [ -e "$WT/pwned" ] || [ -e "$TMP/repo/pwned3" ] && fail "a title ran a command"
