@@ -82,7 +82,7 @@ main(int argc, char **argv)
 	}
 	if (all) {
 		struct orch_err e = {0};
-		if (task_list_ids(&cl.st, &ids, &nids, &e) < 0)
+		if (store_snapshot_begin(&cl.st, &e) < 0 || task_list_ids(&cl.st, &ids, &nids, &e) < 0)
 			return cli_close(&cl, cli_error(&cl, &e));
 	}
 	many = all || argc > 1;
@@ -104,6 +104,7 @@ main(int argc, char **argv)
 		else
 			cli_advance_text(&cl, &r);
 	}
+	store_snapshot_end(&cl.st);
 	if (arr)
 		cli_print_json(arr);
 	free(ids);

@@ -569,6 +569,9 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 
 	result_init(r, wi ? wi : "", c->cfg->max_developer_retries);
 	r->dry_run = dry_run;
+	/* advance --all: the quiet majority is read under one snapshot (store.h 5) */
+	if (!wi && store_snapshot_begin(c->st, &e) < 0)
+		return fail(r, &e);
 	if (load(c, wi, id, &t, &p, r) < 0)
 		return -1;
 	wi = t.work_item;
@@ -595,6 +598,7 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 		snprintf(r->reason, sizeof(r->reason), "%s job queued or running", sd->agent);
 		return 0;
 	}
+	store_snapshot_end(c->st);	/* what follows writes, and may take long */
 	if (sd->claims && !dry_run) {
 		char holder[300] = "";
 		if ((claimed = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)

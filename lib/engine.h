@@ -72,7 +72,12 @@ int engine_agent_valid(const char *a);
 int engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r);
 int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
     struct advance_result *r);
-/* engine_advance of the task with row id (orch-advance --all walks task_list_ids()). */
+/*
+ * engine_advance of the task with row id (orch-advance --all walks
+ * task_list_ids()).  It reads under a store snapshot (store.h 5), which it
+ * ends before anything that writes and leaves open when it wrote nothing:
+ * the caller ends it with store_snapshot_end() after the last id.
+ */
 int engine_advance_id(struct orch_ctx *c, int64_t id, const char *agent_done, int dry_run,
     struct advance_result *r);
 int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r);

@@ -487,6 +487,26 @@ check_file(int fd, const char *path, struct orch_err *e)
 	return 0;
 }
 
+/*
+ * Before SQLite's first use: no up-front page-cache block and no lookaside
+ * buffer per connection.  Both are set up by writing through every slot,
+ * some 200 KiB a command mostly never uses, and each page touched is a page
+ * fault: a measurable share of a quiet tick (docs/performance.md).  Pages
+ * are then allocated as they are read.  Later calls (the library already
+ * initialised) are refused by SQLite and harmless.
+ */
+static void
+store_memory_config(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+}
+
 int
 store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_err *e)
 {
@@ -504,6 +524,7 @@ store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_
 		return -1;
 	}
 	close(fd);
+	store_memory_config();
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		store_fail(st, "open", e);
 		store_close(st);
@@ -529,14 +550,39 @@ store_close(struct store *st)
 		if (st->cache[i].stmt)
 			sqlite3_finalize(st->cache[i].stmt);
 	memset(st->cache, 0, sizeof(st->cache));
-	if (st->db)
+	if (st->db) {
+		store_snapshot_end(st);
 		sqlite3_close(st->db);
+	}
 	st->db = NULL;
+}
+
+int
+store_snapshot_begin(struct store *st, struct orch_err *e)
+{
+	if (st->snapshot || !sqlite3_get_autocommit(st->db))
+		return 0;
+	if (sqlite3_exec(st->db, "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "begin read transaction", e);
+	st->snapshot = 1;
+	return 0;
+}
+
+void
+store_snapshot_end(struct store *st)
+{
+	if (!st->snapshot)
+		return;
+	st->snapshot = 0;
+	/* a read transaction: COMMIT only drops the read lock; ROLLBACK if it fails */
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int
 store_begin(struct store *st, struct orch_err *e)
 {
+	store_snapshot_end(st);
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "begin transaction", e);
 	return 0;
@@ -566,6 +612,7 @@ store_tool_record(struct store *st, const char *tool, int runs, int failures, in
 {
 	sqlite3_stmt *s;
 
+	store_snapshot_end(st);	/* every program run lands here: never a write inside a read */
 	if (store_prepare(st, &s, "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(tool) DO UPDATE SET runs = runs + ?2, failures = failures + ?3, "
 	    "total_ms = total_ms + ?4, last_error = COALESCE(?5, last_error)", e) < 0)

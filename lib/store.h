@@ -16,7 +16,15 @@
  *  4. Errors come back as -1 with the SQLite message and a class in *e:
  *     busy/locked -> EX_TEMPFAIL, disk full / I/O / read-only / corrupt ->
  *     EX_IOERR, else EX_SOFTWARE.
- *  5. A file that is not a whole database (no SQLite header, shorter than
+ *  5. store_snapshot_begin() opens a read transaction (BEGIN DEFERRED), so
+ *     that the reads that follow share one WAL read lock instead of taking
+ *     and dropping one per statement (three system calls each: the bulk
+ *     of a quiet `orch-advance --all`).  store_snapshot_end() ends it; it
+ *     must end before the connection writes: store_begin() ends it itself,
+ *     and a caller that writes outside store_begin() ends it first.  What
+ *     was read under it may be stale by then: writes are conditioned on
+ *     the state they were computed from (task_update), never on the snapshot.
+ *  6. A file that is not a whole database (no SQLite header, shorter than
  *     its header says, or corrupt pages) is refused with EX_IOERR naming
  *     the file, and never re-created or rewritten: only an empty file is
  *     initialised.
@@ -63,11 +71,14 @@ struct store {
 		sqlite3_stmt *stmt;
 		int busy;
 	} cache[STORE_CACHE_SLOTS];
+	int snapshot;	/* a store_snapshot_begin() read transaction is open */
 };
 
 int store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_err *e);
 void store_close(struct store *st);
 int store_begin(struct store *st, struct orch_err *e);
+int store_snapshot_begin(struct store *st, struct orch_err *e);
+void store_snapshot_end(struct store *st);
 int store_commit(struct store *st, struct orch_err *e);
 void store_rollback(struct store *st);
 int store_exec(struct store *st, const char *sql, struct orch_err *e);

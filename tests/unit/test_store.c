@@ -135,6 +135,42 @@ START_TEST(store_row_counts_follow_tasks_and_jobs)
 END_TEST
 
 /* a cached statement is reused, a nested use of the same SQL gets its own, and close frees them */
+/*
+ * A snapshot: reads share one read transaction and do not see another
+ * connection's later commit; store_begin() ends it, so the write is
+ * committed on its own; inside a write transaction it is a no-op, and its
+ * end does not commit that transaction.
+ */
+START_TEST(store_snapshot_reads_then_writes)
+{
+	struct store a, b;
+	struct orch_err e = {0};
+	char db[4200];
+
+	tmp_store(&a);
+	snprintf(db, sizeof(db), "%s/orch.db", tmp_dir);
+	ck_assert_int_eq(store_open(&b, db, 50, &e), 0);
+	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0);
+	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0);	/* already open: nothing nests */
+	ck_assert_int_eq(tsql_int(&a, "SELECT count(*) FROM events"), 0);
+	ck_assert_int_eq(event_add(&b, "A-1", "x", NULL, NULL, "other", &e), 0);
+	ck_assert_int_eq(tsql_int(&a, "SELECT count(*) FROM events"), 0);	/* the snapshot's view */
+	ck_assert_int_eq(store_begin(&a, &e), 0);	/* ends the snapshot: sees the commit */
+	ck_assert_int_eq(tsql_int(&a, "SELECT count(*) FROM events"), 1);
+	ck_assert_int_eq(event_add(&a, "A-2", "x", NULL, NULL, "ours", &e), 0);
+	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0);	/* in a write: no-op */
+	store_snapshot_end(&a);
+	ck_assert_int_eq(tsql_int(&b, "SELECT count(*) FROM events"), 1);	/* not committed by it */
+	ck_assert_int_eq(store_commit(&a, &e), 0);
+	ck_assert_int_eq(tsql_int(&b, "SELECT count(*) FROM events"), 2);
+	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0);
+	store_close(&a);	/* closes an open snapshot */
+	ck_assert_int_eq(store_begin(&b, &e), 0);	/* nothing left holding a lock */
+	store_rollback(&b);
+	store_close(&b);
+}
+END_TEST
+
 START_TEST(store_cached_statements)
 {
 	static const char sql[] = "SELECT ?1 + 1";
@@ -212,6 +248,7 @@ store_suite(void)
 	tcase_add_test(tc, store_tool_metrics);
 	tcase_add_test(tc, store_row_counts_follow_tasks_and_jobs);
 	tcase_add_test(tc, store_cached_statements);
+	tcase_add_test(tc, store_snapshot_reads_then_writes);
 	tcase_add_test(tc, store_rows_and_counts_json);
 	suite_add_tcase(s, tc);
 	return s;
