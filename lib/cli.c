@@ -323,8 +323,10 @@ cli_close(struct cli *cl, int rc)
 	if (cl->cfg_loaded)
 		config_free(&cl->cfg);
 	lock_release(cl->lock_fd);
+	errno = 0;	/* an error flag from an earlier write leaves errno stale */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: cannot write output: %s\n", cl->prog, strerror(errno));
+		fprintf(stderr, "%s: cannot write output: %s\n", cl->prog,
+		    errno ? strerror(errno) : "a write to standard output failed");
 		return EX_IOERR;
 	}
 	return rc;

@@ -869,7 +869,16 @@ status_html(const void *status, const char *path, int refresh_s, struct orch_err
 	for (i = 0; i < sizeof(html_sections) / sizeof(html_sections[0]); i++)
 		html_sections[i](&b, status);
 	buf_add(&b, "</body></html>\n");
-	rc = atomic_write_buf(path, &b, 0644, e);
+	if (strcmp(path, "-") != 0)
+		rc = atomic_write_buf(path, &b, 0644, e);
+	else if (buf_failed(&b))	/* as atomic_write_buf(): never a page cut short */
+		rc = err_set(e, EX_SOFTWARE, "not writing the page: its text was cut short (over its %zu-byte cap "
+		    "or out of memory); report this as a bug", b.max);
+	else {
+		/* a failed write leaves ferror(stdout) set: cli_close() reports it (74) */
+		(void)fwrite(buf_str(&b), 1, b.len, stdout);
+		rc = 0;
+	}
 	buf_free(&b);
 	return rc;
 }

@@ -34,7 +34,8 @@ void *status_collect(const struct config *cfg, struct store *st, struct orch_err
  * itself every refresh_s): blocked tasks first, tasks with stage badges and
  * links to their artifacts (paths relative to the repository), jobs, each
  * command's last run with its result badge and duration, and the recent
- * events.  Written atomically to path, so a web server can serve it.
+ * events.  Written atomically to path, so a web server can serve it;
+ * path "-" is standard output (the caller flushes and checks it).
  */
 int status_html(const void *status, const char *path, int refresh_s, struct orch_err *e);
 

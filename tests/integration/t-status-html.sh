@@ -130,6 +130,19 @@ assert hostile in links, links
 assert "<script" not in page
 print("links ok")
 PY
+# "-" is standard output, not a file named "-"; a full standard output is 74, said once, and accurately
+ST=$(cd "$BIN" && pwd)/orch-status
+(cd "$TMP" && expect_rc 0 "$ST" --html - && [ ! -e "$TMP/-" ] && printf '%s\n' "$OUT" >"$TMP/stdout.html") ||
+	fail "--html - wrote a file named '-'"
+contains "$(cat "$TMP/stdout.html")" '<meta http-equiv="refresh" content="60">'
+contains "$(tail -n 1 "$TMP/stdout.html")" "</body></html>"
+if [ -w /dev/full ]; then
+	orch-status --html - >/dev/full 2>"$TMP/full.err"
+	[ $? -eq 74 ] || fail "--html - on a full stdout is not 74"
+	[ "$(wc -l <"$TMP/full.err")" -eq 1 ] || fail "not one line: $(cat "$TMP/full.err")"
+	contains "$(cat "$TMP/full.err")" "orch-status: cannot write output"
+	lacks "$(cat "$TMP/full.err")" "File exists"
+fi
 for bad in 'javascript:alert(1)/{path}' 'https://x.example/{branch}' 'https://x.example/a"b/{path}'; do
 	write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "repo_browse_url: '$bad'"
 	expect_rc 78 orch-status
