@@ -313,7 +313,6 @@ cli_close(struct cli *cl, int rc)
 
 	ctx_close(cl->ctx);
 	if (cl->store_open) {
-		store_snapshot_end(&cl->st);	/* delivery writes */
 		if (notify_deliver(&cl->cfg, &cl->st, cl->quiet, &e) < 0)
 			fprintf(stderr, "%s: warning: notifications not delivered: %s\n", cl->prog, e.msg);
 		store_close(&cl->st);

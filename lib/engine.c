@@ -598,7 +598,7 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 		snprintf(r->reason, sizeof(r->reason), "%s job queued or running", sd->agent);
 		return 0;
 	}
-	store_snapshot_end(c->st);	/* what follows writes, and may take long */
+	store_snapshot_end(c->st);	/* what follows may take long (a gate): no read held across it */
 	if (sd->claims && !dry_run) {
 		char holder[300] = "";
 		if ((claimed = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)

@@ -75,8 +75,8 @@ int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, i
 /*
  * engine_advance of the task with row id (orch-advance --all walks
  * task_list_ids()).  It reads under a store snapshot (store.h 5), which it
- * ends before anything that writes and leaves open when it wrote nothing:
- * the caller ends it with store_snapshot_end() after the last id.
+ * ends before a gate runs and leaves open when the item only waits: the
+ * caller ends it with store_snapshot_end() after the last id.
  */
 int engine_advance_id(struct orch_ctx *c, int64_t id, const char *agent_done, int dry_run,
     struct advance_result *r);

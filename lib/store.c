@@ -308,9 +308,18 @@ store_fail(struct store *st, const char *what, struct orch_err *e)
 	    st->db ? sqlite3_errmsg(st->db) : "not open");
 }
 
+/* A write ends a snapshot first (store.h 5): a prepared statement says whether it writes. */
+static void
+snapshot_guard(struct store *st, sqlite3_stmt *stmt)
+{
+	if (st->snapshot && !sqlite3_stmt_readonly(stmt))
+		store_snapshot_end(st);
+}
+
 int
 store_exec(struct store *st, const char *sql, struct orch_err *e)
 {
+	store_snapshot_end(st);	/* pragmas and migrations: never inside a read */
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "exec", e);
 	return 0;
@@ -323,6 +332,7 @@ store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orc
 		*stmt = NULL;
 		return store_fail(st, "prepare", e);
 	}
+	snapshot_guard(st, *stmt);
 	return 0;
 }
 
@@ -337,6 +347,7 @@ store_cached(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch
 		if (c->sql == sql && !c->busy) {
 			c->busy = 1;
 			*stmt = c->stmt;
+			snapshot_guard(st, *stmt);
 			return 0;
 		}
 		if (c->sql == NULL && free_slot == NULL)
@@ -351,6 +362,7 @@ store_cached(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch
 	free_slot->sql = sql;
 	free_slot->stmt = *stmt;
 	free_slot->busy = 1;
+	snapshot_guard(st, *stmt);
 	return 0;
 }
 
@@ -612,7 +624,6 @@ store_tool_record(struct store *st, const char *tool, int runs, int failures, in
 {
 	sqlite3_stmt *s;
 
-	store_snapshot_end(st);	/* every program run lands here: never a write inside a read */
 	if (store_prepare(st, &s, "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(tool) DO UPDATE SET runs = runs + ?2, failures = failures + ?3, "
 	    "total_ms = total_ms + ?4, last_error = COALESCE(?5, last_error)", e) < 0)

@@ -19,11 +19,12 @@
  *  5. store_snapshot_begin() opens a read transaction (BEGIN DEFERRED), so
  *     that the reads that follow share one WAL read lock instead of taking
  *     and dropping one per statement (three system calls each: the bulk
- *     of a quiet `orch-advance --all`).  store_snapshot_end() ends it; it
- *     must end before the connection writes: store_begin() ends it itself,
- *     and a caller that writes outside store_begin() ends it first.  What
- *     was read under it may be stale by then: writes are conditioned on
- *     the state they were computed from (task_update), never on the snapshot.
+ *     of a quiet `orch-advance --all`).  store_snapshot_end() ends it,
+ *     and so does any write: store_begin(), store_exec(), and
+ *     store_prepare() / store_cached() of a statement that is not
+ *     read-only, so a write never lands inside the read.  What was read
+ *     under it may be stale by then: writes are conditioned on the state
+ *     they were computed from (task_update), never on the snapshot.
  *  6. A file that is not a whole database (no SQLite header, shorter than
  *     its header says, or corrupt pages) is refused with EX_IOERR naming
  *     the file, and never re-created or rewritten: only an empty file is
