@@ -82,6 +82,20 @@ agents_setup() {	# [agent yaml lines...]
 	fi
 }
 
+# A project with no agents: map: every stage is worked by people (extra yaml lines for the project in $@).
+manual_setup() {
+	mkdir -p "$ORCH_HOME"
+	make_sample_repo "$TMP" >/dev/null || fail "sample repo"
+	write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "$@"
+}
+
+# The whole cron tick (poll, work, advance, deploy, reconcile): advance --all may wait (2), nothing fails.
+cron_tick() {
+	orch-poll -q && orch-work -q && orch-advance -q --all; a=$?
+	orch-deploy -q && orch-reconcile -q || fail "tick failed"
+	[ $a -le 2 ] || fail "orch-advance --all exited $a"
+}
+
 state_of() { orch-issue --json show "$1" | json_field '["state"]'; }
 
 # tick: one cron round.

@@ -3,14 +3,8 @@
 # full commit id of the repository, on main, holding the merged commit (an older main is red); case in
 # the id does not matter. Hostile: all artifacts in one commit before the work, a zero id, a short id.
 . "$(dirname "$0")/lib.sh"
-tick() {
-	orch-poll -q && orch-work -q && orch-advance -q --all; a=$?
-	orch-deploy -q && orch-reconcile -q || fail "tick failed"
-	[ $a -le 2 ] || fail "orch-advance --all exited $a"
-}
-mkdir -p "$ORCH_HOME"
-make_sample_repo "$TMP" >/dev/null || fail "sample repo"
-write_config "$ORCH_HOME/orch.yaml" "$TMP/repo"
+tick() { cron_tick; }
+manual_setup
 printf 'security_gate_enabled: false\nmax_developer_retries: 20\n' >>"$ORCH_HOME/orch.yaml"
 WI=$(orch-issue create --project DEMO --title "Deployed by hand" --state "To Analyse")
 tick

@@ -3,14 +3,8 @@
 # reason names the awaited artifacts; a red artifact is charged once, not every tick; orch-advance
 # --explain lists the stage's artifacts; a partial map automates only the stages it names.
 . "$(dirname "$0")/lib.sh"
-tick() {
-	orch-poll -q && orch-work -q && orch-advance -q --all; a=$?
-	orch-deploy -q && orch-reconcile -q || fail "tick failed"
-	[ $a -le 2 ] || fail "orch-advance --all exited $a"
-}
-mkdir -p "$ORCH_HOME"
-make_sample_repo "$TMP" >/dev/null || fail "sample repo"
-write_config "$ORCH_HOME/orch.yaml" "$TMP/repo"
+tick() { cron_tick; }
+manual_setup
 WI=$(orch-issue create --project DEMO --title "Greet by hand" --state "To Analyse")
 tick
 [ "$(sql "SELECT stage FROM tasks")" = analysis ] || fail "not started"

@@ -9,6 +9,18 @@
 #include "../../lib/task.h"
 #include "suites.h"
 
+/* A fresh orch.db in a, and a second connection b to it (busy timeout 50 ms): two processes. */
+static void
+two_connections(struct store *a, struct store *b)
+{
+	struct orch_err e = {0};
+	char db[4200];
+
+	tmp_store(a);
+	snprintf(db, sizeof(db), "%s/orch.db", tmp_dir);
+	ck_assert_int_eq(store_open(b, db, 50, &e), 0);
+}
+
 START_TEST(store_migrates_in_wal)
 {
 	struct store st;
@@ -47,11 +59,8 @@ START_TEST(store_busy_is_tempfail_and_writes_nothing)
 {
 	struct store a, b;
 	struct orch_err e = {0};
-	char db[4200];
 
-	tmp_store(&a);
-	snprintf(db, sizeof(db), "%s/orch.db", tmp_dir);
-	ck_assert_int_eq(store_open(&b, db, 50, &e), 0);
+	two_connections(&a, &b);
 	ck_assert_int_eq(store_begin(&a, &e), 0);
 	ck_assert_int_eq(event_add(&a, "A-1", "x", NULL, NULL, "held", &e), 0);
 	ck_assert_int_eq(store_begin(&b, &e), -1);
@@ -145,11 +154,8 @@ START_TEST(store_snapshot_reads_then_writes)
 {
 	struct store a, b;
 	struct orch_err e = {0};
-	char db[4200];
 
-	tmp_store(&a);
-	snprintf(db, sizeof(db), "%s/orch.db", tmp_dir);
-	ck_assert_int_eq(store_open(&b, db, 50, &e), 0);
+	two_connections(&a, &b);
 	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0);
 	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0);	/* already open: nothing nests */
 	ck_assert_int_eq(tsql_int(&a, "SELECT count(*) FROM events"), 0);
