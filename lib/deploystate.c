@@ -20,6 +20,7 @@
 #include "task.h"
 #include "util.h"
 #include "wi.h"
+#include "workspace.h"
 
 int
 deploy_state_dir(const struct config *cfg, const struct task *t, char *out, size_t n)
@@ -106,17 +107,11 @@ deploy_read_marker(const struct config *cfg, const struct task *t, enum deploy_s
 int
 deploy_commit_artifact(struct orch_ctx *c, const struct task *t, const char *name, const char *text, struct orch_err *e)
 {
-	struct git wt = { .dir = t->worktree, .st = c->st };
-	char rel[256], full[4400], dir[4400], msg[128];
+	char rel[256], msg[128];
 
 	wi_artifact_path(t->work_item, name, rel, sizeof(rel));
-	snprintf(dir, sizeof(dir), "%s/docs/work-items/%s", t->worktree, t->work_item);
 	snprintf(msg, sizeof(msg), "orch: %s", name);
-	if (mkdir_p(dir, 0755) < 0 || str_fmt(full, sizeof(full), "%s/%s", t->worktree, rel) < 0)
-		return err_set(e, EX_IOERR, "cannot write %s in '%s'", rel, t->worktree);
-	if (atomic_write(full, text, strlen(text), 0644, e) < 0)
-		return -1;
-	return git_commit_path(&wt, rel, msg, e);
+	return ws_commit_file(c, t, rel, text, strlen(text), msg, e);
 }
 
 int

@@ -17,6 +17,7 @@
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
+#include "workspace.h"
 #include "wi.h"
 
 struct stage_def {
@@ -387,8 +388,10 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 
 	/* the deploy edge: what lands on main is exactly the tested commit */
 	if (edge && !dry_run) {
-		if ((rc = merge_land(c, p, t, merged, sizeof(merged), &e)) < 0)
+		if ((rc = merge_land(c, p, t, merged, sizeof(merged), &e)) < 0) {
+			gate_error_alert(c->st, t, "merge", e.msg);	/* once per stay: the remote needs a person */
 			return fail(r, &e);
+		}
 		if (rc == 0) {
 			r->outcome = OUT_WAITING;
 			snprintf(r->reason, sizeof(r->reason), "%s", merged);
@@ -655,10 +658,10 @@ block_if_workspace_gone(struct orch_ctx *c, struct tracker *tr, struct task *t, 
 		return 0;
 	if (lstat(gitfile, &sb) == 0 && git_ref_exists(&repo, ref))
 		return 0;
-	snprintf(msg, sizeof(msg), "%s blocked at %s: %s %s is missing; restore it (git worktree add %s %s) or "
-	    "restart the item, then orch-advance --unblock %s", t->work_item, t->stage,
-	    lstat(gitfile, &sb) == 0 ? "branch" : "worktree", lstat(gitfile, &sb) == 0 ? t->branch : t->worktree,
-	    t->worktree, t->branch, t->work_item);
+	snprintf(msg, sizeof(msg), "%s blocked at %s: %s %s is missing; restore it (the workspace: git clone -b %s "
+	    "%s %s) or restart the item, then orch-advance --unblock %s", t->work_item, t->stage,
+	    lstat(gitfile, &sb) == 0 ? "branch" : "workspace", lstat(gitfile, &sb) == 0 ? t->branch : t->worktree,
+	    t->branch, t->repo, t->worktree, t->work_item);
 	t->blocked = 1;
 	r->outcome = OUT_BLOCKED;
 	str_copy(r->reason, sizeof(r->reason), msg);
@@ -701,7 +704,9 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	gate_result_init(&g);
 	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = t,
 		.dry_run = dry_run, .manual = !stage_automated(p, sd->agent) };
-	for (i = 0; sd->gates[i]; i++) {
+	str_copy(r->gate, sizeof(r->gate), "workspace");
+	gate_workspace(&gc, &g);	/* the workspace's commits become orch's branch, or the gate says why not */
+	for (i = 0; g.outcome == GATE_PASS && sd->gates[i]; i++) {
 		const struct gate_def *gd = gate_find(sd->gates[i]);
 		char alert[sizeof(g.alert)];
 		if (gd == NULL)
@@ -806,8 +811,8 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 
 /*
  * The item's branch, cut from main as the remote has it now (fetched
- * first when the project has a remote), and its worktree under
- * <home>/worktrees/<project>/.  -1 with e.
+ * first when the project has a remote), and its workspace (a repository
+ * of its own: lib/workspace.h) under <home>/worktrees/<project>/.  -1 with e.
  */
 static int
 start_worktree(struct orch_ctx *c, const char *wi, const char *project, const struct project *p, const char *title,
@@ -831,7 +836,7 @@ start_worktree(struct orch_ctx *c, const char *wi, const char *project, const st
 		    p->repo);
 	if (str_fmt(parent, sizeof(parent), "%s/worktrees/%s", c->cfg->home, project) < 0 || mkdir_p(parent, 0700) < 0)
 		return err_set(e, EX_IOERR, "cannot create '%s'", parent);
-	if (git_branch_create(&g, branch, start, e) < 0 || git_worktree_add(&g, wt, branch, e) < 0)
+	if (git_branch_create(&g, branch, start, e) < 0 || ws_create(c, p->repo, branch, wt, e) < 0)
 		return -1;
 	return 0;
 }

@@ -28,13 +28,12 @@
 #include "tracker.h"
 #include "util.h"
 #include "wi.h"
+#include "workspace.h"
 #include "work.h"
 
 #define FILE_CAP BUF_MIB
 #define TAIL 2000
 
-static const char *const ident_env[] = { "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_AUTHOR_NAME=orch",
-	"GIT_AUTHOR_EMAIL=orch@localhost", "GIT_COMMITTER_NAME=orch", "GIT_COMMITTER_EMAIL=orch@localhost", NULL };
 
 /* A finished run's verdict: status and reason (always returns 0: the run is recorded). */
 static int
@@ -74,7 +73,7 @@ git_in(struct orch_ctx *c, const char *dir, const char *const *args, struct proc
 	while (*args && n < 23)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	struct proc_spec s = { .argv = argv, .cwd = dir, .env_extra = ident_env, .timeout_ms = GIT_TIMEOUT_MS,
+	struct proc_spec s = { .argv = argv, .cwd = dir, .env_extra = git_ident_env, .timeout_ms = GIT_TIMEOUT_MS,
 		.out_cap = 8 * BUF_MIB, .tool = "git", .observe = store_tool_observe, .observe_ctx = c->st };
 	proc_run(&s, pr);
 }
@@ -675,26 +674,29 @@ validate(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 	return rc;
 }
 
-/* Fast-forward the task's worktree to the validated commit; 0 / -1 (r->status set). */
+/*
+ * Move the branch to the validated commit in orch's repository (after the
+ * workspace's own commits are imported: one made meanwhile wins), then hand
+ * it to the workspace; 0 / -1 (r->status set).
+ */
 static int
 land(struct orch_ctx *c, const struct task *t, struct fix_result *r)
 {
-	struct git wt = { .dir = t->worktree, .st = c->st };
 	struct orch_err e = {0};
-	char head[41], why[600];
-	int clean;
+	char ref[300], why[900];
+	int moved = 0, st;
 
-	if ((clean = git_is_clean(&wt, &e)) < 0 || git_rev_parse(&wt, "HEAD", head, &e) < 0)
-		return outcome(r, "error", "cannot read the task's worktree: %s", e.msg), -1;
-	if (strcmp(head, r->base) != 0)
-		return outcome(r, "failed", "the branch %s moved from %.12s to %.12s during the fix; nothing committed, "
-		    "run orch-fix %s again", t->branch, r->base, head, t->work_item), -1;
-	if (!clean)
-		return outcome(r, "failed", "worktree %s has uncommitted changes; commit or discard them, then run "
-		    "orch-fix again", t->worktree), -1;
-	const char *ff[] = { "merge", "--ff-only", "--quiet", r->commit, NULL };
-	if (git_do(c, t->worktree, ff, why, sizeof(why)) < 0)
-		return outcome(r, "failed", "the branch could not be fast-forwarded to the validated commit: %s", why), -1;
+	if ((st = ws_import(c, t, &moved, why, sizeof(why), &e)) < 0)
+		return outcome(r, "error", "cannot read the task's workspace: %s", e.msg), -1;
+	if (st != WS_OK)
+		return outcome(r, "failed", "%s; then run orch-fix %s again", why, t->work_item), -1;
+	snprintf(ref, sizeof(ref), "refs/heads/%s", t->branch);
+	const char *upd[] = { "update-ref", "-m", "orch-fix: validated fix", ref, r->commit, r->base, NULL };
+	if (moved || git_do(c, t->repo, upd, why, sizeof(why)) < 0)
+		return outcome(r, "failed", "the branch %s moved from %.12s during the fix; nothing committed, run "
+		    "orch-fix %s again", t->branch, r->base, t->work_item), -1;
+	if (ws_sync(c, t, &e) < 0)
+		event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg, NULL);
 	return 0;
 }
 
@@ -891,24 +893,23 @@ make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struc
 	return 0;
 }
 
-/* Validate in a scratch worktree, then land; 0 / -1 with r->status set. */
+/* Validate in a scratch repository (lib/workspace.h), then land; 0 / -1 with r->status set. */
 static int
 validate_and_land(struct orch_ctx *c, const struct project *p, const struct task *t, const struct deps_result *before,
     struct fix_result *r)
 {
-	char scratch[4400], rnd[9], why[600];
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char scratch[4400], dst[300];
+	struct orch_err e = {0};
 	int rc;
 
-	if (random_hex(rnd, 4) < 0 || str_fmt(scratch, sizeof(scratch), "%s/worktrees/.fix", c->cfg->home) < 0 ||
-	    mkdir_p(scratch, 0700) < 0 ||
-	    str_fmt(scratch, sizeof(scratch), "%s/worktrees/.fix/%s-%s", c->cfg->home, t->work_item, rnd) < 0)
-		return outcome(r, "error", "cannot make a scratch worktree under '%s/worktrees/.fix'", c->cfg->home), -1;
-	const char *add[] = { "worktree", "add", "--quiet", "--detach", "--", scratch, r->base, NULL };
-	const char *rm[] = { "worktree", "remove", "--force", "--", scratch, NULL };
-	if (git_do(c, t->repo, add, why, sizeof(why)) < 0)
-		return outcome(r, "error", "cannot add a scratch worktree: %s", why), -1;
+	if (ws_scratch(c, t->repo, r->base, scratch, sizeof(scratch), &e) < 0)
+		return outcome(r, "error", "cannot make a scratch repository: %s", e.msg), -1;
+	snprintf(dst, sizeof(dst), "refs/orch/fix/%s", t->work_item);
 	rc = validate(c, p, t, before, scratch, r);
-	git_do(c, t->repo, rm, why, sizeof(why));
+	if (rc == 0 && git_fetch_into(&repo, scratch, "HEAD", dst, &e) < 0)
+		rc = (outcome(r, "error", "cannot take the validated commit from the scratch: %s", e.msg), -1);
+	util_rm_tree(scratch);
 	if (rc < 0 || land(c, t, r) < 0) {
 		r->commit[0] = '\0';	/* validated maybe, but not on the branch */
 		return -1;

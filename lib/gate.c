@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctx.h"
 #include "deploystate.h"
 #include "frontmatter.h"
 #include "git.h"
@@ -18,6 +19,7 @@
 #include "tracker.h"
 #include "util.h"
 #include "wi.h"
+#include "workspace.h"
 
 #define FINDINGS_MAX (16 * 1024)
 
@@ -271,36 +273,56 @@ check_architecture_done(const struct gate_ctx *c, struct gate_result *r)
 	argv_free(names);
 }
 
+void
+gate_workspace(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
+	struct orch_err e = {0};
+	char why[900];
+	int moved = 0;
+
+	r->outcome = GATE_PASS;
+	if (c->dry_run)
+		return;
+	switch (ws_import(&oc, c->task, &moved, why, sizeof(why), &e)) {
+	case WS_OK:
+		snprintf(r->reason, sizeof(r->reason), "workspace %s", moved ? "imported" : "unchanged");
+		return;
+	case WS_RED:
+		return red(r, "%s%s", why, NULL);
+	case WS_BUSY:
+		r->outcome = GATE_WAIT;
+		snprintf(r->reason, sizeof(r->reason), "%s", why);
+		return;
+	default:
+		return gate_error(r, &e);
+	}
+}
+
+/* ci_cmd in a scratch copy of the branch head (never the workspace, whose files the agent may have changed). */
 static void
 check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 {
-	struct git wt = { .dir = c->task->worktree, .st = c->st };
 	struct git repo = { .dir = c->task->repo, .st = c->st };
-	char head[41], tip[41], ref[300], desc[300];
+	struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
+	char head[41], ref[300], desc[300], scratch[4200];
 	struct orch_err e = {0};
 	struct proc_result pr;
-	int clean;
 
 	if (c->project->ci_cmd == NULL)
 		return red(r, "project '%s' has no ci_cmd; set ci_cmd in orch.yaml (nothing merges untested)%s",
 		    c->project->key, NULL);
 	branch_ref(c->task, ref, sizeof(ref));
-	if (git_rev_parse(&repo, ref, tip, &e) < 0 || git_rev_parse(&wt, "HEAD", head, &e) < 0)
+	if (git_rev_parse(&repo, ref, head, &e) < 0 || ws_scratch(&oc, c->task->repo, head, scratch, sizeof(scratch),
+	    &e) < 0)
 		return gate_error(r, &e);
-	if (strcmp(head, tip) != 0)
-		return red(r, "worktree %s is not at the branch head; check out %s there", c->task->worktree,
-		    c->task->branch);
-	if ((clean = git_is_clean(&wt, &e)) < 0)
-		return gate_error(r, &e);
-	if (!clean)
-		return red(r, "worktree %s has uncommitted changes; commit or discard them (CI runs what would merge)%s",
-		    c->task->worktree, NULL);
 	struct proc_spec s = {
-		.argv = (const char *const *)c->project->ci_cmd, .cwd = c->task->worktree,
+		.argv = (const char *const *)c->project->ci_cmd, .cwd = scratch,
 		.timeout_ms = c->cfg->ci_timeout_s * 1000, .out_cap = BUF_MIB, .tool = "ci_cmd",
 		.observe = store_tool_observe, .observe_ctx = c->st,
 	};
 	proc_run(&s, &pr);
+	util_rm_tree(scratch);
 	if (pr.status == PROC_OK) {
 		r->outcome = GATE_PASS;
 		snprintf(r->reason, sizeof(r->reason), "ci_cmd passed at %.12s", head);

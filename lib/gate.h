@@ -59,6 +59,12 @@ struct gate_def {
 };
 
 const struct gate_def *gate_find(const char *name);
+/*
+ * The first gate of every stage: the workspace's branch is imported into
+ * orch's repository (lib/workspace.h); red when its HEAD is detached or on
+ * another branch, waiting while a person's git operation is in progress.
+ */
+void gate_workspace(const struct gate_ctx *c, struct gate_result *r);
 
 /*
  * What a stage's gates read, in one table (the manual workflow's contract,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "err.h"
@@ -12,7 +13,26 @@
 #include "store.h"
 #include "util.h"
 
-static const char *const git_env[] = { "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", NULL };
+/*
+ * Command-scope configuration (GIT_CONFIG_COUNT, git 2.31+) for every git orch
+ * runs, and for the scanners that run git for it: it wins over any
+ * repository's own config, so no hook, fsmonitor or ext:: transport named
+ * there runs inside orch's git (docs/security-model.md).
+ */
+#define GIT_HARDEN \
+	"GIT_CONFIG_COUNT=6", \
+	"GIT_CONFIG_KEY_0=core.hooksPath", "GIT_CONFIG_VALUE_0=/dev/null", \
+	"GIT_CONFIG_KEY_1=core.fsmonitor", "GIT_CONFIG_VALUE_1=false", \
+	"GIT_CONFIG_KEY_2=protocol.ext.allow", "GIT_CONFIG_VALUE_2=never", \
+	"GIT_CONFIG_KEY_3=maintenance.auto", "GIT_CONFIG_VALUE_3=false", \
+	"GIT_CONFIG_KEY_4=gc.auto", "GIT_CONFIG_VALUE_4=0", \
+	"GIT_CONFIG_KEY_5=core.untrackedCache", "GIT_CONFIG_VALUE_5=false", \
+	"GIT_TERMINAL_PROMPT=0", "LC_ALL=C"
+
+const char *const git_hardened_env[] = { GIT_HARDEN, NULL };
+static const char *const git_env[] = { GIT_HARDEN, NULL };
+const char *const git_ident_env[] = { GIT_HARDEN, "GIT_AUTHOR_NAME=orch", "GIT_AUTHOR_EMAIL=orch@localhost",
+	"GIT_COMMITTER_NAME=orch", "GIT_COMMITTER_EMAIL=orch@localhost", NULL };
 
 static int
 git_run_expect(const struct git *g, const char *const *args, unsigned expected, struct proc_result *r);
@@ -75,6 +95,23 @@ git_ok(const struct git *g, const char *what, const char *const *args, struct pr
 	if (r->status != PROC_OK)
 		return git_fail(what, r, e);
 	return 0;
+}
+
+int
+git_run_as_orch(const struct git *g, const char *const *args, struct proc_result *r)
+{
+	const char *argv[32];
+	size_t n = 0;
+
+	argv[n++] = "git";
+	while (*args && n < 31)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	struct proc_spec s = {
+		.argv = argv, .cwd = g->dir, .env_extra = git_ident_env, .timeout_ms = GIT_TIMEOUT_MS,
+		.out_cap = 8 * BUF_MIB, .tool = "git", .observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st,
+	};
+	return proc_run(&s, r);
 }
 
 int
@@ -230,9 +267,18 @@ git_worktree_remove(const struct git *g, const char *path, const char *branch, s
 
 	/* --force: a done item's worktree may hold build output; the branch is merged */
 	const char *rm[] = { "worktree", "remove", "--force", "--", path, NULL };
+	char gitdir[4200];
 	struct stat sb;
 
-	git_run(g, rm, &r);
+	/* a workspace of its own (lib/workspace.h) is a directory orch made; a linked worktree is git's to remove */
+	if (str_fmt(gitdir, sizeof(gitdir), "%s/.git", path) == 0 && lstat(gitdir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		util_rm_tree(path);
+		r.status = PROC_OK;
+		buf_init(&r.out, 0);
+		buf_init(&r.err, 0);
+	} else {
+		git_run(g, rm, &r);
+	}
 	/* git's answer is not the test: a worktree it could not see (repository gone) is still on disk */
 	if (lstat(path, &sb) == 0) {
 		err_set(e, EX_SOFTWARE, "the worktree '%s' is still there after git worktree remove in '%s': %.300s", path,
@@ -458,44 +504,158 @@ oom:
 	return err_set(e, EX_SOFTWARE, "out of memory listing '%s'", dir);
 }
 
-/*
- * Stage and commit one path: `git add`, then `git commit -- path`; only a
- * commit that finds nothing to do (exit 1) costs the `diff --cached` that
- * tells "the same report again" from a failure.  Auto maintenance is left
- * to the repository's own users: a one-file commit does not need it.
- */
-int
-git_commit_path(const struct git *g, const char *path, const char *message, struct orch_err *e)
+/* Run git with env (hardened + extra) and stdin; the output of a plumbing step is small. */
+static int
+git_plumb(const struct git *g, const char *const *args, const char *const *env, const char *in, size_t inlen,
+    struct proc_result *r, struct orch_err *e)
 {
-	static const char *const ident[] = { "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_AUTHOR_NAME=orch",
-		"GIT_AUTHOR_EMAIL=orch@localhost", "GIT_COMMITTER_NAME=orch", "GIT_COMMITTER_EMAIL=orch@localhost", NULL };
-	const char *add[] = { "git", "add", "--", path, NULL };
-	const char *diff[] = { "git", "diff", "--cached", "--quiet", "--", path, NULL };
-	const char *commit[] = { "git", "-c", "maintenance.auto=false", "commit", "-q", "--no-verify", "-m", message,
-		"--", path, NULL };
-	struct proc_spec s = { .cwd = g->dir, .env_extra = ident, .timeout_ms = GIT_TIMEOUT_MS, .tool = "git",
-		.observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st, .expected_codes = 1u << 1 };
-	struct proc_result r, d;
+	const char *argv[24];
+	size_t n = 0;
 
-	s.argv = add;
-	proc_run(&s, &r);
-	if (r.status != PROC_OK)
-		return git_fail("add", &r, e);
-	proc_result_free(&r);
-	s.argv = commit;
-	proc_run(&s, &r);
-	if (r.status == PROC_EXIT_NONZERO && r.exit_code == 1) {
-		s.argv = diff;
-		proc_run(&s, &d);
-		if (d.status == PROC_OK) {	/* nothing staged: the same report again */
-			proc_result_free(&d);
-			proc_result_free(&r);
-			return 0;
-		}
-		proc_result_free(&d);
+	argv[n++] = "git";
+	while (*args && n < 23)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	struct proc_spec s = {
+		.argv = argv, .cwd = g->dir, .env_extra = env, .timeout_ms = GIT_TIMEOUT_MS, .out_cap = BUF_MIB,
+		.tool = "git", .observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st,
+		.stdin_data = in, .stdin_len = inlen,
+	};
+	proc_run(&s, r);
+	if (r->status != PROC_OK)
+		return git_fail(argv[1], r, e);
+	return 0;
+}
+
+/* The first 40 hex digits of a plumbing step's output into sha; -1 with e when there are none. */
+static int
+take_id(struct proc_result *r, const char *what, char sha[41], struct orch_err *e)
+{
+	int ok = r->out.len >= 40 && strspn(buf_str(&r->out), "0123456789abcdef") >= 40;
+
+	if (ok) {
+		memcpy(sha, r->out.data, 40);
+		sha[40] = '\0';
 	}
-	if (r.status != PROC_OK)
-		return git_fail("commit", &r, e);
+	proc_result_free(r);
+	return ok ? 0 : err_set(e, EX_UNAVAILABLE, "git %s printed no object id", what);
+}
+
+/* The tree of base with path set to the blob (a private index, never a work tree's): 0 / -1. */
+static int
+tree_with(const struct git *g, const char *base, const char *path, const char *blob, const char *index,
+    char tree[41], struct orch_err *e)
+{
+	char ienv[4200], info[1200];
+	struct proc_result r;
+
+	if (str_fmt(ienv, sizeof(ienv), "GIT_INDEX_FILE=%s", index) < 0 ||
+	    str_fmt(info, sizeof(info), "100644,%s,%s", blob, path) < 0)
+		return err_set(e, EX_USAGE, "path '%.64s' is too long for an index entry", path);
+	const char *env[] = { GIT_HARDEN, ienv, NULL };
+	const char *rt[] = { "read-tree", base, NULL };
+	const char *ui[] = { "update-index", "--add", "--cacheinfo", info, NULL };
+	const char *wt[] = { "write-tree", NULL };
+	int rc = git_plumb(g, rt, env, NULL, 0, &r, e);
+	if (rc == 0) {
+		proc_result_free(&r);
+		rc = git_plumb(g, ui, env, NULL, 0, &r, e);
+	}
+	if (rc == 0) {
+		proc_result_free(&r);
+		rc = git_plumb(g, wt, env, NULL, 0, &r, e) == 0 ? take_id(&r, "write-tree", tree, e) : -1;
+	}
+	unlink(index);
+	return rc;
+}
+
+int
+git_commit_file(const struct git *g, const char *branch, const char *path, const char *data, size_t len,
+    const char *message, const char *index, char out[41], struct orch_err *e)
+{
+	char ref[300], old[41], blob[41], tree[41], base_tree[41], spec[64];
+	struct proc_result r;
+
+	if (str_fmt(ref, sizeof(ref), "refs/heads/%s", branch) < 0)
+		return err_set(e, EX_USAGE, "branch name is too long");
+	if (git_rev_parse(g, ref, old, e) < 0)
+		return -1;
+	const char *ho[] = { "hash-object", "-w", "--stdin", NULL };	/* no --path: no attribute filter */
+	if (git_plumb(g, ho, git_env, data, len, &r, e) < 0 || take_id(&r, "hash-object", blob, e) < 0)
+		return -1;
+	if (tree_with(g, old, path, blob, index, tree, e) < 0)
+		return -1;
+	snprintf(spec, sizeof(spec), "%s^{tree}", old);
+	if (git_rev_parse_any(g, spec, base_tree, e) < 0)
+		return -1;
+	if (strcmp(tree, base_tree) == 0) {	/* the same report again: nothing to commit */
+		snprintf(out, 41, "%s", old);
+		return 0;
+	}
+	const char *ct[] = { "commit-tree", tree, "-p", old, "-m", message, NULL };
+	if (git_plumb(g, ct, git_ident_env, NULL, 0, &r, e) < 0 || take_id(&r, "commit-tree", out, e) < 0)
+		return -1;
+	/* compare-and-swap: a branch that moved meanwhile is not overwritten */
+	const char *ur[] = { "update-ref", "-m", "orch: commit", ref, out, old, NULL };
+	if (git_plumb(g, ur, git_env, NULL, 0, &r, e) < 0)
+		return -1;
+	proc_result_free(&r);
+	return 0;
+}
+
+int
+git_rev_parse_any(const struct git *g, const char *spec, char sha[41], struct orch_err *e)
+{
+	const char *args[] = { "rev-parse", "--verify", "--quiet", "--end-of-options", spec, NULL };
+	struct proc_result r;
+
+	git_run_expect(g, args, 1u << 1, &r);
+	if (r.status != PROC_OK || r.out.len < 40) {
+		proc_result_free(&r);
+		return err_set(e, EX_NOINPUT, "'%s' does not name an object in '%s'", spec, g->dir);
+	}
+	memcpy(sha, r.out.data, 40);
+	sha[40] = '\0';
+	proc_result_free(&r);
+	return 0;
+}
+
+int
+git_clone_private(const struct git *parent, const char *src, const char *dst, const char *branch, int shared,
+    struct orch_err *e)
+{
+	struct proc_result r;
+
+	/* --no-local: objects through the pack protocol, never hard links into src's object store */
+	const char *args[] = { "clone", "--quiet", shared ? "--shared" : "--no-local", "--no-checkout", "--origin",
+		"orch", "--", src, dst, NULL };
+	if (git_ok(parent, "clone", args, &r, e) < 0)
+		return -1;
+	proc_result_free(&r);
+	if (branch == NULL)
+		return 0;
+	struct git w = { .dir = dst, .st = parent->st };
+	char start[300];
+	if (str_fmt(start, sizeof(start), "orch/%s", branch) < 0)
+		return err_set(e, EX_USAGE, "branch name is too long");
+	const char *co[] = { "checkout", "--quiet", "-B", branch, start, NULL };
+	if (git_ok(&w, "checkout", co, &r, e) < 0)
+		return -1;
+	proc_result_free(&r);
+	return 0;
+}
+
+int
+git_fetch_into(const struct git *g, const char *url, const char *src_ref, const char *dst_ref, struct orch_err *e)
+{
+	char refspec[700];
+	struct proc_result r;
+
+	if (str_fmt(refspec, sizeof(refspec), "+%s:%s", src_ref, dst_ref) < 0)
+		return err_set(e, EX_USAGE, "ref name is too long");
+	const char *args[] = { "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", url, refspec, NULL };
+	if (git_ok(g, "fetch", args, &r, e) < 0)
+		return -1;
 	proc_result_free(&r);
 	return 0;
 }

@@ -28,6 +28,8 @@ struct git {
 };
 
 int git_run(const struct git *g, const char *const *args, struct proc_result *r);
+/* git_run with orch as author and committer (a rebase in orch's scratch). */
+int git_run_as_orch(const struct git *g, const char *const *args, struct proc_result *r);
 int git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_err *e);
 /* Resolve n refs to commit ids in one git run (cat-file --batch-check); errors as git_rev_parse. */
 int git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[41], struct orch_err *e);
@@ -50,8 +52,33 @@ int git_is_clean(const struct git *g, struct orch_err *e);
  */
 int git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max,
     struct buf *out, char *reason, size_t rn, struct orch_err *e);
-/* Stage and commit one path in worktree g as orch (hooks skipped); 0 also when nothing changed. */
-int git_commit_path(const struct git *g, const char *path, const char *message, struct orch_err *e);
+/*
+ * Commit data as path on top of refs/heads/<branch> in repository g, as
+ * orch, with plumbing only (hash-object, a private index file at index,
+ * commit-tree, a compare-and-swap update-ref): no work tree is read or
+ * written, no hook or filter runs.  out is the new head (the old one when
+ * the file already held data).  0 / -1 with e.
+ */
+int git_commit_file(const struct git *g, const char *branch, const char *path, const char *data, size_t len,
+    const char *message, const char *index, char out[41], struct orch_err *e);
+/* Any object name (trees too) to its id; -1 with e (EX_NOINPUT) when it names nothing. */
+int git_rev_parse_any(const struct git *g, const char *spec, char sha[41], struct orch_err *e);
+/*
+ * A repository of its own at dst, cloned from src (remote "orch"): its
+ * config, hooks and info/ are new, never src's.  shared: borrow src's
+ * objects (a scratch copy orch deletes); else copy them.  branch (may be
+ * NULL: no checkout) is checked out from orch/<branch>.  g names the
+ * directory git runs in.  0 / -1 with e.
+ */
+int git_clone_private(const struct git *g, const char *src, const char *dst, const char *branch, int shared,
+    struct orch_err *e);
+/* Fetch src_ref of url (a path or URL) into dst_ref of g, forced; 0 / -1 with e. */
+int git_fetch_into(const struct git *g, const char *url, const char *src_ref, const char *dst_ref,
+    struct orch_err *e);
+/* The hardened environment of every git run (command-scope config): for scanners that run git too. */
+extern const char *const git_hardened_env[];
+/* The same, with orch as author and committer. */
+extern const char *const git_ident_env[];
 /* Names of the entries of directory dir at ref (NULL-terminated); 0 / -1. */
 int git_ls_dir(const struct git *g, const char *ref, const char *dir, char ***names,
     struct orch_err *e);

@@ -14,6 +14,7 @@
 #include "store.h"
 #include "task.h"
 #include "util.h"
+#include "workspace.h"
 
 void
 merge_main_ref(const struct project *p, char *out, size_t n)
@@ -69,16 +70,16 @@ red_release(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c
 	merge_lease_release(c, gc->task);
 }
 
-/* Take the lease, fetch main, check the worktree: 0 to go on, -1 when r is decided (the lease not kept). */
+/* Take the lease and fetch main: 0 to go on, -1 when r is decided (the lease not kept). */
 static int
 merge_begin(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c)
 {
 	const struct project *p = gc->project;
 	const struct task *t = gc->task;
-	struct git repo = { .dir = t->repo, .st = gc->st }, wt = { .dir = t->worktree, .st = gc->st };
+	struct git repo = { .dir = t->repo, .st = gc->st };
 	struct orch_err e = {0};
 	char who[32] = "";
-	int rc, clean;
+	int rc;
 
 	if ((rc = lease_take(gc->st, t, who, sizeof(who), &e)) < 0) {
 		r->outcome = GATE_ERROR;
@@ -91,8 +92,7 @@ merge_begin(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c
 		snprintf(r->reason, sizeof(r->reason), "merge lease of %s held by %s; waiting for its merge", p->key, who);
 		return -1;
 	}
-	if ((p->remote && git_fetch(&repo, p->remote, p->main_branch, &e) < 0) ||
-	    (clean = git_is_clean(&wt, &e)) < 0) {
+	if (p->remote && git_fetch(&repo, p->remote, p->main_branch, &e) < 0) {
 		/* the remote unreachable (or git broken) is not the branch's fault: hold, alert once, retry */
 		snprintf(r->reason, sizeof(r->reason), "merge gate could not run (the item stays; the next tick "
 		    "retries): %s", e.msg);
@@ -101,73 +101,83 @@ merge_begin(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c
 		merge_lease_release(c, t);
 		return -1;
 	}
-	if (!clean) {
-		snprintf(r->reason, sizeof(r->reason), "worktree %s has uncommitted changes; commit or discard them",
-		    t->worktree);
-		red_release(gc, r, c);
+	return 0;
+}
+
+/* The merge gate's working state: main and branch ids, the scratch copy it rebases and tests in. */
+struct merge_run {
+	char main_ref[512], main[41], head[41], tested[41], scratch[4200];
+};
+
+/* Rebase the head onto main in the scratch: 0, or -1 with the reason and findings naming the conflicts. */
+static int
+merge_rebase(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
+{
+	struct git s = { .dir = m->scratch, .st = gc->st };
+	const char *rebase[] = { "rebase", "--quiet", m->main, NULL };
+	const char *un[] = { "diff", "--name-only", "--diff-filter=U", NULL };
+	struct proc_result pr, ur;
+
+	git_run_as_orch(&s, rebase, &pr);
+	if (pr.status == PROC_OK) {
+		proc_result_free(&pr);
+		return 0;
+	}
+	git_run(&s, un, &ur);
+	snprintf(r->reason, sizeof(r->reason), "rebase onto %s conflicts in: %.600s", m->main_ref + 5,
+	    ur.out.len ? buf_str(&ur.out) : "(unknown files)");
+	for (char *q = r->reason; *q; q++)
+		if (*q == '\n')
+			*q = q[1] ? ' ' : '\0';
+	buf_addf(&r->findings, "Resolve the conflicts with %s on branch %s:\n%s", m->main_ref + 5, gc->task->branch,
+	    buf_str(&ur.out));
+	proc_result_free(&ur);
+	proc_result_free(&pr);
+	return -1;
+}
+
+/*
+ * The rebased commit into orch's repository, before any code of the branch
+ * runs in the scratch (what ci_cmd does there cannot change what orch
+ * pushes): 0, or -1 with the reason.
+ */
+static int
+merge_take_rebased(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
+{
+	struct git s = { .dir = m->scratch, .st = gc->st }, repo = { .dir = gc->task->repo, .st = gc->st };
+	struct orch_err e = {0};
+	char dst[300];
+
+	snprintf(dst, sizeof(dst), "refs/orch/tested/%s", gc->task->work_item);
+	if (git_rev_parse(&s, "HEAD", m->tested, &e) < 0 || git_fetch_into(&repo, m->scratch, "HEAD", dst, &e) < 0) {
+		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
 		return -1;
 	}
 	return 0;
 }
 
-/* Rebase the branch onto main: 0, or -1 with the reason and findings naming the conflicts (rebase aborted). */
-static int
-merge_rebase(const struct gate_ctx *gc, struct gate_result *r, const char *main_ref)
-{
-	struct git wt = { .dir = gc->task->worktree, .st = gc->st };
-	const char *rebase[] = { "rebase", "--quiet", main_ref, NULL };
-	const char *un[] = { "diff", "--name-only", "--diff-filter=U", NULL };
-	const char *abort_[] = { "rebase", "--abort", NULL };
-	struct proc_result pr, ur, ar;
-
-	git_run(&wt, rebase, &pr);
-	if (pr.status == PROC_OK) {
-		proc_result_free(&pr);
-		return 0;
-	}
-	git_run(&wt, un, &ur);
-	git_run(&wt, abort_, &ar);
-	snprintf(r->reason, sizeof(r->reason), "rebase onto %s conflicts in: %.600s", main_ref + 5,
-	    ur.out.len ? buf_str(&ur.out) : "(unknown files)");
-	for (char *q = r->reason; *q; q++)
-		if (*q == '\n')
-			*q = q[1] ? ' ' : '\0';
-	buf_addf(&r->findings, "Resolve the conflicts with %s on branch %s:\n%s", main_ref + 5, gc->task->branch,
-	    buf_str(&ur.out));
-	proc_result_free(&ur);
-	proc_result_free(&ar);
-	proc_result_free(&pr);
-	return -1;
-}
-
 /* ci_cmd at the rebased head, recorded as tested when it passes: 0, or -1 with the reason (and CI's output). */
 static int
-merge_ci(const struct gate_ctx *gc, struct gate_result *r, const char *main_ref, char head[41])
+merge_ci(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
 {
 	const struct project *p = gc->project;
-	const struct task *t = gc->task;
-	struct git wt = { .dir = t->worktree, .st = gc->st };
 	struct orch_err e = {0};
 	struct proc_result pr;
 	char desc[300];
 
-	if (git_rev_parse(&wt, "HEAD", head, &e) < 0) {
-		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
-		return -1;
-	}
 	if (p->ci_cmd == NULL) {
 		snprintf(r->reason, sizeof(r->reason), "project '%s' has no ci_cmd; the rebased head cannot be tested", p->key);
 		return -1;
 	}
 	struct proc_spec s = {
-		.argv = (const char *const *)p->ci_cmd, .cwd = t->worktree, .timeout_ms = gc->cfg->ci_timeout_s * 1000,
+		.argv = (const char *const *)p->ci_cmd, .cwd = m->scratch, .timeout_ms = gc->cfg->ci_timeout_s * 1000,
 		.out_cap = BUF_MIB, .tool = "ci_cmd", .observe = store_tool_observe, .observe_ctx = gc->st,
 	};
 	proc_run(&s, &pr);
 	if (pr.status != PROC_OK) {
 		proc_describe(&pr, desc, sizeof(desc));
-		snprintf(r->reason, sizeof(r->reason), "ci_cmd on the branch rebased onto %s %s at %.12s", main_ref + 5,
-		    desc, head);
+		snprintf(r->reason, sizeof(r->reason), "ci_cmd on the branch rebased onto %s %s at %.12s", m->main_ref + 5,
+		    desc, m->tested);
 		buf_addf(&r->findings, "CI output after the rebase (last lines):\n%s%s",
 		    buf_str(&pr.out) + (pr.out.len > 3000 ? pr.out.len - 3000 : 0),
 		    buf_str(&pr.err) + (pr.err.len > 3000 ? pr.err.len - 3000 : 0));
@@ -175,19 +185,103 @@ merge_ci(const struct gate_ctx *gc, struct gate_result *r, const char *main_ref,
 		return -1;
 	}
 	proc_result_free(&pr);
-	if (task_set_tested(gc->st, t, head, &e) < 0) {
+	if (task_set_tested(gc->st, gc->task, m->tested, &e) < 0) {
 		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
 		return -1;
 	}
 	return 0;
 }
 
-/* check_branch_mergeable: lease, fetch, a clean worktree, rebase onto main, ci_cmd at the result. */
+/* The branch becomes the tested commit (compare-and-swap), handed back to the workspace: 0 / -1. */
+static int
+merge_move_branch(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
+{
+	struct git repo = { .dir = gc->task->repo, .st = gc->st };
+	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
+	struct orch_err e = {0};
+	struct proc_result pr;
+	char ref[300];
+
+	if (strcmp(m->tested, m->head) == 0)
+		return 0;
+	snprintf(ref, sizeof(ref), "refs/heads/%s", gc->task->branch);
+	const char *upd[] = { "update-ref", "-m", "orch: rebased onto main and tested", ref, m->tested, m->head, NULL };
+	git_run(&repo, upd, &pr);
+	if (pr.status != PROC_OK) {
+		snprintf(r->reason, sizeof(r->reason), "branch %s moved while the merge gate tested it; the next tick "
+		    "judges the new head", gc->task->branch);
+		proc_result_free(&pr);
+		return -1;
+	}
+	proc_result_free(&pr);
+	if (ws_sync(&c, gc->task, &e) < 0)
+		event_add(gc->st, gc->task->work_item, "workspace_sync_failed", gc->task->stage, gc->task->stage, e.msg,
+		    NULL);
+	return 0;
+}
+
+/* 1 when the tested commit is still the branch head and sits on main as fetched (a retry after a failed push). */
+static int
+merge_still_tested(const struct gate_ctx *gc, struct merge_run *m)
+{
+	struct git repo = { .dir = gc->task->repo, .st = gc->st };
+	char tested[41] = "";
+
+	if (task_tested_sha(gc->st, gc->task, tested) < 0 || strcmp(tested, m->head) != 0)
+		return 0;
+	snprintf(m->tested, sizeof(m->tested), "%s", tested);
+	return git_is_ancestor(&repo, m->main, tested, NULL) == 1;
+}
+
+/* Main and the branch head, resolved in orch's repository: 0, or -1 with r in error. */
+static int
+merge_resolve(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
+{
+	struct git repo = { .dir = gc->task->repo, .st = gc->st };
+	char head[300], ids[2][41];
+	const char *refs[2] = { m->main_ref, head };
+	struct orch_err e = {0};
+
+	merge_main_ref(gc->project, m->main_ref, sizeof(m->main_ref));
+	snprintf(head, sizeof(head), "refs/heads/%s", gc->task->branch);
+	if (git_resolve(&repo, refs, 2, ids, &e) < 0) {
+		r->outcome = GATE_ERROR;
+		r->err = e;
+		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
+		return -1;
+	}
+	memcpy(m->main, ids[0], 41);
+	memcpy(m->head, ids[1], 41);
+	return 0;
+}
+
+/* Rebase (when main moved), hand the result to orch, run ci_cmd, move the branch: 0, or -1 with r's reason. */
+static int
+merge_test(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
+{
+	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
+	struct git repo = { .dir = gc->task->repo, .st = gc->st };
+	struct orch_err e = {0};
+	int rc = -1, based;
+
+	if (ws_scratch(&c, gc->task->repo, m->head, m->scratch, sizeof(m->scratch), &e) < 0) {
+		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
+		return -1;
+	}
+	based = git_is_ancestor(&repo, m->main, m->head, NULL) == 1;
+	if ((based || merge_rebase(gc, r, m) == 0) && merge_take_rebased(gc, r, m) == 0 && merge_ci(gc, r, m) == 0 &&
+	    merge_move_branch(gc, r, m) == 0)
+		rc = 0;
+	util_rm_tree(m->scratch);
+	return rc;
+}
+
+/* check_branch_mergeable: lease, fetch, rebase the branch head onto main in a scratch, ci_cmd at the result. */
 void
 gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
 {
 	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
-	char main_ref[512], head[41];
+	struct merge_run m = {0};
 
 	if (gc->dry_run) {
 		r->outcome = GATE_PASS;
@@ -196,11 +290,42 @@ gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
 	}
 	if (merge_begin(gc, r, &c) < 0)
 		return;
-	merge_main_ref(gc->project, main_ref, sizeof(main_ref));
-	if (merge_rebase(gc, r, main_ref) < 0 || merge_ci(gc, r, main_ref, head) < 0)
+	if (merge_resolve(gc, r, &m) < 0)
+		return merge_lease_release(&c, gc->task);
+	if (merge_still_tested(gc, &m)) {
+		r->outcome = GATE_PASS;
+		snprintf(r->reason, sizeof(r->reason), "%.12s was tested on %s already (lease held)", m.tested,
+		    m.main_ref + 5);
+		return;
+	}
+	if (merge_test(gc, r, &m) < 0)
 		return red_release(gc, r, &c);
 	r->outcome = GATE_PASS;
-	snprintf(r->reason, sizeof(r->reason), "rebased onto %s and ci_cmd passed at %.12s (lease held)", main_ref + 5, head);
+	snprintf(r->reason, sizeof(r->reason), "rebased onto %s and ci_cmd passed at %.12s (lease held)", m.main_ref + 5,
+	    m.tested);
+}
+
+/* 1 when git push --porcelain says the remote refused a non-fast-forward (main moved), not any other failure. */
+static int
+push_refused_ff(const struct proc_result *pr)
+{
+	const char *p = buf_str(&pr->out);
+
+	if (pr->status != PROC_EXIT_NONZERO)
+		return 0;
+	for (; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (*p == '!' && strncmp(p, "!\t", 2) == 0 && strstr(p, "[rejected]") &&
+		    (strstr(p, "non-fast-forward") || strstr(p, "fetch first")))
+			return 1;
+	return 0;
+}
+
+static void
+one_line_of(const char *s, char *out, size_t n)
+{
+	size_t k = strcspn(s, "\n");
+
+	snprintf(out, n, "%.*s", (int)(k < n ? k : n - 1), s);
 }
 
 int
@@ -233,6 +358,16 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 			return 0;
 		}
 		git_run(&repo, upd, &pr);	/* compare-and-swap: fails if main moved meanwhile */
+	}
+	if (pr.status != PROC_OK && p->remote && !push_refused_ff(&pr)) {
+		/* not main moving: the remote is down, refuses us, or timed out; the test still holds */
+		char first[400];
+		one_line_of(buf_str(&pr.err), first, sizeof(first));
+		err_set(e, EX_UNAVAILABLE, "push of %.12s to %s of '%s' failed (%s): %s; fix the remote or its "
+		    "credentials: the next tick pushes the same tested commit again", tested, p->main_branch, p->remote,
+		    proc_status_name(pr.status), first[0] ? first : "git said nothing");
+		proc_result_free(&pr);
+		return -1;
 	}
 	if (pr.status != PROC_OK) {
 		snprintf(reason, rn, "push of %.12s to %s refused (main moved since it was tested); back through the "

@@ -94,6 +94,7 @@ tool_spec(struct orch_ctx *c, const char *const *argv, const char *cwd, const ch
 {
 	struct proc_spec s = {
 		.argv = argv, .cwd = cwd, .timeout_ms = c->cfg->security_scan_timeout_s * 1000,
+		.env_extra = git_hardened_env,	/* gitleaks runs git: the same hardening as orch's own */
 		.out_cap = SCAN_REPORT_CAP, .tool = tool, .observe = c->st ? store_tool_observe : NULL,
 		.observe_ctx = c->st,
 	};

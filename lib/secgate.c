@@ -31,6 +31,7 @@
 #include "task.h"
 #include "util.h"
 #include "wi.h"
+#include "workspace.h"
 
 int
 gate_security_applies(const struct config *cfg, const struct project *p, char *why, size_t n)
@@ -127,7 +128,7 @@ secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *
 		snprintf(g->base, sizeof(g->base), "refs/heads/%s", p->main_branch);
 	}
 	snprintf(g->range, sizeof(g->range), "%s..%s", g->base + 5, t->branch);
-	if (scan_secrets(&c, t->worktree, g->base, g->head, 0, &g->s, e) < 0)
+	if (scan_secrets(&c, t->repo, g->base, g->head, 0, &g->s, e) < 0)
 		return -1;
 	if (scan_deps(&c, t->repo, g->head, &g->d, e) < 0) {
 		secrets_result_free(&g->s);
@@ -175,13 +176,12 @@ secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_resu
 		    r->alert[0] ? "; " : "", g->s.n, g->range, gc->task->work_item);
 }
 
-/* Write the report into the worktree (atomically) and commit it to the branch as orch. */
+/* Commit the report to the branch as orch, in orch's repository (never through the workspace). */
 static int
 secgate_commit(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *e)
 {
 	const struct task *t = gc->task;
-	struct git wt = { .dir = t->worktree, .st = gc->st };
-	char full[4400];
+	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
 	struct buf rep;
 	int rc;
 
@@ -190,10 +190,11 @@ secgate_commit(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err
 	if (g->quiet_secrets)
 		buf_add(&rep, "\nThe secrets above do not block: security_secrets_block is false. Rotate them.\n");
 	wi_artifact_path(t->work_item, "17-security-report.md", g->path, sizeof(g->path));
-	snprintf(full, sizeof(full), "%s/docs/work-items/%s", t->worktree, t->work_item);
-	rc = mkdir_p(full, 0755) < 0 || str_fmt(full, sizeof(full), "%s/%s", t->worktree, g->path) < 0 ||
-	    atomic_write_buf(full, &rep, 0644, e) < 0 ||
-	    git_commit_path(&wt, g->path, "orch: security report", e) < 0 ? -1 : 0;
+	if (buf_failed(&rep))
+		rc = err_set(e, EX_SOFTWARE, "the security report of %s is over its cap; report this as a bug",
+		    t->work_item);
+	else
+		rc = ws_commit_file(&c, t, g->path, buf_str(&rep), rep.len, "orch: security report", e);
 	buf_free(&rep);
 	return rc;
 }

@@ -476,19 +476,21 @@ task_set_watching(struct store *st, const struct task *t, int on, struct orch_er
 	return store_step_done(st, s, "record the post-deploy watch", e);
 }
 
-void
+int
 task_tested_sha(struct store *st, const struct task *t, char sha[41])
 {
 	sqlite3_stmt *s;
 	struct orch_err e = {0};
+	int rc;
 
 	sha[0] = '\0';
 	if (store_prepare(st, &s, "SELECT tested_sha FROM tasks WHERE id = ?1", &e) < 0)
-		return;
+		return -1;
 	sqlite3_bind_int64(s, 1, t->id);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_text(s, 0))
 		snprintf(sha, 41, "%s", (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 int

@@ -91,7 +91,8 @@ int verdict_claim(struct store *st, const char *issue_id, const char *state_id, 
     const char *wi, const char *verdict, struct orch_err *e);
 
 /* The commit the merge gate tested (tasks.tested_sha), "" when none; NULL clears it. */
-void task_tested_sha(struct store *st, const struct task *t, char sha[41]);
+/* The merge gate's tested commit ("" when none); 0, or -1 when the store could not answer. */
+int task_tested_sha(struct store *st, const struct task *t, char sha[41]);
 int task_set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e);
 
 /* The task's updated_at (moves with every transition) into out, "" when the task is gone; 0 / -1. */

@@ -34,6 +34,8 @@ int time_parse_iso(const char *s, int64_t *us);
 void time_local_s(int64_t unix_s, char local[48], char iso[24]);
 /* mkdir -p with the given mode; 0 or -1 (errno set). */
 int mkdir_p(const char *path, unsigned mode);
+/* Remove a directory tree orch made (symlinks removed, never followed); best effort. */
+void util_rm_tree(const char *path);
 /* Random lowercase hex id of 2*nbytes characters (nbytes <= 32). */
 int random_hex(char *out, size_t nbytes);
 

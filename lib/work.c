@@ -14,6 +14,7 @@
 #include "store.h"
 #include "task.h"
 #include "util.h"
+#include "workspace.h"
 
 struct job_start {
 	struct store *st;
@@ -111,6 +112,23 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 	argv_free(argv);
 }
 
+/*
+ * Before an agent runs: the workspace's own commits first (so nothing of it
+ * is lost), then orch's branch head handed to it (its reports, a rebase).
+ * Best effort: the agent still runs on what it has, and the gate judges.
+ */
+static void
+workspace_prepare(struct orch_ctx *c, const struct task *t)
+{
+	struct orch_err e = {0};
+	char why[900];
+	int moved = 0;
+
+	if (ws_import(c, t, &moved, why, sizeof(why), &e) == WS_OK && ws_sync(c, t, &e) == 0)
+		return;
+	event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg[0] ? e.msg : why, NULL);
+}
+
 int
 work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 {
@@ -135,6 +153,7 @@ work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 		job_free(&j);
 		return -1;
 	}
+	workspace_prepare(c, &t);
 	run_agent(c, &t, &j, r, &sub);
 	struct job_outcome o = {
 		.ok = strcmp(r->proc_status, "ok") == 0, .exit_code = r->exit_code, .status = r->proc_status,

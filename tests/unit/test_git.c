@@ -1,6 +1,7 @@
 /* git: through proc, committed content only, symlinks refused. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../lib/err.h"
@@ -135,26 +136,50 @@ START_TEST(git_resolve_many)
 }
 END_TEST
 
-/* The same content committed twice is one commit; a change is the next. */
-START_TEST(git_commit_path_once)
+/* The same content committed twice is one commit; a change is the next; the work tree is never touched. */
+START_TEST(git_commit_file_once)
 {
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
 	struct orch_err e = {0};
-	char a[41], b2[41];
+	char a[41], b2[41], head[41], idx[4200];
 
-	tsh(repo, "mkdir", "d", NULL);
-	tmp_write("repo/d/r.md", "one\n");
-	ck_assert_int_eq(git_commit_path(&g, "d/r.md", "m", &e), 0);
-	ck_assert_int_eq(git_rev_parse(&g, "HEAD", a, &e), 0);
-	ck_assert_int_eq(git_commit_path(&g, "d/r.md", "m", &e), 0);
-	ck_assert_int_eq(git_rev_parse(&g, "HEAD", b2, &e), 0);
+	snprintf(idx, sizeof(idx), "%s/index-test", repo);
+	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "one\n", 4, "m", idx, a, &e), 0);
+	ck_assert_int_eq(git_rev_parse(&g, "refs/heads/main", head, &e), 0);
+	ck_assert_str_eq(a, head);
+	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "one\n", 4, "m", idx, b2, &e), 0);
 	ck_assert_str_eq(a, b2);
-	tmp_write("repo/d/r.md", "two\n");
-	ck_assert_int_eq(git_commit_path(&g, "d/r.md", "m", &e), 0);
-	ck_assert_int_eq(git_rev_parse(&g, "HEAD", b2, &e), 0);
+	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "two\n", 4, "m", idx, b2, &e), 0);
 	ck_assert_str_ne(a, b2);
-	ck_assert_int_eq(git_is_clean(&g, &e), 1);
+	ck_assert_int_eq(access(idx, F_OK), -1);	/* the private index is gone */
+}
+END_TEST
+
+/* A hook named by the repository's own config never runs inside orch's git. */
+START_TEST(git_repo_hooks_never_run)
+{
+	const char *repo = tmp_git_repo();
+	struct git g = { .dir = repo };
+	struct orch_err e = {0};
+	char out[41], idx[4200], hooks[4200], marker[4200], hook[4200];
+	FILE *f;
+
+	snprintf(hooks, sizeof(hooks), "%s/evil-hooks", repo);
+	snprintf(marker, sizeof(marker), "%s/hook-ran", repo);
+	snprintf(hook, sizeof(hook), "%s/reference-transaction", hooks);
+	ck_assert_int_eq(mkdir(hooks, 0700), 0);
+	ck_assert_ptr_nonnull(f = fopen(hook, "w"));
+	fprintf(f, "#!/bin/sh\ntouch '%s'\n", marker);
+	fclose(f);
+	ck_assert_int_eq(chmod(hook, 0700), 0);
+	tsh(repo, "git", "config", "core.hooksPath", hooks, NULL);
+	tsh(repo, "git", "update-ref", "refs/heads/probe", "HEAD", NULL);	/* the hook works for plain git */
+	ck_assert_int_eq(access(marker, F_OK), 0);
+	ck_assert_int_eq(unlink(marker), 0);
+	snprintf(idx, sizeof(idx), "%s/index-test", repo);
+	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "x\n", 2, "m", idx, out, &e), 0);
+	ck_assert_int_eq(access(marker, F_OK), -1);
 }
 END_TEST
 
@@ -171,7 +196,8 @@ git_suite(void)
 	tcase_add_test(tc, git_branch_worktree_ancestry);
 	tcase_add_test(tc, git_read_nested_and_bad_ref);
 	tcase_add_test(tc, git_resolve_many);
-	tcase_add_test(tc, git_commit_path_once);
+	tcase_add_test(tc, git_commit_file_once);
+	tcase_add_test(tc, git_repo_hooks_never_run);
 	suite_add_tcase(s, tc);
 	return s;
 }

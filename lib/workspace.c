@@ -1,0 +1,285 @@
+#include "workspace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctx.h"
+#include "err.h"
+#include "git.h"
+#include "proc.h"
+#include "task.h"
+#include "util.h"
+
+/* A short file of the workspace's .git, read without following a symlink: bytes read, or -1. */
+static ssize_t
+ws_read_small(const char *ws, const char *name, char *out, size_t n)
+{
+	char path[4400];
+	ssize_t k;
+	int fd;
+
+	if (str_fmt(path, sizeof(path), "%s/.git/%s", ws, name) < 0 ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return -1;
+	k = read(fd, out, n - 1);
+	close(fd);
+	out[k > 0 ? k : 0] = '\0';
+	return k;
+}
+
+static int
+ws_exists(const char *ws, const char *name)
+{
+	char path[4400];
+	struct stat sb;
+
+	return str_fmt(path, sizeof(path), "%s/.git/%s", ws, name) == 0 && lstat(path, &sb) == 0;
+}
+
+/* 1 when ws is a linked worktree of orch's repository (an item started before separate workspaces). */
+static int
+ws_legacy(const char *ws)
+{
+	char path[4400];
+	struct stat sb;
+
+	return str_fmt(path, sizeof(path), "%s/.git", ws) == 0 && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+int
+ws_create(struct orch_ctx *c, const char *repo, const char *branch, const char *path, struct orch_err *e)
+{
+	char parent[4200], *slash;
+	struct stat sb;
+
+	if (str_fmt(parent, sizeof(parent), "%s/.git", path) == 0 && lstat(parent, &sb) == 0)
+		return 0;	/* made by an earlier (perhaps killed) run */
+	str_copy(parent, sizeof(parent), path);
+	if ((slash = strrchr(parent, '/')) != NULL)
+		*slash = '\0';
+	if (lstat(path, &sb) == 0)	/* a clone killed half-way: start it again */
+		util_rm_tree(path);
+	struct git g = { .dir = parent, .st = c->st };
+	return git_clone_private(&g, repo, path, branch, 0, e);
+}
+
+/* Why a person's (or agent's) git operation makes the workspace busy; NULL when none is in progress. */
+static const char *
+ws_operation(const char *ws)
+{
+	static const struct { const char *file, *what; } ops[] = {
+		{ "rebase-merge", "a rebase" }, { "rebase-apply", "a rebase (or git am)" }, { "MERGE_HEAD", "a merge" },
+		{ "CHERRY_PICK_HEAD", "a cherry-pick" }, { "REVERT_HEAD", "a revert" }, { "BISECT_LOG", "a bisect" },
+		{ "index.lock", "a git command (index.lock is held)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (ws_exists(ws, ops[i].file))
+			return ops[i].what;
+	return NULL;
+}
+
+/* HEAD must be the item's branch: 0, or -1 with why (detached, or another branch). */
+static int
+ws_head_check(const struct task *t, char *why, size_t wn)
+{
+	char head[512], want[320];
+
+	snprintf(want, sizeof(want), "ref: refs/heads/%s", t->branch);
+	if (ws_read_small(t->worktree, "HEAD", head, sizeof(head)) < 0) {
+		snprintf(why, wn, "the workspace %s has no readable .git/HEAD; restore it or restart the item",
+		    t->worktree);
+		return -1;
+	}
+	str_trim(head);
+	if (strcmp(head, want) == 0)
+		return 0;
+	if (strncmp(head, "ref: ", 5) == 0)
+		snprintf(why, wn, "the workspace %s has %.200s checked out, not %s: only refs/heads/%s is judged; "
+		    "check out %s there (git checkout %s)", t->worktree, head + 5, t->branch, t->branch, t->branch,
+		    t->branch);
+	else
+		snprintf(why, wn, "the workspace %s has a detached HEAD (%.12s), not branch %s: only commits on the "
+		    "branch are judged; commit on %s (git checkout %s)", t->worktree, head, t->branch, t->branch,
+		    t->branch);
+	return -1;
+}
+
+/*
+ * The workspace's branch head as its loose ref says (a hint: a packed or
+ * unreadable ref reads as unknown and the fetch decides).  1 known, 0 not.
+ */
+static int
+ws_ref_hint(const struct task *t, char sha[41])
+{
+	char name[300], v[128];
+
+	if (str_fmt(name, sizeof(name), "refs/heads/%s", t->branch) < 0 ||
+	    ws_read_small(t->worktree, name, v, sizeof(v)) < 40 || strspn(v, "0123456789abcdef") < 40)
+		return 0;
+	memcpy(sha, v, 40);
+	sha[40] = '\0';
+	return 1;
+}
+
+static void
+ws_seen_ref(const struct task *t, char *out, size_t n)
+{
+	snprintf(out, n, "refs/orch/workspace/%s", t->work_item);
+}
+
+/* Fetch the workspace's branch and move orch's to it when it moved: 0 (moved set) / -1 with e. */
+static int
+ws_fetch(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *e)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char seen[300], src[300], head[300], ids[2][41];
+	const char *refs[2] = { head, seen };
+
+	ws_seen_ref(t, seen, sizeof(seen));
+	snprintf(src, sizeof(src), "refs/heads/%s", t->branch);
+	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
+	if (git_fetch_into(&repo, t->worktree, src, seen, e) < 0)
+		return -1;
+	if (git_resolve(&repo, refs, 2, ids, e) < 0)
+		return -1;
+	if (strcmp(ids[0], ids[1]) == 0)
+		return 0;
+	/*
+	 * The workspace wins: its branch is the item's work (orch's own commits
+	 * were synced to it; one it dropped is written again by its gate).
+	 */
+	const char *upd[] = { "update-ref", "-m", "orch: import from the workspace", head, ids[1], ids[0], NULL };
+	struct proc_result r;
+	git_run(&repo, upd, &r);
+	if (r.status != PROC_OK) {
+		err_set(e, EX_TEMPFAIL, "cannot move %s to the workspace's %.12s in '%s' (it moved meanwhile?); the "
+		    "next tick retries", head, ids[1], t->repo);
+		proc_result_free(&r);
+		return -1;
+	}
+	proc_result_free(&r);
+	*moved = 1;
+	return 0;
+}
+
+int
+ws_import(struct orch_ctx *c, const struct task *t, int *moved, char *why, size_t wn, struct orch_err *e)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char seen[300], hint[41], last[41];
+	const char *op;
+
+	*moved = 0;
+	if (ws_legacy(t->worktree))
+		return WS_OK;	/* a linked worktree: its commits are already orch's refs */
+	if ((op = ws_operation(t->worktree)) != NULL) {
+		snprintf(why, wn, "busy: %s is in progress in %s; finish or abort it (the gate waits, no retry is "
+		    "charged)", op, t->worktree);
+		return WS_BUSY;
+	}
+	if (ws_head_check(t, why, wn) < 0)
+		return WS_RED;
+	ws_seen_ref(t, seen, sizeof(seen));
+	/* nothing new since orch last fetched or synced: no git run at all */
+	if (ws_ref_hint(t, hint) && git_rev_parse(&repo, seen, last, NULL) == 0 && strcmp(hint, last) == 0)
+		return WS_OK;
+	return ws_fetch(c, t, moved, e) < 0 ? -1 : WS_OK;
+}
+
+/* git in the workspace, hardened; its config is the agent's, so nothing it prints decides anything. */
+static int
+ws_git(struct orch_ctx *c, const struct task *t, const char *const *args, struct orch_err *e)
+{
+	struct git w = { .dir = t->worktree, .st = c->st };
+	struct proc_result r;
+	char desc[200];
+
+	git_run(&w, args, &r);
+	if (r.status != PROC_OK) {
+		proc_describe(&r, desc, sizeof(desc));
+		err_set(e, EX_UNAVAILABLE, "git %s in the workspace %s %s: %.300s", args[0], t->worktree, desc,
+		    buf_str(&r.err));
+		proc_result_free(&r);
+		return -1;
+	}
+	proc_result_free(&r);
+	return 0;
+}
+
+int
+ws_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char src[300], dst[300], seen[300], head[41];
+
+	if (ws_legacy(t->worktree))
+		return 0;
+	snprintf(src, sizeof(src), "refs/heads/%s", t->branch);
+	snprintf(dst, sizeof(dst), "refs/remotes/orch/%s", t->branch);
+	if (git_rev_parse(&repo, src, head, e) < 0)
+		return -1;
+	const char *fetch[] = { "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", t->repo, NULL, NULL };
+	char refspec[700];
+	snprintf(refspec, sizeof(refspec), "+%s:%s", src, dst);
+	fetch[6] = refspec;
+	/* -B keeps uncommitted work that does not conflict; a conflict fails and the next sync retries */
+	const char *co[] = { "checkout", "--quiet", "-B", t->branch, dst, NULL };
+	if (ws_git(c, t, fetch, e) < 0 || ws_git(c, t, co, e) < 0)
+		return -1;
+	ws_seen_ref(t, seen, sizeof(seen));
+	const char *upd[] = { "update-ref", seen, head, NULL };
+	struct proc_result r;
+	git_run(&repo, upd, &r);
+	proc_result_free(&r);	/* a stale "seen" only costs one fetch */
+	return 0;
+}
+
+int
+ws_commit_file(struct orch_ctx *c, const struct task *t, const char *path, const char *text, size_t len,
+    const char *message, struct orch_err *e)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char index[4200], rnd[17], dir[4200], head[41];
+	struct orch_err se = {0};
+
+	if (random_hex(rnd, 8) < 0 || str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 ||
+	    mkdir_p(dir, 0700) < 0 || str_fmt(index, sizeof(index), "%s/index-%s", dir, rnd) < 0)
+		return err_set(e, EX_IOERR, "cannot make a private index under '%s'", dir);
+	if (git_commit_file(&repo, t->branch, path, text, len, message, index, head, e) < 0)
+		return -1;
+	if (ws_sync(c, t, &se) < 0)	/* the workspace catches up at its next job; the commit stands */
+		event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, se.msg, NULL);
+	return 0;
+}
+
+int
+ws_scratch(struct orch_ctx *c, const char *repo, const char *commit, char *dir, size_t dn, struct orch_err *e)
+{
+	char base[4200], rnd[17];
+	struct proc_result r;
+
+	if (random_hex(rnd, 8) < 0 || str_fmt(base, sizeof(base), "%s/scratch", c->cfg->home) < 0 ||
+	    mkdir_p(base, 0700) < 0 || str_fmt(dir, dn, "%s/%s", base, rnd) < 0)
+		return err_set(e, EX_IOERR, "cannot make a scratch directory under '%s/scratch'", c->cfg->home);
+	struct git g = { .dir = base, .st = c->st }, s = { .dir = dir, .st = c->st };
+	if (git_clone_private(&g, repo, dir, NULL, 1, e) < 0)
+		return -1;
+	const char *co[] = { "checkout", "--quiet", "--detach", commit, NULL };
+	git_run(&s, co, &r);
+	if (r.status != PROC_OK) {
+		err_set(e, EX_UNAVAILABLE, "cannot check out %.12s in the scratch %s: %.300s", commit, dir,
+		    buf_str(&r.err));
+		proc_result_free(&r);
+		util_rm_tree(dir);
+		return -1;
+	}
+	proc_result_free(&r);
+	return 0;
+}
