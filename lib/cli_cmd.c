@@ -33,7 +33,9 @@ cli_scan_item(struct cli *cl, const char *wi)
 	}
 	struct gate_ctx gc = { .cfg = &cl->cfg, .project = p, .st = &cl->st, .task = &t };
 	gate_result_init(&g);
-	gate_security(&gc, &g);
+	gate_workspace(&gc, &g);	/* what the workspace committed, exactly as a tick would judge it */
+	if (g.outcome == GATE_PASS)
+		gate_security(&gc, &g);
 	if (g.alert[0]) {
 		if (store_begin(&cl->st, &e) == 0 && notify_queue(&cl->st, "alert", wi, g.alert, &e) == 0)
 			store_commit(&cl->st, &e);

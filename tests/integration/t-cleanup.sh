@@ -49,14 +49,14 @@ expect_rc 0 orch-reconcile
 [ "$(sql "SELECT count(*) FROM events WHERE kind = 'worktree_removed' AND work_item = 'DEMO-2'")" = 1 ] ||
 	fail "a hand-deleted worktree was not cleaned up"
 [ "$(sql "SELECT cleaned FROM tasks WHERE work_item = 'DEMO-2'")" = 1 ] || fail "DEMO-2 not marked cleaned"
-# hostile: git cannot remove one item's worktree (its repository is gone): recorded and alerted once, not
-# retried on every pass, and the items behind it are still cleaned
+# hostile: git cannot delete one item's branch (someone checked it out in the repository): recorded and
+# alerted once, not retried on every pass, and the items behind it are still cleaned
 for n in 3 4; do
 	orch-issue create --project DEMO --title "Item $n" >/dev/null
 	expect_rc 0 orch-advance --start "DEMO-$n"
 done
 sql_exec "UPDATE tasks SET stage = 'done', updated_at = ? WHERE work_item IN ('DEMO-3', 'DEMO-4')" "$old"
-sql_exec "UPDATE tasks SET repo = '$TMP/gone', updated_at = '1999-01-01T00:00:00.000000Z' WHERE work_item = 'DEMO-3'"
+git -C "$TMP/repo" checkout -q "$(sql "SELECT branch FROM tasks WHERE work_item = 'DEMO-3'")" || fail "checkout"
 sql_exec "UPDATE jobs SET status = 'done'"
 expect_rc 0 orch-reconcile
 contains "$ERR" "cannot remove the worktree"
@@ -68,3 +68,4 @@ contains "$ERR" "cannot remove the worktree"
 	fail "an item behind a failing one was not cleaned"
 expect_rc 0 orch-reconcile
 [ "$(sql "SELECT count(*) FROM events WHERE kind = 'worktree_cleanup_failed'")" = 1 ] || fail "retried every pass"
+git -C "$TMP/repo" checkout -q main
