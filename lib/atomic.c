@@ -30,6 +30,14 @@ fsync_dir_of(const char *path)
 	return rc;
 }
 
+int
+atomic_sync_parent(const char *path, struct orch_err *e)
+{
+	if (fsync_dir_of(path) < 0)
+		return err_set(e, EX_IOERR, "cannot fsync the directory of '%s': %s", path, strerror(errno));
+	return 0;
+}
+
 /* Renaming over a FIFO, a device or a directory would destroy or fail on it: refuse first. */
 static int
 target_check(const char *path, struct orch_err *e)

@@ -47,5 +47,7 @@ int atomic_sweep_stale(const char *dir, long max_age_s, struct orch_err *e);
 int atomic_sweep_home(const char *home, long max_age_s);
 /* 1 when name is an orch temp file name ("<name>.tmp.<16 hex>"). */
 int atomic_is_temp_name(const char *name);
+/* fsync the directory holding path (after a rename into it); 0 / -1 with e. */
+int atomic_sync_parent(const char *path, struct orch_err *e);
 
 #endif

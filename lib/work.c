@@ -124,7 +124,10 @@ workspace_prepare(struct orch_ctx *c, const struct task *t)
 	char why[900];
 	int moved = 0;
 
-	if (ws_import(c, t, &moved, why, sizeof(why), &e) == WS_OK && ws_sync(c, t, &e) == 0)
+	int st = ws_import(c, t, &moved, why, sizeof(why), &e);
+
+	/* a detached HEAD was judged red already: the next agent starts on the branch again */
+	if ((st == WS_OK || st == WS_RED) && ws_sync(c, t, &e) == 0)
 		return;
 	event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg[0] ? e.msg : why, NULL);
 }

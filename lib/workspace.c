@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "config.h"
 #include "ctx.h"
 #include "err.h"
@@ -54,18 +55,24 @@ ws_legacy(const char *ws)
 int
 ws_create(struct orch_ctx *c, const char *repo, const char *branch, const char *path, struct orch_err *e)
 {
-	char parent[4200], *slash;
+	char parent[4200], tmp[4300], *slash;
 	struct stat sb;
 
-	if (str_fmt(parent, sizeof(parent), "%s/.git", path) == 0 && lstat(parent, &sb) == 0)
-		return 0;	/* made by an earlier (perhaps killed) run */
+	if (lstat(path, &sb) == 0)
+		return 0;	/* made by an earlier run (it appears only complete: see below) */
 	str_copy(parent, sizeof(parent), path);
 	if ((slash = strrchr(parent, '/')) != NULL)
 		*slash = '\0';
-	if (lstat(path, &sb) == 0)	/* a clone killed half-way: start it again */
-		util_rm_tree(path);
+	/* cloned and checked out beside it, then renamed: a run killed half-way leaves no half workspace */
+	if (str_fmt(tmp, sizeof(tmp), "%s.creating", path) < 0)
+		return err_set(e, EX_USAGE, "workspace path '%.64s...' is too long", path);
+	util_rm_tree(tmp);
 	struct git g = { .dir = parent, .st = c->st };
-	return git_clone_private(&g, repo, path, branch, 0, e);
+	if (git_clone_private(&g, repo, tmp, branch, 0, e) < 0)
+		return -1;
+	if (rename(tmp, path) < 0)
+		return err_set(e, EX_IOERR, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+	return atomic_sync_parent(path, e);
 }
 
 /* Why a person's (or agent's) git operation makes the workspace busy; NULL when none is in progress. */

@@ -54,9 +54,10 @@ agent_commit "$WB" staging "docs/work-items/$B/15-staging-log.md" "$(verdict_doc
 sql_exec "UPDATE tasks SET stage='deploy-staging' WHERE work_item=?" "$B"; sql_exec "UPDATE jobs SET status='done'"
 expect_rc 1 orch-advance "$B"
 contains "$OUT" "check_branch_mergeable: rebase onto remotes/origin/main conflicts in: README.md"
-git -C "$WB" status --porcelain | grep -q . && fail "the failed rebase was not aborted"
-# resolved, but main broke meanwhile: the re-test after the rebase is red
-git -C "$WB" reset -q --hard origin/main
+git -C "$WB" status --porcelain | grep -q . && fail "the workspace was touched by the failed rebase"
+# resolved (the workspace is a repository of its own: its person fetches main), but main broke meanwhile:
+# the re-test after the rebase is red
+git -C "$WB" fetch -q "$TMP/origin.git" main && git -C "$WB" reset -q --hard FETCH_HEAD
 agent_commit "$WB" staging "docs/work-items/$B/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)"
 git -C "$OTHER" pull -q
 agent_commit "$OTHER" "break" src/app.py "BROKEN"
