@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "engine.h"
 #include "err.h"
+#include "merge.h"
 #include "gate.h"
 #include "git.h"
 #include "proc.h"
@@ -143,7 +144,10 @@ repo_remote(struct orch_ctx *c, struct doc *d, const struct project *p, const ch
 		return;
 	}
 	proc_run(&s, &r);
-	if (r.status == PROC_OK)
+	struct orch_err e = {0};
+	if (r.status == PROC_OK && merge_remote_trusted(c, p, 0, &e) < 0)
+		say(d, "FAIL", check, "%s", e.msg);
+	else if (r.status == PROC_OK)
 		say(d, "ok", check, "repo %s, remote %s at %.*s", p->repo, p->remote, (int)strcspn(buf_str(&r.out), "\n"),
 		    buf_str(&r.out));
 	else
@@ -410,6 +414,16 @@ cron(struct orch_ctx *c, struct doc *d)
 		say(d, "ok", "cron", "crontab runs every command of a tick");
 	cron_path(c, d, buf_str(&r.out));
 	proc_result_free(&r);
+}
+
+int
+doctor_accept_remote(struct orch_ctx *c, const char *key, char *url, size_t n, struct orch_err *e)
+{
+	const struct project *p = config_project(c->cfg, key);
+
+	if (p == NULL)
+		return err_set(e, EX_USAGE, "no project '%s' in the config; see orch doctor's project lines", key);
+	return merge_remote_accept(c, p, url, n, e);
 }
 
 int

@@ -19,11 +19,20 @@
 #ifndef ORCH_DOCTOR_H
 #define ORCH_DOCTOR_H
 
+#include <stddef.h>
+
 struct orch_ctx;
 
 typedef void (*doctor_line)(void *ctx, const char *level, const char *check, const char *text);
 
 /* Returns the number of FAIL lines. */
 int doctor_run(struct orch_ctx *c, doctor_line line, void *lctx);
+/*
+ * orch doctor --accept-remote KEY: record the project's remote as it is
+ * configured now as the one orch trusts (after a person changed it on
+ * purpose); url says what was recorded.  0 / -1 with e.
+ */
+struct orch_err;
+int doctor_accept_remote(struct orch_ctx *c, const char *key, char *url, size_t n, struct orch_err *e);
 
 #endif

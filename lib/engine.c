@@ -825,7 +825,7 @@ start_worktree(struct orch_ctx *c, const char *wi, const char *project, const st
 	    str_fmt(wt, wn, "%s/worktrees/%s/%s", c->cfg->home, project, wi) < 0)
 		return err_set(e, EX_USAGE, "names for %s are too long", wi);
 	if (p->remote) {
-		if (git_fetch(&g, p->remote, p->main_branch, e) < 0)
+		if (merge_remote_trusted(c, p, 1, e) < 0 || git_fetch(&g, p->remote, p->main_branch, e) < 0)
 			return -1;
 		snprintf(start, sizeof(start), "refs/remotes/%s/%s", p->remote, p->main_branch);
 	} else {
@@ -1051,8 +1051,15 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 		return buf_printf(out, "%s is %s: no gate to pass\n", wi, t.stage) < 0 ? -1 : 0;
 	if (tracker_open(&tr, c, t.project, e) < 0)
 		return -1;
-	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t, .dry_run = 1,
+	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t, .dry_run = 0,
 		.manual = !stage_automated(p, sd->agent) };
+	struct gate_result g;
+	gate_result_init(&g);
+	gate_workspace(&gc, &g);	/* explain what the workspace has committed, as the next tick would see it */
+	if (g.outcome != GATE_PASS)
+		buf_addf(out, "%s: workspace: %s\n", wi, g.reason);
+	gate_result_free(&g);
+	gc.dry_run = 1;
 	rc = gate_explain(&gc, t.stage, out);
 	if (t.blocked)
 		buf_addf(out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);

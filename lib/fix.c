@@ -923,9 +923,15 @@ pipeline(struct orch_ctx *c, const struct project *p, struct task *t, const stru
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
 	struct deps_result before = {0};
-	int audited = 0, rc = -1;
-	char head[300];
+	int audited = 0, rc = -1, moved = 0, ws;
+	char head[300], why[900];
 
+	/* the workspace's commits first: the fix is planned on what the item's branch really holds */
+	if ((ws = ws_import(c, t, &moved, why, sizeof(why), e)) != WS_OK) {
+		outcome(r, ws < 0 ? "error" : "failed", "%s", ws < 0 ? e->msg : why);
+		err_clear(e);
+		return -1;
+	}
 	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
 	if (git_rev_parse(&repo, head, r->base, e) < 0) {
 		outcome(r, "error", "%s", e->msg);

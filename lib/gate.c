@@ -396,10 +396,40 @@ deploy_log_stale(const struct gate_ctx *c, struct gate_result *r)
 	return 1;
 }
 
+/*
+ * When orch runs the deploy (a hook, or self_deploy), 14-deploy-log.md is
+ * orch's to write: a version orch did not write (recorded by blob id) is
+ * red.  1 when r is decided, 0 to read the verdict.
+ */
+static int
+deploy_log_forged(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char ref[300], path[256], blob[41];
+	struct orch_err e = {0};
+	int known;
+
+	if (!c->project->self_deploy && c->project->deploy_hook == NULL)
+		return 0;	/* the deployer agent writes it */
+	wi_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
+	branch_ref(c->task, ref, sizeof(ref));
+	if (git_blob_id(&g, ref, path, blob, &e) < 0)
+		return 0;	/* absent: the verdict gate says so */
+	if ((known = task_blob_known(c->st, c->task->work_item, path, blob, &e)) < 0) {
+		gate_error(r, &e);
+		return 1;
+	}
+	if (known)
+		return 0;
+	red(r, "14-deploy-log.md on %s was not written by orch, which runs this project's deploy: remove it from "
+	    "the branch (only orch's deploy log counts)%s", c->task->branch, NULL);
+	return 1;
+}
+
 static void
 check_deploy_status(const struct gate_ctx *c, struct gate_result *r)
 {
-	if (!deploy_log_stale(c, r))
+	if (!deploy_log_stale(c, r) && !deploy_log_forged(c, r))
 		stage_verdict(c, r, "deploy");
 }
 

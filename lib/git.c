@@ -571,17 +571,16 @@ tree_with(const struct git *g, const char *base, const char *path, const char *b
 
 int
 git_commit_file(const struct git *g, const char *branch, const char *path, const char *data, size_t len,
-    const char *message, const char *index, char out[41], struct orch_err *e)
+    const char *message, const char *index, char out[41], char blob[41], struct orch_err *e)
 {
-	char ref[300], old[41], blob[41], tree[41], base_tree[41], spec[64];
+	char ref[300], old[41], tree[41], base_tree[41], spec[64];
 	struct proc_result r;
 
 	if (str_fmt(ref, sizeof(ref), "refs/heads/%s", branch) < 0)
 		return err_set(e, EX_USAGE, "branch name is too long");
 	if (git_rev_parse(g, ref, old, e) < 0)
 		return -1;
-	const char *ho[] = { "hash-object", "-w", "--stdin", NULL };	/* no --path: no attribute filter */
-	if (git_plumb(g, ho, git_env, data, len, &r, e) < 0 || take_id(&r, "hash-object", blob, e) < 0)
+	if (git_hash_blob(g, data, len, blob, e) < 0)
 		return -1;
 	if (tree_with(g, old, path, blob, index, tree, e) < 0)
 		return -1;
@@ -601,6 +600,17 @@ git_commit_file(const struct git *g, const char *branch, const char *path, const
 		return -1;
 	proc_result_free(&r);
 	return 0;
+}
+
+int
+git_hash_blob(const struct git *g, const char *data, size_t len, char blob[41], struct orch_err *e)
+{
+	const char *ho[] = { "hash-object", "-w", "--stdin", NULL };
+	struct proc_result r;
+
+	if (git_plumb(g, ho, git_env, data, len, &r, e) < 0)
+		return -1;
+	return take_id(&r, "hash-object", blob, e);
 }
 
 int

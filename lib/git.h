@@ -57,10 +57,12 @@ int git_read_artifact(const struct git *g, const char *ref, const char *path, si
  * orch, with plumbing only (hash-object, a private index file at index,
  * commit-tree, a compare-and-swap update-ref): no work tree is read or
  * written, no hook or filter runs.  out is the new head (the old one when
- * the file already held data).  0 / -1 with e.
+ * the file already held data), blob the file's blob id.  0 / -1 with e.
  */
 int git_commit_file(const struct git *g, const char *branch, const char *path, const char *data, size_t len,
-    const char *message, const char *index, char out[41], struct orch_err *e);
+    const char *message, const char *index, char out[41], char blob[41], struct orch_err *e);
+/* Write data as a blob into g's object store (no filter: no path is given); its id into blob.  0 / -1. */
+int git_hash_blob(const struct git *g, const char *data, size_t len, char blob[41], struct orch_err *e);
 /* Any object name (trees too) to its id; -1 with e (EX_NOINPUT) when it names nothing. */
 int git_rev_parse_any(const struct git *g, const char *spec, char sha[41], struct orch_err *e);
 /*

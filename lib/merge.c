@@ -25,6 +25,63 @@ merge_main_ref(const struct project *p, char *out, size_t n)
 		snprintf(out, n, "refs/heads/%s", p->main_branch);
 }
 
+/* The remote's fetch and push URLs as the repository's config says now ("url\npushurl..."); 0 / -1 with e. */
+static int
+remote_live(struct store *st, const struct project *p, char *out, size_t n, struct orch_err *e)
+{
+	struct git repo = { .dir = p->repo, .st = st };
+	char key[300];
+	struct proc_result r;
+
+	snprintf(key, sizeof(key), "^remote\\.%s\\.(url|pushurl)$", p->remote);
+	const char *args[] = { "config", "--get-regexp", key, NULL };
+	git_run(&repo, args, &r);
+	if (r.status != PROC_OK || r.out.len == 0) {
+		proc_result_free(&r);
+		return err_set(e, EX_CONFIG, "remote '%s' of '%s' has no url; set it (git remote add %s URL) or fix "
+		    "remote: in orch.yaml", p->remote, p->repo, p->remote);
+	}
+	snprintf(out, n, "%.*s", (int)r.out.len - (r.out.data[r.out.len - 1] == '\n'), r.out.data);
+	proc_result_free(&r);
+	return 0;
+}
+
+int
+merge_remote_trusted(struct orch_ctx *c, const struct project *p, int record, struct orch_err *e)
+{
+	char live[2048], rec[2048];
+	int have;
+
+	if (p->remote == NULL)
+		return 0;
+	if (remote_live(c->st, p, live, sizeof(live), e) < 0 || (have = task_remote_get(c->st, p->key, rec,
+	    sizeof(rec), e)) < 0)
+		return -1;
+	if (!have)	/* first use: what the operator set up is what orch trusts from now on */
+		return record ? task_remote_put(c->st, p->key, live, e) : 0;
+	if (strcmp(live, rec) == 0)
+		return 0;
+	for (char *q = live; *q; q++)
+		if (*q == '\n')
+			*q = ' ';
+	return err_set(e, EX_CONFIG, "remote '%s' of '%s' changed since orch recorded it (now: %.400s; recorded: "
+	    "%.400s): nothing is fetched from or pushed to it and the item holds; if you changed it, run orch doctor "
+	    "--accept-remote %s", p->remote, p->repo, live, rec, p->key);
+}
+
+int
+merge_remote_accept(struct orch_ctx *c, const struct project *p, char *url, size_t n, struct orch_err *e)
+{
+	if (p->remote == NULL)
+		return err_set(e, EX_USAGE, "project '%s' has no remote: nothing to accept", p->key);
+	if (remote_live(c->st, p, url, n, e) < 0 || task_remote_put(c->st, p->key, url, e) < 0)
+		return -1;
+	for (char *q = url; *q; q++)
+		if (*q == '\n')
+			*q = ' ';
+	return 0;
+}
+
 /* 1 ours now, 0 held by another live task (holder in who), -1 error. */
 static int
 lease_take(struct store *st, const struct task *t, char *who, size_t wn, struct orch_err *e)
@@ -92,8 +149,8 @@ merge_begin(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c
 		snprintf(r->reason, sizeof(r->reason), "merge lease of %s held by %s; waiting for its merge", p->key, who);
 		return -1;
 	}
-	if (p->remote && git_fetch(&repo, p->remote, p->main_branch, &e) < 0) {
-		/* the remote unreachable (or git broken) is not the branch's fault: hold, alert once, retry */
+	if (p->remote && (merge_remote_trusted(c, p, 1, &e) < 0 || git_fetch(&repo, p->remote, p->main_branch, &e) < 0)) {
+		/* a changed remote, or one unreachable (or git broken) is not the branch's fault: hold, alert once, retry */
 		snprintf(r->reason, sizeof(r->reason), "merge gate could not run (the item stays; the next tick "
 		    "retries): %s", e.msg);
 		r->outcome = GATE_ERROR;
@@ -343,6 +400,8 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 		    t->work_item);
 	merge_main_ref(p, main_ref, sizeof(main_ref));
 	snprintf(dst, sizeof(dst), "%s:refs/heads/%s", tested, p->main_branch);
+	if (p->remote && merge_remote_trusted(c, p, 1, e) < 0)
+		return -1;
 	if (p->remote) {
 		const char *push[] = { "push", "--quiet", "--porcelain", p->remote, dst, NULL };
 		git_run(&repo, push, &pr);	/* no --force: a moved main is refused */

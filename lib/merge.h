@@ -33,6 +33,15 @@ void gate_mergeable(const struct gate_ctx *c, struct gate_result *r);
 int merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *reason, size_t rn,
     struct orch_err *e);
 void merge_lease_release(struct orch_ctx *c, const struct task *t);
+/*
+ * The project's remote is the one orch recorded when it first used it
+ * (fetch and push URLs from the repository's config): 0 (recorded now on
+ * first use when record is set), or -1 with e (EX_CONFIG) when it changed: nothing may be
+ * fetched from or pushed to it until a person accepts the change.
+ */
+int merge_remote_trusted(struct orch_ctx *c, const struct project *p, int record, struct orch_err *e);
+/* Record the remote's current URLs as trusted (orch doctor --accept-remote); url says what; 0 / -1. */
+int merge_remote_accept(struct orch_ctx *c, const struct project *p, char *url, size_t n, struct orch_err *e);
 /* The main ref orch compares against: refs/remotes/<remote>/<main> or refs/heads/<main>. */
 void merge_main_ref(const struct project *p, char *out, size_t n);
 

@@ -27,6 +27,7 @@
 #include "frontmatter.h"
 #include "gate.h"
 #include "git.h"
+#include "merge.h"
 #include "scan.h"
 #include "task.h"
 #include "util.h"
@@ -121,7 +122,7 @@ secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *
 
 	snprintf(g->head, sizeof(g->head), "refs/heads/%s", t->branch);
 	if (p->remote) {
-		if (git_fetch(&repo, p->remote, p->main_branch, e) < 0)
+		if (merge_remote_trusted(&c, p, 1, e) < 0 || git_fetch(&repo, p->remote, p->main_branch, e) < 0)
 			return -1;
 		snprintf(g->base, sizeof(g->base), "refs/remotes/%s/%s", p->remote, p->main_branch);
 	} else {

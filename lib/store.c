@@ -261,6 +261,19 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" work_item TEXT PRIMARY KEY,"
 	" status TEXT NOT NULL,"
 	" seen_at TEXT NOT NULL);",
+	/*
+	 * 14: what orch trusts, recorded when it first saw it (docs/security-model.md): each project's remote
+	 * URL, and the blobs of the artifacts only orch writes (a branch carrying another version is red)
+	 */
+	"CREATE TABLE trusted_remotes ("
+	" project TEXT PRIMARY KEY,"
+	" url TEXT NOT NULL,"
+	" recorded_at TEXT NOT NULL);"
+	"CREATE TABLE orch_blobs ("
+	" work_item TEXT NOT NULL,"
+	" path TEXT NOT NULL,"
+	" blob TEXT NOT NULL,"
+	" PRIMARY KEY (work_item, path, blob));",
 };
 
 static int

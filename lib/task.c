@@ -509,6 +509,71 @@ task_set_tested(struct store *st, const struct task *t, const char *sha, struct 
 }
 
 int
+task_blob_record(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "INSERT OR IGNORE INTO orch_blobs (work_item, path, blob) VALUES (?1, ?2, ?3)", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, blob, -1, SQLITE_STATIC);
+	return store_step_done(st, s, "record an artifact orch wrote", e);
+}
+
+int
+task_blob_known(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT 1 FROM orch_blobs WHERE work_item = ?1 AND path = ?2 AND blob = ?3", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, blob, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return store_fail(st, "read the artifacts orch wrote", e);
+}
+
+int
+task_remote_get(struct store *st, const char *project, char *url, size_t n, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	url[0] = '\0';
+	if (store_prepare(st, &s, "SELECT url FROM trusted_remotes WHERE project = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		snprintf(url, n, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return store_fail(st, "read the trusted remote", e);
+}
+
+int
+task_remote_put(struct store *st, const char *project, const char *url, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT INTO trusted_remotes (project, url, recorded_at) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (project) DO UPDATE SET url = excluded.url, recorded_at = excluded.recorded_at", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
+	return store_step_done(st, s, "record the trusted remote", e);
+}
+
+int
 task_event_since_entry(struct store *st, const char *wi, const char *kind, const char *stage)
 {
 	struct orch_err e = {0};

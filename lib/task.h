@@ -94,6 +94,14 @@ int verdict_claim(struct store *st, const char *issue_id, const char *state_id, 
 /* The merge gate's tested commit ("" when none); 0, or -1 when the store could not answer. */
 int task_tested_sha(struct store *st, const struct task *t, char sha[41]);
 int task_set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e);
+/* A blob orch wrote as path of wi (an artifact only orch writes); 0 / -1. */
+int task_blob_record(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e);
+/* 1 when orch wrote blob as path of wi, 0 not, -1 error. */
+int task_blob_known(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e);
+/* The project's trusted remote URL into url: 1 recorded, 0 none yet, -1 error. */
+int task_remote_get(struct store *st, const char *project, char *url, size_t n, struct orch_err *e);
+/* Record (or replace) the project's trusted remote URL; 0 / -1. */
+int task_remote_put(struct store *st, const char *project, const char *url, struct orch_err *e);
 
 /* The task's updated_at (moves with every transition) into out, "" when the task is gone; 0 / -1. */
 int task_updated_at(struct store *st, const struct task *t, char out[32], struct orch_err *e);

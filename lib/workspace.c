@@ -253,13 +253,15 @@ ws_commit_file(struct orch_ctx *c, const struct task *t, const char *path, const
     const char *message, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	char index[4200], rnd[17], dir[4200], head[41];
+	char index[4200], rnd[17], dir[4200], head[41], blob[41];
 	struct orch_err se = {0};
 
 	if (random_hex(rnd, 8) < 0 || str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 ||
 	    mkdir_p(dir, 0700) < 0 || str_fmt(index, sizeof(index), "%s/index-%s", dir, rnd) < 0)
 		return err_set(e, EX_IOERR, "cannot make a private index under '%s'", dir);
-	if (git_commit_file(&repo, t->branch, path, text, len, message, index, head, e) < 0)
+	/* recorded before the commit: a blob orch wrote is never refused, even after a crash in between */
+	if (git_hash_blob(&repo, text, len, blob, e) < 0 || task_blob_record(c->st, t->work_item, path, blob, e) < 0 ||
+	    git_commit_file(&repo, t->branch, path, text, len, message, index, head, blob, e) < 0)
 		return -1;
 	if (ws_sync(c, t, &se) < 0)	/* the workspace catches up at its next job; the commit stands */
 		event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, se.msg, NULL);

@@ -14,7 +14,8 @@ echo "$plan"
 SH
 export FIXER_LOG="$TMP/fixer-stdin"
 pipeline_setup "agents:" "  fixer: [\"sh\", \"$TMP/fixer.sh\"]" "  reviewer: [\"true\"]"
-head_of() { git -C "$TMP/repo" rev-parse "refs/heads/$BR"; }
+# the branch as the workspace has it: orch-fix imports it first and hands its commit back
+head_of() { git -C "$WT" rev-parse HEAD; }
 show() { git -C "$TMP/repo" show "refs/heads/$BR:$1"; }
 
 # a vulnerable pin (foo 1.0: VULN-0 fixed in 1.1 and 1.4, VULN-1 in 1.0) among comments and markers
@@ -52,7 +53,7 @@ contains "$msg" "Advisories: VULN-0 VULN-1"
 [ "$(sql "SELECT stage FROM tasks")" = review ] || fail "the task is not at review"
 [ "$(sql "SELECT count(*) FROM jobs WHERE agent = 'reviewer' AND status = 'queued'")" = 1 ] || fail "no reviewer job"
 [ "$(sql "SELECT status || ' ' || commit_sha FROM fix_runs")" = "validated $commit" ] || fail "fix run not recorded"
-[ -z "$(ls "$ORCH_HOME/worktrees/.fix")" ] || fail "a scratch worktree was left behind"
+[ -z "$(ls "$ORCH_HOME/scratch")" ] || fail "a scratch repository was left behind"
 git -C "$WT" diff --quiet HEAD || fail "the task's worktree is not clean at the fix"
 # again: nothing left to fix, a recorded run, nothing committed
 expect_rc 65 orch-fix --from-audit "$WI"

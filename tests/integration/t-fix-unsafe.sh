@@ -5,7 +5,8 @@
 export ORCH_SECURITY_DEP_ENGINE=pip-audit
 standins pip-audit
 pipeline_setup
-head_of() { git -C "$TMP/repo" rev-parse "refs/heads/$BR"; }
+# the branch as the workspace has it: orch-fix imports it first and hands its commit back
+head_of() { git -C "$WT" rev-parse HEAD; }
 # ci_cmd can hang or move the branch on request (FIX_HANG / FIX_MOVE in its environment)
 agent_commit "$WT" setup Makefile "$(printf 'test:\n\t@test -f src/app.py\n\t@if [ -n "$$FIX_HANG" ]; then sleep 60; fi\n\t@if [ -n "$$FIX_MOVE" ]; then git -C "$$FIX_MOVE" commit -q --allow-empty -m moved; fi\n')" \
 	requirements.txt "$(printf 'foo==1.0\nrequests==2.0\n')" \
@@ -30,7 +31,7 @@ refused() {
 	[ "$(head_of)" = "$h0" ] || fail "the branch moved on a refused fix ($text)"
 	[ "$(sql "SELECT count(*) FROM fix_runs")" -eq $((n0 + 1)) ] || fail "no fix run recorded ($text)"
 	[ "$(sql "SELECT status FROM fix_runs ORDER BY id DESC LIMIT 1")" = "$st" ] || fail "run status is not $st ($text)"
-	[ -z "$(ls "$ORCH_HOME/worktrees/.fix" 2>/dev/null)" ] || fail "a scratch worktree was left ($text)"
+	[ -z "$(ls "$ORCH_HOME/scratch" 2>/dev/null)" ] || fail "a scratch repository was left ($text)"
 }
 
 # invalid JSON, prose around JSON, a ../ path, an unknown key: the schema rejects them, naming the field

@@ -59,7 +59,7 @@ tick
 expect_rc 2 orch-advance "$WI"
 contains "$OUT" "waiting for 14-deploy-log.md"
 agent_commit "$WT" "deployed" "$D/14-deploy-log.md" "$(verdict_doc deploy_status SUCCESS "by hand")"
-git -C "$TMP/repo" push -q origin "$BR:main" 2>/dev/null || true
+git -C "$WT" push -q "$TMP/origin.git" "HEAD:main" 2>/dev/null || true	# the person merges from the workspace
 tick
 [ "$(sql "SELECT stage FROM tasks")" = done ] || fail "not done: $(sql "SELECT stage FROM tasks")"
 [ "$(sql "SELECT count(*) FROM jobs")" = 0 ] || fail "a manual project got jobs"

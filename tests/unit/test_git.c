@@ -142,15 +142,15 @@ START_TEST(git_commit_file_once)
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
 	struct orch_err e = {0};
-	char a[41], b2[41], head[41], idx[4200];
+	char a[41], b2[41], head[41], idx[4200], blob[41];
 
 	snprintf(idx, sizeof(idx), "%s/index-test", repo);
-	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "one\n", 4, "m", idx, a, &e), 0);
+	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "one\n", 4, "m", idx, a, blob, &e), 0);
 	ck_assert_int_eq(git_rev_parse(&g, "refs/heads/main", head, &e), 0);
 	ck_assert_str_eq(a, head);
-	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "one\n", 4, "m", idx, b2, &e), 0);
+	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "one\n", 4, "m", idx, b2, blob, &e), 0);
 	ck_assert_str_eq(a, b2);
-	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "two\n", 4, "m", idx, b2, &e), 0);
+	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "two\n", 4, "m", idx, b2, blob, &e), 0);
 	ck_assert_str_ne(a, b2);
 	ck_assert_int_eq(access(idx, F_OK), -1);	/* the private index is gone */
 }
@@ -162,7 +162,7 @@ START_TEST(git_repo_hooks_never_run)
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
 	struct orch_err e = {0};
-	char out[41], idx[4200], hooks[4200], marker[4200], hook[4200];
+	char out[41], idx[4200], hooks[4200], marker[4200], hook[4200], blob[41];
 	FILE *f;
 
 	snprintf(hooks, sizeof(hooks), "%s/evil-hooks", repo);
@@ -178,7 +178,7 @@ START_TEST(git_repo_hooks_never_run)
 	ck_assert_int_eq(access(marker, F_OK), 0);
 	ck_assert_int_eq(unlink(marker), 0);
 	snprintf(idx, sizeof(idx), "%s/index-test", repo);
-	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "x\n", 2, "m", idx, out, &e), 0);
+	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "x\n", 2, "m", idx, out, blob, &e), 0);
 	ck_assert_int_eq(access(marker, F_OK), -1);
 }
 END_TEST
