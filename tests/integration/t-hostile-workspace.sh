@@ -89,4 +89,30 @@ expect_rc 2 orch-advance DEMO-2
 contains "$(git -C "$TMP/repo" ls-tree -r --name-only "refs/heads/$(git -C "$W2" rev-parse --abbrev-ref HEAD)")" \
 	"docs/work-items/DEMO-2/01-brd.md"
 [ -e "$TMP/hook-ran" ] && fail "another item's fsmonitor or hook ran: $(cat "$TMP/hook-ran")"
+
+# the project's remote rewired in orch's repository itself (not reachable from a workspace; a person or a
+# same-user process beyond its workspace): recorded at first use, a change holds the item with one alert
+# and orch doctor names it; --accept-remote records the new one when the change was meant
+git -C "$W2" config --unset core.fsmonitor
+git -C "$W2" config --unset core.hooksPath
+git -C "$TMP/repo" remote set-url origin "$TMP/decoy.git"
+sql_exec "UPDATE tasks SET stage = 'deploy-staging' WHERE work_item = 'DEMO-2'"
+sql_exec "UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')"
+agent_commit "$W2" staged "docs/work-items/DEMO-2/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)" \
+	src/two.py "x = 2"
+expect_rc 78 orch-advance DEMO-2
+contains "$ERR" "remote 'origin' of '$TMP/repo' changed since orch recorded it"
+contains "$ERR" "orch doctor --accept-remote DEMO"
+[ "$(sql "SELECT stage FROM tasks WHERE work_item = 'DEMO-2'")" = deploy-staging ] || fail "a changed remote moved the item"
+[ -z "$(git -C "$TMP/decoy.git" for-each-ref)" ] || fail "orch pushed to the rewired remote"
+orch-doctor >"$TMP/doctor" 2>&1
+contains "$(cat "$TMP/doctor")" "changed since orch recorded it"
+expect_rc 0 orch-doctor --accept-remote DEMO
+contains "$OUT" "DEMO: remote recorded as trusted: remote.origin.url $TMP/decoy.git"
+expect_rc 64 orch-doctor --accept-remote NOPE
+contains "$ERR" "no project 'NOPE'"
+git -C "$TMP/repo" remote set-url origin "$TMP/origin.git"
+expect_rc 0 orch-doctor --accept-remote DEMO
+expect_rc 0 orch-advance DEMO-2
+[ "$(sql "SELECT stage FROM tasks WHERE work_item = 'DEMO-2'")" = deploy ] || fail "DEMO-2 did not merge after the accept"
 exit 0
