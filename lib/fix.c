@@ -623,7 +623,8 @@ static int
 commit_report(struct orch_ctx *c, const struct project *p, const struct task *t, const char *scratch,
     const struct buf *msg, struct fix_result *r)
 {
-	char why[1024] = "", path[256], full[4800];
+	char why[1024] = "", path[256], blob[41], info[400];
+	struct git g = { .dir = scratch, .st = c->st };
 	struct orch_err e = {0};
 	struct buf rep;
 	int rc = -1;
@@ -636,16 +637,16 @@ commit_report(struct orch_ctx *c, const struct project *p, const struct task *t,
 		return -1;
 	}
 	wi_artifact_path(t->work_item, "19-fix-report.md", path, sizeof(path));
-	const char *add[] = { "add", "--", path, NULL };
+	/* into the index as a blob, never through the work tree (a symlinked directory there leads out of it) */
+	const char *add[] = { "update-index", "--add", "--cacheinfo", info, NULL };
 	const char *amend[] = { "commit", "-q", "--no-verify", "--amend", "-m", buf_str(msg), NULL };
-	if (str_fmt(full, sizeof(full), "%s/docs/work-items/%s", scratch, t->work_item) < 0 || mkdir_p(full, 0755) < 0 ||
-	    str_fmt(full, sizeof(full), "%s/%s", scratch, path) < 0 || atomic_write_buf(full, &rep, 0644, &e) < 0 ||
-	    git_do(c, scratch, add, why, sizeof(why)) < 0 || git_do(c, scratch, amend, why, sizeof(why)) < 0) {
+	if (git_hash_blob(&g, buf_str(&rep), rep.len, blob, &e) < 0 ||
+	    task_blob_record(c->st, t->work_item, path, blob, &e) < 0 ||
+	    str_fmt(info, sizeof(info), "100644,%s,%s", blob, path) < 0 ||
+	    git_do(c, scratch, add, why, sizeof(why)) < 0 || git_do(c, scratch, amend, why, sizeof(why)) < 0)
 		outcome(r, "error", "cannot commit the fix report: %s", e.msg[0] ? e.msg : why);
-	} else {
-		struct git g = { .dir = scratch, .st = c->st };
+	else
 		rc = git_rev_parse(&g, "HEAD", r->commit, &e) < 0 ? (outcome(r, "error", "%s", e.msg), -1) : 0;
-	}
 	buf_free(&rep);
 	return rc;
 }

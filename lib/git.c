@@ -614,6 +614,22 @@ git_hash_blob(const struct git *g, const char *data, size_t len, char blob[41], 
 }
 
 int
+git_object_type(const struct git *g, const char *spec, char type[16], struct orch_err *e)
+{
+	const char *args[] = { "cat-file", "-t", spec, NULL };
+	struct proc_result r;
+
+	type[0] = '\0';
+	git_run_expect(g, args, 0, &r);	/* 128: no such object, an answer */
+	if (r.status == PROC_OK)
+		snprintf(type, 16, "%.*s", (int)strcspn(buf_str(&r.out), "\n"), buf_str(&r.out));
+	else if (r.status != PROC_EXIT_NONZERO)
+		return git_fail("cat-file -t", &r, e);
+	proc_result_free(&r);
+	return 0;
+}
+
+int
 git_rev_parse_any(const struct git *g, const char *spec, char sha[41], struct orch_err *e)
 {
 	const char *args[] = { "rev-parse", "--verify", "--quiet", "--end-of-options", spec, NULL };

@@ -63,6 +63,8 @@ int git_commit_file(const struct git *g, const char *branch, const char *path, c
     const char *message, const char *index, char out[41], char blob[41], struct orch_err *e);
 /* Write data as a blob into g's object store (no filter: no path is given); its id into blob.  0 / -1. */
 int git_hash_blob(const struct git *g, const char *data, size_t len, char blob[41], struct orch_err *e);
+/* The type of object spec ("tree", "blob", "commit"; "" when it names nothing); 0 / -1 with e. */
+int git_object_type(const struct git *g, const char *spec, char type[16], struct orch_err *e);
 /* Any object name (trees too) to its id; -1 with e (EX_NOINPUT) when it names nothing. */
 int git_rev_parse_any(const struct git *g, const char *spec, char sha[41], struct orch_err *e);
 /*

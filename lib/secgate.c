@@ -257,6 +257,11 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 	deps_result_free(&g.d);
 	if (committed == 0 && secgate_read_back(gc, &g, r, &e) == 0)
 		return;
+	if (e.code == EX_DATAERR) {	/* the branch itself is at fault (a symlinked artifact directory): red */
+		r->outcome = GATE_RED;
+		snprintf(r->reason, sizeof(r->reason), "security gate: %s", e.msg);
+		return;
+	}
 error:
 	/* fail-closed without blame: nobody proved the branch clean, nor dirty */
 	r->outcome = GATE_ERROR;

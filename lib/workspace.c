@@ -248,6 +248,30 @@ ws_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 	return 0;
 }
 
+/*
+ * Every directory above path on the branch must be a directory (or absent):
+ * a symlink or file an agent committed there is refused, with the reason
+ * (EX_DATAERR), before anything is written.  0 / -1 with e.
+ */
+static int
+ws_parents_are_trees(struct git *repo, const struct task *t, const char *path, struct orch_err *e)
+{
+	char spec[1200], type[16];
+	const char *p;
+
+	for (p = strchr(path, '/'); p; p = strchr(p + 1, '/')) {
+		if (str_fmt(spec, sizeof(spec), "refs/heads/%s:%.*s", t->branch, (int)(p - path), path) < 0)
+			return err_set(e, EX_USAGE, "path '%.64s' is too long", path);
+		if (git_object_type(repo, spec, type, e) < 0)
+			return -1;
+		if (type[0] && strcmp(type, "tree") != 0)
+			return err_set(e, EX_DATAERR, "%.*s on branch %s is a symlink or a file, not a directory: orch "
+			    "writes its artifacts only into a real directory; remove it from the branch", (int)(p - path),
+			    path, t->branch);
+	}
+	return 0;
+}
+
 int
 ws_commit_file(struct orch_ctx *c, const struct task *t, const char *path, const char *text, size_t len,
     const char *message, struct orch_err *e)
@@ -259,6 +283,8 @@ ws_commit_file(struct orch_ctx *c, const struct task *t, const char *path, const
 	if (random_hex(rnd, 8) < 0 || str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 ||
 	    mkdir_p(dir, 0700) < 0 || str_fmt(index, sizeof(index), "%s/index-%s", dir, rnd) < 0)
 		return err_set(e, EX_IOERR, "cannot make a private index under '%s'", dir);
+	if (ws_parents_are_trees(&repo, t, path, e) < 0)
+		return -1;
 	/* recorded before the commit: a blob orch wrote is never refused, even after a crash in between */
 	if (git_hash_blob(&repo, text, len, blob, e) < 0 || task_blob_record(c->st, t->work_item, path, blob, e) < 0 ||
 	    git_commit_file(&repo, t->branch, path, text, len, message, index, head, blob, e) < 0)

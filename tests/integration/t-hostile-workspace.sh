@@ -89,12 +89,25 @@ expect_rc 2 orch-advance DEMO-2
 contains "$(git -C "$TMP/repo" ls-tree -r --name-only "refs/heads/$(git -C "$W2" rev-parse --abbrev-ref HEAD)")" \
 	"docs/work-items/DEMO-2/01-brd.md"
 [ -e "$TMP/hook-ran" ] && fail "another item's fsmonitor or hook ran: $(cat "$TMP/hook-ran")"
+git -C "$W2" config --unset core.fsmonitor
+git -C "$W2" config --unset core.hooksPath
+
+# the artifact directory replaced by a symlink to a directory outside: the security report is refused, red
+# with the reason, and nothing is written there
+mkdir "$TMP/outside"
+git -C "$W2" rm -rq docs/work-items/DEMO-2
+ln -s "$TMP/outside" "$W2/docs/work-items/DEMO-2"
+git -C "$W2" add docs/work-items/DEMO-2 && git -C "$W2" commit -qm "symlinked"
+expect_rc 1 orch-scan DEMO-2
+contains "$OUT" "docs/work-items/DEMO-2 on branch"
+contains "$OUT" "is a symlink or a file, not a directory"
+[ -z "$(ls "$TMP/outside")" ] || fail "orch wrote through the symlink: $(ls "$TMP/outside")"
+git -C "$W2" rm -q docs/work-items/DEMO-2 && git -C "$W2" commit -qm "unlinked"
+analyst_work "$W2" DEMO-2 || fail "analysis again"
 
 # the project's remote rewired in orch's repository itself (not reachable from a workspace; a person or a
 # same-user process beyond its workspace): recorded at first use, a change holds the item with one alert
 # and orch doctor names it; --accept-remote records the new one when the change was meant
-git -C "$W2" config --unset core.fsmonitor
-git -C "$W2" config --unset core.hooksPath
 git -C "$TMP/repo" remote set-url origin "$TMP/decoy.git"
 sql_exec "UPDATE tasks SET stage = 'deploy-staging' WHERE work_item = 'DEMO-2'"
 sql_exec "UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')"
