@@ -1051,7 +1051,7 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 		return buf_printf(out, "%s is %s: no gate to pass\n", wi, t.stage) < 0 ? -1 : 0;
 	if (tracker_open(&tr, c, t.project, e) < 0)
 		return -1;
-	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t, .dry_run = 0,
+	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t, .dry_run = 1,
 		.manual = !stage_automated(p, sd->agent) };
 	struct gate_result g;
 	gate_result_init(&g);
@@ -1059,7 +1059,6 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 	if (g.outcome != GATE_PASS)
 		buf_addf(out, "%s: workspace: %s\n", wi, g.reason);
 	gate_result_free(&g);
-	gc.dry_run = 1;
 	rc = gate_explain(&gc, t.stage, out);
 	if (t.blocked)
 		buf_addf(out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);

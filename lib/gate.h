@@ -63,6 +63,7 @@ const struct gate_def *gate_find(const char *name);
  * The first gate of every stage: the workspace's branch is imported into
  * orch's repository (lib/workspace.h); red when its HEAD is detached or on
  * another branch, waiting while a person's git operation is in progress.
+ * A dry run imports too (an import changes no state of the item).
  */
 void gate_workspace(const struct gate_ctx *c, struct gate_result *r);
 
