@@ -1147,7 +1147,11 @@ engine_waits_for(const struct config *cfg, struct store *st, const struct task *
 		return 0;
 	}
 	struct gate_ctx gc = { .cfg = cfg, .project = p, .st = st, .task = t, .dry_run = 1, .manual = manual };
+	struct gate_result g;
 	char line[600];
+	gate_result_init(&g);
+	gate_workspace(&gc, &g);	/* what the workspace committed is what the next tick judges */
+	gate_result_free(&g);
 	rc = gate_pending(&gc, t->stage, line, sizeof(line));
 	w->kind = rc < 0 ? "error" : rc > 0 ? (manual ? "manual" : "artifact") :
 	    strcmp(t->stage, "analysis") == 0 ? "verdict" : "gate";

@@ -61,7 +61,9 @@ analyst_work() {
 
 verdict_doc() { printf -- '---\n%s: %s\n---\n%s\n' "$1" "$2" "$3"; }
 
-# deployer_merge REPO WORKTREE BRANCH: land the branch on main and push.
+# deployer_merge REPO WORKSPACE BRANCH: land the branch on main and push, from the item's workspace (a
+# repository of its own), then bring REPO's main up to date.
 deployer_merge() {
-	git -C "$1" merge -q --ff-only "$3" && git -C "$1" push -q origin main
+	git -C "$2" push -q "$(git -C "$1" remote get-url origin)" "HEAD:main" && git -C "$1" fetch -q origin &&
+		git -C "$1" merge -q --ff-only origin/main
 }

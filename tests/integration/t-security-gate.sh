@@ -13,7 +13,8 @@ gate() {	# expected exit, then the report's security_status
 }
 
 # a clean branch passes, and the report is committed by orch and read back; it counts the commits scanned
-n=$(git -C "$TMP/repo" rev-list --count "origin/main..refs/heads/$BR")
+# (the workspace's: the gate imports them first)
+n=$(git -C "$WT" rev-list --count "$(git -C "$TMP/repo" rev-parse origin/main)..HEAD")
 sql_exec "DELETE FROM tool_metrics"
 gate 0
 # every run of the gate records its metrics, the probe too: gitleaks' probe (3 runs) and its scan
