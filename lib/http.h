@@ -66,6 +66,8 @@ struct http {
 	int64_t total_ms;
 	char last_error[256];
 	int legacy_paths;	/* tracker_plane.c: -1 unknown, 1 only issues/ (Plane < v1.1.0) */
+	int64_t server_date_us;	/* the last answer's Date header (whole seconds), 0 none yet */
+	int64_t server_date_mono_ms;	/* time_mono_ms() when it came */
 };
 
 struct http_response {
@@ -103,5 +105,12 @@ char *http_token_load(const char *file, struct orch_err *e);
  * What the transfer's header callback does (for tests/fuzz).
  */
 void http_header_scan(const char *line, size_t len, int64_t out[3]);
+/* An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", leading blanks allowed) to epoch seconds; -1 when not one. */
+int64_t http_date_parse(const char *v);
+/*
+ * The server's clock: the last answer's Date header plus the time since it
+ * came (whole seconds: up to 1 s behind); -1 when no answer carried one.
+ */
+int64_t http_server_now_us(const struct http *h);
 
 #endif
