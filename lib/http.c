@@ -2,6 +2,7 @@
 
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -180,6 +181,27 @@ http_close(struct http *h)
 	}
 	free(h->base);
 	memset(h, 0, sizeof(*h));
+}
+
+void
+http_excerpt(const struct http *h, const struct buf *b, char *out, size_t n)
+{
+	size_t tl = h->token ? strlen(h->token) : 0, i, o = 0;
+
+	if (n == 0)
+		return;
+	/* the whole body is searched, so a token that starts inside the excerpt is masked whole */
+	for (i = 0; i < b->len && o + 1 < n && o < HTTP_EXCERPT_MAX; i++) {
+		if (tl && b->len - i >= tl && memcmp(b->data + i, h->token, tl) == 0) {
+			const char *m = "***";
+			for (; *m && o + 1 < n; m++)
+				out[o++] = *m;
+			i += tl - 1;
+			continue;
+		}
+		out[o++] = isprint((unsigned char)b->data[i]) ? b->data[i] : ' ';
+	}
+	out[o] = '\0';
 }
 
 int64_t

@@ -141,17 +141,6 @@ client(struct tracker *t, struct http **out, struct orch_err *e)
 	return 0;
 }
 
-/* A short printable excerpt of a body for messages (never the request). */
-static void
-excerpt(const struct buf *b, char *out, size_t n)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < b->len && o + 1 < n && o < 60; i++)
-		out[o++] = isprint((unsigned char)b->data[i]) ? b->data[i] : ' ';
-	out[o] = '\0';
-}
-
 static int call(struct tracker *t, const char *method, const char *path, const char *body, cJSON **json,
     struct orch_err *e);
 
@@ -225,7 +214,7 @@ call(struct tracker *t, const char *method, const char *path, const char *body, 
 	pl->gone = 0;
 	if (client(t, &h, e) < 0 || http_request(h, method, path, body, &r, e) < 0)
 		return -1;
-	excerpt(&r.body, ex, sizeof(ex));
+	http_excerpt(h, &r.body, ex, sizeof(ex));	/* the token masked: a server may echo the request */
 	if ((r.status >= 200 && r.status < 300) || r.status == 409) {
 		if ((*json = cJSON_ParseWithLength(r.body.data ? r.body.data : "", r.body.len)) == NULL)
 			err_set(e, EX_DATAERR, "Plane answered %s %s with something that is not JSON ('%s'); "

@@ -313,7 +313,9 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "redirect":
             return self.send(302, {}, {"Location": self.path})
         if mode == "echo_key":
-            return self.send(400, {"error": "Bad request", "request_headers": dict(self.headers.items())}, rl)
+            key = self.headers.get("X-API-Key")
+            return self.send(400, {"detail": f"X-API-Key {key} is not accepted for this request",
+                                   "request_headers": dict(self.headers.items())}, rl)
         if mode == "error500":
             return self.send(500, {"detail": "Internal Server Error"}, rl)
         if mode == "html":
