@@ -2,6 +2,7 @@
 
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ on_body(char *p, size_t size, size_t n, void *ctx)
 }
 
 struct hdrs {
-	int64_t retry_after, remaining, reset;
+	int64_t retry_after, remaining, reset, date_s;
 };
 
 static int64_t
@@ -73,7 +74,33 @@ on_header(char *p, size_t size, size_t n, void *ctx)
 		if (len > l && strncasecmp(p, want[i].name, l) == 0)
 			*(int64_t *)((char *)h + want[i].off) = header_num(p + l, len - l);
 	}
+	if (len > 5 && strncasecmp(p, "date:", 5) == 0) {
+		char v[64];
+		size_t k = len - 5 < sizeof(v) ? len - 5 : sizeof(v) - 1;
+		memcpy(v, p + 5, k);
+		v[k] = '\0';
+		h->date_s = http_date_parse(v);
+	}
 	return len;
+}
+
+/* RFC 9110's IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (what every server sends), to epoch s; -1 if not. */
+int64_t
+http_date_parse(const char *v)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char mon[4], iso[32];
+	int d, y, hh, mm, ss, used = 0;
+	const char *m;
+	int64_t us;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (sscanf(v, "%*3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", &d, mon, &y, &hh, &mm, &ss, &used) != 6 ||
+	    used == 0 || strlen(mon) != 3 || (m = strstr(months, mon)) == NULL || (m - months) % 3 != 0)
+		return -1;
+	snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, (int)(m - months) / 3 + 1, d, hh, mm, ss);
+	return time_parse_iso(iso, &us) == 0 ? us / 1000000 : -1;
 }
 
 char *
@@ -157,6 +184,35 @@ http_close(struct http *h)
 }
 
 void
+http_excerpt(const struct http *h, const struct buf *b, char *out, size_t n)
+{
+	size_t tl = h->token ? strlen(h->token) : 0, i, o = 0;
+
+	if (n == 0)
+		return;
+	/* the whole body is searched, so a token that starts inside the excerpt is masked whole */
+	for (i = 0; i < b->len && o + 1 < n && o < HTTP_EXCERPT_MAX; i++) {
+		if (tl && b->len - i >= tl && memcmp(b->data + i, h->token, tl) == 0) {
+			const char *m = "***";
+			for (; *m && o + 1 < n; m++)
+				out[o++] = *m;
+			i += tl - 1;
+			continue;
+		}
+		out[o++] = isprint((unsigned char)b->data[i]) ? b->data[i] : ' ';
+	}
+	out[o] = '\0';
+}
+
+int64_t
+http_server_now_us(const struct http *h)
+{
+	if (h->server_date_us <= 0)
+		return -1;
+	return h->server_date_us + (time_mono_ms() - h->server_date_mono_ms) * 1000;
+}
+
+void
 http_response_free(struct http_response *resp)
 {
 	buf_free(&resp->body);
@@ -216,7 +272,7 @@ attempt(struct http *h, const char *method, const char *url, const char *body, s
     struct http_response *resp, struct orch_err *e)
 {
 	struct sink sink = { .b = &resp->body };
-	struct hdrs hd = { -1, -1, -1 };
+	struct hdrs hd = { -1, -1, -1, -1 };
 	CURLcode rc;
 	CURL *c = h->curl;
 
@@ -252,6 +308,10 @@ attempt(struct http *h, const char *method, const char *url, const char *body, s
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->retry_after = hd.retry_after;
+	if (hd.date_s > 0) {
+		h->server_date_us = hd.date_s * 1000000;
+		h->server_date_mono_ms = time_mono_ms();
+	}
 	if (hd.remaining >= 0)
 		h->budget.server_remaining = (int)hd.remaining;
 	if (hd.reset > 0)
@@ -389,7 +449,7 @@ http_probe(const char *url, int timeout_s, char *why, size_t wn)
 void
 http_header_scan(const char *line, size_t len, int64_t out[3])
 {
-	struct hdrs h = { out[0], out[1], out[2] };
+	struct hdrs h = { out[0], out[1], out[2], -1 };
 
 	on_header((char *)line, 1, len, &h);
 	out[0] = h.retry_after;
@@ -402,7 +462,7 @@ http_post_json(const char *url, const char *body, long timeout_ms, struct http_r
     size_t wn)
 {
 	struct sink sink = { .b = &resp->body };
-	struct hdrs hd = { -1, -1, -1 };
+	struct hdrs hd = { -1, -1, -1, -1 };
 	struct curl_slist *hl = NULL, *n;
 	CURLcode rc;
 	CURL *c;

@@ -8,7 +8,9 @@
  *  2. Connect and total timeouts come from http_timeout_s; a response body
  *     over HTTP_BODY_CAP is an error, never a truncation.
  *  3. The API token goes only into the X-API-Key header.  It never appears
- *     in a URL, an error message or a log line, and is wiped on close.
+ *     in a URL, an error message or a log line, and is wiped on close;
+ *     a body quoted in a message goes through http_excerpt(), which masks
+ *     the token a server may echo.
  *  4. Retries: a connection error, a timeout or a 5xx is retried up to
  *     HTTP_RETRIES times with doubling backoff; other statuses return at
  *     once.  A 429 whose Retry-After (Plane's computed wait of its sliding
@@ -66,6 +68,8 @@ struct http {
 	int64_t total_ms;
 	char last_error[256];
 	int legacy_paths;	/* tracker_plane.c: -1 unknown, 1 only issues/ (Plane < v1.1.0) */
+	int64_t server_date_us;	/* the last answer's Date header (whole seconds), 0 none yet */
+	int64_t server_date_mono_ms;	/* time_mono_ms() when it came */
 };
 
 struct http_response {
@@ -103,5 +107,20 @@ char *http_token_load(const char *file, struct orch_err *e);
  * What the transfer's header callback does (for tests/fuzz).
  */
 void http_header_scan(const char *line, size_t len, int64_t out[3]);
+/*
+ * A short printable excerpt of a response body for messages (at most
+ * HTTP_EXCERPT_MAX bytes into out, size n): every occurrence of the API
+ * token in the body shows as "***" (a server may echo the request's
+ * headers), control bytes as spaces.
+ */
+#define HTTP_EXCERPT_MAX 60
+void http_excerpt(const struct http *h, const struct buf *b, char *out, size_t n);
+/* An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", leading blanks allowed) to epoch seconds; -1 when not one. */
+int64_t http_date_parse(const char *v);
+/*
+ * The server's clock: the last answer's Date header plus the time since it
+ * came (whole seconds: up to 1 s behind); -1 when no answer carried one.
+ */
+int64_t http_server_now_us(const struct http *h);
 
 #endif

@@ -1,6 +1,7 @@
 #include "scan.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -390,6 +391,84 @@ scan_gitleaks_describe(const struct gitleaks_probe *p, char *out, size_t n)
 		    p->version[0] ? p->version : "no output", how);
 }
 
+/* Every occurrence of what in s (size n) replaced by with (never longer), in place. */
+static void
+replace_all(char *s, size_t n, const char *what, const char *with)
+{
+	size_t wl = strlen(what), o = 0, k;
+	char out[512];
+	const char *p;
+
+	if (wl == 0 || n > sizeof(out) || strstr(s, what) == NULL)
+		return;
+	for (p = s; *p && o + 1 < n;) {
+		if (strncmp(p, what, wl) == 0) {
+			for (k = 0; with[k] && o + 1 < n; k++)
+				out[o++] = with[k];
+			p += wl;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+	memcpy(s, out, o + 1);
+	explicit_bzero(out, sizeof(out));
+}
+
+/*
+ * A secret-shaped word of a file name: a run of 16 or more letters and
+ * digits holding both (an access key id, a token), shown as its first 4
+ * characters and ****.  Separators (_ - . /) end a run, so ordinary names
+ * (0001_initial_migration.py) stay readable.
+ */
+static void
+mask_shaped(char *s)
+{
+	size_t w, k = 0;
+	char *src = s;
+	int alpha, digit;
+
+	while (*src) {
+		for (w = 0, alpha = digit = 0; isalnum((unsigned char)src[w]); w++) {
+			alpha |= isalpha((unsigned char)src[w]) != 0;
+			digit |= isdigit((unsigned char)src[w]) != 0;
+		}
+		if (w >= 16 && alpha && digit) {
+			memmove(s + k, src, 4);
+			memcpy(s + k + 4, "****", 4);
+			k += 8;
+		} else {
+			memmove(s + k, src, w ? w : 1);
+			k += w ? w : 1;
+		}
+		src += w ? w : 1;
+	}
+	s[k] = '\0';
+}
+
+/*
+ * The secret never in full in what orch shows or stores of a finding: the
+ * file name (a secret saved under its own name), and the fingerprint built
+ * from it.  A secret the report carries (a scanner that ignored --redact)
+ * is replaced wherever it appears; under --redact orch does not know it,
+ * so secret-shaped words of the file name are masked instead.
+ */
+static void
+finding_mask(struct secret_finding *f, const char *secret)
+{
+	char raw[sizeof(f->file)];
+
+	str_copy(raw, sizeof(raw), f->file);
+	if (strlen(secret) >= 4 && strcmp(secret, "REDACTED") != 0) {
+		replace_all(f->file, sizeof(f->file), secret, f->masked);
+		replace_all(f->fingerprint, sizeof(f->fingerprint), secret, f->masked);
+	}
+	mask_shaped(f->file);
+	if (raw[0] && strcmp(raw, f->file) != 0)
+		replace_all(f->fingerprint, sizeof(f->fingerprint), raw, f->file);
+	explicit_bzero(raw, sizeof(raw));
+}
+
 static int
 parse_findings(const char *text, size_t len, struct secrets_result *r)
 {
@@ -439,9 +518,11 @@ parse_findings(const char *text, size_t len, struct secrets_result *r)
 				snprintf(f->masked, sizeof(f->masked), "%.4s****", sec);
 			else
 				snprintf(f->masked, sizeof(f->masked), "****");
+			if (f->fingerprint[0] == '\0')
+				snprintf(f->fingerprint, sizeof(f->fingerprint), "%s:%s:%s:%ld", f->commit, f->file, f->rule,
+				    f->line);
+			finding_mask(f, sec);
 		}
-		if (f->fingerprint[0] == '\0')
-			snprintf(f->fingerprint, sizeof(f->fingerprint), "%s:%s:%s:%ld", f->commit, f->file, f->rule, f->line);
 		i++;
 	}
 	r->n = i;

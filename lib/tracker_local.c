@@ -110,6 +110,42 @@ row_issue(sqlite3_stmt *s, struct tracker_issue *is)
 
 #define ISSUE_COLS "id, project, seq, name, state_id, updated_at"
 
+/* What a poll listed: the watermark poll_done stores, and whether the stored one was ahead of the present. */
+struct local_poll_mark {
+	char listed[40];	/* newest listed updated_at not after now; "" none */
+	int stepped_back;	/* the stored watermark was in the future: it is replaced, not only moved up */
+};
+
+/*
+ * Bind ?2 of a changed-only listing: the project's watermark, or "" (a
+ * full re-list, once) when it is ahead of the present: the clock stepped
+ * back, and a change stamped now would sort below it forever.
+ */
+static int
+local_since(struct tracker *t, const char *project, sqlite3_stmt *list, struct orch_err *e)
+{
+	struct local_poll_mark *m;
+	sqlite3_stmt *s;
+	char wm[40] = "", now[32];
+
+	free(t->impl);
+	if ((t->impl = m = calloc(1, sizeof(*m))) == NULL)
+		return err_set(e, EX_SOFTWARE, "out of memory");
+	if (store_prepare(t->st, &s, "SELECT watermark FROM local_poll WHERE project = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		str_copy(wm, sizeof(wm), (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	time_iso_us(time_now_us(), now);
+	if (strcmp(wm, now) > 0) {
+		m->stepped_back = 1;
+		wm[0] = '\0';
+	}
+	sqlite3_bind_text(list, 2, wm, -1, SQLITE_TRANSIENT);
+	return 0;
+}
+
 static int
 local_issues(struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n,
     struct orch_err *e)
@@ -133,10 +169,14 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 ORDER BY seq" : full == TRACKER_LIST_OPEN ?
 	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND state_id NOT IN (SELECT id FROM "
 	    "tracker_states WHERE project = ?1 AND grp IN ('completed', 'cancelled')) ORDER BY seq" :
-	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND updated_at > COALESCE("
-	    "(SELECT watermark FROM local_poll WHERE project = ?1), '') ORDER BY updated_at", e) < 0)
+	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND updated_at > ?2 ORDER BY updated_at",
+	    e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	if (full == TRACKER_LIST_CHANGED && local_since(t, project, s, e) < 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
 	if ((*v = calloc(cap, sizeof(**v))) == NULL)
 		goto oom;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -151,10 +191,17 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(t->st, "list issues", e);
-	if (full == TRACKER_LIST_CHANGED && *n > 0) {	/* poll_done moves the watermark to what was listed, not to what came since */
-		free(t->impl);
-		if ((t->impl = strdup((*v)[*n - 1].updated_at)) == NULL)
-			return err_set(e, EX_SOFTWARE, "out of memory");
+	if (full == TRACKER_LIST_CHANGED) {
+		/* poll_done moves the watermark to what was listed, not to what came since, and never ahead of now */
+		struct local_poll_mark *m = t->impl;
+		char now[32];
+		size_t i;
+
+		time_iso_us(time_now_us(), now);
+		for (i = *n; i > 0 && strcmp((*v)[i - 1].updated_at, now) > 0; i--)
+			;	/* a stamp ahead of the present (the clock stepped back) is listed again next tick */
+		if (i > 0)
+			str_copy(m->listed, sizeof(m->listed), (*v)[i - 1].updated_at);
 	}
 	return 0;
 oom:
@@ -193,22 +240,21 @@ local_get(struct tracker *t, const char *wi, struct tracker_issue *out, struct o
 	    "list them with orch-issue list", wi);
 }
 
-/* A fresh updated_at strictly after prev. */
+/*
+ * A fresh updated_at strictly after prev, in O(1): max(now, prev + 1 us).
+ * After a clock step back prev is in the future and the stamp goes on from
+ * it (one microsecond later), never back below it.
+ */
 static void
 next_stamp(const char *prev, char out[40])
 {
-	char now[32];
+	int64_t now = time_now_us(), p;
+	char iso[32];
 
-	time_iso_us(time_now_us(), now);
-	if (prev && strcmp(now, prev) <= 0) {
-		/* same microsecond (or clock step back): bump past prev */
-		int64_t us = time_now_us();
-		do {
-			us += 1;
-			time_iso_us(us, now);
-		} while (strcmp(now, prev) <= 0 && us < time_now_us() + 60000000);
-	}
-	str_copy(out, 40, now);
+	if (prev && time_parse_iso(prev, &p) == 0 && p >= now)
+		now = p + 1;
+	time_iso_us(now, iso);
+	str_copy(out, 40, iso);
 }
 
 static int
@@ -307,21 +353,27 @@ local_comments(struct tracker *t, const struct tracker_issue *is, char ***bodies
 	return store_strings(t->st, s, bodies, e);
 }
 
-/* Everything issues(full = 0) returned was applied: the newest updated_at becomes the watermark. */
+/*
+ * Everything issues(full = 0) returned was applied: the newest updated_at
+ * not ahead of the present becomes the watermark.  It writes only when the
+ * watermark moves up (a quiet tick writes nothing), or replaces one that
+ * was in the future (a clock step back: the re-list was the one catch-up).
+ */
 static int
 local_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 {
+	struct local_poll_mark *m = t->impl;
 	sqlite3_stmt *s;
 
-	if (t->impl == NULL)
+	if (m == NULL || (m->listed[0] == '\0' && !m->stepped_back))
 		return 0;	/* nothing listed: nothing to move */
-	/* writes only when it moves: a quiet tick writes nothing */
-	if (store_prepare(t->st, &s, "INSERT INTO local_poll(project, watermark) SELECT ?1, ?2 WHERE ?2 > "
+	if (store_prepare(t->st, &s, "INSERT INTO local_poll(project, watermark) SELECT ?1, ?2 WHERE ?3 OR ?2 > "
 	    "COALESCE((SELECT watermark FROM local_poll WHERE project = ?1), '') "
 	    "ON CONFLICT(project) DO UPDATE SET watermark = excluded.watermark", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, (const char *)t->impl, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, m->listed, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, m->stepped_back);
 	return store_step_done(t->st, s, "move the poll watermark", e);
 }
 

@@ -16,7 +16,11 @@
  * - A cheap listing (orch-poll) orders by -updated_at and stops paging at
  *   the project's watermark minus PLANE_WATERMARK_MARGIN_S; poll_done()
  *   moves the watermark (a write only when it moves).  Instants are
- *   compared, never strings.
+ *   compared, never strings.  The watermark is never stored ahead of the
+ *   server's present (its Date header plus PLANE_PRESENT_MARGIN_S): an item
+ *   stamped in the future is listed again until the present passes it, and
+ *   a stored watermark found ahead of the present (the server's clock
+ *   stepped back) makes that tick re-list everything once.
  * - Listings remember each item's uuid by sequence (plane_items); a get of
  *   an item orch has not listed is one request by identifier
  *   (workspaces/<slug>/work-items/<KEY>-<seq>/), never a listing.
@@ -51,14 +55,16 @@
 #define PLANE_PER_PAGE 100
 #define PLANE_MAX_PAGES 10000
 #define PLANE_WATERMARK_MARGIN_S 60
+#define PLANE_PRESENT_MARGIN_S 2	/* Date has whole seconds and is written after the listed stamps */
 #define PLANE_NAME_MAX 255	/* Plane's Issue.name max_length */
 #define ITEM_FIELDS "id,name,sequence_id,state,updated_at"
 
 struct plane {
 	const struct project *p;
-	int64_t seen_max_us;
+	int64_t seen_max_us;	/* the newest updated_at listed that is not ahead of the server's present */
 	char seen_max[40];
 	int64_t wm_us;		/* the project's watermark, read once (-1: not yet) */
+	int stepped_back;	/* the stored watermark was ahead of the server's present: replace it */
 	int gone;		/* the last 404 said "does not exist" (not a missing route) */
 	int diagnosing;		/* inside forbidden(): no second diagnosis */
 };
@@ -135,17 +141,6 @@ client(struct tracker *t, struct http **out, struct orch_err *e)
 	return 0;
 }
 
-/* A short printable excerpt of a body for messages (never the request). */
-static void
-excerpt(const struct buf *b, char *out, size_t n)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < b->len && o + 1 < n && o < 60; i++)
-		out[o++] = isprint((unsigned char)b->data[i]) ? b->data[i] : ' ';
-	out[o] = '\0';
-}
-
 static int call(struct tracker *t, const char *method, const char *path, const char *body, cJSON **json,
     struct orch_err *e);
 
@@ -219,7 +214,7 @@ call(struct tracker *t, const char *method, const char *path, const char *body, 
 	pl->gone = 0;
 	if (client(t, &h, e) < 0 || http_request(h, method, path, body, &r, e) < 0)
 		return -1;
-	excerpt(&r.body, ex, sizeof(ex));
+	http_excerpt(h, &r.body, ex, sizeof(ex));	/* the token masked: a server may echo the request */
 	if ((r.status >= 200 && r.status < 300) || r.status == 409) {
 		if ((*json = cJSON_ParseWithLength(r.body.data ? r.body.data : "", r.body.len)) == NULL)
 			err_set(e, EX_DATAERR, "Plane answered %s %s with something that is not JSON ('%s'); "
@@ -595,12 +590,26 @@ reserve(struct tracker_issue **v, size_t *cap, const cJSON *json)
 	return 0;
 }
 
+/*
+ * "Now" on the server's clock, from the Date of its last answer plus a small
+ * margin (the local clock when no answer carried one): a watermark is never
+ * stored ahead of it, so an item stamped in the future cannot hide the
+ * changes stamped after it in real time.
+ */
+static int64_t
+present_us(struct tracker *t)
+{
+	int64_t now = t->ctx->http ? http_server_now_us(t->ctx->http) : -1;
+
+	return (now > 0 ? now : time_now_us()) + (int64_t)PLANE_PRESENT_MARGIN_S * 1000000;
+}
+
 static int
 plane_issues(struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n,
     struct orch_err *e)
 {
 	struct plane *pl = t->impl;
-	int64_t stop_us = full ? 0 : watermark_of(t, project), us;
+	int64_t stop_us = full ? 0 : watermark_of(t, project), us, present;
 	const cJSON *res, *it;
 	const char *cursor;
 	char pre[512], path[1024], cur[128] = "";
@@ -620,6 +629,12 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 		rc = items_call(t, "GET", pre, path, NULL, &json, e);
 		if (rc < 0 || (res = results_of(json, "work items", e)) == NULL)
 			goto fail;
+		present = present_us(t);
+		if (page == 0 && !full && wm > present) {
+			/* the watermark is ahead of the server's present (its clock stepped back): re-list once */
+			pl->stepped_back = 1;
+			stop_us = wm = 0;
+		}
 		if (page == 0 && stop_us == 0 && reserve(v, &cap, json) < 0) {
 			err_set(e, EX_SOFTWARE, "out of memory listing work items");
 			goto fail;
@@ -628,7 +643,7 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 			struct tracker_issue is;
 			if (parse_item(pl->p, it, &is, &us, e) < 0)
 				goto fail;
-			if (us > pl->seen_max_us) {
+			if (us > pl->seen_max_us && us <= present) {
 				pl->seen_max_us = us;
 				str_copy(pl->seen_max, sizeof(pl->seen_max), is.updated_at);
 			}
@@ -700,7 +715,7 @@ plane_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 	struct plane *pl = t->impl;
 	sqlite3_stmt *s;
 
-	if (pl->seen_max_us == 0 || pl->seen_max_us <= watermark_of(t, project))
+	if (!pl->stepped_back && (pl->seen_max_us == 0 || pl->seen_max_us <= watermark_of(t, project)))
 		return 0;	/* nothing newer: a quiet tick writes nothing */
 	if (store_prepare(t->st, &s, "INSERT INTO plane_poll(project, watermark, watermark_us) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT(project) DO UPDATE SET watermark = ?2, watermark_us = ?3", e) < 0)
@@ -711,6 +726,7 @@ plane_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 	if (store_step_done(t->st, s, "move the Plane watermark", e) < 0)
 		return -1;
 	pl->wm_us = pl->seen_max_us;
+	pl->stepped_back = 0;
 	return 0;
 }
 

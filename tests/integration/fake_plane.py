@@ -27,13 +27,16 @@ Also modelled from makeplane/plane's source (apps/api/plane/api, v1.3):
 - external_source + external_id on item and comment creates: a repeat is
   409 {"error": ..., "id": <the existing id>};
 - fault "lost_answer": the POST is saved, then the connection closes with
-  no answer.
+  no answer;
+- fault "echo_key": a 400 whose body quotes the request's headers, the
+  X-API-Key among them (as a debugging proxy or a verbose error page does).
 
 usage: fake_plane.py --token T [--rate N] [--tz +05:30|Z]
 Prints "port N" on stdout once listening on 127.0.0.1, then serves until
 killed.  Admin endpoints under /_admin/ are not counted or rate limited:
   POST /_admin/project {"id", "identifier", "omit_states": [names], "role": "member|guest|none"}
   POST /_admin/item    {"project", "name", "state_name", "age_s", "whole_s", "draft"} -> the item
+                       (a negative age_s stamps it in the future: a server clock that ran ahead)
   POST /_admin/bulk    {"project", "n", "name", "state_name", "age_s"}  (n items at once)
   POST /_admin/archive {"project", "seq"}                     (archive an item)
   POST /_admin/state   {"project", "seq", "state_name"}       (a human in the UI)
@@ -65,7 +68,7 @@ STATES = [("Backlog", "backlog"), ("Todo", "unstarted"), ("To Analyse", "unstart
           ("Deploying", "started"), ("Monitoring after Deploy", "started"), ("Blocked", "started"),
           ("Done", "completed"), ("Cancelled", "cancelled")]
 FAULTS = {"invalid_json", "html", "envelope", "missing_field", "truncated", "redirect", "error500",
-          "hang", "endless", "bad_timestamp", "lost_answer"}
+          "hang", "endless", "bad_timestamp", "lost_answer", "echo_key"}
 NO_PERMISSION = {"detail": "You do not have permission to perform this action."}
 GONE = {"error": "The requested resource does not exist."}
 NO_ROUTE = {"error": "Page not found."}
@@ -309,6 +312,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         if mode == "redirect":
             return self.send(302, {}, {"Location": self.path})
+        if mode == "echo_key":
+            key = self.headers.get("X-API-Key")
+            return self.send(400, {"detail": f"X-API-Key {key} is not accepted for this request",
+                                   "request_headers": dict(self.headers.items())}, rl)
         if mode == "error500":
             return self.send(500, {"detail": "Internal Server Error"}, rl)
         if mode == "html":

@@ -6,9 +6,45 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/scripts/pipeline-lib.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/orch-it.XXXXXX")
 trap '[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"' EXIT
-for v in $(env | sed -n 's/^\(ORCH_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+# Hermetic (issue 24): none of the caller's orch settings (every ORCH_*, the tokens among them), the
+# stand-ins' switches or the fake Plane's token leak in.
+for v in $(env | sed -n 's/^\(ORCH_[A-Za-z0-9_]*\|STANDIN_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+unset PLANE_TOKEN
 
-export ORCH_HOME="$TMP/home" PATH="$BIN:$PATH"
+# The tests' own PATH: the binaries under test, then the caller's PATH with the machine's scanners and
+# crontab hidden -- a directory holding one of them is replaced by a directory of symlinks to all of
+# its other entries -- so a Debian gitleaks in /usr/bin or a user's crontab never changes a result.
+# SYS_PATH is /usr/bin:/bin the same way, for a test that means "only what the system has".
+HIDDEN_TOOLS="gitleaks pip-audit osv-scanner crontab"
+hermetic_path() {	# a PATH-like list -> the same list with HIDDEN_TOOLS hidden
+	hp_out="" hp_ifs=$IFS
+	IFS=:
+	for hp_d in $1; do
+		IFS=$hp_ifs
+		[ -n "$hp_d" ] && [ -d "$hp_d" ] || continue
+		for hp_t in $HIDDEN_TOOLS; do
+			[ -e "$hp_d/$hp_t" ] || continue
+			hp_m="$TMP/path/$(cd "$hp_d" && pwd -P | tr / _)"
+			[ -d "$hp_m" ] || python3 - "$hp_d" "$hp_m" $HIDDEN_TOOLS <<'PY' || { echo "cannot hide $hp_t of $hp_d" >&2; exit 70; }
+import os, sys
+src, dst, hide = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+os.makedirs(dst)
+for n in os.listdir(src):
+    if n not in hide:
+        os.symlink(os.path.join(src, n), os.path.join(dst, n))
+PY
+			hp_d=$hp_m
+			break
+		done
+		hp_out="$hp_out${hp_out:+:}$hp_d"
+	done
+	IFS=$hp_ifs
+	printf '%s' "$hp_out"
+}
+SYS_PATH=$(hermetic_path /usr/bin:/bin)
+# doctor reads this file, never the user's crontab (absent: "no crontab"); t-doctor unsets it to drive a
+# crontab stand-in
+export ORCH_HOME="$TMP/home" PATH="$BIN:$(hermetic_path "$PATH")" ORCH_DOCTOR_CRONTAB_FILE="$TMP/crontab"
 
 # hold KIND PATH: hold a flock (lock) or a SQLite write lock (db) on PATH
 # until release; returns once the lock is really held (no sleeps).

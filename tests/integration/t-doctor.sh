@@ -1,5 +1,6 @@
 # orch doctor catches each misconfiguration it lists, one line each with what to do; exit 1 on problems.
 . "$(dirname "$0")/lib.sh"
+unset ORCH_DOCTOR_CRONTAB_FILE	# this test drives `crontab -l`: a stand-in, first on PATH (lib.sh hides the real one)
 standins gitleaks pip-audit
 cat >"$TMP/standins/crontab" <<'SH'
 #!/bin/sh
@@ -8,7 +9,7 @@ printf '%s\n' "$CRONTAB_TEXT"
 SH
 chmod +x "$TMP/standins/crontab"
 TICK="* * * * * orch-poll -q; orch-work -q; orch-advance -q --all; orch-deploy -q; orch-reconcile -q"
-export CRONTAB_TEXT="PATH=$BIN:$TMP/standins:/usr/bin:/bin
+export CRONTAB_TEXT="PATH=$BIN:$TMP/standins:$SYS_PATH
 $TICK"
 pipeline_setup
 chmod 700 "$ORCH_HOME"
@@ -16,7 +17,7 @@ expect_rc 0 orch doctor
 contains "$OUT" "ok   git: git version"
 contains "$OUT" "ok   tracker DEMO: local tracker reachable, 17 states"
 contains "$OUT" "ok   cron: crontab runs every command of a tick"
-contains "$OUT" "ok   cron PATH: every tool the tick runs is on PATH=$BIN:$TMP/standins:/usr/bin:/bin"
+contains "$OUT" "ok   cron PATH: every tool the tick runs is on PATH=$BIN:$TMP/standins:$SYS_PATH"
 contains "$OUT" "ok   project DEMO: repo $TMP/repo, remote origin at"
 full=$OUT
 # -q: the WARN and FAIL lines only, the same exit status (nothing when all is well)
@@ -41,10 +42,13 @@ contains "$(metrics osv-scanner)" "1 1 cannot run 'osv-scanner'"
 
 # the tools must be on cron's PATH, not only on the shell's
 CRONTAB_TEXT="$TICK" ORCH_SECURITY_GATE_REPOS=DEMO expect_rc 1 orch-doctor
-contains "$OUT" "FAIL cron PATH: not found on cron's PATH=/usr/bin:/bin (from the crontab): orch-poll orch-work orch-advance orch-deploy orch-reconcile gitleaks"
-CRONTAB_TEXT="  PATH=$BIN:/usr/bin:/bin
+# (cron's built-in PATH is the machine's own: a gitleaks installed there is found)
+missing="orch-poll orch-work orch-advance orch-deploy orch-reconcile"
+[ -e /usr/bin/gitleaks ] || [ -e /bin/gitleaks ] || missing="$missing gitleaks"
+contains "$OUT" "FAIL cron PATH: not found on cron's PATH=/usr/bin:/bin (from the crontab): $missing"
+CRONTAB_TEXT="  PATH=$BIN:$SYS_PATH
 $TICK" ORCH_SECURITY_GATE_REPOS=DEMO expect_rc 1 orch-doctor
-contains "$OUT" "FAIL cron PATH: not found on cron's PATH=$BIN:/usr/bin:/bin (from the crontab): gitleaks"
+contains "$OUT" "FAIL cron PATH: not found on cron's PATH=$BIN:$SYS_PATH (from the crontab): gitleaks"
 
 # agent commands: missing, not executable, on the shell's PATH only; a remote that is not there
 printf '#!/bin/sh\n' >"$TMP/noexec.sh"
@@ -56,8 +60,8 @@ PATH="$TMP/mybin:$PATH" expect_rc 1 orch-doctor
 contains "$OUT" "FAIL project DEMO: agent analyst: command '/nonexistent/analyst' is not found; install it or fix agents: in orch.yaml"
 contains "$OUT" "FAIL project DEMO: agent developer: command '$TMP/noexec.sh' is not executable (chmod +x it)"
 contains "$OUT" "ok   project DEMO: agent reviewer: $TMP/mybin/my-agent"
-contains "$OUT" "ok   project DEMO: agent tester: /usr/bin/sh"
-contains "$OUT" "FAIL cron PATH: not found on cron's PATH=$BIN:$TMP/standins:/usr/bin:/bin (from the crontab): /nonexistent/analyst $TMP/noexec.sh my-agent"
+contains "$OUT" "ok   project DEMO: agent tester: $(command -v sh)"
+contains "$OUT" "FAIL cron PATH: not found on cron's PATH=$BIN:$TMP/standins:$SYS_PATH (from the crontab): /nonexistent/analyst $TMP/noexec.sh my-agent"
 contains "$OUT" "FAIL project DEMO: repo $TMP/repo has no remote 'upstream'; add it (git -C $TMP/repo remote add upstream URL)"
 # the project's own commands too: a deploy hook that is not there shows now, not when production is due
 write_config "$TMP/cmds.yaml" "$TMP/repo" "deploy_hook: [\"/nonexistent/deploy\"]" "health_cmd: [\"./bin/health\"]" \
@@ -70,7 +74,7 @@ lacks "$OUT" "ci_cmd: command"
 pipeline_config_again() { write_config "$ORCH_HOME/orch.yaml" "$TMP/repo"; }
 pipeline_config_again
 
-ORCH_SECURITY_GATE_REPOS=DEMO PATH="$BIN:/usr/bin:/bin" expect_rc 1 orch-doctor
+ORCH_SECURITY_GATE_REPOS=DEMO PATH="$BIN:$SYS_PATH" expect_rc 1 orch-doctor
 contains "$OUT" "FAIL gitleaks: gitleaks is not installed (not on PATH)"
 contains "$OUT" "FAIL dependency audit: neither pip-audit nor osv-scanner is installed"
 # doctor runs the gate's own probe: Debian's 8.16 is ok; what the gate refuses, doctor fails with the same words
@@ -83,6 +87,12 @@ contains "$OUT" "ok   gitleaks: gitleaks v8.30.1 (runs 'git DIR')"
 
 CRONTAB_TEXT= expect_rc 1 orch-doctor
 contains "$OUT" "FAIL cron: no crontab for this user"
+# ORCH_DOCTOR_CRONTAB_FILE: the crontab's text from a file, crontab -l not run (its stand-in would say ok)
+printf '%s\n' "$CRONTAB_TEXT" >"$TMP/crontab.txt"
+ORCH_DOCTOR_CRONTAB_FILE="$TMP/crontab.txt" expect_rc 0 orch-doctor
+contains "$OUT" "ok   cron: crontab runs every command of a tick"
+ORCH_DOCTOR_CRONTAB_FILE="$TMP/no-crontab" expect_rc 1 orch-doctor
+contains "$OUT" "FAIL cron: no crontab for this user (ORCH_DOCTOR_CRONTAB_FILE: no file to read)"
 CRONTAB_TEXT="* * * * * orch-poll; orch-work; orch-advance; orch-deploy" expect_rc 1 orch-doctor
 contains "$OUT" "FAIL cron: the crontab does not run: orch-reconcile"
 

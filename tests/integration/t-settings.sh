@@ -81,10 +81,10 @@ expect_rc 0 env ORCH_SECURITY_GATE_REPOS=DEMOX orch-scan "$WI"
 contains "$OUT" "security PASS (security-gate N/A for DEMO)"
 expect_rc 0 env ORCH_SECURITY_GATE_REPOS="DEMOX, DEMO" orch-scan "$WI"
 lacks "$OUT" "N/A"
-ORCH_SECURITY_GATE_REPOS=DEMOX PATH="$BIN:/usr/bin:/bin" orch-doctor >"$TMP/doc" 2>&1
+ORCH_SECURITY_GATE_REPOS=DEMOX PATH="$BIN:$SYS_PATH" orch-doctor >"$TMP/doc" 2>&1
 lacks "$(cat "$TMP/doc")" "FAIL gitleaks"
 contains "$(cat "$TMP/doc")" "WARN gitleaks"	# not needed: the gate does not apply to DEMO
-ORCH_SECURITY_GATE_REPOS=DEMO PATH="$BIN:/usr/bin:/bin" orch-doctor >"$TMP/doc" 2>&1
+ORCH_SECURITY_GATE_REPOS=DEMO PATH="$BIN:$SYS_PATH" orch-doctor >"$TMP/doc" 2>&1
 contains "$(cat "$TMP/doc")" "FAIL gitleaks: gitleaks is not installed"
 
 # --- no remote: the gates and the merge work on the local main branch

@@ -21,7 +21,7 @@ contains "$OUT" "$A analysis BLOCKED"
 contains "$OUT" "orch-poll"
 contains "$OUT" "worktrees: not measured yet (orch-reconcile measures them)"	# no orch-reconcile has run
 # the note follows what the gate would run on this PATH: no engine at all, pip-audit, osv-scanner
-PATH="$BIN:/usr/bin:/bin" expect_rc 0 orch-status
+PATH="$BIN:$SYS_PATH" expect_rc 0 orch-status
 contains "$OUT" "security: dependency engine auto; neither osv-scanner nor pip-audit is on PATH: the dependency audit is degraded"
 standins pip-audit
 expect_rc 0 orch-status

@@ -117,6 +117,29 @@ tmp_git_repo(void)
 	return repo;
 }
 
+/*
+ * Hermetic: the suites read orch's settings from the environment, so none of
+ * the caller's may leak in (ORCH_*, the tokens among them: issue 24).
+ */
+static void
+clear_orch_env(void)
+{
+	extern char **environ;
+	char name[256];
+	size_t i, n;
+
+	for (i = 0; environ[i];) {
+		n = strcspn(environ[i], "=");
+		if (strncmp(environ[i], "ORCH_", 5) == 0 && n < sizeof(name)) {
+			memcpy(name, environ[i], n);
+			name[n] = '\0';
+			unsetenv(name);	/* environ shifts down: look at slot i again */
+			continue;
+		}
+		i++;
+	}
+}
+
 int
 main(void)
 {
@@ -127,9 +150,12 @@ main(void)
 		scanmain_suite,
 		decide_suite,
 	};
-	SRunner *sr = srunner_create(suites[0]());
+	SRunner *sr;
 	size_t i;
 	int failed;
+
+	clear_orch_env();
+	sr = srunner_create(suites[0]());
 
 	for (i = 1; i < sizeof(suites) / sizeof(suites[0]); i++)
 		srunner_add_suite(sr, suites[i]());

@@ -104,6 +104,23 @@ START_TEST(time_parse_instants)
 }
 END_TEST
 
+/* The server's Date header: the present a Plane watermark may not pass (issue 24). */
+START_TEST(http_date_header)
+{
+	int64_t us;
+
+	ck_assert_int_eq(time_parse_iso("1994-11-06T08:49:37Z", &us), 0);
+	ck_assert_int_eq(http_date_parse(" Sun, 06 Nov 1994 08:49:37 GMT\r\n"), us / 1000000);
+	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT"), us / 1000000);
+	ck_assert_int_eq(http_date_parse("Sun, 06 Nux 1994 08:49:37 GMT"), -1);
+	ck_assert_int_eq(http_date_parse("Sun, 06 ovD 1994 08:49:37 GMT"), -1);	/* not a month's start */
+	ck_assert_int_eq(http_date_parse("Sun, 31 Feb 1994 08:49:37 GMT"), -1);
+	ck_assert_int_eq(http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT"), -1);
+	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 08:49:37 PST"), -1);
+	ck_assert_int_eq(http_date_parse(""), -1);
+}
+END_TEST
+
 Suite *
 http_suite(void)
 {
@@ -115,6 +132,7 @@ http_suite(void)
 	tcase_add_test(tc, http_token_sources);
 	tcase_add_test(tc, http_unreachable_and_budget);
 	tcase_add_test(tc, time_parse_instants);
+	tcase_add_test(tc, http_date_header);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -48,6 +48,34 @@ parse(const char *text, struct review_finding **v, size_t *n, char *why)
 	return scan_main_parse_review(text, strlen(text), v, n, why, 256);
 }
 
+/* A secret saved under its own name (issue 24): never in full in the file or the fingerprint. */
+START_TEST(finding_fields_masked)
+{
+	const char *key = "AKIAZ7QH4JX2KD5LWE3P";
+	char report[1024];
+	struct secrets_result r = {0};
+
+	/* the scanner ignored --redact: the secret is replaced wherever it appears */
+	snprintf(report, sizeof(report), "[{\"RuleID\": \"aws\", \"File\": \"k/%s.txt\", \"Commit\": \"c1\", "
+	    "\"StartLine\": 1, \"Secret\": \"%s\", \"Fingerprint\": \"c1:k/%s.txt:aws:1\"}]", key, key, key);
+	ck_assert_int_eq(scan_parse_gitleaks(report, strlen(report), &r), 0);
+	ck_assert_str_eq(r.v[0].file, "k/AKIA****.txt");
+	ck_assert_str_eq(r.v[0].fingerprint, "c1:k/AKIA****.txt:aws:1");
+	secrets_result_free(&r);
+	/* redacted (orch never learns it): secret-shaped words of the name; ordinary names stay */
+	memset(&r, 0, sizeof(r));
+	snprintf(report, sizeof(report), "[{\"RuleID\": \"aws\", \"File\": \"%s\", \"Commit\": \"c1\", "
+	    "\"StartLine\": 1, \"Secret\": \"REDACTED\", \"Fingerprint\": \"\"}, {\"RuleID\": \"aws\", "
+	    "\"File\": \"db/0001_initial_migration.py\", \"Commit\": \"c1\", \"StartLine\": 2, "
+	    "\"Secret\": \"REDACTED\", \"Fingerprint\": \"\"}]", key);
+	ck_assert_int_eq(scan_parse_gitleaks(report, strlen(report), &r), 0);
+	ck_assert_str_eq(r.v[0].file, "AKIA****");
+	ck_assert_str_eq(r.v[0].fingerprint, "c1:AKIA****:aws:1");
+	ck_assert_str_eq(r.v[1].file, "db/0001_initial_migration.py");
+	secrets_result_free(&r);
+}
+END_TEST
+
 START_TEST(review_good)
 {
 	struct review_finding *v;
@@ -106,6 +134,7 @@ scanmain_suite(void)
 
 	tcase_add_test(tc, run_id_shape);
 	tcase_add_test(tc, mask_secrets);
+	tcase_add_test(tc, finding_fields_masked);
 	tcase_add_test(tc, review_good);
 	tcase_add_test(tc, review_hostile);
 	suite_add_tcase(s, tc);
