@@ -69,6 +69,19 @@ tmp_path(struct orch_ctx *c, const char *name, char *out, size_t n, struct orch_
 	return 0;
 }
 
+/* A private (0700) directory $ORCH_HOME/runs/tmp/<name>-XXXXXX into out. */
+static int
+tmp_dir(struct orch_ctx *c, const char *name, char *out, size_t n, struct orch_err *e)
+{
+	char dir[4200];
+
+	if (str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 || mkdir_p(dir, 0700) < 0 ||
+	    str_fmt(out, n, "%s/%s-XXXXXX", dir, name) < 0 || mkdtemp(out) == NULL)
+		return err_set(e, EX_IOERR, "cannot make a private directory under '%s/runs/tmp': %s; check the disk "
+		    "and the directory's owner", c->cfg->home, strerror(errno));
+	return 0;
+}
+
 static int
 read_capped(const char *path, struct buf *b, char *why, size_t wn)
 {
@@ -836,7 +849,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 {
 	const char *engine = c->cfg->security_dep_engine;
 	struct git g = { .dir = repo, .st = c->st };
-	char manifest[4400], why[512];
+	char manifest[4400], dir[4300], why[512];
 	struct proc_result pr;
 	struct buf req;
 	int rc;
@@ -854,10 +867,20 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 		    "requirements.txt not audited: %s", why);
 		return 0;
 	}
-	if (tmp_path(c, "requirements.txt", manifest, sizeof(manifest), e) < 0 ||
-	    atomic_write_file(manifest, &req, e) < 0) {
+	/*
+	 * the committed blob alone, in a directory of its own that is also the
+	 * tools' working directory: a `-r other.txt` or `-e ./pkg` in it, or an
+	 * osv-scanner.toml beside it, finds nothing of the work tree or of orch's
+	 */
+	if (tmp_dir(c, "deps", dir, sizeof(dir), e) < 0) {
 		buf_free(&req);
 		return -1;
+	}
+	if (str_fmt(manifest, sizeof(manifest), "%s/%s", dir, SCAN_DEPS_MANIFEST) < 0 ||
+	    atomic_write_file(manifest, &req, e) < 0) {
+		buf_free(&req);
+		rmdir(dir);
+		return e->code ? -1 : err_set(e, EX_IOERR, "the path of '%s' is too long; use a shorter orch home", dir);
 	}
 	buf_free(&req);
 	if (strcmp(engine, "auto") == 0)
@@ -865,7 +888,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	snprintf(r->engine, sizeof(r->engine), "%s", engine);
 	if (strcmp(engine, "osv-scanner") == 0) {
 		const char *argv[] = { "osv-scanner", "scan", "source", "-L", manifest, "--format", "json", NULL };
-		struct proc_spec s = tool_spec(c, argv, NULL, "osv-scanner");
+		struct proc_spec s = tool_spec(c, argv, dir, "osv-scanner");
 		s.observe = NULL;	/* recorded below, once the report says whether it answered */
 		proc_run(&s, &pr);
 		if (pr.status == PROC_EXIT_NONZERO && pr.exit_code == 128)
@@ -875,7 +898,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 			r->audited = 1;
 	} else {
 		const char *argv[] = { "pip-audit", "-r", manifest, "-f", "json", "--progress-spinner", "off", NULL };
-		struct proc_spec s = tool_spec(c, argv, NULL, "pip-audit");
+		struct proc_spec s = tool_spec(c, argv, dir, "pip-audit");
 		s.observe = NULL;
 		proc_run(&s, &pr);
 		/* exit 1 is findings OR a fatal error: only the JSON tells them apart */
@@ -902,6 +925,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	}
 	proc_result_free(&pr);
 	unlink(manifest);
+	rmdir(dir);
 	return 0;
 }
 
