@@ -7,11 +7,13 @@
 #include "../lib/wi.h"
 
 #define USAGE "orch-scan [-q] [--config FILE] [--home DIR] [--json] [--wait] WI\n" \
+	"       orch-scan [-q] [--config FILE] [--home DIR] [--json] [--wait] --approve-config WI\n" \
 	"       orch-scan [-q] [--config FILE] [--home DIR] [--json] [--strict] [--wait] --main [--project KEY]"
 
-enum { OPT_MAIN = OPT_CMD_BASE, OPT_PROJECT, OPT_STRICT };
+enum { OPT_MAIN = OPT_CMD_BASE, OPT_PROJECT, OPT_STRICT, OPT_APPROVE };
 
 static const struct option longopts[] = {
+	{ "approve-config", no_argument, NULL, OPT_APPROVE },
 	{ "main", no_argument, NULL, OPT_MAIN },
 	{ "project", required_argument, NULL, OPT_PROJECT },
 	{ "strict", no_argument, NULL, OPT_STRICT },
@@ -22,12 +24,13 @@ int
 main(int argc, char **argv)
 {
 	const char *only = NULL;
-	int opt, rc, mainscan = 0, strict = 0;
+	int opt, rc, mainscan = 0, strict = 0, approve = 0;
 	struct cli cl;
 
 	cli_init(&cl, "orch-scan", USAGE);
 	while ((opt = cli_getopt(&cl, argc, argv, longopts)) > 0) {
 		switch (opt) {
+		case OPT_APPROVE: approve = 1; break;
 		case OPT_MAIN: mainscan = 1; break;
 		case OPT_PROJECT: only = cl.optarg; break;
 		case OPT_STRICT: strict = 1; break;
@@ -39,6 +42,8 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	if (!mainscan && (only || strict))
 		return cli_usage_error(&cl, "--project and --strict go with --main");
+	if (mainscan && approve)
+		return cli_usage_error(&cl, "--approve-config takes one WI, not --main");
 	if (!mainscan && !wi_valid(cl.args[0]))
 		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, cl.args[0]);
 	if (only && !wi_project_key_valid(only))
@@ -49,6 +54,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "orch-scan: project '%s' is not configured\n", only);
 		return cli_close(&cl, EX_NOINPUT);
 	}
-	rc = mainscan ? cli_scan_main(&cl, only, strict) : cli_scan_item(&cl, cl.args[0]);
+	rc = mainscan ? cli_scan_main(&cl, only, strict) : approve ? cli_scan_approve(&cl, cl.args[0]) :
+	    cli_scan_item(&cl, cl.args[0]);
 	return cli_close(&cl, rc);
 }

@@ -9,6 +9,7 @@
 #include "gate.h"
 #include "notify.h"
 #include "proc.h"
+#include "scancfg.h"
 #include "scanmain.h"
 #include "task.h"
 #include "util.h"
@@ -43,8 +44,9 @@ cli_scan_item(struct cli *cl, const char *wi)
 			store_rollback(&cl->st);
 	}
 	/* could not run (GATE_ERROR) is not a FAIL verdict: fail-closed with its own status and exit code */
-	rc = g.outcome == GATE_PASS ? 0 : g.outcome == GATE_ERROR ? EX_UNAVAILABLE : EX_NO;
-	status = rc == 0 ? "PASS" : rc == EX_NO ? "FAIL" : "ERROR";
+	rc = g.outcome == GATE_PASS ? 0 : g.outcome == GATE_ERROR ? EX_UNAVAILABLE : g.outcome == GATE_WAIT ?
+	    EX_WAITING : EX_NO;
+	status = rc == 0 ? "PASS" : rc == EX_NO ? "FAIL" : rc == EX_WAITING ? "HOLD" : "ERROR";
 	if (cl->json) {
 		cJSON *o = cJSON_CreateObject();
 		char path[256];
@@ -59,6 +61,41 @@ cli_scan_item(struct cli *cl, const char *wi)
 	}
 	gate_result_free(&g);
 	return rc;
+}
+
+int
+cli_scan_approve(struct cli *cl, const char *wi)
+{
+	struct scancfg_change ch;
+	struct orch_err e = {0};
+	const struct project *p;
+	struct task t;
+
+	if (task_get(&cl->st, wi, &t, &e) < 0)
+		return cli_error(cl, &e);
+	if ((p = config_project(&cl->cfg, t.project)) == NULL) {
+		err_set(&e, EX_CONFIG, "project '%s' of %s is not configured", t.project, wi);
+		return cli_error(cl, &e);
+	}
+	struct gate_ctx gc = { .cfg = &cl->cfg, .project = p, .st = &cl->st, .task = &t };
+	if (gate_security_config(&gc, 1, &ch, &e) < 0)
+		return cli_error(cl, &e);
+	if (cl->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "work_item", wi);
+		cJSON_AddBoolToObject(o, "changed", ch.changed);
+		cJSON_AddBoolToObject(o, "approved", ch.approved);
+		cJSON_AddStringToObject(o, "files", ch.files);
+		cJSON_AddStringToObject(o, "head", ch.approved_head);
+		cJSON_AddStringToObject(o, "blobs", ch.blobs);
+		cli_print_json(o);
+	} else if (!cl->quiet && !ch.changed) {
+		printf("%s: branch %s does not change the scanner's configuration; nothing to approve\n", wi, t.branch);
+	} else if (!cl->quiet) {
+		printf("%s: scanner configuration (%s) approved at %.12s; the next security gate run lifts the hold "
+		    "while %s stay as they are\n", wi, ch.files, ch.approved_head, ch.files);
+	}
+	return 0;
 }
 
 static cJSON *

@@ -13,8 +13,10 @@
 struct cli;
 struct work_result;
 
-/* orch-scan WI: run the security gate; 0 PASS, EX_NO FAIL. */
+/* orch-scan WI: run the security gate; 0 PASS, EX_NO FAIL, EX_WAITING HOLD (scanner configuration changed). */
 int cli_scan_item(struct cli *cl, const char *wi);
+/* orch-scan --approve-config WI: record a person's approval of the branch head's scanner configuration. */
+int cli_scan_approve(struct cli *cl, const char *wi);
 /* orch-scan --main: each project (or only one); 0, EX_NO on findings (or partial with strict), else the worst error. */
 int cli_scan_main(struct cli *cl, const char *only, int strict);
 /* orch-status's text view of status_collect's cJSON. */

@@ -52,6 +52,8 @@ static const struct setting settings[] = {
 	B(security_dep_audit_fail_closed, "false"),
 	B(security_secrets_block, "true"),
 	S(security_dep_engine, "auto"),
+	S(security_gitleaks_config, NULL),
+	S(security_gitleaks_ignore, NULL),
 	B(deploy_require_manual_approve, "true"),
 	B(reconcile_enabled, "true"),
 	B(reconcile_tracker_enabled, "true"),
@@ -88,7 +90,7 @@ static const struct setting settings[] = {
 static const char *const project_keys[] = {
 	"key", "tracker", "plane_project_id", "repo", "remote", "main_branch", "self_deploy",
 	"ci_cmd", "deploy_hook", "health_cmd", "health_url", "rollback_hook", "agents", "auto_fix",
-	"main_review", "repo_browse_url", NULL,
+	"main_review", "repo_browse_url", "security_gitleaks_config", "security_gitleaks_ignore", NULL,
 };
 
 struct loader {
@@ -300,6 +302,8 @@ project_value_ok(struct loader *l, const char *key, const char *text, yaml_node_
 		return lerr(l, v, key, "project key '%s' is not valid: " WI_KEY_RULE, text);
 	if (strcmp(key, "repo") == 0 && text[0] != '/')
 		return lerr(l, v, key, "project needs repo: an absolute path to its git repository (got '%s')", text);
+	if (strncmp(key, "security_gitleaks_", 18) == 0 && text[0] != '/')
+		return lerr(l, v, key, "'%s' is not an absolute path: name the operator's gitleaks file from /", text);
 	if (strcmp(key, "tracker") == 0 && strcmp(text, "local") != 0 && strcmp(text, "plane") != 0)
 		return lerr(l, v, key, "'%s' is not local or plane", text);
 	if ((strcmp(key, "main_branch") == 0 || strcmp(key, "remote") == 0) && !ref_name_ok(text))
@@ -345,6 +349,8 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 	else if (strcmp(key, "repo") == 0) strp = &p->repo;
 	else if (strcmp(key, "remote") == 0) strp = &p->remote;
 	else if (strcmp(key, "health_url") == 0) strp = &p->health_url;
+	else if (strcmp(key, "security_gitleaks_config") == 0) strp = &p->security_gitleaks_config;
+	else if (strcmp(key, "security_gitleaks_ignore") == 0) strp = &p->security_gitleaks_ignore;
 	else strp = &p->main_branch;
 	free(*strp);
 	if ((*strp = strdup(text)) == NULL)
@@ -761,6 +767,27 @@ inherit_tracker(struct config *c, struct orch_err *e)
 	return 0;
 }
 
+/* The operator's gitleaks files (scancfg.h) are absolute paths; an empty value means main's. */
+static int
+check_scanner_paths(const struct config *c, struct orch_err *e)
+{
+	const char *keys[] = { "security_gitleaks_config", "security_gitleaks_ignore" };
+	const char *vals[] = { c->security_gitleaks_config, c->security_gitleaks_ignore };
+	char env[96];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (vals[i] == NULL || vals[i][0] == '\0' || vals[i][0] == '/')
+			continue;
+		if (getenv(env_name(env, sizeof(env), keys[i])))
+			return err_set(e, EX_CONFIG, "environment %s: '%s' is not an absolute path; name the operator's "
+			    "gitleaks file from /, or unset it to use main's", env, vals[i]);
+		return err_set(e, EX_CONFIG, "%s: key '%s': '%s' is not an absolute path; name the operator's gitleaks "
+		    "file from /, or remove the key to use main's", c->path ? c->path : "environment", keys[i], vals[i]);
+	}
+	return 0;
+}
+
 /* Settings that take one of a few words. */
 static int
 check_choices(const struct config *c, struct orch_err *e)
@@ -776,7 +803,7 @@ check_choices(const struct config *c, struct orch_err *e)
 	    one_of(c, "main_review_block_severity", c->main_review_block_severity, sevs, e) < 0 ||
 	    one_of(c, "scan_rewrite_policy", c->scan_rewrite_policy, policies, e) < 0)
 		return -1;
-	return 0;
+	return check_scanner_paths(c, e);
 }
 
 char *
@@ -875,6 +902,8 @@ project_free(struct project *p)
 	free(p->main_branch);
 	free(p->health_url);
 	free(p->repo_browse_url);
+	free(p->security_gitleaks_config);
+	free(p->security_gitleaks_ignore);
 	argv_free(p->ci_cmd);
 	argv_free(p->deploy_hook);
 	argv_free(p->health_cmd);

@@ -46,6 +46,7 @@ struct project {
 	char *health_url;	/* probed by GET when health_cmd is not set */
 	int auto_fix;		/* orch-fix --from-audit in the security rollback path (fix.h) */
 	char *repo_browse_url;	/* the repository browser, {branch} {path} filled in (orch-status --html); NULL: none */
+	char *security_gitleaks_config, *security_gitleaks_ignore;	/* operator files (scancfg.h); NULL: the global */
 	struct agent_cmd *agents;
 	size_t nagents;
 	int line;		/* where it was defined, for messages */
@@ -72,6 +73,7 @@ struct config {
 	int security_gate_enabled;
 	char *security_gate_repos, *security_dep_block_severity, *security_dep_engine;
 	int security_scan_timeout_s, security_dep_audit_fail_closed, security_secrets_block;
+	char *security_gitleaks_config, *security_gitleaks_ignore;	/* operator files; NULL: main's (scancfg.h) */
 	int deploy_require_manual_approve;
 	int reconcile_enabled, reconcile_tracker_enabled, reconcile_grace_s, reconcile_full_list_s;
 	int reconcile_notify_unblock, reaper_enabled, reaper_max_running_s;

@@ -14,6 +14,7 @@
 #include "merge.h"
 #include "notify.h"
 #include "proc.h"
+#include "scancfg.h"
 #include "store.h"
 #include "task.h"
 #include "tracker.h"
@@ -614,6 +615,26 @@ gate_pending(const struct gate_ctx *c, const char *stage, char *out, size_t n)
 	return 0;
 }
 
+/* --explain: a branch that changes the secret scanner's configuration waits for a person (scancfg.h). */
+static void
+explain_scanner_config(const struct gate_ctx *c, struct buf *out)
+{
+	struct scancfg_change ch;
+	struct orch_err e = {0};
+
+	if (!gate_security_applies(c->cfg, c->project, NULL, 0))
+		return;
+	if (gate_security_config(c, 0, &ch, &e) < 0)
+		buf_addf(out, "  scanner configuration: cannot tell (%s)\n", e.msg);
+	else if (ch.changed && ch.approved)
+		buf_addf(out, "  scanner configuration: the branch changes %s; approved at %.12s (the scan still uses "
+		    "main's)\n", ch.files, ch.approved_head);
+	else if (ch.changed)
+		buf_addf(out, "  scanner configuration: the branch changes %s, so the security gate holds it for a "
+		    "person: review the change, then run orch-scan --approve-config %s (it counts while %s stay as "
+		    "they are)\n", ch.files, c->task->work_item, ch.files);
+}
+
 int
 gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 {
@@ -645,9 +666,11 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 		buf_addf(out, "  then the human verdict: tracker status Approved (or Rejected)\n");
 	else if (strcmp(stage, "development") == 0)
 		buf_addf(out, "  ci_cmd must pass at the branch head (run by orch-advance, not by --explain)\n");
-	else if (strcmp(stage, "deploy-staging") == 0)
+	else if (strcmp(stage, "deploy-staging") == 0) {
 		buf_addf(out, "  then the security gate (17-security-report.md, written by orch) and the merge gate "
 		    "(rebase onto main, ci_cmd)\n");
+		explain_scanner_config(c, out);
+	}
 	else if (strcmp(stage, "deploy") == 0)
 		buf_addf(out, "  and deployed_sha (the commit that went out) must be on main, holding the merged commit\n");
 	return out->len ? 0 : -1;

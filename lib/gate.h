@@ -19,6 +19,7 @@
 
 struct config;
 struct project;
+struct scancfg_change;
 struct store;
 struct task;
 struct tracker;
@@ -91,6 +92,13 @@ int gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out);
 int gate_pending(const struct gate_ctx *c, const char *stage, char *out, size_t n);
 /* The security gate (secgate.c), registered as check_security_gate. */
 void gate_security(const struct gate_ctx *c, struct gate_result *r);
+/*
+ * The branch's change to the secret scanner's configuration (scancfg.h)
+ * against main: read only (approve 0, for --explain: main as last
+ * fetched), or, with approve set, fetch main and record a person's
+ * approval of the head's configuration.  0 with ch, -1 with *e.
+ */
+int gate_security_config(const struct gate_ctx *c, int approve, struct scancfg_change *ch, struct orch_err *e);
 /*
  * 1 when the security gate applies to project p (enabled, and p's key is an
  * item of security_gate_repos, or that list is empty and p self-deploys);

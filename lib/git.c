@@ -13,25 +13,9 @@
 #include "store.h"
 #include "util.h"
 
-/*
- * Command-scope configuration (GIT_CONFIG_COUNT, git 2.31+) for every git orch
- * runs, and for the scanners that run git for it: it wins over any
- * repository's own config, so no hook, fsmonitor or ext:: transport named
- * there runs inside orch's git (docs/security-model.md).
- */
-#define GIT_HARDEN \
-	"GIT_CONFIG_COUNT=6", \
-	"GIT_CONFIG_KEY_0=core.hooksPath", "GIT_CONFIG_VALUE_0=/dev/null", \
-	"GIT_CONFIG_KEY_1=core.fsmonitor", "GIT_CONFIG_VALUE_1=false", \
-	"GIT_CONFIG_KEY_2=protocol.ext.allow", "GIT_CONFIG_VALUE_2=never", \
-	"GIT_CONFIG_KEY_3=maintenance.auto", "GIT_CONFIG_VALUE_3=false", \
-	"GIT_CONFIG_KEY_4=gc.auto", "GIT_CONFIG_VALUE_4=0", \
-	"GIT_CONFIG_KEY_5=core.untrackedCache", "GIT_CONFIG_VALUE_5=false", \
-	"GIT_TERMINAL_PROMPT=0", "LC_ALL=C"
-
-const char *const git_hardened_env[] = { GIT_HARDEN, NULL };
-static const char *const git_env[] = { GIT_HARDEN, NULL };
-const char *const git_ident_env[] = { GIT_HARDEN, "GIT_AUTHOR_NAME=orch", "GIT_AUTHOR_EMAIL=orch@localhost",
+const char *const git_hardened_env[] = { GIT_HARDEN_ENV, NULL };
+static const char *const git_env[] = { GIT_HARDEN_ENV, NULL };
+const char *const git_ident_env[] = { GIT_HARDEN_ENV, "GIT_AUTHOR_NAME=orch", "GIT_AUTHOR_EMAIL=orch@localhost",
 	"GIT_COMMITTER_NAME=orch", "GIT_COMMITTER_EMAIL=orch@localhost", NULL };
 
 static int
@@ -552,7 +536,7 @@ tree_with(const struct git *g, const char *base, const char *path, const char *b
 	if (str_fmt(ienv, sizeof(ienv), "GIT_INDEX_FILE=%s", index) < 0 ||
 	    str_fmt(info, sizeof(info), "100644,%s,%s", blob, path) < 0)
 		return err_set(e, EX_USAGE, "path '%.64s' is too long for an index entry", path);
-	const char *env[] = { GIT_HARDEN, ienv, NULL };
+	const char *env[] = { GIT_HARDEN_ENV, ienv, NULL };
 	const char *rt[] = { "read-tree", base, NULL };
 	const char *ui[] = { "update-index", "--add", "--cacheinfo", info, NULL };
 	const char *wt[] = { "write-tree", NULL };

@@ -22,6 +22,23 @@ struct store;
 
 #define GIT_TIMEOUT_MS (300 * 1000)
 
+/*
+ * Command-scope configuration (GIT_CONFIG_COUNT, git 2.31+) for every git orch
+ * runs, and for the scanners that run git for it: it wins over any
+ * repository's own config, so no hook, fsmonitor or ext:: transport named
+ * there runs inside orch's git (docs/security-model.md).
+ */
+#define GIT_HARDEN_ENV \
+	"GIT_CONFIG_COUNT=6", \
+	"GIT_CONFIG_KEY_0=core.hooksPath", "GIT_CONFIG_VALUE_0=/dev/null", \
+	"GIT_CONFIG_KEY_1=core.fsmonitor", "GIT_CONFIG_VALUE_1=false", \
+	"GIT_CONFIG_KEY_2=protocol.ext.allow", "GIT_CONFIG_VALUE_2=never", \
+	"GIT_CONFIG_KEY_3=maintenance.auto", "GIT_CONFIG_VALUE_3=false", \
+	"GIT_CONFIG_KEY_4=gc.auto", "GIT_CONFIG_VALUE_4=0", \
+	"GIT_CONFIG_KEY_5=core.untrackedCache", "GIT_CONFIG_VALUE_5=false", \
+	"GIT_TERMINAL_PROMPT=0", "LC_ALL=C"
+
+
 struct git {
 	const char *dir;
 	struct store *st;	/* tool metrics; may be NULL */

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "git.h"
 #include "proc.h"
+#include "scancfg.h"
 #include "store.h"
 #include "util.h"
 
@@ -66,6 +67,19 @@ tmp_path(struct orch_ctx *c, const char *name, char *out, size_t n, struct orch_
 	if (str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    random_hex(rnd, 8) < 0 || str_fmt(out, n, "%s/%s-%s", dir, rnd, name) < 0)
 		return err_set(e, EX_IOERR, "cannot make a temp file under '%s/runs/tmp'", c->cfg->home);
+	return 0;
+}
+
+/* A private (0700) directory $ORCH_HOME/runs/tmp/<name>-XXXXXX into out. */
+static int
+tmp_dir(struct orch_ctx *c, const char *name, char *out, size_t n, struct orch_err *e)
+{
+	char dir[4200];
+
+	if (str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 || mkdir_p(dir, 0700) < 0 ||
+	    str_fmt(out, n, "%s/%s-XXXXXX", dir, name) < 0 || mkdtemp(out) == NULL)
+		return err_set(e, EX_IOERR, "cannot make a private directory under '%s/runs/tmp': %s; check the disk "
+		    "and the directory's owner", c->cfg->home, strerror(errno));
 	return 0;
 }
 
@@ -261,6 +275,7 @@ scan_gitleaks_probe(struct orch_ctx *c, struct gitleaks_probe *p)
 	for (i = 0; needed_flags[i]; i++)
 		if (!help_has_flag(buf_str(&help), needed_flags[i]))
 			break;
+	p->ignore_flag = help_has_flag(buf_str(&help), "--gitleaks-ignore-path");
 	if (needed_flags[i] || (!p->use_git && !help_has_flag(buf_str(&help), "--source"))) {
 		snprintf(p->error, sizeof(p->error), "'gitleaks %s --help' does not list %s, which orch passes; "
 		    "install gitleaks 8 (docs/security-gate.md)", sub[1], needed_flags[i] ? needed_flags[i] : "--source");
@@ -305,6 +320,7 @@ probe_key(char key[17])
 		return -1;
 	f[0] = (long long)sb.st_dev, f[1] = (long long)sb.st_ino, f[2] = (long long)sb.st_size;
 	f[3] = sb.st_mtim.tv_sec, f[4] = sb.st_mtim.tv_nsec, f[5] = sb.st_ctim.tv_sec, f[6] = sb.st_ctim.tv_nsec;
+	h = fnv(h, "probe-v2", 9);	/* the line's format: a cache of another format never matches */
 	h = fnv(fnv(h, path, strlen(path) + 1), f, sizeof(f));
 	for (env = environ; *env; env++)
 		if (!proc_is_secret_env(*env))
@@ -332,7 +348,8 @@ probe_load(struct orch_ctx *c, const char *key, struct gitleaks_probe *p)
 	ok = fgets(line, sizeof(line), f) != NULL;
 	fclose(f);
 	memset(p, 0, sizeof(*p));
-	if (!ok || sscanf(line, "%16s %d %d %d %63[^\n]", k, &p->use_git, &p->major, &p->minor, ver) < 4 ||
+	if (!ok || sscanf(line, "%16s %d %d %d %d %63[^\n]", k, &p->use_git, &p->ignore_flag, &p->major, &p->minor,
+	    ver) < 5 ||
 	    strcmp(k, key) != 0)
 		return 0;
 	snprintf(p->version, sizeof(p->version), "%s", ver);
@@ -350,7 +367,8 @@ probe_store(struct orch_ctx *c, const char *key, const struct gitleaks_probe *p)
 	if (str_fmt(dir, sizeof(dir), "%s/runs", c->cfg->home) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    probe_file(c, path, sizeof(path)) < 0)
 		return;
-	snprintf(line, sizeof(line), "%s %d %d %d %s\n", key, p->use_git, p->major, p->minor, p->version);
+	snprintf(line, sizeof(line), "%s %d %d %d %d %s\n", key, p->use_git, p->ignore_flag, p->major, p->minor,
+	    p->version);
 	atomic_write(path, line, strlen(line), 0600, &e);
 }
 
@@ -546,12 +564,21 @@ commits_scanned(const char *log)
 	return -1;
 }
 
-/* The scan command for the probed interface; argv has room for 20. */
+/*
+ * What one gitleaks run reads: the repository (through GIT_DIR) and the
+ * trusted configuration (its directory is the source and the working
+ * directory, so every file gitleaks looks up by itself is one orch wrote).
+ */
+struct leak_target {
+	const struct scancfg *sc;
+	const char *const *env;	/* GIT_DIR=..., GITLEAKS_CONFIG= (cleared), ... */
+};
+
+/* The scan command for the probed interface; argv has room for 24. */
 static void
-gitleaks_argv(const struct gitleaks_probe *gp, const char *repo, const char *range, const char *report,
-    const char *cfgpath, const char **argv)
+gitleaks_argv(const struct gitleaks_probe *gp, const struct leak_target *t, const char *range, const char *report,
+    const char **argv)
 {
-	struct stat sb;
 	int n = 0;
 
 	argv[n++] = "gitleaks";
@@ -561,7 +588,7 @@ gitleaks_argv(const struct gitleaks_probe *gp, const char *repo, const char *ran
 	} else {
 		argv[n++] = "git";
 	}
-	argv[n++] = repo;
+	argv[n++] = t->sc->dir;
 	argv[n++] = "--log-opts";
 	argv[n++] = range;
 	argv[n++] = "--report-format";
@@ -572,55 +599,67 @@ gitleaks_argv(const struct gitleaks_probe *gp, const char *repo, const char *ran
 	argv[n++] = "2";
 	argv[n++] = "--redact";
 	argv[n++] = "--no-banner";
-	if (lstat(cfgpath, &sb) == 0 && S_ISREG(sb.st_mode)) {
+	if (t->sc->config[0]) {
 		argv[n++] = "--config";
-		argv[n++] = cfgpath;
+		argv[n++] = t->sc->config;
+	}
+	if (gp->ignore_flag) {
+		argv[n++] = "--gitleaks-ignore-path";
+		argv[n++] = t->sc->ignore;
 	}
 	argv[n] = NULL;
 }
 
-/* One gitleaks run over range: r->ok and findings, or r->error; *seen its own commit count (-1: none). */
-static int
-gitleaks_scan(struct orch_ctx *c, const struct gitleaks_probe *gp, const char *repo, const char *range,
-    struct secrets_result *r, int *seen, struct orch_err *e)
+/* gitleaks' verdict from its run and report: r->ok and findings, or r->error. */
+static void
+gitleaks_judge(const struct proc_result *pr, const char *report, struct secrets_result *r)
 {
-	char report[4400], cfgpath[4200], why[512], snip[256];
-	const char *argv[20];
-	struct proc_result pr;
+	char why[512], snip[256];
+	const char *git = strstr(buf_str(&pr->err), "[git]");
 	struct buf rep;
 
-	if (tmp_path(c, "gitleaks.json", report, sizeof(report), e) < 0)
-		return -1;
-	if (str_fmt(cfgpath, sizeof(cfgpath), "%s/.gitleaks.toml", repo) < 0)
-		cfgpath[0] = '\0';
-	gitleaks_argv(gp, repo, range, report, cfgpath, argv);
-	struct proc_spec s = tool_spec(c, argv, repo, "gitleaks");
-	proc_run(&s, &pr);
 	buf_init(&rep, SCAN_REPORT_CAP);
-	one_line(snip, sizeof(snip), strstr(buf_str(&pr.err), "[git]") ? strstr(buf_str(&pr.err), "[git]") :
-	    buf_str(&pr.err));
-	*seen = commits_scanned(buf_str(&pr.err));
-	r->exit_code = proc_exit_code(&pr);
-	str_copy(r->stderr_tail, sizeof(r->stderr_tail), pr.err.len > SCAN_STDERR_SNIP ?
-	    buf_str(&pr.err) + pr.err.len - SCAN_STDERR_SNIP : buf_str(&pr.err));
-	if (pr.status == PROC_EXIT_NONZERO && pr.exit_code != 2) {
-		snprintf(r->error, sizeof(r->error), "gitleaks failed (exit %d): %.200s", pr.exit_code, snip);
-	} else if (pr.status != PROC_OK && pr.status != PROC_EXIT_NONZERO) {
-		proc_describe(&pr, why, sizeof(why));
+	one_line(snip, sizeof(snip), git ? git : buf_str(&pr->err));
+	if (pr->status == PROC_EXIT_NONZERO && pr->exit_code != 2) {
+		snprintf(r->error, sizeof(r->error), "gitleaks failed (exit %d): %.200s", pr->exit_code, snip);
+	} else if (pr->status != PROC_OK && pr->status != PROC_EXIT_NONZERO) {
+		proc_describe(pr, why, sizeof(why));
 		snprintf(r->error, sizeof(r->error), "gitleaks %s", why);
-	} else if (strstr(buf_str(&pr.err), "[git]") || strstr(buf_str(&pr.out), "[git]")) {
+	} else if (git || strstr(buf_str(&pr->out), "[git]")) {
 		snprintf(r->error, sizeof(r->error), "gitleaks reported a git error (its exit code cannot be trusted): "
 		    "%.200s", snip);
 	} else if (read_capped(report, &rep, why, sizeof(why)) < 0) {
-		snprintf(r->error, sizeof(r->error), "gitleaks exited %d but %s", pr.exit_code, why);
+		snprintf(r->error, sizeof(r->error), "gitleaks exited %d but %s", pr->exit_code, why);
 	} else if (parse_findings(buf_str(&rep), rep.len, r) == 0) {
-		if ((pr.exit_code == 2) != (r->n > 0))
+		if ((pr->exit_code == 2) != (r->n > 0))
 			snprintf(r->error, sizeof(r->error), "gitleaks exit %d does not match its report (%zu findings)",
-			    pr.exit_code, r->n);
+			    pr->exit_code, r->n);
 		else
 			r->ok = 1;
 	}
 	buf_free(&rep);
+}
+
+/* One gitleaks run over range: r->ok and findings, or r->error; *seen its own commit count (-1: none). */
+static int
+gitleaks_scan(struct orch_ctx *c, const struct gitleaks_probe *gp, const struct leak_target *t, const char *range,
+    struct secrets_result *r, int *seen, struct orch_err *e)
+{
+	char report[4400];
+	const char *argv[24];
+	struct proc_result pr;
+
+	if (tmp_path(c, "gitleaks.json", report, sizeof(report), e) < 0)
+		return -1;
+	gitleaks_argv(gp, t, range, report, argv);
+	struct proc_spec s = tool_spec(c, argv, t->sc->dir, "gitleaks");
+	s.env_extra = t->env;
+	proc_run(&s, &pr);
+	*seen = commits_scanned(buf_str(&pr.err));
+	r->exit_code = proc_exit_code(&pr);
+	str_copy(r->stderr_tail, sizeof(r->stderr_tail), pr.err.len > SCAN_STDERR_SNIP ?
+	    buf_str(&pr.err) + pr.err.len - SCAN_STDERR_SNIP : buf_str(&pr.err));
+	gitleaks_judge(&pr, report, r);
 	proc_result_free(&pr);
 	unlink(report);
 	return 0;
@@ -654,7 +693,7 @@ range_count(struct git *g, const char *range, struct secrets_result *r)
  * uncached run would.
  */
 static int
-rescan_fresh(struct orch_ctx *c, struct gitleaks_probe *gp, const char *repo, const char *range,
+rescan_fresh(struct orch_ctx *c, struct gitleaks_probe *gp, const struct leak_target *t, const char *range,
     struct secrets_result *r, int *seen, struct orch_err *e)
 {
 	struct gitleaks_probe fresh;
@@ -673,15 +712,40 @@ rescan_fresh(struct orch_ctx *c, struct gitleaks_probe *gp, const char *repo, co
 	*gp = fresh;
 	secrets_result_free(r);
 	memset(r, 0, sizeof(*r));
-	return gitleaks_scan(c, gp, repo, range, r, seen, e);
+	return gitleaks_scan(c, gp, t, range, r, seen, e);
+}
+
+/* "GIT_DIR=<repo's git directory>" into out: gitleaks' git finds the repository without entering it. */
+static int
+git_dir_env(const struct git *g, char *out, size_t n, struct secrets_result *r)
+{
+	const char *args[] = { "rev-parse", "--absolute-git-dir", NULL };
+	struct proc_result pr;
+	char why[512];
+	int rc = 0;
+
+	git_run(g, args, &pr);
+	if (pr.status != PROC_OK || pr.out.len == 0) {
+		proc_describe(&pr, why, sizeof(why));
+		snprintf(r->error, sizeof(r->error), "cannot find the git directory of '%s': git rev-parse %s", g->dir, why);
+		rc = -1;
+	} else if (str_fmt(out, n, "GIT_DIR=%s", str_trim(pr.out.data)) < 0) {
+		snprintf(r->error, sizeof(r->error), "the git directory of '%s' has too long a path", g->dir);
+		rc = -1;
+	}
+	proc_result_free(&pr);
+	return rc;
 }
 
 int
 scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single,
-    struct secrets_result *r, struct orch_err *e)
+    const struct scancfg *sc, struct secrets_result *r, struct orch_err *e)
 {
-	char sha[2][41], range[100], why[512];
+	char sha[2][41], range[100], why[512], gitdir[4200];
 	const char *refs[2] = { from, to };
+	/* the child's own lookups of a config must not find one: cleared (gitleaks reads "" as unset) */
+	const char *env[] = { gitdir, "GITLEAKS_CONFIG=", "GITLEAKS_CONFIG_TOML=", GIT_HARDEN_ENV, NULL };
+	struct leak_target t = { .sc = sc, .env = env };
 	struct git g = { .dir = repo, .st = c->st };
 	struct gitleaks_probe gp;
 	int cached, seen = -1, two = from != NULL;
@@ -703,8 +767,10 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 		snprintf(range, sizeof(range), single ? "-1 %s" : "%s", sha[two]);
 	else
 		snprintf(range, sizeof(range), "%s..%s", sha[0], sha[1]);
-	if (gitleaks_scan(c, &gp, repo, range, r, &seen, e) < 0 ||
-	    (!r->ok && cached && rescan_fresh(c, &gp, repo, range, r, &seen, e) < 0))
+	if (git_dir_env(&g, gitdir, sizeof(gitdir), r) < 0)
+		return 0;
+	if (gitleaks_scan(c, &gp, &t, range, r, &seen, e) < 0 ||
+	    (!r->ok && cached && rescan_fresh(c, &gp, &t, range, r, &seen, e) < 0))
 		return -1;
 	/* the count of commits actually scanned: gitleaks' own when it says, else the verified range's */
 	if (r->ok && seen < 0 && !single && (seen = range_count(&g, single || !from ? sha[two] : range, r)) < 0) {
@@ -865,7 +931,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 {
 	const char *engine = c->cfg->security_dep_engine;
 	struct git g = { .dir = repo, .st = c->st };
-	char manifest[4400], why[512];
+	char manifest[4400], dir[4300], why[512];
 	struct proc_result pr;
 	struct buf req;
 	int rc;
@@ -883,10 +949,20 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 		    "requirements.txt not audited: %s", why);
 		return 0;
 	}
-	if (tmp_path(c, "requirements.txt", manifest, sizeof(manifest), e) < 0 ||
-	    atomic_write_file(manifest, &req, e) < 0) {
+	/*
+	 * the committed blob alone, in a directory of its own that is also the
+	 * tools' working directory: a `-r other.txt` or `-e ./pkg` in it, or an
+	 * osv-scanner.toml beside it, finds nothing of the work tree or of orch's
+	 */
+	if (tmp_dir(c, "deps", dir, sizeof(dir), e) < 0) {
 		buf_free(&req);
 		return -1;
+	}
+	if (str_fmt(manifest, sizeof(manifest), "%s/%s", dir, SCAN_DEPS_MANIFEST) < 0 ||
+	    atomic_write_file(manifest, &req, e) < 0) {
+		buf_free(&req);
+		rmdir(dir);
+		return e->code ? -1 : err_set(e, EX_IOERR, "the path of '%s' is too long; use a shorter orch home", dir);
 	}
 	buf_free(&req);
 	if (strcmp(engine, "auto") == 0)
@@ -894,7 +970,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	snprintf(r->engine, sizeof(r->engine), "%s", engine);
 	if (strcmp(engine, "osv-scanner") == 0) {
 		const char *argv[] = { "osv-scanner", "scan", "source", "-L", manifest, "--format", "json", NULL };
-		struct proc_spec s = tool_spec(c, argv, NULL, "osv-scanner");
+		struct proc_spec s = tool_spec(c, argv, dir, "osv-scanner");
 		s.observe = NULL;	/* recorded below, once the report says whether it answered */
 		proc_run(&s, &pr);
 		if (pr.status == PROC_EXIT_NONZERO && pr.exit_code == 128)
@@ -904,7 +980,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 			r->audited = 1;
 	} else {
 		const char *argv[] = { "pip-audit", "-r", manifest, "-f", "json", "--progress-spinner", "off", NULL };
-		struct proc_spec s = tool_spec(c, argv, NULL, "pip-audit");
+		struct proc_spec s = tool_spec(c, argv, dir, "pip-audit");
 		s.observe = NULL;
 		proc_run(&s, &pr);
 		/* exit 1 is findings OR a fatal error: only the JSON tells them apart */
@@ -931,6 +1007,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	}
 	proc_result_free(&pr);
 	unlink(manifest);
+	rmdir(dir);
 	return 0;
 }
 

@@ -12,7 +12,8 @@
  *     refused); an unreadable version is never a failure.  The same probe
  *     is what `orch doctor` reports.  Always --exit-code 2 (leaks) so that 1
  *     means an error, --redact so a secret never reaches disk or memory of
- *     ours in full, a JSON report file parsed by field name.
+ *     ours in full, a JSON report file parsed by field name.  Its rules and
+ *     ignore list are the trusted ones of scancfg.h, never the branch's.
  *  2. The range is verified first (rev-parse --verify of both ends) because
  *     gitleaks 8.27+ exits 0 on a bad revision; a "[git]" line on its stderr
  *     is an error too.  A scan counts only when the exit code is one
@@ -33,6 +34,7 @@
 
 struct orch_ctx;
 struct orch_err;
+struct scancfg;
 
 #define SCAN_REPORT_CAP (16 * 1024 * 1024)
 /* The manifest the dependency audit reads, at the repository's root (orch-scan --main audits when it changes). */
@@ -60,6 +62,7 @@ struct secrets_result {
 struct gitleaks_probe {
 	int ok;			/* the gate can run it */
 	int use_git;		/* `git DIR` (8.19+), else `detect --source DIR` */
+	int ignore_flag;	/* --gitleaks-ignore-path is listed (8.18.2+) */
 	int major, minor;	/* -1 when the version is unreadable */
 	char version[64];	/* what `gitleaks version` printed, one line */
 	char error[512];	/* why not, when !ok: one line saying what to do */
@@ -82,11 +85,13 @@ struct deps_result {
 
 /*
  * Scan the commits of from..to (from NULL: to and its ancestors; with
- * single set, only the commit to) in repo.  Returns 0 (see r->ok), -1 only
- * for an internal failure (*e).
+ * single set, only the commit to) in repo, with the trusted configuration
+ * sc (scancfg_prepare): gitleaks runs in sc->dir, git reaches repo through
+ * GIT_DIR, so nothing in repo's work tree is read as configuration.
+ * Returns 0 (see r->ok), -1 only for an internal failure (*e).
  */
 int scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single,
-    struct secrets_result *r, struct orch_err *e);
+    const struct scancfg *sc, struct secrets_result *r, struct orch_err *e);
 int scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r, struct orch_err *e);
 /*
  * Probe the gitleaks on PATH (three short runs, each recorded in the tool

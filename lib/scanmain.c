@@ -18,6 +18,7 @@
 #include "notify.h"
 #include "proc.h"
 #include "scan.h"
+#include "scancfg.h"
 #include "store.h"
 #include "util.h"
 
@@ -649,7 +650,7 @@ chunk_findings(struct run *u, const struct secrets_result *s)
 
 /* Scan the chunks in order, stopping at the first that fails; the anchor follows the last scanned one. */
 static int
-step_chunks(struct run *u)
+scan_chunks(struct run *u, const struct scancfg *sc)
 {
 	struct scan_main_result *r = u->r;
 	char msg[700], why[512];
@@ -658,7 +659,7 @@ step_chunks(struct run *u)
 	for (i = 0; i < u->nch; i++) {
 		struct chunk *k = &u->ch[i];
 		struct secrets_result s;
-		if (scan_secrets(u->c, u->p->repo, k->single ? NULL : k->from, k->to, k->single, &s, u->e) < 0) {
+		if (scan_secrets(u->c, u->p->repo, k->single ? NULL : k->from, k->to, k->single, sc, &s, u->e) < 0) {
 			fail_at(u, "chunk", (int)i + 1, u->e->msg);
 			return -1;
 		}
@@ -690,6 +691,22 @@ step_chunks(struct run *u)
 		return 0;
 	snprintf(msg, sizeof(msg), "scan of main of %s %s: %s", r->project, r->status, r->note);
 	return alert(u, msg);
+}
+
+/* The chunks, with the scanner's configuration as main's fetched head holds it (or the operator's; scancfg.h). */
+static int
+step_chunks(struct run *u)
+{
+	struct scancfg sc;
+	int rc;
+
+	if (scancfg_prepare(u->c, u->p, u->p->repo, u->r->head, &sc, u->e) < 0) {
+		fail_at(u, "config", 0, u->e->msg);
+		return -1;
+	}
+	rc = scan_chunks(u, &sc);
+	scancfg_release(&sc);
+	return rc;
 }
 
 /* The blob id of the dependency manifest at ref, "" when it has none (or ref is not a commit here). */

@@ -9,6 +9,14 @@
  * worktree), commits it to the branch as orch, reads the verdict back
  * through the frontmatter parser and returns exactly that.
  *
+ * The scanner's configuration is main's (or the operator's), never the
+ * branch's (scancfg.h).  A branch that changes it, with no finding to fix
+ * first, waits for a person: the report says security_status: HOLD, the
+ * gate is GATE_WAIT until `orch-scan --approve-config WI` records an
+ * approval of exactly the head's configuration blobs.  While held, the
+ * report is committed once per set of blobs (a waiting item does not grow
+ * a commit per tick).
+ *
  * Only findings are GATE_RED (the developer fixes them).  A gate that
  * cannot run (gitleaks missing, refused by its probe, timed out, its
  * report unparsable; the remote unreachable; a fail-closed dependency feed
@@ -29,6 +37,7 @@
 #include "git.h"
 #include "merge.h"
 #include "scan.h"
+#include "scancfg.h"
 #include "task.h"
 #include "util.h"
 #include "wi.h"
@@ -63,25 +72,62 @@ gate_security_applies(const struct config *cfg, const struct project *p, char *w
 	return 0;
 }
 
+/* One gate run: the range, both scans' results and the verdict drawn from them. */
+struct secgate_run {
+	char base[512], head[300], range[900], why[600], path[256];
+	struct secrets_result s;
+	struct deps_result d;
+	struct scancfg_change cfg;	/* does the branch change the scanner's configuration */
+	char origin[SCANCFG_NFILES][320];	/* where the configuration the scan used came from */
+	int block_sev, blocking, warning, fail;
+	int hold;		/* no finding, but an unapproved configuration change: a person decides */
+	int quiet_secrets;	/* secrets found while security_secrets_block is false */
+};
+
+/* The report's section on the scanner's own configuration. */
 static void
-report_text(struct buf *b, const struct task *t, const char *range, const struct secrets_result *s,
-    const struct deps_result *d, int blocking, int warning, int block_sev, int fail, const char *why)
+report_config(struct buf *b, const struct task *t, const struct secgate_run *g)
 {
+	int i;
+
+	buf_add(b, "\n## Scanner configuration\n\n");
+	for (i = 0; i < SCANCFG_NFILES; i++)
+		buf_addf(b, "- %s used: %s\n", scancfg_files[i], g->origin[i]);
+	if (!g->cfg.changed) {
+		buf_add(b, "- the branch does not change it\n");
+		return;
+	}
+	buf_addf(b, "- the branch changes %s (%s); the scan above did not use the branch's\n", g->cfg.files,
+	    g->cfg.blobs);
+	if (g->cfg.approved)
+		buf_addf(b, "- approved by a person at commit %.12s (orch-scan --approve-config)\n", g->cfg.approved_head);
+	else
+		buf_addf(b, "- **held for a person**: review the change, then run `orch-scan --approve-config %s`; the "
+		    "approval counts while these blobs stay the same\n", t->work_item);
+}
+
+static void
+report_text(struct buf *b, const struct task *t, const struct secgate_run *g)
+{
+	const struct secrets_result *s = &g->s;
+	const struct deps_result *d = &g->d;
 	size_t i, fixable;
 
 	buf_addf(b, "---\nsecurity_status: %s\nsecrets_found: %zu\ndeps_blocking: %d\ndeps_warning: %d\n"
-	    "deps_audit_degraded: %s\n---\n", fail ? "FAIL" : "PASS", s->n, blocking, warning,
-	    d->degraded ? "true" : "false");
-	buf_addf(b, "# Security report for %s\n\nScanned %s (%d commits) of branch %s.\n", t->work_item, range,
+	    "deps_audit_degraded: %s\nscanner_config: %s\n---\n", g->fail ? "FAIL" : g->hold ? "HOLD" : "PASS", s->n,
+	    g->blocking, g->warning, d->degraded ? "true" : "false", !g->cfg.changed ? "unchanged" : g->cfg.approved ?
+	    "approved" : "held");
+	buf_addf(b, "# Security report for %s\n\nScanned %s (%d commits) of branch %s.\n", t->work_item, g->range,
 	    s->commits, t->branch);
-	if (fail)
-		buf_addf(b, "\n**FAIL**: %s\n", why);
+	if (g->fail || g->hold)
+		buf_addf(b, "\n**%s**: %s\n", g->fail ? "FAIL" : "HOLD", g->why);
 	buf_add(b, "\n## Secrets (gitleaks)\n\n");
 	if (s->n == 0)
 		buf_add(b, "- none found\n");
 	for (i = 0; i < s->n; i++)
 		buf_addf(b, "- %s in `%s` line %ld, commit %.12s, secret %s (fingerprint %s)\n", s->v[i].rule,
 		    s->v[i].file, s->v[i].line, s->v[i].commit, s->v[i].masked, s->v[i].fingerprint);
+	report_config(b, t, g);
 	buf_addf(b, "\n## Dependencies (%s)\n\n", d->engine[0] ? d->engine : "none");
 	if (d->note[0])
 		buf_addf(b, "- %s%s\n", d->degraded ? "DEGRADED: " : "", d->note);
@@ -89,8 +135,8 @@ report_text(struct buf *b, const struct task *t, const char *range, const struct
 		buf_add(b, "- no known vulnerabilities\n");
 	for (i = 0, fixable = 0; i < d->n; i++) {
 		buf_addf(b, "- %s %s %s: %s (%s)%s%s\n", d->v[i].package, d->v[i].version, d->v[i].id,
-		    sev_name(d->v[i].sev), d->v[i].sev != SEV_UNKNOWN && (int)d->v[i].sev >= block_sev ? "blocking" : "warning",
-		    d->v[i].fixes[0] ? "; fixed in " : "", d->v[i].fixes);
+		    sev_name(d->v[i].sev), d->v[i].sev != SEV_UNKNOWN && (int)d->v[i].sev >= g->block_sev ? "blocking" :
+		    "warning", d->v[i].fixes[0] ? "; fixed in " : "", d->v[i].fixes);
 		fixable += d->v[i].fixes[0] != '\0';
 	}
 	/* the mechanical fix need not cost a developer's run: name the command that makes it */
@@ -102,39 +148,59 @@ report_text(struct buf *b, const struct task *t, const char *range, const struct
 		    "severity-based blocking needs osv-scanner.\n");
 }
 
-/* One gate run: the range, both scans' results and the verdict drawn from them. */
-struct secgate_run {
-	char base[512], head[300], range[900], why[600], path[256];
-	struct secrets_result s;
-	struct deps_result d;
-	int block_sev, blocking, warning, fail;
-	int quiet_secrets;	/* secrets found while security_secrets_block is false */
-};
-
-/* Fetch main, scan the range for secrets and audit the dependencies: 0, or -1 with *e (nothing proven). */
+/* The scans proper, with the trusted configuration (scancfg.h): 0, or -1 with *e. */
 static int
-secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *e)
+secgate_scans(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *e)
 {
 	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
-	const struct project *p = gc->project;
 	const struct task *t = gc->task;
 	struct git repo = { .dir = t->repo, .st = gc->st };
+	struct scancfg sc;
+	int rc, i;
 
-	snprintf(g->head, sizeof(g->head), "refs/heads/%s", t->branch);
-	if (p->remote) {
-		if (merge_remote_trusted(&c, p, 1, e) < 0 || git_fetch(&repo, p->remote, p->main_branch, e) < 0)
-			return -1;
-		snprintf(g->base, sizeof(g->base), "refs/remotes/%s/%s", p->remote, p->main_branch);
-	} else {
-		snprintf(g->base, sizeof(g->base), "refs/heads/%s", p->main_branch);
-	}
-	snprintf(g->range, sizeof(g->range), "%s..%s", g->base + 5, t->branch);
-	if (scan_secrets(&c, t->repo, g->base, g->head, 0, &g->s, e) < 0)
+	if (scancfg_check(&repo, gc->st, t->work_item, g->base, g->head, &g->cfg, e) < 0 ||
+	    scancfg_prepare(&c, gc->project, t->repo, g->base, &sc, e) < 0)
+		return -1;
+	for (i = 0; i < SCANCFG_NFILES; i++)
+		str_copy(g->origin[i], sizeof(g->origin[i]), sc.origin[i]);
+	rc = scan_secrets(&c, t->repo, g->base, g->head, 0, &sc, &g->s, e);
+	scancfg_release(&sc);
+	if (rc < 0)
 		return -1;
 	if (scan_deps(&c, t->repo, g->head, &g->d, e) < 0) {
 		secrets_result_free(&g->s);
 		return -1;
 	}
+	return 0;
+}
+
+/* The base the branch is compared with (main as fetched, or the local main without a remote). */
+static void
+secgate_base(const struct project *p, char *out, size_t n)
+{
+	if (p->remote)
+		snprintf(out, n, "refs/remotes/%s/%s", p->remote, p->main_branch);
+	else
+		snprintf(out, n, "refs/heads/%s", p->main_branch);
+}
+
+/* Fetch main, scan the range for secrets and audit the dependencies: 0, or -1 with *e (nothing proven). */
+static int
+secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *e)
+{
+	const struct project *p = gc->project;
+	const struct task *t = gc->task;
+	struct git repo = { .dir = t->repo, .st = gc->st };
+
+	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
+
+	snprintf(g->head, sizeof(g->head), "refs/heads/%s", t->branch);
+	if (p->remote && (merge_remote_trusted(&c, p, 1, e) < 0 || git_fetch(&repo, p->remote, p->main_branch, e) < 0))
+		return -1;
+	secgate_base(p, g->base, sizeof(g->base));
+	snprintf(g->range, sizeof(g->range), "%s..%s", g->base + 5, t->branch);
+	if (secgate_scans(gc, g, e) < 0)
+		return -1;
 	/* no proof either way is orch's problem, not the developer's: hold the item, alert, retry later */
 	if (!g->s.ok || (g->d.degraded && gc->cfg->security_dep_audit_fail_closed)) {
 		if (!g->s.ok)
@@ -166,6 +232,12 @@ secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_resu
 		snprintf(g->why, sizeof(g->why), "%d dependency finding(s) at or above %s", g->blocking,
 		    sev_name(g->block_sev));
 	g->fail = g->why[0] != '\0';
+	/* findings first (the developer fixes them); with none, a configuration change waits for a person */
+	if (!g->fail && g->cfg.changed && !g->cfg.approved) {
+		g->hold = 1;
+		snprintf(g->why, sizeof(g->why), "the branch changes the secret scanner's configuration (%s): held for "
+		    "a person; review it, then run orch-scan --approve-config %s", g->cfg.files, gc->task->work_item);
+	}
 	if (g->d.degraded)
 		snprintf(r->alert, sizeof(r->alert), "security gate: dependency audit degraded for %s (%s)%s",
 		    gc->task->work_item, g->d.note, g->fail ? "" : "; passing without it (fail-open)");
@@ -177,6 +249,28 @@ secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_resu
 		    r->alert[0] ? "; " : "", g->s.n, g->range, gc->task->work_item);
 }
 
+/*
+ * 1 when the head already holds a HOLD report for these very blobs: a
+ * waiting item is not given a new commit every tick (the commit count in a
+ * fresh report would differ each time).
+ */
+static int
+already_held(const struct gate_ctx *gc, const struct secgate_run *g)
+{
+	struct git repo = { .dir = gc->task->repo, .st = gc->st };
+	char value[32], reason[600];
+	struct orch_err e = {0};
+	struct buf back;
+	int same;
+
+	buf_init(&back, FM_MAX_BYTES);
+	same = git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, reason, sizeof(reason), &e) == 0 &&
+	    back.len && fm_verdict(back.data, back.len, "security_status", "HOLD", value, sizeof(value), reason,
+	    sizeof(reason)) == FM_PASS && strstr(buf_str(&back), g->cfg.blobs) != NULL;
+	buf_free(&back);
+	return same;
+}
+
 /* Commit the report to the branch as orch, in orch's repository (never through the workspace). */
 static int
 secgate_commit(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *e)
@@ -186,11 +280,13 @@ secgate_commit(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err
 	struct buf rep;
 	int rc;
 
+	wi_artifact_path(t->work_item, "17-security-report.md", g->path, sizeof(g->path));
+	if (g->hold && already_held(gc, g))
+		return 0;
 	buf_init(&rep, 4 * BUF_MIB);
-	report_text(&rep, t, g->range, &g->s, &g->d, g->blocking, g->warning, g->block_sev, g->fail, g->why);
+	report_text(&rep, t, g);
 	if (g->quiet_secrets)
 		buf_add(&rep, "\nThe secrets above do not block: security_secrets_block is false. Rotate them.\n");
-	wi_artifact_path(t->work_item, "17-security-report.md", g->path, sizeof(g->path));
 	if (buf_failed(&rep))
 		rc = err_set(e, EX_SOFTWARE, "the security report of %s is over its cap; report this as a bug",
 		    t->work_item);
@@ -205,7 +301,7 @@ static int
 secgate_read_back(const struct gate_ctx *gc, struct secgate_run *g, struct gate_result *r, struct orch_err *e)
 {
 	struct git repo = { .dir = gc->task->repo, .st = gc->st };
-	char value[32], reason[600];
+	char value[32] = "", reason[600];
 	struct buf back;
 
 	buf_init(&back, FM_MAX_BYTES);
@@ -218,6 +314,11 @@ secgate_read_back(const struct gate_ctx *gc, struct secgate_run *g, struct gate_
 		r->outcome = GATE_PASS;
 		snprintf(r->reason, sizeof(r->reason), "17-security-report.md %s%s", reason,
 		    r->alert[0] ? " (with a warning: see the alert)" : "");
+	} else if (str_ieq(value, "HOLD")) {
+		/* not the developer's to fix and no retry charged: a person approves (or the branch reverts) */
+		r->outcome = GATE_WAIT;
+		snprintf(r->reason, sizeof(r->reason), "security gate HOLD: %s", g->hold ? g->why :
+		    "17-security-report.md says HOLD");
 	} else {
 		const char *body = back.len ? fm_body(back.data, back.len) : NULL;
 		r->outcome = GATE_RED;
@@ -270,4 +371,21 @@ error:
 	r->err = e;
 	snprintf(r->reason, sizeof(r->reason), "security gate could not run (fail-closed; the item stays, the "
 	    "next tick retries): %s", e.msg);
+}
+
+int
+gate_security_config(const struct gate_ctx *gc, int approve, struct scancfg_change *ch, struct orch_err *e)
+{
+	const struct task *t = gc->task;
+	struct git repo = { .dir = t->repo, .st = gc->st };
+	char base[512], head[300];
+
+	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
+	secgate_base(gc->project, base, sizeof(base));
+	/* an approval compares with main as it is now; --explain reads only (no network) */
+	if (approve && gc->project->remote && git_fetch(&repo, gc->project->remote, gc->project->main_branch, e) < 0)
+		return -1;
+	if (approve)
+		return scancfg_approve(&repo, gc->st, t->work_item, base, head, ch, e);
+	return scancfg_check(&repo, gc->st, t->work_item, base, head, ch, e);
 }

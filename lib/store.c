@@ -274,6 +274,18 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" path TEXT NOT NULL,"
 	" blob TEXT NOT NULL,"
 	" PRIMARY KEY (work_item, path, blob));",
+	/*
+	 * 15: a person's approval of a branch's scanner configuration (lib/scancfg.h):
+	 * the commit it was given at and the blob ids it covers ("name=id ...")
+	 */
+	"CREATE TABLE scan_config_approvals ("
+	" id INTEGER PRIMARY KEY,"
+	" work_item TEXT NOT NULL,"
+	" head TEXT NOT NULL,"
+	" blobs TEXT NOT NULL,"
+	" approved_by TEXT NOT NULL,"
+	" approved_at TEXT NOT NULL);"
+	"CREATE INDEX scan_config_approvals_item ON scan_config_approvals(work_item, blobs);",
 };
 
 static int

@@ -47,13 +47,16 @@ contains "$(report)" "aws-access-token"
 agent_commit "$WT" fix src/config.py "AWS_KEY = os.environ['AWS_KEY']"
 gate 1
 
-# an allowlisted fixture path passes
+# a fixture path allowlisted by main's .gitleaks.toml passes (the branch's own would not: t-scanner-config)
+git clone -q "$TMP/origin.git" "$TMP/up"
+printf "[allowlist]\npaths = [\n  '''^tests/fixtures/''',\n]\n" >"$TMP/up/.gitleaks.toml"
+git -C "$TMP/up" add .gitleaks.toml && git -C "$TMP/up" commit -qm "allowlist fixtures" && git -C "$TMP/up" push -q origin main
+git -C "$TMP/repo" fetch -q origin
 git -C "$WT" reset -q --hard "$(git -C "$TMP/repo" rev-parse origin/main)"
 agent_commit "$WT" staging "$D/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)"
-printf "[allowlist]\npaths = [\n  '''^tests/fixtures/''',\n]\n" >"$WT/.gitleaks.toml"
-git -C "$WT" add .gitleaks.toml
 agent_commit "$WT" fixture "tests/fixtures/fake key.txt" "$KEY"
 gate 0
+contains "$(report)" "scanner_config: unchanged"
 
 # a scanner that cannot run is orch's problem, not the developer's: fail-closed (exit 69), the item held at
 # deploy-staging, no retry charged, no developer job, no report committed, one alert per stay
