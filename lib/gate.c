@@ -328,8 +328,7 @@ approval_bound(const struct gate_ctx *c, struct gate_result *r, const struct tra
 	struct task_ask a;
 	int rc;
 
-	if (gate_analysis_evidence(c, r->ask, sizeof(r->ask), &e) < 0 ||
-	    (rc = task_ask_get(c->st, c->task, "analysis", &a, &e)) < 0) {
+	if ((rc = task_ask_get(c->st, c->task, "analysis", &a, &e)) < 0) {
 		gate_error(r, &e);
 		return -1;
 	}
@@ -361,6 +360,9 @@ check_analysis_approved(const struct gate_ctx *c, struct gate_result *r)
 		return gate_error(r, &e);
 	if ((key = tracker_issue_key(c->tracker, &is, &e)) == NULL && e.code)
 		return gate_error(r, &e);
+	/* what a verdict here judges, and what orch asks about when it asks */
+	if (gate_analysis_evidence(c, r->ask, sizeof(r->ask), &e) < 0)
+		return gate_error(r, &e);
 	if (key && strcmp(key, "approved") == 0 && approval_bound(c, r, &is) <= 0)
 		return;
 	if (key && (strcmp(key, "approved") == 0 || strcmp(key, "rejected") == 0)) {
@@ -383,8 +385,7 @@ check_analysis_approved(const struct gate_ctx *c, struct gate_result *r)
 	    c->task->work_item);
 	/* the ask on record must be for these artifacts: a reworked analysis is asked for again */
 	struct task_ask a;
-	if (gate_analysis_evidence(c, r->ask, sizeof(r->ask), &e) < 0 || task_ask_get(c->st, c->task, "analysis", &a,
-	    &e) < 0)
+	if (task_ask_get(c->st, c->task, "analysis", &a, &e) < 0)
 		return gate_error(r, &e);
 	r->ask_needed = strcmp(a.evidence, r->ask) != 0;
 }
@@ -440,6 +441,12 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 		    c->task->worktree, NULL);
 	if (bind_head(c, r) < 0)
 		return;
+	if (r->code_id[0] == '\0' && !c->project->docs_only && c->manual) {
+		r->outcome = GATE_WAIT;
+		snprintf(r->reason, sizeof(r->reason), "waiting for a change outside docs/work-items/%s/ on %s (it changes "
+		    "nothing against main yet)", c->task->work_item, c->task->branch);
+		return;
+	}
 	if (r->code_id[0] == '\0' && !c->project->docs_only) {
 		red(r, "no change: %s changes nothing outside docs/work-items/%s/ against main; commit the code (a "
 		    "project whose work is documents sets docs_only: true)", c->task->branch, c->task->work_item);
