@@ -415,6 +415,52 @@ check_architecture_done(const struct gate_ctx *c, struct gate_result *r)
 	argv_free(names);
 }
 
+/*
+ * The item's change already landed on main (a rollback from deploy): its
+ * code id against main is "" with nothing left to change.  1 landed, 0 not,
+ * -1 r in error.
+ */
+static int
+landed(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char tested[41] = "", main_ref[512];
+	struct orch_err e = {0};
+	int anc;
+
+	task_tested_sha(c->st, c->task, tested);
+	if (strlen(tested) != 40)
+		return 0;
+	merge_main_ref(c->project, main_ref, sizeof(main_ref));
+	if ((anc = git_is_ancestor(&g, tested, main_ref, &e)) < 0)
+		gate_error(r, &e);
+	return anc;
+}
+
+/*
+ * Development passes only a change outside the item's documents: r waits
+ * (people work the stage) or is red.  1 r is set, 0 go on (the change has
+ * landed already: a rollback from deploy has nothing left to change).
+ */
+static int
+no_change(const struct gate_ctx *c, struct gate_result *r, const char *head)
+{
+	int rc;
+
+	if ((rc = landed(c, r)) != 0)
+		return rc < 0;
+	if (c->manual) {
+		r->outcome = GATE_WAIT;
+		snprintf(r->reason, sizeof(r->reason), "waiting for a change outside docs/work-items/%s/ on %s (it changes "
+		    "nothing against main yet)", c->task->work_item, c->task->branch);
+		return 1;
+	}
+	red(r, "no change: %s changes nothing outside docs/work-items/%s/ against main; commit the code (a project "
+	    "whose work is documents sets docs_only: true)", c->task->branch, c->task->work_item);
+	snprintf(r->evidence, sizeof(r->evidence), "%s", head);
+	return 1;
+}
+
 static void
 check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 {
@@ -441,18 +487,8 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 		    c->task->worktree, NULL);
 	if (bind_head(c, r) < 0)
 		return;
-	if (r->code_id[0] == '\0' && !c->project->docs_only && c->manual) {
-		r->outcome = GATE_WAIT;
-		snprintf(r->reason, sizeof(r->reason), "waiting for a change outside docs/work-items/%s/ on %s (it changes "
-		    "nothing against main yet)", c->task->work_item, c->task->branch);
+	if (r->code_id[0] == '\0' && !c->project->docs_only && no_change(c, r, head) != 0)
 		return;
-	}
-	if (r->code_id[0] == '\0' && !c->project->docs_only) {
-		red(r, "no change: %s changes nothing outside docs/work-items/%s/ against main; commit the code (a "
-		    "project whose work is documents sets docs_only: true)", c->task->branch, c->task->work_item);
-		snprintf(r->evidence, sizeof(r->evidence), "%s", head);
-		return;
-	}
 	struct proc_spec s = {
 		.argv = (const char *const *)c->project->ci_cmd, .cwd = c->task->worktree,
 		.timeout_ms = c->cfg->ci_timeout_s * 1000, .out_cap = BUF_MIB, .tool = "ci_cmd",
