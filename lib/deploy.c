@@ -275,10 +275,8 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	/* merged first, then deployed: the tested commit must be on main before any restart */
 	repo = (struct git){ .dir = t.repo, .st = c->st };
 	task_tested_sha(c->st, &t, sha);
-	if (confirm_bound(c, &t, sha, r) < 0)
-		return -1;
 	merge_main_ref(p, main_ref, sizeof(main_ref));
-	if (strlen(sha) != 40 || (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
+	if (strlen(sha) != 40 || confirm_bound(c, &t, sha, r) < 0 || (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
 	    (anc = git_is_ancestor(&repo, sha, main_ref, &r->err)) != 1) {
 		if (r->err.code == 0)
 			err_set(&r->err, EX_NO, "the tested commit %.12s of %s is not on %s: not deploying", sha, wi,

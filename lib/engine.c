@@ -385,6 +385,15 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	return rc == APPLY_MOVED ? moved_on(r) : 0;
 }
 
+/* The ask of Phase A (task_asks "deploy"), recorded with the pass: the tested commit, into tested. */
+static void
+ask_deploy(struct orch_ctx *c, const struct task *t, struct change *ch, char tested[41])
+{
+	task_tested_sha(c->st, t, tested);
+	ch->ask_kind = "deploy";
+	ch->ask_evidence = tested;
+}
+
 static int
 on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct project *p, const struct stage_def *sd,
     const struct gate_result *g, int dry_run, struct advance_result *r)
@@ -423,11 +432,8 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		.description = desc, .level = "info", .message = msg,
 		.verdict = g->verdict.present ? &g->verdict : NULL, .alert = g->alert, .bind = g };
 	char tested[41] = "";
-	if (edge && p->self_deploy) {	/* Phase A asks for Confirm Deploy of exactly the tested commit */
-		task_tested_sha(c->st, t, tested);
-		ch.ask_kind = "deploy";
-		ch.ask_evidence = tested;
-	}
+	if (edge && p->self_deploy)	/* Phase A asks for Confirm Deploy of exactly the tested commit */
+		ask_deploy(c, t, &ch, tested);
 	if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
