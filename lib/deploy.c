@@ -212,6 +212,26 @@ hook_runnable(const char *prog, const char *cwd, char *why, size_t wn)
 	return 0;
 }
 
+/*
+ * Confirm Deploy approves what orch asked about (task_asks "deploy", written
+ * with Phase A): the tested commit then.  0 it is the commit now (or the
+ * item predates the record), -1 refused with r->err.
+ */
+static int
+confirm_bound(struct orch_ctx *c, const struct task *t, const char *sha, struct advance_result *r)
+{
+	struct task_ask a;
+	int rc;
+
+	if ((rc = task_ask_get(c->st, t, "deploy", &a, &r->err)) < 0)
+		return -1;
+	if (rc == 0 || strcmp(a.evidence, sha) == 0)
+		return 0;
+	return err_set(&r->err, EX_NO, "Confirm Deploy of %s was asked for the tested commit %.12s, but the tested "
+	    "commit is now %.12s: not deploying; it goes through the merge gate and is asked for again", t->work_item,
+	    a.evidence, sha);
+}
+
 static int
 confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 {
@@ -256,7 +276,7 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	repo = (struct git){ .dir = t.repo, .st = c->st };
 	task_tested_sha(c->st, &t, sha);
 	merge_main_ref(p, main_ref, sizeof(main_ref));
-	if (strlen(sha) != 40 || (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
+	if (strlen(sha) != 40 || confirm_bound(c, &t, sha, r) < 0 || (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
 	    (anc = git_is_ancestor(&repo, sha, main_ref, &r->err)) != 1) {
 		if (r->err.code == 0)
 			err_set(&r->err, EX_NO, "the tested commit %.12s of %s is not on %s: not deploying", sha, wi,

@@ -22,7 +22,7 @@
 
 struct stage_def {
 	const char *name, *agent, *next, *display;
-	const char *gates[4];
+	const char *gates[5];
 	int rolls_back;		/* red goes back to development */
 	int claims;		/* its gates act (ci_cmd, the report, merge, deploy): one process at a time */
 };
@@ -33,8 +33,9 @@ static const struct stage_def stages[] = {
 	{ "architecture", "architect", "development", "in_progress", { "check_architecture_done" }, 0, 0 },
 	{ "development", "developer", "review", "in_progress", { "check_ci_green" }, 0, 1 },
 	{ "review", "reviewer", "testing", "code_review", { "check_reviewer_verdict" }, 1, 0 },
-	{ "testing", "tester", "deploy-staging", "in_progress", { "check_tests_passed" }, 1, 0 },
-	{ "deploy-staging", "staging", "deploy", "in_progress", { "check_staging_status", "check_security_gate", "check_branch_mergeable" }, 1, 1 },
+	{ "testing", "tester", "deploy-staging", "in_progress", { "check_code_reviewed", "check_tests_passed" }, 1, 0 },
+	{ "deploy-staging", "staging", "deploy", "in_progress", { "check_code_reviewed", "check_staging_status", "check_security_gate",
+	    "check_branch_mergeable" }, 1, 1 },
 	{ "deploy", "deployer", "done", "deploying", { "check_deploy_status", "check_merged_to_main" }, 1, 1 },
 	{ "done", NULL, NULL, "done", { NULL }, 0, 0 },
 	{ NULL, NULL, NULL, NULL, { NULL }, 0, 0 },
@@ -133,6 +134,8 @@ struct change {
 	const struct gate_verdict *verdict;	/* claim first; NULL when none */
 	const char *alert;		/* an extra alert (a gate's loud warning), or NULL */
 	const char *once_key;		/* claimed first like a verdict: a repeat writes nothing */
+	const struct gate_result *bind;	/* a pass that judged code: its commit and code id recorded (task_verdicts) */
+	const char *ask_kind, *ask_evidence;	/* what a human is asked to approve (task_asks) */
 };
 
 /*
@@ -188,6 +191,11 @@ apply(struct orch_ctx *c, struct task *t, const char *from, const struct change 
 		return APPLY_MOVED;
 	}
 	if (agent && job_enqueue(c->st, t->id, agent, ch->job_stage, ch->description, &r->job_id, e) < 0)
+		goto fail;
+	if (ch->bind && ch->bind->bound && task_verdict_record(c->st, t, from, ch->bind->judged_sha, ch->bind->code_id,
+	    e) < 0)
+		goto fail;
+	if (ch->ask_kind && task_ask_record(c->st, t, ch->ask_kind, ch->ask_evidence, e) < 0)
 		goto fail;
 	if (event_add(c->st, t->work_item, ch->event, from, t->stage, r->reason, e) < 0)
 		goto fail;
@@ -298,8 +306,9 @@ static int
 on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage_def *sd,
     const char *gate, const struct gate_result *g, int dry_run, struct advance_result *r)
 {
-	const char *target = sd->rolls_back ? "development" : sd->name;
-	const char *agent = sd->rolls_back ? "developer" : sd->agent;
+	/* a gate may name its own target: review for code changed after review, the stage for a stale verdict */
+	const char *target = g->rollback_to ? g->rollback_to : sd->rolls_back ? "development" : sd->name;
+	const char *agent = stage_find(target)->agent;
 	const struct project *p = config_project(c->cfg, t->project);
 	int manual = !stage_automated(p, sd->agent);
 	struct orch_err e = {0};
@@ -357,6 +366,8 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		    t->work_item);
 	else
 		describe_rollback(&desc, t, sd->name, gate, g);
+	if (strcmp(target, sd->name) != 0)
+		t->round++;	/* a new round: the verdicts of the last one no longer bind */
 	str_copy(t->stage, sizeof(t->stage), target);
 	t->review_requested = 0;
 	snprintf(msg, sizeof(msg), "%s -> %s (retry %d/%d): %s", sd->name, target, t->retries,
@@ -373,6 +384,15 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	if (rc < 0)
 		return fail(r, &e);
 	return rc == APPLY_MOVED ? moved_on(r) : 0;
+}
+
+/* The ask of Phase A (task_asks "deploy"), recorded with the pass: the tested commit, into tested. */
+static void
+ask_deploy(struct orch_ctx *c, const struct task *t, struct change *ch, char tested[41])
+{
+	task_tested_sha(c->st, t, tested);
+	ch->ask_kind = "deploy";
+	ch->ask_evidence = tested;
 }
 
 static int
@@ -413,7 +433,10 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	stage_description(t, next->name, desc, sizeof(desc));
 	struct change ch = { .event = "advanced", .agent = agent, .job_stage = next->name,
 		.description = desc, .level = "info", .message = msg,
-		.verdict = g->verdict.present ? &g->verdict : NULL, .alert = g->alert };
+		.verdict = g->verdict.present ? &g->verdict : NULL, .alert = g->alert, .bind = g };
+	char tested[41] = "";
+	if (edge && p->self_deploy)	/* Phase A asks for Confirm Deploy of exactly the tested commit */
+		ask_deploy(c, t, &ch, tested);
 	if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
@@ -459,25 +482,36 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	return 0;
 }
 
-/* The human gate is waiting: ask once (In Review + comment). */
+/*
+ * The human gate is waiting: ask once (In Review + comment) per version of
+ * the analysis, recording what was asked (the artifacts' blob ids) and,
+ * once the tracker shows In Review, its updated_at: an Approved counts
+ * only after that and only for those artifacts.
+ */
 static int
-request_review(struct orch_ctx *c, struct tracker *tr, struct task *t, struct advance_result *r)
+request_review(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct gate_result *g,
+    struct advance_result *r)
 {
 	struct orch_err e = {0};
+	struct tracker_issue is;
 	char msg[300];
 	int rc;
 
-	if (t->review_requested)
+	if (t->review_requested && !g->ask_needed)
 		return 0;
 	t->review_requested = 1;
 	snprintf(msg, sizeof(msg), "analysis of %s is ready for review: set the status to Approved or Rejected",
 	    t->work_item);
-	struct change ch = { .event = "review_requested", .level = "info", .message = msg };
+	struct change ch = { .event = "review_requested", .level = "info", .message = msg, .ask_kind = "analysis",
+		.ask_evidence = g->ask };
 	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
 		return moved_on(r);
 	display(c, tr, t, "in_review", msg);
+	/* the mark is a refinement of asked_at: without it (tracker down) orch's clock decides */
+	if (tr->ops->get(tr, t->work_item, &is, &e) == 0 && task_ask_mark(c->st, t, "analysis", is.updated_at, &e) < 0)
+		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
 	return 0;
 }
 
@@ -512,7 +546,7 @@ on_rejected(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct
 	r->outcome = OUT_WAITING;
 	r->enq_agent[0] = '\0';
 	snprintf(r->reason, sizeof(r->reason), "rejection already applied; waiting for a new verdict");
-	return request_review(c, tr, t, r);
+	return request_review(c, tr, t, g, r);
 }
 
 static int
@@ -712,9 +746,13 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 		if (gd == NULL)
 			BUG("stage names a gate missing from the registry");
 		str_copy(alert, sizeof(alert), g.alert);	/* an earlier sub-gate's warning stays loud */
+		struct gate_result bound = g;	/* and the code an earlier sub-gate judged is what the pass records */
 		gate_result_free(&g);
 		gate_result_init(&g);
 		str_copy(g.alert, sizeof(g.alert), alert);
+		g.bound = bound.bound;
+		str_copy(g.judged_sha, sizeof(g.judged_sha), bound.judged_sha);
+		str_copy(g.code_id, sizeof(g.code_id), bound.code_id);
 		str_copy(r->gate, sizeof(r->gate), gd->name);
 		gd->fn(&gc, &g);
 		if (g.outcome != GATE_PASS)
@@ -732,7 +770,7 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	case GATE_WAIT:
 		r->outcome = OUT_WAITING;
 		if (!dry_run && strcmp(r->gate, "check_analysis_approved") == 0)
-			rc = request_review(c, &tr, t, r);	/* the human gate: ask once */
+			rc = request_review(c, &tr, t, &g, r);	/* the human gate: ask once per analysis */
 		break;
 	case GATE_PASS:
 		rc = on_pass(c, &tr, t, p, sd, &g, dry_run, r);

@@ -127,6 +127,79 @@ branch_ref(const struct task *t, char *out, size_t n)
 	snprintf(out, n, "refs/heads/%s", t->branch);
 }
 
+/* The code id of commit against the project's main, the item's own documents excluded: 0, -1 with e. */
+static int
+code_id_of(const struct gate_ctx *c, const char *commit, char id[41], struct orch_err *e)
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char main_ref[512], docs[128];
+
+	merge_main_ref(c->project, main_ref, sizeof(main_ref));
+	snprintf(docs, sizeof(docs), "docs/work-items/%s/", c->task->work_item);
+	return git_code_id(&g, main_ref, commit, docs, id, e);
+}
+
+/* The branch head and its code id into r (bound): 0, or -1 with r in error. */
+static int
+bind_head(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	struct orch_err e = {0};
+	char ref[300];
+
+	branch_ref(c->task, ref, sizeof(ref));
+	if (git_rev_parse(&g, ref, r->judged_sha, &e) < 0 || code_id_of(c, r->judged_sha, r->code_id, &e) < 0) {
+		gate_error(r, &e);
+		return -1;
+	}
+	r->bound = 1;
+	return 0;
+}
+
+/*
+ * A verdict counts only for the code it saw: the commit that last wrote
+ * path must have the head's code id.  Binds r to the head; 1 fresh, 0
+ * stale (*last the commit that wrote it), -1 r in error.
+ */
+static int
+verdict_fresh(const struct gate_ctx *c, struct gate_result *r, const char *path, char last[41])
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	struct orch_err e = {0};
+	char ref[300], id[41];
+
+	if (bind_head(c, r) < 0)
+		return -1;
+	branch_ref(c->task, ref, sizeof(ref));
+	if (git_last_commit(&g, ref, path, last, &e) < 0) {
+		gate_error(r, &e);
+		return -1;
+	}
+	if (strcmp(last, r->judged_sha) == 0)
+		return 1;
+	if (code_id_of(c, last, id, &e) < 0) {
+		gate_error(r, &e);
+		return -1;
+	}
+	return strcmp(id, r->code_id) == 0;
+}
+
+/* A stale verdict is a missing one: awaited on a manual stage, else its agent is asked again (a red). */
+static void
+verdict_stale(const struct gate_ctx *c, struct gate_result *r, const char *artifact, const char *stage,
+    const char *last)
+{
+	r->bound = 0;
+	r->outcome = c->manual ? GATE_WAIT : GATE_RED;
+	if (!c->manual)
+		r->rollback_to = stage;
+	snprintf(r->reason, sizeof(r->reason), "waiting for a fresh %s: the one on the branch was written at %.12s "
+	    "for other code (the head %.12s changed the code since)", artifact, last, r->judged_sha);
+	if (!c->manual)
+		buf_addf(&r->findings, "%s on %s judged the code at %.12s; the code changed since. Judge the code at "
+		    "the branch head and commit a new %s.\n", artifact, c->task->branch, last, artifact);
+}
+
 /* Quote text as "> " lines into findings (capped; the cap is noted). */
 static void
 quote(struct buf *f, const char *text, size_t len)
@@ -147,19 +220,23 @@ quote(struct buf *f, const char *text, size_t len)
 /* One frontmatter verdict gate: artifact name, key, pass token. */
 static void
 verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifact, const char *key,
-    const char *pass)
+    const char *pass, const char *bind)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	struct buf content;
-	char path[256], ref[300], value[128], why[512];
+	char path[256], ref[300], value[128], why[512], last[41];
 	struct orch_err e = {0};
-	int rc;
+	int rc, fresh = 1;
 
 	buf_init(&content, FM_MAX_BYTES);
 	wi_artifact_path(c->task->work_item, artifact, path, sizeof(path));
 	branch_ref(c->task, ref, sizeof(ref));
 	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, why, sizeof(why), &e);
-	if (rc == -2) {
+	/* bind: the stage whose verdict counts only for the code it saw */
+	if (rc == 0 && bind && (fresh = verdict_fresh(c, r, path, last)) <= 0) {
+		if (fresh == 0)
+			verdict_stale(c, r, artifact, bind, last);
+	} else if (rc == -2) {
 		gate_error(r, &e);
 	} else if (rc < 0 && c->manual && strstr(why, " is missing at ")) {
 		r->outcome = GATE_WAIT;
@@ -218,6 +295,63 @@ check_analysis_complete(const struct gate_ctx *c, struct gate_result *r)
 	snprintf(r->reason, sizeof(r->reason), "analysis artifacts 01-04 committed");
 }
 
+int
+gate_analysis_evidence(const struct gate_ctx *c, char *out, size_t n, struct orch_err *e)
+{
+	const struct gate_artifact *a = gate_stage_artifacts("analysis");
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char path[256], ref[300], blob[41];
+	size_t len = 0;
+
+	branch_ref(c->task, ref, sizeof(ref));
+	out[0] = '\0';
+	for (; a->stage && strcmp(a->stage, "analysis") == 0; a++) {
+		wi_artifact_path(c->task->work_item, a->name, path, sizeof(path));
+		if (git_blob_id(&g, ref, path, blob, e) < 0)
+			return -1;
+		int k = snprintf(out + len, n - len, "%s%.2s=%s", len ? "," : "", a->name, blob);
+		if (k < 0 || (size_t)k >= n - len)
+			return err_set(e, EX_SOFTWARE, "the analysis evidence of %s is over %zu bytes", c->task->work_item, n);
+		len += (size_t)k;
+	}
+	return 0;
+}
+
+/*
+ * An Approved counts only when orch asked for it (task_asks "analysis"),
+ * for the artifacts as they were then, and set after the ask (the tracker's
+ * updated_at past the mark orch's own status change left; orch's clock
+ * when that is unknown).  1 it counts; 0 not (r waits, says why, and asks
+ * again when the ask is missing or stale); -1 r in error.
+ */
+static int
+approval_bound(const struct gate_ctx *c, struct gate_result *r, const struct tracker_issue *is)
+{
+	struct orch_err e = {0};
+	struct task_ask a;
+	int rc;
+
+	if ((rc = task_ask_get(c->st, c->task, "analysis", &a, &e)) < 0) {
+		gate_error(r, &e);
+		return -1;
+	}
+	r->outcome = GATE_WAIT;
+	if (rc == 0 || strcmp(a.evidence, r->ask) != 0) {
+		r->ask_needed = 1;
+		snprintf(r->reason, sizeof(r->reason), rc == 0 ? "%s is Approved, but orch had not asked for a review "
+		    "of this analysis: asking now; set Approved again to approve it" : "the analysis of %s changed "
+		    "since orch asked for its review: asking again; set Approved again to approve it",
+		    c->task->work_item);
+		return 0;
+	}
+	if (strcmp(is->updated_at, a.mark[0] ? a.mark : a.asked_at) <= 0) {
+		snprintf(r->reason, sizeof(r->reason), "%s was set Approved before orch asked for a review at %s: set "
+		    "Approved again to approve the analysis as it is now", c->task->work_item, a.asked_at);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 check_analysis_approved(const struct gate_ctx *c, struct gate_result *r)
 {
@@ -229,6 +363,11 @@ check_analysis_approved(const struct gate_ctx *c, struct gate_result *r)
 		return gate_error(r, &e);
 	if ((key = tracker_issue_key(c->tracker, &is, &e)) == NULL && e.code)
 		return gate_error(r, &e);
+	/* what a verdict here judges, and what orch asks about when it asks */
+	if (gate_analysis_evidence(c, r->ask, sizeof(r->ask), &e) < 0)
+		return gate_error(r, &e);
+	if (key && strcmp(key, "approved") == 0 && approval_bound(c, r, &is) <= 0)
+		return;
 	if (key && (strcmp(key, "approved") == 0 || strcmp(key, "rejected") == 0)) {
 		r->verdict.present = 1;
 		str_copy(r->verdict.verdict, sizeof(r->verdict.verdict), key);
@@ -247,6 +386,11 @@ check_analysis_approved(const struct gate_ctx *c, struct gate_result *r)
 	r->outcome = GATE_WAIT;
 	snprintf(r->reason, sizeof(r->reason), "waiting for a human: set %s to Approved or Rejected",
 	    c->task->work_item);
+	/* the ask on record must be for these artifacts: a reworked analysis is asked for again */
+	struct task_ask a;
+	if (task_ask_get(c->st, c->task, "analysis", &a, &e) < 0)
+		return gate_error(r, &e);
+	r->ask_needed = strcmp(a.evidence, r->ask) != 0;
 }
 
 static void
@@ -303,6 +447,53 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 	}
 }
 
+
+/*
+ * The item's change already landed on main (a rollback from deploy): its
+ * code id against main is "" with nothing left to change.  1 landed, 0 not,
+ * -1 r in error.
+ */
+static int
+landed(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char tested[41] = "", main_ref[512];
+	struct orch_err e = {0};
+	int anc;
+
+	task_tested_sha(c->st, c->task, tested);
+	if (strlen(tested) != 40)
+		return 0;
+	merge_main_ref(c->project, main_ref, sizeof(main_ref));
+	if ((anc = git_is_ancestor(&g, tested, main_ref, &e)) < 0)
+		gate_error(r, &e);
+	return anc;
+}
+
+/*
+ * Development passes only a change outside the item's documents: r waits
+ * (people work the stage) or is red.  1 r is set, 0 go on (the change has
+ * landed already: a rollback from deploy has nothing left to change).
+ */
+static int
+no_change(const struct gate_ctx *c, struct gate_result *r, const char *head)
+{
+	int rc;
+
+	if ((rc = landed(c, r)) != 0)
+		return rc < 0;
+	if (c->manual) {
+		r->outcome = GATE_WAIT;
+		snprintf(r->reason, sizeof(r->reason), "waiting for a change outside docs/work-items/%s/ on %s (it changes "
+		    "nothing against main yet)", c->task->work_item, c->task->branch);
+		return 1;
+	}
+	red(r, "no change: %s changes nothing outside docs/work-items/%s/ against main; commit the code (a project "
+	    "whose work is documents sets docs_only: true)", c->task->branch, c->task->work_item);
+	snprintf(r->evidence, sizeof(r->evidence), "%s", head);
+	return 1;
+}
+
 /* ci_cmd in a scratch copy of the branch head (never the workspace, whose files the agent may have changed). */
 static void
 check_ci_green(const struct gate_ctx *c, struct gate_result *r)
@@ -317,8 +508,13 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 		return red(r, "project '%s' has no ci_cmd; set ci_cmd in orch.yaml (nothing merges untested)%s",
 		    c->project->key, NULL);
 	branch_ref(c->task, ref, sizeof(ref));
-	if (git_rev_parse(&repo, ref, head, &e) < 0 || ws_scratch(&oc, c->task->repo, head, scratch, sizeof(scratch),
-	    &e) < 0)
+	if (git_rev_parse(&repo, ref, head, &e) < 0)
+		return gate_error(r, &e);
+	if (bind_head(c, r) < 0)
+		return;
+	if (r->code_id[0] == '\0' && !c->project->docs_only && no_change(c, r, head) != 0)
+		return;
+	if (ws_scratch(&oc, c->task->repo, head, scratch, sizeof(scratch), &e) < 0)
 		return gate_error(r, &e);
 	struct proc_spec s = {
 		.argv = (const char *const *)c->project->ci_cmd, .cwd = scratch,
@@ -344,6 +540,46 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 	proc_result_free(&pr);
 }
 
+/*
+ * A later gate passes only for the code the round's review (and testing)
+ * passed: the head's code id must equal each one recorded in this round.
+ * Nothing recorded in this round (an item an operator put at the stage, or
+ * one in flight when orch learnt to record) is judged by its artifacts alone.
+ */
+static void
+check_code_reviewed(const struct gate_ctx *c, struct gate_result *r)
+{
+	static const char *const judged[] = { "review", "testing", NULL };
+	struct git g = { .dir = c->task->repo, .st = c->st };
+	char sha[41], id[41], docs[128], files[600];
+	struct orch_err e = {0};
+	size_t i;
+	int rc;
+
+	if (bind_head(c, r) < 0)
+		return;
+	snprintf(docs, sizeof(docs), "docs/work-items/%s/", c->task->work_item);
+	for (i = 0; judged[i] && strcmp(judged[i], c->task->stage) != 0; i++) {
+		if ((rc = task_verdict_bound(c->st, c->task, judged[i], sha, id, &e)) < 0)
+			return gate_error(r, &e);
+		if (rc == 0 || strcmp(id, r->code_id) == 0)
+			continue;
+		if (git_changed_files(&g, sha, r->judged_sha, docs, files, sizeof(files), &e) < 0 || !files[0])
+			snprintf(files, sizeof(files), "(the files could not be listed: %s)", e.code ? e.msg :
+			    "the code id differs");
+		r->outcome = GATE_RED;
+		r->bound = 0;
+		r->rollback_to = "review";
+		snprintf(r->reason, sizeof(r->reason), "code changed after %s: %s", judged[i], files);
+		buf_addf(&r->findings, "%s passed the code at %.12s; the branch head %.12s changed it (%s). It goes back "
+		    "to review: nothing ships that review did not approve.\n", judged[i], sha, r->judged_sha, files);
+		return;
+	}
+	r->outcome = GATE_PASS;
+	snprintf(r->reason, sizeof(r->reason), "the code at %.12s is the code this round's verdicts judged",
+	    r->judged_sha);
+}
+
 /* The verdict artifact of stage, from the table. */
 static void
 stage_verdict(const struct gate_ctx *c, struct gate_result *r, const char *stage)
@@ -352,7 +588,8 @@ stage_verdict(const struct gate_ctx *c, struct gate_result *r, const char *stage
 
 	if (a->stage == NULL || a->key == NULL)
 		BUG("stage has no verdict artifact in the table");
-	verdict_gate(c, r, a->name, a->key, a->pass);
+	/* the deploy log has its own staleness rule (deploy_log_stale): it follows the merge */
+	verdict_gate(c, r, a->name, a->key, a->pass, strcmp(stage, "deploy") == 0 ? NULL : stage);
 }
 
 static void
@@ -530,6 +767,7 @@ static const struct gate_def registry[] = {
 	{ "check_analysis_complete", check_analysis_complete },
 	{ "check_architecture_done", check_architecture_done },
 	{ "check_ci_green", check_ci_green },
+	{ "check_code_reviewed", check_code_reviewed },
 	{ "check_deploy_status", check_deploy_status },
 	{ "check_merged_to_main", check_merged_to_main },
 	{ "check_reviewer_verdict", check_reviewer_verdict },

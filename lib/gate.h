@@ -50,6 +50,18 @@ struct gate_result {
 	struct orch_err err;	/* GATE_ERROR detail */
 	char alert[512];	/* a loud warning to alert on even when the gate passes */
 	char evidence[48];	/* what a red was judged on (artifact blob or branch head), for manual stages */
+	/*
+	 * Verdicts bound to commits: a gate that judged the code sets bound,
+	 * the branch head it judged and that head's code id (git_code_id, ""
+	 * for no change); the engine records them with the pass.
+	 */
+	int bound;
+	char judged_sha[41], code_id[41];
+	/* a red's target stage when it is not the stage's rule (NULL): "review" for code changed after review */
+	const char *rollback_to;
+	/* the human gate: orch must ask (again) for a verdict on ask (the artifacts' blob ids) */
+	int ask_needed;
+	char ask[512];
 };
 
 typedef void (*gate_fn)(const struct gate_ctx *c, struct gate_result *r);
@@ -113,6 +125,11 @@ int gate_security_applies(const struct config *cfg, const struct project *p, cha
  * 1 alerted now, 0 already alerted, -1 store error.
  */
 int gate_error_alert(struct store *st, const struct task *t, const char *gate, const char *reason);
+/*
+ * What the analysis human gate asks a verdict on: the blob ids of 01-04 at
+ * the branch head, "name=blob,..." into out.  0, -1 with *e.
+ */
+int gate_analysis_evidence(const struct gate_ctx *c, char *out, size_t n, struct orch_err *e);
 void gate_result_init(struct gate_result *r);
 void gate_result_free(struct gate_result *r);
 

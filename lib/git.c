@@ -669,3 +669,126 @@ git_fetch_into(const struct git *g, const char *url, const char *src_ref, const 
 	proc_result_free(&r);
 	return 0;
 }
+
+/* The merge base of a and b into sha: 0, -1 with *e (EX_NOINPUT: none). */
+static int
+git_merge_base(const struct git *g, const char *a, const char *b, char sha[41], struct orch_err *e)
+{
+	const char *args[] = { "merge-base", "--end-of-options", a, b, NULL };
+	struct proc_result r;
+
+	git_run_expect(g, args, 1u << 1, &r);	/* exit 1: no common ancestor, an answer */
+	if (r.status == PROC_EXIT_NONZERO && r.exit_code == 1) {
+		proc_result_free(&r);
+		return err_set(e, EX_NOINPUT, "'%.40s' and '%.200s' have no common history in '%s'; cut the branch "
+		    "from main", b, a, g->dir);
+	}
+	if (r.status != PROC_OK)
+		return git_fail("merge-base", &r, e);
+	if (r.out.len < 40 || strspn(r.out.data, "0123456789abcdef") < 40) {
+		proc_result_free(&r);
+		return err_set(e, EX_DATAERR, "git merge-base printed no commit id in '%s'", g->dir);
+	}
+	memcpy(sha, r.out.data, 40);
+	sha[40] = '\0';
+	proc_result_free(&r);
+	return 0;
+}
+
+/* ":(top,exclude)<dir>" for a pathspec: 0, -1 with *e. */
+static int
+exclude_spec(const char *exclude, char *out, size_t n, struct orch_err *e)
+{
+	if (str_fmt(out, n, ":(top,exclude)%s", exclude) < 0)
+		return err_set(e, EX_USAGE, "path '%.64s...' is too long", exclude);
+	return 0;
+}
+
+int
+git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude, char id[41],
+    struct orch_err *e)
+{
+	char mb[41], spec[1100];
+	struct proc_result d, p;
+
+	id[0] = '\0';
+	if (git_merge_base(g, base, commit, mb, e) < 0 || exclude_spec(exclude, spec, sizeof(spec), e) < 0)
+		return -1;
+	/* --binary --full-index: a changed binary changes the id; no renames, no drivers: one answer per tree pair */
+	const char *diff[] = { "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--binary",
+		"--full-index", "--end-of-options", mb, commit, "--", spec, NULL };
+	git_run_in(g, diff, 0, NULL, GIT_DIFF_MAX, &d);
+	if (d.status != PROC_OK)
+		return git_fail("diff", &d, e);
+	if (d.out_truncated) {
+		proc_result_free(&d);
+		return err_set(e, EX_DATAERR, "the change of %.12s against main is over %d MiB; orch cannot bind a "
+		    "verdict to it: split the work item", commit, (int)(GIT_DIFF_MAX / BUF_MIB));
+	}
+	if (d.out.len == 0) {	/* no change: the id stays "" */
+		proc_result_free(&d);
+		return 0;
+	}
+	const char *pid[] = { "patch-id", "--stable", NULL };
+	git_run_in(g, pid, 0, &d.out, 0, &p);
+	proc_result_free(&d);
+	if (p.status != PROC_OK)
+		return git_fail("patch-id", &p, e);
+	/* "<patch-id> <commit-id>"; nothing when the diff has no hunks (a mode change only) */
+	if (p.out.len >= 40 && strspn(p.out.data, "0123456789abcdef") >= 40) {
+		memcpy(id, p.out.data, 40);
+		id[40] = '\0';
+	}
+	proc_result_free(&p);
+	return 0;
+}
+
+int
+git_changed_files(const struct git *g, const char *a, const char *b, const char *exclude, char *out, size_t n,
+    struct orch_err *e)
+{
+	char spec[1100];
+	struct proc_result r;
+	size_t len = 0;
+	char *p, *nl;
+
+	out[0] = '\0';
+	if (exclude_spec(exclude, spec, sizeof(spec), e) < 0)
+		return -1;
+	const char *args[] = { "diff", "--name-only", "--no-renames", "-z", "--end-of-options", a, b, "--", spec, NULL };
+	if (git_ok(g, "diff --name-only", args, &r, e) < 0)
+		return -1;
+	for (p = r.out.data; p && p < r.out.data + r.out.len; p = nl + 1) {
+		nl = memchr(p, '\0', (size_t)(r.out.data + r.out.len - p));
+		if (nl == NULL)
+			break;
+		int k = snprintf(out + len, n - len, "%s%s", len ? ", " : "", p);
+		if (k < 0 || (size_t)k >= n - len) {
+			if (n > 4 && len + 4 < n)
+				snprintf(out + len, n - len, "%s...", len ? ", " : "");
+			break;
+		}
+		len += (size_t)k;
+	}
+	proc_result_free(&r);
+	return 0;
+}
+
+int
+git_last_commit(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e)
+{
+	const char *args[] = { "log", "-1", "--format=%H", "--end-of-options", ref, "--", path, NULL };
+	struct proc_result r;
+
+	sha[0] = '\0';
+	if (git_ok(g, "log", args, &r, e) < 0)
+		return -1;
+	if (r.out.len < 40 || strspn(r.out.data, "0123456789abcdef") < 40) {
+		proc_result_free(&r);
+		return err_set(e, EX_NOINPUT, "no commit of %s changes %s in '%s'", ref, path, g->dir);
+	}
+	memcpy(sha, r.out.data, 40);
+	sha[40] = '\0';
+	proc_result_free(&r);
+	return 0;
+}

@@ -100,6 +100,22 @@ int git_fetch_into(const struct git *g, const char *url, const char *src_ref, co
 extern const char *const git_hardened_env[];
 /* The same, with orch as author and committer. */
 extern const char *const git_ident_env[];
+/*
+ * The code id of commit (a full id) against main ref base: the stable
+ * patch-id of `git diff <merge-base(base, commit)> commit` over every path
+ * but exclude (a directory, e.g. the item's docs/work-items/WI/), so a rebase
+ * onto a newer main keeps it.  0 with id set ("" when the commit changes
+ * nothing outside exclude), -1 with *e (no merge base, git failed, a diff
+ * over GIT_DIFF_MAX bytes).
+ */
+#define GIT_DIFF_MAX (64 * BUF_MIB)
+int git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude, char id[41],
+    struct orch_err *e);
+/* The paths outside exclude that differ between commits a and b, ", "-separated, into out (capped). */
+int git_changed_files(const struct git *g, const char *a, const char *b, const char *exclude, char *out, size_t n,
+    struct orch_err *e);
+/* The commit that last changed path in the history of ref (git log -1): 0 with sha, -1 with *e (none: EX_NOINPUT). */
+int git_last_commit(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e);
 /* Names of the entries of directory dir at ref (NULL-terminated); 0 / -1. */
 int git_ls_dir(const struct git *g, const char *ref, const char *dir, char ***names,
     struct orch_err *e);

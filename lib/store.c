@@ -286,6 +286,28 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" approved_by TEXT NOT NULL,"
 	" approved_at TEXT NOT NULL);"
 	"CREATE INDEX scan_config_approvals_item ON scan_config_approvals(work_item, blobs);",
+	/*
+	 * 16: verdicts bound to commits (docs/security-model.md): the round (rollbacks so far), each passing
+	 * gate's judged commit and code id, and what a human was asked to approve (task.c owns them)
+	 */
+	"ALTER TABLE tasks ADD COLUMN round INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE task_verdicts ("
+	" id INTEGER PRIMARY KEY,"
+	" task_id INTEGER NOT NULL,"
+	" stage TEXT NOT NULL,"
+	" round INTEGER NOT NULL,"
+	" sha TEXT NOT NULL,"
+	" code_id TEXT NOT NULL,"
+	" at TEXT NOT NULL);"
+	"CREATE INDEX task_verdicts_round ON task_verdicts(task_id, round, stage, id);"
+	"CREATE TABLE task_asks ("
+	" id INTEGER PRIMARY KEY,"
+	" task_id INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" asked_at TEXT NOT NULL,"
+	" mark TEXT NOT NULL DEFAULT '',"
+	" evidence TEXT NOT NULL);"
+	"CREATE INDEX task_asks_kind ON task_asks(task_id, kind, id);",
 };
 
 static int

@@ -13,7 +13,7 @@
 #include "util.h"
 
 #define TASK_COLS "id, project, work_item, issue_id, title, repo, branch, worktree, stage, blocked, " \
-	"retries, review_requested, version"
+	"retries, review_requested, version, round"
 
 static void
 col(sqlite3_stmt *s, int i, char *dst, size_t n)
@@ -78,6 +78,7 @@ task_read(struct store *st, sqlite3_stmt *s, const char *wi, struct task *t, str
 		t->retries = sqlite3_column_int(s, 10);
 		t->review_requested = sqlite3_column_int(s, 11);
 		t->version = sqlite3_column_int64(s, 12);
+		t->round = sqlite3_column_int(s, 13);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		store_fail(st, "read task", e);
@@ -122,7 +123,8 @@ task_update(struct store *st, struct task *t, struct orch_err *e)
 
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s, "UPDATE tasks SET stage = ?1, blocked = ?2, retries = ?3, "
-	    "review_requested = ?4, updated_at = ?5, version = version + 1 WHERE id = ?6 AND version = ?7", e) < 0)
+	    "review_requested = ?4, updated_at = ?5, round = ?8, version = version + 1 WHERE id = ?6 AND version = ?7",
+	    e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, t->stage, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, t->blocked);
@@ -131,6 +133,7 @@ task_update(struct store *st, struct task *t, struct orch_err *e)
 	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, t->id);
 	sqlite3_bind_int64(s, 7, t->version);
+	sqlite3_bind_int(s, 8, t->round);
 	if (store_step_done(st, s, "update task", e) < 0)
 		return -1;
 	if (sqlite3_changes(st->db) != 1)
@@ -621,4 +624,102 @@ task_events_json(struct store *st, int n, struct cJSON *events, struct orch_err 
 {
 	return store_list_json(st, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events "
 	    "ORDER BY id DESC LIMIT ?1", n, events, e);
+}
+
+int
+task_verdict_record(struct store *st, const struct task *t, const char *stage, const char *sha, const char *code_id,
+    struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT INTO task_verdicts(task_id, stage, round, sha, code_id, at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, t->round);
+	sqlite3_bind_text(s, 4, sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, code_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+	return store_step_done(st, s, "record the judged commit", e);
+}
+
+int
+task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[41], char code_id[41],
+    struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	sha[0] = code_id[0] = '\0';
+	if (store_prepare(st, &s, "SELECT sha, code_id FROM task_verdicts WHERE task_id = ?1 AND round = ?2 AND "
+	    "stage = ?3 ORDER BY id DESC LIMIT 1", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_int(s, 2, t->round);
+	sqlite3_bind_text(s, 3, stage, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		col(s, 0, sha, 41);
+		col(s, 1, code_id, 41);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, "read the judged commit", e);
+	return rc == SQLITE_ROW;
+}
+
+int
+task_ask_record(struct store *st, const struct task *t, const char *kind, const char *evidence, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "INSERT INTO task_asks(task_id, kind, asked_at, evidence) VALUES (?1, ?2, ?3, ?4)",
+	    e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, evidence, -1, SQLITE_STATIC);
+	return store_step_done(st, s, "record what a human was asked", e);
+}
+
+int
+task_ask_mark(struct store *st, const struct task *t, const char *kind, const char *mark, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "UPDATE task_asks SET mark = ?3 WHERE id = (SELECT max(id) FROM task_asks WHERE "
+	    "task_id = ?1 AND kind = ?2)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, mark, -1, SQLITE_STATIC);
+	return store_step_done(st, s, "record the tracker's mark of an ask", e);
+}
+
+int
+task_ask_get(struct store *st, const struct task *t, const char *kind, struct task_ask *a, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (store_prepare(st, &s, "SELECT asked_at, mark, evidence FROM task_asks WHERE task_id = ?1 AND kind = ?2 "
+	    "ORDER BY id DESC LIMIT 1", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		col(s, 0, a->asked_at, sizeof(a->asked_at));
+		col(s, 1, a->mark, sizeof(a->mark));
+		col(s, 2, a->evidence, sizeof(a->evidence));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, "read what a human was asked", e);
+	return rc == SQLITE_ROW;
 }

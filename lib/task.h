@@ -31,6 +31,7 @@ struct task {
 	int retries;
 	int review_requested;	/* the human gate's "please review" was posted */
 	int64_t version;	/* bumped by every task_update: the compare-and-set token */
+	int round;		/* rollbacks so far: a verdict binds its code for this round only */
 };
 
 int task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e);
@@ -102,6 +103,30 @@ int task_blob_known(struct store *st, const char *wi, const char *path, const ch
 int task_remote_get(struct store *st, const char *project, char *url, size_t n, struct orch_err *e);
 /* Record (or replace) the project's trusted remote URL; 0 / -1. */
 int task_remote_put(struct store *st, const char *project, const char *url, struct orch_err *e);
+
+/*
+ * Verdicts bound to commits (task_verdicts): a passing gate records the
+ * commit it judged and its code id (git_code_id) under t->round, in the
+ * transition's transaction.  task_verdict_bound: the latest of stage in
+ * t's round: 1 found, 0 none, -1 error.
+ */
+int task_verdict_record(struct store *st, const struct task *t, const char *stage, const char *sha,
+    const char *code_id, struct orch_err *e);
+int task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[41], char code_id[41],
+    struct orch_err *e);
+/*
+ * What a human was asked to approve (task_asks): kind "analysis" (the
+ * artifacts' blob ids) or "deploy" (the tested commit).  asked_at is orch's
+ * clock; mark the tracker's updated_at once orch set the asking status.
+ * task_ask_get: the latest ask of kind: 1, 0 none, -1 error.
+ */
+struct task_ask {
+	char asked_at[32], mark[40], evidence[512];
+};
+int task_ask_record(struct store *st, const struct task *t, const char *kind, const char *evidence,
+    struct orch_err *e);
+int task_ask_mark(struct store *st, const struct task *t, const char *kind, const char *mark, struct orch_err *e);
+int task_ask_get(struct store *st, const struct task *t, const char *kind, struct task_ask *a, struct orch_err *e);
 
 /* The task's updated_at (moves with every transition) into out, "" when the task is gone; 0 / -1. */
 int task_updated_at(struct store *st, const struct task *t, char out[32], struct orch_err *e);

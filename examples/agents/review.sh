@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 mod="src/greet_$(printf '%s' "$ORCH_WORK_ITEM" | tr 'A-Z-' 'a-z_').py"
 if grep -q stranger "$mod"; then
-	put "$D/12-review.md" "$(verdict verdict APPROVED "Reviewed $mod: fine.")"
+	put "$D/12-review.md" "$(verdict verdict APPROVED "Reviewed $mod at $(git rev-parse --short HEAD): fine.")"
 	log "approved"
 else
 	put "$D/12-review.md" "$(verdict verdict REQUEST_CHANGES "## Must fix

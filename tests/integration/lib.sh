@@ -92,10 +92,23 @@ pipeline_setup() {
 	D="docs/work-items/$WI"
 }
 
-# Force the task to a stage with no job running (what a long walk would reach).
+# Force the task to a stage with no job running (what a long walk would reach).  At deploy-staging a
+# committed staging log is staged again when code changed after it: a verdict counts only for the code
+# it saw (docs/security-model.md), and the walk's staging agent would have staged that code.
 at_stage() {
 	sql_exec "UPDATE tasks SET stage = ?" "$1"
 	sql_exec "UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')"
+	[ "$1" = deploy-staging ] && [ -n "${WT:-}" ] && [ -n "${WI:-}" ] && fresh_staging_log "$WT" "$WI"
+	true
+}
+# fresh_staging_log WORKTREE WI: recommit 15-staging-log.md (same verdict) if code changed after it.
+fresh_staging_log() {
+	log="docs/work-items/$2/15-staging-log.md"
+	at=$(git -C "$1" log -1 --format=%H -- "$log" 2>/dev/null)
+	[ -n "$at" ] || return 0
+	[ -n "$(git -C "$1" log --format=%H "$at..HEAD" -- . ":(exclude)docs/work-items/$2/")" ] || return 0
+	printf '\nrestaged at %s\n' "$(git -C "$1" rev-parse HEAD)" >>"$1/$log"
+	git -C "$1" add -- "$log" && git -C "$1" commit -qm "staging log for the code at HEAD"
 }
 
 # sql_exec SQL [PARAM...]: run statements against orch.db (params bind to ? in order).

@@ -15,7 +15,7 @@ first=$(git -C "$TMP/repo" rev-parse main)
 
 # everything at once, the deploy log too, before any merge
 analyst_work "$WT" "$WI"
-agent_commit "$WT" "all of it" "$D/06-adr/ADR-001.md" "# ADR" \
+agent_commit "$WT" "all of it" "$D/06-adr/ADR-001.md" "# ADR" "src/feature.py" "x = 1" \
 	"$D/12-review.md" "$(verdict_doc verdict APPROVED ok)" \
 	"$D/13-test-report.md" "$(verdict_doc result PASS ok)" \
 	"$D/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)" \

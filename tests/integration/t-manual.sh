@@ -35,6 +35,10 @@ expect_rc 2 orch-advance "$WI"
 contains "$OUT" "waiting for docs/work-items/$WI/06-adr/ADR-*.md"
 agent_commit "$WT" "adr" "$D/06-adr/ADR-001.md" "# ADR"
 tick; tick
+expect_rc 2 orch-advance "$WI"	# development without a change waits for one (people work it)
+contains "$OUT" "waiting for a change outside docs/work-items/$WI/"
+agent_commit "$WT" "code" "src/feature.py" "x = 1"
+tick
 [ "$(sql "SELECT stage FROM tasks")" = review ] || fail "not at review: $(sql "SELECT stage FROM tasks")"
 expect_rc 2 orch-advance "$WI"
 contains "$OUT" "waiting for 12-review.md (verdict: APPROVED)"

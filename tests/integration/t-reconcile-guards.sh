@@ -15,6 +15,13 @@ t = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=in
 print(t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))' "$1")"
 }
 reconcile() { expect_rc 0 orch-reconcile; }
+# asked_ago SECONDS: orch asked for the analysis review SECONDS ago (an Approved counts only after the ask)
+asked_ago() {
+	t=$(python3 -c 'import datetime,sys
+t = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=int(sys.argv[1]))
+print(t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))' "$1")
+	sql_exec "UPDATE task_asks SET asked_at = ?, mark = ?" "$t" "$t"
+}
 
 # 1. the human analysis verdict: a complete analysis is not advanced without Approved
 analyst_work "$WT" "$WI"
@@ -28,6 +35,7 @@ lacks "$OUT" "$WI"
 
 # 2. a non-zero grace period: Approved is orch-poll's business until it is older than the grace
 export ORCH_RECONCILE_GRACE_S=600
+asked_ago 3600
 orch-issue -q set "$WI" Approved
 reconcile
 [ "$(stage)" = "analysis 0" ] || fail "replayed a status set just now, inside a 600 s grace"

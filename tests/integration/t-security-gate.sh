@@ -63,6 +63,7 @@ contains "$(report)" "scanner_config: unchanged"
 held() {	# text the reason must name
 	retries=$(sql "SELECT retries FROM tasks")
 	devjobs=$(sql "SELECT count(*) FROM jobs WHERE agent = 'developer'")
+	fresh_staging_log "$WT" "$WI"	# what gate's at_stage would commit: not the gate's report
 	head=$(git -C "$TMP/repo" rev-parse "refs/heads/$BR")
 	gate 69
 	reason=$(echo "$OUT" | json_field '["reason"]')

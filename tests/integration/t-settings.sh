@@ -48,6 +48,7 @@ write_config "$ORCH_HOME/orch.yaml" "$TMP/repo" "agents:" '  default: ["true"]'
 printf 'reconcile_full_list_s: 3600\nreconcile_grace_s: 0\nreconcile_notify_unblock: false\n' >>"$ORCH_HOME/orch.yaml"
 at_stage analysis
 analyst_work "$WT" "$WI"
+expect_rc 2 orch-advance "$WI"	# orch asks for the review (an Approved counts only after the ask)
 expect_rc 0 orch-reconcile	# lists now: nothing actionable yet
 orch-issue -q set "$WI" Approved
 expect_rc 0 orch-reconcile

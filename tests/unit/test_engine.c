@@ -242,6 +242,12 @@ START_TEST(engine_ci_red_reenqueues_developer)
 
 	start();
 	to_stage("development");
+	adv(NULL, OUT_ROLLED_BACK, "development");	/* no change outside the item's documents: red before CI */
+	ck_assert_int_eq(count("SELECT count(*) FROM events WHERE detail LIKE 'no change: %'"), 1);
+	tmp_write("worktrees/T/T-1/code.c", "int x;\n");
+	tsh(wt, "git", "add", "code.c", NULL);
+	tsh(wt, "git", "commit", "-qm", "code", NULL);
+	to_stage("development");
 	argv_free(cfg.projects[0].ci_cmd);
 	cfg.projects[0].ci_cmd = config_parse_argv("[\"sh\", \"-c\", \"echo broken test; exit 1\"]", &e);
 	adv(NULL, OUT_ROLLED_BACK, "development");

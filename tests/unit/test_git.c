@@ -183,6 +183,56 @@ START_TEST(git_repo_hooks_never_run)
 }
 END_TEST
 
+/* The code id: same change = same id across a rebase; docs of the item and an empty change = ""; a new change = new id. */
+START_TEST(git_code_id_binds_the_change)
+{
+	const char *repo = tmp_git_repo();
+	struct git g = { .dir = repo };
+	struct orch_err e = {0};
+	char a[41], b[41], c[41], d[41], files[256];
+	const char *wi = "docs/work-items/T-1/";
+
+	tsh(repo, "git", "checkout", "-qb", "feat", NULL);
+	tsh(repo, "mkdir", "-p", "docs/work-items/T-1", NULL);
+	tmp_write("repo/docs/work-items/T-1/12-review.md", "review\n");
+	tsh(repo, "git", "add", "docs", NULL);
+	tsh(repo, "git", "commit", "-qm", "docs only", NULL);
+	ck_assert_int_eq(git_code_id(&g, "refs/heads/main", "HEAD", wi, a, &e), 0);
+	ck_assert_str_eq(a, "");	/* only the item's own documents: no change */
+	tmp_write("repo/code.c", "int x;\n");
+	tsh(repo, "git", "add", "code.c", NULL);
+	tsh(repo, "git", "commit", "-qm", "code", NULL);
+	ck_assert_int_eq(git_code_id(&g, "refs/heads/main", "HEAD", wi, a, &e), 0);
+	ck_assert_uint_eq(strlen(a), 40);
+	tmp_write("repo/docs/work-items/T-1/13-test-report.md", "pass\n");
+	tsh(repo, "git", "add", "docs", NULL);
+	tsh(repo, "git", "commit", "-qm", "report", NULL);
+	ck_assert_int_eq(git_code_id(&g, "refs/heads/main", "HEAD", wi, b, &e), 0);
+	ck_assert_str_eq(a, b);	/* a verdict committed later is no change of the code */
+	/* main moves on and the branch is rebased onto it: the same change */
+	tsh(repo, "git", "checkout", "-q", "main", NULL);
+	tmp_write("repo/other.c", "int y;\n");
+	tsh(repo, "git", "add", "other.c", NULL);
+	tsh(repo, "git", "commit", "-qm", "main moves", NULL);
+	tsh(repo, "git", "checkout", "-q", "feat", NULL);
+	tsh(repo, "git", "rebase", "-q", "main", NULL);
+	ck_assert_int_eq(git_code_id(&g, "refs/heads/main", "HEAD", wi, c, &e), 0);
+	ck_assert_str_eq(a, c);
+	/* a code change is a new id, and the changed files are named */
+	tmp_write("repo/code.c", "int x = 1;\n");
+	tsh(repo, "git", "commit", "-qam", "late code", NULL);
+	ck_assert_int_eq(git_code_id(&g, "refs/heads/main", "HEAD", wi, d, &e), 0);
+	ck_assert_str_ne(a, d);
+	ck_assert_int_eq(git_changed_files(&g, "HEAD~1", "HEAD", wi, files, sizeof(files), &e), 0);
+	ck_assert_str_eq(files, "code.c");
+	ck_assert_int_eq(git_last_commit(&g, "HEAD", "docs/work-items/T-1/13-test-report.md", b, &e), 0);
+	ck_assert_int_eq(git_rev_parse(&g, "HEAD~1", c, &e), 0);
+	ck_assert_str_eq(b, c);
+	ck_assert_int_eq(git_code_id(&g, "refs/heads/nosuch", "HEAD", wi, d, &e), -1);
+	ck_assert_int_ne(e.code, 0);
+}
+END_TEST
+
 Suite *
 git_suite(void)
 {
@@ -198,6 +248,7 @@ git_suite(void)
 	tcase_add_test(tc, git_resolve_many);
 	tcase_add_test(tc, git_commit_file_once);
 	tcase_add_test(tc, git_repo_hooks_never_run);
+	tcase_add_test(tc, git_code_id_binds_the_change);
 	suite_add_tcase(s, tc);
 	return s;
 }
