@@ -36,6 +36,13 @@ remote_live(struct store *st, const struct project *p, char *out, size_t n, stru
 	snprintf(key, sizeof(key), "^remote\\.%s\\.(url|pushurl)$", p->remote);
 	const char *args[] = { "config", "--get-regexp", key, NULL };
 	git_run(&repo, args, &r);
+	if (r.status != PROC_OK && !(r.status == PROC_EXIT_NONZERO && r.exit_code == 1)) {
+		char desc[600];
+		proc_describe(&r, desc, sizeof(desc));	/* git itself could not answer: not the remote's fault */
+		proc_result_free(&r);
+		return err_set(e, EX_UNAVAILABLE, "git config in '%s' %s; check the repository (the next tick retries)",
+		    p->repo, desc);
+	}
 	if (r.status != PROC_OK || r.out.len == 0) {
 		proc_result_free(&r);
 		return err_set(e, EX_CONFIG, "remote '%s' of '%s' has no url; set it (git remote add %s URL) or fix "
