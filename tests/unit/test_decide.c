@@ -94,6 +94,10 @@ run_gate(const char *name, int manual, struct gate_result *r)
 	ck_assert_ptr_nonnull(g);
 	ck_assert_int_eq(task_get(&st, "T-1", &t, &e), 0);
 	gate_result_init(r);
+	gate_workspace(&gc, r);	/* as the engine does first: the workspace's commits become the branch */
+	ck_assert_int_eq(r->outcome, GATE_PASS);
+	gate_result_free(r);
+	gate_result_init(r);
 	g->fn(&gc, r);
 	return r->outcome;
 }
@@ -136,6 +140,10 @@ START_TEST(gate_verdicts_decide)
 	char doc[256];
 	size_t i;
 
+	/* the deployer agent writes the deploy log (no hook, no self_deploy): orch's own log is below */
+	cfg.projects[0].self_deploy = 0;
+	argv_free(cfg.projects[0].deploy_hook);
+	cfg.projects[0].deploy_hook = NULL;
 	start();
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		ck_assert_msg(run_gate(v[i].gate, 0, &r) == GATE_RED, "%s without %s: %d", v[i].gate, v[i].file, r.outcome);
@@ -153,6 +161,11 @@ START_TEST(gate_verdicts_decide)
 		ck_assert_msg(run_gate(v[i].gate, 0, &r) == GATE_PASS, "%s: %s", v[i].gate, r.reason);
 		gate_result_free(&r);
 	}
+	/* when orch runs the deploy, a deploy log it did not write is red, whatever it says */
+	cfg.projects[0].self_deploy = 1;
+	ck_assert_int_eq(run_gate("check_deploy_status", 0, &r), GATE_RED);
+	ck_assert_msg(strstr(r.reason, "was not written by orch") != NULL, "%s", r.reason);
+	gate_result_free(&r);
 }
 END_TEST
 

@@ -253,10 +253,12 @@ START_TEST(engine_ci_red_reenqueues_developer)
 	adv(NULL, OUT_ROLLED_BACK, "development");
 	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE agent = 'developer' AND status = 'queued' "
 	    "AND description LIKE '%> broken test%'"), 1);
+	/* CI runs what would merge, in a scratch copy: an uncommitted file in the workspace is not seen */
 	tmp_write("worktrees/T/T-1/dirty", "x");
+	argv_free(cfg.projects[0].ci_cmd);
+	cfg.projects[0].ci_cmd = config_parse_argv("[\"sh\", \"-c\", \"test ! -e dirty\"]", &e);
 	to_stage("development");
-	adv(NULL, OUT_ROLLED_BACK, "development");
-	ck_assert_int_eq(count("SELECT count(*) FROM events WHERE detail LIKE '%uncommitted changes%'"), 1);
+	adv(NULL, OUT_ADVANCED, "review");
 }
 END_TEST
 
