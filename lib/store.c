@@ -274,6 +274,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" path TEXT NOT NULL,"
 	" blob TEXT NOT NULL,"
 	" PRIMARY KEY (work_item, path, blob));",
+	/*
+	 * 15: a claim holds the process group of the child its holder runs (the deploy hook's wrapper, ci_cmd):
+	 * a holder killed with SIGKILL leaves it, and the next claimer waits for that group (lib/task.h)
+	 */
+	"ALTER TABLE leases ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';",
 };
 
 static int
