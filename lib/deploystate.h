@@ -19,10 +19,11 @@
  *   APPROVE_REQUESTED          on_pass (engine.c), Phase A: the tracker says
  *     |                        Awaiting Deploy, an alert asks for Confirm Deploy
  *     v
- *   INITIATED  "<sha>"         confirm_claimed (deploy.c), Phase B, before the
- *     |                        hook starts: a second confirm is a no-op.  Not
- *     |                        self_deploy: deploy_run_hook() writes "\n", runs
- *     |                        the hook itself and goes on to FINALIZED
+ *   INITIATED  "<sha>" + clocks  confirm_claimed (deploy.c), Phase B, before
+ *     |                        the hook starts: a second confirm is a no-op.
+ *     |                        Not self_deploy: deploy_run_hook() writes it
+ *     |                        with no sha, runs the wrapper itself (adding
+ *     |                        its pgid) and goes on to FINALIZED
  *     v
  *   WRAPPER_PID  "<pid>"       deploy_hook_wrapper (deploy.c), the detached
  *   HOOK_PGID    "<pgid>"      wrapper, then its hook's process group
