@@ -67,33 +67,18 @@ deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char 
 	    atomic_write(path, code, strlen(code), 0600, NULL) < 0)
 		return 74;
 	proc_run(&s, &pr);
-	/* the wrapper is a process of its own: its stdout and stderr are hook.log */
-	fputs(buf_str(&pr.out), stdout);
-	fputs(buf_str(&pr.err), stderr);
-	fputs(note.why, stderr);
 	rc = proc_exit_code(&pr);
-	proc_result_free(&pr);
+	/* the result first: whoever reads the output may be gone (an orch-advance killed meanwhile) */
 	snprintf(code, sizeof(code), "%d\n", rc);
 	if (str_fmt(path, sizeof(path), "%s/%s", dir, deploy_sentinel_file(DEPLOY_RESULT)) < 0 ||
 	    atomic_write(path, code, strlen(code), 0600, NULL) < 0)
-		return 74;
-	return 0;
-}
-
-/* The orch-deploy binary beside this one (the hook wrapper). */
-static int
-self_deploy_path(char *out, size_t n)
-{
-	char self[PATH_MAX], *slash;
-	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (k <= 0)
-		return -1;
-	self[k] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL)
-		return -1;
-	*slash = '\0';
-	return str_fmt(out, n, "%s/orch-deploy", self);
+		rc = 74;
+	/* the wrapper is a process of its own: its stdout and stderr are hook.log (or orch-advance's pipes) */
+	fputs(buf_str(&pr.out), stdout);
+	fputs(buf_str(&pr.err), stderr);
+	fputs(note.why, stderr);
+	proc_result_free(&pr);
+	return rc;
 }
 
 static void
@@ -232,6 +217,21 @@ confirm_bound(struct orch_ctx *c, const struct task *t, const char *sha, struct 
 	    a.evidence, sha);
 }
 
+/* The detached wrapper could not start: RESULT 127 (Phase C reports it FAILED) and an alert.  -1. */
+static int
+start_failed(struct orch_ctx *c, const struct task *t, const char *why, struct advance_result *r)
+{
+	struct orch_err me = {0};
+	char msg[600];
+	/* without the sentinel, Phase C reports it after deploy_timeout_s */
+	int marked = deploy_mark(c->cfg, t, DEPLOY_RESULT, "127\n", &me) == 0;
+
+	snprintf(msg, sizeof(msg), "deploy hook of %s could not start: %s%s%s", t->work_item, why,
+	    marked ? "" : "; recorded FAILED only after deploy_timeout_s: ", marked ? "" : me.msg);
+	record(c, t, "deploy_failed_to_start", "alert", msg, &r->err);
+	return err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
+}
+
 static int
 confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 {
@@ -242,7 +242,7 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	char sha[41], main_ref[512], dir[4200], logp[4300], wrapper[PATH_MAX + 16], tmo[16], why[300], msg[600];
 	const char *argv[40];
 	struct deploy_hook_cmd h;
-	size_t i, n = 0;
+	struct deploy_started st;
 	int anc, started;
 
 	snprintf(r->stage_before, sizeof(r->stage_before), "%s", t.stage);
@@ -283,42 +283,25 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 			    main_ref + 5);
 		return -1;
 	}
-	if (deploy_state_dir(c->cfg, &t, dir, sizeof(dir)) < 0 || self_deploy_path(wrapper, sizeof(wrapper)) < 0 ||
+	if (deploy_state_dir(c->cfg, &t, dir, sizeof(dir)) < 0 || deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0 ||
 	    str_fmt(logp, sizeof(logp), "%s/" DEPLOY_HOOK_LOG, dir) < 0) {
 		err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s", wi);
 		return -1;
 	}
-	/* at most once: the marker is written before the hook starts */
-	snprintf(msg, sizeof(msg), "%s\n", sha);
-	if (deploy_mark(c->cfg, &t, DEPLOY_INITIATED, msg, &r->err) < 0)
+	/* at most once: the marker is written before the hook starts (with the clocks its age is read on) */
+	deploy_started_now(&st, sha, c->cfg->job_timeout_s);
+	if (deploy_write_started(c->cfg, &t, &st, &r->err) < 0)
 		return -1;
 	if (deploy_hook_cmd(p, &t, sha, &h) < 0) {
 		err_set(&r->err, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); fix "
 		    "deploy_hook in orch.yaml", wi);
 		return -1;
 	}
-	snprintf(tmo, sizeof(tmo), "%d", c->cfg->job_timeout_s);
-	argv[n++] = wrapper;
-	argv[n++] = "--run-hook";
-	argv[n++] = dir;
-	argv[n++] = t.worktree;
-	argv[n++] = tmo;
-	argv[n++] = "--";
-	for (i = 0; h.argv[i] && n < 39; i++)
-		argv[n++] = h.argv[i];
-	argv[n] = NULL;
+	deploy_wrapper_argv(argv, wrapper, dir, t.worktree, c->cfg->job_timeout_s, tmo, h.argv);
 	started = proc_spawn_detached(argv, t.worktree, (const char *const *)h.env, logp, why, sizeof(why));
 	deploy_hook_cmd_free(&h);
-	if (started < 0) {
-		struct orch_err me = {0};
-		/* Phase C reports it as FAILED; without the sentinel, after deploy_timeout_s */
-		int marked = deploy_mark(c->cfg, &t, DEPLOY_RESULT, "127\n", &me) == 0;
-		snprintf(msg, sizeof(msg), "deploy hook of %s could not start: %s%s%s", wi, why,
-		    marked ? "" : "; recorded FAILED only after deploy_timeout_s: ", marked ? "" : me.msg);
-		record(c, &t, "deploy_failed_to_start", "alert", msg, &r->err);
-		err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
-		return -1;
-	}
+	if (started < 0)
+		return start_failed(c, &t, why, r);
 	snprintf(msg, sizeof(msg), "production deploy of %.12s started (Confirm Deploy)", sha);
 	if (record(c, &t, "deploy_initiated", "info", msg, &r->err) < 0)
 		return -1;
@@ -329,41 +312,65 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	return 0;
 }
 
+/* Margin past the wrapper's own limit: it stops its hook (TERM, KILL after the grace) and writes RESULT. */
+#define DEPLOY_WRAPPER_GRACE_S 60
+
+/*
+ * Past deploy_timeout_s, on the clock that does not step (deploy_age_s),
+ * and not while the wrapper is alive and within its own limit: it is then
+ * still the one that ends the hook and records it.
+ */
+static int
+deploy_timed_out(const struct orch_ctx *c, const struct deploy_started *s, int wrapper_alive, long long *age)
+{
+	struct deploy_clock now;
+
+	deploy_clock_now(&now);
+	*age = deploy_age_s(s, &now);
+	if (*age <= c->cfg->deploy_timeout_s)
+		return 0;
+	return !(wrapper_alive && s->limit_s > 0 && *age <= s->limit_s + DEPLOY_WRAPPER_GRACE_S);
+}
+
 /*
  * No result yet: the hook is still running, or its wrapper died (OOM,
  * reboot) or ran past deploy_timeout_s.  Then write the result ourselves
  * (137 died, 124 timed out) with an alert, so Phase C logs a FAILED deploy
- * and the usual rollback follows instead of waiting forever.
+ * and the usual rollback follows instead of waiting forever.  A hook whose
+ * process group still runs is never recorded FAILED while its wrapper is
+ * gone: it is waited for (or stopped at the timeout first).
  * 1 a result exists now, 0 still running.
  */
 static int
 deploy_result_due(struct orch_ctx *c, const struct task *t, char *res, size_t rn)
 {
-	char pidbuf[32], msg[400], path[4300];
-	long long pid = 0;
-	struct stat sb;
+	char pidbuf[32], msg[400];
+	long long pid = 0, hook = 0, age = 0;
+	struct deploy_started s;
 	const char *code = NULL;
 	struct orch_err e = {0};
+	int alive;
 
-	if (deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0)
-		return 1;
-	if (deploy_read_marker(c->cfg, t, DEPLOY_WRAPPER_PID, pidbuf, sizeof(pidbuf)) == 0 &&
-	    num_parse(str_trim(pidbuf), 1, INT_MAX, &pid) == 0 && !proc_alive((long)pid) &&
-	    deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) < 0) {
+	if (deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0 || deploy_read_started(c->cfg, t, &s) < 0)
+		return deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0;
+	if (deploy_read_marker(c->cfg, t, DEPLOY_WRAPPER_PID, pidbuf, sizeof(pidbuf)) == 0)
+		num_parse(str_trim(pidbuf), 1, INT_MAX, &pid);
+	if (deploy_read_marker(c->cfg, t, DEPLOY_HOOK_PGID, pidbuf, sizeof(pidbuf)) == 0)
+		num_parse(str_trim(pidbuf), 2, INT_MAX, &hook);
+	alive = pid > 0 && proc_alive((long)pid);
+	if (pid > 0 && !alive && !proc_group_alive((long)hook) && deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) < 0) {
 		code = "137\n";
 		snprintf(msg, sizeof(msg), "production deploy of %s: the hook's wrapper (pid %lld) died without a result; "
 		    "recorded as FAILED (check the host, then hook.log under deploy-state)", t->work_item, pid);
-	} else if (deploy_marker_path(c->cfg, t, DEPLOY_INITIATED, path, sizeof(path)) == 0 && lstat(path, &sb) == 0 &&
-	    time(NULL) - sb.st_mtime > c->cfg->deploy_timeout_s) {	/* INITIATED's mtime: when the hook started */
-		long long hook = 0;
-		if (deploy_read_marker(c->cfg, t, DEPLOY_HOOK_PGID, pidbuf, sizeof(pidbuf)) == 0 &&
-		    num_parse(str_trim(pidbuf), 2, INT_MAX, &hook) == 0)
+	} else if (deploy_timed_out(c, &s, alive, &age)) {
+		if (hook > 0)
 			proc_kill_group((long)hook);
 		if (pid > 0)
 			proc_kill_group((long)pid);	/* the wrapper leads its own session */
 		code = "124\n";
-		snprintf(msg, sizeof(msg), "production deploy of %s has no result after deploy_timeout_s (%d s); recorded "
-		    "as FAILED and the hook stopped (check production)", t->work_item, c->cfg->deploy_timeout_s);
+		snprintf(msg, sizeof(msg), "production deploy of %s has no result after deploy_timeout_s (%d s; %lld s "
+		    "since it started); recorded as FAILED and the hook stopped (check production)", t->work_item,
+		    c->cfg->deploy_timeout_s, age);
 	}
 	if (code == NULL || deploy_mark(c->cfg, t, DEPLOY_RESULT, code, &e) < 0)
 		return 0;

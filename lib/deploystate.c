@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,38 +196,135 @@ deploy_hook_cmd_free(struct deploy_hook_cmd *h)
 	memset(h, 0, sizeof(*h));
 }
 
-int
-deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
+void
+deploy_clock_now(struct deploy_clock *now)
 {
-	struct deploy_hook_cmd h;
-	char sha[41];
-	struct proc_result pr;
-	int code;
+	now->wall = (long long)(time_now_us() / 1000000);
+	now->boottime = (long long)time_boot_s();
+	time_boot_id(now->boot_id, sizeof(now->boot_id));
+}
 
-	task_tested_sha(c->st, t, sha);
-	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED)) {
-		/* an earlier run started it and died: never run a deploy twice; record it as failed */
-		if (deploy_write_log(c, t, 0, 130, sha, e) < 0)
-			return -1;
-		return deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "INTERRUPTED\n", e);
-	}
-	if (deploy_hook_cmd(p, t, sha, &h) < 0)
-		return err_set(e, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); fix "
-		    "deploy_hook in orch.yaml", t->work_item);
-	if (deploy_mark(c->cfg, t, DEPLOY_INITIATED, "\n", e) < 0) {
-		deploy_hook_cmd_free(&h);
+void
+deploy_started_now(struct deploy_started *s, const char *sha, int limit_s)
+{
+	struct deploy_clock now;
+
+	memset(s, 0, sizeof(*s));
+	deploy_clock_now(&now);
+	str_copy(s->sha, sizeof(s->sha), sha);
+	s->wall = now.wall;
+	s->boottime = now.boottime;
+	str_copy(s->boot_id, sizeof(s->boot_id), now.boot_id);
+	s->limit_s = limit_s;
+}
+
+int
+deploy_write_started(const struct config *cfg, const struct task *t, const struct deploy_started *s,
+    struct orch_err *e)
+{
+	char text[512];
+
+	if (str_fmt(text, sizeof(text), "%s\nwall %lld\nboottime %lld\nboot_id %s\nlimit_s %lld\n", s->sha, s->wall,
+	    s->boottime, s->boot_id[0] ? s->boot_id : "-", s->limit_s) < 0)
+		return err_set(e, EX_SOFTWARE, "the deploy record of %s does not fit", t->work_item);
+	if (s->pgid > 0)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "pgid %lld\n", s->pgid);
+	return deploy_mark(cfg, t, DEPLOY_INITIATED, text, e);
+}
+
+/* One "key value" line of the record into s (unknown keys are skipped: a newer orch may add some). */
+static void
+started_line(struct deploy_started *s, char *line)
+{
+	char *v = strchr(line, ' ');
+	long long n;
+
+	if (v == NULL)
+		return;
+	*v++ = '\0';
+	if (strcmp(line, "boot_id") == 0)
+		str_copy(s->boot_id, sizeof(s->boot_id), strcmp(v, "-") ? v : "");
+	else if (num_parse(v, -(1LL << 40), 1LL << 40, &n) < 0)
+		return;
+	else if (strcmp(line, "wall") == 0)
+		s->wall = n;
+	else if (strcmp(line, "boottime") == 0)
+		s->boottime = n;
+	else if (strcmp(line, "limit_s") == 0)
+		s->limit_s = n;
+	else if (strcmp(line, "pgid") == 0)
+		s->pgid = n;
+}
+
+int
+deploy_read_started(const struct config *cfg, const struct task *t, struct deploy_started *s)
+{
+	char text[1024], path[4300], *line, *next;
+	struct stat sb;
+
+	memset(s, 0, sizeof(*s));
+	if (deploy_read_marker(cfg, t, DEPLOY_INITIATED, text, sizeof(text)) < 0 ||
+	    deploy_marker_path(cfg, t, DEPLOY_INITIATED, path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
 		return -1;
+	s->wall = (long long)sb.st_mtime;	/* an older orch's record: no stamps but its mtime */
+	for (line = text; line; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (line == text)
+			str_copy(s->sha, sizeof(s->sha), line);
+		else
+			started_line(s, line);
 	}
-	struct proc_spec s = {
-		.argv = (const char *const *)h.argv, .cwd = t->worktree, .env_extra = (const char *const *)h.env,
-		.timeout_ms = c->cfg->job_timeout_s * 1000, .tool = "deploy_hook", .observe = store_tool_observe,
-		.observe_ctx = c->st,
-	};
-	proc_run(&s, &pr);
-	deploy_hook_cmd_free(&h);
-	code = proc_exit_code(&pr);
-	save_hook_log(c, t, &pr);
-	proc_result_free(&pr);
+	return 0;
+}
+
+long long
+deploy_age_s(const struct deploy_started *s, const struct deploy_clock *now)
+{
+	/* the same boot: the clock that does not step; after a reboot the wall clock is all there is */
+	if (s->boot_id[0] && strcmp(s->boot_id, now->boot_id) == 0)
+		return now->boottime - s->boottime;
+	return now->wall - s->wall;
+}
+
+int
+deploy_wrapper_path(char *out, size_t n)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (k <= 0)
+		return -1;
+	self[k] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	return str_fmt(out, n, "%s/orch-deploy", self);
+}
+
+void
+deploy_wrapper_argv(const char **argv, const char *wrapper, const char *dir, const char *worktree, int timeout_s,
+    char tmo[16], char *const *hook)
+{
+	size_t n = 0, i;
+
+	snprintf(tmo, 16, "%d", timeout_s);
+	argv[n++] = wrapper;
+	argv[n++] = "--run-hook";
+	argv[n++] = dir;
+	argv[n++] = worktree;
+	argv[n++] = tmo;
+	argv[n++] = "--";
+	for (i = 0; hook[i] && n < 39; i++)
+		argv[n++] = hook[i];
+	argv[n] = NULL;
+}
+
+/* The hook ended with code: 14-deploy-log.md, the watch when it is armed, FINALIZED.  0 / -1. */
+static int
+hook_finish(struct orch_ctx *c, const struct project *p, const struct task *t, const char *sha, int code,
+    struct orch_err *e)
+{
 	if (deploy_write_log(c, t, code == 0, code, sha, e) < 0)
 		return -1;
 	if (code == 0 && (p->health_cmd || p->health_url) && deploy_arm_watch(c, t, e) < 0) {
@@ -237,6 +335,120 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 		return -1;
 	}
 	return deploy_mark(c->cfg, t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", e);
+}
+
+/* The exit code a sentinel holds: 0 read into *code, -1 absent or not a number. */
+static int
+marker_num(const struct config *cfg, const struct task *t, enum deploy_sentinel m, long long max, long long *n)
+{
+	char v[32];
+
+	*n = 0;
+	if (deploy_read_marker(cfg, t, m, v, sizeof(v)) < 0)
+		return -1;
+	return num_parse(str_trim(v), 0, max, n);
+}
+
+/*
+ * INITIATED without FINALIZED: an earlier run started the hook and died
+ * (SIGKILL runs no handler).  Its wrapper's RESULT is logged; a hook that
+ * still runs is waited for (1); one that ended without a result is logged
+ * FAILED (INTERRUPTED), never run again.  0 / 1 / -1.
+ */
+static int
+hook_resume(struct orch_ctx *c, const struct project *p, const struct task *t, const char *sha, struct orch_err *e)
+{
+	struct deploy_started s;
+	long long code, wrapper, hook;
+
+	if (deploy_marker(c->cfg, t, DEPLOY_RESULT)) {
+		if (marker_num(c->cfg, t, DEPLOY_RESULT, 255, &code) < 0)
+			code = 255;	/* unreadable: not a success */
+		return hook_finish(c, p, t, sha, (int)code, e);
+	}
+	if (deploy_read_started(c->cfg, t, &s) < 0)
+		s.pgid = 0;
+	marker_num(c->cfg, t, DEPLOY_WRAPPER_PID, INT_MAX, &wrapper);
+	marker_num(c->cfg, t, DEPLOY_HOOK_PGID, INT_MAX, &hook);
+	if (proc_group_alive((long)s.pgid) || proc_alive((long)wrapper) || proc_group_alive((long)hook))
+		return 1;
+	if (deploy_marker(c->cfg, t, DEPLOY_RESULT))	/* written as the wrapper ended, between the looks */
+		return hook_resume(c, p, t, sha, e);
+	if (deploy_write_log(c, t, 0, 130, sha, e) < 0)
+		return -1;
+	return deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "INTERRUPTED\n", e);
+}
+
+/* What the wrapper's on_start records: its process group in the claim and in INITIATED. */
+struct hook_start {
+	const struct config *cfg;
+	const struct task *t;
+	struct deploy_started *s;
+	struct task_child tc;
+};
+
+static void
+note_wrapper(void *ctx, long pgid)
+{
+	struct hook_start *h = ctx;
+	struct orch_err e = {0};
+
+	task_claim_child(&h->tc, pgid);
+	h->s->pgid = pgid;
+	/* best effort: the wrapper writes wrapper-pid and hook-pgid itself, which say the same */
+	if (deploy_write_started(h->cfg, h->t, h->s, &e) < 0)
+		err_clear(&e);
+}
+
+/* The code the hook ended with: its wrapper's RESULT, else the wrapper's own exit (it could not write one). */
+static int
+hook_code(const struct config *cfg, const struct task *t, const struct proc_result *pr)
+{
+	long long code;
+
+	if (marker_num(cfg, t, DEPLOY_RESULT, 255, &code) == 0)
+		return (int)code;
+	return proc_exit_code(pr);
+}
+
+int
+deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
+{
+	char sha[41], dir[4200], wrapper[PATH_MAX], tmo[16];
+	const char *argv[40];
+	struct deploy_hook_cmd h;
+	struct deploy_started s;
+	struct proc_result pr;
+	int code;
+
+	task_tested_sha(c->st, t, sha);
+	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED))
+		return hook_resume(c, p, t, sha, e);
+	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 || deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0)
+		return err_set(e, EX_SOFTWARE, "cannot locate orch-deploy (the deploy hook's wrapper) beside this command "
+		    "or the deploy state of %s; install orch's commands in one directory", t->work_item);
+	if (deploy_hook_cmd(p, t, sha, &h) < 0)
+		return err_set(e, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); fix "
+		    "deploy_hook in orch.yaml", t->work_item);
+	deploy_started_now(&s, "", c->cfg->job_timeout_s);
+	if (mkdir_p(dir, 0700) < 0 || deploy_write_started(c->cfg, t, &s, e) < 0) {
+		deploy_hook_cmd_free(&h);
+		return e->code ? -1 : err_set(e, EX_IOERR, "cannot create the deploy state '%s'", dir);
+	}
+	deploy_wrapper_argv(argv, wrapper, dir, t->worktree, c->cfg->job_timeout_s, tmo, h.argv);
+	struct hook_start hs = { c->cfg, t, &s, { c->st, t, TASK_CHILD_HOOK } };
+	struct proc_spec ps = {
+		.argv = argv, .cwd = t->worktree, .env_extra = (const char *const *)h.env,
+		/* past the wrapper's own limit: it stops the hook and writes RESULT itself */
+		.timeout_ms = (c->cfg->job_timeout_s + 30) * 1000, .tool = "deploy_hook", .observe = store_tool_observe,
+		.observe_ctx = c->st, .on_start = note_wrapper, .on_start_ctx = &hs,
+	};
+	proc_run(&ps, &pr);
+	deploy_hook_cmd_free(&h);
+	code = hook_code(c->cfg, t, &pr);
+	save_hook_log(c, t, &pr);
+	proc_result_free(&pr);
+	return hook_finish(c, p, t, sha, code, e);
 }
 
 int

@@ -19,10 +19,11 @@
  *   APPROVE_REQUESTED          on_pass (engine.c), Phase A: the tracker says
  *     |                        Awaiting Deploy, an alert asks for Confirm Deploy
  *     v
- *   INITIATED  "<sha>"         confirm_claimed (deploy.c), Phase B, before the
- *     |                        hook starts: a second confirm is a no-op.  Not
- *     |                        self_deploy: deploy_run_hook() writes "\n", runs
- *     |                        the hook itself and goes on to FINALIZED
+ *   INITIATED  "<sha>" + clocks  confirm_claimed (deploy.c), Phase B, before
+ *     |                        the hook starts: a second confirm is a no-op.
+ *     |                        Not self_deploy: deploy_run_hook() writes it
+ *     |                        with no sha, runs the wrapper itself (adding
+ *     |                        its pgid) and goes on to FINALIZED
  *     v
  *   WRAPPER_PID  "<pid>"       deploy_hook_wrapper (deploy.c), the detached
  *   HOOK_PGID    "<pgid>"      wrapper, then its hook's process group
@@ -105,11 +106,52 @@ int deploy_read_marker(const struct config *cfg, const struct task *t, enum depl
 int deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha,
     struct orch_err *e);
 /*
- * Non-self project: run deploy_hook now and log it; 0 (log written) / -1.
- * At most once per deploy: when an earlier run started the hook and died,
- * the deploy is logged FAILED (exit 130) instead of run again.
+ * Non-self project: run deploy_hook now (through orch-deploy's wrapper,
+ * which writes RESULT, so a run killed meanwhile does not lose it) and
+ * log it: 0 (log written), 1 a hook an earlier run started still runs
+ * (nothing written: wait for it), -1 error.  At most once per deploy: when
+ * an earlier run started the hook and died, its RESULT is logged once the
+ * hook ended; a hook that ended without one is logged FAILED (exit 130),
+ * never run again.
  */
 int deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
+
+/*
+ * The INITIATED record: the tested sha on its first line (empty when the
+ * hook runs under orch-advance), then "wall <unix s>", "boottime <s>"
+ * (CLOCK_BOOTTIME), "boot_id <id>", "limit_s <s>" (the hook wrapper's own
+ * timeout) and, for a hook run under orch-advance, "pgid <n>": its
+ * wrapper's process group, added once it runs.  A deploy's age is read on
+ * the clock that does not step (boottime, same boot id), else on the wall
+ * clock (after a reboot; a record of an older orch: its mtime).
+ */
+struct deploy_started {
+	char sha[41];
+	long long wall, boottime, limit_s, pgid;
+	char boot_id[64];
+};
+struct deploy_clock {
+	long long wall, boottime;
+	char boot_id[64];
+};
+void deploy_clock_now(struct deploy_clock *now);
+/* A record of a deploy starting now (sha may be ""). */
+void deploy_started_now(struct deploy_started *s, const char *sha, int limit_s);
+int deploy_write_started(const struct config *cfg, const struct task *t, const struct deploy_started *s,
+    struct orch_err *e);
+/* 0 read into *s, -1 no INITIATED record. */
+int deploy_read_started(const struct config *cfg, const struct task *t, struct deploy_started *s);
+/* Seconds since s was recorded, at now. */
+long long deploy_age_s(const struct deploy_started *s, const struct deploy_clock *now);
+/* The hook's wrapper: orch-deploy beside the running command; -1 when it cannot be located. */
+int deploy_wrapper_path(char *out, size_t n);
+/*
+ * The wrapper's argv into argv (at most 40 entries with the NULL):
+ * WRAPPER --run-hook DIR WORKTREE TIMEOUT_S -- HOOK...; tmo is the caller's
+ * buffer for the timeout.
+ */
+void deploy_wrapper_argv(const char **argv, const char *wrapper, const char *dir, const char *worktree, int timeout_s,
+    char tmo[16], char *const *hook);
 
 /*
  * What a deploy hook is told, in both paths (run here, or detached by

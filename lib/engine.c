@@ -283,6 +283,17 @@ task_seen(struct orch_ctx *c, const char *key, struct advance_result *r)
 	return 1;
 }
 
+/* A deploy hook started by an earlier run still runs: wait for it, never judge it now. */
+static int
+hook_running(const struct task *t, struct advance_result *r)
+{
+	r->outcome = OUT_WAITING;
+	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
+	snprintf(r->reason, sizeof(r->reason), "the deploy hook an earlier run started still runs; waiting for it to "
+	    "end (its result is logged then)");
+	return 0;
+}
+
 /*
  * auto_fix: the fix pipeline on the branch (fix.h), before anyone is
  * enqueued.  1 a fix validated and was committed (why says what), 0 not
@@ -474,8 +485,8 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	    next->display, NULL);
 	if (edge && p->deploy_hook) {	/* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
-		if (deploy_run_hook(c, p, t, &e) < 0)
-			return fail(r, &e);
+		if ((rc = deploy_run_hook(c, p, t, &e)) != 0)
+			return rc < 0 ? fail(r, &e) : hook_running(t, r);
 		engine_advance(c, t->work_item, NULL, 0, r);
 		str_copy(r->stage_before, sizeof(r->stage_before), first.stage_before);
 	}
@@ -719,9 +730,10 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	int rc = 0;
 	size_t i;
 
+	/* the run that merged died before (or while) deploying: a hook it started and that still runs is waited for */
 	if (strcmp(t->stage, "deploy") == 0 && !p->self_deploy && p->deploy_hook && !dry_run &&
-	    !deploy_marker(c->cfg, t, DEPLOY_FINALIZED) && deploy_run_hook(c, p, t, &e) < 0)
-		return fail(r, &e);	/* the run that merged died before (or while) deploying */
+	    !deploy_marker(c->cfg, t, DEPLOY_FINALIZED) && (rc = deploy_run_hook(c, p, t, &e)) != 0)
+		return rc < 0 ? fail(r, &e) : hook_running(t, r);
 	if (strcmp(t->stage, "deploy") == 0 && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED)) {
 		r->outcome = OUT_WAITING;
 		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, t, DEPLOY_INITIATED) ?

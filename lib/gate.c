@@ -516,10 +516,11 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 		return;
 	if (ws_scratch(&oc, c->task->repo, head, scratch, sizeof(scratch), &e) < 0)
 		return gate_error(r, &e);
+	struct task_child tc = { c->st, c->task, "ci_cmd" };	/* a SIGKILLed holder's ci_cmd is stopped */
 	struct proc_spec s = {
 		.argv = (const char *const *)c->project->ci_cmd, .cwd = scratch,
 		.timeout_ms = c->cfg->ci_timeout_s * 1000, .out_cap = BUF_MIB, .tool = "ci_cmd",
-		.observe = store_tool_observe, .observe_ctx = c->st,
+		.observe = store_tool_observe, .observe_ctx = c->st, .on_start = task_claim_child, .on_start_ctx = &tc,
 	};
 	proc_run(&s, &pr);
 	util_rm_tree(scratch);

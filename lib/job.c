@@ -1,9 +1,14 @@
 #include "job.h"
 
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "atomic.h"
 #include "buf.h"
 #include "err.h"
 #include "notify.h"
@@ -250,13 +255,15 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 		goto fail;
 	/* an interrupted run was not the agent's failure: its attempt is given back */
 	if (store_prepare(st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, agent_pgid = NULL, "
-	    "available_at = ?2, updated_at = ?3, attempts = attempts - ?5 WHERE id = ?4 AND status = 'running'", e) < 0)
+	    "available_at = ?2, updated_at = ?3, attempts = attempts - ?5 WHERE id = ?4 AND status = 'running' "
+	    "AND attempts = ?6", e) < 0)	/* this attempt: never one leased after it was reaped */
 		goto fail;
 	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, now + delay);
 	sqlite3_bind_text(s, 3, stamp, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, j->id);
 	sqlite3_bind_int(s, 5, o->interrupted ? 1 : 0);
+	sqlite3_bind_int(s, 6, j->attempts);
 	if (store_step_done(st, s, "finish job", e) < 0)
 		goto fail;
 	if (sqlite3_changes(st->db) != 1) {
@@ -391,4 +398,157 @@ job_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *
 	    "LIMIT ?1) UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, "
 	    "j.lease_until FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE +j.status = 'done' ORDER BY j.id DESC "
 	    "LIMIT 20)", max, items, e);
+}
+
+int
+job_agent_deploys(const char *agent)
+{
+	return strcmp(agent, "deployer") == 0;
+}
+
+int
+job_record_path(const char *home, int64_t job_id, int attempt, char *out, size_t n)
+{
+	return str_fmt(out, n, "%s/runs/jobs/job%lld-attempt%d.json", home, (long long)job_id, attempt);
+}
+
+static cJSON *
+record_json(const struct job_record *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "job_id", (double)r->job_id);
+	cJSON_AddNumberToObject(o, "attempt", r->attempt);
+	cJSON_AddNumberToObject(o, "run_id", (double)r->run_id);
+	cJSON_AddStringToObject(o, "work_item", r->work_item);
+	cJSON_AddStringToObject(o, "agent", r->agent);
+	cJSON_AddStringToObject(o, "stage", r->stage);
+	cJSON_AddNumberToObject(o, "runner_pid", r->runner_pid);
+	cJSON_AddStringToObject(o, "phase", r->finished ? "finished" : "started");
+	if (r->finished) {
+		cJSON_AddBoolToObject(o, "ok", r->ok);
+		cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
+		cJSON_AddBoolToObject(o, "interrupted", r->interrupted);
+		cJSON_AddStringToObject(o, "status", r->status);
+		cJSON_AddNumberToObject(o, "duration_ms", (double)r->duration_ms);
+		cJSON_AddStringToObject(o, "log_path", r->log_path);
+		cJSON_AddStringToObject(o, "reason", r->reason);
+	}
+	return o;
+}
+
+int
+job_record_write(const char *home, const struct job_record *r, struct orch_err *e)
+{
+	char dir[4200], path[4300], *text;
+	cJSON *o;
+	int rc;
+
+	if (str_fmt(dir, sizeof(dir), "%s/runs/jobs", home) < 0 || mkdir_p(dir, 0700) < 0 ||
+	    job_record_path(home, r->job_id, r->attempt, path, sizeof(path)) < 0)
+		return err_set(e, EX_IOERR, "cannot create the run record directory under '%s': %s; make ORCH_HOME "
+		    "writable", home, strerror(errno));
+	o = record_json(r);
+	text = o ? cJSON_PrintUnformatted(o) : NULL;
+	cJSON_Delete(o);
+	if (text == NULL)
+		return err_set(e, EX_SOFTWARE, "out of memory writing the run record '%s'", path);
+	rc = atomic_write(path, text, strlen(text), 0600, e);
+	free(text);
+	return rc;
+}
+
+static void
+json_str(const cJSON *o, const char *k, char *out, size_t n)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	str_copy(out, n, cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static int64_t
+json_num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+/* Fill r from the record's JSON: 0, or -1 when it is not a record of this job's attempt. */
+static int
+record_parse(const cJSON *o, int64_t job_id, int attempt, struct job_record *r)
+{
+	char phase[16];
+
+	r->job_id = json_num(o, "job_id");
+	r->attempt = (int)json_num(o, "attempt");
+	r->run_id = json_num(o, "run_id");
+	json_str(o, "work_item", r->work_item, sizeof(r->work_item));
+	json_str(o, "agent", r->agent, sizeof(r->agent));
+	json_str(o, "stage", r->stage, sizeof(r->stage));
+	r->runner_pid = (long)json_num(o, "runner_pid");
+	json_str(o, "phase", phase, sizeof(phase));
+	r->finished = strcmp(phase, "finished") == 0;
+	r->ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
+	r->exit_code = (int)json_num(o, "exit_code");
+	r->interrupted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "interrupted"));
+	json_str(o, "status", r->status, sizeof(r->status));
+	r->duration_ms = json_num(o, "duration_ms");
+	json_str(o, "log_path", r->log_path, sizeof(r->log_path));
+	json_str(o, "reason", r->reason, sizeof(r->reason));
+	return r->job_id == job_id && r->attempt == attempt && r->work_item[0] && r->agent[0] ? 0 : -1;
+}
+
+int
+job_record_read(const char *home, int64_t job_id, int attempt, struct job_record *r, struct orch_err *e)
+{
+	char path[4300], text[16384];
+	ssize_t k;
+	cJSON *o;
+	int fd, rc;
+
+	memset(r, 0, sizeof(*r));
+	if (job_record_path(home, job_id, attempt, path, sizeof(path)) < 0)
+		return err_set(e, EX_SOFTWARE, "the run record path under '%s' is too long", home);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_set(e, EX_IOERR, "cannot read the run record '%s': %s", path, strerror(errno));
+	}
+	k = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[k > 0 ? k : 0] = '\0';
+	if ((o = cJSON_Parse(text)) == NULL)
+		return err_set(e, EX_DATAERR, "the run record '%s' is not JSON; move it aside (the job is then "
+		    "handled as a run without a record)", path);
+	rc = record_parse(o, job_id, attempt, r);
+	cJSON_Delete(o);
+	if (rc < 0)
+		return err_set(e, EX_DATAERR, "the run record '%s' is not job %lld attempt %d's; move it aside", path,
+		    (long long)job_id, attempt);
+	return 1;
+}
+
+void
+job_record_remove(const char *home, int64_t job_id, int attempt)
+{
+	char path[4300];
+
+	if (job_record_path(home, job_id, attempt, path, sizeof(path)) == 0)
+		(void)unlink(path);
+}
+
+void
+job_record_outcome(const struct job_record *r, struct job *j, struct job_outcome *o)
+{
+	memset(j, 0, sizeof(*j));
+	j->id = r->job_id;
+	j->run_id = r->run_id;
+	j->attempts = r->attempt;
+	str_copy(j->work_item, sizeof(j->work_item), r->work_item);
+	str_copy(j->agent, sizeof(j->agent), r->agent);
+	str_copy(j->stage, sizeof(j->stage), r->stage);
+	*o = (struct job_outcome){ .ok = r->ok, .exit_code = r->exit_code, .status = r->status,
+		.duration_ms = r->duration_ms, .log_path = r->log_path, .reason = r->reason,
+		.interrupted = r->interrupted };
 }

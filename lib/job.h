@@ -30,6 +30,7 @@
 #ifndef ORCH_JOB_H
 #define ORCH_JOB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct orch_err;
@@ -112,6 +113,44 @@ int job_set_dead_strikes(struct store *st, int64_t job_id, int strikes, struct o
  * (settled by someone else: the caller rolls back), -1 error.
  */
 int job_reap(struct store *st, int64_t job_id, int requeue, int64_t now, struct orch_err *e);
+
+/*
+ * Run records: what an agent run did, durable before orch needs the store
+ * (an outside write lock on orch.db past busy_timeout must not make a
+ * finished run look lost).  One file per attempt,
+ * $ORCH_HOME/runs/jobs/job<ID>-attempt<N>.json, written atomically by the
+ * runner: "started" just before the agent is spawned, "finished" with the
+ * outcome as soon as it exited.  orch-work's next run and the reaper
+ * complete a running job from a finished record (job_complete with the
+ * recorded outcome) instead of running the agent again; a started record
+ * without an outcome says the agent may have acted.  The file is removed
+ * once the store holds the outcome.
+ */
+struct job_record {
+	int64_t job_id, run_id;
+	int attempt;
+	char work_item[32], agent[24], stage[24];
+	long runner_pid;
+	int finished;		/* 0: started only */
+	int ok, exit_code, interrupted;
+	char status[16];
+	int64_t duration_ms;
+	char log_path[4300];
+	char reason[512];
+};
+/* The record's path; -1 when it does not fit. */
+int job_record_path(const char *home, int64_t job_id, int attempt, char *out, size_t n);
+/* Write r atomically (creating runs/jobs); 0 / -1 with e. */
+int job_record_write(const char *home, const struct job_record *r, struct orch_err *e)
+    __attribute__((warn_unused_result));
+/* 1 read into *r, 0 no record, -1 unreadable (e says which file and why). */
+int job_record_read(const char *home, int64_t job_id, int attempt, struct job_record *r, struct orch_err *e);
+/* Forget the record once the store holds the outcome (best effort: a leftover is never read again). */
+void job_record_remove(const char *home, int64_t job_id, int attempt);
+/* The job and outcome a finished record stands for (o's strings point into r). */
+void job_record_outcome(const struct job_record *r, struct job *j, struct job_outcome *o);
+/* 1 when agent's runs deploy (the deployer): never run again once started without a recorded outcome. */
+int job_agent_deploys(const char *agent);
 
 /* Replace {work_item} {stage} {worktree} {branch} in arg; malloc'd. */
 char *job_expand_arg(const char *arg, const char *wi, const char *stage, const char *worktree,

@@ -233,9 +233,11 @@ merge_ci(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
 		snprintf(r->reason, sizeof(r->reason), "project '%s' has no ci_cmd; the rebased head cannot be tested", p->key);
 		return -1;
 	}
+	struct task_child tc = { gc->st, gc->task, "ci_cmd" };	/* a SIGKILLed holder's ci_cmd is stopped */
 	struct proc_spec s = {
 		.argv = (const char *const *)p->ci_cmd, .cwd = m->scratch, .timeout_ms = gc->cfg->ci_timeout_s * 1000,
 		.out_cap = BUF_MIB, .tool = "ci_cmd", .observe = store_tool_observe, .observe_ctx = gc->st,
+		.on_start = task_claim_child, .on_start_ctx = &tc,
 	};
 	proc_run(&s, &pr);
 	if (pr.status != PROC_OK) {

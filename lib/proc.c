@@ -1,5 +1,6 @@
 #include "proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -68,16 +69,72 @@ proc_exit_code(const struct proc_result *r)
 	return 126;
 }
 
+/*
+ * From /proc/<pid>/stat: the state letter and the process group, or -1
+ * (no such process, or no /proc).  The command name may hold spaces and
+ * parentheses: the fields follow its last ')'.
+ */
+static int
+proc_stat(long pid, char *state, long *pgrp)
+{
+	char path[64], text[512], *p;
+	ssize_t k;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	k = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[k > 0 ? k : 0] = '\0';
+	if ((p = strrchr(text, ')')) == NULL || sscanf(p + 1, " %c %*d %ld", state, pgrp) != 2)
+		return -1;
+	return 0;
+}
+
+/* A zombie has ended: its parent died too and nobody reaps it (an init that does not wait). */
+static int
+is_zombie(long pid)
+{
+	char state;
+	long pgrp;
+
+	return proc_stat(pid, &state, &pgrp) == 0 && (state == 'Z' || state == 'X');
+}
+
 int
 proc_alive(long pid)
 {
-	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM) && !is_zombie(pid);
+}
+
+/* 1 when a process of group pgid that is not a zombie is listed in /proc; -1 when /proc cannot be read. */
+static int
+group_has_live_member(long pgid)
+{
+	struct dirent *d;
+	char state;
+	long long pid;
+	long pgrp;
+	int live = 0;
+	DIR *dir = opendir("/proc");
+
+	if (dir == NULL)
+		return -1;
+	while (!live && (d = readdir(dir)) != NULL)
+		if (num_parse(d->d_name, 1, 1LL << 30, &pid) == 0 && proc_stat((long)pid, &state, &pgrp) == 0 &&
+		    pgrp == pgid)
+			live = state != 'Z' && state != 'X';
+	closedir(dir);
+	return live;
 }
 
 int
 proc_group_alive(long pgid)
 {
-	return pgid > 1 && (kill(-(pid_t)pgid, 0) == 0 || errno == EPERM);
+	if (pgid <= 1 || (kill(-(pid_t)pgid, 0) < 0 && errno != EPERM))
+		return 0;
+	return group_has_live_member(pgid) != 0;	/* without /proc: alive, as kill says */
 }
 
 void

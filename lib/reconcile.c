@@ -18,6 +18,7 @@
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
+#include "work.h"
 
 static void
 count(struct store *st, const char *name, int n)
@@ -246,17 +247,42 @@ strike(struct orch_ctx *c, const struct job_running *j, int dead)
 }
 
 /*
- * Requeue a dead job (or mark it dead past job_max_attempts), with its
- * event and notification in one transaction.  Returns 1 when reaped.
+ * A deploying job (the deployer) whose agent started may have deployed
+ * although nothing recorded it: it is never run again automatically.
+ * Started means its process group was noted or its run record exists (an
+ * unreadable one counts: when in doubt, production is not deployed twice).
+ */
+static int
+may_have_deployed(struct orch_ctx *c, const struct job_running *j)
+{
+	struct job_record rec;
+	struct orch_err e = {0};
+
+	if (!job_agent_deploys(j->agent))
+		return 0;
+	return j->pgid != 0 || job_record_read(c->cfg->home, j->id, (int)j->attempts, &rec, &e) != 0;
+}
+
+/*
+ * Requeue a dead job (or mark it dead past job_max_attempts, or when it may
+ * have deployed), with its event and notification in one transaction.
+ * Returns 1 when reaped.
  */
 static int
 reap_job(struct orch_ctx *c, const struct job_running *j, const char *why, int64_t now, char *msg, size_t mn)
 {
-	int requeue = j->attempts < c->cfg->job_max_attempts;
+	int deployed = may_have_deployed(c, j);
+	int requeue = j->attempts < c->cfg->job_max_attempts && !deployed;
 	struct orch_err e = {0};
 
-	snprintf(msg, mn, "reaped %s job %lld (pid %lld): %s; %s", j->agent, j->id, j->pid, why,
-	    requeue ? "requeued" : "dead");
+	if (deployed)
+		snprintf(msg, mn, "reaped %s job %lld (pid %lld) of %s: %s; its agent started and may have deployed "
+		    "without a recorded outcome, so it is not run again: check production, then orch-advance --agent %s "
+		    "%s if it deployed, or orch-advance --unblock %s to deploy again", j->agent, j->id, j->pid, j->wi, why,
+		    j->agent, j->wi, j->wi);
+	else
+		snprintf(msg, mn, "reaped %s job %lld (pid %lld): %s; %s", j->agent, j->id, j->pid, why,
+		    requeue ? "requeued" : "dead");
 	if (store_begin(c->st, &e) < 0)
 		return 0;
 	/* not 1: another process settled the job between our read and this write */
@@ -267,6 +293,41 @@ reap_job(struct orch_ctx *c, const struct job_running *j, const char *why, int64
 		return 0;
 	}
 	return store_commit(c->st, &e) == 0;
+}
+
+/*
+ * A job whose runner and agent are gone but whose run record holds the
+ * outcome is completed from it, never requeued (work_settle).  1 when the
+ * record decided (settled, or it could not be read now: the next tick
+ * looks again), 0 no finished record.
+ */
+static int
+settled(struct orch_ctx *c, const struct job_running *j, reconcile_report report, void *rctx,
+    struct reconcile_stats *rs)
+{
+	struct work_result w;
+	struct advance_result r;
+	struct orch_err e = {0};
+	int rc;
+
+	if (proc_alive((long)j->pid) || proc_group_alive((long)j->pgid) || (rc = work_settle(c, j, &w, &e)) == 0)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.work_item, sizeof(r.work_item), "%s", j->wi);
+	r.outcome = OUT_NOOP;
+	if (rc < 0) {
+		rs->failed++;
+		if (e.code > rs->worst)
+			rs->worst = e.code;
+		r.err = e;
+	} else if (w.advanced) {
+		r = w.adv;
+	} else {
+		snprintf(r.reason, sizeof(r.reason), "%s job %lld %s: %s", w.agent, (long long)w.job_id, w.job_status,
+		    w.reason);
+	}
+	report(rctx, "reaper", &r);
+	return 1;
 }
 
 /* Why a running job is to be reaped now, or NULL (orphans and overdue jobs are handled here too). */
@@ -319,10 +380,13 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 
 	/* n < 0: the listing failed; nothing is reaped and the next tick looks again */
 	for (i = 0; i < n; i++) {
-		const char *why = reap_reason(c, &v[i], now);
+		const char *why;
 		struct advance_result r;
-		char msg[400];
+		char msg[700];
 
+		if (settled(c, &v[i], report, rctx, rs))
+			continue;
+		why = reap_reason(c, &v[i], now);
 		if (why == NULL || !reap_job(c, &v[i], why, now, msg, sizeof(msg)))
 			continue;
 		rs->reaped++;

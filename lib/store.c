@@ -308,6 +308,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" mark TEXT NOT NULL DEFAULT '',"
 	" evidence TEXT NOT NULL);"
 	"CREATE INDEX task_asks_kind ON task_asks(task_id, kind, id);",
+	/*
+	 * 17: a claim holds the process group of the child its holder runs (the deploy hook's wrapper, ci_cmd):
+	 * a holder killed with SIGKILL leaves it, and the next claimer waits for that group (lib/task.h)
+	 */
+	"ALTER TABLE leases ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';",
 };
 
 static int

@@ -148,14 +148,65 @@ lease_name(const struct task *t, char *out, size_t n)
 	snprintf(out, n, "task:%s", t->work_item);
 }
 
+/*
+ * The holder of a claim on this host is dead, but the child it ran may not
+ * be: 1 its process group lives on (holder says what happens), 0 it is gone.
+ * A deploy hook is waited for; any other child is stopped (its result was
+ * its dead holder's).
+ */
+static int
+child_lives(long pid, long child, const char *kind, char *holder, size_t hn)
+{
+	if (!proc_group_alive(child))
+		return 0;
+	if (strcmp(kind, TASK_CHILD_HOOK) == 0) {
+		snprintf(holder, hn, "the deploy hook (process group %ld) that pid %ld started before it died; waiting for "
+		    "it to end", child, pid);
+		return 1;
+	}
+	proc_kill_group(child);
+	snprintf(holder, hn, "the %s (process group %ld) of pid %ld, which died; stopped it, the claim is free once it "
+	    "is gone", kind[0] ? kind : "child", child, pid);
+	return 1;
+}
+
+struct claim_row {
+	int found;
+	long pid, child;
+	int64_t expires;
+	char host[256], kind[32];
+};
+
+static int
+claim_read(struct store *st, const char *name, struct claim_row *row, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	memset(row, 0, sizeof(*row));
+	if (store_prepare(st, &s, "SELECT pid, host, expires_at, child_pgid, child_kind FROM leases WHERE name = ?1",
+	    e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		row->found = 1;
+		row->pid = (long)sqlite3_column_int64(s, 0);
+		str_copy(row->host, sizeof(row->host), (const char *)sqlite3_column_text(s, 1));
+		row->expires = sqlite3_column_int64(s, 2);
+		row->child = (long)sqlite3_column_int64(s, 3);
+		str_copy(row->kind, sizeof(row->kind), (const char *)sqlite3_column_text(s, 4));
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 int
 task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size_t hn, struct orch_err *e)
 {
-	char name[64], host[256] = "", hhost[256] = "", now_s[32];
-	int64_t now = (int64_t)time(NULL), expires = 0;
-	long pid = 0, me = (long)getpid();
+	char name[64], host[256] = "", now_s[32];
+	int64_t now = (int64_t)time(NULL);
+	long me = (long)getpid();
+	struct claim_row row;
 	sqlite3_stmt *s;
-	int found = 0;
 
 	lease_name(t, name, sizeof(name));
 	if (gethostname(host, sizeof(host) - 1) < 0)
@@ -163,24 +214,20 @@ task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size
 	time_iso_us(time_now_us(), now_s);
 	if (store_begin(st, e) < 0)
 		return -1;
-	if (store_prepare(st, &s, "SELECT pid, host, expires_at FROM leases WHERE name = ?1", e) < 0)
+	if (claim_read(st, name, &row, e) < 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		found = 1;
-		pid = (long)sqlite3_column_int64(s, 0);
-		str_copy(hhost, sizeof(hhost), (const char *)sqlite3_column_text(s, 1));
-		expires = sqlite3_column_int64(s, 2);
-	}
-	sqlite3_finalize(s);
-	if (found && pid == me && strcmp(hhost, host) == 0) {
+	if (row.found && row.pid == me && strcmp(row.host, host) == 0) {
 		store_rollback(st);
 		return 2;
 	}
-	/* a holder on this host is alive or not; one elsewhere is trusted until its expiry */
-	if (found && (strcmp(hhost, host) == 0 ? proc_alive(pid) : now < expires)) {
+	/* a holder on this host is alive or not (and so is its child); one elsewhere is trusted until its expiry */
+	if (row.found && (strcmp(row.host, host) == 0 ? proc_alive(row.pid) : now < row.expires)) {
 		store_rollback(st);
-		snprintf(holder, hn, "pid %ld on %s", pid, hhost[0] ? hhost : "this host");
+		snprintf(holder, hn, "pid %ld on %s", row.pid, row.host[0] ? row.host : "this host");
+		return 0;
+	}
+	if (row.found && strcmp(row.host, host) == 0 && child_lives(row.pid, row.child, row.kind, holder, hn)) {
+		store_rollback(st);
 		return 0;
 	}
 	if (store_prepare(st, &s, "INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at, host, "
@@ -201,6 +248,25 @@ task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size
 fail:
 	store_rollback(st);
 	return -1;
+}
+
+void
+task_claim_child(void *ctx, long pgid)
+{
+	const struct task_child *c = ctx;
+	sqlite3_stmt *s;
+	char name[64];
+
+	lease_name(c->t, name, sizeof(name));
+	if (store_prepare(c->st, &s, "UPDATE leases SET child_pgid = ?1, child_kind = ?2 WHERE name = ?3 AND pid = ?4",
+	    NULL) < 0)
+		return;
+	sqlite3_bind_int64(s, 1, pgid);
+	sqlite3_bind_text(s, 2, c->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (long)getpid());
+	/* best effort: the deploy hook's own sentinels say it runs all the same */
+	(void)store_step_done(c->st, s, "record the claim's child", NULL);
 }
 
 void
@@ -311,10 +377,11 @@ task_lease_release_dead(struct store *st, struct orch_err *e)
 	sqlite3_stmt *s;
 	int k = 0, j, n = 0;
 
-	if (store_prepare(st, &s, "SELECT name, pid FROM leases", e) < 0)
+	if (store_prepare(st, &s, "SELECT name, pid, child_pgid FROM leases", e) < 0)
 		return -1;
+	/* a dead holder's child that lives on keeps its claim: the next claimer waits for it (task_claim) */
 	while (k < 32 && sqlite3_step(s) == SQLITE_ROW)
-		if (!proc_alive((long)sqlite3_column_int64(s, 1)) &&
+		if (!proc_alive((long)sqlite3_column_int64(s, 1)) && !proc_group_alive((long)sqlite3_column_int64(s, 2)) &&
 		    str_copy(dead[k].name, sizeof(dead[k].name), (const char *)sqlite3_column_text(s, 0)) == 0)
 			dead[k++].pid = sqlite3_column_int64(s, 1);
 	sqlite3_finalize(s);

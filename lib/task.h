@@ -56,6 +56,23 @@ int task_update(struct store *st, struct task *t, struct orch_err *e);
 int task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size_t hn, struct orch_err *e);
 void task_release(struct store *st, const struct task *t);
 /*
+ * The child a claim's holder runs: proc_spec.on_start of a long child run
+ * under the claim (the deploy hook's wrapper, ci_cmd) records its process
+ * group in the claim (best effort; ctx is a struct task_child).  A holder
+ * killed with SIGKILL (no handler runs) leaves its child behind: task_claim
+ * then does not take the claim over while that group lives.  It waits for a
+ * deploy hook (reported as busy: a running deploy is never judged) and stops
+ * any other child (ci_cmd: its result is nobody's now), busy this time.
+ * task_lease_release_dead keeps such a claim too.
+ */
+struct task_child {
+	struct store *st;
+	const struct task *t;
+	const char *kind;	/* TASK_CHILD_HOOK, or the tool's name */
+};
+#define TASK_CHILD_HOOK "deploy_hook"
+void task_claim_child(void *ctx, long pgid);
+/*
  * Named leases other than claims (merge.c's "merge:<project>"): the caller
  * decides in its own transaction who may take one; these only read and
  * write the row.

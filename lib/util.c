@@ -80,6 +80,31 @@ str_trim(char *s)
 }
 
 int64_t
+time_boot_s(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+void
+time_boot_id(char *out, size_t n)
+{
+	ssize_t k;
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	k = read(fd, out, n - 1);
+	close(fd);
+	out[k > 0 ? k : 0] = '\0';
+	str_trim(out);
+}
+
+int64_t
 time_mono_ms(void)
 {
 	struct timespec ts;

@@ -19,6 +19,14 @@ int str_ieq(const char *a, const char *b);	/* case-insensitive equality */
 char *str_trim(char *s);			/* in place, returns s */
 int64_t time_mono_ms(void);
 int64_t time_now_us(void);			/* wall clock, microseconds */
+/*
+ * A clock that does not step (NTP, a resumed VM): seconds since boot,
+ * suspend included (CLOCK_BOOTTIME).  It starts again at a reboot: keep
+ * the boot id (time_boot_id) beside a stamp and compare only on one boot.
+ */
+int64_t time_boot_s(void);
+/* This boot's id (/proc/sys/kernel/random/boot_id, trimmed) into out; "" when unknown. */
+void time_boot_id(char *out, size_t n);
 /* Format microseconds since the epoch as 2026-11-24T04:39:55.123456Z. */
 void time_iso_us(int64_t us, char out[32]);
 /*

@@ -132,11 +132,181 @@ workspace_prepare(struct orch_ctx *c, const struct task *t)
 	event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg[0] ? e.msg : why, NULL);
 }
 
+/* Tries of job_complete when orch.db stays locked: each waits db_busy_timeout_ms inside SQLite. */
+#define WORK_RECORD_TRIES 4
+
+/* job_complete, tried again while the store is busy (bounded): 0 / -1 with e. */
+static int
+complete_retrying(struct orch_ctx *c, const struct job *j, const struct job_outcome *o, const char **status,
+    struct orch_err *e)
+{
+	int i;
+
+	for (i = 1;; i++) {
+		err_clear(e);
+		if (job_complete(c->st, j, o, c->cfg->job_max_attempts, c->cfg->job_backoff_s, (int64_t)time(NULL),
+		    status, e) == 0)
+			return 0;
+		if (e->code != EX_TEMPFAIL || i >= WORK_RECORD_TRIES)
+			return -1;
+	}
+}
+
+static void
+record_fill(struct job_record *rec, const struct job *j, const struct work_result *r, int finished)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->job_id = j->id;
+	rec->run_id = j->run_id;
+	rec->attempt = j->attempts;
+	str_copy(rec->work_item, sizeof(rec->work_item), j->work_item);
+	str_copy(rec->agent, sizeof(rec->agent), j->agent);
+	str_copy(rec->stage, sizeof(rec->stage), j->stage);
+	rec->runner_pid = (long)getpid();
+	rec->finished = finished;
+	if (!finished)
+		return;
+	rec->ok = strcmp(r->proc_status, "ok") == 0;
+	rec->interrupted = strcmp(r->proc_status, "interrupted") == 0;
+	rec->exit_code = r->exit_code;
+	str_copy(rec->status, sizeof(rec->status), r->proc_status);
+	rec->duration_ms = r->duration_ms;
+	str_copy(rec->log_path, sizeof(rec->log_path), r->log_path);
+	str_copy(rec->reason, sizeof(rec->reason), r->reason);
+}
+
+/*
+ * The store did not take a finished run: say what really happened (the
+ * agent ran), where its outcome is kept and what comes next.
+ */
+static int
+unrecorded(struct orch_ctx *c, const struct job *j, const struct work_result *r, const struct orch_err *sub,
+    const char *kept_why, struct orch_err *e)
+{
+	char path[4300], store_why[700];
+
+	if (job_record_path(c->cfg->home, j->id, j->attempts, path, sizeof(path)) < 0)
+		path[0] = '\0';
+	if (sub->code == EX_TEMPFAIL)
+		snprintf(store_why, sizeof(store_why), "orch.db stayed locked by another writer past db_busy_timeout_ms "
+		    "(%d ms, %d tries)", c->cfg->db_busy_timeout_ms, WORK_RECORD_TRIES);
+	else
+		snprintf(store_why, sizeof(store_why), "%s", sub->msg);
+	if (kept_why == NULL)
+		return err_set(e, sub->code, "%s job %lld attempt %d of %s ran and ended %s (%s), but orch could not "
+		    "record it: %s; the outcome is kept in '%s': the next orch-work or orch-reconcile records it from "
+		    "there and the agent is not run again", j->agent, (long long)j->id, j->attempts, j->work_item,
+		    r->proc_status, r->reason, store_why, path);
+	return err_set(e, sub->code, "%s job %lld attempt %d of %s ran and ended %s (%s), but orch could record it "
+	    "neither in the store (%s) nor in '%s' (%s); %s", j->agent, (long long)j->id, j->attempts, j->work_item,
+	    r->proc_status, r->reason, store_why, path, kept_why, job_agent_deploys(j->agent) ?
+	    "it deploys, so it is not run again: check production, then orch-advance --agent deployer or --unblock" :
+	    "the reaper requeues it once this runner is gone");
+}
+
+/* The run's outcome into the store; the record is dropped once the store has it.  1 / -1. */
+static int
+record_run(struct orch_ctx *c, const struct job *j, struct work_result *r, const char *kept_why,
+    struct orch_err *e)
+{
+	struct orch_err sub = {0};
+	struct job_outcome o = {
+		.ok = strcmp(r->proc_status, "ok") == 0, .exit_code = r->exit_code, .status = r->proc_status,
+		.duration_ms = r->duration_ms, .log_path = r->log_path, .reason = r->reason,
+		.interrupted = strcmp(r->proc_status, "interrupted") == 0,
+	};
+
+	if (complete_retrying(c, j, &o, &r->job_status, &sub) < 0)
+		return unrecorded(c, j, r, &sub, kept_why, e);
+	job_record_remove(c->cfg->home, j->id, j->attempts);
+	if (o.ok) {
+		r->advanced = 1;
+		engine_advance(c, j->work_item, j->agent, 0, &r->adv);
+	}
+	return 1;
+}
+
+int
+work_settle(struct orch_ctx *c, const struct job_running *jr, struct work_result *r, struct orch_err *e)
+{
+	struct job_record rec;
+	struct job_outcome o;
+	struct job j;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = job_record_read(c->cfg->home, jr->id, (int)jr->attempts, &rec, e)) <= 0)
+		return rc;
+	if (!rec.finished)
+		return 0;	/* started only: the agent may have acted, the reaper decides */
+	job_record_outcome(&rec, &j, &o);
+	r->job_id = j.id;
+	r->attempt = j.attempts;
+	str_copy(r->work_item, sizeof(r->work_item), j.work_item);
+	str_copy(r->agent, sizeof(r->agent), j.agent);
+	str_copy(r->proc_status, sizeof(r->proc_status), rec.status);
+	str_copy(r->log_path, sizeof(r->log_path), rec.log_path);
+	r->exit_code = rec.exit_code;
+	r->duration_ms = rec.duration_ms;
+	snprintf(r->reason, sizeof(r->reason), "recorded from its run record, not run again: %s", rec.reason);
+	return record_run(c, &j, r, NULL, e);
+}
+
+/*
+ * A running job whose runner and agent are gone but whose run record holds
+ * the outcome (the runner could not record it): settle it before leasing
+ * anything.  1 one settled (r), 0 none, -1 error.
+ */
+static int
+settle_orphans(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
+{
+	struct job_running v[64];
+	struct orch_err sub = {0};
+	int n = job_list_running(c->st, v, 64, e), i, rc;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].pid == (long long)getpid() || proc_alive((long)v[i].pid) || proc_group_alive((long)v[i].pgid))
+			continue;
+		/* an unreadable record is the reaper's to report; other jobs still run */
+		if ((rc = work_settle(c, &v[i], r, &sub)) < 0 && sub.code == EX_TEMPFAIL) {
+			*e = sub;
+			return -1;
+		}
+		if (rc > 0)
+			return 1;
+		err_clear(&sub);
+	}
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * The run's start on disk before the agent is spawned.  A deploying agent
+ * runs only when it is written (its outcome must survive the store); for
+ * the others it is best effort.  0 run the agent, -1 not (r says why).
+ */
+static int
+record_start(struct orch_ctx *c, const struct job *j, struct work_result *r)
+{
+	struct job_record rec;
+	struct orch_err e = {0};
+
+	record_fill(&rec, j, r, 0);
+	if (job_record_write(c->cfg->home, &rec, &e) == 0 || !job_agent_deploys(j->agent))
+		return 0;
+	r->exit_code = -1;
+	snprintf(r->proc_status, sizeof(r->proc_status), "spawn_error");
+	snprintf(r->reason, sizeof(r->reason), "not started: a deploy runs only when its run record can be written "
+	    "(%s); fix ORCH_HOME, the job is retried", e.msg);
+	return -1;
+}
+
 int
 work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 {
 	int64_t now = (int64_t)time(NULL);
 	struct orch_err sub = {0};
+	struct job_record rec;
+	const char *kept_why = NULL;
 	struct task t;
 	struct job j;
 	int rc;
@@ -145,6 +315,9 @@ work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 	proc_interrupt_on_signals();	/* SIGTERM/SIGINT stop the agent's group and end the loop */
 	if (proc_interrupted())
 		return 0;
+	/* a finished run an earlier runner could not record is recorded, never run again */
+	if ((rc = settle_orphans(c, r, e)) != 0)
+		return rc;
 	/* the lease outlives the timeout a little, so the reaper never races a live run */
 	if ((rc = job_lease(c->st, (int)getpid(), now, c->cfg->job_timeout_s + 60, &j, e)) <= 0)
 		return rc;
@@ -157,18 +330,14 @@ work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 		return -1;
 	}
 	workspace_prepare(c, &t);
-	run_agent(c, &t, &j, r, &sub);
-	struct job_outcome o = {
-		.ok = strcmp(r->proc_status, "ok") == 0, .exit_code = r->exit_code, .status = r->proc_status,
-		.duration_ms = r->duration_ms, .log_path = r->log_path, .reason = r->reason,
-		.interrupted = strcmp(r->proc_status, "interrupted") == 0,
-	};
-	rc = job_complete(c->st, &j, &o, c->cfg->job_max_attempts, c->cfg->job_backoff_s, (int64_t)time(NULL),
-	    &r->job_status, e);
-	if (rc == 0 && o.ok) {
-		r->advanced = 1;
-		engine_advance(c, j.work_item, j.agent, 0, &r->adv);
+	if (record_start(c, &j, r) == 0) {
+		run_agent(c, &t, &j, r, &sub);
+		/* the outcome on disk first: the store may be locked now */
+		record_fill(&rec, &j, r, 1);
+		if (job_record_write(c->cfg->home, &rec, &sub) < 0)
+			kept_why = sub.msg;
 	}
+	rc = record_run(c, &j, r, kept_why, e);
 	job_free(&j);
-	return rc < 0 ? -1 : 1;
+	return rc;
 }

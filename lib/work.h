@@ -14,8 +14,14 @@
  * process group.  Its stdout and stderr go to
  * $ORCH_HOME/logs/jobs/<WI>-job<ID>-attempt<N>.log (written atomically).
  *
- * Returns 1 when a job ran (whatever its result, in *r), 0 when no job was
- * available, -1 on a store error (*e).  A broken agent never stops the
+ * The run's outcome is written to its run record (job.h) before the store
+ * is asked, and job_complete is tried again while orch.db is locked
+ * (bounded); a finished run the store did not take is settled from its
+ * record by the next orch-work (first thing it does) or the reaper.
+ *
+ * Returns 1 when a job ran or was settled from its record (whatever its
+ * result, in *r), 0 when no job was available, -1 on a store error (*e:
+ * when the agent ran, it says so and where its outcome is kept).  A broken agent never stops the
  * runner: it is a failed job with a reason.
  */
 #ifndef ORCH_WORK_H
@@ -41,5 +47,14 @@ struct work_result {
 };
 
 int work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e);
+/*
+ * Complete the running job jr (its runner and agent gone) from its finished
+ * run record (job.h), then advance as work_run_one does: 1 settled (r says
+ * how), 0 no finished record (the agent may not have run, or may have
+ * acted: a started record), -1 error (e).  orch-work and the reaper call it
+ * before anything would run the agent again.
+ */
+struct job_running;
+int work_settle(struct orch_ctx *c, const struct job_running *jr, struct work_result *r, struct orch_err *e);
 
 #endif

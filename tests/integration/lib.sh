@@ -60,6 +60,23 @@ release() { exec 8>&-; wait "$HOLD_PID"; rm -f "$TMP/hold.in" "$TMP/hold.out"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# age_initiated FILE SECONDS wall|boottime|both: a deploy's initiated record as if it started SECONDS
+# earlier on that clock (lib/deploystate.h: "wall <unix s>", "boottime <s>" lines)
+age_initiated() {
+	python3 - "$@" <<'PY' || fail "cannot age $1"
+import os, sys
+path, secs, which = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+lines = open(path).read().split("\n")
+def age(line):
+    k, _, v = line.partition(" ")
+    return f"{k} {int(v) - secs}" if k in ("wall", "boottime") and which in (k, "both") else line
+st = os.stat(path)
+open(path + ".aged", "w").write("\n".join(lines[:1] + [age(l) for l in lines[1:]]))
+os.utime(path + ".aged", (st.st_atime, st.st_mtime))
+os.rename(path + ".aged", path)
+PY
+}
+
 # expect_rc WANT CMD...: run CMD, keep stdout in $OUT and stderr in $ERR.
 expect_rc() {
 	want=$1

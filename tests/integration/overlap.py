@@ -316,6 +316,17 @@ print(f"overlap: {fig['kills']} SIGKILLs over {fig['runs']} command runs in {cha
       f"({LOOPS} loops, {waves} waves of items, {fig['operator']} operator commands; seed {SEED})")
 
 
+def age_initiated(path, secs):
+    """The record as if its deploy started secs earlier on both its clocks (lib/deploystate.h)."""
+    lines = open(path).read().split("\n")
+    aged = [f"{k} {int(v) - secs}" if k in ("wall", "boottime") else l
+            for l in lines[1:] for k, _, v in [l.partition(" ")]]
+    open(path + ".aged", "w").write("\n".join(lines[:1] + aged))
+    os.rename(path + ".aged", path)
+    old = time.time() - secs  # an older orch's record has no stamps: its mtime
+    os.utime(path, (old, old))
+
+
 def stuck_confirms():
     """Age the initiated marker of a confirm killed before its hook started: deploy_timeout_s passes."""
     aged = 0
@@ -324,8 +335,7 @@ def stuck_confirms():
         d = os.path.join(home, "deploy-state", wi.split("-")[0], wi)
         if (tasks.get(wi) == "deploy" and os.path.exists(os.path.join(d, "initiated")) and
                 not os.path.exists(os.path.join(d, "wrapper-pid")) and not os.path.exists(os.path.join(d, "result"))):
-            old = time.time() - 7200
-            os.utime(os.path.join(d, "initiated"), (old, old))
+            age_initiated(os.path.join(d, "initiated"), 7200)
             aged += 1
     return aged
 

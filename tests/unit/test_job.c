@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/deploystate.h"
 #include "../../lib/err.h"
 #include "../../lib/job.h"
 #include "../../lib/store.h"
@@ -127,6 +128,81 @@ START_TEST(job_taken_away_is_lost)
 }
 END_TEST
 
+START_TEST(job_record_round_trip)
+{
+	struct orch_err e = {0};
+	struct job_record w, r;
+	struct job_outcome o;
+	struct job j;
+
+	memset(&w, 0, sizeof(w));
+	w.job_id = 7;
+	w.run_id = 9;
+	w.attempt = 2;
+	snprintf(w.work_item, sizeof(w.work_item), "A-1");
+	snprintf(w.agent, sizeof(w.agent), "deployer");
+	snprintf(w.stage, sizeof(w.stage), "deploy");
+	ck_assert_int_eq(job_record_read(tmp_dir, 7, 2, &r, &e), 0);	/* none yet */
+	ck_assert_int_eq(job_record_write(tmp_dir, &w, &e), 0);
+	ck_assert_int_eq(job_record_read(tmp_dir, 7, 2, &r, &e), 1);
+	ck_assert_int_eq(r.finished, 0);
+	w.finished = 1;
+	w.ok = 1;
+	snprintf(w.status, sizeof(w.status), "ok");
+	snprintf(w.reason, sizeof(w.reason), "ran \"quoted\"\nline");
+	ck_assert_int_eq(job_record_write(tmp_dir, &w, &e), 0);
+	ck_assert_int_eq(job_record_read(tmp_dir, 7, 2, &r, &e), 1);
+	ck_assert_int_eq(r.finished, 1);
+	ck_assert_str_eq(r.reason, "ran \"quoted\"\nline");
+	job_record_outcome(&r, &j, &o);
+	ck_assert_int_eq(j.run_id, 9);
+	ck_assert_int_eq(j.attempts, 2);
+	ck_assert_int_eq(o.ok, 1);
+	ck_assert_int_eq(job_record_read(tmp_dir, 7, 3, &r, &e), 0);	/* another attempt's: none */
+	ck_assert_int_eq(job_agent_deploys("deployer"), 1);
+	ck_assert_int_eq(job_agent_deploys("developer"), 0);
+	job_record_remove(tmp_dir, 7, 2);
+	ck_assert_int_eq(job_record_read(tmp_dir, 7, 2, &r, &e), 0);
+}
+END_TEST
+
+/* A completion of an attempt that was reaped and leased again never settles the new attempt. */
+START_TEST(job_complete_only_its_attempt)
+{
+	struct orch_err e = {0};
+	struct job j, again;
+	const char *ns;
+	int64_t id;
+	struct job_outcome ok = { .ok = 1, .exit_code = 0, .status = "ok", .log_path = "", .reason = "ok" };
+
+	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &id, &e), 0);
+	ck_assert_int_eq(job_lease(&st, 1, 1000, 60, &j, &e), 1);
+	ck_assert_int_eq(job_run_start(&st, &j, 1, &e), 0);
+	ck_assert_int_eq(job_reap(&st, j.id, 1, 1000, &e), 1);
+	ck_assert_int_eq(job_lease(&st, 2, 1000, 60, &again, &e), 1);
+	ck_assert_int_eq(job_complete(&st, &j, &ok, 3, 30, 1000, &ns, &e), 0);
+	ck_assert_str_eq(ns, "lost");
+	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE status = 'running' AND attempts = 2"), 1);
+	job_free(&j);
+	job_free(&again);
+}
+END_TEST
+
+/* A deploy's age: CLOCK_BOOTTIME on one boot (a wall clock step does not count), the wall clock after a reboot. */
+START_TEST(deploy_age_ignores_wall_steps)
+{
+	struct deploy_started s = { .wall = 1000, .boottime = 50, .boot_id = "boot-a" };
+	struct deploy_clock now = { .wall = 1000 + 86400, .boottime = 80, .boot_id = "boot-a" };
+
+	ck_assert_int_eq(deploy_age_s(&s, &now), 30);
+	snprintf(now.boot_id, sizeof(now.boot_id), "boot-b");
+	ck_assert_int_eq(deploy_age_s(&s, &now), 86400);
+	s.boot_id[0] = '\0';	/* a record of an older orch: its wall time (mtime) */
+	snprintf(now.boot_id, sizeof(now.boot_id), "boot-a");
+	ck_assert_int_eq(deploy_age_s(&s, &now), 86400);
+}
+END_TEST
+
 START_TEST(work_expand_placeholders)
 {
 	char *s = job_expand_arg("{worktree}/x-{work_item}-{stage}-{branch}-{nope}", "A-1", "review", "/w", "f/b");
@@ -148,6 +224,9 @@ job_suite(void)
 	tcase_add_test(tc, job_failure_backoff_then_dead);
 	tcase_add_test(tc, job_taken_away_is_lost);
 	tcase_add_test(tc, work_expand_placeholders);
+	tcase_add_test(tc, job_record_round_trip);
+	tcase_add_test(tc, job_complete_only_its_attempt);
+	tcase_add_test(tc, deploy_age_ignores_wall_steps);
 	suite_add_tcase(s, tc);
 	return s;
 }
