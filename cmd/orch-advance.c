@@ -25,6 +25,20 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* --start WI or --unblock WI: one item, one answer. */
+static int
+start_or_unblock(struct cli *cl, int (*fn)(struct orch_ctx *, const char *, struct advance_result *), const char *wi)
+{
+	struct advance_result r;
+
+	fn(cl->ctx, wi, &r);
+	if (cl->json)
+		cli_print_json(cli_advance_json(&r));
+	else
+		cli_advance_text(cl, &r);
+	return cli_close(cl, engine_result_exit(&r));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -72,14 +86,8 @@ main(int argc, char **argv)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (explain)
 		return cli_close(&cl, cli_explain(&cl, explain));
-	if (start || unblock) {
-		(start ? engine_start : engine_unblock)(cl.ctx, start ? start : unblock, &r);
-		if (cl.json)
-			cli_print_json(cli_advance_json(&r));
-		else
-			cli_advance_text(&cl, &r);
-		return cli_close(&cl, engine_result_exit(&r));
-	}
+	if (start || unblock)
+		return start_or_unblock(&cl, start ? engine_start : engine_unblock, start ? start : unblock);
 	if (all) {
 		struct orch_err e = {0};
 		if (store_snapshot_begin(&cl.st, &e) < 0 || task_list_ids(&cl.st, &ids, &nids, &e) < 0)

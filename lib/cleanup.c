@@ -16,6 +16,7 @@
 #include "job.h"
 #include "notify.h"
 #include "store.h"
+#include "stages.h"
 #include "task.h"
 #include "util.h"
 
@@ -48,7 +49,7 @@ gave_up(struct orch_ctx *c, const struct task *t, const char *why, struct orch_e
 	if (store_begin(c->st, e) < 0)
 		return -1;
 	if (task_set_cleaned(c->st, t, TASK_CLEAN_GAVE_UP, e) < 0 ||
-	    event_add(c->st, t->work_item, "worktree_cleanup_failed", "done", "done", msg, e) < 0 ||
+	    event_add(c->st, t->work_item, "worktree_cleanup_failed", stage_last()->name, stage_last()->name, msg, e) < 0 ||
 	    notify_queue(c->st, "alert", t->work_item, msg, e) < 0) {
 		store_rollback(c->st);
 		return -1;
@@ -82,7 +83,7 @@ remove_one(struct orch_ctx *c, const char *wi, struct orch_err *e)
 	} else if (store_begin(c->st, e) < 0) {
 		rc = -1;
 	} else if (task_set_cleaned(c->st, &t, TASK_CLEAN_REMOVED, e) < 0 ||
-	    event_add(c->st, wi, "worktree_removed", "done", "done", msg, e) < 0) {
+	    event_add(c->st, wi, "worktree_removed", stage_last()->name, stage_last()->name, msg, e) < 0) {
 		store_rollback(c->st);
 		rc = -1;
 	} else {

@@ -11,6 +11,8 @@
 #include "proc.h"
 #include "scancfg.h"
 #include "scanmain.h"
+#include "job.h"
+#include "stages.h"
 #include "task.h"
 #include "util.h"
 #include "wi.h"
@@ -324,11 +326,11 @@ cli_status_text(const void *rootv)
 	print_attention(root);
 	print_counts("tasks", cJSON_GetObjectItem(tasks, "by_stage"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items"))
-		if (strcmp(str(it, "stage"), "done") != 0 || cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")))
+		if (!stage_is_last(str(it, "stage")) || cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")))
 			print_task(it);
 	print_counts("jobs", cJSON_GetObjectItem(jobs, "by_status"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(jobs, "items"))
-		if (strcmp(str(it, "status"), "done") != 0)
+		if (strcmp(str(it, "status"), JOB_DONE) != 0)
 			printf("  job %lld %s %s %s attempts %lld\n", num(it, "id"), str(it, "work_item"),
 			    str(it, "agent"), str(it, "status"), num(it, "attempts"));
 	printf("commands:\n");

@@ -19,6 +19,7 @@
 #include "merge.h"
 #include "notify.h"
 #include "proc.h"
+#include "stages.h"
 #include "store.h"
 #include "task.h"
 #include "tracker.h"
@@ -198,7 +199,7 @@ hook_runnable(const char *prog, const char *cwd, char *why, size_t wn)
 }
 
 /*
- * Confirm Deploy approves what orch asked about (task_asks "deploy", written
+ * Confirm Deploy approves what orch asked about (task_asks of the deploy stage, written
  * with Phase A): the tested commit then.  0 it is the commit now (or the
  * item predates the record), -1 refused with r->err.
  */
@@ -208,7 +209,7 @@ confirm_bound(struct orch_ctx *c, const struct task *t, const char *sha, struct 
 	struct task_ask a;
 	int rc;
 
-	if ((rc = task_ask_get(c->st, t, "deploy", &a, &r->err)) < 0)
+	if ((rc = task_ask_get(c->st, t, stage_deploy()->name, &a, &r->err)) < 0)
 		return -1;
 	if (rc == 0 || strcmp(a.evidence, sha) == 0)
 		return 0;
@@ -251,7 +252,7 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 		snprintf(r->reason, sizeof(r->reason), "%s is not a self_deploy project: nothing to confirm", t.project);
 		return 0;
 	}
-	if (strcmp(t.stage, "deploy") != 0 || t.blocked) {
+	if (strcmp(t.stage, stage_deploy()->name) != 0 || t.blocked) {
 		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy acts only on stage deploy (task is %s%s)", t.stage,
 		    t.blocked ? ", blocked" : "");
 		r->refused = 1;
@@ -408,7 +409,7 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		return;
 	}
 	/* under the claim: another finalizer may have done it meanwhile */
-	if (strcmp(t.stage, "deploy") != 0 || deploy_marker(c->cfg, &t, DEPLOY_FINALIZED) ||
+	if (strcmp(t.stage, stage_deploy()->name) != 0 || deploy_marker(c->cfg, &t, DEPLOY_FINALIZED) ||
 	    !deploy_result_due(c, &t, res, sizeof(res)))
 		goto out;
 	if (num_parse(str_trim(res), 0, 255, &code) < 0)
@@ -435,7 +436,7 @@ deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx)
 	char **wis = NULL;
 	size_t i;
 
-	if (task_at_live_stage(c->st, "deploy", &wis, &e) < 0)
+	if (task_at_live_stage(c->st, stage_deploy()->name, &wis, &e) < 0)
 		return -1;
 	for (i = 0; wis[i]; i++)
 		finalize_one(c, wis[i], report, rctx);
@@ -471,8 +472,8 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 	snprintf(counts, sizeof(counts), "%d %d\n", total, failed);
 	memset(&r, 0, sizeof(r));
 	snprintf(r.work_item, sizeof(r.work_item), "%s", t.work_item);
-	snprintf(r.stage_before, sizeof(r.stage_before), "done");
-	snprintf(r.stage_after, sizeof(r.stage_after), "done");
+	snprintf(r.stage_before, sizeof(r.stage_before), "%s", stage_last()->name);
+	snprintf(r.stage_after, sizeof(r.stage_after), "%s", stage_last()->name);
 	snprintf(r.gate, sizeof(r.gate), "post_deploy_watch");
 	r.outcome = OUT_WAITING;
 	if (deploy_mark(c->cfg, &t, DEPLOY_WATCH, counts, &e) < 0) {
@@ -495,7 +496,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 		snprintf(r.reason, sizeof(r.reason), "post-deploy watch %s (%d/%d probes failed)",
 		    healthy ? "HEALTHY" : "DEGRADED", failed, total);
 		if (healthy) {
-			set_tracker(c, &t, "done", NULL);
+			set_tracker(c, &t, stage_last()->display, NULL);
 			record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
 		} else {
 			snprintf(msg, sizeof(msg), "%s after deploy of %s: check production%s", r.reason, t.work_item,
@@ -536,7 +537,7 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 			task_set_watching(c->st, &t, 0, &e);	/* nothing (more) to watch */
 			continue;
 		}
-		result_start(&r, t.work_item, "done", "post_deploy_watch");
+		result_start(&r, t.work_item, stage_last()->name, "post_deploy_watch");
 		if ((held = claim(c, &t, &r)) <= 0) {
 			if (held < 0 || r.outcome == OUT_BUSY)
 				report(rctx, &r);
@@ -562,10 +563,10 @@ confirm_stands(struct orch_ctx *c, const char *wi)
 	struct orch_err e = {0};
 	struct task t;
 
-	if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, "deploy") != 0 || t.blocked ||
+	if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, stage_deploy()->name) != 0 || t.blocked ||
 	    deploy_marker(c->cfg, &t, DEPLOY_INITIATED))
 		return 0;
-	return task_event_since_entry(c->st, wi, "confirm_deploy", "deploy");
+	return task_event_since_entry(c->st, wi, "confirm_deploy", stage_deploy()->name);
 }
 
 int

@@ -17,6 +17,7 @@
 #include "git.h"
 #include "proc.h"
 #include "scan.h"
+#include "stages.h"
 #include "store.h"
 #include "tracker.h"
 #include "util.h"
@@ -159,9 +160,11 @@ repo_remote(struct orch_ctx *c, struct doc *d, const struct project *p, const ch
 
 /*
  * Where name would be found on path (a colon list); name with a slash is
- * taken as it is.  0 found and executable (full path in out), -1 missing,
- * -2 found but not executable.
+ * taken as it is.  0 found and executable (full path in out), FIND_MISSING,
+ * FIND_NOT_EXEC (found but not executable).
  */
+enum { FIND_MISSING = -1, FIND_NOT_EXEC = -2 };
+
 static int
 path_find(const char *name, const char *path, char *out, size_t n)
 {
@@ -170,7 +173,7 @@ path_find(const char *name, const char *path, char *out, size_t n)
 
 	if (strchr(name, '/')) {
 		snprintf(out, n, "%s", name);
-		return access(name, X_OK) == 0 ? 0 : access(name, F_OK) == 0 ? -2 : -1;
+		return access(name, X_OK) == 0 ? 0 : access(name, F_OK) == 0 ? FIND_NOT_EXEC : FIND_MISSING;
 	}
 	for (; dir && *dir; dir = *end ? end + 1 : end) {
 		end = dir + strcspn(dir, ":");
@@ -180,7 +183,7 @@ path_find(const char *name, const char *path, char *out, size_t n)
 			return 0;
 		seen |= access(out, F_OK) == 0;
 	}
-	return seen ? -2 : -1;
+	return seen ? FIND_NOT_EXEC : FIND_MISSING;
 }
 
 /* Each agent command can be started, from the shell's PATH (cron's is checked in cron_path). */
@@ -198,7 +201,7 @@ agents(struct doc *d, const struct project *p, const char *check)
 			say(d, "ok", check, "agent %s: %s", p->agents[i].name, where);
 		else
 			say(d, "FAIL", check, "agent %s: command '%s' %s; install it or fix agents: in orch.yaml",
-			    p->agents[i].name, cmd, rc == -2 ? "is not executable (chmod +x it)" : "is not found");
+			    p->agents[i].name, cmd, rc == FIND_NOT_EXEC ? "is not executable (chmod +x it)" : "is not found");
 	}
 }
 
@@ -228,7 +231,7 @@ commands(struct doc *d, const struct project *p, const char *check)
 		relative = strchr(cmd, '/') && cmd[0] != '/' && str_fmt(rel, sizeof(rel), "%s/%s", p->repo, cmd) == 0;
 		if ((rc = path_find(relative ? rel : cmd, path ? path : "/usr/bin:/bin", where, sizeof(where))) != 0)
 			say(d, relative ? "WARN" : "FAIL", check, "%s: command '%s' %s%s; install it or fix %s: in orch.yaml",
-			    cmds[i].key, cmd, rc == -2 ? "is not executable (chmod +x it)" : "is not found",
+			    cmds[i].key, cmd, rc == FIND_NOT_EXEC ? "is not executable (chmod +x it)" : "is not found",
 			    relative ? " in the repository's checkout" : "", cmds[i].key);
 	}
 }
@@ -290,13 +293,12 @@ projects(struct orch_ctx *c, struct doc *d)
 			    "item deploys without Confirm Deploy");
 		{
 			/* information, not a failure: people work these stages */
-			static const char *const stages[] = { "analysis", "architecture", "development", "review", "testing",
-				"deploy-staging", "deploy", NULL };
+			const struct stage *sd;
 			char manual[200] = "";
-			for (k = 0; stages[k]; k++)
-				if (engine_stage_manual(c->cfg, p->key, stages[k]))
+			for (sd = stage_table(); sd->name; sd++)
+				if (engine_stage_manual(c->cfg, p->key, sd->name))
 					snprintf(manual + strlen(manual), sizeof(manual) - strlen(manual), "%s%s",
-					    manual[0] ? ", " : "", stages[k]);
+					    manual[0] ? ", " : "", sd->name);
 			if (manual[0])
 				say(d, "info", check, "manual stages (no agent command): %s", manual);
 		}

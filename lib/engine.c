@@ -13,6 +13,7 @@
 #include "fix.h"
 #include "merge.h"
 #include "notify.h"
+#include "stages.h"
 #include "store.h"
 #include "task.h"
 #include "tracker.h"
@@ -20,55 +21,18 @@
 #include "workspace.h"
 #include "wi.h"
 
-struct stage_def {
-	const char *name, *agent, *next, *display;
-	const char *gates[5];
-	int rolls_back;		/* red goes back to development */
-	int claims;		/* its gates act (ci_cmd, the report, merge, deploy): one process at a time */
-};
-
-static const struct stage_def stages[] = {
-	{ "analysis", "analyst", "architecture", "analysis", { "check_analysis_complete", "check_analysis_approved" },
-	    0, 0 },
-	{ "architecture", "architect", "development", "in_progress", { "check_architecture_done" }, 0, 0 },
-	{ "development", "developer", "review", "in_progress", { "check_ci_green" }, 0, 1 },
-	{ "review", "reviewer", "testing", "code_review", { "check_reviewer_verdict" }, 1, 0 },
-	{ "testing", "tester", "deploy-staging", "in_progress", { "check_code_reviewed", "check_tests_passed" }, 1, 0 },
-	{ "deploy-staging", "staging", "deploy", "in_progress", { "check_code_reviewed", "check_staging_status", "check_security_gate",
-	    "check_branch_mergeable" }, 1, 1 },
-	{ "deploy", "deployer", "done", "deploying", { "check_deploy_status", "check_merged_to_main" }, 1, 1 },
-	{ "done", NULL, NULL, "done", { NULL }, 0, 0 },
-	{ NULL, NULL, NULL, NULL, { NULL }, 0, 0 },
-};
-
-static const struct stage_def *
-stage_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; stages[i].name; i++)
-		if (strcmp(stages[i].name, name) == 0)
-			return &stages[i];
-	return NULL;
-}
-
-int engine_stage_valid(const char *s) { return stage_find(s) != NULL; }
+int engine_stage_valid(const char *s) { return stage_get(s) != NULL; }
 
 int
 engine_agent_valid(const char *a)
 {
-	size_t i;
-
-	for (i = 0; stages[i].name; i++)
-		if (stages[i].agent && strcmp(stages[i].agent, a) == 0)
-			return 1;
-	return 0;
+	return stage_agent_known(a);
 }
 
 const char *
 engine_next_stage(const char *s)
 {
-	const struct stage_def *d = stage_find(s);
+	const struct stage *d = stage_get(s);
 
 	return d ? d->next : NULL;
 }
@@ -76,7 +40,7 @@ engine_next_stage(const char *s)
 const char *
 engine_stage_agent(const char *s)
 {
-	const struct stage_def *d = stage_find(s);
+	const struct stage *d = stage_get(s);
 
 	return d ? d->agent : NULL;
 }
@@ -242,8 +206,11 @@ static void
 describe_rollback(struct buf *d, const struct task *t, const char *from, const char *gate,
     const struct gate_result *g)
 {
-	buf_addf(d, "%s: %s rolled back from %s by %s.\nReason: %s\n", t->work_item,
-	    strcmp(from, "development") == 0 ? "development retried" : "work", from, gate, g->reason);
+	const struct stage *sd = stage_get(from);
+
+	/* a stage that keeps its red (its own agent works it again) is retried, not rolled back */
+	buf_addf(d, "%s: %s%s rolled back from %s by %s.\nReason: %s\n", t->work_item, sd && !sd->rolls_back_to ?
+	    from : "work", sd && !sd->rolls_back_to ? " retried" : "", from, gate, g->reason);
 	if (g->findings.len)
 		buf_addf(d, "\nMust-fix findings (verbatim):\n%s", buf_str(&g->findings));
 	buf_addf(d, "\nFix these on branch %s, commit, and finish the stage.\n", t->branch);
@@ -313,13 +280,39 @@ try_auto_fix(struct orch_ctx *c, const struct project *p, const struct task *t, 
 	return fixed < 0 ? fail(r, &e) : fixed;
 }
 
+/* A red past the retry cap: the task is blocked, the tracker says Blocked, one alert. */
 static int
-on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage_def *sd,
+block_at_cap(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct gate_result *g, const char *once,
+    int dry_run, struct advance_result *r)
+{
+	struct orch_err e = {0};
+	char msg[1400], from[24];
+	int rc;
+
+	r->outcome = OUT_BLOCKED;
+	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
+	if (dry_run)
+		return 0;
+	str_copy(from, sizeof(from), t->stage);
+	t->blocked = 1;
+	snprintf(msg, sizeof(msg), "blocked at %s after %d retries (%s); fix it, then run orch-advance --unblock %s",
+	    t->stage, t->retries, g->reason, t->work_item);
+	struct change ch = { .event = "blocked", .level = "alert", .message = msg, .once_key = once[0] ? once : NULL };
+	if ((rc = apply(c, t, from, &ch, r, &e)) < 0)
+		return fail(r, &e);
+	if (rc == APPLY_MOVED)
+		return moved_on(r);
+	display(c, tr, t, "blocked", msg);
+	return 0;
+}
+
+static int
+on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage *sd,
     const char *gate, const struct gate_result *g, int dry_run, struct advance_result *r)
 {
 	/* a gate may name its own target: review for code changed after review, the stage for a stale verdict */
-	const char *target = g->rollback_to ? g->rollback_to : sd->rolls_back ? "development" : sd->name;
-	const char *agent = stage_find(target)->agent;
+	const char *target = g->rollback_to ? g->rollback_to : sd->rolls_back_to ? sd->rolls_back_to : sd->name;
+	const char *agent = stage_get(target)->agent;
 	const struct project *p = config_project(c->cfg, t->project);
 	int manual = !stage_automated(p, sd->agent);
 	struct orch_err e = {0};
@@ -339,30 +332,16 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	}
 	/* the red that blocks is no retry: the count stays at the cap, so status, alert and --json agree */
 	r->retry_count = t->retries;
-	if (t->retries + 1 > c->cfg->max_developer_retries) {
-		r->outcome = OUT_BLOCKED;
-		str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
-		if (dry_run)
-			return 0;
-		t->blocked = 1;
-		snprintf(msg, sizeof(msg), "blocked at %s after %d retries (%s); fix it, then run "
-		    "orch-advance --unblock %s", t->stage, t->retries, g->reason, t->work_item);
-		struct change ch = { .event = "blocked", .level = "alert", .message = msg, .once_key = once[0] ? once : NULL };
-		if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
-			return fail(r, &e);
-		if (rc == APPLY_MOVED)
-			return moved_on(r);
-		display(c, tr, t, "blocked", msg);
-		return 0;
-	}
+	if (t->retries + 1 > c->cfg->max_developer_retries)
+		return block_at_cap(c, tr, t, g, once, dry_run, r);
 	r->retry_count = ++t->retries;
 	/* a vulnerable pin with a known fix: orch fixes it itself (auto_fix), then the fix is reviewed */
-	if (!dry_run && strcmp(gate, "check_security_gate") == 0 && p && p->auto_fix &&
+	if (!dry_run && sd->auto_fix && strcmp(gate, sd->auto_fix) == 0 && p && p->auto_fix &&
 	    (rc = try_auto_fix(c, p, t, fixed, sizeof(fixed), r)) != 0) {
 		if (rc < 0)
 			return -1;
-		target = "review";
-		agent = "reviewer";
+		target = stage_review()->name;
+		agent = stage_review()->agent;
 	}
 	r->outcome = OUT_ROLLED_BACK;
 	str_copy(r->stage_after, sizeof(r->stage_after), target);
@@ -385,33 +364,57 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	    c->cfg->max_developer_retries, g->reason);
 	/* a red production deploy is an operator's problem too (failed deploys alert), once: with its own alert or this */
 	struct change ch = { .event = "rolled_back", .agent = agent, .job_stage = target, .description = buf_str(&desc),
-		.level = strcmp(sd->name, "deploy") == 0 && g->alert[0] == '\0' ? "alert" : "info",
+		.level = sd->alerts_on_red && g->alert[0] == '\0' ? "alert" : "info",
 		.message = msg, .alert = g->alert,
 		.once_key = once[0] ? once : NULL };
 	rc = apply(c, t, sd->name, &ch, r, &e);
 	if (rc == APPLY_DONE)
-		display(c, tr, t, stage_find(target)->display, buf_str(&desc));
+		display(c, tr, t, stage_get(target)->display, buf_str(&desc));
 	buf_free(&desc);
 	if (rc < 0)
 		return fail(r, &e);
 	return rc == APPLY_MOVED ? moved_on(r) : 0;
 }
 
-/* The ask of Phase A (task_asks "deploy"), recorded with the pass: the tested commit, into tested. */
+/* The ask of Phase A (task_asks kind: the deploy stage's name), recorded with the pass: the tested commit. */
 static void
 ask_deploy(struct orch_ctx *c, const struct task *t, struct change *ch, char tested[41])
 {
 	task_tested_sha(c->st, t, tested);
-	ch->ask_kind = "deploy";
+	ch->ask_kind = stage_deploy()->name;
 	ch->ask_evidence = tested;
 }
 
+/* Phase A (entering deploy of a self-deploying project): ask for Confirm Deploy, loudly.  0. */
 static int
-on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct project *p, const struct stage_def *sd,
+phase_a(struct orch_ctx *c, struct tracker *tr, struct task *t, struct advance_result *r)
+{
+	struct orch_err e = {0};
+	char msg[600];
+
+	snprintf(msg, sizeof(msg), "%s is merged and ready for production: set the status to Confirm Deploy to "
+	    "deploy to production", t->work_item);
+	/* a record for the operator (nothing reads it back): a failure is said, not fatal */
+	if (deploy_mark(c->cfg, t, DEPLOY_APPROVE_REQUESTED, "\n", &e) < 0)
+		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason), "; %s", e.msg);
+	err_clear(&e);
+	if (store_begin(c->st, &e) == 0 && notify_queue(c->st, "alert", t->work_item, msg, &e) == 0)
+		store_commit(c->st, &e);
+	else
+		store_rollback(c->st);
+	display(c, tr, t, "awaiting_deploy", msg);
+	if (!c->cfg->deploy_require_manual_approve)	/* no human: orch-deploy starts Phase B */
+		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+		    "; production deploy starts at the next orch-deploy (deploy_require_manual_approve is false)");
+	return 0;
+}
+
+static int
+on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct project *p, const struct stage *sd,
     const struct gate_result *g, int dry_run, struct advance_result *r)
 {
-	const struct stage_def *next = stage_find(sd->next);
-	int edge = strcmp(sd->name, "deploy-staging") == 0;
+	const struct stage *next = stage_get(sd->next);
+	int edge = sd->lands_on_main;
 	const char *agent = next->agent;
 	struct orch_err e = {0};
 	char msg[1200], desc[1400], merged[600] = "";
@@ -463,25 +466,10 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		snprintf(r->reason, sizeof(r->reason), "%s; %s", g->reason, merged);
 	if (edge)
 		deploy_reset(c->cfg, t);	/* a new deploy: the last one's sentinels are history */
-	if (edge && p->self_deploy) {	/* Phase A */
-		snprintf(msg, sizeof(msg), "%s is merged and ready for production: set the status to Confirm Deploy to "
-		    "deploy to production", t->work_item);
-		/* a record for the operator (nothing reads it back): a failure is said, not fatal */
-		if (deploy_mark(c->cfg, t, DEPLOY_APPROVE_REQUESTED, "\n", &e) < 0)
-			snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason), "; %s", e.msg);
-		err_clear(&e);
-		if (store_begin(c->st, &e) == 0 && notify_queue(c->st, "alert", t->work_item, msg, &e) == 0)
-			store_commit(c->st, &e);
-		else
-			store_rollback(c->st);
-		display(c, tr, t, "awaiting_deploy", msg);
-		if (!c->cfg->deploy_require_manual_approve)	/* no human: orch-deploy starts Phase B */
-			snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
-			    "; production deploy starts at the next orch-deploy (deploy_require_manual_approve is false)");
-		return 0;
-	}
+	if (edge && p->self_deploy)
+		return phase_a(c, tr, t, r);
 	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
-	display(c, tr, t, strcmp(next->name, "done") == 0 && deploy_marker(c->cfg, t, DEPLOY_WATCH) ? "monitoring" :
+	display(c, tr, t, next->monitors && deploy_marker(c->cfg, t, DEPLOY_WATCH) ? "monitoring" :
 	    next->display, NULL);
 	if (edge && p->deploy_hook) {	/* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
@@ -513,7 +501,7 @@ request_review(struct orch_ctx *c, struct tracker *tr, struct task *t, const str
 	t->review_requested = 1;
 	snprintf(msg, sizeof(msg), "analysis of %s is ready for review: set the status to Approved or Rejected",
 	    t->work_item);
-	struct change ch = { .event = "review_requested", .level = "info", .message = msg, .ask_kind = "analysis",
+	struct change ch = { .event = "review_requested", .level = "info", .message = msg, .ask_kind = t->stage,
 		.ask_evidence = g->ask };
 	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
@@ -521,7 +509,7 @@ request_review(struct orch_ctx *c, struct tracker *tr, struct task *t, const str
 		return moved_on(r);
 	display(c, tr, t, "in_review", msg);
 	/* the mark is a refinement of asked_at: without it (tracker down) orch's clock decides */
-	if (tr->ops->get(tr, t->work_item, &is, &e) == 0 && task_ask_mark(c->st, t, "analysis", is.updated_at, &e) < 0)
+	if (tr->ops->get(tr, t->work_item, &is, &e) == 0 && task_ask_mark(c->st, t, t->stage, is.updated_at, &e) < 0)
 		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
 	return 0;
 }
@@ -536,13 +524,13 @@ on_rejected(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct
 
 	r->outcome = OUT_ROLLED_BACK;
 	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
-	str_copy(r->enq_agent, sizeof(r->enq_agent), "analyst");
+	str_copy(r->enq_agent, sizeof(r->enq_agent), stage_human()->agent);
 	if (dry_run)
 		return 0;
 	t->review_requested = 0;
 	snprintf(desc, sizeof(desc), "%s: the analysis was rejected in the tracker; rework 01-04 on branch %s "
 	    "(read the issue's comments for what to change)", t->work_item, t->branch);
-	struct change ch = { .event = "rejected", .agent = "analyst", .job_stage = "analysis",
+	struct change ch = { .event = "rejected", .agent = stage_human()->agent, .job_stage = stage_human()->name,
 		.description = desc, .level = "info", .message = "analysis rejected: analyst re-enqueued",
 		.verdict = &g->verdict };
 	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
@@ -601,7 +589,7 @@ load(struct orch_ctx *c, const char *wi, int64_t id, struct task *t, const struc
 	return 0;
 }
 
-static int advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_def *sd,
+static int advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage *sd,
     struct task *t, int dry_run, struct advance_result *r);
 
 /* engine_advance of the task named by wi, or with row id when wi is NULL. */
@@ -610,7 +598,7 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
     struct advance_result *r)
 {
 	const struct project *p;
-	const struct stage_def *sd;
+	const struct stage *sd;
 	struct orch_err e = {0};
 	struct task t;
 	int active, rc, claimed = 0;
@@ -631,12 +619,12 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 		    t.retries, wi);
 		return 0;
 	}
-	if ((sd = stage_find(t.stage)) == NULL) {
+	if ((sd = stage_get(t.stage)) == NULL) {
 		err_set(&e, EX_DATAERR, "task %s is at unknown stage '%s'; fix the store or restart the item", wi, t.stage);
 		return fail(r, &e);
 	}
 	if (sd->next == NULL) {
-		snprintf(r->reason, sizeof(r->reason), "done");
+		snprintf(r->reason, sizeof(r->reason), "%s", sd->name);
 		return 0;
 	}
 	if ((active = job_active(c->st, t.id, sd->agent, &e)) < 0)
@@ -721,7 +709,7 @@ block_if_workspace_gone(struct orch_ctx *c, struct tracker *tr, struct task *t, 
 
 /* The gates of t's stage, run by the holder of its claim (or a dry run). */
 static int
-advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_def *sd, struct task *t,
+advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage *sd, struct task *t,
     int dry_run, struct advance_result *r)
 {
 	struct orch_err e = {0};
@@ -731,10 +719,10 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	size_t i;
 
 	/* the run that merged died before (or while) deploying: a hook it started and that still runs is waited for */
-	if (strcmp(t->stage, "deploy") == 0 && !p->self_deploy && p->deploy_hook && !dry_run &&
+	if (sd->deploys && !p->self_deploy && p->deploy_hook && !dry_run &&
 	    !deploy_marker(c->cfg, t, DEPLOY_FINALIZED) && (rc = deploy_run_hook(c, p, t, &e)) != 0)
 		return rc < 0 ? fail(r, &e) : hook_running(t, r);
-	if (strcmp(t->stage, "deploy") == 0 && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED)) {
+	if (sd->deploys && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED)) {
 		r->outcome = OUT_WAITING;
 		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, t, DEPLOY_INITIATED) ?
 		    "production deploy running; orch-deploy --finalize records its result" :
@@ -781,7 +769,7 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 		break;
 	case GATE_WAIT:
 		r->outcome = OUT_WAITING;
-		if (!dry_run && strcmp(r->gate, "check_analysis_approved") == 0)
+		if (!dry_run && sd->human_gate && strcmp(r->gate, sd->human_gate) == 0)
 			rc = request_review(c, &tr, t, &g, r);	/* the human gate: ask once per analysis */
 		break;
 	case GATE_PASS:
@@ -796,7 +784,7 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage_
 	}
 	gate_result_free(&g);
 	tracker_close(&tr);
-	if (strcmp(sd->name, "deploy-staging") == 0 && !dry_run)
+	if (sd->lands_on_main && !dry_run)
 		merge_lease_release(c, t);	/* the lease never outlives the run that took it */
 	return rc;
 }
@@ -830,8 +818,8 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 
 	result_init(r, wi, c->cfg->max_developer_retries);
 	/* until it starts, the item stays where it was: a noop or a busy skip says created -> created */
-	str_copy(r->stage_before, sizeof(r->stage_before), "created");
-	str_copy(r->stage_after, sizeof(r->stage_after), "created");
+	str_copy(r->stage_before, sizeof(r->stage_before), stage_none);
+	str_copy(r->stage_after, sizeof(r->stage_after), stage_none);
 	if (wi_project(wi, project) < 0) {
 		err_set(&e, EX_USAGE, "work item '%s' is not " WI_FORM, wi);
 		return fail(r, &e);
@@ -896,6 +884,7 @@ static int
 start_claimed(struct orch_ctx *c, const char *wi, const char *project, const struct project *p,
     struct advance_result *r)
 {
+	const struct stage *first = stage_first();
 	char branch[256], wt[4200], desc[800], msg[600];
 	struct tracker_issue is;
 	struct tracker_state *states = NULL;
@@ -924,16 +913,19 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 	str_copy(t.repo, sizeof(t.repo), p->repo);
 	str_copy(t.branch, sizeof(t.branch), branch);
 	str_copy(t.worktree, sizeof(t.worktree), wt);
-	str_copy(t.stage, sizeof(t.stage), "analysis");
-	stage_description(&t, "analysis", desc, sizeof(desc));
-	snprintf(msg, sizeof(msg), "started on %s: %s", branch, stage_automated(p, "analyst") ? "analyst enqueued" :
-	    "analysis is a manual stage (no analyst command)");
+	str_copy(t.stage, sizeof(t.stage), first->name);
+	stage_description(&t, first->name, desc, sizeof(desc));
+	if (stage_automated(p, first->agent))
+		snprintf(msg, sizeof(msg), "started on %s: %s enqueued", branch, first->agent);
+	else
+		snprintf(msg, sizeof(msg), "started on %s: %s is a manual stage (no %s command)", branch, first->name,
+		    first->agent);
 	snprintf(r->reason, sizeof(r->reason), "started on branch %s", branch);
 	if (store_begin(c->st, &e) < 0)
 		goto out;
 	if (task_insert(c->st, &t, &e) < 0 ||
-	    (stage_automated(p, "analyst") && job_enqueue(c->st, t.id, "analyst", "analysis", desc, &r->job_id, &e) < 0) ||
-	    event_add(c->st, wi, "started", "created", "analysis", r->reason, &e) < 0 ||
+	    (stage_automated(p, first->agent) && job_enqueue(c->st, t.id, first->agent, first->name, desc, &r->job_id,
+	    &e) < 0) || event_add(c->st, wi, "started", stage_none, first->name, r->reason, &e) < 0 ||
 	    notify_queue(c->st, "info", wi, msg, &e) < 0) {
 		store_rollback(c->st);
 		goto out;
@@ -942,10 +934,10 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 		goto out;
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
-	str_copy(r->stage_after, sizeof(r->stage_after), "analysis");
-	if (stage_automated(p, "analyst"))
-		str_copy(r->enq_agent, sizeof(r->enq_agent), "analyst");
-	display(c, &tr, &t, "analysis", NULL);
+	str_copy(r->stage_after, sizeof(r->stage_after), first->name);
+	if (stage_automated(p, first->agent))
+		str_copy(r->enq_agent, sizeof(r->enq_agent), first->agent);
+	display(c, &tr, &t, first->display, NULL);
 out:
 	rc = e.code ? fail(r, &e) : 0;
 	free(states);
@@ -957,7 +949,7 @@ int
 engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 {
 	const struct project *p;
-	const struct stage_def *sd;
+	const struct stage *sd;
 	struct orch_err e = {0};
 	struct tracker tr;
 	struct task t;
@@ -971,7 +963,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		snprintf(r->reason, sizeof(r->reason), "not blocked");
 		return 0;
 	}
-	sd = stage_find(t.stage);
+	sd = stage_get(t.stage);
 	t.blocked = 0;
 	t.retries = 0;
 	r->retry_count = 0;
@@ -997,7 +989,7 @@ int
 engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, struct advance_result *r)
 {
 	const struct project *p;
-	const struct stage_def *sd;
+	const struct stage *sd;
 	struct orch_err e = {0};
 	struct tracker tr;
 	struct task t;
@@ -1007,7 +999,7 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
-	sd = stage_find(t.stage);
+	sd = stage_get(t.stage);
 	if (sd == NULL || sd->next == NULL) {
 		snprintf(r->reason, sizeof(r->reason), "task is %s: nothing to resume", t.stage);
 		return 0;
@@ -1077,7 +1069,7 @@ engine_note_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdic
 int
 engine_stage_manual(const struct config *cfg, const char *project, const char *stage)
 {
-	const struct stage_def *sd = stage_find(stage);
+	const struct stage *sd = stage_get(stage);
 
 	return sd && sd->agent && !stage_automated(config_project(cfg, project), sd->agent);
 }
@@ -1086,7 +1078,7 @@ int
 engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_err *e)
 {
 	const struct project *p;
-	const struct stage_def *sd;
+	const struct stage *sd;
 	struct advance_result r;
 	struct tracker tr;
 	struct task t;
@@ -1097,7 +1089,7 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 		*e = r.err;
 		return -1;
 	}
-	if ((sd = stage_find(t.stage)) == NULL || sd->next == NULL)
+	if ((sd = stage_get(t.stage)) == NULL || sd->next == NULL)
 		return buf_printf(out, "%s is %s: no gate to pass\n", wi, t.stage) < 0 ? -1 : 0;
 	if (tracker_open(&tr, c, t.project, e) < 0)
 		return -1;
@@ -1152,7 +1144,9 @@ wait_job(struct store *st, const struct task *t, struct engine_wait *w, struct o
 static int
 wait_deploy(const struct config *cfg, const struct project *p, const struct task *t, struct engine_wait *w)
 {
-	if (strcmp(t->stage, "deploy") != 0 || !p || !p->self_deploy || !deploy_marker(cfg, t, DEPLOY_APPROVE_REQUESTED))
+	const struct stage *sd = stage_get(t->stage);
+
+	if (!sd || !sd->deploys || !p || !p->self_deploy || !deploy_marker(cfg, t, DEPLOY_APPROVE_REQUESTED))
 		return 0;
 	if (deploy_marker(cfg, t, DEPLOY_INITIATED)) {
 		w->kind = "deploy";
@@ -1174,7 +1168,7 @@ engine_waits_for(const struct config *cfg, struct store *st, const struct task *
     struct engine_wait *w, struct orch_err *e)
 {
 	const struct project *p = config_project(cfg, t->project);
-	const struct stage_def *sd = stage_find(t->stage);
+	const struct stage *sd = stage_get(t->stage);
 	int rc, manual;
 
 	memset(w, 0, sizeof(*w));
@@ -1204,10 +1198,10 @@ engine_waits_for(const struct config *cfg, struct store *st, const struct task *
 	gate_result_free(&g);
 	rc = gate_pending(&gc, t->stage, line, sizeof(line));
 	w->kind = rc < 0 ? "error" : rc > 0 ? (manual ? "manual" : "artifact") :
-	    strcmp(t->stage, "analysis") == 0 ? "verdict" : "gate";
+	    sd->human_gate ? "verdict" : "gate";	/* everything is in: the tracker verdict is what is awaited */
 	if (rc != 0)
 		snprintf(w->detail, sizeof(w->detail), "%s%s", manual && rc > 0 ? "people work this stage: " : "", line);
-	else if (strcmp(t->stage, "analysis") == 0)
+	else if (sd->human_gate)
 		snprintf(w->detail, sizeof(w->detail), "a human verdict: tracker status Approved (or Rejected)");
 	else
 		snprintf(w->detail, sizeof(w->detail), "the artifacts are in: the next orch-advance runs the gate");

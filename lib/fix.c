@@ -13,7 +13,6 @@
 #include "atomic.h"
 #include "config.h"
 #include "ctx.h"
-#include "engine.h"
 #include "err.h"
 #include "fixpatch.h"
 #include "frontmatter.h"
@@ -23,13 +22,13 @@
 #include "notify.h"
 #include "proc.h"
 #include "scan.h"
+#include "stages.h"
 #include "store.h"
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
 #include "wi.h"
 #include "workspace.h"
-#include "work.h"
 
 #define FILE_CAP BUF_MIB
 #define TAIL 2000
@@ -705,27 +704,24 @@ land(struct orch_ctx *c, const struct task *t, struct fix_result *r)
 static int
 advance(struct orch_ctx *c, const struct project *p, struct task *t, struct fix_result *r, struct orch_err *e)
 {
-	static const char *const ok_from[] = { "development", "review", "testing", "deploy-staging", NULL };
+	const struct stage *sd = stage_get(t->stage), *rv = stage_review();
 	char from[24], desc[700], msg[700];
 	int64_t job = 0;
-	size_t i;
 	int moved;
 
-	for (i = 0; ok_from[i] && strcmp(ok_from[i], t->stage) != 0; i++)
-		;
-	if (ok_from[i] == NULL || t->blocked) {
+	if (sd == NULL || !sd->fixable || t->blocked) {
 		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
 		    "; the task stays at %s%s", t->stage, t->blocked ? " (blocked: orch-advance --unblock first)" : "");
 		return record_finish(c, r, e);
 	}
 	str_copy(from, sizeof(from), t->stage);
-	str_copy(t->stage, sizeof(t->stage), "review");
+	str_copy(t->stage, sizeof(t->stage), rv->name);
 	t->review_requested = 0;
 	snprintf(desc, sizeof(desc), "%s: review the fix orch committed on branch %s (%s; see "
 	    "docs/work-items/%s/19-fix-report.md)", t->work_item, t->branch, r->plan.summary, t->work_item);
-	snprintf(msg, sizeof(msg), "%s -> review: fix validated and committed (%.12s): %s", from, r->commit,
+	snprintf(msg, sizeof(msg), "%s -> %s: fix validated and committed (%.12s): %s", from, rv->name, r->commit,
 	    r->plan.summary);
-	str_copy(r->stage_after, sizeof(r->stage_after), "review");
+	str_copy(r->stage_after, sizeof(r->stage_after), rv->name);
 	if (store_begin(c->st, e) < 0)
 		return -1;
 	if ((moved = task_update(c->st, t, e)) <= 0) {
@@ -738,9 +734,9 @@ advance(struct orch_ctx *c, const struct project *p, struct task *t, struct fix_
 		    "; the task moved on meanwhile, its stage is left as it is");
 		return record_finish(c, r, e);
 	}
-	if (job_finish_agent(c->st, t->id, "developer", e) < 0 ||
-	    (config_agent(p, "reviewer") && job_enqueue(c->st, t->id, "reviewer", "review", desc, &job, e) < 0) ||
-	    event_add(c->st, t->work_item, "fixed", from, "review", msg, e) < 0 ||
+	if (job_finish_agent(c->st, t->id, stage_ci()->agent, e) < 0 ||
+	    (config_agent(p, rv->agent) && job_enqueue(c->st, t->id, rv->agent, rv->name, desc, &job, e) < 0) ||
+	    event_add(c->st, t->work_item, "fixed", from, rv->name, msg, e) < 0 ||
 	    notify_queue(c->st, "info", t->work_item, msg, e) < 0 || record_finish(c, r, e) < 0) {
 		store_rollback(c->st);
 		return -1;
@@ -752,8 +748,8 @@ advance(struct orch_ctx *c, const struct project *p, struct task *t, struct fix_
 		struct tracker_issue is;
 		struct orch_err te = {0};
 		if (tracker_open(&tr, c, t->project, &te) == 0) {
-			if (tr.ops->get(&tr, t->work_item, &is, &te) < 0 || tracker_set_status(&tr, &is, "code_review", &te) < 0)
-				event_add(c->st, t->work_item, "tracker_error", "review", "review", te.msg, NULL);
+			if (tr.ops->get(&tr, t->work_item, &is, &te) < 0 || tracker_set_status(&tr, &is, rv->display, &te) < 0)
+				event_add(c->st, t->work_item, "tracker_error", rv->name, rv->name, te.msg, NULL);
 			tracker_close(&tr);
 		}
 	}
@@ -795,7 +791,7 @@ get_plan(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 	} else {
 		wi_artifact_path(t->work_item, "18-fix-plan.json", path, sizeof(path));
 		rc = git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &text, why, sizeof(why), e);
-		if (rc == -2) {
+		if (rc == GIT_FAILED) {
 			buf_free(&text);
 			return outcome(r, "error", "%s", e->msg), -1;
 		}
@@ -814,7 +810,7 @@ get_plan(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 			str_copy(r->source, sizeof(r->source), "agent");
 			buf_init(&sec, FIX_PLAN_MAX_BYTES);
 			wi_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
-			if (git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &sec, why, sizeof(why), e) == -2)
+			if (git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &sec, why, sizeof(why), e) == GIT_FAILED)
 				err_clear(e);
 			rc = plan_from_agent(c, t, cmd, buf_str(&sec), r, why, sizeof(why));
 			buf_free(&sec);
@@ -850,7 +846,7 @@ make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struc
 		int rc = git_read_artifact(&repo, r->base, r->plan.files[i], FILE_CAP, &cur, why, sizeof(why), e);
 		if (rc < 0) {
 			buf_free(&cur);
-			if (rc == -2)
+			if (rc == GIT_FAILED)
 				return outcome(r, "error", "%s", e->msg), -1;
 			snprintf(r->plan_decision, sizeof(r->plan_decision), "blocked: files[%zu]: %s", i, why);
 			return outcome(r, "blocked", "policy: files[%zu]: %s", i, why), -1;
@@ -1029,7 +1025,7 @@ fix_auto(struct orch_ctx *c, const struct project *p, const struct task *t, stru
 	if (rc == 0)
 		rc = fm_get(rep.data ? rep.data : "", rep.len, "secrets_found", value, sizeof(value), why, sizeof(why));
 	buf_free(&rep);
-	if (rc == -2)
+	if (rc == GIT_FAILED)
 		return -1;
 	if (rc < 0 || strcmp(value, "0") != 0)
 		return outcome(r, "skipped", "no auto-fix: %s", rc < 0 ? why :

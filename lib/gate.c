@@ -15,6 +15,7 @@
 #include "notify.h"
 #include "proc.h"
 #include "scancfg.h"
+#include "stages.h"
 #include "store.h"
 #include "task.h"
 #include "tracker.h"
@@ -24,40 +25,25 @@
 
 #define FINDINGS_MAX (16 * 1024)
 
-static const struct gate_artifact artifacts[] = {
-	{ "analysis", "01-brd.md", NULL, NULL },
-	{ "analysis", "02-trz.md", NULL, NULL },
-	{ "analysis", "03-acceptance-criteria.md", NULL, NULL },
-	{ "analysis", "04-test-plan.yaml", NULL, NULL },
-	{ "architecture", "06-adr/ADR-*.md", NULL, NULL },
-	{ "review", "12-review.md", "verdict", "APPROVED" },
-	{ "testing", "13-test-report.md", "result", "PASS" },
-	{ "deploy-staging", "15-staging-log.md", "staging_status", "SUCCESS" },
-	{ "deploy", "14-deploy-log.md", "deploy_status", "SUCCESS" },
-	{ NULL, NULL, NULL, NULL },
-};
-
-const struct gate_artifact *
+const struct stage_artifact *
 gate_stage_artifacts(const char *stage)
 {
-	size_t i;
+	static const struct stage_artifact none = { NULL, NULL, NULL };
+	const struct stage *sd = stage_get(stage);
 
-	for (i = 0; artifacts[i].stage; i++)
-		if (strcmp(artifacts[i].stage, stage) == 0)
-			return &artifacts[i];
-	return &artifacts[i];
+	return sd ? sd->artifacts : &none;
 }
 
 int
 gate_describe_stage(const char *stage, const char *wi, char *out, size_t n)
 {
-	const struct gate_artifact *a = gate_stage_artifacts(stage);
+	const struct stage_artifact *a = gate_stage_artifacts(stage);
 	size_t len = 0;
 
 	out[0] = '\0';
-	if (strcmp(stage, "development") == 0)
+	if (stage_get(stage) && stage_get(stage)->runs_ci)
 		return str_fmt(out, n, "commit the change; the gate runs the project's ci_cmd at the branch head");
-	for (; a->stage && strcmp(a->stage, stage) == 0; a++) {
+	for (; a->name; a++) {
 		int k = a->key ? snprintf(out + len, n - len, "%sdocs/work-items/%s/%s with frontmatter %s: %s", len ? "; " : "",
 		    wi, a->name, a->key, a->pass) : snprintf(out + len, n - len, "%sdocs/work-items/%s/%s", len ? ", " : "",
 		    wi, a->name);
@@ -236,7 +222,7 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 	if (rc == 0 && bind && (fresh = verdict_fresh(c, r, path, last)) <= 0) {
 		if (fresh == 0)
 			verdict_stale(c, r, artifact, bind, last);
-	} else if (rc == -2) {
+	} else if (rc == GIT_FAILED) {
 		gate_error(r, &e);
 	} else if (rc < 0 && c->manual && strstr(why, " is missing at ")) {
 		r->outcome = GATE_WAIT;
@@ -265,20 +251,20 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 static void
 check_analysis_complete(const struct gate_ctx *c, struct gate_result *r)
 {
-	const struct gate_artifact *a = gate_stage_artifacts("analysis");
+	const struct stage_artifact *a = stage_human()->artifacts;
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char path[256], ref[300], why[512], missing[400] = "";
 	struct orch_err e = {0};
 
 	branch_ref(c->task, ref, sizeof(ref));
-	for (; a->stage && strcmp(a->stage, "analysis") == 0; a++) {
+	for (; a->name; a++) {
 		struct buf b;
 		int rc;
 		buf_init(&b, FM_MAX_BYTES);
 		wi_artifact_path(c->task->work_item, a->name, path, sizeof(path));
 		rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &b, why, sizeof(why), &e);
 		buf_free(&b);
-		if (rc == -2)
+		if (rc == GIT_FAILED)
 			return gate_error(r, &e);
 		if (rc < 0 && !(c->manual && strstr(why, " is missing at ")))
 			return red(r, "analysis incomplete: %s%s", why, NULL);
@@ -298,14 +284,14 @@ check_analysis_complete(const struct gate_ctx *c, struct gate_result *r)
 int
 gate_analysis_evidence(const struct gate_ctx *c, char *out, size_t n, struct orch_err *e)
 {
-	const struct gate_artifact *a = gate_stage_artifacts("analysis");
+	const struct stage_artifact *a = stage_human()->artifacts;
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char path[256], ref[300], blob[41];
 	size_t len = 0;
 
 	branch_ref(c->task, ref, sizeof(ref));
 	out[0] = '\0';
-	for (; a->stage && strcmp(a->stage, "analysis") == 0; a++) {
+	for (; a->name; a++) {
 		wi_artifact_path(c->task->work_item, a->name, path, sizeof(path));
 		if (git_blob_id(&g, ref, path, blob, e) < 0)
 			return -1;
@@ -318,7 +304,7 @@ gate_analysis_evidence(const struct gate_ctx *c, char *out, size_t n, struct orc
 }
 
 /*
- * An Approved counts only when orch asked for it (task_asks "analysis"),
+ * An Approved counts only when orch asked for it (task_asks, kind: the human gate's stage),
  * for the artifacts as they were then, and set after the ask (the tracker's
  * updated_at past the mark orch's own status change left; orch's clock
  * when that is unknown).  1 it counts; 0 not (r waits, says why, and asks
@@ -331,7 +317,7 @@ approval_bound(const struct gate_ctx *c, struct gate_result *r, const struct tra
 	struct task_ask a;
 	int rc;
 
-	if ((rc = task_ask_get(c->st, c->task, "analysis", &a, &e)) < 0) {
+	if ((rc = task_ask_get(c->st, c->task, stage_human()->name, &a, &e)) < 0) {
 		gate_error(r, &e);
 		return -1;
 	}
@@ -388,7 +374,7 @@ check_analysis_approved(const struct gate_ctx *c, struct gate_result *r)
 	    c->task->work_item);
 	/* the ask on record must be for these artifacts: a reworked analysis is asked for again */
 	struct task_ask a;
-	if (task_ask_get(c->st, c->task, "analysis", &a, &e) < 0)
+	if (task_ask_get(c->st, c->task, stage_human()->name, &a, &e) < 0)
 		return gate_error(r, &e);
 	r->ask_needed = strcmp(a.evidence, r->ask) != 0;
 }
@@ -550,18 +536,20 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 static void
 check_code_reviewed(const struct gate_ctx *c, struct gate_result *r)
 {
-	static const char *const judged[] = { "review", "testing", NULL };
+	const struct stage *j;
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char sha[41], id[41], docs[128], files[600];
 	struct orch_err e = {0};
-	size_t i;
 	int rc;
 
 	if (bind_head(c, r) < 0)
 		return;
 	snprintf(docs, sizeof(docs), "docs/work-items/%s/", c->task->work_item);
-	for (i = 0; judged[i] && strcmp(judged[i], c->task->stage) != 0; i++) {
-		if ((rc = task_verdict_bound(c->st, c->task, judged[i], sha, id, &e)) < 0)
+	/* every stage before this one whose verdict binds the code it judged (review, testing) */
+	for (j = stage_table(); j->name && strcmp(j->name, c->task->stage) != 0; j++) {
+		if (!j->binds_code)
+			continue;
+		if ((rc = task_verdict_bound(c->st, c->task, j->name, sha, id, &e)) < 0)
 			return gate_error(r, &e);
 		if (rc == 0 || strcmp(id, r->code_id) == 0)
 			continue;
@@ -570,10 +558,11 @@ check_code_reviewed(const struct gate_ctx *c, struct gate_result *r)
 			    "the code id differs");
 		r->outcome = GATE_RED;
 		r->bound = 0;
-		r->rollback_to = "review";
-		snprintf(r->reason, sizeof(r->reason), "code changed after %s: %s", judged[i], files);
+		r->rollback_to = stage_review()->name;
+		snprintf(r->reason, sizeof(r->reason), "code changed after %s: %s", j->name, files);
 		buf_addf(&r->findings, "%s passed the code at %.12s; the branch head %.12s changed it (%s). It goes back "
-		    "to review: nothing ships that review did not approve.\n", judged[i], sha, r->judged_sha, files);
+		    "to %s: nothing ships that review did not approve.\n", j->name, sha, r->judged_sha, files,
+		    stage_review()->name);
 		return;
 	}
 	r->outcome = GATE_PASS;
@@ -581,34 +570,35 @@ check_code_reviewed(const struct gate_ctx *c, struct gate_result *r)
 	    r->judged_sha);
 }
 
-/* The verdict artifact of stage, from the table. */
+/* The verdict artifact of the stage whose gates list gate, from the table. */
 static void
-stage_verdict(const struct gate_ctx *c, struct gate_result *r, const char *stage)
+stage_verdict(const struct gate_ctx *c, struct gate_result *r, const char *gate)
 {
-	const struct gate_artifact *a = gate_stage_artifacts(stage);
+	const struct stage *sd = stage_with_gate(gate);
+	const struct stage_artifact *a = sd ? sd->artifacts : NULL;
 
-	if (a->stage == NULL || a->key == NULL)
-		BUG("stage has no verdict artifact in the table");
+	if (a == NULL || a->name == NULL || a->key == NULL)
+		BUG("a verdict gate's stage has no verdict artifact in the table");
 	/* the deploy log has its own staleness rule (deploy_log_stale): it follows the merge */
-	verdict_gate(c, r, a->name, a->key, a->pass, strcmp(stage, "deploy") == 0 ? NULL : stage);
+	verdict_gate(c, r, a->name, a->key, a->pass, sd->deploys ? NULL : sd->name);
 }
 
 static void
 check_reviewer_verdict(const struct gate_ctx *c, struct gate_result *r)
 {
-	stage_verdict(c, r, "review");
+	stage_verdict(c, r, "check_reviewer_verdict");
 }
 
 static void
 check_tests_passed(const struct gate_ctx *c, struct gate_result *r)
 {
-	stage_verdict(c, r, "testing");
+	stage_verdict(c, r, "check_tests_passed");
 }
 
 static void
 check_staging_status(const struct gate_ctx *c, struct gate_result *r)
 {
-	stage_verdict(c, r, "deploy-staging");
+	stage_verdict(c, r, "check_staging_status");
 }
 
 /*
@@ -672,7 +662,7 @@ static void
 check_deploy_status(const struct gate_ctx *c, struct gate_result *r)
 {
 	if (!deploy_log_stale(c, r) && !deploy_log_forged(c, r))
-		stage_verdict(c, r, "deploy");
+		stage_verdict(c, r, "check_deploy_status");
 }
 
 /*
@@ -795,7 +785,7 @@ gate_find(const char *name)
  * or passes, 1 missing or red, -1 git could not answer.
  */
 static int
-artifact_state(const struct gate_ctx *c, const struct gate_artifact *a, const char *ref, int w, char *out, size_t on)
+artifact_state(const struct gate_ctx *c, const struct stage_artifact *a, const char *ref, int w, char *out, size_t on)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char path[256], why[512], value[128];
@@ -818,9 +808,9 @@ artifact_state(const struct gate_ctx *c, const struct gate_artifact *a, const ch
 	}
 	buf_init(&content, FM_MAX_BYTES);
 	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, why, sizeof(why), &e);
-	st = rc == -2 ? -1 : rc < 0 ? 1 : 0;
+	st = rc == GIT_FAILED ? -1 : rc < 0 ? 1 : 0;
 	if (rc < 0)
-		snprintf(out, on, "%-*s %s", w, path, rc == -2 ? e.msg : strstr(why, " is missing at ") ? "MISSING" : why);
+		snprintf(out, on, "%-*s %s", w, path, rc == GIT_FAILED ? e.msg : strstr(why, " is missing at ") ? "MISSING" : why);
 	else if (a->key == NULL)
 		snprintf(out, on, "%-*s present", w, path);
 	else if (fm_verdict(content.data ? content.data : "", content.len, a->key, a->pass, value, sizeof(value), why,
@@ -842,12 +832,12 @@ artifact_state(const struct gate_ctx *c, const struct gate_artifact *a, const ch
 int
 gate_pending(const struct gate_ctx *c, const char *stage, char *out, size_t n)
 {
-	const struct gate_artifact *a = gate_stage_artifacts(stage);
+	const struct stage_artifact *a = gate_stage_artifacts(stage);
 	char ref[300];
 	int rc;
 
 	branch_ref(c->task, ref, sizeof(ref));
-	for (; a->stage && strcmp(a->stage, stage) == 0; a++)
+	for (; a->name; a++)
 		if ((rc = artifact_state(c, a, ref, 0, out, n)) != 0)
 			return rc;
 	out[0] = '\0';
@@ -877,11 +867,15 @@ explain_scanner_config(const struct gate_ctx *c, struct buf *out)
 int
 gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 {
-	const struct gate_artifact *a = gate_stage_artifacts(stage);
+	const struct stage_artifact *a = gate_stage_artifacts(stage);
+	const struct stage *sd = stage_get(stage);
 	char ref[300];
 
+	if (sd == NULL)
+		return buf_printf(out, "%s is at '%s', a stage this orch does not know\n", c->task->work_item, stage) < 0 ?
+		    -1 : 0;
 	branch_ref(c->task, ref, sizeof(ref));
-	if (strcmp(stage, "deploy") == 0 && c->project->self_deploy) {
+	if (sd->deploys && c->project->self_deploy) {
 		/* nobody writes the log here: Confirm Deploy runs the hook and orch writes it (Phase C) */
 		if (deploy_marker(c->cfg, c->task, DEPLOY_INITIATED))
 			buf_addf(out, "%s at deploy (self_deploy), branch %s:\n  deploy initiated: waiting for the hook's "
@@ -896,21 +890,21 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 	}
 	buf_addf(out, "%s at %s (%s stage), branch %s:\n", c->task->work_item, stage, c->manual ? "manual" :
 	    "automated", c->task->branch);
-	for (; a->stage && strcmp(a->stage, stage) == 0; a++) {
+	for (; a->name; a++) {
 		char line[1200];
 		artifact_state(c, a, ref, 44, line, sizeof(line));
 		buf_addf(out, "  %s\n", line);
 	}
-	if (strcmp(stage, "analysis") == 0)
+	if (sd->human_gate)
 		buf_addf(out, "  then the human verdict: tracker status Approved (or Rejected)\n");
-	else if (strcmp(stage, "development") == 0)
+	if (sd->runs_ci)
 		buf_addf(out, "  ci_cmd must pass at the branch head (run by orch-advance, not by --explain)\n");
-	else if (strcmp(stage, "deploy-staging") == 0) {
+	if (sd->lands_on_main) {
 		buf_addf(out, "  then the security gate (17-security-report.md, written by orch) and the merge gate "
 		    "(rebase onto main, ci_cmd)\n");
 		explain_scanner_config(c, out);
 	}
-	else if (strcmp(stage, "deploy") == 0)
+	if (sd->deploys)
 		buf_addf(out, "  and deployed_sha (the commit that went out) must be on main, holding the merged commit\n");
 	return out->len ? 0 : -1;
 }

@@ -81,16 +81,13 @@ const struct gate_def *gate_find(const char *name);
 void gate_workspace(const struct gate_ctx *c, struct gate_result *r);
 
 /*
- * What a stage's gates read, in one table (the manual workflow's contract,
- * the agents' task descriptions and orch-advance --explain all come from
- * it).  key NULL: the file (or glob) must exist; else its frontmatter key
- * must equal pass.
+ * What a stage's gates read, from the stage table (lib/stages.h: the manual
+ * workflow's contract, the agents' task descriptions and orch-advance
+ * --explain all come from it): the stage's artifacts, terminated by a NULL
+ * name (an unknown stage: none).
  */
-struct gate_artifact {
-	const char *stage, *name, *key, *pass;
-};
-/* The artifacts of stage, NULL-terminated by name (none: an empty entry). */
-const struct gate_artifact *gate_stage_artifacts(const char *stage);
+struct stage_artifact;
+const struct stage_artifact *gate_stage_artifacts(const char *stage);
 /* "01-brd.md, 02-trz.md (...)" and what each must say, for a description. */
 int gate_describe_stage(const char *stage, const char *wi, char *out, size_t n);
 /* Text for orch-advance --explain: each artifact at the branch head, present/missing/red. */

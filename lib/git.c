@@ -331,7 +331,7 @@ batch_next(const char **p, const char *end, char type[8], unsigned long long *si
 	char sha[72];
 
 	if (nl == NULL)
-		return -2;
+		return GIT_FAILED;
 	/* "<sha> <type> <size>": a missing line starts with the request ("<ref>:<path>"), never with hex */
 	if (sscanf(*p, "%71s %7s %llu", sha, type, size) != 3 || strspn(sha, "0123456789abcdef") < 40 ||
 	    sha[strspn(sha, "0123456789abcdef")] != '\0') {
@@ -340,7 +340,7 @@ batch_next(const char **p, const char *end, char type[8], unsigned long long *si
 	}
 	*body = nl + 1;
 	if ((unsigned long long)(end - *body) < *size + 1)
-		return -2;
+		return GIT_FAILED;
 	*p = *body + *size + 1;
 	return 0;
 }
@@ -423,14 +423,14 @@ git_read_artifact(const struct git *g, const char *ref, const char *path, size_t
 	buf_free(&in);
 	if (r.status != PROC_OK) {
 		git_fail("cat-file --batch", &r, e);
-		return -2;
+		return GIT_FAILED;
 	}
 	p = buf_str(&r.out);
 	end = p + r.out.len;
 	if (batch_next(&p, end, type, &tsize, &tree) < 0) {
 		proc_result_free(&r);
 		err_set(e, EX_UNAVAILABLE, "git cat-file: '%s' names no tree in '%s'", ref, g->dir);
-		return -2;
+		return GIT_FAILED;
 	}
 	if ((slash && ((rc = batch_next(&p, end, type, &tsize, &tree)) < 0 || strcmp(type, "tree") != 0)) ||
 	    tree_mode(tree, (size_t)tsize, slash ? slash + 1 : path, GIT_RAW_ID, mode) < 0) {

@@ -64,9 +64,12 @@ int git_worktree_add(const struct git *g, const char *path, const char *branch, 
 int git_is_clean(const struct git *g, struct orch_err *e);
 /*
  * Read the committed blob ref:path into out (cap max bytes).  Returns 0,
- * or -1 with a reason for a red gate (missing, a symlink, not a file, over
- * max), or -2 with *e when git itself failed.
+ * or GIT_ARTIFACT_RED (-1) with a reason for a red gate (missing, a
+ * symlink, not a file, over max), or GIT_FAILED (-2) with *e when git
+ * itself failed.
  */
+#define GIT_ARTIFACT_RED (-1)
+#define GIT_FAILED (-2)
 int git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max,
     struct buf *out, char *reason, size_t rn, struct orch_err *e);
 /*

@@ -238,13 +238,13 @@ int
 job_complete(struct store *st, const struct job *j, const struct job_outcome *o, int max_attempts,
     int backoff_s, int64_t now, const char **new_status, struct orch_err *e)
 {
-	const char *status = o->ok ? "done" : o->interrupted || j->attempts < max_attempts ? "queued" : "dead";
+	const char *status = o->ok ? JOB_DONE : o->interrupted || j->attempts < max_attempts ? JOB_QUEUED : JOB_DEAD;
 	int64_t delay = 0;
 	sqlite3_stmt *s;
 	char stamp[32], msg[700];
 	int shift;
 
-	if (!o->ok && !o->interrupted && strcmp(status, "queued") == 0) {
+	if (!o->ok && !o->interrupted && strcmp(status, JOB_QUEUED) == 0) {
 		shift = j->attempts - 1 > 20 ? 20 : j->attempts - 1;
 		delay = (int64_t)backoff_s << shift;
 	}
@@ -276,7 +276,7 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 	if (event_add(st, j->work_item, o->ok ? "job_done" : o->interrupted ? "job_interrupted" : "job_failed",
 	    j->stage, j->stage, msg, e) < 0)
 		goto fail;
-	if (strcmp(status, "dead") == 0) {
+	if (strcmp(status, JOB_DEAD) == 0) {
 		snprintf(msg, sizeof(msg), "%s job %lld is dead after %d attempts (%s); fix the agent, then "
 		    "run orch-advance %s to retry the stage", j->agent, (long long)j->id, j->attempts, o->reason,
 		    j->work_item);

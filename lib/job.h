@@ -82,6 +82,11 @@ struct job_outcome {
 	int interrupted;	/* the runner was stopped (SIGTERM/SIGINT): requeue, attempt not counted */
 };
 
+/* Job statuses (the jobs.status column). */
+#define JOB_QUEUED "queued"
+#define JOB_RUNNING "running"
+#define JOB_DONE "done"
+#define JOB_DEAD "dead"
 /* Returns the job's new status ("done", "queued", "dead") via *new_status. */
 int job_complete(struct store *st, const struct job *j, const struct job_outcome *o, int max_attempts,
     int backoff_s, int64_t now, const char **new_status, struct orch_err *e);

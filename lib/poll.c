@@ -10,6 +10,7 @@
 #include "http.h"
 #include "gate.h"
 #include "store.h"
+#include "stages.h"
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
@@ -54,13 +55,13 @@ poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char 
 	if (!have)
 		return 0;
 	if (strcmp(key, "approved") == 0 || strcmp(key, "rejected") == 0) {
-		/* only the analysis gate takes a human verdict; Approved on deploy is a deliberate no-op */
-		if (strcmp(t.stage, "deploy") == 0 && strcmp(key, "approved") == 0) {
+		/* only the human gate takes a verdict; Approved on the deploy stage is a deliberate no-op */
+		if (strcmp(t.stage, stage_deploy()->name) == 0 && strcmp(key, "approved") == 0) {
 			key_of(is, "approved", &k);
 			return engine_note_verdict(c, is->work_item, &k, "Approved on stage deploy does nothing: only "
 			    "Confirm Deploy starts a production deploy", r);
 		}
-		if (strcmp(t.stage, "analysis") != 0 || t.blocked)
+		if (strcmp(t.stage, stage_human()->name) != 0 || t.blocked)
 			return 0;
 		if (engine_advance(c, is->work_item, NULL, 0, r) < 0)
 			return -1;

@@ -15,6 +15,7 @@
 #include "poll.h"
 #include "proc.h"
 #include "store.h"
+#include "stages.h"
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
@@ -50,7 +51,7 @@ gate_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconc
 	}
 	for (i = 0; wis[i]; i++) {
 		const char *agent;
-		if (task_get(c->st, wis[i], &t, &e) < 0 || t.blocked || strcmp(t.stage, "analysis") == 0 ||
+		if (task_get(c->st, wis[i], &t, &e) < 0 || t.blocked || strcmp(t.stage, stage_human()->name) == 0 ||
 		    (agent = engine_stage_agent(t.stage)) == NULL || job_active(c->st, t.id, NULL, &e) != 0)
 			continue;
 		engine_advance(c, wis[i], NULL, 1, &r);	/* look first: only a pass is F-1's business */

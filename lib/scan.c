@@ -939,7 +939,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	memset(r, 0, sizeof(*r));
 	buf_init(&req, BUF_MIB);
 	rc = git_read_artifact(&g, ref, SCAN_DEPS_MANIFEST, BUF_MIB, &req, why, sizeof(why), e);
-	if (rc == -2) {
+	if (rc == GIT_FAILED) {
 		buf_free(&req);
 		return -1;
 	}

@@ -76,7 +76,7 @@ trusted_text(struct orch_ctx *c, const struct project *p, const char *repo, cons
 		    -1 : 1;
 	}
 	rc = git_read_artifact(&g, base, scancfg_files[i], SCANCFG_MAX_BYTES, b, why, sizeof(why), e);
-	if (rc == -2)
+	if (rc == GIT_FAILED)
 		return -1;
 	if (rc < 0 && strstr(why, " is missing at ")) {
 		snprintf(origin, on, "none on %s", base);

@@ -305,7 +305,7 @@ secgate_read_back(const struct gate_ctx *gc, struct secgate_run *g, struct gate_
 	struct buf back;
 
 	buf_init(&back, FM_MAX_BYTES);
-	if (git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, reason, sizeof(reason), e) == -2) {
+	if (git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, reason, sizeof(reason), e) == GIT_FAILED) {
 		buf_free(&back);
 		return -1;
 	}

@@ -18,6 +18,7 @@
 #include "scanmain.h"
 #include "store.h"
 #include "proc.h"
+#include "stages.h"
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
@@ -116,7 +117,7 @@ task_details(const struct config *cfg, struct store *st, cJSON *items, struct or
 			return -1;
 		cJSON_AddStringToObject(it, "title", t.title);
 		artifacts(cfg, &t, it);
-		if (strcmp(t.stage, "done") == 0)
+		if (stage_is_last(t.stage))
 			continue;
 		if ((rc = engine_waits_for(cfg, st, &t, reads > 0, &w, e)) < 0)
 			return -1;
@@ -586,7 +587,7 @@ html_jobs_of(struct buf *b, const cJSON *root, int want_dead)
 	table_open(b, want_dead ? "dead-jobs" : "jobs", "job|work item|agent|status|attempts");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "jobs"), "items")) {
 		const char *st = jstr(it, "status");
-		if (strcmp(st, "done") == 0 || (strcmp(st, "dead") == 0) != want_dead)
+		if (strcmp(st, JOB_DONE) == 0 || (strcmp(st, JOB_DEAD) == 0) != want_dead)
 			continue;
 		buf_addf(b, "<tr class=\"job\"><td>%d</td>", (int)jnum(it, "id"));
 		cell(b, jstr(it, "work_item"));

@@ -141,6 +141,9 @@ client(struct tracker *t, struct http **out, struct orch_err *e)
 	return 0;
 }
 
+/* What call() answers besides 0 (a 2xx) and -1 (any other failure). */
+enum { PLANE_NOT_FOUND = -2, PLANE_CONFLICT = -3 };
+
 static int call(struct tracker *t, const char *method, const char *path, const char *body, cJSON **json,
     struct orch_err *e);
 
@@ -183,7 +186,7 @@ forbidden(struct tracker *t, const char *method, const char *path, struct orch_e
 	rc = call(t, "GET", ppath, NULL, &json, &pe);
 	pl->diagnosing = 0;
 	cJSON_Delete(json);
-	if (rc == -2)
+	if (rc == PLANE_NOT_FOUND)
 		return err_set(e, EX_CONFIG, "plane_project_id '%s' of project %s is not a project of workspace '%s' "
 		    "(Plane answers 403 for it); copy the uuid from the project's URL in Plane", p->plane_project_id,
 		    p->key, t->cfg->plane_workspace);
@@ -193,11 +196,11 @@ forbidden(struct tracker *t, const char *method, const char *path, struct orch_e
 }
 
 /*
- * One request; *json is the parsed 2xx body.  404 returns -2 (so a caller
- * can fall back) with *e filled and pl->gone set when Plane said the
- * resource does not exist (rather than that no such route exists); 409
- * returns -3 with *json the parsed body (a repeat of an external id);
- * other failures -1.
+ * One request; *json is the parsed 2xx body.  404 returns PLANE_NOT_FOUND
+ * (so a caller can fall back) with *e filled and pl->gone set when Plane
+ * said the resource does not exist (rather than that no such route
+ * exists); 409 returns PLANE_CONFLICT with *json the parsed body (a repeat
+ * of an external id); other failures -1.
  */
 static int
 call(struct tracker *t, const char *method, const char *path, const char *body, cJSON **json,
@@ -220,7 +223,7 @@ call(struct tracker *t, const char *method, const char *path, const char *body, 
 			err_set(e, EX_DATAERR, "Plane answered %s %s with something that is not JSON ('%s'); "
 			    "check plane_url points at the Plane API", method, path, ex);
 		else if (r.status == 409)
-			rc = -3, err_set(e, EX_DATAERR, "Plane answered %s %s with 409 ('%s')", method, path, ex);
+			rc = PLANE_CONFLICT, err_set(e, EX_DATAERR, "Plane answered %s %s with 409 ('%s')", method, path, ex);
 		else
 			rc = 0;
 	} else if (r.status == 401) {
@@ -235,7 +238,7 @@ call(struct tracker *t, const char *method, const char *path, const char *body, 
 		pl->gone = memmem(r.body.data ? r.body.data : "", r.body.len, "does not exist", 14) != NULL;
 		err_set(e, EX_NOINPUT, "Plane has no %s (404%s); check plane_workspace and plane_project_id", path,
 		    pl->gone ? ": deleted, archived or a draft" : ": no such route");
-		rc = -2;
+		rc = PLANE_NOT_FOUND;
 	} else if (r.status == 429) {
 		if (r.retry_after >= 0)
 			err_set(e, EX_UNAVAILABLE, "Plane rate limit hit (429, retry after %lld s); this tick stops "
@@ -273,17 +276,17 @@ items_call(struct tracker *t, const char *method, const char *pre, const char *p
 	if (str_fmt(path, sizeof(path), "%s%s%s", pre, legacy ? "issues" : "work-items", post) < 0)
 		return err_set(e, EX_USAGE, "Plane path for '%.64s' is too long", post);
 	rc = call(t, method, path, body, json, e);
-	if (rc == -2 && !pl->gone) {
+	if (rc == PLANE_NOT_FOUND && !pl->gone) {
 		struct orch_err first = *e;
 		snprintf(path, sizeof(path), "%s%s%s", pre, legacy ? "work-items" : "issues", post);
 		rc = call(t, method, path, body, json, e);
-		if (rc == -2 && !pl->gone) {
+		if (rc == PLANE_NOT_FOUND && !pl->gone) {
 			*e = first;	/* neither route exists: report the first */
-			return -2;
+			return PLANE_NOT_FOUND;
 		}
 		legacy = !legacy;
 	}
-	if (rc == 0 || rc == -3 || (rc == -2 && pl->gone))
+	if (rc == 0 || rc == PLANE_CONFLICT || (rc == PLANE_NOT_FOUND && pl->gone))
 		flavour_store(h, legacy);	/* this server answers these paths */
 	return rc;
 }
@@ -776,7 +779,7 @@ item_call(struct tracker *t, const char *method, const char *id, const char *suf
 	snprintf(post, sizeof(post), "/%s%s", id, suffix);
 	rc = items_call(t, method, pre, post, text, &json, e);
 	free(text);
-	if (rc == -3 && out == NULL) {
+	if (rc == PLANE_CONFLICT && out == NULL) {
 		cJSON_Delete(json);	/* a repeat of this external_id: Plane has it already */
 		return 0;
 	}
@@ -838,9 +841,9 @@ get_by_identifier(struct tracker *t, const char *wi, long seq, struct tracker_is
 	key_path(pl->p->key, key, sizeof(key));
 	snprintf(post, sizeof(post), "/%s-%ld/", key, seq);
 	rc = items_call(t, "GET", "/", post, NULL, &json, e);
-	if (rc == -2 && !pl->gone)
+	if (rc == PLANE_NOT_FOUND && !pl->gone)
 		return get_by_listing(t, wi, seq, out, e);	/* a server from before 2024-04 (PR #4170) */
-	if (rc == -2 && pl->gone)
+	if (rc == PLANE_NOT_FOUND && pl->gone)
 		err_set(e, EX_NOINPUT, "work item '%s' does not exist in Plane (or is archived or a draft)", wi);
 	if (rc < 0) {
 		cJSON_Delete(json);
@@ -982,7 +985,7 @@ plane_create(struct tracker *t, const char *project, const char *title, const ch
 	snprintf(pre, sizeof(pre), "/projects/%s/", pl->p->plane_project_id);
 	rc = items_call(t, "POST", pre, "/", text, &json, e);
 	free(text);
-	if (rc == -3 && (dup = jstr(json, "id")) != NULL && strlen(dup) < 64) {
+	if (rc == PLANE_CONFLICT && (dup = jstr(json, "id")) != NULL && strlen(dup) < 64) {
 		char id[64];
 		str_copy(id, sizeof(id), dup);	/* Plane has it: the answer to an earlier try was lost */
 		cJSON_Delete(json);
@@ -1008,7 +1011,7 @@ tracker_plane_identifier(struct tracker *t, char *out, size_t n, struct orch_err
 	int rc;
 
 	snprintf(path, sizeof(path), "/projects/%s/", pl->p->plane_project_id);
-	if ((rc = call(t, "GET", path, NULL, &json, e)) == -2)
+	if ((rc = call(t, "GET", path, NULL, &json, e)) == PLANE_NOT_FOUND)
 		err_set(e, EX_CONFIG, "plane_project_id '%s' of project %s is not a project of workspace '%s'; copy the "
 		    "uuid from the project's URL in Plane", pl->p->plane_project_id, pl->p->key, t->cfg->plane_workspace);
 	if (rc < 0) {

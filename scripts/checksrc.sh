@@ -13,8 +13,17 @@ fi
 [ $# -gt 0 ] || { echo "usage: checksrc.sh [--pending \"FILE...\"] FILE..." >&2; exit 64; }
 fail=0
 for f in "$@"; do
-	out=$(awk -v hdr="$(case "$f" in *.h) echo 1 ;; *) echo 0 ;; esac)" '
+	# lib/stages.c owns the stage names; lib/ returns no bare -2..-9 (err.h: name the code)
+	case "$f" in */stages.c) stagefile=1 ;; *) stagefile=0 ;; esac
+	case "$f" in lib/*|*/lib/*) libfile=1 ;; *) libfile=0 ;; esac
+	out=$(awk -v hdr="$(case "$f" in *.h) echo 1 ;; *) echo 0 ;; esac)" -v stagefile=$stagefile -v libfile=$libfile '
 	function bad(rule) { printf "%s:%d: %s\n", FILENAME, FNR, rule }
+	# a function body (from a "{" to a "}" in column 0) is at most 80 lines
+	/^\{/ { body = FNR }
+	/^\}/ && body { if (FNR - body - 1 > 80) bad("a function body of " (FNR - body - 1) " lines: at most 80"); body = 0 }
+	stagefile == 0 && /(strcmp|strncmp|str_ieq)\([^;]*stage[^;]*"(analysis|architecture|development|review|testing|deploy-staging|deploy|done)"/ {
+		bad("a stage name compared as a string: read the stage table (lib/stages.h)") }
+	libfile == 1 && /return -[2-9][^0-9]/ { bad("a bare negative return code: name it") }
 	FNR == 1 && hdr == 1 && $0 !~ /^\/\*/ { bad("a header opens with its module contract comment") }
 	/\r$/ { bad("CRLF line ending") }
 	/[ \t]+$/ { bad("trailing whitespace") }

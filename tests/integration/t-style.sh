@@ -14,3 +14,20 @@ expect_rc 0 sh "$TOP/scripts/checksrc.sh" --pending "$TMP/bad.c $TMP/bad.h" "$TM
 contains "$OUT" "bad.c:9: C comments only: /* ... */ (pending: left for its owner)"
 printf '/* fine: a module */\nint x = 1; /* "http://x" */\nconst char *u = "http://x";\n' >"$TMP/ok.c"
 expect_rc 0 sh "$TOP/scripts/checksrc.sh" "$TMP/ok.c"
+
+# the stage table is the only place stage names are compared; a function body is at most 80 lines; lib/ names
+# its negative return codes (issue 22)
+mkdir -p "$TMP/lib"
+{
+	printf '/* rules: a module. */\nint\nf(const char *stage)\n{\n\tif (strcmp(stage, "deploy") == 0)\n\t\treturn -2;\n'
+	i=0
+	while [ $i -lt 80 ]; do printf '\tx();\n'; i=$((i + 1)); done
+	printf '\treturn 0;\n}\n'
+} >"$TMP/lib/rules.c"
+expect_rc 1 sh "$TOP/scripts/checksrc.sh" "$TMP/lib/rules.c"
+contains "$OUT" "rules.c:5: a stage name compared as a string: read the stage table (lib/stages.h)"
+contains "$OUT" "rules.c:6: a bare negative return code: name it"
+contains "$OUT" "rules.c:88: a function body of 83 lines: at most 80"
+cp "$TMP/lib/rules.c" "$TMP/lib/stages.c"
+expect_rc 1 sh "$TOP/scripts/checksrc.sh" "$TMP/lib/stages.c"
+lacks "$OUT" "a stage name compared"

@@ -13,6 +13,7 @@
 #include "../../lib/engine.h"
 #include "../../lib/err.h"
 #include "../../lib/gate.h"
+#include "../../lib/stages.h"
 #include "../../lib/merge.h"
 #include "../../lib/poll.h"
 #include "../../lib/reconcile.h"
@@ -104,7 +105,8 @@ run_gate(const char *name, int manual, struct gate_result *r)
 
 START_TEST(gate_table_lookups)
 {
-	const struct gate_artifact *a;
+	const struct stage_artifact *a;
+	const struct stage *sd;
 	char out[512], tiny[16];
 
 	ck_assert_ptr_nonnull(gate_find("check_security_gate"));
@@ -114,7 +116,21 @@ START_TEST(gate_table_lookups)
 	ck_assert_str_eq(a->name, "13-test-report.md");
 	ck_assert_str_eq(a->key, "result");
 	ck_assert_str_eq(a->pass, "PASS");
-	ck_assert_ptr_null(gate_stage_artifacts("no-such-stage")->stage);
+	ck_assert_ptr_null(gate_stage_artifacts("no-such-stage")->name);
+	/* the stage table: one row per stage, the special behaviours as named fields */
+	ck_assert_str_eq(stage_first()->name, "analysis");
+	ck_assert_str_eq(stage_human()->human_gate, "check_analysis_approved");
+	ck_assert_str_eq(stage_ci()->name, "development");
+	ck_assert_str_eq(stage_review()->name, "review");
+	ck_assert_str_eq(stage_deploy()->name, "deploy");
+	ck_assert_str_eq(stage_last()->name, "done");
+	ck_assert(stage_is_last("done") && !stage_is_last("deploy") && !stage_is_last("nope"));
+	ck_assert_ptr_eq(stage_with_gate("check_branch_mergeable"), stage_get("deploy-staging"));
+	ck_assert(stage_get("deploy-staging")->lands_on_main && stage_get("deploy")->alerts_on_red);
+	ck_assert_ptr_null(stage_get("nope"));
+	ck_assert(stage_agent_known("tester") && !stage_agent_known("testing"));
+	for (sd = stage_table(); sd->next; sd++)	/* the chain ends at the last stage, through every row */
+		ck_assert_ptr_eq(stage_get(sd->next), sd + 1);
 	ck_assert_int_eq(gate_describe_stage("analysis", "T-1", out, sizeof(out)), 0);
 	ck_assert_ptr_nonnull(strstr(out, "docs/work-items/T-1/01-brd.md, docs/work-items/T-1/02-trz.md"));
 	ck_assert_int_eq(gate_describe_stage("review", "T-1", out, sizeof(out)), 0);
