@@ -69,6 +69,12 @@ sql_exec "UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')"
 orch-advance "$B" >/dev/null 2>&1 &
 ap=$!
 read -r s <"$STARTED"
+# the claim names ci_cmd's group once the holder has recorded it (just after the start): kill after that
+i=0
+while [ "$(sql "SELECT child_pgid FROM leases WHERE name = 'task:$B'")" = 0 ] && [ $i -lt 1000 ]; do
+	i=$((i + 1))
+	sleep 0.01
+done
 kill -9 "$ap"
 wait "$ap"
 ci=$(cat "$CI_PID")

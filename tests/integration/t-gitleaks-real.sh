@@ -33,7 +33,7 @@ contains "$OUT" "runs '"
 
 # a clean branch passes; the report counts the commits gitleaks actually scanned
 agent_commit "$WT" staging "$D/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)"
-n=$(git -C "$TMP/repo" rev-list --count "origin/main..refs/heads/$BR")
+n=$(git -C "$WT" rev-list --count "$(git -C "$TMP/repo" rev-parse origin/main)..HEAD")	# the gate imports these
 expect_rc 0 orch-scan "$WI"
 contains "$OUT" "$WI: security PASS"
 contains "$(report)" "security_status: PASS"
