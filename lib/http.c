@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define ORCH_CURL_CALLS_THROUGH_TABLE
+#include "config.h"
 #include "curlload.h"
 #include "err.h"
 #include "store.h"
@@ -79,7 +80,7 @@ on_header(char *p, size_t size, size_t n, void *ctx)
 char *
 http_token_load(const char *file, struct orch_err *e)
 {
-	const char *env = getenv("ORCH_PLANE_API_TOKEN");
+	const char *env = config_secret("ORCH_PLANE_API_TOKEN");
 	struct stat sb;
 	char buf[512];
 	ssize_t n;
