@@ -253,6 +253,41 @@ START_TEST(proc_run_as_user)
 }
 END_TEST
 
+/* The workspace helper: a tree given to the agent user, symlinks not followed; without the privilege an error names the path. */
+START_TEST(proc_chown_tree)
+{
+	struct orch_err e = {0};
+	struct proc_user u;
+	char dir[4300], link[4300];
+	struct stat sb;
+
+	tmp_setup();
+	ck_assert_int_eq(proc_user_lookup("nobody", &u, &e), 0);
+	snprintf(dir, sizeof(dir), "%s/ws", tmp_dir);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	tmp_write("ws/file", "x\n");	/* tmp_write's directory is the fixture's: ws/ exists by now */
+	snprintf(link, sizeof(link), "%s/ws/etc", tmp_dir);
+	ck_assert_int_eq(symlink("/etc", link), 0);
+	if (geteuid() != 0) {
+		ck_assert_int_eq(proc_user_chown_tree(&u, dir, &e), -1);
+		ck_assert_ptr_nonnull(strstr(e.msg, "CAP_CHOWN"));
+		tmp_teardown();
+		return;
+	}
+	ck_assert_int_eq(proc_user_chown_tree(&u, dir, &e), 0);
+	ck_assert_int_eq(stat(dir, &sb), 0);
+	ck_assert_int_eq((int)sb.st_uid, (int)u.uid);
+	snprintf(dir, sizeof(dir), "%s/ws/file", tmp_dir);
+	ck_assert_int_eq(stat(dir, &sb), 0);
+	ck_assert_int_eq((int)sb.st_uid, (int)u.uid);
+	ck_assert_int_eq(lstat(link, &sb), 0);
+	ck_assert_int_eq((int)sb.st_uid, (int)u.uid);	/* the link itself */
+	ck_assert_int_eq(stat("/etc", &sb), 0);
+	ck_assert_int_eq((int)sb.st_uid, 0);		/* not what it points to */
+	tmp_teardown();
+}
+END_TEST
+
 START_TEST(proc_output_capped)
 {
 	const char *argv[] = { "head", "-c", "200000", "/dev/zero", NULL };
@@ -342,6 +377,7 @@ proc_suite(void)
 	tcase_add_test(tc, proc_setsid_child_swept);
 	tcase_add_test(tc, proc_detached_not_swept);
 	tcase_add_test(tc, proc_run_as_user);
+	tcase_add_test(tc, proc_chown_tree);
 	tcase_add_test(tc, proc_output_capped);
 	tcase_add_test(tc, proc_stdin_env_cwd);
 	tcase_add_test(tc, proc_child_ignoring_stdin);
