@@ -211,32 +211,61 @@ proc_stat(long pid, long *ppid, long *sid, char *state)
 	return 0;
 }
 
-/* One pass over /proc: kill and reap our children outside the kept sessions.  Returns how many. */
+/* Our children outside the kept sessions, up to max, into pids (their zombies too).  Returns how many. */
 static int
-sweep_once(void)
+escaped_children(pid_t *pids, int max)
 {
 	long me = (long)getpid(), pid, ppid, sid;
 	struct dirent *de;
 	char state, *end;
-	int n = 0, status;
+	int n = 0;
 	DIR *d;
 
 	if ((d = opendir("/proc")) == NULL)
 		return 0;
-	while ((de = readdir(d)) != NULL) {
+	while (n < max && (de = readdir(d)) != NULL) {
 		pid = strtol(de->d_name, &end, 10);
 		if (*end != '\0' || pid <= 1 || pid == me || proc_stat(pid, &ppid, &sid, &state) < 0 || ppid != me)
 			continue;
 		if (kept_session(sid) && state != 'Z')
 			continue;	/* a detached hook still running: it outlives us */
-		if (state != 'Z')
-			kill((pid_t)pid, SIGKILL);
-		/* its own children are ours before it is a zombie: the next pass finds them */
-		while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR)
-			;
-		n++;
+		pids[n++] = (pid_t)pid;
 	}
 	closedir(d);
+	return n;
+}
+
+/*
+ * One pass: TERM to every escaped child (a git gc --auto that detached
+ * removes its lock files on TERM), KILL to those left after the grace, and
+ * reap them all.  Their own children are ours before they are zombies: the
+ * next pass finds them.  Returns how many were reaped.
+ */
+static int
+sweep_once(void)
+{
+	pid_t pids[256];
+	int n = escaped_children(pids, 256), left = n, i, status;
+	int64_t t0 = time_mono_ms();
+
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	while (left > 0 && time_mono_ms() - t0 < PROC_KILL_GRACE_MS) {
+		for (i = 0; i < n; i++)
+			if (pids[i] > 0 && waitpid(pids[i], &status, WNOHANG) == pids[i]) {
+				pids[i] = -1;
+				left--;
+			}
+		if (left > 0)
+			poll(NULL, 0, 10);	/* no descriptor tells us of a stranger's exit: look again soon */
+	}
+	for (i = 0; i < n; i++) {
+		if (pids[i] <= 0)
+			continue;
+		kill(pids[i], SIGKILL);
+		while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+			;
+	}
 	return n;
 }
 

@@ -30,7 +30,7 @@
  *     is a child subreaper: a descendant that left the group (setsid,
  *     setpgid) is re-parented to us when its parent dies, and when a run
  *     ends (exit, timeout, interruption) every process re-parented to us is
- *     killed and reaped, until none is left.  The sessions started by
+ *     stopped (TERM, KILL after the grace) and reaped, until none is left.  The sessions started by
  *     proc_spawn_detached() are spared: they are meant to outlive orch.
  *  9. With spec->run_as the child drops to that user, its primary group and
  *     its supplementary groups just before exec (setgroups, setgid, setuid),
