@@ -12,7 +12,10 @@
 #include "engine.h"
 #include "lock.h"
 #include "notify.h"
+#include "proc.h"
 #include "util.h"
+
+static void stopped(void *ctx, int sig);
 
 void
 cli_init(struct cli *cl, const char *prog, const char *usage)
@@ -22,6 +25,11 @@ cli_init(struct cli *cl, const char *prog, const char *usage)
 	cl->usage = usage;
 	cl->lock_fd = -1;
 	cl->t0 = time_mono_ms();
+	/* every command: no child outlives its run, and SIGTERM/SIGINT stop the running one (proc.h) */
+	if (proc_supervise() < 0)
+		fprintf(stderr, "%s: warning: cannot become a child subreaper (%s): a child that leaves its process "
+		    "group may outlive its run; use Linux 3.4 or later\n", prog, strerror(errno));
+	proc_on_stop(stopped, cl);
 }
 
 int
@@ -301,9 +309,28 @@ record_run(struct cli *cl, int rc, struct orch_err *e)
 	if (str_fmt(dir, sizeof(dir), "%s/runs", cl->cfg.home) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    str_fmt(path, sizeof(path), "%s/command-%s.json", dir, cl->prog) < 0)
 		return err_set(e, EX_IOERR, "cannot create '%s/runs'", cl->cfg.home);
-	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"last_run\":\"%s\",\"result\":%d,\"duration_ms\":%lld}\n",
-	    cl->prog, now, rc, (long long)(time_mono_ms() - cl->t0));
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"last_run\":\"%s\",\"result\":%d,\"duration_ms\":%lld%s%s%s}\n",
+	    cl->prog, now, rc, (long long)(time_mono_ms() - cl->t0), proc_interrupted() ? ",\"interrupted\":\"" : "",
+	    proc_interrupted() ? sigabbrev_np(proc_interrupted()) : "", proc_interrupted() ? "\"" : "");
 	return atomic_write(path, body, strlen(body), 0600, e);
+}
+
+/*
+ * proc's stop hook: a SIGTERM/SIGINT stopped a running child, and the
+ * process ends by that signal once this returns.  Say so, and record the
+ * run (result 128 + signal, "interrupted"); the store's transaction in
+ * progress, if any, is rolled back by SQLite, as after any kill.
+ */
+static void
+stopped(void *ctx, int sig)
+{
+	struct cli *cl = ctx;
+	struct orch_err e = {0};
+
+	fprintf(stderr, "%s: stopped by SIG%s: its running child and that child's descendants were stopped; "
+	    "the next run starts over\n", cl->prog, sigabbrev_np(sig));
+	if (cl->cfg_loaded && cl->cfg.home && record_run(cl, 128 + sig, &e) < 0)
+		fprintf(stderr, "%s: warning: %s\n", cl->prog, e.msg);
 }
 
 int

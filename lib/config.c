@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct setting {
 
 static const struct setting settings[] = {
 	S(tracker, "local"),
+	S(agent_user, NULL),
 	S(plane_url, NULL),
 	S(plane_workspace, NULL),
 	S(plane_api_token_file, NULL),
@@ -844,7 +846,7 @@ toolong:
 static int
 check_telegram(const struct config *c, struct orch_err *e)
 {
-	const char *env = getenv("ORCH_TELEGRAM_BOT_TOKEN");
+	const char *env = config_secret("ORCH_TELEGRAM_BOT_TOKEN");
 	int token = (env && *env) || (c->telegram_bot_token_file && *c->telegram_bot_token_file);
 	int chat = c->telegram_chat_id && *c->telegram_chat_id;
 
@@ -860,12 +862,121 @@ check_telegram(const struct config *c, struct orch_err *e)
 	return 0;
 }
 
+/*
+ * orch's tokens, taken out of the environment by config_load(): the value
+ * is kept here, the variable is unset, and its bytes in the original
+ * environment block (what /proc/<pid>/environ shows; unsetenv() does not
+ * change it) are overwritten, so a process of the same user reading our
+ * environ finds no token.
+ */
+static struct {
+	const char *name;
+	char *value;
+} secrets[] = {
+	{ "ORCH_PLANE_API_TOKEN", NULL },
+	{ "ORCH_TELEGRAM_BOT_TOKEN", NULL },
+};
+#define NSECRETS (sizeof(secrets) / sizeof(secrets[0]))
+
+/* The original environment block [start, end) from /proc/self/stat (fields 50 and 51): 0, or -1. */
+static int
+env_block(char **start, char **end)
+{
+	char line[2048], *p;
+	unsigned long long s = 0, t = 0;
+	ssize_t n;
+	int fd, field;
+
+	if ((fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0 || (line[n] = '\0', p = strrchr(line, ')')) == NULL)
+		return -1;
+	for (field = 2; field < 50 && p; field++)	/* after this, p is at the space before field 50 */
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %llu %llu", &s, &t) != 2 || s == 0 || t <= s)
+		return -1;
+	*start = (char *)(uintptr_t)s;
+	*end = (char *)(uintptr_t)t;
+	return 0;
+}
+
+/* Overwrite every NAME=value of a secret in the original block (the variables are unset already). */
+static void
+wipe_env_block(void)
+{
+	char *p, *end;
+	size_t i, len, nl;
+
+	if (env_block(&p, &end) < 0)
+		return;
+	for (; p < end; p += len + 1) {
+		len = strnlen(p, (size_t)(end - p));
+		for (i = 0; i < NSECRETS; i++) {
+			nl = strlen(secrets[i].name);
+			if (len > nl && strncmp(p, secrets[i].name, nl) == 0 && p[nl] == '=')
+				explicit_bzero(p, len);
+		}
+	}
+}
+
+static int
+take_secrets(struct orch_err *e)
+{
+	size_t i;
+	char *v, *copy;
+
+	for (i = 0; i < NSECRETS; i++) {
+		if ((v = getenv(secrets[i].name)) == NULL)
+			continue;
+		if ((copy = strdup(v)) == NULL)
+			return err_set(e, EX_SOFTWARE, "out of memory");
+		if (secrets[i].value) {
+			explicit_bzero(secrets[i].value, strlen(secrets[i].value));
+			free(secrets[i].value);
+		}
+		secrets[i].value = copy;
+		if (unsetenv(secrets[i].name) < 0)
+			return err_set(e, EX_SOFTWARE, "cannot remove %s from the environment: %s", secrets[i].name,
+			    strerror(errno));
+	}
+	wipe_env_block();
+	return 0;
+}
+
+void
+config_secrets_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < NSECRETS; i++) {
+		if (secrets[i].value)
+			explicit_bzero(secrets[i].value, strlen(secrets[i].value));
+		free(secrets[i].value);
+		secrets[i].value = NULL;
+	}
+}
+
+const char *
+config_secret(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NSECRETS; i++)
+		if (strcmp(name, secrets[i].name) == 0)
+			return secrets[i].value ? secrets[i].value : getenv(name);
+	return NULL;
+}
+
 int
 config_load(struct config *c, const char *file, const char *home, int flags, struct orch_err *e)
 {
 	char cand[4200];
 
 	memset(c, 0, sizeof(*c));
+	if (take_secrets(e) < 0)
+		return -1;
 	if ((c->home = strdup(home)) == NULL)
 		return err_set(e, EX_SOFTWARE, "out of memory");
 	if (apply_defaults(c, e) < 0)

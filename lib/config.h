@@ -89,6 +89,7 @@ struct config {
 	int notify_timeout_s, notify_budget_s, notify_max_attempts, notify_backoff_s;
 	char *telegram_api_url, *telegram_bot_token_file;
 	int fix_max_files, fix_max_changed_lines, fix_max_diff_bytes, fix_max_danger;	/* orch-fix thresholds */
+	char *agent_user;	/* agents (orch-work's, orch-fix's fixer) run as this user; NULL: as orch's own */
 	struct project *projects;
 	size_t nprojects;
 };
@@ -106,6 +107,16 @@ char *config_home(const char *opt_home, struct orch_err *e);
 int config_load(struct config *c, const char *file, const char *home, int flags,
     struct orch_err *e);
 void config_free(struct config *c);
+/*
+ * orch's own secrets from the environment (ORCH_PLANE_API_TOKEN,
+ * ORCH_TELEGRAM_BOT_TOKEN): config_load() takes them out of this process's
+ * environment, overwriting their bytes in the block /proc/<pid>/environ
+ * shows, and keeps them for this function.  The value, getenv's before any
+ * load, or NULL (not set; name not a secret).
+ */
+const char *config_secret(const char *name);
+/* Forget (and wipe) the tokens config_load() kept: for a test that changes the environment between loads. */
+void config_secrets_clear(void);
 const struct project *config_project(const struct config *c, const char *key);
 /* The agent command for name, else "default", else NULL. */
 char *const *config_agent(const struct project *p, const char *name);

@@ -133,6 +133,51 @@ perms(struct orch_ctx *c, struct doc *d)
 	}
 }
 
+/* Without agent_user: agents are orch's user, and read what orch reads (the token files first). */
+static void
+agents_same_user(struct orch_ctx *c, struct doc *d)
+{
+	const char *files[] = { c->cfg->plane_api_token_file, c->cfg->telegram_bot_token_file };
+	int warned = 0;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (files[i] && access(files[i], R_OK) == 0 && ++warned)
+			say(d, "WARN", "agent user", "agents run as orch's own user (no agent_user), who can read the "
+			    "token file %s; set agent_user to a user of their own (docs/operations.md, Agents as "
+			    "another user)", files[i]);
+	if (!warned)
+		say(d, "ok", "agent user", "agents run as orch's own user (no agent_user): they can read ORCH_HOME "
+		    "and the store; see docs/operations.md, Agents as another user");
+}
+
+/* agent_user: a user of its own, and orch able to switch to it, with ORCH_HOME out of its reach. */
+static void
+agent_user(struct orch_ctx *c, struct doc *d)
+{
+	struct orch_err e = {0};
+	struct proc_user u;
+	struct stat sb;
+
+	if (c->cfg->agent_user == NULL)
+		agents_same_user(c, d);
+	else if (proc_user_lookup(c->cfg->agent_user, &u, &e) < 0)
+		say(d, "FAIL", "agent user", "%s", e.msg);
+	else if (!proc_can_switch_user())
+		say(d, "FAIL", "agent user", "agent_user is '%s' but orch (uid %ld) cannot switch to it: every agent run "
+		    "would fail; run orch as root or grant it CAP_SETUID and CAP_SETGID, or unset agent_user", u.name,
+		    (long)geteuid());
+	else if (u.uid == geteuid())
+		say(d, "WARN", "agent user", "agent_user '%s' is orch's own user: agents can read ORCH_HOME, the store "
+		    "and the token files; create a user of their own (adduser --system)", u.name);
+	else if (stat(c->cfg->home, &sb) == 0 && (sb.st_mode & 077))
+		say(d, "WARN", "agent user", "ORCH_HOME %s has mode %03o: agent_user '%s' may read the store and the "
+		    "logs; chmod 700 it", c->cfg->home, (unsigned)(sb.st_mode & 0777), u.name);
+	else
+		say(d, "ok", "agent user", "agents run as '%s' (uid %ld); ORCH_HOME is out of their reach", u.name,
+		    (long)u.uid);
+}
+
 /* The configured remote exists in the work tree (orch fetches and merges through it). */
 static void
 repo_remote(struct orch_ctx *c, struct doc *d, const struct project *p, const char *check)
@@ -471,6 +516,7 @@ doctor_run(struct orch_ctx *c, doctor_line line, void *lctx)
 		say(&d, "ok", "config", "%s", c->cfg->path ? c->cfg->path : "built-in defaults (no orch.yaml)");
 	tools(c, &d);
 	perms(c, &d);
+	agent_user(c, &d);
 	projects(c, &d);
 	cron(c, &d);
 	return d.fails;

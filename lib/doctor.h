@@ -14,7 +14,10 @@
  * executable; and every tool of the tick (orch's commands, git, gitleaks
  * and an audit engine where the gate applies, the agent commands) found on
  * cron's PATH (the crontab's PATH= line, else cron's default), not only on
- * the shell's.
+ * the shell's.  Who the agents run as: agent_user resolvable, not root,
+ * and orch able to switch to it (root or CAP_SETUID and CAP_SETGID), with
+ * ORCH_HOME closed to it; without agent_user, a WARN when a token file is
+ * readable by orch's user (the agents' user then).
  */
 #ifndef ORCH_DOCTOR_H
 #define ORCH_DOCTOR_H

@@ -327,16 +327,37 @@ fixer_agent(const struct project *p)
 	return NULL;
 }
 
+/* The fixer runs as agent_user when one is set (config.h): its identity in u; 0, or -1 with why. */
+static int
+fixer_user(const struct config *cfg, struct proc_user *u, const struct proc_user **run_as, char *why, size_t wn)
+{
+	struct orch_err e = {0};
+
+	*run_as = NULL;
+	if (cfg->agent_user == NULL)
+		return 0;
+	if (proc_user_lookup(cfg->agent_user, u, &e) < 0) {
+		snprintf(why, wn, "the fixer agent cannot run: %s", e.msg);
+		return -1;
+	}
+	*run_as = u;
+	return 0;
+}
+
 /* Run the fixer once with prompt on stdin; its stdout into out; 0 ran ok / -1 why. */
 static int
 fixer_once(struct orch_ctx *c, const struct task *t, char *const *cmd, const char *prompt, int attempt,
     const char *errors, struct buf *out, char *why, size_t wn)
 {
 	char *argv[32] = { NULL }, *env[8] = { NULL }, desc[300];
+	const struct proc_user *run_as;
+	struct proc_user user;
 	struct proc_result pr;
 	size_t i, n = argv_len(cmd);
 	int rc = 0;
 
+	if (fixer_user(c->cfg, &user, &run_as, why, wn) < 0)
+		return -1;
 	for (i = 0; i < n && i < 31; i++)
 		argv[i] = job_expand_arg(cmd[i], t->work_item, "fix", t->worktree, t->branch);
 	if (asprintf(&env[0], "ORCH_WORK_ITEM=%s", t->work_item) < 0 || asprintf(&env[1], "ORCH_STAGE=fix") < 0 ||
@@ -347,7 +368,7 @@ fixer_once(struct orch_ctx *c, const struct task *t, char *const *cmd, const cha
 	struct proc_spec s = { .argv = (const char *const *)argv, .cwd = t->worktree,
 		.env_extra = (const char *const *)env, .timeout_ms = c->cfg->job_timeout_s * 1000,
 		.out_cap = FIX_PLAN_MAX_BYTES, .stdin_data = prompt, .stdin_len = strlen(prompt), .tool = "fixer",
-		.observe = store_tool_observe, .observe_ctx = c->st };
+		.observe = store_tool_observe, .observe_ctx = c->st, .run_as = run_as };
 	proc_run(&s, &pr);
 	if (pr.status != PROC_OK) {
 		proc_describe(&pr, desc, sizeof(desc));

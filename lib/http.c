@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #define ORCH_CURL_CALLS_THROUGH_TABLE
+#include "config.h"
 #include "curlload.h"
 #include "err.h"
 #include "store.h"
@@ -106,7 +107,7 @@ http_date_parse(const char *v)
 char *
 http_token_load(const char *file, struct orch_err *e)
 {
-	const char *env = getenv("ORCH_PLANE_API_TOKEN");
+	const char *env = config_secret("ORCH_PLANE_API_TOKEN");
 	struct stat sb;
 	char buf[512];
 	ssize_t n;

@@ -134,7 +134,7 @@ token_valid(const char *t)
 char *
 notify_telegram_token(const struct config *cfg, struct orch_err *e)
 {
-	const char *env = getenv("ORCH_TELEGRAM_BOT_TOKEN"), *file = cfg->telegram_bot_token_file;
+	const char *env = config_secret("ORCH_TELEGRAM_BOT_TOKEN"), *file = cfg->telegram_bot_token_file;
 	struct stat sb;
 	char buf[512], *tok;
 	ssize_t n;

@@ -3,17 +3,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "util.h"
 
 extern char **environ;
@@ -70,12 +75,18 @@ proc_exit_code(const struct proc_result *r)
 }
 
 /*
- * From /proc/<pid>/stat: the state letter and the process group, or -1
- * (no such process, or no /proc).  The command name may hold spaces and
+ * From /proc/<pid>/stat ("pid (comm) state ppid pgrp session ..."): the
+ * state letter, parent, process group and session, or -1 (no such
+ * process, or no /proc).  The command name may hold spaces and
  * parentheses: the fields follow its last ')'.
  */
+struct proc_stat {
+	char state;
+	long ppid, pgrp, sid;
+};
+
 static int
-proc_stat(long pid, char *state, long *pgrp)
+proc_stat(long pid, struct proc_stat *ps)
 {
 	char path[64], text[512], *p;
 	ssize_t k;
@@ -87,7 +98,8 @@ proc_stat(long pid, char *state, long *pgrp)
 	k = read(fd, text, sizeof(text) - 1);
 	close(fd);
 	text[k > 0 ? k : 0] = '\0';
-	if ((p = strrchr(text, ')')) == NULL || sscanf(p + 1, " %c %*d %ld", state, pgrp) != 2)
+	if ((p = strrchr(text, ')')) == NULL ||
+	    sscanf(p + 1, " %c %ld %ld %ld", &ps->state, &ps->ppid, &ps->pgrp, &ps->sid) != 4)
 		return -1;
 	return 0;
 }
@@ -96,10 +108,9 @@ proc_stat(long pid, char *state, long *pgrp)
 static int
 is_zombie(long pid)
 {
-	char state;
-	long pgrp;
+	struct proc_stat ps;
 
-	return proc_stat(pid, &state, &pgrp) == 0 && (state == 'Z' || state == 'X');
+	return proc_stat(pid, &ps) == 0 && (ps.state == 'Z' || ps.state == 'X');
 }
 
 int
@@ -113,18 +124,16 @@ static int
 group_has_live_member(long pgid)
 {
 	struct dirent *d;
-	char state;
+	struct proc_stat ps;
 	long long pid;
-	long pgrp;
 	int live = 0;
 	DIR *dir = opendir("/proc");
 
 	if (dir == NULL)
 		return -1;
 	while (!live && (d = readdir(dir)) != NULL)
-		if (num_parse(d->d_name, 1, 1LL << 30, &pid) == 0 && proc_stat((long)pid, &state, &pgrp) == 0 &&
-		    pgrp == pgid)
-			live = state != 'Z' && state != 'X';
+		if (num_parse(d->d_name, 1, 1LL << 30, &pid) == 0 && proc_stat((long)pid, &ps) == 0 && ps.pgrp == pgid)
+			live = ps.state != 'Z' && ps.state != 'X';
 	closedir(dir);
 	return live;
 }
@@ -147,21 +156,33 @@ proc_kill_group(long pgid)
 /*
  * The signal that asked this process to stop (SIGTERM, SIGINT), or 0.  A
  * handler can only set a flag; proc_run() sees it and stops its child's
- * group, so an interrupted runner leaves no agent behind.
+ * group, so an interrupted command leaves no child behind.  stop_mode says
+ * what happens then: STOP_EXIT (proc_supervise, every command) ends the
+ * process by the signal once the run is stopped, and at once when no run
+ * is in progress; STOP_RETURN (proc_interrupt_on_signals, orch-work) hands
+ * PROC_INTERRUPTED back to a caller that records it and ends its loop.
  */
-static volatile sig_atomic_t interrupted_by;
+enum { STOP_DEFAULT, STOP_EXIT, STOP_RETURN };
+static volatile sig_atomic_t interrupted_by, stop_mode, in_run;
+static void (*stop_hook)(void *ctx, int sig);
+static void *stop_hook_ctx;
 
 static void
 on_stop_signal(int sig)
 {
 	interrupted_by = sig;
+	if (stop_mode == STOP_EXIT && !in_run) {
+		signal(sig, SIG_DFL);	/* no child to stop: end as the signal would have */
+		raise(sig);
+	}
 }
 
-void
-proc_interrupt_on_signals(void)
+static void
+install_stop_handler(int mode)
 {
 	struct sigaction sa;
 
+	stop_mode = mode;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;	/* no SA_RESTART: poll() returns at once */
 	sigemptyset(&sa.sa_mask);
@@ -170,9 +191,139 @@ proc_interrupt_on_signals(void)
 }
 
 int
+proc_supervise(void)
+{
+	if (stop_mode != STOP_RETURN)
+		install_stop_handler(STOP_EXIT);
+	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -1 : 0;
+}
+
+void
+proc_on_stop(void (*fn)(void *ctx, int sig), void *ctx)
+{
+	stop_hook = fn;
+	stop_hook_ctx = ctx;
+}
+
+void
+proc_interrupt_on_signals(void)
+{
+	install_stop_handler(STOP_RETURN);
+}
+
+int
 proc_interrupted(void)
 {
 	return interrupted_by;
+}
+
+/* STOP_EXIT after a stopped run: the command's record, then the end the signal asked for. */
+__attribute__((noreturn)) static void
+stop_now(int sig)
+{
+	if (stop_hook)
+		stop_hook(stop_hook_ctx, sig);
+	fflush(NULL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/*
+ * The sessions proc_spawn_detached() started (each is its first child's
+ * pid): their members are re-parented to us while we live, and must
+ * outlive us.
+ */
+static pid_t *kept;
+static size_t nkept;
+static int kept_lost;	/* one could not be remembered: sweep no more */
+
+static int
+kept_session(long sid)
+{
+	size_t i;
+
+	for (i = 0; i < nkept; i++)
+		if (kept[i] == sid)
+			return 1;
+	return 0;
+}
+
+/* Our children outside the kept sessions, up to max, into pids (their zombies too).  Returns how many. */
+static int
+escaped_children(pid_t *pids, int max)
+{
+	long me = (long)getpid(), pid;
+	struct proc_stat ps;
+	struct dirent *de;
+	char *end;
+	int n = 0;
+	DIR *d;
+
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while (n < max && (de = readdir(d)) != NULL) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 1 || pid == me || proc_stat(pid, &ps) < 0 || ps.ppid != me)
+			continue;
+		if (kept_session(ps.sid) && ps.state != 'Z')
+			continue;	/* a detached hook still running: it outlives us */
+		pids[n++] = (pid_t)pid;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * One pass: TERM to every escaped child (a git gc --auto that detached
+ * removes its lock files on TERM), KILL to those left after the grace, and
+ * reap them all.  Their own children are ours before they are zombies: the
+ * next pass finds them.  Returns how many were reaped.
+ */
+static int
+sweep_once(void)
+{
+	pid_t pids[256];
+	int n = escaped_children(pids, 256), left = n, i, status;
+	int64_t t0 = time_mono_ms();
+
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	while (left > 0 && time_mono_ms() - t0 < PROC_KILL_GRACE_MS) {
+		for (i = 0; i < n; i++)
+			if (pids[i] > 0 && waitpid(pids[i], &status, WNOHANG) == pids[i]) {
+				pids[i] = -1;
+				left--;
+			}
+		if (left > 0)
+			poll(NULL, 0, 10);	/* no descriptor tells us of a stranger's exit: look again soon */
+	}
+	for (i = 0; i < n; i++) {
+		if (pids[i] <= 0)
+			continue;
+		kill(pids[i], SIGKILL);
+		while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	return n;
+}
+
+int
+proc_sweep_descendants(void)
+{
+	siginfo_t si;
+	int total = 0, n, round;
+
+	for (round = 0; round < 10000 && !kept_lost; round++) {
+		memset(&si, 0, sizeof(si));
+		/* no child at all (ECHILD, the usual case): nothing escaped, no /proc walk */
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+			break;
+		if ((n = sweep_once()) == 0)
+			break;
+		total += n;
+	}
+	return total;
 }
 
 static int
@@ -264,6 +415,8 @@ build_env(const char *const *extra)
 
 /* Marks an errno from chdir, not from exec: a missing directory is not a missing program. */
 #define CHILD_CHDIR_FAILED 0x10000
+/* Marks an errno from the switch to spec->run_as. */
+#define CHILD_SETID_FAILED 0x20000
 
 __attribute__((noreturn)) static void
 child_fail(int fd, int err)
@@ -363,6 +516,28 @@ struct child {
 	int64_t t0, deadline, term_at, reaped_at;
 };
 
+/*
+ * The forked child becomes u: groups first (they need the privilege the
+ * uid switch gives up), then the gid, then the uid; then the check that
+ * it took and that the old uid cannot be taken back.  Any failure ends the
+ * child with the reason: it never runs on as orch's user.
+ */
+static void
+child_drop(const struct proc_user *u, int ex)
+{
+	int was_root = geteuid() == 0;
+
+	/* ambient capabilities would survive exec: none for the agent (EINVAL before Linux 4.3: none to clear) */
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (setgroups((size_t)u->ngroups, u->groups) < 0 || setgid(u->gid) < 0 || setuid(u->uid) < 0)
+		child_fail(ex, errno | CHILD_SETID_FAILED);
+	if (getuid() != u->uid || geteuid() != u->uid || getgid() != u->gid || getegid() != u->gid)
+		child_fail(ex, EPERM | CHILD_SETID_FAILED);
+	/* from root the switch clears every capability: uid 0 must be out of reach now (with CAP_SETUID exec clears them) */
+	if (was_root && (setuid(0) == 0 || seteuid(0) == 0))
+		child_fail(ex, EPERM | CHILD_SETID_FAILED);
+}
+
 /* The forked child: wire the pipes, enter cwd, exec.  Only async-signal-safe calls. */
 __attribute__((noreturn)) static void
 child_exec(const struct proc_spec *spec, char **env, int in, int out, int err, int ex)
@@ -379,6 +554,8 @@ child_exec(const struct proc_spec *spec, char **env, int in, int out, int err, i
 		dup2(nul, 0);
 	if (spec->cwd && chdir(spec->cwd) < 0)
 		child_fail(ex, errno | CHILD_CHDIR_FAILED);
+	if (spec->run_as)
+		child_drop(spec->run_as, ex);
 	execvpe(spec->argv[0], (char *const *)spec->argv, env);
 	child_fail(ex, errno);
 }
@@ -393,6 +570,14 @@ exec_failed(const struct proc_spec *spec, int exec_errno, struct proc_result *r)
 		snprintf(r->error, sizeof(r->error), "cannot run '%s' in '%s': cannot enter that directory: %s; "
 		    "fix the path (a project's repo: in orch.yaml) or create it", spec->argv[0], spec->cwd,
 		    strerror(exec_errno & ~CHILD_CHDIR_FAILED));
+		return;
+	}
+	if (exec_errno & CHILD_SETID_FAILED) {
+		r->status = PROC_SPAWN_ERROR;
+		snprintf(r->error, sizeof(r->error), "cannot run '%s' as user '%s' (uid %ld): %s; orch must run as "
+		    "root or with CAP_SETUID and CAP_SETGID to use agent_user (see orch doctor)", spec->argv[0],
+		    spec->run_as ? spec->run_as->name : "?", spec->run_as ? (long)spec->run_as->uid : -1L,
+		    strerror(exec_errno & ~CHILD_SETID_FAILED));
 		return;
 	}
 	r->status = (exec_errno == ENOENT || exec_errno == EACCES) ? PROC_NOT_FOUND : PROC_SPAWN_ERROR;
@@ -467,6 +652,7 @@ pump_check(struct child *ch, int64_t now)
 		ch->reaped = 1;
 		ch->reaped_at = now;
 		kill_group(ch->pid, SIGKILL);	/* leftovers of the group */
+		proc_sweep_descendants();	/* and what left the group: its pipes close with it */
 	}
 	if (ch->reaped && ch->out < 0 && ch->err < 0)
 		return 1;
@@ -579,8 +765,12 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		snprintf(r->error, sizeof(r->error), "empty command");
 		return -1;
 	}
+	in_run = 1;	/* from here a stop signal stops the child instead of ending us at once */
 	if (child_spawn(spec, &ch, r) < 0) {
+		in_run = 0;
 		finish(spec, r, ch.t0);
+		if (interrupted_by && stop_mode == STOP_EXIT)
+			stop_now(interrupted_by);
 		return 0;
 	}
 	if (spec->stdin_data == NULL || spec->stdin_len == 0) {
@@ -604,8 +794,12 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		close(ch.in);
 	if (!ch.reaped)
 		reap(ch.pid, &ch.status, 1);
+	proc_sweep_descendants();
+	in_run = 0;
 	child_decode(&ch, r);
 	finish(spec, r, ch.t0);
+	if (interrupted_by && stop_mode == STOP_EXIT)
+		stop_now(interrupted_by);
 	return 0;
 }
 
@@ -622,6 +816,20 @@ proc_exec_replace(const char *path, const char *const *argv)
 	fflush(NULL);
 	execv(path, (char *const *)argv);
 	return -1;
+}
+
+/* Remember a detached session; out of memory: stop sweeping (a deploy must never be killed by us). */
+static void
+keep_session(pid_t sid)
+{
+	pid_t *k = realloc(kept, (nkept + 1) * sizeof(*kept));
+
+	if (k == NULL) {
+		kept_lost = 1;
+		return;
+	}
+	kept = k;
+	kept[nkept++] = sid;
 }
 
 int
@@ -655,7 +863,7 @@ proc_spawn_detached(const char *const *argv, const char *cwd, const char *const 
 		setsid();
 		signal(SIGPIPE, SIG_DFL);
 		if (fork() != 0)
-			_exit(0);	/* the grandchild is adopted by init: never our zombie */
+			_exit(0);	/* the grandchild is adopted by us (subreaper) or init; the sweep spares it */
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
 			child_fail(ex[1], errno);
 		if (cwd && chdir(cwd) < 0)
@@ -667,6 +875,7 @@ proc_spawn_detached(const char *const *argv, const char *cwd, const char *const 
 	free(env);
 	close(ex[1]);
 	close(logfd);
+	keep_session(pid);
 	reap(pid, &status, 1);
 	n = read(ex[0], &err, sizeof(err));	/* EOF on exec: the grandchild started */
 	close(ex[0]);
@@ -680,4 +889,86 @@ proc_spawn_detached(const char *const *argv, const char *cwd, const char *const 
 		return -1;
 	}
 	return 0;
+}
+
+int
+proc_user_lookup(const char *name, struct proc_user *u, struct orch_err *e)
+{
+	struct passwd *pw;
+	int n = PROC_MAX_GROUPS;
+
+	memset(u, 0, sizeof(*u));
+	errno = 0;
+	if (name == NULL || *name == '\0' || (pw = getpwnam(name)) == NULL)
+		return err_set(e, EX_CONFIG, "agent_user '%s' is not a user on this host%s%s; create it (adduser --system "
+		    "%s) or fix agent_user", name ? name : "", errno ? ": " : "", errno ? strerror(errno) : "",
+		    name ? name : "NAME");
+	if (pw->pw_uid == 0)
+		return err_set(e, EX_CONFIG, "agent_user '%s' is root; agents must run as an unprivileged user: "
+		    "create one (adduser --system) or leave agent_user unset", name);
+	if (str_copy(u->name, sizeof(u->name), name) < 0)
+		return err_set(e, EX_CONFIG, "agent_user '%.40s...' is too long", name);
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	if (getgrouplist(name, pw->pw_gid, u->groups, &n) < 0)
+		return err_set(e, EX_CONFIG, "agent_user '%s' belongs to more than %d groups; remove some", name,
+		    PROC_MAX_GROUPS);
+	u->ngroups = n;
+	return 0;
+}
+
+int
+proc_can_switch_user(void)
+{
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f;
+
+	if (geteuid() == 0)
+		return 1;
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	/* CAP_SETGID is 6 (also what setgroups needs), CAP_SETUID 7 */
+	return (eff >> 6 & 1) && (eff >> 7 & 1);
+}
+
+static const struct proc_user *chown_to;
+static char chown_failed[4200];
+static int chown_errno;
+
+static int
+chown_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)flag;
+	(void)ftw;
+	if (sb->st_uid == chown_to->uid && sb->st_gid == chown_to->gid)
+		return 0;
+	if (lchown(path, chown_to->uid, chown_to->gid) == 0)
+		return 0;
+	chown_errno = errno;
+	snprintf(chown_failed, sizeof(chown_failed), "%s", path);
+	return 1;
+}
+
+int
+proc_user_chown_tree(const struct proc_user *u, const char *dir, struct orch_err *e)
+{
+	int rc;
+
+	chown_to = u;
+	chown_failed[0] = '\0';
+	chown_errno = 0;
+	rc = nftw(dir, chown_one, 32, FTW_PHYS | FTW_MOUNT);
+	chown_to = NULL;
+	if (rc == 0)
+		return 0;
+	if (rc > 0)
+		return err_set(e, EX_IOERR, "cannot give '%s' to agent_user '%s': %s; orch needs root or CAP_CHOWN "
+		    "for it", chown_failed, u->name, strerror(chown_errno));
+	return err_set(e, EX_IOERR, "cannot walk '%s' to give it to agent_user '%s': %s", dir, u->name,
+	    strerror(errno));
 }

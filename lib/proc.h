@@ -26,6 +26,17 @@
  *     (the store uses it for per-tool metrics).
  *  7. A run returns as soon as the child has exited and its output is
  *     drained: a pidfd (Linux 5.3+) wakes the wait, never a timed nap.
+ *  8. No descendant outlives its run.  After proc_supervise() this process
+ *     is a child subreaper: a descendant that left the group (setsid,
+ *     setpgid) is re-parented to us when its parent dies, and when a run
+ *     ends (exit, timeout, interruption) every process re-parented to us is
+ *     stopped (TERM, KILL after the grace) and reaped, until none is left.  The sessions started by
+ *     proc_spawn_detached() are spared: they are meant to outlive orch.
+ *  9. With spec->run_as the child drops to that user, its primary group and
+ *     its supplementary groups just before exec (setgroups, setgid, setuid),
+ *     and checks that the switch took and cannot be undone; a failure is
+ *     PROC_SPAWN_ERROR with the reason: the command never runs as orch's
+ *     own user instead.
  *
  * Return: 0 when the envelope is filled (whatever the child did), -1 only
  * when the arguments are unusable (empty argv).
@@ -35,8 +46,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "buf.h"
+
+struct orch_err;
 
 #define PROC_KILL_GRACE_MS 2000
 #define PROC_DEFAULT_CAP (4 * BUF_MIB)
@@ -53,6 +67,17 @@ enum proc_status {
 
 struct proc_result;
 
+#define PROC_MAX_GROUPS 64
+
+/* A user to run a child as, resolved in the parent (getpwnam is not async-signal-safe). */
+struct proc_user {
+	char name[64];
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[PROC_MAX_GROUPS];
+	int ngroups;
+};
+
 struct proc_spec {
 	const char *const *argv;	/* argv[0] searched in PATH */
 	const char *cwd;		/* NULL: inherit */
@@ -68,6 +93,7 @@ struct proc_spec {
 	/* called once the child runs, with its pid (= its process group id) */
 	void (*on_start)(void *ctx, long pid);
 	void *on_start_ctx;
+	const struct proc_user *run_as;	/* NULL: as this process's user (guarantee 9) */
 };
 
 struct proc_result {
@@ -95,12 +121,32 @@ int proc_group_alive(long pgid);
 /* SIGKILL to every member of the group (a stuck agent or deploy hook). */
 void proc_kill_group(long pgid);
 /*
- * From now on SIGTERM/SIGINT make a running proc_run() stop its child's
- * group (TERM, then KILL after the grace) and return PROC_INTERRUPTED;
- * proc_interrupted() says which signal came (0: none).
+ * The common start-up of every command that may run children (cli_init):
+ * make this process a child subreaper (guarantee 8) and install the stop
+ * handler.  SIGTERM/SIGINT while no run is in progress end the process as
+ * the signal would; during a run they stop the child's group (TERM, then
+ * KILL after the grace), kill what escaped it, record the run through
+ * spec->observe, call the on_stop hook (the command's run record), and
+ * then end the process by the same signal.  Returns 0, or -1 with errno
+ * when the kernel refuses the subreaper (the group kill still applies).
+ */
+int proc_supervise(void);
+/* Called once, after an interrupted run is stopped and before the process ends (see proc_supervise). */
+void proc_on_stop(void (*fn)(void *ctx, int sig), void *ctx);
+/*
+ * For a caller that records the interruption itself (orch-work requeues
+ * its job): from now on SIGTERM/SIGINT only set a flag; a running
+ * proc_run() stops its child's group and returns PROC_INTERRUPTED, and the
+ * caller checks proc_interrupted() (the signal, 0: none) between runs.
  */
 void proc_interrupt_on_signals(void);
 int proc_interrupted(void);
+/*
+ * Kill and reap every process re-parented to this one except the detached
+ * sessions (guarantee 8); proc_run() does it after each run.  Returns how
+ * many were killed.
+ */
+int proc_sweep_descendants(void);
 /*
  * The file a run of name would execute: the first regular, executable
  * PATH entry (PATH as children get it; unset: /bin:/usr/bin), or name
@@ -116,12 +162,29 @@ void proc_describe(const struct proc_result *r, char *out, size_t n);
 /*
  * Start argv detached: in its own session (setsid), stdin from /dev/null,
  * stdout and stderr appended to log_path, no descriptor of ours, not waited
- * for (it outlives orch).  Its environment is ours minus orch's secrets, plus
+ * for (it outlives orch; the sweep of guarantee 8 spares its session, and
+ * only reaps it once it has exited).  Its environment is ours minus orch's secrets, plus
  * env_extra ("NAME=value", may be NULL).  Returns 0 once it is started, -1
  * with why.
  */
 int proc_spawn_detached(const char *const *argv, const char *cwd, const char *const *env_extra, const char *log_path,
     char *why, size_t wn);
+
+/*
+ * The user name (agent_user) as a proc_user: uid, primary gid and every
+ * group it belongs to (getpwnam, getgrouplist).  0, or -1 with why in e
+ * (unknown user, root, more than PROC_MAX_GROUPS groups).
+ */
+int proc_user_lookup(const char *name, struct proc_user *u, struct orch_err *e);
+/* 1 when this process may switch a child to another user (root, or CAP_SETUID and CAP_SETGID). */
+int proc_can_switch_user(void);
+/*
+ * Give the tree under dir (dir included) to u: lchown of every entry to
+ * u's uid and primary gid, symlinks not followed, no other filesystem
+ * entered.  For the workspace of an agent that runs as agent_user.  0, or
+ * -1 with the first path that failed in e.
+ */
+int proc_user_chown_tree(const struct proc_user *u, const char *dir, struct orch_err *e);
 
 /*
  * Replace this process with argv (the orch dispatcher's hand-off, like

@@ -65,6 +65,8 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 	char **argv = NULL, *env[8] = { NULL };
 	struct proc_result pr;
 	struct job_start js = { c->st, j->id };
+	struct proc_user user;
+	struct orch_err ue = {0};
 	size_t i, n;
 
 	r->exit_code = -1;
@@ -72,6 +74,12 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 		snprintf(r->proc_status, sizeof(r->proc_status), "not_found");
 		snprintf(r->reason, sizeof(r->reason), "no agent command for '%s' in project '%s'; add agents: %s: "
 		    "(or default:) to orch.yaml", j->agent, t->project, j->agent);
+		return;
+	}
+	/* agent_user: resolved here, in the parent; the child only switches to it (proc.h guarantee 9) */
+	if (c->cfg->agent_user && proc_user_lookup(c->cfg->agent_user, &user, &ue) < 0) {
+		snprintf(r->proc_status, sizeof(r->proc_status), "spawn_error");
+		snprintf(r->reason, sizeof(r->reason), "%s", ue.msg);
 		return;
 	}
 	n = argv_len(cmd);
@@ -98,6 +106,7 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 		.timeout_ms = c->cfg->job_timeout_s * 1000, .stdin_data = j->description,
 		.stdin_len = strlen(j->description), .tool = j->agent,
 		.observe = store_tool_observe, .observe_ctx = c->st, .on_start = note_agent, .on_start_ctx = &js,
+		.run_as = c->cfg->agent_user ? &user : NULL,
 	};
 	proc_run(&s, &pr);
 	snprintf(r->proc_status, sizeof(r->proc_status), "%s", proc_status_name(pr.status));

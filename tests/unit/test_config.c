@@ -16,6 +16,31 @@ load(const char *yaml, struct config *c, struct orch_err *e)
 	return config_load(c, path, tmp_dir, 1, e);
 }
 
+/* The tokens leave the environment on load and stay available to orch; agent_user is a setting (ORCH_AGENT_USER too). */
+START_TEST(config_secrets_taken)
+{
+	struct config c;
+	struct orch_err e = {0};
+
+	setenv("ORCH_PLANE_API_TOKEN", "tok-unit-1", 1);
+	setenv("ORCH_AGENT_USER", "orch-agent", 1);
+	ck_assert_int_eq(load("tracker: local\n", &c, &e), 0);
+	ck_assert_ptr_null(getenv("ORCH_PLANE_API_TOKEN"));
+	ck_assert_str_eq(config_secret("ORCH_PLANE_API_TOKEN"), "tok-unit-1");
+	ck_assert_ptr_null(config_secret("ORCH_TELEGRAM_BOT_TOKEN"));
+	ck_assert_ptr_null(config_secret("PATH"));	/* not a secret: not handed out */
+	ck_assert_str_eq(c.agent_user, "orch-agent");
+	config_free(&c);
+	unsetenv("ORCH_AGENT_USER");
+	ck_assert_int_eq(load("agent_user: builder\n", &c, &e), 0);
+	ck_assert_str_eq(c.agent_user, "builder");
+	ck_assert_str_eq(config_secret("ORCH_PLANE_API_TOKEN"), "tok-unit-1");	/* a second load keeps it */
+	config_free(&c);
+	config_secrets_clear();
+	ck_assert_ptr_null(config_secret("ORCH_PLANE_API_TOKEN"));
+}
+END_TEST
+
 START_TEST(config_defaults)
 {
 	struct config c;
@@ -148,6 +173,7 @@ config_suite(void)
 	tcase_add_test(tc, config_env_bad_value);
 	tcase_add_test(tc, config_errors_name_line_and_key);
 	tcase_add_test(tc, config_unsafe_mode);
+	tcase_add_test(tc, config_secrets_taken);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -228,6 +228,7 @@ START_TEST(notify_telegram_config)
 	ck_assert_ptr_null(strstr(e.msg, "12:ab"));
 	config_free(&cfg);
 	unsetenv("ORCH_TELEGRAM_BOT_TOKEN");
+	config_secrets_clear();	/* config_load kept the token it took out of the environment */
 	snprintf(yaml, sizeof(yaml), "telegram_chat_id: \"42\"\ntelegram_bot_token_file: %s/tok\n", tmp_dir);
 	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", yaml), tmp_dir, 1, &e), 0);
 	ck_assert_ptr_null(notify_telegram_token(&cfg, &e));	/* missing */

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../lib/err.h"
 #include "../../lib/proc.h"
 #include "suites.h"
 
@@ -165,6 +166,128 @@ START_TEST(proc_leftovers_killed_after_exit)
 }
 END_TEST
 
+/* A child that leaves the group with setsid() is re-parented to us (subreaper) and killed when the run ends. */
+START_TEST(proc_setsid_child_swept)
+{
+	const char *argv[] = { "python3", "-c",
+		"import os, signal\n"
+		"r, w = os.pipe()\n"
+		"pid = os.fork()\n"
+		"if pid == 0:\n"
+		"    os.setsid(); os.write(w, b'x'); signal.pause()\n"
+		"os.read(r, 1); print(pid, flush=True)\n", NULL };
+	struct proc_result r;
+	long long gc;
+
+	ck_assert_int_eq(proc_supervise(), 0);
+	run(argv, 20000, &r);
+	ck_assert_int_eq(r.status, PROC_OK);
+	gc = strtoll(buf_str(&r.out), NULL, 10);
+	ck_assert_int_gt(gc, 1);
+	/* reaped before proc_run returned: gone now, not eventually */
+	ck_assert_msg(kill((pid_t)gc, 0) < 0, "setsid child %lld outlived its run", gc);
+	proc_result_free(&r);
+}
+END_TEST
+
+/* proc_spawn_detached's session is spared by the sweep (a deploy hook outlives orch), and reaped once it ends. */
+START_TEST(proc_detached_not_swept)
+{
+	const char *hook[] = { "sh", "-c", "echo $$ >\"$0\"; exec sleep 300", NULL, NULL };
+	const char *argv[] = { "true", NULL };
+	char fifo[4300], log[4300], why[256], line[32] = "";
+	struct proc_result r;
+	long pid;
+	FILE *f;
+
+	tmp_setup();
+	ck_assert_int_eq(proc_supervise(), 0);
+	snprintf(fifo, sizeof(fifo), "%s/pid", tmp_dir);
+	snprintf(log, sizeof(log), "%s/hook.log", tmp_dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	hook[3] = fifo;
+	ck_assert_int_eq(proc_spawn_detached(hook, NULL, NULL, log, why, sizeof(why)), 0);
+	ck_assert_ptr_nonnull(f = fopen(fifo, "r"));
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	pid = strtol(line, NULL, 10);
+	ck_assert_int_gt(pid, 1);
+	run(argv, 10000, &r);	/* a run ends: the sweep runs */
+	ck_assert_int_eq(r.status, PROC_OK);
+	ck_assert_msg(kill((pid_t)pid, 0) == 0 && !gone_now((pid_t)pid), "the detached hook %ld was killed", pid);
+	ck_assert_int_eq(kill((pid_t)pid, SIGKILL), 0);
+	ck_assert_int_eq(gone((pid_t)pid), 1);
+	proc_sweep_descendants();	/* its zombie is ours (subreaper): reaped */
+	ck_assert_msg(kill((pid_t)pid, 0) < 0, "the ended hook %ld was not reaped", pid);
+	proc_result_free(&r);
+	tmp_teardown();
+}
+END_TEST
+
+/* run_as: an unknown user and root are refused; as root a child really runs as the user, else a clear spawn error. */
+START_TEST(proc_run_as_user)
+{
+	const char *argv[] = { "id", "-u", NULL };
+	struct proc_user u;
+	struct orch_err e = {0};
+	struct proc_result r;
+	char want[32];
+
+	ck_assert_int_eq(proc_user_lookup("orch-no-such-user-xyz", &u, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "is not a user on this host"));
+	ck_assert_int_eq(proc_user_lookup("root", &u, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "unprivileged"));
+	ck_assert_int_eq(proc_user_lookup("nobody", &u, &e), 0);
+	ck_assert_int_gt(u.ngroups, 0);
+	struct proc_spec s = { .argv = argv, .timeout_ms = 10000, .run_as = &u };
+	proc_run(&s, &r);
+	if (proc_can_switch_user()) {
+		ck_assert_int_eq(r.status, PROC_OK);
+		snprintf(want, sizeof(want), "%ld\n", (long)u.uid);
+		ck_assert_str_eq(buf_str(&r.out), want);
+	} else {
+		ck_assert_int_eq(r.status, PROC_SPAWN_ERROR);
+		ck_assert_ptr_nonnull(strstr(r.error, "CAP_SETUID"));
+	}
+	proc_result_free(&r);
+}
+END_TEST
+
+/* The workspace helper: a tree given to the agent user, symlinks not followed; without the privilege an error names the path. */
+START_TEST(proc_chown_tree)
+{
+	struct orch_err e = {0};
+	struct proc_user u;
+	char dir[4300], link[4300];
+	struct stat sb;
+
+	tmp_setup();
+	ck_assert_int_eq(proc_user_lookup("nobody", &u, &e), 0);
+	snprintf(dir, sizeof(dir), "%s/ws", tmp_dir);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	tmp_write("ws/file", "x\n");	/* tmp_write's directory is the fixture's: ws/ exists by now */
+	snprintf(link, sizeof(link), "%s/ws/etc", tmp_dir);
+	ck_assert_int_eq(symlink("/etc", link), 0);
+	if (geteuid() != 0) {
+		ck_assert_int_eq(proc_user_chown_tree(&u, dir, &e), -1);
+		ck_assert_ptr_nonnull(strstr(e.msg, "CAP_CHOWN"));
+		tmp_teardown();
+		return;
+	}
+	ck_assert_int_eq(proc_user_chown_tree(&u, dir, &e), 0);
+	ck_assert_int_eq(stat(dir, &sb), 0);
+	ck_assert_int_eq((int)sb.st_uid, (int)u.uid);
+	snprintf(dir, sizeof(dir), "%s/ws/file", tmp_dir);
+	ck_assert_int_eq(stat(dir, &sb), 0);
+	ck_assert_int_eq((int)sb.st_uid, (int)u.uid);
+	ck_assert_int_eq(lstat(link, &sb), 0);
+	ck_assert_int_eq((int)sb.st_uid, (int)u.uid);	/* the link itself */
+	ck_assert_int_eq(stat("/etc", &sb), 0);
+	ck_assert_int_eq((int)sb.st_uid, 0);		/* not what it points to */
+	tmp_teardown();
+}
+END_TEST
+
 START_TEST(proc_output_capped)
 {
 	const char *argv[] = { "head", "-c", "200000", "/dev/zero", NULL };
@@ -251,6 +374,10 @@ proc_suite(void)
 	tcase_add_test(tc, proc_not_found);
 	tcase_add_test(tc, proc_timeout_kills_group);
 	tcase_add_test(tc, proc_leftovers_killed_after_exit);
+	tcase_add_test(tc, proc_setsid_child_swept);
+	tcase_add_test(tc, proc_detached_not_swept);
+	tcase_add_test(tc, proc_run_as_user);
+	tcase_add_test(tc, proc_chown_tree);
 	tcase_add_test(tc, proc_output_capped);
 	tcase_add_test(tc, proc_stdin_env_cwd);
 	tcase_add_test(tc, proc_child_ignoring_stdin);

@@ -1,0 +1,43 @@
+# agent_user (issue 21): orch-work runs the agent as that user and its groups, not as orch's own user, and
+# the agent cannot read orch's home (orch.db).  Needs root and useradd: the test creates a system user and
+# removes it on exit.
+. "$(dirname "$0")/lib.sh"
+if [ "$(id -u)" != 0 ] || ! command -v useradd >/dev/null 2>&1 || ! command -v userdel >/dev/null 2>&1; then
+	echo "SKIP t-agent-user: NOT RUN — needs root and useradd/userdel (uid $(id -u)); agent_user is untested here" >&2
+	exit 0
+fi
+U="orch-it-$$"
+PUB=$(mktemp -d /tmp/orch-agent-pub.XXXXXX)	# what the agent user may read: its script, its output dir
+trap 'userdel "$U" 2>/dev/null; rm -rf "$PUB"; [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"' EXIT
+useradd --system --no-create-home --shell /usr/sbin/nologin "$U" || fail "useradd $U"
+chmod 755 "$PUB"
+mkdir "$PUB/out" && chmod 777 "$PUB/out"
+cat >"$PUB/agent.sh" <<'SH'
+id -u >"$AGENT_OUT/uid"
+id -G >"$AGENT_OUT/groups"
+if cat "$ORCH_HOME/orch.db" >/dev/null 2>&1; then echo readable; else echo denied; fi >"$AGENT_OUT/db"
+SH
+chmod 755 "$PUB/agent.sh"
+export AGENT_OUT="$PUB/out"
+pipeline_setup "agents:" "  default: [\"sh\", \"$PUB/agent.sh\"]"
+sed -i "1i agent_user: $U" "$ORCH_HOME/orch.yaml"
+chmod 700 "$ORCH_HOME" "$TMP"
+expect_rc 0 orch-work --once
+[ -f "$PUB/out/uid" ] || fail "the agent did not run as $U: $OUT $ERR"
+[ "$(cat "$PUB/out/uid")" = "$(id -u "$U")" ] || fail "the agent ran as uid $(cat "$PUB/out/uid"), expected $U's $(id -u "$U")"
+for g in $(cat "$PUB/out/groups"); do
+	[ "$g" != 0 ] || fail "the agent kept group 0 (root): $(cat "$PUB/out/groups")"
+done
+[ "$(cat "$PUB/out/db")" = denied ] || fail "the agent user could read $ORCH_HOME/orch.db"
+[ "$(sql "SELECT status FROM agent_runs ORDER BY id DESC LIMIT 1")" = ok ] || fail "the run was not recorded ok"
+# doctor: orch (root) can switch, ORCH_HOME 0700: ok
+orch doctor >"$TMP/d.out" 2>&1
+contains "$(cat "$TMP/d.out")" "agents run as '$U' (uid $(id -u "$U")); ORCH_HOME is out of their reach"
+# an agent_user that does not exist: the run is a spawn error naming it, never a run as root
+sed -i "1s/.*/agent_user: orch-no-such-user/" "$ORCH_HOME/orch.yaml"
+rm -f "$PUB/out/uid"
+sql_exec "UPDATE jobs SET status = 'queued', available_at = 0 WHERE id = (SELECT max(id) FROM jobs)"
+expect_rc 0 orch-work --once
+contains "$OUT" "agent_user 'orch-no-such-user' is not a user on this host"
+[ ! -e "$PUB/out/uid" ] || fail "the agent ran although agent_user does not exist (as uid $(cat "$PUB/out/uid"))"
+echo "t-agent-user: ok"
