@@ -32,15 +32,20 @@ static int
 git_run_in(const struct git *g, const char *const *args, unsigned expected, const struct buf *in, size_t cap,
     struct proc_result *r)
 {
-	const char *argv[32];
-	size_t n = 0;
+	const char *argv[32], *env[32];
+	size_t n = 0, k = 0;
 
 	argv[n++] = "git";
 	while (*args && n < 31)
 		argv[n++] = *args++;
 	argv[n] = NULL;
+	for (n = 0; git_env[n] && k < 31; n++)
+		env[k++] = git_env[n];
+	for (n = 0; g->env && g->env[n] && k < 31; n++)
+		env[k++] = g->env[n];
+	env[k] = NULL;
 	struct proc_spec s = {
-		.argv = argv, .cwd = g->dir, .env_extra = git_env, .timeout_ms = GIT_TIMEOUT_MS,
+		.argv = argv, .cwd = g->dir, .env_extra = env, .timeout_ms = GIT_TIMEOUT_MS, .run_as = g->run_as,
 		.out_cap = cap ? cap : 8 * BUF_MIB, .tool = "git", .expected_codes = expected,
 		.observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st,
 		.stdin_data = in ? buf_str(in) : NULL, .stdin_len = in ? in->len : 0,

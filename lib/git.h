@@ -39,9 +39,13 @@ struct store;
 	"GIT_TERMINAL_PROMPT=0", "LC_ALL=C"
 
 
+struct proc_user;
+
 struct git {
 	const char *dir;
 	struct store *st;	/* tool metrics; may be NULL */
+	const char *const *env;	/* more NAME=value after the hardened environment; may be NULL */
+	const struct proc_user *run_as;	/* run git as this user (an agent_user's workspace); NULL: as orch */
 };
 
 int git_run(const struct git *g, const char *const *args, struct proc_result *r);

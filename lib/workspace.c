@@ -52,6 +52,60 @@ ws_legacy(const char *ws)
 	return str_fmt(path, sizeof(path), "%s/.git", ws) == 0 && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* The agents' user (agent_user) resolved into u: 1, 0 when agents run as orch's own user, -1 with e. */
+static int
+ws_agent(struct orch_ctx *c, struct proc_user *u, struct orch_err *e)
+{
+	if (c->cfg->agent_user == NULL)
+		return 0;
+	return proc_user_lookup(c->cfg->agent_user, u, e) < 0 ? -1 : 1;
+}
+
+/*
+ * GIT_CONFIG_GLOBAL=<home>/workspaces.gitconfig, a file of orch's that
+ * trusts repositories owned by another user (safe.directory is honoured
+ * only from global or system config): orch's git reads an agent_user's
+ * workspace (upload-pack and receive-pack run there, with the hardened
+ * command-scope config).  0 / -1 with e.
+ */
+static int
+ws_trust_env(struct orch_ctx *c, char *env, size_t n, struct orch_err *e)
+{
+	static const char text[] = "# orch: repositories orch reads as another user's (agent_user workspaces)\n"
+	    "[safe]\n\tdirectory = *\n";
+	char path[4200];
+	struct stat sb;
+
+	if (str_fmt(path, sizeof(path), "%s/workspaces.gitconfig", c->cfg->home) < 0 ||
+	    str_fmt(env, n, "GIT_CONFIG_GLOBAL=%s", path) < 0)
+		return err_set(e, EX_USAGE, "orch's home '%.64s...' is too long", c->cfg->home);
+	if (lstat(path, &sb) == 0)
+		return 0;
+	return atomic_write(path, text, sizeof(text) - 1, 0600, e);
+}
+
+/*
+ * An agent_user's workspace: the tree is the agent's, and the directories
+ * above it (orch's home, worktrees/, the project's) can be passed through
+ * but not listed (0711): the store, logs and token files keep their own
+ * modes.  0 / -1 with e.
+ */
+static int
+ws_give(struct orch_ctx *c, const struct proc_user *u, const char *path, struct orch_err *e)
+{
+	char dir[4200], *slash;
+
+	str_copy(dir, sizeof(dir), path);
+	while ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (chmod(dir, 0711) < 0)
+			return err_set(e, EX_IOERR, "cannot open '%s' for passage (chmod 0711): %s", dir, strerror(errno));
+		if (strcmp(dir, c->cfg->home) == 0)
+			break;
+	}
+	return proc_user_chown_tree(u, path, e);
+}
+
 int
 ws_create(struct orch_ctx *c, const char *repo, const char *branch, const char *path, struct orch_err *e)
 {
@@ -69,6 +123,10 @@ ws_create(struct orch_ctx *c, const char *repo, const char *branch, const char *
 	util_rm_tree(tmp);
 	struct git g = { .dir = parent, .st = c->st };
 	if (git_clone_private(&g, repo, tmp, branch, 0, e) < 0)
+		return -1;
+	struct proc_user u;
+	int agent = ws_agent(c, &u, e);
+	if (agent < 0 || (agent && ws_give(c, &u, tmp, e) < 0))
 		return -1;
 	if (rename(tmp, path) < 0)
 		return err_set(e, EX_IOERR, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
@@ -149,10 +207,19 @@ ws_fetch(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *
 	char seen[300], src[300], head[300], ids[2][41];
 	const char *refs[2] = { head, seen };
 
+	struct git reader = repo;
+	struct proc_user u;
+	char trust[4300];
+	const char *env[] = { trust, NULL };
+	int agent;
+
 	ws_seen_ref(t, seen, sizeof(seen));
 	snprintf(src, sizeof(src), "refs/heads/%s", t->branch);
 	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
-	if (git_fetch_into(&repo, t->worktree, src, seen, e) < 0)
+	if ((agent = ws_agent(c, &u, e)) < 0 || (agent && ws_trust_env(c, trust, sizeof(trust), e) < 0))
+		return -1;
+	reader.env = agent ? env : NULL;
+	if (git_fetch_into(&reader, t->worktree, src, seen, e) < 0)
 		return -1;
 	if (git_resolve(&repo, refs, 2, ids, e) < 0)
 		return -1;
@@ -200,11 +267,17 @@ ws_import(struct orch_ctx *c, const struct task *t, int *moved, char *why, size_
 	return ws_fetch(c, t, moved, e) < 0 ? -1 : WS_OK;
 }
 
-/* git in the workspace, hardened; its config is the agent's, so nothing it prints decides anything. */
+/*
+ * git in the workspace, hardened, as the agent's user when there is one
+ * (as): its config is the agent's, so nothing it prints decides anything,
+ * and any filter it names runs with the agent's rights.
+ */
 static int
-ws_git(struct orch_ctx *c, const struct task *t, const char *const *args, struct orch_err *e)
+ws_git(struct orch_ctx *c, const struct task *t, const char *const *args, const struct proc_user *as,
+    struct orch_err *e)
 {
-	struct git w = { .dir = t->worktree, .st = c->st };
+	static const char *const agent_env[] = { "GIT_CONFIG_GLOBAL=/dev/null", NULL };	/* not orch's $HOME */
+	struct git w = { .dir = t->worktree, .st = c->st, .run_as = as, .env = as ? agent_env : NULL };
 	struct proc_result r;
 	char desc[200];
 
@@ -218,6 +291,37 @@ ws_git(struct orch_ctx *c, const struct task *t, const char *const *args, struct
 	}
 	proc_result_free(&r);
 	return 0;
+}
+
+/*
+ * An agent_user's workspace cannot read orch's repository: orch pushes the
+ * branch into the workspace's refs/remotes/orch/ (receive-pack runs there
+ * with the hardened config; no branch of the agent's is touched), gives the
+ * new objects to the agent, and the checkout runs as the agent.  0 / -1.
+ */
+static int
+ws_sync_as_agent(struct orch_ctx *c, const struct task *t, const struct proc_user *u, const char *refspec,
+    const char *const *co, struct orch_err *e)
+{
+	char trust[4300], gitdir[4200];
+	const char *env[] = { trust, NULL };
+	struct git repo = { .dir = t->repo, .st = c->st, .env = env };
+	struct proc_result r;
+
+	if (ws_trust_env(c, trust, sizeof(trust), e) < 0 || str_fmt(gitdir, sizeof(gitdir), "%s/.git", t->worktree) < 0)
+		return -1;
+	const char *push[] = { "push", "--quiet", "--no-verify", "--", t->worktree, refspec, NULL };
+	git_run(&repo, push, &r);
+	if (r.status != PROC_OK) {
+		err_set(e, EX_UNAVAILABLE, "git push of orch's branch into the workspace %s failed: %.300s", t->worktree,
+		    buf_str(&r.err));
+		proc_result_free(&r);
+		return -1;
+	}
+	proc_result_free(&r);
+	if (proc_user_chown_tree(u, gitdir, e) < 0)
+		return -1;
+	return ws_git(c, t, co, u, e);
 }
 
 int
@@ -238,7 +342,13 @@ ws_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 	fetch[6] = refspec;
 	/* -B keeps uncommitted work that does not conflict; a conflict fails and the next sync retries */
 	const char *co[] = { "checkout", "--quiet", "-B", t->branch, dst, NULL };
-	if (ws_git(c, t, fetch, e) < 0 || ws_git(c, t, co, e) < 0)
+	struct proc_user u;
+	int agent = ws_agent(c, &u, e);
+	if (agent < 0)
+		return -1;
+	if (agent && ws_sync_as_agent(c, t, &u, refspec, co, e) < 0)
+		return -1;
+	if (!agent && (ws_git(c, t, fetch, NULL, e) < 0 || ws_git(c, t, co, NULL, e) < 0))
 		return -1;
 	ws_seen_ref(t, seen, sizeof(seen));
 	const char *upd[] = { "update-ref", seen, head, NULL };

@@ -14,6 +14,12 @@ chmod 755 "$PUB"
 mkdir "$PUB/out" && chmod 777 "$PUB/out"
 cat >"$PUB/agent.sh" <<'SH'
 id -u >"$AGENT_OUT/uid"
+if [ "$ORCH_WORK_ITEM" = DEMO-2 ]; then	# in a workspace of its own: it commits the analysis there
+	export GIT_CONFIG_GLOBAL=/dev/null
+	d="docs/work-items/$ORCH_WORK_ITEM"
+	mkdir -p "$d" && for f in 01-brd.md 02-trz.md 03-acceptance-criteria.md 04-test-plan.yaml; do echo x >"$d/$f"; done
+	git add "$d" && git commit -qm analysis && echo committed >"$AGENT_OUT/committed"
+fi
 id -G >"$AGENT_OUT/groups"
 if cat "$ORCH_HOME/orch.db" >/dev/null 2>&1; then echo readable; else echo denied; fi >"$AGENT_OUT/db"
 SH
@@ -40,4 +46,22 @@ sql_exec "UPDATE jobs SET status = 'queued', available_at = 0 WHERE id = (SELECT
 expect_rc 0 orch-work --once
 contains "$OUT" "agent_user 'orch-no-such-user' is not a user on this host"
 [ ! -e "$PUB/out/uid" ] || fail "the agent ran although agent_user does not exist (as uid $(cat "$PUB/out/uid"))"
+# a workspace made with agent_user set is the agent's: it commits there, orch imports the branch as root
+# (safe.directory from orch's own global file), and orch's home stays unreadable to it
+sed -i "1s/.*/agent_user: $U/" "$ORCH_HOME/orch.yaml"
+chmod 711 "$TMP"	# the directories above ORCH_HOME are the operator's: passage for the agent user
+orch-issue create --project DEMO --title "Second" >/dev/null
+expect_rc 0 orch-advance --start DEMO-2
+W2="$ORCH_HOME/worktrees/DEMO/DEMO-2"
+[ "$(stat -c %U "$W2/.git/HEAD")" = "$U" ] || fail "the workspace is not the agent's: $(stat -c %U "$W2/.git/HEAD")"
+[ "$(stat -c %a "$ORCH_HOME")" = 711 ] || fail "ORCH_HOME is $(stat -c %a "$ORCH_HOME"), expected 711 (passage only)"
+sql_exec "UPDATE jobs SET status = 'done' WHERE work_item IS NOT NULL AND task_id != (SELECT id FROM tasks WHERE work_item = 'DEMO-2')" 2>/dev/null ||
+	sql_exec "UPDATE jobs SET status = 'done' WHERE task_id != (SELECT id FROM tasks WHERE work_item = 'DEMO-2')"
+expect_rc 0 orch-work --once
+[ "$(cat "$PUB/out/committed" 2>/dev/null)" = committed ] || fail "the agent could not commit in its workspace: $OUT $ERR"
+[ "$(cat "$PUB/out/db")" = denied ] || fail "the agent user could read orch.db through a 0711 home"
+expect_rc 2 orch-advance DEMO-2
+contains "$OUT" "waiting for a human: set DEMO-2 to Approved or Rejected"
+git -C "$TMP/repo" cat-file -e "refs/heads/$(sql "SELECT branch FROM tasks WHERE work_item = 'DEMO-2'"):docs/work-items/DEMO-2/01-brd.md" ||
+	fail "orch did not import the agent's commit"
 echo "t-agent-user: ok"
