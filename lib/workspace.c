@@ -1,5 +1,6 @@
 #include "workspace.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -133,6 +134,35 @@ ws_create(struct orch_ctx *c, const char *repo, const char *branch, const char *
 	return atomic_sync_parent(path, e);
 }
 
+/*
+ * 1 when a live process works in ws (its current directory is there): a
+ * held index.lock.  A lock nobody holds is what a killed git left behind.
+ */
+static int
+ws_someone_inside(const char *ws)
+{
+	char link[64], cwd[4200];
+	size_t len = strlen(ws);
+	struct dirent *de;
+	ssize_t k;
+	DIR *d;
+	int in = 0;
+
+	if ((d = opendir("/proc")) == NULL)
+		return 1;	/* cannot tell: assume a person is there */
+	while (!in && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(link, sizeof(link), "/proc/%.20s/cwd", de->d_name);
+		if ((k = readlink(link, cwd, sizeof(cwd) - 1)) <= 0)
+			continue;
+		cwd[k] = '\0';
+		in = strncmp(cwd, ws, len) == 0 && (cwd[len] == '\0' || cwd[len] == '/');
+	}
+	closedir(d);
+	return in;
+}
+
 /* Why a person's (or agent's) git operation makes the workspace busy; NULL when none is in progress. */
 static const char *
 ws_operation(const char *ws)
@@ -145,7 +175,7 @@ ws_operation(const char *ws)
 	size_t i;
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (ws_exists(ws, ops[i].file))
+		if (ws_exists(ws, ops[i].file) && (strcmp(ops[i].file, "index.lock") != 0 || ws_someone_inside(ws)))
 			return ops[i].what;
 	return NULL;
 }
@@ -332,6 +362,9 @@ ws_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 
 	if (ws_legacy(t->worktree))
 		return 0;
+	if (ws_exists(t->worktree, "index.lock") && !ws_someone_inside(t->worktree) &&
+	    str_fmt(src, sizeof(src), "%s/.git/index.lock", t->worktree) == 0)
+		unlink(src);	/* left by a git that was killed: git's own advice is to remove it */
 	snprintf(src, sizeof(src), "refs/heads/%s", t->branch);
 	snprintf(dst, sizeof(dst), "refs/remotes/orch/%s", t->branch);
 	if (git_rev_parse(&repo, src, head, e) < 0)

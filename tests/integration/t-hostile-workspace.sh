@@ -128,4 +128,32 @@ git -C "$TMP/repo" remote set-url origin "$TMP/origin.git"
 expect_rc 0 orch-doctor --accept-remote DEMO
 expect_rc 0 orch-advance DEMO-2
 [ "$(sql "SELECT stage FROM tasks WHERE work_item = 'DEMO-2'")" = deploy ] || fail "DEMO-2 did not merge after the accept"
+
+# a person's git operation in the workspace is respected (issue 23 point 7): a rebase stopped on a conflict is
+# "busy", no gate runs and no retry is charged; an index.lock counts only while someone works there
+orch-issue create --project DEMO --title "Third" >/dev/null
+expect_rc 0 orch-advance --start DEMO-3
+W3="$ORCH_HOME/worktrees/DEMO/DEMO-3"
+B3=$(git -C "$W3" rev-parse --abbrev-ref HEAD)
+sql_exec "UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')"
+analyst_work "$W3" DEMO-3 || fail "analysis of DEMO-3"
+git -C "$W3" checkout -q -b side && agent_commit "$W3" side f.txt side && git -C "$W3" checkout -q "$B3"
+agent_commit "$W3" mine f.txt mine
+git -C "$W3" rebase -q side >/dev/null 2>&1 && fail "the rebase did not stop on its conflict"
+r0=$(sql "SELECT retries FROM tasks WHERE work_item = 'DEMO-3'")
+expect_rc 2 orch-advance DEMO-3
+contains "$OUT" "busy: a rebase is in progress in $W3"
+[ "$(sql "SELECT retries FROM tasks WHERE work_item = 'DEMO-3'")" = "$r0" ] || fail "a person's rebase was charged"
+git -C "$W3" rebase --abort
+touch "$W3/.git/index.lock"	# left by a git that was killed: nobody works there
+expect_rc 2 orch-advance DEMO-3
+lacks "$OUT" "busy"
+mkfifo "$TMP/inside"
+(cd "$W3" && exec cat "$TMP/inside" >/dev/null) &
+inside=$!
+exec 7>"$TMP/inside"	# the reader is in the workspace once the open returns
+expect_rc 2 orch-advance DEMO-3
+contains "$OUT" "busy: a git command (index.lock is held) is in progress in $W3"
+exec 7>&-
+wait "$inside"
 exit 0
