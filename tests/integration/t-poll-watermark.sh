@@ -26,6 +26,11 @@ expect_rc 0 orch-poll
 [ "$(sql "SELECT stage FROM tasks")" = analysis ] || fail "Approved applied while the analyst worked"
 [ "$(sql "SELECT watermark FROM local_poll")" = "$wm" ] || fail "a deferred verdict let the watermark move"
 sql_exec "UPDATE jobs SET status = 'done'"
+# the early Approved approved nothing (it predates orch's ask: docs/security-model.md); orch asks now
+orch-poll >/dev/null 2>&1
+[ "$(sql "SELECT stage FROM tasks")" = analysis ] || fail "an Approved set before orch asked was applied"
+[ "$(state_of "$WI")" = "In Review" ] || fail "orch did not ask for the review: $(state_of "$WI")"
+orch-issue -q set "$WI" Approved
 expect_rc 0 orch-poll
 contains "$OUT" "analysis -> architecture advanced"
 [ "$(sql "SELECT watermark FROM local_poll")" != "$wm" ] || fail "the watermark did not move after the verdict"
