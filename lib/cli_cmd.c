@@ -80,6 +80,15 @@ cli_scan_approve(struct cli *cl, const char *wi)
 		return cli_error(cl, &e);
 	}
 	struct gate_ctx gc = { .cfg = &cl->cfg, .project = p, .st = &cl->st, .task = &t };
+	struct gate_result g;
+	gate_result_init(&g);
+	gate_workspace(&gc, &g);	/* approve what the workspace committed: the head the next tick judges */
+	if (g.outcome != GATE_PASS) {
+		err_set(&e, EX_TEMPFAIL, "%s: nothing approved: %s", wi, g.reason);
+		gate_result_free(&g);
+		return cli_error(cl, &e);
+	}
+	gate_result_free(&g);
 	if (gate_security_config(&gc, 1, &ch, &e) < 0)
 		return cli_error(cl, &e);
 	if (cl->json) {

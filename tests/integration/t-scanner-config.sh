@@ -32,7 +32,7 @@ found() {	# what the case is: the secret is still found and blocks
 	lacks "$(report)$OUT$ERR" "$TOKEN"
 }
 agent_commit "$WT" staging "$D/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)"
-base=$(head_of)
+base=$(git -C "$WT" rev-parse HEAD)	# the workspace's: the gate imports it
 fresh() { git -C "$WT" reset -q --hard "$base"; }
 
 # 1. an allowlist committed on the branch: the secret is still found, and the change is held for a person
@@ -50,12 +50,12 @@ agent_commit "$WT" leak src/settings.py "GITHUB_TOKEN = \"$TOKEN\""
 leak=$(git -C "$WT" rev-parse HEAD)
 printf '%s\n' "$ALLOW" >"$WT/.gitleaks.toml"
 printf '%s\n' "$leak:src/settings.py:github-pat:1" >"$WT/.gitleaksignore"
-printf '.gitleaks.toml\n.gitleaksignore\n' >>"$(git -C "$WT" rev-parse --git-common-dir)/info/exclude"
+printf '.gitleaks.toml\n.gitleaksignore\n' >>"$(git -C "$WT" rev-parse --path-format=absolute --git-common-dir)/info/exclude"
 [ -z "$(git -C "$WT" status --porcelain)" ] || fail "the untracked files are not hidden"
 GITLEAKS_CONFIG="$WT/.gitleaks.toml" found
 contains "$(report)" "scanner_config: unchanged"
 rm -f "$WT/.gitleaks.toml" "$WT/.gitleaksignore"
-sed -i '/^\.gitleaks/d' "$(git -C "$WT" rev-parse --git-common-dir)/info/exclude"
+sed -i '/^\.gitleaks/d' "$(git -C "$WT" rev-parse --path-format=absolute --git-common-dir)/info/exclude"
 
 # 3. a .gitleaksignore naming the finding's fingerprint, committed on the branch: still found, and held
 fresh

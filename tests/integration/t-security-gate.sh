@@ -52,7 +52,7 @@ git clone -q "$TMP/origin.git" "$TMP/up"
 printf "[allowlist]\npaths = [\n  '''^tests/fixtures/''',\n]\n" >"$TMP/up/.gitleaks.toml"
 git -C "$TMP/up" add .gitleaks.toml && git -C "$TMP/up" commit -qm "allowlist fixtures" && git -C "$TMP/up" push -q origin main
 git -C "$TMP/repo" fetch -q origin
-git -C "$WT" reset -q --hard "$(git -C "$TMP/repo" rev-parse origin/main)"
+git -C "$WT" fetch -q "$TMP/origin.git" main && git -C "$WT" reset -q --hard FETCH_HEAD	# the workspace's own main
 agent_commit "$WT" staging "$D/15-staging-log.md" "$(verdict_doc staging_status SUCCESS ok)"
 agent_commit "$WT" fixture "tests/fixtures/fake key.txt" "$KEY"
 gate 0
@@ -64,7 +64,7 @@ held() {	# text the reason must name
 	retries=$(sql "SELECT retries FROM tasks")
 	devjobs=$(sql "SELECT count(*) FROM jobs WHERE agent = 'developer'")
 	fresh_staging_log "$WT" "$WI"	# what gate's at_stage would commit: not the gate's report
-	head=$(git -C "$TMP/repo" rev-parse "refs/heads/$BR")
+	head=$(git -C "$WT" rev-parse HEAD)	# what the gate imports; a report would be on top
 	gate 69
 	reason=$(echo "$OUT" | json_field '["reason"]')
 	contains "$reason" "$1"
