@@ -50,7 +50,8 @@ expect_rc 1 orch-advance --agent staging "$WI"
 git clone -q "$TMP/origin.git" "$TMP/other"
 agent_commit "$TMP/other" "meanwhile on main" NEWS "news"
 git -C "$TMP/other" push -q origin main
-git -C "$WT" fetch -q origin && git -C "$WT" rebase -q origin/main || fail "rebase"
+git -C "$WT" fetch -q "$TMP/origin.git" main && git -C "$WT" rebase -q FETCH_HEAD || fail "rebase"	# the workspace fetches main itself
+orch-scan -q --main >/dev/null 2>&1	# the tick's scan of main fetches main into orch's repository too
 expect_rc 0 orch-advance --agent developer "$WI"
 expect_rc 0 orch-advance --agent reviewer "$WI"
 expect_rc 0 orch-advance --agent tester "$WI"
