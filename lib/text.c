@@ -76,6 +76,8 @@ struct html {
 	struct buf out;
 	int pre;	/* inside <pre>: whitespace as written */
 	int space;	/* a collapsed space is owed before the next text */
+	int li;		/* open <li> elements: a paragraph inside one is a line, not a paragraph */
+	int item;	/* a list item's "- " was just written: the paragraph inside it (<li><p>) starts no new line */
 };
 
 /* Newlines at the end of the output so far. */
@@ -100,6 +102,8 @@ brk(struct html *h, int want)
 	int have = trailing_newlines(&h->out);
 
 	h->space = 0;
+	if (h->item)
+		return;
 	for (; have < want; have++)
 		buf_add(&h->out, "\n");
 }
@@ -114,6 +118,7 @@ text_char(struct html *h, const char *p, size_t n)
 	if (h->space && h->out.len > 0 && buf_str(&h->out)[h->out.len - 1] != '\n')
 		buf_add(&h->out, " ");
 	h->space = 0;
+	h->item = 0;
 	buf_addn(&h->out, p, n);
 }
 
@@ -205,13 +210,17 @@ tag_effect(struct html *h, const char *name, size_t n, int closing)
 		brk(h, 0);
 		buf_add(&h->out, "\n");
 	} else if (is_tag(name, n, para)) {
-		brk(h, 2);
+		brk(h, h->li > 0 && !is_tag(name, n, (const char *const[]){ "ul", "ol", NULL }) ? 1 : 2);
 	} else if (is_tag(name, n, line)) {
 		brk(h, 1);
 	} else if (is_tag(name, n, (const char *const[]){ "li", NULL })) {
+		h->item = 0;
+		h->li += closing ? (h->li > 0 ? -1 : 0) : 1;
 		brk(h, 1);
-		if (!closing)
+		if (!closing) {
 			buf_add(&h->out, "- ");
+			h->item = 1;
+		}
 	} else if (is_tag(name, n, (const char *const[]){ "pre", NULL })) {
 		brk(h, 2);
 		h->pre = !closing;
