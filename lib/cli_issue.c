@@ -310,20 +310,23 @@ show_item(struct cli *cl, struct tracker *t, const struct tracker_issue *is, con
 	char **comments = NULL;
 	size_t i;
 
-	if (show && ((t->ops->comments && t->ops->comments(t, is, &comments, e) < 0) ||
-	    (t->ops->detail && t->ops->detail(t, is, &d, e) < 0))) {
-		argv_free(comments);
+	/* Plane's detail costs two requests of the key's budget: orch-brief shows it, show stays one request */
+	show = show ? 1 + (t->ops->detail && strcmp(t->ops->kind, "local") == 0) : 0;
+	if (show == 2 && t->ops->detail(t, is, &d, e) < 0)
+		return -1;
+	if (show && t->ops->comments && t->ops->comments(t, is, &comments, e) < 0) {
+		tracker_detail_free(&d);
 		return -1;
 	}
 	if (cl->json) {
 		cJSON *o = issue_json(is, state), *arr;
-		if (show && t->ops->detail)
+		if (show == 2)
 			cli_json_str(o, "description", d.description);
-		if (comments || (show && t->ops->detail)) {
+		if (comments) {
 			arr = cJSON_AddArrayToObject(o, "comments");
-			for (i = 0; comments ? comments[i] != NULL : i < d.n; i++) {
+			for (i = 0; comments[i] != NULL; i++) {
 				cJSON *wrap = cJSON_CreateObject();
-				cli_json_str(wrap, "c", comments ? comments[i] : d.comments[i].text);
+				cli_json_str(wrap, "c", comments[i]);
 				cJSON_AddItemToArray(arr, cJSON_DetachItemFromObject(wrap, "c"));
 				cJSON_Delete(wrap);
 			}
@@ -336,9 +339,9 @@ show_item(struct cli *cl, struct tracker *t, const struct tracker_issue *is, con
 			cli_put_text(d.description);
 			putchar('\n');
 		}
-		for (i = 0; comments ? comments[i] != NULL : i < d.n; i++) {
-			printf("comment %s%s", comments ? "" : d.comments[i].at, comments ? "" : " ");
-			cli_put_text(comments ? comments[i] : d.comments[i].text);
+		for (i = 0; comments && comments[i]; i++) {
+			fputs("comment ", stdout);
+			cli_put_text(comments[i]);
 			putchar('\n');
 		}
 	}

@@ -40,9 +40,11 @@ contains "$OUT" "it ends at the closing 4-backtick fence"	# the description hold
 contains "$OUT" "Please also greet strangers."
 contains "$OUT" "an operator's note"	# orch-issue comment is a person's, not orch's
 lacks "$OUT" "orch moved it"
+# show stays one request of the key's budget (orch-brief is where Plane's description is read)
+plane_admin POST /_admin/reset >/dev/null
 expect_rc 0 orch-issue show "$WI"
-contains "$OUT" "description Visitors are greeted by name & title.\n\n- first rule"
-contains "$OUT" "Please also greet strangers."
+lacks "$OUT" "description "
+[ "$(plane_admin GET /_admin/stats | json_field '["requests"]')" = 1 ] || fail "show cost more than one request"
 
 # the agent's run gets the same brief in its file
 orch-work -q --once || fail "orch-work failed"
