@@ -27,7 +27,7 @@ SAY = $(if $(filter 1,$(V)),@true,@echo)
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-CMDS    := orch orch-advance orch-deploy orch-doctor orch-fix orch-issue orch-poll orch-reconcile orch-scan orch-status orch-work
+CMDS    := orch orch-advance orch-brief orch-deploy orch-doctor orch-fix orch-issue orch-poll orch-reconcile orch-scan orch-status orch-work
 BINS    := $(CMDS:%=$(BUILD)/bin/%)
 CMD_OBJ := $(CMDS:%=$(BUILD)/cmd/%.o)
 .SECONDARY: $(CMD_OBJ)

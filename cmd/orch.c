@@ -12,6 +12,7 @@
 
 static const struct { const char *name, *what; } commands[] = {
 	{ "advance", "run the current stage's gate of tasks and move them" },
+	{ "brief", "print the brief an agent of a work item's stage receives" },
 	{ "deploy", "Confirm Deploy, finalize deploys, watch them" },
 	{ "doctor", "check the environment and the config" },
 	{ "fix", "plan, patch, validate and commit a mechanical fix" },

@@ -5,7 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "brief.h"
+#include "buf.h"
 #include "cli.h"
+#include "engine.h"
+#include "err.h"
 #include "gate.h"
 #include "notify.h"
 #include "proc.h"
@@ -443,6 +447,37 @@ cli_explain(struct cli *cl, const char *wi)
 	} else if (rc == 0) {
 		fputs(buf_str(&b), stdout);
 	}
+	buf_free(&b);
+	return rc;
+}
+
+int
+cli_brief(struct cli *cl, const char *wi, const char *stage)
+{
+	struct orch_err e = {0};
+	struct task t;
+	struct buf b;
+	int rc;
+
+	if (task_get(cl->ctx->st, wi, &t, &e) < 0)
+		return cli_error(cl, &e);
+	if (stage == NULL && engine_stage_agent(t.stage) == NULL) {
+		err_set(&e, EX_USAGE, "%s is at stage '%s', which has no agent to brief; name one with --stage", wi,
+		    t.stage);
+		return cli_error(cl, &e);
+	}
+	if (brief_build(cl->ctx, &t, stage ? stage : t.stage, 0, &b, &e) < 0)
+		return cli_error(cl, &e);
+	if (cl->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "work_item", wi);
+		cJSON_AddStringToObject(o, "stage", stage ? stage : t.stage);
+		cli_json_str(o, "brief", buf_str(&b));
+		cli_print_json(o);
+	} else {
+		fputs(buf_str(&b), stdout);
+	}
+	rc = 0;
 	buf_free(&b);
 	return rc;
 }

@@ -27,9 +27,13 @@ void *cli_work_json(const struct work_result *r);
 /* orch-issue's subcommand options, filled by cmd/orch-issue.c. */
 struct cli_issue_args {
 	const char *project, *state, *title;
+	const char *description, *description_file;	/* create, edit: at most one of them */
 };
 /* orch-issue VERB ...: operands in cl->args (the verb first); the exit code. */
 int cli_issue_run(struct cli *cl, const struct cli_issue_args *a);
+
+/* orch-brief WI [--stage S]: the brief an agent of that stage receives (lib/brief.h); the exit code. */
+int cli_brief(struct cli *cl, const char *wi, const char *stage);
 
 /* orch-advance --explain WI: what the current stage's gate reads; the exit code. */
 int cli_explain(struct cli *cl, const char *wi);

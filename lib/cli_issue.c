@@ -2,10 +2,12 @@
 #include "cli_cmd.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "config.h"
 #include "tracker.h"
@@ -53,6 +55,70 @@ comment_check(const char *text, struct orch_err *e)
 	return 0;
 }
 
+/*
+ * The description an operator gave (--description TEXT or --description-file
+ * FILE, "-" for stdin) into *out (malloc'd): valid UTF-8, at most
+ * TRACKER_DESC_MAX bytes.  0 none given, 1 given, -1 with *e.
+ */
+static int
+description_arg(const struct cli_issue_args *a, char **out, struct orch_err *e)
+{
+	struct buf b;
+	FILE *f;
+	char chunk[4096];
+	size_t n;
+
+	*out = NULL;
+	if (a->description && a->description_file)
+		return err_set(e, EX_USAGE, "give --description or --description-file, not both");
+	if (a->description)
+		return (*out = strdup(a->description)) ? 1 : err_set(e, EX_SOFTWARE, "out of memory");
+	if (a->description_file == NULL)
+		return 0;
+	if ((f = strcmp(a->description_file, "-") == 0 ? stdin : fopen(a->description_file, "r")) == NULL)
+		return err_set(e, EX_NOINPUT, "cannot read description file '%s': %s; give a readable file",
+		    a->description_file, strerror(errno));
+	buf_init(&b, TRACKER_DESC_MAX);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(&b, chunk, n) < 0)
+			break;
+	if (ferror(f) || n > 0) {
+		err_set(e, ferror(f) ? EX_IOERR : EX_USAGE, "description file '%s' %s", a->description_file,
+		    ferror(f) ? "could not be read to the end" : "is over 64 KiB; shorten it");
+		n = 1;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (n > 0 || (*out = strdup(buf_str(&b))) == NULL) {
+		buf_free(&b);
+		return e->code ? -1 : err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	buf_free(&b);
+	return 1;
+}
+
+/* A description must be valid UTF-8 without NUL bytes (its length is what strlen says). */
+static int
+description_check(const char *text, struct orch_err *e)
+{
+	if (!utf8_valid(text, strlen(text)))
+		return err_set(e, EX_USAGE, "the description is not valid UTF-8; convert it (iconv -t UTF-8)");
+	if (strlen(text) > TRACKER_DESC_MAX)
+		return err_set(e, EX_USAGE, "the description is %zu bytes long, the limit is %d; shorten it",
+		    strlen(text), TRACKER_DESC_MAX);
+	return 0;
+}
+
+/* Set a description on a tracker that stores one (the local one); Plane's is edited in Plane. */
+static int
+set_description(struct tracker *t, struct tracker_issue *is, const char *text, struct orch_err *e)
+{
+	if (t->ops->set_description == NULL)
+		return err_set(e, EX_USAGE, "the %s tracker's descriptions are edited in the tracker itself, not with "
+		    "orch-issue; %s's description was not changed", t->ops->kind, is->work_item);
+	return t->ops->set_description(t, is, text, e);
+}
+
 static int
 open_tracker(struct cli *cl, struct tracker *t, const char *project, struct tracker_state **states,
     size_t *n, struct orch_err *e)
@@ -93,8 +159,7 @@ do_create(struct cli *cl, const struct cli_issue_args *a, struct orch_err *e)
 	struct tracker t;
 	size_t n = 0;
 	int rc = -1;
-
-	char why[200];
+	char why[200], *desc = NULL;
 
 	if (a->project == NULL || a->title == NULL || cl->nargs != 1)
 		return err_set(e, EX_USAGE, "create needs --project KEY and --title TEXT, and no operand");
@@ -102,8 +167,11 @@ do_create(struct cli *cl, const struct cli_issue_args *a, struct orch_err *e)
 		return err_set(e, EX_USAGE, "%s", why);
 	if (!wi_project_key_valid(a->project))
 		return err_set(e, EX_USAGE, "project key '%s' is not valid: " WI_KEY_RULE, a->project);
-	if (open_tracker(cl, &t, a->project, &v, &n, e) < 0)
+	if (description_arg(a, &desc, e) < 0 || (desc && description_check(desc, e) < 0) ||
+	    open_tracker(cl, &t, a->project, &v, &n, e) < 0) {
+		free(desc);
 		return -1;
+	}
 	if (a->state) {
 		if (need_state(v, n, a->state, a->project, &s, e) < 0)
 			goto out;
@@ -113,12 +181,19 @@ do_create(struct cli *cl, const struct cli_issue_args *a, struct orch_err *e)
 	}
 	if (t.ops->create(&t, a->project, a->title, s->id, &is, e) < 0)
 		goto out;
+	if (desc && set_description(&t, &is, desc, e) < 0) {
+		struct orch_err sub = *e;
+		err_set(e, sub.code, "%s was created without its description: %s; give it with orch-issue edit %s "
+		    "--description-file FILE", is.work_item, sub.msg, is.work_item);
+		goto out;
+	}
 	if (cl->json)
 		cli_print_json(issue_json(&is, s->name));
 	else
 		printf("%s\n", is.work_item);
 	rc = 0;
 out:
+	free(desc);
 	free(v);
 	tracker_close(&t);
 	return rc;
@@ -226,7 +301,76 @@ do_states(struct cli *cl, const struct cli_issue_args *a, struct orch_err *e)
 	return 0;
 }
 
-/* show / set / comment: one work item. */
+/* show: the issue, its description (when the tracker has them) and its comments. */
+static int
+show_item(struct cli *cl, struct tracker *t, const struct tracker_issue *is, const char *state, int show,
+    struct orch_err *e)
+{
+	struct tracker_detail d = {0};
+	char **comments = NULL;
+	size_t i;
+
+	/* Plane's detail costs two requests of the key's budget: orch-brief shows it, show stays one request */
+	show = show ? 1 + (t->ops->detail && strcmp(t->ops->kind, "local") == 0) : 0;
+	if (show == 2 && t->ops->detail(t, is, &d, e) < 0)
+		return -1;
+	if (show && t->ops->comments && t->ops->comments(t, is, &comments, e) < 0) {
+		tracker_detail_free(&d);
+		return -1;
+	}
+	if (cl->json) {
+		cJSON *o = issue_json(is, state), *arr;
+		if (show == 2)
+			cli_json_str(o, "description", d.description);
+		if (comments) {
+			arr = cJSON_AddArrayToObject(o, "comments");
+			for (i = 0; comments[i] != NULL; i++) {
+				cJSON *wrap = cJSON_CreateObject();
+				cli_json_str(wrap, "c", comments[i]);
+				cJSON_AddItemToArray(arr, cJSON_DetachItemFromObject(wrap, "c"));
+				cJSON_Delete(wrap);
+			}
+		}
+		cli_print_json(o);
+	} else if (!cl->quiet || show) {
+		print_issue(is, state);
+		if (d.description && d.description[0]) {
+			fputs("description ", stdout);
+			cli_put_text(d.description);
+			putchar('\n');
+		}
+		for (i = 0; comments && comments[i]; i++) {
+			fputs("comment ", stdout);
+			cli_put_text(comments[i]);
+			putchar('\n');
+		}
+	}
+	argv_free(comments);
+	tracker_detail_free(&d);
+	return 0;
+}
+
+/* The operands of show / set / comment / edit: 0, -1 with *e. */
+static int
+item_args(struct cli *cl, const char *verb, const struct cli_issue_args *a, int want, struct orch_err *e)
+{
+	int edit = strcmp(verb, "edit") == 0;
+
+	if (cl->nargs - 1 != want)
+		return err_set(e, EX_USAGE, "%s takes %s, got %d operand%s", verb, want == 1 ? "one WI" :
+		    strcmp(verb, "set") == 0 ? "WI STATE_NAME" : "WI TEXT", cl->nargs - 1, cl->nargs == 2 ? "" : "s");
+	if (a->project || a->state || a->title)
+		return err_set(e, EX_USAGE, "%s takes no --project, --state or --title", verb);
+	if (edit && !a->description && !a->description_file)
+		return err_set(e, EX_USAGE, "edit needs --description TEXT or --description-file FILE");
+	if (!edit && (a->description || a->description_file))
+		return err_set(e, EX_USAGE, "--description goes with create and edit, not %s", verb);
+	if (want == 2 && strcmp(verb, "comment") == 0)
+		return comment_check(cl->args[2], e);
+	return 0;
+}
+
+/* show / set / comment / edit: one work item. */
 static int
 do_item(struct cli *cl, const char *verb, const struct cli_issue_args *a, struct orch_err *e)
 {
@@ -234,66 +378,44 @@ do_item(struct cli *cl, const char *verb, const struct cli_issue_args *a, struct
 	const struct tracker_state *s;
 	struct tracker_issue is;
 	struct tracker t;
-	char project[17];
+	char project[17], *desc = NULL;
 	size_t n = 0;
-	int want = strcmp(verb, "show") == 0 ? 1 : 2, rc = -1;
-	char **comments = NULL;
+	int show = strcmp(verb, "show") == 0, want = show || strcmp(verb, "edit") == 0 ? 1 : 2, rc = -1;
+	const char *wi = cl->nargs > 1 ? cl->args[1] : "", *arg;
 
-	const char *wi, *arg;
-
-	if (cl->nargs - 1 != want)
-		return err_set(e, EX_USAGE, "%s takes %s, got %d operand%s", verb, want == 1 ? "one WI" :
-		    strcmp(verb, "set") == 0 ? "WI STATE_NAME" : "WI TEXT", cl->nargs - 1, cl->nargs == 2 ? "" : "s");
-	wi = cl->args[1];
+	if (item_args(cl, verb, a, want, e) < 0)
+		return -1;
 	arg = want == 2 ? cl->args[2] : NULL;
-	if (a->project || a->state || a->title)
-		return err_set(e, EX_USAGE, "%s takes no --project, --state or --title", verb);
 	if (wi_project(wi, project) < 0)
 		return err_set(e, EX_USAGE, "work item '%s' is not " WI_FORM, wi);
-	if (want == 2 && strcmp(verb, "comment") == 0 && comment_check(arg, e) < 0)
+	if (!show && want == 1 && (description_arg(a, &desc, e) < 0 || description_check(desc, e) < 0)) {
+		free(desc);
 		return -1;
-	if (open_tracker(cl, &t, project, &v, &n, e) < 0)
+	}
+	if (open_tracker(cl, &t, project, &v, &n, e) < 0) {
+		free(desc);
 		return -1;
+	}
 	if (t.ops->get(&t, wi, &is, e) < 0)
 		goto out;
 	if (strcmp(verb, "set") == 0) {
 		if (need_state(v, n, arg, project, &s, e) < 0 || t.ops->set_state(&t, &is, s->id, e) < 0)
 			goto out;
 	} else if (strcmp(verb, "comment") == 0) {
-		if (t.ops->comment(&t, &is, arg, e) < 0)
+		if ((t.ops->person_comment ? t.ops->person_comment : t.ops->comment)(&t, &is, arg, e) < 0)
 			goto out;
-	}
-	if (want == 1 && t.ops->comments && t.ops->comments(&t, &is, &comments, e) < 0)
+	} else if (desc && set_description(&t, &is, desc, e) < 0) {
 		goto out;
-	if (cl->json) {
-		cJSON *o = issue_json(&is, state_name(v, n, is.state_id));
-		if (comments) {
-			cJSON *arr = cJSON_AddArrayToObject(o, "comments"), *wrap;
-			for (size_t i = 0; comments[i]; i++) {
-				wrap = cJSON_CreateObject();
-				cli_json_str(wrap, "c", comments[i]);
-				cJSON_AddItemToArray(arr, cJSON_DetachItemFromObject(wrap, "c"));
-				cJSON_Delete(wrap);
-			}
-		}
-		cli_print_json(o);
-	} else if (!cl->quiet || want == 1) {
-		print_issue(&is, state_name(v, n, is.state_id));
-		for (size_t i = 0; comments && comments[i]; i++) {
-			fputs("comment ", stdout);
-			cli_put_text(comments[i]);
-			putchar('\n');
-		}
 	}
-	rc = 0;
+	rc = show_item(cl, &t, &is, state_name(v, n, is.state_id), show, e);
 out:
-	argv_free(comments);
+	free(desc);
 	free(v);
 	tracker_close(&t);
 	return rc;
 }
 
-static const char *const verbs[] = { "create", "list", "show", "set", "comment", "states", NULL };
+static const char *const verbs[] = { "create", "list", "show", "set", "comment", "states", "edit", NULL };
 
 int
 cli_issue_run(struct cli *cl, const struct cli_issue_args *a)
@@ -304,7 +426,7 @@ cli_issue_run(struct cli *cl, const struct cli_issue_args *a)
 	int rc;
 
 	if (cl->nargs == 0)
-		return cli_usage_error(cl, "give a command: create, list, show, set, comment or states");
+		return cli_usage_error(cl, "give a command: create, list, show, set, comment, edit or states");
 	verb = cl->args[0];
 	for (i = 0; verbs[i] && strcmp(verbs[i], verb) != 0; i++)
 		;
@@ -312,7 +434,7 @@ cli_issue_run(struct cli *cl, const struct cli_issue_args *a)
 		return cli_usage_error(cl, "unknown command '%s'", verb);
 	if (a->project && !wi_project_key_valid(a->project))
 		return cli_usage_error(cl, "project key '%s' is not valid: " WI_KEY_RULE, a->project);
-	if (i >= 2 && i <= 4 && cl->nargs > 1 && !wi_valid(cl->args[1]))
+	if (((i >= 2 && i <= 4) || i == 6) && cl->nargs > 1 && !wi_valid(cl->args[1]))
 		return cli_usage_error(cl, "work item '%s' is not " WI_FORM, cl->args[1]);
 	if ((rc = cli_open(cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;

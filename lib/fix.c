@@ -359,7 +359,7 @@ fixer_once(struct orch_ctx *c, const struct task *t, char *const *cmd, const cha
 	if (fixer_user(c->cfg, &user, &run_as, why, wn) < 0)
 		return -1;
 	for (i = 0; i < n && i < 31; i++)
-		argv[i] = job_expand_arg(cmd[i], t->work_item, "fix", t->worktree, t->branch);
+		argv[i] = job_expand_arg(cmd[i], t->work_item, "fix", t->worktree, t->branch, "");
 	if (asprintf(&env[0], "ORCH_WORK_ITEM=%s", t->work_item) < 0 || asprintf(&env[1], "ORCH_STAGE=fix") < 0 ||
 	    asprintf(&env[2], "ORCH_WORKTREE=%s", t->worktree) < 0 || asprintf(&env[3], "ORCH_BRANCH=%s", t->branch) < 0 ||
 	    asprintf(&env[4], "ORCH_AGENT=fixer") < 0 || asprintf(&env[5], "ORCH_FIX_ATTEMPT=%d", attempt) < 0 ||

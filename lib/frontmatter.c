@@ -222,3 +222,24 @@ fm_verdict(const char *text, size_t len, const char *key, const char *pass_token
 	snprintf(reason, rn, "%s: '%.64s' is not a recognised verdict (expected %s)", key, value, pass_token);
 	return FM_RED;
 }
+
+const char *const *
+fm_negative_tokens(void)
+{
+	return negative;
+}
+
+const char *
+fm_negative_for(const char *pass_token)
+{
+	static const struct { const char *pass, *red; } pair[] = {
+		{ "APPROVED", "REQUEST_CHANGES" }, { "PASS", "FAIL" }, { "SUCCESS", "FAILED" }, { "HEALTHY", "DEGRADED" },
+		{ NULL, NULL },
+	};
+	size_t i;
+
+	for (i = 0; pair[i].pass; i++)
+		if (str_ieq(pass_token, pair[i].pass))
+			return pair[i].red;
+	return "FAIL";
+}

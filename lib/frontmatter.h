@@ -32,6 +32,10 @@ int fm_verdict(const char *text, size_t len, const char *key, const char *pass_t
 /* Get key's scalar value; 0 ok, -1 with reason (same fail-closed rules). */
 int fm_get(const char *text, size_t len, const char *key, char *value, size_t vn,
     char *reason, size_t rn);
+/* The negative tokens, NULL-terminated (what a brief lists as red values). */
+const char *const *fm_negative_tokens(void);
+/* The negative token that answers pass_token (APPROVED: REQUEST_CHANGES, PASS: FAIL, ...), for examples. */
+const char *fm_negative_for(const char *pass_token);
 /* The prose after the closing "---" (points into text), or NULL. */
 const char *fm_body(const char *text, size_t len);
 

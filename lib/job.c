@@ -66,6 +66,41 @@ job_latest(struct store *st, int64_t task_id, const char *stage, struct job_view
 }
 
 int
+job_stage_history(struct store *st, int64_t task_id, const char *stage, int64_t job_id,
+    struct job_stage_history *h, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	const char *d;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	if (store_prepare(st, &s, "SELECT (SELECT description FROM jobs WHERE task_id = ?1 AND stage = ?2 AND "
+	    "(?3 = 0 OR id = ?3) ORDER BY id DESC LIMIT 1), (SELECT max(r.finished_at) FROM agent_runs r JOIN jobs j "
+	    "ON j.id = r.job_id WHERE j.task_id = ?1 AND j.stage = ?2 AND r.finished_at IS NOT NULL)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, job_id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		d = (const char *)sqlite3_column_text(s, 0);
+		h->description = strdup(d ? d : "");
+		if (sqlite3_column_text(s, 1))
+			str_copy(h->last_run, sizeof(h->last_run), (const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, "read the stage's jobs", e);
+	return h->description ? 0 : err_set(e, EX_SOFTWARE, "out of memory");
+}
+
+void
+job_stage_history_free(struct job_stage_history *h)
+{
+	free(h->description);
+	h->description = NULL;
+}
+
+int
 job_backoff(struct store *st, int64_t now, int *count, int64_t *next, struct orch_err *e)
 {
 	sqlite3_stmt *s;
@@ -380,12 +415,13 @@ job_reap(struct store *st, int64_t job_id, int requeue, int64_t now, struct orch
 }
 
 char *
-job_expand_arg(const char *arg, const char *wi, const char *stage, const char *worktree, const char *branch)
+job_expand_arg(const char *arg, const char *wi, const char *stage, const char *worktree, const char *branch,
+    const char *brief)
 {
-	static const char *const names[] = { "{work_item}", "{stage}", "{worktree}", "{branch}" };
-	const char *values[] = { wi, stage, worktree, branch };
+	static const char *const names[] = { "{work_item}", "{stage}", "{worktree}", "{branch}", "{brief}" };
+	const char *values[] = { wi, stage, worktree, branch, brief };
 
-	return str_expand(arg, names, values, 4);
+	return str_expand(arg, names, values, 5);
 }
 
 /* orch-status's job list: the jobs not done, newest first, at most max, then the 20 newest done. */

@@ -60,6 +60,19 @@ struct job_view {
 };
 int job_latest(struct store *st, int64_t task_id, const char *stage, struct job_view *v, struct orch_err *e);
 /*
+ * What a brief needs of a task's history at stage (lib/brief.h): the
+ * description of job job_id (0: the newest job at stage; none: "") and
+ * when a run of the stage's jobs last finished ("" never), ISO-8601.
+ * 0 with h->description malloc'd (job_stage_history_free), -1 with *e.
+ */
+struct job_stage_history {
+	char *description;
+	char last_run[40];
+};
+int job_stage_history(struct store *st, int64_t task_id, const char *stage, int64_t job_id,
+    struct job_stage_history *h, struct orch_err *e);
+void job_stage_history_free(struct job_stage_history *h);
+/*
  * Queued jobs still in their backoff at now (their task not blocked): how
  * many, and the earliest available_at (for orch-work's "skipped" line).
  */
@@ -157,9 +170,9 @@ void job_record_outcome(const struct job_record *r, struct job *j, struct job_ou
 /* 1 when agent's runs deploy (the deployer): never run again once started without a recorded outcome. */
 int job_agent_deploys(const char *agent);
 
-/* Replace {work_item} {stage} {worktree} {branch} in arg; malloc'd. */
+/* Replace {work_item} {stage} {worktree} {branch} {brief} (the brief file's path) in arg; malloc'd. */
 char *job_expand_arg(const char *arg, const char *wi, const char *stage, const char *worktree,
-    const char *branch);
+    const char *branch, const char *brief);
 
 /*
  * orch-status's job list (store_rows_json's row objects appended to items,

@@ -314,6 +314,15 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 */
 	"ALTER TABLE leases ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';",
+	/* 18, 19: taken by changes merged separately (their SQL replaces these no-ops when they land) */
+	"SELECT 1;",
+	"SELECT 1;",
+	/*
+	 * 20: the issue body and the conversation (issue 25): the local tracker's descriptions, and which
+	 * comments orch wrote itself (a brief shows people's only; comments from before this are orch's)
+	 */
+	"ALTER TABLE tracker_issues ADD COLUMN description TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tracker_comments ADD COLUMN by_orch INTEGER NOT NULL DEFAULT 1;",
 };
 
 static int

@@ -68,6 +68,14 @@ struct tracker_ops {
 	/* Comments of an issue, oldest first, NULL-terminated (for orch-issue show). */
 	int (*comments)(struct tracker *t, const struct tracker_issue *is, char ***bodies,
 	    struct orch_err *e);
+	/* The issue's description and comments (NULL: the backend has neither). */
+	int (*detail)(struct tracker *t, const struct tracker_issue *is, struct tracker_detail *out,
+	    struct orch_err *e);
+	/* Replace the issue's description (NULL: edit it in the tracker itself). */
+	int (*set_description)(struct tracker *t, struct tracker_issue *is, const char *text, struct orch_err *e);
+	/* A person's comment (orch-issue comment): never counted as orch's own. */
+	int (*person_comment)(struct tracker *t, const struct tracker_issue *is, const char *text,
+	    struct orch_err *e);
 	/* The caller applied everything issues(full = 0) returned: move the watermark (may be NULL). */
 	int (*poll_done)(struct tracker *t, const char *project, struct orch_err *e);
 	void (*close)(struct tracker *t);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "err.h"
 #include "store.h"
+#include "text.h"
 #include "tracker.h"
 #include "util.h"
 #include "wi.h"
@@ -280,7 +281,7 @@ local_set_state(struct tracker *t, struct tracker_issue *is, const char *state_i
 }
 
 static int
-local_comment(struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e)
+add_comment(struct tracker *t, const struct tracker_issue *is, const char *text, int by_orch, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	char now[32], *clean;
@@ -292,16 +293,107 @@ local_comment(struct tracker *t, const struct tracker_issue *is, const char *tex
 		return err_set(e, EX_SOFTWARE, "out of memory");
 	utf8_sanitize(clean, n, text);
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(t->st, &s, "INSERT INTO tracker_comments(issue_id, body, created_at) VALUES (?1, ?2, ?3)", e) < 0) {
+	if (store_prepare(t->st, &s, "INSERT INTO tracker_comments(issue_id, body, created_at, by_orch) VALUES (?1, ?2, ?3, ?4)", e) < 0) {
 		free(clean);
 		return -1;
 	}
 	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, clean, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, by_orch);
 	rc = store_step_done(t->st, s, "add comment", e);
 	free(clean);
 	return rc;
+}
+
+static int
+local_comment(struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e)
+{
+	return add_comment(t, is, text, 1, e);
+}
+
+static int
+local_person_comment(struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e)
+{
+	return add_comment(t, is, text, 0, e);
+}
+
+static int
+local_set_description(struct tracker *t, struct tracker_issue *is, const char *text, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char stamp[40];
+
+	if (strlen(text) > TRACKER_DESC_MAX || !utf8_valid(text, strlen(text)))
+		return err_set(e, EX_USAGE, "the description is over %d bytes or not valid UTF-8; shorten it or "
+		    "convert it to UTF-8", TRACKER_DESC_MAX);
+	next_stamp(is->updated_at, stamp);
+	if (store_prepare(t->st, &s, "UPDATE tracker_issues SET description = ?1, updated_at = ?2 WHERE id = ?3", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, stamp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, is->id, -1, SQLITE_STATIC);
+	if (store_step_done(t->st, s, "set the description", e) < 0)
+		return -1;
+	str_copy(is->updated_at, sizeof(is->updated_at), stamp);
+	return 0;
+}
+
+/* The newest TRACKER_COMMENTS_MAX comments, oldest first, into d. */
+static int
+local_detail_comments(struct tracker *t, const struct tracker_issue *is, struct tracker_detail *d,
+    struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc, cut;
+
+	if (store_prepare(t->st, &s, "SELECT created_at, by_orch, body, total FROM (SELECT c.*, count(*) OVER () "
+	    "AS total FROM tracker_comments c WHERE issue_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, TRACKER_COMMENTS_MAX);
+	if ((d->comments = calloc(TRACKER_COMMENTS_MAX, sizeof(*d->comments))) == NULL) {
+		sqlite3_finalize(s);
+		return err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && d->n < TRACKER_COMMENTS_MAX) {
+		struct tracker_comment *c = &d->comments[d->n];
+		const char *body = (const char *)sqlite3_column_text(s, 2);
+		str_copy(c->at, sizeof(c->at), (const char *)sqlite3_column_text(s, 0));
+		c->by_orch = sqlite3_column_int(s, 1);
+		d->cut = sqlite3_column_int(s, 3) > TRACKER_COMMENTS_MAX;
+		if ((c->text = text_clean(body ? body : "", body ? strlen(body) : 0, TRACKER_COMMENT_MAX, &cut)) == NULL)
+			break;
+		d->n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(t->st, "read comments", e);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+local_detail(struct tracker *t, const struct tracker_issue *is, struct tracker_detail *d, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	const char *desc;
+	int rc, cut;
+
+	memset(d, 0, sizeof(*d));
+	if (store_prepare(t->st, &s, "SELECT description FROM tracker_issues WHERE id = ?1", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	desc = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+	d->description = text_clean(desc ? desc : "", desc ? strlen(desc) : 0, TRACKER_DESC_MAX, &cut);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(t->st, "read the description", e);
+	if (d->description == NULL || local_detail_comments(t, is, d, e) < 0) {
+		tracker_detail_free(d);
+		return e->code ? -1 : err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	return 0;
 }
 
 static int
@@ -393,6 +485,9 @@ const struct tracker_ops tracker_local_ops = {
 	.comment = local_comment,
 	.create = local_create,
 	.comments = local_comments,
+	.detail = local_detail,
+	.set_description = local_set_description,
+	.person_comment = local_person_comment,
 	.poll_done = local_poll_done,
 	.close = local_close,
 };

@@ -47,6 +47,7 @@
 #include "err.h"
 #include "http.h"
 #include "store.h"
+#include "text.h"
 #include "tracker.h"
 #include "tracker_plane.h"
 #include "util.h"
@@ -58,6 +59,8 @@
 #define PLANE_PRESENT_MARGIN_S 2	/* Date has whole seconds and is written after the listed stamps */
 #define PLANE_NAME_MAX 255	/* Plane's Issue.name max_length */
 #define ITEM_FIELDS "id,name,sequence_id,state,updated_at"
+#define PLANE_ORCH_SOURCE "orch"	/* external_source of what orch creates: its comments are told apart by it */
+#define PLANE_COMMENT_PAGES 3	/* newest first: TRACKER_COMMENTS_MAX needs at most 2 pages of 100 */
 
 struct plane {
 	const struct project *p;
@@ -918,8 +921,10 @@ comment_external_id(struct tracker *t, const struct tracker_issue *is, const cha
 	    (unsigned long long)fnv64(0xcbf29ce484222325ULL, text));
 }
 
+/* A comment as Plane stores it; source "orch" marks orch's own (tracker_detail's by_orch). */
 static int
-plane_comment(struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e)
+post_comment(struct tracker *t, const struct tracker_issue *is, const char *text, const char *source,
+    struct orch_err *e)
 {
 	struct buf html;
 	char ext[160];
@@ -938,12 +943,25 @@ plane_comment(struct tracker *t, const struct tracker_issue *is, const char *tex
 	comment_external_id(t, is, buf_str(&html), ext, sizeof(ext));
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "comment_html", buf_str(&html));
-	cJSON_AddStringToObject(b, "external_source", "orch");
+	cJSON_AddStringToObject(b, "external_source", source);
 	cJSON_AddStringToObject(b, "external_id", ext);
 	buf_free(&html);
 	rc = item_call(t, "POST", is->id, "/comments/", b, NULL, e);
 	cJSON_Delete(b);
 	return rc;
+}
+
+static int
+plane_comment(struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e)
+{
+	return post_comment(t, is, text, PLANE_ORCH_SOURCE, e);
+}
+
+/* orch-issue comment: a person's words, posted with the API key but not marked as orch's own. */
+static int
+plane_person_comment(struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e)
+{
+	return post_comment(t, is, text, "orch-issue", e);
 }
 
 /* Characters (code points) of UTF-8 text, as Plane counts a name's length. */
@@ -1048,6 +1066,130 @@ tracker_plane_open(struct tracker *t, const struct project *p, struct orch_err *
 	return 0;
 }
 
+/* ---- the issue's body and conversation (tracker_detail) ---- */
+
+/*
+ * Plain text of a description or comment: the HTML converted (text.h: it
+ * keeps paragraphs and lists), else the stripped field Plane may send.
+ * HTML that is not what Plane writes, with nothing stripped beside it, is
+ * a note saying so, never guessed at.  NULL out of memory.
+ */
+static char *
+plain_of(const cJSON *o, const char *stripped, const char *html, size_t max)
+{
+	const char *st = jstr(o, stripped), *h = jstr(o, html);
+	char why[160] = "", note[256], *out;
+	int cut;
+
+	if (h && text_from_html(h, strlen(h), max, &out, &cut, why, sizeof(why)) == 0)
+		return out;
+	if (st || h == NULL)
+		return text_clean(st ? st : "", st ? strlen(st) : 0, max, &cut);
+	snprintf(note, sizeof(note), "(orch could not read this text: %s; read it in Plane)", why);
+	return text_clean(note, strlen(note), max, &cut);
+}
+
+/* One comment of a listing into c: 0, -1 with *e (malformed). */
+static int
+parse_comment(const cJSON *o, struct tracker_comment *c, struct orch_err *e)
+{
+	const char *at = jstr(o, "created_at"), *src = jstr(o, "external_source");
+	int64_t us;
+
+	if (!cJSON_IsObject(o) || at == NULL || time_parse_iso(at, &us) < 0 || strlen(at) >= sizeof(c->at))
+		return err_set(e, EX_DATAERR, "malformed Plane comment: created_at is missing or not a timestamp");
+	if (jstr(o, "comment_html") == NULL && jstr(o, "comment_stripped") == NULL)
+		return err_set(e, EX_DATAERR, "malformed Plane comment: neither comment_html nor comment_stripped");
+	str_copy(c->at, sizeof(c->at), at);
+	c->by_orch = src && strcmp(src, PLANE_ORCH_SOURCE) == 0;
+	if ((c->text = plain_of(o, "comment_stripped", "comment_html", TRACKER_COMMENT_MAX)) == NULL)
+		return err_set(e, EX_SOFTWARE, "out of memory reading comments");
+	return 0;
+}
+
+static int
+older_first(const void *a, const void *b)
+{
+	int64_t x = 0, y = 0;
+
+	time_parse_iso(((const struct tracker_comment *)a)->at, &x);	/* parsed when listed */
+	time_parse_iso(((const struct tracker_comment *)b)->at, &y);
+	return x < y ? -1 : x > y;
+}
+
+/* The newest TRACKER_COMMENTS_MAX comments (listed newest first, PLANE_COMMENT_PAGES at most), oldest first. */
+static int
+plane_detail_comments(struct tracker *t, const struct tracker_issue *is, struct tracker_detail *d,
+    struct orch_err *e)
+{
+	struct plane *pl = t->impl;
+	char pre[512], post[512], cursor[64] = "";
+	const cJSON *res, *it;
+	const char *cur;
+	cJSON *json;
+	int page, more = 1;
+
+	if ((d->comments = calloc(TRACKER_COMMENTS_MAX, sizeof(*d->comments))) == NULL)
+		return err_set(e, EX_SOFTWARE, "out of memory reading comments");
+	snprintf(pre, sizeof(pre), "/projects/%s/", pl->p->plane_project_id);
+	for (page = 0; more && page < PLANE_COMMENT_PAGES && d->n < TRACKER_COMMENTS_MAX; page++) {
+		snprintf(post, sizeof(post), "/%s/comments/?per_page=%d&order_by=-created_at%s%s", is->id,
+		    PLANE_PER_PAGE, cursor[0] ? "&cursor=" : "", cursor);
+		if (items_call(t, "GET", pre, post, NULL, &json, e) < 0 || (res = results_of(json, "comments", e)) == NULL) {
+			cJSON_Delete(json);
+			return -1;
+		}
+		cJSON_ArrayForEach(it, res) {
+			if (d->n == TRACKER_COMMENTS_MAX) {
+				d->cut = 1;
+				break;
+			}
+			if (parse_comment(it, &d->comments[d->n], e) < 0) {
+				cJSON_Delete(json);
+				return -1;
+			}
+			d->n++;
+		}
+		more = more_pages(json, res, &cur) && str_copy(cursor, sizeof(cursor), cur) == 0 &&
+		    strspn(cursor, "0123456789:-") == strlen(cursor);
+		cJSON_Delete(json);
+	}
+	d->cut |= more;
+	qsort(d->comments, d->n, sizeof(*d->comments), older_first);
+	return 0;
+}
+
+/* GET the item (its description) and its comments: 2 requests, more for a long conversation. */
+static int
+plane_detail(struct tracker *t, const struct tracker_issue *is, struct tracker_detail *d, struct orch_err *e)
+{
+	struct plane *pl = t->impl;
+	char pre[512], post[128];
+	cJSON *json;
+
+	memset(d, 0, sizeof(*d));
+	if (!uuid_like(is->id))
+		return err_set(e, EX_DATAERR, "Plane work item id '%.40s' is not a uuid", is->id);
+	snprintf(pre, sizeof(pre), "/projects/%s/", pl->p->plane_project_id);
+	snprintf(post, sizeof(post), "/%s/", is->id);
+	if (items_call(t, "GET", pre, post, NULL, &json, e) < 0) {
+		cJSON_Delete(json);
+		return -1;
+	}
+	d->description = cJSON_IsObject(json) ? plain_of(json, "description_stripped", "description_html",
+	    TRACKER_DESC_MAX) : NULL;
+	cJSON_Delete(json);
+	if (d->description == NULL) {
+		tracker_detail_free(d);
+		return err_set(e, EX_DATAERR, "malformed Plane work item %s: not an object, or out of memory", is->id);
+	}
+	if (plane_detail_comments(t, is, d, e) < 0) {
+		tracker_detail_free(d);
+		return -1;
+	}
+	return 0;
+}
+
 const struct tracker_ops tracker_plane_ops = {
 	.kind = "plane",
 	.states = plane_states,
@@ -1057,6 +1199,8 @@ const struct tracker_ops tracker_plane_ops = {
 	.comment = plane_comment,
 	.create = plane_create,
 	.comments = NULL,
+	.detail = plane_detail,
+	.person_comment = plane_person_comment,
 	.poll_done = plane_poll_done,
 	.close = plane_close,
 };

@@ -1,6 +1,7 @@
 /* trackerkey: Plane state names <-> orch's logical keys, and lookups in a state list (trackerkey.h). */
 #include "trackerkey.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -76,4 +77,16 @@ tracker_state_terminal(const struct tracker_state *s)
 	if (s->group[0])
 		return strcmp(s->group, "completed") == 0 || strcmp(s->group, "cancelled") == 0;
 	return s->key && (strcmp(s->key, "done") == 0 || strcmp(s->key, "cancelled") == 0);
+}
+
+void
+tracker_detail_free(struct tracker_detail *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->comments[i].text);
+	free(d->comments);
+	free(d->description);
+	memset(d, 0, sizeof(*d));
 }

@@ -25,4 +25,26 @@ const struct tracker_state *tracker_state_by_id(const struct tracker_state *v, s
 const struct tracker_state *tracker_state_by_name(const struct tracker_state *v, size_t n, const char *name);
 int tracker_state_terminal(const struct tracker_state *s);
 
+/*
+ * The issue's body and its conversation, as a brief shows them (plain
+ * text, valid UTF-8, bounded: untrusted input).  by_orch: orch wrote the
+ * comment itself (the local tracker's by_orch column; Plane's
+ * external_source "orch" on the comments orch posts).
+ */
+#define TRACKER_DESC_MAX (64 * 1024)	/* a description longer than this is cut, and says so */
+#define TRACKER_COMMENT_MAX (16 * 1024)	/* each comment likewise */
+#define TRACKER_COMMENTS_MAX 200	/* the newest this many comments */
+struct tracker_comment {
+	char at[40];		/* created_at, ISO-8601 */
+	int by_orch;
+	char *text;		/* malloc'd */
+};
+struct tracker_detail {
+	char *description;	/* malloc'd, "" when none */
+	struct tracker_comment *comments;	/* oldest first */
+	size_t n;
+	int cut;		/* older comments were left out (over TRACKER_COMMENTS_MAX) */
+};
+void tracker_detail_free(struct tracker_detail *d);
+
 #endif

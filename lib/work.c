@@ -1,12 +1,14 @@
 #include "work.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "atomic.h"
+#include "brief.h"
 #include "buf.h"
 #include "config.h"
 #include "job.h"
@@ -55,18 +57,83 @@ note_agent(void *ctx, long pid)
 	job_note_agent(js->st, js->job_id, pid, &e);	/* best effort: the reaper also has the runner's pid */
 }
 
-/* Run the agent; fills outcome fields of r. */
+/*
+ * The job's brief (lib/brief.h) written to its file; its path into path.
+ * 0, or -1 with r saying why the agent was not started (the job is retried).
+ */
+static int
+write_brief(struct orch_ctx *c, const struct task *t, const struct job *j, struct buf *b, char *path, size_t n,
+    struct work_result *r)
+{
+	struct orch_err e = {0};
+
+	if (brief_build(c, t, j->stage, j->id, b, &e) < 0) {
+		buf_init(b, 1);	/* nothing held: the caller's buf_free stays harmless */
+	} else if (brief_write(c->cfg->home, t, j->id, b, path, n, &e) == 0) {
+		return 0;
+	}
+	buf_free(b);
+	snprintf(r->proc_status, sizeof(r->proc_status), "spawn_error");
+	snprintf(r->reason, sizeof(r->reason), "not started: the brief could not be written (%s)", e.msg);
+	return -1;
+}
+
+/*
+ * An agent_user reads its brief: the file is given to it and the
+ * directories above it up to orch's home are passable (0711), not
+ * listable.  0, or -1 with r's status set.
+ */
+static int
+give_brief(struct orch_ctx *c, const struct proc_user *u, const char *path, struct work_result *r)
+{
+	char dir[4300], *slash;
+	struct orch_err e = {0};
+
+	str_copy(dir, sizeof(dir), path);
+	while ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (strcmp(dir, c->cfg->home) == 0 || chmod(dir, 0711) < 0)
+			break;
+	}
+	if (proc_user_chown_tree(u, path, &e) == 0)
+		return 0;
+	snprintf(r->proc_status, sizeof(r->proc_status), "spawn_error");
+	snprintf(r->reason, sizeof(r->reason), "not started: the brief could not be given to agent_user (%s)", e.msg);
+	return -1;
+}
+
+/* The agent's environment: ORCH_* for the task, the job and its brief (env has room for 10). */
+static int
+agent_env(const struct task *t, const struct job *j, const char *brief, char **env)
+{
+	char arts[2048];
+
+	if (brief_artifacts(t, j->stage, arts, sizeof(arts)) < 0)
+		arts[0] = '\0';
+	return asprintf(&env[0], "ORCH_WORK_ITEM=%s", t->work_item) < 0 ||
+	    asprintf(&env[1], "ORCH_STAGE=%s", j->stage) < 0 ||
+	    asprintf(&env[2], "ORCH_WORKTREE=%s", t->worktree) < 0 ||
+	    asprintf(&env[3], "ORCH_BRANCH=%s", t->branch) < 0 ||
+	    asprintf(&env[4], "ORCH_AGENT=%s", j->agent) < 0 ||
+	    asprintf(&env[5], "ORCH_JOB_ID=%lld", (long long)j->id) < 0 ||
+	    asprintf(&env[6], "ORCH_BRIEF_FILE=%s", brief) < 0 ||
+	    asprintf(&env[7], "ORCH_ARTIFACTS=%s", arts) < 0 ||
+	    asprintf(&env[8], "ORCH_TASK_DESC=%s", j->description) < 0 ? -1 : 0;
+}
+
+/* Run the agent on its brief; fills outcome fields of r. */
 static void
 run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct work_result *r,
     struct orch_err *e)
 {
 	const struct project *p = config_project(c->cfg, t->project);
 	char *const *cmd = p ? config_agent(p, j->agent) : NULL;
-	char **argv = NULL, *env[8] = { NULL };
+	char **argv = NULL, *env[10] = { NULL }, brief[4300];
 	struct proc_result pr;
 	struct job_start js = { c->st, j->id };
 	struct proc_user user;
 	struct orch_err ue = {0};
+	struct buf b;
 	size_t i, n;
 
 	r->exit_code = -1;
@@ -82,29 +149,26 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 		snprintf(r->reason, sizeof(r->reason), "%s", ue.msg);
 		return;
 	}
+	if (write_brief(c, t, j, &b, brief, sizeof(brief), r) < 0)
+		return;
+	if (c->cfg->agent_user && give_brief(c, &user, brief, r) < 0) {
+		buf_free(&b);
+		return;
+	}
 	n = argv_len(cmd);
 	argv = calloc(n + 1, sizeof(*argv));
 	for (i = 0; argv && i < n; i++)
-		if ((argv[i] = job_expand_arg(cmd[i], t->work_item, t->stage, t->worktree, t->branch)) == NULL)
+		if ((argv[i] = job_expand_arg(cmd[i], t->work_item, t->stage, t->worktree, t->branch, brief)) == NULL)
 			break;
-	if (argv == NULL || i < n) {
+	if (argv == NULL || i < n || agent_env(t, j, brief, env) < 0) {
 		snprintf(r->proc_status, sizeof(r->proc_status), "spawn_error");
 		snprintf(r->reason, sizeof(r->reason), "cannot build the agent command (argument too long)");
-		argv_free(argv);
-		return;
+		goto out;
 	}
-	if (asprintf(&env[0], "ORCH_WORK_ITEM=%s", t->work_item) < 0 ||
-	    asprintf(&env[1], "ORCH_STAGE=%s", j->stage) < 0 ||
-	    asprintf(&env[2], "ORCH_WORKTREE=%s", t->worktree) < 0 ||
-	    asprintf(&env[3], "ORCH_BRANCH=%s", t->branch) < 0 ||
-	    asprintf(&env[4], "ORCH_AGENT=%s", j->agent) < 0 ||
-	    asprintf(&env[5], "ORCH_JOB_ID=%lld", (long long)j->id) < 0 ||
-	    asprintf(&env[6], "ORCH_TASK_DESC=%s", j->description) < 0)
-		env[6] = NULL;
 	struct proc_spec s = {
 		.argv = (const char *const *)argv, .cwd = t->worktree, .env_extra = (const char *const *)env,
-		.timeout_ms = c->cfg->job_timeout_s * 1000, .stdin_data = j->description,
-		.stdin_len = strlen(j->description), .tool = j->agent,
+		.timeout_ms = c->cfg->job_timeout_s * 1000, .stdin_data = buf_str(&b),
+		.stdin_len = b.len, .tool = j->agent,
 		.observe = store_tool_observe, .observe_ctx = c->st, .on_start = note_agent, .on_start_ctx = &js,
 		.run_as = c->cfg->agent_user ? &user : NULL,
 	};
@@ -116,9 +180,11 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 	if (write_log(c->cfg->home, j, &pr, r->log_path, sizeof(r->log_path), e) < 0)
 		r->log_path[0] = '\0';
 	proc_result_free(&pr);
-	for (i = 0; i < 7; i++)
+out:
+	for (i = 0; i < 10; i++)
 		free(env[i]);
 	argv_free(argv);
+	buf_free(&b);
 }
 
 /*

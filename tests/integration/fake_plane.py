@@ -35,7 +35,8 @@ usage: fake_plane.py --token T [--rate N] [--tz +05:30|Z]
 Prints "port N" on stdout once listening on 127.0.0.1, then serves until
 killed.  Admin endpoints under /_admin/ are not counted or rate limited:
   POST /_admin/project {"id", "identifier", "omit_states": [names], "role": "member|guest|none"}
-  POST /_admin/item    {"project", "name", "state_name", "age_s", "whole_s", "draft"} -> the item
+  POST /_admin/item    {"project", "name", "state_name", "age_s", "whole_s", "draft", "description_html"}
+                       -> the item
                        (a negative age_s stamps it in the future: a server clock that ran ahead)
   POST /_admin/bulk    {"project", "n", "name", "state_name", "age_s"}  (n items at once)
   POST /_admin/archive {"project", "seq"}                     (archive an item)
@@ -47,6 +48,7 @@ killed.  Admin endpoints under /_admin/ are not counted or rate limited:
   POST /_admin/retry_after {"on": false}                      (429 without Retry-After)
   POST /_admin/reset                                          (counters, limiter, faults)
   GET  /_admin/stats   -> {"requests", "paths": [...], "limited", "unrouted": [404s of no route]}
+  POST /_admin/comment {"project", "seq", "comment_html", "actor"}  (a person comments in the UI)
   GET  /_admin/items?project=P -> items with state names and comments
 """
 import argparse
@@ -135,6 +137,14 @@ def new_item(pid, name, state_id, ext=(None, None)):
     return item
 
 
+def new_comment(html, ext, actor):
+    """A comment as Plane's IssueCommentSerializer renders it (comment_stripped: the text without tags)."""
+    t = now_iso()
+    return {"id": str(uuid.uuid4()), "comment_html": html, "comment_stripped": re.sub(r"<[^>]*>", "", html),
+            "external_source": ext[0], "external_id": ext[1], "created_at": t, "updated_at": t,
+            "created_by": actor, "actor": actor, "access": "INTERNAL"}
+
+
 def visible(item):
     """Plane's issue_objects manager: no archived, draft or deleted items."""
     return item["archived_at"] is None and not item["is_draft"]
@@ -196,7 +206,15 @@ class Handler(BaseHTTPRequestHandler):
                     t = datetime.now(TZ) - timedelta(seconds=b.get("age_s", 0))
                     it["updated_at"] = drf(t.replace(microsecond=0) if b.get("whole_s") else t)
                 it["is_draft"] = bool(b.get("draft"))
+                if "description_html" in b:  # as Plane's editor writes it; description_stripped is not in v1 answers
+                    it["description_html"] = b["description_html"]
                 return self.send(201, it)
+            if path == "/_admin/comment":  # a person comments in Plane's UI: no external_source
+                it = projects[b["project"]]["items"][b["seq"] - 1]
+                c = new_comment(b["comment_html"], (b.get("external_source"), b.get("external_id")),
+                                b.get("actor", "user-human"))
+                it["comments"].append(c)
+                return self.send(201, c)
             if path == "/_admin/bulk":  # n items "<name> i", item i last changed age_s - i seconds ago
                 p = projects[b["project"]]
                 sid = state_named(p, b["state_name"])["id"]
@@ -385,10 +403,11 @@ class Handler(BaseHTTPRequestHandler):
             if dup:
                 return 409, {"error": "Work item comment with the same external id and external source "
                              "already exists", "id": dup["id"]}
-            c = {"id": str(uuid.uuid4()), "comment_html": b["comment_html"], "external_source": ext[0],
-                 "external_id": ext[1]}
+            c = new_comment(b["comment_html"], ext, "user-api-key")
             it["comments"].append(c)
             return 201, c
+        if sub and method == "GET":  # paginated like every v1 listing
+            return "listing", (it["comments"], None)
         if method == "PATCH":
             b = self.body()
             if "state" in b:

@@ -3,7 +3,7 @@
 # flavour is detected once and remembered per server, so later runs send no work-items/ request.
 . "$(dirname "$0")/lib.sh"
 export ORCH_PLANE_API_TOKEN=tok-123
-plane_start --tz Z
+plane_start --tz Z --rate 200	# ticks back to back: each job's brief reads the item and its comments
 plane_admin POST /_admin/legacy '{"on": true}' >/dev/null
 mkdir -p "$ORCH_HOME"
 make_sample_repo "$TMP" >/dev/null

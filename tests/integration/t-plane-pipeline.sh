@@ -2,7 +2,7 @@
 # a quiet tick costs one request per project and writes nothing.
 . "$(dirname "$0")/lib.sh"
 export ORCH_PLANE_API_TOKEN=tok-123
-plane_start
+plane_start --rate 200	# ticks back to back, not a minute apart: each job's brief reads the item and its comments
 mkdir -p "$ORCH_HOME"
 make_sample_repo "$TMP" >/dev/null
 P=11111111-1111-4111-8111-111111111111

@@ -9,6 +9,8 @@ cat >"$TMP/probe.sh" <<'SH'
 	echo "token=${ORCH_PLANE_API_TOKEN:-none}"
 	echo "stdin=$(cat)"
 	echo "desc=$ORCH_TASK_DESC"
+	echo "brief=$ORCH_BRIEF_FILE"
+	echo "artifacts=$ORCH_ARTIFACTS"
 } >"$PROBE_OUT"
 SH
 export PROBE_OUT="$TMP/probe.out" ORCH_PLANE_API_TOKEN=sekrit-token
@@ -24,8 +26,10 @@ contains "$p" "cwd=$WT"
 contains "$p" "wi=$WI stage=analysis agent=analyst job=1"
 contains "$p" "worktree=$WT branch=$BR"
 contains "$p" "token=none"
-contains "$p" "stdin=$WI: work the analysis stage of \"Probe\""
-contains "$p" "the gate reads: docs/work-items/$WI/01-brd.md"
+contains "$p" "stdin=# Brief: $WI, stage analysis"
+contains "$p" "- \`docs/work-items/$WI/01-brd.md\`: must exist, committed."
+contains "$p" "brief=$ORCH_HOME/briefs/$WI/job1.md"
+contains "$p" "artifacts=docs/work-items/$WI/01-brd.md docs/work-items/$WI/02-trz.md"
 contains "$p" "desc=$WI: work the analysis stage of \"Probe\""
 # it exited 0 but committed nothing: the gate says which artifact is missing, a retry is enqueued
 contains "$OUT" "check_analysis_complete: analysis incomplete: docs/work-items/$WI/01-brd.md is missing"

@@ -149,6 +149,7 @@ main(void)
 		fix_suite,
 		scanmain_suite,
 		decide_suite,
+		text_suite,
 	};
 	SRunner *sr;
 	size_t i;

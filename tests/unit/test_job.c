@@ -205,9 +205,13 @@ END_TEST
 
 START_TEST(work_expand_placeholders)
 {
-	char *s = job_expand_arg("{worktree}/x-{work_item}-{stage}-{branch}-{nope}", "A-1", "review", "/w", "f/b");
+	char *s = job_expand_arg("{worktree}/x-{work_item}-{stage}-{branch}-{nope}", "A-1", "review", "/w", "f/b",
+	    "/b.md");
 
 	ck_assert_str_eq(s, "/w/x-A-1-review-f/b-{nope}");
+	free(s);
+	s = job_expand_arg("--message-file={brief}", "A-1", "review", "/w", "f/b", "/h/briefs/A-1/job3.md");
+	ck_assert_str_eq(s, "--message-file=/h/briefs/A-1/job3.md");
 	free(s);
 }
 END_TEST
