@@ -59,6 +59,8 @@ struct gate_result {
 	char judged_sha[41], code_id[41];
 	/* a red's target stage when it is not the stage's rule (NULL): "review" for code changed after review */
 	const char *rollback_to;
+	/* a red the engine holds (blocked, no retry charged) instead of rolling back: deploy_failure: hold */
+	int hold;
 	/* the human gate: orch must ask (again) for a verdict on ask (the artifacts' blob ids) */
 	int ask_needed;
 	char ask[512];

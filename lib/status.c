@@ -116,7 +116,7 @@ task_details(const struct config *cfg, struct store *st, cJSON *items, struct or
 			return -1;
 		cJSON_AddStringToObject(it, "title", t.title);
 		artifacts(cfg, &t, it);
-		if (strcmp(t.stage, "done") == 0)
+		if (strcmp(t.stage, "done") == 0 && !t.blocked)	/* a done item blocked: a DEGRADED watch */
 			continue;
 		if ((rc = engine_waits_for(cfg, st, &t, reads > 0, &w, e)) < 0)
 			return -1;
