@@ -324,7 +324,8 @@ cli_status_text(const void *rootv)
 	print_attention(root);
 	print_counts("tasks", cJSON_GetObjectItem(tasks, "by_stage"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items"))
-		if (strcmp(str(it, "stage"), "done") != 0 || cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")))
+		if (strcmp(str(it, "stage"), "done") != 0 || cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")) ||
+		    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")))	/* done and blocked: a DEGRADED watch */
 			print_task(it);
 	print_counts("jobs", cJSON_GetObjectItem(jobs, "by_status"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(jobs, "items"))
