@@ -246,7 +246,11 @@ describe_rollback(struct buf *d, const struct task *t, const char *from, const c
 	    strcmp(from, "development") == 0 ? "development retried" : "work", from, gate, g->reason);
 	if (g->findings.len)
 		buf_addf(d, "\nMust-fix findings (verbatim):\n%s", buf_str(&g->findings));
-	buf_addf(d, "\nFix these on branch %s, commit, and finish the stage.\n", t->branch);
+	if (g->secret_on_branch)
+		buf_addf(d, "\nRotate the secret, rewrite the history of branch %s without it (see above), and "
+		    "finish the stage.\n", t->branch);
+	else
+		buf_addf(d, "\nFix these on branch %s, commit, and finish the stage.\n", t->branch);
 }
 
 /* What the next stage's agent (or person) must commit, from the gate table. */
