@@ -456,6 +456,9 @@ load_root(struct loader *l, struct config *c, int home_fixed)
 			const char *h = scalar(v);
 			if (h == NULL || h[0] != '/')
 				return lerr(l, v, key, "home must be an absolute path%s", NULL);
+			free(c->file_home);
+			if ((c->file_home = strdup(h)) == NULL)
+				return lerr(l, v, key, "out of memory%s", NULL);
 			if (!home_fixed) {
 				free(c->home);
 				if ((c->home = strdup(h)) == NULL)
@@ -940,6 +943,7 @@ config_free(struct config *c)
 	free(c->projects);
 	free(c->path);
 	free(c->home);
+	free(c->file_home);
 	memset(c, 0, sizeof(*c));
 }
 

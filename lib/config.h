@@ -67,6 +67,7 @@ struct config {
 	char *path;		/* file loaded, NULL when built-in defaults only */
 	char unsafe[512];	/* with CONFIG_UNSAFE_OK: why the file would be refused, else "" */
 	char *home;
+	char *file_home;	/* home: as the config file says, even when --home or ORCH_HOME won (orch doctor) */
 	char *tracker;
 	char *plane_url, *plane_workspace, *plane_api_token_file;
 	int plane_states_ttl_s, plane_rate_limit_per_min, http_timeout_s;

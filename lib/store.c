@@ -314,6 +314,14 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 */
 	"ALTER TABLE leases ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';",
+	/* 18: another branch's migration (issue 23, cancel and stop); a no-op here until it merges */
+	"SELECT 1;",
+	/*
+	 * 19: a secret found on main can be resolved (rotated) by a person: it leaves the attention list and
+	 * stays in the history with when and why (orch-scan --resolve; scanmain owns the table)
+	 */
+	"ALTER TABLE scan_findings ADD COLUMN resolved_at TEXT;"
+	"ALTER TABLE scan_findings ADD COLUMN resolved_reason TEXT;",
 };
 
 static int
