@@ -8,14 +8,16 @@
 #include "../lib/util.h"
 #include "../lib/wi.h"
 
-#define USAGE "orch-deploy [-q] [--config FILE] [--home DIR] [--json] [--wait] [--confirm WI | --finalize | --monitor]"
+#define USAGE "orch-deploy [-q] [--config FILE] [--home DIR] [--json] [--wait] [--accept WI | --confirm WI | --finalize | --monitor | --retry WI]"
 
-enum { OPT_CONFIRM = OPT_CMD_BASE, OPT_FINALIZE, OPT_MONITOR };
+enum { OPT_ACCEPT = OPT_CMD_BASE, OPT_CONFIRM, OPT_FINALIZE, OPT_MONITOR, OPT_RETRY };
 
 static const struct option longopts[] = {
+	{ "accept", required_argument, NULL, OPT_ACCEPT },
 	{ "confirm", required_argument, NULL, OPT_CONFIRM },
 	{ "finalize", no_argument, NULL, OPT_FINALIZE },
 	{ "monitor", no_argument, NULL, OPT_MONITOR },
+	{ "retry", required_argument, NULL, OPT_RETRY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -51,12 +53,24 @@ run_hook(int argc, char **argv)
 	return deploy_hook_wrapper(argv[2], argv[3], (int)tmo, (const char *const *)argv + 6);
 }
 
+/* One item's verb (--accept, --confirm, --retry): its result, and a plain no (exit 1) when refused. */
+static void
+one_item(struct out *o, struct orch_ctx *ctx, const char *wi,
+    int (*verb)(struct orch_ctx *, const char *, struct advance_result *))
+{
+	struct advance_result r;
+
+	verb(ctx, wi, &r);
+	report(o, &r);
+	if (!r.err.code && r.refused)
+		o->rc = EX_NO;	/* not at the stage the verb acts on: a plain no (SPEC section 9) */
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *confirm = NULL;
+	const char *confirm = NULL, *accept = NULL, *retry = NULL, *wi;
 	int opt, rc, finalize = 0, monitor = 0;
-	struct advance_result r;
 	struct orch_err e = {0};
 	struct out o = {0};
 	struct cli cl;
@@ -66,7 +80,9 @@ main(int argc, char **argv)
 	cli_init(&cl, "orch-deploy", USAGE);
 	while ((opt = cli_getopt(&cl, argc, argv, longopts)) > 0) {
 		switch (opt) {
+		case OPT_ACCEPT: accept = cl.optarg; break;
 		case OPT_CONFIRM: confirm = cl.optarg; break;
+		case OPT_RETRY: retry = cl.optarg; break;
 		case OPT_FINALIZE: finalize = 1; break;
 		case OPT_MONITOR: monitor = 1; break;
 		}
@@ -75,19 +91,18 @@ main(int argc, char **argv)
 		return cl.exit;
 	if (cli_operands(&cl, "orch-deploy", 0, 0, NULL))
 		return EX_USAGE;
-	if ((confirm != NULL) + finalize + monitor > 1)
-		return cli_usage_error(&cl, "give at most one of --confirm WI, --finalize, --monitor");
-	if (confirm && !wi_valid(confirm))
-		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, confirm);
+	if ((confirm != NULL) + (accept != NULL) + (retry != NULL) + finalize + monitor > 1)
+		return cli_usage_error(&cl, "give at most one of --accept WI, --confirm WI, --finalize, --monitor, "
+		    "--retry WI");
+	wi = confirm ? confirm : accept ? accept : retry;
+	if (wi && !wi_valid(wi))
+		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, wi);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	o.cl = &cl;
 	o.arr = cl.json ? cJSON_CreateArray() : NULL;
-	if (confirm) {
-		deploy_confirm(cl.ctx, confirm, &r);
-		report(&o, &r);
-		if (!r.err.code && r.refused)
-			o.rc = EX_NO;	/* not at stage deploy: a plain no (SPEC section 9) */
+	if (wi) {
+		one_item(&o, cl.ctx, wi, confirm ? deploy_confirm : accept ? deploy_accept : deploy_retry);
 	} else {
 		if (!monitor && deploy_finalize(cl.ctx, report, &o) < 0)
 			o.rc = cli_error(&cl, &e);

@@ -257,20 +257,48 @@ cli_open_nolock(struct cli *cl)
 	return 0;
 }
 
+/*
+ * The home must exist: the README's set-up and make demo create it (mkdir
+ * -p, with the config in it), systemd's StateDirectory too.  A missing one
+ * is refused, so a mistyped --home never becomes a second, empty store.
+ * 0, or -1 with e (66).
+ */
+static int
+home_exists(const struct cli *cl, struct orch_err *e)
+{
+	struct stat sb;
+
+	if (stat(cl->cfg.home, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return 0;
+	if (errno == ENOENT || errno == ENOTDIR || stat(cl->cfg.home, &sb) == 0)
+		return err_set(e, EX_NOINPUT, "orch home '%s' does not exist (or is not a directory): no store is created "
+		    "there by accident; check --home, ORCH_HOME and home: in the config, or create it for a new store: "
+		    "mkdir -p '%s'", cl->cfg.home, cl->cfg.home);
+	return err_set(e, EX_IOERR, "cannot read orch home '%s': %s; set ORCH_HOME to a directory you can use",
+	    cl->cfg.home, strerror(errno));
+}
+
+/* 1 when the store at db is about to be created (missing or empty: store_open initialises it). */
+static int
+store_is_new(const char *db)
+{
+	struct stat sb;
+
+	return stat(db, &sb) < 0 ? errno == ENOENT : sb.st_size == 0;
+}
+
 int
 cli_open(struct cli *cl)
 {
 	struct orch_err e = {0};
 	char db[4200], name[64];
-	int rc;
+	int rc, fresh;
 
 	if (load_config(cl, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
-	if (mkdir_p(cl->cfg.home, 0700) < 0) {
-		err_set(&e, EX_IOERR, "cannot create orch home '%s': %s; set ORCH_HOME to a writable directory",
-		    cl->cfg.home, strerror(errno));
+	/* no store is created by accident: a home that does not exist is a mistyped one (docs/decisions.md) */
+	if (home_exists(cl, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
-	}
 	snprintf(name, sizeof(name), "%s", cl->lock_name ? cl->lock_name : cl->prog);
 	rc = lock_take(cl->cfg.home, name, cl->wait, &cl->lock_fd, &e);
 	if (rc < 0)
@@ -290,8 +318,12 @@ cli_open(struct cli *cl)
 		err_set(&e, EX_USAGE, "orch home path is too long");
 		return abandon(cl, cli_error(cl, &e));
 	}
+	fresh = store_is_new(db);
 	if (store_open(&cl->st, db, cl->cfg.db_busy_timeout_ms, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
+	if (fresh)	/* one loud line, also under -q: a new store starts every item again */
+		fprintf(stderr, "%s: created a new, empty store '%s' (first run in this home; if you meant another, "
+		    "check --home, ORCH_HOME and home: in the config)\n", cl->prog, db);
 	cl->store_open = 1;
 	cl->ctxv.cfg = &cl->cfg;
 	cl->ctxv.st = &cl->st;

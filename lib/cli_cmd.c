@@ -166,6 +166,26 @@ print_main(const struct scan_main_result *r)
 }
 
 int
+cli_scan_resolve(struct cli *cl, const char *fingerprint, const char *project, const char *reason)
+{
+	struct orch_err e = {0};
+	int n;
+
+	if ((n = scan_main_resolve(&cl->st, fingerprint, project, reason, &e)) < 0)
+		return cli_error(cl, &e);
+	if (cl->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "resolved", n);
+		cli_print_json(o);
+	} else if (!cl->quiet || n == 0) {
+		printf("orch-scan: %d secret(s) found on main resolved%s\n", n, n ? "" : fingerprint ?
+		    ": no open finding has that fingerprint (orch-status lists them)" :
+		    ": the project has no open finding");
+	}
+	return n ? 0 : EX_NOINPUT;
+}
+
+int
 cli_scan_main(struct cli *cl, const char *only, int strict)
 {
 	struct scan_main_result r;
@@ -339,13 +359,15 @@ cli_status_text(const void *rootv)
 	print_attention(root);
 	print_counts("tasks", cJSON_GetObjectItem(tasks, "by_stage"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items"))
-		if (!stage_is_last(str(it, "stage")) || cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")))
+		if (!stage_is_last(str(it, "stage")) || cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")) ||
+		    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")))	/* done and blocked: a DEGRADED watch */
 			print_task(it);
 	print_counts("jobs", cJSON_GetObjectItem(jobs, "by_status"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(jobs, "items"))
 		if (strcmp(str(it, "status"), JOB_DONE) != 0)
-			printf("  job %lld %s %s %s attempts %lld\n", num(it, "id"), str(it, "work_item"),
-			    str(it, "agent"), str(it, "status"), num(it, "attempts"));
+			printf("  job %lld %s %s %s attempts %lld%s\n", num(it, "id"), str(it, "work_item"),
+			    str(it, "agent"), str(it, "status"), num(it, "attempts"), strcmp(str(it, "status"), JOB_DEAD)
+			    == 0 && num(it, "open") == 0 ? " (the item moved on: needs nobody)" : "");
 	printf("commands:\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands"))
 		printf("  %-14s last %s result %lld %lld ms\n", it->string, str(it, "last_run"), num(it, "result"),
@@ -380,8 +402,15 @@ cli_status_text(const void *rootv)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "findings")) {
 		printf("  SECRET %s %s in '", str(it, "project"), str(it, "rule"));
 		cli_put_text(str(it, "file"));	/* a file name is the committer's choice */
-		printf("' line %lld, commit %.12s (first seen %s)\n", num(it, "line"), str(it, "commit_sha"),
-		    str(it, "first_seen"));
+		printf("' line %lld, commit %.12s (first seen %s); fingerprint %s\n", num(it, "line"),
+		    str(it, "commit_sha"), str(it, "first_seen"), str(it, "fingerprint"));
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "resolved")) {
+		printf("  resolved %s %s in '", str(it, "project"), str(it, "rule"));
+		cli_put_text(str(it, "file"));
+		printf("' commit %.12s at %s: ", str(it, "commit_sha"), str(it, "resolved_at"));
+		cli_put_text(str(it, "resolved_reason"));	/* an operator's text */
+		putchar('\n');
 	}
 	printf("fix runs (newest first):\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "fix"), "runs")) {

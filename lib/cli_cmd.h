@@ -19,6 +19,8 @@ int cli_scan_item(struct cli *cl, const char *wi);
 int cli_scan_approve(struct cli *cl, const char *wi);
 /* orch-scan --main: each project (or only one); 0, EX_NO on findings (or partial with strict), else the worst error. */
 int cli_scan_main(struct cli *cl, const char *only, int strict);
+/* orch-scan --resolve FP / --resolve-all --project KEY: 0, 66 nothing open matched, or an error's code. */
+int cli_scan_resolve(struct cli *cl, const char *fingerprint, const char *project, const char *reason);
 /* orch-status's text view of status_collect's cJSON. */
 void cli_status_text(const void *root);
 /* orch-work --json's record of one job (a cJSON *). */

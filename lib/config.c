@@ -92,7 +92,8 @@ static const struct setting settings[] = {
 static const char *const project_keys[] = {
 	"key", "tracker", "plane_project_id", "repo", "remote", "main_branch", "self_deploy",
 	"ci_cmd", "deploy_hook", "health_cmd", "health_url", "rollback_hook", "agents", "auto_fix",
-	"main_review", "repo_browse_url", "security_gitleaks_config", "security_gitleaks_ignore", "docs_only", NULL,
+	"main_review", "repo_browse_url", "security_gitleaks_config", "security_gitleaks_ignore", "docs_only",
+	"deploy_failure", NULL,
 };
 
 struct loader {
@@ -338,6 +339,12 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 			return lerr(l, v, key, "'%s' is not true or false", text);
 		return 0;
 	}
+	if (strcmp(key, "deploy_failure") == 0) {
+		if (strcmp(text, "rollback") != 0 && strcmp(text, "hold") != 0)
+			return lerr(l, v, key, "'%s' is not rollback or hold", text);
+		p->deploy_failure_hold = strcmp(text, "hold") == 0;
+		return 0;
+	}
 	if (strcmp(key, "repo_browse_url") == 0) {
 		if (!browse_url_ok(text))
 			return lerr(l, v, key, "'%s' must be an http(s):// address with {path} (and optionally {branch}), "
@@ -451,6 +458,9 @@ load_root(struct loader *l, struct config *c, int home_fixed)
 			const char *h = scalar(v);
 			if (h == NULL || h[0] != '/')
 				return lerr(l, v, key, "home must be an absolute path%s", NULL);
+			free(c->file_home);
+			if ((c->file_home = strdup(h)) == NULL)
+				return lerr(l, v, key, "out of memory%s", NULL);
 			if (!home_fixed) {
 				free(c->home);
 				if ((c->home = strdup(h)) == NULL)
@@ -1044,6 +1054,7 @@ config_free(struct config *c)
 	free(c->projects);
 	free(c->path);
 	free(c->home);
+	free(c->file_home);
 	memset(c, 0, sizeof(*c));
 }
 

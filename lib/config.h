@@ -45,6 +45,7 @@ struct project {
 	char **main_review;	/* orch-scan --main's review of new commits (scanmain.h); NULL: none */
 	char *health_url;	/* probed by GET when health_cmd is not set */
 	int docs_only;		/* development may pass with no change outside docs/work-items/ (gate.c) */
+	int deploy_failure_hold;	/* deploy_failure: hold: a failed production hook holds the item at deploy */
 	int auto_fix;		/* orch-fix --from-audit in the security rollback path (fix.h) */
 	char *repo_browse_url;	/* the repository browser, {branch} {path} filled in (orch-status --html); NULL: none */
 	char *security_gitleaks_config, *security_gitleaks_ignore;	/* operator files (scancfg.h); NULL: the global */
@@ -66,6 +67,7 @@ struct config {
 	char *path;		/* file loaded, NULL when built-in defaults only */
 	char unsafe[512];	/* with CONFIG_UNSAFE_OK: why the file would be refused, else "" */
 	char *home;
+	char *file_home;	/* home: as the config file says, even when --home or ORCH_HOME won (orch doctor) */
 	char *tracker;
 	char *plane_url, *plane_workspace, *plane_api_token_file;
 	int plane_states_ttl_s, plane_rate_limit_per_min, http_timeout_s;

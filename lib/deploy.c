@@ -114,6 +114,28 @@ record(struct orch_ctx *c, const struct task *t, const char *kind, const char *l
 	return store_commit(c->st, e);
 }
 
+/*
+ * t's blocked flag (already set in *t) with its event and notification, one
+ * transaction, compare-and-set on t's version: 1 applied, 0 the task moved
+ * on meanwhile, -1 error in e.
+ */
+static int
+transition(struct orch_ctx *c, struct task *t, const char *kind, const char *level, const char *msg,
+    struct orch_err *e)
+{
+	int rc;
+
+	if (store_begin(c->st, e) < 0)
+		return -1;
+	if ((rc = task_update(c->st, t, e)) <= 0 ||
+	    event_add(c->st, t->work_item, kind, t->stage, t->stage, msg, e) < 0 ||
+	    notify_queue(c->st, level, t->work_item, msg, e) < 0) {
+		store_rollback(c->st);
+		return rc == 0 ? 0 : -1;
+	}
+	return store_commit(c->st, e) < 0 ? -1 : 1;
+}
+
 static void
 result_start(struct advance_result *r, const char *wi, const char *stage, const char *gate)
 {
@@ -155,6 +177,91 @@ claim(struct orch_ctx *c, struct task *t, struct advance_result *r)
 
 static int confirm_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r);
 
+/* 1 when t is held at deploy after a failed production deploy (deploy_failure: hold). */
+static int
+deploy_held(struct orch_ctx *c, const struct task *t)
+{
+	long long code;
+
+	return t->blocked && strcmp(t->stage, stage_deploy()->name) == 0 && deploy_failed_code(c->cfg, t, &code) == 1;
+}
+
+/* The failed deploy's outputs are kept beside the next one's: hook.log -> hook.log.1 (best effort). */
+static void
+keep_failed_logs(const struct config *cfg, const struct task *t)
+{
+	char dir[4200], from[4300], to[4300];
+
+	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0)
+		return;
+	if (str_fmt(from, sizeof(from), "%s/" DEPLOY_HOOK_LOG, dir) == 0 &&
+	    str_fmt(to, sizeof(to), "%s/" DEPLOY_HOOK_LOG ".1", dir) == 0)
+		(void)rename(from, to);
+	if (str_fmt(from, sizeof(from), "%s/" DEPLOY_FAILED_LOG, dir) == 0 &&
+	    str_fmt(to, sizeof(to), "%s/" DEPLOY_FAILED_LOG ".1", dir) == 0)
+		(void)rename(from, to);
+}
+
+/*
+ * Retry a held deploy under t's claim: unblock (event deploy_retry, one
+ * transaction), forget the failed deploy's sentinels, then deploy the same
+ * tested commit again: Phase B for self_deploy, else the hook through the
+ * engine (after the claim is released: the engine takes it itself).
+ */
+static int
+retry_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
+{
+	const struct project *p = config_project(c->cfg, t->project);
+	char msg[300];
+	int rc;
+
+	if (p == NULL || !deploy_held(c, t)) {
+		r->refused = 1;
+		snprintf(r->reason, sizeof(r->reason), "%s is not held after a failed deploy (stage %s%s): nothing to "
+		    "retry", t->work_item, t->stage, t->blocked ? ", blocked" : "");
+		return 0;
+	}
+	t->blocked = 0;
+	snprintf(msg, sizeof(msg), "retrying the production deploy of %s (same tested commit)", t->work_item);
+	if ((rc = transition(c, t, "deploy_retry", "info", msg, &r->err)) <= 0) {
+		if (rc == 0)
+			snprintf(r->reason, sizeof(r->reason), "%s moved on meanwhile", t->work_item);
+		return rc;
+	}
+	keep_failed_logs(c->cfg, t);
+	deploy_reset(c->cfg, t);
+	if (!p->self_deploy) {
+		r->outcome = OUT_ADVANCED;
+		snprintf(r->reason, sizeof(r->reason), "%s", msg);
+		return 0;	/* deploy_retry runs the engine once the claim is released */
+	}
+	if (deploy_mark(c->cfg, t, DEPLOY_APPROVE_REQUESTED, "\n", &r->err) < 0)
+		return -1;
+	return confirm_claimed(c, t, r);
+}
+
+int
+deploy_retry(struct orch_ctx *c, const char *wi, struct advance_result *r)
+{
+	const struct project *p;
+	struct task t;
+	int held, rc;
+
+	result_start(r, wi, "", "deploy_retry");
+	if (task_get(c->st, wi, &t, &r->err) < 0)
+		return -1;
+	result_start(r, wi, t.stage, "deploy_retry");
+	if ((held = claim(c, &t, r)) <= 0)
+		return held;
+	rc = retry_claimed(c, &t, r);
+	if (held == 1)
+		task_release(c->st, &t);
+	p = config_project(c->cfg, t.project);
+	if (rc == 0 && r->outcome == OUT_ADVANCED && p && !p->self_deploy)
+		return engine_advance(c, wi, NULL, 0, r);
+	return rc;
+}
+
 int
 deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r)
 {
@@ -168,7 +275,8 @@ deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	/* the claim is committed before any check, fetch or hook: two confirms at once act once */
 	if ((held = claim(c, &t, r)) <= 0)
 		return held;
-	rc = confirm_claimed(c, &t, r);
+	/* a new Confirm Deploy on an item held after a failed deploy retries it */
+	rc = deploy_held(c, &t) ? retry_claimed(c, &t, r) : confirm_claimed(c, &t, r);
 	if (held == 1)
 		task_release(c->st, &t);
 	return rc;
@@ -444,6 +552,50 @@ deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx)
 	return 0;
 }
 
+/*
+ * The rollback_hook after a DEGRADED watch: the deploy hook's placeholders
+ * and ORCH_* environment (ORCH_DEPLOY_SHA the commit that went out), its
+ * output kept in rollback.log beside hook.log.  Best effort: the item is
+ * blocked whatever it does; a failure is an event and an alert.
+ */
+static void
+run_rollback_hook(struct orch_ctx *c, const struct project *p, const struct task *t)
+{
+	struct orch_err e = {0};
+	struct deploy_hook_cmd h;
+	struct proc_result pr;
+	char sha[41], msg[400];
+	struct buf b;
+
+	if (p->rollback_hook == NULL)
+		return;
+	task_tested_sha(c->st, t, sha);
+	if (deploy_cmd_for(p->rollback_hook, t, sha, &h) < 0) {
+		snprintf(msg, sizeof(msg), "the rollback_hook of %s cannot be built (an argument over 64 KiB?); fix "
+		    "rollback_hook in orch.yaml and roll production back by hand", t->work_item);
+		record(c, t, "rollback_hook_failed", "alert", msg, &e);
+		return;
+	}
+	struct proc_spec rb = { .argv = (const char *const *)h.argv, .cwd = t->worktree,
+		.env_extra = (const char *const *)h.env, .timeout_ms = c->cfg->job_timeout_s * 1000,
+		.tool = "rollback_hook", .observe = store_tool_observe, .observe_ctx = c->st };
+	proc_run(&rb, &pr);
+	deploy_hook_cmd_free(&h);
+	buf_init(&b, 2 * PROC_DEFAULT_CAP + 128);
+	buf_addf(&b, "rollback_hook exit %d\n", proc_exit_code(&pr));
+	if (buf_append(&b, buf_str(&pr.out), pr.out.len) < 0 || buf_append(&b, buf_str(&pr.err), pr.err.len) < 0)
+		buf_addf(&b, "\n(output cut: out of memory)\n");
+	if (deploy_state_file(c->cfg, t, DEPLOY_ROLLBACK_LOG, buf_str(&b), &e) < 0)
+		event_add(c->st, t->work_item, "rollback_hook_log_lost", NULL, NULL, e.msg, NULL);
+	if (pr.status != PROC_OK) {
+		snprintf(msg, sizeof(msg), "the rollback_hook of %s exited %d: roll production back by hand (see "
+		    "rollback.log under deploy-state)", t->work_item, proc_exit_code(&pr));
+		record(c, t, "rollback_hook_failed", "alert", msg, &e);
+	}
+	buf_free(&b);
+	proc_result_free(&pr);
+}
+
 /* One probe of t's post-deploy watch, by the holder of its claim. */
 static void
 monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy_report report, void *rctx)
@@ -499,17 +651,15 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 			set_tracker(c, &t, stage_last()->display, NULL);
 			record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
 		} else {
-			snprintf(msg, sizeof(msg), "%s after deploy of %s: check production%s", r.reason, t.work_item,
-			    p->rollback_hook ? "; rollback_hook run" : "");
-			record(c, &t, "post_deploy_degraded", "alert", msg, &e);
+			snprintf(msg, sizeof(msg), "%s after deploy of %s: blocked until a person closes it: check "
+			    "production%s, then orch-deploy --accept %s (production fixed) or revert the change on "
+			    "main", r.reason, t.work_item, p->rollback_hook ? "; rollback_hook run (rollback.log)" : "",
+			    t.work_item);
+			t.blocked = 1;	/* an open problem until a person closes it (--accept) */
+			if (transition(c, &t, "post_deploy_degraded", "alert", msg, &e) < 0)
+				r.err = e;
 			set_tracker(c, &t, "blocked", msg);
-			if (p->rollback_hook) {
-				struct proc_spec rb = { .argv = (const char *const *)p->rollback_hook, .cwd = t.worktree,
-					.timeout_ms = c->cfg->job_timeout_s * 1000, .tool = "rollback_hook",
-					.observe = store_tool_observe, .observe_ctx = c->st };
-				proc_run(&rb, &pr);
-				proc_result_free(&pr);
-			}
+			run_rollback_hook(c, p, &t);
 		}
 	}
 	report(rctx, &r);
@@ -596,4 +746,50 @@ deploy_confirm_verdict(struct orch_ctx *c, const char *wi, const struct gate_ver
 	}
 	snprintf(r->reason, sizeof(r->reason), "Confirm Deploy already recorded");
 	return 0;
+}
+
+/* Under t's claim: close a DEGRADED watch (production was fixed otherwise). */
+static int
+accept_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
+{
+	char msg[300];
+	int rc;
+
+	if (!(t->blocked && stage_is_last(t->stage) && deploy_degraded(c->cfg, t))) {
+		r->refused = 1;
+		snprintf(r->reason, sizeof(r->reason), "%s has no open DEGRADED post-deploy watch (stage %s%s): nothing "
+		    "to accept", t->work_item, t->stage, t->blocked ? ", blocked" : "");
+		return 0;
+	}
+	t->blocked = 0;
+	snprintf(msg, sizeof(msg), "the DEGRADED production of %s was accepted as fixed by an operator "
+	    "(orch-deploy --accept)", t->work_item);
+	if ((rc = transition(c, t, "degraded_accepted", "info", msg, &r->err)) <= 0) {
+		if (rc == 0)
+			snprintf(r->reason, sizeof(r->reason), "%s moved on meanwhile", t->work_item);
+		return rc;
+	}
+	set_tracker(c, t, "done", msg);
+	r->outcome = OUT_ADVANCED;
+	r->passed = 1;
+	snprintf(r->reason, sizeof(r->reason), "%s", msg);
+	return 0;
+}
+
+int
+deploy_accept(struct orch_ctx *c, const char *wi, struct advance_result *r)
+{
+	struct task t;
+	int held, rc;
+
+	result_start(r, wi, "", "deploy_accept");
+	if (task_get(c->st, wi, &t, &r->err) < 0)
+		return -1;
+	result_start(r, wi, t.stage, "deploy_accept");
+	if ((held = claim(c, &t, r)) <= 0)
+		return held;
+	rc = accept_claimed(c, &t, r);
+	if (held == 1)
+		task_release(c->st, &t);
+	return rc;
 }

@@ -61,6 +61,19 @@ int deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r)
 typedef void (*deploy_report)(void *ctx, const struct advance_result *r);
 int deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx);
 int deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx);
+/*
+ * orch-deploy --retry: an item held at deploy after a failed production
+ * deploy (deploy_failure: hold) is unblocked and deployed again, the same
+ * tested commit, without going back through the pipeline.  A new Confirm
+ * Deploy on such an item does the same.  r->refused when it is not held.
+ */
+int deploy_retry(struct orch_ctx *c, const char *wi, struct advance_result *r);
+/*
+ * orch-deploy --accept: a done item blocked by a DEGRADED post-deploy watch
+ * is closed (production was fixed otherwise): unblocked, tracker Done.
+ * r->refused when it has no open DEGRADED watch.
+ */
+int deploy_accept(struct orch_ctx *c, const char *wi, struct advance_result *r);
 /* The hook wrapper: run argv in cwd, then write dir/result with its exit code. */
 int deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char *const *argv);
 

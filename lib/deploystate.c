@@ -17,6 +17,7 @@
 #include "err.h"
 #include "git.h"
 #include "proc.h"
+#include "stages.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -125,7 +126,75 @@ deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code
 	snprintf(text, sizeof(text), "---\ndeploy_status: %s\nhook_exit_code: %d\ndeployed_sha: %s\n---\n"
 	    "# Deploy log for %s\n\n%s: deploy hook exited %d for %s.\n", ok ? "SUCCESS" : "FAILED", exit_code, sha,
 	    t->work_item, now, exit_code, sha);
-	return deploy_commit_artifact(c, t, "14-deploy-log.md", text, e);
+	if (ok)
+		return deploy_commit_artifact(c, t, "14-deploy-log.md", text, e);
+	/* a failed deploy's log stays here: committed to the branch it would land on main with the next merge */
+	return deploy_state_file(c->cfg, t, DEPLOY_FAILED_LOG, text, e);
+}
+
+int
+deploy_state_file(const struct config *cfg, const struct task *t, const char *name, const char *text,
+    struct orch_err *e)
+{
+	char dir[4200], path[4300];
+
+	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0 ||
+	    str_fmt(path, sizeof(path), "%s/%s", dir, name) < 0)
+		return err_set(e, EX_IOERR, "cannot create the deploy state of %s under '%s'; check that it is "
+		    "writable", t->work_item, cfg->home);
+	return atomic_write(path, text, strlen(text), 0600, e);
+}
+
+int
+deploy_failed_code(const struct config *cfg, const struct task *t, long long *code)
+{
+	char v[32];
+
+	*code = 0;
+	if (deploy_read_marker(cfg, t, DEPLOY_FINALIZED, v, sizeof(v)) < 0)
+		return 0;
+	if (strcmp(str_trim(v), "INTERRUPTED") == 0) {
+		*code = 130;
+		return 1;
+	}
+	if (strcmp(str_trim(v), "FAILED") != 0)
+		return 0;
+	if (deploy_read_marker(cfg, t, DEPLOY_RESULT, v, sizeof(v)) < 0 || num_parse(str_trim(v), 0, 255, code) < 0)
+		*code = 255;
+	return 1;
+}
+
+int
+deploy_degraded(const struct config *cfg, const struct task *t)
+{
+	char v[32];
+
+	return deploy_read_marker(cfg, t, DEPLOY_WATCHED, v, sizeof(v)) == 0 && strcmp(str_trim(v), "DEGRADED") == 0;
+}
+
+/* What a blocked item held by a deploy waits for: 1 described (kind, detail), 0 not such an item. */
+int
+deploy_hold_describe(const struct config *cfg, const struct task *t, const char **kind, char *detail, size_t n)
+{
+	long long code;
+
+	if (!t->blocked)
+		return 0;
+	if (strcmp(t->stage, stage_deploy()->name) == 0 && deploy_failed_code(cfg, t, &code) == 1) {
+		*kind = "deploy_failed";
+		snprintf(detail, n, "the production deploy failed (hook exited %lld; hook.log under deploy-state) and "
+		    "is held (deploy_failure: hold): fix the cause, then orch-deploy --retry %s deploys the same "
+		    "tested commit again", code, t->work_item);
+		return 1;
+	}
+	if (stage_is_last(t->stage) && deploy_degraded(cfg, t)) {
+		*kind = "degraded";
+		snprintf(detail, n, "the post-deploy watch was DEGRADED: production may not run main's head (the "
+		    "rollback_hook ran if set; rollback.log under deploy-state); when production is fixed: "
+		    "orch-deploy --accept %s", t->work_item);
+		return 1;
+	}
+	return 0;
 }
 
 /*
@@ -162,17 +231,23 @@ save_hook_log(struct orch_ctx *c, const struct task *t, const struct proc_result
 int
 deploy_hook_cmd(const struct project *p, const struct task *t, const char *sha, struct deploy_hook_cmd *h)
 {
+	return deploy_cmd_for(p->deploy_hook, t, sha, h);
+}
+
+int
+deploy_cmd_for(char *const *cmd, const struct task *t, const char *sha, struct deploy_hook_cmd *h)
+{
 	static const char *const names[] = { "{work_item}", "{project}", "{branch}", "{worktree}", "{sha}" };
 	static const char *const vars[] = { "ORCH_WORK_ITEM", "ORCH_PROJECT", "ORCH_BRANCH", "ORCH_WORKTREE",
 		"ORCH_DEPLOY_SHA" };
 	const char *values[] = { t->work_item, t->project, t->branch, t->worktree, sha };
-	size_t n = argv_len(p->deploy_hook), i;
+	size_t n = argv_len(cmd), i;
 
 	memset(h, 0, sizeof(*h));
 	if ((h->argv = calloc(n + 1, sizeof(*h->argv))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++)
-		if ((h->argv[i] = str_expand(p->deploy_hook[i], names, values, 5)) == NULL)
+		if ((h->argv[i] = str_expand(cmd[i], names, values, 5)) == NULL)
 			goto fail;
 	for (i = 0; i < 5; i++)
 		if (asprintf(&h->env[i], "%s=%s", vars[i], values[i]) < 0) {

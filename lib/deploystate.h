@@ -81,6 +81,9 @@ enum deploy_sentinel {
 };
 
 #define DEPLOY_HOOK_LOG "hook.log"
+/* a failed deploy's log (never on the branch, so never on main) and the rollback hook's output */
+#define DEPLOY_FAILED_LOG "deploy-log.md"
+#define DEPLOY_ROLLBACK_LOG "rollback.log"
 
 /* The file name of s in the deploy state directory ("approve-requested", ...). */
 const char *deploy_sentinel_file(enum deploy_sentinel s);
@@ -102,7 +105,11 @@ int deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sent
 int deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e) __attribute__((warn_unused_result));
 /* Read s (at most n-1 bytes); -1 when it is absent. */
 int deploy_read_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
-/* Write 14-deploy-log.md to the branch (committed by orch). */
+/*
+ * The deploy log: a SUCCESS is 14-deploy-log.md committed to the branch by
+ * orch; a FAILED one is DEPLOY_FAILED_LOG in the deploy state directory, so
+ * it never lands on main (check_deploy_status reads FINALIZED for it).
+ */
 int deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha,
     struct orch_err *e);
 /*
@@ -166,6 +173,21 @@ struct deploy_hook_cmd {
 	char *env[6];
 };
 int deploy_hook_cmd(const struct project *p, const struct task *t, const char *sha, struct deploy_hook_cmd *h);
+/* The same for any command (the rollback_hook gets what the deploy hook gets). */
+int deploy_cmd_for(char *const *cmd, const struct task *t, const char *sha, struct deploy_hook_cmd *h);
+/* Write name (a plain file, not a sentinel) in the deploy state directory, atomically.  0 / -1 with e. */
+int deploy_state_file(const struct config *cfg, const struct task *t, const char *name, const char *text,
+    struct orch_err *e) __attribute__((warn_unused_result));
+/* 1 when the last deploy ended FAILED or INTERRUPTED (*code: the hook's exit code, 130 interrupted), else 0. */
+int deploy_failed_code(const struct config *cfg, const struct task *t, long long *code);
+/* 1 when the post-deploy watch ended DEGRADED. */
+int deploy_degraded(const struct config *cfg, const struct task *t);
+/*
+ * A blocked task that a deploy holds: failed at deploy with deploy_failure:
+ * hold (kind "deploy_failed"), or done with a DEGRADED watch ("degraded");
+ * detail says what happened and what to do.  1 described, 0 not such a task.
+ */
+int deploy_hold_describe(const struct config *cfg, const struct task *t, const char **kind, char *detail, size_t n);
 void deploy_hook_cmd_free(struct deploy_hook_cmd *h);
 /* Write docs/work-items/<WI>/<name> in the worktree and commit it (orch's own artifacts). */
 int deploy_commit_artifact(struct orch_ctx *c, const struct task *t, const char *name, const char *text,

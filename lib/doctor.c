@@ -109,14 +109,38 @@ tools(struct orch_ctx *c, struct doc *d)
 		    "runs degraded; install one (docs/security-gate.md)");
 }
 
+/*
+ * The configured home against the store in use: a --home or ORCH_HOME that
+ * differs from the config's home: works on another store (a mistyped one
+ * would start every item again), and a home without orch.db has none yet.
+ */
+static void
+home_vs_store(struct orch_ctx *c, struct doc *d)
+{
+	char db[4200];
+	struct stat sb;
+
+	if (c->cfg->file_home && strcmp(c->cfg->file_home, c->cfg->home) != 0)
+		say(d, "WARN", "store", "the config says home: %s, but this run uses %s (from --home or ORCH_HOME): "
+		    "cron and you may be using two stores; use one", c->cfg->file_home, c->cfg->home);
+	if (str_fmt(db, sizeof(db), "%s/orch.db", c->cfg->home) < 0)
+		return;
+	if (stat(db, &sb) < 0 || sb.st_size == 0)
+		say(d, "WARN", "store", "no store at %s yet: the first command creates it (and says so); if you "
+		    "expected one there, check --home and ORCH_HOME", db);
+	else
+		say(d, "ok", "store", "%s (%lld bytes)", db, (long long)sb.st_size);
+}
+
 static void
 perms(struct orch_ctx *c, struct doc *d)
 {
 	struct stat sb;
 
+	home_vs_store(c, d);
 	if (stat(c->cfg->home, &sb) < 0)
-		say(d, "FAIL", "ORCH_HOME", "%s does not exist; run any orch command once or create it (mode 0700)",
-		    c->cfg->home);
+		say(d, "FAIL", "ORCH_HOME", "%s does not exist: commands refuse it (no store is created by accident); "
+		    "check --home and ORCH_HOME, or create it: mkdir -p -m 0700 '%s'", c->cfg->home, c->cfg->home);
 	else if (sb.st_mode & 022)
 		say(d, "FAIL", "ORCH_HOME", "%s is writable by others (mode %03o); chmod 700 it", c->cfg->home,
 		    (unsigned)(sb.st_mode & 0777));

@@ -213,7 +213,11 @@ describe_rollback(struct buf *d, const struct task *t, const char *from, const c
 	    from : "work", sd && !sd->rolls_back_to ? " retried" : "", from, gate, g->reason);
 	if (g->findings.len)
 		buf_addf(d, "\nMust-fix findings (verbatim):\n%s", buf_str(&g->findings));
-	buf_addf(d, "\nFix these on branch %s, commit, and finish the stage.\n", t->branch);
+	if (g->secret_on_branch)
+		buf_addf(d, "\nRotate the secret, rewrite the history of branch %s without it (see above), and "
+		    "finish the stage.\n", t->branch);
+	else
+		buf_addf(d, "\nFix these on branch %s, commit, and finish the stage.\n", t->branch);
 }
 
 /* What the next stage's agent (or person) must commit, from the gate table. */
@@ -280,6 +284,36 @@ try_auto_fix(struct orch_ctx *c, const struct project *p, const struct task *t, 
 	return fixed < 0 ? fail(r, &e) : fixed;
 }
 
+/*
+ * A red the gate holds for a person (a failed production deploy with
+ * deploy_failure: hold): blocked at the stage, no retry charged, an alert
+ * that says how to retry; nothing rolls back.
+ */
+static int
+on_hold(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage *sd,
+    const struct gate_result *g, int dry_run, struct advance_result *r)
+{
+	struct orch_err e = {0};
+	char msg[1400];
+	int rc;
+
+	r->outcome = OUT_BLOCKED;
+	r->retry_count = t->retries;
+	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
+	if (dry_run)
+		return 0;
+	t->blocked = 1;
+	snprintf(msg, sizeof(msg), "%s held at %s: %s; fix the cause, then orch-deploy --retry %s (or Confirm Deploy) "
+	    "deploys the same tested commit again", t->work_item, t->stage, g->reason, t->work_item);
+	struct change ch = { .event = "deploy_held", .level = "alert", .message = msg };
+	if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
+		return fail(r, &e);
+	if (rc == APPLY_MOVED)
+		return moved_on(r);
+	display(c, tr, t, "blocked", msg);
+	return 0;
+}
+
 /* A red past the retry cap: the task is blocked, the tracker says Blocked, one alert. */
 static int
 block_at_cap(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct gate_result *g, const char *once,
@@ -320,6 +354,8 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	char msg[1400], once[160] = "", fixed[600] = "";
 	int rc;
 
+	if (g->hold)
+		return on_hold(c, tr, t, sd, g, dry_run, r);
 	/*
 	 * People work a manual stage at their pace and the gate reads it every
 	 * tick: the same red evidence (artifact version, branch head) is
@@ -564,6 +600,15 @@ finish_agent(struct orch_ctx *c, const struct task *t, const char *agent, struct
 	return store_commit(c->st, &e) < 0 ? fail(r, &e) : 0;
 }
 
+/* A task a deploy holds (deploy_hold_describe): 1 with what to do in why, 0 another block. */
+static int
+blocked_by_deploy(const struct config *cfg, const struct task *t, char *why, size_t n)
+{
+	const char *kind;
+
+	return deploy_hold_describe(cfg, t, &kind, why, n);
+}
+
 /* The task by work item, or by row id when wi is NULL (advance --all). */
 static int
 load(struct orch_ctx *c, const char *wi, int64_t id, struct task *t, const struct project **p,
@@ -615,8 +660,9 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 		return -1;
 	if (t.blocked) {
 		r->outcome = OUT_BLOCKED;
-		snprintf(r->reason, sizeof(r->reason), "blocked after %d retries; resume with orch-advance --unblock %s",
-		    t.retries, wi);
+		if (!blocked_by_deploy(c->cfg, &t, r->reason, sizeof(r->reason)))
+			snprintf(r->reason, sizeof(r->reason), "blocked after %d retries; resume with orch-advance "
+			    "--unblock %s", t.retries, wi);
 		return 0;
 	}
 	if ((sd = stage_get(t.stage)) == NULL) {
@@ -963,6 +1009,10 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		snprintf(r->reason, sizeof(r->reason), "not blocked");
 		return 0;
 	}
+	if (blocked_by_deploy(c->cfg, &t, r->reason, sizeof(r->reason))) {
+		r->refused = 1;	/* a deploy holds it: orch-deploy --retry or --accept closes it, not --unblock */
+		return 0;
+	}
 	sd = stage_get(t.stage);
 	t.blocked = 0;
 	t.retries = 0;
@@ -1074,6 +1124,26 @@ engine_stage_manual(const struct config *cfg, const char *project, const char *s
 	return sd && sd->agent && !stage_automated(config_project(cfg, project), sd->agent);
 }
 
+/* --explain of a task a deploy holds: what happened and the choices.  1 written, 0 not such a task. */
+static int
+explain_held(const struct config *cfg, const struct task *t, struct buf *out)
+{
+	const char *kind;
+	char why[1024];
+
+	if (!deploy_hold_describe(cfg, t, &kind, why, sizeof(why)))
+		return 0;
+	buf_addf(out, "%s is %s, blocked (%s):\n  %s\n", t->work_item, t->stage, kind, why);
+	if (strcmp(kind, "degraded") == 0)
+		buf_addf(out, "  main still holds the change production rolled back from (the branch %s, merged)\n"
+		    "  choices: orch-deploy --accept %s (production was fixed otherwise), or revert the item's merged "
+		    "commits on main through a new work item (docs/operations.md)\n", t->branch, t->work_item);
+	else
+		buf_addf(out, "  choices: orch-deploy --retry %s (same tested commit; no retry is charged)\n",
+		    t->work_item);
+	return 1;
+}
+
 int
 engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_err *e)
 {
@@ -1089,6 +1159,8 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 		*e = r.err;
 		return -1;
 	}
+	if (explain_held(c->cfg, &t, out))
+		return buf_failed(out) ? err_set(e, EX_SOFTWARE, "the explanation of %s is over its cap", wi) : 0;
 	if ((sd = stage_get(t.stage)) == NULL || sd->next == NULL)
 		return buf_printf(out, "%s is %s: no gate to pass\n", wi, t.stage) < 0 ? -1 : 0;
 	if (tracker_open(&tr, c, t.project, e) < 0)
@@ -1173,6 +1245,8 @@ engine_waits_for(const struct config *cfg, struct store *st, const struct task *
 
 	memset(w, 0, sizeof(*w));
 	w->kind = "";
+	if (t->blocked && deploy_hold_describe(cfg, t, &w->kind, w->detail, sizeof(w->detail)))
+		return 0;
 	if (t->blocked) {
 		w->kind = "blocked";
 		snprintf(w->detail, sizeof(w->detail), "blocked after %d retries: orch-advance --unblock %s resumes it",

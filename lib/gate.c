@@ -658,10 +658,33 @@ deploy_log_forged(const struct gate_ctx *c, struct gate_result *r)
 	return 1;
 }
 
+/*
+ * A deploy orch ran and recorded FAILED (deploystate.h): its log stays in the
+ * deploy state, off the branch, so it never lands on main.  Red, held for a
+ * person with deploy_failure: hold.  1 when r is decided, 0 not failed.
+ */
+static int
+deploy_failed_red(const struct gate_ctx *c, struct gate_result *r)
+{
+	char dir[4200];
+	long long code;
+
+	if ((!c->project->self_deploy && c->project->deploy_hook == NULL) ||
+	    deploy_failed_code(c->cfg, c->task, &code) != 1)
+		return 0;
+	if (deploy_state_dir(c->cfg, c->task, dir, sizeof(dir)) < 0)
+		dir[0] = '\0';
+	r->outcome = GATE_RED;
+	r->hold = c->project->deploy_failure_hold;
+	snprintf(r->reason, sizeof(r->reason), "deploy hook exited %lld (its output and deploy log are in %s, not on "
+	    "the branch)", code, dir);
+	return 1;
+}
+
 static void
 check_deploy_status(const struct gate_ctx *c, struct gate_result *r)
 {
-	if (!deploy_log_stale(c, r) && !deploy_log_forged(c, r))
+	if (!deploy_failed_red(c, r) && !deploy_log_stale(c, r) && !deploy_log_forged(c, r))
 		stage_verdict(c, r, "check_deploy_status");
 }
 

@@ -48,7 +48,7 @@ struct gate_result {
 	struct buf findings;	/* quoted verbatim into the developer's task */
 	struct gate_verdict verdict;
 	struct orch_err err;	/* GATE_ERROR detail */
-	char alert[512];	/* a loud warning to alert on even when the gate passes */
+	char alert[1536];	/* a loud warning to alert on even when the gate passes */
 	char evidence[48];	/* what a red was judged on (artifact blob or branch head), for manual stages */
 	/*
 	 * Verdicts bound to commits: a gate that judged the code sets bound,
@@ -59,6 +59,10 @@ struct gate_result {
 	char judged_sha[41], code_id[41];
 	/* a red's target stage when it is not the stage's rule (NULL): "review" for code changed after review */
 	const char *rollback_to;
+	/* a red the engine holds (blocked, no retry charged) instead of rolling back: deploy_failure: hold */
+	int hold;
+	/* the security gate found a secret on the branch: the fix is a rotation and a history rewrite */
+	int secret_on_branch;
 	/* the human gate: orch must ask (again) for a verdict on ask (the artifacts' blob ids) */
 	int ask_needed;
 	char ask[512];

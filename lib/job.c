@@ -16,6 +16,9 @@
 #include "task.h"
 #include "util.h"
 
+/* a dead job still needs a person: its item is still at the job's stage, not done (and not blocked by a person) */
+#define JOB_DEAD_OPEN "(j.status = 'dead' AND j.stage = t.stage AND t.stage != 'done')"
+
 static const char job_active_sql[] = "SELECT count(*) FROM jobs WHERE task_id = ?1 AND status IN ('queued','running') "
     "AND (?2 IS NULL OR agent = ?2)";
 
@@ -430,10 +433,25 @@ job_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *
 {
 	/* +j.status: the done jobs are most of the table, read newest first by id rather than by status */
 	return store_list_json(st, "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, "
-	    "j.lease_until FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != 'done' ORDER BY j.id DESC "
-	    "LIMIT ?1) UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, "
-	    "j.lease_until FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE +j.status = 'done' ORDER BY j.id DESC "
-	    "LIMIT 20)", max, items, e);
+	    "j.lease_until, " JOB_DEAD_OPEN " AS open FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != "
+	    "'done' ORDER BY j.id DESC LIMIT ?1) UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, "
+	    "j.attempts, j.pid, j.lease_until, 0 FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE +j.status = 'done' "
+	    "ORDER BY j.id DESC LIMIT 20)", max, items, e);
+}
+
+int
+job_dead_open(struct store *st, int *n, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	*n = 0;
+	if (store_prepare(st, &s, "SELECT count(*) FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = "
+	    "'dead' AND " JOB_DEAD_OPEN, e) < 0)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
 }
 
 int

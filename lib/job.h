@@ -181,6 +181,12 @@ char *job_expand_arg(const char *arg, const char *wi, const char *stage, const c
  * attempts, pid, lease_until}.  0 / -1.
  */
 struct cJSON;
+/*
+ * Dead jobs that still need a person: the item is still at the job's stage
+ * and not done.  One whose item moved on (or is done) leaves the attention
+ * list (it stays listed, with open false in job_items_json).
+ */
+int job_dead_open(struct store *st, int *n, struct orch_err *e);
 int job_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e);
 
 #endif

@@ -20,6 +20,7 @@
 #include "scan.h"
 #include "scancfg.h"
 #include "store.h"
+#include "task.h"
 #include "util.h"
 
 struct chunk {
@@ -1146,12 +1147,53 @@ scan_main_anchors_json(struct store *st, struct cJSON *anchors, struct orch_err 
 	    "ORDER BY project", 0, anchors, e);
 }
 
-/* orch-status: the n secrets found first seen last. */
+/* orch-status: the n open secrets (not resolved) first seen last. */
 int
 scan_main_findings_json(struct store *st, int n, struct cJSON *findings, struct orch_err *e)
 {
-	return store_list_json(st, "SELECT project, rule, file, commit_sha, line, first_seen FROM scan_findings "
-	    "ORDER BY first_seen DESC LIMIT ?1", n, findings, e);
+	return store_list_json(st, "SELECT fingerprint, project, rule, file, commit_sha, line, first_seen FROM "
+	    "scan_findings WHERE resolved_at IS NULL ORDER BY first_seen DESC LIMIT ?1", n, findings, e);
+}
+
+/* orch-status: the n secrets resolved last, with when and why. */
+int
+scan_main_resolved_json(struct store *st, int n, struct cJSON *findings, struct orch_err *e)
+{
+	return store_list_json(st, "SELECT fingerprint, project, rule, file, commit_sha, line, first_seen, resolved_at, "
+	    "resolved_reason FROM scan_findings WHERE resolved_at IS NOT NULL ORDER BY resolved_at DESC LIMIT ?1", n,
+	    findings, e);
+}
+
+int
+scan_main_resolve(struct store *st, const char *fingerprint, const char *project, const char *reason,
+    struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32], msg[600];
+	int n;
+
+	time_iso_us(time_now_us(), now);
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_prepare(st, &s, "UPDATE scan_findings SET resolved_at = ?1, resolved_reason = ?2 WHERE "
+	    "resolved_at IS NULL AND (?3 IS NULL OR fingerprint = ?3) AND (?4 IS NULL OR project = ?4)", e) < 0)
+		goto fail;
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, project, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "resolve secrets found on main", e) < 0)
+		goto fail;
+	if ((n = sqlite3_changes(st->db)) > 0) {
+		snprintf(msg, sizeof(msg), "%d secret(s) found on main resolved (%s%s): %s", n,
+		    fingerprint ? "fingerprint " : "project ", fingerprint ? fingerprint : project, reason);
+		if (event_add(st, NULL, "secret_resolved", NULL, NULL, msg, e) < 0)
+			goto fail;
+	}
+	return store_commit(st, e) < 0 ? -1 : n;
+fail:
+	store_rollback(st);
+	return -1;
 }
 
 /*

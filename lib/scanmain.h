@@ -99,8 +99,10 @@ void scan_main_mask(char *dst, size_t n, const char *src);
  * type; arrays appended to).  0 / -1.
  *   scan_main_anchors_json   every anchor by project: {project, branch,
  *                            sha, last_status, last_run}
- *   scan_main_findings_json  the n secrets first seen last: {project, rule,
- *                            file, commit_sha, line, first_seen}
+ *   scan_main_findings_json  the n open secrets first seen last: {fingerprint,
+ *                            project, rule, file, commit_sha, line, first_seen}
+ *   scan_main_resolved_json  the n resolved ones, the same and resolved_at,
+ *                            resolved_reason
  *   scan_main_projects_json  one object per configured project, also one
  *                            never scanned: {project, branch, last_status,
  *                            last_run, age_s, last_run_id, last_success,
@@ -114,6 +116,15 @@ struct config;
 struct store;
 int scan_main_anchors_json(struct store *st, struct cJSON *anchors, struct orch_err *e);
 int scan_main_findings_json(struct store *st, int n, struct cJSON *findings, struct orch_err *e);
+int scan_main_resolved_json(struct store *st, int n, struct cJSON *findings, struct orch_err *e);
+/*
+ * orch-scan --resolve: mark the open secrets found on main with fingerprint
+ * (or, fingerprint NULL, every open one of project) as handled (rotated):
+ * resolved_at and reason recorded, an event, one transaction.  They leave
+ * the attention list and stay in the history.  The number resolved, or -1.
+ */
+int scan_main_resolve(struct store *st, const char *fingerprint, const char *project, const char *reason,
+    struct orch_err *e);
 int scan_main_projects_json(const struct config *cfg, struct store *st, int64_t max_age_s, struct cJSON *arr,
     struct orch_err *e);
 

@@ -215,6 +215,28 @@ secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *
 	return 0;
 }
 
+/*
+ * A secret on a branch is an alert, not a notice: it was committed, so it
+ * must be rotated, and the scan covers every commit of the branch, so only
+ * rewriting the branch's history clears it.  The same text goes into the
+ * findings (the developer's task and the tracker comment).
+ */
+static void
+secret_alert(const struct gate_ctx *gc, const struct secgate_run *g, struct gate_result *r)
+{
+	const char *wi = gc->task->work_item;
+	size_t n = strlen(r->alert);
+	char text[900];
+
+	snprintf(text, sizeof(text), "security gate: %zu secret(s) on branch %s of %s: rotate the secret now (it is "
+	    "in the branch's history); then rewrite the branch history without it: git -C '%s' rebase -i %s "
+	    "(drop or edit the commit that added it); the scan covers every commit of %s, so a commit that deletes "
+	    "it is not enough", g->s.n, gc->task->branch, wi, gc->task->worktree, g->base + 5, g->range);
+	snprintf(r->alert + n, sizeof(r->alert) - n, "%s%s", n ? "; " : "", text);
+	buf_addf(&r->findings, "%s\n\n", text);
+	r->secret_on_branch = 1;
+}
+
 /* What blocks: secrets (when they do), then dependency findings at or above the threshold. */
 static void
 secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_result *r)
@@ -241,6 +263,8 @@ secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_resu
 	if (g->d.degraded)
 		snprintf(r->alert, sizeof(r->alert), "security gate: dependency audit degraded for %s (%s)%s",
 		    gc->task->work_item, g->d.note, g->fail ? "" : "; passing without it (fail-open)");
+	if (g->s.n && gc->cfg->security_secrets_block)
+		secret_alert(gc, g, r);
 	/* an operator who turned the block off still hears of every secret: reported and alerted, not held */
 	g->quiet_secrets = g->s.n && !gc->cfg->security_secrets_block;
 	if (g->quiet_secrets)

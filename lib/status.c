@@ -117,7 +117,7 @@ task_details(const struct config *cfg, struct store *st, cJSON *items, struct or
 			return -1;
 		cJSON_AddStringToObject(it, "title", t.title);
 		artifacts(cfg, &t, it);
-		if (stage_is_last(t.stage))
+		if (stage_is_last(t.stage) && !t.blocked)	/* a done item blocked: a DEGRADED watch */
 			continue;
 		if ((rc = engine_waits_for(cfg, st, &t, reads > 0, &w, e)) < 0)
 			return -1;
@@ -156,9 +156,15 @@ collect_jobs(const struct config *cfg, struct store *st, cJSON *root, struct orc
 {
 	cJSON *jobs = cJSON_AddObjectToObject(root, "jobs");
 
+	int open;
+
 	(void)cfg;
-	return store_row_counts_json(st, "job", cJSON_AddObjectToObject(jobs, "by_status"), e) < 0 ||
-	    job_items_json(st, STATUS_MAX_ITEMS, cJSON_AddArrayToObject(jobs, "items"), e) < 0 ? -1 : 0;
+	if (store_row_counts_json(st, "job", cJSON_AddObjectToObject(jobs, "by_status"), e) < 0 ||
+	    job_items_json(st, STATUS_MAX_ITEMS, cJSON_AddArrayToObject(jobs, "items"), e) < 0 ||
+	    job_dead_open(st, &open, e) < 0)
+		return -1;
+	cJSON_AddNumberToObject(jobs, "dead_open", open);
+	return 0;
 }
 
 static int
@@ -194,6 +200,7 @@ collect_scan(const struct config *cfg, struct store *st, cJSON *root, struct orc
 
 	return scan_main_anchors_json(st, cJSON_AddArrayToObject(scan, "anchors"), e) < 0 ||
 	    scan_main_findings_json(st, STATUS_FINDINGS, cJSON_AddArrayToObject(scan, "findings"), e) < 0 ||
+	    scan_main_resolved_json(st, STATUS_FINDINGS, cJSON_AddArrayToObject(scan, "resolved"), e) < 0 ||
 	    scan_main_projects_json(cfg, st, STATUS_SCAN_MAX_AGE_S, cJSON_AddArrayToObject(scan, "projects"), e) < 0 ?
 	    -1 : 0;
 }
@@ -305,7 +312,8 @@ collect_attention(const struct config *cfg, struct store *st, cJSON *root, struc
 	cJSON_AddNumberToObject(a, "secrets_on_main", cJSON_GetArraySize(cJSON_GetObjectItem(scan, "findings")));
 	cJSON_AddNumberToObject(a, "blocked", count_where(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "tasks"),
 	    "items"), "blocked", NULL));
-	cJSON_AddNumberToObject(a, "dead_jobs", num_at(cJSON_GetObjectItem(root, "jobs"), "by_status", "dead"));
+	/* a dead job whose item moved on (or is done) needs nobody */
+	cJSON_AddNumberToObject(a, "dead_jobs", num_at(root, "jobs", "dead_open"));
 	deg = cJSON_AddArrayToObject(a, "degraded");
 	if (num_at(ob, "dead", NULL) > 0) {
 		snprintf(line, sizeof(line), "outbox: %d notifications dead (alerts nobody received)",
@@ -587,7 +595,8 @@ html_jobs_of(struct buf *b, const cJSON *root, int want_dead)
 	table_open(b, want_dead ? "dead-jobs" : "jobs", "job|work item|agent|status|attempts");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "jobs"), "items")) {
 		const char *st = jstr(it, "status");
-		if (strcmp(st, JOB_DONE) == 0 || (strcmp(st, JOB_DEAD) == 0) != want_dead)
+		int open_dead = strcmp(st, JOB_DEAD) == 0 && jnum(it, "open") != 0;
+		if (strcmp(st, JOB_DONE) == 0 || open_dead != want_dead)
 			continue;
 		buf_addf(b, "<tr class=\"job\"><td>%d</td>", (int)jnum(it, "id"));
 		cell(b, jstr(it, "work_item"));
@@ -607,7 +616,7 @@ html_dead_jobs(struct buf *b, const cJSON *root)
 	int any = 0;
 
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "jobs"), "items"))
-		any |= strcmp(jstr(it, "status"), "dead") == 0;
+		any |= strcmp(jstr(it, "status"), "dead") == 0 && jnum(it, "open") != 0;
 	if (!any)
 		return;
 	buf_add(b, "<h2>Dead jobs</h2>\n");

@@ -314,9 +314,14 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 */
 	"ALTER TABLE leases ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';",
-	/* 18, 19: taken by changes merged separately (their SQL replaces these no-ops when they land) */
+	/* 18: taken by a change merged separately (its SQL replaces this no-op when it lands) */
 	"SELECT 1;",
-	"SELECT 1;",
+	/*
+	 * 19: a secret found on main can be resolved (rotated) by a person: it leaves the attention list and
+	 * stays in the history with when and why (orch-scan --resolve; scanmain owns the table)
+	 */
+	"ALTER TABLE scan_findings ADD COLUMN resolved_at TEXT;"
+	"ALTER TABLE scan_findings ADD COLUMN resolved_reason TEXT;",
 	/*
 	 * 20: the issue body and the conversation (issue 25): the local tracker's descriptions, and which
 	 * comments orch wrote itself (a brief shows people's only; comments from before this are orch's)

@@ -681,7 +681,7 @@ task_items_json(struct store *st, int max, struct cJSON *items, struct orch_err 
 	    "t.retries AS retries, l.pid AS claimed_pid, l.host AS claimed_host FROM (SELECT * FROM (SELECT id, "
 	    "work_item, stage, blocked, retries FROM tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC "
 	    "LIMIT ?1) UNION ALL SELECT * FROM (SELECT id, work_item, stage, blocked, retries FROM tasks WHERE "
-	    "stage = 'done' ORDER BY id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item",
+	    "stage = 'done' ORDER BY blocked DESC, id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item",
 	    max, items, e);
 }
 

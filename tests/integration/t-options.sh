@@ -71,7 +71,7 @@ expect_rc 64 orch-work --slot x
 contains "$ERR" "orch-work: --slot 'x' is not a number in 1..64"
 expect_rc 0 orch-deploy --json --finalize
 expect_rc 64 orch-deploy --finalize --monitor
-contains "$ERR" "give at most one of --confirm WI, --finalize, --monitor"
+contains "$ERR" "give at most one of --accept WI, --confirm WI, --finalize, --monitor, --retry WI"
 expect_rc 0 orch-reconcile --json -q
 expect_rc 64 orch-reconcile now
 contains "$ERR" "unexpected operand 'now'"

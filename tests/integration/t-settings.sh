@@ -67,7 +67,7 @@ expect_rc 0 orch-reconcile
 	fail "an unblocked notice with reconcile_notify_unblock false"
 
 # --- home: in the file moves the store; --home/ORCH_HOME wins over it
-mkdir -p "$TMP/cfg"
+mkdir -p "$TMP/cfg" "$TMP/elsewhere" "$TMP/fixed"	# a home must exist: no store by accident (decisions.md)
 printf 'home: %s\n' "$TMP/elsewhere" >"$TMP/cfg/orch.yaml"
 chmod go-w "$TMP/cfg/orch.yaml"
 env -u ORCH_HOME HOME="$TMP/nohome" orch-status --config "$TMP/cfg/orch.yaml" >/dev/null 2>&1
