@@ -1174,6 +1174,11 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 		buf_addf(out, "%s: workspace: %s\n", wi, g.reason);
 	gate_result_free(&g);
 	rc = gate_explain(&gc, t.stage, out);
+	if (p->remote)	/* where people work: their own clone, or the workspace on this host */
+		buf_addf(out, "  work on branch %s of remote '%s' (git fetch %s %s) or in the workspace %s\n", t.branch,
+		    p->remote, p->remote, t.branch, t.worktree);
+	else
+		buf_addf(out, "  work in the workspace %s (branch %s)\n", t.worktree, t.branch);
 	if (t.blocked)
 		buf_addf(out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);
 	tracker_close(&tr);

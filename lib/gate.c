@@ -421,6 +421,18 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 	switch (ws_import(&oc, c->task, &moved, why, sizeof(why), &e)) {
 	case WS_OK:
 		snprintf(r->reason, sizeof(r->reason), "workspace %s", moved ? "imported" : "unchanged");
+		/* the branch on the remote: a person's push taken, orch's branch pushed (not by a dry run) */
+		if (merge_branch_exchange(&oc, c->project, c->task, !c->dry_run, why, sizeof(why), &e) < 0) {
+			/* the remote down is the merge gate's to report loudly; the item's work is here already */
+			if (!c->dry_run)
+				event_add(c->st, c->task->work_item, "branch_exchange_failed", c->task->stage, c->task->stage,
+				    e.msg, NULL);
+			return;
+		}
+		if (why[0]) {
+			r->outcome = GATE_WAIT;
+			snprintf(r->reason, sizeof(r->reason), "%s", why);
+		}
 		return;
 	case WS_RED:
 		return red(r, "%s%s", why, NULL);

@@ -89,6 +89,114 @@ merge_remote_accept(struct orch_ctx *c, const struct project *p, char *url, size
 	return 0;
 }
 
+/* The ids of n refs of repo into ids ("" for one that does not exist); 0 / -1 with e. */
+static int
+resolve_opt(struct git *repo, const char *const *refs, size_t n, char (*ids)[41], struct orch_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct orch_err ne = {0};
+		if (git_rev_parse(repo, refs[i], ids[i], &ne) < 0) {
+			if (ne.code != EX_NOINPUT)
+				return *e = ne, -1;
+			ids[i][0] = '\0';
+		}
+	}
+	return 0;
+}
+
+/* Push local to the remote's branch, only if the remote still has lease ("" = no such branch); 1 / 0 / -1. */
+static int
+push_lease(struct git *repo, const struct project *p, const struct task *t, const char *local, const char *lease,
+    struct orch_err *e)
+{
+	char spec[400], with[400];
+	struct proc_result r;
+
+	snprintf(spec, sizeof(spec), "%s:refs/heads/%s", local, t->branch);
+	snprintf(with, sizeof(with), "--force-with-lease=refs/heads/%s:%s", t->branch, lease);
+	const char *push[] = { "push", "--quiet", "--porcelain", with, "--", p->remote, spec, NULL };
+	git_run(repo, push, &r);
+	if (r.status == PROC_OK) {
+		proc_result_free(&r);
+		return 1;
+	}
+	if (r.status == PROC_EXIT_NONZERO && strstr(buf_str(&r.out), "[rejected]")) {
+		proc_result_free(&r);
+		return 0;	/* someone pushed meanwhile: the next tick fetches it first */
+	}
+	err_set(e, EX_UNAVAILABLE, "push of branch %s to '%s' failed: %.300s; the next tick retries", t->branch,
+	    p->remote, buf_str(&r.err));
+	proc_result_free(&r);
+	return -1;
+}
+
+/* Move orch's branch to the remote's head (a person's push) and hand it to the workspace; 0 / -1. */
+static int
+take_remote(struct orch_ctx *c, struct git *repo, const struct task *t, const char *head, const char *old,
+    struct orch_err *e)
+{
+	char ref[300];
+	struct proc_result r;
+
+	snprintf(ref, sizeof(ref), "refs/heads/%s", t->branch);
+	const char *upd[] = { "update-ref", "-m", "orch: the branch as pushed to the remote", ref, head, old, NULL };
+	git_run(repo, upd, &r);
+	if (r.status != PROC_OK) {
+		proc_result_free(&r);
+		return err_set(e, EX_TEMPFAIL, "branch %s moved while orch took the remote's; the next tick retries",
+		    t->branch);
+	}
+	proc_result_free(&r);
+	return ws_sync(c, t, e);
+}
+
+int
+merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct task *t, int push, char *why,
+    size_t wn, struct orch_err *e)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char lref[300], rref[300], pref[300], glob[320], ids[3][41];
+	const char *refs[3] = { lref, rref, pref };
+	int rc;
+
+	if (p->remote == NULL)
+		return 0;
+	snprintf(lref, sizeof(lref), "refs/heads/%s", t->branch);
+	snprintf(rref, sizeof(rref), "refs/remotes/%s/%s", p->remote, t->branch);
+	snprintf(pref, sizeof(pref), "refs/orch/pushed/%s", t->work_item);
+	/* a glob: a branch the remote does not have yet is no error */
+	snprintf(glob, sizeof(glob), "refs/heads/%s*", t->branch);
+	snprintf(why, wn, "refs/remotes/%s/%s*", p->remote, t->branch);
+	if (merge_remote_trusted(c, p, 1, e) < 0 || git_fetch_into(&repo, p->remote, glob, why, e) < 0 ||
+	    resolve_opt(&repo, refs, 3, ids, e) < 0)
+		return -1;
+	why[0] = '\0';
+	const char *now = ids[0];	/* what the remote holds afterwards, as far as orch knows */
+	int theirs = ids[1][0] && strcmp(ids[1], ids[2]) != 0;	/* someone else pushed since orch last did */
+	if (strcmp(ids[0], ids[1]) == 0) {
+		now = ids[1];
+	} else if (theirs && git_is_ancestor(&repo, ids[0], ids[1], NULL) == 1) {
+		if (take_remote(c, &repo, t, ids[1], ids[0], e) < 0)	/* a person pushed on top of orch's */
+			return -1;
+		now = ids[1];
+	} else if (theirs && git_is_ancestor(&repo, ids[1], ids[0], NULL) != 1) {
+		snprintf(why, wn, "branch %s on '%s' and the workspace have both moved (someone pushed %.12s): merge the "
+		    "remote's branch in the workspace (git pull %s %s) and commit; orch never pushes over it",
+		    t->branch, p->remote, ids[1], p->remote, t->branch);
+		return 0;
+	} else if (!push || (rc = push_lease(&repo, p, t, ids[0], ids[1], e)) <= 0) {
+		return push ? rc : 0;
+	}
+	/* the lease of the next push */
+	const char *upd[] = { "update-ref", pref, now, NULL };
+	struct proc_result r;
+	git_run(&repo, upd, &r);
+	proc_result_free(&r);
+	return 0;
+}
+
 /* 1 ours now, 0 held by another live task (holder in who), -1 error. */
 static int
 lease_take(struct store *st, const struct task *t, char *who, size_t wn, struct orch_err *e)

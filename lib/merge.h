@@ -40,6 +40,16 @@ void merge_lease_release(struct orch_ctx *c, const struct task *t);
  * fetched from or pushed to it until a person accepts the change.
  */
 int merge_remote_trusted(struct orch_ctx *c, const struct project *p, int record, struct orch_err *e);
+/*
+ * The item's branch lives on the project's remote too (people work it from
+ * their own clones): fetch it; a person's push on top of orch's branch is
+ * taken (and handed to the workspace); orch's branch is pushed (when push)
+ * with --force-with-lease against what orch last saw there, never over
+ * someone else's push.  0 (why "" when in step, else why the item waits:
+ * both moved), -1 with e.  No remote: 0.
+ */
+int merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct task *t, int push, char *why,
+    size_t wn, struct orch_err *e);
 /* Record the remote's current URLs as trusted (orch doctor --accept-remote); url says what; 0 / -1. */
 int merge_remote_accept(struct orch_ctx *c, const struct project *p, char *url, size_t n, struct orch_err *e);
 /* The main ref orch compares against: refs/remotes/<remote>/<main> or refs/heads/<main>. */
