@@ -888,49 +888,6 @@ static struct {
 };
 #define NSECRETS (sizeof(secrets) / sizeof(secrets[0]))
 
-/* The original environment block [start, end) from /proc/self/stat (fields 50 and 51): 0, or -1. */
-static int
-env_block(char **start, char **end)
-{
-	char line[2048], *p;
-	unsigned long long s = 0, t = 0;
-	ssize_t n;
-	int fd, field;
-
-	if ((fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	if (n <= 0 || (line[n] = '\0', p = strrchr(line, ')')) == NULL)
-		return -1;
-	for (field = 2; field < 50 && p; field++)	/* after this, p is at the space before field 50 */
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p, " %llu %llu", &s, &t) != 2 || s == 0 || t <= s)
-		return -1;
-	*start = (char *)(uintptr_t)s;
-	*end = (char *)(uintptr_t)t;
-	return 0;
-}
-
-/* Overwrite every NAME=value of a secret in the original block (the variables are unset already). */
-static void
-wipe_env_block(void)
-{
-	char *p, *end;
-	size_t i, len, nl;
-
-	if (env_block(&p, &end) < 0)
-		return;
-	for (; p < end; p += len + 1) {
-		len = strnlen(p, (size_t)(end - p));
-		for (i = 0; i < NSECRETS; i++) {
-			nl = strlen(secrets[i].name);
-			if (len > nl && strncmp(p, secrets[i].name, nl) == 0 && p[nl] == '=')
-				explicit_bzero(p, len);
-		}
-	}
-}
-
 static int
 take_secrets(struct orch_err *e)
 {
@@ -947,11 +904,16 @@ take_secrets(struct orch_err *e)
 			free(secrets[i].value);
 		}
 		secrets[i].value = copy;
+		/*
+		 * getenv's pointer is into the block /proc/<pid>/environ shows (the
+		 * process's initial environment): its bytes are overwritten there, not
+		 * only unlinked from environ, which unsetenv alone does
+		 */
+		explicit_bzero(v, strlen(v));
 		if (unsetenv(secrets[i].name) < 0)
 			return err_set(e, EX_SOFTWARE, "cannot remove %s from the environment: %s", secrets[i].name,
 			    strerror(errno));
 	}
-	wipe_env_block();
 	return 0;
 }
 
