@@ -93,7 +93,7 @@ static const char *const project_keys[] = {
 	"key", "tracker", "plane_project_id", "repo", "remote", "main_branch", "self_deploy",
 	"ci_cmd", "deploy_hook", "health_cmd", "health_url", "rollback_hook", "agents", "auto_fix",
 	"main_review", "repo_browse_url", "security_gitleaks_config", "security_gitleaks_ignore", "docs_only",
-	"deploy_failure", NULL,
+	"deploy_failure", "land", NULL,
 };
 
 struct loader {
@@ -337,6 +337,12 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 	if (strcmp(key, "self_deploy") == 0 || strcmp(key, "auto_fix") == 0 || strcmp(key, "docs_only") == 0) {
 		if (parse_bool(text, key[0] == 'a' ? &p->auto_fix : key[0] == 'd' ? &p->docs_only : &p->self_deploy) < 0)
 			return lerr(l, v, key, "'%s' is not true or false", text);
+		return 0;
+	}
+	if (strcmp(key, "land") == 0) {
+		if (strcmp(text, "ff") != 0 && strcmp(text, "squash") != 0)
+			return lerr(l, v, key, "'%s' is not ff or squash", text);
+		p->land_squash = strcmp(text, "squash") == 0;
 		return 0;
 	}
 	if (strcmp(key, "deploy_failure") == 0) {

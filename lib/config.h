@@ -45,6 +45,7 @@ struct project {
 	char **main_review;	/* orch-scan --main's review of new commits (scanmain.h); NULL: none */
 	char *health_url;	/* probed by GET when health_cmd is not set */
 	int docs_only;		/* development may pass with no change outside docs/work-items/ (gate.c) */
+	int land_squash;	/* land: squash: one commit on main with exactly the tested tree (default ff) */
 	int deploy_failure_hold;	/* deploy_failure: hold: a failed production hook holds the item at deploy */
 	int auto_fix;		/* orch-fix --from-audit in the security rollback path (fix.h) */
 	char *repo_browse_url;	/* the repository browser, {branch} {path} filled in (orch-status --html); NULL: none */

@@ -722,6 +722,8 @@ deployed_commit(const struct gate_ctx *c, struct gate_result *r, const char *ref
 	    val[0] != '\0';	/* orch's own log leaves it empty when no merge was recorded */
 	buf_free(&log);
 	err_clear(&e);
+	if (!named && c->project->land_squash && task_tested_sha(c->st, c->task, sha) == 0 && strlen(sha) == 40)
+		return 0;	/* squashed: the branch is the audit trail, the landed commit is what went out */
 	if (!named) {
 		if (git_rev_parse(&g, ref, sha, &e) == 0)
 			return 0;

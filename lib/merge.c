@@ -11,6 +11,7 @@
 #include "gate.h"
 #include "git.h"
 #include "proc.h"
+#include "stages.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -502,6 +503,75 @@ one_line_of(const char *s, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)(k < n ? k : n - 1), s);
 }
 
+/*
+ * land: squash: one commit on main whose tree is exactly the tested tree,
+ * its parent main as tested, its message naming the item, its title and the
+ * commits its review and test verdicts judged; the full branch stays on the
+ * remote.  parent is main as tested; into the new commit; 0 / -1 with e.
+ */
+static int
+squash_commit(struct orch_ctx *c, struct git *repo, const struct task *t, const char *tested, const char *parent,
+    char into[41], struct orch_err *e)
+{
+	char spec[64], tree[41], got[41], rv[41] = "", ts[41] = "", id[41];
+	struct buf msg;
+	struct proc_result r;
+	int rc;
+
+	snprintf(spec, sizeof(spec), "%s^{tree}", tested);
+	if (git_rev_parse_any(repo, spec, tree, e) < 0)
+		return -1;
+	task_verdict_bound(c->st, t, stage_review()->name, rv, id, NULL);
+	task_verdict_bound(c->st, t, stage_review()->next, ts, id, NULL);
+	buf_init(&msg, 8192);
+	buf_addf(&msg, "%s: %s\n\nLanded by orch as one commit (land: squash): the tree tested at %s.\nReviewed at %s, "
+	    "tested at %s; the full history is branch %s.\n", t->work_item, t->title, tested, rv[0] ? rv : "(none "
+	    "recorded)", ts[0] ? ts : "(none recorded)", t->branch);
+	const char *ct[] = { "commit-tree", tree, "-p", parent, "-m", buf_str(&msg), NULL };
+	git_run_as_orch(repo, ct, &r);
+	buf_free(&msg);
+	rc = r.status == PROC_OK && r.out.len >= 40 ? 0 : -1;
+	if (rc == 0)
+		snprintf(into, 41, "%.40s", r.out.data);
+	else
+		err_set(e, EX_UNAVAILABLE, "git commit-tree for the squashed commit of %s failed: %.300s", t->work_item,
+		    buf_str(&r.err));
+	proc_result_free(&r);
+	if (rc < 0)
+		return -1;
+	/* verified before the push: what lands is exactly the tested tree */
+	snprintf(spec, sizeof(spec), "%s^{tree}", into);
+	if (git_rev_parse_any(repo, spec, got, e) < 0)
+		return -1;
+	if (strcmp(got, tree) != 0)
+		return err_set(e, EX_SOFTWARE, "the squashed commit's tree %.12s is not the tested tree %.12s; nothing "
+		    "landed (report this as a bug)", got, tree);
+	return 0;
+}
+
+/*
+ * The squashed commit to land instead of tested (into tested): 1, 0 when
+ * main moved since the test (reason says so), -1 with e.
+ */
+static int
+squash_landing(struct orch_ctx *c, struct git *repo, const struct task *t, const char *main_ref, char tested[41],
+    char *reason, size_t rn, struct orch_err *e)
+{
+	char parent[41], squashed[41];
+	int anc;
+
+	if (git_rev_parse(repo, main_ref, parent, e) < 0 || (anc = git_is_ancestor(repo, parent, tested, e)) < 0)
+		return -1;
+	if (!anc) {
+		snprintf(reason, rn, "main moved since the merge gate tested %.12s; back through the merge gate", tested);
+		return 0;
+	}
+	if (squash_commit(c, repo, t, tested, parent, squashed, e) < 0)
+		return -1;
+	memcpy(tested, squashed, 41);
+	return 1;
+}
+
 int
 merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *reason, size_t rn,
     struct orch_err *e)
@@ -516,6 +586,8 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 		return err_set(e, EX_SOFTWARE, "no tested commit recorded for %s; the merge gate must pass first",
 		    t->work_item);
 	merge_main_ref(p, main_ref, sizeof(main_ref));
+	if (p->land_squash && (anc = squash_landing(c, &repo, t, main_ref, tested, reason, rn, e)) <= 0)
+		return anc;	/* tested is the squashed commit from here on */
 	snprintf(dst, sizeof(dst), "%s:refs/heads/%s", tested, p->main_branch);
 	if (p->remote && merge_remote_trusted(c, p, 1, e) < 0)
 		return -1;
@@ -559,6 +631,10 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 		return -1;
 	if (!anc)
 		return err_set(e, EX_UNAVAILABLE, "pushed %.12s but it is not on %s; check the remote", tested, main_ref + 5);
-	snprintf(reason, rn, "merged %.12s into %s (fast-forward, verified)", tested, p->main_branch);
+	/* the landed commit is what later gates and the deploy hook know as the tested one */
+	if (p->land_squash && task_set_tested(c->st, t, tested, e) < 0)
+		return -1;
+	snprintf(reason, rn, "merged %.12s into %s (%s, verified)", tested, p->main_branch, p->land_squash ?
+	    "squashed: the tested tree as one commit" : "fast-forward");
 	return 1;
 }
