@@ -149,6 +149,7 @@ main(void)
 		fix_suite,
 		scanmain_suite,
 		decide_suite,
+		lockfile_suite,
 	};
 	SRunner *sr;
 	size_t i;
