@@ -14,7 +14,7 @@ lazy = $(eval $(1) := $$(shell $(2)))$($(1))
 DEP_CFLAGS   = $(call lazy,DEP_CFLAGS,$(PKG_CONFIG) --cflags $(DEPS))
 # libcurl is not linked: lib/curlload.c dlopen()s it when orch first talks HTTP (a tick that
 # makes no request pays neither its start-up nor its memory); -ldl for glibc before 2.34
-LDLIBS       = $(call lazy,LDLIBS,$(PKG_CONFIG) --libs $(filter-out libcurl,$(DEPS))) -ldl -lm -Wl,--as-needed
+LDLIBS       = $(call lazy,LDLIBS,$(PKG_CONFIG) --libs $(filter-out libcurl,$(DEPS))) -ldl -Wl,--as-needed
 CHECK_CFLAGS = $(call lazy,CHECK_CFLAGS,$(PKG_CONFIG) --cflags check)
 CHECK_LIBS   = $(call lazy,CHECK_LIBS,$(PKG_CONFIG) --libs check)
 # the flags orch needs whatever CFLAGS the caller passes (make asan passes its own);

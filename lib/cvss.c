@@ -1,7 +1,6 @@
 /* CVSS v3.x base scores (cvss.h): parse the vector strictly, then the specification's formulas. */
 #include "cvss.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,10 +32,42 @@ static const struct { const char *name, *vals; } other[] = {
 };
 
 /* v3.1's Roundup (Appendix A): exact on decimal inputs that binary floating point would push up. */
+/* Without libm (orch links none): the inputs are small and positive. */
+static long long
+round_pos(double x)
+{
+	return (long long)(x + 0.5);
+}
+
+static double
+ceil_pos(double x)
+{
+	long long i = (long long)x;
+
+	return (double)i < x ? (double)(i + 1) : (double)i;
+}
+
+static double
+pow15(double x)
+{
+	double r = 1;
+	int i;
+
+	for (i = 0; i < 15; i++)
+		r *= x;
+	return r;
+}
+
+static double
+min10(double x)
+{
+	return x < 10 ? x : 10;
+}
+
 static double
 roundup31(double x)
 {
-	long long i = llround(x * 100000.0);
+	long long i = round_pos(x * 100000.0);
 
 	if (i % 10000 == 0)
 		return (double)i / 100000.0;
@@ -46,7 +77,7 @@ roundup31(double x)
 static double
 roundup30(double x)
 {
-	return ceil(x * 10.0) / 10.0;
+	return ceil_pos(x * 10.0) / 10.0;
 }
 
 /* One "NAME:V" field of the vector into idx[] (value index per base metric); 0, or -1 with why. */
@@ -97,13 +128,13 @@ base_score(const int idx[M_BASE], int v31)
 	else if (changed && idx[M_PR] == 2)
 		pr = 0.5;
 	iss = 1.0 - (1.0 - base[M_C].w[idx[M_C]]) * (1.0 - base[M_I].w[idx[M_I]]) * (1.0 - base[M_A].w[idx[M_A]]);
-	impact = changed ? 7.52 * (iss - 0.029) - 3.25 * pow(iss - 0.02, 15) : 6.42 * iss;
+	impact = changed ? 7.52 * (iss - 0.029) - 3.25 * pow15(iss - 0.02) : 6.42 * iss;
 	expl = 8.22 * base[M_AV].w[idx[M_AV]] * base[M_AC].w[idx[M_AC]] * pr * base[M_UI].w[idx[M_UI]];
 	if (impact <= 0)
 		return 0.0;
 	if (changed)
-		return v31 ? roundup31(fmin(1.08 * (impact + expl), 10)) : roundup30(fmin(1.08 * (impact + expl), 10));
-	return v31 ? roundup31(fmin(impact + expl, 10)) : roundup30(fmin(impact + expl, 10));
+		return v31 ? roundup31(min10(1.08 * (impact + expl))) : roundup30(min10(1.08 * (impact + expl)));
+	return v31 ? roundup31(min10(impact + expl)) : roundup30(min10(impact + expl));
 }
 
 int
