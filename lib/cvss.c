@@ -7,28 +7,30 @@
 /* One metric: its name, the values it takes and their weights (scope-changed weights for PR apart). */
 struct metric {
 	const char *name;
-	const char *vals;	/* one letter per value */
+	const char *vals; /* one letter per value */
 	double w[5];
 };
 
 enum { M_AV, M_AC, M_PR, M_UI, M_S, M_C, M_I, M_A, M_BASE };
 
 static const struct metric base[M_BASE] = {
-	{ "AV", "NALP", { 0.85, 0.62, 0.55, 0.2 } },
-	{ "AC", "LH", { 0.77, 0.44 } },
-	{ "PR", "NLH", { 0.85, 0.62, 0.27 } },
-	{ "UI", "NR", { 0.85, 0.62 } },
-	{ "S", "UC", { 0 } },
-	{ "C", "HLN", { 0.56, 0.22, 0 } },
-	{ "I", "HLN", { 0.56, 0.22, 0 } },
-	{ "A", "HLN", { 0.56, 0.22, 0 } },
+    {"AV", "NALP", {0.85, 0.62, 0.55, 0.2}},
+    {"AC", "LH", {0.77, 0.44}},
+    {"PR", "NLH", {0.85, 0.62, 0.27}},
+    {"UI", "NR", {0.85, 0.62}},
+    {"S", "UC", {0}},
+    {"C", "HLN", {0.56, 0.22, 0}},
+    {"I", "HLN", {0.56, 0.22, 0}},
+    {"A", "HLN", {0.56, 0.22, 0}},
 };
 
 /* Temporal and environmental metrics: allowed after the base ones, not scored. */
-static const struct { const char *name, *vals; } other[] = {
-	{ "E", "XUPFH" }, { "RL", "XOTWU" }, { "RC", "XURC" }, { "CR", "XLMH" }, { "IR", "XLMH" }, { "AR", "XLMH" },
-	{ "MAV", "XNALP" }, { "MAC", "XLH" }, { "MPR", "XNLH" }, { "MUI", "XNR" }, { "MS", "XUC" }, { "MC", "XNLH" },
-	{ "MI", "XNLH" }, { "MA", "XNLH" },
+static const struct {
+	const char *name, *vals;
+} other[] = {
+    {"E", "XUPFH"}, {"RL", "XOTWU"},  {"RC", "XURC"}, {"CR", "XLMH"},  {"IR", "XLMH"},
+    {"AR", "XLMH"}, {"MAV", "XNALP"}, {"MAC", "XLH"}, {"MPR", "XNLH"}, {"MUI", "XNR"},
+    {"MS", "XUC"},  {"MC", "XNLH"},   {"MI", "XNLH"}, {"MA", "XNLH"},
 };
 
 /* v3.1's Roundup (Appendix A): exact on decimal inputs that binary floating point would push up. */
@@ -127,13 +129,15 @@ base_score(const int idx[M_BASE], int v31)
 		pr = 0.68;
 	else if (changed && idx[M_PR] == 2)
 		pr = 0.5;
-	iss = 1.0 - (1.0 - base[M_C].w[idx[M_C]]) * (1.0 - base[M_I].w[idx[M_I]]) * (1.0 - base[M_A].w[idx[M_A]]);
+	iss = 1.0 -
+	    (1.0 - base[M_C].w[idx[M_C]]) * (1.0 - base[M_I].w[idx[M_I]]) * (1.0 - base[M_A].w[idx[M_A]]);
 	impact = changed ? 7.52 * (iss - 0.029) - 3.25 * pow15(iss - 0.02) : 6.42 * iss;
 	expl = 8.22 * base[M_AV].w[idx[M_AV]] * base[M_AC].w[idx[M_AC]] * pr * base[M_UI].w[idx[M_UI]];
 	if (impact <= 0)
 		return 0.0;
 	if (changed)
-		return v31 ? roundup31(min10(1.08 * (impact + expl))) : roundup30(min10(1.08 * (impact + expl)));
+		return v31 ? roundup31(min10(1.08 * (impact + expl)))
+		    : roundup30(min10(1.08 * (impact + expl)));
 	return v31 ? roundup31(min10(impact + expl)) : roundup30(min10(impact + expl));
 }
 
@@ -154,7 +158,7 @@ cvss_score(const char *vector, double *score, char *why, size_t wn)
 	v31 = vector[7] == '1';
 	for (i = 0; i < M_BASE; i++)
 		idx[i] = -1;
-	for (p = vector + 9; ; p = end + 1) {
+	for (p = vector + 9;; p = end + 1) {
 		end = strchr(p, '/');
 		if (end == NULL)
 			end = p + strlen(p);

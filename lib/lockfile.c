@@ -11,9 +11,17 @@
 
 #include "toml.h"
 
-static const struct { const char *name; enum lock_kind k; } names[] = {
-	{ "package-lock.json", LOCK_NPM }, { "npm-shrinkwrap.json", LOCK_NPM }, { "Pipfile.lock", LOCK_PIPFILE },
-	{ "poetry.lock", LOCK_POETRY }, { "uv.lock", LOCK_UV }, { "Cargo.lock", LOCK_CARGO }, { "go.mod", LOCK_GOMOD },
+static const struct {
+	const char *name;
+	enum lock_kind k;
+} names[] = {
+    {"package-lock.json", LOCK_NPM},
+    {"npm-shrinkwrap.json", LOCK_NPM},
+    {"Pipfile.lock", LOCK_PIPFILE},
+    {"poetry.lock", LOCK_POETRY},
+    {"uv.lock", LOCK_UV},
+    {"Cargo.lock", LOCK_CARGO},
+    {"go.mod", LOCK_GOMOD},
 };
 
 enum lock_kind
@@ -35,8 +43,8 @@ lockfile_kind(const char *path)
 const char *
 lockfile_kind_name(enum lock_kind k)
 {
-	static const char *const n[] = { "none", "requirements", "package-lock", "Pipfile.lock", "poetry.lock",
-		"uv.lock", "Cargo.lock", "go.mod" };
+	static const char *const n[] = {"none",        "requirements", "package-lock", "Pipfile.lock",
+	    "poetry.lock", "uv.lock",      "Cargo.lock",   "go.mod"};
 
 	return (unsigned)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
@@ -70,14 +78,14 @@ lock_pypi_name(const char *in, size_t len, char *out, size_t n)
 
 /* Append one pin; -1 with why when a field is over its cap (or out of memory). */
 static int
-add(struct lockset *s, const char *eco, const char *name, size_t nl, const char *ver, size_t vl, const char *file,
-    int line, int pinned, char *why, size_t wn)
+add(struct lockset *s, const char *eco, const char *name, size_t nl, const char *ver, size_t vl,
+    const char *file, int line, int pinned, char *why, size_t wn)
 {
 	struct lockpkg *p;
 
 	if (nl == 0 || nl >= sizeof(p->name) || vl >= sizeof(p->version)) {
-		snprintf(why, wn, "line %d: %s '%.40s' %s", line, nl ? "the name or version of" : "an empty name",
-		    name, nl ? "is too long" : "");
+		snprintf(why, wn, "line %d: %s '%.40s' %s", line,
+		    nl ? "the name or version of" : "an empty name", name, nl ? "is too long" : "");
 		return -1;
 	}
 	for (size_t i = 0; i < nl + vl; i++) {
@@ -126,13 +134,29 @@ line_after(const char *text, size_t len, size_t *pos, int *line, const char *nee
 	return *line;
 }
 
-
 /* ---- requirements*.txt ---- */
 
-static const char *const pip_ignored[] = { "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
-	"--no-index", "-f", "--find-links", "--pre", "--trusted-host", "--prefer-binary", "--require-hashes",
-	"--only-binary", "--no-binary", "--use-feature", "--hash", "--config-settings", "--global-option",
-	"--use-pep517", "--no-build-isolation", NULL };
+static const char *const pip_ignored[] = {"-c",
+    "--constraint",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "--no-index",
+    "-f",
+    "--find-links",
+    "--pre",
+    "--trusted-host",
+    "--prefer-binary",
+    "--require-hashes",
+    "--only-binary",
+    "--no-binary",
+    "--use-feature",
+    "--hash",
+    "--config-settings",
+    "--global-option",
+    "--use-pep517",
+    "--no-build-isolation",
+    NULL};
 
 /* dir(from)/rel, with "." and ".." resolved, into out; -1 when it leaves the repository. */
 static int
@@ -175,15 +199,16 @@ req_option(const char *path, char *ln, int line, struct lockset *s, char *why, s
 	if (*val)
 		*val++ = '\0';
 	val += strspn(val, " \t=");
-	if (strncmp(ln, "-r", 2) == 0 && ln[2] && ln[2] != '-') {	/* -rfile */
+	if (strncmp(ln, "-r", 2) == 0 && ln[2] && ln[2] != '-') { /* -rfile */
 		val = ln + 2;
 		ln[2] = '\0';
 	}
 	if (strcmp(ln, "-r") == 0 || strcmp(ln, "--requirement") == 0) {
 		if (s->nincludes >= LOCK_MAX_INCLUDES ||
 		    include_path(path, val, s->includes[s->nincludes], sizeof(s->includes[0])) < 0) {
-			snprintf(why, wn, "line %d: -r '%.80s' is outside the repository or one include too many", line,
-			    val);
+			snprintf(why, wn,
+			    "line %d: -r '%.80s' is outside the repository or one include too many",
+			    line, val);
 			return -1;
 		}
 		s->nincludes++;
@@ -209,28 +234,31 @@ req_spec(const char *path, const char *name, size_t nl, char *r, int line, struc
 	char spec[64];
 	size_t o = 0;
 
-	r[strcspn(r, ";")] = '\0';	/* the marker: audited whatever it says */
+	r[strcspn(r, ";")] = '\0'; /* the marker: audited whatever it says */
 	for (char *opt = r; (opt = strstr(opt, "--")) != NULL; opt++)
 		if (opt == r || opt[-1] == ' ' || opt[-1] == '\t') {
-			*opt = '\0';	/* per-requirement options (--hash=...) */
+			*opt = '\0'; /* per-requirement options (--hash=...) */
 			break;
 		}
 	r += strspn(r, " \t(");
 	for (; *r; r++) {
 		if (*r == ' ' || *r == '\t' || *r == ')')
 			continue;
-		if (!strchr("<>=!~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.*+,_-@:/", *r)) {
-			snprintf(why, wn, "line %d: '%c' in the specifier of '%.*s'", line, *r, (int)nl, name);
+		if (!strchr("<>=!~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.*+,_-@:/",
+		            *r)) {
+			snprintf(why, wn, "line %d: '%c' in the specifier of '%.*s'", line, *r, (int)nl,
+			    name);
 			return -1;
 		}
 		if (o + 1 >= sizeof(spec)) {
-			snprintf(why, wn, "line %d: the specifier of '%.*s' is too long", line, (int)nl, name);
+			snprintf(why, wn, "line %d: the specifier of '%.*s' is too long", line, (int)nl,
+			    name);
 			return -1;
 		}
 		spec[o++] = *r;
 	}
 	spec[o] = '\0';
-	if (spec[0] == '@')	/* name @ URL: not a registry pin */
+	if (spec[0] == '@') /* name @ URL: not a registry pin */
 		return add(s, "PyPI", name, nl, "URL", 3, path, line, 0, why, wn);
 	if (strncmp(spec, "==", 2) == 0 && !strpbrk(spec + 2, "<>!~,*@:/") && spec[2 + (spec[2] == '=')]) {
 		const char *v = spec + 2 + (spec[2] == '=');
@@ -259,7 +287,8 @@ req_line(const char *path, char *ln, int line, struct lockset *s, char *why, siz
 	if (*ln == '-')
 		return req_option(path, ln, line, s, why, wn);
 	nl = strcspn(ln, " \t;@");
-	if (*ln == '.' || *ln == '/' || memmem(ln, nl, "://", 3)) {	/* a path or URL: nothing to look up by name */
+	if (*ln == '.' || *ln == '/' ||
+	    memmem(ln, nl, "://", 3)) { /* a path or URL: nothing to look up by name */
 		size_t k = strcspn(ln, " \t;");
 		return add(s, "PyPI", ln, k > 100 ? 100 : k, "path-or-URL", 11, path, line, 0, why, wn);
 	}
@@ -289,7 +318,7 @@ parse_requirements(const char *path, const char *text, size_t len, struct lockse
 	while (p < end) {
 		int start = line, cont;
 		size_t o = 0;
-		do {	/* one logical line: physical lines joined at a trailing backslash */
+		do { /* one logical line: physical lines joined at a trailing backslash */
 			const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
 			size_t l = (size_t)(e - p);
 			if (memchr(p, '\0', l)) {
@@ -351,13 +380,14 @@ npm_packages(const char *path, const char *text, size_t len, const cJSON *pk, st
 	size_t pos = 0;
 	int line = 1;
 
-	cJSON_ArrayForEach(e, pk) {
+	cJSON_ArrayForEach(e, pk)
+	{
 		const char *key = e->string, *nm = NULL, *q, *ver;
 		char needle[600];
 		for (q = key; q && (q = strstr(q, "node_modules/")) != NULL; q += 13)
 			nm = q + 13;
 		if (nm == NULL || *key == '\0')
-			continue;	/* the root or a workspace directory: the project's own code */
+			continue; /* the root or a workspace directory: the project's own code */
 		if (!cJSON_IsObject(e)) {
 			snprintf(why, wn, "packages['%.80s'] is not an object", key);
 			return -1;
@@ -368,8 +398,8 @@ npm_packages(const char *path, const char *text, size_t len, const cJSON *pk, st
 		if (!npm_registry_version(ver))
 			continue;
 		snprintf(needle, sizeof(needle), "\"%s\"", key);
-		if (add(s, "npm", nm, strlen(nm), ver, strlen(ver), path, line_after(text, len, &pos, &line, needle),
-		    1, why, wn) < 0)
+		if (add(s, "npm", nm, strlen(nm), ver, strlen(ver), path,
+		    line_after(text, len, &pos, &line, needle), 1, why, wn) < 0)
 			return -1;
 	}
 	return 0;
@@ -387,8 +417,11 @@ parse_npm(const char *path, const char *text, size_t len, struct lockset *s, cha
 	lv = cJSON_GetObjectItemCaseSensitive(j, "lockfileVersion");
 	pk = cJSON_GetObjectItemCaseSensitive(j, "packages");
 	if (!cJSON_IsNumber(lv) || (lv->valueint != 2 && lv->valueint != 3)) {
-		snprintf(why, wn, cJSON_IsNumber(lv) && lv->valueint == 1 ? "lockfileVersion 1 (npm 6) is not read: "
-		    "regenerate it with npm 7 or later" : "no lockfileVersion 2 or 3: not an npm lockfile orch reads");
+		snprintf(why, wn,
+		    cJSON_IsNumber(lv) && lv->valueint == 1
+		    ? "lockfileVersion 1 (npm 6) is not read: "
+		    "regenerate it with npm 7 or later"
+		    : "no lockfileVersion 2 or 3: not an npm lockfile orch reads");
 		rc = -1;
 	} else if (!cJSON_IsObject(pk)) {
 		snprintf(why, wn, "no \"packages\" object: regenerate the lockfile with npm 7 or later");
@@ -402,7 +435,7 @@ parse_npm(const char *path, const char *text, size_t len, struct lockset *s, cha
 static int
 parse_pipfile(const char *path, const char *text, size_t len, struct lockset *s, char *why, size_t wn)
 {
-	static const char *const sect[] = { "default", "develop" };
+	static const char *const sect[] = {"default", "develop"};
 	cJSON *j = json_doc(text, len, why, wn);
 	size_t pos = 0, i;
 	int line = 1, rc = 0;
@@ -418,17 +451,20 @@ parse_pipfile(const char *path, const char *text, size_t len, struct lockset *s,
 			rc = -1;
 			break;
 		}
-		cJSON_ArrayForEach(e, o) {
+		cJSON_ArrayForEach(e, o)
+		{
 			const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "version"));
 			char needle[300];
 			if (v == NULL)
-				continue;	/* a git or path dependency: not on PyPI */
+				continue; /* a git or path dependency: not on PyPI */
 			snprintf(needle, sizeof(needle), "\"%s\"", e->string);
 			line_after(text, len, &pos, &line, needle);
 			if (strncmp(v, "==", 2) == 0)
-				rc = add(s, "PyPI", e->string, strlen(e->string), v + 2, strlen(v + 2), path, line, 1, why, wn);
+				rc = add(s, "PyPI", e->string, strlen(e->string), v + 2, strlen(v + 2), path,
+				    line, 1, why, wn);
 			else
-				rc = add(s, "PyPI", e->string, strlen(e->string), v, strlen(v), path, line, 0, why, wn);
+				rc = add(s, "PyPI", e->string, strlen(e->string), v, strlen(v), path, line, 0,
+				    why, wn);
 			if (rc < 0)
 				break;
 		}
@@ -453,13 +489,14 @@ struct tl {
 static int
 tl_flush(struct tl *t)
 {
-	static const char *const crates[] = { "registry+https://github.com/rust-lang/crates.io-index",
-		"sparse+https://index.crates.io/" };
+	static const char *const crates[] = {"registry+https://github.com/rust-lang/crates.io-index",
+	    "sparse+https://index.crates.io/"};
 	int keep;
 
 	if (!t->in_pkg || !t->name[0] || !t->version[0])
 		keep = 0;
-	else if (t->k == LOCK_CARGO)	/* no source: a workspace crate; git and other registries: not crates.io */
+	else if (t->k ==
+	    LOCK_CARGO) /* no source: a workspace crate; git and other registries: not crates.io */
 		keep = strcmp(t->source, crates[0]) == 0 || strcmp(t->source, crates[1]) == 0;
 	else if (t->k == LOCK_UV)
 		keep = t->registry && !t->local;
@@ -486,12 +523,13 @@ tl_copy(struct tl *t, char *dst, size_t n, const char *v, int line)
 static int
 tl_cb(void *ctx, const char *table, int is_array, const char *key, const char *v, int line)
 {
-	static const char *const local_src[] = { "source.editable", "source.virtual", "source.git", "source.path",
-		"source.directory", "source.url", NULL };
+	static const char *const local_src[] = {
+	    "source.editable",  "source.virtual", "source.git", "source.path",
+	    "source.directory", "source.url",     NULL};
 	struct tl *t = ctx;
 	size_t i;
 
-	if (key == NULL) {	/* a header */
+	if (key == NULL) { /* a header */
 		if (strcmp(table, "package") == 0 && is_array) {
 			if (tl_flush(t) < 0)
 				return 1;
@@ -504,7 +542,7 @@ tl_cb(void *ctx, const char *table, int is_array, const char *key, const char *v
 	if (!t->in_pkg)
 		return 0;
 	if (strcmp(table, "package.source") == 0 && strcmp(key, "type") == 0 && v && strcmp(v, "legacy") != 0)
-		t->local = 1;	/* poetry: git, directory, file or url */
+		t->local = 1; /* poetry: git, directory, file or url */
 	if (strcmp(table, "package") != 0)
 		return 0;
 	if (strcmp(key, "name") == 0)
@@ -523,10 +561,10 @@ tl_cb(void *ctx, const char *table, int is_array, const char *key, const char *v
 }
 
 static int
-parse_toml_lock(enum lock_kind k, const char *path, const char *text, size_t len, struct lockset *s, char *why,
-    size_t wn)
+parse_toml_lock(enum lock_kind k, const char *path, const char *text, size_t len, struct lockset *s,
+    char *why, size_t wn)
 {
-	struct tl t = { .k = k, .path = path, .s = s, .why = why, .wn = wn };
+	struct tl t = {.k = k, .path = path, .s = s, .why = why, .wn = wn};
 	char twhy[240];
 	int rc;
 
@@ -538,7 +576,7 @@ parse_toml_lock(enum lock_kind k, const char *path, const char *text, size_t len
 	rc = toml_walk(text, len, tl_cb, &t, twhy, sizeof(twhy));
 	if (rc == 0)
 		rc = tl_flush(&t);
-	else if (why[0] == '\0')	/* the reader's own reason (else the callback's, already in why) */
+	else if (why[0] == '\0') /* the reader's own reason (else the callback's, already in why) */
 		snprintf(why, wn, "%s", twhy);
 	return rc ? -1 : 0;
 }
@@ -589,8 +627,9 @@ static int
 go_directive(const char *path, char *tok[4], int n, int line, int *block, struct lockset *s, char *why,
     size_t wn)
 {
-	static const char *const known[] = { "module", "go", "toolchain", "godebug", "require", "replace", "exclude",
-		"retract", "tool", "ignore", NULL };
+	static const char *const known[] = {"module",  "go",      "toolchain", "godebug",
+	    "require", "replace", "exclude",   "retract",
+	    "tool",    "ignore",  NULL};
 	int i;
 
 	for (i = 0; known[i] && strcmp(known[i], tok[0]) != 0; i++)
@@ -612,7 +651,7 @@ static int
 parse_gomod(const char *path, const char *text, size_t len, struct lockset *s, char *why, size_t wn)
 {
 	const char *p = text, *end = text + len;
-	int line = 0, block = 0;	/* 1 require ( ... ), 2 another block */
+	int line = 0, block = 0; /* 1 require ( ... ), 2 another block */
 	char ln[4096], *tok[4];
 
 	while (p < end) {
@@ -659,11 +698,23 @@ lockfile_parse(enum lock_kind k, const char *path, const char *text, size_t len,
 	}
 	s->nincludes = 0;
 	switch (k) {
-	case LOCK_REQUIREMENTS: rc = parse_requirements(path, text, len, s, why, wn); break;
-	case LOCK_NPM: rc = parse_npm(path, text, len, s, why, wn); break;
-	case LOCK_PIPFILE: rc = parse_pipfile(path, text, len, s, why, wn); break;
-	case LOCK_POETRY: case LOCK_UV: case LOCK_CARGO: rc = parse_toml_lock(k, path, text, len, s, why, wn); break;
-	case LOCK_GOMOD: rc = parse_gomod(path, text, len, s, why, wn); break;
+	case LOCK_REQUIREMENTS:
+		rc = parse_requirements(path, text, len, s, why, wn);
+		break;
+	case LOCK_NPM:
+		rc = parse_npm(path, text, len, s, why, wn);
+		break;
+	case LOCK_PIPFILE:
+		rc = parse_pipfile(path, text, len, s, why, wn);
+		break;
+	case LOCK_POETRY:
+	case LOCK_UV:
+	case LOCK_CARGO:
+		rc = parse_toml_lock(k, path, text, len, s, why, wn);
+		break;
+	case LOCK_GOMOD:
+		rc = parse_gomod(path, text, len, s, why, wn);
+		break;
 	default:
 		snprintf(why, wn, "not a lockfile orch reads");
 		rc = -1;

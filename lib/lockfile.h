@@ -32,17 +32,26 @@
 
 #include <stddef.h>
 
-enum lock_kind { LOCK_NONE, LOCK_REQUIREMENTS, LOCK_NPM, LOCK_PIPFILE, LOCK_POETRY, LOCK_UV, LOCK_CARGO, LOCK_GOMOD };
+enum lock_kind {
+	LOCK_NONE,
+	LOCK_REQUIREMENTS,
+	LOCK_NPM,
+	LOCK_PIPFILE,
+	LOCK_POETRY,
+	LOCK_UV,
+	LOCK_CARGO,
+	LOCK_GOMOD
+};
 
-#define LOCK_MAX_INCLUDES 16	/* -r includes of one requirements file */
+#define LOCK_MAX_INCLUDES 16 /* -r includes of one requirements file */
 #define LOCK_MAX_TEXT (16 * 1024 * 1024)
 
 struct lockpkg {
-	char eco[16];		/* OSV ecosystem: PyPI, npm, Go, crates.io */
+	char eco[16]; /* OSV ecosystem: PyPI, npm, Go, crates.io */
 	char name[128];
-	char version[64];	/* the pin; for an unpinned requirement, its specifier ("" for any) */
+	char version[64]; /* the pin; for an unpinned requirement, its specifier ("" for any) */
 	char file[256];
-	int line;		/* 1-based line of the pin in file */
+	int line; /* 1-based line of the pin in file */
 	int pinned;
 };
 
@@ -50,14 +59,14 @@ struct lockset {
 	size_t n, cap;
 	struct lockpkg *v;
 	size_t nincludes;
-	char includes[LOCK_MAX_INCLUDES][256];	/* -r files named by the last requirements file parsed */
+	char includes[LOCK_MAX_INCLUDES][256]; /* -r files named by the last requirements file parsed */
 };
 
 /* The kind of a file by its path (basename); LOCK_NONE when it is not one orch reads. */
 enum lock_kind lockfile_kind(const char *path);
 const char *lockfile_kind_name(enum lock_kind k);
-int lockfile_parse(enum lock_kind k, const char *path, const char *text, size_t len, struct lockset *s, char *why,
-    size_t wn);
+int lockfile_parse(enum lock_kind k, const char *path, const char *text, size_t len, struct lockset *s,
+    char *why, size_t wn);
 void lockset_free(struct lockset *s);
 /* PEP 503: lower case, every run of '-', '_' and '.' one '-'. */
 void lock_pypi_name(const char *in, size_t len, char *out, size_t n);

@@ -70,7 +70,8 @@ tree_entries(struct buf *tree, struct entry **out)
 
 	*out = NULL;
 	while (p && p < end) {
-		char *z = memchr(p, '\0', (size_t)(end - p)), *tab = z ? memchr(p, '\t', (size_t)(z - p)) : NULL;
+		char *z = memchr(p, '\0', (size_t)(end - p)),
+		     *tab = z ? memchr(p, '\t', (size_t)(z - p)) : NULL;
 		if (z == NULL || tab == NULL)
 			break;
 		/* "<mode> blob <40 hex>\t<path>": symlinks (120000) and submodules are never read */
@@ -95,7 +96,7 @@ static int
 read_parse(const struct git *g, const struct entry *const *want, size_t n, int includes, struct lockset *s,
     char (*inc)[256], size_t *ninc, char *note, size_t nn, struct orch_err *e)
 {
-	char (*ids)[41] = calloc(n ? n : 1, sizeof(*ids));
+	char(*ids)[41] = calloc(n ? n : 1, sizeof(*ids));
 	struct buf *b = calloc(n ? n : 1, sizeof(*b));
 	size_t i, j;
 	int rc = -1;
@@ -108,13 +109,13 @@ read_parse(const struct git *g, const struct entry *const *want, size_t n, int i
 		memcpy(ids[i], want[i]->id, 41);
 		buf_init(&b[i], LOCK_MAX_TEXT);
 	}
-	if (n && git_read_blobs(g, (const char (*)[41])ids, n, LOCK_MAX_TEXT, b, e) < 0)
+	if (n && git_read_blobs(g, (const char(*)[41])ids, n, LOCK_MAX_TEXT, b, e) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		char why[256];
 		/* an -r include is a requirements file whatever its name (base.txt) */
-		if (lockfile_parse(includes ? LOCK_REQUIREMENTS : lockfile_kind(want[i]->path), want[i]->path, buf_str(&b[i]), b[i].len, s, why,
-		    sizeof(why)) < 0)
+		if (lockfile_parse(includes ? LOCK_REQUIREMENTS : lockfile_kind(want[i]->path), want[i]->path,
+		    buf_str(&b[i]), b[i].len, s, why, sizeof(why)) < 0)
 			note_add(note, nn, "%s does not parse: %s", want[i]->path, why);
 		for (j = 0; j < s->nincludes && *ninc < 64; j++)
 			memcpy(inc[(*ninc)++], s->includes[j], 256);
@@ -131,7 +132,8 @@ out:
 /* The -r includes (lockfile_kind may say NONE: base.txt), read once each, up to OSV_INCLUDE_DEPTH. */
 static int
 read_includes(const struct git *g, const struct entry *ent, size_t ne, char (*inc)[256], size_t ninc,
-    const struct entry **seen, size_t *nseen, struct lockset *s, char *note, size_t nn, struct orch_err *e)
+    const struct entry **seen, size_t *nseen, struct lockset *s, char *note, size_t nn,
+    struct orch_err *e)
 {
 	int depth;
 
@@ -158,12 +160,12 @@ read_includes(const struct git *g, const struct entry *ent, size_t ne, char (*in
 }
 
 int
-osv_collect(const struct git *g, const char *ref, const char *exclude, struct lockset *s, int *files, char *note,
-    size_t nn, struct orch_err *e)
+osv_collect(const struct git *g, const char *ref, const char *exclude, struct lockset *s, int *files,
+    char *note, size_t nn, struct orch_err *e)
 {
 	const struct entry **want = NULL;
 	struct entry *ent = NULL;
-	char (*inc)[256] = NULL;
+	char(*inc)[256] = NULL;
 	size_t ne, nw = 0, ninc = 0, i;
 	struct buf tree;
 	int rc = -1;
@@ -183,7 +185,8 @@ osv_collect(const struct git *g, const char *ref, const char *exclude, struct lo
 	for (i = 0; i < ne; i++)
 		if (lockfile_kind(ent[i].path) != LOCK_NONE && !excluded(ent[i].path, exclude)) {
 			if (nw == OSV_MAX_LOCKFILES) {
-				note_add(note, nn, "more than %s lockfiles: the rest (from %s) are not audited", "500",
+				note_add(note, nn,
+				    "more than %s lockfiles: the rest (from %s) are not audited", "500",
 				    ent[i].path);
 				break;
 			}
@@ -208,7 +211,8 @@ id_ok(const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
 
-	return n > 0 && n < 64 && strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:") == n &&
+	return n > 0 && n < 64 &&
+	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:") == n &&
 	    id[0] != '.';
 }
 
@@ -242,19 +246,23 @@ batch_check(const cJSON *res, size_t n, char *why, size_t wn)
 		snprintf(why, wn, "the querybatch answer has no \"results\" array of %zu entries", n);
 		return -1;
 	}
-	cJSON_ArrayForEach(r, res) {
+	cJSON_ArrayForEach(r, res)
+	{
 		const cJSON *vulns = cJSON_GetObjectItemCaseSensitive(r, "vulns");
 		const cJSON *tok = cJSON_GetObjectItemCaseSensitive(r, "next_page_token");
 		if (!cJSON_IsObject(r) || (vulns && !cJSON_IsArray(vulns)) || (tok && !cJSON_IsString(tok)) ||
 		    (tok && (strlen(tok->valuestring) >= 512 || strpbrk(tok->valuestring, "\"\\\n")))) {
-			snprintf(why, wn, "a querybatch result is not {\"vulns\": [...], \"next_page_token\": \"...\"}");
+			snprintf(
+			    why, wn,
+			    "a querybatch result is not {\"vulns\": [...], \"next_page_token\": \"...\"}");
 			return -1;
 		}
-		cJSON_ArrayForEach(v, vulns)
-			if (!id_ok(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id")))) {
-				snprintf(why, wn, "a querybatch result names a vulnerability without a valid id");
-				return -1;
-			}
+		cJSON_ArrayForEach(
+		    v, vulns) if (!id_ok(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id"))))
+		{
+			snprintf(why, wn, "a querybatch result names a vulnerability without a valid id");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -271,17 +279,24 @@ osv_parse_batch(const char *json, size_t len, struct osv_query *q, const size_t 
 		cJSON_Delete(j);
 		return -1;
 	}
-	cJSON_ArrayForEach(r, res) {
+	cJSON_ArrayForEach(r, res)
+	{
 		struct osv_query *one = &q[idx[i++]];
-		const char *tok = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "next_page_token"));
+		const char *tok =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "next_page_token"));
 		snprintf(one->token, sizeof(one->token), "%s", tok ? tok : "");
-		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(r, "vulns"))
-			if (hit_add(one, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id")),
-			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "modified"))) < 0) {
-				cJSON_Delete(j);
-				snprintf(why, wn, "out of memory");
-				return -1;
-			}
+		cJSON_ArrayForEach(
+		    v, cJSON_GetObjectItemCaseSensitive(
+		    r, "vulns")) if (hit_add(one,
+		    cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(v, "id")),
+		    cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(v, "modified"))) < 0)
+		{
+			cJSON_Delete(j);
+			snprintf(why, wn, "out of memory");
+			return -1;
+		}
 	}
 	cJSON_Delete(j);
 	return 0;
@@ -368,12 +383,14 @@ query_all(struct http *h, struct osv_query *q, size_t nq, char *why, size_t wn)
 		if (n == 0)
 			break;
 		if (page == OSV_MAX_PAGES) {
-			snprintf(why, wn, "OSV still had more pages after %d: the rest was not read", OSV_MAX_PAGES);
+			snprintf(why, wn, "OSV still had more pages after %d: the rest was not read",
+			    OSV_MAX_PAGES);
 			rc = -1;
 			break;
 		}
 		for (off = 0; off < n && rc == 0; off += OSV_BATCH_MAX)
-			rc = batch_send(h, q, idx + off, n - off < OSV_BATCH_MAX ? n - off : OSV_BATCH_MAX, why, wn);
+			rc = batch_send(h, q, idx + off, n - off < OSV_BATCH_MAX ? n - off : OSV_BATCH_MAX,
+			    why, wn);
 	}
 	free(idx);
 	return rc;
@@ -394,7 +411,8 @@ cache_get(struct store *st, const char *id, const char *mod, char **text)
 	    store_cached(st, &s, "SELECT modified, record FROM osv_vulns WHERE id = ?1", &e) < 0)
 		return 0;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW && (!*mod || strcmp((const char *)sqlite3_column_text(s, 0), mod) == 0)) {
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    (!*mod || strcmp((const char *)sqlite3_column_text(s, 0), mod) == 0)) {
 		*text = strdup((const char *)sqlite3_column_text(s, 1));
 		hit = *text != NULL;
 	}
@@ -410,8 +428,11 @@ cache_put(struct store *st, const char *id, const char *mod, const char *text)
 	sqlite3_stmt *s;
 	char now[32];
 
-	if (st == NULL || st->db == NULL || store_cached(st, &s, "INSERT OR REPLACE INTO osv_vulns (id, modified, "
-	    "record, fetched_at) VALUES (?1, ?2, ?3, ?4)", &e) < 0)
+	if (st == NULL || st->db == NULL ||
+	    store_cached(st, &s,
+	    "INSERT OR REPLACE INTO osv_vulns (id, modified, "
+	    "record, fetched_at) VALUES (?1, ?2, ?3, ?4)",
+	    &e) < 0)
 		return;
 	time_iso_us(time_now_us(), now);
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
@@ -478,8 +499,10 @@ name_eq(const char *eco, const char *a, const char *b)
 static const cJSON *
 affected_of(const cJSON *rec, const char *eco, const char *name, const cJSON *after)
 {
-	const cJSON *a = after ? after->next : cJSON_GetObjectItemCaseSensitive(rec, "affected") ?
-	    cJSON_GetObjectItemCaseSensitive(rec, "affected")->child : NULL;
+	const cJSON *a = after ? after->next
+	    : cJSON_GetObjectItemCaseSensitive(rec, "affected")
+	    ? cJSON_GetObjectItemCaseSensitive(rec, "affected")->child
+	    : NULL;
 
 	for (; a; a = a->next) {
 		const cJSON *pk = cJSON_GetObjectItemCaseSensitive(a, "package");
@@ -497,14 +520,16 @@ cvss_max(const cJSON *sevs, double *best, int *v4)
 {
 	const cJSON *s;
 
-	cJSON_ArrayForEach(s, sevs) {
+	cJSON_ArrayForEach(s, sevs)
+	{
 		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "type"));
 		const char *vec = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "score"));
 		char why[80];
 		double sc;
 		if (type && strcmp(type, "CVSS_V4") == 0)
 			*v4 = 1;
-		else if (type && strcmp(type, "CVSS_V3") == 0 && cvss_score(vec, &sc, why, sizeof(why)) == 0 && sc > *best)
+		else if (type && strcmp(type, "CVSS_V3") == 0 &&
+		    cvss_score(vec, &sc, why, sizeof(why)) == 0 && sc > *best)
 			*best = sc;
 	}
 }
@@ -512,7 +537,7 @@ cvss_max(const cJSON *sevs, double *best, int *v4)
 static int
 word_sev(const char *w)
 {
-	static const char *const words[] = { "LOW", "MEDIUM", "HIGH", "CRITICAL" };
+	static const char *const words[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
 	int i;
 
 	if (w && str_ieq(w, "MODERATE"))
@@ -557,17 +582,18 @@ record_fixes(const cJSON *rec, const char *eco, const char *name, const char *ve
 
 	while ((a = affected_of(rec, eco, name, a)) != NULL)
 		cJSON_ArrayForEach(rg, cJSON_GetObjectItemCaseSensitive(a, "ranges"))
-			cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(rg, "events")) {
-				const char *fx = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "fixed"));
-				size_t l = strlen(f->fixes);
-				if (fx == NULL || *fx == '\0' || strlen(fx) > 60 || strpbrk(fx, ", \n\r\t"))
-					continue;
-				if (l && (strstr(f->fixes, fx) != NULL))	/* listed (or a prefix of one: harmless) */
-					continue;
-				if (l + strlen(fx) + 2 < sizeof(f->fixes))
-					snprintf(f->fixes + l, sizeof(f->fixes) - l, "%s%s", l ? "," : "", fx);
-				f->fixable |= osv_vercmp(fx, version) > 0;
-			}
+		    cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(rg, "events"))
+		{
+			const char *fx = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "fixed"));
+			size_t l = strlen(f->fixes);
+			if (fx == NULL || *fx == '\0' || strlen(fx) > 60 || strpbrk(fx, ", \n\r\t"))
+				continue;
+			if (l && (strstr(f->fixes, fx) != NULL)) /* listed (or a prefix of one: harmless) */
+				continue;
+			if (l + strlen(fx) + 2 < sizeof(f->fixes))
+				snprintf(f->fixes + l, sizeof(f->fixes) - l, "%s%s", l ? "," : "", fx);
+			f->fixable |= osv_vercmp(fx, version) > 0;
+		}
 }
 
 int
@@ -592,10 +618,12 @@ osv_parse_record(const char *json, size_t len, const char *eco, const char *name
 	snprintf(f->eco, sizeof(f->eco), "%s", eco);
 	snprintf(f->package, sizeof(f->package), "%s", name);
 	snprintf(f->version, sizeof(f->version), "%s", version);
-	cJSON_ArrayForEach(al, cJSON_GetObjectItemCaseSensitive(j, "aliases")) {
+	cJSON_ArrayForEach(al, cJSON_GetObjectItemCaseSensitive(j, "aliases"))
+	{
 		size_t l = strlen(f->aliases);
 		if (id_ok(cJSON_GetStringValue(al)) && l + strlen(al->valuestring) + 2 < sizeof(f->aliases))
-			snprintf(f->aliases + l, sizeof(f->aliases) - l, "%s%s", l ? "," : "", al->valuestring);
+			snprintf(f->aliases + l, sizeof(f->aliases) - l, "%s%s", l ? "," : "",
+			    al->valuestring);
 	}
 	record_sev(j, eco, name, f);
 	record_fixes(j, eco, name, version, f);
@@ -607,7 +635,7 @@ osv_parse_record(const char *json, size_t len, const char *eco, const char *name
 static int
 pre_word(const char *s, size_t n)
 {
-	static const char *const w[] = { "a", "alpha", "b", "beta", "c", "rc", "pre", "preview", "dev", NULL };
+	static const char *const w[] = {"a", "alpha", "b", "beta", "c", "rc", "pre", "preview", "dev", NULL};
 	int i;
 
 	for (i = 0; w[i]; i++)
@@ -625,7 +653,7 @@ osv_vercmp(const char *a, const char *b)
 		size_t na, nb;
 		a += strspn(a, ".-+_~");
 		b += strspn(b, ".-+_~");
-		if (!*a || !*b) {	/* one ran out: a pre-release word after it makes the longer one older */
+		if (!*a || !*b) { /* one ran out: a pre-release word after it makes the longer one older */
 			const char *rest = *a ? a : b;
 			int sign = *a ? 1 : -1;
 			if (!*rest)
@@ -645,7 +673,7 @@ osv_vercmp(const char *a, const char *b)
 			if (strncmp(a, b, na) != 0)
 				return strncmp(a, b, na) < 0 ? -1 : 1;
 		} else if (isdigit((unsigned char)*a) != isdigit((unsigned char)*b))
-			return isdigit((unsigned char)*a) ? 1 : -1;	/* a number is newer than a word */
+			return isdigit((unsigned char)*a) ? 1 : -1; /* a number is newer than a word */
 		else {
 			int c;
 			na = strcspn(a, "0123456789.-+_~");
@@ -691,10 +719,11 @@ queries_of(const struct lockset *s, struct deps_result *r, size_t *nq)
 	for (i = 0; q && i < s->n; i++) {
 		const struct lockpkg *p = &s->v[i];
 		if (!p->pinned) {
-			struct dep_finding f = { .sev = SEV_UNKNOWN, .unpinned = 1, .line = p->line };
+			struct dep_finding f = {.sev = SEV_UNKNOWN, .unpinned = 1, .line = p->line};
 			snprintf(f.id, sizeof(f.id), "UNPINNED");
 			snprintf(f.package, sizeof(f.package), "%s", p->name);
-			snprintf(f.version, sizeof(f.version), "%s", p->version[0] ? p->version : "any version");
+			snprintf(f.version, sizeof(f.version), "%s",
+			    p->version[0] ? p->version : "any version");
 			snprintf(f.eco, sizeof(f.eco), "%s", p->eco);
 			snprintf(f.file, sizeof(f.file), "%s", p->file);
 			snprintf(f.sev_source, sizeof(f.sev_source), "not pinned");
@@ -713,8 +742,8 @@ queries_of(const struct lockset *s, struct deps_result *r, size_t *nq)
 
 /* Step 3 and 4: each query's records (cache or GET) to findings.  0, or -1 with why (degraded). */
 static int
-findings_of(struct http *h, struct store *st, struct osv_query *q, size_t nq, struct deps_result *r, char *why,
-    size_t wn)
+findings_of(struct http *h, struct store *st, struct osv_query *q, size_t nq, struct deps_result *r,
+    char *why, size_t wn)
 {
 	size_t i, k;
 
@@ -725,12 +754,13 @@ findings_of(struct http *h, struct store *st, struct osv_query *q, size_t nq, st
 			int rc;
 			if (record_get(h, st, &q[i].v[k], &text, &r->cached, why, wn) < 0)
 				return -1;
-			rc = osv_parse_record(text, strlen(text), q[i].p->eco, q[i].p->name, q[i].p->version, &f, why, wn);
+			rc = osv_parse_record(text, strlen(text), q[i].p->eco, q[i].p->name, q[i].p->version,
+			    &f, why, wn);
 			free(text);
 			if (rc < 0)
 				return -1;
 			if (rc == 0)
-				continue;	/* withdrawn */
+				continue; /* withdrawn */
 			snprintf(f.file, sizeof(f.file), "%s", q[i].p->file);
 			f.line = q[i].p->line;
 			if (finding_add(r, &f) < 0) {
@@ -748,8 +778,10 @@ osv_http(const struct config *cfg, struct store *st, struct http *h, char *why, 
 	const char *u = cfg->security_osv_url;
 
 	if (u == NULL || (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)) {
-		snprintf(why, wn, "security_osv_url '%.80s' is not an http(s) URL; set it to https://api.osv.dev or a "
-		    "mirror", u ? u : "");
+		snprintf(why, wn,
+		    "security_osv_url '%.80s' is not an http(s) URL; set it to https://api.osv.dev or a "
+		    "mirror",
+		    u ? u : "");
 		return -1;
 	}
 	if (http_open(h, u, NULL, cfg->http_timeout_s, cfg->security_osv_budget, &e) < 0) {
@@ -764,7 +796,7 @@ osv_http(const struct config *cfg, struct store *st, struct http *h, char *why, 
 int
 osv_audit(struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r, struct orch_err *e)
 {
-	struct git g = { .dir = repo, .st = c->st };
+	struct git g = {.dir = repo, .st = c->st};
 	struct lockset s = {0};
 	struct osv_query *q;
 	struct http h;
@@ -773,7 +805,8 @@ osv_audit(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->engine, sizeof(r->engine), "osv");
-	if (osv_collect(&g, ref, c->cfg->security_dep_exclude, &s, &r->lockfiles, r->note, sizeof(r->note), e) < 0)
+	if (osv_collect(&g, ref, c->cfg->security_dep_exclude, &s, &r->lockfiles, r->note, sizeof(r->note),
+	    e) < 0)
 		return -1;
 	r->degraded = r->note[0] != '\0';
 	if ((q = queries_of(&s, r, &nq)) == NULL) {
@@ -785,7 +818,8 @@ osv_audit(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	if (r->lockfiles == 0 && !r->degraded)
 		snprintf(r->note, sizeof(r->note), "no lockfile at %.200s: nothing to audit", ref);
 	if (nq && osv_http(c->cfg, c->st, &h, why, sizeof(why)) == 0) {
-		if (query_all(&h, q, nq, why, sizeof(why)) < 0 || findings_of(&h, c->st, q, nq, r, why, sizeof(why)) < 0)
+		if (query_all(&h, q, nq, why, sizeof(why)) < 0 ||
+		    findings_of(&h, c->st, q, nq, r, why, sizeof(why)) < 0)
 			r->audited = 0;
 		r->requests = h.budget.used;
 		http_close(&h);
@@ -813,7 +847,8 @@ osv_probe(const struct config *cfg, char *why, size_t wn)
 		snprintf(why, wn, "%s", e.msg);
 	else {
 		if (resp.status != 200) {
-			snprintf(why, wn, "%s answered %ld to POST /v1/querybatch", cfg->security_osv_url, resp.status);
+			snprintf(why, wn, "%s answered %ld to POST /v1/querybatch", cfg->security_osv_url,
+			    resp.status);
 			rc = -1;
 		}
 		http_response_free(&resp);

@@ -44,7 +44,7 @@ struct lockset;
 struct orch_ctx;
 struct orch_err;
 
-#define OSV_BATCH_MAX 1000	/* the API's limit of queries per querybatch */
+#define OSV_BATCH_MAX 1000 /* the API's limit of queries per querybatch */
 #define OSV_MAX_PAGES 20
 #define OSV_MAX_LOCKFILES 500
 #define OSV_INCLUDE_DEPTH 5
@@ -59,10 +59,11 @@ struct osv_query {
 	const struct lockpkg *p;
 	size_t n, cap;
 	struct osv_hit *v;
-	char token[512];	/* next_page_token, "" when complete */
+	char token[512]; /* next_page_token, "" when complete */
 };
 
-int osv_audit(struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r, struct orch_err *e);
+int osv_audit(struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r,
+    struct orch_err *e);
 /*
  * The pins of every lockfile at ref (step 1): 0 with s filled, *files the
  * number of lockfiles read and note listing those that did not parse (""
@@ -83,7 +84,8 @@ int osv_parse_batch(const char *json, size_t len, struct osv_query *q, const siz
  */
 int osv_parse_record(const char *json, size_t len, const char *eco, const char *name, const char *version,
     struct dep_finding *f, char *why, size_t wn);
-/* Compare versions as the ecosystems mostly order them (numbers numerically, pre-releases first): <0, 0, >0. */
+/* Compare versions as the ecosystems mostly order them (numbers numerically, pre-releases first): <0, 0, >0.
+ */
 int osv_vercmp(const char *a, const char *b);
 /* orch doctor: does security_osv_url answer a querybatch?  0, or -1 with why. */
 int osv_probe(const struct config *cfg, char *why, size_t wn);

@@ -13,7 +13,7 @@ struct tp {
 	void *ctx;
 	char table[TOML_MAX_KEY];
 	int is_array;
-	int stopped;		/* the callback's non-zero value */
+	int stopped; /* the callback's non-zero value */
 	char sval[TOML_MAX_STR];
 };
 
@@ -135,8 +135,10 @@ escape(struct tp *t, char *out, size_t n, size_t *len)
 	digits = *t->p++ == 'u' ? 4 : 8;
 	for (i = 0; i < digits; i++, t->p++) {
 		char c = t->p < t->end ? *t->p : '\0';
-		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-		    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int v = c >= '0' && c <= '9'   ? c - '0'
+		    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		    : -1;
 		if (v < 0)
 			return -2;
 		cp = cp << 4 | (unsigned long)v;
@@ -158,7 +160,7 @@ parse_string(struct tp *t, char *out, size_t n, int *fits)
 	*fits = 1;
 	out[0] = '\0';
 	t->p += multi ? 3 : 1;
-	if (multi && t->p < t->end && *t->p == '\n')	/* a newline right after the opening quotes is dropped */
+	if (multi && t->p < t->end && *t->p == '\n') /* a newline right after the opening quotes is dropped */
 		t->p++, t->line++;
 	for (;;) {
 		int rc = 0;
@@ -170,11 +172,13 @@ parse_string(struct tp *t, char *out, size_t n, int *fits)
 		}
 		if (*t->p == '\n' && !multi)
 			return fail(t, "a newline inside a one-line string");
-		if (*t->p == '\0' || ((unsigned char)*t->p < 0x20 && *t->p != '\t' && *t->p != '\n' && *t->p != '\r'))
+		if (*t->p == '\0' ||
+		    ((unsigned char)*t->p < 0x20 && *t->p != '\t' && *t->p != '\n' && *t->p != '\r'))
 			return fail(t, "a control character inside a string");
 		if (*t->p == '\\' && q == '"') {
 			t->p++;
-			if (multi && t->p < t->end && (*t->p == '\n' || *t->p == ' ' || *t->p == '\t' || *t->p == '\r')) {
+			if (multi && t->p < t->end &&
+			    (*t->p == '\n' || *t->p == ' ' || *t->p == '\t' || *t->p == '\r')) {
 				/* a line-ending backslash: the newline and the blanks after it vanish */
 				while (t->p < t->end && strchr(" \t\r\n", *t->p) && *t->p)
 					t->line += *t->p++ == '\n';
@@ -195,7 +199,8 @@ parse_string(struct tp *t, char *out, size_t n, int *fits)
 static int
 bare_char(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+	    c == '-';
 }
 
 /* A dotted key (bare or quoted segments) appended to out (size n, length *len). */
@@ -249,8 +254,8 @@ parse_scalar(struct tp *t)
 		return fail(t, "a value is expected");
 	if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0))
 		return 0;
-	if ((*s >= '0' && *s <= '9') || *s == '+' || *s == '-' || (n == 3 && (!memcmp(s, "inf", 3) ||
-	    !memcmp(s, "nan", 3))))
+	if ((*s >= '0' && *s <= '9') || *s == '+' || *s == '-' ||
+	    (n == 3 && (!memcmp(s, "inf", 3) || !memcmp(s, "nan", 3))))
 		return 0;
 	return fail(t, "'%.*s' is not a TOML value", (int)(n > 24 ? 24 : n), s);
 }
@@ -326,7 +331,8 @@ parse_value(struct tp *t, const char *key, int report, int depth)
 		int line = t->line;
 		if (parse_string(t, t->sval, sizeof(t->sval), &fits) < 0)
 			return -1;
-		if (report && t->cb && (rc = t->cb(t->ctx, t->table, t->is_array, key, fits ? t->sval : NULL, line))) {
+		if (report && t->cb &&
+		    (rc = t->cb(t->ctx, t->table, t->is_array, key, fits ? t->sval : NULL, line))) {
 			t->stopped = rc;
 			return fail(t, "stopped by the reader");
 		}

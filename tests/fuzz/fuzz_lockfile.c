@@ -11,8 +11,8 @@
 #include "../../lib/lockfile.h"
 #include "fuzz.h"
 
-static const char *const paths[] = { "requirements.txt", "package-lock.json", "Pipfile.lock", "poetry.lock",
-	"uv.lock", "Cargo.lock", "go.mod" };
+static const char *const paths[] = {"requirements.txt", "package-lock.json", "Pipfile.lock", "poetry.lock",
+    "uv.lock",          "Cargo.lock",        "go.mod"};
 
 static void
 check_set(const struct lockset *s, const char *path)
@@ -23,9 +23,10 @@ check_set(const struct lockset *s, const char *path)
 		const struct lockpkg *p = &s->v[i];
 		FUZZ_CHECK(p->eco[0] && p->name[0], "%s: pin %zu without ecosystem or name", path, i);
 		for (j = 0; p->name[j]; j++)
-			FUZZ_CHECK((unsigned char)p->name[j] >= 0x20 && p->name[j] != 0x7f, "%s: a control byte in name %zu",
-			    path, i);
-		FUZZ_CHECK(strlen(p->version) < sizeof(p->version) && p->line >= 0 && (p->pinned == 0 || p->pinned == 1),
+			FUZZ_CHECK((unsigned char)p->name[j] >= 0x20 && p->name[j] != 0x7f,
+			    "%s: a control byte in name %zu", path, i);
+		FUZZ_CHECK(strlen(p->version) < sizeof(p->version) && p->line >= 0 &&
+		    (p->pinned == 0 || p->pinned == 1),
 		    "%s: pin %zu out of range", path, i);
 		FUZZ_CHECK(strcmp(p->file, path) == 0, "%s: pin %zu names file %s", path, i, p->file);
 	}
@@ -48,13 +49,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		why[0] = why2[0] = '\0';
 		ra = lockfile_parse(k, paths[i], text, len, &a, why, sizeof(why));
 		rb = lockfile_parse(k, paths[i], text, len, &b, why2, sizeof(why2));
-		FUZZ_CHECK(ra == rb && a.n == b.n && (ra == 0 || strcmp(why, why2) == 0), "%s: not deterministic",
-		    paths[i]);
+		FUZZ_CHECK(ra == rb && a.n == b.n && (ra == 0 || strcmp(why, why2) == 0),
+		    "%s: not deterministic", paths[i]);
 		if (ra < 0) {
-			FUZZ_CHECK(why[0] != '\0' && a.n == 0 && a.nincludes == 0, "%s: a failure without a reason or "
-			    "with pins kept", paths[i]);
+			FUZZ_CHECK(why[0] != '\0' && a.n == 0 && a.nincludes == 0,
+			    "%s: a failure without a reason or "
+			    "with pins kept",
+			    paths[i]);
 			FUZZ_CHECK(k == LOCK_NPM || k == LOCK_PIPFILE || strncmp(why, "line ", 5) == 0 ||
-			    strstr(why, "NUL") || strstr(why, "limit"), "%s: a failure without its line: %s", paths[i], why);
+			    strstr(why, "NUL") || strstr(why, "limit"),
+			    "%s: a failure without its line: %s", paths[i], why);
 		} else
 			check_set(&a, paths[i]);
 		lockset_free(&a);
@@ -62,7 +66,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	why[0] = '\0';
 	if (cvss_score(text, &score, why, sizeof(why)) == 0)
-		FUZZ_CHECK(score >= 0.0 && score <= 10.0 && (long)(score * 10 + 0.5) == (long)(score * 10 + 0.5000001),
+		FUZZ_CHECK(score >= 0.0 && score <= 10.0 &&
+		    (long)(score * 10 + 0.5) == (long)(score * 10 + 0.5000001),
 		    "cvss score %f", score);
 	else
 		FUZZ_CHECK(why[0] != '\0', "a refused vector without a reason");
