@@ -137,6 +137,11 @@ report_dep(struct buf *b, const struct secgate_run *g, const struct dep_finding 
 {
 	const char *verdict = dep_blocks(g->conf, f, g->block_sev) ? "blocking" : "warning";
 
+	if (f->eco[0] == '\0') {	/* the tools' engines: the line t-security-gate and orch-fix's readers know */
+		buf_addf(b, "- %s %s %s: %s (%s)%s%s%s\n", f->package, f->version, f->id, sev_name(f->sev), verdict,
+		    f->fixes[0] ? "; fixed in " : "", f->fixes, f->inherited ? "; inherited from the base" : "");
+		return;
+	}
 	if (f->unpinned) {
 		buf_addf(b, "- unpinned: %s %s `%s` in `%s` line %d (%s%s)\n", f->eco, f->package, f->version, f->file,
 		    f->line, f->inherited ? "inherited, " : "", verdict);
