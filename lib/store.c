@@ -312,17 +312,17 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 * 17: a claim holds the process group of the child its holder runs (the deploy hook's wrapper, ci_cmd):
 	 * a holder killed with SIGKILL leaves it, and the next claimer waits for that group (lib/task.h)
 	 */
-	"ALTER TABLE leases ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';",
+	("ALTER TABLE leases ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';"),
 	/*
 	 * 18: the osv engine's cache of OSV records (lib/osv.h): one row per advisory id, the record as the
 	 * server sent it and its `modified`, so a record is fetched again only when OSV says it changed
 	 */
-	"CREATE TABLE osv_vulns ("
+	("CREATE TABLE osv_vulns ("
 	" id TEXT PRIMARY KEY,"
 	" modified TEXT NOT NULL,"
 	" record TEXT NOT NULL,"
-	" fetched_at TEXT NOT NULL);",
+	" fetched_at TEXT NOT NULL);"),
 };
 
 static int
