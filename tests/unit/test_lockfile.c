@@ -5,6 +5,8 @@
 
 #include "../../lib/cvss.h"
 #include "../../lib/lockfile.h"
+#include "../../lib/osv.h"
+#include "../../lib/scan.h"
 #include "../../lib/toml.h"
 #include "suites.h"
 
@@ -314,6 +316,50 @@ START_TEST(cvss_refused)
 }
 END_TEST
 
+START_TEST(osv_record_and_versions)
+{
+	const char *rec = "{\"id\": \"GHSA-1\", \"modified\": \"m\", \"aliases\": [\"CVE-1\", \"bad id\"],"
+	    "\"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"Zope.Interface\"},"
+	    "\"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"0\"}, {\"fixed\": \"5.4.1\"}]}],"
+	    "\"database_specific\": {\"severity\": \"MODERATE\"}},"
+	    "{\"package\": {\"ecosystem\": \"npm\", \"name\": \"x\"}, \"ranges\": [{\"events\": [{\"fixed\": \"9\"}]}]}]}";
+	struct dep_finding f;
+	struct osv_query q[2] = {{0}};
+	size_t idx[2] = { 1, 0 };
+
+	ck_assert_int_eq(osv_parse_record(rec, strlen(rec), "PyPI", "zope-interface", "5.4.0", &f, why, sizeof(why)), 1);
+	ck_assert_str_eq(f.aliases, "CVE-1");
+	ck_assert_int_eq(f.sev, SEV_MEDIUM);
+	ck_assert_str_eq(f.sev_source, "database_specific");
+	ck_assert_str_eq(f.fixes, "5.4.1");
+	ck_assert_int_eq(f.fixable, 1);
+	ck_assert_int_eq(osv_parse_record(rec, strlen(rec), "PyPI", "zope-interface", "6.0", &f, why, sizeof(why)), 1);
+	ck_assert_int_eq(f.fixable, 0);
+	const char *wd = "{\"id\": \"X-1\", \"withdrawn\": \"2024\"}";
+	ck_assert_int_eq(osv_parse_record(wd, strlen(wd), "PyPI", "a", "1", &f, why, sizeof(why)), 0);
+	ck_assert_int_eq(osv_parse_record("[1]", 3, "PyPI", "a", "1", &f, why, sizeof(why)), -1);
+	ck_assert_int_lt(osv_vercmp("1.0.0rc1", "1.0.0"), 0);
+	ck_assert_int_gt(osv_vercmp("1.0.post1", "1.0"), 0);
+	ck_assert_int_gt(osv_vercmp("1.10.0", "1.9.9"), 0);
+	ck_assert_int_eq(osv_vercmp("v1.2.0", "1.2.0"), 0);
+	ck_assert_int_lt(osv_vercmp("0.6.9", "0.6.10"), 0);
+	/* a querybatch answer maps to the queries in idx order; a wrong count or a bad id changes nothing */
+	const char *ans = "{\"results\": [{\"vulns\": [{\"id\": \"A-1\", \"modified\": \"m\"}],"
+	    "\"next_page_token\": \"t2\"}, {}]}";
+	ck_assert_int_eq(osv_parse_batch(ans, strlen(ans), q, idx, 2, why, sizeof(why)), 0);
+	ck_assert_uint_eq(q[1].n, 1);
+	ck_assert_str_eq(q[1].v[0].id, "A-1");
+	ck_assert_str_eq(q[1].token, "t2");
+	ck_assert_uint_eq(q[0].n, 0);
+	ck_assert_int_eq(osv_parse_batch(ans, strlen(ans), q, idx, 1, why, sizeof(why)), -1);
+	const char *bad = "{\"results\": [{\"vulns\": [{\"id\": \"../x\"}]}]}";
+	ck_assert_int_eq(osv_parse_batch(bad, strlen(bad), q, idx, 1, why, sizeof(why)), -1);
+	ck_assert_uint_eq(q[1].n, 1);
+	free(q[0].v);
+	free(q[1].v);
+}
+END_TEST
+
 static void
 lock_teardown(void)
 {
@@ -340,6 +386,7 @@ lockfile_suite(void)
 	tc = tcase_create("cvss");
 	tcase_add_test(tc, cvss_first_examples);
 	tcase_add_test(tc, cvss_refused);
+	tcase_add_test(tc, osv_record_and_versions);
 	suite_add_tcase(s, tc);
 	return s;
 }
