@@ -204,6 +204,7 @@ req_option(const char *path, char *ln, int line, struct lockset *s, char *why, s
 		ln[2] = '\0';
 	}
 	if (strcmp(ln, "-r") == 0 || strcmp(ln, "--requirement") == 0) {
+		val[strcspn(val, " \t")] = '\0';	/* one argument, as pip splits the line */
 		if (s->nincludes >= LOCK_MAX_INCLUDES ||
 		    include_path(path, val, s->includes[s->nincludes], sizeof(s->includes[0])) < 0) {
 			snprintf(why, wn,

@@ -30,9 +30,13 @@ check_set(const struct lockset *s, const char *path)
 		    "%s: pin %zu out of range", path, i);
 		FUZZ_CHECK(strcmp(p->file, path) == 0, "%s: pin %zu names file %s", path, i, p->file);
 	}
-	for (i = 0; i < s->nincludes; i++)
-		FUZZ_CHECK(s->includes[i][0] && s->includes[i][0] != '/' && !strstr(s->includes[i], ".."),
-		    "%s: include '%s' leaves the repository", path, s->includes[i]);
+	for (i = 0; i < s->nincludes; i++) {
+		const char *inc = s->includes[i], *seg;
+		FUZZ_CHECK(inc[0] && inc[0] != '/', "%s: include '%s' is not from the root", path, inc);
+		for (seg = inc; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+			FUZZ_CHECK(strncmp(seg, "..", 2) != 0 || (seg[2] != '/' && seg[2] != '\0'),
+			    "%s: include '%s' leaves the repository", path, inc);
+	}
 }
 
 int
