@@ -53,7 +53,12 @@ static const struct setting settings[] = {
 	I(security_scan_timeout_s, 1, 86400, "300"),
 	B(security_dep_audit_fail_closed, "false"),
 	B(security_secrets_block, "true"),
-	S(security_dep_engine, "auto"),
+	S(security_dep_engine, "osv"),
+	S(security_osv_url, "https://api.osv.dev"),
+	I(security_osv_budget, 1, 100000, "1000"),
+	S(security_dep_block, "severity"),
+	S(security_dep_exclude, "vendor,node_modules,third_party,testdata,fixtures"),
+	B(security_dep_unpinned_block, "false"),
 	S(security_gitleaks_config, NULL),
 	S(security_gitleaks_ignore, NULL),
 	B(deploy_require_manual_approve, "true"),
@@ -811,12 +816,14 @@ static int
 check_choices(const struct config *c, struct orch_err *e)
 {
 	static const char *const trackers[] = { "local", "plane", NULL };
-	static const char *const engines[] = { "auto", "pip-audit", "osv-scanner", NULL };
+	static const char *const engines[] = { "osv", "auto", "pip-audit", "osv-scanner", NULL };
+	static const char *const blocks[] = { "severity", "fixable", "any", "none", NULL };
 	static const char *const sevs[] = { "CRITICAL", "HIGH", "MEDIUM", "LOW", NULL };
 	static const char *const policies[] = { "reset_warn", "since_date", "strict_fail", NULL };
 
 	if (one_of(c, "tracker", c->tracker, trackers, e) < 0 ||
 	    one_of(c, "security_dep_engine", c->security_dep_engine, engines, e) < 0 ||
+	    one_of(c, "security_dep_block", c->security_dep_block, blocks, e) < 0 ||
 	    one_of(c, "security_dep_block_severity", c->security_dep_block_severity, sevs, e) < 0 ||
 	    one_of(c, "main_review_block_severity", c->main_review_block_severity, sevs, e) < 0 ||
 	    one_of(c, "scan_rewrite_policy", c->scan_rewrite_policy, policies, e) < 0)

@@ -78,6 +78,11 @@ struct config {
 	char *security_gate_repos, *security_dep_block_severity, *security_dep_engine;
 	int security_scan_timeout_s, security_dep_audit_fail_closed, security_secrets_block;
 	char *security_gitleaks_config, *security_gitleaks_ignore;	/* operator files; NULL: main's (scancfg.h) */
+	char *security_osv_url;		/* the OSV API (or a mirror of it), without /v1 */
+	int security_osv_budget;	/* requests one audit may send */
+	char *security_dep_block;	/* severity | fixable | any | none */
+	char *security_dep_exclude;	/* CSV of directories whose lockfiles are not audited */
+	int security_dep_unpinned_block;	/* an unpinned requirement blocks instead of warning */
 	int deploy_require_manual_approve;
 	int reconcile_enabled, reconcile_tracker_enabled, reconcile_grace_s, reconcile_full_list_s;
 	int reconcile_notify_unblock, reaper_enabled, reaper_max_running_s;

@@ -797,3 +797,50 @@ git_last_commit(const struct git *g, const char *ref, const char *path, char sha
 	proc_result_free(&r);
 	return 0;
 }
+
+int
+git_ls_tree_r(const struct git *g, const char *ref, struct buf *out, struct orch_err *e)
+{
+	const char *args[] = { "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", ref, NULL };
+	struct proc_result r;
+
+	if (git_ok(g, "ls-tree -r", args, &r, e) < 0)
+		return -1;
+	if (buf_append(out, r.out.data ? r.out.data : "", r.out.len) < 0) {
+		proc_result_free(&r);
+		return err_set(e, EX_DATAERR, "the tree of '%.80s' lists more than %zu bytes of names", ref, out->max);
+	}
+	proc_result_free(&r);
+	return 0;
+}
+
+int
+git_read_blobs(const struct git *g, const char (*ids)[41], size_t n, size_t max, struct buf *outs,
+    struct orch_err *e)
+{
+	const char *args[] = { "cat-file", "--batch", NULL }, *p, *end, *body;
+	unsigned long long size;
+	struct proc_result r;
+	char type[8];
+	struct buf in;
+	size_t i;
+
+	buf_init(&in, n * 42 + 1);
+	for (i = 0; i < n; i++)
+		buf_addf(&in, "%.40s\n", ids[i]);
+	git_run_in(g, args, 0, &in, n * (max + 64) + BUF_MIB, &r);
+	buf_free(&in);
+	if (r.status != PROC_OK)
+		return git_fail("cat-file --batch", &r, e);
+	p = buf_str(&r.out);
+	end = p + r.out.len;
+	for (i = 0; i < n; i++) {
+		if (batch_next(&p, end, type, &size, &body) < 0 || strcmp(type, "blob") != 0 || size > max ||
+		    buf_append(&outs[i], body, (size_t)size) < 0) {
+			proc_result_free(&r);
+			return err_set(e, EX_DATAERR, "git cat-file: blob %.12s is missing or over %zu bytes", ids[i], max);
+		}
+	}
+	proc_result_free(&r);
+	return 0;
+}

@@ -126,5 +126,14 @@ int git_last_commit(const struct git *g, const char *ref, const char *path, char
 /* Names of the entries of directory dir at ref (NULL-terminated); 0 / -1. */
 int git_ls_dir(const struct git *g, const char *ref, const char *dir, char ***names,
     struct orch_err *e);
+/* The whole tree of ref (ls-tree -r -z: "<mode> <type> <id>\t<path>\0"...) appended to out; 0 / -1 with e. */
+int git_ls_tree_r(const struct git *g, const char *ref, struct buf *out, struct orch_err *e);
+/*
+ * The blobs ids[0..n-1] (40 hex each) in one cat-file --batch, each appended
+ * to outs[i] (initialised by the caller); -1 with e (EX_DATAERR) when one is
+ * missing, not a blob or over max bytes.
+ */
+int git_read_blobs(const struct git *g, const char (*ids)[41], size_t n, size_t max, struct buf *outs,
+    struct orch_err *e);
 
 #endif

@@ -158,7 +158,7 @@ http_open(struct http *h, const char *base, const char *token, int timeout_s, in
 	if (curl_api_load(why, sizeof(why)) == NULL)
 		return err_set(e, EX_UNAVAILABLE, "%s", why);
 	if ((h->curl = curl_easy_init()) == NULL || (h->base = strdup(base)) == NULL ||
-	    (h->token = strdup(token)) == NULL) {
+	    (token && (h->token = strdup(token)) == NULL)) {
 		http_close(h);
 		return err_set(e, EX_SOFTWARE, "out of memory opening the HTTP client");
 	}
@@ -167,7 +167,19 @@ http_open(struct http *h, const char *base, const char *token, int timeout_s, in
 	h->budget.per_min = per_min;
 	h->budget.server_remaining = -1;
 	h->legacy_paths = -1;
+	http_identity(h, "Plane", "plane", "plane_url", "plane_rate_limit_per_min", 0);
 	return 0;
+}
+
+void
+http_identity(struct http *h, const char *name, const char *metric, const char *url_key, const char *budget_key,
+    int retry_429)
+{
+	h->name = name;
+	h->metric = metric;
+	h->url_key = url_key;
+	h->budget_key = budget_key;
+	h->retry_429 = retry_429;
 }
 
 void
@@ -226,11 +238,11 @@ budget_check(struct http *h, struct orch_err *e)
 	int64_t now = (int64_t)time(NULL);
 
 	if (b->limited || (b->blocked_until && now < b->blocked_until && b->server_remaining == 0))
-		return err_set(e, EX_UNAVAILABLE, "Plane rate limit reached (retry after %lld s); the next tick goes on",
-		    (long long)(b->blocked_until > now ? b->blocked_until - now : 0));
+		return err_set(e, EX_UNAVAILABLE, "%s rate limit reached (retry after %lld s); the next tick goes on",
+		    h->name, (long long)(b->blocked_until > now ? b->blocked_until - now : 0));
 	if (b->used >= b->per_min)
-		return err_set(e, EX_UNAVAILABLE, "Plane rate limit budget of %d requests spent in this run; "
-		    "the next tick goes on (plane_rate_limit_per_min)", b->per_min);
+		return err_set(e, EX_UNAVAILABLE, "%s rate limit budget of %d requests spent in this run; "
+		    "the next tick goes on (%s)", h->name, b->per_min, h->budget_key);
 	return 0;
 }
 
@@ -258,7 +270,7 @@ metrics_flush(struct http *h)
 	    (h->failures == 0 && sqlite3_total_changes(h->st->db) == 0))
 		return;
 	/* metrics: a failure here loses one run's timings, nothing else */
-	(void)store_tool_record(h->st, "plane", h->runs, h->failures, h->total_ms, h->failures ? h->last_error : NULL,
+	(void)store_tool_record(h->st, h->metric, h->runs, h->failures, h->total_ms, h->failures ? h->last_error : NULL,
 	    NULL);
 	h->runs = h->failures = 0;
 	h->total_ms = 0;
@@ -300,11 +312,11 @@ attempt(struct http *h, const char *method, const char *url, const char *body, s
 	h->budget.used++;
 	rc = curl_easy_perform(c);
 	if (sink.over)
-		return err_set(e, EX_DATAERR, "Plane response from %s %s is over %zu bytes; refused", method, url,
+		return err_set(e, EX_DATAERR, "%s response from %s %s is over %zu bytes; refused", h->name, method, url,
 		    (size_t)HTTP_BODY_CAP);
 	if (rc != CURLE_OK) {
-		err_set(e, EX_UNAVAILABLE, "Plane request %s %s failed: %s; check plane_url and the network",
-		    method, url, curl_easy_strerror(rc));
+		err_set(e, EX_UNAVAILABLE, "%s request %s %s failed: %s; check %s and the network",
+		    h->name, method, url, curl_easy_strerror(rc), h->url_key);
 		return 1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
@@ -321,11 +333,14 @@ attempt(struct http *h, const char *method, const char *url, const char *body, s
 		h->budget.blocked_until = (int64_t)time(NULL) + (hd.retry_after >= 0 ? hd.retry_after : 60);
 		if (hd.retry_after >= 0 && hd.retry_after <= HTTP_WAIT_MAX_S)
 			return 2;	/* Plane's window frees a slot soon: wait it out */
-		h->budget.limited = 1;
+		if (!h->retry_429)
+			h->budget.limited = 1;
+		else
+			h->budget.blocked_until = 0;	/* no window to wait out: backoff like a 5xx */
 	}
-	if (resp->status >= 500) {
-		err_set(e, EX_UNAVAILABLE, "Plane answered %ld to %s %s; retry later or check the server", resp->status,
-		    method, url);
+	if (resp->status >= 500 || (resp->status == 429 && h->retry_429)) {
+		err_set(e, EX_UNAVAILABLE, "%s answered %ld to %s %s; retry later or check the server", h->name,
+		    resp->status, method, url);
 		return 1;
 	}
 	return 0;
@@ -356,12 +371,15 @@ http_request(struct http *h, const char *method, const char *path, const char *b
 	resp->status = 0;
 	resp->retry_after = -1;
 	if (str_fmt(url, sizeof(url), "%s%s", h->base, path) < 0)
-		return err_set(e, EX_USAGE, "Plane URL for '%.64s' is too long", path);
-	if (str_fmt(key, sizeof(key), "X-API-Key: %s", h->token) < 0)
-		return err_set(e, EX_CONFIG, "the Plane API token is too long");
-	if ((n = curl_slist_append(hl, key)) == NULL)
+		return err_set(e, EX_USAGE, "%s URL for '%.64s' is too long", h->name, path);
+	if (h->token && str_fmt(key, sizeof(key), "X-API-Key: %s", h->token) < 0)
+		return err_set(e, EX_CONFIG, "the %s API token is too long", h->name);
+	if (h->token == NULL)
+		key[0] = '\0';
+	if (h->token && (n = curl_slist_append(hl, key)) == NULL)
 		goto oom;
-	hl = n;
+	if (h->token)
+		hl = n;
 	if ((n = curl_slist_append(hl, "Accept: application/json")) == NULL)
 		goto oom;
 	hl = n;
@@ -402,7 +420,7 @@ http_request(struct http *h, const char *method, const char *path, const char *b
 	return rc;
 oom:
 	wipe(hl, key, sizeof(key));
-	return err_set(e, EX_SOFTWARE, "out of memory building a Plane request");
+	return err_set(e, EX_SOFTWARE, "out of memory building a %s request", h->name);
 }
 
 int

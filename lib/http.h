@@ -1,5 +1,9 @@
 /*
- * http: the one HTTP client (libcurl), for the Plane backend.
+ * http: the one HTTP client (libcurl), for the Plane backend and the OSV
+ * API (lib/osv.c).  http_open() names the service as Plane; a second
+ * service calls http_identity() right after it (its name in messages, its
+ * tool_metrics row, the setting to check) and may pass a NULL token (no
+ * X-API-Key header is sent).
  *
  * Contract:
  *  1. One struct http per run holds one CURL handle, so connections are
@@ -70,6 +74,11 @@ struct http {
 	int legacy_paths;	/* tracker_plane.c: -1 unknown, 1 only issues/ (Plane < v1.1.0) */
 	int64_t server_date_us;	/* the last answer's Date header (whole seconds), 0 none yet */
 	int64_t server_date_mono_ms;	/* time_mono_ms() when it came */
+	const char *name;	/* in messages: "Plane" */
+	const char *metric;	/* tool_metrics row: "plane" */
+	const char *url_key;	/* the setting a failed request names: "plane_url" */
+	const char *budget_key;	/* the setting of the budget: "plane_rate_limit_per_min" */
+	int retry_429;		/* a 429 is retried with the 5xx backoff (a server without a rate window) */
 };
 
 struct http_response {
@@ -81,6 +90,9 @@ struct http_response {
 int http_open(struct http *h, const char *base, const char *token, int timeout_s, int per_min,
     struct orch_err *e);
 void http_close(struct http *h);
+/* Name the service (see the top): every string must outlive h. */
+void http_identity(struct http *h, const char *name, const char *metric, const char *url_key,
+    const char *budget_key, int retry_429);
 /* method GET/POST/PATCH; path below base (starts with '/'); body JSON or NULL. */
 int http_request(struct http *h, const char *method, const char *path, const char *body,
     struct http_response *resp, struct orch_err *e);

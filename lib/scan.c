@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "err.h"
 #include "git.h"
+#include "osv.h"
 #include "proc.h"
 #include "scancfg.h"
 #include "store.h"
@@ -936,6 +937,8 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	struct buf req;
 	int rc;
 
+	if (strcmp(engine, "osv") == 0)	/* the built-in engine: every lockfile, the OSV API (osv.h) */
+		return osv_audit(c, repo, ref, r, e);
 	memset(r, 0, sizeof(*r));
 	buf_init(&req, BUF_MIB);
 	rc = git_read_artifact(&g, ref, SCAN_DEPS_MANIFEST, BUF_MIB, &req, why, sizeof(why), e);

@@ -72,15 +72,26 @@ struct dep_finding {
 	char package[128], version[64], id[64];
 	enum sev sev;
 	char fixes[256];	/* fixed versions the advisory names, comma-separated; "" when none */
+	/* the osv engine fills the rest (the tools' engines leave them empty) */
+	char eco[16];		/* PyPI, npm, Go, crates.io */
+	char aliases[160];	/* CVE-/GHSA-/PYSEC- ids, comma-separated */
+	char sev_source[48];	/* "CVSS_V3 9.8", "database_specific", "none" */
+	char file[256];		/* the lockfile of the pin, "" unknown */
+	int line;		/* its line, 0 unknown */
+	int fixable;		/* a fixed version newer than the pin is known */
+	int unpinned;		/* not an advisory: a requirement without an exact pin (version holds its specifier) */
+	int inherited;		/* the base has the same package, version and advisory: never blocks */
 };
 
 struct deps_result {
 	int audited;		/* a manifest existed and the engine answered */
-	int degraded;		/* the engine could not answer */
+	int degraded;		/* the engine could not answer (or only in part: note says what) */
 	char engine[16];
 	char note[512];		/* degraded reason, or "no manifest" */
 	size_t n;
 	struct dep_finding *v;
+	int lockfiles, packages;	/* osv: lockfiles read, distinct pins queried */
+	int requests, cached;	/* osv: HTTP requests sent, records served from the cache */
 };
 
 /*

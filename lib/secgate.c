@@ -74,9 +74,11 @@ gate_security_applies(const struct config *cfg, const struct project *p, char *w
 
 /* One gate run: the range, both scans' results and the verdict drawn from them. */
 struct secgate_run {
+	const struct config *conf;
 	char base[512], head[300], range[900], why[600], path[256];
 	struct secrets_result s;
 	struct deps_result d;
+	int inherited;		/* dependency findings the base has too: reported, never blocking */
 	struct scancfg_change cfg;	/* does the branch change the scanner's configuration */
 	char origin[SCANCFG_NFILES][320];	/* where the configuration the scan used came from */
 	int block_sev, blocking, warning, fail;
@@ -106,17 +108,90 @@ report_config(struct buf *b, const struct task *t, const struct secgate_run *g)
 		    "approval counts while these blobs stay the same\n", t->work_item);
 }
 
+/*
+ * Does finding f block under security_dep_block?  Never when the base has
+ * it too (inherited) or when it only warns about an unpinned requirement
+ * (unless security_dep_unpinned_block).
+ */
+static int
+dep_blocks(const struct config *cfg, const struct dep_finding *f, int block_sev)
+{
+	const char *p = cfg->security_dep_block ? cfg->security_dep_block : "severity";
+
+	if (f->inherited)
+		return 0;
+	if (f->unpinned)
+		return cfg->security_dep_unpinned_block;
+	if (str_ieq(p, "none"))
+		return 0;
+	if (str_ieq(p, "any"))
+		return 1;
+	if (str_ieq(p, "fixable"))	/* the tools' engines name only fixes newer than the pin */
+		return f->fixable || (f->eco[0] == '\0' && f->fixes[0]);
+	return f->sev != SEV_UNKNOWN && (int)f->sev >= block_sev;
+}
+
+/* One dependency finding: id, aliases, severity and its source, fixes, where, new or inherited. */
+static void
+report_dep(struct buf *b, const struct secgate_run *g, const struct dep_finding *f)
+{
+	const char *verdict = dep_blocks(g->conf, f, g->block_sev) ? "blocking" : "warning";
+
+	if (f->eco[0] == '\0') {	/* the tools' engines: the line t-security-gate and orch-fix's readers know */
+		buf_addf(b, "- %s %s %s: %s (%s)%s%s%s\n", f->package, f->version, f->id, sev_name(f->sev), verdict,
+		    f->fixes[0] ? "; fixed in " : "", f->fixes, f->inherited ? "; inherited from the base" : "");
+		return;
+	}
+	if (f->unpinned) {
+		buf_addf(b, "- unpinned: %s %s `%s` in `%s` line %d (%s%s)\n", f->eco, f->package, f->version, f->file,
+		    f->line, f->inherited ? "inherited, " : "", verdict);
+		return;
+	}
+	buf_addf(b, "- %s%s%s%s in %s%s%s %s: %s", f->id, f->aliases[0] ? " (" : "", f->aliases, f->aliases[0] ?
+	    ")" : "", f->eco, f->eco[0] ? " " : "", f->package, f->version, sev_name(f->sev));
+	if (f->sev_source[0])
+		buf_addf(b, " (%s)", f->sev_source);
+	buf_addf(b, "; %s%s", f->fixes[0] ? "fixed in " : "no fixed version known", f->fixes);
+	if (f->file[0])
+		buf_addf(b, "; `%s` line %d", f->file, f->line);
+	buf_addf(b, "; %s, %s\n", f->inherited ? "inherited from the base" : "new", verdict);
+}
+
+static void
+report_deps(struct buf *b, const struct task *t, const struct secgate_run *g)
+{
+	const struct deps_result *d = &g->d;
+	size_t i, fixable = 0;
+
+	buf_addf(b, "\n## Dependencies (%s)\n\n", d->engine[0] ? d->engine : "none");
+	if (strcmp(d->engine, "osv") == 0)
+		buf_addf(b, "- %d lockfile(s), %d pinned package(s) audited at the branch head and the base; policy "
+		    "security_dep_block: %s\n", d->lockfiles, d->packages, g->conf->security_dep_block);
+	if (d->note[0])
+		buf_addf(b, "- %s%s\n", d->degraded ? "DEGRADED: " : "", d->note);
+	if (d->n == 0 && !d->degraded)
+		buf_add(b, "- no known vulnerabilities\n");
+	for (i = 0; i < d->n; i++) {
+		report_dep(b, g, &d->v[i]);
+		fixable += d->v[i].fixes[0] != '\0' && !d->v[i].inherited;
+	}
+	/* the mechanical fix need not cost a developer's run: name the command that makes it */
+	if (fixable)
+		buf_addf(b, "\nA fixed version is known for a vulnerable dependency: run `orch-fix %s --from-audit` to pin "
+		    "it (the fix is validated before it is committed, then reviewed).\n", t->work_item);
+}
+
 static void
 report_text(struct buf *b, const struct task *t, const struct secgate_run *g)
 {
 	const struct secrets_result *s = &g->s;
 	const struct deps_result *d = &g->d;
-	size_t i, fixable;
+	size_t i;
 
 	buf_addf(b, "---\nsecurity_status: %s\nsecrets_found: %zu\ndeps_blocking: %d\ndeps_warning: %d\n"
-	    "deps_audit_degraded: %s\nscanner_config: %s\n---\n", g->fail ? "FAIL" : g->hold ? "HOLD" : "PASS", s->n,
-	    g->blocking, g->warning, d->degraded ? "true" : "false", !g->cfg.changed ? "unchanged" : g->cfg.approved ?
-	    "approved" : "held");
+	    "deps_inherited: %d\ndeps_audit_degraded: %s\nscanner_config: %s\n---\n",
+	    g->fail ? "FAIL" : g->hold ? "HOLD" : "PASS", s->n, g->blocking, g->warning, g->inherited,
+	    d->degraded ? "true" : "false", !g->cfg.changed ? "unchanged" : g->cfg.approved ? "approved" : "held");
 	buf_addf(b, "# Security report for %s\n\nScanned %s (%d commits) of branch %s.\n", t->work_item, g->range,
 	    s->commits, t->branch);
 	if (g->fail || g->hold)
@@ -128,24 +203,42 @@ report_text(struct buf *b, const struct task *t, const struct secgate_run *g)
 		buf_addf(b, "- %s in `%s` line %ld, commit %.12s, secret %s (fingerprint %s)\n", s->v[i].rule,
 		    s->v[i].file, s->v[i].line, s->v[i].commit, s->v[i].masked, s->v[i].fingerprint);
 	report_config(b, t, g);
-	buf_addf(b, "\n## Dependencies (%s)\n\n", d->engine[0] ? d->engine : "none");
-	if (d->note[0])
-		buf_addf(b, "- %s%s\n", d->degraded ? "DEGRADED: " : "", d->note);
-	else if (d->n == 0)
-		buf_add(b, "- no known vulnerabilities\n");
-	for (i = 0, fixable = 0; i < d->n; i++) {
-		buf_addf(b, "- %s %s %s: %s (%s)%s%s\n", d->v[i].package, d->v[i].version, d->v[i].id,
-		    sev_name(d->v[i].sev), d->v[i].sev != SEV_UNKNOWN && (int)d->v[i].sev >= g->block_sev ? "blocking" :
-		    "warning", d->v[i].fixes[0] ? "; fixed in " : "", d->v[i].fixes);
-		fixable += d->v[i].fixes[0] != '\0';
-	}
-	/* the mechanical fix need not cost a developer's run: name the command that makes it */
-	if (fixable)
-		buf_addf(b, "\nA fixed version is known for a vulnerable dependency: run `orch-fix %s --from-audit` to pin "
-		    "it (the fix is validated before it is committed, then reviewed).\n", t->work_item);
+	report_deps(b, t, g);
 	if (strcmp(d->engine, "pip-audit") == 0 && d->n)
 		buf_add(b, "\npip-audit reports no severity: its findings are UNKNOWN and only warn; "
 		    "severity-based blocking needs osv-scanner.\n");
+}
+
+/*
+ * Only what the branch introduces can block: the same audit of the base
+ * (main as fetched), and every finding of the head that the base has too
+ * (same package, version and advisory) is inherited.  A base that cannot
+ * be audited proves nothing: the head's findings stay new, and the audit is
+ * degraded (said in the note).
+ */
+static int
+secgate_base_deps(struct orch_ctx *c, const char *repo, struct secgate_run *g, struct orch_err *e)
+{
+	struct deps_result b;
+	size_t i, j;
+
+	if (g->d.n == 0)
+		return 0;	/* nothing to compare: the base's audit would change no verdict */
+	if (scan_deps(c, repo, g->base, &b, e) < 0)
+		return -1;
+	if (b.degraded && !b.audited) {
+		size_t l = strlen(g->d.note);
+		g->d.degraded = 1;
+		snprintf(g->d.note + l, sizeof(g->d.note) - l, "%sthe base's audit did not complete (%.200s): every "
+		    "finding counts as new", l ? "; " : "", b.note);
+	}
+	for (i = 0; i < g->d.n; i++)
+		for (j = 0; j < b.n && !g->d.v[i].inherited; j++)
+			g->d.v[i].inherited = strcmp(g->d.v[i].package, b.v[j].package) == 0 &&
+			    strcmp(g->d.v[i].version, b.v[j].version) == 0 && strcmp(g->d.v[i].id, b.v[j].id) == 0 &&
+			    strcmp(g->d.v[i].eco, b.v[j].eco) == 0;
+	deps_result_free(&b);
+	return 0;
 }
 
 /* The scans proper, with the trusted configuration (scancfg.h): 0, or -1 with *e. */
@@ -167,8 +260,9 @@ secgate_scans(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err 
 	scancfg_release(&sc);
 	if (rc < 0)
 		return -1;
-	if (scan_deps(&c, t->repo, g->head, &g->d, e) < 0) {
+	if (scan_deps(&c, t->repo, g->head, &g->d, e) < 0 || secgate_base_deps(&c, t->repo, g, e) < 0) {
 		secrets_result_free(&g->s);
+		deps_result_free(&g->d);
 		return -1;
 	}
 	return 0;
@@ -243,16 +337,21 @@ secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_resu
 {
 	size_t i;
 
-	for (i = 0; i < g->d.n; i++)
-		if (g->d.v[i].sev != SEV_UNKNOWN && (int)g->d.v[i].sev >= g->block_sev)
+	for (i = 0; i < g->d.n; i++) {
+		g->inherited += g->d.v[i].inherited;
+		if (dep_blocks(gc->cfg, &g->d.v[i], g->block_sev))
 			g->blocking++;
 		else
 			g->warning++;
+	}
 	if (g->s.n && gc->cfg->security_secrets_block)
 		snprintf(g->why, sizeof(g->why), "%zu secret(s) found in %s", g->s.n, g->range);
-	else if (g->blocking)
+	else if (g->blocking && str_ieq(gc->cfg->security_dep_block, "severity"))
 		snprintf(g->why, sizeof(g->why), "%d dependency finding(s) at or above %s", g->blocking,
 		    sev_name(g->block_sev));
+	else if (g->blocking)
+		snprintf(g->why, sizeof(g->why), "%d dependency finding(s) blocking under security_dep_block: %s",
+		    g->blocking, gc->cfg->security_dep_block);
 	g->fail = g->why[0] != '\0';
 	/* findings first (the developer fixes them); with none, a configuration change waits for a person */
 	if (!g->fail && g->cfg.changed && !g->cfg.approved) {
@@ -358,7 +457,7 @@ secgate_read_back(const struct gate_ctx *gc, struct secgate_run *g, struct gate_
 void
 gate_security(const struct gate_ctx *gc, struct gate_result *r)
 {
-	struct secgate_run g = { .block_sev = sev_parse(gc->cfg->security_dep_block_severity) };
+	struct secgate_run g = { .conf = gc->cfg, .block_sev = sev_parse(gc->cfg->security_dep_block_severity) };
 	struct orch_err e = {0};
 	int committed;
 

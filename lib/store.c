@@ -312,22 +312,29 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 * 17: a claim holds the process group of the child its holder runs (the deploy hook's wrapper, ci_cmd):
 	 * a holder killed with SIGKILL leaves it, and the next claimer waits for that group (lib/task.h)
 	 */
-	"ALTER TABLE leases ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';",
-	/* 18: taken by a change merged separately (its SQL replaces this no-op when it lands) */
-	"SELECT 1;",
+	("ALTER TABLE leases ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';"),
+	/*
+	 * 18: the osv engine's cache of OSV records (lib/osv.h): one row per advisory id, the record as the
+	 * server sent it and its `modified`, so a record is fetched again only when OSV says it changed
+	 */
+	("CREATE TABLE osv_vulns ("
+	" id TEXT PRIMARY KEY,"
+	" modified TEXT NOT NULL,"
+	" record TEXT NOT NULL,"
+	" fetched_at TEXT NOT NULL);"),
 	/*
 	 * 19: a secret found on main can be resolved (rotated) by a person: it leaves the attention list and
 	 * stays in the history with when and why (orch-scan --resolve; scanmain owns the table)
 	 */
-	"ALTER TABLE scan_findings ADD COLUMN resolved_at TEXT;"
-	"ALTER TABLE scan_findings ADD COLUMN resolved_reason TEXT;",
+	("ALTER TABLE scan_findings ADD COLUMN resolved_at TEXT;"
+	"ALTER TABLE scan_findings ADD COLUMN resolved_reason TEXT;"),
 	/*
 	 * 20: the issue body and the conversation (issue 25): the local tracker's descriptions, and which
 	 * comments orch wrote itself (a brief shows people's only; comments from before this are orch's)
 	 */
-	"ALTER TABLE tracker_issues ADD COLUMN description TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE tracker_comments ADD COLUMN by_orch INTEGER NOT NULL DEFAULT 1;",
+	("ALTER TABLE tracker_issues ADD COLUMN description TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tracker_comments ADD COLUMN by_orch INTEGER NOT NULL DEFAULT 1;"),
 };
 
 static int

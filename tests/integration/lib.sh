@@ -10,6 +10,9 @@ trap '[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"' EXIT
 # stand-ins' switches or the fake Plane's token leak in.
 for v in $(env | sed -n 's/^\(ORCH_[A-Za-z0-9_]*\|STANDIN_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 unset PLANE_TOKEN
+# The tests written for the tools' engines (the pip-audit and osv-scanner stand-ins) keep them; the osv
+# engine's tests (t-osv-*) set ORCH_SECURITY_DEP_ENGINE=osv and a fake OSV server on 127.0.0.1 (osv_start).
+export ORCH_SECURITY_DEP_ENGINE=auto
 
 # The tests' own PATH: the binaries under test, then the caller's PATH with the machine's scanners and
 # crontab hidden -- a directory holding one of them is replaced by a directory of symlinks to all of
@@ -238,3 +241,25 @@ standins() {
 # An AWS access key id shaped like gitleaks' aws-access-token rule, built at run time so
 # that this file itself holds no secret.
 aws_key() { printf 'AKIA%s' "${1:-Z7QH4JX2KD5LWE3P}"; }
+
+# osv_start [fake_osv.py args...]: start the fake OSV API on 127.0.0.1 with tests/fixtures/osv/ records;
+# sets OSV_URL and exports the engine's settings; stopped on exit.  osv_admin METHOD PATH [JSON].
+osv_start() {
+	mkfifo "$TMP/osv.port"
+	python3 "$TOP/tests/integration/fake_osv.py" --records "$TOP/tests/fixtures/osv" "$@" >"$TMP/osv.port" \
+		2>"$TMP/osv.err" 8>&- &
+	OSV_PID=$!
+	read -r _ OSV_PORT <"$TMP/osv.port" || fail "fake OSV did not start: $(cat "$TMP/osv.err")"
+	OSV_URL="http://127.0.0.1:$OSV_PORT"
+	export ORCH_SECURITY_DEP_ENGINE=osv ORCH_SECURITY_OSV_URL="$OSV_URL"
+	trap 'kill $OSV_PID 2>/dev/null; [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"' EXIT
+}
+osv_admin() {
+	python3 - "$OSV_URL$2" "$1" "${3:-}" <<'PY'
+import sys, urllib.request
+url, method, body = sys.argv[1], sys.argv[2], sys.argv[3]
+req = urllib.request.Request(url, method=method, data=body.encode() if body else None,
+                             headers={"Content-Type": "application/json"})
+print(urllib.request.urlopen(req).read().decode())
+PY
+}

@@ -150,6 +150,7 @@ main(void)
 		scanmain_suite,
 		decide_suite,
 		text_suite,
+		lockfile_suite,
 	};
 	SRunner *sr;
 	size_t i;

@@ -24,6 +24,7 @@ Suite *fix_suite(void);
 Suite *scanmain_suite(void);
 Suite *decide_suite(void);
 Suite *text_suite(void);
+Suite *lockfile_suite(void);
 
 /* A fresh temp dir per test (removed by tmp_teardown). */
 extern char tmp_dir[4096];
