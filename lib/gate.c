@@ -409,7 +409,7 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
 	struct orch_err e = {0};
-	char why[900];
+	char why[900] = "";
 	int moved = 0;
 
 	/*

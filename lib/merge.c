@@ -162,6 +162,7 @@ merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct 
 	const char *refs[3] = { lref, rref, pref };
 	int rc;
 
+	why[0] = '\0';
 	if (p->remote == NULL)
 		return 0;
 	snprintf(lref, sizeof(lref), "refs/heads/%s", t->branch);

@@ -927,6 +927,25 @@ installed(struct orch_ctx *c, const char *tool)
 	return ok;
 }
 
+/* An audit tool that gave no answer: degraded, with what it said (its last ERROR: line). */
+static void
+deps_degraded(struct deps_result *r, const char *engine, const struct proc_result *pr)
+{
+	const char *err = buf_str(&pr->err), *nl;
+	char why[512];
+
+	r->degraded = 1;
+	deps_result_free(r);
+	proc_describe(pr, why, sizeof(why));
+	while ((nl = strstr(err, "ERROR:")) && nl != err)
+		err = nl;
+	snprintf(r->note, sizeof(r->note), "%s %s%s%.200s", engine, pr->status == PROC_NOT_FOUND ?
+	    "is not installed" : why, *err ? ": " : "", err);
+	for (char *q = r->note; *q; q++)
+		if (*q == '\n')
+			*q = ' ';
+}
+
 int
 scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r, struct orch_err *e)
 {
@@ -995,19 +1014,8 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	pr.failed = !r->audited;
 	if (c->st)
 		store_tool_observe(c->st, engine, &pr);
-	if (!r->audited) {
-		const char *err = buf_str(&pr.err), *nl;
-		r->degraded = 1;
-		deps_result_free(r);
-		proc_describe(&pr, why, sizeof(why));
-		while ((nl = strstr(err, "ERROR:")) && nl != err)
-			err = nl;
-		snprintf(r->note, sizeof(r->note), "%s %s%s%.200s", engine, pr.status == PROC_NOT_FOUND ?
-		    "is not installed" : why, *err ? ": " : "", err);
-		for (char *q = r->note; *q; q++)
-			if (*q == '\n')
-				*q = ' ';
-	}
+	if (!r->audited)
+		deps_degraded(r, engine, &pr);
 	proc_result_free(&pr);
 	unlink(manifest);
 	rmdir(dir);

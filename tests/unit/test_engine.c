@@ -304,7 +304,7 @@ START_TEST(engine_dry_run_writes_nothing)
 	to_stage("review");
 	events = count("SELECT count(*) FROM events");
 	engine_advance(&ctx, "T-1", NULL, 1, &r);
-	ck_assert_int_eq(r.outcome, OUT_ROLLED_BACK);
+	ck_assert_msg(r.outcome == OUT_ROLLED_BACK, "%d [%s] %s", r.outcome, r.gate, r.reason);
 	ck_assert_str_eq(r.enq_agent, "developer");
 	ck_assert_int_eq(count("SELECT count(*) FROM events"), events);
 	ck_assert_int_eq(count("SELECT count(*) FROM tasks WHERE stage = 'review' AND retries = 0"), 1);
