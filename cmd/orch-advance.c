@@ -11,9 +11,9 @@
 #include "../lib/wi.h"
 
 #define USAGE "orch-advance [-q] [--agent NAME] [--config FILE] [--dry-run] [--home DIR] [--json] [--wait]\n" \
-	"                    WI... | --all | --start WI | --unblock WI | --explain WI"
+	"                    WI... | --all | --start WI | --unblock WI | --explain WI | --manual WI | --auto WI"
 
-enum { OPT_AGENT = OPT_CMD_BASE, OPT_ALL, OPT_DRY_RUN, OPT_EXPLAIN, OPT_START, OPT_UNBLOCK };
+enum { OPT_AGENT = OPT_CMD_BASE, OPT_ALL, OPT_DRY_RUN, OPT_EXPLAIN, OPT_START, OPT_UNBLOCK, OPT_MANUAL, OPT_AUTO };
 
 static const struct option longopts[] = {
 	{ "agent", required_argument, NULL, OPT_AGENT },
@@ -22,12 +22,28 @@ static const struct option longopts[] = {
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "start", required_argument, NULL, OPT_START },
 	{ "unblock", required_argument, NULL, OPT_UNBLOCK },
+	{ "manual", required_argument, NULL, OPT_MANUAL },
+	{ "auto", required_argument, NULL, OPT_AUTO },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* --start WI or --unblock WI: one item, one answer. */
+typedef int (*one_fn)(struct orch_ctx *, const char *, struct advance_result *);
+
 static int
-start_or_unblock(struct cli *cl, int (*fn)(struct orch_ctx *, const char *, struct advance_result *), const char *wi)
+manual_on(struct orch_ctx *c, const char *wi, struct advance_result *r)
+{
+	return engine_set_manual(c, wi, 1, "orch-advance --manual", r);
+}
+
+static int
+manual_off(struct orch_ctx *c, const char *wi, struct advance_result *r)
+{
+	return engine_set_manual(c, wi, 0, "orch-advance --auto", r);
+}
+
+/* --start, --unblock, --manual or --auto WI: one item, one answer. */
+static int
+one_item(struct cli *cl, one_fn fn, const char *wi)
 {
 	struct advance_result r;
 
@@ -42,8 +58,9 @@ start_or_unblock(struct cli *cl, int (*fn)(struct orch_ctx *, const char *, stru
 int
 main(int argc, char **argv)
 {
-	const char *agent = NULL, *start = NULL, *unblock = NULL, *explain = NULL;
-	int all = 0, dry = 0, opt, rc = 0, n, i, many;
+	const char *agent = NULL, *one = NULL, *oname = NULL, *explain = NULL;
+	int all = 0, dry = 0, opt, rc = 0, n = 0, i, many;
+	one_fn fn = NULL;
 	struct advance_result r;
 	int64_t *ids = NULL;
 	size_t nids = 0;
@@ -57,20 +74,22 @@ main(int argc, char **argv)
 		case OPT_ALL: all = 1; break;
 		case OPT_DRY_RUN: dry = 1; break;
 		case OPT_EXPLAIN: explain = cl.optarg; break;
-		case OPT_START: start = cl.optarg; break;
-		case OPT_UNBLOCK: unblock = cl.optarg; break;
+		case OPT_START: fn = engine_start, oname = "--start", n++, one = cl.optarg; break;
+		case OPT_UNBLOCK: fn = engine_unblock, oname = "--unblock", n++, one = cl.optarg; break;
+		case OPT_MANUAL: fn = manual_on, oname = "--manual", n++, one = cl.optarg; break;
+		case OPT_AUTO: fn = manual_off, oname = "--auto", n++, one = cl.optarg; break;
 		}
 	}
 	if (opt < 0)
 		return cl.exit;
 	argc = cl.nargs;
 	argv = cl.args;
-	n = (argc > 0) + all + (start != NULL) + (unblock != NULL) + (explain != NULL);
+	n += (argc > 0) + all + (explain != NULL);
 	if (n != 1)
-		return cli_usage_error(&cl, "give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI");
-	if ((dry || agent) && (start || unblock))	/* they start or resume: nothing to simulate */
-		return cli_usage_error(&cl, "--dry-run and --agent apply to WI... and --all, not to %s",
-		    start ? "--start" : "--unblock");
+		return cli_usage_error(&cl, "give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI, "
+		    "--manual WI, --auto WI");
+	if ((dry || agent) && one)	/* they act on one item: nothing to simulate */
+		return cli_usage_error(&cl, "--dry-run and --agent apply to WI... and --all, not to %s", oname);
 	if (agent && engine_stage_valid(agent))
 		return cli_usage_error(&cl, "--agent takes an agent name (analyst, developer, ...), not a stage");
 	if (agent && !engine_agent_valid(agent))
@@ -79,15 +98,14 @@ main(int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		if (!wi_valid(argv[i]))
 			return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, argv[i]);
-	if ((start || unblock || explain) && !wi_valid(start ? start : unblock ? unblock : explain))
-		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM,
-		    start ? start : unblock ? unblock : explain);
+	if ((one || explain) && !wi_valid(one ? one : explain))
+		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, one ? one : explain);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (explain)
 		return cli_close(&cl, cli_explain(&cl, explain));
-	if (start || unblock)
-		return start_or_unblock(&cl, start ? engine_start : engine_unblock, start ? start : unblock);
+	if (one)
+		return one_item(&cl, fn, one);
 	if (all) {
 		struct orch_err e = {0};
 		if (store_snapshot_begin(&cl.st, &e) < 0 || task_list_ids(&cl.st, &ids, &nids, &e) < 0)

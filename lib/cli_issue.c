@@ -358,7 +358,8 @@ item_args(struct cli *cl, const char *verb, const struct cli_issue_args *a, int 
 
 	if (cl->nargs - 1 != want)
 		return err_set(e, EX_USAGE, "%s takes %s, got %d operand%s", verb, want == 1 ? "one WI" :
-		    strcmp(verb, "set") == 0 ? "WI STATE_NAME" : "WI TEXT", cl->nargs - 1, cl->nargs == 2 ? "" : "s");
+		    strcmp(verb, "set") == 0 ? "WI STATE_NAME" : strstr(verb, "label") ? "WI LABEL" : "WI TEXT",
+		    cl->nargs - 1, cl->nargs == 2 ? "" : "s");
 	if (a->project || a->state || a->title)
 		return err_set(e, EX_USAGE, "%s takes no --project, --state or --title", verb);
 	if (edit && !a->description && !a->description_file)
@@ -404,6 +405,13 @@ do_item(struct cli *cl, const char *verb, const struct cli_issue_args *a, struct
 	} else if (strcmp(verb, "comment") == 0) {
 		if ((t.ops->person_comment ? t.ops->person_comment : t.ops->comment)(&t, &is, arg, e) < 0)
 			goto out;
+	} else if (strstr(verb, "label")) {
+		if (t.ops->set_label == NULL) {
+			err_set(e, EX_USAGE, "%s's labels are set in its own interface, not with orch-issue", t.ops->kind);
+			goto out;
+		}
+		if (t.ops->set_label(&t, &is, arg, verb[0] == 'l', e) < 0)
+			goto out;
 	} else if (desc && set_description(&t, &is, desc, e) < 0) {
 		goto out;
 	}
@@ -415,7 +423,8 @@ out:
 	return rc;
 }
 
-static const char *const verbs[] = { "create", "list", "show", "set", "comment", "states", "edit", NULL };
+static const char *const verbs[] = { "create", "list", "show", "set", "comment", "states", "edit", "label",
+	"unlabel", NULL };
 
 int
 cli_issue_run(struct cli *cl, const struct cli_issue_args *a)
@@ -426,7 +435,8 @@ cli_issue_run(struct cli *cl, const struct cli_issue_args *a)
 	int rc;
 
 	if (cl->nargs == 0)
-		return cli_usage_error(cl, "give a command: create, list, show, set, comment, edit or states");
+		return cli_usage_error(cl, "give a command: create, list, show, set, comment, edit, label, unlabel or "
+		    "states");
 	verb = cl->args[0];
 	for (i = 0; verbs[i] && strcmp(verbs[i], verb) != 0; i++)
 		;
@@ -434,7 +444,7 @@ cli_issue_run(struct cli *cl, const struct cli_issue_args *a)
 		return cli_usage_error(cl, "unknown command '%s'", verb);
 	if (a->project && !wi_project_key_valid(a->project))
 		return cli_usage_error(cl, "project key '%s' is not valid: " WI_KEY_RULE, a->project);
-	if (((i >= 2 && i <= 4) || i == 6) && cl->nargs > 1 && !wi_valid(cl->args[1]))
+	if (((i >= 2 && i <= 4) || i >= 6) && cl->nargs > 1 && !wi_valid(cl->args[1]))
 		return cli_usage_error(cl, "work item '%s' is not " WI_FORM, cl->args[1]);
 	if ((rc = cli_open(cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;

@@ -100,6 +100,7 @@ struct change {
 	const char *once_key;		/* claimed first like a verdict: a repeat writes nothing */
 	const struct gate_result *bind;	/* a pass that judged code: its commit and code id recorded (task_verdicts) */
 	const char *ask_kind, *ask_evidence;	/* what a human is asked to approve (task_asks) */
+	const char *finish_agent;	/* this agent's queued jobs are done with (people work the stage now) */
 };
 
 /*
@@ -107,9 +108,9 @@ struct change {
  * default:) is worked by people: no job is ever enqueued for it.
  */
 static int
-stage_automated(const struct project *p, const char *agent)
+stage_automated(const struct project *p, const struct task *t, const char *agent)
 {
-	return p && agent && config_agent(p, agent) != NULL;
+	return p && agent && !(t && t->manual) && config_agent(p, agent) != NULL;
 }
 
 enum { APPLY_SEEN = 0, APPLY_DONE = 1, APPLY_MOVED = 2 };
@@ -146,7 +147,7 @@ apply(struct orch_ctx *c, struct task *t, const char *from, const struct change 
 			return 0;
 		}
 	}
-	if (ch->agent && !stage_automated(config_project(c->cfg, t->project), ch->agent))
+	if (ch->agent && !stage_automated(config_project(c->cfg, t->project), t, ch->agent))
 		agent = NULL;	/* a manual stage: people work it, nothing to enqueue */
 	if ((rc = task_update(c->st, t, e)) < 0)
 		goto fail;
@@ -155,6 +156,8 @@ apply(struct orch_ctx *c, struct task *t, const char *from, const struct change 
 		return APPLY_MOVED;
 	}
 	if (agent && job_enqueue(c->st, t->id, agent, ch->job_stage, ch->description, &r->job_id, e) < 0)
+		goto fail;
+	if (ch->finish_agent && job_finish_agent(c->st, t->id, ch->finish_agent, e) < 0)
 		goto fail;
 	if (ch->bind && ch->bind->bound && task_verdict_record(c->st, t, from, ch->bind->judged_sha, ch->bind->code_id,
 	    e) < 0)
@@ -348,7 +351,7 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	const char *target = g->rollback_to ? g->rollback_to : sd->rolls_back_to ? sd->rolls_back_to : sd->name;
 	const char *agent = stage_get(target)->agent;
 	const struct project *p = config_project(c->cfg, t->project);
-	int manual = !stage_automated(p, sd->agent);
+	int manual = !stage_automated(p, t, sd->agent);
 	struct orch_err e = {0};
 	struct buf desc;
 	char msg[1400], once[160] = "", fixed[600] = "";
@@ -381,7 +384,7 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 	}
 	r->outcome = OUT_ROLLED_BACK;
 	str_copy(r->stage_after, sizeof(r->stage_after), target);
-	if (stage_automated(p, agent))
+	if (stage_automated(p, t, agent))
 		str_copy(r->enq_agent, sizeof(r->enq_agent), agent);
 	if (dry_run)
 		return 0;
@@ -473,7 +476,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	}
 	r->outcome = OUT_ADVANCED;
 	str_copy(r->stage_after, sizeof(r->stage_after), next->name);
-	if (stage_automated(p, agent))
+	if (stage_automated(p, t, agent))
 		str_copy(r->enq_agent, sizeof(r->enq_agent), agent);
 	if (dry_run)
 		return 0;
@@ -783,7 +786,7 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage 
 	}
 	gate_result_init(&g);
 	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = t,
-		.dry_run = dry_run, .manual = !stage_automated(p, sd->agent) };
+		.dry_run = dry_run, .manual = !stage_automated(p, t, sd->agent) };
 	str_copy(r->gate, sizeof(r->gate), "workspace");
 	gate_workspace(&gc, &g);	/* the workspace's commits become orch's branch, or the gate says why not */
 	for (i = 0; g.outcome == GATE_PASS && sd->gates[i]; i++) {
@@ -961,7 +964,7 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 	str_copy(t.worktree, sizeof(t.worktree), wt);
 	str_copy(t.stage, sizeof(t.stage), first->name);
 	stage_description(&t, first->name, desc, sizeof(desc));
-	if (stage_automated(p, first->agent))
+	if (stage_automated(p, NULL, first->agent))
 		snprintf(msg, sizeof(msg), "started on %s: %s enqueued", branch, first->agent);
 	else
 		snprintf(msg, sizeof(msg), "started on %s: %s is a manual stage (no %s command)", branch, first->name,
@@ -970,7 +973,7 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 	if (store_begin(c->st, &e) < 0)
 		goto out;
 	if (task_insert(c->st, &t, &e) < 0 ||
-	    (stage_automated(p, first->agent) && job_enqueue(c->st, t.id, first->agent, first->name, desc, &r->job_id,
+	    (stage_automated(p, NULL, first->agent) && job_enqueue(c->st, t.id, first->agent, first->name, desc, &r->job_id,
 	    &e) < 0) || event_add(c->st, wi, "started", stage_none, first->name, r->reason, &e) < 0 ||
 	    notify_queue(c->st, "info", wi, msg, &e) < 0) {
 		store_rollback(c->st);
@@ -981,7 +984,7 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	str_copy(r->stage_after, sizeof(r->stage_after), first->name);
-	if (stage_automated(p, first->agent))
+	if (stage_automated(p, NULL, first->agent))
 		str_copy(r->enq_agent, sizeof(r->enq_agent), first->agent);
 	display(c, &tr, &t, first->display, NULL);
 out:
@@ -1030,6 +1033,45 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	r->passed = 1;
 	if (tracker_open(&tr, c, t.project, &e) == 0) {
 		display(c, &tr, &t, sd ? sd->display : NULL, msg);
+		tracker_close(&tr);
+	}
+	return 0;
+}
+
+int
+engine_set_manual(struct orch_ctx *c, const char *wi, int on, const char *source, struct advance_result *r)
+{
+	const struct project *p;
+	const struct stage *sd;
+	struct orch_err e = {0};
+	struct tracker tr;
+	struct task t;
+	char msg[400];
+	int rc;
+
+	result_init(r, wi, c->cfg->max_developer_retries);
+	if (load(c, wi, 0, &t, &p, r) < 0)
+		return -1;
+	if (t.manual == !!on) {
+		snprintf(r->reason, sizeof(r->reason), "already %s", on ? "manual" : "automated");
+		return 0;
+	}
+	sd = stage_get(t.stage);
+	t.manual = !!on;
+	snprintf(msg, sizeof(msg), "%s: %s (%s)", wi, on ? "every stage is worked by people from now on; queued agent "
+	    "jobs are cancelled" : "automated again: the agents work its stages", source);
+	snprintf(r->reason, sizeof(r->reason), "%s", msg);
+	/* back to automated: the stage's agent takes it up (apply enqueues only when the agent has a command) */
+	struct change ch = { .event = on ? "manual_on" : "manual_off", .level = "info", .message = msg,
+		.agent = !on && sd && sd->next && !t.blocked ? sd->agent : NULL, .job_stage = t.stage,
+		.description = "the item is automated again: work this stage", .finish_agent = on && sd ? sd->agent : NULL };
+	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
+		return fail(r, &e);
+	if (rc == APPLY_MOVED)
+		return moved_on(r);
+	r->outcome = OUT_ADVANCED;
+	if (tracker_open(&tr, c, t.project, &e) == 0) {
+		display(c, &tr, &t, NULL, msg);
 		tracker_close(&tr);
 	}
 	return 0;
@@ -1121,7 +1163,7 @@ engine_stage_manual(const struct config *cfg, const char *project, const char *s
 {
 	const struct stage *sd = stage_get(stage);
 
-	return sd && sd->agent && !stage_automated(config_project(cfg, project), sd->agent);
+	return sd && sd->agent && !stage_automated(config_project(cfg, project), NULL, sd->agent);
 }
 
 /* --explain of a task a deploy holds: what happened and the choices.  1 written, 0 not such a task. */
@@ -1166,7 +1208,7 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 	if (tracker_open(&tr, c, t.project, e) < 0)
 		return -1;
 	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t, .dry_run = 1,
-		.manual = !stage_automated(p, sd->agent) };
+		.manual = !stage_automated(p, &t, sd->agent) };
 	struct gate_result g;
 	gate_result_init(&g);
 	gate_workspace(&gc, &g);	/* explain what the workspace has committed, as the next tick would see it */
@@ -1262,7 +1304,7 @@ engine_waits_for(const struct config *cfg, struct store *st, const struct task *
 		return 0;
 	if (rc < 0)
 		return -1;
-	manual = !stage_automated(p, sd->agent);
+	manual = !stage_automated(p, t, sd->agent);
 	if (!read_branch) {
 		w->kind = manual ? "manual" : "gate";
 		snprintf(w->detail, sizeof(w->detail), "%s stage; branch not examined (status lists many tasks): "

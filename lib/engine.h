@@ -81,6 +81,14 @@ int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, i
 int engine_advance_id(struct orch_ctx *c, int64_t id, const char *agent_done, int dry_run,
     struct advance_result *r);
 int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r);
+/*
+ * Manual per item (orch-advance --manual / --auto, the tracker label
+ * "manual"): on, every stage of wi is worked by people (its queued agent
+ * jobs are cancelled); off, automated again (the current stage's agent is
+ * enqueued).  Event manual_on / manual_off and one notice, in one
+ * transaction; source says who asked.  0 (r says what), -1 in r.
+ */
+int engine_set_manual(struct orch_ctx *c, const char *wi, int on, const char *source, struct advance_result *r);
 struct gate_verdict;
 /*
  * Tracker status To Analyse on an existing task (orch-poll): applied once

@@ -76,6 +76,26 @@ poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char 
 	return 0;
 }
 
+/* The tracker label "manual" on an item orch works: every stage is people's from now on (issue 25). */
+static void
+poll_manual_label(struct orch_ctx *c, const struct tracker_issue *is, poll_report report, void *report_ctx,
+    struct poll_stats *ps)
+{
+	struct advance_result r;
+	struct orch_err e = {0};
+	struct task t;
+
+	if (task_get(c->st, is->work_item, &t, &e) < 0 || t.manual)
+		return;	/* not started yet (the label applies once it is), or manual already */
+	if (engine_set_manual(c, is->work_item, 1, "the tracker label manual", &r) < 0 || r.err.code) {
+		ps->failed++;
+		report(report_ctx, &r, "label manual");
+	} else if (r.outcome == OUT_ADVANCED) {
+		ps->applied++;
+		report(report_ctx, &r, "label manual");
+	}
+}
+
 int
 poll_project(struct orch_ctx *c, const char *project, poll_report report, void *report_ctx,
     struct poll_stats *ps, struct orch_err *e)
@@ -99,6 +119,8 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 		if ((s = tracker_state_by_id(states, ns, issues[i].state_id)) == NULL || s->key == NULL ||
 		    tracker_state_terminal(s))
 			continue;
+		if (issues[i].manual_label)
+			poll_manual_label(c, &issues[i], report, report_ctx, ps);
 		if (strcmp(s->key, "to_analyse") && strcmp(s->key, "approved") && strcmp(s->key, "rejected") &&
 		    strcmp(s->key, "confirm_deploy"))
 			continue;

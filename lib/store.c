@@ -335,6 +335,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 */
 	("ALTER TABLE tracker_issues ADD COLUMN description TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE tracker_comments ADD COLUMN by_orch INTEGER NOT NULL DEFAULT 1;"),
+	/*
+	 * 21: manual per item (issue 25): every stage of an item worked by people, from orch-advance --manual
+	 * or the tracker label "manual" (the local tracker's labels, comma-separated)
+	 */
+	("ALTER TABLE tasks ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tracker_issues ADD COLUMN labels TEXT NOT NULL DEFAULT '';"),
 };
 
 static int

@@ -13,7 +13,7 @@
 #include "util.h"
 
 #define TASK_COLS "id, project, work_item, issue_id, title, repo, branch, worktree, stage, blocked, " \
-	"retries, review_requested, version, round"
+	"retries, review_requested, version, round, manual"
 
 static void
 col(sqlite3_stmt *s, int i, char *dst, size_t n)
@@ -79,6 +79,7 @@ task_read(struct store *st, sqlite3_stmt *s, const char *wi, struct task *t, str
 		t->review_requested = sqlite3_column_int(s, 11);
 		t->version = sqlite3_column_int64(s, 12);
 		t->round = sqlite3_column_int(s, 13);
+		t->manual = sqlite3_column_int(s, 14);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		store_fail(st, "read task", e);
@@ -123,7 +124,8 @@ task_update(struct store *st, struct task *t, struct orch_err *e)
 
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s, "UPDATE tasks SET stage = ?1, blocked = ?2, retries = ?3, "
-	    "review_requested = ?4, updated_at = ?5, round = ?8, version = version + 1 WHERE id = ?6 AND version = ?7",
+	    "review_requested = ?4, updated_at = ?5, round = ?8, manual = ?9, version = version + 1 "
+	    "WHERE id = ?6 AND version = ?7",
 	    e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, t->stage, -1, SQLITE_STATIC);
@@ -134,6 +136,7 @@ task_update(struct store *st, struct task *t, struct orch_err *e)
 	sqlite3_bind_int64(s, 6, t->id);
 	sqlite3_bind_int64(s, 7, t->version);
 	sqlite3_bind_int(s, 8, t->round);
+	sqlite3_bind_int(s, 9, t->manual);
 	if (store_step_done(st, s, "update task", e) < 0)
 		return -1;
 	if (sqlite3_changes(st->db) != 1)

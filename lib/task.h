@@ -31,6 +31,7 @@ struct task {
 	int retries;
 	int review_requested;	/* the human gate's "please review" was posted */
 	int64_t version;	/* bumped by every task_update: the compare-and-set token */
+	int manual;		/* every stage of this item is worked by people (orch-advance --manual, label "manual") */
 	int round;		/* rollbacks so far: a verdict binds its code for this round only */
 };
 

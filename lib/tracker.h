@@ -38,6 +38,7 @@ struct tracker_issue {
 	char name[512];
 	char state_id[64];
 	char updated_at[40];
+	int manual_label;	/* the item carries the label "manual": people work every stage (issue 25) */
 };
 
 struct tracker;
@@ -73,6 +74,8 @@ struct tracker_ops {
 	    struct orch_err *e);
 	/* Replace the issue's description (NULL: edit it in the tracker itself). */
 	int (*set_description)(struct tracker *t, struct tracker_issue *is, const char *text, struct orch_err *e);
+	/* add (on) or remove a label; NULL where labels are set in the tracker's own interface (Plane) */
+	int (*set_label)(struct tracker *t, struct tracker_issue *is, const char *label, int on, struct orch_err *e);
 	/* A person's comment (orch-issue comment): never counted as orch's own. */
 	int (*person_comment)(struct tracker *t, const struct tracker_issue *is, const char *text,
 	    struct orch_err *e);

@@ -96,6 +96,19 @@ local_states(struct tracker *t, const char *project, struct tracker_state **v, s
 	return 0;
 }
 
+/* 1 when the comma-separated list holds name (case-insensitive). */
+static int
+label_in(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		if (strncasecmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
 static void
 row_issue(sqlite3_stmt *s, struct tracker_issue *is)
 {
@@ -107,9 +120,10 @@ row_issue(sqlite3_stmt *s, struct tracker_issue *is)
 	str_copy(is->state_id, sizeof(is->state_id), (const char *)sqlite3_column_text(s, 4));
 	str_copy(is->updated_at, sizeof(is->updated_at), (const char *)sqlite3_column_text(s, 5));
 	snprintf(is->work_item, sizeof(is->work_item), "%s-%ld", is->project, is->seq);
+	is->manual_label = label_in((const char *)sqlite3_column_text(s, 6), "manual");
 }
 
-#define ISSUE_COLS "id, project, seq, name, state_id, updated_at"
+#define ISSUE_COLS "id, project, seq, name, state_id, updated_at, labels"
 
 /* What a poll listed: the watermark poll_done stores, and whether the stored one was ahead of the present. */
 struct local_poll_mark {
@@ -318,6 +332,27 @@ local_person_comment(struct tracker *t, const struct tracker_issue *is, const ch
 	return add_comment(t, is, text, 0, e);
 }
 
+/* Add (on) or remove a label of the issue; its updated_at moves (the poll sees it).  0 / -1 with e. */
+static int
+local_set_label(struct tracker *t, struct tracker_issue *is, const char *label, int on, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[40];
+
+	if (*label == '\0' || strlen(label) > 64 || strpbrk(label, ", \t\r\n"))
+		return err_set(e, EX_USAGE, "label '%.64s' is not a label: 1 to 64 characters, no comma or blank", label);
+	next_stamp(is->updated_at, now);
+	if (store_prepare(t->st, &s, on ? "UPDATE tracker_issues SET labels = CASE WHEN labels = '' THEN ?1 ELSE "
+	    "labels || ',' || ?1 END, updated_at = ?2 WHERE id = ?3 AND ',' || lower(labels) || ',' NOT LIKE "
+	    "'%,' || lower(?1) || ',%'" : "UPDATE tracker_issues SET labels = trim(replace(',' || labels || ',', ',' || "
+	    "?1 || ',', ','), ','), updated_at = ?2 WHERE id = ?3", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, is->id, -1, SQLITE_STATIC);
+	return store_step_done(t->st, s, "set a label", e);
+}
+
 static int
 local_set_description(struct tracker *t, struct tracker_issue *is, const char *text, struct orch_err *e)
 {
@@ -487,6 +522,7 @@ const struct tracker_ops tracker_local_ops = {
 	.comments = local_comments,
 	.detail = local_detail,
 	.set_description = local_set_description,
+	.set_label = local_set_label,
 	.person_comment = local_person_comment,
 	.poll_done = local_poll_done,
 	.close = local_close,

@@ -58,7 +58,8 @@
 #define PLANE_WATERMARK_MARGIN_S 60
 #define PLANE_PRESENT_MARGIN_S 2	/* Date has whole seconds and is written after the listed stamps */
 #define PLANE_NAME_MAX 255	/* Plane's Issue.name max_length */
-#define ITEM_FIELDS "id,name,sequence_id,state,updated_at"
+/* labels expanded to {id, name, color}: the label "manual" makes every stage of the item manual */
+#define ITEM_FIELDS "id,name,sequence_id,state,updated_at,labels&expand=labels"
 #define PLANE_ORCH_SOURCE "orch"	/* external_source of what orch creates: its comments are told apart by it */
 #define PLANE_COMMENT_PAGES 3	/* newest first: TRACKER_COMMENTS_MAX needs at most 2 pages of 100 */
 
@@ -331,6 +332,23 @@ uuid_like(const char *s)
 	return *s && strspn(s, "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ-_") == strlen(s);
 }
 
+/*
+ * 1 when labels (expanded label objects) holds one named "manual"; a server
+ * that does not expand them sends ids only, which name nothing here.
+ */
+static int
+has_manual_label(const cJSON *labels)
+{
+	const cJSON *l;
+
+	if (!cJSON_IsArray(labels))
+		return 0;
+	cJSON_ArrayForEach(l, labels)
+		if (cJSON_IsObject(l) && jstr(l, "name") && str_ieq(jstr(l, "name"), "manual"))
+			return 1;
+	return 0;
+}
+
 static int
 parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, int64_t *us_out, struct orch_err *e)
 {
@@ -357,6 +375,7 @@ parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, in
 	str_copy(is->project, sizeof(is->project), p->key);
 	is->seq = (long)seq->valuedouble;
 	snprintf(is->work_item, sizeof(is->work_item), "%s-%ld", p->key, is->seq);
+	is->manual_label = has_manual_label(cJSON_GetObjectItemCaseSensitive(o, "labels"));
 	if (us_out)
 		*us_out = us;
 	return 0;

@@ -150,8 +150,11 @@ def visible(item):
     return item["archived_at"] is None and not item["is_draft"]
 
 
-def public(item, fields):
-    out = {k: v for k, v in item.items() if k not in ("comments", "is_draft")}
+def public(item, fields, expand=()):
+    """As the v1 serializer renders it: labels are ids, or {id, name, color} with expand=labels."""
+    out = {k: v for k, v in item.items() if k not in ("comments", "is_draft", "label_objects")}
+    out["labels"] = [dict(l) for l in item.get("label_objects", [])] if "labels" in expand else \
+        [l["id"] for l in item.get("label_objects", [])]
     if fields:
         out = {k: v for k, v in out.items() if k in fields}
     return out
@@ -222,6 +225,14 @@ class Handler(BaseHTTPRequestHandler):
                     it = new_item(b["project"], f"{b['name']} {i}", sid)
                     it["updated_at"] = drf(datetime.now(TZ) - timedelta(seconds=b["age_s"] - i))
                 return self.send(201, {"ok": True})
+            if path == "/_admin/label":  # a person adds (or removes) a label in Plane's UI: updated_at moves
+                it = projects[b["project"]]["items"][b["seq"] - 1]
+                objs = [l for l in it.setdefault("label_objects", []) if l["name"] != b["name"]]
+                if b.get("on", True):
+                    objs.append({"id": str(uuid.uuid4()), "name": b["name"], "color": "#888"})
+                it["label_objects"] = objs
+                it["updated_at"] = now_iso()
+                return self.send(200, public(it, None))
             if path == "/_admin/archive":
                 it = projects[b["project"]]["items"][b["seq"] - 1]
                 it["archived_at"] = now_iso()
@@ -442,7 +453,8 @@ class Handler(BaseHTTPRequestHandler):
         flist = [f for f in (fields or "").split(",") if f]
         if mode == "endless":  # makeplane/plane#9340: next_page_results stays true
             page = min(page, max(0, (len(rows) - 1) // per_page))
-        chunk = [public(r, flist) if "sequence_id" in r else r
+        expand = (q.get("expand", [""])[0]).split(",")
+        chunk = [public(r, flist, expand) if "sequence_id" in r else r
                  for r in rows[page * per_page:(page + 1) * per_page]]
         env = envelope(chunk, per_page, page, len(rows))
         if mode == "endless":
