@@ -19,6 +19,9 @@ contains "$ERR" "main is frozen for the release"
 lacks "$OUT$ERR" "main moved since it was tested"
 [ "$(sql "SELECT stage FROM tasks")" = deploy-staging ] || fail "the item moved on a failed push"
 [ "$(sql "SELECT count(*) FROM outbox WHERE level = 'alert' AND message LIKE '%frozen%'")" = 1 ] || fail "no alert"
+expect_rc 0 orch-status
+contains "$OUT" "1 degraded"	# the attention line: orch-advance's last run could not push
+contains "$OUT" "orch-advance: last run exited 69"
 runs=$(wc -l <"$TMP/ci-runs")
 expect_rc 69 orch-advance "$WI"	# the next tick: the same tested commit, no rebase and no ci_cmd
 [ "$(wc -l <"$TMP/ci-runs")" = "$runs" ] || fail "ci_cmd ran again although the tested commit still holds"
