@@ -117,33 +117,39 @@ if "AKIAQ7ZX4HJ2KD5LWE" in history:
 if sh("git", "for-each-ref", cwd=decoy).stdout.strip():
     problems.append("something was pushed to the decoy remote")
 
-# main is linear (fast-forward pushes only): each done item's commits are those between the landing before
-# it and its tested commit; the code of that range must be the code its last review and testing judged
-done = {sha: wi for wi, sha in db.execute("SELECT work_item, tested_sha FROM tasks WHERE stage = 'done'")}
+# main is linear (fast-forward pushes only): each landing (the merge gate's "merged <sha> into main", an item
+# that later went back and was blocked included) brings the commits since the landing before it; their code
+# (the patch of the range, the item's own documents excluded) must be code a review and a testing verdict of
+# that item judged
+landed = {}
+for wi, detail in db.execute("SELECT work_item, detail FROM events WHERE kind = 'advanced' AND detail LIKE '%merged %'"):
+    sha = detail.split("merged ", 1)[1].split(" ", 1)[0]
+    landed[sha] = wi
+done = {wi for wi, in db.execute("SELECT work_item FROM tasks WHERE stage = 'done'")}
 line = sh("git", "rev-list", "--reverse", "--first-parent", "main", f"^{initial}", cwd=origin).stdout.split()
 prev, owner = initial, {}
 for c in line:
-    if c in done:
-        wi = done[c]
-        diff = sh("git", "diff", "--binary", "--full-index", "--no-renames", prev, c, "--", ".",
-                  f":(top,exclude)docs/work-items/{wi}/", cwd=origin).stdout
-        code = subprocess.run(["git", "patch-id", "--stable"], input=diff, capture_output=True, text=True, env=env,
-                              cwd=origin).stdout.split()[:1]
-        for stage in ("review", "testing"):
-            row = db.execute("SELECT v.code_id FROM task_verdicts v JOIN tasks t ON t.id = v.task_id WHERE "
-                             "t.work_item = ? AND v.stage = ? ORDER BY v.id DESC LIMIT 1", (wi, stage)).fetchone()
-            if row is None:
-                problems.append(f"{wi} is on main with no {stage} verdict recorded")
-            elif (row[0] or None) != (code[0] if code else None):
-                problems.append(f"{wi}: the code on main ({c[:12]}) is not the code its {stage} judged")
-        for x in sh("git", "rev-list", c, f"^{prev}", cwd=origin).stdout.split():
-            owner[x] = wi
-        prev = c
+    wi = next((w for k, w in landed.items() if c.startswith(k)), None)
+    if wi is None:
+        continue
+    diff = sh("git", "diff", "--binary", "--full-index", "--no-renames", prev, c, "--", ".",
+              f":(top,exclude)docs/work-items/{wi}/", cwd=origin).stdout
+    code = subprocess.run(["git", "patch-id", "--stable"], input=diff, capture_output=True, text=True, env=env,
+                          cwd=origin).stdout.split()[:1]
+    code = code[0] if code else ""
+    for stage in ("review", "testing"):
+        ids = {r[0] or "" for r in db.execute("SELECT v.code_id FROM task_verdicts v JOIN tasks t ON t.id = "
+                                              "v.task_id WHERE t.work_item = ? AND v.stage = ?", (wi, stage))}
+        if code not in ids:
+            problems.append(f"{wi}: the code landed at {c[:12]} is not code its {stage} judged")
+    for x in sh("git", "rev-list", c, f"^{prev}", cwd=origin).stdout.split():
+        owner[x] = wi
+    prev = c
 for c in line:
     if c not in owner:
-        problems.append(f"commit {c[:12]} on origin/main belongs to no done item's tested commit")
-for wi in set(done.values()) - set(owner.values()):
-    problems.append(f"{wi} is done but its tested commit is not on origin/main")
+        problems.append(f"commit {c[:12]} on origin/main came with no landing of the merge gate")
+for wi in done - set(owner.values()):
+    problems.append(f"{wi} is done but nothing of it landed on origin/main")
 if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
     problems.append("integrity_check failed")
 
