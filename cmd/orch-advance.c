@@ -11,15 +11,17 @@
 #include "../lib/wi.h"
 
 #define USAGE "orch-advance [-q] [--agent NAME] [--config FILE] [--dry-run] [--home DIR] [--json] [--wait]\n" \
-	"                    WI... | --all | --start WI | --unblock WI | --explain WI"
+	"                    WI... | --all | --start WI | --unblock WI | --explain WI | --cancel WI [--reason TEXT]"
 
-enum { OPT_AGENT = OPT_CMD_BASE, OPT_ALL, OPT_DRY_RUN, OPT_EXPLAIN, OPT_START, OPT_UNBLOCK };
+enum { OPT_AGENT = OPT_CMD_BASE, OPT_ALL, OPT_CANCEL, OPT_DRY_RUN, OPT_EXPLAIN, OPT_REASON, OPT_START, OPT_UNBLOCK };
 
 static const struct option longopts[] = {
 	{ "agent", required_argument, NULL, OPT_AGENT },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "cancel", required_argument, NULL, OPT_CANCEL },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
+	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "start", required_argument, NULL, OPT_START },
 	{ "unblock", required_argument, NULL, OPT_UNBLOCK },
 	{ NULL, 0, NULL, 0 },
@@ -39,10 +41,37 @@ start_or_unblock(struct cli *cl, int (*fn)(struct orch_ctx *, const char *, stru
 	return cli_close(cl, engine_result_exit(&r));
 }
 
+/* --cancel WI [--reason TEXT]: a person stops the item (engine_stop). */
+static int
+cancel(struct cli *cl, const char *wi, const char *reason)
+{
+	struct advance_result r;
+
+	engine_stop(cl->ctx, wi, TASK_STOP_CANCELLED, reason, NULL, &r);
+	if (cl->json)
+		cli_print_json(cli_advance_json(&r));
+	else
+		cli_advance_text(cl, &r);
+	return cli_close(cl, r.err.code ? r.err.code : r.refused ? EX_NO : EX_OK);
+}
+
+/* --cancel's own checks: 0, or the usage error's exit code. */
+static int
+cancel_usage(struct cli *cl, const char *wi, const char *reason, int simulated)
+{
+	if (reason && !wi)
+		return cli_usage_error(cl, "--reason goes with --cancel WI");
+	if (wi && simulated)
+		return cli_usage_error(cl, "--dry-run and --agent apply to WI... and --all, not to --cancel");
+	if (wi && !wi_valid(wi))
+		return cli_usage_error(cl, "work item '%s' is not " WI_FORM, wi);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *agent = NULL, *start = NULL, *unblock = NULL, *explain = NULL;
+	const char *agent = NULL, *start = NULL, *unblock = NULL, *explain = NULL, *cancel_wi = NULL, *reason = NULL;
 	int all = 0, dry = 0, opt, rc = 0, n, i, many;
 	struct advance_result r;
 	int64_t *ids = NULL;
@@ -55,8 +84,10 @@ main(int argc, char **argv)
 		switch (opt) {
 		case OPT_AGENT: agent = cl.optarg; break;
 		case OPT_ALL: all = 1; break;
+		case OPT_CANCEL: cancel_wi = cl.optarg; break;
 		case OPT_DRY_RUN: dry = 1; break;
 		case OPT_EXPLAIN: explain = cl.optarg; break;
+		case OPT_REASON: reason = cl.optarg; break;
 		case OPT_START: start = cl.optarg; break;
 		case OPT_UNBLOCK: unblock = cl.optarg; break;
 		}
@@ -65,9 +96,11 @@ main(int argc, char **argv)
 		return cl.exit;
 	argc = cl.nargs;
 	argv = cl.args;
-	n = (argc > 0) + all + (start != NULL) + (unblock != NULL) + (explain != NULL);
+	n = (argc > 0) + all + (start != NULL) + (unblock != NULL) + (explain != NULL) + (cancel_wi != NULL);
 	if (n != 1)
-		return cli_usage_error(&cl, "give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI");
+		return cli_usage_error(&cl, "give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI, --cancel WI");
+	if ((rc = cancel_usage(&cl, cancel_wi, reason, dry || agent)) != 0)
+		return rc;
 	if ((dry || agent) && (start || unblock))	/* they start or resume: nothing to simulate */
 		return cli_usage_error(&cl, "--dry-run and --agent apply to WI... and --all, not to %s",
 		    start ? "--start" : "--unblock");
@@ -80,12 +113,13 @@ main(int argc, char **argv)
 		if (!wi_valid(argv[i]))
 			return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, argv[i]);
 	if ((start || unblock || explain) && !wi_valid(start ? start : unblock ? unblock : explain))
-		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM,
-		    start ? start : unblock ? unblock : explain);
+		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, start ? start : unblock ? unblock : explain);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (explain)
 		return cli_close(&cl, cli_explain(&cl, explain));
+	if (cancel_wi)
+		return cancel(&cl, cancel_wi, reason);
 	if (start || unblock)
 		return start_or_unblock(&cl, start ? engine_start : engine_unblock, start ? start : unblock);
 	if (all) {
