@@ -1386,7 +1386,7 @@ wait_job(struct store *st, const struct task *t, struct engine_wait *w, struct o
 	} else {
 		w->kind = "dead_job";
 		snprintf(w->detail, sizeof(w->detail), "%s job %lld %s after %d attempts: fix the agent, then "
-		    "orch-advance %s", j.agent, (long long)j.id, j.status, j.attempts, t->work_item);
+		    "orch-advance --unblock %s requeues it", j.agent, (long long)j.id, j.status, j.attempts, t->work_item);
 	}
 	return 1;
 }

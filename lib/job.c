@@ -349,7 +349,9 @@ job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e)
 		return -1;
 	sqlite3_bind_int64(s, 1, pgid);
 	sqlite3_bind_int64(s, 2, job_id);
-	return store_step_done(st, s, "record the agent's process group", e);
+	if (store_step_done(st, s, "record the agent's process group", e) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1 ? 0 : -1;	/* not running: cancelled (e stays clear) */
 }
 
 /* exited: the latest agent run has finished while the job still says running */

@@ -127,7 +127,9 @@ int job_complete(struct store *st, const struct job *j, const struct job_outcome
 void job_free(struct job *j);
 /*
  * The running job's agent process group (its pid): the reaper requeues a
- * job only when both its runner and this group are gone.
+ * job only when both its runner and this group are gone.  0; -1 with *e
+ * clear when the job no longer runs (cancelled meanwhile: the runner stops
+ * the agent it just started), -1 with *e on a store error.
  */
 int job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e);
 
