@@ -1137,6 +1137,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		    "open a new issue for new work", wi, strcmp(t.stopped, TASK_STOP_DONE) == 0 ? "set Done" :
 		    "cancelled");
 		r->refused = 1;
+		r->outcome = OUT_BLOCKED;	/* a plain no: exit 1 */
 		return 0;
 	}
 	if (blocked_by_deploy(c->cfg, &t, r->reason, sizeof(r->reason))) {
