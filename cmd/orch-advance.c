@@ -55,7 +55,7 @@ cancel(struct cli *cl, const char *wi, const char *reason)
 	return cli_close(cl, r.err.code ? r.err.code : r.refused ? EX_NO : EX_OK);
 }
 
-/* --cancel's own checks: 0, or the usage error's exit code. */
+/* --cancel's own checks and lock: 0, or the usage error's exit code. */
 static int
 cancel_usage(struct cli *cl, const char *wi, const char *reason, int simulated)
 {
@@ -65,6 +65,8 @@ cancel_usage(struct cli *cl, const char *wi, const char *reason, int simulated)
 		return cli_usage_error(cl, "--dry-run and --agent apply to WI... and --all, not to --cancel");
 	if (wi && !wi_valid(wi))
 		return cli_usage_error(cl, "work item '%s' is not " WI_FORM, wi);
+	if (wi)	/* a cancel must not wait for the run it stops: its own lock (engine_stop is a compare-and-set) */
+		cl->lock_name = "orch-advance-cancel";
 	return 0;
 }
 

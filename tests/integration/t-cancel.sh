@@ -102,4 +102,29 @@ orch-issue -q set "$C" Done
 orch-poll -q || fail "poll done"
 [ "$(sql "SELECT stopped FROM tasks WHERE work_item = '$C'")" = "" ] || fail "Done at done is orch's own"
 to_analyse_finished "$C" Done
+
+# --cancel while ci_cmd runs (development's gate): ci_cmd stopped, its result discarded (no red, no retry)
+printf 'tracker: local\nprojects:\n  - key: DEMO\n    repo: %s\n    remote: origin\n    main_branch: main\n    ci_cmd: ["sh", "%s"]\n    agents:\n      default: ["sh", "%s"]\n' \
+	"$TMP/repo" "$TMP/block.sh" "$TOP/examples/agents/{stage}.sh" >"$ORCH_HOME/orch.yaml"
+chmod go-w "$ORCH_HOME/orch.yaml"
+D=$(orch-issue create --project DEMO --title "cancel during ci" --state "To Analyse")
+orch-poll -q || fail "poll $D"
+sql_exec "UPDATE jobs SET status = 'done' WHERE status = 'queued'"
+sql_exec "UPDATE tasks SET stage = 'development' WHERE work_item = '$D'"
+agent_commit "$ORCH_HOME/worktrees/DEMO/$D" "code" src/cancel.txt "some code" || fail "commit code"
+orch-advance "$D" >"$TMP/adv.out" 2>&1 &
+apid=$!
+read -r ci <"$TMP/ready"
+i=0	# bounded wait for the claim to record ci_cmd's process group (what --cancel stops)
+while [ "$(sql "SELECT child_pgid FROM leases WHERE name = 'task:$D'")" = 0 ]; do
+	i=$((i + 1)); [ $i -lt 500 ] || fail "ci_cmd's group was never recorded"; sleep 0.01
+done
+expect_rc 0 orch-advance --cancel "$D"
+wait_gone "$ci" || fail "ci_cmd $ci survived --cancel: $(sql "SELECT group_concat(kind || ':' || detail, ' / ') FROM events WHERE work_item = '$D'") $(sql "SELECT child_pgid || child_kind FROM leases")"
+wait "$apid"
+got=$(sql "SELECT stage || ' ' || retries || ' ' || stopped FROM tasks WHERE work_item = '$D'")
+[ "$got" = "development 0 cancelled" ] || fail "after the cancel during ci: $got; $(cat "$TMP/adv.out")"
+[ "$(events "$D" rolled_back)" = 0 ] || fail "the stopped ci_cmd was charged as a red"
+[ "$(events "$D" child_stopped)" = 1 ] || fail "no event for the stopped ci_cmd"
+[ "$(state_of "$D")" = Cancelled ] || fail "after the cancel during ci the tracker shows $(state_of "$D")"
 echo ok-local
