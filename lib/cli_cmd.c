@@ -332,8 +332,11 @@ print_task(const cJSON *it)
 {
 	const cJSON *w = cJSON_GetObjectItem(it, "waits");
 
-	printf("  %s %s%s retries %lld", str(it, "work_item"), str(it, "stage"),
-	    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")) ? " BLOCKED" : "", num(it, "retries"));
+	const char *stop = str(it, "stopped");
+
+	printf("  %s %s%s%s%s retries %lld", str(it, "work_item"), str(it, "stage"),
+	    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")) ? " BLOCKED" : "", *stop ? " STOPPED:" : "", stop,
+	    num(it, "retries"));
 	if (cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")))
 		print_claim(it);
 	if (cJSON_IsString(cJSON_GetObjectItem(it, "tracker_status"))) {

@@ -230,6 +230,8 @@ retry_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 	}
 	keep_failed_logs(c->cfg, t);
 	deploy_reset(c->cfg, t);
+	/* the person's retry takes the hold's Blocked away (else it would read as a person's Blocked) */
+	set_tracker(c, t, stage_deploy()->display, NULL);
 	if (!p->self_deploy) {
 		r->outcome = OUT_ADVANCED;
 		snprintf(r->reason, sizeof(r->reason), "%s", msg);

@@ -13,6 +13,7 @@
 #include "fix.h"
 #include "merge.h"
 #include "notify.h"
+#include "proc.h"
 #include "stages.h"
 #include "store.h"
 #include "task.h"
@@ -101,6 +102,13 @@ struct change {
 	const struct gate_result *bind;	/* a pass that judged code: its commit and code id recorded (task_verdicts) */
 	const char *ask_kind, *ask_evidence;	/* what a human is asked to approve (task_asks) */
 	const char *finish_agent;	/* this agent's queued jobs are done with (people work the stage now) */
+	struct stop_jobs *cancel;	/* a person's stop: the task's queued and running jobs are cancelled */
+};
+
+/* The jobs a stop cancelled, and the agents' process groups to stop once it is committed. */
+struct stop_jobs {
+	long pgid[8];
+	int n, cancelled;
 };
 
 /*
@@ -159,6 +167,9 @@ apply(struct orch_ctx *c, struct task *t, const char *from, const struct change 
 		goto fail;
 	if (ch->finish_agent && job_finish_agent(c->st, t->id, ch->finish_agent, e) < 0)
 		goto fail;
+	if (ch->cancel && (ch->cancel->cancelled = job_cancel_task(c->st, t->id, ch->cancel->pgid, 8, &ch->cancel->n,
+	    e)) < 0)
+		goto fail;
 	if (ch->bind && ch->bind->bound && task_verdict_record(c->st, t, from, ch->bind->judged_sha, ch->bind->code_id,
 	    e) < 0)
 		goto fail;
@@ -192,17 +203,57 @@ moved_on(struct advance_result *r)
 	return 0;
 }
 
-/* Display status and comment after a commit; failures are recorded, not fatal. */
+/*
+ * A status a person stops an item with is never overwritten by orch's own
+ * (issue 23): the tracker's Cancelled or Done on a task that is not
+ * finished, its Blocked on a task orch did not block, or any status of a
+ * stopped task.  The next orch-poll applies the person's status.  1 keep
+ * (an event says so), 0 write.
+ */
+static int
+person_status(struct orch_ctx *c, struct tracker *tr, const struct task *t, const struct tracker_issue *is,
+    const char *key)
+{
+	struct orch_err e = {0};
+	const char *cur = tracker_issue_key(tr, is, &e);
+	char why[300];
+
+	if (t->stopped[0] == '\0' && (cur == NULL || strcmp(cur, key) == 0 || (strcmp(cur, "cancelled") != 0 &&
+	    strcmp(cur, "done") != 0 && (strcmp(cur, "blocked") != 0 || t->blocked))))
+		return 0;
+	snprintf(why, sizeof(why), "tracker status %s kept (set by a person%s): orch did not write %s", cur ? cur : "?",
+	    t->stopped[0] ? ", the item is stopped" : "; the next orch-poll applies it", key);
+	event_add(c->st, t->work_item, "tracker_status_kept", t->stage, t->stage, why, NULL);
+	return 1;
+}
+
+/*
+ * Display status and comment after a commit; failures are recorded, not
+ * fatal.  force: a person's own command (--unblock, --cancel, To Analyse)
+ * writes over a person's status; orch's transitions never do.
+ */
 static void
-display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key, const char *comment)
+display_as(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key, const char *comment,
+    int force)
 {
 	struct tracker_issue is;
 	struct orch_err e = {0};
 
-	if (tr->ops->get(tr, t->work_item, &is, &e) < 0 ||
-	    (key && tracker_set_status(tr, &is, key, &e) < 0) ||
-	    (comment && tr->ops->comment(tr, &is, comment, &e) < 0))
-		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
+	if (tr->ops->get(tr, t->work_item, &is, &e) < 0)
+		goto fail;
+	if (key && (force || !person_status(c, tr, t, &is, key)) && tracker_set_status(tr, &is, key, &e) < 0)
+		goto fail;
+	if (comment && tr->ops->comment(tr, &is, comment, &e) < 0)
+		goto fail;
+	return;
+fail:
+	event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
+}
+
+static void
+display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key, const char *comment)
+{
+	display_as(c, tr, t, key, comment, 0);
 }
 
 static void
@@ -612,6 +663,73 @@ blocked_by_deploy(const struct config *cfg, const struct task *t, char *why, siz
 	return deploy_hold_describe(cfg, t, &kind, why, n);
 }
 
+/* What a person's stop means, for the item's reason. */
+static void
+stopped_reason(const struct task *t, char *out, size_t n)
+{
+	if (strcmp(t->stopped, TASK_STOP_CANCELLED) == 0)
+		snprintf(out, n, "cancelled at %s: nothing runs (terminal; the branch %s and its workspace are kept "
+		    "until retention)", t->stage, t->branch);
+	else if (strcmp(t->stopped, TASK_STOP_DONE) == 0)
+		snprintf(out, n, "set Done by a person at %s: stopped (terminal)", t->stage);
+	else
+		snprintf(out, n, "blocked by a person at %s: held until orch-advance --unblock %s or the tracker's To "
+		    "Analyse", t->stage, t->work_item);
+}
+
+static void
+dead_alert_text(const struct task *t, const struct job_last *j, char *msg, size_t n)
+{
+	snprintf(msg, n, "the %s agent failed %d times: %s; %s is blocked at %s (no retry charged): fix the agent "
+	    "(its command under agents: in orch.yaml, its credentials, its log under logs/jobs/), then orch-advance "
+	    "--unblock %s requeues the job", j->agent, j->attempts, j->last_error[0] ? j->last_error :
+	    "its runner died (reaped)", t->work_item, t->stage, t->work_item);
+}
+
+/*
+ * The newest job of the stage's agent is dead: the agent cannot run, so no
+ * gate is judged (it would charge the stage a retry for a missing artifact).
+ * The item is blocked with the agent's last error, once; --unblock requeues
+ * the job.  1 blocked (r says so), 0 no dead job, -1 error in r.
+ */
+static int
+block_if_agent_dead(struct orch_ctx *c, struct task *t, const struct stage *sd, int dry_run,
+    struct advance_result *r)
+{
+	struct orch_err e = {0};
+	struct tracker tr;
+	struct job_last j;
+	char msg[1200];
+	int rc;
+
+	if (!stage_automated(config_project(c->cfg, t->project), t, sd->agent) ||
+	    (rc = job_last(c->st, t->id, sd->name, &j, &e)) == 0)
+		return 0;
+	if (rc < 0)
+		return fail(r, &e);
+	if (strcmp(j.status, JOB_DEAD) != 0 || strcmp(j.agent, sd->agent) != 0)
+		return 0;
+	dead_alert_text(t, &j, msg, sizeof(msg));
+	r->outcome = OUT_BLOCKED;
+	str_copy(r->gate, sizeof(r->gate), "agent");
+	str_copy(r->reason, sizeof(r->reason), msg);
+	if (dry_run)
+		return 1;
+	store_snapshot_end(c->st);
+	t->blocked = 1;
+	/* the job's own alert (job_complete) said what to fix: the block is a notice */
+	struct change ch = { .event = "blocked_agent_dead", .level = "info", .message = msg };
+	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
+		return fail(r, &e);
+	if (rc == APPLY_MOVED)
+		return moved_on(r), 1;
+	if (tracker_open(&tr, c, t->project, &e) == 0) {
+		display(c, &tr, t, "blocked", msg);
+		tracker_close(&tr);
+	}
+	return 1;
+}
+
 /* The task by work item, or by row id when wi is NULL (advance --all). */
 static int
 load(struct orch_ctx *c, const char *wi, int64_t id, struct task *t, const struct project **p,
@@ -662,8 +780,10 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 	if (agent_done && !dry_run && finish_agent(c, &t, agent_done, r) < 0)
 		return -1;
 	if (t.blocked) {
-		r->outcome = OUT_BLOCKED;
-		if (!blocked_by_deploy(c->cfg, &t, r->reason, sizeof(r->reason)))
+		r->outcome = task_stopped_terminal(&t) ? OUT_NOOP : OUT_BLOCKED;	/* a cancelled item: finished */
+		if (t.stopped[0])
+			stopped_reason(&t, r->reason, sizeof(r->reason));
+		else if (!blocked_by_deploy(c->cfg, &t, r->reason, sizeof(r->reason)))
 			snprintf(r->reason, sizeof(r->reason), "blocked after %d retries; resume with orch-advance "
 			    "--unblock %s", t.retries, wi);
 		return 0;
@@ -683,6 +803,9 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 		snprintf(r->reason, sizeof(r->reason), "%s job queued or running", sd->agent);
 		return 0;
 	}
+	/* the stage's agent could not run: that blocks the item, it is no red gate (no retry charged) */
+	if (active == 0 && !agent_done && (rc = block_if_agent_dead(c, &t, sd, dry_run, r)) != 0)
+		return rc < 0 ? -1 : 0;
 	store_snapshot_end(c->st);	/* what follows may take long (a gate): no read held across it */
 	if (sd->claims && !dry_run) {
 		char holder[300] = "";
@@ -1012,6 +1135,14 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		snprintf(r->reason, sizeof(r->reason), "not blocked");
 		return 0;
 	}
+	if (task_stopped_terminal(&t)) {
+		snprintf(r->reason, sizeof(r->reason), "%s was %s by a person (terminal): --unblock does not restart it; "
+		    "open a new issue for new work", wi, strcmp(t.stopped, TASK_STOP_DONE) == 0 ? "set Done" :
+		    "cancelled");
+		r->refused = 1;
+		r->outcome = OUT_BLOCKED;	/* a plain no: exit 1 */
+		return 0;
+	}
 	if (blocked_by_deploy(c->cfg, &t, r->reason, sizeof(r->reason))) {
 		r->refused = 1;	/* a deploy holds it: orch-deploy --retry or --accept closes it, not --unblock */
 		return 0;
@@ -1019,20 +1150,66 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	sd = stage_get(t.stage);
 	t.blocked = 0;
 	t.retries = 0;
+	t.stopped[0] = '\0';
 	r->retry_count = 0;
 	snprintf(r->reason, sizeof(r->reason), "unblocked by an operator; retry count reset");
 	snprintf(msg, sizeof(msg), "unblocked at %s; retry count reset", t.stage);
+	struct job_stage_history h = {0};
+	struct job_last dead;
+	/* a dead job blocked it: the same job is asked again (its description), not a new round of findings */
+	int requeue = sd && job_last(c->st, t.id, t.stage, &dead, &e) == 1 && strcmp(dead.status, JOB_DEAD) == 0 &&
+	    job_stage_history(c->st, t.id, t.stage, dead.id, &h, &e) == 0 && h.description && h.description[0];
+	err_clear(&e);
 	struct change ch = { .event = "unblocked", .agent = sd ? sd->agent : NULL, .job_stage = t.stage,
-		.description = "resumed by an operator after a block: read the earlier findings and fix them",
+		.description = requeue ? h.description :
+		"resumed by an operator after a block: read the earlier findings and fix them",
 		.level = "info", .message = msg };
-	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
+	rc = apply(c, &t, t.stage, &ch, r, &e);
+	job_stage_history_free(&h);
+	if (rc < 0)
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
 		return moved_on(r);
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	if (tracker_open(&tr, c, t.project, &e) == 0) {
-		display(c, &tr, &t, sd ? sd->display : NULL, msg);
+		display_as(c, &tr, &t, sd ? sd->display : NULL, msg, 1);
+		tracker_close(&tr);
+	}
+	return 0;
+}
+
+/*
+ * To Analyse on a finished item (done, cancelled, or set Done by a person):
+ * orch does not restart it.  Once per verdict key: one comment that says to
+ * open a new issue, and the status set back to what it was.  0 / -1.
+ */
+static int
+resume_finished(struct orch_ctx *c, struct task *t, const struct gate_verdict *key, struct advance_result *r)
+{
+	const char *back = strcmp(t->stopped, TASK_STOP_CANCELLED) == 0 ? "cancelled" : t->blocked &&
+	    !task_stopped_terminal(t) ? "blocked" : "done";
+	struct orch_err e = {0};
+	struct tracker tr;
+	char msg[600];
+	int rc;
+
+	snprintf(msg, sizeof(msg), "%s is %s: To Analyse does not restart a finished item; open a new issue for new "
+	    "work (its status is set back to %s)", t->work_item, strcmp(back, "cancelled") == 0 ? "cancelled" :
+	    "done", tracker_name_for_key(back));
+	str_copy(r->reason, sizeof(r->reason), msg);
+	struct change ch = { .event = "resume_refused", .verdict = key };
+	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
+		return fail(r, &e);
+	if (rc == APPLY_MOVED)
+		return moved_on(r);
+	if (rc == APPLY_SEEN) {
+		snprintf(r->reason, sizeof(r->reason), "To Analyse on a finished item already answered");
+		return 0;
+	}
+	r->refused = 1;
+	if (tracker_open(&tr, c, t->project, &e) == 0) {
+		display_as(c, &tr, t, back, msg, 1);
 		tracker_close(&tr);
 	}
 	return 0;
@@ -1092,14 +1269,17 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	sd = stage_get(t.stage);
-	if (sd == NULL || sd->next == NULL) {
-		snprintf(r->reason, sizeof(r->reason), "task is %s: nothing to resume", t.stage);
+	if (sd == NULL) {
+		snprintf(r->reason, sizeof(r->reason), "task is at unknown stage %s: nothing to resume", t.stage);
 		return 0;
 	}
+	if (sd->next == NULL || task_stopped_terminal(&t))
+		return resume_finished(c, &t, key, r);
 	if ((active = job_active(c->st, t.id, sd->agent, &e)) < 0)
 		return fail(r, &e);
 	was_blocked = t.blocked;
 	t.blocked = 0;
+	t.stopped[0] = '\0';
 	if (was_blocked)
 		t.retries = 0;
 	r->retry_count = t.retries;
@@ -1120,7 +1300,7 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	if (tracker_open(&tr, c, t.project, &e) == 0) {
-		display(c, &tr, &t, sd->display, NULL);
+		display_as(c, &tr, &t, sd->display, NULL, 1);
 		tracker_close(&tr);
 	}
 	return 0;
@@ -1254,7 +1434,7 @@ wait_job(struct store *st, const struct task *t, struct engine_wait *w, struct o
 	} else {
 		w->kind = "dead_job";
 		snprintf(w->detail, sizeof(w->detail), "%s job %lld %s after %d attempts: fix the agent, then "
-		    "orch-advance %s", j.agent, (long long)j.id, j.status, j.attempts, t->work_item);
+		    "orch-advance --unblock %s requeues it", j.agent, (long long)j.id, j.status, j.attempts, t->work_item);
 	}
 	return 1;
 }
@@ -1294,6 +1474,11 @@ engine_waits_for(const struct config *cfg, struct store *st, const struct task *
 	w->kind = "";
 	if (t->blocked && deploy_hold_describe(cfg, t, &w->kind, w->detail, sizeof(w->detail)))
 		return 0;
+	if (t->stopped[0]) {
+		w->kind = task_stopped_terminal(t) ? "" : "blocked";	/* cancelled: it waits for nothing */
+		stopped_reason(t, w->detail, sizeof(w->detail));
+		return 0;
+	}
 	if (t->blocked) {
 		w->kind = "blocked";
 		snprintf(w->detail, sizeof(w->detail), "blocked after %d retries: orch-advance --unblock %s resumes it",
@@ -1342,4 +1527,124 @@ engine_result_combine(int rc, const struct advance_result *r, int many)
 	if (x == EX_NO || rc == EX_NO)
 		return EX_NO;
 	return x > rc ? x : rc;
+}
+
+/* What a stop says, once (event, notice, tracker comment). */
+static void
+stop_message(const struct orch_ctx *c, const struct task *t, const char *how, const char *who, const char *reason,
+    const char *running, char *msg, size_t n)
+{
+	const struct stage *sd = stage_get(t->stage);
+	int merged = sd && sd->deploys;	/* the deploy stage is reached by merging */
+	size_t l;
+
+	if (strcmp(how, TASK_STOP_CANCELLED) == 0)
+		snprintf(msg, n, "%s cancelled at %s (%s): no gate, merge or deploy runs for it any more; the branch %s "
+		    "and its workspace are kept until the clean-up's retention", t->work_item, t->stage, who, t->branch);
+	else if (strcmp(how, TASK_STOP_DONE) == 0)
+		snprintf(msg, n, "%s set Done by a person at %s: stopped; %s", t->work_item, t->stage, merged ?
+		    "it was merged to main but never deployed to production" : "nothing was merged to main (the branch "
+		    "is kept until retention)");
+	else
+		snprintf(msg, n, "%s blocked by a person at %s: held; orch-advance --unblock %s (or the tracker's To "
+		    "Analyse) resumes it", t->work_item, t->stage, t->work_item);
+	l = strlen(msg);
+	if (reason && *reason && l < n)
+		l += (size_t)snprintf(msg + l, n - l, "; reason: %.300s", reason);
+	if (running[0] && l < n)
+		snprintf(msg + l, n - l, "; %s", running);
+	(void)c;
+}
+
+/* After the stop's commit: the agents of the cancelled jobs and the claim's child (not a deploy hook). */
+static void
+stop_processes(struct orch_ctx *c, const struct task *t, const struct stop_jobs *sj)
+{
+	struct orch_err e = {0};
+	char what[300];
+	int i;
+
+	for (i = 0; i < sj->n; i++) {
+		proc_kill_group(sj->pgid[i]);
+		snprintf(what, sizeof(what), "stopped the agent (process group %ld) of a cancelled job", sj->pgid[i]);
+		event_add(c->st, t->work_item, "agent_stopped", t->stage, t->stage, what, NULL);
+	}
+	if (task_claim_stop_child(c->st, t, what, sizeof(what), &e) == 1)
+		event_add(c->st, t->work_item, "child_stopped", t->stage, t->stage, what, NULL);
+}
+
+/* 1 when a production deploy of t already runs (started, no result recorded yet): it is never killed. */
+static int
+deploy_running(const struct config *cfg, const struct task *t, char *why, size_t n)
+{
+	const struct stage *sd = stage_get(t->stage);
+
+	why[0] = '\0';
+	if (!sd || !sd->deploys || !deploy_marker(cfg, t, DEPLOY_INITIATED) || deploy_marker(cfg, t, DEPLOY_FINALIZED))
+		return 0;
+	snprintf(why, n, "its production deploy already runs: it is not stopped; the stop applies after it (its "
+	    "result is recorded in deploy-state, nothing more is deployed)");
+	return 1;
+}
+
+/* One attempt of engine_stop on t as loaded: APPLY_* or -1. */
+static int
+stop_once(struct orch_ctx *c, struct task *t, const char *how, const char *reason, const struct gate_verdict *key,
+    struct advance_result *r)
+{
+	struct orch_err e = {0};
+	struct stop_jobs sj = {0};
+	struct tracker tr;
+	char msg[1400], running[300];
+	int rc;
+
+	deploy_running(c->cfg, t, running, sizeof(running));
+	stop_message(c, t, how, key ? "by a person in the tracker" : "orch-advance --cancel", reason, running, msg,
+	    sizeof(msg));
+	str_copy(r->reason, sizeof(r->reason), msg);
+	t->blocked = 1;
+	str_copy(t->stopped, sizeof(t->stopped), how);
+	struct change ch = { .event = strcmp(how, TASK_STOP_CANCELLED) == 0 ? "cancelled" : strcmp(how,
+		TASK_STOP_DONE) == 0 ? "stopped_done" : "stopped_blocked", .verdict = key, .level = "info",
+		.message = msg, .cancel = &sj };
+	if ((rc = apply(c, t, t->stage, &ch, r, &e)) != APPLY_DONE)
+		return rc < 0 ? fail(r, &e) : rc;
+	stop_processes(c, t, &sj);
+	r->outcome = OUT_BLOCKED;
+	if (tracker_open(&tr, c, t->project, &e) == 0) {
+		/* the person's own status stays; the command sets Cancelled itself */
+		display_as(c, &tr, t, key ? NULL : "cancelled", msg, 1);
+		tracker_close(&tr);
+	}
+	return APPLY_DONE;
+}
+
+int
+engine_stop(struct orch_ctx *c, const char *wi, const char *how, const char *reason, const struct gate_verdict *key,
+    struct advance_result *r)
+{
+	const struct project *p;
+	struct task t;
+	int rc = APPLY_MOVED, tries;
+
+	result_init(r, wi, c->cfg->max_developer_retries);
+	/* a transition committed meanwhile (an agent finished, a gate passed): stop the task as it is now */
+	for (tries = 0; rc == APPLY_MOVED && tries < 5; tries++) {
+		if (load(c, wi, 0, &t, &p, r) < 0)
+			return -1;
+		if (stage_is_last(t.stage) || task_stopped_terminal(&t) ||
+		    (strcmp(how, TASK_STOP_BLOCKED) == 0 && t.blocked)) {
+			snprintf(r->reason, sizeof(r->reason), "%s is %s%s: nothing to stop", wi, t.stopped[0] ?
+			    t.stopped : t.stage, t.blocked && !t.stopped[0] ? " (blocked)" : "");
+			r->refused = key == NULL;
+			return 0;
+		}
+		if ((rc = stop_once(c, &t, how, reason, key, r)) < 0)
+			return -1;
+	}
+	if (rc == APPLY_SEEN)
+		snprintf(r->reason, sizeof(r->reason), "this tracker status was applied before");
+	else if (rc == APPLY_MOVED)
+		return moved_on(r);
+	return 0;
 }

@@ -27,6 +27,7 @@
  *   engine_advance  stage  -> next | development | same (retry) | blocked
  *   engine_unblock  blocked -> same stage, retries 0  orch-advance --unblock
  *   engine_resume   blocked|idle -> same stage        tracker To Analyse
+ *   engine_stop     live -> stopped (blocked)         --cancel, a person's Cancelled/Done/Blocked
  *   (Confirm Deploy is deploy_confirm_verdict in deploy.h, above the engine)
  */
 #ifndef ORCH_ENGINE_H
@@ -90,6 +91,22 @@ int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
  */
 int engine_set_manual(struct orch_ctx *c, const char *wi, int on, const char *source, struct advance_result *r);
 struct gate_verdict;
+/*
+ * A person stops a live item (issue 23; docs/operations.md "Stopping,
+ * retrying and reverting"): how is TASK_STOP_CANCELLED (orch-advance
+ * --cancel, the tracker's Cancelled), TASK_STOP_DONE (the tracker's Done
+ * on an item not done) or TASK_STOP_BLOCKED (the tracker's Blocked set by
+ * a person).  One transaction, conditioned on the task's version (a
+ * transition committed meanwhile: the task is read again): the task
+ * blocked and stopped, its queued and running jobs cancelled, the event
+ * and one notice; key (the tracker status, NULL for the command) claimed
+ * in it.  Then the cancelled jobs' agents and the claim's ci_cmd are
+ * stopped; a running production deploy hook is not (the stop applies
+ * after it).  The tracker keeps the person's status; --cancel sets
+ * Cancelled.  A done, stopped, or (for Blocked) blocked item: nothing.
+ */
+int engine_stop(struct orch_ctx *c, const char *wi, const char *how, const char *reason,
+    const struct gate_verdict *key, struct advance_result *r);
 /*
  * Tracker status To Analyse on an existing task (orch-poll): applied once
  * per verdict key.  A blocked task is unblocked (retries reset); an idle

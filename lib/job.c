@@ -16,8 +16,8 @@
 #include "task.h"
 #include "util.h"
 
-/* a dead job still needs a person: its item is still at the job's stage, not done (and not blocked by a person) */
-#define JOB_DEAD_OPEN "(j.status = 'dead' AND j.stage = t.stage AND t.stage != 'done')"
+/* a dead job still needs a person: its item is still at the job's stage, not done, not stopped by a person */
+#define JOB_DEAD_OPEN "(j.status = 'dead' AND j.stage = t.stage AND t.stage != 'done' AND t.stopped = '')"
 
 static const char job_active_sql[] = "SELECT count(*) FROM jobs WHERE task_id = ?1 AND status IN ('queued','running') "
     "AND (?2 IS NULL OR agent = ?2)";
@@ -293,8 +293,8 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 		goto fail;
 	/* an interrupted run was not the agent's failure: its attempt is given back */
 	if (store_prepare(st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, agent_pgid = NULL, "
-	    "available_at = ?2, updated_at = ?3, attempts = attempts - ?5 WHERE id = ?4 AND status = 'running' "
-	    "AND attempts = ?6", e) < 0)	/* this attempt: never one leased after it was reaped */
+	    "available_at = ?2, updated_at = ?3, attempts = attempts - ?5, last_error = coalesce(?7, last_error) "
+	    "WHERE id = ?4 AND status = 'running' AND attempts = ?6", e) < 0)	/* never one leased after a reap */
 		goto fail;
 	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, now + delay);
@@ -302,6 +302,8 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 	sqlite3_bind_int64(s, 4, j->id);
 	sqlite3_bind_int(s, 5, o->interrupted ? 1 : 0);
 	sqlite3_bind_int(s, 6, j->attempts);
+	if (!o->ok && !o->interrupted && o->reason)
+		sqlite3_bind_text(s, 7, o->reason, -1, SQLITE_STATIC);
 	if (store_step_done(st, s, "finish job", e) < 0)
 		goto fail;
 	if (sqlite3_changes(st->db) != 1) {
@@ -315,9 +317,10 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 	    j->stage, j->stage, msg, e) < 0)
 		goto fail;
 	if (strcmp(status, JOB_DEAD) == 0) {
-		snprintf(msg, sizeof(msg), "%s job %lld is dead after %d attempts (%s); fix the agent, then "
-		    "run orch-advance %s to retry the stage", j->agent, (long long)j->id, j->attempts, o->reason,
-		    j->work_item);
+		snprintf(msg, sizeof(msg), "the %s agent failed %d times (job %lld): %s; %s is blocked: fix the agent "
+		    "(its command under agents: in orch.yaml, its credentials; its log is %s), then orch-advance "
+		    "--unblock %s requeues the job", j->agent, j->attempts, (long long)j->id, o->reason, j->work_item,
+		    o->log_path && *o->log_path ? o->log_path : "under logs/jobs/", j->work_item);
 		if (notify_queue(st, "alert", j->work_item, msg, e) < 0)
 			goto fail;
 	}
@@ -346,7 +349,9 @@ job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e)
 		return -1;
 	sqlite3_bind_int64(s, 1, pgid);
 	sqlite3_bind_int64(s, 2, job_id);
-	return store_step_done(st, s, "record the agent's process group", e);
+	if (store_step_done(st, s, "record the agent's process group", e) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1 ? 0 : -1;	/* not running: cancelled (e stays clear) */
 }
 
 /* exited: the latest agent run has finished while the job still says running */
@@ -605,4 +610,56 @@ job_record_outcome(const struct job_record *r, struct job *j, struct job_outcome
 	*o = (struct job_outcome){ .ok = r->ok, .exit_code = r->exit_code, .status = r->status,
 		.duration_ms = r->duration_ms, .log_path = r->log_path, .reason = r->reason,
 		.interrupted = r->interrupted };
+}
+
+int
+job_cancel_task(struct store *st, int64_t task_id, long *pgids, int max, int *np, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	char now[32];
+
+	*np = 0;
+	if (store_prepare(st, &s, "SELECT coalesce(agent_pgid, 0) FROM jobs WHERE task_id = ?1 AND status = 'running'",
+	    e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		if (sqlite3_column_int64(s, 0) > 0 && *np < max)
+			pgids[(*np)++] = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	time_iso_us(time_now_us(), now);
+	if (store_prepare(st, &s, "UPDATE jobs SET status = 'done', cancelled_at = ?2, pid = NULL, lease_until = NULL, "
+	    "updated_at = ?2 WHERE task_id = ?1 AND status IN ('queued','running')", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	if (store_step_done(st, s, "cancel the item's jobs", e) < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+job_last(struct store *st, int64_t task_id, const char *stage, struct job_last *v, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if (store_prepare(st, &s, "SELECT id, agent, status, attempts, coalesce(last_error, ''), updated_at FROM jobs "
+	    "WHERE task_id = ?1 AND stage = ?2 ORDER BY id DESC LIMIT 1", e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v->id = sqlite3_column_int64(s, 0);
+		str_copy(v->agent, sizeof(v->agent), (const char *)sqlite3_column_text(s, 1));
+		str_copy(v->status, sizeof(v->status), (const char *)sqlite3_column_text(s, 2));
+		v->attempts = sqlite3_column_int(s, 3);
+		str_copy(v->last_error, sizeof(v->last_error), (const char *)sqlite3_column_text(s, 4));
+		str_copy(v->at, sizeof(v->at), (const char *)sqlite3_column_text(s, 5));
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_fail(st, "read the item's last job", e);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }

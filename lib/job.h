@@ -80,6 +80,27 @@ int job_backoff(struct store *st, int64_t now, int *count, int64_t *next, struct
 /* Returns how many jobs it marked done, or -1. */
 int job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct orch_err *e);
 
+/*
+ * A person stopped the task (engine_stop): its queued and running jobs
+ * become done with cancelled_at, inside the caller's transaction; the
+ * running ones' agent process groups (those noted) go into pgids (at most
+ * max, *np of them) for the caller to stop after the commit.  A runner
+ * whose job was cancelled finds it no longer running ("lost") and records
+ * nothing.  How many jobs were cancelled, or -1.
+ */
+int job_cancel_task(struct store *st, int64_t task_id, long *pgids, int max, int *np, struct orch_err *e);
+/*
+ * The newest job of the task at stage, whatever its status (the engine
+ * reads whether its stage's agent went dead): 1 into *v, 0 none, -1.
+ */
+struct job_last {
+	int64_t id;
+	char agent[24], status[16];
+	int attempts;
+	char last_error[512];	/* the reason of its last failed run, "" when none */
+	char at[32];		/* updated_at: when it went dead */
+};
+int job_last(struct store *st, int64_t task_id, const char *stage, struct job_last *v, struct orch_err *e);
 /* 1 leased into *j, 0 nothing available now, -1 error. */
 int job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, struct orch_err *e);
 /* Start a run record for a leased job (sets j->run_id). */
@@ -106,7 +127,9 @@ int job_complete(struct store *st, const struct job *j, const struct job_outcome
 void job_free(struct job *j);
 /*
  * The running job's agent process group (its pid): the reaper requeues a
- * job only when both its runner and this group are gone.
+ * job only when both its runner and this group are gone.  0; -1 with *e
+ * clear when the job no longer runs (cancelled meanwhile: the runner stops
+ * the agent it just started), -1 with *e on a store error.
  */
 int job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e);
 

@@ -26,9 +26,45 @@ key_of(const struct tracker_issue *is, const char *verdict, struct gate_verdict 
 	str_copy(k->updated_at, sizeof(k->updated_at), is->updated_at);
 }
 
+/* The stop a person's tracker status means (engine_stop), or NULL. */
+static const char *
+stop_kind(const char *key)
+{
+	if (strcmp(key, "cancelled") == 0)
+		return TASK_STOP_CANCELLED;
+	if (strcmp(key, "done") == 0)
+		return TASK_STOP_DONE;
+	if (strcmp(key, "blocked") == 0)
+		return TASK_STOP_BLOCKED;
+	return NULL;
+}
+
+/*
+ * The logical key poll acts on for state s, or NULL: the actionable
+ * statuses, and the ones a person stops an item with (a state of Plane's
+ * cancelled or completed group is Cancelled or Done whatever its name).
+ */
+static const char *
+poll_key(const struct tracker_state *s)
+{
+	static const char *const act[] = { "to_analyse", "approved", "rejected", "confirm_deploy", "cancelled",
+		"done", "blocked", NULL };
+	size_t i;
+
+	if (strcmp(s->group, "cancelled") == 0)
+		return "cancelled";
+	if (strcmp(s->group, "completed") == 0)
+		return "done";
+	for (i = 0; s->key && act[i]; i++)
+		if (strcmp(s->key, act[i]) == 0)
+			return act[i];
+	return NULL;
+}
+
 int
 poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char *key, struct advance_result *r)
 {
+	const char *how;
 	struct gate_verdict k;
 	struct orch_err e = {0};
 	struct task t;
@@ -66,6 +102,15 @@ poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char 
 		if (engine_advance(c, is->work_item, NULL, 0, r) < 0)
 			return -1;
 		return r->outcome != OUT_WAITING;
+	}
+	if ((how = stop_kind(key)) != NULL) {
+		/* a person's stop: a status orch set itself (Blocked on a task it blocked, Done at done) is none */
+		if (stage_is_last(t.stage) || t.stopped[0] || (t.blocked && strcmp(how, TASK_STOP_BLOCKED) == 0))
+			return 0;
+		key_of(is, key, &k);
+		if (engine_stop(c, is->work_item, how, NULL, &k, r) < 0)
+			return -1;
+		return r->outcome == OUT_BLOCKED;
 	}
 	if (strcmp(key, "confirm_deploy") == 0) {
 		key_of(is, "confirm_deploy", &k);
@@ -113,20 +158,22 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 		goto out;
 	for (i = 0; i < ni; i++) {
 		struct advance_result r = {0};
+		const char *key;
 		int applied;
 
 		ps->issues++;
-		if ((s = tracker_state_by_id(states, ns, issues[i].state_id)) == NULL || s->key == NULL ||
-		    tracker_state_terminal(s))
+		if ((s = tracker_state_by_id(states, ns, issues[i].state_id)) == NULL)
 			continue;
-		if (issues[i].manual_label)
+		if (issues[i].manual_label && s->key && !tracker_state_terminal(s))
 			poll_manual_label(c, &issues[i], report, report_ctx, ps);
-		if (strcmp(s->key, "to_analyse") && strcmp(s->key, "approved") && strcmp(s->key, "rejected") &&
-		    strcmp(s->key, "confirm_deploy"))
+		if ((key = poll_key(s)) == NULL)
+			continue;
+		/* a terminal status is a person's stop of a live item, never a start */
+		if (tracker_state_terminal(s) && stop_kind(key) == NULL)
 			continue;
 		ps->actionable++;
 		memset(&r, 0, sizeof(r));
-		applied = poll_apply_issue(c, &issues[i], s->key, &r);
+		applied = poll_apply_issue(c, &issues[i], key, &r);
 		/* a verdict the engine could not take yet (its job still runs, another process works the item) */
 		if (!r.err.code && (r.outcome == OUT_BUSY || (applied == 0 && r.outcome == OUT_WAITING)))
 			deferred++;

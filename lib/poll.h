@@ -6,8 +6,10 @@
  *   Approved        task at analysis -> engine_advance (the human gate)
  *   Rejected        task at analysis -> engine_advance (rework, once)
  *   Confirm Deploy  task -> engine_confirm_deploy (the deploy hook point)
- *   anything else, terminal issues (completed/cancelled), issues of
- *   states the project lacks: nothing.
+ *   Cancelled, Done (Plane: any state of the cancelled or completed group),
+ *   Blocked         a live task a person stopped -> engine_stop (orch's own
+ *                   Blocked on a task it blocked, Done at done: nothing)
+ *   anything else, issues of states the project lacks: nothing.
  *
  * Every application is keyed (issue id, state id, updated_at) or
  * idempotent, so a status seen again does nothing, and a quiet tick

@@ -341,6 +341,16 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 */
 	("ALTER TABLE tasks ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE tracker_issues ADD COLUMN labels TEXT NOT NULL DEFAULT '';"),
+	/*
+	 * 22: a person stops an item (issue 23 point 1): tasks.stopped says who stopped it and how ('' live,
+	 * cancelled, done, blocked: a person's tracker status or orch-advance --cancel); a job cancelled with
+	 * its item is done with cancelled_at set (it never ran, or its agent was stopped)
+	 */
+	("ALTER TABLE tasks ADD COLUMN stopped TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN cancelled_at TEXT;"
+	"CREATE INDEX tasks_stopped ON tasks(updated_at) WHERE stopped IN ('cancelled', 'done') AND cleaned = 0;"
+	/* and a job's last failure, the reason a dead job blocks its item with (issue 23 point 2) */
+	"ALTER TABLE jobs ADD COLUMN last_error TEXT;"),
 };
 
 static int

@@ -13,7 +13,7 @@
 #include "util.h"
 
 #define TASK_COLS "id, project, work_item, issue_id, title, repo, branch, worktree, stage, blocked, " \
-	"retries, review_requested, version, round, manual"
+	"retries, review_requested, version, round, manual, stopped"
 
 static void
 col(sqlite3_stmt *s, int i, char *dst, size_t n)
@@ -80,6 +80,7 @@ task_read(struct store *st, sqlite3_stmt *s, const char *wi, struct task *t, str
 		t->version = sqlite3_column_int64(s, 12);
 		t->round = sqlite3_column_int(s, 13);
 		t->manual = sqlite3_column_int(s, 14);
+		col(s, 15, t->stopped, sizeof(t->stopped));
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		store_fail(st, "read task", e);
@@ -124,7 +125,7 @@ task_update(struct store *st, struct task *t, struct orch_err *e)
 
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s, "UPDATE tasks SET stage = ?1, blocked = ?2, retries = ?3, "
-	    "review_requested = ?4, updated_at = ?5, round = ?8, manual = ?9, version = version + 1 "
+	    "review_requested = ?4, updated_at = ?5, round = ?8, manual = ?9, stopped = ?10, version = version + 1 "
 	    "WHERE id = ?6 AND version = ?7",
 	    e) < 0)
 		return -1;
@@ -137,6 +138,7 @@ task_update(struct store *st, struct task *t, struct orch_err *e)
 	sqlite3_bind_int64(s, 7, t->version);
 	sqlite3_bind_int(s, 8, t->round);
 	sqlite3_bind_int(s, 9, t->manual);
+	sqlite3_bind_text(s, 10, t->stopped, -1, SQLITE_STATIC);
 	if (store_step_done(st, s, "update task", e) < 0)
 		return -1;
 	if (sqlite3_changes(st->db) != 1)
@@ -494,8 +496,11 @@ task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wis, s
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "SELECT work_item FROM tasks INDEXED BY tasks_uncleaned WHERE stage = 'done' AND "
-	    "cleaned = 0 AND updated_at < ?1 ORDER BY updated_at LIMIT ?2", e) < 0)
+	/* and the items a person cancelled or set Done: kept until the same retention (issue 23) */
+	if (store_prepare(st, &s, "SELECT work_item FROM (SELECT work_item, updated_at FROM tasks INDEXED BY "
+	    "tasks_uncleaned WHERE stage = 'done' AND cleaned = 0 AND updated_at < ?1 UNION ALL SELECT work_item, "
+	    "updated_at FROM tasks INDEXED BY tasks_stopped WHERE stopped IN ('cancelled', 'done') AND stage != 'done' "
+	    "AND cleaned = 0 AND updated_at < ?1) ORDER BY updated_at LIMIT ?2", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, cutoff, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, limit);
@@ -680,12 +685,13 @@ task_claim_ttl(const struct config *cfg)
 int
 task_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e)
 {
-	return store_list_json(st, "SELECT t.work_item AS work_item, t.stage AS stage, t.blocked AS blocked, "
-	    "t.retries AS retries, l.pid AS claimed_pid, l.host AS claimed_host FROM (SELECT * FROM (SELECT id, "
-	    "work_item, stage, blocked, retries FROM tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC "
-	    "LIMIT ?1) UNION ALL SELECT * FROM (SELECT id, work_item, stage, blocked, retries FROM tasks WHERE "
-	    "stage = 'done' ORDER BY blocked DESC, id DESC LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item",
-	    max, items, e);
+	/* an item a person cancelled or set Done is finished, not blocked: it needs nobody */
+	return store_list_json(st, "SELECT t.work_item AS work_item, t.stage AS stage, (t.blocked AND t.stopped NOT IN "
+	    "('cancelled', 'done')) AS blocked, t.stopped AS stopped, t.retries AS retries, l.pid AS claimed_pid, "
+	    "l.host AS claimed_host FROM (SELECT * FROM (SELECT id, work_item, stage, blocked, retries, stopped FROM "
+	    "tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC LIMIT ?1) UNION ALL SELECT * FROM (SELECT id, "
+	    "work_item, stage, blocked, retries, stopped FROM tasks WHERE stage = 'done' ORDER BY blocked DESC, id DESC "
+	    "LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item", max, items, e);
 }
 
 /* The last n events, newest first. */
@@ -792,4 +798,32 @@ task_ask_get(struct store *st, const struct task *t, const char *kind, struct ta
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail(st, "read what a human was asked", e);
 	return rc == SQLITE_ROW;
+}
+
+int
+task_stopped_terminal(const struct task *t)
+{
+	return strcmp(t->stopped, TASK_STOP_CANCELLED) == 0 || strcmp(t->stopped, TASK_STOP_DONE) == 0;
+}
+
+int
+task_claim_stop_child(struct store *st, const struct task *t, char *what, size_t wn, struct orch_err *e)
+{
+	struct claim_row row;
+	char name[64];
+
+	what[0] = '\0';
+	lease_name(t, name, sizeof(name));
+	if (claim_read(st, name, &row, e) < 0)
+		return -1;
+	if (!row.found || row.child <= 0 || !proc_group_alive(row.child))
+		return 0;
+	if (strcmp(row.kind, TASK_CHILD_HOOK) == 0) {
+		snprintf(what, wn, "the production deploy hook (process group %ld) already runs: it is not stopped; "
+		    "the stop applies after it, and its result is kept in deploy-state", row.child);
+		return 2;
+	}
+	proc_kill_group(row.child);
+	snprintf(what, wn, "stopped the %s (process group %ld)", row.kind[0] ? row.kind : "child", row.child);
+	return 1;
 }

@@ -33,13 +33,26 @@ struct task {
 	int64_t version;	/* bumped by every task_update: the compare-and-set token */
 	int manual;		/* every stage of this item is worked by people (orch-advance --manual, label "manual") */
 	int round;		/* rollbacks so far: a verdict binds its code for this round only */
+	char stopped[16];	/* "" live, or who stopped it how: TASK_STOP_* (always with blocked set) */
 };
+/*
+ * A person's stop (issue 23): the tracker's Cancelled, Done or Blocked set
+ * by a person, or orch-advance --cancel.  A stopped task is also blocked,
+ * so nothing that skips blocked tasks (the engine, job leases, Confirm
+ * Deploy) acts on it.  Cancelled and done are terminal; blocked is held
+ * until --unblock or To Analyse.
+ */
+#define TASK_STOP_CANCELLED "cancelled"
+#define TASK_STOP_DONE "done"
+#define TASK_STOP_BLOCKED "blocked"
+/* 1 when t was stopped for good (cancelled, or done by a person). */
+int task_stopped_terminal(const struct task *t);
 
 int task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e);
 int task_get_id(struct store *st, int64_t id, struct task *t, struct orch_err *e);
 int task_insert(struct store *st, struct task *t, struct orch_err *e);
 /*
- * Write stage, blocked, retries, review_requested and updated_at, on the
+ * Write stage, blocked, retries, review_requested, round, stopped and updated_at, on the
  * condition that the row still has t->version (the state the change was
  * computed from); bumps the version.  1 applied (t->version is the new
  * one), 0 the task moved on meanwhile (nothing written), -1 error.
@@ -73,6 +86,13 @@ struct task_child {
 };
 #define TASK_CHILD_HOOK "deploy_hook"
 void task_claim_child(void *ctx, long pgid);
+/*
+ * A person stopped t (engine_stop): the child its claim's holder runs is
+ * stopped (ci_cmd: TERM, then KILL) unless it is the production deploy
+ * hook, which is never killed.  what says which.  1 stopped, 2 a deploy
+ * hook runs (left alone), 0 no child, -1 error.
+ */
+int task_claim_stop_child(struct store *st, const struct task *t, char *what, size_t wn, struct orch_err *e);
 /*
  * Named leases other than claims (merge.c's "merge:<project>"): the caller
  * decides in its own transaction who may take one; these only read and
@@ -153,9 +173,10 @@ int task_updated_at(struct store *st, const struct task *t, char out[32], struct
 int task_event_since_entry(struct store *st, const char *wi, const char *kind, const char *stage);
 
 /*
- * Done tasks whose clean-up is pending and that reached done before cutoff
- * (ISO-8601), oldest first, at most limit (by the partial index
- * tasks_uncleaned: the finished history is not read again).
+ * Done tasks (and tasks a person cancelled or set Done) whose clean-up is
+ * pending and that finished before cutoff (ISO-8601), oldest first, at
+ * most limit (by the partial indexes tasks_uncleaned and tasks_stopped:
+ * the finished history is not read again).
  */
 int task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wis, struct orch_err *e);
 enum { TASK_CLEAN_PENDING = 0, TASK_CLEAN_REMOVED = 1, TASK_CLEAN_GAVE_UP = 2 };

@@ -54,7 +54,12 @@ note_agent(void *ctx, long pid)
 	const struct job_start *js = ctx;
 	struct orch_err e = {0};
 
-	job_note_agent(js->st, js->job_id, pid, &e);	/* best effort: the reaper also has the runner's pid */
+	/* best effort: the reaper also has the runner's pid */
+	if (job_note_agent(js->st, js->job_id, pid, &e) == 0)
+		return;
+	/* cancelled before its group was noted (engine_stop could not stop it): it stops itself now */
+	if (e.code == 0)
+		proc_kill_group(pid);
 }
 
 /*

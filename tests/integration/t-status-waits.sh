@@ -38,7 +38,7 @@ case "$w" in "verdict|a human verdict: tracker status Approved (or Rejected)|Non
 # 5. a dead job at the stage
 sql_exec "UPDATE jobs SET status = 'dead', attempts = 3"
 w=$(waits)
-case "$w" in "dead_job|analyst job "*" dead after 3 attempts: fix the agent, then orch-advance DEMO-1|None|"*) ;;
+case "$w" in "dead_job|analyst job "*" dead after 3 attempts: fix the agent, then orch-advance --unblock DEMO-1 requeues it|None|"*) ;;
 *) fail "dead job: $w" ;; esac
 expect_rc 0 orch-status
 contains "$OUT" "attention: 0 secrets on main, 0 blocked, 1 dead jobs"

@@ -13,7 +13,8 @@ orch-poll -q
 expect_rc 0 orch-work --max-jobs 3
 contains "$OUT" "job 1 $A analyst attempt 1: queued (cannot run 'orch-no-such-agent-xyz'"
 contains "$OUT" "job 1 $A analyst attempt 3: dead"
-contains "$ERR" "orch: alert: $A: analyst job 1 is dead after 3 attempts"
+contains "$ERR" "orch: alert: $A: the analyst agent failed 3 times (job 1): cannot run 'orch-no-such-agent-xyz'"
+contains "$ERR" "then orch-advance --unblock $A requeues the job"
 [ "$(sql "SELECT count(*) FROM agent_runs WHERE status = 'not_found'")" = 3 ] || fail "runs not recorded as not_found"
 [ "$(sql "SELECT status || ' ' || attempts FROM jobs WHERE id = 1")" = "dead 3" ] || fail "job not dead after 3 attempts"
 expect_rc 0 orch-work --once

@@ -105,7 +105,7 @@ START_TEST(job_failure_backoff_then_dead)
 	ck_assert_int_eq(job_complete(&st, &j, &fail, 2, 30, 1040, &ns, &e), 0);
 	ck_assert_str_eq(ns, "dead");
 	job_free(&j);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE level = 'alert' AND message LIKE '%dead after 2%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE level = 'alert' AND message LIKE '%agent failed 2 times%--unblock%'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM agent_runs WHERE exit_code = 3 AND finished_at IS NOT NULL"), 2);
 }
 END_TEST
