@@ -541,6 +541,8 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	char tested[41] = "";
 	if (edge && p->self_deploy)	/* Phase A asks for Confirm Deploy of exactly the tested commit */
 		ask_deploy(c, t, &ch, tested);
+	if (merged[0])	/* the event records what landed */
+		snprintf(r->reason, sizeof(r->reason), "%s; %s", g->reason, merged);
 	if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
@@ -552,8 +554,6 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		snprintf(r->reason, sizeof(r->reason), "verdict already applied");
 		return 0;
 	}
-	if (merged[0])
-		snprintf(r->reason, sizeof(r->reason), "%s; %s", g->reason, merged);
 	if (edge)
 		deploy_reset(c->cfg, t);	/* a new deploy: the last one's sentinels are history */
 	if (edge && p->self_deploy)
