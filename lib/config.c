@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "err.h"
+#include "sizes.h"
 #include "util.h"
 #include "wi.h"
 
@@ -982,7 +983,7 @@ config_secret(const char *name)
 int
 config_load(struct config *c, const char *file, const char *home, int flags, struct orch_err *e)
 {
-	char cand[4200];
+	char cand[ORCH_PATH_MAX_1];
 
 	memset(c, 0, sizeof(*c));
 	if (take_secrets(e) < 0)

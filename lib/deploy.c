@@ -19,6 +19,7 @@
 #include "merge.h"
 #include "notify.h"
 #include "proc.h"
+#include "sizes.h"
 #include "stages.h"
 #include "store.h"
 #include "task.h"
@@ -41,7 +42,7 @@ note_hook_pgid(void *ctx, long pid)
 {
 	struct hook_note *n = ctx;
 	struct orch_err e = {0};
-	char path[4300], v[32];
+	char path[ORCH_PATH_MAX_2], v[32];
 
 	snprintf(v, sizeof(v), "%ld\n", pid);
 	if (str_fmt(path, sizeof(path), "%s/%s", n->dir, deploy_sentinel_file(DEPLOY_HOOK_PGID)) < 0)
@@ -59,7 +60,7 @@ deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char 
 	struct proc_spec s = { .argv = argv, .cwd = cwd, .timeout_ms = timeout_s * 1000, .out_cap = BUF_MIB,
 		.on_start = note_hook_pgid, .on_start_ctx = &note };
 	struct proc_result pr;
-	char path[4300], code[16];
+	char path[ORCH_PATH_MAX_2], code[16];
 	int rc;
 
 	/* who runs the hook: orch-deploy --finalize tells a dead wrapper from a slow hook */
@@ -190,7 +191,7 @@ deploy_held(struct orch_ctx *c, const struct task *t)
 static void
 keep_failed_logs(const struct config *cfg, const struct task *t)
 {
-	char dir[4200], from[4300], to[4300];
+	char dir[ORCH_PATH_MAX_1], from[ORCH_PATH_MAX_2], to[ORCH_PATH_MAX_2];
 
 	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0)
 		return;
@@ -348,7 +349,7 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	struct git repo;
 	struct task t = *tp;
 	const char *wi = t.work_item;
-	char sha[41], main_ref[512], dir[4200], logp[4300], wrapper[PATH_MAX + 16], tmo[16], why[300], msg[600];
+	char sha[ORCH_SHA_BUF], main_ref[512], dir[ORCH_PATH_MAX_1], logp[ORCH_PATH_MAX_2], wrapper[PATH_MAX + 16], tmo[16], why[300], msg[600];
 	const char *argv[40];
 	struct deploy_hook_cmd h;
 	struct deploy_started st;
@@ -493,7 +494,7 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 	struct orch_err e = {0};
 	const struct project *p;
 	struct advance_result r;
-	char res[32], sha[41];
+	char res[32], sha[ORCH_SHA_BUF];
 	struct task t;
 	long long code;
 	int held;
@@ -564,7 +565,7 @@ run_rollback_hook(struct orch_ctx *c, const struct project *p, const struct task
 	struct orch_err e = {0};
 	struct deploy_hook_cmd h;
 	struct proc_result pr;
-	char sha[41], msg[400];
+	char sha[ORCH_SHA_BUF], msg[400];
 	struct buf b;
 
 	if (p->rollback_hook == NULL)

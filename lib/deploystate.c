@@ -17,6 +17,7 @@
 #include "err.h"
 #include "git.h"
 #include "proc.h"
+#include "sizes.h"
 #include "stages.h"
 #include "store.h"
 #include "task.h"
@@ -51,7 +52,7 @@ deploy_sentinel_file(enum deploy_sentinel s)
 int
 deploy_marker_path(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
 {
-	char dir[4200];
+	char dir[ORCH_PATH_MAX_1];
 
 	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0)
 		return -1;
@@ -61,7 +62,7 @@ deploy_marker_path(const struct config *cfg, const struct task *t, enum deploy_s
 int
 deploy_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s)
 {
-	char path[4300];
+	char path[ORCH_PATH_MAX_2];
 	struct stat sb;
 
 	return deploy_marker_path(cfg, t, s, path, sizeof(path)) == 0 && lstat(path, &sb) == 0;
@@ -70,7 +71,7 @@ deploy_marker(const struct config *cfg, const struct task *t, enum deploy_sentin
 void
 deploy_reset(const struct config *cfg, const struct task *t)
 {
-	char path[4300];
+	char path[ORCH_PATH_MAX_2];
 	int s;
 
 	for (s = 0; s < DEPLOY_NSENTINELS; s++)
@@ -82,7 +83,7 @@ int
 deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sentinel s, const char *content,
     struct orch_err *e)
 {
-	char dir[4200], path[4300];
+	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_2];
 
 	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    deploy_marker_path(cfg, t, s, path, sizeof(path)) < 0)
@@ -93,7 +94,7 @@ deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sentinel
 int
 deploy_read_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
 {
-	char path[4300];
+	char path[ORCH_PATH_MAX_2];
 	ssize_t k;
 	int fd;
 
@@ -136,7 +137,7 @@ int
 deploy_state_file(const struct config *cfg, const struct task *t, const char *name, const char *text,
     struct orch_err *e)
 {
-	char dir[4200], path[4300];
+	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_2];
 
 	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    str_fmt(path, sizeof(path), "%s/%s", dir, name) < 0)
@@ -206,7 +207,7 @@ static void
 save_hook_log(struct orch_ctx *c, const struct task *t, const struct proc_result *pr)
 {
 	struct orch_err e = {0};
-	char logp[4300], msg[1400];
+	char logp[ORCH_PATH_MAX_2], msg[1400];
 	struct buf b;
 	int rc;
 
@@ -334,7 +335,7 @@ started_line(struct deploy_started *s, char *line)
 int
 deploy_read_started(const struct config *cfg, const struct task *t, struct deploy_started *s)
 {
-	char text[1024], path[4300], *line, *next;
+	char text[1024], path[ORCH_PATH_MAX_2], *line, *next;
 	struct stat sb;
 
 	memset(s, 0, sizeof(*s));
@@ -489,7 +490,7 @@ hook_code(const struct config *cfg, const struct task *t, const struct proc_resu
 int
 deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
 {
-	char sha[41], dir[4200], wrapper[PATH_MAX], tmo[16];
+	char sha[ORCH_SHA_BUF], dir[ORCH_PATH_MAX_1], wrapper[PATH_MAX], tmo[16];
 	const char *argv[40];
 	struct deploy_hook_cmd h;
 	struct deploy_started s;

@@ -61,6 +61,8 @@
 
 #include <stddef.h>
 
+#include "sizes.h"
+
 struct config;
 struct orch_ctx;
 struct orch_err;
@@ -133,7 +135,7 @@ int deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct ta
  * clock (after a reboot; a record of an older orch: its mtime).
  */
 struct deploy_started {
-	char sha[41];
+	char sha[ORCH_SHA_BUF];
 	long long wall, boottime, limit_s, pgid;
 	char boot_id[64];
 };

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "err.h"
 #include "proc.h"
+#include "sizes.h"
 #include "store.h"
 #include "util.h"
 
@@ -104,7 +105,7 @@ git_run_as_orch(const struct git *g, const char *const *args, struct proc_result
 }
 
 int
-git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_err *e)
+git_rev_parse(const struct git *g, const char *ref, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	struct proc_result r;
 	char spec[512];
@@ -131,7 +132,7 @@ git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_er
 }
 
 int
-git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[41], struct orch_err *e)
+git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "cat-file", "--batch-check", NULL }, *p;
 	struct proc_result r;
@@ -164,7 +165,7 @@ git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[
 }
 
 int
-git_blob_id(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e)
+git_blob_id(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	struct proc_result r;
 	char spec[1024];
@@ -186,7 +187,7 @@ git_blob_id(const struct git *g, const char *ref, const char *path, char sha[41]
 int
 git_ref_exists(const struct git *g, const char *ref)
 {
-	char sha[41];
+	char sha[ORCH_SHA_BUF];
 
 	return git_rev_parse(g, ref, sha, NULL) == 0;
 }
@@ -256,7 +257,7 @@ git_worktree_remove(const struct git *g, const char *path, const char *branch, s
 
 	/* --force: a done item's worktree may hold build output; the branch is merged */
 	const char *rm[] = { "worktree", "remove", "--force", "--", path, NULL };
-	char gitdir[4200];
+	char gitdir[ORCH_PATH_MAX_1];
 	struct stat sb;
 
 	/* a workspace of its own (lib/workspace.h) is a directory orch made; a linked worktree is git's to remove */
@@ -294,7 +295,7 @@ git_worktree_add(const struct git *g, const char *path, const char *branch, stru
 {
 	struct proc_result r;
 	struct stat sb;
-	char gitfile[4200];
+	char gitfile[ORCH_PATH_MAX_1];
 
 	if (str_fmt(gitfile, sizeof(gitfile), "%s/.git", path) < 0)
 		return err_set(e, EX_USAGE, "worktree path is too long");
@@ -518,7 +519,7 @@ git_plumb(const struct git *g, const char *const *args, const char *const *env, 
 
 /* The first 40 hex digits of a plumbing step's output into sha; -1 with e when there are none. */
 static int
-take_id(struct proc_result *r, const char *what, char sha[41], struct orch_err *e)
+take_id(struct proc_result *r, const char *what, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	int ok = r->out.len >= 40 && strspn(buf_str(&r->out), "0123456789abcdef") >= 40;
 
@@ -533,9 +534,9 @@ take_id(struct proc_result *r, const char *what, char sha[41], struct orch_err *
 /* The tree of base with path set to the blob (a private index, never a work tree's): 0 / -1. */
 static int
 tree_with(const struct git *g, const char *base, const char *path, const char *blob, const char *index,
-    char tree[41], struct orch_err *e)
+    char tree[ORCH_SHA_BUF], struct orch_err *e)
 {
-	char ienv[4200], info[1200];
+	char ienv[ORCH_PATH_MAX_1], info[1200];
 	struct proc_result r;
 
 	if (str_fmt(ienv, sizeof(ienv), "GIT_INDEX_FILE=%s", index) < 0 ||
@@ -560,9 +561,9 @@ tree_with(const struct git *g, const char *base, const char *path, const char *b
 
 int
 git_commit_file(const struct git *g, const char *branch, const char *path, const char *data, size_t len,
-    const char *message, const char *index, char out[41], char blob[41], struct orch_err *e)
+    const char *message, const char *index, char out[ORCH_SHA_BUF], char blob[ORCH_SHA_BUF], struct orch_err *e)
 {
-	char ref[300], old[41], tree[41], base_tree[41], spec[64];
+	char ref[300], old[ORCH_SHA_BUF], tree[ORCH_SHA_BUF], base_tree[ORCH_SHA_BUF], spec[64];
 	struct proc_result r;
 
 	if (str_fmt(ref, sizeof(ref), "refs/heads/%s", branch) < 0)
@@ -592,7 +593,7 @@ git_commit_file(const struct git *g, const char *branch, const char *path, const
 }
 
 int
-git_hash_blob(const struct git *g, const char *data, size_t len, char blob[41], struct orch_err *e)
+git_hash_blob(const struct git *g, const char *data, size_t len, char blob[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *ho[] = { "hash-object", "-w", "--stdin", NULL };
 	struct proc_result r;
@@ -619,7 +620,7 @@ git_object_type(const struct git *g, const char *spec, char type[16], struct orc
 }
 
 int
-git_rev_parse_any(const struct git *g, const char *spec, char sha[41], struct orch_err *e)
+git_rev_parse_any(const struct git *g, const char *spec, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "rev-parse", "--verify", "--quiet", "--end-of-options", spec, NULL };
 	struct proc_result r;
@@ -677,7 +678,7 @@ git_fetch_into(const struct git *g, const char *url, const char *src_ref, const 
 
 /* The merge base of a and b into sha: 0, -1 with *e (EX_NOINPUT: none). */
 static int
-git_merge_base(const struct git *g, const char *a, const char *b, char sha[41], struct orch_err *e)
+git_merge_base(const struct git *g, const char *a, const char *b, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "merge-base", "--end-of-options", a, b, NULL };
 	struct proc_result r;
@@ -710,10 +711,10 @@ exclude_spec(const char *exclude, char *out, size_t n, struct orch_err *e)
 }
 
 int
-git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude, char id[41],
+git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude, char id[ORCH_SHA_BUF],
     struct orch_err *e)
 {
-	char mb[41], spec[1100];
+	char mb[ORCH_SHA_BUF], spec[1100];
 	struct proc_result d, p;
 
 	id[0] = '\0';
@@ -780,7 +781,7 @@ git_changed_files(const struct git *g, const char *a, const char *b, const char 
 }
 
 int
-git_last_commit(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e)
+git_last_commit(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "log", "-1", "--format=%H", "--end-of-options", ref, "--", path, NULL };
 	struct proc_result r;
