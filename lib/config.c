@@ -103,26 +103,6 @@ struct loader {
 	struct orch_err *e;
 };
 
-void
-argv_free(char **argv)
-{
-	size_t i;
-
-	for (i = 0; argv && argv[i]; i++)
-		free(argv[i]);
-	free(argv);
-}
-
-size_t
-argv_len(char *const *argv)
-{
-	size_t n = 0;
-
-	while (argv && argv[n])
-		n++;
-	return n;
-}
-
 static int
 lerr(struct loader *l, yaml_node_t *n, const char *key, const char *fmt, const char *detail)
 {

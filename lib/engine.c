@@ -911,10 +911,8 @@ start_worktree(struct orch_ctx *c, const char *wi, const char *project, const st
 	if (p->remote) {
 		if (merge_remote_trusted(c, p, 1, e) < 0 || git_fetch(&g, p->remote, p->main_branch, e) < 0)
 			return -1;
-		snprintf(start, sizeof(start), "refs/remotes/%s/%s", p->remote, p->main_branch);
-	} else {
-		snprintf(start, sizeof(start), "refs/heads/%s", p->main_branch);
 	}
+	merge_main_ref(p, start, sizeof(start));
 	if (!git_ref_exists(&g, start))
 		return err_set(e, EX_NOINPUT, "'%s' not found in repo '%s'; check main_branch and remote", start,
 		    p->repo);

@@ -746,13 +746,9 @@ check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 	int anc;
 
 	branch_ref(c->task, ref, sizeof(ref));
-	if (c->project->remote) {
-		if (git_fetch(&g, c->project->remote, c->project->main_branch, &e) < 0)
-			return gate_error(r, &e);
-		snprintf(main_ref, sizeof(main_ref), "refs/remotes/%s/%s", c->project->remote, c->project->main_branch);
-	} else {
-		snprintf(main_ref, sizeof(main_ref), "refs/heads/%s", c->project->main_branch);
-	}
+	if (c->project->remote && git_fetch(&g, c->project->remote, c->project->main_branch, &e) < 0)
+		return gate_error(r, &e);
+	merge_main_ref(c->project, main_ref, sizeof(main_ref));
 	if (deployed_commit(c, r, ref, head) < 0)
 		return;
 	if ((anc = git_is_ancestor(&g, head, main_ref, &e)) < 0)

@@ -15,6 +15,7 @@
 #include "ctx.h"
 #include "err.h"
 #include "git.h"
+#include "merge.h"
 #include "notify.h"
 #include "proc.h"
 #include "scan.h"
@@ -504,10 +505,8 @@ step_fetch(struct run *u)
 			fail_at(u, "fetch", 0, u->e->msg);
 			return -1;
 		}
-		snprintf(head_ref, sizeof(head_ref), "refs/remotes/%s/%s", p->remote, p->main_branch);
-	} else {
-		snprintf(head_ref, sizeof(head_ref), "refs/heads/%s", p->main_branch);
 	}
+	merge_main_ref(p, head_ref, sizeof(head_ref));
 	if (git_rev_parse(&u->g, head_ref, u->r->head, u->e) < 0) {
 		fail_at(u, "head", 0, u->e->msg);
 		return -1;

@@ -435,3 +435,23 @@ title_check(const char *title, char *why, size_t wn)
 	}
 	return 0;
 }
+
+void
+argv_free(char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+size_t
+argv_len(char *const *argv)
+{
+	size_t n = 0;
+
+	while (argv && argv[n])
+		n++;
+	return n;
+}
