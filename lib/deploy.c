@@ -83,24 +83,6 @@ deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char 
 	return rc;
 }
 
-static void
-set_tracker(struct orch_ctx *c, const struct task *t, const char *key, const char *comment)
-{
-	struct tracker tr;
-	struct tracker_issue is;
-	struct orch_err e = {0};
-
-	if (tracker_open(&tr, c, t->project, &e) < 0)
-		return;
-	if (tr.ops->get(&tr, t->work_item, &is, &e) == 0) {
-		if (key)
-			tracker_set_status(&tr, &is, key, &e);
-		if (comment)
-			tr.ops->comment(&tr, &is, comment, &e);
-	}
-	tracker_close(&tr);
-}
-
 static int
 record(struct orch_ctx *c, const struct task *t, const char *kind, const char *level, const char *msg,
     struct orch_err *e)
@@ -137,43 +119,14 @@ transition(struct orch_ctx *c, struct task *t, const char *kind, const char *lev
 	return store_commit(c->st, e) < 0 ? -1 : 1;
 }
 
+/* r for a deploy step of wi at stage: nothing done yet (engine_result_init), gate names the step. */
 static void
 result_start(struct advance_result *r, const char *wi, const char *stage, const char *gate)
 {
-	memset(r, 0, sizeof(*r));
-	snprintf(r->work_item, sizeof(r->work_item), "%s", wi);
-	snprintf(r->stage_before, sizeof(r->stage_before), "%s", stage);
-	snprintf(r->stage_after, sizeof(r->stage_after), "%s", stage);
-	snprintf(r->gate, sizeof(r->gate), "%s", gate);
-	r->outcome = OUT_NOOP;
-}
-
-/*
- * Take t's claim for a deploy step: 1 ours now (release it), 2 ours already,
- * 0 busy (r says so), -1 error in r.  Every deploy side effect (the hook,
- * the log, the rollback hook) runs only in the process holding the claim,
- * and only after re-reading the task under it.
- */
-static int
-claim(struct orch_ctx *c, struct task *t, struct advance_result *r)
-{
-	char holder[300] = "";
-	int rc;
-
-	if ((rc = task_claim(c->st, t, task_claim_ttl(c->cfg), holder, sizeof(holder), &r->err)) < 0)
-		return -1;
-	if (rc == 0) {
-		r->outcome = OUT_BUSY;
-		snprintf(r->reason, sizeof(r->reason), "busy: %s is being worked by %s; skipped this tick", t->work_item,
-		    holder);
-		return 0;
-	}
-	if (task_get(c->st, t->work_item, t, &r->err) < 0) {
-		if (rc == 1)
-			task_release(c->st, t);
-		return -1;
-	}
-	return rc;
+	engine_result_init(r, wi, 0);
+	str_copy(r->stage_before, sizeof(r->stage_before), stage);
+	str_copy(r->stage_after, sizeof(r->stage_after), stage);
+	str_copy(r->gate, sizeof(r->gate), gate);
 }
 
 static int confirm_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r);
@@ -252,7 +205,7 @@ deploy_retry(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	if (task_get(c->st, wi, &t, &r->err) < 0)
 		return -1;
 	result_start(r, wi, t.stage, "deploy_retry");
-	if ((held = claim(c, &t, r)) <= 0)
+	if ((held = engine_claim(c, &t, r)) <= 0)
 		return held;
 	rc = retry_claimed(c, &t, r);
 	if (held == 1)
@@ -274,7 +227,7 @@ deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		return -1;
 	result_start(r, wi, t.stage, "confirm_deploy");
 	/* the claim is committed before any check, fetch or hook: two confirms at once act once */
-	if ((held = claim(c, &t, r)) <= 0)
+	if ((held = engine_claim(c, &t, r)) <= 0)
 		return held;
 	/* a new Confirm Deploy on an item held after a failed deploy retries it */
 	rc = deploy_held(c, &t) ? retry_claimed(c, &t, r) : confirm_claimed(c, &t, r);
@@ -415,7 +368,7 @@ confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
 	snprintf(msg, sizeof(msg), "production deploy of %.12s started (Confirm Deploy)", sha);
 	if (record(c, &t, "deploy_initiated", "info", msg, &r->err) < 0)
 		return -1;
-	set_tracker(c, &t, "deploying", NULL);
+	tracker_show(c, &t, "deploying", NULL);
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	snprintf(r->reason, sizeof(r->reason), "%s", msg);
@@ -512,7 +465,7 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		return;
 	}
 	result_start(&r, wi, t.stage, "deploy_finalize");
-	if ((held = claim(c, &t, &r)) <= 0) {
+	if ((held = engine_claim(c, &t, &r)) <= 0) {
 		if (held < 0 || r.outcome == OUT_BUSY)
 			report(rctx, &r);
 		return;
@@ -623,11 +576,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 		failed += http_probe(p->health_url, c->cfg->http_timeout_s, why, sizeof(why)) < 0;
 	}
 	snprintf(counts, sizeof(counts), "%d %d\n", total, failed);
-	memset(&r, 0, sizeof(r));
-	snprintf(r.work_item, sizeof(r.work_item), "%s", t.work_item);
-	snprintf(r.stage_before, sizeof(r.stage_before), "%s", stage_last()->name);
-	snprintf(r.stage_after, sizeof(r.stage_after), "%s", stage_last()->name);
-	snprintf(r.gate, sizeof(r.gate), "post_deploy_watch");
+	result_start(&r, t.work_item, stage_last()->name, "post_deploy_watch");
 	r.outcome = OUT_WAITING;
 	if (deploy_mark(c->cfg, &t, DEPLOY_WATCH, counts, &e) < 0) {
 		r.err = e;
@@ -649,7 +598,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 		snprintf(r.reason, sizeof(r.reason), "post-deploy watch %s (%d/%d probes failed)",
 		    healthy ? "HEALTHY" : "DEGRADED", failed, total);
 		if (healthy) {
-			set_tracker(c, &t, stage_last()->display, NULL);
+			tracker_show(c, &t, stage_last()->display, NULL);
 			record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
 		} else {
 			snprintf(msg, sizeof(msg), "%s after deploy of %s: blocked until a person closes it: check "
@@ -659,7 +608,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 			t.blocked = 1;	/* an open problem until a person closes it (--accept) */
 			if (transition(c, &t, "post_deploy_degraded", "alert", msg, &e) < 0)
 				r.err = e;
-			set_tracker(c, &t, "blocked", msg);
+			tracker_show(c, &t, "blocked", msg);
 			run_rollback_hook(c, p, &t);
 		}
 	}
@@ -689,7 +638,7 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 			continue;
 		}
 		result_start(&r, t.work_item, stage_last()->name, "post_deploy_watch");
-		if ((held = claim(c, &t, &r)) <= 0) {
+		if ((held = engine_claim(c, &t, &r)) <= 0) {
 			if (held < 0 || r.outcome == OUT_BUSY)
 				report(rctx, &r);
 			continue;
@@ -770,7 +719,7 @@ accept_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 			snprintf(r->reason, sizeof(r->reason), "%s moved on meanwhile", t->work_item);
 		return rc;
 	}
-	set_tracker(c, t, "done", msg);
+	tracker_show(c, t, "done", msg);
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	snprintf(r->reason, sizeof(r->reason), "%s", msg);
@@ -787,7 +736,7 @@ deploy_accept(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	if (task_get(c->st, wi, &t, &r->err) < 0)
 		return -1;
 	result_start(r, wi, t.stage, "deploy_accept");
-	if ((held = claim(c, &t, r)) <= 0)
+	if ((held = engine_claim(c, &t, r)) <= 0)
 		return held;
 	rc = accept_claimed(c, &t, r);
 	if (held == 1)

@@ -69,8 +69,8 @@ engine_result_exit(const struct advance_result *r)
 	}
 }
 
-static void
-result_init(struct advance_result *r, const char *wi, int max)
+void
+engine_result_init(struct advance_result *r, const char *wi, int max)
 {
 	memset(r, 0, sizeof(*r));
 	str_copy(r->work_item, sizeof(r->work_item), wi);
@@ -189,19 +189,6 @@ moved_on(struct advance_result *r)
 	return 0;
 }
 
-/* Display status and comment after a commit; failures are recorded, not fatal. */
-static void
-display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key, const char *comment)
-{
-	struct tracker_issue is;
-	struct orch_err e = {0};
-
-	if (tr->ops->get(tr, t->work_item, &is, &e) < 0 ||
-	    (key && tracker_set_status(tr, &is, key, &e) < 0) ||
-	    (comment && tr->ops->comment(tr, &is, comment, &e) < 0))
-		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
-}
-
 static void
 describe_rollback(struct buf *d, const struct task *t, const char *from, const char *gate,
     const struct gate_result *g)
@@ -310,7 +297,7 @@ on_hold(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct sta
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
 		return moved_on(r);
-	display(c, tr, t, "blocked", msg);
+	tracker_display(c, tr, t, "blocked", msg);
 	return 0;
 }
 
@@ -336,7 +323,7 @@ block_at_cap(struct orch_ctx *c, struct tracker *tr, struct task *t, const struc
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
 		return moved_on(r);
-	display(c, tr, t, "blocked", msg);
+	tracker_display(c, tr, t, "blocked", msg);
 	return 0;
 }
 
@@ -405,7 +392,7 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		.once_key = once[0] ? once : NULL };
 	rc = apply(c, t, sd->name, &ch, r, &e);
 	if (rc == APPLY_DONE)
-		display(c, tr, t, stage_get(target)->display, buf_str(&desc));
+		tracker_display(c, tr, t, stage_get(target)->display, buf_str(&desc));
 	buf_free(&desc);
 	if (rc < 0)
 		return fail(r, &e);
@@ -438,7 +425,7 @@ phase_a(struct orch_ctx *c, struct tracker *tr, struct task *t, struct advance_r
 		store_commit(c->st, &e);
 	else
 		store_rollback(c->st);
-	display(c, tr, t, "awaiting_deploy", msg);
+	tracker_display(c, tr, t, "awaiting_deploy", msg);
 	if (!c->cfg->deploy_require_manual_approve)	/* no human: orch-deploy starts Phase B */
 		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
 		    "; production deploy starts at the next orch-deploy (deploy_require_manual_approve is false)");
@@ -505,7 +492,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	if (edge && p->self_deploy)
 		return phase_a(c, tr, t, r);
 	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
-	display(c, tr, t, next->monitors && deploy_marker(c->cfg, t, DEPLOY_WATCH) ? "monitoring" :
+	tracker_display(c, tr, t, next->monitors && deploy_marker(c->cfg, t, DEPLOY_WATCH) ? "monitoring" :
 	    next->display, NULL);
 	if (edge && p->deploy_hook) {	/* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
@@ -543,7 +530,7 @@ request_review(struct orch_ctx *c, struct tracker *tr, struct task *t, const str
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
 		return moved_on(r);
-	display(c, tr, t, "in_review", msg);
+	tracker_display(c, tr, t, "in_review", msg);
 	/* the mark is a refinement of asked_at: without it (tracker down) orch's clock decides */
 	if (tr->ops->get(tr, t->work_item, &is, &e) == 0 && task_ask_mark(c->st, t, t->stage, is.updated_at, &e) < 0)
 		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
@@ -574,7 +561,7 @@ on_rejected(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct
 	if (rc == APPLY_MOVED)
 		return moved_on(r);
 	if (rc == APPLY_DONE) {
-		display(c, tr, t, NULL, "rejection received: the analyst is reworking the analysis");
+		tracker_display(c, tr, t, NULL, "rejection received: the analyst is reworking the analysis");
 		return 0;
 	}
 	/* seen before: the rework is done (no analyst job active), ask again */
@@ -637,6 +624,30 @@ load(struct orch_ctx *c, const char *wi, int64_t id, struct task *t, const struc
 static int advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage *sd,
     struct task *t, int dry_run, struct advance_result *r);
 
+int
+engine_claim(struct orch_ctx *c, struct task *t, struct advance_result *r)
+{
+	char holder[300] = "";
+	struct orch_err e = {0};
+	int claimed;
+
+	if ((claimed = task_claim(c->st, t, task_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
+		return fail(r, &e);
+	if (claimed == 0) {
+		r->outcome = OUT_BUSY;
+		snprintf(r->reason, sizeof(r->reason), "busy: %s is being worked by %s; skipped this tick", t->work_item,
+		    holder);
+		return 0;
+	}
+	/* the claim is ours: what we loaded may predate the last holder's change */
+	if (task_get(c->st, t->work_item, t, &e) < 0) {
+		if (claimed == 1)
+			task_release(c->st, t);
+		return fail(r, &e);
+	}
+	return claimed;
+}
+
 /* engine_advance of the task named by wi, or with row id when wi is NULL. */
 static int
 advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_done, int dry_run,
@@ -648,7 +659,7 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 	struct task t;
 	int active, rc, claimed = 0;
 
-	result_init(r, wi ? wi : "", c->cfg->max_developer_retries);
+	engine_result_init(r, wi ? wi : "", c->cfg->max_developer_retries);
 	r->dry_run = dry_run;
 	/* advance --all: the quiet majority is read under one snapshot (store.h 5) */
 	if (!wi && store_snapshot_begin(c->st, &e) < 0)
@@ -682,20 +693,11 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 	}
 	store_snapshot_end(c->st);	/* what follows may take long (a gate): no read held across it */
 	if (sd->claims && !dry_run) {
-		char holder[300] = "";
-		if ((claimed = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
-			return fail(r, &e);
-		if (claimed == 0) {
-			r->outcome = OUT_BUSY;
-			snprintf(r->reason, sizeof(r->reason), "busy: %s is being worked by %s; skipped this tick", wi, holder);
-			return 0;
-		}
-		/* the claim is ours: what we loaded may predate the last holder's change */
-		if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, sd->name) != 0 || t.blocked) {
+		if ((claimed = engine_claim(c, &t, r)) <= 0)
+			return claimed;
+		if (strcmp(t.stage, sd->name) != 0 || t.blocked) {
 			if (claimed == 1)
 				task_release(c->st, &t);
-			if (e.code)
-				return fail(r, &e);
 			return moved_on(r);
 		}
 	}
@@ -749,7 +751,7 @@ block_if_workspace_gone(struct orch_ctx *c, struct tracker *tr, struct task *t, 
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
 		return moved_on(r), 1;
-	display(c, tr, t, "blocked", msg);
+	tracker_display(c, tr, t, "blocked", msg);
 	return 1;
 }
 
@@ -862,7 +864,7 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	struct task t;
 	int rc, claimed;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	engine_result_init(r, wi, c->cfg->max_developer_retries);
 	/* until it starts, the item stays where it was: a noop or a busy skip says created -> created */
 	str_copy(r->stage_before, sizeof(r->stage_before), stage_none);
 	str_copy(r->stage_after, sizeof(r->stage_after), stage_none);
@@ -981,7 +983,7 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 	str_copy(r->stage_after, sizeof(r->stage_after), first->name);
 	if (stage_automated(p, first->agent))
 		str_copy(r->enq_agent, sizeof(r->enq_agent), first->agent);
-	display(c, &tr, &t, first->display, NULL);
+	tracker_display(c, &tr, &t, first->display, NULL);
 out:
 	rc = e.code ? fail(r, &e) : 0;
 	free(states);
@@ -1000,7 +1002,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	char msg[300];
 	int rc;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	engine_result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	if (!t.blocked) {
@@ -1027,7 +1029,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	if (tracker_open(&tr, c, t.project, &e) == 0) {
-		display(c, &tr, &t, sd ? sd->display : NULL, msg);
+		tracker_display(c, &tr, &t, sd ? sd->display : NULL, msg);
 		tracker_close(&tr);
 	}
 	return 0;
@@ -1044,7 +1046,7 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	char msg[300];
 	int active, rc, was_blocked;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	engine_result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	sd = stage_get(t.stage);
@@ -1076,7 +1078,7 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	if (tracker_open(&tr, c, t.project, &e) == 0) {
-		display(c, &tr, &t, sd->display, NULL);
+		tracker_display(c, &tr, &t, sd->display, NULL);
 		tracker_close(&tr);
 	}
 	return 0;
@@ -1091,7 +1093,7 @@ engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdi
 	struct task t;
 	int rc;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	engine_result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	snprintf(r->reason, sizeof(r->reason), "%s (stage %s)", why, t.stage);
@@ -1152,7 +1154,7 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 	struct task t;
 	int rc;
 
-	result_init(&r, wi, c->cfg->max_developer_retries);
+	engine_result_init(&r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, 0, &t, &p, &r) < 0) {
 		*e = r.err;
 		return -1;
