@@ -1,18 +1,15 @@
 #include "deploy.h"
-#include "deploystate.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic.h"
 #include "config.h"
+#include "deployhook.h"
+#include "deploystate.h"
 #include "gate.h"
 #include "http.h"
 #include "git.h"
@@ -25,63 +22,6 @@
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
-
-/* What the wrapper knows of its hook: where its sentinels go, and what could not be recorded. */
-struct hook_note {
-	const char *dir;
-	char why[1200];
-};
-
-/*
- * The hook's process group, for a finalizer that must stop a deploy past
- * deploy_timeout_s.  The hook already runs: a failure here is noted for
- * hook.log, and past the timeout the finalizer still stops the wrapper.
- */
-static void
-note_hook_pgid(void *ctx, long pid)
-{
-	struct hook_note *n = ctx;
-	struct orch_err e = {0};
-	char path[ORCH_PATH_MAX_2], v[32];
-
-	snprintf(v, sizeof(v), "%ld\n", pid);
-	if (str_fmt(path, sizeof(path), "%s/%s", n->dir, deploy_sentinel_file(DEPLOY_HOOK_PGID)) < 0)
-		err_set(&e, EX_IOERR, "the deploy state directory '%s' is too long", n->dir);
-	else if (atomic_write(path, v, strlen(v), 0600, &e) == 0)
-		return;
-	snprintf(n->why, sizeof(n->why), "orch-deploy: cannot record the hook's process group %ld: %s; past "
-	    "deploy_timeout_s only the wrapper is stopped\n", pid, e.msg);
-}
-
-int
-deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char *const *argv)
-{
-	struct hook_note note = { .dir = dir };
-	struct proc_spec s = { .argv = argv, .cwd = cwd, .timeout_ms = timeout_s * 1000, .out_cap = BUF_MIB,
-		.on_start = note_hook_pgid, .on_start_ctx = &note };
-	struct proc_result pr;
-	char path[ORCH_PATH_MAX_2], code[16];
-	int rc;
-
-	/* who runs the hook: orch-deploy --finalize tells a dead wrapper from a slow hook */
-	snprintf(code, sizeof(code), "%ld\n", (long)getpid());
-	if (str_fmt(path, sizeof(path), "%s/%s", dir, deploy_sentinel_file(DEPLOY_WRAPPER_PID)) < 0 ||
-	    atomic_write(path, code, strlen(code), 0600, NULL) < 0)
-		return 74;
-	proc_run(&s, &pr);
-	rc = proc_exit_code(&pr);
-	/* the result first: whoever reads the output may be gone (an orch-advance killed meanwhile) */
-	snprintf(code, sizeof(code), "%d\n", rc);
-	if (str_fmt(path, sizeof(path), "%s/%s", dir, deploy_sentinel_file(DEPLOY_RESULT)) < 0 ||
-	    atomic_write(path, code, strlen(code), 0600, NULL) < 0)
-		rc = 74;
-	/* the wrapper is a process of its own: its stdout and stderr are hook.log (or orch-advance's pipes) */
-	fputs(buf_str(&pr.out), stdout);
-	fputs(buf_str(&pr.err), stderr);
-	fputs(note.why, stderr);
-	proc_result_free(&pr);
-	return rc;
-}
 
 static int
 record(struct orch_ctx *c, const struct task *t, const char *kind, const char *level, const char *msg,

@@ -37,6 +37,7 @@
 
 #include <stddef.h>
 
+#include "deployhook.h"
 #include "deploystate.h"
 #include "engine.h"
 
@@ -74,7 +75,5 @@ int deploy_retry(struct orch_ctx *c, const char *wi, struct advance_result *r);
  * r->refused when it has no open DEGRADED watch.
  */
 int deploy_accept(struct orch_ctx *c, const char *wi, struct advance_result *r);
-/* The hook wrapper: run argv in cwd, then write dir/result with its exit code. */
-int deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char *const *argv);
 
 #endif

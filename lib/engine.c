@@ -9,6 +9,7 @@
 #include "gate.h"
 #include "git.h"
 #include "job.h"
+#include "deployhook.h"
 #include "deploystate.h"
 #include "fix.h"
 #include "merge.h"
