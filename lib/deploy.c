@@ -235,84 +235,124 @@ start_failed(struct orch_ctx *c, const struct task *t, const char *why, struct a
 	return err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
 }
 
+/*
+ * What refuses a confirm before anything is fetched or merged: not a
+ * self_deploy project, not at stage deploy, a deploy already initiated, a
+ * deploy_hook missing or not runnable.  0 go on (*pp the project), 1
+ * nothing to do (r says why), -1 refused with r->err.
+ */
 static int
-confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
+confirm_refused(struct orch_ctx *c, const struct task *t, const struct project **pp, struct advance_result *r)
 {
 	const struct project *p;
-	struct git repo;
-	struct task t = *tp;
-	const char *wi = t.work_item;
-	char sha[ORCH_SHA_BUF], main_ref[512], dir[ORCH_PATH_MAX_1], logp[ORCH_PATH_MAX_2], wrapper[PATH_MAX + 16], tmo[16], why[300], msg[600];
+	char why[300], msg[600];
+
+	if ((p = *pp = config_project(c->cfg, t->project)) == NULL || !p->self_deploy) {
+		snprintf(r->reason, sizeof(r->reason), "%s is not a self_deploy project: nothing to confirm", t->project);
+		return 1;
+	}
+	if (strcmp(t->stage, stage_deploy()->name) != 0 || t->blocked) {
+		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy acts only on stage deploy (task is %s%s)", t->stage,
+		    t->blocked ? ", blocked" : "");
+		r->refused = 1;
+		return 1;
+	}
+	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED)) {
+		snprintf(r->reason, sizeof(r->reason), "deploy already initiated: a second confirm does nothing");
+		return 1;
+	}
+	if (p->deploy_hook == NULL)
+		return err_set(&r->err, EX_CONFIG, "self_deploy project '%s' has no deploy_hook; set it in orch.yaml",
+		    p->key);
+	if (!hook_runnable(p->deploy_hook[0], t->worktree, why, sizeof(why))) {
+		snprintf(msg, sizeof(msg), "the deploy hook of %s cannot run: %s; fix deploy_hook in orch.yaml (nothing "
+		    "was merged or deployed; the confirm stands)", t->work_item, why);
+		gate_error_alert(c->st, t, "deploy_hook", msg);
+		return err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
+	}
+	return 0;
+}
+
+/*
+ * Merged first, then deployed: the tested commit (into sha) must be on main,
+ * fetched now, before any restart, and be the commit Confirm Deploy was
+ * asked for.  0 on main, -1 not (or an error) with r->err.
+ */
+static int
+confirm_on_main(struct orch_ctx *c, const struct project *p, const struct task *t, char sha[ORCH_SHA_BUF],
+    struct advance_result *r)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char main_ref[512];
+
+	task_tested_sha(c->st, t, sha);
+	merge_main_ref(p, main_ref, sizeof(main_ref));
+	if (strlen(sha) != ORCH_SHA_LEN || confirm_bound(c, t, sha, r) < 0 ||
+	    (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
+	    git_is_ancestor(&repo, sha, main_ref, &r->err) != 1) {
+		if (r->err.code == 0)
+			err_set(&r->err, EX_NO, "the tested commit %.12s of %s is not on %s: not deploying", sha,
+			    t->work_item, main_ref + 5);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Phase B's start: INITIATED (at most once: written before the hook
+ * starts, with the clocks its age is read on), then the hook's wrapper
+ * detached with hook.log as its output, the event and tracker Deploying.
+ * 0 started (r says so), -1 with r->err.
+ */
+static int
+start_detached(struct orch_ctx *c, const struct project *p, const struct task *t, const char *sha,
+    struct advance_result *r)
+{
+	char dir[ORCH_PATH_MAX_1], logp[ORCH_PATH_MAX_2], wrapper[PATH_MAX + 16], tmo[16], why[300], msg[600];
 	const char *argv[40];
 	struct deploy_hook_cmd h;
 	struct deploy_started st;
-	int anc, started;
+	int started;
 
-	snprintf(r->stage_before, sizeof(r->stage_before), "%s", t.stage);
-	snprintf(r->stage_after, sizeof(r->stage_after), "%s", t.stage);
-	if ((p = config_project(c->cfg, t.project)) == NULL || !p->self_deploy) {
-		snprintf(r->reason, sizeof(r->reason), "%s is not a self_deploy project: nothing to confirm", t.project);
-		return 0;
-	}
-	if (strcmp(t.stage, stage_deploy()->name) != 0 || t.blocked) {
-		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy acts only on stage deploy (task is %s%s)", t.stage,
-		    t.blocked ? ", blocked" : "");
-		r->refused = 1;
-		return 0;
-	}
-	if (deploy_marker(c->cfg, &t, DEPLOY_INITIATED)) {
-		snprintf(r->reason, sizeof(r->reason), "deploy already initiated: a second confirm does nothing");
-		return 0;
-	}
-	if (p->deploy_hook == NULL) {
-		err_set(&r->err, EX_CONFIG, "self_deploy project '%s' has no deploy_hook; set it in orch.yaml", p->key);
-		return -1;
-	}
-	if (!hook_runnable(p->deploy_hook[0], t.worktree, why, sizeof(why))) {
-		snprintf(msg, sizeof(msg), "the deploy hook of %s cannot run: %s; fix deploy_hook in orch.yaml (nothing "
-		    "was merged or deployed; the confirm stands)", wi, why);
-		gate_error_alert(c->st, &t, "deploy_hook", msg);
-		err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
-		return -1;
-	}
-	/* merged first, then deployed: the tested commit must be on main before any restart */
-	repo = (struct git){ .dir = t.repo, .st = c->st };
-	task_tested_sha(c->st, &t, sha);
-	merge_main_ref(p, main_ref, sizeof(main_ref));
-	if (strlen(sha) != 40 || confirm_bound(c, &t, sha, r) < 0 || (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
-	    (anc = git_is_ancestor(&repo, sha, main_ref, &r->err)) != 1) {
-		if (r->err.code == 0)
-			err_set(&r->err, EX_NO, "the tested commit %.12s of %s is not on %s: not deploying", sha, wi,
-			    main_ref + 5);
-		return -1;
-	}
-	if (deploy_state_dir(c->cfg, &t, dir, sizeof(dir)) < 0 || deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0 ||
-	    str_fmt(logp, sizeof(logp), "%s/" DEPLOY_HOOK_LOG, dir) < 0) {
-		err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s", wi);
-		return -1;
-	}
-	/* at most once: the marker is written before the hook starts (with the clocks its age is read on) */
+	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 || deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0 ||
+	    str_fmt(logp, sizeof(logp), "%s/" DEPLOY_HOOK_LOG, dir) < 0)
+		return err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s", t->work_item);
 	deploy_started_now(&st, sha, c->cfg->job_timeout_s);
-	if (deploy_write_started(c->cfg, &t, &st, &r->err) < 0)
+	if (deploy_write_started(c->cfg, t, &st, &r->err) < 0)
 		return -1;
-	if (deploy_hook_cmd(p, &t, sha, &h) < 0) {
-		err_set(&r->err, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); fix "
-		    "deploy_hook in orch.yaml", wi);
-		return -1;
-	}
-	deploy_wrapper_argv(argv, wrapper, dir, t.worktree, c->cfg->job_timeout_s, tmo, h.argv);
-	started = proc_spawn_detached(argv, t.worktree, (const char *const *)h.env, logp, why, sizeof(why));
+	if (deploy_hook_cmd(p, t, sha, &h) < 0)
+		return err_set(&r->err, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); "
+		    "fix deploy_hook in orch.yaml", t->work_item);
+	deploy_wrapper_argv(argv, wrapper, dir, t->worktree, c->cfg->job_timeout_s, tmo, h.argv);
+	started = proc_spawn_detached(argv, t->worktree, (const char *const *)h.env, logp, why, sizeof(why));
 	deploy_hook_cmd_free(&h);
 	if (started < 0)
-		return start_failed(c, &t, why, r);
+		return start_failed(c, t, why, r);
 	snprintf(msg, sizeof(msg), "production deploy of %.12s started (Confirm Deploy)", sha);
-	if (record(c, &t, "deploy_initiated", "info", msg, &r->err) < 0)
+	if (record(c, t, "deploy_initiated", "info", msg, &r->err) < 0)
 		return -1;
-	tracker_show(c, &t, "deploying", NULL);
+	tracker_show(c, t, "deploying", NULL);
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	snprintf(r->reason, sizeof(r->reason), "%s", msg);
 	return 0;
+}
+
+/* Phase B under t's claim: refused, or the tested commit checked on main and the hook started. */
+static int
+confirm_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
+{
+	const struct project *p = NULL;
+	char sha[ORCH_SHA_BUF];
+	int rc;
+
+	str_copy(r->stage_before, sizeof(r->stage_before), t->stage);
+	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
+	if ((rc = confirm_refused(c, t, &p, r)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (confirm_on_main(c, p, t, sha, r) < 0)
+		return -1;
+	return start_detached(c, p, t, sha, r);
 }
 
 /* Margin past the wrapper's own limit: it stops its hook (TERM, KILL after the grace) and writes RESULT. */
@@ -432,13 +472,12 @@ out:
 }
 
 int
-deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx)
+deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx, struct orch_err *e)
 {
-	struct orch_err e = {0};
 	char **wis = NULL;
 	size_t i;
 
-	if (task_at_live_stage(c->st, stage_deploy()->name, &wis, &e) < 0)
+	if (task_at_live_stage(c->st, stage_deploy()->name, &wis, e) < 0)
 		return -1;
 	for (i = 0; wis[i]; i++)
 		finalize_one(c, wis[i], report, rctx);
@@ -556,7 +595,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 }
 
 int
-deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
+deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx, struct orch_err *err)
 {
 	struct orch_err e = {0};
 	char **wis = NULL;
@@ -566,7 +605,7 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 	int held;
 
 	/* only the tasks marked watching: the done history is never read (the marker set before the file) */
-	if (task_watch_list(c->st, &wis, &e) < 0)
+	if (task_watch_list(c->st, &wis, err) < 0)
 		return -1;
 	for (i = 0; wis[i]; i++) {
 		const struct project *p;
