@@ -895,9 +895,13 @@ make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struc
 			buf_free(&next);
 			next = out;
 		}
-		if (fixpatch_diff(r->plan.files[i], buf_str(&cur), cur.len, buf_str(&next), next.len, &r->diff) < 0) {
+		if (git_diff_texts(&repo, r->plan.files[i], buf_str(&cur), cur.len, buf_str(&next), next.len, &r->diff,
+		    e) < 0) {
 			buf_free(&next);
 			buf_free(&cur);
+			if (e->code != EX_DATAERR)
+				return outcome(r, "error", "%s", e->msg), -1;
+			err_clear(e);
 			return outcome(r, "blocked", "policy: the diff is over its size cap"), -1;
 		}
 		buf_free(&next);

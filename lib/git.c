@@ -1,6 +1,7 @@
 #include "git.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -797,4 +798,107 @@ git_last_commit(const struct git *g, const char *ref, const char *path, char sha
 	sha[40] = '\0';
 	proc_result_free(&r);
 	return 0;
+}
+
+/* Write len bytes of data to the new file path (0600, not followed through a symlink); 0 / -1. */
+static int
+diff_side(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	size_t off = 0;
+	ssize_t k;
+
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		if ((k = write(fd, data + off, len - off)) < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+	}
+	return close(fd) < 0 || off < len ? -1 : 0;
+}
+
+/*
+ * Append git's hunks [p, end) to diff, each hunk header without the
+ * section heading git adds after its closing "@@" (the enclosing function
+ * by git's default funcname rule): what the hunk changes, nothing else.
+ * Lines are copied by length (a NUL in a text stays).  0 / -1 over the cap.
+ */
+static int
+diff_hunks(struct buf *diff, const char *p, const char *end)
+{
+	const char *nl, *close;
+	size_t n;
+
+	for (; p < end; p = nl) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		nl = nl ? nl + 1 : end;
+		n = (size_t)(nl - p);
+		if (n > 4 && memcmp(p, "@@ -", 4) == 0 && (close = memmem(p + 4, n - 4, " @@", 3)) != NULL) {
+			if (buf_append(diff, p, (size_t)(close + 3 - p)) < 0 || buf_append(diff, "\n", 1) < 0)
+				return -1;
+		} else if (buf_append(diff, p, n) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* git's diff of a and b in dir (exit 1: they differ) into r; 0 / -1 with e. */
+static int
+diff_run(const struct git *g, const char *dir, struct proc_result *r, struct orch_err *e)
+{
+	/* every knob that changes the hunks is pinned: a user's diff.* config must not change orch's patches */
+	static const char *const args[] = { "-c", "diff.suppressBlankEmpty=false", "-c", "diff.noprefix=false",
+		"diff", "--no-index", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--unified=3",
+		"--inter-hunk-context=0", "--diff-algorithm=myers", "--indent-heuristic", "--", "a", "b", NULL };
+	struct git in = { .dir = dir, .st = g->st, .env = g->env };
+
+	git_run_expect(&in, args, 1u << 1, r);
+	if (r->status == PROC_OK || (r->status == PROC_EXIT_NONZERO && proc_exit_code(r) == 1))
+		return 0;
+	return git_fail("diff --no-index", r, e);
+}
+
+int
+git_diff_texts(const struct git *g, const char *path, const char *a, size_t alen, const char *b, size_t blen,
+    struct buf *diff, struct orch_err *e)
+{
+	const char *tmp = getenv("TMPDIR"), *out, *hunks;
+	char dir[ORCH_PATH_MAX], pa[ORCH_PATH_MAX_1] = "", pb[ORCH_PATH_MAX_1] = "";
+	struct proc_result r;
+	int rc = -1;
+
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return 0;
+	if (str_fmt(dir, sizeof(dir), "%s/orch-diff.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0 || mkdtemp(dir) == NULL)
+		return err_set(e, EX_IOERR, "cannot create a temporary directory for a diff: %s", strerror(errno));
+	if (str_fmt(pa, sizeof(pa), "%s/a", dir) < 0 || str_fmt(pb, sizeof(pb), "%s/b", dir) < 0 ||
+	    diff_side(pa, a, alen) < 0 || diff_side(pb, b, blen) < 0) {
+		err_set(e, EX_IOERR, "cannot write the texts to diff under '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	if (diff_run(g, dir, &r, e) < 0)
+		goto out;
+	/* git's hunks under orch's header (the temporary names are not the file's) */
+	out = buf_str(&r.out);
+	hunks = strncmp(out, "@@ ", 3) == 0 ? out : strstr(out, "\n@@ ");
+	if (hunks == NULL || r.out_truncated)
+		err_set(e, EX_SOFTWARE, "git diff --no-index of '%s' gave no hunks%s", path,
+		    r.out_truncated ? " (its output was cut)" : "");
+	else if (buf_printf(diff, "diff --git a/%s b/%s\n--- a/%s\n+++ b/%s\n", path, path, path, path) < 0 ||
+	    diff_hunks(diff, hunks + (*hunks == '\n'), out + r.out.len) < 0)
+		err_set(e, EX_DATAERR, "the diff of '%s' is over its cap", path);
+	else
+		rc = 0;
+	proc_result_free(&r);
+out:
+	if (pa[0])
+		unlink(pa);
+	if (pb[0])
+		unlink(pb);
+	rmdir(dir);
+	return rc;
 }

@@ -123,6 +123,17 @@ int git_code_id(const struct git *g, const char *base, const char *commit, const
 int git_changed_files(const struct git *g, const char *a, const char *b, const char *exclude, char *out, size_t n,
     struct orch_err *e);
 /* The commit that last changed path in the history of ref (git log -1): 0 with sha, -1 with *e (none: EX_NOINPUT). */
+/*
+ * The unified diff of path from text a to text b, git's own (git diff
+ * --no-index on two files in a private temporary directory; three lines of
+ * context, --text, myers with the indent heuristic, whatever the user's
+ * diff.* config says), appended to diff under orch's header "diff --git
+ * a/P b/P", "--- a/P", "+++ b/P"; nothing when they are equal.  Only g's
+ * st and env are used.  0, or -1 with *e: EX_DATAERR over diff's cap,
+ * another class when git or the temporary files failed.
+ */
+int git_diff_texts(const struct git *g, const char *path, const char *a, size_t alen, const char *b, size_t blen,
+    struct buf *diff, struct orch_err *e);
 int git_last_commit(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e);
 /* Names of the entries of directory dir at ref (NULL-terminated); 0 / -1. */
 int git_ls_dir(const struct git *g, const char *ref, const char *dir, char ***names,
