@@ -21,7 +21,7 @@
  *   APPROVE_REQUESTED          on_pass (engine.c), Phase A: the tracker says
  *     |                        Awaiting Deploy, an alert asks for Confirm Deploy
  *     v
- *   INITIATED  "<sha>" + clocks  confirm_claimed (deploy.c), Phase B, before
+ *   INITIATED  "<sha>" + clocks  start_detached (deploy.c), Phase B, before
  *     |                        the hook starts: a second confirm is a no-op.
  *     |                        Not self_deploy: deploy_run_hook() (deployhook.c) writes it
  *     |                        with no sha, runs the wrapper itself (adding
@@ -32,7 +32,7 @@
  *     |
  *     v
  *   RESULT  "<exit code>"      deploy_hook_wrapper when the hook exits;
- *     |                        confirm_claimed (127) when it cannot start;
+ *     |                        start_failed (deploy.c, 127) when it cannot start;
  *     |                        deploy_result_due (deploy.c) for a lost deploy
  *     |                        (137 wrapper died, 124 past deploy_timeout_s)
  *     v
