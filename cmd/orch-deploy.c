@@ -104,9 +104,10 @@ main(int argc, char **argv)
 	if (wi) {
 		one_item(&o, cl.ctx, wi, confirm ? deploy_confirm : accept ? deploy_accept : deploy_retry);
 	} else {
-		if (!monitor && deploy_finalize(cl.ctx, report, &o) < 0)
+		if (!monitor && deploy_finalize(cl.ctx, report, &o, &e) < 0)
 			o.rc = cli_error(&cl, &e);
-		if (!finalize && deploy_monitor(cl.ctx, report, &o) < 0)
+		err_clear(&e);
+		if (!finalize && deploy_monitor(cl.ctx, report, &o, &e) < 0)
 			o.rc = cli_error(&cl, &e);
 	}
 	if (o.arr)

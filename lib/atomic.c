@@ -13,12 +13,13 @@
 
 #include "buf.h"
 #include "err.h"
+#include "sizes.h"
 #include "util.h"
 
 static int
 fsync_dir_of(const char *path)
 {
-	char copy[4096];
+	char copy[ORCH_PATH_MAX];
 	int fd, rc;
 
 	if (str_copy(copy, sizeof(copy), path) < 0)
@@ -63,7 +64,7 @@ int
 atomic_write(const char *path, const void *data, size_t len, unsigned mode,
     struct orch_err *e)
 {
-	char tmp[4096 + 32], rnd[17];
+	char tmp[ORCH_PATH_MAX + 32], rnd[17];
 	const char *p = data;
 	size_t off = 0;
 	ssize_t w;
@@ -142,7 +143,7 @@ atomic_is_temp_name(const char *name)
 static int
 sweep(const char *dir, time_t cutoff, int depth, struct orch_err *e)
 {
-	char path[4096];
+	char path[ORCH_PATH_MAX];
 	struct dirent *d;
 	struct stat sb;
 	DIR *dp;
@@ -180,7 +181,7 @@ atomic_sweep_home(const char *home, long max_age_s)
 {
 	static const char *const dirs[] = { "runs", "deploy-state", "logs", NULL };
 	struct orch_err e = {0};
-	char dir[4096];
+	char dir[ORCH_PATH_MAX];
 	int i, n, total = 0;
 
 	for (i = 0; dirs[i]; i++)

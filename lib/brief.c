@@ -13,6 +13,7 @@
 #include "err.h"
 #include "frontmatter.h"
 #include "gate.h"
+#include "sizes.h"
 #include "stages.h"
 #include "job.h"
 #include "task.h"
@@ -244,7 +245,7 @@ int
 brief_write(const char *home, const struct task *t, int64_t job_id, const struct buf *b, char *path, size_t n,
     struct orch_err *e)
 {
-	char dir[4200];
+	char dir[ORCH_PATH_MAX_1];
 
 	if (!wi_valid(t->work_item))
 		return err_set(e, EX_DATAERR, "work item '%s' is not " WI_FORM, t->work_item);

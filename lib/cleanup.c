@@ -15,6 +15,7 @@
 #include "git.h"
 #include "job.h"
 #include "notify.h"
+#include "sizes.h"
 #include "store.h"
 #include "stages.h"
 #include "task.h"
@@ -98,7 +99,7 @@ int
 cleanup_worktrees(struct orch_ctx *c, struct cleanup_stats *cs)
 {
 	struct orch_err e = {0};
-	char **wis = NULL, dir[4200], cutoff[32];
+	char **wis = NULL, dir[ORCH_PATH_MAX_1], cutoff[32];
 	size_t i;
 
 	memset(cs, 0, sizeof(*cs));

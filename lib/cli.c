@@ -13,6 +13,7 @@
 #include "lock.h"
 #include "notify.h"
 #include "proc.h"
+#include "sizes.h"
 #include "util.h"
 
 static void stopped(void *ctx, int sig);
@@ -291,7 +292,7 @@ int
 cli_open(struct cli *cl)
 {
 	struct orch_err e = {0};
-	char db[4200], name[64];
+	char db[ORCH_PATH_MAX_1], name[64];
 	int rc, fresh;
 
 	if (load_config(cl, &e) < 0)
@@ -335,7 +336,7 @@ cli_open(struct cli *cl)
 static int
 record_run(struct cli *cl, int rc, struct orch_err *e)
 {
-	char dir[4200], path[4300], now[32], body[512];
+	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_2], now[32], body[512];
 
 	time_iso_us(time_now_us(), now);
 	if (str_fmt(dir, sizeof(dir), "%s/runs", cl->cfg.home) < 0 || mkdir_p(dir, 0700) < 0 ||

@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "err.h"
+#include "sizes.h"
 #include "util.h"
 #include "wi.h"
 
@@ -106,26 +107,6 @@ struct loader {
 	yaml_document_t doc;
 	struct orch_err *e;
 };
-
-void
-argv_free(char **argv)
-{
-	size_t i;
-
-	for (i = 0; argv && argv[i]; i++)
-		free(argv[i]);
-	free(argv);
-}
-
-size_t
-argv_len(char *const *argv)
-{
-	size_t n = 0;
-
-	while (argv && argv[n])
-		n++;
-	return n;
-}
 
 static int
 lerr(struct loader *l, yaml_node_t *n, const char *key, const char *fmt, const char *detail)
@@ -957,7 +938,7 @@ config_secret(const char *name)
 int
 config_load(struct config *c, const char *file, const char *home, int flags, struct orch_err *e)
 {
-	char cand[4200];
+	char cand[ORCH_PATH_MAX_1];
 
 	memset(c, 0, sizeof(*c));
 	if (take_secrets(e) < 0)

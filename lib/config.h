@@ -26,6 +26,8 @@
 
 #include <stddef.h>
 
+#include "util.h"	/* argv_free(), argv_len(): the argv fields below are freed with them */
+
 struct orch_err;
 
 struct agent_cmd {
@@ -130,7 +132,5 @@ const struct project *config_project(const struct config *c, const char *key);
 char *const *config_agent(const struct project *p, const char *name);
 /* Parse a YAML flow/block sequence of strings from text into argv. */
 char **config_parse_argv(const char *text, struct orch_err *e);
-void argv_free(char **argv);
-size_t argv_len(char *const *argv);
 
 #endif

@@ -1,104 +1,27 @@
 #include "deploy.h"
-#include "deploystate.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic.h"
 #include "config.h"
+#include "deployhook.h"
+#include "deploystate.h"
 #include "gate.h"
 #include "http.h"
 #include "git.h"
 #include "merge.h"
 #include "notify.h"
 #include "proc.h"
+#include "sizes.h"
 #include "stages.h"
 #include "store.h"
 #include "task.h"
 #include "tracker.h"
 #include "util.h"
-
-/* What the wrapper knows of its hook: where its sentinels go, and what could not be recorded. */
-struct hook_note {
-	const char *dir;
-	char why[1200];
-};
-
-/*
- * The hook's process group, for a finalizer that must stop a deploy past
- * deploy_timeout_s.  The hook already runs: a failure here is noted for
- * hook.log, and past the timeout the finalizer still stops the wrapper.
- */
-static void
-note_hook_pgid(void *ctx, long pid)
-{
-	struct hook_note *n = ctx;
-	struct orch_err e = {0};
-	char path[4300], v[32];
-
-	snprintf(v, sizeof(v), "%ld\n", pid);
-	if (str_fmt(path, sizeof(path), "%s/%s", n->dir, deploy_sentinel_file(DEPLOY_HOOK_PGID)) < 0)
-		err_set(&e, EX_IOERR, "the deploy state directory '%s' is too long", n->dir);
-	else if (atomic_write(path, v, strlen(v), 0600, &e) == 0)
-		return;
-	snprintf(n->why, sizeof(n->why), "orch-deploy: cannot record the hook's process group %ld: %s; past "
-	    "deploy_timeout_s only the wrapper is stopped\n", pid, e.msg);
-}
-
-int
-deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char *const *argv)
-{
-	struct hook_note note = { .dir = dir };
-	struct proc_spec s = { .argv = argv, .cwd = cwd, .timeout_ms = timeout_s * 1000, .out_cap = BUF_MIB,
-		.on_start = note_hook_pgid, .on_start_ctx = &note };
-	struct proc_result pr;
-	char path[4300], code[16];
-	int rc;
-
-	/* who runs the hook: orch-deploy --finalize tells a dead wrapper from a slow hook */
-	snprintf(code, sizeof(code), "%ld\n", (long)getpid());
-	if (str_fmt(path, sizeof(path), "%s/%s", dir, deploy_sentinel_file(DEPLOY_WRAPPER_PID)) < 0 ||
-	    atomic_write(path, code, strlen(code), 0600, NULL) < 0)
-		return 74;
-	proc_run(&s, &pr);
-	rc = proc_exit_code(&pr);
-	/* the result first: whoever reads the output may be gone (an orch-advance killed meanwhile) */
-	snprintf(code, sizeof(code), "%d\n", rc);
-	if (str_fmt(path, sizeof(path), "%s/%s", dir, deploy_sentinel_file(DEPLOY_RESULT)) < 0 ||
-	    atomic_write(path, code, strlen(code), 0600, NULL) < 0)
-		rc = 74;
-	/* the wrapper is a process of its own: its stdout and stderr are hook.log (or orch-advance's pipes) */
-	fputs(buf_str(&pr.out), stdout);
-	fputs(buf_str(&pr.err), stderr);
-	fputs(note.why, stderr);
-	proc_result_free(&pr);
-	return rc;
-}
-
-static void
-set_tracker(struct orch_ctx *c, const struct task *t, const char *key, const char *comment)
-{
-	struct tracker tr;
-	struct tracker_issue is;
-	struct orch_err e = {0};
-
-	if (tracker_open(&tr, c, t->project, &e) < 0)
-		return;
-	if (tr.ops->get(&tr, t->work_item, &is, &e) == 0) {
-		if (key)
-			tracker_set_status(&tr, &is, key, &e);
-		if (comment)
-			tr.ops->comment(&tr, &is, comment, &e);
-	}
-	tracker_close(&tr);
-}
 
 static int
 record(struct orch_ctx *c, const struct task *t, const char *kind, const char *level, const char *msg,
@@ -136,43 +59,14 @@ transition(struct orch_ctx *c, struct task *t, const char *kind, const char *lev
 	return store_commit(c->st, e) < 0 ? -1 : 1;
 }
 
+/* r for a deploy step of wi at stage: nothing done yet (engine_result_init), gate names the step. */
 static void
 result_start(struct advance_result *r, const char *wi, const char *stage, const char *gate)
 {
-	memset(r, 0, sizeof(*r));
-	snprintf(r->work_item, sizeof(r->work_item), "%s", wi);
-	snprintf(r->stage_before, sizeof(r->stage_before), "%s", stage);
-	snprintf(r->stage_after, sizeof(r->stage_after), "%s", stage);
-	snprintf(r->gate, sizeof(r->gate), "%s", gate);
-	r->outcome = OUT_NOOP;
-}
-
-/*
- * Take t's claim for a deploy step: 1 ours now (release it), 2 ours already,
- * 0 busy (r says so), -1 error in r.  Every deploy side effect (the hook,
- * the log, the rollback hook) runs only in the process holding the claim,
- * and only after re-reading the task under it.
- */
-static int
-claim(struct orch_ctx *c, struct task *t, struct advance_result *r)
-{
-	char holder[300] = "";
-	int rc;
-
-	if ((rc = task_claim(c->st, t, task_claim_ttl(c->cfg), holder, sizeof(holder), &r->err)) < 0)
-		return -1;
-	if (rc == 0) {
-		r->outcome = OUT_BUSY;
-		snprintf(r->reason, sizeof(r->reason), "busy: %s is being worked by %s; skipped this tick", t->work_item,
-		    holder);
-		return 0;
-	}
-	if (task_get(c->st, t->work_item, t, &r->err) < 0) {
-		if (rc == 1)
-			task_release(c->st, t);
-		return -1;
-	}
-	return rc;
+	engine_result_init(r, wi, 0);
+	str_copy(r->stage_before, sizeof(r->stage_before), stage);
+	str_copy(r->stage_after, sizeof(r->stage_after), stage);
+	str_copy(r->gate, sizeof(r->gate), gate);
 }
 
 static int confirm_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r);
@@ -190,7 +84,7 @@ deploy_held(struct orch_ctx *c, const struct task *t)
 static void
 keep_failed_logs(const struct config *cfg, const struct task *t)
 {
-	char dir[4200], from[4300], to[4300];
+	char dir[ORCH_PATH_MAX_1], from[ORCH_PATH_MAX_2], to[ORCH_PATH_MAX_2];
 
 	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0)
 		return;
@@ -231,7 +125,7 @@ retry_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 	keep_failed_logs(c->cfg, t);
 	deploy_reset(c->cfg, t);
 	/* the person's retry takes the hold's Blocked away (else it would read as a person's Blocked) */
-	set_tracker(c, t, stage_deploy()->display, NULL);
+	tracker_show(c, t, stage_deploy()->display, NULL);
 	if (!p->self_deploy) {
 		r->outcome = OUT_ADVANCED;
 		snprintf(r->reason, sizeof(r->reason), "%s", msg);
@@ -253,7 +147,7 @@ deploy_retry(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	if (task_get(c->st, wi, &t, &r->err) < 0)
 		return -1;
 	result_start(r, wi, t.stage, "deploy_retry");
-	if ((held = claim(c, &t, r)) <= 0)
+	if ((held = engine_claim(c, &t, r)) <= 0)
 		return held;
 	rc = retry_claimed(c, &t, r);
 	if (held == 1)
@@ -275,7 +169,7 @@ deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		return -1;
 	result_start(r, wi, t.stage, "confirm_deploy");
 	/* the claim is committed before any check, fetch or hook: two confirms at once act once */
-	if ((held = claim(c, &t, r)) <= 0)
+	if ((held = engine_claim(c, &t, r)) <= 0)
 		return held;
 	/* a new Confirm Deploy on an item held after a failed deploy retries it */
 	rc = deploy_held(c, &t) ? retry_claimed(c, &t, r) : confirm_claimed(c, &t, r);
@@ -343,84 +237,124 @@ start_failed(struct orch_ctx *c, const struct task *t, const char *why, struct a
 	return err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
 }
 
+/*
+ * What refuses a confirm before anything is fetched or merged: not a
+ * self_deploy project, not at stage deploy, a deploy already initiated, a
+ * deploy_hook missing or not runnable.  0 go on (*pp the project), 1
+ * nothing to do (r says why), -1 refused with r->err.
+ */
 static int
-confirm_claimed(struct orch_ctx *c, struct task *tp, struct advance_result *r)
+confirm_refused(struct orch_ctx *c, const struct task *t, const struct project **pp, struct advance_result *r)
 {
 	const struct project *p;
-	struct git repo;
-	struct task t = *tp;
-	const char *wi = t.work_item;
-	char sha[41], main_ref[512], dir[4200], logp[4300], wrapper[PATH_MAX + 16], tmo[16], why[300], msg[600];
+	char why[300], msg[600];
+
+	if ((p = *pp = config_project(c->cfg, t->project)) == NULL || !p->self_deploy) {
+		snprintf(r->reason, sizeof(r->reason), "%s is not a self_deploy project: nothing to confirm", t->project);
+		return 1;
+	}
+	if (strcmp(t->stage, stage_deploy()->name) != 0 || t->blocked) {
+		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy acts only on stage deploy (task is %s%s)", t->stage,
+		    t->blocked ? ", blocked" : "");
+		r->refused = 1;
+		return 1;
+	}
+	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED)) {
+		snprintf(r->reason, sizeof(r->reason), "deploy already initiated: a second confirm does nothing");
+		return 1;
+	}
+	if (p->deploy_hook == NULL)
+		return err_set(&r->err, EX_CONFIG, "self_deploy project '%s' has no deploy_hook; set it in orch.yaml",
+		    p->key);
+	if (!hook_runnable(p->deploy_hook[0], t->worktree, why, sizeof(why))) {
+		snprintf(msg, sizeof(msg), "the deploy hook of %s cannot run: %s; fix deploy_hook in orch.yaml (nothing "
+		    "was merged or deployed; the confirm stands)", t->work_item, why);
+		gate_error_alert(c->st, t, "deploy_hook", msg);
+		return err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
+	}
+	return 0;
+}
+
+/*
+ * Merged first, then deployed: the tested commit (into sha) must be on main,
+ * fetched now, before any restart, and be the commit Confirm Deploy was
+ * asked for.  0 on main, -1 not (or an error) with r->err.
+ */
+static int
+confirm_on_main(struct orch_ctx *c, const struct project *p, const struct task *t, char sha[ORCH_SHA_BUF],
+    struct advance_result *r)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char main_ref[512];
+
+	task_tested_sha(c->st, t, sha);
+	merge_main_ref(p, main_ref, sizeof(main_ref));
+	if (strlen(sha) != ORCH_SHA_LEN || confirm_bound(c, t, sha, r) < 0 ||
+	    (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
+	    git_is_ancestor(&repo, sha, main_ref, &r->err) != 1) {
+		if (r->err.code == 0)
+			err_set(&r->err, EX_NO, "the tested commit %.12s of %s is not on %s: not deploying", sha,
+			    t->work_item, main_ref + 5);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Phase B's start: INITIATED (at most once: written before the hook
+ * starts, with the clocks its age is read on), then the hook's wrapper
+ * detached with hook.log as its output, the event and tracker Deploying.
+ * 0 started (r says so), -1 with r->err.
+ */
+static int
+start_detached(struct orch_ctx *c, const struct project *p, const struct task *t, const char *sha,
+    struct advance_result *r)
+{
+	char dir[ORCH_PATH_MAX_1], logp[ORCH_PATH_MAX_2], wrapper[PATH_MAX + 16], tmo[16], why[300], msg[600];
 	const char *argv[40];
 	struct deploy_hook_cmd h;
 	struct deploy_started st;
-	int anc, started;
+	int started;
 
-	snprintf(r->stage_before, sizeof(r->stage_before), "%s", t.stage);
-	snprintf(r->stage_after, sizeof(r->stage_after), "%s", t.stage);
-	if ((p = config_project(c->cfg, t.project)) == NULL || !p->self_deploy) {
-		snprintf(r->reason, sizeof(r->reason), "%s is not a self_deploy project: nothing to confirm", t.project);
-		return 0;
-	}
-	if (strcmp(t.stage, stage_deploy()->name) != 0 || t.blocked) {
-		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy acts only on stage deploy (task is %s%s)", t.stage,
-		    t.blocked ? ", blocked" : "");
-		r->refused = 1;
-		return 0;
-	}
-	if (deploy_marker(c->cfg, &t, DEPLOY_INITIATED)) {
-		snprintf(r->reason, sizeof(r->reason), "deploy already initiated: a second confirm does nothing");
-		return 0;
-	}
-	if (p->deploy_hook == NULL) {
-		err_set(&r->err, EX_CONFIG, "self_deploy project '%s' has no deploy_hook; set it in orch.yaml", p->key);
-		return -1;
-	}
-	if (!hook_runnable(p->deploy_hook[0], t.worktree, why, sizeof(why))) {
-		snprintf(msg, sizeof(msg), "the deploy hook of %s cannot run: %s; fix deploy_hook in orch.yaml (nothing "
-		    "was merged or deployed; the confirm stands)", wi, why);
-		gate_error_alert(c->st, &t, "deploy_hook", msg);
-		err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
-		return -1;
-	}
-	/* merged first, then deployed: the tested commit must be on main before any restart */
-	repo = (struct git){ .dir = t.repo, .st = c->st };
-	task_tested_sha(c->st, &t, sha);
-	merge_main_ref(p, main_ref, sizeof(main_ref));
-	if (strlen(sha) != 40 || confirm_bound(c, &t, sha, r) < 0 || (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
-	    (anc = git_is_ancestor(&repo, sha, main_ref, &r->err)) != 1) {
-		if (r->err.code == 0)
-			err_set(&r->err, EX_NO, "the tested commit %.12s of %s is not on %s: not deploying", sha, wi,
-			    main_ref + 5);
-		return -1;
-	}
-	if (deploy_state_dir(c->cfg, &t, dir, sizeof(dir)) < 0 || deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0 ||
-	    str_fmt(logp, sizeof(logp), "%s/" DEPLOY_HOOK_LOG, dir) < 0) {
-		err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s", wi);
-		return -1;
-	}
-	/* at most once: the marker is written before the hook starts (with the clocks its age is read on) */
+	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 || deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0 ||
+	    str_fmt(logp, sizeof(logp), "%s/" DEPLOY_HOOK_LOG, dir) < 0)
+		return err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s", t->work_item);
 	deploy_started_now(&st, sha, c->cfg->job_timeout_s);
-	if (deploy_write_started(c->cfg, &t, &st, &r->err) < 0)
+	if (deploy_write_started(c->cfg, t, &st, &r->err) < 0)
 		return -1;
-	if (deploy_hook_cmd(p, &t, sha, &h) < 0) {
-		err_set(&r->err, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); fix "
-		    "deploy_hook in orch.yaml", wi);
-		return -1;
-	}
-	deploy_wrapper_argv(argv, wrapper, dir, t.worktree, c->cfg->job_timeout_s, tmo, h.argv);
-	started = proc_spawn_detached(argv, t.worktree, (const char *const *)h.env, logp, why, sizeof(why));
+	if (deploy_hook_cmd(p, t, sha, &h) < 0)
+		return err_set(&r->err, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); "
+		    "fix deploy_hook in orch.yaml", t->work_item);
+	deploy_wrapper_argv(argv, wrapper, dir, t->worktree, c->cfg->job_timeout_s, tmo, h.argv);
+	started = proc_spawn_detached(argv, t->worktree, (const char *const *)h.env, logp, why, sizeof(why));
 	deploy_hook_cmd_free(&h);
 	if (started < 0)
-		return start_failed(c, &t, why, r);
+		return start_failed(c, t, why, r);
 	snprintf(msg, sizeof(msg), "production deploy of %.12s started (Confirm Deploy)", sha);
-	if (record(c, &t, "deploy_initiated", "info", msg, &r->err) < 0)
+	if (record(c, t, "deploy_initiated", "info", msg, &r->err) < 0)
 		return -1;
-	set_tracker(c, &t, "deploying", NULL);
+	tracker_show(c, t, "deploying", NULL);
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	snprintf(r->reason, sizeof(r->reason), "%s", msg);
 	return 0;
+}
+
+/* Phase B under t's claim: refused, or the tested commit checked on main and the hook started. */
+static int
+confirm_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
+{
+	const struct project *p = NULL;
+	char sha[ORCH_SHA_BUF];
+	int rc;
+
+	str_copy(r->stage_before, sizeof(r->stage_before), t->stage);
+	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
+	if ((rc = confirm_refused(c, t, &p, r)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (confirm_on_main(c, p, t, sha, r) < 0)
+		return -1;
+	return start_detached(c, p, t, sha, r);
 }
 
 /* Margin past the wrapper's own limit: it stops its hook (TERM, KILL after the grace) and writes RESULT. */
@@ -495,7 +429,7 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 	struct orch_err e = {0};
 	const struct project *p;
 	struct advance_result r;
-	char res[32], sha[41];
+	char res[32], sha[ORCH_SHA_BUF];
 	struct task t;
 	long long code;
 	int held;
@@ -513,7 +447,7 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		return;
 	}
 	result_start(&r, wi, t.stage, "deploy_finalize");
-	if ((held = claim(c, &t, &r)) <= 0) {
+	if ((held = engine_claim(c, &t, &r)) <= 0) {
 		if (held < 0 || r.outcome == OUT_BUSY)
 			report(rctx, &r);
 		return;
@@ -540,13 +474,12 @@ out:
 }
 
 int
-deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx)
+deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx, struct orch_err *e)
 {
-	struct orch_err e = {0};
 	char **wis = NULL;
 	size_t i;
 
-	if (task_at_live_stage(c->st, stage_deploy()->name, &wis, &e) < 0)
+	if (task_at_live_stage(c->st, stage_deploy()->name, &wis, e) < 0)
 		return -1;
 	for (i = 0; wis[i]; i++)
 		finalize_one(c, wis[i], report, rctx);
@@ -566,7 +499,7 @@ run_rollback_hook(struct orch_ctx *c, const struct project *p, const struct task
 	struct orch_err e = {0};
 	struct deploy_hook_cmd h;
 	struct proc_result pr;
-	char sha[41], msg[400];
+	char sha[ORCH_SHA_BUF], msg[400];
 	struct buf b;
 
 	if (p->rollback_hook == NULL)
@@ -624,11 +557,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 		failed += http_probe(p->health_url, c->cfg->http_timeout_s, why, sizeof(why)) < 0;
 	}
 	snprintf(counts, sizeof(counts), "%d %d\n", total, failed);
-	memset(&r, 0, sizeof(r));
-	snprintf(r.work_item, sizeof(r.work_item), "%s", t.work_item);
-	snprintf(r.stage_before, sizeof(r.stage_before), "%s", stage_last()->name);
-	snprintf(r.stage_after, sizeof(r.stage_after), "%s", stage_last()->name);
-	snprintf(r.gate, sizeof(r.gate), "post_deploy_watch");
+	result_start(&r, t.work_item, stage_last()->name, "post_deploy_watch");
 	r.outcome = OUT_WAITING;
 	if (deploy_mark(c->cfg, &t, DEPLOY_WATCH, counts, &e) < 0) {
 		r.err = e;
@@ -650,7 +579,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 		snprintf(r.reason, sizeof(r.reason), "post-deploy watch %s (%d/%d probes failed)",
 		    healthy ? "HEALTHY" : "DEGRADED", failed, total);
 		if (healthy) {
-			set_tracker(c, &t, stage_last()->display, NULL);
+			tracker_show(c, &t, stage_last()->display, NULL);
 			record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
 		} else {
 			snprintf(msg, sizeof(msg), "%s after deploy of %s: blocked until a person closes it: check "
@@ -660,7 +589,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 			t.blocked = 1;	/* an open problem until a person closes it (--accept) */
 			if (transition(c, &t, "post_deploy_degraded", "alert", msg, &e) < 0)
 				r.err = e;
-			set_tracker(c, &t, "blocked", msg);
+			tracker_show(c, &t, "blocked", msg);
 			run_rollback_hook(c, p, &t);
 		}
 	}
@@ -668,7 +597,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 }
 
 int
-deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
+deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx, struct orch_err *err)
 {
 	struct orch_err e = {0};
 	char **wis = NULL;
@@ -678,7 +607,7 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 	int held;
 
 	/* only the tasks marked watching: the done history is never read (the marker set before the file) */
-	if (task_watch_list(c->st, &wis, &e) < 0)
+	if (task_watch_list(c->st, &wis, err) < 0)
 		return -1;
 	for (i = 0; wis[i]; i++) {
 		const struct project *p;
@@ -690,7 +619,7 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx)
 			continue;
 		}
 		result_start(&r, t.work_item, stage_last()->name, "post_deploy_watch");
-		if ((held = claim(c, &t, &r)) <= 0) {
+		if ((held = engine_claim(c, &t, &r)) <= 0) {
 			if (held < 0 || r.outcome == OUT_BUSY)
 				report(rctx, &r);
 			continue;
@@ -771,7 +700,7 @@ accept_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 			snprintf(r->reason, sizeof(r->reason), "%s moved on meanwhile", t->work_item);
 		return rc;
 	}
-	set_tracker(c, t, "done", msg);
+	tracker_show(c, t, "done", msg);
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	snprintf(r->reason, sizeof(r->reason), "%s", msg);
@@ -788,7 +717,7 @@ deploy_accept(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	if (task_get(c->st, wi, &t, &r->err) < 0)
 		return -1;
 	result_start(r, wi, t.stage, "deploy_accept");
-	if ((held = claim(c, &t, r)) <= 0)
+	if ((held = engine_claim(c, &t, r)) <= 0)
 		return held;
 	rc = accept_claimed(c, &t, r);
 	if (held == 1)

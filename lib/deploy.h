@@ -37,6 +37,7 @@
 
 #include <stddef.h>
 
+#include "deployhook.h"
 #include "deploystate.h"
 #include "engine.h"
 
@@ -57,10 +58,14 @@ int deploy_confirm_verdict(struct orch_ctx *c, const char *wi, const struct gate
     struct advance_result *r);
 /* Phase B for wi; r says what happened (noop when not due). */
 int deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r);
-/* Phase C and the watch for every due task; report() per task acted on. */
+/*
+ * Phase C and the watch for every due task; report() per task acted on
+ * (an item's own failure is in its result's err).  0, or -1 with *e when
+ * the due tasks could not be listed (nothing was acted on).
+ */
 typedef void (*deploy_report)(void *ctx, const struct advance_result *r);
-int deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx);
-int deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx);
+int deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx, struct orch_err *e);
+int deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx, struct orch_err *e);
 /*
  * orch-deploy --retry: an item held at deploy after a failed production
  * deploy (deploy_failure: hold) is unblocked and deployed again, the same
@@ -74,7 +79,5 @@ int deploy_retry(struct orch_ctx *c, const char *wi, struct advance_result *r);
  * r->refused when it has no open DEGRADED watch.
  */
 int deploy_accept(struct orch_ctx *c, const char *wi, struct advance_result *r);
-/* The hook wrapper: run argv in cwd, then write dir/result with its exit code. */
-int deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char *const *argv);
 
 #endif

@@ -5,8 +5,10 @@
  * $ORCH_HOME/deploy-state/<project>/<WI>/.  Each is written atomically by
  * one step and read by the next, so every phase is restart-safe: a killed
  * orch-deploy or orch-advance is finished by the next tick from what the
- * files say.  The engine uses this module; confirm, finalize and the watch
- * (deploy.h) sit above the engine and use both.
+ * files say.  This module is the only one that names, writes and reads
+ * those files; the deploy is split by role around it: deployhook.h runs
+ * the hook and writes its log (below the engine, which runs it after a
+ * merge), deploy.h confirms, finalizes and watches (above the engine).
  *
  * The states, and the function that performs each transition (the way
  * SQLite's pager.c names its states):
@@ -19,18 +21,18 @@
  *   APPROVE_REQUESTED          on_pass (engine.c), Phase A: the tracker says
  *     |                        Awaiting Deploy, an alert asks for Confirm Deploy
  *     v
- *   INITIATED  "<sha>" + clocks  confirm_claimed (deploy.c), Phase B, before
+ *   INITIATED  "<sha>" + clocks  start_detached (deploy.c), Phase B, before
  *     |                        the hook starts: a second confirm is a no-op.
- *     |                        Not self_deploy: deploy_run_hook() writes it
+ *     |                        Not self_deploy: deploy_run_hook() (deployhook.c) writes it
  *     |                        with no sha, runs the wrapper itself (adding
  *     |                        its pgid) and goes on to FINALIZED
  *     v
- *   WRAPPER_PID  "<pid>"       deploy_hook_wrapper (deploy.c), the detached
- *   HOOK_PGID    "<pgid>"      wrapper, then its hook's process group
+ *   WRAPPER_PID  "<pid>"       deploy_hook_wrapper (deployhook.c), the
+ *   HOOK_PGID    "<pgid>"      wrapper (detached or not), then its hook's process group
  *     |
  *     v
  *   RESULT  "<exit code>"      deploy_hook_wrapper when the hook exits;
- *     |                        confirm_claimed (127) when it cannot start;
+ *     |                        start_failed (deploy.c, 127) when it cannot start;
  *     |                        deploy_result_due (deploy.c) for a lost deploy
  *     |                        (137 wrapper died, 124 past deploy_timeout_s)
  *     v
@@ -60,6 +62,8 @@
 #define ORCH_DEPLOYSTATE_H
 
 #include <stddef.h>
+
+#include "sizes.h"
 
 struct config;
 struct orch_ctx;
@@ -103,26 +107,11 @@ int deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sent
  * instead of every done task) and then the watch sentinel.
  */
 int deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e) __attribute__((warn_unused_result));
+/* Write s with content in dir (the wrapper's: it knows its directory, not the task); 0 / -1 with e. */
+int deploy_mark_dir(const char *dir, enum deploy_sentinel s, const char *content, struct orch_err *e)
+    __attribute__((warn_unused_result));
 /* Read s (at most n-1 bytes); -1 when it is absent. */
 int deploy_read_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
-/*
- * The deploy log: a SUCCESS is 14-deploy-log.md committed to the branch by
- * orch; a FAILED one is DEPLOY_FAILED_LOG in the deploy state directory, so
- * it never lands on main (check_deploy_status reads FINALIZED for it).
- */
-int deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha,
-    struct orch_err *e);
-/*
- * Non-self project: run deploy_hook now (through orch-deploy's wrapper,
- * which writes RESULT, so a run killed meanwhile does not lose it) and
- * log it: 0 (log written), 1 a hook an earlier run started still runs
- * (nothing written: wait for it), -1 error.  At most once per deploy: when
- * an earlier run started the hook and died, its RESULT is logged once the
- * hook ended; a hook that ended without one is logged FAILED (exit 130),
- * never run again.
- */
-int deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
-
 /*
  * The INITIATED record: the tested sha on its first line (empty when the
  * hook runs under orch-advance), then "wall <unix s>", "boottime <s>"
@@ -133,7 +122,7 @@ int deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct ta
  * clock (after a reboot; a record of an older orch: its mtime).
  */
 struct deploy_started {
-	char sha[41];
+	char sha[ORCH_SHA_BUF];
 	long long wall, boottime, limit_s, pgid;
 	char boot_id[64];
 };
@@ -146,35 +135,13 @@ void deploy_clock_now(struct deploy_clock *now);
 void deploy_started_now(struct deploy_started *s, const char *sha, int limit_s);
 int deploy_write_started(const struct config *cfg, const struct task *t, const struct deploy_started *s,
     struct orch_err *e);
+/* The number s holds (RESULT, WRAPPER_PID, HOOK_PGID), 0..max: 0 read into *n, -1 absent or not a number. */
+int deploy_marker_num(const struct config *cfg, const struct task *t, enum deploy_sentinel s, long long max,
+    long long *n);
 /* 0 read into *s, -1 no INITIATED record. */
 int deploy_read_started(const struct config *cfg, const struct task *t, struct deploy_started *s);
 /* Seconds since s was recorded, at now. */
 long long deploy_age_s(const struct deploy_started *s, const struct deploy_clock *now);
-/* The hook's wrapper: orch-deploy beside the running command; -1 when it cannot be located. */
-int deploy_wrapper_path(char *out, size_t n);
-/*
- * The wrapper's argv into argv (at most 40 entries with the NULL):
- * WRAPPER --run-hook DIR WORKTREE TIMEOUT_S -- HOOK...; tmo is the caller's
- * buffer for the timeout.
- */
-void deploy_wrapper_argv(const char **argv, const char *wrapper, const char *dir, const char *worktree, int timeout_s,
-    char tmo[16], char *const *hook);
-
-/*
- * What a deploy hook is told, in both paths (run here, or detached by
- * Confirm Deploy): {work_item} {project} {branch} {worktree} {sha} in its
- * arguments, and ORCH_WORK_ITEM ORCH_PROJECT ORCH_BRANCH ORCH_WORKTREE
- * ORCH_DEPLOY_SHA in its environment (sha: the tested commit that went to
- * main).  0, or -1 (an argument over 64 KiB, out of memory); free with
- * deploy_hook_cmd_free().
- */
-struct deploy_hook_cmd {
-	char **argv;
-	char *env[6];
-};
-int deploy_hook_cmd(const struct project *p, const struct task *t, const char *sha, struct deploy_hook_cmd *h);
-/* The same for any command (the rollback_hook gets what the deploy hook gets). */
-int deploy_cmd_for(char *const *cmd, const struct task *t, const char *sha, struct deploy_hook_cmd *h);
 /* Write name (a plain file, not a sentinel) in the deploy state directory, atomically.  0 / -1 with e. */
 int deploy_state_file(const struct config *cfg, const struct task *t, const char *name, const char *text,
     struct orch_err *e) __attribute__((warn_unused_result));
@@ -188,9 +155,5 @@ int deploy_degraded(const struct config *cfg, const struct task *t);
  * detail says what happened and what to do.  1 described, 0 not such a task.
  */
 int deploy_hold_describe(const struct config *cfg, const struct task *t, const char **kind, char *detail, size_t n);
-void deploy_hook_cmd_free(struct deploy_hook_cmd *h);
-/* Write docs/work-items/<WI>/<name> in the worktree and commit it (orch's own artifacts). */
-int deploy_commit_artifact(struct orch_ctx *c, const struct task *t, const char *name, const char *text,
-    struct orch_err *e);
 
 #endif

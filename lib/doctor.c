@@ -17,6 +17,7 @@
 #include "git.h"
 #include "proc.h"
 #include "scan.h"
+#include "sizes.h"
 #include "stages.h"
 #include "store.h"
 #include "tracker.h"
@@ -117,7 +118,7 @@ tools(struct orch_ctx *c, struct doc *d)
 static void
 home_vs_store(struct orch_ctx *c, struct doc *d)
 {
-	char db[4200];
+	char db[ORCH_PATH_MAX_1];
 	struct stat sb;
 
 	if (c->cfg->file_home && strcmp(c->cfg->file_home, c->cfg->home) != 0)
@@ -340,7 +341,7 @@ projects(struct orch_ctx *c, struct doc *d)
 		struct tracker_state *st = NULL;
 		struct orch_err e = {0};
 		struct tracker tr;
-		char check[64], sha[41], ref[300], missing[512] = "";
+		char check[64], sha[ORCH_SHA_BUF], ref[300], missing[512] = "";
 
 		snprintf(check, sizeof(check), "project %s", p->key);
 		snprintf(ref, sizeof(ref), "refs/heads/%s", p->main_branch);

@@ -9,6 +9,7 @@
 #include "gate.h"
 #include "git.h"
 #include "job.h"
+#include "deployhook.h"
 #include "deploystate.h"
 #include "fix.h"
 #include "merge.h"
@@ -70,8 +71,8 @@ engine_result_exit(const struct advance_result *r)
 	}
 }
 
-static void
-result_init(struct advance_result *r, const char *wi, int max)
+void
+engine_result_init(struct advance_result *r, const char *wi, int max)
 {
 	memset(r, 0, sizeof(*r));
 	str_copy(r->work_item, sizeof(r->work_item), wi);
@@ -758,6 +759,30 @@ load(struct orch_ctx *c, const char *wi, int64_t id, struct task *t, const struc
 static int advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage *sd,
     struct task *t, int dry_run, struct advance_result *r);
 
+int
+engine_claim(struct orch_ctx *c, struct task *t, struct advance_result *r)
+{
+	char holder[300] = "";
+	struct orch_err e = {0};
+	int claimed;
+
+	if ((claimed = task_claim(c->st, t, task_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
+		return fail(r, &e);
+	if (claimed == 0) {
+		r->outcome = OUT_BUSY;
+		snprintf(r->reason, sizeof(r->reason), "busy: %s is being worked by %s; skipped this tick", t->work_item,
+		    holder);
+		return 0;
+	}
+	/* the claim is ours: what we loaded may predate the last holder's change */
+	if (task_get(c->st, t->work_item, t, &e) < 0) {
+		if (claimed == 1)
+			task_release(c->st, t);
+		return fail(r, &e);
+	}
+	return claimed;
+}
+
 /* engine_advance of the task named by wi, or with row id when wi is NULL. */
 static int
 advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_done, int dry_run,
@@ -769,7 +794,7 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 	struct task t;
 	int active, rc, claimed = 0;
 
-	result_init(r, wi ? wi : "", c->cfg->max_developer_retries);
+	engine_result_init(r, wi ? wi : "", c->cfg->max_developer_retries);
 	r->dry_run = dry_run;
 	/* advance --all: the quiet majority is read under one snapshot (store.h 5) */
 	if (!wi && store_snapshot_begin(c->st, &e) < 0)
@@ -808,20 +833,11 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 		return rc < 0 ? -1 : 0;
 	store_snapshot_end(c->st);	/* what follows may take long (a gate): no read held across it */
 	if (sd->claims && !dry_run) {
-		char holder[300] = "";
-		if ((claimed = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
-			return fail(r, &e);
-		if (claimed == 0) {
-			r->outcome = OUT_BUSY;
-			snprintf(r->reason, sizeof(r->reason), "busy: %s is being worked by %s; skipped this tick", wi, holder);
-			return 0;
-		}
-		/* the claim is ours: what we loaded may predate the last holder's change */
-		if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, sd->name) != 0 || t.blocked) {
+		if ((claimed = engine_claim(c, &t, r)) <= 0)
+			return claimed;
+		if (strcmp(t.stage, sd->name) != 0 || t.blocked) {
 			if (claimed == 1)
 				task_release(c->st, &t);
-			if (e.code)
-				return fail(r, &e);
 			return moved_on(r);
 		}
 	}
@@ -988,7 +1004,7 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	struct task t;
 	int rc, claimed;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	engine_result_init(r, wi, c->cfg->max_developer_retries);
 	/* until it starts, the item stays where it was: a noop or a busy skip says created -> created */
 	str_copy(r->stage_before, sizeof(r->stage_before), stage_none);
 	str_copy(r->stage_after, sizeof(r->stage_after), stage_none);
@@ -1037,10 +1053,8 @@ start_worktree(struct orch_ctx *c, const char *wi, const char *project, const st
 	if (p->remote) {
 		if (merge_remote_trusted(c, p, 1, e) < 0 || git_fetch(&g, p->remote, p->main_branch, e) < 0)
 			return -1;
-		snprintf(start, sizeof(start), "refs/remotes/%s/%s", p->remote, p->main_branch);
-	} else {
-		snprintf(start, sizeof(start), "refs/heads/%s", p->main_branch);
 	}
+	merge_main_ref(p, start, sizeof(start));
 	if (!git_ref_exists(&g, start))
 		return err_set(e, EX_NOINPUT, "'%s' not found in repo '%s'; check main_branch and remote", start,
 		    p->repo);
@@ -1128,7 +1142,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	char msg[300];
 	int rc;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	engine_result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	if (!t.blocked) {
@@ -1226,7 +1240,7 @@ engine_set_manual(struct orch_ctx *c, const char *wi, int on, const char *source
 	char msg[400];
 	int rc;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	engine_result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	if (t.manual == !!on) {
@@ -1265,7 +1279,7 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	char msg[300];
 	int active, rc, was_blocked;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	engine_result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	sd = stage_get(t.stage);
@@ -1315,7 +1329,7 @@ engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdi
 	struct task t;
 	int rc;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	engine_result_init(r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, 0, &t, &p, r) < 0)
 		return -1;
 	snprintf(r->reason, sizeof(r->reason), "%s (stage %s)", why, t.stage);
@@ -1376,7 +1390,7 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 	struct task t;
 	int rc;
 
-	result_init(&r, wi, c->cfg->max_developer_retries);
+	engine_result_init(&r, wi, c->cfg->max_developer_retries);
 	if (load(c, wi, 0, &t, &p, &r) < 0) {
 		*e = r.err;
 		return -1;
@@ -1627,7 +1641,7 @@ engine_stop(struct orch_ctx *c, const char *wi, const char *how, const char *rea
 	struct task t;
 	int rc = APPLY_MOVED, tries;
 
-	result_init(r, wi, c->cfg->max_developer_retries);
+	engine_result_init(r, wi, c->cfg->max_developer_retries);
 	/* a transition committed meanwhile (an agent finished, a gate passed): stop the task as it is now */
 	for (tries = 0; rc == APPLY_MOVED && tries < 5; tries++) {
 		if (load(c, wi, 0, &t, &p, r) < 0)

@@ -58,6 +58,17 @@ struct advance_result {
 };
 
 const char *engine_outcome_name(enum engine_outcome o);
+/* r emptied for wi: outcome OUT_NOOP, retry_max max (0 where retries do not apply: the deploy steps). */
+void engine_result_init(struct advance_result *r, const char *wi, int max);
+struct task;
+/*
+ * Take t's claim (task_claim) and re-read t under it: 1 ours now (the
+ * caller releases it), 2 ours already (an outer step holds it), 0 busy
+ * (r->outcome OUT_BUSY, r->reason names the holder), -1 error in r->err.
+ * Every side effect on a claimed stage (a gate that acts, a deploy step)
+ * runs only after this, on what it re-read.
+ */
+int engine_claim(struct orch_ctx *c, struct task *t, struct advance_result *r);
 /* The stage after s, or NULL for done / unknown. */
 const char *engine_next_stage(const char *s);
 const char *engine_stage_agent(const char *s);

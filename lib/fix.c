@@ -22,6 +22,7 @@
 #include "notify.h"
 #include "proc.h"
 #include "scan.h"
+#include "sizes.h"
 #include "stages.h"
 #include "store.h"
 #include "task.h"
@@ -643,7 +644,7 @@ static int
 commit_report(struct orch_ctx *c, const struct project *p, const struct task *t, const char *scratch,
     const struct buf *msg, struct fix_result *r)
 {
-	char why[1024] = "", path[256], blob[41], info[400];
+	char why[1024] = "", path[256], blob[ORCH_SHA_BUF], info[400];
 	struct git g = { .dir = scratch, .st = c->st };
 	struct orch_err e = {0};
 	struct buf rep;
@@ -679,7 +680,7 @@ static int
 validate(struct orch_ctx *c, const struct project *p, const struct task *t, const struct deps_result *before,
     const char *scratch, struct fix_result *r)
 {
-	char diffpath[4400];
+	char diffpath[ORCH_PATH_MAX_3];
 	struct buf msg;
 	int rc = -1;
 
@@ -894,9 +895,13 @@ make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struc
 			buf_free(&next);
 			next = out;
 		}
-		if (fixpatch_diff(r->plan.files[i], buf_str(&cur), cur.len, buf_str(&next), next.len, &r->diff) < 0) {
+		if (git_diff_texts(&repo, r->plan.files[i], buf_str(&cur), cur.len, buf_str(&next), next.len, &r->diff,
+		    e) < 0) {
 			buf_free(&next);
 			buf_free(&cur);
+			if (e->code != EX_DATAERR)
+				return outcome(r, "error", "%s", e->msg), -1;
+			err_clear(e);
 			return outcome(r, "blocked", "policy: the diff is over its size cap"), -1;
 		}
 		buf_free(&next);
@@ -917,7 +922,7 @@ validate_and_land(struct orch_ctx *c, const struct project *p, const struct task
     struct fix_result *r)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	char scratch[4400], dst[300];
+	char scratch[ORCH_PATH_MAX_3], dst[300];
 	struct orch_err e = {0};
 	int rc;
 

@@ -39,6 +39,7 @@
 
 #include "buf.h"
 #include "fixplan.h"
+#include "sizes.h"
 
 struct orch_ctx;
 struct orch_err;
@@ -68,7 +69,7 @@ struct fix_result {
 	struct fix_stats stats;
 	char plan_decision[512], patch_decision[512], validation[1024];
 	struct buf vlog;	/* the validation output, its tail goes in the report */
-	char base[41], commit[41];
+	char base[ORCH_SHA_BUF], commit[ORCH_SHA_BUF];
 	int repairs;
 	char stage_after[24];	/* "" when the stage did not change */
 };

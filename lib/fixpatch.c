@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "fixplan.h"
+#include "git.h"
 
 #define MAX_LINES 200000
 
@@ -836,176 +837,12 @@ fixpatch_apply(const struct fix_op *op, const char *in, size_t len, struct buf *
 	return rc;
 }
 
-/* ---- unified diff (Myers) ---- */
-
-static int
-line_eq(const struct lines *a, size_t i, const struct lines *b, size_t j)
-{
-	return a->len[i] == b->len[j] && memcmp(a->p[i], b->p[j], a->len[i]) == 0;
-}
-
-/*
- * Walk the saved frontiers back from (N, M) to (0, 0): the edit script
- * in reverse into rev, one kind per step.  Returns its length.
- */
-static size_t
-myers_backtrack(long *const *trace, size_t dend, long off, long N, long M, char *rev)
-{
-	long x = N, y = M;
-	size_t nr = 0, d;
-
-	for (d = dend; d > 0; d--) {
-		long *pv = trace[d - 1], kk = x - y, pk, px, py;
-		/* the same choice as the forward pass: down (an insert) or right (a delete) */
-		if (kk == -(long)d || (kk != (long)d && pv[off + kk - 1] < pv[off + kk + 1]))
-			pk = kk + 1;
-		else
-			pk = kk - 1;
-		px = pv[off + pk];
-		py = px - pk;
-		while (x > px && y > py)
-			rev[nr++] = ' ', x--, y--;
-		rev[nr++] = x == px ? '+' : '-';
-		x = px, y = py;
-	}
-	while (x > 0 && y > 0)
-		rev[nr++] = ' ', x--, y--;
-	return nr;
-}
-
-/* The edit script as kinds ' ', '-', '+' in order; NULL on allocation failure. */
-static char *
-myers(const struct lines *a, const struct lines *b, size_t *nk)
-{
-	size_t n = a->n, m = b->n, pre = 0, suf = 0, max, d, k;
-	long *v, **trace = NULL;
-	char *ks, *rev = NULL;
-	size_t nr = 0;
-
-	while (pre < n && pre < m && line_eq(a, pre, b, pre))
-		pre++;
-	while (suf < n - pre && suf < m - pre && line_eq(a, n - 1 - suf, b, m - 1 - suf))
-		suf++;
-	size_t N = n - pre - suf, M = m - pre - suf;
-	max = N + M;
-	if ((ks = malloc(n + m + 1)) == NULL || (trace = calloc(max + 1, sizeof(*trace))) == NULL ||
-	    (v = calloc(2 * max + 3, sizeof(*v))) == NULL) {
-		free(ks);
-		free(trace);
-		return NULL;
-	}
-	long off = (long)max + 1, x = 0, y = 0;
-	size_t dend = 0;
-	for (d = 0; d <= max; d++) {
-		for (long kk = -(long)d; kk <= (long)d; kk += 2) {
-			if (kk == -(long)d || (kk != (long)d && v[off + kk - 1] < v[off + kk + 1]))
-				x = v[off + kk + 1];
-			else
-				x = v[off + kk - 1] + 1;
-			y = x - kk;
-			while ((size_t)x < N && (size_t)y < M && line_eq(a, pre + (size_t)x, b, pre + (size_t)y))
-				x++, y++;
-			v[off + kk] = x;
-			if ((size_t)x >= N && (size_t)y >= M)
-				break;
-		}
-		if ((trace[d] = malloc((2 * max + 3) * sizeof(long))) == NULL)
-			goto fail;
-		memcpy(trace[d], v, (2 * max + 3) * sizeof(long));
-		if ((size_t)x >= N && (size_t)y >= M) {
-			dend = d;
-			break;
-		}
-	}
-	if ((rev = malloc(N + M + 1)) == NULL)
-		goto fail;
-	nr = myers_backtrack(trace, dend, off, (long)N, (long)M, rev);
-	*nk = 0;
-	for (k = 0; k < pre; k++)
-		ks[(*nk)++] = ' ';
-	while (nr)
-		ks[(*nk)++] = rev[--nr];
-	for (k = 0; k < suf; k++)
-		ks[(*nk)++] = ' ';
-	for (d = 0; d <= max && trace[d]; d++)
-		free(trace[d]);
-	free(trace);
-	free(v);
-	free(rev);
-	return ks;
-fail:
-	for (d = 0; d <= max && trace[d]; d++)
-		free(trace[d]);
-	free(trace);
-	free(v);
-	free(ks);
-	free(rev);
-	return NULL;
-}
-
-static int
-diff_line(struct buf *o, char kind, const char *p, size_t len)
-{
-	int rc = buf_append(o, &kind, 1) | buf_append(o, p, len);
-
-	if (len == 0 || p[len - 1] != '\n')
-		rc |= buf_puts(o, "\n\\ No newline at end of file\n");
-	return rc;
-}
+/* ---- the diff: git's (docs/decisions.md) ---- */
 
 int
 fixpatch_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen, struct buf *diff)
 {
-	struct lines la = {0}, lb = {0};
-	size_t nk = 0, i, *ai = NULL, *bi = NULL;
-	char *ks = NULL;
-	int rc = -1;
+	struct git g = {0};
 
-	if (alen == blen && memcmp(a, b, alen) == 0)
-		return 0;
-	if (lines_split(a, alen, &la) < 0 || lines_split(b, blen, &lb) < 0 || (ks = myers(&la, &lb, &nk)) == NULL ||
-	    (ai = malloc((nk + 1) * sizeof(*ai))) == NULL || (bi = malloc((nk + 1) * sizeof(*bi))) == NULL)
-		goto out;
-	/* ai[i], bi[i]: lines of a and b before edit i */
-	ai[0] = bi[0] = 0;
-	for (i = 0; i < nk; i++) {
-		ai[i + 1] = ai[i] + (ks[i] != '+');
-		bi[i + 1] = bi[i] + (ks[i] != '-');
-	}
-	if (buf_printf(diff, "diff --git a/%s b/%s\n--- a/%s\n+++ b/%s\n", path, path, path, path) < 0)
-		goto out;
-	for (i = 0; i < nk;) {
-		size_t s, e, j, last;
-		if (ks[i] == ' ') {
-			i++;
-			continue;
-		}
-		s = i > 3 ? i - 3 : 0;
-		last = i;
-		for (j = i; j < nk; j++)
-			if (ks[j] != ' ') {
-				if (j > last + 7)
-					break;
-				last = j;
-			}
-		e = last + 4 < nk ? last + 4 : nk;
-		size_t ac = ai[e] - ai[s], bc = bi[e] - bi[s];
-		if (buf_printf(diff, "@@ -%zu,%zu +%zu,%zu @@\n", ac ? ai[s] + 1 : ai[s], ac, bc ? bi[s] + 1 : bi[s], bc) < 0)
-			goto out;
-		for (j = s; j < e; j++) {
-			int r2 = ks[j] == '+' ? diff_line(diff, '+', lb.p[bi[j]], lb.len[bi[j]]) :
-			    diff_line(diff, ks[j], la.p[ai[j]], la.len[ai[j]]);
-			if (r2)
-				goto out;
-		}
-		i = e;
-	}
-	rc = 0;
-out:
-	lines_free(&la);
-	lines_free(&lb);
-	free(ks);
-	free(ai);
-	free(bi);
-	return rc;
+	return git_diff_texts(&g, path, a, alen, b, blen, diff, NULL);
 }

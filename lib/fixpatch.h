@@ -16,8 +16,9 @@
  *                   and parenthesised multi-line forms; only the named
  *                   symbol goes, the statement when it becomes empty
  *
- * fixpatch_diff() writes a unified diff git apply accepts (Myers' diff,
- * three lines of context); the same inputs give the same bytes.
+ * fixpatch_diff() is git's unified diff of the two texts (git_diff_texts:
+ * git diff --no-index, three lines of context, every knob pinned); the
+ * same inputs give the same bytes.
  *
  * Return conventions: 0 ok; -1 the operation cannot apply, why says so.
  */
@@ -30,7 +31,7 @@ struct buf;
 struct fix_op;
 
 int fixpatch_apply(const struct fix_op *op, const char *in, size_t len, struct buf *out, char *why, size_t wn);
-/* Append the diff of path from a to b to diff (nothing when equal); -1 when over diff's cap. */
+/* Append the diff of path from a to b to diff (nothing when equal); -1 when over diff's cap or git failed. */
 int fixpatch_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen, struct buf *diff);
 /* Compare release versions ("1.10" > "1.9", "1.0" == "1", "2.0rc1" < "2.0"): <0, 0, >0. */
 int fixpatch_version_cmp(const char *a, const char *b);

@@ -15,6 +15,7 @@
 #include "notify.h"
 #include "proc.h"
 #include "scancfg.h"
+#include "sizes.h"
 #include "stages.h"
 #include "store.h"
 #include "task.h"
@@ -115,7 +116,7 @@ branch_ref(const struct task *t, char *out, size_t n)
 
 /* The code id of commit against the project's main, the item's own documents excluded: 0, -1 with e. */
 static int
-code_id_of(const struct gate_ctx *c, const char *commit, char id[41], struct orch_err *e)
+code_id_of(const struct gate_ctx *c, const char *commit, char id[ORCH_SHA_BUF], struct orch_err *e)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char main_ref[512], docs[128];
@@ -148,11 +149,11 @@ bind_head(const struct gate_ctx *c, struct gate_result *r)
  * stale (*last the commit that wrote it), -1 r in error.
  */
 static int
-verdict_fresh(const struct gate_ctx *c, struct gate_result *r, const char *path, char last[41])
+verdict_fresh(const struct gate_ctx *c, struct gate_result *r, const char *path, char last[ORCH_SHA_BUF])
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	struct orch_err e = {0};
-	char ref[300], id[41];
+	char ref[300], id[ORCH_SHA_BUF];
 
 	if (bind_head(c, r) < 0)
 		return -1;
@@ -210,7 +211,7 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	struct buf content;
-	char path[256], ref[300], value[128], why[512], last[41];
+	char path[256], ref[300], value[128], why[512], last[ORCH_SHA_BUF];
 	struct orch_err e = {0};
 	int rc, fresh = 1;
 
@@ -286,7 +287,7 @@ gate_analysis_evidence(const struct gate_ctx *c, char *out, size_t n, struct orc
 {
 	const struct stage_artifact *a = stage_human()->artifacts;
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	char path[256], ref[300], blob[41];
+	char path[256], ref[300], blob[ORCH_SHA_BUF];
 	size_t len = 0;
 
 	branch_ref(c->task, ref, sizeof(ref));
@@ -455,7 +456,7 @@ static int
 landed(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	char tested[41] = "", main_ref[512];
+	char tested[ORCH_SHA_BUF] = "", main_ref[512];
 	struct orch_err e = {0};
 	int anc;
 
@@ -498,7 +499,7 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git repo = { .dir = c->task->repo, .st = c->st };
 	struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
-	char head[41], ref[300], desc[300], scratch[4200];
+	char head[ORCH_SHA_BUF], ref[300], desc[300], scratch[ORCH_PATH_MAX_1];
 	struct orch_err e = {0};
 	struct proc_result pr;
 
@@ -550,7 +551,7 @@ check_code_reviewed(const struct gate_ctx *c, struct gate_result *r)
 {
 	const struct stage *j;
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	char sha[41], id[41], docs[128], files[600];
+	char sha[ORCH_SHA_BUF], id[ORCH_SHA_BUF], docs[128], files[600];
 	struct orch_err e = {0};
 	int rc;
 
@@ -623,7 +624,7 @@ static int
 deploy_log_stale(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	char tested[41] = "", ref[300], path[256], at_test[41], at_head[41];
+	char tested[ORCH_SHA_BUF] = "", ref[300], path[256], at_test[ORCH_SHA_BUF], at_head[ORCH_SHA_BUF];
 	struct orch_err e = {0};
 
 	task_tested_sha(c->st, c->task, tested);
@@ -649,7 +650,7 @@ static int
 deploy_log_forged(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	char ref[300], path[256], blob[41];
+	char ref[300], path[256], blob[ORCH_SHA_BUF];
 	struct orch_err e = {0};
 	int known;
 
@@ -678,7 +679,7 @@ deploy_log_forged(const struct gate_ctx *c, struct gate_result *r)
 static int
 deploy_failed_red(const struct gate_ctx *c, struct gate_result *r)
 {
-	char dir[4200];
+	char dir[ORCH_PATH_MAX_1];
 	long long code;
 
 	if ((!c->project->self_deploy && c->project->deploy_hook == NULL) ||
@@ -706,10 +707,10 @@ check_deploy_status(const struct gate_ctx *c, struct gate_result *r)
  * that is not a commit) or in error (git could not answer).
  */
 static int
-deployed_commit(const struct gate_ctx *c, struct gate_result *r, const char *ref, char sha[41])
+deployed_commit(const struct gate_ctx *c, struct gate_result *r, const char *ref, char sha[ORCH_SHA_BUF])
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	char path[256], why[256], val[128], got[1][41];
+	char path[256], why[256], val[128], got[1][ORCH_SHA_BUF];
 	const char *refs[1] = { val };
 	struct orch_err e = {0};
 	struct buf log;
@@ -754,18 +755,14 @@ static void
 check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	char ref[300], main_ref[512], head[41], tested[41] = "";
+	char ref[300], main_ref[512], head[ORCH_SHA_BUF], tested[ORCH_SHA_BUF] = "";
 	struct orch_err e = {0};
 	int anc;
 
 	branch_ref(c->task, ref, sizeof(ref));
-	if (c->project->remote) {
-		if (git_fetch(&g, c->project->remote, c->project->main_branch, &e) < 0)
-			return gate_error(r, &e);
-		snprintf(main_ref, sizeof(main_ref), "refs/remotes/%s/%s", c->project->remote, c->project->main_branch);
-	} else {
-		snprintf(main_ref, sizeof(main_ref), "refs/heads/%s", c->project->main_branch);
-	}
+	if (c->project->remote && git_fetch(&g, c->project->remote, c->project->main_branch, &e) < 0)
+		return gate_error(r, &e);
+	merge_main_ref(c->project, main_ref, sizeof(main_ref));
 	if (deployed_commit(c, r, ref, head) < 0)
 		return;
 	if ((anc = git_is_ancestor(&g, head, main_ref, &e)) < 0)

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "sizes.h"
 
 struct config;
 struct project;
@@ -56,7 +57,7 @@ struct gate_result {
 	 * for no change); the engine records them with the pass.
 	 */
 	int bound;
-	char judged_sha[41], code_id[41];
+	char judged_sha[ORCH_SHA_BUF], code_id[ORCH_SHA_BUF];
 	/* a red's target stage when it is not the stage's rule (NULL): "review" for code changed after review */
 	const char *rollback_to;
 	/* a red the engine holds (blocked, no retry charged) instead of rolling back: deploy_failure: hold */

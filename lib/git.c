@@ -1,6 +1,7 @@
 #include "git.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "config.h"
 #include "err.h"
 #include "proc.h"
+#include "sizes.h"
 #include "store.h"
 #include "util.h"
 
@@ -104,7 +106,7 @@ git_run_as_orch(const struct git *g, const char *const *args, struct proc_result
 }
 
 int
-git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_err *e)
+git_rev_parse(const struct git *g, const char *ref, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	struct proc_result r;
 	char spec[512];
@@ -131,7 +133,7 @@ git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_er
 }
 
 int
-git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[41], struct orch_err *e)
+git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "cat-file", "--batch-check", NULL }, *p;
 	struct proc_result r;
@@ -164,7 +166,7 @@ git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[
 }
 
 int
-git_blob_id(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e)
+git_blob_id(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	struct proc_result r;
 	char spec[1024];
@@ -186,7 +188,7 @@ git_blob_id(const struct git *g, const char *ref, const char *path, char sha[41]
 int
 git_ref_exists(const struct git *g, const char *ref)
 {
-	char sha[41];
+	char sha[ORCH_SHA_BUF];
 
 	return git_rev_parse(g, ref, sha, NULL) == 0;
 }
@@ -256,7 +258,7 @@ git_worktree_remove(const struct git *g, const char *path, const char *branch, s
 
 	/* --force: a done item's worktree may hold build output; the branch is merged */
 	const char *rm[] = { "worktree", "remove", "--force", "--", path, NULL };
-	char gitdir[4200];
+	char gitdir[ORCH_PATH_MAX_1];
 	struct stat sb;
 
 	/* a workspace of its own (lib/workspace.h) is a directory orch made; a linked worktree is git's to remove */
@@ -294,7 +296,7 @@ git_worktree_add(const struct git *g, const char *path, const char *branch, stru
 {
 	struct proc_result r;
 	struct stat sb;
-	char gitfile[4200];
+	char gitfile[ORCH_PATH_MAX_1];
 
 	if (str_fmt(gitfile, sizeof(gitfile), "%s/.git", path) < 0)
 		return err_set(e, EX_USAGE, "worktree path is too long");
@@ -518,7 +520,7 @@ git_plumb(const struct git *g, const char *const *args, const char *const *env, 
 
 /* The first 40 hex digits of a plumbing step's output into sha; -1 with e when there are none. */
 static int
-take_id(struct proc_result *r, const char *what, char sha[41], struct orch_err *e)
+take_id(struct proc_result *r, const char *what, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	int ok = r->out.len >= 40 && strspn(buf_str(&r->out), "0123456789abcdef") >= 40;
 
@@ -533,9 +535,9 @@ take_id(struct proc_result *r, const char *what, char sha[41], struct orch_err *
 /* The tree of base with path set to the blob (a private index, never a work tree's): 0 / -1. */
 static int
 tree_with(const struct git *g, const char *base, const char *path, const char *blob, const char *index,
-    char tree[41], struct orch_err *e)
+    char tree[ORCH_SHA_BUF], struct orch_err *e)
 {
-	char ienv[4200], info[1200];
+	char ienv[ORCH_PATH_MAX_1], info[1200];
 	struct proc_result r;
 
 	if (str_fmt(ienv, sizeof(ienv), "GIT_INDEX_FILE=%s", index) < 0 ||
@@ -560,9 +562,9 @@ tree_with(const struct git *g, const char *base, const char *path, const char *b
 
 int
 git_commit_file(const struct git *g, const char *branch, const char *path, const char *data, size_t len,
-    const char *message, const char *index, char out[41], char blob[41], struct orch_err *e)
+    const char *message, const char *index, char out[ORCH_SHA_BUF], char blob[ORCH_SHA_BUF], struct orch_err *e)
 {
-	char ref[300], old[41], tree[41], base_tree[41], spec[64];
+	char ref[300], old[ORCH_SHA_BUF], tree[ORCH_SHA_BUF], base_tree[ORCH_SHA_BUF], spec[64];
 	struct proc_result r;
 
 	if (str_fmt(ref, sizeof(ref), "refs/heads/%s", branch) < 0)
@@ -592,7 +594,7 @@ git_commit_file(const struct git *g, const char *branch, const char *path, const
 }
 
 int
-git_hash_blob(const struct git *g, const char *data, size_t len, char blob[41], struct orch_err *e)
+git_hash_blob(const struct git *g, const char *data, size_t len, char blob[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *ho[] = { "hash-object", "-w", "--stdin", NULL };
 	struct proc_result r;
@@ -619,7 +621,7 @@ git_object_type(const struct git *g, const char *spec, char type[16], struct orc
 }
 
 int
-git_rev_parse_any(const struct git *g, const char *spec, char sha[41], struct orch_err *e)
+git_rev_parse_any(const struct git *g, const char *spec, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "rev-parse", "--verify", "--quiet", "--end-of-options", spec, NULL };
 	struct proc_result r;
@@ -677,7 +679,7 @@ git_fetch_into(const struct git *g, const char *url, const char *src_ref, const 
 
 /* The merge base of a and b into sha: 0, -1 with *e (EX_NOINPUT: none). */
 static int
-git_merge_base(const struct git *g, const char *a, const char *b, char sha[41], struct orch_err *e)
+git_merge_base(const struct git *g, const char *a, const char *b, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "merge-base", "--end-of-options", a, b, NULL };
 	struct proc_result r;
@@ -710,10 +712,10 @@ exclude_spec(const char *exclude, char *out, size_t n, struct orch_err *e)
 }
 
 int
-git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude, char id[41],
+git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude, char id[ORCH_SHA_BUF],
     struct orch_err *e)
 {
-	char mb[41], spec[1100];
+	char mb[ORCH_SHA_BUF], spec[1100];
 	struct proc_result d, p;
 
 	id[0] = '\0';
@@ -780,7 +782,7 @@ git_changed_files(const struct git *g, const char *a, const char *b, const char 
 }
 
 int
-git_last_commit(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e)
+git_last_commit(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "log", "-1", "--format=%H", "--end-of-options", ref, "--", path, NULL };
 	struct proc_result r;
@@ -843,4 +845,107 @@ git_read_blobs(const struct git *g, const char (*ids)[41], size_t n, size_t max,
 	}
 	proc_result_free(&r);
 	return 0;
+}
+
+/* Write len bytes of data to the new file path (0600, not followed through a symlink); 0 / -1. */
+static int
+diff_side(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	size_t off = 0;
+	ssize_t k;
+
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		if ((k = write(fd, data + off, len - off)) < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+	}
+	return close(fd) < 0 || off < len ? -1 : 0;
+}
+
+/*
+ * Append git's hunks [p, end) to diff, each hunk header without the
+ * section heading git adds after its closing "@@" (the enclosing function
+ * by git's default funcname rule): what the hunk changes, nothing else.
+ * Lines are copied by length (a NUL in a text stays).  0 / -1 over the cap.
+ */
+static int
+diff_hunks(struct buf *diff, const char *p, const char *end)
+{
+	const char *nl, *close;
+	size_t n;
+
+	for (; p < end; p = nl) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		nl = nl ? nl + 1 : end;
+		n = (size_t)(nl - p);
+		if (n > 4 && memcmp(p, "@@ -", 4) == 0 && (close = memmem(p + 4, n - 4, " @@", 3)) != NULL) {
+			if (buf_append(diff, p, (size_t)(close + 3 - p)) < 0 || buf_append(diff, "\n", 1) < 0)
+				return -1;
+		} else if (buf_append(diff, p, n) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* git's diff of a and b in dir (exit 1: they differ) into r; 0 / -1 with e. */
+static int
+diff_run(const struct git *g, const char *dir, struct proc_result *r, struct orch_err *e)
+{
+	/* every knob that changes the hunks is pinned: a user's diff.* config must not change orch's patches */
+	static const char *const args[] = { "-c", "diff.suppressBlankEmpty=false", "-c", "diff.noprefix=false",
+		"diff", "--no-index", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--unified=3",
+		"--inter-hunk-context=0", "--diff-algorithm=myers", "--indent-heuristic", "--", "a", "b", NULL };
+	struct git in = { .dir = dir, .st = g->st, .env = g->env };
+
+	git_run_expect(&in, args, 1u << 1, r);
+	if (r->status == PROC_OK || (r->status == PROC_EXIT_NONZERO && proc_exit_code(r) == 1))
+		return 0;
+	return git_fail("diff --no-index", r, e);
+}
+
+int
+git_diff_texts(const struct git *g, const char *path, const char *a, size_t alen, const char *b, size_t blen,
+    struct buf *diff, struct orch_err *e)
+{
+	const char *tmp = getenv("TMPDIR"), *out, *hunks;
+	char dir[ORCH_PATH_MAX], pa[ORCH_PATH_MAX_1] = "", pb[ORCH_PATH_MAX_1] = "";
+	struct proc_result r;
+	int rc = -1;
+
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return 0;
+	if (str_fmt(dir, sizeof(dir), "%s/orch-diff.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0 || mkdtemp(dir) == NULL)
+		return err_set(e, EX_IOERR, "cannot create a temporary directory for a diff: %s", strerror(errno));
+	if (str_fmt(pa, sizeof(pa), "%s/a", dir) < 0 || str_fmt(pb, sizeof(pb), "%s/b", dir) < 0 ||
+	    diff_side(pa, a, alen) < 0 || diff_side(pb, b, blen) < 0) {
+		err_set(e, EX_IOERR, "cannot write the texts to diff under '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	if (diff_run(g, dir, &r, e) < 0)
+		goto out;
+	/* git's hunks under orch's header (the temporary names are not the file's) */
+	out = buf_str(&r.out);
+	hunks = strncmp(out, "@@ ", 3) == 0 ? out : strstr(out, "\n@@ ");
+	if (hunks == NULL || r.out_truncated)
+		err_set(e, EX_SOFTWARE, "git diff --no-index of '%s' gave no hunks%s", path,
+		    r.out_truncated ? " (its output was cut)" : "");
+	else if (buf_printf(diff, "diff --git a/%s b/%s\n--- a/%s\n+++ b/%s\n", path, path, path, path) < 0 ||
+	    diff_hunks(diff, hunks + (*hunks == '\n'), out + r.out.len) < 0)
+		err_set(e, EX_DATAERR, "the diff of '%s' is over its cap", path);
+	else
+		rc = 0;
+	proc_result_free(&r);
+out:
+	if (pa[0])
+		unlink(pa);
+	if (pb[0])
+		unlink(pb);
+	rmdir(dir);
+	return rc;
 }

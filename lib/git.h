@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "sizes.h"
 
 struct orch_err;
 struct proc_result;
@@ -51,12 +52,12 @@ struct git {
 int git_run(const struct git *g, const char *const *args, struct proc_result *r);
 /* git_run with orch as author and committer (a rebase in orch's scratch). */
 int git_run_as_orch(const struct git *g, const char *const *args, struct proc_result *r);
-int git_rev_parse(const struct git *g, const char *ref, char sha[41], struct orch_err *e);
+int git_rev_parse(const struct git *g, const char *ref, char sha[ORCH_SHA_BUF], struct orch_err *e);
 /* Resolve n refs to commit ids in one git run (cat-file --batch-check); errors as git_rev_parse. */
-int git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[41], struct orch_err *e);
+int git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[ORCH_SHA_BUF], struct orch_err *e);
 int git_ref_exists(const struct git *g, const char *ref);
 /* The blob id of path at ref (what a manual stage's red was judged on). */
-int git_blob_id(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e);
+int git_blob_id(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e);
 int git_is_ancestor(const struct git *g, const char *a, const char *b, struct orch_err *e);
 int git_fetch(const struct git *g, const char *remote, const char *branch, struct orch_err *e);
 int git_branch_create(const struct git *g, const char *branch, const char *start, struct orch_err *e);
@@ -84,13 +85,13 @@ int git_read_artifact(const struct git *g, const char *ref, const char *path, si
  * the file already held data), blob the file's blob id.  0 / -1 with e.
  */
 int git_commit_file(const struct git *g, const char *branch, const char *path, const char *data, size_t len,
-    const char *message, const char *index, char out[41], char blob[41], struct orch_err *e);
+    const char *message, const char *index, char out[ORCH_SHA_BUF], char blob[ORCH_SHA_BUF], struct orch_err *e);
 /* Write data as a blob into g's object store (no filter: no path is given); its id into blob.  0 / -1. */
-int git_hash_blob(const struct git *g, const char *data, size_t len, char blob[41], struct orch_err *e);
+int git_hash_blob(const struct git *g, const char *data, size_t len, char blob[ORCH_SHA_BUF], struct orch_err *e);
 /* The type of object spec ("tree", "blob", "commit"; "" when it names nothing); 0 / -1 with e. */
 int git_object_type(const struct git *g, const char *spec, char type[16], struct orch_err *e);
 /* Any object name (trees too) to its id; -1 with e (EX_NOINPUT) when it names nothing. */
-int git_rev_parse_any(const struct git *g, const char *spec, char sha[41], struct orch_err *e);
+int git_rev_parse_any(const struct git *g, const char *spec, char sha[ORCH_SHA_BUF], struct orch_err *e);
 /*
  * A repository of its own at dst, cloned from src (remote "orch"): its
  * config, hooks and info/ are new, never src's.  shared: borrow src's
@@ -116,13 +117,24 @@ extern const char *const git_ident_env[];
  * over GIT_DIFF_MAX bytes).
  */
 #define GIT_DIFF_MAX (64 * BUF_MIB)
-int git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude, char id[41],
+int git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude, char id[ORCH_SHA_BUF],
     struct orch_err *e);
 /* The paths outside exclude that differ between commits a and b, ", "-separated, into out (capped). */
 int git_changed_files(const struct git *g, const char *a, const char *b, const char *exclude, char *out, size_t n,
     struct orch_err *e);
 /* The commit that last changed path in the history of ref (git log -1): 0 with sha, -1 with *e (none: EX_NOINPUT). */
-int git_last_commit(const struct git *g, const char *ref, const char *path, char sha[41], struct orch_err *e);
+/*
+ * The unified diff of path from text a to text b, git's own (git diff
+ * --no-index on two files in a private temporary directory; three lines of
+ * context, --text, myers with the indent heuristic, whatever the user's
+ * diff.* config says), appended to diff under orch's header "diff --git
+ * a/P b/P", "--- a/P", "+++ b/P"; nothing when they are equal.  Only g's
+ * st and env are used.  0, or -1 with *e: EX_DATAERR over diff's cap,
+ * another class when git or the temporary files failed.
+ */
+int git_diff_texts(const struct git *g, const char *path, const char *a, size_t alen, const char *b, size_t blen,
+    struct buf *diff, struct orch_err *e);
+int git_last_commit(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e);
 /* Names of the entries of directory dir at ref (NULL-terminated); 0 / -1. */
 int git_ls_dir(const struct git *g, const char *ref, const char *dir, char ***names,
     struct orch_err *e);

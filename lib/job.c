@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "err.h"
 #include "notify.h"
+#include "sizes.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -499,7 +500,7 @@ record_json(const struct job_record *r)
 int
 job_record_write(const char *home, const struct job_record *r, struct orch_err *e)
 {
-	char dir[4200], path[4300], *text;
+	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_2], *text;
 	cJSON *o;
 	int rc;
 
@@ -561,7 +562,7 @@ record_parse(const cJSON *o, int64_t job_id, int attempt, struct job_record *r)
 int
 job_record_read(const char *home, int64_t job_id, int attempt, struct job_record *r, struct orch_err *e)
 {
-	char path[4300], text[16384];
+	char path[ORCH_PATH_MAX_2], text[16384];
 	ssize_t k;
 	cJSON *o;
 	int fd, rc;
@@ -591,7 +592,7 @@ job_record_read(const char *home, int64_t job_id, int attempt, struct job_record
 void
 job_record_remove(const char *home, int64_t job_id, int attempt)
 {
-	char path[4300];
+	char path[ORCH_PATH_MAX_2];
 
 	if (job_record_path(home, job_id, attempt, path, sizeof(path)) == 0)
 		(void)unlink(path);

@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sizes.h"
+
 struct orch_err;
 struct store;
 
@@ -176,7 +178,7 @@ struct job_record {
 	int ok, exit_code, interrupted;
 	char status[16];
 	int64_t duration_ms;
-	char log_path[4300];
+	char log_path[ORCH_PATH_MAX_2];
 	char reason[512];
 };
 /* The record's path; -1 when it does not fit. */

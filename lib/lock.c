@@ -7,12 +7,13 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "sizes.h"
 #include "util.h"
 
 int
 lock_take(const char *home, const char *name, int wait, int *fd, struct orch_err *e)
 {
-	char dir[4096], path[4200];
+	char dir[ORCH_PATH_MAX], path[ORCH_PATH_MAX_1];
 	int f;
 
 	if (str_fmt(dir, sizeof(dir), "%s/locks", home) < 0 ||

@@ -12,6 +12,7 @@
 #include "git.h"
 #include "proc.h"
 #include "stages.h"
+#include "sizes.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -280,7 +281,7 @@ merge_begin(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c
 
 /* The merge gate's working state: main and branch ids, the scratch copy it rebases and tests in. */
 struct merge_run {
-	char main_ref[512], main[41], head[41], tested[41], scratch[4200];
+	char main_ref[512], main[ORCH_SHA_BUF], head[ORCH_SHA_BUF], tested[ORCH_SHA_BUF], scratch[ORCH_PATH_MAX_1];
 };
 
 /* Rebase the head onto main in the scratch: 0, or -1 with the reason and findings naming the conflicts. */
@@ -401,7 +402,7 @@ static int
 merge_still_tested(const struct gate_ctx *gc, struct merge_run *m)
 {
 	struct git repo = { .dir = gc->task->repo, .st = gc->st };
-	char tested[41] = "";
+	char tested[ORCH_SHA_BUF] = "";
 
 	if (task_tested_sha(gc->st, gc->task, tested) < 0 || strcmp(tested, m->head) != 0)
 		return 0;
@@ -414,7 +415,7 @@ static int
 merge_resolve(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
 {
 	struct git repo = { .dir = gc->task->repo, .st = gc->st };
-	char head[300], ids[2][41];
+	char head[300], ids[2][ORCH_SHA_BUF];
 	const char *refs[2] = { m->main_ref, head };
 	struct orch_err e = {0};
 
@@ -578,7 +579,7 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
     struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	char tested[41] = "", main_ref[512], dst[300], old[41];
+	char tested[ORCH_SHA_BUF] = "", main_ref[512], dst[300], old[ORCH_SHA_BUF];
 	struct proc_result pr;
 	int anc;
 

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "http.h"
 #include "proc.h"
+#include "sizes.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -181,7 +182,7 @@ notify_telegram_token(const struct config *cfg, struct orch_err *e)
 static void
 log_line(const char *home, const char *line)
 {
-	char dir[4096], path[4200];
+	char dir[ORCH_PATH_MAX], path[ORCH_PATH_MAX_1];
 	int fd;
 
 	if (str_fmt(dir, sizeof(dir), "%s/logs", home) < 0 || mkdir_p(dir, 0700) < 0 ||
@@ -371,7 +372,7 @@ send_telegram(struct run *run, const struct row *r, char *err, size_t n, int64_t
 {
 	struct http_response resp;
 	struct orch_err te = {0};
-	char url[4200], why[256], *body;
+	char url[ORCH_PATH_MAX_1], why[256], *body;
 	int64_t t0 = time_mono_ms(), timeout = send_timeout_ms(run);
 	size_t bl;
 	int ok = 0;

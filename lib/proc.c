@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "sizes.h"
 #include "util.h"
 
 extern char **environ;
@@ -937,7 +938,7 @@ proc_can_switch_user(void)
 }
 
 static const struct proc_user *chown_to;
-static char chown_failed[4200];
+static char chown_failed[ORCH_PATH_MAX_1];
 static int chown_errno;
 
 static int

@@ -19,6 +19,7 @@
 #include "osv.h"
 #include "proc.h"
 #include "scancfg.h"
+#include "sizes.h"
 #include "store.h"
 #include "util.h"
 
@@ -63,7 +64,7 @@ deps_result_free(struct deps_result *r)
 static int
 tmp_path(struct orch_ctx *c, const char *name, char *out, size_t n, struct orch_err *e)
 {
-	char dir[4200], rnd[17];
+	char dir[ORCH_PATH_MAX_1], rnd[17];
 
 	if (str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    random_hex(rnd, 8) < 0 || str_fmt(out, n, "%s/%s-%s", dir, rnd, name) < 0)
@@ -75,7 +76,7 @@ tmp_path(struct orch_ctx *c, const char *name, char *out, size_t n, struct orch_
 static int
 tmp_dir(struct orch_ctx *c, const char *name, char *out, size_t n, struct orch_err *e)
 {
-	char dir[4200];
+	char dir[ORCH_PATH_MAX_1];
 
 	if (str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    str_fmt(out, n, "%s/%s-XXXXXX", dir, name) < 0 || mkdtemp(out) == NULL)
@@ -311,7 +312,7 @@ fnv(uint64_t h, const void *data, size_t n)
 static int
 probe_key(char key[17])
 {
-	char path[4200];
+	char path[ORCH_PATH_MAX_1];
 	struct stat sb;
 	uint64_t h = 0xcbf29ce484222325ULL;
 	long long f[7];
@@ -340,7 +341,7 @@ probe_file(struct orch_ctx *c, char *out, size_t n)
 static int
 probe_load(struct orch_ctx *c, const char *key, struct gitleaks_probe *p)
 {
-	char path[4300], line[256], k[17], ver[64] = "";
+	char path[ORCH_PATH_MAX_2], line[256], k[17], ver[64] = "";
 	FILE *f;
 	int ok;
 
@@ -361,7 +362,7 @@ probe_load(struct orch_ctx *c, const char *key, struct gitleaks_probe *p)
 static void
 probe_store(struct orch_ctx *c, const char *key, const struct gitleaks_probe *p)
 {
-	char path[4300], dir[4300], line[256];
+	char path[ORCH_PATH_MAX_2], dir[ORCH_PATH_MAX_2], line[256];
 	struct orch_err e = {0};
 
 	/* best effort: without the file the next run probes again */
@@ -376,7 +377,7 @@ probe_store(struct orch_ctx *c, const char *key, const struct gitleaks_probe *p)
 static void
 probe_forget(struct orch_ctx *c)
 {
-	char path[4300];
+	char path[ORCH_PATH_MAX_2];
 
 	if (probe_file(c, path, sizeof(path)) == 0)
 		unlink(path);
@@ -646,7 +647,7 @@ static int
 gitleaks_scan(struct orch_ctx *c, const struct gitleaks_probe *gp, const struct leak_target *t, const char *range,
     struct secrets_result *r, int *seen, struct orch_err *e)
 {
-	char report[4400];
+	char report[ORCH_PATH_MAX_3];
 	const char *argv[24];
 	struct proc_result pr;
 
@@ -742,7 +743,7 @@ int
 scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single,
     const struct scancfg *sc, struct secrets_result *r, struct orch_err *e)
 {
-	char sha[2][41], range[100], why[512], gitdir[4200];
+	char sha[2][ORCH_SHA_BUF], range[100], why[512], gitdir[ORCH_PATH_MAX_1];
 	const char *refs[2] = { from, to };
 	/* the child's own lookups of a config must not find one: cleared (gitleaks reads "" as unset) */
 	const char *env[] = { gitdir, "GITLEAKS_CONFIG=", "GITLEAKS_CONFIG_TOML=", GIT_HARDEN_ENV, NULL };
@@ -951,7 +952,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 {
 	const char *engine = c->cfg->security_dep_engine;
 	struct git g = { .dir = repo, .st = c->st };
-	char manifest[4400], dir[4300], why[512];
+	char manifest[ORCH_PATH_MAX_3], dir[ORCH_PATH_MAX_2], why[512];
 	struct proc_result pr;
 	struct buf req;
 	int rc;

@@ -32,6 +32,8 @@
 
 #include <stddef.h>
 
+#include "sizes.h"
+
 struct orch_ctx;
 struct orch_err;
 struct scancfg;
@@ -44,7 +46,7 @@ struct scancfg;
 enum sev { SEV_UNKNOWN, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
 
 struct secret_finding {
-	char rule[64], file[256], commit[41], fingerprint[400], masked[80];
+	char rule[64], file[256], commit[ORCH_SHA_BUF], fingerprint[400], masked[80];
 	long line;
 };
 

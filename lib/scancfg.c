@@ -16,6 +16,7 @@
 #include "err.h"
 #include "git.h"
 #include "proc.h"
+#include "sizes.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -93,7 +94,7 @@ int
 scancfg_prepare(struct orch_ctx *c, const struct project *p, const char *repo, const char *base,
     struct scancfg *sc, struct orch_err *e)
 {
-	char tmp[4200], path[4300];
+	char tmp[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_2];
 	struct buf b;
 	int i, rc = 0;
 
@@ -130,7 +131,7 @@ scancfg_prepare(struct orch_ctx *c, const struct project *p, const char *repo, c
 void
 scancfg_release(struct scancfg *sc)
 {
-	char path[4300];
+	char path[ORCH_PATH_MAX_2];
 	int i;
 
 	if (sc->dir[0] == '\0')
@@ -144,7 +145,7 @@ scancfg_release(struct scancfg *sc)
 
 /* The object ids of scancfg_files at ref ("none" when absent), in one `git ls-tree`. */
 static int
-blob_ids(const struct git *g, const char *ref, char ids[SCANCFG_NFILES][41], struct orch_err *e)
+blob_ids(const struct git *g, const char *ref, char ids[SCANCFG_NFILES][ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "ls-tree", "-z", "--full-tree", "--end-of-options", ref, "--", scancfg_files[0],
 		scancfg_files[1], NULL };
@@ -178,7 +179,7 @@ blob_ids(const struct git *g, const char *ref, char ids[SCANCFG_NFILES][41], str
 
 /* The approval of exactly these blobs for wi, if any: 1 with its head, 0 none, -1 *e. */
 static int
-approval_find(struct store *st, const char *wi, const char *blobs, char head[41], struct orch_err *e)
+approval_find(struct store *st, const char *wi, const char *blobs, char head[ORCH_SHA_BUF], struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -202,7 +203,7 @@ approval_find(struct store *st, const char *wi, const char *blobs, char head[41]
 
 /* The merge base of base and head into mb ("" when the histories are unrelated): 0, or -1 with *e. */
 static int
-merge_base(const struct git *g, const char *base, const char *head, char mb[41], struct orch_err *e)
+merge_base(const struct git *g, const char *base, const char *head, char mb[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "merge-base", "--end-of-options", base, head, NULL };
 	struct proc_result r;
@@ -231,7 +232,7 @@ static int
 changed_files(const struct git *g, const char *base, const char *head, struct scancfg_change *ch,
     struct orch_err *e)
 {
-	char at_base[SCANCFG_NFILES][41], at_head[SCANCFG_NFILES][41], at_mb[SCANCFG_NFILES][41], mb[41];
+	char at_base[SCANCFG_NFILES][ORCH_SHA_BUF], at_head[SCANCFG_NFILES][ORCH_SHA_BUF], at_mb[SCANCFG_NFILES][ORCH_SHA_BUF], mb[ORCH_SHA_BUF];
 	int i, differ = 0;
 
 	if (blob_ids(g, base, at_base, e) < 0 || blob_ids(g, head, at_head, e) < 0)
@@ -300,7 +301,7 @@ int
 scancfg_approve(const struct git *g, struct store *st, const char *wi, const char *base, const char *head,
     struct scancfg_change *ch, struct orch_err *e)
 {
-	char sha[41];
+	char sha[ORCH_SHA_BUF];
 
 	if (git_rev_parse(g, head, sha, e) < 0 || scancfg_check(g, st, wi, base, sha, ch, e) < 0)
 		return -1;

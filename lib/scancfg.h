@@ -37,6 +37,8 @@
 
 #include <stddef.h>
 
+#include "sizes.h"
+
 struct git;
 struct orch_ctx;
 struct orch_err;
@@ -49,9 +51,9 @@ extern const char *const scancfg_files[SCANCFG_NFILES];
 #define SCANCFG_MAX_BYTES (1024 * 1024)
 
 struct scancfg {
-	char dir[4200];		/* private: gitleaks' source and working directory; "" when not prepared */
-	char config[4300];	/* dir/.gitleaks.toml, "" for gitleaks' default rules */
-	char ignore[4300];	/* dir/.gitleaksignore, always written (maybe empty) */
+	char dir[ORCH_PATH_MAX_1];		/* private: gitleaks' source and working directory; "" when not prepared */
+	char config[ORCH_PATH_MAX_2];	/* dir/.gitleaks.toml, "" for gitleaks' default rules */
+	char ignore[ORCH_PATH_MAX_2];	/* dir/.gitleaksignore, always written (maybe empty) */
 	char origin[SCANCFG_NFILES][320];	/* where each came from, for reports */
 };
 
@@ -60,7 +62,7 @@ struct scancfg_change {
 	int approved;		/* an approval names exactly the head's blobs */
 	char files[64];		/* the changed ones, ", "-separated */
 	char blobs[200];	/* ".gitleaks.toml=ID|none .gitleaksignore=ID|none" at head */
-	char approved_head[41];	/* the commit the approval was given at ("" when none) */
+	char approved_head[ORCH_SHA_BUF];	/* the commit the approval was given at ("" when none) */
 };
 
 /*

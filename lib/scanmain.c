@@ -15,16 +15,18 @@
 #include "ctx.h"
 #include "err.h"
 #include "git.h"
+#include "merge.h"
 #include "notify.h"
 #include "proc.h"
 #include "scan.h"
 #include "scancfg.h"
+#include "sizes.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
 
 struct chunk {
-	char from[41], to[41];	/* from "" with single: the commit to alone */
+	char from[ORCH_SHA_BUF], to[ORCH_SHA_BUF];	/* from "" with single: the commit to alone */
 	int single;
 	const char *result;
 	int findings;
@@ -42,9 +44,9 @@ struct run {
 	struct chunk *ch;
 	size_t nch;
 	char **window;
-	char base[41], date[64];
+	char base[ORCH_SHA_BUF], date[64];
 	int rewritten;
-	char deps_blob[41];	/* the manifest's blob last audited ("" none); deps_known: the row had one */
+	char deps_blob[ORCH_SHA_BUF];	/* the manifest's blob last audited ("" none); deps_known: the row had one */
 	int deps_known;
 	char failing[16];	/* the phase the previous run failed in, "" when it did not */
 	cJSON *deps_rec, *review_rec;	/* record sections, NULL when the step did not run */
@@ -188,7 +190,7 @@ rev_list(struct git *g, const char *from, const char *to, const char *since, cha
 
 /* The parent of sha, or "" for a root commit. */
 static void
-parent_of(struct git *g, const char *sha, char out[41])
+parent_of(struct git *g, const char *sha, char out[ORCH_SHA_BUF])
 {
 	char spec[64];
 
@@ -204,7 +206,7 @@ plan(struct orch_ctx *c, struct git *g, char **window, size_t n, const char *bas
 {
 	size_t size, i, k = 0;
 	struct chunk *v = calloc(n + 2, sizeof(*v));
-	char from[41];
+	char from[ORCH_SHA_BUF];
 
 	if (n == 0 || v == NULL) {
 		free(v);
@@ -411,7 +413,7 @@ write_record(struct run *u)
 {
 	struct scan_main_result *r = u->r;
 	cJSON *o = cJSON_CreateObject(), *w;
-	char dir[4200], path[4400], *text;
+	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_3], *text;
 	struct orch_err e = {0};
 
 	cJSON_AddStringToObject(o, "run_id", r->run_id);
@@ -456,7 +458,7 @@ static void
 log_line(struct run *u)
 {
 	struct scan_main_result *r = u->r;
-	char dir[4200], path[4400], line[1400], reason[600], fail[48];
+	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_3], line[1400], reason[600], fail[48];
 	int fd, len;
 
 	flat(reason, sizeof(reason), r->fail_reason);
@@ -503,10 +505,8 @@ step_fetch(struct run *u)
 			fail_at(u, "fetch", 0, u->e->msg);
 			return -1;
 		}
-		snprintf(head_ref, sizeof(head_ref), "refs/remotes/%s/%s", p->remote, p->main_branch);
-	} else {
-		snprintf(head_ref, sizeof(head_ref), "refs/heads/%s", p->main_branch);
 	}
+	merge_main_ref(p, head_ref, sizeof(head_ref));
 	if (git_rev_parse(&u->g, head_ref, u->r->head, u->e) < 0) {
 		fail_at(u, "head", 0, u->e->msg);
 		return -1;
@@ -575,7 +575,7 @@ step_history(struct run *u)
 {
 	struct scan_main_result *r = u->r;
 	const char *policy = u->c->cfg->scan_rewrite_policy;
-	char sha[41];
+	char sha[ORCH_SHA_BUF];
 	int known = git_rev_parse(&u->g, r->anchor_before, sha, NULL) == 0;
 
 	u->rewritten = !known || git_is_ancestor(&u->g, r->anchor_before, r->head, NULL) != 1;
@@ -712,7 +712,7 @@ step_chunks(struct run *u)
 
 /* The blob id of the dependency manifest at ref, "" when it has none (or ref is not a commit here). */
 static void
-manifest_blob(struct run *u, const char *ref, char out[41])
+manifest_blob(struct run *u, const char *ref, char out[ORCH_SHA_BUF])
 {
 	if (ref[0] == '\0' || git_blob_id(&u->g, ref, SCAN_DEPS_MANIFEST, out, NULL) < 0)
 		out[0] = '\0';
@@ -783,7 +783,7 @@ step_deps(struct run *u)
 {
 	struct scan_main_result *r = u->r;
 	int block = sev_parse(u->c->cfg->security_dep_block_severity);
-	char cur[41], base[41], msg[900];
+	char cur[ORCH_SHA_BUF], base[ORCH_SHA_BUF], msg[900];
 	struct deps_result d;
 
 	manifest_blob(u, r->head, cur);
@@ -1020,7 +1020,7 @@ step_review(struct run *u)
 {
 	struct scan_main_result *r = u->r;
 	int block = sev_parse(u->c->cfg->main_review_block_severity), exit_code = -1, ok, rc;
-	char from[41], range[100], report[4400], why[600] = "";
+	char from[ORCH_SHA_BUF], range[100], report[ORCH_PATH_MAX_3], why[600] = "";
 	struct review_finding *v = NULL;
 	struct buf b;
 	size_t n = 0;

@@ -40,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sizes.h"
+
 struct orch_ctx;
 struct orch_err;
 
@@ -51,9 +53,9 @@ struct scan_main_result {
 	char status[16];	/* bootstrap no_change ok partial failed rewrite_reset */
 	char strategy[16];	/* none single chunked per_commit */
 	int commits, chunks, chunks_ok, findings, findings_new, fetch_attempts;
-	char anchor_before[41], anchor_after[41], head[41];
+	char anchor_before[ORCH_SHA_BUF], anchor_after[ORCH_SHA_BUF], head[ORCH_SHA_BUF];
 	char note[512];
-	char record[4400];	/* the run record's path, "" when none was written */
+	char record[ORCH_PATH_MAX_3];	/* the run record's path, "" when none was written */
 	char started[32], finished[32];
 	/* the run's first failure; phase "" when none (fetch head history chunk deps review store) */
 	char fail_phase[16], fail_reason[512];

@@ -268,16 +268,6 @@ secgate_scans(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err 
 	return 0;
 }
 
-/* The base the branch is compared with (main as fetched, or the local main without a remote). */
-static void
-secgate_base(const struct project *p, char *out, size_t n)
-{
-	if (p->remote)
-		snprintf(out, n, "refs/remotes/%s/%s", p->remote, p->main_branch);
-	else
-		snprintf(out, n, "refs/heads/%s", p->main_branch);
-}
-
 /* Fetch main, scan the range for secrets and audit the dependencies: 0, or -1 with *e (nothing proven). */
 static int
 secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *e)
@@ -291,7 +281,7 @@ secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *
 	snprintf(g->head, sizeof(g->head), "refs/heads/%s", t->branch);
 	if (p->remote && (merge_remote_trusted(&c, p, 1, e) < 0 || git_fetch(&repo, p->remote, p->main_branch, e) < 0))
 		return -1;
-	secgate_base(p, g->base, sizeof(g->base));
+	merge_main_ref(p, g->base, sizeof(g->base));
 	snprintf(g->range, sizeof(g->range), "%s..%s", g->base + 5, t->branch);
 	if (secgate_scans(gc, g, e) < 0)
 		return -1;
@@ -504,7 +494,7 @@ gate_security_config(const struct gate_ctx *gc, int approve, struct scancfg_chan
 	char base[512], head[300];
 
 	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
-	secgate_base(gc->project, base, sizeof(base));
+	merge_main_ref(gc->project, base, sizeof(base));
 	/* an approval compares with main as it is now; --explain reads only (no network) */
 	if (approve && gc->project->remote && git_fetch(&repo, gc->project->remote, gc->project->main_branch, e) < 0)
 		return -1;

@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "reconcile.h"
 #include "scanmain.h"
+#include "sizes.h"
 #include "store.h"
 #include "proc.h"
 #include "stages.h"
@@ -27,7 +28,7 @@
 static void
 commands(const char *home, cJSON *obj)
 {
-	char dir[4200], path[4600];
+	char dir[ORCH_PATH_MAX_1], path[4600];
 	struct dirent *d;
 	DIR *dp;
 
@@ -233,7 +234,7 @@ collect_security(const struct config *cfg, struct store *st, cJSON *root, struct
 {
 	cJSON *sec = cJSON_AddObjectToObject(root, "security");
 	const char *engine = cfg->security_dep_engine;
-	char path[4096];
+	char path[ORCH_PATH_MAX];
 	int osv = proc_which("osv-scanner", path, sizeof(path)) == 0, pip = proc_which("pip-audit", path, sizeof(path)) == 0;
 
 	(void)st;

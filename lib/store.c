@@ -12,6 +12,7 @@
 #include "config.h"
 #include "err.h"
 #include "proc.h"
+#include "sizes.h"
 #include "util.h"
 
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
@@ -567,7 +568,7 @@ static int
 check_file(int fd, const char *path, struct orch_err *e)
 {
 	unsigned char h[100];
-	char wal[4200];
+	char wal[ORCH_PATH_MAX_1];
 	struct stat sb, wb;
 	uint64_t page, need;
 

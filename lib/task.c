@@ -9,6 +9,7 @@
 #include "config.h"
 #include "err.h"
 #include "proc.h"
+#include "sizes.h"
 #include "store.h"
 #include "util.h"
 
@@ -555,7 +556,7 @@ task_set_watching(struct store *st, const struct task *t, int on, struct orch_er
 }
 
 int
-task_tested_sha(struct store *st, const struct task *t, char sha[41])
+task_tested_sha(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF])
 {
 	sqlite3_stmt *s;
 	struct orch_err e = {0};
@@ -723,7 +724,7 @@ task_verdict_record(struct store *st, const struct task *t, const char *stage, c
 }
 
 int
-task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[41], char code_id[41],
+task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[ORCH_SHA_BUF], char code_id[ORCH_SHA_BUF],
     struct orch_err *e)
 {
 	sqlite3_stmt *s;

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sizes.h"
+
 struct orch_err;
 struct store;
 
@@ -131,7 +133,7 @@ int verdict_claim(struct store *st, const char *issue_id, const char *state_id, 
 
 /* The commit the merge gate tested (tasks.tested_sha), "" when none; NULL clears it. */
 /* The merge gate's tested commit ("" when none); 0, or -1 when the store could not answer. */
-int task_tested_sha(struct store *st, const struct task *t, char sha[41]);
+int task_tested_sha(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF]);
 int task_set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e);
 /* A blob orch wrote as path of wi (an artifact only orch writes); 0 / -1. */
 int task_blob_record(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e);
@@ -150,7 +152,7 @@ int task_remote_put(struct store *st, const char *project, const char *url, stru
  */
 int task_verdict_record(struct store *st, const struct task *t, const char *stage, const char *sha,
     const char *code_id, struct orch_err *e);
-int task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[41], char code_id[41],
+int task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[ORCH_SHA_BUF], char code_id[ORCH_SHA_BUF],
     struct orch_err *e);
 /*
  * What a human was asked to approve (task_asks): kind "analysis" (the

@@ -8,6 +8,7 @@
 #include "ctx.h"
 #include "err.h"
 #include "store.h"
+#include "task.h"
 #include "tracker_plane.h"
 #include "util.h"
 
@@ -167,4 +168,30 @@ tracker_status_json(struct store *st, const char *issue_id, const char *wi, stru
 	    cJSON_CreateString((const char *)sqlite3_column_text(s, 1)) : cJSON_CreateNull());
 	store_release(st, s);
 	return 0;
+}
+
+void
+tracker_display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key, const char *comment)
+{
+	struct tracker_issue is;
+	struct orch_err e = {0};
+
+	if (tr->ops->get(tr, t->work_item, &is, &e) < 0 ||
+	    (key && tracker_set_status(tr, &is, key, &e) < 0) ||
+	    (comment && tr->ops->comment(tr, &is, comment, &e) < 0))
+		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
+}
+
+void
+tracker_show(struct orch_ctx *c, const struct task *t, const char *key, const char *comment)
+{
+	struct tracker tr;
+	struct orch_err e = {0};
+
+	if (tracker_open(&tr, c, t->project, &e) < 0) {
+		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
+		return;
+	}
+	tracker_display(c, &tr, t, key, comment);
+	tracker_close(&tr);
 }

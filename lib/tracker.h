@@ -109,6 +109,17 @@ void tracker_mark_rate_limited(struct store *st, const char *project, int limite
 const char *tracker_issue_key(struct tracker *t, const struct tracker_issue *is, struct orch_err *e);
 /* Set the issue's state by logical key; TRACKER_SKIPPED when the project lacks it. */
 int tracker_set_status(struct tracker *t, struct tracker_issue *is, const char *key, struct orch_err *e);
+struct task;
+/*
+ * After a transition's commit: t's display status by key (NULL: unchanged)
+ * and a comment (NULL: none).  Never fails: a tracker that cannot be
+ * written is recorded as a tracker_error event on t (repaired by the next
+ * transition or the reconciler).  tracker_show() opens t's tracker for it
+ * (a tracker that cannot be opened is recorded the same way).
+ */
+void tracker_display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key,
+    const char *comment);
+void tracker_show(struct orch_ctx *c, const struct task *t, const char *key, const char *comment);
 
 /* The plane backend (tracker_plane.c). */
 extern const struct tracker_ops tracker_plane_ops;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "sizes.h"
 
 int
 str_copy(char *dst, size_t n, const char *src)
@@ -219,7 +220,7 @@ time_parse_iso(const char *s, int64_t *us)
 int
 mkdir_p(const char *path, unsigned mode)
 {
-	char tmp[4096];
+	char tmp[ORCH_PATH_MAX];
 	char *p;
 
 	if (str_copy(tmp, sizeof(tmp), path) < 0) {
@@ -433,4 +434,24 @@ title_check(const char *title, char *why, size_t wn)
 			    i), -1;
 	}
 	return 0;
+}
+
+void
+argv_free(char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+size_t
+argv_len(char *const *argv)
+{
+	size_t n = 0;
+
+	while (argv && argv[n])
+		n++;
+	return n;
 }

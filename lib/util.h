@@ -68,5 +68,9 @@ void str_escape_ctl(char *dst, size_t n, const char *src);
 char *str_expand(const char *arg, const char *const *names, const char *const *values, size_t n);
 /* Why a title cannot be stored (into why), or 0 when it can: empty, too long, bad UTF-8, control characters. */
 int title_check(const char *title, char *why, size_t wn);
+/* A NULL-terminated vector of malloc'd strings (a parsed command, a list of names): free it and its strings. */
+void argv_free(char **argv);
+/* Its length, without the NULL (0 for NULL). */
+size_t argv_len(char *const *argv);
 
 #endif

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "job.h"
 #include "proc.h"
+#include "sizes.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -27,7 +28,7 @@ static int
 write_log(const char *home, const struct job *j, const struct proc_result *pr, char *path, size_t n,
     struct orch_err *e)
 {
-	char dir[4200];
+	char dir[ORCH_PATH_MAX_1];
 	struct buf b;
 	int rc;
 
@@ -91,7 +92,7 @@ write_brief(struct orch_ctx *c, const struct task *t, const struct job *j, struc
 static int
 give_brief(struct orch_ctx *c, const struct proc_user *u, const char *path, struct work_result *r)
 {
-	char dir[4300], *slash;
+	char dir[ORCH_PATH_MAX_2], *slash;
 	struct orch_err e = {0};
 
 	str_copy(dir, sizeof(dir), path);
@@ -133,7 +134,7 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 {
 	const struct project *p = config_project(c->cfg, t->project);
 	char *const *cmd = p ? config_agent(p, j->agent) : NULL;
-	char **argv = NULL, *env[10] = { NULL }, brief[4300];
+	char **argv = NULL, *env[10] = { NULL }, brief[ORCH_PATH_MAX_2];
 	struct proc_result pr;
 	struct job_start js = { c->st, j->id };
 	struct proc_user user;
@@ -263,7 +264,7 @@ static int
 unrecorded(struct orch_ctx *c, const struct job *j, const struct work_result *r, const struct orch_err *sub,
     const char *kept_why, struct orch_err *e)
 {
-	char path[4300], store_why[700];
+	char path[ORCH_PATH_MAX_2], store_why[700];
 
 	if (job_record_path(c->cfg->home, j->id, j->attempts, path, sizeof(path)) < 0)
 		path[0] = '\0';

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "sizes.h"
 
 struct work_result {
 	int64_t job_id;
@@ -40,7 +41,7 @@ struct work_result {
 	char proc_status[16];
 	int exit_code;
 	int64_t duration_ms;
-	char log_path[4300];
+	char log_path[ORCH_PATH_MAX_2];
 	char reason[512];
 	int advanced;			/* the engine ran after the job */
 	struct advance_result adv;

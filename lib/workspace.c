@@ -14,6 +14,7 @@
 #include "err.h"
 #include "git.h"
 #include "proc.h"
+#include "sizes.h"
 #include "task.h"
 #include "util.h"
 
@@ -21,7 +22,7 @@
 static ssize_t
 ws_read_small(const char *ws, const char *name, char *out, size_t n)
 {
-	char path[4400];
+	char path[ORCH_PATH_MAX_3];
 	ssize_t k;
 	int fd;
 
@@ -37,7 +38,7 @@ ws_read_small(const char *ws, const char *name, char *out, size_t n)
 static int
 ws_exists(const char *ws, const char *name)
 {
-	char path[4400];
+	char path[ORCH_PATH_MAX_3];
 	struct stat sb;
 
 	return str_fmt(path, sizeof(path), "%s/.git/%s", ws, name) == 0 && lstat(path, &sb) == 0;
@@ -47,7 +48,7 @@ ws_exists(const char *ws, const char *name)
 static int
 ws_legacy(const char *ws)
 {
-	char path[4400];
+	char path[ORCH_PATH_MAX_3];
 	struct stat sb;
 
 	return str_fmt(path, sizeof(path), "%s/.git", ws) == 0 && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
@@ -74,7 +75,7 @@ ws_trust_env(struct orch_ctx *c, char *env, size_t n, struct orch_err *e)
 {
 	static const char text[] = "# orch: repositories orch reads as another user's (agent_user workspaces)\n"
 	    "[safe]\n\tdirectory = *\n";
-	char path[4200];
+	char path[ORCH_PATH_MAX_1];
 	struct stat sb;
 
 	if (str_fmt(path, sizeof(path), "%s/workspaces.gitconfig", c->cfg->home) < 0 ||
@@ -94,7 +95,7 @@ ws_trust_env(struct orch_ctx *c, char *env, size_t n, struct orch_err *e)
 static int
 ws_give(struct orch_ctx *c, const struct proc_user *u, const char *path, struct orch_err *e)
 {
-	char dir[4200], *slash;
+	char dir[ORCH_PATH_MAX_1], *slash;
 
 	str_copy(dir, sizeof(dir), path);
 	while ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
@@ -110,7 +111,7 @@ ws_give(struct orch_ctx *c, const struct proc_user *u, const char *path, struct 
 int
 ws_create(struct orch_ctx *c, const char *repo, const char *branch, const char *path, struct orch_err *e)
 {
-	char parent[4200], tmp[4300], *slash;
+	char parent[ORCH_PATH_MAX_1], tmp[ORCH_PATH_MAX_2], *slash;
 	struct stat sb;
 
 	if (lstat(path, &sb) == 0)
@@ -141,7 +142,7 @@ ws_create(struct orch_ctx *c, const char *repo, const char *branch, const char *
 static int
 ws_someone_inside(const char *ws)
 {
-	char link[64], cwd[4200];
+	char link[64], cwd[ORCH_PATH_MAX_1];
 	size_t len = strlen(ws);
 	struct dirent *de;
 	ssize_t k;
@@ -211,7 +212,7 @@ ws_head_check(const struct task *t, char *why, size_t wn)
  * unreadable ref reads as unknown and the fetch decides).  1 known, 0 not.
  */
 static int
-ws_ref_hint(const struct task *t, char sha[41])
+ws_ref_hint(const struct task *t, char sha[ORCH_SHA_BUF])
 {
 	char name[300], v[128];
 
@@ -234,12 +235,12 @@ static int
 ws_fetch(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	char seen[300], src[300], head[300], ids[2][41];
+	char seen[300], src[300], head[300], ids[2][ORCH_SHA_BUF];
 	const char *refs[2] = { head, seen };
 
 	struct git reader = repo;
 	struct proc_user u;
-	char trust[4300];
+	char trust[ORCH_PATH_MAX_2];
 	const char *env[] = { trust, NULL };
 	int agent;
 
@@ -277,7 +278,7 @@ int
 ws_import(struct orch_ctx *c, const struct task *t, int *moved, char *why, size_t wn, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	char seen[300], hint[41], last[41];
+	char seen[300], hint[ORCH_SHA_BUF], last[ORCH_SHA_BUF];
 	const char *op;
 
 	*moved = 0;
@@ -333,7 +334,7 @@ static int
 ws_sync_as_agent(struct orch_ctx *c, const struct task *t, const struct proc_user *u, const char *refspec,
     const char *const *co, struct orch_err *e)
 {
-	char trust[4300], gitdir[4200];
+	char trust[ORCH_PATH_MAX_2], gitdir[ORCH_PATH_MAX_1];
 	const char *env[] = { trust, NULL };
 	struct git repo = { .dir = t->repo, .st = c->st, .env = env };
 	struct proc_result r;
@@ -358,7 +359,7 @@ int
 ws_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	char src[300], dst[300], seen[300], head[41];
+	char src[300], dst[300], seen[300], head[ORCH_SHA_BUF];
 
 	if (ws_legacy(t->worktree))
 		return 0;
@@ -420,7 +421,7 @@ ws_commit_file(struct orch_ctx *c, const struct task *t, const char *path, const
     const char *message, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	char index[4200], rnd[17], dir[4200], head[41], blob[41];
+	char index[ORCH_PATH_MAX_1], rnd[17], dir[ORCH_PATH_MAX_1], head[ORCH_SHA_BUF], blob[ORCH_SHA_BUF];
 	struct orch_err se = {0};
 
 	if (random_hex(rnd, 8) < 0 || str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 ||
@@ -440,7 +441,7 @@ ws_commit_file(struct orch_ctx *c, const struct task *t, const char *path, const
 int
 ws_scratch(struct orch_ctx *c, const char *repo, const char *commit, char *dir, size_t dn, struct orch_err *e)
 {
-	char base[4200], rnd[17];
+	char base[ORCH_PATH_MAX_1], rnd[17];
 	struct proc_result r;
 
 	if (random_hex(rnd, 8) < 0 || str_fmt(base, sizeof(base), "%s/scratch", c->cfg->home) < 0 ||

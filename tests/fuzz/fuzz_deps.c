@@ -31,13 +31,12 @@ changed_lines(const char *a, size_t al, const char *b, size_t bl)
 static void
 edit(const struct fix_op *op, const char *in, size_t len)
 {
-	struct buf a, b, d;
+	struct buf a, b;
 	char why[256] = "";
 	int rc;
 
 	buf_init(&a, 1 << 22);
 	buf_init(&b, 1 << 22);
-	buf_init(&d, 1 << 22);
 	rc = fixpatch_apply(op, in, len, &a, why, sizeof(why));
 	if (rc < 0) {
 		FUZZ_CHECK(why[0] != '\0', "a refusal without a reason (%s)", op->file);
@@ -57,13 +56,10 @@ edit(const struct fix_op *op, const char *in, size_t len)
 			commas += in[i] == ',';
 		FUZZ_CHECK(a.len <= len + commas, "a removal grew the file from %zu to %zu bytes", len, a.len);
 	}
-	if (fixpatch_diff(op->file, in, len, buf_str(&a), a.len, &d) == 0)
-		FUZZ_CHECK((d.len == 0) == (a.len == len && memcmp(in, buf_str(&a), len) == 0),
-		    "diff empty %d for a change %d", d.len == 0, !(a.len == len && memcmp(in, buf_str(&a), len) == 0));
+	/* the diff is git's (fixpatch_diff runs git diff --no-index): not fuzzed here, a process per input */
 out:
 	buf_free(&a);
 	buf_free(&b);
-	buf_free(&d);
 }
 
 int

@@ -336,8 +336,8 @@ START_TEST(deploy_confirm_only_at_deploy)
 	ck_assert_int_eq(task_update(&st, &t, &e), 1);
 	ck_assert_int_eq(deploy_confirm(&ctx, "T-1", &r), 0);
 	ck_assert_ptr_nonnull(strstr(r.reason, "(task is deploy, blocked)"));
-	ck_assert_int_eq(deploy_finalize(&ctx, deploy_seen, NULL), 0);
-	ck_assert_int_eq(deploy_monitor(&ctx, deploy_seen, NULL), 0);
+	ck_assert_int_eq(deploy_finalize(&ctx, deploy_seen, NULL, &e), 0);
+	ck_assert_int_eq(deploy_monitor(&ctx, deploy_seen, NULL, &e), 0);
 	ck_assert_int_eq(reports, 0);
 }
 END_TEST
