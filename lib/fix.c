@@ -66,16 +66,9 @@ fix_result_free(struct fix_result *r)
 static void
 git_in(struct orch_ctx *c, const char *dir, const char *const *args, struct proc_result *pr)
 {
-	const char *argv[24];
-	size_t n = 0;
+	struct git g = { .dir = dir, .st = c->st };
 
-	argv[n++] = "git";
-	while (*args && n < 23)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	struct proc_spec s = { .argv = argv, .cwd = dir, .env_extra = git_ident_env, .timeout_ms = GIT_TIMEOUT_MS,
-		.out_cap = 8 * BUF_MIB, .tool = "git", .observe = store_tool_observe, .observe_ctx = c->st };
-	proc_run(&s, pr);
+	git_run_as_orch(&g, args, pr);
 }
 
 /* 0 ok, else -1 with the first line of git's complaint in why. */

@@ -20,6 +20,18 @@ static const char *const git_env[] = { GIT_HARDEN_ENV, NULL };
 const char *const git_ident_env[] = { GIT_HARDEN_ENV, "GIT_AUTHOR_NAME=orch", "GIT_AUTHOR_EMAIL=orch@localhost",
 	"GIT_COMMITTER_NAME=orch", "GIT_COMMITTER_EMAIL=orch@localhost", NULL };
 
+/* "git" and args into argv (cap entries, NULL-terminated; extra args are dropped: callers pass few). */
+static void
+git_argv(const char *const *args, const char **argv, size_t cap)
+{
+	size_t n = 0;
+
+	argv[n++] = "git";
+	while (*args && n < cap - 1)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+}
+
 static int
 git_run_expect(const struct git *g, const char *const *args, unsigned expected, struct proc_result *r);
 
@@ -35,12 +47,9 @@ git_run_in(const struct git *g, const char *const *args, unsigned expected, cons
     struct proc_result *r)
 {
 	const char *argv[32], *env[32];
-	size_t n = 0, k = 0;
+	size_t n, k = 0;
 
-	argv[n++] = "git";
-	while (*args && n < 31)
-		argv[n++] = *args++;
-	argv[n] = NULL;
+	git_argv(args, argv, 32);
 	for (n = 0; git_env[n] && k < 31; n++)
 		env[k++] = git_env[n];
 	for (n = 0; g->env && g->env[n] && k < 31; n++)
@@ -92,12 +101,8 @@ int
 git_run_as_orch(const struct git *g, const char *const *args, struct proc_result *r)
 {
 	const char *argv[32];
-	size_t n = 0;
 
-	argv[n++] = "git";
-	while (*args && n < 31)
-		argv[n++] = *args++;
-	argv[n] = NULL;
+	git_argv(args, argv, 32);
 	struct proc_spec s = {
 		.argv = argv, .cwd = g->dir, .env_extra = git_ident_env, .timeout_ms = GIT_TIMEOUT_MS,
 		.out_cap = 8 * BUF_MIB, .tool = "git", .observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st,
@@ -501,12 +506,8 @@ git_plumb(const struct git *g, const char *const *args, const char *const *env, 
     struct proc_result *r, struct orch_err *e)
 {
 	const char *argv[24];
-	size_t n = 0;
 
-	argv[n++] = "git";
-	while (*args && n < 23)
-		argv[n++] = *args++;
-	argv[n] = NULL;
+	git_argv(args, argv, 24);
 	struct proc_spec s = {
 		.argv = argv, .cwd = g->dir, .env_extra = env, .timeout_ms = GIT_TIMEOUT_MS, .out_cap = BUF_MIB,
 		.tool = "git", .observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st,
