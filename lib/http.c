@@ -362,7 +362,7 @@ int
 http_request(struct http *h, const char *method, const char *path, const char *body,
     struct http_response *resp, struct orch_err *e)
 {
-	struct curl_slist *hl = NULL, *n;
+	struct curl_slist *hl = NULL, *n = NULL;
 	char url[4096], key[600];
 	int i, rc = -1, waited = 0;
 	int64_t t0 = time_mono_ms();
