@@ -363,8 +363,9 @@ hold_telegram(struct store *st, int64_t until)
 		return;	/* the refused row still gets its own next attempt in finish() */
 	sqlite3_bind_int64(s, 1, until);
 	sqlite3_bind_int(s, 2, NOTIFY_SINK_TELEGRAM);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	/* best effort, and checked: a busy store leaves each row its own next attempt (finish()) */
+	if (store_step_done(st, s, "hold the alerts back", NULL) < 0)
+		return;
 }
 
 static int

@@ -439,7 +439,8 @@ cache_put(struct store *st, const char *id, const char *mod, const char *text)
 	sqlite3_bind_text(s, 2, mod, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-	(void)sqlite3_step(s);
+	if (sqlite3_step(s) != SQLITE_DONE)	/* a cache: the record is fetched again next time */
+		store_fail(st, "cache an OSV record", NULL);
 	store_release(st, s);
 }
 

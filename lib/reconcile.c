@@ -21,18 +21,31 @@
 #include "util.h"
 #include "work.h"
 
+/* A bookkeeping write that failed (a busy store): said once, counted as a failure of the run. */
 static void
-count(struct store *st, const char *name, int n)
+bookkeeping_failed(struct reconcile_stats *rs, const struct orch_err *e)
 {
+	err_warn("reconcile: %s", e->msg);
+	rs->failed++;
+	if (e->code > rs->worst)
+		rs->worst = e->code;
+}
+
+static void
+count(struct store *st, const char *name, int n, struct reconcile_stats *rs)
+{
+	struct orch_err e = {0};
 	sqlite3_stmt *s;
 
-	if (n == 0 || store_prepare(st, &s, "INSERT INTO counters(name, value) VALUES (?1, ?2) "
-	    "ON CONFLICT(name) DO UPDATE SET value = value + ?2", NULL) < 0)
+	if (n == 0)
 		return;
+	if (store_prepare(st, &s, "INSERT INTO counters(name, value) VALUES (?1, ?2) "
+	    "ON CONFLICT(name) DO UPDATE SET value = value + ?2", &e) < 0)
+		return bookkeeping_failed(rs, &e);
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, n);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	if (store_step_done(st, s, "count the reconciler's work", &e) < 0)
+		bookkeeping_failed(rs, &e);
 }
 
 /* F-1: idle tasks whose gate passes now. */
@@ -87,31 +100,27 @@ due(struct store *st, const char *key, int every_s)
 }
 
 static void
-state_set(struct store *st, const char *key, const char *v)
+state_set(struct store *st, const char *key, const char *v, struct reconcile_stats *rs)
 {
+	struct orch_err e = {0};
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", NULL) < 0)
-		return;
+	if (store_prepare(st, &s, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", &e) < 0)
+		return bookkeeping_failed(rs, &e);
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	if (store_step_done(st, s, "record the reconciler's state", &e) < 0)
+		bookkeeping_failed(rs, &e);
 }
 
+/* key's last run is now (the full listing's schedule). */
 static void
-done_at(struct store *st, const char *key)
+done_at(struct store *st, const char *key, struct reconcile_stats *rs)
 {
-	sqlite3_stmt *s;
 	char v[32];
 
 	snprintf(v, sizeof(v), "%lld", (long long)time(NULL));
-	if (store_prepare(st, &s, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", NULL) < 0)
-		return;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	state_set(st, key, v, rs);
 }
 
 /* Once per (issue, state): 1 when this call is the first (a store error counts as not first). */
@@ -150,7 +159,7 @@ tracker_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct rec
 				tracker_close(&tr);
 			continue;
 		}
-		done_at(c->st, dkey);
+		done_at(c->st, dkey, rs);
 		for (i = 0; i < ni; i++) {
 			const struct tracker_state *s = tracker_state_by_id(states, ns, issues[i].state_id);
 			struct advance_result r;
@@ -414,23 +423,23 @@ reconcile_run(struct orch_ctx *c, reconcile_report report, void *rctx, struct re
 		gate_side(c, report, rctx, rs);
 	}
 	/* temp files left by writers killed mid-write (kill -9) */
-	count(c->st, "reconcile.stale_temp_removed", atomic_sweep_home(c->cfg->home, ATOMIC_STALE_S));
-	count(c->st, "reconcile.advanced", rs->advanced);
-	count(c->st, "reconcile.replayed", rs->replayed);
-	count(c->st, "reconcile.unblocked", rs->unblocked);
-	count(c->st, "reconcile.skipped_terminal", rs->skipped_terminal);
-	count(c->st, "reconcile.deduped", rs->deduped);
+	count(c->st, "reconcile.stale_temp_removed", atomic_sweep_home(c->cfg->home, ATOMIC_STALE_S), rs);
+	count(c->st, "reconcile.advanced", rs->advanced, rs);
+	count(c->st, "reconcile.replayed", rs->replayed, rs);
+	count(c->st, "reconcile.unblocked", rs->unblocked, rs);
+	count(c->st, "reconcile.skipped_terminal", rs->skipped_terminal, rs);
+	count(c->st, "reconcile.deduped", rs->deduped, rs);
 	{
 		struct cleanup_stats cs;
 		char v[32];
 		cleanup_worktrees(c, &cs);
 		rs->worktrees_removed = cs.removed;
-		count(c->st, "cleanup.worktrees_removed", cs.removed);
+		count(c->st, "cleanup.worktrees_removed", cs.removed, rs);
 		snprintf(v, sizeof(v), "%lld", (long long)cs.bytes);
-		state_set(c->st, "worktrees_bytes", v);
+		state_set(c->st, "worktrees_bytes", v, rs);
 	}
-	count(c->st, "reaper.reaped", rs->reaped);
-	count(c->st, "reaper.leases_released", rs->leases_released);
+	count(c->st, "reaper.reaped", rs->reaped, rs);
+	count(c->st, "reaper.leases_released", rs->leases_released, rs);
 	return 0;
 }
 

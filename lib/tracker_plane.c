@@ -104,8 +104,9 @@ flavour_store(struct http *h, int legacy)
 	sqlite3_bind_text(s, 1, h->base, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, legacy ? "issues" : "work-items", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
-	sqlite3_step(s);	/* a cache: losing it costs one 404 next run */
-	sqlite3_finalize(s);
+	/* a cache: losing it costs one 404 next run */
+	if (store_step_done(h->st, s, "remember the server's paths", NULL) < 0)
+		return;
 }
 
 static int
@@ -578,7 +579,10 @@ remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 		sqlite3_bind_text(s, 1, v[i].project, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, v[i].seq);
 		sqlite3_bind_text(s, 3, v[i].id, -1, SQLITE_STATIC);
-		sqlite3_step(s);
+		if (sqlite3_step(s) != SQLITE_DONE) {	/* a cache of ids: the next listing fills what is missing */
+			store_fail(t->st, "cache the items' ids", NULL);
+			break;
+		}
 		sqlite3_reset(s);
 	}
 	sqlite3_finalize(s);
@@ -730,8 +734,7 @@ plane_mark_rate_limited(struct store *st, const char *project, int limited)
 		sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
 	else
 		sqlite3_bind_null(s, 2);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	(void)store_step_done(st, s, "record the rate limit", NULL);	/* checked; the next 429 sets it again */
 }
 
 static int

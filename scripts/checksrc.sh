@@ -24,6 +24,7 @@ for f in "$@"; do
 	stagefile == 0 && /(strcmp|strncmp|str_ieq)\([^;]*stage[^;]*"(analysis|architecture|development|review|testing|deploy-staging|deploy|done)"/ {
 		bad("a stage name compared as a string: read the stage table (lib/stages.h)") }
 	libfile == 1 && /return -[2-9][^0-9]/ { bad("a bare negative return code: name it") }
+	/^[ \t]*(\(void\))?sqlite3_step\(/ { bad("sqlite3_step'"'"'s result discarded: check it (store_step_done)") }
 	FNR == 1 && hdr == 1 && $0 !~ /^\/\*/ { bad("a header opens with its module contract comment") }
 	/\r$/ { bad("CRLF line ending") }
 	/[ \t]+$/ { bad("trailing whitespace") }
