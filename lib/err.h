@@ -6,7 +6,24 @@
  * (the EX_* values of SPEC section 9) and one lowercase message that names
  * the thing that is wrong and what to do.  Only cmd/ prints and exits.
  * err_set() returns -1 so callers write `return err_set(e, ...)`.
+ *
+ * Two shapes, and only two:
+ *  1. Judges and actions: 1 yes / 0 no / -1 error (or 0 / -1), the reason
+ *     of a failure in struct orch_err.  Named codes for anything else
+ *     (GIT_FAILED, PLANE_NOT_FOUND, WS_RED ...), never a bare -2.
+ *  2. Parsers and validators of one piece of text or data keep a short
+ *     `char *why, size_t wn` for what is wrong with it (the caller turns it
+ *     into a red gate, a usage error or an orch_err): the functions named in
+ *     ERR_WHY_ALLOWED below.  `make style` refuses any other prototype in
+ *     lib/*.h that takes `char *why, size_t` or `char *reason, size_t`.
+ * Listed there too, for now, are three judges that report a red reason
+ * and an error separately (git_read_artifact, merge_land, ws_import): they
+ * are to become shape 1 (issue 22's list).
  */
+#define ERR_WHY_ALLOWED "curl_api_load cvss_score fix_plan_file_check fixpatch_apply fixplan_parse " \
+	"fixplan_policy fixplan_patch_policy fm_verdict fm_get gate_security_applies http_probe http_post_json " \
+	"lockfile_parse osv_parse_record osv_probe proc_spawn_detached text_from_html toml_walk title_check " \
+	"git_read_artifact merge_land ws_import"
 #ifndef ORCH_ERR_H
 #define ORCH_ERR_H
 

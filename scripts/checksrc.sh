@@ -45,5 +45,29 @@ for f in "$@"; do
 	*) printf '%s\n' "$out"; fail=1 ;;
 	esac
 done
+# one error shape (lib/err.h): a header prototype taking `char *why, size_t` (or reason) must be on its list
+errh=""
+for f in "$@"; do case "$f" in */err.h|err.h) errh=$f ;; esac; done
+if [ -n "$errh" ]; then
+	out=$(python3 - "$errh" "$@" <<'PY'
+import re, sys
+allowed = set(" ".join(re.findall(r'"([^"]*)"', open(sys.argv[1]).read().split("ERR_WHY_ALLOWED", 1)[1]
+                                  .split("\n\n", 1)[0])).split())
+for f in sys.argv[2:]:
+    if not f.endswith(".h") or f == sys.argv[1]:
+        continue
+    text = open(f).read()
+    for m in re.finditer(r"([a-z_0-9]+)\(([^;{]*?)\);", text):
+        if re.search(r"char \*(why|reason), size_t", m.group(2)) and m.group(1) not in allowed:
+            line = text.count("\n", 0, m.start()) + 1
+            print(f"{f}:{line}: {m.group(1)} takes char *why, size_t: report in struct orch_err (lib/err.h's "
+                  "two shapes), or add it to ERR_WHY_ALLOWED if it parses one piece of text")
+PY
+)
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out"
+		fail=1
+	fi
+fi
 [ $fail -eq 0 ] && echo "style check: ok ($# files)"
 exit $fail

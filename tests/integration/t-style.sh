@@ -36,3 +36,9 @@ lacks "$OUT" "step.c:7:"
 cp "$TMP/lib/rules.c" "$TMP/lib/stages.c"
 expect_rc 1 sh "$TOP/scripts/checksrc.sh" "$TMP/lib/stages.c"
 lacks "$OUT" "a stage name compared"
+
+# one error shape: a new prototype with char *why, size_t outside lib/err.h's list fails
+printf '/* judge: a module. */\nint judge_thing(const char *x, char *why, size_t wn);\nint fm_get(const char *t, char *why, size_t wn);\n' >"$TMP/lib/judge.h"
+expect_rc 1 sh "$TOP/scripts/checksrc.sh" "$TOP/lib/err.h" "$TMP/lib/judge.h"
+contains "$OUT" "judge.h:2: judge_thing takes char *why, size_t"
+lacks "$OUT" "fm_get takes"
