@@ -701,10 +701,10 @@ land(struct orch_ctx *c, const struct task *t, struct fix_result *r)
 	char ref[300], why[900];
 	int moved = 0, st;
 
-	if ((st = ws_import(c, t, &moved, why, sizeof(why), &e)) < 0)
+	if ((st = ws_import(c, t, &moved, &e)) < 0)
 		return outcome(r, "error", "cannot read the task's workspace: %s", e.msg), -1;
 	if (st != WS_OK)
-		return outcome(r, "failed", "%s; then run orch-fix %s again", why, t->work_item), -1;
+		return outcome(r, "failed", "%s; then run orch-fix %s again", e.msg, t->work_item), -1;
 	snprintf(ref, sizeof(ref), "refs/heads/%s", t->branch);
 	const char *upd[] = { "update-ref", "-m", "orch-fix: validated fix", ref, r->commit, r->base, NULL };
 	if (moved || git_do(c, t->repo, upd, why, sizeof(why)) < 0)
@@ -940,11 +940,11 @@ pipeline(struct orch_ctx *c, const struct project *p, struct task *t, const stru
 	struct git repo = { .dir = t->repo, .st = c->st };
 	struct deps_result before = {0};
 	int audited = 0, rc = -1, moved = 0, ws;
-	char head[300], why[900];
+	char head[300];
 
 	/* the workspace's commits first: the fix is planned on what the item's branch really holds */
-	if ((ws = ws_import(c, t, &moved, why, sizeof(why), e)) != WS_OK) {
-		outcome(r, ws < 0 ? "error" : "failed", "%s", ws < 0 ? e->msg : why);
+	if ((ws = ws_import(c, t, &moved, e)) != WS_OK) {
+		outcome(r, ws < 0 ? "error" : "failed", "%s", e->msg);
 		err_clear(e);
 		return -1;
 	}

@@ -419,7 +419,7 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 	 * worktree's commit did at once), so a look sees what a tick would judge.
 	 */
 	r->outcome = GATE_PASS;
-	switch (ws_import(&oc, c->task, &moved, why, sizeof(why), &e)) {
+	switch (ws_import(&oc, c->task, &moved, &e)) {
 	case WS_OK:
 		snprintf(r->reason, sizeof(r->reason), "workspace %s", moved ? "imported" : "unchanged");
 		/* the branch on the remote: a person's push taken, orch's branch pushed (not by a dry run) */
@@ -436,10 +436,10 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 		}
 		return;
 	case WS_RED:
-		return red(r, "%s%s", why, NULL);
+		return red(r, "%s%s", e.msg, NULL);
 	case WS_BUSY:
 		r->outcome = GATE_WAIT;
-		snprintf(r->reason, sizeof(r->reason), "%s", why);
+		snprintf(r->reason, sizeof(r->reason), "%s", e.msg);
 		return;
 	default:
 		return gate_error(r, &e);

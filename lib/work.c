@@ -202,15 +202,16 @@ static void
 workspace_prepare(struct orch_ctx *c, const struct task *t)
 {
 	struct orch_err e = {0};
-	char why[900];
 	int moved = 0;
 
-	int st = ws_import(c, t, &moved, why, sizeof(why), &e);
+	int st = ws_import(c, t, &moved, &e);
 
 	/* a detached HEAD was judged red already: the next agent starts on the branch again */
+	if (st == WS_RED)
+		err_clear(&e);
 	if ((st == WS_OK || st == WS_RED) && ws_sync(c, t, &e) == 0)
 		return;
-	event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg[0] ? e.msg : why, NULL);
+	event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg, NULL);
 }
 
 /* Tries of job_complete when orch.db stays locked: each waits db_busy_timeout_ms inside SQLite. */

@@ -275,22 +275,24 @@ ws_fetch(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *
 }
 
 int
-ws_import(struct orch_ctx *c, const struct task *t, int *moved, char *why, size_t wn, struct orch_err *e)
+ws_import(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	char seen[300], hint[ORCH_SHA_BUF], last[ORCH_SHA_BUF];
+	char seen[300], hint[ORCH_SHA_BUF], last[ORCH_SHA_BUF], why[900];
 	const char *op;
 
 	*moved = 0;
 	if (ws_legacy(t->worktree))
 		return WS_OK;	/* a linked worktree: its commits are already orch's refs */
 	if ((op = ws_operation(t->worktree)) != NULL) {
-		snprintf(why, wn, "busy: %s is in progress in %s; finish or abort it (the gate waits, no retry is "
+		err_set(e, EX_WAITING, "busy: %s is in progress in %s; finish or abort it (the gate waits, no retry is "
 		    "charged)", op, t->worktree);
 		return WS_BUSY;
 	}
-	if (ws_head_check(t, why, wn) < 0)
+	if (ws_head_check(t, why, sizeof(why)) < 0) {
+		err_set(e, EX_NO, "%s", why);
 		return WS_RED;
+	}
 	ws_seen_ref(t, seen, sizeof(seen));
 	/* nothing new since orch last fetched or synced: no git run at all */
 	if (ws_ref_hint(t, hint) && git_rev_parse(&repo, seen, last, NULL) == 0 && strcmp(hint, last) == 0)

@@ -35,10 +35,11 @@ enum ws_state { WS_OK, WS_RED, WS_BUSY };
 /*
  * Bring the workspace's branch into orch's repository: WS_OK (imported or
  * nothing new; *moved set when refs/heads/<branch> changed), WS_RED (HEAD
- * detached or on another branch: why says so), WS_BUSY (a git operation is
- * in progress there: why says which), or -1 with e (git failed).
+ * detached or on another branch: e says so, EX_NO), WS_BUSY (a git
+ * operation is in progress there: e says which, EX_WAITING), or -1 with e
+ * (git failed).
  */
-int ws_import(struct orch_ctx *c, const struct task *t, int *moved, char *why, size_t wn, struct orch_err *e);
+int ws_import(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *e);
 /* Hand orch's branch head to the workspace (checked out there); 0 / -1 with e. */
 int ws_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e);
 /* Commit text as path on the item's branch in orch's repository, then sync the workspace; 0 / -1. */
