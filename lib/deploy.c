@@ -583,9 +583,9 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 			record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
 		} else {
 			snprintf(msg, sizeof(msg), "%s after deploy of %s: blocked until a person closes it: check "
-			    "production%s, then orch-deploy --accept %s (production fixed) or revert the change on "
-			    "main", r.reason, t.work_item, p->rollback_hook ? "; rollback_hook run (rollback.log)" : "",
-			    t.work_item);
+			    "production%s, then orch-deploy --accept %s (production fixed) or orch-deploy --revert %s "
+			    "(a new item takes the change out of main)", r.reason, t.work_item,
+			    p->rollback_hook ? "; rollback_hook run (rollback.log)" : "", t.work_item, t.work_item);
 			t.blocked = 1;	/* an open problem until a person closes it (--accept) */
 			if (transition(c, &t, "post_deploy_degraded", "alert", msg, &e) < 0)
 				r.err = e;
