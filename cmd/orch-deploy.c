@@ -5,12 +5,14 @@
 
 #include "../lib/cli.h"
 #include "../lib/deploy.h"
+#include "../lib/revert.h"
 #include "../lib/util.h"
 #include "../lib/wi.h"
 
-#define USAGE "orch-deploy [-q] [--config FILE] [--home DIR] [--json] [--wait] [--accept WI | --confirm WI | --finalize | --monitor | --retry WI]"
+#define USAGE "orch-deploy [-q] [--config FILE] [--home DIR] [--json] [--wait]\n" \
+	"            [--accept WI | --confirm WI | --finalize | --monitor | --retry WI | --revert WI]"
 
-enum { OPT_ACCEPT = OPT_CMD_BASE, OPT_CONFIRM, OPT_FINALIZE, OPT_MONITOR, OPT_RETRY };
+enum { OPT_ACCEPT = OPT_CMD_BASE, OPT_CONFIRM, OPT_FINALIZE, OPT_MONITOR, OPT_RETRY, OPT_REVERT };
 
 static const struct option longopts[] = {
 	{ "accept", required_argument, NULL, OPT_ACCEPT },
@@ -18,6 +20,7 @@ static const struct option longopts[] = {
 	{ "finalize", no_argument, NULL, OPT_FINALIZE },
 	{ "monitor", no_argument, NULL, OPT_MONITOR },
 	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "revert", required_argument, NULL, OPT_REVERT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -53,7 +56,7 @@ run_hook(int argc, char **argv)
 	return deploy_hook_wrapper(argv[2], argv[3], (int)tmo, (const char *const *)argv + 6);
 }
 
-/* One item's verb (--accept, --confirm, --retry): its result, and a plain no (exit 1) when refused. */
+/* One item's verb (--accept, --confirm, --retry, --revert): its result, and a plain no (exit 1) when refused. */
 static void
 one_item(struct out *o, struct orch_ctx *ctx, const char *wi,
     int (*verb)(struct orch_ctx *, const char *, struct advance_result *))
@@ -69,7 +72,7 @@ one_item(struct out *o, struct orch_ctx *ctx, const char *wi,
 int
 main(int argc, char **argv)
 {
-	const char *confirm = NULL, *accept = NULL, *retry = NULL, *wi;
+	const char *confirm = NULL, *accept = NULL, *retry = NULL, *revert = NULL, *wi;
 	int opt, rc, finalize = 0, monitor = 0;
 	struct orch_err e = {0};
 	struct out o = {0};
@@ -83,6 +86,7 @@ main(int argc, char **argv)
 		case OPT_ACCEPT: accept = cl.optarg; break;
 		case OPT_CONFIRM: confirm = cl.optarg; break;
 		case OPT_RETRY: retry = cl.optarg; break;
+		case OPT_REVERT: revert = cl.optarg; break;
 		case OPT_FINALIZE: finalize = 1; break;
 		case OPT_MONITOR: monitor = 1; break;
 		}
@@ -91,10 +95,10 @@ main(int argc, char **argv)
 		return cl.exit;
 	if (cli_operands(&cl, "orch-deploy", 0, 0, NULL))
 		return EX_USAGE;
-	if ((confirm != NULL) + (accept != NULL) + (retry != NULL) + finalize + monitor > 1)
+	if ((confirm != NULL) + (accept != NULL) + (retry != NULL) + (revert != NULL) + finalize + monitor > 1)
 		return cli_usage_error(&cl, "give at most one of --accept WI, --confirm WI, --finalize, --monitor, "
-		    "--retry WI");
-	wi = confirm ? confirm : accept ? accept : retry;
+		    "--retry WI, --revert WI");
+	wi = confirm ? confirm : accept ? accept : retry ? retry : revert;
 	if (wi && !wi_valid(wi))
 		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, wi);
 	if ((rc = cli_open(&cl)) != 0)
@@ -102,7 +106,8 @@ main(int argc, char **argv)
 	o.cl = &cl;
 	o.arr = cl.json ? cJSON_CreateArray() : NULL;
 	if (wi) {
-		one_item(&o, cl.ctx, wi, confirm ? deploy_confirm : accept ? deploy_accept : deploy_retry);
+		one_item(&o, cl.ctx, wi, confirm ? deploy_confirm : accept ? deploy_accept : retry ? deploy_retry :
+		    deploy_revert);
 	} else {
 		if (!monitor && deploy_finalize(cl.ctx, report, &o, &e) < 0)
 			o.rc = cli_error(&cl, &e);

@@ -460,7 +460,8 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		code = 255;
 	task_tested_sha(c->st, &t, sha);
 	if (deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
-	    (code == 0 && (p->health_cmd || p->health_url) && deploy_arm_watch(c, &t, &e) < 0) ||
+	    /* a stopped item's deploy is recorded, never watched (the stop applies after it) */
+	    (code == 0 && !t.stopped[0] && (p->health_cmd || p->health_url) && deploy_arm_watch(c, &t, &e) < 0) ||
 	    deploy_mark(c->cfg, &t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
 		r.err = e;
 		report(rctx, &r);
@@ -583,9 +584,9 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 			record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
 		} else {
 			snprintf(msg, sizeof(msg), "%s after deploy of %s: blocked until a person closes it: check "
-			    "production%s, then orch-deploy --accept %s (production fixed) or revert the change on "
-			    "main", r.reason, t.work_item, p->rollback_hook ? "; rollback_hook run (rollback.log)" : "",
-			    t.work_item);
+			    "production%s, then orch-deploy --accept %s (production fixed) or orch-deploy --revert %s "
+			    "(a new item takes the change out of main)", r.reason, t.work_item,
+			    p->rollback_hook ? "; rollback_hook run (rollback.log)" : "", t.work_item, t.work_item);
 			t.blocked = 1;	/* an open problem until a person closes it (--accept) */
 			if (transition(c, &t, "post_deploy_degraded", "alert", msg, &e) < 0)
 				r.err = e;
@@ -613,7 +614,7 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx, struct orch
 		const struct project *p;
 		if (task_get(c->st, wis[i], &t, &e) < 0)
 			continue;
-		if ((p = config_project(c->cfg, t.project)) == NULL || !(p->health_cmd || p->health_url) ||
+		if ((p = config_project(c->cfg, t.project)) == NULL || !(p->health_cmd || p->health_url) || t.stopped[0] ||
 		    !deploy_marker(c->cfg, &t, DEPLOY_WATCH) || deploy_marker(c->cfg, &t, DEPLOY_WATCHED)) {
 			task_set_watching(c->st, &t, 0, &e);	/* nothing (more) to watch */
 			continue;

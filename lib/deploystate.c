@@ -167,7 +167,8 @@ deploy_hold_describe(const struct config *cfg, const struct task *t, const char 
 		*kind = "degraded";
 		snprintf(detail, n, "the post-deploy watch was DEGRADED: production may not run main's head (the "
 		    "rollback_hook ran if set; rollback.log under deploy-state); when production is fixed: "
-		    "orch-deploy --accept %s", t->work_item);
+		    "orch-deploy --accept %s; to take the change out of main: orch-deploy --revert %s", t->work_item,
+		    t->work_item);
 		return 1;
 	}
 	return 0;

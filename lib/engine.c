@@ -1372,8 +1372,9 @@ explain_held(const struct config *cfg, const struct task *t, struct buf *out)
 	buf_addf(out, "%s is %s, blocked (%s):\n  %s\n", t->work_item, t->stage, kind, why);
 	if (strcmp(kind, "degraded") == 0)
 		buf_addf(out, "  main still holds the change production rolled back from (the branch %s, merged)\n"
-		    "  choices: orch-deploy --accept %s (production was fixed otherwise), or revert the item's merged "
-		    "commits on main through a new work item (docs/operations.md)\n", t->branch, t->work_item);
+		    "  choices: orch-deploy --accept %s (production was fixed otherwise), or orch-deploy --revert %s "
+		    "(a new work item reverts the item's merged commits on main)\n", t->branch, t->work_item,
+		    t->work_item);
 	else
 		buf_addf(out, "  choices: orch-deploy --retry %s (same tested commit; no retry is charged)\n",
 		    t->work_item);

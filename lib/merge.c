@@ -579,7 +579,7 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
     struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	char tested[ORCH_SHA_BUF] = "", main_ref[512], dst[300], old[ORCH_SHA_BUF];
+	char tested[ORCH_SHA_BUF] = "", main_ref[512], dst[300], old[ORCH_SHA_BUF], base[ORCH_SHA_BUF];
 	struct proc_result pr;
 	int anc;
 
@@ -588,6 +588,8 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 		return err_set(e, EX_SOFTWARE, "no tested commit recorded for %s; the merge gate must pass first",
 		    t->work_item);
 	merge_main_ref(p, main_ref, sizeof(main_ref));
+	if (git_rev_parse(&repo, main_ref, base, e) < 0)
+		return -1;	/* what it lands on: its merged commits are base..tested (orch-deploy --revert) */
 	if (p->land_squash && (anc = squash_landing(c, &repo, t, main_ref, tested, reason, rn, e)) <= 0)
 		return anc;	/* tested is the squashed commit from here on */
 	snprintf(dst, sizeof(dst), "%s:refs/heads/%s", tested, p->main_branch);
@@ -635,6 +637,8 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 		return err_set(e, EX_UNAVAILABLE, "pushed %.12s but it is not on %s; check the remote", tested, main_ref + 5);
 	/* the landed commit is what later gates and the deploy hook know as the tested one */
 	if (p->land_squash && task_set_tested(c->st, t, tested, e) < 0)
+		return -1;
+	if (git_is_ancestor(&repo, base, tested, NULL) == 1 && task_set_landed_base(c->st, t, base, e) < 0)
 		return -1;
 	snprintf(reason, rn, "merged %.12s into %s (%s, verified)", tested, p->main_branch, p->land_squash ?
 	    "squashed: the tested tree as one commit" : "fast-forward");

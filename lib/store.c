@@ -352,6 +352,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE INDEX tasks_stopped ON tasks(updated_at) WHERE stopped IN ('cancelled', 'done') AND cleaned = 0;"
 	/* and a job's last failure, the reason a dead job blocks its item with (issue 23 point 2) */
 	"ALTER TABLE jobs ADD COLUMN last_error TEXT;"),
+	/*
+	 * 23: reverting a DEGRADED item (orch-deploy --revert, issue 23 point 4): the main commit an item landed
+	 * on (its merged commits are landed_base..tested_sha) and the work item that reverts it
+	 */
+	("ALTER TABLE tasks ADD COLUMN landed_base TEXT;"
+	"ALTER TABLE tasks ADD COLUMN reverted_by TEXT NOT NULL DEFAULT '';"),
 };
 
 static int

@@ -54,7 +54,7 @@ struct proc_result;
 #define STORE_CORRUPT_ADVICE "orch leaves it as it is: stop the cron jobs, then restore it from a " \
 	"backup or move it aside to start with an empty store (docs/operations.md, Failure modes)"
 
-#define STORE_SCHEMA_VERSION 22
+#define STORE_SCHEMA_VERSION 23
 
 /*
  * A few statements run once per live item on every tick (task_get,

@@ -587,6 +587,63 @@ task_set_tested(struct store *st, const struct task *t, const char *sha, struct 
 	return store_step_done(st, s, "record the tested commit", e);
 }
 
+/* One text column of t's row into out (size n, "" when NULL); 0 / -1 with e. */
+static int
+task_text_column(struct store *st, const struct task *t, const char *sql, char *out, size_t n, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	out[0] = '\0';
+	if (store_prepare(st, &s, sql, e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return err_set(e, EX_TEMPFAIL, "cannot read task %s from the store; run orch doctor", t->work_item);
+	return 0;
+}
+
+int
+task_landed_base(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF])
+{
+	struct orch_err e = {0};
+
+	return task_text_column(st, t, "SELECT landed_base FROM tasks WHERE id = ?1", sha, ORCH_SHA_BUF, &e);
+}
+
+int
+task_set_landed_base(struct store *st, const struct task *t, const char *sha, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "UPDATE tasks SET landed_base = ?1 WHERE id = ?2", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, sha, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t->id);
+	return store_step_done(st, s, "record the main commit the item landed on", e);
+}
+
+int
+task_reverted_by(struct store *st, const struct task *t, char *wi, size_t n, struct orch_err *e)
+{
+	return task_text_column(st, t, "SELECT reverted_by FROM tasks WHERE id = ?1", wi, n, e);
+}
+
+int
+task_set_reverted_by(struct store *st, const struct task *t, const char *wi, struct orch_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, &s, "UPDATE tasks SET reverted_by = ?1 WHERE id = ?2", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t->id);
+	return store_step_done(st, s, "record the item that reverts it", e);
+}
+
 int
 task_blob_record(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e)
 {

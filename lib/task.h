@@ -135,6 +135,15 @@ int verdict_claim(struct store *st, const char *issue_id, const char *state_id, 
 /* The merge gate's tested commit ("" when none); 0, or -1 when the store could not answer. */
 int task_tested_sha(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF]);
 int task_set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e);
+/*
+ * The main commit t landed on (tasks.landed_base: its merged commits are landed_base..tested_sha), ""
+ * when none was recorded (landed before schema 23); 0, or -1 when the store could not answer.
+ */
+int task_landed_base(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF]);
+int task_set_landed_base(struct store *st, const struct task *t, const char *sha, struct orch_err *e);
+/* The work item that reverts t (orch-deploy --revert) into wi (size n, "" when none); 0 / -1 with e. */
+int task_reverted_by(struct store *st, const struct task *t, char *wi, size_t n, struct orch_err *e);
+int task_set_reverted_by(struct store *st, const struct task *t, const char *wi, struct orch_err *e);
 /* A blob orch wrote as path of wi (an artifact only orch writes); 0 / -1. */
 int task_blob_record(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e);
 /* 1 when orch wrote blob as path of wi, 0 not, -1 error. */
