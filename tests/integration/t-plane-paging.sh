@@ -20,8 +20,8 @@ stats() { plane_admin GET /_admin/stats; }
 expect_rc 0 orch-issue list --project PG
 [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 250 ] || fail "expected 250 items"
 paths=$(stats | json_field '["paths"]')
-contains "$paths" "per_page=100&order_by=-updated_at&fields=id,name,sequence_id,state,updated_at'"
-contains "$paths" "per_page=100&order_by=-updated_at&fields=id,name,sequence_id,state,updated_at&cursor=100:1:0"
+contains "$paths" "per_page=100&order_by=-updated_at&fields=id,name,sequence_id,state,updated_at,labels&expand=labels'"
+contains "$paths" "per_page=100&order_by=-updated_at&fields=id,name,sequence_id,state,updated_at,labels&expand=labels&cursor=100:1:0"
 contains "$paths" "&cursor=100:2:0"
 lacks "$paths" "cursor=100:3:0"
 
