@@ -160,7 +160,9 @@ ORCH_SECURITY_GATE_ENABLED=false gate 0
 ORCH_SECURITY_GATE_ENABLED=false expect_rc 0 orch-scan "$WI"
 contains "$OUT" "security PASS (security-gate disabled)"
 
-# orch-scan WI runs the same gate
+# orch-scan WI runs the same gate (two new vulnerable pins: the earlier ones landed on main with the passes
+# above and are inherited now, which never blocks)
+agent_commit "$WT" deps3 requirements.txt "$(printf 'baz==1.0  # sev=HIGH\nqux==2.0  # sev=5.0\nold==0.1  # sev=7.5\nfresh==1.0  # sev=HIGH\nnewer==2.0  # sev=8.1\n')"
 expect_rc 1 orch-scan "$WI"
 contains "$OUT" "$WI: security FAIL (security gate FAIL: 2 dependency finding(s) at or above HIGH)"
 ORCH_SECURITY_DEP_BLOCK_SEVERITY=CRITICAL expect_rc 0 orch-scan --json "$WI"
