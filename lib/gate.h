@@ -64,6 +64,12 @@ struct gate_result {
 	int hold;
 	/* the security gate found a secret on the branch: the fix is a rotation and a history rewrite */
 	int secret_on_branch;
+	/*
+	 * the security gate's dependency audit: 0 not run, 1 complete, 2 could not complete (deps_note says
+	 * why); the engine records it (task_deps_audit) so a degraded audit shows in orch-status
+	 */
+	int deps_audit;
+	char deps_note[512];
 	/* the human gate: orch must ask (again) for a verdict on ask (the artifacts' blob ids) */
 	int ask_needed;
 	char ask[512];
