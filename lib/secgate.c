@@ -115,8 +115,8 @@ report_config(struct buf *b, const struct task *t, const struct secgate_run *g)
  * it too (inherited) or when it only warns about an unpinned requirement
  * (unless security_dep_unpinned_block).
  */
-static int
-dep_blocks(const struct config *cfg, const struct dep_finding *f, int block_sev)
+int
+gate_dep_blocks(const struct config *cfg, const struct dep_finding *f, int block_sev)
 {
 	const char *p = cfg->security_dep_block ? cfg->security_dep_block : "severity";
 
@@ -137,7 +137,7 @@ dep_blocks(const struct config *cfg, const struct dep_finding *f, int block_sev)
 static void
 report_dep(struct buf *b, const struct secgate_run *g, const struct dep_finding *f)
 {
-	const char *verdict = dep_blocks(g->conf, f, g->block_sev) ? "blocking" : "warning";
+	const char *verdict = gate_dep_blocks(g->conf, f, g->block_sev) ? "blocking" : "warning";
 
 	if (f->eco[0] == '\0') {	/* the tools' engines: the line t-security-gate and orch-fix's readers know */
 		buf_addf(b, "- %s %s %s: %s (%s)%s%s%s\n", f->package, f->version, f->id, sev_name(f->sev), verdict,
@@ -333,7 +333,7 @@ secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_resu
 
 	for (i = 0; i < g->d.n; i++) {
 		g->inherited += g->d.v[i].inherited;
-		if (dep_blocks(gc->cfg, &g->d.v[i], g->block_sev))
+		if (gate_dep_blocks(gc->cfg, &g->d.v[i], g->block_sev))
 			g->blocking++;
 		else
 			g->warning++;
