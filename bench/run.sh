@@ -9,3 +9,5 @@ echo
 python3 "$(dirname "$0")/secgate.py" "$BIN" "${BENCH_GATE_RUNS:-5}"
 echo
 python3 "$(dirname "$0")/scale.py" "$BIN" "${BENCH_SCALE_RUNS:-11}"
+echo
+python3 "$(dirname "$0")/osv_audit.py" "$BIN" "${BENCH_OSV_RUNS:-5}"

@@ -43,6 +43,9 @@ cli_scan_item(struct cli *cl, const char *wi)
 	gate_workspace(&gc, &g);	/* what the workspace committed, exactly as a tick would judge it */
 	if (g.outcome == GATE_PASS)
 		gate_security(&gc, &g);
+	if (g.deps_audit && task_deps_audit(&cl->st, wi, t.stage, g.deps_audit == 2, g.deps_note, &e) < 0)
+		fprintf(stderr, "orch-scan: %s (orch-status may not show this audit)\n", e.msg);
+	err_clear(&e);
 	if (g.alert[0]) {
 		if (store_begin(&cl->st, &e) == 0 && notify_queue(&cl->st, "alert", wi, g.alert, &e) == 0)
 			store_commit(&cl->st, &e);

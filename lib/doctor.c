@@ -15,6 +15,7 @@
 #include "merge.h"
 #include "gate.h"
 #include "git.h"
+#include "osv.h"
 #include "proc.h"
 #include "scan.h"
 #include "sizes.h"
@@ -77,6 +78,38 @@ run1(struct orch_ctx *c, const char *const *argv, char *out, size_t n)
 	return st;
 }
 
+/*
+ * Which dependency engine the gate runs and whether it can: the osv engine's endpoint is asked one empty
+ * querybatch (osv_probe, what the gate sends first); a tool engine must be installed.  need: the security
+ * gate applies to a project, so a failure here is every gate degraded.
+ */
+static void
+dep_engine(struct orch_ctx *c, struct doc *d, int need, int pip, int osv)
+{
+	const char *engine = c->cfg->security_dep_engine, *bad = need ? "FAIL" : "WARN";
+	char why[600];
+
+	if (strcmp(engine, "osv") == 0) {
+		if (osv_probe(c->cfg, why, sizeof(why)) == 0)
+			say(d, "ok", "dependency audit", "engine osv (built in): %s answers the OSV API",
+			    c->cfg->security_osv_url);
+		else
+			say(d, bad, "dependency audit", "engine osv (built in): %s; every audit is degraded until it "
+			    "answers (a mirror: docs/security-gate.md)", why);
+		return;
+	}
+	if (strcmp(engine, "auto") == 0)
+		engine = osv ? "osv-scanner" : pip ? "pip-audit" : "auto";
+	if (strcmp(engine, "osv-scanner") == 0 ? osv : strcmp(engine, "pip-audit") == 0 ? pip : 0)
+		say(d, "ok", "dependency audit", "engine %s%s", engine, strcmp(engine, "pip-audit") == 0 ?
+		    " (its findings have no severity: they only warn; security_dep_engine: osv reads it)" : "");
+	else
+		say(d, bad, "dependency audit", "%s is installed (security_dep_engine: %s): every security gate runs "
+		    "degraded; set security_dep_engine: osv (built in, nothing to install) or install it "
+		    "(docs/security-gate.md)", strcmp(engine, "auto") == 0 ? "neither pip-audit nor osv-scanner" :
+		    strcmp(engine, "pip-audit") == 0 ? "pip-audit not" : "osv-scanner not", c->cfg->security_dep_engine);
+}
+
 static void
 tools(struct orch_ctx *c, struct doc *d)
 {
@@ -103,13 +136,9 @@ tools(struct orch_ctx *c, struct doc *d)
 	pip = run1(c, pv, out, sizeof(out)) == PROC_OK;
 	say(d, pip ? "ok" : "WARN", "pip-audit", pip ? "%s" : "pip-audit is not installed%s", pip ? out : "");
 	osv = run1(c, ov, out, sizeof(out)) == PROC_OK;
-	say(d, osv ? "ok" : "WARN", "osv-scanner", osv ? "%s" : "osv-scanner is not installed: dependency findings "
-	    "have no severity and never block%s", osv ? out : "");
-	if (need && !pip && !osv)
-		say(d, "FAIL", "dependency audit", "neither pip-audit nor osv-scanner is installed: every security gate "
-		    "runs degraded; install one (docs/security-gate.md)");
+	say(d, osv ? "ok" : "WARN", "osv-scanner", osv ? "%s" : "osv-scanner is not installed%s", osv ? out : "");
+	dep_engine(c, d, need, pip, osv);
 }
-
 /*
  * The configured home against the store in use: a --home or ORCH_HOME that
  * differs from the config's home: works on another store (a mistyped one
@@ -446,7 +475,7 @@ cron_path(struct orch_ctx *c, struct doc *d, const char *crontab)
 		need_on(path, tick[i], missing, sizeof(missing));
 	if (need)
 		need_on(path, "gitleaks", missing, sizeof(missing));
-	if (need && path_find("pip-audit", path, where, sizeof(where)) < 0 &&
+	if (need && strcmp(c->cfg->security_dep_engine, "osv") != 0 && path_find("pip-audit", path, where, sizeof(where)) < 0 &&
 	    path_find("osv-scanner", path, where, sizeof(where)) < 0)
 		need_on(path, "pip-audit|osv-scanner", missing, sizeof(missing));
 	for (i = 0; i < c->cfg->nprojects; i++)

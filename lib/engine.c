@@ -895,6 +895,39 @@ block_if_workspace_gone(struct orch_ctx *c, struct tracker *tr, struct task *t, 
 	return 1;
 }
 
+/*
+ * The workspace gate, then the stage's gates in order until one does not pass; g is the last one's result,
+ * carrying an earlier sub-gate's alert, judged code and dependency audit.
+ */
+static void
+run_gates(const struct gate_ctx *gc, const struct stage *sd, struct gate_result *g, struct advance_result *r)
+{
+	size_t i;
+
+	str_copy(r->gate, sizeof(r->gate), "workspace");
+	gate_workspace(gc, g);	/* the workspace's commits become orch's branch, or the gate says why not */
+	for (i = 0; g->outcome == GATE_PASS && sd->gates[i]; i++) {
+		const struct gate_def *gd = gate_find(sd->gates[i]);
+		char alert[sizeof(g->alert)];
+		if (gd == NULL)
+			BUG("stage names a gate missing from the registry");
+		str_copy(alert, sizeof(alert), g->alert);	/* an earlier sub-gate's warning stays loud */
+		struct gate_result bound = *g;	/* and the code an earlier sub-gate judged is what the pass records */
+		gate_result_free(g);
+		gate_result_init(g);
+		str_copy(g->alert, sizeof(g->alert), alert);
+		g->bound = bound.bound;
+		g->deps_audit = bound.deps_audit;	/* and the audit's state, for the record */
+		str_copy(g->deps_note, sizeof(g->deps_note), bound.deps_note);
+		str_copy(g->judged_sha, sizeof(g->judged_sha), bound.judged_sha);
+		str_copy(g->code_id, sizeof(g->code_id), bound.code_id);
+		str_copy(r->gate, sizeof(r->gate), gd->name);
+		gd->fn(gc, g);
+		if (g->outcome != GATE_PASS)
+			break;
+	}
+}
+
 /* The gates of t's stage, run by the holder of its claim (or a dry run). */
 static int
 advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage *sd, struct task *t,
@@ -904,7 +937,6 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage 
 	struct gate_result g;
 	struct tracker tr;
 	int rc = 0;
-	size_t i;
 
 	/* the run that merged died before (or while) deploying: a hook it started and that still runs is waited for */
 	if (sd->deploys && !p->self_deploy && p->deploy_hook && !dry_run &&
@@ -926,28 +958,12 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage 
 	gate_result_init(&g);
 	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = t,
 		.dry_run = dry_run, .manual = !stage_automated(p, t, sd->agent) };
-	str_copy(r->gate, sizeof(r->gate), "workspace");
-	gate_workspace(&gc, &g);	/* the workspace's commits become orch's branch, or the gate says why not */
-	for (i = 0; g.outcome == GATE_PASS && sd->gates[i]; i++) {
-		const struct gate_def *gd = gate_find(sd->gates[i]);
-		char alert[sizeof(g.alert)];
-		if (gd == NULL)
-			BUG("stage names a gate missing from the registry");
-		str_copy(alert, sizeof(alert), g.alert);	/* an earlier sub-gate's warning stays loud */
-		struct gate_result bound = g;	/* and the code an earlier sub-gate judged is what the pass records */
-		gate_result_free(&g);
-		gate_result_init(&g);
-		str_copy(g.alert, sizeof(g.alert), alert);
-		g.bound = bound.bound;
-		str_copy(g.judged_sha, sizeof(g.judged_sha), bound.judged_sha);
-		str_copy(g.code_id, sizeof(g.code_id), bound.code_id);
-		str_copy(r->gate, sizeof(r->gate), gd->name);
-		gd->fn(&gc, &g);
-		if (g.outcome != GATE_PASS)
-			break;
-	}
+	run_gates(&gc, sd, &g, r);
 	str_copy(r->reason, sizeof(r->reason), g.reason);
 	r->passed = g.outcome == GATE_PASS;
+	if (!dry_run && g.deps_audit && task_deps_audit(c->st, t->work_item, t->stage, g.deps_audit == 2, g.deps_note,
+	    &e) < 0)	/* a record for orch-status: said, not fatal */
+		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason), "; %s", e.msg);
 	switch (g.outcome) {
 	case GATE_ERROR:
 		r->outcome = OUT_WAITING;

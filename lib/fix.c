@@ -20,6 +20,7 @@
 #include "git.h"
 #include "job.h"
 #include "notify.h"
+#include "osv.h"
 #include "proc.h"
 #include "scan.h"
 #include "sizes.h"
@@ -165,29 +166,84 @@ accept_plan(struct fix_result *r, const char *text, size_t len, char *why, size_
 	return 0;
 }
 
-/* Lowest version fixing every advisory of one package; "" when one has no fix. */
+/* The file a finding's pin is in: the osv engine says; the tools' engines read only the root requirements.txt. */
+static const char *
+pin_file(const struct dep_finding *f)
+{
+	return f->file[0] ? f->file : "requirements.txt";
+}
+
+/*
+ * The version fixing every advisory of package pkg pinned in file: for each, the lowest fixed version above
+ * the pin within its major, else the lowest above it (osv_fix_choice); the highest of those.  "-ID" when
+ * advisory ID has no fixed version; "" when none is above the pin.  The advisories' ids are appended to ids.
+ */
 static void
-lowest_fix(const struct deps_result *d, const char *pkg, char *out, size_t n, char *ids, size_t idn)
+lowest_fix(const struct deps_result *d, const char *pkg, const char *file, char *out, size_t n, char *ids,
+    size_t idn)
 {
 	size_t i;
 
 	out[0] = '\0';
 	for (i = 0; i < d->n; i++) {
-		char list[256], best[64] = "", *tok, *save = NULL;
-		if (strcmp(d->v[i].package, pkg) != 0)
+		char best[64];
+		if (d->v[i].unpinned || strcmp(d->v[i].package, pkg) != 0 || strcmp(pin_file(&d->v[i]), file) != 0)
 			continue;
 		snprintf(ids + strlen(ids), idn - strlen(ids), "%s%s", *ids ? "," : "", d->v[i].id);
-		str_copy(list, sizeof(list), d->v[i].fixes);
-		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-			if (!best[0] || fixpatch_version_cmp(tok, best) < 0)
-				str_copy(best, sizeof(best), tok);
+		osv_fix_choice(d->v[i].version, d->v[i].fixes, best, sizeof(best));
+		if (!best[0] && d->v[i].fixes[0])
+			continue;	/* fixed at or below the pin: this advisory asks nothing more */
 		if (!best[0]) {
 			snprintf(out, n, "-%s", d->v[i].id);	/* marks "no fix for this advisory" */
 			return;
 		}
-		if (out[0] != '-' && (!out[0] || fixpatch_version_cmp(best, out) > 0))
+		if (!out[0] || fixpatch_version_cmp(best, out) > 0)
 			str_copy(out, n, best);
 	}
+}
+
+/* 1 when orch-fix can edit the file of f's pin (a requirements file: fixplan's dependency files). */
+static int
+fixable_file(const struct dep_finding *f)
+{
+	const char *b = strrchr(pin_file(f), '/');
+
+	b = b ? b + 1 : pin_file(f);
+	return (f->eco[0] == '\0' || strcmp(f->eco, "PyPI") == 0) && strncmp(b, "requirements", 12) == 0 &&
+	    strlen(b) > 4 && strcmp(b + strlen(b) - 4, ".txt") == 0;
+}
+
+static void
+note_skip(char *skipped, size_t n, const struct dep_finding *f, const char *why)
+{
+	size_t l = strlen(skipped);
+
+	snprintf(skipped + l, n - l, "%s%s %s (%s %s)", l ? ", " : "", f->package, f->version, why, pin_file(f));
+}
+
+static int
+seen_file(const char *const *files, size_t n, const char *file)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(files[i], file) == 0)
+			return 1;
+	return 0;
+}
+
+/* One pin_dependency operation: f's package to version in f's file. */
+static void
+plan_pin(cJSON *ops, const struct dep_finding *f, const char *version)
+{
+	cJSON *op = cJSON_CreateObject(), *det;
+
+	cJSON_AddStringToObject(op, "type", "pin_dependency");
+	cJSON_AddStringToObject(op, "file", pin_file(f));
+	det = cJSON_AddObjectToObject(op, "details");
+	cJSON_AddStringToObject(det, "package", f->package);
+	cJSON_AddStringToObject(det, "version", version);
+	cJSON_AddItemToArray(ops, op);
 }
 
 static int
@@ -200,43 +256,47 @@ cmp_id(const void *a, const void *b)
 static int
 plan_from_audit(const struct fix_result *r, const struct deps_result *d, struct buf *json, char *why, size_t wn)
 {
-	cJSON *o = cJSON_CreateObject(), *ops, *ev;
+	cJSON *o = cJSON_CreateObject(), *ops, *ev, *fl;
 	char summary[FIX_SUMMARY_MAX + 1] = "", skipped[600] = "";
+	const char *files[FIX_MAX_OPS];
 	char *idv[64];
-	size_t i, j, nid = 0, nops = 0;
+	size_t i, j, nid = 0, nops = 0, nfiles = 0;
 
 	cJSON_AddNumberToObject(o, "version", 1);
 	cJSON_AddStringToObject(o, "work_item", r->work_item);
 	cJSON_AddStringToObject(o, "category", "dependency");
 	ops = cJSON_AddArrayToObject(o, "operations");
 	for (i = 0; i < d->n; i++) {
+		const struct dep_finding *f = &d->v[i];
 		char fix[80], ids[400] = "";
+		if (f->unpinned)
+			continue;
 		for (j = 0; j < i; j++)
-			if (strcmp(d->v[j].package, d->v[i].package) == 0)
+			if (!d->v[j].unpinned && strcmp(d->v[j].package, f->package) == 0 &&
+			    strcmp(pin_file(&d->v[j]), pin_file(f)) == 0)
 				break;
 		if (j < i)
-			continue;	/* package seen */
-		lowest_fix(d, d->v[i].package, fix, sizeof(fix), ids, sizeof(ids));
-		if (fix[0] == '-' || fixpatch_version_cmp(fix, d->v[i].version) <= 0) {
-			snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped), "%s%s (%s)",
-			    *skipped ? ", " : "", d->v[i].package, fix[0] == '-' ? "an advisory has no fixed version" :
-			    "no fixed version above the pinned one");
+			continue;	/* package seen in this file */
+		if (!fixable_file(f)) {
+			note_skip(skipped, sizeof(skipped), f, "orch-fix edits requirements files only: upgrade it in");
+			continue;
+		}
+		lowest_fix(d, f->package, pin_file(f), fix, sizeof(fix), ids, sizeof(ids));
+		if (fix[0] == '-' || fix[0] == '\0') {
+			note_skip(skipped, sizeof(skipped), f, fix[0] ? "an advisory has no fixed version, in" :
+			    "no fixed version above the pin, in");
 			continue;
 		}
 		if (nops == FIX_MAX_OPS)
 			break;
-		cJSON *op = cJSON_CreateObject(), *det;
-		cJSON_AddStringToObject(op, "type", "pin_dependency");
-		cJSON_AddStringToObject(op, "file", "requirements.txt");
-		det = cJSON_AddObjectToObject(op, "details");
-		cJSON_AddStringToObject(det, "package", d->v[i].package);
-		cJSON_AddStringToObject(det, "version", fix);
-		cJSON_AddItemToArray(ops, op);
+		plan_pin(ops, f, fix);
+		if (nfiles < FIX_MAX_OPS && !seen_file(files, nfiles, pin_file(f)))
+			files[nfiles++] = pin_file(f);
 		nops++;
 		snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), "%s%s %s -> %s",
-		    *summary ? "; " : "pin ", d->v[i].package, d->v[i].version, fix);
+		    *summary ? "; " : "pin ", f->package, f->version, fix);
 		for (j = 0; j < d->n && nid < 64; j++)
-			if (strcmp(d->v[j].package, d->v[i].package) == 0)
+			if (strcmp(d->v[j].package, f->package) == 0 && !d->v[j].unpinned)
 				idv[nid++] = d->v[j].id;
 	}
 	if (nops == 0) {
@@ -249,7 +309,9 @@ plan_from_audit(const struct fix_result *r, const struct deps_result *d, struct 
 	qsort(idv, nid, sizeof(*idv), cmp_id);
 	cJSON_AddStringToObject(o, "summary", summary);
 	cJSON_AddNumberToObject(o, "confidence", 1);
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "files"), cJSON_CreateString("requirements.txt"));
+	fl = cJSON_AddArrayToObject(o, "files");
+	for (i = 0; i < nfiles; i++)
+		cJSON_AddItemToArray(fl, cJSON_CreateString(files[i]));
 	ev = cJSON_AddArrayToObject(o, "evidence");
 	for (i = 0; i < nid; i++)
 		if (i == 0 || strcmp(idv[i], idv[i - 1]) != 0)
@@ -792,7 +854,8 @@ get_plan(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 		*audited = 1;
 		if (before->degraded) {
 			buf_free(&text);
-			return outcome(r, "error", "the dependency audit is degraded: %s; try again later", before->note), -1;
+			return outcome(r, "error", "the dependency audit (%s) could not complete: %s; `orch doctor` "
+			    "checks the engine: run orch-fix again once it answers", before->engine, before->note), -1;
 		}
 		if (plan_from_audit(r, before, &text, why, sizeof(why)) < 0) {
 			buf_free(&text);

@@ -64,6 +64,12 @@ struct gate_result {
 	int hold;
 	/* the security gate found a secret on the branch: the fix is a rotation and a history rewrite */
 	int secret_on_branch;
+	/*
+	 * the security gate's dependency audit: 0 not run, 1 complete, 2 could not complete (deps_note says
+	 * why); the engine records it (task_deps_audit) so a degraded audit shows in orch-status
+	 */
+	int deps_audit;
+	char deps_note[512];
 	/* the human gate: orch must ask (again) for a verdict on ask (the artifacts' blob ids) */
 	int ask_needed;
 	char ask[512];
@@ -118,6 +124,13 @@ int gate_security_config(const struct gate_ctx *c, int approve, struct scancfg_c
  * item of security_gate_repos, or that list is empty and p self-deploys);
  * else 0 with the N/A reason in why (may be NULL).
  */
+/*
+ * Does dependency finding f block under security_dep_block (block_sev for severity)?  Never when the base has
+ * it too (inherited), nor an unpinned requirement unless security_dep_unpinned_block.  The scan of main alerts
+ * the same ones.
+ */
+struct dep_finding;
+int gate_dep_blocks(const struct config *cfg, const struct dep_finding *f, int block_sev);
 int gate_security_applies(const struct config *cfg, const struct project *p, char *why, size_t n);
 /*
  * The engine's GATE_ERROR hook: a gate that could not run is an operator's

@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,82 @@ out:
 	free(ent);
 	buf_free(&tree);
 	return rc;
+}
+
+/* FNV-1a, 64 bits, from h: a change detector, not a security boundary. */
+static uint64_t
+fnv(uint64_t h, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+int
+osv_lockfiles_id(const struct git *g, const char *ref, const char *exclude, char *id, size_t n,
+    struct orch_err *e)
+{
+	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+	struct entry *ent = NULL;
+	struct buf tree;
+	size_t ne, i, found = 0;
+
+	id[0] = '\0';
+	buf_init(&tree, OSV_TREE_CAP);
+	if (git_ls_tree_r(g, ref, &tree, e) < 0) {
+		buf_free(&tree);
+		return -1;
+	}
+	ne = tree_entries(&tree, &ent);
+	for (i = 0; i < ne; i++)
+		if (lockfile_kind(ent[i].path) != LOCK_NONE && !excluded(ent[i].path, exclude)) {
+			a = fnv(fnv(a, ent[i].path, strlen(ent[i].path) + 1), ent[i].id, 40);
+			b = fnv(fnv(b, ent[i].id, 40), ent[i].path, strlen(ent[i].path) + 1);
+			found++;
+		}
+	if (found)
+		snprintf(id, n, "L%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+	free(ent);
+	buf_free(&tree);
+	return 0;
+}
+
+/* The major version: the digits before the first '.' (after a leading 'v'), -1 when there are none. */
+static long
+major_of(const char *v)
+{
+	long m = 0;
+	int any = 0;
+
+	if (*v == 'v')
+		v++;
+	for (; *v >= '0' && *v <= '9' && m < 1000000; v++, any = 1)
+		m = m * 10 + (*v - '0');
+	return any ? m : -1;
+}
+
+void
+osv_fix_choice(const char *pin, const char *fixes, char *out, size_t n)
+{
+	char same[64] = "", any[64] = "";
+	const char *p = fixes;
+
+	while (p && *p) {
+		size_t l = strcspn(p, ",");
+		char v[64];
+		snprintf(v, sizeof(v), "%.*s", (int)(l < sizeof(v) ? l : sizeof(v) - 1), p);
+		if (v[0] && osv_vercmp(v, pin) > 0) {
+			if (!any[0] || osv_vercmp(v, any) < 0)
+				str_copy(any, sizeof(any), v);
+			if (major_of(v) == major_of(pin) && (!same[0] || osv_vercmp(v, same) < 0))
+				str_copy(same, sizeof(same), v);
+		}
+		p += l;
+		p += *p == ',';
+	}
+	snprintf(out, n, "%s", same[0] ? same : any);
 }
 
 /* An advisory id safe in a request path and a report line: letters, digits, '-', '_', '.', ':'. */

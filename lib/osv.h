@@ -87,6 +87,17 @@ int osv_parse_record(const char *json, size_t len, const char *eco, const char *
 /* Compare versions as the ecosystems mostly order them (numbers numerically, pre-releases first): <0, 0, >0.
  */
 int osv_vercmp(const char *a, const char *b);
+/*
+ * The identity of the lockfiles at ref (the scan of main audits again only when it changes): a hash of the
+ * path and blob id of every lockfile osv_collect would read, "" when there is none.  0, or -1 with *e.
+ */
+int osv_lockfiles_id(const struct git *g, const char *ref, const char *exclude, char *id, size_t n,
+    struct orch_err *e);
+/*
+ * The fixed version to move pin to, from fixes (comma-separated): the lowest above the pin within its major,
+ * else the lowest above it; "" when none is above the pin.
+ */
+void osv_fix_choice(const char *pin, const char *fixes, char *out, size_t n);
 /* orch doctor: does security_osv_url answer a querybatch?  0, or -1 with why. */
 int osv_probe(const struct config *cfg, char *why, size_t wn);
 void osv_queries_free(struct osv_query *q, size_t n);

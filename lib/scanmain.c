@@ -14,9 +14,11 @@
 #include "config.h"
 #include "ctx.h"
 #include "err.h"
+#include "gate.h"
 #include "git.h"
 #include "merge.h"
 #include "notify.h"
+#include "osv.h"
 #include "proc.h"
 #include "scan.h"
 #include "scancfg.h"
@@ -710,12 +712,58 @@ step_chunks(struct run *u)
 	return rc;
 }
 
-/* The blob id of the dependency manifest at ref, "" when it has none (or ref is not a commit here). */
+/*
+ * What the audit reads at ref, to tell a change: the osv engine's lockfiles (osv_lockfiles_id), a tool
+ * engine's manifest blob; "" when there is none (or ref is not a commit here).
+ */
 static void
 manifest_blob(struct run *u, const char *ref, char out[ORCH_SHA_BUF])
 {
+	struct orch_err e = {0};
+
+	if (ref[0] != '\0' && strcmp(u->c->cfg->security_dep_engine, "osv") == 0) {
+		if (osv_lockfiles_id(&u->g, ref, u->c->cfg->security_dep_exclude, out, ORCH_SHA_BUF, &e) < 0)
+			out[0] = '\0';
+		return;
+	}
 	if (ref[0] == '\0' || git_blob_id(&u->g, ref, SCAN_DEPS_MANIFEST, out, NULL) < 0)
 		out[0] = '\0';
+}
+
+/*
+ * The osv engine's findings on main, the ones a branch would be blocked by (gate_dep_blocks) and that every
+ * item in flight inherits: one alert per advisory and project (a notices key), with the orch-fix plan line.
+ */
+static int
+deps_inherited_alerts(struct run *u, const struct deps_result *d, int block)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct dep_finding *f = &d->v[i];
+		char key[200], fix[64], msg[1200];
+		int rc;
+		if (f->unpinned || !gate_dep_blocks(u->c->cfg, f, block))
+			continue;
+		osv_fix_choice(f->version, f->fixes, fix, sizeof(fix));
+		snprintf(key, sizeof(key), "deps-main:%s:%s", u->r->project, f->id);
+		snprintf(msg, sizeof(msg), "dependency audit of main of %s: %s%s%s%s in %s %s %s (%s), `%s` line %d; items "
+		    "in flight inherit it and are not blocked by it; %s%s%s%s%s%s", u->r->project, f->id,
+		    f->aliases[0] ? " (" : "", f->aliases, f->aliases[0] ? ")" : "", f->eco, f->package, f->version,
+		    sev_name(f->sev), f->file, f->line, fix[0] ? "suggested orch-fix plan: pin_dependency " : "no fixed "
+		    "version is known: remove or replace the package", fix[0] ? f->package : "", fix[0] ? " " : "",
+		    f->version, fix[0] ? " -> " : "", fix);
+		if (store_begin(u->c->st, u->e) < 0)
+			return -1;
+		if ((rc = task_note_once(u->c->st, key, u->e)) < 0 ||
+		    (rc == 1 && notify_queue(u->c->st, "alert", NULL, msg, u->e) < 0)) {
+			store_rollback(u->c->st);
+			return -1;
+		}
+		if (store_commit(u->c->st, u->e) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* The audit's findings for the record; *blocking counts those at or above block. */
@@ -811,12 +859,14 @@ step_deps(struct run *u)
 		snprintf(r->deps, sizeof(r->deps), "degraded");
 		fail_at(u, "deps", 0, d.note);
 		snprintf(msg, sizeof(msg), "dependency audit of main of %s at %.12s could not run: %s; %s changed "
-		    "and is not audited yet: the next run retries", r->project, r->head, d.note, SCAN_DEPS_MANIFEST);
+		    "and is not audited yet: the next run retries", r->project, r->head, d.note,
+		    strcmp(u->c->cfg->security_dep_engine, "osv") == 0 ? "a lockfile" : SCAN_DEPS_MANIFEST);
 		deps_result_free(&d);
 		return strcmp(u->failing, "deps") == 0 ? 0 : alert(u, msg);
 	}
 	snprintf(u->deps_blob, sizeof(u->deps_blob), "%s", cur);
-	if (r->deps_blocking && deps_alert(u, &d, block) < 0) {
+	if (strcmp(d.engine, "osv") == 0 ? deps_inherited_alerts(u, &d, block) < 0 :
+	    r->deps_blocking && deps_alert(u, &d, block) < 0) {
 		deps_result_free(&d);
 		return -1;
 	}

@@ -84,6 +84,8 @@ struct secgate_run {
 	int block_sev, blocking, warning, fail;
 	int hold;		/* no finding, but an unapproved configuration change: a person decides */
 	int quiet_secrets;	/* secrets found while security_secrets_block is false */
+	int audit;		/* gate_result's deps_audit: 1 complete, 2 could not complete */
+	char audit_note[512];
 };
 
 /* The report's section on the scanner's own configuration. */
@@ -113,8 +115,8 @@ report_config(struct buf *b, const struct task *t, const struct secgate_run *g)
  * it too (inherited) or when it only warns about an unpinned requirement
  * (unless security_dep_unpinned_block).
  */
-static int
-dep_blocks(const struct config *cfg, const struct dep_finding *f, int block_sev)
+int
+gate_dep_blocks(const struct config *cfg, const struct dep_finding *f, int block_sev)
 {
 	const char *p = cfg->security_dep_block ? cfg->security_dep_block : "severity";
 
@@ -135,7 +137,7 @@ dep_blocks(const struct config *cfg, const struct dep_finding *f, int block_sev)
 static void
 report_dep(struct buf *b, const struct secgate_run *g, const struct dep_finding *f)
 {
-	const char *verdict = dep_blocks(g->conf, f, g->block_sev) ? "blocking" : "warning";
+	const char *verdict = gate_dep_blocks(g->conf, f, g->block_sev) ? "blocking" : "warning";
 
 	if (f->eco[0] == '\0') {	/* the tools' engines: the line t-security-gate and orch-fix's readers know */
 		buf_addf(b, "- %s %s %s: %s (%s)%s%s%s\n", f->package, f->version, f->id, sev_name(f->sev), verdict,
@@ -285,6 +287,8 @@ secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *
 	snprintf(g->range, sizeof(g->range), "%s..%s", g->base + 5, t->branch);
 	if (secgate_scans(gc, g, e) < 0)
 		return -1;
+	g->audit = g->d.degraded ? 2 : 1;
+	str_copy(g->audit_note, sizeof(g->audit_note), g->d.note);
 	/* no proof either way is orch's problem, not the developer's: hold the item, alert, retry later */
 	if (!g->s.ok || (g->d.degraded && gc->cfg->security_dep_audit_fail_closed)) {
 		if (!g->s.ok)
@@ -329,7 +333,7 @@ secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_resu
 
 	for (i = 0; i < g->d.n; i++) {
 		g->inherited += g->d.v[i].inherited;
-		if (dep_blocks(gc->cfg, &g->d.v[i], g->block_sev))
+		if (gate_dep_blocks(gc->cfg, &g->d.v[i], g->block_sev))
 			g->blocking++;
 		else
 			g->warning++;
@@ -449,7 +453,7 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 {
 	struct secgate_run g = { .conf = gc->cfg, .block_sev = sev_parse(gc->cfg->security_dep_block_severity) };
 	struct orch_err e = {0};
-	int committed;
+	int committed, rc;
 
 	if (!gate_security_applies(gc->cfg, gc->project, g.why, sizeof(g.why))) {
 		r->outcome = GATE_PASS;
@@ -463,7 +467,10 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 	}
 	if (g.block_sev < 0)
 		g.block_sev = SEV_HIGH;
-	if (secgate_scan(gc, &g, &e) < 0)
+	rc = secgate_scan(gc, &g, &e);
+	r->deps_audit = g.audit;	/* degraded is never quiet: the engine records it, pass or not */
+	str_copy(r->deps_note, sizeof(r->deps_note), g.audit_note);
+	if (rc < 0)
 		goto error;
 	secgate_judge(gc, &g, r);
 	committed = secgate_commit(gc, &g, &e);

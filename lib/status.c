@@ -229,29 +229,37 @@ collect_worktrees(const struct config *cfg, struct store *st, cJSON *root, struc
 	return 0;
 }
 
+/*
+ * The dependency engine and what it needs (looked up, not run: status starts no process and asks no server),
+ * and the live items whose last audit could not complete (security.degraded_audits).
+ */
 static int
 collect_security(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
 	cJSON *sec = cJSON_AddObjectToObject(root, "security");
 	const char *engine = cfg->security_dep_engine;
-	char path[ORCH_PATH_MAX];
+	char path[ORCH_PATH_MAX], note[600];
 	int osv = proc_which("osv-scanner", path, sizeof(path)) == 0, pip = proc_which("pip-audit", path, sizeof(path)) == 0;
 
-	(void)st;
-	(void)e;
 	cJSON_AddStringToObject(sec, "dep_engine", engine);
-	/* what the gate will run, as this PATH has it (looked up, not run: status starts no process) */
-	if (strcmp(engine, "auto") == 0)
-		engine = osv ? "osv-scanner" : "pip-audit";
-	if (strcmp(engine, "osv-scanner") == 0 ? !osv : !pip)
-		cJSON_AddStringToObject(sec, "note", strcmp(cfg->security_dep_engine, "auto") == 0 ?
-		    "neither osv-scanner nor pip-audit is on PATH: the dependency audit is degraded (fail-open unless "
-		    "security_dep_audit_fail_closed)" : "the dependency engine is not on PATH: the dependency audit is "
-		    "degraded (fail-open unless security_dep_audit_fail_closed)");
-	else if (strcmp(engine, "pip-audit") == 0)
-		cJSON_AddStringToObject(sec, "note", "pip-audit reports no severity: its findings only warn "
-		    "(severity-based blocking needs osv-scanner)");
-	return 0;
+	if (strcmp(engine, "osv") == 0) {	/* built in: nothing to install, a server to reach */
+		snprintf(note, sizeof(note), "the osv engine asks %s (orch doctor checks that it answers)",
+		    cfg->security_osv_url);
+		cJSON_AddStringToObject(sec, "note", note);
+	} else {
+		if (strcmp(engine, "auto") == 0)
+			engine = osv ? "osv-scanner" : "pip-audit";
+		if (strcmp(engine, "osv-scanner") == 0 ? !osv : !pip)
+			cJSON_AddStringToObject(sec, "note", strcmp(cfg->security_dep_engine, "auto") == 0 ?
+			    "neither osv-scanner nor pip-audit is on PATH: the dependency audit is degraded (fail-open "
+			    "unless security_dep_audit_fail_closed); security_dep_engine: osv needs neither" :
+			    "the dependency engine is not on PATH: the dependency audit is degraded (fail-open unless "
+			    "security_dep_audit_fail_closed); security_dep_engine: osv needs no tool");
+		else if (strcmp(engine, "pip-audit") == 0)
+			cJSON_AddStringToObject(sec, "note", "pip-audit reports no severity: its findings only warn "
+			    "(security_dep_engine: osv reads the severity from the advisory)");
+	}
+	return task_deps_degraded_json(st, cJSON_AddArrayToObject(sec, "degraded_audits"), e);
 }
 
 /* orch-fix: the recent fix runs, newest first. */
@@ -297,6 +305,33 @@ count_where(const cJSON *arr, const char *key, const char *value)
 }
 
 /*
+ * Degraded is never quiet: each live item whose last dependency audit could not complete, and each project
+ * whose scan of main fails in its dependency audit, is a degraded line.
+ */
+static void
+attention_audits(const cJSON *root, cJSON *deg)
+{
+	const cJSON *it, *sec = cJSON_GetObjectItem(root, "security");
+	char line[800];
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sec, "degraded_audits")) {
+		snprintf(line, sizeof(line), "dependency audit of %s degraded (%s): %s", cJSON_GetStringValue(
+		    cJSON_GetObjectItem(it, "work_item")), cJSON_GetStringValue(cJSON_GetObjectItem(sec, "dep_engine")),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "detail")));
+		cJSON_AddItemToArray(deg, cJSON_CreateString(line));
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "projects")) {
+		const cJSON *f = cJSON_GetObjectItem(it, "last_failure");
+		const char *phase = cJSON_GetStringValue(cJSON_GetObjectItem(f, "phase"));
+		if (!cJSON_IsTrue(cJSON_GetObjectItem(it, "failing")) || !phase || strcmp(phase, "deps") != 0)
+			continue;
+		snprintf(line, sizeof(line), "dependency audit of main of %s degraded: %s", cJSON_GetStringValue(
+		    cJSON_GetObjectItem(it, "project")), cJSON_GetStringValue(cJSON_GetObjectItem(f, "reason")));
+		cJSON_AddItemToArray(deg, cJSON_CreateString(line));
+	}
+}
+
+/*
  * What needs a person, most urgent first, from the sections collected above (the text status and the page
  * both open with it): secrets on main, blocked tasks, dead jobs, then degraded feeds, one line each.
  */
@@ -333,6 +368,7 @@ collect_attention(const struct config *cfg, struct store *st, cJSON *root, struc
 			cJSON_AddItemToArray(deg, cJSON_CreateString(line));
 		}
 	}
+	attention_audits(root, deg);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands")) {
 		double res = cJSON_GetNumberValue(cJSON_GetObjectItem(it, "result"));
 		if (res >= 64) {	/* 1 and 2 are red and waiting, the pipeline's own answers */

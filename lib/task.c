@@ -455,6 +455,29 @@ event_add(struct store *st, const char *wi, const char *kind, const char *from, 
 }
 
 int
+task_deps_audit(struct store *st, const char *wi, const char *stage, int degraded, const char *note,
+    struct orch_err *e)
+{
+	const char *kind = degraded ? "deps_degraded" : "deps_audited", *detail = degraded ? note : "";
+	sqlite3_stmt *s;
+	char **last;
+	int same;
+
+	if (store_prepare(st, &s, "SELECT CASE WHEN kind = ?2 AND detail = ?3 THEN 'same' ELSE 'new' END FROM events "
+	    "WHERE work_item = ?1 AND kind IN ('deps_audited', 'deps_degraded') ORDER BY id DESC LIMIT 1", e) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, detail, -1, SQLITE_STATIC);
+	if (store_strings(st, s, &last, e) < 0)
+		return -1;
+	/* a first audit that completed is no news */
+	same = last[0] ? strcmp(last[0], "same") == 0 : !degraded;
+	argv_free(last);
+	return same ? 0 : event_add(st, wi, kind, stage, stage, detail, e);
+}
+
+int
 verdict_claim(struct store *st, const char *issue_id, const char *state_id, const char *updated_at,
     const char *wi, const char *verdict, struct orch_err *e)
 {
@@ -758,6 +781,15 @@ task_events_json(struct store *st, int n, struct cJSON *events, struct orch_err 
 {
 	return store_list_json(st, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events "
 	    "ORDER BY id DESC LIMIT ?1", n, events, e);
+}
+
+int
+task_deps_degraded_json(struct store *st, struct cJSON *arr, struct orch_err *e)
+{
+	return store_list_json(st, "SELECT t.work_item AS work_item, t.stage AS stage, v.detail AS detail, v.ts AS ts "
+	    "FROM tasks t INDEXED BY tasks_live JOIN events v ON v.id = (SELECT max(id) FROM events WHERE work_item = "
+	    "t.work_item AND kind IN ('deps_audited', 'deps_degraded')) WHERE t.stage != 'done' AND t.stopped = '' "
+	    "AND v.kind = 'deps_degraded' ORDER BY t.id LIMIT ?1", 100, arr, e);
 }
 
 int

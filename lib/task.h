@@ -126,6 +126,13 @@ int task_list_ids(struct store *st, int64_t **ids, size_t *n, struct orch_err *e
 
 int event_add(struct store *st, const char *wi, const char *kind, const char *from, const char *to,
     const char *detail, struct orch_err *e);
+/*
+ * The security gate's dependency audit of wi (gate_result.deps_audit): an event deps_degraded (detail: why)
+ * or deps_audited, written only when it is not what the last one said (a tick repeating it writes nothing).
+ * 0, or -1 with *e.
+ */
+int task_deps_audit(struct store *st, const char *wi, const char *stage, int degraded, const char *note,
+    struct orch_err *e);
 
 /* Applied human verdicts: 1 inserted (apply it now), 0 already applied. */
 int verdict_claim(struct store *st, const char *issue_id, const char *state_id, const char *updated_at,
@@ -216,5 +223,7 @@ int task_note_once(struct store *st, const char *key, struct orch_err *e);
 struct cJSON;
 int task_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e);
 int task_events_json(struct store *st, int n, struct cJSON *events, struct orch_err *e);
+/* The live items whose last dependency audit could not complete: {work_item, stage, detail, ts}. */
+int task_deps_degraded_json(struct store *st, struct cJSON *arr, struct orch_err *e);
 
 #endif

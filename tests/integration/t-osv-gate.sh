@@ -127,6 +127,30 @@ contains "$(report)" "DEGRADED: OSV request POST http://127.0.0.1:1/v1/querybatc
 contains "$(report)" "check security_osv_url and the network"
 contains "$ERR" "dependency audit degraded"
 ORCH_SECURITY_OSV_URL=http://127.0.0.1:1 ORCH_SECURITY_DEP_AUDIT_FAIL_CLOSED=true gate 69
+# degraded is never quiet: the attention line, orch-status --json and the page count it (one line, not one
+# per tick); orch doctor names the engine and says its endpoint does not answer
+degraded_events() { sql "SELECT count(*) FROM events WHERE work_item = '$WI' AND kind = 'deps_degraded'"; }
+ORCH_SECURITY_OSV_URL=http://127.0.0.1:1 gate 0
+n=$(degraded_events)
+ORCH_SECURITY_OSV_URL=http://127.0.0.1:1 gate 0
+[ "$(degraded_events)" = "$n" ] || fail "a repeated degraded audit is one event: $n then $(degraded_events)"
+expect_rc 0 orch-status
+contains "$OUT" "attention: 0 secrets on main, 0 blocked, 0 dead jobs, 1 degraded"
+contains "$OUT" "dependency audit of $WI degraded (osv): OSV request POST http://127.0.0.1:1/v1/querybatch failed"
+expect_rc 0 orch-status --json
+contains "$(echo "$OUT" | json_field '["attention"]["degraded"]')" "dependency audit of $WI degraded (osv)"
+[ "$(echo "$OUT" | json_field '["security"]["degraded_audits"][0]["work_item"]')" = "$WI" ] || fail "no degraded_audits in --json"
+expect_rc 0 orch-status --html "$TMP/page.html"
+contains "$(cat "$TMP/page.html")" "1 degraded</span>"
+contains "$(cat "$TMP/page.html")" "dependency audit of $WI degraded (osv)"
+ORCH_SECURITY_OSV_URL=http://127.0.0.1:1 expect_rc 1 orch doctor	# (FAIL: the gate applies to DEMO; no crontab either)
+contains "$OUT" "FAIL dependency audit: engine osv (built in): OSV request POST http://127.0.0.1:1/v1/querybatch failed"
+expect_rc 1 orch doctor
+contains "$OUT" "ok   dependency audit: engine osv (built in): $OSV_URL answers the OSV API"
+# the next audit that completes clears it
+gate 1
+expect_rc 0 orch-status
+contains "$OUT" ", 0 degraded"
 ORCH_SECURITY_OSV_URL=ftp://x gate 0
 contains "$(report)" "security_osv_url 'ftp://x' is not an http(s) URL"
 echo "t-osv-gate: ok"

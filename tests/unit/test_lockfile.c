@@ -366,6 +366,26 @@ lock_teardown(void)
 	lockset_free(&set);
 }
 
+/* orch-fix and the scan of main move a pin to the lowest fix above it within its major, else the lowest above it. */
+START_TEST(osv_fix_within_major)
+{
+	char out[64];
+
+	osv_fix_choice("2.19.1", "2.20.0,3.0.1", out, sizeof(out));
+	ck_assert_str_eq(out, "2.20.0");
+	osv_fix_choice("1.24.1", "2.0.2,1.24.2,1.26.5", out, sizeof(out));
+	ck_assert_str_eq(out, "1.24.2");
+	osv_fix_choice("1.9", "2.0,3.1", out, sizeof(out));	/* none in major 1: the lowest above */
+	ck_assert_str_eq(out, "2.0");
+	osv_fix_choice("0.7.0", "0.13.0", out, sizeof(out));
+	ck_assert_str_eq(out, "0.13.0");
+	osv_fix_choice("4.0", "3.9,4.0", out, sizeof(out));	/* nothing above the pin */
+	ck_assert_str_eq(out, "");
+	osv_fix_choice("1.0", "", out, sizeof(out));
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 Suite *
 lockfile_suite(void)
 {
@@ -387,6 +407,7 @@ lockfile_suite(void)
 	tcase_add_test(tc, cvss_first_examples);
 	tcase_add_test(tc, cvss_refused);
 	tcase_add_test(tc, osv_record_and_versions);
+	tcase_add_test(tc, osv_fix_within_major);
 	suite_add_tcase(s, tc);
 	return s;
 }
