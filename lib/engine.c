@@ -476,6 +476,17 @@ ask_deploy(struct orch_ctx *c, const struct task *t, struct change *ch, char tes
 	ch->ask_evidence = tested;
 }
 
+/* 1 when the task row is still the version t was computed from, 0 when it moved (a cancel), -1 with e. */
+static int
+task_unchanged(struct orch_ctx *c, const struct task *t, struct orch_err *e)
+{
+	struct task now;
+
+	if (task_get_id(c->st, t->id, &now, e) < 0)
+		return -1;
+	return now.version == t->version && now.stopped[0] == '\0';
+}
+
 /* Phase A (entering deploy of a self-deploying project): ask for Confirm Deploy, loudly.  0. */
 static int
 phase_a(struct orch_ctx *c, struct tracker *tr, struct task *t, struct advance_result *r)
@@ -513,6 +524,9 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 
 	/* the deploy edge: what lands on main is exactly the tested commit */
 	if (edge && !dry_run) {
+		/* a person's stop (or any other change) committed while the merge gate ran: nothing lands */
+		if ((rc = task_unchanged(c, t, &e)) <= 0)
+			return rc < 0 ? fail(r, &e) : moved_on(r);
 		if ((rc = merge_land(c, p, t, merged, sizeof(merged), &e)) < 0) {
 			gate_error_alert(c->st, t, "merge", e.msg);	/* once per stay: the remote needs a person */
 			return fail(r, &e);
