@@ -16,6 +16,7 @@
 #include "store.h"
 #include "task.h"
 #include "util.h"
+#include "wi.h"
 #include "workspace.h"
 
 void
@@ -154,6 +155,32 @@ take_remote(struct orch_ctx *c, struct git *repo, const struct task *t, const ch
 	return ws_sync(c, t, e);
 }
 
+/*
+ * Every item branch of the project's remote, fetched once per run (one
+ * glob refspec: a branch the remote does not have is no error), so that a
+ * tick costs one fetch per project, not one per item.  0 / -1 with e.
+ */
+static int
+fetch_items_once(struct orch_ctx *c, const struct project *p, struct git *repo, char *spec, size_t n,
+    struct orch_err *e)
+{
+	static char done[32][ORCH_PATH_MAX];
+	static int ndone;
+	char dst[320];
+	int i;
+
+	for (i = 0; i < ndone; i++)
+		if (strcmp(done[i], p->repo) == 0)
+			return 0;
+	snprintf(spec, n, "refs/heads/%s*", WI_BRANCH_PREFIX);
+	snprintf(dst, sizeof(dst), "refs/remotes/%s/%s*", p->remote, WI_BRANCH_PREFIX);
+	if (merge_remote_trusted(c, p, 1, e) < 0 || git_fetch_into(repo, p->remote, spec, dst, e) < 0)
+		return -1;
+	if (ndone < 32)
+		str_copy(done[ndone++], sizeof(done[0]), p->repo);
+	return 0;
+}
+
 int
 merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct task *t, int push, char *why,
     size_t wn, struct orch_err *e)
@@ -169,11 +196,7 @@ merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct 
 	snprintf(lref, sizeof(lref), "refs/heads/%s", t->branch);
 	snprintf(rref, sizeof(rref), "refs/remotes/%s/%s", p->remote, t->branch);
 	snprintf(pref, sizeof(pref), "refs/orch/pushed/%s", t->work_item);
-	/* a glob: a branch the remote does not have yet is no error */
-	snprintf(glob, sizeof(glob), "refs/heads/%s*", t->branch);
-	snprintf(why, wn, "refs/remotes/%s/%s*", p->remote, t->branch);
-	if (merge_remote_trusted(c, p, 1, e) < 0 || git_fetch_into(&repo, p->remote, glob, why, e) < 0 ||
-	    resolve_opt(&repo, refs, 3, ids, e) < 0)
+	if (fetch_items_once(c, p, &repo, glob, sizeof(glob), e) < 0 || resolve_opt(&repo, refs, 3, ids, e) < 0)
 		return -1;
 	why[0] = '\0';
 	const char *now = ids[0];	/* what the remote holds afterwards, as far as orch knows */

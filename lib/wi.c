@@ -139,7 +139,7 @@ wi_branch(const char *wi, const char *title, char *out, size_t n)
 	if (!wi_valid(wi))
 		return -1;
 	wi_slug(title, slug, sizeof(slug));
-	return str_fmt(out, n, "feature/%s-%s", wi, slug);
+	return str_fmt(out, n, WI_BRANCH_PREFIX "%s-%s", wi, slug);
 }
 
 int

@@ -32,6 +32,8 @@ int wi_valid(const char *s);
 int wi_project(const char *wi, char out[WI_KEY_BYTES + 1]);
 int wi_project_key_valid(const char *key);	/* a Plane identifier within WI_KEY_BYTES */
 void wi_slug(const char *title, char *out, size_t n);
+/* Every item branch starts with this (the remote's item branches are fetched by it). */
+#define WI_BRANCH_PREFIX "feature/"
 /* feature/<WI>-<slug> */
 int wi_branch(const char *wi, const char *title, char *out, size_t n);
 
