@@ -228,8 +228,8 @@ static const char *const v4_max36[3][2][5] = {
 static const char *const v4_max4[3] = {"SC:H/SI:S/SA:S/", "SC:H/SI:H/SA:H/", "SC:L/SI:L/SA:L/"};
 
 /* max_severity.js: the depth of each EQ's levels (EQ3+EQ6 by EQ3 and EQ6). */
-static const int v4_depth1[3] = {1, 4, 5}, v4_depth2[2] = {1, 2}, v4_depth36[3][2] = {{7, 6}, {8, 8}, {0, 10}},
-		 v4_depth4[3] = {6, 5, 4};
+static const int v4_depth1[3] = {1, 4, 5}, v4_depth2[2] = {1, 2}, v4_depth4[3] = {6, 5, 4};
+static const int v4_depth36[3][2] = {{7, 6}, {8, 8}, {0, 10}};
 
 /* One "NAME:VALUE" field at or after the order's position *pos into sel[] (the value's first letter). */
 static int
