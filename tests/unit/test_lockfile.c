@@ -393,6 +393,37 @@ START_TEST(cvss_v4_refused)
 }
 END_TEST
 
+/* Severity from the record's vectors: a computed CVSS v4.0 score first, then v3, then the database's word. */
+START_TEST(osv_record_cvss_v4)
+{
+	static const struct {
+		const char *sevs, *source;
+		int sev;
+	} ex[] = {
+	    {"{\"type\": \"CVSS_V3\", \"score\": \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N\"}, {\"type\": \"CVSS_V4\", "
+		"\"score\": \"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\"}", "CVSS_V4 9.3", SEV_CRITICAL},
+	    {"{\"type\": \"CVSS_V3\", \"score\": \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}, {\"type\": \"CVSS_V4\", "
+		"\"score\": \"CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\"}", "CVSS_V4 8.5", SEV_HIGH},
+	    {"{\"type\": \"CVSS_V3\", \"score\": \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N\"}, {\"type\": \"CVSS_V4\", "
+		"\"score\": \"CVSS:4.0/AV:N/AC:L\"}", "CVSS_V3 7.5", SEV_HIGH},
+	    {"{\"type\": \"CVSS_V4\", \"score\": \"CVSS:4.0/AV:N/AC:L\"}", "database_specific (CVSS_V4 not computed)", SEV_MEDIUM},
+	};
+	char rec[1024];
+	struct dep_finding f;
+	size_t i;
+
+	for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+		ck_assert_int_lt(snprintf(rec, sizeof(rec), "{\"id\": \"GHSA-1\", \"modified\": \"m\", \"severity\": [%s],"
+		    "\"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"a\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", "
+		    "\"events\": [{\"introduced\": \"0\"}]}]}], \"database_specific\": {\"severity\": \"MODERATE\"}}", ex[i].sevs),
+		    (int)sizeof(rec));
+		ck_assert_int_eq(osv_parse_record(rec, strlen(rec), "PyPI", "a", "1.0", &f, why, sizeof(why)), 1);
+		ck_assert_str_eq(f.sev_source, ex[i].source);
+		ck_assert_int_eq(f.sev, ex[i].sev);
+	}
+}
+END_TEST
+
 START_TEST(osv_record_and_versions)
 {
 	const char *rec = "{\"id\": \"GHSA-1\", \"modified\": \"m\", \"aliases\": [\"CVE-1\", \"bad id\"],"
@@ -486,6 +517,7 @@ lockfile_suite(void)
 	tcase_add_test(tc, cvss_v4_reference);
 	tcase_add_test(tc, cvss_v4_refused);
 	tcase_add_test(tc, osv_record_and_versions);
+	tcase_add_test(tc, osv_record_cvss_v4);
 	tcase_add_test(tc, osv_fix_within_major);
 	suite_add_tcase(s, tc);
 	return s;
