@@ -592,9 +592,9 @@ affected_of(const cJSON *rec, const char *eco, const char *name, const cJSON *af
 	return NULL;
 }
 
-/* The highest CVSS v3 score of a severity[] array into *best; sets *v4 when a v4 vector is there. */
+/* The highest CVSS v3 (best[0]) and v4 (best[1]) scores of a severity[] array; *bad4 when a v4 vector is refused. */
 static void
-cvss_max(const cJSON *sevs, double *best, int *v4)
+cvss_max(const cJSON *sevs, double best[2], int *bad4)
 {
 	const cJSON *s;
 
@@ -602,13 +602,15 @@ cvss_max(const cJSON *sevs, double *best, int *v4)
 	{
 		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "type"));
 		const char *vec = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "score"));
+		int v4 = type && strcmp(type, "CVSS_V4") == 0;
 		char why[80];
 		double sc;
-		if (type && strcmp(type, "CVSS_V4") == 0)
-			*v4 = 1;
-		else if (type && strcmp(type, "CVSS_V3") == 0 &&
-		    cvss_score(vec, &sc, why, sizeof(why)) == 0 && sc > *best)
-			*best = sc;
+		if (type == NULL || (!v4 && strcmp(type, "CVSS_V3") != 0))
+			continue;
+		if (cvss_score(vec, &sc, why, sizeof(why)) != 0)
+			*bad4 |= v4;
+		else if (sc > best[v4])
+			best[v4] = sc;
 	}
 }
 
@@ -626,20 +628,21 @@ word_sev(const char *w)
 	return -1;
 }
 
-/* Severity: the computed CVSS v3 score, else the database's word, else unknown; with its source. */
+/* Severity: the computed CVSS v4 score, else the v3 one, else the database's word, else unknown; with its source. */
 static void
 record_sev(const cJSON *rec, const char *eco, const char *name, struct dep_finding *f)
 {
 	const cJSON *a = NULL;
-	double best = -1;
-	int v4 = 0, w;
+	double best[2] = {-1, -1};
+	int v4 = 0, w, k;
 
-	cvss_max(cJSON_GetObjectItemCaseSensitive(rec, "severity"), &best, &v4);
+	cvss_max(cJSON_GetObjectItemCaseSensitive(rec, "severity"), best, &v4);
 	while ((a = affected_of(rec, eco, name, a)) != NULL)
-		cvss_max(cJSON_GetObjectItemCaseSensitive(a, "severity"), &best, &v4);
-	if (best > 0) {
-		f->sev = (enum sev)cvss_rating(best);
-		snprintf(f->sev_source, sizeof(f->sev_source), "CVSS_V3 %.1f", best);
+		cvss_max(cJSON_GetObjectItemCaseSensitive(a, "severity"), best, &v4);
+	k = best[1] > 0 ? 1 : 0;
+	if (best[k] > 0) {
+		f->sev = (enum sev)cvss_rating(best[k]);
+		snprintf(f->sev_source, sizeof(f->sev_source), "CVSS_V%d %.1f", k ? 4 : 3, best[k]);
 		return;
 	}
 	w = word_sev(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(

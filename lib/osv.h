@@ -16,8 +16,9 @@
  *     The answer holds ids and `modified` only.
  *  3. GET /v1/vulns/{id} for each id whose record is not cached with the same
  *     `modified` (table osv_vulns, migration 18; written only by this module).
- *  4. Each (pin, record): severity from the highest CVSS v3 base score of the
- *     record's vectors (cvss.h), else database_specific.severity, else
+ *  4. Each (pin, record): severity from the highest CVSS v4.0 score of the
+ *     record's vectors, else the highest v3 one (cvss.h), else
+ *     database_specific.severity, else
  *     UNKNOWN (sev_source says which); fixed versions from the affected
  *     ranges of that package; fixable when one is newer than the pin
  *     (osv_vercmp).  A withdrawn record is no finding.

@@ -77,7 +77,7 @@ struct dep_finding {
 	/* the osv engine fills the rest (the tools' engines leave them empty) */
 	char eco[16];		/* PyPI, npm, Go, crates.io */
 	char aliases[160];	/* CVE-/GHSA-/PYSEC- ids, comma-separated */
-	char sev_source[48];	/* "CVSS_V3 9.8", "database_specific", "none" */
+	char sev_source[48];	/* "CVSS_V4 9.3", "CVSS_V3 9.8", "database_specific", "none" */
 	char file[256];		/* the lockfile of the pin, "" unknown */
 	int line;		/* its line, 0 unknown */
 	int fixable;		/* a fixed version newer than the pin is known */
