@@ -125,7 +125,7 @@ retry_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 	keep_failed_logs(c->cfg, t);
 	deploy_reset(c->cfg, t);
 	/* the person's retry takes the hold's Blocked away (else it would read as a person's Blocked) */
-	tracker_show(c, t, stage_deploy()->display, NULL);
+	tracker_show(c, t, stage_deploy()->display, NULL, TRACKER_BY_PERSON);
 	if (!p->self_deploy) {
 		r->outcome = OUT_ADVANCED;
 		snprintf(r->reason, sizeof(r->reason), "%s", msg);
@@ -333,7 +333,7 @@ start_detached(struct orch_ctx *c, const struct project *p, const struct task *t
 	snprintf(msg, sizeof(msg), "production deploy of %.12s started (Confirm Deploy)", sha);
 	if (record(c, t, "deploy_initiated", "info", msg, &r->err) < 0)
 		return -1;
-	tracker_show(c, t, "deploying", NULL);
+	tracker_show(c, t, "deploying", NULL, TRACKER_BY_ORCH);
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	snprintf(r->reason, sizeof(r->reason), "%s", msg);
@@ -580,7 +580,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 		snprintf(r.reason, sizeof(r.reason), "post-deploy watch %s (%d/%d probes failed)",
 		    healthy ? "HEALTHY" : "DEGRADED", failed, total);
 		if (healthy) {
-			tracker_show(c, &t, stage_last()->display, NULL);
+			tracker_show(c, &t, stage_last()->display, NULL, TRACKER_BY_ORCH);
 			record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
 		} else {
 			snprintf(msg, sizeof(msg), "%s after deploy of %s: blocked until a person closes it: check "
@@ -590,7 +590,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 			t.blocked = 1;	/* an open problem until a person closes it (--accept) */
 			if (transition(c, &t, "post_deploy_degraded", "alert", msg, &e) < 0)
 				r.err = e;
-			tracker_show(c, &t, "blocked", msg);
+			tracker_show(c, &t, "blocked", msg, TRACKER_BY_ORCH);
 			run_rollback_hook(c, p, &t);
 		}
 	}
@@ -701,7 +701,7 @@ accept_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 			snprintf(r->reason, sizeof(r->reason), "%s moved on meanwhile", t->work_item);
 		return rc;
 	}
-	tracker_show(c, t, "done", msg);
+	tracker_show(c, t, "done", msg, TRACKER_BY_PERSON);
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	snprintf(r->reason, sizeof(r->reason), "%s", msg);

@@ -204,57 +204,11 @@ moved_on(struct advance_result *r)
 	return 0;
 }
 
-/*
- * A status a person stops an item with is never overwritten by orch's own
- * (issue 23): the tracker's Cancelled or Done on a task that is not
- * finished, its Blocked on a task orch did not block, or any status of a
- * stopped task.  The next orch-poll applies the person's status.  1 keep
- * (an event says so), 0 write.
- */
-static int
-person_status(struct orch_ctx *c, struct tracker *tr, const struct task *t, const struct tracker_issue *is,
-    const char *key)
-{
-	struct orch_err e = {0};
-	const char *cur = tracker_issue_key(tr, is, &e);
-	char why[300];
-
-	if (t->stopped[0] == '\0' && (cur == NULL || strcmp(cur, key) == 0 || (strcmp(cur, "cancelled") != 0 &&
-	    strcmp(cur, "done") != 0 && (strcmp(cur, "blocked") != 0 || t->blocked))))
-		return 0;
-	snprintf(why, sizeof(why), "tracker status %s kept (set by a person%s): orch did not write %s", cur ? cur : "?",
-	    t->stopped[0] ? ", the item is stopped" : "; the next orch-poll applies it", key);
-	event_add(c->st, t->work_item, "tracker_status_kept", t->stage, t->stage, why, NULL);
-	return 1;
-}
-
-/*
- * Display status and comment after a commit; failures are recorded, not
- * fatal.  force: a person's own command (--unblock, --cancel, To Analyse)
- * writes over a person's status; orch's transitions never do.
- */
-static void
-display_as(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key, const char *comment,
-    int force)
-{
-	struct tracker_issue is;
-	struct orch_err e = {0};
-
-	if (tr->ops->get(tr, t->work_item, &is, &e) < 0)
-		goto fail;
-	if (key && (force || !person_status(c, tr, t, &is, key)) && tracker_set_status(tr, &is, key, &e) < 0)
-		goto fail;
-	if (comment && tr->ops->comment(tr, &is, comment, &e) < 0)
-		goto fail;
-	return;
-fail:
-	event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
-}
-
+/* orch's own transitions: a person's stopping status is kept (tracker_display) */
 static void
 display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key, const char *comment)
 {
-	display_as(c, tr, t, key, comment, 0);
+	tracker_display(c, tr, t, key, comment, TRACKER_BY_ORCH);
 }
 
 static void
@@ -1217,7 +1171,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	if (tracker_open(&tr, c, t.project, &e) == 0) {
-		display_as(c, &tr, &t, sd ? sd->display : NULL, msg, 1);
+		tracker_display(c, &tr, &t, sd ? sd->display : NULL, msg, TRACKER_BY_PERSON);
 		tracker_close(&tr);
 	}
 	return 0;
@@ -1253,7 +1207,7 @@ resume_finished(struct orch_ctx *c, struct task *t, const struct gate_verdict *k
 	}
 	r->refused = 1;
 	if (tracker_open(&tr, c, t->project, &e) == 0) {
-		display_as(c, &tr, t, back, msg, 1);
+		tracker_display(c, &tr, t, back, msg, TRACKER_BY_PERSON);
 		tracker_close(&tr);
 	}
 	return 0;
@@ -1344,7 +1298,7 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	r->outcome = OUT_ADVANCED;
 	r->passed = 1;
 	if (tracker_open(&tr, c, t.project, &e) == 0) {
-		display_as(c, &tr, &t, sd->display, NULL, 1);
+		tracker_display(c, &tr, &t, sd->display, NULL, TRACKER_BY_PERSON);
 		tracker_close(&tr);
 	}
 	return 0;
@@ -1658,7 +1612,7 @@ stop_once(struct orch_ctx *c, struct task *t, const char *how, const char *reaso
 	r->outcome = OUT_BLOCKED;
 	if (tracker_open(&tr, c, t->project, &e) == 0) {
 		/* the person's own status stays; the command sets Cancelled itself */
-		display_as(c, &tr, t, key ? NULL : "cancelled", msg, 1);
+		tracker_display(c, &tr, t, key ? NULL : "cancelled", msg, TRACKER_BY_PERSON);
 		tracker_close(&tr);
 	}
 	return APPLY_DONE;

@@ -241,7 +241,7 @@ revert_close(struct orch_ctx *c, struct task *t, const char *nwi, const struct r
 	}
 	if (store_commit(c->st, e) < 0)
 		return -1;
-	tracker_show(c, t, "done", msg);
+	tracker_show(c, t, "done", msg, TRACKER_BY_PERSON);
 	return 1;
 }
 

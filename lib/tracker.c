@@ -1,6 +1,7 @@
 #include "tracker.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,20 +171,51 @@ tracker_status_json(struct store *st, const char *issue_id, const char *wi, stru
 	return 0;
 }
 
+/*
+ * A status a person stops an item with is never overwritten by orch's own
+ * (issue 23): the tracker's Cancelled or Done on a task that is not
+ * finished, its Blocked on a task orch did not block, or any status of a
+ * stopped task.  The next orch-poll applies the person's status.  1 keep
+ * (an event says so), 0 write.
+ */
+static int
+tracker_person_status(struct orch_ctx *c, struct tracker *tr, const struct task *t, const struct tracker_issue *is,
+    const char *key)
+{
+	struct orch_err e = {0};
+	const char *cur = tracker_issue_key(tr, is, &e);
+	char why[300];
+
+	if (t->stopped[0] == '\0' && (cur == NULL || strcmp(cur, key) == 0 || (strcmp(cur, "cancelled") != 0 &&
+	    strcmp(cur, "done") != 0 && (strcmp(cur, "blocked") != 0 || t->blocked))))
+		return 0;
+	snprintf(why, sizeof(why), "tracker status %s kept (set by a person%s): orch did not write %s", cur ? cur : "?",
+	    t->stopped[0] ? ", the item is stopped" : "; the next orch-poll applies it", key);
+	event_add(c->st, t->work_item, "tracker_status_kept", t->stage, t->stage, why, NULL);
+	return 1;
+}
+
 void
-tracker_display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key, const char *comment)
+tracker_display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key, const char *comment,
+    enum tracker_writer by)
 {
 	struct tracker_issue is;
 	struct orch_err e = {0};
 
-	if (tr->ops->get(tr, t->work_item, &is, &e) < 0 ||
-	    (key && tracker_set_status(tr, &is, key, &e) < 0) ||
-	    (comment && tr->ops->comment(tr, &is, comment, &e) < 0))
-		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
+	if (tr->ops->get(tr, t->work_item, &is, &e) < 0)
+		goto fail;
+	if (key && (by == TRACKER_BY_PERSON || !tracker_person_status(c, tr, t, &is, key)) &&
+	    tracker_set_status(tr, &is, key, &e) < 0)
+		goto fail;
+	if (comment && tr->ops->comment(tr, &is, comment, &e) < 0)
+		goto fail;
+	return;
+fail:
+	event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
 }
 
 void
-tracker_show(struct orch_ctx *c, const struct task *t, const char *key, const char *comment)
+tracker_show(struct orch_ctx *c, const struct task *t, const char *key, const char *comment, enum tracker_writer by)
 {
 	struct tracker tr;
 	struct orch_err e = {0};
@@ -192,6 +224,6 @@ tracker_show(struct orch_ctx *c, const struct task *t, const char *key, const ch
 		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
 		return;
 	}
-	tracker_display(c, &tr, t, key, comment);
+	tracker_display(c, &tr, t, key, comment, by);
 	tracker_close(&tr);
 }

@@ -110,16 +110,24 @@ const char *tracker_issue_key(struct tracker *t, const struct tracker_issue *is,
 /* Set the issue's state by logical key; TRACKER_SKIPPED when the project lacks it. */
 int tracker_set_status(struct tracker *t, struct tracker_issue *is, const char *key, struct orch_err *e);
 struct task;
+/* Who writes a display status: orch's own transitions keep a person's status, a person's command does not. */
+enum tracker_writer { TRACKER_BY_ORCH, TRACKER_BY_PERSON };
 /*
  * After a transition's commit: t's display status by key (NULL: unchanged)
- * and a comment (NULL: none).  Never fails: a tracker that cannot be
- * written is recorded as a tracker_error event on t (repaired by the next
- * transition or the reconciler).  tracker_show() opens t's tracker for it
- * (a tracker that cannot be opened is recorded the same way).
+ * and a comment (NULL: none).  The one tracker write of the pipeline: with
+ * TRACKER_BY_ORCH a person's stopping status (Cancelled or Done on an
+ * unfinished task, Blocked orch did not set, any status of a stopped task)
+ * is kept and a tracker_status_kept event says so; TRACKER_BY_PERSON (a
+ * person's --unblock, --cancel, --retry, --accept...) writes over it.
+ * Never fails: a tracker that cannot be written is recorded as a
+ * tracker_error event on t (repaired by the next transition or the
+ * reconciler).  tracker_show() opens t's tracker for it (a tracker that
+ * cannot be opened is recorded the same way).
  */
 void tracker_display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key,
-    const char *comment);
-void tracker_show(struct orch_ctx *c, const struct task *t, const char *key, const char *comment);
+    const char *comment, enum tracker_writer by);
+void tracker_show(struct orch_ctx *c, const struct task *t, const char *key, const char *comment,
+    enum tracker_writer by);
 
 /* The plane backend (tracker_plane.c). */
 extern const struct tracker_ops tracker_plane_ops;
