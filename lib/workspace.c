@@ -274,6 +274,24 @@ ws_fetch(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *
 	return 0;
 }
 
+/*
+ * 1 when the branch already holds what orch last fetched (seen): equal, or
+ * orch's own commit on top of it.  0 when the branch is behind it: another
+ * command fetched and has not moved the branch yet, or was killed between
+ * the two steps; judging the branch then would judge old work, so the
+ * import is finished here (the update-ref is conditioned on the old id).
+ */
+static int
+ws_import_done(const struct git *repo, const struct task *t, const char *seen_id)
+{
+	char head[300], id[ORCH_SHA_BUF];
+
+	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
+	if (git_rev_parse(repo, head, id, NULL) < 0)
+		return 0;
+	return strcmp(id, seen_id) == 0 || git_is_ancestor(repo, id, seen_id, NULL) != 1;
+}
+
 int
 ws_import(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *e)
 {
@@ -295,7 +313,8 @@ ws_import(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err 
 	}
 	ws_seen_ref(t, seen, sizeof(seen));
 	/* nothing new since orch last fetched or synced: no git run at all */
-	if (ws_ref_hint(t, hint) && git_rev_parse(&repo, seen, last, NULL) == 0 && strcmp(hint, last) == 0)
+	if (ws_ref_hint(t, hint) && git_rev_parse(&repo, seen, last, NULL) == 0 && strcmp(hint, last) == 0 &&
+	    ws_import_done(&repo, t, last))
 		return WS_OK;
 	return ws_fetch(c, t, moved, e) < 0 ? -1 : WS_OK;
 }
