@@ -637,16 +637,25 @@ task_landed_base(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF])
 	return task_text_column(st, t, "SELECT landed_base FROM tasks WHERE id = ?1", sha, ORCH_SHA_BUF, &e);
 }
 
-int
-task_set_landed_base(struct store *st, const struct task *t, const char *sha, struct orch_err *e)
+/* Write one text column of t's row (sql binds ?1 the value, ?2 the id); what: the failure's words.  0 / -1. */
+static int
+task_set_text_column(struct store *st, const struct task *t, const char *sql, const char *v, const char *what,
+    struct orch_err *e)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "UPDATE tasks SET landed_base = ?1 WHERE id = ?2", e) < 0)
+	if (store_prepare(st, &s, sql, e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, v, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, t->id);
-	return store_step_done(st, s, "record the main commit the item landed on", e);
+	return store_step_done(st, s, what, e);
+}
+
+int
+task_set_landed_base(struct store *st, const struct task *t, const char *sha, struct orch_err *e)
+{
+	return task_set_text_column(st, t, "UPDATE tasks SET landed_base = ?1 WHERE id = ?2", sha,
+	    "record the main commit the item landed on", e);
 }
 
 int
@@ -658,13 +667,8 @@ task_reverted_by(struct store *st, const struct task *t, char *wi, size_t n, str
 int
 task_set_reverted_by(struct store *st, const struct task *t, const char *wi, struct orch_err *e)
 {
-	sqlite3_stmt *s;
-
-	if (store_prepare(st, &s, "UPDATE tasks SET reverted_by = ?1 WHERE id = ?2", e) < 0)
-		return -1;
-	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, t->id);
-	return store_step_done(st, s, "record the item that reverts it", e);
+	return task_set_text_column(st, t, "UPDATE tasks SET reverted_by = ?1 WHERE id = ?2", wi,
+	    "record the item that reverts it", e);
 }
 
 int
