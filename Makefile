@@ -79,7 +79,7 @@ $(BUILD)/tests/unit: $(UNIT_OBJ) $(BUILD)/liborch.a
 
 # Layout rules a script can check (scripts/checksrc.sh); files another change
 # is reworking are reported, not failed, until their owner reformats them.
-STYLE_SRC     := $(sort $(wildcard lib/*.c lib/*.h cmd/*.c tests/unit/*.c tests/unit/*.h bench/*.c))
+STYLE_SRC     := $(sort $(wildcard lib/*.c lib/*.h cmd/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h bench/*.c))
 STYLE_PENDING :=
 style:
 	@sh scripts/checksrc.sh --pending "$(STYLE_PENDING)" $(STYLE_SRC)

@@ -66,7 +66,7 @@ take_lock(const char *home)
 		close(fd);
 		return -1;
 	}
-	return fd;	/* held until exit, as a command holds its lock */
+	return fd; /* held until exit, as a command holds its lock */
 }
 
 static int
@@ -88,8 +88,9 @@ query(const char *home)
 	}
 	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT id FROM tasks INDEXED BY tasks_live WHERE stage != 'done' ORDER BY id",
-	    -1, &s, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(db,
+		"SELECT id FROM tasks INDEXED BY tasks_live WHERE stage != 'done' ORDER BY id", -1, &s,
+		NULL) != SQLITE_OK) {
 		fail(path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return 1;
@@ -106,7 +107,7 @@ static int
 record_run(const char *home)
 {
 	static const char body[] = "{\"name\":\"sqlite-floor\",\"last_run\":\"2026-01-01T00:00:00.000000Z\","
-	    "\"result\":0,\"duration_ms\":1}\n";
+				   "\"result\":0,\"duration_ms\":1}\n";
 	char dir[4200], tmp[4300], path[4300];
 	int fd, ok;
 

@@ -10,12 +10,24 @@
 #include "../lib/task.h"
 #include "../lib/wi.h"
 
-#define USAGE "orch-advance [-q] [--agent NAME] [--config FILE] [--dry-run] [--home DIR] [--json] [--wait]\n" \
-	"                    WI... | --all | --start WI | --unblock WI | --explain WI | --manual WI | --auto WI\n" \
+#define USAGE \
+	"orch-advance [-q] [--agent NAME] [--config FILE] [--dry-run] [--home DIR] [--json] [--wait]\n" \
+	"                    WI... | --all | --start WI | --unblock WI | --explain WI | --manual WI | " \
+	"--auto WI\n" \
 	"                    | --cancel WI [--reason TEXT]"
 
-enum { OPT_AGENT = OPT_CMD_BASE, OPT_ALL, OPT_CANCEL, OPT_DRY_RUN, OPT_EXPLAIN, OPT_REASON, OPT_START, OPT_UNBLOCK,
-	OPT_MANUAL, OPT_AUTO };
+enum {
+	OPT_AGENT = OPT_CMD_BASE,
+	OPT_ALL,
+	OPT_CANCEL,
+	OPT_DRY_RUN,
+	OPT_EXPLAIN,
+	OPT_REASON,
+	OPT_START,
+	OPT_UNBLOCK,
+	OPT_MANUAL,
+	OPT_AUTO
+};
 
 static const struct option longopts[] = {
 	{ "agent", required_argument, NULL, OPT_AGENT },
@@ -83,7 +95,8 @@ cancel_usage(struct cli *cl, const char *wi, const char *reason, int simulated)
 		return cli_usage_error(cl, "--dry-run and --agent apply to WI... and --all, not to --cancel");
 	if (wi && !wi_valid(wi))
 		return cli_usage_error(cl, "work item '%s' is not " WI_FORM, wi);
-	if (wi)	/* a cancel must not wait for the run it stops: its own lock (engine_stop is a compare-and-set) */
+	if (wi) /* a cancel must not wait for the run it stops: its own lock (engine_stop is a
+		   compare-and-set) */
 		cl->lock_name = "orch-advance-cancel";
 	return 0;
 }
@@ -95,10 +108,13 @@ check_operands(struct cli *cl, const char *agent, int argc, char **argv)
 	int i;
 
 	if (agent && engine_stage_valid(agent))
-		return cli_usage_error(cl, "--agent takes an agent name (analyst, developer, ...), not a stage");
+		return cli_usage_error(
+		    cl, "--agent takes an agent name (analyst, developer, ...), not a stage");
 	if (agent && !engine_agent_valid(agent))
-		return cli_usage_error(cl, "--agent '%s' is not an agent: analyst, architect, developer, reviewer, "
-		    "tester, staging or deployer", agent);
+		return cli_usage_error(cl,
+		    "--agent '%s' is not an agent: analyst, architect, developer, reviewer, "
+		    "tester, staging or deployer",
+		    agent);
 	for (i = 0; i < argc; i++)
 		if (!wi_valid(argv[i]))
 			return cli_usage_error(cl, "work item '%s' is not " WI_FORM, argv[i]);
@@ -108,7 +124,8 @@ check_operands(struct cli *cl, const char *agent, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	const char *agent = NULL, *one = NULL, *oname = NULL, *explain = NULL, *cancel_wi = NULL, *reason = NULL;
+	const char *agent = NULL, *one = NULL, *oname = NULL, *explain = NULL, *cancel_wi = NULL,
+		   *reason = NULL;
 	int all = 0, dry = 0, opt, rc = 0, n = 0, i, many;
 	one_fn fn = NULL;
 	struct advance_result r;
@@ -138,12 +155,14 @@ main(int argc, char **argv)
 	argv = cl.args;
 	n += (argc > 0) + all + (explain != NULL) + (cancel_wi != NULL);
 	if (n != 1)
-		return cli_usage_error(&cl, "give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI, "
+		return cli_usage_error(&cl,
+		    "give exactly one of WI..., --all, --start WI, --unblock WI, --explain WI, "
 		    "--manual WI, --auto WI, --cancel WI");
 	if ((rc = cancel_usage(&cl, cancel_wi, reason, dry || agent)) != 0)
 		return rc;
-	if ((dry || agent) && one)	/* they act on one item: nothing to simulate */
-		return cli_usage_error(&cl, "--dry-run and --agent apply to WI... and --all, not to %s", oname);
+	if ((dry || agent) && one) /* they act on one item: nothing to simulate */
+		return cli_usage_error(
+		    &cl, "--dry-run and --agent apply to WI... and --all, not to %s", oname);
 	if ((rc = check_operands(&cl, agent, argc, argv)) != 0)
 		return rc;
 	if ((one || explain) && !wi_valid(one ? one : explain))
@@ -157,7 +176,7 @@ main(int argc, char **argv)
 	if (one)
 		return one_item(&cl, fn, one);
 	if (all) {
-		struct orch_err e = {0};
+		struct orch_err e = { 0 };
 		if (store_snapshot_begin(&cl.st, &e) < 0 || task_list_ids(&cl.st, &ids, &nids, &e) < 0)
 			return cli_close(&cl, cli_error(&cl, &e));
 	}
@@ -171,7 +190,7 @@ main(int argc, char **argv)
 		else
 			engine_advance(cl.ctx, argv[i], agent, dry, &r);
 		if (all && r.outcome == OUT_NOOP && !r.err.code)
-			continue;	/* done tasks: nothing to say */
+			continue; /* done tasks: nothing to say */
 		rc = engine_result_combine(rc, &r, many);
 		if (arr)
 			cJSON_AddItemToArray(arr, cli_advance_json(&r));

@@ -30,8 +30,10 @@ main(int argc, char **argv)
 	if (!wi_valid(cl.args[0]))
 		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, cl.args[0]);
 	if (stage && (!engine_stage_valid(stage) || engine_stage_agent(stage) == NULL))
-		return cli_usage_error(&cl, "stage '%s' has no agent to brief; give one of analysis, architecture, "
-		    "development, review, testing, deploy-staging, deploy", stage);
+		return cli_usage_error(&cl,
+		    "stage '%s' has no agent to brief; give one of analysis, architecture, "
+		    "development, review, testing, deploy-staging, deploy",
+		    stage);
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	return cli_close(&cl, cli_brief(&cl, cl.args[0], stage));

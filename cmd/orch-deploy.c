@@ -9,7 +9,8 @@
 #include "../lib/util.h"
 #include "../lib/wi.h"
 
-#define USAGE "orch-deploy [-q] [--config FILE] [--home DIR] [--json] [--wait]\n" \
+#define USAGE \
+	"orch-deploy [-q] [--config FILE] [--home DIR] [--json] [--wait]\n" \
 	"            [--accept WI | --confirm WI | --finalize | --monitor | --retry WI | --revert WI]"
 
 enum { OPT_ACCEPT = OPT_CMD_BASE, OPT_CONFIRM, OPT_FINALIZE, OPT_MONITOR, OPT_RETRY, OPT_REVERT };
@@ -50,13 +51,16 @@ run_hook(int argc, char **argv)
 	long long tmo;
 
 	if (argc < 7 || strcmp(argv[5], "--") != 0 || num_parse(argv[4], 1, 86400 * 7, &tmo) < 0) {
-		fprintf(stderr, "orch-deploy: --run-hook DIR CWD TIMEOUT_S -- ARGV... is internal to orch-deploy --confirm\n");
+		fprintf(stderr,
+		    "orch-deploy: --run-hook DIR CWD TIMEOUT_S -- ARGV... is internal to orch-deploy "
+		    "--confirm\n");
 		return EX_USAGE;
 	}
 	return deploy_hook_wrapper(argv[2], argv[3], (int)tmo, (const char *const *)argv + 6);
 }
 
-/* One item's verb (--accept, --confirm, --retry, --revert): its result, and a plain no (exit 1) when refused. */
+/* One item's verb (--accept, --confirm, --retry, --revert): its result, and a plain no (exit 1) when refused.
+ */
 static void
 one_item(struct out *o, struct orch_ctx *ctx, const char *wi,
     int (*verb)(struct orch_ctx *, const char *, struct advance_result *))
@@ -66,7 +70,7 @@ one_item(struct out *o, struct orch_ctx *ctx, const char *wi,
 	verb(ctx, wi, &r);
 	report(o, &r);
 	if (!r.err.code && r.refused)
-		o->rc = EX_NO;	/* not at the stage the verb acts on: a plain no (SPEC section 9) */
+		o->rc = EX_NO; /* not at the stage the verb acts on: a plain no (SPEC section 9) */
 }
 
 int
@@ -74,8 +78,8 @@ main(int argc, char **argv)
 {
 	const char *confirm = NULL, *accept = NULL, *retry = NULL, *revert = NULL, *wi;
 	int opt, rc, finalize = 0, monitor = 0;
-	struct orch_err e = {0};
-	struct out o = {0};
+	struct orch_err e = { 0 };
+	struct out o = { 0 };
 	struct cli cl;
 
 	if (argc > 1 && strcmp(argv[1], "--run-hook") == 0)
@@ -95,8 +99,10 @@ main(int argc, char **argv)
 		return cl.exit;
 	if (cli_operands(&cl, "orch-deploy", 0, 0, NULL))
 		return EX_USAGE;
-	if ((confirm != NULL) + (accept != NULL) + (retry != NULL) + (revert != NULL) + finalize + monitor > 1)
-		return cli_usage_error(&cl, "give at most one of --accept WI, --confirm WI, --finalize, --monitor, "
+	if ((confirm != NULL) + (accept != NULL) + (retry != NULL) + (revert != NULL) + finalize + monitor >
+	    1)
+		return cli_usage_error(&cl,
+		    "give at most one of --accept WI, --confirm WI, --finalize, --monitor, "
 		    "--retry WI, --revert WI");
 	wi = confirm ? confirm : accept ? accept : retry ? retry : revert;
 	if (wi && !wi_valid(wi))
@@ -106,8 +112,11 @@ main(int argc, char **argv)
 	o.cl = &cl;
 	o.arr = cl.json ? cJSON_CreateArray() : NULL;
 	if (wi) {
-		one_item(&o, cl.ctx, wi, confirm ? deploy_confirm : accept ? deploy_accept : retry ? deploy_retry :
-		    deploy_revert);
+		one_item(&o, cl.ctx, wi,
+		    confirm      ? deploy_confirm
+			: accept ? deploy_accept
+			: retry  ? deploy_retry
+				 : deploy_revert);
 	} else {
 		if (!monitor && deploy_finalize(cl.ctx, report, &o, &e) < 0)
 			o.rc = cli_error(&cl, &e);

@@ -7,7 +7,8 @@
 #include "../lib/cli.h"
 #include "../lib/doctor.h"
 
-#define USAGE "orch-doctor [-q] [--config FILE] [--home DIR] [--json] [--wait]\n" \
+#define USAGE \
+	"orch-doctor [-q] [--config FILE] [--home DIR] [--json] [--wait]\n" \
 	"       orch-doctor [--config FILE] [--home DIR] --accept-remote KEY"
 
 enum { OPT_ACCEPT_REMOTE = OPT_CMD_BASE };
@@ -17,10 +18,9 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-
 struct out {
-	cJSON *arr;	/* --json: every line */
-	int quiet;	/* -q: only WARN and FAIL lines */
+	cJSON *arr; /* --json: every line */
+	int quiet;  /* -q: only WARN and FAIL lines */
 };
 
 static void
@@ -45,7 +45,7 @@ line(void *ctx, const char *level, const char *check, const char *text)
 static int
 accept_remote(struct cli *cl, const char *key)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char url[2048];
 
 	if (doctor_accept_remote(cl->ctx, key, url, sizeof(url), &e) < 0)
@@ -71,7 +71,7 @@ main(int argc, char **argv)
 		return cl.exit;
 	if (cli_operands(&cl, "orch-doctor", 0, 0, NULL))
 		return EX_USAGE;
-	cl.config_unsafe_ok = 1;	/* doctor reports an unsafe config as a FAIL line with the fix */
+	cl.config_unsafe_ok = 1; /* doctor reports an unsafe config as a FAIL line with the fix */
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (accept)

@@ -7,7 +7,8 @@
 #include "../lib/fix.h"
 #include "../lib/wi.h"
 
-#define USAGE "orch-fix [-q] [--config FILE] [--dry-run] [--home DIR] [--json] [--no-advance] [--wait]\n" \
+#define USAGE \
+	"orch-fix [-q] [--config FILE] [--dry-run] [--home DIR] [--json] [--no-advance] [--wait]\n" \
 	"         [--from-audit | --plan FILE] WI"
 
 enum { OPT_DRY_RUN = OPT_CMD_BASE, OPT_FROM_AUDIT, OPT_NO_ADVANCE, OPT_PLAN };
@@ -55,9 +56,9 @@ print_text(struct cli *cl, const struct fix_result *r)
 int
 main(int argc, char **argv)
 {
-	struct fix_opts o = {0};
+	struct fix_opts o = { 0 };
 	struct fix_result r;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct cli cl;
 	char why[600];
 	int opt, rc;
@@ -76,7 +77,8 @@ main(int argc, char **argv)
 	if (cli_operands(&cl, "orch-fix", 1, 1, "one WI"))
 		return EX_USAGE;
 	if (o.from_audit && o.plan_file)
-		return cli_usage_error(&cl, "--from-audit and --plan FILE are two sources of a plan; give one");
+		return cli_usage_error(
+		    &cl, "--from-audit and --plan FILE are two sources of a plan; give one");
 	o.work_item = cl.args[0];
 	if (!wi_valid(o.work_item))
 		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, o.work_item);

@@ -2,8 +2,10 @@
 #include "../lib/cli.h"
 #include "../lib/cli_cmd.h"
 
-#define USAGE "orch-issue [-q] [--config FILE] [--home DIR] [--json] [--wait] COMMAND ...\n" \
-	"  create --project KEY --title TEXT [--state NAME] [--description TEXT | --description-file FILE]\n" \
+#define USAGE \
+	"orch-issue [-q] [--config FILE] [--home DIR] [--json] [--wait] COMMAND ...\n" \
+	"  create --project KEY --title TEXT [--state NAME] [--description TEXT | --description-file " \
+	"FILE]\n" \
 	"  list [--project KEY] [--state NAME]\n" \
 	"  show WI\n" \
 	"  set WI STATE_NAME\n" \
@@ -25,7 +27,7 @@ static const struct option longopts[] = {
 int
 main(int argc, char **argv)
 {
-	struct cli_issue_args a = {0};
+	struct cli_issue_args a = { 0 };
 	struct cli cl;
 	int opt;
 

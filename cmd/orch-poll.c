@@ -41,8 +41,8 @@ int
 main(int argc, char **argv)
 {
 	const char *only = NULL;
-	struct poll_stats ps = {0};
-	struct out o = {0};
+	struct poll_stats ps = { 0 };
+	struct out o = { 0 };
 	struct cli cl;
 	int opt, rc;
 
@@ -58,7 +58,8 @@ main(int argc, char **argv)
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (only && config_project(&cl.cfg, only) == NULL) {
-		fprintf(stderr, "orch-poll: project '%s' is not configured; add it under projects: in orch.yaml\n", only);
+		fprintf(stderr,
+		    "orch-poll: project '%s' is not configured; add it under projects: in orch.yaml\n", only);
 		return cli_close(&cl, EX_NOINPUT);
 	}
 	o.cl = &cl;

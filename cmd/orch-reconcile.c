@@ -8,7 +8,6 @@
 
 #define USAGE "orch-reconcile [-q] [--config FILE] [--home DIR] [--json] [--wait]"
 
-
 struct out {
 	struct cli *cl;
 	cJSON *arr;
@@ -26,8 +25,8 @@ int
 main(int argc, char **argv)
 {
 	struct reconcile_stats rs;
-	struct orch_err e = {0};
-	struct out o = {0};
+	struct orch_err e = { 0 };
+	struct out o = { 0 };
 	struct cli cl;
 	int opt, rc;
 

@@ -6,13 +6,25 @@
 #include "../lib/cli_cmd.h"
 #include "../lib/wi.h"
 
-#define USAGE "orch-scan [-q] [--config FILE] [--home DIR] [--json] [--wait] WI\n" \
+#define USAGE \
+	"orch-scan [-q] [--config FILE] [--home DIR] [--json] [--wait] WI\n" \
 	"       orch-scan [-q] [--config FILE] [--home DIR] [--json] [--wait] --approve-config WI\n" \
-	"       orch-scan [-q] [--config FILE] [--home DIR] [--json] [--strict] [--wait] --main [--project KEY]\n" \
-	"       orch-scan [-q] [--config FILE] [--home DIR] [--json] [--wait] --resolve FINGERPRINT --reason TEXT\n" \
-	"       orch-scan [-q] [--config FILE] [--home DIR] [--json] [--wait] --resolve-all --project KEY --reason TEXT"
+	"       orch-scan [-q] [--config FILE] [--home DIR] [--json] [--strict] [--wait] --main [--project " \
+	"KEY]\n" \
+	"       orch-scan [-q] [--config FILE] [--home DIR] [--json] [--wait] --resolve FINGERPRINT " \
+	"--reason TEXT\n" \
+	"       orch-scan [-q] [--config FILE] [--home DIR] [--json] [--wait] --resolve-all --project KEY " \
+	"--reason TEXT"
 
-enum { OPT_MAIN = OPT_CMD_BASE, OPT_PROJECT, OPT_STRICT, OPT_APPROVE, OPT_REASON, OPT_RESOLVE, OPT_RESOLVE_ALL };
+enum {
+	OPT_MAIN = OPT_CMD_BASE,
+	OPT_PROJECT,
+	OPT_STRICT,
+	OPT_APPROVE,
+	OPT_REASON,
+	OPT_RESOLVE,
+	OPT_RESOLVE_ALL
+};
 
 static const struct option longopts[] = {
 	{ "approve-config", no_argument, NULL, OPT_APPROVE },
@@ -36,9 +48,11 @@ resolve(struct cli *cl, const char *fp, int all, const char *only, const char *r
 	if ((fp != NULL) == all)
 		return cli_usage_error(cl, "give one of --resolve FINGERPRINT, --resolve-all --project KEY");
 	if (all != (only != NULL) || (fp && only))
-		return cli_usage_error(cl, "--resolve-all needs --project KEY; --resolve takes a fingerprint alone");
+		return cli_usage_error(
+		    cl, "--resolve-all needs --project KEY; --resolve takes a fingerprint alone");
 	if (reason == NULL || reason[0] == '\0')
-		return cli_usage_error(cl, "--reason TEXT is required: say how the secret was handled (rotated when)");
+		return cli_usage_error(
+		    cl, "--reason TEXT is required: say how the secret was handled (rotated when)");
 	if (only && !wi_project_key_valid(only))
 		return cli_usage_error(cl, "project key '%s' is not valid: " WI_KEY_RULE, only);
 	if ((rc = cli_open(cl)) != 0)
@@ -69,11 +83,13 @@ main(int argc, char **argv)
 		return cl.exit;
 	if (fp || all || reason) {
 		if (mainscan || strict || approve)
-			return cli_usage_error(&cl, "--resolve and --resolve-all do not go with --main, --strict or "
+			return cli_usage_error(&cl,
+			    "--resolve and --resolve-all do not go with --main, --strict or "
 			    "--approve-config");
 		return resolve(&cl, fp, all, only, reason);
 	}
-	if (mainscan ? cli_operands(&cl, "orch-scan --main", 0, 0, NULL) : cli_operands(&cl, "orch-scan", 1, 1, "one WI"))
+	if (mainscan ? cli_operands(&cl, "orch-scan --main", 0, 0, NULL)
+		     : cli_operands(&cl, "orch-scan", 1, 1, "one WI"))
 		return EX_USAGE;
 	if (!mainscan && (only || strict))
 		return cli_usage_error(&cl, "--project and --strict go with --main");
@@ -89,7 +105,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "orch-scan: project '%s' is not configured\n", only);
 		return cli_close(&cl, EX_NOINPUT);
 	}
-	rc = mainscan ? cli_scan_main(&cl, only, strict) : approve ? cli_scan_approve(&cl, cl.args[0]) :
-	    cli_scan_item(&cl, cl.args[0]);
+	rc = mainscan ? cli_scan_main(&cl, only, strict)
+	    : approve ? cli_scan_approve(&cl, cl.args[0])
+		      : cli_scan_item(&cl, cl.args[0]);
 	return cli_close(&cl, rc);
 }

@@ -20,7 +20,7 @@ static const struct option longopts[] = {
 int
 main(int argc, char **argv)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	const char *html = NULL;
 	struct cli cl;
 	cJSON *root;

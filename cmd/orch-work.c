@@ -10,7 +10,8 @@
 #include "../lib/util.h"
 #include "../lib/work.h"
 
-#define USAGE "orch-work [-q] [--config FILE] [--home DIR] [--json] [--max-jobs N] [--once] [--slot N] [--wait]"
+#define USAGE \
+	"orch-work [-q] [--config FILE] [--home DIR] [--json] [--max-jobs N] [--once] [--slot N] [--wait]"
 
 enum { OPT_MAX_JOBS = OPT_CMD_BASE, OPT_ONCE, OPT_SLOT };
 
@@ -26,7 +27,7 @@ static void
 say_backoff(struct cli *cl)
 {
 	char local[48], iso[24];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int64_t next;
 	int n;
 
@@ -37,7 +38,8 @@ say_backoff(struct cli *cl)
 	if (n == 0)
 		return;
 	time_local_s(next, local, iso);
-	printf("skipped %d job%s in backoff; the next attempt at %s (%s)\n", n, n == 1 ? "" : "s", local, iso);
+	printf(
+	    "skipped %d job%s in backoff; the next attempt at %s (%s)\n", n, n == 1 ? "" : "s", local, iso);
 }
 
 int
@@ -45,7 +47,7 @@ main(int argc, char **argv)
 {
 	long long max_jobs = 0, slot = 1;
 	struct work_result r;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char lock[48];
 	struct cli cl;
 	cJSON *arr = NULL;
@@ -56,7 +58,8 @@ main(int argc, char **argv)
 		if (opt == OPT_ONCE)
 			max_jobs = 1;
 		else if (opt == OPT_MAX_JOBS && num_parse(cl.optarg, 1, 1000000, &max_jobs) < 0)
-			return cli_usage_error(&cl, "--max-jobs '%s' is not a number in 1..1000000", cl.optarg);
+			return cli_usage_error(
+			    &cl, "--max-jobs '%s' is not a number in 1..1000000", cl.optarg);
 		else if (opt == OPT_SLOT && num_parse(cl.optarg, 1, 64, &slot) < 0)
 			return cli_usage_error(&cl, "--slot '%s' is not a number in 1..64", cl.optarg);
 	}
@@ -69,7 +72,8 @@ main(int argc, char **argv)
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (slot > cl.cfg.work_slots) {
-		fprintf(stderr, "orch-work: --slot %lld is above work_slots (%d); raise work_slots or use a lower slot\n",
+		fprintf(stderr,
+		    "orch-work: --slot %lld is above work_slots (%d); raise work_slots or use a lower slot\n",
 		    slot, cl.cfg.work_slots);
 		return cli_close(&cl, EX_USAGE);
 	}
@@ -88,8 +92,9 @@ main(int argc, char **argv)
 		if (arr) {
 			cJSON_AddItemToArray(arr, cli_work_json(&r));
 		} else if (!cl.quiet) {
-			printf("job %lld %s %s attempt %d: %s (%s, %lld ms)\n", (long long)r.job_id, r.work_item, r.agent,
-			    r.attempt, r.job_status, r.reason, (long long)r.duration_ms);
+			printf("job %lld %s %s attempt %d: %s (%s, %lld ms)\n", (long long)r.job_id,
+			    r.work_item, r.agent, r.attempt, r.job_status, r.reason,
+			    (long long)r.duration_ms);
 		}
 		if (r.advanced && !arr)
 			cli_advance_text(&cl, &r.adv);

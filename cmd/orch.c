@@ -10,7 +10,9 @@
 #include "../lib/proc.h"
 #include "../lib/util.h"
 
-static const struct { const char *name, *what; } commands[] = {
+static const struct {
+	const char *name, *what;
+} commands[] = {
 	{ "advance", "run the current stage's gate of tasks and move them" },
 	{ "brief", "print the brief an agent of a work item's stage receives" },
 	{ "deploy", "Confirm Deploy, finalize deploys, watch them" },
@@ -61,7 +63,7 @@ command_first(int argc, char **argv)
 
 	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0; i++)
 		if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--home") == 0) && i + 1 < argc)
-			i++;	/* the option's argument */
+			i++; /* the option's argument */
 	if (i >= argc || strcmp(argv[i], "--") == 0)
 		return 0;
 	cmd = argv[i];
@@ -109,6 +111,7 @@ main(int argc, char **argv)
 				proc_exec_replace(path, (const char *const *)argv + 1);
 		free(pathenv);
 	}
-	fprintf(stderr, "orch: '%s' is not an orch command (no %s found); see orch --help\n", argv[1] + 5, prog);
+	fprintf(
+	    stderr, "orch: '%s' is not an orch command (no %s found); see orch --help\n", argv[1] + 5, prog);
 	return EX_USAGE;
 }

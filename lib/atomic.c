@@ -52,17 +52,20 @@ target_check(const char *path, struct orch_err *e)
 		return err_set(e, EX_IOERR, "cannot inspect '%s': %s; check the path", path, strerror(errno));
 	}
 	if (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode))
-		return 0;	/* a symlink is replaced by the rename, not followed */
-	what = S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO" :
-	    S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device node" : S_ISSOCK(sb.st_mode) ? "a socket" :
-	    "not a regular file";
-	return err_set(e, EX_IOERR, "'%s' is %s; refusing to replace it: give the path of a regular file or "
-	    "a new one", path, what);
+		return 0; /* a symlink is replaced by the rename, not followed */
+	what = S_ISDIR(sb.st_mode)                       ? "a directory"
+	    : S_ISFIFO(sb.st_mode)                       ? "a FIFO"
+	    : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device node"
+	    : S_ISSOCK(sb.st_mode)                       ? "a socket"
+							 : "not a regular file";
+	return err_set(e, EX_IOERR,
+	    "'%s' is %s; refusing to replace it: give the path of a regular file or "
+	    "a new one",
+	    path, what);
 }
 
 int
-atomic_write(const char *path, const void *data, size_t len, unsigned mode,
-    struct orch_err *e)
+atomic_write(const char *path, const void *data, size_t len, unsigned mode, struct orch_err *e)
 {
 	char tmp[ORCH_PATH_MAX + 32], rnd[17];
 	const char *p = data;
@@ -75,8 +78,9 @@ atomic_write(const char *path, const void *data, size_t len, unsigned mode,
 	if (random_hex(rnd, 8) < 0 || str_fmt(tmp, sizeof(tmp), "%s.tmp.%s", path, rnd) < 0)
 		return err_set(e, EX_IOERR, "cannot build a temp name for '%s'", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)) < 0)
-		return err_set(e, EX_IOERR, "cannot create '%s': %s; check the directory exists and is writable",
-		    tmp, strerror(errno));
+		return err_set(e, EX_IOERR,
+		    "cannot create '%s': %s; check the directory exists and is writable", tmp,
+		    strerror(errno));
 	while (off < len) {
 		w = write(fd, p + off, len - off);
 		if (w < 0 && errno == EINTR)
@@ -97,23 +101,24 @@ atomic_write(const char *path, const void *data, size_t len, unsigned mode,
 	if (fsync_dir_of(path) < 0)
 		return err_set(e, EX_IOERR, "cannot fsync the directory of '%s': %s", path, strerror(errno));
 	return 0;
-fail:
-	{
-		int saved = errno;
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		return err_set(e, EX_IOERR, "cannot write '%s': %s; check free space and permissions",
-		    path, strerror(saved));
-	}
+fail : {
+	int saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return err_set(
+	    e, EX_IOERR, "cannot write '%s': %s; check free space and permissions", path, strerror(saved));
+}
 }
 
 int
 atomic_write_buf(const char *path, const struct buf *b, unsigned mode, struct orch_err *e)
 {
-	if (buf_failed(b))	/* fail closed: never a silently truncated file */
-		return err_set(e, EX_SOFTWARE, "not writing '%s': its text was cut short (over its %zu-byte cap or "
-		    "out of memory); report this as a bug with the command that wrote it", path, b->max);
+	if (buf_failed(b)) /* fail closed: never a silently truncated file */
+		return err_set(e, EX_SOFTWARE,
+		    "not writing '%s': its text was cut short (over its %zu-byte cap or "
+		    "out of memory); report this as a bug with the command that wrote it",
+		    path, b->max);
 	return atomic_write(path, buf_str(b), b->len, mode, e);
 }
 
@@ -132,7 +137,7 @@ atomic_is_temp_name(const char *name)
 	if (p == NULL || p == name)
 		return 0;
 	while ((next = strstr(p + 1, ".tmp.")) != NULL)
-		p = next;	/* the last ".tmp.": the target's own name may hold one */
+		p = next; /* the last ".tmp.": the target's own name may hold one */
 	p += 5;
 	for (i = 0; i < 16; i++)
 		if (!isxdigit((unsigned char)p[i]) || isupper((unsigned char)p[i]))
@@ -152,7 +157,8 @@ sweep(const char *dir, time_t cutoff, int depth, struct orch_err *e)
 	if ((dp = opendir(dir)) == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		return err_set(e, EX_IOERR, "cannot read '%s': %s; check its permissions", dir, strerror(errno));
+		return err_set(
+		    e, EX_IOERR, "cannot read '%s': %s; check its permissions", dir, strerror(errno));
 	}
 	while ((d = readdir(dp)) != NULL) {
 		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 ||
@@ -180,7 +186,7 @@ int
 atomic_sweep_home(const char *home, long max_age_s)
 {
 	static const char *const dirs[] = { "runs", "deploy-state", "logs", NULL };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char dir[ORCH_PATH_MAX];
 	int i, n, total = 0;
 

@@ -18,8 +18,7 @@
 
 struct orch_err;
 
-int atomic_write(const char *path, const void *data, size_t len, unsigned mode,
-    struct orch_err *e);
+int atomic_write(const char *path, const void *data, size_t len, unsigned mode, struct orch_err *e);
 struct buf;
 /*
  * atomic_write of a buffer (atomic_write_file: mode 0600); a buffer whose
@@ -27,7 +26,8 @@ struct buf;
  */
 int atomic_write_buf(const char *path, const struct buf *b, unsigned mode, struct orch_err *e)
     __attribute__((warn_unused_result));
-int atomic_write_file(const char *path, const struct buf *b, struct orch_err *e) __attribute__((warn_unused_result));
+int atomic_write_file(const char *path, const struct buf *b, struct orch_err *e)
+    __attribute__((warn_unused_result));
 /*
  * Remove orch's temp files ("*.tmp.<16 hex>", regular, not symlinks) whose
  * mtime is older than max_age_s, under dir and its subdirectories (at

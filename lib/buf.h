@@ -26,7 +26,7 @@ struct buf {
 	size_t len;
 	size_t cap;
 	size_t max;
-	int failed;	/* a builder append failed since init/reset: the text is cut short */
+	int failed; /* a builder append failed since init/reset: the text is cut short */
 };
 
 #define BUF_MIB ((size_t)1 << 20)
@@ -39,7 +39,7 @@ void buf_add(struct buf *b, const char *s);
 void buf_addn(struct buf *b, const void *p, size_t n);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_failed(const struct buf *b) __attribute__((warn_unused_result));
-const char *buf_str(const struct buf *b);	/* "" when empty */
+const char *buf_str(const struct buf *b); /* "" when empty */
 void buf_reset(struct buf *b);
 char *buf_detach(struct buf *b);
 void buf_free(struct buf *b);

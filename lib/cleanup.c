@@ -44,13 +44,15 @@ gave_up(struct orch_ctx *c, const struct task *t, const char *why, struct orch_e
 {
 	char msg[1400];
 
-	snprintf(msg, sizeof(msg), "cannot remove the worktree %s of %s (%s); orch-reconcile will not try again: remove "
-	    "it with git worktree remove --force and git branch -D %s in %s", t->worktree, t->work_item, why, t->branch,
-	    t->repo);
+	snprintf(msg, sizeof(msg),
+	    "cannot remove the worktree %s of %s (%s); orch-reconcile will not try again: remove "
+	    "it with git worktree remove --force and git branch -D %s in %s",
+	    t->worktree, t->work_item, why, t->branch, t->repo);
 	if (store_begin(c->st, e) < 0)
 		return -1;
 	if (task_set_cleaned(c->st, t, TASK_CLEAN_GAVE_UP, e) < 0 ||
-	    event_add(c->st, t->work_item, "worktree_cleanup_failed", stage_last()->name, stage_last()->name, msg, e) < 0 ||
+	    event_add(c->st, t->work_item, "worktree_cleanup_failed", stage_last()->name, stage_last()->name,
+		msg, e) < 0 ||
 	    notify_queue(c->st, "alert", t->work_item, msg, e) < 0) {
 		store_rollback(c->st);
 		return -1;
@@ -62,7 +64,7 @@ gave_up(struct orch_ctx *c, const struct task *t, const char *why, struct orch_e
 static int
 remove_one(struct orch_ctx *c, const char *wi, struct orch_err *e)
 {
-	struct orch_err ge = {0};
+	struct orch_err ge = { 0 };
 	char holder[300], msg[600];
 	struct task t;
 	int held, rc = 0;
@@ -75,8 +77,8 @@ remove_one(struct orch_ctx *c, const char *wi, struct orch_err *e)
 	if ((held = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), e)) <= 0)
 		return held;
 	struct git repo = { .dir = t.repo, .st = c->st };
-	snprintf(msg, sizeof(msg), "removed worktree %s and branch %s (done, past worktree_retention_s)", t.worktree,
-	    t.branch);
+	snprintf(msg, sizeof(msg), "removed worktree %s and branch %s (done, past worktree_retention_s)",
+	    t.worktree, t.branch);
 	if (git_worktree_remove(&repo, t.worktree, t.branch, &ge) < 0) {
 		rc = -1;
 		if (gave_up(c, &t, ge.msg, e) == 0)
@@ -98,7 +100,7 @@ remove_one(struct orch_ctx *c, const char *wi, struct orch_err *e)
 int
 cleanup_worktrees(struct orch_ctx *c, struct cleanup_stats *cs)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char **wis = NULL, dir[ORCH_PATH_MAX_1], cutoff[32];
 	size_t i;
 
@@ -115,6 +117,7 @@ cleanup_worktrees(struct orch_ctx *c, struct cleanup_stats *cs)
 		}
 		argv_free(wis);
 	}
-	cs->bytes = str_fmt(dir, sizeof(dir), "%s/worktrees", c->cfg->home) == 0 ? cleanup_disk_usage(dir) : -1;
+	cs->bytes =
+	    str_fmt(dir, sizeof(dir), "%s/worktrees", c->cfg->home) == 0 ? cleanup_disk_usage(dir) : -1;
 	return 0;
 }

@@ -10,8 +10,8 @@
  * disk afterwards) is recorded (`worktree_cleanup_failed`), alerted once and
  * not tried again: the operator removes it by hand.  Candidates come from
  * the partial index tasks_uncleaned (tasks.cleaned), so a pass reads only
- * done tasks it has not finished with, not the whole history.  The worktrees' disk use is measured on every pass
- * and kept for orch-status (reconcile_state key worktrees_bytes).
+ * done tasks it has not finished with, not the whole history.  The worktrees' disk use is measured on every
+ * pass and kept for orch-status (reconcile_state key worktrees_bytes).
  */
 #ifndef ORCH_CLEANUP_H
 #define ORCH_CLEANUP_H
@@ -22,7 +22,7 @@ struct orch_ctx;
 
 struct cleanup_stats {
 	int removed, failed;
-	int64_t bytes;		/* disk the remaining worktrees take */
+	int64_t bytes; /* disk the remaining worktrees take */
 };
 
 int cleanup_worktrees(struct orch_ctx *c, struct cleanup_stats *cs);

@@ -28,8 +28,10 @@ cli_init(struct cli *cl, const char *prog, const char *usage)
 	cl->t0 = time_mono_ms();
 	/* every command: no child outlives its run, and SIGTERM/SIGINT stop the running one (proc.h) */
 	if (proc_supervise() < 0)
-		fprintf(stderr, "%s: warning: cannot become a child subreaper (%s): a child that leaves its process "
-		    "group may outlive its run; use Linux 3.4 or later\n", prog, strerror(errno));
+		fprintf(stderr,
+		    "%s: warning: cannot become a child subreaper (%s): a child that leaves its process "
+		    "group may outlive its run; use Linux 3.4 or later\n",
+		    prog, strerror(errno));
 	proc_on_stop(stopped, cl);
 }
 
@@ -73,7 +75,8 @@ cli_operands(struct cli *cl, const char *verb, int min, int max, const char *wha
 	if (cl->nargs >= min && (max < 0 || cl->nargs <= max))
 		return 0;
 	if (max == 0)
-		return cli_usage_error(cl, "unexpected operand '%s': %s takes options only", cl->args[0], verb);
+		return cli_usage_error(
+		    cl, "unexpected operand '%s': %s takes options only", cl->args[0], verb);
 	return cli_usage_error(cl, "%s takes %s, got %d", verb, what, cl->nargs);
 }
 
@@ -102,8 +105,8 @@ getopt_start(struct cli *cl, char **argv, const struct option *opts)
 	memset(cl->given, 0, sizeof(cl->given));
 	cl->args = argv + 1;
 	cl->nargs = 0;
-	opterr = 0;	/* our own messages name the option */
-	optind = 0;	/* glibc: a full re-initialisation, for callers that parse twice */
+	opterr = 0; /* our own messages name the option */
+	optind = 0; /* glibc: a full re-initialisation, for callers that parse twice */
 }
 
 /* The option as the user typed it, without "=value". */
@@ -117,7 +120,7 @@ bad_option(struct cli *cl, char **argv, const char *why)
 		snprintf(opt, sizeof(opt), "-%c", optopt);
 	else
 		snprintf(opt, sizeof(opt), "%.*s", (int)strcspn(a, "="), a);
-	if (optopt && strncmp(a, "--", 2) == 0 && strchr(a, '='))	/* a known option given a value */
+	if (optopt && strncmp(a, "--", 2) == 0 && strchr(a, '=')) /* a known option given a value */
 		cl->exit = cli_usage_error(cl, "option %s takes no argument", opt);
 	else
 		cl->exit = cli_usage_error(cl, "%s %s", why, opt);
@@ -133,12 +136,14 @@ value_once(struct cli *cl, int opt, const char *arg)
 		if (cl->lopts[i].val != opt || cl->lopts[i].has_arg != required_argument)
 			continue;
 		if (cl->given[i]) {
-			cl->exit = cli_usage_error(cl, "option --%s is given twice; give it once", cl->lopts[i].name);
+			cl->exit = cli_usage_error(
+			    cl, "option --%s is given twice; give it once", cl->lopts[i].name);
 			return -1;
 		}
 		cl->given[i] = 1;
 		if (arg == NULL || *arg == '\0') {
-			cl->exit = cli_usage_error(cl, "option --%s needs a value, not an empty one", cl->lopts[i].name);
+			cl->exit = cli_usage_error(
+			    cl, "option --%s needs a value, not an empty one", cl->lopts[i].name);
 			return -1;
 		}
 		return 0;
@@ -160,9 +165,7 @@ common_opt(struct cli *cl, int opt, const char *arg)
 		printf("usage: %s\nOptions may come before or after operands; -- ends them.  See %s(1).\n",
 		    cl->usage, cl->prog);
 		break;
-	default:
-		printf("%s %s\n", cl->prog, ORCH_VERSION);
-		break;
+	default: printf("%s %s\n", cl->prog, ORCH_VERSION); break;
 	}
 	cl->exit = 0;
 	return -1;
@@ -203,7 +206,7 @@ cli_getopt(struct cli *cl, int argc, char **argv, const struct option *opts)
 		cl->optarg = optarg;
 		return opt;
 	}
-	for (i = optind; i < argc; i++)	/* after "--" */
+	for (i = optind; i < argc; i++) /* after "--" */
 		cl->args[cl->nargs++] = argv[i];
 	cl->args[cl->nargs] = NULL;
 	return 0;
@@ -225,8 +228,8 @@ load_config(struct cli *cl, struct orch_err *e)
 	if ((home = config_home(cl->home_opt, e)) == NULL)
 		return -1;
 	cl->cfg_loaded = 1;
-	if (config_load(&cl->cfg, cl->config_file, home, (fixed ? CONFIG_HOME_FIXED : 0) |
-	    (cl->config_unsafe_ok ? CONFIG_UNSAFE_OK : 0), e) < 0) {
+	if (config_load(&cl->cfg, cl->config_file, home,
+		(fixed ? CONFIG_HOME_FIXED : 0) | (cl->config_unsafe_ok ? CONFIG_UNSAFE_OK : 0), e) < 0) {
 		free(home);
 		return -1;
 	}
@@ -251,7 +254,7 @@ abandon(struct cli *cl, int rc)
 int
 cli_open_nolock(struct cli *cl)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	if (load_config(cl, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
@@ -272,11 +275,15 @@ home_exists(const struct cli *cl, struct orch_err *e)
 	if (stat(cl->cfg.home, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return 0;
 	if (errno == ENOENT || errno == ENOTDIR || stat(cl->cfg.home, &sb) == 0)
-		return err_set(e, EX_NOINPUT, "orch home '%s' does not exist (or is not a directory): no store is created "
-		    "there by accident; check --home, ORCH_HOME and home: in the config, or create it for a new store: "
-		    "mkdir -p '%s'", cl->cfg.home, cl->cfg.home);
-	return err_set(e, EX_IOERR, "cannot read orch home '%s': %s; set ORCH_HOME to a directory you can use",
-	    cl->cfg.home, strerror(errno));
+		return err_set(e, EX_NOINPUT,
+		    "orch home '%s' does not exist (or is not a directory): no store is created "
+		    "there by accident; check --home, ORCH_HOME and home: in the config, or create it for a "
+		    "new store: "
+		    "mkdir -p '%s'",
+		    cl->cfg.home, cl->cfg.home);
+	return err_set(e, EX_IOERR,
+	    "cannot read orch home '%s': %s; set ORCH_HOME to a directory you can use", cl->cfg.home,
+	    strerror(errno));
 }
 
 /* 1 when the store at db is about to be created (missing or empty: store_open initialises it). */
@@ -291,13 +298,14 @@ store_is_new(const char *db)
 int
 cli_open(struct cli *cl)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char db[ORCH_PATH_MAX_1], name[64];
 	int rc, fresh;
 
 	if (load_config(cl, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
-	/* no store is created by accident: a home that does not exist is a mistyped one (docs/decisions.md) */
+	/* no store is created by accident: a home that does not exist is a mistyped one (docs/decisions.md)
+	 */
 	if (home_exists(cl, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
 	snprintf(name, sizeof(name), "%s", cl->lock_name ? cl->lock_name : cl->prog);
@@ -305,7 +313,7 @@ cli_open(struct cli *cl)
 	if (rc < 0)
 		return abandon(cl, cli_error(cl, &e));
 	if (rc == LOCK_BUSY) {
-		if (cl->json) {	/* stdout stays JSON for a pipe into jq, also when skipped */
+		if (cl->json) { /* stdout stays JSON for a pipe into jq, also when skipped */
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddBoolToObject(o, "skipped", 1);
 			cJSON_AddStringToObject(o, "reason", "previous run still active");
@@ -322,9 +330,11 @@ cli_open(struct cli *cl)
 	fresh = store_is_new(db);
 	if (store_open(&cl->st, db, cl->cfg.db_busy_timeout_ms, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
-	if (fresh)	/* one loud line, also under -q: a new store starts every item again */
-		fprintf(stderr, "%s: created a new, empty store '%s' (first run in this home; if you meant another, "
-		    "check --home, ORCH_HOME and home: in the config)\n", cl->prog, db);
+	if (fresh) /* one loud line, also under -q: a new store starts every item again */
+		fprintf(stderr,
+		    "%s: created a new, empty store '%s' (first run in this home; if you meant another, "
+		    "check --home, ORCH_HOME and home: in the config)\n",
+		    cl->prog, db);
 	cl->store_open = 1;
 	cl->ctxv.cfg = &cl->cfg;
 	cl->ctxv.st = &cl->st;
@@ -342,8 +352,9 @@ record_run(struct cli *cl, int rc, struct orch_err *e)
 	if (str_fmt(dir, sizeof(dir), "%s/runs", cl->cfg.home) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    str_fmt(path, sizeof(path), "%s/command-%s.json", dir, cl->prog) < 0)
 		return err_set(e, EX_IOERR, "cannot create '%s/runs'", cl->cfg.home);
-	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"last_run\":\"%s\",\"result\":%d,\"duration_ms\":%lld%s%s%s}\n",
-	    cl->prog, now, rc, (long long)(time_mono_ms() - cl->t0), proc_interrupted() ? ",\"interrupted\":\"" : "",
+	snprintf(body, sizeof(body),
+	    "{\"name\":\"%s\",\"last_run\":\"%s\",\"result\":%d,\"duration_ms\":%lld%s%s%s}\n", cl->prog, now,
+	    rc, (long long)(time_mono_ms() - cl->t0), proc_interrupted() ? ",\"interrupted\":\"" : "",
 	    proc_interrupted() ? sigabbrev_np(proc_interrupted()) : "", proc_interrupted() ? "\"" : "");
 	return atomic_write(path, body, strlen(body), 0600, e);
 }
@@ -358,10 +369,12 @@ static void
 stopped(void *ctx, int sig)
 {
 	struct cli *cl = ctx;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
-	fprintf(stderr, "%s: stopped by SIG%s: its running child and that child's descendants were stopped; "
-	    "the next run starts over\n", cl->prog, sigabbrev_np(sig));
+	fprintf(stderr,
+	    "%s: stopped by SIG%s: its running child and that child's descendants were stopped; "
+	    "the next run starts over\n",
+	    cl->prog, sigabbrev_np(sig));
 	if (cl->cfg_loaded && cl->cfg.home && record_run(cl, 128 + sig, &e) < 0)
 		fprintf(stderr, "%s: warning: %s\n", cl->prog, e.msg);
 }
@@ -369,7 +382,7 @@ stopped(void *ctx, int sig)
 int
 cli_close(struct cli *cl, int rc)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	ctx_close(cl->ctx);
 	if (cl->store_open) {
@@ -382,7 +395,7 @@ cli_close(struct cli *cl, int rc)
 	if (cl->cfg_loaded)
 		config_free(&cl->cfg);
 	lock_release(cl->lock_fd);
-	errno = 0;	/* an error flag from an earlier write leaves errno stale */
+	errno = 0; /* an error flag from an earlier write leaves errno stale */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: cannot write output: %s\n", cl->prog,
 		    errno ? strerror(errno) : "a write to standard output failed");
@@ -400,7 +413,8 @@ cli_print_json(void *json)
 	if (s && utf8_valid(s, strlen(s))) {
 		puts(s);
 	} else if (s) {
-		/* bytes >= 0x80 only occur inside JSON strings: replacing bad ones keeps the document valid */
+		/* bytes >= 0x80 only occur inside JSON strings: replacing bad ones keeps the document valid
+		 */
 		n = strlen(s) * 3 + 1;
 		if ((clean = malloc(n)) != NULL) {
 			utf8_sanitize(clean, n, s);
@@ -415,7 +429,7 @@ cli_print_json(void *json)
 void
 cli_json_str(void *obj, const char *key, const char *val)
 {
-	size_t n = strlen(val) * 3 + 1;	/* each bad byte may grow to U+FFFD's three */
+	size_t n = strlen(val) * 3 + 1; /* each bad byte may grow to U+FFFD's three */
 	char small[1024], *clean = n <= sizeof(small) ? small : malloc(n);
 
 	if (clean == NULL)
@@ -429,7 +443,7 @@ cli_json_str(void *obj, const char *key, const char *val)
 void
 cli_put_text(const char *text)
 {
-	size_t n = strlen(text) * 4 + 1;	/* \xHH per byte at worst */
+	size_t n = strlen(text) * 4 + 1; /* \xHH per byte at worst */
 	char small[2048], *esc = n <= sizeof(small) ? small : malloc(n);
 
 	if (esc == NULL)
@@ -488,7 +502,7 @@ cli_advance_text(struct cli *cl, const struct advance_result *r)
 	    engine_outcome_name(r->outcome), r->dry_run ? " (dry run)" : "");
 	if (r->gate[0] || r->reason[0]) {
 		printf(" (%s%s", r->gate, r->gate[0] ? ": " : "");
-		cli_put_text(r->reason);	/* reasons quote artifacts and tool output */
+		cli_put_text(r->reason); /* reasons quote artifacts and tool output */
 		putchar(')');
 	}
 	if (r->enq_agent[0]) {
@@ -503,7 +517,8 @@ cli_advance_text(struct cli *cl, const struct advance_result *r)
 }
 
 void
-cli_report_tagged(struct cli *cl, void *arr, const char *field, const char *label, const struct advance_result *r)
+cli_report_tagged(
+    struct cli *cl, void *arr, const char *field, const char *label, const struct advance_result *r)
 {
 	if (arr) {
 		cJSON *j = cli_advance_json(r);

@@ -34,8 +34,13 @@
 #define ORCH_VERSION "0.1.0"
 
 enum {
-	OPT_CONFIG = 0x100, OPT_HOME, OPT_JSON, OPT_WAIT, OPT_HELP, OPT_VERSION,
-	OPT_CMD_BASE = 0x200,	/* command-specific long options start here */
+	OPT_CONFIG = 0x100,
+	OPT_HOME,
+	OPT_JSON,
+	OPT_WAIT,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_CMD_BASE = 0x200, /* command-specific long options start here */
 };
 
 enum { CLI_SKIPPED = -2 };
@@ -45,22 +50,22 @@ enum { CLI_SKIPPED = -2 };
 
 struct cli {
 	const char *prog;
-	const char *usage;	/* synopsis, same as the man page */
+	const char *usage; /* synopsis, same as the man page */
 	const char *config_file, *home_opt;
 	int json, quiet, wait;
-	int config_unsafe_ok;	/* orch doctor: load a badly owned/writable config to report it */
+	int config_unsafe_ok; /* orch doctor: load a badly owned/writable config to report it */
 	struct config cfg;
 	struct store st;
-	struct orch_ctx ctxv, *ctx;	/* ctx: config + store + shared HTTP client, after cli_open */
-	const char *lock_name;	/* default prog; orch-work locks per slot */
+	struct orch_ctx ctxv, *ctx; /* ctx: config + store + shared HTTP client, after cli_open */
+	const char *lock_name;      /* default prog; orch-work locks per slot */
 	int cfg_loaded, store_open, lock_fd;
 	int64_t t0;
 	/* cli_getopt's state and results */
 	struct option lopts[CLI_MAX_OPTS + 8];
-	unsigned char given[CLI_MAX_OPTS + 8];	/* per lopts entry: seen once already */
+	unsigned char given[CLI_MAX_OPTS + 8]; /* per lopts entry: seen once already */
 	int nlopts, nargs, exit;
-	char **args;		/* the operands, in order, with options removed */
-	const char *optarg;	/* the argument of the option cli_getopt returned */
+	char **args;        /* the operands, in order, with options removed */
+	const char *optarg; /* the argument of the option cli_getopt returned */
 };
 
 void cli_init(struct cli *cl, const char *prog, const char *usage);
@@ -83,10 +88,10 @@ int cli_usage_error(struct cli *cl, const char *fmt, ...) __attribute__((format(
  * "orch-scan takes one WI, got 2"; EX_USAGE after printing, else 0.
  */
 int cli_operands(struct cli *cl, const char *verb, int min, int max, const char *what);
-int cli_usage(struct cli *cl);		/* prints usage, returns EX_USAGE */
+int cli_usage(struct cli *cl); /* prints usage, returns EX_USAGE */
 int cli_open(struct cli *cl);
-int cli_open_nolock(struct cli *cl);	/* config only, no lock, no store */
-int cli_error(struct cli *cl, const struct orch_err *e);	/* prints, returns e->code */
+int cli_open_nolock(struct cli *cl);                     /* config only, no lock, no store */
+int cli_error(struct cli *cl, const struct orch_err *e); /* prints, returns e->code */
 int cli_close(struct cli *cl, int rc);
 /* Print a cJSON value as one line on stdout and free it; always valid UTF-8 (bad bytes become U+FFFD). */
 void cli_print_json(void *json);
@@ -103,7 +108,7 @@ void cli_advance_text(struct cli *cl, const struct advance_result *r);
  * One result of a command that acts on many items: added to arr (a cJSON
  * array, with field = label) under --json, else printed as "[label] line".
  */
-void cli_report_tagged(struct cli *cl, void *arr, const char *field, const char *label,
-    const struct advance_result *r);
+void cli_report_tagged(
+    struct cli *cl, void *arr, const char *field, const char *label, const struct advance_result *r);
 
 #endif

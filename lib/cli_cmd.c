@@ -26,7 +26,7 @@ int
 cli_scan_item(struct cli *cl, const char *wi)
 {
 	struct gate_result g;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	const char *status;
 	struct task t;
 	const struct project *p;
@@ -40,7 +40,7 @@ cli_scan_item(struct cli *cl, const char *wi)
 	}
 	struct gate_ctx gc = { .cfg = &cl->cfg, .project = p, .st = &cl->st, .task = &t };
 	gate_result_init(&g);
-	gate_workspace(&gc, &g);	/* what the workspace committed, exactly as a tick would judge it */
+	gate_workspace(&gc, &g); /* what the workspace committed, exactly as a tick would judge it */
 	if (g.outcome == GATE_PASS)
 		gate_security(&gc, &g);
 	if (g.deps_audit && task_deps_audit(&cl->st, wi, t.stage, g.deps_audit == 2, g.deps_note, &e) < 0)
@@ -53,8 +53,10 @@ cli_scan_item(struct cli *cl, const char *wi)
 			store_rollback(&cl->st);
 	}
 	/* could not run (GATE_ERROR) is not a FAIL verdict: fail-closed with its own status and exit code */
-	rc = g.outcome == GATE_PASS ? 0 : g.outcome == GATE_ERROR ? EX_UNAVAILABLE : g.outcome == GATE_WAIT ?
-	    EX_WAITING : EX_NO;
+	rc = g.outcome == GATE_PASS   ? 0
+	    : g.outcome == GATE_ERROR ? EX_UNAVAILABLE
+	    : g.outcome == GATE_WAIT  ? EX_WAITING
+				      : EX_NO;
 	status = rc == 0 ? "PASS" : rc == EX_NO ? "FAIL" : rc == EX_WAITING ? "HOLD" : "ERROR";
 	if (cl->json) {
 		cJSON *o = cJSON_CreateObject();
@@ -76,7 +78,7 @@ int
 cli_scan_approve(struct cli *cl, const char *wi)
 {
 	struct scancfg_change ch;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	const struct project *p;
 	struct task t;
 
@@ -89,7 +91,7 @@ cli_scan_approve(struct cli *cl, const char *wi)
 	struct gate_ctx gc = { .cfg = &cl->cfg, .project = p, .st = &cl->st, .task = &t };
 	struct gate_result g;
 	gate_result_init(&g);
-	gate_workspace(&gc, &g);	/* approve what the workspace committed: the head the next tick judges */
+	gate_workspace(&gc, &g); /* approve what the workspace committed: the head the next tick judges */
 	if (g.outcome != GATE_PASS) {
 		err_set(&e, EX_TEMPFAIL, "%s: nothing approved: %s", wi, g.reason);
 		gate_result_free(&g);
@@ -108,10 +110,13 @@ cli_scan_approve(struct cli *cl, const char *wi)
 		cJSON_AddStringToObject(o, "blobs", ch.blobs);
 		cli_print_json(o);
 	} else if (!cl->quiet && !ch.changed) {
-		printf("%s: branch %s does not change the scanner's configuration; nothing to approve\n", wi, t.branch);
+		printf("%s: branch %s does not change the scanner's configuration; nothing to approve\n", wi,
+		    t.branch);
 	} else if (!cl->quiet) {
-		printf("%s: scanner configuration (%s) approved at %.12s; the next security gate run lifts the hold "
-		    "while %s stay as they are\n", wi, ch.files, ch.approved_head, ch.files);
+		printf("%s: scanner configuration (%s) approved at %.12s; the next security gate run lifts "
+		       "the hold "
+		       "while %s stay as they are\n",
+		    wi, ch.files, ch.approved_head, ch.files);
 	}
 	return 0;
 }
@@ -153,17 +158,17 @@ print_main(const struct scan_main_result *r)
 	    r->status, r->strategy, r->commits, r->chunks_ok, r->chunks, r->findings, r->findings_new,
 	    r->anchor_after, r->note[0] ? ": " : "", r->note);
 	if (strcmp(r->deps, "audited") == 0 || strcmp(r->deps, "degraded") == 0)
-		printf("%s: dependency audit %s, %d finding(s) at or above the block severity\n", r->project, r->deps,
-		    r->deps_blocking);
+		printf("%s: dependency audit %s, %d finding(s) at or above the block severity\n", r->project,
+		    r->deps, r->deps_blocking);
 	if (strcmp(r->review, "none") != 0)
-		printf("%s: main review %s, %d finding(s), %d alerted\n", r->project, r->review, r->review_findings,
-		    r->review_blocking);
+		printf("%s: main review %s, %d finding(s), %d alerted\n", r->project, r->review,
+		    r->review_findings, r->review_blocking);
 	if (r->fail_phase[0]) {
 		printf("%s: failed in %s", r->project, r->fail_phase);
 		if (r->fail_chunk > 0)
 			printf(" (chunk %d)", r->fail_chunk);
 		printf(": ");
-		cli_put_text(r->fail_reason);	/* quotes tool output */
+		cli_put_text(r->fail_reason); /* quotes tool output */
 		putchar('\n');
 	}
 }
@@ -171,7 +176,7 @@ print_main(const struct scan_main_result *r)
 int
 cli_scan_resolve(struct cli *cl, const char *fingerprint, const char *project, const char *reason)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int n;
 
 	if ((n = scan_main_resolve(&cl->st, fingerprint, project, reason, &e)) < 0)
@@ -181,9 +186,10 @@ cli_scan_resolve(struct cli *cl, const char *fingerprint, const char *project, c
 		cJSON_AddNumberToObject(o, "resolved", n);
 		cli_print_json(o);
 	} else if (!cl->quiet || n == 0) {
-		printf("orch-scan: %d secret(s) found on main resolved%s\n", n, n ? "" : fingerprint ?
-		    ": no open finding has that fingerprint (orch-status lists them)" :
-		    ": the project has no open finding");
+		printf("orch-scan: %d secret(s) found on main resolved%s\n", n,
+		    n                 ? ""
+			: fingerprint ? ": no open finding has that fingerprint (orch-status lists them)"
+				      : ": the project has no open finding");
 	}
 	return n ? 0 : EX_NOINPUT;
 }
@@ -198,14 +204,14 @@ cli_scan_main(struct cli *cl, const char *only, int strict)
 	int rc = 0;
 
 	if (scan_main_run_id(run_id) < 0) {
-		struct orch_err e = {0};
+		struct orch_err e = { 0 };
 		err_set(&e, EX_SOFTWARE, "cannot make a run id (no randomness from the kernel)");
 		return cli_error(cl, &e);
 	}
 	arr = cl->json ? cJSON_CreateArray() : NULL;
 	for (i = 0; i < cl->cfg.nprojects; i++) {
 		const char *key = cl->cfg.projects[i].key;
-		struct orch_err e = {0};
+		struct orch_err e = { 0 };
 		if (only && strcmp(only, key) != 0)
 			continue;
 		if (scan_main_project(cl->ctx, key, run_id, &r, &e) < 0) {
@@ -221,8 +227,8 @@ cli_scan_main(struct cli *cl, const char *only, int strict)
 		/* found something: secrets, or audit/review findings that alerted */
 		if ((r.findings || r.deps_blocking || r.review_blocking) && rc < EX_NO)
 			rc = EX_NO;
-		if (strict && rc < EX_NO && (!strcmp(r.status, "partial") || !strcmp(r.status, "failed") ||
-		    r.fail_phase[0]))
+		if (strict && rc < EX_NO &&
+		    (!strcmp(r.status, "partial") || !strcmp(r.status, "failed") || r.fail_phase[0]))
 			rc = EX_NO;
 	}
 	if (arr)
@@ -269,8 +275,9 @@ print_claim(const cJSON *it)
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
 	printf("; claimed by pid %lld on %s%s", num(it, "claimed_pid"), str(it, "claimed_host"),
-	    strcmp(host, str(it, "claimed_host")) == 0 && !proc_alive((long)num(it, "claimed_pid")) ?
-	    " (holder gone: the next run takes it over)" : "");
+	    strcmp(host, str(it, "claimed_host")) == 0 && !proc_alive((long)num(it, "claimed_pid"))
+		? " (holder gone: the next run takes it over)"
+		: "");
 }
 
 /* "5s", "3m", "2h", "4d": how long ago, at a glance. */
@@ -309,7 +316,7 @@ print_scan_project(const cJSON *it)
 		if (cJSON_IsNumber(cJSON_GetObjectItem(f, "chunk")))
 			printf(" (chunk %lld)", num(f, "chunk"));
 		printf(": ");
-		cli_put_text(str(f, "reason"));	/* quotes tool output */
+		cli_put_text(str(f, "reason")); /* quotes tool output */
 	}
 	putchar('\n');
 }
@@ -320,8 +327,9 @@ print_attention(const cJSON *root)
 {
 	const cJSON *a = cJSON_GetObjectItem(root, "attention"), *it;
 
-	printf("attention: %lld secrets on main, %lld blocked, %lld dead jobs, %d degraded\n", num(a, "secrets_on_main"),
-	    num(a, "blocked"), num(a, "dead_jobs"), cJSON_GetArraySize(cJSON_GetObjectItem(a, "degraded")));
+	printf("attention: %lld secrets on main, %lld blocked, %lld dead jobs, %d degraded\n",
+	    num(a, "secrets_on_main"), num(a, "blocked"), num(a, "dead_jobs"),
+	    cJSON_GetArraySize(cJSON_GetObjectItem(a, "degraded")));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(a, "degraded")) {
 		printf("  DEGRADED ");
 		cli_put_text(cJSON_IsString(it) ? it->valuestring : "");
@@ -338,18 +346,18 @@ print_task(const cJSON *it)
 	const char *stop = str(it, "stopped");
 
 	printf("  %s %s%s%s%s retries %lld", str(it, "work_item"), str(it, "stage"),
-	    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")) ? " BLOCKED" : "", *stop ? " STOPPED:" : "", stop,
-	    num(it, "retries"));
+	    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")) ? " BLOCKED" : "", *stop ? " STOPPED:" : "",
+	    stop, num(it, "retries"));
 	if (cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")))
 		print_claim(it);
 	if (cJSON_IsString(cJSON_GetObjectItem(it, "tracker_status"))) {
 		printf("; tracker '");
-		cli_put_text(str(it, "tracker_status"));	/* a Plane state's name is the workspace's choice */
+		cli_put_text(str(it, "tracker_status")); /* a Plane state's name is the workspace's choice */
 		putchar('\'');
 	}
 	if (cJSON_IsObject(w) && str(w, "kind")[0]) {
 		printf("; waits for %s: ", str(w, "kind"));
-		cli_put_text(str(w, "detail"));	/* quotes artifact values from the branch */
+		cli_put_text(str(w, "detail")); /* quotes artifact values from the branch */
 		if (cJSON_IsString(cJSON_GetObjectItem(w, "next_attempt")))
 			printf(" (next attempt %s)", str(w, "next_attempt"));
 	}
@@ -360,44 +368,50 @@ void
 cli_status_text(const void *rootv)
 {
 	const cJSON *root = rootv;
-	const cJSON *tasks = cJSON_GetObjectItem(root, "tasks"), *jobs = cJSON_GetObjectItem(root, "jobs"), *it;
+	const cJSON *tasks = cJSON_GetObjectItem(root, "tasks"), *jobs = cJSON_GetObjectItem(root, "jobs"),
+		    *it;
 
 	print_attention(root);
 	print_counts("tasks", cJSON_GetObjectItem(tasks, "by_stage"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items"))
-		if (!stage_is_last(str(it, "stage")) || cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")) ||
-		    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked")))	/* done and blocked: a DEGRADED watch */
+		if (!stage_is_last(str(it, "stage")) ||
+		    cJSON_IsNumber(cJSON_GetObjectItem(it, "claimed_pid")) ||
+		    cJSON_IsTrue(cJSON_GetObjectItem(it, "blocked"))) /* done and blocked: a DEGRADED watch */
 			print_task(it);
 	print_counts("jobs", cJSON_GetObjectItem(jobs, "by_status"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(jobs, "items"))
 		if (strcmp(str(it, "status"), JOB_DONE) != 0)
 			printf("  job %lld %s %s %s attempts %lld%s\n", num(it, "id"), str(it, "work_item"),
-			    str(it, "agent"), str(it, "status"), num(it, "attempts"), strcmp(str(it, "status"), JOB_DEAD)
-			    == 0 && num(it, "open") == 0 ? " (the item moved on: needs nobody)" : "");
+			    str(it, "agent"), str(it, "status"), num(it, "attempts"),
+			    strcmp(str(it, "status"), JOB_DEAD) == 0 && num(it, "open") == 0
+				? " (the item moved on: needs nobody)"
+				: "");
 	printf("commands:\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands"))
-		printf("  %-14s last %s result %lld %lld ms\n", it->string, str(it, "last_run"), num(it, "result"),
-		    num(it, "duration_ms"));
+		printf("  %-14s last %s result %lld %lld ms\n", it->string, str(it, "last_run"),
+		    num(it, "result"), num(it, "duration_ms"));
 	printf("tools:\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "tools"))
 		printf("  %-14s runs %lld failures %lld total %lld ms%s%s\n", it->string, num(it, "runs"),
-		    num(it, "failures"), num(it, "total_ms"), cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ?
-		    "; last error: " : "", cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ?
-		    str(it, "last_error") : "");
+		    num(it, "failures"), num(it, "total_ms"),
+		    cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ? "; last error: " : "",
+		    cJSON_IsString(cJSON_GetObjectItem(it, "last_error")) ? str(it, "last_error") : "");
 	print_counts("outbox", cJSON_GetObjectItem(root, "outbox"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "outbox"), "undelivered"))
 		printf("  %s notification %lld %s %s attempts %lld, %s %s: %s; message: %s\n",
-		    strcmp(str(it, "state"), "dead") == 0 ? "DEAD" : "retrying", num(it, "id"), str(it, "level"),
-		    str(it, "work_item"), num(it, "attempts"), strcmp(str(it, "state"), "dead") == 0 ? "dead since" :
-		    "next attempt", strcmp(str(it, "state"), "dead") == 0 ? str(it, "dead_at") : str(it, "next_attempt"),
+		    strcmp(str(it, "state"), "dead") == 0 ? "DEAD" : "retrying", num(it, "id"),
+		    str(it, "level"), str(it, "work_item"), num(it, "attempts"),
+		    strcmp(str(it, "state"), "dead") == 0 ? "dead since" : "next attempt",
+		    strcmp(str(it, "state"), "dead") == 0 ? str(it, "dead_at") : str(it, "next_attempt"),
 		    str(it, "last_error"), str(it, "message"));
 	it = cJSON_GetObjectItem(root, "security");
 	printf("security: dependency engine %s%s%s\n", str(it, "dep_engine"),
-	    cJSON_GetObjectItem(it, "note") ? "; " : "", cJSON_GetObjectItem(it, "note") ? str(it, "note") : "");
+	    cJSON_GetObjectItem(it, "note") ? "; " : "",
+	    cJSON_GetObjectItem(it, "note") ? str(it, "note") : "");
 	print_counts("reconcile", cJSON_GetObjectItem(root, "reconcile"));
 	print_counts("reaper", cJSON_GetObjectItem(root, "reaper"));
 	it = cJSON_GetObjectItem(root, "worktrees");
-	if (num(it, "bytes") < 0)	/* -1: orch-reconcile has not measured them yet */
+	if (num(it, "bytes") < 0) /* -1: orch-reconcile has not measured them yet */
 		printf("worktrees: not measured yet (orch-reconcile measures them); retention_s %lld\n",
 		    num(it, "retention_s"));
 	else
@@ -407,7 +421,7 @@ cli_status_text(const void *rootv)
 		print_scan_project(it);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "findings")) {
 		printf("  SECRET %s %s in '", str(it, "project"), str(it, "rule"));
-		cli_put_text(str(it, "file"));	/* a file name is the committer's choice */
+		cli_put_text(str(it, "file")); /* a file name is the committer's choice */
 		printf("' line %lld, commit %.12s (first seen %s); fingerprint %s\n", num(it, "line"),
 		    str(it, "commit_sha"), str(it, "first_seen"), str(it, "fingerprint"));
 	}
@@ -415,21 +429,21 @@ cli_status_text(const void *rootv)
 		printf("  resolved %s %s in '", str(it, "project"), str(it, "rule"));
 		cli_put_text(str(it, "file"));
 		printf("' commit %.12s at %s: ", str(it, "commit_sha"), str(it, "resolved_at"));
-		cli_put_text(str(it, "resolved_reason"));	/* an operator's text */
+		cli_put_text(str(it, "resolved_reason")); /* an operator's text */
 		putchar('\n');
 	}
 	printf("fix runs (newest first):\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "fix"), "runs")) {
-		printf("  %lld %s %s (%s, danger %lld) %.12s: ", num(it, "id"), str(it, "work_item"), str(it, "status"),
-		    str(it, "source"), num(it, "danger"), str(it, "commit_sha"));
-		cli_put_text(str(it, "reason"));	/* reasons quote tool output */
+		printf("  %lld %s %s (%s, danger %lld) %.12s: ", num(it, "id"), str(it, "work_item"),
+		    str(it, "status"), str(it, "source"), num(it, "danger"), str(it, "commit_sha"));
+		cli_put_text(str(it, "reason")); /* reasons quote tool output */
 		putchar('\n');
 	}
 	printf("events (newest first):\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "events")) {
 		printf("  %s %s %s %s -> %s: ", str(it, "ts"), str(it, "work_item"), str(it, "kind"),
 		    str(it, "stage_from"), str(it, "stage_to"));
-		cli_put_text(str(it, "detail"));	/* details quote titles and tool output */
+		cli_put_text(str(it, "detail")); /* details quote titles and tool output */
 		putchar('\n');
 	}
 }
@@ -462,7 +476,7 @@ cli_work_json(const struct work_result *r)
 int
 cli_explain(struct cli *cl, const char *wi)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct buf b;
 	int rc;
 
@@ -489,7 +503,7 @@ cli_explain(struct cli *cl, const char *wi)
 int
 cli_brief(struct cli *cl, const char *wi, const char *stage)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
 	struct buf b;
 	int rc;
@@ -497,8 +511,8 @@ cli_brief(struct cli *cl, const char *wi, const char *stage)
 	if (task_get(cl->ctx->st, wi, &t, &e) < 0)
 		return cli_error(cl, &e);
 	if (stage == NULL && engine_stage_agent(t.stage) == NULL) {
-		err_set(&e, EX_USAGE, "%s is at stage '%s', which has no agent to brief; name one with --stage", wi,
-		    t.stage);
+		err_set(&e, EX_USAGE,
+		    "%s is at stage '%s', which has no agent to brief; name one with --stage", wi, t.stage);
 		return cli_error(cl, &e);
 	}
 	if (brief_build(cl->ctx, &t, stage ? stage : t.stage, 0, &b, &e) < 0)

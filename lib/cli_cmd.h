@@ -13,11 +13,13 @@
 struct cli;
 struct work_result;
 
-/* orch-scan WI: run the security gate; 0 PASS, EX_NO FAIL, EX_WAITING HOLD (scanner configuration changed). */
+/* orch-scan WI: run the security gate; 0 PASS, EX_NO FAIL, EX_WAITING HOLD (scanner configuration changed).
+ */
 int cli_scan_item(struct cli *cl, const char *wi);
 /* orch-scan --approve-config WI: record a person's approval of the branch head's scanner configuration. */
 int cli_scan_approve(struct cli *cl, const char *wi);
-/* orch-scan --main: each project (or only one); 0, EX_NO on findings (or partial with strict), else the worst error. */
+/* orch-scan --main: each project (or only one); 0, EX_NO on findings (or partial with strict), else the worst
+ * error. */
 int cli_scan_main(struct cli *cl, const char *only, int strict);
 /* orch-scan --resolve FP / --resolve-all --project KEY: 0, 66 nothing open matched, or an error's code. */
 int cli_scan_resolve(struct cli *cl, const char *fingerprint, const char *project, const char *reason);
@@ -29,7 +31,7 @@ void *cli_work_json(const struct work_result *r);
 /* orch-issue's subcommand options, filled by cmd/orch-issue.c. */
 struct cli_issue_args {
 	const char *project, *state, *title;
-	const char *description, *description_file;	/* create, edit: at most one of them */
+	const char *description, *description_file; /* create, edit: at most one of them */
 };
 /* orch-issue VERB ...: operands in cl->args (the verb first); the exit code. */
 int cli_issue_run(struct cli *cl, const struct cli_issue_args *a);

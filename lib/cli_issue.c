@@ -49,7 +49,8 @@ comment_check(const char *text, struct orch_err *e)
 	if (strspn(text, " \t\n") == len)
 		return err_set(e, EX_USAGE, "comment text is empty");
 	if (len > COMMENT_MAX)
-		return err_set(e, EX_USAGE, "the comment is %zu bytes long, the limit is %d; shorten it", len, COMMENT_MAX);
+		return err_set(e, EX_USAGE, "the comment is %zu bytes long, the limit is %d; shorten it", len,
+		    COMMENT_MAX);
 	if (!utf8_valid(text, len))
 		return err_set(e, EX_USAGE, "the comment is not valid UTF-8; re-type it in a UTF-8 terminal");
 	return 0;
@@ -102,7 +103,8 @@ static int
 description_check(const char *text, struct orch_err *e)
 {
 	if (!utf8_valid(text, strlen(text)))
-		return err_set(e, EX_USAGE, "the description is not valid UTF-8; convert it (iconv -t UTF-8)");
+		return err_set(
+		    e, EX_USAGE, "the description is not valid UTF-8; convert it (iconv -t UTF-8)");
 	if (strlen(text) > TRACKER_DESC_MAX)
 		return err_set(e, EX_USAGE, "the description is %zu bytes long, the limit is %d; shorten it",
 		    strlen(text), TRACKER_DESC_MAX);
@@ -114,14 +116,16 @@ static int
 set_description(struct tracker *t, struct tracker_issue *is, const char *text, struct orch_err *e)
 {
 	if (t->ops->set_description == NULL)
-		return err_set(e, EX_USAGE, "the %s tracker's descriptions are edited in the tracker itself, not with "
-		    "orch-issue; %s's description was not changed", t->ops->kind, is->work_item);
+		return err_set(e, EX_USAGE,
+		    "the %s tracker's descriptions are edited in the tracker itself, not with "
+		    "orch-issue; %s's description was not changed",
+		    t->ops->kind, is->work_item);
 	return t->ops->set_description(t, is, text, e);
 }
 
 static int
-open_tracker(struct cli *cl, struct tracker *t, const char *project, struct tracker_state **states,
-    size_t *n, struct orch_err *e)
+open_tracker(struct cli *cl, struct tracker *t, const char *project, struct tracker_state **states, size_t *n,
+    struct orch_err *e)
 {
 	if (tracker_open(t, cl->ctx, project, e) < 0)
 		return -1;
@@ -145,8 +149,10 @@ need_state(const struct tracker_state *v, size_t n, const char *name, const char
     const struct tracker_state **out, struct orch_err *e)
 {
 	if ((*out = tracker_state_by_name(v, n, name)) == NULL)
-		return err_set(e, EX_NOINPUT, "state '%s' does not exist in project '%s'; list them with "
-		    "orch-issue states --project %s", name, project, project);
+		return err_set(e, EX_NOINPUT,
+		    "state '%s' does not exist in project '%s'; list them with "
+		    "orch-issue states --project %s",
+		    name, project, project);
 	return 0;
 }
 
@@ -183,8 +189,10 @@ do_create(struct cli *cl, const struct cli_issue_args *a, struct orch_err *e)
 		goto out;
 	if (desc && set_description(&t, &is, desc, e) < 0) {
 		struct orch_err sub = *e;
-		err_set(e, sub.code, "%s was created without its description: %s; give it with orch-issue edit %s "
-		    "--description-file FILE", is.work_item, sub.msg, is.work_item);
+		err_set(e, sub.code,
+		    "%s was created without its description: %s; give it with orch-issue edit %s "
+		    "--description-file FILE",
+		    is.work_item, sub.msg, is.work_item);
 		goto out;
 	}
 	if (cl->json)
@@ -240,7 +248,8 @@ do_list(struct cli *cl, const struct cli_issue_args *a, struct orch_err *e)
 	int rc = 0;
 
 	if (cl->nargs != 1)
-		return err_set(e, EX_USAGE, "list takes no operand, got %d; filter with --project and --state", cl->nargs - 1);
+		return err_set(e, EX_USAGE,
+		    "list takes no operand, got %d; filter with --project and --state", cl->nargs - 1);
 	if (a->project)
 		rc = list_project(cl, a->project, a->state, arr, e);
 	for (i = 0; !a->project && rc == 0 && i < cl->cfg.nprojects; i++)
@@ -261,7 +270,8 @@ do_states(struct cli *cl, const struct cli_issue_args *a, struct orch_err *e)
 	size_t p, i;
 
 	if (cl->nargs != 1)
-		return err_set(e, EX_USAGE, "states takes no operand, got %d; filter with --project", cl->nargs - 1);
+		return err_set(
+		    e, EX_USAGE, "states takes no operand, got %d; filter with --project", cl->nargs - 1);
 	for (p = 0; p < cl->cfg.nprojects; p++) {
 		const char *key = cl->cfg.projects[p].key;
 		struct tracker_state *v = NULL;
@@ -286,7 +296,8 @@ do_states(struct cli *cl, const struct cli_issue_args *a, struct orch_err *e)
 					cJSON_AddNullToObject(o, "key");
 				cJSON_AddItemToArray(arr, o);
 			} else {
-				printf("%s\t%s\t%s\t%s\n", key, v[i].name, v[i].group, v[i].key ? v[i].key : "-");
+				printf("%s\t%s\t%s\t%s\n", key, v[i].name, v[i].group,
+				    v[i].key ? v[i].key : "-");
 			}
 		}
 		free(v);
@@ -306,11 +317,12 @@ static int
 show_item(struct cli *cl, struct tracker *t, const struct tracker_issue *is, const char *state, int show,
     struct orch_err *e)
 {
-	struct tracker_detail d = {0};
+	struct tracker_detail d = { 0 };
 	char **comments = NULL;
 	size_t i;
 
-	/* Plane's detail costs two requests of the key's budget: orch-brief shows it, show stays one request */
+	/* Plane's detail costs two requests of the key's budget: orch-brief shows it, show stays one request
+	 */
 	show = show ? 1 + (t->ops->detail && strcmp(t->ops->kind, "local") == 0) : 0;
 	if (show == 2 && t->ops->detail(t, is, &d, e) < 0)
 		return -1;
@@ -357,8 +369,11 @@ item_args(struct cli *cl, const char *verb, const struct cli_issue_args *a, int 
 	int edit = strcmp(verb, "edit") == 0;
 
 	if (cl->nargs - 1 != want)
-		return err_set(e, EX_USAGE, "%s takes %s, got %d operand%s", verb, want == 1 ? "one WI" :
-		    strcmp(verb, "set") == 0 ? "WI STATE_NAME" : strstr(verb, "label") ? "WI LABEL" : "WI TEXT",
+		return err_set(e, EX_USAGE, "%s takes %s, got %d operand%s", verb,
+		    want == 1                      ? "one WI"
+			: strcmp(verb, "set") == 0 ? "WI STATE_NAME"
+			: strstr(verb, "label")    ? "WI LABEL"
+						   : "WI TEXT",
 		    cl->nargs - 1, cl->nargs == 2 ? "" : "s");
 	if (a->project || a->state || a->title)
 		return err_set(e, EX_USAGE, "%s takes no --project, --state or --title", verb);
@@ -407,7 +422,8 @@ do_item(struct cli *cl, const char *verb, const struct cli_issue_args *a, struct
 			goto out;
 	} else if (strstr(verb, "label")) {
 		if (t.ops->set_label == NULL) {
-			err_set(e, EX_USAGE, "%s's labels are set in its own interface, not with orch-issue", t.ops->kind);
+			err_set(e, EX_USAGE, "%s's labels are set in its own interface, not with orch-issue",
+			    t.ops->kind);
 			goto out;
 		}
 		if (t.ops->set_label(&t, &is, arg, verb[0] == 'l', e) < 0)
@@ -429,13 +445,14 @@ static const char *const verbs[] = { "create", "list", "show", "set", "comment",
 int
 cli_issue_run(struct cli *cl, const struct cli_issue_args *a)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	const char *verb;
 	size_t i;
 	int rc;
 
 	if (cl->nargs == 0)
-		return cli_usage_error(cl, "give a command: create, list, show, set, comment, edit, label, unlabel or "
+		return cli_usage_error(cl,
+		    "give a command: create, list, show, set, comment, edit, label, unlabel or "
 		    "states");
 	verb = cl->args[0];
 	for (i = 0; verbs[i] && strcmp(verbs[i], verb) != 0; i++)

@@ -27,10 +27,22 @@ struct setting {
 	const char *def;
 };
 
-#define I(n, lo, hi, d) { #n, S_INT, offsetof(struct config, n), lo, hi, d }
-#define B(n, d) { #n, S_BOOL, offsetof(struct config, n), 0, 1, d }
-#define S(n, d) { #n, S_STR, offsetof(struct config, n), 0, 0, d }
-#define A(n) { #n, S_ARGV, offsetof(struct config, n), 0, 0, NULL }
+#define I(n, lo, hi, d) \
+	{ \
+#n, S_INT, offsetof(struct config, n), lo, hi, d \
+	}
+#define B(n, d) \
+	{ \
+#n, S_BOOL, offsetof(struct config, n), 0, 1, d \
+	}
+#define S(n, d) \
+	{ \
+#n, S_STR, offsetof(struct config, n), 0, 0, d \
+	}
+#define A(n) \
+	{ \
+#n, S_ARGV, offsetof(struct config, n), 0, 0, NULL \
+	}
 
 static const struct setting settings[] = {
 	S(tracker, "local"),
@@ -96,10 +108,28 @@ static const struct setting settings[] = {
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
 static const char *const project_keys[] = {
-	"key", "tracker", "plane_project_id", "repo", "remote", "main_branch", "self_deploy",
-	"ci_cmd", "deploy_hook", "health_cmd", "health_url", "rollback_hook", "agents", "auto_fix",
-	"main_review", "repo_browse_url", "security_gitleaks_config", "security_gitleaks_ignore", "docs_only",
-	"deploy_failure", "land", NULL,
+	"key",
+	"tracker",
+	"plane_project_id",
+	"repo",
+	"remote",
+	"main_branch",
+	"self_deploy",
+	"ci_cmd",
+	"deploy_hook",
+	"health_cmd",
+	"health_url",
+	"rollback_hook",
+	"agents",
+	"auto_fix",
+	"main_review",
+	"repo_browse_url",
+	"security_gitleaks_config",
+	"security_gitleaks_ignore",
+	"docs_only",
+	"deploy_failure",
+	"land",
+	NULL,
 };
 
 struct loader {
@@ -179,7 +209,7 @@ set_value(struct loader *l, const struct setting *s, void *base, yaml_node_t *n,
 	if (s->type == S_ARGV) {
 		char **argv = n ? node_argv(l, n, s->name) : NULL;
 		if (argv == NULL) {
-			if (n == NULL) {	/* environment text */
+			if (n == NULL) { /* environment text */
 				struct orch_err sub;
 				if ((argv = config_parse_argv(text, &sub)) == NULL)
 					return lerr(l, NULL, s->name, "%s", sub.msg);
@@ -197,7 +227,8 @@ set_value(struct loader *l, const struct setting *s, void *base, yaml_node_t *n,
 	case S_INT:
 		if (num_parse(text, s->min, s->max, &v) < 0) {
 			char range[96];
-			snprintf(range, sizeof(range), "'%.40s' is not an integer in %lld..%lld", text, s->min, s->max);
+			snprintf(range, sizeof(range), "'%.40s' is not an integer in %lld..%lld", text,
+			    s->min, s->max);
 			return lerr(l, n, s->name, "%s", range);
 		}
 		*(int *)field = (int)v;
@@ -214,8 +245,7 @@ set_value(struct loader *l, const struct setting *s, void *base, yaml_node_t *n,
 		*(char **)field = dup;
 		break;
 	}
-	case S_ARGV:
-		break;
+	case S_ARGV: break;
 	}
 	return 0;
 }
@@ -228,7 +258,7 @@ load_agents(struct loader *l, struct project *p, yaml_node_t *n)
 
 	if (n->type != YAML_MAPPING_NODE)
 		return lerr(l, n, "agents", "expected a map from agent name to command list%s", NULL);
-	if (p->agents)	/* the duplicate-key check catches this first; never reuse the old count */
+	if (p->agents) /* the duplicate-key check catches this first; never reuse the old count */
 		return lerr(l, n, "agents", "agents: is given twice in this project%s", NULL);
 	cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
 	if ((p->agents = calloc(cnt ? cnt : 1, sizeof(*p->agents))) == NULL)
@@ -248,7 +278,8 @@ load_agents(struct loader *l, struct project *p, yaml_node_t *n)
 	return 0;
 }
 
-/* A repo_browse_url goes into the page's href: an http(s) address with {path}, nothing that leaves the attribute. */
+/* A repo_browse_url goes into the page's href: an http(s) address with {path}, nothing that leaves the
+ * attribute. */
 static int
 browse_url_ok(const char *u)
 {
@@ -273,9 +304,9 @@ ref_name_ok(const char *s)
 	size_t n = strlen(s);
 	const unsigned char *p;
 
-	if (n == 0 || n > 200 || strchr("-/.", s[0]) || s[n - 1] == '/' || s[n - 1] == '.' || strcmp(s, "@") == 0 ||
-	    (n >= 5 && strcmp(s + n - 5, ".lock") == 0) || strstr(s, "..") || strstr(s, "@{") || strstr(s, "//") ||
-	    strstr(s, "/."))
+	if (n == 0 || n > 200 || strchr("-/.", s[0]) || s[n - 1] == '/' || s[n - 1] == '.' ||
+	    strcmp(s, "@") == 0 || (n >= 5 && strcmp(s + n - 5, ".lock") == 0) || strstr(s, "..") ||
+	    strstr(s, "@{") || strstr(s, "//") || strstr(s, "/."))
 		return 0;
 	for (p = (const unsigned char *)s; *p; p++)
 		if (*p <= ' ' || *p == 0x7f || strchr("~^:?*[\\", *p))
@@ -290,14 +321,18 @@ project_value_ok(struct loader *l, const char *key, const char *text, yaml_node_
 	if (strcmp(key, "key") == 0 && !wi_project_key_valid(text))
 		return lerr(l, v, key, "project key '%s' is not valid: " WI_KEY_RULE, text);
 	if (strcmp(key, "repo") == 0 && text[0] != '/')
-		return lerr(l, v, key, "project needs repo: an absolute path to its git repository (got '%s')", text);
+		return lerr(
+		    l, v, key, "project needs repo: an absolute path to its git repository (got '%s')", text);
 	if (strncmp(key, "security_gitleaks_", 18) == 0 && text[0] != '/')
-		return lerr(l, v, key, "'%s' is not an absolute path: name the operator's gitleaks file from /", text);
+		return lerr(l, v, key,
+		    "'%s' is not an absolute path: name the operator's gitleaks file from /", text);
 	if (strcmp(key, "tracker") == 0 && strcmp(text, "local") != 0 && strcmp(text, "plane") != 0)
 		return lerr(l, v, key, "'%s' is not local or plane", text);
 	if ((strcmp(key, "main_branch") == 0 || strcmp(key, "remote") == 0) && !ref_name_ok(text))
-		return lerr(l, v, key, "'%s' is not a usable git name: no spaces, control characters, '..', '@{', "
-		    "'~^:?*[' or a backslash, no leading '-', '/' or '.', no trailing '/', '.' or '.lock'", text);
+		return lerr(l, v, key,
+		    "'%s' is not a usable git name: no spaces, control characters, '..', '@{', "
+		    "'~^:?*[' or a backslash, no leading '-', '/' or '.', no trailing '/', '.' or '.lock'",
+		    text);
 	return 0;
 }
 
@@ -309,19 +344,28 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 
 	if (strcmp(key, "agents") == 0)
 		return load_agents(l, p, v);
-	if (strcmp(key, "ci_cmd") == 0) argvp = &p->ci_cmd;
-	else if (strcmp(key, "deploy_hook") == 0) argvp = &p->deploy_hook;
-	else if (strcmp(key, "health_cmd") == 0) argvp = &p->health_cmd;
-	else if (strcmp(key, "rollback_hook") == 0) argvp = &p->rollback_hook;
-	else if (strcmp(key, "main_review") == 0) argvp = &p->main_review;
+	if (strcmp(key, "ci_cmd") == 0)
+		argvp = &p->ci_cmd;
+	else if (strcmp(key, "deploy_hook") == 0)
+		argvp = &p->deploy_hook;
+	else if (strcmp(key, "health_cmd") == 0)
+		argvp = &p->health_cmd;
+	else if (strcmp(key, "rollback_hook") == 0)
+		argvp = &p->rollback_hook;
+	else if (strcmp(key, "main_review") == 0)
+		argvp = &p->main_review;
 	if (argvp) {
 		argv_free(*argvp);
 		return (*argvp = node_argv(l, v, key)) ? 0 : -1;
 	}
 	if ((text = scalar(v)) == NULL)
 		return lerr(l, v, key, "expected a single value%s", NULL);
-	if (strcmp(key, "self_deploy") == 0 || strcmp(key, "auto_fix") == 0 || strcmp(key, "docs_only") == 0) {
-		if (parse_bool(text, key[0] == 'a' ? &p->auto_fix : key[0] == 'd' ? &p->docs_only : &p->self_deploy) < 0)
+	if (strcmp(key, "self_deploy") == 0 || strcmp(key, "auto_fix") == 0 ||
+	    strcmp(key, "docs_only") == 0) {
+		if (parse_bool(text,
+			key[0] == 'a'       ? &p->auto_fix
+			    : key[0] == 'd' ? &p->docs_only
+					    : &p->self_deploy) < 0)
 			return lerr(l, v, key, "'%s' is not true or false", text);
 		return 0;
 	}
@@ -339,20 +383,31 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 	}
 	if (strcmp(key, "repo_browse_url") == 0) {
 		if (!browse_url_ok(text))
-			return lerr(l, v, key, "'%s' must be an http(s):// address with {path} (and optionally {branch}), "
-			    "without spaces, quotes or angle brackets", text);
+			return lerr(l, v, key,
+			    "'%s' must be an http(s):// address with {path} (and optionally {branch}), "
+			    "without spaces, quotes or angle brackets",
+			    text);
 		strp = &p->repo_browse_url;
 	} else if (project_value_ok(l, key, text, v) < 0)
 		return -1;
-	else if (strcmp(key, "key") == 0) strp = &p->key;
-	else if (strcmp(key, "tracker") == 0) strp = &p->tracker;
-	else if (strcmp(key, "plane_project_id") == 0) strp = &p->plane_project_id;
-	else if (strcmp(key, "repo") == 0) strp = &p->repo;
-	else if (strcmp(key, "remote") == 0) strp = &p->remote;
-	else if (strcmp(key, "health_url") == 0) strp = &p->health_url;
-	else if (strcmp(key, "security_gitleaks_config") == 0) strp = &p->security_gitleaks_config;
-	else if (strcmp(key, "security_gitleaks_ignore") == 0) strp = &p->security_gitleaks_ignore;
-	else strp = &p->main_branch;
+	else if (strcmp(key, "key") == 0)
+		strp = &p->key;
+	else if (strcmp(key, "tracker") == 0)
+		strp = &p->tracker;
+	else if (strcmp(key, "plane_project_id") == 0)
+		strp = &p->plane_project_id;
+	else if (strcmp(key, "repo") == 0)
+		strp = &p->repo;
+	else if (strcmp(key, "remote") == 0)
+		strp = &p->remote;
+	else if (strcmp(key, "health_url") == 0)
+		strp = &p->health_url;
+	else if (strcmp(key, "security_gitleaks_config") == 0)
+		strp = &p->security_gitleaks_config;
+	else if (strcmp(key, "security_gitleaks_ignore") == 0)
+		strp = &p->security_gitleaks_ignore;
+	else
+		strp = &p->main_branch;
 	free(*strp);
 	if ((*strp = strdup(text)) == NULL)
 		return lerr(l, v, key, "out of memory%s", NULL);
@@ -382,9 +437,11 @@ load_project(struct loader *l, struct project *p, yaml_node_t *n)
 			return -1;
 	}
 	if (p->key == NULL)
-		return lerr(l, n, "key", "project needs key: its work items are KEY-N; " WI_KEY_RULE "%s", NULL);
+		return lerr(
+		    l, n, "key", "project needs key: its work items are KEY-N; " WI_KEY_RULE "%s", NULL);
 	if (p->repo == NULL || p->repo[0] != '/')
-		return lerr(l, n, "repo", "project needs repo: an absolute path to its git repository (got '%s')",
+		return lerr(l, n, "repo",
+		    "project needs repo: an absolute path to its git repository (got '%s')",
 		    p->repo ? p->repo : "(missing)");
 	/* no tracker: the global one, filled in once the environment is applied (inherit_tracker) */
 	if (p->tracker && strcmp(p->tracker, "local") != 0 && strcmp(p->tracker, "plane") != 0)
@@ -402,7 +459,7 @@ load_projects(struct loader *l, struct config *c, yaml_node_t *n)
 
 	if (n->type != YAML_SEQUENCE_NODE)
 		return lerr(l, n, "projects", "expected a list of project maps%s", NULL);
-	if (c->projects)	/* the duplicate-key check catches this first; never reuse the old count */
+	if (c->projects) /* the duplicate-key check catches this first; never reuse the old count */
 		return lerr(l, n, "projects", "projects: is given twice%s", NULL);
 	cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if ((c->projects = calloc(cnt ? cnt : 1, sizeof(*c->projects))) == NULL)
@@ -415,8 +472,10 @@ load_projects(struct loader *l, struct config *c, yaml_node_t *n)
 			return -1;
 		for (i = 0; i + 1 < c->nprojects; i++)
 			if (strcmp(c->projects[i].key, p->key) == 0) {
-				snprintf(what, sizeof(what), "'%.20s' (first at line %d)", p->key, c->projects[i].line);
-				return lerr(l, pn, "key", "project %s is defined twice: give each project its own key", what);
+				snprintf(what, sizeof(what), "'%.20s' (first at line %d)", p->key,
+				    c->projects[i].line);
+				return lerr(l, pn, "key",
+				    "project %s is defined twice: give each project its own key", what);
 			}
 	}
 	return 0;
@@ -430,7 +489,7 @@ load_root(struct loader *l, struct config *c, int home_fixed)
 	size_t i;
 
 	if (root == NULL)
-		return 0;	/* empty file: defaults */
+		return 0; /* empty file: defaults */
 	if (root->type != YAML_MAPPING_NODE)
 		return lerr(l, root, "(top)", "the file must be a map of settings%s", NULL);
 	for (pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
@@ -461,11 +520,15 @@ load_root(struct loader *l, struct config *c, int home_fixed)
 			continue;
 		}
 		if (strcmp(key, "plane_api_token") == 0)
-			return lerr(l, k, key, "secrets are not read from the config file; use the environment "
-			    "variable ORCH_PLANE_API_TOKEN or plane_api_token_file (mode 0600)%s", NULL);
+			return lerr(l, k, key,
+			    "secrets are not read from the config file; use the environment "
+			    "variable ORCH_PLANE_API_TOKEN or plane_api_token_file (mode 0600)%s",
+			    NULL);
 		if (strcmp(key, "telegram_bot_token") == 0)
-			return lerr(l, k, key, "secrets are not read from the config file; use the environment "
-			    "variable ORCH_TELEGRAM_BOT_TOKEN or telegram_bot_token_file (mode 0600)%s", NULL);
+			return lerr(l, k, key,
+			    "secrets are not read from the config file; use the environment "
+			    "variable ORCH_TELEGRAM_BOT_TOKEN or telegram_bot_token_file (mode 0600)%s",
+			    NULL);
 		for (i = 0; i < NSETTINGS; i++)
 			if (strcmp(settings[i].name, key) == 0)
 				s = &settings[i];
@@ -494,25 +557,34 @@ read_safe(struct config *c, const char *file, int flags, char **text, size_t *le
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		close(fd);
-		return err_set(e, EX_CONFIG, "config '%s' is not a regular file (%s); point --config or ORCH_HOME at "
-		    "the YAML file", file, S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO" :
-		    "a device or socket");
+		return err_set(e, EX_CONFIG,
+		    "config '%s' is not a regular file (%s); point --config or ORCH_HOME at "
+		    "the YAML file",
+		    file,
+		    S_ISDIR(sb.st_mode)        ? "a directory"
+			: S_ISFIFO(sb.st_mode) ? "a FIFO"
+					       : "a device or socket");
 	}
 	if (sb.st_uid != 0 && sb.st_uid != geteuid())
-		snprintf(c->unsafe, sizeof(c->unsafe), "config '%s' is owned by uid %u, neither you (uid %u) nor root, "
-		    "and it names commands orch runs; run: chown %u '%s'", file, (unsigned)sb.st_uid,
-		    (unsigned)geteuid(), (unsigned)geteuid(), file);
+		snprintf(c->unsafe, sizeof(c->unsafe),
+		    "config '%s' is owned by uid %u, neither you (uid %u) nor root, "
+		    "and it names commands orch runs; run: chown %u '%s'",
+		    file, (unsigned)sb.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), file);
 	else if (sb.st_mode & 022)
-		snprintf(c->unsafe, sizeof(c->unsafe), "config '%s' is writable by group or others (mode %03o) and it "
-		    "names commands orch runs; run: chmod go-w '%s'", file, (unsigned)(sb.st_mode & 0777), file);
+		snprintf(c->unsafe, sizeof(c->unsafe),
+		    "config '%s' is writable by group or others (mode %03o) and it "
+		    "names commands orch runs; run: chmod go-w '%s'",
+		    file, (unsigned)(sb.st_mode & 0777), file);
 	if (c->unsafe[0] && !(flags & CONFIG_UNSAFE_OK)) {
 		close(fd);
 		return err_set(e, EX_CONFIG, "%s", c->unsafe);
 	}
 	if (sb.st_size > CONFIG_MAX_BYTES) {
 		close(fd);
-		return err_set(e, EX_CONFIG, "config '%s' is %lld bytes, over the limit of %d; it is a settings file, "
-		    "not data: trim it", file, (long long)sb.st_size, CONFIG_MAX_BYTES);
+		return err_set(e, EX_CONFIG,
+		    "config '%s' is %lld bytes, over the limit of %d; it is a settings file, "
+		    "not data: trim it",
+		    file, (long long)sb.st_size, CONFIG_MAX_BYTES);
 	}
 	if ((*text = malloc((size_t)sb.st_size + 1)) == NULL) {
 		close(fd);
@@ -547,15 +619,17 @@ check_depth(const char *file, const char *text, size_t len, struct orch_err *e)
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	while (!done) {
 		if (!yaml_parser_parse(&p, &ev))
-			break;	/* the loader reports the syntax error with its line */
+			break; /* the loader reports the syntax error with its line */
 		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
 			depth++;
 		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
 			depth--;
 		done = ev.type == YAML_STREAM_END_EVENT;
 		if (depth > CONFIG_MAX_DEPTH) {
-			rc = err_set(e, EX_CONFIG, "%s:%lu: nested more than %d levels deep; orch.yaml needs at most 5 "
-			    "(see orch.yaml(5))", file, (unsigned long)ev.start_mark.line + 1, CONFIG_MAX_DEPTH);
+			rc = err_set(e, EX_CONFIG,
+			    "%s:%lu: nested more than %d levels deep; orch.yaml needs at most 5 "
+			    "(see orch.yaml(5))",
+			    file, (unsigned long)ev.start_mark.line + 1, CONFIG_MAX_DEPTH);
 			done = 1;
 		}
 		yaml_event_delete(&ev);
@@ -605,8 +679,10 @@ check_duplicates(struct loader *l)
 		qsort(v, k, sizeof(*v), keyref_cmp);
 		for (i = 1; i < k; i++)
 			if (strcmp(v[i - 1].key, v[i].key) == 0) {
-				rc = err_set(l->e, EX_CONFIG, "%s:%lu: key '%.100s' is given twice (lines %lu and %lu); "
-				    "keep one", l->file, v[i].line, v[i].key, v[i - 1].line, v[i].line);
+				rc = err_set(l->e, EX_CONFIG,
+				    "%s:%lu: key '%.100s' is given twice (lines %lu and %lu); "
+				    "keep one",
+				    l->file, v[i].line, v[i].key, v[i - 1].line, v[i].line);
 				break;
 			}
 		free(v);
@@ -729,8 +805,10 @@ one_of(const struct config *c, const char *key, const char *v, const char *const
 			return 0;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
 	}
-	if (getenv(env_name(env, sizeof(env), key)))	/* the environment overrides the file: blame the variable */
-		return err_set(e, EX_CONFIG, "environment %s: '%s' is not one of %s; fix or unset it", env, v, list);
+	if (getenv(
+		env_name(env, sizeof(env), key))) /* the environment overrides the file: blame the variable */
+		return err_set(
+		    e, EX_CONFIG, "environment %s: '%s' is not one of %s; fix or unset it", env, v, list);
 	return err_set(e, EX_CONFIG, "%s: key '%s': '%s' is not one of %s", c->path ? c->path : "environment",
 	    key, v, list);
 }
@@ -746,9 +824,11 @@ check_limits(struct config *c, struct orch_err *e)
 	if (c->reaper_max_running_s == 0)
 		c->reaper_max_running_s = c->job_timeout_s + 300;
 	if (c->reaper_max_running_s < c->job_timeout_s + 120)
-		return err_set(e, EX_CONFIG, "%s: key 'reaper_max_running_s': %d is below job_timeout_s (%d) plus "
-		    "120 s; raise it to at least %d or leave it 0 (job_timeout_s + 300)", c->path ? c->path : "environment",
-		    c->reaper_max_running_s, c->job_timeout_s, c->job_timeout_s + 120);
+		return err_set(e, EX_CONFIG,
+		    "%s: key 'reaper_max_running_s': %d is below job_timeout_s (%d) plus "
+		    "120 s; raise it to at least %d or leave it 0 (job_timeout_s + 300)",
+		    c->path ? c->path : "environment", c->reaper_max_running_s, c->job_timeout_s,
+		    c->job_timeout_s + 120);
 	return 0;
 }
 
@@ -784,10 +864,14 @@ check_scanner_paths(const struct config *c, struct orch_err *e)
 		if (vals[i] == NULL || vals[i][0] == '\0' || vals[i][0] == '/')
 			continue;
 		if (getenv(env_name(env, sizeof(env), keys[i])))
-			return err_set(e, EX_CONFIG, "environment %s: '%s' is not an absolute path; name the operator's "
-			    "gitleaks file from /, or unset it to use main's", env, vals[i]);
-		return err_set(e, EX_CONFIG, "%s: key '%s': '%s' is not an absolute path; name the operator's gitleaks "
-		    "file from /, or remove the key to use main's", c->path ? c->path : "environment", keys[i], vals[i]);
+			return err_set(e, EX_CONFIG,
+			    "environment %s: '%s' is not an absolute path; name the operator's "
+			    "gitleaks file from /, or unset it to use main's",
+			    env, vals[i]);
+		return err_set(e, EX_CONFIG,
+		    "%s: key '%s': '%s' is not an absolute path; name the operator's gitleaks "
+		    "file from /, or remove the key to use main's",
+		    c->path ? c->path : "environment", keys[i], vals[i]);
 	}
 	return 0;
 }
@@ -855,12 +939,17 @@ check_telegram(const struct config *c, struct orch_err *e)
 	int chat = c->telegram_chat_id && *c->telegram_chat_id;
 
 	if (token && !chat)
-		return err_set(e, EX_CONFIG, "%s: a Telegram bot token is set but telegram_chat_id is not; "
-		    "set telegram_chat_id (or unset the token)", c->path ? c->path : "environment");
+		return err_set(e, EX_CONFIG,
+		    "%s: a Telegram bot token is set but telegram_chat_id is not; "
+		    "set telegram_chat_id (or unset the token)",
+		    c->path ? c->path : "environment");
 	if (chat && !token)
-		return err_set(e, EX_CONFIG, "%s: key 'telegram_chat_id' is set but there is no bot token; set "
-		    "ORCH_TELEGRAM_BOT_TOKEN or telegram_bot_token_file (mode 0600)", c->path ? c->path : "environment");
-	if (strncmp(c->telegram_api_url, "https://", 8) != 0 && strncmp(c->telegram_api_url, "http://", 7) != 0)
+		return err_set(e, EX_CONFIG,
+		    "%s: key 'telegram_chat_id' is set but there is no bot token; set "
+		    "ORCH_TELEGRAM_BOT_TOKEN or telegram_bot_token_file (mode 0600)",
+		    c->path ? c->path : "environment");
+	if (strncmp(c->telegram_api_url, "https://", 8) != 0 &&
+	    strncmp(c->telegram_api_url, "http://", 7) != 0)
 		return err_set(e, EX_CONFIG, "%s: key 'telegram_api_url': '%s' is not an http(s) URL",
 		    c->path ? c->path : "environment", c->telegram_api_url);
 	return 0;
@@ -905,8 +994,8 @@ take_secrets(struct orch_err *e)
 		 */
 		explicit_bzero(v, strlen(v));
 		if (unsetenv(secrets[i].name) < 0)
-			return err_set(e, EX_SOFTWARE, "cannot remove %s from the environment: %s", secrets[i].name,
-			    strerror(errno));
+			return err_set(e, EX_SOFTWARE, "cannot remove %s from the environment: %s",
+			    secrets[i].name, strerror(errno));
 	}
 	return 0;
 }

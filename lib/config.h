@@ -26,7 +26,7 @@
 
 #include <stddef.h>
 
-#include "util.h"	/* argv_free(), argv_len(): the argv fields below are freed with them */
+#include "util.h" /* argv_free(), argv_len(): the argv fields below are freed with them */
 
 struct orch_err;
 
@@ -37,24 +37,26 @@ struct agent_cmd {
 
 struct project {
 	char *key;
-	char *tracker;		/* local | plane */
+	char *tracker; /* local | plane */
 	char *plane_project_id;
-	char *repo;		/* absolute path of the project's git repository */
-	char *remote;		/* NULL: no remote, main is local */
+	char *repo;   /* absolute path of the project's git repository */
+	char *remote; /* NULL: no remote, main is local */
 	char *main_branch;
 	int self_deploy;
 	char **ci_cmd, **deploy_hook, **health_cmd, **rollback_hook;
-	char **main_review;	/* orch-scan --main's review of new commits (scanmain.h); NULL: none */
-	char *health_url;	/* probed by GET when health_cmd is not set */
-	int docs_only;		/* development may pass with no change outside docs/work-items/ (gate.c) */
-	int land_squash;	/* land: squash: one commit on main with exactly the tested tree (default ff) */
-	int deploy_failure_hold;	/* deploy_failure: hold: a failed production hook holds the item at deploy */
-	int auto_fix;		/* orch-fix --from-audit in the security rollback path (fix.h) */
-	char *repo_browse_url;	/* the repository browser, {branch} {path} filled in (orch-status --html); NULL: none */
-	char *security_gitleaks_config, *security_gitleaks_ignore;	/* operator files (scancfg.h); NULL: the global */
+	char **main_review; /* orch-scan --main's review of new commits (scanmain.h); NULL: none */
+	char *health_url;   /* probed by GET when health_cmd is not set */
+	int docs_only;      /* development may pass with no change outside docs/work-items/ (gate.c) */
+	int land_squash;    /* land: squash: one commit on main with exactly the tested tree (default ff) */
+	int deploy_failure_hold; /* deploy_failure: hold: a failed production hook holds the item at deploy */
+	int auto_fix;            /* orch-fix --from-audit in the security rollback path (fix.h) */
+	char *repo_browse_url;   /* the repository browser, {branch} {path} filled in (orch-status --html);
+				    NULL: none */
+	char *security_gitleaks_config,
+	    *security_gitleaks_ignore; /* operator files (scancfg.h); NULL: the global */
 	struct agent_cmd *agents;
 	size_t nagents;
-	int line;		/* where it was defined, for messages */
+	int line; /* where it was defined, for messages */
 };
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -62,15 +64,15 @@ struct project {
 
 /* config_load flags */
 enum {
-	CONFIG_HOME_FIXED = 1,	/* --home or ORCH_HOME given: the file's home: is ignored */
-	CONFIG_UNSAFE_OK = 2,	/* load a badly owned or writable file, saying why in unsafe (orch doctor) */
+	CONFIG_HOME_FIXED = 1, /* --home or ORCH_HOME given: the file's home: is ignored */
+	CONFIG_UNSAFE_OK = 2,  /* load a badly owned or writable file, saying why in unsafe (orch doctor) */
 };
 
 struct config {
-	char *path;		/* file loaded, NULL when built-in defaults only */
-	char unsafe[512];	/* with CONFIG_UNSAFE_OK: why the file would be refused, else "" */
+	char *path;       /* file loaded, NULL when built-in defaults only */
+	char unsafe[512]; /* with CONFIG_UNSAFE_OK: why the file would be refused, else "" */
 	char *home;
-	char *file_home;	/* home: as the config file says, even when --home or ORCH_HOME won (orch doctor) */
+	char *file_home; /* home: as the config file says, even when --home or ORCH_HOME won (orch doctor) */
 	char *tracker;
 	char *plane_url, *plane_workspace, *plane_api_token_file;
 	int plane_states_ttl_s, plane_rate_limit_per_min, http_timeout_s;
@@ -79,27 +81,29 @@ struct config {
 	int security_gate_enabled;
 	char *security_gate_repos, *security_dep_block_severity, *security_dep_engine;
 	int security_scan_timeout_s, security_dep_audit_fail_closed, security_secrets_block;
-	char *security_gitleaks_config, *security_gitleaks_ignore;	/* operator files; NULL: main's (scancfg.h) */
-	char *security_osv_url;		/* the OSV API (or a mirror of it), without /v1 */
-	int security_osv_budget;	/* requests one audit may send */
-	char *security_dep_block;	/* severity | fixable | any | none */
-	char *security_dep_exclude;	/* CSV of directories whose lockfiles are not audited */
-	int security_dep_unpinned_block;	/* an unpinned requirement blocks instead of warning */
+	char *security_gitleaks_config,
+	    *security_gitleaks_ignore;   /* operator files; NULL: main's (scancfg.h) */
+	char *security_osv_url;          /* the OSV API (or a mirror of it), without /v1 */
+	int security_osv_budget;         /* requests one audit may send */
+	char *security_dep_block;        /* severity | fixable | any | none */
+	char *security_dep_exclude;      /* CSV of directories whose lockfiles are not audited */
+	int security_dep_unpinned_block; /* an unpinned requirement blocks instead of warning */
 	int deploy_require_manual_approve;
 	int reconcile_enabled, reconcile_tracker_enabled, reconcile_grace_s, reconcile_full_list_s;
 	int reconcile_notify_unblock, reaper_enabled, reaper_max_running_s;
 	char *scan_rewrite_policy;
-	char *main_review_block_severity;	/* main_review findings at or above this alert */
+	char *main_review_block_severity; /* main_review findings at or above this alert */
 	int deploy_watch_checks;
-	int deploy_timeout_s;	/* a production deploy without a result after this is FAILED */
-	int worktree_retention_s;	/* a done item's worktree and branch are removed after this; 0 keeps */
+	int deploy_timeout_s;     /* a production deploy without a result after this is FAILED */
+	int worktree_retention_s; /* a done item's worktree and branch are removed after this; 0 keeps */
 	int scan_single_max, scan_chunked_max, scan_chunk_size, scan_fetch_retries;
 	char *telegram_chat_id;
 	char **notify_cmd;
 	int notify_timeout_s, notify_budget_s, notify_max_attempts, notify_backoff_s;
 	char *telegram_api_url, *telegram_bot_token_file;
-	int fix_max_files, fix_max_changed_lines, fix_max_diff_bytes, fix_max_danger;	/* orch-fix thresholds */
-	char *agent_user;	/* agents (orch-work's, orch-fix's fixer) run as this user; NULL: as orch's own */
+	int fix_max_files, fix_max_changed_lines, fix_max_diff_bytes,
+	    fix_max_danger; /* orch-fix thresholds */
+	char *agent_user;   /* agents (orch-work's, orch-fix's fixer) run as this user; NULL: as orch's own */
 	struct project *projects;
 	size_t nprojects;
 };
@@ -114,8 +118,7 @@ char *config_home(const char *opt_home, struct orch_err *e);
  * file may set `home:` only when neither --home nor ORCH_HOME did
  * (flags CONFIG_HOME_FIXED then ignores it).
  */
-int config_load(struct config *c, const char *file, const char *home, int flags,
-    struct orch_err *e);
+int config_load(struct config *c, const char *file, const char *home, int flags, struct orch_err *e);
 void config_free(struct config *c);
 /*
  * orch's own secrets from the environment (ORCH_PLANE_API_TOKEN,

@@ -19,7 +19,7 @@ enum { CTX_PLANE_STATES, CTX_PLANE_WATERMARK, CTX_PLANE_NQ };
 struct orch_ctx {
 	const struct config *cfg;
 	struct store *st;
-	struct http *http;	/* NULL until the plane tracker needs it */
+	struct http *http; /* NULL until the plane tracker needs it */
 	/* the plane tracker's per-project queries, prepared once per run (finalized by ctx_close) */
 	struct sqlite3_stmt *plane_q[CTX_PLANE_NQ];
 };

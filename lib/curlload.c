@@ -21,7 +21,7 @@ sym(void *lib, const char *name, void *slot, char *why, size_t wn)
 		snprintf(why, wn, "libcurl.so.4 lacks %s; install a libcurl4 of 7.62 or later", name);
 		return -1;
 	}
-	memcpy(slot, &p, sizeof(p));	/* object pointer to function pointer, as POSIX allows */
+	memcpy(slot, &p, sizeof(p)); /* object pointer to function pointer, as POSIX allows */
 	return 0;
 }
 
@@ -33,7 +33,8 @@ curl_api_load(char *why, size_t wn)
 	if (loaded)
 		return &api;
 	if ((lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(why, wn, "cannot load libcurl.so.4 (%s); install libcurl4 (apt-get install libcurl4)", dlerror());
+		snprintf(why, wn,
+		    "cannot load libcurl.so.4 (%s); install libcurl4 (apt-get install libcurl4)", dlerror());
 		return NULL;
 	}
 	if (sym(lib, "curl_global_init", &api.global_init, why, wn) < 0 ||
@@ -46,7 +47,7 @@ curl_api_load(char *why, size_t wn)
 	    sym(lib, "curl_easy_strerror", &api.easy_strerror, why, wn) < 0 ||
 	    sym(lib, "curl_slist_append", &api.slist_append, why, wn) < 0 ||
 	    sym(lib, "curl_slist_free_all", &api.slist_free_all, why, wn) < 0)
-		return NULL;	/* the library stays loaded: dlclose of half a table helps nothing */
+		return NULL; /* the library stays loaded: dlclose of half a table helps nothing */
 	if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(why, wn, "cannot initialise libcurl");
 		return NULL;

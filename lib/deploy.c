@@ -77,7 +77,8 @@ deploy_held(struct orch_ctx *c, const struct task *t)
 {
 	long long code;
 
-	return t->blocked && strcmp(t->stage, stage_deploy()->name) == 0 && deploy_failed_code(c->cfg, t, &code) == 1;
+	return t->blocked && strcmp(t->stage, stage_deploy()->name) == 0 &&
+	    deploy_failed_code(c->cfg, t, &code) == 1;
 }
 
 /* The failed deploy's outputs are kept beside the next one's: hook.log -> hook.log.1 (best effort). */
@@ -111,8 +112,10 @@ retry_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 
 	if (p == NULL || !deploy_held(c, t)) {
 		r->refused = 1;
-		snprintf(r->reason, sizeof(r->reason), "%s is not held after a failed deploy (stage %s%s): nothing to "
-		    "retry", t->work_item, t->stage, t->blocked ? ", blocked" : "");
+		snprintf(r->reason, sizeof(r->reason),
+		    "%s is not held after a failed deploy (stage %s%s): nothing to "
+		    "retry",
+		    t->work_item, t->stage, t->blocked ? ", blocked" : "");
 		return 0;
 	}
 	t->blocked = 0;
@@ -129,7 +132,7 @@ retry_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 	if (!p->self_deploy) {
 		r->outcome = OUT_ADVANCED;
 		snprintf(r->reason, sizeof(r->reason), "%s", msg);
-		return 0;	/* deploy_retry runs the engine once the claim is released */
+		return 0; /* deploy_retry runs the engine once the claim is released */
 	}
 	if (deploy_mark(c->cfg, t, DEPLOY_APPROVE_REQUESTED, "\n", &r->err) < 0)
 		return -1;
@@ -217,16 +220,17 @@ confirm_bound(struct orch_ctx *c, const struct task *t, const char *sha, struct 
 		return -1;
 	if (rc == 0 || strcmp(a.evidence, sha) == 0)
 		return 0;
-	return err_set(&r->err, EX_NO, "Confirm Deploy of %s was asked for the tested commit %.12s, but the tested "
-	    "commit is now %.12s: not deploying; it goes through the merge gate and is asked for again", t->work_item,
-	    a.evidence, sha);
+	return err_set(&r->err, EX_NO,
+	    "Confirm Deploy of %s was asked for the tested commit %.12s, but the tested "
+	    "commit is now %.12s: not deploying; it goes through the merge gate and is asked for again",
+	    t->work_item, a.evidence, sha);
 }
 
 /* The detached wrapper could not start: RESULT 127 (Phase C reports it FAILED) and an alert.  -1. */
 static int
 start_failed(struct orch_ctx *c, const struct task *t, const char *why, struct advance_result *r)
 {
-	struct orch_err me = {0};
+	struct orch_err me = { 0 };
 	char msg[600];
 	/* without the sentinel, Phase C reports it after deploy_timeout_s */
 	int marked = deploy_mark(c->cfg, t, DEPLOY_RESULT, "127\n", &me) == 0;
@@ -250,25 +254,30 @@ confirm_refused(struct orch_ctx *c, const struct task *t, const struct project *
 	char why[300], msg[600];
 
 	if ((p = *pp = config_project(c->cfg, t->project)) == NULL || !p->self_deploy) {
-		snprintf(r->reason, sizeof(r->reason), "%s is not a self_deploy project: nothing to confirm", t->project);
+		snprintf(r->reason, sizeof(r->reason), "%s is not a self_deploy project: nothing to confirm",
+		    t->project);
 		return 1;
 	}
 	if (strcmp(t->stage, stage_deploy()->name) != 0 || t->blocked) {
-		snprintf(r->reason, sizeof(r->reason), "Confirm Deploy acts only on stage deploy (task is %s%s)", t->stage,
+		snprintf(r->reason, sizeof(r->reason),
+		    "Confirm Deploy acts only on stage deploy (task is %s%s)", t->stage,
 		    t->blocked ? ", blocked" : "");
 		r->refused = 1;
 		return 1;
 	}
 	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED)) {
-		snprintf(r->reason, sizeof(r->reason), "deploy already initiated: a second confirm does nothing");
+		snprintf(
+		    r->reason, sizeof(r->reason), "deploy already initiated: a second confirm does nothing");
 		return 1;
 	}
 	if (p->deploy_hook == NULL)
-		return err_set(&r->err, EX_CONFIG, "self_deploy project '%s' has no deploy_hook; set it in orch.yaml",
-		    p->key);
+		return err_set(&r->err, EX_CONFIG,
+		    "self_deploy project '%s' has no deploy_hook; set it in orch.yaml", p->key);
 	if (!hook_runnable(p->deploy_hook[0], t->worktree, why, sizeof(why))) {
-		snprintf(msg, sizeof(msg), "the deploy hook of %s cannot run: %s; fix deploy_hook in orch.yaml (nothing "
-		    "was merged or deployed; the confirm stands)", t->work_item, why);
+		snprintf(msg, sizeof(msg),
+		    "the deploy hook of %s cannot run: %s; fix deploy_hook in orch.yaml (nothing "
+		    "was merged or deployed; the confirm stands)",
+		    t->work_item, why);
 		gate_error_alert(c->st, t, "deploy_hook", msg);
 		return err_set(&r->err, EX_UNAVAILABLE, "%s", msg);
 	}
@@ -293,8 +302,8 @@ confirm_on_main(struct orch_ctx *c, const struct project *p, const struct task *
 	    (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
 	    git_is_ancestor(&repo, sha, main_ref, &r->err) != 1) {
 		if (r->err.code == 0)
-			err_set(&r->err, EX_NO, "the tested commit %.12s of %s is not on %s: not deploying", sha,
-			    t->work_item, main_ref + 5);
+			err_set(&r->err, EX_NO, "the tested commit %.12s of %s is not on %s: not deploying",
+			    sha, t->work_item, main_ref + 5);
 		return -1;
 	}
 	return 0;
@@ -316,15 +325,19 @@ start_detached(struct orch_ctx *c, const struct project *p, const struct task *t
 	struct deploy_started st;
 	int started;
 
-	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 || deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0 ||
+	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 ||
+	    deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0 ||
 	    str_fmt(logp, sizeof(logp), "%s/" DEPLOY_HOOK_LOG, dir) < 0)
-		return err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s", t->work_item);
+		return err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s",
+		    t->work_item);
 	deploy_started_now(&st, sha, c->cfg->job_timeout_s);
 	if (deploy_write_started(c->cfg, t, &st, &r->err) < 0)
 		return -1;
 	if (deploy_hook_cmd(p, t, sha, &h) < 0)
-		return err_set(&r->err, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); "
-		    "fix deploy_hook in orch.yaml", t->work_item);
+		return err_set(&r->err, EX_CONFIG,
+		    "the deploy hook of %s cannot be built (an argument over 64 KiB?); "
+		    "fix deploy_hook in orch.yaml",
+		    t->work_item);
 	deploy_wrapper_argv(argv, wrapper, dir, t->worktree, c->cfg->job_timeout_s, tmo, h.argv);
 	started = proc_spawn_detached(argv, t->worktree, (const char *const *)h.env, logp, why, sizeof(why));
 	deploy_hook_cmd_free(&h);
@@ -393,29 +406,34 @@ deploy_result_due(struct orch_ctx *c, const struct task *t, char *res, size_t rn
 	long long pid = 0, hook = 0, age = 0;
 	struct deploy_started s;
 	const char *code = NULL;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int alive;
 
-	if (deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0 || deploy_read_started(c->cfg, t, &s) < 0)
+	if (deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0 ||
+	    deploy_read_started(c->cfg, t, &s) < 0)
 		return deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0;
 	if (deploy_read_marker(c->cfg, t, DEPLOY_WRAPPER_PID, pidbuf, sizeof(pidbuf)) == 0)
 		num_parse(str_trim(pidbuf), 1, INT_MAX, &pid);
 	if (deploy_read_marker(c->cfg, t, DEPLOY_HOOK_PGID, pidbuf, sizeof(pidbuf)) == 0)
 		num_parse(str_trim(pidbuf), 2, INT_MAX, &hook);
 	alive = pid > 0 && proc_alive((long)pid);
-	if (pid > 0 && !alive && !proc_group_alive((long)hook) && deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) < 0) {
+	if (pid > 0 && !alive && !proc_group_alive((long)hook) &&
+	    deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) < 0) {
 		code = "137\n";
-		snprintf(msg, sizeof(msg), "production deploy of %s: the hook's wrapper (pid %lld) died without a result; "
-		    "recorded as FAILED (check the host, then hook.log under deploy-state)", t->work_item, pid);
+		snprintf(msg, sizeof(msg),
+		    "production deploy of %s: the hook's wrapper (pid %lld) died without a result; "
+		    "recorded as FAILED (check the host, then hook.log under deploy-state)",
+		    t->work_item, pid);
 	} else if (deploy_timed_out(c, &s, alive, &age)) {
 		if (hook > 0)
 			proc_kill_group((long)hook);
 		if (pid > 0)
-			proc_kill_group((long)pid);	/* the wrapper leads its own session */
+			proc_kill_group((long)pid); /* the wrapper leads its own session */
 		code = "124\n";
-		snprintf(msg, sizeof(msg), "production deploy of %s has no result after deploy_timeout_s (%d s; %lld s "
-		    "since it started); recorded as FAILED and the hook stopped (check production)", t->work_item,
-		    c->cfg->deploy_timeout_s, age);
+		snprintf(msg, sizeof(msg),
+		    "production deploy of %s has no result after deploy_timeout_s (%d s; %lld s "
+		    "since it started); recorded as FAILED and the hook stopped (check production)",
+		    t->work_item, c->cfg->deploy_timeout_s, age);
 	}
 	if (code == NULL || deploy_mark(c->cfg, t, DEPLOY_RESULT, code, &e) < 0)
 		return 0;
@@ -426,7 +444,7 @@ deploy_result_due(struct orch_ctx *c, const struct task *t, char *res, size_t rn
 static void
 finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rctx)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	const struct project *p;
 	struct advance_result r;
 	char res[32], sha[ORCH_SHA_BUF];
@@ -434,8 +452,8 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 	long long code;
 	int held;
 
-	if (task_get(c->st, wi, &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL || !p->self_deploy ||
-	    deploy_marker(c->cfg, &t, DEPLOY_FINALIZED))
+	if (task_get(c->st, wi, &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL ||
+	    !p->self_deploy || deploy_marker(c->cfg, &t, DEPLOY_FINALIZED))
 		return;
 	if (!deploy_marker(c->cfg, &t, DEPLOY_INITIATED)) {
 		/* automatic production (no human approval): a run that died after merging left it to us */
@@ -461,7 +479,8 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 	task_tested_sha(c->st, &t, sha);
 	if (deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
 	    /* a stopped item's deploy is recorded, never watched (the stop applies after it) */
-	    (code == 0 && !t.stopped[0] && (p->health_cmd || p->health_url) && deploy_arm_watch(c, &t, &e) < 0) ||
+	    (code == 0 && !t.stopped[0] && (p->health_cmd || p->health_url) &&
+		deploy_arm_watch(c, &t, &e) < 0) ||
 	    deploy_mark(c->cfg, &t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
 		r.err = e;
 		report(rctx, &r);
@@ -497,7 +516,7 @@ deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx, struct orc
 static void
 run_rollback_hook(struct orch_ctx *c, const struct project *p, const struct task *t)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct deploy_hook_cmd h;
 	struct proc_result pr;
 	char sha[ORCH_SHA_BUF], msg[400];
@@ -507,25 +526,34 @@ run_rollback_hook(struct orch_ctx *c, const struct project *p, const struct task
 		return;
 	task_tested_sha(c->st, t, sha);
 	if (deploy_cmd_for(p->rollback_hook, t, sha, &h) < 0) {
-		snprintf(msg, sizeof(msg), "the rollback_hook of %s cannot be built (an argument over 64 KiB?); fix "
-		    "rollback_hook in orch.yaml and roll production back by hand", t->work_item);
+		snprintf(msg, sizeof(msg),
+		    "the rollback_hook of %s cannot be built (an argument over 64 KiB?); fix "
+		    "rollback_hook in orch.yaml and roll production back by hand",
+		    t->work_item);
 		record(c, t, "rollback_hook_failed", "alert", msg, &e);
 		return;
 	}
-	struct proc_spec rb = { .argv = (const char *const *)h.argv, .cwd = t->worktree,
-		.env_extra = (const char *const *)h.env, .timeout_ms = c->cfg->job_timeout_s * 1000,
-		.tool = "rollback_hook", .observe = store_tool_observe, .observe_ctx = c->st };
+	struct proc_spec rb = { .argv = (const char *const *)h.argv,
+		.cwd = t->worktree,
+		.env_extra = (const char *const *)h.env,
+		.timeout_ms = c->cfg->job_timeout_s * 1000,
+		.tool = "rollback_hook",
+		.observe = store_tool_observe,
+		.observe_ctx = c->st };
 	proc_run(&rb, &pr);
 	deploy_hook_cmd_free(&h);
 	buf_init(&b, 2 * PROC_DEFAULT_CAP + 128);
 	buf_addf(&b, "rollback_hook exit %d\n", proc_exit_code(&pr));
-	if (buf_append(&b, buf_str(&pr.out), pr.out.len) < 0 || buf_append(&b, buf_str(&pr.err), pr.err.len) < 0)
+	if (buf_append(&b, buf_str(&pr.out), pr.out.len) < 0 ||
+	    buf_append(&b, buf_str(&pr.err), pr.err.len) < 0)
 		buf_addf(&b, "\n(output cut: out of memory)\n");
 	if (deploy_state_file(c->cfg, t, DEPLOY_ROLLBACK_LOG, buf_str(&b), &e) < 0)
 		event_add(c->st, t->work_item, "rollback_hook_log_lost", NULL, NULL, e.msg, NULL);
 	if (pr.status != PROC_OK) {
-		snprintf(msg, sizeof(msg), "the rollback_hook of %s exited %d: roll production back by hand (see "
-		    "rollback.log under deploy-state)", t->work_item, proc_exit_code(&pr));
+		snprintf(msg, sizeof(msg),
+		    "the rollback_hook of %s exited %d: roll production back by hand (see "
+		    "rollback.log under deploy-state)",
+		    t->work_item, proc_exit_code(&pr));
 		record(c, t, "rollback_hook_failed", "alert", msg, &e);
 	}
 	buf_free(&b);
@@ -536,7 +564,7 @@ run_rollback_hook(struct orch_ctx *c, const struct project *p, const struct task
 static void
 monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy_report report, void *rctx)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char counts[64], text[1024], msg[600];
 	struct advance_result r;
 	struct proc_result pr;
@@ -544,12 +572,17 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 	int total, failed;
 
 	if (!deploy_marker(c->cfg, &t, DEPLOY_WATCH) || deploy_marker(c->cfg, &t, DEPLOY_WATCHED) ||
-	    deploy_read_marker(c->cfg, &t, DEPLOY_WATCH, counts, sizeof(counts)) < 0 || sscanf(counts, "%d %d", &total, &failed) != 2)
-		return;	/* another watcher finished it meanwhile */
+	    deploy_read_marker(c->cfg, &t, DEPLOY_WATCH, counts, sizeof(counts)) < 0 ||
+	    sscanf(counts, "%d %d", &total, &failed) != 2)
+		return; /* another watcher finished it meanwhile */
 	total++;
 	if (p->health_cmd) {
-		struct proc_spec s = { .argv = (const char *const *)p->health_cmd, .cwd = t.worktree,
-			.timeout_ms = 60000, .tool = "health_cmd", .observe = store_tool_observe, .observe_ctx = c->st };
+		struct proc_spec s = { .argv = (const char *const *)p->health_cmd,
+			.cwd = t.worktree,
+			.timeout_ms = 60000,
+			.tool = "health_cmd",
+			.observe = store_tool_observe,
+			.observe_ctx = c->st };
 		proc_run(&s, &pr);
 		failed += pr.status != PROC_OK;
 		proc_result_free(&pr);
@@ -565,11 +598,14 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 		report(rctx, &r);
 		return;
 	}
-	snprintf(r.reason, sizeof(r.reason), "health probe %d/%d (%d failed)", total, c->cfg->deploy_watch_checks, failed);
+	snprintf(r.reason, sizeof(r.reason), "health probe %d/%d (%d failed)", total,
+	    c->cfg->deploy_watch_checks, failed);
 	if (total >= c->cfg->deploy_watch_checks) {
 		int healthy = failed == 0;
-		snprintf(text, sizeof(text), "---\npost_deploy_status: %s\nchecks_total: %d\nchecks_failed: %d\n---\n"
-		    "# Post-deploy watch of %s\n", healthy ? "HEALTHY" : "DEGRADED", total, failed, t.work_item);
+		snprintf(text, sizeof(text),
+		    "---\npost_deploy_status: %s\nchecks_total: %d\nchecks_failed: %d\n---\n"
+		    "# Post-deploy watch of %s\n",
+		    healthy ? "HEALTHY" : "DEGRADED", total, failed, t.work_item);
 		if (deploy_commit_artifact(c, &t, "16-post-deploy-log.md", text, &e) < 0 ||
 		    deploy_mark(c->cfg, &t, DEPLOY_WATCHED, healthy ? "HEALTHY\n" : "DEGRADED\n", &e) < 0) {
 			r.err = e;
@@ -583,11 +619,15 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 			tracker_show(c, &t, stage_last()->display, NULL, TRACKER_BY_ORCH);
 			record(c, &t, "post_deploy_healthy", "info", r.reason, &e);
 		} else {
-			snprintf(msg, sizeof(msg), "%s after deploy of %s: blocked until a person closes it: check "
-			    "production%s, then orch-deploy --accept %s (production fixed) or orch-deploy --revert %s "
-			    "(a new item takes the change out of main)", r.reason, t.work_item,
-			    p->rollback_hook ? "; rollback_hook run (rollback.log)" : "", t.work_item, t.work_item);
-			t.blocked = 1;	/* an open problem until a person closes it (--accept) */
+			snprintf(msg, sizeof(msg),
+			    "%s after deploy of %s: blocked until a person closes it: check "
+			    "production%s, then orch-deploy --accept %s (production fixed) or orch-deploy "
+			    "--revert %s "
+			    "(a new item takes the change out of main)",
+			    r.reason, t.work_item,
+			    p->rollback_hook ? "; rollback_hook run (rollback.log)" : "", t.work_item,
+			    t.work_item);
+			t.blocked = 1; /* an open problem until a person closes it (--accept) */
 			if (transition(c, &t, "post_deploy_degraded", "alert", msg, &e) < 0)
 				r.err = e;
 			tracker_show(c, &t, "blocked", msg, TRACKER_BY_ORCH);
@@ -600,7 +640,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 int
 deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx, struct orch_err *err)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char **wis = NULL;
 	struct advance_result r;
 	struct task t;
@@ -614,9 +654,10 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx, struct orch
 		const struct project *p;
 		if (task_get(c->st, wis[i], &t, &e) < 0)
 			continue;
-		if ((p = config_project(c->cfg, t.project)) == NULL || !(p->health_cmd || p->health_url) || t.stopped[0] ||
-		    !deploy_marker(c->cfg, &t, DEPLOY_WATCH) || deploy_marker(c->cfg, &t, DEPLOY_WATCHED)) {
-			task_set_watching(c->st, &t, 0, &e);	/* nothing (more) to watch */
+		if ((p = config_project(c->cfg, t.project)) == NULL || !(p->health_cmd || p->health_url) ||
+		    t.stopped[0] || !deploy_marker(c->cfg, &t, DEPLOY_WATCH) ||
+		    deploy_marker(c->cfg, &t, DEPLOY_WATCHED)) {
+			task_set_watching(c->st, &t, 0, &e); /* nothing (more) to watch */
 			continue;
 		}
 		result_start(&r, t.work_item, stage_last()->name, "post_deploy_watch");
@@ -642,7 +683,7 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx, struct orch
 static int
 confirm_stands(struct orch_ctx *c, const char *wi)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
 
 	if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, stage_deploy()->name) != 0 || t.blocked ||
@@ -652,8 +693,8 @@ confirm_stands(struct orch_ctx *c, const char *wi)
 }
 
 int
-deploy_confirm_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
-    struct advance_result *r)
+deploy_confirm_verdict(
+    struct orch_ctx *c, const char *wi, const struct gate_verdict *key, struct advance_result *r)
 {
 	int rc = engine_claim_verdict(c, wi, key, "confirm_deploy", "Confirm Deploy seen", r);
 
@@ -689,13 +730,17 @@ accept_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 
 	if (!(t->blocked && stage_is_last(t->stage) && deploy_degraded(c->cfg, t))) {
 		r->refused = 1;
-		snprintf(r->reason, sizeof(r->reason), "%s has no open DEGRADED post-deploy watch (stage %s%s): nothing "
-		    "to accept", t->work_item, t->stage, t->blocked ? ", blocked" : "");
+		snprintf(r->reason, sizeof(r->reason),
+		    "%s has no open DEGRADED post-deploy watch (stage %s%s): nothing "
+		    "to accept",
+		    t->work_item, t->stage, t->blocked ? ", blocked" : "");
 		return 0;
 	}
 	t->blocked = 0;
-	snprintf(msg, sizeof(msg), "the DEGRADED production of %s was accepted as fixed by an operator "
-	    "(orch-deploy --accept)", t->work_item);
+	snprintf(msg, sizeof(msg),
+	    "the DEGRADED production of %s was accepted as fixed by an operator "
+	    "(orch-deploy --accept)",
+	    t->work_item);
 	if ((rc = transition(c, t, "degraded_accepted", "info", msg, &r->err)) <= 0) {
 		if (rc == 0)
 			snprintf(r->reason, sizeof(r->reason), "%s moved on meanwhile", t->work_item);

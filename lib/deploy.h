@@ -54,8 +54,8 @@ struct gate_verdict;
  * deploy, no deploy initiated): a confirm whose first try died, found the
  * task busy or failed to fetch is not lost.
  */
-int deploy_confirm_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
-    struct advance_result *r);
+int deploy_confirm_verdict(
+    struct orch_ctx *c, const char *wi, const struct gate_verdict *key, struct advance_result *r);
 /* Phase B for wi; r says what happened (noop when not due). */
 int deploy_confirm(struct orch_ctx *c, const char *wi, struct advance_result *r);
 /*

@@ -36,22 +36,28 @@ static void
 note_hook_pgid(void *ctx, long pid)
 {
 	struct hook_note *n = ctx;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char v[32];
 
 	snprintf(v, sizeof(v), "%ld\n", pid);
 	if (deploy_mark_dir(n->dir, DEPLOY_HOOK_PGID, v, &e) == 0)
 		return;
-	snprintf(n->why, sizeof(n->why), "orch-deploy: cannot record the hook's process group %ld: %s; past "
-	    "deploy_timeout_s only the wrapper is stopped\n", pid, e.msg);
+	snprintf(n->why, sizeof(n->why),
+	    "orch-deploy: cannot record the hook's process group %ld: %s; past "
+	    "deploy_timeout_s only the wrapper is stopped\n",
+	    pid, e.msg);
 }
 
 int
 deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char *const *argv)
 {
 	struct hook_note note = { .dir = dir };
-	struct proc_spec s = { .argv = argv, .cwd = cwd, .timeout_ms = timeout_s * 1000, .out_cap = BUF_MIB,
-		.on_start = note_hook_pgid, .on_start_ctx = &note };
+	struct proc_spec s = { .argv = argv,
+		.cwd = cwd,
+		.timeout_ms = timeout_s * 1000,
+		.out_cap = BUF_MIB,
+		.on_start = note_hook_pgid,
+		.on_start_ctx = &note };
 	struct proc_result pr;
 	char code[16];
 	int rc;
@@ -66,7 +72,8 @@ deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char 
 	snprintf(code, sizeof(code), "%d\n", rc);
 	if (deploy_mark_dir(dir, DEPLOY_RESULT, code, NULL) < 0)
 		rc = 74;
-	/* the wrapper is a process of its own: its stdout and stderr are hook.log (or orch-advance's pipes) */
+	/* the wrapper is a process of its own: its stdout and stderr are hook.log (or orch-advance's pipes)
+	 */
 	fputs(buf_str(&pr.out), stdout);
 	fputs(buf_str(&pr.err), stderr);
 	fputs(note.why, stderr);
@@ -75,7 +82,8 @@ deploy_hook_wrapper(const char *dir, const char *cwd, int timeout_s, const char 
 }
 
 int
-deploy_commit_artifact(struct orch_ctx *c, const struct task *t, const char *name, const char *text, struct orch_err *e)
+deploy_commit_artifact(
+    struct orch_ctx *c, const struct task *t, const char *name, const char *text, struct orch_err *e)
 {
 	char rel[256], msg[128];
 
@@ -85,18 +93,20 @@ deploy_commit_artifact(struct orch_ctx *c, const struct task *t, const char *nam
 }
 
 int
-deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha,
-    struct orch_err *e)
+deploy_write_log(
+    struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha, struct orch_err *e)
 {
 	char text[1024], now[32];
 
 	time_iso_us(time_now_us(), now);
-	snprintf(text, sizeof(text), "---\ndeploy_status: %s\nhook_exit_code: %d\ndeployed_sha: %s\n---\n"
-	    "# Deploy log for %s\n\n%s: deploy hook exited %d for %s.\n", ok ? "SUCCESS" : "FAILED", exit_code, sha,
-	    t->work_item, now, exit_code, sha);
+	snprintf(text, sizeof(text),
+	    "---\ndeploy_status: %s\nhook_exit_code: %d\ndeployed_sha: %s\n---\n"
+	    "# Deploy log for %s\n\n%s: deploy hook exited %d for %s.\n",
+	    ok ? "SUCCESS" : "FAILED", exit_code, sha, t->work_item, now, exit_code, sha);
 	if (ok)
 		return deploy_commit_artifact(c, t, "14-deploy-log.md", text, e);
-	/* a failed deploy's log stays here: committed to the branch it would land on main with the next merge */
+	/* a failed deploy's log stays here: committed to the branch it would land on main with the next merge
+	 */
 	return deploy_state_file(c->cfg, t, DEPLOY_FAILED_LOG, text, e);
 }
 
@@ -108,7 +118,7 @@ deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code
 static void
 save_hook_log(struct orch_ctx *c, const struct task *t, const struct proc_result *pr)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char logp[ORCH_PATH_MAX_2], msg[1400];
 	struct buf b;
 	int rc;
@@ -117,8 +127,9 @@ save_hook_log(struct orch_ctx *c, const struct task *t, const struct proc_result
 	    str_fmt(logp + strlen(logp), sizeof(logp) - strlen(logp), "/" DEPLOY_HOOK_LOG) < 0) {
 		rc = err_set(&e, EX_IOERR, "cannot create the deploy state directory");
 	} else {
-		buf_init(&b, 2 * PROC_DEFAULT_CAP);	/* room for both capped outputs */
-		if (buf_append(&b, buf_str(&pr->out), pr->out.len) < 0 || buf_append(&b, buf_str(&pr->err), pr->err.len) < 0)
+		buf_init(&b, 2 * PROC_DEFAULT_CAP); /* room for both capped outputs */
+		if (buf_append(&b, buf_str(&pr->out), pr->out.len) < 0 ||
+		    buf_append(&b, buf_str(&pr->err), pr->err.len) < 0)
 			rc = err_set(&e, EX_IOERR, "out of memory");
 		else
 			rc = atomic_write_file(logp, &b, &e);
@@ -190,8 +201,8 @@ deploy_wrapper_path(char *out, size_t n)
 }
 
 void
-deploy_wrapper_argv(const char **argv, const char *wrapper, const char *dir, const char *worktree, int timeout_s,
-    char tmo[16], char *const *hook)
+deploy_wrapper_argv(const char **argv, const char *wrapper, const char *dir, const char *worktree,
+    int timeout_s, char tmo[16], char *const *hook)
 {
 	size_t n = 0, i;
 
@@ -216,7 +227,7 @@ hook_finish(struct orch_ctx *c, const struct project *p, const struct task *t, c
 		return -1;
 	if (code == 0 && (p->health_cmd || p->health_url) && deploy_arm_watch(c, t, e) < 0) {
 		/* the deploy happened: finalize it all the same, then say the watch is not armed */
-		struct orch_err fe = {0};
+		struct orch_err fe = { 0 };
 		if (deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "SUCCESS\n", &fe) < 0)
 			*e = fe;
 		return -1;
@@ -231,14 +242,15 @@ hook_finish(struct orch_ctx *c, const struct project *p, const struct task *t, c
  * FAILED (INTERRUPTED), never run again.  0 / 1 / -1.
  */
 static int
-hook_resume(struct orch_ctx *c, const struct project *p, const struct task *t, const char *sha, struct orch_err *e)
+hook_resume(
+    struct orch_ctx *c, const struct project *p, const struct task *t, const char *sha, struct orch_err *e)
 {
 	struct deploy_started s;
 	long long code, wrapper, hook;
 
 	if (deploy_marker(c->cfg, t, DEPLOY_RESULT)) {
 		if (deploy_marker_num(c->cfg, t, DEPLOY_RESULT, 255, &code) < 0)
-			code = 255;	/* unreadable: not a success */
+			code = 255; /* unreadable: not a success */
 		return hook_finish(c, p, t, sha, (int)code, e);
 	}
 	if (deploy_read_started(c->cfg, t, &s) < 0)
@@ -247,7 +259,7 @@ hook_resume(struct orch_ctx *c, const struct project *p, const struct task *t, c
 	deploy_marker_num(c->cfg, t, DEPLOY_HOOK_PGID, INT_MAX, &hook);
 	if (proc_group_alive((long)s.pgid) || proc_alive((long)wrapper) || proc_group_alive((long)hook))
 		return 1;
-	if (deploy_marker(c->cfg, t, DEPLOY_RESULT))	/* written as the wrapper ended, between the looks */
+	if (deploy_marker(c->cfg, t, DEPLOY_RESULT)) /* written as the wrapper ended, between the looks */
 		return hook_resume(c, p, t, sha, e);
 	if (deploy_write_log(c, t, 0, 130, sha, e) < 0)
 		return -1;
@@ -266,7 +278,7 @@ static void
 note_wrapper(void *ctx, long pgid)
 {
 	struct hook_start *h = ctx;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	task_claim_child(&h->tc, pgid);
 	h->s->pgid = pgid;
@@ -275,7 +287,8 @@ note_wrapper(void *ctx, long pgid)
 		err_clear(&e);
 }
 
-/* The code the hook ended with: its wrapper's RESULT, else the wrapper's own exit (it could not write one). */
+/* The code the hook ended with: its wrapper's RESULT, else the wrapper's own exit (it could not write one).
+ */
 static int
 hook_code(const struct config *cfg, const struct task *t, const struct proc_result *pr)
 {
@@ -299,12 +312,17 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 	task_tested_sha(c->st, t, sha);
 	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED))
 		return hook_resume(c, p, t, sha, e);
-	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 || deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0)
-		return err_set(e, EX_SOFTWARE, "cannot locate orch-deploy (the deploy hook's wrapper) beside this command "
-		    "or the deploy state of %s; install orch's commands in one directory", t->work_item);
+	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 ||
+	    deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0)
+		return err_set(e, EX_SOFTWARE,
+		    "cannot locate orch-deploy (the deploy hook's wrapper) beside this command "
+		    "or the deploy state of %s; install orch's commands in one directory",
+		    t->work_item);
 	if (deploy_hook_cmd(p, t, sha, &h) < 0)
-		return err_set(e, EX_CONFIG, "the deploy hook of %s cannot be built (an argument over 64 KiB?); fix "
-		    "deploy_hook in orch.yaml", t->work_item);
+		return err_set(e, EX_CONFIG,
+		    "the deploy hook of %s cannot be built (an argument over 64 KiB?); fix "
+		    "deploy_hook in orch.yaml",
+		    t->work_item);
 	deploy_started_now(&s, "", c->cfg->job_timeout_s);
 	if (mkdir_p(dir, 0700) < 0 || deploy_write_started(c->cfg, t, &s, e) < 0) {
 		deploy_hook_cmd_free(&h);
@@ -313,10 +331,16 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 	deploy_wrapper_argv(argv, wrapper, dir, t->worktree, c->cfg->job_timeout_s, tmo, h.argv);
 	struct hook_start hs = { c->cfg, t, &s, { c->st, t, TASK_CHILD_HOOK } };
 	struct proc_spec ps = {
-		.argv = argv, .cwd = t->worktree, .env_extra = (const char *const *)h.env,
+		.argv = argv,
+		.cwd = t->worktree,
+		.env_extra = (const char *const *)h.env,
 		/* past the wrapper's own limit: it stops the hook and writes RESULT itself */
-		.timeout_ms = (c->cfg->job_timeout_s + 30) * 1000, .tool = "deploy_hook", .observe = store_tool_observe,
-		.observe_ctx = c->st, .on_start = note_wrapper, .on_start_ctx = &hs,
+		.timeout_ms = (c->cfg->job_timeout_s + 30) * 1000,
+		.tool = "deploy_hook",
+		.observe = store_tool_observe,
+		.observe_ctx = c->st,
+		.on_start = note_wrapper,
+		.on_start_ctx = &hs,
 	};
 	proc_run(&ps, &pr);
 	deploy_hook_cmd_free(&h);

@@ -42,7 +42,8 @@ struct deploy_hook_cmd {
 	char **argv;
 	char *env[6];
 };
-int deploy_hook_cmd(const struct project *p, const struct task *t, const char *sha, struct deploy_hook_cmd *h);
+int deploy_hook_cmd(
+    const struct project *p, const struct task *t, const char *sha, struct deploy_hook_cmd *h);
 /* The same for any command (the rollback_hook gets what the deploy hook gets). */
 int deploy_cmd_for(char *const *cmd, const struct task *t, const char *sha, struct deploy_hook_cmd *h);
 void deploy_hook_cmd_free(struct deploy_hook_cmd *h);
@@ -54,8 +55,8 @@ int deploy_wrapper_path(char *out, size_t n);
  * WRAPPER --run-hook DIR WORKTREE TIMEOUT_S -- HOOK...; tmo is the caller's
  * buffer for the timeout.
  */
-void deploy_wrapper_argv(const char **argv, const char *wrapper, const char *dir, const char *worktree, int timeout_s,
-    char tmo[16], char *const *hook);
+void deploy_wrapper_argv(const char **argv, const char *wrapper, const char *dir, const char *worktree,
+    int timeout_s, char tmo[16], char *const *hook);
 /*
  * The wrapper itself (orch-deploy --run-hook): write WRAPPER_PID in dir, run
  * argv in cwd (HOOK_PGID once it runs), then RESULT with its exit code; the
@@ -79,10 +80,10 @@ int deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct ta
  * orch; a FAILED one is DEPLOY_FAILED_LOG in the deploy state directory, so
  * it never lands on main (check_deploy_status reads FINALIZED for it).
  */
-int deploy_write_log(struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha,
-    struct orch_err *e);
+int deploy_write_log(
+    struct orch_ctx *c, const struct task *t, int ok, int exit_code, const char *sha, struct orch_err *e);
 /* Write docs/work-items/<WI>/<name> in the worktree and commit it (orch's own artifacts). */
-int deploy_commit_artifact(struct orch_ctx *c, const struct task *t, const char *name, const char *text,
-    struct orch_err *e);
+int deploy_commit_artifact(
+    struct orch_ctx *c, const struct task *t, const char *name, const char *text, struct orch_err *e);
 
 #endif

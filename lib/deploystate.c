@@ -1,4 +1,5 @@
-/* deploystate: the deploy sentinels, the one place their files are named, written and read (deploystate.h). */
+/* deploystate: the deploy sentinels, the one place their files are named, written and read (deploystate.h).
+ */
 #include "deploystate.h"
 
 #include <fcntl.h>
@@ -41,7 +42,8 @@ deploy_sentinel_file(enum deploy_sentinel s)
 }
 
 int
-deploy_marker_path(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
+deploy_marker_path(
+    const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
 {
 	char dir[ORCH_PATH_MAX_1];
 
@@ -78,7 +80,8 @@ deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sentinel
 
 	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    deploy_marker_path(cfg, t, s, path, sizeof(path)) < 0)
-		return err_set(e, EX_IOERR, "cannot create the deploy state of %s under '%s'", t->work_item, cfg->home);
+		return err_set(
+		    e, EX_IOERR, "cannot create the deploy state of %s under '%s'", t->work_item, cfg->home);
 	return atomic_write(path, content, strlen(content), 0600, e);
 }
 
@@ -93,7 +96,8 @@ deploy_mark_dir(const char *dir, enum deploy_sentinel s, const char *content, st
 }
 
 int
-deploy_read_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
+deploy_read_marker(
+    const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
 {
 	char path[ORCH_PATH_MAX_2];
 	ssize_t k;
@@ -109,15 +113,17 @@ deploy_read_marker(const struct config *cfg, const struct task *t, enum deploy_s
 }
 
 int
-deploy_state_file(const struct config *cfg, const struct task *t, const char *name, const char *text,
-    struct orch_err *e)
+deploy_state_file(
+    const struct config *cfg, const struct task *t, const char *name, const char *text, struct orch_err *e)
 {
 	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_2];
 
 	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    str_fmt(path, sizeof(path), "%s/%s", dir, name) < 0)
-		return err_set(e, EX_IOERR, "cannot create the deploy state of %s under '%s'; check that it is "
-		    "writable", t->work_item, cfg->home);
+		return err_set(e, EX_IOERR,
+		    "cannot create the deploy state of %s under '%s'; check that it is "
+		    "writable",
+		    t->work_item, cfg->home);
 	return atomic_write(path, text, strlen(text), 0600, e);
 }
 
@@ -135,7 +141,8 @@ deploy_failed_code(const struct config *cfg, const struct task *t, long long *co
 	}
 	if (strcmp(str_trim(v), "FAILED") != 0)
 		return 0;
-	if (deploy_read_marker(cfg, t, DEPLOY_RESULT, v, sizeof(v)) < 0 || num_parse(str_trim(v), 0, 255, code) < 0)
+	if (deploy_read_marker(cfg, t, DEPLOY_RESULT, v, sizeof(v)) < 0 ||
+	    num_parse(str_trim(v), 0, 255, code) < 0)
 		*code = 255;
 	return 1;
 }
@@ -145,12 +152,14 @@ deploy_degraded(const struct config *cfg, const struct task *t)
 {
 	char v[32];
 
-	return deploy_read_marker(cfg, t, DEPLOY_WATCHED, v, sizeof(v)) == 0 && strcmp(str_trim(v), "DEGRADED") == 0;
+	return deploy_read_marker(cfg, t, DEPLOY_WATCHED, v, sizeof(v)) == 0 &&
+	    strcmp(str_trim(v), "DEGRADED") == 0;
 }
 
 /* What a blocked item held by a deploy waits for: 1 described (kind, detail), 0 not such an item. */
 int
-deploy_hold_describe(const struct config *cfg, const struct task *t, const char **kind, char *detail, size_t n)
+deploy_hold_describe(
+    const struct config *cfg, const struct task *t, const char **kind, char *detail, size_t n)
 {
 	long long code;
 
@@ -158,17 +167,21 @@ deploy_hold_describe(const struct config *cfg, const struct task *t, const char 
 		return 0;
 	if (strcmp(t->stage, stage_deploy()->name) == 0 && deploy_failed_code(cfg, t, &code) == 1) {
 		*kind = "deploy_failed";
-		snprintf(detail, n, "the production deploy failed (hook exited %lld; hook.log under deploy-state) and "
-		    "is held (deploy_failure: hold): fix the cause, then orch-deploy --retry %s deploys the same "
-		    "tested commit again", code, t->work_item);
+		snprintf(detail, n,
+		    "the production deploy failed (hook exited %lld; hook.log under deploy-state) and "
+		    "is held (deploy_failure: hold): fix the cause, then orch-deploy --retry %s deploys the "
+		    "same "
+		    "tested commit again",
+		    code, t->work_item);
 		return 1;
 	}
 	if (stage_is_last(t->stage) && deploy_degraded(cfg, t)) {
 		*kind = "degraded";
-		snprintf(detail, n, "the post-deploy watch was DEGRADED: production may not run main's head (the "
+		snprintf(detail, n,
+		    "the post-deploy watch was DEGRADED: production may not run main's head (the "
 		    "rollback_hook ran if set; rollback.log under deploy-state); when production is fixed: "
-		    "orch-deploy --accept %s; to take the change out of main: orch-deploy --revert %s", t->work_item,
-		    t->work_item);
+		    "orch-deploy --accept %s; to take the change out of main: orch-deploy --revert %s",
+		    t->work_item, t->work_item);
 		return 1;
 	}
 	return 0;
@@ -197,13 +210,13 @@ deploy_started_now(struct deploy_started *s, const char *sha, int limit_s)
 }
 
 int
-deploy_write_started(const struct config *cfg, const struct task *t, const struct deploy_started *s,
-    struct orch_err *e)
+deploy_write_started(
+    const struct config *cfg, const struct task *t, const struct deploy_started *s, struct orch_err *e)
 {
 	char text[512];
 
-	if (str_fmt(text, sizeof(text), "%s\nwall %lld\nboottime %lld\nboot_id %s\nlimit_s %lld\n", s->sha, s->wall,
-	    s->boottime, s->boot_id[0] ? s->boot_id : "-", s->limit_s) < 0)
+	if (str_fmt(text, sizeof(text), "%s\nwall %lld\nboottime %lld\nboot_id %s\nlimit_s %lld\n", s->sha,
+		s->wall, s->boottime, s->boot_id[0] ? s->boot_id : "-", s->limit_s) < 0)
 		return err_set(e, EX_SOFTWARE, "the deploy record of %s does not fit", t->work_item);
 	if (s->pgid > 0)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "pgid %lld\n", s->pgid);
@@ -244,7 +257,7 @@ deploy_read_started(const struct config *cfg, const struct task *t, struct deplo
 	if (deploy_read_marker(cfg, t, DEPLOY_INITIATED, text, sizeof(text)) < 0 ||
 	    deploy_marker_path(cfg, t, DEPLOY_INITIATED, path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
 		return -1;
-	s->wall = (long long)sb.st_mtime;	/* an older orch's record: no stamps but its mtime */
+	s->wall = (long long)sb.st_mtime; /* an older orch's record: no stamps but its mtime */
 	for (line = text; line; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
@@ -266,7 +279,8 @@ deploy_age_s(const struct deploy_started *s, const struct deploy_clock *now)
 }
 
 int
-deploy_marker_num(const struct config *cfg, const struct task *t, enum deploy_sentinel m, long long max, long long *n)
+deploy_marker_num(
+    const struct config *cfg, const struct task *t, enum deploy_sentinel m, long long max, long long *n)
 {
 	char v[32];
 
@@ -279,7 +293,8 @@ deploy_marker_num(const struct config *cfg, const struct task *t, enum deploy_se
 int
 deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 {
-	/* the row first: a crash between the two leaves a flag the monitor clears, never a watch it cannot see */
+	/* the row first: a crash between the two leaves a flag the monitor clears, never a watch it cannot
+	 * see */
 	if (task_set_watching(c->st, t, 1, e) < 0)
 		return -1;
 	return deploy_mark(c->cfg, t, DEPLOY_WATCH, "0 0\n", e);

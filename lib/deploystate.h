@@ -94,7 +94,8 @@ const char *deploy_sentinel_file(enum deploy_sentinel s);
 /* $ORCH_HOME/deploy-state/<project>/<WI>. */
 int deploy_state_dir(const struct config *cfg, const struct task *t, char *out, size_t n);
 /* The path of s for t; -1 when it does not fit in n. */
-int deploy_marker_path(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
+int deploy_marker_path(
+    const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
 /* 1 when t's sentinel s exists. */
 int deploy_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s);
 /* A new deploy of the task begins: forget the sentinels of the last one. */
@@ -106,12 +107,14 @@ int deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sent
  * Start the post-deploy watch: tasks.watching (what deploy_monitor reads
  * instead of every done task) and then the watch sentinel.
  */
-int deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e) __attribute__((warn_unused_result));
+int deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e)
+    __attribute__((warn_unused_result));
 /* Write s with content in dir (the wrapper's: it knows its directory, not the task); 0 / -1 with e. */
 int deploy_mark_dir(const char *dir, enum deploy_sentinel s, const char *content, struct orch_err *e)
     __attribute__((warn_unused_result));
 /* Read s (at most n-1 bytes); -1 when it is absent. */
-int deploy_read_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
+int deploy_read_marker(
+    const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
 /*
  * The INITIATED record: the tested sha on its first line (empty when the
  * hook runs under orch-advance), then "wall <unix s>", "boottime <s>"
@@ -133,11 +136,11 @@ struct deploy_clock {
 void deploy_clock_now(struct deploy_clock *now);
 /* A record of a deploy starting now (sha may be ""). */
 void deploy_started_now(struct deploy_started *s, const char *sha, int limit_s);
-int deploy_write_started(const struct config *cfg, const struct task *t, const struct deploy_started *s,
-    struct orch_err *e);
+int deploy_write_started(
+    const struct config *cfg, const struct task *t, const struct deploy_started *s, struct orch_err *e);
 /* The number s holds (RESULT, WRAPPER_PID, HOOK_PGID), 0..max: 0 read into *n, -1 absent or not a number. */
-int deploy_marker_num(const struct config *cfg, const struct task *t, enum deploy_sentinel s, long long max,
-    long long *n);
+int deploy_marker_num(
+    const struct config *cfg, const struct task *t, enum deploy_sentinel s, long long max, long long *n);
 /* 0 read into *s, -1 no INITIATED record. */
 int deploy_read_started(const struct config *cfg, const struct task *t, struct deploy_started *s);
 /* Seconds since s was recorded, at now. */
@@ -145,7 +148,8 @@ long long deploy_age_s(const struct deploy_started *s, const struct deploy_clock
 /* Write name (a plain file, not a sentinel) in the deploy state directory, atomically.  0 / -1 with e. */
 int deploy_state_file(const struct config *cfg, const struct task *t, const char *name, const char *text,
     struct orch_err *e) __attribute__((warn_unused_result));
-/* 1 when the last deploy ended FAILED or INTERRUPTED (*code: the hook's exit code, 130 interrupted), else 0. */
+/* 1 when the last deploy ended FAILED or INTERRUPTED (*code: the hook's exit code, 130 interrupted), else 0.
+ */
 int deploy_failed_code(const struct config *cfg, const struct task *t, long long *code);
 /* 1 when the post-deploy watch ended DEGRADED. */
 int deploy_degraded(const struct config *cfg, const struct task *t);
@@ -154,6 +158,7 @@ int deploy_degraded(const struct config *cfg, const struct task *t);
  * hold (kind "deploy_failed"), or done with a DEGRADED watch ("degraded");
  * detail says what happened and what to do.  1 described, 0 not such a task.
  */
-int deploy_hold_describe(const struct config *cfg, const struct task *t, const char **kind, char *detail, size_t n);
+int deploy_hold_describe(
+    const struct config *cfg, const struct task *t, const char **kind, char *detail, size_t n);
 
 #endif

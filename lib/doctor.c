@@ -34,9 +34,8 @@ struct doc {
 	int fails;
 };
 
-static void
-say(struct doc *d, const char *level, const char *check, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void say(struct doc *d, const char *level, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static void
 say(struct doc *d, const char *level, const char *check, const char *fmt, ...)
@@ -56,8 +55,12 @@ say(struct doc *d, const char *level, const char *check, const char *fmt, ...)
 static struct proc_spec
 probe_spec(struct orch_ctx *c, const char *const *argv, const char *cwd, size_t cap)
 {
-	struct proc_spec s = { .argv = argv, .cwd = cwd, .timeout_ms = 20000, .out_cap = cap,
-		.observe = c->st ? store_tool_observe : NULL, .observe_ctx = c->st };
+	struct proc_spec s = { .argv = argv,
+		.cwd = cwd,
+		.timeout_ms = 20000,
+		.out_cap = cap,
+		.observe = c->st ? store_tool_observe : NULL,
+		.observe_ctx = c->st };
 	return s;
 }
 
@@ -94,20 +97,28 @@ dep_engine(struct orch_ctx *c, struct doc *d, int need, int pip, int osv)
 			say(d, "ok", "dependency audit", "engine osv (built in): %s answers the OSV API",
 			    c->cfg->security_osv_url);
 		else
-			say(d, bad, "dependency audit", "engine osv (built in): %s; every audit is degraded until it "
-			    "answers (a mirror: docs/security-gate.md)", why);
+			say(d, bad, "dependency audit",
+			    "engine osv (built in): %s; every audit is degraded until it "
+			    "answers (a mirror: docs/security-gate.md)",
+			    why);
 		return;
 	}
 	if (strcmp(engine, "auto") == 0)
 		engine = osv ? "osv-scanner" : pip ? "pip-audit" : "auto";
 	if (strcmp(engine, "osv-scanner") == 0 ? osv : strcmp(engine, "pip-audit") == 0 ? pip : 0)
-		say(d, "ok", "dependency audit", "engine %s%s", engine, strcmp(engine, "pip-audit") == 0 ?
-		    " (its findings have no severity: they only warn; security_dep_engine: osv reads it)" : "");
+		say(d, "ok", "dependency audit", "engine %s%s", engine,
+		    strcmp(engine, "pip-audit") == 0 ? " (its findings have no severity: they only warn; "
+						       "security_dep_engine: osv reads it)"
+						     : "");
 	else
-		say(d, bad, "dependency audit", "%s is installed (security_dep_engine: %s): every security gate runs "
+		say(d, bad, "dependency audit",
+		    "%s is installed (security_dep_engine: %s): every security gate runs "
 		    "degraded; set security_dep_engine: osv (built in, nothing to install) or install it "
-		    "(docs/security-gate.md)", strcmp(engine, "auto") == 0 ? "neither pip-audit nor osv-scanner" :
-		    strcmp(engine, "pip-audit") == 0 ? "pip-audit not" : "osv-scanner not", c->cfg->security_dep_engine);
+		    "(docs/security-gate.md)",
+		    strcmp(engine, "auto") == 0            ? "neither pip-audit nor osv-scanner"
+			: strcmp(engine, "pip-audit") == 0 ? "pip-audit not"
+							   : "osv-scanner not",
+		    c->cfg->security_dep_engine);
 }
 
 static void
@@ -131,12 +142,17 @@ tools(struct orch_ctx *c, struct doc *d)
 	/* the very probe the gate runs: doctor never says ok while the gate refuses */
 	scan_gitleaks_probe(c, &gp);
 	scan_gitleaks_describe(&gp, out, sizeof(out));
-	say(d, gp.ok ? "ok" : need ? "FAIL" : "WARN", "gitleaks", "%s%s", out, gp.ok || !need ? "" :
-	    " (the security gate applies to a project: it would hold every branch)");
+	say(d,
+	    gp.ok      ? "ok"
+		: need ? "FAIL"
+		       : "WARN",
+	    "gitleaks", "%s%s", out,
+	    gp.ok || !need ? "" : " (the security gate applies to a project: it would hold every branch)");
 	pip = run1(c, pv, out, sizeof(out)) == PROC_OK;
 	say(d, pip ? "ok" : "WARN", "pip-audit", pip ? "%s" : "pip-audit is not installed%s", pip ? out : "");
 	osv = run1(c, ov, out, sizeof(out)) == PROC_OK;
-	say(d, osv ? "ok" : "WARN", "osv-scanner", osv ? "%s" : "osv-scanner is not installed%s", osv ? out : "");
+	say(d, osv ? "ok" : "WARN", "osv-scanner", osv ? "%s" : "osv-scanner is not installed%s",
+	    osv ? out : "");
 	dep_engine(c, d, need, pip, osv);
 }
 /*
@@ -151,13 +167,17 @@ home_vs_store(struct orch_ctx *c, struct doc *d)
 	struct stat sb;
 
 	if (c->cfg->file_home && strcmp(c->cfg->file_home, c->cfg->home) != 0)
-		say(d, "WARN", "store", "the config says home: %s, but this run uses %s (from --home or ORCH_HOME): "
-		    "cron and you may be using two stores; use one", c->cfg->file_home, c->cfg->home);
+		say(d, "WARN", "store",
+		    "the config says home: %s, but this run uses %s (from --home or ORCH_HOME): "
+		    "cron and you may be using two stores; use one",
+		    c->cfg->file_home, c->cfg->home);
 	if (str_fmt(db, sizeof(db), "%s/orch.db", c->cfg->home) < 0)
 		return;
 	if (stat(db, &sb) < 0 || sb.st_size == 0)
-		say(d, "WARN", "store", "no store at %s yet: the first command creates it (and says so); if you "
-		    "expected one there, check --home and ORCH_HOME", db);
+		say(d, "WARN", "store",
+		    "no store at %s yet: the first command creates it (and says so); if you "
+		    "expected one there, check --home and ORCH_HOME",
+		    db);
 	else
 		say(d, "ok", "store", "%s (%lld bytes)", db, (long long)sb.st_size);
 }
@@ -169,19 +189,22 @@ perms(struct orch_ctx *c, struct doc *d)
 
 	home_vs_store(c, d);
 	if (stat(c->cfg->home, &sb) < 0)
-		say(d, "FAIL", "ORCH_HOME", "%s does not exist: commands refuse it (no store is created by accident); "
-		    "check --home and ORCH_HOME, or create it: mkdir -p -m 0700 '%s'", c->cfg->home, c->cfg->home);
+		say(d, "FAIL", "ORCH_HOME",
+		    "%s does not exist: commands refuse it (no store is created by accident); "
+		    "check --home and ORCH_HOME, or create it: mkdir -p -m 0700 '%s'",
+		    c->cfg->home, c->cfg->home);
 	else if (sb.st_mode & 022)
-		say(d, "FAIL", "ORCH_HOME", "%s is writable by others (mode %03o); chmod 700 it", c->cfg->home,
-		    (unsigned)(sb.st_mode & 0777));
+		say(d, "FAIL", "ORCH_HOME", "%s is writable by others (mode %03o); chmod 700 it",
+		    c->cfg->home, (unsigned)(sb.st_mode & 0777));
 	else
 		say(d, "ok", "ORCH_HOME", "%s (mode %03o)", c->cfg->home, (unsigned)(sb.st_mode & 0777));
 	if (c->cfg->plane_api_token_file) {
 		if (lstat(c->cfg->plane_api_token_file, &sb) < 0 || !S_ISREG(sb.st_mode))
-			say(d, "FAIL", "token file", "%s is missing or not a regular file", c->cfg->plane_api_token_file);
+			say(d, "FAIL", "token file", "%s is missing or not a regular file",
+			    c->cfg->plane_api_token_file);
 		else if (sb.st_mode & 077)
-			say(d, "FAIL", "token file", "%s has mode %03o; chmod 600 it", c->cfg->plane_api_token_file,
-			    (unsigned)(sb.st_mode & 0777));
+			say(d, "FAIL", "token file", "%s has mode %03o; chmod 600 it",
+			    c->cfg->plane_api_token_file, (unsigned)(sb.st_mode & 0777));
 		else
 			say(d, "ok", "token file", "%s (mode 600)", c->cfg->plane_api_token_file);
 	}
@@ -197,11 +220,15 @@ agents_same_user(struct orch_ctx *c, struct doc *d)
 
 	for (i = 0; i < 2; i++)
 		if (files[i] && access(files[i], R_OK) == 0 && ++warned)
-			say(d, "WARN", "agent user", "agents run as orch's own user (no agent_user), who can read the "
-			    "token file %s; set agent_user to a user of their own (docs/operations.md, Agents as "
-			    "another user)", files[i]);
+			say(d, "WARN", "agent user",
+			    "agents run as orch's own user (no agent_user), who can read the "
+			    "token file %s; set agent_user to a user of their own (docs/operations.md, "
+			    "Agents as "
+			    "another user)",
+			    files[i]);
 	if (!warned)
-		say(d, "ok", "agent user", "agents run as orch's own user (no agent_user): they can read ORCH_HOME "
+		say(d, "ok", "agent user",
+		    "agents run as orch's own user (no agent_user): they can read ORCH_HOME "
 		    "and the store; see docs/operations.md, Agents as another user");
 }
 
@@ -209,7 +236,7 @@ agents_same_user(struct orch_ctx *c, struct doc *d)
 static void
 agent_user(struct orch_ctx *c, struct doc *d)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct proc_user u;
 	struct stat sb;
 
@@ -218,18 +245,23 @@ agent_user(struct orch_ctx *c, struct doc *d)
 	else if (proc_user_lookup(c->cfg->agent_user, &u, &e) < 0)
 		say(d, "FAIL", "agent user", "%s", e.msg);
 	else if (!proc_can_switch_user())
-		say(d, "FAIL", "agent user", "agent_user is '%s' but orch (uid %ld) cannot switch to it: every agent run "
-		    "would fail; run orch as root or grant it CAP_SETUID and CAP_SETGID, or unset agent_user", u.name,
-		    (long)geteuid());
+		say(d, "FAIL", "agent user",
+		    "agent_user is '%s' but orch (uid %ld) cannot switch to it: every agent run "
+		    "would fail; run orch as root or grant it CAP_SETUID and CAP_SETGID, or unset agent_user",
+		    u.name, (long)geteuid());
 	else if (u.uid == geteuid())
-		say(d, "WARN", "agent user", "agent_user '%s' is orch's own user: agents can read ORCH_HOME, the store "
-		    "and the token files; create a user of their own (adduser --system)", u.name);
+		say(d, "WARN", "agent user",
+		    "agent_user '%s' is orch's own user: agents can read ORCH_HOME, the store "
+		    "and the token files; create a user of their own (adduser --system)",
+		    u.name);
 	else if (stat(c->cfg->home, &sb) == 0 && (sb.st_mode & 077))
-		say(d, "WARN", "agent user", "ORCH_HOME %s has mode %03o: agent_user '%s' may read the store and the "
-		    "logs; chmod 700 it", c->cfg->home, (unsigned)(sb.st_mode & 0777), u.name);
+		say(d, "WARN", "agent user",
+		    "ORCH_HOME %s has mode %03o: agent_user '%s' may read the store and the "
+		    "logs; chmod 700 it",
+		    c->cfg->home, (unsigned)(sb.st_mode & 0777), u.name);
 	else
-		say(d, "ok", "agent user", "agents run as '%s' (uid %ld); ORCH_HOME is out of their reach", u.name,
-		    (long)u.uid);
+		say(d, "ok", "agent user", "agents run as '%s' (uid %ld); ORCH_HOME is out of their reach",
+		    u.name, (long)u.uid);
 }
 
 /* The configured remote exists in the work tree (orch fetches and merges through it). */
@@ -245,15 +277,17 @@ repo_remote(struct orch_ctx *c, struct doc *d, const struct project *p, const ch
 		return;
 	}
 	proc_run(&s, &r);
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	if (r.status == PROC_OK && merge_remote_trusted(c, p, 0, &e) < 0)
 		say(d, "FAIL", check, "%s", e.msg);
 	else if (r.status == PROC_OK)
-		say(d, "ok", check, "repo %s, remote %s at %.*s", p->repo, p->remote, (int)strcspn(buf_str(&r.out), "\n"),
-		    buf_str(&r.out));
+		say(d, "ok", check, "repo %s, remote %s at %.*s", p->repo, p->remote,
+		    (int)strcspn(buf_str(&r.out), "\n"), buf_str(&r.out));
 	else
-		say(d, "FAIL", check, "repo %s has no remote '%s'; add it (git -C %s remote add %s URL) or fix remote: "
-		    "in orch.yaml", p->repo, p->remote, p->repo, p->remote);
+		say(d, "FAIL", check,
+		    "repo %s has no remote '%s'; add it (git -C %s remote add %s URL) or fix remote: "
+		    "in orch.yaml",
+		    p->repo, p->remote, p->repo, p->remote);
 	proc_result_free(&r);
 }
 
@@ -299,8 +333,10 @@ agents(struct doc *d, const struct project *p, const char *check)
 		if ((rc = path_find(cmd, path ? path : "/usr/bin:/bin", where, sizeof(where))) == 0)
 			say(d, "ok", check, "agent %s: %s", p->agents[i].name, where);
 		else
-			say(d, "FAIL", check, "agent %s: command '%s' %s; install it or fix agents: in orch.yaml",
-			    p->agents[i].name, cmd, rc == FIND_NOT_EXEC ? "is not executable (chmod +x it)" : "is not found");
+			say(d, "FAIL", check,
+			    "agent %s: command '%s' %s; install it or fix agents: in orch.yaml",
+			    p->agents[i].name, cmd,
+			    rc == FIND_NOT_EXEC ? "is not executable (chmod +x it)" : "is not found");
 	}
 }
 
@@ -312,9 +348,15 @@ agents(struct doc *d, const struct project *p, const char *check)
 static void
 commands(struct doc *d, const struct project *p, const char *check)
 {
-	const struct { const char *key; char **argv; } cmds[] = {
-		{ "ci_cmd", p->ci_cmd }, { "deploy_hook", p->deploy_hook }, { "rollback_hook", p->rollback_hook },
-		{ "health_cmd", p->health_cmd }, { "main_review", p->main_review },
+	const struct {
+		const char *key;
+		char **argv;
+	} cmds[] = {
+		{ "ci_cmd", p->ci_cmd },
+		{ "deploy_hook", p->deploy_hook },
+		{ "rollback_hook", p->rollback_hook },
+		{ "health_cmd", p->health_cmd },
+		{ "main_review", p->main_review },
 	};
 	const char *path = getenv("PATH");
 	char where[1024], rel[1024];
@@ -327,10 +369,13 @@ commands(struct doc *d, const struct project *p, const char *check)
 		if (cmd == NULL)
 			continue;
 		/* a branch may bring a relative script the checkout lacks: a warning, not a failure */
-		relative = strchr(cmd, '/') && cmd[0] != '/' && str_fmt(rel, sizeof(rel), "%s/%s", p->repo, cmd) == 0;
-		if ((rc = path_find(relative ? rel : cmd, path ? path : "/usr/bin:/bin", where, sizeof(where))) != 0)
-			say(d, relative ? "WARN" : "FAIL", check, "%s: command '%s' %s%s; install it or fix %s: in orch.yaml",
-			    cmds[i].key, cmd, rc == FIND_NOT_EXEC ? "is not executable (chmod +x it)" : "is not found",
+		relative = strchr(cmd, '/') && cmd[0] != '/' &&
+		    str_fmt(rel, sizeof(rel), "%s/%s", p->repo, cmd) == 0;
+		if ((rc = path_find(
+			 relative ? rel : cmd, path ? path : "/usr/bin:/bin", where, sizeof(where))) != 0)
+			say(d, relative ? "WARN" : "FAIL", check,
+			    "%s: command '%s' %s%s; install it or fix %s: in orch.yaml", cmds[i].key, cmd,
+			    rc == FIND_NOT_EXEC ? "is not executable (chmod +x it)" : "is not found",
 			    relative ? " in the repository's checkout" : "", cmds[i].key);
 	}
 }
@@ -339,7 +384,7 @@ commands(struct doc *d, const struct project *p, const char *check)
 static void
 plane_key(struct tracker *tr, const struct project *p, struct doc *d)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char check[64], ident[64];
 
 	if (tr->ops != &tracker_plane_ops)
@@ -348,8 +393,10 @@ plane_key(struct tracker *tr, const struct project *p, struct doc *d)
 	if (tracker_plane_identifier(tr, ident, sizeof(ident), &e) < 0)
 		say(d, "FAIL", check, "%s", e.msg);
 	else if (strcmp(ident, p->key) != 0)
-		say(d, "FAIL", check, "key %s is not the Plane project's identifier '%s': work item ids would differ from "
-		    "Plane's (%s-12 in Plane, %s-12 in orch); set key: %s", p->key, ident, ident, p->key, ident);
+		say(d, "FAIL", check,
+		    "key %s is not the Plane project's identifier '%s': work item ids would differ from "
+		    "Plane's (%s-12 in Plane, %s-12 in orch); set key: %s",
+		    p->key, ident, ident, p->key, ident);
 	else
 		say(d, "ok", check, "key %s is the Plane project's identifier", p->key);
 }
@@ -357,28 +404,31 @@ plane_key(struct tracker *tr, const struct project *p, struct doc *d)
 static void
 projects(struct orch_ctx *c, struct doc *d)
 {
-	static const char *const need[] = { "to_analyse", "analysis", "in_review", "approved", "rejected", "blocked",
-		"done", NULL };
+	static const char *const need[] = { "to_analyse", "analysis", "in_review", "approved", "rejected",
+		"blocked", "done", NULL };
 	static const char *const deploy[] = { "awaiting_deploy", "confirm_deploy", "deploying", NULL };
 	size_t i, k, ns;
 
 	if (c->cfg->nprojects == 0)
-		say(d, "WARN", "projects", "no projects configured in %s", c->cfg->path ? c->cfg->path : "orch.yaml");
+		say(d, "WARN", "projects", "no projects configured in %s",
+		    c->cfg->path ? c->cfg->path : "orch.yaml");
 	for (i = 0; i < c->cfg->nprojects; i++) {
 		const struct project *p = &c->cfg->projects[i];
 		struct git g = { .dir = p->repo, .st = c->st };
 		struct tracker_state *st = NULL;
-		struct orch_err e = {0};
+		struct orch_err e = { 0 };
 		struct tracker tr;
 		char check[64], sha[ORCH_SHA_BUF], ref[300], missing[512] = "";
 
 		snprintf(check, sizeof(check), "project %s", p->key);
 		snprintf(ref, sizeof(ref), "refs/heads/%s", p->main_branch);
 		if (access(p->repo, F_OK) < 0)
-			say(d, "FAIL", check, "repo %s does not exist; clone the project there or fix repo: in %s", p->repo,
+			say(d, "FAIL", check,
+			    "repo %s does not exist; clone the project there or fix repo: in %s", p->repo,
 			    c->cfg->path ? c->cfg->path : "orch.yaml");
 		else if (git_rev_parse(&g, "HEAD", sha, &e) < 0)
-			say(d, "FAIL", check, "repo %s is not a git repository; clone the project there", p->repo);
+			say(d, "FAIL", check, "repo %s is not a git repository; clone the project there",
+			    p->repo);
 		else
 			repo_remote(c, d, p, check);
 		agents(d, p, check);
@@ -386,9 +436,11 @@ projects(struct orch_ctx *c, struct doc *d)
 		if (p->ci_cmd == NULL)
 			say(d, "FAIL", check, "no ci_cmd: nothing can leave development; set ci_cmd");
 		if (p->self_deploy && p->deploy_hook == NULL)
-			say(d, "FAIL", check, "self_deploy without deploy_hook: Confirm Deploy cannot deploy; set deploy_hook");
+			say(d, "FAIL", check,
+			    "self_deploy without deploy_hook: Confirm Deploy cannot deploy; set deploy_hook");
 		if (p->self_deploy && !c->cfg->deploy_require_manual_approve)
-			say(d, "WARN", check, "production is automatic (deploy_require_manual_approve is false): every merged "
+			say(d, "WARN", check,
+			    "production is automatic (deploy_require_manual_approve is false): every merged "
 			    "item deploys without Confirm Deploy");
 		{
 			/* information, not a failure: people work these stages */
@@ -396,8 +448,8 @@ projects(struct orch_ctx *c, struct doc *d)
 			char manual[200] = "";
 			for (sd = stage_table(); sd->name; sd++)
 				if (engine_stage_manual(c->cfg, p->key, sd->name))
-					snprintf(manual + strlen(manual), sizeof(manual) - strlen(manual), "%s%s",
-					    manual[0] ? ", " : "", sd->name);
+					snprintf(manual + strlen(manual), sizeof(manual) - strlen(manual),
+					    "%s%s", manual[0] ? ", " : "", sd->name);
 			if (manual[0])
 				say(d, "info", check, "manual stages (no agent command): %s", manual);
 		}
@@ -411,16 +463,18 @@ projects(struct orch_ctx *c, struct doc *d)
 		}
 		for (k = 0; need[k]; k++)
 			if (!tracker_state_by_key(st, ns, need[k]))
-				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s'%s'", missing[0] ? ", " : "",
-				    tracker_name_for_key(need[k]));
+				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
+				    "%s'%s'", missing[0] ? ", " : "", tracker_name_for_key(need[k]));
 		for (k = 0; p->self_deploy && deploy[k]; k++)
 			if (!tracker_state_by_key(st, ns, deploy[k]))
-				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s'%s'", missing[0] ? ", " : "",
-				    tracker_name_for_key(deploy[k]));
+				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
+				    "%s'%s'", missing[0] ? ", " : "", tracker_name_for_key(deploy[k]));
 		if (missing[0])
-			say(d, "FAIL", check, "%s tracker lacks the states %s; create them (docs/plane.md)", tr.ops->kind, missing);
+			say(d, "FAIL", check, "%s tracker lacks the states %s; create them (docs/plane.md)",
+			    tr.ops->kind, missing);
 		else
-			say(d, "ok", check, "%s tracker reachable, %zu states, all that orch needs", tr.ops->kind, ns);
+			say(d, "ok", check, "%s tracker reachable, %zu states, all that orch needs",
+			    tr.ops->kind, ns);
 		plane_key(&tr, p, d);
 		free(st);
 		tracker_close(&tr);
@@ -434,7 +488,8 @@ crontab_path(const char *crontab, char *out, size_t n)
 	const char *line;
 
 	snprintf(out, n, "%s", CRON_DEFAULT_PATH);
-	for (line = crontab; line && *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != '\0')) {
+	for (line = crontab; line && *line;
+	     line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != '\0')) {
 		line += strspn(line, " \t");
 		if (strncmp(line, "PATH=", 5) == 0)
 			snprintf(out, n, "%.*s", (int)strcspn(line + 5, "\n"), line + 5);
@@ -459,8 +514,8 @@ need_on(const char *path, const char *word, char *list, size_t n)
 static void
 cron_path(struct orch_ctx *c, struct doc *d, const char *crontab)
 {
-	static const char *const tick[] = { "orch-poll", "orch-work", "orch-advance", "orch-deploy", "orch-reconcile",
-		"git", NULL };
+	static const char *const tick[] = { "orch-poll", "orch-work", "orch-advance", "orch-deploy",
+		"orch-reconcile", "git", NULL };
 	char path[1024], where[1024], missing[512] = "";
 	int need = 0;
 	size_t i, j;
@@ -475,15 +530,18 @@ cron_path(struct orch_ctx *c, struct doc *d, const char *crontab)
 		need_on(path, tick[i], missing, sizeof(missing));
 	if (need)
 		need_on(path, "gitleaks", missing, sizeof(missing));
-	if (need && strcmp(c->cfg->security_dep_engine, "osv") != 0 && path_find("pip-audit", path, where, sizeof(where)) < 0 &&
+	if (need && strcmp(c->cfg->security_dep_engine, "osv") != 0 &&
+	    path_find("pip-audit", path, where, sizeof(where)) < 0 &&
 	    path_find("osv-scanner", path, where, sizeof(where)) < 0)
 		need_on(path, "pip-audit|osv-scanner", missing, sizeof(missing));
 	for (i = 0; i < c->cfg->nprojects; i++)
 		for (j = 0; j < c->cfg->projects[i].nagents; j++)
 			need_on(path, c->cfg->projects[i].agents[j].argv[0], missing, sizeof(missing));
 	if (missing[0])
-		say(d, "FAIL", "cron PATH", "not found on cron's PATH=%s (%s):%s; install them there or set PATH in "
-		    "the crontab", path, crontab ? "from the crontab" : "cron/crontab.example's", missing);
+		say(d, "FAIL", "cron PATH",
+		    "not found on cron's PATH=%s (%s):%s; install them there or set PATH in "
+		    "the crontab",
+		    path, crontab ? "from the crontab" : "cron/crontab.example's", missing);
 	else
 		say(d, "ok", "cron PATH", "every tool the tick runs is on PATH=%s", path);
 }
@@ -517,7 +575,8 @@ crontab_file(struct proc_result *r)
 static void
 cron(struct orch_ctx *c, struct doc *d)
 {
-	static const char *const cmds[] = { "orch-poll", "orch-work", "orch-advance", "orch-deploy", "orch-reconcile", NULL };
+	static const char *const cmds[] = { "orch-poll", "orch-work", "orch-advance", "orch-deploy",
+		"orch-reconcile", NULL };
 	const char *argv[] = { "crontab", "-l", NULL };
 	struct proc_spec s = probe_spec(c, argv, NULL, BUF_MIB);
 	struct proc_result r;
@@ -525,22 +584,27 @@ cron(struct orch_ctx *c, struct doc *d)
 	size_t i;
 	int from_file = crontab_file(&r);
 
-	s.expected_codes = 1u << 1;	/* "no crontab for USER": an answer, not a broken crontab(1) */
+	s.expected_codes = 1u << 1; /* "no crontab for USER": an answer, not a broken crontab(1) */
 	if (from_file < 0)
 		proc_run(&s, &r);
 	else
 		r.status = from_file ? PROC_OK : PROC_EXIT_NONZERO;
 	if (r.status != PROC_OK) {
-		say(d, "FAIL", "cron", "no crontab for this user (%s: %s); install cron/crontab.example or the "
-		    "systemd units in cron/", from_file < 0 ? "crontab -l" : "ORCH_DOCTOR_CRONTAB_FILE",
-		    r.status == PROC_NOT_FOUND ? "not installed" : from_file == 0 ? "no file to read" : "empty");
+		say(d, "FAIL", "cron",
+		    "no crontab for this user (%s: %s); install cron/crontab.example or the "
+		    "systemd units in cron/",
+		    from_file < 0 ? "crontab -l" : "ORCH_DOCTOR_CRONTAB_FILE",
+		    r.status == PROC_NOT_FOUND ? "not installed"
+			: from_file == 0       ? "no file to read"
+					       : "empty");
 		cron_path(c, d, NULL);
 		proc_result_free(&r);
 		return;
 	}
 	for (i = 0; cmds[i]; i++)
 		if (!strstr(buf_str(&r.out), cmds[i]))
-			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " %s", cmds[i]);
+			snprintf(
+			    missing + strlen(missing), sizeof(missing) - strlen(missing), " %s", cmds[i]);
 	if (missing[0])
 		say(d, "FAIL", "cron", "the crontab does not run:%s; see cron/crontab.example", missing);
 	else
@@ -555,7 +619,8 @@ doctor_accept_remote(struct orch_ctx *c, const char *key, char *url, size_t n, s
 	const struct project *p = config_project(c->cfg, key);
 
 	if (p == NULL)
-		return err_set(e, EX_USAGE, "no project '%s' in the config; see orch doctor's project lines", key);
+		return err_set(
+		    e, EX_USAGE, "no project '%s' in the config; see orch doctor's project lines", key);
 	return merge_remote_accept(c, p, url, n, e);
 }
 
@@ -567,7 +632,8 @@ doctor_run(struct orch_ctx *c, doctor_line line, void *lctx)
 	if (c->cfg->unsafe[0])
 		say(&d, "FAIL", "config", "%s (every other command refuses it)", c->cfg->unsafe);
 	else
-		say(&d, "ok", "config", "%s", c->cfg->path ? c->cfg->path : "built-in defaults (no orch.yaml)");
+		say(&d, "ok", "config", "%s",
+		    c->cfg->path ? c->cfg->path : "built-in defaults (no orch.yaml)");
 	tools(c, &d);
 	perms(c, &d);
 	agent_user(c, &d);

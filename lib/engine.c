@@ -23,7 +23,11 @@
 #include "workspace.h"
 #include "wi.h"
 
-int engine_stage_valid(const char *s) { return stage_get(s) != NULL; }
+int
+engine_stage_valid(const char *s)
+{
+	return stage_get(s) != NULL;
+}
 
 int
 engine_agent_valid(const char *a)
@@ -50,7 +54,8 @@ engine_stage_agent(const char *s)
 const char *
 engine_outcome_name(enum engine_outcome o)
 {
-	static const char *const names[] = { "advanced", "rolled_back", "waiting", "blocked", "noop", "busy" };
+	static const char *const names[] = { "advanced", "rolled_back", "waiting", "blocked", "noop",
+		"busy" };
 
 	return names[o];
 }
@@ -62,12 +67,9 @@ engine_result_exit(const struct advance_result *r)
 		return r->err.code;
 	switch (r->outcome) {
 	case OUT_ROLLED_BACK:
-	case OUT_BLOCKED:
-		return EX_NO;
-	case OUT_WAITING:
-		return EX_WAITING;
-	default:
-		return EX_OK;
+	case OUT_BLOCKED: return EX_NO;
+	case OUT_WAITING: return EX_WAITING;
+	default: return EX_OK;
 	}
 }
 
@@ -91,19 +93,20 @@ fail(struct advance_result *r, const struct orch_err *e)
 
 /* What one transition writes, all in one transaction. */
 struct change {
-	const char *event;		/* events.kind */
-	const char *agent;		/* job to enqueue, or NULL */
+	const char *event; /* events.kind */
+	const char *agent; /* job to enqueue, or NULL */
 	const char *job_stage;
 	const char *description;
-	const char *level;		/* outbox level */
+	const char *level; /* outbox level */
 	const char *message;
-	const struct gate_verdict *verdict;	/* claim first; NULL when none */
-	const char *alert;		/* an extra alert (a gate's loud warning), or NULL */
-	const char *once_key;		/* claimed first like a verdict: a repeat writes nothing */
-	const struct gate_result *bind;	/* a pass that judged code: its commit and code id recorded (task_verdicts) */
-	const char *ask_kind, *ask_evidence;	/* what a human is asked to approve (task_asks) */
-	const char *finish_agent;	/* this agent's queued jobs are done with (people work the stage now) */
-	struct stop_jobs *cancel;	/* a person's stop: the task's queued and running jobs are cancelled */
+	const struct gate_verdict *verdict; /* claim first; NULL when none */
+	const char *alert;                  /* an extra alert (a gate's loud warning), or NULL */
+	const char *once_key;               /* claimed first like a verdict: a repeat writes nothing */
+	const struct gate_result
+	    *bind; /* a pass that judged code: its commit and code id recorded (task_verdicts) */
+	const char *ask_kind, *ask_evidence; /* what a human is asked to approve (task_asks) */
+	const char *finish_agent; /* this agent's queued jobs are done with (people work the stage now) */
+	struct stop_jobs *cancel; /* a person's stop: the task's queued and running jobs are cancelled */
 };
 
 /* The jobs a stop cancelled, and the agents' process groups to stop once it is committed. */
@@ -131,8 +134,8 @@ enum { APPLY_SEEN = 0, APPLY_DONE = 1, APPLY_MOVED = 2 };
  * (the task moved on meanwhile), -1 error.  Nothing is written unless DONE.
  */
 static int
-apply(struct orch_ctx *c, struct task *t, const char *from, const struct change *ch,
-    struct advance_result *r, struct orch_err *e)
+apply(struct orch_ctx *c, struct task *t, const char *from, const struct change *ch, struct advance_result *r,
+    struct orch_err *e)
 {
 	const char *agent = ch->agent;
 	int claimed, rc;
@@ -141,7 +144,7 @@ apply(struct orch_ctx *c, struct task *t, const char *from, const struct change 
 		return -1;
 	if (ch->verdict) {
 		if ((claimed = verdict_claim(c->st, ch->verdict->issue_id, ch->verdict->state_id,
-		    ch->verdict->updated_at, t->work_item, ch->verdict->verdict, e)) < 0)
+			 ch->verdict->updated_at, t->work_item, ch->verdict->verdict, e)) < 0)
 			goto fail;
 		if (claimed == 0) {
 			store_rollback(c->st);
@@ -157,7 +160,7 @@ apply(struct orch_ctx *c, struct task *t, const char *from, const struct change 
 		}
 	}
 	if (ch->agent && !stage_automated(config_project(c->cfg, t->project), t, ch->agent))
-		agent = NULL;	/* a manual stage: people work it, nothing to enqueue */
+		agent = NULL; /* a manual stage: people work it, nothing to enqueue */
 	if ((rc = task_update(c->st, t, e)) < 0)
 		goto fail;
 	if (rc == 0) {
@@ -168,11 +171,12 @@ apply(struct orch_ctx *c, struct task *t, const char *from, const struct change 
 		goto fail;
 	if (ch->finish_agent && job_finish_agent(c->st, t->id, ch->finish_agent, e) < 0)
 		goto fail;
-	if (ch->cancel && (ch->cancel->cancelled = job_cancel_task(c->st, t->id, ch->cancel->pgid, 8, &ch->cancel->n,
-	    e)) < 0)
+	if (ch->cancel &&
+	    (ch->cancel->cancelled = job_cancel_task(c->st, t->id, ch->cancel->pgid, 8, &ch->cancel->n, e)) <
+		0)
 		goto fail;
-	if (ch->bind && ch->bind->bound && task_verdict_record(c->st, t, from, ch->bind->judged_sha, ch->bind->code_id,
-	    e) < 0)
+	if (ch->bind && ch->bind->bound &&
+	    task_verdict_record(c->st, t, from, ch->bind->judged_sha, ch->bind->code_id, e) < 0)
 		goto fail;
 	if (ch->ask_kind && task_ask_record(c->st, t, ch->ask_kind, ch->ask_evidence, e) < 0)
 		goto fail;
@@ -200,7 +204,8 @@ moved_on(struct advance_result *r)
 	r->enq_agent[0] = '\0';
 	r->job_id = 0;
 	str_copy(r->stage_after, sizeof(r->stage_after), r->stage_before);
-	snprintf(r->reason, sizeof(r->reason), "%s moved on meanwhile; this evaluation was discarded", r->work_item);
+	snprintf(r->reason, sizeof(r->reason), "%s moved on meanwhile; this evaluation was discarded",
+	    r->work_item);
 	return 0;
 }
 
@@ -212,19 +217,22 @@ display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char
 }
 
 static void
-describe_rollback(struct buf *d, const struct task *t, const char *from, const char *gate,
-    const struct gate_result *g)
+describe_rollback(
+    struct buf *d, const struct task *t, const char *from, const char *gate, const struct gate_result *g)
 {
 	const struct stage *sd = stage_get(from);
 
 	/* a stage that keeps its red (its own agent works it again) is retried, not rolled back */
-	buf_addf(d, "%s: %s%s rolled back from %s by %s.\nReason: %s\n", t->work_item, sd && !sd->rolls_back_to ?
-	    from : "work", sd && !sd->rolls_back_to ? " retried" : "", from, gate, g->reason);
+	buf_addf(d, "%s: %s%s rolled back from %s by %s.\nReason: %s\n", t->work_item,
+	    sd && !sd->rolls_back_to ? from : "work", sd && !sd->rolls_back_to ? " retried" : "", from, gate,
+	    g->reason);
 	if (g->findings.len)
 		buf_addf(d, "\nMust-fix findings (verbatim):\n%s", buf_str(&g->findings));
 	if (g->secret_on_branch)
-		buf_addf(d, "\nRotate the secret, rewrite the history of branch %s without it (see above), and "
-		    "finish the stage.\n", t->branch);
+		buf_addf(d,
+		    "\nRotate the secret, rewrite the history of branch %s without it (see above), and "
+		    "finish the stage.\n",
+		    t->branch);
 	else
 		buf_addf(d, "\nFix these on branch %s, commit, and finish the stage.\n", t->branch);
 }
@@ -237,15 +245,15 @@ stage_description(const struct task *t, const char *stage, char *out, size_t n)
 
 	if (gate_describe_stage(stage, t->work_item, need, sizeof(need)) < 0)
 		need[0] = '\0';
-	snprintf(out, n, "%s: work the %s stage of \"%.300s\" on branch %s; the gate reads: %s", t->work_item, stage,
-	    t->title, t->branch, need[0] ? need : "(no artifact)");
+	snprintf(out, n, "%s: work the %s stage of \"%.300s\" on branch %s; the gate reads: %s", t->work_item,
+	    stage, t->title, t->branch, need[0] ? need : "(no artifact)");
 }
 
 /* 1 the once-key was charged before (r says we wait for something new), 0 not yet, -1 error. */
 static int
 task_seen(struct orch_ctx *c, const char *key, struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	sqlite3_stmt *s;
 	int seen;
 
@@ -269,7 +277,8 @@ hook_running(const struct task *t, struct advance_result *r)
 {
 	r->outcome = OUT_WAITING;
 	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
-	snprintf(r->reason, sizeof(r->reason), "the deploy hook an earlier run started still runs; waiting for it to "
+	snprintf(r->reason, sizeof(r->reason),
+	    "the deploy hook an earlier run started still runs; waiting for it to "
 	    "end (its result is logged then)");
 	return 0;
 }
@@ -284,7 +293,7 @@ try_auto_fix(struct orch_ctx *c, const struct project *p, const struct task *t, 
     struct advance_result *r)
 {
 	struct fix_result fr;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int fixed = fix_auto(c, p, t, &fr, &e);
 
 	if (fixed > 0)
@@ -302,7 +311,7 @@ static int
 on_hold(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage *sd,
     const struct gate_result *g, int dry_run, struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char msg[1400];
 	int rc;
 
@@ -312,8 +321,10 @@ on_hold(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct sta
 	if (dry_run)
 		return 0;
 	t->blocked = 1;
-	snprintf(msg, sizeof(msg), "%s held at %s: %s; fix the cause, then orch-deploy --retry %s (or Confirm Deploy) "
-	    "deploys the same tested commit again", t->work_item, t->stage, g->reason, t->work_item);
+	snprintf(msg, sizeof(msg),
+	    "%s held at %s: %s; fix the cause, then orch-deploy --retry %s (or Confirm Deploy) "
+	    "deploys the same tested commit again",
+	    t->work_item, t->stage, g->reason, t->work_item);
 	struct change ch = { .event = "deploy_held", .level = "alert", .message = msg };
 	if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 		return fail(r, &e);
@@ -325,10 +336,10 @@ on_hold(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct sta
 
 /* A red past the retry cap: the task is blocked, the tracker says Blocked, one alert. */
 static int
-block_at_cap(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct gate_result *g, const char *once,
-    int dry_run, struct advance_result *r)
+block_at_cap(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct gate_result *g,
+    const char *once, int dry_run, struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char msg[1400], from[24];
 	int rc;
 
@@ -338,9 +349,12 @@ block_at_cap(struct orch_ctx *c, struct tracker *tr, struct task *t, const struc
 		return 0;
 	str_copy(from, sizeof(from), t->stage);
 	t->blocked = 1;
-	snprintf(msg, sizeof(msg), "blocked at %s after %d retries (%s); fix it, then run orch-advance --unblock %s",
-	    t->stage, t->retries, g->reason, t->work_item);
-	struct change ch = { .event = "blocked", .level = "alert", .message = msg, .once_key = once[0] ? once : NULL };
+	snprintf(msg, sizeof(msg),
+	    "blocked at %s after %d retries (%s); fix it, then run orch-advance --unblock %s", t->stage,
+	    t->retries, g->reason, t->work_item);
+	struct change ch = {
+		.event = "blocked", .level = "alert", .message = msg, .once_key = once[0] ? once : NULL
+	};
 	if ((rc = apply(c, t, from, &ch, r, &e)) < 0)
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
@@ -350,15 +364,18 @@ block_at_cap(struct orch_ctx *c, struct tracker *tr, struct task *t, const struc
 }
 
 static int
-on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage *sd,
-    const char *gate, const struct gate_result *g, int dry_run, struct advance_result *r)
+on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stage *sd, const char *gate,
+    const struct gate_result *g, int dry_run, struct advance_result *r)
 {
-	/* a gate may name its own target: review for code changed after review, the stage for a stale verdict */
-	const char *target = g->rollback_to ? g->rollback_to : sd->rolls_back_to ? sd->rolls_back_to : sd->name;
+	/* a gate may name its own target: review for code changed after review, the stage for a stale verdict
+	 */
+	const char *target = g->rollback_to ? g->rollback_to
+	    : sd->rolls_back_to             ? sd->rolls_back_to
+					    : sd->name;
 	const char *agent = stage_get(target)->agent;
 	const struct project *p = config_project(c->cfg, t->project);
 	int manual = !stage_automated(p, t, sd->agent);
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct buf desc;
 	char msg[1400], once[160] = "", fixed[600] = "";
 	int rc;
@@ -396,21 +413,27 @@ on_red(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct stag
 		return 0;
 	buf_init(&desc, 64 * 1024);
 	if (fixed[0])
-		buf_addf(&desc, "%s: orch fixed the dependency findings of the security gate itself: %s\nReview the "
-		    "fix on branch %s (docs/work-items/%s/19-fix-report.md).\n", t->work_item, fixed, t->branch,
-		    t->work_item);
+		buf_addf(&desc,
+		    "%s: orch fixed the dependency findings of the security gate itself: %s\nReview the "
+		    "fix on branch %s (docs/work-items/%s/19-fix-report.md).\n",
+		    t->work_item, fixed, t->branch, t->work_item);
 	else
 		describe_rollback(&desc, t, sd->name, gate, g);
 	if (strcmp(target, sd->name) != 0)
-		t->round++;	/* a new round: the verdicts of the last one no longer bind */
+		t->round++; /* a new round: the verdicts of the last one no longer bind */
 	str_copy(t->stage, sizeof(t->stage), target);
 	t->review_requested = 0;
 	snprintf(msg, sizeof(msg), "%s -> %s (retry %d/%d): %s", sd->name, target, t->retries,
 	    c->cfg->max_developer_retries, g->reason);
-	/* a red production deploy is an operator's problem too (failed deploys alert), once: with its own alert or this */
-	struct change ch = { .event = "rolled_back", .agent = agent, .job_stage = target, .description = buf_str(&desc),
+	/* a red production deploy is an operator's problem too (failed deploys alert), once: with its own
+	 * alert or this */
+	struct change ch = { .event = "rolled_back",
+		.agent = agent,
+		.job_stage = target,
+		.description = buf_str(&desc),
 		.level = sd->alerts_on_red && g->alert[0] == '\0' ? "alert" : "info",
-		.message = msg, .alert = g->alert,
+		.message = msg,
+		.alert = g->alert,
 		.once_key = once[0] ? once : NULL };
 	rc = apply(c, t, sd->name, &ch, r, &e);
 	if (rc == APPLY_DONE)
@@ -445,11 +468,13 @@ task_unchanged(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 static int
 phase_a(struct orch_ctx *c, struct tracker *tr, struct task *t, struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char msg[600];
 
-	snprintf(msg, sizeof(msg), "%s is merged and ready for production: set the status to Confirm Deploy to "
-	    "deploy to production", t->work_item);
+	snprintf(msg, sizeof(msg),
+	    "%s is merged and ready for production: set the status to Confirm Deploy to "
+	    "deploy to production",
+	    t->work_item);
 	/* a record for the operator (nothing reads it back): a failure is said, not fatal */
 	if (deploy_mark(c->cfg, t, DEPLOY_APPROVE_REQUESTED, "\n", &e) < 0)
 		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason), "; %s", e.msg);
@@ -459,20 +484,21 @@ phase_a(struct orch_ctx *c, struct tracker *tr, struct task *t, struct advance_r
 	else
 		store_rollback(c->st);
 	display(c, tr, t, "awaiting_deploy", msg);
-	if (!c->cfg->deploy_require_manual_approve)	/* no human: orch-deploy starts Phase B */
+	if (!c->cfg->deploy_require_manual_approve) /* no human: orch-deploy starts Phase B */
 		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
-		    "; production deploy starts at the next orch-deploy (deploy_require_manual_approve is false)");
+		    "; production deploy starts at the next orch-deploy (deploy_require_manual_approve is "
+		    "false)");
 	return 0;
 }
 
 static int
-on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct project *p, const struct stage *sd,
-    const struct gate_result *g, int dry_run, struct advance_result *r)
+on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct project *p,
+    const struct stage *sd, const struct gate_result *g, int dry_run, struct advance_result *r)
 {
 	const struct stage *next = stage_get(sd->next);
 	int edge = sd->lands_on_main;
 	const char *agent = next->agent;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char msg[1200], desc[1400], merged[600] = "";
 	int rc;
 
@@ -482,7 +508,8 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		if ((rc = task_unchanged(c, t, &e)) <= 0)
 			return rc < 0 ? fail(r, &e) : moved_on(r);
 		if ((rc = merge_land(c, p, t, merged, sizeof(merged), &e)) < 0) {
-			gate_error_alert(c->st, t, "merge", e.msg);	/* once per stay: the remote needs a person */
+			gate_error_alert(
+			    c->st, t, "merge", e.msg); /* once per stay: the remote needs a person */
 			return fail(r, &e);
 		}
 		if (rc == 0) {
@@ -492,7 +519,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 			return 0;
 		}
 		if (p->self_deploy || p->deploy_hook)
-			agent = NULL;	/* Phase A waits for Confirm Deploy; a hook runs now */
+			agent = NULL; /* Phase A waits for Confirm Deploy; a hook runs now */
 	}
 	r->outcome = OUT_ADVANCED;
 	str_copy(r->stage_after, sizeof(r->stage_after), next->name);
@@ -502,15 +529,22 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		return 0;
 	str_copy(t->stage, sizeof(t->stage), next->name);
 	t->review_requested = 0;
-	snprintf(msg, sizeof(msg), "%s -> %s: %s%s%s", sd->name, next->name, g->reason, merged[0] ? "; " : "", merged);
+	snprintf(msg, sizeof(msg), "%s -> %s: %s%s%s", sd->name, next->name, g->reason, merged[0] ? "; " : "",
+	    merged);
 	stage_description(t, next->name, desc, sizeof(desc));
-	struct change ch = { .event = "advanced", .agent = agent, .job_stage = next->name,
-		.description = desc, .level = "info", .message = msg,
-		.verdict = g->verdict.present ? &g->verdict : NULL, .alert = g->alert, .bind = g };
+	struct change ch = { .event = "advanced",
+		.agent = agent,
+		.job_stage = next->name,
+		.description = desc,
+		.level = "info",
+		.message = msg,
+		.verdict = g->verdict.present ? &g->verdict : NULL,
+		.alert = g->alert,
+		.bind = g };
 	char tested[41] = "";
-	if (edge && p->self_deploy)	/* Phase A asks for Confirm Deploy of exactly the tested commit */
+	if (edge && p->self_deploy) /* Phase A asks for Confirm Deploy of exactly the tested commit */
 		ask_deploy(c, t, &ch, tested);
-	if (merged[0])	/* the event records what landed */
+	if (merged[0]) /* the event records what landed */
 		snprintf(r->reason, sizeof(r->reason), "%s; %s", g->reason, merged);
 	if ((rc = apply(c, t, sd->name, &ch, r, &e)) < 0)
 		return fail(r, &e);
@@ -524,13 +558,13 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		return 0;
 	}
 	if (edge)
-		deploy_reset(c->cfg, t);	/* a new deploy: the last one's sentinels are history */
+		deploy_reset(c->cfg, t); /* a new deploy: the last one's sentinels are history */
 	if (edge && p->self_deploy)
 		return phase_a(c, tr, t, r);
 	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
-	display(c, tr, t, next->monitors && deploy_marker(c->cfg, t, DEPLOY_WATCH) ? "monitoring" :
-	    next->display, NULL);
-	if (edge && p->deploy_hook) {	/* a project without self_deploy: deploy now, then judge it */
+	display(c, tr, t,
+	    next->monitors && deploy_marker(c->cfg, t, DEPLOY_WATCH) ? "monitoring" : next->display, NULL);
+	if (edge && p->deploy_hook) { /* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
 		if ((rc = deploy_run_hook(c, p, t, &e)) != 0)
 			return rc < 0 ? fail(r, &e) : hook_running(t, r);
@@ -550,7 +584,7 @@ static int
 request_review(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct gate_result *g,
     struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct tracker_issue is;
 	char msg[300];
 	int rc;
@@ -558,9 +592,12 @@ request_review(struct orch_ctx *c, struct tracker *tr, struct task *t, const str
 	if (t->review_requested && !g->ask_needed)
 		return 0;
 	t->review_requested = 1;
-	snprintf(msg, sizeof(msg), "analysis of %s is ready for review: set the status to Approved or Rejected",
-	    t->work_item);
-	struct change ch = { .event = "review_requested", .level = "info", .message = msg, .ask_kind = t->stage,
+	snprintf(msg, sizeof(msg),
+	    "analysis of %s is ready for review: set the status to Approved or Rejected", t->work_item);
+	struct change ch = { .event = "review_requested",
+		.level = "info",
+		.message = msg,
+		.ask_kind = t->stage,
 		.ask_evidence = g->ask };
 	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
@@ -568,16 +605,17 @@ request_review(struct orch_ctx *c, struct tracker *tr, struct task *t, const str
 		return moved_on(r);
 	display(c, tr, t, "in_review", msg);
 	/* the mark is a refinement of asked_at: without it (tracker down) orch's clock decides */
-	if (tr->ops->get(tr, t->work_item, &is, &e) == 0 && task_ask_mark(c->st, t, t->stage, is.updated_at, &e) < 0)
+	if (tr->ops->get(tr, t->work_item, &is, &e) == 0 &&
+	    task_ask_mark(c->st, t, t->stage, is.updated_at, &e) < 0)
 		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);
 	return 0;
 }
 
 static int
-on_rejected(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct gate_result *g,
-    int dry_run, struct advance_result *r)
+on_rejected(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct gate_result *g, int dry_run,
+    struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char desc[800];
 	int rc;
 
@@ -587,10 +625,16 @@ on_rejected(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct
 	if (dry_run)
 		return 0;
 	t->review_requested = 0;
-	snprintf(desc, sizeof(desc), "%s: the analysis was rejected in the tracker; rework 01-04 on branch %s "
-	    "(read the issue's comments for what to change)", t->work_item, t->branch);
-	struct change ch = { .event = "rejected", .agent = stage_human()->agent, .job_stage = stage_human()->name,
-		.description = desc, .level = "info", .message = "analysis rejected: analyst re-enqueued",
+	snprintf(desc, sizeof(desc),
+	    "%s: the analysis was rejected in the tracker; rework 01-04 on branch %s "
+	    "(read the issue's comments for what to change)",
+	    t->work_item, t->branch);
+	struct change ch = { .event = "rejected",
+		.agent = stage_human()->agent,
+		.job_stage = stage_human()->name,
+		.description = desc,
+		.level = "info",
+		.message = "analysis rejected: analyst re-enqueued",
 		.verdict = &g->verdict };
 	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
@@ -610,7 +654,7 @@ on_rejected(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct
 static int
 finish_agent(struct orch_ctx *c, const struct task *t, const char *agent, struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int n;
 
 	if (store_begin(c->st, &e) < 0)
@@ -637,22 +681,29 @@ static void
 stopped_reason(const struct task *t, char *out, size_t n)
 {
 	if (strcmp(t->stopped, TASK_STOP_CANCELLED) == 0)
-		snprintf(out, n, "cancelled at %s: nothing runs (terminal; the branch %s and its workspace are kept "
-		    "until retention)", t->stage, t->branch);
+		snprintf(out, n,
+		    "cancelled at %s: nothing runs (terminal; the branch %s and its workspace are kept "
+		    "until retention)",
+		    t->stage, t->branch);
 	else if (strcmp(t->stopped, TASK_STOP_DONE) == 0)
 		snprintf(out, n, "set Done by a person at %s: stopped (terminal)", t->stage);
 	else
-		snprintf(out, n, "blocked by a person at %s: held until orch-advance --unblock %s or the tracker's To "
-		    "Analyse", t->stage, t->work_item);
+		snprintf(out, n,
+		    "blocked by a person at %s: held until orch-advance --unblock %s or the tracker's To "
+		    "Analyse",
+		    t->stage, t->work_item);
 }
 
 static void
 dead_alert_text(const struct task *t, const struct job_last *j, char *msg, size_t n)
 {
-	snprintf(msg, n, "the %s agent failed %d times: %s; %s is blocked at %s (no retry charged): fix the agent "
-	    "(its command under agents: in orch.yaml, its credentials, its log under logs/jobs/), then orch-advance "
-	    "--unblock %s requeues the job", j->agent, j->attempts, j->last_error[0] ? j->last_error :
-	    "its runner died (reaped)", t->work_item, t->stage, t->work_item);
+	snprintf(msg, n,
+	    "the %s agent failed %d times: %s; %s is blocked at %s (no retry charged): fix the agent "
+	    "(its command under agents: in orch.yaml, its credentials, its log under logs/jobs/), then "
+	    "orch-advance "
+	    "--unblock %s requeues the job",
+	    j->agent, j->attempts, j->last_error[0] ? j->last_error : "its runner died (reaped)",
+	    t->work_item, t->stage, t->work_item);
 }
 
 /*
@@ -662,10 +713,10 @@ dead_alert_text(const struct task *t, const struct job_last *j, char *msg, size_
  * the job.  1 blocked (r says so), 0 no dead job, -1 error in r.
  */
 static int
-block_if_agent_dead(struct orch_ctx *c, struct task *t, const struct stage *sd, int dry_run,
-    struct advance_result *r)
+block_if_agent_dead(
+    struct orch_ctx *c, struct task *t, const struct stage *sd, int dry_run, struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct tracker tr;
 	struct job_last j;
 	char msg[1200];
@@ -704,7 +755,7 @@ static int
 load(struct orch_ctx *c, const char *wi, int64_t id, struct task *t, const struct project **p,
     struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	if (wi && !wi_valid(wi)) {
 		err_set(&e, EX_USAGE, "work item '%s' is not " WI_FORM, wi);
@@ -717,8 +768,9 @@ load(struct orch_ctx *c, const char *wi, int64_t id, struct task *t, const struc
 	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
 	r->retry_count = t->retries;
 	if ((*p = config_project(c->cfg, t->project)) == NULL) {
-		err_set(&e, EX_CONFIG, "project '%s' of %s is not configured; add it under projects: in orch.yaml",
-		    t->project, wi);
+		err_set(&e, EX_CONFIG,
+		    "project '%s' of %s is not configured; add it under projects: in orch.yaml", t->project,
+		    wi);
 		return fail(r, &e);
 	}
 	return 0;
@@ -731,15 +783,15 @@ int
 engine_claim(struct orch_ctx *c, struct task *t, struct advance_result *r)
 {
 	char holder[300] = "";
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int claimed;
 
 	if ((claimed = task_claim(c->st, t, task_claim_ttl(c->cfg), holder, sizeof(holder), &e)) < 0)
 		return fail(r, &e);
 	if (claimed == 0) {
 		r->outcome = OUT_BUSY;
-		snprintf(r->reason, sizeof(r->reason), "busy: %s is being worked by %s; skipped this tick", t->work_item,
-		    holder);
+		snprintf(r->reason, sizeof(r->reason), "busy: %s is being worked by %s; skipped this tick",
+		    t->work_item, holder);
 		return 0;
 	}
 	/* the claim is ours: what we loaded may predate the last holder's change */
@@ -758,7 +810,7 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 {
 	const struct project *p;
 	const struct stage *sd;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
 	int active, rc, claimed = 0;
 
@@ -773,16 +825,20 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 	if (agent_done && !dry_run && finish_agent(c, &t, agent_done, r) < 0)
 		return -1;
 	if (t.blocked) {
-		r->outcome = task_stopped_terminal(&t) ? OUT_NOOP : OUT_BLOCKED;	/* a cancelled item: finished */
+		r->outcome =
+		    task_stopped_terminal(&t) ? OUT_NOOP : OUT_BLOCKED; /* a cancelled item: finished */
 		if (t.stopped[0])
 			stopped_reason(&t, r->reason, sizeof(r->reason));
 		else if (!blocked_by_deploy(c->cfg, &t, r->reason, sizeof(r->reason)))
-			snprintf(r->reason, sizeof(r->reason), "blocked after %d retries; resume with orch-advance "
-			    "--unblock %s", t.retries, wi);
+			snprintf(r->reason, sizeof(r->reason),
+			    "blocked after %d retries; resume with orch-advance "
+			    "--unblock %s",
+			    t.retries, wi);
 		return 0;
 	}
 	if ((sd = stage_get(t.stage)) == NULL) {
-		err_set(&e, EX_DATAERR, "task %s is at unknown stage '%s'; fix the store or restart the item", wi, t.stage);
+		err_set(&e, EX_DATAERR, "task %s is at unknown stage '%s'; fix the store or restart the item",
+		    wi, t.stage);
 		return fail(r, &e);
 	}
 	if (sd->next == NULL) {
@@ -799,7 +855,7 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 	/* the stage's agent could not run: that blocks the item, it is no red gate (no retry charged) */
 	if (active == 0 && !agent_done && (rc = block_if_agent_dead(c, &t, sd, dry_run, r)) != 0)
 		return rc < 0 ? -1 : 0;
-	store_snapshot_end(c->st);	/* what follows may take long (a gate): no read held across it */
+	store_snapshot_end(c->st); /* what follows may take long (a gate): no read held across it */
 	if (sd->claims && !dry_run) {
 		if ((claimed = engine_claim(c, &t, r)) <= 0)
 			return claimed;
@@ -816,14 +872,15 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 }
 
 int
-engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
-    struct advance_result *r)
+engine_advance(
+    struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run, struct advance_result *r)
 {
 	return advance_task(c, wi, 0, agent_done, dry_run, r);
 }
 
 int
-engine_advance_id(struct orch_ctx *c, int64_t id, const char *agent_done, int dry_run, struct advance_result *r)
+engine_advance_id(
+    struct orch_ctx *c, int64_t id, const char *agent_done, int dry_run, struct advance_result *r)
 {
 	return advance_task(c, NULL, id, agent_done, dry_run, r);
 }
@@ -837,7 +894,7 @@ static int
 block_if_workspace_gone(struct orch_ctx *c, struct tracker *tr, struct task *t, struct advance_result *r)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char ref[300], gitfile[4200], msg[1200];
 	struct stat sb;
 	int rc;
@@ -847,10 +904,12 @@ block_if_workspace_gone(struct orch_ctx *c, struct tracker *tr, struct task *t, 
 		return 0;
 	if (lstat(gitfile, &sb) == 0 && git_ref_exists(&repo, ref))
 		return 0;
-	snprintf(msg, sizeof(msg), "%s blocked at %s: %s %s is missing; restore it (the workspace: git clone -b %s "
-	    "%s %s) or restart the item, then orch-advance --unblock %s", t->work_item, t->stage,
-	    lstat(gitfile, &sb) == 0 ? "branch" : "workspace", lstat(gitfile, &sb) == 0 ? t->branch : t->worktree,
-	    t->branch, t->repo, t->worktree, t->work_item);
+	snprintf(msg, sizeof(msg),
+	    "%s blocked at %s: %s %s is missing; restore it (the workspace: git clone -b %s "
+	    "%s %s) or restart the item, then orch-advance --unblock %s",
+	    t->work_item, t->stage, lstat(gitfile, &sb) == 0 ? "branch" : "workspace",
+	    lstat(gitfile, &sb) == 0 ? t->branch : t->worktree, t->branch, t->repo, t->worktree,
+	    t->work_item);
 	t->blocked = 1;
 	r->outcome = OUT_BLOCKED;
 	str_copy(r->reason, sizeof(r->reason), msg);
@@ -873,19 +932,20 @@ run_gates(const struct gate_ctx *gc, const struct stage *sd, struct gate_result 
 	size_t i;
 
 	str_copy(r->gate, sizeof(r->gate), "workspace");
-	gate_workspace(gc, g);	/* the workspace's commits become orch's branch, or the gate says why not */
+	gate_workspace(gc, g); /* the workspace's commits become orch's branch, or the gate says why not */
 	for (i = 0; g->outcome == GATE_PASS && sd->gates[i]; i++) {
 		const struct gate_def *gd = gate_find(sd->gates[i]);
 		char alert[sizeof(g->alert)];
 		if (gd == NULL)
 			BUG("stage names a gate missing from the registry");
-		str_copy(alert, sizeof(alert), g->alert);	/* an earlier sub-gate's warning stays loud */
-		struct gate_result bound = *g;	/* and the code an earlier sub-gate judged is what the pass records */
+		str_copy(alert, sizeof(alert), g->alert); /* an earlier sub-gate's warning stays loud */
+		struct gate_result bound =
+		    *g; /* and the code an earlier sub-gate judged is what the pass records */
 		gate_result_free(g);
 		gate_result_init(g);
 		str_copy(g->alert, sizeof(g->alert), alert);
 		g->bound = bound.bound;
-		g->deps_audit = bound.deps_audit;	/* and the audit's state, for the record */
+		g->deps_audit = bound.deps_audit; /* and the audit's state, for the record */
 		str_copy(g->deps_note, sizeof(g->deps_note), bound.deps_note);
 		str_copy(g->judged_sha, sizeof(g->judged_sha), bound.judged_sha);
 		str_copy(g->code_id, sizeof(g->code_id), bound.code_id);
@@ -901,20 +961,23 @@ static int
 advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage *sd, struct task *t,
     int dry_run, struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct gate_result g;
 	struct tracker tr;
 	int rc = 0;
 
-	/* the run that merged died before (or while) deploying: a hook it started and that still runs is waited for */
+	/* the run that merged died before (or while) deploying: a hook it started and that still runs is
+	 * waited for */
 	if (sd->deploys && !p->self_deploy && p->deploy_hook && !dry_run &&
 	    !deploy_marker(c->cfg, t, DEPLOY_FINALIZED) && (rc = deploy_run_hook(c, p, t, &e)) != 0)
 		return rc < 0 ? fail(r, &e) : hook_running(t, r);
 	if (sd->deploys && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED)) {
 		r->outcome = OUT_WAITING;
-		snprintf(r->reason, sizeof(r->reason), deploy_marker(c->cfg, t, DEPLOY_INITIATED) ?
-		    "production deploy running; orch-deploy --finalize records its result" :
-		    "waiting for Confirm Deploy (tracker status, or orch-deploy --confirm %s)", t->work_item);
+		snprintf(r->reason, sizeof(r->reason),
+		    deploy_marker(c->cfg, t, DEPLOY_INITIATED)
+			? "production deploy running; orch-deploy --finalize records its result"
+			: "waiting for Confirm Deploy (tracker status, or orch-deploy --confirm %s)",
+		    t->work_item);
 		return 0;
 	}
 	if (tracker_open(&tr, c, t->project, &e) < 0)
@@ -924,29 +987,33 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage 
 		return rc < 0 ? rc : 0;
 	}
 	gate_result_init(&g);
-	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = t,
-		.dry_run = dry_run, .manual = !stage_automated(p, t, sd->agent) };
+	struct gate_ctx gc = { .cfg = c->cfg,
+		.project = p,
+		.st = c->st,
+		.tracker = &tr,
+		.task = t,
+		.dry_run = dry_run,
+		.manual = !stage_automated(p, t, sd->agent) };
 	run_gates(&gc, sd, &g, r);
 	str_copy(r->reason, sizeof(r->reason), g.reason);
 	r->passed = g.outcome == GATE_PASS;
-	if (!dry_run && g.deps_audit && task_deps_audit(c->st, t->work_item, t->stage, g.deps_audit == 2, g.deps_note,
-	    &e) < 0)	/* a record for orch-status: said, not fatal */
+	if (!dry_run && g.deps_audit &&
+	    task_deps_audit(c->st, t->work_item, t->stage, g.deps_audit == 2, g.deps_note, &e) <
+		0) /* a record for orch-status: said, not fatal */
 		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason), "; %s", e.msg);
 	switch (g.outcome) {
 	case GATE_ERROR:
 		r->outcome = OUT_WAITING;
-		if (!dry_run)	/* nothing changes; the operator hears it once */
+		if (!dry_run) /* nothing changes; the operator hears it once */
 			gate_error_alert(c->st, t, r->gate, g.reason);
 		rc = fail(r, &g.err);
 		break;
 	case GATE_WAIT:
 		r->outcome = OUT_WAITING;
 		if (!dry_run && sd->human_gate && strcmp(r->gate, sd->human_gate) == 0)
-			rc = request_review(c, &tr, t, &g, r);	/* the human gate: ask once per analysis */
+			rc = request_review(c, &tr, t, &g, r); /* the human gate: ask once per analysis */
 		break;
-	case GATE_PASS:
-		rc = on_pass(c, &tr, t, p, sd, &g, dry_run, r);
-		break;
+	case GATE_PASS: rc = on_pass(c, &tr, t, p, sd, &g, dry_run, r); break;
 	case GATE_RED:
 		if (g.verdict.present)
 			rc = on_rejected(c, &tr, t, &g, dry_run, r);
@@ -957,7 +1024,7 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage 
 	gate_result_free(&g);
 	tracker_close(&tr);
 	if (sd->lands_on_main && !dry_run)
-		merge_lease_release(c, t);	/* the lease never outlives the run that took it */
+		merge_lease_release(c, t); /* the lease never outlives the run that took it */
 	return rc;
 }
 
@@ -965,7 +1032,7 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage 
 static int
 started_already(struct orch_ctx *c, const char *wi, struct task *t, struct advance_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	if (task_get(c->st, wi, t, &e) == 0) {
 		str_copy(r->stage_before, sizeof(r->stage_before), t->stage);
@@ -984,7 +1051,7 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 {
 	char project[17], holder[300] = "";
 	const struct project *p;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
 	int rc, claimed;
 
@@ -997,7 +1064,8 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		return fail(r, &e);
 	}
 	if ((p = config_project(c->cfg, project)) == NULL) {
-		err_set(&e, EX_NOINPUT, "project '%s' is not configured; add it under projects: in orch.yaml", project);
+		err_set(&e, EX_NOINPUT, "project '%s' is not configured; add it under projects: in orch.yaml",
+		    project);
 		return fail(r, &e);
 	}
 	if ((rc = started_already(c, wi, &t, r)) != 0)
@@ -1009,7 +1077,8 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		return fail(r, &e);
 	if (claimed == 0) {
 		r->outcome = OUT_BUSY;
-		snprintf(r->reason, sizeof(r->reason), "busy: %s is being started by %s; skipped this tick", wi, holder);
+		snprintf(r->reason, sizeof(r->reason), "busy: %s is being started by %s; skipped this tick",
+		    wi, holder);
 		return 0;
 	}
 	if ((rc = started_already(c, wi, &t, r)) == 0)
@@ -1025,8 +1094,8 @@ engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r)
  * of its own: lib/workspace.h) under <home>/worktrees/<project>/.  -1 with e.
  */
 static int
-start_worktree(struct orch_ctx *c, const char *wi, const char *project, const struct project *p, const char *title,
-    char *branch, size_t bn, char *wt, size_t wn, struct orch_err *e)
+start_worktree(struct orch_ctx *c, const char *wi, const char *project, const struct project *p,
+    const char *title, char *branch, size_t bn, char *wt, size_t wn, struct orch_err *e)
 {
 	struct git g = { .dir = p->repo, .st = c->st };
 	char start[512], parent[4200];
@@ -1040,9 +1109,10 @@ start_worktree(struct orch_ctx *c, const char *wi, const char *project, const st
 	}
 	merge_main_ref(p, start, sizeof(start));
 	if (!git_ref_exists(&g, start))
-		return err_set(e, EX_NOINPUT, "'%s' not found in repo '%s'; check main_branch and remote", start,
-		    p->repo);
-	if (str_fmt(parent, sizeof(parent), "%s/worktrees/%s", c->cfg->home, project) < 0 || mkdir_p(parent, 0700) < 0)
+		return err_set(e, EX_NOINPUT, "'%s' not found in repo '%s'; check main_branch and remote",
+		    start, p->repo);
+	if (str_fmt(parent, sizeof(parent), "%s/worktrees/%s", c->cfg->home, project) < 0 ||
+	    mkdir_p(parent, 0700) < 0)
 		return err_set(e, EX_IOERR, "cannot create '%s'", parent);
 	if (git_branch_create(&g, branch, start, e) < 0 || ws_create(c, p->repo, branch, wt, e) < 0)
 		return -1;
@@ -1059,7 +1129,7 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 	struct tracker_issue is;
 	struct tracker_state *states = NULL;
 	const struct tracker_state *cur;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct tracker tr;
 	struct task t;
 	size_t nstates = 0;
@@ -1088,14 +1158,15 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 	if (stage_automated(p, NULL, first->agent))
 		snprintf(msg, sizeof(msg), "started on %s: %s enqueued", branch, first->agent);
 	else
-		snprintf(msg, sizeof(msg), "started on %s: %s is a manual stage (no %s command)", branch, first->name,
-		    first->agent);
+		snprintf(msg, sizeof(msg), "started on %s: %s is a manual stage (no %s command)", branch,
+		    first->name, first->agent);
 	snprintf(r->reason, sizeof(r->reason), "started on branch %s", branch);
 	if (store_begin(c->st, &e) < 0)
 		goto out;
 	if (task_insert(c->st, &t, &e) < 0 ||
-	    (stage_automated(p, NULL, first->agent) && job_enqueue(c->st, t.id, first->agent, first->name, desc, &r->job_id,
-	    &e) < 0) || event_add(c->st, wi, "started", stage_none, first->name, r->reason, &e) < 0 ||
+	    (stage_automated(p, NULL, first->agent) &&
+		job_enqueue(c->st, t.id, first->agent, first->name, desc, &r->job_id, &e) < 0) ||
+	    event_add(c->st, wi, "started", stage_none, first->name, r->reason, &e) < 0 ||
 	    notify_queue(c->st, "info", wi, msg, &e) < 0) {
 		store_rollback(c->st);
 		goto out;
@@ -1120,7 +1191,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 {
 	const struct project *p;
 	const struct stage *sd;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct tracker tr;
 	struct task t;
 	char msg[300];
@@ -1134,15 +1205,17 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		return 0;
 	}
 	if (task_stopped_terminal(&t)) {
-		snprintf(r->reason, sizeof(r->reason), "%s was %s by a person (terminal): --unblock does not restart it; "
-		    "open a new issue for new work", wi, strcmp(t.stopped, TASK_STOP_DONE) == 0 ? "set Done" :
-		    "cancelled");
+		snprintf(r->reason, sizeof(r->reason),
+		    "%s was %s by a person (terminal): --unblock does not restart it; "
+		    "open a new issue for new work",
+		    wi, strcmp(t.stopped, TASK_STOP_DONE) == 0 ? "set Done" : "cancelled");
 		r->refused = 1;
-		r->outcome = OUT_BLOCKED;	/* a plain no: exit 1 */
+		r->outcome = OUT_BLOCKED; /* a plain no: exit 1 */
 		return 0;
 	}
 	if (blocked_by_deploy(c->cfg, &t, r->reason, sizeof(r->reason))) {
-		r->refused = 1;	/* a deploy holds it: orch-deploy --retry or --accept closes it, not --unblock */
+		r->refused =
+		    1; /* a deploy holds it: orch-deploy --retry or --accept closes it, not --unblock */
 		return 0;
 	}
 	sd = stage_get(t.stage);
@@ -1152,16 +1225,23 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 	r->retry_count = 0;
 	snprintf(r->reason, sizeof(r->reason), "unblocked by an operator; retry count reset");
 	snprintf(msg, sizeof(msg), "unblocked at %s; retry count reset", t.stage);
-	struct job_stage_history h = {0};
+	struct job_stage_history h = { 0 };
 	struct job_last dead;
-	/* a dead job blocked it: the same job is asked again (its description), not a new round of findings */
-	int requeue = sd && job_last(c->st, t.id, t.stage, &dead, &e) == 1 && strcmp(dead.status, JOB_DEAD) == 0 &&
-	    job_stage_history(c->st, t.id, t.stage, dead.id, &h, &e) == 0 && h.description && h.description[0];
+	/* a dead job blocked it: the same job is asked again (its description), not a new round of findings
+	 */
+	int requeue = sd && job_last(c->st, t.id, t.stage, &dead, &e) == 1 &&
+	    strcmp(dead.status, JOB_DEAD) == 0 &&
+	    job_stage_history(c->st, t.id, t.stage, dead.id, &h, &e) == 0 && h.description &&
+	    h.description[0];
 	err_clear(&e);
-	struct change ch = { .event = "unblocked", .agent = sd ? sd->agent : NULL, .job_stage = t.stage,
-		.description = requeue ? h.description :
-		"resumed by an operator after a block: read the earlier findings and fix them",
-		.level = "info", .message = msg };
+	struct change ch = { .event = "unblocked",
+		.agent = sd ? sd->agent : NULL,
+		.job_stage = t.stage,
+		.description = requeue
+		    ? h.description
+		    : "resumed by an operator after a block: read the earlier findings and fix them",
+		.level = "info",
+		.message = msg };
 	rc = apply(c, &t, t.stage, &ch, r, &e);
 	job_stage_history_free(&h);
 	if (rc < 0)
@@ -1185,16 +1265,18 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 static int
 resume_finished(struct orch_ctx *c, struct task *t, const struct gate_verdict *key, struct advance_result *r)
 {
-	const char *back = strcmp(t->stopped, TASK_STOP_CANCELLED) == 0 ? "cancelled" : t->blocked &&
-	    !task_stopped_terminal(t) ? "blocked" : "done";
-	struct orch_err e = {0};
+	const char *back = strcmp(t->stopped, TASK_STOP_CANCELLED) == 0 ? "cancelled"
+	    : t->blocked && !task_stopped_terminal(t)                   ? "blocked"
+									: "done";
+	struct orch_err e = { 0 };
 	struct tracker tr;
 	char msg[600];
 	int rc;
 
-	snprintf(msg, sizeof(msg), "%s is %s: To Analyse does not restart a finished item; open a new issue for new "
-	    "work (its status is set back to %s)", t->work_item, strcmp(back, "cancelled") == 0 ? "cancelled" :
-	    "done", tracker_name_for_key(back));
+	snprintf(msg, sizeof(msg),
+	    "%s is %s: To Analyse does not restart a finished item; open a new issue for new "
+	    "work (its status is set back to %s)",
+	    t->work_item, strcmp(back, "cancelled") == 0 ? "cancelled" : "done", tracker_name_for_key(back));
 	str_copy(r->reason, sizeof(r->reason), msg);
 	struct change ch = { .event = "resume_refused", .verdict = key };
 	if ((rc = apply(c, t, t->stage, &ch, r, &e)) < 0)
@@ -1218,7 +1300,7 @@ engine_set_manual(struct orch_ctx *c, const char *wi, int on, const char *source
 {
 	const struct project *p;
 	const struct stage *sd;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct tracker tr;
 	struct task t;
 	char msg[400];
@@ -1233,13 +1315,21 @@ engine_set_manual(struct orch_ctx *c, const char *wi, int on, const char *source
 	}
 	sd = stage_get(t.stage);
 	t.manual = !!on;
-	snprintf(msg, sizeof(msg), "%s: %s (%s)", wi, on ? "every stage is worked by people from now on; queued agent "
-	    "jobs are cancelled" : "automated again: the agents work its stages", source);
+	snprintf(msg, sizeof(msg), "%s: %s (%s)", wi,
+	    on ? "every stage is worked by people from now on; queued agent "
+		 "jobs are cancelled"
+	       : "automated again: the agents work its stages",
+	    source);
 	snprintf(r->reason, sizeof(r->reason), "%s", msg);
-	/* back to automated: the stage's agent takes it up (apply enqueues only when the agent has a command) */
-	struct change ch = { .event = on ? "manual_on" : "manual_off", .level = "info", .message = msg,
-		.agent = !on && sd && sd->next && !t.blocked ? sd->agent : NULL, .job_stage = t.stage,
-		.description = "the item is automated again: work this stage", .finish_agent = on && sd ? sd->agent : NULL };
+	/* back to automated: the stage's agent takes it up (apply enqueues only when the agent has a command)
+	 */
+	struct change ch = { .event = on ? "manual_on" : "manual_off",
+		.level = "info",
+		.message = msg,
+		.agent = !on && sd && sd->next && !t.blocked ? sd->agent : NULL,
+		.job_stage = t.stage,
+		.description = "the item is automated again: work this stage",
+		.finish_agent = on && sd ? sd->agent : NULL };
 	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
@@ -1257,7 +1347,7 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 {
 	const struct project *p;
 	const struct stage *sd;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct tracker tr;
 	struct task t;
 	char msg[300];
@@ -1268,7 +1358,8 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 		return -1;
 	sd = stage_get(t.stage);
 	if (sd == NULL) {
-		snprintf(r->reason, sizeof(r->reason), "task is at unknown stage %s: nothing to resume", t.stage);
+		snprintf(
+		    r->reason, sizeof(r->reason), "task is at unknown stage %s: nothing to resume", t.stage);
 		return 0;
 	}
 	if (sd->next == NULL || task_stopped_terminal(&t))
@@ -1283,10 +1374,15 @@ engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key
 	r->retry_count = t.retries;
 	snprintf(r->reason, sizeof(r->reason), "resumed from the tracker (To Analyse)%s%s",
 	    was_blocked ? "; unblocked, retry count reset" : "", active ? "; agent already at work" : "");
-	snprintf(msg, sizeof(msg), "resumed at %s from the tracker%s", t.stage, was_blocked ? " (unblocked)" : "");
-	struct change ch = { .event = "resumed", .agent = active ? NULL : sd->agent, .job_stage = t.stage,
+	snprintf(
+	    msg, sizeof(msg), "resumed at %s from the tracker%s", t.stage, was_blocked ? " (unblocked)" : "");
+	struct change ch = { .event = "resumed",
+		.agent = active ? NULL : sd->agent,
+		.job_stage = t.stage,
 		.description = "resumed by an operator (tracker To Analyse): continue the stage's work",
-		.level = "info", .message = msg, .verdict = key };
+		.level = "info",
+		.message = msg,
+		.verdict = key };
 	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
 	if (rc == APPLY_MOVED)
@@ -1309,7 +1405,7 @@ engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdi
     const char *why, struct advance_result *r)
 {
 	const struct project *p;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
 	int rc;
 
@@ -1321,7 +1417,7 @@ engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdi
 	if ((rc = apply(c, &t, t.stage, &ch, r, &e)) < 0)
 		return fail(r, &e);
 	if (rc == APPLY_MOVED) {
-		moved_on(r);	/* the verdict stays unclaimed: the next poll sees it again */
+		moved_on(r); /* the verdict stays unclaimed: the next poll sees it again */
 		return 2;
 	}
 	return rc;
@@ -1355,10 +1451,12 @@ explain_held(const struct config *cfg, const struct task *t, struct buf *out)
 		return 0;
 	buf_addf(out, "%s is %s, blocked (%s):\n  %s\n", t->work_item, t->stage, kind, why);
 	if (strcmp(kind, "degraded") == 0)
-		buf_addf(out, "  main still holds the change production rolled back from (the branch %s, merged)\n"
-		    "  choices: orch-deploy --accept %s (production was fixed otherwise), or orch-deploy --revert %s "
-		    "(a new work item reverts the item's merged commits on main)\n", t->branch, t->work_item,
-		    t->work_item);
+		buf_addf(out,
+		    "  main still holds the change production rolled back from (the branch %s, merged)\n"
+		    "  choices: orch-deploy --accept %s (production was fixed otherwise), or orch-deploy "
+		    "--revert %s "
+		    "(a new work item reverts the item's merged commits on main)\n",
+		    t->branch, t->work_item, t->work_item);
 	else
 		buf_addf(out, "  choices: orch-deploy --retry %s (same tested commit; no retry is charged)\n",
 		    t->work_item);
@@ -1381,31 +1479,38 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 		return -1;
 	}
 	if (explain_held(c->cfg, &t, out))
-		return buf_failed(out) ? err_set(e, EX_SOFTWARE, "the explanation of %s is over its cap", wi) : 0;
+		return buf_failed(out) ? err_set(e, EX_SOFTWARE, "the explanation of %s is over its cap", wi)
+				       : 0;
 	if ((sd = stage_get(t.stage)) == NULL || sd->next == NULL)
 		return buf_printf(out, "%s is %s: no gate to pass\n", wi, t.stage) < 0 ? -1 : 0;
 	if (tracker_open(&tr, c, t.project, e) < 0)
 		return -1;
-	struct gate_ctx gc = { .cfg = c->cfg, .project = p, .st = c->st, .tracker = &tr, .task = &t, .dry_run = 1,
+	struct gate_ctx gc = { .cfg = c->cfg,
+		.project = p,
+		.st = c->st,
+		.tracker = &tr,
+		.task = &t,
+		.dry_run = 1,
 		.manual = !stage_automated(p, &t, sd->agent) };
 	struct gate_result g;
 	gate_result_init(&g);
-	gate_workspace(&gc, &g);	/* explain what the workspace has committed, as the next tick would see it */
+	gate_workspace(&gc, &g); /* explain what the workspace has committed, as the next tick would see it */
 	if (g.outcome != GATE_PASS)
 		buf_addf(out, "%s: workspace: %s\n", wi, g.reason);
 	gate_result_free(&g);
 	rc = gate_explain(&gc, t.stage, out);
-	if (p->remote)	/* where people work: their own clone, or the workspace on this host */
-		buf_addf(out, "  work on branch %s of remote '%s' (git fetch %s %s) or in the workspace %s\n", t.branch,
-		    p->remote, p->remote, t.branch, t.worktree);
+	if (p->remote) /* where people work: their own clone, or the workspace on this host */
+		buf_addf(out, "  work on branch %s of remote '%s' (git fetch %s %s) or in the workspace %s\n",
+		    t.branch, p->remote, p->remote, t.branch, t.worktree);
 	else
 		buf_addf(out, "  work in the workspace %s (branch %s)\n", t.worktree, t.branch);
 	if (t.blocked)
-		buf_addf(out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);
+		buf_addf(
+		    out, "  blocked after %d retries: orch-advance --unblock %s resumes it\n", t.retries, wi);
 	tracker_close(&tr);
 	if (rc == 0 && buf_failed(out))
-		return err_set(e, EX_SOFTWARE, "the explanation of %s is over its %zu-byte cap; report this as a bug",
-		    wi, out->max);
+		return err_set(e, EX_SOFTWARE,
+		    "the explanation of %s is over its %zu-byte cap; report this as a bug", wi, out->max);
 	return rc;
 }
 
@@ -1425,15 +1530,19 @@ wait_job(struct store *st, const struct task *t, struct engine_wait *w, struct o
 	} else if (strcmp(j.status, "queued") == 0 && j.available_at > time_now_us() / 1000000) {
 		w->kind = "backoff";
 		w->next_attempt = j.available_at;
-		snprintf(w->detail, sizeof(w->detail), "%s job %lld failed %d time%s: next attempt after its backoff",
-		    j.agent, (long long)j.id, j.attempts, j.attempts == 1 ? "" : "s");
+		snprintf(w->detail, sizeof(w->detail),
+		    "%s job %lld failed %d time%s: next attempt after its backoff", j.agent, (long long)j.id,
+		    j.attempts, j.attempts == 1 ? "" : "s");
 	} else if (strcmp(j.status, "queued") == 0) {
 		w->kind = "job";
-		snprintf(w->detail, sizeof(w->detail), "%s job %lld queued for orch-work", j.agent, (long long)j.id);
+		snprintf(w->detail, sizeof(w->detail), "%s job %lld queued for orch-work", j.agent,
+		    (long long)j.id);
 	} else {
 		w->kind = "dead_job";
-		snprintf(w->detail, sizeof(w->detail), "%s job %lld %s after %d attempts: fix the agent, then "
-		    "orch-advance --unblock %s requeues it", j.agent, (long long)j.id, j.status, j.attempts, t->work_item);
+		snprintf(w->detail, sizeof(w->detail),
+		    "%s job %lld %s after %d attempts: fix the agent, then "
+		    "orch-advance --unblock %s requeues it",
+		    j.agent, (long long)j.id, j.status, j.attempts, t->work_item);
 	}
 	return 1;
 }
@@ -1455,7 +1564,8 @@ wait_deploy(const struct config *cfg, const struct project *p, const struct task
 		snprintf(w->detail, sizeof(w->detail), "a human verdict: tracker status Confirm Deploy");
 	} else {
 		w->kind = "deploy";
-		snprintf(w->detail, sizeof(w->detail), "the next orch-deploy starts the production deploy "
+		snprintf(w->detail, sizeof(w->detail),
+		    "the next orch-deploy starts the production deploy "
 		    "(deploy_require_manual_approve is false)");
 	}
 	return 1;
@@ -1474,14 +1584,15 @@ engine_waits_for(const struct config *cfg, struct store *st, const struct task *
 	if (t->blocked && deploy_hold_describe(cfg, t, &w->kind, w->detail, sizeof(w->detail)))
 		return 0;
 	if (t->stopped[0]) {
-		w->kind = task_stopped_terminal(t) ? "" : "blocked";	/* cancelled: it waits for nothing */
+		w->kind = task_stopped_terminal(t) ? "" : "blocked"; /* cancelled: it waits for nothing */
 		stopped_reason(t, w->detail, sizeof(w->detail));
 		return 0;
 	}
 	if (t->blocked) {
 		w->kind = "blocked";
-		snprintf(w->detail, sizeof(w->detail), "blocked after %d retries: orch-advance --unblock %s resumes it",
-		    t->retries, t->work_item);
+		snprintf(w->detail, sizeof(w->detail),
+		    "blocked after %d retries: orch-advance --unblock %s resumes it", t->retries,
+		    t->work_item);
 		return 0;
 	}
 	if (sd == NULL || sd->next == NULL || (rc = wait_job(st, t, w, e)) > 0 || wait_deploy(cfg, p, t, w))
@@ -1491,25 +1602,34 @@ engine_waits_for(const struct config *cfg, struct store *st, const struct task *
 	manual = !stage_automated(p, t, sd->agent);
 	if (!read_branch) {
 		w->kind = manual ? "manual" : "gate";
-		snprintf(w->detail, sizeof(w->detail), "%s stage; branch not examined (status lists many tasks): "
-		    "orch-advance --explain %s", manual ? "manual" : "automated", t->work_item);
+		snprintf(w->detail, sizeof(w->detail),
+		    "%s stage; branch not examined (status lists many tasks): "
+		    "orch-advance --explain %s",
+		    manual ? "manual" : "automated", t->work_item);
 		return 0;
 	}
-	struct gate_ctx gc = { .cfg = cfg, .project = p, .st = st, .task = t, .dry_run = 1, .manual = manual };
+	struct gate_ctx gc = {
+		.cfg = cfg, .project = p, .st = st, .task = t, .dry_run = 1, .manual = manual
+	};
 	struct gate_result g;
 	char line[600];
 	gate_result_init(&g);
-	gate_workspace(&gc, &g);	/* what the workspace committed is what the next tick judges */
+	gate_workspace(&gc, &g); /* what the workspace committed is what the next tick judges */
 	gate_result_free(&g);
 	rc = gate_pending(&gc, t->stage, line, sizeof(line));
-	w->kind = rc < 0 ? "error" : rc > 0 ? (manual ? "manual" : "artifact") :
-	    sd->human_gate ? "verdict" : "gate";	/* everything is in: the tracker verdict is what is awaited */
+	w->kind = rc < 0     ? "error"
+	    : rc > 0         ? (manual ? "manual" : "artifact")
+	    : sd->human_gate ? "verdict"
+			     : "gate"; /* everything is in: the tracker verdict is what is awaited */
 	if (rc != 0)
-		snprintf(w->detail, sizeof(w->detail), "%s%s", manual && rc > 0 ? "people work this stage: " : "", line);
+		snprintf(w->detail, sizeof(w->detail), "%s%s",
+		    manual && rc > 0 ? "people work this stage: " : "", line);
 	else if (sd->human_gate)
-		snprintf(w->detail, sizeof(w->detail), "a human verdict: tracker status Approved (or Rejected)");
+		snprintf(
+		    w->detail, sizeof(w->detail), "a human verdict: tracker status Approved (or Rejected)");
 	else
-		snprintf(w->detail, sizeof(w->detail), "the artifacts are in: the next orch-advance runs the gate");
+		snprintf(w->detail, sizeof(w->detail),
+		    "the artifacts are in: the next orch-advance runs the gate");
 	return 1;
 }
 
@@ -1530,23 +1650,28 @@ engine_result_combine(int rc, const struct advance_result *r, int many)
 
 /* What a stop says, once (event, notice, tracker comment). */
 static void
-stop_message(const struct orch_ctx *c, const struct task *t, const char *how, const char *who, const char *reason,
-    const char *running, char *msg, size_t n)
+stop_message(const struct orch_ctx *c, const struct task *t, const char *how, const char *who,
+    const char *reason, const char *running, char *msg, size_t n)
 {
 	const struct stage *sd = stage_get(t->stage);
-	int merged = sd && sd->deploys;	/* the deploy stage is reached by merging */
+	int merged = sd && sd->deploys; /* the deploy stage is reached by merging */
 	size_t l;
 
 	if (strcmp(how, TASK_STOP_CANCELLED) == 0)
-		snprintf(msg, n, "%s cancelled at %s (%s): no gate, merge or deploy runs for it any more; the branch %s "
-		    "and its workspace are kept until the clean-up's retention", t->work_item, t->stage, who, t->branch);
+		snprintf(msg, n,
+		    "%s cancelled at %s (%s): no gate, merge or deploy runs for it any more; the branch %s "
+		    "and its workspace are kept until the clean-up's retention",
+		    t->work_item, t->stage, who, t->branch);
 	else if (strcmp(how, TASK_STOP_DONE) == 0)
-		snprintf(msg, n, "%s set Done by a person at %s: stopped; %s", t->work_item, t->stage, merged ?
-		    "it was merged to main but never deployed to production" : "nothing was merged to main (the branch "
-		    "is kept until retention)");
+		snprintf(msg, n, "%s set Done by a person at %s: stopped; %s", t->work_item, t->stage,
+		    merged ? "it was merged to main but never deployed to production"
+			   : "nothing was merged to main (the branch "
+			     "is kept until retention)");
 	else
-		snprintf(msg, n, "%s blocked by a person at %s: held; orch-advance --unblock %s (or the tracker's To "
-		    "Analyse) resumes it", t->work_item, t->stage, t->work_item);
+		snprintf(msg, n,
+		    "%s blocked by a person at %s: held; orch-advance --unblock %s (or the tracker's To "
+		    "Analyse) resumes it",
+		    t->work_item, t->stage, t->work_item);
 	l = strlen(msg);
 	if (reason && *reason && l < n)
 		l += (size_t)snprintf(msg + l, n - l, "; reason: %.300s", reason);
@@ -1559,13 +1684,14 @@ stop_message(const struct orch_ctx *c, const struct task *t, const char *how, co
 static void
 stop_processes(struct orch_ctx *c, const struct task *t, const struct stop_jobs *sj)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char what[300];
 	int i;
 
 	for (i = 0; i < sj->n; i++) {
 		proc_kill_group(sj->pgid[i]);
-		snprintf(what, sizeof(what), "stopped the agent (process group %ld) of a cancelled job", sj->pgid[i]);
+		snprintf(what, sizeof(what), "stopped the agent (process group %ld) of a cancelled job",
+		    sj->pgid[i]);
 		event_add(c->st, t->work_item, "agent_stopped", t->stage, t->stage, what, NULL);
 	}
 	if (task_claim_stop_child(c->st, t, what, sizeof(what), &e) == 1)
@@ -1579,33 +1705,39 @@ deploy_running(const struct config *cfg, const struct task *t, char *why, size_t
 	const struct stage *sd = stage_get(t->stage);
 
 	why[0] = '\0';
-	if (!sd || !sd->deploys || !deploy_marker(cfg, t, DEPLOY_INITIATED) || deploy_marker(cfg, t, DEPLOY_FINALIZED))
+	if (!sd || !sd->deploys || !deploy_marker(cfg, t, DEPLOY_INITIATED) ||
+	    deploy_marker(cfg, t, DEPLOY_FINALIZED))
 		return 0;
-	snprintf(why, n, "its production deploy already runs: it is not stopped; the stop applies after it (its "
+	snprintf(why, n,
+	    "its production deploy already runs: it is not stopped; the stop applies after it (its "
 	    "result is recorded in deploy-state, nothing more is deployed)");
 	return 1;
 }
 
 /* One attempt of engine_stop on t as loaded: APPLY_* or -1. */
 static int
-stop_once(struct orch_ctx *c, struct task *t, const char *how, const char *reason, const struct gate_verdict *key,
-    struct advance_result *r)
+stop_once(struct orch_ctx *c, struct task *t, const char *how, const char *reason,
+    const struct gate_verdict *key, struct advance_result *r)
 {
-	struct orch_err e = {0};
-	struct stop_jobs sj = {0};
+	struct orch_err e = { 0 };
+	struct stop_jobs sj = { 0 };
 	struct tracker tr;
 	char msg[1400], running[300];
 	int rc;
 
 	deploy_running(c->cfg, t, running, sizeof(running));
-	stop_message(c, t, how, key ? "by a person in the tracker" : "orch-advance --cancel", reason, running, msg,
-	    sizeof(msg));
+	stop_message(c, t, how, key ? "by a person in the tracker" : "orch-advance --cancel", reason, running,
+	    msg, sizeof(msg));
 	str_copy(r->reason, sizeof(r->reason), msg);
 	t->blocked = 1;
 	str_copy(t->stopped, sizeof(t->stopped), how);
-	struct change ch = { .event = strcmp(how, TASK_STOP_CANCELLED) == 0 ? "cancelled" : strcmp(how,
-		TASK_STOP_DONE) == 0 ? "stopped_done" : "stopped_blocked", .verdict = key, .level = "info",
-		.message = msg, .cancel = &sj };
+	struct change ch = { .event = strcmp(how, TASK_STOP_CANCELLED) == 0 ? "cancelled"
+		    : strcmp(how, TASK_STOP_DONE) == 0                      ? "stopped_done"
+									    : "stopped_blocked",
+		.verdict = key,
+		.level = "info",
+		.message = msg,
+		.cancel = &sj };
 	if ((rc = apply(c, t, t->stage, &ch, r, &e)) != APPLY_DONE)
 		return rc < 0 ? fail(r, &e) : rc;
 	stop_processes(c, t, &sj);
@@ -1619,8 +1751,8 @@ stop_once(struct orch_ctx *c, struct task *t, const char *how, const char *reaso
 }
 
 int
-engine_stop(struct orch_ctx *c, const char *wi, const char *how, const char *reason, const struct gate_verdict *key,
-    struct advance_result *r)
+engine_stop(struct orch_ctx *c, const char *wi, const char *how, const char *reason,
+    const struct gate_verdict *key, struct advance_result *r)
 {
 	const struct project *p;
 	struct task t;
@@ -1633,8 +1765,9 @@ engine_stop(struct orch_ctx *c, const char *wi, const char *how, const char *rea
 			return -1;
 		if (stage_is_last(t.stage) || task_stopped_terminal(&t) ||
 		    (strcmp(how, TASK_STOP_BLOCKED) == 0 && t.blocked)) {
-			snprintf(r->reason, sizeof(r->reason), "%s is %s%s: nothing to stop", wi, t.stopped[0] ?
-			    t.stopped : t.stage, t.blocked && !t.stopped[0] ? " (blocked)" : "");
+			snprintf(r->reason, sizeof(r->reason), "%s is %s%s: nothing to stop", wi,
+			    t.stopped[0] ? t.stopped : t.stage,
+			    t.blocked && !t.stopped[0] ? " (blocked)" : "");
 			r->refused = key == NULL;
 			return 0;
 		}

@@ -49,12 +49,12 @@ struct advance_result {
 	char gate[48];
 	int passed;
 	char reason[1024];
-	char enq_agent[24];	/* empty: nothing enqueued */
+	char enq_agent[24]; /* empty: nothing enqueued */
 	int64_t job_id;
 	int retry_count, retry_max;
 	int dry_run;
-	int refused;		/* a plain "no": the item is not where this command acts (exit 1) */
-	struct orch_err err;	/* err.code != 0: this item failed (exit class) */
+	int refused;         /* a plain "no": the item is not where this command acts (exit 1) */
+	struct orch_err err; /* err.code != 0: this item failed (exit class) */
 };
 
 const char *engine_outcome_name(enum engine_outcome o);
@@ -82,16 +82,16 @@ int engine_agent_valid(const char *a);
  * after it finds the task ("already started").
  */
 int engine_start(struct orch_ctx *c, const char *wi, struct advance_result *r);
-int engine_advance(struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run,
-    struct advance_result *r);
+int engine_advance(
+    struct orch_ctx *c, const char *wi, const char *agent_done, int dry_run, struct advance_result *r);
 /*
  * engine_advance of the task with row id (orch-advance --all walks
  * task_list_ids()).  It reads under a store snapshot (store.h 5), which it
  * ends before a gate runs and leaves open when the item only waits: the
  * caller ends it with store_snapshot_end() after the last id.
  */
-int engine_advance_id(struct orch_ctx *c, int64_t id, const char *agent_done, int dry_run,
-    struct advance_result *r);
+int engine_advance_id(
+    struct orch_ctx *c, int64_t id, const char *agent_done, int dry_run, struct advance_result *r);
 int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r);
 /*
  * Manual per item (orch-advance --manual / --auto, the tracker label
@@ -100,7 +100,8 @@ int engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
  * enqueued).  Event manual_on / manual_off and one notice, in one
  * transaction; source says who asked.  0 (r says what), -1 in r.
  */
-int engine_set_manual(struct orch_ctx *c, const char *wi, int on, const char *source, struct advance_result *r);
+int engine_set_manual(
+    struct orch_ctx *c, const char *wi, int on, const char *source, struct advance_result *r);
 struct gate_verdict;
 /*
  * A person stops a live item (issue 23; docs/operations.md "Stopping,
@@ -124,15 +125,15 @@ int engine_stop(struct orch_ctx *c, const char *wi, const char *how, const char 
  * one gets its stage's agent enqueued; the display status returns to the
  * stage's.  A key seen before is a noop that writes nothing.
  */
-int engine_resume(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
-    struct advance_result *r);
+int engine_resume(
+    struct orch_ctx *c, const char *wi, const struct gate_verdict *key, struct advance_result *r);
 /*
  * Claim a verdict key with an event and nothing else (Confirm Deploy, an
  * ignored verdict): 1 claimed now, 0 seen before, 2 the task moved on
  * meanwhile (not claimed: seen again next poll), -1 error.
  */
-int engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key, const char *event,
-    const char *why, struct advance_result *r);
+int engine_claim_verdict(struct orch_ctx *c, const char *wi, const struct gate_verdict *key,
+    const char *event, const char *why, struct advance_result *r);
 /*
  * A human verdict that deliberately does nothing here (Approved on deploy):
  * recorded once per key with an event saying why.  1 recorded now, 0 seen

@@ -13,7 +13,7 @@ err_set(struct orch_err *e, int code, const char *fmt, ...)
 		return -1;
 	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);	/* truncation acceptable for messages */
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap); /* truncation acceptable for messages */
 	va_end(ap);
 	return -1;
 }

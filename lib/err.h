@@ -20,10 +20,13 @@
  * an error separately (git_read_artifact, merge_land): they are to become
  * shape 1 (issue 22's list).
  */
-#define ERR_WHY_ALLOWED "curl_api_load cvss_score fix_plan_file_check fixpatch_apply fixplan_parse " \
-	"fixplan_policy fixplan_patch_policy fm_verdict fm_get gate_security_applies http_probe http_post_json " \
-	"lockfile_parse osv_parse_record osv_probe proc_spawn_detached text_from_html toml_walk title_check " \
-	"git_read_artifact merge_land"
+#define ERR_WHY_ALLOWED \
+	"curl_api_load cvss_score fix_plan_file_check fixpatch_apply fixplan_parse " \
+	"fixplan_policy fixplan_patch_policy fm_verdict fm_get gate_security_applies http_probe " \
+	"http_post_json " \
+	"lockfile_parse osv_parse_record osv_probe proc_spawn_detached text_from_html toml_walk " \
+	"title_check osv_parse_batch scan_main_parse_review " \
+	"git_read_artifact merge_land merge_branch_exchange"
 #ifndef ORCH_ERR_H
 #define ORCH_ERR_H
 
@@ -31,8 +34,8 @@
 
 enum orch_exit {
 	EX_OK = 0,
-	EX_NO = 1,	   /* a "no" verdict: red gate, blocked */
-	EX_WAITING = 2,	   /* waiting, e.g. human gate pending */
+	EX_NO = 1,      /* a "no" verdict: red gate, blocked */
+	EX_WAITING = 2, /* waiting, e.g. human gate pending */
 	EX_USAGE = 64,
 	EX_DATAERR = 65,
 	EX_NOINPUT = 66,
@@ -44,12 +47,11 @@ enum orch_exit {
 };
 
 struct orch_err {
-	int code;	/* enum orch_exit class of the failure */
+	int code; /* enum orch_exit class of the failure */
 	char msg[1024];
 };
 
-int err_set(struct orch_err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int err_set(struct orch_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void err_clear(struct orch_err *e);
 /*
  * err_warn(): the one way lib code reports a condition it goes on past (an

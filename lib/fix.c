@@ -35,10 +35,9 @@
 #define FILE_CAP BUF_MIB
 #define TAIL 2000
 
-
 /* A finished run's verdict: status and reason (always returns 0: the run is recorded). */
-static int
-outcome(struct fix_result *r, const char *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int outcome(struct fix_result *r, const char *status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int
 outcome(struct fix_result *r, const char *status, const char *fmt, ...)
 {
@@ -100,15 +99,19 @@ record_start(struct orch_ctx *c, struct fix_result *r, struct orch_err *e)
 
 	time_iso_us(time_now_us(), now);
 	/* under the task's claim no other run of this item is alive: one still "running" was stopped */
-	if (store_prepare(c->st, &s, "UPDATE fix_runs SET status = 'interrupted', reason = 'stopped before it "
-	    "finished (signal or crash)', finished_at = ?1 WHERE work_item = ?2 AND status = 'running'", e) < 0)
+	if (store_prepare(c->st, &s,
+		"UPDATE fix_runs SET status = 'interrupted', reason = 'stopped before it "
+		"finished (signal or crash)', finished_at = ?1 WHERE work_item = ?2 AND status = 'running'",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, r->work_item, -1, SQLITE_TRANSIENT);
 	if (store_step_done(c->st, s, "close an interrupted fix run", e) < 0)
 		return -1;
-	if (store_prepare(c->st, &s, "INSERT INTO fix_runs (work_item, source, status, started_at) "
-	    "VALUES (?, ?, 'running', ?)", e) < 0)
+	if (store_prepare(c->st, &s,
+		"INSERT INTO fix_runs (work_item, source, status, started_at) "
+		"VALUES (?, ?, 'running', ?)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, r->work_item, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, r->source, -1, SQLITE_TRANSIENT);
@@ -127,10 +130,14 @@ record_finish(struct orch_ctx *c, const struct fix_result *r, struct orch_err *e
 	int i = 1;
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(c->st, &s, "UPDATE fix_runs SET source = ?, status = ?, reason = ?, plan_json = ?, "
-	    "plan_decision = ?, diff = ?, diff_files = ?, diff_added = ?, diff_removed = ?, diff_bytes = ?, danger = ?, "
-	    "patch_decision = ?, validation = ?, base_sha = ?, commit_sha = ?, repairs = ?, finished_at = ? "
-	    "WHERE id = ?", e) < 0)
+	if (store_prepare(c->st, &s,
+		"UPDATE fix_runs SET source = ?, status = ?, reason = ?, plan_json = ?, "
+		"plan_decision = ?, diff = ?, diff_files = ?, diff_added = ?, diff_removed = ?, diff_bytes = "
+		"?, danger = ?, "
+		"patch_decision = ?, validation = ?, base_sha = ?, commit_sha = ?, repairs = ?, finished_at "
+		"= ? "
+		"WHERE id = ?",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, i++, r->source, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, i++, r->status, -1, SQLITE_TRANSIENT);
@@ -166,7 +173,8 @@ accept_plan(struct fix_result *r, const char *text, size_t len, char *why, size_
 	return 0;
 }
 
-/* The file a finding's pin is in: the osv engine says; the tools' engines read only the root requirements.txt. */
+/* The file a finding's pin is in: the osv engine says; the tools' engines read only the root
+ * requirements.txt. */
 static const char *
 pin_file(const struct dep_finding *f)
 {
@@ -187,14 +195,15 @@ lowest_fix(const struct deps_result *d, const char *pkg, const char *file, char 
 	out[0] = '\0';
 	for (i = 0; i < d->n; i++) {
 		char best[64];
-		if (d->v[i].unpinned || strcmp(d->v[i].package, pkg) != 0 || strcmp(pin_file(&d->v[i]), file) != 0)
+		if (d->v[i].unpinned || strcmp(d->v[i].package, pkg) != 0 ||
+		    strcmp(pin_file(&d->v[i]), file) != 0)
 			continue;
 		snprintf(ids + strlen(ids), idn - strlen(ids), "%s%s", *ids ? "," : "", d->v[i].id);
 		osv_fix_choice(d->v[i].version, d->v[i].fixes, best, sizeof(best));
 		if (!best[0] && d->v[i].fixes[0])
-			continue;	/* fixed at or below the pin: this advisory asks nothing more */
+			continue; /* fixed at or below the pin: this advisory asks nothing more */
 		if (!best[0]) {
-			snprintf(out, n, "-%s", d->v[i].id);	/* marks "no fix for this advisory" */
+			snprintf(out, n, "-%s", d->v[i].id); /* marks "no fix for this advisory" */
 			return;
 		}
 		if (!out[0] || fixpatch_version_cmp(best, out) > 0)
@@ -218,7 +227,8 @@ note_skip(char *skipped, size_t n, const struct dep_finding *f, const char *why)
 {
 	size_t l = strlen(skipped);
 
-	snprintf(skipped + l, n - l, "%s%s %s (%s %s)", l ? ", " : "", f->package, f->version, why, pin_file(f));
+	snprintf(
+	    skipped + l, n - l, "%s%s %s (%s %s)", l ? ", " : "", f->package, f->version, why, pin_file(f));
 }
 
 static int
@@ -254,7 +264,8 @@ cmp_id(const void *a, const void *b)
 
 /* The plan --from-audit, as JSON text, from the audit d of the branch head. */
 static int
-plan_from_audit(const struct fix_result *r, const struct deps_result *d, struct buf *json, char *why, size_t wn)
+plan_from_audit(
+    const struct fix_result *r, const struct deps_result *d, struct buf *json, char *why, size_t wn)
 {
 	cJSON *o = cJSON_CreateObject(), *ops, *ev, *fl;
 	char summary[FIX_SUMMARY_MAX + 1] = "", skipped[600] = "";
@@ -276,15 +287,17 @@ plan_from_audit(const struct fix_result *r, const struct deps_result *d, struct 
 			    strcmp(pin_file(&d->v[j]), pin_file(f)) == 0)
 				break;
 		if (j < i)
-			continue;	/* package seen in this file */
+			continue; /* package seen in this file */
 		if (!fixable_file(f)) {
-			note_skip(skipped, sizeof(skipped), f, "orch-fix edits requirements files only: upgrade it in");
+			note_skip(skipped, sizeof(skipped), f,
+			    "orch-fix edits requirements files only: upgrade it in");
 			continue;
 		}
 		lowest_fix(d, f->package, pin_file(f), fix, sizeof(fix), ids, sizeof(ids));
 		if (fix[0] == '-' || fix[0] == '\0') {
-			note_skip(skipped, sizeof(skipped), f, fix[0] ? "an advisory has no fixed version, in" :
-			    "no fixed version above the pin, in");
+			note_skip(skipped, sizeof(skipped), f,
+			    fix[0] ? "an advisory has no fixed version, in"
+				   : "no fixed version above the pin, in");
 			continue;
 		}
 		if (nops == FIX_MAX_OPS)
@@ -301,7 +314,8 @@ plan_from_audit(const struct fix_result *r, const struct deps_result *d, struct 
 	}
 	if (nops == 0) {
 		cJSON_Delete(o);
-		snprintf(why, wn, "the audit (%s) found %s; nothing to pin%s%s", d->engine[0] ? d->engine : "none",
+		snprintf(why, wn, "the audit (%s) found %s; nothing to pin%s%s",
+		    d->engine[0] ? d->engine : "none",
 		    d->n ? "no vulnerable dependency with a fixed version" : "no vulnerable dependency",
 		    *skipped ? ": " : "", skipped);
 		return -1;
@@ -333,12 +347,15 @@ fix_plan_file_check(const char *path, char *why, size_t wn)
 	struct stat sb;
 
 	if (stat(path, &sb) < 0) {
-		snprintf(why, wn, "cannot read plan file '%s': %s; give the path of a JSON plan", path, strerror(errno));
+		snprintf(why, wn, "cannot read plan file '%s': %s; give the path of a JSON plan", path,
+		    strerror(errno));
 		return EX_NOINPUT;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		snprintf(why, wn, "plan file '%s' is not a regular file (a directory, FIFO or device); give the path "
-		    "of a JSON plan", path);
+		snprintf(why, wn,
+		    "plan file '%s' is not a regular file (a directory, FIFO or device); give the path "
+		    "of a JSON plan",
+		    path);
 		return EX_USAGE;
 	}
 	return 0;
@@ -377,7 +394,7 @@ fixer_agent(const struct project *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nagents; i++)	/* no default: a stage agent is not a plan writer */
+	for (i = 0; i < p->nagents; i++) /* no default: a stage agent is not a plan writer */
 		if (strcmp(p->agents[i].name, "fixer") == 0)
 			return p->agents[i].argv;
 	return NULL;
@@ -385,9 +402,10 @@ fixer_agent(const struct project *p)
 
 /* The fixer runs as agent_user when one is set (config.h): its identity in u; 0, or -1 with why. */
 static int
-fixer_user(const struct config *cfg, struct proc_user *u, const struct proc_user **run_as, char *why, size_t wn)
+fixer_user(
+    const struct config *cfg, struct proc_user *u, const struct proc_user **run_as, char *why, size_t wn)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	*run_as = NULL;
 	if (cfg->agent_user == NULL)
@@ -416,15 +434,24 @@ fixer_once(struct orch_ctx *c, const struct task *t, char *const *cmd, const cha
 		return -1;
 	for (i = 0; i < n && i < 31; i++)
 		argv[i] = job_expand_arg(cmd[i], t->work_item, "fix", t->worktree, t->branch, "");
-	if (asprintf(&env[0], "ORCH_WORK_ITEM=%s", t->work_item) < 0 || asprintf(&env[1], "ORCH_STAGE=fix") < 0 ||
-	    asprintf(&env[2], "ORCH_WORKTREE=%s", t->worktree) < 0 || asprintf(&env[3], "ORCH_BRANCH=%s", t->branch) < 0 ||
-	    asprintf(&env[4], "ORCH_AGENT=fixer") < 0 || asprintf(&env[5], "ORCH_FIX_ATTEMPT=%d", attempt) < 0 ||
+	if (asprintf(&env[0], "ORCH_WORK_ITEM=%s", t->work_item) < 0 ||
+	    asprintf(&env[1], "ORCH_STAGE=fix") < 0 ||
+	    asprintf(&env[2], "ORCH_WORKTREE=%s", t->worktree) < 0 ||
+	    asprintf(&env[3], "ORCH_BRANCH=%s", t->branch) < 0 || asprintf(&env[4], "ORCH_AGENT=fixer") < 0 ||
+	    asprintf(&env[5], "ORCH_FIX_ATTEMPT=%d", attempt) < 0 ||
 	    asprintf(&env[6], "ORCH_FIX_ERRORS=%s", errors) < 0)
 		env[6] = NULL;
-	struct proc_spec s = { .argv = (const char *const *)argv, .cwd = t->worktree,
-		.env_extra = (const char *const *)env, .timeout_ms = c->cfg->job_timeout_s * 1000,
-		.out_cap = FIX_PLAN_MAX_BYTES, .stdin_data = prompt, .stdin_len = strlen(prompt), .tool = "fixer",
-		.observe = store_tool_observe, .observe_ctx = c->st, .run_as = run_as };
+	struct proc_spec s = { .argv = (const char *const *)argv,
+		.cwd = t->worktree,
+		.env_extra = (const char *const *)env,
+		.timeout_ms = c->cfg->job_timeout_s * 1000,
+		.out_cap = FIX_PLAN_MAX_BYTES,
+		.stdin_data = prompt,
+		.stdin_len = strlen(prompt),
+		.tool = "fixer",
+		.observe = store_tool_observe,
+		.observe_ctx = c->st,
+		.run_as = run_as };
 	proc_run(&s, &pr);
 	if (pr.status != PROC_OK) {
 		proc_describe(&pr, desc, sizeof(desc));
@@ -456,9 +483,12 @@ plan_from_agent(struct orch_ctx *c, const struct task *t, char *const *cmd, cons
 	why[0] = '\0';
 	for (attempt = 0; attempt <= FIX_MAX_REPAIRS; attempt++) {
 		buf_reset(&prompt);
-		buf_addf(&prompt, "Write a FixPlan for %s (branch %s) as ONE JSON object on stdout and nothing else.\n"
-		    "Schema: docs/fix-pipeline.md (version 1; category dependency or lint; operations pin_dependency, "
-		    "add_dependency, remove_unused).\n", t->work_item, t->branch);
+		buf_addf(&prompt,
+		    "Write a FixPlan for %s (branch %s) as ONE JSON object on stdout and nothing else.\n"
+		    "Schema: docs/fix-pipeline.md (version 1; category dependency or lint; operations "
+		    "pin_dependency, "
+		    "add_dependency, remove_unused).\n",
+		    t->work_item, t->branch);
 		if (findings && *findings)
 			buf_addf(&prompt, "\nFindings:\n%.20000s\n", findings);
 		if (attempt) {
@@ -468,7 +498,7 @@ plan_from_agent(struct orch_ctx *c, const struct task *t, char *const *cmd, cons
 			buf_add(&prompt, "\n");
 		}
 		r->repairs = attempt;
-		if (buf_failed(&prompt)) {	/* cannot happen within the caps above; never send a cut prompt */
+		if (buf_failed(&prompt)) { /* cannot happen within the caps above; never send a cut prompt */
 			snprintf(why, wn, "the fixer prompt is over its %zu-byte cap", prompt.max);
 			break;
 		}
@@ -481,7 +511,8 @@ plan_from_agent(struct orch_ctx *c, const struct task *t, char *const *cmd, cons
 	if (rc < 0) {
 		char last[600];
 		str_copy(last, sizeof(last), why);
-		snprintf(why, wn, "the fixer agent's plan is still invalid after %d repairs: %s", FIX_MAX_REPAIRS, last);
+		snprintf(why, wn, "the fixer agent's plan is still invalid after %d repairs: %s",
+		    FIX_MAX_REPAIRS, last);
 	}
 	buf_free(&prompt);
 	buf_free(&out);
@@ -496,7 +527,8 @@ has_finding(const struct deps_result *d, const char *pkg, const char *id)
 	size_t i;
 
 	for (i = 0; i < d->n; i++)
-		if (fixpatch_name_eq(d->v[i].package, strlen(d->v[i].package), pkg) && strcmp(d->v[i].id, id) == 0)
+		if (fixpatch_name_eq(d->v[i].package, strlen(d->v[i].package), pkg) &&
+		    strcmp(d->v[i].id, id) == 0)
 			return 1;
 	return 0;
 }
@@ -523,8 +555,10 @@ audit_compare(const struct fix_plan *p, const struct deps_result *before, const 
 	size_t i, j;
 
 	if (before->degraded || after->degraded)
-		return snprintf(why, wn, "the dependency audit is degraded (%s); a dependency fix cannot be validated",
-		    before->degraded ? before->note : after->note), -1;
+		return snprintf(why, wn,
+			   "the dependency audit is degraded (%s); a dependency fix cannot be validated",
+			   before->degraded ? before->note : after->note),
+		       -1;
 	for (i = 0; i < before->n; i++) {
 		int planned = plan_names(p, before->v[i].package);
 		for (j = 0; j < p->nevidence; j++)
@@ -533,20 +567,24 @@ audit_compare(const struct fix_plan *p, const struct deps_result *before, const 
 			continue;
 		for (j = 0; j < after->n && strcmp(after->v[j].id, before->v[i].id) != 0; j++)
 			;
-		return snprintf(why, wn, "the audit still reports %s for %s %s: that version does not fix the advisory",
-		    before->v[i].id, before->v[i].package, j < after->n ? after->v[j].version : "?"), -1;
+		return snprintf(why, wn,
+			   "the audit still reports %s for %s %s: that version does not fix the advisory",
+			   before->v[i].id, before->v[i].package, j < after->n ? after->v[j].version : "?"),
+		       -1;
 	}
 	for (i = 0; i < after->n; i++)
 		if (!has_finding(before, after->v[i].package, after->v[i].id))
-			return snprintf(why, wn, "the audit reports a new advisory %s for %s %s", after->v[i].id,
-			    after->v[i].package, after->v[i].version), -1;
+			return snprintf(why, wn, "the audit reports a new advisory %s for %s %s",
+				   after->v[i].id, after->v[i].package, after->v[i].version),
+			       -1;
 	return 0;
 }
 
 static void
 tail_into(struct buf *log, const char *title, const struct proc_result *pr)
 {
-	size_t o = pr->out.len > TAIL ? pr->out.len - TAIL : 0, e = pr->err.len > TAIL ? pr->err.len - TAIL : 0;
+	size_t o = pr->out.len > TAIL ? pr->out.len - TAIL : 0,
+	       e = pr->err.len > TAIL ? pr->err.len - TAIL : 0;
 
 	buf_addf(log, "== %s\n%s%s", title, buf_str(&pr->out) + o, buf_str(&pr->err) + e);
 }
@@ -560,15 +598,19 @@ report_text(struct buf *b, const struct task *t, const struct project *p, const 
 	char *pretty = plan ? cJSON_Print(plan) : NULL;
 	size_t vl = r->vlog.len, from = vl > TAIL ? vl - TAIL : 0;
 
-	buf_addf(b, "---\nfix_status: VALIDATED\nfix_run: %lld\ncategory: %s\ndanger_score: %d\ndiff_files: %d\n"
-	    "diff_added: %d\ndiff_removed: %d\n---\n", (long long)r->run_id, r->plan.category, r->stats.danger,
-	    r->stats.files, r->stats.added, r->stats.removed);
-	buf_addf(b, "# Fix report for %s\n\n%s\n\nPlan from %s, patched deterministically at %.12s of %s; "
-	    "validated in a scratch worktree.\n\n## Plan\n\n```json\n%s\n```\n\n", t->work_item, r->plan.summary,
-	    r->source, r->base, t->branch, pretty ? pretty : "{}");
-	buf_addf(b, "## Diff stats\n\n- files: %d\n- lines added: %d, removed: %d\n- bytes: %ld\n- danger score: %d "
-	    "(limit fix_max_danger)\n\n", r->stats.files, r->stats.added, r->stats.removed, r->stats.bytes,
-	    r->stats.danger);
+	buf_addf(b,
+	    "---\nfix_status: VALIDATED\nfix_run: %lld\ncategory: %s\ndanger_score: %d\ndiff_files: %d\n"
+	    "diff_added: %d\ndiff_removed: %d\n---\n",
+	    (long long)r->run_id, r->plan.category, r->stats.danger, r->stats.files, r->stats.added,
+	    r->stats.removed);
+	buf_addf(b,
+	    "# Fix report for %s\n\n%s\n\nPlan from %s, patched deterministically at %.12s of %s; "
+	    "validated in a scratch worktree.\n\n## Plan\n\n```json\n%s\n```\n\n",
+	    t->work_item, r->plan.summary, r->source, r->base, t->branch, pretty ? pretty : "{}");
+	buf_addf(b,
+	    "## Diff stats\n\n- files: %d\n- lines added: %d, removed: %d\n- bytes: %ld\n- danger score: %d "
+	    "(limit fix_max_danger)\n\n",
+	    r->stats.files, r->stats.added, r->stats.removed, r->stats.bytes, r->stats.danger);
 	buf_addf(b, "## Validation\n\n%s\n\nci_cmd: %s\n\nOutput (tail):\n\n```\n%s\n```\n", r->validation,
 	    p->ci_cmd ? p->ci_cmd[0] : "-", buf_str(&r->vlog) + from);
 	free(pretty);
@@ -580,15 +622,16 @@ commit_message(struct buf *m, const struct fix_result *r)
 {
 	size_t i;
 
-	buf_addf(m, "orch-fix: %s\n\n%s fix run %lld for %s.\nOperations:\n", r->plan.summary, r->plan.category,
-	    (long long)r->run_id, r->work_item);
+	buf_addf(m, "orch-fix: %s\n\n%s fix run %lld for %s.\nOperations:\n", r->plan.summary,
+	    r->plan.category, (long long)r->run_id, r->work_item);
 	for (i = 0; i < r->plan.nops; i++) {
 		const struct fix_op *op = &r->plan.ops[i];
 		if (op->type == FIX_REMOVE_UNUSED)
-			buf_addf(m, "- remove_unused %s: %s%s%s\n", op->file, op->module, op->has_name ? "." : "",
-			    op->has_name ? op->name : "");
+			buf_addf(m, "- remove_unused %s: %s%s%s\n", op->file, op->module,
+			    op->has_name ? "." : "", op->has_name ? op->name : "");
 		else
-			buf_addf(m, "- %s %s: %s==%s\n", fixop_type_name(op->type), op->file, op->package, op->version);
+			buf_addf(m, "- %s %s: %s==%s\n", fixop_type_name(op->type), op->file, op->package,
+			    op->version);
 	}
 	if (r->plan.nevidence) {
 		buf_add(m, "Advisories:");
@@ -604,14 +647,16 @@ commit_message(struct buf *m, const struct fix_result *r)
 static int
 write_patch(struct orch_ctx *c, struct fix_result *r, char *diffpath, size_t dn)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char rnd[17];
 
 	if (random_hex(rnd, 8) < 0 || str_fmt(diffpath, dn, "%s/runs/tmp", c->cfg->home) < 0 ||
 	    mkdir_p(diffpath, 0700) < 0 ||
 	    str_fmt(diffpath, dn, "%s/runs/tmp/%s-fix.diff", c->cfg->home, rnd) < 0 ||
 	    atomic_write_file(diffpath, &r->diff, &e) < 0)
-		return outcome(r, "error", "cannot write the patch under '%s/runs/tmp': %s", c->cfg->home, e.msg), -1;
+		return outcome(
+			   r, "error", "cannot write the patch under '%s/runs/tmp': %s", c->cfg->home, e.msg),
+		       -1;
 	return 0;
 }
 
@@ -650,16 +695,23 @@ run_ci(struct orch_ctx *c, const struct project *p, const char *scratch, struct 
 	char why[1024];
 
 	if (p->ci_cmd == NULL)
-		return outcome(r, "failed", "project '%s' has no ci_cmd; a fix cannot be validated (set ci_cmd in orch.yaml)",
-		    p->key), -1;
-	struct proc_spec s = { .argv = (const char *const *)p->ci_cmd, .cwd = scratch,
-		.timeout_ms = c->cfg->ci_timeout_s * 1000, .out_cap = BUF_MIB, .tool = "ci_cmd",
-		.observe = store_tool_observe, .observe_ctx = c->st };
+		return outcome(r, "failed",
+			   "project '%s' has no ci_cmd; a fix cannot be validated (set ci_cmd in orch.yaml)",
+			   p->key),
+		       -1;
+	struct proc_spec s = { .argv = (const char *const *)p->ci_cmd,
+		.cwd = scratch,
+		.timeout_ms = c->cfg->ci_timeout_s * 1000,
+		.out_cap = BUF_MIB,
+		.tool = "ci_cmd",
+		.observe = store_tool_observe,
+		.observe_ctx = c->st };
 	proc_run(&s, &pr);
 	tail_into(&r->vlog, "ci_cmd", &pr);
 	if (pr.status != PROC_OK) {
 		proc_describe(&pr, why, sizeof(why));
-		outcome(r, "failed", "ci_cmd %s on the patched tree (ci_timeout_s %d)", why, c->cfg->ci_timeout_s);
+		outcome(r, "failed", "ci_cmd %s on the patched tree (ci_timeout_s %d)", why,
+		    c->cfg->ci_timeout_s);
 		snprintf(r->validation, sizeof(r->validation), "ci_cmd %s", why);
 		proc_result_free(&pr);
 		return -1;
@@ -670,18 +722,20 @@ run_ci(struct orch_ctx *c, const struct project *p, const char *scratch, struct 
 	return 0;
 }
 
-/* A dependency fix must clear the plan's advisories and add none: audit the patched tree; -1 with r's outcome set. */
+/* A dependency fix must clear the plan's advisories and add none: audit the patched tree; -1 with r's outcome
+ * set. */
 static int
 audit_patched(struct orch_ctx *c, const char *scratch, const struct deps_result *before, struct fix_result *r)
 {
 	size_t vl = strlen(r->validation);
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct deps_result after;
 	char why[1024];
 
 	if (scan_deps(c, scratch, "HEAD", &after, &e) < 0)
 		return outcome(r, "error", "the audit of the patched tree failed: %s", e.msg), -1;
-	buf_addf(&r->vlog, "== audit (%s): %zu finding(s) before, %zu after\n", after.engine, before->n, after.n);
+	buf_addf(
+	    &r->vlog, "== audit (%s): %zu finding(s) before, %zu after\n", after.engine, before->n, after.n);
 	if (audit_compare(&r->plan, before, &after, why, sizeof(why)) < 0) {
 		deps_result_free(&after);
 		outcome(r, "failed", "%s", why);
@@ -689,7 +743,8 @@ audit_patched(struct orch_ctx *c, const char *scratch, const struct deps_result 
 		return -1;
 	}
 	snprintf(r->validation + vl, sizeof(r->validation) - vl,
-	    "; audit (%s): the plan's advisories are gone, no new ones (%zu finding(s) left)", after.engine, after.n);
+	    "; audit (%s): the plan's advisories are gone, no new ones (%zu finding(s) left)", after.engine,
+	    after.n);
 	deps_result_free(&after);
 	return 0;
 }
@@ -701,7 +756,7 @@ commit_report(struct orch_ctx *c, const struct project *p, const struct task *t,
 {
 	char why[1024] = "", path[256], blob[ORCH_SHA_BUF], info[400];
 	struct git g = { .dir = scratch, .st = c->st };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct buf rep;
 	int rc = -1;
 
@@ -713,7 +768,8 @@ commit_report(struct orch_ctx *c, const struct project *p, const struct task *t,
 		return -1;
 	}
 	wi_artifact_path(t->work_item, "19-fix-report.md", path, sizeof(path));
-	/* into the index as a blob, never through the work tree (a symlinked directory there leads out of it) */
+	/* into the index as a blob, never through the work tree (a symlinked directory there leads out of it)
+	 */
 	const char *add[] = { "update-index", "--add", "--cacheinfo", info, NULL };
 	const char *amend[] = { "commit", "-q", "--no-verify", "--amend", "-m", buf_str(msg), NULL };
 	if (git_hash_blob(&g, buf_str(&rep), rep.len, blob, &e) < 0 ||
@@ -722,7 +778,8 @@ commit_report(struct orch_ctx *c, const struct project *p, const struct task *t,
 	    git_do(c, scratch, add, why, sizeof(why)) < 0 || git_do(c, scratch, amend, why, sizeof(why)) < 0)
 		outcome(r, "error", "cannot commit the fix report: %s", e.msg[0] ? e.msg : why);
 	else
-		rc = git_rev_parse(&g, "HEAD", r->commit, &e) < 0 ? (outcome(r, "error", "%s", e.msg), -1) : 0;
+		rc =
+		    git_rev_parse(&g, "HEAD", r->commit, &e) < 0 ? (outcome(r, "error", "%s", e.msg), -1) : 0;
 	buf_free(&rep);
 	return rc;
 }
@@ -759,7 +816,7 @@ validate(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 static int
 land(struct orch_ctx *c, const struct task *t, struct fix_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char ref[300], why[900];
 	int moved = 0, st;
 
@@ -770,8 +827,11 @@ land(struct orch_ctx *c, const struct task *t, struct fix_result *r)
 	snprintf(ref, sizeof(ref), "refs/heads/%s", t->branch);
 	const char *upd[] = { "update-ref", "-m", "orch-fix: validated fix", ref, r->commit, r->base, NULL };
 	if (moved || git_do(c, t->repo, upd, why, sizeof(why)) < 0)
-		return outcome(r, "failed", "the branch %s moved from %.12s during the fix; nothing committed, run "
-		    "orch-fix %s again", t->branch, r->base, t->work_item), -1;
+		return outcome(r, "failed",
+			   "the branch %s moved from %.12s during the fix; nothing committed, run "
+			   "orch-fix %s again",
+			   t->branch, r->base, t->work_item),
+		       -1;
 	if (ws_sync(c, t, &e) < 0)
 		event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg, NULL);
 	return 0;
@@ -788,16 +848,19 @@ advance(struct orch_ctx *c, const struct project *p, struct task *t, struct fix_
 
 	if (sd == NULL || !sd->fixable || t->blocked) {
 		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
-		    "; the task stays at %s%s", t->stage, t->blocked ? " (blocked: orch-advance --unblock first)" : "");
+		    "; the task stays at %s%s", t->stage,
+		    t->blocked ? " (blocked: orch-advance --unblock first)" : "");
 		return record_finish(c, r, e);
 	}
 	str_copy(from, sizeof(from), t->stage);
 	str_copy(t->stage, sizeof(t->stage), rv->name);
 	t->review_requested = 0;
-	snprintf(desc, sizeof(desc), "%s: review the fix orch committed on branch %s (%s; see "
-	    "docs/work-items/%s/19-fix-report.md)", t->work_item, t->branch, r->plan.summary, t->work_item);
-	snprintf(msg, sizeof(msg), "%s -> %s: fix validated and committed (%.12s): %s", from, rv->name, r->commit,
-	    r->plan.summary);
+	snprintf(desc, sizeof(desc),
+	    "%s: review the fix orch committed on branch %s (%s; see "
+	    "docs/work-items/%s/19-fix-report.md)",
+	    t->work_item, t->branch, r->plan.summary, t->work_item);
+	snprintf(msg, sizeof(msg), "%s -> %s: fix validated and committed (%.12s): %s", from, rv->name,
+	    r->commit, r->plan.summary);
 	str_copy(r->stage_after, sizeof(r->stage_after), rv->name);
 	if (store_begin(c->st, e) < 0)
 		return -1;
@@ -812,7 +875,8 @@ advance(struct orch_ctx *c, const struct project *p, struct task *t, struct fix_
 		return record_finish(c, r, e);
 	}
 	if (job_finish_agent(c->st, t->id, stage_ci()->agent, e) < 0 ||
-	    (config_agent(p, rv->agent) && job_enqueue(c->st, t->id, rv->agent, rv->name, desc, &job, e) < 0) ||
+	    (config_agent(p, rv->agent) &&
+		job_enqueue(c->st, t->id, rv->agent, rv->name, desc, &job, e) < 0) ||
 	    event_add(c->st, t->work_item, "fixed", from, rv->name, msg, e) < 0 ||
 	    notify_queue(c->st, "info", t->work_item, msg, e) < 0 || record_finish(c, r, e) < 0) {
 		store_rollback(c->st);
@@ -823,10 +887,12 @@ advance(struct orch_ctx *c, const struct project *p, struct task *t, struct fix_
 	{
 		struct tracker tr;
 		struct tracker_issue is;
-		struct orch_err te = {0};
+		struct orch_err te = { 0 };
 		if (tracker_open(&tr, c, t->project, &te) == 0) {
-			if (tr.ops->get(&tr, t->work_item, &is, &te) < 0 || tracker_set_status(&tr, &is, rv->display, &te) < 0)
-				event_add(c->st, t->work_item, "tracker_error", rv->name, rv->name, te.msg, NULL);
+			if (tr.ops->get(&tr, t->work_item, &is, &te) < 0 ||
+			    tracker_set_status(&tr, &is, rv->display, &te) < 0)
+				event_add(
+				    c->st, t->work_item, "tracker_error", rv->name, rv->name, te.msg, NULL);
 			tracker_close(&tr);
 		}
 	}
@@ -854,8 +920,11 @@ get_plan(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 		*audited = 1;
 		if (before->degraded) {
 			buf_free(&text);
-			return outcome(r, "error", "the dependency audit (%s) could not complete: %s; `orch doctor` "
-			    "checks the engine: run orch-fix again once it answers", before->engine, before->note), -1;
+			return outcome(r, "error",
+				   "the dependency audit (%s) could not complete: %s; `orch doctor` "
+				   "checks the engine: run orch-fix again once it answers",
+				   before->engine, before->note),
+			       -1;
 		}
 		if (plan_from_audit(r, before, &text, why, sizeof(why)) < 0) {
 			buf_free(&text);
@@ -882,13 +951,17 @@ get_plan(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 			struct buf sec;
 			if (cmd == NULL) {
 				buf_free(&text);
-				return outcome(r, "invalid", "no plan for %s: pass --from-audit or --plan FILE, commit %s, or "
-				    "configure a fixer agent", t->work_item, path), -1;
+				return outcome(r, "invalid",
+					   "no plan for %s: pass --from-audit or --plan FILE, commit %s, or "
+					   "configure a fixer agent",
+					   t->work_item, path),
+				       -1;
 			}
 			str_copy(r->source, sizeof(r->source), "agent");
 			buf_init(&sec, FIX_PLAN_MAX_BYTES);
 			wi_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
-			if (git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &sec, why, sizeof(why), e) == GIT_FAILED)
+			if (git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &sec, why, sizeof(why),
+				e) == GIT_FAILED)
 				err_clear(e);
 			rc = plan_from_agent(c, t, cmd, buf_str(&sec), r, why, sizeof(why));
 			buf_free(&sec);
@@ -921,12 +994,14 @@ make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struc
 	for (i = 0; i < r->plan.nfiles; i++) {
 		struct buf cur, next;
 		buf_init(&cur, FILE_CAP);
-		int rc = git_read_artifact(&repo, r->base, r->plan.files[i], FILE_CAP, &cur, why, sizeof(why), e);
+		int rc =
+		    git_read_artifact(&repo, r->base, r->plan.files[i], FILE_CAP, &cur, why, sizeof(why), e);
 		if (rc < 0) {
 			buf_free(&cur);
 			if (rc == GIT_FAILED)
 				return outcome(r, "error", "%s", e->msg), -1;
-			snprintf(r->plan_decision, sizeof(r->plan_decision), "blocked: files[%zu]: %s", i, why);
+			snprintf(
+			    r->plan_decision, sizeof(r->plan_decision), "blocked: files[%zu]: %s", i, why);
 			return outcome(r, "blocked", "policy: files[%zu]: %s", i, why), -1;
 		}
 		buf_init(&next, FILE_CAP);
@@ -940,19 +1015,21 @@ make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struc
 			if (strcmp(r->plan.ops[j].file, r->plan.files[i]) != 0)
 				continue;
 			buf_init(&out, FILE_CAP);
-			if (fixpatch_apply(&r->plan.ops[j], buf_str(&next), next.len, &out, why, sizeof(why)) < 0) {
+			if (fixpatch_apply(
+				&r->plan.ops[j], buf_str(&next), next.len, &out, why, sizeof(why)) < 0) {
 				buf_free(&out);
 				buf_free(&next);
 				buf_free(&cur);
 				snprintf(r->plan_decision, sizeof(r->plan_decision), "allowed");
-				return outcome(r, "invalid", "operations[%zu] %s: %s", j, fixop_type_name(r->plan.ops[j].type),
-				    why), -1;
+				return outcome(r, "invalid", "operations[%zu] %s: %s", j,
+					   fixop_type_name(r->plan.ops[j].type), why),
+				       -1;
 			}
 			buf_free(&next);
 			next = out;
 		}
-		if (git_diff_texts(&repo, r->plan.files[i], buf_str(&cur), cur.len, buf_str(&next), next.len, &r->diff,
-		    e) < 0) {
+		if (git_diff_texts(&repo, r->plan.files[i], buf_str(&cur), cur.len, buf_str(&next), next.len,
+			&r->diff, e) < 0) {
 			buf_free(&next);
 			buf_free(&cur);
 			if (e->code != EX_DATAERR)
@@ -974,12 +1051,12 @@ make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struc
 
 /* Validate in a scratch repository (lib/workspace.h), then land; 0 / -1 with r->status set. */
 static int
-validate_and_land(struct orch_ctx *c, const struct project *p, const struct task *t, const struct deps_result *before,
-    struct fix_result *r)
+validate_and_land(struct orch_ctx *c, const struct project *p, const struct task *t,
+    const struct deps_result *before, struct fix_result *r)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
 	char scratch[ORCH_PATH_MAX_3], dst[300];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int rc;
 
 	if (ws_scratch(c, t->repo, r->base, scratch, sizeof(scratch), &e) < 0)
@@ -987,10 +1064,11 @@ validate_and_land(struct orch_ctx *c, const struct project *p, const struct task
 	snprintf(dst, sizeof(dst), "refs/orch/fix/%s", t->work_item);
 	rc = validate(c, p, t, before, scratch, r);
 	if (rc == 0 && git_fetch_into(&repo, scratch, "HEAD", dst, &e) < 0)
-		rc = (outcome(r, "error", "cannot take the validated commit from the scratch: %s", e.msg), -1);
+		rc =
+		    (outcome(r, "error", "cannot take the validated commit from the scratch: %s", e.msg), -1);
 	util_rm_tree(scratch);
 	if (rc < 0 || land(c, t, r) < 0) {
-		r->commit[0] = '\0';	/* validated maybe, but not on the branch */
+		r->commit[0] = '\0'; /* validated maybe, but not on the branch */
 		return -1;
 	}
 	return 0;
@@ -1001,7 +1079,7 @@ pipeline(struct orch_ctx *c, const struct project *p, struct task *t, const stru
     struct fix_result *r, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
-	struct deps_result before = {0};
+	struct deps_result before = { 0 };
 	int audited = 0, rc = -1, moved = 0, ws;
 	char head[300];
 
@@ -1055,8 +1133,8 @@ run(struct orch_ctx *c, const struct fix_opts *o, struct fix_result *r, struct o
 	if (task_get(c->st, o->work_item, &t, e) < 0)
 		return -1;
 	if ((p = config_project(c->cfg, t.project)) == NULL)
-		return err_set(e, EX_CONFIG, "project '%s' of %s is not configured; add it to orch.yaml", t.project,
-		    t.work_item);
+		return err_set(e, EX_CONFIG, "project '%s' of %s is not configured; add it to orch.yaml",
+		    t.project, t.work_item);
 	if (o->dry_run)
 		return pipeline(c, p, &t, o, r, e), 0;
 	if (record_start(c, r, e) < 0)
@@ -1105,13 +1183,14 @@ fix_auto(struct orch_ctx *c, const struct project *p, const struct task *t, stru
 	buf_init(&rep, FM_MAX_BYTES);
 	rc = git_read_artifact(&repo, head, path, FM_MAX_BYTES, &rep, why, sizeof(why), e);
 	if (rc == 0)
-		rc = fm_get(rep.data ? rep.data : "", rep.len, "secrets_found", value, sizeof(value), why, sizeof(why));
+		rc = fm_get(rep.data ? rep.data : "", rep.len, "secrets_found", value, sizeof(value), why,
+		    sizeof(why));
 	buf_free(&rep);
 	if (rc == GIT_FAILED)
 		return -1;
 	if (rc < 0 || strcmp(value, "0") != 0)
-		return outcome(r, "skipped", "no auto-fix: %s", rc < 0 ? why :
-		    "the security gate found secrets, which a dependency fix does not clear");
+		return outcome(r, "skipped", "no auto-fix: %s",
+		    rc < 0 ? why : "the security gate found secrets, which a dependency fix does not clear");
 	if (run(c, &o, r, e) < 0)
 		return -1;
 	return strcmp(r->status, "validated") == 0;
@@ -1162,6 +1241,8 @@ fix_result_json(const struct fix_result *r)
 int
 fix_runs_json(struct store *st, int n, struct cJSON *runs, struct orch_err *e)
 {
-	return store_list_json(st, "SELECT id, work_item, source, status, reason, danger, commit_sha, started_at "
-	    "FROM fix_runs ORDER BY id DESC LIMIT ?1", n, runs, e);
+	return store_list_json(st,
+	    "SELECT id, work_item, source, status, reason, danger, commit_sha, started_at "
+	    "FROM fix_runs ORDER BY id DESC LIMIT ?1",
+	    n, runs, e);
 }

@@ -1,7 +1,7 @@
 /*
  * fix: the fix pipeline behind orch-fix (docs/fix-pipeline.md):
  *
- *   plan ──▶ policy ──▶ patch ──▶ patch policy ──▶ validate ──▶ commit ──▶ review
+ *   plan -> policy -> patch -> patch policy -> validate -> commit -> review
  *
  *  1. Plan: derived from the dependency audit of the branch head
  *     (--from-audit: each vulnerable pinned requirement pinned to the lowest
@@ -50,32 +50,33 @@ struct task;
 
 struct fix_opts {
 	const char *work_item;
-	const char *plan_file;	/* --plan FILE */
-	int from_audit;		/* --from-audit */
-	int dry_run;		/* print the plan and the diff; change nothing */
-	int no_advance;		/* commit the fix, leave the stage */
+	const char *plan_file; /* --plan FILE */
+	int from_audit;        /* --from-audit */
+	int dry_run;           /* print the plan and the diff; change nothing */
+	int no_advance;        /* commit the fix, leave the stage */
 };
 
 struct fix_result {
 	int64_t run_id;
 	char work_item[32];
-	char source[16];	/* audit | file | branch | agent */
+	char source[16]; /* audit | file | branch | agent */
 	char status[16];
 	char reason[1024];
-	char *plan_json;	/* canonical plan, malloc'd */
+	char *plan_json; /* canonical plan, malloc'd */
 	struct fix_plan plan;
 	int have_plan;
 	struct buf diff;
 	struct fix_stats stats;
 	char plan_decision[512], patch_decision[512], validation[1024];
-	struct buf vlog;	/* the validation output, its tail goes in the report */
+	struct buf vlog; /* the validation output, its tail goes in the report */
 	char base[ORCH_SHA_BUF], commit[ORCH_SHA_BUF];
 	int repairs;
-	char stage_after[24];	/* "" when the stage did not change */
+	char stage_after[24]; /* "" when the stage did not change */
 };
 
 int fix_run(struct orch_ctx *c, const struct fix_opts *o, struct fix_result *r, struct orch_err *e);
-/* --plan FILE before anything is claimed: 0, or the exit code (66 missing, 64 not a regular file) with why. */
+/* --plan FILE before anything is claimed: 0, or the exit code (66 missing, 64 not a regular file) with why.
+ */
 int fix_plan_file_check(const char *path, char *why, size_t wn);
 /*
  * The security gate's rollback path (engine.c): when p->auto_fix is set

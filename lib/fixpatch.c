@@ -187,7 +187,8 @@ spec_is(const char *s, const struct req *q, const char *version)
 	char want[80];
 
 	snprintf(want, sizeof(want), "==%s", version);
-	return q->spec_end - q->spec_start == strlen(want) && strncmp(s + q->spec_start, want, strlen(want)) == 0;
+	return q->spec_end - q->spec_start == strlen(want) &&
+	    strncmp(s + q->spec_start, want, strlen(want)) == 0;
 }
 
 static int
@@ -201,7 +202,7 @@ static int
 req_txt(const struct fix_op *op, const struct lines *l, struct buf *out, char *why, size_t wn)
 {
 	size_t i, hit = 0, nhits = 0;
-	struct req q, qh = {0};
+	struct req q, qh = { 0 };
 	char sub[200];
 	int rc;
 
@@ -214,15 +215,19 @@ req_txt(const struct fix_op *op, const struct lines *l, struct buf *out, char *w
 		if (rc < 0)
 			return snprintf(why, wn, "%s line %zu: %s", op->file, i + 1, sub), -1;
 		if (memmem(l->p[i], tl, "--hash", 6))
-			return snprintf(why, wn, "%s line %zu is hash-pinned; regenerate the lock file instead", op->file,
-			    i + 1), -1;
+			return snprintf(why, wn,
+				   "%s line %zu is hash-pinned; regenerate the lock file instead", op->file,
+				   i + 1),
+			       -1;
 		if (nhits++ == 0)
 			hit = i, qh = q;
 	}
 	if (op->type == FIX_ADD) {
 		if (nhits)
-			return snprintf(why, wn, "'%s' is already required in %s line %zu; use pin_dependency", op->package,
-			    op->file, hit + 1), -1;
+			return snprintf(why, wn,
+				   "'%s' is already required in %s line %zu; use pin_dependency", op->package,
+				   op->file, hit + 1),
+			       -1;
 		for (i = 0; i < l->n; i++)
 			if (buf_append(out, l->p[i], l->len[i]) < 0)
 				return oom(why, wn);
@@ -232,14 +237,17 @@ req_txt(const struct fix_op *op, const struct lines *l, struct buf *out, char *w
 		return 0;
 	}
 	if (nhits == 0)
-		return snprintf(why, wn, "no requirement line for '%s' in %s; use add_dependency to add one", op->package,
-		    op->file), -1;
+		return snprintf(why, wn, "no requirement line for '%s' in %s; use add_dependency to add one",
+			   op->package, op->file),
+		       -1;
 	if (nhits > 1)
-		return snprintf(why, wn, "'%s' is required on %zu lines of %s; pin it by hand", op->package, nhits,
-		    op->file), -1;
+		return snprintf(why, wn, "'%s' is required on %zu lines of %s; pin it by hand", op->package,
+			   nhits, op->file),
+		       -1;
 	if (spec_is(l->p[hit], &qh, op->version))
-		return snprintf(why, wn, "'%s' is already pinned to %s in %s line %zu", op->package, op->version,
-		    op->file, hit + 1), -1;
+		return snprintf(why, wn, "'%s' is already pinned to %s in %s line %zu", op->package,
+			   op->version, op->file, hit + 1),
+		       -1;
 	for (i = 0; i < l->n; i++) {
 		if (i != hit) {
 			if (buf_append(out, l->p[i], l->len[i]) < 0)
@@ -267,7 +275,7 @@ toml_header(const char *s, size_t len, enum tbl *kind)
 	if (i == len || s[i] != '[')
 		return 0;
 	if (i + 1 < len && s[i + 1] == '[') {
-		*kind = T_OTHER;	/* an array of tables */
+		*kind = T_OTHER; /* an array of tables */
 		return 1;
 	}
 	for (i++; i < len && s[i] != ']' && n + 1 < sizeof(name); i++)
@@ -275,8 +283,10 @@ toml_header(const char *s, size_t len, enum tbl *kind)
 			name[n++] = s[i];
 	name[n] = '\0';
 	*kind = T_OTHER;
-	if (strcmp(name, "tool.poetry.dependencies") == 0 || strcmp(name, "tool.poetry.dev-dependencies") == 0 ||
-	    (strncmp(name, "tool.poetry.group.", 18) == 0 && n > 31 && strcmp(name + n - 13, ".dependencies") == 0))
+	if (strcmp(name, "tool.poetry.dependencies") == 0 ||
+	    strcmp(name, "tool.poetry.dev-dependencies") == 0 ||
+	    (strncmp(name, "tool.poetry.group.", 18) == 0 && n > 31 &&
+		strcmp(name + n - 13, ".dependencies") == 0))
 		*kind = T_POETRY;
 	else if (strcmp(name, "project") == 0)
 		*kind = T_PROJECT;
@@ -288,16 +298,16 @@ toml_header(const char *s, size_t len, enum tbl *kind)
 /* A hit: line i, the span [a, b) of a string's content to rewrite, how. */
 struct hit {
 	size_t line, a, b;
-	int pep508;		/* the content is a PEP 508 requirement; else a bare Poetry version */
-	struct req q;		/* offsets relative to a, when pep508 */
+	int pep508;   /* the content is a PEP 508 requirement; else a bare Poetry version */
+	struct req q; /* offsets relative to a, when pep508 */
 };
 
 struct pyproj {
 	struct hit hits[8];
 	size_t nhits;
-	int poetry_table, poetry_last;	/* line of the last entry of [tool.poetry.dependencies] */
-	int arr_found, arr_open, arr_close, arr_last, arr_close_col;	/* [project] dependencies */
-	size_t arr_last_end;		/* column after the last element's closing quote */
+	int poetry_table, poetry_last; /* line of the last entry of [tool.poetry.dependencies] */
+	int arr_found, arr_open, arr_close, arr_last, arr_close_col; /* [project] dependencies */
+	size_t arr_last_end; /* column after the last element's closing quote */
 };
 
 /* The end of a TOML string starting at s[i] (a quote): index after the closing quote, or 0. */
@@ -366,19 +376,20 @@ poetry_line(const char *s, size_t len, size_t line, const struct fix_op *op, str
 			i = (size_t)(ver - s) + 7;
 			while (i < len && (s[i] == ' ' || s[i] == '='))
 				i++;
-			if (i < len && (s[i] == '"' || s[i] == '\'') && (v = toml_string_end(s, len, i)) != 0) {
+			if (i < len && (s[i] == '"' || s[i] == '\'') &&
+			    (v = toml_string_end(s, len, i)) != 0) {
 				add_hit(pp, line, i + 1, v - 1, 0, NULL);
 				return;
 			}
 		}
 	}
-	add_hit(pp, line, 0, 0, -1, NULL);	/* named, but not by a version string */
+	add_hit(pp, line, 0, 0, -1, NULL); /* named, but not by a version string */
 }
 
 /* Scan a PEP 621 array from line li column col (just after '['); returns the line where it closes. */
 static size_t
-pep621_array(const struct lines *l, size_t li, size_t col, int main_deps, const struct fix_op *op,
-    struct pyproj *pp)
+pep621_array(
+    const struct lines *l, size_t li, size_t col, int main_deps, const struct fix_op *op, struct pyproj *pp)
 {
 	char sub[200];
 
@@ -399,7 +410,8 @@ pep621_array(const struct lines *l, size_t li, size_t col, int main_deps, const 
 				break;
 			struct req q;
 			if (req_parse(s + i + 1, e - i - 2, &q, 0, sub, sizeof(sub)) == 1 &&
-			    fixpatch_name_eq(s + i + 1 + q.name_start, q.name_end - q.name_start, op->package))
+			    fixpatch_name_eq(
+				s + i + 1 + q.name_start, q.name_end - q.name_start, op->package))
 				add_hit(pp, li, i + 1, e - 1, 1, &q);
 			if (main_deps)
 				pp->arr_last = (int)li, pp->arr_last_end = e;
@@ -422,7 +434,8 @@ pyproject_scan(const struct lines *l, const struct fix_op *op, struct pyproj *pp
 		const char *s = l->p[i], *br;
 		size_t len = text_len(l, i), k = 0;
 		if (toml_header(s, len, &kind)) {
-			main_table = kind == T_POETRY && memmem(s, len, "tool.poetry.dependencies", 24) != NULL;
+			main_table =
+			    kind == T_POETRY && memmem(s, len, "tool.poetry.dependencies", 24) != NULL;
 			if (main_table && pp->poetry_table < 0)
 				pp->poetry_table = (int)i, pp->poetry_last = (int)i;
 			continue;
@@ -431,7 +444,7 @@ pyproject_scan(const struct lines *l, const struct fix_op *op, struct pyproj *pp
 			int last = pp->poetry_last;
 			poetry_line(s, len, i, op, pp);
 			if (!main_table)
-				pp->poetry_last = last;	/* only [tool.poetry.dependencies] takes new lines */
+				pp->poetry_last = last; /* only [tool.poetry.dependencies] takes new lines */
 			continue;
 		}
 		if (kind != T_PROJECT && kind != T_OPTIONAL)
@@ -459,18 +472,25 @@ pyproject_pin(const struct fix_op *op, const struct lines *l, const struct pypro
 
 	if (pp->nhits == 0)
 		return snprintf(why, wn, "no dependency entry for '%s' in %s; use add_dependency to add one",
-		    op->package, op->file), -1;
+			   op->package, op->file),
+		       -1;
 	if (pp->nhits > 1)
-		return snprintf(why, wn, "'%s' appears %zu times in %s; pin it by hand", op->package, pp->nhits,
-		    op->file), -1;
+		return snprintf(why, wn, "'%s' appears %zu times in %s; pin it by hand", op->package,
+			   pp->nhits, op->file),
+		       -1;
 	if (h->pep508 < 0)
-		return snprintf(why, wn, "%s line %zu names '%s' without a version string (a path or git "
-		    "dependency?); pin it by hand", op->file, h->line + 1, op->package), -1;
+		return snprintf(why, wn,
+			   "%s line %zu names '%s' without a version string (a path or git "
+			   "dependency?); pin it by hand",
+			   op->file, h->line + 1, op->package),
+		       -1;
 	const char *s = l->p[h->line];
 	if ((h->pep508 && spec_is(s + h->a, &h->q, op->version)) ||
-	    (!h->pep508 && h->b - h->a == strlen(op->version) && strncmp(s + h->a, op->version, h->b - h->a) == 0))
-		return snprintf(why, wn, "'%s' is already pinned to %s in %s line %zu", op->package, op->version,
-		    op->file, h->line + 1), -1;
+	    (!h->pep508 && h->b - h->a == strlen(op->version) &&
+		strncmp(s + h->a, op->version, h->b - h->a) == 0))
+		return snprintf(why, wn, "'%s' is already pinned to %s in %s line %zu", op->package,
+			   op->version, op->file, h->line + 1),
+		       -1;
 	for (i = 0; i < l->n; i++) {
 		if (i != h->line) {
 			if (buf_append(out, l->p[i], l->len[i]) < 0)
@@ -478,8 +498,9 @@ pyproject_pin(const struct fix_op *op, const struct lines *l, const struct pypro
 			continue;
 		}
 		if (buf_append(out, s, h->a) < 0 ||
-		    (h->pep508 ? req_rewrite(out, s + h->a, h->b - h->a, &h->q, op->version) :
-		    buf_puts(out, op->version)) < 0 || buf_append(out, s + h->b, l->len[i] - h->b) < 0)
+		    (h->pep508 ? req_rewrite(out, s + h->a, h->b - h->a, &h->q, op->version)
+			       : buf_puts(out, op->version)) < 0 ||
+		    buf_append(out, s + h->b, l->len[i] - h->b) < 0)
 			return oom(why, wn);
 	}
 	return 0;
@@ -504,11 +525,13 @@ pyproject_add(const struct fix_op *op, const struct lines *l, const struct pypro
 	int rc = 0;
 
 	if (pp->nhits)
-		return snprintf(why, wn, "'%s' is already a dependency in %s line %zu; use pin_dependency", op->package,
-		    op->file, pp->hits[0].line + 1), -1;
+		return snprintf(why, wn, "'%s' is already a dependency in %s line %zu; use pin_dependency",
+			   op->package, op->file, pp->hits[0].line + 1),
+		       -1;
 	if (!pp->arr_found && pp->poetry_table < 0)
-		return snprintf(why, wn, "%s has neither [project] dependencies nor [tool.poetry.dependencies]",
-		    op->file), -1;
+		return snprintf(why, wn,
+			   "%s has neither [project] dependencies nor [tool.poetry.dependencies]", op->file),
+		       -1;
 	if (pp->arr_found && pp->arr_close < 0)
 		return snprintf(why, wn, "%s: the [project] dependencies array is not closed", op->file), -1;
 	for (i = 0; i < l->n && rc == 0; i++) {
@@ -521,24 +544,29 @@ pyproject_add(const struct fix_op *op, const struct lines *l, const struct pypro
 		}
 		if (pp->arr_last >= 0 && pp->arr_last == pp->arr_close && (int)i == pp->arr_close) {
 			/* the last element and the ']' share the line: insert before the ']' */
-			rc = buf_append(out, s, (size_t)pp->arr_close_col) | buf_printf(out, ", \"%s==%s\"", op->package,
-			    op->version) | buf_append(out, s + pp->arr_close_col, l->len[i] - (size_t)pp->arr_close_col);
+			rc = buf_append(out, s, (size_t)pp->arr_close_col) |
+			    buf_printf(out, ", \"%s==%s\"", op->package, op->version) |
+			    buf_append(out, s + pp->arr_close_col, l->len[i] - (size_t)pp->arr_close_col);
 		} else if (pp->arr_last < 0 && (int)i == pp->arr_close && pp->arr_open == pp->arr_close) {
-			rc = buf_append(out, s, (size_t)pp->arr_close_col) | buf_printf(out, "\"%s==%s\"", op->package,
-			    op->version) | buf_append(out, s + pp->arr_close_col, l->len[i] - (size_t)pp->arr_close_col);
+			rc = buf_append(out, s, (size_t)pp->arr_close_col) |
+			    buf_printf(out, "\"%s==%s\"", op->package, op->version) |
+			    buf_append(out, s + pp->arr_close_col, l->len[i] - (size_t)pp->arr_close_col);
 		} else if ((int)i == pp->arr_last) {
 			size_t e = pp->arr_last_end, k = e;
 			while (k < text_len(l, i) && (s[k] == ' ' || s[k] == '\t'))
 				k++;
 			if (k < text_len(l, i) && s[k] == ',')
 				rc = buf_append(out, s, l->len[i]);
-			else	/* the last element gets its comma */
-				rc = buf_append(out, s, e) | buf_puts(out, ",") | buf_append(out, s + e, l->len[i] - e);
+			else /* the last element gets its comma */
+				rc = buf_append(out, s, e) | buf_puts(out, ",") |
+				    buf_append(out, s + e, l->len[i] - e);
 			if (s[l->len[i] - 1] != '\n')
 				rc |= buf_puts(out, "\n");
-			rc |= buf_append(out, s, indent_of(l, i)) | buf_printf(out, "\"%s==%s\",\n", op->package, op->version);
+			rc |= buf_append(out, s, indent_of(l, i)) |
+			    buf_printf(out, "\"%s==%s\",\n", op->package, op->version);
 		} else if (pp->arr_last < 0 && (int)i == pp->arr_close) {
-			rc = buf_printf(out, "    \"%s==%s\",\n", op->package, op->version) | buf_append(out, s, l->len[i]);
+			rc = buf_printf(out, "    \"%s==%s\",\n", op->package, op->version) |
+			    buf_append(out, s, l->len[i]);
 		} else {
 			rc = buf_append(out, s, l->len[i]);
 		}
@@ -549,9 +577,9 @@ pyproject_add(const struct fix_op *op, const struct lines *l, const struct pypro
 /* ---- Python imports ---- */
 
 struct stmt {
-	size_t first, last;	/* lines */
-	int from;		/* from m import ... */
-	size_t head_end;	/* column where the first line's items start */
+	size_t first, last; /* lines */
+	int from;           /* from m import ... */
+	size_t head_end;    /* column where the first line's items start */
 };
 
 /* One line's items region [rs, re) and its tail. */
@@ -696,8 +724,8 @@ stmt_count(const struct fix_op *op, const struct lines *l, const struct stmt *st
 	*left = *gone = 0;
 	buf_init(&scratch, BUF_MIB);
 	for (j = st->first; j <= st->last; j++)
-		strip_line(l->p[j], text_len(l, j), j == st->first ? st->head_end : 0, op, st->from, &scratch, left,
-		    gone, &had);
+		strip_line(l->p[j], text_len(l, j), j == st->first ? st->head_end : 0, op, st->from, &scratch,
+		    left, gone, &had);
 	buf_free(&scratch);
 }
 
@@ -727,19 +755,23 @@ find_import(const struct fix_op *op, const struct lines *l, struct stmt *found, 
 			triple_quotes(l->p[i], len, &inq);
 			continue;
 		}
-		if (rc < 0) {	/* compound, continued or unclosed: refuse when it may hold the symbol */
+		if (rc < 0) { /* compound, continued or unclosed: refuse when it may hold the symbol */
 			const char *sym = op->has_name ? op->name : op->module;
 			if (memmem(l->p[i], len, sym, strlen(sym)))
-				return snprintf(why, wn, "%s line %zu: the import is a compound, continued or unclosed "
-				    "statement; edit it by hand", op->file, i + 1), -1;
+				return snprintf(why, wn,
+					   "%s line %zu: the import is a compound, continued or unclosed "
+					   "statement; edit it by hand",
+					   op->file, i + 1),
+				       -1;
 			if (st.last >= l->n)
 				st.last = st.first;
 			i = st.last;
 			continue;
 		}
-		if (op->has_name != st.from || (st.from && (mlen != strlen(op->module) ||
-		    strncmp(module, op->module, mlen) != 0)) ||
-		    (op->has_line_contains && !memmem(l->p[i], len, op->line_contains, strlen(op->line_contains)))) {
+		if (op->has_name != st.from ||
+		    (st.from && (mlen != strlen(op->module) || strncmp(module, op->module, mlen) != 0)) ||
+		    (op->has_line_contains &&
+			!memmem(l->p[i], len, op->line_contains, strlen(op->line_contains)))) {
 			i = st.last;
 			continue;
 		}
@@ -751,10 +783,14 @@ find_import(const struct fix_op *op, const struct lines *l, struct stmt *found, 
 	}
 	if (nfound == 0)
 		return snprintf(why, wn, "no import of '%s%s%s' in %s", op->module, op->has_name ? "." : "",
-		    op->has_name ? op->name : "", op->file), -1;
+			   op->has_name ? op->name : "", op->file),
+		       -1;
 	if (nfound > 1)
-		return snprintf(why, wn, "'%s%s%s' is imported by %zu statements in %s; narrow it with line_contains",
-		    op->module, op->has_name ? "." : "", op->has_name ? op->name : "", nfound, op->file), -1;
+		return snprintf(why, wn,
+			   "'%s%s%s' is imported by %zu statements in %s; narrow it with line_contains",
+			   op->module, op->has_name ? "." : "", op->has_name ? op->name : "", nfound,
+			   op->file),
+		       -1;
 	return 0;
 }
 
@@ -763,8 +799,8 @@ find_import(const struct fix_op *op, const struct lines *l, struct stmt *found, 
  * item is left (left == 0) the statement goes, else only its emptied lines.
  */
 static int
-emit_removed(const struct fix_op *op, const struct lines *l, const struct stmt *found, int left, struct buf *out,
-    char *why, size_t wn)
+emit_removed(const struct fix_op *op, const struct lines *l, const struct stmt *found, int left,
+    struct buf *out, char *why, size_t wn)
 {
 	size_t i;
 	int rc;
@@ -776,18 +812,18 @@ emit_removed(const struct fix_op *op, const struct lines *l, const struct stmt *
 			continue;
 		}
 		if (left == 0)
-			continue;	/* the statement became empty: it goes */
+			continue; /* the statement became empty: it goes */
 		struct buf line;
 		int l2 = 0, g2 = 0, h2 = 0;
 		buf_init(&line, BUF_MIB);
-		strip_line(l->p[i], l->len[i], i == found->first ? found->head_end : 0, op, found->from, &line, &l2, &g2,
-		    &h2);
+		strip_line(l->p[i], l->len[i], i == found->first ? found->head_end : 0, op, found->from,
+		    &line, &l2, &g2, &h2);
 		if (g2 && l2 == 0 && i != found->first) {
-			if (i == found->last) {	/* "    c)" -> ")" */
+			if (i == found->last) { /* "    c)" -> ")" */
 				const char *close = memchr(l->p[i], ')', l->len[i]);
 				rc = buf_append(out, close, l->len[i] - (size_t)(close - l->p[i]));
 			} else {
-				rc = 0;	/* a line left without items goes */
+				rc = 0; /* a line left without items goes */
 			}
 		} else {
 			rc = buf_append(out, buf_str(&line), line.len);
@@ -803,7 +839,7 @@ emit_removed(const struct fix_op *op, const struct lines *l, const struct stmt *
 static int
 python_remove(const struct fix_op *op, const struct lines *l, struct buf *out, char *why, size_t wn)
 {
-	struct stmt found = {0};
+	struct stmt found = { 0 };
 	int left, gone;
 
 	if (find_import(op, l, &found, why, wn) < 0)
@@ -829,7 +865,8 @@ fixpatch_apply(const struct fix_op *op, const char *in, size_t len, struct buf *
 		rc = python_remove(op, &l, out, why, wn);
 	} else if (strcmp(base, "pyproject.toml") == 0) {
 		pyproject_scan(&l, op, &pp);
-		rc = op->type == FIX_PIN ? pyproject_pin(op, &l, &pp, out, why, wn) : pyproject_add(op, &l, &pp, out, why, wn);
+		rc = op->type == FIX_PIN ? pyproject_pin(op, &l, &pp, out, why, wn)
+					 : pyproject_add(op, &l, &pp, out, why, wn);
 	} else {
 		rc = req_txt(op, &l, out, why, wn);
 	}
@@ -842,7 +879,7 @@ fixpatch_apply(const struct fix_op *op, const char *in, size_t len, struct buf *
 int
 fixpatch_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen, struct buf *diff)
 {
-	struct git g = {0};
+	struct git g = { 0 };
 
 	return git_diff_texts(&g, path, a, alen, b, blen, diff, NULL);
 }

@@ -30,7 +30,8 @@
 struct buf;
 struct fix_op;
 
-int fixpatch_apply(const struct fix_op *op, const char *in, size_t len, struct buf *out, char *why, size_t wn);
+int fixpatch_apply(
+    const struct fix_op *op, const char *in, size_t len, struct buf *out, char *why, size_t wn);
 /* Append the diff of path from a to b to diff (nothing when equal); -1 when over diff's cap or git failed. */
 int fixpatch_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen, struct buf *diff);
 /* Compare release versions ("1.10" > "1.9", "1.0" == "1", "2.0rc1" < "2.0"): <0, 0, >0. */

@@ -39,7 +39,8 @@ only_keys(const cJSON *o, const char *const *allowed, const char *field, char *w
 			if (it->string && strcmp(it->string, allowed[i]) == 0)
 				break;
 		if (allowed[i] == NULL) {
-			snprintf(f, sizeof(f), "%s%s%.60s", field, *field ? "." : "", it->string ? it->string : "?");
+			snprintf(f, sizeof(f), "%s%s%.60s", field, *field ? "." : "",
+			    it->string ? it->string : "?");
 			return reject(why, wn, f, "unknown key; see docs/fix-pipeline.md for the schema");
 		}
 	}
@@ -48,7 +49,8 @@ only_keys(const cJSON *o, const char *const *allowed, const char *field, char *w
 
 /* A required (or optional, when opt) string member copied into out. */
 static int
-get_str(const cJSON *o, const char *key, const char *field, char *out, size_t n, int opt, char *why, size_t wn)
+get_str(
+    const cJSON *o, const char *key, const char *field, char *out, size_t n, int opt, char *why, size_t wn)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	char f[320];
@@ -82,7 +84,7 @@ fixplan_path_ok(const char *path)
 
 	if (*p == '\0' || *p == '/')
 		return 0;
-	for (const char *q = p; *q; q++)	/* also keeps diff headers unquoted */
+	for (const char *q = p; *q; q++) /* also keeps diff headers unquoted */
 		if (!isalnum((unsigned char)*q) && !strchr("._-+@/", *q))
 			return 0;
 	for (;;) {
@@ -142,7 +144,8 @@ parse_details(const cJSON *d, struct fix_op *op, const char *field, char *why, s
 			return reject(why, wn, f, "not a package name (letters, digits, '.', '_', '-')");
 		snprintf(f, sizeof(f), "%s.details.version", field);
 		if (!version_ok(op->version))
-			return reject(why, wn, f, "not a release version such as 1.2.3 (an exact version, not a range)");
+			return reject(why, wn, f,
+			    "not a release version such as 1.2.3 (an exact version, not a range)");
 		return 0;
 	}
 	if (only_keys(d, imp_keys, f, why, wn) < 0 ||
@@ -151,7 +154,8 @@ parse_details(const cJSON *d, struct fix_op *op, const char *field, char *why, s
 	if ((rc = get_str(d, "name", f, op->name, sizeof(op->name), 1, why, wn)) < 0)
 		return -1;
 	op->has_name = rc == 0;
-	if ((rc = get_str(d, "line_contains", f, op->line_contains, sizeof(op->line_contains), 1, why, wn)) < 0)
+	if ((rc = get_str(d, "line_contains", f, op->line_contains, sizeof(op->line_contains), 1, why, wn)) <
+	    0)
 		return -1;
 	op->has_line_contains = rc == 0;
 	snprintf(f, sizeof(f), "%s.details.module", field);
@@ -205,16 +209,16 @@ cmp_op(const void *a, const void *b)
 	const struct fix_op *x = a, *y = b;
 	int c;
 
-	if ((c = strcmp(x->file, y->file)) || (c = (int)x->type - (int)y->type) || (c = strcmp(x->package, y->package)) ||
-	    (c = strcmp(x->module, y->module)) || (c = strcmp(x->name, y->name)) ||
-	    (c = strcmp(x->line_contains, y->line_contains)))
+	if ((c = strcmp(x->file, y->file)) || (c = (int)x->type - (int)y->type) ||
+	    (c = strcmp(x->package, y->package)) || (c = strcmp(x->module, y->module)) ||
+	    (c = strcmp(x->name, y->name)) || (c = strcmp(x->line_contains, y->line_contains)))
 		return c;
 	return strcmp(x->version, y->version);
 }
 
 static int
-string_list(const cJSON *root, const char *key, char (*out)[256], size_t max, size_t *n, int paths,
-    char *why, size_t wn)
+string_list(const cJSON *root, const char *key, char (*out)[256], size_t max, size_t *n, int paths, char *why,
+    size_t wn)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key), *it;
 	char f[64];
@@ -239,7 +243,8 @@ string_list(const cJSON *root, const char *key, char (*out)[256], size_t max, si
 			if ((unsigned char)*q < 0x20)
 				return reject(why, wn, f, "contains a control character");
 		if (paths && !fixplan_path_ok(out[*n]))
-			return reject(why, wn, f, "not a normalised relative path inside the repository (forward "
+			return reject(why, wn, f,
+			    "not a normalised relative path inside the repository (forward "
 			    "slashes, no '..', no '.', not absolute)");
 		for (i = 0; paths && i < *n; i++)
 			if (strcmp(out[i], out[*n]) == 0)
@@ -253,8 +258,8 @@ string_list(const cJSON *root, const char *key, char (*out)[256], size_t max, si
 static int
 parse_root(const cJSON *root, const char *wi, struct fix_plan *p, char *why, size_t wn)
 {
-	static const char *const keys[] = { "version", "work_item", "category", "summary", "confidence", "files",
-		"operations", "evidence", NULL };
+	static const char *const keys[] = { "version", "work_item", "category", "summary", "confidence",
+		"files", "operations", "evidence", NULL };
 	const cJSON *v, *ops, *it;
 	size_t i;
 
@@ -324,7 +329,8 @@ fixplan_parse(const char *text, size_t len, const char *wi, struct fix_plan *p, 
 	if (q == text + len)
 		return reject(why, wn, "plan", "empty; expected one JSON object");
 	if (*q != '{')
-		return reject(why, wn, "plan", "must be one JSON object and nothing else (text before the '{')");
+		return reject(
+		    why, wn, "plan", "must be one JSON object and nothing else (text before the '{')");
 	root = cJSON_ParseWithLengthOpts(q, len - (size_t)(q - text), &end, 0);
 	if (root == NULL)
 		return reject(why, wn, "plan", "invalid JSON; expected one object");
@@ -332,7 +338,8 @@ fixplan_parse(const char *text, size_t len, const char *wi, struct fix_plan *p, 
 		end++;
 	if (end && end < text + len && *end != '\0') {
 		cJSON_Delete(root);
-		return reject(why, wn, "plan", "must be one JSON object and nothing else (text after the '}')");
+		return reject(
+		    why, wn, "plan", "must be one JSON object and nothing else (text after the '}')");
 	}
 	rc = parse_root(root, wi, p, why, wn);
 	cJSON_Delete(root);
@@ -403,8 +410,9 @@ forbidden(const char *path)
 {
 	static const char *const dirs[] = { ".git", ".github", ".gitlab", ".circleci", ".ci", ".buildkite",
 		".woodpecker", ".forgejo", ".gitea", NULL };
-	static const char *const files[] = { ".gitlab-ci.yml", ".travis.yml", "Jenkinsfile", "azure-pipelines.yml",
-		"bitbucket-pipelines.yml", ".drone.yml", "appveyor.yml", ".pre-commit-config.yaml", NULL };
+	static const char *const files[] = { ".gitlab-ci.yml", ".travis.yml", "Jenkinsfile",
+		"azure-pipelines.yml", "bitbucket-pipelines.yml", ".drone.yml", "appveyor.yml",
+		".pre-commit-config.yaml", NULL };
 	const char *p = path;
 	size_t i, len;
 
@@ -415,7 +423,8 @@ forbidden(const char *path)
 		len = slash ? (size_t)(slash - p) : strlen(p);
 		for (i = 0; dirs[i]; i++)
 			if (strlen(dirs[i]) == len && strncmp(p, dirs[i], len) == 0)
-				return i == 0 ? ".git/ is git's own data" : "CI configuration is never patched";
+				return i == 0 ? ".git/ is git's own data"
+					      : "CI configuration is never patched";
 		if (!slash)
 			break;
 		p = slash + 1;
@@ -432,7 +441,8 @@ category_file(const char *category, const char *path)
 	const char *b = base_name(path);
 
 	if (strcmp(category, "dependency") == 0)
-		return strcmp(b, "pyproject.toml") == 0 || (strncmp(b, "requirements", 12) == 0 && ends_with(b, ".txt"));
+		return strcmp(b, "pyproject.toml") == 0 ||
+		    (strncmp(b, "requirements", 12) == 0 && ends_with(b, ".txt"));
 	return ends_with(b, ".py") && strlen(b) > 3;
 }
 
@@ -444,20 +454,27 @@ fixplan_policy(const struct fix_plan *p, char *why, size_t wn)
 	size_t i;
 
 	if (!dep && strcmp(p->category, "lint") != 0)
-		return snprintf(why, wn, "category '%s' is not supported (dependency or lint)", p->category), -1;
+		return snprintf(why, wn, "category '%s' is not supported (dependency or lint)", p->category),
+		       -1;
 	for (i = 0; i < p->nfiles; i++) {
 		if (!fixplan_path_ok(p->files[i]))
-			return snprintf(why, wn, "files[%zu] '%s' is outside the repository", i, p->files[i]), -1;
+			return snprintf(why, wn, "files[%zu] '%s' is outside the repository", i, p->files[i]),
+			       -1;
 		if ((no = forbidden(p->files[i])) != NULL)
-			return snprintf(why, wn, "files[%zu] '%s' may not be touched: %s", i, p->files[i], no), -1;
+			return snprintf(
+				   why, wn, "files[%zu] '%s' may not be touched: %s", i, p->files[i], no),
+			       -1;
 		if (!category_file(p->category, p->files[i]))
-			return snprintf(why, wn, "files[%zu] '%s' is outside what a %s fix may touch (%s)", i, p->files[i],
-			    p->category, dep ? "requirements*.txt, pyproject.toml" : "*.py"), -1;
+			return snprintf(why, wn, "files[%zu] '%s' is outside what a %s fix may touch (%s)", i,
+				   p->files[i], p->category,
+				   dep ? "requirements*.txt, pyproject.toml" : "*.py"),
+			       -1;
 	}
 	for (i = 0; i < p->nops; i++)
 		if ((p->ops[i].type == FIX_REMOVE_UNUSED) == dep)
 			return snprintf(why, wn, "operations[%zu] %s is not a %s operation", i,
-			    op_names[p->ops[i].type], p->category), -1;
+				   op_names[p->ops[i].type], p->category),
+			       -1;
 	return 0;
 }
 
@@ -490,8 +507,10 @@ fixplan_patch_policy(const struct config *cfg, const struct fix_plan *p, const c
 			if (pl > 2 && strncmp(path, "b/", 2) == 0)
 				path += 2, pl -= 2;
 			if (!plan_has_file(p, path, pl))
-				return snprintf(why, wn, "the diff touches '%.*s', which the plan does not list", (int)pl,
-				    path), -1;
+				return snprintf(why, wn,
+					   "the diff touches '%.*s', which the plan does not list", (int)pl,
+					   path),
+				       -1;
 			st->files++;
 		} else if (strncmp(line, "--- ", 4) == 0) {
 			;
@@ -506,14 +525,19 @@ fixplan_patch_policy(const struct config *cfg, const struct fix_plan *p, const c
 	st->danger = st->files * 10 + (st->added + st->removed) * 2 + (int)(st->bytes / 256);
 	if (st->files > cfg->fix_max_files)
 		return snprintf(why, wn, "the diff touches %d files, over fix_max_files %d", st->files,
-		    cfg->fix_max_files), -1;
+			   cfg->fix_max_files),
+		       -1;
 	if (st->added + st->removed > cfg->fix_max_changed_lines)
 		return snprintf(why, wn, "the diff changes %d lines, over fix_max_changed_lines %d",
-		    st->added + st->removed, cfg->fix_max_changed_lines), -1;
+			   st->added + st->removed, cfg->fix_max_changed_lines),
+		       -1;
 	if (st->bytes > cfg->fix_max_diff_bytes)
 		return snprintf(why, wn, "the diff is %ld bytes, over fix_max_diff_bytes %d", st->bytes,
-		    cfg->fix_max_diff_bytes), -1;
+			   cfg->fix_max_diff_bytes),
+		       -1;
 	if (st->danger > cfg->fix_max_danger)
-		return snprintf(why, wn, "danger score %d is over fix_max_danger %d", st->danger, cfg->fix_max_danger), -1;
+		return snprintf(why, wn, "danger score %d is over fix_max_danger %d", st->danger,
+			   cfg->fix_max_danger),
+		       -1;
 	return 0;
 }

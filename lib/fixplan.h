@@ -37,8 +37,8 @@ enum fix_op_type { FIX_PIN, FIX_ADD, FIX_REMOVE_UNUSED };
 struct fix_op {
 	enum fix_op_type type;
 	char file[256];
-	char package[128], version[64];			/* pin_dependency, add_dependency */
-	char module[256], name[128], line_contains[256];	/* remove_unused */
+	char package[128], version[64];                  /* pin_dependency, add_dependency */
+	char module[256], name[128], line_contains[256]; /* remove_unused */
 	int has_name, has_line_contains;
 };
 

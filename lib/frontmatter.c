@@ -20,8 +20,8 @@ is_fence(const char *p, const char *end)
 
 /* Find the YAML block; returns 0 with [*ys,*ye) and *body, or -1 with reason. */
 static int
-split(const char *text, size_t len, const char **ys, const char **ye, const char **body,
-    char *reason, size_t rn)
+split(const char *text, size_t len, const char **ys, const char **ye, const char **body, char *reason,
+    size_t rn)
 {
 	const char *end = text + len, *nl, *p;
 
@@ -113,8 +113,8 @@ depth_ok(const char *ys, size_t n, char *reason, size_t rn)
 		done = ev.type == YAML_STREAM_END_EVENT;
 		yaml_event_delete(&ev);
 		if (depth > FM_MAX_DEPTH) {
-			snprintf(reason, rn, "frontmatter nests deeper than %d levels; a verdict is a flat map",
-			    FM_MAX_DEPTH);
+			snprintf(reason, rn,
+			    "frontmatter nests deeper than %d levels; a verdict is a flat map", FM_MAX_DEPTH);
 			rc = -1;
 			break;
 		}
@@ -146,7 +146,8 @@ fm_get(const char *text, size_t len, const char *key, char *value, size_t vn, ch
 	int rc = -1;
 
 	if (vn)
-		value[0] = '\0';	/* a failure below leaves no value, never stale bytes (orch-advance --explain prints it) */
+		value[0] = '\0'; /* a failure below leaves no value, never stale bytes (orch-advance --explain
+				    prints it) */
 	if (split(text, len, &ys, &ye, &body, reason, rn) < 0 ||
 	    depth_ok(ys, (size_t)(ye - ys), reason, rn) < 0)
 		return -1;
@@ -203,8 +204,8 @@ out:
 }
 
 int
-fm_verdict(const char *text, size_t len, const char *key, const char *pass_token,
-    char *value, size_t vn, char *reason, size_t rn)
+fm_verdict(const char *text, size_t len, const char *key, const char *pass_token, char *value, size_t vn,
+    char *reason, size_t rn)
 {
 	size_t i;
 
@@ -232,8 +233,13 @@ fm_negative_tokens(void)
 const char *
 fm_negative_for(const char *pass_token)
 {
-	static const struct { const char *pass, *red; } pair[] = {
-		{ "APPROVED", "REQUEST_CHANGES" }, { "PASS", "FAIL" }, { "SUCCESS", "FAILED" }, { "HEALTHY", "DEGRADED" },
+	static const struct {
+		const char *pass, *red;
+	} pair[] = {
+		{ "APPROVED", "REQUEST_CHANGES" },
+		{ "PASS", "FAIL" },
+		{ "SUCCESS", "FAILED" },
+		{ "HEALTHY", "DEGRADED" },
 		{ NULL, NULL },
 	};
 	size_t i;

@@ -23,15 +23,14 @@
 #include <stddef.h>
 
 #define FM_MAX_BYTES ((size_t)1 << 20)
-#define FM_MAX_DEPTH 32	/* nested lists/maps; the root map is level 1 */
+#define FM_MAX_DEPTH 32 /* nested lists/maps; the root map is level 1 */
 
 enum fm_result { FM_RED = 0, FM_PASS = 1 };
 
-int fm_verdict(const char *text, size_t len, const char *key, const char *pass_token,
-    char *value, size_t vn, char *reason, size_t rn);
-/* Get key's scalar value; 0 ok, -1 with reason (same fail-closed rules). */
-int fm_get(const char *text, size_t len, const char *key, char *value, size_t vn,
+int fm_verdict(const char *text, size_t len, const char *key, const char *pass_token, char *value, size_t vn,
     char *reason, size_t rn);
+/* Get key's scalar value; 0 ok, -1 with reason (same fail-closed rules). */
+int fm_get(const char *text, size_t len, const char *key, char *value, size_t vn, char *reason, size_t rn);
 /* The negative tokens, NULL-terminated (what a brief lists as red values). */
 const char *const *fm_negative_tokens(void);
 /* The negative token that answers pass_token (APPROVED: REQUEST_CHANGES, PASS: FAIL, ...), for examples. */

@@ -43,11 +43,13 @@ gate_describe_stage(const char *stage, const char *wi, char *out, size_t n)
 
 	out[0] = '\0';
 	if (stage_get(stage) && stage_get(stage)->runs_ci)
-		return str_fmt(out, n, "commit the change; the gate runs the project's ci_cmd at the branch head");
+		return str_fmt(
+		    out, n, "commit the change; the gate runs the project's ci_cmd at the branch head");
 	for (; a->name; a++) {
-		int k = a->key ? snprintf(out + len, n - len, "%sdocs/work-items/%s/%s with frontmatter %s: %s", len ? "; " : "",
-		    wi, a->name, a->key, a->pass) : snprintf(out + len, n - len, "%sdocs/work-items/%s/%s", len ? ", " : "",
-		    wi, a->name);
+		int k = a->key
+		    ? snprintf(out + len, n - len, "%sdocs/work-items/%s/%s with frontmatter %s: %s",
+			  len ? "; " : "", wi, a->name, a->key, a->pass)
+		    : snprintf(out + len, n - len, "%sdocs/work-items/%s/%s", len ? ", " : "", wi, a->name);
 		if (k < 0 || (size_t)k >= n - len)
 			return -1;
 		len += (size_t)k;
@@ -71,7 +73,7 @@ gate_result_free(struct gate_result *r)
 int
 gate_error_alert(struct store *st, const struct task *t, const char *gate, const char *reason)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char key[200], msg[1200], upd[32];
 	int first = 0;
 
@@ -83,9 +85,11 @@ gate_error_alert(struct store *st, const struct task *t, const char *gate, const
 	snprintf(key, sizeof(key), "gate_error:%s:%s:%s", t->work_item, gate, upd);
 	if ((first = task_note_once(st, key, &e)) < 0)
 		goto fail;
-	snprintf(msg, sizeof(msg), "%s held at %s by %s (no retry charged): %s", t->work_item, t->stage, gate, reason);
-	if (first && (event_add(st, t->work_item, "gate_error", t->stage, t->stage, reason, &e) < 0 ||
-	    notify_queue(st, "alert", t->work_item, msg, &e) < 0))
+	snprintf(msg, sizeof(msg), "%s held at %s by %s (no retry charged): %s", t->work_item, t->stage, gate,
+	    reason);
+	if (first &&
+	    (event_add(st, t->work_item, "gate_error", t->stage, t->stage, reason, &e) < 0 ||
+		notify_queue(st, "alert", t->work_item, msg, &e) < 0))
 		goto fail;
 	return store_commit(st, &e) < 0 ? -1 : first;
 fail:
@@ -131,11 +135,12 @@ static int
 bind_head(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char ref[300];
 
 	branch_ref(c->task, ref, sizeof(ref));
-	if (git_rev_parse(&g, ref, r->judged_sha, &e) < 0 || code_id_of(c, r->judged_sha, r->code_id, &e) < 0) {
+	if (git_rev_parse(&g, ref, r->judged_sha, &e) < 0 ||
+	    code_id_of(c, r->judged_sha, r->code_id, &e) < 0) {
 		gate_error(r, &e);
 		return -1;
 	}
@@ -152,7 +157,7 @@ static int
 verdict_fresh(const struct gate_ctx *c, struct gate_result *r, const char *path, char last[ORCH_SHA_BUF])
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char ref[300], id[ORCH_SHA_BUF];
 
 	if (bind_head(c, r) < 0)
@@ -180,11 +185,15 @@ verdict_stale(const struct gate_ctx *c, struct gate_result *r, const char *artif
 	r->outcome = c->manual ? GATE_WAIT : GATE_RED;
 	if (!c->manual)
 		r->rollback_to = stage;
-	snprintf(r->reason, sizeof(r->reason), "waiting for a fresh %s: the one on the branch was written at %.12s "
-	    "for other code (the head %.12s changed the code since)", artifact, last, r->judged_sha);
+	snprintf(r->reason, sizeof(r->reason),
+	    "waiting for a fresh %s: the one on the branch was written at %.12s "
+	    "for other code (the head %.12s changed the code since)",
+	    artifact, last, r->judged_sha);
 	if (!c->manual)
-		buf_addf(&r->findings, "%s on %s judged the code at %.12s; the code changed since. Judge the code at "
-		    "the branch head and commit a new %s.\n", artifact, c->task->branch, last, artifact);
+		buf_addf(&r->findings,
+		    "%s on %s judged the code at %.12s; the code changed since. Judge the code at "
+		    "the branch head and commit a new %s.\n",
+		    artifact, c->task->branch, last, artifact);
 }
 
 /* Quote text as "> " lines into findings (capped; the cap is noted). */
@@ -212,7 +221,7 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	struct buf content;
 	char path[256], ref[300], value[128], why[512], last[ORCH_SHA_BUF];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int rc, fresh = 1;
 
 	buf_init(&content, FM_MAX_BYTES);
@@ -232,7 +241,7 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 	} else if (rc < 0) {
 		red(r, "%s%s", why, NULL);
 	} else if (fm_verdict(content.data ? content.data : "", content.len, key, pass, value, sizeof(value),
-	    why, sizeof(why)) == FM_PASS) {
+		       why, sizeof(why)) == FM_PASS) {
 		r->outcome = GATE_PASS;
 		snprintf(r->reason, sizeof(r->reason), "%s %s", artifact, why);
 	} else {
@@ -255,7 +264,7 @@ check_analysis_complete(const struct gate_ctx *c, struct gate_result *r)
 	const struct stage_artifact *a = stage_human()->artifacts;
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char path[256], ref[300], why[512], missing[400] = "";
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	branch_ref(c->task, ref, sizeof(ref));
 	for (; a->name; a++) {
@@ -298,7 +307,8 @@ gate_analysis_evidence(const struct gate_ctx *c, char *out, size_t n, struct orc
 			return -1;
 		int k = snprintf(out + len, n - len, "%s%.2s=%s", len ? "," : "", a->name, blob);
 		if (k < 0 || (size_t)k >= n - len)
-			return err_set(e, EX_SOFTWARE, "the analysis evidence of %s is over %zu bytes", c->task->work_item, n);
+			return err_set(e, EX_SOFTWARE, "the analysis evidence of %s is over %zu bytes",
+			    c->task->work_item, n);
 		len += (size_t)k;
 	}
 	return 0;
@@ -314,7 +324,7 @@ gate_analysis_evidence(const struct gate_ctx *c, char *out, size_t n, struct orc
 static int
 approval_bound(const struct gate_ctx *c, struct gate_result *r, const struct tracker_issue *is)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task_ask a;
 	int rc;
 
@@ -325,15 +335,20 @@ approval_bound(const struct gate_ctx *c, struct gate_result *r, const struct tra
 	r->outcome = GATE_WAIT;
 	if (rc == 0 || strcmp(a.evidence, r->ask) != 0) {
 		r->ask_needed = 1;
-		snprintf(r->reason, sizeof(r->reason), rc == 0 ? "%s is Approved, but orch had not asked for a review "
-		    "of this analysis: asking now; set Approved again to approve it" : "the analysis of %s changed "
-		    "since orch asked for its review: asking again; set Approved again to approve it",
+		snprintf(r->reason, sizeof(r->reason),
+		    rc == 0
+			? "%s is Approved, but orch had not asked for a review "
+			  "of this analysis: asking now; set Approved again to approve it"
+			: "the analysis of %s changed "
+			  "since orch asked for its review: asking again; set Approved again to approve it",
 		    c->task->work_item);
 		return 0;
 	}
 	if (strcmp(is->updated_at, a.mark[0] ? a.mark : a.asked_at) <= 0) {
-		snprintf(r->reason, sizeof(r->reason), "%s was set Approved before orch asked for a review at %s: set "
-		    "Approved again to approve the analysis as it is now", c->task->work_item, a.asked_at);
+		snprintf(r->reason, sizeof(r->reason),
+		    "%s was set Approved before orch asked for a review at %s: set "
+		    "Approved again to approve the analysis as it is now",
+		    c->task->work_item, a.asked_at);
 		return 0;
 	}
 	return 1;
@@ -343,7 +358,7 @@ static void
 check_analysis_approved(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct tracker_issue is;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	const char *key;
 
 	if (c->tracker->ops->get(c->tracker, c->task->work_item, &is, &e) < 0)
@@ -385,7 +400,7 @@ check_architecture_done(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char dir[256], ref[300];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char **names = NULL;
 	size_t i;
 
@@ -394,8 +409,9 @@ check_architecture_done(const struct gate_ctx *c, struct gate_result *r)
 	if (git_ls_dir(&g, ref, dir, &names, &e) < 0)
 		return gate_error(r, &e);
 	r->outcome = c->manual ? GATE_WAIT : GATE_RED;
-	snprintf(r->reason, sizeof(r->reason), c->manual ? "waiting for %s/ADR-*.md on the branch" :
-	    "no %s/ADR-*.md committed on the branch", dir);
+	snprintf(r->reason, sizeof(r->reason),
+	    c->manual ? "waiting for %s/ADR-*.md on the branch" : "no %s/ADR-*.md committed on the branch",
+	    dir);
 	for (i = 0; names[i]; i++)
 		if (fnmatch("ADR-*.md", names[i], 0) == 0) {
 			r->outcome = GATE_PASS;
@@ -409,7 +425,7 @@ void
 gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char why[900] = "";
 	int moved = 0;
 
@@ -424,10 +440,11 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 		snprintf(r->reason, sizeof(r->reason), "workspace %s", moved ? "imported" : "unchanged");
 		/* the branch on the remote: a person's push taken, orch's branch pushed (not by a dry run) */
 		if (merge_branch_exchange(&oc, c->project, c->task, !c->dry_run, why, sizeof(why), &e) < 0) {
-			/* the remote down is the merge gate's to report loudly; the item's work is here already */
+			/* the remote down is the merge gate's to report loudly; the item's work is here
+			 * already */
 			if (!c->dry_run)
-				event_add(c->st, c->task->work_item, "branch_exchange_failed", c->task->stage, c->task->stage,
-				    e.msg, NULL);
+				event_add(c->st, c->task->work_item, "branch_exchange_failed", c->task->stage,
+				    c->task->stage, e.msg, NULL);
 			return;
 		}
 		if (why[0]) {
@@ -435,17 +452,14 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 			snprintf(r->reason, sizeof(r->reason), "%s", why);
 		}
 		return;
-	case WS_RED:
-		return red(r, "%s%s", e.msg, NULL);
+	case WS_RED: return red(r, "%s%s", e.msg, NULL);
 	case WS_BUSY:
 		r->outcome = GATE_WAIT;
 		snprintf(r->reason, sizeof(r->reason), "%s", e.msg);
 		return;
-	default:
-		return gate_error(r, &e);
+	default: return gate_error(r, &e);
 	}
 }
-
 
 /*
  * The item's change already landed on main (a rollback from deploy): its
@@ -457,7 +471,7 @@ landed(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char tested[ORCH_SHA_BUF] = "", main_ref[512];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int anc;
 
 	task_tested_sha(c->st, c->task, tested);
@@ -483,28 +497,35 @@ no_change(const struct gate_ctx *c, struct gate_result *r, const char *head)
 		return rc < 0;
 	if (c->manual) {
 		r->outcome = GATE_WAIT;
-		snprintf(r->reason, sizeof(r->reason), "waiting for a change outside docs/work-items/%s/ on %s (it changes "
-		    "nothing against main yet)", c->task->work_item, c->task->branch);
+		snprintf(r->reason, sizeof(r->reason),
+		    "waiting for a change outside docs/work-items/%s/ on %s (it changes "
+		    "nothing against main yet)",
+		    c->task->work_item, c->task->branch);
 		return 1;
 	}
-	red(r, "no change: %s changes nothing outside docs/work-items/%s/ against main; commit the code (a project "
-	    "whose work is documents sets docs_only: true)", c->task->branch, c->task->work_item);
+	red(r,
+	    "no change: %s changes nothing outside docs/work-items/%s/ against main; commit the code (a "
+	    "project "
+	    "whose work is documents sets docs_only: true)",
+	    c->task->branch, c->task->work_item);
 	snprintf(r->evidence, sizeof(r->evidence), "%s", head);
 	return 1;
 }
 
-/* ci_cmd in a scratch copy of the branch head (never the workspace, whose files the agent may have changed). */
+/* ci_cmd in a scratch copy of the branch head (never the workspace, whose files the agent may have changed).
+ */
 static void
 check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git repo = { .dir = c->task->repo, .st = c->st };
 	struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
 	char head[ORCH_SHA_BUF], ref[300], desc[300], scratch[ORCH_PATH_MAX_1];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct proc_result pr;
 
 	if (c->project->ci_cmd == NULL)
-		return red(r, "project '%s' has no ci_cmd; set ci_cmd in orch.yaml (nothing merges untested)%s",
+		return red(r,
+		    "project '%s' has no ci_cmd; set ci_cmd in orch.yaml (nothing merges untested)%s",
 		    c->project->key, NULL);
 	branch_ref(c->task, ref, sizeof(ref));
 	if (git_rev_parse(&repo, ref, head, &e) < 0)
@@ -515,11 +536,17 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 		return;
 	if (ws_scratch(&oc, c->task->repo, head, scratch, sizeof(scratch), &e) < 0)
 		return gate_error(r, &e);
-	struct task_child tc = { c->st, c->task, "ci_cmd" };	/* a SIGKILLed holder's ci_cmd is stopped */
+	struct task_child tc = { c->st, c->task, "ci_cmd" }; /* a SIGKILLed holder's ci_cmd is stopped */
 	struct proc_spec s = {
-		.argv = (const char *const *)c->project->ci_cmd, .cwd = scratch,
-		.timeout_ms = c->cfg->ci_timeout_s * 1000, .out_cap = BUF_MIB, .tool = "ci_cmd",
-		.observe = store_tool_observe, .observe_ctx = c->st, .on_start = task_claim_child, .on_start_ctx = &tc,
+		.argv = (const char *const *)c->project->ci_cmd,
+		.cwd = scratch,
+		.timeout_ms = c->cfg->ci_timeout_s * 1000,
+		.out_cap = BUF_MIB,
+		.tool = "ci_cmd",
+		.observe = store_tool_observe,
+		.observe_ctx = c->st,
+		.on_start = task_claim_child,
+		.on_start_ctx = &tc,
 	};
 	proc_run(&s, &pr);
 	util_rm_tree(scratch);
@@ -552,7 +579,7 @@ check_code_reviewed(const struct gate_ctx *c, struct gate_result *r)
 	const struct stage *j;
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char sha[ORCH_SHA_BUF], id[ORCH_SHA_BUF], docs[128], files[600];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int rc;
 
 	if (bind_head(c, r) < 0)
@@ -566,16 +593,18 @@ check_code_reviewed(const struct gate_ctx *c, struct gate_result *r)
 			return gate_error(r, &e);
 		if (rc == 0 || strcmp(id, r->code_id) == 0)
 			continue;
-		if (git_changed_files(&g, sha, r->judged_sha, docs, files, sizeof(files), &e) < 0 || !files[0])
-			snprintf(files, sizeof(files), "(the files could not be listed: %s)", e.code ? e.msg :
-			    "the code id differs");
+		if (git_changed_files(&g, sha, r->judged_sha, docs, files, sizeof(files), &e) < 0 ||
+		    !files[0])
+			snprintf(files, sizeof(files), "(the files could not be listed: %s)",
+			    e.code ? e.msg : "the code id differs");
 		r->outcome = GATE_RED;
 		r->bound = 0;
 		r->rollback_to = stage_review()->name;
 		snprintf(r->reason, sizeof(r->reason), "code changed after %s: %s", j->name, files);
-		buf_addf(&r->findings, "%s passed the code at %.12s; the branch head %.12s changed it (%s). It goes back "
-		    "to %s: nothing ships that review did not approve.\n", j->name, sha, r->judged_sha, files,
-		    stage_review()->name);
+		buf_addf(&r->findings,
+		    "%s passed the code at %.12s; the branch head %.12s changed it (%s). It goes back "
+		    "to %s: nothing ships that review did not approve.\n",
+		    j->name, sha, r->judged_sha, files, stage_review()->name);
 		return;
 	}
 	r->outcome = GATE_PASS;
@@ -625,7 +654,7 @@ deploy_log_stale(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char tested[ORCH_SHA_BUF] = "", ref[300], path[256], at_test[ORCH_SHA_BUF], at_head[ORCH_SHA_BUF];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	task_tested_sha(c->st, c->task, tested);
 	if (strlen(tested) != 40)
@@ -634,10 +663,12 @@ deploy_log_stale(const struct gate_ctx *c, struct gate_result *r)
 	branch_ref(c->task, ref, sizeof(ref));
 	if (git_blob_id(&g, tested, path, at_test, &e) < 0 || git_blob_id(&g, ref, path, at_head, &e) < 0 ||
 	    strcmp(at_test, at_head) != 0)
-		return 0;	/* absent from the tested commit, or changed since: written after the merge */
+		return 0; /* absent from the tested commit, or changed since: written after the merge */
 	r->outcome = GATE_WAIT;
-	snprintf(r->reason, sizeof(r->reason), "14-deploy-log.md on %s is the one the merge gate tested at %.12s: it "
-	    "predates this deploy; deploy, then commit a new log naming deployed_sha", c->task->branch, tested);
+	snprintf(r->reason, sizeof(r->reason),
+	    "14-deploy-log.md on %s is the one the merge gate tested at %.12s: it "
+	    "predates this deploy; deploy, then commit a new log naming deployed_sha",
+	    c->task->branch, tested);
 	return 1;
 }
 
@@ -651,23 +682,26 @@ deploy_log_forged(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char ref[300], path[256], blob[ORCH_SHA_BUF];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int known;
 
 	if (!c->project->self_deploy && c->project->deploy_hook == NULL)
-		return 0;	/* the deployer agent writes it */
+		return 0; /* the deployer agent writes it */
 	wi_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
 	branch_ref(c->task, ref, sizeof(ref));
 	if (git_blob_id(&g, ref, path, blob, &e) < 0)
-		return 0;	/* absent: the verdict gate says so */
+		return 0; /* absent: the verdict gate says so */
 	if ((known = task_blob_known(c->st, c->task->work_item, path, blob, &e)) < 0) {
 		gate_error(r, &e);
 		return 1;
 	}
 	if (known)
 		return 0;
-	red(r, "14-deploy-log.md on %s was not written by orch, which runs this project's deploy: remove it from "
-	    "the branch (only orch's deploy log counts)%s", c->task->branch, NULL);
+	red(r,
+	    "14-deploy-log.md on %s was not written by orch, which runs this project's deploy: remove it "
+	    "from "
+	    "the branch (only orch's deploy log counts)%s",
+	    c->task->branch, NULL);
 	return 1;
 }
 
@@ -689,8 +723,10 @@ deploy_failed_red(const struct gate_ctx *c, struct gate_result *r)
 		dir[0] = '\0';
 	r->outcome = GATE_RED;
 	r->hold = c->project->deploy_failure_hold;
-	snprintf(r->reason, sizeof(r->reason), "deploy hook exited %lld (its output and deploy log are in %s, not on "
-	    "the branch)", code, dir);
+	snprintf(r->reason, sizeof(r->reason),
+	    "deploy hook exited %lld (its output and deploy log are in %s, not on "
+	    "the branch)",
+	    code, dir);
 	return 1;
 }
 
@@ -712,19 +748,21 @@ deployed_commit(const struct gate_ctx *c, struct gate_result *r, const char *ref
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char path[256], why[256], val[128], got[1][ORCH_SHA_BUF];
 	const char *refs[1] = { val };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct buf log;
 	int named;
 
 	buf_init(&log, FM_MAX_BYTES);
 	wi_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
 	named = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &log, why, sizeof(why), &e) == 0 &&
-	    fm_get(log.data ? log.data : "", log.len, "deployed_sha", val, sizeof(val), why, sizeof(why)) == 0 &&
-	    val[0] != '\0';	/* orch's own log leaves it empty when no merge was recorded */
+	    fm_get(log.data ? log.data : "", log.len, "deployed_sha", val, sizeof(val), why, sizeof(why)) ==
+		0 &&
+	    val[0] != '\0'; /* orch's own log leaves it empty when no merge was recorded */
 	buf_free(&log);
 	err_clear(&e);
-	if (!named && c->project->land_squash && task_tested_sha(c->st, c->task, sha) == 0 && strlen(sha) == 40)
-		return 0;	/* squashed: the branch is the audit trail, the landed commit is what went out */
+	if (!named && c->project->land_squash && task_tested_sha(c->st, c->task, sha) == 0 &&
+	    strlen(sha) == 40)
+		return 0; /* squashed: the branch is the audit trail, the landed commit is what went out */
 	if (!named) {
 		if (git_rev_parse(&g, ref, sha, &e) == 0)
 			return 0;
@@ -734,8 +772,10 @@ deployed_commit(const struct gate_ctx *c, struct gate_result *r, const char *ref
 	for (char *q = val; *q; q++)
 		*q = (char)tolower((unsigned char)*q);
 	if (strlen(val) != 40 || strspn(val, "0123456789abcdef") != 40) {
-		red(r, "14-deploy-log.md: deployed_sha '%s' is not a full commit id (40 hex digits); write what "
-		    "`git rev-parse` prints for %s after the merge", val, c->project->main_branch);
+		red(r,
+		    "14-deploy-log.md: deployed_sha '%s' is not a full commit id (40 hex digits); write what "
+		    "`git rev-parse` prints for %s after the merge",
+		    val, c->project->main_branch);
 		return -1;
 	}
 	if (git_resolve(&g, refs, 1, got, &e) < 0) {
@@ -743,8 +783,11 @@ deployed_commit(const struct gate_ctx *c, struct gate_result *r, const char *ref
 			gate_error(r, &e);
 			return -1;
 		}
-		red(r, "14-deploy-log.md: deployed_sha %s is not a commit of this repository; write the commit of "
-		    "%s that went out", val, c->project->main_branch);
+		red(r,
+		    "14-deploy-log.md: deployed_sha %s is not a commit of this repository; write the commit "
+		    "of "
+		    "%s that went out",
+		    val, c->project->main_branch);
 		return -1;
 	}
 	snprintf(sha, 41, "%s", got[0]);
@@ -756,7 +799,7 @@ check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char ref[300], main_ref[512], head[ORCH_SHA_BUF], tested[ORCH_SHA_BUF] = "";
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int anc;
 
 	branch_ref(c->task, ref, sizeof(ref));
@@ -769,8 +812,10 @@ check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 		return gate_error(r, &e);
 	if (!anc) {
 		red(r, "deployed but not merged: %s is not an ancestor of %s", head, main_ref + 5);
-		snprintf(r->alert, sizeof(r->alert), "%s was deployed but is not on %s (%.12s): check what runs in "
-		    "production (docs/deploy.md, \"is prod on main?\")", c->task->work_item, main_ref + 5, head);
+		snprintf(r->alert, sizeof(r->alert),
+		    "%s was deployed but is not on %s (%.12s): check what runs in "
+		    "production (docs/deploy.md, \"is prod on main?\")",
+		    c->task->work_item, main_ref + 5, head);
 		return;
 	}
 	/* on main is not enough: what went out must hold what the merge gate tested and landed */
@@ -778,8 +823,11 @@ check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 	if (strlen(tested) == 40 && (anc = git_is_ancestor(&g, tested, head, &e)) <= 0) {
 		if (anc < 0)
 			return gate_error(r, &e);
-		red(r, "the deployed commit %s does not contain this item's merged commit %s: an older main went "
-		    "out; deploy again and name the new commit in deployed_sha", head, tested);
+		red(r,
+		    "the deployed commit %s does not contain this item's merged commit %s: an older main "
+		    "went "
+		    "out; deploy again and name the new commit in deployed_sha",
+		    head, tested);
 		return;
 	}
 	r->outcome = GATE_PASS;
@@ -819,16 +867,17 @@ gate_find(const char *name)
  * or passes, 1 missing or red, -1 git could not answer.
  */
 static int
-artifact_state(const struct gate_ctx *c, const struct stage_artifact *a, const char *ref, int w, char *out, size_t on)
+artifact_state(
+    const struct gate_ctx *c, const struct stage_artifact *a, const char *ref, int w, char *out, size_t on)
 {
 	struct git g = { .dir = c->task->repo, .st = c->st };
 	char path[256], why[512], value[128];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct buf content;
 	int rc, st;
 
 	wi_artifact_path(c->task->work_item, a->name, path, sizeof(path));
-	if (strchr(a->name, '*')) {	/* a glob: the gate lists the directory */
+	if (strchr(a->name, '*')) { /* a glob: the gate lists the directory */
 		char dir[256], **names = NULL;
 		size_t i, found = 0;
 		wi_artifact_path(c->task->work_item, "06-adr", dir, sizeof(dir));
@@ -844,18 +893,22 @@ artifact_state(const struct gate_ctx *c, const struct stage_artifact *a, const c
 	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, why, sizeof(why), &e);
 	st = rc == GIT_FAILED ? -1 : rc < 0 ? 1 : 0;
 	if (rc < 0)
-		snprintf(out, on, "%-*s %s", w, path, rc == GIT_FAILED ? e.msg : strstr(why, " is missing at ") ? "MISSING" : why);
+		snprintf(out, on, "%-*s %s", w, path,
+		    rc == GIT_FAILED                     ? e.msg
+			: strstr(why, " is missing at ") ? "MISSING"
+							 : why);
 	else if (a->key == NULL)
 		snprintf(out, on, "%-*s present", w, path);
-	else if (fm_verdict(content.data ? content.data : "", content.len, a->key, a->pass, value, sizeof(value), why,
-	    sizeof(why)) == FM_PASS)
+	else if (fm_verdict(content.data ? content.data : "", content.len, a->key, a->pass, value,
+		     sizeof(value), why, sizeof(why)) == FM_PASS)
 		snprintf(out, on, "%-*s %s: %s (passes)", w, path, a->key, value);
 	else {
-		snprintf(out, on, "%-*s %s: %s (RED: %s; needs %s)", w, path, a->key, value[0] ? value : "-", why, a->pass);
+		snprintf(out, on, "%-*s %s: %s (RED: %s; needs %s)", w, path, a->key, value[0] ? value : "-",
+		    why, a->pass);
 		st = 1;
 	}
 	buf_free(&content);
-	{	/* one line: a value quoted from the artifact neither breaks it nor reaches the terminal raw */
+	{ /* one line: a value quoted from the artifact neither breaks it nor reaches the terminal raw */
 		char clean[4 * 1200 + 1];
 		str_escape_ctl(clean, sizeof(clean), out);
 		snprintf(out, on, "%s", clean);
@@ -883,19 +936,24 @@ static void
 explain_scanner_config(const struct gate_ctx *c, struct buf *out)
 {
 	struct scancfg_change ch;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	if (!gate_security_applies(c->cfg, c->project, NULL, 0))
 		return;
 	if (gate_security_config(c, 0, &ch, &e) < 0)
 		buf_addf(out, "  scanner configuration: cannot tell (%s)\n", e.msg);
 	else if (ch.changed && ch.approved)
-		buf_addf(out, "  scanner configuration: the branch changes %s; approved at %.12s (the scan still uses "
-		    "main's)\n", ch.files, ch.approved_head);
+		buf_addf(out,
+		    "  scanner configuration: the branch changes %s; approved at %.12s (the scan still uses "
+		    "main's)\n",
+		    ch.files, ch.approved_head);
 	else if (ch.changed)
-		buf_addf(out, "  scanner configuration: the branch changes %s, so the security gate holds it for a "
-		    "person: review the change, then run orch-scan --approve-config %s (it counts while %s stay as "
-		    "they are)\n", ch.files, c->task->work_item, ch.files);
+		buf_addf(out,
+		    "  scanner configuration: the branch changes %s, so the security gate holds it for a "
+		    "person: review the change, then run orch-scan --approve-config %s (it counts while %s "
+		    "stay as "
+		    "they are)\n",
+		    ch.files, c->task->work_item, ch.files);
 }
 
 int
@@ -906,24 +964,31 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 	char ref[300];
 
 	if (sd == NULL)
-		return buf_printf(out, "%s is at '%s', a stage this orch does not know\n", c->task->work_item, stage) < 0 ?
-		    -1 : 0;
+		return buf_printf(out, "%s is at '%s', a stage this orch does not know\n", c->task->work_item,
+			   stage) < 0
+		    ? -1
+		    : 0;
 	branch_ref(c->task, ref, sizeof(ref));
 	if (sd->deploys && c->project->self_deploy) {
 		/* nobody writes the log here: Confirm Deploy runs the hook and orch writes it (Phase C) */
 		if (deploy_marker(c->cfg, c->task, DEPLOY_INITIATED))
-			buf_addf(out, "%s at deploy (self_deploy), branch %s:\n  deploy initiated: waiting for the hook's "
-			    "result; orch-deploy --finalize then writes 14-deploy-log.md\n", c->task->work_item,
-			    c->task->branch);
+			buf_addf(out,
+			    "%s at deploy (self_deploy), branch %s:\n  deploy initiated: waiting for the "
+			    "hook's "
+			    "result; orch-deploy --finalize then writes 14-deploy-log.md\n",
+			    c->task->work_item, c->task->branch);
 		else
-			buf_addf(out, "%s at deploy (self_deploy), branch %s:\n  waiting for Confirm Deploy (the tracker "
+			buf_addf(out,
+			    "%s at deploy (self_deploy), branch %s:\n  waiting for Confirm Deploy (the "
+			    "tracker "
 			    "status, or orch-deploy --confirm %s); then the deploy hook runs and orch writes "
-			    "14-deploy-log.md\n", c->task->work_item, c->task->branch, c->task->work_item);
+			    "14-deploy-log.md\n",
+			    c->task->work_item, c->task->branch, c->task->work_item);
 		buf_addf(out, "  and deployed_sha must be on main, holding the merged commit\n");
 		return out->len ? 0 : -1;
 	}
-	buf_addf(out, "%s at %s (%s stage), branch %s:\n", c->task->work_item, stage, c->manual ? "manual" :
-	    "automated", c->task->branch);
+	buf_addf(out, "%s at %s (%s stage), branch %s:\n", c->task->work_item, stage,
+	    c->manual ? "manual" : "automated", c->task->branch);
 	for (; a->name; a++) {
 		char line[1200];
 		artifact_state(c, a, ref, 44, line, sizeof(line));
@@ -932,13 +997,17 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 	if (sd->human_gate)
 		buf_addf(out, "  then the human verdict: tracker status Approved (or Rejected)\n");
 	if (sd->runs_ci)
-		buf_addf(out, "  ci_cmd must pass at the branch head (run by orch-advance, not by --explain)\n");
+		buf_addf(
+		    out, "  ci_cmd must pass at the branch head (run by orch-advance, not by --explain)\n");
 	if (sd->lands_on_main) {
-		buf_addf(out, "  then the security gate (17-security-report.md, written by orch) and the merge gate "
+		buf_addf(out,
+		    "  then the security gate (17-security-report.md, written by orch) and the merge gate "
 		    "(rebase onto main, ci_cmd)\n");
 		explain_scanner_config(c, out);
 	}
 	if (sd->deploys)
-		buf_addf(out, "  and deployed_sha (the commit that went out) must be on main, holding the merged commit\n");
+		buf_addf(out,
+		    "  and deployed_sha (the commit that went out) must be on main, holding the merged "
+		    "commit\n");
 	return out->len ? 0 : -1;
 }

@@ -29,7 +29,7 @@ enum gate_outcome { GATE_PASS, GATE_RED, GATE_WAIT, GATE_ERROR };
 
 struct gate_verdict {
 	int present;
-	char verdict[16];	/* approved | rejected */
+	char verdict[16]; /* approved | rejected */
 	char issue_id[64], state_id[64], updated_at[40];
 };
 
@@ -39,18 +39,18 @@ struct gate_ctx {
 	struct store *st;
 	struct tracker *tracker;
 	const struct task *task;
-	int dry_run;		/* gates with effects (reports, rebases, leases) skip them */
-	int manual;		/* people work the stage: a missing artifact is awaited, not red */
+	int dry_run; /* gates with effects (reports, rebases, leases) skip them */
+	int manual;  /* people work the stage: a missing artifact is awaited, not red */
 };
 
 struct gate_result {
 	enum gate_outcome outcome;
 	char reason[1024];
-	struct buf findings;	/* quoted verbatim into the developer's task */
+	struct buf findings; /* quoted verbatim into the developer's task */
 	struct gate_verdict verdict;
-	struct orch_err err;	/* GATE_ERROR detail */
-	char alert[1536];	/* a loud warning to alert on even when the gate passes */
-	char evidence[48];	/* what a red was judged on (artifact blob or branch head), for manual stages */
+	struct orch_err err; /* GATE_ERROR detail */
+	char alert[1536];    /* a loud warning to alert on even when the gate passes */
+	char evidence[48];   /* what a red was judged on (artifact blob or branch head), for manual stages */
 	/*
 	 * Verdicts bound to commits: a gate that judged the code sets bound,
 	 * the branch head it judged and that head's code id (git_code_id, ""
@@ -58,7 +58,8 @@ struct gate_result {
 	 */
 	int bound;
 	char judged_sha[ORCH_SHA_BUF], code_id[ORCH_SHA_BUF];
-	/* a red's target stage when it is not the stage's rule (NULL): "review" for code changed after review */
+	/* a red's target stage when it is not the stage's rule (NULL): "review" for code changed after review
+	 */
 	const char *rollback_to;
 	/* a red the engine holds (blocked, no retry charged) instead of rolling back: deploy_failure: hold */
 	int hold;
@@ -118,7 +119,8 @@ void gate_security(const struct gate_ctx *c, struct gate_result *r);
  * fetched), or, with approve set, fetch main and record a person's
  * approval of the head's configuration.  0 with ch, -1 with *e.
  */
-int gate_security_config(const struct gate_ctx *c, int approve, struct scancfg_change *ch, struct orch_err *e);
+int gate_security_config(
+    const struct gate_ctx *c, int approve, struct scancfg_change *ch, struct orch_err *e);
 /*
  * 1 when the security gate applies to project p (enabled, and p's key is an
  * item of security_gate_repos, or that list is empty and p self-deploys);
@@ -126,8 +128,8 @@ int gate_security_config(const struct gate_ctx *c, int approve, struct scancfg_c
  */
 /*
  * Does dependency finding f block under security_dep_block (block_sev for severity)?  Never when the base has
- * it too (inherited), nor an unpinned requirement unless security_dep_unpinned_block.  The scan of main alerts
- * the same ones.
+ * it too (inherited), nor an unpinned requirement unless security_dep_unpinned_block.  The scan of main
+ * alerts the same ones.
  */
 struct dep_finding;
 int gate_dep_blocks(const struct config *cfg, const struct dep_finding *f, int block_sev);

@@ -17,8 +17,9 @@
 
 const char *const git_hardened_env[] = { GIT_HARDEN_ENV, NULL };
 static const char *const git_env[] = { GIT_HARDEN_ENV, NULL };
-const char *const git_ident_env[] = { GIT_HARDEN_ENV, "GIT_AUTHOR_NAME=orch", "GIT_AUTHOR_EMAIL=orch@localhost",
-	"GIT_COMMITTER_NAME=orch", "GIT_COMMITTER_EMAIL=orch@localhost", NULL };
+const char *const git_ident_env[] = { GIT_HARDEN_ENV, "GIT_AUTHOR_NAME=orch",
+	"GIT_AUTHOR_EMAIL=orch@localhost", "GIT_COMMITTER_NAME=orch", "GIT_COMMITTER_EMAIL=orch@localhost",
+	NULL };
 
 /* "git" and args into argv (cap entries, NULL-terminated; extra args are dropped: callers pass few). */
 static void
@@ -32,8 +33,8 @@ git_argv(const char *const *args, const char **argv, size_t cap)
 	argv[n] = NULL;
 }
 
-static int
-git_run_expect(const struct git *g, const char *const *args, unsigned expected, struct proc_result *r);
+static int git_run_expect(
+    const struct git *g, const char *const *args, unsigned expected, struct proc_result *r);
 
 int
 git_run(const struct git *g, const char *const *args, struct proc_result *r)
@@ -56,10 +57,18 @@ git_run_in(const struct git *g, const char *const *args, unsigned expected, cons
 		env[k++] = g->env[n];
 	env[k] = NULL;
 	struct proc_spec s = {
-		.argv = argv, .cwd = g->dir, .env_extra = env, .timeout_ms = GIT_TIMEOUT_MS, .run_as = g->run_as,
-		.out_cap = cap ? cap : 8 * BUF_MIB, .tool = "git", .expected_codes = expected,
-		.observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st,
-		.stdin_data = in ? buf_str(in) : NULL, .stdin_len = in ? in->len : 0,
+		.argv = argv,
+		.cwd = g->dir,
+		.env_extra = env,
+		.timeout_ms = GIT_TIMEOUT_MS,
+		.run_as = g->run_as,
+		.out_cap = cap ? cap : 8 * BUF_MIB,
+		.tool = "git",
+		.expected_codes = expected,
+		.observe = g->st ? store_tool_observe : NULL,
+		.observe_ctx = g->st,
+		.stdin_data = in ? buf_str(in) : NULL,
+		.stdin_len = in ? in->len : 0,
 	};
 	return proc_run(&s, r);
 }
@@ -88,8 +97,8 @@ git_fail(const char *what, struct proc_result *r, struct orch_err *e)
 
 /* Run and require exit 0. */
 static int
-git_ok(const struct git *g, const char *what, const char *const *args, struct proc_result *r,
-    struct orch_err *e)
+git_ok(
+    const struct git *g, const char *what, const char *const *args, struct proc_result *r, struct orch_err *e)
 {
 	git_run(g, args, r);
 	if (r->status != PROC_OK)
@@ -104,8 +113,14 @@ git_run_as_orch(const struct git *g, const char *const *args, struct proc_result
 
 	git_argv(args, argv, 32);
 	struct proc_spec s = {
-		.argv = argv, .cwd = g->dir, .env_extra = git_ident_env, .timeout_ms = GIT_TIMEOUT_MS,
-		.out_cap = 8 * BUF_MIB, .tool = "git", .observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st,
+		.argv = argv,
+		.cwd = g->dir,
+		.env_extra = git_ident_env,
+		.timeout_ms = GIT_TIMEOUT_MS,
+		.out_cap = 8 * BUF_MIB,
+		.tool = "git",
+		.observe = g->st ? store_tool_observe : NULL,
+		.observe_ctx = g->st,
 	};
 	return proc_run(&s, r);
 }
@@ -119,7 +134,7 @@ git_rev_parse(const struct git *g, const char *ref, char sha[ORCH_SHA_BUF], stru
 	if (str_fmt(spec, sizeof(spec), "%s^{commit}", ref) < 0)
 		return err_set(e, EX_USAGE, "ref '%.64s...' is too long", ref);
 	const char *args[] = { "rev-parse", "--verify", "--quiet", "--end-of-options", spec, NULL };
-	git_run_expect(g, args, 1u << 1, &r);	/* exit 1: no such ref, an answer */
+	git_run_expect(g, args, 1u << 1, &r); /* exit 1: no such ref, an answer */
 	if (r.status != PROC_OK) {
 		if (r.status == PROC_EXIT_NONZERO && r.exit_code == 1) {
 			proc_result_free(&r);
@@ -138,7 +153,8 @@ git_rev_parse(const struct git *g, const char *ref, char sha[ORCH_SHA_BUF], stru
 }
 
 int
-git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[ORCH_SHA_BUF], struct orch_err *e)
+git_resolve(
+    const struct git *g, const char *const *refs, size_t n, char (*sha)[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "cat-file", "--batch-check", NULL }, *p;
 	struct proc_result r;
@@ -158,7 +174,8 @@ git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[
 	/* one line per ref, in order: "<sha> commit <size>", or "<ref>^{commit} missing" */
 	for (i = 0, p = buf_str(&r.out); i < n; i++) {
 		const char *nl = strchr(p, '\n');
-		if (nl == NULL || nl - p < 48 || strspn(p, "0123456789abcdef") != 40 || strncmp(p + 40, " commit ", 8) != 0) {
+		if (nl == NULL || nl - p < 48 || strspn(p, "0123456789abcdef") != 40 ||
+		    strncmp(p + 40, " commit ", 8) != 0) {
 			proc_result_free(&r);
 			return err_set(e, EX_NOINPUT, "ref '%s' does not exist in '%s'", refs[i], g->dir);
 		}
@@ -171,7 +188,8 @@ git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[
 }
 
 int
-git_blob_id(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e)
+git_blob_id(
+    const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	struct proc_result r;
 	char spec[1024];
@@ -205,7 +223,7 @@ git_is_ancestor(const struct git *g, const char *a, const char *b, struct orch_e
 	const char *args[] = { "merge-base", "--is-ancestor", a, b, NULL };
 	int rc;
 
-	git_run_expect(g, args, 1u << 1, &r);	/* exit 1 is the answer "no" */
+	git_run_expect(g, args, 1u << 1, &r); /* exit 1 is the answer "no" */
 	if (r.status == PROC_OK)
 		rc = 1;
 	else if (r.status == PROC_EXIT_NONZERO && r.exit_code == 1)
@@ -222,16 +240,19 @@ git_fetch(const struct git *g, const char *remote, const char *branch, struct or
 	struct proc_result r;
 	char refspec[512];
 
-	if (str_fmt(refspec, sizeof(refspec), "+refs/heads/%s:refs/remotes/%s/%s", branch, remote, branch) < 0)
+	if (str_fmt(refspec, sizeof(refspec), "+refs/heads/%s:refs/remotes/%s/%s", branch, remote, branch) <
+	    0)
 		return err_set(e, EX_USAGE, "branch name '%.64s' is too long", branch);
 	/* auto maintenance is left to the repository's own users (one process less per fetch) */
-	const char *args[] = { "-c", "maintenance.auto=false", "fetch", "--quiet", "--no-tags", "--", remote, refspec,
-		NULL };
+	const char *args[] = { "-c", "maintenance.auto=false", "fetch", "--quiet", "--no-tags", "--", remote,
+		refspec, NULL };
 	if (git_ok(g, "fetch", args, &r, e) < 0) {
-		if (e && r.status != PROC_NOT_FOUND) {	/* say what to do: git's own line rarely does */
+		if (e && r.status != PROC_NOT_FOUND) { /* say what to do: git's own line rarely does */
 			size_t l = strlen(e->msg);
-			snprintf(e->msg + l, sizeof(e->msg) - l, "; check that remote '%s' of '%s' is reachable "
-			    "(the next tick retries)", remote, g->dir);
+			snprintf(e->msg + l, sizeof(e->msg) - l,
+			    "; check that remote '%s' of '%s' is reachable "
+			    "(the next tick retries)",
+			    remote, g->dir);
 		}
 		return -1;
 	}
@@ -248,7 +269,7 @@ git_branch_create(const struct git *g, const char *branch, const char *start, st
 	if (str_fmt(ref, sizeof(ref), "refs/heads/%s", branch) < 0)
 		return err_set(e, EX_USAGE, "branch name is too long");
 	if (git_ref_exists(g, ref))
-		return 0;	/* idempotent: a rerun after a crash reuses it */
+		return 0; /* idempotent: a rerun after a crash reuses it */
 	const char *args[] = { "branch", "--no-track", "--", branch, start, NULL };
 	if (git_ok(g, "branch", args, &r, e) < 0)
 		return -1;
@@ -266,8 +287,10 @@ git_worktree_remove(const struct git *g, const char *path, const char *branch, s
 	char gitdir[ORCH_PATH_MAX_1];
 	struct stat sb;
 
-	/* a workspace of its own (lib/workspace.h) is a directory orch made; a linked worktree is git's to remove */
-	if (str_fmt(gitdir, sizeof(gitdir), "%s/.git", path) == 0 && lstat(gitdir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	/* a workspace of its own (lib/workspace.h) is a directory orch made; a linked worktree is git's to
+	 * remove */
+	if (str_fmt(gitdir, sizeof(gitdir), "%s/.git", path) == 0 && lstat(gitdir, &sb) == 0 &&
+	    S_ISDIR(sb.st_mode)) {
 		util_rm_tree(path);
 		r.status = PROC_OK;
 		buf_init(&r.out, 0);
@@ -277,7 +300,8 @@ git_worktree_remove(const struct git *g, const char *path, const char *branch, s
 	}
 	/* git's answer is not the test: a worktree it could not see (repository gone) is still on disk */
 	if (lstat(path, &sb) == 0) {
-		err_set(e, EX_SOFTWARE, "the worktree '%s' is still there after git worktree remove in '%s': %.300s", path,
+		err_set(e, EX_SOFTWARE,
+		    "the worktree '%s' is still there after git worktree remove in '%s': %.300s", path,
 		    g->dir, buf_str(&r.err));
 		proc_result_free(&r);
 		return -1;
@@ -306,7 +330,7 @@ git_worktree_add(const struct git *g, const char *path, const char *branch, stru
 	if (str_fmt(gitfile, sizeof(gitfile), "%s/.git", path) < 0)
 		return err_set(e, EX_USAGE, "worktree path is too long");
 	if (lstat(gitfile, &sb) == 0)
-		return 0;	/* already added by an earlier (perhaps killed) run */
+		return 0; /* already added by an earlier (perhaps killed) run */
 	const char *prune[] = { "worktree", "prune", NULL };
 	git_run(g, prune, &r);
 	proc_result_free(&r);
@@ -367,7 +391,8 @@ tree_mode(const char *t, size_t len, const char *name, size_t idlen, char mode[8
 	const char *end = t + len, *sp, *nul;
 
 	for (; t < end; t = nul + 1 + idlen) {
-		if ((sp = memchr(t, ' ', (size_t)(end - t))) == NULL || (nul = memchr(sp, '\0', (size_t)(end - sp))) == NULL)
+		if ((sp = memchr(t, ' ', (size_t)(end - t))) == NULL ||
+		    (nul = memchr(sp, '\0', (size_t)(end - sp))) == NULL)
 			return -1;
 		if (strcmp(sp + 1, name) == 0 && sp - t < 8) {
 			snprintf(mode, 8, "%.*s", (int)(sp - t), t);
@@ -379,8 +404,8 @@ tree_mode(const char *t, size_t len, const char *name, size_t idlen, char mode[8
 
 /* Check the entry's mode, then take the blob: 0, or -1 with a reason. */
 static int
-artifact_take(const char *path, const char *mode, int rc, unsigned long long size, const char *body, size_t max,
-    struct buf *out, char *reason, size_t rn)
+artifact_take(const char *path, const char *mode, int rc, unsigned long long size, const char *body,
+    size_t max, struct buf *out, char *reason, size_t rn)
 {
 	if (strcmp(mode, "120000") == 0) {
 		snprintf(reason, rn, "%s is a symlink; artifacts must be regular files", path);
@@ -406,10 +431,11 @@ artifact_take(const char *path, const char *mode, int rc, unsigned long long siz
 }
 
 int
-git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max,
-    struct buf *out, char *reason, size_t rn, struct orch_err *e)
+git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max, struct buf *out,
+    char *reason, size_t rn, struct orch_err *e)
 {
-	const char *args[] = { "cat-file", "--batch", NULL }, *slash = strrchr(path, '/'), *p, *end, *tree, *body;
+	const char *args[] = { "cat-file", "--batch", NULL }, *slash = strrchr(path, '/'), *p, *end, *tree,
+		   *body;
 	unsigned long long tsize, size = 0;
 	char type[8], mode[8];
 	struct proc_result r;
@@ -426,7 +452,7 @@ git_read_artifact(const struct git *g, const char *ref, const char *path, size_t
 	if (slash)
 		buf_addf(&in, "%s:%.*s\n", ref, (int)(slash - path), path);
 	buf_addf(&in, "%s:%s\n", ref, path);
-	if (buf_failed(&in)) {	/* a ref or path of kilobytes: not a name git would take */
+	if (buf_failed(&in)) { /* a ref or path of kilobytes: not a name git would take */
 		buf_free(&in);
 		snprintf(reason, rn, "the name of %s at %.40s is too long to look up", path, ref);
 		return -1;
@@ -467,7 +493,8 @@ git_ls_dir(const struct git *g, const char *ref, const char *dir, char ***names,
 
 	if (str_fmt(spec, sizeof(spec), "%s/", dir) < 0)
 		return err_set(e, EX_USAGE, "directory name is too long");
-	const char *args[] = { "ls-tree", "--full-tree", "--name-only", "--end-of-options", ref, "--", spec, NULL };
+	const char *args[] = { "ls-tree", "--full-tree", "--name-only", "--end-of-options", ref, "--", spec,
+		NULL };
 	if (git_ok(g, "ls-tree", args, &r, e) < 0)
 		return -1;
 	if ((v = calloc(cap, sizeof(*v))) == NULL)
@@ -509,9 +536,16 @@ git_plumb(const struct git *g, const char *const *args, const char *const *env, 
 
 	git_argv(args, argv, 24);
 	struct proc_spec s = {
-		.argv = argv, .cwd = g->dir, .env_extra = env, .timeout_ms = GIT_TIMEOUT_MS, .out_cap = BUF_MIB,
-		.tool = "git", .observe = g->st ? store_tool_observe : NULL, .observe_ctx = g->st,
-		.stdin_data = in, .stdin_len = inlen,
+		.argv = argv,
+		.cwd = g->dir,
+		.env_extra = env,
+		.timeout_ms = GIT_TIMEOUT_MS,
+		.out_cap = BUF_MIB,
+		.tool = "git",
+		.observe = g->st ? store_tool_observe : NULL,
+		.observe_ctx = g->st,
+		.stdin_data = in,
+		.stdin_len = inlen,
 	};
 	proc_run(&s, r);
 	if (r->status != PROC_OK)
@@ -563,7 +597,8 @@ tree_with(const struct git *g, const char *base, const char *path, const char *b
 
 int
 git_commit_file(const struct git *g, const char *branch, const char *path, const char *data, size_t len,
-    const char *message, const char *index, char out[ORCH_SHA_BUF], char blob[ORCH_SHA_BUF], struct orch_err *e)
+    const char *message, const char *index, char out[ORCH_SHA_BUF], char blob[ORCH_SHA_BUF],
+    struct orch_err *e)
 {
 	char ref[300], old[ORCH_SHA_BUF], tree[ORCH_SHA_BUF], base_tree[ORCH_SHA_BUF], spec[64];
 	struct proc_result r;
@@ -579,7 +614,7 @@ git_commit_file(const struct git *g, const char *branch, const char *path, const
 	snprintf(spec, sizeof(spec), "%s^{tree}", old);
 	if (git_rev_parse_any(g, spec, base_tree, e) < 0)
 		return -1;
-	if (strcmp(tree, base_tree) == 0) {	/* the same report again: nothing to commit */
+	if (strcmp(tree, base_tree) == 0) { /* the same report again: nothing to commit */
 		snprintf(out, 41, "%s", old);
 		return 0;
 	}
@@ -612,7 +647,7 @@ git_object_type(const struct git *g, const char *spec, char type[16], struct orc
 	struct proc_result r;
 
 	type[0] = '\0';
-	git_run_expect(g, args, 0, &r);	/* 128: no such object, an answer */
+	git_run_expect(g, args, 0, &r); /* 128: no such object, an answer */
 	if (r.status == PROC_OK)
 		snprintf(type, 16, "%.*s", (int)strcspn(buf_str(&r.out), "\n"), buf_str(&r.out));
 	else if (r.status != PROC_EXIT_NONZERO)
@@ -645,8 +680,8 @@ git_clone_private(const struct git *parent, const char *src, const char *dst, co
 	struct proc_result r;
 
 	/* --no-local: objects through the pack protocol, never hard links into src's object store */
-	const char *args[] = { "clone", "--quiet", shared ? "--shared" : "--no-local", "--no-checkout", "--origin",
-		"orch", "--", src, dst, NULL };
+	const char *args[] = { "clone", "--quiet", shared ? "--shared" : "--no-local", "--no-checkout",
+		"--origin", "orch", "--", src, dst, NULL };
 	if (git_ok(parent, "clone", args, &r, e) < 0)
 		return -1;
 	proc_result_free(&r);
@@ -664,14 +699,16 @@ git_clone_private(const struct git *parent, const char *src, const char *dst, co
 }
 
 int
-git_fetch_into(const struct git *g, const char *url, const char *src_ref, const char *dst_ref, struct orch_err *e)
+git_fetch_into(
+    const struct git *g, const char *url, const char *src_ref, const char *dst_ref, struct orch_err *e)
 {
 	char refspec[700];
 	struct proc_result r;
 
 	if (str_fmt(refspec, sizeof(refspec), "+%s:%s", src_ref, dst_ref) < 0)
 		return err_set(e, EX_USAGE, "ref name is too long");
-	const char *args[] = { "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", url, refspec, NULL };
+	const char *args[] = { "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", url, refspec,
+		NULL };
 	if (git_ok(g, "fetch", args, &r, e) < 0)
 		return -1;
 	proc_result_free(&r);
@@ -685,11 +722,13 @@ git_merge_base(const struct git *g, const char *a, const char *b, char sha[ORCH_
 	const char *args[] = { "merge-base", "--end-of-options", a, b, NULL };
 	struct proc_result r;
 
-	git_run_expect(g, args, 1u << 1, &r);	/* exit 1: no common ancestor, an answer */
+	git_run_expect(g, args, 1u << 1, &r); /* exit 1: no common ancestor, an answer */
 	if (r.status == PROC_EXIT_NONZERO && r.exit_code == 1) {
 		proc_result_free(&r);
-		return err_set(e, EX_NOINPUT, "'%.40s' and '%.200s' have no common history in '%s'; cut the branch "
-		    "from main", b, a, g->dir);
+		return err_set(e, EX_NOINPUT,
+		    "'%.40s' and '%.200s' have no common history in '%s'; cut the branch "
+		    "from main",
+		    b, a, g->dir);
 	}
 	if (r.status != PROC_OK)
 		return git_fail("merge-base", &r, e);
@@ -713,8 +752,8 @@ exclude_spec(const char *exclude, char *out, size_t n, struct orch_err *e)
 }
 
 int
-git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude, char id[ORCH_SHA_BUF],
-    struct orch_err *e)
+git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude,
+    char id[ORCH_SHA_BUF], struct orch_err *e)
 {
 	char mb[ORCH_SHA_BUF], spec[1100];
 	struct proc_result d, p;
@@ -722,18 +761,21 @@ git_code_id(const struct git *g, const char *base, const char *commit, const cha
 	id[0] = '\0';
 	if (git_merge_base(g, base, commit, mb, e) < 0 || exclude_spec(exclude, spec, sizeof(spec), e) < 0)
 		return -1;
-	/* --binary --full-index: a changed binary changes the id; no renames, no drivers: one answer per tree pair */
-	const char *diff[] = { "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--binary",
-		"--full-index", "--end-of-options", mb, commit, "--", spec, NULL };
+	/* --binary --full-index: a changed binary changes the id; no renames, no drivers: one answer per tree
+	 * pair */
+	const char *diff[] = { "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames",
+		"--binary", "--full-index", "--end-of-options", mb, commit, "--", spec, NULL };
 	git_run_in(g, diff, 0, NULL, GIT_DIFF_MAX, &d);
 	if (d.status != PROC_OK)
 		return git_fail("diff", &d, e);
 	if (d.out_truncated) {
 		proc_result_free(&d);
-		return err_set(e, EX_DATAERR, "the change of %.12s against main is over %d MiB; orch cannot bind a "
-		    "verdict to it: split the work item", commit, (int)(GIT_DIFF_MAX / BUF_MIB));
+		return err_set(e, EX_DATAERR,
+		    "the change of %.12s against main is over %d MiB; orch cannot bind a "
+		    "verdict to it: split the work item",
+		    commit, (int)(GIT_DIFF_MAX / BUF_MIB));
 	}
-	if (d.out.len == 0) {	/* no change: the id stays "" */
+	if (d.out.len == 0) { /* no change: the id stays "" */
 		proc_result_free(&d);
 		return 0;
 	}
@@ -763,7 +805,8 @@ git_changed_files(const struct git *g, const char *a, const char *b, const char 
 	out[0] = '\0';
 	if (exclude_spec(exclude, spec, sizeof(spec), e) < 0)
 		return -1;
-	const char *args[] = { "diff", "--name-only", "--no-renames", "-z", "--end-of-options", a, b, "--", spec, NULL };
+	const char *args[] = { "diff", "--name-only", "--no-renames", "-z", "--end-of-options", a, b, "--",
+		spec, NULL };
 	if (git_ok(g, "diff --name-only", args, &r, e) < 0)
 		return -1;
 	for (p = r.out.data; p && p < r.out.data + r.out.len; p = nl + 1) {
@@ -783,7 +826,8 @@ git_changed_files(const struct git *g, const char *a, const char *b, const char 
 }
 
 int
-git_last_commit(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e)
+git_last_commit(
+    const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	const char *args[] = { "log", "-1", "--format=%H", "--end-of-options", ref, "--", path, NULL };
 	struct proc_result r;
@@ -811,15 +855,16 @@ git_ls_tree_r(const struct git *g, const char *ref, struct buf *out, struct orch
 		return -1;
 	if (buf_append(out, r.out.data ? r.out.data : "", r.out.len) < 0) {
 		proc_result_free(&r);
-		return err_set(e, EX_DATAERR, "the tree of '%.80s' lists more than %zu bytes of names", ref, out->max);
+		return err_set(
+		    e, EX_DATAERR, "the tree of '%.80s' lists more than %zu bytes of names", ref, out->max);
 	}
 	proc_result_free(&r);
 	return 0;
 }
 
 int
-git_read_blobs(const struct git *g, const char (*ids)[41], size_t n, size_t max, struct buf *outs,
-    struct orch_err *e)
+git_read_blobs(
+    const struct git *g, const char (*ids)[41], size_t n, size_t max, struct buf *outs, struct orch_err *e)
 {
 	const char *args[] = { "cat-file", "--batch", NULL }, *p, *end, *body;
 	unsigned long long size;
@@ -841,7 +886,8 @@ git_read_blobs(const struct git *g, const char (*ids)[41], size_t n, size_t max,
 		if (batch_next(&p, end, type, &size, &body) < 0 || strcmp(type, "blob") != 0 || size > max ||
 		    buf_append(&outs[i], body, (size_t)size) < 0) {
 			proc_result_free(&r);
-			return err_set(e, EX_DATAERR, "git cat-file: blob %.12s is missing or over %zu bytes", ids[i], max);
+			return err_set(e, EX_DATAERR, "git cat-file: blob %.12s is missing or over %zu bytes",
+			    ids[i], max);
 		}
 	}
 	proc_result_free(&r);
@@ -898,10 +944,12 @@ diff_hunks(struct buf *diff, const char *p, const char *end)
 static int
 diff_run(const struct git *g, const char *dir, struct proc_result *r, struct orch_err *e)
 {
-	/* every knob that changes the hunks is pinned: a user's diff.* config must not change orch's patches */
-	static const char *const args[] = { "-c", "diff.suppressBlankEmpty=false", "-c", "diff.noprefix=false",
-		"diff", "--no-index", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--unified=3",
-		"--inter-hunk-context=0", "--diff-algorithm=myers", "--indent-heuristic", "--", "a", "b", NULL };
+	/* every knob that changes the hunks is pinned: a user's diff.* config must not change orch's patches
+	 */
+	static const char *const args[] = { "-c", "diff.suppressBlankEmpty=false", "-c",
+		"diff.noprefix=false", "diff", "--no-index", "--no-color", "--no-ext-diff", "--no-textconv",
+		"--text", "--unified=3", "--inter-hunk-context=0", "--diff-algorithm=myers",
+		"--indent-heuristic", "--", "a", "b", NULL };
 	struct git in = { .dir = dir, .st = g->st, .env = g->env };
 
 	git_run_expect(&in, args, 1u << 1, r);
@@ -921,8 +969,10 @@ git_diff_texts(const struct git *g, const char *path, const char *a, size_t alen
 
 	if (alen == blen && memcmp(a, b, alen) == 0)
 		return 0;
-	if (str_fmt(dir, sizeof(dir), "%s/orch-diff.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0 || mkdtemp(dir) == NULL)
-		return err_set(e, EX_IOERR, "cannot create a temporary directory for a diff: %s", strerror(errno));
+	if (str_fmt(dir, sizeof(dir), "%s/orch-diff.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0 ||
+	    mkdtemp(dir) == NULL)
+		return err_set(
+		    e, EX_IOERR, "cannot create a temporary directory for a diff: %s", strerror(errno));
 	if (str_fmt(pa, sizeof(pa), "%s/a", dir) < 0 || str_fmt(pb, sizeof(pb), "%s/b", dir) < 0 ||
 	    diff_side(pa, a, alen) < 0 || diff_side(pb, b, blen) < 0) {
 		err_set(e, EX_IOERR, "cannot write the texts to diff under '%s': %s", dir, strerror(errno));

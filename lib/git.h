@@ -30,23 +30,20 @@ struct store;
  * there runs inside orch's git (docs/security-model.md).
  */
 #define GIT_HARDEN_ENV \
-	"GIT_CONFIG_COUNT=6", \
-	"GIT_CONFIG_KEY_0=core.hooksPath", "GIT_CONFIG_VALUE_0=/dev/null", \
-	"GIT_CONFIG_KEY_1=core.fsmonitor", "GIT_CONFIG_VALUE_1=false", \
-	"GIT_CONFIG_KEY_2=protocol.ext.allow", "GIT_CONFIG_VALUE_2=never", \
-	"GIT_CONFIG_KEY_3=maintenance.auto", "GIT_CONFIG_VALUE_3=false", \
-	"GIT_CONFIG_KEY_4=gc.auto", "GIT_CONFIG_VALUE_4=0", \
-	"GIT_CONFIG_KEY_5=core.untrackedCache", "GIT_CONFIG_VALUE_5=false", \
-	"GIT_TERMINAL_PROMPT=0", "LC_ALL=C"
-
+	"GIT_CONFIG_COUNT=6", "GIT_CONFIG_KEY_0=core.hooksPath", "GIT_CONFIG_VALUE_0=/dev/null", \
+	    "GIT_CONFIG_KEY_1=core.fsmonitor", "GIT_CONFIG_VALUE_1=false", \
+	    "GIT_CONFIG_KEY_2=protocol.ext.allow", "GIT_CONFIG_VALUE_2=never", \
+	    "GIT_CONFIG_KEY_3=maintenance.auto", "GIT_CONFIG_VALUE_3=false", "GIT_CONFIG_KEY_4=gc.auto", \
+	    "GIT_CONFIG_VALUE_4=0", "GIT_CONFIG_KEY_5=core.untrackedCache", "GIT_CONFIG_VALUE_5=false", \
+	    "GIT_TERMINAL_PROMPT=0", "LC_ALL=C"
 
 struct proc_user;
 
 struct git {
 	const char *dir;
-	struct store *st;	/* tool metrics; may be NULL */
-	const char *const *env;	/* more NAME=value after the hardened environment; may be NULL */
-	const struct proc_user *run_as;	/* run git as this user (an agent_user's workspace); NULL: as orch */
+	struct store *st;               /* tool metrics; may be NULL */
+	const char *const *env;         /* more NAME=value after the hardened environment; may be NULL */
+	const struct proc_user *run_as; /* run git as this user (an agent_user's workspace); NULL: as orch */
 };
 
 int git_run(const struct git *g, const char *const *args, struct proc_result *r);
@@ -54,10 +51,12 @@ int git_run(const struct git *g, const char *const *args, struct proc_result *r)
 int git_run_as_orch(const struct git *g, const char *const *args, struct proc_result *r);
 int git_rev_parse(const struct git *g, const char *ref, char sha[ORCH_SHA_BUF], struct orch_err *e);
 /* Resolve n refs to commit ids in one git run (cat-file --batch-check); errors as git_rev_parse. */
-int git_resolve(const struct git *g, const char *const *refs, size_t n, char (*sha)[ORCH_SHA_BUF], struct orch_err *e);
+int git_resolve(
+    const struct git *g, const char *const *refs, size_t n, char (*sha)[ORCH_SHA_BUF], struct orch_err *e);
 int git_ref_exists(const struct git *g, const char *ref);
 /* The blob id of path at ref (what a manual stage's red was judged on). */
-int git_blob_id(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e);
+int git_blob_id(
+    const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e);
 int git_is_ancestor(const struct git *g, const char *a, const char *b, struct orch_err *e);
 int git_fetch(const struct git *g, const char *remote, const char *branch, struct orch_err *e);
 int git_branch_create(const struct git *g, const char *branch, const char *start, struct orch_err *e);
@@ -75,8 +74,8 @@ int git_is_clean(const struct git *g, struct orch_err *e);
  */
 #define GIT_ARTIFACT_RED (-1)
 #define GIT_FAILED (-2)
-int git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max,
-    struct buf *out, char *reason, size_t rn, struct orch_err *e);
+int git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max, struct buf *out,
+    char *reason, size_t rn, struct orch_err *e);
 /*
  * Commit data as path on top of refs/heads/<branch> in repository g, as
  * orch, with plumbing only (hash-object, a private index file at index,
@@ -85,9 +84,11 @@ int git_read_artifact(const struct git *g, const char *ref, const char *path, si
  * the file already held data), blob the file's blob id.  0 / -1 with e.
  */
 int git_commit_file(const struct git *g, const char *branch, const char *path, const char *data, size_t len,
-    const char *message, const char *index, char out[ORCH_SHA_BUF], char blob[ORCH_SHA_BUF], struct orch_err *e);
+    const char *message, const char *index, char out[ORCH_SHA_BUF], char blob[ORCH_SHA_BUF],
+    struct orch_err *e);
 /* Write data as a blob into g's object store (no filter: no path is given); its id into blob.  0 / -1. */
-int git_hash_blob(const struct git *g, const char *data, size_t len, char blob[ORCH_SHA_BUF], struct orch_err *e);
+int git_hash_blob(
+    const struct git *g, const char *data, size_t len, char blob[ORCH_SHA_BUF], struct orch_err *e);
 /* The type of object spec ("tree", "blob", "commit"; "" when it names nothing); 0 / -1 with e. */
 int git_object_type(const struct git *g, const char *spec, char type[16], struct orch_err *e);
 /* Any object name (trees too) to its id; -1 with e (EX_NOINPUT) when it names nothing. */
@@ -102,8 +103,8 @@ int git_rev_parse_any(const struct git *g, const char *spec, char sha[ORCH_SHA_B
 int git_clone_private(const struct git *g, const char *src, const char *dst, const char *branch, int shared,
     struct orch_err *e);
 /* Fetch src_ref of url (a path or URL) into dst_ref of g, forced; 0 / -1 with e. */
-int git_fetch_into(const struct git *g, const char *url, const char *src_ref, const char *dst_ref,
-    struct orch_err *e);
+int git_fetch_into(
+    const struct git *g, const char *url, const char *src_ref, const char *dst_ref, struct orch_err *e);
 /* The hardened environment of every git run (command-scope config): for scanners that run git too. */
 extern const char *const git_hardened_env[];
 /* The same, with orch as author and committer. */
@@ -117,12 +118,13 @@ extern const char *const git_ident_env[];
  * over GIT_DIFF_MAX bytes).
  */
 #define GIT_DIFF_MAX (64 * BUF_MIB)
-int git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude, char id[ORCH_SHA_BUF],
-    struct orch_err *e);
+int git_code_id(const struct git *g, const char *base, const char *commit, const char *exclude,
+    char id[ORCH_SHA_BUF], struct orch_err *e);
 /* The paths outside exclude that differ between commits a and b, ", "-separated, into out (capped). */
-int git_changed_files(const struct git *g, const char *a, const char *b, const char *exclude, char *out, size_t n,
-    struct orch_err *e);
-/* The commit that last changed path in the history of ref (git log -1): 0 with sha, -1 with *e (none: EX_NOINPUT). */
+int git_changed_files(const struct git *g, const char *a, const char *b, const char *exclude, char *out,
+    size_t n, struct orch_err *e);
+/* The commit that last changed path in the history of ref (git log -1): 0 with sha, -1 with *e (none:
+ * EX_NOINPUT). */
 /*
  * The unified diff of path from text a to text b, git's own (git diff
  * --no-index on two files in a private temporary directory; three lines of
@@ -132,12 +134,12 @@ int git_changed_files(const struct git *g, const char *a, const char *b, const c
  * st and env are used.  0, or -1 with *e: EX_DATAERR over diff's cap,
  * another class when git or the temporary files failed.
  */
-int git_diff_texts(const struct git *g, const char *path, const char *a, size_t alen, const char *b, size_t blen,
-    struct buf *diff, struct orch_err *e);
-int git_last_commit(const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e);
+int git_diff_texts(const struct git *g, const char *path, const char *a, size_t alen, const char *b,
+    size_t blen, struct buf *diff, struct orch_err *e);
+int git_last_commit(
+    const struct git *g, const char *ref, const char *path, char sha[ORCH_SHA_BUF], struct orch_err *e);
 /* Names of the entries of directory dir at ref (NULL-terminated); 0 / -1. */
-int git_ls_dir(const struct git *g, const char *ref, const char *dir, char ***names,
-    struct orch_err *e);
+int git_ls_dir(const struct git *g, const char *ref, const char *dir, char ***names, struct orch_err *e);
 /* The whole tree of ref (ls-tree -r -z: "<mode> <type> <id>\t<path>\0"...) appended to out; 0 / -1 with e. */
 int git_ls_tree_r(const struct git *g, const char *ref, struct buf *out, struct orch_err *e);
 /*
@@ -145,7 +147,7 @@ int git_ls_tree_r(const struct git *g, const char *ref, struct buf *out, struct 
  * to outs[i] (initialised by the caller); -1 with e (EX_DATAERR) when one is
  * missing, not a blob or over max bytes.
  */
-int git_read_blobs(const struct git *g, const char (*ids)[41], size_t n, size_t max, struct buf *outs,
-    struct orch_err *e);
+int git_read_blobs(
+    const struct git *g, const char (*ids)[41], size_t n, size_t max, struct buf *outs, struct orch_err *e);
 
 #endif

@@ -32,7 +32,7 @@ on_body(char *p, size_t size, size_t n, void *ctx)
 
 	if (buf_append(s->b, p, size * n) < 0) {
 		s->over = 1;
-		return 0;	/* aborts the transfer: over the cap */
+		return 0; /* aborts the transfer: over the cap */
 	}
 	return size * n;
 }
@@ -63,7 +63,10 @@ on_header(char *p, size_t size, size_t n, void *ctx)
 {
 	struct hdrs *h = ctx;
 	size_t len = size * n;
-	static const struct { const char *name; size_t off; } want[] = {
+	static const struct {
+		const char *name;
+		size_t off;
+	} want[] = {
 		{ "retry-after:", offsetof(struct hdrs, retry_after) },
 		{ "x-ratelimit-remaining:", offsetof(struct hdrs, remaining) },
 		{ "x-ratelimit-reset:", offsetof(struct hdrs, reset) },
@@ -85,7 +88,8 @@ on_header(char *p, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* RFC 9110's IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (what every server sends), to epoch s; -1 if not. */
+/* RFC 9110's IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (what every server sends), to epoch s; -1 if not.
+ */
 int64_t
 http_date_parse(const char *v)
 {
@@ -97,10 +101,12 @@ http_date_parse(const char *v)
 
 	while (*v == ' ' || *v == '\t')
 		v++;
-	if (sscanf(v, "%*3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", &d, mon, &y, &hh, &mm, &ss, &used) != 6 ||
+	if (sscanf(v, "%*3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", &d, mon, &y, &hh, &mm, &ss,
+		&used) != 6 ||
 	    used == 0 || strlen(mon) != 3 || (m = strstr(months, mon)) == NULL || (m - months) % 3 != 0)
 		return -1;
-	snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, (int)(m - months) / 3 + 1, d, hh, mm, ss);
+	snprintf(
+	    iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, (int)(m - months) / 3 + 1, d, hh, mm, ss);
 	return time_parse_iso(iso, &us) == 0 ? us / 1000000 : -1;
 }
 
@@ -116,7 +122,8 @@ http_token_load(const char *file, struct orch_err *e)
 	if (env && *env)
 		return strdup(env);
 	if (file == NULL || *file == '\0') {
-		err_set(e, EX_CONFIG, "no Plane API token: set ORCH_PLANE_API_TOKEN or plane_api_token_file "
+		err_set(e, EX_CONFIG,
+		    "no Plane API token: set ORCH_PLANE_API_TOKEN or plane_api_token_file "
 		    "(a file of mode 0600)");
 		return NULL;
 	}
@@ -126,8 +133,10 @@ http_token_load(const char *file, struct orch_err *e)
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 077) || sb.st_uid != geteuid()) {
 		close(fd);
-		err_set(e, EX_CONFIG, "plane_api_token_file '%s' must be a regular file of yours with mode 0600 "
-		    "(chmod 600 it)", file);
+		err_set(e, EX_CONFIG,
+		    "plane_api_token_file '%s' must be a regular file of yours with mode 0600 "
+		    "(chmod 600 it)",
+		    file);
 		return NULL;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -172,8 +181,8 @@ http_open(struct http *h, const char *base, const char *token, int timeout_s, in
 }
 
 void
-http_identity(struct http *h, const char *name, const char *metric, const char *url_key, const char *budget_key,
-    int retry_429)
+http_identity(struct http *h, const char *name, const char *metric, const char *url_key,
+    const char *budget_key, int retry_429)
 {
 	h->name = name;
 	h->metric = metric;
@@ -238,11 +247,14 @@ budget_check(struct http *h, struct orch_err *e)
 	int64_t now = (int64_t)time(NULL);
 
 	if (b->limited || (b->blocked_until && now < b->blocked_until && b->server_remaining == 0))
-		return err_set(e, EX_UNAVAILABLE, "%s rate limit reached (retry after %lld s); the next tick goes on",
-		    h->name, (long long)(b->blocked_until > now ? b->blocked_until - now : 0));
+		return err_set(e, EX_UNAVAILABLE,
+		    "%s rate limit reached (retry after %lld s); the next tick goes on", h->name,
+		    (long long)(b->blocked_until > now ? b->blocked_until - now : 0));
 	if (b->used >= b->per_min)
-		return err_set(e, EX_UNAVAILABLE, "%s rate limit budget of %d requests spent in this run; "
-		    "the next tick goes on (%s)", h->name, b->per_min, h->budget_key);
+		return err_set(e, EX_UNAVAILABLE,
+		    "%s rate limit budget of %d requests spent in this run; "
+		    "the next tick goes on (%s)",
+		    h->name, b->per_min, h->budget_key);
 	return 0;
 }
 
@@ -270,8 +282,8 @@ metrics_flush(struct http *h)
 	    (h->failures == 0 && sqlite3_total_changes(h->st->db) == 0))
 		return;
 	/* metrics: a failure here loses one run's timings, nothing else */
-	(void)store_tool_record(h->st, h->metric, h->runs, h->failures, h->total_ms, h->failures ? h->last_error : NULL,
-	    NULL);
+	(void)store_tool_record(
+	    h->st, h->metric, h->runs, h->failures, h->total_ms, h->failures ? h->last_error : NULL, NULL);
 	h->runs = h->failures = 0;
 	h->total_ms = 0;
 }
@@ -301,7 +313,8 @@ attempt(struct http *h, const char *method, const char *url, const char *body, s
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "orch/0.1");
-	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 128L * 1024);	/* a listing page in one or two reads, as curl(1) */
+	curl_easy_setopt(
+	    c, CURLOPT_BUFFERSIZE, 128L * 1024); /* a listing page in one or two reads, as curl(1) */
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -312,11 +325,11 @@ attempt(struct http *h, const char *method, const char *url, const char *body, s
 	h->budget.used++;
 	rc = curl_easy_perform(c);
 	if (sink.over)
-		return err_set(e, EX_DATAERR, "%s response from %s %s is over %zu bytes; refused", h->name, method, url,
-		    (size_t)HTTP_BODY_CAP);
+		return err_set(e, EX_DATAERR, "%s response from %s %s is over %zu bytes; refused", h->name,
+		    method, url, (size_t)HTTP_BODY_CAP);
 	if (rc != CURLE_OK) {
-		err_set(e, EX_UNAVAILABLE, "%s request %s %s failed: %s; check %s and the network",
-		    h->name, method, url, curl_easy_strerror(rc), h->url_key);
+		err_set(e, EX_UNAVAILABLE, "%s request %s %s failed: %s; check %s and the network", h->name,
+		    method, url, curl_easy_strerror(rc), h->url_key);
 		return 1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
@@ -332,15 +345,15 @@ attempt(struct http *h, const char *method, const char *url, const char *body, s
 	if (resp->status == 429) {
 		h->budget.blocked_until = (int64_t)time(NULL) + (hd.retry_after >= 0 ? hd.retry_after : 60);
 		if (hd.retry_after >= 0 && hd.retry_after <= HTTP_WAIT_MAX_S)
-			return 2;	/* Plane's window frees a slot soon: wait it out */
+			return 2; /* Plane's window frees a slot soon: wait it out */
 		if (!h->retry_429)
 			h->budget.limited = 1;
 		else
-			h->budget.blocked_until = 0;	/* no window to wait out: backoff like a 5xx */
+			h->budget.blocked_until = 0; /* no window to wait out: backoff like a 5xx */
 	}
 	if (resp->status >= 500 || (resp->status == 429 && h->retry_429)) {
-		err_set(e, EX_UNAVAILABLE, "%s answered %ld to %s %s; retry later or check the server", h->name,
-		    resp->status, method, url);
+		err_set(e, EX_UNAVAILABLE, "%s answered %ld to %s %s; retry later or check the server",
+		    h->name, resp->status, method, url);
 		return 1;
 	}
 	return 0;
@@ -387,7 +400,7 @@ http_request(struct http *h, const char *method, const char *path, const char *b
 		goto oom;
 	if (body)
 		hl = n;
-	if (body && (n = curl_slist_append(hl, "Expect:")) == NULL)	/* no 100-continue round trip */
+	if (body && (n = curl_slist_append(hl, "Expect:")) == NULL) /* no 100-continue round trip */
 		goto oom;
 	if (body)
 		hl = n;
@@ -395,27 +408,28 @@ http_request(struct http *h, const char *method, const char *path, const char *b
 		if (budget_check(h, e) < 0)
 			break;
 		if (i > 0 && rc == 2) {
-			struct timespec ts = { .tv_sec = (time_t)(resp->retry_after > 0 ? resp->retry_after : 0) };
-			nanosleep(&ts, NULL);	/* Plane's Retry-After: its window frees a slot then */
+			struct timespec ts = { .tv_sec =
+						   (time_t)(resp->retry_after > 0 ? resp->retry_after : 0) };
+			nanosleep(&ts, NULL); /* Plane's Retry-After: its window frees a slot then */
 			waited = 1;
 		} else if (i > 0) {
 			struct timespec ts = { .tv_sec = (h->backoff_ms << (i - 1)) / 1000,
 				.tv_nsec = (long)((h->backoff_ms << (i - 1)) % 1000) * 1000000L };
-			nanosleep(&ts, NULL);	/* backoff between retries, not synchronisation */
+			nanosleep(&ts, NULL); /* backoff between retries, not synchronisation */
 		}
 		rc = attempt(h, method, url, body, hl, resp, e);
 		if (rc <= 0 || (rc == 2 && waited))
 			break;
 	}
 	if (rc == 2) {
-		h->budget.limited = 1;	/* still limited after waiting: stop for the tick */
-		rc = 0;	/* the caller sees the 429 */
+		h->budget.limited = 1; /* still limited after waiting: stop for the tick */
+		rc = 0;                /* the caller sees the 429 */
 	}
 	if (rc > 0)
 		rc = -1;
 	observe(h, rc != 0 || resp->status >= 400, time_mono_ms() - t0, rc ? e->msg : "bad status");
 	if (rc < 0)
-		http_response_free(resp);	/* on failure the caller has nothing to free */
+		http_response_free(resp); /* on failure the caller has nothing to free */
 	wipe(hl, key, sizeof(key));
 	return rc;
 oom:
@@ -477,8 +491,8 @@ http_header_scan(const char *line, size_t len, int64_t out[3])
 }
 
 int
-http_post_json(const char *url, const char *body, long timeout_ms, struct http_response *resp, char *why,
-    size_t wn)
+http_post_json(
+    const char *url, const char *body, long timeout_ms, struct http_response *resp, char *why, size_t wn)
 {
 	struct sink sink = { .b = &resp->body };
 	struct hdrs hd = { -1, -1, -1, -1 };

@@ -50,45 +50,45 @@ struct store;
 
 #define HTTP_BODY_CAP (8 * BUF_MIB)
 #define HTTP_RETRIES 3
-#define HTTP_WAIT_MAX_S 5	/* a shorter Retry-After is waited out inside the request */
+#define HTTP_WAIT_MAX_S 5 /* a shorter Retry-After is waited out inside the request */
 
 struct http_budget {
-	int per_min;		/* configured limit per minute */
-	int used;		/* requests sent this run */
-	int server_remaining;	/* from X-RateLimit-Remaining, -1 unknown */
-	int64_t blocked_until;	/* epoch s: a 429's Retry-After, or the server's reset */
-	int limited;		/* a 429 was seen this run */
+	int per_min;           /* configured limit per minute */
+	int used;              /* requests sent this run */
+	int server_remaining;  /* from X-RateLimit-Remaining, -1 unknown */
+	int64_t blocked_until; /* epoch s: a 429's Retry-After, or the server's reset */
+	int limited;           /* a 429 was seen this run */
 };
 
 struct http {
 	void *curl;
-	char *base;		/* e.g. https://plane.example/api/v1/workspaces/acme */
+	char *base; /* e.g. https://plane.example/api/v1/workspaces/acme */
 	char *token;
 	int timeout_s;
-	int backoff_ms;		/* first retry delay */
+	int backoff_ms; /* first retry delay */
 	struct http_budget budget;
-	struct store *st;	/* tool metrics ("plane"), may be NULL */
-	int runs, failures;	/* this run's requests, flushed by http_close */
+	struct store *st;   /* tool metrics ("plane"), may be NULL */
+	int runs, failures; /* this run's requests, flushed by http_close */
 	int64_t total_ms;
 	char last_error[256];
-	int legacy_paths;	/* tracker_plane.c: -1 unknown, 1 only issues/ (Plane < v1.1.0) */
-	int64_t server_date_us;	/* the last answer's Date header (whole seconds), 0 none yet */
-	int64_t server_date_mono_ms;	/* time_mono_ms() when it came */
-	const char *name;	/* in messages: "Plane" */
-	const char *metric;	/* tool_metrics row: "plane" */
-	const char *url_key;	/* the setting a failed request names: "plane_url" */
-	const char *budget_key;	/* the setting of the budget: "plane_rate_limit_per_min" */
-	int retry_429;		/* a 429 is retried with the 5xx backoff (a server without a rate window) */
+	int legacy_paths;            /* tracker_plane.c: -1 unknown, 1 only issues/ (Plane < v1.1.0) */
+	int64_t server_date_us;      /* the last answer's Date header (whole seconds), 0 none yet */
+	int64_t server_date_mono_ms; /* time_mono_ms() when it came */
+	const char *name;            /* in messages: "Plane" */
+	const char *metric;          /* tool_metrics row: "plane" */
+	const char *url_key;         /* the setting a failed request names: "plane_url" */
+	const char *budget_key;      /* the setting of the budget: "plane_rate_limit_per_min" */
+	int retry_429; /* a 429 is retried with the 5xx backoff (a server without a rate window) */
 };
 
 struct http_response {
 	long status;
 	struct buf body;
-	int64_t retry_after;	/* seconds, -1 when absent */
+	int64_t retry_after; /* seconds, -1 when absent */
 };
 
-int http_open(struct http *h, const char *base, const char *token, int timeout_s, int per_min,
-    struct orch_err *e);
+int http_open(
+    struct http *h, const char *base, const char *token, int timeout_s, int per_min, struct orch_err *e);
 void http_close(struct http *h);
 /* Name the service (see the top): every string must outlive h. */
 void http_identity(struct http *h, const char *name, const char *metric, const char *url_key,
@@ -107,8 +107,8 @@ int http_probe(const char *url, int timeout_s, char *why, size_t wn);
  * reason only, never the URL, which may carry a secret in its path.
  */
 #define HTTP_POST_CAP (64 * 1024)
-int http_post_json(const char *url, const char *body, long timeout_ms, struct http_response *resp,
-    char *why, size_t wn);
+int http_post_json(
+    const char *url, const char *body, long timeout_ms, struct http_response *resp, char *why, size_t wn);
 /* Read the token: ORCH_PLANE_API_TOKEN, else the file (must be 0600, ours). Malloc'd. */
 char *http_token_load(const char *file, struct orch_err *e);
 /*
@@ -127,7 +127,8 @@ void http_header_scan(const char *line, size_t len, int64_t out[3]);
  */
 #define HTTP_EXCERPT_MAX 60
 void http_excerpt(const struct http *h, const struct buf *b, char *out, size_t n);
-/* An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", leading blanks allowed) to epoch seconds; -1 when not one. */
+/* An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", leading blanks allowed) to epoch seconds; -1 when not one.
+ */
 int64_t http_date_parse(const char *v);
 /*
  * The server's clock: the last answer's Date header plus the time since it

@@ -20,7 +20,8 @@
 /* a dead job still needs a person: its item is still at the job's stage, not done, not stopped by a person */
 #define JOB_DEAD_OPEN "(j.status = 'dead' AND j.stage = t.stage AND t.stage != 'done' AND t.stopped = '')"
 
-static const char job_active_sql[] = "SELECT count(*) FROM jobs WHERE task_id = ?1 AND status IN ('queued','running') "
+static const char job_active_sql[] =
+    "SELECT count(*) FROM jobs WHERE task_id = ?1 AND status IN ('queued','running') "
     "AND (?2 IS NULL OR agent = ?2)";
 
 int
@@ -50,8 +51,10 @@ job_latest(struct store *st, int64_t task_id, const char *stage, struct job_view
 	int rc;
 
 	memset(v, 0, sizeof(*v));
-	if (store_prepare(st, &s, "SELECT id, agent, status, attempts, available_at, pid FROM jobs WHERE task_id = ?1 "
-	    "AND stage = ?2 AND status != 'done' ORDER BY id DESC LIMIT 1", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT id, agent, status, attempts, available_at, pid FROM jobs WHERE task_id = ?1 "
+		"AND stage = ?2 AND status != 'done' ORDER BY id DESC LIMIT 1",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, task_id);
 	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
@@ -78,9 +81,12 @@ job_stage_history(struct store *st, int64_t task_id, const char *stage, int64_t 
 	int rc;
 
 	memset(h, 0, sizeof(*h));
-	if (store_prepare(st, &s, "SELECT (SELECT description FROM jobs WHERE task_id = ?1 AND stage = ?2 AND "
-	    "(?3 = 0 OR id = ?3) ORDER BY id DESC LIMIT 1), (SELECT max(r.finished_at) FROM agent_runs r JOIN jobs j "
-	    "ON j.id = r.job_id WHERE j.task_id = ?1 AND j.stage = ?2 AND r.finished_at IS NOT NULL)", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT (SELECT description FROM jobs WHERE task_id = ?1 AND stage = ?2 AND "
+		"(?3 = 0 OR id = ?3) ORDER BY id DESC LIMIT 1), (SELECT max(r.finished_at) FROM agent_runs r "
+		"JOIN jobs j "
+		"ON j.id = r.job_id WHERE j.task_id = ?1 AND j.stage = ?2 AND r.finished_at IS NOT NULL)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, task_id);
 	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
@@ -112,8 +118,10 @@ job_backoff(struct store *st, int64_t now, int *count, int64_t *next, struct orc
 
 	*count = 0;
 	*next = 0;
-	if (store_prepare(st, &s, "SELECT count(*), min(j.available_at) FROM jobs j JOIN tasks t ON t.id = j.task_id "
-	    "WHERE j.status = 'queued' AND j.available_at > ?1 AND t.blocked = 0", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT count(*), min(j.available_at) FROM jobs j JOIN tasks t ON t.id = j.task_id "
+		"WHERE j.status = 'queued' AND j.available_at > ?1 AND t.blocked = 0",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -125,15 +133,17 @@ job_backoff(struct store *st, int64_t now, int *count, int64_t *next, struct orc
 }
 
 int
-job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *stage,
-    const char *description, int64_t *job_id, struct orch_err *e)
+job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *stage, const char *description,
+    int64_t *job_id, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	char now[32];
 	int rc;
 
-	if (store_prepare(st, &s, "SELECT id FROM jobs WHERE task_id = ?1 AND agent = ?2 "
-	    "AND status IN ('queued','running') ORDER BY id LIMIT 1", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT id FROM jobs WHERE task_id = ?1 AND agent = ?2 "
+		"AND status IN ('queued','running') ORDER BY id LIMIT 1",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, task_id);
 	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
@@ -145,8 +155,10 @@ job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *st
 	}
 	sqlite3_finalize(s);
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT INTO jobs(task_id, agent, stage, status, description, created_at, updated_at) "
-	    "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO jobs(task_id, agent, stage, status, description, created_at, updated_at) "
+		"VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, task_id);
 	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
@@ -166,8 +178,10 @@ job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct or
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "UPDATE jobs SET status = 'done', pid = NULL, updated_at = ?3 "
-	    "WHERE task_id = ?1 AND agent = ?2 AND status IN ('queued','running')", e) < 0)
+	if (store_prepare(st, &s,
+		"UPDATE jobs SET status = 'done', pid = NULL, updated_at = ?3 "
+		"WHERE task_id = ?1 AND agent = ?2 AND status IN ('queued','running')",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, task_id);
 	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
@@ -187,9 +201,12 @@ job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, st
 	memset(j, 0, sizeof(*j));
 	if (store_begin(st, e) < 0)
 		return -1;
-	if (store_prepare(st, &s, "SELECT j.id, j.task_id, t.work_item, j.agent, j.stage, j.attempts, j.description "
-	    "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'queued' AND j.available_at <= ?1 "
-	    "AND t.blocked = 0 ORDER BY j.id LIMIT 1", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT j.id, j.task_id, t.work_item, j.agent, j.stage, j.attempts, j.description "
+		"FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'queued' AND j.available_at "
+		"<= ?1 "
+		"AND t.blocked = 0 ORDER BY j.id LIMIT 1",
+		e) < 0)
 		goto fail;
 	sqlite3_bind_int64(s, 1, now);
 	rc = sqlite3_step(s);
@@ -212,8 +229,10 @@ job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, st
 		goto fail;
 	}
 	time_iso_us(time_now_us(), stamp);
-	if (store_prepare(st, &s, "UPDATE jobs SET status = 'running', pid = ?1, lease_until = ?2, "
-	    "attempts = attempts + 1, updated_at = ?3 WHERE id = ?4 AND status = 'queued'", e) < 0)
+	if (store_prepare(st, &s,
+		"UPDATE jobs SET status = 'running', pid = ?1, lease_until = ?2, "
+		"attempts = attempts + 1, updated_at = ?3 WHERE id = ?4 AND status = 'queued'",
+		e) < 0)
 		goto fail;
 	sqlite3_bind_int(s, 1, pid);
 	sqlite3_bind_int64(s, 2, now + lease_s);
@@ -240,7 +259,8 @@ job_run_start(struct store *st, struct job *j, int pid, struct orch_err *e)
 	char stamp[32];
 
 	time_iso_us(time_now_us(), stamp);
-	if (store_prepare(st, &s, "INSERT INTO agent_runs(job_id, pid, started_at) VALUES (?1, ?2, ?3)", e) < 0)
+	if (store_prepare(st, &s, "INSERT INTO agent_runs(job_id, pid, started_at) VALUES (?1, ?2, ?3)", e) <
+	    0)
 		return -1;
 	sqlite3_bind_int64(s, 1, j->id);
 	sqlite3_bind_int(s, 2, pid);
@@ -258,8 +278,10 @@ run_finish(struct store *st, const struct job *j, const struct job_outcome *o, s
 	char stamp[32];
 
 	time_iso_us(time_now_us(), stamp);
-	if (store_prepare(st, &s, "UPDATE agent_runs SET exit_code = ?1, status = ?2, duration_ms = ?3, "
-	    "log_path = ?4, finished_at = ?5 WHERE id = ?6", e) < 0)
+	if (store_prepare(st, &s,
+		"UPDATE agent_runs SET exit_code = ?1, status = ?2, duration_ms = ?3, "
+		"log_path = ?4, finished_at = ?5 WHERE id = ?6",
+		e) < 0)
 		return -1;
 	if (o->exit_code >= 0)
 		sqlite3_bind_int(s, 1, o->exit_code);
@@ -277,7 +299,9 @@ int
 job_complete(struct store *st, const struct job *j, const struct job_outcome *o, int max_attempts,
     int backoff_s, int64_t now, const char **new_status, struct orch_err *e)
 {
-	const char *status = o->ok ? JOB_DONE : o->interrupted || j->attempts < max_attempts ? JOB_QUEUED : JOB_DEAD;
+	const char *status = o->ok                         ? JOB_DONE
+	    : o->interrupted || j->attempts < max_attempts ? JOB_QUEUED
+							   : JOB_DEAD;
 	int64_t delay = 0;
 	sqlite3_stmt *s;
 	char stamp[32], msg[700];
@@ -293,9 +317,12 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 	if (run_finish(st, j, o, e) < 0)
 		goto fail;
 	/* an interrupted run was not the agent's failure: its attempt is given back */
-	if (store_prepare(st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, agent_pgid = NULL, "
-	    "available_at = ?2, updated_at = ?3, attempts = attempts - ?5, last_error = coalesce(?7, last_error) "
-	    "WHERE id = ?4 AND status = 'running' AND attempts = ?6", e) < 0)	/* never one leased after a reap */
+	if (store_prepare(st, &s,
+		"UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, agent_pgid = NULL, "
+		"available_at = ?2, updated_at = ?3, attempts = attempts - ?5, last_error = coalesce(?7, "
+		"last_error) "
+		"WHERE id = ?4 AND status = 'running' AND attempts = ?6",
+		e) < 0) /* never one leased after a reap */
 		goto fail;
 	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, now + delay);
@@ -313,14 +340,21 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 		*new_status = "lost";
 		return 0;
 	}
-	snprintf(msg, sizeof(msg), "%s job %lld attempt %d: %s", j->agent, (long long)j->id, j->attempts, o->reason);
-	if (event_add(st, j->work_item, o->ok ? "job_done" : o->interrupted ? "job_interrupted" : "job_failed",
-	    j->stage, j->stage, msg, e) < 0)
+	snprintf(msg, sizeof(msg), "%s job %lld attempt %d: %s", j->agent, (long long)j->id, j->attempts,
+	    o->reason);
+	if (event_add(st, j->work_item,
+		o->ok                ? "job_done"
+		    : o->interrupted ? "job_interrupted"
+				     : "job_failed",
+		j->stage, j->stage, msg, e) < 0)
 		goto fail;
 	if (strcmp(status, JOB_DEAD) == 0) {
-		snprintf(msg, sizeof(msg), "the %s agent failed %d times (job %lld): %s; %s is blocked: fix the agent "
-		    "(its command under agents: in orch.yaml, its credentials; its log is %s), then orch-advance "
-		    "--unblock %s requeues the job", j->agent, j->attempts, (long long)j->id, o->reason, j->work_item,
+		snprintf(msg, sizeof(msg),
+		    "the %s agent failed %d times (job %lld): %s; %s is blocked: fix the agent "
+		    "(its command under agents: in orch.yaml, its credentials; its log is %s), then "
+		    "orch-advance "
+		    "--unblock %s requeues the job",
+		    j->agent, j->attempts, (long long)j->id, o->reason, j->work_item,
 		    o->log_path && *o->log_path ? o->log_path : "under logs/jobs/", j->work_item);
 		if (notify_queue(st, "alert", j->work_item, msg, e) < 0)
 			goto fail;
@@ -346,17 +380,19 @@ job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "UPDATE jobs SET agent_pgid = ?1 WHERE id = ?2 AND status = 'running'", e) < 0)
+	if (store_prepare(st, &s, "UPDATE jobs SET agent_pgid = ?1 WHERE id = ?2 AND status = 'running'", e) <
+	    0)
 		return -1;
 	sqlite3_bind_int64(s, 1, pgid);
 	sqlite3_bind_int64(s, 2, job_id);
 	if (store_step_done(st, s, "record the agent's process group", e) < 0)
 		return -1;
-	return sqlite3_changes(st->db) == 1 ? 0 : -1;	/* not running: cancelled (e stays clear) */
+	return sqlite3_changes(st->db) == 1 ? 0 : -1; /* not running: cancelled (e stays clear) */
 }
 
 /* exited: the latest agent run has finished while the job still says running */
-static const char job_running_sql[] = "SELECT j.id, COALESCE(j.pid, 0), j.attempts, j.dead_strikes, "
+static const char job_running_sql[] =
+    "SELECT j.id, COALESCE(j.pid, 0), j.attempts, j.dead_strikes, "
     "t.work_item, j.agent, COALESCE(CAST(strftime('%s', j.updated_at) AS INTEGER), 0), "
     "EXISTS (SELECT 1 FROM agent_runs r WHERE r.job_id = j.id AND r.finished_at IS NOT NULL AND "
     "r.id = (SELECT max(id) FROM agent_runs WHERE job_id = j.id)), COALESCE(j.agent_pgid, 0) "
@@ -397,7 +433,8 @@ job_set_dead_strikes(struct store *st, int64_t job_id, int strikes, struct orch_
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 AND status = 'running'", e) < 0)
+	if (store_prepare(
+		st, &s, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 AND status = 'running'", e) < 0)
 		return -1;
 	sqlite3_bind_int(s, 1, strikes);
 	sqlite3_bind_int64(s, 2, job_id);
@@ -411,8 +448,10 @@ job_reap(struct store *st, int64_t job_id, int requeue, int64_t now, struct orch
 	char stamp[32];
 
 	time_iso_us(time_now_us(), stamp);
-	if (store_prepare(st, &s, "UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, dead_strikes = 0, "
-	    "available_at = ?2, updated_at = ?3 WHERE id = ?4 AND status = 'running'", e) < 0)
+	if (store_prepare(st, &s,
+		"UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, dead_strikes = 0, "
+		"available_at = ?2, updated_at = ?3 WHERE id = ?4 AND status = 'running'",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, requeue ? "queued" : "dead", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, now);
@@ -438,11 +477,16 @@ int
 job_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e)
 {
 	/* +j.status: the done jobs are most of the table, read newest first by id rather than by status */
-	return store_list_json(st, "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, "
-	    "j.lease_until, " JOB_DEAD_OPEN " AS open FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != "
-	    "'done' ORDER BY j.id DESC LIMIT ?1) UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, "
-	    "j.attempts, j.pid, j.lease_until, 0 FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE +j.status = 'done' "
-	    "ORDER BY j.id DESC LIMIT 20)", max, items, e);
+	return store_list_json(st,
+	    "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, "
+	    "j.lease_until, " JOB_DEAD_OPEN
+	    " AS open FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != "
+	    "'done' ORDER BY j.id DESC LIMIT ?1) UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, "
+	    "j.status, "
+	    "j.attempts, j.pid, j.lease_until, 0 FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE "
+	    "+j.status = 'done' "
+	    "ORDER BY j.id DESC LIMIT 20)",
+	    max, items, e);
 }
 
 int
@@ -451,8 +495,10 @@ job_dead_open(struct store *st, int *n, struct orch_err *e)
 	sqlite3_stmt *s;
 
 	*n = 0;
-	if (store_prepare(st, &s, "SELECT count(*) FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = "
-	    "'dead' AND " JOB_DEAD_OPEN, e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT count(*) FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = "
+		"'dead' AND " JOB_DEAD_OPEN,
+		e) < 0)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		*n = sqlite3_column_int(s, 0);
@@ -506,8 +552,10 @@ job_record_write(const char *home, const struct job_record *r, struct orch_err *
 
 	if (str_fmt(dir, sizeof(dir), "%s/runs/jobs", home) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    job_record_path(home, r->job_id, r->attempt, path, sizeof(path)) < 0)
-		return err_set(e, EX_IOERR, "cannot create the run record directory under '%s': %s; make ORCH_HOME "
-		    "writable", home, strerror(errno));
+		return err_set(e, EX_IOERR,
+		    "cannot create the run record directory under '%s': %s; make ORCH_HOME "
+		    "writable",
+		    home, strerror(errno));
 	o = record_json(r);
 	text = o ? cJSON_PrintUnformatted(o) : NULL;
 	cJSON_Delete(o);
@@ -579,12 +627,15 @@ job_record_read(const char *home, int64_t job_id, int attempt, struct job_record
 	close(fd);
 	text[k > 0 ? k : 0] = '\0';
 	if ((o = cJSON_Parse(text)) == NULL)
-		return err_set(e, EX_DATAERR, "the run record '%s' is not JSON; move it aside (the job is then "
-		    "handled as a run without a record)", path);
+		return err_set(e, EX_DATAERR,
+		    "the run record '%s' is not JSON; move it aside (the job is then "
+		    "handled as a run without a record)",
+		    path);
 	rc = record_parse(o, job_id, attempt, r);
 	cJSON_Delete(o);
 	if (rc < 0)
-		return err_set(e, EX_DATAERR, "the run record '%s' is not job %lld attempt %d's; move it aside", path,
+		return err_set(e, EX_DATAERR,
+		    "the run record '%s' is not job %lld attempt %d's; move it aside", path,
 		    (long long)job_id, attempt);
 	return 1;
 }
@@ -608,8 +659,12 @@ job_record_outcome(const struct job_record *r, struct job *j, struct job_outcome
 	str_copy(j->work_item, sizeof(j->work_item), r->work_item);
 	str_copy(j->agent, sizeof(j->agent), r->agent);
 	str_copy(j->stage, sizeof(j->stage), r->stage);
-	*o = (struct job_outcome){ .ok = r->ok, .exit_code = r->exit_code, .status = r->status,
-		.duration_ms = r->duration_ms, .log_path = r->log_path, .reason = r->reason,
+	*o = (struct job_outcome){ .ok = r->ok,
+		.exit_code = r->exit_code,
+		.status = r->status,
+		.duration_ms = r->duration_ms,
+		.log_path = r->log_path,
+		.reason = r->reason,
 		.interrupted = r->interrupted };
 }
 
@@ -620,8 +675,8 @@ job_cancel_task(struct store *st, int64_t task_id, long *pgids, int max, int *np
 	char now[32];
 
 	*np = 0;
-	if (store_prepare(st, &s, "SELECT coalesce(agent_pgid, 0) FROM jobs WHERE task_id = ?1 AND status = 'running'",
-	    e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT coalesce(agent_pgid, 0) FROM jobs WHERE task_id = ?1 AND status = 'running'", e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, task_id);
 	while (sqlite3_step(s) == SQLITE_ROW)
@@ -629,8 +684,10 @@ job_cancel_task(struct store *st, int64_t task_id, long *pgids, int max, int *np
 			pgids[(*np)++] = (long)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "UPDATE jobs SET status = 'done', cancelled_at = ?2, pid = NULL, lease_until = NULL, "
-	    "updated_at = ?2 WHERE task_id = ?1 AND status IN ('queued','running')", e) < 0)
+	if (store_prepare(st, &s,
+		"UPDATE jobs SET status = 'done', cancelled_at = ?2, pid = NULL, lease_until = NULL, "
+		"updated_at = ?2 WHERE task_id = ?1 AND status IN ('queued','running')",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, task_id);
 	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
@@ -646,8 +703,10 @@ job_last(struct store *st, int64_t task_id, const char *stage, struct job_last *
 	int rc;
 
 	memset(v, 0, sizeof(*v));
-	if (store_prepare(st, &s, "SELECT id, agent, status, attempts, coalesce(last_error, ''), updated_at FROM jobs "
-	    "WHERE task_id = ?1 AND stage = ?2 ORDER BY id DESC LIMIT 1", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT id, agent, status, attempts, coalesce(last_error, ''), updated_at FROM jobs "
+		"WHERE task_id = ?1 AND stage = ?2 ORDER BY id DESC LIMIT 1",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, task_id);
 	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);

@@ -44,7 +44,7 @@ struct job {
 	char agent[24];
 	char stage[24];
 	int attempts;
-	char *description;	/* malloc'd */
+	char *description; /* malloc'd */
 };
 
 int job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *stage,
@@ -55,9 +55,9 @@ int job_active(struct store *st, int64_t task_id, const char *agent, struct orch
 struct job_view {
 	int64_t id;
 	char agent[24];
-	char status[16];	/* queued | running | failed | dead */
+	char status[16]; /* queued | running | failed | dead */
 	int attempts;
-	int64_t available_at;	/* unix seconds: a queued job waits for it (backoff) */
+	int64_t available_at; /* unix seconds: a queued job waits for it (backoff) */
 	long pid;
 };
 int job_latest(struct store *st, int64_t task_id, const char *stage, struct job_view *v, struct orch_err *e);
@@ -99,8 +99,8 @@ struct job_last {
 	int64_t id;
 	char agent[24], status[16];
 	int attempts;
-	char last_error[512];	/* the reason of its last failed run, "" when none */
-	char at[32];		/* updated_at: when it went dead */
+	char last_error[512]; /* the reason of its last failed run, "" when none */
+	char at[32];          /* updated_at: when it went dead */
 };
 int job_last(struct store *st, int64_t task_id, const char *stage, struct job_last *v, struct orch_err *e);
 /* 1 leased into *j, 0 nothing available now, -1 error. */
@@ -109,13 +109,13 @@ int job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j
 int job_run_start(struct store *st, struct job *j, int pid, struct orch_err *e);
 
 struct job_outcome {
-	int ok;			/* the agent exited 0 */
-	int exit_code;		/* -1 when it did not exit normally */
-	const char *status;	/* proc status name */
+	int ok;             /* the agent exited 0 */
+	int exit_code;      /* -1 when it did not exit normally */
+	const char *status; /* proc status name */
 	int64_t duration_ms;
 	const char *log_path;
-	const char *reason;	/* one line for the event and the alert */
-	int interrupted;	/* the runner was stopped (SIGTERM/SIGINT): requeue, attempt not counted */
+	const char *reason; /* one line for the event and the alert */
+	int interrupted;    /* the runner was stopped (SIGTERM/SIGINT): requeue, attempt not counted */
 };
 
 /* Job statuses (the jobs.status column). */
@@ -141,9 +141,9 @@ int job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err 
  */
 struct job_running {
 	long long id, pid, attempts, strikes;
-	long long started;	/* unix seconds of the lease (jobs.updated_at), 0 when unknown */
-	long long exited;	/* 1: the latest agent run finished while the job still says running */
-	long long pgid;		/* the agent's process group, 0 when not yet noted */
+	long long started; /* unix seconds of the lease (jobs.updated_at), 0 when unknown */
+	long long exited;  /* 1: the latest agent run finished while the job still says running */
+	long long pgid;    /* the agent's process group, 0 when not yet noted */
 	char wi[32], agent[24];
 };
 /* The running jobs, at most max, into v: how many, or -1. */
@@ -174,7 +174,7 @@ struct job_record {
 	int attempt;
 	char work_item[32], agent[24], stage[24];
 	long runner_pid;
-	int finished;		/* 0: started only */
+	int finished; /* 0: started only */
 	int ok, exit_code, interrupted;
 	char status[16];
 	int64_t duration_ms;

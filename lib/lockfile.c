@@ -15,13 +15,13 @@ static const struct {
 	const char *name;
 	enum lock_kind k;
 } names[] = {
-    {"package-lock.json", LOCK_NPM},
-    {"npm-shrinkwrap.json", LOCK_NPM},
-    {"Pipfile.lock", LOCK_PIPFILE},
-    {"poetry.lock", LOCK_POETRY},
-    {"uv.lock", LOCK_UV},
-    {"Cargo.lock", LOCK_CARGO},
-    {"go.mod", LOCK_GOMOD},
+	{ "package-lock.json", LOCK_NPM },
+	{ "npm-shrinkwrap.json", LOCK_NPM },
+	{ "Pipfile.lock", LOCK_PIPFILE },
+	{ "poetry.lock", LOCK_POETRY },
+	{ "uv.lock", LOCK_UV },
+	{ "Cargo.lock", LOCK_CARGO },
+	{ "go.mod", LOCK_GOMOD },
 };
 
 enum lock_kind
@@ -43,8 +43,8 @@ lockfile_kind(const char *path)
 const char *
 lockfile_kind_name(enum lock_kind k)
 {
-	static const char *const n[] = {"none",        "requirements", "package-lock", "Pipfile.lock",
-	    "poetry.lock", "uv.lock",      "Cargo.lock",   "go.mod"};
+	static const char *const n[] = { "none", "requirements", "package-lock", "Pipfile.lock",
+		"poetry.lock", "uv.lock", "Cargo.lock", "go.mod" };
 
 	return (unsigned)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
@@ -136,27 +136,10 @@ line_after(const char *text, size_t len, size_t *pos, int *line, const char *nee
 
 /* ---- requirements*.txt ---- */
 
-static const char *const pip_ignored[] = {"-c",
-    "--constraint",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "--no-index",
-    "-f",
-    "--find-links",
-    "--pre",
-    "--trusted-host",
-    "--prefer-binary",
-    "--require-hashes",
-    "--only-binary",
-    "--no-binary",
-    "--use-feature",
-    "--hash",
-    "--config-settings",
-    "--global-option",
-    "--use-pep517",
-    "--no-build-isolation",
-    NULL};
+static const char *const pip_ignored[] = { "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
+	"--no-index", "-f", "--find-links", "--pre", "--trusted-host", "--prefer-binary", "--require-hashes",
+	"--only-binary", "--no-binary", "--use-feature", "--hash", "--config-settings", "--global-option",
+	"--use-pep517", "--no-build-isolation", NULL };
 
 /* dir(from)/rel, with "." and ".." resolved, into out; -1 when it leaves the repository. */
 static int
@@ -204,12 +187,12 @@ req_option(const char *path, char *ln, int line, struct lockset *s, char *why, s
 		ln[2] = '\0';
 	}
 	if (strcmp(ln, "-r") == 0 || strcmp(ln, "--requirement") == 0) {
-		val[strcspn(val, " \t")] = '\0';	/* one argument, as pip splits the line */
+		val[strcspn(val, " \t")] = '\0'; /* one argument, as pip splits the line */
 		if (s->nincludes >= LOCK_MAX_INCLUDES ||
 		    include_path(path, val, s->includes[s->nincludes], sizeof(s->includes[0])) < 0) {
 			snprintf(why, wn,
-			    "line %d: -r '%.80s' is outside the repository or one include too many",
-			    line, val);
+			    "line %d: -r '%.80s' is outside the repository or one include too many", line,
+			    val);
 			return -1;
 		}
 		s->nincludes++;
@@ -229,8 +212,8 @@ req_option(const char *path, char *ln, int line, struct lockset *s, char *why, s
 
 /* The specifier after the name: a pin (== or === one version) or kept as unpinned. */
 static int
-req_spec(const char *path, const char *name, size_t nl, char *r, int line, struct lockset *s, char *why,
-    size_t wn)
+req_spec(
+    const char *path, const char *name, size_t nl, char *r, int line, struct lockset *s, char *why, size_t wn)
 {
 	char spec[64];
 	size_t o = 0;
@@ -245,15 +228,15 @@ req_spec(const char *path, const char *name, size_t nl, char *r, int line, struc
 	for (; *r; r++) {
 		if (*r == ' ' || *r == '\t' || *r == ')')
 			continue;
-		if (!strchr("<>=!~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.*+,_-@:/",
-		            *r)) {
-			snprintf(why, wn, "line %d: '%c' in the specifier of '%.*s'", line, *r, (int)nl,
-			    name);
+		if (!strchr(
+			"<>=!~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.*+,_-@:/", *r)) {
+			snprintf(
+			    why, wn, "line %d: '%c' in the specifier of '%.*s'", line, *r, (int)nl, name);
 			return -1;
 		}
 		if (o + 1 >= sizeof(spec)) {
-			snprintf(why, wn, "line %d: the specifier of '%.*s' is too long", line, (int)nl,
-			    name);
+			snprintf(
+			    why, wn, "line %d: the specifier of '%.*s' is too long", line, (int)nl, name);
 			return -1;
 		}
 		spec[o++] = *r;
@@ -374,15 +357,14 @@ npm_registry_version(const char *v)
 }
 
 static int
-npm_packages(const char *path, const char *text, size_t len, const cJSON *pk, struct lockset *s, char *why,
-    size_t wn)
+npm_packages(
+    const char *path, const char *text, size_t len, const cJSON *pk, struct lockset *s, char *why, size_t wn)
 {
 	const cJSON *e;
 	size_t pos = 0;
 	int line = 1;
 
-	cJSON_ArrayForEach(e, pk)
-	{
+	cJSON_ArrayForEach(e, pk) {
 		const char *key = e->string, *nm = NULL, *q, *ver;
 		char needle[600];
 		for (q = key; q && (q = strstr(q, "node_modules/")) != NULL; q += 13)
@@ -400,7 +382,7 @@ npm_packages(const char *path, const char *text, size_t len, const cJSON *pk, st
 			continue;
 		snprintf(needle, sizeof(needle), "\"%s\"", key);
 		if (add(s, "npm", nm, strlen(nm), ver, strlen(ver), path,
-		    line_after(text, len, &pos, &line, needle), 1, why, wn) < 0)
+			line_after(text, len, &pos, &line, needle), 1, why, wn) < 0)
 			return -1;
 	}
 	return 0;
@@ -420,9 +402,9 @@ parse_npm(const char *path, const char *text, size_t len, struct lockset *s, cha
 	if (!cJSON_IsNumber(lv) || (lv->valueint != 2 && lv->valueint != 3)) {
 		snprintf(why, wn,
 		    cJSON_IsNumber(lv) && lv->valueint == 1
-		    ? "lockfileVersion 1 (npm 6) is not read: "
-		    "regenerate it with npm 7 or later"
-		    : "no lockfileVersion 2 or 3: not an npm lockfile orch reads");
+			? "lockfileVersion 1 (npm 6) is not read: "
+			  "regenerate it with npm 7 or later"
+			: "no lockfileVersion 2 or 3: not an npm lockfile orch reads");
 		rc = -1;
 	} else if (!cJSON_IsObject(pk)) {
 		snprintf(why, wn, "no \"packages\" object: regenerate the lockfile with npm 7 or later");
@@ -436,7 +418,7 @@ parse_npm(const char *path, const char *text, size_t len, struct lockset *s, cha
 static int
 parse_pipfile(const char *path, const char *text, size_t len, struct lockset *s, char *why, size_t wn)
 {
-	static const char *const sect[] = {"default", "develop"};
+	static const char *const sect[] = { "default", "develop" };
 	cJSON *j = json_doc(text, len, why, wn);
 	size_t pos = 0, i;
 	int line = 1, rc = 0;
@@ -452,8 +434,7 @@ parse_pipfile(const char *path, const char *text, size_t len, struct lockset *s,
 			rc = -1;
 			break;
 		}
-		cJSON_ArrayForEach(e, o)
-		{
+		cJSON_ArrayForEach(e, o) {
 			const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "version"));
 			char needle[300];
 			if (v == NULL)
@@ -490,8 +471,8 @@ struct tl {
 static int
 tl_flush(struct tl *t)
 {
-	static const char *const crates[] = {"registry+https://github.com/rust-lang/crates.io-index",
-	    "sparse+https://index.crates.io/"};
+	static const char *const crates[] = { "registry+https://github.com/rust-lang/crates.io-index",
+		"sparse+https://index.crates.io/" };
 	int keep;
 
 	if (!t->in_pkg || !t->name[0] || !t->version[0])
@@ -524,9 +505,8 @@ tl_copy(struct tl *t, char *dst, size_t n, const char *v, int line)
 static int
 tl_cb(void *ctx, const char *table, int is_array, const char *key, const char *v, int line)
 {
-	static const char *const local_src[] = {
-	    "source.editable",  "source.virtual", "source.git", "source.path",
-	    "source.directory", "source.url",     NULL};
+	static const char *const local_src[] = { "source.editable", "source.virtual", "source.git",
+		"source.path", "source.directory", "source.url", NULL };
 	struct tl *t = ctx;
 	size_t i;
 
@@ -562,10 +542,10 @@ tl_cb(void *ctx, const char *table, int is_array, const char *key, const char *v
 }
 
 static int
-parse_toml_lock(enum lock_kind k, const char *path, const char *text, size_t len, struct lockset *s,
-    char *why, size_t wn)
+parse_toml_lock(
+    enum lock_kind k, const char *path, const char *text, size_t len, struct lockset *s, char *why, size_t wn)
 {
-	struct tl t = {.k = k, .path = path, .s = s, .why = why, .wn = wn};
+	struct tl t = { .k = k, .path = path, .s = s, .why = why, .wn = wn };
 	char twhy[240];
 	int rc;
 
@@ -625,12 +605,11 @@ go_require(const char *path, char **tok, int n, int line, struct lockset *s, cha
 
 /* One line outside a block: a directive, maybe opening one. */
 static int
-go_directive(const char *path, char *tok[4], int n, int line, int *block, struct lockset *s, char *why,
-    size_t wn)
+go_directive(
+    const char *path, char *tok[4], int n, int line, int *block, struct lockset *s, char *why, size_t wn)
 {
-	static const char *const known[] = {"module",  "go",      "toolchain", "godebug",
-	    "require", "replace", "exclude",   "retract",
-	    "tool",    "ignore",  NULL};
+	static const char *const known[] = { "module", "go", "toolchain", "godebug", "require", "replace",
+		"exclude", "retract", "tool", "ignore", NULL };
 	int i;
 
 	for (i = 0; known[i] && strcmp(known[i], tok[0]) != 0; i++)
@@ -687,8 +666,8 @@ parse_gomod(const char *path, const char *text, size_t len, struct lockset *s, c
 }
 
 int
-lockfile_parse(enum lock_kind k, const char *path, const char *text, size_t len, struct lockset *s, char *why,
-    size_t wn)
+lockfile_parse(
+    enum lock_kind k, const char *path, const char *text, size_t len, struct lockset *s, char *why, size_t wn)
 {
 	size_t before = s->n;
 	int rc;
@@ -699,26 +678,14 @@ lockfile_parse(enum lock_kind k, const char *path, const char *text, size_t len,
 	}
 	s->nincludes = 0;
 	switch (k) {
-	case LOCK_REQUIREMENTS:
-		rc = parse_requirements(path, text, len, s, why, wn);
-		break;
-	case LOCK_NPM:
-		rc = parse_npm(path, text, len, s, why, wn);
-		break;
-	case LOCK_PIPFILE:
-		rc = parse_pipfile(path, text, len, s, why, wn);
-		break;
+	case LOCK_REQUIREMENTS: rc = parse_requirements(path, text, len, s, why, wn); break;
+	case LOCK_NPM: rc = parse_npm(path, text, len, s, why, wn); break;
+	case LOCK_PIPFILE: rc = parse_pipfile(path, text, len, s, why, wn); break;
 	case LOCK_POETRY:
 	case LOCK_UV:
-	case LOCK_CARGO:
-		rc = parse_toml_lock(k, path, text, len, s, why, wn);
-		break;
-	case LOCK_GOMOD:
-		rc = parse_gomod(path, text, len, s, why, wn);
-		break;
-	default:
-		snprintf(why, wn, "not a lockfile orch reads");
-		rc = -1;
+	case LOCK_CARGO: rc = parse_toml_lock(k, path, text, len, s, why, wn); break;
+	case LOCK_GOMOD: rc = parse_gomod(path, text, len, s, why, wn); break;
+	default: snprintf(why, wn, "not a lockfile orch reads"); rc = -1;
 	}
 	if (rc < 0) {
 		s->n = before;

@@ -41,15 +41,18 @@ remote_live(struct store *st, const struct project *p, char *out, size_t n, stru
 	git_run(&repo, args, &r);
 	if (r.status != PROC_OK && !(r.status == PROC_EXIT_NONZERO && r.exit_code == 1)) {
 		char desc[600];
-		proc_describe(&r, desc, sizeof(desc));	/* git itself could not answer: not the remote's fault */
+		proc_describe(
+		    &r, desc, sizeof(desc)); /* git itself could not answer: not the remote's fault */
 		proc_result_free(&r);
-		return err_set(e, EX_UNAVAILABLE, "git config in '%s' %s; check the repository (the next tick retries)",
-		    p->repo, desc);
+		return err_set(e, EX_UNAVAILABLE,
+		    "git config in '%s' %s; check the repository (the next tick retries)", p->repo, desc);
 	}
 	if (r.status != PROC_OK || r.out.len == 0) {
 		proc_result_free(&r);
-		return err_set(e, EX_CONFIG, "remote '%s' of '%s' has no url; set it (git remote add %s URL) or fix "
-		    "remote: in orch.yaml", p->remote, p->repo, p->remote);
+		return err_set(e, EX_CONFIG,
+		    "remote '%s' of '%s' has no url; set it (git remote add %s URL) or fix "
+		    "remote: in orch.yaml",
+		    p->remote, p->repo, p->remote);
 	}
 	snprintf(out, n, "%.*s", (int)r.out.len - (r.out.data[r.out.len - 1] == '\n'), r.out.data);
 	proc_result_free(&r);
@@ -64,19 +67,22 @@ merge_remote_trusted(struct orch_ctx *c, const struct project *p, int record, st
 
 	if (p->remote == NULL)
 		return 0;
-	if (remote_live(c->st, p, live, sizeof(live), e) < 0 || (have = task_remote_get(c->st, p->key, rec,
-	    sizeof(rec), e)) < 0)
+	if (remote_live(c->st, p, live, sizeof(live), e) < 0 ||
+	    (have = task_remote_get(c->st, p->key, rec, sizeof(rec), e)) < 0)
 		return -1;
-	if (!have)	/* first use: what the operator set up is what orch trusts from now on */
+	if (!have) /* first use: what the operator set up is what orch trusts from now on */
 		return record ? task_remote_put(c->st, p->key, live, e) : 0;
 	if (strcmp(live, rec) == 0)
 		return 0;
 	for (char *q = live; *q; q++)
 		if (*q == '\n')
 			*q = ' ';
-	return err_set(e, EX_CONFIG, "remote '%s' of '%s' changed since orch recorded it (now: %.400s; recorded: "
-	    "%.400s): nothing is fetched from or pushed to it and the item holds; if you changed it, run orch doctor "
-	    "--accept-remote %s", p->remote, p->repo, live, rec, p->key);
+	return err_set(e, EX_CONFIG,
+	    "remote '%s' of '%s' changed since orch recorded it (now: %.400s; recorded: "
+	    "%.400s): nothing is fetched from or pushed to it and the item holds; if you changed it, run "
+	    "orch doctor "
+	    "--accept-remote %s",
+	    p->remote, p->repo, live, rec, p->key);
 }
 
 int
@@ -99,7 +105,7 @@ resolve_opt(struct git *repo, const char *const *refs, size_t n, char (*ids)[41]
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		struct orch_err ne = {0};
+		struct orch_err ne = { 0 };
 		if (git_rev_parse(repo, refs[i], ids[i], &ne) < 0) {
 			if (ne.code != EX_NOINPUT)
 				return *e = ne, -1;
@@ -111,8 +117,8 @@ resolve_opt(struct git *repo, const char *const *refs, size_t n, char (*ids)[41]
 
 /* Push local to the remote's branch, only if the remote still has lease ("" = no such branch); 1 / 0 / -1. */
 static int
-push_lease(struct git *repo, const struct project *p, const struct task *t, const char *local, const char *lease,
-    struct orch_err *e)
+push_lease(struct git *repo, const struct project *p, const struct task *t, const char *local,
+    const char *lease, struct orch_err *e)
 {
 	char spec[400], with[400];
 	struct proc_result r;
@@ -127,10 +133,10 @@ push_lease(struct git *repo, const struct project *p, const struct task *t, cons
 	}
 	if (r.status == PROC_EXIT_NONZERO && strstr(buf_str(&r.out), "[rejected]")) {
 		proc_result_free(&r);
-		return 0;	/* someone pushed meanwhile: the next tick fetches it first */
+		return 0; /* someone pushed meanwhile: the next tick fetches it first */
 	}
-	err_set(e, EX_UNAVAILABLE, "push of branch %s to '%s' failed: %.300s; the next tick retries", t->branch,
-	    p->remote, buf_str(&r.err));
+	err_set(e, EX_UNAVAILABLE, "push of branch %s to '%s' failed: %.300s; the next tick retries",
+	    t->branch, p->remote, buf_str(&r.err));
 	proc_result_free(&r);
 	return -1;
 }
@@ -144,12 +150,13 @@ take_remote(struct orch_ctx *c, struct git *repo, const struct task *t, const ch
 	struct proc_result r;
 
 	snprintf(ref, sizeof(ref), "refs/heads/%s", t->branch);
-	const char *upd[] = { "update-ref", "-m", "orch: the branch as pushed to the remote", ref, head, old, NULL };
+	const char *upd[] = { "update-ref", "-m", "orch: the branch as pushed to the remote", ref, head, old,
+		NULL };
 	git_run(repo, upd, &r);
 	if (r.status != PROC_OK) {
 		proc_result_free(&r);
-		return err_set(e, EX_TEMPFAIL, "branch %s moved while orch took the remote's; the next tick retries",
-		    t->branch);
+		return err_set(e, EX_TEMPFAIL,
+		    "branch %s moved while orch took the remote's; the next tick retries", t->branch);
 	}
 	proc_result_free(&r);
 	return ws_sync(c, t, e);
@@ -161,8 +168,8 @@ take_remote(struct orch_ctx *c, struct git *repo, const struct task *t, const ch
  * tick costs one fetch per project, not one per item.  0 / -1 with e.
  */
 static int
-fetch_items_once(struct orch_ctx *c, const struct project *p, struct git *repo, char *spec, size_t n,
-    struct orch_err *e)
+fetch_items_once(
+    struct orch_ctx *c, const struct project *p, struct git *repo, char *spec, size_t n, struct orch_err *e)
 {
 	static char done[32][ORCH_PATH_MAX];
 	static int ndone;
@@ -196,19 +203,21 @@ merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct 
 	snprintf(lref, sizeof(lref), "refs/heads/%s", t->branch);
 	snprintf(rref, sizeof(rref), "refs/remotes/%s/%s", p->remote, t->branch);
 	snprintf(pref, sizeof(pref), "refs/orch/pushed/%s", t->work_item);
-	if (fetch_items_once(c, p, &repo, glob, sizeof(glob), e) < 0 || resolve_opt(&repo, refs, 3, ids, e) < 0)
+	if (fetch_items_once(c, p, &repo, glob, sizeof(glob), e) < 0 ||
+	    resolve_opt(&repo, refs, 3, ids, e) < 0)
 		return -1;
 	why[0] = '\0';
-	const char *now = ids[0];	/* what the remote holds afterwards, as far as orch knows */
-	int theirs = ids[1][0] && strcmp(ids[1], ids[2]) != 0;	/* someone else pushed since orch last did */
+	const char *now = ids[0]; /* what the remote holds afterwards, as far as orch knows */
+	int theirs = ids[1][0] && strcmp(ids[1], ids[2]) != 0; /* someone else pushed since orch last did */
 	if (strcmp(ids[0], ids[1]) == 0) {
 		now = ids[1];
 	} else if (theirs && git_is_ancestor(&repo, ids[0], ids[1], NULL) == 1) {
-		if (take_remote(c, &repo, t, ids[1], ids[0], e) < 0)	/* a person pushed on top of orch's */
+		if (take_remote(c, &repo, t, ids[1], ids[0], e) < 0) /* a person pushed on top of orch's */
 			return -1;
 		now = ids[1];
 	} else if (theirs && git_is_ancestor(&repo, ids[1], ids[0], NULL) != 1) {
-		snprintf(why, wn, "branch %s on '%s' and the workspace have both moved (someone pushed %.12s): merge the "
+		snprintf(why, wn,
+		    "branch %s on '%s' and the workspace have both moved (someone pushed %.12s): merge the "
 		    "remote's branch in the workspace (git pull %s %s) and commit; orch never pushes over it",
 		    t->branch, p->remote, ids[1], p->remote, t->branch);
 		return 0;
@@ -275,7 +284,7 @@ merge_begin(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c
 	const struct project *p = gc->project;
 	const struct task *t = gc->task;
 	struct git repo = { .dir = t->repo, .st = gc->st };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char who[32] = "";
 	int rc;
 
@@ -287,13 +296,18 @@ merge_begin(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c
 	}
 	if (rc == 0) {
 		r->outcome = GATE_WAIT;
-		snprintf(r->reason, sizeof(r->reason), "merge lease of %s held by %s; waiting for its merge", p->key, who);
+		snprintf(r->reason, sizeof(r->reason), "merge lease of %s held by %s; waiting for its merge",
+		    p->key, who);
 		return -1;
 	}
-	if (p->remote && (merge_remote_trusted(c, p, 1, &e) < 0 || git_fetch(&repo, p->remote, p->main_branch, &e) < 0)) {
-		/* a changed remote, or one unreachable (or git broken) is not the branch's fault: hold, alert once, retry */
-		snprintf(r->reason, sizeof(r->reason), "merge gate could not run (the item stays; the next tick "
-		    "retries): %s", e.msg);
+	if (p->remote &&
+	    (merge_remote_trusted(c, p, 1, &e) < 0 || git_fetch(&repo, p->remote, p->main_branch, &e) < 0)) {
+		/* a changed remote, or one unreachable (or git broken) is not the branch's fault: hold, alert
+		 * once, retry */
+		snprintf(r->reason, sizeof(r->reason),
+		    "merge gate could not run (the item stays; the next tick "
+		    "retries): %s",
+		    e.msg);
 		r->outcome = GATE_ERROR;
 		r->err = e;
 		merge_lease_release(c, t);
@@ -304,7 +318,8 @@ merge_begin(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c
 
 /* The merge gate's working state: main and branch ids, the scratch copy it rebases and tests in. */
 struct merge_run {
-	char main_ref[512], main[ORCH_SHA_BUF], head[ORCH_SHA_BUF], tested[ORCH_SHA_BUF], scratch[ORCH_PATH_MAX_1];
+	char main_ref[512], main[ORCH_SHA_BUF], head[ORCH_SHA_BUF], tested[ORCH_SHA_BUF],
+	    scratch[ORCH_PATH_MAX_1];
 };
 
 /* Rebase the head onto main in the scratch: 0, or -1 with the reason and findings naming the conflicts. */
@@ -327,8 +342,8 @@ merge_rebase(const struct gate_ctx *gc, struct gate_result *r, struct merge_run 
 	for (char *q = r->reason; *q; q++)
 		if (*q == '\n')
 			*q = q[1] ? ' ' : '\0';
-	buf_addf(&r->findings, "Resolve the conflicts with %s on branch %s:\n%s", m->main_ref + 5, gc->task->branch,
-	    buf_str(&ur.out));
+	buf_addf(&r->findings, "Resolve the conflicts with %s on branch %s:\n%s", m->main_ref + 5,
+	    gc->task->branch, buf_str(&ur.out));
 	proc_result_free(&ur);
 	proc_result_free(&pr);
 	return -1;
@@ -343,41 +358,50 @@ static int
 merge_take_rebased(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
 {
 	struct git s = { .dir = m->scratch, .st = gc->st }, repo = { .dir = gc->task->repo, .st = gc->st };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char dst[300];
 
 	snprintf(dst, sizeof(dst), "refs/orch/tested/%s", gc->task->work_item);
-	if (git_rev_parse(&s, "HEAD", m->tested, &e) < 0 || git_fetch_into(&repo, m->scratch, "HEAD", dst, &e) < 0) {
+	if (git_rev_parse(&s, "HEAD", m->tested, &e) < 0 ||
+	    git_fetch_into(&repo, m->scratch, "HEAD", dst, &e) < 0) {
 		snprintf(r->reason, sizeof(r->reason), "merge gate: %s", e.msg);
 		return -1;
 	}
 	return 0;
 }
 
-/* ci_cmd at the rebased head, recorded as tested when it passes: 0, or -1 with the reason (and CI's output). */
+/* ci_cmd at the rebased head, recorded as tested when it passes: 0, or -1 with the reason (and CI's output).
+ */
 static int
 merge_ci(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
 {
 	const struct project *p = gc->project;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct proc_result pr;
 	char desc[300];
 
 	if (p->ci_cmd == NULL) {
-		snprintf(r->reason, sizeof(r->reason), "project '%s' has no ci_cmd; the rebased head cannot be tested", p->key);
+		snprintf(r->reason, sizeof(r->reason),
+		    "project '%s' has no ci_cmd; the rebased head cannot be tested", p->key);
 		return -1;
 	}
-	struct task_child tc = { gc->st, gc->task, "ci_cmd" };	/* a SIGKILLed holder's ci_cmd is stopped */
+	struct task_child tc = { gc->st, gc->task, "ci_cmd" }; /* a SIGKILLed holder's ci_cmd is stopped */
 	struct proc_spec s = {
-		.argv = (const char *const *)p->ci_cmd, .cwd = m->scratch, .timeout_ms = gc->cfg->ci_timeout_s * 1000,
-		.out_cap = BUF_MIB, .tool = "ci_cmd", .observe = store_tool_observe, .observe_ctx = gc->st,
-		.on_start = task_claim_child, .on_start_ctx = &tc,
+		.argv = (const char *const *)p->ci_cmd,
+		.cwd = m->scratch,
+		.timeout_ms = gc->cfg->ci_timeout_s * 1000,
+		.out_cap = BUF_MIB,
+		.tool = "ci_cmd",
+		.observe = store_tool_observe,
+		.observe_ctx = gc->st,
+		.on_start = task_claim_child,
+		.on_start_ctx = &tc,
 	};
 	proc_run(&s, &pr);
 	if (pr.status != PROC_OK) {
 		proc_describe(&pr, desc, sizeof(desc));
-		snprintf(r->reason, sizeof(r->reason), "ci_cmd on the branch rebased onto %s %s at %.12s", m->main_ref + 5,
-		    desc, m->tested);
+		snprintf(r->reason, sizeof(r->reason), "ci_cmd on the branch rebased onto %s %s at %.12s",
+		    m->main_ref + 5, desc, m->tested);
 		buf_addf(&r->findings, "CI output after the rebase (last lines):\n%s%s",
 		    buf_str(&pr.out) + (pr.out.len > 3000 ? pr.out.len - 3000 : 0),
 		    buf_str(&pr.err) + (pr.err.len > 3000 ? pr.err.len - 3000 : 0));
@@ -398,29 +422,33 @@ merge_move_branch(const struct gate_ctx *gc, struct gate_result *r, struct merge
 {
 	struct git repo = { .dir = gc->task->repo, .st = gc->st };
 	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct proc_result pr;
 	char ref[300];
 
 	if (strcmp(m->tested, m->head) == 0)
 		return 0;
 	snprintf(ref, sizeof(ref), "refs/heads/%s", gc->task->branch);
-	const char *upd[] = { "update-ref", "-m", "orch: rebased onto main and tested", ref, m->tested, m->head, NULL };
+	const char *upd[] = { "update-ref", "-m", "orch: rebased onto main and tested", ref, m->tested,
+		m->head, NULL };
 	git_run(&repo, upd, &pr);
 	if (pr.status != PROC_OK) {
-		snprintf(r->reason, sizeof(r->reason), "branch %s moved while the merge gate tested it; the next tick "
-		    "judges the new head", gc->task->branch);
+		snprintf(r->reason, sizeof(r->reason),
+		    "branch %s moved while the merge gate tested it; the next tick "
+		    "judges the new head",
+		    gc->task->branch);
 		proc_result_free(&pr);
 		return -1;
 	}
 	proc_result_free(&pr);
 	if (ws_sync(&c, gc->task, &e) < 0)
-		event_add(gc->st, gc->task->work_item, "workspace_sync_failed", gc->task->stage, gc->task->stage, e.msg,
-		    NULL);
+		event_add(gc->st, gc->task->work_item, "workspace_sync_failed", gc->task->stage,
+		    gc->task->stage, e.msg, NULL);
 	return 0;
 }
 
-/* 1 when the tested commit is still the branch head and sits on main as fetched (a retry after a failed push). */
+/* 1 when the tested commit is still the branch head and sits on main as fetched (a retry after a failed
+ * push). */
 static int
 merge_still_tested(const struct gate_ctx *gc, struct merge_run *m)
 {
@@ -440,7 +468,7 @@ merge_resolve(const struct gate_ctx *gc, struct gate_result *r, struct merge_run
 	struct git repo = { .dir = gc->task->repo, .st = gc->st };
 	char head[300], ids[2][ORCH_SHA_BUF];
 	const char *refs[2] = { m->main_ref, head };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	merge_main_ref(gc->project, m->main_ref, sizeof(m->main_ref));
 	snprintf(head, sizeof(head), "refs/heads/%s", gc->task->branch);
@@ -455,13 +483,14 @@ merge_resolve(const struct gate_ctx *gc, struct gate_result *r, struct merge_run
 	return 0;
 }
 
-/* Rebase (when main moved), hand the result to orch, run ci_cmd, move the branch: 0, or -1 with r's reason. */
+/* Rebase (when main moved), hand the result to orch, run ci_cmd, move the branch: 0, or -1 with r's reason.
+ */
 static int
 merge_test(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
 {
 	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
 	struct git repo = { .dir = gc->task->repo, .st = gc->st };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int rc = -1, based;
 
 	if (ws_scratch(&c, gc->task->repo, m->head, m->scratch, sizeof(m->scratch), &e) < 0) {
@@ -469,23 +498,25 @@ merge_test(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m
 		return -1;
 	}
 	based = git_is_ancestor(&repo, m->main, m->head, NULL) == 1;
-	if ((based || merge_rebase(gc, r, m) == 0) && merge_take_rebased(gc, r, m) == 0 && merge_ci(gc, r, m) == 0 &&
-	    merge_move_branch(gc, r, m) == 0)
+	if ((based || merge_rebase(gc, r, m) == 0) && merge_take_rebased(gc, r, m) == 0 &&
+	    merge_ci(gc, r, m) == 0 && merge_move_branch(gc, r, m) == 0)
 		rc = 0;
 	util_rm_tree(m->scratch);
 	return rc;
 }
 
-/* check_branch_mergeable: lease, fetch, rebase the branch head onto main in a scratch, ci_cmd at the result. */
+/* check_branch_mergeable: lease, fetch, rebase the branch head onto main in a scratch, ci_cmd at the result.
+ */
 void
 gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
 {
 	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
-	struct merge_run m = {0};
+	struct merge_run m = { 0 };
 
 	if (gc->dry_run) {
 		r->outcome = GATE_PASS;
-		snprintf(r->reason, sizeof(r->reason), "dry run: the merge gate (rebase, ci, lease) is not run");
+		snprintf(
+		    r->reason, sizeof(r->reason), "dry run: the merge gate (rebase, ci, lease) is not run");
 		return;
 	}
 	if (merge_begin(gc, r, &c) < 0)
@@ -494,18 +525,19 @@ gate_mergeable(const struct gate_ctx *gc, struct gate_result *r)
 		return merge_lease_release(&c, gc->task);
 	if (merge_still_tested(gc, &m)) {
 		r->outcome = GATE_PASS;
-		snprintf(r->reason, sizeof(r->reason), "%.12s was tested on %s already (lease held)", m.tested,
-		    m.main_ref + 5);
+		snprintf(r->reason, sizeof(r->reason), "%.12s was tested on %s already (lease held)",
+		    m.tested, m.main_ref + 5);
 		return;
 	}
 	if (merge_test(gc, r, &m) < 0)
 		return red_release(gc, r, &c);
 	r->outcome = GATE_PASS;
-	snprintf(r->reason, sizeof(r->reason), "rebased onto %s and ci_cmd passed at %.12s (lease held)", m.main_ref + 5,
-	    m.tested);
+	snprintf(r->reason, sizeof(r->reason), "rebased onto %s and ci_cmd passed at %.12s (lease held)",
+	    m.main_ref + 5, m.tested);
 }
 
-/* 1 when git push --porcelain says the remote refused a non-fast-forward (main moved), not any other failure. */
+/* 1 when git push --porcelain says the remote refused a non-fast-forward (main moved), not any other failure.
+ */
 static int
 push_refused_ff(const struct proc_result *pr)
 {
@@ -535,8 +567,8 @@ one_line_of(const char *s, char *out, size_t n)
  * remote.  parent is main as tested; into the new commit; 0 / -1 with e.
  */
 static int
-squash_commit(struct orch_ctx *c, struct git *repo, const struct task *t, const char *tested, const char *parent,
-    char into[41], struct orch_err *e)
+squash_commit(struct orch_ctx *c, struct git *repo, const struct task *t, const char *tested,
+    const char *parent, char into[41], struct orch_err *e)
 {
 	char spec[64], tree[41], got[41], rv[41] = "", ts[41] = "", id[41];
 	struct buf msg;
@@ -549,9 +581,14 @@ squash_commit(struct orch_ctx *c, struct git *repo, const struct task *t, const 
 	task_verdict_bound(c->st, t, stage_review()->name, rv, id, NULL);
 	task_verdict_bound(c->st, t, stage_review()->next, ts, id, NULL);
 	buf_init(&msg, 8192);
-	buf_addf(&msg, "%s: %s\n\nLanded by orch as one commit (land: squash): the tree tested at %s.\nReviewed at %s, "
-	    "tested at %s; the full history is branch %s.\n", t->work_item, t->title, tested, rv[0] ? rv : "(none "
-	    "recorded)", ts[0] ? ts : "(none recorded)", t->branch);
+	buf_addf(&msg,
+	    "%s: %s\n\nLanded by orch as one commit (land: squash): the tree tested at %s.\nReviewed at %s, "
+	    "tested at %s; the full history is branch %s.\n",
+	    t->work_item, t->title, tested,
+	    rv[0] ? rv
+		  : "(none "
+		    "recorded)",
+	    ts[0] ? ts : "(none recorded)", t->branch);
 	const char *ct[] = { "commit-tree", tree, "-p", parent, "-m", buf_str(&msg), NULL };
 	git_run_as_orch(repo, ct, &r);
 	buf_free(&msg);
@@ -559,8 +596,8 @@ squash_commit(struct orch_ctx *c, struct git *repo, const struct task *t, const 
 	if (rc == 0)
 		snprintf(into, 41, "%.40s", r.out.data);
 	else
-		err_set(e, EX_UNAVAILABLE, "git commit-tree for the squashed commit of %s failed: %.300s", t->work_item,
-		    buf_str(&r.err));
+		err_set(e, EX_UNAVAILABLE, "git commit-tree for the squashed commit of %s failed: %.300s",
+		    t->work_item, buf_str(&r.err));
 	proc_result_free(&r);
 	if (rc < 0)
 		return -1;
@@ -569,8 +606,10 @@ squash_commit(struct orch_ctx *c, struct git *repo, const struct task *t, const 
 	if (git_rev_parse_any(repo, spec, got, e) < 0)
 		return -1;
 	if (strcmp(got, tree) != 0)
-		return err_set(e, EX_SOFTWARE, "the squashed commit's tree %.12s is not the tested tree %.12s; nothing "
-		    "landed (report this as a bug)", got, tree);
+		return err_set(e, EX_SOFTWARE,
+		    "the squashed commit's tree %.12s is not the tested tree %.12s; nothing "
+		    "landed (report this as a bug)",
+		    got, tree);
 	return 0;
 }
 
@@ -579,16 +618,18 @@ squash_commit(struct orch_ctx *c, struct git *repo, const struct task *t, const 
  * main moved since the test (reason says so), -1 with e.
  */
 static int
-squash_landing(struct orch_ctx *c, struct git *repo, const struct task *t, const char *main_ref, char tested[41],
-    char *reason, size_t rn, struct orch_err *e)
+squash_landing(struct orch_ctx *c, struct git *repo, const struct task *t, const char *main_ref,
+    char tested[41], char *reason, size_t rn, struct orch_err *e)
 {
 	char parent[41], squashed[41];
 	int anc;
 
-	if (git_rev_parse(repo, main_ref, parent, e) < 0 || (anc = git_is_ancestor(repo, parent, tested, e)) < 0)
+	if (git_rev_parse(repo, main_ref, parent, e) < 0 ||
+	    (anc = git_is_ancestor(repo, parent, tested, e)) < 0)
 		return -1;
 	if (!anc) {
-		snprintf(reason, rn, "main moved since the merge gate tested %.12s; back through the merge gate", tested);
+		snprintf(reason, rn,
+		    "main moved since the merge gate tested %.12s; back through the merge gate", tested);
 		return 0;
 	}
 	if (squash_commit(c, repo, t, tested, parent, squashed, e) < 0)
@@ -598,8 +639,8 @@ squash_landing(struct orch_ctx *c, struct git *repo, const struct task *t, const
 }
 
 int
-merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *reason, size_t rn,
-    struct orch_err *e)
+merge_land(
+    struct orch_ctx *c, const struct project *p, struct task *t, char *reason, size_t rn, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
 	char tested[ORCH_SHA_BUF] = "", main_ref[512], dst[300], old[ORCH_SHA_BUF], base[ORCH_SHA_BUF];
@@ -608,19 +649,19 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 
 	task_tested_sha(c->st, t, tested);
 	if (strlen(tested) != 40)
-		return err_set(e, EX_SOFTWARE, "no tested commit recorded for %s; the merge gate must pass first",
-		    t->work_item);
+		return err_set(e, EX_SOFTWARE,
+		    "no tested commit recorded for %s; the merge gate must pass first", t->work_item);
 	merge_main_ref(p, main_ref, sizeof(main_ref));
 	if (git_rev_parse(&repo, main_ref, base, e) < 0)
-		return -1;	/* what it lands on: its merged commits are base..tested (orch-deploy --revert) */
+		return -1; /* what it lands on: its merged commits are base..tested (orch-deploy --revert) */
 	if (p->land_squash && (anc = squash_landing(c, &repo, t, main_ref, tested, reason, rn, e)) <= 0)
-		return anc;	/* tested is the squashed commit from here on */
+		return anc; /* tested is the squashed commit from here on */
 	snprintf(dst, sizeof(dst), "%s:refs/heads/%s", tested, p->main_branch);
 	if (p->remote && merge_remote_trusted(c, p, 1, e) < 0)
 		return -1;
 	if (p->remote) {
 		const char *push[] = { "push", "--quiet", "--porcelain", p->remote, dst, NULL };
-		git_run(&repo, push, &pr);	/* no --force: a moved main is refused */
+		git_run(&repo, push, &pr); /* no --force: a moved main is refused */
 	} else {
 		const char *upd[] = { "update-ref", main_ref, tested, old, NULL };
 		if (git_rev_parse(&repo, main_ref, old, e) < 0)
@@ -628,25 +669,30 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 		if ((anc = git_is_ancestor(&repo, old, tested, e)) < 0)
 			return -1;
 		if (!anc) {
-			snprintf(reason, rn, "main moved since the merge gate tested %.12s; back through the merge gate",
+			snprintf(reason, rn,
+			    "main moved since the merge gate tested %.12s; back through the merge gate",
 			    tested);
 			return 0;
 		}
-		git_run(&repo, upd, &pr);	/* compare-and-swap: fails if main moved meanwhile */
+		git_run(&repo, upd, &pr); /* compare-and-swap: fails if main moved meanwhile */
 	}
 	if (pr.status != PROC_OK && p->remote && !push_refused_ff(&pr)) {
 		/* not main moving: the remote is down, refuses us, or timed out; the test still holds */
 		char first[400];
 		one_line_of(buf_str(&pr.err), first, sizeof(first));
-		err_set(e, EX_UNAVAILABLE, "push of %.12s to %s of '%s' failed (%s): %s; fix the remote or its "
-		    "credentials: the next tick pushes the same tested commit again", tested, p->main_branch, p->remote,
-		    proc_status_name(pr.status), first[0] ? first : "git said nothing");
+		err_set(e, EX_UNAVAILABLE,
+		    "push of %.12s to %s of '%s' failed (%s): %s; fix the remote or its "
+		    "credentials: the next tick pushes the same tested commit again",
+		    tested, p->main_branch, p->remote, proc_status_name(pr.status),
+		    first[0] ? first : "git said nothing");
 		proc_result_free(&pr);
 		return -1;
 	}
 	if (pr.status != PROC_OK) {
-		snprintf(reason, rn, "push of %.12s to %s refused (main moved since it was tested); back through the "
-		    "merge gate", tested, p->main_branch);
+		snprintf(reason, rn,
+		    "push of %.12s to %s refused (main moved since it was tested); back through the "
+		    "merge gate",
+		    tested, p->main_branch);
 		proc_result_free(&pr);
 		task_set_tested(c->st, t, NULL, e);
 		return 0;
@@ -657,13 +703,14 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *re
 	if ((anc = git_is_ancestor(&repo, tested, main_ref, e)) < 0)
 		return -1;
 	if (!anc)
-		return err_set(e, EX_UNAVAILABLE, "pushed %.12s but it is not on %s; check the remote", tested, main_ref + 5);
+		return err_set(e, EX_UNAVAILABLE, "pushed %.12s but it is not on %s; check the remote",
+		    tested, main_ref + 5);
 	/* the landed commit is what later gates and the deploy hook know as the tested one */
 	if (p->land_squash && task_set_tested(c->st, t, tested, e) < 0)
 		return -1;
 	if (git_is_ancestor(&repo, base, tested, NULL) == 1 && task_set_landed_base(c->st, t, base, e) < 0)
 		return -1;
-	snprintf(reason, rn, "merged %.12s into %s (%s, verified)", tested, p->main_branch, p->land_squash ?
-	    "squashed: the tested tree as one commit" : "fast-forward");
+	snprintf(reason, rn, "merged %.12s into %s (%s, verified)", tested, p->main_branch,
+	    p->land_squash ? "squashed: the tested tree as one commit" : "fast-forward");
 	return 1;
 }

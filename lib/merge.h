@@ -30,8 +30,8 @@ struct task;
 
 void gate_mergeable(const struct gate_ctx *c, struct gate_result *r);
 /* 1 landed and verified, 0 refused (main moved; reason says so), -1 error (*e). */
-int merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char *reason, size_t rn,
-    struct orch_err *e);
+int merge_land(
+    struct orch_ctx *c, const struct project *p, struct task *t, char *reason, size_t rn, struct orch_err *e);
 void merge_lease_release(struct orch_ctx *c, const struct task *t);
 /*
  * The project's remote is the one orch recorded when it first used it
@@ -48,8 +48,8 @@ int merge_remote_trusted(struct orch_ctx *c, const struct project *p, int record
  * someone else's push.  0 (why "" when in step, else why the item waits:
  * both moved), -1 with e.  No remote: 0.
  */
-int merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct task *t, int push, char *why,
-    size_t wn, struct orch_err *e);
+int merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct task *t, int push,
+    char *why, size_t wn, struct orch_err *e);
 /* Record the remote's current URLs as trusted (orch doctor --accept-remote); url says what; 0 / -1. */
 int merge_remote_accept(struct orch_ctx *c, const struct project *p, char *url, size_t n, struct orch_err *e);
 /* The main ref orch compares against: refs/remotes/<remote>/<main> or refs/heads/<main>. */

@@ -35,12 +35,12 @@ struct row {
 struct run {
 	const struct config *cfg;
 	struct store *st;
-	int64_t deadline_ms;	/* monotonic end of the delivery budget */
-	int telegram;		/* telegram_chat_id is set */
-	int token_tried;	/* the token is read once, when the first alert needs it */
+	int64_t deadline_ms; /* monotonic end of the delivery budget */
+	int telegram;        /* telegram_chat_id is set */
+	int token_tried;     /* the token is read once, when the first alert needs it */
 	char *token;
 	char token_err[300];
-	int64_t tg_hold_until;	/* epoch s: after a 429, no Telegram send before this, nor in this run */
+	int64_t tg_hold_until; /* epoch s: after a 429, no Telegram send before this, nor in this run */
 };
 
 int
@@ -48,7 +48,7 @@ notify_queue(struct store *st, const char *level, const char *wi, const char *me
 {
 	sqlite3_stmt *s;
 	char now[32], *line;
-	size_t n = strlen(message) * 4 + 1;	/* a byte grows to at most four ("\\x1b") */
+	size_t n = strlen(message) * 4 + 1; /* a byte grows to at most four ("\\x1b") */
 	int rc;
 
 	/*
@@ -60,7 +60,8 @@ notify_queue(struct store *st, const char *level, const char *wi, const char *me
 		return err_set(e, EX_SOFTWARE, "out of memory queueing a notification");
 	str_escape_ctl(line, n, message);
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT INTO outbox(created_at, level, work_item, message) VALUES (?1, ?2, ?3, ?4)", e) < 0) {
+	if (store_prepare(st, &s,
+		"INSERT INTO outbox(created_at, level, work_item, message) VALUES (?1, ?2, ?3, ?4)", e) < 0) {
 		free(line);
 		return -1;
 	}
@@ -143,13 +144,16 @@ notify_telegram_token(const struct config *cfg, struct orch_err *e)
 
 	if (env && *env) {
 		if (!token_valid(env)) {
-			err_set(e, EX_CONFIG, "ORCH_TELEGRAM_BOT_TOKEN is not a bot token (<digits>:<letters, digits, _ or ->)");
+			err_set(e, EX_CONFIG,
+			    "ORCH_TELEGRAM_BOT_TOKEN is not a bot token (<digits>:<letters, digits, _ or "
+			    "->)");
 			return NULL;
 		}
 		return strdup(env);
 	}
 	if (file == NULL || *file == '\0') {
-		err_set(e, EX_CONFIG, "no Telegram bot token: set ORCH_TELEGRAM_BOT_TOKEN or telegram_bot_token_file");
+		err_set(e, EX_CONFIG,
+		    "no Telegram bot token: set ORCH_TELEGRAM_BOT_TOKEN or telegram_bot_token_file");
 		return NULL;
 	}
 	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
@@ -158,8 +162,10 @@ notify_telegram_token(const struct config *cfg, struct orch_err *e)
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 077) || sb.st_uid != geteuid()) {
 		close(fd);
-		err_set(e, EX_CONFIG, "telegram_bot_token_file '%s' must be a regular file of yours with mode 0600 "
-		    "(chmod 600 it)", file);
+		err_set(e, EX_CONFIG,
+		    "telegram_bot_token_file '%s' must be a regular file of yours with mode 0600 "
+		    "(chmod 600 it)",
+		    file);
 		return NULL;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -171,8 +177,10 @@ notify_telegram_token(const struct config *cfg, struct orch_err *e)
 		if (tok)
 			explicit_bzero(tok, strlen(tok));
 		free(tok);
-		err_set(e, EX_CONFIG, "telegram_bot_token_file '%s' must hold one bot token on one line "
-		    "(<digits>:<letters, digits, _ or ->)", file);
+		err_set(e, EX_CONFIG,
+		    "telegram_bot_token_file '%s' must hold one bot token on one line "
+		    "(<digits>:<letters, digits, _ or ->)",
+		    file);
 		return NULL;
 	}
 	return tok;
@@ -203,15 +211,17 @@ claimed_pid_dead(struct store *st, int64_t id)
 	sqlite3_stmt *s;
 	int64_t pid = -1;
 
-	if (store_prepare(st, &s, "SELECT claim_pid FROM outbox WHERE id = ?1 AND delivered_at IS NULL AND "
-	    "claim_pid IS NOT NULL", NULL) < 0)
+	if (store_prepare(st, &s,
+		"SELECT claim_pid FROM outbox WHERE id = ?1 AND delivered_at IS NULL AND "
+		"claim_pid IS NOT NULL",
+		NULL) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		pid = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	if (proc_alive(pid))
-		pid = -1;	/* alive: its delivery is under way */
+		pid = -1; /* alive: its delivery is under way */
 	return pid;
 }
 
@@ -223,8 +233,10 @@ claim(struct store *st, int64_t id, struct orch_err *e)
 
 	time_iso_us(time_now_us(), now);
 	/* unclaimed, or claimed by a command that died before finishing it */
-	if (store_prepare(st, &s, "UPDATE outbox SET claimed_at = ?1, claim_pid = ?3 WHERE id = ?2 AND "
-	    "delivered_at IS NULL AND dead_at IS NULL AND (claimed_at IS NULL OR claim_pid = ?4)", e) < 0)
+	if (store_prepare(st, &s,
+		"UPDATE outbox SET claimed_at = ?1, claim_pid = ?3 WHERE id = ?2 AND "
+		"delivered_at IS NULL AND dead_at IS NULL AND (claimed_at IS NULL OR claim_pid = ?4)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, id);
@@ -240,8 +252,10 @@ row_load(struct store *st, struct row *r, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "SELECT level, COALESCE(work_item, ''), message, attempts, sinks_done FROM outbox "
-	    "WHERE id = ?1", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT level, COALESCE(work_item, ''), message, attempts, sinks_done FROM outbox "
+		"WHERE id = ?1",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, r->id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -280,9 +294,14 @@ send_cmd(struct run *run, const struct row *r, const char *line, char *err, size
 	const char *env[] = { idenv, NULL };
 	struct proc_result pr;
 	struct proc_spec spec = {
-		.argv = (const char *const *)run->cfg->notify_cmd, .env_extra = env,
-		.stdin_data = line, .stdin_len = strlen(line), .out_cap = 64 * 1024,
-		.tool = "notify_cmd", .observe = store_tool_observe, .observe_ctx = run->st,
+		.argv = (const char *const *)run->cfg->notify_cmd,
+		.env_extra = env,
+		.stdin_data = line,
+		.stdin_len = strlen(line),
+		.out_cap = 64 * 1024,
+		.tool = "notify_cmd",
+		.observe = store_tool_observe,
+		.observe_ctx = run->st,
 	};
 	int ok;
 
@@ -309,7 +328,7 @@ telegram_body(const struct config *cfg, const struct row *r)
 	char *out;
 
 	snprintf(text, sizeof(text), "orch alert%s%s: %s", r->wi[0] ? " " : "", r->wi, r->msg);
-	if ((len = strlen(text)) == sizeof(text) - 1) {	/* cut: never inside a UTF-8 sequence */
+	if ((len = strlen(text)) == sizeof(text) - 1) { /* cut: never inside a UTF-8 sequence */
 		while (len > 0 && ((unsigned char)text[len - 1] & 0xc0) == 0x80)
 			len--;
 		if (len > 0 && (unsigned char)text[len - 1] >= 0xc0)
@@ -331,8 +350,8 @@ static int64_t
 retry_after_of(const struct http_response *resp)
 {
 	cJSON *o = cJSON_ParseWithLength(buf_str(&resp->body), resp->body.len);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "parameters"),
-	    "retry_after");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(o, "parameters"), "retry_after");
 	int64_t ra = cJSON_IsNumber(v) ? (int64_t)v->valuedouble : resp->retry_after;
 
 	cJSON_Delete(o);
@@ -347,7 +366,8 @@ describe_answer(const struct http_response *resp, char *err, size_t n)
 	cJSON *o = cJSON_ParseWithLength(buf_str(&resp->body), resp->body.len);
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "description");
 
-	snprintf(err, n, "telegram sendMessage answered HTTP %ld%s%.200s; check telegram_chat_id and the bot token",
+	snprintf(err, n,
+	    "telegram sendMessage answered HTTP %ld%s%.200s; check telegram_chat_id and the bot token",
 	    resp->status, cJSON_IsString(d) ? ": " : "", cJSON_IsString(d) ? d->valuestring : "");
 	cJSON_Delete(o);
 }
@@ -358,9 +378,11 @@ hold_telegram(struct store *st, int64_t until)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "UPDATE outbox SET next_attempt_at = max(next_attempt_at, ?1) WHERE "
-	    "level = 'alert' AND delivered_at IS NULL AND dead_at IS NULL AND (sinks_done & ?2) = 0", NULL) < 0)
-		return;	/* the refused row still gets its own next attempt in finish() */
+	if (store_prepare(st, &s,
+		"UPDATE outbox SET next_attempt_at = max(next_attempt_at, ?1) WHERE "
+		"level = 'alert' AND delivered_at IS NULL AND dead_at IS NULL AND (sinks_done & ?2) = 0",
+		NULL) < 0)
+		return; /* the refused row still gets its own next attempt in finish() */
 	sqlite3_bind_int64(s, 1, until);
 	sqlite3_bind_int(s, 2, NOTIFY_SINK_TELEGRAM);
 	/* best effort, and checked: a busy store leaves each row its own next attempt (finish()) */
@@ -372,7 +394,7 @@ static int
 send_telegram(struct run *run, const struct row *r, char *err, size_t n, int64_t *retry_after)
 {
 	struct http_response resp;
-	struct orch_err te = {0};
+	struct orch_err te = { 0 };
 	char url[ORCH_PATH_MAX_1], why[256], *body;
 	int64_t t0 = time_mono_ms(), timeout = send_timeout_ms(run);
 	size_t bl;
@@ -392,14 +414,16 @@ send_telegram(struct run *run, const struct row *r, char *err, size_t n, int64_t
 	bl = strlen(run->cfg->telegram_api_url);
 	while (bl > 0 && run->cfg->telegram_api_url[bl - 1] == '/')
 		bl--;
-	if (str_fmt(url, sizeof(url), "%.*s/bot%s/sendMessage", (int)bl, run->cfg->telegram_api_url, run->token) < 0 ||
+	if (str_fmt(url, sizeof(url), "%.*s/bot%s/sendMessage", (int)bl, run->cfg->telegram_api_url,
+		run->token) < 0 ||
 	    (body = telegram_body(run->cfg, r)) == NULL) {
 		explicit_bzero(url, sizeof(url));
 		snprintf(err, n, "telegram: telegram_api_url is too long, or out of memory");
 		return 0;
 	}
 	if (http_post_json(url, body, (long)timeout, &resp, why, sizeof(why)) < 0) {
-		snprintf(err, n, "telegram sendMessage failed: %s; check telegram_api_url and the network", why);
+		snprintf(
+		    err, n, "telegram sendMessage failed: %s; check telegram_api_url and the network", why);
 	} else {
 		if (resp.status >= 200 && resp.status <= 299) {
 			ok = 1;
@@ -407,7 +431,8 @@ send_telegram(struct run *run, const struct row *r, char *err, size_t n, int64_t
 			*retry_after = retry_after_of(&resp);
 			run->tg_hold_until = (int64_t)time(NULL) + *retry_after;
 			hold_telegram(run->st, run->tg_hold_until);
-			snprintf(err, n, "telegram rate limit (HTTP 429): retry after %lld s", (long long)*retry_after);
+			snprintf(err, n, "telegram rate limit (HTTP 429): retry after %lld s",
+			    (long long)*retry_after);
 		} else {
 			describe_answer(&resp, err, n);
 		}
@@ -447,8 +472,10 @@ mark_dead(struct run *run, const struct row *r, const char *why, struct orch_err
 	    (long long)r->id, r->level, r->attempts + 1, why);
 	if (store_begin(run->st, e) < 0)
 		return -1;
-	if (store_prepare(run->st, &s, "UPDATE outbox SET attempts = attempts + 1, sinks_done = ?2, last_error = ?3, "
-	    "dead_at = ?4, claimed_at = NULL, claim_pid = NULL WHERE id = ?1", e) < 0)
+	if (store_prepare(run->st, &s,
+		"UPDATE outbox SET attempts = attempts + 1, sinks_done = ?2, last_error = ?3, "
+		"dead_at = ?4, claimed_at = NULL, claim_pid = NULL WHERE id = ?1",
+		e) < 0)
 		goto fail;
 	sqlite3_bind_int64(s, 1, r->id);
 	sqlite3_bind_int(s, 2, r->done);
@@ -481,7 +508,8 @@ finish(struct run *run, const struct row *r, int required, const char *why, int6
 
 	time_iso_us(time_now_us(), now);
 	if ((r->done & required) == required) {
-		if (store_prepare(run->st, &s, "UPDATE outbox SET delivered_at = ?2, sinks_done = ?3 WHERE id = ?1", e) < 0)
+		if (store_prepare(run->st, &s,
+			"UPDATE outbox SET delivered_at = ?2, sinks_done = ?3 WHERE id = ?1", e) < 0)
 			return -1;
 		sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
 	} else if (why && r->attempts + 1 >= run->cfg->notify_max_attempts) {
@@ -490,15 +518,20 @@ finish(struct run *run, const struct row *r, int required, const char *why, int6
 		next = backoff_s(run->cfg, r->attempts + 1);
 		if (retry_after > next)
 			next = retry_after;
-		if (store_prepare(run->st, &s, "UPDATE outbox SET sinks_done = ?3, attempts = attempts + 1, "
-		    "last_error = ?2, next_attempt_at = ?4, claimed_at = NULL, claim_pid = NULL WHERE id = ?1", e) < 0)
+		if (store_prepare(run->st, &s,
+			"UPDATE outbox SET sinks_done = ?3, attempts = attempts + 1, "
+			"last_error = ?2, next_attempt_at = ?4, claimed_at = NULL, claim_pid = NULL WHERE id "
+			"= ?1",
+			e) < 0)
 			return -1;
 		sqlite3_bind_text(s, 2, why, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 4, t + next);
 	} else {
 		/* not reached this run (budget spent, Telegram held): back in the queue as it was */
-		if (store_prepare(run->st, &s, "UPDATE outbox SET sinks_done = ?3, next_attempt_at = "
-		    "max(next_attempt_at, ?2), claimed_at = NULL, claim_pid = NULL WHERE id = ?1", e) < 0)
+		if (store_prepare(run->st, &s,
+			"UPDATE outbox SET sinks_done = ?3, next_attempt_at = "
+			"max(next_attempt_at, ?2), claimed_at = NULL, claim_pid = NULL WHERE id = ?1",
+			e) < 0)
 			return -1;
 		sqlite3_bind_int64(s, 2, run->tg_hold_until);
 	}
@@ -527,7 +560,8 @@ deliver_row(struct run *run, struct row *r, struct orch_err *e)
 			err_warn("alert: %s%s%s", r->wi, r->wi[0] ? ": " : "", r->msg);
 		r->done |= NOTIFY_SINK_LOG;
 	}
-	if ((required & ~r->done & NOTIFY_SINK_CMD) && (got = send_cmd(run, r, line, one, sizeof(one))) >= 0) {
+	if ((required & ~r->done & NOTIFY_SINK_CMD) &&
+	    (got = send_cmd(run, r, line, one, sizeof(one))) >= 0) {
 		if (got)
 			r->done |= NOTIFY_SINK_CMD;
 		else
@@ -538,7 +572,8 @@ deliver_row(struct run *run, struct row *r, struct orch_err *e)
 		if (got)
 			r->done |= NOTIFY_SINK_TELEGRAM;
 		else
-			snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s", why[0] ? "; " : "", one);
+			snprintf(
+			    why + strlen(why), sizeof(why) - strlen(why), "%s%s", why[0] ? "; " : "", one);
 	}
 	if (finish(run, r, required, why[0] ? why : NULL, retry_after, e) < 0)
 		return -1;
@@ -553,11 +588,13 @@ notify_deliver(const struct config *cfg, struct store *st, int quiet, struct orc
 	int64_t ids[NOTIFY_BATCH];
 	int nid = 0, i, c, rc, delivered = 0;
 
-	(void)quiet;	/* alerts reach stderr even under -q: cron mail is how they are seen */
+	(void)quiet; /* alerts reach stderr even under -q: cron mail is how they are seen */
 	run.deadline_ms = time_mono_ms() + (int64_t)cfg->notify_budget_s * 1000;
 	run.telegram = cfg->telegram_chat_id && *cfg->telegram_chat_id;
-	if (store_prepare(st, &s, "SELECT id FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
-	    "next_attempt_at <= ?1 ORDER BY id LIMIT 64", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT id FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
+		"next_attempt_at <= ?1 ORDER BY id LIMIT 64",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, (int64_t)time(NULL));
 	while (sqlite3_step(s) == SQLITE_ROW && nid < NOTIFY_BATCH)
@@ -568,7 +605,7 @@ notify_deliver(const struct config *cfg, struct store *st, int quiet, struct orc
 
 		if ((c = claim(st, ids[i], e)) < 0) {
 			rc = -1;
-		} else if (c == 1) {	/* 0: another command took it */
+		} else if (c == 1) { /* 0: another command took it */
 			if (row_load(st, &r, e) < 0 || (c = deliver_row(&run, &r, e)) < 0)
 				rc = -1;
 			else
@@ -597,18 +634,26 @@ notify_outbox_json(struct store *st, struct cJSON *ob, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "SELECT 'pending', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL "
-	    "AND claimed_at IS NULL AND attempts = 0 UNION ALL "
-	    "SELECT 'retrying', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
-	    "claimed_at IS NULL AND attempts > 0 UNION ALL "
-	    "SELECT 'claimed_undelivered', count(*) FROM outbox WHERE claimed_at IS NOT NULL AND delivered_at IS NULL "
-	    "AND dead_at IS NULL UNION ALL "
-	    "SELECT 'dead', count(*) FROM outbox WHERE dead_at IS NOT NULL", e) < 0 ||
+	if (store_prepare(st, &s,
+		"SELECT 'pending', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL "
+		"AND claimed_at IS NULL AND attempts = 0 UNION ALL "
+		"SELECT 'retrying', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND "
+		"claimed_at IS NULL AND attempts > 0 UNION ALL "
+		"SELECT 'claimed_undelivered', count(*) FROM outbox WHERE claimed_at IS NOT NULL AND "
+		"delivered_at IS NULL "
+		"AND dead_at IS NULL UNION ALL "
+		"SELECT 'dead', count(*) FROM outbox WHERE dead_at IS NOT NULL",
+		e) < 0 ||
 	    store_counts_json(st, s, ob, e) < 0)
 		return -1;
-	return store_list_json(st, "SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE "
-	    "'dead' END AS state, attempts, last_error, CASE WHEN dead_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%SZ', "
-	    "next_attempt_at, 'unixepoch') END AS next_attempt, dead_at, substr(message, 1, 300) AS message FROM outbox "
-	    "WHERE delivered_at IS NULL AND (dead_at IS NOT NULL OR attempts > 0) ORDER BY dead_at IS NULL, id DESC "
-	    "LIMIT ?1", 20, cJSON_AddArrayToObject(ob, "undelivered"), e);
+	return store_list_json(st,
+	    "SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE "
+	    "'dead' END AS state, attempts, last_error, CASE WHEN dead_at IS NULL THEN "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', "
+	    "next_attempt_at, 'unixepoch') END AS next_attempt, dead_at, substr(message, 1, 300) AS message "
+	    "FROM outbox "
+	    "WHERE delivered_at IS NULL AND (dead_at IS NOT NULL OR attempts > 0) ORDER BY dead_at IS NULL, "
+	    "id DESC "
+	    "LIMIT ?1",
+	    20, cJSON_AddArrayToObject(ob, "undelivered"), e);
 }

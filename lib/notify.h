@@ -53,15 +53,15 @@ struct orch_err;
 struct store;
 
 enum {
-	NOTIFY_SINK_LOG = 1,		/* logs/notify.log and, for alerts, stderr */
-	NOTIFY_SINK_CMD = 2,		/* NOTIFY_CMD */
-	NOTIFY_SINK_TELEGRAM = 4,	/* alerts only */
+	NOTIFY_SINK_LOG = 1,      /* logs/notify.log and, for alerts, stderr */
+	NOTIFY_SINK_CMD = 2,      /* NOTIFY_CMD */
+	NOTIFY_SINK_TELEGRAM = 4, /* alerts only */
 };
 
-#define NOTIFY_TEXT_MAX 3500	/* bytes of a Telegram message (the API takes 4096 characters) */
+#define NOTIFY_TEXT_MAX 3500 /* bytes of a Telegram message (the API takes 4096 characters) */
 
-int notify_queue(struct store *st, const char *level, const char *wi, const char *message,
-    struct orch_err *e);
+int notify_queue(
+    struct store *st, const char *level, const char *wi, const char *message, struct orch_err *e);
 int notify_deliver(const struct config *cfg, struct store *st, int quiet, struct orch_err *e);
 /*
  * Copy in to out (size n, always terminated), with every occurrence of

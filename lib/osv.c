@@ -116,7 +116,7 @@ read_parse(const struct git *g, const struct entry *const *want, size_t n, int i
 		char why[256];
 		/* an -r include is a requirements file whatever its name (base.txt) */
 		if (lockfile_parse(includes ? LOCK_REQUIREMENTS : lockfile_kind(want[i]->path), want[i]->path,
-		    buf_str(&b[i]), b[i].len, s, why, sizeof(why)) < 0)
+			buf_str(&b[i]), b[i].len, s, why, sizeof(why)) < 0)
 			note_add(note, nn, "%s does not parse: %s", want[i]->path, why);
 		for (j = 0; j < s->nincludes && *ninc < 64; j++)
 			memcpy(inc[(*ninc)++], s->includes[j], 256);
@@ -133,8 +133,7 @@ out:
 /* The -r includes (lockfile_kind may say NONE: base.txt), read once each, up to OSV_INCLUDE_DEPTH. */
 static int
 read_includes(const struct git *g, const struct entry *ent, size_t ne, char (*inc)[256], size_t ninc,
-    const struct entry **seen, size_t *nseen, struct lockset *s, char *note, size_t nn,
-    struct orch_err *e)
+    const struct entry **seen, size_t *nseen, struct lockset *s, char *note, size_t nn, struct orch_err *e)
 {
 	int depth;
 
@@ -218,8 +217,8 @@ fnv(uint64_t h, const char *s, size_t n)
 }
 
 int
-osv_lockfiles_id(const struct git *g, const char *ref, const char *exclude, char *id, size_t n,
-    struct orch_err *e)
+osv_lockfiles_id(
+    const struct git *g, const char *ref, const char *exclude, char *id, size_t n, struct orch_err *e)
 {
 	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
 	struct entry *ent = NULL;
@@ -323,30 +322,28 @@ batch_check(const cJSON *res, size_t n, char *why, size_t wn)
 		snprintf(why, wn, "the querybatch answer has no \"results\" array of %zu entries", n);
 		return -1;
 	}
-	cJSON_ArrayForEach(r, res)
-	{
+	cJSON_ArrayForEach(r, res) {
 		const cJSON *vulns = cJSON_GetObjectItemCaseSensitive(r, "vulns");
 		const cJSON *tok = cJSON_GetObjectItemCaseSensitive(r, "next_page_token");
 		if (!cJSON_IsObject(r) || (vulns && !cJSON_IsArray(vulns)) || (tok && !cJSON_IsString(tok)) ||
 		    (tok && (strlen(tok->valuestring) >= 512 || strpbrk(tok->valuestring, "\"\\\n")))) {
-			snprintf(
-			    why, wn,
+			snprintf(why, wn,
 			    "a querybatch result is not {\"vulns\": [...], \"next_page_token\": \"...\"}");
 			return -1;
 		}
-		cJSON_ArrayForEach(
-		    v, vulns) if (!id_ok(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id"))))
-		{
-			snprintf(why, wn, "a querybatch result names a vulnerability without a valid id");
-			return -1;
-		}
+		cJSON_ArrayForEach(v, vulns)
+			if (!id_ok(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id")))) {
+				snprintf(
+				    why, wn, "a querybatch result names a vulnerability without a valid id");
+				return -1;
+			}
 	}
 	return 0;
 }
 
 int
-osv_parse_batch(const char *json, size_t len, struct osv_query *q, const size_t *idx, size_t n, char *why,
-    size_t wn)
+osv_parse_batch(
+    const char *json, size_t len, struct osv_query *q, const size_t *idx, size_t n, char *why, size_t wn)
 {
 	cJSON *j = cJSON_ParseWithLength(json, len);
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "results"), *r, *v;
@@ -356,24 +353,18 @@ osv_parse_batch(const char *json, size_t len, struct osv_query *q, const size_t 
 		cJSON_Delete(j);
 		return -1;
 	}
-	cJSON_ArrayForEach(r, res)
-	{
+	cJSON_ArrayForEach(r, res) {
 		struct osv_query *one = &q[idx[i++]];
 		const char *tok =
 		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "next_page_token"));
 		snprintf(one->token, sizeof(one->token), "%s", tok ? tok : "");
-		cJSON_ArrayForEach(
-		    v, cJSON_GetObjectItemCaseSensitive(
-		    r, "vulns")) if (hit_add(one,
-		    cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(v, "id")),
-		    cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(v, "modified"))) < 0)
-		{
-			cJSON_Delete(j);
-			snprintf(why, wn, "out of memory");
-			return -1;
-		}
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(r, "vulns"))
+			if (hit_add(one, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id")),
+				cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "modified"))) < 0) {
+				cJSON_Delete(j);
+				snprintf(why, wn, "out of memory");
+				return -1;
+			}
 	}
 	cJSON_Delete(j);
 	return 0;
@@ -418,7 +409,7 @@ static int
 batch_send(struct http *h, struct osv_query *q, const size_t *idx, size_t n, char *why, size_t wn)
 {
 	struct http_response resp;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char *body = batch_body(q, idx, n), ex[HTTP_EXCERPT_MAX + 1];
 	int rc;
 
@@ -466,8 +457,8 @@ query_all(struct http *h, struct osv_query *q, size_t nq, char *why, size_t wn)
 			break;
 		}
 		for (off = 0; off < n && rc == 0; off += OSV_BATCH_MAX)
-			rc = batch_send(h, q, idx + off, n - off < OSV_BATCH_MAX ? n - off : OSV_BATCH_MAX,
-			    why, wn);
+			rc = batch_send(
+			    h, q, idx + off, n - off < OSV_BATCH_MAX ? n - off : OSV_BATCH_MAX, why, wn);
 	}
 	free(idx);
 	return rc;
@@ -479,7 +470,7 @@ query_all(struct http *h, struct osv_query *q, size_t nq, char *why, size_t wn)
 static int
 cache_get(struct store *st, const char *id, const char *mod, char **text)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	sqlite3_stmt *s;
 	int hit = 0;
 
@@ -501,22 +492,22 @@ cache_get(struct store *st, const char *id, const char *mod, char **text)
 static void
 cache_put(struct store *st, const char *id, const char *mod, const char *text)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	sqlite3_stmt *s;
 	char now[32];
 
 	if (st == NULL || st->db == NULL ||
 	    store_cached(st, &s,
-	    "INSERT OR REPLACE INTO osv_vulns (id, modified, "
-	    "record, fetched_at) VALUES (?1, ?2, ?3, ?4)",
-	    &e) < 0)
+		"INSERT OR REPLACE INTO osv_vulns (id, modified, "
+		"record, fetched_at) VALUES (?1, ?2, ?3, ?4)",
+		&e) < 0)
 		return;
 	time_iso_us(time_now_us(), now);
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, mod, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)	/* a cache: the record is fetched again next time */
+	if (sqlite3_step(s) != SQLITE_DONE) /* a cache: the record is fetched again next time */
 		store_fail(st, "cache an OSV record", NULL);
 	store_release(st, s);
 }
@@ -527,7 +518,7 @@ record_get(struct http *h, struct store *st, const struct osv_hit *hit, char **t
     size_t wn)
 {
 	struct http_response resp;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char path[128], ex[HTTP_EXCERPT_MAX + 1];
 	cJSON *j;
 	const char *mod;
@@ -592,14 +583,14 @@ affected_of(const cJSON *rec, const char *eco, const char *name, const cJSON *af
 	return NULL;
 }
 
-/* The highest CVSS v3 (best[0]) and v4 (best[1]) scores of a severity[] array; *bad4 when a v4 vector is refused. */
+/* The highest CVSS v3 (best[0]) and v4 (best[1]) scores of a severity[] array; *bad4 when a v4 vector is
+ * refused. */
 static void
 cvss_max(const cJSON *sevs, double best[2], int *bad4)
 {
 	const cJSON *s;
 
-	cJSON_ArrayForEach(s, sevs)
-	{
+	cJSON_ArrayForEach(s, sevs) {
 		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "type"));
 		const char *vec = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "score"));
 		int v4 = type && strcmp(type, "CVSS_V4") == 0;
@@ -617,7 +608,7 @@ cvss_max(const cJSON *sevs, double best[2], int *bad4)
 static int
 word_sev(const char *w)
 {
-	static const char *const words[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
+	static const char *const words[] = { "LOW", "MEDIUM", "HIGH", "CRITICAL" };
 	int i;
 
 	if (w && str_ieq(w, "MODERATE"))
@@ -628,12 +619,13 @@ word_sev(const char *w)
 	return -1;
 }
 
-/* Severity: the computed CVSS v4 score, else the v3 one, else the database's word, else unknown; with its source. */
+/* Severity: the computed CVSS v4 score, else the v3 one, else the database's word, else unknown; with its
+ * source. */
 static void
 record_sev(const cJSON *rec, const char *eco, const char *name, struct dep_finding *f)
 {
 	const cJSON *a = NULL;
-	double best[2] = {-1, -1};
+	double best[2] = { -1, -1 };
 	int v4 = 0, w, k;
 
 	cvss_max(cJSON_GetObjectItemCaseSensitive(rec, "severity"), best, &v4);
@@ -663,18 +655,21 @@ record_fixes(const cJSON *rec, const char *eco, const char *name, const char *ve
 
 	while ((a = affected_of(rec, eco, name, a)) != NULL)
 		cJSON_ArrayForEach(rg, cJSON_GetObjectItemCaseSensitive(a, "ranges"))
-		    cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(rg, "events"))
-		{
-			const char *fx = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "fixed"));
-			size_t l = strlen(f->fixes);
-			if (fx == NULL || *fx == '\0' || strlen(fx) > 60 || strpbrk(fx, ", \n\r\t"))
-				continue;
-			if (l && (strstr(f->fixes, fx) != NULL)) /* listed (or a prefix of one: harmless) */
-				continue;
-			if (l + strlen(fx) + 2 < sizeof(f->fixes))
-				snprintf(f->fixes + l, sizeof(f->fixes) - l, "%s%s", l ? "," : "", fx);
-			f->fixable |= osv_vercmp(fx, version) > 0;
-		}
+			cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(rg, "events")) {
+				const char *fx =
+				    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "fixed"));
+				size_t l = strlen(f->fixes);
+				if (fx == NULL || *fx == '\0' || strlen(fx) > 60 || strpbrk(fx, ", \n\r\t"))
+					continue;
+				if (l &&
+				    (strstr(f->fixes, fx) !=
+					NULL)) /* listed (or a prefix of one: harmless) */
+					continue;
+				if (l + strlen(fx) + 2 < sizeof(f->fixes))
+					snprintf(
+					    f->fixes + l, sizeof(f->fixes) - l, "%s%s", l ? "," : "", fx);
+				f->fixable |= osv_vercmp(fx, version) > 0;
+			}
 }
 
 int
@@ -699,12 +694,11 @@ osv_parse_record(const char *json, size_t len, const char *eco, const char *name
 	snprintf(f->eco, sizeof(f->eco), "%s", eco);
 	snprintf(f->package, sizeof(f->package), "%s", name);
 	snprintf(f->version, sizeof(f->version), "%s", version);
-	cJSON_ArrayForEach(al, cJSON_GetObjectItemCaseSensitive(j, "aliases"))
-	{
+	cJSON_ArrayForEach(al, cJSON_GetObjectItemCaseSensitive(j, "aliases")) {
 		size_t l = strlen(f->aliases);
 		if (id_ok(cJSON_GetStringValue(al)) && l + strlen(al->valuestring) + 2 < sizeof(f->aliases))
-			snprintf(f->aliases + l, sizeof(f->aliases) - l, "%s%s", l ? "," : "",
-			    al->valuestring);
+			snprintf(
+			    f->aliases + l, sizeof(f->aliases) - l, "%s%s", l ? "," : "", al->valuestring);
 	}
 	record_sev(j, eco, name, f);
 	record_fixes(j, eco, name, version, f);
@@ -716,7 +710,8 @@ osv_parse_record(const char *json, size_t len, const char *eco, const char *name
 static int
 pre_word(const char *s, size_t n)
 {
-	static const char *const w[] = {"a", "alpha", "b", "beta", "c", "rc", "pre", "preview", "dev", NULL};
+	static const char *const w[] = { "a", "alpha", "b", "beta", "c", "rc", "pre", "preview", "dev",
+		NULL };
 	int i;
 
 	for (i = 0; w[i]; i++)
@@ -800,11 +795,11 @@ queries_of(const struct lockset *s, struct deps_result *r, size_t *nq)
 	for (i = 0; q && i < s->n; i++) {
 		const struct lockpkg *p = &s->v[i];
 		if (!p->pinned) {
-			struct dep_finding f = {.sev = SEV_UNKNOWN, .unpinned = 1, .line = p->line};
+			struct dep_finding f = { .sev = SEV_UNKNOWN, .unpinned = 1, .line = p->line };
 			snprintf(f.id, sizeof(f.id), "UNPINNED");
 			snprintf(f.package, sizeof(f.package), "%s", p->name);
-			snprintf(f.version, sizeof(f.version), "%s",
-			    p->version[0] ? p->version : "any version");
+			snprintf(
+			    f.version, sizeof(f.version), "%s", p->version[0] ? p->version : "any version");
 			snprintf(f.eco, sizeof(f.eco), "%s", p->eco);
 			snprintf(f.file, sizeof(f.file), "%s", p->file);
 			snprintf(f.sev_source, sizeof(f.sev_source), "not pinned");
@@ -835,8 +830,8 @@ findings_of(struct http *h, struct store *st, struct osv_query *q, size_t nq, st
 			int rc;
 			if (record_get(h, st, &q[i].v[k], &text, &r->cached, why, wn) < 0)
 				return -1;
-			rc = osv_parse_record(text, strlen(text), q[i].p->eco, q[i].p->name, q[i].p->version,
-			    &f, why, wn);
+			rc = osv_parse_record(
+			    text, strlen(text), q[i].p->eco, q[i].p->name, q[i].p->version, &f, why, wn);
 			free(text);
 			if (rc < 0)
 				return -1;
@@ -855,7 +850,7 @@ findings_of(struct http *h, struct store *st, struct osv_query *q, size_t nq, st
 static int
 osv_http(const struct config *cfg, struct store *st, struct http *h, char *why, size_t wn)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	const char *u = cfg->security_osv_url;
 
 	if (u == NULL || (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)) {
@@ -877,8 +872,8 @@ osv_http(const struct config *cfg, struct store *st, struct http *h, char *why, 
 int
 osv_audit(struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r, struct orch_err *e)
 {
-	struct git g = {.dir = repo, .st = c->st};
-	struct lockset s = {0};
+	struct git g = { .dir = repo, .st = c->st };
+	struct lockset s = { 0 };
 	struct osv_query *q;
 	struct http h;
 	char why[400] = "";
@@ -886,8 +881,8 @@ osv_audit(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->engine, sizeof(r->engine), "osv");
-	if (osv_collect(&g, ref, c->cfg->security_dep_exclude, &s, &r->lockfiles, r->note, sizeof(r->note),
-	    e) < 0)
+	if (osv_collect(
+		&g, ref, c->cfg->security_dep_exclude, &s, &r->lockfiles, r->note, sizeof(r->note), e) < 0)
 		return -1;
 	r->degraded = r->note[0] != '\0';
 	if ((q = queries_of(&s, r, &nq)) == NULL) {
@@ -917,7 +912,7 @@ int
 osv_probe(const struct config *cfg, char *why, size_t wn)
 {
 	struct http_response resp;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct http h;
 	int rc;
 

@@ -63,8 +63,8 @@ struct osv_query {
 	char token[512]; /* next_page_token, "" when complete */
 };
 
-int osv_audit(struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r,
-    struct orch_err *e);
+int osv_audit(
+    struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r, struct orch_err *e);
 /*
  * The pins of every lockfile at ref (step 1): 0 with s filled, *files the
  * number of lockfiles read and note listing those that did not parse (""
@@ -77,8 +77,8 @@ int osv_collect(const struct git *g, const char *ref, const char *exclude, struc
  * ids appended (duplicates dropped), next_page_token into token.  0, or -1
  * with why (not the API's answer: nothing appended).
  */
-int osv_parse_batch(const char *json, size_t len, struct osv_query *q, const size_t *idx, size_t n, char *why,
-    size_t wn);
+int osv_parse_batch(
+    const char *json, size_t len, struct osv_query *q, const size_t *idx, size_t n, char *why, size_t wn);
 /*
  * One OSV record as it bears on pin (eco, name, version): 1 with *f filled,
  * 0 when it is withdrawn, -1 with why when it is not an OSV record.
@@ -92,8 +92,8 @@ int osv_vercmp(const char *a, const char *b);
  * The identity of the lockfiles at ref (the scan of main audits again only when it changes): a hash of the
  * path and blob id of every lockfile osv_collect would read, "" when there is none.  0, or -1 with *e.
  */
-int osv_lockfiles_id(const struct git *g, const char *ref, const char *exclude, char *id, size_t n,
-    struct orch_err *e);
+int osv_lockfiles_id(
+    const struct git *g, const char *ref, const char *exclude, char *id, size_t n, struct orch_err *e);
 /*
  * The fixed version to move pin to, from fixes (comma-separated): the lowest above the pin within its major,
  * else the lowest above it; "" when none is above the pin.

@@ -47,8 +47,8 @@ stop_kind(const char *key)
 static const char *
 poll_key(const struct tracker_state *s)
 {
-	static const char *const act[] = { "to_analyse", "approved", "rejected", "confirm_deploy", "cancelled",
-		"done", "blocked", NULL };
+	static const char *const act[] = { "to_analyse", "approved", "rejected", "confirm_deploy",
+		"cancelled", "done", "blocked", NULL };
 	size_t i;
 
 	if (strcmp(s->group, "cancelled") == 0)
@@ -62,11 +62,12 @@ poll_key(const struct tracker_state *s)
 }
 
 int
-poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char *key, struct advance_result *r)
+poll_apply_issue(
+    struct orch_ctx *c, const struct tracker_issue *is, const char *key, struct advance_result *r)
 {
 	const char *how;
 	struct gate_verdict k;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
 	int have;
 
@@ -94,8 +95,10 @@ poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char 
 		/* only the human gate takes a verdict; Approved on the deploy stage is a deliberate no-op */
 		if (strcmp(t.stage, stage_deploy()->name) == 0 && strcmp(key, "approved") == 0) {
 			key_of(is, "approved", &k);
-			return engine_note_verdict(c, is->work_item, &k, "Approved on stage deploy does nothing: only "
-			    "Confirm Deploy starts a production deploy", r);
+			return engine_note_verdict(c, is->work_item, &k,
+			    "Approved on stage deploy does nothing: only "
+			    "Confirm Deploy starts a production deploy",
+			    r);
 		}
 		if (strcmp(t.stage, stage_human()->name) != 0 || t.blocked)
 			return 0;
@@ -104,8 +107,10 @@ poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char 
 		return r->outcome != OUT_WAITING;
 	}
 	if ((how = stop_kind(key)) != NULL) {
-		/* a person's stop: a status orch set itself (Blocked on a task it blocked, Done at done) is none */
-		if (stage_is_last(t.stage) || t.stopped[0] || (t.blocked && strcmp(how, TASK_STOP_BLOCKED) == 0))
+		/* a person's stop: a status orch set itself (Blocked on a task it blocked, Done at done) is
+		 * none */
+		if (stage_is_last(t.stage) || t.stopped[0] ||
+		    (t.blocked && strcmp(how, TASK_STOP_BLOCKED) == 0))
 			return 0;
 		key_of(is, key, &k);
 		if (engine_stop(c, is->work_item, how, NULL, &k, r) < 0)
@@ -127,11 +132,11 @@ poll_manual_label(struct orch_ctx *c, const struct tracker_issue *is, poll_repor
     struct poll_stats *ps)
 {
 	struct advance_result r;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
 
 	if (task_get(c->st, is->work_item, &t, &e) < 0 || t.manual)
-		return;	/* not started yet (the label applies once it is), or manual already */
+		return; /* not started yet (the label applies once it is), or manual already */
 	if (engine_set_manual(c, is->work_item, 1, "the tracker label manual", &r) < 0 || r.err.code) {
 		ps->failed++;
 		report(report_ctx, &r, "label manual");
@@ -154,10 +159,11 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 
 	if (tracker_open(&tr, c, project, e) < 0)
 		return -1;
-	if (tr.ops->states(&tr, project, &states, &ns, e) < 0 || tr.ops->issues(&tr, project, TRACKER_LIST_CHANGED, &issues, &ni, e) < 0)
+	if (tr.ops->states(&tr, project, &states, &ns, e) < 0 ||
+	    tr.ops->issues(&tr, project, TRACKER_LIST_CHANGED, &issues, &ni, e) < 0)
 		goto out;
 	for (i = 0; i < ni; i++) {
-		struct advance_result r = {0};
+		struct advance_result r = { 0 };
 		const char *key;
 		int applied;
 
@@ -174,7 +180,8 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 		ps->actionable++;
 		memset(&r, 0, sizeof(r));
 		applied = poll_apply_issue(c, &issues[i], key, &r);
-		/* a verdict the engine could not take yet (its job still runs, another process works the item) */
+		/* a verdict the engine could not take yet (its job still runs, another process works the
+		 * item) */
 		if (!r.err.code && (r.outcome == OUT_BUSY || (applied == 0 && r.outcome == OUT_WAITING)))
 			deferred++;
 		if (applied < 0 || r.err.code) {
@@ -188,7 +195,8 @@ poll_project(struct orch_ctx *c, const char *project, poll_report report, void *
 		}
 	}
 	/* move the watermark only when every issue was applied: a failed or deferred one is seen again */
-	rc = failed_here == ps->failed && !deferred && tr.ops->poll_done ? tr.ops->poll_done(&tr, project, e) : 0;
+	rc = failed_here == ps->failed && !deferred && tr.ops->poll_done ? tr.ops->poll_done(&tr, project, e)
+									 : 0;
 out:
 	free(states);
 	free(issues);
@@ -207,14 +215,17 @@ poll_all(struct orch_ctx *c, const char *only, poll_report report, poll_failed p
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < n; i++) {
 			const char *key = c->cfg->projects[i].key;
-			struct orch_err e = {0};
-			if ((only && strcmp(only, key) != 0) || tracker_rate_limited(c->st, key) != (pass == 0))
+			struct orch_err e = { 0 };
+			if ((only && strcmp(only, key) != 0) ||
+			    tracker_rate_limited(c->st, key) != (pass == 0))
 				continue;
 			if (poll_project(c, key, report, report_ctx, ps, &e) < 0) {
 				project_failed(report_ctx, key, &e);
 				if (e.code > worst)
 					worst = e.code;
-				if (c->http && (c->http->budget.limited || c->http->budget.used >= c->http->budget.per_min))
+				if (c->http &&
+				    (c->http->budget.limited ||
+					c->http->budget.used >= c->http->budget.per_min))
 					tracker_mark_rate_limited(c->st, key, 1);
 			} else if (pass == 0) {
 				tracker_mark_rate_limited(c->st, key, 0);

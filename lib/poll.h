@@ -24,7 +24,7 @@
 
 struct poll_stats {
 	int issues, actionable, applied, failed;
-	int worst;	/* highest error class seen, 0 when none */
+	int worst; /* highest error class seen, 0 when none */
 };
 
 struct tracker_issue;
@@ -33,8 +33,8 @@ struct tracker_issue;
  * (key: its logical state key).  1 applied (r filled), 0 nothing to do,
  * -1 failed (r->err).
  */
-int poll_apply_issue(struct orch_ctx *c, const struct tracker_issue *is, const char *key,
-    struct advance_result *r);
+int poll_apply_issue(
+    struct orch_ctx *c, const struct tracker_issue *is, const char *key, struct advance_result *r);
 
 typedef void (*poll_report)(void *ctx, const struct advance_result *r, const char *status);
 

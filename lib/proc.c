@@ -25,7 +25,9 @@
 extern char **environ;
 
 static const char *const secret_env[] = {
-	"ORCH_PLANE_API_TOKEN=", "ORCH_TELEGRAM_BOT_TOKEN=", NULL,
+	"ORCH_PLANE_API_TOKEN=",
+	"ORCH_TELEGRAM_BOT_TOKEN=",
+	NULL,
 };
 
 int
@@ -59,18 +61,12 @@ proc_exit_code(const struct proc_result *r)
 {
 	switch (r->status) {
 	case PROC_OK:
-	case PROC_EXIT_NONZERO:
-		return r->exit_code;
-	case PROC_TIMEOUT:
-		return 124;
-	case PROC_NOT_FOUND:
-		return 127;
-	case PROC_SIGNALED:
-		return 128 + r->signal;
-	case PROC_INTERRUPTED:
-		return 130;
-	case PROC_SPAWN_ERROR:
-		break;
+	case PROC_EXIT_NONZERO: return r->exit_code;
+	case PROC_TIMEOUT: return 124;
+	case PROC_NOT_FOUND: return 127;
+	case PROC_SIGNALED: return 128 + r->signal;
+	case PROC_INTERRUPTED: return 130;
+	case PROC_SPAWN_ERROR: break;
 	}
 	return 126;
 }
@@ -133,7 +129,8 @@ group_has_live_member(long pgid)
 	if (dir == NULL)
 		return -1;
 	while (!live && (d = readdir(dir)) != NULL)
-		if (num_parse(d->d_name, 1, 1LL << 30, &pid) == 0 && proc_stat((long)pid, &ps) == 0 && ps.pgrp == pgid)
+		if (num_parse(d->d_name, 1, 1LL << 30, &pid) == 0 && proc_stat((long)pid, &ps) == 0 &&
+		    ps.pgrp == pgid)
 			live = ps.state != 'Z' && ps.state != 'X';
 	closedir(dir);
 	return live;
@@ -144,7 +141,7 @@ proc_group_alive(long pgid)
 {
 	if (pgid <= 1 || (kill(-(pid_t)pgid, 0) < 0 && errno != EPERM))
 		return 0;
-	return group_has_live_member(pgid) != 0;	/* without /proc: alive, as kill says */
+	return group_has_live_member(pgid) != 0; /* without /proc: alive, as kill says */
 }
 
 void
@@ -173,7 +170,7 @@ on_stop_signal(int sig)
 {
 	interrupted_by = sig;
 	if (stop_mode == STOP_EXIT && !in_run) {
-		signal(sig, SIG_DFL);	/* no child to stop: end as the signal would have */
+		signal(sig, SIG_DFL); /* no child to stop: end as the signal would have */
 		raise(sig);
 	}
 }
@@ -185,7 +182,7 @@ install_stop_handler(int mode)
 
 	stop_mode = mode;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;	/* no SA_RESTART: poll() returns at once */
+	sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll() returns at once */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -237,7 +234,7 @@ stop_now(int sig)
  */
 static pid_t *kept;
 static size_t nkept;
-static int kept_lost;	/* one could not be remembered: sweep no more */
+static int kept_lost; /* one could not be remembered: sweep no more */
 
 static int
 kept_session(long sid)
@@ -268,7 +265,7 @@ escaped_children(pid_t *pids, int max)
 		if (*end != '\0' || pid <= 1 || pid == me || proc_stat(pid, &ps) < 0 || ps.ppid != me)
 			continue;
 		if (kept_session(ps.sid) && ps.state != 'Z')
-			continue;	/* a detached hook still running: it outlives us */
+			continue; /* a detached hook still running: it outlives us */
 		pids[n++] = (pid_t)pid;
 	}
 	closedir(d);
@@ -297,7 +294,7 @@ sweep_once(void)
 				left--;
 			}
 		if (left > 0)
-			poll(NULL, 0, 10);	/* no descriptor tells us of a stranger's exit: look again soon */
+			poll(NULL, 0, 10); /* no descriptor tells us of a stranger's exit: look again soon */
 	}
 	for (i = 0; i < n; i++) {
 		if (pids[i] <= 0)
@@ -346,11 +343,12 @@ proc_which(const char *name, char *out, size_t n)
 	if (strchr(name, '/'))
 		return runnable(name) && (size_t)snprintf(out, n, "%s", name) < n ? 0 : -1;
 	if (path == NULL)
-		path = "/bin:/usr/bin";	/* what execvpe searches then */
+		path = "/bin:/usr/bin"; /* what execvpe searches then */
 	for (p = path;; p = end + 1) {
 		end = strchrnul(p, ':');
 		/* an empty entry is the current directory, as for execvpe */
-		len = end > p ? snprintf(out, n, "%.*s/%s", (int)(end - p), p, name) : snprintf(out, n, "%s", name);
+		len = end > p ? snprintf(out, n, "%.*s/%s", (int)(end - p), p, name)
+			      : snprintf(out, n, "%s", name);
 		if (len > 0 && (size_t)len < n && runnable(out))
 			return 0;
 		if (*end == '\0')
@@ -362,25 +360,17 @@ void
 proc_describe(const struct proc_result *r, char *out, size_t n)
 {
 	switch (r->status) {
-	case PROC_OK:
-		snprintf(out, n, "ok");
-		break;
-	case PROC_EXIT_NONZERO:
-		snprintf(out, n, "exited with code %d", r->exit_code);
-		break;
+	case PROC_OK: snprintf(out, n, "ok"); break;
+	case PROC_EXIT_NONZERO: snprintf(out, n, "exited with code %d", r->exit_code); break;
 	case PROC_TIMEOUT:
 		snprintf(out, n, "timed out after %lld ms (process group killed)", (long long)r->elapsed_ms);
 		break;
-	case PROC_SIGNALED:
-		snprintf(out, n, "killed by signal %d", r->signal);
-		break;
+	case PROC_SIGNALED: snprintf(out, n, "killed by signal %d", r->signal); break;
 	case PROC_INTERRUPTED:
 		snprintf(out, n, "interrupted: orch got signal %d and stopped the process group", r->signal);
 		break;
 	case PROC_NOT_FOUND:
-	case PROC_SPAWN_ERROR:
-		snprintf(out, n, "%s", r->error);
-		break;
+	case PROC_SPAWN_ERROR: snprintf(out, n, "%s", r->error); break;
 	}
 }
 
@@ -455,15 +445,16 @@ drain(int *fd, struct buf *b, int *trunc)
 	*trunc = 1;
 	room = b->max - b->len < (size_t)n ? b->max - b->len : (size_t)n;
 	if (room > 0 && buf_append(b, chunk, room) < 0)
-		return;	/* not even that: what was read before stays */
+		return; /* not even that: what was read before stays */
 }
 
 static void
 finish(const struct proc_spec *spec, struct proc_result *r, int64_t t0)
 {
 	r->elapsed_ms = time_mono_ms() - t0;
-	r->failed = r->status != PROC_OK && !(r->status == PROC_EXIT_NONZERO && r->exit_code < 32 &&
-	    (spec->expected_codes >> r->exit_code) & 1u);
+	r->failed = r->status != PROC_OK &&
+	    !(r->status == PROC_EXIT_NONZERO && r->exit_code < 32 &&
+		(spec->expected_codes >> r->exit_code) & 1u);
 	if (spec->observe) {
 		const char *tool = spec->tool, *slash;
 		if (tool == NULL) {
@@ -510,10 +501,10 @@ reap(pid_t pid, int *status, int block)
 struct child {
 	pid_t pid;
 	int out, err, in;
-	size_t in_off;		/* bytes of spec->stdin_data written so far */
-	int status;		/* waitpid status, valid once reaped */
+	size_t in_off; /* bytes of spec->stdin_data written so far */
+	int status;    /* waitpid status, valid once reaped */
 	int reaped, timed_out, stopped_by;
-	int xfd;		/* exit_fd(pid), -1 without pidfd */
+	int xfd; /* exit_fd(pid), -1 without pidfd */
 	int64_t t0, deadline, term_at, reaped_at;
 };
 
@@ -528,13 +519,15 @@ child_drop(const struct proc_user *u, int ex)
 {
 	int was_root = geteuid() == 0;
 
-	/* ambient capabilities would survive exec: none for the agent (EINVAL before Linux 4.3: none to clear) */
+	/* ambient capabilities would survive exec: none for the agent (EINVAL before Linux 4.3: none to
+	 * clear) */
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (setgroups((size_t)u->ngroups, u->groups) < 0 || setgid(u->gid) < 0 || setuid(u->uid) < 0)
 		child_fail(ex, errno | CHILD_SETID_FAILED);
 	if (getuid() != u->uid || geteuid() != u->uid || getgid() != u->gid || getegid() != u->gid)
 		child_fail(ex, EPERM | CHILD_SETID_FAILED);
-	/* from root the switch clears every capability: uid 0 must be out of reach now (with CAP_SETUID exec clears them) */
+	/* from root the switch clears every capability: uid 0 must be out of reach now (with CAP_SETUID exec
+	 * clears them) */
 	if (was_root && (setuid(0) == 0 || seteuid(0) == 0))
 		child_fail(ex, EPERM | CHILD_SETID_FAILED);
 }
@@ -568,22 +561,24 @@ exec_failed(const struct proc_spec *spec, int exec_errno, struct proc_result *r)
 	if (exec_errno & CHILD_CHDIR_FAILED) {
 		/* a missing directory must not read as a missing program */
 		r->status = PROC_SPAWN_ERROR;
-		snprintf(r->error, sizeof(r->error), "cannot run '%s' in '%s': cannot enter that directory: %s; "
-		    "fix the path (a project's repo: in orch.yaml) or create it", spec->argv[0], spec->cwd,
-		    strerror(exec_errno & ~CHILD_CHDIR_FAILED));
+		snprintf(r->error, sizeof(r->error),
+		    "cannot run '%s' in '%s': cannot enter that directory: %s; "
+		    "fix the path (a project's repo: in orch.yaml) or create it",
+		    spec->argv[0], spec->cwd, strerror(exec_errno & ~CHILD_CHDIR_FAILED));
 		return;
 	}
 	if (exec_errno & CHILD_SETID_FAILED) {
 		r->status = PROC_SPAWN_ERROR;
-		snprintf(r->error, sizeof(r->error), "cannot run '%s' as user '%s' (uid %ld): %s; orch must run as "
-		    "root or with CAP_SETUID and CAP_SETGID to use agent_user (see orch doctor)", spec->argv[0],
-		    spec->run_as ? spec->run_as->name : "?", spec->run_as ? (long)spec->run_as->uid : -1L,
-		    strerror(exec_errno & ~CHILD_SETID_FAILED));
+		snprintf(r->error, sizeof(r->error),
+		    "cannot run '%s' as user '%s' (uid %ld): %s; orch must run as "
+		    "root or with CAP_SETUID and CAP_SETGID to use agent_user (see orch doctor)",
+		    spec->argv[0], spec->run_as ? spec->run_as->name : "?",
+		    spec->run_as ? (long)spec->run_as->uid : -1L, strerror(exec_errno & ~CHILD_SETID_FAILED));
 		return;
 	}
 	r->status = (exec_errno == ENOENT || exec_errno == EACCES) ? PROC_NOT_FOUND : PROC_SPAWN_ERROR;
-	snprintf(r->error, sizeof(r->error), "cannot run '%s': %s%s", spec->argv[0],
-	    strerror(exec_errno), r->status == PROC_NOT_FOUND ? "; install it or fix PATH" : "");
+	snprintf(r->error, sizeof(r->error), "cannot run '%s': %s%s", spec->argv[0], strerror(exec_errno),
+	    r->status == PROC_NOT_FOUND ? "; install it or fix PATH" : "");
 }
 
 /*
@@ -593,7 +588,7 @@ exec_failed(const struct proc_spec *spec, int exec_errno, struct proc_result *r)
 static int
 child_spawn(const struct proc_spec *spec, struct child *ch, struct proc_result *r)
 {
-	int out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1}, ex[2] = {-1, -1};
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, in[2] = { -1, -1 }, ex[2] = { -1, -1 };
 	int exec_errno = 0, saved;
 	char **env;
 	ssize_t n;
@@ -601,15 +596,15 @@ child_spawn(const struct proc_spec *spec, struct child *ch, struct proc_result *
 	/* built before fork: the child must not allocate */
 	if ((env = build_env(spec->env_extra)) == NULL)
 		goto fail;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	    pipe2(in, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0)
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(in, O_CLOEXEC) < 0 ||
+	    pipe2(ex, O_CLOEXEC) < 0)
 		goto fail;
 	fflush(NULL);
 	if ((ch->pid = fork()) < 0)
 		goto fail;
 	if (ch->pid == 0)
 		child_exec(spec, env, in[0], out[1], errp[1], ex[1]);
-	setpgid(ch->pid, ch->pid);	/* both sides set it: no race with kill(-pid) */
+	setpgid(ch->pid, ch->pid); /* both sides set it: no race with kill(-pid) */
 	free(env);
 	close(out[1]);
 	close(errp[1]);
@@ -633,10 +628,22 @@ child_spawn(const struct proc_spec *spec, struct child *ch, struct proc_result *
 fail:
 	saved = errno;
 	free(env);
-	if (out[0] >= 0) { close(out[0]); close(out[1]); }
-	if (errp[0] >= 0) { close(errp[0]); close(errp[1]); }
-	if (in[0] >= 0) { close(in[0]); close(in[1]); }
-	if (ex[0] >= 0) { close(ex[0]); close(ex[1]); }
+	if (out[0] >= 0) {
+		close(out[0]);
+		close(out[1]);
+	}
+	if (errp[0] >= 0) {
+		close(errp[0]);
+		close(errp[1]);
+	}
+	if (in[0] >= 0) {
+		close(in[0]);
+		close(in[1]);
+	}
+	if (ex[0] >= 0) {
+		close(ex[0]);
+		close(ex[1]);
+	}
 	r->status = PROC_SPAWN_ERROR;
 	snprintf(r->error, sizeof(r->error), "cannot start '%s': %s", spec->argv[0], strerror(saved));
 	return -1;
@@ -652,8 +659,8 @@ pump_check(struct child *ch, int64_t now)
 	if (!ch->reaped && reap(ch->pid, &ch->status, 0)) {
 		ch->reaped = 1;
 		ch->reaped_at = now;
-		kill_group(ch->pid, SIGKILL);	/* leftovers of the group */
-		proc_sweep_descendants();	/* and what left the group: its pipes close with it */
+		kill_group(ch->pid, SIGKILL); /* leftovers of the group */
+		proc_sweep_descendants();     /* and what left the group: its pipes close with it */
 	}
 	if (ch->reaped && ch->out < 0 && ch->err < 0)
 		return 1;
@@ -700,11 +707,11 @@ child_pump(const struct proc_spec *spec, struct child *ch, struct proc_result *r
 		if (pump_check(ch, now))
 			break;
 		if (ch->out >= 0)
-			pf[nf++] = (struct pollfd){.fd = ch->out, .events = POLLIN};
+			pf[nf++] = (struct pollfd){ .fd = ch->out, .events = POLLIN };
 		if (ch->err >= 0)
-			pf[nf++] = (struct pollfd){.fd = ch->err, .events = POLLIN};
+			pf[nf++] = (struct pollfd){ .fd = ch->err, .events = POLLIN };
 		if (ch->in >= 0)
-			pf[nf++] = (struct pollfd){.fd = ch->in, .events = POLLOUT};
+			pf[nf++] = (struct pollfd){ .fd = ch->in, .events = POLLOUT };
 		/* wake at the deadline, not up to 100 ms after it */
 		if (ch->deadline && !ch->timed_out && ch->deadline - now < wait_ms)
 			wait_ms = (int)(ch->deadline - now) + 1;
@@ -715,7 +722,7 @@ child_pump(const struct proc_spec *spec, struct child *ch, struct proc_result *r
 		}
 		/* its exit wakes us too: a descendant holding the pipes must not delay the reaping */
 		if (ch->xfd >= 0 && !ch->reaped)
-			pf[nf++] = (struct pollfd){.fd = ch->xfd, .events = POLLIN};
+			pf[nf++] = (struct pollfd){ .fd = ch->xfd, .events = POLLIN };
 		if (poll(pf, (nfds_t)nf, wait_ms) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < nf; i++) {
@@ -754,7 +761,7 @@ int
 proc_run(const struct proc_spec *spec, struct proc_result *r)
 {
 	size_t cap = spec->out_cap ? spec->out_cap : PROC_DEFAULT_CAP;
-	struct child ch = {.out = -1, .err = -1, .in = -1, .xfd = -1, .t0 = time_mono_ms()};
+	struct child ch = { .out = -1, .err = -1, .in = -1, .xfd = -1, .t0 = time_mono_ms() };
 
 	memset(r, 0, sizeof(*r));
 	/* a child that exits without reading its stdin must not kill us with SIGPIPE */
@@ -766,7 +773,7 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		snprintf(r->error, sizeof(r->error), "empty command");
 		return -1;
 	}
-	in_run = 1;	/* from here a stop signal stops the child instead of ending us at once */
+	in_run = 1; /* from here a stop signal stops the child instead of ending us at once */
 	if (child_spawn(spec, &ch, r) < 0) {
 		in_run = 0;
 		finish(spec, r, ch.t0);
@@ -778,7 +785,7 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		close(ch.in);
 		ch.in = -1;
 	} else {
-		fcntl(ch.in, F_SETFL, O_NONBLOCK);	/* a full pipe must not stall reading its output */
+		fcntl(ch.in, F_SETFL, O_NONBLOCK); /* a full pipe must not stall reading its output */
 	}
 	if (spec->on_start)
 		spec->on_start(spec->on_start_ctx, (long)ch.pid);
@@ -834,15 +841,15 @@ keep_session(pid_t sid)
 }
 
 int
-proc_spawn_detached(const char *const *argv, const char *cwd, const char *const *env_extra, const char *log_path,
-    char *why, size_t wn)
+proc_spawn_detached(const char *const *argv, const char *cwd, const char *const *env_extra,
+    const char *log_path, char *why, size_t wn)
 {
 	int ex[2], status, err = 0, logfd;
 	char **env;
 	pid_t pid;
 	ssize_t n;
 
-	if ((env = build_env(env_extra)) == NULL) {	/* before fork: the child must not allocate */
+	if ((env = build_env(env_extra)) == NULL) { /* before fork: the child must not allocate */
 		snprintf(why, wn, "out of memory");
 		return -1;
 	}
@@ -864,7 +871,8 @@ proc_spawn_detached(const char *const *argv, const char *cwd, const char *const 
 		setsid();
 		signal(SIGPIPE, SIG_DFL);
 		if (fork() != 0)
-			_exit(0);	/* the grandchild is adopted by us (subreaper) or init; the sweep spares it */
+			_exit(
+			    0); /* the grandchild is adopted by us (subreaper) or init; the sweep spares it */
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
 			child_fail(ex[1], errno);
 		if (cwd && chdir(cwd) < 0)
@@ -878,7 +886,7 @@ proc_spawn_detached(const char *const *argv, const char *cwd, const char *const 
 	close(logfd);
 	keep_session(pid);
 	reap(pid, &status, 1);
-	n = read(ex[0], &err, sizeof(err));	/* EOF on exec: the grandchild started */
+	n = read(ex[0], &err, sizeof(err)); /* EOF on exec: the grandchild started */
 	close(ex[0]);
 	if (n == (ssize_t)sizeof(err) && (err & CHILD_CHDIR_FAILED)) {
 		snprintf(why, wn, "cannot run '%s' in '%s': cannot enter that directory: %s", argv[0], cwd,
@@ -901,19 +909,22 @@ proc_user_lookup(const char *name, struct proc_user *u, struct orch_err *e)
 	memset(u, 0, sizeof(*u));
 	errno = 0;
 	if (name == NULL || *name == '\0' || (pw = getpwnam(name)) == NULL)
-		return err_set(e, EX_CONFIG, "agent_user '%s' is not a user on this host%s%s; create it (adduser --system "
-		    "%s) or fix agent_user", name ? name : "", errno ? ": " : "", errno ? strerror(errno) : "",
-		    name ? name : "NAME");
+		return err_set(e, EX_CONFIG,
+		    "agent_user '%s' is not a user on this host%s%s; create it (adduser --system "
+		    "%s) or fix agent_user",
+		    name ? name : "", errno ? ": " : "", errno ? strerror(errno) : "", name ? name : "NAME");
 	if (pw->pw_uid == 0)
-		return err_set(e, EX_CONFIG, "agent_user '%s' is root; agents must run as an unprivileged user: "
-		    "create one (adduser --system) or leave agent_user unset", name);
+		return err_set(e, EX_CONFIG,
+		    "agent_user '%s' is root; agents must run as an unprivileged user: "
+		    "create one (adduser --system) or leave agent_user unset",
+		    name);
 	if (str_copy(u->name, sizeof(u->name), name) < 0)
 		return err_set(e, EX_CONFIG, "agent_user '%.40s...' is too long", name);
 	u->uid = pw->pw_uid;
 	u->gid = pw->pw_gid;
 	if (getgrouplist(name, pw->pw_gid, u->groups, &n) < 0)
-		return err_set(e, EX_CONFIG, "agent_user '%s' belongs to more than %d groups; remove some", name,
-		    PROC_MAX_GROUPS);
+		return err_set(e, EX_CONFIG, "agent_user '%s' belongs to more than %d groups; remove some",
+		    name, PROC_MAX_GROUPS);
 	u->ngroups = n;
 	return 0;
 }
@@ -968,8 +979,10 @@ proc_user_chown_tree(const struct proc_user *u, const char *dir, struct orch_err
 	if (rc == 0)
 		return 0;
 	if (rc > 0)
-		return err_set(e, EX_IOERR, "cannot give '%s' to agent_user '%s': %s; orch needs root or CAP_CHOWN "
-		    "for it", chown_failed, u->name, strerror(chown_errno));
-	return err_set(e, EX_IOERR, "cannot walk '%s' to give it to agent_user '%s': %s", dir, u->name,
-	    strerror(errno));
+		return err_set(e, EX_IOERR,
+		    "cannot give '%s' to agent_user '%s': %s; orch needs root or CAP_CHOWN "
+		    "for it",
+		    chown_failed, u->name, strerror(chown_errno));
+	return err_set(
+	    e, EX_IOERR, "cannot walk '%s' to give it to agent_user '%s': %s", dir, u->name, strerror(errno));
 }

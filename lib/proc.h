@@ -62,7 +62,7 @@ enum proc_status {
 	PROC_NOT_FOUND,
 	PROC_SIGNALED,
 	PROC_SPAWN_ERROR,
-	PROC_INTERRUPTED,	/* this process got SIGTERM/SIGINT: the child's group was stopped */
+	PROC_INTERRUPTED, /* this process got SIGTERM/SIGINT: the child's group was stopped */
 };
 
 struct proc_result;
@@ -79,32 +79,32 @@ struct proc_user {
 };
 
 struct proc_spec {
-	const char *const *argv;	/* argv[0] searched in PATH */
-	const char *cwd;		/* NULL: inherit */
-	const char *const *env_extra;	/* NULL-terminated "K=V", may be NULL */
-	int timeout_ms;			/* <= 0: no timeout (not used by orch) */
-	size_t out_cap;			/* 0: PROC_DEFAULT_CAP */
-	const char *stdin_data;		/* NULL: /dev/null */
+	const char *const *argv;      /* argv[0] searched in PATH */
+	const char *cwd;              /* NULL: inherit */
+	const char *const *env_extra; /* NULL-terminated "K=V", may be NULL */
+	int timeout_ms;               /* <= 0: no timeout (not used by orch) */
+	size_t out_cap;               /* 0: PROC_DEFAULT_CAP */
+	const char *stdin_data;       /* NULL: /dev/null */
 	size_t stdin_len;
-	const char *tool;		/* metric name; NULL: basename of argv[0] */
-	unsigned expected_codes;	/* bit n: exit code n is an answer, not a failure (metrics) */
+	const char *tool;        /* metric name; NULL: basename of argv[0] */
+	unsigned expected_codes; /* bit n: exit code n is an answer, not a failure (metrics) */
 	void (*observe)(void *ctx, const char *tool, const struct proc_result *r);
 	void *observe_ctx;
 	/* called once the child runs, with its pid (= its process group id) */
 	void (*on_start)(void *ctx, long pid);
 	void *on_start_ctx;
-	const struct proc_user *run_as;	/* NULL: as this process's user (guarantee 9) */
+	const struct proc_user *run_as; /* NULL: as this process's user (guarantee 9) */
 };
 
 struct proc_result {
 	enum proc_status status;
-	int exit_code;		/* valid for OK / EXIT_NONZERO */
-	int signal;		/* valid for SIGNALED / TIMEOUT */
+	int exit_code; /* valid for OK / EXIT_NONZERO */
+	int signal;    /* valid for SIGNALED / TIMEOUT */
 	int64_t elapsed_ms;
 	struct buf out, err;
 	int out_truncated, err_truncated;
-	char error[256];	/* spawn / not-found detail */
-	int failed;		/* for metrics: not ok and not an expected exit code */
+	char error[256]; /* spawn / not-found detail */
+	int failed;      /* for metrics: not ok and not an expected exit code */
 };
 
 int proc_run(const struct proc_spec *spec, struct proc_result *r);
@@ -157,8 +157,6 @@ int proc_which(const char *name, char *out, size_t n);
 /* One line describing a failed run, for gate reasons and metrics. */
 void proc_describe(const struct proc_result *r, char *out, size_t n);
 
-
-
 /*
  * Start argv detached: in its own session (setsid), stdin from /dev/null,
  * stdout and stderr appended to log_path, no descriptor of ours, not waited
@@ -167,8 +165,8 @@ void proc_describe(const struct proc_result *r, char *out, size_t n);
  * env_extra ("NAME=value", may be NULL).  Returns 0 once it is started, -1
  * with why.
  */
-int proc_spawn_detached(const char *const *argv, const char *cwd, const char *const *env_extra, const char *log_path,
-    char *why, size_t wn);
+int proc_spawn_detached(const char *const *argv, const char *cwd, const char *const *env_extra,
+    const char *log_path, char *why, size_t wn);
 
 /*
  * The user name (agent_user) as a proc_user: uid, primary gid and every

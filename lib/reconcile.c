@@ -34,13 +34,15 @@ bookkeeping_failed(struct reconcile_stats *rs, const struct orch_err *e)
 static void
 count(struct store *st, const char *name, int n, struct reconcile_stats *rs)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	sqlite3_stmt *s;
 
 	if (n == 0)
 		return;
-	if (store_prepare(st, &s, "INSERT INTO counters(name, value) VALUES (?1, ?2) "
-	    "ON CONFLICT(name) DO UPDATE SET value = value + ?2", &e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO counters(name, value) VALUES (?1, ?2) "
+		"ON CONFLICT(name) DO UPDATE SET value = value + ?2",
+		&e) < 0)
 		return bookkeeping_failed(rs, &e);
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, n);
@@ -52,7 +54,7 @@ count(struct store *st, const char *name, int n, struct reconcile_stats *rs)
 static void
 gate_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct advance_result r;
 	char **wis = NULL;
 	struct task t;
@@ -64,10 +66,11 @@ gate_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconc
 	}
 	for (i = 0; wis[i]; i++) {
 		const char *agent;
-		if (task_get(c->st, wis[i], &t, &e) < 0 || t.blocked || strcmp(t.stage, stage_human()->name) == 0 ||
+		if (task_get(c->st, wis[i], &t, &e) < 0 || t.blocked ||
+		    strcmp(t.stage, stage_human()->name) == 0 ||
 		    (agent = engine_stage_agent(t.stage)) == NULL || job_active(c->st, t.id, NULL, &e) != 0)
 			continue;
-		engine_advance(c, wis[i], NULL, 1, &r);	/* look first: only a pass is F-1's business */
+		engine_advance(c, wis[i], NULL, 1, &r); /* look first: only a pass is F-1's business */
 		if (r.err.code || r.outcome != OUT_ADVANCED)
 			continue;
 		engine_advance(c, wis[i], NULL, 0, &r);
@@ -102,10 +105,11 @@ due(struct store *st, const char *key, int every_s)
 static void
 state_set(struct store *st, const char *key, const char *v, struct reconcile_stats *rs)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", &e) < 0)
+	if (store_prepare(st, &s, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", &e) <
+	    0)
 		return bookkeeping_failed(rs, &e);
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
@@ -130,18 +134,71 @@ notice_once(struct store *st, const char *key)
 	return task_note_once(st, key, NULL) == 1;
 }
 
+/* F-2 for one open issue: replay its actionable status when its effect is missing. */
+static void
+replay_issue(struct orch_ctx *c, const struct tracker_issue *is, const struct tracker_state *s,
+    reconcile_report report, void *rctx, struct reconcile_stats *rs)
+{
+	int64_t grace_us = (int64_t)c->cfg->reconcile_grace_s * 1000000, us;
+	struct orch_err e = { 0 };
+	struct advance_result r;
+	struct task before;
+	int had, applied;
+	char nk[200], msg[300];
+
+	if (s == NULL || s->key == NULL)
+		return;
+	if (tracker_state_terminal(s)) {
+		rs->skipped_terminal++; /* never actionable, whatever happened */
+		return;
+	}
+	if (strcmp(s->key, "to_analyse") && strcmp(s->key, "approved") && strcmp(s->key, "rejected") &&
+	    strcmp(s->key, "confirm_deploy"))
+		return;
+	if (time_parse_iso(is->updated_at, &us) == 0 && time_now_us() - us < grace_us)
+		return; /* orch-poll's business for now */
+	had = task_get(c->st, is->work_item, &before, &e) == 0;
+	err_clear(&e);
+	applied = poll_apply_issue(c, is, s->key, &r);
+	if (applied < 0 || r.err.code) {
+		rs->failed++;
+		if (r.err.code > rs->worst)
+			rs->worst = r.err.code;
+		report(rctx, "tracker", &r);
+		return;
+	}
+	if (applied == 0) {
+		rs->deduped++;
+		return;
+	}
+	rs->replayed++;
+	report(rctx, "tracker", &r);
+	if (!had ||
+	    (strcmp(r.stage_after, before.stage) == 0 && !(before.blocked && r.outcome == OUT_ADVANCED)))
+		return;
+	snprintf(nk, sizeof(nk), "unblocked:%s:%s:%s", is->id, is->state_id, is->updated_at);
+	if (!c->cfg->reconcile_notify_unblock || !notice_once(c->st, nk))
+		return;
+	snprintf(
+	    msg, sizeof(msg), "unblocked by the reconciler: %s is now at %s", is->work_item, r.stage_after);
+	if (store_begin(c->st, &e) == 0 && notify_queue(c->st, "info", is->work_item, msg, &e) == 0)
+		store_commit(c->st, &e);
+	else
+		store_rollback(c->st);
+	rs->unblocked++;
+}
+
 /* F-2: replay actionable statuses whose effect is missing. */
 static void
 tracker_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs)
 {
-	int64_t now_us = time_now_us(), grace_us = (int64_t)c->cfg->reconcile_grace_s * 1000000, us;
 	size_t p, i, ns, ni;
 
 	for (p = 0; p < c->cfg->nprojects; p++) {
 		const char *key = c->cfg->projects[p].key;
 		struct tracker_state *states = NULL;
 		struct tracker_issue *issues = NULL;
-		struct orch_err e = {0};
+		struct orch_err e = { 0 };
 		struct tracker tr;
 		char dkey[64];
 
@@ -160,52 +217,9 @@ tracker_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct rec
 			continue;
 		}
 		done_at(c->st, dkey, rs);
-		for (i = 0; i < ni; i++) {
-			const struct tracker_state *s = tracker_state_by_id(states, ns, issues[i].state_id);
-			struct advance_result r;
-			struct task before;
-			int had, applied;
-			if (s == NULL || s->key == NULL)
-				continue;
-			if (tracker_state_terminal(s)) {
-				rs->skipped_terminal++;	/* never actionable, whatever happened */
-				continue;
-			}
-			if (strcmp(s->key, "to_analyse") && strcmp(s->key, "approved") && strcmp(s->key, "rejected") &&
-			    strcmp(s->key, "confirm_deploy"))
-				continue;
-			if (time_parse_iso(issues[i].updated_at, &us) == 0 && now_us - us < grace_us)
-				continue;	/* orch-poll's business for now */
-			had = task_get(c->st, issues[i].work_item, &before, &e) == 0;
-			err_clear(&e);
-			applied = poll_apply_issue(c, &issues[i], s->key, &r);
-			if (applied < 0 || r.err.code) {
-				rs->failed++;
-				if (r.err.code > rs->worst)
-					rs->worst = r.err.code;
-				report(rctx, "tracker", &r);
-				continue;
-			}
-			if (applied == 0) {
-				rs->deduped++;
-				continue;
-			}
-			rs->replayed++;
-			report(rctx, "tracker", &r);
-			if (had && (strcmp(r.stage_after, before.stage) != 0 || (before.blocked && r.outcome == OUT_ADVANCED))) {
-				char nk[200], msg[300];
-				snprintf(nk, sizeof(nk), "unblocked:%s:%s:%s", issues[i].id, issues[i].state_id, issues[i].updated_at);
-				if (c->cfg->reconcile_notify_unblock && notice_once(c->st, nk)) {
-					snprintf(msg, sizeof(msg), "unblocked by the reconciler: %s is now at %s", issues[i].work_item,
-					    r.stage_after);
-					if (store_begin(c->st, &e) == 0 && notify_queue(c->st, "info", issues[i].work_item, msg, &e) == 0)
-						store_commit(c->st, &e);
-					else
-						store_rollback(c->st);
-					rs->unblocked++;
-				}
-			}
-		}
+		for (i = 0; i < ni; i++)
+			replay_issue(c, &issues[i], tracker_state_by_id(states, ns, issues[i].state_id),
+			    report, rctx, rs);
 		free(states);
 		free(issues);
 		tracker_close(&tr);
@@ -217,11 +231,13 @@ static void
 reap_orphan(struct orch_ctx *c, const char *wi, long long job, long long pgid)
 {
 	char msg[300];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	proc_kill_group((long)pgid);
-	snprintf(msg, sizeof(msg), "job %lld: its runner is gone but its agent (process group %lld) ran on; "
-	    "stopped it, the job is requeued once the group is gone", job, pgid);
+	snprintf(msg, sizeof(msg),
+	    "job %lld: its runner is gone but its agent (process group %lld) ran on; "
+	    "stopped it, the job is requeued once the group is gone",
+	    job, pgid);
 	event_add(c->st, wi, "orphan_agent_stopped", NULL, NULL, msg, &e);
 }
 
@@ -230,13 +246,15 @@ static void
 overdue(struct orch_ctx *c, const char *wi, long long job, long long pid)
 {
 	char key[64], msg[300];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	snprintf(key, sizeof(key), "overdue:%lld", job);
 	if (!notice_once(c->st, key))
 		return;
-	snprintf(msg, sizeof(msg), "job %lld of %s (runner pid %lld) is still running past reaper_max_running_s (%d s); "
-	    "it is not requeued while alive: check the agent", job, wi, pid, c->cfg->reaper_max_running_s);
+	snprintf(msg, sizeof(msg),
+	    "job %lld of %s (runner pid %lld) is still running past reaper_max_running_s (%d s); "
+	    "it is not requeued while alive: check the agent",
+	    job, wi, pid, c->cfg->reaper_max_running_s);
 	if (store_begin(c->st, &e) == 0 && event_add(c->st, wi, "job_overdue", NULL, NULL, msg, &e) == 0 &&
 	    notify_queue(c->st, "alert", wi, msg, &e) == 0)
 		store_commit(c->st, &e);
@@ -244,7 +262,7 @@ overdue(struct orch_ctx *c, const char *wi, long long job, long long pid)
 		store_rollback(c->st);
 }
 
-#define REAPER_BATCH 256	/* jobs looked at per pass; the rest wait for the next one */
+#define REAPER_BATCH 256 /* jobs looked at per pass; the rest wait for the next one */
 
 /* Record this check's verdict on a job that looks dead (or clear it once it lives). */
 static void
@@ -266,7 +284,7 @@ static int
 may_have_deployed(struct orch_ctx *c, const struct job_running *j)
 {
 	struct job_record rec;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	if (!job_agent_deploys(j->agent))
 		return 0;
@@ -283,13 +301,15 @@ reap_job(struct orch_ctx *c, const struct job_running *j, const char *why, int64
 {
 	int deployed = may_have_deployed(c, j);
 	int requeue = j->attempts < c->cfg->job_max_attempts && !deployed;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	if (deployed)
-		snprintf(msg, mn, "reaped %s job %lld (pid %lld) of %s: %s; its agent started and may have deployed "
-		    "without a recorded outcome, so it is not run again: check production, then orch-advance --agent %s "
-		    "%s if it deployed, or orch-advance --unblock %s to deploy again", j->agent, j->id, j->pid, j->wi, why,
-		    j->agent, j->wi, j->wi);
+		snprintf(msg, mn,
+		    "reaped %s job %lld (pid %lld) of %s: %s; its agent started and may have deployed "
+		    "without a recorded outcome, so it is not run again: check production, then orch-advance "
+		    "--agent %s "
+		    "%s if it deployed, or orch-advance --unblock %s to deploy again",
+		    j->agent, j->id, j->pid, j->wi, why, j->agent, j->wi, j->wi);
 	else
 		snprintf(msg, mn, "reaped %s job %lld (pid %lld): %s; %s", j->agent, j->id, j->pid, why,
 		    requeue ? "requeued" : "dead");
@@ -317,10 +337,11 @@ settled(struct orch_ctx *c, const struct job_running *j, reconcile_report report
 {
 	struct work_result w;
 	struct advance_result r;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int rc;
 
-	if (proc_alive((long)j->pid) || proc_group_alive((long)j->pgid) || (rc = work_settle(c, j, &w, &e)) == 0)
+	if (proc_alive((long)j->pid) || proc_group_alive((long)j->pgid) ||
+	    (rc = work_settle(c, j, &w, &e)) == 0)
 		return 0;
 	memset(&r, 0, sizeof(r));
 	snprintf(r.work_item, sizeof(r.work_item), "%s", j->wi);
@@ -333,8 +354,8 @@ settled(struct orch_ctx *c, const struct job_running *j, reconcile_report report
 	} else if (w.advanced) {
 		r = w.adv;
 	} else {
-		snprintf(r.reason, sizeof(r.reason), "%s job %lld %s: %s", w.agent, (long long)w.job_id, w.job_status,
-		    w.reason);
+		snprintf(r.reason, sizeof(r.reason), "%s job %lld %s: %s", w.agent, (long long)w.job_id,
+		    w.job_status, w.reason);
 	}
 	report(rctx, "reaper", &r);
 	return 1;
@@ -410,8 +431,8 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 }
 
 int
-reconcile_run(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs,
-    struct orch_err *e)
+reconcile_run(
+    struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs, struct orch_err *e)
 {
 	(void)e;
 	memset(rs, 0, sizeof(*rs));
@@ -448,7 +469,7 @@ int
 reconcile_counters_json(struct store *st, struct cJSON *rec, struct cJSON *reaper, struct orch_err *e)
 {
 	static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped",
-	    "stale_temp_removed", NULL };
+		"stale_temp_removed", NULL };
 	sqlite3_stmt *s;
 	int rc;
 
@@ -469,7 +490,8 @@ reconcile_counters_json(struct store *st, struct cJSON *rec, struct cJSON *reape
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "read the counters", e);
 }
 
-/* orch-status: the worktrees' disk as the last run measured it (a walk of the tree is not a status read's job). */
+/* orch-status: the worktrees' disk as the last run measured it (a walk of the tree is not a status read's
+ * job). */
 int
 reconcile_worktrees_bytes(struct store *st, long long *bytes, struct orch_err *e)
 {

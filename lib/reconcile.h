@@ -33,8 +33,8 @@ struct reconcile_stats {
 
 typedef void (*reconcile_report)(void *ctx, const char *what, const struct advance_result *r);
 
-int reconcile_run(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs,
-    struct orch_err *e);
+int reconcile_run(
+    struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs, struct orch_err *e);
 
 /*
  * orch-status's reads of the reconciler's tables.  0 / -1.

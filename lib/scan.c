@@ -40,7 +40,7 @@ sev_parse(const char *s)
 		if (str_ieq(s, sev_names[i]))
 			return i;
 	if (str_ieq(s, "MODERATE"))
-		return SEV_MEDIUM;	/* GHSA's word for it */
+		return SEV_MEDIUM; /* GHSA's word for it */
 	return -1;
 }
 
@@ -80,8 +80,10 @@ tmp_dir(struct orch_ctx *c, const char *name, char *out, size_t n, struct orch_e
 
 	if (str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    str_fmt(out, n, "%s/%s-XXXXXX", dir, name) < 0 || mkdtemp(out) == NULL)
-		return err_set(e, EX_IOERR, "cannot make a private directory under '%s/runs/tmp': %s; check the disk "
-		    "and the directory's owner", c->cfg->home, strerror(errno));
+		return err_set(e, EX_IOERR,
+		    "cannot make a private directory under '%s/runs/tmp': %s; check the disk "
+		    "and the directory's owner",
+		    c->cfg->home, strerror(errno));
 	return 0;
 }
 
@@ -110,9 +112,13 @@ static struct proc_spec
 tool_spec(struct orch_ctx *c, const char *const *argv, const char *cwd, const char *tool)
 {
 	struct proc_spec s = {
-		.argv = argv, .cwd = cwd, .timeout_ms = c->cfg->security_scan_timeout_s * 1000,
-		.env_extra = git_hardened_env,	/* gitleaks runs git: the same hardening as orch's own */
-		.out_cap = SCAN_REPORT_CAP, .tool = tool, .observe = c->st ? store_tool_observe : NULL,
+		.argv = argv,
+		.cwd = cwd,
+		.timeout_ms = c->cfg->security_scan_timeout_s * 1000,
+		.env_extra = git_hardened_env, /* gitleaks runs git: the same hardening as orch's own */
+		.out_cap = SCAN_REPORT_CAP,
+		.tool = tool,
+		.observe = c->st ? store_tool_observe : NULL,
 		.observe_ctx = c->st,
 	};
 	return s;
@@ -131,7 +137,7 @@ one_line(char *dst, size_t n, const char *src)
 
 	for (; *src && k + 1 < n; src++) {
 		unsigned char ch = (unsigned char)*src;
-		if (ch == 0x1b && src[1] == '[') {	/* a colour escape: skip to its final letter */
+		if (ch == 0x1b && src[1] == '[') { /* a colour escape: skip to its final letter */
 			for (src += 2; *src && !(*src >= '@' && *src <= '~'); src++)
 				;
 			if (*src == '\0')
@@ -200,14 +206,22 @@ help_has_flag(const char *help, const char *flag)
 
 	for (p = help; (p = strstr(p, flag)) != NULL; p += fl)
 		if ((p == help || p[-1] == ' ' || p[-1] == ',' || p[-1] == '\n') &&
-		    (p[fl] == '\0' || p[fl] == ' ' || p[fl] == '=' || p[fl] == ',' || p[fl] == '\n' || p[fl] == '['))
+		    (p[fl] == '\0' || p[fl] == ' ' || p[fl] == '=' || p[fl] == ',' || p[fl] == '\n' ||
+			p[fl] == '['))
 			return 1;
 	return 0;
 }
 
 /* The flags orch passes, whichever subcommand. */
 static const char *const needed_flags[] = {
-	"--log-opts", "--report-format", "--report-path", "--exit-code", "--redact", "--no-banner", "--config", NULL,
+	"--log-opts",
+	"--report-format",
+	"--report-path",
+	"--exit-code",
+	"--redact",
+	"--no-banner",
+	"--config",
+	NULL,
 };
 
 /* `gitleaks version`: shown and used to refine only; an unreadable one is no failure. */
@@ -247,7 +261,8 @@ scan_gitleaks_probe(struct orch_ctx *c, struct gitleaks_probe *p)
 	buf_init(&help, 512 * 1024);
 	st = gitleaks_run(c, top, &help, why, sizeof(why));
 	if (st == PROC_NOT_FOUND) {
-		snprintf(p->error, sizeof(p->error), "gitleaks is not installed (not on PATH); install gitleaks 8 "
+		snprintf(p->error, sizeof(p->error),
+		    "gitleaks is not installed (not on PATH); install gitleaks 8 "
 		    "(Debian 13: apt install gitleaks; see docs/security-gate.md)");
 		goto out;
 	}
@@ -259,19 +274,22 @@ scan_gitleaks_probe(struct orch_ctx *c, struct gitleaks_probe *p)
 	if (help_has_command(buf_str(&help), "git"))
 		p->use_git = 1;
 	else if (!help_has_command(buf_str(&help), "detect")) {
-		snprintf(p->error, sizeof(p->error), "'gitleaks --help' lists neither the 'git' nor the 'detect' "
+		snprintf(p->error, sizeof(p->error),
+		    "'gitleaks --help' lists neither the 'git' nor the 'detect' "
 		    "subcommand; install gitleaks 8 (docs/security-gate.md)");
 		goto out;
 	}
 	probe_version(c, p);
 	if (p->major >= 0 && p->major < 8) {
-		snprintf(p->error, sizeof(p->error), "gitleaks %s is older than 8; install gitleaks 8", p->version);
+		snprintf(p->error, sizeof(p->error), "gitleaks %s is older than 8; install gitleaks 8",
+		    p->version);
 		goto out;
 	}
 	sub[1] = p->use_git ? "git" : "detect";
 	buf_reset(&help);
 	if ((st = gitleaks_run(c, sub, &help, why, sizeof(why))) != PROC_OK) {
-		snprintf(p->error, sizeof(p->error), "'gitleaks %s --help' %s; check the gitleaks binary", sub[1], why);
+		snprintf(p->error, sizeof(p->error), "'gitleaks %s --help' %s; check the gitleaks binary",
+		    sub[1], why);
 		goto out;
 	}
 	for (i = 0; needed_flags[i]; i++)
@@ -279,8 +297,10 @@ scan_gitleaks_probe(struct orch_ctx *c, struct gitleaks_probe *p)
 			break;
 	p->ignore_flag = help_has_flag(buf_str(&help), "--gitleaks-ignore-path");
 	if (needed_flags[i] || (!p->use_git && !help_has_flag(buf_str(&help), "--source"))) {
-		snprintf(p->error, sizeof(p->error), "'gitleaks %s --help' does not list %s, which orch passes; "
-		    "install gitleaks 8 (docs/security-gate.md)", sub[1], needed_flags[i] ? needed_flags[i] : "--source");
+		snprintf(p->error, sizeof(p->error),
+		    "'gitleaks %s --help' does not list %s, which orch passes; "
+		    "install gitleaks 8 (docs/security-gate.md)",
+		    sub[1], needed_flags[i] ? needed_flags[i] : "--source");
 		goto out;
 	}
 	p->ok = 1;
@@ -321,8 +341,9 @@ probe_key(char key[17])
 	if (proc_which("gitleaks", path, sizeof(path)) < 0 || stat(path, &sb) < 0)
 		return -1;
 	f[0] = (long long)sb.st_dev, f[1] = (long long)sb.st_ino, f[2] = (long long)sb.st_size;
-	f[3] = sb.st_mtim.tv_sec, f[4] = sb.st_mtim.tv_nsec, f[5] = sb.st_ctim.tv_sec, f[6] = sb.st_ctim.tv_nsec;
-	h = fnv(h, "probe-v2", 9);	/* the line's format: a cache of another format never matches */
+	f[3] = sb.st_mtim.tv_sec, f[4] = sb.st_mtim.tv_nsec, f[5] = sb.st_ctim.tv_sec,
+	f[6] = sb.st_ctim.tv_nsec;
+	h = fnv(h, "probe-v2", 9); /* the line's format: a cache of another format never matches */
 	h = fnv(fnv(h, path, strlen(path) + 1), f, sizeof(f));
 	for (env = environ; *env; env++)
 		if (!proc_is_secret_env(*env))
@@ -350,8 +371,9 @@ probe_load(struct orch_ctx *c, const char *key, struct gitleaks_probe *p)
 	ok = fgets(line, sizeof(line), f) != NULL;
 	fclose(f);
 	memset(p, 0, sizeof(*p));
-	if (!ok || sscanf(line, "%16s %d %d %d %d %63[^\n]", k, &p->use_git, &p->ignore_flag, &p->major, &p->minor,
-	    ver) < 5 ||
+	if (!ok ||
+	    sscanf(line, "%16s %d %d %d %d %63[^\n]", k, &p->use_git, &p->ignore_flag, &p->major, &p->minor,
+		ver) < 5 ||
 	    strcmp(k, key) != 0)
 		return 0;
 	snprintf(p->version, sizeof(p->version), "%s", ver);
@@ -363,14 +385,14 @@ static void
 probe_store(struct orch_ctx *c, const char *key, const struct gitleaks_probe *p)
 {
 	char path[ORCH_PATH_MAX_2], dir[ORCH_PATH_MAX_2], line[256];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	/* best effort: without the file the next run probes again */
 	if (str_fmt(dir, sizeof(dir), "%s/runs", c->cfg->home) < 0 || mkdir_p(dir, 0700) < 0 ||
 	    probe_file(c, path, sizeof(path)) < 0)
 		return;
-	snprintf(line, sizeof(line), "%s %d %d %d %d %s\n", key, p->use_git, p->ignore_flag, p->major, p->minor,
-	    p->version);
+	snprintf(line, sizeof(line), "%s %d %d %d %d %s\n", key, p->use_git, p->ignore_flag, p->major,
+	    p->minor, p->version);
 	atomic_write(path, line, strlen(line), 0600, &e);
 }
 
@@ -514,33 +536,40 @@ parse_findings(const char *text, size_t len, struct secrets_result *r)
 		for (k = 0; need[k]; k++)
 			if (!cJSON_GetObjectItemCaseSensitive(it, need[k]) ||
 			    (k != 3 && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, need[k])))) {
-				snprintf(r->error, sizeof(r->error), "gitleaks finding %zu lacks the field %s", i + 1, need[k]);
+				snprintf(r->error, sizeof(r->error),
+				    "gitleaks finding %zu lacks the field %s", i + 1, need[k]);
 				cJSON_Delete(json);
 				secrets_result_free(r);
 				return -1;
 			}
-		str_copy(f->rule, sizeof(f->rule), cJSON_GetObjectItemCaseSensitive(it, "RuleID")->valuestring);
+		str_copy(
+		    f->rule, sizeof(f->rule), cJSON_GetObjectItemCaseSensitive(it, "RuleID")->valuestring);
 		/* a file name is shown, never used as a path: keep it printable */
-		snprintf(f->file, sizeof(f->file), "%s", cJSON_GetObjectItemCaseSensitive(it, "File")->valuestring);
+		snprintf(f->file, sizeof(f->file), "%s",
+		    cJSON_GetObjectItemCaseSensitive(it, "File")->valuestring);
 		for (char *q = f->file; *q; q++)
 			if ((unsigned char)*q < 0x20)
 				*q = '?';
-		snprintf(f->commit, sizeof(f->commit), "%s", cJSON_GetObjectItemCaseSensitive(it, "Commit")->valuestring);
-		snprintf(f->fingerprint, sizeof(f->fingerprint), "%s", cJSON_GetObjectItemCaseSensitive(it, "Fingerprint")->valuestring);
+		snprintf(f->commit, sizeof(f->commit), "%s",
+		    cJSON_GetObjectItemCaseSensitive(it, "Commit")->valuestring);
+		snprintf(f->fingerprint, sizeof(f->fingerprint), "%s",
+		    cJSON_GetObjectItemCaseSensitive(it, "Fingerprint")->valuestring);
 		/* range-checked before the cast: 1e20 or inf in a report is no line (and no UB) */
-		f->line = cJSON_IsNumber(line) && line->valuedouble >= 0 && line->valuedouble <= 1e9 ?
-		    (long)line->valuedouble : 0;
+		f->line = cJSON_IsNumber(line) && line->valuedouble >= 0 && line->valuedouble <= 1e9
+		    ? (long)line->valuedouble
+		    : 0;
 		/* --redact leaves "REDACTED"; anything else is cut to a 4-character prefix */
 		{
-			const char *sec = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "Secret")) ?
-			    cJSON_GetObjectItemCaseSensitive(it, "Secret")->valuestring : "";
+			const char *sec = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "Secret"))
+			    ? cJSON_GetObjectItemCaseSensitive(it, "Secret")->valuestring
+			    : "";
 			if (strlen(sec) >= 12 && strcmp(sec, "REDACTED") != 0)
 				snprintf(f->masked, sizeof(f->masked), "%.4s****", sec);
 			else
 				snprintf(f->masked, sizeof(f->masked), "****");
 			if (f->fingerprint[0] == '\0')
-				snprintf(f->fingerprint, sizeof(f->fingerprint), "%s:%s:%s:%ld", f->commit, f->file, f->rule,
-				    f->line);
+				snprintf(f->fingerprint, sizeof(f->fingerprint), "%s:%s:%s:%ld", f->commit,
+				    f->file, f->rule, f->line);
 			finding_mask(f, sec);
 		}
 		i++;
@@ -573,13 +602,13 @@ commits_scanned(const char *log)
  */
 struct leak_target {
 	const struct scancfg *sc;
-	const char *const *env;	/* GIT_DIR=..., GITLEAKS_CONFIG= (cleared), ... */
+	const char *const *env; /* GIT_DIR=..., GITLEAKS_CONFIG= (cleared), ... */
 };
 
 /* The scan command for the probed interface; argv has room for 24. */
 static void
-gitleaks_argv(const struct gitleaks_probe *gp, const struct leak_target *t, const char *range, const char *report,
-    const char **argv)
+gitleaks_argv(const struct gitleaks_probe *gp, const struct leak_target *t, const char *range,
+    const char *report, const char **argv)
 {
 	int n = 0;
 
@@ -623,19 +652,22 @@ gitleaks_judge(const struct proc_result *pr, const char *report, struct secrets_
 	buf_init(&rep, SCAN_REPORT_CAP);
 	one_line(snip, sizeof(snip), git ? git : buf_str(&pr->err));
 	if (pr->status == PROC_EXIT_NONZERO && pr->exit_code != 2) {
-		snprintf(r->error, sizeof(r->error), "gitleaks failed (exit %d): %.200s", pr->exit_code, snip);
+		snprintf(
+		    r->error, sizeof(r->error), "gitleaks failed (exit %d): %.200s", pr->exit_code, snip);
 	} else if (pr->status != PROC_OK && pr->status != PROC_EXIT_NONZERO) {
 		proc_describe(pr, why, sizeof(why));
 		snprintf(r->error, sizeof(r->error), "gitleaks %s", why);
 	} else if (git || strstr(buf_str(&pr->out), "[git]")) {
-		snprintf(r->error, sizeof(r->error), "gitleaks reported a git error (its exit code cannot be trusted): "
-		    "%.200s", snip);
+		snprintf(r->error, sizeof(r->error),
+		    "gitleaks reported a git error (its exit code cannot be trusted): "
+		    "%.200s",
+		    snip);
 	} else if (read_capped(report, &rep, why, sizeof(why)) < 0) {
 		snprintf(r->error, sizeof(r->error), "gitleaks exited %d but %s", pr->exit_code, why);
 	} else if (parse_findings(buf_str(&rep), rep.len, r) == 0) {
 		if ((pr->exit_code == 2) != (r->n > 0))
-			snprintf(r->error, sizeof(r->error), "gitleaks exit %d does not match its report (%zu findings)",
-			    pr->exit_code, r->n);
+			snprintf(r->error, sizeof(r->error),
+			    "gitleaks exit %d does not match its report (%zu findings)", pr->exit_code, r->n);
 		else
 			r->ok = 1;
 	}
@@ -644,8 +676,8 @@ gitleaks_judge(const struct proc_result *pr, const char *report, struct secrets_
 
 /* One gitleaks run over range: r->ok and findings, or r->error; *seen its own commit count (-1: none). */
 static int
-gitleaks_scan(struct orch_ctx *c, const struct gitleaks_probe *gp, const struct leak_target *t, const char *range,
-    struct secrets_result *r, int *seen, struct orch_err *e)
+gitleaks_scan(struct orch_ctx *c, const struct gitleaks_probe *gp, const struct leak_target *t,
+    const char *range, struct secrets_result *r, int *seen, struct orch_err *e)
 {
 	char report[ORCH_PATH_MAX_3];
 	const char *argv[24];
@@ -659,8 +691,9 @@ gitleaks_scan(struct orch_ctx *c, const struct gitleaks_probe *gp, const struct 
 	proc_run(&s, &pr);
 	*seen = commits_scanned(buf_str(&pr.err));
 	r->exit_code = proc_exit_code(&pr);
-	str_copy(r->stderr_tail, sizeof(r->stderr_tail), pr.err.len > SCAN_STDERR_SNIP ?
-	    buf_str(&pr.err) + pr.err.len - SCAN_STDERR_SNIP : buf_str(&pr.err));
+	str_copy(r->stderr_tail, sizeof(r->stderr_tail),
+	    pr.err.len > SCAN_STDERR_SNIP ? buf_str(&pr.err) + pr.err.len - SCAN_STDERR_SNIP
+					  : buf_str(&pr.err));
 	gitleaks_judge(&pr, report, r);
 	proc_result_free(&pr);
 	unlink(report);
@@ -679,7 +712,8 @@ range_count(struct git *g, const char *range, struct secrets_result *r)
 	git_run(g, cnt, &cr);
 	if (cr.status != PROC_OK) {
 		proc_describe(&cr, why, sizeof(why));
-		snprintf(r->error, sizeof(r->error), "cannot count the commits of %s: git rev-list %s", range, why);
+		snprintf(r->error, sizeof(r->error), "cannot count the commits of %s: git rev-list %s", range,
+		    why);
 		proc_result_free(&cr);
 		return -1;
 	}
@@ -729,7 +763,8 @@ git_dir_env(const struct git *g, char *out, size_t n, struct secrets_result *r)
 	git_run(g, args, &pr);
 	if (pr.status != PROC_OK || pr.out.len == 0) {
 		proc_describe(&pr, why, sizeof(why));
-		snprintf(r->error, sizeof(r->error), "cannot find the git directory of '%s': git rev-parse %s", g->dir, why);
+		snprintf(r->error, sizeof(r->error),
+		    "cannot find the git directory of '%s': git rev-parse %s", g->dir, why);
 		rc = -1;
 	} else if (str_fmt(out, n, "GIT_DIR=%s", str_trim(pr.out.data)) < 0) {
 		snprintf(r->error, sizeof(r->error), "the git directory of '%s' has too long a path", g->dir);
@@ -775,7 +810,8 @@ scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char 
 	    (!r->ok && cached && rescan_fresh(c, &gp, &t, range, r, &seen, e) < 0))
 		return -1;
 	/* the count of commits actually scanned: gitleaks' own when it says, else the verified range's */
-	if (r->ok && seen < 0 && !single && (seen = range_count(&g, single || !from ? sha[two] : range, r)) < 0) {
+	if (r->ok && seen < 0 && !single &&
+	    (seen = range_count(&g, single || !from ? sha[two] : range, r)) < 0) {
 		r->ok = 0;
 		secrets_result_free(r);
 	}
@@ -856,7 +892,11 @@ cvss_sev(const char *score)
 	s = strtod(score, &end);
 	if (*end != '\0')
 		return SEV_UNKNOWN;
-	return s >= 9.0 ? SEV_CRITICAL : s >= 7.0 ? SEV_HIGH : s >= 4.0 ? SEV_MEDIUM : s > 0 ? SEV_LOW : SEV_UNKNOWN;
+	return s >= 9.0 ? SEV_CRITICAL
+	    : s >= 7.0  ? SEV_HIGH
+	    : s >= 4.0  ? SEV_MEDIUM
+	    : s > 0     ? SEV_LOW
+			: SEV_UNKNOWN;
 }
 
 static int
@@ -886,24 +926,33 @@ parse_osv(const char *text, struct deps_result *r)
 			cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(p, "groups")) {
 				enum sev sev = cvss_sev(js(g, "max_severity"));
 				const cJSON *ids = cJSON_GetObjectItemCaseSensitive(g, "ids");
-				const char *id = cJSON_IsArray(ids) && cJSON_IsString(cJSON_GetArrayItem(ids, 0)) ?
-				    cJSON_GetArrayItem(ids, 0)->valuestring : NULL;
-				if (sev == SEV_UNKNOWN)	/* fall back to the advisories' own word */
-					cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(p, "vulnerabilities")) {
-						const char *w = js(cJSON_GetObjectItemCaseSensitive(v, "database_specific"), "severity");
+				const char *id =
+				    cJSON_IsArray(ids) && cJSON_IsString(cJSON_GetArrayItem(ids, 0))
+				    ? cJSON_GetArrayItem(ids, 0)->valuestring
+				    : NULL;
+				if (sev == SEV_UNKNOWN) /* fall back to the advisories' own word */
+					cJSON_ArrayForEach(
+					    v, cJSON_GetObjectItemCaseSensitive(p, "vulnerabilities")) {
+						const char *w = js(
+						    cJSON_GetObjectItemCaseSensitive(v, "database_specific"),
+						    "severity");
 						int lv = w ? sev_parse(w) : -1;
 						if (lv > (int)sev && in_ids(ids, js(v, "id")))
 							sev = (enum sev)lv;
 					}
 				add_dep(r, js(pkg, "name"), js(pkg, "version"), id, sev);
 				/* fixed versions: vulnerabilities[].affected[].ranges[].events[].fixed */
-				cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(p, "vulnerabilities")) {
+				cJSON_ArrayForEach(
+				    v, cJSON_GetObjectItemCaseSensitive(p, "vulnerabilities")) {
 					const cJSON *af, *rg, *ev;
 					if (!in_ids(ids, js(v, "id")))
 						continue;
-					cJSON_ArrayForEach(af, cJSON_GetObjectItemCaseSensitive(v, "affected"))
-						cJSON_ArrayForEach(rg, cJSON_GetObjectItemCaseSensitive(af, "ranges"))
-							cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(rg, "events"))
+					cJSON_ArrayForEach(
+					    af, cJSON_GetObjectItemCaseSensitive(v, "affected"))
+						cJSON_ArrayForEach(
+						    rg, cJSON_GetObjectItemCaseSensitive(af, "ranges"))
+							cJSON_ArrayForEach(ev,
+							    cJSON_GetObjectItemCaseSensitive(rg, "events"))
 								add_fix(r, js(ev, "fixed"));
 				}
 			}
@@ -940,8 +989,8 @@ deps_degraded(struct deps_result *r, const char *engine, const struct proc_resul
 	proc_describe(pr, why, sizeof(why));
 	while ((nl = strstr(err, "ERROR:")) && nl != err)
 		err = nl;
-	snprintf(r->note, sizeof(r->note), "%s %s%s%.200s", engine, pr->status == PROC_NOT_FOUND ?
-	    "is not installed" : why, *err ? ": " : "", err);
+	snprintf(r->note, sizeof(r->note), "%s %s%s%.200s", engine,
+	    pr->status == PROC_NOT_FOUND ? "is not installed" : why, *err ? ": " : "", err);
 	for (char *q = r->note; *q; q++)
 		if (*q == '\n')
 			*q = ' ';
@@ -957,7 +1006,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	struct buf req;
 	int rc;
 
-	if (strcmp(engine, "osv") == 0)	/* the built-in engine: every lockfile, the OSV API (osv.h) */
+	if (strcmp(engine, "osv") == 0) /* the built-in engine: every lockfile, the OSV API (osv.h) */
 		return osv_audit(c, repo, ref, r, e);
 	memset(r, 0, sizeof(*r));
 	buf_init(&req, BUF_MIB);
@@ -968,8 +1017,10 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	}
 	if (rc < 0) {
 		buf_free(&req);
-		snprintf(r->note, sizeof(r->note), strstr(why, "missing") ? "no requirements.txt: nothing to audit" :
-		    "requirements.txt not audited: %s", why);
+		snprintf(r->note, sizeof(r->note),
+		    strstr(why, "missing") ? "no requirements.txt: nothing to audit"
+					   : "requirements.txt not audited: %s",
+		    why);
 		return 0;
 	}
 	/*
@@ -985,24 +1036,28 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	    atomic_write_file(manifest, &req, e) < 0) {
 		buf_free(&req);
 		rmdir(dir);
-		return e->code ? -1 : err_set(e, EX_IOERR, "the path of '%s' is too long; use a shorter orch home", dir);
+		return e->code
+		    ? -1
+		    : err_set(e, EX_IOERR, "the path of '%s' is too long; use a shorter orch home", dir);
 	}
 	buf_free(&req);
 	if (strcmp(engine, "auto") == 0)
 		engine = installed(c, "osv-scanner") ? "osv-scanner" : "pip-audit";
 	snprintf(r->engine, sizeof(r->engine), "%s", engine);
 	if (strcmp(engine, "osv-scanner") == 0) {
-		const char *argv[] = { "osv-scanner", "scan", "source", "-L", manifest, "--format", "json", NULL };
+		const char *argv[] = { "osv-scanner", "scan", "source", "-L", manifest, "--format", "json",
+			NULL };
 		struct proc_spec s = tool_spec(c, argv, dir, "osv-scanner");
-		s.observe = NULL;	/* recorded below, once the report says whether it answered */
+		s.observe = NULL; /* recorded below, once the report says whether it answered */
 		proc_run(&s, &pr);
 		if (pr.status == PROC_EXIT_NONZERO && pr.exit_code == 128)
-			r->audited = 1;	/* no packages found */
+			r->audited = 1; /* no packages found */
 		else if ((pr.status == PROC_OK || (pr.status == PROC_EXIT_NONZERO && pr.exit_code == 1)) &&
 		    parse_osv(buf_str(&pr.out), r) == 0)
 			r->audited = 1;
 	} else {
-		const char *argv[] = { "pip-audit", "-r", manifest, "-f", "json", "--progress-spinner", "off", NULL };
+		const char *argv[] = { "pip-audit", "-r", manifest, "-f", "json", "--progress-spinner", "off",
+			NULL };
 		struct proc_spec s = tool_spec(c, argv, dir, "pip-audit");
 		s.observe = NULL;
 		proc_run(&s, &pr);

@@ -39,9 +39,10 @@ struct orch_err;
 struct scancfg;
 
 #define SCAN_REPORT_CAP (16 * 1024 * 1024)
-/* The manifest the dependency audit reads, at the repository's root (orch-scan --main audits when it changes). */
+/* The manifest the dependency audit reads, at the repository's root (orch-scan --main audits when it
+ * changes). */
 #define SCAN_DEPS_MANIFEST "requirements.txt"
-#define SCAN_STDERR_SNIP 512	/* bytes of a scanner's stderr kept for a run record */
+#define SCAN_STDERR_SNIP 512 /* bytes of a scanner's stderr kept for a run record */
 
 enum sev { SEV_UNKNOWN, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
 
@@ -51,49 +52,49 @@ struct secret_finding {
 };
 
 struct secrets_result {
-	int ok;			/* the scan counts (documented exit + parsed report) */
-	char error[512];	/* why not, when !ok */
+	int ok;          /* the scan counts (documented exit + parsed report) */
+	char error[512]; /* why not, when !ok */
 	size_t n;
 	struct secret_finding *v;
-	int commits;		/* commits scanned (gitleaks' own count when it
-				 * logs one, else the range's); 0 unless ok */
-	int exit_code;		/* gitleaks' exit as a shell reports it; -1 when it did not run */
-	char stderr_tail[SCAN_STDERR_SNIP + 1];	/* the last bytes of its stderr, raw (callers mask) */
+	int commits;   /* commits scanned (gitleaks' own count when it
+			* logs one, else the range's); 0 unless ok */
+	int exit_code; /* gitleaks' exit as a shell reports it; -1 when it did not run */
+	char stderr_tail[SCAN_STDERR_SNIP + 1]; /* the last bytes of its stderr, raw (callers mask) */
 };
 
 struct gitleaks_probe {
-	int ok;			/* the gate can run it */
-	int use_git;		/* `git DIR` (8.19+), else `detect --source DIR` */
-	int ignore_flag;	/* --gitleaks-ignore-path is listed (8.18.2+) */
-	int major, minor;	/* -1 when the version is unreadable */
-	char version[64];	/* what `gitleaks version` printed, one line */
-	char error[512];	/* why not, when !ok: one line saying what to do */
+	int ok;           /* the gate can run it */
+	int use_git;      /* `git DIR` (8.19+), else `detect --source DIR` */
+	int ignore_flag;  /* --gitleaks-ignore-path is listed (8.18.2+) */
+	int major, minor; /* -1 when the version is unreadable */
+	char version[64]; /* what `gitleaks version` printed, one line */
+	char error[512];  /* why not, when !ok: one line saying what to do */
 };
 
 struct dep_finding {
 	char package[128], version[64], id[64];
 	enum sev sev;
-	char fixes[256];	/* fixed versions the advisory names, comma-separated; "" when none */
+	char fixes[256]; /* fixed versions the advisory names, comma-separated; "" when none */
 	/* the osv engine fills the rest (the tools' engines leave them empty) */
-	char eco[16];		/* PyPI, npm, Go, crates.io */
-	char aliases[160];	/* CVE-/GHSA-/PYSEC- ids, comma-separated */
-	char sev_source[48];	/* "CVSS_V4 9.3", "CVSS_V3 9.8", "database_specific", "none" */
-	char file[256];		/* the lockfile of the pin, "" unknown */
-	int line;		/* its line, 0 unknown */
-	int fixable;		/* a fixed version newer than the pin is known */
-	int unpinned;		/* not an advisory: a requirement without an exact pin (version holds its specifier) */
-	int inherited;		/* the base has the same package, version and advisory: never blocks */
+	char eco[16];        /* PyPI, npm, Go, crates.io */
+	char aliases[160];   /* CVE-/GHSA-/PYSEC- ids, comma-separated */
+	char sev_source[48]; /* "CVSS_V4 9.3", "CVSS_V3 9.8", "database_specific", "none" */
+	char file[256];      /* the lockfile of the pin, "" unknown */
+	int line;            /* its line, 0 unknown */
+	int fixable;         /* a fixed version newer than the pin is known */
+	int unpinned;  /* not an advisory: a requirement without an exact pin (version holds its specifier) */
+	int inherited; /* the base has the same package, version and advisory: never blocks */
 };
 
 struct deps_result {
-	int audited;		/* a manifest existed and the engine answered */
-	int degraded;		/* the engine could not answer (or only in part: note says what) */
+	int audited;  /* a manifest existed and the engine answered */
+	int degraded; /* the engine could not answer (or only in part: note says what) */
 	char engine[16];
-	char note[512];		/* degraded reason, or "no manifest" */
+	char note[512]; /* degraded reason, or "no manifest" */
 	size_t n;
 	struct dep_finding *v;
-	int lockfiles, packages;	/* osv: lockfiles read, distinct pins queried */
-	int requests, cached;	/* osv: HTTP requests sent, records served from the cache */
+	int lockfiles, packages; /* osv: lockfiles read, distinct pins queried */
+	int requests, cached;    /* osv: HTTP requests sent, records served from the cache */
 };
 
 /*
@@ -105,7 +106,8 @@ struct deps_result {
  */
 int scan_secrets(struct orch_ctx *c, const char *repo, const char *from, const char *to, int single,
     const struct scancfg *sc, struct secrets_result *r, struct orch_err *e);
-int scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r, struct orch_err *e);
+int scan_deps(
+    struct orch_ctx *c, const char *repo, const char *ref, struct deps_result *r, struct orch_err *e);
 /*
  * Probe the gitleaks on PATH (three short runs, each recorded in the tool
  * metrics).  0 usable, -1 not (p->error).  The gate and `orch doctor` both

@@ -45,19 +45,23 @@ read_operator(const char *path, const char *key, struct buf *b, struct orch_err 
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
-		return err_set(e, EX_CONFIG, "cannot read %s '%s': %s; fix the path in orch.yaml or remove the key to "
-		    "use main's", key, path, strerror(errno));
+		return err_set(e, EX_CONFIG,
+		    "cannot read %s '%s': %s; fix the path in orch.yaml or remove the key to "
+		    "use main's",
+		    key, path, strerror(errno));
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);
-		return err_set(e, EX_CONFIG, "%s '%s' is not a regular file; point it at the gitleaks file", key, path);
+		return err_set(
+		    e, EX_CONFIG, "%s '%s' is not a regular file; point it at the gitleaks file", key, path);
 	}
 	while ((k = read(fd, chunk, sizeof(chunk))) > 0)
 		if (buf_append(b, chunk, (size_t)k) < 0)
 			break;
 	close(fd);
 	if (k != 0)
-		return err_set(e, EX_CONFIG, "%s '%s' %s", key, path, k < 0 ? "could not be read to the end; check it" :
-		    "is over 1 MiB; a gitleaks file is settings, not data: trim it");
+		return err_set(e, EX_CONFIG, "%s '%s' %s", key, path,
+		    k < 0 ? "could not be read to the end; check it"
+			  : "is over 1 MiB; a gitleaks file is settings, not data: trim it");
 	return 0;
 }
 
@@ -73,8 +77,10 @@ trusted_text(struct orch_ctx *c, const struct project *p, const char *repo, cons
 
 	if (op) {
 		snprintf(origin, on, "operator file %s", op);
-		return read_operator(op, i == 0 ? "security_gitleaks_config" : "security_gitleaks_ignore", b, e) < 0 ?
-		    -1 : 1;
+		return read_operator(
+			   op, i == 0 ? "security_gitleaks_config" : "security_gitleaks_ignore", b, e) < 0
+		    ? -1
+		    : 1;
 	}
 	rc = git_read_artifact(&g, base, scancfg_files[i], SCANCFG_MAX_BYTES, b, why, sizeof(why), e);
 	if (rc == GIT_FAILED)
@@ -84,8 +90,9 @@ trusted_text(struct orch_ctx *c, const struct project *p, const char *repo, cons
 		return 0;
 	}
 	if (rc < 0)
-		return err_set(e, EX_DATAERR, "main's %s cannot be used (%s); fix it on main or set %s in orch.yaml",
-		    scancfg_files[i], why, i == 0 ? "security_gitleaks_config" : "security_gitleaks_ignore");
+		return err_set(e, EX_DATAERR,
+		    "main's %s cannot be used (%s); fix it on main or set %s in orch.yaml", scancfg_files[i],
+		    why, i == 0 ? "security_gitleaks_config" : "security_gitleaks_ignore");
 	snprintf(origin, on, "%s as committed on %s", scancfg_files[i], base);
 	return 1;
 }
@@ -102,8 +109,10 @@ scancfg_prepare(struct orch_ctx *c, const struct project *p, const char *repo, c
 	if (str_fmt(tmp, sizeof(tmp), "%s/runs/tmp", c->cfg->home) < 0 || mkdir_p(tmp, 0700) < 0 ||
 	    str_fmt(sc->dir, sizeof(sc->dir), "%s/scancfg-XXXXXX", tmp) < 0 || mkdtemp(sc->dir) == NULL) {
 		sc->dir[0] = '\0';
-		return err_set(e, EX_IOERR, "cannot make a private directory under '%s': %s; check the disk and "
-		    "the directory's owner", tmp, strerror(errno));
+		return err_set(e, EX_IOERR,
+		    "cannot make a private directory under '%s': %s; check the disk and "
+		    "the directory's owner",
+		    tmp, strerror(errno));
 	}
 	buf_init(&b, SCANCFG_MAX_BYTES);
 	for (i = 0; i < SCANCFG_NFILES && rc == 0; i++) {
@@ -115,7 +124,8 @@ scancfg_prepare(struct orch_ctx *c, const struct project *p, const char *repo, c
 			continue;
 		rc = 0;
 		if (str_fmt(path, sizeof(path), "%s/%s", sc->dir, scancfg_files[i]) < 0) {
-			rc = err_set(e, EX_IOERR, "the path of '%s' is too long; use a shorter orch home", sc->dir);
+			rc = err_set(
+			    e, EX_IOERR, "the path of '%s' is too long; use a shorter orch home", sc->dir);
 			break;
 		}
 		if ((rc = atomic_write(path, b.data ? b.data : "", b.len, 0600, e)) < 0)
@@ -147,8 +157,8 @@ scancfg_release(struct scancfg *sc)
 static int
 blob_ids(const struct git *g, const char *ref, char ids[SCANCFG_NFILES][ORCH_SHA_BUF], struct orch_err *e)
 {
-	const char *args[] = { "ls-tree", "-z", "--full-tree", "--end-of-options", ref, "--", scancfg_files[0],
-		scancfg_files[1], NULL };
+	const char *args[] = { "ls-tree", "-z", "--full-tree", "--end-of-options", ref, "--",
+		scancfg_files[0], scancfg_files[1], NULL };
 	struct proc_result r;
 	const char *p, *end;
 	char why[512];
@@ -160,8 +170,9 @@ blob_ids(const struct git *g, const char *ref, char ids[SCANCFG_NFILES][ORCH_SHA
 	if (r.status != PROC_OK) {
 		proc_describe(&r, why, sizeof(why));
 		proc_result_free(&r);
-		return err_set(e, EX_UNAVAILABLE, "cannot list the scanner's configuration at %s in '%s': git ls-tree %s",
-		    ref, g->dir, why);
+		return err_set(e, EX_UNAVAILABLE,
+		    "cannot list the scanner's configuration at %s in '%s': git ls-tree %s", ref, g->dir,
+		    why);
 	}
 	/* "<mode> SP <type> SP <id> TAB <path> NUL" */
 	for (p = buf_str(&r.out); *p; p = end + 1) {
@@ -179,13 +190,16 @@ blob_ids(const struct git *g, const char *ref, char ids[SCANCFG_NFILES][ORCH_SHA
 
 /* The approval of exactly these blobs for wi, if any: 1 with its head, 0 none, -1 *e. */
 static int
-approval_find(struct store *st, const char *wi, const char *blobs, char head[ORCH_SHA_BUF], struct orch_err *e)
+approval_find(
+    struct store *st, const char *wi, const char *blobs, char head[ORCH_SHA_BUF], struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s, "SELECT head FROM scan_config_approvals WHERE work_item = ? AND blobs = ? "
-	    "ORDER BY id DESC LIMIT 1", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT head FROM scan_config_approvals WHERE work_item = ? AND blobs = ? "
+		"ORDER BY id DESC LIMIT 1",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, blobs, -1, SQLITE_STATIC);
@@ -210,14 +224,14 @@ merge_base(const struct git *g, const char *base, const char *head, char mb[ORCH
 	char why[512];
 
 	mb[0] = '\0';
-	git_run(g, args, &r);	/* exit 1: unrelated histories (rare) */
+	git_run(g, args, &r); /* exit 1: unrelated histories (rare) */
 	if (r.status == PROC_OK && r.out.len >= 40)
 		snprintf(mb, 41, "%.40s", r.out.data);
 	else if (!(r.status == PROC_EXIT_NONZERO && r.exit_code == 1)) {
 		proc_describe(&r, why, sizeof(why));
 		proc_result_free(&r);
-		return err_set(e, EX_UNAVAILABLE, "cannot find where %s left %s in '%s': git merge-base %s", head, base,
-		    g->dir, why);
+		return err_set(e, EX_UNAVAILABLE, "cannot find where %s left %s in '%s': git merge-base %s",
+		    head, base, g->dir, why);
 	}
 	proc_result_free(&r);
 	return 0;
@@ -229,10 +243,11 @@ merge_base(const struct git *g, const char *base, const char *head, char mb[ORCH
  * configuration did not change it itself (and merging keeps main's).
  */
 static int
-changed_files(const struct git *g, const char *base, const char *head, struct scancfg_change *ch,
-    struct orch_err *e)
+changed_files(
+    const struct git *g, const char *base, const char *head, struct scancfg_change *ch, struct orch_err *e)
 {
-	char at_base[SCANCFG_NFILES][ORCH_SHA_BUF], at_head[SCANCFG_NFILES][ORCH_SHA_BUF], at_mb[SCANCFG_NFILES][ORCH_SHA_BUF], mb[ORCH_SHA_BUF];
+	char at_base[SCANCFG_NFILES][ORCH_SHA_BUF], at_head[SCANCFG_NFILES][ORCH_SHA_BUF],
+	    at_mb[SCANCFG_NFILES][ORCH_SHA_BUF], mb[ORCH_SHA_BUF];
 	int i, differ = 0;
 
 	if (blob_ids(g, base, at_base, e) < 0 || blob_ids(g, head, at_head, e) < 0)
@@ -243,8 +258,8 @@ changed_files(const struct git *g, const char *base, const char *head, struct sc
 	if (differ && (merge_base(g, base, head, mb, e) < 0 || (mb[0] && blob_ids(g, mb, at_mb, e) < 0)))
 		return -1;
 	for (i = 0; i < SCANCFG_NFILES; i++) {
-		snprintf(ch->blobs + strlen(ch->blobs), sizeof(ch->blobs) - strlen(ch->blobs), "%s%s=%s", i ? " " : "",
-		    scancfg_files[i], at_head[i]);
+		snprintf(ch->blobs + strlen(ch->blobs), sizeof(ch->blobs) - strlen(ch->blobs), "%s%s=%s",
+		    i ? " " : "", scancfg_files[i], at_head[i]);
 		if (strcmp(at_base[i], at_head[i]) != 0 && strcmp(at_mb[i], at_head[i]) != 0) {
 			snprintf(ch->files + strlen(ch->files), sizeof(ch->files) - strlen(ch->files), "%s%s",
 			    ch->changed ? ", " : "", scancfg_files[i]);
@@ -272,8 +287,8 @@ scancfg_check(const struct git *g, struct store *st, const char *wi, const char 
 }
 
 static int
-approval_insert(struct store *st, const char *wi, const char *head, const struct scancfg_change *ch,
-    struct orch_err *e)
+approval_insert(
+    struct store *st, const char *wi, const char *head, const struct scancfg_change *ch, struct orch_err *e)
 {
 	char when[32], who[96], msg[600];
 	const char *user = getenv("USER");
@@ -282,8 +297,10 @@ approval_insert(struct store *st, const char *wi, const char *head, const struct
 	time_iso_us(time_now_us(), when);
 	snprintf(who, sizeof(who), "uid %u%s%.40s%s", (unsigned)getuid(), user && *user ? " (" : "",
 	    user && *user ? user : "", user && *user ? ")" : "");
-	if (store_prepare(st, &s, "INSERT INTO scan_config_approvals (work_item, head, blobs, approved_by, approved_at) "
-	    "VALUES (?, ?, ?, ?, ?)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO scan_config_approvals (work_item, head, blobs, approved_by, approved_at) "
+		"VALUES (?, ?, ?, ?, ?)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, head, -1, SQLITE_STATIC);
@@ -292,8 +309,8 @@ approval_insert(struct store *st, const char *wi, const char *head, const struct
 	sqlite3_bind_text(s, 5, when, -1, SQLITE_STATIC);
 	if (store_step_done(st, s, "record the scanner configuration approval", e) < 0)
 		return -1;
-	snprintf(msg, sizeof(msg), "scanner configuration (%s) approved at %.12s by %s: %s", ch->files, head, who,
-	    ch->blobs);
+	snprintf(msg, sizeof(msg), "scanner configuration (%s) approved at %.12s by %s: %s", ch->files, head,
+	    who, ch->blobs);
 	return event_add(st, wi, "scanner_config_approved", NULL, NULL, msg, e);
 }
 

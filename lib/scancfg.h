@@ -51,18 +51,18 @@ extern const char *const scancfg_files[SCANCFG_NFILES];
 #define SCANCFG_MAX_BYTES (1024 * 1024)
 
 struct scancfg {
-	char dir[ORCH_PATH_MAX_1];		/* private: gitleaks' source and working directory; "" when not prepared */
-	char config[ORCH_PATH_MAX_2];	/* dir/.gitleaks.toml, "" for gitleaks' default rules */
-	char ignore[ORCH_PATH_MAX_2];	/* dir/.gitleaksignore, always written (maybe empty) */
-	char origin[SCANCFG_NFILES][320];	/* where each came from, for reports */
+	char dir[ORCH_PATH_MAX_1]; /* private: gitleaks' source and working directory; "" when not prepared */
+	char config[ORCH_PATH_MAX_2];     /* dir/.gitleaks.toml, "" for gitleaks' default rules */
+	char ignore[ORCH_PATH_MAX_2];     /* dir/.gitleaksignore, always written (maybe empty) */
+	char origin[SCANCFG_NFILES][320]; /* where each came from, for reports */
 };
 
 struct scancfg_change {
-	int changed;		/* a file of scancfg_files differs between base and head */
-	int approved;		/* an approval names exactly the head's blobs */
-	char files[64];		/* the changed ones, ", "-separated */
-	char blobs[200];	/* ".gitleaks.toml=ID|none .gitleaksignore=ID|none" at head */
-	char approved_head[ORCH_SHA_BUF];	/* the commit the approval was given at ("" when none) */
+	int changed;                      /* a file of scancfg_files differs between base and head */
+	int approved;                     /* an approval names exactly the head's blobs */
+	char files[64];                   /* the changed ones, ", "-separated */
+	char blobs[200];                  /* ".gitleaks.toml=ID|none .gitleaksignore=ID|none" at head */
+	char approved_head[ORCH_SHA_BUF]; /* the commit the approval was given at ("" when none) */
 };
 
 /*

@@ -28,12 +28,12 @@
 #include "util.h"
 
 struct chunk {
-	char from[ORCH_SHA_BUF], to[ORCH_SHA_BUF];	/* from "" with single: the commit to alone */
+	char from[ORCH_SHA_BUF], to[ORCH_SHA_BUF]; /* from "" with single: the commit to alone */
 	int single;
 	const char *result;
 	int findings;
-	int exit_code;		/* gitleaks' exit, -1 when it did not run */
-	char err[SCAN_STDERR_SNIP + 1];	/* the tail of its stderr, masked */
+	int exit_code;                  /* gitleaks' exit, -1 when it did not run */
+	char err[SCAN_STDERR_SNIP + 1]; /* the tail of its stderr, masked */
 };
 
 /* One project's run: what its steps share. */
@@ -48,10 +48,11 @@ struct run {
 	char **window;
 	char base[ORCH_SHA_BUF], date[64];
 	int rewritten;
-	char deps_blob[ORCH_SHA_BUF];	/* the manifest's blob last audited ("" none); deps_known: the row had one */
+	char deps_blob[ORCH_SHA_BUF]; /* the manifest's blob last audited ("" none); deps_known: the row had
+					 one */
 	int deps_known;
-	char failing[16];	/* the phase the previous run failed in, "" when it did not */
-	cJSON *deps_rec, *review_rec;	/* record sections, NULL when the step did not run */
+	char failing[16];             /* the phase the previous run failed in, "" when it did not */
+	cJSON *deps_rec, *review_rec; /* record sections, NULL when the step did not run */
 };
 
 #define REVIEW_REPORT_CAP (1024 * 1024)
@@ -64,7 +65,8 @@ anchor_get(struct store *st, const char *project, const char *branch, char *sha,
 	int found = 0;
 	const char *v;
 
-	if (store_prepare(st, &s, "SELECT sha FROM scan_anchors WHERE project = ?1 AND branch = ?2", NULL) < 0)
+	if (store_prepare(st, &s, "SELECT sha FROM scan_anchors WHERE project = ?1 AND branch = ?2", NULL) <
+	    0)
 		return 0;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, branch, -1, SQLITE_STATIC);
@@ -97,9 +99,12 @@ anchor_set(struct store *st, const char *project, const char *branch, const char
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT INTO scan_anchors(project, branch, sha, last_status, last_run) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(project, branch) DO UPDATE SET sha = ?3, last_status = ?4, "
-	    "last_run = ?5", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO scan_anchors(project, branch, sha, last_status, last_run) "
+		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(project, branch) DO UPDATE SET sha = ?3, "
+		"last_status = ?4, "
+		"last_run = ?5",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, branch, -1, SQLITE_STATIC);
@@ -120,8 +125,10 @@ finding_once(struct store *st, const char *project, const struct secret_finding 
 	time_iso_us(time_now_us(), now);
 	if (store_begin(st, e) < 0)
 		return -1;
-	if (store_prepare(st, &s, "INSERT OR IGNORE INTO scan_findings(fingerprint, project, rule, file, commit_sha, "
-	    "line, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT OR IGNORE INTO scan_findings(fingerprint, project, rule, file, commit_sha, "
+		"line, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		e) < 0)
 		goto fail;
 	sqlite3_bind_text(s, 1, f->fingerprint, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, project, -1, SQLITE_STATIC);
@@ -133,8 +140,10 @@ finding_once(struct store *st, const char *project, const struct secret_finding 
 	if (store_step_done(st, s, "record a finding", e) < 0)
 		goto fail;
 	isnew = sqlite3_changes(st->db) == 1;
-	snprintf(msg, sizeof(msg), "secret on main of %s: %s in '%s' line %ld, commit %.12s (secret %s); rotate it, "
-	    "then remove it", project, f->rule, f->file, f->line, f->commit, f->masked);
+	snprintf(msg, sizeof(msg),
+	    "secret on main of %s: %s in '%s' line %ld, commit %.12s (secret %s); rotate it, "
+	    "then remove it",
+	    project, f->rule, f->file, f->line, f->commit, f->masked);
 	if (isnew && notify_queue(st, "alert", NULL, msg, e) < 0)
 		goto fail;
 	return store_commit(st, e) < 0 ? -1 : isnew;
@@ -220,11 +229,12 @@ plan(struct orch_ctx *c, struct git *g, char **window, size_t n, const char *bas
 		snprintf(from, sizeof(from), "%s", base);
 	else
 		parent_of(g, window[0], from);
-	size = n <= (size_t)c->cfg->scan_single_max ? n : n <= (size_t)c->cfg->scan_chunked_max ?
-	    (size_t)c->cfg->scan_chunk_size : 1;
+	size = n <= (size_t)c->cfg->scan_single_max ? n
+	    : n <= (size_t)c->cfg->scan_chunked_max ? (size_t)c->cfg->scan_chunk_size
+						    : 1;
 	snprintf(strategy, sn, "%s", size == n ? "single" : size == 1 ? "per_commit" : "chunked");
 	i = 0;
-	if (from[0] == '\0') {	/* a root commit: scanned on its own */
+	if (from[0] == '\0') { /* a root commit: scanned on its own */
 		snprintf(v[k].to, sizeof(v[k].to), "%s", window[0]);
 		v[k++].single = 1;
 		snprintf(from, sizeof(from), "%s", window[0]);
@@ -312,7 +322,7 @@ fail_at(struct run *u, const char *phase, int chunk, const char *reason)
 	if (r->fail_phase[0])
 		return;
 	snprintf(r->fail_phase, sizeof(r->fail_phase), "%s", phase);
-	scan_main_mask(r->fail_reason, sizeof(r->fail_reason), reason);	/* reasons quote tool stderr */
+	scan_main_mask(r->fail_reason, sizeof(r->fail_reason), reason); /* reasons quote tool stderr */
 	flat(r->fail_reason, sizeof(r->fail_reason), r->fail_reason);
 	r->fail_chunk = chunk;
 }
@@ -336,18 +346,22 @@ state_get(struct run *u)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(u->c->st, &s, "SELECT deps_blob, CASE WHEN failure_run_id = last_run_id THEN failure_phase "
-	    "END FROM scan_state WHERE project = ?1 AND branch = ?2", NULL) < 0)
+	if (store_prepare(u->c->st, &s,
+		"SELECT deps_blob, CASE WHEN failure_run_id = last_run_id THEN failure_phase "
+		"END FROM scan_state WHERE project = ?1 AND branch = ?2",
+		NULL) < 0)
 		return;
 	sqlite3_bind_text(s, 1, u->r->project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, u->p->main_branch, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
 			u->deps_known = 1;
-			snprintf(u->deps_blob, sizeof(u->deps_blob), "%s", (const char *)sqlite3_column_text(s, 0));
+			snprintf(u->deps_blob, sizeof(u->deps_blob), "%s",
+			    (const char *)sqlite3_column_text(s, 0));
 		}
 		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-			snprintf(u->failing, sizeof(u->failing), "%s", (const char *)sqlite3_column_text(s, 1));
+			snprintf(
+			    u->failing, sizeof(u->failing), "%s", (const char *)sqlite3_column_text(s, 1));
 	}
 	sqlite3_finalize(s);
 }
@@ -360,18 +374,22 @@ state_put(struct run *u)
 	int failed = r->fail_phase[0] != '\0';
 	sqlite3_stmt *s;
 
-	if (store_prepare(u->c->st, &s, "INSERT INTO scan_state(project, branch, last_run_id, last_run_at, last_status, "
-	    "last_success, failure_run_id, failure_at, failure_phase, failure_reason, failure_chunk, deps_blob) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?6 THEN NULL ELSE ?4 END, CASE WHEN ?6 THEN ?3 END, "
-	    "CASE WHEN ?6 THEN ?4 END, CASE WHEN ?6 THEN ?7 END, CASE WHEN ?6 THEN ?8 END, ?9, ?10) "
-	    "ON CONFLICT(project, branch) DO UPDATE SET last_run_id = ?3, last_run_at = ?4, last_status = ?5, "
-	    "last_success = CASE WHEN ?6 THEN last_success ELSE ?4 END, "
-	    "failure_run_id = CASE WHEN ?6 THEN ?3 ELSE failure_run_id END, "
-	    "failure_at = CASE WHEN ?6 THEN ?4 ELSE failure_at END, "
-	    "failure_phase = CASE WHEN ?6 THEN ?7 ELSE failure_phase END, "
-	    "failure_reason = CASE WHEN ?6 THEN ?8 ELSE failure_reason END, "
-	    "failure_chunk = CASE WHEN ?6 THEN ?9 ELSE failure_chunk END, "
-	    "deps_blob = coalesce(?10, deps_blob)", u->e) < 0)
+	if (store_prepare(u->c->st, &s,
+		"INSERT INTO scan_state(project, branch, last_run_id, last_run_at, last_status, "
+		"last_success, failure_run_id, failure_at, failure_phase, failure_reason, failure_chunk, "
+		"deps_blob) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?6 THEN NULL ELSE ?4 END, CASE WHEN ?6 THEN ?3 END, "
+		"CASE WHEN ?6 THEN ?4 END, CASE WHEN ?6 THEN ?7 END, CASE WHEN ?6 THEN ?8 END, ?9, ?10) "
+		"ON CONFLICT(project, branch) DO UPDATE SET last_run_id = ?3, last_run_at = ?4, last_status "
+		"= ?5, "
+		"last_success = CASE WHEN ?6 THEN last_success ELSE ?4 END, "
+		"failure_run_id = CASE WHEN ?6 THEN ?3 ELSE failure_run_id END, "
+		"failure_at = CASE WHEN ?6 THEN ?4 ELSE failure_at END, "
+		"failure_phase = CASE WHEN ?6 THEN ?7 ELSE failure_phase END, "
+		"failure_reason = CASE WHEN ?6 THEN ?8 ELSE failure_reason END, "
+		"failure_chunk = CASE WHEN ?6 THEN ?9 ELSE failure_chunk END, "
+		"deps_blob = coalesce(?10, deps_blob)",
+		u->e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, r->project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, u->p->main_branch, -1, SQLITE_STATIC);
@@ -409,14 +427,15 @@ record_chunks(cJSON *o, const struct chunk *ch, size_t nch)
 	}
 }
 
-/* runs/scan-<run_id>-<project>.json, atomically; r->record names it (or stays "" when it could not be written). */
+/* runs/scan-<run_id>-<project>.json, atomically; r->record names it (or stays "" when it could not be
+ * written). */
 static void
 write_record(struct run *u)
 {
 	struct scan_main_result *r = u->r;
 	cJSON *o = cJSON_CreateObject(), *w;
 	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_3], *text;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	cJSON_AddStringToObject(o, "run_id", r->run_id);
 	cJSON_AddStringToObject(o, "project", r->project);
@@ -438,7 +457,7 @@ write_record(struct run *u)
 	cJSON_AddItemToObject(o, "failure", scan_main_failure_json(r));
 	cJSON_AddItemToObject(o, "deps", u->deps_rec ? u->deps_rec : cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "review", u->review_rec ? u->review_rec : cJSON_CreateNull());
-	u->deps_rec = u->review_rec = NULL;	/* owned by o now */
+	u->deps_rec = u->review_rec = NULL; /* owned by o now */
 	text = cJSON_Print(o);
 	cJSON_Delete(o);
 	if (text && str_fmt(dir, sizeof(dir), "%s/runs", u->c->cfg->home) == 0 && mkdir_p(dir, 0700) == 0 &&
@@ -468,13 +487,15 @@ log_line(struct run *u)
 		snprintf(fail, sizeof(fail), "%s:%d", r->fail_phase, r->fail_chunk);
 	else
 		snprintf(fail, sizeof(fail), "%s", r->fail_phase[0] ? r->fail_phase : "none");
-	len = snprintf(line, sizeof(line), "%s %s %s %s strategy=%s commits=%d chunks=%d/%d findings=%d new=%d "
-	    "deps=%s review=%s anchor=%.12s failure=%s%s%s\n", r->finished, r->run_id, r->project, r->status,
-	    r->strategy, r->commits, r->chunks_ok, r->chunks, r->findings, r->findings_new, r->deps[0] ? r->deps :
-	    "-", r->review, r->anchor_after[0] ? r->anchor_after : "-", fail, reason[0] ? ": " : "", reason);
+	len = snprintf(line, sizeof(line),
+	    "%s %s %s %s strategy=%s commits=%d chunks=%d/%d findings=%d new=%d "
+	    "deps=%s review=%s anchor=%.12s failure=%s%s%s\n",
+	    r->finished, r->run_id, r->project, r->status, r->strategy, r->commits, r->chunks_ok, r->chunks,
+	    r->findings, r->findings_new, r->deps[0] ? r->deps : "-", r->review,
+	    r->anchor_after[0] ? r->anchor_after : "-", fail, reason[0] ? ": " : "", reason);
 	if (len < 0)
 		return;
-	if ((size_t)len >= sizeof(line)) {	/* keep the newline: a cut reason must not join the next line */
+	if ((size_t)len >= sizeof(line)) { /* keep the newline: a cut reason must not join the next line */
 		len = sizeof(line) - 1;
 		line[len - 1] = '\n';
 	}
@@ -544,9 +565,11 @@ step_anchor(struct run *u)
 	}
 	utf8_sanitize(shown, sizeof(shown), raw);
 	flat(shown, sizeof(shown), shown);
-	snprintf(r->note, sizeof(r->note), "the scan anchor of %s %s was damaged ('%s' is not a commit id): "
+	snprintf(r->note, sizeof(r->note),
+	    "the scan anchor of %s %s was damaged ('%s' is not a commit id): "
 	    "re-anchored at %.12s as a first run; commits pushed before this run and after the last good "
-	    "anchor were not scanned (scan them with gitleaks by hand)", r->project, branch, shown, r->head);
+	    "anchor were not scanned (scan them with gitleaks by hand)",
+	    r->project, branch, shown, r->head);
 	if (store_begin(u->c->st, u->e) < 0)
 		return -1;
 	if (anchor_set(u->c->st, r->project, branch, r->head, r->status, u->e) < 0 ||
@@ -587,7 +610,8 @@ step_history(struct run *u)
 	}
 	if (strcmp(policy, "strict_fail") == 0) {
 		snprintf(r->status, sizeof(r->status), "failed");
-		snprintf(r->note, sizeof(r->note), "main was rewritten (%.12s is not an ancestor of %.12s); policy "
+		snprintf(r->note, sizeof(r->note),
+		    "main was rewritten (%.12s is not an ancestor of %.12s); policy "
 		    "strict_fail keeps the anchor: check main, then re-anchor by setting scan_rewrite_policy",
 		    r->anchor_before, r->head);
 		fail_at(u, "history", 0, r->note);
@@ -600,8 +624,10 @@ step_history(struct run *u)
 	/* reset_warn, or since_date without the old commit */
 	snprintf(r->status, sizeof(r->status), "rewrite_reset");
 	snprintf(r->anchor_after, sizeof(r->anchor_after), "%s", r->head);
-	snprintf(r->note, sizeof(r->note), "main of %s was rewritten (%.12s is not an ancestor of %.12s): "
-	    "re-anchored at the new head without scanning", r->project, r->anchor_before, r->head);
+	snprintf(r->note, sizeof(r->note),
+	    "main of %s was rewritten (%.12s is not an ancestor of %.12s): "
+	    "re-anchored at the new head without scanning",
+	    r->project, r->anchor_before, r->head);
 	if (store_begin(u->c->st, u->e) < 0)
 		return -1;
 	if (anchor_set(u->c->st, r->project, u->p->main_branch, r->head, r->status, u->e) < 0 ||
@@ -620,15 +646,15 @@ step_window(struct run *u)
 	size_t nw;
 
 	if (rev_list(&u->g, u->rewritten ? NULL : r->anchor_before, r->head, u->rewritten ? u->date : NULL,
-	    &u->window, u->e) < 0) {
+		&u->window, u->e) < 0) {
 		fail_at(u, "history", 0, u->e->msg);
 		return -1;
 	}
 	nw = argv_len(u->window);
 	r->commits = (int)nw;
 	if (u->rewritten)
-		snprintf(r->note, sizeof(r->note), "main was rewritten: scanning the %zu commits since %s", nw,
-		    u->date);
+		snprintf(r->note, sizeof(r->note), "main was rewritten: scanning the %zu commits since %s",
+		    nw, u->date);
 	u->nch = plan(u->c, &u->g, u->window, nw, u->base, &u->ch, r->strategy, sizeof(r->strategy));
 	r->chunks = (int)u->nch;
 	snprintf(r->status, sizeof(r->status), "ok");
@@ -662,7 +688,8 @@ scan_chunks(struct run *u, const struct scancfg *sc)
 	for (i = 0; i < u->nch; i++) {
 		struct chunk *k = &u->ch[i];
 		struct secrets_result s;
-		if (scan_secrets(u->c, u->p->repo, k->single ? NULL : k->from, k->to, k->single, sc, &s, u->e) < 0) {
+		if (scan_secrets(
+			u->c, u->p->repo, k->single ? NULL : k->from, k->to, k->single, sc, &s, u->e) < 0) {
 			fail_at(u, "chunk", (int)i + 1, u->e->msg);
 			return -1;
 		}
@@ -671,9 +698,10 @@ scan_chunks(struct run *u, const struct scancfg *sc)
 		k->result = s.ok ? "scanned" : "error";
 		k->findings = (int)s.n;
 		if (!s.ok) {
-			scan_main_mask(why, sizeof(why), s.error);	/* it quotes gitleaks' stderr */
+			scan_main_mask(why, sizeof(why), s.error); /* it quotes gitleaks' stderr */
 			snprintf(r->status, sizeof(r->status), r->chunks_ok ? "partial" : "failed");
-			snprintf(r->note, sizeof(r->note), "stopped at chunk %zu of %zu: %s", i + 1, u->nch, why);
+			snprintf(
+			    r->note, sizeof(r->note), "stopped at chunk %zu of %zu: %s", i + 1, u->nch, why);
 			fail_at(u, "chunk", (int)i + 1, why);
 			secrets_result_free(&s);
 			break;
@@ -696,7 +724,8 @@ scan_chunks(struct run *u, const struct scancfg *sc)
 	return alert(u, msg);
 }
 
-/* The chunks, with the scanner's configuration as main's fetched head holds it (or the operator's; scancfg.h). */
+/* The chunks, with the scanner's configuration as main's fetched head holds it (or the operator's;
+ * scancfg.h). */
 static int
 step_chunks(struct run *u)
 {
@@ -719,7 +748,7 @@ step_chunks(struct run *u)
 static void
 manifest_blob(struct run *u, const char *ref, char out[ORCH_SHA_BUF])
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	if (ref[0] != '\0' && strcmp(u->c->cfg->security_dep_engine, "osv") == 0) {
 		if (osv_lockfiles_id(&u->g, ref, u->c->cfg->security_dep_exclude, out, ORCH_SHA_BUF, &e) < 0)
@@ -747,12 +776,15 @@ deps_inherited_alerts(struct run *u, const struct deps_result *d, int block)
 			continue;
 		osv_fix_choice(f->version, f->fixes, fix, sizeof(fix));
 		snprintf(key, sizeof(key), "deps-main:%s:%s", u->r->project, f->id);
-		snprintf(msg, sizeof(msg), "dependency audit of main of %s: %s%s%s%s in %s %s %s (%s), `%s` line %d; items "
-		    "in flight inherit it and are not blocked by it; %s%s%s%s%s%s", u->r->project, f->id,
-		    f->aliases[0] ? " (" : "", f->aliases, f->aliases[0] ? ")" : "", f->eco, f->package, f->version,
-		    sev_name(f->sev), f->file, f->line, fix[0] ? "suggested orch-fix plan: pin_dependency " : "no fixed "
-		    "version is known: remove or replace the package", fix[0] ? f->package : "", fix[0] ? " " : "",
-		    f->version, fix[0] ? " -> " : "", fix);
+		snprintf(msg, sizeof(msg),
+		    "dependency audit of main of %s: %s%s%s%s in %s %s %s (%s), `%s` line %d; items "
+		    "in flight inherit it and are not blocked by it; %s%s%s%s%s%s",
+		    u->r->project, f->id, f->aliases[0] ? " (" : "", f->aliases, f->aliases[0] ? ")" : "",
+		    f->eco, f->package, f->version, sev_name(f->sev), f->file, f->line,
+		    fix[0] ? "suggested orch-fix plan: pin_dependency "
+			   : "no fixed "
+			     "version is known: remove or replace the package",
+		    fix[0] ? f->package : "", fix[0] ? " " : "", f->version, fix[0] ? " -> " : "", fix);
 		if (store_begin(u->c->st, u->e) < 0)
 			return -1;
 		if ((rc = task_note_once(u->c->st, key, u->e)) < 0 ||
@@ -809,14 +841,17 @@ deps_alert(struct run *u, const struct deps_result *d, int block)
 	    u->r->project, u->r->head, SCAN_DEPS_MANIFEST, u->r->deps_blocking, sev_name((enum sev)block));
 	for (i = 0; i < d->n && shown < 10; i++)
 		if (d->v[i].sev != SEV_UNKNOWN && (int)d->v[i].sev >= block) {
-			buf_addf(&b, "%s %s %s %s (%s)%s%s", shown ? ";" : "", d->v[i].package, d->v[i].version,
-			    d->v[i].id, sev_name(d->v[i].sev), d->v[i].fixes[0] ? ", fixed in " : "", d->v[i].fixes);
+			buf_addf(&b, "%s %s %s %s (%s)%s%s", shown ? ";" : "", d->v[i].package,
+			    d->v[i].version, d->v[i].id, sev_name(d->v[i].sev),
+			    d->v[i].fixes[0] ? ", fixed in " : "", d->v[i].fixes);
 			shown++;
 		}
 	buf_add(&b, "; upgrade them on main (the run record lists every finding)");
 	/* a text over the cap still alerts, without the list */
-	rc = alert(u, buf_failed(&b) ? "dependency audit of main: findings at or above the block severity; upgrade "
-	    "them on main (the run record lists every finding)" : buf_str(&b));
+	rc = alert(u,
+	    buf_failed(&b) ? "dependency audit of main: findings at or above the block severity; upgrade "
+			     "them on main (the run record lists every finding)"
+			   : buf_str(&b));
 	buf_free(&b);
 	return rc;
 }
@@ -838,12 +873,15 @@ step_deps(struct run *u)
 	if (u->deps_known)
 		snprintf(base, sizeof(base), "%s", u->deps_blob);
 	else if (strcmp(r->status, "bootstrap") == 0)
-		snprintf(base, sizeof(base), "%s", cur);	/* a first run audits nothing, like it scans nothing */
+		snprintf(
+		    base, sizeof(base), "%s", cur); /* a first run audits nothing, like it scans nothing */
 	else
 		manifest_blob(u, r->anchor_before, base);
 	u->deps_known = 1;
-	snprintf(r->deps, sizeof(r->deps), "%s", strcmp(base, cur) == 0 ? "unchanged" : cur[0] ? "audited" :
-	    "removed");
+	snprintf(r->deps, sizeof(r->deps), "%s",
+	    strcmp(base, cur) == 0 ? "unchanged"
+		: cur[0]           ? "audited"
+				   : "removed");
 	if (strcmp(base, cur) == 0 || cur[0] == '\0') {
 		snprintf(u->deps_blob, sizeof(u->deps_blob), "%s", cur);
 		return 0;
@@ -855,18 +893,20 @@ step_deps(struct run *u)
 		return -1;
 	}
 	u->deps_rec = deps_record(&d, block, cur, &r->deps_blocking);
-	if (!d.audited) {	/* degraded, or a manifest it could not read: retried next run */
+	if (!d.audited) { /* degraded, or a manifest it could not read: retried next run */
 		snprintf(r->deps, sizeof(r->deps), "degraded");
 		fail_at(u, "deps", 0, d.note);
-		snprintf(msg, sizeof(msg), "dependency audit of main of %s at %.12s could not run: %s; %s changed "
-		    "and is not audited yet: the next run retries", r->project, r->head, d.note,
+		snprintf(msg, sizeof(msg),
+		    "dependency audit of main of %s at %.12s could not run: %s; %s changed "
+		    "and is not audited yet: the next run retries",
+		    r->project, r->head, d.note,
 		    strcmp(u->c->cfg->security_dep_engine, "osv") == 0 ? "a lockfile" : SCAN_DEPS_MANIFEST);
 		deps_result_free(&d);
 		return strcmp(u->failing, "deps") == 0 ? 0 : alert(u, msg);
 	}
 	snprintf(u->deps_blob, sizeof(u->deps_blob), "%s", cur);
-	if (strcmp(d.engine, "osv") == 0 ? deps_inherited_alerts(u, &d, block) < 0 :
-	    r->deps_blocking && deps_alert(u, &d, block) < 0) {
+	if (strcmp(d.engine, "osv") == 0 ? deps_inherited_alerts(u, &d, block) < 0
+					 : r->deps_blocking && deps_alert(u, &d, block) < 0) {
 		deps_result_free(&d);
 		return -1;
 	}
@@ -875,7 +915,8 @@ step_deps(struct run *u)
 }
 
 int
-scan_main_parse_review(const char *text, size_t len, struct review_finding **v, size_t *n, char *why, size_t wn)
+scan_main_parse_review(
+    const char *text, size_t len, struct review_finding **v, size_t *n, char *why, size_t wn)
 {
 	cJSON *json = memchr(text, '\0', len) ? NULL : cJSON_ParseWithLength(text, len), *it;
 	size_t i = 0;
@@ -883,7 +924,8 @@ scan_main_parse_review(const char *text, size_t len, struct review_finding **v, 
 	*v = NULL;
 	*n = 0;
 	if (!cJSON_IsArray(json)) {
-		snprintf(why, wn, "the report is not a JSON array of findings%s", json ? "" : " (not JSON at all)");
+		snprintf(why, wn, "the report is not a JSON array of findings%s",
+		    json ? "" : " (not JSON at all)");
 		goto fail;
 	}
 	if ((*v = calloc((size_t)cJSON_GetArraySize(json) + 1, sizeof(**v))) == NULL) {
@@ -892,8 +934,9 @@ scan_main_parse_review(const char *text, size_t len, struct review_finding **v, 
 	}
 	cJSON_ArrayForEach(it, json) {
 		const cJSON *sv = cJSON_GetObjectItemCaseSensitive(it, "severity"),
-		    *ti = cJSON_GetObjectItemCaseSensitive(it, "title"), *fi = cJSON_GetObjectItemCaseSensitive(it, "file"),
-		    *li = cJSON_GetObjectItemCaseSensitive(it, "line");
+			    *ti = cJSON_GetObjectItemCaseSensitive(it, "title"),
+			    *fi = cJSON_GetObjectItemCaseSensitive(it, "file"),
+			    *li = cJSON_GetObjectItemCaseSensitive(it, "line");
 		int sev = cJSON_IsString(sv) ? sev_parse(sv->valuestring) : -1;
 		i++;
 		if (!cJSON_IsObject(it)) {
@@ -901,13 +944,17 @@ scan_main_parse_review(const char *text, size_t len, struct review_finding **v, 
 			goto fail;
 		}
 		if (sev < SEV_LOW) {
-			snprintf(why, wn, "finding %zu: severity must be one of LOW, MEDIUM, HIGH, CRITICAL", i);
+			snprintf(
+			    why, wn, "finding %zu: severity must be one of LOW, MEDIUM, HIGH, CRITICAL", i);
 			goto fail;
 		}
-		if (!cJSON_IsString(ti) || ti->valuestring[0] == '\0' || !cJSON_IsString(fi) || !cJSON_IsNumber(li) ||
-		    li->valuedouble < 0 || li->valuedouble > 1e9 || li->valuedouble != (double)(long)li->valuedouble) {
-			snprintf(why, wn, "finding %zu: needs a non-empty string title, a string file and an integer "
-			    "line >= 0", i);
+		if (!cJSON_IsString(ti) || ti->valuestring[0] == '\0' || !cJSON_IsString(fi) ||
+		    !cJSON_IsNumber(li) || li->valuedouble < 0 || li->valuedouble > 1e9 ||
+		    li->valuedouble != (double)(long)li->valuedouble) {
+			snprintf(why, wn,
+			    "finding %zu: needs a non-empty string title, a string file and an integer "
+			    "line >= 0",
+			    i);
 			goto fail;
 		}
 		(*v)[*n].sev = sev;
@@ -986,16 +1033,20 @@ review_exec(struct run *u, const char *const *values, struct buf *b, int *exit_c
 		snprintf(why, wn, "out of memory");
 		return -1;
 	}
-	struct proc_spec s = { .argv = (const char *const *)argv, .cwd = u->p->repo, .tool = "main_review",
-	    .timeout_ms = u->c->cfg->job_timeout_s * 1000, .out_cap = 256 * 1024,
-	    .observe = store_tool_observe, .observe_ctx = u->c->st };
+	struct proc_spec s = { .argv = (const char *const *)argv,
+		.cwd = u->p->repo,
+		.tool = "main_review",
+		.timeout_ms = u->c->cfg->job_timeout_s * 1000,
+		.out_cap = 256 * 1024,
+		.observe = store_tool_observe,
+		.observe_ctx = u->c->st };
 	unlink(values[3]);
 	proc_run(&s, &pr);
 	*exit_code = proc_exit_code(&pr);
 	if (pr.status != PROC_OK) {
 		proc_describe(&pr, desc, sizeof(desc));
-		scan_main_mask(tail, sizeof(tail), pr.err.len > 300 ? buf_str(&pr.err) + pr.err.len - 300 :
-		    buf_str(&pr.err));
+		scan_main_mask(tail, sizeof(tail),
+		    pr.err.len > 300 ? buf_str(&pr.err) + pr.err.len - 300 : buf_str(&pr.err));
 		flat(tail, sizeof(tail), tail);
 		for (i = strlen(tail); i > 0 && tail[i - 1] == ' '; i--)
 			tail[i - 1] = '\0';
@@ -1040,21 +1091,25 @@ review_report(struct run *u, const char *range, int ok, const char *why, int exi
 		if (v[i].sev < block || r->review_blocking++ >= 10)
 			continue;
 		flat(title, sizeof(title), v[i].title);
-		buf_addf(&b, "%s [%s] %s (%s:%ld)", r->review_blocking > 1 ? ";" : "found:", sev_name((enum sev)v[i].sev),
-		    title, v[i].file, v[i].line);
+		buf_addf(&b, "%s [%s] %s (%s:%ld)",
+		    r->review_blocking > 1 ? ";" : "found:", sev_name((enum sev)v[i].sev), title, v[i].file,
+		    v[i].line);
 	}
 	r->review_findings = (int)n;
 	cJSON_AddNumberToObject(o, "alerted", r->review_blocking);
 	u->review_rec = o;
 	if (!ok)
-		buf_addf(&b, "failed, so these commits are not reviewed: %s; fix the main_review command (orch.yaml)",
+		buf_addf(&b,
+		    "failed, so these commits are not reviewed: %s; fix the main_review command (orch.yaml)",
 		    why);
 	else if (r->review_blocking)
-		buf_addf(&b, "; %d finding(s) at or above %s (the run record lists them all)", r->review_blocking,
-		    sev_name((enum sev)block));
-	if (!ok || r->review_blocking)	/* a text over the cap still alerts, without the list */
-		rc = alert(u, buf_failed(&b) ? "main review: failed or found findings at or above the block severity; "
-		    "the run record lists them" : buf_str(&b));
+		buf_addf(&b, "; %d finding(s) at or above %s (the run record lists them all)",
+		    r->review_blocking, sev_name((enum sev)block));
+	if (!ok || r->review_blocking) /* a text over the cap still alerts, without the list */
+		rc = alert(u,
+		    buf_failed(&b) ? "main review: failed or found findings at or above the block severity; "
+				     "the run record lists them"
+				   : buf_str(&b));
 	buf_free(&b);
 	return rc;
 }
@@ -1082,10 +1137,12 @@ step_review(struct run *u)
 		snprintf(range, sizeof(range), "%s..%s", from, r->anchor_after);
 	else
 		snprintf(range, sizeof(range), "%s", r->anchor_after);
-	if (str_fmt(report, sizeof(report), "%s/runs/tmp", u->c->cfg->home) < 0 || mkdir_p(report, 0700) < 0 ||
+	if (str_fmt(report, sizeof(report), "%s/runs/tmp", u->c->cfg->home) < 0 ||
+	    mkdir_p(report, 0700) < 0 ||
 	    str_fmt(report, sizeof(report), "%s/runs/tmp/review-%s-%s.json", u->c->cfg->home, r->run_id,
-	    r->project) < 0)
-		return err_set(u->e, EX_IOERR, "cannot make '%s/runs/tmp' for the review report", u->c->cfg->home);
+		r->project) < 0)
+		return err_set(
+		    u->e, EX_IOERR, "cannot make '%s/runs/tmp' for the review report", u->c->cfg->home);
 	const char *values[] = { from, r->anchor_after, range, report, r->project };
 	if (block < SEV_LOW)
 		block = SEV_HIGH;
@@ -1109,10 +1166,10 @@ static int
 finish(struct run *u, int rc)
 {
 	struct scan_main_result *r = u->r;
-	struct orch_err e2 = {0}, *saved = u->e;
+	struct orch_err e2 = { 0 }, *saved = u->e;
 
 	if (rc < 0)
-		fail_at(u, "store", 0, u->e->msg);	/* kept only when no step said where it failed */
+		fail_at(u, "store", 0, u->e->msg); /* kept only when no step said where it failed */
 	time_iso_us(time_now_us(), r->finished);
 	u->e = &e2;
 	if (state_put(u) < 0 && rc == 0) {
@@ -1158,7 +1215,7 @@ scan_main_project(struct orch_ctx *c, const char *project, const char *run_id, s
 		return err_set(e, EX_NOINPUT, "project '%s' is not configured", project);
 	u.g = (struct git){ .dir = u.p->repo, .st = c->st };
 	time_iso_us(time_now_us(), r->started);
-	snprintf(r->status, sizeof(r->status), "failed");	/* until a step says otherwise */
+	snprintf(r->status, sizeof(r->status), "failed"); /* until a step says otherwise */
 	snprintf(r->strategy, sizeof(r->strategy), "none");
 	snprintf(r->review, sizeof(r->review), "none");
 	state_get(&u);
@@ -1173,14 +1230,14 @@ scan_main_project(struct orch_ctx *c, const char *project, const char *run_id, s
 void *
 scan_main_failure_json(const struct scan_main_result *r)
 {
-	char reason[sizeof(r->fail_reason) * 3];	/* each bad byte may grow to U+FFFD's three */
+	char reason[sizeof(r->fail_reason) * 3]; /* each bad byte may grow to U+FFFD's three */
 	cJSON *f;
 
 	if (!r->fail_phase[0])
 		return cJSON_CreateNull();
 	f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "phase", r->fail_phase);
-	utf8_sanitize(reason, sizeof(reason), r->fail_reason);	/* it quotes tool stderr */
+	utf8_sanitize(reason, sizeof(reason), r->fail_reason); /* it quotes tool stderr */
 	cJSON_AddStringToObject(f, "reason", reason);
 	if (r->fail_chunk > 0)
 		cJSON_AddNumberToObject(f, "chunk", r->fail_chunk);
@@ -1193,30 +1250,36 @@ scan_main_failure_json(const struct scan_main_result *r)
 int
 scan_main_anchors_json(struct store *st, struct cJSON *anchors, struct orch_err *e)
 {
-	return store_list_json(st, "SELECT project, branch, sha, last_status, last_run FROM scan_anchors "
-	    "ORDER BY project", 0, anchors, e);
+	return store_list_json(st,
+	    "SELECT project, branch, sha, last_status, last_run FROM scan_anchors "
+	    "ORDER BY project",
+	    0, anchors, e);
 }
 
 /* orch-status: the n open secrets (not resolved) first seen last. */
 int
 scan_main_findings_json(struct store *st, int n, struct cJSON *findings, struct orch_err *e)
 {
-	return store_list_json(st, "SELECT fingerprint, project, rule, file, commit_sha, line, first_seen FROM "
-	    "scan_findings WHERE resolved_at IS NULL ORDER BY first_seen DESC LIMIT ?1", n, findings, e);
+	return store_list_json(st,
+	    "SELECT fingerprint, project, rule, file, commit_sha, line, first_seen FROM "
+	    "scan_findings WHERE resolved_at IS NULL ORDER BY first_seen DESC LIMIT ?1",
+	    n, findings, e);
 }
 
 /* orch-status: the n secrets resolved last, with when and why. */
 int
 scan_main_resolved_json(struct store *st, int n, struct cJSON *findings, struct orch_err *e)
 {
-	return store_list_json(st, "SELECT fingerprint, project, rule, file, commit_sha, line, first_seen, resolved_at, "
-	    "resolved_reason FROM scan_findings WHERE resolved_at IS NOT NULL ORDER BY resolved_at DESC LIMIT ?1", n,
-	    findings, e);
+	return store_list_json(st,
+	    "SELECT fingerprint, project, rule, file, commit_sha, line, first_seen, resolved_at, "
+	    "resolved_reason FROM scan_findings WHERE resolved_at IS NOT NULL ORDER BY resolved_at DESC "
+	    "LIMIT ?1",
+	    n, findings, e);
 }
 
 int
-scan_main_resolve(struct store *st, const char *fingerprint, const char *project, const char *reason,
-    struct orch_err *e)
+scan_main_resolve(
+    struct store *st, const char *fingerprint, const char *project, const char *reason, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	char now[32], msg[600];
@@ -1225,8 +1288,10 @@ scan_main_resolve(struct store *st, const char *fingerprint, const char *project
 	time_iso_us(time_now_us(), now);
 	if (store_begin(st, e) < 0)
 		return -1;
-	if (store_prepare(st, &s, "UPDATE scan_findings SET resolved_at = ?1, resolved_reason = ?2 WHERE "
-	    "resolved_at IS NULL AND (?3 IS NULL OR fingerprint = ?3) AND (?4 IS NULL OR project = ?4)", e) < 0)
+	if (store_prepare(st, &s,
+		"UPDATE scan_findings SET resolved_at = ?1, resolved_reason = ?2 WHERE "
+		"resolved_at IS NULL AND (?3 IS NULL OR fingerprint = ?3) AND (?4 IS NULL OR project = ?4)",
+		e) < 0)
 		goto fail;
 	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
@@ -1252,18 +1317,21 @@ fail:
  * written before scan_state existed fall back to the anchor's status and time.
  */
 int
-scan_main_projects_json(const struct config *cfg, struct store *st, int64_t max_age_s, struct cJSON *arr,
-    struct orch_err *e)
+scan_main_projects_json(
+    const struct config *cfg, struct store *st, int64_t max_age_s, struct cJSON *arr, struct orch_err *e)
 {
 	int64_t now = time_now_us(), at;
 	sqlite3_stmt *s;
 	size_t i;
 
-	if (store_prepare(st, &s, "SELECT coalesce(s.last_status, a.last_status), coalesce(s.last_run_at, a.last_run), "
-	    "s.last_run_id, s.last_success, s.failure_run_id = s.last_run_id, s.failure_phase, s.failure_reason, "
-	    "s.failure_chunk, s.failure_at, a.sha FROM (SELECT ?1 AS p, ?2 AS b) k "
-	    "LEFT JOIN scan_state s ON s.project = k.p AND s.branch = k.b "
-	    "LEFT JOIN scan_anchors a ON a.project = k.p AND a.branch = k.b", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT coalesce(s.last_status, a.last_status), coalesce(s.last_run_at, a.last_run), "
+		"s.last_run_id, s.last_success, s.failure_run_id = s.last_run_id, s.failure_phase, "
+		"s.failure_reason, "
+		"s.failure_chunk, s.failure_at, a.sha FROM (SELECT ?1 AS p, ?2 AS b) k "
+		"LEFT JOIN scan_state s ON s.project = k.p AND s.branch = k.b "
+		"LEFT JOIN scan_anchors a ON a.project = k.p AND a.branch = k.b",
+		e) < 0)
 		return -1;
 	for (i = 0; i < cfg->nprojects; i++) {
 		const struct project *p = &cfg->projects[i];
@@ -1282,18 +1350,22 @@ scan_main_projects_json(const struct config *cfg, struct store *st, int64_t max_
 		cJSON_AddStringToObject(o, "branch", p->main_branch);
 		cJSON_AddItemToObject(o, "last_status", v[0] ? cJSON_CreateString(v[0]) : cJSON_CreateNull());
 		cJSON_AddItemToObject(o, "last_run", v[1] ? cJSON_CreateString(v[1]) : cJSON_CreateNull());
-		cJSON_AddItemToObject(o, "age_s", v[1] && time_parse_iso(v[1], &at) == 0 ?
-		    cJSON_CreateNumber((double)((now - at) / 1000000)) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "age_s",
+		    v[1] && time_parse_iso(v[1], &at) == 0
+			? cJSON_CreateNumber((double)((now - at) / 1000000))
+			: cJSON_CreateNull());
 		cJSON_AddItemToObject(o, "last_run_id", v[2] ? cJSON_CreateString(v[2]) : cJSON_CreateNull());
-		cJSON_AddItemToObject(o, "last_success", v[3] ? cJSON_CreateString(v[3]) : cJSON_CreateNull());
+		cJSON_AddItemToObject(
+		    o, "last_success", v[3] ? cJSON_CreateString(v[3]) : cJSON_CreateNull());
 		cJSON_AddItemToObject(o, "anchor", v[9] ? cJSON_CreateString(v[9]) : cJSON_CreateNull());
 		cJSON_AddBoolToObject(o, "old", old);
 		cJSON_AddBoolToObject(o, "failing", failing);
-		if (v[5]) {	/* the last failure, current or not */
+		if (v[5]) { /* the last failure, current or not */
 			f = cJSON_AddObjectToObject(o, "last_failure");
 			cJSON_AddStringToObject(f, "phase", v[5]);
 			cJSON_AddStringToObject(f, "reason", v[6] ? v[6] : "");
-			cJSON_AddItemToObject(f, "chunk", v[7] ? cJSON_CreateNumber(atof(v[7])) : cJSON_CreateNull());
+			cJSON_AddItemToObject(
+			    f, "chunk", v[7] ? cJSON_CreateNumber(atof(v[7])) : cJSON_CreateNull());
 			cJSON_AddStringToObject(f, "at", v[8] ? v[8] : "");
 		} else {
 			cJSON_AddNullToObject(o, "last_failure");

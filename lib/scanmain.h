@@ -45,29 +45,29 @@
 struct orch_ctx;
 struct orch_err;
 
-#define SCAN_RUN_ID_LEN 23	/* YYYYMMDDTHHMMSSZ-<6 hex> */
+#define SCAN_RUN_ID_LEN 23 /* YYYYMMDDTHHMMSSZ-<6 hex> */
 
 struct scan_main_result {
 	char project[17];
 	char run_id[SCAN_RUN_ID_LEN + 1];
-	char status[16];	/* bootstrap no_change ok partial failed rewrite_reset */
-	char strategy[16];	/* none single chunked per_commit */
+	char status[16];   /* bootstrap no_change ok partial failed rewrite_reset */
+	char strategy[16]; /* none single chunked per_commit */
 	int commits, chunks, chunks_ok, findings, findings_new, fetch_attempts;
 	char anchor_before[ORCH_SHA_BUF], anchor_after[ORCH_SHA_BUF], head[ORCH_SHA_BUF];
 	char note[512];
-	char record[ORCH_PATH_MAX_3];	/* the run record's path, "" when none was written */
+	char record[ORCH_PATH_MAX_3]; /* the run record's path, "" when none was written */
 	char started[32], finished[32];
 	/* the run's first failure; phase "" when none (fetch head history chunk deps review store) */
 	char fail_phase[16], fail_reason[512];
-	int fail_chunk;		/* 1-based index of the failed chunk, 0 when not a chunk */
-	char deps[16];		/* unchanged audited degraded removed */
-	int deps_blocking;	/* audit findings at or above security_dep_block_severity */
-	char review[16];	/* none ok failed */
+	int fail_chunk;    /* 1-based index of the failed chunk, 0 when not a chunk */
+	char deps[16];     /* unchanged audited degraded removed */
+	int deps_blocking; /* audit findings at or above security_dep_block_severity */
+	char review[16];   /* none ok failed */
 	int review_findings, review_blocking;
 };
 
 struct review_finding {
-	int sev;		/* enum sev (scan.h), never SEV_UNKNOWN */
+	int sev; /* enum sev (scan.h), never SEV_UNKNOWN */
 	char title[256], file[256];
 	long line;
 };
@@ -86,8 +86,8 @@ void *scan_main_failure_json(const struct scan_main_result *r);
  * Anything else fails the whole report: 0 with *v (malloc'd) and *n, or -1
  * with why.
  */
-int scan_main_parse_review(const char *text, size_t len, struct review_finding **v, size_t *n, char *why,
-    size_t wn);
+int scan_main_parse_review(
+    const char *text, size_t len, struct review_finding **v, size_t *n, char *why, size_t wn);
 /*
  * Copy src into dst (size n, always terminated) with every word shaped like
  * a secret (16+ characters of [A-Za-z0-9_+=-] holding a letter and a digit,
@@ -125,9 +125,9 @@ int scan_main_resolved_json(struct store *st, int n, struct cJSON *findings, str
  * resolved_at and reason recorded, an event, one transaction.  They leave
  * the attention list and stay in the history.  The number resolved, or -1.
  */
-int scan_main_resolve(struct store *st, const char *fingerprint, const char *project, const char *reason,
-    struct orch_err *e);
-int scan_main_projects_json(const struct config *cfg, struct store *st, int64_t max_age_s, struct cJSON *arr,
-    struct orch_err *e);
+int scan_main_resolve(
+    struct store *st, const char *fingerprint, const char *project, const char *reason, struct orch_err *e);
+int scan_main_projects_json(
+    const struct config *cfg, struct store *st, int64_t max_age_s, struct cJSON *arr, struct orch_err *e);
 
 #endif

@@ -78,13 +78,13 @@ struct secgate_run {
 	char base[512], head[300], range[900], why[600], path[256];
 	struct secrets_result s;
 	struct deps_result d;
-	int inherited;		/* dependency findings the base has too: reported, never blocking */
-	struct scancfg_change cfg;	/* does the branch change the scanner's configuration */
-	char origin[SCANCFG_NFILES][320];	/* where the configuration the scan used came from */
+	int inherited;                    /* dependency findings the base has too: reported, never blocking */
+	struct scancfg_change cfg;        /* does the branch change the scanner's configuration */
+	char origin[SCANCFG_NFILES][320]; /* where the configuration the scan used came from */
 	int block_sev, blocking, warning, fail;
-	int hold;		/* no finding, but an unapproved configuration change: a person decides */
-	int quiet_secrets;	/* secrets found while security_secrets_block is false */
-	int audit;		/* gate_result's deps_audit: 1 complete, 2 could not complete */
+	int hold;          /* no finding, but an unapproved configuration change: a person decides */
+	int quiet_secrets; /* secrets found while security_secrets_block is false */
+	int audit;         /* gate_result's deps_audit: 1 complete, 2 could not complete */
 	char audit_note[512];
 };
 
@@ -104,10 +104,14 @@ report_config(struct buf *b, const struct task *t, const struct secgate_run *g)
 	buf_addf(b, "- the branch changes %s (%s); the scan above did not use the branch's\n", g->cfg.files,
 	    g->cfg.blobs);
 	if (g->cfg.approved)
-		buf_addf(b, "- approved by a person at commit %.12s (orch-scan --approve-config)\n", g->cfg.approved_head);
+		buf_addf(b, "- approved by a person at commit %.12s (orch-scan --approve-config)\n",
+		    g->cfg.approved_head);
 	else
-		buf_addf(b, "- **held for a person**: review the change, then run `orch-scan --approve-config %s`; the "
-		    "approval counts while these blobs stay the same\n", t->work_item);
+		buf_addf(b,
+		    "- **held for a person**: review the change, then run `orch-scan --approve-config %s`; "
+		    "the "
+		    "approval counts while these blobs stay the same\n",
+		    t->work_item);
 }
 
 /*
@@ -128,7 +132,7 @@ gate_dep_blocks(const struct config *cfg, const struct dep_finding *f, int block
 		return 0;
 	if (str_ieq(p, "any"))
 		return 1;
-	if (str_ieq(p, "fixable"))	/* the tools' engines name only fixes newer than the pin */
+	if (str_ieq(p, "fixable")) /* the tools' engines name only fixes newer than the pin */
 		return f->fixable || (f->eco[0] == '\0' && f->fixes[0]);
 	return f->sev != SEV_UNKNOWN && (int)f->sev >= block_sev;
 }
@@ -139,18 +143,20 @@ report_dep(struct buf *b, const struct secgate_run *g, const struct dep_finding 
 {
 	const char *verdict = gate_dep_blocks(g->conf, f, g->block_sev) ? "blocking" : "warning";
 
-	if (f->eco[0] == '\0') {	/* the tools' engines: the line t-security-gate and orch-fix's readers know */
-		buf_addf(b, "- %s %s %s: %s (%s)%s%s%s\n", f->package, f->version, f->id, sev_name(f->sev), verdict,
-		    f->fixes[0] ? "; fixed in " : "", f->fixes, f->inherited ? "; inherited from the base" : "");
+	if (f->eco[0] ==
+	    '\0') { /* the tools' engines: the line t-security-gate and orch-fix's readers know */
+		buf_addf(b, "- %s %s %s: %s (%s)%s%s%s\n", f->package, f->version, f->id, sev_name(f->sev),
+		    verdict, f->fixes[0] ? "; fixed in " : "", f->fixes,
+		    f->inherited ? "; inherited from the base" : "");
 		return;
 	}
 	if (f->unpinned) {
-		buf_addf(b, "- unpinned: %s %s `%s` in `%s` line %d (%s%s)\n", f->eco, f->package, f->version, f->file,
-		    f->line, f->inherited ? "inherited, " : "", verdict);
+		buf_addf(b, "- unpinned: %s %s `%s` in `%s` line %d (%s%s)\n", f->eco, f->package, f->version,
+		    f->file, f->line, f->inherited ? "inherited, " : "", verdict);
 		return;
 	}
-	buf_addf(b, "- %s%s%s%s in %s%s%s %s: %s", f->id, f->aliases[0] ? " (" : "", f->aliases, f->aliases[0] ?
-	    ")" : "", f->eco, f->eco[0] ? " " : "", f->package, f->version, sev_name(f->sev));
+	buf_addf(b, "- %s%s%s%s in %s%s%s %s: %s", f->id, f->aliases[0] ? " (" : "", f->aliases,
+	    f->aliases[0] ? ")" : "", f->eco, f->eco[0] ? " " : "", f->package, f->version, sev_name(f->sev));
 	if (f->sev_source[0])
 		buf_addf(b, " (%s)", f->sev_source);
 	buf_addf(b, "; %s%s", f->fixes[0] ? "fixed in " : "no fixed version known", f->fixes);
@@ -167,8 +173,10 @@ report_deps(struct buf *b, const struct task *t, const struct secgate_run *g)
 
 	buf_addf(b, "\n## Dependencies (%s)\n\n", d->engine[0] ? d->engine : "none");
 	if (strcmp(d->engine, "osv") == 0)
-		buf_addf(b, "- %d lockfile(s), %d pinned package(s) audited at the branch head and the base; policy "
-		    "security_dep_block: %s\n", d->lockfiles, d->packages, g->conf->security_dep_block);
+		buf_addf(b,
+		    "- %d lockfile(s), %d pinned package(s) audited at the branch head and the base; policy "
+		    "security_dep_block: %s\n",
+		    d->lockfiles, d->packages, g->conf->security_dep_block);
 	if (d->note[0])
 		buf_addf(b, "- %s%s\n", d->degraded ? "DEGRADED: " : "", d->note);
 	if (d->n == 0 && !d->degraded)
@@ -179,8 +187,11 @@ report_deps(struct buf *b, const struct task *t, const struct secgate_run *g)
 	}
 	/* the mechanical fix need not cost a developer's run: name the command that makes it */
 	if (fixable)
-		buf_addf(b, "\nA fixed version is known for a vulnerable dependency: run `orch-fix %s --from-audit` to pin "
-		    "it (the fix is validated before it is committed, then reviewed).\n", t->work_item);
+		buf_addf(b,
+		    "\nA fixed version is known for a vulnerable dependency: run `orch-fix %s --from-audit` "
+		    "to pin "
+		    "it (the fix is validated before it is committed, then reviewed).\n",
+		    t->work_item);
 }
 
 static void
@@ -190,12 +201,18 @@ report_text(struct buf *b, const struct task *t, const struct secgate_run *g)
 	const struct deps_result *d = &g->d;
 	size_t i;
 
-	buf_addf(b, "---\nsecurity_status: %s\nsecrets_found: %zu\ndeps_blocking: %d\ndeps_warning: %d\n"
+	buf_addf(b,
+	    "---\nsecurity_status: %s\nsecrets_found: %zu\ndeps_blocking: %d\ndeps_warning: %d\n"
 	    "deps_inherited: %d\ndeps_audit_degraded: %s\nscanner_config: %s\n---\n",
-	    g->fail ? "FAIL" : g->hold ? "HOLD" : "PASS", s->n, g->blocking, g->warning, g->inherited,
-	    d->degraded ? "true" : "false", !g->cfg.changed ? "unchanged" : g->cfg.approved ? "approved" : "held");
-	buf_addf(b, "# Security report for %s\n\nScanned %s (%d commits) of branch %s.\n", t->work_item, g->range,
-	    s->commits, t->branch);
+	    g->fail       ? "FAIL"
+		: g->hold ? "HOLD"
+			  : "PASS",
+	    s->n, g->blocking, g->warning, g->inherited, d->degraded ? "true" : "false",
+	    !g->cfg.changed       ? "unchanged"
+		: g->cfg.approved ? "approved"
+				  : "held");
+	buf_addf(b, "# Security report for %s\n\nScanned %s (%d commits) of branch %s.\n", t->work_item,
+	    g->range, s->commits, t->branch);
 	if (g->fail || g->hold)
 		buf_addf(b, "\n**%s**: %s\n", g->fail ? "FAIL" : "HOLD", g->why);
 	buf_add(b, "\n## Secrets (gitleaks)\n\n");
@@ -207,7 +224,8 @@ report_text(struct buf *b, const struct task *t, const struct secgate_run *g)
 	report_config(b, t, g);
 	report_deps(b, t, g);
 	if (strcmp(d->engine, "pip-audit") == 0 && d->n)
-		buf_add(b, "\npip-audit reports no severity: its findings are UNKNOWN and only warn; "
+		buf_add(b,
+		    "\npip-audit reports no severity: its findings are UNKNOWN and only warn; "
 		    "severity-based blocking needs osv-scanner.\n");
 }
 
@@ -225,20 +243,22 @@ secgate_base_deps(struct orch_ctx *c, const char *repo, struct secgate_run *g, s
 	size_t i, j;
 
 	if (g->d.n == 0)
-		return 0;	/* nothing to compare: the base's audit would change no verdict */
+		return 0; /* nothing to compare: the base's audit would change no verdict */
 	if (scan_deps(c, repo, g->base, &b, e) < 0)
 		return -1;
 	if (b.degraded && !b.audited) {
 		size_t l = strlen(g->d.note);
 		g->d.degraded = 1;
-		snprintf(g->d.note + l, sizeof(g->d.note) - l, "%sthe base's audit did not complete (%.200s): every "
-		    "finding counts as new", l ? "; " : "", b.note);
+		snprintf(g->d.note + l, sizeof(g->d.note) - l,
+		    "%sthe base's audit did not complete (%.200s): every "
+		    "finding counts as new",
+		    l ? "; " : "", b.note);
 	}
 	for (i = 0; i < g->d.n; i++)
 		for (j = 0; j < b.n && !g->d.v[i].inherited; j++)
 			g->d.v[i].inherited = strcmp(g->d.v[i].package, b.v[j].package) == 0 &&
-			    strcmp(g->d.v[i].version, b.v[j].version) == 0 && strcmp(g->d.v[i].id, b.v[j].id) == 0 &&
-			    strcmp(g->d.v[i].eco, b.v[j].eco) == 0;
+			    strcmp(g->d.v[i].version, b.v[j].version) == 0 &&
+			    strcmp(g->d.v[i].id, b.v[j].id) == 0 && strcmp(g->d.v[i].eco, b.v[j].eco) == 0;
 	deps_result_free(&b);
 	return 0;
 }
@@ -281,7 +301,8 @@ secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *
 	struct orch_ctx c = { .cfg = gc->cfg, .st = gc->st };
 
 	snprintf(g->head, sizeof(g->head), "refs/heads/%s", t->branch);
-	if (p->remote && (merge_remote_trusted(&c, p, 1, e) < 0 || git_fetch(&repo, p->remote, p->main_branch, e) < 0))
+	if (p->remote &&
+	    (merge_remote_trusted(&c, p, 1, e) < 0 || git_fetch(&repo, p->remote, p->main_branch, e) < 0))
 		return -1;
 	merge_main_ref(p, g->base, sizeof(g->base));
 	snprintf(g->range, sizeof(g->range), "%s..%s", g->base + 5, t->branch);
@@ -294,8 +315,10 @@ secgate_scan(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err *
 		if (!g->s.ok)
 			err_set(e, EX_UNAVAILABLE, "the secret scan did not run: %s", g->s.error);
 		else
-			err_set(e, EX_UNAVAILABLE, "the dependency audit is degraded and security_dep_audit_fail_closed "
-			    "is set: %s", g->d.note);
+			err_set(e, EX_UNAVAILABLE,
+			    "the dependency audit is degraded and security_dep_audit_fail_closed "
+			    "is set: %s",
+			    g->d.note);
 		secrets_result_free(&g->s);
 		deps_result_free(&g->d);
 		return -1;
@@ -316,10 +339,13 @@ secret_alert(const struct gate_ctx *gc, const struct secgate_run *g, struct gate
 	size_t n = strlen(r->alert);
 	char text[900];
 
-	snprintf(text, sizeof(text), "security gate: %zu secret(s) on branch %s of %s: rotate the secret now (it is "
+	snprintf(text, sizeof(text),
+	    "security gate: %zu secret(s) on branch %s of %s: rotate the secret now (it is "
 	    "in the branch's history); then rewrite the branch history without it: git -C '%s' rebase -i %s "
-	    "(drop or edit the commit that added it); the scan covers every commit of %s, so a commit that deletes "
-	    "it is not enough", g->s.n, gc->task->branch, wi, gc->task->worktree, g->base + 5, g->range);
+	    "(drop or edit the commit that added it); the scan covers every commit of %s, so a commit that "
+	    "deletes "
+	    "it is not enough",
+	    g->s.n, gc->task->branch, wi, gc->task->worktree, g->base + 5, g->range);
 	snprintf(r->alert + n, sizeof(r->alert) - n, "%s%s", n ? "; " : "", text);
 	buf_addf(&r->findings, "%s\n\n", text);
 	r->secret_on_branch = 1;
@@ -344,14 +370,17 @@ secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_resu
 		snprintf(g->why, sizeof(g->why), "%d dependency finding(s) at or above %s", g->blocking,
 		    sev_name(g->block_sev));
 	else if (g->blocking)
-		snprintf(g->why, sizeof(g->why), "%d dependency finding(s) blocking under security_dep_block: %s",
-		    g->blocking, gc->cfg->security_dep_block);
+		snprintf(g->why, sizeof(g->why),
+		    "%d dependency finding(s) blocking under security_dep_block: %s", g->blocking,
+		    gc->cfg->security_dep_block);
 	g->fail = g->why[0] != '\0';
 	/* findings first (the developer fixes them); with none, a configuration change waits for a person */
 	if (!g->fail && g->cfg.changed && !g->cfg.approved) {
 		g->hold = 1;
-		snprintf(g->why, sizeof(g->why), "the branch changes the secret scanner's configuration (%s): held for "
-		    "a person; review it, then run orch-scan --approve-config %s", g->cfg.files, gc->task->work_item);
+		snprintf(g->why, sizeof(g->why),
+		    "the branch changes the secret scanner's configuration (%s): held for "
+		    "a person; review it, then run orch-scan --approve-config %s",
+		    g->cfg.files, gc->task->work_item);
 	}
 	if (g->d.degraded)
 		snprintf(r->alert, sizeof(r->alert), "security gate: dependency audit degraded for %s (%s)%s",
@@ -361,8 +390,10 @@ secgate_judge(const struct gate_ctx *gc, struct secgate_run *g, struct gate_resu
 	/* an operator who turned the block off still hears of every secret: reported and alerted, not held */
 	g->quiet_secrets = g->s.n && !gc->cfg->security_secrets_block;
 	if (g->quiet_secrets)
-		snprintf(r->alert + strlen(r->alert), sizeof(r->alert) - strlen(r->alert), "%ssecurity gate: %zu "
-		    "secret(s) found in %s of %s, not blocking (security_secrets_block is false): rotate them",
+		snprintf(r->alert + strlen(r->alert), sizeof(r->alert) - strlen(r->alert),
+		    "%ssecurity gate: %zu "
+		    "secret(s) found in %s of %s, not blocking (security_secrets_block is false): rotate "
+		    "them",
 		    r->alert[0] ? "; " : "", g->s.n, g->range, gc->task->work_item);
 }
 
@@ -376,14 +407,17 @@ already_held(const struct gate_ctx *gc, const struct secgate_run *g)
 {
 	struct git repo = { .dir = gc->task->repo, .st = gc->st };
 	char value[32], reason[600];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct buf back;
 	int same;
 
 	buf_init(&back, FM_MAX_BYTES);
-	same = git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, reason, sizeof(reason), &e) == 0 &&
-	    back.len && fm_verdict(back.data, back.len, "security_status", "HOLD", value, sizeof(value), reason,
-	    sizeof(reason)) == FM_PASS && strstr(buf_str(&back), g->cfg.blobs) != NULL;
+	same = git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, reason, sizeof(reason), &e) ==
+		0 &&
+	    back.len &&
+	    fm_verdict(back.data, back.len, "security_status", "HOLD", value, sizeof(value), reason,
+		sizeof(reason)) == FM_PASS &&
+	    strstr(buf_str(&back), g->cfg.blobs) != NULL;
 	buf_free(&back);
 	return same;
 }
@@ -403,10 +437,11 @@ secgate_commit(const struct gate_ctx *gc, struct secgate_run *g, struct orch_err
 	buf_init(&rep, 4 * BUF_MIB);
 	report_text(&rep, t, g);
 	if (g->quiet_secrets)
-		buf_add(&rep, "\nThe secrets above do not block: security_secrets_block is false. Rotate them.\n");
+		buf_add(&rep,
+		    "\nThe secrets above do not block: security_secrets_block is false. Rotate them.\n");
 	if (buf_failed(&rep))
-		rc = err_set(e, EX_SOFTWARE, "the security report of %s is over its cap; report this as a bug",
-		    t->work_item);
+		rc = err_set(e, EX_SOFTWARE,
+		    "the security report of %s is over its cap; report this as a bug", t->work_item);
 	else
 		rc = ws_commit_file(&c, t, g->path, buf_str(&rep), rep.len, "orch: security report", e);
 	buf_free(&rep);
@@ -422,26 +457,30 @@ secgate_read_back(const struct gate_ctx *gc, struct secgate_run *g, struct gate_
 	struct buf back;
 
 	buf_init(&back, FM_MAX_BYTES);
-	if (git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, reason, sizeof(reason), e) == GIT_FAILED) {
+	if (git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, reason, sizeof(reason), e) ==
+	    GIT_FAILED) {
 		buf_free(&back);
 		return -1;
 	}
-	if (back.len && fm_verdict(back.data, back.len, "security_status", "PASS", value, sizeof(value), reason,
-	    sizeof(reason)) == FM_PASS) {
+	if (back.len &&
+	    fm_verdict(back.data, back.len, "security_status", "PASS", value, sizeof(value), reason,
+		sizeof(reason)) == FM_PASS) {
 		r->outcome = GATE_PASS;
 		snprintf(r->reason, sizeof(r->reason), "17-security-report.md %s%s", reason,
 		    r->alert[0] ? " (with a warning: see the alert)" : "");
 	} else if (str_ieq(value, "HOLD")) {
-		/* not the developer's to fix and no retry charged: a person approves (or the branch reverts) */
+		/* not the developer's to fix and no retry charged: a person approves (or the branch reverts)
+		 */
 		r->outcome = GATE_WAIT;
-		snprintf(r->reason, sizeof(r->reason), "security gate HOLD: %s", g->hold ? g->why :
-		    "17-security-report.md says HOLD");
+		snprintf(r->reason, sizeof(r->reason), "security gate HOLD: %s",
+		    g->hold ? g->why : "17-security-report.md says HOLD");
 	} else {
 		const char *body = back.len ? fm_body(back.data, back.len) : NULL;
 		r->outcome = GATE_RED;
 		snprintf(r->reason, sizeof(r->reason), "security gate FAIL: %s", g->fail ? g->why : reason);
 		if (body)
-			buf_addf(&r->findings, "Findings quoted from %s (secrets masked):\n%s", g->path, body);
+			buf_addf(
+			    &r->findings, "Findings quoted from %s (secrets masked):\n%s", g->path, body);
 	}
 	buf_free(&back);
 	return 0;
@@ -451,8 +490,9 @@ secgate_read_back(const struct gate_ctx *gc, struct secgate_run *g, struct gate_
 void
 gate_security(const struct gate_ctx *gc, struct gate_result *r)
 {
-	struct secgate_run g = { .conf = gc->cfg, .block_sev = sev_parse(gc->cfg->security_dep_block_severity) };
-	struct orch_err e = {0};
+	struct secgate_run g = { .conf = gc->cfg,
+		.block_sev = sev_parse(gc->cfg->security_dep_block_severity) };
+	struct orch_err e = { 0 };
 	int committed, rc;
 
 	if (!gate_security_applies(gc->cfg, gc->project, g.why, sizeof(g.why))) {
@@ -468,7 +508,7 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 	if (g.block_sev < 0)
 		g.block_sev = SEV_HIGH;
 	rc = secgate_scan(gc, &g, &e);
-	r->deps_audit = g.audit;	/* degraded is never quiet: the engine records it, pass or not */
+	r->deps_audit = g.audit; /* degraded is never quiet: the engine records it, pass or not */
 	str_copy(r->deps_note, sizeof(r->deps_note), g.audit_note);
 	if (rc < 0)
 		goto error;
@@ -478,7 +518,7 @@ gate_security(const struct gate_ctx *gc, struct gate_result *r)
 	deps_result_free(&g.d);
 	if (committed == 0 && secgate_read_back(gc, &g, r, &e) == 0)
 		return;
-	if (e.code == EX_DATAERR) {	/* the branch itself is at fault (a symlinked artifact directory): red */
+	if (e.code == EX_DATAERR) { /* the branch itself is at fault (a symlinked artifact directory): red */
 		r->outcome = GATE_RED;
 		snprintf(r->reason, sizeof(r->reason), "security gate: %s", e.msg);
 		return;
@@ -489,8 +529,10 @@ error:
 	if (e.code == 0)
 		e.code = EX_UNAVAILABLE;
 	r->err = e;
-	snprintf(r->reason, sizeof(r->reason), "security gate could not run (fail-closed; the item stays, the "
-	    "next tick retries): %s", e.msg);
+	snprintf(r->reason, sizeof(r->reason),
+	    "security gate could not run (fail-closed; the item stays, the "
+	    "next tick retries): %s",
+	    e.msg);
 }
 
 int
@@ -503,7 +545,8 @@ gate_security_config(const struct gate_ctx *gc, int approve, struct scancfg_chan
 	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
 	merge_main_ref(gc->project, base, sizeof(base));
 	/* an approval compares with main as it is now; --explain reads only (no network) */
-	if (approve && gc->project->remote && git_fetch(&repo, gc->project->remote, gc->project->main_branch, e) < 0)
+	if (approve && gc->project->remote &&
+	    git_fetch(&repo, gc->project->remote, gc->project->main_branch, e) < 0)
 		return -1;
 	if (approve)
 		return scancfg_approve(&repo, gc->st, t->work_item, base, head, ch, e);

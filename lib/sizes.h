@@ -11,12 +11,12 @@
 #ifndef ORCH_SIZES_H
 #define ORCH_SIZES_H
 
-#define ORCH_PATH_MAX 4096	/* a path orch is given */
-#define ORCH_PATH_MAX_1 4200	/* ... and one name under it: <home>/deploy-state/<project>/<WI> */
-#define ORCH_PATH_MAX_2 4300	/* ... and two: a sentinel in that directory */
-#define ORCH_PATH_MAX_3 4400	/* ... and three: a report or a temp file beside it */
+#define ORCH_PATH_MAX 4096   /* a path orch is given */
+#define ORCH_PATH_MAX_1 4200 /* ... and one name under it: <home>/deploy-state/<project>/<WI> */
+#define ORCH_PATH_MAX_2 4300 /* ... and two: a sentinel in that directory */
+#define ORCH_PATH_MAX_3 4400 /* ... and three: a report or a temp file beside it */
 
-#define ORCH_SHA_LEN 40		/* a commit or blob id in hex (SHA-1) */
-#define ORCH_SHA_BUF (ORCH_SHA_LEN + 1)	/* the buffer that holds one */
+#define ORCH_SHA_LEN 40                 /* a commit or blob id in hex (SHA-1) */
+#define ORCH_SHA_BUF (ORCH_SHA_LEN + 1) /* the buffer that holds one */
 
 #endif

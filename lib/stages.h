@@ -27,23 +27,25 @@ struct stage_artifact {
 
 struct stage {
 	const char *name;
-	const char *agent;		/* who works it; NULL for the last stage */
-	const char *next;		/* NULL for the last stage */
-	const char *display;		/* tracker status key set on entry */
+	const char *agent;   /* who works it; NULL for the last stage */
+	const char *next;    /* NULL for the last stage */
+	const char *display; /* tracker status key set on entry */
 	const char *gates[STAGE_MAX_GATES];
-	struct stage_artifact artifacts[STAGE_MAX_ARTIFACTS];	/* terminated by a NULL name */
-	const char *rolls_back_to;	/* where a red goes (NULL: the stage's own agent works it again) */
-	const char *human_gate;		/* the gate that waits for a tracker verdict (Approved / Rejected); orch asks once */
-	const char *auto_fix;		/* the gate whose red orch-fix may repair (project auto_fix), then back to review */
-	unsigned first : 1;		/* where an item starts */
-	unsigned runs_ci : 1;		/* its gate runs the project's ci_cmd at the branch head */
-	unsigned binds_code : 1;	/* its verdict binds the code it judged (later stages check it) */
-	unsigned lands_on_main : 1;	/* leaving it merges: the edge gates, the merge lease, the push */
-	unsigned deploys : 1;		/* production: the deploy hook, Confirm Deploy, the deploy hold */
-	unsigned monitors : 1;		/* reached after a deploy: the post-deploy watch */
-	unsigned alerts_on_red : 1;	/* a red here is an alert, not a notice */
-	unsigned claims : 1;		/* its gates act (ci_cmd, the report, merge, deploy): one process at a time */
-	unsigned fixable : 1;		/* orch-fix may commit a fix here and send the item back to review */
+	struct stage_artifact artifacts[STAGE_MAX_ARTIFACTS]; /* terminated by a NULL name */
+	const char *rolls_back_to; /* where a red goes (NULL: the stage's own agent works it again) */
+	const char
+	    *human_gate; /* the gate that waits for a tracker verdict (Approved / Rejected); orch asks once */
+	const char
+	    *auto_fix; /* the gate whose red orch-fix may repair (project auto_fix), then back to review */
+	unsigned first : 1;         /* where an item starts */
+	unsigned runs_ci : 1;       /* its gate runs the project's ci_cmd at the branch head */
+	unsigned binds_code : 1;    /* its verdict binds the code it judged (later stages check it) */
+	unsigned lands_on_main : 1; /* leaving it merges: the edge gates, the merge lease, the push */
+	unsigned deploys : 1;       /* production: the deploy hook, Confirm Deploy, the deploy hold */
+	unsigned monitors : 1;      /* reached after a deploy: the post-deploy watch */
+	unsigned alerts_on_red : 1; /* a red here is an alert, not a notice */
+	unsigned claims : 1;  /* its gates act (ci_cmd, the report, merge, deploy): one process at a time */
+	unsigned fixable : 1; /* orch-fix may commit a fix here and send the item back to review */
 };
 
 /* The row of name, or NULL. */

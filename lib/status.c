@@ -41,15 +41,17 @@ commands(const char *home, cJSON *obj)
 		FILE *f;
 		size_t n;
 
-		if (strncmp(d->d_name, "command-", 8) != 0 || l < 14 || strcmp(d->d_name + l - 5, ".json") != 0)
+		if (strncmp(d->d_name, "command-", 8) != 0 || l < 14 ||
+		    strcmp(d->d_name + l - 5, ".json") != 0)
 			continue;
-		if (str_fmt(path, sizeof(path), "%s/%s", dir, d->d_name) < 0 || (f = fopen(path, "r")) == NULL)
+		if (str_fmt(path, sizeof(path), "%s/%s", dir, d->d_name) < 0 ||
+		    (f = fopen(path, "r")) == NULL)
 			continue;
 		n = fread(body, 1, sizeof(body) - 1, f);
 		fclose(f);
 		body[n] = '\0';
 		if ((rec = cJSON_Parse(body)) == NULL)
-			continue;	/* a torn record cannot happen (atomic writes); a foreign file is skipped */
+			continue; /* a torn record cannot happen (atomic writes); a foreign file is skipped */
 		cJSON *name = cJSON_DetachItemFromObject(rec, "name");
 		if (cJSON_IsString(name))
 			cJSON_AddItemToObject(obj, name->valuestring, rec);
@@ -60,7 +62,8 @@ commands(const char *home, cJSON *obj)
 	closedir(dp);
 }
 
-/* Where a task's artifacts are: the path on its branch, and a link when the project names its repository browser. */
+/* Where a task's artifacts are: the path on its branch, and a link when the project names its repository
+ * browser. */
 static void
 artifacts(const struct config *cfg, const struct task *t, cJSON *it)
 {
@@ -85,14 +88,15 @@ artifacts(const struct config *cfg, const struct task *t, cJSON *it)
 			continue;
 		}
 		q += is_path ? 6 : 8;
-		for (; *val; val++)	/* percent-encoded: a branch name is the author's choice */
-			if (strchr("/-._~", *val) || (*val >= '0' && *val <= '9') || ((*val | 32) >= 'a' && (*val | 32) <= 'z'))
+		for (; *val; val++) /* percent-encoded: a branch name is the author's choice */
+			if (strchr("/-._~", *val) || (*val >= '0' && *val <= '9') ||
+			    ((*val | 32) >= 'a' && (*val | 32) <= 'z'))
 				buf_addn(&u, val, 1);
 			else
 				buf_addf(&u, "%%%02X", (unsigned char)*val);
 	}
 	if (buf_failed(&u))
-		cJSON_AddNullToObject(a, "url");	/* over 64 KiB: no link rather than a cut one */
+		cJSON_AddNullToObject(a, "url"); /* over 64 KiB: no link rather than a cut one */
 	else
 		cJSON_AddStringToObject(a, "url", buf_str(&u));
 	buf_free(&u);
@@ -118,7 +122,7 @@ task_details(const struct config *cfg, struct store *st, cJSON *items, struct or
 			return -1;
 		cJSON_AddStringToObject(it, "title", t.title);
 		artifacts(cfg, &t, it);
-		if (stage_is_last(t.stage) && !t.blocked)	/* a done item blocked: a DEGRADED watch */
+		if (stage_is_last(t.stage) && !t.blocked) /* a done item blocked: a DEGRADED watch */
 			continue;
 		if ((rc = engine_waits_for(cfg, st, &t, reads > 0, &w, e)) < 0)
 			return -1;
@@ -144,7 +148,8 @@ task_details(const struct config *cfg, struct store *st, cJSON *items, struct or
 static int
 collect_tasks(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
-	cJSON *tasks = cJSON_AddObjectToObject(root, "tasks"), *items = cJSON_AddArrayToObject(tasks, "items");
+	cJSON *tasks = cJSON_AddObjectToObject(root, "tasks"),
+	      *items = cJSON_AddArrayToObject(tasks, "items");
 
 	if (store_row_counts_json(st, "task", cJSON_AddObjectToObject(tasks, "by_stage"), e) < 0 ||
 	    task_items_json(st, STATUS_MAX_ITEMS, items, e) < 0)
@@ -200,16 +205,21 @@ collect_scan(const struct config *cfg, struct store *st, cJSON *root, struct orc
 	cJSON *scan = cJSON_AddObjectToObject(root, "scan");
 
 	return scan_main_anchors_json(st, cJSON_AddArrayToObject(scan, "anchors"), e) < 0 ||
-	    scan_main_findings_json(st, STATUS_FINDINGS, cJSON_AddArrayToObject(scan, "findings"), e) < 0 ||
-	    scan_main_resolved_json(st, STATUS_FINDINGS, cJSON_AddArrayToObject(scan, "resolved"), e) < 0 ||
-	    scan_main_projects_json(cfg, st, STATUS_SCAN_MAX_AGE_S, cJSON_AddArrayToObject(scan, "projects"), e) < 0 ?
-	    -1 : 0;
+		scan_main_findings_json(st, STATUS_FINDINGS, cJSON_AddArrayToObject(scan, "findings"), e) <
+		    0 ||
+		scan_main_resolved_json(st, STATUS_FINDINGS, cJSON_AddArrayToObject(scan, "resolved"), e) <
+		    0 ||
+		scan_main_projects_json(
+		    cfg, st, STATUS_SCAN_MAX_AGE_S, cJSON_AddArrayToObject(scan, "projects"), e) < 0
+	    ? -1
+	    : 0;
 }
 
 static int
 collect_counters(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
-	cJSON *rec = cJSON_AddObjectToObject(root, "reconcile"), *rp = cJSON_AddObjectToObject(root, "reaper");
+	cJSON *rec = cJSON_AddObjectToObject(root, "reconcile"),
+	      *rp = cJSON_AddObjectToObject(root, "reaper");
 
 	(void)cfg;
 	return reconcile_counters_json(st, rec, rp, e);
@@ -239,10 +249,11 @@ collect_security(const struct config *cfg, struct store *st, cJSON *root, struct
 	cJSON *sec = cJSON_AddObjectToObject(root, "security");
 	const char *engine = cfg->security_dep_engine;
 	char path[ORCH_PATH_MAX], note[600];
-	int osv = proc_which("osv-scanner", path, sizeof(path)) == 0, pip = proc_which("pip-audit", path, sizeof(path)) == 0;
+	int osv = proc_which("osv-scanner", path, sizeof(path)) == 0,
+	    pip = proc_which("pip-audit", path, sizeof(path)) == 0;
 
 	cJSON_AddStringToObject(sec, "dep_engine", engine);
-	if (strcmp(engine, "osv") == 0) {	/* built in: nothing to install, a server to reach */
+	if (strcmp(engine, "osv") == 0) { /* built in: nothing to install, a server to reach */
 		snprintf(note, sizeof(note), "the osv engine asks %s (orch doctor checks that it answers)",
 		    cfg->security_osv_url);
 		cJSON_AddStringToObject(sec, "note", note);
@@ -250,13 +261,18 @@ collect_security(const struct config *cfg, struct store *st, cJSON *root, struct
 		if (strcmp(engine, "auto") == 0)
 			engine = osv ? "osv-scanner" : "pip-audit";
 		if (strcmp(engine, "osv-scanner") == 0 ? !osv : !pip)
-			cJSON_AddStringToObject(sec, "note", strcmp(cfg->security_dep_engine, "auto") == 0 ?
-			    "neither osv-scanner nor pip-audit is on PATH: the dependency audit is degraded (fail-open "
-			    "unless security_dep_audit_fail_closed); security_dep_engine: osv needs neither" :
-			    "the dependency engine is not on PATH: the dependency audit is degraded (fail-open unless "
-			    "security_dep_audit_fail_closed); security_dep_engine: osv needs no tool");
+			cJSON_AddStringToObject(sec, "note",
+			    strcmp(cfg->security_dep_engine, "auto") == 0
+				? "neither osv-scanner nor pip-audit is on PATH: the dependency audit is "
+				  "degraded (fail-open "
+				  "unless security_dep_audit_fail_closed); security_dep_engine: osv needs "
+				  "neither"
+				: "the dependency engine is not on PATH: the dependency audit is degraded "
+				  "(fail-open unless "
+				  "security_dep_audit_fail_closed); security_dep_engine: osv needs no tool");
 		else if (strcmp(engine, "pip-audit") == 0)
-			cJSON_AddStringToObject(sec, "note", "pip-audit reports no severity: its findings only warn "
+			cJSON_AddStringToObject(sec, "note",
+			    "pip-audit reports no severity: its findings only warn "
 			    "(security_dep_engine: osv reads the severity from the advisory)");
 	}
 	return task_deps_degraded_json(st, cJSON_AddArrayToObject(sec, "degraded_audits"), e);
@@ -267,7 +283,8 @@ static int
 collect_fix(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
 {
 	(void)cfg;
-	return fix_runs_json(st, STATUS_FIX_RUNS, cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "fix"), "runs"), e);
+	return fix_runs_json(
+	    st, STATUS_FIX_RUNS, cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "fix"), "runs"), e);
 }
 
 static int
@@ -315,8 +332,9 @@ attention_audits(const cJSON *root, cJSON *deg)
 	char line[800];
 
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sec, "degraded_audits")) {
-		snprintf(line, sizeof(line), "dependency audit of %s degraded (%s): %s", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "work_item")), cJSON_GetStringValue(cJSON_GetObjectItem(sec, "dep_engine")),
+		snprintf(line, sizeof(line), "dependency audit of %s degraded (%s): %s",
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "work_item")),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(sec, "dep_engine")),
 		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "detail")));
 		cJSON_AddItemToArray(deg, cJSON_CreateString(line));
 	}
@@ -325,8 +343,9 @@ attention_audits(const cJSON *root, cJSON *deg)
 		const char *phase = cJSON_GetStringValue(cJSON_GetObjectItem(f, "phase"));
 		if (!cJSON_IsTrue(cJSON_GetObjectItem(it, "failing")) || !phase || strcmp(phase, "deps") != 0)
 			continue;
-		snprintf(line, sizeof(line), "dependency audit of main of %s degraded: %s", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "project")), cJSON_GetStringValue(cJSON_GetObjectItem(f, "reason")));
+		snprintf(line, sizeof(line), "dependency audit of main of %s degraded: %s",
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "project")),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(f, "reason")));
 		cJSON_AddItemToArray(deg, cJSON_CreateString(line));
 	}
 }
@@ -345,9 +364,10 @@ collect_attention(const struct config *cfg, struct store *st, cJSON *root, struc
 	(void)cfg;
 	(void)st;
 	(void)e;
-	cJSON_AddNumberToObject(a, "secrets_on_main", cJSON_GetArraySize(cJSON_GetObjectItem(scan, "findings")));
-	cJSON_AddNumberToObject(a, "blocked", count_where(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "tasks"),
-	    "items"), "blocked", NULL));
+	cJSON_AddNumberToObject(
+	    a, "secrets_on_main", cJSON_GetArraySize(cJSON_GetObjectItem(scan, "findings")));
+	cJSON_AddNumberToObject(a, "blocked",
+	    count_where(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "tasks"), "items"), "blocked", NULL));
 	/* a dead job whose item moved on (or is done) needs nobody */
 	cJSON_AddNumberToObject(a, "dead_jobs", num_at(root, "jobs", "dead_open"));
 	deg = cJSON_AddArrayToObject(a, "degraded");
@@ -357,21 +377,23 @@ collect_attention(const struct config *cfg, struct store *st, cJSON *root, struc
 		cJSON_AddItemToArray(deg, cJSON_CreateString(line));
 	}
 	if (num_at(ob, "retrying", NULL) > 0) {
-		snprintf(line, sizeof(line), "outbox: %d notifications retrying", num_at(ob, "retrying", NULL));
+		snprintf(
+		    line, sizeof(line), "outbox: %d notifications retrying", num_at(ob, "retrying", NULL));
 		cJSON_AddItemToArray(deg, cJSON_CreateString(line));
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(scan, "anchors")) {
 		const char *ls = cJSON_GetStringValue(cJSON_GetObjectItem(it, "last_status"));
 		if (ls && (strcmp(ls, "failed") == 0 || strcmp(ls, "partial") == 0)) {
-			snprintf(line, sizeof(line), "scan of main %s: %s (%s)", cJSON_GetStringValue(
-			    cJSON_GetObjectItem(it, "project")), ls, cJSON_GetStringValue(cJSON_GetObjectItem(it, "last_run")));
+			snprintf(line, sizeof(line), "scan of main %s: %s (%s)",
+			    cJSON_GetStringValue(cJSON_GetObjectItem(it, "project")), ls,
+			    cJSON_GetStringValue(cJSON_GetObjectItem(it, "last_run")));
 			cJSON_AddItemToArray(deg, cJSON_CreateString(line));
 		}
 	}
 	attention_audits(root, deg);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands")) {
 		double res = cJSON_GetNumberValue(cJSON_GetObjectItem(it, "result"));
-		if (res >= 64) {	/* 1 and 2 are red and waiting, the pipeline's own answers */
+		if (res >= 64) { /* 1 and 2 are red and waiting, the pipeline's own answers */
 			snprintf(line, sizeof(line), "%s: last run exited %d", it->string, (int)res);
 			cJSON_AddItemToArray(deg, cJSON_CreateString(line));
 		}
@@ -386,9 +408,18 @@ collect_attention(const struct config *cfg, struct store *st, cJSON *root, struc
 static const struct {
 	int (*fn)(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e);
 } sections[] = {
-	{ collect_tasks }, { collect_jobs }, { collect_commands }, { collect_tools }, { collect_events },
-	{ collect_outbox }, { collect_scan }, { collect_counters }, { collect_worktrees }, { collect_security },
-	{ collect_fix }, { collect_attention },
+	{ collect_tasks },
+	{ collect_jobs },
+	{ collect_commands },
+	{ collect_tools },
+	{ collect_events },
+	{ collect_outbox },
+	{ collect_scan },
+	{ collect_counters },
+	{ collect_worktrees },
+	{ collect_security },
+	{ collect_fix },
+	{ collect_attention },
 };
 
 void *
@@ -447,8 +478,8 @@ badge(struct buf *b, const char *cls, const char *text)
 static const char *
 kind_class(const char *kind)
 {
-	if (strstr(kind, "blocked") || strstr(kind, "failed") || strstr(kind, "degraded") || strstr(kind, "reaped") ||
-	    strstr(kind, "dead"))
+	if (strstr(kind, "blocked") || strstr(kind, "failed") || strstr(kind, "degraded") ||
+	    strstr(kind, "reaped") || strstr(kind, "dead"))
 		return "bad";
 	if (strstr(kind, "rolled_back") || strstr(kind, "rejected") || strstr(kind, "refused"))
 		return "warn";
@@ -476,7 +507,8 @@ cell(struct buf *b, const char *text)
 	buf_add(b, "</td>");
 }
 
-/* An instant: local time to the second, its UTC ISO-8601 value in the tooltip; text that is no instant, as is. */
+/* An instant: local time to the second, its UTC ISO-8601 value in the tooltip; text that is no instant, as
+ * is. */
 static void
 when(struct buf *b, const char *iso)
 {
@@ -506,12 +538,16 @@ static void
 html_attention(struct buf *b, const cJSON *root)
 {
 	const cJSON *a = cJSON_GetObjectItem(root, "attention");
-	int sec = (int)jnum(a, "secrets_on_main"), blk = (int)jnum(a, "blocked"), dj = (int)jnum(a, "dead_jobs");
+	int sec = (int)jnum(a, "secrets_on_main"), blk = (int)jnum(a, "blocked"),
+	    dj = (int)jnum(a, "dead_jobs");
 	const cJSON *deg = cJSON_GetObjectItem(a, "degraded");
 
-	buf_addf(b, "<p id=\"attention\"><span class=\"badge %s\">%d secrets on main</span> <span class=\"badge %s\">"
-	    "%d blocked</span> <span class=\"badge %s\">%d dead jobs</span> <span class=\"badge %s\">%d degraded</span>"
-	    "</p>\n", sec ? "bad" : "good", sec, blk ? "bad" : "good", blk, dj ? "bad" : "good", dj,
+	buf_addf(b,
+	    "<p id=\"attention\"><span class=\"badge %s\">%d secrets on main</span> <span class=\"badge %s\">"
+	    "%d blocked</span> <span class=\"badge %s\">%d dead jobs</span> <span class=\"badge %s\">%d "
+	    "degraded</span>"
+	    "</p>\n",
+	    sec ? "bad" : "good", sec, blk ? "bad" : "good", blk, dj ? "bad" : "good", dj,
 	    cJSON_GetArraySize(deg) ? "warn" : "good", cJSON_GetArraySize(deg));
 }
 
@@ -548,8 +584,11 @@ html_waits(struct buf *b, const cJSON *w)
 	esc(b, kind);
 	buf_add(b, "\">");
 	if (kind[0])
-		badge(b, !strcmp(kind, "blocked") || !strcmp(kind, "dead_job") || !strcmp(kind, "error") ? "bad" :
-		    !strcmp(kind, "verdict") || !strcmp(kind, "manual") || !strcmp(kind, "artifact") ? "warn" : "stage",
+		badge(b,
+		    !strcmp(kind, "blocked") || !strcmp(kind, "dead_job") || !strcmp(kind, "error") ? "bad"
+			: !strcmp(kind, "verdict") || !strcmp(kind, "manual") || !strcmp(kind, "artifact")
+			? "warn"
+			: "stage",
 		    kind);
 	buf_add(b, " ");
 	esc(b, jstr(w, "detail"));
@@ -592,7 +631,7 @@ html_task(struct buf *b, const cJSON *it)
 		esc(b, jstr(it, "claimed_host"));
 	}
 	buf_add(b, "</td><td>");
-	if (cJSON_IsString(cJSON_GetObjectItem(a, "url"))) {	/* a link only where the repository browser is */
+	if (cJSON_IsString(cJSON_GetObjectItem(a, "url"))) { /* a link only where the repository browser is */
 		buf_add(b, "<a href=\"");
 		esc(b, jstr(a, "url"));
 		buf_add(b, "\">");
@@ -670,12 +709,14 @@ html_outbox(struct buf *b, const cJSON *ob)
 	    (int)jnum(ob, "pending"), (int)jnum(ob, "retrying"), (int)jnum(ob, "dead"));
 	if (cJSON_GetArraySize(items) == 0)
 		return;
-	buf_add(b, "<h2>Notifications not delivered</h2>\n<table id=\"outbox\"><tr><th>id</th><th>state</th>"
+	buf_add(b,
+	    "<h2>Notifications not delivered</h2>\n<table id=\"outbox\"><tr><th>id</th><th>state</th>"
 	    "<th>work item</th><th>attempts</th><th>next attempt / dead since</th><th>last error</th>"
 	    "<th>message</th></tr>\n");
 	cJSON_ArrayForEach(it, items) {
 		int dead = strcmp(jstr(it, "state"), "dead") == 0;
-		buf_addf(b, "<tr class=\"notification%s\"><td>%d</td><td>", dead ? " dead" : "", (int)jnum(it, "id"));
+		buf_addf(b, "<tr class=\"notification%s\"><td>%d</td><td>", dead ? " dead" : "",
+		    (int)jnum(it, "id"));
 		badge(b, dead ? "bad" : "warn", jstr(it, "state"));
 		if (strcmp(jstr(it, "level"), "alert") == 0)
 			badge(b, "bad", "alert");
@@ -743,8 +784,8 @@ html_tools(struct buf *b, const cJSON *root)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "tools")) {
 		buf_add(b, "<tr class=\"tool\">");
 		cell(b, it->string);
-		buf_addf(b, "<td>%d</td><td>%d</td><td>%lld ms</td>", (int)jnum(it, "runs"), (int)jnum(it, "failures"),
-		    (long long)jnum(it, "total_ms"));
+		buf_addf(b, "<td>%d</td><td>%d</td><td>%lld ms</td>", (int)jnum(it, "runs"),
+		    (int)jnum(it, "failures"), (long long)jnum(it, "total_ms"));
 		cell(b, jstr(it, "last_error"));
 		buf_add(b, "</tr>\n");
 	}
@@ -763,7 +804,8 @@ html_scan(struct buf *b, const cJSON *root)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scan"), "projects")) {
 		const cJSON *f = cJSON_GetObjectItem(it, "last_failure");
 		const char *ls = jstr(it, "last_status");
-		int failing = cJSON_IsTrue(cJSON_GetObjectItem(it, "failing")), old = cJSON_IsTrue(cJSON_GetObjectItem(it, "old"));
+		int failing = cJSON_IsTrue(cJSON_GetObjectItem(it, "failing")),
+		    old = cJSON_IsTrue(cJSON_GetObjectItem(it, "old"));
 		char sha[13], why[600];
 		snprintf(sha, sizeof(sha), "%s", jstr(it, "anchor"));
 		buf_add(b, "<tr class=\"anchor\">");
@@ -771,7 +813,8 @@ html_scan(struct buf *b, const cJSON *root)
 		cell(b, jstr(it, "branch"));
 		cell(b, sha);
 		buf_add(b, "<td>");
-		badge(b, !failing && (!strcmp(ls, "ok") || !strcmp(ls, "bootstrap")) ? "good" : "bad", ls[0] ? ls : "never");
+		badge(b, !failing && (!strcmp(ls, "ok") || !strcmp(ls, "bootstrap")) ? "good" : "bad",
+		    ls[0] ? ls : "never");
 		buf_add(b, "</td>");
 		cell_when(b, jstr(it, "last_run"));
 		cell_when(b, jstr(it, "last_success"));
@@ -888,8 +931,19 @@ html_degraded(struct buf *b, const cJSON *root)
  * degraded feeds and the notifications nobody received), then the rest.  A new section is a row here.
  */
 static void (*const html_sections[])(struct buf *b, const cJSON *root) = {
-	html_attention, html_secrets, html_blocked, html_dead_jobs, html_degraded, html_tasks, html_jobs,
-	html_runs, html_scan, html_tools, html_counters, html_fix, html_feed,
+	html_attention,
+	html_secrets,
+	html_blocked,
+	html_dead_jobs,
+	html_degraded,
+	html_tasks,
+	html_jobs,
+	html_runs,
+	html_scan,
+	html_tools,
+	html_counters,
+	html_fix,
+	html_feed,
 };
 
 int
@@ -902,25 +956,31 @@ status_html(const void *status, const char *path, int refresh_s, struct orch_err
 
 	time_local_s(time_now_us() / 1000000, local, utc);
 	buf_init(&b, 8 * BUF_MIB);
-	buf_addf(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	buf_addf(&b,
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	    "<meta http-equiv=\"refresh\" content=\"%d\">\n<title>orch feed</title>\n<style>\n"
 	    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em}"
-	    "table{border-collapse:collapse;margin-bottom:1.5em}td,th{border-bottom:1px solid #ddd;padding:.3em .6em;"
-	    "text-align:left;vertical-align:top}.badge{border-radius:.7em;padding:.1em .6em;font-size:.85em;color:#fff;"
+	    "table{border-collapse:collapse;margin-bottom:1.5em}td,th{border-bottom:1px solid "
+	    "#ddd;padding:.3em .6em;"
+	    "text-align:left;vertical-align:top}.badge{border-radius:.7em;padding:.1em "
+	    ".6em;font-size:.85em;color:#fff;"
 	    "background:#777}.good{background:#2e7d32}.warn{background:#ef6c00}.bad{background:#c62828}"
 	    ".stage{background:#1565c0}tr.blocked,tr.secret{background:#fdecea}.title{color:#555}"
 	    "time{border-bottom:1px dotted #999}\n</style></head><body>\n<h1>orch feed</h1>\n"
-	    "<p id=\"generated\">generated <time datetime=\"%s\" title=\"%s\">", refresh_s, utc, utc);
-	esc(&b, local);	/* the zone's name comes from TZ */
+	    "<p id=\"generated\">generated <time datetime=\"%s\" title=\"%s\">",
+	    refresh_s, utc, utc);
+	esc(&b, local); /* the zone's name comes from TZ */
 	buf_addf(&b, "</time>, refreshes every %d s</p>\n", refresh_s);
 	for (i = 0; i < sizeof(html_sections) / sizeof(html_sections[0]); i++)
 		html_sections[i](&b, status);
 	buf_add(&b, "</body></html>\n");
 	if (strcmp(path, "-") != 0)
 		rc = atomic_write_buf(path, &b, 0644, e);
-	else if (buf_failed(&b))	/* as atomic_write_buf(): never a page cut short */
-		rc = err_set(e, EX_SOFTWARE, "not writing the page: its text was cut short (over its %zu-byte cap "
-		    "or out of memory); report this as a bug", b.max);
+	else if (buf_failed(&b)) /* as atomic_write_buf(): never a page cut short */
+		rc = err_set(e, EX_SOFTWARE,
+		    "not writing the page: its text was cut short (over its %zu-byte cap "
+		    "or out of memory); report this as a bug",
+		    b.max);
 	else {
 		/* a failed write leaves ferror(stdout) set: cli_close() reports it (74) */
 		(void)fwrite(buf_str(&b), 1, b.len, stdout);

@@ -19,10 +19,10 @@ struct config;
 struct orch_err;
 struct store;
 
-#define STATUS_MAX_ITEMS 200		/* live tasks, and jobs not done, listed */
-#define STATUS_BRANCH_READS 20		/* live tasks whose branch is read for what they wait on */
+#define STATUS_MAX_ITEMS 200   /* live tasks, and jobs not done, listed */
+#define STATUS_BRANCH_READS 20 /* live tasks whose branch is read for what they wait on */
 #define STATUS_EVENTS 20
-#define STATUS_FINDINGS 20		/* secrets found on main, the newest */
+#define STATUS_FINDINGS 20 /* secrets found on main, the newest */
 #define STATUS_FIX_RUNS 10
 /* A project's scan of main older than this is flagged old in scan.projects (a day: see status.c). */
 #define STATUS_SCAN_MAX_AGE_S 86400

@@ -214,19 +214,23 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"INSERT INTO row_counts SELECT 'task', stage, count(*) FROM tasks GROUP BY stage;"
 	"INSERT INTO row_counts SELECT 'job', status, count(*) FROM jobs GROUP BY status;"
 	"CREATE TRIGGER tasks_count_ins AFTER INSERT ON tasks BEGIN"
-	" INSERT INTO row_counts VALUES ('task', NEW.stage, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n + 1; END;"
+	" INSERT INTO row_counts VALUES ('task', NEW.stage, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n "
+	"+ 1; END;"
 	"CREATE TRIGGER tasks_count_del AFTER DELETE ON tasks BEGIN"
 	" UPDATE row_counts SET n = n - 1 WHERE kind = 'task' AND name = OLD.stage; END;"
 	"CREATE TRIGGER tasks_count_upd AFTER UPDATE OF stage ON tasks WHEN OLD.stage IS NOT NEW.stage BEGIN"
 	" UPDATE row_counts SET n = n - 1 WHERE kind = 'task' AND name = OLD.stage;"
-	" INSERT INTO row_counts VALUES ('task', NEW.stage, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n + 1; END;"
+	" INSERT INTO row_counts VALUES ('task', NEW.stage, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n "
+	"+ 1; END;"
 	"CREATE TRIGGER jobs_count_ins AFTER INSERT ON jobs BEGIN"
-	" INSERT INTO row_counts VALUES ('job', NEW.status, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n + 1; END;"
+	" INSERT INTO row_counts VALUES ('job', NEW.status, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n "
+	"+ 1; END;"
 	"CREATE TRIGGER jobs_count_del AFTER DELETE ON jobs BEGIN"
 	" UPDATE row_counts SET n = n - 1 WHERE kind = 'job' AND name = OLD.status; END;"
 	"CREATE TRIGGER jobs_count_upd AFTER UPDATE OF status ON jobs WHEN OLD.status IS NOT NEW.status BEGIN"
 	" UPDATE row_counts SET n = n - 1 WHERE kind = 'job' AND name = OLD.status;"
-	" INSERT INTO row_counts VALUES ('job', NEW.status, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n + 1; END;"
+	" INSERT INTO row_counts VALUES ('job', NEW.status, 1) ON CONFLICT (kind, name) DO UPDATE SET n = n "
+	"+ 1; END;"
 	/* and the clean-up reads only done tasks it has not finished with: 0 pending, 1 removed, 2 gave up */
 	"ALTER TABLE tasks ADD COLUMN cleaned INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE tasks SET cleaned = 1 WHERE 'worktree-removed:' || work_item IN (SELECT key FROM notices);"
@@ -240,8 +244,10 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE INDEX tasks_watching ON tasks(id) WHERE watching = 1;"
 	"CREATE INDEX events_item ON events(work_item, kind, id);"
 	"UPDATE tasks SET watching = 1 WHERE stage = 'done' AND EXISTS (SELECT 1 FROM events d WHERE "
-	" d.work_item = tasks.work_item AND d.kind = 'deploy_initiated' AND NOT EXISTS (SELECT 1 FROM events w "
-	" WHERE w.work_item = d.work_item AND w.kind IN ('post_deploy_healthy', 'post_deploy_degraded') AND w.id > d.id));",
+	" d.work_item = tasks.work_item AND d.kind = 'deploy_initiated' AND NOT EXISTS (SELECT 1 FROM events "
+	"w "
+	" WHERE w.work_item = d.work_item AND w.kind IN ('post_deploy_healthy', 'post_deploy_degraded') AND "
+	"w.id > d.id));",
 	/* 12: the main scan's run state (lib/scanmain.h): last run, last success, the last failure */
 	"CREATE TABLE scan_state ("
 	" project TEXT NOT NULL,"
@@ -257,7 +263,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" failure_chunk INTEGER,"
 	" deps_blob TEXT,"
 	" PRIMARY KEY (project, branch));",
-	/* 13: the tracker status orch last set or saw per work item (orch-status shows it; tracker.c owns it) */
+	/* 13: the tracker status orch last set or saw per work item (orch-status shows it; tracker.c owns it)
+	 */
 	"CREATE TABLE tracker_seen ("
 	" work_item TEXT PRIMARY KEY,"
 	" status TEXT NOT NULL,"
@@ -310,54 +317,56 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" evidence TEXT NOT NULL);"
 	"CREATE INDEX task_asks_kind ON task_asks(task_id, kind, id);",
 	/*
-	 * 17: a claim holds the process group of the child its holder runs (the deploy hook's wrapper, ci_cmd):
-	 * a holder killed with SIGKILL leaves it, and the next claimer waits for that group (lib/task.h)
+	 * 17: a claim holds the process group of the child its holder runs (the deploy hook's wrapper,
+	 * ci_cmd): a holder killed with SIGKILL leaves it, and the next claimer waits for that group
+	 * (lib/task.h)
 	 */
 	("ALTER TABLE leases ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';"),
+	 "ALTER TABLE leases ADD COLUMN child_kind TEXT NOT NULL DEFAULT '';"),
 	/*
 	 * 18: the osv engine's cache of OSV records (lib/osv.h): one row per advisory id, the record as the
 	 * server sent it and its `modified`, so a record is fetched again only when OSV says it changed
 	 */
 	("CREATE TABLE osv_vulns ("
-	" id TEXT PRIMARY KEY,"
-	" modified TEXT NOT NULL,"
-	" record TEXT NOT NULL,"
-	" fetched_at TEXT NOT NULL);"),
+	 " id TEXT PRIMARY KEY,"
+	 " modified TEXT NOT NULL,"
+	 " record TEXT NOT NULL,"
+	 " fetched_at TEXT NOT NULL);"),
 	/*
 	 * 19: a secret found on main can be resolved (rotated) by a person: it leaves the attention list and
 	 * stays in the history with when and why (orch-scan --resolve; scanmain owns the table)
 	 */
 	("ALTER TABLE scan_findings ADD COLUMN resolved_at TEXT;"
-	"ALTER TABLE scan_findings ADD COLUMN resolved_reason TEXT;"),
+	 "ALTER TABLE scan_findings ADD COLUMN resolved_reason TEXT;"),
 	/*
 	 * 20: the issue body and the conversation (issue 25): the local tracker's descriptions, and which
 	 * comments orch wrote itself (a brief shows people's only; comments from before this are orch's)
 	 */
 	("ALTER TABLE tracker_issues ADD COLUMN description TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE tracker_comments ADD COLUMN by_orch INTEGER NOT NULL DEFAULT 1;"),
+	 "ALTER TABLE tracker_comments ADD COLUMN by_orch INTEGER NOT NULL DEFAULT 1;"),
 	/*
 	 * 21: manual per item (issue 25): every stage of an item worked by people, from orch-advance --manual
 	 * or the tracker label "manual" (the local tracker's labels, comma-separated)
 	 */
 	("ALTER TABLE tasks ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE tracker_issues ADD COLUMN labels TEXT NOT NULL DEFAULT '';"),
+	 "ALTER TABLE tracker_issues ADD COLUMN labels TEXT NOT NULL DEFAULT '';"),
 	/*
 	 * 22: a person stops an item (issue 23 point 1): tasks.stopped says who stopped it and how ('' live,
 	 * cancelled, done, blocked: a person's tracker status or orch-advance --cancel); a job cancelled with
 	 * its item is done with cancelled_at set (it never ran, or its agent was stopped)
 	 */
 	("ALTER TABLE tasks ADD COLUMN stopped TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE jobs ADD COLUMN cancelled_at TEXT;"
-	"CREATE INDEX tasks_stopped ON tasks(updated_at) WHERE stopped IN ('cancelled', 'done') AND cleaned = 0;"
-	/* and a job's last failure, the reason a dead job blocks its item with (issue 23 point 2) */
-	"ALTER TABLE jobs ADD COLUMN last_error TEXT;"),
+	 "ALTER TABLE jobs ADD COLUMN cancelled_at TEXT;"
+	 "CREATE INDEX tasks_stopped ON tasks(updated_at) WHERE stopped IN ('cancelled', 'done') AND cleaned "
+	 "= 0;"
+	 /* and a job's last failure, the reason a dead job blocks its item with (issue 23 point 2) */
+	 "ALTER TABLE jobs ADD COLUMN last_error TEXT;"),
 	/*
-	 * 23: reverting a DEGRADED item (orch-deploy --revert, issue 23 point 4): the main commit an item landed
-	 * on (its merged commits are landed_base..tested_sha) and the work item that reverts it
+	 * 23: reverting a DEGRADED item (orch-deploy --revert, issue 23 point 4): the main commit an item
+	 * landed on (its merged commits are landed_base..tested_sha) and the work item that reverts it
 	 */
 	("ALTER TABLE tasks ADD COLUMN landed_base TEXT;"
-	"ALTER TABLE tasks ADD COLUMN reverted_by TEXT NOT NULL DEFAULT '';"),
+	 "ALTER TABLE tasks ADD COLUMN reverted_by TEXT NOT NULL DEFAULT '';"),
 };
 
 static int
@@ -365,17 +374,14 @@ classify(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return EX_TEMPFAIL;
+	case SQLITE_LOCKED: return EX_TEMPFAIL;
 	case SQLITE_FULL:
 	case SQLITE_IOERR:
 	case SQLITE_CANTOPEN:
 	case SQLITE_READONLY:
 	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		return EX_IOERR;
-	default:
-		return EX_SOFTWARE;
+	case SQLITE_NOTADB: return EX_IOERR;
+	default: return EX_SOFTWARE;
 	}
 }
 
@@ -386,23 +392,30 @@ store_fail(struct store *st, const char *what, struct orch_err *e)
 	int code = classify(rc);
 
 	if (code == EX_TEMPFAIL)
-		return err_set(e, code, "database '%s' is busy (%s): another orch command holds it; "
-		    "nothing was written, retry on the next tick", st->path, what);
+		return err_set(e, code,
+		    "database '%s' is busy (%s): another orch command holds it; "
+		    "nothing was written, retry on the next tick",
+		    st->path, what);
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
-		return err_set(e, code, "database '%s' is corrupt (%s: %s); " STORE_CORRUPT_ADVICE, st->path, what,
-		    sqlite3_errmsg(st->db));
+		return err_set(e, code, "database '%s' is corrupt (%s: %s); " STORE_CORRUPT_ADVICE, st->path,
+		    what, sqlite3_errmsg(st->db));
 	if ((rc & 0xff) == SQLITE_FULL)
-		return err_set(e, code, "database '%s': %s: the disk is full; nothing was written, free space "
-		    "and the next tick goes on", st->path, what);
+		return err_set(e, code,
+		    "database '%s': %s: the disk is full; nothing was written, free space "
+		    "and the next tick goes on",
+		    st->path, what);
 	if ((rc & 0xff) == SQLITE_IOERR)
-		return err_set(e, code, "database '%s': %s: %s; check that the file system under ORCH_HOME is not "
-		    "full or failing; nothing was committed and the next tick retries", st->path, what,
-		    sqlite3_errmsg(st->db));
+		return err_set(e, code,
+		    "database '%s': %s: %s; check that the file system under ORCH_HOME is not "
+		    "full or failing; nothing was committed and the next tick retries",
+		    st->path, what, sqlite3_errmsg(st->db));
 	if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN)
-		return err_set(e, code, "database '%s': %s: %s; make ORCH_HOME and orch.db writable by the "
-		    "user orch runs as", st->path, what, sqlite3_errmsg(st->db));
-	return err_set(e, code, "database '%s': %s: %s", st->path, what,
-	    st->db ? sqlite3_errmsg(st->db) : "not open");
+		return err_set(e, code,
+		    "database '%s': %s: %s; make ORCH_HOME and orch.db writable by the "
+		    "user orch runs as",
+		    st->path, what, sqlite3_errmsg(st->db));
+	return err_set(
+	    e, code, "database '%s': %s: %s", st->path, what, st->db ? sqlite3_errmsg(st->db) : "not open");
 }
 
 /* A write ends a snapshot first (store.h 5): a prepared statement says whether it writes. */
@@ -416,7 +429,7 @@ snapshot_guard(struct store *st, sqlite3_stmt *stmt)
 int
 store_exec(struct store *st, const char *sql, struct orch_err *e)
 {
-	store_snapshot_end(st);	/* pragmas and migrations: never inside a read */
+	store_snapshot_end(st); /* pragmas and migrations: never inside a read */
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "exec", e);
 	return 0;
@@ -542,8 +555,10 @@ migrate(struct store *st, struct orch_err *e)
 	version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	if (version > STORE_SCHEMA_VERSION)
-		return err_set(e, EX_CONFIG, "database '%s' has schema version %d, newer than this orch (%d); "
-		    "upgrade orch", st->path, version, STORE_SCHEMA_VERSION);
+		return err_set(e, EX_CONFIG,
+		    "database '%s' has schema version %d, newer than this orch (%d); "
+		    "upgrade orch",
+		    st->path, version, STORE_SCHEMA_VERSION);
 	for (v = version; v < STORE_SCHEMA_VERSION; v++) {
 		if (store_begin(st, e) < 0)
 			return -1;
@@ -586,13 +601,16 @@ check_file(int fd, const char *path, struct orch_err *e)
 		return 0;
 	if (sb.st_size < (off_t)sizeof(h) || pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    memcmp(h, "SQLite format 3", 16) != 0)
-		return err_set(e, EX_IOERR, "database '%s' is not a SQLite database (%lld bytes, no SQLite "
-		    "header); " STORE_CORRUPT_ADVICE, path, (long long)sb.st_size);
+		return err_set(e, EX_IOERR,
+		    "database '%s' is not a SQLite database (%lld bytes, no SQLite "
+		    "header); " STORE_CORRUPT_ADVICE,
+		    path, (long long)sb.st_size);
 	page = h[16] == 0 && h[17] == 1 ? 65536 : (uint64_t)(h[16] << 8 | h[17]);
 	need = page * be32(h + 28);
 	if (be32(h + 24) == be32(h + 92) && need > (uint64_t)sb.st_size)
-		return err_set(e, EX_IOERR, "database '%s' is truncated (%lld bytes of %llu); " STORE_CORRUPT_ADVICE,
-		    path, (long long)sb.st_size, (unsigned long long)need);
+		return err_set(e, EX_IOERR,
+		    "database '%s' is truncated (%lld bytes of %llu); " STORE_CORRUPT_ADVICE, path,
+		    (long long)sb.st_size, (unsigned long long)need);
 	return 0;
 }
 
@@ -626,8 +644,10 @@ store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_
 		return err_set(e, EX_USAGE, "database path '%s' is too long", path);
 	/* create with 0600 ourselves: sqlite would honour the umask only */
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return err_set(e, EX_IOERR, "cannot open database '%s': %s; make ORCH_HOME and orch.db writable "
-		    "by the user orch runs as", path, strerror(errno));
+		return err_set(e, EX_IOERR,
+		    "cannot open database '%s': %s; make ORCH_HOME and orch.db writable "
+		    "by the user orch runs as",
+		    path, strerror(errno));
 	if (check_file(fd, path, e) < 0) {
 		close(fd);
 		return -1;
@@ -642,8 +662,7 @@ store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_
 	sqlite3_busy_timeout(st->db, busy_timeout_ms);
 	if (store_exec(st, "PRAGMA journal_mode=WAL", e) < 0 ||
 	    store_exec(st, "PRAGMA foreign_keys=ON", e) < 0 ||
-	    store_exec(st, "PRAGMA synchronous=NORMAL", e) < 0 ||
-	    migrate(st, e) < 0) {
+	    store_exec(st, "PRAGMA synchronous=NORMAL", e) < 0 || migrate(st, e) < 0) {
 		store_close(st);
 		return -1;
 	}
@@ -716,14 +735,17 @@ store_rollback(struct store *st)
 }
 
 int
-store_tool_record(struct store *st, const char *tool, int runs, int failures, int64_t ms, const char *last_error,
-    struct orch_err *e)
+store_tool_record(struct store *st, const char *tool, int runs, int failures, int64_t ms,
+    const char *last_error, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(tool) DO UPDATE SET runs = runs + ?2, failures = failures + ?3, "
-	    "total_ms = total_ms + ?4, last_error = COALESCE(?5, last_error)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) "
+		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(tool) DO UPDATE SET runs = runs + ?2, failures = "
+		"failures + ?3, "
+		"total_ms = total_ms + ?4, last_error = COALESCE(?5, last_error)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, tool, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(s, 2, runs);
@@ -778,11 +800,8 @@ store_rows_json(struct store *st, sqlite3_stmt *s, struct cJSON *arr, struct orc
 				else
 					cJSON_AddNumberToObject(o, name, (double)sqlite3_column_int64(s, i));
 				break;
-			case SQLITE_NULL:
-				cJSON_AddNullToObject(o, name);
-				break;
-			default:
-				cJSON_AddStringToObject(o, name, (const char *)sqlite3_column_text(s, i));
+			case SQLITE_NULL: cJSON_AddNullToObject(o, name); break;
+			default: cJSON_AddStringToObject(o, name, (const char *)sqlite3_column_text(s, i));
 			}
 		}
 		cJSON_AddItemToArray(arr, o);
@@ -797,7 +816,8 @@ store_counts_json(struct store *st, sqlite3_stmt *s, struct cJSON *obj, struct o
 	int rc;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		cJSON_AddNumberToObject(obj, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1));
+		cJSON_AddNumberToObject(
+		    obj, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1));
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "count", e);
 }
@@ -807,7 +827,8 @@ store_row_counts_json(struct store *st, const char *kind, struct cJSON *obj, str
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "SELECT name, n FROM row_counts WHERE kind = ?1 AND n > 0 ORDER BY name", e) < 0)
+	if (store_prepare(
+		st, &s, "SELECT name, n FROM row_counts WHERE kind = ?1 AND n > 0 ORDER BY name", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
 	return store_counts_json(st, s, obj, e);
@@ -819,7 +840,8 @@ store_tool_metrics_json(struct store *st, struct cJSON *obj, struct orch_err *e)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s, "SELECT tool, runs, failures, total_ms, last_error FROM tool_metrics ORDER BY tool", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT tool, runs, failures, total_ms, last_error FROM tool_metrics ORDER BY tool", e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		cJSON *t = cJSON_AddObjectToObject(obj, (const char *)sqlite3_column_text(s, 0));

@@ -32,15 +32,14 @@
  *
  * Tables: tasks, jobs, agent_runs, events, verdicts (UNIQUE key), tool_metrics,
  * tracker_states / tracker_issues / tracker_comments (local tracker),
- * outbox (notifications: attempts, next_attempt_at, sinks_done, dead_at); plane_states (the Plane state cache) and
- * plane_poll (per-project watermark, the tick's resume point), plane_items
- * (work item sequence -> Plane uuid, learnt from listings), plane_servers
- * (the paths each Plane server answers); scan_anchors,
+ * outbox (notifications: attempts, next_attempt_at, sinks_done, dead_at); plane_states (the Plane state
+ * cache) and plane_poll (per-project watermark, the tick's resume point), plane_items (work item sequence ->
+ * Plane uuid, learnt from listings), plane_servers (the paths each Plane server answers); scan_anchors,
  * scan_findings and scan_state (orch-scan --main: last run, last success,
  * last failure, the audited manifest); leases (the merge lease) and
  * tasks.tested_sha (the commit the merge gate tested); counters
- * (reconcile/reaper), reconcile_state, jobs.dead_strikes; fix_runs (orch-fix).  Command run records are files, not rows (see
- * cli.h), so a quiet tick writes nothing here.
+ * (reconcile/reaper), reconcile_state, jobs.dead_strikes; fix_runs (orch-fix).  Command run records are
+ * files, not rows (see cli.h), so a quiet tick writes nothing here.
  */
 #ifndef ORCH_STORE_H
 #define ORCH_STORE_H
@@ -51,7 +50,8 @@
 struct orch_err;
 struct proc_result;
 
-#define STORE_CORRUPT_ADVICE "orch leaves it as it is: stop the cron jobs, then restore it from a " \
+#define STORE_CORRUPT_ADVICE \
+	"orch leaves it as it is: stop the cron jobs, then restore it from a " \
 	"backup or move it aside to start with an empty store (docs/operations.md, Failure modes)"
 
 #define STORE_SCHEMA_VERSION 23
@@ -68,11 +68,11 @@ struct store {
 	sqlite3 *db;
 	char path[4096];
 	struct store_cache {
-		const char *sql;	/* the caller's literal: compared by address */
+		const char *sql; /* the caller's literal: compared by address */
 		sqlite3_stmt *stmt;
 		int busy;
 	} cache[STORE_CACHE_SLOTS];
-	int snapshot;	/* a store_snapshot_begin() read transaction is open */
+	int snapshot; /* a store_snapshot_begin() read transaction is open */
 };
 
 int store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_err *e);
@@ -109,8 +109,8 @@ int store_strings(struct store *st, sqlite3_stmt *stmt, char ***out, struct orch
  * The one writer of tool_metrics: add runs, failures and ms to tool's row;
  * last_error (NULL keeps the old one) is the latest failure's words.  0 / -1.
  */
-int store_tool_record(struct store *st, const char *tool, int runs, int failures, int64_t ms, const char *last_error,
-    struct orch_err *e);
+int store_tool_record(struct store *st, const char *tool, int runs, int failures, int64_t ms,
+    const char *last_error, struct orch_err *e);
 /* proc observer: per-tool metrics (runs, failures, total_ms, last_error) through store_tool_record(). */
 void store_tool_observe(void *st, const char *tool, const struct proc_result *r);
 
@@ -129,7 +129,8 @@ int store_rows_json(struct store *st, sqlite3_stmt *s, struct cJSON *arr, struct
 int store_counts_json(struct store *st, sqlite3_stmt *s, struct cJSON *obj, struct orch_err *e);
 /* store_rows_json of sql, its ?1 (when it has one) bound to limit: the owners' bounded lists. */
 int store_list_json(struct store *st, const char *sql, int limit, struct cJSON *arr, struct orch_err *e);
-/* row_counts (kept by triggers on tasks and jobs): {name: n} of kind "task" (stage) or "job" (status), n > 0. */
+/* row_counts (kept by triggers on tasks and jobs): {name: n} of kind "task" (stage) or "job" (status), n > 0.
+ */
 int store_row_counts_json(struct store *st, const char *kind, struct cJSON *obj, struct orch_err *e);
 /* tool_metrics: {tool: {runs, failures, total_ms, last_error}} into obj, by tool name. */
 int store_tool_metrics_json(struct store *st, struct cJSON *obj, struct orch_err *e);

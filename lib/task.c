@@ -13,7 +13,8 @@
 #include "store.h"
 #include "util.h"
 
-#define TASK_COLS "id, project, work_item, issue_id, title, repo, branch, worktree, stage, blocked, " \
+#define TASK_COLS \
+	"id, project, work_item, issue_id, title, repo, branch, worktree, stage, blocked, " \
 	"retries, review_requested, version, round, manual, stopped"
 
 static void
@@ -88,8 +89,10 @@ task_read(struct store *st, sqlite3_stmt *s, const char *wi, struct task *t, str
 	store_release(st, s);
 	if (rc != SQLITE_DONE)
 		return rc == SQLITE_ROW ? 0 : -1;
-	return err_set(e, EX_NOINPUT, "work item '%s' has no task in orch; start it with "
-	    "orch-advance --start %s", wi, wi);
+	return err_set(e, EX_NOINPUT,
+	    "work item '%s' has no task in orch; start it with "
+	    "orch-advance --start %s",
+	    wi, wi);
 }
 
 int
@@ -99,9 +102,11 @@ task_insert(struct store *st, struct task *t, struct orch_err *e)
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT INTO tasks(project, work_item, issue_id, title, repo, branch, "
-	    "worktree, stage, blocked, retries, created_at, updated_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, ?9, ?9)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO tasks(project, work_item, issue_id, title, repo, branch, "
+		"worktree, stage, blocked, retries, created_at, updated_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, ?9, ?9)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, t->project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, t->work_item, -1, SQLITE_STATIC);
@@ -125,10 +130,12 @@ task_update(struct store *st, struct task *t, struct orch_err *e)
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "UPDATE tasks SET stage = ?1, blocked = ?2, retries = ?3, "
-	    "review_requested = ?4, updated_at = ?5, round = ?8, manual = ?9, stopped = ?10, version = version + 1 "
-	    "WHERE id = ?6 AND version = ?7",
-	    e) < 0)
+	if (store_prepare(st, &s,
+		"UPDATE tasks SET stage = ?1, blocked = ?2, retries = ?3, "
+		"review_requested = ?4, updated_at = ?5, round = ?8, manual = ?9, stopped = ?10, version = "
+		"version + 1 "
+		"WHERE id = ?6 AND version = ?7",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, t->stage, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, t->blocked);
@@ -166,13 +173,17 @@ child_lives(long pid, long child, const char *kind, char *holder, size_t hn)
 	if (!proc_group_alive(child))
 		return 0;
 	if (strcmp(kind, TASK_CHILD_HOOK) == 0) {
-		snprintf(holder, hn, "the deploy hook (process group %ld) that pid %ld started before it died; waiting for "
-		    "it to end", child, pid);
+		snprintf(holder, hn,
+		    "the deploy hook (process group %ld) that pid %ld started before it died; waiting for "
+		    "it to end",
+		    child, pid);
 		return 1;
 	}
 	proc_kill_group(child);
-	snprintf(holder, hn, "the %s (process group %ld) of pid %ld, which died; stopped it, the claim is free once it "
-	    "is gone", kind[0] ? kind : "child", child, pid);
+	snprintf(holder, hn,
+	    "the %s (process group %ld) of pid %ld, which died; stopped it, the claim is free once it "
+	    "is gone",
+	    kind[0] ? kind : "child", child, pid);
 	return 1;
 }
 
@@ -189,8 +200,8 @@ claim_read(struct store *st, const char *name, struct claim_row *row, struct orc
 	sqlite3_stmt *s;
 
 	memset(row, 0, sizeof(*row));
-	if (store_prepare(st, &s, "SELECT pid, host, expires_at, child_pgid, child_kind FROM leases WHERE name = ?1",
-	    e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT pid, host, expires_at, child_pgid, child_kind FROM leases WHERE name = ?1", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -226,18 +237,22 @@ task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size
 		store_rollback(st);
 		return 2;
 	}
-	/* a holder on this host is alive or not (and so is its child); one elsewhere is trusted until its expiry */
+	/* a holder on this host is alive or not (and so is its child); one elsewhere is trusted until its
+	 * expiry */
 	if (row.found && (strcmp(row.host, host) == 0 ? proc_alive(row.pid) : now < row.expires)) {
 		store_rollback(st);
 		snprintf(holder, hn, "pid %ld on %s", row.pid, row.host[0] ? row.host : "this host");
 		return 0;
 	}
-	if (row.found && strcmp(row.host, host) == 0 && child_lives(row.pid, row.child, row.kind, holder, hn)) {
+	if (row.found && strcmp(row.host, host) == 0 &&
+	    child_lives(row.pid, row.child, row.kind, holder, hn)) {
 		store_rollback(st);
 		return 0;
 	}
-	if (store_prepare(st, &s, "INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at, host, "
-	    "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at, host, "
+		"expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		e) < 0)
 		goto fail;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, t->id);
@@ -264,8 +279,8 @@ task_claim_child(void *ctx, long pgid)
 	char name[64];
 
 	lease_name(c->t, name, sizeof(name));
-	if (store_prepare(c->st, &s, "UPDATE leases SET child_pgid = ?1, child_kind = ?2 WHERE name = ?3 AND pid = ?4",
-	    NULL) < 0)
+	if (store_prepare(c->st, &s,
+		"UPDATE leases SET child_pgid = ?1, child_kind = ?2 WHERE name = ?3 AND pid = ?4", NULL) < 0)
 		return;
 	sqlite3_bind_int64(s, 1, pgid);
 	sqlite3_bind_text(s, 2, c->kind, -1, SQLITE_STATIC);
@@ -280,7 +295,7 @@ task_release(struct store *st, const struct task *t)
 {
 	sqlite3_stmt *s;
 	char name[64];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	lease_name(t, name, sizeof(name));
 	if (store_prepare(st, &s, "DELETE FROM leases WHERE name = ?1 AND pid = ?2", &e) < 0)
@@ -299,7 +314,8 @@ task_list_ids(struct store *st, int64_t **ids, size_t *n, struct orch_err *e)
 
 	*ids = NULL;
 	*n = 0;
-	if (store_prepare(st, &s, "SELECT id FROM tasks INDEXED BY tasks_live WHERE stage != 'done' ORDER BY id", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT id FROM tasks INDEXED BY tasks_live WHERE stage != 'done' ORDER BY id", e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*n == cap) {
@@ -352,8 +368,10 @@ task_lease_put(struct store *st, const char *name, const struct task *t, long pi
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, t->id);
@@ -379,7 +397,10 @@ task_lease_drop(struct store *st, const char *name, const struct task *t)
 int
 task_lease_release_dead(struct store *st, struct orch_err *e)
 {
-	struct { char name[64]; long long pid; } dead[32];
+	struct {
+		char name[64];
+		long long pid;
+	} dead[32];
 	sqlite3_stmt *s;
 	int k = 0, j, n = 0;
 
@@ -387,8 +408,10 @@ task_lease_release_dead(struct store *st, struct orch_err *e)
 		return -1;
 	/* a dead holder's child that lives on keeps its claim: the next claimer waits for it (task_claim) */
 	while (k < 32 && sqlite3_step(s) == SQLITE_ROW)
-		if (!proc_alive((long)sqlite3_column_int64(s, 1)) && !proc_group_alive((long)sqlite3_column_int64(s, 2)) &&
-		    str_copy(dead[k].name, sizeof(dead[k].name), (const char *)sqlite3_column_text(s, 0)) == 0)
+		if (!proc_alive((long)sqlite3_column_int64(s, 1)) &&
+		    !proc_group_alive((long)sqlite3_column_int64(s, 2)) &&
+		    str_copy(dead[k].name, sizeof(dead[k].name), (const char *)sqlite3_column_text(s, 0)) ==
+			0)
 			dead[k++].pid = sqlite3_column_int64(s, 1);
 	sqlite3_finalize(s);
 	for (j = 0; j < k; j++) {
@@ -428,8 +451,8 @@ task_list(struct store *st, char ***wis, struct orch_err *e)
 	sqlite3_stmt *s;
 
 	/* the partial index tasks_live: cost follows the live tasks, not the history */
-	if (store_prepare(st, &s, "SELECT work_item FROM tasks INDEXED BY tasks_live WHERE stage != 'done' ORDER BY id",
-	    e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT work_item FROM tasks INDEXED BY tasks_live WHERE stage != 'done' ORDER BY id", e) < 0)
 		return -1;
 	return store_strings(st, s, wis, e);
 }
@@ -442,8 +465,10 @@ event_add(struct store *st, const char *wi, const char *kind, const char *from, 
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT INTO events(ts, work_item, kind, stage_from, stage_to, detail) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO events(ts, work_item, kind, stage_from, stage_to, detail) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, wi, -1, SQLITE_STATIC);
@@ -455,16 +480,18 @@ event_add(struct store *st, const char *wi, const char *kind, const char *from, 
 }
 
 int
-task_deps_audit(struct store *st, const char *wi, const char *stage, int degraded, const char *note,
-    struct orch_err *e)
+task_deps_audit(
+    struct store *st, const char *wi, const char *stage, int degraded, const char *note, struct orch_err *e)
 {
 	const char *kind = degraded ? "deps_degraded" : "deps_audited", *detail = degraded ? note : "";
 	sqlite3_stmt *s;
 	char **last;
 	int same;
 
-	if (store_prepare(st, &s, "SELECT CASE WHEN kind = ?2 AND detail = ?3 THEN 'same' ELSE 'new' END FROM events "
-	    "WHERE work_item = ?1 AND kind IN ('deps_audited', 'deps_degraded') ORDER BY id DESC LIMIT 1", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT CASE WHEN kind = ?2 AND detail = ?3 THEN 'same' ELSE 'new' END FROM events "
+		"WHERE work_item = ?1 AND kind IN ('deps_audited', 'deps_degraded') ORDER BY id DESC LIMIT 1",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
@@ -485,8 +512,10 @@ verdict_claim(struct store *st, const char *issue_id, const char *state_id, cons
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT OR IGNORE INTO verdicts(issue_id, state_id, issue_updated_at, work_item, "
-	    "verdict, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT OR IGNORE INTO verdicts(issue_id, state_id, issue_updated_at, work_item, "
+		"verdict, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, issue_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, state_id, -1, SQLITE_STATIC);
@@ -521,10 +550,14 @@ task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wis, s
 	sqlite3_stmt *s;
 
 	/* and the items a person cancelled or set Done: kept until the same retention (issue 23) */
-	if (store_prepare(st, &s, "SELECT work_item FROM (SELECT work_item, updated_at FROM tasks INDEXED BY "
-	    "tasks_uncleaned WHERE stage = 'done' AND cleaned = 0 AND updated_at < ?1 UNION ALL SELECT work_item, "
-	    "updated_at FROM tasks INDEXED BY tasks_stopped WHERE stopped IN ('cancelled', 'done') AND stage != 'done' "
-	    "AND cleaned = 0 AND updated_at < ?1) ORDER BY updated_at LIMIT ?2", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT work_item FROM (SELECT work_item, updated_at FROM tasks INDEXED BY "
+		"tasks_uncleaned WHERE stage = 'done' AND cleaned = 0 AND updated_at < ?1 UNION ALL SELECT "
+		"work_item, "
+		"updated_at FROM tasks INDEXED BY tasks_stopped WHERE stopped IN ('cancelled', 'done') AND "
+		"stage != 'done' "
+		"AND cleaned = 0 AND updated_at < ?1) ORDER BY updated_at LIMIT ?2",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, cutoff, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, limit);
@@ -548,8 +581,10 @@ task_at_live_stage(struct store *st, const char *stage, char ***wis, struct orch
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "SELECT work_item FROM tasks INDEXED BY tasks_live WHERE stage != 'done' AND "
-	    "stage = ?1 ORDER BY id", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT work_item FROM tasks INDEXED BY tasks_live WHERE stage != 'done' AND "
+		"stage = ?1 ORDER BY id",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, stage, -1, SQLITE_STATIC);
 	return store_strings(st, s, wis, e);
@@ -560,8 +595,10 @@ task_watch_list(struct store *st, char ***wis, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "SELECT work_item FROM tasks INDEXED BY tasks_watching WHERE watching = 1 AND "
-	    "stage = 'done' ORDER BY id", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT work_item FROM tasks INDEXED BY tasks_watching WHERE watching = 1 AND "
+		"stage = 'done' ORDER BY id",
+		e) < 0)
 		return -1;
 	return store_strings(st, s, wis, e);
 }
@@ -582,7 +619,7 @@ int
 task_tested_sha(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF])
 {
 	sqlite3_stmt *s;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int rc;
 
 	sha[0] = '\0';
@@ -612,7 +649,8 @@ task_set_tested(struct store *st, const struct task *t, const char *sha, struct 
 
 /* One text column of t's row into out (size n, "" when NULL); 0 / -1 with e. */
 static int
-task_text_column(struct store *st, const struct task *t, const char *sql, char *out, size_t n, struct orch_err *e)
+task_text_column(
+    struct store *st, const struct task *t, const char *sql, char *out, size_t n, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -625,19 +663,21 @@ task_text_column(struct store *st, const struct task *t, const char *sql, char *
 		snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return err_set(e, EX_TEMPFAIL, "cannot read task %s from the store; run orch doctor", t->work_item);
+		return err_set(
+		    e, EX_TEMPFAIL, "cannot read task %s from the store; run orch doctor", t->work_item);
 	return 0;
 }
 
 int
 task_landed_base(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF])
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	return task_text_column(st, t, "SELECT landed_base FROM tasks WHERE id = ?1", sha, ORCH_SHA_BUF, &e);
 }
 
-/* Write one text column of t's row (sql binds ?1 the value, ?2 the id); what: the failure's words.  0 / -1. */
+/* Write one text column of t's row (sql binds ?1 the value, ?2 the id); what: the failure's words.  0 / -1.
+ */
 static int
 task_set_text_column(struct store *st, const struct task *t, const char *sql, const char *v, const char *what,
     struct orch_err *e)
@@ -676,7 +716,8 @@ task_blob_record(struct store *st, const char *wi, const char *path, const char 
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "INSERT OR IGNORE INTO orch_blobs (work_item, path, blob) VALUES (?1, ?2, ?3)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT OR IGNORE INTO orch_blobs (work_item, path, blob) VALUES (?1, ?2, ?3)", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
@@ -690,7 +731,8 @@ task_blob_known(struct store *st, const char *wi, const char *path, const char *
 	sqlite3_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s, "SELECT 1 FROM orch_blobs WHERE work_item = ?1 AND path = ?2 AND blob = ?3", e) < 0)
+	if (store_prepare(
+		st, &s, "SELECT 1 FROM orch_blobs WHERE work_item = ?1 AND path = ?2 AND blob = ?3", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
@@ -727,8 +769,10 @@ task_remote_put(struct store *st, const char *project, const char *url, struct o
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT INTO trusted_remotes (project, url, recorded_at) VALUES (?1, ?2, ?3) "
-	    "ON CONFLICT (project) DO UPDATE SET url = excluded.url, recorded_at = excluded.recorded_at", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO trusted_remotes (project, url, recorded_at) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT (project) DO UPDATE SET url = excluded.url, recorded_at = excluded.recorded_at",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, url, -1, SQLITE_STATIC);
@@ -739,13 +783,15 @@ task_remote_put(struct store *st, const char *project, const char *url, struct o
 int
 task_event_since_entry(struct store *st, const char *wi, const char *kind, const char *stage)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	sqlite3_stmt *s;
 	int after = 0;
 
-	if (store_prepare(st, &s, "SELECT (SELECT max(id) FROM events WHERE work_item = ?1 AND kind = ?2) "
-	    "> coalesce((SELECT max(id) FROM events WHERE work_item = ?1 AND kind = 'advanced' AND stage_to = ?3), 0)",
-	    &e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT (SELECT max(id) FROM events WHERE work_item = ?1 AND kind = ?2) "
+		"> coalesce((SELECT max(id) FROM events WHERE work_item = ?1 AND kind = 'advanced' AND "
+		"stage_to = ?3), 0)",
+		&e) < 0)
 		return 0;
 	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
@@ -771,41 +817,55 @@ int
 task_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e)
 {
 	/* an item a person cancelled or set Done is finished, not blocked: it needs nobody */
-	return store_list_json(st, "SELECT t.work_item AS work_item, t.stage AS stage, (t.blocked AND t.stopped NOT IN "
-	    "('cancelled', 'done')) AS blocked, t.stopped AS stopped, t.retries AS retries, l.pid AS claimed_pid, "
-	    "l.host AS claimed_host FROM (SELECT * FROM (SELECT id, work_item, stage, blocked, retries, stopped FROM "
-	    "tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC LIMIT ?1) UNION ALL SELECT * FROM (SELECT id, "
-	    "work_item, stage, blocked, retries, stopped FROM tasks WHERE stage = 'done' ORDER BY blocked DESC, id DESC "
-	    "LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item", max, items, e);
+	return store_list_json(st,
+	    "SELECT t.work_item AS work_item, t.stage AS stage, (t.blocked AND t.stopped NOT IN "
+	    "('cancelled', 'done')) AS blocked, t.stopped AS stopped, t.retries AS retries, l.pid AS "
+	    "claimed_pid, "
+	    "l.host AS claimed_host FROM (SELECT * FROM (SELECT id, work_item, stage, blocked, retries, "
+	    "stopped FROM "
+	    "tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC LIMIT ?1) UNION ALL SELECT * FROM "
+	    "(SELECT id, "
+	    "work_item, stage, blocked, retries, stopped FROM tasks WHERE stage = 'done' ORDER BY blocked "
+	    "DESC, id DESC "
+	    "LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item",
+	    max, items, e);
 }
 
 /* The last n events, newest first. */
 int
 task_events_json(struct store *st, int n, struct cJSON *events, struct orch_err *e)
 {
-	return store_list_json(st, "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events "
-	    "ORDER BY id DESC LIMIT ?1", n, events, e);
+	return store_list_json(st,
+	    "SELECT ts, work_item, kind, stage_from, stage_to, detail FROM events "
+	    "ORDER BY id DESC LIMIT ?1",
+	    n, events, e);
 }
 
 int
 task_deps_degraded_json(struct store *st, struct cJSON *arr, struct orch_err *e)
 {
-	return store_list_json(st, "SELECT t.work_item AS work_item, t.stage AS stage, v.detail AS detail, v.ts AS ts "
-	    "FROM tasks t INDEXED BY tasks_live JOIN events v ON v.id = (SELECT max(id) FROM events WHERE work_item = "
-	    "t.work_item AND kind IN ('deps_audited', 'deps_degraded')) WHERE t.stage != 'done' AND t.stopped = '' "
-	    "AND v.kind = 'deps_degraded' ORDER BY t.id LIMIT ?1", 100, arr, e);
+	return store_list_json(st,
+	    "SELECT t.work_item AS work_item, t.stage AS stage, v.detail AS detail, v.ts AS ts "
+	    "FROM tasks t INDEXED BY tasks_live JOIN events v ON v.id = (SELECT max(id) FROM events WHERE "
+	    "work_item = "
+	    "t.work_item AND kind IN ('deps_audited', 'deps_degraded')) WHERE t.stage != 'done' AND "
+	    "t.stopped = '' "
+	    "AND v.kind = 'deps_degraded' ORDER BY t.id LIMIT ?1",
+	    100, arr, e);
 }
 
 int
-task_verdict_record(struct store *st, const struct task *t, const char *stage, const char *sha, const char *code_id,
-    struct orch_err *e)
+task_verdict_record(struct store *st, const struct task *t, const char *stage, const char *sha,
+    const char *code_id, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT INTO task_verdicts(task_id, stage, round, sha, code_id, at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO task_verdicts(task_id, stage, round, sha, code_id, at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, t->id);
 	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
@@ -817,15 +877,17 @@ task_verdict_record(struct store *st, const struct task *t, const char *stage, c
 }
 
 int
-task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[ORCH_SHA_BUF], char code_id[ORCH_SHA_BUF],
-    struct orch_err *e)
+task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[ORCH_SHA_BUF],
+    char code_id[ORCH_SHA_BUF], struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	sha[0] = code_id[0] = '\0';
-	if (store_prepare(st, &s, "SELECT sha, code_id FROM task_verdicts WHERE task_id = ?1 AND round = ?2 AND "
-	    "stage = ?3 ORDER BY id DESC LIMIT 1", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT sha, code_id FROM task_verdicts WHERE task_id = ?1 AND round = ?2 AND "
+		"stage = ?3 ORDER BY id DESC LIMIT 1",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, t->id);
 	sqlite3_bind_int(s, 2, t->round);
@@ -841,14 +903,15 @@ task_verdict_bound(struct store *st, const struct task *t, const char *stage, ch
 }
 
 int
-task_ask_record(struct store *st, const struct task *t, const char *kind, const char *evidence, struct orch_err *e)
+task_ask_record(
+    struct store *st, const struct task *t, const char *kind, const char *evidence, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT INTO task_asks(task_id, kind, asked_at, evidence) VALUES (?1, ?2, ?3, ?4)",
-	    e) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO task_asks(task_id, kind, asked_at, evidence) VALUES (?1, ?2, ?3, ?4)", e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, t->id);
 	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
@@ -862,8 +925,10 @@ task_ask_mark(struct store *st, const struct task *t, const char *kind, const ch
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, &s, "UPDATE task_asks SET mark = ?3 WHERE id = (SELECT max(id) FROM task_asks WHERE "
-	    "task_id = ?1 AND kind = ?2)", e) < 0)
+	if (store_prepare(st, &s,
+		"UPDATE task_asks SET mark = ?3 WHERE id = (SELECT max(id) FROM task_asks WHERE "
+		"task_id = ?1 AND kind = ?2)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, t->id);
 	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
@@ -878,8 +943,10 @@ task_ask_get(struct store *st, const struct task *t, const char *kind, struct ta
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	if (store_prepare(st, &s, "SELECT asked_at, mark, evidence FROM task_asks WHERE task_id = ?1 AND kind = ?2 "
-	    "ORDER BY id DESC LIMIT 1", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT asked_at, mark, evidence FROM task_asks WHERE task_id = ?1 AND kind = ?2 "
+		"ORDER BY id DESC LIMIT 1",
+		e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, t->id);
 	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
@@ -913,8 +980,10 @@ task_claim_stop_child(struct store *st, const struct task *t, char *what, size_t
 	if (!row.found || row.child <= 0 || !proc_group_alive(row.child))
 		return 0;
 	if (strcmp(row.kind, TASK_CHILD_HOOK) == 0) {
-		snprintf(what, wn, "the production deploy hook (process group %ld) already runs: it is not stopped; "
-		    "the stop applies after it, and its result is kept in deploy-state", row.child);
+		snprintf(what, wn,
+		    "the production deploy hook (process group %ld) already runs: it is not stopped; "
+		    "the stop applies after it, and its result is kept in deploy-state",
+		    row.child);
 		return 2;
 	}
 	proc_kill_group(row.child);

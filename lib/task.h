@@ -31,11 +31,11 @@ struct task {
 	char stage[24];
 	int blocked;
 	int retries;
-	int review_requested;	/* the human gate's "please review" was posted */
-	int64_t version;	/* bumped by every task_update: the compare-and-set token */
-	int manual;		/* every stage of this item is worked by people (orch-advance --manual, label "manual") */
-	int round;		/* rollbacks so far: a verdict binds its code for this round only */
-	char stopped[16];	/* "" live, or who stopped it how: TASK_STOP_* (always with blocked set) */
+	int review_requested; /* the human gate's "please review" was posted */
+	int64_t version;      /* bumped by every task_update: the compare-and-set token */
+	int manual; /* every stage of this item is worked by people (orch-advance --manual, label "manual") */
+	int round;  /* rollbacks so far: a verdict binds its code for this round only */
+	char stopped[16]; /* "" live, or who stopped it how: TASK_STOP_* (always with blocked set) */
 };
 /*
  * A person's stop (issue 23): the tracker's Cancelled, Done or Blocked set
@@ -69,7 +69,8 @@ int task_update(struct store *st, struct task *t, struct orch_err *e);
  * 1 claimed now (release it), 2 already ours (a nested caller: do not
  * release), 0 held by another live process (holder describes it), -1 error.
  */
-int task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size_t hn, struct orch_err *e);
+int task_claim(
+    struct store *st, const struct task *t, int ttl_s, char *holder, size_t hn, struct orch_err *e);
 void task_release(struct store *st, const struct task *t);
 /*
  * The child a claim's holder runs: proc_spec.on_start of a long child run
@@ -84,7 +85,7 @@ void task_release(struct store *st, const struct task *t);
 struct task_child {
 	struct store *st;
 	const struct task *t;
-	const char *kind;	/* TASK_CHILD_HOOK, or the tool's name */
+	const char *kind; /* TASK_CHILD_HOOK, or the tool's name */
 };
 #define TASK_CHILD_HOOK "deploy_hook"
 void task_claim_child(void *ctx, long pgid);
@@ -131,8 +132,8 @@ int event_add(struct store *st, const char *wi, const char *kind, const char *fr
  * or deps_audited, written only when it is not what the last one said (a tick repeating it writes nothing).
  * 0, or -1 with *e.
  */
-int task_deps_audit(struct store *st, const char *wi, const char *stage, int degraded, const char *note,
-    struct orch_err *e);
+int task_deps_audit(
+    struct store *st, const char *wi, const char *stage, int degraded, const char *note, struct orch_err *e);
 
 /* Applied human verdicts: 1 inserted (apply it now), 0 already applied. */
 int verdict_claim(struct store *st, const char *issue_id, const char *state_id, const char *updated_at,
@@ -152,7 +153,8 @@ int task_set_landed_base(struct store *st, const struct task *t, const char *sha
 int task_reverted_by(struct store *st, const struct task *t, char *wi, size_t n, struct orch_err *e);
 int task_set_reverted_by(struct store *st, const struct task *t, const char *wi, struct orch_err *e);
 /* A blob orch wrote as path of wi (an artifact only orch writes); 0 / -1. */
-int task_blob_record(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e);
+int task_blob_record(
+    struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e);
 /* 1 when orch wrote blob as path of wi, 0 not, -1 error. */
 int task_blob_known(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e);
 /* The project's trusted remote URL into url: 1 recorded, 0 none yet, -1 error. */
@@ -168,8 +170,8 @@ int task_remote_put(struct store *st, const char *project, const char *url, stru
  */
 int task_verdict_record(struct store *st, const struct task *t, const char *stage, const char *sha,
     const char *code_id, struct orch_err *e);
-int task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[ORCH_SHA_BUF], char code_id[ORCH_SHA_BUF],
-    struct orch_err *e);
+int task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[ORCH_SHA_BUF],
+    char code_id[ORCH_SHA_BUF], struct orch_err *e);
 /*
  * What a human was asked to approve (task_asks): kind "analysis" (the
  * artifacts' blob ids) or "deploy" (the tested commit).  asked_at is orch's
@@ -179,10 +181,12 @@ int task_verdict_bound(struct store *st, const struct task *t, const char *stage
 struct task_ask {
 	char asked_at[32], mark[40], evidence[512];
 };
-int task_ask_record(struct store *st, const struct task *t, const char *kind, const char *evidence,
-    struct orch_err *e);
-int task_ask_mark(struct store *st, const struct task *t, const char *kind, const char *mark, struct orch_err *e);
-int task_ask_get(struct store *st, const struct task *t, const char *kind, struct task_ask *a, struct orch_err *e);
+int task_ask_record(
+    struct store *st, const struct task *t, const char *kind, const char *evidence, struct orch_err *e);
+int task_ask_mark(
+    struct store *st, const struct task *t, const char *kind, const char *mark, struct orch_err *e);
+int task_ask_get(
+    struct store *st, const struct task *t, const char *kind, struct task_ask *a, struct orch_err *e);
 
 /* The task's updated_at (moves with every transition) into out, "" when the task is gone; 0 / -1. */
 int task_updated_at(struct store *st, const struct task *t, char out[32], struct orch_err *e);

@@ -14,8 +14,11 @@
 static size_t
 char_len(const unsigned char *s, size_t n)
 {
-	size_t l = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3 :
-	    s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+	size_t l = s[0] < 0x80            ? 1
+	    : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+	    : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+	    : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
+					  : 0;
 
 	return l && l <= n && utf8_valid((const char *)s, l) ? l : 0;
 }
@@ -44,7 +47,7 @@ text_clean(const char *src, size_t len, size_t max, int *cut)
 			i += l;
 			if ((s[i - l] < 0x20 && s[i - l] != '\n' && s[i - l] != '\t') || s[i - l] == 0x7f ||
 			    (l == 2 && s[i - 2] == 0xc2 && s[i - 1] < 0xa0))
-				continue;	/* C0 (but LF, TAB), DEL, C1 */
+				continue; /* C0 (but LF, TAB), DEL, C1 */
 		}
 		if (o + l > max) {
 			*cut = 1;
@@ -74,10 +77,11 @@ text_longest_run(const char *s, char c)
 
 struct html {
 	struct buf out;
-	int pre;	/* inside <pre>: whitespace as written */
-	int space;	/* a collapsed space is owed before the next text */
-	int li;		/* open <li> elements: a paragraph inside one is a line, not a paragraph */
-	int item;	/* a list item's "- " was just written: the paragraph inside it (<li><p>) starts no new line */
+	int pre;   /* inside <pre>: whitespace as written */
+	int space; /* a collapsed space is owed before the next text */
+	int li;    /* open <li> elements: a paragraph inside one is a line, not a paragraph */
+	int item; /* a list item's "- " was just written: the paragraph inside it (<li><p>) starts no new line
+		   */
 };
 
 /* Newlines at the end of the output so far. */
@@ -92,7 +96,7 @@ trailing_newlines(const struct buf *b)
 		n += s[i - 1] == '\n';
 		i--;
 	}
-	return i == 0 ? 2 : n;	/* at the start: no break needed */
+	return i == 0 ? 2 : n; /* at the start: no break needed */
 }
 
 /* End the line (want 1) or the paragraph (want 2). */
@@ -134,7 +138,7 @@ utf8_put(unsigned long cp, char *o)
 		return o[0] = (char)(0xc0 | cp >> 6), o[1] = (char)(0x80 | (cp & 0x3f)), 2;
 	if (cp < 0x10000)
 		return o[0] = (char)(0xe0 | cp >> 12), o[1] = (char)(0x80 | ((cp >> 6) & 0x3f)),
-		    o[2] = (char)(0x80 | (cp & 0x3f)), 3;
+		       o[2] = (char)(0x80 | (cp & 0x3f)), 3;
 	o[0] = (char)(0xf0 | cp >> 18);
 	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
 	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
@@ -146,8 +150,15 @@ utf8_put(unsigned long cp, char *o)
 static size_t
 entity(const char *s, size_t n, char *o, size_t *on)
 {
-	static const struct { const char *name, *text; } named[] = {
-		{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "apos", "'" }, { "nbsp", " " },
+	static const struct {
+		const char *name, *text;
+	} named[] = {
+		{ "amp", "&" },
+		{ "lt", "<" },
+		{ "gt", ">" },
+		{ "quot", "\"" },
+		{ "apos", "'" },
+		{ "nbsp", " " },
 		{ NULL, NULL },
 	};
 	const char *semi = memchr(s, ';', n < 12 ? n : 12);
@@ -173,7 +184,8 @@ entity(const char *s, size_t n, char *o, size_t *on)
 	return 0;
 }
 
-/* The end of the tag that starts at s[0] == '<' (the '>'), quotes in attributes honoured; NULL unterminated. */
+/* The end of the tag that starts at s[0] == '<' (the '>'), quotes in attributes honoured; NULL unterminated.
+ */
 static const char *
 tag_end(const char *s, const char *end)
 {
@@ -254,7 +266,8 @@ markup(struct html *h, const char *s, const char *end, char *why, size_t wn)
 	}
 	closing = s + 1 < end && s[1] == '/';
 	name += closing;
-	if (name >= end || !(isalpha((unsigned char)*name) || (*name == '!' && !closing) || (*name == '?' && !closing))) {
+	if (name >= end ||
+	    !(isalpha((unsigned char)*name) || (*name == '!' && !closing) || (*name == '?' && !closing))) {
 		text_char(h, "<", 1);
 		return 1;
 	}
@@ -301,7 +314,8 @@ text_from_html(const char *html, size_t len, size_t max, char **out, int *cut, c
 			text_char(&h, s++, 1);
 		}
 	}
-	while (h.out.len > 0 && (buf_str(&h.out)[h.out.len - 1] == '\n' || buf_str(&h.out)[h.out.len - 1] == ' '))
+	while (h.out.len > 0 &&
+	    (buf_str(&h.out)[h.out.len - 1] == '\n' || buf_str(&h.out)[h.out.len - 1] == ' '))
 		h.out.len--;
 	if (buf_failed(&h.out)) {
 		buf_free(&h.out);

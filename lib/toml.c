@@ -138,10 +138,10 @@ escape(struct tp *t, char *out, size_t n, size_t *len)
 	digits = *t->p++ == 'u' ? 4 : 8;
 	for (i = 0; i < digits; i++, t->p++) {
 		char c = t->p < t->end ? *t->p : '\0';
-		int v = c >= '0' && c <= '9'   ? c - '0'
-		    : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		    : c >= 'A' && c <= 'F' ? c - 'A' + 10
-		    : -1;
+		int v = c >= '0' && c <= '9' ? c - '0'
+		    : c >= 'a' && c <= 'f'   ? c - 'a' + 10
+		    : c >= 'A' && c <= 'F'   ? c - 'A' + 10
+					     : -1;
 		if (v < 0)
 			return TOML_BAD_ESCAPE;
 		cp = cp << 4 | (unsigned long)v;

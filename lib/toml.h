@@ -25,8 +25,8 @@
  * arrays are not reported.  A cb returning non-zero stops the walk with its
  * value.  0, or -1 with why ("line N: ...").
  */
-typedef int (*toml_cb)(void *ctx, const char *table, int is_array, const char *key, const char *value,
-    int line);
+typedef int (*toml_cb)(
+    void *ctx, const char *table, int is_array, const char *key, const char *value, int line);
 int toml_walk(const char *text, size_t len, toml_cb cb, void *ctx, char *why, size_t wn);
 
 #endif

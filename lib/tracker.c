@@ -30,7 +30,8 @@ static int
 plane_open(struct tracker *t, const struct project *p, struct orch_err *e)
 {
 	if (p == NULL)
-		return err_set(e, EX_NOINPUT, "the plane tracker needs a configured project; add it under projects: in "
+		return err_set(e, EX_NOINPUT,
+		    "the plane tracker needs a configured project; add it under projects: in "
 		    "orch.yaml");
 	t->ops = &tracker_plane_ops;
 	return tracker_plane_open(t, p, e);
@@ -59,7 +60,8 @@ tracker_open(struct tracker *t, struct orch_ctx *c, const char *project, struct 
 	for (i = 0; backends[i].name; i++)
 		if (strcmp(backends[i].name, kind) == 0)
 			return backends[i].open(t, p, e);
-	return err_set(e, EX_CONFIG, "tracker '%s' is not one of local, plane; fix tracker: in orch.yaml", kind);
+	return err_set(
+	    e, EX_CONFIG, "tracker '%s' is not one of local, plane; fix tracker: in orch.yaml", kind);
 }
 
 void
@@ -83,8 +85,10 @@ seen(struct tracker *t, const struct tracker_issue *is, const struct tracker_sta
 	char now[32];
 
 	if (t->st == NULL || s == NULL || is->work_item[0] == '\0' ||
-	    store_prepare(t->st, &q, "INSERT INTO tracker_seen(work_item, status, seen_at) VALUES (?1, ?2, ?3) "
-	    "ON CONFLICT(work_item) DO UPDATE SET status = ?2, seen_at = ?3 WHERE status != ?2", NULL) < 0)
+	    store_prepare(t->st, &q,
+		"INSERT INTO tracker_seen(work_item, status, seen_at) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT(work_item) DO UPDATE SET status = ?2, seen_at = ?3 WHERE status != ?2",
+		NULL) < 0)
 		return;
 	time_iso_us(time_now_us(), now);
 	sqlite3_bind_text(q, 1, is->work_item, -1, SQLITE_STATIC);
@@ -125,7 +129,7 @@ tracker_set_status(struct tracker *t, struct tracker_issue *is, const char *key,
 		return TRACKER_SKIPPED;
 	}
 	if (strcmp(is->state_id, s->id) == 0)
-		rc = TRACKER_SET;	/* already there: no write, updated_at kept */
+		rc = TRACKER_SET; /* already there: no write, updated_at kept */
 	else
 		rc = t->ops->set_state(t, is, s->id, e) < 0 ? -1 : TRACKER_SET;
 	if (rc == TRACKER_SET)
@@ -147,9 +151,10 @@ tracker_mark_rate_limited(struct store *st, const char *project, int limited)
 }
 
 int
-tracker_status_json(struct store *st, const char *issue_id, const char *wi, struct cJSON *item, struct orch_err *e)
+tracker_status_json(
+    struct store *st, const char *issue_id, const char *wi, struct cJSON *item, struct orch_err *e)
 {
-	char local[256];	/* a local state's name: the seeded ones are short */
+	char local[256]; /* a local state's name: the seeded ones are short */
 	sqlite3_stmt *s;
 	int have, rc;
 
@@ -163,10 +168,13 @@ tracker_status_json(struct store *st, const char *issue_id, const char *wi, stru
 		return -1;
 	}
 	/* the local tracker's own state first: it is the truth, tracker_seen only what orch last saw */
-	cJSON_AddItemToObject(item, "tracker_status", have ? cJSON_CreateString(local) : rc == SQLITE_ROW ?
-	    cJSON_CreateString((const char *)sqlite3_column_text(s, 0)) : cJSON_CreateNull());
-	cJSON_AddItemToObject(item, "tracker_seen_at", rc == SQLITE_ROW ?
-	    cJSON_CreateString((const char *)sqlite3_column_text(s, 1)) : cJSON_CreateNull());
+	cJSON_AddItemToObject(item, "tracker_status",
+	    have                   ? cJSON_CreateString(local)
+		: rc == SQLITE_ROW ? cJSON_CreateString((const char *)sqlite3_column_text(s, 0))
+				   : cJSON_CreateNull());
+	cJSON_AddItemToObject(item, "tracker_seen_at",
+	    rc == SQLITE_ROW ? cJSON_CreateString((const char *)sqlite3_column_text(s, 1))
+			     : cJSON_CreateNull());
 	store_release(st, s);
 	return 0;
 }
@@ -179,28 +187,31 @@ tracker_status_json(struct store *st, const char *issue_id, const char *wi, stru
  * (an event says so), 0 write.
  */
 static int
-tracker_person_status(struct orch_ctx *c, struct tracker *tr, const struct task *t, const struct tracker_issue *is,
-    const char *key)
+tracker_person_status(struct orch_ctx *c, struct tracker *tr, const struct task *t,
+    const struct tracker_issue *is, const char *key)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	const char *cur = tracker_issue_key(tr, is, &e);
 	char why[300];
 
-	if (t->stopped[0] == '\0' && (cur == NULL || strcmp(cur, key) == 0 || (strcmp(cur, "cancelled") != 0 &&
-	    strcmp(cur, "done") != 0 && (strcmp(cur, "blocked") != 0 || t->blocked))))
+	if (t->stopped[0] == '\0' &&
+	    (cur == NULL || strcmp(cur, key) == 0 ||
+		(strcmp(cur, "cancelled") != 0 && strcmp(cur, "done") != 0 &&
+		    (strcmp(cur, "blocked") != 0 || t->blocked))))
 		return 0;
-	snprintf(why, sizeof(why), "tracker status %s kept (set by a person%s): orch did not write %s", cur ? cur : "?",
-	    t->stopped[0] ? ", the item is stopped" : "; the next orch-poll applies it", key);
+	snprintf(why, sizeof(why), "tracker status %s kept (set by a person%s): orch did not write %s",
+	    cur ? cur : "?", t->stopped[0] ? ", the item is stopped" : "; the next orch-poll applies it",
+	    key);
 	event_add(c->st, t->work_item, "tracker_status_kept", t->stage, t->stage, why, NULL);
 	return 1;
 }
 
 void
-tracker_display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key, const char *comment,
-    enum tracker_writer by)
+tracker_display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key,
+    const char *comment, enum tracker_writer by)
 {
 	struct tracker_issue is;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	if (tr->ops->get(tr, t->work_item, &is, &e) < 0)
 		goto fail;
@@ -215,10 +226,11 @@ fail:
 }
 
 void
-tracker_show(struct orch_ctx *c, const struct task *t, const char *key, const char *comment, enum tracker_writer by)
+tracker_show(
+    struct orch_ctx *c, const struct task *t, const char *key, const char *comment, enum tracker_writer by)
 {
 	struct tracker tr;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	if (tracker_open(&tr, c, t->project, &e) < 0) {
 		event_add(c->st, t->work_item, "tracker_error", t->stage, t->stage, e.msg, NULL);

@@ -29,7 +29,6 @@ struct orch_ctx;
 struct orch_err;
 struct store;
 
-
 struct tracker_issue {
 	char id[64];
 	char work_item[32];
@@ -38,7 +37,7 @@ struct tracker_issue {
 	char name[512];
 	char state_id[64];
 	char updated_at[40];
-	int manual_label;	/* the item carries the label "manual": people work every stage (issue 25) */
+	int manual_label; /* the item carries the label "manual": people work every stage (issue 25) */
 };
 
 struct tracker;
@@ -47,8 +46,8 @@ enum { TRACKER_LIST_CHANGED = 0, TRACKER_LIST_ALL = 1, TRACKER_LIST_OPEN = 2 };
 
 struct tracker_ops {
 	const char *kind;
-	int (*states)(struct tracker *t, const char *project, struct tracker_state **v, size_t *n,
-	    struct orch_err *e);
+	int (*states)(
+	    struct tracker *t, const char *project, struct tracker_state **v, size_t *n, struct orch_err *e);
 	/*
 	 * full = TRACKER_LIST_ALL: every issue.  TRACKER_LIST_CHANGED: at least
 	 * every issue changed since the last poll_done (a backend may return
@@ -60,25 +59,27 @@ struct tracker_ops {
 	int (*issues)(struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n,
 	    struct orch_err *e);
 	int (*get)(struct tracker *t, const char *wi, struct tracker_issue *out, struct orch_err *e);
-	int (*set_state)(struct tracker *t, struct tracker_issue *is, const char *state_id,
-	    struct orch_err *e);
-	int (*comment)(struct tracker *t, const struct tracker_issue *is, const char *text,
-	    struct orch_err *e);
+	int (*set_state)(
+	    struct tracker *t, struct tracker_issue *is, const char *state_id, struct orch_err *e);
+	int (*comment)(
+	    struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e);
 	int (*create)(struct tracker *t, const char *project, const char *title, const char *state_id,
 	    struct tracker_issue *out, struct orch_err *e);
 	/* Comments of an issue, oldest first, NULL-terminated (for orch-issue show). */
-	int (*comments)(struct tracker *t, const struct tracker_issue *is, char ***bodies,
-	    struct orch_err *e);
+	int (*comments)(
+	    struct tracker *t, const struct tracker_issue *is, char ***bodies, struct orch_err *e);
 	/* The issue's description and comments (NULL: the backend has neither). */
 	int (*detail)(struct tracker *t, const struct tracker_issue *is, struct tracker_detail *out,
 	    struct orch_err *e);
 	/* Replace the issue's description (NULL: edit it in the tracker itself). */
-	int (*set_description)(struct tracker *t, struct tracker_issue *is, const char *text, struct orch_err *e);
+	int (*set_description)(
+	    struct tracker *t, struct tracker_issue *is, const char *text, struct orch_err *e);
 	/* add (on) or remove a label; NULL where labels are set in the tracker's own interface (Plane) */
-	int (*set_label)(struct tracker *t, struct tracker_issue *is, const char *label, int on, struct orch_err *e);
+	int (*set_label)(
+	    struct tracker *t, struct tracker_issue *is, const char *label, int on, struct orch_err *e);
 	/* A person's comment (orch-issue comment): never counted as orch's own. */
-	int (*person_comment)(struct tracker *t, const struct tracker_issue *is, const char *text,
-	    struct orch_err *e);
+	int (*person_comment)(
+	    struct tracker *t, const struct tracker_issue *is, const char *text, struct orch_err *e);
 	/* The caller applied everything issues(full = 0) returned: move the watermark (may be NULL). */
 	int (*poll_done)(struct tracker *t, const char *project, struct orch_err *e);
 	void (*close)(struct tracker *t);
@@ -126,8 +127,8 @@ enum tracker_writer { TRACKER_BY_ORCH, TRACKER_BY_PERSON };
  */
 void tracker_display(struct orch_ctx *c, struct tracker *tr, const struct task *t, const char *key,
     const char *comment, enum tracker_writer by);
-void tracker_show(struct orch_ctx *c, const struct task *t, const char *key, const char *comment,
-    enum tracker_writer by);
+void tracker_show(
+    struct orch_ctx *c, const struct task *t, const char *key, const char *comment, enum tracker_writer by);
 
 /* The plane backend (tracker_plane.c). */
 extern const struct tracker_ops tracker_plane_ops;
@@ -149,9 +150,11 @@ int tracker_local_seed(struct store *st, const char *project, struct orch_err *e
  * null when unknown (struct cJSON is cJSON's own type).  0 / -1.
  */
 struct cJSON;
-int tracker_status_json(struct store *st, const char *issue_id, const char *wi, struct cJSON *item,
-    struct orch_err *e);
-/* The name of the local tracker's state of issue_id, into name (size n): 1, 0 when it has no such issue, -1 with *e. */
-int tracker_local_state_name(struct store *st, const char *issue_id, char *name, size_t n, struct orch_err *e);
+int tracker_status_json(
+    struct store *st, const char *issue_id, const char *wi, struct cJSON *item, struct orch_err *e);
+/* The name of the local tracker's state of issue_id, into name (size n): 1, 0 when it has no such issue, -1
+ * with *e. */
+int tracker_local_state_name(
+    struct store *st, const char *issue_id, char *name, size_t n, struct orch_err *e);
 
 #endif

@@ -17,13 +17,27 @@
 #include "util.h"
 #include "wi.h"
 
-static const struct { const char *name, *group; } seed[] = {
-	{ "Backlog", "backlog" }, { "Todo", "unstarted" }, { "To Analyse", "unstarted" },
-	{ "Analysis", "started" }, { "In Progress", "started" }, { "Needs Input", "started" },
-	{ "In Review", "started" }, { "Code Review", "started" }, { "Approved", "started" },
-	{ "Rejected", "started" }, { "Awaiting Deploy", "started" }, { "Confirm Deploy", "started" },
-	{ "Deploying", "started" }, { "Monitoring after Deploy", "started" }, { "Blocked", "started" },
-	{ "Done", "completed" }, { "Cancelled", "cancelled" }, { NULL, NULL },
+static const struct {
+	const char *name, *group;
+} seed[] = {
+	{ "Backlog", "backlog" },
+	{ "Todo", "unstarted" },
+	{ "To Analyse", "unstarted" },
+	{ "Analysis", "started" },
+	{ "In Progress", "started" },
+	{ "Needs Input", "started" },
+	{ "In Review", "started" },
+	{ "Code Review", "started" },
+	{ "Approved", "started" },
+	{ "Rejected", "started" },
+	{ "Awaiting Deploy", "started" },
+	{ "Confirm Deploy", "started" },
+	{ "Deploying", "started" },
+	{ "Monitoring after Deploy", "started" },
+	{ "Blocked", "started" },
+	{ "Done", "completed" },
+	{ "Cancelled", "cancelled" },
+	{ NULL, NULL },
 };
 
 static int
@@ -50,11 +64,13 @@ tracker_local_seed(struct store *st, const char *project, struct orch_err *e)
 	have = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	sqlite3_finalize(s);
 	if (have > 0)
-		return 0;	/* seeded (an operator may have removed some: keep that) */
+		return 0; /* seeded (an operator may have removed some: keep that) */
 	for (i = 0; seed[i].name; i++) {
 		snprintf(id, sizeof(id), "%s:%s", project, tracker_key_for_name(seed[i].name));
-		if (store_prepare(st, &s, "INSERT OR IGNORE INTO tracker_states(id, project, name, grp, seq) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5)", e) < 0)
+		if (store_prepare(st, &s,
+			"INSERT OR IGNORE INTO tracker_states(id, project, name, grp, seq) "
+			"VALUES (?1, ?2, ?3, ?4, ?5)",
+			e) < 0)
 			return -1;
 		sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 2, project, -1, SQLITE_STATIC);
@@ -68,8 +84,7 @@ tracker_local_seed(struct store *st, const char *project, struct orch_err *e)
 }
 
 static int
-local_states(struct tracker *t, const char *project, struct tracker_state **v, size_t *n,
-    struct orch_err *e)
+local_states(struct tracker *t, const char *project, struct tracker_state **v, size_t *n, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	size_t cap = 24;
@@ -78,7 +93,8 @@ local_states(struct tracker *t, const char *project, struct tracker_state **v, s
 	*n = 0;
 	if (known_project(t, project, e) < 0 || tracker_local_seed(t->st, project, e) < 0)
 		return -1;
-	if (store_prepare(t->st, &s, "SELECT id, name, grp FROM tracker_states WHERE project = ?1 ORDER BY seq", e) < 0)
+	if (store_prepare(
+		t->st, &s, "SELECT id, name, grp FROM tracker_states WHERE project = ?1 ORDER BY seq", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if ((*v = calloc(cap, sizeof(**v))) == NULL) {
@@ -127,8 +143,8 @@ row_issue(sqlite3_stmt *s, struct tracker_issue *is)
 
 /* What a poll listed: the watermark poll_done stores, and whether the stored one was ahead of the present. */
 struct local_poll_mark {
-	char listed[40];	/* newest listed updated_at not after now; "" none */
-	int stepped_back;	/* the stored watermark was in the future: it is replaced, not only moved up */
+	char listed[40];  /* newest listed updated_at not after now; "" none */
+	int stepped_back; /* the stored watermark was in the future: it is replaced, not only moved up */
 };
 
 /*
@@ -162,8 +178,8 @@ local_since(struct tracker *t, const char *project, sqlite3_stmt *list, struct o
 }
 
 static int
-local_issues(struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n,
-    struct orch_err *e)
+local_issues(
+    struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	size_t cap = 16;
@@ -180,12 +196,16 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	 * this, and the reconciler's full listing is the net for anything a
 	 * watermark could miss.
 	 */
-	if (store_prepare(t->st, &s, full == TRACKER_LIST_ALL ?
-	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 ORDER BY seq" : full == TRACKER_LIST_OPEN ?
-	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND state_id NOT IN (SELECT id FROM "
-	    "tracker_states WHERE project = ?1 AND grp IN ('completed', 'cancelled')) ORDER BY seq" :
-	    "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND updated_at > ?2 ORDER BY updated_at",
-	    e) < 0)
+	if (store_prepare(t->st, &s,
+		full == TRACKER_LIST_ALL ? "SELECT " ISSUE_COLS
+					   " FROM tracker_issues WHERE project = ?1 ORDER BY seq"
+		    : full == TRACKER_LIST_OPEN
+		    ? "SELECT " ISSUE_COLS
+		      " FROM tracker_issues WHERE project = ?1 AND state_id NOT IN (SELECT id FROM "
+		      "tracker_states WHERE project = ?1 AND grp IN ('completed', 'cancelled')) ORDER BY seq"
+		    : "SELECT " ISSUE_COLS
+		      " FROM tracker_issues WHERE project = ?1 AND updated_at > ?2 ORDER BY updated_at",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if (full == TRACKER_LIST_CHANGED && local_since(t, project, s, e) < 0) {
@@ -207,14 +227,16 @@ local_issues(struct tracker *t, const char *project, int full, struct tracker_is
 	if (rc != SQLITE_DONE)
 		return store_fail(t->st, "list issues", e);
 	if (full == TRACKER_LIST_CHANGED) {
-		/* poll_done moves the watermark to what was listed, not to what came since, and never ahead of now */
+		/* poll_done moves the watermark to what was listed, not to what came since, and never ahead
+		 * of now */
 		struct local_poll_mark *m = t->impl;
 		char now[32];
 		size_t i;
 
 		time_iso_us(time_now_us(), now);
 		for (i = *n; i > 0 && strcmp((*v)[i - 1].updated_at, now) > 0; i--)
-			;	/* a stamp ahead of the present (the clock stepped back) is listed again next tick */
+			; /* a stamp ahead of the present (the clock stepped back) is listed again next tick
+			   */
 		if (i > 0)
 			str_copy(m->listed, sizeof(m->listed), (*v)[i - 1].updated_at);
 	}
@@ -239,10 +261,11 @@ local_get(struct tracker *t, const char *wi, struct tracker_issue *out, struct o
 	if (known_project(t, project, e) < 0)
 		return -1;
 	dash = strchr(wi, '-');
-	if (store_prepare(t->st, &s, "SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND seq = ?2", e) < 0)
+	if (store_prepare(t->st, &s,
+		"SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND seq = ?2", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, strtoll(dash + 1, NULL, 10));	/* validated digits */
+	sqlite3_bind_int64(s, 2, strtoll(dash + 1, NULL, 10)); /* validated digits */
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		row_issue(s, out);
@@ -251,8 +274,10 @@ local_get(struct tracker *t, const char *wi, struct tracker_issue *out, struct o
 		return 0;
 	if (rc != SQLITE_DONE)
 		return store_fail(t->st, "read issue", e);
-	return err_set(e, EX_NOINPUT, "work item '%s' does not exist in the local tracker; "
-	    "list them with orch-issue list", wi);
+	return err_set(e, EX_NOINPUT,
+	    "work item '%s' does not exist in the local tracker; "
+	    "list them with orch-issue list",
+	    wi);
 }
 
 /*
@@ -279,8 +304,11 @@ local_set_state(struct tracker *t, struct tracker_issue *is, const char *state_i
 	char stamp[40];
 
 	next_stamp(is->updated_at, stamp);
-	if (store_prepare(t->st, &s, "UPDATE tracker_issues SET state_id = ?1, updated_at = ?2 WHERE id = ?3 "
-	    "AND EXISTS (SELECT 1 FROM tracker_states WHERE id = ?1 AND project = tracker_issues.project)", e) < 0)
+	if (store_prepare(t->st, &s,
+		"UPDATE tracker_issues SET state_id = ?1, updated_at = ?2 WHERE id = ?3 "
+		"AND EXISTS (SELECT 1 FROM tracker_states WHERE id = ?1 AND project = "
+		"tracker_issues.project)",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, state_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, stamp, -1, SQLITE_STATIC);
@@ -288,14 +316,16 @@ local_set_state(struct tracker *t, struct tracker_issue *is, const char *state_i
 	if (store_step_done(t->st, s, "set issue state", e) < 0)
 		return -1;
 	if (sqlite3_changes(t->st->db) != 1)
-		return err_set(e, EX_DATAERR, "state '%s' does not belong to project '%s'", state_id, is->project);
+		return err_set(
+		    e, EX_DATAERR, "state '%s' does not belong to project '%s'", state_id, is->project);
 	str_copy(is->state_id, sizeof(is->state_id), state_id);
 	str_copy(is->updated_at, sizeof(is->updated_at), stamp);
 	return 0;
 }
 
 static int
-add_comment(struct tracker *t, const struct tracker_issue *is, const char *text, int by_orch, struct orch_err *e)
+add_comment(
+    struct tracker *t, const struct tracker_issue *is, const char *text, int by_orch, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	char now[32], *clean;
@@ -307,7 +337,9 @@ add_comment(struct tracker *t, const struct tracker_issue *is, const char *text,
 		return err_set(e, EX_SOFTWARE, "out of memory");
 	utf8_sanitize(clean, n, text);
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(t->st, &s, "INSERT INTO tracker_comments(issue_id, body, created_at, by_orch) VALUES (?1, ?2, ?3, ?4)", e) < 0) {
+	if (store_prepare(t->st, &s,
+		"INSERT INTO tracker_comments(issue_id, body, created_at, by_orch) VALUES (?1, ?2, ?3, ?4)",
+		e) < 0) {
 		free(clean);
 		return -1;
 	}
@@ -340,12 +372,17 @@ local_set_label(struct tracker *t, struct tracker_issue *is, const char *label, 
 	char now[40];
 
 	if (*label == '\0' || strlen(label) > 64 || strpbrk(label, ", \t\r\n"))
-		return err_set(e, EX_USAGE, "label '%.64s' is not a label: 1 to 64 characters, no comma or blank", label);
+		return err_set(e, EX_USAGE,
+		    "label '%.64s' is not a label: 1 to 64 characters, no comma or blank", label);
 	next_stamp(is->updated_at, now);
-	if (store_prepare(t->st, &s, on ? "UPDATE tracker_issues SET labels = CASE WHEN labels = '' THEN ?1 ELSE "
-	    "labels || ',' || ?1 END, updated_at = ?2 WHERE id = ?3 AND ',' || lower(labels) || ',' NOT LIKE "
-	    "'%,' || lower(?1) || ',%'" : "UPDATE tracker_issues SET labels = trim(replace(',' || labels || ',', ',' || "
-	    "?1 || ',', ','), ','), updated_at = ?2 WHERE id = ?3", e) < 0)
+	if (store_prepare(t->st, &s,
+		on ? "UPDATE tracker_issues SET labels = CASE WHEN labels = '' THEN ?1 ELSE "
+		     "labels || ',' || ?1 END, updated_at = ?2 WHERE id = ?3 AND ',' || lower(labels) || ',' "
+		     "NOT LIKE "
+		     "'%,' || lower(?1) || ',%'"
+		   : "UPDATE tracker_issues SET labels = trim(replace(',' || labels || ',', ',' || "
+		     "?1 || ',', ','), ','), updated_at = ?2 WHERE id = ?3",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, label, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
@@ -360,10 +397,13 @@ local_set_description(struct tracker *t, struct tracker_issue *is, const char *t
 	char stamp[40];
 
 	if (strlen(text) > TRACKER_DESC_MAX || !utf8_valid(text, strlen(text)))
-		return err_set(e, EX_USAGE, "the description is over %d bytes or not valid UTF-8; shorten it or "
-		    "convert it to UTF-8", TRACKER_DESC_MAX);
+		return err_set(e, EX_USAGE,
+		    "the description is over %d bytes or not valid UTF-8; shorten it or "
+		    "convert it to UTF-8",
+		    TRACKER_DESC_MAX);
 	next_stamp(is->updated_at, stamp);
-	if (store_prepare(t->st, &s, "UPDATE tracker_issues SET description = ?1, updated_at = ?2 WHERE id = ?3", e) < 0)
+	if (store_prepare(t->st, &s,
+		"UPDATE tracker_issues SET description = ?1, updated_at = ?2 WHERE id = ?3", e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, stamp, -1, SQLITE_STATIC);
@@ -376,14 +416,16 @@ local_set_description(struct tracker *t, struct tracker_issue *is, const char *t
 
 /* The newest TRACKER_COMMENTS_MAX comments, oldest first, into d. */
 static int
-local_detail_comments(struct tracker *t, const struct tracker_issue *is, struct tracker_detail *d,
-    struct orch_err *e)
+local_detail_comments(
+    struct tracker *t, const struct tracker_issue *is, struct tracker_detail *d, struct orch_err *e)
 {
 	sqlite3_stmt *s;
 	int rc, cut;
 
-	if (store_prepare(t->st, &s, "SELECT created_at, by_orch, body, total FROM (SELECT c.*, count(*) OVER () "
-	    "AS total FROM tracker_comments c WHERE issue_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id", e) < 0)
+	if (store_prepare(t->st, &s,
+		"SELECT created_at, by_orch, body, total FROM (SELECT c.*, count(*) OVER () "
+		"AS total FROM tracker_comments c WHERE issue_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, TRACKER_COMMENTS_MAX);
@@ -397,7 +439,8 @@ local_detail_comments(struct tracker *t, const struct tracker_issue *is, struct 
 		str_copy(c->at, sizeof(c->at), (const char *)sqlite3_column_text(s, 0));
 		c->by_orch = sqlite3_column_int(s, 1);
 		d->cut = sqlite3_column_int(s, 3) > TRACKER_COMMENTS_MAX;
-		if ((c->text = text_clean(body ? body : "", body ? strlen(body) : 0, TRACKER_COMMENT_MAX, &cut)) == NULL)
+		if ((c->text = text_clean(
+			 body ? body : "", body ? strlen(body) : 0, TRACKER_COMMENT_MAX, &cut)) == NULL)
 			break;
 		d->n++;
 	}
@@ -448,8 +491,11 @@ local_create(struct tracker *t, const char *project, const char *title, const ch
 		return err_set(e, EX_SOFTWARE, "cannot make a random issue id");
 	time_iso_us(time_now_us(), now);
 	/* seq in the same statement: two concurrent creates never share one */
-	if (store_prepare(t->st, &s, "INSERT INTO tracker_issues(id, project, seq, name, state_id, created_at, updated_at) "
-	    "SELECT ?1, ?2, COALESCE(MAX(seq), 0) + 1, ?3, ?4, ?5, ?5 FROM tracker_issues WHERE project = ?2", e) < 0)
+	if (store_prepare(t->st, &s,
+		"INSERT INTO tracker_issues(id, project, seq, name, state_id, created_at, updated_at) "
+		"SELECT ?1, ?2, COALESCE(MAX(seq), 0) + 1, ?3, ?4, ?5, ?5 FROM tracker_issues WHERE project "
+		"= ?2",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, project, -1, SQLITE_STATIC);
@@ -473,8 +519,10 @@ local_comments(struct tracker *t, const struct tracker_issue *is, char ***bodies
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(t->st, &s, "SELECT created_at || ' ' || body FROM tracker_comments "
-	    "WHERE issue_id = ?1 ORDER BY id", e) < 0)
+	if (store_prepare(t->st, &s,
+		"SELECT created_at || ' ' || body FROM tracker_comments "
+		"WHERE issue_id = ?1 ORDER BY id",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_TRANSIENT);
 	return store_strings(t->st, s, bodies, e);
@@ -493,10 +541,12 @@ local_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 	sqlite3_stmt *s;
 
 	if (m == NULL || (m->listed[0] == '\0' && !m->stepped_back))
-		return 0;	/* nothing listed: nothing to move */
-	if (store_prepare(t->st, &s, "INSERT INTO local_poll(project, watermark) SELECT ?1, ?2 WHERE ?3 OR ?2 > "
-	    "COALESCE((SELECT watermark FROM local_poll WHERE project = ?1), '') "
-	    "ON CONFLICT(project) DO UPDATE SET watermark = excluded.watermark", e) < 0)
+		return 0; /* nothing listed: nothing to move */
+	if (store_prepare(t->st, &s,
+		"INSERT INTO local_poll(project, watermark) SELECT ?1, ?2 WHERE ?3 OR ?2 > "
+		"COALESCE((SELECT watermark FROM local_poll WHERE project = ?1), '') "
+		"ON CONFLICT(project) DO UPDATE SET watermark = excluded.watermark",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, m->listed, -1, SQLITE_STATIC);
@@ -539,8 +589,10 @@ tracker_local_state_name(struct store *st, const char *issue_id, char *name, siz
 	int rc;
 
 	/* cached: orch-status asks once per listed task */
-	if (store_cached(st, &s, "SELECT s.name FROM tracker_issues i JOIN tracker_states s ON s.id = i.state_id "
-	    "WHERE i.id = ?1", e) < 0)
+	if (store_cached(st, &s,
+		"SELECT s.name FROM tracker_issues i JOIN tracker_states s ON s.id = i.state_id "
+		"WHERE i.id = ?1",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, issue_id, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)

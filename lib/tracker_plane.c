@@ -56,21 +56,22 @@
 #define PLANE_PER_PAGE 100
 #define PLANE_MAX_PAGES 10000
 #define PLANE_WATERMARK_MARGIN_S 60
-#define PLANE_PRESENT_MARGIN_S 2	/* Date has whole seconds and is written after the listed stamps */
-#define PLANE_NAME_MAX 255	/* Plane's Issue.name max_length */
+#define PLANE_PRESENT_MARGIN_S 2 /* Date has whole seconds and is written after the listed stamps */
+#define PLANE_NAME_MAX 255       /* Plane's Issue.name max_length */
 /* labels expanded to {id, name, color}: the label "manual" makes every stage of the item manual */
 #define ITEM_FIELDS "id,name,sequence_id,state,updated_at,labels&expand=labels"
-#define PLANE_ORCH_SOURCE "orch"	/* external_source of what orch creates: its comments are told apart by it */
-#define PLANE_COMMENT_PAGES 3	/* newest first: TRACKER_COMMENTS_MAX needs at most 2 pages of 100 */
+/* external_source of what orch creates: its comments are told apart by it */
+#define PLANE_ORCH_SOURCE "orch"
+#define PLANE_COMMENT_PAGES 3 /* newest first: TRACKER_COMMENTS_MAX needs at most 2 pages of 100 */
 
 struct plane {
 	const struct project *p;
-	int64_t seen_max_us;	/* the newest updated_at listed that is not ahead of the server's present */
+	int64_t seen_max_us; /* the newest updated_at listed that is not ahead of the server's present */
 	char seen_max[40];
-	int64_t wm_us;		/* the project's watermark, read once (-1: not yet) */
-	int stepped_back;	/* the stored watermark was ahead of the server's present: replace it */
-	int gone;		/* the last 404 said "does not exist" (not a missing route) */
-	int diagnosing;		/* inside forbidden(): no second diagnosis */
+	int64_t wm_us;    /* the project's watermark, read once (-1: not yet) */
+	int stepped_back; /* the stored watermark was ahead of the server's present: replace it */
+	int gone;         /* the last 404 said "does not exist" (not a missing route) */
+	int diagnosing;   /* inside forbidden(): no second diagnosis */
 };
 
 /* The flavour of paths remembered for this server; -1 when never detected. */
@@ -80,7 +81,8 @@ flavour_load(struct store *st, const char *base)
 	sqlite3_stmt *s;
 	int legacy = -1;
 
-	if (st == NULL || store_prepare(st, &s, "SELECT items_path FROM plane_servers WHERE base = ?1", NULL) < 0)
+	if (st == NULL ||
+	    store_prepare(st, &s, "SELECT items_path FROM plane_servers WHERE base = ?1", NULL) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, base, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -98,8 +100,11 @@ flavour_store(struct http *h, int legacy)
 	if (h->legacy_paths == legacy)
 		return;
 	h->legacy_paths = legacy;
-	if (h->st == NULL || store_prepare(h->st, &s, "INSERT INTO plane_servers(base, items_path, detected_at) "
-	    "VALUES (?1, ?2, ?3) ON CONFLICT(base) DO UPDATE SET items_path = ?2, detected_at = ?3", NULL) < 0)
+	if (h->st == NULL ||
+	    store_prepare(h->st, &s,
+		"INSERT INTO plane_servers(base, items_path, detected_at) "
+		"VALUES (?1, ?2, ?3) ON CONFLICT(base) DO UPDATE SET items_path = ?2, detected_at = ?3",
+		NULL) < 0)
 		return;
 	sqlite3_bind_text(s, 1, h->base, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, legacy ? "issues" : "work-items", -1, SQLITE_STATIC);
@@ -122,17 +127,19 @@ client(struct tracker *t, struct http **out, struct orch_err *e)
 		return 0;
 	}
 	if (c->plane_url == NULL || c->plane_workspace == NULL)
-		return err_set(e, EX_CONFIG, "tracker plane needs plane_url and plane_workspace in orch.yaml "
+		return err_set(e, EX_CONFIG,
+		    "tracker plane needs plane_url and plane_workspace in orch.yaml "
 		    "(or ORCH_PLANE_URL, ORCH_PLANE_WORKSPACE)");
 	if (strncmp(c->plane_url, "https://", 8) != 0 && strncmp(c->plane_url, "http://", 7) != 0)
-		return err_set(e, EX_CONFIG, "plane_url '%s' must start with https:// (or http://)", c->plane_url);
+		return err_set(
+		    e, EX_CONFIG, "plane_url '%s' must start with https:// (or http://)", c->plane_url);
 	if (str_fmt(base, sizeof(base), "%s%sapi/v1/workspaces/%s", c->plane_url,
-	    c->plane_url[strlen(c->plane_url) - 1] == '/' ? "" : "/", c->plane_workspace) < 0)
+		c->plane_url[strlen(c->plane_url) - 1] == '/' ? "" : "/", c->plane_workspace) < 0)
 		return err_set(e, EX_CONFIG, "plane_url is too long");
 	if ((token = http_token_load(c->plane_api_token_file, e)) == NULL)
 		return -1;
-	if ((h = calloc(1, sizeof(*h))) == NULL || http_open(h, base, token, c->http_timeout_s,
-	    c->plane_rate_limit_per_min, e) < 0) {
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    http_open(h, base, token, c->http_timeout_s, c->plane_rate_limit_per_min, e) < 0) {
 		explicit_bzero(token, strlen(token));
 		free(token);
 		free(h);
@@ -173,17 +180,23 @@ forbidden(struct tracker *t, const char *method, const char *path, struct orch_e
 	const struct project *p = pl->p;
 	char ppath[512];
 	cJSON *json = NULL;
-	struct orch_err pe = {0};
+	struct orch_err pe = { 0 };
 	int rc;
 
 	if (strncmp(path, "/work-items/", 12) == 0 || strncmp(path, "/issues/", 8) == 0)
-		return err_set(e, EX_CONFIG, "Plane refused to look up %s by identifier (403): no project with "
-		    "identifier '%s' lets the API key's user in; set key of that project to the Plane project's "
-		    "identifier (orch doctor checks it)", path, p->key);
+		return err_set(e, EX_CONFIG,
+		    "Plane refused to look up %s by identifier (403): no project with "
+		    "identifier '%s' lets the API key's user in; set key of that project to the Plane "
+		    "project's "
+		    "identifier (orch doctor checks it)",
+		    path, p->key);
 	if (is_write(method) && strstr(path, "/comments/") == NULL)
-		return err_set(e, EX_CONFIG, "Plane refused %s on project %s (403: no permission to write): the API "
-		    "key's user has the Guest role there; give it the Member or Admin role (Plane: Project settings, "
-		    "Members)", method, p->key);
+		return err_set(e, EX_CONFIG,
+		    "Plane refused %s on project %s (403: no permission to write): the API "
+		    "key's user has the Guest role there; give it the Member or Admin role (Plane: Project "
+		    "settings, "
+		    "Members)",
+		    method, p->key);
 	if (pl->diagnosing)
 		return err_set(e, EX_CONFIG, "Plane refused %s on project %s (403)", method, p->key);
 	pl->diagnosing = 1;
@@ -192,12 +205,14 @@ forbidden(struct tracker *t, const char *method, const char *path, struct orch_e
 	pl->diagnosing = 0;
 	cJSON_Delete(json);
 	if (rc == PLANE_NOT_FOUND)
-		return err_set(e, EX_CONFIG, "plane_project_id '%s' of project %s is not a project of workspace '%s' "
-		    "(Plane answers 403 for it); copy the uuid from the project's URL in Plane", p->plane_project_id,
-		    p->key, t->cfg->plane_workspace);
-	return err_set(e, EX_CONFIG, "the API key's user is not a member of Plane project %s (%s, 403 on %s); "
-	    "add it to the project with the Member or Admin role (Plane: Project settings, Members)%s", p->key,
-	    p->plane_project_id, method, rc == 0 ? "" : ", or check plane_project_id");
+		return err_set(e, EX_CONFIG,
+		    "plane_project_id '%s' of project %s is not a project of workspace '%s' "
+		    "(Plane answers 403 for it); copy the uuid from the project's URL in Plane",
+		    p->plane_project_id, p->key, t->cfg->plane_workspace);
+	return err_set(e, EX_CONFIG,
+	    "the API key's user is not a member of Plane project %s (%s, 403 on %s); "
+	    "add it to the project with the Member or Admin role (Plane: Project settings, Members)%s",
+	    p->key, p->plane_project_id, method, rc == 0 ? "" : ", or check plane_project_id");
 }
 
 /*
@@ -222,41 +237,52 @@ call(struct tracker *t, const char *method, const char *path, const char *body, 
 	pl->gone = 0;
 	if (client(t, &h, e) < 0 || http_request(h, method, path, body, &r, e) < 0)
 		return -1;
-	http_excerpt(h, &r.body, ex, sizeof(ex));	/* the token masked: a server may echo the request */
+	http_excerpt(h, &r.body, ex, sizeof(ex)); /* the token masked: a server may echo the request */
 	if ((r.status >= 200 && r.status < 300) || r.status == 409) {
 		if ((*json = cJSON_ParseWithLength(r.body.data ? r.body.data : "", r.body.len)) == NULL)
-			err_set(e, EX_DATAERR, "Plane answered %s %s with something that is not JSON ('%s'); "
-			    "check plane_url points at the Plane API", method, path, ex);
+			err_set(e, EX_DATAERR,
+			    "Plane answered %s %s with something that is not JSON ('%s'); "
+			    "check plane_url points at the Plane API",
+			    method, path, ex);
 		else if (r.status == 409)
-			rc = PLANE_CONFLICT, err_set(e, EX_DATAERR, "Plane answered %s %s with 409 ('%s')", method, path, ex);
+			rc = PLANE_CONFLICT,
+			err_set(e, EX_DATAERR, "Plane answered %s %s with 409 ('%s')", method, path, ex);
 		else
 			rc = 0;
 	} else if (r.status == 401) {
-		err_set(e, EX_CONFIG, "Plane refused the request (401: no API key); set ORCH_PLANE_API_TOKEN or "
+		err_set(e, EX_CONFIG,
+		    "Plane refused the request (401: no API key); set ORCH_PLANE_API_TOKEN or "
 		    "plane_api_token_file");
-	} else if (r.status == 403 && memmem(r.body.data ? r.body.data : "", r.body.len, "token is not valid", 18)) {
-		err_set(e, EX_CONFIG, "Plane rejected the API key (403); check ORCH_PLANE_API_TOKEN or "
-		    "plane_api_token_file, and the key's access to workspace '%s'", t->cfg->plane_workspace);
+	} else if (r.status == 403 &&
+	    memmem(r.body.data ? r.body.data : "", r.body.len, "token is not valid", 18)) {
+		err_set(e, EX_CONFIG,
+		    "Plane rejected the API key (403); check ORCH_PLANE_API_TOKEN or "
+		    "plane_api_token_file, and the key's access to workspace '%s'",
+		    t->cfg->plane_workspace);
 	} else if (r.status == 403) {
 		forbidden(t, method, path, e);
 	} else if (r.status == 404) {
 		pl->gone = memmem(r.body.data ? r.body.data : "", r.body.len, "does not exist", 14) != NULL;
-		err_set(e, EX_NOINPUT, "Plane has no %s (404%s); check plane_workspace and plane_project_id", path,
-		    pl->gone ? ": deleted, archived or a draft" : ": no such route");
+		err_set(e, EX_NOINPUT, "Plane has no %s (404%s); check plane_workspace and plane_project_id",
+		    path, pl->gone ? ": deleted, archived or a draft" : ": no such route");
 		rc = PLANE_NOT_FOUND;
 	} else if (r.status == 429) {
 		if (r.retry_after >= 0)
-			err_set(e, EX_UNAVAILABLE, "Plane rate limit hit (429, retry after %lld s); this tick stops "
-			    "using the key and the next one goes on", (long long)r.retry_after);
+			err_set(e, EX_UNAVAILABLE,
+			    "Plane rate limit hit (429, retry after %lld s); this tick stops "
+			    "using the key and the next one goes on",
+			    (long long)r.retry_after);
 		else
-			err_set(e, EX_UNAVAILABLE, "Plane rate limit hit (429, no Retry-After); this tick stops "
+			err_set(e, EX_UNAVAILABLE,
+			    "Plane rate limit hit (429, no Retry-After); this tick stops "
 			    "using the key and the next one goes on");
 	} else if (r.status >= 300 && r.status < 400) {
-		err_set(e, EX_UNAVAILABLE, "Plane redirected %s %s (HTTP %ld); set plane_url to the final address",
-		    method, path, r.status);
+		err_set(e, EX_UNAVAILABLE,
+		    "Plane redirected %s %s (HTTP %ld); set plane_url to the final address", method, path,
+		    r.status);
 	} else {
-		err_set(e, r.status >= 500 ? EX_UNAVAILABLE : EX_DATAERR, "Plane refused %s %s (HTTP %ld: '%s')",
-		    method, path, r.status, ex);
+		err_set(e, r.status >= 500 ? EX_UNAVAILABLE : EX_DATAERR,
+		    "Plane refused %s %s (HTTP %ld: '%s')", method, path, r.status, ex);
 	}
 	http_response_free(&r);
 	return rc;
@@ -286,13 +312,13 @@ items_call(struct tracker *t, const char *method, const char *pre, const char *p
 		snprintf(path, sizeof(path), "%s%s%s", pre, legacy ? "work-items" : "issues", post);
 		rc = call(t, method, path, body, json, e);
 		if (rc == PLANE_NOT_FOUND && !pl->gone) {
-			*e = first;	/* neither route exists: report the first */
+			*e = first; /* neither route exists: report the first */
 			return PLANE_NOT_FOUND;
 		}
 		legacy = !legacy;
 	}
 	if (rc == 0 || rc == PLANE_CONFLICT || (rc == PLANE_NOT_FOUND && pl->gone))
-		flavour_store(h, legacy);	/* this server answers these paths */
+		flavour_store(h, legacy); /* this server answers these paths */
 	return rc;
 }
 
@@ -311,7 +337,8 @@ results_of(const cJSON *json, const char *what, struct orch_err *e)
 	const cJSON *r = cJSON_IsArray(json) ? json : cJSON_GetObjectItemCaseSensitive(json, "results");
 
 	if (!cJSON_IsArray(r))
-		err_set(e, EX_DATAERR, "malformed Plane response for %s: no results list in the envelope", what);
+		err_set(
+		    e, EX_DATAERR, "malformed Plane response for %s: no results list in the envelope", what);
 	return cJSON_IsArray(r) ? r : NULL;
 }
 
@@ -330,7 +357,8 @@ more_pages(const cJSON *json, const cJSON *results, const char **cursor)
 static int
 uuid_like(const char *s)
 {
-	return *s && strspn(s, "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ-_") == strlen(s);
+	return *s &&
+	    strspn(s, "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ-_") == strlen(s);
 }
 
 /*
@@ -351,7 +379,8 @@ has_manual_label(const cJSON *labels)
 }
 
 static int
-parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, int64_t *us_out, struct orch_err *e)
+parse_item(
+    const struct project *p, const cJSON *o, struct tracker_issue *is, int64_t *us_out, struct orch_err *e)
 {
 	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(o, "sequence_id");
 	const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "state");
@@ -361,18 +390,21 @@ parse_item(const struct project *p, const cJSON *o, struct tracker_issue *is, in
 	sid = cJSON_IsObject(state) ? jstr(state, "id") : cJSON_IsString(state) ? state->valuestring : NULL;
 	if (!cJSON_IsObject(o) || id == NULL || name == NULL || upd == NULL || sid == NULL ||
 	    !cJSON_IsNumber(seq) || seq->valuedouble < 1 || seq->valuedouble > 999999999)
-		return err_set(e, EX_DATAERR, "malformed Plane work item: a field of id, name, sequence_id, state, "
+		return err_set(e, EX_DATAERR,
+		    "malformed Plane work item: a field of id, name, sequence_id, state, "
 		    "updated_at is missing or has the wrong type");
-	if (!uuid_like(id) || !uuid_like(sid))	/* both go into request paths */
-		return err_set(e, EX_DATAERR, "malformed Plane work item: id '%.40s' or state '%.40s' is not a uuid",
-		    id, sid);
+	if (!uuid_like(id) || !uuid_like(sid)) /* both go into request paths */
+		return err_set(e, EX_DATAERR,
+		    "malformed Plane work item: id '%.40s' or state '%.40s' is not a uuid", id, sid);
 	if (time_parse_iso(upd, &us) < 0)
-		return err_set(e, EX_DATAERR, "malformed Plane work item %s: updated_at '%.40s' is not a timestamp", id, upd);
+		return err_set(e, EX_DATAERR,
+		    "malformed Plane work item %s: updated_at '%.40s' is not a timestamp", id, upd);
 	memset(is, 0, sizeof(*is));
-	if (str_copy(is->id, sizeof(is->id), id) < 0 || str_copy(is->state_id, sizeof(is->state_id), sid) < 0 ||
+	if (str_copy(is->id, sizeof(is->id), id) < 0 ||
+	    str_copy(is->state_id, sizeof(is->state_id), sid) < 0 ||
 	    str_copy(is->updated_at, sizeof(is->updated_at), upd) < 0)
 		return err_set(e, EX_DATAERR, "malformed Plane work item: an id or timestamp is too long");
-	str_copy(is->name, sizeof(is->name), name);	/* a long title is cut for display only */
+	str_copy(is->name, sizeof(is->name), name); /* a long title is cut for display only */
 	str_copy(is->project, sizeof(is->project), p->key);
 	is->seq = (long)seq->valuedouble;
 	snprintf(is->work_item, sizeof(is->work_item), "%s-%ld", p->key, is->seq);
@@ -408,8 +440,10 @@ states_cached(struct tracker *t, const char *project, int fresh_only, struct tra
 
 	*v = NULL;
 	*n = 0;
-	if ((s = run_query(t, CTX_PLANE_STATES, "SELECT id, name, grp FROM plane_states WHERE project = ?1 AND "
-	    "(?2 = 0 OR ?3 = 0 OR fetched_at >= ?4) ORDER BY seq, name", e)) == NULL)
+	if ((s = run_query(t, CTX_PLANE_STATES,
+		 "SELECT id, name, grp FROM plane_states WHERE project = ?1 AND "
+		 "(?2 = 0 OR ?3 = 0 OR fetched_at >= ?4) ORDER BY seq, name",
+		 e)) == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, fresh_only);
@@ -432,7 +466,7 @@ states_cached(struct tracker *t, const char *project, int fresh_only, struct tra
 		str_copy(ts->group, sizeof(ts->group), (const char *)sqlite3_column_text(s, 2));
 		ts->key = tracker_key_for_name(ts->name);
 	}
-	sqlite3_reset(s);	/* ends the read; the statement stays prepared for the next project */
+	sqlite3_reset(s); /* ends the read; the statement stays prepared for the next project */
 	return 0;
 }
 
@@ -452,8 +486,10 @@ states_store(struct tracker *t, const char *project, const cJSON *all, struct or
 		goto fail;
 	cJSON_ArrayForEach(it, all) {
 		const cJSON *seq = cJSON_GetObjectItemCaseSensitive(it, "sequence");
-		if (store_prepare(t->st, &s, "INSERT OR REPLACE INTO plane_states(project, id, name, grp, seq, fetched_at) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e) < 0)
+		if (store_prepare(t->st, &s,
+			"INSERT OR REPLACE INTO plane_states(project, id, name, grp, seq, fetched_at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			e) < 0)
 			goto fail;
 		sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, jstr(it, "id"), -1, SQLITE_STATIC);
@@ -514,7 +550,7 @@ out:
 static int
 plane_states(struct tracker *t, const char *project, struct tracker_state **v, size_t *n, struct orch_err *e)
 {
-	struct orch_err fe = {0};
+	struct orch_err fe = { 0 };
 
 	if (states_cached(t, project, 1, v, n, e) < 0)
 		return -1;
@@ -527,7 +563,8 @@ plane_states(struct tracker *t, const char *project, struct tracker_state **v, s
 	if (states_cached(t, project, 0, v, n, e) < 0)
 		return -1;
 	if (*n > 0) {
-		err_warn("warning: Plane states of %s not refreshed (%s); using the cached set", project, fe.msg);
+		err_warn(
+		    "warning: Plane states of %s not refreshed (%s); using the cached set", project, fe.msg);
 		return 0;
 	}
 	free(*v);
@@ -548,7 +585,7 @@ watermark_of(struct tracker *t, const char *project)
 	if (pl->wm_us >= 0)
 		return pl->wm_us;
 	if ((s = run_query(t, CTX_PLANE_WATERMARK, "SELECT watermark_us FROM plane_poll WHERE project = ?1",
-	    NULL)) == NULL)
+		 NULL)) == NULL)
 		return 0;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -570,8 +607,11 @@ remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 	int own = sqlite3_get_autocommit(t->st->db);
 	size_t i;
 
-	if (n == 0 || store_prepare(t->st, &s, "INSERT OR IGNORE INTO plane_items(project, seq, id) "
-	    "VALUES (?1, ?2, ?3)", NULL) < 0)
+	if (n == 0 ||
+	    store_prepare(t->st, &s,
+		"INSERT OR IGNORE INTO plane_items(project, seq, id) "
+		"VALUES (?1, ?2, ?3)",
+		NULL) < 0)
 		return;
 	if (own)
 		store_exec(t->st, "BEGIN", NULL);
@@ -579,7 +619,8 @@ remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 		sqlite3_bind_text(s, 1, v[i].project, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, v[i].seq);
 		sqlite3_bind_text(s, 3, v[i].id, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE) {	/* a cache of ids: the next listing fills what is missing */
+		if (sqlite3_step(s) !=
+		    SQLITE_DONE) { /* a cache of ids: the next listing fills what is missing */
 			store_fail(t->st, "cache the items' ids", NULL);
 			break;
 		}
@@ -587,7 +628,7 @@ remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 	}
 	sqlite3_finalize(s);
 	if (own)
-		store_exec(t->st, "COMMIT", NULL);	/* a cache: losing it costs a listing */
+		store_exec(t->st, "COMMIT", NULL); /* a cache: losing it costs a listing */
 }
 
 static int
@@ -612,7 +653,9 @@ reserve(struct tracker_issue **v, size_t *cap, const cJSON *json)
 
 	if (!cJSON_IsNumber(total) || total->valuedouble < 1)
 		return 0;
-	want = total->valuedouble > 10000 ? 10000 : (size_t)total->valuedouble;	/* a server cannot make us reserve more */
+	want = total->valuedouble > 10000
+	    ? 10000
+	    : (size_t)total->valuedouble; /* a server cannot make us reserve more */
 	if ((*v = malloc(want * sizeof(**v))) == NULL)
 		return -1;
 	*cap = want;
@@ -634,8 +677,8 @@ present_us(struct tracker *t)
 }
 
 static int
-plane_issues(struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n,
-    struct orch_err *e)
+plane_issues(
+    struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n, struct orch_err *e)
 {
 	struct plane *pl = t->impl;
 	int64_t stop_us = full ? 0 : watermark_of(t, project), us, present;
@@ -660,7 +703,8 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 			goto fail;
 		present = present_us(t);
 		if (page == 0 && !full && wm > present) {
-			/* the watermark is ahead of the server's present (its clock stepped back): re-list once */
+			/* the watermark is ahead of the server's present (its clock stepped back): re-list
+			 * once */
 			pl->stepped_back = 1;
 			stop_us = wm = 0;
 		}
@@ -677,11 +721,11 @@ plane_issues(struct tracker *t, const char *project, int full, struct tracker_is
 				str_copy(pl->seen_max, sizeof(pl->seen_max), is.updated_at);
 			}
 			if (stop_us && us < stop_us) {
-				older = 1;	/* ordered by -updated_at: the rest is older still */
+				older = 1; /* ordered by -updated_at: the rest is older still */
 				continue;
 			}
 			if (us > wm && fresh == *n)
-				fresh++;	/* newest first: the changed items are a prefix */
+				fresh++; /* newest first: the changed items are a prefix */
 			if (push(v, n, &cap, &is) < 0) {
 				err_set(e, EX_SOFTWARE, "out of memory listing work items");
 				goto fail;
@@ -710,7 +754,8 @@ plane_rate_limited(struct store *st, const char *project)
 	sqlite3_stmt *s;
 	int limited = 0;
 
-	if (store_prepare(st, &s, "SELECT rate_limited_at IS NOT NULL FROM plane_poll WHERE project = ?1", NULL) < 0)
+	if (store_prepare(
+		st, &s, "SELECT rate_limited_at IS NOT NULL FROM plane_poll WHERE project = ?1", NULL) < 0)
 		return 0;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -726,15 +771,17 @@ plane_mark_rate_limited(struct store *st, const char *project, int limited)
 
 	if (plane_rate_limited(st, project) == limited)
 		return;
-	if (store_prepare(st, &s, "INSERT INTO plane_poll(project, rate_limited_at) VALUES (?1, ?2) "
-	    "ON CONFLICT(project) DO UPDATE SET rate_limited_at = ?2", NULL) < 0)
+	if (store_prepare(st, &s,
+		"INSERT INTO plane_poll(project, rate_limited_at) VALUES (?1, ?2) "
+		"ON CONFLICT(project) DO UPDATE SET rate_limited_at = ?2",
+		NULL) < 0)
 		return;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	if (limited)
 		sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
 	else
 		sqlite3_bind_null(s, 2);
-	(void)store_step_done(st, s, "record the rate limit", NULL);	/* checked; the next 429 sets it again */
+	(void)store_step_done(st, s, "record the rate limit", NULL); /* checked; the next 429 sets it again */
 }
 
 static int
@@ -744,9 +791,11 @@ plane_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 	sqlite3_stmt *s;
 
 	if (!pl->stepped_back && (pl->seen_max_us == 0 || pl->seen_max_us <= watermark_of(t, project)))
-		return 0;	/* nothing newer: a quiet tick writes nothing */
-	if (store_prepare(t->st, &s, "INSERT INTO plane_poll(project, watermark, watermark_us) VALUES (?1, ?2, ?3) "
-	    "ON CONFLICT(project) DO UPDATE SET watermark = ?2, watermark_us = ?3", e) < 0)
+		return 0; /* nothing newer: a quiet tick writes nothing */
+	if (store_prepare(t->st, &s,
+		"INSERT INTO plane_poll(project, watermark, watermark_us) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT(project) DO UPDATE SET watermark = ?2, watermark_us = ?3",
+		e) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, pl->seen_max, -1, SQLITE_STATIC);
@@ -765,8 +814,10 @@ issue_id_of(struct tracker *t, const char *wi, long seq, char id[64])
 	sqlite3_stmt *s;
 	int found = 0;
 
-	if (store_prepare(t->st, &s, "SELECT issue_id FROM tasks WHERE work_item = ?1 UNION ALL "
-	    "SELECT id FROM plane_items WHERE project = ?2 AND seq = ?3", NULL) < 0)
+	if (store_prepare(t->st, &s,
+		"SELECT issue_id FROM tasks WHERE work_item = ?1 UNION ALL "
+		"SELECT id FROM plane_items WHERE project = ?2 AND seq = ?3",
+		NULL) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, ((struct plane *)t->impl)->p->key, -1, SQLITE_STATIC);
@@ -785,7 +836,8 @@ item_of(struct tracker *t, const cJSON *json, struct tracker_issue *out, struct 
 	const char *proj = jstr(json, "project");
 
 	if (proj && strcmp(proj, pl->p->plane_project_id) != 0)
-		return err_set(e, EX_CONFIG, "a Plane work item with identifier %s-... belongs to project %s, not to "
+		return err_set(e, EX_CONFIG,
+		    "a Plane work item with identifier %s-... belongs to project %s, not to "
 		    "plane_project_id %s; set key to the Plane project's identifier (orch doctor checks it)",
 		    pl->p->key, proj, pl->p->plane_project_id);
 	return parse_item(pl->p, json, out, NULL, e);
@@ -805,7 +857,7 @@ item_call(struct tracker *t, const char *method, const char *id, const char *suf
 	rc = items_call(t, method, pre, post, text, &json, e);
 	free(text);
 	if (rc == PLANE_CONFLICT && out == NULL) {
-		cJSON_Delete(json);	/* a repeat of this external_id: Plane has it already */
+		cJSON_Delete(json); /* a repeat of this external_id: Plane has it already */
 		return 0;
 	}
 	if (rc < 0) {
@@ -867,9 +919,10 @@ get_by_identifier(struct tracker *t, const char *wi, long seq, struct tracker_is
 	snprintf(post, sizeof(post), "/%s-%ld/", key, seq);
 	rc = items_call(t, "GET", "/", post, NULL, &json, e);
 	if (rc == PLANE_NOT_FOUND && !pl->gone)
-		return get_by_listing(t, wi, seq, out, e);	/* a server from before 2024-04 (PR #4170) */
+		return get_by_listing(t, wi, seq, out, e); /* a server from before 2024-04 (PR #4170) */
 	if (rc == PLANE_NOT_FOUND && pl->gone)
-		err_set(e, EX_NOINPUT, "work item '%s' does not exist in Plane (or is archived or a draft)", wi);
+		err_set(
+		    e, EX_NOINPUT, "work item '%s' does not exist in Plane (or is archived or a draft)", wi);
 	if (rc < 0) {
 		cJSON_Delete(json);
 		return -1;
@@ -889,12 +942,13 @@ plane_get(struct tracker *t, const char *wi, struct tracker_issue *out, struct o
 
 	if (!wi_valid(wi))
 		return err_set(e, EX_USAGE, "work item '%s' is not " WI_FORM, wi);
-	seq = strtol(strchr(wi, '-') + 1, NULL, 10);	/* wi is valid */
+	seq = strtol(strchr(wi, '-') + 1, NULL, 10); /* wi is valid */
 	if (issue_id_of(t, wi, seq, id) < 0)
 		return get_by_identifier(t, wi, seq, out, e);
 	if (item_call(t, "GET", id, "/", NULL, out, e) < 0) {
 		if (((struct plane *)t->impl)->gone)
-			err_set(e, EX_NOINPUT, "work item '%s' does not exist in Plane (or is archived or a draft)", wi);
+			err_set(e, EX_NOINPUT,
+			    "work item '%s' does not exist in Plane (or is archived or a draft)", wi);
 		return -1;
 	}
 	return 0;
@@ -918,7 +972,7 @@ fnv64(uint64_t h, const char *s)
 {
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL;	/* a separator between parts */
+	return (h ^ 0xff) * 0x100000001b3ULL; /* a separator between parts */
 }
 
 /*
@@ -956,10 +1010,14 @@ post_comment(struct tracker *t, const struct tracker_issue *is, const char *text
 	buf_init(&html, 256 * 1024);
 	buf_add(&html, "<p>");
 	for (; *text; text++) {
-		const char *rep = *text == '<' ? "&lt;" : *text == '>' ? "&gt;" : *text == '&' ? "&amp;" :
-		    *text == '"' ? "&quot;" : *text == '\n' ? "<br>" : NULL;
+		const char *rep = *text == '<' ? "&lt;"
+		    : *text == '>'             ? "&gt;"
+		    : *text == '&'             ? "&amp;"
+		    : *text == '"'             ? "&quot;"
+		    : *text == '\n'            ? "<br>"
+					       : NULL;
 		if ((rep ? buf_puts(&html, rep) : buf_append(&html, text, 1)) < 0)
-			break;	/* a comment is cut at 256 KiB */
+			break; /* a comment is cut at 256 KiB */
 	}
 	buf_add(&html, "</p>");
 	comment_external_id(t, is, buf_str(&html), ext, sizeof(ext));
@@ -1027,7 +1085,7 @@ plane_create(struct tracker *t, const char *project, const char *title, const ch
 	free(text);
 	if (rc == PLANE_CONFLICT && (dup = jstr(json, "id")) != NULL && strlen(dup) < 64) {
 		char id[64];
-		str_copy(id, sizeof(id), dup);	/* Plane has it: the answer to an earlier try was lost */
+		str_copy(id, sizeof(id), dup); /* Plane has it: the answer to an earlier try was lost */
 		cJSON_Delete(json);
 		return item_call(t, "GET", id, "/", NULL, out, e);
 	}
@@ -1052,14 +1110,17 @@ tracker_plane_identifier(struct tracker *t, char *out, size_t n, struct orch_err
 
 	snprintf(path, sizeof(path), "/projects/%s/", pl->p->plane_project_id);
 	if ((rc = call(t, "GET", path, NULL, &json, e)) == PLANE_NOT_FOUND)
-		err_set(e, EX_CONFIG, "plane_project_id '%s' of project %s is not a project of workspace '%s'; copy the "
-		    "uuid from the project's URL in Plane", pl->p->plane_project_id, pl->p->key, t->cfg->plane_workspace);
+		err_set(e, EX_CONFIG,
+		    "plane_project_id '%s' of project %s is not a project of workspace '%s'; copy the "
+		    "uuid from the project's URL in Plane",
+		    pl->p->plane_project_id, pl->p->key, t->cfg->plane_workspace);
 	if (rc < 0) {
 		cJSON_Delete(json);
 		return -1;
 	}
-	rc = (id = jstr(json, "identifier")) == NULL || str_copy(out, n, id) < 0 ?
-	    err_set(e, EX_DATAERR, "malformed Plane project %s: no identifier", pl->p->plane_project_id) : 0;
+	rc = (id = jstr(json, "identifier")) == NULL || str_copy(out, n, id) < 0
+	    ? err_set(e, EX_DATAERR, "malformed Plane project %s: no identifier", pl->p->plane_project_id)
+	    : 0;
 	cJSON_Delete(json);
 	return rc;
 }
@@ -1078,8 +1139,10 @@ tracker_plane_open(struct tracker *t, const struct project *p, struct orch_err *
 
 	if (p->plane_project_id == NULL || *p->plane_project_id == '\0' || strchr(p->plane_project_id, '/') ||
 	    strchr(p->plane_project_id, '?'))
-		return err_set(e, EX_CONFIG, "project '%s' uses tracker plane but has no valid plane_project_id "
-		    "(the project's uuid) in orch.yaml", p->key);
+		return err_set(e, EX_CONFIG,
+		    "project '%s' uses tracker plane but has no valid plane_project_id "
+		    "(the project's uuid) in orch.yaml",
+		    p->key);
 	if ((pl = calloc(1, sizeof(*pl))) == NULL)
 		return err_set(e, EX_SOFTWARE, "out of memory");
 	pl->p = p;
@@ -1119,9 +1182,11 @@ parse_comment(const cJSON *o, struct tracker_comment *c, struct orch_err *e)
 	int64_t us;
 
 	if (!cJSON_IsObject(o) || at == NULL || time_parse_iso(at, &us) < 0 || strlen(at) >= sizeof(c->at))
-		return err_set(e, EX_DATAERR, "malformed Plane comment: created_at is missing or not a timestamp");
+		return err_set(
+		    e, EX_DATAERR, "malformed Plane comment: created_at is missing or not a timestamp");
 	if (jstr(o, "comment_html") == NULL && jstr(o, "comment_stripped") == NULL)
-		return err_set(e, EX_DATAERR, "malformed Plane comment: neither comment_html nor comment_stripped");
+		return err_set(
+		    e, EX_DATAERR, "malformed Plane comment: neither comment_html nor comment_stripped");
 	str_copy(c->at, sizeof(c->at), at);
 	c->by_orch = src && strcmp(src, PLANE_ORCH_SOURCE) == 0;
 	if ((c->text = plain_of(o, "comment_stripped", "comment_html", TRACKER_COMMENT_MAX)) == NULL)
@@ -1134,15 +1199,16 @@ older_first(const void *a, const void *b)
 {
 	int64_t x = 0, y = 0;
 
-	time_parse_iso(((const struct tracker_comment *)a)->at, &x);	/* parsed when listed */
+	time_parse_iso(((const struct tracker_comment *)a)->at, &x); /* parsed when listed */
 	time_parse_iso(((const struct tracker_comment *)b)->at, &y);
 	return x < y ? -1 : x > y;
 }
 
-/* The newest TRACKER_COMMENTS_MAX comments (listed newest first, PLANE_COMMENT_PAGES at most), oldest first. */
+/* The newest TRACKER_COMMENTS_MAX comments (listed newest first, PLANE_COMMENT_PAGES at most), oldest first.
+ */
 static int
-plane_detail_comments(struct tracker *t, const struct tracker_issue *is, struct tracker_detail *d,
-    struct orch_err *e)
+plane_detail_comments(
+    struct tracker *t, const struct tracker_issue *is, struct tracker_detail *d, struct orch_err *e)
 {
 	struct plane *pl = t->impl;
 	char pre[512], post[512], cursor[64] = "";
@@ -1157,7 +1223,8 @@ plane_detail_comments(struct tracker *t, const struct tracker_issue *is, struct 
 	for (page = 0; more && page < PLANE_COMMENT_PAGES && d->n < TRACKER_COMMENTS_MAX; page++) {
 		snprintf(post, sizeof(post), "/%s/comments/?per_page=%d&order_by=-created_at%s%s", is->id,
 		    PLANE_PER_PAGE, cursor[0] ? "&cursor=" : "", cursor);
-		if (items_call(t, "GET", pre, post, NULL, &json, e) < 0 || (res = results_of(json, "comments", e)) == NULL) {
+		if (items_call(t, "GET", pre, post, NULL, &json, e) < 0 ||
+		    (res = results_of(json, "comments", e)) == NULL) {
 			cJSON_Delete(json);
 			return -1;
 		}
@@ -1198,12 +1265,14 @@ plane_detail(struct tracker *t, const struct tracker_issue *is, struct tracker_d
 		cJSON_Delete(json);
 		return -1;
 	}
-	d->description = cJSON_IsObject(json) ? plain_of(json, "description_stripped", "description_html",
-	    TRACKER_DESC_MAX) : NULL;
+	d->description = cJSON_IsObject(json)
+	    ? plain_of(json, "description_stripped", "description_html", TRACKER_DESC_MAX)
+	    : NULL;
 	cJSON_Delete(json);
 	if (d->description == NULL) {
 		tracker_detail_free(d);
-		return err_set(e, EX_DATAERR, "malformed Plane work item %s: not an object, or out of memory", is->id);
+		return err_set(
+		    e, EX_DATAERR, "malformed Plane work item %s: not an object, or out of memory", is->id);
 	}
 	if (plane_detail_comments(t, is, d, e) < 0) {
 		tracker_detail_free(d);
@@ -1230,8 +1299,8 @@ const struct tracker_ops tracker_plane_ops = {
 /* ---- the parsers alone (tracker_plane.h) ---- */
 
 int
-plane_parse_items(const struct project *p, const char *body, size_t len, struct tracker_issue **v,
-    size_t *n, int *more, char *cursor, size_t cn, struct orch_err *e)
+plane_parse_items(const struct project *p, const char *body, size_t len, struct tracker_issue **v, size_t *n,
+    int *more, char *cursor, size_t cn, struct orch_err *e)
 {
 	cJSON *json = cJSON_ParseWithLength(body, len);
 	const cJSON *res, *it;

@@ -6,14 +6,27 @@
 
 #include "util.h"
 
-static const struct { const char *name, *key; } keymap[] = {
-	{ "Backlog", "backlog" }, { "Todo", "todo" }, { "To Analyse", "to_analyse" },
-	{ "Analysis", "analysis" }, { "In Progress", "in_progress" }, { "Needs Input", "needs_input" },
-	{ "In Review", "in_review" }, { "Code Review", "code_review" }, { "Approved", "approved" },
-	{ "Rejected", "rejected" }, { "Awaiting Deploy", "awaiting_deploy" },
-	{ "Confirm Deploy", "confirm_deploy" }, { "Deploying", "deploying" },
-	{ "Monitoring after Deploy", "monitoring" }, { "Blocked", "blocked" }, { "Done", "done" },
-	{ "Cancelled", "cancelled" }, { NULL, NULL },
+static const struct {
+	const char *name, *key;
+} keymap[] = {
+	{ "Backlog", "backlog" },
+	{ "Todo", "todo" },
+	{ "To Analyse", "to_analyse" },
+	{ "Analysis", "analysis" },
+	{ "In Progress", "in_progress" },
+	{ "Needs Input", "needs_input" },
+	{ "In Review", "in_review" },
+	{ "Code Review", "code_review" },
+	{ "Approved", "approved" },
+	{ "Rejected", "rejected" },
+	{ "Awaiting Deploy", "awaiting_deploy" },
+	{ "Confirm Deploy", "confirm_deploy" },
+	{ "Deploying", "deploying" },
+	{ "Monitoring after Deploy", "monitoring" },
+	{ "Blocked", "blocked" },
+	{ "Done", "done" },
+	{ "Cancelled", "cancelled" },
+	{ NULL, NULL },
 };
 
 const char *

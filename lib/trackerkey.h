@@ -15,7 +15,7 @@ struct tracker_state {
 	char id[64];
 	char name[64];
 	char group[16];
-	const char *key;	/* logical key, NULL when the name is not one orch knows */
+	const char *key; /* logical key, NULL when the name is not one orch knows */
 };
 
 const char *tracker_key_for_name(const char *name);
@@ -31,19 +31,19 @@ int tracker_state_terminal(const struct tracker_state *s);
  * comment itself (the local tracker's by_orch column; Plane's
  * external_source "orch" on the comments orch posts).
  */
-#define TRACKER_DESC_MAX (64 * 1024)	/* a description longer than this is cut, and says so */
-#define TRACKER_COMMENT_MAX (16 * 1024)	/* each comment likewise */
-#define TRACKER_COMMENTS_MAX 200	/* the newest this many comments */
+#define TRACKER_DESC_MAX (64 * 1024)    /* a description longer than this is cut, and says so */
+#define TRACKER_COMMENT_MAX (16 * 1024) /* each comment likewise */
+#define TRACKER_COMMENTS_MAX 200        /* the newest this many comments */
 struct tracker_comment {
-	char at[40];		/* created_at, ISO-8601 */
+	char at[40]; /* created_at, ISO-8601 */
 	int by_orch;
-	char *text;		/* malloc'd */
+	char *text; /* malloc'd */
 };
 struct tracker_detail {
-	char *description;	/* malloc'd, "" when none */
-	struct tracker_comment *comments;	/* oldest first */
+	char *description;                /* malloc'd, "" when none */
+	struct tracker_comment *comments; /* oldest first */
 	size_t n;
-	int cut;		/* older comments were left out (over TRACKER_COMMENTS_MAX) */
+	int cut; /* older comments were left out (over TRACKER_COMMENTS_MAX) */
 };
 void tracker_detail_free(struct tracker_detail *d);
 

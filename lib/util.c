@@ -205,14 +205,15 @@ time_parse_iso(const char *s, int64_t *us)
 	}
 	if (*p == 'Z' && p[1] == '\0') {
 		/* UTC */
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && digits_at(p + 1, 2, &oh) == 0 && p[3] == ':' &&
-	    digits_at(p + 4, 2, &om) == 0 && oh <= 23 && om <= 59) {
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && digits_at(p + 1, 2, &oh) == 0 &&
+	    p[3] == ':' && digits_at(p + 4, 2, &om) == 0 && oh <= 23 && om <= 59) {
 		if (*p == '-')
 			oh = -oh, om = -om;
 	} else {
 		return -1;
 	}
-	*us = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - (oh * 3600 + om * 60)) * 1000000 +
+	*us = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - (oh * 3600 + om * 60)) *
+		1000000 +
 	    frac;
 	return 0;
 }
@@ -379,14 +380,17 @@ str_escape_ctl(char *dst, size_t n, const char *src)
 		esc[0] = '\0';
 		if (l == 0 || s[i] < 0x20 || s[i] == 0x7f) {
 			if (s[i] == '\n' || s[i] == '\t' || s[i] == '\r')
-				snprintf(esc, sizeof(esc), "\\%c", s[i] == '\n' ? 'n' : s[i] == '\t' ? 't' : 'r');
+				snprintf(esc, sizeof(esc), "\\%c",
+				    s[i] == '\n'       ? 'n'
+					: s[i] == '\t' ? 't'
+						       : 'r');
 			else
 				snprintf(esc, sizeof(esc), "\\x%02x", s[i]);
 			l = 1;
 		} else if (s[i] == '\\') {
 			snprintf(esc, sizeof(esc), "\\\\");
 		} else if (l == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) {
-			snprintf(esc, sizeof(esc), "\\u%04x", s[i + 1]);	/* C1 controls: CSI and friends */
+			snprintf(esc, sizeof(esc), "\\u%04x", s[i + 1]); /* C1 controls: CSI and friends */
 		}
 		if (esc[0]) {
 			if (o + strlen(esc) >= n)
@@ -410,28 +414,41 @@ title_check(const char *title, char *why, size_t wn)
 	size_t len = strlen(title), i, chars;
 
 	if (len == 0 || strspn(title, " \t") == len)
-		return snprintf(why, wn, "the title is empty; give a few words that say what the item is"), -1;
+		return snprintf(why, wn, "the title is empty; give a few words that say what the item is"),
+		       -1;
 	if (!utf8_valid(title, len))
 		return snprintf(why, wn, "the title is not valid UTF-8; re-type it in a UTF-8 terminal"), -1;
 	for (i = 0, chars = 0; i < len; i++)
 		chars += ((unsigned char)title[i] & 0xc0) != 0x80;
 	if (chars > TITLE_MAX)
-		return snprintf(why, wn, "the title is %zu characters; Plane allows at most %d; shorten it (details go "
-		    "into a comment)", chars, TITLE_MAX), -1;
+		return snprintf(why, wn,
+			   "the title is %zu characters; Plane allows at most %d; shorten it (details go "
+			   "into a comment)",
+			   chars, TITLE_MAX),
+		       -1;
 	if (len > TITLE_MAX_BYTES)
-		return snprintf(why, wn, "the title is %zu bytes long, the limit is %d; shorten it (details go "
-		    "into a comment)", len, TITLE_MAX_BYTES), -1;
+		return snprintf(why, wn,
+			   "the title is %zu bytes long, the limit is %d; shorten it (details go "
+			   "into a comment)",
+			   len, TITLE_MAX_BYTES),
+		       -1;
 	for (i = 0; i < len; i++) {
 		const unsigned char *u = (const unsigned char *)title + i;
 		if (u[0] < 0x20 || u[0] == 0x7f)
-			return snprintf(why, wn, "the title holds a control character (byte 0x%02x at %zu); use "
-			    "plain text on one line", u[0], i), -1;
+			return snprintf(why, wn,
+				   "the title holds a control character (byte 0x%02x at %zu); use "
+				   "plain text on one line",
+				   u[0], i),
+			       -1;
 		/* bidi overrides and isolates (U+202A..U+202E, U+2066..U+2069) reorder what a reader sees */
-		if (i + 2 < len && u[0] == 0xe2 && ((u[1] == 0x80 && u[2] >= 0xaa && u[2] <= 0xae) ||
-		    (u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9)))
-			return snprintf(why, wn, "the title holds a bidirectional control (U+%04X at byte %zu), which "
-			    "reorders what readers see; use plain text", 0x2000 + ((u[1] & 0x3f) << 6) + (u[2] & 0x3f),
-			    i), -1;
+		if (i + 2 < len && u[0] == 0xe2 &&
+		    ((u[1] == 0x80 && u[2] >= 0xaa && u[2] <= 0xae) ||
+			(u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9)))
+			return snprintf(why, wn,
+				   "the title holds a bidirectional control (U+%04X at byte %zu), which "
+				   "reorders what readers see; use plain text",
+				   0x2000 + ((u[1] & 0x3f) << 6) + (u[2] & 0x3f), i),
+			       -1;
 	}
 	return 0;
 }

@@ -15,10 +15,10 @@ int str_copy(char *dst, size_t n, const char *src);
 int str_fmt(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Parse a decimal integer in [min,max]; -1 on garbage or out of range. */
 int num_parse(const char *s, long long min, long long max, long long *out);
-int str_ieq(const char *a, const char *b);	/* case-insensitive equality */
-char *str_trim(char *s);			/* in place, returns s */
+int str_ieq(const char *a, const char *b); /* case-insensitive equality */
+char *str_trim(char *s);                   /* in place, returns s */
 int64_t time_mono_ms(void);
-int64_t time_now_us(void);			/* wall clock, microseconds */
+int64_t time_now_us(void); /* wall clock, microseconds */
 /*
  * A clock that does not step (NTP, a resumed VM): seconds since boot,
  * suspend included (CLOCK_BOOTTIME).  It starts again at a reboot: keep
@@ -47,7 +47,8 @@ void util_rm_tree(const char *path);
 /* Random lowercase hex id of 2*nbytes characters (nbytes <= 32). */
 int random_hex(char *out, size_t nbytes);
 
-/* Titles of work items: at most TITLE_MAX characters (Plane's name limit) and TITLE_MAX_BYTES bytes (orch's buffers). */
+/* Titles of work items: at most TITLE_MAX characters (Plane's name limit) and TITLE_MAX_BYTES bytes (orch's
+ * buffers). */
 #define TITLE_MAX 255
 #define TITLE_MAX_BYTES 511
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
@@ -66,9 +67,11 @@ void utf8_sanitize(char *dst, size_t n, const char *src);
 void str_escape_ctl(char *dst, size_t n, const char *src);
 /* arg with each names[i] ("{work_item}") replaced by values[i]; malloc'd, NULL when over 64 KiB. */
 char *str_expand(const char *arg, const char *const *names, const char *const *values, size_t n);
-/* Why a title cannot be stored (into why), or 0 when it can: empty, too long, bad UTF-8, control characters. */
+/* Why a title cannot be stored (into why), or 0 when it can: empty, too long, bad UTF-8, control characters.
+ */
 int title_check(const char *title, char *why, size_t wn);
-/* A NULL-terminated vector of malloc'd strings (a parsed command, a list of names): free it and its strings. */
+/* A NULL-terminated vector of malloc'd strings (a parsed command, a list of names): free it and its strings.
+ */
 void argv_free(char **argv);
 /* Its length, without the NULL (0 for NULL). */
 size_t argv_len(char *const *argv);

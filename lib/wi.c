@@ -48,7 +48,7 @@ key_cp_ok(unsigned long cp)
 	if (cp < 0xc0 || cp == 0xd7 || cp == 0xf7)
 		return 0;
 	if ((cp >= 0x2000 && cp <= 0x206f) || cp == 0x3000 || cp == 0xfeff || cp >= 0xfff0)
-		return 0;	/* spaces, joiners, bidi controls, BOM, specials */
+		return 0; /* spaces, joiners, bidi controls, BOM, specials */
 	return 1;
 }
 
@@ -65,7 +65,7 @@ wi_project_key_valid(const char *key)
 		if ((len = utf8_decode(s, &cp)) == 0)
 			return 0;
 		if (len == 1 && !((cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') || cp == '_'))
-			return 0;	/* lowercase, '-' and punctuation: never in a Plane identifier */
+			return 0; /* lowercase, '-' and punctuation: never in a Plane identifier */
 		if (len > 1 && !key_cp_ok(cp))
 			return 0;
 	}

@@ -19,18 +19,19 @@
 
 #include <stddef.h>
 
-#define WI_KEY_BYTES 16	/* bytes of UTF-8; project[17] buffers elsewhere rely on it */
-#define WI_MAX 32	/* 16 + 1 + 9 + NUL, rounded */
+#define WI_KEY_BYTES 16 /* bytes of UTF-8; project[17] buffers elsewhere rely on it */
+#define WI_MAX 32       /* 16 + 1 + 9 + NUL, rounded */
 /* For messages about a refused key (config, commands). */
 /* How an id is written, for messages: the number has no leading zero and at most nine digits. */
 #define WI_FORM "of the form ABC-123 (a project key, '-', a number from 1 to 999999999)"
-#define WI_KEY_RULE "a Plane project identifier: uppercase letters, digits, '_' or non-ASCII letters, " \
+#define WI_KEY_RULE \
+	"a Plane project identifier: uppercase letters, digits, '_' or non-ASCII letters, " \
 	"at most 16 bytes, no '-' or punctuation"
 
 int wi_valid(const char *s);
 /* Project key (the part before '-') of a valid id into out[17]. */
 int wi_project(const char *wi, char out[WI_KEY_BYTES + 1]);
-int wi_project_key_valid(const char *key);	/* a Plane identifier within WI_KEY_BYTES */
+int wi_project_key_valid(const char *key); /* a Plane identifier within WI_KEY_BYTES */
 void wi_slug(const char *title, char *out, size_t n);
 /* Every item branch starts with this (the remote's item branches are fetched by it). */
 #define WI_BRANCH_PREFIX "feature/"

@@ -33,7 +33,8 @@ write_log(const char *home, const struct job *j, const struct proc_result *pr, c
 	int rc;
 
 	if (str_fmt(dir, sizeof(dir), "%s/logs/jobs", home) < 0 || mkdir_p(dir, 0700) < 0 ||
-	    str_fmt(path, n, "%s/%s-job%lld-attempt%d.log", dir, j->work_item, (long long)j->id, j->attempts) < 0)
+	    str_fmt(
+		path, n, "%s/%s-job%lld-attempt%d.log", dir, j->work_item, (long long)j->id, j->attempts) < 0)
 		return err_set(e, EX_IOERR, "cannot create the job log directory under '%s'", home);
 	buf_init(&b, 2 * PROC_DEFAULT_CAP + 4096);
 	buf_addf(&b, "== %s job %lld attempt %d for %s (%s)\n== stdout%s\n", j->agent, (long long)j->id,
@@ -42,7 +43,8 @@ write_log(const char *home, const struct job *j, const struct proc_result *pr, c
 	if (buf_append(&b, buf_str(&pr->out), pr->out.len) < 0 ||
 	    buf_printf(&b, "\n== stderr%s\n", pr->err_truncated ? " (truncated)" : "") < 0 ||
 	    buf_append(&b, buf_str(&pr->err), pr->err.len) < 0)
-		rc = err_set(e, EX_IOERR, "out of memory writing the log of job %lld to '%s'", (long long)j->id, path);
+		rc = err_set(
+		    e, EX_IOERR, "out of memory writing the log of job %lld to '%s'", (long long)j->id, path);
 	else
 		rc = atomic_write(path, buf_str(&b), b.len, 0600, e);
 	buf_free(&b);
@@ -53,7 +55,7 @@ static void
 note_agent(void *ctx, long pid)
 {
 	const struct job_start *js = ctx;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	/* best effort: the reaper also has the runner's pid */
 	if (job_note_agent(js->st, js->job_id, pid, &e) == 0)
@@ -68,13 +70,13 @@ note_agent(void *ctx, long pid)
  * 0, or -1 with r saying why the agent was not started (the job is retried).
  */
 static int
-write_brief(struct orch_ctx *c, const struct task *t, const struct job *j, struct buf *b, char *path, size_t n,
-    struct work_result *r)
+write_brief(struct orch_ctx *c, const struct task *t, const struct job *j, struct buf *b, char *path,
+    size_t n, struct work_result *r)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	if (brief_build(c, t, j->stage, j->id, b, &e) < 0) {
-		buf_init(b, 1);	/* nothing held: the caller's buf_free stays harmless */
+		buf_init(b, 1); /* nothing held: the caller's buf_free stays harmless */
 	} else if (brief_write(c->cfg->home, t, j->id, b, path, n, &e) == 0) {
 		return 0;
 	}
@@ -93,7 +95,7 @@ static int
 give_brief(struct orch_ctx *c, const struct proc_user *u, const char *path, struct work_result *r)
 {
 	char dir[ORCH_PATH_MAX_2], *slash;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	str_copy(dir, sizeof(dir), path);
 	while ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
@@ -104,7 +106,8 @@ give_brief(struct orch_ctx *c, const struct proc_user *u, const char *path, stru
 	if (proc_user_chown_tree(u, path, &e) == 0)
 		return 0;
 	snprintf(r->proc_status, sizeof(r->proc_status), "spawn_error");
-	snprintf(r->reason, sizeof(r->reason), "not started: the brief could not be given to agent_user (%s)", e.msg);
+	snprintf(r->reason, sizeof(r->reason), "not started: the brief could not be given to agent_user (%s)",
+	    e.msg);
 	return -1;
 }
 
@@ -117,20 +120,22 @@ agent_env(const struct task *t, const struct job *j, const char *brief, char **e
 	if (brief_artifacts(t, j->stage, arts, sizeof(arts)) < 0)
 		arts[0] = '\0';
 	return asprintf(&env[0], "ORCH_WORK_ITEM=%s", t->work_item) < 0 ||
-	    asprintf(&env[1], "ORCH_STAGE=%s", j->stage) < 0 ||
-	    asprintf(&env[2], "ORCH_WORKTREE=%s", t->worktree) < 0 ||
-	    asprintf(&env[3], "ORCH_BRANCH=%s", t->branch) < 0 ||
-	    asprintf(&env[4], "ORCH_AGENT=%s", j->agent) < 0 ||
-	    asprintf(&env[5], "ORCH_JOB_ID=%lld", (long long)j->id) < 0 ||
-	    asprintf(&env[6], "ORCH_BRIEF_FILE=%s", brief) < 0 ||
-	    asprintf(&env[7], "ORCH_ARTIFACTS=%s", arts) < 0 ||
-	    asprintf(&env[8], "ORCH_TASK_DESC=%s", j->description) < 0 ? -1 : 0;
+		asprintf(&env[1], "ORCH_STAGE=%s", j->stage) < 0 ||
+		asprintf(&env[2], "ORCH_WORKTREE=%s", t->worktree) < 0 ||
+		asprintf(&env[3], "ORCH_BRANCH=%s", t->branch) < 0 ||
+		asprintf(&env[4], "ORCH_AGENT=%s", j->agent) < 0 ||
+		asprintf(&env[5], "ORCH_JOB_ID=%lld", (long long)j->id) < 0 ||
+		asprintf(&env[6], "ORCH_BRIEF_FILE=%s", brief) < 0 ||
+		asprintf(&env[7], "ORCH_ARTIFACTS=%s", arts) < 0 ||
+		asprintf(&env[8], "ORCH_TASK_DESC=%s", j->description) < 0
+	    ? -1
+	    : 0;
 }
 
 /* Run the agent on its brief; fills outcome fields of r. */
 static void
-run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct work_result *r,
-    struct orch_err *e)
+run_agent(
+    struct orch_ctx *c, const struct task *t, const struct job *j, struct work_result *r, struct orch_err *e)
 {
 	const struct project *p = config_project(c->cfg, t->project);
 	char *const *cmd = p ? config_agent(p, j->agent) : NULL;
@@ -138,15 +143,17 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 	struct proc_result pr;
 	struct job_start js = { c->st, j->id };
 	struct proc_user user;
-	struct orch_err ue = {0};
+	struct orch_err ue = { 0 };
 	struct buf b;
 	size_t i, n;
 
 	r->exit_code = -1;
 	if (cmd == NULL) {
 		snprintf(r->proc_status, sizeof(r->proc_status), "not_found");
-		snprintf(r->reason, sizeof(r->reason), "no agent command for '%s' in project '%s'; add agents: %s: "
-		    "(or default:) to orch.yaml", j->agent, t->project, j->agent);
+		snprintf(r->reason, sizeof(r->reason),
+		    "no agent command for '%s' in project '%s'; add agents: %s: "
+		    "(or default:) to orch.yaml",
+		    j->agent, t->project, j->agent);
 		return;
 	}
 	/* agent_user: resolved here, in the parent; the child only switches to it (proc.h guarantee 9) */
@@ -164,7 +171,8 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 	n = argv_len(cmd);
 	argv = calloc(n + 1, sizeof(*argv));
 	for (i = 0; argv && i < n; i++)
-		if ((argv[i] = job_expand_arg(cmd[i], t->work_item, t->stage, t->worktree, t->branch, brief)) == NULL)
+		if ((argv[i] = job_expand_arg(
+			 cmd[i], t->work_item, t->stage, t->worktree, t->branch, brief)) == NULL)
 			break;
 	if (argv == NULL || i < n || agent_env(t, j, brief, env) < 0) {
 		snprintf(r->proc_status, sizeof(r->proc_status), "spawn_error");
@@ -172,10 +180,17 @@ run_agent(struct orch_ctx *c, const struct task *t, const struct job *j, struct 
 		goto out;
 	}
 	struct proc_spec s = {
-		.argv = (const char *const *)argv, .cwd = t->worktree, .env_extra = (const char *const *)env,
-		.timeout_ms = c->cfg->job_timeout_s * 1000, .stdin_data = buf_str(&b),
-		.stdin_len = b.len, .tool = j->agent,
-		.observe = store_tool_observe, .observe_ctx = c->st, .on_start = note_agent, .on_start_ctx = &js,
+		.argv = (const char *const *)argv,
+		.cwd = t->worktree,
+		.env_extra = (const char *const *)env,
+		.timeout_ms = c->cfg->job_timeout_s * 1000,
+		.stdin_data = buf_str(&b),
+		.stdin_len = b.len,
+		.tool = j->agent,
+		.observe = store_tool_observe,
+		.observe_ctx = c->st,
+		.on_start = note_agent,
+		.on_start_ctx = &js,
 		.run_as = c->cfg->agent_user ? &user : NULL,
 	};
 	proc_run(&s, &pr);
@@ -201,7 +216,7 @@ out:
 static void
 workspace_prepare(struct orch_ctx *c, const struct task *t)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int moved = 0;
 
 	int st = ws_import(c, t, &moved, &e);
@@ -226,8 +241,8 @@ complete_retrying(struct orch_ctx *c, const struct job *j, const struct job_outc
 
 	for (i = 1;; i++) {
 		err_clear(e);
-		if (job_complete(c->st, j, o, c->cfg->job_max_attempts, c->cfg->job_backoff_s, (int64_t)time(NULL),
-		    status, e) == 0)
+		if (job_complete(c->st, j, o, c->cfg->job_max_attempts, c->cfg->job_backoff_s,
+			(int64_t)time(NULL), status, e) == 0)
 			return 0;
 		if (e->code != EX_TEMPFAIL || i >= WORK_RECORD_TRIES)
 			return -1;
@@ -270,31 +285,43 @@ unrecorded(struct orch_ctx *c, const struct job *j, const struct work_result *r,
 	if (job_record_path(c->cfg->home, j->id, j->attempts, path, sizeof(path)) < 0)
 		path[0] = '\0';
 	if (sub->code == EX_TEMPFAIL)
-		snprintf(store_why, sizeof(store_why), "orch.db stayed locked by another writer past db_busy_timeout_ms "
-		    "(%d ms, %d tries)", c->cfg->db_busy_timeout_ms, WORK_RECORD_TRIES);
+		snprintf(store_why, sizeof(store_why),
+		    "orch.db stayed locked by another writer past db_busy_timeout_ms "
+		    "(%d ms, %d tries)",
+		    c->cfg->db_busy_timeout_ms, WORK_RECORD_TRIES);
 	else
 		snprintf(store_why, sizeof(store_why), "%s", sub->msg);
 	if (kept_why == NULL)
-		return err_set(e, sub->code, "%s job %lld attempt %d of %s ran and ended %s (%s), but orch could not "
-		    "record it: %s; the outcome is kept in '%s': the next orch-work or orch-reconcile records it from "
-		    "there and the agent is not run again", j->agent, (long long)j->id, j->attempts, j->work_item,
-		    r->proc_status, r->reason, store_why, path);
-	return err_set(e, sub->code, "%s job %lld attempt %d of %s ran and ended %s (%s), but orch could record it "
-	    "neither in the store (%s) nor in '%s' (%s); %s", j->agent, (long long)j->id, j->attempts, j->work_item,
-	    r->proc_status, r->reason, store_why, path, kept_why, job_agent_deploys(j->agent) ?
-	    "it deploys, so it is not run again: check production, then orch-advance --agent deployer or --unblock" :
-	    "the reaper requeues it once this runner is gone");
+		return err_set(e, sub->code,
+		    "%s job %lld attempt %d of %s ran and ended %s (%s), but orch could not "
+		    "record it: %s; the outcome is kept in '%s': the next orch-work or orch-reconcile "
+		    "records it from "
+		    "there and the agent is not run again",
+		    j->agent, (long long)j->id, j->attempts, j->work_item, r->proc_status, r->reason,
+		    store_why, path);
+	return err_set(e, sub->code,
+	    "%s job %lld attempt %d of %s ran and ended %s (%s), but orch could record it "
+	    "neither in the store (%s) nor in '%s' (%s); %s",
+	    j->agent, (long long)j->id, j->attempts, j->work_item, r->proc_status, r->reason, store_why, path,
+	    kept_why,
+	    job_agent_deploys(j->agent) ? "it deploys, so it is not run again: check production, then "
+					  "orch-advance --agent deployer or --unblock"
+					: "the reaper requeues it once this runner is gone");
 }
 
 /* The run's outcome into the store; the record is dropped once the store has it.  1 / -1. */
 static int
-record_run(struct orch_ctx *c, const struct job *j, struct work_result *r, const char *kept_why,
-    struct orch_err *e)
+record_run(
+    struct orch_ctx *c, const struct job *j, struct work_result *r, const char *kept_why, struct orch_err *e)
 {
-	struct orch_err sub = {0};
+	struct orch_err sub = { 0 };
 	struct job_outcome o = {
-		.ok = strcmp(r->proc_status, "ok") == 0, .exit_code = r->exit_code, .status = r->proc_status,
-		.duration_ms = r->duration_ms, .log_path = r->log_path, .reason = r->reason,
+		.ok = strcmp(r->proc_status, "ok") == 0,
+		.exit_code = r->exit_code,
+		.status = r->proc_status,
+		.duration_ms = r->duration_ms,
+		.log_path = r->log_path,
+		.reason = r->reason,
 		.interrupted = strcmp(r->proc_status, "interrupted") == 0,
 	};
 
@@ -320,7 +347,7 @@ work_settle(struct orch_ctx *c, const struct job_running *jr, struct work_result
 	if ((rc = job_record_read(c->cfg->home, jr->id, (int)jr->attempts, &rec, e)) <= 0)
 		return rc;
 	if (!rec.finished)
-		return 0;	/* started only: the agent may have acted, the reaper decides */
+		return 0; /* started only: the agent may have acted, the reaper decides */
 	job_record_outcome(&rec, &j, &o);
 	r->job_id = j.id;
 	r->attempt = j.attempts;
@@ -343,11 +370,12 @@ static int
 settle_orphans(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 {
 	struct job_running v[64];
-	struct orch_err sub = {0};
+	struct orch_err sub = { 0 };
 	int n = job_list_running(c->st, v, 64, e), i, rc;
 
 	for (i = 0; i < n; i++) {
-		if (v[i].pid == (long long)getpid() || proc_alive((long)v[i].pid) || proc_group_alive((long)v[i].pgid))
+		if (v[i].pid == (long long)getpid() || proc_alive((long)v[i].pid) ||
+		    proc_group_alive((long)v[i].pgid))
 			continue;
 		/* an unreadable record is the reaper's to report; other jobs still run */
 		if ((rc = work_settle(c, &v[i], r, &sub)) < 0 && sub.code == EX_TEMPFAIL) {
@@ -370,15 +398,17 @@ static int
 record_start(struct orch_ctx *c, const struct job *j, struct work_result *r)
 {
 	struct job_record rec;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	record_fill(&rec, j, r, 0);
 	if (job_record_write(c->cfg->home, &rec, &e) == 0 || !job_agent_deploys(j->agent))
 		return 0;
 	r->exit_code = -1;
 	snprintf(r->proc_status, sizeof(r->proc_status), "spawn_error");
-	snprintf(r->reason, sizeof(r->reason), "not started: a deploy runs only when its run record can be written "
-	    "(%s); fix ORCH_HOME, the job is retried", e.msg);
+	snprintf(r->reason, sizeof(r->reason),
+	    "not started: a deploy runs only when its run record can be written "
+	    "(%s); fix ORCH_HOME, the job is retried",
+	    e.msg);
 	return -1;
 }
 
@@ -386,7 +416,7 @@ int
 work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 {
 	int64_t now = (int64_t)time(NULL);
-	struct orch_err sub = {0};
+	struct orch_err sub = { 0 };
 	struct job_record rec;
 	const char *kept_why = NULL;
 	struct task t;
@@ -394,7 +424,7 @@ work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	proc_interrupt_on_signals();	/* SIGTERM/SIGINT stop the agent's group and end the loop */
+	proc_interrupt_on_signals(); /* SIGTERM/SIGINT stop the agent's group and end the loop */
 	if (proc_interrupted())
 		return 0;
 	/* a finished run an earlier runner could not record is recorded, never run again */

@@ -37,13 +37,13 @@ struct work_result {
 	char work_item[32];
 	char agent[24];
 	int attempt;
-	const char *job_status;		/* done | queued (retry later) | dead | lost */
+	const char *job_status; /* done | queued (retry later) | dead | lost */
 	char proc_status[16];
 	int exit_code;
 	int64_t duration_ms;
 	char log_path[ORCH_PATH_MAX_2];
 	char reason[512];
-	int advanced;			/* the engine ran after the job */
+	int advanced; /* the engine ran after the job */
 	struct advance_result adv;
 };
 

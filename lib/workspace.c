@@ -51,7 +51,8 @@ ws_legacy(const char *ws)
 	char path[ORCH_PATH_MAX_3];
 	struct stat sb;
 
-	return str_fmt(path, sizeof(path), "%s/.git", ws) == 0 && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+	return str_fmt(path, sizeof(path), "%s/.git", ws) == 0 && lstat(path, &sb) == 0 &&
+	    S_ISREG(sb.st_mode);
 }
 
 /* The agents' user (agent_user) resolved into u: 1, 0 when agents run as orch's own user, -1 with e. */
@@ -73,7 +74,8 @@ ws_agent(struct orch_ctx *c, struct proc_user *u, struct orch_err *e)
 static int
 ws_trust_env(struct orch_ctx *c, char *env, size_t n, struct orch_err *e)
 {
-	static const char text[] = "# orch: repositories orch reads as another user's (agent_user workspaces)\n"
+	static const char text[] =
+	    "# orch: repositories orch reads as another user's (agent_user workspaces)\n"
 	    "[safe]\n\tdirectory = *\n";
 	char path[ORCH_PATH_MAX_1];
 	struct stat sb;
@@ -101,7 +103,8 @@ ws_give(struct orch_ctx *c, const struct proc_user *u, const char *path, struct 
 	while ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
 		if (chmod(dir, 0711) < 0)
-			return err_set(e, EX_IOERR, "cannot open '%s' for passage (chmod 0711): %s", dir, strerror(errno));
+			return err_set(e, EX_IOERR, "cannot open '%s' for passage (chmod 0711): %s", dir,
+			    strerror(errno));
 		if (strcmp(dir, c->cfg->home) == 0)
 			break;
 	}
@@ -115,7 +118,7 @@ ws_create(struct orch_ctx *c, const char *repo, const char *branch, const char *
 	struct stat sb;
 
 	if (lstat(path, &sb) == 0)
-		return 0;	/* made by an earlier run (it appears only complete: see below) */
+		return 0; /* made by an earlier run (it appears only complete: see below) */
 	str_copy(parent, sizeof(parent), path);
 	if ((slash = strrchr(parent, '/')) != NULL)
 		*slash = '\0';
@@ -150,7 +153,7 @@ ws_someone_inside(const char *ws)
 	int in = 0;
 
 	if ((d = opendir("/proc")) == NULL)
-		return 1;	/* cannot tell: assume a person is there */
+		return 1; /* cannot tell: assume a person is there */
 	while (!in && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
@@ -168,15 +171,22 @@ ws_someone_inside(const char *ws)
 static const char *
 ws_operation(const char *ws)
 {
-	static const struct { const char *file, *what; } ops[] = {
-		{ "rebase-merge", "a rebase" }, { "rebase-apply", "a rebase (or git am)" }, { "MERGE_HEAD", "a merge" },
-		{ "CHERRY_PICK_HEAD", "a cherry-pick" }, { "REVERT_HEAD", "a revert" }, { "BISECT_LOG", "a bisect" },
+	static const struct {
+		const char *file, *what;
+	} ops[] = {
+		{ "rebase-merge", "a rebase" },
+		{ "rebase-apply", "a rebase (or git am)" },
+		{ "MERGE_HEAD", "a merge" },
+		{ "CHERRY_PICK_HEAD", "a cherry-pick" },
+		{ "REVERT_HEAD", "a revert" },
+		{ "BISECT_LOG", "a bisect" },
 		{ "index.lock", "a git command (index.lock is held)" },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (ws_exists(ws, ops[i].file) && (strcmp(ops[i].file, "index.lock") != 0 || ws_someone_inside(ws)))
+		if (ws_exists(ws, ops[i].file) &&
+		    (strcmp(ops[i].file, "index.lock") != 0 || ws_someone_inside(ws)))
 			return ops[i].what;
 	return NULL;
 }
@@ -189,7 +199,8 @@ ws_head_check(const struct task *t, char *why, size_t wn)
 
 	snprintf(want, sizeof(want), "ref: refs/heads/%s", t->branch);
 	if (ws_read_small(t->worktree, "HEAD", head, sizeof(head)) < 0) {
-		snprintf(why, wn, "the workspace %s has no readable .git/HEAD; restore it or restart the item",
+		snprintf(why, wn,
+		    "the workspace %s has no readable .git/HEAD; restore it or restart the item",
 		    t->worktree);
 		return -1;
 	}
@@ -197,13 +208,15 @@ ws_head_check(const struct task *t, char *why, size_t wn)
 	if (strcmp(head, want) == 0)
 		return 0;
 	if (strncmp(head, "ref: ", 5) == 0)
-		snprintf(why, wn, "the workspace %s has %.200s checked out, not %s: only refs/heads/%s is judged; "
-		    "check out %s there (git checkout %s)", t->worktree, head + 5, t->branch, t->branch, t->branch,
-		    t->branch);
+		snprintf(why, wn,
+		    "the workspace %s has %.200s checked out, not %s: only refs/heads/%s is judged; "
+		    "check out %s there (git checkout %s)",
+		    t->worktree, head + 5, t->branch, t->branch, t->branch, t->branch);
 	else
-		snprintf(why, wn, "the workspace %s has a detached HEAD (%.12s), not branch %s: only commits on the "
-		    "branch are judged; commit on %s (git checkout %s)", t->worktree, head, t->branch, t->branch,
-		    t->branch);
+		snprintf(why, wn,
+		    "the workspace %s has a detached HEAD (%.12s), not branch %s: only commits on the "
+		    "branch are judged; commit on %s (git checkout %s)",
+		    t->worktree, head, t->branch, t->branch, t->branch);
 	return -1;
 }
 
@@ -260,12 +273,15 @@ ws_fetch(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *
 	 * The workspace wins: its branch is the item's work (orch's own commits
 	 * were synced to it; one it dropped is written again by its gate).
 	 */
-	const char *upd[] = { "update-ref", "-m", "orch: import from the workspace", head, ids[1], ids[0], NULL };
+	const char *upd[] = { "update-ref", "-m", "orch: import from the workspace", head, ids[1], ids[0],
+		NULL };
 	struct proc_result r;
 	git_run(&repo, upd, &r);
 	if (r.status != PROC_OK) {
-		err_set(e, EX_TEMPFAIL, "cannot move %s to the workspace's %.12s in '%s' (it moved meanwhile?); the "
-		    "next tick retries", head, ids[1], t->repo);
+		err_set(e, EX_TEMPFAIL,
+		    "cannot move %s to the workspace's %.12s in '%s' (it moved meanwhile?); the "
+		    "next tick retries",
+		    head, ids[1], t->repo);
 		proc_result_free(&r);
 		return -1;
 	}
@@ -301,10 +317,12 @@ ws_import(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err 
 
 	*moved = 0;
 	if (ws_legacy(t->worktree))
-		return WS_OK;	/* a linked worktree: its commits are already orch's refs */
+		return WS_OK; /* a linked worktree: its commits are already orch's refs */
 	if ((op = ws_operation(t->worktree)) != NULL) {
-		err_set(e, EX_WAITING, "busy: %s is in progress in %s; finish or abort it (the gate waits, no retry is "
-		    "charged)", op, t->worktree);
+		err_set(e, EX_WAITING,
+		    "busy: %s is in progress in %s; finish or abort it (the gate waits, no retry is "
+		    "charged)",
+		    op, t->worktree);
 		return WS_BUSY;
 	}
 	if (ws_head_check(t, why, sizeof(why)) < 0) {
@@ -328,7 +346,7 @@ static int
 ws_git(struct orch_ctx *c, const struct task *t, const char *const *args, const struct proc_user *as,
     struct orch_err *e)
 {
-	static const char *const agent_env[] = { "GIT_CONFIG_GLOBAL=/dev/null", NULL };	/* not orch's $HOME */
+	static const char *const agent_env[] = { "GIT_CONFIG_GLOBAL=/dev/null", NULL }; /* not orch's $HOME */
 	struct git w = { .dir = t->worktree, .st = c->st, .run_as = as, .env = as ? agent_env : NULL };
 	struct proc_result r;
 	char desc[200];
@@ -336,8 +354,8 @@ ws_git(struct orch_ctx *c, const struct task *t, const char *const *args, const 
 	git_run(&w, args, &r);
 	if (r.status != PROC_OK) {
 		proc_describe(&r, desc, sizeof(desc));
-		err_set(e, EX_UNAVAILABLE, "git %s in the workspace %s %s: %.300s", args[0], t->worktree, desc,
-		    buf_str(&r.err));
+		err_set(e, EX_UNAVAILABLE, "git %s in the workspace %s %s: %.300s", args[0], t->worktree,
+		    desc, buf_str(&r.err));
 		proc_result_free(&r);
 		return -1;
 	}
@@ -360,13 +378,14 @@ ws_sync_as_agent(struct orch_ctx *c, const struct task *t, const struct proc_use
 	struct git repo = { .dir = t->repo, .st = c->st, .env = env };
 	struct proc_result r;
 
-	if (ws_trust_env(c, trust, sizeof(trust), e) < 0 || str_fmt(gitdir, sizeof(gitdir), "%s/.git", t->worktree) < 0)
+	if (ws_trust_env(c, trust, sizeof(trust), e) < 0 ||
+	    str_fmt(gitdir, sizeof(gitdir), "%s/.git", t->worktree) < 0)
 		return -1;
 	const char *push[] = { "push", "--quiet", "--no-verify", "--", t->worktree, refspec, NULL };
 	git_run(&repo, push, &r);
 	if (r.status != PROC_OK) {
-		err_set(e, EX_UNAVAILABLE, "git push of orch's branch into the workspace %s failed: %.300s", t->worktree,
-		    buf_str(&r.err));
+		err_set(e, EX_UNAVAILABLE, "git push of orch's branch into the workspace %s failed: %.300s",
+		    t->worktree, buf_str(&r.err));
 		proc_result_free(&r);
 		return -1;
 	}
@@ -386,12 +405,13 @@ ws_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 		return 0;
 	if (ws_exists(t->worktree, "index.lock") && !ws_someone_inside(t->worktree) &&
 	    str_fmt(src, sizeof(src), "%s/.git/index.lock", t->worktree) == 0)
-		unlink(src);	/* left by a git that was killed: git's own advice is to remove it */
+		unlink(src); /* left by a git that was killed: git's own advice is to remove it */
 	snprintf(src, sizeof(src), "refs/heads/%s", t->branch);
 	snprintf(dst, sizeof(dst), "refs/remotes/orch/%s", t->branch);
 	if (git_rev_parse(&repo, src, head, e) < 0)
 		return -1;
-	const char *fetch[] = { "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", t->repo, NULL, NULL };
+	const char *fetch[] = { "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", t->repo, NULL,
+		NULL };
 	char refspec[700];
 	snprintf(refspec, sizeof(refspec), "+%s:%s", src, dst);
 	fetch[6] = refspec;
@@ -409,7 +429,7 @@ ws_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 	const char *upd[] = { "update-ref", seen, head, NULL };
 	struct proc_result r;
 	git_run(&repo, upd, &r);
-	proc_result_free(&r);	/* a stale "seen" only costs one fetch */
+	proc_result_free(&r); /* a stale "seen" only costs one fetch */
 	return 0;
 }
 
@@ -430,9 +450,10 @@ ws_parents_are_trees(struct git *repo, const struct task *t, const char *path, s
 		if (git_object_type(repo, spec, type, e) < 0)
 			return -1;
 		if (type[0] && strcmp(type, "tree") != 0)
-			return err_set(e, EX_DATAERR, "%.*s on branch %s is a symlink or a file, not a directory: orch "
-			    "writes its artifacts only into a real directory; remove it from the branch", (int)(p - path),
-			    path, t->branch);
+			return err_set(e, EX_DATAERR,
+			    "%.*s on branch %s is a symlink or a file, not a directory: orch "
+			    "writes its artifacts only into a real directory; remove it from the branch",
+			    (int)(p - path), path, t->branch);
 	}
 	return 0;
 }
@@ -443,7 +464,7 @@ ws_commit_file(struct orch_ctx *c, const struct task *t, const char *path, const
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
 	char index[ORCH_PATH_MAX_1], rnd[17], dir[ORCH_PATH_MAX_1], head[ORCH_SHA_BUF], blob[ORCH_SHA_BUF];
-	struct orch_err se = {0};
+	struct orch_err se = { 0 };
 
 	if (random_hex(rnd, 8) < 0 || str_fmt(dir, sizeof(dir), "%s/runs/tmp", c->cfg->home) < 0 ||
 	    mkdir_p(dir, 0700) < 0 || str_fmt(index, sizeof(index), "%s/index-%s", dir, rnd) < 0)
@@ -451,10 +472,11 @@ ws_commit_file(struct orch_ctx *c, const struct task *t, const char *path, const
 	if (ws_parents_are_trees(&repo, t, path, e) < 0)
 		return -1;
 	/* recorded before the commit: a blob orch wrote is never refused, even after a crash in between */
-	if (git_hash_blob(&repo, text, len, blob, e) < 0 || task_blob_record(c->st, t->work_item, path, blob, e) < 0 ||
+	if (git_hash_blob(&repo, text, len, blob, e) < 0 ||
+	    task_blob_record(c->st, t->work_item, path, blob, e) < 0 ||
 	    git_commit_file(&repo, t->branch, path, text, len, message, index, head, blob, e) < 0)
 		return -1;
-	if (ws_sync(c, t, &se) < 0)	/* the workspace catches up at its next job; the commit stands */
+	if (ws_sync(c, t, &se) < 0) /* the workspace catches up at its next job; the commit stands */
 		event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, se.msg, NULL);
 	return 0;
 }
@@ -467,7 +489,8 @@ ws_scratch(struct orch_ctx *c, const char *repo, const char *commit, char *dir, 
 
 	if (random_hex(rnd, 8) < 0 || str_fmt(base, sizeof(base), "%s/scratch", c->cfg->home) < 0 ||
 	    mkdir_p(base, 0700) < 0 || str_fmt(dir, dn, "%s/%s", base, rnd) < 0)
-		return err_set(e, EX_IOERR, "cannot make a scratch directory under '%s/scratch'", c->cfg->home);
+		return err_set(
+		    e, EX_IOERR, "cannot make a scratch directory under '%s/scratch'", c->cfg->home);
 	struct git g = { .dir = base, .st = c->st }, s = { .dir = dir, .st = c->st };
 	if (git_clone_private(&g, repo, dir, NULL, 1, e) < 0)
 		return -1;

@@ -46,6 +46,7 @@ int ws_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e);
 int ws_commit_file(struct orch_ctx *c, const struct task *t, const char *path, const char *text, size_t len,
     const char *message, struct orch_err *e);
 /* A scratch repository at a fresh dir under <home>/scratch with commit checked out (detached); 0 / -1. */
-int ws_scratch(struct orch_ctx *c, const char *repo, const char *commit, char *dir, size_t dn, struct orch_err *e);
+int ws_scratch(
+    struct orch_ctx *c, const char *repo, const char *commit, char *dir, size_t dn, struct orch_err *e);
 
 #endif

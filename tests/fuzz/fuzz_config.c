@@ -34,7 +34,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	for (ev = environ; *ev;)	/* ORCH_* would be applied over the file */
+	for (ev = environ; *ev;) /* ORCH_* would be applied over the file */
 		if (strncmp(*ev, "ORCH_", 5) == 0) {
 			char name[256];
 			snprintf(name, sizeof(name), "%.*s", (int)strcspn(*ev, "="), *ev);
@@ -67,7 +67,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct config c;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	size_t i, j;
 	int rc;
 
@@ -85,21 +85,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			const struct project *p = &c.projects[i];
 			FUZZ_CHECK(p->key && wi_project_key_valid(p->key), "project %zu key", i);
 			FUZZ_CHECK(p->repo && p->repo[0] == '/', "project %s repo", p->key);
-			FUZZ_CHECK(p->tracker && (strcmp(p->tracker, "local") == 0 || strcmp(p->tracker, "plane") == 0),
+			FUZZ_CHECK(p->tracker &&
+				(strcmp(p->tracker, "local") == 0 || strcmp(p->tracker, "plane") == 0),
 			    "project %s tracker", p->key);
 			FUZZ_CHECK(p->main_branch != NULL, "project %s main_branch", p->key);
 			FUZZ_CHECK(config_project(&c, p->key) == p, "project %s lookup", p->key);
 			for (j = i + 1; j < c.nprojects; j++)
-				FUZZ_CHECK(strcmp(p->key, c.projects[j].key) != 0, "project %s twice", p->key);
+				FUZZ_CHECK(
+				    strcmp(p->key, c.projects[j].key) != 0, "project %s twice", p->key);
 		}
 	}
 	config_free(&c);
-	{	/* the same text as an ORCH_*_CMD value: an argv of strings, or EX_CONFIG */
+	{ /* the same text as an ORCH_*_CMD value: an argv of strings, or EX_CONFIG */
 		char *text = fuzz_str(data, len), **argv;
 		memset(&e, 0, sizeof(e));
 		if ((argv = config_parse_argv(text, &e)) == NULL) {
-			FUZZ_CHECK((e.code == EX_CONFIG || e.code == EX_SOFTWARE) && e.msg[0], "argv error %d '%s'",
-			    e.code, e.msg);
+			FUZZ_CHECK((e.code == EX_CONFIG || e.code == EX_SOFTWARE) && e.msg[0],
+			    "argv error %d '%s'", e.code, e.msg);
 		} else {
 			FUZZ_CHECK(argv[0] != NULL, "an empty argv was accepted");
 			argv_free(argv);

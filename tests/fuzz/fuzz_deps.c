@@ -50,11 +50,13 @@ edit(const struct fix_op *op, const char *in, size_t len)
 		FUZZ_CHECK(changed_lines(in, len, buf_str(&a), a.len) <= 3, "%s: an edit touched %zu lines",
 		    op->file, changed_lines(in, len, buf_str(&a), a.len));
 	} else {
-		/* the names that stay are joined with ", " (PEP 8): a "," without its space may gain one, nothing more */
+		/* the names that stay are joined with ", " (PEP 8): a "," without its space may gain one,
+		 * nothing more */
 		size_t commas = 0, i;
 		for (i = 0; i < len; i++)
 			commas += in[i] == ',';
-		FUZZ_CHECK(a.len <= len + commas, "a removal grew the file from %zu to %zu bytes", len, a.len);
+		FUZZ_CHECK(
+		    a.len <= len + commas, "a removal grew the file from %zu to %zu bytes", len, a.len);
 	}
 	/* the diff is git's (fixpatch_diff runs git diff --no-index): not fuzzed here, a process per input */
 out:

@@ -19,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	if (text == NULL)
 		abort();
-	memcpy(text, data, len);	/* exactly len bytes: no terminator to lean on */
+	memcpy(text, data, len); /* exactly len bytes: no terminator to lean on */
 	value[0] = reason[0] = '\0';
 	res = fm_verdict(text, len, "verdict", "APPROVED", value, sizeof(value), reason, sizeof(reason));
 	FUZZ_CHECK(res == FM_RED || res == FM_PASS, "result %d", res);
@@ -33,8 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		FUZZ_CHECK(memchr(text, '\0', len) == NULL, "pass with a NUL byte");
 	}
 	if (got < 0)
-		FUZZ_CHECK(res == FM_RED && strcmp(r2, reason) == 0, "fm_get failed ('%s') but verdict said '%s'",
-		    r2, reason);
+		FUZZ_CHECK(res == FM_RED && strcmp(r2, reason) == 0,
+		    "fm_get failed ('%s') but verdict said '%s'", r2, reason);
 	body = fm_body(text, len);
 	if (body)
 		FUZZ_CHECK(body >= text && body <= text + len, "body outside the text");

@@ -11,8 +11,8 @@
 #include "../../lib/lockfile.h"
 #include "fuzz.h"
 
-static const char *const paths[] = {"requirements.txt", "package-lock.json", "Pipfile.lock", "poetry.lock",
-    "uv.lock",          "Cargo.lock",        "go.mod"};
+static const char *const paths[] = { "requirements.txt", "package-lock.json", "Pipfile.lock", "poetry.lock",
+	"uv.lock", "Cargo.lock", "go.mod" };
 
 static void
 check_set(const struct lockset *s, const char *path)
@@ -26,7 +26,7 @@ check_set(const struct lockset *s, const char *path)
 			FUZZ_CHECK((unsigned char)p->name[j] >= 0x20 && p->name[j] != 0x7f,
 			    "%s: a control byte in name %zu", path, i);
 		FUZZ_CHECK(strlen(p->version) < sizeof(p->version) && p->line >= 0 &&
-		    (p->pinned == 0 || p->pinned == 1),
+			(p->pinned == 0 || p->pinned == 1),
 		    "%s: pin %zu out of range", path, i);
 		FUZZ_CHECK(strcmp(p->file, path) == 0, "%s: pin %zu names file %s", path, i, p->file);
 	}
@@ -43,7 +43,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	char *text = fuzz_str(data, len), why[256], why2[256];
-	struct lockset a = {0}, b = {0};
+	struct lockset a = { 0 }, b = { 0 };
 	double score;
 	size_t i;
 
@@ -61,7 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			    "with pins kept",
 			    paths[i]);
 			FUZZ_CHECK(k == LOCK_NPM || k == LOCK_PIPFILE || strncmp(why, "line ", 5) == 0 ||
-			    strstr(why, "NUL") || strstr(why, "limit"),
+				strstr(why, "NUL") || strstr(why, "limit"),
 			    "%s: a failure without its line: %s", paths[i], why);
 		} else
 			check_set(&a, paths[i]);
@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	why[0] = '\0';
 	if (cvss_score(text, &score, why, sizeof(why)) == 0)
 		FUZZ_CHECK(score >= 0.0 && score <= 10.0 &&
-		    (long)(score * 10 + 0.5) == (long)(score * 10 + 0.5000001),
+			(long)(score * 10 + 0.5) == (long)(score * 10 + 0.5000001),
 		    "cvss score %f", score);
 	else
 		FUZZ_CHECK(why[0] != '\0', "a refused vector without a reason");

@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct project p = { .key = "ORCH" };
 	struct tracker_issue *v = (void *)1;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char *body = malloc(len ? len : 1), cursor[128], prefix[32];
 	size_t n = 7, i;
 	int more = 7, rc;
@@ -45,10 +45,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			snprintf(prefix, sizeof(prefix), "ORCH-%ld", v[i].seq);
 			FUZZ_CHECK(strcmp(prefix, v[i].work_item) == 0 && strcmp(v[i].project, "ORCH") == 0,
 			    "item %s of %s", v[i].work_item, v[i].project);
-			FUZZ_CHECK(v[i].id[0] && v[i].state_id[0], "item %s lacks id or state", v[i].work_item);
-			FUZZ_CHECK(strcspn(v[i].id, "/.?#%& ") == strlen(v[i].id), "id '%s' unsafe in a path", v[i].id);
+			FUZZ_CHECK(
+			    v[i].id[0] && v[i].state_id[0], "item %s lacks id or state", v[i].work_item);
+			FUZZ_CHECK(strcspn(v[i].id, "/.?#%& ") == strlen(v[i].id), "id '%s' unsafe in a path",
+			    v[i].id);
 			FUZZ_CHECK(memchr(v[i].name, '\0', sizeof(v[i].name)) != NULL, "name unterminated");
-			FUZZ_CHECK(time_parse_iso(v[i].updated_at, &us) == 0, "updated_at '%s'", v[i].updated_at);
+			FUZZ_CHECK(
+			    time_parse_iso(v[i].updated_at, &us) == 0, "updated_at '%s'", v[i].updated_at);
 		}
 		if (more)
 			FUZZ_CHECK(strlen(cursor) < sizeof(cursor), "cursor");
@@ -57,7 +60,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	memset(&e, 0, sizeof(e));
 	n = 7;
 	rc = plane_parse_states(body, len, &n, &e);
-	FUZZ_CHECK(rc == 0 || (n == 0 && e.code == EX_DATAERR && e.msg[0]), "states failure %d '%s'", e.code, e.msg);
+	FUZZ_CHECK(
+	    rc == 0 || (n == 0 && e.code == EX_DATAERR && e.msg[0]), "states failure %d '%s'", e.code, e.msg);
 	{
 		int64_t h[3] = { -7, -7, -7 };
 		http_header_scan(body, len, h);

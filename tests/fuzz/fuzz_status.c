@@ -18,8 +18,22 @@
 #include "../../lib/util.h"
 #include "fuzz.h"
 
-enum { F_WI, F_STAGE, F_AGENT, F_STATUS, F_KIND, F_DETAIL, F_CMD, F_TS, F_TITLE, F_WAIT, F_FILE, F_TRACKER, F_URL,
-    NFIELDS };
+enum {
+	F_WI,
+	F_STAGE,
+	F_AGENT,
+	F_STATUS,
+	F_KIND,
+	F_DETAIL,
+	F_CMD,
+	F_TS,
+	F_TITLE,
+	F_WAIT,
+	F_FILE,
+	F_TRACKER,
+	F_URL,
+	NFIELDS
+};
 
 static char out_dir[64], out_path[80];
 
@@ -36,7 +50,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char dir[] = "/dev/shm/orch-fuzz-status-XXXXXX", tdir[] = "/tmp/orch-fuzz-status-XXXXXX";
-	const char *d = mkdtemp(dir) ? dir : mkdtemp(tdir);	/* tmpfs: atomic_write's fsyncs cost nothing */
+	const char *d = mkdtemp(dir) ? dir : mkdtemp(tdir); /* tmpfs: atomic_write's fsyncs cost nothing */
 
 	(void)argc;
 	(void)argv;
@@ -62,7 +76,8 @@ build(char *const f[NFIELDS], int blocked)
 	cJSON_AddStringToObject(it, "title", f[F_TITLE]);
 	cJSON_AddStringToObject(it, "tracker_status", f[F_TRACKER]);
 	cJSON_AddStringToObject(it, "tracker_seen_at", f[F_TS]);
-	cJSON *w = cJSON_AddObjectToObject(it, "waits"), *a = cJSON_AddObjectToObject(it, "artifacts"), *sc, *at;
+	cJSON *w = cJSON_AddObjectToObject(it, "waits"), *a = cJSON_AddObjectToObject(it, "artifacts"), *sc,
+	      *at;
 	cJSON_AddStringToObject(w, "kind", f[F_WAIT]);
 	cJSON_AddStringToObject(w, "detail", f[F_WAIT]);
 	cJSON_AddStringToObject(w, "next_attempt", f[F_TS]);
@@ -125,8 +140,15 @@ slurp(const char *path, size_t *len)
 static size_t
 entity(const char *p, char *c)
 {
-	static const struct { const char *name; char c; } ents[] = {
-		{ "lt;", '<' }, { "gt;", '>' }, { "amp;", '&' }, { "quot;", '"' }, { "#39;", '\'' },
+	static const struct {
+		const char *name;
+		char c;
+	} ents[] = {
+		{ "lt;", '<' },
+		{ "gt;", '>' },
+		{ "amp;", '&' },
+		{ "quot;", '"' },
+		{ "#39;", '\'' },
 	};
 	size_t i;
 
@@ -146,7 +168,7 @@ check_tag(const char *p, const char *end)
 
 	while (q < end && *q != '>') {
 		FUZZ_CHECK(*q != '<' && *q != '\'', "raw '%c' inside a tag", *q);
-		if (*q == '"') {	/* an attribute value: runs to the next quote, no '<' or '>' */
+		if (*q == '"') { /* an attribute value: runs to the next quote, no '<' or '>' */
 			const char *close = memchr(q + 1, '"', (size_t)(end - q - 1));
 			FUZZ_CHECK(close != NULL, "unterminated attribute value");
 			for (const char *r = q + 1; r < close; r++) {
@@ -169,10 +191,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	char *in = fuzz_str(data, len), *f[NFIELDS], *html, *text, *js;
 	const char *p, *end;
 	size_t hl, tl = 0, i, k;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	cJSON *root, *back;
 
-	for (i = 0, k = 0; i < NFIELDS; i++) {	/* fields at NUL bytes; missing ones empty */
+	for (i = 0, k = 0; i < NFIELDS; i++) { /* fields at NUL bytes; missing ones empty */
 		f[i] = k <= len ? in + k : in + len;
 		k += strlen(f[i]) + 1;
 	}
@@ -206,13 +228,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		text[tl++] = *p++;
 	}
 	text[tl] = '\0';
-	for (i = 0; i < NFIELDS; i++) {	/* each shown field comes back whole as a text node */
+	for (i = 0; i < NFIELDS; i++) { /* each shown field comes back whole as a text node */
 		const char *want = f[i];
 		char *hit, local[48];
 		size_t fl;
 		int64_t us;
 		int found = 0;
-		if (i == F_TS && time_parse_iso(want, &us) == 0) {	/* an instant is shown in local time */
+		if (i == F_TS && time_parse_iso(want, &us) == 0) { /* an instant is shown in local time */
 			time_local_s(us / 1000000 - (us % 1000000 < 0), local, NULL);
 			want = local;
 		}

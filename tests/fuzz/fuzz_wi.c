@@ -39,9 +39,11 @@ check_slug(const char *slug, size_t n)
 
 	FUZZ_CHECK(l >= 1 && l <= 40 && l < n, "slug '%s' length %zu (n %zu)", slug, l, n);
 	for (i = 0; i < l; i++)
-		FUZZ_CHECK((slug[i] >= 'a' && slug[i] <= 'z') || isdigit((unsigned char)slug[i]) || slug[i] == '-',
+		FUZZ_CHECK(
+		    (slug[i] >= 'a' && slug[i] <= 'z') || isdigit((unsigned char)slug[i]) || slug[i] == '-',
 		    "slug '%s' has byte 0x%02x", slug, (unsigned char)slug[i]);
-	FUZZ_CHECK(slug[0] != '-' && slug[l - 1] != '-' && strstr(slug, "--") == NULL, "slug '%s' dashes", slug);
+	FUZZ_CHECK(
+	    slug[0] != '-' && slug[l - 1] != '-' && strstr(slug, "--") == NULL, "slug '%s' dashes", slug);
 }
 
 int
@@ -57,9 +59,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (valid) {
 		const char *dash = strrchr(s, '-');
 		for (const unsigned char *q = (const unsigned char *)s; *q; q++)
-			FUZZ_CHECK(*q > 0x20 && *q != 0x7f && !strchr("/.~^:\\?*[", *q), "id '%s' has byte 0x%02x", s, *q);
+			FUZZ_CHECK(*q > 0x20 && *q != 0x7f && !strchr("/.~^:\\?*[", *q),
+			    "id '%s' has byte 0x%02x", s, *q);
 		FUZZ_CHECK(dash && dash > s && strchr(s, '-') == dash && dash[1] >= '1' && dash[1] <= '9' &&
-		    strlen(dash + 1) <= 9 && strspn(dash + 1, "0123456789") == strlen(dash + 1), "id '%s' shape", s);
+			strlen(dash + 1) <= 9 && strspn(dash + 1, "0123456789") == strlen(dash + 1),
+		    "id '%s' shape", s);
 		FUZZ_CHECK(wi_project(s, key) == 0 && wi_project_key_valid(key), "project of '%s'", s);
 		snprintf(back, sizeof(back), "%s-%ld", key, strtol(strchr(s, '-') + 1, NULL, 10));
 		FUZZ_CHECK(strcmp(back, s) == 0, "'%s' does not round-trip ('%s')", s, back);
@@ -72,16 +76,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		FUZZ_CHECK(valid, "branch for invalid id '%s'", s);
 		bl = strlen(branch);
 		FUZZ_CHECK(strncmp(branch, "feature/", 8) == 0 && strncmp(branch + 8, s, strlen(s)) == 0 &&
-		    branch[8 + strlen(s)] == '-', "branch '%s'", branch);
+			branch[8 + strlen(s)] == '-',
+		    "branch '%s'", branch);
 		check_slug(branch + 9 + strlen(s), 48);
-		FUZZ_CHECK(strstr(branch, "..") == NULL && strstr(branch, "//") == NULL && branch[bl - 1] != '/' &&
-		    strcspn(branch, " ~^:?*[\\") == bl && (bl < 5 || strcmp(branch + bl - 5, ".lock") != 0),
+		FUZZ_CHECK(strstr(branch, "..") == NULL && strstr(branch, "//") == NULL &&
+			branch[bl - 1] != '/' && strcspn(branch, " ~^:?*[\\") == bl &&
+			(bl < 5 || strcmp(branch + bl - 5, ".lock") != 0),
 		    "branch '%s' is not a safe ref name", branch);
 	} else {
 		FUZZ_CHECK(!valid, "no branch for valid id '%s'", s);
 	}
 	{
-		char tiny[8];	/* short buffers: never overrun, always terminated */
+		char tiny[8]; /* short buffers: never overrun, always terminated */
 		size_t tn = len ? 1 + data[len - 1] % 8 : 1;
 		wi_slug(s, tiny, tn);
 		FUZZ_CHECK(strlen(tiny) < tn, "slug overran a %zu-byte buffer", tn);

@@ -2,7 +2,7 @@
 . "$(dirname "$0")/lib.sh"
 expect_rc 0 make -s -C "$TOP" style
 contains "$OUT" "style check: ok"
-printf '/* x: a module. */\nint\nf(void)\n{\n  return(1);\n}\nvoid g(void){\n\tif(1) { x(); }else{ }\n\tx(); // no\n\ty(); \n}' >"$TMP/bad.c"
+printf '/* x: a module. */\nint\nf(void)\n{\n        return(1);\n}\nvoid g(void){\n\tif(1) { x(); }else{ }\n\tx(); // no\n\ty(); \n}' >"$TMP/bad.c"
 printf 'int x;\n' >"$TMP/bad.h"
 expect_rc 1 sh "$TOP/scripts/checksrc.sh" "$TMP/bad.c" "$TMP/bad.h"
 for want in "bad.c:5: indent with tabs" "bad.c:5: a space between a keyword" "bad.c:7: a space before an opening brace" \
@@ -42,3 +42,24 @@ printf '/* judge: a module. */\nint judge_thing(const char *x, char *why, size_t
 expect_rc 1 sh "$TOP/scripts/checksrc.sh" "$TOP/lib/err.h" "$TMP/lib/judge.h"
 contains "$OUT" "judge.h:2: judge_thing takes char *why, size_t"
 lacks "$OUT" "fm_get takes"
+
+# 110 columns (issue 22); .clang-format is the layout: a stand-in clang-format 14 refuses one file
+printf '/* wide: a module. */\nint x; /* %0120d */\n' 0 >"$TMP/wide.c"
+printf '/* spaced: a module. */\nint  y;\n' >"$TMP/spaced.c"
+mkdir -p "$TMP/cf"
+cat >"$TMP/cf/clang-format" <<'SH'
+#!/bin/sh
+[ "$1" = --version ] && { echo "Debian clang-format version 14.0.6"; exit 0; }
+for a; do last=$a; done
+case "$last" in *spaced.c) echo "$last:2:4: warning: code should be clang-formatted" >&2; exit 1 ;; esac
+exit 0
+SH
+chmod 755 "$TMP/cf/clang-format"
+CLANG_FORMAT="$TMP/cf/clang-format" expect_rc 1 sh "$TOP/scripts/checksrc.sh" "$TMP/wide.c" "$TMP/spaced.c" "$TMP/ok.c"
+contains "$OUT" "wide.c:2: line longer than 110 columns"
+contains "$OUT" "spaced.c: not laid out as .clang-format says (run: clang-format -i $TMP/spaced.c)"
+lacks "$OUT" "ok.c"
+# another major formats differently: not asked, and said so
+printf '#!/bin/sh\necho "clang-format version 19.1.7"\nexit 1\n' >"$TMP/cf/clang-format"
+CLANG_FORMAT="$TMP/cf/clang-format" expect_rc 0 sh "$TOP/scripts/checksrc.sh" "$TMP/spaced.c"
+contains "$ERR" "clang-format 14 not found"

@@ -28,7 +28,9 @@ tmp_setup(void)
 static int
 rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	(void)sb; (void)flag; (void)ftw;
+	(void)sb;
+	(void)flag;
+	(void)ftw;
 	return remove(path);
 }
 
@@ -58,7 +60,7 @@ void
 tmp_store(struct store *st)
 {
 	char db[4200];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	snprintf(db, sizeof(db), "%s/orch.db", tmp_dir);
 	ck_assert_msg(store_open(st, db, 2000, &e) == 0, "store_open: %s", e.msg);
@@ -133,7 +135,7 @@ clear_orch_env(void)
 		if (strncmp(environ[i], "ORCH_", 5) == 0 && n < sizeof(name)) {
 			memcpy(name, environ[i], n);
 			name[n] = '\0';
-			unsetenv(name);	/* environ shifts down: look at slot i again */
+			unsetenv(name); /* environ shifts down: look at slot i again */
 			continue;
 		}
 		i++;
@@ -144,8 +146,20 @@ int
 main(void)
 {
 	Suite *(*suites[])(void) = {
-		buf_suite, wi_suite, atomic_suite, lock_suite, proc_suite, config_suite, store_suite,
-		frontmatter_suite, git_suite, tracker_suite, notify_suite, job_suite, http_suite, engine_suite,
+		buf_suite,
+		wi_suite,
+		atomic_suite,
+		lock_suite,
+		proc_suite,
+		config_suite,
+		store_suite,
+		frontmatter_suite,
+		git_suite,
+		tracker_suite,
+		notify_suite,
+		job_suite,
+		http_suite,
+		engine_suite,
 		fix_suite,
 		scanmain_suite,
 		decide_suite,

@@ -16,11 +16,12 @@ load(const char *yaml, struct config *c, struct orch_err *e)
 	return config_load(c, path, tmp_dir, 1, e);
 }
 
-/* The tokens leave the environment on load and stay available to orch; agent_user is a setting (ORCH_AGENT_USER too). */
+/* The tokens leave the environment on load and stay available to orch; agent_user is a setting
+ * (ORCH_AGENT_USER too). */
 START_TEST(config_secrets_taken)
 {
 	struct config c;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	setenv("ORCH_PLANE_API_TOKEN", "tok-unit-1", 1);
 	setenv("ORCH_AGENT_USER", "orch-agent", 1);
@@ -28,13 +29,13 @@ START_TEST(config_secrets_taken)
 	ck_assert_ptr_null(getenv("ORCH_PLANE_API_TOKEN"));
 	ck_assert_str_eq(config_secret("ORCH_PLANE_API_TOKEN"), "tok-unit-1");
 	ck_assert_ptr_null(config_secret("ORCH_TELEGRAM_BOT_TOKEN"));
-	ck_assert_ptr_null(config_secret("PATH"));	/* not a secret: not handed out */
+	ck_assert_ptr_null(config_secret("PATH")); /* not a secret: not handed out */
 	ck_assert_str_eq(c.agent_user, "orch-agent");
 	config_free(&c);
 	unsetenv("ORCH_AGENT_USER");
 	ck_assert_int_eq(load("agent_user: builder\n", &c, &e), 0);
 	ck_assert_str_eq(c.agent_user, "builder");
-	ck_assert_str_eq(config_secret("ORCH_PLANE_API_TOKEN"), "tok-unit-1");	/* a second load keeps it */
+	ck_assert_str_eq(config_secret("ORCH_PLANE_API_TOKEN"), "tok-unit-1"); /* a second load keeps it */
 	config_free(&c);
 	config_secrets_clear();
 	ck_assert_ptr_null(config_secret("ORCH_PLANE_API_TOKEN"));
@@ -44,7 +45,7 @@ END_TEST
 START_TEST(config_defaults)
 {
 	struct config c;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	ck_assert_int_eq(config_load(&c, NULL, tmp_dir, 1, &e), 0);
 	ck_assert_str_eq(c.tracker, "local");
@@ -60,12 +61,15 @@ END_TEST
 START_TEST(config_project_and_agents)
 {
 	struct config c;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	const struct project *p;
 
-	ck_assert_msg(load("max_developer_retries: 5\nprojects:\n  - key: DEMO\n    repo: /srv/demo\n"
-	    "    ci_cmd: [\"make\", \"test\"]\n    agents:\n      default: [\"run\", \"{stage}\"]\n"
-	    "      reviewer: [\"review\"]\n", &c, &e) == 0, "%s", e.msg);
+	ck_assert_msg(
+	    load("max_developer_retries: 5\nprojects:\n  - key: DEMO\n    repo: /srv/demo\n"
+		 "    ci_cmd: [\"make\", \"test\"]\n    agents:\n      default: [\"run\", \"{stage}\"]\n"
+		 "      reviewer: [\"review\"]\n",
+		&c, &e) == 0,
+	    "%s", e.msg);
 	ck_assert_int_eq(c.max_developer_retries, 5);
 	p = config_project(&c, "DEMO");
 	ck_assert_ptr_nonnull(p);
@@ -81,7 +85,7 @@ END_TEST
 START_TEST(config_env_overrides)
 {
 	struct config c;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	setenv("ORCH_MAX_DEVELOPER_RETRIES", "7", 1);
 	setenv("ORCH_NOTIFY_CMD", "[\"notify-send\", \"orch\"]", 1);
@@ -97,7 +101,7 @@ END_TEST
 START_TEST(config_env_bad_value)
 {
 	struct config c;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	setenv("ORCH_JOB_TIMEOUT_S", "soon", 1);
 	ck_assert_int_eq(load("", &c, &e), -1);
@@ -112,7 +116,7 @@ static void
 bad(const char *yaml, const char *want)
 {
 	struct config c;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	ck_assert_int_eq(load(yaml, &c, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
@@ -126,7 +130,8 @@ START_TEST(config_errors_name_line_and_key)
 	bad("trakcer: local\n", "orch.yaml:1: key 'trakcer': unknown setting");
 	bad("projects:\n  - key: demo\n    repo: /x\n", "key 'key'");
 	bad("projects:\n  - key: D\n    repo: relative\n", "absolute path");
-	bad("projects:\n  - key: D\n    repo: /x\n    ci_cmd: make test\n", "orch.yaml:4: key 'ci_cmd': expected a list");
+	bad("projects:\n  - key: D\n    repo: /x\n    ci_cmd: make test\n",
+	    "orch.yaml:4: key 'ci_cmd': expected a list");
 	bad("projects: [\n", "invalid YAML");
 	bad("plane_api_token: abc\n", "secrets are not read from the config file");
 	bad("tracker: jira\n", "'jira' is not one of local, plane");
@@ -145,7 +150,7 @@ END_TEST
 START_TEST(config_unsafe_mode)
 {
 	const char *path = tmp_write("orch.yaml", "work_slots: 2\n");
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct config c;
 
 	ck_assert_int_eq(chmod(path, 0620), 0);

@@ -31,15 +31,17 @@ static char wt[4300];
 static void
 setup(void)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct tracker tr;
 	struct tracker_issue is;
 	char yaml[4600];
 
 	tmp_setup();
 	repo = tmp_git_repo();
-	snprintf(yaml, sizeof(yaml), "projects:\n  - key: T\n    repo: %s\n    ci_cmd: [\"true\"]\n    self_deploy: true\n"
-	    "    deploy_hook: [\"true\"]\n    agents:\n      default: [\"true\"]\n", repo);
+	snprintf(yaml, sizeof(yaml),
+	    "projects:\n  - key: T\n    repo: %s\n    ci_cmd: [\"true\"]\n    self_deploy: true\n"
+	    "    deploy_hook: [\"true\"]\n    agents:\n      default: [\"true\"]\n",
+	    repo);
 	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", yaml), tmp_dir, 1, &e), 0);
 	tmp_store(&st);
 	ctx.cfg = &cfg;
@@ -87,15 +89,19 @@ static enum gate_outcome
 run_gate(const char *name, int manual, struct gate_result *r)
 {
 	const struct gate_def *g = gate_find(name);
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
-	struct gate_ctx gc = { .cfg = &cfg, .project = config_project(&cfg, "T"), .st = &st, .task = &t,
-		.dry_run = 1, .manual = manual };
+	struct gate_ctx gc = { .cfg = &cfg,
+		.project = config_project(&cfg, "T"),
+		.st = &st,
+		.task = &t,
+		.dry_run = 1,
+		.manual = manual };
 
 	ck_assert_ptr_nonnull(g);
 	ck_assert_int_eq(task_get(&st, "T-1", &t, &e), 0);
 	gate_result_init(r);
-	gate_workspace(&gc, r);	/* as the engine does first: the workspace's commits become the branch */
+	gate_workspace(&gc, r); /* as the engine does first: the workspace's commits become the branch */
 	ck_assert_int_eq(r->outcome, GATE_PASS);
 	gate_result_free(r);
 	gate_result_init(r);
@@ -129,7 +135,7 @@ START_TEST(gate_table_lookups)
 	ck_assert(stage_get("deploy-staging")->lands_on_main && stage_get("deploy")->alerts_on_red);
 	ck_assert_ptr_null(stage_get("nope"));
 	ck_assert(stage_agent_known("tester") && !stage_agent_known("testing"));
-	for (sd = stage_table(); sd->next; sd++)	/* the chain ends at the last stage, through every row */
+	for (sd = stage_table(); sd->next; sd++) /* the chain ends at the last stage, through every row */
 		ck_assert_ptr_eq(stage_get(sd->next), sd + 1);
 	ck_assert_int_eq(gate_describe_stage("analysis", "T-1", out, sizeof(out)), 0);
 	ck_assert_ptr_nonnull(strstr(out, "docs/work-items/T-1/01-brd.md, docs/work-items/T-1/02-trz.md"));
@@ -146,7 +152,9 @@ END_TEST
  * passes, anything else is red naming what it found. */
 START_TEST(gate_verdicts_decide)
 {
-	static const struct { const char *gate, *file, *key, *pass; } v[] = {
+	static const struct {
+		const char *gate, *file, *key, *pass;
+	} v[] = {
 		{ "check_reviewer_verdict", "12-review.md", "verdict", "APPROVED" },
 		{ "check_tests_passed", "13-test-report.md", "result", "PASS" },
 		{ "check_staging_status", "15-staging-log.md", "staging_status", "SUCCESS" },
@@ -162,7 +170,8 @@ START_TEST(gate_verdicts_decide)
 	cfg.projects[0].deploy_hook = NULL;
 	start();
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		ck_assert_msg(run_gate(v[i].gate, 0, &r) == GATE_RED, "%s without %s: %d", v[i].gate, v[i].file, r.outcome);
+		ck_assert_msg(run_gate(v[i].gate, 0, &r) == GATE_RED, "%s without %s: %d", v[i].gate,
+		    v[i].file, r.outcome);
 		ck_assert_msg(strstr(r.reason, v[i].file) != NULL, "reason names the file: %s", r.reason);
 		gate_result_free(&r);
 		ck_assert_int_eq(run_gate(v[i].gate, 1, &r), GATE_WAIT);
@@ -188,7 +197,7 @@ END_TEST
 START_TEST(gate_explain_lists_what_is_read)
 {
 	const struct project *p = config_project(&cfg, "T");
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
 	struct gate_ctx gc = { .cfg = &cfg, .project = p, .st = &st, .task = &t, .dry_run = 1 };
 	struct buf out;
@@ -202,13 +211,15 @@ START_TEST(gate_explain_lists_what_is_read)
 	ck_assert_ptr_nonnull(strstr(buf_str(&out), "01-brd.md"));
 	ck_assert_ptr_nonnull(strstr(buf_str(&out), "02-trz.md"));
 	ck_assert_ptr_nonnull(strstr(buf_str(&out), "Approved (or Rejected)"));
-	{	/* deploy: the log a person (or the deployer) writes; a self_deploy project waits for Confirm Deploy */
+	{ /* deploy: the log a person (or the deployer) writes; a self_deploy project waits for Confirm Deploy
+	   */
 		struct project q = *p;
 		gc.project = &q;
 		q.self_deploy = 0;
 		buf_reset(&out);
 		ck_assert_int_eq(gate_explain(&gc, "deploy", &out), 0);
-		ck_assert_ptr_nonnull(strstr(buf_str(&out), "deployed_sha (the commit that went out) must be on main"));
+		ck_assert_ptr_nonnull(
+		    strstr(buf_str(&out), "deployed_sha (the commit that went out) must be on main"));
 		q.self_deploy = 1;
 		buf_reset(&out);
 		ck_assert_int_eq(gate_explain(&gc, "deploy", &out), 0);
@@ -247,15 +258,17 @@ static int reports;
 static void
 count_report(void *c, const struct advance_result *r, const char *status)
 {
-	(void)c; (void)r; (void)status;
+	(void)c;
+	(void)r;
+	(void)status;
 	reports++;
 }
 
 /* To Analyse starts the task once; polling again applies nothing; a blocked task is left alone. */
 START_TEST(poll_starts_once)
 {
-	struct orch_err e = {0};
-	struct poll_stats ps = {0};
+	struct orch_err e = { 0 };
+	struct poll_stats ps = { 0 };
 	struct task t;
 
 	reports = 0;
@@ -278,7 +291,9 @@ END_TEST
 static void
 no_report(void *c, const char *what, const struct advance_result *r)
 {
-	(void)c; (void)what; (void)r;
+	(void)c;
+	(void)what;
+	(void)r;
 	reports++;
 }
 
@@ -286,7 +301,7 @@ no_report(void *c, const char *what, const struct advance_result *r)
 START_TEST(reconcile_leaves_blocked_alone)
 {
 	struct reconcile_stats rs;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
 
 	reports = 0;
@@ -312,7 +327,8 @@ END_TEST
 static void
 deploy_seen(void *c, const struct advance_result *r)
 {
-	(void)c; (void)r;
+	(void)c;
+	(void)r;
 	reports++;
 }
 
@@ -321,14 +337,15 @@ deploy_seen(void *c, const struct advance_result *r)
 START_TEST(deploy_confirm_only_at_deploy)
 {
 	struct advance_result r;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct task t;
 
 	reports = 0;
 	ck_assert_int_eq(deploy_confirm(&ctx, "T-9", &r), -1);
 	start();
 	ck_assert_int_eq(deploy_confirm(&ctx, "T-1", &r), 0);
-	ck_assert_ptr_nonnull(strstr(r.reason, "Confirm Deploy acts only on stage deploy (task is analysis)"));
+	ck_assert_ptr_nonnull(
+	    strstr(r.reason, "Confirm Deploy acts only on stage deploy (task is analysis)"));
 	ck_assert_int_eq(task_get(&st, "T-1", &t, &e), 0);
 	ck_assert_str_eq(t.stage, "analysis");
 	snprintf(t.stage, sizeof(t.stage), "deploy");

@@ -21,14 +21,17 @@ static const char *repo;
 static void
 setup(void)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct tracker tr;
 	struct tracker_issue is;
 	char yaml[4600];
 
 	tmp_setup();
 	repo = tmp_git_repo();
-	snprintf(yaml, sizeof(yaml), "projects:\n  - key: T\n    repo: %s\n    ci_cmd: [\"true\"]\n    agents:\n      default: [\"true\"]\n", repo);
+	snprintf(yaml, sizeof(yaml),
+	    "projects:\n  - key: T\n    repo: %s\n    ci_cmd: [\"true\"]\n    agents:\n      default: "
+	    "[\"true\"]\n",
+	    repo);
 	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", yaml), tmp_dir, 1, &e), 0);
 	tmp_store(&st);
 	ctx.cfg = &cfg;
@@ -76,7 +79,7 @@ set_state(const char *name)
 {
 	struct tracker tr;
 	struct tracker_issue is;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct tracker_state *v = NULL;
 	size_t n = 0;
 
@@ -122,8 +125,8 @@ start(void)
 /* Every deploy state has its own file; a new deploy (deploy_reset) forgets all of them. */
 START_TEST(deploy_sentinels_named_and_reset)
 {
-	struct orch_err e = {0};
-	struct task t = {0};
+	struct orch_err e = { 0 };
+	struct task t = { 0 };
 	char got[64];
 	int i, j;
 
@@ -132,14 +135,17 @@ START_TEST(deploy_sentinels_named_and_reset)
 	ck_assert_str_eq(deploy_sentinel_file(DEPLOY_INITIATED), "initiated");
 	ck_assert_str_eq(deploy_sentinel_file(DEPLOY_RESULT), "result");
 	ck_assert_str_eq(deploy_sentinel_file(DEPLOY_NSENTINELS), "unknown");
-	ck_assert_str_eq(deploy_sentinel_file((enum deploy_sentinel)-1), "unknown");
+	ck_assert_str_eq(deploy_sentinel_file((enum deploy_sentinel) - 1), "unknown");
 	for (i = 0; i < DEPLOY_NSENTINELS; i++) {
 		ck_assert_ptr_nonnull(deploy_sentinel_file((enum deploy_sentinel)i));
 		ck_assert_str_ne(deploy_sentinel_file((enum deploy_sentinel)i), "unknown");
 		for (j = 0; j < i; j++)
-			ck_assert_str_ne(deploy_sentinel_file((enum deploy_sentinel)i), deploy_sentinel_file((enum deploy_sentinel)j));
+			ck_assert_str_ne(deploy_sentinel_file((enum deploy_sentinel)i),
+			    deploy_sentinel_file((enum deploy_sentinel)j));
 		ck_assert_int_eq(deploy_marker(&cfg, &t, (enum deploy_sentinel)i), 0);
-		ck_assert_int_eq(deploy_mark(&cfg, &t, (enum deploy_sentinel)i, deploy_sentinel_file((enum deploy_sentinel)i), &e), 0);
+		ck_assert_int_eq(deploy_mark(&cfg, &t, (enum deploy_sentinel)i,
+				     deploy_sentinel_file((enum deploy_sentinel)i), &e),
+		    0);
 		ck_assert_int_eq(deploy_marker(&cfg, &t, (enum deploy_sentinel)i), 1);
 		ck_assert_int_eq(deploy_read_marker(&cfg, &t, (enum deploy_sentinel)i, got, sizeof(got)), 0);
 		ck_assert_str_eq(got, deploy_sentinel_file((enum deploy_sentinel)i));
@@ -168,16 +174,18 @@ END_TEST
 START_TEST(engine_waits_for_job_then_human)
 {
 	start();
-	adv(NULL, OUT_WAITING, "analysis");	/* analyst job queued */
+	adv(NULL, OUT_WAITING, "analysis"); /* analyst job queued */
 	analysis_done();
-	adv("analyst", OUT_WAITING, "analysis");	/* human gate */
+	adv("analyst", OUT_WAITING, "analysis"); /* human gate */
 	ck_assert_int_eq(count("SELECT count(*) FROM tracker_issues WHERE state_id = 'T:in_review'"), 1);
 	set_state("Approved");
 	adv(NULL, OUT_ADVANCED, "architecture");
 	ck_assert_int_eq(count("SELECT count(*) FROM verdicts"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE agent = 'architect' AND status = 'queued'"), 1);
+	ck_assert_int_eq(
+	    count("SELECT count(*) FROM jobs WHERE agent = 'architect' AND status = 'queued'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM events WHERE kind = 'advanced'"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE message LIKE 'analysis -> architecture%'"), 1);
+	ck_assert_int_eq(
+	    count("SELECT count(*) FROM outbox WHERE message LIKE 'analysis -> architecture%'"), 1);
 }
 END_TEST
 
@@ -189,7 +197,7 @@ START_TEST(engine_rejected_applied_once)
 	set_state("Rejected");
 	adv(NULL, OUT_ROLLED_BACK, "analysis");
 	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE agent = 'analyst'"), 2);
-	adv("analyst", OUT_WAITING, "analysis");	/* same Rejected seen again */
+	adv("analyst", OUT_WAITING, "analysis"); /* same Rejected seen again */
 	adv(NULL, OUT_WAITING, "analysis");
 	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE agent = 'analyst'"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM verdicts"), 1);
@@ -201,7 +209,7 @@ static void
 to_stage(const char *stage)
 {
 	char sql[256];
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	snprintf(sql, sizeof(sql), "UPDATE tasks SET stage = '%s'; UPDATE jobs SET status = 'done'", stage);
 	ck_assert_int_eq(store_exec(&st, sql, &e), 0);
@@ -219,8 +227,11 @@ START_TEST(engine_rollback_quotes_findings_and_caps)
 		to_stage("review");
 		adv(NULL, OUT_ROLLED_BACK, "development");
 	}
-	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "SELECT description FROM jobs WHERE agent = 'developer' "
-	    "ORDER BY id DESC LIMIT 1", -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(st.db,
+			     "SELECT description FROM jobs WHERE agent = 'developer' "
+			     "ORDER BY id DESC LIMIT 1",
+			     -1, &s, NULL),
+	    SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
 	ck_assert_ptr_nonnull(strstr((const char *)sqlite3_column_text(s, 0), "> - must fix the null check"));
 	sqlite3_finalize(s);
@@ -229,20 +240,21 @@ START_TEST(engine_rollback_quotes_findings_and_caps)
 	ck_assert_int_eq(count("SELECT blocked FROM tasks"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM tracker_issues WHERE state_id = 'T:blocked'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE level = 'alert'"), 1);
-	adv(NULL, OUT_BLOCKED, "review");	/* never advanced automatically */
+	adv(NULL, OUT_BLOCKED, "review"); /* never advanced automatically */
 	ck_assert_int_eq(engine_unblock(&ctx, "T-1", &r), 0);
 	ck_assert_int_eq(count("SELECT blocked + retries FROM tasks"), 0);
-	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE agent = 'reviewer' AND status = 'queued'"), 1);
+	ck_assert_int_eq(
+	    count("SELECT count(*) FROM jobs WHERE agent = 'reviewer' AND status = 'queued'"), 1);
 }
 END_TEST
 
 START_TEST(engine_ci_red_reenqueues_developer)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	start();
 	to_stage("development");
-	adv(NULL, OUT_ROLLED_BACK, "development");	/* no change outside the item's documents: red before CI */
+	adv(NULL, OUT_ROLLED_BACK, "development"); /* no change outside the item's documents: red before CI */
 	ck_assert_int_eq(count("SELECT count(*) FROM events WHERE detail LIKE 'no change: %'"), 1);
 	tmp_write("worktrees/T/T-1/code.c", "int x;\n");
 	tsh(wt, "git", "add", "code.c", NULL);
@@ -252,7 +264,8 @@ START_TEST(engine_ci_red_reenqueues_developer)
 	cfg.projects[0].ci_cmd = config_parse_argv("[\"sh\", \"-c\", \"echo broken test; exit 1\"]", &e);
 	adv(NULL, OUT_ROLLED_BACK, "development");
 	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE agent = 'developer' AND status = 'queued' "
-	    "AND description LIKE '%> broken test%'"), 1);
+			       "AND description LIKE '%> broken test%'"),
+	    1);
 	/* CI runs what would merge, in a scratch copy: an uncommitted file in the workspace is not seen */
 	tmp_write("worktrees/T/T-1/dirty", "x");
 	argv_free(cfg.projects[0].ci_cmd);
@@ -270,7 +283,8 @@ START_TEST(engine_merged_to_main_local)
 	commit("14-deploy-log.md", "---\ndeploy_status: SUCCESS\n---\n");
 	to_stage("deploy");
 	adv(NULL, OUT_ROLLED_BACK, "development");
-	ck_assert_int_eq(count("SELECT count(*) FROM events WHERE detail LIKE 'deployed but not merged%'"), 1);
+	ck_assert_int_eq(
+	    count("SELECT count(*) FROM events WHERE detail LIKE 'deployed but not merged%'"), 1);
 	snprintf(sha, sizeof(sha), "%s", tsh(wt, "git", "rev-parse", "HEAD", NULL));
 	sha[40] = '\0';
 	tsh(repo, "git", "merge", "-q", "--ff-only", sha, NULL);

@@ -34,8 +34,9 @@ START_TEST(fm_failure_leaves_no_value)
 
 	for (i = 0; bad[i]; i++) {
 		memset(value, 'X', sizeof(value));
-		ck_assert_int_eq(fm_verdict(bad[i], strlen(bad[i]), "verdict", "APPROVED", value, sizeof(value), reason,
-		    sizeof(reason)), FM_RED);
+		ck_assert_int_eq(fm_verdict(bad[i], strlen(bad[i]), "verdict", "APPROVED", value,
+				     sizeof(value), reason, sizeof(reason)),
+		    FM_RED);
 		ck_assert_msg(value[0] == '\0', "input %zu left value '%.8s'", i, value);
 	}
 }
@@ -45,7 +46,8 @@ START_TEST(fm_pass_case_insensitive_trimmed)
 {
 	char reason[512];
 
-	ck_assert_int_eq(verdict("---\nverdict: '  approved '\n---\nbody\n", "verdict", "APPROVED", reason), FM_PASS);
+	ck_assert_int_eq(
+	    verdict("---\nverdict: '  approved '\n---\nbody\n", "verdict", "APPROVED", reason), FM_PASS);
 	ck_assert_int_eq(verdict("---\r\nresult: Pass\r\n---\r\n", "result", "PASS", reason), FM_PASS);
 }
 END_TEST
@@ -87,11 +89,13 @@ START_TEST(fm_too_large_and_nul)
 	memcpy(big, "---\nverdict: APPROVED\n---\n", 26);
 	memset(big + 26, 'x', n - 26);
 	big[n] = '\0';
-	ck_assert_int_eq(fm_verdict(big, n, "verdict", "APPROVED", value, sizeof(value), reason, sizeof(reason)), FM_RED);
+	ck_assert_int_eq(
+	    fm_verdict(big, n, "verdict", "APPROVED", value, sizeof(value), reason, sizeof(reason)), FM_RED);
 	ck_assert_ptr_nonnull(strstr(reason, "over the 1 MiB limit"));
 	free(big);
 	ck_assert_int_eq(fm_verdict("---\nverdict: APPROVED\n---\n\0x", 28, "verdict", "APPROVED", value,
-	    sizeof(value), reason, sizeof(reason)), FM_RED);
+			     sizeof(value), reason, sizeof(reason)),
+	    FM_RED);
 	ck_assert_ptr_nonnull(strstr(reason, "NUL"));
 }
 END_TEST
@@ -117,12 +121,14 @@ START_TEST(fm_many_keys)
 	char *t = many_keys(100000, "");
 
 	ck_assert_uint_lt(strlen(t), FM_MAX_BYTES);
-	ck_assert_int_eq(fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason,
-	    sizeof(reason)), FM_PASS);
+	ck_assert_int_eq(
+	    fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason, sizeof(reason)),
+	    FM_PASS);
 	free(t);
 	t = many_keys(100000, "k4711: again\n");
-	ck_assert_int_eq(fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason,
-	    sizeof(reason)), FM_RED);
+	ck_assert_int_eq(
+	    fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason, sizeof(reason)),
+	    FM_RED);
 	ck_assert_str_eq(reason, "duplicated key 'k4711' in frontmatter");
 	free(t);
 }
@@ -150,17 +156,20 @@ START_TEST(fm_nesting_capped)
 	char reason[512], value[64];
 	char *t = nested(FM_MAX_DEPTH - 1, FM_MAX_DEPTH - 1);
 
-	ck_assert_int_eq(fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason,
-	    sizeof(reason)), FM_PASS);
+	ck_assert_int_eq(
+	    fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason, sizeof(reason)),
+	    FM_PASS);
 	free(t);
 	t = nested(FM_MAX_DEPTH, FM_MAX_DEPTH);
-	ck_assert_int_eq(fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason,
-	    sizeof(reason)), FM_RED);
+	ck_assert_int_eq(
+	    fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason, sizeof(reason)),
+	    FM_RED);
 	ck_assert_ptr_nonnull(strstr(reason, "nests deeper than"));
 	free(t);
-	t = nested(400000, 0);	/* unclosed: still red by depth, not a 40 s parse */
-	ck_assert_int_eq(fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason,
-	    sizeof(reason)), FM_RED);
+	t = nested(400000, 0); /* unclosed: still red by depth, not a 40 s parse */
+	ck_assert_int_eq(
+	    fm_verdict(t, strlen(t), "verdict", "APPROVED", value, sizeof(value), reason, sizeof(reason)),
+	    FM_RED);
 	ck_assert_ptr_nonnull(strstr(reason, "nests deeper than"));
 	free(t);
 }

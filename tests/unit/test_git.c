@@ -12,7 +12,7 @@ START_TEST(git_read_committed_only)
 {
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char reason[512];
 	struct buf b;
 
@@ -22,9 +22,11 @@ START_TEST(git_read_committed_only)
 	tsh(repo, "git", "commit", "-qm", "a", NULL);
 	tmp_write("repo/a.md", "working copy edit\n");
 	tmp_write("repo/b.md", "never committed\n");
-	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "a.md", 1024, &b, reason, sizeof(reason), &e), 0);
+	ck_assert_int_eq(
+	    git_read_artifact(&g, "refs/heads/main", "a.md", 1024, &b, reason, sizeof(reason), &e), 0);
 	ck_assert_str_eq(buf_str(&b), "committed\n");
-	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "b.md", 1024, &b, reason, sizeof(reason), &e), -1);
+	ck_assert_int_eq(
+	    git_read_artifact(&g, "refs/heads/main", "b.md", 1024, &b, reason, sizeof(reason), &e), -1);
 	ck_assert_ptr_nonnull(strstr(reason, "missing"));
 	buf_free(&b);
 }
@@ -34,7 +36,7 @@ START_TEST(git_symlink_and_size_refused)
 {
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char reason[512], link[4300];
 	struct buf b;
 
@@ -44,9 +46,11 @@ START_TEST(git_symlink_and_size_refused)
 	tmp_write("repo/big.md", "0123456789abcdef\n");
 	tsh(repo, "git", "add", "l.md", "big.md", NULL);
 	tsh(repo, "git", "commit", "-qm", "l", NULL);
-	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "l.md", 1024, &b, reason, sizeof(reason), &e), -1);
+	ck_assert_int_eq(
+	    git_read_artifact(&g, "refs/heads/main", "l.md", 1024, &b, reason, sizeof(reason), &e), -1);
 	ck_assert_ptr_nonnull(strstr(reason, "symlink"));
-	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "big.md", 8, &b, reason, sizeof(reason), &e), -1);
+	ck_assert_int_eq(
+	    git_read_artifact(&g, "refs/heads/main", "big.md", 8, &b, reason, sizeof(reason), &e), -1);
 	ck_assert_ptr_nonnull(strstr(reason, "limit"));
 	ck_assert_uint_eq(b.len, 0);
 	buf_free(&b);
@@ -57,13 +61,13 @@ START_TEST(git_branch_worktree_ancestry)
 {
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char wt[4300], sha[41], main_sha[41];
 	const char *br = "feature/T-1-x; rm -rf $HOME";
 
 	snprintf(wt, sizeof(wt), "%s/wt", tmp_dir);
 	ck_assert_int_eq(git_branch_create(&g, "feature/T-1-x", "refs/heads/main", &e), 0);
-	ck_assert_int_eq(git_branch_create(&g, "feature/T-1-x", "refs/heads/main", &e), 0);	/* idempotent */
+	ck_assert_int_eq(git_branch_create(&g, "feature/T-1-x", "refs/heads/main", &e), 0); /* idempotent */
 	ck_assert_int_eq(git_worktree_add(&g, wt, "feature/T-1-x", &e), 0);
 	ck_assert_int_eq(git_worktree_add(&g, wt, "feature/T-1-x", &e), 0);
 	ck_assert_int_eq(git_rev_parse(&g, "refs/heads/main", main_sha, &e), 0);
@@ -73,9 +77,9 @@ START_TEST(git_branch_worktree_ancestry)
 	ck_assert_int_eq(git_rev_parse(&g, "refs/heads/feature/T-1-x", sha, &e), 0);
 	ck_assert_int_eq(git_is_ancestor(&g, main_sha, sha, &e), 1);
 	ck_assert_int_eq(git_is_ancestor(&g, sha, main_sha, &e), 0);
-	ck_assert_int_eq(git_rev_parse(&g, br, sha, &e), -1);	/* metacharacters are just a bad ref */
+	ck_assert_int_eq(git_rev_parse(&g, br, sha, &e), -1); /* metacharacters are just a bad ref */
 	ck_assert_int_eq(e.code, EX_NOINPUT);
-	ck_assert_int_eq(git_rev_parse(&g, "--version", sha, &e), -1);	/* never an option */
+	ck_assert_int_eq(git_rev_parse(&g, "--version", sha, &e), -1); /* never an option */
 	struct git w = { .dir = wt };
 	ck_assert_int_eq(git_is_clean(&w, &e), 1);
 	tmp_write("wt/dirty.txt", "x\n");
@@ -83,12 +87,13 @@ START_TEST(git_branch_worktree_ancestry)
 }
 END_TEST
 
-/* One cat-file run per artifact: a nested path, a directory, a submodule-free missing directory, a bad ref. */
+/* One cat-file run per artifact: a nested path, a directory, a submodule-free missing directory, a bad ref.
+ */
 START_TEST(git_read_nested_and_bad_ref)
 {
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char reason[512];
 	struct buf b;
 
@@ -99,16 +104,21 @@ START_TEST(git_read_nested_and_bad_ref)
 	tmp_write("repo/docs/w/sub/x", "x\n");
 	tsh(repo, "git", "add", "docs", NULL);
 	tsh(repo, "git", "commit", "-qm", "d", NULL);
-	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "docs/w/r.md", 1024, &b, reason, sizeof(reason), &e), 0);
+	ck_assert_int_eq(
+	    git_read_artifact(&g, "refs/heads/main", "docs/w/r.md", 1024, &b, reason, sizeof(reason), &e), 0);
 	ck_assert_str_eq(buf_str(&b), "nested\n");
-	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "docs/w/sub", 1024, &b, reason, sizeof(reason), &e), -1);
+	ck_assert_int_eq(
+	    git_read_artifact(&g, "refs/heads/main", "docs/w/sub", 1024, &b, reason, sizeof(reason), &e), -1);
 	ck_assert_ptr_nonnull(strstr(reason, "not a file"));
-	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "docs/none/r.md", 1024, &b, reason, sizeof(reason),
-	    &e), -1);
+	ck_assert_int_eq(
+	    git_read_artifact(&g, "refs/heads/main", "docs/none/r.md", 1024, &b, reason, sizeof(reason), &e),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(reason, "missing"));
-	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/main", "docs/w/r", 1024, &b, reason, sizeof(reason), &e), -1);
+	ck_assert_int_eq(
+	    git_read_artifact(&g, "refs/heads/main", "docs/w/r", 1024, &b, reason, sizeof(reason), &e), -1);
 	ck_assert_ptr_nonnull(strstr(reason, "missing"));
-	ck_assert_int_eq(git_read_artifact(&g, "refs/heads/gone", "docs/w/r.md", 1024, &b, reason, sizeof(reason), &e),
+	ck_assert_int_eq(
+	    git_read_artifact(&g, "refs/heads/gone", "docs/w/r.md", 1024, &b, reason, sizeof(reason), &e),
 	    -2);
 	ck_assert_int_eq(e.code, EX_UNAVAILABLE);
 	buf_free(&b);
@@ -120,7 +130,7 @@ START_TEST(git_resolve_many)
 {
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char sha[2][41], one[41];
 	const char *refs[] = { "refs/heads/main", "HEAD" }, *bad[] = { "refs/heads/main", "--version" };
 
@@ -141,7 +151,7 @@ START_TEST(git_commit_file_once)
 {
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char a[41], b2[41], head[41], idx[4200], blob[41];
 
 	snprintf(idx, sizeof(idx), "%s/index-test", repo);
@@ -152,7 +162,7 @@ START_TEST(git_commit_file_once)
 	ck_assert_str_eq(a, b2);
 	ck_assert_int_eq(git_commit_file(&g, "main", "d/r.md", "two\n", 4, "m", idx, b2, blob, &e), 0);
 	ck_assert_str_ne(a, b2);
-	ck_assert_int_eq(access(idx, F_OK), -1);	/* the private index is gone */
+	ck_assert_int_eq(access(idx, F_OK), -1); /* the private index is gone */
 }
 END_TEST
 
@@ -161,7 +171,7 @@ START_TEST(git_repo_hooks_never_run)
 {
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char out[41], idx[4200], hooks[4200], marker[4200], hook[4200], blob[41];
 	FILE *f;
 
@@ -174,7 +184,7 @@ START_TEST(git_repo_hooks_never_run)
 	fclose(f);
 	ck_assert_int_eq(chmod(hook, 0700), 0);
 	tsh(repo, "git", "config", "core.hooksPath", hooks, NULL);
-	tsh(repo, "git", "update-ref", "refs/heads/probe", "HEAD", NULL);	/* the hook works for plain git */
+	tsh(repo, "git", "update-ref", "refs/heads/probe", "HEAD", NULL); /* the hook works for plain git */
 	ck_assert_int_eq(access(marker, F_OK), 0);
 	ck_assert_int_eq(unlink(marker), 0);
 	snprintf(idx, sizeof(idx), "%s/index-test", repo);
@@ -183,12 +193,13 @@ START_TEST(git_repo_hooks_never_run)
 }
 END_TEST
 
-/* The code id: same change = same id across a rebase; docs of the item and an empty change = ""; a new change = new id. */
+/* The code id: same change = same id across a rebase; docs of the item and an empty change = ""; a new change
+ * = new id. */
 START_TEST(git_code_id_binds_the_change)
 {
 	const char *repo = tmp_git_repo();
 	struct git g = { .dir = repo };
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char a[41], b[41], c[41], d[41], files[256];
 	const char *wi = "docs/work-items/T-1/";
 
@@ -198,7 +209,7 @@ START_TEST(git_code_id_binds_the_change)
 	tsh(repo, "git", "add", "docs", NULL);
 	tsh(repo, "git", "commit", "-qm", "docs only", NULL);
 	ck_assert_int_eq(git_code_id(&g, "refs/heads/main", "HEAD", wi, a, &e), 0);
-	ck_assert_str_eq(a, "");	/* only the item's own documents: no change */
+	ck_assert_str_eq(a, ""); /* only the item's own documents: no change */
 	tmp_write("repo/code.c", "int x;\n");
 	tsh(repo, "git", "add", "code.c", NULL);
 	tsh(repo, "git", "commit", "-qm", "code", NULL);
@@ -208,7 +219,7 @@ START_TEST(git_code_id_binds_the_change)
 	tsh(repo, "git", "add", "docs", NULL);
 	tsh(repo, "git", "commit", "-qm", "report", NULL);
 	ck_assert_int_eq(git_code_id(&g, "refs/heads/main", "HEAD", wi, b, &e), 0);
-	ck_assert_str_eq(a, b);	/* a verdict committed later is no change of the code */
+	ck_assert_str_eq(a, b); /* a verdict committed later is no change of the code */
 	/* main moves on and the branch is rebased onto it: the same change */
 	tsh(repo, "git", "checkout", "-q", "main", NULL);
 	tmp_write("repo/other.c", "int y;\n");

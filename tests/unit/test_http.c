@@ -13,7 +13,7 @@
 
 START_TEST(http_token_sources)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char *t, link[4300];
 	const char *f;
 
@@ -43,7 +43,7 @@ END_TEST
 
 START_TEST(http_unreachable_and_budget)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct http_response r;
 	struct http h;
 
@@ -55,12 +55,12 @@ START_TEST(http_unreachable_and_budget)
 	ck_assert_int_eq(e.code, EX_UNAVAILABLE);
 	ck_assert_ptr_null(strstr(e.msg, "secret-token"));
 	ck_assert_int_eq(h.budget.used, HTTP_RETRIES);
-	ck_assert_int_eq(http_request(&h, "GET", "/x/", NULL, &r, &e), -1);	/* one attempt left */
+	ck_assert_int_eq(http_request(&h, "GET", "/x/", NULL, &r, &e), -1); /* one attempt left */
 	http_response_free(&r);
 	ck_assert_int_eq(h.budget.used, 4);
 	ck_assert_int_eq(http_request(&h, "GET", "/x/", NULL, &r, &e), -1);
 	http_response_free(&r);
-	ck_assert_int_eq(h.budget.used, 4);	/* nothing sent beyond the budget */
+	ck_assert_int_eq(h.budget.used, 4); /* nothing sent beyond the budget */
 	ck_assert_ptr_nonnull(strstr(e.msg, "budget of 4 requests spent"));
 	http_close(&h);
 }
@@ -100,7 +100,7 @@ START_TEST(time_parse_instants)
 	ck_assert_int_eq(time_parse_iso("2026-04-30T23:00:00Zx", &c), -1);
 	ck_assert_int_eq(time_parse_iso(" 2026-04-30T23:00:00Z", &c), -1);
 	ck_assert_int_eq(time_parse_iso("2026-04-30T23:00:00+24:00", &c), -1);
-	ck_assert_int_eq(time_parse_iso("2026-04-30T23:00:00.1234567891Z", &c), 0);	/* past µs: dropped */
+	ck_assert_int_eq(time_parse_iso("2026-04-30T23:00:00.1234567891Z", &c), 0); /* past µs: dropped */
 }
 END_TEST
 
@@ -113,7 +113,7 @@ START_TEST(http_date_header)
 	ck_assert_int_eq(http_date_parse(" Sun, 06 Nov 1994 08:49:37 GMT\r\n"), us / 1000000);
 	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT"), us / 1000000);
 	ck_assert_int_eq(http_date_parse("Sun, 06 Nux 1994 08:49:37 GMT"), -1);
-	ck_assert_int_eq(http_date_parse("Sun, 06 ovD 1994 08:49:37 GMT"), -1);	/* not a month's start */
+	ck_assert_int_eq(http_date_parse("Sun, 06 ovD 1994 08:49:37 GMT"), -1); /* not a month's start */
 	ck_assert_int_eq(http_date_parse("Sun, 31 Feb 1994 08:49:37 GMT"), -1);
 	ck_assert_int_eq(http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT"), -1);
 	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 08:49:37 PST"), -1);

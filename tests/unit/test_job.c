@@ -17,7 +17,7 @@ static struct task t;
 static void
 setup(void)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	tmp_setup();
 	tmp_store(&st);
@@ -47,7 +47,7 @@ count(const char *sql)
 
 START_TEST(job_enqueue_dedupes)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int64_t j1, j2;
 
 	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &j1, &e), 0);
@@ -63,7 +63,7 @@ END_TEST
 
 START_TEST(job_lease_once_oldest_first)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct job a, b, c;
 	int64_t j1, j2;
 
@@ -76,7 +76,9 @@ START_TEST(job_lease_once_oldest_first)
 	ck_assert_int_eq(job_lease(&st, 4243, 1000, 60, &b, &e), 1);
 	ck_assert_int_eq(b.id, j2);
 	ck_assert_int_eq(job_lease(&st, 4244, 1000, 60, &c, &e), 0);
-	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE status = 'running' AND pid = 4242 AND lease_until = 1060"), 1);
+	ck_assert_int_eq(
+	    count("SELECT count(*) FROM jobs WHERE status = 'running' AND pid = 4242 AND lease_until = 1060"),
+	    1);
 	job_free(&a);
 	job_free(&b);
 }
@@ -84,11 +86,14 @@ END_TEST
 
 START_TEST(job_failure_backoff_then_dead)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct job j;
 	const char *ns;
 	int64_t id;
-	struct job_outcome fail = { .ok = 0, .exit_code = 3, .status = "exit_nonzero", .log_path = "/l",
+	struct job_outcome fail = { .ok = 0,
+		.exit_code = 3,
+		.status = "exit_nonzero",
+		.log_path = "/l",
 		.reason = "exited with code 3" };
 
 	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &id, &e), 0);
@@ -98,21 +103,24 @@ START_TEST(job_failure_backoff_then_dead)
 	ck_assert_str_eq(ns, "queued");
 	ck_assert_int_eq(count("SELECT available_at FROM jobs"), 1030);
 	job_free(&j);
-	ck_assert_int_eq(job_lease(&st, 1, 1029, 60, &j, &e), 0);	/* backoff not over */
+	ck_assert_int_eq(job_lease(&st, 1, 1029, 60, &j, &e), 0); /* backoff not over */
 	ck_assert_int_eq(job_lease(&st, 1, 1030, 60, &j, &e), 1);
 	ck_assert_int_eq(j.attempts, 2);
 	ck_assert_int_eq(job_run_start(&st, &j, 1, &e), 0);
 	ck_assert_int_eq(job_complete(&st, &j, &fail, 2, 30, 1040, &ns, &e), 0);
 	ck_assert_str_eq(ns, "dead");
 	job_free(&j);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE level = 'alert' AND message LIKE '%agent failed 2 times%--unblock%'"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM agent_runs WHERE exit_code = 3 AND finished_at IS NOT NULL"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE level = 'alert' AND message LIKE '%agent "
+			       "failed 2 times%--unblock%'"),
+	    1);
+	ck_assert_int_eq(
+	    count("SELECT count(*) FROM agent_runs WHERE exit_code = 3 AND finished_at IS NOT NULL"), 2);
 }
 END_TEST
 
 START_TEST(job_taken_away_is_lost)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct job j;
 	const char *ns;
 	int64_t id;
@@ -130,7 +138,7 @@ END_TEST
 
 START_TEST(job_record_round_trip)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct job_record w, r;
 	struct job_outcome o;
 	struct job j;
@@ -142,7 +150,7 @@ START_TEST(job_record_round_trip)
 	snprintf(w.work_item, sizeof(w.work_item), "A-1");
 	snprintf(w.agent, sizeof(w.agent), "deployer");
 	snprintf(w.stage, sizeof(w.stage), "deploy");
-	ck_assert_int_eq(job_record_read(tmp_dir, 7, 2, &r, &e), 0);	/* none yet */
+	ck_assert_int_eq(job_record_read(tmp_dir, 7, 2, &r, &e), 0); /* none yet */
 	ck_assert_int_eq(job_record_write(tmp_dir, &w, &e), 0);
 	ck_assert_int_eq(job_record_read(tmp_dir, 7, 2, &r, &e), 1);
 	ck_assert_int_eq(r.finished, 0);
@@ -158,7 +166,7 @@ START_TEST(job_record_round_trip)
 	ck_assert_int_eq(j.run_id, 9);
 	ck_assert_int_eq(j.attempts, 2);
 	ck_assert_int_eq(o.ok, 1);
-	ck_assert_int_eq(job_record_read(tmp_dir, 7, 3, &r, &e), 0);	/* another attempt's: none */
+	ck_assert_int_eq(job_record_read(tmp_dir, 7, 3, &r, &e), 0); /* another attempt's: none */
 	ck_assert_int_eq(job_agent_deploys("deployer"), 1);
 	ck_assert_int_eq(job_agent_deploys("developer"), 0);
 	job_record_remove(tmp_dir, 7, 2);
@@ -169,7 +177,7 @@ END_TEST
 /* A completion of an attempt that was reaped and leased again never settles the new attempt. */
 START_TEST(job_complete_only_its_attempt)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct job j, again;
 	const char *ns;
 	int64_t id;
@@ -188,7 +196,8 @@ START_TEST(job_complete_only_its_attempt)
 }
 END_TEST
 
-/* A deploy's age: CLOCK_BOOTTIME on one boot (a wall clock step does not count), the wall clock after a reboot. */
+/* A deploy's age: CLOCK_BOOTTIME on one boot (a wall clock step does not count), the wall clock after a
+ * reboot. */
 START_TEST(deploy_age_ignores_wall_steps)
 {
 	struct deploy_started s = { .wall = 1000, .boottime = 50, .boot_id = "boot-a" };
@@ -197,7 +206,7 @@ START_TEST(deploy_age_ignores_wall_steps)
 	ck_assert_int_eq(deploy_age_s(&s, &now), 30);
 	snprintf(now.boot_id, sizeof(now.boot_id), "boot-b");
 	ck_assert_int_eq(deploy_age_s(&s, &now), 86400);
-	s.boot_id[0] = '\0';	/* a record of an older orch: its wall time (mtime) */
+	s.boot_id[0] = '\0'; /* a record of an older orch: its wall time (mtime) */
 	snprintf(now.boot_id, sizeof(now.boot_id), "boot-a");
 	ck_assert_int_eq(deploy_age_s(&s, &now), 86400);
 }
@@ -205,8 +214,8 @@ END_TEST
 
 START_TEST(work_expand_placeholders)
 {
-	char *s = job_expand_arg("{worktree}/x-{work_item}-{stage}-{branch}-{nope}", "A-1", "review", "/w", "f/b",
-	    "/b.md");
+	char *s = job_expand_arg(
+	    "{worktree}/x-{work_item}-{stage}-{branch}-{nope}", "A-1", "review", "/w", "f/b", "/b.md");
 
 	ck_assert_str_eq(s, "/w/x-A-1-review-f/b-{nope}");
 	free(s);

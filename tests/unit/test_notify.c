@@ -15,16 +15,17 @@
 static void
 setup_cfg(struct config *cfg, struct store *st, const char *yaml)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
-	ck_assert_msg(config_load(cfg, tmp_write("orch.yaml", yaml), tmp_dir, 1, &e) == 0, "config: %s", e.msg);
+	ck_assert_msg(
+	    config_load(cfg, tmp_write("orch.yaml", yaml), tmp_dir, 1, &e) == 0, "config: %s", e.msg);
 	tmp_store(st);
 }
 
 static void
 queue(struct store *st, const char *level, const char *msg)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	ck_assert_int_eq(store_begin(st, &e), 0);
 	ck_assert_int_eq(notify_queue(st, level, "A-1", msg, &e), 0);
@@ -34,7 +35,7 @@ queue(struct store *st, const char *level, const char *msg)
 static int
 deliver(const struct config *cfg, struct store *st)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int n = notify_deliver(cfg, st, 1, &e);
 
 	ck_assert_msg(n >= 0, "notify_deliver: %s", e.msg);
@@ -61,7 +62,7 @@ START_TEST(notify_delivered_once)
 {
 	struct config cfg;
 	struct store st;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char yaml[4500], got[256] = "";
 	FILE *f;
 
@@ -94,15 +95,19 @@ START_TEST(notify_failed_then_delivered)
 	struct store st;
 	char yaml[4500], script[4600];
 
-	snprintf(script, sizeof(script), "cat >/dev/null; [ -e '%s/once' ] || { : >'%s/once'; exit 3; }; "
-	    "echo \"$ORCH_NOTIFY_ID\" >>'%s/got'\n", tmp_dir, tmp_dir, tmp_dir);
+	snprintf(script, sizeof(script),
+	    "cat >/dev/null; [ -e '%s/once' ] || { : >'%s/once'; exit 3; }; "
+	    "echo \"$ORCH_NOTIFY_ID\" >>'%s/got'\n",
+	    tmp_dir, tmp_dir, tmp_dir);
 	tmp_write("recv.sh", script);
 	snprintf(yaml, sizeof(yaml), "notify_cmd: [\"sh\", \"%s/recv.sh\"]\nnotify_backoff_s: 0\n", tmp_dir);
 	setup_cfg(&cfg, &st, yaml);
 	queue(&st, "alert", "blocked");
 	ck_assert_int_eq(deliver(&cfg, &st), 0);
-	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND attempts = 1 "
-	    "AND last_error LIKE 'notify_cmd: %exit%3%' AND claimed_at IS NULL"), 1);
+	ck_assert_int_eq(tsql_int(&st,
+			     "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND attempts = 1 "
+			     "AND last_error LIKE 'notify_cmd: %exit%3%' AND claimed_at IS NULL"),
+	    1);
 	ck_assert_int_eq(lines_in("got"), 0);
 	ck_assert_int_eq(deliver(&cfg, &st), 1);
 	ck_assert_int_eq(lines_in("got"), 1);
@@ -120,7 +125,7 @@ START_TEST(notify_backoff_doubles)
 {
 	struct config cfg;
 	struct store st;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	int i, want[] = { 10, 20, 40 };
 
 	setup_cfg(&cfg, &st, "notify_cmd: [\"false\"]\nnotify_backoff_s: 10\n");
@@ -129,9 +134,9 @@ START_TEST(notify_backoff_doubles)
 		int64_t now = (int64_t)time(NULL);
 		ck_assert_int_eq(deliver(&cfg, &st), 0);
 		int wait = tsql_int(&st, "SELECT next_attempt_at FROM outbox") - (int)now;
-		ck_assert_msg(wait >= want[i] && wait <= want[i] + 2, "attempt %d: next in %d s, want %d", i + 1, wait,
-		    want[i]);
-		ck_assert_int_eq(deliver(&cfg, &st), 0);	/* not due: untouched */
+		ck_assert_msg(wait >= want[i] && wait <= want[i] + 2, "attempt %d: next in %d s, want %d",
+		    i + 1, wait, want[i]);
+		ck_assert_int_eq(deliver(&cfg, &st), 0); /* not due: untouched */
 		ck_assert_int_eq(tsql_int(&st, "SELECT attempts FROM outbox"), i + 1);
 		ck_assert_int_eq(store_exec(&st, "UPDATE outbox SET next_attempt_at = 0", &e), 0);
 	}
@@ -151,9 +156,14 @@ START_TEST(notify_dead_after_cap)
 	queue(&st, "alert", "deploy failed");
 	for (i = 0; i < 5; i++)
 		ck_assert_int_eq(deliver(&cfg, &st), 0);
-	ck_assert_int_eq(tsql_int(&st, "SELECT attempts FROM outbox WHERE dead_at IS NOT NULL AND delivered_at IS NULL"), 3);
-	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM events WHERE kind = 'notification_dead' AND "
-	    "work_item = 'A-1' AND detail LIKE 'notification 1 (alert) not delivered after 3 attempts: notify_cmd%'"), 1);
+	ck_assert_int_eq(
+	    tsql_int(&st, "SELECT attempts FROM outbox WHERE dead_at IS NOT NULL AND delivered_at IS NULL"),
+	    3);
+	ck_assert_int_eq(tsql_int(&st,
+			     "SELECT count(*) FROM events WHERE kind = 'notification_dead' AND "
+			     "work_item = 'A-1' AND detail LIKE 'notification 1 (alert) not delivered after "
+			     "3 attempts: notify_cmd%'"),
+	    1);
 	store_close(&st);
 	config_free(&cfg);
 }
@@ -170,17 +180,23 @@ START_TEST(notify_hanging_cmd_budget)
 	struct store st;
 	int i, tried;
 
-	setup_cfg(&cfg, &st, "notify_cmd: [\"sleep\", \"60\"]\nnotify_timeout_s: 1\nnotify_budget_s: 2\n"
+	setup_cfg(&cfg, &st,
+	    "notify_cmd: [\"sleep\", \"60\"]\nnotify_timeout_s: 1\nnotify_budget_s: 2\n"
 	    "notify_backoff_s: 3600\n");
 	for (i = 0; i < 6; i++)
 		queue(&st, "info", "slow");
 	ck_assert_int_eq(deliver(&cfg, &st), 0);
 	tried = tsql_int(&st, "SELECT count(*) FROM outbox WHERE attempts = 1");
 	ck_assert_msg(tried >= 1 && tried <= 2, "%d sends in a 2 s budget of 1 s sends", tried);
-	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM outbox WHERE attempts = 0 AND sinks_done = 0"), 6 - tried);
-	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL OR dead_at IS NOT NULL "
-	    "OR claimed_at IS NOT NULL"), 0);
-	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM outbox WHERE attempts = 1 AND last_error LIKE '%timed out%'"),
+	ck_assert_int_eq(
+	    tsql_int(&st, "SELECT count(*) FROM outbox WHERE attempts = 0 AND sinks_done = 0"), 6 - tried);
+	ck_assert_int_eq(
+	    tsql_int(&st,
+		"SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL OR dead_at IS NOT NULL "
+		"OR claimed_at IS NOT NULL"),
+	    0);
+	ck_assert_int_eq(
+	    tsql_int(&st, "SELECT count(*) FROM outbox WHERE attempts = 1 AND last_error LIKE '%timed out%'"),
 	    tried);
 	/* the next run takes the rows not reached (the failed ones wait for their backoff) */
 	ck_assert_int_eq(deliver(&cfg, &st), 0);
@@ -195,11 +211,13 @@ START_TEST(notify_mask_hides_tokens)
 {
 	char out[256];
 
-	ck_assert_str_eq(notify_mask("POST https://api.telegram.org/bot123:AAbc-_x/sendMessage failed", NULL, out,
-	    sizeof(out)), "POST https://api.telegram.org/bot***/sendMessage failed");
+	ck_assert_str_eq(notify_mask("POST https://api.telegram.org/bot123:AAbc-_x/sendMessage failed", NULL,
+			     out, sizeof(out)),
+	    "POST https://api.telegram.org/bot***/sendMessage failed");
 	ck_assert_str_eq(notify_mask("token 123:AAbc in text, twice 123:AAbc", "123:AAbc", out, sizeof(out)),
 	    "token *** in text, twice ***");
-	ck_assert_str_eq(notify_mask("/bottle of /bot and /bots", NULL, out, sizeof(out)), "/bottle of /bot and /bots");
+	ck_assert_str_eq(
+	    notify_mask("/bottle of /bot and /bots", NULL, out, sizeof(out)), "/bottle of /bot and /bots");
 	ck_assert_str_eq(notify_mask("", "s", out, sizeof(out)), "");
 	ck_assert_str_eq(notify_mask("abcdef", "cd", out, 4), "ab*");
 }
@@ -209,7 +227,7 @@ END_TEST
 START_TEST(notify_telegram_config)
 {
 	struct config cfg;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char yaml[4500], *tok;
 
 	setenv("ORCH_TELEGRAM_BOT_TOKEN", "12:ab", 1);
@@ -217,21 +235,26 @@ START_TEST(notify_telegram_config)
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e.msg, "telegram_chat_id is not"));
 	config_free(&cfg);
-	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", "telegram_chat_id: \"42\"\n"
-	    "telegram_api_url: ftp://x\n"), tmp_dir, 1, &e), -1);
+	ck_assert_int_eq(config_load(&cfg,
+			     tmp_write("orch.yaml",
+				 "telegram_chat_id: \"42\"\n"
+				 "telegram_api_url: ftp://x\n"),
+			     tmp_dir, 1, &e),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "is not an http(s) URL"));
 	config_free(&cfg);
 	setenv("ORCH_TELEGRAM_BOT_TOKEN", "12:ab/../x", 1);
-	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", "telegram_chat_id: \"42\"\n"), tmp_dir, 1, &e), 0);
+	ck_assert_int_eq(
+	    config_load(&cfg, tmp_write("orch.yaml", "telegram_chat_id: \"42\"\n"), tmp_dir, 1, &e), 0);
 	ck_assert_ptr_null(notify_telegram_token(&cfg, &e));
 	ck_assert_ptr_nonnull(strstr(e.msg, "is not a bot token"));
 	ck_assert_ptr_null(strstr(e.msg, "12:ab"));
 	config_free(&cfg);
 	unsetenv("ORCH_TELEGRAM_BOT_TOKEN");
-	config_secrets_clear();	/* config_load kept the token it took out of the environment */
+	config_secrets_clear(); /* config_load kept the token it took out of the environment */
 	snprintf(yaml, sizeof(yaml), "telegram_chat_id: \"42\"\ntelegram_bot_token_file: %s/tok\n", tmp_dir);
 	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", yaml), tmp_dir, 1, &e), 0);
-	ck_assert_ptr_null(notify_telegram_token(&cfg, &e));	/* missing */
+	ck_assert_ptr_null(notify_telegram_token(&cfg, &e)); /* missing */
 	ck_assert_int_eq(chmod(tmp_write("tok", "123:AbC_-x\n"), 0644), 0);
 	ck_assert_ptr_null(notify_telegram_token(&cfg, &e));
 	ck_assert_ptr_nonnull(strstr(e.msg, "mode 0600"));

@@ -16,7 +16,8 @@ static char observed_tool[64];
 static void
 observe(void *ctx, const char *tool, const struct proc_result *r)
 {
-	(void)ctx; (void)r;
+	(void)ctx;
+	(void)r;
 	observed++;
 	snprintf(observed_tool, sizeof(observed_tool), "%s", tool);
 }
@@ -75,7 +76,7 @@ START_TEST(proc_which_as_exec)
 {
 	char out[4300], dir[4300], *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
 
-	tmp_setup();	/* this suite has no fixture: a temp dir of its own */
+	tmp_setup(); /* this suite has no fixture: a temp dir of its own */
 	ck_assert_int_eq(proc_which("sh", out, sizeof(out)), 0);
 	ck_assert_ptr_nonnull(strstr(out, "/sh"));
 	ck_assert_int_eq(proc_which("orch-no-such-program-xyz", out, sizeof(out)), -1);
@@ -112,7 +113,7 @@ gone_now(pid_t pid)
 	if (fgets(buf, sizeof(buf), f) == NULL)
 		buf[0] = '\0';
 	fclose(f);
-	return strstr(buf, ") Z ") != NULL;	/* a zombie is dead */
+	return strstr(buf, ") Z ") != NULL; /* a zombie is dead */
 }
 
 /* SIGKILL is asynchronous: wait (bounded) for the kernel to finish the kill. */
@@ -138,7 +139,8 @@ START_TEST(proc_timeout_kills_group)
 
 	int ms;
 
-	/* a loaded machine (sanitizers, CI) may reach the deadline before sh has started its child: longer then */
+	/* a loaded machine (sanitizers, CI) may reach the deadline before sh has started its child: longer
+	 * then */
 	for (ms = 300, gc = 0; gc <= 1 && ms <= 20000; ms *= 4) {
 		if (ms > 300)
 			proc_result_free(&r);
@@ -166,7 +168,8 @@ START_TEST(proc_leftovers_killed_after_exit)
 }
 END_TEST
 
-/* A child that leaves the group with setsid() is re-parented to us (subreaper) and killed when the run ends. */
+/* A child that leaves the group with setsid() is re-parented to us (subreaper) and killed when the run ends.
+ */
 START_TEST(proc_setsid_child_swept)
 {
 	const char *argv[] = { "python3", "-c",
@@ -175,7 +178,8 @@ START_TEST(proc_setsid_child_swept)
 		"pid = os.fork()\n"
 		"if pid == 0:\n"
 		"    os.setsid(); os.write(w, b'x'); signal.pause()\n"
-		"os.read(r, 1); print(pid, flush=True)\n", NULL };
+		"os.read(r, 1); print(pid, flush=True)\n",
+		NULL };
 	struct proc_result r;
 	long long gc;
 
@@ -190,7 +194,8 @@ START_TEST(proc_setsid_child_swept)
 }
 END_TEST
 
-/* proc_spawn_detached's session is spared by the sweep (a deploy hook outlives orch), and reaped once it ends. */
+/* proc_spawn_detached's session is spared by the sweep (a deploy hook outlives orch), and reaped once it
+ * ends. */
 START_TEST(proc_detached_not_swept)
 {
 	const char *hook[] = { "sh", "-c", "echo $$ >\"$0\"; exec sleep 300", NULL, NULL };
@@ -212,24 +217,26 @@ START_TEST(proc_detached_not_swept)
 	fclose(f);
 	pid = strtol(line, NULL, 10);
 	ck_assert_int_gt(pid, 1);
-	run(argv, 10000, &r);	/* a run ends: the sweep runs */
+	run(argv, 10000, &r); /* a run ends: the sweep runs */
 	ck_assert_int_eq(r.status, PROC_OK);
-	ck_assert_msg(kill((pid_t)pid, 0) == 0 && !gone_now((pid_t)pid), "the detached hook %ld was killed", pid);
+	ck_assert_msg(
+	    kill((pid_t)pid, 0) == 0 && !gone_now((pid_t)pid), "the detached hook %ld was killed", pid);
 	ck_assert_int_eq(kill((pid_t)pid, SIGKILL), 0);
 	ck_assert_int_eq(gone((pid_t)pid), 1);
-	proc_sweep_descendants();	/* its zombie is ours (subreaper): reaped */
+	proc_sweep_descendants(); /* its zombie is ours (subreaper): reaped */
 	ck_assert_msg(kill((pid_t)pid, 0) < 0, "the ended hook %ld was not reaped", pid);
 	proc_result_free(&r);
 	tmp_teardown();
 }
 END_TEST
 
-/* run_as: an unknown user and root are refused; as root a child really runs as the user, else a clear spawn error. */
+/* run_as: an unknown user and root are refused; as root a child really runs as the user, else a clear spawn
+ * error. */
 START_TEST(proc_run_as_user)
 {
 	const char *argv[] = { "id", "-u", NULL };
 	struct proc_user u;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct proc_result r;
 	char want[32];
 
@@ -253,10 +260,11 @@ START_TEST(proc_run_as_user)
 }
 END_TEST
 
-/* The workspace helper: a tree given to the agent user, symlinks not followed; without the privilege an error names the path. */
+/* The workspace helper: a tree given to the agent user, symlinks not followed; without the privilege an error
+ * names the path. */
 START_TEST(proc_chown_tree)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	struct proc_user u;
 	char dir[4300], link[4300];
 	struct stat sb;
@@ -265,7 +273,7 @@ START_TEST(proc_chown_tree)
 	ck_assert_int_eq(proc_user_lookup("nobody", &u, &e), 0);
 	snprintf(dir, sizeof(dir), "%s/ws", tmp_dir);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
-	tmp_write("ws/file", "x\n");	/* tmp_write's directory is the fixture's: ws/ exists by now */
+	tmp_write("ws/file", "x\n"); /* tmp_write's directory is the fixture's: ws/ exists by now */
 	snprintf(link, sizeof(link), "%s/ws/etc", tmp_dir);
 	ck_assert_int_eq(symlink("/etc", link), 0);
 	if (geteuid() != 0) {
@@ -281,9 +289,9 @@ START_TEST(proc_chown_tree)
 	ck_assert_int_eq(stat(dir, &sb), 0);
 	ck_assert_int_eq((int)sb.st_uid, (int)u.uid);
 	ck_assert_int_eq(lstat(link, &sb), 0);
-	ck_assert_int_eq((int)sb.st_uid, (int)u.uid);	/* the link itself */
+	ck_assert_int_eq((int)sb.st_uid, (int)u.uid); /* the link itself */
 	ck_assert_int_eq(stat("/etc", &sb), 0);
-	ck_assert_int_eq((int)sb.st_uid, 0);		/* not what it points to */
+	ck_assert_int_eq((int)sb.st_uid, 0); /* not what it points to */
 	tmp_teardown();
 }
 END_TEST
@@ -306,8 +314,12 @@ START_TEST(proc_stdin_env_cwd)
 {
 	const char *argv[] = { "sh", "-c", "cat; echo \"[$ORCH_X]\"; env | grep -c TOKEN_SECRET; pwd", NULL };
 	const char *extra[] = { "ORCH_X=hello", NULL };
-	struct proc_spec s = { .argv = argv, .timeout_ms = 10000, .env_extra = extra, .cwd = "/",
-		.stdin_data = "input\n", .stdin_len = 6 };
+	struct proc_spec s = { .argv = argv,
+		.timeout_ms = 10000,
+		.env_extra = extra,
+		.cwd = "/",
+		.stdin_data = "input\n",
+		.stdin_len = 6 };
 	struct proc_result r;
 
 	setenv("ORCH_PLANE_API_TOKEN", "TOKEN_SECRET", 1);
@@ -324,7 +336,9 @@ START_TEST(proc_child_ignoring_stdin)
 	/* the child exits without reading: writing the rest must not kill us (SIGPIPE) */
 	static char big[1 << 20];
 	const char *argv[] = { "true", NULL };
-	struct proc_spec s = { .argv = argv, .timeout_ms = 10000, .stdin_data = big, .stdin_len = sizeof(big) };
+	struct proc_spec s = {
+		.argv = argv, .timeout_ms = 10000, .stdin_data = big, .stdin_len = sizeof(big)
+	};
 	struct proc_result r;
 
 	memset(big, 'x', sizeof(big));
@@ -355,7 +369,8 @@ START_TEST(proc_missing_cwd)
 
 	ck_assert_int_eq(proc_run(&s, &r), 0);
 	ck_assert_int_eq(r.status, PROC_SPAWN_ERROR);
-	ck_assert_ptr_nonnull(strstr(r.error, "in '/nonexistent/orch-repo': cannot enter that directory: "
+	ck_assert_ptr_nonnull(strstr(r.error,
+	    "in '/nonexistent/orch-repo': cannot enter that directory: "
 	    "No such file or directory"));
 	ck_assert_ptr_null(strstr(r.error, "install it or fix PATH"));
 	proc_result_free(&r);

@@ -18,7 +18,7 @@ START_TEST(run_id_shape)
 	ck_assert_int_eq(scan_main_run_id(b), 0);
 	ck_assert_msg(regexec(&re, a, 0, NULL, 0) == 0, "run id '%s'", a);
 	ck_assert_uint_eq(strlen(a), SCAN_RUN_ID_LEN);
-	ck_assert_str_ne(a, b);	/* 24 random bits: a clash here is one in 16 million */
+	ck_assert_str_ne(a, b); /* 24 random bits: a clash here is one in 16 million */
 	regfree(&re);
 }
 END_TEST
@@ -37,7 +37,7 @@ START_TEST(mask_secrets)
 	ck_assert_str_eq(out, "ghp_****");
 	scan_main_mask(out, sizeof(out), "INF 12 commits scanned, a-very-long-word-without-digits");
 	ck_assert_str_eq(out, "INF 12 commits scanned, a-very-long-word-without-digits");
-	scan_main_mask(out, 6, aws);	/* truncated, never the secret */
+	scan_main_mask(out, 6, aws); /* truncated, never the secret */
 	ck_assert_str_eq(out, "AKIA*");
 }
 END_TEST
@@ -51,23 +51,28 @@ parse(const char *text, struct review_finding **v, size_t *n, char *why)
 /* A secret saved under its own name (issue 24): never in full in the file or the fingerprint. */
 START_TEST(finding_fields_masked)
 {
-	const char *key = "AKIA" "Z7QH4JX2KD5LWE3P"; /* split: orch's own scan */
+	const char *key = "AKIA"
+			  "Z7QH4JX2KD5LWE3P"; /* split: orch's own scan */
 	char report[1024];
-	struct secrets_result r = {0};
+	struct secrets_result r = { 0 };
 
 	/* the scanner ignored --redact: the secret is replaced wherever it appears */
-	snprintf(report, sizeof(report), "[{\"RuleID\": \"aws\", \"File\": \"k/%s.txt\", \"Commit\": \"c1\", "
-	    "\"StartLine\": 1, \"Secret\": \"%s\", \"Fingerprint\": \"c1:k/%s.txt:aws:1\"}]", key, key, key);
+	snprintf(report, sizeof(report),
+	    "[{\"RuleID\": \"aws\", \"File\": \"k/%s.txt\", \"Commit\": \"c1\", "
+	    "\"StartLine\": 1, \"Secret\": \"%s\", \"Fingerprint\": \"c1:k/%s.txt:aws:1\"}]",
+	    key, key, key);
 	ck_assert_int_eq(scan_parse_gitleaks(report, strlen(report), &r), 0);
 	ck_assert_str_eq(r.v[0].file, "k/AKIA****.txt");
 	ck_assert_str_eq(r.v[0].fingerprint, "c1:k/AKIA****.txt:aws:1");
 	secrets_result_free(&r);
 	/* redacted (orch never learns it): secret-shaped words of the name; ordinary names stay */
 	memset(&r, 0, sizeof(r));
-	snprintf(report, sizeof(report), "[{\"RuleID\": \"aws\", \"File\": \"%s\", \"Commit\": \"c1\", "
+	snprintf(report, sizeof(report),
+	    "[{\"RuleID\": \"aws\", \"File\": \"%s\", \"Commit\": \"c1\", "
 	    "\"StartLine\": 1, \"Secret\": \"REDACTED\", \"Fingerprint\": \"\"}, {\"RuleID\": \"aws\", "
 	    "\"File\": \"db/0001_initial_migration.py\", \"Commit\": \"c1\", \"StartLine\": 2, "
-	    "\"Secret\": \"REDACTED\", \"Fingerprint\": \"\"}]", key);
+	    "\"Secret\": \"REDACTED\", \"Fingerprint\": \"\"}]",
+	    key);
 	ck_assert_int_eq(scan_parse_gitleaks(report, strlen(report), &r), 0);
 	ck_assert_str_eq(r.v[0].file, "AKIA****");
 	ck_assert_str_eq(r.v[0].fingerprint, "c1:AKIA****:aws:1");
@@ -82,8 +87,11 @@ START_TEST(review_good)
 	char why[256];
 	size_t n;
 
-	ck_assert_int_eq(parse("[{\"severity\":\"high\",\"title\":\"t\",\"file\":\"a.c\",\"line\":3,\"extra\":1},"
-	    "{\"severity\":\"LOW\",\"title\":\"u\",\"file\":\"\",\"line\":0}]", &v, &n, why), 0);
+	ck_assert_int_eq(
+	    parse("[{\"severity\":\"high\",\"title\":\"t\",\"file\":\"a.c\",\"line\":3,\"extra\":1},"
+		  "{\"severity\":\"LOW\",\"title\":\"u\",\"file\":\"\",\"line\":0}]",
+		&v, &n, why),
+	    0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(v[0].sev, SEV_HIGH);
 	ck_assert_str_eq(v[0].file, "a.c");
@@ -99,7 +107,12 @@ END_TEST
 START_TEST(review_hostile)
 {
 	static const char *const bad[] = {
-		"", "not json", "{}", "null", "[1]", "[{\"severity\":\"HIGH\"}]",
+		"",
+		"not json",
+		"{}",
+		"null",
+		"[1]",
+		"[{\"severity\":\"HIGH\"}]",
 		"[{\"severity\":\"SEVERE\",\"title\":\"t\",\"file\":\"f\",\"line\":1}]",
 		"[{\"severity\":\"UNKNOWN\",\"title\":\"t\",\"file\":\"f\",\"line\":1}]",
 		"[{\"severity\":7,\"title\":\"t\",\"file\":\"f\",\"line\":1}]",

@@ -13,7 +13,7 @@
 static void
 two_connections(struct store *a, struct store *b)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char db[4200];
 
 	tmp_store(a);
@@ -33,7 +33,7 @@ START_TEST(store_migrates_in_wal)
 	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
 	store_close(&st);
-	tmp_store(&st);		/* reopening applies nothing twice */
+	tmp_store(&st); /* reopening applies nothing twice */
 	ck_assert_int_eq(tsql_int(&st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	store_close(&st);
 }
@@ -42,7 +42,7 @@ END_TEST
 START_TEST(store_refuses_newer_schema)
 {
 	struct store st;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char db[4200];
 
 	tmp_store(&st);
@@ -58,7 +58,7 @@ END_TEST
 START_TEST(store_busy_is_tempfail_and_writes_nothing)
 {
 	struct store a, b;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	two_connections(&a, &b);
 	ck_assert_int_eq(store_begin(&a, &e), 0);
@@ -76,12 +76,15 @@ END_TEST
 START_TEST(store_verdict_key_is_unique)
 {
 	struct store st;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	tmp_store(&st);
-	ck_assert_int_eq(verdict_claim(&st, "i1", "s1", "2026-01-01T00:00:00.000001Z", "A-1", "approved", &e), 1);
-	ck_assert_int_eq(verdict_claim(&st, "i1", "s1", "2026-01-01T00:00:00.000001Z", "A-1", "approved", &e), 0);
-	ck_assert_int_eq(verdict_claim(&st, "i1", "s1", "2026-01-01T00:00:00.000002Z", "A-1", "approved", &e), 1);
+	ck_assert_int_eq(
+	    verdict_claim(&st, "i1", "s1", "2026-01-01T00:00:00.000001Z", "A-1", "approved", &e), 1);
+	ck_assert_int_eq(
+	    verdict_claim(&st, "i1", "s1", "2026-01-01T00:00:00.000001Z", "A-1", "approved", &e), 0);
+	ck_assert_int_eq(
+	    verdict_claim(&st, "i1", "s1", "2026-01-01T00:00:00.000002Z", "A-1", "approved", &e), 1);
 	ck_assert_int_eq(tsql_int(&st, "SELECT count(*) FROM verdicts"), 2);
 	store_close(&st);
 }
@@ -111,25 +114,39 @@ END_TEST
 /* row_counts follows every insert, stage change and delete, so orch-status never counts the history */
 START_TEST(store_row_counts_follow_tasks_and_jobs)
 {
-	static const char mismatch[] = "SELECT count(*) FROM (SELECT stage AS name, count(*) AS n FROM tasks GROUP BY stage "
+	static const char mismatch[] =
+	    "SELECT count(*) FROM (SELECT stage AS name, count(*) AS n FROM tasks GROUP BY stage "
 	    "EXCEPT SELECT name, n FROM row_counts WHERE kind = 'task' AND n > 0) UNION ALL "
 	    "SELECT count(*) FROM (SELECT name, n FROM row_counts WHERE kind = 'task' AND n > 0 EXCEPT "
 	    "SELECT stage, count(*) FROM tasks GROUP BY stage)";
 	struct store st;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	sqlite3_stmt *s;
 	int i;
 
 	tmp_store(&st);
-	ck_assert_int_eq(store_exec(&st, "WITH RECURSIVE g(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM g "
-	    "WHERE value < 30) INSERT INTO tasks(project, work_item, issue_id, title, repo, branch, worktree, "
-	    "stage, created_at, updated_at) SELECT 'P', 'P-' || value, 'i' || value, 't', '/r', 'b' || value, '/w', "
-	    "CASE WHEN value % 3 = 0 THEN 'done' ELSE 'analysis' END, 'x', 'x' FROM g", &e), 0);
-	ck_assert_int_eq(store_exec(&st, "INSERT INTO jobs(task_id, agent, stage, status, created_at, updated_at) "
-	    "SELECT id, 'a', 'analysis', 'queued', 'x', 'x' FROM tasks", &e), 0);
-	ck_assert_int_eq(store_exec(&st, "UPDATE tasks SET stage = 'review' WHERE id % 5 = 0; "
-	    "UPDATE tasks SET stage = stage WHERE id = 1; DELETE FROM jobs WHERE task_id > 25 OR task_id = 7; "
-	    "UPDATE jobs SET status = 'done' WHERE task_id % 2 = 0; DELETE FROM tasks WHERE id = 7", &e), 0);
+	ck_assert_int_eq(store_exec(&st,
+			     "WITH RECURSIVE g(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM g "
+			     "WHERE value < 30) INSERT INTO tasks(project, work_item, issue_id, title, repo, "
+			     "branch, worktree, "
+			     "stage, created_at, updated_at) SELECT 'P', 'P-' || value, 'i' || value, 't', "
+			     "'/r', 'b' || value, '/w', "
+			     "CASE WHEN value % 3 = 0 THEN 'done' ELSE 'analysis' END, 'x', 'x' FROM g",
+			     &e),
+	    0);
+	ck_assert_int_eq(store_exec(&st,
+			     "INSERT INTO jobs(task_id, agent, stage, status, created_at, updated_at) "
+			     "SELECT id, 'a', 'analysis', 'queued', 'x', 'x' FROM tasks",
+			     &e),
+	    0);
+	ck_assert_int_eq(
+	    store_exec(&st,
+		"UPDATE tasks SET stage = 'review' WHERE id % 5 = 0; "
+		"UPDATE tasks SET stage = stage WHERE id = 1; DELETE FROM jobs WHERE task_id > 25 OR task_id "
+		"= 7; "
+		"UPDATE jobs SET status = 'done' WHERE task_id % 2 = 0; DELETE FROM tasks WHERE id = 7",
+		&e),
+	    0);
 	ck_assert_int_eq(sqlite3_prepare_v2(st.db, mismatch, -1, &s, NULL), SQLITE_OK);
 	for (i = 0; i < 2; i++) {
 		ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
@@ -137,8 +154,10 @@ START_TEST(store_row_counts_follow_tasks_and_jobs)
 	}
 	sqlite3_finalize(s);
 	ck_assert_int_eq(tsql_int(&st, "SELECT n FROM row_counts WHERE kind = 'job' AND name = 'done'"), 12);
-	ck_assert_int_eq(tsql_int(&st, "SELECT n FROM row_counts WHERE kind = 'job' AND name = 'queued'"), 12);
-	ck_assert_int_eq(tsql_int(&st, "SELECT n FROM row_counts WHERE kind = 'task' AND name = 'review'"), 6);
+	ck_assert_int_eq(
+	    tsql_int(&st, "SELECT n FROM row_counts WHERE kind = 'job' AND name = 'queued'"), 12);
+	ck_assert_int_eq(
+	    tsql_int(&st, "SELECT n FROM row_counts WHERE kind = 'task' AND name = 'review'"), 6);
 	store_close(&st);
 }
 END_TEST
@@ -153,25 +172,25 @@ END_TEST
 START_TEST(store_snapshot_reads_then_writes)
 {
 	struct store a, b;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	two_connections(&a, &b);
 	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0);
-	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0);	/* already open: nothing nests */
+	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0); /* already open: nothing nests */
 	ck_assert_int_eq(tsql_int(&a, "SELECT count(*) FROM events"), 0);
 	ck_assert_int_eq(event_add(&b, "A-1", "x", NULL, NULL, "other", &e), 0);
-	ck_assert_int_eq(tsql_int(&a, "SELECT count(*) FROM events"), 0);	/* the snapshot's view */
-	ck_assert_int_eq(store_begin(&a, &e), 0);	/* ends the snapshot: sees the commit */
+	ck_assert_int_eq(tsql_int(&a, "SELECT count(*) FROM events"), 0); /* the snapshot's view */
+	ck_assert_int_eq(store_begin(&a, &e), 0); /* ends the snapshot: sees the commit */
 	ck_assert_int_eq(tsql_int(&a, "SELECT count(*) FROM events"), 1);
 	ck_assert_int_eq(event_add(&a, "A-2", "x", NULL, NULL, "ours", &e), 0);
-	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0);	/* in a write: no-op */
+	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0); /* in a write: no-op */
 	store_snapshot_end(&a);
-	ck_assert_int_eq(tsql_int(&b, "SELECT count(*) FROM events"), 1);	/* not committed by it */
+	ck_assert_int_eq(tsql_int(&b, "SELECT count(*) FROM events"), 1); /* not committed by it */
 	ck_assert_int_eq(store_commit(&a, &e), 0);
 	ck_assert_int_eq(tsql_int(&b, "SELECT count(*) FROM events"), 2);
 	ck_assert_int_eq(store_snapshot_begin(&a, &e), 0);
-	store_close(&a);	/* closes an open snapshot */
-	ck_assert_int_eq(store_begin(&b, &e), 0);	/* nothing left holding a lock */
+	store_close(&a);                          /* closes an open snapshot */
+	ck_assert_int_eq(store_begin(&b, &e), 0); /* nothing left holding a lock */
 	store_rollback(&b);
 	store_close(&b);
 }
@@ -181,12 +200,12 @@ START_TEST(store_cached_statements)
 {
 	static const char sql[] = "SELECT ?1 + 1";
 	struct store st;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	sqlite3_stmt *a, *b, *c;
 
 	tmp_store(&st);
 	ck_assert_int_eq(store_cached(&st, &a, sql, &e), 0);
-	ck_assert_int_eq(store_cached(&st, &b, sql, &e), 0);	/* a is busy: a fresh one */
+	ck_assert_int_eq(store_cached(&st, &b, sql, &e), 0); /* a is busy: a fresh one */
 	ck_assert_ptr_ne(a, b);
 	sqlite3_bind_int(a, 1, 41);
 	ck_assert_int_eq(sqlite3_step(a), SQLITE_ROW);
@@ -194,7 +213,7 @@ START_TEST(store_cached_statements)
 	store_release(&st, b);
 	store_release(&st, a);
 	ck_assert_int_eq(store_cached(&st, &c, sql, &e), 0);
-	ck_assert_ptr_eq(c, a);	/* reused, reset and unbound */
+	ck_assert_ptr_eq(c, a); /* reused, reset and unbound */
 	ck_assert_int_eq(sqlite3_step(c), SQLITE_ROW);
 	ck_assert_int_eq(sqlite3_column_type(c, 0), SQLITE_NULL);
 	store_release(&st, c);
@@ -204,17 +223,21 @@ START_TEST(store_cached_statements)
 }
 END_TEST
 
-/* rows as orch-status shows them: integers as numbers, a "blocked" column as a flag, NULL as null, the rest as text */
+/* rows as orch-status shows them: integers as numbers, a "blocked" column as a flag, NULL as null, the rest
+ * as text */
 START_TEST(store_rows_and_counts_json)
 {
 	cJSON *arr = cJSON_CreateArray(), *obj = cJSON_CreateObject(), *o;
 	struct store st;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	sqlite3_stmt *s;
 
 	tmp_store(&st);
-	ck_assert_int_eq(store_prepare(&st, &s, "SELECT 7 AS n, 1 AS blocked, NULL AS z, 'x' AS t, 1.5 AS r "
-	    "UNION ALL SELECT 8, 0, NULL, 'y', 2", &e), 0);
+	ck_assert_int_eq(store_prepare(&st, &s,
+			     "SELECT 7 AS n, 1 AS blocked, NULL AS z, 'x' AS t, 1.5 AS r "
+			     "UNION ALL SELECT 8, 0, NULL, 'y', 2",
+			     &e),
+	    0);
 	ck_assert_int_eq(store_rows_json(&st, s, arr, &e), 0);
 	ck_assert_int_eq(cJSON_GetArraySize(arr), 2);
 	o = cJSON_GetArrayItem(arr, 0);

@@ -20,11 +20,12 @@ static struct orch_ctx ctx;
 static void
 setup(void)
 {
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	tmp_setup();
 	ck_assert_int_eq(config_load(&cfg, tmp_write("orch.yaml", "projects:\n  - key: DEMO\n    repo: /x\n"),
-	    tmp_dir, 1, &e), 0);
+			     tmp_dir, 1, &e),
+	    0);
 	tmp_store(&st);
 	ctx.cfg = &cfg;
 	ctx.st = &st;
@@ -44,7 +45,7 @@ START_TEST(tracker_states_seeded_with_groups)
 {
 	struct tracker_state *v = NULL;
 	const struct tracker_state *s;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	size_t n = 0;
 
 	ck_assert_int_eq(tr.ops->states(&tr, "DEMO", &v, &n, &e), 0);
@@ -63,7 +64,7 @@ END_TEST
 START_TEST(tracker_create_set_comment)
 {
 	struct tracker_issue a, b, got;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 	char before[40], **comments = NULL;
 
 	ck_assert_int_eq(tr.ops->create(&tr, "DEMO", "first", "DEMO:backlog", &a, &e), 0);
@@ -85,10 +86,11 @@ END_TEST
 START_TEST(tracker_missing_state_never_fires)
 {
 	struct tracker_issue a;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	ck_assert_int_eq(tr.ops->create(&tr, "DEMO", "x", "DEMO:backlog", &a, &e), 0);
-	ck_assert_int_eq(store_exec(&st, "DELETE FROM tracker_states WHERE id = 'DEMO:confirm_deploy'", &e), 0);
+	ck_assert_int_eq(
+	    store_exec(&st, "DELETE FROM tracker_states WHERE id = 'DEMO:confirm_deploy'", &e), 0);
 	ck_assert_int_eq(tracker_set_status(&tr, &a, "confirm_deploy", &e), TRACKER_SKIPPED);
 	ck_assert_str_eq(a.state_id, "DEMO:backlog");
 }
@@ -97,7 +99,7 @@ END_TEST
 START_TEST(tracker_unknown_items)
 {
 	struct tracker_issue a;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	ck_assert_int_eq(tr.ops->get(&tr, "DEMO-9", &a, &e), -1);
 	ck_assert_int_eq(e.code, EX_NOINPUT);
@@ -109,15 +111,16 @@ START_TEST(tracker_unknown_items)
 }
 END_TEST
 
-/* orch-status's tracker column, from the store alone: the local tracker's state, else what orch saw, else null */
+/* orch-status's tracker column, from the store alone: the local tracker's state, else what orch saw, else
+ * null */
 START_TEST(tracker_status_from_the_store)
 {
 	cJSON *local = cJSON_CreateObject(), *seen = cJSON_CreateObject(), *none = cJSON_CreateObject();
 	struct tracker_issue a;
-	struct orch_err e = {0};
+	struct orch_err e = { 0 };
 
 	ck_assert_int_eq(tr.ops->create(&tr, "DEMO", "x", "DEMO:backlog", &a, &e), 0);
-	ck_assert_int_eq(tracker_set_status(&tr, &a, "approved", &e), TRACKER_SET);	/* orch saw Approved */
+	ck_assert_int_eq(tracker_set_status(&tr, &a, "approved", &e), TRACKER_SET); /* orch saw Approved */
 	ck_assert_int_eq(store_exec(&st, "UPDATE tracker_issues SET state_id = 'DEMO:backlog'", &e), 0);
 	ck_assert_int_eq(tracker_status_json(&st, a.id, a.work_item, local, &e), 0);
 	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(local, "tracker_status")), "Backlog");
@@ -133,7 +136,8 @@ START_TEST(tracker_status_from_the_store)
 }
 END_TEST
 
-/* Identifiers as Plane accepts them (Project.FORBIDDEN_IDENTIFIER_CHARS_PATTERN, upper()), within paths' safety. */
+/* Identifiers as Plane accepts them (Project.FORBIDDEN_IDENTIFIER_CHARS_PATTERN, upper()), within paths'
+ * safety. */
 START_TEST(wi_plane_identifiers)
 {
 	char br[256], proj[WI_KEY_BYTES + 1];
@@ -142,13 +146,14 @@ START_TEST(wi_plane_identifiers)
 	ck_assert(wi_project_key_valid("123"));
 	ck_assert(wi_project_key_valid("MY_APP"));
 	ck_assert(wi_project_key_valid("_"));
-	ck_assert(wi_project_key_valid("\xc3\x89TAT"));		/* ÉTAT */
-	ck_assert(wi_project_key_valid("\xd0\x96\xd0\x9a"));	/* ЖК */
-	ck_assert(wi_project_key_valid("\xe6\x97\xa5\xe6\x9c\xac"));	/* 日本 */
-	ck_assert(wi_project_key_valid("ABCDEFGHIJKL"));		/* Plane's 12 */
-	ck_assert(wi_project_key_valid("ABCDEFGHIJKLMNOP"));		/* orch's older 16 */
+	ck_assert(wi_project_key_valid("\xc3\x89TAT"));              /* ÉTAT */
+	ck_assert(wi_project_key_valid("\xd0\x96\xd0\x9a"));         /* ЖК */
+	ck_assert(wi_project_key_valid("\xe6\x97\xa5\xe6\x9c\xac")); /* 日本 */
+	ck_assert(wi_project_key_valid("ABCDEFGHIJKL"));             /* Plane's 12 */
+	ck_assert(wi_project_key_valid("ABCDEFGHIJKLMNOP"));         /* orch's older 16 */
 	ck_assert(!wi_project_key_valid("ABCDEFGHIJKLMNOPQ"));
-	ck_assert(!wi_project_key_valid("\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96"));	/* 18 bytes */
+	ck_assert(!wi_project_key_valid(
+	    "\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96")); /* 18 bytes */
 	ck_assert(!wi_project_key_valid(""));
 	ck_assert(!wi_project_key_valid("A-B"));
 	ck_assert(!wi_project_key_valid("Ab"));
@@ -160,13 +165,16 @@ START_TEST(wi_plane_identifiers)
 	ck_assert(!wi_project_key_valid("A^B"));
 	ck_assert(!wi_project_key_valid("A:B"));
 	ck_assert(!wi_project_key_valid("A\\B"));
-	ck_assert(!wi_project_key_valid("A\xe2\x80\xae" "B"));	/* U+202E, a bidi override */
-	ck_assert(!wi_project_key_valid("A\xc2\xa0" "B"));		/* U+00A0, a no-break space */
-	ck_assert(!wi_project_key_valid("A\xc3\x97" "B"));		/* U+00D7, x */
-	ck_assert(!wi_project_key_valid("A\xc0\x80"));		/* overlong NUL */
-	ck_assert(!wi_project_key_valid("A\xed\xa0\x80"));	/* a surrogate */
+	ck_assert(!wi_project_key_valid("A\xe2\x80\xae"
+					"B")); /* U+202E, a bidi override */
+	ck_assert(!wi_project_key_valid("A\xc2\xa0"
+					"B")); /* U+00A0, a no-break space */
+	ck_assert(!wi_project_key_valid("A\xc3\x97"
+					"B"));             /* U+00D7, x */
+	ck_assert(!wi_project_key_valid("A\xc0\x80"));     /* overlong NUL */
+	ck_assert(!wi_project_key_valid("A\xed\xa0\x80")); /* a surrogate */
 	ck_assert(!wi_project_key_valid("A\xff"));
-	ck_assert(!wi_project_key_valid("A\xd0"));			/* cut short */
+	ck_assert(!wi_project_key_valid("A\xd0")); /* cut short */
 	ck_assert(wi_valid("1\xd0\x96_X-12"));
 	ck_assert_int_eq(wi_project("1\xd0\x96_X-12", proj), 0);
 	ck_assert_str_eq(proj, "1\xd0\x96_X");
