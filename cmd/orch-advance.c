@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../lib/cli.h"
-#include "../lib/cli_cmd.h"
+#include "../lib/cli_view.h"
 #include "../lib/engine.h"
 #include "../lib/task.h"
 #include "../lib/wi.h"

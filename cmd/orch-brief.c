@@ -1,6 +1,6 @@
 /* orch-brief: the brief an agent of a work item's stage receives (docs/agents.md). */
 #include "../lib/cli.h"
-#include "../lib/cli_cmd.h"
+#include "../lib/cli_view.h"
 #include "../lib/engine.h"
 #include "../lib/wi.h"
 

@@ -1,6 +1,6 @@
 /* orch-issue: tracker operations for operators; the local tracker's whole interface (SPEC 9). */
 #include "../lib/cli.h"
-#include "../lib/cli_cmd.h"
+#include "../lib/cli_issue.h"
 
 #define USAGE \
 	"orch-issue [-q] [--config FILE] [--home DIR] [--json] [--wait] COMMAND ...\n" \

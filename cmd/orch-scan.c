@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../lib/cli.h"
-#include "../lib/cli_cmd.h"
+#include "../lib/cli_scan.h"
 #include "../lib/wi.h"
 
 #define USAGE \

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "../lib/cli.h"
-#include "../lib/cli_cmd.h"
+#include "../lib/cli_view.h"
 #include "../lib/status.h"
 
 #define USAGE "orch-status [-q] [--config FILE] [--home DIR] [--html FILE] [--json] [--wait]"

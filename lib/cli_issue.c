@@ -1,5 +1,5 @@
 /* orch-issue's subcommands: tracker operations for operators, the local tracker's whole interface. */
-#include "cli_cmd.h"
+#include "cli_issue.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

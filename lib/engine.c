@@ -499,7 +499,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	int edge = sd->lands_on_main;
 	const char *agent = next->agent;
 	struct orch_err e = { 0 };
-	char msg[1200], desc[1400], merged[600] = "";
+	char msg[1200], desc[1400], merged[600] = "", landed[ORCH_SHA_BUF];
 	int rc;
 
 	/* the deploy edge: what lands on main is exactly the tested commit */
@@ -507,17 +507,20 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		/* a person's stop (or any other change) committed while the merge gate ran: nothing lands */
 		if ((rc = task_unchanged(c, t, &e)) <= 0)
 			return rc < 0 ? fail(r, &e) : moved_on(r);
-		if ((rc = merge_land(c, p, t, merged, sizeof(merged), &e)) < 0) {
+		if ((rc = merge_land(c, p, t, landed, &e)) < 0) {
 			gate_error_alert(
 			    c->st, t, "merge", e.msg); /* once per stay: the remote needs a person */
 			return fail(r, &e);
 		}
 		if (rc == 0) {
 			r->outcome = OUT_WAITING;
-			snprintf(r->reason, sizeof(r->reason), "%s", merged);
-			event_add(c->st, t->work_item, "push_refused", sd->name, sd->name, merged, NULL);
+			snprintf(r->reason, sizeof(r->reason), "%s", e.msg);
+			event_add(c->st, t->work_item, "push_refused", sd->name, sd->name, e.msg, NULL);
 			return 0;
 		}
+		snprintf(merged, sizeof(merged), "merged %.12s into %s (%s, verified)", landed,
+		    p->main_branch,
+		    p->land_squash ? "squashed: the tested tree as one commit" : "fast-forward");
 		if (p->self_deploy || p->deploy_hook)
 			agent = NULL; /* Phase A waits for Confirm Deploy; a hook runs now */
 	}

@@ -16,17 +16,16 @@
  *     into a red gate, a usage error or an orch_err): the functions named in
  *     ERR_WHY_ALLOWED below.  `make style` refuses any other prototype in
  *     lib's headers that takes `char *why, size_t` or `char *reason, size_t`.
- * Listed there too, for now, are two judges that report a red reason and
- * an error separately (git_read_artifact, merge_land): they are to become
- * shape 1 (issue 22's list).
+ * A judge whose "no" carries a reason sets it in struct orch_err with code
+ * EX_NO (git_read_artifact's red, merge_land's refusal); a caller that goes
+ * on past it clears the record.
  */
 #define ERR_WHY_ALLOWED \
 	"curl_api_load cvss_score fix_plan_file_check fixpatch_apply fixplan_parse " \
 	"fixplan_policy fixplan_patch_policy fm_verdict fm_get gate_security_applies http_probe " \
 	"http_post_json " \
 	"lockfile_parse osv_parse_record osv_probe proc_spawn_detached text_from_html toml_walk " \
-	"title_check osv_parse_batch scan_main_parse_review " \
-	"git_read_artifact merge_land merge_branch_exchange"
+	"title_check osv_parse_batch scan_main_parse_review"
 #ifndef ORCH_ERR_H
 #define ORCH_ERR_H
 

@@ -937,10 +937,14 @@ get_plan(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 		}
 	} else {
 		wi_artifact_path(t->work_item, "18-fix-plan.json", path, sizeof(path));
-		rc = git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &text, why, sizeof(why), e);
+		rc = git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &text, e);
 		if (rc == GIT_FAILED) {
 			buf_free(&text);
 			return outcome(r, "error", "%s", e->msg), -1;
+		}
+		if (rc < 0) { /* red: the reason moves to why (a missing plan is asked of the fixer) */
+			str_copy(why, sizeof(why), e->msg);
+			err_clear(e);
 		}
 		if (rc < 0 && !strstr(why, "missing")) {
 			buf_free(&text);
@@ -960,9 +964,8 @@ get_plan(struct orch_ctx *c, const struct project *p, const struct task *t, cons
 			str_copy(r->source, sizeof(r->source), "agent");
 			buf_init(&sec, FIX_PLAN_MAX_BYTES);
 			wi_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
-			if (git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &sec, why, sizeof(why),
-				e) == GIT_FAILED)
-				err_clear(e);
+			if (git_read_artifact(&repo, head, path, FIX_PLAN_MAX_BYTES, &sec, e) < 0)
+				err_clear(e); /* no report: the fixer works from the plan's request alone */
 			rc = plan_from_agent(c, t, cmd, buf_str(&sec), r, why, sizeof(why));
 			buf_free(&sec);
 			buf_free(&text);
@@ -994,12 +997,13 @@ make_patch(struct orch_ctx *c, const struct task *t, struct fix_result *r, struc
 	for (i = 0; i < r->plan.nfiles; i++) {
 		struct buf cur, next;
 		buf_init(&cur, FILE_CAP);
-		int rc =
-		    git_read_artifact(&repo, r->base, r->plan.files[i], FILE_CAP, &cur, why, sizeof(why), e);
+		int rc = git_read_artifact(&repo, r->base, r->plan.files[i], FILE_CAP, &cur, e);
 		if (rc < 0) {
 			buf_free(&cur);
 			if (rc == GIT_FAILED)
 				return outcome(r, "error", "%s", e->msg), -1;
+			str_copy(why, sizeof(why), e->msg);
+			err_clear(e);
 			snprintf(
 			    r->plan_decision, sizeof(r->plan_decision), "blocked: files[%zu]: %s", i, why);
 			return outcome(r, "blocked", "policy: files[%zu]: %s", i, why), -1;
@@ -1181,8 +1185,11 @@ fix_auto(struct orch_ctx *c, const struct project *p, const struct task *t, stru
 	wi_artifact_path(t->work_item, "17-security-report.md", path, sizeof(path));
 	snprintf(head, sizeof(head), "refs/heads/%s", t->branch);
 	buf_init(&rep, FM_MAX_BYTES);
-	rc = git_read_artifact(&repo, head, path, FM_MAX_BYTES, &rep, why, sizeof(why), e);
-	if (rc == 0)
+	rc = git_read_artifact(&repo, head, path, FM_MAX_BYTES, &rep, e);
+	if (rc == GIT_ARTIFACT_RED) {
+		str_copy(why, sizeof(why), e->msg);
+		err_clear(e);
+	} else if (rc == 0)
 		rc = fm_get(rep.data ? rep.data : "", rep.len, "secrets_found", value, sizeof(value), why,
 		    sizeof(why));
 	buf_free(&rep);

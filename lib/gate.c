@@ -227,19 +227,19 @@ verdict_gate(const struct gate_ctx *c, struct gate_result *r, const char *artifa
 	buf_init(&content, FM_MAX_BYTES);
 	wi_artifact_path(c->task->work_item, artifact, path, sizeof(path));
 	branch_ref(c->task, ref, sizeof(ref));
-	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, why, sizeof(why), &e);
+	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, &e);
 	/* bind: the stage whose verdict counts only for the code it saw */
 	if (rc == 0 && bind && (fresh = verdict_fresh(c, r, path, last)) <= 0) {
 		if (fresh == 0)
 			verdict_stale(c, r, artifact, bind, last);
 	} else if (rc == GIT_FAILED) {
 		gate_error(r, &e);
-	} else if (rc < 0 && c->manual && strstr(why, " is missing at ")) {
+	} else if (rc < 0 && c->manual && strstr(e.msg, " is missing at ")) {
 		r->outcome = GATE_WAIT;
 		snprintf(r->reason, sizeof(r->reason), "waiting for %s (%s: %s) on %s", artifact, key, pass,
 		    c->task->branch);
 	} else if (rc < 0) {
-		red(r, "%s%s", why, NULL);
+		red(r, "%s%s", e.msg, NULL);
 	} else if (fm_verdict(content.data ? content.data : "", content.len, key, pass, value, sizeof(value),
 		       why, sizeof(why)) == FM_PASS) {
 		r->outcome = GATE_PASS;
@@ -263,7 +263,7 @@ check_analysis_complete(const struct gate_ctx *c, struct gate_result *r)
 {
 	const struct stage_artifact *a = stage_human()->artifacts;
 	struct git g = { .dir = c->task->repo, .st = c->st };
-	char path[256], ref[300], why[512], missing[400] = "";
+	char path[256], ref[300], missing[400] = "";
 	struct orch_err e = { 0 };
 
 	branch_ref(c->task, ref, sizeof(ref));
@@ -272,12 +272,13 @@ check_analysis_complete(const struct gate_ctx *c, struct gate_result *r)
 		int rc;
 		buf_init(&b, FM_MAX_BYTES);
 		wi_artifact_path(c->task->work_item, a->name, path, sizeof(path));
-		rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &b, why, sizeof(why), &e);
+		rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &b, &e);
 		buf_free(&b);
 		if (rc == GIT_FAILED)
 			return gate_error(r, &e);
-		if (rc < 0 && !(c->manual && strstr(why, " is missing at ")))
-			return red(r, "analysis incomplete: %s%s", why, NULL);
+		if (rc < 0 && !(c->manual && strstr(e.msg, " is missing at ")))
+			return red(r, "analysis incomplete: %s%s", e.msg, NULL);
+		err_clear(&e);
 		if (rc < 0)
 			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
 			    missing[0] ? ", " : "", a->name);
@@ -426,8 +427,7 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
 	struct orch_err e = { 0 };
-	char why[900] = "";
-	int moved = 0;
+	int moved = 0, rc;
 
 	/*
 	 * A dry run imports too: the import changes no state of the item, it only
@@ -439,7 +439,7 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 	case WS_OK:
 		snprintf(r->reason, sizeof(r->reason), "workspace %s", moved ? "imported" : "unchanged");
 		/* the branch on the remote: a person's push taken, orch's branch pushed (not by a dry run) */
-		if (merge_branch_exchange(&oc, c->project, c->task, !c->dry_run, why, sizeof(why), &e) < 0) {
+		if ((rc = merge_branch_exchange(&oc, c->project, c->task, !c->dry_run, &e)) < 0) {
 			/* the remote down is the merge gate's to report loudly; the item's work is here
 			 * already */
 			if (!c->dry_run)
@@ -447,9 +447,9 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 				    c->task->stage, e.msg, NULL);
 			return;
 		}
-		if (why[0]) {
+		if (rc == 0) {
 			r->outcome = GATE_WAIT;
-			snprintf(r->reason, sizeof(r->reason), "%s", why);
+			snprintf(r->reason, sizeof(r->reason), "%s", e.msg);
 		}
 		return;
 	case WS_RED: return red(r, "%s%s", e.msg, NULL);
@@ -754,7 +754,7 @@ deployed_commit(const struct gate_ctx *c, struct gate_result *r, const char *ref
 
 	buf_init(&log, FM_MAX_BYTES);
 	wi_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
-	named = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &log, why, sizeof(why), &e) == 0 &&
+	named = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &log, &e) == 0 &&
 	    fm_get(log.data ? log.data : "", log.len, "deployed_sha", val, sizeof(val), why, sizeof(why)) ==
 		0 &&
 	    val[0] != '\0'; /* orch's own log leaves it empty when no merge was recorded */
@@ -890,13 +890,11 @@ artifact_state(
 		return found ? 0 : 1;
 	}
 	buf_init(&content, FM_MAX_BYTES);
-	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, why, sizeof(why), &e);
+	rc = git_read_artifact(&g, ref, path, FM_MAX_BYTES, &content, &e);
 	st = rc == GIT_FAILED ? -1 : rc < 0 ? 1 : 0;
 	if (rc < 0)
 		snprintf(out, on, "%-*s %s", w, path,
-		    rc == GIT_FAILED                     ? e.msg
-			: strstr(why, " is missing at ") ? "MISSING"
-							 : why);
+		    rc == GIT_ARTIFACT_RED && strstr(e.msg, " is missing at ") ? "MISSING" : e.msg);
 	else if (a->key == NULL)
 		snprintf(out, on, "%-*s present", w, path);
 	else if (fm_verdict(content.data ? content.data : "", content.len, a->key, a->pass, value,

@@ -402,37 +402,27 @@ tree_mode(const char *t, size_t len, const char *name, size_t idlen, char mode[8
 	return -1;
 }
 
-/* Check the entry's mode, then take the blob: 0, or -1 with a reason. */
+/* Check the entry's mode, then take the blob: 0, or GIT_ARTIFACT_RED with the reason (EX_NO). */
 static int
 artifact_take(const char *path, const char *mode, int rc, unsigned long long size, const char *body,
-    size_t max, struct buf *out, char *reason, size_t rn)
+    size_t max, struct buf *out, struct orch_err *e)
 {
-	if (strcmp(mode, "120000") == 0) {
-		snprintf(reason, rn, "%s is a symlink; artifacts must be regular files", path);
-		return -1;
-	}
-	if (strncmp(mode, "100", 3) != 0) {
-		snprintf(reason, rn, "%s is not a file", path);
-		return -1;
-	}
-	if (rc == -1) {
-		snprintf(reason, rn, "cannot read the tree entry of %s", path);
-		return -1;
-	}
-	if (rc != -1 && size > max) {
-		snprintf(reason, rn, "%s is %llu bytes, over the %zu-byte limit", path, size, max);
-		return -1;
-	}
-	if (rc < 0 || buf_append(out, body, (size_t)size) < 0) {
-		snprintf(reason, rn, "%s is over the %zu-byte limit", path, max);
-		return -1;
-	}
+	if (strcmp(mode, "120000") == 0)
+		return err_set(e, EX_NO, "%s is a symlink; artifacts must be regular files", path);
+	if (strncmp(mode, "100", 3) != 0)
+		return err_set(e, EX_NO, "%s is not a file", path);
+	if (rc == -1)
+		return err_set(e, EX_NO, "cannot read the tree entry of %s", path);
+	if (rc != -1 && size > max)
+		return err_set(e, EX_NO, "%s is %llu bytes, over the %zu-byte limit", path, size, max);
+	if (rc < 0 || buf_append(out, body, (size_t)size) < 0)
+		return err_set(e, EX_NO, "%s is over the %zu-byte limit", path, max);
 	return 0;
 }
 
 int
-git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max, struct buf *out,
-    char *reason, size_t rn, struct orch_err *e)
+git_read_artifact(
+    const struct git *g, const char *ref, const char *path, size_t max, struct buf *out, struct orch_err *e)
 {
 	const char *args[] = { "cat-file", "--batch", NULL }, *slash = strrchr(path, '/'), *p, *end, *tree,
 		   *body;
@@ -442,10 +432,8 @@ git_read_artifact(const struct git *g, const char *ref, const char *path, size_t
 	struct buf in;
 	int rc;
 
-	if (strchr(ref, '\n') || strchr(path, '\n') || *path == '\0') {
-		snprintf(reason, rn, "cannot read the tree entry of %s", path);
-		return -1;
-	}
+	if (strchr(ref, '\n') || strchr(path, '\n') || *path == '\0')
+		return err_set(e, EX_NO, "cannot read the tree entry of %s", path);
 	/* one git run: the ref's tree (does it exist?), the directory's (the entry's mode), the entry */
 	buf_init(&in, 8192);
 	buf_addf(&in, "%s^{tree}\n", ref);
@@ -454,8 +442,7 @@ git_read_artifact(const struct git *g, const char *ref, const char *path, size_t
 	buf_addf(&in, "%s:%s\n", ref, path);
 	if (buf_failed(&in)) { /* a ref or path of kilobytes: not a name git would take */
 		buf_free(&in);
-		snprintf(reason, rn, "the name of %s at %.40s is too long to look up", path, ref);
-		return -1;
+		return err_set(e, EX_NO, "the name of %s at %.40s is too long to look up", path, ref);
 	}
 	git_run_in(g, args, 0, &in, max + 8 * BUF_MIB, &r);
 	buf_free(&in);
@@ -473,11 +460,10 @@ git_read_artifact(const struct git *g, const char *ref, const char *path, size_t
 	if ((slash && ((rc = batch_next(&p, end, type, &tsize, &tree)) < 0 || strcmp(type, "tree") != 0)) ||
 	    tree_mode(tree, (size_t)tsize, slash ? slash + 1 : path, GIT_RAW_ID, mode) < 0) {
 		proc_result_free(&r);
-		snprintf(reason, rn, "%s is missing at %s (not committed?)", path, ref);
-		return -1;
+		return err_set(e, EX_NO, "%s is missing at %s (not committed?)", path, ref);
 	}
 	rc = batch_next(&p, end, type, &size, &body);
-	rc = artifact_take(path, mode, rc, size, body, max, out, reason, rn);
+	rc = artifact_take(path, mode, rc, size, body, max, out, e);
 	proc_result_free(&r);
 	return rc;
 }

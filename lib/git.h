@@ -68,14 +68,14 @@ int git_worktree_add(const struct git *g, const char *path, const char *branch, 
 int git_is_clean(const struct git *g, struct orch_err *e);
 /*
  * Read the committed blob ref:path into out (cap max bytes).  Returns 0,
- * or GIT_ARTIFACT_RED (-1) with a reason for a red gate (missing, a
- * symlink, not a file, over max), or GIT_FAILED (-2) with *e when git
- * itself failed.
+ * GIT_ARTIFACT_RED (-1) with the reason for a red gate in *e (code EX_NO:
+ * missing, a symlink, not a file, over max), or GIT_FAILED (-2) with *e
+ * when git itself failed.  A caller that goes on past a red clears *e.
  */
 #define GIT_ARTIFACT_RED (-1)
 #define GIT_FAILED (-2)
-int git_read_artifact(const struct git *g, const char *ref, const char *path, size_t max, struct buf *out,
-    char *reason, size_t rn, struct orch_err *e);
+int git_read_artifact(
+    const struct git *g, const char *ref, const char *path, size_t max, struct buf *out, struct orch_err *e);
 /*
  * Commit data as path on top of refs/heads/<branch> in repository g, as
  * orch, with plumbing only (hash-object, a private index file at index,

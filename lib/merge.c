@@ -189,24 +189,22 @@ fetch_items_once(
 }
 
 int
-merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct task *t, int push, char *why,
-    size_t wn, struct orch_err *e)
+merge_branch_exchange(
+    struct orch_ctx *c, const struct project *p, const struct task *t, int push, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
 	char lref[300], rref[300], pref[300], glob[320], ids[3][41];
 	const char *refs[3] = { lref, rref, pref };
 	int rc;
 
-	why[0] = '\0';
 	if (p->remote == NULL)
-		return 0;
+		return 1;
 	snprintf(lref, sizeof(lref), "refs/heads/%s", t->branch);
 	snprintf(rref, sizeof(rref), "refs/remotes/%s/%s", p->remote, t->branch);
 	snprintf(pref, sizeof(pref), "refs/orch/pushed/%s", t->work_item);
 	if (fetch_items_once(c, p, &repo, glob, sizeof(glob), e) < 0 ||
 	    resolve_opt(&repo, refs, 3, ids, e) < 0)
 		return -1;
-	why[0] = '\0';
 	const char *now = ids[0]; /* what the remote holds afterwards, as far as orch knows */
 	int theirs = ids[1][0] && strcmp(ids[1], ids[2]) != 0; /* someone else pushed since orch last did */
 	if (strcmp(ids[0], ids[1]) == 0) {
@@ -216,20 +214,20 @@ merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct 
 			return -1;
 		now = ids[1];
 	} else if (theirs && git_is_ancestor(&repo, ids[1], ids[0], NULL) != 1) {
-		snprintf(why, wn,
+		err_set(e, EX_NO,
 		    "branch %s on '%s' and the workspace have both moved (someone pushed %.12s): merge the "
 		    "remote's branch in the workspace (git pull %s %s) and commit; orch never pushes over it",
 		    t->branch, p->remote, ids[1], p->remote, t->branch);
 		return 0;
 	} else if (!push || (rc = push_lease(&repo, p, t, ids[0], ids[1], e)) <= 0) {
-		return push ? rc : 0;
+		return push && rc < 0 ? -1 : 1;
 	}
 	/* the lease of the next push */
 	const char *upd[] = { "update-ref", pref, now, NULL };
 	struct proc_result r;
 	git_run(&repo, upd, &r);
 	proc_result_free(&r);
-	return 0;
+	return 1;
 }
 
 /* 1 ours now, 0 held by another live task (holder in who), -1 error. */
@@ -615,11 +613,11 @@ squash_commit(struct orch_ctx *c, struct git *repo, const struct task *t, const 
 
 /*
  * The squashed commit to land instead of tested (into tested): 1, 0 when
- * main moved since the test (reason says so), -1 with e.
+ * main moved since the test (e says so, code EX_NO), -1 with e.
  */
 static int
 squash_landing(struct orch_ctx *c, struct git *repo, const struct task *t, const char *main_ref,
-    char tested[41], char *reason, size_t rn, struct orch_err *e)
+    char tested[41], struct orch_err *e)
 {
 	char parent[41], squashed[41];
 	int anc;
@@ -628,8 +626,8 @@ squash_landing(struct orch_ctx *c, struct git *repo, const struct task *t, const
 	    (anc = git_is_ancestor(repo, parent, tested, e)) < 0)
 		return -1;
 	if (!anc) {
-		snprintf(reason, rn,
-		    "main moved since the merge gate tested %.12s; back through the merge gate", tested);
+		err_set(e, EX_NO, "main moved since the merge gate tested %.12s; back through the merge gate",
+		    tested);
 		return 0;
 	}
 	if (squash_commit(c, repo, t, tested, parent, squashed, e) < 0)
@@ -639,8 +637,8 @@ squash_landing(struct orch_ctx *c, struct git *repo, const struct task *t, const
 }
 
 int
-merge_land(
-    struct orch_ctx *c, const struct project *p, struct task *t, char *reason, size_t rn, struct orch_err *e)
+merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char landed[ORCH_SHA_BUF],
+    struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
 	char tested[ORCH_SHA_BUF] = "", main_ref[512], dst[300], old[ORCH_SHA_BUF], base[ORCH_SHA_BUF];
@@ -654,7 +652,7 @@ merge_land(
 	merge_main_ref(p, main_ref, sizeof(main_ref));
 	if (git_rev_parse(&repo, main_ref, base, e) < 0)
 		return -1; /* what it lands on: its merged commits are base..tested (orch-deploy --revert) */
-	if (p->land_squash && (anc = squash_landing(c, &repo, t, main_ref, tested, reason, rn, e)) <= 0)
+	if (p->land_squash && (anc = squash_landing(c, &repo, t, main_ref, tested, e)) <= 0)
 		return anc; /* tested is the squashed commit from here on */
 	snprintf(dst, sizeof(dst), "%s:refs/heads/%s", tested, p->main_branch);
 	if (p->remote && merge_remote_trusted(c, p, 1, e) < 0)
@@ -669,7 +667,7 @@ merge_land(
 		if ((anc = git_is_ancestor(&repo, old, tested, e)) < 0)
 			return -1;
 		if (!anc) {
-			snprintf(reason, rn,
+			err_set(e, EX_NO,
 			    "main moved since the merge gate tested %.12s; back through the merge gate",
 			    tested);
 			return 0;
@@ -689,12 +687,13 @@ merge_land(
 		return -1;
 	}
 	if (pr.status != PROC_OK) {
-		snprintf(reason, rn,
+		proc_result_free(&pr);
+		if (task_set_tested(c->st, t, NULL, e) < 0)
+			return -1;
+		err_set(e, EX_NO,
 		    "push of %.12s to %s refused (main moved since it was tested); back through the "
 		    "merge gate",
 		    tested, p->main_branch);
-		proc_result_free(&pr);
-		task_set_tested(c->st, t, NULL, e);
 		return 0;
 	}
 	proc_result_free(&pr);
@@ -710,7 +709,6 @@ merge_land(
 		return -1;
 	if (git_is_ancestor(&repo, base, tested, NULL) == 1 && task_set_landed_base(c->st, t, base, e) < 0)
 		return -1;
-	snprintf(reason, rn, "merged %.12s into %s (%s, verified)", tested, p->main_branch,
-	    p->land_squash ? "squashed: the tested tree as one commit" : "fast-forward");
+	memcpy(landed, tested, ORCH_SHA_BUF);
 	return 1;
 }

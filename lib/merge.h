@@ -21,6 +21,8 @@
 
 #include <stddef.h>
 
+#include "sizes.h"
+
 struct gate_ctx;
 struct gate_result;
 struct orch_ctx;
@@ -29,9 +31,14 @@ struct project;
 struct task;
 
 void gate_mergeable(const struct gate_ctx *c, struct gate_result *r);
-/* 1 landed and verified, 0 refused (main moved; reason says so), -1 error (*e). */
-int merge_land(
-    struct orch_ctx *c, const struct project *p, struct task *t, char *reason, size_t rn, struct orch_err *e);
+/*
+ * Land the tested commit on main: 1 landed and verified (landed: the commit
+ * now on main, the squashed one under land: squash), 0 refused because main
+ * moved (*e says so, code EX_NO; the item goes back through the merge
+ * gate), -1 error (*e).
+ */
+int merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char landed[ORCH_SHA_BUF],
+    struct orch_err *e);
 void merge_lease_release(struct orch_ctx *c, const struct task *t);
 /*
  * The project's remote is the one orch recorded when it first used it
@@ -45,11 +52,11 @@ int merge_remote_trusted(struct orch_ctx *c, const struct project *p, int record
  * their own clones): fetch it; a person's push on top of orch's branch is
  * taken (and handed to the workspace); orch's branch is pushed (when push)
  * with --force-with-lease against what orch last saw there, never over
- * someone else's push.  0 (why "" when in step, else why the item waits:
- * both moved), -1 with e.  No remote: 0.
+ * someone else's push.  1 in step (or no remote), 0 the item waits (*e
+ * says why, code EX_NO: both sides moved), -1 with e.
  */
-int merge_branch_exchange(struct orch_ctx *c, const struct project *p, const struct task *t, int push,
-    char *why, size_t wn, struct orch_err *e);
+int merge_branch_exchange(
+    struct orch_ctx *c, const struct project *p, const struct task *t, int push, struct orch_err *e);
 /* Record the remote's current URLs as trusted (orch doctor --accept-remote); url says what; 0 / -1. */
 int merge_remote_accept(struct orch_ctx *c, const struct project *p, char *url, size_t n, struct orch_err *e);
 /* The main ref orch compares against: refs/remotes/<remote>/<main> or refs/heads/<main>. */

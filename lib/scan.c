@@ -1001,7 +1001,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 {
 	const char *engine = c->cfg->security_dep_engine;
 	struct git g = { .dir = repo, .st = c->st };
-	char manifest[ORCH_PATH_MAX_3], dir[ORCH_PATH_MAX_2], why[512];
+	char manifest[ORCH_PATH_MAX_3], dir[ORCH_PATH_MAX_2];
 	struct proc_result pr;
 	struct buf req;
 	int rc;
@@ -1010,7 +1010,7 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 		return osv_audit(c, repo, ref, r, e);
 	memset(r, 0, sizeof(*r));
 	buf_init(&req, BUF_MIB);
-	rc = git_read_artifact(&g, ref, SCAN_DEPS_MANIFEST, BUF_MIB, &req, why, sizeof(why), e);
+	rc = git_read_artifact(&g, ref, SCAN_DEPS_MANIFEST, BUF_MIB, &req, e);
 	if (rc == GIT_FAILED) {
 		buf_free(&req);
 		return -1;
@@ -1018,9 +1018,10 @@ scan_deps(struct orch_ctx *c, const char *repo, const char *ref, struct deps_res
 	if (rc < 0) {
 		buf_free(&req);
 		snprintf(r->note, sizeof(r->note),
-		    strstr(why, "missing") ? "no requirements.txt: nothing to audit"
-					   : "requirements.txt not audited: %s",
-		    why);
+		    strstr(e->msg, "missing") ? "no requirements.txt: nothing to audit"
+					      : "requirements.txt not audited: %s",
+		    e->msg);
+		err_clear(e);
 		return 0;
 	}
 	/*

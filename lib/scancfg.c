@@ -82,17 +82,20 @@ trusted_text(struct orch_ctx *c, const struct project *p, const char *repo, cons
 		    ? -1
 		    : 1;
 	}
-	rc = git_read_artifact(&g, base, scancfg_files[i], SCANCFG_MAX_BYTES, b, why, sizeof(why), e);
+	rc = git_read_artifact(&g, base, scancfg_files[i], SCANCFG_MAX_BYTES, b, e);
 	if (rc == GIT_FAILED)
 		return -1;
-	if (rc < 0 && strstr(why, " is missing at ")) {
+	if (rc < 0 && strstr(e->msg, " is missing at ")) {
+		err_clear(e);
 		snprintf(origin, on, "none on %s", base);
 		return 0;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		str_copy(why, sizeof(why), e->msg);
 		return err_set(e, EX_DATAERR,
 		    "main's %s cannot be used (%s); fix it on main or set %s in orch.yaml", scancfg_files[i],
 		    why, i == 0 ? "security_gitleaks_config" : "security_gitleaks_ignore");
+	}
 	snprintf(origin, on, "%s as committed on %s", scancfg_files[i], base);
 	return 1;
 }

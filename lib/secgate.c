@@ -412,9 +412,7 @@ already_held(const struct gate_ctx *gc, const struct secgate_run *g)
 	int same;
 
 	buf_init(&back, FM_MAX_BYTES);
-	same = git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, reason, sizeof(reason), &e) ==
-		0 &&
-	    back.len &&
+	same = git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, &e) == 0 && back.len &&
 	    fm_verdict(back.data, back.len, "security_status", "HOLD", value, sizeof(value), reason,
 		sizeof(reason)) == FM_PASS &&
 	    strstr(buf_str(&back), g->cfg.blobs) != NULL;
@@ -453,14 +451,19 @@ static int
 secgate_read_back(const struct gate_ctx *gc, struct secgate_run *g, struct gate_result *r, struct orch_err *e)
 {
 	struct git repo = { .dir = gc->task->repo, .st = gc->st };
-	char value[32] = "", reason[600];
+	char value[32] = "", reason[600] = "";
 	struct buf back;
+	int rc;
 
 	buf_init(&back, FM_MAX_BYTES);
-	if (git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, reason, sizeof(reason), e) ==
-	    GIT_FAILED) {
+	rc = git_read_artifact(&repo, g->head, g->path, FM_MAX_BYTES, &back, e);
+	if (rc == GIT_FAILED) {
 		buf_free(&back);
 		return -1;
+	}
+	if (rc == GIT_ARTIFACT_RED) { /* the reason of the FAIL below */
+		str_copy(reason, sizeof(reason), e->msg);
+		err_clear(e);
 	}
 	if (back.len &&
 	    fm_verdict(back.data, back.len, "security_status", "PASS", value, sizeof(value), reason,

@@ -75,7 +75,7 @@ for f in sys.argv[2:]:
         continue
     text = open(f).read()
     for m in re.finditer(r"([a-z_0-9]+)\(([^;{]*?)\);", text):
-        if re.search(r"char \*(why|reason), size_t", m.group(2)) and m.group(1) not in allowed:
+        if re.search(r"char \*(why|reason),\s*size_t", m.group(2)) and m.group(1) not in allowed:
             line = text.count("\n", 0, m.start()) + 1
             print(f"{f}:{line}: {m.group(1)} takes char *why, size_t: report in struct orch_err (lib/err.h's "
                   "two shapes), or add it to ERR_WHY_ALLOWED if it parses one piece of text")
