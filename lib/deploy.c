@@ -296,7 +296,8 @@ confirm_on_main(struct orch_ctx *c, const struct project *p, const struct task *
 	struct git repo = { .dir = t->repo, .st = c->st };
 	char main_ref[512];
 
-	task_tested_sha(c->st, t, sha);
+	if (task_tested_sha(c->st, t, sha, &r->err) < 0)
+		return -1; /* the store's error, never "not on main" */
 	merge_main_ref(p, main_ref, sizeof(main_ref));
 	if (strlen(sha) != ORCH_SHA_LEN || confirm_bound(c, t, sha, r) < 0 ||
 	    (p->remote && git_fetch(&repo, p->remote, p->main_branch, &r->err) < 0) ||
@@ -476,8 +477,8 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		goto out;
 	if (num_parse(str_trim(res), 0, 255, &code) < 0)
 		code = 255;
-	task_tested_sha(c->st, &t, sha);
-	if (deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
+	if (task_tested_sha(c->st, &t, sha, &e) < 0 ||
+	    deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
 	    /* a stopped item's deploy is recorded, never watched (the stop applies after it) */
 	    (code == 0 && !t.stopped[0] && (p->health_cmd || p->health_url) &&
 		deploy_arm_watch(c, &t, &e) < 0) ||
@@ -524,7 +525,10 @@ run_rollback_hook(struct orch_ctx *c, const struct project *p, const struct task
 
 	if (p->rollback_hook == NULL)
 		return;
-	task_tested_sha(c->st, t, sha);
+	if (task_tested_sha(c->st, t, sha, &e) < 0) { /* production first: the hook runs, without {sha} */
+		err_warn("rollback_hook of %s runs with an empty {sha}: %s", t->work_item, e.msg);
+		err_clear(&e);
+	}
 	if (deploy_cmd_for(p->rollback_hook, t, sha, &h) < 0) {
 		snprintf(msg, sizeof(msg),
 		    "the rollback_hook of %s cannot be built (an argument over 64 KiB?); fix "

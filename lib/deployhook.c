@@ -309,7 +309,8 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 	struct proc_result pr;
 	int code;
 
-	task_tested_sha(c->st, t, sha);
+	if (task_tested_sha(c->st, t, sha, e) < 0)
+		return -1;
 	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED))
 		return hook_resume(c, p, t, sha, e);
 	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 ||

@@ -474,7 +474,8 @@ landed(const struct gate_ctx *c, struct gate_result *r)
 	struct orch_err e = { 0 };
 	int anc;
 
-	task_tested_sha(c->st, c->task, tested);
+	if (task_tested_sha(c->st, c->task, tested, &e) < 0)
+		return gate_error(r, &e), -1;
 	if (strlen(tested) != 40)
 		return 0;
 	merge_main_ref(c->project, main_ref, sizeof(main_ref));
@@ -656,7 +657,8 @@ deploy_log_stale(const struct gate_ctx *c, struct gate_result *r)
 	char tested[ORCH_SHA_BUF] = "", ref[300], path[256], at_test[ORCH_SHA_BUF], at_head[ORCH_SHA_BUF];
 	struct orch_err e = { 0 };
 
-	task_tested_sha(c->st, c->task, tested);
+	if (task_tested_sha(c->st, c->task, tested, &e) < 0)
+		return gate_error(r, &e), 1; /* r is decided: the store's error */
 	if (strlen(tested) != 40)
 		return 0;
 	wi_artifact_path(c->task->work_item, "14-deploy-log.md", path, sizeof(path));
@@ -760,7 +762,7 @@ deployed_commit(const struct gate_ctx *c, struct gate_result *r, const char *ref
 	    val[0] != '\0'; /* orch's own log leaves it empty when no merge was recorded */
 	buf_free(&log);
 	err_clear(&e);
-	if (!named && c->project->land_squash && task_tested_sha(c->st, c->task, sha) == 0 &&
+	if (!named && c->project->land_squash && task_tested_sha(c->st, c->task, sha, NULL) == 0 &&
 	    strlen(sha) == 40)
 		return 0; /* squashed: the branch is the audit trail, the landed commit is what went out */
 	if (!named) {
@@ -819,7 +821,8 @@ check_merged_to_main(const struct gate_ctx *c, struct gate_result *r)
 		return;
 	}
 	/* on main is not enough: what went out must hold what the merge gate tested and landed */
-	task_tested_sha(c->st, c->task, tested);
+	if (task_tested_sha(c->st, c->task, tested, &e) < 0)
+		return gate_error(r, &e);
 	if (strlen(tested) == 40 && (anc = git_is_ancestor(&g, tested, head, &e)) <= 0) {
 		if (anc < 0)
 			return gate_error(r, &e);

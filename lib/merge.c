@@ -453,7 +453,7 @@ merge_still_tested(const struct gate_ctx *gc, struct merge_run *m)
 	struct git repo = { .dir = gc->task->repo, .st = gc->st };
 	char tested[ORCH_SHA_BUF] = "";
 
-	if (task_tested_sha(gc->st, gc->task, tested) < 0 || strcmp(tested, m->head) != 0)
+	if (task_tested_sha(gc->st, gc->task, tested, NULL) < 0 || strcmp(tested, m->head) != 0)
 		return 0;
 	snprintf(m->tested, sizeof(m->tested), "%s", tested);
 	return git_is_ancestor(&repo, m->main, tested, NULL) == 1;
@@ -645,7 +645,8 @@ merge_land(struct orch_ctx *c, const struct project *p, struct task *t, char lan
 	struct proc_result pr;
 	int anc;
 
-	task_tested_sha(c->st, t, tested);
+	if (task_tested_sha(c->st, t, tested, e) < 0)
+		return -1;
 	if (strlen(tested) != 40)
 		return err_set(e, EX_SOFTWARE,
 		    "no tested commit recorded for %s; the merge gate must pass first", t->work_item);

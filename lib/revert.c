@@ -39,7 +39,8 @@ revert_range(struct orch_ctx *c, const struct project *p, const struct task *t, 
 	struct git repo = { .dir = t->repo, .st = c->st };
 	char main_ref[512], spec[64];
 
-	task_tested_sha(c->st, t, pl->landed);
+	if (task_tested_sha(c->st, t, pl->landed, e) < 0)
+		return -1;
 	if (task_landed_base(c->st, t, pl->base) < 0)
 		return err_set(e, EX_TEMPFAIL,
 		    "cannot read what %s landed on from the store; run orch doctor", t->work_item);

@@ -616,18 +616,19 @@ task_set_watching(struct store *st, const struct task *t, int on, struct orch_er
 }
 
 int
-task_tested_sha(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF])
+task_tested_sha(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
 	sqlite3_stmt *s;
-	struct orch_err e = { 0 };
 	int rc;
 
 	sha[0] = '\0';
-	if (store_prepare(st, &s, "SELECT tested_sha FROM tasks WHERE id = ?1", &e) < 0)
+	if (store_prepare(st, &s, "SELECT tested_sha FROM tasks WHERE id = ?1", e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, t->id);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		snprintf(sha, 41, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(sha, ORCH_SHA_BUF, "%s", (const char *)sqlite3_column_text(s, 0));
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_fail(st, "reading the tested commit", e);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }

@@ -139,9 +139,12 @@ int task_deps_audit(
 int verdict_claim(struct store *st, const char *issue_id, const char *state_id, const char *updated_at,
     const char *wi, const char *verdict, struct orch_err *e);
 
-/* The commit the merge gate tested (tasks.tested_sha), "" when none; NULL clears it. */
-/* The merge gate's tested commit ("" when none); 0, or -1 when the store could not answer. */
-int task_tested_sha(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF]);
+/*
+ * The merge gate's tested commit (tasks.tested_sha, "" when none): 0, or -1
+ * with e when the store could not answer (never read as "nothing tested").
+ * task_set_tested: NULL clears it.
+ */
+int task_tested_sha(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF], struct orch_err *e);
 int task_set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e);
 /*
  * The main commit t landed on (tasks.landed_base: its merged commits are landed_base..tested_sha), ""
