@@ -8,9 +8,16 @@ if [ "$(id -u)" != 0 ] || ! command -v useradd >/dev/null 2>&1 || ! command -v u
 fi
 U="orch-it-$$"
 PUB=$(mktemp -d /tmp/orch-agent-pub.XXXXXX)	# what the agent user may read: its script, its output dir
-trap 'userdel "$U" 2>/dev/null; rm -rf "$PUB"; [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"' EXIT
+trap 'userdel "$U" 2>/dev/null; [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"; rm -rf "$PUB"' EXIT
 useradd --system --no-create-home --shell /usr/sbin/nologin "$U" || fail "useradd $U"
 chmod 755 "$PUB"
+# lib.sh hides the machine's gitleaks and crontab behind symlink farms under $TMP, which the agent user may
+# not enter: the agent's PATH gets a copy it can read (with cron installed, /usr/bin is such a farm)
+if [ -d "$TMP/path" ]; then
+	cp -a "$TMP/path" "$PUB/path" && chmod -R go+rX "$PUB/path" || fail "copy the PATH farms to $PUB"
+	PATH=$(printf '%s' "$PATH" | sed "s|$TMP/path/|$PUB/path/|g")
+	export PATH
+fi
 mkdir "$PUB/out" && chmod 777 "$PUB/out"
 cat >"$PUB/agent.sh" <<'SH'
 id -u >"$AGENT_OUT/uid"
