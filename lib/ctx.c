@@ -1,6 +1,6 @@
 #include "ctx.h"
 
-#include <sqlite3.h>
+#include "store.h"
 #include <stdlib.h>
 
 #include "http.h"
@@ -11,7 +11,7 @@ ctx_close(struct orch_ctx *c)
 	int i;
 
 	for (i = 0; c && i < CTX_PLANE_NQ; i++) {
-		sqlite3_finalize(c->plane_q[i]);
+		store_finalize(c->plane_q[i]);
 		c->plane_q[i] = NULL;
 	}
 	if (c && c->http) {

@@ -12,7 +12,7 @@ struct config;
 struct http;
 struct store;
 
-struct sqlite3_stmt;
+struct store_stmt;
 
 enum { CTX_PLANE_STATES, CTX_PLANE_WATERMARK, CTX_PLANE_NQ };
 
@@ -21,7 +21,7 @@ struct orch_ctx {
 	struct store *st;
 	struct http *http; /* NULL until the plane tracker needs it */
 	/* the plane tracker's per-project queries, prepared once per run (finalized by ctx_close) */
-	struct sqlite3_stmt *plane_q[CTX_PLANE_NQ];
+	struct store_stmt *plane_q[CTX_PLANE_NQ];
 };
 
 void ctx_close(struct orch_ctx *c);

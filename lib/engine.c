@@ -254,14 +254,14 @@ static int
 task_seen(struct orch_ctx *c, const char *key, struct advance_result *r)
 {
 	struct orch_err e = { 0 };
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int seen;
 
 	if (store_prepare(c->st, &s, "SELECT 1 FROM notices WHERE key = ?1", &e) < 0)
 		return fail(r, &e);
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	seen = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
+	store_bind_text(s, 1, key);
+	seen = store_step(s) == STORE_ROW;
+	store_finalize(s);
 	if (!seen)
 		return 0;
 	r->outcome = OUT_WAITING;

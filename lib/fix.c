@@ -94,7 +94,7 @@ git_do(struct orch_ctx *c, const char *dir, const char *const *args, char *why, 
 static int
 record_start(struct orch_ctx *c, struct fix_result *r, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -104,8 +104,8 @@ record_start(struct orch_ctx *c, struct fix_result *r, struct orch_err *e)
 		"finished (signal or crash)', finished_at = ?1 WHERE work_item = ?2 AND status = 'running'",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, r->work_item, -1, SQLITE_TRANSIENT);
+	store_bind_text(s, 1, now);
+	store_bind_text(s, 2, r->work_item);
 	if (store_step_done(c->st, s, "close an interrupted fix run", e) < 0)
 		return -1;
 	if (store_prepare(c->st, &s,
@@ -113,19 +113,19 @@ record_start(struct orch_ctx *c, struct fix_result *r, struct orch_err *e)
 		"VALUES (?, ?, 'running', ?)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, r->work_item, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, r->source, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
+	store_bind_text(s, 1, r->work_item);
+	store_bind_text(s, 2, r->source);
+	store_bind_text(s, 3, now);
 	if (store_step_done(c->st, s, "record the fix run", e) < 0)
 		return -1;
-	r->run_id = sqlite3_last_insert_rowid(c->st->db);
+	r->run_id = store_last_insert_id(c->st);
 	return 0;
 }
 
 static int
 record_finish(struct orch_ctx *c, const struct fix_result *r, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 	int i = 1;
 
@@ -139,24 +139,24 @@ record_finish(struct orch_ctx *c, const struct fix_result *r, struct orch_err *e
 		"WHERE id = ?",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, i++, r->source, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, i++, r->status, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, i++, r->reason, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, i++, r->plan_json, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, i++, r->plan_decision[0] ? r->plan_decision : NULL, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, i++, r->diff.len ? buf_str(&r->diff) : NULL, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, i++, r->stats.files);
-	sqlite3_bind_int(s, i++, r->stats.added);
-	sqlite3_bind_int(s, i++, r->stats.removed);
-	sqlite3_bind_int64(s, i++, r->stats.bytes);
-	sqlite3_bind_int(s, i++, r->stats.danger);
-	sqlite3_bind_text(s, i++, r->patch_decision[0] ? r->patch_decision : NULL, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, i++, r->validation[0] ? r->validation : NULL, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, i++, r->base[0] ? r->base : NULL, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, i++, r->commit[0] ? r->commit : NULL, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, i++, r->repairs);
-	sqlite3_bind_text(s, i++, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, i++, r->run_id);
+	store_bind_text(s, i++, r->source);
+	store_bind_text(s, i++, r->status);
+	store_bind_text(s, i++, r->reason);
+	store_bind_text(s, i++, r->plan_json);
+	store_bind_text(s, i++, r->plan_decision[0] ? r->plan_decision : NULL);
+	store_bind_text(s, i++, r->diff.len ? buf_str(&r->diff) : NULL);
+	store_bind_int(s, i++, r->stats.files);
+	store_bind_int(s, i++, r->stats.added);
+	store_bind_int(s, i++, r->stats.removed);
+	store_bind_int64(s, i++, r->stats.bytes);
+	store_bind_int(s, i++, r->stats.danger);
+	store_bind_text(s, i++, r->patch_decision[0] ? r->patch_decision : NULL);
+	store_bind_text(s, i++, r->validation[0] ? r->validation : NULL);
+	store_bind_text(s, i++, r->base[0] ? r->base : NULL);
+	store_bind_text(s, i++, r->commit[0] ? r->commit : NULL);
+	store_bind_int(s, i++, r->repairs);
+	store_bind_text(s, i++, now);
+	store_bind_int64(s, i++, r->run_id);
 	return store_step_done(c->st, s, "record the fix run", e);
 }
 

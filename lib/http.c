@@ -278,8 +278,7 @@ observe(struct http *h, int failed, int64_t ms, const char *why)
 static void
 metrics_flush(struct http *h)
 {
-	if (h->st == NULL || h->st->db == NULL || h->runs == 0 ||
-	    (h->failures == 0 && sqlite3_total_changes(h->st->db) == 0))
+	if (!store_is_open(h->st) || h->runs == 0 || (h->failures == 0 && store_total_changes(h->st) == 0))
 		return;
 	/* metrics: a failure here loses one run's timings, nothing else */
 	(void)store_tool_record(

@@ -27,17 +27,17 @@ static const char job_active_sql[] =
 int
 job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int n;
 
 	if (store_cached(st, &s, job_active_sql, e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, task_id);
+	store_bind_int64(s, 1, task_id);
 	if (agent)
-		sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
+		store_bind_text(s, 2, agent);
 	else
-		sqlite3_bind_null(s, 2);
-	n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+		store_bind_null(s, 2);
+	n = store_step(s) == STORE_ROW ? store_column_int(s, 0) : -1;
 	if (n < 0)
 		store_fail(st, "count jobs", e);
 	store_release(st, s);
@@ -47,7 +47,7 @@ job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err
 int
 job_latest(struct store *st, int64_t task_id, const char *stage, struct job_view *v, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	memset(v, 0, sizeof(*v));
@@ -56,27 +56,27 @@ job_latest(struct store *st, int64_t task_id, const char *stage, struct job_view
 		"AND stage = ?2 AND status != 'done' ORDER BY id DESC LIMIT 1",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, task_id);
-	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v->id = sqlite3_column_int64(s, 0);
-		str_copy(v->agent, sizeof(v->agent), (const char *)sqlite3_column_text(s, 1));
-		str_copy(v->status, sizeof(v->status), (const char *)sqlite3_column_text(s, 2));
-		v->attempts = sqlite3_column_int(s, 3);
-		v->available_at = sqlite3_column_int64(s, 4);
-		v->pid = (long)sqlite3_column_int64(s, 5);
+	store_bind_int64(s, 1, task_id);
+	store_bind_text(s, 2, stage);
+	if ((rc = store_step(s)) == STORE_ROW) {
+		v->id = store_column_int64(s, 0);
+		str_copy(v->agent, sizeof(v->agent), store_column_text(s, 1));
+		str_copy(v->status, sizeof(v->status), store_column_text(s, 2));
+		v->attempts = store_column_int(s, 3);
+		v->available_at = store_column_int64(s, 4);
+		v->pid = (long)store_column_int64(s, 5);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	store_finalize(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		return store_fail(st, "read the task's job", e);
-	return rc == SQLITE_ROW;
+	return rc == STORE_ROW;
 }
 
 int
 job_stage_history(struct store *st, int64_t task_id, const char *stage, int64_t job_id,
     struct job_stage_history *h, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	const char *d;
 	int rc;
 
@@ -88,17 +88,17 @@ job_stage_history(struct store *st, int64_t task_id, const char *stage, int64_t 
 		"ON j.id = r.job_id WHERE j.task_id = ?1 AND j.stage = ?2 AND r.finished_at IS NOT NULL)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, task_id);
-	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, job_id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		d = (const char *)sqlite3_column_text(s, 0);
+	store_bind_int64(s, 1, task_id);
+	store_bind_text(s, 2, stage);
+	store_bind_int64(s, 3, job_id);
+	if ((rc = store_step(s)) == STORE_ROW) {
+		d = store_column_text(s, 0);
 		h->description = strdup(d ? d : "");
-		if (sqlite3_column_text(s, 1))
-			str_copy(h->last_run, sizeof(h->last_run), (const char *)sqlite3_column_text(s, 1));
+		if (store_column_text(s, 1))
+			str_copy(h->last_run, sizeof(h->last_run), store_column_text(s, 1));
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	store_finalize(s);
+	if (rc != STORE_ROW)
 		return store_fail(st, "read the stage's jobs", e);
 	return h->description ? 0 : err_set(e, EX_SOFTWARE, "out of memory");
 }
@@ -113,7 +113,7 @@ job_stage_history_free(struct job_stage_history *h)
 int
 job_backoff(struct store *st, int64_t now, int *count, int64_t *next, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	*count = 0;
@@ -123,20 +123,20 @@ job_backoff(struct store *st, int64_t now, int *count, int64_t *next, struct orc
 		"WHERE j.status = 'queued' AND j.available_at > ?1 AND t.blocked = 0",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*count = sqlite3_column_int(s, 0);
-		*next = sqlite3_column_int64(s, 1);
+	store_bind_int64(s, 1, now);
+	if ((rc = store_step(s)) == STORE_ROW) {
+		*count = store_column_int(s, 0);
+		*next = store_column_int64(s, 1);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, "count jobs in backoff", e);
+	store_finalize(s);
+	return rc == STORE_ROW ? 0 : store_fail(st, "count jobs in backoff", e);
 }
 
 int
 job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *stage, const char *description,
     int64_t *job_id, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 	int rc;
 
@@ -145,36 +145,36 @@ job_enqueue(struct store *st, int64_t task_id, const char *agent, const char *st
 		"AND status IN ('queued','running') ORDER BY id LIMIT 1",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, task_id);
-	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*job_id = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
+	store_bind_int64(s, 1, task_id);
+	store_bind_text(s, 2, agent);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		*job_id = store_column_int64(s, 0);
+		store_finalize(s);
 		return 0;
 	}
-	sqlite3_finalize(s);
+	store_finalize(s);
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s,
 		"INSERT INTO jobs(task_id, agent, stage, status, description, created_at, updated_at) "
 		"VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, task_id);
-	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, stage, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, description ? description : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, task_id);
+	store_bind_text(s, 2, agent);
+	store_bind_text(s, 3, stage);
+	store_bind_text(s, 4, description ? description : "");
+	store_bind_text(s, 5, now);
 	if (store_step_done(st, s, "enqueue job", e) < 0)
 		return -1;
-	*job_id = sqlite3_last_insert_rowid(st->db);
+	*job_id = store_last_insert_id(st);
 	return 0;
 }
 
 int
 job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -183,18 +183,18 @@ job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct or
 		"WHERE task_id = ?1 AND agent = ?2 AND status IN ('queued','running')",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, task_id);
-	sqlite3_bind_text(s, 2, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, task_id);
+	store_bind_text(s, 2, agent);
+	store_bind_text(s, 3, now);
 	if (store_step_done(st, s, "finish job", e) < 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	return store_changes(st);
 }
 
 int
 job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char stamp[32];
 	int rc;
 
@@ -208,23 +208,23 @@ job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, st
 		"AND t.blocked = 0 ORDER BY j.id LIMIT 1",
 		e) < 0)
 		goto fail;
-	sqlite3_bind_int64(s, 1, now);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		j->id = sqlite3_column_int64(s, 0);
-		j->task_id = sqlite3_column_int64(s, 1);
-		str_copy(j->work_item, sizeof(j->work_item), (const char *)sqlite3_column_text(s, 2));
-		str_copy(j->agent, sizeof(j->agent), (const char *)sqlite3_column_text(s, 3));
-		str_copy(j->stage, sizeof(j->stage), (const char *)sqlite3_column_text(s, 4));
-		j->attempts = sqlite3_column_int(s, 5) + 1;
-		j->description = strdup((const char *)sqlite3_column_text(s, 6));
+	store_bind_int64(s, 1, now);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		j->id = store_column_int64(s, 0);
+		j->task_id = store_column_int64(s, 1);
+		str_copy(j->work_item, sizeof(j->work_item), store_column_text(s, 2));
+		str_copy(j->agent, sizeof(j->agent), store_column_text(s, 3));
+		str_copy(j->stage, sizeof(j->stage), store_column_text(s, 4));
+		j->attempts = store_column_int(s, 5) + 1;
+		j->description = strdup(store_column_text(s, 6));
 	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE) {
+	store_finalize(s);
+	if (rc == STORE_DONE) {
 		store_rollback(st);
 		return 0;
 	}
-	if (rc != SQLITE_ROW || j->description == NULL) {
+	if (rc != STORE_ROW || j->description == NULL) {
 		store_fail(st, "pick a job", e);
 		goto fail;
 	}
@@ -234,13 +234,13 @@ job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, st
 		"attempts = attempts + 1, updated_at = ?3 WHERE id = ?4 AND status = 'queued'",
 		e) < 0)
 		goto fail;
-	sqlite3_bind_int(s, 1, pid);
-	sqlite3_bind_int64(s, 2, now + lease_s);
-	sqlite3_bind_text(s, 3, stamp, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, j->id);
+	store_bind_int(s, 1, pid);
+	store_bind_int64(s, 2, now + lease_s);
+	store_bind_text(s, 3, stamp);
+	store_bind_int64(s, 4, j->id);
 	if (store_step_done(st, s, "lease job", e) < 0)
 		goto fail;
-	if (sqlite3_changes(st->db) != 1)
+	if (store_changes(st) != 1)
 		BUG("a queued job changed inside an immediate transaction");
 	if (store_commit(st, e) < 0)
 		goto fail_nr;
@@ -255,26 +255,26 @@ fail_nr:
 int
 job_run_start(struct store *st, struct job *j, int pid, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char stamp[32];
 
 	time_iso_us(time_now_us(), stamp);
 	if (store_prepare(st, &s, "INSERT INTO agent_runs(job_id, pid, started_at) VALUES (?1, ?2, ?3)", e) <
 	    0)
 		return -1;
-	sqlite3_bind_int64(s, 1, j->id);
-	sqlite3_bind_int(s, 2, pid);
-	sqlite3_bind_text(s, 3, stamp, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, j->id);
+	store_bind_int(s, 2, pid);
+	store_bind_text(s, 3, stamp);
 	if (store_step_done(st, s, "record run start", e) < 0)
 		return -1;
-	j->run_id = sqlite3_last_insert_rowid(st->db);
+	j->run_id = store_last_insert_id(st);
 	return 0;
 }
 
 static int
 run_finish(struct store *st, const struct job *j, const struct job_outcome *o, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char stamp[32];
 
 	time_iso_us(time_now_us(), stamp);
@@ -284,14 +284,14 @@ run_finish(struct store *st, const struct job *j, const struct job_outcome *o, s
 		e) < 0)
 		return -1;
 	if (o->exit_code >= 0)
-		sqlite3_bind_int(s, 1, o->exit_code);
+		store_bind_int(s, 1, o->exit_code);
 	else
-		sqlite3_bind_null(s, 1);
-	sqlite3_bind_text(s, 2, o->status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, o->duration_ms);
-	sqlite3_bind_text(s, 4, o->log_path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, stamp, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, j->run_id);
+		store_bind_null(s, 1);
+	store_bind_text(s, 2, o->status);
+	store_bind_int64(s, 3, o->duration_ms);
+	store_bind_text(s, 4, o->log_path);
+	store_bind_text(s, 5, stamp);
+	store_bind_int64(s, 6, j->run_id);
 	return store_step_done(st, s, "record run end", e);
 }
 
@@ -303,7 +303,7 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 	    : o->interrupted || j->attempts < max_attempts ? JOB_QUEUED
 							   : JOB_DEAD;
 	int64_t delay = 0;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char stamp[32], msg[700];
 	int shift;
 
@@ -324,17 +324,17 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 		"WHERE id = ?4 AND status = 'running' AND attempts = ?6",
 		e) < 0) /* never one leased after a reap */
 		goto fail;
-	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now + delay);
-	sqlite3_bind_text(s, 3, stamp, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, j->id);
-	sqlite3_bind_int(s, 5, o->interrupted ? 1 : 0);
-	sqlite3_bind_int(s, 6, j->attempts);
+	store_bind_text(s, 1, status);
+	store_bind_int64(s, 2, now + delay);
+	store_bind_text(s, 3, stamp);
+	store_bind_int64(s, 4, j->id);
+	store_bind_int(s, 5, o->interrupted ? 1 : 0);
+	store_bind_int(s, 6, j->attempts);
 	if (!o->ok && !o->interrupted && o->reason)
-		sqlite3_bind_text(s, 7, o->reason, -1, SQLITE_STATIC);
+		store_bind_text(s, 7, o->reason);
 	if (store_step_done(st, s, "finish job", e) < 0)
 		goto fail;
-	if (sqlite3_changes(st->db) != 1) {
+	if (store_changes(st) != 1) {
 		/* the job was taken from us (reaped or finished by orch-advance --agent) */
 		store_rollback(st);
 		*new_status = "lost";
@@ -378,16 +378,16 @@ job_free(struct job *j)
 int
 job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s, "UPDATE jobs SET agent_pgid = ?1 WHERE id = ?2 AND status = 'running'", e) <
 	    0)
 		return -1;
-	sqlite3_bind_int64(s, 1, pgid);
-	sqlite3_bind_int64(s, 2, job_id);
+	store_bind_int64(s, 1, pgid);
+	store_bind_int64(s, 2, job_id);
 	if (store_step_done(st, s, "record the agent's process group", e) < 0)
 		return -1;
-	return sqlite3_changes(st->db) == 1 ? 0 : -1; /* not running: cancelled (e stays clear) */
+	return store_changes(st) == 1 ? 0 : -1; /* not running: cancelled (e stays clear) */
 }
 
 /* exited: the latest agent run has finished while the job still says running */
@@ -401,50 +401,50 @@ static const char job_running_sql[] =
 int
 job_list_running(struct store *st, struct job_running *v, int max, struct orch_err *e)
 {
-	sqlite3_stmt *s;
-	int n = 0, rc = SQLITE_DONE;
+	struct store_stmt *s;
+	int n = 0, rc = STORE_DONE;
 
 	if (store_prepare(st, &s, job_running_sql, e) < 0)
 		return -1;
-	sqlite3_bind_int(s, 1, max);
-	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	store_bind_int(s, 1, max);
+	while (n < max && (rc = store_step(s)) == STORE_ROW) {
 		memset(&v[n], 0, sizeof(v[n]));
-		v[n].id = sqlite3_column_int64(s, 0);
-		v[n].pid = sqlite3_column_int64(s, 1);
-		v[n].attempts = sqlite3_column_int64(s, 2);
-		v[n].strikes = sqlite3_column_int64(s, 3);
-		str_copy(v[n].wi, sizeof(v[n].wi), (const char *)sqlite3_column_text(s, 4));
-		str_copy(v[n].agent, sizeof(v[n].agent), (const char *)sqlite3_column_text(s, 5));
-		v[n].started = sqlite3_column_int64(s, 6);
-		v[n].exited = sqlite3_column_int(s, 7);
-		v[n].pgid = sqlite3_column_int64(s, 8);
+		v[n].id = store_column_int64(s, 0);
+		v[n].pid = store_column_int64(s, 1);
+		v[n].attempts = store_column_int64(s, 2);
+		v[n].strikes = store_column_int64(s, 3);
+		str_copy(v[n].wi, sizeof(v[n].wi), store_column_text(s, 4));
+		str_copy(v[n].agent, sizeof(v[n].agent), store_column_text(s, 5));
+		v[n].started = store_column_int64(s, 6);
+		v[n].exited = store_column_int(s, 7);
+		v[n].pgid = store_column_int64(s, 8);
 		n++;
 	}
-	if (n < max && rc != SQLITE_DONE) {
+	if (n < max && rc != STORE_DONE) {
 		store_fail(st, "list the running jobs", e);
 		n = -1;
 	}
-	sqlite3_finalize(s);
+	store_finalize(s);
 	return n;
 }
 
 int
 job_set_dead_strikes(struct store *st, int64_t job_id, int strikes, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(
 		st, &s, "UPDATE jobs SET dead_strikes = ?1 WHERE id = ?2 AND status = 'running'", e) < 0)
 		return -1;
-	sqlite3_bind_int(s, 1, strikes);
-	sqlite3_bind_int64(s, 2, job_id);
+	store_bind_int(s, 1, strikes);
+	store_bind_int64(s, 2, job_id);
 	return store_step_done(st, s, "record the job's dead strikes", e);
 }
 
 int
 job_reap(struct store *st, int64_t job_id, int requeue, int64_t now, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char stamp[32];
 
 	time_iso_us(time_now_us(), stamp);
@@ -453,13 +453,13 @@ job_reap(struct store *st, int64_t job_id, int requeue, int64_t now, struct orch
 		"available_at = ?2, updated_at = ?3 WHERE id = ?4 AND status = 'running'",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, requeue ? "queued" : "dead", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_text(s, 3, stamp, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, job_id);
+	store_bind_text(s, 1, requeue ? "queued" : "dead");
+	store_bind_int64(s, 2, now);
+	store_bind_text(s, 3, stamp);
+	store_bind_int64(s, 4, job_id);
 	if (store_step_done(st, s, "reap a job", e) < 0)
 		return -1;
-	return sqlite3_changes(st->db) == 1;
+	return store_changes(st) == 1;
 }
 
 char *
@@ -492,7 +492,7 @@ job_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *
 int
 job_dead_open(struct store *st, int *n, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	*n = 0;
 	if (store_prepare(st, &s,
@@ -500,9 +500,9 @@ job_dead_open(struct store *st, int *n, struct orch_err *e)
 		"'dead' AND " JOB_DEAD_OPEN,
 		e) < 0)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	if (store_step(s) == STORE_ROW)
+		*n = store_column_int(s, 0);
+	store_finalize(s);
 	return 0;
 }
 
@@ -671,35 +671,35 @@ job_record_outcome(const struct job_record *r, struct job *j, struct job_outcome
 int
 job_cancel_task(struct store *st, int64_t task_id, long *pgids, int max, int *np, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	*np = 0;
 	if (store_prepare(st, &s,
 		"SELECT coalesce(agent_pgid, 0) FROM jobs WHERE task_id = ?1 AND status = 'running'", e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, task_id);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		if (sqlite3_column_int64(s, 0) > 0 && *np < max)
-			pgids[(*np)++] = (long)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	store_bind_int64(s, 1, task_id);
+	while (store_step(s) == STORE_ROW)
+		if (store_column_int64(s, 0) > 0 && *np < max)
+			pgids[(*np)++] = (long)store_column_int64(s, 0);
+	store_finalize(s);
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s,
 		"UPDATE jobs SET status = 'done', cancelled_at = ?2, pid = NULL, lease_until = NULL, "
 		"updated_at = ?2 WHERE task_id = ?1 AND status IN ('queued','running')",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, task_id);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, task_id);
+	store_bind_text(s, 2, now);
 	if (store_step_done(st, s, "cancel the item's jobs", e) < 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	return store_changes(st);
 }
 
 int
 job_last(struct store *st, int64_t task_id, const char *stage, struct job_last *v, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	memset(v, 0, sizeof(*v));
@@ -708,18 +708,18 @@ job_last(struct store *st, int64_t task_id, const char *stage, struct job_last *
 		"WHERE task_id = ?1 AND stage = ?2 ORDER BY id DESC LIMIT 1",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, task_id);
-	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v->id = sqlite3_column_int64(s, 0);
-		str_copy(v->agent, sizeof(v->agent), (const char *)sqlite3_column_text(s, 1));
-		str_copy(v->status, sizeof(v->status), (const char *)sqlite3_column_text(s, 2));
-		v->attempts = sqlite3_column_int(s, 3);
-		str_copy(v->last_error, sizeof(v->last_error), (const char *)sqlite3_column_text(s, 4));
-		str_copy(v->at, sizeof(v->at), (const char *)sqlite3_column_text(s, 5));
+	store_bind_int64(s, 1, task_id);
+	store_bind_text(s, 2, stage);
+	if ((rc = store_step(s)) == STORE_ROW) {
+		v->id = store_column_int64(s, 0);
+		str_copy(v->agent, sizeof(v->agent), store_column_text(s, 1));
+		str_copy(v->status, sizeof(v->status), store_column_text(s, 2));
+		v->attempts = store_column_int(s, 3);
+		str_copy(v->last_error, sizeof(v->last_error), store_column_text(s, 4));
+		str_copy(v->at, sizeof(v->at), store_column_text(s, 5));
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		store_fail(st, "read the item's last job", e);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	store_finalize(s);
+	return rc == STORE_ROW ? 1 : rc == STORE_DONE ? 0 : -1;
 }

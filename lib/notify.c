@@ -46,7 +46,7 @@ struct run {
 int
 notify_queue(struct store *st, const char *level, const char *wi, const char *message, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32], *line;
 	size_t n = strlen(message) * 4 + 1; /* a byte grows to at most four ("\\x1b") */
 	int rc;
@@ -65,10 +65,10 @@ notify_queue(struct store *st, const char *level, const char *wi, const char *me
 		free(line);
 		return -1;
 	}
-	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, level, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, line, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, now);
+	store_bind_text(s, 2, level);
+	store_bind_text(s, 3, wi);
+	store_bind_text(s, 4, line);
 	rc = store_step_done(st, s, "queue notification", e);
 	free(line);
 	return rc;
@@ -208,7 +208,7 @@ log_line(const char *home, const char *line)
 static int64_t
 claimed_pid_dead(struct store *st, int64_t id)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int64_t pid = -1;
 
 	if (store_prepare(st, &s,
@@ -216,10 +216,10 @@ claimed_pid_dead(struct store *st, int64_t id)
 		"claim_pid IS NOT NULL",
 		NULL) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		pid = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	store_bind_int64(s, 1, id);
+	if (store_step(s) == STORE_ROW)
+		pid = store_column_int64(s, 0);
+	store_finalize(s);
 	if (proc_alive(pid))
 		pid = -1; /* alive: its delivery is under way */
 	return pid;
@@ -228,7 +228,7 @@ claimed_pid_dead(struct store *st, int64_t id)
 static int
 claim(struct store *st, int64_t id, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -238,34 +238,34 @@ claim(struct store *st, int64_t id, struct orch_err *e)
 		"delivered_at IS NULL AND dead_at IS NULL AND (claimed_at IS NULL OR claim_pid = ?4)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, id);
-	sqlite3_bind_int(s, 3, (int)getpid());
-	sqlite3_bind_int64(s, 4, claimed_pid_dead(st, id));
+	store_bind_text(s, 1, now);
+	store_bind_int64(s, 2, id);
+	store_bind_int(s, 3, (int)getpid());
+	store_bind_int64(s, 4, claimed_pid_dead(st, id));
 	if (store_step_done(st, s, "claim notification", e) < 0)
 		return -1;
-	return sqlite3_changes(st->db) == 1;
+	return store_changes(st) == 1;
 }
 
 static int
 row_load(struct store *st, struct row *r, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s,
 		"SELECT level, COALESCE(work_item, ''), message, attempts, sinks_done FROM outbox "
 		"WHERE id = ?1",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, r->id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		str_copy(r->level, sizeof(r->level), (const char *)sqlite3_column_text(s, 0));
-		str_copy(r->wi, sizeof(r->wi), (const char *)sqlite3_column_text(s, 1));
-		r->msg = strdup((const char *)sqlite3_column_text(s, 2));
-		r->attempts = sqlite3_column_int(s, 3);
-		r->done = sqlite3_column_int(s, 4);
+	store_bind_int64(s, 1, r->id);
+	if (store_step(s) == STORE_ROW) {
+		str_copy(r->level, sizeof(r->level), store_column_text(s, 0));
+		str_copy(r->wi, sizeof(r->wi), store_column_text(s, 1));
+		r->msg = strdup(store_column_text(s, 2));
+		r->attempts = store_column_int(s, 3);
+		r->done = store_column_int(s, 4);
 	}
-	sqlite3_finalize(s);
+	store_finalize(s);
 	if (r->msg == NULL)
 		return err_set(e, EX_SOFTWARE, "cannot read notification %lld", (long long)r->id);
 	return 0;
@@ -376,15 +376,15 @@ describe_answer(const struct http_response *resp, char *err, size_t n)
 static void
 hold_telegram(struct store *st, int64_t until)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s,
 		"UPDATE outbox SET next_attempt_at = max(next_attempt_at, ?1) WHERE "
 		"level = 'alert' AND delivered_at IS NULL AND dead_at IS NULL AND (sinks_done & ?2) = 0",
 		NULL) < 0)
 		return; /* the refused row still gets its own next attempt in finish() */
-	sqlite3_bind_int64(s, 1, until);
-	sqlite3_bind_int(s, 2, NOTIFY_SINK_TELEGRAM);
+	store_bind_int64(s, 1, until);
+	store_bind_int(s, 2, NOTIFY_SINK_TELEGRAM);
 	/* best effort, and checked: a busy store leaves each row its own next attempt (finish()) */
 	if (store_step_done(st, s, "hold the alerts back", NULL) < 0)
 		return;
@@ -464,7 +464,7 @@ backoff_s(const struct config *cfg, int attempts)
 static int
 mark_dead(struct run *run, const struct row *r, const char *why, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32], detail[900], line[1100];
 
 	time_iso_us(time_now_us(), now);
@@ -477,10 +477,10 @@ mark_dead(struct run *run, const struct row *r, const char *why, struct orch_err
 		"dead_at = ?4, claimed_at = NULL, claim_pid = NULL WHERE id = ?1",
 		e) < 0)
 		goto fail;
-	sqlite3_bind_int64(s, 1, r->id);
-	sqlite3_bind_int(s, 2, r->done);
-	sqlite3_bind_text(s, 3, why, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, r->id);
+	store_bind_int(s, 2, r->done);
+	store_bind_text(s, 3, why);
+	store_bind_text(s, 4, now);
 	if (store_step_done(run->st, s, "mark notification dead", e) < 0 ||
 	    event_add(run->st, r->wi[0] ? r->wi : NULL, "notification_dead", NULL, NULL, detail, e) < 0 ||
 	    store_commit(run->st, e) < 0)
@@ -502,7 +502,7 @@ static int
 finish(struct run *run, const struct row *r, int required, const char *why, int64_t retry_after,
     struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 	int64_t next = 0, t = (int64_t)time(NULL);
 
@@ -511,7 +511,7 @@ finish(struct run *run, const struct row *r, int required, const char *why, int6
 		if (store_prepare(run->st, &s,
 			"UPDATE outbox SET delivered_at = ?2, sinks_done = ?3 WHERE id = ?1", e) < 0)
 			return -1;
-		sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+		store_bind_text(s, 2, now);
 	} else if (why && r->attempts + 1 >= run->cfg->notify_max_attempts) {
 		return mark_dead(run, r, why, e);
 	} else if (why) {
@@ -524,8 +524,8 @@ finish(struct run *run, const struct row *r, int required, const char *why, int6
 			"= ?1",
 			e) < 0)
 			return -1;
-		sqlite3_bind_text(s, 2, why, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, t + next);
+		store_bind_text(s, 2, why);
+		store_bind_int64(s, 4, t + next);
 	} else {
 		/* not reached this run (budget spent, Telegram held): back in the queue as it was */
 		if (store_prepare(run->st, &s,
@@ -533,10 +533,10 @@ finish(struct run *run, const struct row *r, int required, const char *why, int6
 			"max(next_attempt_at, ?2), claimed_at = NULL, claim_pid = NULL WHERE id = ?1",
 			e) < 0)
 			return -1;
-		sqlite3_bind_int64(s, 2, run->tg_hold_until);
+		store_bind_int64(s, 2, run->tg_hold_until);
 	}
-	sqlite3_bind_int64(s, 1, r->id);
-	sqlite3_bind_int(s, 3, r->done);
+	store_bind_int64(s, 1, r->id);
+	store_bind_int(s, 3, r->done);
 	return store_step_done(run->st, s, "record notification delivery", e);
 }
 
@@ -584,7 +584,7 @@ int
 notify_deliver(const struct config *cfg, struct store *st, int quiet, struct orch_err *e)
 {
 	struct run run = { .cfg = cfg, .st = st };
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int64_t ids[NOTIFY_BATCH];
 	int nid = 0, i, c, rc, delivered = 0;
 
@@ -596,10 +596,10 @@ notify_deliver(const struct config *cfg, struct store *st, int quiet, struct orc
 		"next_attempt_at <= ?1 ORDER BY id LIMIT 64",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, (int64_t)time(NULL));
-	while (sqlite3_step(s) == SQLITE_ROW && nid < NOTIFY_BATCH)
-		ids[nid++] = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	store_bind_int64(s, 1, (int64_t)time(NULL));
+	while (store_step(s) == STORE_ROW && nid < NOTIFY_BATCH)
+		ids[nid++] = store_column_int64(s, 0);
+	store_finalize(s);
 	for (i = 0, rc = 0; i < nid && rc == 0 && left_ms(&run) > 0; i++) {
 		struct row r = { .id = ids[i] };
 
@@ -632,7 +632,7 @@ notify_deliver(const struct config *cfg, struct store *st, int quiet, struct orc
 int
 notify_outbox_json(struct store *st, struct cJSON *ob, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s,
 		"SELECT 'pending', count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL "

@@ -471,17 +471,16 @@ static int
 cache_get(struct store *st, const char *id, const char *mod, char **text)
 {
 	struct orch_err e = { 0 };
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int hit = 0;
 
 	*text = NULL;
-	if (st == NULL || st->db == NULL ||
+	if (!store_is_open(st) ||
 	    store_cached(st, &s, "SELECT modified, record FROM osv_vulns WHERE id = ?1", &e) < 0)
 		return 0;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW &&
-	    (!*mod || strcmp((const char *)sqlite3_column_text(s, 0), mod) == 0)) {
-		*text = strdup((const char *)sqlite3_column_text(s, 1));
+	store_bind_text(s, 1, id);
+	if (store_step(s) == STORE_ROW && (!*mod || strcmp(store_column_text(s, 0), mod) == 0)) {
+		*text = strdup(store_column_text(s, 1));
 		hit = *text != NULL;
 	}
 	store_release(st, s);
@@ -493,21 +492,21 @@ static void
 cache_put(struct store *st, const char *id, const char *mod, const char *text)
 {
 	struct orch_err e = { 0 };
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
-	if (st == NULL || st->db == NULL ||
+	if (!store_is_open(st) ||
 	    store_cached(st, &s,
 		"INSERT OR REPLACE INTO osv_vulns (id, modified, "
 		"record, fetched_at) VALUES (?1, ?2, ?3, ?4)",
 		&e) < 0)
 		return;
 	time_iso_us(time_now_us(), now);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, mod, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE) /* a cache: the record is fetched again next time */
+	store_bind_text(s, 1, id);
+	store_bind_text(s, 2, mod);
+	store_bind_text(s, 3, text);
+	store_bind_text(s, 4, now);
+	if (store_step(s) != STORE_DONE) /* a cache: the record is fetched again next time */
 		store_fail(st, "cache an OSV record", NULL);
 	store_release(st, s);
 }

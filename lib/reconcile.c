@@ -35,7 +35,7 @@ static void
 count(struct store *st, const char *name, int n, struct reconcile_stats *rs)
 {
 	struct orch_err e = { 0 };
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (n == 0)
 		return;
@@ -44,8 +44,8 @@ count(struct store *st, const char *name, int n, struct reconcile_stats *rs)
 		"ON CONFLICT(name) DO UPDATE SET value = value + ?2",
 		&e) < 0)
 		return bookkeeping_failed(rs, &e);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, n);
+	store_bind_text(s, 1, name);
+	store_bind_int(s, 2, n);
 	if (store_step_done(st, s, "count the reconciler's work", &e) < 0)
 		bookkeeping_failed(rs, &e);
 }
@@ -89,15 +89,15 @@ gate_side(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconc
 static int
 due(struct store *st, const char *key, int every_s)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	long long last = 0;
 	int64_t now = (int64_t)time(NULL);
 
 	if (store_prepare(st, &s, "SELECT value FROM reconcile_state WHERE key = ?1", NULL) == 0) {
-		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			num_parse((const char *)sqlite3_column_text(s, 0), 0, (long long)1 << 40, &last);
-		sqlite3_finalize(s);
+		store_bind_text(s, 1, key);
+		if (store_step(s) == STORE_ROW)
+			num_parse(store_column_text(s, 0), 0, (long long)1 << 40, &last);
+		store_finalize(s);
 	}
 	return now - last >= every_s;
 }
@@ -106,13 +106,13 @@ static void
 state_set(struct store *st, const char *key, const char *v, struct reconcile_stats *rs)
 {
 	struct orch_err e = { 0 };
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", &e) <
 	    0)
 		return bookkeeping_failed(rs, &e);
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, v);
 	if (store_step_done(st, s, "record the reconciler's state", &e) < 0)
 		bookkeeping_failed(rs, &e);
 }
@@ -470,7 +470,7 @@ reconcile_counters_json(struct store *st, struct cJSON *rec, struct cJSON *reape
 {
 	static const char *const rk[] = { "advanced", "replayed", "unblocked", "skipped_terminal", "deduped",
 		"stale_temp_removed", NULL };
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	for (int i = 0; rk[i]; i++)
@@ -479,15 +479,15 @@ reconcile_counters_json(struct store *st, struct cJSON *rec, struct cJSON *reape
 	cJSON_AddNumberToObject(reaper, "leases_released", 0);
 	if (store_prepare(st, &s, "SELECT name, value FROM counters", e) < 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *n = (const char *)sqlite3_column_text(s, 0), *dot = strchr(n, '.');
+	while ((rc = store_step(s)) == STORE_ROW) {
+		const char *n = store_column_text(s, 0), *dot = strchr(n, '.');
 		cJSON *grp = dot && strncmp(n, "reaper", 6) == 0 ? reaper : rec;
 		/* a replace, not an add: only the counters listed above are shown */
 		if (dot)
-			cJSON_ReplaceItemInObject(grp, dot + 1, cJSON_CreateNumber(sqlite3_column_int(s, 1)));
+			cJSON_ReplaceItemInObject(grp, dot + 1, cJSON_CreateNumber(store_column_int(s, 1)));
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "read the counters", e);
+	store_finalize(s);
+	return rc == STORE_DONE ? 0 : store_fail(st, "read the counters", e);
 }
 
 /* orch-status: the worktrees' disk as the last run measured it (a walk of the tree is not a status read's
@@ -495,14 +495,14 @@ reconcile_counters_json(struct store *st, struct cJSON *rec, struct cJSON *reape
 int
 reconcile_worktrees_bytes(struct store *st, long long *bytes, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	*bytes = -1;
 	if (store_prepare(st, &s, "SELECT value FROM reconcile_state WHERE key = 'worktrees_bytes'", e) < 0)
 		return -1;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*bytes = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, "read the worktrees' size", e);
+	if ((rc = store_step(s)) == STORE_ROW)
+		*bytes = store_column_int64(s, 0);
+	store_finalize(s);
+	return rc == STORE_ROW || rc == STORE_DONE ? 0 : store_fail(st, "read the worktrees' size", e);
 }

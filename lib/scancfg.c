@@ -196,7 +196,7 @@ static int
 approval_find(
     struct store *st, const char *wi, const char *blobs, char head[ORCH_SHA_BUF], struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s,
@@ -204,18 +204,18 @@ approval_find(
 		"ORDER BY id DESC LIMIT 1",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, blobs, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		snprintf(head, 41, "%s", (const char *)sqlite3_column_text(s, 0));
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	store_bind_text(s, 1, wi);
+	store_bind_text(s, 2, blobs);
+	rc = store_step(s);
+	if (rc == STORE_ROW)
+		snprintf(head, 41, "%s", store_column_text(s, 0));
+	if (rc != STORE_ROW && rc != STORE_DONE) {
 		store_fail(st, "read scanner configuration approvals", e);
-		sqlite3_finalize(s);
+		store_finalize(s);
 		return -1;
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW;
+	store_finalize(s);
+	return rc == STORE_ROW;
 }
 
 /* The merge base of base and head into mb ("" when the histories are unrelated): 0, or -1 with *e. */
@@ -295,7 +295,7 @@ approval_insert(
 {
 	char when[32], who[96], msg[600];
 	const char *user = getenv("USER");
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	time_iso_us(time_now_us(), when);
 	snprintf(who, sizeof(who), "uid %u%s%.40s%s", (unsigned)getuid(), user && *user ? " (" : "",
@@ -305,11 +305,11 @@ approval_insert(
 		"VALUES (?, ?, ?, ?, ?)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, head, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, ch->blobs, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, who, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, when, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, wi);
+	store_bind_text(s, 2, head);
+	store_bind_text(s, 3, ch->blobs);
+	store_bind_text(s, 4, who);
+	store_bind_text(s, 5, when);
 	if (store_step_done(st, s, "record the scanner configuration approval", e) < 0)
 		return -1;
 	snprintf(msg, sizeof(msg), "scanner configuration (%s) approved at %.12s by %s: %s", ch->files, head,

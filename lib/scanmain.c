@@ -61,21 +61,21 @@ struct run {
 static int
 anchor_get(struct store *st, const char *project, const char *branch, char *sha, size_t n)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int found = 0;
 	const char *v;
 
 	if (store_prepare(st, &s, "SELECT sha FROM scan_anchors WHERE project = ?1 AND branch = ?2", NULL) <
 	    0)
 		return 0;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, branch, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	store_bind_text(s, 1, project);
+	store_bind_text(s, 2, branch);
+	if (store_step(s) == STORE_ROW) {
 		found = 1;
-		v = (const char *)sqlite3_column_text(s, 0);
+		v = store_column_text(s, 0);
 		snprintf(sha, n, "%s", v ? v : "");
 	}
-	sqlite3_finalize(s);
+	store_finalize(s);
 	return found;
 }
 
@@ -95,7 +95,7 @@ static int
 anchor_set(struct store *st, const char *project, const char *branch, const char *sha, const char *status,
     struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -106,11 +106,11 @@ anchor_set(struct store *st, const char *project, const char *branch, const char
 		"last_run = ?5",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, branch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, sha, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, project);
+	store_bind_text(s, 2, branch);
+	store_bind_text(s, 3, sha);
+	store_bind_text(s, 4, status);
+	store_bind_text(s, 5, now);
 	return store_step_done(st, s, "record the scan anchor", e);
 }
 
@@ -118,7 +118,7 @@ anchor_set(struct store *st, const char *project, const char *branch, const char
 static int
 finding_once(struct store *st, const char *project, const struct secret_finding *f, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32], msg[900];
 	int isnew;
 
@@ -130,16 +130,16 @@ finding_once(struct store *st, const char *project, const struct secret_finding 
 		"line, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 		e) < 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, f->fingerprint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, f->rule, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, f->file, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, f->commit, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, f->line);
-	sqlite3_bind_text(s, 7, now, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, f->fingerprint);
+	store_bind_text(s, 2, project);
+	store_bind_text(s, 3, f->rule);
+	store_bind_text(s, 4, f->file);
+	store_bind_text(s, 5, f->commit);
+	store_bind_int64(s, 6, f->line);
+	store_bind_text(s, 7, now);
 	if (store_step_done(st, s, "record a finding", e) < 0)
 		goto fail;
-	isnew = sqlite3_changes(st->db) == 1;
+	isnew = store_changes(st) == 1;
 	snprintf(msg, sizeof(msg),
 	    "secret on main of %s: %s in '%s' line %ld, commit %.12s (secret %s); rotate it, "
 	    "then remove it",
@@ -344,26 +344,24 @@ alert(struct run *u, const char *msg)
 static void
 state_get(struct run *u)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(u->c->st, &s,
 		"SELECT deps_blob, CASE WHEN failure_run_id = last_run_id THEN failure_phase "
 		"END FROM scan_state WHERE project = ?1 AND branch = ?2",
 		NULL) < 0)
 		return;
-	sqlite3_bind_text(s, 1, u->r->project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, u->p->main_branch, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
+	store_bind_text(s, 1, u->r->project);
+	store_bind_text(s, 2, u->p->main_branch);
+	if (store_step(s) == STORE_ROW) {
+		if (!store_column_is_null(s, 0)) {
 			u->deps_known = 1;
-			snprintf(u->deps_blob, sizeof(u->deps_blob), "%s",
-			    (const char *)sqlite3_column_text(s, 0));
+			snprintf(u->deps_blob, sizeof(u->deps_blob), "%s", store_column_text(s, 0));
 		}
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-			snprintf(
-			    u->failing, sizeof(u->failing), "%s", (const char *)sqlite3_column_text(s, 1));
+		if (!store_column_is_null(s, 1))
+			snprintf(u->failing, sizeof(u->failing), "%s", store_column_text(s, 1));
 	}
-	sqlite3_finalize(s);
+	store_finalize(s);
 }
 
 /* Write the state row: the last run, the last success, and the failure when this run had one. */
@@ -372,7 +370,7 @@ state_put(struct run *u)
 {
 	struct scan_main_result *r = u->r;
 	int failed = r->fail_phase[0] != '\0';
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(u->c->st, &s,
 		"INSERT INTO scan_state(project, branch, last_run_id, last_run_at, last_status, "
@@ -391,18 +389,18 @@ state_put(struct run *u)
 		"deps_blob = coalesce(?10, deps_blob)",
 		u->e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, r->project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, u->p->main_branch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->run_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, r->finished, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, r->status, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 6, failed);
-	sqlite3_bind_text(s, 7, r->fail_phase, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, r->fail_reason, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, r->project);
+	store_bind_text(s, 2, u->p->main_branch);
+	store_bind_text(s, 3, r->run_id);
+	store_bind_text(s, 4, r->finished);
+	store_bind_text(s, 5, r->status);
+	store_bind_int(s, 6, failed);
+	store_bind_text(s, 7, r->fail_phase);
+	store_bind_text(s, 8, r->fail_reason);
 	if (failed && r->fail_chunk > 0)
-		sqlite3_bind_int(s, 9, r->fail_chunk);
+		store_bind_int(s, 9, r->fail_chunk);
 	if (u->deps_known)
-		sqlite3_bind_text(s, 10, u->deps_blob, -1, SQLITE_STATIC);
+		store_bind_text(s, 10, u->deps_blob);
 	return store_step_done(u->c->st, s, "record the main scan's state", u->e);
 }
 
@@ -1281,7 +1279,7 @@ int
 scan_main_resolve(
     struct store *st, const char *fingerprint, const char *project, const char *reason, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32], msg[600];
 	int n;
 
@@ -1293,13 +1291,13 @@ scan_main_resolve(
 		"resolved_at IS NULL AND (?3 IS NULL OR fingerprint = ?3) AND (?4 IS NULL OR project = ?4)",
 		e) < 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, fingerprint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, project, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, now);
+	store_bind_text(s, 2, reason);
+	store_bind_text(s, 3, fingerprint);
+	store_bind_text(s, 4, project);
 	if (store_step_done(st, s, "resolve secrets found on main", e) < 0)
 		goto fail;
-	if ((n = sqlite3_changes(st->db)) > 0) {
+	if ((n = store_changes(st)) > 0) {
 		snprintf(msg, sizeof(msg), "%d secret(s) found on main resolved (%s%s): %s", n,
 		    fingerprint ? "fingerprint " : "project ", fingerprint ? fingerprint : project, reason);
 		if (event_add(st, NULL, "secret_resolved", NULL, NULL, msg, e) < 0)
@@ -1321,7 +1319,7 @@ scan_main_projects_json(
     const struct config *cfg, struct store *st, int64_t max_age_s, struct cJSON *arr, struct orch_err *e)
 {
 	int64_t now = time_now_us(), at;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	size_t i;
 
 	if (store_prepare(st, &s,
@@ -1338,12 +1336,12 @@ scan_main_projects_json(
 		cJSON *o = cJSON_CreateObject(), *f;
 		const char *v[10] = { NULL };
 		int c, failing, old;
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, p->key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, p->main_branch, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
+		store_reset(s);
+		store_bind_text(s, 1, p->key);
+		store_bind_text(s, 2, p->main_branch);
+		if (store_step(s) == STORE_ROW)
 			for (c = 0; c < 10; c++)
-				v[c] = (const char *)sqlite3_column_text(s, c);
+				v[c] = store_column_text(s, c);
 		failing = v[4] && strcmp(v[4], "1") == 0;
 		old = v[1] == NULL || time_parse_iso(v[1], &at) < 0 || now - at > max_age_s * 1000000LL;
 		cJSON_AddStringToObject(o, "project", p->key);
@@ -1372,6 +1370,6 @@ scan_main_projects_json(
 		}
 		cJSON_AddItemToArray(arr, o);
 	}
-	sqlite3_finalize(s);
+	store_finalize(s);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,11 +419,170 @@ store_fail(struct store *st, const char *what, struct orch_err *e)
 	    e, code, "database '%s': %s: %s", st->path, what, st->db ? sqlite3_errmsg(st->db) : "not open");
 }
 
+/* The SQLite driver's statement (store.h: the statement interface). */
+struct store_stmt {
+	struct store *st;
+	sqlite3_stmt *lite;
+};
+
+int
+store_step(struct store_stmt *s)
+{
+	int rc = sqlite3_step(s->lite);
+
+	return rc == SQLITE_ROW ? STORE_ROW : rc == SQLITE_DONE ? STORE_DONE : rc;
+}
+
+void
+store_bind_text(struct store_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s->lite, i);
+	else
+		sqlite3_bind_text(s->lite, i, v, -1, SQLITE_TRANSIENT);
+}
+
+void
+store_bind_int64(struct store_stmt *s, int i, int64_t v)
+{
+	sqlite3_bind_int64(s->lite, i, v);
+}
+
+void
+store_bind_int(struct store_stmt *s, int i, int v)
+{
+	sqlite3_bind_int(s->lite, i, v);
+}
+
+void
+store_bind_double(struct store_stmt *s, int i, double v)
+{
+	sqlite3_bind_double(s->lite, i, v);
+}
+
+void
+store_bind_null(struct store_stmt *s, int i)
+{
+	sqlite3_bind_null(s->lite, i);
+}
+
+int
+store_bind_count(struct store_stmt *s)
+{
+	return sqlite3_bind_parameter_count(s->lite);
+}
+
+const char *
+store_column_text(struct store_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s->lite, i);
+}
+
+int64_t
+store_column_int64(struct store_stmt *s, int i)
+{
+	return sqlite3_column_int64(s->lite, i);
+}
+
+int
+store_column_int(struct store_stmt *s, int i)
+{
+	return sqlite3_column_int(s->lite, i);
+}
+
+int
+store_column_is_null(struct store_stmt *s, int i)
+{
+	return sqlite3_column_type(s->lite, i) == SQLITE_NULL;
+}
+
+int
+store_column_is_int(struct store_stmt *s, int i)
+{
+	return sqlite3_column_type(s->lite, i) == SQLITE_INTEGER;
+}
+
+int
+store_column_count(struct store_stmt *s)
+{
+	return sqlite3_column_count(s->lite);
+}
+
+const char *
+store_column_name(struct store_stmt *s, int i)
+{
+	return sqlite3_column_name(s->lite, i);
+}
+
+void
+store_reset(struct store_stmt *s)
+{
+	sqlite3_reset(s->lite);
+}
+
+void
+store_clear_bindings(struct store_stmt *s)
+{
+	sqlite3_clear_bindings(s->lite);
+}
+
+void
+store_finalize(struct store_stmt *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->lite);
+	free(s);
+}
+
+int64_t
+store_changes(struct store *st)
+{
+	return sqlite3_changes(st->db);
+}
+
+int64_t
+store_last_insert_id(struct store *st)
+{
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int64_t
+store_total_changes(struct store *st)
+{
+	return sqlite3_total_changes(st->db);
+}
+
+int
+store_in_transaction(struct store *st)
+{
+	return st->db && !sqlite3_get_autocommit(st->db);
+}
+
+int
+store_is_open(const struct store *st)
+{
+	return st && st->db;
+}
+
+/* Wrap a prepared SQLite statement: 0, or -1 with e (out of memory). */
+static int
+stmt_wrap(struct store *st, sqlite3_stmt *lite, struct store_stmt **out, struct orch_err *e)
+{
+	if ((*out = malloc(sizeof(**out))) == NULL) {
+		sqlite3_finalize(lite);
+		return err_set(e, EX_SOFTWARE, "out of memory preparing a statement on '%s'", st->path);
+	}
+	(*out)->st = st;
+	(*out)->lite = lite;
+	return 0;
+}
+
 /* A write ends a snapshot first (store.h 5): a prepared statement says whether it writes. */
 static void
-snapshot_guard(struct store *st, sqlite3_stmt *stmt)
+snapshot_guard(struct store *st, struct store_stmt *stmt)
 {
-	if (st->snapshot && !sqlite3_stmt_readonly(stmt))
+	if (st->snapshot && !sqlite3_stmt_readonly(stmt->lite))
 		store_snapshot_end(st);
 }
 
@@ -436,18 +596,21 @@ store_exec(struct store *st, const char *sql, struct orch_err *e)
 }
 
 int
-store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch_err *e)
+store_prepare(struct store *st, struct store_stmt **stmt, const char *sql, struct orch_err *e)
 {
-	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
-		*stmt = NULL;
+	sqlite3_stmt *lite;
+
+	*stmt = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &lite, NULL) != SQLITE_OK)
 		return store_fail(st, "prepare", e);
-	}
+	if (stmt_wrap(st, lite, stmt, e) < 0)
+		return -1;
 	snapshot_guard(st, *stmt);
 	return 0;
 }
 
 int
-store_cached(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch_err *e)
+store_cached(struct store *st, struct store_stmt **stmt, const char *sql, struct orch_err *e)
 {
 	struct store_cache *free_slot = NULL;
 	size_t i;
@@ -465,10 +628,12 @@ store_cached(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch
 	}
 	if (free_slot == NULL)
 		return store_prepare(st, stmt, sql, e);
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK) {
-		*stmt = NULL;
+	sqlite3_stmt *lite;
+	*stmt = NULL;
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &lite, NULL) != SQLITE_OK)
 		return store_fail(st, "prepare", e);
-	}
+	if (stmt_wrap(st, lite, stmt, e) < 0)
+		return -1;
 	free_slot->sql = sql;
 	free_slot->stmt = *stmt;
 	free_slot->busy = 1;
@@ -477,37 +642,37 @@ store_cached(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch
 }
 
 void
-store_release(struct store *st, sqlite3_stmt *stmt)
+store_release(struct store *st, struct store_stmt *stmt)
 {
 	size_t i;
 
 	for (i = 0; i < STORE_CACHE_SLOTS; i++)
 		if (st->cache[i].stmt == stmt && st->cache[i].busy) {
 			/* the step's error was read by the caller; reset only re-reports it */
-			sqlite3_reset(stmt);
-			sqlite3_clear_bindings(stmt);
+			store_reset(stmt);
+			store_clear_bindings(stmt);
 			st->cache[i].busy = 0;
 			return;
 		}
-	sqlite3_finalize(stmt);
+	store_finalize(stmt);
 }
 
 int
-store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct orch_err *e)
+store_step_done(struct store *st, struct store_stmt *stmt, const char *what, struct orch_err *e)
 {
-	int rc = sqlite3_step(stmt);
+	int rc = store_step(stmt);
 
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	if (rc != STORE_DONE && rc != STORE_ROW) {
 		store_fail(st, what, e);
-		sqlite3_finalize(stmt);
+		store_finalize(stmt);
 		return -1;
 	}
-	sqlite3_finalize(stmt);
+	store_finalize(stmt);
 	return 0;
 }
 
 int
-store_strings(struct store *st, sqlite3_stmt *stmt, char ***out, struct orch_err *e)
+store_strings(struct store *st, struct store_stmt *stmt, char ***out, struct orch_err *e)
 {
 	size_t n = 0, cap = 8;
 	char **v, **nv;
@@ -515,8 +680,8 @@ store_strings(struct store *st, sqlite3_stmt *stmt, char ***out, struct orch_err
 
 	if ((v = calloc(cap, sizeof(*v))) == NULL)
 		goto oom;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *text = (const char *)sqlite3_column_text(stmt, 0);
+	while ((rc = store_step(stmt)) == STORE_ROW) {
+		const char *text = store_column_text(stmt, 0);
 		if (n + 2 > cap) {
 			if ((nv = realloc(v, (cap *= 2) * sizeof(*v))) == NULL)
 				goto oom;
@@ -526,15 +691,15 @@ store_strings(struct store *st, sqlite3_stmt *stmt, char ***out, struct orch_err
 			goto oom;
 		v[++n] = NULL;
 	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
+	store_finalize(stmt);
+	if (rc != STORE_DONE) {
 		argv_free(v);
 		return store_fail(st, "read rows", e);
 	}
 	*out = v;
 	return 0;
 oom:
-	sqlite3_finalize(stmt);
+	store_finalize(stmt);
 	argv_free(v);
 	return err_set(e, EX_SOFTWARE, "out of memory reading rows");
 }
@@ -542,18 +707,18 @@ oom:
 static int
 migrate(struct store *st, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int version, v;
 	char sql[64];
 
 	if (store_prepare(st, &s, "PRAGMA user_version", e) < 0)
 		return -1;
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
+	if (store_step(s) != STORE_ROW) {
+		store_finalize(s);
 		return store_fail(st, "read schema version", e);
 	}
-	version = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	version = store_column_int(s, 0);
+	store_finalize(s);
 	if (version > STORE_SCHEMA_VERSION)
 		return err_set(e, EX_CONFIG,
 		    "database '%s' has schema version %d, newer than this orch (%d); "
@@ -676,7 +841,7 @@ store_close(struct store *st)
 
 	for (i = 0; i < STORE_CACHE_SLOTS; i++)
 		if (st->cache[i].stmt)
-			sqlite3_finalize(st->cache[i].stmt);
+			store_finalize(st->cache[i].stmt);
 	memset(st->cache, 0, sizeof(st->cache));
 	if (st->db) {
 		store_snapshot_end(st);
@@ -688,7 +853,7 @@ store_close(struct store *st)
 int
 store_snapshot_begin(struct store *st, struct orch_err *e)
 {
-	if (st->snapshot || !sqlite3_get_autocommit(st->db))
+	if (st->snapshot || !!store_in_transaction(st))
 		return 0;
 	if (sqlite3_exec(st->db, "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "begin read transaction", e);
@@ -730,7 +895,7 @@ store_commit(struct store *st, struct orch_err *e)
 void
 store_rollback(struct store *st)
 {
-	if (st->db && !sqlite3_get_autocommit(st->db))
+	if (st->db && !!store_in_transaction(st))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -738,7 +903,7 @@ int
 store_tool_record(struct store *st, const char *tool, int runs, int failures, int64_t ms,
     const char *last_error, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s,
 		"INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) "
@@ -747,14 +912,14 @@ store_tool_record(struct store *st, const char *tool, int runs, int failures, in
 		"total_ms = total_ms + ?4, last_error = COALESCE(?5, last_error)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, tool, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, 2, runs);
-	sqlite3_bind_int(s, 3, failures);
-	sqlite3_bind_int64(s, 4, ms);
+	store_bind_text(s, 1, tool);
+	store_bind_int(s, 2, runs);
+	store_bind_int(s, 3, failures);
+	store_bind_int64(s, 4, ms);
 	if (last_error)
-		sqlite3_bind_text(s, 5, last_error, -1, SQLITE_TRANSIENT);
+		store_bind_text(s, 5, last_error);
 	else
-		sqlite3_bind_null(s, 5);
+		store_bind_null(s, 5);
 	return store_step_done(st, s, "record tool metrics", e);
 }
 
@@ -775,84 +940,81 @@ store_tool_observe(void *ctx, const char *tool, const struct proc_result *r)
 int
 store_list_json(struct store *st, const char *sql, int limit, struct cJSON *arr, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s, sql, e) < 0)
 		return -1;
-	if (sqlite3_bind_parameter_count(s) > 0)
-		sqlite3_bind_int(s, 1, limit);
+	if (store_bind_count(s) > 0)
+		store_bind_int(s, 1, limit);
 	return store_rows_json(st, s, arr, e);
 }
 
 int
-store_rows_json(struct store *st, sqlite3_stmt *s, struct cJSON *arr, struct orch_err *e)
+store_rows_json(struct store *st, struct store_stmt *s, struct cJSON *arr, struct orch_err *e)
 {
 	int rc, i;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(s)) == STORE_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		for (i = 0; i < sqlite3_column_count(s); i++) {
-			const char *name = sqlite3_column_name(s, i);
-			switch (sqlite3_column_type(s, i)) {
-			case SQLITE_INTEGER:
-				if (strcmp(name, "blocked") == 0)
-					cJSON_AddBoolToObject(o, name, sqlite3_column_int(s, i));
-				else
-					cJSON_AddNumberToObject(o, name, (double)sqlite3_column_int64(s, i));
-				break;
-			case SQLITE_NULL: cJSON_AddNullToObject(o, name); break;
-			default: cJSON_AddStringToObject(o, name, (const char *)sqlite3_column_text(s, i));
-			}
+		for (i = 0; i < store_column_count(s); i++) {
+			const char *name = store_column_name(s, i);
+			if (store_column_is_null(s, i))
+				cJSON_AddNullToObject(o, name);
+			else if (store_column_is_int(s, i) && strcmp(name, "blocked") == 0)
+				cJSON_AddBoolToObject(o, name, store_column_int(s, i));
+			else if (store_column_is_int(s, i))
+				cJSON_AddNumberToObject(o, name, (double)store_column_int64(s, i));
+			else
+				cJSON_AddStringToObject(o, name, store_column_text(s, i));
 		}
 		cJSON_AddItemToArray(arr, o);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "read status", e);
+	store_finalize(s);
+	return rc == STORE_DONE ? 0 : store_fail(st, "read status", e);
 }
 
 int
-store_counts_json(struct store *st, sqlite3_stmt *s, struct cJSON *obj, struct orch_err *e)
+store_counts_json(struct store *st, struct store_stmt *s, struct cJSON *obj, struct orch_err *e)
 {
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		cJSON_AddNumberToObject(
-		    obj, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1));
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "count", e);
+	while ((rc = store_step(s)) == STORE_ROW)
+		cJSON_AddNumberToObject(obj, store_column_text(s, 0), store_column_int(s, 1));
+	store_finalize(s);
+	return rc == STORE_DONE ? 0 : store_fail(st, "count", e);
 }
 
 int
 store_row_counts_json(struct store *st, const char *kind, struct cJSON *obj, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(
 		st, &s, "SELECT name, n FROM row_counts WHERE kind = ?1 AND n > 0 ORDER BY name", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, kind);
 	return store_counts_json(st, s, obj, e);
 }
 
 int
 store_tool_metrics_json(struct store *st, struct cJSON *obj, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s,
 		"SELECT tool, runs, failures, total_ms, last_error FROM tool_metrics ORDER BY tool", e) < 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		cJSON *t = cJSON_AddObjectToObject(obj, (const char *)sqlite3_column_text(s, 0));
-		cJSON_AddNumberToObject(t, "runs", sqlite3_column_int(s, 1));
-		cJSON_AddNumberToObject(t, "failures", sqlite3_column_int(s, 2));
-		cJSON_AddNumberToObject(t, "total_ms", (double)sqlite3_column_int64(s, 3));
-		if (sqlite3_column_type(s, 4) == SQLITE_NULL)
+	while ((rc = store_step(s)) == STORE_ROW) {
+		cJSON *t = cJSON_AddObjectToObject(obj, store_column_text(s, 0));
+		cJSON_AddNumberToObject(t, "runs", store_column_int(s, 1));
+		cJSON_AddNumberToObject(t, "failures", store_column_int(s, 2));
+		cJSON_AddNumberToObject(t, "total_ms", (double)store_column_int64(s, 3));
+		if (store_column_is_null(s, 4))
 			cJSON_AddNullToObject(t, "last_error");
 		else
-			cJSON_AddStringToObject(t, "last_error", (const char *)sqlite3_column_text(s, 4));
+			cJSON_AddStringToObject(t, "last_error", store_column_text(s, 4));
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "read tool metrics", e);
+	store_finalize(s);
+	return rc == STORE_DONE ? 0 : store_fail(st, "read tool metrics", e);
 }

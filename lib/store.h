@@ -44,11 +44,11 @@
 #ifndef ORCH_STORE_H
 #define ORCH_STORE_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
 struct orch_err;
 struct proc_result;
+struct sqlite3; /* the SQLite driver's connection: only store.c includes <sqlite3.h> */
 
 #define STORE_CORRUPT_ADVICE \
 	"orch leaves it as it is: stop the cron jobs, then restore it from a " \
@@ -65,11 +65,11 @@ struct proc_result;
 #define STORE_CACHE_SLOTS 8
 
 struct store {
-	sqlite3 *db;
+	struct sqlite3 *db;
 	char path[4096];
 	struct store_cache {
 		const char *sql; /* the caller's literal: compared by address */
-		sqlite3_stmt *stmt;
+		struct store_stmt *stmt;
 		int busy;
 	} cache[STORE_CACHE_SLOTS];
 	int snapshot; /* a store_snapshot_begin() read transaction is open */
@@ -83,27 +83,63 @@ void store_snapshot_end(struct store *st);
 int store_commit(struct store *st, struct orch_err *e);
 void store_rollback(struct store *st);
 int store_exec(struct store *st, const char *sql, struct orch_err *e);
-int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch_err *e);
+/*
+ * The statement interface every SQL-owning module uses (issue 27: one store
+ * interface, and nothing outside store.c calls SQLite; `make style` checks
+ * it).  SQL names its parameters ?1, ?2 ...; store_prepare() makes a
+ * statement, the binds fill it (text is copied; NULL text binds NULL),
+ * store_step() runs it a row at a time: STORE_ROW, STORE_DONE, or anything
+ * else an error to hand to store_fail().  Columns count from 0; a NULL
+ * text column is NULL.  store_reset() readies a statement for another run
+ * and keeps its bindings; store_finalize() frees it (NULL is fine).
+ */
+struct store_stmt;
+enum { STORE_ROW = 100, STORE_DONE = 101 };
+int store_prepare(struct store *st, struct store_stmt **stmt, const char *sql, struct orch_err *e);
+int store_step(struct store_stmt *s);
+void store_bind_text(struct store_stmt *s, int i, const char *v);
+void store_bind_int64(struct store_stmt *s, int i, int64_t v);
+void store_bind_int(struct store_stmt *s, int i, int v);
+void store_bind_double(struct store_stmt *s, int i, double v);
+void store_bind_null(struct store_stmt *s, int i);
+int store_bind_count(struct store_stmt *s);
+const char *store_column_text(struct store_stmt *s, int i);
+int64_t store_column_int64(struct store_stmt *s, int i);
+int store_column_int(struct store_stmt *s, int i);
+int store_column_is_null(struct store_stmt *s, int i);
+int store_column_is_int(struct store_stmt *s, int i); /* an integer value (orch-status's JSON numbers) */
+int store_column_count(struct store_stmt *s);
+const char *store_column_name(struct store_stmt *s, int i);
+void store_reset(struct store_stmt *s);
+void store_clear_bindings(struct store_stmt *s);
+void store_finalize(struct store_stmt *s);
+/* Rows the last INSERT/UPDATE/DELETE changed; the rowid of the last INSERT; all changes of the connection. */
+int64_t store_changes(struct store *st);
+int64_t store_last_insert_id(struct store *st);
+int64_t store_total_changes(struct store *st);
+/* 1 while a transaction (store_begin, or a snapshot) is open on the connection; 1 when the store is open. */
+int store_in_transaction(struct store *st);
+int store_is_open(const struct store *st);
 /*
  * store_prepare() for a statement that runs many times per command: sql must
  * be a string literal (the cache compares its address).  A statement that is
  * busy (the same SQL nested) or a full cache falls back to a fresh prepare.
- * Give it back with store_release(), never sqlite3_finalize().
+ * Give it back with store_release(), never store_finalize().
  */
-int store_cached(struct store *st, sqlite3_stmt **stmt, const char *sql, struct orch_err *e);
+int store_cached(struct store *st, struct store_stmt **stmt, const char *sql, struct orch_err *e);
 /* Reset a store_cached() statement for its next use (or finalize an uncached one). */
-void store_release(struct store *st, sqlite3_stmt *stmt);
+void store_release(struct store *st, struct store_stmt *stmt);
 /* Turn the last SQLite error into *e with context; returns -1. */
 int store_fail(struct store *st, const char *what, struct orch_err *e);
 /* Step a statement that returns no rows (and finalize it). */
-int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct orch_err *e);
+int store_step_done(struct store *st, struct store_stmt *stmt, const char *what, struct orch_err *e);
 
 /*
  * Step a prepared (and bound) statement to the end, collecting column 0 of
  * each row into a NULL-terminated list (free with argv_free); the
  * statement is finalized either way.  0 / -1.
  */
-int store_strings(struct store *st, sqlite3_stmt *stmt, char ***out, struct orch_err *e);
+int store_strings(struct store *st, struct store_stmt *stmt, char ***out, struct orch_err *e);
 
 /*
  * The one writer of tool_metrics: add runs, failures and ms to tool's row;
@@ -125,8 +161,8 @@ void store_tool_observe(void *st, const char *tool, const struct proc_result *r)
  *   store_counts_json  {column 0: column 1} of a two-column query into obj
  */
 struct cJSON;
-int store_rows_json(struct store *st, sqlite3_stmt *s, struct cJSON *arr, struct orch_err *e);
-int store_counts_json(struct store *st, sqlite3_stmt *s, struct cJSON *obj, struct orch_err *e);
+int store_rows_json(struct store *st, struct store_stmt *s, struct cJSON *arr, struct orch_err *e);
+int store_counts_json(struct store *st, struct store_stmt *s, struct cJSON *obj, struct orch_err *e);
 /* store_rows_json of sql, its ?1 (when it has one) bound to limit: the owners' bounded lists. */
 int store_list_json(struct store *st, const char *sql, int limit, struct cJSON *arr, struct orch_err *e);
 /* row_counts (kept by triggers on tasks and jobs): {name: n} of kind "task" (stage) or "job" (status), n > 0.

@@ -18,9 +18,9 @@
 	"retries, review_requested, version, round, manual, stopped"
 
 static void
-col(sqlite3_stmt *s, int i, char *dst, size_t n)
+col(struct store_stmt *s, int i, char *dst, size_t n)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v = store_column_text(s, i);
 
 	str_copy(dst, n, v ? v : "");
 }
@@ -28,16 +28,17 @@ col(sqlite3_stmt *s, int i, char *dst, size_t n)
 static const char task_get_sql[] = "SELECT " TASK_COLS " FROM tasks WHERE work_item = ?1";
 static const char task_get_id_sql[] = "SELECT " TASK_COLS " FROM tasks WHERE id = ?1";
 
-static int task_read(struct store *st, sqlite3_stmt *s, const char *wi, struct task *t, struct orch_err *e);
+static int task_read(
+    struct store *st, struct store_stmt *s, const char *wi, struct task *t, struct orch_err *e);
 
 int
 task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_cached(st, &s, task_get_sql, e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, wi);
 	return task_read(st, s, wi, t, e);
 }
 
@@ -48,26 +49,26 @@ task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e)
 int
 task_get_id(struct store *st, int64_t id, struct task *t, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char wi[32];
 
 	if (store_cached(st, &s, task_get_id_sql, e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	store_bind_int64(s, 1, id);
 	snprintf(wi, sizeof(wi), "task %lld", (long long)id);
 	return task_read(st, s, wi, t, e);
 }
 
 /* One row of TASK_COLS from s (released here): 0, -1 with e (EX_NOINPUT: no such task). */
 static int
-task_read(struct store *st, sqlite3_stmt *s, const char *wi, struct task *t, struct orch_err *e)
+task_read(struct store *st, struct store_stmt *s, const char *wi, struct task *t, struct orch_err *e)
 {
 	int rc;
 
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
 		memset(t, 0, sizeof(*t));
-		t->id = sqlite3_column_int64(s, 0);
+		t->id = store_column_int64(s, 0);
 		col(s, 1, t->project, sizeof(t->project));
 		col(s, 2, t->work_item, sizeof(t->work_item));
 		col(s, 3, t->issue_id, sizeof(t->issue_id));
@@ -76,19 +77,19 @@ task_read(struct store *st, sqlite3_stmt *s, const char *wi, struct task *t, str
 		col(s, 6, t->branch, sizeof(t->branch));
 		col(s, 7, t->worktree, sizeof(t->worktree));
 		col(s, 8, t->stage, sizeof(t->stage));
-		t->blocked = sqlite3_column_int(s, 9);
-		t->retries = sqlite3_column_int(s, 10);
-		t->review_requested = sqlite3_column_int(s, 11);
-		t->version = sqlite3_column_int64(s, 12);
-		t->round = sqlite3_column_int(s, 13);
-		t->manual = sqlite3_column_int(s, 14);
+		t->blocked = store_column_int(s, 9);
+		t->retries = store_column_int(s, 10);
+		t->review_requested = store_column_int(s, 11);
+		t->version = store_column_int64(s, 12);
+		t->round = store_column_int(s, 13);
+		t->manual = store_column_int(s, 14);
 		col(s, 15, t->stopped, sizeof(t->stopped));
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		store_fail(st, "read task", e);
 	store_release(st, s);
-	if (rc != SQLITE_DONE)
-		return rc == SQLITE_ROW ? 0 : -1;
+	if (rc != STORE_DONE)
+		return rc == STORE_ROW ? 0 : -1;
 	return err_set(e, EX_NOINPUT,
 	    "work item '%s' has no task in orch; start it with "
 	    "orch-advance --start %s",
@@ -98,7 +99,7 @@ task_read(struct store *st, sqlite3_stmt *s, const char *wi, struct task *t, str
 int
 task_insert(struct store *st, struct task *t, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -108,25 +109,25 @@ task_insert(struct store *st, struct task *t, struct orch_err *e)
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, ?9, ?9)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, t->project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, t->work_item, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, t->issue_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, t->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, t->repo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, t->branch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, t->worktree, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, t->stage, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, now, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, t->project);
+	store_bind_text(s, 2, t->work_item);
+	store_bind_text(s, 3, t->issue_id);
+	store_bind_text(s, 4, t->title);
+	store_bind_text(s, 5, t->repo);
+	store_bind_text(s, 6, t->branch);
+	store_bind_text(s, 7, t->worktree);
+	store_bind_text(s, 8, t->stage);
+	store_bind_text(s, 9, now);
 	if (store_step_done(st, s, "insert task", e) < 0)
 		return -1;
-	t->id = sqlite3_last_insert_rowid(st->db);
+	t->id = store_last_insert_id(st);
 	return 0;
 }
 
 int
 task_update(struct store *st, struct task *t, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -137,19 +138,19 @@ task_update(struct store *st, struct task *t, struct orch_err *e)
 		"WHERE id = ?6 AND version = ?7",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, t->stage, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, t->blocked);
-	sqlite3_bind_int(s, 3, t->retries);
-	sqlite3_bind_int(s, 4, t->review_requested);
-	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, t->id);
-	sqlite3_bind_int64(s, 7, t->version);
-	sqlite3_bind_int(s, 8, t->round);
-	sqlite3_bind_int(s, 9, t->manual);
-	sqlite3_bind_text(s, 10, t->stopped, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, t->stage);
+	store_bind_int(s, 2, t->blocked);
+	store_bind_int(s, 3, t->retries);
+	store_bind_int(s, 4, t->review_requested);
+	store_bind_text(s, 5, now);
+	store_bind_int64(s, 6, t->id);
+	store_bind_int64(s, 7, t->version);
+	store_bind_int(s, 8, t->round);
+	store_bind_int(s, 9, t->manual);
+	store_bind_text(s, 10, t->stopped);
 	if (store_step_done(st, s, "update task", e) < 0)
 		return -1;
-	if (sqlite3_changes(st->db) != 1)
+	if (store_changes(st) != 1)
 		return 0;
 	t->version++;
 	return 1;
@@ -197,22 +198,22 @@ struct claim_row {
 static int
 claim_read(struct store *st, const char *name, struct claim_row *row, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	memset(row, 0, sizeof(*row));
 	if (store_prepare(st, &s,
 		"SELECT pid, host, expires_at, child_pgid, child_kind FROM leases WHERE name = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	store_bind_text(s, 1, name);
+	if (store_step(s) == STORE_ROW) {
 		row->found = 1;
-		row->pid = (long)sqlite3_column_int64(s, 0);
-		str_copy(row->host, sizeof(row->host), (const char *)sqlite3_column_text(s, 1));
-		row->expires = sqlite3_column_int64(s, 2);
-		row->child = (long)sqlite3_column_int64(s, 3);
-		str_copy(row->kind, sizeof(row->kind), (const char *)sqlite3_column_text(s, 4));
+		row->pid = (long)store_column_int64(s, 0);
+		str_copy(row->host, sizeof(row->host), store_column_text(s, 1));
+		row->expires = store_column_int64(s, 2);
+		row->child = (long)store_column_int64(s, 3);
+		str_copy(row->kind, sizeof(row->kind), store_column_text(s, 4));
 	}
-	sqlite3_finalize(s);
+	store_finalize(s);
 	return 0;
 }
 
@@ -223,7 +224,7 @@ task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size
 	int64_t now = (int64_t)time(NULL);
 	long me = (long)getpid();
 	struct claim_row row;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	lease_name(t, name, sizeof(name));
 	if (gethostname(host, sizeof(host) - 1) < 0)
@@ -254,13 +255,13 @@ task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size
 		"expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 		e) < 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, t->id);
-	sqlite3_bind_text(s, 3, t->work_item, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, me);
-	sqlite3_bind_text(s, 5, now_s, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, now + ttl_s);
+	store_bind_text(s, 1, name);
+	store_bind_int64(s, 2, t->id);
+	store_bind_text(s, 3, t->work_item);
+	store_bind_int64(s, 4, me);
+	store_bind_text(s, 5, now_s);
+	store_bind_text(s, 6, host);
+	store_bind_int64(s, 7, now + ttl_s);
 	if (store_step_done(st, s, "claim the task", e) < 0)
 		goto fail;
 	if (store_commit(st, e) < 0)
@@ -275,17 +276,17 @@ void
 task_claim_child(void *ctx, long pgid)
 {
 	const struct task_child *c = ctx;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char name[64];
 
 	lease_name(c->t, name, sizeof(name));
 	if (store_prepare(c->st, &s,
 		"UPDATE leases SET child_pgid = ?1, child_kind = ?2 WHERE name = ?3 AND pid = ?4", NULL) < 0)
 		return;
-	sqlite3_bind_int64(s, 1, pgid);
-	sqlite3_bind_text(s, 2, c->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, (long)getpid());
+	store_bind_int64(s, 1, pgid);
+	store_bind_text(s, 2, c->kind);
+	store_bind_text(s, 3, name);
+	store_bind_int64(s, 4, (long)getpid());
 	/* best effort: the deploy hook's own sentinels say it runs all the same */
 	(void)store_step_done(c->st, s, "record the claim's child", NULL);
 }
@@ -293,22 +294,22 @@ task_claim_child(void *ctx, long pgid)
 void
 task_release(struct store *st, const struct task *t)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char name[64];
 	struct orch_err e = { 0 };
 
 	lease_name(t, name, sizeof(name));
 	if (store_prepare(st, &s, "DELETE FROM leases WHERE name = ?1 AND pid = ?2", &e) < 0)
 		return;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (long)getpid());
+	store_bind_text(s, 1, name);
+	store_bind_int64(s, 2, (long)getpid());
 	store_step_done(st, s, "release the task claim", &e);
 }
 
 int
 task_list_ids(struct store *st, int64_t **ids, size_t *n, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	size_t cap = 0;
 	int rc;
 
@@ -317,21 +318,21 @@ task_list_ids(struct store *st, int64_t **ids, size_t *n, struct orch_err *e)
 	if (store_prepare(st, &s,
 		"SELECT id FROM tasks INDEXED BY tasks_live WHERE stage != 'done' ORDER BY id", e) < 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(s)) == STORE_ROW) {
 		if (*n == cap) {
 			int64_t *more = realloc(*ids, (cap = cap ? 2 * cap : 64) * sizeof(**ids));
 			if (more == NULL) {
-				sqlite3_finalize(s);
+				store_finalize(s);
 				free(*ids);
 				*ids = NULL;
 				return err_set(e, EX_SOFTWARE, "out of memory listing the live tasks");
 			}
 			*ids = more;
 		}
-		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+		(*ids)[(*n)++] = store_column_int64(s, 0);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	store_finalize(s);
+	if (rc != STORE_DONE) {
 		free(*ids);
 		*ids = NULL;
 		*n = 0;
@@ -343,28 +344,28 @@ task_list_ids(struct store *st, int64_t **ids, size_t *n, struct orch_err *e)
 int
 task_lease_holder(struct store *st, const char *name, struct task_lease *l, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	memset(l, 0, sizeof(*l));
 	if (store_prepare(st, &s, "SELECT task_id, work_item, pid FROM leases WHERE name = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		l->task_id = sqlite3_column_int64(s, 0);
+	store_bind_text(s, 1, name);
+	if ((rc = store_step(s)) == STORE_ROW) {
+		l->task_id = store_column_int64(s, 0);
 		col(s, 1, l->work_item, sizeof(l->work_item));
-		l->pid = (long)sqlite3_column_int64(s, 2);
+		l->pid = (long)store_column_int64(s, 2);
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		store_fail(st, "read the lease", e);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	store_finalize(s);
+	return rc == STORE_ROW ? 1 : rc == STORE_DONE ? 0 : -1;
 }
 
 int
 task_lease_put(struct store *st, const char *name, const struct task *t, long pid, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -373,23 +374,23 @@ task_lease_put(struct store *st, const char *name, const struct task *t, long pi
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, t->id);
-	sqlite3_bind_text(s, 3, t->work_item, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, pid);
-	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, name);
+	store_bind_int64(s, 2, t->id);
+	store_bind_text(s, 3, t->work_item);
+	store_bind_int64(s, 4, pid);
+	store_bind_text(s, 5, now);
 	return store_step_done(st, s, "take the lease", e);
 }
 
 void
 task_lease_drop(struct store *st, const char *name, const struct task *t)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s, "DELETE FROM leases WHERE name = ?1 AND task_id = ?2", NULL) < 0)
 		return;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, t->id);
+	store_bind_text(s, 1, name);
+	store_bind_int64(s, 2, t->id);
 	/* a lease left behind is its holder's pid's: the reaper drops it once that process is gone */
 	(void)store_step_done(st, s, "drop the lease", NULL);
 }
@@ -401,28 +402,27 @@ task_lease_release_dead(struct store *st, struct orch_err *e)
 		char name[64];
 		long long pid;
 	} dead[32];
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int k = 0, j, n = 0;
 
 	if (store_prepare(st, &s, "SELECT name, pid, child_pgid FROM leases", e) < 0)
 		return -1;
 	/* a dead holder's child that lives on keeps its claim: the next claimer waits for it (task_claim) */
-	while (k < 32 && sqlite3_step(s) == SQLITE_ROW)
-		if (!proc_alive((long)sqlite3_column_int64(s, 1)) &&
-		    !proc_group_alive((long)sqlite3_column_int64(s, 2)) &&
-		    str_copy(dead[k].name, sizeof(dead[k].name), (const char *)sqlite3_column_text(s, 0)) ==
-			0)
-			dead[k++].pid = sqlite3_column_int64(s, 1);
-	sqlite3_finalize(s);
+	while (k < 32 && store_step(s) == STORE_ROW)
+		if (!proc_alive((long)store_column_int64(s, 1)) &&
+		    !proc_group_alive((long)store_column_int64(s, 2)) &&
+		    str_copy(dead[k].name, sizeof(dead[k].name), store_column_text(s, 0)) == 0)
+			dead[k++].pid = store_column_int64(s, 1);
+	store_finalize(s);
 	for (j = 0; j < k; j++) {
 		/* the pid too: a live process may have taken the lease over since it was read */
 		if (store_prepare(st, &s, "DELETE FROM leases WHERE name = ?1 AND pid = ?2", e) < 0)
 			return -1;
-		sqlite3_bind_text(s, 1, dead[j].name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, dead[j].pid);
+		store_bind_text(s, 1, dead[j].name);
+		store_bind_int64(s, 2, dead[j].pid);
 		if (store_step_done(st, s, "release a dead holder's lease", e) < 0)
 			return -1;
-		n += sqlite3_changes(st->db);
+		n += store_changes(st);
 	}
 	return n;
 }
@@ -430,25 +430,25 @@ task_lease_release_dead(struct store *st, struct orch_err *e)
 int
 task_updated_at(struct store *st, const struct task *t, char out[32], struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	out[0] = '\0';
 	if (store_prepare(st, &s, "SELECT updated_at FROM tasks WHERE id = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	store_bind_int64(s, 1, t->id);
+	if ((rc = store_step(s)) == STORE_ROW)
 		col(s, 0, out, 32);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		store_fail(st, "read the task's updated_at", e);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	store_finalize(s);
+	return rc == STORE_ROW || rc == STORE_DONE ? 0 : -1;
 }
 
 int
 task_list(struct store *st, char ***wis, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	/* the partial index tasks_live: cost follows the live tasks, not the history */
 	if (store_prepare(st, &s,
@@ -461,7 +461,7 @@ int
 event_add(struct store *st, const char *wi, const char *kind, const char *from, const char *to,
     const char *detail, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -470,12 +470,12 @@ event_add(struct store *st, const char *wi, const char *kind, const char *from, 
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, detail ? detail : "", -1, SQLITE_STATIC);
+	store_bind_text(s, 1, now);
+	store_bind_text(s, 2, wi);
+	store_bind_text(s, 3, kind);
+	store_bind_text(s, 4, from);
+	store_bind_text(s, 5, to);
+	store_bind_text(s, 6, detail ? detail : "");
 	return store_step_done(st, s, "record event", e);
 }
 
@@ -484,7 +484,7 @@ task_deps_audit(
     struct store *st, const char *wi, const char *stage, int degraded, const char *note, struct orch_err *e)
 {
 	const char *kind = degraded ? "deps_degraded" : "deps_audited", *detail = degraded ? note : "";
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char **last;
 	int same;
 
@@ -493,9 +493,9 @@ task_deps_audit(
 		"WHERE work_item = ?1 AND kind IN ('deps_audited', 'deps_degraded') ORDER BY id DESC LIMIT 1",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, detail, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, wi);
+	store_bind_text(s, 2, kind);
+	store_bind_text(s, 3, detail);
 	if (store_strings(st, s, &last, e) < 0)
 		return -1;
 	/* a first audit that completed is no news */
@@ -508,7 +508,7 @@ int
 verdict_claim(struct store *st, const char *issue_id, const char *state_id, const char *updated_at,
     const char *wi, const char *verdict, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -517,37 +517,37 @@ verdict_claim(struct store *st, const char *issue_id, const char *state_id, cons
 		"verdict, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, issue_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, state_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, updated_at, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, verdict, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, issue_id);
+	store_bind_text(s, 2, state_id);
+	store_bind_text(s, 3, updated_at);
+	store_bind_text(s, 4, wi);
+	store_bind_text(s, 5, verdict);
+	store_bind_text(s, 6, now);
 	if (store_step_done(st, s, "record verdict", e) < 0)
 		return -1;
-	return sqlite3_changes(st->db) == 1;
+	return store_changes(st) == 1;
 }
 
 int
 task_note_once(struct store *st, const char *key, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, now);
 	if (store_step_done(st, s, "record a once-only key", e) < 0)
 		return -1;
-	return sqlite3_changes(st->db) == 1;
+	return store_changes(st) == 1;
 }
 
 int
 task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wis, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	/* and the items a person cancelled or set Done: kept until the same retention (issue 23) */
 	if (store_prepare(st, &s,
@@ -559,41 +559,41 @@ task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wis, s
 		"AND cleaned = 0 AND updated_at < ?1) ORDER BY updated_at LIMIT ?2",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, cutoff, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, limit);
+	store_bind_text(s, 1, cutoff);
+	store_bind_int(s, 2, limit);
 	return store_strings(st, s, wis, e);
 }
 
 int
 task_set_cleaned(struct store *st, const struct task *t, int state, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s, "UPDATE tasks SET cleaned = ?2 WHERE id = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->id);
-	sqlite3_bind_int(s, 2, state);
+	store_bind_int64(s, 1, t->id);
+	store_bind_int(s, 2, state);
 	return store_step_done(st, s, "record the clean-up", e);
 }
 
 int
 task_at_live_stage(struct store *st, const char *stage, char ***wis, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s,
 		"SELECT work_item FROM tasks INDEXED BY tasks_live WHERE stage != 'done' AND "
 		"stage = ?1 ORDER BY id",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, stage, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, stage);
 	return store_strings(st, s, wis, e);
 }
 
 int
 task_watch_list(struct store *st, char ***wis, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s,
 		"SELECT work_item FROM tasks INDEXED BY tasks_watching WHERE watching = 1 AND "
@@ -606,45 +606,45 @@ task_watch_list(struct store *st, char ***wis, struct orch_err *e)
 int
 task_set_watching(struct store *st, const struct task *t, int on, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s, "UPDATE tasks SET watching = ?2 WHERE id = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->id);
-	sqlite3_bind_int(s, 2, on);
+	store_bind_int64(s, 1, t->id);
+	store_bind_int(s, 2, on);
 	return store_step_done(st, s, "record the post-deploy watch", e);
 }
 
 int
 task_tested_sha(struct store *st, const struct task *t, char sha[ORCH_SHA_BUF], struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	sha[0] = '\0';
 	if (store_prepare(st, &s, "SELECT tested_sha FROM tasks WHERE id = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		snprintf(sha, ORCH_SHA_BUF, "%s", (const char *)sqlite3_column_text(s, 0));
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	store_bind_int64(s, 1, t->id);
+	if ((rc = store_step(s)) == STORE_ROW && store_column_text(s, 0))
+		snprintf(sha, ORCH_SHA_BUF, "%s", store_column_text(s, 0));
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		store_fail(st, "reading the tested commit", e);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	store_finalize(s);
+	return rc == STORE_ROW || rc == STORE_DONE ? 0 : -1;
 }
 
 int
 task_set_tested(struct store *st, const struct task *t, const char *sha, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s, "UPDATE tasks SET tested_sha = ?1 WHERE id = ?2", e) < 0)
 		return -1;
 	if (sha)
-		sqlite3_bind_text(s, 1, sha, -1, SQLITE_STATIC);
+		store_bind_text(s, 1, sha);
 	else
-		sqlite3_bind_null(s, 1);
-	sqlite3_bind_int64(s, 2, t->id);
+		store_bind_null(s, 1);
+	store_bind_int64(s, 2, t->id);
 	return store_step_done(st, s, "record the tested commit", e);
 }
 
@@ -653,17 +653,17 @@ static int
 task_text_column(
     struct store *st, const struct task *t, const char *sql, char *out, size_t n, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	out[0] = '\0';
 	if (store_prepare(st, &s, sql, e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	store_bind_int64(s, 1, t->id);
+	if ((rc = store_step(s)) == STORE_ROW && store_column_text(s, 0))
+		snprintf(out, n, "%s", store_column_text(s, 0));
+	store_finalize(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		return err_set(
 		    e, EX_TEMPFAIL, "cannot read task %s from the store; run orch doctor", t->work_item);
 	return 0;
@@ -683,12 +683,12 @@ static int
 task_set_text_column(struct store *st, const struct task *t, const char *sql, const char *v, const char *what,
     struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s, sql, e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, v, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, t->id);
+	store_bind_text(s, 1, v);
+	store_bind_int64(s, 2, t->id);
 	return store_step_done(st, s, what, e);
 }
 
@@ -715,58 +715,58 @@ task_set_reverted_by(struct store *st, const struct task *t, const char *wi, str
 int
 task_blob_record(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s,
 		"INSERT OR IGNORE INTO orch_blobs (work_item, path, blob) VALUES (?1, ?2, ?3)", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, blob, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, wi);
+	store_bind_text(s, 2, path);
+	store_bind_text(s, 3, blob);
 	return store_step_done(st, s, "record an artifact orch wrote", e);
 }
 
 int
 task_blob_known(struct store *st, const char *wi, const char *path, const char *blob, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	if (store_prepare(
 		st, &s, "SELECT 1 FROM orch_blobs WHERE work_item = ?1 AND path = ?2 AND blob = ?3", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, blob, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return rc == SQLITE_ROW;
+	store_bind_text(s, 1, wi);
+	store_bind_text(s, 2, path);
+	store_bind_text(s, 3, blob);
+	rc = store_step(s);
+	store_finalize(s);
+	if (rc == STORE_ROW || rc == STORE_DONE)
+		return rc == STORE_ROW;
 	return store_fail(st, "read the artifacts orch wrote", e);
 }
 
 int
 task_remote_get(struct store *st, const char *project, char *url, size_t n, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	url[0] = '\0';
 	if (store_prepare(st, &s, "SELECT url FROM trusted_remotes WHERE project = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		snprintf(url, n, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return rc == SQLITE_ROW;
+	store_bind_text(s, 1, project);
+	if ((rc = store_step(s)) == STORE_ROW && store_column_text(s, 0))
+		snprintf(url, n, "%s", store_column_text(s, 0));
+	store_finalize(s);
+	if (rc == STORE_ROW || rc == STORE_DONE)
+		return rc == STORE_ROW;
 	return store_fail(st, "read the trusted remote", e);
 }
 
 int
 task_remote_put(struct store *st, const char *project, const char *url, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -775,9 +775,9 @@ task_remote_put(struct store *st, const char *project, const char *url, struct o
 		"ON CONFLICT (project) DO UPDATE SET url = excluded.url, recorded_at = excluded.recorded_at",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
+	store_bind_text(s, 1, project);
+	store_bind_text(s, 2, url);
+	store_bind_text(s, 3, now);
 	return store_step_done(st, s, "record the trusted remote", e);
 }
 
@@ -785,7 +785,7 @@ int
 task_event_since_entry(struct store *st, const char *wi, const char *kind, const char *stage)
 {
 	struct orch_err e = { 0 };
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int after = 0;
 
 	if (store_prepare(st, &s,
@@ -794,12 +794,12 @@ task_event_since_entry(struct store *st, const char *wi, const char *kind, const
 		"stage_to = ?3), 0)",
 		&e) < 0)
 		return 0;
-	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, stage, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		after = sqlite3_column_int(s, 0) == 1;
-	sqlite3_finalize(s);
+	store_bind_text(s, 1, wi);
+	store_bind_text(s, 2, kind);
+	store_bind_text(s, 3, stage);
+	if (store_step(s) == STORE_ROW)
+		after = store_column_int(s, 0) == 1;
+	store_finalize(s);
 	return after;
 }
 
@@ -859,7 +859,7 @@ int
 task_verdict_record(struct store *st, const struct task *t, const char *stage, const char *sha,
     const char *code_id, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
@@ -868,12 +868,12 @@ task_verdict_record(struct store *st, const struct task *t, const char *stage, c
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->id);
-	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, t->round);
-	sqlite3_bind_text(s, 4, sha, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, code_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, t->id);
+	store_bind_text(s, 2, stage);
+	store_bind_int(s, 3, t->round);
+	store_bind_text(s, 4, sha);
+	store_bind_text(s, 5, code_id);
+	store_bind_text(s, 6, now);
 	return store_step_done(st, s, "record the judged commit", e);
 }
 
@@ -881,7 +881,7 @@ int
 task_verdict_bound(struct store *st, const struct task *t, const char *stage, char sha[ORCH_SHA_BUF],
     char code_id[ORCH_SHA_BUF], struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	sha[0] = code_id[0] = '\0';
@@ -890,57 +890,57 @@ task_verdict_bound(struct store *st, const struct task *t, const char *stage, ch
 		"stage = ?3 ORDER BY id DESC LIMIT 1",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->id);
-	sqlite3_bind_int(s, 2, t->round);
-	sqlite3_bind_text(s, 3, stage, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	store_bind_int64(s, 1, t->id);
+	store_bind_int(s, 2, t->round);
+	store_bind_text(s, 3, stage);
+	if ((rc = store_step(s)) == STORE_ROW) {
 		col(s, 0, sha, 41);
 		col(s, 1, code_id, 41);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	store_finalize(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		return store_fail(st, "read the judged commit", e);
-	return rc == SQLITE_ROW;
+	return rc == STORE_ROW;
 }
 
 int
 task_ask_record(
     struct store *st, const struct task *t, const char *kind, const char *evidence, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s,
 		"INSERT INTO task_asks(task_id, kind, asked_at, evidence) VALUES (?1, ?2, ?3, ?4)", e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->id);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, evidence, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, t->id);
+	store_bind_text(s, 2, kind);
+	store_bind_text(s, 3, now);
+	store_bind_text(s, 4, evidence);
 	return store_step_done(st, s, "record what a human was asked", e);
 }
 
 int
 task_ask_mark(struct store *st, const struct task *t, const char *kind, const char *mark, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(st, &s,
 		"UPDATE task_asks SET mark = ?3 WHERE id = (SELECT max(id) FROM task_asks WHERE "
 		"task_id = ?1 AND kind = ?2)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->id);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, mark, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, t->id);
+	store_bind_text(s, 2, kind);
+	store_bind_text(s, 3, mark);
 	return store_step_done(st, s, "record the tracker's mark of an ask", e);
 }
 
 int
 task_ask_get(struct store *st, const struct task *t, const char *kind, struct task_ask *a, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
@@ -949,17 +949,17 @@ task_ask_get(struct store *st, const struct task *t, const char *kind, struct ta
 		"ORDER BY id DESC LIMIT 1",
 		e) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->id);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	store_bind_int64(s, 1, t->id);
+	store_bind_text(s, 2, kind);
+	if ((rc = store_step(s)) == STORE_ROW) {
 		col(s, 0, a->asked_at, sizeof(a->asked_at));
 		col(s, 1, a->mark, sizeof(a->mark));
 		col(s, 2, a->evidence, sizeof(a->evidence));
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	store_finalize(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		return store_fail(st, "read what a human was asked", e);
-	return rc == SQLITE_ROW;
+	return rc == STORE_ROW;
 }
 
 int

@@ -81,7 +81,7 @@ tracker_close(struct tracker *t)
 static void
 seen(struct tracker *t, const struct tracker_issue *is, const struct tracker_state *s)
 {
-	sqlite3_stmt *q;
+	struct store_stmt *q;
 	char now[32];
 
 	if (t->st == NULL || s == NULL || is->work_item[0] == '\0' ||
@@ -91,9 +91,9 @@ seen(struct tracker *t, const struct tracker_issue *is, const struct tracker_sta
 		NULL) < 0)
 		return;
 	time_iso_us(time_now_us(), now);
-	sqlite3_bind_text(q, 1, is->work_item, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, s->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+	store_bind_text(q, 1, is->work_item);
+	store_bind_text(q, 2, s->name);
+	store_bind_text(q, 3, now);
 	(void)store_step_done(t->st, q, "remember the tracker status", NULL);
 }
 
@@ -155,26 +155,25 @@ tracker_status_json(
     struct store *st, const char *issue_id, const char *wi, struct cJSON *item, struct orch_err *e)
 {
 	char local[256]; /* a local state's name: the seeded ones are short */
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int have, rc;
 
 	if ((have = tracker_local_state_name(st, issue_id, local, sizeof(local), e)) < 0 ||
 	    store_cached(st, &s, "SELECT status, seen_at FROM tracker_seen WHERE work_item = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW && rc != SQLITE_DONE) {
+	store_bind_text(s, 1, wi);
+	if ((rc = store_step(s)) != STORE_ROW && rc != STORE_DONE) {
 		store_fail(st, "read the tracker status orch saw", e);
 		store_release(st, s);
 		return -1;
 	}
 	/* the local tracker's own state first: it is the truth, tracker_seen only what orch last saw */
 	cJSON_AddItemToObject(item, "tracker_status",
-	    have                   ? cJSON_CreateString(local)
-		: rc == SQLITE_ROW ? cJSON_CreateString((const char *)sqlite3_column_text(s, 0))
-				   : cJSON_CreateNull());
+	    have                  ? cJSON_CreateString(local)
+		: rc == STORE_ROW ? cJSON_CreateString(store_column_text(s, 0))
+				  : cJSON_CreateNull());
 	cJSON_AddItemToObject(item, "tracker_seen_at",
-	    rc == SQLITE_ROW ? cJSON_CreateString((const char *)sqlite3_column_text(s, 1))
-			     : cJSON_CreateNull());
+	    rc == STORE_ROW ? cJSON_CreateString(store_column_text(s, 1)) : cJSON_CreateNull());
 	store_release(st, s);
 	return 0;
 }

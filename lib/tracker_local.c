@@ -54,15 +54,15 @@ known_project(struct tracker *t, const char *project, struct orch_err *e)
 int
 tracker_local_seed(struct store *st, const char *project, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char id[96];
 	int i, have;
 
 	if (store_prepare(st, &s, "SELECT count(*) FROM tracker_states WHERE project = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	have = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-	sqlite3_finalize(s);
+	store_bind_text(s, 1, project);
+	have = store_step(s) == STORE_ROW ? store_column_int(s, 0) : 0;
+	store_finalize(s);
 	if (have > 0)
 		return 0; /* seeded (an operator may have removed some: keep that) */
 	for (i = 0; seed[i].name; i++) {
@@ -72,11 +72,11 @@ tracker_local_seed(struct store *st, const char *project, struct orch_err *e)
 			"VALUES (?1, ?2, ?3, ?4, ?5)",
 			e) < 0)
 			return -1;
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 2, project, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, seed[i].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, seed[i].group, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 5, i + 1);
+		store_bind_text(s, 1, id);
+		store_bind_text(s, 2, project);
+		store_bind_text(s, 3, seed[i].name);
+		store_bind_text(s, 4, seed[i].group);
+		store_bind_int(s, 5, i + 1);
 		if (store_step_done(st, s, "seed tracker states", e) < 0)
 			return -1;
 	}
@@ -86,7 +86,7 @@ tracker_local_seed(struct store *st, const char *project, struct orch_err *e)
 static int
 local_states(struct tracker *t, const char *project, struct tracker_state **v, size_t *n, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	size_t cap = 24;
 
 	*v = NULL;
@@ -96,19 +96,19 @@ local_states(struct tracker *t, const char *project, struct tracker_state **v, s
 	if (store_prepare(
 		t->st, &s, "SELECT id, name, grp FROM tracker_states WHERE project = ?1 ORDER BY seq", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, project);
 	if ((*v = calloc(cap, sizeof(**v))) == NULL) {
-		sqlite3_finalize(s);
+		store_finalize(s);
 		return err_set(e, EX_SOFTWARE, "out of memory");
 	}
-	while (sqlite3_step(s) == SQLITE_ROW && *n < cap) {
+	while (store_step(s) == STORE_ROW && *n < cap) {
 		struct tracker_state *ts = &(*v)[(*n)++];
-		str_copy(ts->id, sizeof(ts->id), (const char *)sqlite3_column_text(s, 0));
-		str_copy(ts->name, sizeof(ts->name), (const char *)sqlite3_column_text(s, 1));
-		str_copy(ts->group, sizeof(ts->group), (const char *)sqlite3_column_text(s, 2));
+		str_copy(ts->id, sizeof(ts->id), store_column_text(s, 0));
+		str_copy(ts->name, sizeof(ts->name), store_column_text(s, 1));
+		str_copy(ts->group, sizeof(ts->group), store_column_text(s, 2));
 		ts->key = tracker_key_for_name(ts->name);
 	}
-	sqlite3_finalize(s);
+	store_finalize(s);
 	return 0;
 }
 
@@ -126,17 +126,17 @@ label_in(const char *list, const char *name)
 }
 
 static void
-row_issue(sqlite3_stmt *s, struct tracker_issue *is)
+row_issue(struct store_stmt *s, struct tracker_issue *is)
 {
 	memset(is, 0, sizeof(*is));
-	str_copy(is->id, sizeof(is->id), (const char *)sqlite3_column_text(s, 0));
-	str_copy(is->project, sizeof(is->project), (const char *)sqlite3_column_text(s, 1));
-	is->seq = sqlite3_column_int64(s, 2);
-	str_copy(is->name, sizeof(is->name), (const char *)sqlite3_column_text(s, 3));
-	str_copy(is->state_id, sizeof(is->state_id), (const char *)sqlite3_column_text(s, 4));
-	str_copy(is->updated_at, sizeof(is->updated_at), (const char *)sqlite3_column_text(s, 5));
+	str_copy(is->id, sizeof(is->id), store_column_text(s, 0));
+	str_copy(is->project, sizeof(is->project), store_column_text(s, 1));
+	is->seq = store_column_int64(s, 2);
+	str_copy(is->name, sizeof(is->name), store_column_text(s, 3));
+	str_copy(is->state_id, sizeof(is->state_id), store_column_text(s, 4));
+	str_copy(is->updated_at, sizeof(is->updated_at), store_column_text(s, 5));
 	snprintf(is->work_item, sizeof(is->work_item), "%s-%ld", is->project, is->seq);
-	is->manual_label = label_in((const char *)sqlite3_column_text(s, 6), "manual");
+	is->manual_label = label_in(store_column_text(s, 6), "manual");
 }
 
 #define ISSUE_COLS "id, project, seq, name, state_id, updated_at, labels"
@@ -153,10 +153,10 @@ struct local_poll_mark {
  * back, and a change stamped now would sort below it forever.
  */
 static int
-local_since(struct tracker *t, const char *project, sqlite3_stmt *list, struct orch_err *e)
+local_since(struct tracker *t, const char *project, struct store_stmt *list, struct orch_err *e)
 {
 	struct local_poll_mark *m;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char wm[40] = "", now[32];
 
 	free(t->impl);
@@ -164,16 +164,16 @@ local_since(struct tracker *t, const char *project, sqlite3_stmt *list, struct o
 		return err_set(e, EX_SOFTWARE, "out of memory");
 	if (store_prepare(t->st, &s, "SELECT watermark FROM local_poll WHERE project = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		str_copy(wm, sizeof(wm), (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	store_bind_text(s, 1, project);
+	if (store_step(s) == STORE_ROW && store_column_text(s, 0))
+		str_copy(wm, sizeof(wm), store_column_text(s, 0));
+	store_finalize(s);
 	time_iso_us(time_now_us(), now);
 	if (strcmp(wm, now) > 0) {
 		m->stepped_back = 1;
 		wm[0] = '\0';
 	}
-	sqlite3_bind_text(list, 2, wm, -1, SQLITE_TRANSIENT);
+	store_bind_text(list, 2, wm);
 	return 0;
 }
 
@@ -181,7 +181,7 @@ static int
 local_issues(
     struct tracker *t, const char *project, int full, struct tracker_issue **v, size_t *n, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	size_t cap = 16;
 	int rc;
 
@@ -207,14 +207,14 @@ local_issues(
 		      " FROM tracker_issues WHERE project = ?1 AND updated_at > ?2 ORDER BY updated_at",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, project);
 	if (full == TRACKER_LIST_CHANGED && local_since(t, project, s, e) < 0) {
-		sqlite3_finalize(s);
+		store_finalize(s);
 		return -1;
 	}
 	if ((*v = calloc(cap, sizeof(**v))) == NULL)
 		goto oom;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(s)) == STORE_ROW) {
 		if (*n == cap) {
 			struct tracker_issue *nv = realloc(*v, (cap *= 2) * sizeof(**v));
 			if (nv == NULL)
@@ -223,8 +223,8 @@ local_issues(
 		}
 		row_issue(s, &(*v)[(*n)++]);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	store_finalize(s);
+	if (rc != STORE_DONE)
 		return store_fail(t->st, "list issues", e);
 	if (full == TRACKER_LIST_CHANGED) {
 		/* poll_done moves the watermark to what was listed, not to what came since, and never ahead
@@ -242,7 +242,7 @@ local_issues(
 	}
 	return 0;
 oom:
-	sqlite3_finalize(s);
+	store_finalize(s);
 	free(*v);
 	*v = NULL;
 	return err_set(e, EX_SOFTWARE, "out of memory");
@@ -253,7 +253,7 @@ local_get(struct tracker *t, const char *wi, struct tracker_issue *out, struct o
 {
 	char project[17];
 	const char *dash;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	if (wi_project(wi, project) < 0)
@@ -264,15 +264,15 @@ local_get(struct tracker *t, const char *wi, struct tracker_issue *out, struct o
 	if (store_prepare(t->st, &s,
 		"SELECT " ISSUE_COLS " FROM tracker_issues WHERE project = ?1 AND seq = ?2", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, strtoll(dash + 1, NULL, 10)); /* validated digits */
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	store_bind_text(s, 1, project);
+	store_bind_int64(s, 2, strtoll(dash + 1, NULL, 10)); /* validated digits */
+	rc = store_step(s);
+	if (rc == STORE_ROW)
 		row_issue(s, out);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	store_finalize(s);
+	if (rc == STORE_ROW)
 		return 0;
-	if (rc != SQLITE_DONE)
+	if (rc != STORE_DONE)
 		return store_fail(t->st, "read issue", e);
 	return err_set(e, EX_NOINPUT,
 	    "work item '%s' does not exist in the local tracker; "
@@ -300,7 +300,7 @@ next_stamp(const char *prev, char out[40])
 static int
 local_set_state(struct tracker *t, struct tracker_issue *is, const char *state_id, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char stamp[40];
 
 	next_stamp(is->updated_at, stamp);
@@ -310,12 +310,12 @@ local_set_state(struct tracker *t, struct tracker_issue *is, const char *state_i
 		"tracker_issues.project)",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, state_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, stamp, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, is->id, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, state_id);
+	store_bind_text(s, 2, stamp);
+	store_bind_text(s, 3, is->id);
 	if (store_step_done(t->st, s, "set issue state", e) < 0)
 		return -1;
-	if (sqlite3_changes(t->st->db) != 1)
+	if (store_changes(t->st) != 1)
 		return err_set(
 		    e, EX_DATAERR, "state '%s' does not belong to project '%s'", state_id, is->project);
 	str_copy(is->state_id, sizeof(is->state_id), state_id);
@@ -327,7 +327,7 @@ static int
 add_comment(
     struct tracker *t, const struct tracker_issue *is, const char *text, int by_orch, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[32], *clean;
 	size_t n = strlen(text) * 3 + 1;
 	int rc;
@@ -343,10 +343,10 @@ add_comment(
 		free(clean);
 		return -1;
 	}
-	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, clean, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, by_orch);
+	store_bind_text(s, 1, is->id);
+	store_bind_text(s, 2, clean);
+	store_bind_text(s, 3, now);
+	store_bind_int(s, 4, by_orch);
 	rc = store_step_done(t->st, s, "add comment", e);
 	free(clean);
 	return rc;
@@ -368,7 +368,7 @@ local_person_comment(struct tracker *t, const struct tracker_issue *is, const ch
 static int
 local_set_label(struct tracker *t, struct tracker_issue *is, const char *label, int on, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char now[40];
 
 	if (*label == '\0' || strlen(label) > 64 || strpbrk(label, ", \t\r\n"))
@@ -384,16 +384,16 @@ local_set_label(struct tracker *t, struct tracker_issue *is, const char *label, 
 		     "?1 || ',', ','), ','), updated_at = ?2 WHERE id = ?3",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, label, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, is->id, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, label);
+	store_bind_text(s, 2, now);
+	store_bind_text(s, 3, is->id);
 	return store_step_done(t->st, s, "set a label", e);
 }
 
 static int
 local_set_description(struct tracker *t, struct tracker_issue *is, const char *text, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char stamp[40];
 
 	if (strlen(text) > TRACKER_DESC_MAX || !utf8_valid(text, strlen(text)))
@@ -405,9 +405,9 @@ local_set_description(struct tracker *t, struct tracker_issue *is, const char *t
 	if (store_prepare(t->st, &s,
 		"UPDATE tracker_issues SET description = ?1, updated_at = ?2 WHERE id = ?3", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, stamp, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, is->id, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, text);
+	store_bind_text(s, 2, stamp);
+	store_bind_text(s, 3, is->id);
 	if (store_step_done(t->st, s, "set the description", e) < 0)
 		return -1;
 	str_copy(is->updated_at, sizeof(is->updated_at), stamp);
@@ -419,7 +419,7 @@ static int
 local_detail_comments(
     struct tracker *t, const struct tracker_issue *is, struct tracker_detail *d, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc, cut;
 
 	if (store_prepare(t->st, &s,
@@ -427,45 +427,45 @@ local_detail_comments(
 		"AS total FROM tracker_comments c WHERE issue_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, TRACKER_COMMENTS_MAX);
+	store_bind_text(s, 1, is->id);
+	store_bind_int(s, 2, TRACKER_COMMENTS_MAX);
 	if ((d->comments = calloc(TRACKER_COMMENTS_MAX, sizeof(*d->comments))) == NULL) {
-		sqlite3_finalize(s);
+		store_finalize(s);
 		return err_set(e, EX_SOFTWARE, "out of memory");
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && d->n < TRACKER_COMMENTS_MAX) {
+	while ((rc = store_step(s)) == STORE_ROW && d->n < TRACKER_COMMENTS_MAX) {
 		struct tracker_comment *c = &d->comments[d->n];
-		const char *body = (const char *)sqlite3_column_text(s, 2);
-		str_copy(c->at, sizeof(c->at), (const char *)sqlite3_column_text(s, 0));
-		c->by_orch = sqlite3_column_int(s, 1);
-		d->cut = sqlite3_column_int(s, 3) > TRACKER_COMMENTS_MAX;
+		const char *body = store_column_text(s, 2);
+		str_copy(c->at, sizeof(c->at), store_column_text(s, 0));
+		c->by_orch = store_column_int(s, 1);
+		d->cut = store_column_int(s, 3) > TRACKER_COMMENTS_MAX;
 		if ((c->text = text_clean(
 			 body ? body : "", body ? strlen(body) : 0, TRACKER_COMMENT_MAX, &cut)) == NULL)
 			break;
 		d->n++;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	store_finalize(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		return store_fail(t->st, "read comments", e);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return rc == STORE_ROW || rc == STORE_DONE ? 0 : -1;
 }
 
 static int
 local_detail(struct tracker *t, const struct tracker_issue *is, struct tracker_detail *d, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	const char *desc;
 	int rc, cut;
 
 	memset(d, 0, sizeof(*d));
 	if (store_prepare(t->st, &s, "SELECT description FROM tracker_issues WHERE id = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	desc = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+	store_bind_text(s, 1, is->id);
+	rc = store_step(s);
+	desc = rc == STORE_ROW ? store_column_text(s, 0) : NULL;
 	d->description = text_clean(desc ? desc : "", desc ? strlen(desc) : 0, TRACKER_DESC_MAX, &cut);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	store_finalize(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
 		return store_fail(t->st, "read the description", e);
 	if (d->description == NULL || local_detail_comments(t, is, d, e) < 0) {
 		tracker_detail_free(d);
@@ -478,7 +478,7 @@ static int
 local_create(struct tracker *t, const char *project, const char *title, const char *state_id,
     struct tracker_issue *out, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char id[40], now[32], why[200];
 	int rc;
 
@@ -497,34 +497,34 @@ local_create(struct tracker *t, const char *project, const char *title, const ch
 		"= ?2",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, state_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, id);
+	store_bind_text(s, 2, project);
+	store_bind_text(s, 3, title);
+	store_bind_text(s, 4, state_id);
+	store_bind_text(s, 5, now);
 	if (store_step_done(t->st, s, "create issue", e) < 0)
 		return -1;
 	if (store_prepare(t->st, &s, "SELECT " ISSUE_COLS " FROM tracker_issues WHERE id = ?1", e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	store_bind_text(s, 1, id);
+	rc = store_step(s);
+	if (rc == STORE_ROW)
 		row_issue(s, out);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(t->st, "read created issue", e);
+	store_finalize(s);
+	return rc == STORE_ROW ? 0 : store_fail(t->st, "read created issue", e);
 }
 
 static int
 local_comments(struct tracker *t, const struct tracker_issue *is, char ***bodies, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (store_prepare(t->st, &s,
 		"SELECT created_at || ' ' || body FROM tracker_comments "
 		"WHERE issue_id = ?1 ORDER BY id",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, is->id, -1, SQLITE_TRANSIENT);
+	store_bind_text(s, 1, is->id);
 	return store_strings(t->st, s, bodies, e);
 }
 
@@ -538,7 +538,7 @@ static int
 local_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 {
 	struct local_poll_mark *m = t->impl;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (m == NULL || (m->listed[0] == '\0' && !m->stepped_back))
 		return 0; /* nothing listed: nothing to move */
@@ -548,9 +548,9 @@ local_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 		"ON CONFLICT(project) DO UPDATE SET watermark = excluded.watermark",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, m->listed, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, m->stepped_back);
+	store_bind_text(s, 1, project);
+	store_bind_text(s, 2, m->listed);
+	store_bind_int(s, 3, m->stepped_back);
 	return store_step_done(t->st, s, "move the poll watermark", e);
 }
 
@@ -585,7 +585,7 @@ const struct tracker_ops tracker_local_ops = {
 int
 tracker_local_state_name(struct store *st, const char *issue_id, char *name, size_t n, struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	/* cached: orch-status asks once per listed task */
@@ -594,11 +594,11 @@ tracker_local_state_name(struct store *st, const char *issue_id, char *name, siz
 		"WHERE i.id = ?1",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, issue_id, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		str_copy(name, n, (const char *)sqlite3_column_text(s, 0));
-	else if (rc != SQLITE_DONE)
+	store_bind_text(s, 1, issue_id);
+	if ((rc = store_step(s)) == STORE_ROW)
+		str_copy(name, n, store_column_text(s, 0));
+	else if (rc != STORE_DONE)
 		store_fail(st, "read an issue's state", e);
 	store_release(st, s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return rc == STORE_ROW ? 1 : rc == STORE_DONE ? 0 : -1;
 }

@@ -78,16 +78,16 @@ struct plane {
 static int
 flavour_load(struct store *st, const char *base)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int legacy = -1;
 
 	if (st == NULL ||
 	    store_prepare(st, &s, "SELECT items_path FROM plane_servers WHERE base = ?1", NULL) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, base, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		legacy = strcmp((const char *)sqlite3_column_text(s, 0), "issues") == 0;
-	sqlite3_finalize(s);
+	store_bind_text(s, 1, base);
+	if (store_step(s) == STORE_ROW)
+		legacy = strcmp(store_column_text(s, 0), "issues") == 0;
+	store_finalize(s);
 	return legacy;
 }
 
@@ -95,7 +95,7 @@ flavour_load(struct store *st, const char *base)
 static void
 flavour_store(struct http *h, int legacy)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (h->legacy_paths == legacy)
 		return;
@@ -106,9 +106,9 @@ flavour_store(struct http *h, int legacy)
 		"VALUES (?1, ?2, ?3) ON CONFLICT(base) DO UPDATE SET items_path = ?2, detected_at = ?3",
 		NULL) < 0)
 		return;
-	sqlite3_bind_text(s, 1, h->base, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, legacy ? "issues" : "work-items", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+	store_bind_text(s, 1, h->base);
+	store_bind_text(s, 2, legacy ? "issues" : "work-items");
+	store_bind_int64(s, 3, (int64_t)time(NULL));
 	/* a cache: losing it costs one 404 next run */
 	if (store_step_done(h->st, s, "remember the server's paths", NULL) < 0)
 		return;
@@ -417,14 +417,14 @@ parse_item(
 /* ---- states ---- */
 
 /* A per-project query prepared once per run (kept in the ctx); reset and unbound, ready to bind. */
-static sqlite3_stmt *
+static struct store_stmt *
 run_query(struct tracker *t, int slot, const char *sql, struct orch_err *e)
 {
-	sqlite3_stmt **q = &t->ctx->plane_q[slot];
+	struct store_stmt **q = &t->ctx->plane_q[slot];
 
 	if (*q) {
-		sqlite3_reset(*q);
-		sqlite3_clear_bindings(*q);
+		store_reset(*q);
+		store_clear_bindings(*q);
 		return *q;
 	}
 	return store_prepare(t->st, q, sql, e) < 0 ? NULL : *q;
@@ -434,7 +434,7 @@ static int
 states_cached(struct tracker *t, const char *project, int fresh_only, struct tracker_state **v, size_t *n,
     struct orch_err *e)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	size_t cap = 8;
 	int64_t now = (int64_t)time(NULL), ttl = t->cfg->plane_states_ttl_s;
 
@@ -445,15 +445,15 @@ states_cached(struct tracker *t, const char *project, int fresh_only, struct tra
 		 "(?2 = 0 OR ?3 = 0 OR fetched_at >= ?4) ORDER BY seq, name",
 		 e)) == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, fresh_only);
-	sqlite3_bind_int64(s, 3, ttl);
-	sqlite3_bind_int64(s, 4, now - ttl);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	store_bind_text(s, 1, project);
+	store_bind_int(s, 2, fresh_only);
+	store_bind_int64(s, 3, ttl);
+	store_bind_int64(s, 4, now - ttl);
+	while (store_step(s) == STORE_ROW) {
 		if (*v == NULL || *n == cap) {
 			struct tracker_state *nv = realloc(*v, (cap *= 2) * sizeof(**v));
 			if (nv == NULL) {
-				sqlite3_reset(s);
+				store_reset(s);
 				free(*v);
 				return err_set(e, EX_SOFTWARE, "out of memory");
 			}
@@ -461,12 +461,12 @@ states_cached(struct tracker *t, const char *project, int fresh_only, struct tra
 		}
 		struct tracker_state *ts = &(*v)[(*n)++];
 		memset(ts, 0, sizeof(*ts));
-		str_copy(ts->id, sizeof(ts->id), (const char *)sqlite3_column_text(s, 0));
-		str_copy(ts->name, sizeof(ts->name), (const char *)sqlite3_column_text(s, 1));
-		str_copy(ts->group, sizeof(ts->group), (const char *)sqlite3_column_text(s, 2));
+		str_copy(ts->id, sizeof(ts->id), store_column_text(s, 0));
+		str_copy(ts->name, sizeof(ts->name), store_column_text(s, 1));
+		str_copy(ts->group, sizeof(ts->group), store_column_text(s, 2));
 		ts->key = tracker_key_for_name(ts->name);
 	}
-	sqlite3_reset(s); /* ends the read; the statement stays prepared for the next project */
+	store_reset(s); /* ends the read; the statement stays prepared for the next project */
 	return 0;
 }
 
@@ -474,14 +474,14 @@ static int
 states_store(struct tracker *t, const char *project, const cJSON *all, struct orch_err *e)
 {
 	const cJSON *it;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int64_t now = (int64_t)time(NULL);
 
 	if (store_begin(t->st, e) < 0)
 		return -1;
 	if (store_prepare(t->st, &s, "DELETE FROM plane_states WHERE project = ?1", e) < 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, project);
 	if (store_step_done(t->st, s, "clear state cache", e) < 0)
 		goto fail;
 	cJSON_ArrayForEach(it, all) {
@@ -491,12 +491,12 @@ states_store(struct tracker *t, const char *project, const cJSON *all, struct or
 			"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 			e) < 0)
 			goto fail;
-		sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, jstr(it, "id"), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, jstr(it, "name"), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, jstr(it, "group"), -1, SQLITE_STATIC);
-		sqlite3_bind_double(s, 5, cJSON_IsNumber(seq) ? seq->valuedouble : 0);
-		sqlite3_bind_int64(s, 6, now);
+		store_bind_text(s, 1, project);
+		store_bind_text(s, 2, jstr(it, "id"));
+		store_bind_text(s, 3, jstr(it, "name"));
+		store_bind_text(s, 4, jstr(it, "group"));
+		store_bind_double(s, 5, cJSON_IsNumber(seq) ? seq->valuedouble : 0);
+		store_bind_int64(s, 6, now);
 		if (store_step_done(t->st, s, "cache state", e) < 0)
 			goto fail;
 	}
@@ -579,7 +579,7 @@ static int64_t
 watermark_of(struct tracker *t, const char *project)
 {
 	struct plane *pl = t->impl;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int64_t w = 0;
 
 	if (pl->wm_us >= 0)
@@ -587,10 +587,10 @@ watermark_of(struct tracker *t, const char *project)
 	if ((s = run_query(t, CTX_PLANE_WATERMARK, "SELECT watermark_us FROM plane_poll WHERE project = ?1",
 		 NULL)) == NULL)
 		return 0;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		w = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	store_bind_text(s, 1, project);
+	if (store_step(s) == STORE_ROW)
+		w = store_column_int64(s, 0);
+	store_reset(s);
 	return pl->wm_us = w;
 }
 
@@ -603,8 +603,8 @@ watermark_of(struct tracker *t, const char *project)
 static void
 remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 {
-	sqlite3_stmt *s;
-	int own = sqlite3_get_autocommit(t->st->db);
+	struct store_stmt *s;
+	int own = !store_in_transaction(t->st);
 	size_t i;
 
 	if (n == 0 ||
@@ -616,17 +616,17 @@ remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 	if (own)
 		store_exec(t->st, "BEGIN", NULL);
 	for (i = 0; i < n; i++) {
-		sqlite3_bind_text(s, 1, v[i].project, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, v[i].seq);
-		sqlite3_bind_text(s, 3, v[i].id, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) !=
-		    SQLITE_DONE) { /* a cache of ids: the next listing fills what is missing */
+		store_bind_text(s, 1, v[i].project);
+		store_bind_int64(s, 2, v[i].seq);
+		store_bind_text(s, 3, v[i].id);
+		if (store_step(s) !=
+		    STORE_DONE) { /* a cache of ids: the next listing fills what is missing */
 			store_fail(t->st, "cache the items' ids", NULL);
 			break;
 		}
-		sqlite3_reset(s);
+		store_reset(s);
 	}
-	sqlite3_finalize(s);
+	store_finalize(s);
 	if (own)
 		store_exec(t->st, "COMMIT", NULL); /* a cache: losing it costs a listing */
 }
@@ -751,23 +751,23 @@ fail:
 int
 plane_rate_limited(struct store *st, const char *project)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int limited = 0;
 
 	if (store_prepare(
 		st, &s, "SELECT rate_limited_at IS NOT NULL FROM plane_poll WHERE project = ?1", NULL) < 0)
 		return 0;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		limited = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	store_bind_text(s, 1, project);
+	if (store_step(s) == STORE_ROW)
+		limited = store_column_int(s, 0);
+	store_finalize(s);
 	return limited;
 }
 
 void
 plane_mark_rate_limited(struct store *st, const char *project, int limited)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (plane_rate_limited(st, project) == limited)
 		return;
@@ -776,11 +776,11 @@ plane_mark_rate_limited(struct store *st, const char *project, int limited)
 		"ON CONFLICT(project) DO UPDATE SET rate_limited_at = ?2",
 		NULL) < 0)
 		return;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, project);
 	if (limited)
-		sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
+		store_bind_int64(s, 2, (int64_t)time(NULL));
 	else
-		sqlite3_bind_null(s, 2);
+		store_bind_null(s, 2);
 	(void)store_step_done(st, s, "record the rate limit", NULL); /* checked; the next 429 sets it again */
 }
 
@@ -788,7 +788,7 @@ static int
 plane_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 {
 	struct plane *pl = t->impl;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (!pl->stepped_back && (pl->seen_max_us == 0 || pl->seen_max_us <= watermark_of(t, project)))
 		return 0; /* nothing newer: a quiet tick writes nothing */
@@ -797,9 +797,9 @@ plane_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 		"ON CONFLICT(project) DO UPDATE SET watermark = ?2, watermark_us = ?3",
 		e) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, pl->seen_max, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, pl->seen_max_us);
+	store_bind_text(s, 1, project);
+	store_bind_text(s, 2, pl->seen_max);
+	store_bind_int64(s, 3, pl->seen_max_us);
 	if (store_step_done(t->st, s, "move the Plane watermark", e) < 0)
 		return -1;
 	pl->wm_us = pl->seen_max_us;
@@ -811,7 +811,7 @@ plane_poll_done(struct tracker *t, const char *project, struct orch_err *e)
 static int
 issue_id_of(struct tracker *t, const char *wi, long seq, char id[64])
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int found = 0;
 
 	if (store_prepare(t->st, &s,
@@ -819,12 +819,12 @@ issue_id_of(struct tracker *t, const char *wi, long seq, char id[64])
 		"SELECT id FROM plane_items WHERE project = ?2 AND seq = ?3",
 		NULL) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, wi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, ((struct plane *)t->impl)->p->key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, seq);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		found = str_copy(id, 64, (const char *)sqlite3_column_text(s, 0)) == 0;
-	sqlite3_finalize(s);
+	store_bind_text(s, 1, wi);
+	store_bind_text(s, 2, ((struct plane *)t->impl)->p->key);
+	store_bind_int64(s, 3, seq);
+	if (store_step(s) == STORE_ROW)
+		found = str_copy(id, 64, store_column_text(s, 0)) == 0;
+	store_finalize(s);
 	return found ? 0 : -1;
 }
 
@@ -984,14 +984,14 @@ fnv64(uint64_t h, const char *s)
 static void
 comment_external_id(struct tracker *t, const struct tracker_issue *is, const char *text, char *out, size_t n)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int64_t ev = 0;
 
 	if (store_prepare(t->st, &s, "SELECT max(id) FROM events WHERE work_item = ?1", NULL) == 0) {
-		sqlite3_bind_text(s, 1, is->work_item, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			ev = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
+		store_bind_text(s, 1, is->work_item);
+		if (store_step(s) == STORE_ROW)
+			ev = store_column_int64(s, 0);
+		store_finalize(s);
 	}
 	snprintf(out, n, "orch:%s:e%lld:%016llx", is->id, (long long)ev,
 	    (unsigned long long)fnv64(0xcbf29ce484222325ULL, text));

@@ -16,7 +16,9 @@ for f in "$@"; do
 	# lib/stages.c owns the stage names; lib/ returns no bare -2..-9 (err.h: name the code)
 	case "$f" in */stages.c) stagefile=1 ;; *) stagefile=0 ;; esac
 	case "$f" in lib/*|*/lib/*) libfile=1 ;; *) libfile=0 ;; esac
-	out=$(awk -v hdr="$(case "$f" in *.h) echo 1 ;; *) echo 0 ;; esac)" -v stagefile=$stagefile -v libfile=$libfile '
+	case "$f" in cmd/*|*/cmd/*) cmdfile=1 ;; *) cmdfile=0 ;; esac
+	case "$f" in */store.c|*/store.h) storefile=1 ;; *) storefile=0 ;; esac
+	out=$(awk -v hdr="$(case "$f" in *.h) echo 1 ;; *) echo 0 ;; esac)" -v stagefile=$stagefile -v libfile=$libfile -v cmdfile=$cmdfile -v storefile=$storefile '
 	function bad(rule) { printf "%s:%d: %s\n", FILENAME, FNR, rule }
 	# a function body (from a "{" to a "}" in column 0) is at most 80 lines
 	/^\{/ { body = FNR }
@@ -24,7 +26,10 @@ for f in "$@"; do
 	stagefile == 0 && /(strcmp|strncmp|str_ieq)\([^;]*stage[^;]*"(analysis|architecture|development|review|testing|deploy-staging|deploy|done)"/ {
 		bad("a stage name compared as a string: read the stage table (lib/stages.h)") }
 	libfile == 1 && /return -[2-9][^0-9]/ { bad("a bare negative return code: name it") }
-	/^[ \t]*(\(void\))?sqlite3_step\(/ { bad("sqlite3_step'"'"'s result discarded: check it (store_step_done)") }
+	/^[ \t]*(\(void\))?(sqlite3|store)_step\([^)]*\);/ { bad("store_step'"'"'s result discarded: check it (store_step_done)") }
+	# one store interface (issue 27): only the store module talks to SQLite
+	(libfile == 1 || cmdfile == 1) && storefile == 0 && /sqlite3_|<sqlite3\.h>/ {
+		bad("SQLite called outside lib/store.c: use the store interface (lib/store.h)") }
 	FNR == 1 && hdr == 1 && $0 !~ /^\/\*/ { bad("a header opens with its module contract comment") }
 	/\r$/ { bad("CRLF line ending") }
 	/[ \t]+$/ { bad("trailing whitespace") }

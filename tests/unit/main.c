@@ -69,13 +69,13 @@ tmp_store(struct store *st)
 int
 tsql_int(struct store *st, const char *sql)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int v = -1;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	ck_assert_int_eq(store_prepare(st, &s, sql, NULL), 0);
+	if (store_step(s) == STORE_ROW)
+		v = store_column_int(s, 0);
+	store_finalize(s);
 	return v;
 }
 

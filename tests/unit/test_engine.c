@@ -218,7 +218,7 @@ to_stage(const char *stage)
 START_TEST(engine_rollback_quotes_findings_and_caps)
 {
 	struct advance_result r;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int i;
 
 	start();
@@ -227,14 +227,14 @@ START_TEST(engine_rollback_quotes_findings_and_caps)
 		to_stage("review");
 		adv(NULL, OUT_ROLLED_BACK, "development");
 	}
-	ck_assert_int_eq(sqlite3_prepare_v2(st.db,
+	ck_assert_int_eq(store_prepare(&st, &s,
 			     "SELECT description FROM jobs WHERE agent = 'developer' "
 			     "ORDER BY id DESC LIMIT 1",
-			     -1, &s, NULL),
-	    SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-	ck_assert_ptr_nonnull(strstr((const char *)sqlite3_column_text(s, 0), "> - must fix the null check"));
-	sqlite3_finalize(s);
+			     NULL),
+	    0);
+	ck_assert_int_eq(store_step(s), STORE_ROW);
+	ck_assert_ptr_nonnull(strstr(store_column_text(s, 0), "> - must fix the null check"));
+	store_finalize(s);
 	to_stage("review");
 	adv(NULL, OUT_BLOCKED, "review");
 	ck_assert_int_eq(count("SELECT blocked FROM tasks"), 1);

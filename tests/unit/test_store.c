@@ -24,14 +24,14 @@ two_connections(struct store *a, struct store *b)
 START_TEST(store_migrates_in_wal)
 {
 	struct store st;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	tmp_store(&st);
 	ck_assert_int_eq(tsql_int(&st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "wal");
-	sqlite3_finalize(s);
+	ck_assert_int_eq(store_prepare(&st, &s, "PRAGMA journal_mode", NULL), 0);
+	ck_assert_int_eq(store_step(s), STORE_ROW);
+	ck_assert_str_eq(store_column_text(s, 0), "wal");
+	store_finalize(s);
 	store_close(&st);
 	tmp_store(&st); /* reopening applies nothing twice */
 	ck_assert_int_eq(tsql_int(&st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
@@ -121,7 +121,7 @@ START_TEST(store_row_counts_follow_tasks_and_jobs)
 	    "SELECT stage, count(*) FROM tasks GROUP BY stage)";
 	struct store st;
 	struct orch_err e = { 0 };
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int i;
 
 	tmp_store(&st);
@@ -147,12 +147,12 @@ START_TEST(store_row_counts_follow_tasks_and_jobs)
 		"UPDATE jobs SET status = 'done' WHERE task_id % 2 = 0; DELETE FROM tasks WHERE id = 7",
 		&e),
 	    0);
-	ck_assert_int_eq(sqlite3_prepare_v2(st.db, mismatch, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_prepare(&st, &s, mismatch, NULL), 0);
 	for (i = 0; i < 2; i++) {
-		ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-		ck_assert_int_eq(sqlite3_column_int(s, 0), 0);
+		ck_assert_int_eq(store_step(s), STORE_ROW);
+		ck_assert_int_eq(store_column_int(s, 0), 0);
 	}
-	sqlite3_finalize(s);
+	store_finalize(s);
 	ck_assert_int_eq(tsql_int(&st, "SELECT n FROM row_counts WHERE kind = 'job' AND name = 'done'"), 12);
 	ck_assert_int_eq(
 	    tsql_int(&st, "SELECT n FROM row_counts WHERE kind = 'job' AND name = 'queued'"), 12);
@@ -201,21 +201,21 @@ START_TEST(store_cached_statements)
 	static const char sql[] = "SELECT ?1 + 1";
 	struct store st;
 	struct orch_err e = { 0 };
-	sqlite3_stmt *a, *b, *c;
+	struct store_stmt *a, *b, *c;
 
 	tmp_store(&st);
 	ck_assert_int_eq(store_cached(&st, &a, sql, &e), 0);
 	ck_assert_int_eq(store_cached(&st, &b, sql, &e), 0); /* a is busy: a fresh one */
 	ck_assert_ptr_ne(a, b);
-	sqlite3_bind_int(a, 1, 41);
-	ck_assert_int_eq(sqlite3_step(a), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_int(a, 0), 42);
+	store_bind_int(a, 1, 41);
+	ck_assert_int_eq(store_step(a), STORE_ROW);
+	ck_assert_int_eq(store_column_int(a, 0), 42);
 	store_release(&st, b);
 	store_release(&st, a);
 	ck_assert_int_eq(store_cached(&st, &c, sql, &e), 0);
 	ck_assert_ptr_eq(c, a); /* reused, reset and unbound */
-	ck_assert_int_eq(sqlite3_step(c), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_type(c, 0), SQLITE_NULL);
+	ck_assert_int_eq(store_step(c), STORE_ROW);
+	ck_assert(store_column_is_null(c, 0));
 	store_release(&st, c);
 	ck_assert_int_eq(store_cached(&st, &a, "SELECT nonsense FROM", &e), -1);
 	ck_assert_ptr_null(a);
@@ -230,7 +230,7 @@ START_TEST(store_rows_and_counts_json)
 	cJSON *arr = cJSON_CreateArray(), *obj = cJSON_CreateObject(), *o;
 	struct store st;
 	struct orch_err e = { 0 };
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	tmp_store(&st);
 	ck_assert_int_eq(store_prepare(&st, &s,
