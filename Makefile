@@ -6,15 +6,16 @@ PKG_CONFIG ?= pkg-config
 CC      ?= cc
 BUILD   ?= build
 
-DEPS    := sqlite3 libcurl libcjson yaml-0.1
+DEPS    := sqlite3 libcurl libcjson yaml-0.1 libpq
 CFLAGS  ?= -O2 -g
 # pkg-config runs once, when a rule first needs it: after scripts/check-deps.sh,
 # so a machine without the -dev packages gets one line, not a wall of errors
 lazy = $(eval $(1) := $$(shell $(2)))$($(1))
 DEP_CFLAGS   = $(call lazy,DEP_CFLAGS,$(PKG_CONFIG) --cflags $(DEPS))
-# libcurl is not linked: lib/curlload.c dlopen()s it when orch first talks HTTP (a tick that
+# libcurl and libpq are not linked: lib/curlload.c dlopen()s libcurl when orch first talks HTTP, and
+# lib/pqload.c libpq when the store is PostgreSQL (a tick that
 # makes no request pays neither its start-up nor its memory); -ldl for glibc before 2.34
-LDLIBS       = $(call lazy,LDLIBS,$(PKG_CONFIG) --libs $(filter-out libcurl,$(DEPS))) -ldl -Wl,--as-needed
+LDLIBS       = $(call lazy,LDLIBS,$(PKG_CONFIG) --libs $(filter-out libcurl libpq,$(DEPS))) -ldl -Wl,--as-needed
 CHECK_CFLAGS = $(call lazy,CHECK_CFLAGS,$(PKG_CONFIG) --cflags check)
 CHECK_LIBS   = $(call lazy,CHECK_LIBS,$(PKG_CONFIG) --libs check)
 # the flags orch needs whatever CFLAGS the caller passes (make asan passes its own);
@@ -34,7 +35,7 @@ CMD_OBJ := $(CMDS:%=$(BUILD)/cmd/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: layers all check unit integration banned install clean asan valgrind demo bench soak deps style coverage coverage-report
+.PHONY: layers all check check-pg unit integration banned install clean asan valgrind demo bench soak deps style coverage coverage-report
 all: $(BUILD)/liborch.a $(BINS)
 
 # The build dependencies, checked (and installed when allowed) before anything
@@ -100,6 +101,11 @@ integration: all
 	@sh tests/integration/run.sh $(BUILD)/bin
 
 check: banned style layers unit integration
+
+# The integration suite against PostgreSQL (issue 27): a throwaway cluster, a database per test.
+# PG_TESTS="t-a t-b" runs only those.
+check-pg: all
+	@sh scripts/check-pg.sh $(BUILD)/bin $(PG_TESTS)
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \

@@ -327,8 +327,9 @@ cli_open(struct cli *cl)
 		err_set(&e, EX_USAGE, "orch home path is too long");
 		return abandon(cl, cli_error(cl, &e));
 	}
-	fresh = store_is_new(db);
-	if (store_open(&cl->st, db, cl->cfg.db_busy_timeout_ms, &e) < 0)
+	fresh = cl->cfg.store == NULL && store_is_new(db);
+	/* store: a PostgreSQL URL shared by every host (docs/multi-host.md), else orch.db in ORCH_HOME */
+	if (store_open(&cl->st, cl->cfg.store ? cl->cfg.store : db, cl->cfg.db_busy_timeout_ms, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
 	if (fresh) /* one loud line, also under -q: a new store starts every item again */
 		fprintf(stderr,

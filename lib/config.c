@@ -47,6 +47,7 @@ struct setting {
 static const struct setting settings[] = {
 	S(tracker, "local"),
 	S(agent_user, NULL),
+	S(store, NULL),
 	S(plane_url, NULL),
 	S(plane_workspace, NULL),
 	S(plane_api_token_file, NULL),
@@ -966,8 +967,8 @@ static struct {
 	const char *name;
 	char *value;
 } secrets[] = {
-	{ "ORCH_PLANE_API_TOKEN", NULL },
-	{ "ORCH_TELEGRAM_BOT_TOKEN", NULL },
+	{ "ORCH_PLANE_API_TOKEN", NULL }, { "ORCH_TELEGRAM_BOT_TOKEN", NULL },
+	{ "ORCH_DATABASE_URL", NULL }, /* a PostgreSQL URL may hold a password */
 };
 #define NSECRETS (sizeof(secrets) / sizeof(secrets[0]))
 
@@ -1024,6 +1025,45 @@ config_secret(const char *name)
 	return NULL;
 }
 
+/*
+ * store: a postgresql:// URL (docs/multi-host.md), from ORCH_DATABASE_URL
+ * (which wins) or the file; unset is SQLite in ORCH_HOME.  A password
+ * belongs in the environment or libpq's password file (0600), never in
+ * the config file.
+ */
+static int
+check_store(struct config *c, struct orch_err *e)
+{
+	const char *v = config_secret("ORCH_DATABASE_URL"), *scheme, *at;
+	int from_env = v && *v;
+
+	if (from_env) {
+		free(c->store);
+		if ((c->store = strdup(v)) == NULL)
+			return err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	if (c->store == NULL || *c->store == '\0') {
+		free(c->store);
+		c->store = NULL;
+		return 0;
+	}
+	if (strncmp(c->store, "postgresql://", 13) != 0 && strncmp(c->store, "postgres://", 11) != 0)
+		return err_set(e, EX_CONFIG,
+		    "%s: store must be a postgresql:// URL (SQLite in ORCH_HOME is the default: leave it "
+		    "unset)",
+		    from_env      ? "environment ORCH_DATABASE_URL"
+			: c->path ? c->path
+				  : "environment ORCH_STORE");
+	scheme = strstr(c->store, "://") + 3;
+	at = strchr(scheme, '@');
+	if (!from_env && at && memchr(scheme, ':', (size_t)(at - scheme)))
+		return err_set(e, EX_CONFIG,
+		    "%s: key 'store': the URL holds a password; secrets are not read from the config file: "
+		    "use ORCH_DATABASE_URL, or libpq's password file (~/.pgpass or PGPASSFILE, mode 0600)",
+		    c->path ? c->path : "environment ORCH_STORE");
+	return 0;
+}
+
 int
 config_load(struct config *c, const char *file, const char *home, int flags, struct orch_err *e)
 {
@@ -1050,7 +1090,7 @@ config_load(struct config *c, const char *file, const char *home, int flags, str
 	}
 	if (apply_env(c, e) < 0)
 		return -1;
-	if (check_telegram(c, e) < 0)
+	if (check_telegram(c, e) < 0 || check_store(c, e) < 0)
 		return -1;
 	return check_choices(c, e) < 0 || inherit_tracker(c, e) < 0 ? -1 : check_limits(c, e);
 }

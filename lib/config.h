@@ -104,6 +104,7 @@ struct config {
 	int fix_max_files, fix_max_changed_lines, fix_max_diff_bytes,
 	    fix_max_danger; /* orch-fix thresholds */
 	char *agent_user;   /* agents (orch-work's, orch-fix's fixer) run as this user; NULL: as orch's own */
+	char *store; /* a postgresql:// URL (ORCH_DATABASE_URL or store:); NULL: SQLite, ORCH_HOME/orch.db */
 	struct project *projects;
 	size_t nprojects;
 };

@@ -393,7 +393,7 @@ job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e)
 /* exited: the latest agent run has finished while the job still says running */
 static const char job_running_sql[] =
     "SELECT j.id, COALESCE(j.pid, 0), j.attempts, j.dead_strikes, "
-    "t.work_item, j.agent, COALESCE(CAST(strftime('%s', j.updated_at) AS INTEGER), 0), "
+    "t.work_item, j.agent, j.updated_at, "
     "EXISTS (SELECT 1 FROM agent_runs r WHERE r.job_id = j.id AND r.finished_at IS NOT NULL AND "
     "r.id = (SELECT max(id) FROM agent_runs WHERE job_id = j.id)), COALESCE(j.agent_pgid, 0) "
     "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'running' LIMIT ?1";
@@ -403,6 +403,7 @@ job_list_running(struct store *st, struct job_running *v, int max, struct orch_e
 {
 	struct store_stmt *s;
 	int n = 0, rc = STORE_DONE;
+	int64_t us;
 
 	if (store_prepare(st, &s, job_running_sql, e) < 0)
 		return -1;
@@ -415,7 +416,9 @@ job_list_running(struct store *st, struct job_running *v, int max, struct orch_e
 		v[n].strikes = store_column_int64(s, 3);
 		str_copy(v[n].wi, sizeof(v[n].wi), store_column_text(s, 4));
 		str_copy(v[n].agent, sizeof(v[n].agent), store_column_text(s, 5));
-		v[n].started = store_column_int64(s, 6);
+		/* parsed here, not by the engine: the two stores have different date functions */
+		if (time_parse_iso(store_column_text(s, 6), &us) == 0)
+			v[n].started = us / 1000000;
 		v[n].exited = store_column_int(s, 7);
 		v[n].pgid = store_column_int64(s, 8);
 		n++;

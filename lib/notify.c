@@ -379,7 +379,8 @@ hold_telegram(struct store *st, int64_t until)
 	struct store_stmt *s;
 
 	if (store_prepare(st, &s,
-		"UPDATE outbox SET next_attempt_at = max(next_attempt_at, ?1) WHERE "
+		"UPDATE outbox SET next_attempt_at = CASE WHEN next_attempt_at > ?1 THEN next_attempt_at "
+		"ELSE ?1 END WHERE "
 		"level = 'alert' AND delivered_at IS NULL AND dead_at IS NULL AND (sinks_done & ?2) = 0",
 		NULL) < 0)
 		return; /* the refused row still gets its own next attempt in finish() */
@@ -530,7 +531,8 @@ finish(struct run *run, const struct row *r, int required, const char *why, int6
 		/* not reached this run (budget spent, Telegram held): back in the queue as it was */
 		if (store_prepare(run->st, &s,
 			"UPDATE outbox SET sinks_done = ?3, next_attempt_at = "
-			"max(next_attempt_at, ?2), claimed_at = NULL, claim_pid = NULL WHERE id = ?1",
+			"CASE WHEN next_attempt_at > ?2 THEN next_attempt_at ELSE ?2 END, claimed_at = NULL, "
+			"claim_pid = NULL WHERE id = ?1",
 			e) < 0)
 			return -1;
 		store_bind_int64(s, 2, run->tg_hold_until);
@@ -646,14 +648,25 @@ notify_outbox_json(struct store *st, struct cJSON *ob, struct orch_err *e)
 		e) < 0 ||
 	    store_counts_json(st, s, ob, e) < 0)
 		return -1;
-	return store_list_json(st,
-	    "SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE "
-	    "'dead' END AS state, attempts, last_error, CASE WHEN dead_at IS NULL THEN "
-	    "strftime('%Y-%m-%dT%H:%M:%SZ', "
-	    "next_attempt_at, 'unixepoch') END AS next_attempt, dead_at, substr(message, 1, 300) AS message "
-	    "FROM outbox "
-	    "WHERE delivered_at IS NULL AND (dead_at IS NOT NULL OR attempts > 0) ORDER BY dead_at IS NULL, "
-	    "id DESC "
-	    "LIMIT ?1",
-	    20, cJSON_AddArrayToObject(ob, "undelivered"), e);
+	cJSON *arr = cJSON_AddArrayToObject(ob, "undelivered"), *it, *na;
+	char iso[24];
+
+	if (store_list_json(st,
+		"SELECT id, level, work_item, CASE WHEN dead_at IS NULL THEN 'retrying' ELSE "
+		"'dead' END AS state, attempts, last_error, CASE WHEN dead_at IS NULL THEN "
+		"next_attempt_at END AS next_attempt, dead_at, substr(message, 1, 300) AS message "
+		"FROM outbox "
+		"WHERE delivered_at IS NULL AND (dead_at IS NOT NULL OR attempts > 0) ORDER BY CASE WHEN "
+		"dead_at IS NULL THEN 1 ELSE 0 END, id DESC "
+		"LIMIT ?1",
+		20, arr, e) < 0)
+		return -1;
+	/* next_attempt as UTC ISO text: formatted here, the two stores' date functions differ */
+	cJSON_ArrayForEach(it, arr) {
+		if (cJSON_IsNumber(na = cJSON_GetObjectItemCaseSensitive(it, "next_attempt"))) {
+			time_local_s((int64_t)na->valuedouble, NULL, iso);
+			cJSON_ReplaceItemInObjectCaseSensitive(it, "next_attempt", cJSON_CreateString(iso));
+		}
+	}
+	return 0;
 }

@@ -497,8 +497,9 @@ cache_put(struct store *st, const char *id, const char *mod, const char *text)
 
 	if (!store_is_open(st) ||
 	    store_cached(st, &s,
-		"INSERT OR REPLACE INTO osv_vulns (id, modified, "
-		"record, fetched_at) VALUES (?1, ?2, ?3, ?4)",
+		"INSERT INTO osv_vulns (id, modified, record, fetched_at) VALUES (?1, ?2, ?3, ?4) "
+		"ON CONFLICT (id) DO UPDATE SET modified = excluded.modified, record = excluded.record, "
+		"fetched_at = excluded.fetched_at",
 		&e) < 0)
 		return;
 	time_iso_us(time_now_us(), now);

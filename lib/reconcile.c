@@ -108,8 +108,10 @@ state_set(struct store *st, const char *key, const char *v, struct reconcile_sta
 	struct orch_err e = { 0 };
 	struct store_stmt *s;
 
-	if (store_prepare(st, &s, "INSERT OR REPLACE INTO reconcile_state(key, value) VALUES (?1, ?2)", &e) <
-	    0)
+	if (store_prepare(st, &s,
+		"INSERT INTO reconcile_state(key, value) VALUES (?1, ?2) "
+		"ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		&e) < 0)
 		return bookkeeping_failed(rs, &e);
 	store_bind_text(s, 1, key);
 	store_bind_text(s, 2, v);

@@ -126,8 +126,8 @@ finding_once(struct store *st, const char *project, const struct secret_finding 
 	if (store_begin(st, e) < 0)
 		return -1;
 	if (store_prepare(st, &s,
-		"INSERT OR IGNORE INTO scan_findings(fingerprint, project, rule, file, commit_sha, "
-		"line, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"INSERT INTO scan_findings(fingerprint, project, rule, file, commit_sha, "
+		"line, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
 		e) < 0)
 		goto fail;
 	store_bind_text(s, 1, f->fingerprint);

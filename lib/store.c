@@ -14,6 +14,7 @@
 #include "err.h"
 #include "proc.h"
 #include "sizes.h"
+#include "store_pg.h"
 #include "util.h"
 
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
@@ -389,8 +390,12 @@ classify(int rc)
 int
 store_fail(struct store *st, const char *what, struct orch_err *e)
 {
-	int rc = st->db ? sqlite3_extended_errcode(st->db) : SQLITE_ERROR;
-	int code = classify(rc);
+	int rc, code;
+
+	if (st->pg)
+		return store_pg_fail(st, what, e);
+	rc = st->db ? sqlite3_extended_errcode(st->db) : SQLITE_ERROR;
+	code = classify(rc);
 
 	if (code == EX_TEMPFAIL)
 		return err_set(e, code,
@@ -422,12 +427,21 @@ store_fail(struct store *st, const char *what, struct orch_err *e)
 /* The SQLite driver's statement (store.h: the statement interface). */
 struct store_stmt {
 	struct store *st;
-	sqlite3_stmt *lite;
+	sqlite3_stmt *lite;       /* the SQLite driver's, or */
+	struct store_pg_stmt *pg; /* the PostgreSQL driver's (store_pg.h) */
 };
+
+int
+store_is_url(const char *path)
+{
+	return strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0;
+}
 
 int
 store_step(struct store_stmt *s)
 {
+	if (s->pg)
+		return store_pg_step(s->pg);
 	int rc = sqlite3_step(s->lite);
 
 	return rc == SQLITE_ROW ? STORE_ROW : rc == SQLITE_DONE ? STORE_DONE : rc;
@@ -436,7 +450,9 @@ store_step(struct store_stmt *s)
 void
 store_bind_text(struct store_stmt *s, int i, const char *v)
 {
-	if (v == NULL)
+	if (s->pg)
+		store_pg_bind(s->pg, i, v);
+	else if (v == NULL)
 		sqlite3_bind_null(s->lite, i);
 	else
 		sqlite3_bind_text(s->lite, i, v, -1, SQLITE_TRANSIENT);
@@ -445,84 +461,122 @@ store_bind_text(struct store_stmt *s, int i, const char *v)
 void
 store_bind_int64(struct store_stmt *s, int i, int64_t v)
 {
+	char text[24];
+
+	if (s->pg) {
+		snprintf(text, sizeof(text), "%lld", (long long)v);
+		store_pg_bind(s->pg, i, text);
+		return;
+	}
 	sqlite3_bind_int64(s->lite, i, v);
 }
 
 void
 store_bind_int(struct store_stmt *s, int i, int v)
 {
+	if (s->pg)
+		return store_bind_int64(s, i, v);
 	sqlite3_bind_int(s->lite, i, v);
 }
 
 void
 store_bind_double(struct store_stmt *s, int i, double v)
 {
+	char text[40];
+
+	if (s->pg) {
+		snprintf(text, sizeof(text), "%.17g", v);
+		store_pg_bind(s->pg, i, text);
+		return;
+	}
 	sqlite3_bind_double(s->lite, i, v);
 }
 
 void
 store_bind_null(struct store_stmt *s, int i)
 {
+	if (s->pg)
+		return store_pg_bind(s->pg, i, NULL);
 	sqlite3_bind_null(s->lite, i);
 }
 
 int
 store_bind_count(struct store_stmt *s)
 {
+	if (s->pg)
+		return store_pg_bind_count(s->pg);
 	return sqlite3_bind_parameter_count(s->lite);
 }
 
 const char *
 store_column_text(struct store_stmt *s, int i)
 {
+	if (s->pg)
+		return store_pg_column_text(s->pg, i);
 	return (const char *)sqlite3_column_text(s->lite, i);
 }
 
 int64_t
 store_column_int64(struct store_stmt *s, int i)
 {
+	if (s->pg)
+		return store_pg_column_int64(s->pg, i);
 	return sqlite3_column_int64(s->lite, i);
 }
 
 int
 store_column_int(struct store_stmt *s, int i)
 {
+	if (s->pg)
+		return (int)store_pg_column_int64(s->pg, i);
 	return sqlite3_column_int(s->lite, i);
 }
 
 int
 store_column_is_null(struct store_stmt *s, int i)
 {
+	if (s->pg)
+		return store_pg_column_is_null(s->pg, i);
 	return sqlite3_column_type(s->lite, i) == SQLITE_NULL;
 }
 
 int
 store_column_is_int(struct store_stmt *s, int i)
 {
+	if (s->pg)
+		return store_pg_column_is_int(s->pg, i);
 	return sqlite3_column_type(s->lite, i) == SQLITE_INTEGER;
 }
 
 int
 store_column_count(struct store_stmt *s)
 {
+	if (s->pg)
+		return store_pg_column_count(s->pg);
 	return sqlite3_column_count(s->lite);
 }
 
 const char *
 store_column_name(struct store_stmt *s, int i)
 {
+	if (s->pg)
+		return store_pg_column_name(s->pg, i);
 	return sqlite3_column_name(s->lite, i);
 }
 
 void
 store_reset(struct store_stmt *s)
 {
+	if (s->pg)
+		return store_pg_reset(s->pg);
 	sqlite3_reset(s->lite);
 }
 
 void
 store_clear_bindings(struct store_stmt *s)
 {
+	if (s->pg)
+		return store_pg_clear_bindings(s->pg);
 	sqlite3_clear_bindings(s->lite);
 }
 
@@ -531,58 +585,89 @@ store_finalize(struct store_stmt *s)
 {
 	if (s == NULL)
 		return;
-	sqlite3_finalize(s->lite);
+	if (s->pg)
+		store_pg_finalize(s->pg);
+	else
+		sqlite3_finalize(s->lite);
 	free(s);
 }
 
 int64_t
 store_changes(struct store *st)
 {
+	if (st->pg)
+		return store_pg_changes(st);
 	return sqlite3_changes(st->db);
 }
 
 int64_t
 store_last_insert_id(struct store *st)
 {
+	if (st->pg)
+		return store_pg_last_insert_id(st);
 	return sqlite3_last_insert_rowid(st->db);
 }
 
 int64_t
 store_total_changes(struct store *st)
 {
+	if (st->pg)
+		return st->pgs.total_changes;
 	return sqlite3_total_changes(st->db);
 }
 
 int
 store_in_transaction(struct store *st)
 {
+	if (st->pg)
+		return store_pg_in_transaction(st);
 	return st->db && !sqlite3_get_autocommit(st->db);
 }
 
 int
 store_is_open(const struct store *st)
 {
-	return st && st->db;
+	return st && (st->db || st->pg);
 }
 
-/* Wrap a prepared SQLite statement: 0, or -1 with e (out of memory). */
+/* Wrap a prepared statement of either driver: 0, or -1 with e (out of memory). */
 static int
-stmt_wrap(struct store *st, sqlite3_stmt *lite, struct store_stmt **out, struct orch_err *e)
+stmt_wrap(struct store *st, sqlite3_stmt *lite, struct store_pg_stmt *pg, struct store_stmt **out,
+    struct orch_err *e)
 {
 	if ((*out = malloc(sizeof(**out))) == NULL) {
 		sqlite3_finalize(lite);
+		store_pg_finalize(pg);
 		return err_set(e, EX_SOFTWARE, "out of memory preparing a statement on '%s'", st->path);
 	}
 	(*out)->st = st;
 	(*out)->lite = lite;
+	(*out)->pg = pg;
 	return 0;
+}
+
+/* Prepare on the store's driver (persistent: a statement store_cached keeps). */
+static int
+driver_prepare(
+    struct store *st, const char *sql, int persistent, struct store_stmt **stmt, struct orch_err *e)
+{
+	sqlite3_stmt *lite = NULL;
+	struct store_pg_stmt *pg = NULL;
+
+	*stmt = NULL;
+	if (st->pg)
+		return store_pg_prepare(st, sql, &pg, e) < 0 ? -1 : stmt_wrap(st, NULL, pg, stmt, e);
+	if ((persistent ? sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &lite, NULL)
+			: sqlite3_prepare_v2(st->db, sql, -1, &lite, NULL)) != SQLITE_OK)
+		return store_fail(st, "prepare", e);
+	return stmt_wrap(st, lite, NULL, stmt, e);
 }
 
 /* A write ends a snapshot first (store.h 5): a prepared statement says whether it writes. */
 static void
 snapshot_guard(struct store *st, struct store_stmt *stmt)
 {
-	if (st->snapshot && !sqlite3_stmt_readonly(stmt->lite))
+	if (st->snapshot && !(stmt->pg ? store_pg_readonly(stmt->pg) : sqlite3_stmt_readonly(stmt->lite)))
 		store_snapshot_end(st);
 }
 
@@ -590,6 +675,8 @@ int
 store_exec(struct store *st, const char *sql, struct orch_err *e)
 {
 	store_snapshot_end(st); /* pragmas and migrations: never inside a read */
+	if (st->pg)
+		return store_pg_exec(st, sql, e);
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "exec", e);
 	return 0;
@@ -598,12 +685,7 @@ store_exec(struct store *st, const char *sql, struct orch_err *e)
 int
 store_prepare(struct store *st, struct store_stmt **stmt, const char *sql, struct orch_err *e)
 {
-	sqlite3_stmt *lite;
-
-	*stmt = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &lite, NULL) != SQLITE_OK)
-		return store_fail(st, "prepare", e);
-	if (stmt_wrap(st, lite, stmt, e) < 0)
+	if (driver_prepare(st, sql, 0, stmt, e) < 0)
 		return -1;
 	snapshot_guard(st, *stmt);
 	return 0;
@@ -628,11 +710,7 @@ store_cached(struct store *st, struct store_stmt **stmt, const char *sql, struct
 	}
 	if (free_slot == NULL)
 		return store_prepare(st, stmt, sql, e);
-	sqlite3_stmt *lite;
-	*stmt = NULL;
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &lite, NULL) != SQLITE_OK)
-		return store_fail(st, "prepare", e);
-	if (stmt_wrap(st, lite, stmt, e) < 0)
+	if (driver_prepare(st, sql, 1, stmt, e) < 0)
 		return -1;
 	free_slot->sql = sql;
 	free_slot->stmt = *stmt;
@@ -805,6 +883,8 @@ store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_
 	int fd;
 
 	memset(st, 0, sizeof(*st));
+	if (store_is_url(path))
+		return store_pg_open(st, path, busy_timeout_ms, e);
 	if (str_copy(st->path, sizeof(st->path), path) < 0)
 		return err_set(e, EX_USAGE, "database path '%s' is too long", path);
 	/* create with 0600 ourselves: sqlite would honour the umask only */
@@ -848,14 +928,18 @@ store_close(struct store *st)
 		sqlite3_close(st->db);
 	}
 	st->db = NULL;
+	store_pg_close(st);
 }
 
 int
 store_snapshot_begin(struct store *st, struct orch_err *e)
 {
-	if (st->snapshot || !!store_in_transaction(st))
+	if (st->snapshot || store_in_transaction(st))
 		return 0;
-	if (sqlite3_exec(st->db, "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK)
+	if (st->pg) {
+		if (store_pg_begin(st, 1, e) < 0)
+			return -1;
+	} else if (sqlite3_exec(st->db, "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "begin read transaction", e);
 	st->snapshot = 1;
 	return 0;
@@ -867,6 +951,10 @@ store_snapshot_end(struct store *st)
 	if (!st->snapshot)
 		return;
 	st->snapshot = 0;
+	if (st->pg) {
+		store_pg_rollback(st); /* it read only: nothing to keep */
+		return;
+	}
 	/* a read transaction: COMMIT only drops the read lock; ROLLBACK if it fails */
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -876,6 +964,8 @@ int
 store_begin(struct store *st, struct orch_err *e)
 {
 	store_snapshot_end(st);
+	if (st->pg)
+		return store_pg_begin(st, 0, e);
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "begin transaction", e);
 	return 0;
@@ -884,6 +974,8 @@ store_begin(struct store *st, struct orch_err *e)
 int
 store_commit(struct store *st, struct orch_err *e)
 {
+	if (st->pg)
+		return store_pg_commit(st, e);
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		store_fail(st, "commit", e);
 		store_rollback(st);
@@ -895,7 +987,9 @@ store_commit(struct store *st, struct orch_err *e)
 void
 store_rollback(struct store *st)
 {
-	if (st->db && !!store_in_transaction(st))
+	if (st->pg)
+		store_pg_rollback(st);
+	else if (st->db && store_in_transaction(st))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 

@@ -49,6 +49,7 @@
 struct orch_err;
 struct proc_result;
 struct sqlite3; /* the SQLite driver's connection: only store.c includes <sqlite3.h> */
+struct pg_conn;
 
 #define STORE_CORRUPT_ADVICE \
 	"orch leaves it as it is: stop the cron jobs, then restore it from a " \
@@ -65,8 +66,13 @@ struct sqlite3; /* the SQLite driver's connection: only store.c includes <sqlite
 #define STORE_CACHE_SLOTS 8
 
 struct store {
-	struct sqlite3 *db;
-	char path[4096];
+	struct sqlite3 *db; /* the SQLite driver's connection, or NULL */
+	struct pg_conn *pg; /* libpq's PGconn when the store is PostgreSQL (store_pg.h), or NULL */
+	struct store_pg_state {
+		int64_t changes, total_changes;
+		char sqlstate[6], msg[512]; /* the last error */
+	} pgs;
+	char path[4096]; /* the file, or the URL with its password masked */
 	struct store_cache {
 		const char *sql; /* the caller's literal: compared by address */
 		struct store_stmt *stmt;
@@ -75,7 +81,9 @@ struct store {
 	int snapshot; /* a store_snapshot_begin() read transaction is open */
 };
 
+/* path: orch.db's file, or a postgresql:// URL (store_is_url): the PostgreSQL driver (store_pg.h). */
 int store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_err *e);
+int store_is_url(const char *path);
 void store_close(struct store *st);
 int store_begin(struct store *st, struct orch_err *e);
 int store_snapshot_begin(struct store *st, struct orch_err *e);

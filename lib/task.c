@@ -251,8 +251,11 @@ task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size
 		return 0;
 	}
 	if (store_prepare(st, &s,
-		"INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at, host, "
-		"expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"INSERT INTO leases(name, task_id, work_item, pid, acquired_at, host, expires_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET task_id = "
+		"excluded.task_id, work_item = excluded.work_item, pid = excluded.pid, acquired_at = "
+		"excluded.acquired_at, host = excluded.host, expires_at = excluded.expires_at, "
+		"child_pgid = 0, child_kind = ''",
 		e) < 0)
 		goto fail;
 	store_bind_text(s, 1, name);
@@ -370,8 +373,10 @@ task_lease_put(struct store *st, const char *name, const struct task *t, long pi
 
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s,
-		"INSERT OR REPLACE INTO leases(name, task_id, work_item, pid, acquired_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT INTO leases(name, task_id, work_item, pid, acquired_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+		"ON CONFLICT (name) DO UPDATE SET task_id = excluded.task_id, work_item = "
+		"excluded.work_item, pid = excluded.pid, acquired_at = excluded.acquired_at, host = '', "
+		"expires_at = 0, child_pgid = 0, child_kind = ''",
 		e) < 0)
 		return -1;
 	store_bind_text(s, 1, name);
@@ -513,8 +518,8 @@ verdict_claim(struct store *st, const char *issue_id, const char *state_id, cons
 
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s,
-		"INSERT OR IGNORE INTO verdicts(issue_id, state_id, issue_updated_at, work_item, "
-		"verdict, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		"INSERT INTO verdicts(issue_id, state_id, issue_updated_at, work_item, "
+		"verdict, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
 		e) < 0)
 		return -1;
 	store_bind_text(s, 1, issue_id);
@@ -535,7 +540,8 @@ task_note_once(struct store *st, const char *key, struct orch_err *e)
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
-	if (store_prepare(st, &s, "INSERT OR IGNORE INTO notices(key, sent_at) VALUES (?1, ?2)", e) < 0)
+	if (store_prepare(
+		st, &s, "INSERT INTO notices(key, sent_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING", e) < 0)
 		return -1;
 	store_bind_text(s, 1, key);
 	store_bind_text(s, 2, now);
@@ -718,7 +724,8 @@ task_blob_record(struct store *st, const char *wi, const char *path, const char 
 	struct store_stmt *s;
 
 	if (store_prepare(st, &s,
-		"INSERT OR IGNORE INTO orch_blobs (work_item, path, blob) VALUES (?1, ?2, ?3)", e) < 0)
+		"INSERT INTO orch_blobs (work_item, path, blob) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+		e) < 0)
 		return -1;
 	store_bind_text(s, 1, wi);
 	store_bind_text(s, 2, path);

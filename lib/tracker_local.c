@@ -68,8 +68,8 @@ tracker_local_seed(struct store *st, const char *project, struct orch_err *e)
 	for (i = 0; seed[i].name; i++) {
 		snprintf(id, sizeof(id), "%s:%s", project, tracker_key_for_name(seed[i].name));
 		if (store_prepare(st, &s,
-			"INSERT OR IGNORE INTO tracker_states(id, project, name, grp, seq) "
-			"VALUES (?1, ?2, ?3, ?4, ?5)",
+			"INSERT INTO tracker_states(id, project, name, grp, seq) "
+			"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
 			e) < 0)
 			return -1;
 		store_bind_text(s, 1, id);

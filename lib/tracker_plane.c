@@ -487,8 +487,10 @@ states_store(struct tracker *t, const char *project, const cJSON *all, struct or
 	cJSON_ArrayForEach(it, all) {
 		const cJSON *seq = cJSON_GetObjectItemCaseSensitive(it, "sequence");
 		if (store_prepare(t->st, &s,
-			"INSERT OR REPLACE INTO plane_states(project, id, name, grp, seq, fetched_at) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			"INSERT INTO plane_states(project, id, name, grp, seq, fetched_at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (project, id) DO UPDATE SET name = "
+			"excluded.name, grp = excluded.grp, seq = excluded.seq, fetched_at = "
+			"excluded.fetched_at",
 			e) < 0)
 			goto fail;
 		store_bind_text(s, 1, project);
@@ -609,8 +611,8 @@ remember(struct tracker *t, const struct tracker_issue *v, size_t n)
 
 	if (n == 0 ||
 	    store_prepare(t->st, &s,
-		"INSERT OR IGNORE INTO plane_items(project, seq, id) "
-		"VALUES (?1, ?2, ?3)",
+		"INSERT INTO plane_items(project, seq, id) "
+		"VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
 		NULL) < 0)
 		return;
 	if (own)

@@ -15,7 +15,7 @@ APT_GET=${APT_GET:-apt-get}
 SUDO=${SUDO:-sudo}
 
 # pkg-config module -> the Debian package that provides it
-modules="sqlite3:libsqlite3-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev yaml-0.1:libyaml-dev check:check"
+modules="sqlite3:libsqlite3-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev yaml-0.1:libyaml-dev libpq:libpq-dev check:check"
 
 missing() {
 	pkgs="" names=""

@@ -8,6 +8,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/orch-it.XXXXXX")
 trap '[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"' EXIT
 # Hermetic (issue 24): none of the caller's orch settings (every ORCH_*, the tokens among them), the
 # stand-ins' switches or the fake Plane's token leak in.
+TEST_PG=${ORCH_TEST_PG:-}	# make check-pg: the throwaway cluster's base URL (kept before the unset)
 for v in $(env | sed -n 's/^\(ORCH_[A-Za-z0-9_]*\|STANDIN_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 unset PLANE_TOKEN
 # The tests written for the tools' engines (the pip-audit and osv-scanner stand-ins) keep them; the osv
@@ -48,6 +49,13 @@ SYS_PATH=$(hermetic_path /usr/bin:/bin)
 # doctor reads this file, never the user's crontab (absent: "no crontab"); t-doctor unsets it to drive a
 # crontab stand-in
 export ORCH_HOME="$TMP/home" PATH="$BIN:$(hermetic_path "$PATH")" ORCH_DOCTOR_CRONTAB_FILE="$TMP/crontab"
+# make check-pg (issue 27): the test's store is a database of its own in the throwaway cluster
+if [ -n "$TEST_PG" ]; then
+	PG_DB="t_$(basename "$TMP" | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z')"
+	psql -XAtq "$TEST_PG/postgres" -c "CREATE DATABASE $PG_DB" >/dev/null ||
+		{ echo "cannot create database $PG_DB in $TEST_PG" >&2; exit 70; }
+	export ORCH_DATABASE_URL="$TEST_PG/$PG_DB"
+fi
 
 # hold KIND PATH: hold a flock (lock) or a SQLite write lock (db) on PATH
 # until release; returns once the lock is really held (no sleeps).
@@ -132,10 +140,9 @@ fresh_staging_log() {
 }
 
 # sql_exec SQL [PARAM...]: run statements against orch.db (params bind to ? in order).
-sql_exec() {
-	python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]) if len(sys.argv) == 3 else c.execute(sys.argv[2], sys.argv[3:]); c.commit()' "$ORCH_HOME/orch.db" "$@"
-}
-sql() { python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")' "$ORCH_HOME/orch.db" "$1"; }
+# The store, SQLite or (make check-pg) PostgreSQL: sqlrun.py says how.
+sql_exec() { python3 "$TOP/tests/integration/sqlrun.py" exec "$@"; }
+sql() { python3 "$TOP/tests/integration/sqlrun.py" query "$1"; }
 
 json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
 

@@ -21,7 +21,7 @@ PKG_CONFIG="$TMP/pc" CC=no-such-cc ORCH_DEPS_NO_INSTALL=1 expect_rc 1 sh "$CD"
 [ "$ERR" = "orch: missing build dependencies (libcjson no-such-cc); run: sudo apt-get install libcjson-dev gcc libc6-dev" ] ||
 	fail "missing compiler not named: $ERR"
 PKG_CONFIG="$TMP/no-pkg-config" ORCH_DEPS_NO_INSTALL=1 expect_rc 1 sh "$CD"
-contains "$ERR" "run: sudo apt-get install pkg-config libsqlite3-dev libcurl4-openssl-dev libcjson-dev libyaml-dev check"
+contains "$ERR" "run: sudo apt-get install pkg-config libsqlite3-dev libcurl4-openssl-dev libcjson-dev libyaml-dev libpq-dev check"
 
 # not root, no password-less sudo: the line, no attempt
 cat >"$TMP/apt-get" <<'SH'

@@ -1,0 +1,466 @@
+#include "store_pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "err.h"
+#include "pqload.h"
+#include "store.h"
+#include "store_pgschema.h"
+#include "util.h"
+
+/* pg_advisory_xact_lock key of the migration: "orchmigr" as an integer, so no other use collides */
+#define PG_MIGRATE_LOCK 0x6f7263686d696772LL
+#define PG_MAX_PARAMS 32
+#define PG_BOOLOID 16
+#define PG_INT8OID 20
+#define PG_INT2OID 21
+#define PG_INT4OID 23
+#define PG_NUMERICOID 1700
+
+struct store_pg_stmt {
+	struct store *st;
+	char *sql; /* ?N made $N */
+	int nparams, readonly, started, row, nrows;
+	char *vals[PG_MAX_PARAMS];
+	PGresult *res;
+};
+
+static const struct pq_api *pq;
+
+static PGconn *
+conn(const struct store *st)
+{
+	return (PGconn *)st->pg;
+}
+
+/* Keep the last error of a result (or of the connection) for store_pg_fail. */
+static void
+note_error(struct store *st, const PGresult *r)
+{
+	const char *state = r ? pq->result_error_field(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = r ? pq->result_error_field(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	snprintf(st->pgs.sqlstate, sizeof(st->pgs.sqlstate), "%s", state ? state : "");
+	snprintf(st->pgs.msg, sizeof(st->pgs.msg), "%s",
+	    msg          ? msg
+		: st->pg ? pq->error_message(conn(st))
+			 : "not connected");
+	st->pgs.msg[strcspn(st->pgs.msg, "\n")] = '\0';
+}
+
+int
+store_pg_fail(struct store *st, const char *what, struct orch_err *e)
+{
+	const char *s = st->pgs.sqlstate;
+
+	if (st->pg && pq->status(conn(st)) != CONNECTION_OK)
+		return err_set(e, EX_UNAVAILABLE,
+		    "database '%s': %s: the connection is lost (%s); check that PostgreSQL is up and "
+		    "reachable (orch doctor); nothing was written, the next tick retries",
+		    st->path, what, st->pgs.msg);
+	if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 || strcmp(s, "55P03") == 0 ||
+	    strcmp(s, "57014") == 0)
+		return err_set(e, EX_TEMPFAIL,
+		    "database '%s' is busy (%s: %s): another orch command holds it; nothing was "
+		    "written, retry on the next tick",
+		    st->path, what, st->pgs.msg);
+	if (strncmp(s, "08", 2) == 0)
+		return err_set(e, EX_UNAVAILABLE, "database '%s': %s: %s; check that PostgreSQL is reachable",
+		    st->path, what, st->pgs.msg);
+	if (strncmp(s, "53", 2) == 0)
+		return err_set(e, EX_IOERR,
+		    "database '%s': %s: %s; the server is out of disk or memory: nothing was written",
+		    st->path, what, st->pgs.msg);
+	return err_set(e, EX_SOFTWARE, "database '%s': %s: %s%s%s%s", st->path, what, st->pgs.msg,
+	    s[0] ? " (SQLSTATE " : "", s[0] ? s : "", s[0] ? ")" : "");
+}
+
+/* The URL as messages show it: a password between "user:" and "@" is masked. */
+static void
+mask_url(const char *url, char *out, size_t n)
+{
+	const char *scheme = strstr(url, "://"), *at, *colon;
+
+	snprintf(out, n, "%s", url);
+	if (scheme == NULL || (at = strchr(scheme + 3, '@')) == NULL)
+		return;
+	colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+	if (colon)
+		snprintf(out, n, "%.*s:****%s", (int)(colon - url), url, at);
+}
+
+static int
+exec_ok(struct store *st, const char *sql, const char *what, struct orch_err *e)
+{
+	PGresult *r = pq->exec(conn(st), sql);
+	ExecStatusType rs = r ? pq->result_status(r) : PGRES_FATAL_ERROR;
+
+	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
+		note_error(st, r);
+		pq->clear(r);
+		return store_pg_fail(st, what, e);
+	}
+	pq->clear(r);
+	return 0;
+}
+
+int
+store_pg_exec(struct store *st, const char *sql, struct orch_err *e)
+{
+	return exec_ok(st, sql, "exec", e);
+}
+
+/* The schema version, or -1 with e; under the migration lock. */
+static int64_t
+schema_version(struct store *st, struct orch_err *e)
+{
+	PGresult *r = pq->exec(conn(st), "SELECT coalesce(max(version), 0) FROM orch_schema");
+	int64_t v;
+
+	if (r == NULL || pq->result_status(r) != PGRES_TUPLES_OK || pq->ntuples(r) != 1) {
+		note_error(st, r);
+		pq->clear(r);
+		return store_pg_fail(st, "read the schema version", e);
+	}
+	v = strtoll(pq->getvalue(r, 0, 0), NULL, 10);
+	pq->clear(r);
+	return v;
+}
+
+/* Contract 1: migrate under a transaction-scoped advisory lock. */
+static int
+migrate(struct store *st, struct orch_err *e)
+{
+	char sql[160];
+	int64_t v;
+
+	snprintf(sql, sizeof(sql),
+	    "BEGIN; SELECT pg_advisory_xact_lock(%lld); "
+	    "CREATE TABLE IF NOT EXISTS orch_schema (version BIGINT NOT NULL)",
+	    (long long)PG_MIGRATE_LOCK);
+	if (exec_ok(st, sql, "take the migration lock", e) < 0 || (v = schema_version(st, e)) < 0)
+		goto fail;
+	if (v > STORE_SCHEMA_VERSION) {
+		err_set(e, EX_CONFIG,
+		    "database '%s' has schema %lld, newer than this orch's %d: upgrade orch on this host "
+		    "(every host shares the schema)",
+		    st->path, (long long)v, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (v == 0) {
+		snprintf(sql, sizeof(sql), "INSERT INTO orch_schema VALUES (%d)", STORE_SCHEMA_VERSION);
+		if (exec_ok(st, store_pg_schema_v23, "create the schema", e) < 0 ||
+		    exec_ok(st, sql, "record the schema version", e) < 0)
+			goto fail;
+	}
+	return exec_ok(st, "COMMIT", "commit the migration", e);
+fail:
+	store_pg_rollback(st);
+	return -1;
+}
+
+static void
+quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message; /* CREATE ... IF NOT EXISTS says "already exists, skipping": not for the terminal */
+}
+
+int
+store_pg_open(struct store *st, const char *url, int busy_timeout_ms, struct orch_err *e)
+{
+	char options[200];
+	/* orch's defaults first: the URL's own parameters (expand_dbname) override them */
+	const char *keys[] = { "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+		"keepalives_count", "application_name", "options", "dbname", NULL };
+	const char *vals[] = { "10", "1", "30", "10", "3", "orch", options, url, NULL };
+
+	memset(&st->pgs, 0, sizeof(st->pgs));
+	mask_url(url, st->path, sizeof(st->path));
+	if ((pq = pq_api_load(e)) == NULL)
+		return -1;
+	snprintf(options, sizeof(options),
+	    "-c lock_timeout=%d -c client_connection_check_interval=10000 -c "
+	    "idle_in_transaction_session_timeout=600000",
+	    busy_timeout_ms > 0 ? busy_timeout_ms : 5000);
+	st->pg = (struct pg_conn *)pq->connectdb_params(keys, vals, 1);
+	if (st->pg == NULL || pq->status(conn(st)) != CONNECTION_OK) {
+		char msg[400];
+		snprintf(msg, sizeof(msg), "%s", st->pg ? pq->error_message(conn(st)) : "out of memory");
+		msg[strcspn(msg, "\n")] = '\0';
+		store_pg_close(st);
+		return err_set(e, EX_UNAVAILABLE,
+		    "cannot connect to the database '%s': %s; check the URL (store: in orch.yaml or "
+		    "ORCH_DATABASE_URL) and that PostgreSQL is up",
+		    st->path, msg);
+	}
+	pq->set_notice_processor(conn(st), quiet_notice, NULL);
+	if (migrate(st, e) < 0) {
+		store_pg_close(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_pg_close(struct store *st)
+{
+	if (st->pg && pq)
+		pq->finish(conn(st));
+	st->pg = NULL;
+}
+
+/* ?N becomes $N outside quoted strings and identifiers; the highest N is the parameter count. */
+static int
+translate(const char *sql, char **out, int *nparams)
+{
+	size_t n = strlen(sql);
+	char *o = malloc(n + 1), *w = o, quote = 0;
+	const char *p;
+
+	*nparams = 0;
+	if (o == NULL)
+		return -1;
+	for (p = sql; *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+		} else if (*p == '\'' || *p == '"') {
+			quote = *p;
+		} else if (*p == '?' && p[1] >= '1' && p[1] <= '9') {
+			int v = (int)strtol(p + 1, NULL, 10);
+			if (v > *nparams)
+				*nparams = v;
+			*w++ = '$';
+			continue;
+		}
+		*w++ = *p;
+	}
+	*w = '\0';
+	*out = o;
+	return *nparams <= PG_MAX_PARAMS ? 0 : -1;
+}
+
+int
+store_pg_prepare(struct store *st, const char *sql, struct store_pg_stmt **out, struct orch_err *e)
+{
+	struct store_pg_stmt *s = calloc(1, sizeof(*s));
+	const char *p = sql + strspn(sql, " \t\n");
+
+	*out = NULL;
+	if (s == NULL || translate(sql, &s->sql, &s->nparams) < 0) {
+		if (s)
+			free(s->sql);
+		free(s);
+		return err_set(e, EX_SOFTWARE,
+		    "cannot prepare a statement for '%s' (out of memory, or over %d parameters): %.80s",
+		    st->path, PG_MAX_PARAMS, sql);
+	}
+	s->st = st;
+	s->readonly = strncasecmp(p, "SELECT", 6) == 0;
+	*out = s;
+	return 0;
+}
+
+void
+store_pg_bind(struct store_pg_stmt *s, int i, const char *v)
+{
+	if (i < 1 || i > PG_MAX_PARAMS)
+		return;
+	free(s->vals[i - 1]);
+	s->vals[i - 1] = v ? strdup(v) : NULL;
+}
+
+int
+store_pg_bind_count(const struct store_pg_stmt *s)
+{
+	return s->nparams;
+}
+
+int
+store_pg_step(struct store_pg_stmt *s)
+{
+	struct store *st = s->st;
+	ExecStatusType rs;
+
+	if (!s->started) {
+		s->res = pq->exec_params(
+		    conn(st), s->sql, s->nparams, NULL, (const char *const *)s->vals, NULL, NULL, 0);
+		rs = s->res ? pq->result_status(s->res) : PGRES_FATAL_ERROR;
+		if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
+			note_error(st, s->res);
+			return 1;
+		}
+		s->started = 1;
+		s->row = -1;
+		s->nrows = rs == PGRES_TUPLES_OK ? pq->ntuples(s->res) : 0;
+		if (!s->readonly) { /* store_changes(): rows the last write changed */
+			st->pgs.changes = strtoll(pq->cmd_tuples(s->res), NULL, 10);
+			st->pgs.total_changes += st->pgs.changes;
+		}
+	}
+	if (s->row + 1 < s->nrows) {
+		s->row++;
+		return STORE_ROW;
+	}
+	s->row = s->nrows;
+	return STORE_DONE;
+}
+
+static int
+in_row(const struct store_pg_stmt *s, int i)
+{
+	return s->res && s->row >= 0 && s->row < s->nrows && i >= 0 && i < pq->nfields(s->res);
+}
+
+const char *
+store_pg_column_text(const struct store_pg_stmt *s, int i)
+{
+	const char *v;
+
+	if (!in_row(s, i) || pq->getisnull(s->res, s->row, i))
+		return NULL;
+	v = pq->getvalue(s->res, s->row, i);
+	if (pq->ftype(s->res, i) == PG_BOOLOID)
+		return strcmp(v, "t") == 0 ? "1" : "0";
+	return v;
+}
+
+int64_t
+store_pg_column_int64(const struct store_pg_stmt *s, int i)
+{
+	const char *v = store_pg_column_text(s, i);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+int
+store_pg_column_is_null(const struct store_pg_stmt *s, int i)
+{
+	return !in_row(s, i) || pq->getisnull(s->res, s->row, i);
+}
+
+int
+store_pg_column_is_int(const struct store_pg_stmt *s, int i)
+{
+	Oid t;
+
+	if (store_pg_column_is_null(s, i))
+		return 0;
+	t = pq->ftype(s->res, i);
+	return t == PG_INT8OID || t == PG_INT4OID || t == PG_INT2OID || t == PG_BOOLOID ||
+	    (t == PG_NUMERICOID && strchr(pq->getvalue(s->res, s->row, i), '.') == NULL);
+}
+
+int
+store_pg_column_count(const struct store_pg_stmt *s)
+{
+	return s->res ? pq->nfields(s->res) : 0;
+}
+
+const char *
+store_pg_column_name(const struct store_pg_stmt *s, int i)
+{
+	return s->res && i >= 0 && i < pq->nfields(s->res) ? pq->fname(s->res, i) : NULL;
+}
+
+int
+store_pg_readonly(const struct store_pg_stmt *s)
+{
+	return s->readonly;
+}
+
+void
+store_pg_reset(struct store_pg_stmt *s)
+{
+	if (s->res)
+		pq->clear(s->res);
+	s->res = NULL;
+	s->started = s->nrows = 0;
+	s->row = -1;
+}
+
+void
+store_pg_clear_bindings(struct store_pg_stmt *s)
+{
+	int i;
+
+	for (i = 0; i < PG_MAX_PARAMS; i++) {
+		free(s->vals[i]);
+		s->vals[i] = NULL;
+	}
+}
+
+void
+store_pg_finalize(struct store_pg_stmt *s)
+{
+	if (s == NULL)
+		return;
+	store_pg_reset(s);
+	store_pg_clear_bindings(s);
+	free(s->sql);
+	free(s);
+}
+
+int64_t
+store_pg_changes(const struct store *st)
+{
+	return st->pgs.changes;
+}
+
+int64_t
+store_pg_last_insert_id(struct store *st)
+{
+	PGresult *r = pq->exec(conn(st), "SELECT lastval()");
+	int64_t v = 0;
+
+	if (r && pq->result_status(r) == PGRES_TUPLES_OK && pq->ntuples(r) == 1)
+		v = strtoll(pq->getvalue(r, 0, 0), NULL, 10);
+	pq->clear(r);
+	return v;
+}
+
+int
+store_pg_in_transaction(const struct store *st)
+{
+	return st->pg && pq->transaction_status(conn(st)) != PQTRANS_IDLE;
+}
+
+int
+store_pg_begin(struct store *st, int snapshot, struct orch_err *e)
+{
+	return exec_ok(st,
+	    snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+		     : "BEGIN ISOLATION LEVEL SERIALIZABLE",
+	    snapshot ? "begin read transaction" : "begin transaction", e);
+}
+
+int
+store_pg_commit(struct store *st, struct orch_err *e)
+{
+	if (pq->transaction_status(conn(st)) == PQTRANS_INERROR) {
+		/* COMMIT would answer "ROLLBACK" and succeed: an aborted transaction is a failed commit, for
+		 * the reason of the statement that aborted it (still the last error recorded) */
+		store_pg_rollback(st);
+		return store_pg_fail(st, "commit (an earlier statement aborted the transaction)", e);
+	}
+	if (exec_ok(st, "COMMIT", "commit", e) < 0) {
+		store_pg_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_pg_rollback(struct store *st)
+{
+	PGresult *r;
+
+	if (!store_pg_in_transaction(st))
+		return;
+	r = pq->exec(conn(st), "ROLLBACK");
+	pq->clear(r);
+}
