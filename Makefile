@@ -104,8 +104,8 @@ check: banned style layers unit integration
 
 # The integration suite against PostgreSQL (issue 27): a throwaway cluster, a database per test.
 # PG_TESTS="t-a t-b" runs only those.
-check-pg: all
-	@sh scripts/check-pg.sh $(BUILD)/bin $(PG_TESTS)
+check-pg: all $(BUILD)/tests/unit
+	@BUILD=$(BUILD) sh scripts/check-pg.sh $(BUILD)/bin $(PG_TESTS)
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \

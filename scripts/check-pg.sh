@@ -19,6 +19,10 @@ fi
 trap 'sh "$TOP/scripts/pg-cluster.sh" stop "$dir" >/dev/null 2>&1' EXIT INT TERM
 base=${url%/*}
 echo "check-pg: cluster at $base"
+# the driver's own cases (tests/unit/test_store_pg.c) on a database of their own
+psql -XAtq "$base/postgres" -c "CREATE DATABASE unit_store_pg" >/dev/null &&
+	CK_RUN_SUITE=store_pg TEST_PG_URL="$base/unit_store_pg" "$TOP/${BUILD:-build}/tests/unit" ||
+	{ echo "check-pg: the driver's unit cases failed" >&2; exit 1; }
 if [ $# -gt 0 ]; then
 	pass=0 fail=0
 	for t in "$@"; do

@@ -153,6 +153,7 @@ main(void)
 		proc_suite,
 		config_suite,
 		store_suite,
+		store_pg_suite,
 		frontmatter_suite,
 		git_suite,
 		tracker_suite,

@@ -13,6 +13,7 @@ Suite *lock_suite(void);
 Suite *proc_suite(void);
 Suite *config_suite(void);
 Suite *store_suite(void);
+Suite *store_pg_suite(void);
 Suite *frontmatter_suite(void);
 Suite *git_suite(void);
 Suite *tracker_suite(void);
