@@ -47,6 +47,7 @@ main(int argc, char **argv)
 	int opt, rc;
 
 	cli_init(&cl, "orch-poll", USAGE);
+	cl.cluster_singleton = 1; /* one poller for every host of a shared store */
 	while ((opt = cli_getopt(&cl, argc, argv, longopts)) == OPT_PROJECT)
 		only = cl.optarg;
 	if (opt < 0)

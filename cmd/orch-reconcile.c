@@ -31,6 +31,7 @@ main(int argc, char **argv)
 	int opt, rc;
 
 	cli_init(&cl, "orch-reconcile", USAGE);
+	cl.cluster_singleton = 1; /* one reconciler for every host of a shared store */
 	while ((opt = cli_getopt(&cl, argc, argv, NULL)) > 0)
 		;
 	if (opt < 0)

@@ -99,6 +99,7 @@ main(int argc, char **argv)
 		return cli_usage_error(&cl, "work item '%s' is not " WI_FORM, cl.args[0]);
 	if (only && !wi_project_key_valid(only))
 		return cli_usage_error(&cl, "project key '%s' is not valid: " WI_KEY_RULE, only);
+	cl.cluster_singleton = mainscan; /* the scan of main: once for every host of a shared store */
 	if ((rc = cli_open(&cl)) != 0)
 		return rc == CLI_SKIPPED ? 0 : rc;
 	if (only && config_project(&cl.cfg, only) == NULL) {

@@ -295,6 +295,21 @@ store_is_new(const char *db)
 	return stat(db, &sb) < 0 ? errno == ENOENT : sb.st_size == 0;
 }
 
+/* The one line (or JSON object) of a run that skips because another holds its lock; CLI_SKIPPED. */
+static int
+skipped(struct cli *cl, const char *reason)
+{
+	if (cl->json) { /* stdout stays JSON for a pipe into jq, also when skipped */
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddBoolToObject(o, "skipped", 1);
+		cJSON_AddStringToObject(o, "reason", reason);
+		cli_print_json(o);
+	} else if (!cl->quiet) {
+		printf("%s: %s; skipped\n", cl->prog, reason);
+	}
+	return abandon(cl, CLI_SKIPPED);
+}
+
 int
 cli_open(struct cli *cl)
 {
@@ -312,17 +327,8 @@ cli_open(struct cli *cl)
 	rc = lock_take(cl->cfg.home, name, cl->wait, &cl->lock_fd, &e);
 	if (rc < 0)
 		return abandon(cl, cli_error(cl, &e));
-	if (rc == LOCK_BUSY) {
-		if (cl->json) { /* stdout stays JSON for a pipe into jq, also when skipped */
-			cJSON *o = cJSON_CreateObject();
-			cJSON_AddBoolToObject(o, "skipped", 1);
-			cJSON_AddStringToObject(o, "reason", "previous run still active");
-			cli_print_json(o);
-		} else if (!cl->quiet) {
-			printf("%s: previous run still active; skipped\n", cl->prog);
-		}
-		return abandon(cl, CLI_SKIPPED);
-	}
+	if (rc == LOCK_BUSY)
+		return skipped(cl, "previous run still active");
 	if (str_fmt(db, sizeof(db), "%s/orch.db", cl->cfg.home) < 0) {
 		err_set(&e, EX_USAGE, "orch home path is too long");
 		return abandon(cl, cli_error(cl, &e));
@@ -331,12 +337,16 @@ cli_open(struct cli *cl)
 	/* store: a PostgreSQL URL shared by every host (docs/multi-host.md), else orch.db in ORCH_HOME */
 	if (store_open(&cl->st, cl->cfg.store ? cl->cfg.store : db, cl->cfg.db_busy_timeout_ms, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
+	cl->store_open = 1;
+	/* a shared store: the cluster-wide half of the lock (another host's run) */
+	if (cl->cluster_singleton && (rc = store_lock_try(&cl->st, name, &e)) <= 0)
+		return rc < 0 ? abandon(cl, cli_error(cl, &e))
+			      : skipped(cl, "previous run still active on another host");
 	if (fresh) /* one loud line, also under -q: a new store starts every item again */
 		fprintf(stderr,
 		    "%s: created a new, empty store '%s' (first run in this home; if you meant another, "
 		    "check --home, ORCH_HOME and home: in the config)\n",
 		    cl->prog, db);
-	cl->store_open = 1;
 	cl->ctxv.cfg = &cl->cfg;
 	cl->ctxv.st = &cl->st;
 	cl->ctx = &cl->ctxv;

@@ -58,6 +58,7 @@ struct cli {
 	struct store st;
 	struct orch_ctx ctxv, *ctx; /* ctx: config + store + shared HTTP client, after cli_open */
 	const char *lock_name;      /* default prog; orch-work locks per slot */
+	int cluster_singleton;      /* once in the cluster, not once per host (store_lock_try) */
 	int cfg_loaded, store_open, lock_fd;
 	int64_t t0;
 	/* cli_getopt's state and results */

@@ -146,6 +146,20 @@ print_task(const cJSON *it)
 	putchar('\n');
 }
 
+/* One job that is not done: a running one says on which host (a shared store, docs/multi-host.md). */
+static void
+print_job(const cJSON *it)
+{
+	int running = strcmp(str(it, "status"), JOB_RUNNING) == 0;
+
+	printf("  job %lld %s %s %s attempts %lld%s%s%s\n", num(it, "id"), str(it, "work_item"),
+	    str(it, "agent"), str(it, "status"), num(it, "attempts"),
+	    running && *str(it, "host") ? " on " : "", running ? str(it, "host") : "",
+	    strcmp(str(it, "status"), JOB_DEAD) == 0 && num(it, "open") == 0
+		? " (the item moved on: needs nobody)"
+		: "");
+}
+
 void
 cli_status_text(const void *rootv)
 {
@@ -163,11 +177,7 @@ cli_status_text(const void *rootv)
 	print_counts("jobs", cJSON_GetObjectItem(jobs, "by_status"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(jobs, "items"))
 		if (strcmp(str(it, "status"), JOB_DONE) != 0)
-			printf("  job %lld %s %s %s attempts %lld%s\n", num(it, "id"), str(it, "work_item"),
-			    str(it, "agent"), str(it, "status"), num(it, "attempts"),
-			    strcmp(str(it, "status"), JOB_DEAD) == 0 && num(it, "open") == 0
-				? " (the item moved on: needs nobody)"
-				: "");
+			print_job(it);
 	printf("commands:\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands"))
 		printf("  %-14s last %s result %lld %lld ms\n", it->string, str(it, "last_run"),

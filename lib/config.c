@@ -48,6 +48,7 @@ static const struct setting settings[] = {
 	S(tracker, "local"),
 	S(agent_user, NULL),
 	S(store, NULL),
+	S(host, NULL),
 	S(plane_url, NULL),
 	S(plane_workspace, NULL),
 	S(plane_api_token_file, NULL),
@@ -58,6 +59,7 @@ static const struct setting settings[] = {
 	I(job_max_attempts, 1, 1000, "3"),
 	I(job_timeout_s, 1, 86400 * 7, "3600"),
 	I(job_backoff_s, 0, 86400, "30"),
+	I(job_lease_s, 2, 86400, "120"),
 	I(work_slots, 1, 64, "1"),
 	I(ci_timeout_s, 1, 86400, "1800"),
 	I(db_busy_timeout_ms, 0, 600000, "5000"),
@@ -1064,6 +1066,30 @@ check_store(struct config *c, struct orch_err *e)
 	return 0;
 }
 
+/* host: this host's name in the shared store (jobs, claims); default the system's host name. */
+static int
+check_host(struct config *c, struct orch_err *e)
+{
+	char name[256] = "";
+	const char *p;
+
+	if (c->host == NULL) {
+		if (gethostname(name, sizeof(name) - 1) < 0 || name[0] == '\0')
+			str_copy(name, sizeof(name), "localhost");
+		if ((c->host = strdup(name)) == NULL)
+			return err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	for (p = c->host; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') &&
+		    !strchr(".-_", *p))
+			break;
+	if (*p || c->host[0] == '\0' || strlen(c->host) > 64)
+		return err_set(e, EX_CONFIG,
+		    "%s: key 'host': '%.80s' is not a host name (letters, digits, '.', '-', '_'; at most 64)",
+		    c->path ? c->path : "environment ORCH_HOST", c->host);
+	return 0;
+}
+
 int
 config_load(struct config *c, const char *file, const char *home, int flags, struct orch_err *e)
 {
@@ -1090,7 +1116,7 @@ config_load(struct config *c, const char *file, const char *home, int flags, str
 	}
 	if (apply_env(c, e) < 0)
 		return -1;
-	if (check_telegram(c, e) < 0 || check_store(c, e) < 0)
+	if (check_telegram(c, e) < 0 || check_store(c, e) < 0 || check_host(c, e) < 0)
 		return -1;
 	return check_choices(c, e) < 0 || inherit_tracker(c, e) < 0 ? -1 : check_limits(c, e);
 }

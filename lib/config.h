@@ -105,6 +105,8 @@ struct config {
 	    fix_max_danger; /* orch-fix thresholds */
 	char *agent_user;   /* agents (orch-work's, orch-fix's fixer) run as this user; NULL: as orch's own */
 	char *store; /* a postgresql:// URL (ORCH_DATABASE_URL or store:); NULL: SQLite, ORCH_HOME/orch.db */
+	char *host;  /* this host's name in a shared store (host:, ORCH_HOST); default gethostname() */
+	int job_lease_s; /* a running job's lease: renewed every quarter of it while its agent runs */
 	struct project *projects;
 	size_t nprojects;
 };

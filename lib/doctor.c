@@ -155,6 +155,31 @@ tools(struct orch_ctx *c, struct doc *d)
 	    osv ? out : "");
 	dep_engine(c, d, need, pip, osv);
 }
+/* A PostgreSQL store (docs/multi-host.md): reachable (or no command ran), its version, schema, session. */
+static void
+shared_store(struct orch_ctx *c, struct doc *d)
+{
+	struct store_info in;
+	struct orch_err e = { 0 };
+
+	if (c->st == NULL || store_describe(c->st, &in, &e) < 0) {
+		say(d, "FAIL", "store", "%s", c->st ? e.msg : "the PostgreSQL store is not open");
+		return;
+	}
+	say(d, "ok", "store", "%s at %s, schema %s (this orch's: %d), host '%s'", in.engine, in.where,
+	    in.schema, STORE_SCHEMA_VERSION, c->cfg->host);
+	if (!in.session_kept)
+		say(d, "FAIL", "store",
+		    "consecutive statements ran in different server sessions: a connection pooler in "
+		    "transaction mode? orch's cluster-wide locks need session mode (PgBouncer "
+		    "pool_mode = session) or a direct connection");
+	else if (strcmp(in.check_interval, "0") == 0)
+		say(d, "WARN", "store",
+		    "client_connection_check_interval is 0 on the server for this session: a vanished host's "
+		    "locks are noticed only by TCP keepalives; leave orch's default (10s) in the URL's "
+		    "options");
+}
+
 /*
  * The configured home against the store in use: a --home or ORCH_HOME that
  * differs from the config's home: works on another store (a mistyped one
@@ -171,6 +196,10 @@ home_vs_store(struct orch_ctx *c, struct doc *d)
 		    "the config says home: %s, but this run uses %s (from --home or ORCH_HOME): "
 		    "cron and you may be using two stores; use one",
 		    c->cfg->file_home, c->cfg->home);
+	if (c->cfg->store) {
+		shared_store(c, d);
+		return;
+	}
 	if (str_fmt(db, sizeof(db), "%s/orch.db", c->cfg->home) < 0)
 		return;
 	if (stat(db, &sb) < 0 || sb.st_size == 0)

@@ -110,7 +110,7 @@ record_start(struct orch_ctx *c, struct fix_result *r, struct orch_err *e)
 		return -1;
 	if (store_prepare(c->st, &s,
 		"INSERT INTO fix_runs (work_item, source, status, started_at) "
-		"VALUES (?, ?, 'running', ?)",
+		"VALUES (?1, ?2, 'running', ?3)",
 		e) < 0)
 		return -1;
 	store_bind_text(s, 1, r->work_item);
@@ -131,12 +131,10 @@ record_finish(struct orch_ctx *c, const struct fix_result *r, struct orch_err *e
 
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(c->st, &s,
-		"UPDATE fix_runs SET source = ?, status = ?, reason = ?, plan_json = ?, "
-		"plan_decision = ?, diff = ?, diff_files = ?, diff_added = ?, diff_removed = ?, diff_bytes = "
-		"?, danger = ?, "
-		"patch_decision = ?, validation = ?, base_sha = ?, commit_sha = ?, repairs = ?, finished_at "
-		"= ? "
-		"WHERE id = ?",
+		"UPDATE fix_runs SET source = ?1, status = ?2, reason = ?3, plan_json = ?4, "
+		"plan_decision = ?5, diff = ?6, diff_files = ?7, diff_added = ?8, diff_removed = ?9, "
+		"diff_bytes = ?10, danger = ?11, patch_decision = ?12, validation = ?13, base_sha = ?14, "
+		"commit_sha = ?15, repairs = ?16, finished_at = ?17 WHERE id = ?18",
 		e) < 0)
 		return -1;
 	store_bind_text(s, i++, r->source);

@@ -22,7 +22,7 @@
 
 static const char job_active_sql[] =
     "SELECT count(*) FROM jobs WHERE task_id = ?1 AND status IN ('queued','running') "
-    "AND (?2 IS NULL OR agent = ?2)";
+    "AND (CAST(?2 AS TEXT) IS NULL OR agent = ?2)";
 
 int
 job_active(struct store *st, int64_t task_id, const char *agent, struct orch_err *e)
@@ -192,7 +192,8 @@ job_finish_agent(struct store *st, int64_t task_id, const char *agent, struct or
 }
 
 int
-job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, struct orch_err *e)
+job_lease(
+    struct store *st, int pid, const char *host, int64_t now, int lease_s, struct job *j, struct orch_err *e)
 {
 	struct store_stmt *s;
 	char stamp[32];
@@ -230,14 +231,22 @@ job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, st
 	}
 	time_iso_us(time_now_us(), stamp);
 	if (store_prepare(st, &s,
-		"UPDATE jobs SET status = 'running', pid = ?1, lease_until = ?2, "
-		"attempts = attempts + 1, updated_at = ?3 WHERE id = ?4 AND status = 'queued'",
+		"UPDATE jobs SET status = 'running', pid = ?1, lease_until = orch_now() + ?2, "
+		"attempts = attempts + 1, updated_at = ?3, host = ?5, lease_token = ?6 WHERE id = ?4 AND "
+		"status = 'queued'",
 		e) < 0)
 		goto fail;
+	if (random_hex(j->token, 16) < 0) {
+		store_finalize(s);
+		err_set(e, EX_SOFTWARE, "no random bytes for a lease token (getrandom failed)");
+		goto fail;
+	}
 	store_bind_int(s, 1, pid);
-	store_bind_int64(s, 2, now + lease_s);
+	store_bind_int64(s, 2, lease_s);
 	store_bind_text(s, 3, stamp);
 	store_bind_int64(s, 4, j->id);
+	store_bind_text(s, 5, host);
+	store_bind_text(s, 6, j->token);
 	if (store_step_done(st, s, "lease job", e) < 0)
 		goto fail;
 	if (store_changes(st) != 1)
@@ -321,9 +330,11 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 		"UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, agent_pgid = NULL, "
 		"available_at = ?2, updated_at = ?3, attempts = attempts - ?5, last_error = coalesce(?7, "
 		"last_error) "
-		"WHERE id = ?4 AND status = 'running' AND attempts = ?6",
-		e) < 0) /* never one leased after a reap */
+		"WHERE id = ?4 AND status = 'running' AND attempts = ?6 AND (lease_token = ?8 OR "
+		"(lease_token IS NULL AND CAST(?8 AS TEXT) IS NULL))",
+		e) < 0) /* never one leased after a reap: the attempt and the lease token fence it */
 		goto fail;
+	store_bind_text(s, 8, j->token[0] ? j->token : NULL);
 	store_bind_text(s, 1, status);
 	store_bind_int64(s, 2, now + delay);
 	store_bind_text(s, 3, stamp);
@@ -376,15 +387,37 @@ job_free(struct job *j)
 }
 
 int
-job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e)
+job_renew(struct store *st, const struct job *j, int lease_s, struct orch_err *e)
 {
 	struct store_stmt *s;
 
-	if (store_prepare(st, &s, "UPDATE jobs SET agent_pgid = ?1 WHERE id = ?2 AND status = 'running'", e) <
-	    0)
+	if (store_prepare(st, &s,
+		"UPDATE jobs SET lease_until = orch_now() + ?1 WHERE id = ?2 AND status = 'running' AND "
+		"lease_token = ?3",
+		e) < 0)
+		return -1;
+	store_bind_int64(s, 1, lease_s);
+	store_bind_int64(s, 2, j->id);
+	store_bind_text(s, 3, j->token);
+	if (store_step_done(st, s, "renew the job's lease", e) < 0)
+		return -1;
+	return store_changes(st) == 1;
+}
+
+int
+job_note_agent(struct store *st, const struct job *j, long pgid, struct orch_err *e)
+{
+	struct store_stmt *s;
+
+	if (store_prepare(st, &s,
+		"UPDATE jobs SET agent_pgid = ?1 WHERE id = ?2 AND status = 'running' AND (lease_token = ?3 "
+		"OR "
+		"(lease_token IS NULL AND CAST(?3 AS TEXT) IS NULL))",
+		e) < 0)
 		return -1;
 	store_bind_int64(s, 1, pgid);
-	store_bind_int64(s, 2, job_id);
+	store_bind_int64(s, 2, j->id);
+	store_bind_text(s, 3, j->token[0] ? j->token : NULL);
 	if (store_step_done(st, s, "record the agent's process group", e) < 0)
 		return -1;
 	return store_changes(st) == 1 ? 0 : -1; /* not running: cancelled (e stays clear) */
@@ -395,7 +428,8 @@ static const char job_running_sql[] =
     "SELECT j.id, COALESCE(j.pid, 0), j.attempts, j.dead_strikes, "
     "t.work_item, j.agent, j.updated_at, "
     "EXISTS (SELECT 1 FROM agent_runs r WHERE r.job_id = j.id AND r.finished_at IS NOT NULL AND "
-    "r.id = (SELECT max(id) FROM agent_runs WHERE job_id = j.id)), COALESCE(j.agent_pgid, 0) "
+    "r.id = (SELECT max(id) FROM agent_runs WHERE job_id = j.id)), COALESCE(j.agent_pgid, 0), j.host, "
+    "CASE WHEN j.lease_until < orch_now() THEN 1 ELSE 0 END "
     "FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'running' LIMIT ?1";
 
 int
@@ -421,6 +455,9 @@ job_list_running(struct store *st, struct job_running *v, int max, struct orch_e
 			v[n].started = us / 1000000;
 		v[n].exited = store_column_int(s, 7);
 		v[n].pgid = store_column_int64(s, 8);
+		str_copy(
+		    v[n].host, sizeof(v[n].host), store_column_text(s, 9) ? store_column_text(s, 9) : "");
+		v[n].expired = store_column_int(s, 10);
 		n++;
 	}
 	if (n < max && rc != STORE_DONE) {
@@ -479,16 +516,18 @@ job_expand_arg(const char *arg, const char *wi, const char *stage, const char *w
 int
 job_items_json(struct store *st, int max, struct cJSON *items, struct orch_err *e)
 {
-	/* +j.status: the done jobs are most of the table, read newest first by id rather than by status */
+	/*
+	 * (j.status || ''), not the index on status: the done jobs are most of the table, read newest first
+	 * by id rather than by status (an expression: neither engine's planner uses the index for it)
+	 */
 	return store_list_json(st,
-	    "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, "
-	    "j.lease_until, " JOB_DEAD_OPEN
-	    " AS open FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != "
-	    "'done' ORDER BY j.id DESC LIMIT ?1) UNION ALL SELECT * FROM (SELECT j.id, t.work_item, j.agent, "
-	    "j.status, "
-	    "j.attempts, j.pid, j.lease_until, 0 FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE "
-	    "+j.status = 'done' "
-	    "ORDER BY j.id DESC LIMIT 20)",
+	    "SELECT * FROM (SELECT j.id, t.work_item, j.agent, j.status, j.attempts, j.pid, j.host, "
+	    "j.lease_until, CASE WHEN " JOB_DEAD_OPEN
+	    " THEN 1 ELSE 0 END AS open FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status != "
+	    "'done' ORDER BY j.id DESC LIMIT ?1) live UNION ALL SELECT * FROM (SELECT j.id, t.work_item, "
+	    "j.agent, j.status, j.attempts, j.pid, j.host, j.lease_until, 0 FROM jobs j JOIN tasks t ON t.id "
+	    "= "
+	    "j.task_id WHERE (j.status || '') = 'done' ORDER BY j.id DESC LIMIT 20) done",
 	    max, items, e);
 }
 
@@ -533,6 +572,7 @@ record_json(const struct job_record *r)
 	cJSON_AddStringToObject(o, "agent", r->agent);
 	cJSON_AddStringToObject(o, "stage", r->stage);
 	cJSON_AddNumberToObject(o, "runner_pid", r->runner_pid);
+	cJSON_AddStringToObject(o, "lease_token", r->token);
 	cJSON_AddStringToObject(o, "phase", r->finished ? "finished" : "started");
 	if (r->finished) {
 		cJSON_AddBoolToObject(o, "ok", r->ok);
@@ -598,6 +638,7 @@ record_parse(const cJSON *o, int64_t job_id, int attempt, struct job_record *r)
 	json_str(o, "agent", r->agent, sizeof(r->agent));
 	json_str(o, "stage", r->stage, sizeof(r->stage));
 	r->runner_pid = (long)json_num(o, "runner_pid");
+	json_str(o, "lease_token", r->token, sizeof(r->token));
 	json_str(o, "phase", phase, sizeof(phase));
 	r->finished = strcmp(phase, "finished") == 0;
 	r->ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
@@ -659,6 +700,7 @@ job_record_outcome(const struct job_record *r, struct job *j, struct job_outcome
 	j->id = r->job_id;
 	j->run_id = r->run_id;
 	j->attempts = r->attempt;
+	str_copy(j->token, sizeof(j->token), r->token);
 	str_copy(j->work_item, sizeof(j->work_item), r->work_item);
 	str_copy(j->agent, sizeof(j->agent), r->agent);
 	str_copy(j->stage, sizeof(j->stage), r->stage);

@@ -14,8 +14,13 @@
  *     replay never doubles work.
  *  2. job_lease() is one BEGIN IMMEDIATE transaction: it picks the oldest
  *     queued job whose available_at has come, marks it running with the
- *     runner's pid and a lease deadline, and counts the attempt.  Two
- *     runners can never lease the same job.
+ *     runner's pid and host, a random lease token and a lease deadline in
+ *     the store's clock (orch_now() + lease_s), and counts the attempt.
+ *     Two runners can never lease the same job.  job_renew() extends the
+ *     lease while the agent runs (orch-work's heartbeat); job_complete()
+ *     and job_note_agent() are conditioned on the token, so a job rescued
+ *     from a host whose lease expired (the reaper of any host) cannot be
+ *     completed, or noted, by its first runner: the fencing token.
  *  3. A run row (agent_runs) is written when the run starts, with the
  *     runner's pid, so a runner killed mid-job leaves a running job with a
  *     dead pid and a lease deadline: everything the reaper needs.
@@ -40,6 +45,7 @@ struct store;
 
 struct job {
 	int64_t id, task_id, run_id;
+	char token[33]; /* the lease's token ("" for a job leased before schema 24) */
 	char work_item[32];
 	char agent[24];
 	char stage[24];
@@ -103,8 +109,11 @@ struct job_last {
 	char at[32];          /* updated_at: when it went dead */
 };
 int job_last(struct store *st, int64_t task_id, const char *stage, struct job_last *v, struct orch_err *e);
-/* 1 leased into *j, 0 nothing available now, -1 error. */
-int job_lease(struct store *st, int pid, int64_t now, int lease_s, struct job *j, struct orch_err *e);
+/* 1 leased into *j (by host, for lease_s), 0 nothing available now, -1 error. */
+int job_lease(
+    struct store *st, int pid, const char *host, int64_t now, int lease_s, struct job *j, struct orch_err *e);
+/* Extend the running job's lease to orch_now() + lease_s: 1 still ours, 0 lost (rescued, cancelled), -1. */
+int job_renew(struct store *st, const struct job *j, int lease_s, struct orch_err *e);
 /* Start a run record for a leased job (sets j->run_id). */
 int job_run_start(struct store *st, struct job *j, int pid, struct orch_err *e);
 
@@ -133,7 +142,7 @@ void job_free(struct job *j);
  * clear when the job no longer runs (cancelled meanwhile: the runner stops
  * the agent it just started), -1 with *e on a store error.
  */
-int job_note_agent(struct store *st, int64_t job_id, long pgid, struct orch_err *e);
+int job_note_agent(struct store *st, const struct job *j, long pgid, struct orch_err *e);
 
 /*
  * The reaper's side (orch-reconcile): it decides from liveness which
@@ -144,7 +153,9 @@ struct job_running {
 	long long started; /* unix seconds of the lease (jobs.updated_at), 0 when unknown */
 	long long exited;  /* 1: the latest agent run finished while the job still says running */
 	long long pgid;    /* the agent's process group, 0 when not yet noted */
+	long long expired; /* 1: its lease ran out in the store's clock (no heartbeat) */
 	char wi[32], agent[24];
+	char host[72]; /* the runner's host ("": leased before schema 24, this host's) */
 };
 /* The running jobs, at most max, into v: how many, or -1. */
 int job_list_running(struct store *st, struct job_running *v, int max, struct orch_err *e);
@@ -174,7 +185,8 @@ struct job_record {
 	int attempt;
 	char work_item[32], agent[24], stage[24];
 	long runner_pid;
-	int finished; /* 0: started only */
+	char token[33]; /* the lease token: a completion from the record is fenced like the runner's */
+	int finished;   /* 0: started only */
 	int ok, exit_code, interrupted;
 	char status[16];
 	int64_t duration_ms;

@@ -505,7 +505,8 @@ struct child {
 	int status;    /* waitpid status, valid once reaped */
 	int reaped, timed_out, stopped_by;
 	int xfd; /* exit_fd(pid), -1 without pidfd */
-	int64_t t0, deadline, term_at, reaped_at;
+	int64_t t0, deadline, term_at, reaped_at, next_beat;
+	int beat_stopped;
 };
 
 /*
@@ -712,6 +713,17 @@ child_pump(const struct proc_spec *spec, struct child *ch, struct proc_result *r
 			pf[nf++] = (struct pollfd){ .fd = ch->err, .events = POLLIN };
 		if (ch->in >= 0)
 			pf[nf++] = (struct pollfd){ .fd = ch->in, .events = POLLOUT };
+		/* the heartbeat: a no from it stops the child like its deadline */
+		if (spec->on_beat && !ch->reaped && !ch->timed_out && now >= ch->next_beat) {
+			ch->next_beat = now + spec->beat_ms;
+			if (spec->on_beat(spec->on_beat_ctx) != 0) {
+				ch->beat_stopped = 1;
+				ch->deadline = now;
+				continue;
+			}
+		}
+		if (spec->on_beat && !ch->timed_out && ch->next_beat - now < wait_ms)
+			wait_ms = (int)(ch->next_beat - now) + 1;
 		/* wake at the deadline, not up to 100 ms after it */
 		if (ch->deadline && !ch->timed_out && ch->deadline - now < wait_ms)
 			wait_ms = (int)(ch->deadline - now) + 1;
@@ -791,7 +803,9 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 		spec->on_start(spec->on_start_ctx, (long)ch.pid);
 	ch.xfd = exit_fd(ch.pid);
 	ch.deadline = spec->timeout_ms > 0 ? ch.t0 + spec->timeout_ms : 0;
+	ch.next_beat = ch.t0 + (spec->beat_ms > 0 ? spec->beat_ms : 1000);
 	child_pump(spec, &ch, r);
+	r->beat_stopped = ch.beat_stopped;
 	if (ch.xfd >= 0)
 		close(ch.xfd);
 	if (ch.out >= 0)

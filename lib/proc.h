@@ -94,6 +94,14 @@ struct proc_spec {
 	void (*on_start)(void *ctx, long pid);
 	void *on_start_ctx;
 	const struct proc_user *run_as; /* NULL: as this process's user (guarantee 9) */
+	/*
+	 * Called every beat_ms while the child runs (orch-work renews its job's
+	 * lease); a nonzero return stops the child's group as a timeout does
+	 * (TERM, KILL after the grace; status PROC_TIMEOUT, beat_stopped set).
+	 */
+	int (*on_beat)(void *ctx);
+	void *on_beat_ctx;
+	int beat_ms;
 };
 
 struct proc_result {
@@ -103,8 +111,9 @@ struct proc_result {
 	int64_t elapsed_ms;
 	struct buf out, err;
 	int out_truncated, err_truncated;
-	char error[256]; /* spawn / not-found detail */
-	int failed;      /* for metrics: not ok and not an expected exit code */
+	char error[256];  /* spawn / not-found detail */
+	int failed;       /* for metrics: not ok and not an expected exit code */
+	int beat_stopped; /* spec->on_beat asked to stop the child */
 };
 
 int proc_run(const struct proc_spec *spec, struct proc_result *r);

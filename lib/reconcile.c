@@ -41,7 +41,7 @@ count(struct store *st, const char *name, int n, struct reconcile_stats *rs)
 		return;
 	if (store_prepare(st, &s,
 		"INSERT INTO counters(name, value) VALUES (?1, ?2) "
-		"ON CONFLICT(name) DO UPDATE SET value = value + ?2",
+		"ON CONFLICT(name) DO UPDATE SET value = counters.value + ?2",
 		&e) < 0)
 		return bookkeeping_failed(rs, &e);
 	store_bind_text(s, 1, name);
@@ -313,8 +313,8 @@ reap_job(struct orch_ctx *c, const struct job_running *j, const char *why, int64
 		    "%s if it deployed, or orch-advance --unblock %s to deploy again",
 		    j->agent, j->id, j->pid, j->wi, why, j->agent, j->wi, j->wi);
 	else
-		snprintf(msg, mn, "reaped %s job %lld (pid %lld): %s; %s", j->agent, j->id, j->pid, why,
-		    requeue ? "requeued" : "dead");
+		snprintf(msg, mn, "reaped %s job %lld (pid %lld on %s): %s; %s", j->agent, j->id, j->pid,
+		    j->host[0] ? j->host : c->cfg->host, why, requeue ? "requeued" : "dead");
 	if (store_begin(c->st, &e) < 0)
 		return 0;
 	/* not 1: another process settled the job between our read and this write */
@@ -403,6 +403,13 @@ release_dead_leases(struct orch_ctx *c, struct reconcile_stats *rs)
 		rs->leases_released += n;
 }
 
+/* 1 when another host's runner leased the job (a shared store, docs/multi-host.md). */
+static int
+remote_job(const struct orch_ctx *c, const struct job_running *j)
+{
+	return j->host[0] && strcmp(j->host, c->cfg->host) != 0;
+}
+
 /* The reaper: jobs whose runner is gone, and leases of dead holders. */
 static void
 reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile_stats *rs)
@@ -417,9 +424,18 @@ reaper(struct orch_ctx *c, reconcile_report report, void *rctx, struct reconcile
 		struct advance_result r;
 		char msg[700];
 
-		if (settled(c, &v[i], report, rctx, rs))
+		if (remote_job(c, &v[i])) {
+			/* another host's runner: its pid means nothing here, its heartbeat says it lives */
+			if (!v[i].expired)
+				continue;
+			why = "its lease ran out in the store's clock: its host stopped renewing it (gone, "
+			      "or cut "
+			      "off from the store)";
+		} else if (settled(c, &v[i], report, rctx, rs)) {
 			continue;
-		why = reap_reason(c, &v[i], now);
+		} else {
+			why = reap_reason(c, &v[i], now);
+		}
 		if (why == NULL || !reap_job(c, &v[i], why, now, msg, sizeof(msg)))
 			continue;
 		rs->reaped++;

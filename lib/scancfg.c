@@ -200,7 +200,7 @@ approval_find(
 	int rc;
 
 	if (store_prepare(st, &s,
-		"SELECT head FROM scan_config_approvals WHERE work_item = ? AND blobs = ? "
+		"SELECT head FROM scan_config_approvals WHERE work_item = ?1 AND blobs = ?2 "
 		"ORDER BY id DESC LIMIT 1",
 		e) < 0)
 		return -1;
@@ -302,7 +302,7 @@ approval_insert(
 	    user && *user ? user : "", user && *user ? ")" : "");
 	if (store_prepare(st, &s,
 		"INSERT INTO scan_config_approvals (work_item, head, blobs, approved_by, approved_at) "
-		"VALUES (?, ?, ?, ?, ?)",
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
 		e) < 0)
 		return -1;
 	store_bind_text(s, 1, wi);

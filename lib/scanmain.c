@@ -380,13 +380,13 @@ state_put(struct run *u)
 		"CASE WHEN ?6 THEN ?4 END, CASE WHEN ?6 THEN ?7 END, CASE WHEN ?6 THEN ?8 END, ?9, ?10) "
 		"ON CONFLICT(project, branch) DO UPDATE SET last_run_id = ?3, last_run_at = ?4, last_status "
 		"= ?5, "
-		"last_success = CASE WHEN ?6 THEN last_success ELSE ?4 END, "
-		"failure_run_id = CASE WHEN ?6 THEN ?3 ELSE failure_run_id END, "
-		"failure_at = CASE WHEN ?6 THEN ?4 ELSE failure_at END, "
-		"failure_phase = CASE WHEN ?6 THEN ?7 ELSE failure_phase END, "
-		"failure_reason = CASE WHEN ?6 THEN ?8 ELSE failure_reason END, "
-		"failure_chunk = CASE WHEN ?6 THEN ?9 ELSE failure_chunk END, "
-		"deps_blob = coalesce(?10, deps_blob)",
+		"last_success = CASE WHEN ?6 THEN scan_state.last_success ELSE ?4 END, "
+		"failure_run_id = CASE WHEN ?6 THEN ?3 ELSE scan_state.failure_run_id END, "
+		"failure_at = CASE WHEN ?6 THEN ?4 ELSE scan_state.failure_at END, "
+		"failure_phase = CASE WHEN ?6 THEN ?7 ELSE scan_state.failure_phase END, "
+		"failure_reason = CASE WHEN ?6 THEN ?8 ELSE scan_state.failure_reason END, "
+		"failure_chunk = CASE WHEN ?6 THEN ?9 ELSE scan_state.failure_chunk END, "
+		"deps_blob = coalesce(?10, scan_state.deps_blob)",
 		u->e) < 0)
 		return -1;
 	store_bind_text(s, 1, r->project);
@@ -1288,7 +1288,8 @@ scan_main_resolve(
 		return -1;
 	if (store_prepare(st, &s,
 		"UPDATE scan_findings SET resolved_at = ?1, resolved_reason = ?2 WHERE "
-		"resolved_at IS NULL AND (?3 IS NULL OR fingerprint = ?3) AND (?4 IS NULL OR project = ?4)",
+		"resolved_at IS NULL AND (CAST(?3 AS TEXT) IS NULL OR fingerprint = ?3) AND "
+		"(CAST(?4 AS TEXT) IS NULL OR project = ?4)",
 		e) < 0)
 		goto fail;
 	store_bind_text(s, 1, now);

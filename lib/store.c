@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -369,6 +370,15 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 */
 	("ALTER TABLE tasks ADD COLUMN landed_base TEXT;"
 	 "ALTER TABLE tasks ADD COLUMN reverted_by TEXT NOT NULL DEFAULT '';"),
+	/*
+	 * 24: leases that survive hosts (issue 27): a running job names the host whose runner leased it and
+	 * carries the lease's random token; completion and the agent's process group are conditioned on the
+	 * token, so a job rescued after its lease expired cannot be completed by its first runner.
+	 * lease_until counts in the database's clock (orch_now(): store_pg.h, store_open).
+	 * The PostgreSQL migration of the same number is in lib/store_pg.c.
+	 */
+	("ALTER TABLE jobs ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+	 "ALTER TABLE jobs ADD COLUMN lease_token TEXT;"),
 };
 
 static int
@@ -816,6 +826,15 @@ migrate(struct store *st, struct orch_err *e)
 	return 0;
 }
 
+/* orch_now(): the store's clock in unix seconds, the SQL both engines share for lease times. */
+static void
+sql_orch_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int64(ctx, (sqlite3_int64)time(NULL));
+}
+
 static uint32_t
 be32(const unsigned char *p)
 {
@@ -905,6 +924,12 @@ store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_
 		return -1;
 	}
 	sqlite3_busy_timeout(st->db, busy_timeout_ms);
+	if (sqlite3_create_function(st->db, "orch_now", 0, SQLITE_UTF8, NULL, sql_orch_now, NULL, NULL) !=
+	    SQLITE_OK) {
+		store_fail(st, "define orch_now()", e);
+		store_close(st);
+		return -1;
+	}
 	if (store_exec(st, "PRAGMA journal_mode=WAL", e) < 0 ||
 	    store_exec(st, "PRAGMA foreign_keys=ON", e) < 0 ||
 	    store_exec(st, "PRAGMA synchronous=NORMAL", e) < 0 || migrate(st, e) < 0) {
@@ -1001,9 +1026,9 @@ store_tool_record(struct store *st, const char *tool, int runs, int failures, in
 
 	if (store_prepare(st, &s,
 		"INSERT INTO tool_metrics(tool, runs, failures, total_ms, last_error) "
-		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(tool) DO UPDATE SET runs = runs + ?2, failures = "
-		"failures + ?3, "
-		"total_ms = total_ms + ?4, last_error = COALESCE(?5, last_error)",
+		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(tool) DO UPDATE SET runs = tool_metrics.runs + ?2, "
+		"failures = tool_metrics.failures + ?3, total_ms = tool_metrics.total_ms + ?4, "
+		"last_error = COALESCE(?5, tool_metrics.last_error)",
 		e) < 0)
 		return -1;
 	store_bind_text(s, 1, tool);
@@ -1111,4 +1136,67 @@ store_tool_metrics_json(struct store *st, struct cJSON *obj, struct orch_err *e)
 	}
 	store_finalize(s);
 	return rc == STORE_DONE ? 0 : store_fail(st, "read tool metrics", e);
+}
+
+int
+store_lock_try(struct store *st, const char *name, struct orch_err *e)
+{
+	struct store_stmt *s;
+	uint64_t key = 1469598103934665603ULL; /* FNV-1a of "orch:" name: the advisory lock's key */
+	const char *p;
+	int rc, held;
+
+	if (!st->pg)
+		return 1; /* one host's store: the command's flock is the whole lock */
+	for (p = "orch:"; *p; p++)
+		key = (key ^ (unsigned char)*p) * 1099511628211ULL;
+	for (p = name; *p; p++)
+		key = (key ^ (unsigned char)*p) * 1099511628211ULL;
+	if (store_prepare(st, &s, "SELECT pg_try_advisory_lock(?1)", e) < 0)
+		return -1;
+	store_bind_int64(s, 1, (int64_t)key);
+	rc = store_step(s);
+	held = rc == STORE_ROW ? store_column_int(s, 0) : -1;
+	store_finalize(s);
+	return held < 0 ? store_fail(st, "take the cluster-wide command lock", e) : held;
+}
+
+/* The first column of a one-row query as text into out ("" when no row): 0 / -1 with e. */
+static int
+query_text(struct store *st, const char *sql, char *out, size_t n, struct orch_err *e)
+{
+	struct store_stmt *s;
+	int rc;
+
+	out[0] = '\0';
+	if (store_prepare(st, &s, sql, e) < 0)
+		return -1;
+	if ((rc = store_step(s)) == STORE_ROW)
+		str_copy(out, n, store_column_text(s, 0) ? store_column_text(s, 0) : "");
+	store_finalize(s);
+	return rc == STORE_ROW || rc == STORE_DONE ? 0 : store_fail(st, "describe the store", e);
+}
+
+int
+store_describe(struct store *st, struct store_info *info, struct orch_err *e)
+{
+	char a[32], b[32];
+
+	memset(info, 0, sizeof(*info));
+	str_copy(info->where, sizeof(info->where), st->path);
+	if (!st->pg) {
+		snprintf(info->engine, sizeof(info->engine), "SQLite %s", sqlite3_libversion());
+		return query_text(st, "PRAGMA user_version", info->schema, sizeof(info->schema), e);
+	}
+	if (query_text(st, "SELECT current_setting('server_version')", b, sizeof(b), e) < 0 ||
+	    query_text(st, "SELECT max(version) FROM orch_schema", info->schema, sizeof(info->schema), e) < 0)
+		return -1;
+	snprintf(info->engine, sizeof(info->engine), "PostgreSQL %s", b);
+	/* a pooler in transaction mode hands each statement another server session: session locks break */
+	if (query_text(st, "SELECT pg_backend_pid()", a, sizeof(a), e) < 0 ||
+	    query_text(st, "SELECT pg_backend_pid()", b, sizeof(b), e) < 0)
+		return -1;
+	info->session_kept = strcmp(a, b) == 0;
+	return query_text(st, "SELECT current_setting('client_connection_check_interval')",
+	    info->check_interval, sizeof(info->check_interval), e);
 }

@@ -55,7 +55,7 @@ struct pg_conn;
 	"orch leaves it as it is: stop the cron jobs, then restore it from a " \
 	"backup or move it aside to start with an empty store (docs/operations.md, Failure modes)"
 
-#define STORE_SCHEMA_VERSION 23
+#define STORE_SCHEMA_VERSION 24
 
 /*
  * A few statements run once per live item on every tick (task_get,
@@ -71,6 +71,7 @@ struct store {
 	struct store_pg_state {
 		int64_t changes, total_changes;
 		char sqlstate[6], msg[512]; /* the last error */
+		int writer;                 /* holds the writer lock (store_pg.h 3) */
 	} pgs;
 	char path[4096]; /* the file, or the URL with its password masked */
 	struct store_cache {
@@ -137,6 +138,27 @@ int store_is_open(const struct store *st);
 int store_cached(struct store *st, struct store_stmt **stmt, const char *sql, struct orch_err *e);
 /* Reset a store_cached() statement for its next use (or finalize an uncached one). */
 void store_release(struct store *st, struct store_stmt *stmt);
+/*
+ * A command that runs once in the whole cluster (orch-poll, orch-reconcile,
+ * orch-scan --main) takes this lock beside its flock: on PostgreSQL a
+ * session advisory lock keyed by name, held until the connection closes
+ * (also when the host dies: the server drops the session, keepalives and
+ * client_connection_check_interval notice it).  1 held, 0 another host's
+ * command holds it, -1 with e.  SQLite: always 1 (the store is one host's).
+ */
+int store_lock_try(struct store *st, const char *name, struct orch_err *e);
+/*
+ * What orch doctor reports of the store in use: the engine and its version,
+ * where (a file, or the URL with its password masked), the schema version,
+ * and on PostgreSQL whether one session serves consecutive statements (not
+ * so behind a pooler in transaction mode, which breaks the singletons'
+ * session locks) and client_connection_check_interval.  0 / -1 with e.
+ */
+struct store_info {
+	char engine[64], where[4096], schema[16], check_interval[32];
+	int session_kept;
+};
+int store_describe(struct store *st, struct store_info *info, struct orch_err *e);
 /* Turn the last SQLite error into *e with context; returns -1. */
 int store_fail(struct store *st, const char *what, struct orch_err *e);
 /* Step a statement that returns no rows (and finalize it). */

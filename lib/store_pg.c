@@ -13,6 +13,8 @@
 
 /* pg_advisory_xact_lock key of the migration: "orchmigr" as an integer, so no other use collides */
 #define PG_MIGRATE_LOCK 0x6f7263686d696772LL
+/* the session advisory lock every write holds (contract 3): "orchwrit" as an integer */
+#define PG_WRITER_LOCK "8030590385886751092"
 #define PG_MAX_PARAMS 32
 #define PG_BOOLOID 16
 #define PG_INT8OID 20
@@ -130,12 +132,29 @@ schema_version(struct store *st, struct orch_err *e)
 	return v;
 }
 
+/*
+ * PostgreSQL's migrations after the schema of store_pgschema.h (version 23): each the same change
+ * as SQLite's migration of that number in store.c, in PostgreSQL's words.
+ */
+static const struct {
+	int version;
+	const char *sql;
+} pg_migrations[] = {
+	{ 24,
+	    "ALTER TABLE jobs ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+	    "ALTER TABLE jobs ADD COLUMN lease_token TEXT;"
+	    /* the database's clock, so that hosts whose clocks differ agree on when a lease expires */
+	    "CREATE FUNCTION orch_now() RETURNS bigint LANGUAGE sql VOLATILE AS "
+	    "'SELECT CAST(floor(extract(epoch FROM clock_timestamp())) AS bigint)';" },
+};
+
 /* Contract 1: migrate under a transaction-scoped advisory lock. */
 static int
 migrate(struct store *st, struct orch_err *e)
 {
 	char sql[160];
 	int64_t v;
+	size_t i;
 
 	snprintf(sql, sizeof(sql),
 	    "BEGIN; SELECT pg_advisory_xact_lock(%lld); "
@@ -151,8 +170,16 @@ migrate(struct store *st, struct orch_err *e)
 		goto fail;
 	}
 	if (v == 0) {
-		snprintf(sql, sizeof(sql), "INSERT INTO orch_schema VALUES (%d)", STORE_SCHEMA_VERSION);
 		if (exec_ok(st, store_pg_schema_v23, "create the schema", e) < 0 ||
+		    exec_ok(st, "INSERT INTO orch_schema VALUES (23)", "record the schema version", e) < 0)
+			goto fail;
+		v = 23;
+	}
+	for (i = 0; i < sizeof(pg_migrations) / sizeof(pg_migrations[0]); i++) {
+		if (pg_migrations[i].version <= v)
+			continue;
+		snprintf(sql, sizeof(sql), "INSERT INTO orch_schema VALUES (%d)", pg_migrations[i].version);
+		if (exec_ok(st, pg_migrations[i].sql, "migrate the schema", e) < 0 ||
 		    exec_ok(st, sql, "record the schema version", e) < 0)
 			goto fail;
 	}
@@ -213,11 +240,41 @@ store_pg_close(struct store *st)
 	st->pg = NULL;
 }
 
-/* ?N becomes $N outside quoted strings and identifiers; the highest N is the parameter count. */
+static int
+ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The length of "INDEXED BY name" at p (a word starting there), else 0. */
+static size_t
+indexed_by(const char *sql, const char *p)
+{
+	const char *q = p + 7;
+
+	if ((p > sql && ident_char(p[-1])) || strncasecmp(p, "INDEXED", 7) != 0 || (*q != ' ' && *q != '\n'))
+		return 0;
+	q += strspn(q, " \n");
+	if (strncasecmp(q, "BY", 2) != 0 || (q[2] != ' ' && q[2] != '\n'))
+		return 0;
+	q += 2 + strspn(q + 2, " \n");
+	if (!ident_char(*q))
+		return 0;
+	while (ident_char(*q))
+		q++;
+	return (size_t)(q - p);
+}
+
+/*
+ * ?N becomes $N outside quoted strings and identifiers; the highest N is the parameter count.  The one
+ * dialect shim: SQLite's "INDEXED BY name" is dropped.  It makes SQLite's planner use a partial index
+ * (tasks_live, tasks_uncleaned, ...) it would not choose by itself; PostgreSQL has no such clause, and
+ * its planner weighs the partial indexes from their predicates and the table's statistics.
+ */
 static int
 translate(const char *sql, char **out, int *nparams)
 {
-	size_t n = strlen(sql);
+	size_t n = strlen(sql), skip;
 	char *o = malloc(n + 1), *w = o, quote = 0;
 	const char *p;
 
@@ -235,6 +292,9 @@ translate(const char *sql, char **out, int *nparams)
 			if (v > *nparams)
 				*nparams = v;
 			*w++ = '$';
+			continue;
+		} else if ((skip = indexed_by(sql, p)) > 0) {
+			p += skip - 1;
 			continue;
 		}
 		*w++ = *p;
@@ -280,20 +340,52 @@ store_pg_bind_count(const struct store_pg_stmt *s)
 	return s->nparams;
 }
 
+/* Run a command, keeping no error: the clean-up after a failure already recorded. */
+static void
+exec_quiet(struct store *st, const char *sql)
+{
+	pq->clear(pq->exec(conn(st), sql));
+}
+
+/* Contract 3: a write outside a transaction is a transaction of its own that holds the writer lock. */
+static int
+own_write_begin(struct store *st)
+{
+	PGresult *r = pq->exec(conn(st), "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITER_LOCK ")");
+
+	if (r == NULL || pq->result_status(r) != PGRES_TUPLES_OK) {
+		note_error(st, r);
+		pq->clear(r);
+		exec_quiet(st, "ROLLBACK");
+		return -1;
+	}
+	pq->clear(r);
+	return 0;
+}
+
 int
 store_pg_step(struct store_pg_stmt *s)
 {
 	struct store *st = s->st;
 	ExecStatusType rs;
+	int own;
 
 	if (!s->started) {
+		own = !s->readonly && !st->pgs.writer && pq->transaction_status(conn(st)) == PQTRANS_IDLE;
+		if (own && own_write_begin(st) < 0)
+			return 1;
+		pq->clear(s->res); /* a failed run's result (NULL is fine) */
 		s->res = pq->exec_params(
 		    conn(st), s->sql, s->nparams, NULL, (const char *const *)s->vals, NULL, NULL, 0);
 		rs = s->res ? pq->result_status(s->res) : PGRES_FATAL_ERROR;
 		if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
 			note_error(st, s->res);
+			if (own)
+				exec_quiet(st, "ROLLBACK");
 			return 1;
 		}
+		if (own && exec_ok(st, "COMMIT", "commit", NULL) < 0)
+			return 1;
 		s->started = 1;
 		s->row = -1;
 		s->nrows = rs == PGRES_TUPLES_OK ? pq->ntuples(s->res) : 0;
@@ -429,13 +521,36 @@ store_pg_in_transaction(const struct store *st)
 	return st->pg && pq->transaction_status(conn(st)) != PQTRANS_IDLE;
 }
 
+/* Drop the writer lock store_pg_begin took (after the transaction ended: an aborted one refuses it). */
+static void
+writer_unlock(struct store *st)
+{
+	if (st->pgs.writer && st->pg)
+		exec_quiet(st, "SELECT pg_advisory_unlock(" PG_WRITER_LOCK ")");
+	st->pgs.writer = 0;
+}
+
 int
 store_pg_begin(struct store *st, int snapshot, struct orch_err *e)
 {
-	return exec_ok(st,
-	    snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-		     : "BEGIN ISOLATION LEVEL SERIALIZABLE",
-	    snapshot ? "begin read transaction" : "begin transaction", e);
+	if (snapshot)
+		return exec_ok(
+		    st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin read transaction", e);
+	/*
+	 * Contract 3: the writer lock before BEGIN, so that the transaction's snapshot, taken by its first
+	 * statement, holds everything the writer before it committed (a lock taken inside would come after
+	 * the snapshot, and the transaction would fail on the rows that writer changed)
+	 */
+	if (!st->pgs.writer) {
+		if (exec_ok(st, "SELECT pg_advisory_lock(" PG_WRITER_LOCK ")", "begin transaction", e) < 0)
+			return -1;
+		st->pgs.writer = 1;
+	}
+	if (exec_ok(st, "BEGIN ISOLATION LEVEL SERIALIZABLE", "begin transaction", e) < 0) {
+		writer_unlock(st);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -451,16 +566,14 @@ store_pg_commit(struct store *st, struct orch_err *e)
 		store_pg_rollback(st);
 		return -1;
 	}
+	writer_unlock(st);
 	return 0;
 }
 
 void
 store_pg_rollback(struct store *st)
 {
-	PGresult *r;
-
-	if (!store_pg_in_transaction(st))
-		return;
-	r = pq->exec(conn(st), "ROLLBACK");
-	pq->clear(r);
+	if (store_pg_in_transaction(st))
+		exec_quiet(st, "ROLLBACK");
+	writer_unlock(st);
 }

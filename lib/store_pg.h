@@ -16,9 +16,18 @@
  *     text-format values, run at the first step; the whole result is held
  *     and stepped a row at a time.  Booleans read as 1 and 0, as SQLite's
  *     comparisons do.
- *  3. store_begin() is BEGIN ISOLATION LEVEL SERIALIZABLE, a snapshot is
- *     REPEATABLE READ READ ONLY; a COMMIT of a transaction an error already
- *     aborted is a failure, never a silent rollback.
+ *  3. Writes take turns, as under SQLite's one write lock (store.h 2): every
+ *     write holds a session advisory lock, the writer lock.  store_begin()
+ *     takes it, then BEGIN ISOLATION LEVEL SERIALIZABLE, so the
+ *     transaction's snapshot has what the writer before it committed and
+ *     two writers never fail each other half way; COMMIT or ROLLBACK drops
+ *     it.  A write outside a transaction is one of its own holding the lock
+ *     (pg_advisory_xact_lock).  Waiting longer than lock_timeout
+ *     (db_busy_timeout_ms) is busy; a dead client's lock goes with its
+ *     session.  SERIALIZABLE stays the net for any writer that bypasses the
+ *     lock.  A snapshot is REPEATABLE READ READ ONLY and takes no lock.  A
+ *     COMMIT of a transaction an error already aborted is a failure, never
+ *     a silent rollback.
  *  4. Errors: serialization failures, deadlocks, lock and statement
  *     timeouts are EX_TEMPFAIL with "nothing was written" (as SQLITE_BUSY
  *     is); a lost or refused connection is EX_UNAVAILABLE; a full disk is

@@ -562,7 +562,7 @@ task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wis, s
 		"work_item, "
 		"updated_at FROM tasks INDEXED BY tasks_stopped WHERE stopped IN ('cancelled', 'done') AND "
 		"stage != 'done' "
-		"AND cleaned = 0 AND updated_at < ?1) ORDER BY updated_at LIMIT ?2",
+		"AND cleaned = 0 AND updated_at < ?1) due ORDER BY updated_at LIMIT ?2",
 		e) < 0)
 		return -1;
 	store_bind_text(s, 1, cutoff);
@@ -826,16 +826,13 @@ task_items_json(struct store *st, int max, struct cJSON *items, struct orch_err 
 {
 	/* an item a person cancelled or set Done is finished, not blocked: it needs nobody */
 	return store_list_json(st,
-	    "SELECT t.work_item AS work_item, t.stage AS stage, (t.blocked AND t.stopped NOT IN "
+	    "SELECT t.work_item AS work_item, t.stage AS stage, (t.blocked != 0 AND t.stopped NOT IN "
 	    "('cancelled', 'done')) AS blocked, t.stopped AS stopped, t.retries AS retries, l.pid AS "
-	    "claimed_pid, "
-	    "l.host AS claimed_host FROM (SELECT * FROM (SELECT id, work_item, stage, blocked, retries, "
-	    "stopped FROM "
-	    "tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC LIMIT ?1) UNION ALL SELECT * FROM "
-	    "(SELECT id, "
-	    "work_item, stage, blocked, retries, stopped FROM tasks WHERE stage = 'done' ORDER BY blocked "
-	    "DESC, id DESC "
-	    "LIMIT 20)) t LEFT JOIN leases l ON l.name = 'task:' || t.work_item",
+	    "claimed_pid, l.host AS claimed_host FROM (SELECT * FROM (SELECT id, work_item, stage, "
+	    "blocked, retries, stopped FROM tasks WHERE stage != 'done' ORDER BY blocked DESC, id DESC "
+	    "LIMIT ?1) live UNION ALL SELECT * FROM (SELECT id, work_item, stage, blocked, retries, stopped "
+	    "FROM tasks WHERE stage = 'done' ORDER BY blocked DESC, id DESC LIMIT 20) done) t "
+	    "LEFT JOIN leases l ON l.name = 'task:' || t.work_item",
 	    max, items, e);
 }
 

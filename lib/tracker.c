@@ -87,7 +87,8 @@ seen(struct tracker *t, const struct tracker_issue *is, const struct tracker_sta
 	if (t->st == NULL || s == NULL || is->work_item[0] == '\0' ||
 	    store_prepare(t->st, &q,
 		"INSERT INTO tracker_seen(work_item, status, seen_at) VALUES (?1, ?2, ?3) "
-		"ON CONFLICT(work_item) DO UPDATE SET status = ?2, seen_at = ?3 WHERE status != ?2",
+		"ON CONFLICT(work_item) DO UPDATE SET status = ?2, seen_at = ?3 "
+		"WHERE tracker_seen.status != ?2",
 		NULL) < 0)
 		return;
 	time_iso_us(time_now_us(), now);

@@ -424,7 +424,8 @@ local_detail_comments(
 
 	if (store_prepare(t->st, &s,
 		"SELECT created_at, by_orch, body, total FROM (SELECT c.*, count(*) OVER () "
-		"AS total FROM tracker_comments c WHERE issue_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+		"AS total FROM tracker_comments c WHERE issue_id = ?1 ORDER BY id DESC LIMIT ?2) newest "
+		"ORDER BY id",
 		e) < 0)
 		return -1;
 	store_bind_text(s, 1, is->id);

@@ -21,7 +21,8 @@
 
 struct job_start {
 	struct store *st;
-	int64_t job_id;
+	const struct job *j;
+	int lease_s, lost; /* lost: the heartbeat found the lease gone (rescued by another host, cancelled) */
 };
 
 static int
@@ -58,11 +59,30 @@ note_agent(void *ctx, long pid)
 	struct orch_err e = { 0 };
 
 	/* best effort: the reaper also has the runner's pid */
-	if (job_note_agent(js->st, js->job_id, pid, &e) == 0)
+	if (job_note_agent(js->st, js->j, pid, &e) == 0)
 		return;
 	/* cancelled before its group was noted (engine_stop could not stop it): it stops itself now */
 	if (e.code == 0)
 		proc_kill_group(pid);
+}
+
+/*
+ * The heartbeat while the agent runs (proc_spec.on_beat): the lease renewed
+ * in the store's clock.  Lost (the reaper of another host rescued the job
+ * after the lease ran out, or a person cancelled it): the agent is stopped,
+ * and its late outcome is discarded by the token anyway.  A store that
+ * cannot answer now is no proof of loss: the agent runs on.
+ */
+static int
+heartbeat(void *ctx)
+{
+	struct job_start *js = ctx;
+	struct orch_err e = { 0 };
+
+	if (job_renew(js->st, js->j, js->lease_s, &e) != 0)
+		return 0;
+	js->lost = 1;
+	return 1;
 }
 
 /*
@@ -132,6 +152,25 @@ agent_env(const struct task *t, const struct job *j, const char *brief, char **e
 	    : 0;
 }
 
+static void
+lost(struct work_result *r, const char *when)
+{
+	snprintf(r->proc_status, sizeof(r->proc_status), "lost");
+	snprintf(r->reason, sizeof(r->reason), "the job's lease was lost %s", when);
+}
+
+/* The lease still ours right before the agent starts: never two runners of one job at once.  1 / 0. */
+static int
+lease_still_ours(struct orch_ctx *c, const struct job *j, struct work_result *r)
+{
+	struct orch_err e = { 0 };
+
+	if (job_renew(c->st, j, c->cfg->job_lease_s, &e) != 0)
+		return 1; /* ours, or the store cannot answer now: no proof of loss */
+	lost(r, "before its agent started (rescued by another host, or cancelled): not run");
+	return 0;
+}
+
 /* Run the agent on its brief; fills outcome fields of r. */
 static void
 run_agent(
@@ -141,7 +180,7 @@ run_agent(
 	char *const *cmd = p ? config_agent(p, j->agent) : NULL;
 	char **argv = NULL, *env[10] = { NULL }, brief[ORCH_PATH_MAX_2];
 	struct proc_result pr;
-	struct job_start js = { c->st, j->id };
+	struct job_start js = { .st = c->st, .j = j, .lease_s = c->cfg->job_lease_s };
 	struct proc_user user;
 	struct orch_err ue = { 0 };
 	struct buf b;
@@ -162,6 +201,8 @@ run_agent(
 		snprintf(r->reason, sizeof(r->reason), "%s", ue.msg);
 		return;
 	}
+	if (!lease_still_ours(c, j, r))
+		return;
 	if (write_brief(c, t, j, &b, brief, sizeof(brief), r) < 0)
 		return;
 	if (c->cfg->agent_user && give_brief(c, &user, brief, r) < 0) {
@@ -191,6 +232,9 @@ run_agent(
 		.observe_ctx = c->st,
 		.on_start = note_agent,
 		.on_start_ctx = &js,
+		.on_beat = heartbeat,
+		.on_beat_ctx = &js,
+		.beat_ms = c->cfg->job_lease_s * 1000 / 4,
 		.run_as = c->cfg->agent_user ? &user : NULL,
 	};
 	proc_run(&s, &pr);
@@ -198,6 +242,10 @@ run_agent(
 	r->exit_code = pr.status == PROC_OK || pr.status == PROC_EXIT_NONZERO ? pr.exit_code : -1;
 	r->duration_ms = pr.elapsed_ms;
 	proc_describe(&pr, r->reason, sizeof(r->reason));
+	if (js.lost)
+		lost(r,
+		    "while its agent ran (another host rescued it after the lease ran out, or it was "
+		    "cancelled): the agent was stopped");
 	if (write_log(c->cfg->home, j, &pr, r->log_path, sizeof(r->log_path), e) < 0)
 		r->log_path[0] = '\0';
 	proc_result_free(&pr);
@@ -260,6 +308,7 @@ record_fill(struct job_record *rec, const struct job *j, const struct work_resul
 	str_copy(rec->agent, sizeof(rec->agent), j->agent);
 	str_copy(rec->stage, sizeof(rec->stage), j->stage);
 	rec->runner_pid = (long)getpid();
+	str_copy(rec->token, sizeof(rec->token), j->token);
 	rec->finished = finished;
 	if (!finished)
 		return;
@@ -328,7 +377,9 @@ record_run(
 	if (complete_retrying(c, j, &o, &r->job_status, &sub) < 0)
 		return unrecorded(c, j, r, &sub, kept_why, e);
 	job_record_remove(c->cfg->home, j->id, j->attempts);
-	if (o.ok) {
+	/* lost: the job is no longer this run's (rescued by another host, cancelled): its outcome is not news
+	 */
+	if (o.ok && strcmp(r->job_status, "lost") != 0) {
 		r->advanced = 1;
 		engine_advance(c, j->work_item, j->agent, 0, &r->adv);
 	}
@@ -430,8 +481,9 @@ work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 	/* a finished run an earlier runner could not record is recorded, never run again */
 	if ((rc = settle_orphans(c, r, e)) != 0)
 		return rc;
-	/* the lease outlives the timeout a little, so the reaper never races a live run */
-	if ((rc = job_lease(c->st, (int)getpid(), now, c->cfg->job_timeout_s + 60, &j, e)) <= 0)
+	/* the lease lives while the heartbeat renews it; this host's reaper judges by the pid, others by it
+	 */
+	if ((rc = job_lease(c->st, (int)getpid(), c->cfg->host, now, c->cfg->job_lease_s, &j, e)) <= 0)
 		return rc;
 	r->job_id = j.id;
 	r->attempt = j.attempts;

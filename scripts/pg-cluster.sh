@@ -71,7 +71,9 @@ need_server() {
 runas=
 as_owner() {
 	if [ -n "$runas" ]; then
-		runuser -u "$runas" -- "$@"
+		# the system's PATH: a caller's PATH may run through directories closed to that user (the
+		# integration tests' symlink farms under their 0700 temp dir)
+		runuser -u "$runas" -- /usr/bin/env PATH=/usr/local/bin:/usr/bin:/bin "$@"
 	else
 		"$@"
 	fi

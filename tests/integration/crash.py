@@ -6,16 +6,19 @@ does), every human verdict was applied exactly once, no job ran twice at the
 same time, the deploy hook ran at most once per deploy, PRAGMA
 integrity_check is ok, and every notification reached the receiver (keyed
 by ORCH_NOTIFY_ID: none lost; a redelivery after a crash is recognised).
+Under make check-pg the store is the test's PostgreSQL database
+(ORCH_DATABASE_URL; storedb.py reads it).
 
 usage: crash.py BIN_DIR KILLS [SEED]
 """
 import os
 import random
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
+
+import storedb
 
 BIN, KILLS = os.path.abspath(sys.argv[1]), int(sys.argv[2])
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 1234
@@ -31,6 +34,12 @@ os.makedirs(standins)
 for t in ("gitleaks", "pip-audit"):
     os.symlink(os.path.join(HERE, "standins", t), os.path.join(standins, t))
 env = {k: v for k, v in os.environ.items() if not k.startswith("ORCH_")}
+URL = os.environ.get("ORCH_DATABASE_URL", "")  # make check-pg: the store is the test's database
+if URL:
+    env["ORCH_DATABASE_URL"] = URL
+# a kill lands within WINDOW s of a command's start (CRASH_WINDOW_S; on PostgreSQL most commands take
+# longer than 30 ms to connect, so most kills land before the work: 0.3 s reaches into it)
+WINDOW = float(os.environ.get("CRASH_WINDOW_S", "0.03"))
 env.update(ORCH_HOME=home, PATH=f"{standins}:{BIN}:{os.environ['PATH']}", GIT_AUTHOR_NAME="crash",
            GIT_AUTHOR_EMAIL="c@c.invalid", GIT_COMMITTER_NAME="crash", GIT_COMMITTER_EMAIL="c@c.invalid",
            GIT_CONFIG_GLOBAL="/dev/null", CRASH_RUNS=runs)
@@ -92,7 +101,7 @@ approvals = 0
 
 
 def states():
-    c = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+    c = storedb.connect(f"file:{db_path}?mode=ro", URL, uri=True, timeout=10)
     try:
         rows = c.execute("SELECT i.project || '-' || i.seq, s.name FROM tracker_issues i JOIN tracker_states s "
                          "ON s.id = i.state_id").fetchall()
@@ -122,7 +131,7 @@ while kills < KILLS and runs_total < 20 * KILLS:
                          stderr=subprocess.DEVNULL)
     runs_total += 1
     try:
-        p.wait(timeout=rng.uniform(0.0, 0.03))  # fault injection: where the kill lands
+        p.wait(timeout=rng.uniform(0.0, WINDOW))  # fault injection: where the kill lands
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()
@@ -144,7 +153,7 @@ _, tasks = states()
 for wi in ITEMS:
     if tasks.get(wi) != "done":
         problems.append(f"{wi} ended at {tasks.get(wi)}, not done")
-c = sqlite3.connect(db_path)
+c = storedb.connect(db_path, URL)
 if c.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
     problems.append("integrity_check failed")
 applied = c.execute("SELECT count(*) FROM verdicts WHERE verdict = 'approved'").fetchone()[0]

@@ -18,10 +18,11 @@ usage: hostile_soak.py BIN_DIR ITEMS [SEED [RATE]]
 import collections
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
+
+import storedb
 
 BIN, ITEMS = os.path.abspath(sys.argv[1]), int(sys.argv[2])
 SEED = sys.argv[3] if len(sys.argv) > 3 else "1"
@@ -40,6 +41,9 @@ use_real = os.access(real, os.X_OK) and subprocess.run([real, "--help"], capture
 os.symlink(real if use_real else os.path.join(HERE, "standins/gitleaks"), os.path.join(standins, "gitleaks"))
 os.symlink(os.path.join(HERE, "standins/pip-audit"), os.path.join(standins, "pip-audit"))
 env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "STANDIN_", "GIT_"))}
+URL = os.environ.get("ORCH_DATABASE_URL", "")  # make check-pg: the store is the test's database (storedb.py)
+if URL:
+    env["ORCH_DATABASE_URL"] = URL
 env.update(ORCH_HOME=home, PATH=f"{BIN}:{standins}:/usr/bin:/bin", GIT_CONFIG_GLOBAL="/dev/null",
            GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@x.invalid",
            GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@x.invalid", HOSTILE_SEED=SEED, HOSTILE_RATE=RATE,
@@ -76,11 +80,11 @@ projects:
 os.chmod(cfg, 0o644)
 wis = [sh(os.path.join(BIN, "orch-issue"), "create", "--project", "DEMO", "--title", f"Item {i}",
           "--state", "To Analyse").stdout.strip() for i in range(ITEMS)]
-db = sqlite3.connect(os.path.join(home, "orch.db"))
+db = storedb.connect(os.path.join(home, "orch.db"), URL)
 
 
 def stages():
-    return dict(db.execute("SELECT work_item, CASE WHEN blocked THEN 'blocked' ELSE stage END FROM tasks"))
+    return dict(db.execute("SELECT work_item, CASE WHEN blocked != 0 THEN 'blocked' ELSE stage END FROM tasks"))
 
 
 def tick():
@@ -106,7 +110,7 @@ st = stages()
 for wi in wis:
     if st.get(wi) not in ("done", "blocked"):
         problems.append(f"{wi} ended at {st.get(wi)}, neither done nor blocked, after {rounds} rounds")
-for wi, in db.execute("SELECT work_item FROM tasks WHERE blocked"):
+for wi, in db.execute("SELECT work_item FROM tasks WHERE blocked != 0"):
     why = db.execute("SELECT detail FROM events WHERE work_item = ? AND kind IN ('blocked', 'escalated') "
                      "ORDER BY id DESC LIMIT 1", (wi,)).fetchone()
     if not why or not why[0]:
@@ -160,7 +164,7 @@ print(f"hostile soak: {ITEMS} items, {rounds} rounds, {'real' if use_real else '
       + ", ".join(f"{k} {v}" for k, v in sorted(actions.items()) if k != "none")
       + f"; {len(done)} done, {nblocked} blocked")
 held = collections.Counter()
-for wi, in db.execute("SELECT work_item FROM tasks WHERE blocked"):
+for wi, in db.execute("SELECT work_item FROM tasks WHERE blocked != 0"):
     why = db.execute("SELECT detail FROM events WHERE work_item = ? AND kind = 'rolled_back' ORDER BY id DESC LIMIT 1",
                      (wi,)).fetchone()
     held[(why[0] if why else "?")[:90]] += 1

@@ -56,6 +56,38 @@ if [ -n "$TEST_PG" ]; then
 		{ echo "cannot create database $PG_DB in $TEST_PG" >&2; exit 70; }
 	export ORCH_DATABASE_URL="$TEST_PG/$PG_DB"
 fi
+PG_HOMES=0
+
+# pg_skip REASON: under make check-pg, end the test here, passed, saying why on stderr: for a test (or
+# the rest of one) whose subject is SQLite itself (its write lock, the orch.db file), not orch's store.
+pg_skip() {
+	[ -n "${ORCH_DATABASE_URL:-}" ] || return 0
+	echo "SKIP $(basename "$0" .sh) on PostgreSQL: $*" >&2
+	exit 0
+}
+
+# sqlite_only REASON: true on SQLite; under make check-pg false, saying on stderr that the part it
+# guards (if sqlite_only ...; then ... fi) is skipped and why -- pg_skip for a part in the middle.
+sqlite_only() {
+	[ -n "${ORCH_DATABASE_URL:-}" ] || return 0
+	echo "SKIP part of $(basename "$0" .sh) on PostgreSQL: $*" >&2
+	return 1
+}
+
+# new_home DIR: ORCH_HOME=DIR with a store of its own, as orch.db in DIR is on SQLite; under make
+# check-pg a new database of the cluster (a test that runs several homes compares their stores).
+# new_store: only the new database (for a harness that makes a home of its own); nothing on SQLite.
+new_home() {
+	export ORCH_HOME="$1"
+	new_store
+}
+new_store() {
+	[ -n "$TEST_PG" ] || return 0
+	PG_HOMES=$((PG_HOMES + 1))
+	psql -XAtq "$TEST_PG/postgres" -c "CREATE DATABASE ${PG_DB}_$PG_HOMES" >/dev/null ||
+		{ echo "cannot create database ${PG_DB}_$PG_HOMES in $TEST_PG" >&2; exit 70; }
+	export ORCH_DATABASE_URL="$TEST_PG/${PG_DB}_$PG_HOMES"
+}
 
 # hold KIND PATH: hold a flock (lock) or a SQLite write lock (db) on PATH
 # until release; returns once the lock is really held (no sleeps).
@@ -143,6 +175,8 @@ fresh_staging_log() {
 # The store, SQLite or (make check-pg) PostgreSQL: sqlrun.py says how.
 sql_exec() { python3 "$TOP/tests/integration/sqlrun.py" exec "$@"; }
 sql() { python3 "$TOP/tests/integration/sqlrun.py" query "$1"; }
+# sql_dump: every row of the store as text (to compare, or to search for what must not be stored)
+sql_dump() { python3 "$TOP/tests/integration/sqlrun.py" dump; }
 
 json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
 

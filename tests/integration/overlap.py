@@ -31,19 +31,21 @@ nobody killed) and the checks:
   receiver (keyed by ORCH_NOTIFY_ID).
 
 The kill schedule and the operators' choices come from the seed; the
-interleaving of the threads is the machine's.
+interleaving of the threads is the machine's.  Under make check-pg the store
+is the test's PostgreSQL database (ORCH_DATABASE_URL; storedb.py reads it).
 
 usage: overlap.py BIN_DIR KILLS [SEED [ITEMS_PER_PROJECT [LOOPS]]]
 """
 import os
 import random
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+import storedb
 
 BIN, KILLS = os.path.abspath(sys.argv[1]), int(sys.argv[2])
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 1234
@@ -61,6 +63,9 @@ os.makedirs(standins)
 for t in ("gitleaks", "pip-audit"):
     os.symlink(os.path.join(HERE, "standins", t), os.path.join(standins, t))
 env = {k: v for k, v in os.environ.items() if not k.startswith("ORCH_")}
+URL = os.environ.get("ORCH_DATABASE_URL", "")  # make check-pg: the store is the test's database
+if URL:
+    env["ORCH_DATABASE_URL"] = URL
 env.update(ORCH_HOME=home, PATH=f"{standins}:{BIN}:{os.environ['PATH']}", GIT_AUTHOR_NAME="overlap",
            GIT_AUTHOR_EMAIL="o@o.invalid", GIT_COMMITTER_NAME="overlap", GIT_COMMITTER_EMAIL="o@o.invalid",
            GIT_CONFIG_GLOBAL="/dev/null", CRASH_RUNS=runs)
@@ -100,10 +105,12 @@ if stage == "development":
 sys.exit(subprocess.run(["sh", "{TOP}/examples/agents/" + stage + ".sh"], env=env).returncode)
 """)
 # the hook: one line per run -- work item, deploy attempt (times the item entered stage deploy), unique id
-hook = script("hook.py", f"""import os, sqlite3, time
+hook = script("hook.py", f"""import os, sys, time
+sys.path.insert(0, "{HERE}")
+import storedb
 time.sleep(0.3)  # a slow deploy: a kill of the command running EXT's hook lands inside it
 wi = os.path.basename(os.getcwd())
-c = sqlite3.connect("file:{db_path}?mode=ro", uri=True, timeout=60)
+c = storedb.connect("file:{db_path}?mode=ro", "{URL}", uri=True, timeout=60)
 n = c.execute("SELECT count(*) FROM events WHERE work_item = ? AND kind = 'advanced' AND stage_to = 'deploy'",
               (wi,)).fetchone()[0]
 with open("{runs}/hooks", "a") as f:
@@ -197,7 +204,7 @@ def run(argv, kill_after=None):
 
 
 def db():
-    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=60)
+    return storedb.connect(f"file:{db_path}?mode=ro", URL, uri=True, timeout=60)
 
 
 def snapshot():
@@ -359,7 +366,7 @@ st, tasks, entries = snapshot()
 for wi in ITEMS:
     if tasks.get(wi) != "done":
         problems.append(f"{wi} ended at {tasks.get(wi)} (tracker: {st.get(wi)}), not done")
-c = sqlite3.connect(db_path, timeout=60)
+c = storedb.connect(db_path, URL, timeout=60)
 if c.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
     problems.append("integrity_check failed")
 for wi, agent, attempts in c.execute("SELECT t.work_item, j.agent, j.attempts FROM jobs j JOIN tasks t ON "
@@ -371,7 +378,7 @@ STAGES = ["analysis", "architecture", "development", "review", "testing", "deplo
 rollbacks = 0
 for wi in ITEMS:
     rows = c.execute("SELECT kind, stage_from, stage_to, detail FROM events WHERE work_item = ? AND "
-                     "kind IN ('advanced', 'rolled_back') AND stage_from IS NOT stage_to ORDER BY id", (wi,)).fetchall()
+                     "kind IN ('advanced', 'rolled_back') AND stage_from IS DISTINCT FROM stage_to ORDER BY id", (wi,)).fetchall()
     at, edges = "analysis", {}
     for kind, frm, to, detail in rows:
         if frm != at:

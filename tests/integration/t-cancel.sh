@@ -33,7 +33,7 @@ cancel_running() {
 	contains "$OUT" "cancelled at analysis"
 	wait_gone "$agent" || fail "$1: the running agent $agent survived --cancel"
 	wait "$wpid"
-	[ "$(sql "SELECT status || ' ' || (cancelled_at IS NOT NULL) FROM jobs WHERE id = $job")" = "done 1" ] ||
+	[ "$(sql "SELECT status || ' ' || CASE WHEN cancelled_at IS NOT NULL THEN 1 ELSE 0 END FROM jobs WHERE id = $job")" = "done 1" ] ||
 		fail "$1: the running job was not cancelled"
 	[ "$(sql "SELECT stopped || blocked FROM tasks WHERE work_item = '$2'")" = cancelled1 ] || fail "$1: not stopped"
 	[ "$(state_of "$2")" = Cancelled ] || fail "$1: tracker shows $(state_of "$2"), expected Cancelled"

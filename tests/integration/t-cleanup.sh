@@ -25,7 +25,7 @@ expect_rc 0 orch-reconcile
 [ -d "$WT" ] || fail "removed during the post-deploy watch"
 echo HEALTHY >"$ORCH_HOME/deploy-state/DEMO/$WI/watched"
 # a recent done item stays
-sql_exec "UPDATE tasks SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+sql_exec "UPDATE tasks SET updated_at = ?" "$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)"
 expect_rc 0 orch-reconcile
 [ -d "$WT" ] || fail "removed before the retention passed"
 sql_exec "UPDATE tasks SET updated_at = ?" "$old"

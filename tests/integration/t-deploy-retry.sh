@@ -38,7 +38,7 @@ new_item() {
 }
 
 for TRACKER in local plane; do
-	export ORCH_HOME="$TMP/$TRACKER-home"
+	new_home "$TMP/$TRACKER-home"
 	mkdir -p "$ORCH_HOME" "$TMP/$TRACKER"
 	make_sample_repo "$TMP/$TRACKER" >/dev/null || fail "sample repo"
 	: >"$TMP/runs"
@@ -99,7 +99,7 @@ for TRACKER in local plane; do
 done
 
 # self_deploy, held: a new Confirm Deploy on the held item deploys the same commit again
-export ORCH_HOME="$TMP/self-home"
+new_home "$TMP/self-home"
 : >"$TMP/runs"
 echo 9 >"$TMP/exit"
 standins gitleaks pip-audit

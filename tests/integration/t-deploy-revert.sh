@@ -41,7 +41,7 @@ until_done() {
 }
 
 for TRACKER in local plane; do
-	export ORCH_HOME="$TMP/$TRACKER-home"
+	new_home "$TMP/$TRACKER-home"
 	R="$TMP/$TRACKER"
 	mkdir -p "$ORCH_HOME" "$R"
 	make_sample_repo "$R" >/dev/null || fail "sample repo"

@@ -2,6 +2,7 @@
 # refused with 74 naming the file and left byte-for-byte as it was; an empty one is initialised; a read-only
 # store and a full filesystem are 74 with what to do, nothing half-written, and the next run goes on.
 . "$(dirname "$0")/lib.sh"
+pg_skip "its subject is the orch.db file (truncated, foreign, corrupt, read-only, on a full disk)"
 pipeline_setup
 DB="$ORCH_HOME/orch.db"
 orch-status >/dev/null || fail "orch-status on a good store"

@@ -40,7 +40,7 @@ deployed() {
 }
 
 for TRACKER in local plane; do
-	export ORCH_HOME="$TMP/$TRACKER-home"
+	new_home "$TMP/$TRACKER-home"
 	mkdir -p "$ORCH_HOME" "$TMP/$TRACKER"
 	make_sample_repo "$TMP/$TRACKER" >/dev/null || fail "sample repo"
 	config "$TRACKER" "$TMP/$TRACKER"

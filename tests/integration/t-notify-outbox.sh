@@ -17,7 +17,7 @@ export ORCH_NOTIFY_CMD="[\"sh\", \"$TMP/recv.sh\"]" ORCH_NOTIFY_BACKOFF_S=0
 WI=$(orch-issue create --project DEMO --title "agent breaks" --state "To Analyse")
 expect_rc 0 orch-poll	# started: an info notification, which the receiver refuses
 [ ! -e "$TMP/got" ] || fail "a refused notification counted as received"
-[ "$(sql "SELECT attempts || ' ' || (delivered_at IS NULL) || ' ' || last_error FROM outbox")" = "1 1 notify_cmd: exited with code 7" ] ||
+[ "$(sql "SELECT attempts || ' ' || CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END || ' ' || last_error FROM outbox")" = "1 1 notify_cmd: exited with code 7" ] ||
 	fail "the refused notification is not pending with its error"
 expect_rc 0 orch-status --json	# shows it retrying, then (backoff 0) delivers it on its way out
 [ "$(printf '%s' "$OUT" | json_field '["outbox"]["retrying"]')" = 1 ] || fail "not retrying: $OUT"

@@ -111,5 +111,6 @@ contains "$OUT" "already started"
 [ "$(sql "SELECT count(*) FROM events WHERE work_item = '$W2' AND kind = 'started'")" = 1 ] || fail "started twice"
 
 [ "${OVERLAP_CHAOS:-1}" = 0 ] && exit 0
+new_store	# overlap.py makes a home of its own, and so a store of its own
 python3 "$TOP/tests/integration/overlap.py" "$BIN" "${OVERLAP_KILLS:-6}" "${OVERLAP_SEED:-7}" 2 3 ||
 	fail "overlap consistency"

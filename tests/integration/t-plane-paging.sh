@@ -57,5 +57,5 @@ contains "$ERR" "Plane states of PG not refreshed"
 contains "$OUT" "PG	Done	completed	done"
 expect_rc 0 orch-issue states --project PG	# the refresh works again
 contains "$(stats | json_field '["paths"]')" "/states/?per_page=100"
-[ "$(sql "SELECT min(fetched_at) > 0 FROM plane_states")" = 1 ] || fail "cache not refreshed"
+[ "$(sql "SELECT CASE WHEN min(fetched_at) > 0 THEN 1 ELSE 0 END FROM plane_states")" = 1 ] || fail "cache not refreshed"
 ORCH_PLANE_STATES_TTL_S=0 expect_rc 0 orch-issue states --project PG

@@ -19,7 +19,7 @@ contains "$OUT" '"stage_before":"created","stage_after":"created","outcome":"noo
 
 # a quiet tick writes nothing (the first run after writes may checkpoint the WAL: settle, then compare)
 orch-poll -q
-sum() { cat "$ORCH_HOME"/orch.db* | cksum; }
+sum() { if [ -n "${ORCH_DATABASE_URL:-}" ]; then sql_dump | cksum; else cat "$ORCH_HOME"/orch.db* | cksum; fi; }
 before=$(sum)
 expect_rc 0 orch-poll
 [ -z "$OUT" ] || fail "a quiet tick printed: $OUT"

@@ -98,7 +98,7 @@ runs=$((runs + 1))
 [ "$(sql "SELECT last_run_id FROM scan_state")" = "$(rec '["run_id"]')" ] || fail "last_run_id"
 [ "$(sql "SELECT last_success FROM scan_state")" = "$(rec '["finished"]')" ] || fail "last_success"
 [ "$(sql "SELECT failure_run_id FROM scan_state")" = "$failed_id" ] || fail "the last failure was forgotten"
-[ "$(sql "SELECT failure_run_id = last_run_id FROM scan_state")" = 0 ] || fail "still failing after a success"
+[ "$(sql "SELECT CASE WHEN failure_run_id = last_run_id THEN 1 WHEN failure_run_id != last_run_id THEN 0 END FROM scan_state")" = 0 ] || fail "still failing after a success"
 [ "$(rec '["started"]' | cut -c1-4)" = "$(date -u +%Y)" ] || fail "record lacks its start time"
 
 # one scan.log line per run (no_change included), the newest naming the last run

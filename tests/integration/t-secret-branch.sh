@@ -12,7 +12,7 @@ plane_admin POST /_admin/project "{\"id\": \"$P\", \"identifier\": \"DEMO\"}" >/
 KEY=$(aws_key)
 
 for TRACKER in local plane; do
-	export ORCH_HOME="$TMP/$TRACKER-home"
+	new_home "$TMP/$TRACKER-home"
 	mkdir -p "$ORCH_HOME" "$TMP/$TRACKER"
 	make_sample_repo "$TMP/$TRACKER" >/dev/null || fail "sample repo"
 	if [ "$TRACKER" = plane ]; then

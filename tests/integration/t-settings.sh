@@ -32,6 +32,7 @@ contains "$OUT" "attempt 3: dead"
 
 # --- ci_timeout_s: the development gate's ci_cmd is killed at the limit, the gate is red and says so
 rm -rf "$ORCH_HOME" "$TMP/repo" "$TMP/origin.git"
+new_home "$ORCH_HOME"	# and its store
 pipeline_setup
 sed -i "s|ci_cmd: .*|ci_cmd: [\"sh\", \"-c\", \"echo \$\$ >$TMP/ci.pid; exec sleep 300\"]|" "$ORCH_HOME/orch.yaml"
 agent_commit "$WT" code src/feature.py "x = 1"
@@ -70,11 +71,14 @@ expect_rc 0 orch-reconcile
 mkdir -p "$TMP/cfg" "$TMP/elsewhere" "$TMP/fixed"	# a home must exist: no store by accident (decisions.md)
 printf 'home: %s\n' "$TMP/elsewhere" >"$TMP/cfg/orch.yaml"
 chmod go-w "$TMP/cfg/orch.yaml"
+home_used() {	# DIR: orch-status ran in the home DIR: its run record there, and on SQLite its store
+	[ -f "$1/runs/command-orch-status.json" ] && { [ -n "${ORCH_DATABASE_URL:-}" ] || [ -f "$1/orch.db" ]; }
+}
 env -u ORCH_HOME HOME="$TMP/nohome" orch-status --config "$TMP/cfg/orch.yaml" >/dev/null 2>&1
-[ -f "$TMP/elsewhere/orch.db" ] || fail "home: in the file did not place the store"
+home_used "$TMP/elsewhere" || fail "home: in the file did not place the store"
 [ ! -e "$TMP/nohome" ] || fail "the default home was used despite home: in the file"
 ORCH_HOME="$TMP/fixed" orch-status --config "$TMP/cfg/orch.yaml" >/dev/null 2>&1
-[ -f "$TMP/fixed/orch.db" ] || fail "ORCH_HOME did not win over home: in the file"
+home_used "$TMP/fixed" || fail "ORCH_HOME did not win over home: in the file"
 
 # --- security_gate_repos: whole keys of the list, never a prefix (the gate and orch doctor agree)
 standins gitleaks pip-audit
@@ -90,6 +94,7 @@ contains "$(cat "$TMP/doc")" "FAIL gitleaks: gitleaks is not installed"
 
 # --- no remote: the gates and the merge work on the local main branch
 rm -rf "$ORCH_HOME" "$TMP/repo" "$TMP/origin.git"
+new_home "$ORCH_HOME"	# and its store
 pipeline_setup 'deploy_hook: ["true"]'
 sed -i '/remote: origin/d' "$ORCH_HOME/orch.yaml"
 origin_before=$(git -C "$TMP/origin.git" rev-parse main)
@@ -119,6 +124,7 @@ expect_rc 0 env -u ORCH_PLANE_API_TOKEN orch-issue create --project LOC --title 
 
 # --- main_branch: trunk: the branch is cut from, scanned against and merged into trunk, main untouched
 rm -rf "$ORCH_HOME" "$TMP/repo" "$TMP/origin.git"
+new_home "$ORCH_HOME"	# and its store
 mkdir -p "$ORCH_HOME"
 make_sample_repo "$TMP" >/dev/null || fail "sample repo"
 git -C "$TMP/repo" branch -q -m main trunk

@@ -59,15 +59,10 @@ expect_rc 0 orch-status
 contains "$OUT" "waits for"
 lacks "$OUT" "$(printf '\033')"
 # 9. bounded: past STATUS_BRANCH_READS live tasks, the branch is not read and the status says so
-python3 - "$ORCH_HOME/orch.db" <<'PY'
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-for i in range(2, 40):
-    c.execute("INSERT INTO tasks(project, work_item, issue_id, repo, branch, worktree, stage, created_at, updated_at) "
-              "SELECT project, 'DEMO-%d', issue_id || '-%d', repo, branch, worktree, 'testing', created_at, updated_at "
-              "FROM tasks WHERE work_item = 'DEMO-1'" % (i, i))
-c.commit()
-PY
+sql_exec "INSERT INTO tasks(project, work_item, issue_id, repo, branch, worktree, stage, created_at, updated_at)
+	SELECT project, 'DEMO-' || k.n, issue_id || '-' || k.n, repo, branch, worktree, 'testing', created_at, updated_at
+	FROM tasks, ($(seq 2 39 | sed 's/.*/SELECT & AS n/' | paste -sd'|' | sed 's/|/ UNION ALL /g')) k
+	WHERE work_item = 'DEMO-1' ORDER BY k.n"
 expect_rc 0 orch-status --json
 printf '%s' "$OUT" | python3 -c '
 import json, sys

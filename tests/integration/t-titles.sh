@@ -32,25 +32,30 @@ contains "$OUT" 'see\x1b]0;pwned\x07 and\nFAKE-9\tDone\tforged'
 lacks "$OUT" "$(printf '\033')"
 [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 2 ] || fail "a comment forged a line: $OUT"
 
-# what a tracker (Plane, an old store) may hold: escape bytes and broken UTF-8
-sql_exec "UPDATE tracker_issues SET name = CAST(? AS BLOB) WHERE seq = 2" "$(printf 'evil\033[31m red \302\233 csi')"
-python3 - "$ORCH_HOME/orch.db" <<'PY'
+# what a tracker (Plane, an old store) may hold: escape bytes, and broken UTF-8 (a blob: SQLite only,
+# PostgreSQL's text holds valid UTF-8 alone)
+sql_exec "UPDATE tracker_issues SET name = ? WHERE seq = 2" "$(printf 'evil\033[31m red \302\233 csi')"
+broken=
+if sqlite_only "broken UTF-8 in the store (PostgreSQL's text refuses it)"; then
+	python3 - "$ORCH_HOME/orch.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 c.execute("UPDATE tracker_issues SET name = ? WHERE seq = 3", (b"caf\xe9 \xff\xfe end",))
 c.commit()
 PY
+	broken=1
+fi
 expect_rc 0 orch-issue show DEMO-2
 contains "$OUT" 'evil\x1b[31m red \u009b csi'
 lacks "$OUT" "$(printf '\033')"
 expect_rc 0 orch-issue list --project DEMO
-contains "$OUT" 'caf\xe9 \xff\xfe end'
+[ -z "$broken" ] || contains "$OUT" 'caf\xe9 \xff\xfe end'
 orch-issue list --project DEMO --json >"$TMP/list.json" || fail "list --json"
-python3 - "$TMP/list.json" <<'PY' || fail "list --json is not valid UTF-8 JSON"
+python3 - "$TMP/list.json" "$broken" <<'PY' || fail "list --json is not valid UTF-8 JSON"
 import json, sys
 data = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", errors="strict"))
 titles = {d["work_item"]: d["title"] for d in data}
-assert titles["DEMO-3"] == "caf\ufffd \ufffd\ufffd end", titles["DEMO-3"]
+assert not sys.argv[2] or titles["DEMO-3"] == "caf\ufffd \ufffd\ufffd end", titles["DEMO-3"]
 assert titles["DEMO-2"].startswith("evil\x1b[31m"), titles["DEMO-2"]
 PY
 orch-issue show DEMO-2 --json >"$TMP/show.json" || fail "show --json"
@@ -63,6 +68,7 @@ expect_rc 0 orch-status
 contains "$OUT" 'quoted \x1b[2J title\nforged line'
 lacks "$OUT" "$(printf '\033')"
 # every command's JSON is valid UTF-8, whatever bytes the store holds (orch-status included)
+pg_skip "broken UTF-8 in the store (PostgreSQL's text refuses it)"
 python3 - "$ORCH_HOME/orch.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])

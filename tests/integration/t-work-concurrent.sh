@@ -41,7 +41,9 @@ read -r runner agent <"$BLOCK_PIDS"
 kill -9 "$runner"
 wait_gone "$runner" || fail "runner survived SIGKILL"
 exec 9>&-
-row=$(sql "SELECT status || ' ' || pid || ' ' || (lease_until > strftime('%s','now')) FROM jobs WHERE id = 1")
+now=$(date +%s)
+row=$(sql "SELECT status || ' ' || pid || ' ' || CASE WHEN lease_until > $now THEN 1 WHEN lease_until <= $now THEN 0 END
+	FROM jobs WHERE id = 1")
 [ "$row" = "running $runner 1" ] || fail "killed runner's job should be running with pid $runner and a lease: $row"
 [ "$(sql "SELECT count(*) FROM agent_runs WHERE job_id = 1 AND pid = $runner AND finished_at IS NULL")" = 1 ] ||
 	fail "no open run record for the killed runner"

@@ -61,6 +61,39 @@ START_TEST(job_enqueue_dedupes)
 }
 END_TEST
 
+/* The lease token fences: renewal and completion by a runner whose lease was taken over change nothing. */
+START_TEST(job_lease_token_fences)
+{
+	struct job j, stale;
+	struct orch_err e = { 0 };
+	struct job_outcome ok = { .ok = 1, .exit_code = 0, .status = "ok", .reason = "done" };
+	const char *ns;
+	int64_t id;
+
+	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &id, &e), 0);
+	ck_assert_int_eq(job_lease(&st, 1, "host-a", 1000, 60, &j, &e), 1);
+	ck_assert_int_eq(job_renew(&st, &j, 60, &e), 1);
+	stale = j;
+	stale.description = NULL;
+	/* host-a's lease ran out: another host's reaper requeued it, host-b leased it with a new token */
+	ck_assert_int_eq(store_begin(&st, &e), 0);
+	ck_assert_int_eq(job_reap(&st, id, 1, 1000, &e), 1);
+	ck_assert_int_eq(store_commit(&st, &e), 0);
+	job_free(&j);
+	ck_assert_int_eq(job_lease(&st, 2, "host-b", 1000, 60, &j, &e), 1);
+	ck_assert_str_ne(j.token, stale.token);
+	ck_assert_int_eq(job_renew(&st, &stale, 60, &e), 0); /* lost: host-a's heartbeat stops its agent */
+	ck_assert_int_eq(job_note_agent(&st, &stale, 77, &e), -1);
+	stale.attempts = j.attempts; /* even with the attempt count right, the token decides */
+	ck_assert_int_eq(job_complete(&st, &stale, &ok, 3, 30, 1000, &ns, &e), 0);
+	ck_assert_str_eq(ns, "lost");
+	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE status = 'running' AND host = 'host-b'"), 1);
+	ck_assert_int_eq(job_complete(&st, &j, &ok, 3, 30, 1000, &ns, &e), 0);
+	ck_assert_str_eq(ns, "done");
+	job_free(&j);
+}
+END_TEST
+
 START_TEST(job_lease_once_oldest_first)
 {
 	struct orch_err e = { 0 };
@@ -69,16 +102,20 @@ START_TEST(job_lease_once_oldest_first)
 
 	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "first", &j1, &e), 0);
 	ck_assert_int_eq(job_enqueue(&st, t.id, "architect", "analysis", "second", &j2, &e), 0);
-	ck_assert_int_eq(job_lease(&st, 4242, 1000, 60, &a, &e), 1);
+	ck_assert_int_eq(job_lease(&st, 4242, "test-host", 1000, 60, &a, &e), 1);
 	ck_assert_int_eq(a.id, j1);
 	ck_assert_int_eq(a.attempts, 1);
 	ck_assert_str_eq(a.description, "first");
-	ck_assert_int_eq(job_lease(&st, 4243, 1000, 60, &b, &e), 1);
+	ck_assert_int_eq(job_lease(&st, 4243, "test-host", 1000, 60, &b, &e), 1);
 	ck_assert_int_eq(b.id, j2);
-	ck_assert_int_eq(job_lease(&st, 4244, 1000, 60, &c, &e), 0);
+	ck_assert_int_eq(job_lease(&st, 4244, "test-host", 1000, 60, &c, &e), 0);
+	/* the lease in the store's clock, its host and its token (fencing: job_complete) */
 	ck_assert_int_eq(
-	    count("SELECT count(*) FROM jobs WHERE status = 'running' AND pid = 4242 AND lease_until = 1060"),
+	    count("SELECT count(*) FROM jobs WHERE status = 'running' AND pid = 4242 AND "
+		  "lease_until BETWEEN orch_now() + 58 AND orch_now() + 60 AND host = 'test-host'"),
 	    1);
+	ck_assert_int_eq(strlen(a.token), 32);
+	ck_assert_str_ne(a.token, b.token);
 	job_free(&a);
 	job_free(&b);
 }
@@ -97,14 +134,14 @@ START_TEST(job_failure_backoff_then_dead)
 		.reason = "exited with code 3" };
 
 	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &id, &e), 0);
-	ck_assert_int_eq(job_lease(&st, 1, 1000, 60, &j, &e), 1);
+	ck_assert_int_eq(job_lease(&st, 1, "test-host", 1000, 60, &j, &e), 1);
 	ck_assert_int_eq(job_run_start(&st, &j, 1, &e), 0);
 	ck_assert_int_eq(job_complete(&st, &j, &fail, 2, 30, 1000, &ns, &e), 0);
 	ck_assert_str_eq(ns, "queued");
 	ck_assert_int_eq(count("SELECT available_at FROM jobs"), 1030);
 	job_free(&j);
-	ck_assert_int_eq(job_lease(&st, 1, 1029, 60, &j, &e), 0); /* backoff not over */
-	ck_assert_int_eq(job_lease(&st, 1, 1030, 60, &j, &e), 1);
+	ck_assert_int_eq(job_lease(&st, 1, "test-host", 1029, 60, &j, &e), 0); /* backoff not over */
+	ck_assert_int_eq(job_lease(&st, 1, "test-host", 1030, 60, &j, &e), 1);
 	ck_assert_int_eq(j.attempts, 2);
 	ck_assert_int_eq(job_run_start(&st, &j, 1, &e), 0);
 	ck_assert_int_eq(job_complete(&st, &j, &fail, 2, 30, 1040, &ns, &e), 0);
@@ -127,7 +164,7 @@ START_TEST(job_taken_away_is_lost)
 	struct job_outcome ok = { .ok = 1, .exit_code = 0, .status = "ok", .log_path = "", .reason = "ok" };
 
 	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &id, &e), 0);
-	ck_assert_int_eq(job_lease(&st, 1, 1000, 60, &j, &e), 1);
+	ck_assert_int_eq(job_lease(&st, 1, "test-host", 1000, 60, &j, &e), 1);
 	ck_assert_int_eq(job_run_start(&st, &j, 1, &e), 0);
 	ck_assert_int_eq(job_finish_agent(&st, t.id, "analyst", &e), 1);
 	ck_assert_int_eq(job_complete(&st, &j, &ok, 3, 30, 1000, &ns, &e), 0);
@@ -184,10 +221,10 @@ START_TEST(job_complete_only_its_attempt)
 	struct job_outcome ok = { .ok = 1, .exit_code = 0, .status = "ok", .log_path = "", .reason = "ok" };
 
 	ck_assert_int_eq(job_enqueue(&st, t.id, "analyst", "analysis", "d", &id, &e), 0);
-	ck_assert_int_eq(job_lease(&st, 1, 1000, 60, &j, &e), 1);
+	ck_assert_int_eq(job_lease(&st, 1, "test-host", 1000, 60, &j, &e), 1);
 	ck_assert_int_eq(job_run_start(&st, &j, 1, &e), 0);
 	ck_assert_int_eq(job_reap(&st, j.id, 1, 1000, &e), 1);
-	ck_assert_int_eq(job_lease(&st, 2, 1000, 60, &again, &e), 1);
+	ck_assert_int_eq(job_lease(&st, 2, "test-host", 1000, 60, &again, &e), 1);
 	ck_assert_int_eq(job_complete(&st, &j, &ok, 3, 30, 1000, &ns, &e), 0);
 	ck_assert_str_eq(ns, "lost");
 	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE status = 'running' AND attempts = 2"), 1);
@@ -234,6 +271,7 @@ job_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, job_enqueue_dedupes);
 	tcase_add_test(tc, job_lease_once_oldest_first);
+	tcase_add_test(tc, job_lease_token_fences);
 	tcase_add_test(tc, job_failure_backoff_then_dead);
 	tcase_add_test(tc, job_taken_away_is_lost);
 	tcase_add_test(tc, work_expand_placeholders);

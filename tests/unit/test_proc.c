@@ -46,6 +46,39 @@ START_TEST(proc_ok_and_output)
 }
 END_TEST
 
+/* The heartbeat: called while the child runs; its first "no" stops the child's group (orch-work's lost
+ * lease). */
+static int beats;
+static int
+beat_twice(void *ctx)
+{
+	(void)ctx;
+	return ++beats >= 2;
+}
+
+START_TEST(proc_heartbeat_stops_child)
+{
+	const char *argv[] = { "sh", "-c", "sleep 600 & sleep 600; wait", NULL };
+	struct proc_spec spec = { .argv = argv, .timeout_ms = 600000, .on_beat = beat_twice, .beat_ms = 20 };
+	struct proc_result r;
+
+	beats = 0;
+	ck_assert_int_eq(proc_run(&spec, &r), 0);
+	ck_assert_int_eq(beats, 2);
+	ck_assert_int_eq(r.beat_stopped, 1);
+	ck_assert_int_eq(r.status, PROC_TIMEOUT);
+	proc_result_free(&r);
+	/* a child that exits first is not stopped */
+	const char *quick[] = { "true", NULL };
+	spec.argv = quick;
+	beats = 0;
+	ck_assert_int_eq(proc_run(&spec, &r), 0);
+	ck_assert_int_eq(r.status, PROC_OK);
+	ck_assert_int_eq(r.beat_stopped, 0);
+	proc_result_free(&r);
+}
+END_TEST
+
 START_TEST(proc_nonzero_exit)
 {
 	const char *argv[] = { "sh", "-c", "echo oops >&2; exit 3", NULL };
@@ -386,6 +419,7 @@ proc_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, proc_ok_and_output);
 	tcase_add_test(tc, proc_nonzero_exit);
+	tcase_add_test(tc, proc_heartbeat_stops_child);
 	tcase_add_test(tc, proc_not_found);
 	tcase_add_test(tc, proc_timeout_kills_group);
 	tcase_add_test(tc, proc_leftovers_killed_after_exit);
