@@ -53,7 +53,7 @@ contains "$OUT" "on host-a"
 [ "$(sql "SELECT status FROM jobs")" = queued ] || fail "the job was not requeued: $OUT"
 ORCH_HOME=$HOST_B expect_rc 0 orch-work --once
 [ -e "$TMP/b.ran" ] || fail "host B's agent did not run: $OUT $ERR"
-[ "$(sql "SELECT status || ' ' || host FROM jobs")" = "done host-b" ] || fail "not done by host-b: $(sql "SELECT status || ' ' || host FROM jobs")"
+[ "$(sql "SELECT status || ' ' || host FROM jobs")" = "done host-b" ] || fail "not done by host-b: $(sql "SELECT status || ' ' || host FROM jobs"): $OUT $ERR"
 # host A comes back: its heartbeat finds the lease lost and stops the agent; nothing it says counts
 kill -CONT "-$APID"
 kill -CONT $WA
