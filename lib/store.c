@@ -379,6 +379,34 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 */
 	("ALTER TABLE jobs ADD COLUMN host TEXT NOT NULL DEFAULT '';"
 	 "ALTER TABLE jobs ADD COLUMN lease_token TEXT;"),
+	/*
+	 * 25: more than one host (issue 27).  A claim carries a random token and expires in the database's
+	 * clock (lib/task.h).  deploys: one row per deploy of a task (attempt counts from 1), inserted by the
+	 * host that starts the hook, which alone records its result (lib/deploystate.h).  host_commands: each
+	 * host's last run of each command, for orch-status's view of every host (lib/status.h).
+	 */
+	("ALTER TABLE leases ADD COLUMN token TEXT NOT NULL DEFAULT '';"
+	 "CREATE TABLE deploys ("
+	 " id INTEGER PRIMARY KEY,"
+	 " task_id INTEGER NOT NULL,"
+	 " work_item TEXT NOT NULL,"
+	 " attempt INTEGER NOT NULL,"
+	 " host TEXT NOT NULL,"
+	 " sha TEXT NOT NULL DEFAULT '',"
+	 " started_at INTEGER NOT NULL,"
+	 " status TEXT NOT NULL DEFAULT 'running',"
+	 " result INTEGER,"
+	 " finished_at INTEGER,"
+	 " finished_by TEXT NOT NULL DEFAULT '',"
+	 " UNIQUE (task_id, attempt));"
+	 "CREATE TABLE host_commands ("
+	 " host TEXT NOT NULL,"
+	 " name TEXT NOT NULL,"
+	 " last_run TEXT NOT NULL,"
+	 " result TEXT NOT NULL,"
+	 " duration_ms INTEGER NOT NULL DEFAULT 0,"
+	 " pid INTEGER NOT NULL DEFAULT 0,"
+	 " PRIMARY KEY (host, name));"),
 };
 
 static int
