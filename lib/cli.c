@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic.h"
 #include "engine.h"
@@ -338,6 +339,7 @@ cli_open(struct cli *cl)
 	if (store_open(&cl->st, cl->cfg.store ? cl->cfg.store : db, cl->cfg.db_busy_timeout_ms, &e) < 0)
 		return abandon(cl, cli_error(cl, &e));
 	cl->store_open = 1;
+	store_set_host(&cl->st, cl->cfg.host);
 	/* a shared store: the cluster-wide half of the lock (another host's run) */
 	if (cl->cluster_singleton && (rc = store_lock_try(&cl->st, name, &e)) <= 0)
 		return rc < 0 ? abandon(cl, cli_error(cl, &e))
@@ -371,6 +373,64 @@ record_run(struct cli *cl, int rc, struct orch_err *e)
 }
 
 /*
+ * The run's row in host_commands, for every host's orch-status (docs/multi-host.md, One view).  Only on a
+ * shared store: a SQLite store is one host's, and its run records are the files (docs/decisions.md 14).
+ * The row is rewritten only when it would say something new (no row yet, another result, or older than
+ * CLI_HOST_ROW_REFRESH_S), so that a quiet tick still writes nothing and takes no writer lock.  0 / -1.
+ */
+#define CLI_HOST_ROW_REFRESH_S 300
+
+static int
+host_row_fresh(struct cli *cl, const char *result, int64_t now_us, int *fresh, struct orch_err *e)
+{
+	struct store_stmt *s;
+	int64_t at;
+	int rc;
+
+	*fresh = 0;
+	if (store_prepare(&cl->st, &s, "SELECT result, last_run FROM host_commands WHERE host = ?1 AND name = ?2",
+		e) < 0)
+		return -1;
+	store_bind_text(s, 1, cl->cfg.host);
+	store_bind_text(s, 2, cl->prog);
+	if ((rc = store_step(s)) == STORE_ROW && store_column_text(s, 0) && store_column_text(s, 1))
+		*fresh = strcmp(store_column_text(s, 0), result) == 0 &&
+		    time_parse_iso(store_column_text(s, 1), &at) == 0 && at <= now_us &&
+		    now_us - at < CLI_HOST_ROW_REFRESH_S * 1000000LL;
+	store_finalize(s);
+	return rc == STORE_ROW || rc == STORE_DONE ? 0 : store_fail(&cl->st, "read this host's run record", e);
+}
+
+static int
+record_host_row(struct cli *cl, int rc, struct orch_err *e)
+{
+	int64_t now_us = time_now_us();
+	struct store_stmt *s;
+	char now[32], result[16];
+	int fresh;
+
+	if (cl->cfg.store == NULL)
+		return 0;
+	time_iso_us(now_us, now);
+	snprintf(result, sizeof(result), "%d", rc);
+	if (host_row_fresh(cl, result, now_us, &fresh, e) < 0 || fresh)
+		return fresh ? 0 : -1;
+	if (store_prepare(&cl->st, &s,
+		"INSERT INTO host_commands (host, name, last_run, result, duration_ms, pid) VALUES (?1, ?2, ?3, "
+		"?4, ?5, ?6) ON CONFLICT (host, name) DO UPDATE SET last_run = excluded.last_run, result = "
+		"excluded.result, duration_ms = excluded.duration_ms, pid = excluded.pid",
+		e) < 0)
+		return -1;
+	store_bind_text(s, 1, cl->cfg.host);
+	store_bind_text(s, 2, cl->prog);
+	store_bind_text(s, 3, now);
+	store_bind_text(s, 4, result);
+	store_bind_int64(s, 5, time_mono_ms() - cl->t0);
+	store_bind_int64(s, 6, (int64_t)getpid());
+	return store_step_done(&cl->st, s, "record this run for the other hosts (host_commands)", e);
+}
+
+/*
  * proc's stop hook: a SIGTERM/SIGINT stopped a running child, and the
  * process ends by that signal once this returns.  Say so, and record the
  * run (result 128 + signal, "interrupted"); the store's transaction in
@@ -399,6 +459,12 @@ cli_close(struct cli *cl, int rc)
 	if (cl->store_open) {
 		if (notify_deliver(&cl->cfg, &cl->st, cl->quiet, &e) < 0)
 			fprintf(stderr, "%s: warning: notifications not delivered: %s\n", cl->prog, e.msg);
+		err_clear(&e);
+		/* best effort, as the file below: the command's own result stands */
+		if (record_host_row(cl, rc, &e) < 0)
+			fprintf(stderr,
+			    "%s: warning: other hosts' orch-status shows this command's previous run: %s\n",
+			    cl->prog, e.msg);
 		store_close(&cl->st);
 		if (record_run(cl, rc, &e) < 0)
 			fprintf(stderr, "%s: warning: %s\n", cl->prog, e.msg);

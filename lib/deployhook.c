@@ -330,7 +330,7 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 		return e->code ? -1 : err_set(e, EX_IOERR, "cannot create the deploy state '%s'", dir);
 	}
 	deploy_wrapper_argv(argv, wrapper, dir, t->worktree, c->cfg->job_timeout_s, tmo, h.argv);
-	struct hook_start hs = { c->cfg, t, &s, { c->st, t, TASK_CHILD_HOOK } };
+	struct hook_start hs = { c->cfg, t, &s, { c->st, t, TASK_CHILD_HOOK, task_claim_ttl(c->cfg) } };
 	struct proc_spec ps = {
 		.argv = argv,
 		.cwd = t->worktree,
@@ -342,6 +342,10 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 		.observe_ctx = c->st,
 		.on_start = note_wrapper,
 		.on_start_ctx = &hs,
+		/* the claim lives while the hook runs, however long; the hook itself is never stopped */
+		.on_beat = task_claim_beat,
+		.on_beat_ctx = &hs.tc,
+		.beat_ms = task_claim_beat_ms(hs.tc.ttl_s),
 	};
 	proc_run(&ps, &pr);
 	deploy_hook_cmd_free(&h);

@@ -537,7 +537,8 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 		return;
 	if (ws_scratch(&oc, c->task->repo, head, scratch, sizeof(scratch), &e) < 0)
 		return gate_error(r, &e);
-	struct task_child tc = { c->st, c->task, "ci_cmd" }; /* a SIGKILLed holder's ci_cmd is stopped */
+	/* a SIGKILLed holder's ci_cmd is stopped; a live one's keeps the claim (another host may look) */
+	struct task_child tc = { c->st, c->task, "ci_cmd", task_claim_ttl(c->cfg) };
 	struct proc_spec s = {
 		.argv = (const char *const *)c->project->ci_cmd,
 		.cwd = scratch,
@@ -548,6 +549,9 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 		.observe_ctx = c->st,
 		.on_start = task_claim_child,
 		.on_start_ctx = &tc,
+		.on_beat = task_claim_beat,
+		.on_beat_ctx = &tc,
+		.beat_ms = task_claim_beat_ms(tc.ttl_s),
 	};
 	proc_run(&s, &pr);
 	util_rm_tree(scratch);

@@ -232,7 +232,7 @@ merge_branch_exchange(
 
 /* 1 ours now, 0 held by another live task (holder in who), -1 error. */
 static int
-lease_take(struct store *st, const struct task *t, char *who, size_t wn, struct orch_err *e)
+lease_take(struct store *st, const struct task *t, int ttl_s, char *who, size_t wn, struct orch_err *e)
 {
 	struct task_lease l;
 	char name[64];
@@ -243,13 +243,13 @@ lease_take(struct store *st, const struct task *t, char *who, size_t wn, struct 
 	if (task_lease_holder(st, name, &l, e) < 0)
 		goto fail;
 	snprintf(who, wn, "%s", l.work_item);
-	/* held by another live process, for this task or another: one merge at a time */
-	if (l.task_id && l.pid != (long)getpid() && proc_alive(l.pid)) {
+	/* held by another live process (here, or on a host whose lease runs): one merge at a time */
+	if (task_lease_alive(st, &l) && !(l.pid == (long)getpid() && strcmp(l.host, st->host) == 0)) {
 		store_rollback(st);
 		return 0;
 	}
 	/* free, ours, or held by a process that died: take it */
-	if (task_lease_put(st, name, t, (long)getpid(), e) < 0)
+	if (task_lease_put(st, name, t, (long)getpid(), ttl_s, e) < 0)
 		goto fail;
 	if (l.task_id && l.task_id != t->id)
 		event_add(st, t->work_item, "lease_reclaimed", t->stage, t->stage, who, NULL);
@@ -286,7 +286,7 @@ merge_begin(const struct gate_ctx *gc, struct gate_result *r, struct orch_ctx *c
 	char who[32] = "";
 	int rc;
 
-	if ((rc = lease_take(gc->st, t, who, sizeof(who), &e)) < 0) {
+	if ((rc = lease_take(gc->st, t, task_claim_ttl(gc->cfg), who, sizeof(who), &e)) < 0) {
 		r->outcome = GATE_ERROR;
 		r->err = e;
 		snprintf(r->reason, sizeof(r->reason), "merge lease: %s", e.msg);
@@ -383,7 +383,8 @@ merge_ci(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
 		    "project '%s' has no ci_cmd; the rebased head cannot be tested", p->key);
 		return -1;
 	}
-	struct task_child tc = { gc->st, gc->task, "ci_cmd" }; /* a SIGKILLed holder's ci_cmd is stopped */
+	/* a SIGKILLed holder's ci_cmd is stopped; a live one's keeps the claim (another host may look) */
+	struct task_child tc = { gc->st, gc->task, "ci_cmd", task_claim_ttl(gc->cfg) };
 	struct proc_spec s = {
 		.argv = (const char *const *)p->ci_cmd,
 		.cwd = m->scratch,
@@ -394,6 +395,9 @@ merge_ci(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
 		.observe_ctx = gc->st,
 		.on_start = task_claim_child,
 		.on_start_ctx = &tc,
+		.on_beat = task_claim_beat,
+		.on_beat_ctx = &tc,
+		.beat_ms = task_claim_beat_ms(tc.ttl_s),
 	};
 	proc_run(&s, &pr);
 	if (pr.status != PROC_OK) {

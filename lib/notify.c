@@ -204,7 +204,11 @@ log_line(const char *home, const char *line)
 	close(fd);
 }
 
-/* The pid of a claim whose process is gone (so the row may be claimed again), else -1. */
+/*
+ * The pid of a claim by this host whose process is gone (so the row may be
+ * claimed again), else -1.  Another host's claim is judged by its age
+ * (NOTIFY_CLAIM_STALE_S, claim()): a pid means nothing here.
+ */
 static int64_t
 claimed_pid_dead(struct store *st, int64_t id)
 {
@@ -213,10 +217,11 @@ claimed_pid_dead(struct store *st, int64_t id)
 
 	if (store_prepare(st, &s,
 		"SELECT claim_pid FROM outbox WHERE id = ?1 AND delivered_at IS NULL AND "
-		"claim_pid IS NOT NULL",
+		"claim_pid IS NOT NULL AND (claim_host = ?2 OR claim_host = '')",
 		NULL) < 0)
 		return -1;
 	store_bind_int64(s, 1, id);
+	store_bind_text(s, 2, st->host);
 	if (store_step(s) == STORE_ROW)
 		pid = store_column_int64(s, 0);
 	store_finalize(s);
@@ -225,23 +230,30 @@ claimed_pid_dead(struct store *st, int64_t id)
 	return pid;
 }
 
+/* A claim by another host older than this is its vanished command's: delivered again (at least once). */
+#define NOTIFY_CLAIM_STALE_S 600
+
 static int
 claim(struct store *st, int64_t id, struct orch_err *e)
 {
 	struct store_stmt *s;
-	char now[32];
+	char now[32], stale[32];
 
 	time_iso_us(time_now_us(), now);
-	/* unclaimed, or claimed by a command that died before finishing it */
+	time_iso_us(time_now_us() - (int64_t)NOTIFY_CLAIM_STALE_S * 1000000, stale);
+	/* unclaimed, or claimed by a command that died before finishing it (here, or long ago elsewhere) */
 	if (store_prepare(st, &s,
-		"UPDATE outbox SET claimed_at = ?1, claim_pid = ?3 WHERE id = ?2 AND "
-		"delivered_at IS NULL AND dead_at IS NULL AND (claimed_at IS NULL OR claim_pid = ?4)",
+		"UPDATE outbox SET claimed_at = ?1, claim_pid = ?3, claim_host = ?5 WHERE id = ?2 AND "
+		"delivered_at IS NULL AND dead_at IS NULL AND (claimed_at IS NULL OR ((claim_host = ?5 OR "
+		"claim_host = '') AND claim_pid = ?4) OR (claim_host NOT IN (?5, '') AND claimed_at < ?6))",
 		e) < 0)
 		return -1;
 	store_bind_text(s, 1, now);
 	store_bind_int64(s, 2, id);
 	store_bind_int(s, 3, (int)getpid());
 	store_bind_int64(s, 4, claimed_pid_dead(st, id));
+	store_bind_text(s, 5, st->host);
+	store_bind_text(s, 6, stale);
 	if (store_step_done(st, s, "claim notification", e) < 0)
 		return -1;
 	return store_changes(st) == 1;

@@ -386,6 +386,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 * host's last run of each command, for orch-status's view of every host (lib/status.h).
 	 */
 	("ALTER TABLE leases ADD COLUMN token TEXT NOT NULL DEFAULT '';"
+	 "ALTER TABLE outbox ADD COLUMN claim_host TEXT NOT NULL DEFAULT '';"
 	 "CREATE TABLE deploys ("
 	 " id INTEGER PRIMARY KEY,"
 	 " task_id INTEGER NOT NULL,"
@@ -924,12 +925,25 @@ store_memory_config(void)
 	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
 }
 
+void
+store_set_host(struct store *st, const char *host)
+{
+	if (host != NULL && host[0] != '\0') {
+		snprintf(st->host, sizeof(st->host), "%s", host);
+		return;
+	}
+	if (gethostname(st->host, sizeof(st->host) - 1) < 0)
+		st->host[0] = '\0';
+	st->host[sizeof(st->host) - 1] = '\0';
+}
+
 int
 store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_err *e)
 {
 	int fd;
 
 	memset(st, 0, sizeof(*st));
+	store_set_host(st, NULL);
 	if (store_is_url(path))
 		return store_pg_open(st, path, busy_timeout_ms, e);
 	if (str_copy(st->path, sizeof(st->path), path) < 0)

@@ -80,11 +80,19 @@ struct store {
 		int busy;
 	} cache[STORE_CACHE_SLOTS];
 	int snapshot; /* a store_snapshot_begin() read transaction is open */
+	/*
+	 * The host this process acts as in a shared store (config host:, set by
+	 * store_set_host; the system's host name until then): every row that
+	 * names a process names its host too (task.h's claims, job.h's leases).
+	 */
+	char host[256];
 };
 
 /* path: orch.db's file, or a postgresql:// URL (store_is_url): the PostgreSQL driver (store_pg.h). */
 int store_open(struct store *st, const char *path, int busy_timeout_ms, struct orch_err *e);
 int store_is_url(const char *path);
+/* Name the host this store's rows are written by (truncated to fit); NULL or "" keeps the system's name. */
+void store_set_host(struct store *st, const char *host);
 void store_close(struct store *st);
 int store_begin(struct store *st, struct orch_err *e);
 int store_snapshot_begin(struct store *st, struct orch_err *e);

@@ -189,11 +189,27 @@ child_lives(long pid, long child, const char *kind, char *holder, size_t hn)
 }
 
 struct claim_row {
-	int found;
+	int found, live; /* live: not past its expiry in the store's clock */
 	long pid, child;
-	int64_t expires;
-	char host[256], kind[32];
+	int64_t expires_in;
+	char host[256], kind[32], token[33];
 };
+
+/*
+ * This process's claim token: random, made once.  Renewing, recording a
+ * child and releasing are conditioned on it, so a process whose claim was
+ * taken over (it expired) changes nothing of the next holder's, and a pid
+ * reused on the same host is not taken for the old holder.
+ */
+static const char *
+claim_token(void)
+{
+	static char token[33];
+
+	if (token[0] == '\0' && random_hex(token, 16) < 0)
+		snprintf(token, sizeof(token), "pid%ld-%lld", (long)getpid(), (long long)time(NULL));
+	return token;
+}
 
 static int
 claim_read(struct store *st, const char *name, struct claim_row *row, struct orch_err *e)
@@ -202,69 +218,87 @@ claim_read(struct store *st, const char *name, struct claim_row *row, struct orc
 
 	memset(row, 0, sizeof(*row));
 	if (store_prepare(st, &s,
-		"SELECT pid, host, expires_at, child_pgid, child_kind FROM leases WHERE name = ?1", e) < 0)
+		"SELECT pid, host, expires_at - orch_now(), child_pgid, child_kind, token FROM leases "
+		"WHERE name = ?1",
+		e) < 0)
 		return -1;
 	store_bind_text(s, 1, name);
 	if (store_step(s) == STORE_ROW) {
 		row->found = 1;
 		row->pid = (long)store_column_int64(s, 0);
 		str_copy(row->host, sizeof(row->host), store_column_text(s, 1));
-		row->expires = store_column_int64(s, 2);
+		row->expires_in = store_column_int64(s, 2);
+		row->live = row->expires_in > 0;
 		row->child = (long)store_column_int64(s, 3);
 		str_copy(row->kind, sizeof(row->kind), store_column_text(s, 4));
+		str_copy(row->token, sizeof(row->token), store_column_text(s, 5));
 	}
 	store_finalize(s);
 	return 0;
 }
 
+/*
+ * 1 when the claim in row keeps another process out (holder says whose):
+ * a holder on this host is judged by its pid (and the child it left), one
+ * on another host by its expiry in the store's clock, which its holder
+ * renews while its long children run.
+ */
+static int
+claim_held(struct store *st, const struct claim_row *row, char *holder, size_t hn)
+{
+	if (!row->found)
+		return 0;
+	if (strcmp(row->host, st->host) != 0) {
+		if (!row->live)
+			return 0;
+		snprintf(holder, hn, "pid %ld on host %s (its claim runs out in %lld s unless renewed)", row->pid,
+		    row->host[0] ? row->host : "(unnamed)", (long long)row->expires_in);
+		return 1;
+	}
+	if (proc_alive(row->pid)) {
+		snprintf(holder, hn, "pid %ld on %s", row->pid, row->host[0] ? row->host : "this host");
+		return 1;
+	}
+	return child_lives(row->pid, row->child, row->kind, holder, hn);
+}
+
 int
 task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size_t hn, struct orch_err *e)
 {
-	char name[64], host[256] = "", now_s[32];
-	int64_t now = (int64_t)time(NULL);
-	long me = (long)getpid();
+	char name[64], now_s[32];
 	struct claim_row row;
 	struct store_stmt *s;
 
 	lease_name(t, name, sizeof(name));
-	if (gethostname(host, sizeof(host) - 1) < 0)
-		host[0] = '\0';
 	time_iso_us(time_now_us(), now_s);
 	if (store_begin(st, e) < 0)
 		return -1;
 	if (claim_read(st, name, &row, e) < 0)
 		goto fail;
-	if (row.found && row.pid == me && strcmp(row.host, host) == 0) {
+	if (row.found && strcmp(row.token, claim_token()) == 0 && strcmp(row.host, st->host) == 0) {
 		store_rollback(st);
 		return 2;
 	}
-	/* a holder on this host is alive or not (and so is its child); one elsewhere is trusted until its
-	 * expiry */
-	if (row.found && (strcmp(row.host, host) == 0 ? proc_alive(row.pid) : now < row.expires)) {
-		store_rollback(st);
-		snprintf(holder, hn, "pid %ld on %s", row.pid, row.host[0] ? row.host : "this host");
-		return 0;
-	}
-	if (row.found && strcmp(row.host, host) == 0 &&
-	    child_lives(row.pid, row.child, row.kind, holder, hn)) {
+	if (claim_held(st, &row, holder, hn)) {
 		store_rollback(st);
 		return 0;
 	}
 	if (store_prepare(st, &s,
-		"INSERT INTO leases(name, task_id, work_item, pid, acquired_at, host, expires_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET task_id = "
-		"excluded.task_id, work_item = excluded.work_item, pid = excluded.pid, acquired_at = "
-		"excluded.acquired_at, host = excluded.host, expires_at = excluded.expires_at, "
-		"child_pgid = 0, child_kind = ''",
+		"INSERT INTO leases(name, task_id, work_item, pid, acquired_at, host, expires_at, token) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, orch_now() + ?7, ?8) ON CONFLICT (name) DO UPDATE SET "
+		"task_id = excluded.task_id, work_item = excluded.work_item, pid = excluded.pid, "
+		"acquired_at = excluded.acquired_at, host = excluded.host, expires_at = excluded.expires_at, "
+		"token = excluded.token, child_pgid = 0, child_kind = ''",
 		e) < 0)
 		goto fail;
 	store_bind_text(s, 1, name);
 	store_bind_int64(s, 2, t->id);
 	store_bind_text(s, 3, t->work_item);
-	store_bind_int64(s, 4, me);
+	store_bind_int64(s, 4, (long)getpid());
 	store_bind_text(s, 5, now_s);
-	store_bind_text(s, 6, host);
-	store_bind_int64(s, 7, now + ttl_s);
+	store_bind_text(s, 6, st->host);
+	store_bind_int64(s, 7, ttl_s);
+	store_bind_text(s, 8, claim_token());
 	if (store_step_done(st, s, "claim the task", e) < 0)
 		goto fail;
 	if (store_commit(st, e) < 0)
@@ -284,14 +318,41 @@ task_claim_child(void *ctx, long pgid)
 
 	lease_name(c->t, name, sizeof(name));
 	if (store_prepare(c->st, &s,
-		"UPDATE leases SET child_pgid = ?1, child_kind = ?2 WHERE name = ?3 AND pid = ?4", NULL) < 0)
+		"UPDATE leases SET child_pgid = ?1, child_kind = ?2 WHERE name = ?3 AND token = ?4 AND "
+		"host = ?5",
+		NULL) < 0)
 		return;
 	store_bind_int64(s, 1, pgid);
 	store_bind_text(s, 2, c->kind);
 	store_bind_text(s, 3, name);
-	store_bind_int64(s, 4, (long)getpid());
+	store_bind_text(s, 4, claim_token());
+	store_bind_text(s, 5, c->st->host);
 	/* best effort: the deploy hook's own sentinels say it runs all the same */
 	(void)store_step_done(c->st, s, "record the claim's child", NULL);
+}
+
+int
+task_claim_beat(void *ctx)
+{
+	const struct task_child *c = ctx;
+	struct store_stmt *s;
+	char name[64];
+
+	if (c->ttl_s <= 0)
+		return 0;
+	lease_name(c->t, name, sizeof(name));
+	if (store_prepare(c->st, &s,
+		"UPDATE leases SET expires_at = orch_now() + ?1 WHERE name = ?2 AND token = ?3 AND host = ?4",
+		NULL) < 0)
+		return 0; /* the store is busy or gone: the claim lives until its expiry; try again */
+	store_bind_int64(s, 1, c->ttl_s);
+	store_bind_text(s, 2, name);
+	store_bind_text(s, 3, claim_token());
+	store_bind_text(s, 4, c->st->host);
+	if (store_step_done(c->st, s, "renew the task claim", NULL) < 0)
+		return 0;
+	/* the claim is another's: its child's result would be nobody's (a deploy hook is never stopped) */
+	return store_changes(c->st) == 0 && strcmp(c->kind, TASK_CHILD_HOOK) != 0;
 }
 
 void
@@ -302,10 +363,11 @@ task_release(struct store *st, const struct task *t)
 	struct orch_err e = { 0 };
 
 	lease_name(t, name, sizeof(name));
-	if (store_prepare(st, &s, "DELETE FROM leases WHERE name = ?1 AND pid = ?2", &e) < 0)
+	if (store_prepare(st, &s, "DELETE FROM leases WHERE name = ?1 AND token = ?2 AND host = ?3", &e) < 0)
 		return;
 	store_bind_text(s, 1, name);
-	store_bind_int64(s, 2, (long)getpid());
+	store_bind_text(s, 2, claim_token());
+	store_bind_text(s, 3, st->host);
 	store_step_done(st, s, "release the task claim", &e);
 }
 
@@ -351,13 +413,18 @@ task_lease_holder(struct store *st, const char *name, struct task_lease *l, stru
 	int rc;
 
 	memset(l, 0, sizeof(*l));
-	if (store_prepare(st, &s, "SELECT task_id, work_item, pid FROM leases WHERE name = ?1", e) < 0)
+	if (store_prepare(st, &s,
+		"SELECT task_id, work_item, pid, host, CASE WHEN expires_at > orch_now() THEN 1 ELSE 0 END "
+		"FROM leases WHERE name = ?1",
+		e) < 0)
 		return -1;
 	store_bind_text(s, 1, name);
 	if ((rc = store_step(s)) == STORE_ROW) {
 		l->task_id = store_column_int64(s, 0);
 		col(s, 1, l->work_item, sizeof(l->work_item));
 		l->pid = (long)store_column_int64(s, 2);
+		col(s, 3, l->host, sizeof(l->host));
+		l->live = store_column_int64(s, 4) != 0;
 	}
 	if (rc != STORE_ROW && rc != STORE_DONE)
 		store_fail(st, "read the lease", e);
@@ -366,17 +433,28 @@ task_lease_holder(struct store *st, const char *name, struct task_lease *l, stru
 }
 
 int
-task_lease_put(struct store *st, const char *name, const struct task *t, long pid, struct orch_err *e)
+task_lease_alive(const struct store *st, const struct task_lease *l)
+{
+	if (l->task_id == 0)
+		return 0;
+	if (l->host[0] == '\0' || strcmp(l->host, st->host) == 0)
+		return proc_alive(l->pid);
+	return l->live;
+}
+
+int
+task_lease_put(struct store *st, const char *name, const struct task *t, long pid, int ttl_s, struct orch_err *e)
 {
 	struct store_stmt *s;
 	char now[32];
 
 	time_iso_us(time_now_us(), now);
 	if (store_prepare(st, &s,
-		"INSERT INTO leases(name, task_id, work_item, pid, acquired_at) VALUES (?1, ?2, ?3, ?4, ?5) "
-		"ON CONFLICT (name) DO UPDATE SET task_id = excluded.task_id, work_item = "
-		"excluded.work_item, pid = excluded.pid, acquired_at = excluded.acquired_at, host = '', "
-		"expires_at = 0, child_pgid = 0, child_kind = ''",
+		"INSERT INTO leases(name, task_id, work_item, pid, acquired_at, host, expires_at, token) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, orch_now() + ?7, ?8) ON CONFLICT (name) DO UPDATE SET "
+		"task_id = excluded.task_id, work_item = excluded.work_item, pid = excluded.pid, "
+		"acquired_at = excluded.acquired_at, host = excluded.host, expires_at = excluded.expires_at, "
+		"token = excluded.token, child_pgid = 0, child_kind = ''",
 		e) < 0)
 		return -1;
 	store_bind_text(s, 1, name);
@@ -384,6 +462,9 @@ task_lease_put(struct store *st, const char *name, const struct task *t, long pi
 	store_bind_text(s, 3, t->work_item);
 	store_bind_int64(s, 4, pid);
 	store_bind_text(s, 5, now);
+	store_bind_text(s, 6, st->host);
+	store_bind_int64(s, 7, ttl_s);
+	store_bind_text(s, 8, claim_token());
 	return store_step_done(st, s, "take the lease", e);
 }
 
@@ -410,9 +491,14 @@ task_lease_release_dead(struct store *st, struct orch_err *e)
 	struct store_stmt *s;
 	int k = 0, j, n = 0;
 
-	if (store_prepare(st, &s, "SELECT name, pid, child_pgid FROM leases", e) < 0)
+	/*
+	 * Only this host's: a pid means nothing on another host, whose claims run out in the store's clock
+	 * instead (task_claim takes an expired one over).  A dead holder's child that lives on keeps its
+	 * claim: the next claimer waits for it (task_claim).
+	 */
+	if (store_prepare(st, &s, "SELECT name, pid, child_pgid FROM leases WHERE host = ?1 OR host = ''", e) < 0)
 		return -1;
-	/* a dead holder's child that lives on keeps its claim: the next claimer waits for it (task_claim) */
+	store_bind_text(s, 1, st->host);
 	while (k < 32 && store_step(s) == STORE_ROW)
 		if (!proc_alive((long)store_column_int64(s, 1)) &&
 		    !proc_group_alive((long)store_column_int64(s, 2)) &&
@@ -420,11 +506,13 @@ task_lease_release_dead(struct store *st, struct orch_err *e)
 			dead[k++].pid = store_column_int64(s, 1);
 	store_finalize(s);
 	for (j = 0; j < k; j++) {
-		/* the pid too: a live process may have taken the lease over since it was read */
-		if (store_prepare(st, &s, "DELETE FROM leases WHERE name = ?1 AND pid = ?2", e) < 0)
+		/* the pid and host too: a live process may have taken the lease over since it was read */
+		if (store_prepare(st, &s,
+			"DELETE FROM leases WHERE name = ?1 AND pid = ?2 AND (host = ?3 OR host = '')", e) < 0)
 			return -1;
 		store_bind_text(s, 1, dead[j].name);
 		store_bind_int64(s, 2, dead[j].pid);
+		store_bind_text(s, 3, st->host);
 		if (store_step_done(st, s, "release a dead holder's lease", e) < 0)
 			return -1;
 		n += store_changes(st);
@@ -994,4 +1082,12 @@ task_claim_stop_child(struct store *st, const struct task *t, char *what, size_t
 	proc_kill_group(row.child);
 	snprintf(what, wn, "stopped the %s (process group %ld)", row.kind[0] ? row.kind : "child", row.child);
 	return 1;
+}
+
+int
+task_claim_beat_ms(int ttl_s)
+{
+	int ms = ttl_s > 0 ? ttl_s * 250 : 60000;
+
+	return ms > 60000 ? 60000 : ms < 1000 ? 1000 : ms;
 }

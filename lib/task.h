@@ -64,8 +64,11 @@ int task_update(struct store *st, struct task *t, struct orch_err *e);
 /*
  * Per-task claims: one process works a task's side-effecting gates (merge,
  * deploy, the security report) at a time.  A claim is a leases row
- * "task:<WI>" with the holder's pid, host and expiry; a holder on this host
- * whose pid is gone, or a claim past its expiry, is taken over.
+ * "task:<WI>" with the holder's pid, host, a random token (per process)
+ * and an expiry in the store's clock (orch_now()).  A holder on this host
+ * is judged by its pid (a dead one's claim is taken over), a holder on
+ * another host by the expiry alone, which the holder renews while its long
+ * children run (task_claim_beat), so hosts whose clocks differ agree.
  * 1 claimed now (release it), 2 already ours (a nested caller: do not
  * release), 0 held by another live process (holder describes it), -1 error.
  */
@@ -86,9 +89,20 @@ struct task_child {
 	struct store *st;
 	const struct task *t;
 	const char *kind; /* TASK_CHILD_HOOK, or the tool's name */
+	int ttl_s;        /* task_claim_beat renews the claim for this long (0: it does not) */
 };
 #define TASK_CHILD_HOOK "deploy_hook"
 void task_claim_child(void *ctx, long pgid);
+/*
+ * proc_spec.on_beat of that child (ctx a struct task_child): renews the
+ * claim for ttl_s in the store's clock, on the condition that this process
+ * still holds it.  Nonzero (stop the child) when another holder took the
+ * claim over meanwhile, except for the deploy hook, which is never stopped.
+ * A store that cannot be reached renews nothing and stops nothing.
+ */
+int task_claim_beat(void *ctx);
+/* How often task_claim_beat runs: a quarter of the claim's life, at most a minute. */
+int task_claim_beat_ms(int ttl_s);
 /*
  * A person stopped t (engine_stop): the child its claim's holder runs is
  * stopped (ci_cmd: TERM, then KILL) unless it is the production deploy
@@ -105,16 +119,25 @@ struct task_lease {
 	int64_t task_id;
 	char work_item[32];
 	long pid;
+	char host[256]; /* the holder's host ("" for a lease of an older orch: this host's) */
+	int live;       /* not past its expiry in the store's clock */
 };
 /* The holder of lease name: 1 into *l, 0 free (*l zeroed), -1 error. */
 int task_lease_holder(struct store *st, const char *name, struct task_lease *l, struct orch_err *e);
-/* Make t (process pid) the holder of lease name, replacing any holder. */
-int task_lease_put(struct store *st, const char *name, const struct task *t, long pid, struct orch_err *e);
+/*
+ * 1 when l's holder keeps others out: on this host its pid lives, on another host its lease has not run
+ * out in the store's clock.  0 for a free lease.
+ */
+int task_lease_alive(const struct store *st, const struct task_lease *l);
+/* Make t (process pid on this host) the holder of lease name for ttl_s seconds, replacing any holder. */
+int task_lease_put(
+    struct store *st, const char *name, const struct task *t, long pid, int ttl_s, struct orch_err *e);
 /* Drop lease name if t holds it; best effort, like task_release(). */
 void task_lease_drop(struct store *st, const char *name, const struct task *t);
 /*
- * Delete the leases and claims whose holder pid is not alive on this host,
- * at most 32 a pass (the reaper): how many were deleted, or -1.
+ * Delete this host's leases and claims whose holder pid is not alive (and
+ * whose child is gone), at most 32 a pass (the reaper): how many were
+ * deleted, or -1.  Another host's are left to run out in the store's clock.
  */
 int task_lease_release_dead(struct store *st, struct orch_err *e);
 struct config;

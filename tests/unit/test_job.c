@@ -94,6 +94,48 @@ START_TEST(job_lease_token_fences)
 }
 END_TEST
 
+/*
+ * A task claim by another host: held while its expiry (the store's clock) is ahead, renewed by its holder's
+ * beat, taken over once it ran out; the first holder's beat, child note and release then change nothing.
+ */
+START_TEST(task_claim_across_hosts)
+{
+	struct orch_err e = { 0 };
+	struct task_child a_child = { &st, &t, "ci_cmd", 60 };
+	char holder[300] = "";
+
+	store_set_host(&st, "host-a");
+	ck_assert_int_eq(task_claim(&st, &t, 60, holder, sizeof(holder), &e), 1);
+	ck_assert_int_eq(task_claim(&st, &t, 60, holder, sizeof(holder), &e), 2); /* nested: ours */
+	store_set_host(&st, "host-b");
+	ck_assert_int_eq(task_claim(&st, &t, 60, holder, sizeof(holder), &e), 0);
+	ck_assert_ptr_nonnull(strstr(holder, "on host host-a"));
+	task_release(&st, &t); /* host-b's release does not drop host-a's claim */
+	ck_assert_int_eq(count("SELECT count(*) FROM leases WHERE host = 'host-a'"), 1);
+	/* host-a's beat renews it from an expiry in the past: host-b still waits */
+	ck_assert_int_eq(store_exec(&st, "UPDATE leases SET expires_at = orch_now() - 5", &e), 0);
+	store_set_host(&st, "host-a");
+	ck_assert_int_eq(task_claim_beat(&a_child), 0);
+	store_set_host(&st, "host-b");
+	ck_assert_int_eq(task_claim(&st, &t, 60, holder, sizeof(holder), &e), 0);
+	/* host-a stops renewing (gone): its claim runs out and host-b takes it */
+	ck_assert_int_eq(store_exec(&st, "UPDATE leases SET expires_at = orch_now() - 1", &e), 0);
+	ck_assert_int_eq(task_claim(&st, &t, 60, holder, sizeof(holder), &e), 1);
+	store_set_host(&st, "host-a");
+	ck_assert_int_ne(task_claim_beat(&a_child), 0); /* lost: host-a's ci_cmd is stopped */
+	task_claim_child(&a_child, 4242);
+	task_release(&st, &t);
+	ck_assert_int_eq(count("SELECT count(*) FROM leases WHERE host = 'host-b' AND child_pgid = 0"), 1);
+	/* the reaper on host-a leaves host-b's claim alone, whatever its pid */
+	ck_assert_int_eq(store_exec(&st, "UPDATE leases SET pid = 999999999", &e), 0);
+	ck_assert_int_eq(task_lease_release_dead(&st, &e), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM leases"), 1);
+	/* a deploy hook's beat never asks to stop the hook, even when the claim was lost */
+	a_child.kind = TASK_CHILD_HOOK;
+	ck_assert_int_eq(task_claim_beat(&a_child), 0);
+}
+END_TEST
+
 START_TEST(job_lease_once_oldest_first)
 {
 	struct orch_err e = { 0 };
@@ -272,6 +314,7 @@ job_suite(void)
 	tcase_add_test(tc, job_enqueue_dedupes);
 	tcase_add_test(tc, job_lease_once_oldest_first);
 	tcase_add_test(tc, job_lease_token_fences);
+	tcase_add_test(tc, task_claim_across_hosts);
 	tcase_add_test(tc, job_failure_backoff_then_dead);
 	tcase_add_test(tc, job_taken_away_is_lost);
 	tcase_add_test(tc, work_expand_placeholders);
