@@ -251,8 +251,8 @@ claim_held(struct store *st, const struct claim_row *row, char *holder, size_t h
 	if (strcmp(row->host, st->host) != 0) {
 		if (!row->live)
 			return 0;
-		snprintf(holder, hn, "pid %ld on host %s (its claim runs out in %lld s unless renewed)", row->pid,
-		    row->host[0] ? row->host : "(unnamed)", (long long)row->expires_in);
+		snprintf(holder, hn, "pid %ld on host %s (its claim runs out in %lld s unless renewed)",
+		    row->pid, row->host[0] ? row->host : "(unnamed)", (long long)row->expires_in);
 		return 1;
 	}
 	if (proc_alive(row->pid)) {
@@ -443,7 +443,8 @@ task_lease_alive(const struct store *st, const struct task_lease *l)
 }
 
 int
-task_lease_put(struct store *st, const char *name, const struct task *t, long pid, int ttl_s, struct orch_err *e)
+task_lease_put(
+    struct store *st, const char *name, const struct task *t, long pid, int ttl_s, struct orch_err *e)
 {
 	struct store_stmt *s;
 	char now[32];
@@ -496,7 +497,8 @@ task_lease_release_dead(struct store *st, struct orch_err *e)
 	 * instead (task_claim takes an expired one over).  A dead holder's child that lives on keeps its
 	 * claim: the next claimer waits for it (task_claim).
 	 */
-	if (store_prepare(st, &s, "SELECT name, pid, child_pgid FROM leases WHERE host = ?1 OR host = ''", e) < 0)
+	if (store_prepare(
+		st, &s, "SELECT name, pid, child_pgid FROM leases WHERE host = ?1 OR host = ''", e) < 0)
 		return -1;
 	store_bind_text(s, 1, st->host);
 	while (k < 32 && store_step(s) == STORE_ROW)
@@ -508,7 +510,8 @@ task_lease_release_dead(struct store *st, struct orch_err *e)
 	for (j = 0; j < k; j++) {
 		/* the pid and host too: a live process may have taken the lease over since it was read */
 		if (store_prepare(st, &s,
-			"DELETE FROM leases WHERE name = ?1 AND pid = ?2 AND (host = ?3 OR host = '')", e) < 0)
+			"DELETE FROM leases WHERE name = ?1 AND pid = ?2 AND (host = ?3 OR host = '')",
+			e) < 0)
 			return -1;
 		store_bind_text(s, 1, dead[j].name);
 		store_bind_int64(s, 2, dead[j].pid);
