@@ -15,6 +15,7 @@
 #include "notify.h"
 #include "proc.h"
 #include "sizes.h"
+#include "task.h"
 #include "util.h"
 
 static void stopped(void *ctx, int sig);
@@ -340,6 +341,7 @@ cli_open(struct cli *cl)
 		return abandon(cl, cli_error(cl, &e));
 	cl->store_open = 1;
 	store_set_host(&cl->st, cl->cfg.host);
+	task_local_paths(&cl->cfg);
 	/* a shared store: the cluster-wide half of the lock (another host's run) */
 	if (cl->cluster_singleton && (rc = store_lock_try(&cl->st, name, &e)) <= 0)
 		return rc < 0 ? abandon(cl, cli_error(cl, &e))

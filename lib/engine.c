@@ -906,6 +906,11 @@ block_if_workspace_gone(struct orch_ctx *c, struct tracker *tr, struct task *t, 
 	snprintf(ref, sizeof(ref), "refs/heads/%s", t->branch);
 	if (str_fmt(gitfile, sizeof(gitfile), "%s/.git", t->worktree) < 0)
 		return 0;
+	/* a shared store: this host's workspace is a cache, made from the branch (here or on the remote) */
+	const struct project *p = config_project(c->cfg, t->project);
+	if (c->cfg->store != NULL && p != NULL && lstat(t->worktree, &sb) < 0 &&
+	    merge_workspace_ensure(c, p, t, &e) < 0)
+		err_clear(&e); /* the branch is nowhere: blocked below, with the way out */
 	if (lstat(gitfile, &sb) == 0 && git_ref_exists(&repo, ref))
 		return 0;
 	snprintf(msg, sizeof(msg),
@@ -1183,6 +1188,11 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 	if (stage_automated(p, NULL, first->agent))
 		str_copy(r->enq_agent, sizeof(r->enq_agent), first->agent);
 	display(c, &tr, &t, first->display, NULL);
+	/* on the remote at once: a runner on another host makes its workspace from it (docs/multi-host.md) */
+	if (merge_branch_exchange(c, p, &t, 1, &e) < 0) {
+		event_add(c->st, wi, "branch_exchange_failed", first->name, first->name, e.msg, NULL);
+		err_clear(&e);
+	}
 out:
 	rc = e.code ? fail(r, &e) : 0;
 	free(states);

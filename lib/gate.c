@@ -11,6 +11,7 @@
 #include "deploystate.h"
 #include "frontmatter.h"
 #include "git.h"
+#include "job.h"
 #include "merge.h"
 #include "notify.h"
 #include "proc.h"
@@ -422,12 +423,50 @@ check_architecture_done(const struct gate_ctx *c, struct gate_result *r)
 	argv_free(names);
 }
 
+/*
+ * With a shared store: the commit an agent left on another host must be in this host's branch
+ * before a gate judges it (else the gate would judge older work).  0 go on, -1 r decided.
+ */
+static int
+gate_awaited_commit(const struct gate_ctx *c, struct gate_result *r)
+{
+	struct git repo = { .dir = c->task->repo, .st = c->st };
+	struct job_result_ref ref;
+	struct orch_err e = { 0 };
+	char head[ORCH_SHA_BUF], branch[300];
+	int rc;
+
+	if (c->cfg->store == NULL)
+		return 0; /* one host: its runs' commits are in its own repository already */
+	if ((rc = job_result_elsewhere(c->st, c->task->id, &ref, &e)) <= 0)
+		return rc < 0 ? (gate_error(r, &e), -1) : 0;
+	branch_ref(c->task, branch, sizeof(branch));
+	if (git_rev_parse(&repo, branch, head, &e) == 0 &&
+	    (strcmp(head, ref.sha) == 0 || git_is_ancestor(&repo, ref.sha, head, NULL) == 1))
+		return c->dry_run || job_result_seen(c->st, ref.job_id, &e) == 0 ? 0 : (gate_error(r, &e), -1);
+	r->outcome = GATE_WAIT;
+	snprintf(r->reason, sizeof(r->reason),
+	    "waiting for %.12s, which job %lld's agent committed on host %s, to reach this host through "
+	    "the remote (that host pushes it when the agent ends, and at its next tick)",
+	    ref.sha, (long long)ref.job_id, ref.host);
+	return -1;
+}
+
 void
 gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 {
 	struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
 	struct orch_err e = { 0 };
 	int moved = 0, rc;
+
+	/* another host started the item, or this host's cache was removed: made from the branch */
+	if (merge_workspace_ensure(&oc, c->project, c->task, &e) < 0) {
+		if (e.code != EX_NOINPUT)
+			return gate_error(r, &e);
+		r->outcome = GATE_WAIT;
+		snprintf(r->reason, sizeof(r->reason), "%s", e.msg);
+		return;
+	}
 
 	/*
 	 * A dry run imports too: the import changes no state of the item, it only
@@ -450,7 +489,9 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 		if (rc == 0) {
 			r->outcome = GATE_WAIT;
 			snprintf(r->reason, sizeof(r->reason), "%s", e.msg);
+			return;
 		}
+		(void)gate_awaited_commit(c, r);
 		return;
 	case WS_RED: return red(r, "%s%s", e.msg, NULL);
 	case WS_BUSY:

@@ -305,6 +305,42 @@ run_finish(struct store *st, const struct job *j, const struct job_outcome *o, s
 }
 
 int
+job_result_elsewhere(struct store *st, int64_t task_id, struct job_result_ref *ref, struct orch_err *e)
+{
+	struct store_stmt *s;
+	int rc;
+
+	memset(ref, 0, sizeof(*ref));
+	if (store_prepare(st, &s,
+		"SELECT id, result_sha, host FROM jobs WHERE task_id = ?1 AND result_sha IS NOT NULL AND "
+		"host != ?2 ORDER BY id DESC LIMIT 1",
+		e) < 0)
+		return -1;
+	store_bind_int64(s, 1, task_id);
+	store_bind_text(s, 2, st->host);
+	if ((rc = store_step(s)) == STORE_ROW) {
+		ref->job_id = store_column_int64(s, 0);
+		str_copy(ref->sha, sizeof(ref->sha), store_column_text(s, 1));
+		str_copy(ref->host, sizeof(ref->host), store_column_text(s, 2));
+	}
+	store_finalize(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return store_fail(st, "read the commit a job left", e);
+	return rc == STORE_ROW;
+}
+
+int
+job_result_seen(struct store *st, int64_t job_id, struct orch_err *e)
+{
+	struct store_stmt *s;
+
+	if (store_prepare(st, &s, "UPDATE jobs SET result_sha = NULL WHERE id = ?1", e) < 0)
+		return -1;
+	store_bind_int64(s, 1, job_id);
+	return store_step_done(st, s, "note the job's commit as seen", e);
+}
+
+int
 job_complete(struct store *st, const struct job *j, const struct job_outcome *o, int max_attempts,
     int backoff_s, int64_t now, const char **new_status, struct orch_err *e)
 {
@@ -329,12 +365,13 @@ job_complete(struct store *st, const struct job *j, const struct job_outcome *o,
 	if (store_prepare(st, &s,
 		"UPDATE jobs SET status = ?1, pid = NULL, lease_until = NULL, agent_pgid = NULL, "
 		"available_at = ?2, updated_at = ?3, attempts = attempts - ?5, last_error = coalesce(?7, "
-		"last_error) "
+		"last_error), result_sha = coalesce(CAST(?9 AS TEXT), result_sha) "
 		"WHERE id = ?4 AND status = 'running' AND attempts = ?6 AND (lease_token = ?8 OR "
 		"(lease_token IS NULL AND CAST(?8 AS TEXT) IS NULL))",
 		e) < 0) /* never one leased after a reap: the attempt and the lease token fence it */
 		goto fail;
 	store_bind_text(s, 8, j->token[0] ? j->token : NULL);
+	store_bind_text(s, 9, o->result_sha);
 	store_bind_text(s, 1, status);
 	store_bind_int64(s, 2, now + delay);
 	store_bind_text(s, 3, stamp);

@@ -125,7 +125,23 @@ struct job_outcome {
 	const char *log_path;
 	const char *reason; /* one line for the event and the alert */
 	int interrupted;    /* the runner was stopped (SIGTERM/SIGINT): requeue, attempt not counted */
+	const char *result_sha; /* the branch head the run left (pushed to the remote), or NULL */
 };
+
+/*
+ * The commit an agent's run left on another host (jobs.result_sha, pushed
+ * to the remote by its runner): the newest such job of the task, 1 into
+ * *ref, 0 none, -1 with e.  A gate judges the branch only once this host's
+ * copy holds that commit, then job_result_seen() forgets it (a later rebase
+ * may rewrite it; what was seen was judged).
+ */
+struct job_result_ref {
+	int64_t job_id;
+	char sha[ORCH_SHA_BUF];
+	char host[256];
+};
+int job_result_elsewhere(struct store *st, int64_t task_id, struct job_result_ref *ref, struct orch_err *e);
+int job_result_seen(struct store *st, int64_t job_id, struct orch_err *e);
 
 /* Job statuses (the jobs.status column). */
 #define JOB_QUEUED "queued"

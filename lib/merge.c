@@ -1,8 +1,10 @@
 #include "merge.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -228,6 +230,48 @@ merge_branch_exchange(
 	git_run(&repo, upd, &r);
 	proc_result_free(&r);
 	return 1;
+}
+
+int
+merge_workspace_ensure(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char lref[300], rref[300], glob[320], ids[2][41], parent[ORCH_PATH_MAX_1], *slash;
+	const char *refs[2] = { lref, rref };
+	struct stat sb;
+
+	if (t->worktree[0] == '\0')
+		return err_set(e, EX_USAGE, "the workspace path of %s is too long for this host's ORCH_HOME",
+		    t->work_item);
+	if (lstat(t->worktree, &sb) == 0)
+		return 0;
+	snprintf(lref, sizeof(lref), "refs/heads/%s", t->branch);
+	snprintf(rref, sizeof(rref), "refs/remotes/%s/%s", p->remote ? p->remote : "-", t->branch);
+	if ((p->remote && fetch_items_once(c, p, &repo, glob, sizeof(glob), e) < 0) ||
+	    resolve_opt(&repo, refs, p->remote ? 2 : 1, ids, e) < 0)
+		return -1;
+	if (ids[0][0] == '\0') {
+		if (p->remote == NULL || ids[1][0] == '\0')
+			return err_set(e, EX_NOINPUT,
+			    "branch %s of %s is neither in '%s' nor on the project's remote%s; the host that "
+			    "started the item must push it (a project shared by hosts needs remote:)",
+			    t->branch, t->work_item, t->repo, p->remote ? "" : " (it has none)");
+		/* the remote's branch, where another host's work reached it: create only, never move */
+		const char *upd[] = { "update-ref", "-m", "orch: the item's branch from the remote", lref, ids[1],
+			"0000000000000000000000000000000000000000", NULL };
+		struct proc_result r;
+		git_run(&repo, upd, &r);
+		proc_result_free(&r);
+	}
+	str_copy(parent, sizeof(parent), t->worktree);
+	if ((slash = strrchr(parent, '/')) != NULL)
+		*slash = '\0';
+	if (mkdir_p(parent, 0700) < 0)
+		return err_set(e, EX_IOERR, "cannot create '%s': %s; make ORCH_HOME writable", parent,
+		    strerror(errno));
+	if (ws_create(c, t->repo, t->branch, t->worktree, e) < 0)
+		return -1;
+	return event_add(c->st, t->work_item, "workspace_created", t->stage, t->stage, t->worktree, e);
 }
 
 /* 1 ours now, 0 held by another live task (holder in who), -1 error. */

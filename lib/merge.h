@@ -55,6 +55,12 @@ int merge_remote_trusted(struct orch_ctx *c, const struct project *p, int record
  * someone else's push.  1 in step (or no remote), 0 the item waits (*e
  * says why, code EX_NO: both sides moved), -1 with e.
  */
+/*
+ * The item's workspace on this host (a cache of the branch: docs/multi-host.md): when t->worktree
+ * is missing, it is created from orch's branch here, or, when this host has never had the branch,
+ * from the remote's (another host started the item).  0 (it exists now) / -1 with e.
+ */
+int merge_workspace_ensure(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
 int merge_branch_exchange(
     struct orch_ctx *c, const struct project *p, const struct task *t, int push, struct orch_err *e);
 /* Record the remote's current URLs as trusted (orch doctor --accept-remote); url says what; 0 / -1. */

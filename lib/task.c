@@ -59,6 +59,34 @@ task_get_id(struct store *st, int64_t id, struct task *t, struct orch_err *e)
 	return task_read(st, s, wi, t, e);
 }
 
+static const struct config *task_paths_cfg;
+
+void
+task_local_paths(const struct config *cfg)
+{
+	task_paths_cfg = cfg;
+}
+
+/*
+ * A shared store's row names the paths of the host that started the task: this host's are its own
+ * project's repository and its own ORCH_HOME's workspace (docs/multi-host.md).  One host's store
+ * keeps the row's (a legacy linked worktree lives elsewhere).
+ */
+static void
+task_localize(struct task *t)
+{
+	const struct config *cfg = task_paths_cfg;
+	const struct project *p;
+
+	if (cfg == NULL || cfg->store == NULL)
+		return;
+	if ((p = config_project(cfg, t->project)) != NULL)
+		str_copy(t->repo, sizeof(t->repo), p->repo);
+	if (str_fmt(t->worktree, sizeof(t->worktree), "%s/worktrees/%s/%s", cfg->home, t->project,
+		t->work_item) < 0)
+		t->worktree[0] = '\0'; /* too long for this host: every use of it fails loudly */
+}
+
 /* One row of TASK_COLS from s (released here): 0, -1 with e (EX_NOINPUT: no such task). */
 static int
 task_read(struct store *st, struct store_stmt *s, const char *wi, struct task *t, struct orch_err *e)
@@ -84,6 +112,7 @@ task_read(struct store *st, struct store_stmt *s, const char *wi, struct task *t
 		t->round = store_column_int(s, 13);
 		t->manual = store_column_int(s, 14);
 		col(s, 15, t->stopped, sizeof(t->stopped));
+		task_localize(t);
 	}
 	if (rc != STORE_ROW && rc != STORE_DONE)
 		store_fail(st, "read task", e);

@@ -50,6 +50,15 @@ struct task {
 /* 1 when t was stopped for good (cancelled, or done by a person). */
 int task_stopped_terminal(const struct task *t);
 
+/*
+ * With a shared store (cfg->store), tasks read from now on name this host's paths: repo is the
+ * project's repository in cfg, worktree <cfg->home>/worktrees/<project>/<WI> (its workspace cache
+ * here, which merge_workspace_ensure creates from the remote's branch when it is missing).  The
+ * command layer calls it once, after loading the configuration; cfg must outlive every read.
+ */
+struct config;
+void task_local_paths(const struct config *cfg);
+
 int task_get(struct store *st, const char *wi, struct task *t, struct orch_err *e);
 int task_get_id(struct store *st, int64_t id, struct task *t, struct orch_err *e);
 int task_insert(struct store *st, struct task *t, struct orch_err *e);

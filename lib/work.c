@@ -11,7 +11,9 @@
 #include "brief.h"
 #include "buf.h"
 #include "config.h"
+#include "git.h"
 #include "job.h"
+#include "merge.h"
 #include "proc.h"
 #include "sizes.h"
 #include "store.h"
@@ -264,9 +266,15 @@ out:
 static void
 workspace_prepare(struct orch_ctx *c, const struct task *t)
 {
+	const struct project *p = config_project(c->cfg, t->project);
 	struct orch_err e = { 0 };
 	int moved = 0;
 
+	/* another host started the item: this host's workspace is made from the remote's branch */
+	if (p != NULL && merge_workspace_ensure(c, p, t, &e) < 0) {
+		event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg, NULL);
+		return;
+	}
 	int st = ws_import(c, t, &moved, &e);
 
 	/* a detached HEAD was judged red already: the next agent starts on the branch again */
@@ -275,6 +283,33 @@ workspace_prepare(struct orch_ctx *c, const struct task *t)
 	if ((st == WS_OK || st == WS_RED) && ws_sync(c, t, &e) == 0)
 		return;
 	event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg, NULL);
+}
+
+/*
+ * After an agent ran: its commits into orch's branch and on to the remote,
+ * so that a gate on any host judges them (docs/multi-host.md); the head is
+ * recorded with the job, and a gate waits until its host has it.  Best
+ * effort, as workspace_prepare: the gate of this host imports them anyway.
+ */
+static void
+workspace_publish(struct orch_ctx *c, const struct task *t, struct work_result *r)
+{
+	const struct project *p = config_project(c->cfg, t->project);
+	struct git repo = { .dir = t->repo, .st = c->st };
+	struct orch_err e = { 0 };
+	char ref[300];
+	int moved = 0;
+
+	if (p == NULL || p->remote == NULL)
+		return;
+	if (ws_import(c, t, &moved, &e) != WS_OK || merge_branch_exchange(c, p, t, 1, &e) < 0) {
+		if (e.msg[0])
+			event_add(c->st, t->work_item, "branch_exchange_failed", t->stage, t->stage, e.msg, NULL);
+		return;
+	}
+	snprintf(ref, sizeof(ref), "refs/heads/%s", t->branch);
+	if (git_rev_parse(&repo, ref, r->result_sha, NULL) < 0)
+		r->result_sha[0] = '\0';
 }
 
 /* Tries of job_complete when orch.db stays locked: each waits db_busy_timeout_ms inside SQLite. */
@@ -372,6 +407,7 @@ record_run(
 		.log_path = r->log_path,
 		.reason = r->reason,
 		.interrupted = strcmp(r->proc_status, "interrupted") == 0,
+		.result_sha = r->result_sha[0] ? r->result_sha : NULL,
 	};
 
 	if (complete_retrying(c, j, &o, &r->job_status, &sub) < 0)
@@ -496,6 +532,7 @@ work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 	workspace_prepare(c, &t);
 	if (record_start(c, &j, r) == 0) {
 		run_agent(c, &t, &j, r, &sub);
+		workspace_publish(c, &t, r);
 		/* the outcome on disk first: the store may be locked now */
 		record_fill(&rec, &j, r, 1);
 		if (job_record_write(c->cfg->home, &rec, &sub) < 0)

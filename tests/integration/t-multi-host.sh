@@ -1,0 +1,72 @@
+# Work moves through the remote (issue 27 point 4): two hosts, each with its own clone and ORCH_HOME,
+# share one PostgreSQL store and one bare origin.  Host A starts an item; host B's runner works its
+# agent job in host B's own workspace (made from the branch on the remote), pushes the result and
+# records its commit in the job; host A's gate waits until that commit reached it, then judges it.  A
+# host that never pushed (the hostile case: a commit nobody has) keeps the gate waiting with the reason.
+# Without PostgreSQL the test says so and passes.
+. "$(dirname "$0")/lib.sh"
+if [ -z "${ORCH_DATABASE_URL:-}" ]; then
+	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/orch-pgt.XXXXXX") && rmdir "$PGDIR"
+	URL=$(sh "$TOP/scripts/pg-cluster.sh" start "$PGDIR")
+	rc=$?
+	if [ $rc -eq 77 ]; then
+		echo "SKIP t-multi-host: NOT RUN — needs PostgreSQL (apt-get install postgresql)" >&2
+		exit 0
+	fi
+	[ $rc -eq 0 ] || fail "the throwaway cluster did not start (exit $rc)"
+	trap 'sh "$TOP/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+	export ORCH_DATABASE_URL="$URL"
+fi
+# every agent notes where it ran, then does its stage's work as the example agents do
+cat >"$TMP/agent.sh" <<SH
+pwd >>"$TMP/cwd.log"
+exec sh "$TOP/examples/agents/\$1.sh"
+SH
+agents_setup "  default: [\"sh\", \"$TMP/agent.sh\", \"{stage}\"]"
+printf 'host: host-a\n' >>"$ORCH_HOME/orch.yaml"
+HOST_A=$ORCH_HOME HOST_B="$TMP/home-b"
+mkdir -p "$HOST_B"
+git clone -q "$TMP/origin.git" "$TMP/repo-b"
+sed "s|repo: $TMP/repo\$|repo: $TMP/repo-b|; s|^host: host-a|host: host-b|" "$HOST_A/orch.yaml" >"$HOST_B/orch.yaml"
+grep -q "repo: $TMP/repo-b" "$HOST_B/orch.yaml" || fail "host B's config does not name its clone"
+
+WI=$(orch-issue create --project DEMO --title "Greet by name" --state "To Analyse") || fail "create"
+expect_rc 0 orch-poll
+expect_rc 2 orch-advance "$WI"	# started on host A, the branch pushed
+BR=$(git -C "$HOST_A/worktrees/DEMO/$WI" rev-parse --abbrev-ref HEAD)
+[ -n "$(git -C "$TMP/origin.git" rev-parse -q --verify "refs/heads/$BR")" ] || fail "branch $BR not on the remote"
+
+# host B works the analyst's job in a workspace of its own, made from the remote's branch
+ORCH_HOME=$HOST_B expect_rc 0 orch-work --once
+[ -d "$HOST_B/worktrees/DEMO/$WI" ] || fail "host B has no workspace of its own: $OUT $ERR"
+[ "$(cat "$TMP/cwd.log")" = "$HOST_B/worktrees/DEMO/$WI" ] || fail "the agent ran in $(cat "$TMP/cwd.log")"
+SHA=$(sql "SELECT result_sha FROM jobs WHERE agent = 'analyst'")
+[ "$(git -C "$TMP/origin.git" rev-parse "refs/heads/$BR")" = "$SHA" ] ||
+	fail "host B did not push its agent's commit ($SHA) to the remote: $OUT $ERR"
+[ "$(sql "SELECT host FROM jobs WHERE agent = 'analyst'")" = host-b ] || fail "the job is not host-b's"
+[ "$(sql "SELECT count(*) FROM events WHERE kind = 'workspace_created'")" = 1 ] || fail "workspace_created not recorded"
+
+# host A judges what host B's agent committed: fetched, handed to A's workspace, the analysis complete
+expect_rc 2 orch-advance "$WI"
+contains "$OUT" "waiting for a human"
+[ "$(git -C "$TMP/repo" rev-parse "refs/heads/$BR")" = "$SHA" ] || fail "host A's branch is not host B's commit"
+[ "$(git -C "$HOST_A/worktrees/DEMO/$WI" rev-parse HEAD)" = "$SHA" ] || fail "host A's workspace did not get it"
+[ "$(sql "SELECT count(*) FROM jobs WHERE result_sha IS NOT NULL")" = 0 ] || fail "the seen commit is still awaited"
+
+# hostile: a job says host B committed something that never reached the remote; host A waits, says why
+sql_exec "UPDATE jobs SET result_sha = 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef' WHERE agent = 'analyst'"
+expect_rc 2 orch-advance "$WI"
+contains "$OUT" "waiting for deadbeefdead, which job"
+contains "$OUT" "on host host-b"
+expect_rc 0 orch-advance --explain "$WI"
+contains "$OUT" "deadbeefdead"
+sql_exec "UPDATE jobs SET result_sha = NULL WHERE agent = 'analyst'"
+expect_rc 2 orch-advance "$WI"
+contains "$OUT" "waiting for a human"
+
+# host B's reaper leaves host A's processes alone: a claim of host A's with a pid unknown here stays
+sql_exec "INSERT INTO leases(name, task_id, work_item, pid, acquired_at, host, expires_at, token) VALUES ('task:$WI', 1, '$WI', 999999999, 'x', 'host-a', orch_now() + 600, 't')"
+ORCH_HOME=$HOST_B expect_rc 0 orch-reconcile
+[ "$(sql "SELECT count(*) FROM leases WHERE host = 'host-a'")" = 1 ] || fail "host B's reaper dropped host A's claim"
+# (task_claim_across_hosts in tests/unit/test_job.c: another host's claim holds until its expiry)
+echo "t-multi-host: ok"
