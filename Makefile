@@ -135,7 +135,7 @@ coverage-report:
 demo: all
 	@sh scripts/demo.sh $(BUILD)/bin
 
-bench: all $(BUILD)/bench/sqlite_floor
+bench: all $(BUILD)/bench/sqlite_floor $(BUILD)/bench/lease_rt
 	@sh bench/run.sh $(BUILD)/bin
 
 # what any process that reads orch.db costs here: scale.py prints the tick beside two of them
@@ -143,6 +143,12 @@ $(BUILD)/bench/sqlite_floor: bench/sqlite_floor.c | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	$(SAY) "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# the store round trips of one agent job (lease, run record, completion): lease_rt.py, SQLite and PostgreSQL
+$(BUILD)/bench/lease_rt: bench/lease_rt.c $(BUILD)/liborch.a
+	@mkdir -p $(@D)
+	$(SAY) "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liborch.a $(LDLIBS)
 
 soak: all
 	@sh bench/soak.sh $(BUILD)/bin
