@@ -390,8 +390,8 @@ host_row_fresh(struct cli *cl, const char *result, int64_t now_us, int *fresh, s
 	int rc;
 
 	*fresh = 0;
-	if (store_prepare(&cl->st, &s, "SELECT result, last_run FROM host_commands WHERE host = ?1 AND name = ?2",
-		e) < 0)
+	if (store_prepare(&cl->st, &s,
+		"SELECT result, last_run FROM host_commands WHERE host = ?1 AND name = ?2", e) < 0)
 		return -1;
 	store_bind_text(s, 1, cl->cfg.host);
 	store_bind_text(s, 2, cl->prog);
@@ -400,7 +400,9 @@ host_row_fresh(struct cli *cl, const char *result, int64_t now_us, int *fresh, s
 		    time_parse_iso(store_column_text(s, 1), &at) == 0 && at <= now_us &&
 		    now_us - at < CLI_HOST_ROW_REFRESH_S * 1000000LL;
 	store_finalize(s);
-	return rc == STORE_ROW || rc == STORE_DONE ? 0 : store_fail(&cl->st, "read this host's run record", e);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return store_fail(&cl->st, "read this host's run record", e);
+	return 0;
 }
 
 static int
@@ -413,14 +415,21 @@ record_host_row(struct cli *cl, int rc, struct orch_err *e)
 
 	if (cl->cfg.store == NULL)
 		return 0;
+	/* a write transaction left open ends in store_close()'s rollback, and this row with it */
+	if (store_in_transaction(&cl->st) && !cl->st.snapshot)
+		return err_set(e, EX_SOFTWARE,
+		    "the command left a transaction open, so its run is not recorded in the store; report "
+		    "this "
+		    "as a bug");
 	time_iso_us(now_us, now);
 	snprintf(result, sizeof(result), "%d", rc);
 	if (host_row_fresh(cl, result, now_us, &fresh, e) < 0 || fresh)
 		return fresh ? 0 : -1;
 	if (store_prepare(&cl->st, &s,
-		"INSERT INTO host_commands (host, name, last_run, result, duration_ms, pid) VALUES (?1, ?2, ?3, "
-		"?4, ?5, ?6) ON CONFLICT (host, name) DO UPDATE SET last_run = excluded.last_run, result = "
-		"excluded.result, duration_ms = excluded.duration_ms, pid = excluded.pid",
+		"INSERT INTO host_commands (host, name, last_run, result, duration_ms, pid) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (host, name) DO UPDATE SET "
+		"last_run = excluded.last_run, result = excluded.result, duration_ms = excluded.duration_ms, "
+		"pid = excluded.pid",
 		e) < 0)
 		return -1;
 	store_bind_text(s, 1, cl->cfg.host);

@@ -48,6 +48,23 @@ print_counts(const char *title, const cJSON *obj)
 	putchar('\n');
 }
 
+/* A host's name as another host wrote it: escaped, and cut (on a character) past host:'s 64 bytes. */
+static void
+print_host_name(const char *name)
+{
+	char cut[80];
+	size_t n = strlen(name);
+
+	if (n <= 64) {
+		cli_put_text(n ? name : "(no host)");
+		return;
+	}
+	for (n = 64; n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80; n--)
+		;
+	snprintf(cut, sizeof(cut), "%.*s...", (int)n, name);
+	cli_put_text(cut);
+}
+
 /* Who works a task now (its claim); a holder gone from this host is taken over by the next run. */
 static void
 print_claim(const cJSON *it)
@@ -56,10 +73,10 @@ print_claim(const cJSON *it)
 
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
-	printf("; claimed by pid %lld on %s%s", num(it, "claimed_pid"), str(it, "claimed_host"),
-	    strcmp(host, str(it, "claimed_host")) == 0 && !proc_alive((long)num(it, "claimed_pid"))
-		? " (holder gone: the next run takes it over)"
-		: "");
+	printf("; claimed by pid %lld on ", num(it, "claimed_pid"));
+	print_host_name(str(it, "claimed_host"));
+	if (strcmp(host, str(it, "claimed_host")) == 0 && !proc_alive((long)num(it, "claimed_pid")))
+		printf(" (holder gone: the next run takes it over)");
 }
 
 /* "5s", "3m", "2h", "4d": how long ago, at a glance. */
@@ -152,12 +169,53 @@ print_job(const cJSON *it)
 {
 	int running = strcmp(str(it, "status"), JOB_RUNNING) == 0;
 
-	printf("  job %lld %s %s %s attempts %lld%s%s%s\n", num(it, "id"), str(it, "work_item"),
-	    str(it, "agent"), str(it, "status"), num(it, "attempts"),
-	    running && *str(it, "host") ? " on " : "", running ? str(it, "host") : "",
+	printf("  job %lld %s %s %s attempts %lld", num(it, "id"), str(it, "work_item"), str(it, "agent"),
+	    str(it, "status"), num(it, "attempts"));
+	if (running && *str(it, "host")) { /* another host's text (a shared store) */
+		printf(" on ");
+		print_host_name(str(it, "host"));
+	}
+	printf("%s\n",
 	    strcmp(str(it, "status"), JOB_DEAD) == 0 && num(it, "open") == 0
 		? " (the item moved on: needs nobody)"
 		: "");
+}
+
+/* One host (status.h: hosts): the command it ran last and when, its running jobs, its claims. */
+static void
+print_host(const cJSON *h)
+{
+	const cJSON *it, *newest = NULL;
+	int jobs = cJSON_GetArraySize(cJSON_GetObjectItem(h, "jobs")),
+	    claims = cJSON_GetArraySize(cJSON_GetObjectItem(h, "claims"));
+	int64_t at;
+	char age[32];
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(h, "commands")) /* one format's stamps sort as text */
+		if (newest == NULL || strcmp(str(it, "last_run"), str(newest, "last_run")) > 0)
+			newest = it;
+	printf("  ");
+	print_host_name(h->string);
+	if (newest == NULL) {
+		printf(": no command recorded");
+	} else {
+		printf(": ");
+		cli_put_text(newest->string);
+		if (time_parse_iso(str(newest, "last_run"), &at) == 0) {
+			age_text((time_now_us() - at) / 1000000, age, sizeof(age));
+			printf(" %s ago", age);
+		}
+		printf(" (result ");
+		if (cJSON_IsString(cJSON_GetObjectItem(newest, "result"))) /* not orch's: another writer's */
+			cli_put_text(str(newest, "result"));
+		else
+			printf("%lld", num(newest, "result"));
+		printf(", at ");
+		cli_put_text(str(newest, "last_run"));
+		putchar(')');
+	}
+	printf(
+	    "; %d running job%s; %d claim%s\n", jobs, jobs == 1 ? "" : "s", claims, claims == 1 ? "" : "s");
 }
 
 void
@@ -182,6 +240,9 @@ cli_status_text(const void *rootv)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "commands"))
 		printf("  %-14s last %s result %lld %lld ms\n", it->string, str(it, "last_run"),
 		    num(it, "result"), num(it, "duration_ms"));
+	printf("hosts:\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "hosts"))
+		print_host(it);
 	printf("tools:\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "tools"))
 		printf("  %-14s runs %lld failures %lld total %lld ms%s%s\n", it->string, num(it, "runs"),

@@ -1,5 +1,6 @@
 #include "doctor.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -155,6 +156,127 @@ tools(struct orch_ctx *c, struct doc *d)
 	    osv ? out : "");
 	dep_engine(c, d, need, pip, osv);
 }
+
+/*
+ * libpq's value of key for the URL: its query parameter (percent-decoded), else orch's default (def, which
+ * store_pg.c passes before the URL's own: the URL wins).  1 from the URL, 0 the default.
+ */
+static int
+url_param(const char *url, const char *key, const char *def, char *out, size_t n)
+{
+	const char *p = strchr(url, '?');
+	size_t k = strlen(key), o;
+
+	snprintf(out, n, "%s", def);
+	for (p = p ? p + 1 : NULL; p && *p; p += strcspn(p, "&") + (p[strcspn(p, "&")] == '&')) {
+		if (strncmp(p, key, k) != 0 || p[k] != '=')
+			continue;
+		for (p += k + 1, o = 0; *p && *p != '&' && o + 1 < n; p++) {
+			unsigned hex;
+			if (*p == '%' && sscanf(p + 1, "%2x", &hex) == 1 && isxdigit((unsigned char)p[1]) &&
+			    isxdigit((unsigned char)p[2])) {
+				out[o++] = (char)hex;
+				p += 2;
+			} else {
+				out[o++] = *p;
+			}
+		}
+		out[o] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* The settings of this session's connection, as the server sees it (one row: see keepalives()). */
+struct keep {
+	char addr[64], idle[16], interval[16], count[16], check[32];
+};
+
+static int
+keep_read(struct store *st, struct keep *k, struct orch_err *e)
+{
+	const struct {
+		char *to;
+		size_t n;
+	} cols[] = { { k->addr, sizeof(k->addr) }, { k->idle, sizeof(k->idle) },
+		{ k->interval, sizeof(k->interval) }, { k->count, sizeof(k->count) },
+		{ k->check, sizeof(k->check) } };
+	struct store_stmt *s;
+	int rc, i;
+
+	/* current_setting(), not SHOW: a SELECT is a read (store_pg.h 3); (name, true): NULL when unknown */
+	if (store_prepare(st, &s,
+		"SELECT COALESCE(host(inet_server_addr()), ''), current_setting('tcp_keepalives_idle'), "
+		"current_setting('tcp_keepalives_interval'), current_setting('tcp_keepalives_count'), "
+		"COALESCE(current_setting('client_connection_check_interval', true), '')",
+		e) < 0)
+		return -1;
+	if ((rc = store_step(s)) == STORE_ROW)
+		for (i = 0; i < 5; i++)
+			snprintf(cols[i].to, cols[i].n, "%s",
+			    store_column_text(s, i) ? store_column_text(s, i) : "");
+	store_finalize(s);
+	return rc == STORE_ROW ? 0 : store_fail(st, "read the connection's keepalive settings", e);
+}
+
+/*
+ * A vanished host's session, and the cluster-wide locks it holds (the singletons), end when the server
+ * notices: on an idle session by the server's TCP keepalives, during a statement by
+ * client_connection_check_interval.  libpq's keepalives let a command notice a vanished server.  A
+ * Unix-domain socket (a server on this host) has no keepalives: nothing to vanish between them.
+ */
+static void
+keepalives(struct orch_ctx *c, struct doc *d)
+{
+	char on[16], idle[16], ival[16], cnt[16];
+	long long si, sv, sc;
+	struct orch_err e = { 0 };
+	struct keep k;
+	int from_url;
+
+	if (keep_read(c->st, &k, &e) < 0) {
+		say(d, "FAIL", "store keepalives", "%s", e.msg);
+		return;
+	}
+	if (k.check[0] == '\0' || strcmp(k.check, "0") == 0)
+		say(d, "WARN", "store keepalives",
+		    "client_connection_check_interval is %s on this session: a vanished host's "
+		    "statement runs on and keeps its locks until TCP notices; %s",
+		    k.check[0] ? "0" : "not supported by the server",
+		    k.check[0] ? "leave orch's default (10s): take it out of the URL's options"
+			       : "use PostgreSQL 14 or later (docs/multi-host.md)");
+	if (k.addr[0] == '\0') {
+		say(d, "ok", "store keepalives",
+		    "a Unix-domain socket (the server is on this host): TCP keepalives do not apply; "
+		    "client_connection_check_interval %s",
+		    k.check[0] ? k.check : "unsupported");
+		return;
+	}
+	from_url = url_param(c->cfg->store, "keepalives", "1", on, sizeof(on)) |
+	    url_param(c->cfg->store, "keepalives_idle", "30", idle, sizeof(idle)) |
+	    url_param(c->cfg->store, "keepalives_interval", "10", ival, sizeof(ival)) |
+	    url_param(c->cfg->store, "keepalives_count", "3", cnt, sizeof(cnt));
+	if (strcmp(on, "0") == 0)
+		say(d, "WARN", "store keepalives",
+		    "libpq's keepalives are off (keepalives=0 in the URL): a command waits on a vanished "
+		    "server until the kernel gives up; take keepalives=0 out of the URL");
+	else
+		say(d, "ok", "store keepalives",
+		    "TCP to %s: libpq keepalives on (idle %s s, interval %s s, %s probes; %s); server: "
+		    "tcp_keepalives_idle %s s, interval %s s, count %s; client_connection_check_interval %s",
+		    k.addr, idle, ival, cnt, from_url ? "from the URL" : "orch's defaults", k.idle,
+		    k.interval, k.count, k.check[0] ? k.check : "unsupported");
+	if (num_parse(k.idle, 0, 1000000, &si) == 0 && num_parse(k.interval, 0, 1000000, &sv) == 0 &&
+	    num_parse(k.count, 0, 1000000, &sc) == 0 && si + sv * sc > 600)
+		say(d, "WARN", "store keepalives",
+		    "the server notices a vanished host's idle session only after about %lld min (its "
+		    "tcp_keepalives_idle %lld s + %lld x %lld s): until then that host's cluster-wide locks "
+		    "stay held and orch-poll, orch-reconcile and orch-scan --main skip on every host; set "
+		    "tcp_keepalives_idle = 30, tcp_keepalives_interval = 10 and tcp_keepalives_count = 3 "
+		    "on the server (postgresql.conf, or ALTER ROLE ... SET)",
+		    (si + sv * sc + 59) / 60, si, sc, sv);
+}
+
 /* A PostgreSQL store (docs/multi-host.md): reachable (or no command ran), its version, schema, session. */
 static void
 shared_store(struct orch_ctx *c, struct doc *d)
@@ -173,11 +295,7 @@ shared_store(struct orch_ctx *c, struct doc *d)
 		    "consecutive statements ran in different server sessions: a connection pooler in "
 		    "transaction mode? orch's cluster-wide locks need session mode (PgBouncer "
 		    "pool_mode = session) or a direct connection");
-	else if (strcmp(in.check_interval, "0") == 0)
-		say(d, "WARN", "store",
-		    "client_connection_check_interval is 0 on the server for this session: a vanished host's "
-		    "locks are noticed only by TCP keepalives; leave orch's default (10s) in the URL's "
-		    "options");
+	keepalives(c, d);
 }
 
 /*

@@ -296,6 +296,96 @@ collect_commands(const struct config *cfg, struct store *st, cJSON *root, struct
 	return 0;
 }
 
+/* hosts[name], created with its three lists when it is new. */
+static cJSON *
+host_entry(cJSON *hosts, const char *name)
+{
+	cJSON *h = cJSON_GetObjectItemCaseSensitive(hosts, name);
+
+	if (h == NULL) {
+		h = cJSON_AddObjectToObject(hosts, name);
+		cJSON_AddObjectToObject(h, "commands");
+		cJSON_AddArrayToObject(h, "jobs");
+		cJSON_AddArrayToObject(h, "claims");
+	}
+	return h;
+}
+
+/*
+ * A command row into its host's commands, keyed by name: the result is stored as text and shown as the
+ * number it is, as in the run records (text that is no number, written by something else, stays text).
+ */
+static void
+host_command(cJSON *cmds, cJSON *row)
+{
+	cJSON *name = cJSON_DetachItemFromObject(row, "name"), *res = cJSON_GetObjectItem(row, "result");
+	long long n;
+
+	if (cJSON_IsString(res) && num_parse(res->valuestring, -1000000, 1000000, &n) == 0)
+		cJSON_ReplaceItemInObject(row, "result", cJSON_CreateNumber((double)n));
+	if (cJSON_IsString(name) && cJSON_GetObjectItemCaseSensitive(cmds, name->valuestring) == NULL)
+		cJSON_AddItemToObject(cmds, name->valuestring, row);
+	else
+		cJSON_Delete(row);
+	cJSON_Delete(name);
+}
+
+/* The rows of sql (?1: limit), each moved under its host's list (or commands object) key, without "host". */
+static int
+host_rows(struct store *st, const char *sql, int limit, const char *key, cJSON *hosts, struct orch_err *e)
+{
+	cJSON *rows = cJSON_CreateArray(), *row;
+
+	if (store_list_json(st, sql, limit, rows, e) < 0) {
+		cJSON_Delete(rows);
+		return -1;
+	}
+	while ((row = cJSON_DetachItemFromArray(rows, 0)) != NULL) {
+		cJSON *h = cJSON_DetachItemFromObject(row, "host");
+		cJSON *to =
+		    cJSON_GetObjectItem(host_entry(hosts, cJSON_IsString(h) ? h->valuestring : ""), key);
+		if (cJSON_IsObject(to))
+			host_command(to, row);
+		else
+			cJSON_AddItemToArray(to, row);
+		cJSON_Delete(h);
+	}
+	cJSON_Delete(rows);
+	return 0;
+}
+
+/*
+ * hosts: each host's commands, running jobs and claims, from the store, so that every host shows the same
+ * (docs/multi-host.md, One view).  On SQLite the store is one host's and its commands are the run records
+ * (the files read above; docs/decisions.md 14); a shared store has them in host_commands (cli.c writes
+ * them).  A claim's expires_in_s counts in the store's clock (orch_now()): negative, it ran out and the
+ * next claimant takes it over.  The one section with SQL of its own: it reads three owners' tables by host.
+ */
+static int
+collect_hosts(const struct config *cfg, struct store *st, cJSON *root, struct orch_err *e)
+{
+	cJSON *hosts = cJSON_AddObjectToObject(root, "hosts");
+
+	if (cfg->store == NULL)
+		cJSON_ReplaceItemInObject(host_entry(hosts, cfg->host), "commands",
+		    cJSON_Duplicate(cJSON_GetObjectItem(root, "commands"), 1));
+	else if (host_rows(st,
+		     "SELECT host, name, last_run, result, duration_ms FROM host_commands "
+		     "ORDER BY host, name LIMIT ?1",
+		     STATUS_MAX_HOST_ROWS, "commands", hosts, e) < 0)
+		return -1;
+	if (host_rows(st,
+		"SELECT j.host AS host, j.id AS id, t.work_item AS work_item, j.agent AS agent "
+		"FROM jobs j JOIN tasks t ON t.id = j.task_id WHERE j.status = 'running' "
+		"ORDER BY j.id LIMIT ?1",
+		STATUS_MAX_ITEMS, "jobs", hosts, e) < 0)
+		return -1;
+	return host_rows(st,
+	    "SELECT host, work_item, pid, expires_at - orch_now() AS expires_in_s FROM leases "
+	    "WHERE name LIKE 'task:%' ORDER BY name LIMIT ?1",
+	    STATUS_MAX_ITEMS, "claims", hosts, e);
+}
+
 /* The number at o[k1][k2] (k2 NULL: o[k1]), 0 when absent. */
 static int
 num_at(const cJSON *o, const char *k1, const char *k2)
@@ -411,6 +501,7 @@ static const struct {
 	{ collect_tasks },
 	{ collect_jobs },
 	{ collect_commands },
+	{ collect_hosts },
 	{ collect_tools },
 	{ collect_events },
 	{ collect_outbox },
@@ -774,6 +865,68 @@ html_runs(struct buf *b, const cJSON *root)
 	buf_add(b, "</table>\n");
 }
 
+/* The command of a host's commands that ran last (ISO stamps of one format sort as text), or NULL. */
+static const cJSON *
+html_newest(const cJSON *cmds)
+{
+	const cJSON *it, *best = NULL;
+
+	cJSON_ArrayForEach(it, cmds)
+		if (best == NULL || strcmp(jstr(it, "last_run"), jstr(best, "last_run")) > 0)
+			best = it;
+	return best;
+}
+
+/* One host: its newest command, its running jobs and its claims (status.h: hosts). */
+static void
+html_host(struct buf *b, const cJSON *h)
+{
+	const cJSON *it, *nc = html_newest(cJSON_GetObjectItem(h, "commands"));
+	char rs[32];
+
+	buf_add(b, "<tr class=\"host\">");
+	cell(b, h->string);
+	cell(b, nc ? nc->string : "none recorded");
+	cell_when(b, nc ? jstr(nc, "last_run") : "");
+	buf_add(b, "<td>");
+	if (nc && cJSON_IsString(cJSON_GetObjectItem(nc, "result"))) { /* no exit code: not orch's row */
+		badge(b, "bad", jstr(nc, "result"));
+	} else if (nc) {
+		snprintf(rs, sizeof(rs), "%d", (int)jnum(nc, "result"));
+		badge(b, jnum(nc, "result") == 0 ? "good" : jnum(nc, "result") <= 2 ? "warn" : "bad", rs);
+	}
+	buf_add(b, "</td><td>");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(h, "jobs")) {
+		buf_addf(b, "job %d ", (int)jnum(it, "id"));
+		esc(b, jstr(it, "work_item"));
+		buf_add(b, " ");
+		esc(b, jstr(it, "agent"));
+		buf_add(b, "<br>");
+	}
+	buf_add(b, "</td><td>");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(h, "claims")) {
+		long long left = (long long)jnum(it, "expires_in_s");
+		esc(b, jstr(it, "work_item"));
+		if (left < 0) /* ran out: the next claimant takes it over */
+			buf_addf(b, " pid %d, expired %lld s ago<br>", (int)jnum(it, "pid"), -left);
+		else
+			buf_addf(b, " pid %d, expires in %lld s<br>", (int)jnum(it, "pid"), left);
+	}
+	buf_add(b, "</td></tr>\n");
+}
+
+static void
+html_hosts(struct buf *b, const cJSON *root)
+{
+	const cJSON *it;
+
+	buf_add(b, "<h2>Hosts</h2>\n");
+	table_open(b, "hosts", "host|newest command|last run|result|running jobs|claims");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "hosts"))
+		html_host(b, it);
+	buf_add(b, "</table>\n");
+}
+
 static void
 html_tools(struct buf *b, const cJSON *root)
 {
@@ -939,6 +1092,7 @@ static void (*const html_sections[])(struct buf *b, const cJSON *root) = {
 	html_tasks,
 	html_jobs,
 	html_runs,
+	html_hosts,
 	html_scan,
 	html_tools,
 	html_counters,
