@@ -132,6 +132,7 @@ static const char *const project_keys[] = {
 	"docs_only",
 	"deploy_failure",
 	"land",
+	"deploy_host",
 	NULL,
 };
 
@@ -329,6 +330,9 @@ project_value_ok(struct loader *l, const char *key, const char *text, yaml_node_
 	if (strncmp(key, "security_gitleaks_", 18) == 0 && text[0] != '/')
 		return lerr(l, v, key,
 		    "'%s' is not an absolute path: name the operator's gitleaks file from /", text);
+	if (strcmp(key, "deploy_host") == 0 && !config_host_name_ok(text))
+		return lerr(
+		    l, v, key, "'%s' is not a host name (letters, digits, '.', '-', '_'; at most 64)", text);
 	if (strcmp(key, "tracker") == 0 && strcmp(text, "local") != 0 && strcmp(text, "plane") != 0)
 		return lerr(l, v, key, "'%s' is not local or plane", text);
 	if ((strcmp(key, "main_branch") == 0 || strcmp(key, "remote") == 0) && !ref_name_ok(text))
@@ -403,6 +407,8 @@ project_field(struct loader *l, struct project *p, const char *key, yaml_node_t 
 		strp = &p->repo;
 	else if (strcmp(key, "remote") == 0)
 		strp = &p->remote;
+	else if (strcmp(key, "deploy_host") == 0)
+		strp = &p->deploy_host;
 	else if (strcmp(key, "health_url") == 0)
 		strp = &p->health_url;
 	else if (strcmp(key, "security_gitleaks_config") == 0)
@@ -1066,12 +1072,23 @@ check_store(struct config *c, struct orch_err *e)
 	return 0;
 }
 
+int
+config_host_name_ok(const char *name)
+{
+	const char *p;
+
+	for (p = name; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') &&
+		    !strchr(".-_", *p))
+			return 0;
+	return name[0] != '\0' && p - name <= 64;
+}
+
 /* host: this host's name in the shared store (jobs, claims); default the system's host name. */
 static int
 check_host(struct config *c, struct orch_err *e)
 {
 	char name[256] = "";
-	const char *p;
 
 	if (c->host == NULL) {
 		if (gethostname(name, sizeof(name) - 1) < 0 || name[0] == '\0')
@@ -1079,11 +1096,7 @@ check_host(struct config *c, struct orch_err *e)
 		if ((c->host = strdup(name)) == NULL)
 			return err_set(e, EX_SOFTWARE, "out of memory");
 	}
-	for (p = c->host; *p; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') &&
-		    !strchr(".-_", *p))
-			break;
-	if (*p || c->host[0] == '\0' || strlen(c->host) > 64)
+	if (!config_host_name_ok(c->host))
 		return err_set(e, EX_CONFIG,
 		    "%s: key 'host': '%.80s' is not a host name (letters, digits, '.', '-', '_'; at most 64)",
 		    c->path ? c->path : "environment ORCH_HOST", c->host);
@@ -1131,6 +1144,7 @@ project_free(struct project *p)
 	free(p->plane_project_id);
 	free(p->repo);
 	free(p->remote);
+	free(p->deploy_host);
 	free(p->main_branch);
 	free(p->health_url);
 	free(p->repo_browse_url);

@@ -39,8 +39,9 @@ struct project {
 	char *key;
 	char *tracker; /* local | plane */
 	char *plane_project_id;
-	char *repo;   /* absolute path of the project's git repository */
-	char *remote; /* NULL: no remote, main is local */
+	char *repo;        /* absolute path of the project's git repository */
+	char *remote;      /* NULL: no remote, main is local */
+	char *deploy_host; /* deploy_host: the one host that runs this project's deploy hook; NULL any host */
 	char *main_branch;
 	int self_deploy;
 	char **ci_cmd, **deploy_hook, **health_cmd, **rollback_hook;
@@ -58,6 +59,9 @@ struct project {
 	size_t nagents;
 	int line; /* where it was defined, for messages */
 };
+
+/* A host name as host: and deploy_host: take it: letters, digits, '.', '-', '_'; 1 to 64 of them. */
+int config_host_name_ok(const char *name);
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define CONFIG_MAX_DEPTH 32

@@ -127,6 +127,8 @@ retry_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 	}
 	keep_failed_logs(c->cfg, t);
 	deploy_reset(c->cfg, t);
+	if (deploy_local_sync(c, t, &r->err) < 0)
+		return -1;
 	/* the person's retry takes the hold's Blocked away (else it would read as a person's Blocked) */
 	tracker_show(c, t, stage_deploy()->display, NULL, TRACKER_BY_PERSON);
 	if (!p->self_deploy) {
@@ -331,6 +333,17 @@ start_detached(struct orch_ctx *c, const struct project *p, const struct task *t
 	    str_fmt(logp, sizeof(logp), "%s/" DEPLOY_HOOK_LOG, dir) < 0)
 		return err_set(&r->err, EX_SOFTWARE, "cannot locate orch-deploy or the deploy state of %s",
 		    t->work_item);
+	/* a shared store: the deploys row is the once-only record across hosts, taken before INITIATED */
+	if ((started = deploy_row_gate(c, p, t, sha, &r->err)) != 1) {
+		if (started < 0)
+			return -1;
+		r->outcome = OUT_WAITING;
+		snprintf(r->reason, sizeof(r->reason), "%s",
+		    started == 2 ? "another host's deploy was recorded lost; Phase C logs it FAILED"
+				 : r->err.msg);
+		err_clear(&r->err);
+		return 0;
+	}
 	deploy_started_now(&st, sha, c->cfg->job_timeout_s);
 	if (deploy_write_started(c->cfg, t, &st, &r->err) < 0)
 		return -1;
@@ -364,15 +377,17 @@ confirm_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 
 	str_copy(r->stage_before, sizeof(r->stage_before), t->stage);
 	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
+	if (deploy_local_sync(c, t, &r->err) < 0) /* another host's newer deploy: this host's files are old */
+		return -1;
 	if ((rc = confirm_refused(c, t, &p, r)) != 0)
 		return rc < 0 ? -1 : 0;
 	if (confirm_on_main(c, p, t, sha, r) < 0)
 		return -1;
+	/* the hook runs in this host's workspace: made from the branch when another host had the item */
+	if (c->cfg->store != NULL && merge_workspace_ensure(c, p, t, &r->err) < 0)
+		return -1;
 	return start_detached(c, p, t, sha, r);
 }
-
-/* Margin past the wrapper's own limit: it stops its hook (TERM, KILL after the grace) and writes RESULT. */
-#define DEPLOY_WRAPPER_GRACE_S 60
 
 /*
  * Past deploy_timeout_s, on the clock that does not step (deploy_age_s),
@@ -448,13 +463,20 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 	struct orch_err e = { 0 };
 	const struct project *p;
 	struct advance_result r;
-	char res[32], sha[ORCH_SHA_BUF];
+	char res[300], sha[ORCH_SHA_BUF];
+	struct deploy_row d;
 	struct task t;
 	long long code;
-	int held;
+	int held, mine;
 
 	if (task_get(c->st, wi, &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL ||
-	    !p->self_deploy || deploy_marker(c->cfg, &t, DEPLOY_FINALIZED))
+	    !p->self_deploy || deploy_local_sync(c, &t, &e) < 0 ||
+	    deploy_marker(c->cfg, &t, DEPLOY_FINALIZED))
+		return;
+	/* another host's deploy: left to it, or recorded lost here once it is past deploy_timeout_s */
+	if (!deploy_marker(c->cfg, &t, DEPLOY_INITIATED) && c->cfg->store != NULL &&
+	    deploy_row_current(c->st, &t, &d, &e) == 1 && strcmp(d.host, c->st->host) != 0 &&
+	    (task_tested_sha(c->st, &t, sha, &e) < 0 || deploy_row_gate(c, p, &t, sha, &e) != 2))
 		return;
 	if (!deploy_marker(c->cfg, &t, DEPLOY_INITIATED)) {
 		/* automatic production (no human approval): a run that died after merging left it to us */
@@ -477,6 +499,14 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		goto out;
 	if (num_parse(str_trim(res), 0, 255, &code) < 0)
 		code = 255;
+	/* another host recorded it lost meanwhile: that host logged it; an alert says what ended here */
+	if ((mine = deploy_row_result(c, &t, (int)code, &e)) <= 0) {
+		if (mine == 0 && deploy_mark(c->cfg, &t, DEPLOY_FINALIZED, "INTERRUPTED\n", &e) == 0)
+			goto out;
+		r.err = e;
+		report(rctx, &r);
+		goto out;
+	}
 	if (task_tested_sha(c->st, &t, sha, &e) < 0 ||
 	    deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
 	    /* a stopped item's deploy is recorded, never watched (the stop applies after it) */
@@ -505,7 +535,8 @@ deploy_finalize(struct orch_ctx *c, deploy_report report, void *rctx, struct orc
 	for (i = 0; wis[i]; i++)
 		finalize_one(c, wis[i], report, rctx);
 	argv_free(wis);
-	return 0;
+	/* a shared store: this host's deploys another host recorded lost, whose hooks ended here since */
+	return deploy_rows_late(c, e) < 0 ? -1 : 0;
 }
 
 /*
@@ -691,7 +722,7 @@ confirm_stands(struct orch_ctx *c, const char *wi)
 	struct task t;
 
 	if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, stage_deploy()->name) != 0 || t.blocked ||
-	    deploy_marker(c->cfg, &t, DEPLOY_INITIATED))
+	    deploy_local_sync(c, &t, &e) < 0 || deploy_marker(c->cfg, &t, DEPLOY_INITIATED))
 		return 0;
 	return task_event_since_entry(c->st, wi, "confirm_deploy", stage_deploy()->name);
 }

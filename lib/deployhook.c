@@ -223,6 +223,11 @@ static int
 hook_finish(struct orch_ctx *c, const struct project *p, const struct task *t, const char *sha, int code,
     struct orch_err *e)
 {
+	int mine = deploy_row_result(c, t, code, e);
+
+	if (mine <=
+	    0) /* another host recorded it lost meanwhile and logged it: an alert says what ended here */
+		return mine < 0 ? -1 : deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "INTERRUPTED\n", e);
 	if (deploy_write_log(c, t, code == 0, code, sha, e) < 0)
 		return -1;
 	if (code == 0 && (p->health_cmd || p->health_url) && deploy_arm_watch(c, t, e) < 0) {
@@ -313,6 +318,13 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 		return -1;
 	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED))
 		return hook_resume(c, p, t, sha, e);
+	/* a shared store: the deploys row is the once-only record across hosts, taken before INITIATED */
+	switch (deploy_row_gate(c, p, t, sha, e)) {
+	case 1: break;
+	case 2: return hook_resume(c, p, t, sha, e); /* another host's, lost: logged FAILED here */
+	case 0: e->code = 0; return 1;               /* e->msg says where it runs; the engine waits */
+	default: return -1;
+	}
 	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 ||
 	    deploy_wrapper_path(wrapper, sizeof(wrapper)) < 0)
 		return err_set(e, EX_SOFTWARE,

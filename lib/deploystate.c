@@ -12,8 +12,10 @@
 #include "config.h"
 #include "ctx.h"
 #include "err.h"
+#include "notify.h"
 #include "sizes.h"
 #include "stages.h"
+#include "store.h"
 #include "task.h"
 #include "util.h"
 
@@ -298,4 +300,291 @@ deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 	if (task_set_watching(c->st, t, 1, e) < 0)
 		return -1;
 	return deploy_mark(c->cfg, t, DEPLOY_WATCH, "0 0\n", e);
+}
+
+/*
+ * The deploys rows (issue 27, a shared store).  attempt: the how-manieth
+ * deploy of the task, counted from the transitions that begin one (the
+ * edge into deploy, deploy_retry), which commit with their events: a crash
+ * between a transition and the hook's start cannot lose or repeat a count.
+ */
+static const char deploy_attempt_sql[] =
+    "(SELECT count(*) FROM events WHERE work_item = ?2 AND "
+    "((stage_to = 'deploy' AND stage_from != 'deploy') OR kind = 'deploy_retry'))";
+
+int
+deploy_row_start(
+    struct store *st, const struct task *t, const char *sha, struct deploy_row *d, struct orch_err *e)
+{
+	struct store_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s,
+		"INSERT INTO deploys(task_id, work_item, attempt, host, sha, started_at) VALUES (?1, ?2, "
+		"(SELECT count(*) FROM events WHERE work_item = ?2 AND ((stage_to = 'deploy' AND stage_from "
+		"!= 'deploy') OR kind = 'deploy_retry')), ?3, ?4, orch_now()) ON CONFLICT (task_id, attempt) "
+		"DO NOTHING",
+		e) < 0)
+		return -1;
+	store_bind_int64(s, 1, t->id);
+	store_bind_text(s, 2, t->work_item);
+	store_bind_text(s, 3, st->host);
+	store_bind_text(s, 4, sha ? sha : "");
+	if (store_step_done(st, s, "record the deploy's start", e) < 0)
+		return -1;
+	rc = store_changes(st) == 1;
+	if (deploy_row_current(st, t, d, e) < 0)
+		return -1;
+	return rc;
+}
+
+int
+deploy_row_current(struct store *st, const struct task *t, struct deploy_row *d, struct orch_err *e)
+{
+	struct store_stmt *s;
+	char sql[600];
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(sql, sizeof(sql),
+	    "SELECT attempt, host, status, orch_now() - started_at, CASE WHEN result IS NULL THEN -1 ELSE "
+	    "result END, finished_by FROM deploys WHERE task_id = ?1 AND attempt = %s",
+	    deploy_attempt_sql);
+	if (store_prepare(st, &s, sql, e) < 0)
+		return -1;
+	store_bind_int64(s, 1, t->id);
+	store_bind_text(s, 2, t->work_item);
+	if ((rc = store_step(s)) == STORE_ROW) {
+		d->attempt = store_column_int64(s, 0);
+		str_copy(d->host, sizeof(d->host), store_column_text(s, 1));
+		str_copy(d->status, sizeof(d->status), store_column_text(s, 2));
+		d->age_s = store_column_int64(s, 3);
+		d->result = (int)store_column_int64(s, 4);
+		str_copy(d->finished_by, sizeof(d->finished_by), store_column_text(s, 5));
+	}
+	store_finalize(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return store_fail(st, "read the deploy's row", e);
+	return rc == STORE_ROW;
+}
+
+int
+deploy_row_finish(
+    struct store *st, const struct task *t, const char *status, int code, int mine_only, struct orch_err *e)
+{
+	struct store_stmt *s;
+	char sql[700];
+
+	snprintf(sql, sizeof(sql),
+	    "UPDATE deploys SET status = ?3, result = ?4, finished_at = orch_now(), finished_by = ?5 WHERE "
+	    "task_id = ?1 AND status = 'running' AND (?6 = 0 OR host = ?5) AND attempt = %s",
+	    deploy_attempt_sql);
+	if (store_prepare(st, &s, sql, e) < 0)
+		return -1;
+	store_bind_int64(s, 1, t->id);
+	store_bind_text(s, 2, t->work_item);
+	store_bind_text(s, 3, status);
+	store_bind_int(s, 4, code);
+	store_bind_text(s, 5, st->host);
+	store_bind_int(s, 6, mine_only);
+	if (store_step_done(st, s, "record the deploy's result", e) < 0)
+		return -1;
+	return store_changes(st) == 1;
+}
+
+/* A lost deploy's late end: its row says so, so the alert is sent once. */
+static int
+row_mark_late(struct store *st, const struct task *t, int code, struct orch_err *e)
+{
+	struct store_stmt *s;
+
+	if (store_prepare(st, &s,
+		"UPDATE deploys SET status = 'late', result = ?3 WHERE task_id = ?1 AND host = ?2 AND status "
+		"= 'lost'",
+		e) < 0)
+		return -1;
+	store_bind_int64(s, 1, t->id);
+	store_bind_text(s, 2, st->host);
+	store_bind_int(s, 3, code);
+	return store_step_done(st, s, "record the deploy's late result", e);
+}
+
+/* An event and an alert, one transaction. */
+static int
+row_alert(struct store *st, const struct task *t, const char *kind, const char *msg, struct orch_err *e)
+{
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (event_add(st, t->work_item, kind, t->stage, t->stage, msg, e) < 0 ||
+	    notify_queue(st, "alert", t->work_item, msg, e) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, e);
+}
+
+/* Another host's deploy gave no result in time: lost (124) here, so the usual path logs it FAILED. */
+static int
+row_adopt_lost(
+    struct orch_ctx *c, const struct task *t, const char *sha, const struct deploy_row *d, struct orch_err *e)
+{
+	struct deploy_started s;
+	char dir[ORCH_PATH_MAX_1], msg[700];
+	int rc;
+
+	if ((rc = deploy_row_finish(c->st, t, "lost", 124, 0, e)) < 0)
+		return -1;
+	if (rc == 0)
+		return err_set(e, EX_WAITING, "the production deploy of %s on host %s ended meanwhile",
+			   t->work_item, d->host) +
+		    1;
+	snprintf(msg, sizeof(msg),
+	    "production deploy of %s on host %s has no result after deploy_timeout_s (%d s; %lld s since it "
+	    "started): recorded as FAILED by host %s and never started again; check production and that "
+	    "host",
+	    t->work_item, d->host, c->cfg->deploy_timeout_s, (long long)d->age_s, c->st->host);
+	deploy_started_now(&s, sha, 0);
+	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0)
+		return err_set(
+		    e, EX_IOERR, "cannot create the deploy state of %s under ORCH_HOME", t->work_item);
+	if (deploy_write_started(c->cfg, t, &s, e) < 0 ||
+	    deploy_mark(c->cfg, t, DEPLOY_RESULT, "124\n", e) < 0 ||
+	    row_alert(c->st, t, "deploy_lost", msg, e) < 0)
+		return -1;
+	return 2;
+}
+
+int
+deploy_row_gate(
+    struct orch_ctx *c, const struct project *p, const struct task *t, const char *sha, struct orch_err *e)
+{
+	struct deploy_row d;
+	int rc;
+
+	if (c->cfg->store == NULL)
+		return 1;
+	if ((rc = deploy_row_current(c->st, t, &d, e)) < 0)
+		return -1;
+	/* this host's row without INITIATED (written before any hook starts): no hook ran, start it */
+	if (rc == 1 && strcmp(d.host, c->st->host) == 0)
+		return 1;
+	if (rc == 1 && strcmp(d.status, "running") == 0 &&
+	    d.age_s > (int64_t)c->cfg->deploy_timeout_s + DEPLOY_WRAPPER_GRACE_S)
+		return row_adopt_lost(c, t, sha, &d, e);
+	if (rc == 1)
+		return err_set(e, EX_WAITING,
+			   "the production deploy of %s (attempt %lld) %s on host %s; that host records its "
+			   "result",
+			   t->work_item, (long long)d.attempt,
+			   strcmp(d.status, "running") == 0 ? "runs" : "ended", d.host) +
+		    1;
+	if (p->deploy_host && strcmp(p->deploy_host, c->st->host) != 0)
+		return err_set(e, EX_WAITING, "deploys of %s run on host %s (deploy_host); waiting for it",
+			   p->key, p->deploy_host) +
+		    1;
+	if ((rc = deploy_row_start(c->st, t, sha, &d, e)) != 0)
+		return rc;
+	return err_set(e, EX_WAITING, "the production deploy of %s was started on host %s meanwhile",
+		   t->work_item, d.host) +
+	    1;
+}
+
+int
+deploy_row_result(struct orch_ctx *c, const struct task *t, int code, struct orch_err *e)
+{
+	struct deploy_row d;
+	char msg[700];
+	int rc;
+
+	if (c->cfg->store == NULL)
+		return 1;
+	if ((rc = deploy_row_finish(c->st, t, code == 0 ? "success" : "failed", code, 1, e)) != 0)
+		return rc;
+	/* no row (started before the store was shared), or this host recorded another's deploy lost */
+	if ((rc = deploy_row_current(c->st, t, &d, e)) <= 0 || strcmp(d.status, "lost") != 0 ||
+	    strcmp(d.finished_by, c->st->host) == 0)
+		return rc < 0 ? -1 : 1;
+	snprintf(msg, sizeof(msg),
+	    "production deploy of %s ended here on host %s with exit code %d after host %s had recorded it "
+	    "lost (FAILED): production may have the change; check it (orch started nothing again)",
+	    t->work_item, c->st->host, code, d.finished_by);
+	if (store_begin(c->st, e) < 0)
+		return -1;
+	if (row_mark_late(c->st, t, code, e) < 0 ||
+	    event_add(c->st, t->work_item, "deploy_late_result", t->stage, t->stage, msg, e) < 0 ||
+	    notify_queue(c->st, "alert", t->work_item, msg, e) < 0) {
+		store_rollback(c->st);
+		return -1;
+	}
+	return store_commit(c->st, e) < 0 ? -1 : 0;
+}
+
+int
+deploy_rows_late(struct orch_ctx *c, struct orch_err *e)
+{
+	char wis[16][32];
+	struct store_stmt *s;
+	struct task t;
+	long long code;
+	int n = 0, i, done = 0;
+
+	if (c->cfg->store == NULL)
+		return 0;
+	if (store_prepare(c->st, &s,
+		"SELECT work_item FROM deploys WHERE host = ?1 AND status = 'lost' LIMIT 16", e) < 0)
+		return -1;
+	store_bind_text(s, 1, c->st->host);
+	while (n < 16 && store_step(s) == STORE_ROW)
+		str_copy(wis[n++], sizeof(wis[0]), store_column_text(s, 0));
+	store_finalize(s);
+	for (i = 0; i < n; i++) {
+		/* the hook still runs here (no RESULT yet): its end is seen on a later pass */
+		if (task_get(c->st, wis[i], &t, e) < 0 ||
+		    deploy_marker_num(c->cfg, &t, DEPLOY_RESULT, 255, &code) < 0)
+			continue;
+		if (deploy_row_result(c, &t, (int)code, e) < 0)
+			return -1;
+		if (deploy_mark(c->cfg, &t, DEPLOY_FINALIZED, "INTERRUPTED\n", e) < 0)
+			return -1;
+		done++;
+	}
+	return done;
+}
+
+int
+deploy_local_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e)
+{
+	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_2], now[32], have[32] = "";
+	struct store_stmt *s;
+	int64_t attempt = 0;
+	ssize_t k;
+	int fd, rc;
+
+	if (c->cfg->store == NULL)
+		return 0;
+	if (store_prepare(c->st, &s,
+		"SELECT count(*) FROM events WHERE work_item = ?1 AND ((stage_to = 'deploy' AND stage_from "
+		"!= "
+		"'deploy') OR kind = 'deploy_retry')",
+		e) < 0)
+		return -1;
+	store_bind_text(s, 1, t->work_item);
+	if ((rc = store_step(s)) == STORE_ROW)
+		attempt = store_column_int64(s, 0);
+	store_finalize(s);
+	if (rc != STORE_ROW)
+		return store_fail(c->st, "count the task's deploys", e);
+	snprintf(now, sizeof(now), "%lld\n", (long long)attempt);
+	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 ||
+	    str_fmt(path, sizeof(path), "%s/" DEPLOY_ATTEMPT_FILE, dir) < 0)
+		return err_set(e, EX_IOERR, "the deploy state path of %s is too long", t->work_item);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		k = read(fd, have, sizeof(have) - 1);
+		close(fd);
+		have[k > 0 ? k : 0] = '\0';
+	}
+	if (strcmp(have, now) == 0)
+		return 0;
+	deploy_reset(c->cfg, t); /* another host began a deploy since this one's files were written */
+	return deploy_state_file(c->cfg, t, DEPLOY_ATTEMPT_FILE, now, e);
 }

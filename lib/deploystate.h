@@ -62,6 +62,7 @@
 #define ORCH_DEPLOYSTATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sizes.h"
 
@@ -69,6 +70,7 @@ struct config;
 struct orch_ctx;
 struct orch_err;
 struct project;
+struct store;
 struct task;
 
 /* The sentinels, in the order a deploy writes them; deploy_sentinel_file() gives each one's file name. */
@@ -160,5 +162,64 @@ int deploy_degraded(const struct config *cfg, const struct task *t);
  */
 int deploy_hold_describe(
     const struct config *cfg, const struct task *t, const char **kind, char *detail, size_t n);
+
+/*
+ * The deploys table (issue 27): with a shared store, one row per deploy of
+ * a task (unique per task and attempt), inserted by the host that starts
+ * the hook before it writes INITIATED: a second host (or a second run)
+ * finds the row and never starts the hook again.  Only that host records
+ * the result (mine_only); another host records a deploy lost
+ * (status "lost", 124) when it has no result past deploy_timeout_s, and the
+ * first host's late result then changes nothing.  On one host's SQLite
+ * store the sentinels alone keep the once-only rule, as before.
+ */
+struct deploy_row {
+	int64_t attempt;
+	char host[256], status[16], finished_by[256];
+	int64_t age_s; /* since it started, in the store's clock */
+	int result;    /* the hook's exit code, -1 none yet */
+};
+/* Margin past the wrapper's own limit: it stops its hook (TERM, KILL after the grace) and writes RESULT. */
+#define DEPLOY_WRAPPER_GRACE_S 60
+/*
+ * Before this host starts t's hook (sha: the tested commit): 1 start it
+ * (the current attempt's row is this host's: on SQLite always), 0 not here
+ * (e, code EX_WAITING, says why: another host's deploy runs or ended, or
+ * deploy_host names another host), 2 another host's deploy had no result
+ * past deploy_timeout_s: its row is recorded lost with an alert, and
+ * INITIATED and RESULT 124 are written here, so this host's usual path
+ * logs it FAILED (never a second start).  -1 with e.
+ */
+int deploy_row_gate(
+    struct orch_ctx *c, const struct project *p, const struct task *t, const char *sha, struct orch_err *e);
+/*
+ * This host's deploy of t ended with code: its row says so.  1 recorded
+ * (or no row: one host's store), 0 another host recorded it lost meanwhile:
+ * an alert says what happened here; the caller logs nothing more.  -1.
+ */
+int deploy_row_result(struct orch_ctx *c, const struct task *t, int code, struct orch_err *e);
+/*
+ * This host's sentinels belong to one deploy of t (the attempt in the file
+ * DEPLOY_ATTEMPT_FILE beside them).  With a shared store another host may
+ * have begun a newer deploy since they were written: then they are forgotten
+ * (deploy_reset) and the attempt recorded.  Called after deploy_reset where
+ * a deploy begins, and before this host acts on t's deploy.  0 / -1 with e.
+ */
+#define DEPLOY_ATTEMPT_FILE "attempt"
+int deploy_local_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e);
+/*
+ * This host's deploys that another host recorded lost and whose hook has
+ * ended here since: each gets deploy_row_result's alert (once: its row
+ * becomes "late") and FINALIZED INTERRUPTED here.  How many, or -1.
+ */
+int deploy_rows_late(struct orch_ctx *c, struct orch_err *e);
+/* 1 this host inserted the row of the current attempt (start the hook), 0 it exists (*d says whose), -1. */
+int deploy_row_start(
+    struct store *st, const struct task *t, const char *sha, struct deploy_row *d, struct orch_err *e);
+/* The current attempt's row: 1 into *d, 0 none yet, -1 with e. */
+int deploy_row_current(struct store *st, const struct task *t, struct deploy_row *d, struct orch_err *e);
+/* Record the running row's end (status success|failed|interrupted|lost): 1 recorded, 0 not running, -1. */
+int deploy_row_finish(
+    struct store *st, const struct task *t, const char *status, int code, int mine_only, struct orch_err *e);
 
 #endif

@@ -271,15 +271,30 @@ task_seen(struct orch_ctx *c, const char *key, struct advance_result *r)
 	return 1;
 }
 
-/* A deploy hook started by an earlier run still runs: wait for it, never judge it now. */
+/* A new deploy of t: the last one's sentinels are history (and, on a shared store, its attempt noted). */
+static void
+deploy_begins(struct orch_ctx *c, const struct task *t)
+{
+	struct orch_err e = { 0 };
+
+	deploy_reset(c->cfg, t);
+	/* best effort: the next sync resets a state that is still empty */
+	(void)deploy_local_sync(c, t, &e);
+}
+
+/*
+ * A deploy hook started by an earlier run still runs (or another host's
+ * deploy: why says so): wait for it, never judge it now.
+ */
 static int
-hook_running(const struct task *t, struct advance_result *r)
+hook_running(const struct task *t, const char *why, struct advance_result *r)
 {
 	r->outcome = OUT_WAITING;
 	str_copy(r->stage_after, sizeof(r->stage_after), t->stage);
-	snprintf(r->reason, sizeof(r->reason),
-	    "the deploy hook an earlier run started still runs; waiting for it to "
-	    "end (its result is logged then)");
+	snprintf(r->reason, sizeof(r->reason), "%s",
+	    why[0] ? why
+		   : "the deploy hook an earlier run started still runs; waiting for it to end (its result "
+		     "is logged then)");
 	return 0;
 }
 
@@ -562,7 +577,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 		return 0;
 	}
 	if (edge)
-		deploy_reset(c->cfg, t); /* a new deploy: the last one's sentinels are history */
+		deploy_begins(c, t);
 	if (edge && p->self_deploy)
 		return phase_a(c, tr, t, r);
 	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
@@ -571,7 +586,7 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	if (edge && p->deploy_hook) { /* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
 		if ((rc = deploy_run_hook(c, p, t, &e)) != 0)
-			return rc < 0 ? fail(r, &e) : hook_running(t, r);
+			return rc < 0 ? fail(r, &e) : hook_running(t, e.msg, r);
 		engine_advance(c, t->work_item, NULL, 0, r);
 		str_copy(r->stage_before, sizeof(r->stage_before), first.stage_before);
 	}
@@ -977,9 +992,14 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage 
 
 	/* the run that merged died before (or while) deploying: a hook it started and that still runs is
 	 * waited for */
+	if (sd->deploys && !dry_run && deploy_local_sync(c, t, &e) < 0) /* another host's newer deploy */
+		return fail(r, &e);
 	if (sd->deploys && !p->self_deploy && p->deploy_hook && !dry_run &&
-	    !deploy_marker(c->cfg, t, DEPLOY_FINALIZED) && (rc = deploy_run_hook(c, p, t, &e)) != 0)
-		return rc < 0 ? fail(r, &e) : hook_running(t, r);
+	    !deploy_marker(c->cfg, t, DEPLOY_FINALIZED) &&
+	    /* the hook runs in this host's workspace: made from the branch when another host had the item */
+	    ((c->cfg->store != NULL && merge_workspace_ensure(c, p, t, &e) < 0) ||
+		(rc = deploy_run_hook(c, p, t, &e)) != 0))
+		return rc < 0 || e.code ? fail(r, &e) : hook_running(t, e.msg, r);
 	if (sd->deploys && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED)) {
 		r->outcome = OUT_WAITING;
 		snprintf(r->reason, sizeof(r->reason),

@@ -443,7 +443,8 @@ gate_awaited_commit(const struct gate_ctx *c, struct gate_result *r)
 	branch_ref(c->task, branch, sizeof(branch));
 	if (git_rev_parse(&repo, branch, head, &e) == 0 &&
 	    (strcmp(head, ref.sha) == 0 || git_is_ancestor(&repo, ref.sha, head, NULL) == 1))
-		return c->dry_run || job_result_seen(c->st, ref.job_id, &e) == 0 ? 0 : (gate_error(r, &e), -1);
+		return c->dry_run || job_result_seen(c->st, ref.job_id, &e) == 0 ? 0
+										 : (gate_error(r, &e), -1);
 	r->outcome = GATE_WAIT;
 	snprintf(r->reason, sizeof(r->reason),
 	    "waiting for %.12s, which job %lld's agent committed on host %s, to reach this host through "

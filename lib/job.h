@@ -123,8 +123,8 @@ struct job_outcome {
 	const char *status; /* proc status name */
 	int64_t duration_ms;
 	const char *log_path;
-	const char *reason; /* one line for the event and the alert */
-	int interrupted;    /* the runner was stopped (SIGTERM/SIGINT): requeue, attempt not counted */
+	const char *reason;     /* one line for the event and the alert */
+	int interrupted;        /* the runner was stopped (SIGTERM/SIGINT): requeue, attempt not counted */
 	const char *result_sha; /* the branch head the run left (pushed to the remote), or NULL */
 };
 

@@ -257,8 +257,8 @@ merge_workspace_ensure(struct orch_ctx *c, const struct project *p, const struct
 			    "started the item must push it (a project shared by hosts needs remote:)",
 			    t->branch, t->work_item, t->repo, p->remote ? "" : " (it has none)");
 		/* the remote's branch, where another host's work reached it: create only, never move */
-		const char *upd[] = { "update-ref", "-m", "orch: the item's branch from the remote", lref, ids[1],
-			"0000000000000000000000000000000000000000", NULL };
+		const char *upd[] = { "update-ref", "-m", "orch: the item's branch from the remote", lref,
+			ids[1], "0000000000000000000000000000000000000000", NULL };
 		struct proc_result r;
 		git_run(&repo, upd, &r);
 		proc_result_free(&r);
@@ -267,8 +267,8 @@ merge_workspace_ensure(struct orch_ctx *c, const struct project *p, const struct
 	if ((slash = strrchr(parent, '/')) != NULL)
 		*slash = '\0';
 	if (mkdir_p(parent, 0700) < 0)
-		return err_set(e, EX_IOERR, "cannot create '%s': %s; make ORCH_HOME writable", parent,
-		    strerror(errno));
+		return err_set(
+		    e, EX_IOERR, "cannot create '%s': %s; make ORCH_HOME writable", parent, strerror(errno));
 	if (ws_create(c, t->repo, t->branch, t->worktree, e) < 0)
 		return -1;
 	return event_add(c->st, t->work_item, "workspace_created", t->stage, t->stage, t->worktree, e);
@@ -462,6 +462,21 @@ merge_ci(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
 	return 0;
 }
 
+/*
+ * The tested branch (orch's own commits, the rebase) on the remote too, before it lands: a host that
+ * takes the item later (a deploy on another host) starts from it.  Best effort: 0.
+ */
+static int
+merge_move_pushed(const struct gate_ctx *gc, struct orch_ctx *c)
+{
+	struct orch_err e = { 0 };
+
+	if (merge_branch_exchange(c, gc->project, gc->task, 1, &e) < 0)
+		event_add(gc->st, gc->task->work_item, "branch_exchange_failed", gc->task->stage,
+		    gc->task->stage, e.msg, NULL);
+	return 0;
+}
+
 /* The branch becomes the tested commit (compare-and-swap), handed back to the workspace: 0 / -1. */
 static int
 merge_move_branch(const struct gate_ctx *gc, struct gate_result *r, struct merge_run *m)
@@ -473,7 +488,7 @@ merge_move_branch(const struct gate_ctx *gc, struct gate_result *r, struct merge
 	char ref[300];
 
 	if (strcmp(m->tested, m->head) == 0)
-		return 0;
+		return merge_move_pushed(gc, &c);
 	snprintf(ref, sizeof(ref), "refs/heads/%s", gc->task->branch);
 	const char *upd[] = { "update-ref", "-m", "orch: rebased onto main and tested", ref, m->tested,
 		m->head, NULL };
@@ -490,7 +505,7 @@ merge_move_branch(const struct gate_ctx *gc, struct gate_result *r, struct merge
 	if (ws_sync(&c, gc->task, &e) < 0)
 		event_add(gc->st, gc->task->work_item, "workspace_sync_failed", gc->task->stage,
 		    gc->task->stage, e.msg, NULL);
-	return 0;
+	return merge_move_pushed(gc, &c);
 }
 
 /* 1 when the tested commit is still the branch head and sits on main as fetched (a retry after a failed

@@ -60,7 +60,8 @@ int merge_remote_trusted(struct orch_ctx *c, const struct project *p, int record
  * is missing, it is created from orch's branch here, or, when this host has never had the branch,
  * from the remote's (another host started the item).  0 (it exists now) / -1 with e.
  */
-int merge_workspace_ensure(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
+int merge_workspace_ensure(
+    struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
 int merge_branch_exchange(
     struct orch_ctx *c, const struct project *p, const struct task *t, int push, struct orch_err *e);
 /* Record the remote's current URLs as trusted (orch doctor --accept-remote); url says what; 0 / -1. */

@@ -382,9 +382,10 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	/*
 	 * 25: more than one host (issue 27).  A claim carries a random token and expires in the database's
 	 * clock (lib/task.h).  deploys: one row per deploy of a task (attempt counts from 1), inserted by the
-	 * host that starts the hook, which alone records its result (lib/deploystate.h).  jobs.result_sha: the
-	 * branch head an agent's run left, pushed to the remote, which a gate on any host waits for (work.h).  host_commands: each
-	 * host's last run of each command, for orch-status's view of every host (lib/status.h).
+	 * host that starts the hook, which alone records its result (lib/deploystate.h).  jobs.result_sha:
+	 * the branch head an agent's run left, pushed to the remote, which a gate on any host waits for
+	 * (work.h).  host_commands: each host's last run of each command, for orch-status's view of every
+	 * host (lib/status.h).
 	 */
 	("ALTER TABLE leases ADD COLUMN token TEXT NOT NULL DEFAULT '';"
 	 "ALTER TABLE outbox ADD COLUMN claim_host TEXT NOT NULL DEFAULT '';"

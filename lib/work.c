@@ -304,7 +304,8 @@ workspace_publish(struct orch_ctx *c, const struct task *t, struct work_result *
 		return;
 	if (ws_import(c, t, &moved, &e) != WS_OK || merge_branch_exchange(c, p, t, 1, &e) < 0) {
 		if (e.msg[0])
-			event_add(c->st, t->work_item, "branch_exchange_failed", t->stage, t->stage, e.msg, NULL);
+			event_add(
+			    c->st, t->work_item, "branch_exchange_failed", t->stage, t->stage, e.msg, NULL);
 		return;
 	}
 	snprintf(ref, sizeof(ref), "refs/heads/%s", t->branch);

@@ -43,8 +43,9 @@ struct work_result {
 	int64_t duration_ms;
 	char log_path[ORCH_PATH_MAX_2];
 	char reason[512];
-	char result_sha[ORCH_SHA_BUF]; /* the branch head the run left, published to the remote ("" unknown) */
-	int advanced; /* the engine ran after the job */
+	char
+	    result_sha[ORCH_SHA_BUF]; /* the branch head the run left, published to the remote ("" unknown) */
+	int advanced;                 /* the engine ran after the job */
 	struct advance_result adv;
 };
 
