@@ -924,8 +924,12 @@ block_if_workspace_gone(struct orch_ctx *c, struct tracker *tr, struct task *t, 
 	/* a shared store: this host's workspace is a cache, made from the branch (here or on the remote) */
 	const struct project *p = config_project(c->cfg, t->project);
 	if (c->cfg->store != NULL && p != NULL && lstat(t->worktree, &sb) < 0 &&
-	    merge_workspace_ensure(c, p, t, &e) < 0)
-		err_clear(&e); /* the branch is nowhere: blocked below, with the way out */
+	    merge_workspace_ensure(c, p, t, &e) < 0) {
+		/* not on the remote yet (its host pushes it at its next look): waiting, not blocked */
+		r->outcome = OUT_WAITING;
+		str_copy(r->reason, sizeof(r->reason), e.msg);
+		return 1;
+	}
 	if (lstat(gitfile, &sb) == 0 && git_ref_exists(&repo, ref))
 		return 0;
 	snprintf(msg, sizeof(msg),
@@ -1190,6 +1194,14 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 		snprintf(msg, sizeof(msg), "started on %s: %s is a manual stage (no %s command)", branch,
 		    first->name, first->agent);
 	snprintf(r->reason, sizeof(r->reason), "started on branch %s", branch);
+	/*
+	 * On the remote before the job exists: a runner on another host makes its workspace from it
+	 * (docs/multi-host.md).  Best effort: the next look at the item pushes it again.
+	 */
+	if (merge_branch_exchange(c, p, &t, 1, &e) < 0) {
+		fprintf(stderr, "%s: warning: branch %s not pushed yet: %s\n", wi, branch, e.msg);
+		err_clear(&e);
+	}
 	if (store_begin(c->st, &e) < 0)
 		goto out;
 	if (task_insert(c->st, &t, &e) < 0 ||
@@ -1208,11 +1220,6 @@ start_claimed(struct orch_ctx *c, const char *wi, const char *project, const str
 	if (stage_automated(p, NULL, first->agent))
 		str_copy(r->enq_agent, sizeof(r->enq_agent), first->agent);
 	display(c, &tr, &t, first->display, NULL);
-	/* on the remote at once: a runner on another host makes its workspace from it (docs/multi-host.md) */
-	if (merge_branch_exchange(c, p, &t, 1, &e) < 0) {
-		event_add(c->st, wi, "branch_exchange_failed", first->name, first->name, e.msg, NULL);
-		err_clear(&e);
-	}
 out:
 	rc = e.code ? fail(r, &e) : 0;
 	free(states);

@@ -164,6 +164,16 @@ take_remote(struct orch_ctx *c, struct git *repo, const struct task *t, const ch
 	return ws_sync(c, t, e);
 }
 
+/* The repositories whose item branches this run fetched already (fetch_items_once). */
+static char fetched_repos[32][ORCH_PATH_MAX];
+static int nfetched;
+
+void
+merge_fetch_forget(void)
+{
+	nfetched = 0;
+}
+
 /*
  * Every item branch of the project's remote, fetched once per run (one
  * glob refspec: a branch the remote does not have is no error), so that a
@@ -173,20 +183,18 @@ static int
 fetch_items_once(
     struct orch_ctx *c, const struct project *p, struct git *repo, char *spec, size_t n, struct orch_err *e)
 {
-	static char done[32][ORCH_PATH_MAX];
-	static int ndone;
 	char dst[320];
 	int i;
 
-	for (i = 0; i < ndone; i++)
-		if (strcmp(done[i], p->repo) == 0)
+	for (i = 0; i < nfetched; i++)
+		if (strcmp(fetched_repos[i], p->repo) == 0)
 			return 0;
 	snprintf(spec, n, "refs/heads/%s*", WI_BRANCH_PREFIX);
 	snprintf(dst, sizeof(dst), "refs/remotes/%s/%s*", p->remote, WI_BRANCH_PREFIX);
 	if (merge_remote_trusted(c, p, 1, e) < 0 || git_fetch_into(repo, p->remote, spec, dst, e) < 0)
 		return -1;
-	if (ndone < 32)
-		str_copy(done[ndone++], sizeof(done[0]), p->repo);
+	if (nfetched < 32)
+		str_copy(fetched_repos[nfetched++], sizeof(fetched_repos[0]), p->repo);
 	return 0;
 }
 
@@ -250,6 +258,13 @@ merge_workspace_ensure(struct orch_ctx *c, const struct project *p, const struct
 	if ((p->remote && fetch_items_once(c, p, &repo, glob, sizeof(glob), e) < 0) ||
 	    resolve_opt(&repo, refs, p->remote ? 2 : 1, ids, e) < 0)
 		return -1;
+	/* pushed since this run fetched (a long orch-work): that one branch, now */
+	if (ids[0][0] == '\0' && ids[1][0] == '\0' && p->remote) {
+		struct orch_err fe = { 0 }; /* a branch the remote lacks is said below, as no branch */
+		if (git_fetch_into(&repo, p->remote, lref, rref, &fe) == 0 &&
+		    resolve_opt(&repo, refs, 2, ids, e) < 0)
+			return -1;
+	}
 	if (ids[0][0] == '\0') {
 		if (p->remote == NULL || ids[1][0] == '\0')
 			return err_set(e, EX_NOINPUT,

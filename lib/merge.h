@@ -62,6 +62,11 @@ int merge_remote_trusted(struct orch_ctx *c, const struct project *p, int record
  */
 int merge_workspace_ensure(
     struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
+/*
+ * Item branches are fetched from a project's remote once per run (merge_branch_exchange); a command
+ * that goes on working (orch-work's loop, one job after another) forgets that before each job.
+ */
+void merge_fetch_forget(void);
 int merge_branch_exchange(
     struct orch_ctx *c, const struct project *p, const struct task *t, int push, struct orch_err *e);
 /* Record the remote's current URLs as trusted (orch doctor --accept-remote); url says what; 0 / -1. */

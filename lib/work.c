@@ -512,6 +512,7 @@ work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	merge_fetch_forget(); /* each job sees the remote as it is now (another host may have pushed) */
 	proc_interrupt_on_signals(); /* SIGTERM/SIGINT stop the agent's group and end the loop */
 	if (proc_interrupted())
 		return 0;
