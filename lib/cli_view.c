@@ -65,17 +65,16 @@ print_host_name(const char *name)
 	cli_put_text(cut);
 }
 
+/* This host's name as the status says it (its "this_host": config host:, not the system's name). */
+static const char *view_host = "";
+
 /* Who works a task now (its claim); a holder gone from this host is taken over by the next run. */
 static void
 print_claim(const cJSON *it)
 {
-	char host[256] = "";
-
-	if (gethostname(host, sizeof(host) - 1) < 0)
-		host[0] = '\0';
 	printf("; claimed by pid %lld on ", num(it, "claimed_pid"));
 	print_host_name(str(it, "claimed_host"));
-	if (strcmp(host, str(it, "claimed_host")) == 0 && !proc_alive((long)num(it, "claimed_pid")))
+	if (strcmp(view_host, str(it, "claimed_host")) == 0 && !proc_alive((long)num(it, "claimed_pid")))
 		printf(" (holder gone: the next run takes it over)");
 }
 
@@ -225,6 +224,7 @@ cli_status_text(const void *rootv)
 	const cJSON *tasks = cJSON_GetObjectItem(root, "tasks"), *jobs = cJSON_GetObjectItem(root, "jobs"),
 		    *it;
 
+	view_host = str(root, "this_host");
 	print_attention(root);
 	print_counts("tasks", cJSON_GetObjectItem(tasks, "by_stage"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(tasks, "items"))

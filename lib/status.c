@@ -366,6 +366,7 @@ collect_hosts(const struct config *cfg, struct store *st, cJSON *root, struct or
 {
 	cJSON *hosts = cJSON_AddObjectToObject(root, "hosts");
 
+	cJSON_AddStringToObject(root, "this_host", cfg->host); /* whose pids the view may judge */
 	if (cfg->store == NULL)
 		cJSON_ReplaceItemInObject(host_entry(hosts, cfg->host), "commands",
 		    cJSON_Duplicate(cJSON_GetObjectItem(root, "commands"), 1));
