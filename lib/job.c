@@ -268,12 +268,14 @@ job_run_start(struct store *st, struct job *j, int pid, struct orch_err *e)
 	char stamp[32];
 
 	time_iso_us(time_now_us(), stamp);
-	if (store_prepare(st, &s, "INSERT INTO agent_runs(job_id, pid, started_at) VALUES (?1, ?2, ?3)", e) <
-	    0)
+	/* the pid is this host's (and so is the log the run writes) */
+	if (store_prepare(st, &s,
+		"INSERT INTO agent_runs(job_id, pid, started_at, host) VALUES (?1, ?2, ?3, ?4)", e) < 0)
 		return -1;
 	store_bind_int64(s, 1, j->id);
 	store_bind_int(s, 2, pid);
 	store_bind_text(s, 3, stamp);
+	store_bind_text(s, 4, st->host);
 	if (store_step_done(st, s, "record run start", e) < 0)
 		return -1;
 	j->run_id = store_last_insert_id(st);

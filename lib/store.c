@@ -390,6 +390,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	("ALTER TABLE leases ADD COLUMN token TEXT NOT NULL DEFAULT '';"
 	 "ALTER TABLE outbox ADD COLUMN claim_host TEXT NOT NULL DEFAULT '';"
 	 "ALTER TABLE jobs ADD COLUMN result_sha TEXT;"
+	 "ALTER TABLE agent_runs ADD COLUMN host TEXT NOT NULL DEFAULT '';"
 	 "CREATE TABLE deploys ("
 	 " id INTEGER PRIMARY KEY,"
 	 " task_id INTEGER NOT NULL,"

@@ -63,4 +63,6 @@ contains "$(cat "$TMP/a.out")" "lost"
 [ "$(sql "SELECT status || ' ' || host FROM jobs")" = "done host-b" ] || fail "host A's late completion changed the job"
 [ "$(sql "SELECT count(*) FROM events WHERE kind = 'job_done'")" = 1 ] || fail "job_done recorded $(sql "SELECT count(*) FROM events WHERE kind = 'job_done'") times"
 [ "$(sql "SELECT count(*) FROM agent_runs")" = 2 ] || fail "agent runs: $(sql "SELECT count(*) FROM agent_runs")"
+[ "$(sql "SELECT group_concat(host, ' ') FROM (SELECT host FROM agent_runs ORDER BY id) r")" = "host-a host-b" ] ||
+	fail "each run names its host: $(sql "SELECT group_concat(host, ' ') FROM agent_runs")"
 echo "t-lease-hosts: ok"
