@@ -300,7 +300,8 @@ workspace_publish(struct orch_ctx *c, const struct task *t, struct work_result *
 	char ref[300];
 	int moved = 0;
 
-	if (p == NULL || p->remote == NULL)
+	/* a run whose lease was lost is nobody's: its commits stay in this host's workspace */
+	if (p == NULL || p->remote == NULL || strcmp(r->proc_status, "lost") == 0)
 		return;
 	if (ws_import(c, t, &moved, &e) != WS_OK || merge_branch_exchange(c, p, t, 1, &e) < 0) {
 		if (e.msg[0])
