@@ -984,6 +984,29 @@ run_gates(const struct gate_ctx *gc, const struct stage *sd, struct gate_result 
 	}
 }
 
+/* A self_deploy item whose deploy this host has not finalized: what it waits for.  0. */
+static int
+self_deploy_waits(struct orch_ctx *c, const struct task *t, struct advance_result *r)
+{
+	struct deploy_row d;
+	struct orch_err e = { 0 };
+
+	r->outcome = OUT_WAITING;
+	if (!deploy_marker(c->cfg, t, DEPLOY_INITIATED) && c->cfg->store != NULL &&
+	    deploy_row_current(c->st, t, &d, &e) == 1 && strcmp(d.host, c->st->host) != 0)
+		snprintf(r->reason, sizeof(r->reason),
+		    "the production deploy of %s (attempt %lld) %s on host %s; that host records it",
+		    t->work_item, (long long)d.attempt, strcmp(d.status, "running") == 0 ? "runs" : "ended",
+		    d.host);
+	else
+		snprintf(r->reason, sizeof(r->reason),
+		    deploy_marker(c->cfg, t, DEPLOY_INITIATED)
+			? "production deploy running; orch-deploy --finalize records its result"
+			: "waiting for Confirm Deploy (tracker status, or orch-deploy --confirm %s)",
+		    t->work_item);
+	return 0;
+}
+
 /* The gates of t's stage, run by the holder of its claim (or a dry run). */
 static int
 advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage *sd, struct task *t,
@@ -1004,15 +1027,8 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage 
 	    ((c->cfg->store != NULL && merge_workspace_ensure(c, p, t, &e) < 0) ||
 		(rc = deploy_run_hook(c, p, t, &e)) != 0))
 		return rc < 0 || e.code ? fail(r, &e) : hook_running(t, e.msg, r);
-	if (sd->deploys && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED)) {
-		r->outcome = OUT_WAITING;
-		snprintf(r->reason, sizeof(r->reason),
-		    deploy_marker(c->cfg, t, DEPLOY_INITIATED)
-			? "production deploy running; orch-deploy --finalize records its result"
-			: "waiting for Confirm Deploy (tracker status, or orch-deploy --confirm %s)",
-		    t->work_item);
-		return 0;
-	}
+	if (sd->deploys && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED))
+		return self_deploy_waits(c, t, r);
 	if (tracker_open(&tr, c, t->project, &e) < 0)
 		return fail(r, &e);
 	if (!dry_run && (rc = block_if_workspace_gone(c, &tr, t, r)) != 0) {

@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "err.h"
 #include "gate.h"
+#include "lock.h"
 #include "git.h"
 #include "proc.h"
 #include "stages.h"
@@ -198,8 +199,8 @@ fetch_items_once(
 	return 0;
 }
 
-int
-merge_branch_exchange(
+static int
+exchange_locked(
     struct orch_ctx *c, const struct project *p, const struct task *t, int push, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
@@ -240,8 +241,8 @@ merge_branch_exchange(
 	return 1;
 }
 
-int
-merge_workspace_ensure(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
+static int
+ensure_locked(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
 	char lref[300], rref[300], glob[320], ids[2][41], parent[ORCH_PATH_MAX_1], *slash;
@@ -287,6 +288,36 @@ merge_workspace_ensure(struct orch_ctx *c, const struct project *p, const struct
 	if (ws_create(c, t->repo, t->branch, t->worktree, e) < 0)
 		return -1;
 	return event_add(c->st, t->work_item, "workspace_created", t->stage, t->stage, t->worktree, e);
+}
+
+int
+merge_workspace_ensure(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
+{
+	struct stat sb;
+	int fd, rc;
+
+	if (t->worktree[0] != '\0' && lstat(t->worktree, &sb) == 0)
+		return 0; /* the common case takes no lock */
+	if (ws_repo_lock(c, t, &fd, e) < 0)
+		return -1;
+	rc = ensure_locked(c, p, t, e);
+	lock_release(fd);
+	return rc;
+}
+
+int
+merge_branch_exchange(
+    struct orch_ctx *c, const struct project *p, const struct task *t, int push, struct orch_err *e)
+{
+	int fd, rc;
+
+	if (p->remote == NULL)
+		return 1;
+	if (ws_repo_lock(c, t, &fd, e) < 0)
+		return -1;
+	rc = exchange_locked(c, p, t, push, e);
+	lock_release(fd);
+	return rc;
 }
 
 /* 1 ours now, 0 held by another live task (holder in who), -1 error. */

@@ -280,6 +280,14 @@ workspace_prepare(struct orch_ctx *c, const struct task *t)
 	/* a detached HEAD was judged red already: the next agent starts on the branch again */
 	if (st == WS_RED)
 		err_clear(&e);
+	/*
+	 * the branch as the remote has it now: another host's agent (or a person) may have pushed since
+	 * this host last looked; an agent that ran on an older head would judge and build on old work
+	 */
+	if (st == WS_OK && p != NULL && merge_branch_exchange(c, p, t, 1, &e) <= 0) {
+		event_add(c->st, t->work_item, "branch_exchange_failed", t->stage, t->stage, e.msg, NULL);
+		err_clear(&e);
+	}
 	if ((st == WS_OK || st == WS_RED) && ws_sync(c, t, &e) == 0)
 		return;
 	event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg, NULL);

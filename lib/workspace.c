@@ -13,6 +13,7 @@
 #include "ctx.h"
 #include "err.h"
 #include "git.h"
+#include "lock.h"
 #include "proc.h"
 #include "sizes.h"
 #include "task.h"
@@ -308,8 +309,31 @@ ws_import_done(const struct git *repo, const struct task *t, const char *seen_id
 	return strcmp(id, seen_id) == 0 || git_is_ancestor(repo, id, seen_id, NULL) != 1;
 }
 
+static int ws_import_locked(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *e);
+
+int
+ws_repo_lock(struct orch_ctx *c, const struct task *t, int *fd, struct orch_err *e)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "git-%s", t->project);
+	return lock_take(c->cfg->home, name, 1, fd, e) == LOCK_TAKEN ? 0 : -1;
+}
+
 int
 ws_import(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *e)
+{
+	int fd, rc;
+
+	if (ws_repo_lock(c, t, &fd, e) < 0)
+		return -1;
+	rc = ws_import_locked(c, t, moved, e);
+	lock_release(fd);
+	return rc;
+}
+
+static int
+ws_import_locked(struct orch_ctx *c, const struct task *t, int *moved, struct orch_err *e)
 {
 	struct git repo = { .dir = t->repo, .st = c->st };
 	char seen[300], hint[ORCH_SHA_BUF], last[ORCH_SHA_BUF], why[900];

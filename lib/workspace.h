@@ -28,6 +28,16 @@ struct orch_ctx;
 struct orch_err;
 struct task;
 
+/*
+ * The project's repository on this host is written by several of this host's
+ * commands at once (orch-work slots, orch-advance): its item refs are fetched,
+ * imported and pushed under this lock (a blocking flock in ORCH_HOME/locks,
+ * "git-<project>", held for one such step, never across another), so that two
+ * fetches do not fail each other on git's ref locks.  0 (release with
+ * lock_release(*fd)) / -1 with e.
+ */
+int ws_repo_lock(struct orch_ctx *c, const struct task *t, int *fd, struct orch_err *e);
+
 /* Create the workspace at path for branch of repo (idempotent: an existing one is kept).  0 / -1 with e. */
 int ws_create(struct orch_ctx *c, const char *repo, const char *branch, const char *path, struct orch_err *e);
 
