@@ -35,7 +35,7 @@ CMD_OBJ := $(CMDS:%=$(BUILD)/cmd/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: layers all check check-pg unit integration banned install clean asan valgrind demo bench soak deps style coverage coverage-report
+.PHONY: layers all check check-pg unit integration banned install clean asan valgrind demo bench soak soak-hosts deps style coverage coverage-report
 all: $(BUILD)/liborch.a $(BINS)
 
 # The build dependencies, checked (and installed when allowed) before anything
@@ -149,6 +149,10 @@ $(BUILD)/bench/lease_rt: bench/lease_rt.c $(BUILD)/liborch.a
 	@mkdir -p $(@D)
 	$(SAY) "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liborch.a $(LDLIBS)
+
+# soak-hosts: three hosts on one PostgreSQL store under SIGKILLs (tests/integration/t-hosts-soak.sh; issue 27)
+soak-hosts: all
+	ORCH_SOAK_HOSTS=1 sh tests/integration/t-hosts-soak.sh $(BUILD)/bin
 
 soak: all
 	@sh bench/soak.sh $(BUILD)/bin

@@ -441,10 +441,20 @@ gate_awaited_commit(const struct gate_ctx *c, struct gate_result *r)
 	if ((rc = job_result_elsewhere(c->st, c->task->id, &ref, &e)) <= 0)
 		return rc < 0 ? (gate_error(r, &e), -1) : 0;
 	branch_ref(c->task, branch, sizeof(branch));
-	if (git_rev_parse(&repo, branch, head, &e) == 0 &&
-	    (strcmp(head, ref.sha) == 0 || git_is_ancestor(&repo, ref.sha, head, NULL) == 1))
-		return c->dry_run || job_result_seen(c->st, ref.job_id, &e) == 0 ? 0
-										 : (gate_error(r, &e), -1);
+	/*
+	 * Here, or not here long after the job ended: that host never pushed it (it died first), or the
+	 * branch was rewritten since (the merge gate's rebase, the remote's branch taken over a stopped
+	 * run's).  The branch is judged as it is: a verdict binds only the commit it judged.
+	 */
+	if ((git_rev_parse(&repo, branch, head, &e) == 0 &&
+		(strcmp(head, ref.sha) == 0 || git_is_ancestor(&repo, ref.sha, head, NULL) == 1)) ||
+	    (ref.finished_us > 0 &&
+		time_now_us() - ref.finished_us > (int64_t)2 * c->cfg->job_lease_s * 1000000)) {
+		err_clear(&e);
+		if (c->dry_run || job_result_seen(c->st, ref.job_id, &e) == 0)
+			return 0;
+		return gate_error(r, &e), -1;
+	}
 	r->outcome = GATE_WAIT;
 	snprintf(r->reason, sizeof(r->reason),
 	    "waiting for %.12s, which job %lld's agent committed on host %s, to reach this host through "

@@ -314,8 +314,10 @@ job_result_elsewhere(struct store *st, int64_t task_id, struct job_result_ref *r
 
 	memset(ref, 0, sizeof(*ref));
 	if (store_prepare(st, &s,
-		"SELECT id, result_sha, host FROM jobs WHERE task_id = ?1 AND result_sha IS NOT NULL AND "
-		"host != ?2 ORDER BY id DESC LIMIT 1",
+		"SELECT j.id, j.result_sha, j.host, j.updated_at FROM jobs j JOIN tasks t ON t.id = "
+		"j.task_id "
+		"WHERE j.task_id = ?1 AND j.result_sha IS NOT NULL AND j.host != ?2 AND j.stage = t.stage "
+		"ORDER BY j.id DESC LIMIT 1",
 		e) < 0)
 		return -1;
 	store_bind_int64(s, 1, task_id);
@@ -324,6 +326,8 @@ job_result_elsewhere(struct store *st, int64_t task_id, struct job_result_ref *r
 		ref->job_id = store_column_int64(s, 0);
 		str_copy(ref->sha, sizeof(ref->sha), store_column_text(s, 1));
 		str_copy(ref->host, sizeof(ref->host), store_column_text(s, 2));
+		if (time_parse_iso(store_column_text(s, 3), &ref->finished_us) < 0)
+			ref->finished_us = 0;
 	}
 	store_finalize(s);
 	if (rc != STORE_ROW && rc != STORE_DONE)

@@ -176,6 +176,34 @@ merge_fetch_forget(void)
 }
 
 /*
+ * A shared store: the remote's branch is the item's, and this host's
+ * clone and workspace are caches (docs/multi-host.md).  Both moved: this
+ * host's commits the remote lacks come from a run that was stopped or
+ * killed before it published (the job ran again elsewhere), so the
+ * remote's branch is taken; they are kept as refs/orch/discarded/<WI>,
+ * with an event naming them.  0 / -1 with e.
+ */
+static int
+take_remote_over(struct orch_ctx *c, struct git *repo, const struct task *t, const char *head,
+    const char *old, struct orch_err *e)
+{
+	char keep[300], msg[400];
+	struct proc_result r;
+
+	snprintf(keep, sizeof(keep), "refs/orch/discarded/%s", t->work_item);
+	const char *upd[] = { "update-ref", keep, old, NULL };
+	git_run(repo, upd, &r);
+	proc_result_free(&r);
+	if (take_remote(c, repo, t, head, old, e) < 0)
+		return -1;
+	snprintf(msg, sizeof(msg),
+	    "branch %s: this host's unpublished commits up to %.12s were left for the remote's %.12s "
+	    "(kept as %s in '%s')",
+	    t->branch, old, head, keep, t->repo);
+	return event_add(c->st, t->work_item, "branch_taken_from_remote", t->stage, t->stage, msg, e);
+}
+
+/*
  * Every item branch of the project's remote, fetched once per run (one
  * glob refspec: a branch the remote does not have is no error), so that a
  * tick costs one fetch per project, not one per item.  0 / -1 with e.
@@ -222,6 +250,10 @@ exchange_locked(
 		now = ids[1];
 	} else if (theirs && git_is_ancestor(&repo, ids[0], ids[1], NULL) == 1) {
 		if (take_remote(c, &repo, t, ids[1], ids[0], e) < 0) /* a person pushed on top of orch's */
+			return -1;
+		now = ids[1];
+	} else if (theirs && git_is_ancestor(&repo, ids[1], ids[0], NULL) != 1 && c->cfg->store != NULL) {
+		if (take_remote_over(c, &repo, t, ids[1], ids[0], e) < 0)
 			return -1;
 		now = ids[1];
 	} else if (theirs && git_is_ancestor(&repo, ids[1], ids[0], NULL) != 1) {
