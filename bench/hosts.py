@@ -57,7 +57,7 @@ class Host:
 
     def argv(self, cmd):
         argv = [os.path.join(self.bindir, cmd[0])] + cmd[1:]
-        if not self.args.isolate:
+        if not self.args.isolate or not self.others:
             return argv
         # hide the other hosts' homes: this host sees only its own ORCH_HOME, as a real host does
         mounts = "; ".join(f"mount -t tmpfs -o size=1m,mode=0755 bench-hidden '{h}'" for h in self.others)
@@ -151,17 +151,19 @@ def measure(bindir, base, args, nhosts):
         elapsed = (done_at or time.monotonic()) - t0
         st = states(first)
         done = sum(1 for s in st.values() if s == "Done")
-        rows = pglib.psql(url, "SELECT j.host, t.worktree, j.status FROM jobs j JOIN tasks t ON t.id = j.task_id")
+        rows = pglib.psql(url, "SELECT j.host, t.project, t.work_item, j.status FROM jobs j "
+                          "JOIN tasks t ON t.id = j.task_id")
         runs = collections.Counter()
         foreign = collections.Counter()
+        homes = {h.name: h.home for h in hosts}
         for line in rows.splitlines():
-            host, wt, status = line.split("|")
+            host, project, wi, status = line.split("|")
             if status != "done":
                 continue
             runs[host] += 1
-            owner = next((h.name for h in hosts if wt.startswith(h.home + "/")), "?")
-            if owner != host:
-                foreign[(host, owner)] += 1
+            # a host works an item in a workspace of its own (docs/multi-host.md): it must have one
+            if host in homes and not os.path.isdir(os.path.join(homes[host], "worktrees", project, wi)):
+                foreign[(host, "another host")] += 1
         left = collections.Counter(s for s in st.values() if s != "Done")
         job_errors = collections.Counter()
         for line in pglib.psql(url, "SELECT coalesce(host, '-') || '|' || status || '|' || "
@@ -214,7 +216,7 @@ def main():
         print(f"{r['hosts']} host(s): {r['elapsed']:7.1f} s  {iph:7.1f} items/hour  {ratio} of one host"
               f"  ({state}; agent runs by host: {dict(sorted(r['runs'].items()))})")
         for (host, owner), n in sorted(r["foreign"].items()):
-            print(f"    {host} ran {n} jobs in worktrees under {owner}'s ORCH_HOME")
+            print(f"    {host} ran {n} jobs of items it has no workspace of its own for ({owner}'s?)")
         for (host, status, why), n in sorted(r["job_errors"].items()):
             print(f"    {n} job(s) last leased by {host}, now {status}, after a failed run: {why}")
         for kind, (n, detail) in sorted(r["trouble"].items()):
