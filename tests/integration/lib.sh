@@ -58,6 +58,25 @@ if [ -n "$TEST_PG" ]; then
 fi
 PG_HOMES=0
 
+# pg_store WHAT [LAST_LINE]: a test that needs a store shared by hosts runs on PostgreSQL: make check-pg's
+# database, else a throwaway cluster of its own (stopped on exit; PG_TRAP_FIRST, if set, runs first then).
+# Without PostgreSQL it says "SKIP WHAT: NOT RUN" on stderr, prints LAST_LINE (the part that ran passed)
+# and ends the test here, passed.
+pg_store() {
+	[ -z "${ORCH_DATABASE_URL:-}" ] || return 0
+	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/orch-pgt.XXXXXX") && rmdir "$PGDIR"
+	URL=$(sh "$TOP/scripts/pg-cluster.sh" start "$PGDIR")
+	pg_rc=$?
+	if [ $pg_rc -eq 77 ]; then
+		echo "SKIP $1: NOT RUN — needs PostgreSQL (apt-get install postgresql)" >&2
+		[ -z "${2:-}" ] || echo "$2"
+		exit 0
+	fi
+	[ $pg_rc -eq 0 ] || fail "the throwaway cluster did not start (exit $pg_rc)"
+	trap 'eval "${PG_TRAP_FIRST:-:}"; sh "$TOP/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+	export ORCH_DATABASE_URL="$URL"
+}
+
 # pg_skip REASON: under make check-pg, end the test here, passed, saying why on stderr: for a test (or
 # the rest of one) whose subject is SQLite itself (its write lock, the orch.db file), not orch's store.
 pg_skip() {

@@ -6,18 +6,7 @@
 # starts the hook a second time; host B's late result changes nothing but an alert.  A deploy_host that
 # is no host name is refused.  Without PostgreSQL the test says so and passes.
 . "$(dirname "$0")/lib.sh"
-if [ -z "${ORCH_DATABASE_URL:-}" ]; then
-	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/orch-pgt.XXXXXX") && rmdir "$PGDIR"
-	URL=$(sh "$TOP/scripts/pg-cluster.sh" start "$PGDIR")
-	rc=$?
-	if [ $rc -eq 77 ]; then
-		echo "SKIP t-deploy-hosts: NOT RUN — needs PostgreSQL (apt-get install postgresql)" >&2
-		exit 0
-	fi
-	[ $rc -eq 0 ] || fail "the throwaway cluster did not start (exit $rc)"
-	trap 'sh "$TOP/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-	export ORCH_DATABASE_URL="$URL"
-fi
+pg_store t-deploy-hosts
 cat >"$TMP/hook.sh" <<'SH'
 echo "run $ORCH_WORK_ITEM in $PWD" >>"$HOOK_RUNS"
 [ -p "$HOOK_GATE" ] && read -r _ <"$HOOK_GATE"

@@ -19,18 +19,7 @@ if [ "$SOAK_ON" != 1 ]; then
 	echo "SKIP t-hosts-soak: NOT RUN by default — make soak-hosts runs it (issue 27, a known gap)" >&2
 	exit 0
 fi
-if [ -z "${ORCH_DATABASE_URL:-}" ]; then
-	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/orch-pgt.XXXXXX") && rmdir "$PGDIR"
-	URL=$(sh "$TOP/scripts/pg-cluster.sh" start "$PGDIR")
-	rc=$?
-	if [ $rc -eq 77 ]; then
-		echo "SKIP t-hosts-soak: NOT RUN — needs PostgreSQL (apt-get install postgresql)" >&2
-		exit 0
-	fi
-	[ $rc -eq 0 ] || fail "the throwaway cluster did not start (exit $rc)"
-	trap 'sh "$TOP/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-	export ORCH_DATABASE_URL="$URL"
-fi
+pg_store t-hosts-soak
 for v in "$SOAK_ITEMS" "$SOAK_KILLS" "$SOAK_SEED"; do
 	case $v in '' | *[!0-9]*) fail "ORCH_SOAK_ITEMS, _KILLS and _SEED must be numbers, got '$v'" ;; esac
 done

@@ -4,18 +4,8 @@
 # its completion changes nothing.  Two homes on this machine share one PostgreSQL database (the
 # check-pg cluster, else a throwaway one; without PostgreSQL the test says so and passes).
 . "$(dirname "$0")/lib.sh"
-if [ -z "${ORCH_DATABASE_URL:-}" ]; then
-	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/orch-pgt.XXXXXX") && rmdir "$PGDIR"
-	URL=$(sh "$TOP/scripts/pg-cluster.sh" start "$PGDIR")
-	rc=$?
-	if [ $rc -eq 77 ]; then
-		echo "SKIP t-lease-hosts: NOT RUN — needs PostgreSQL (apt-get install postgresql)" >&2
-		exit 0
-	fi
-	[ $rc -eq 0 ] || fail "the throwaway cluster did not start (exit $rc)"
-	trap 'kill -CONT $WA 2>/dev/null; sh "$TOP/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-	export ORCH_DATABASE_URL="$URL"
-fi
+PG_TRAP_FIRST='kill -CONT $WA 2>/dev/null'
+pg_store t-lease-hosts
 mkfifo "$TMP/a.ready" "$TMP/a.go"
 # host A's agent says it runs (its pid: its process group), then waits for a go that never comes
 cat >"$TMP/agent-a.sh" <<SH

@@ -5,18 +5,7 @@
 # host that never pushed (the hostile case: a commit nobody has) keeps the gate waiting with the reason.
 # Without PostgreSQL the test says so and passes.
 . "$(dirname "$0")/lib.sh"
-if [ -z "${ORCH_DATABASE_URL:-}" ]; then
-	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/orch-pgt.XXXXXX") && rmdir "$PGDIR"
-	URL=$(sh "$TOP/scripts/pg-cluster.sh" start "$PGDIR")
-	rc=$?
-	if [ $rc -eq 77 ]; then
-		echo "SKIP t-multi-host: NOT RUN — needs PostgreSQL (apt-get install postgresql)" >&2
-		exit 0
-	fi
-	[ $rc -eq 0 ] || fail "the throwaway cluster did not start (exit $rc)"
-	trap 'sh "$TOP/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-	export ORCH_DATABASE_URL="$URL"
-fi
+pg_store t-multi-host
 # every agent notes where it ran, then does its stage's work as the example agents do
 cat >"$TMP/agent.sh" <<SH
 pwd >>"$TMP/cwd.log"

@@ -61,18 +61,8 @@ sql_exec "UPDATE jobs SET status = 'queued', host = ''"
 # two hosts, one PostgreSQL database
 if [ -n "$TEST_PG" ]; then
 	new_store
-elif [ -z "${ORCH_DATABASE_URL:-}" ]; then
-	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/orch-pgt.XXXXXX") && rmdir "$PGDIR"
-	URL=$(sh "$TOP/scripts/pg-cluster.sh" start "$PGDIR")
-	rc=$?
-	if [ $rc -eq 77 ]; then
-		echo "SKIP part of t-status-hosts: NOT RUN — two hosts need PostgreSQL (apt-get install postgresql)" >&2
-		echo "t-status-hosts: ok"
-		exit 0
-	fi
-	[ $rc -eq 0 ] || fail "the throwaway cluster did not start (exit $rc)"
-	trap 'sh "$TOP/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-	export ORCH_DATABASE_URL="$URL"
+else
+	pg_store "part of t-status-hosts (two hosts)" "t-status-hosts: ok"
 fi
 unset ORCH_HOST
 A="$TMP/home-a" B="$TMP/home-b"

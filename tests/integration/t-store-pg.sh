@@ -2,18 +2,7 @@
 # singleton; what a bad URL, a password in the config file and a newer schema get.  Runs on the
 # check-pg cluster, else on a throwaway cluster of its own; without PostgreSQL it says so and passes.
 . "$(dirname "$0")/lib.sh"
-if [ -z "${ORCH_DATABASE_URL:-}" ]; then
-	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/orch-pgt.XXXXXX") && rmdir "$PGDIR"
-	URL=$(sh "$TOP/scripts/pg-cluster.sh" start "$PGDIR")
-	rc=$?
-	if [ $rc -eq 77 ]; then
-		echo "SKIP t-store-pg: NOT RUN — needs PostgreSQL (apt-get install postgresql)" >&2
-		exit 0
-	fi
-	[ $rc -eq 0 ] || fail "the throwaway cluster did not start (exit $rc)"
-	trap 'sh "$TOP/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-	export ORCH_DATABASE_URL="$URL"
-fi
+pg_store t-store-pg
 HOST_A=$ORCH_HOME HOST_B="$TMP/home-b"
 pipeline_setup "agents:" "  default: [\"sh\", \"$TMP/agent.sh\"]"
 printf 'env >"%s/agent-env"\n' "$TMP" >"$TMP/agent.sh"
