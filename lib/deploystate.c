@@ -308,28 +308,43 @@ deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e)
  * edge into deploy, deploy_retry), which commit with their events: a crash
  * between a transition and the hook's start cannot lose or repeat a count.
  */
-static const char deploy_attempt_sql[] =
-    "(SELECT count(*) FROM events WHERE work_item = ?2 AND "
-    "((stage_to = 'deploy' AND stage_from != 'deploy') OR kind = 'deploy_retry'))";
+static int
+deploy_attempt(struct store *st, const struct task *t, int64_t *attempt, struct orch_err *e)
+{
+	struct store_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s,
+		"SELECT count(*) FROM events WHERE work_item = ?1 AND ((stage_to = 'deploy' AND stage_from "
+		"!= 'deploy') OR kind = 'deploy_retry')",
+		e) < 0)
+		return -1;
+	store_bind_text(s, 1, t->work_item);
+	if ((rc = store_step(s)) == STORE_ROW)
+		*attempt = store_column_int64(s, 0);
+	store_finalize(s);
+	return rc == STORE_ROW ? 0 : store_fail(st, "count the task's deploys", e);
+}
 
 int
 deploy_row_start(
     struct store *st, const struct task *t, const char *sha, struct deploy_row *d, struct orch_err *e)
 {
 	struct store_stmt *s;
+	int64_t attempt;
 	int rc;
 
-	if (store_prepare(st, &s,
-		"INSERT INTO deploys(task_id, work_item, attempt, host, sha, started_at) VALUES (?1, ?2, "
-		"(SELECT count(*) FROM events WHERE work_item = ?2 AND ((stage_to = 'deploy' AND stage_from "
-		"!= 'deploy') OR kind = 'deploy_retry')), ?3, ?4, orch_now()) ON CONFLICT (task_id, attempt) "
-		"DO NOTHING",
+	if (deploy_attempt(st, t, &attempt, e) < 0 ||
+	    store_prepare(st, &s,
+		"INSERT INTO deploys(task_id, work_item, attempt, host, sha, started_at) VALUES (?1, ?2, ?3, "
+		"?4, ?5, orch_now()) ON CONFLICT (task_id, attempt) DO NOTHING",
 		e) < 0)
 		return -1;
 	store_bind_int64(s, 1, t->id);
 	store_bind_text(s, 2, t->work_item);
-	store_bind_text(s, 3, st->host);
-	store_bind_text(s, 4, sha ? sha : "");
+	store_bind_int64(s, 3, attempt);
+	store_bind_text(s, 4, st->host);
+	store_bind_text(s, 5, sha ? sha : "");
 	if (store_step_done(st, s, "record the deploy's start", e) < 0)
 		return -1;
 	rc = store_changes(st) == 1;
@@ -342,18 +357,19 @@ int
 deploy_row_current(struct store *st, const struct task *t, struct deploy_row *d, struct orch_err *e)
 {
 	struct store_stmt *s;
-	char sql[600];
+	int64_t attempt;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
-	snprintf(sql, sizeof(sql),
-	    "SELECT attempt, host, status, orch_now() - started_at, CASE WHEN result IS NULL THEN -1 ELSE "
-	    "result END, finished_by FROM deploys WHERE task_id = ?1 AND attempt = %s",
-	    deploy_attempt_sql);
-	if (store_prepare(st, &s, sql, e) < 0)
+	if (deploy_attempt(st, t, &attempt, e) < 0 ||
+	    store_prepare(st, &s,
+		"SELECT attempt, host, status, orch_now() - started_at, CASE WHEN result IS NULL THEN -1 "
+		"ELSE "
+		"result END, finished_by FROM deploys WHERE task_id = ?1 AND attempt = ?2",
+		e) < 0)
 		return -1;
 	store_bind_int64(s, 1, t->id);
-	store_bind_text(s, 2, t->work_item);
+	store_bind_int64(s, 2, attempt);
 	if ((rc = store_step(s)) == STORE_ROW) {
 		d->attempt = store_column_int64(s, 0);
 		str_copy(d->host, sizeof(d->host), store_column_text(s, 1));
@@ -373,16 +389,17 @@ deploy_row_finish(
     struct store *st, const struct task *t, const char *status, int code, int mine_only, struct orch_err *e)
 {
 	struct store_stmt *s;
-	char sql[700];
+	int64_t attempt;
 
-	snprintf(sql, sizeof(sql),
-	    "UPDATE deploys SET status = ?3, result = ?4, finished_at = orch_now(), finished_by = ?5 WHERE "
-	    "task_id = ?1 AND status = 'running' AND (?6 = 0 OR host = ?5) AND attempt = %s",
-	    deploy_attempt_sql);
-	if (store_prepare(st, &s, sql, e) < 0)
+	if (deploy_attempt(st, t, &attempt, e) < 0 ||
+	    store_prepare(st, &s,
+		"UPDATE deploys SET status = ?3, result = ?4, finished_at = orch_now(), finished_by = ?5 "
+		"WHERE "
+		"task_id = ?1 AND attempt = ?2 AND status = 'running' AND (?6 = 0 OR host = ?5)",
+		e) < 0)
 		return -1;
 	store_bind_int64(s, 1, t->id);
-	store_bind_text(s, 2, t->work_item);
+	store_bind_int64(s, 2, attempt);
 	store_bind_text(s, 3, status);
 	store_bind_int(s, 4, code);
 	store_bind_text(s, 5, st->host);
@@ -434,10 +451,11 @@ row_adopt_lost(
 
 	if ((rc = deploy_row_finish(c->st, t, "lost", 124, 0, e)) < 0)
 		return -1;
-	if (rc == 0)
-		return err_set(e, EX_WAITING, "the production deploy of %s on host %s ended meanwhile",
-			   t->work_item, d->host) +
-		    1;
+	if (rc == 0) {
+		err_set(e, EX_WAITING, "the production deploy of %s on host %s ended meanwhile", t->work_item,
+		    d->host);
+		return 0;
+	}
 	snprintf(msg, sizeof(msg),
 	    "production deploy of %s on host %s has no result after deploy_timeout_s (%d s; %lld s since it "
 	    "started): recorded as FAILED by host %s and never started again; check production and that "
@@ -471,22 +489,24 @@ deploy_row_gate(
 	if (rc == 1 && strcmp(d.status, "running") == 0 &&
 	    d.age_s > (int64_t)c->cfg->deploy_timeout_s + DEPLOY_WRAPPER_GRACE_S)
 		return row_adopt_lost(c, t, sha, &d, e);
-	if (rc == 1)
-		return err_set(e, EX_WAITING,
-			   "the production deploy of %s (attempt %lld) %s on host %s; that host records its "
-			   "result",
-			   t->work_item, (long long)d.attempt,
-			   strcmp(d.status, "running") == 0 ? "runs" : "ended", d.host) +
-		    1;
-	if (p->deploy_host && strcmp(p->deploy_host, c->st->host) != 0)
-		return err_set(e, EX_WAITING, "deploys of %s run on host %s (deploy_host); waiting for it",
-			   p->key, p->deploy_host) +
-		    1;
+	if (rc == 1) {
+		err_set(e, EX_WAITING,
+		    "the production deploy of %s (attempt %lld) %s on host %s; that host records its "
+		    "result",
+		    t->work_item, (long long)d.attempt, strcmp(d.status, "running") == 0 ? "runs" : "ended",
+		    d.host);
+		return 0;
+	}
+	if (p->deploy_host && strcmp(p->deploy_host, c->st->host) != 0) {
+		err_set(e, EX_WAITING, "deploys of %s run on host %s (deploy_host); waiting for it", p->key,
+		    p->deploy_host);
+		return 0;
+	}
 	if ((rc = deploy_row_start(c->st, t, sha, &d, e)) != 0)
 		return rc;
-	return err_set(e, EX_WAITING, "the production deploy of %s was started on host %s meanwhile",
-		   t->work_item, d.host) +
-	    1;
+	err_set(e, EX_WAITING, "the production deploy of %s was started on host %s meanwhile", t->work_item,
+	    d.host);
+	return 0; /* not here: e says why */
 }
 
 int
@@ -555,25 +575,14 @@ int
 deploy_local_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 {
 	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_2], now[32], have[32] = "";
-	struct store_stmt *s;
 	int64_t attempt = 0;
 	ssize_t k;
-	int fd, rc;
+	int fd;
 
 	if (c->cfg->store == NULL)
 		return 0;
-	if (store_prepare(c->st, &s,
-		"SELECT count(*) FROM events WHERE work_item = ?1 AND ((stage_to = 'deploy' AND stage_from "
-		"!= "
-		"'deploy') OR kind = 'deploy_retry')",
-		e) < 0)
+	if (deploy_attempt(c->st, t, &attempt, e) < 0)
 		return -1;
-	store_bind_text(s, 1, t->work_item);
-	if ((rc = store_step(s)) == STORE_ROW)
-		attempt = store_column_int64(s, 0);
-	store_finalize(s);
-	if (rc != STORE_ROW)
-		return store_fail(c->st, "count the task's deploys", e);
 	snprintf(now, sizeof(now), "%lld\n", (long long)attempt);
 	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 ||
 	    str_fmt(path, sizeof(path), "%s/" DEPLOY_ATTEMPT_FILE, dir) < 0)

@@ -294,12 +294,10 @@ claim_held(struct store *st, const struct claim_row *row, char *holder, size_t h
 int
 task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size_t hn, struct orch_err *e)
 {
-	char name[64], now_s[32];
 	struct claim_row row;
-	struct store_stmt *s;
+	char name[64];
 
 	lease_name(t, name, sizeof(name));
-	time_iso_us(time_now_us(), now_s);
 	if (store_begin(st, e) < 0)
 		return -1;
 	if (claim_read(st, name, &row, e) < 0)
@@ -312,23 +310,7 @@ task_claim(struct store *st, const struct task *t, int ttl_s, char *holder, size
 		store_rollback(st);
 		return 0;
 	}
-	if (store_prepare(st, &s,
-		"INSERT INTO leases(name, task_id, work_item, pid, acquired_at, host, expires_at, token) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, orch_now() + ?7, ?8) ON CONFLICT (name) DO UPDATE SET "
-		"task_id = excluded.task_id, work_item = excluded.work_item, pid = excluded.pid, "
-		"acquired_at = excluded.acquired_at, host = excluded.host, expires_at = excluded.expires_at, "
-		"token = excluded.token, child_pgid = 0, child_kind = ''",
-		e) < 0)
-		goto fail;
-	store_bind_text(s, 1, name);
-	store_bind_int64(s, 2, t->id);
-	store_bind_text(s, 3, t->work_item);
-	store_bind_int64(s, 4, (long)getpid());
-	store_bind_text(s, 5, now_s);
-	store_bind_text(s, 6, st->host);
-	store_bind_int64(s, 7, ttl_s);
-	store_bind_text(s, 8, claim_token());
-	if (store_step_done(st, s, "claim the task", e) < 0)
+	if (task_lease_put(st, name, t, (long)getpid(), ttl_s, e) < 0)
 		goto fail;
 	if (store_commit(st, e) < 0)
 		return -1;
