@@ -383,8 +383,8 @@ confirm_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 		return rc < 0 ? -1 : 0;
 	if (confirm_on_main(c, p, t, sha, r) < 0)
 		return -1;
-	/* the hook runs in this host's workspace: made from the branch when another host had the item */
-	if (c->cfg->store != NULL && merge_workspace_ensure(c, p, t, &r->err) < 0)
+	/* the hook runs in this host's workspace: the branch as merged, made or brought up to date */
+	if (merge_workspace_current(c, p, t, &r->err) < 0)
 		return -1;
 	return start_detached(c, p, t, sha, r);
 }
@@ -507,7 +507,9 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		report(rctx, &r);
 		goto out;
 	}
+	/* the log is committed in this host's workspace: on the branch as merged, not a stale copy of it */
 	if (task_tested_sha(c->st, &t, sha, &e) < 0 ||
+	    (code == 0 && merge_workspace_current(c, p, &t, &e) < 0) ||
 	    deploy_write_log(c, &t, code == 0, (int)code, sha, &e) < 0 ||
 	    /* a stopped item's deploy is recorded, never watched (the stop applies after it) */
 	    (code == 0 && !t.stopped[0] && (p->health_cmd || p->health_url) &&

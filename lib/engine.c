@@ -1023,8 +1023,8 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage 
 		return fail(r, &e);
 	if (sd->deploys && !p->self_deploy && p->deploy_hook && !dry_run &&
 	    !deploy_marker(c->cfg, t, DEPLOY_FINALIZED) &&
-	    /* the hook runs in this host's workspace: made from the branch when another host had the item */
-	    ((c->cfg->store != NULL && merge_workspace_ensure(c, p, t, &e) < 0) ||
+	    /* the hook runs in this host's workspace: the branch as merged, made or brought up to date */
+	    ((!deploy_marker(c->cfg, t, DEPLOY_INITIATED) && merge_workspace_current(c, p, t, &e) < 0) ||
 		(rc = deploy_run_hook(c, p, t, &e)) != 0))
 		return rc < 0 || e.code ? fail(r, &e) : hook_running(t, e.msg, r);
 	if (sd->deploys && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED))

@@ -449,12 +449,9 @@ gate_awaited_commit(const struct gate_ctx *c, struct gate_result *r)
 	if ((git_rev_parse(&repo, branch, head, &e) == 0 &&
 		(strcmp(head, ref.sha) == 0 || git_is_ancestor(&repo, ref.sha, head, NULL) == 1)) ||
 	    (ref.finished_us > 0 &&
-		time_now_us() - ref.finished_us > (int64_t)2 * c->cfg->job_lease_s * 1000000)) {
-		err_clear(&e);
-		if (c->dry_run || job_result_seen(c->st, ref.job_id, &e) == 0)
-			return 0;
-		return gate_error(r, &e), -1;
-	}
+		time_now_us() - ref.finished_us > (int64_t)2 * c->cfg->job_lease_s * 1000000))
+		return 0; /* the record stays: each host asks its own copy (one host's fetch is not another's)
+			   */
 	r->outcome = GATE_WAIT;
 	snprintf(r->reason, sizeof(r->reason),
 	    "waiting for %.12s, which job %lld's agent committed on host %s, to reach this host through "
@@ -625,6 +622,23 @@ check_ci_green(const struct gate_ctx *c, struct gate_result *r)
 }
 
 /*
+ * The code id of the commit a verdict judged, taken again here against the
+ * same main as the head's: ids taken on another host (or before main was
+ * fetched) can differ for the same code when the hosts' main differed.  The
+ * recorded id when the commit is not in this repository.  Returns id.
+ */
+static const char *
+recorded_code_id(const struct gate_ctx *c, const char *sha, char id[ORCH_SHA_BUF])
+{
+	char again[ORCH_SHA_BUF];
+	struct orch_err e = { 0 };
+
+	if (code_id_of(c, sha, again, &e) == 0)
+		str_copy(id, ORCH_SHA_BUF, again);
+	return id;
+}
+
+/*
  * A later gate passes only for the code the round's review (and testing)
  * passed: the head's code id must equal each one recorded in this round.
  * Nothing recorded in this round (an item an operator put at the stage, or
@@ -648,7 +662,7 @@ check_code_reviewed(const struct gate_ctx *c, struct gate_result *r)
 			continue;
 		if ((rc = task_verdict_bound(c->st, c->task, j->name, sha, id, &e)) < 0)
 			return gate_error(r, &e);
-		if (rc == 0 || strcmp(id, r->code_id) == 0)
+		if (rc == 0 || strcmp(recorded_code_id(c, sha, id), r->code_id) == 0)
 			continue;
 		if (git_changed_files(&g, sha, r->judged_sha, docs, files, sizeof(files), &e) < 0 ||
 		    !files[0])

@@ -106,6 +106,36 @@ git_ok(
 	return 0;
 }
 
+/*
+ * A fetch, run again once when it lost a race on a ref with another fetch
+ * of the same repository ("cannot lock ref ...: is at X but expected Y"):
+ * the other one moved the ref, and the second run finds it current.
+ */
+static int
+git_fetch_ok(const struct git *g, const char *remote, const char *const *args, struct orch_err *e)
+{
+	struct proc_result r;
+
+	git_run(g, args, &r);
+	if (r.status == PROC_EXIT_NONZERO && strstr(buf_str(&r.err), "cannot lock ref") != NULL) {
+		proc_result_free(&r);
+		git_run(g, args, &r);
+	}
+	if (r.status == PROC_OK) {
+		proc_result_free(&r);
+		return 0;
+	}
+	int missing = r.status == PROC_NOT_FOUND;
+	git_fail("fetch", &r, e);
+	if (e && !missing && remote[0] != '/') { /* a remote (not a workspace): git's own line rarely says */
+		size_t l = strlen(e->msg);
+		snprintf(e->msg + l, sizeof(e->msg) - l,
+		    "; check that remote '%.300s' of '%s' is reachable (the next tick retries)", remote,
+		    g->dir);
+	}
+	return -1;
+}
+
 int
 git_run_as_orch(const struct git *g, const char *const *args, struct proc_result *r)
 {
@@ -237,7 +267,6 @@ git_is_ancestor(const struct git *g, const char *a, const char *b, struct orch_e
 int
 git_fetch(const struct git *g, const char *remote, const char *branch, struct orch_err *e)
 {
-	struct proc_result r;
 	char refspec[512];
 
 	if (str_fmt(refspec, sizeof(refspec), "+refs/heads/%s:refs/remotes/%s/%s", branch, remote, branch) <
@@ -246,18 +275,7 @@ git_fetch(const struct git *g, const char *remote, const char *branch, struct or
 	/* auto maintenance is left to the repository's own users (one process less per fetch) */
 	const char *args[] = { "-c", "maintenance.auto=false", "fetch", "--quiet", "--no-tags", "--", remote,
 		refspec, NULL };
-	if (git_ok(g, "fetch", args, &r, e) < 0) {
-		if (e && r.status != PROC_NOT_FOUND) { /* say what to do: git's own line rarely does */
-			size_t l = strlen(e->msg);
-			snprintf(e->msg + l, sizeof(e->msg) - l,
-			    "; check that remote '%s' of '%s' is reachable "
-			    "(the next tick retries)",
-			    remote, g->dir);
-		}
-		return -1;
-	}
-	proc_result_free(&r);
-	return 0;
+	return git_fetch_ok(g, remote, args, e);
 }
 
 int
@@ -688,17 +706,25 @@ int
 git_fetch_into(
     const struct git *g, const char *url, const char *src_ref, const char *dst_ref, struct orch_err *e)
 {
-	char refspec[700];
-	struct proc_result r;
+	const char *refs[] = { src_ref, dst_ref, NULL };
 
-	if (str_fmt(refspec, sizeof(refspec), "+%s:%s", src_ref, dst_ref) < 0)
-		return err_set(e, EX_USAGE, "ref name is too long");
-	const char *args[] = { "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", url, refspec,
-		NULL };
-	if (git_ok(g, "fetch", args, &r, e) < 0)
-		return -1;
-	proc_result_free(&r);
-	return 0;
+	return git_fetch_refs(g, url, refs, e);
+}
+
+int
+git_fetch_refs(const struct git *g, const char *url, const char *const *refs, struct orch_err *e)
+{
+	char spec[2][700];
+	int i;
+
+	for (i = 0; i < 2 && refs[2 * i]; i++)
+		if (str_fmt(spec[i], sizeof(spec[i]), "+%s:%s", refs[2 * i], refs[2 * i + 1]) < 0)
+			return err_set(e, EX_USAGE, "ref name is too long");
+	if (i == 0 || refs[2 * i] != NULL)
+		BUG("git_fetch_refs takes one or two pairs of refs");
+	const char *args[] = { "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", url, spec[0],
+		i > 1 ? spec[1] : NULL, NULL };
+	return git_fetch_ok(g, url, args, e);
 }
 
 /* The merge base of a and b into sha: 0, -1 with *e (EX_NOINPUT: none). */

@@ -105,6 +105,8 @@ int git_clone_private(const struct git *g, const char *src, const char *dst, con
 /* Fetch src_ref of url (a path or URL) into dst_ref of g, forced; 0 / -1 with e. */
 int git_fetch_into(
     const struct git *g, const char *url, const char *src_ref, const char *dst_ref, struct orch_err *e);
+/* The same for one or two (src, dst) pairs in one fetch: refs is src, dst[, src, dst], NULL. */
+int git_fetch_refs(const struct git *g, const char *url, const char *const *refs, struct orch_err *e);
 /* The hardened environment of every git run (command-scope config): for scanners that run git too. */
 extern const char *const git_hardened_env[];
 /* The same, with orch as author and committer. */

@@ -336,17 +336,6 @@ job_result_elsewhere(struct store *st, int64_t task_id, struct job_result_ref *r
 }
 
 int
-job_result_seen(struct store *st, int64_t job_id, struct orch_err *e)
-{
-	struct store_stmt *s;
-
-	if (store_prepare(st, &s, "UPDATE jobs SET result_sha = NULL WHERE id = ?1", e) < 0)
-		return -1;
-	store_bind_int64(s, 1, job_id);
-	return store_step_done(st, s, "note the job's commit as seen", e);
-}
-
-int
 job_complete(struct store *st, const struct job *j, const struct job_outcome *o, int max_attempts,
     int backoff_s, int64_t now, const char **new_status, struct orch_err *e)
 {

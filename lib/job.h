@@ -133,8 +133,8 @@ struct job_outcome {
  * to the remote by its runner): the newest such job of the task's current
  * stage (a later stage's gates judged it already), 1 into
  * *ref, 0 none, -1 with e.  A gate judges the branch only once this host's
- * copy holds that commit, then job_result_seen() forgets it (a later rebase
- * may rewrite it; what was seen was judged).
+ * copy holds that commit (or long after: lib/gate.c); the record stays, as
+ * every host asks its own copy.
  */
 struct job_result_ref {
 	int64_t job_id;
@@ -143,7 +143,6 @@ struct job_result_ref {
 	int64_t finished_us; /* when the job was completed (its host's clock), 0 unknown */
 };
 int job_result_elsewhere(struct store *st, int64_t task_id, struct job_result_ref *ref, struct orch_err *e);
-int job_result_seen(struct store *st, int64_t job_id, struct orch_err *e);
 
 /* Job statuses (the jobs.status column). */
 #define JOB_QUEUED "queued"

@@ -204,15 +204,19 @@ take_remote_over(struct orch_ctx *c, struct git *repo, const struct task *t, con
 }
 
 /*
- * Every item branch of the project's remote, fetched once per run (one
- * glob refspec: a branch the remote does not have is no error), so that a
- * tick costs one fetch per project, not one per item.  0 / -1 with e.
+ * Every item branch of the project's remote, and its main, fetched once per
+ * run (one glob refspec: a branch the remote does not have is no error), so
+ * that a tick costs one fetch per project, not one per item.  Main comes
+ * along because a code id is taken against it: a host whose main lags the
+ * commit a branch was cut from (on another host) would count main's own
+ * changes in the branch's code.  0 / -1 with e.
  */
 static int
 fetch_items_once(
     struct orch_ctx *c, const struct project *p, struct git *repo, char *spec, size_t n, struct orch_err *e)
 {
-	char dst[320];
+	char dst[320], msrc[300], mdst[320];
+	const char *refs[] = { spec, dst, msrc, mdst, NULL };
 	int i;
 
 	for (i = 0; i < nfetched; i++)
@@ -220,7 +224,9 @@ fetch_items_once(
 			return 0;
 	snprintf(spec, n, "refs/heads/%s*", WI_BRANCH_PREFIX);
 	snprintf(dst, sizeof(dst), "refs/remotes/%s/%s*", p->remote, WI_BRANCH_PREFIX);
-	if (merge_remote_trusted(c, p, 1, e) < 0 || git_fetch_into(repo, p->remote, spec, dst, e) < 0)
+	snprintf(msrc, sizeof(msrc), "refs/heads/%s", p->main_branch);
+	merge_main_ref(p, mdst, sizeof(mdst));
+	if (merge_remote_trusted(c, p, 1, e) < 0 || git_fetch_refs(repo, p->remote, refs, e) < 0)
 		return -1;
 	if (nfetched < 32)
 		str_copy(fetched_repos[nfetched++], sizeof(fetched_repos[0]), p->repo);
@@ -248,8 +254,11 @@ exchange_locked(
 	int theirs = ids[1][0] && strcmp(ids[1], ids[2]) != 0; /* someone else pushed since orch last did */
 	if (strcmp(ids[0], ids[1]) == 0) {
 		now = ids[1];
-	} else if (theirs && git_is_ancestor(&repo, ids[0], ids[1], NULL) == 1) {
-		if (take_remote(c, &repo, t, ids[1], ids[0], e) < 0) /* a person pushed on top of orch's */
+	} else if (theirs &&
+	    (strcmp(ids[0], ids[2]) == 0 || git_is_ancestor(&repo, ids[0], ids[1], NULL) == 1)) {
+		/* a person pushed on top of orch's, or over it when orch has nothing unpublished (another
+		 * host's rebase for the merge): nothing of this host's is lost */
+		if (take_remote(c, &repo, t, ids[1], ids[0], e) < 0)
 			return -1;
 		now = ids[1];
 	} else if (theirs && git_is_ancestor(&repo, ids[1], ids[0], NULL) != 1 && c->cfg->store != NULL) {
@@ -350,6 +359,17 @@ merge_branch_exchange(
 	rc = exchange_locked(c, p, t, push, e);
 	lock_release(fd);
 	return rc;
+}
+
+int
+merge_workspace_current(struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e)
+{
+	if (c->cfg->store == NULL)
+		return 0;
+	if (merge_workspace_ensure(c, p, t, e) < 0)
+		return -1;
+	return merge_branch_exchange(c, p, t, 0, e) <= 0 ? -1
+							 : 0; /* 0 (both moved) is not on a shared store */
 }
 
 /* 1 ours now, 0 held by another live task (holder in who), -1 error. */

@@ -63,6 +63,13 @@ int merge_remote_trusted(struct orch_ctx *c, const struct project *p, int record
 int merge_workspace_ensure(
     struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
 /*
+ * The same, and then brought to the branch as the remote has it (merge_branch_exchange without a
+ * push), on a shared store only: a host about to deploy from its workspace, or to commit the deploy
+ * log there, may hold the branch as it was before another host rebased and merged it.  0 / -1 with e.
+ */
+int merge_workspace_current(
+    struct orch_ctx *c, const struct project *p, const struct task *t, struct orch_err *e);
+/*
  * Item branches are fetched from a project's remote once per run (merge_branch_exchange); a command
  * that goes on working (orch-work's loop, one job after another) forgets that before each job.
  */

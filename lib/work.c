@@ -261,36 +261,42 @@ out:
 /*
  * Before an agent runs: the workspace's own commits first (so nothing of it
  * is lost), then orch's branch head handed to it (its reports, a rebase).
- * Best effort: the agent still runs on what it has, and the gate judges.
+ * One host: best effort, the agent still runs on what it has and the gate
+ * judges.  A shared store: the agent must start from the remote's branch
+ * (its publish would otherwise leave its work for the remote's, which
+ * wins), so a failure is -1 with e and the job waits for a later run.
  */
-static void
-workspace_prepare(struct orch_ctx *c, const struct task *t)
+static int
+workspace_prepare(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 {
 	const struct project *p = config_project(c->cfg, t->project);
-	struct orch_err e = { 0 };
-	int moved = 0;
+	int shared = c->cfg->store != NULL && p != NULL && p->remote != NULL, moved = 0, st;
 
 	/* another host started the item: this host's workspace is made from the remote's branch */
-	if (p != NULL && merge_workspace_ensure(c, p, t, &e) < 0) {
-		event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg, NULL);
-		return;
-	}
-	int st = ws_import(c, t, &moved, &e);
-
+	if (p != NULL && merge_workspace_ensure(c, p, t, e) < 0)
+		goto failed;
+	st = ws_import(c, t, &moved, e);
 	/* a detached HEAD was judged red already: the next agent starts on the branch again */
 	if (st == WS_RED)
-		err_clear(&e);
+		err_clear(e);
 	/*
 	 * the branch as the remote has it now: another host's agent (or a person) may have pushed since
 	 * this host last looked; an agent that ran on an older head would judge and build on old work
 	 */
-	if (st == WS_OK && p != NULL && merge_branch_exchange(c, p, t, 1, &e) <= 0) {
-		event_add(c->st, t->work_item, "branch_exchange_failed", t->stage, t->stage, e.msg, NULL);
-		err_clear(&e);
+	if (st == WS_OK && p != NULL && merge_branch_exchange(c, p, t, 1, e) <= 0) {
+		event_add(c->st, t->work_item, "branch_exchange_failed", t->stage, t->stage, e->msg, NULL);
+		if (shared)
+			return -1;
+		err_clear(e);
 	}
-	if ((st == WS_OK || st == WS_RED) && ws_sync(c, t, &e) == 0)
-		return;
-	event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e.msg, NULL);
+	if ((st == WS_OK || st == WS_RED) && ws_sync(c, t, e) == 0)
+		return 0;
+failed:
+	event_add(c->st, t->work_item, "workspace_sync_failed", t->stage, t->stage, e->msg, NULL);
+	if (shared)
+		return -1;
+	err_clear(e);
+	return 0;
 }
 
 /*
@@ -540,8 +546,15 @@ work_run_one(struct orch_ctx *c, struct work_result *r, struct orch_err *e)
 		job_free(&j);
 		return -1;
 	}
-	workspace_prepare(c, &t);
-	if (record_start(c, &j, r) == 0) {
+	if (workspace_prepare(c, &t, &sub) < 0) {
+		/* not the agent's failure: its attempt is given back, as an interrupted run's */
+		r->exit_code = -1;
+		snprintf(r->proc_status, sizeof(r->proc_status), "interrupted");
+		snprintf(r->reason, sizeof(r->reason),
+		    "not started: the workspace could not be brought to the remote's branch (%.600s); the "
+		    "job runs again at the next look, no attempt charged",
+		    sub.msg[0] ? sub.msg : "no reason given");
+	} else if (record_start(c, &j, r) == 0) {
 		run_agent(c, &t, &j, r, &sub);
 		workspace_publish(c, &t, r);
 		/* the outcome on disk first: the store may be locked now */

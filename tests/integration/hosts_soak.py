@@ -176,6 +176,7 @@ class Host:
         self.others = [os.path.join(tmp, f"h{m}") for m in range(1, NHOSTS + 1) if m != n]
         self.present = threading.Event()  # cleared while the host has "disappeared"
         self.present.set()
+        self.live = set()  # pids of its commands running now (a vanishing host loses them)
         projects = ""
         for key, self_deploy in PROJECTS.items():
             projects += f"""  - key: {key}
@@ -234,6 +235,10 @@ def run(host, argv, kill_after=None):
                          text=True)
     count("runs")
     killed = False
+    with lock:  # a command that started as its host disappeared goes with it (vanisher)
+        host.live.add(p.pid)
+        if not host.present.is_set():
+            p.kill()
     try:
         out, _ = p.communicate(timeout=kill_after)
     except subprocess.TimeoutExpired:
@@ -244,9 +249,14 @@ def run(host, argv, kill_after=None):
             out, _ = p.communicate()
             killed = True
             count("kills")
+    with lock:
+        host.live.discard(p.pid)
+        gone = p.returncode == -signal.SIGKILL and not host.present.is_set()
     if p.pid in watch_pids:
         with lock:
             outputs[p.pid] = (host.name, argv, p.returncode, out)
+    if gone:  # its host disappeared: not a crash of orch's
+        return -9, out
     if killed:
         return -9, out
     if p.returncode < 0 or p.returncode == 70 or "Sanitizer" in out or "runtime error" in out:
@@ -416,8 +426,15 @@ def vanisher():
     with lock:
         frozen.add(pid)
         watch_pids.add(pid)
-    # the host disappears: no new commands, its runner and its agent frozen (no heartbeat, no exit)
-    host.present.clear()
+    # the host disappears: no new commands, its other commands gone (their connections close, their
+    # store locks go), its runner and its agent frozen (no heartbeat, no exit)
+    with lock:
+        host.present.clear()
+        for other in host.live - {pid}:
+            try:
+                os.kill(other, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     os.kill(pid, signal.SIGSTOP)
     os.killpg(pgid, signal.SIGSTOP)
     vanish["state"] = "frozen"
@@ -537,7 +554,7 @@ for wi, agent_name, status, attempts, err in c.execute(
 
 # the chain of stage changes: each transition once
 STAGES = ["analysis", "architecture", "development", "review", "testing", "deploy-staging", "deploy", "done"]
-rollbacks = 0
+rollbacks, rollback_why = 0, {}
 for wi in ITEMS:
     rows = c.execute("SELECT kind, stage_from, stage_to, detail FROM events WHERE work_item = ? AND "
                      "kind IN ('advanced', 'rolled_back') AND stage_from IS DISTINCT FROM stage_to ORDER BY id",
@@ -550,8 +567,12 @@ for wi in ITEMS:
         edges[(frm, to)] = edges.get((frm, to), 0) + 1
         if kind == "rolled_back":
             rollbacks += 1
+            why_back = re.sub(r"[0-9a-f]{7,40}|\d+", "N", (detail or "")[:70])
+            rollback_why[why_back] = rollback_why.get(why_back, 0) + 1
             if frm != "deploy":
                 problems.append(f"{wi}: rolled back {frm} -> {to} ({detail}); the agents never ask for it")
+            elif "is missing" in (detail or ""):  # a deploy log committed on a stale copy of the branch
+                problems.append(f"{wi}: rolled back from deploy ({detail}): the deploy log was lost")
     if not any(k == "rolled_back" for k, *_ in rows):
         path = list(zip(STAGES, STAGES[1:]))
         if sorted(edges) != sorted(path) or any(n != 1 for n in edges.values()):
@@ -665,6 +686,10 @@ print(f"hosts-soak: {len(ITEMS)} items, quiescent after {rnd + 1} rounds; agent 
       f"({fig['operator']} raced by orch-deploy --confirm); {len(ids)} notifications; vanish: job {vanish.get('job')} "
       f"of {VANISH} frozen on {vanish.get('host')}, rescued by {vanish.get('rescued_by')}, its runs "
       f"{vanish.get('agent_runs')}, frozen {vanish.get('frozen_s', 0):.0f} s; {time.monotonic() - started:.0f} s in all")
+if rollbacks > fig["kills"]:  # a rollback from deploy needs a deploy interrupted by one of our kills
+    problems.append(f"{rollbacks} rollbacks from deploy for {fig['kills']} SIGKILLs: deploys fail without a fault")
+for why_back, n in sorted(rollback_why.items(), key=lambda kv: -kv[1]):
+    print(f"hosts-soak: {n} x rolled back from deploy: {why_back}")
 if problems:
     print("hosts-soak: FAIL: " + "\n  ".join([""] + problems))
     print(f"hosts-soak: kept {tmp}")

@@ -40,7 +40,8 @@ expect_rc 2 orch-advance "$WI"
 contains "$OUT" "waiting for a human"
 [ "$(git -C "$TMP/repo" rev-parse "refs/heads/$BR")" = "$SHA" ] || fail "host A's branch is not host B's commit"
 [ "$(git -C "$HOST_A/worktrees/DEMO/$WI" rev-parse HEAD)" = "$SHA" ] || fail "host A's workspace did not get it"
-[ "$(sql "SELECT count(*) FROM jobs WHERE result_sha IS NOT NULL")" = 0 ] || fail "the seen commit is still awaited"
+# the record stays for the other hosts (one host's fetch is not another's)
+[ "$(sql "SELECT result_sha FROM jobs WHERE agent = 'analyst'")" = "$SHA" ] || fail "the job's commit was forgotten"
 
 # hostile: a job says host B committed something that never reached the remote; host A waits, says why
 sql_exec "UPDATE jobs SET result_sha = 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef' WHERE agent = 'analyst'"
@@ -52,6 +53,24 @@ contains "$OUT" "deadbeefdead"
 sql_exec "UPDATE jobs SET result_sha = NULL WHERE agent = 'analyst'"
 expect_rc 2 orch-advance "$WI"
 contains "$OUT" "waiting for a human"
+
+# the remote out of reach from host B: its runner does not start the architect on a stale branch (its
+# work would be left for the remote's); the job waits, no attempt charged, and runs once it is back
+expect_rc 0 orch-issue set "$WI" Approved
+expect_rc 0 orch-advance "$WI"
+: >"$TMP/cwd.log"
+mv "$TMP/origin.git" "$TMP/origin.away"
+ORCH_HOME=$HOST_B expect_rc 0 orch-work --once
+[ ! -s "$TMP/cwd.log" ] || fail "the architect ran without the remote's branch: $OUT $ERR"
+contains "$OUT" "not started: the workspace could not be brought to the remote's branch"
+contains "$OUT" "check that remote 'origin'"
+[ "$(sql "SELECT status || ' ' || attempts FROM jobs WHERE agent = 'architect'")" = "queued 0" ] ||
+	fail "the job is $(sql "SELECT status || ' ' || attempts FROM jobs WHERE agent = 'architect'")"
+mv "$TMP/origin.away" "$TMP/origin.git"
+ORCH_HOME=$HOST_B expect_rc 0 orch-work --once
+[ "$(cat "$TMP/cwd.log")" = "$HOST_B/worktrees/DEMO/$WI" ] || fail "the architect did not run on host B: $OUT $ERR"
+[ "$(sql "SELECT status || ' ' || attempts FROM jobs WHERE agent = 'architect'")" = "done 1" ] ||
+	fail "the job is $(sql "SELECT status || ' ' || attempts FROM jobs WHERE agent = 'architect'")"
 
 # host B's reaper leaves host A's processes alone: a claim of host A's with a pid unknown here stays
 sql_exec "INSERT INTO leases(name, task_id, work_item, pid, acquired_at, host, expires_at, token) VALUES ('task:$WI', 1, '$WI', 999999999, 'x', 'host-a', orch_now() + 600, 't')"
