@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/cleanup.h"
 #include "../lib/cli.h"
 #include "../lib/reconcile.h"
 
@@ -21,6 +22,24 @@ report(void *ctx, const char *what, const struct advance_result *r)
 	cli_report_tagged(o->cl, o->arr, "by", what, r);
 }
 
+/* Every host: its caches of items cleaned on another host (a shared store; nothing on SQLite). */
+static void
+host_caches(struct cli *cl)
+{
+	struct cleanup_stats cs;
+
+	cleanup_host_caches(cl->ctx, &cs);
+	if (cs.removed && !cl->quiet && !cl->json)
+		printf("orch-reconcile: removed %d workspace cache(s) of items cleaned on another host\n",
+		    cs.removed);
+	if (cs.failed)
+		fprintf(stderr,
+		    "orch-reconcile: %d workspace cache(s) of cleaned items could not be removed on this "
+		    "host "
+		    "(last: %s); the next run tries again, or remove them by hand\n",
+		    cs.failed, cs.why);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -32,6 +51,7 @@ main(int argc, char **argv)
 
 	cli_init(&cl, "orch-reconcile", USAGE);
 	cl.cluster_singleton = 1; /* one reconciler for every host of a shared store */
+	cl.host_part = host_caches;
 	while ((opt = cli_getopt(&cl, argc, argv, NULL)) > 0)
 		;
 	if (opt < 0)

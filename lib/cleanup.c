@@ -97,6 +97,52 @@ remove_one(struct orch_ctx *c, const char *wi, struct orch_err *e)
 	return rc;
 }
 
+/* This host's cache of an item cleaned on another host: 1 removed, 0 none here (or not now), -1 (*e). */
+static int
+remove_cache(struct orch_ctx *c, const char *wi, struct orch_err *e)
+{
+	char msg[1200];
+	struct stat sb;
+	struct task t;
+
+	if (task_get(c->st, wi, &t, e) < 0)
+		return -1;
+	if (t.worktree[0] == '\0' || lstat(t.worktree, &sb) < 0 ||
+	    (deploy_marker(c->cfg, &t, DEPLOY_WATCH) && !deploy_marker(c->cfg, &t, DEPLOY_WATCHED)))
+		return 0;
+	struct git repo = { .dir = t.repo, .st = c->st };
+	if (git_worktree_remove(&repo, t.worktree, t.branch, e) < 0)
+		return -1;
+	snprintf(msg, sizeof(msg),
+	    "host %s removed its cache of the item: worktree %s and branch %s (cleaned on another host)",
+	    c->st->host, t.worktree, t.branch);
+	return event_add(c->st, wi, "worktree_removed", stage_last()->name, stage_last()->name, msg, e) < 0
+	    ? -1
+	    : 1;
+}
+
+int
+cleanup_host_caches(struct orch_ctx *c, struct cleanup_stats *cs)
+{
+	struct orch_err e = { 0 };
+	char **wis = NULL;
+	size_t i;
+	int rc;
+
+	memset(cs, 0, sizeof(*cs));
+	if (c->cfg->store == NULL || task_cleaned_recent(c->st, 256, &wis, &e) < 0)
+		return 0;
+	for (i = 0; wis[i]; i++) {
+		err_clear(&e);
+		if ((rc = remove_cache(c, wis[i], &e)) > 0)
+			cs->removed++;
+		else if (rc < 0 && ++cs->failed)
+			snprintf(cs->why, sizeof(cs->why), "%s: %s", wis[i], e.msg);
+	}
+	argv_free(wis);
+	return 0;
+}
+
 int
 cleanup_worktrees(struct orch_ctx *c, struct cleanup_stats *cs)
 {

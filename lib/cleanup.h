@@ -23,9 +23,21 @@ struct orch_ctx;
 struct cleanup_stats {
 	int removed, failed;
 	int64_t bytes; /* disk the remaining worktrees take */
+	char why[300]; /* cleanup_host_caches: the last failure */
 };
 
 int cleanup_worktrees(struct orch_ctx *c, struct cleanup_stats *cs);
+/*
+ * A shared store (docs/multi-host.md): each host holds its own workspace
+ * and branch of an item (caches), and cleanup_worktrees runs on the one
+ * host that holds the reconciler's cluster-wide lock.  This host's caches
+ * of the newest 256 items cleaned there go too (never during this host's
+ * post-deploy watch of the item), each with an event `worktree_removed`
+ * naming the host; a removal git cannot do counts in failed and is tried
+ * again at the next pass.  Runs on every host, before the cluster-wide
+ * lock; nothing on SQLite.  0.
+ */
+int cleanup_host_caches(struct orch_ctx *c, struct cleanup_stats *cs);
 /* Bytes under dir (st_blocks, symlinks not followed); -1 when unreadable. */
 int64_t cleanup_disk_usage(const char *dir);
 

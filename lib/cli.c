@@ -342,6 +342,11 @@ cli_open(struct cli *cl)
 	cl->store_open = 1;
 	store_set_host(&cl->st, cl->cfg.host);
 	task_local_paths(&cl->cfg);
+	cl->ctxv.cfg = &cl->cfg;
+	cl->ctxv.st = &cl->st;
+	cl->ctx = &cl->ctxv;
+	if (cl->host_part) /* what every host does, also when another host's run holds the cluster lock */
+		cl->host_part(cl);
 	/* a shared store: the cluster-wide half of the lock (another host's run) */
 	if (cl->cluster_singleton && (rc = store_lock_try(&cl->st, name, &e)) <= 0)
 		return rc < 0 ? abandon(cl, cli_error(cl, &e))
@@ -351,9 +356,6 @@ cli_open(struct cli *cl)
 		    "%s: created a new, empty store '%s' (first run in this home; if you meant another, "
 		    "check --home, ORCH_HOME and home: in the config)\n",
 		    cl->prog, db);
-	cl->ctxv.cfg = &cl->cfg;
-	cl->ctxv.st = &cl->st;
-	cl->ctx = &cl->ctxv;
 	return 0;
 }
 

@@ -56,9 +56,10 @@ struct cli {
 	int config_unsafe_ok; /* orch doctor: load a badly owned/writable config to report it */
 	struct config cfg;
 	struct store st;
-	struct orch_ctx ctxv, *ctx; /* ctx: config + store + shared HTTP client, after cli_open */
-	const char *lock_name;      /* default prog; orch-work locks per slot */
-	int cluster_singleton;      /* once in the cluster, not once per host (store_lock_try) */
+	struct orch_ctx ctxv, *ctx;        /* ctx: config + store + shared HTTP client, after cli_open */
+	const char *lock_name;             /* default prog; orch-work locks per slot */
+	int cluster_singleton;             /* once in the cluster, not once per host (store_lock_try) */
+	void (*host_part)(struct cli *cl); /* a singleton's part on every host: before the cluster lock */
 	int cfg_loaded, store_open, lock_fd;
 	int64_t t0;
 	/* cli_getopt's state and results */

@@ -368,8 +368,8 @@ merge_workspace_current(struct orch_ctx *c, const struct project *p, const struc
 		return 0;
 	if (merge_workspace_ensure(c, p, t, e) < 0)
 		return -1;
-	return merge_branch_exchange(c, p, t, 0, e) <= 0 ? -1
-							 : 0; /* 0 (both moved) is not on a shared store */
+	/* 0 (both moved, the item waits) is never the answer on a shared store: the remote wins there */
+	return merge_branch_exchange(c, p, t, 0, e) <= 0 ? -1 : 0;
 }
 
 /* 1 ours now, 0 held by another live task (holder in who), -1 error. */

@@ -673,6 +673,18 @@ task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wis, s
 }
 
 int
+task_cleaned_recent(struct store *st, int limit, char ***wis, struct orch_err *e)
+{
+	struct store_stmt *s;
+
+	if (store_prepare(
+		st, &s, "SELECT work_item FROM tasks WHERE cleaned = 1 ORDER BY id DESC LIMIT ?1", e) < 0)
+		return -1;
+	store_bind_int(s, 1, limit);
+	return store_strings(st, s, wis, e);
+}
+
+int
 task_set_cleaned(struct store *st, const struct task *t, int state, struct orch_err *e)
 {
 	struct store_stmt *s;

@@ -237,6 +237,8 @@ int task_event_since_entry(struct store *st, const char *wi, const char *kind, c
  */
 int task_cleanup_due(struct store *st, const char *cutoff, int limit, char ***wis, struct orch_err *e);
 enum { TASK_CLEAN_PENDING = 0, TASK_CLEAN_REMOVED = 1, TASK_CLEAN_GAVE_UP = 2 };
+/* The newest limit tasks whose clean-up is done (TASK_CLEAN_REMOVED), newest first. */
+int task_cleaned_recent(struct store *st, int limit, char ***wis, struct orch_err *e);
 int task_set_cleaned(struct store *st, const struct task *t, int state, struct orch_err *e);
 
 /* The work items at a stage other than done (by the partial index tasks_live), oldest first. */

@@ -9,6 +9,7 @@
 pg_store t-deploy-hosts
 cat >"$TMP/hook.sh" <<'SH'
 echo "run $ORCH_WORK_ITEM in $PWD" >>"$HOOK_RUNS"
+git rev-parse HEAD >>"$HOOK_RUNS.head"
 [ -p "$HOOK_GATE" ] && read -r _ <"$HOOK_GATE"
 exit 0
 SH
@@ -35,6 +36,9 @@ expect_rc 78 orch-status --config "$TMP/bad.yaml"
 contains "$ERR" "deploy_host"
 contains "$ERR" "is not a host name"
 
+# host B had a look early: its workspace holds the branch as it was then (a cache that goes stale)
+ORCH_HOME=$HOST_B expect_rc 0 orch-work --once
+[ -d "$HOST_B/worktrees/DEMO/$WI" ] || fail "host B made no workspace: $OUT $ERR"
 to_deploy one
 orch-issue -q set "$WI" "Confirm Deploy"
 expect_rc 0 orch-deploy --confirm "$WI"	# host A: pinned elsewhere, the confirm stands for host B
@@ -44,12 +48,21 @@ ORCH_HOME=$HOST_B expect_rc 0 orch-deploy --confirm "$WI"
 contains "$OUT" "production deploy of"
 until [ -e "$HOST_B/deploy-state/DEMO/$WI/result" ]; do sleep 0.01; done	# the detached hook's own end
 contains "$(cat "$HOOK_RUNS")" "in $HOST_B/worktrees/DEMO/$WI"
+# the hook ran on the merged branch, not host B's stale copy of it
+[ "$(cat "$HOOK_RUNS.head")" = "$(git -C "$TMP/origin.git" rev-parse main)" ] ||
+	fail "the hook ran at $(cat "$HOOK_RUNS.head"), main is $(git -C "$TMP/origin.git" rev-parse main)"
 [ "$(sql "SELECT host || ' ' || status FROM deploys")" = "host-b running" ] || fail "deploys row: $(sql "SELECT host || ' ' || status FROM deploys")"
 expect_rc 0 orch-deploy --confirm "$WI"	# host A again: the row says host B deploys
 expect_rc 0 orch-deploy --finalize	# host A: not its deploy, nothing to finalize
 lacks "$OUT" "advanced"
 ORCH_HOME=$HOST_B expect_rc 0 orch-deploy --finalize
 contains "$OUT" "deploy -> done advanced"
+# the deploy log is on the branch as merged (committed in host B's workspace, brought up to date first)
+git -C "$TMP/repo-b" cat-file -e "refs/heads/$BR:$D/14-deploy-log.md" || fail "no deploy log on host B's branch"
+git -C "$TMP/repo-b" merge-base --is-ancestor "$(git -C "$TMP/origin.git" rev-parse main)" "refs/heads/$BR" ||
+	fail "host B's deploy log is not on top of the merged branch"
+[ "$(sql "SELECT count(*) FROM events WHERE (kind = 'rolled_back' AND stage_from = 'deploy') OR kind = 'branch_taken_from_remote'")" = 0 ] ||
+	fail "events: $(sql "SELECT kind || ' ' || detail FROM events WHERE (kind = 'rolled_back' AND stage_from = 'deploy') OR kind = 'branch_taken_from_remote'")"
 [ "$(runs)" = 1 ] || fail "one Confirm Deploy ran the hook $(runs) times"
 [ "$(sql "SELECT host || ' ' || status || ' ' || result FROM deploys")" = "host-b success 0" ] ||
 	fail "deploys row after: $(sql "SELECT host || ' ' || status || ' ' || result FROM deploys")"

@@ -72,6 +72,37 @@ ORCH_HOME=$HOST_B expect_rc 0 orch-work --once
 [ "$(sql "SELECT status || ' ' || attempts FROM jobs WHERE agent = 'architect'")" = "done 1" ] ||
 	fail "the job is $(sql "SELECT status || ' ' || attempts FROM jobs WHERE agent = 'architect'")"
 
+# the item done: host A's reconciler cleans it (its workspace and branch); host B's caches of it go at
+# host B's next orch-reconcile, also while another host holds the reconciler's cluster-wide lock, and
+# not while host B's post-deploy watch of it runs
+sql_exec "UPDATE tasks SET stage = 'done', updated_at = '2000-01-01T00:00:00.000000Z'"
+sql_exec "UPDATE jobs SET status = 'done'"
+[ -d "$HOST_B/worktrees/DEMO/$WI" ] || fail "host B has no cache to clean"
+expect_rc 0 orch-reconcile
+[ -d "$HOST_A/worktrees/DEMO/$WI" ] && fail "host A's reconciler kept its workspace"
+[ "$(sql "SELECT cleaned FROM tasks")" = 1 ] || fail "the task is not marked cleaned"
+mkfifo "$TMP/pg.in" "$TMP/pg.out"
+python3 "$TOP/tests/integration/pg_hold.py" "$ORCH_DATABASE_URL" orch-reconcile <"$TMP/pg.in" >"$TMP/pg.out" &
+exec 7>"$TMP/pg.in"
+read -r ready <"$TMP/pg.out"
+[ "$ready" = held ] || fail "could not hold the cluster lock"
+mkdir -p "$HOST_B/deploy-state/DEMO/$WI" && echo "1 0" >"$HOST_B/deploy-state/DEMO/$WI/watch"
+ORCH_HOME=$HOST_B expect_rc 0 orch-reconcile
+contains "$OUT" "previous run still active on another host; skipped"
+[ -d "$HOST_B/worktrees/DEMO/$WI" ] || fail "host B's cache went during its post-deploy watch"
+echo HEALTHY >"$HOST_B/deploy-state/DEMO/$WI/watched"
+ORCH_HOME=$HOST_B expect_rc 0 orch-reconcile
+contains "$OUT" "removed 1 workspace cache(s) of items cleaned on another host"
+[ -d "$HOST_B/worktrees/DEMO/$WI" ] && fail "host B's cache of a cleaned item stayed"
+git -C "$TMP/repo-b" show-ref --verify --quiet "refs/heads/$BR" && fail "host B's branch of it stayed"
+git -C "$TMP/origin.git" show-ref --verify --quiet "refs/heads/$BR" || fail "the remote's branch was removed"
+[ "$(sql "SELECT count(*) FROM events WHERE kind = 'worktree_removed' AND detail LIKE 'host host-b %'")" = 1 ] ||
+	fail "no event names host B's removal"
+ORCH_HOME=$HOST_B expect_rc 0 orch-reconcile
+lacks "$OUT" "removed"
+exec 7>&-
+wait
+
 # host B's reaper leaves host A's processes alone: a claim of host A's with a pid unknown here stays
 sql_exec "INSERT INTO leases(name, task_id, work_item, pid, acquired_at, host, expires_at, token) VALUES ('task:$WI', 1, '$WI', 999999999, 'x', 'host-a', orch_now() + 600, 't')"
 ORCH_HOME=$HOST_B expect_rc 0 orch-reconcile
