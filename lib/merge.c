@@ -254,15 +254,14 @@ exchange_locked(
 	int theirs = ids[1][0] && strcmp(ids[1], ids[2]) != 0; /* someone else pushed since orch last did */
 	if (strcmp(ids[0], ids[1]) == 0) {
 		now = ids[1];
-	} else if (theirs &&
-	    (strcmp(ids[0], ids[2]) == 0 || git_is_ancestor(&repo, ids[0], ids[1], NULL) == 1)) {
-		/* a person pushed on top of orch's, or over it when orch has nothing unpublished (another
-		 * host's rebase for the merge): nothing of this host's is lost */
-		if (take_remote(c, &repo, t, ids[1], ids[0], e) < 0)
+	} else if (theirs && git_is_ancestor(&repo, ids[0], ids[1], NULL) == 1) {
+		if (take_remote(c, &repo, t, ids[1], ids[0], e) < 0) /* a person pushed on top of orch's */
 			return -1;
 		now = ids[1];
 	} else if (theirs && git_is_ancestor(&repo, ids[1], ids[0], NULL) != 1 && c->cfg->store != NULL) {
-		if (take_remote_over(c, &repo, t, ids[1], ids[0], e) < 0)
+		/* this host published all it had (another host rebased for the merge): nothing is lost */
+		if ((strcmp(ids[0], ids[2]) == 0 ? take_remote(c, &repo, t, ids[1], ids[0], e)
+						 : take_remote_over(c, &repo, t, ids[1], ids[0], e)) < 0)
 			return -1;
 		now = ids[1];
 	} else if (theirs && git_is_ancestor(&repo, ids[1], ids[0], NULL) != 1) {
