@@ -91,9 +91,16 @@ ORCH_HOME=$HOST_B expect_rc 0 orch-reconcile
 contains "$OUT" "previous run still active on another host; skipped"
 [ -d "$HOST_B/worktrees/DEMO/$WI" ] || fail "host B's cache went during its post-deploy watch"
 echo HEALTHY >"$HOST_B/deploy-state/DEMO/$WI/watched"
+# hostile agent: it left its workspace a symlink to a directory of someone's (with a .git of its own):
+# the link goes, what it points to stays
+mkdir -p "$TMP/precious/.git" && echo keep >"$TMP/precious/data"
+rm -rf "$HOST_B/worktrees/DEMO/$WI" && ln -s "$TMP/precious" "$HOST_B/worktrees/DEMO/$WI"
 ORCH_HOME=$HOST_B expect_rc 0 orch-reconcile
 contains "$OUT" "removed 1 workspace cache(s) of items cleaned on another host"
-[ -d "$HOST_B/worktrees/DEMO/$WI" ] && fail "host B's cache of a cleaned item stayed"
+[ -e "$HOST_B/worktrees/DEMO/$WI" ] || [ -L "$HOST_B/worktrees/DEMO/$WI" ] &&
+	fail "host B's cache of a cleaned item stayed"
+[ "$(cat "$TMP/precious/data" 2>/dev/null)" = keep ] && [ -d "$TMP/precious/.git" ] ||
+	fail "removing the cache removed what its symlink pointed to"
 git -C "$TMP/repo-b" show-ref --verify --quiet "refs/heads/$BR" && fail "host B's branch of it stayed"
 git -C "$TMP/origin.git" show-ref --verify --quiet "refs/heads/$BR" || fail "the remote's branch was removed"
 [ "$(sql "SELECT count(*) FROM events WHERE kind = 'worktree_removed' AND detail LIKE 'host host-b %'")" = 1 ] ||
