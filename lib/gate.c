@@ -492,6 +492,9 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 			if (!c->dry_run)
 				event_add(c->st, c->task->work_item, "branch_exchange_failed", c->task->stage,
 				    c->task->stage, e.msg, NULL);
+			/* a shared store: another host's commit this host could not fetch is still waited for
+			 */
+			(void)gate_awaited_commit(c, r);
 			return;
 		}
 		if (rc == 0) {
