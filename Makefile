@@ -52,9 +52,11 @@ $(BUILD)/lib/%.o: lib/%.c | $(BUILD)/.deps-ok
 	$(SAY) "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# made afresh: `ar rcs` into the old archive would keep the object of a module since removed (a stale
+# copy of a function, with an old struct layout, that the linker may pick first)
 $(BUILD)/liborch.a: $(LIB_OBJ)
 	$(SAY) "  AR      $@"
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # each command is compiled to its own object first: `make banned` reads it with nm
 $(BUILD)/cmd/%.o: cmd/%.c | $(BUILD)/.deps-ok
