@@ -486,22 +486,17 @@ gate_workspace(const struct gate_ctx *c, struct gate_result *r)
 	case WS_OK:
 		snprintf(r->reason, sizeof(r->reason), "workspace %s", moved ? "imported" : "unchanged");
 		/* the branch on the remote: a person's push taken, orch's branch pushed (not by a dry run) */
-		if ((rc = merge_branch_exchange(&oc, c->project, c->task, !c->dry_run, &e)) < 0) {
-			/* the remote down is the merge gate's to report loudly; the item's work is here
-			 * already */
-			if (!c->dry_run)
-				event_add(c->st, c->task->work_item, "branch_exchange_failed", c->task->stage,
-				    c->task->stage, e.msg, NULL);
-			/* a shared store: another host's commit this host could not fetch is still waited for
-			 */
-			(void)gate_awaited_commit(c, r);
-			return;
-		}
+		rc = merge_branch_exchange(&oc, c->project, c->task, !c->dry_run, &e);
+		/* the remote down is the merge gate's to report loudly; the item's work is here already */
+		if (rc < 0 && !c->dry_run)
+			event_add(c->st, c->task->work_item, "branch_exchange_failed", c->task->stage,
+			    c->task->stage, e.msg, NULL);
 		if (rc == 0) {
 			r->outcome = GATE_WAIT;
 			snprintf(r->reason, sizeof(r->reason), "%s", e.msg);
 			return;
 		}
+		/* a shared store: another host's commit is waited for, also when this fetch failed */
 		(void)gate_awaited_commit(c, r);
 		return;
 	case WS_RED: return red(r, "%s%s", e.msg, NULL);

@@ -165,6 +165,23 @@ take_remote(struct orch_ctx *c, struct git *repo, const struct task *t, const ch
 	return ws_sync(c, t, e);
 }
 
+/* Where orch keeps the branch head it last pushed (or found on the remote): its next push's lease. */
+static void
+pushed_ref(const struct task *t, char *out, size_t n)
+{
+	snprintf(out, n, "refs/orch/pushed/%s", t->work_item);
+}
+
+int
+merge_branch_published(struct orch_ctx *c, const struct task *t, const char *sha)
+{
+	struct git repo = { .dir = t->repo, .st = c->st };
+	char ref[300], at[ORCH_SHA_BUF];
+
+	pushed_ref(t, ref, sizeof(ref));
+	return git_rev_parse(&repo, ref, at, NULL) == 0 && strcmp(at, sha) == 0;
+}
+
 /* The repositories whose item branches this run fetched already (fetch_items_once). */
 static char fetched_repos[32][ORCH_PATH_MAX];
 static int nfetched;
@@ -181,15 +198,19 @@ merge_fetch_forget(void)
  * host's commits the remote lacks come from a run that was stopped or
  * killed before it published (the job ran again elsewhere), so the
  * remote's branch is taken; they are kept as refs/orch/discarded/<WI>,
- * with an event naming them.  0 / -1 with e.
+ * with an event naming them.  When old is what this host last pushed
+ * (another host rebased the branch for the merge) nothing is discarded.
+ * 0 / -1 with e.
  */
 static int
 take_remote_over(struct orch_ctx *c, struct git *repo, const struct task *t, const char *head,
-    const char *old, struct orch_err *e)
+    const char *old, const char *pushed, struct orch_err *e)
 {
 	char keep[300], msg[400];
 	struct proc_result r;
 
+	if (strcmp(old, pushed) == 0)
+		return take_remote(c, repo, t, head, old, e);
 	snprintf(keep, sizeof(keep), "refs/orch/discarded/%s", t->work_item);
 	const char *upd[] = { "update-ref", keep, old, NULL };
 	git_run(repo, upd, &r);
@@ -246,7 +267,7 @@ exchange_locked(
 		return 1;
 	snprintf(lref, sizeof(lref), "refs/heads/%s", t->branch);
 	snprintf(rref, sizeof(rref), "refs/remotes/%s/%s", p->remote, t->branch);
-	snprintf(pref, sizeof(pref), "refs/orch/pushed/%s", t->work_item);
+	pushed_ref(t, pref, sizeof(pref));
 	if (fetch_items_once(c, p, &repo, glob, sizeof(glob), e) < 0 ||
 	    resolve_opt(&repo, refs, 3, ids, e) < 0)
 		return -1;
@@ -259,9 +280,7 @@ exchange_locked(
 			return -1;
 		now = ids[1];
 	} else if (theirs && git_is_ancestor(&repo, ids[1], ids[0], NULL) != 1 && c->cfg->store != NULL) {
-		/* this host published all it had (another host rebased for the merge): nothing is lost */
-		if ((strcmp(ids[0], ids[2]) == 0 ? take_remote(c, &repo, t, ids[1], ids[0], e)
-						 : take_remote_over(c, &repo, t, ids[1], ids[0], e)) < 0)
+		if (take_remote_over(c, &repo, t, ids[1], ids[0], ids[2], e) < 0)
 			return -1;
 		now = ids[1];
 	} else if (theirs && git_is_ancestor(&repo, ids[1], ids[0], NULL) != 1) {

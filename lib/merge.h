@@ -76,6 +76,8 @@ int merge_workspace_current(
 void merge_fetch_forget(void);
 int merge_branch_exchange(
     struct orch_ctx *c, const struct project *p, const struct task *t, int push, struct orch_err *e);
+/* 1 when sha is what the remote holds of t's branch as far as orch knows (its last exchange), else 0. */
+int merge_branch_published(struct orch_ctx *c, const struct task *t, const char *sha);
 /* Record the remote's current URLs as trusted (orch doctor --accept-remote); url says what; 0 / -1. */
 int merge_remote_accept(struct orch_ctx *c, const struct project *p, char *url, size_t n, struct orch_err *e);
 /* The main ref orch compares against: refs/remotes/<remote>/<main> or refs/heads/<main>. */

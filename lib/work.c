@@ -332,13 +332,11 @@ workspace_publish(struct orch_ctx *c, const struct task *t, struct work_result *
 			    c->st, t->work_item, "branch_exchange_failed", t->stage, t->stage, e.msg, NULL);
 		return;
 	}
-	/* recorded only when the remote has it (a push the remote refused leaves orch's lease ref behind):
-	 * a gate on another host would wait for a commit that is not coming */
-	char pushed[300], at[ORCH_SHA_BUF];
+	/* recorded only when the remote has it (a push the remote refused): a gate on another host would
+	 * wait for a commit that is not coming */
 	snprintf(ref, sizeof(ref), "refs/heads/%s", t->branch);
-	snprintf(pushed, sizeof(pushed), "refs/orch/pushed/%s", t->work_item);
 	if (git_rev_parse(&repo, ref, r->result_sha, NULL) < 0 ||
-	    git_rev_parse(&repo, pushed, at, NULL) < 0 || strcmp(at, r->result_sha) != 0)
+	    !merge_branch_published(c, t, r->result_sha))
 		r->result_sha[0] = '\0';
 }
 
