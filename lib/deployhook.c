@@ -271,7 +271,11 @@ hook_resume(
 	return deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "INTERRUPTED\n", e);
 }
 
-/* What the wrapper's on_start records: its process group in the claim and in INITIATED. */
+/*
+ * What the wrapper's on_start records: its process group in the claim and in
+ * INITIATED, before the wrapper may run (proc.h), so a SIGKILL of this
+ * process never leaves a hook running that neither names.
+ */
 struct hook_start {
 	const struct config *cfg;
 	const struct task *t;

@@ -533,13 +533,35 @@ child_drop(const struct proc_user *u, int ex)
 		child_fail(ex, EPERM | CHILD_SETID_FAILED);
 }
 
+/*
+ * The child of a spec with on_start waits for the parent's go: its program
+ * runs only once on_start has recorded its group (a SIGKILL of the parent
+ * in between leaves nothing running unrecorded).  EOF: the parent died
+ * first, so the program never runs.
+ */
+static void
+child_wait_go(const int go[2])
+{
+	char b;
+	ssize_t n;
+
+	close(go[1]); /* ours would keep the pipe open: no EOF when the parent dies */
+	while ((n = read(go[0], &b, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		_exit(126);
+	close(go[0]);
+}
+
 /* The forked child: wire the pipes, enter cwd, exec.  Only async-signal-safe calls. */
 __attribute__((noreturn)) static void
-child_exec(const struct proc_spec *spec, char **env, int in, int out, int err, int ex)
+child_exec(const struct proc_spec *spec, char **env, int in, int out, int err, int ex, const int go[2])
 {
 	int nul;
 
 	setpgid(0, 0);
+	if (go[0] >= 0)
+		child_wait_go(go);
 	signal(SIGPIPE, SIG_DFL);
 	/* the child inherits no descriptor of ours (locks, the database) */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -590,7 +612,7 @@ static int
 child_spawn(const struct proc_spec *spec, struct child *ch, struct proc_result *r)
 {
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, in[2] = { -1, -1 }, ex[2] = { -1, -1 };
-	int exec_errno = 0, saved;
+	int go[2] = { -1, -1 }, exec_errno = 0, saved;
 	char **env;
 	ssize_t n;
 
@@ -598,13 +620,13 @@ child_spawn(const struct proc_spec *spec, struct child *ch, struct proc_result *
 	if ((env = build_env(spec->env_extra)) == NULL)
 		goto fail;
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(in, O_CLOEXEC) < 0 ||
-	    pipe2(ex, O_CLOEXEC) < 0)
+	    pipe2(ex, O_CLOEXEC) < 0 || (spec->on_start && pipe2(go, O_CLOEXEC) < 0))
 		goto fail;
 	fflush(NULL);
 	if ((ch->pid = fork()) < 0)
 		goto fail;
 	if (ch->pid == 0)
-		child_exec(spec, env, in[0], out[1], errp[1], ex[1]);
+		child_exec(spec, env, in[0], out[1], errp[1], ex[1], go);
 	setpgid(ch->pid, ch->pid); /* both sides set it: no race with kill(-pid) */
 	free(env);
 	close(out[1]);
@@ -614,6 +636,14 @@ child_spawn(const struct proc_spec *spec, struct child *ch, struct proc_result *
 	ch->out = out[0];
 	ch->err = errp[0];
 	ch->in = in[1];
+	if (spec->on_start) {
+		/* recorded before the program may run (child_wait_go); a failed exec leaves a dead group noted */
+		close(go[0]);
+		spec->on_start(spec->on_start_ctx, (long)ch->pid);
+		if (write(go[1], "g", 1) < 0) /* the child died already (on_start stopped it): nothing to tell */
+			errno = 0;
+		close(go[1]);
+	}
 	/* EOF here means exec succeeded (the pipe is close-on-exec); 4 bytes are its errno */
 	n = read(ex[0], &exec_errno, sizeof(exec_errno));
 	close(ex[0]);
@@ -644,6 +674,10 @@ fail:
 	if (ex[0] >= 0) {
 		close(ex[0]);
 		close(ex[1]);
+	}
+	if (go[0] >= 0) {
+		close(go[0]);
+		close(go[1]);
 	}
 	r->status = PROC_SPAWN_ERROR;
 	snprintf(r->error, sizeof(r->error), "cannot start '%s': %s", spec->argv[0], strerror(saved));
@@ -799,8 +833,6 @@ proc_run(const struct proc_spec *spec, struct proc_result *r)
 	} else {
 		fcntl(ch.in, F_SETFL, O_NONBLOCK); /* a full pipe must not stall reading its output */
 	}
-	if (spec->on_start)
-		spec->on_start(spec->on_start_ctx, (long)ch.pid);
 	ch.xfd = exit_fd(ch.pid);
 	ch.deadline = spec->timeout_ms > 0 ? ch.t0 + spec->timeout_ms : 0;
 	ch.next_beat = ch.t0 + (spec->beat_ms > 0 ? spec->beat_ms : 1000);

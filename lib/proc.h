@@ -90,7 +90,13 @@ struct proc_spec {
 	unsigned expected_codes; /* bit n: exit code n is an answer, not a failure (metrics) */
 	void (*observe)(void *ctx, const char *tool, const struct proc_result *r);
 	void *observe_ctx;
-	/* called once the child runs, with its pid (= its process group id) */
+	/*
+	 * Called once the child exists, with its pid (= its process group id),
+	 * before its program runs: the child waits until this returns, and never
+	 * runs its program when this process dies first.  So whatever on_start
+	 * records (a claim's child group) is recorded before the program can act.
+	 * When the exec then fails, what it recorded names a group already gone.
+	 */
 	void (*on_start)(void *ctx, long pid);
 	void *on_start_ctx;
 	const struct proc_user *run_as; /* NULL: as this process's user (guarantee 9) */

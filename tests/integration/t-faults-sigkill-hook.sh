@@ -1,6 +1,6 @@
-# SIGKILL of a command that runs a child (docs/operations.md, Failure modes).  orch-advance is killed while
-# the deploy hook of a project without self_deploy runs: the task's claim and the initiated record hold the
-# hook wrapper's process group; the next orch-advance and orch-reconcile wait for it (busy, never FAILED);
+# SIGKILL of a command that runs a child (docs/operations.md, Failure modes).  orch-advance is killed as soon
+# as the deploy hook of a project without self_deploy runs: the task's claim and the initiated record already
+# hold the hook wrapper's process group (recorded before the hook may start); the next orch-advance and orch-reconcile wait for it (busy, never FAILED);
 # once the hook ends, its result is logged SUCCESS and the item is done; the hook ran once.  Then
 # orch-advance is killed while ci_cmd runs: the next claimer stops that ci_cmd and the gate runs it anew.
 . "$(dirname "$0")/lib.sh"
@@ -69,14 +69,10 @@ sql_exec "UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')"
 orch-advance "$B" >/dev/null 2>&1 &
 ap=$!
 read -r s <"$STARTED"
-# the claim names ci_cmd's group once the holder has recorded it (just after the start): kill after that
-i=0
-while [ "$(sql "SELECT child_pgid FROM leases WHERE name = 'task:$B'")" = 0 ] && [ $i -lt 1000 ]; do
-	i=$((i + 1))
-	sleep 0.01
-done
 kill -9 "$ap"
 wait "$ap"
+# ci_cmd ran only once its group was recorded in the claim (proc's on_start holds the program until then)
+[ "$(sql "SELECT child_pgid FROM leases WHERE name = 'task:$B'")" -gt 1 ] || fail "the claim does not hold ci_cmd's group"
 ci=$(cat "$CI_PID")
 kill -0 "$ci" 2>/dev/null || fail "ci_cmd is not running"
 orch-advance "$B" >"$TMP/out" 2>&1

@@ -1,5 +1,7 @@
 /* proc: the only module that creates processes. */
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,6 +412,86 @@ START_TEST(proc_missing_cwd)
 }
 END_TEST
 
+/*
+ * on_start runs before the program: the child is still this test's binary
+ * (not yet exec'd) while on_start records it, so a SIGKILL of the parent
+ * there cannot leave the program running unrecorded.
+ */
+static int started_before_exec;
+static void
+note_exe(void *ctx, long pid)
+{
+	char path[64], self[4096], child[4096];
+	ssize_t a, b;
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+	a = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	b = readlink(path, child, sizeof(child) - 1);
+	started_before_exec = a > 0 && b == a && memcmp(self, child, (size_t)a) == 0;
+}
+
+START_TEST(proc_on_start_before_program)
+{
+	const char *argv[] = { "true", NULL };
+	struct proc_spec s = { .argv = argv, .timeout_ms = 10000, .on_start = note_exe };
+	struct proc_result r;
+
+	started_before_exec = 0;
+	ck_assert_int_eq(proc_run(&s, &r), 0);
+	ck_assert_int_eq(r.status, PROC_OK);
+	ck_assert_int_eq(started_before_exec, 1);
+	proc_result_free(&r);
+}
+END_TEST
+
+/* The parent dies inside on_start (a SIGKILL before it recorded the group): the program never runs. */
+static int died_pid_fd = -1;
+static void
+die_in_on_start(void *ctx, long pid)
+{
+	(void)ctx;
+	if (write(died_pid_fd, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+		_exit(3);
+	_exit(0);
+}
+
+START_TEST(proc_parent_death_before_start)
+{
+	char dir[] = "/tmp/orch-proc-XXXXXX", mark[64];
+	int fds[2], st;
+	long grandchild = 0;
+	pid_t helper;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(mark, sizeof(mark), "%s/ran", dir);
+	/* the orphaned program is reparented to us, so we can wait for its end */
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	helper = fork();
+	ck_assert_int_ge(helper, 0);
+	if (helper == 0) {
+		const char *argv[] = { "sh", "-c", "echo ran >\"$1\"", "sh", mark, NULL };
+		struct proc_spec s = { .argv = argv, .timeout_ms = 10000, .on_start = die_in_on_start };
+		struct proc_result r;
+
+		close(fds[0]);
+		died_pid_fd = fds[1];
+		proc_run(&s, &r);
+		_exit(4); /* not reached: on_start ends this process */
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &grandchild, sizeof(grandchild)), (ssize_t)sizeof(grandchild));
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(helper, &st, 0), helper);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_eq(waitpid((pid_t)grandchild, &st, 0), (pid_t)grandchild);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 126);
+	ck_assert_int_ne(access(mark, F_OK), 0);
+	rmdir(dir);
+}
+END_TEST
+
 Suite *
 proc_suite(void)
 {
@@ -418,6 +500,8 @@ proc_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, proc_ok_and_output);
+	tcase_add_test(tc, proc_on_start_before_program);
+	tcase_add_test(tc, proc_parent_death_before_start);
 	tcase_add_test(tc, proc_nonzero_exit);
 	tcase_add_test(tc, proc_heartbeat_stops_child);
 	tcase_add_test(tc, proc_not_found);
