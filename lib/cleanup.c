@@ -72,7 +72,7 @@ remove_one(struct orch_ctx *c, const char *wi, struct orch_err *e)
 	if (task_get(c->st, wi, &t, e) < 0)
 		return -1;
 	if (job_active(c->st, t.id, NULL, e) != 0 ||
-	    (deploy_marker(c->cfg, &t, DEPLOY_WATCH) && !deploy_marker(c->cfg, &t, DEPLOY_WATCHED)))
+	    (deploy_marker(c, &t, DEPLOY_WATCH) && !deploy_marker(c, &t, DEPLOY_WATCHED)))
 		return e->code ? -1 : 0;
 	if ((held = task_claim(c->st, &t, task_claim_ttl(c->cfg), holder, sizeof(holder), e)) <= 0)
 		return held;
@@ -108,7 +108,7 @@ remove_cache(struct orch_ctx *c, const char *wi, struct orch_err *e)
 	if (task_get(c->st, wi, &t, e) < 0)
 		return -1;
 	if (t.worktree[0] == '\0' || lstat(t.worktree, &sb) < 0 ||
-	    (deploy_marker(c->cfg, &t, DEPLOY_WATCH) && !deploy_marker(c->cfg, &t, DEPLOY_WATCHED)))
+	    (deploy_marker(c, &t, DEPLOY_WATCH) && !deploy_marker(c, &t, DEPLOY_WATCHED)))
 		return 0;
 	struct git repo = { .dir = t.repo, .st = c->st };
 	if (git_worktree_remove(&repo, t.worktree, t.branch, e) < 0)

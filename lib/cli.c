@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "deploystate.h"
 #include "engine.h"
 #include "lock.h"
 #include "notify.h"
@@ -345,6 +346,8 @@ cli_open(struct cli *cl)
 	cl->ctxv.cfg = &cl->cfg;
 	cl->ctxv.st = &cl->st;
 	cl->ctx = &cl->ctxv;
+	if (deploy_import_files(cl->ctx, &e) < 0) /* once per host, after the upgrade to deploy_marks */
+		return abandon(cl, cli_error(cl, &e));
 	if (cl->host_part) /* what every host does, also when another host's run holds the cluster lock */
 		cl->host_part(cl);
 	/* a shared store: the cluster-wide half of the lock (another host's run) */

@@ -78,7 +78,7 @@ deploy_held(struct orch_ctx *c, const struct task *t)
 	long long code;
 
 	return t->blocked && strcmp(t->stage, stage_deploy()->name) == 0 &&
-	    deploy_failed_code(c->cfg, t, &code) == 1;
+	    deploy_failed_code(c, t, &code) == 1;
 }
 
 /* The failed deploy's outputs are kept beside the next one's: hook.log -> hook.log.1 (best effort). */
@@ -126,7 +126,7 @@ retry_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 		return rc;
 	}
 	keep_failed_logs(c->cfg, t);
-	deploy_reset(c->cfg, t);
+	deploy_reset(c, t);
 	if (deploy_local_sync(c, t, &r->err) < 0)
 		return -1;
 	/* the person's retry takes the hold's Blocked away (else it would read as a person's Blocked) */
@@ -136,7 +136,7 @@ retry_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 		snprintf(r->reason, sizeof(r->reason), "%s", msg);
 		return 0; /* deploy_retry runs the engine once the claim is released */
 	}
-	if (deploy_mark(c->cfg, t, DEPLOY_APPROVE_REQUESTED, "\n", &r->err) < 0)
+	if (deploy_mark(c, t, DEPLOY_APPROVE_REQUESTED, "\n", &r->err) < 0)
 		return -1;
 	return confirm_claimed(c, t, r);
 }
@@ -235,7 +235,7 @@ start_failed(struct orch_ctx *c, const struct task *t, const char *why, struct a
 	struct orch_err me = { 0 };
 	char msg[600];
 	/* without the sentinel, Phase C reports it after deploy_timeout_s */
-	int marked = deploy_mark(c->cfg, t, DEPLOY_RESULT, "127\n", &me) == 0;
+	int marked = deploy_mark(c, t, DEPLOY_RESULT, "127\n", &me) == 0;
 
 	snprintf(msg, sizeof(msg), "deploy hook of %s could not start: %s%s%s", t->work_item, why,
 	    marked ? "" : "; recorded FAILED only after deploy_timeout_s: ", marked ? "" : me.msg);
@@ -254,6 +254,7 @@ confirm_refused(struct orch_ctx *c, const struct task *t, const struct project *
 {
 	const struct project *p;
 	char why[300], msg[600];
+	int rc;
 
 	if ((p = *pp = config_project(c->cfg, t->project)) == NULL || !p->self_deploy) {
 		snprintf(r->reason, sizeof(r->reason), "%s is not a self_deploy project: nothing to confirm",
@@ -267,7 +268,9 @@ confirm_refused(struct orch_ctx *c, const struct task *t, const struct project *
 		r->refused = 1;
 		return 1;
 	}
-	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED)) {
+	if ((rc = deploy_has(c, t, DEPLOY_INITIATED, &r->err)) != 0) {
+		if (rc < 0)
+			return -1; /* not knowing whether it started is no reason to start it */
 		snprintf(
 		    r->reason, sizeof(r->reason), "deploy already initiated: a second confirm does nothing");
 		return 1;
@@ -345,7 +348,11 @@ start_detached(struct orch_ctx *c, const struct project *p, const struct task *t
 		return 0;
 	}
 	deploy_started_now(&st, sha, c->cfg->job_timeout_s);
-	if (deploy_write_started(c->cfg, t, &st, &r->err) < 0)
+	if (mkdir_p(dir, 0700) < 0) /* the wrapper's files and hook.log */
+		return err_set(&r->err, EX_IOERR,
+		    "cannot create the deploy state directory '%s'; check that %s is writable", dir,
+		    c->cfg->home);
+	if (deploy_write_started(c, t, &st, &r->err) < 0)
 		return -1;
 	if (deploy_hook_cmd(p, t, sha, &h) < 0)
 		return err_set(&r->err, EX_CONFIG,
@@ -425,16 +432,15 @@ deploy_result_due(struct orch_ctx *c, const struct task *t, char *res, size_t rn
 	struct orch_err e = { 0 };
 	int alive;
 
-	if (deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0 ||
-	    deploy_read_started(c->cfg, t, &s) < 0)
-		return deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0;
-	if (deploy_read_marker(c->cfg, t, DEPLOY_WRAPPER_PID, pidbuf, sizeof(pidbuf)) == 0)
+	if (deploy_read_marker(c, t, DEPLOY_RESULT, res, rn) == 0 || deploy_read_started(c, t, &s) < 0)
+		return deploy_read_marker(c, t, DEPLOY_RESULT, res, rn) == 0;
+	if (deploy_read_marker(c, t, DEPLOY_WRAPPER_PID, pidbuf, sizeof(pidbuf)) == 0)
 		num_parse(str_trim(pidbuf), 1, INT_MAX, &pid);
-	if (deploy_read_marker(c->cfg, t, DEPLOY_HOOK_PGID, pidbuf, sizeof(pidbuf)) == 0)
+	if (deploy_read_marker(c, t, DEPLOY_HOOK_PGID, pidbuf, sizeof(pidbuf)) == 0)
 		num_parse(str_trim(pidbuf), 2, INT_MAX, &hook);
 	alive = pid > 0 && proc_alive((long)pid);
 	if (pid > 0 && !alive && !proc_group_alive((long)hook) &&
-	    deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) < 0) {
+	    deploy_read_marker(c, t, DEPLOY_RESULT, res, rn) < 0) {
 		code = "137\n";
 		snprintf(msg, sizeof(msg),
 		    "production deploy of %s: the hook's wrapper (pid %lld) died without a result; "
@@ -451,10 +457,10 @@ deploy_result_due(struct orch_ctx *c, const struct task *t, char *res, size_t rn
 		    "since it started); recorded as FAILED and the hook stopped (check production)",
 		    t->work_item, c->cfg->deploy_timeout_s, age);
 	}
-	if (code == NULL || deploy_mark(c->cfg, t, DEPLOY_RESULT, code, &e) < 0)
+	if (code == NULL || deploy_mark(c, t, DEPLOY_RESULT, code, &e) < 0)
 		return 0;
 	record(c, t, "deploy_lost", "alert", msg, &e);
-	return deploy_read_marker(c->cfg, t, DEPLOY_RESULT, res, rn) == 0;
+	return deploy_read_marker(c, t, DEPLOY_RESULT, res, rn) == 0;
 }
 
 static void
@@ -470,15 +476,14 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 	int held, mine;
 
 	if (task_get(c->st, wi, &t, &e) < 0 || (p = config_project(c->cfg, t.project)) == NULL ||
-	    !p->self_deploy || deploy_local_sync(c, &t, &e) < 0 ||
-	    deploy_marker(c->cfg, &t, DEPLOY_FINALIZED))
+	    !p->self_deploy || deploy_local_sync(c, &t, &e) < 0 || deploy_marker(c, &t, DEPLOY_FINALIZED))
 		return;
 	/* another host's deploy: left to it, or recorded lost here once it is past deploy_timeout_s */
-	if (!deploy_marker(c->cfg, &t, DEPLOY_INITIATED) && c->cfg->store != NULL &&
+	if (!deploy_marker(c, &t, DEPLOY_INITIATED) && c->cfg->store != NULL &&
 	    deploy_row_current(c->st, &t, &d, &e) == 1 && strcmp(d.host, c->st->host) != 0 &&
 	    (task_tested_sha(c->st, &t, sha, &e) < 0 || deploy_row_gate(c, p, &t, sha, &e) != 2))
 		return;
-	if (!deploy_marker(c->cfg, &t, DEPLOY_INITIATED)) {
+	if (!deploy_marker(c, &t, DEPLOY_INITIATED)) {
 		/* automatic production (no human approval): a run that died after merging left it to us */
 		if (!c->cfg->deploy_require_manual_approve && !t.blocked) {
 			deploy_confirm(c, wi, &r);
@@ -494,14 +499,14 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 		return;
 	}
 	/* under the claim: another finalizer may have done it meanwhile */
-	if (strcmp(t.stage, stage_deploy()->name) != 0 || deploy_marker(c->cfg, &t, DEPLOY_FINALIZED) ||
+	if (strcmp(t.stage, stage_deploy()->name) != 0 || deploy_marker(c, &t, DEPLOY_FINALIZED) ||
 	    !deploy_result_due(c, &t, res, sizeof(res)))
 		goto out;
 	if (num_parse(str_trim(res), 0, 255, &code) < 0)
 		code = 255;
 	/* another host recorded it lost meanwhile: that host logged it; an alert says what ended here */
 	if ((mine = deploy_row_result(c, &t, (int)code, &e)) <= 0) {
-		if (mine == 0 && deploy_mark(c->cfg, &t, DEPLOY_FINALIZED, "INTERRUPTED\n", &e) == 0)
+		if (mine == 0 && deploy_mark(c, &t, DEPLOY_FINALIZED, "INTERRUPTED\n", &e) == 0)
 			goto out;
 		r.err = e;
 		report(rctx, &r);
@@ -514,7 +519,7 @@ finalize_one(struct orch_ctx *c, const char *wi, deploy_report report, void *rct
 	    /* a stopped item's deploy is recorded, never watched (the stop applies after it) */
 	    (code == 0 && !t.stopped[0] && (p->health_cmd || p->health_url) &&
 		deploy_arm_watch(c, &t, &e) < 0) ||
-	    deploy_mark(c->cfg, &t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
+	    deploy_mark(c, &t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", &e) < 0) {
 		r.err = e;
 		report(rctx, &r);
 		goto out;
@@ -608,8 +613,8 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 	struct task t = *tp;
 	int total, failed;
 
-	if (!deploy_marker(c->cfg, &t, DEPLOY_WATCH) || deploy_marker(c->cfg, &t, DEPLOY_WATCHED) ||
-	    deploy_read_marker(c->cfg, &t, DEPLOY_WATCH, counts, sizeof(counts)) < 0 ||
+	if (!deploy_marker(c, &t, DEPLOY_WATCH) || deploy_marker(c, &t, DEPLOY_WATCHED) ||
+	    deploy_read_marker(c, &t, DEPLOY_WATCH, counts, sizeof(counts)) < 0 ||
 	    sscanf(counts, "%d %d", &total, &failed) != 2)
 		return; /* another watcher finished it meanwhile */
 	total++;
@@ -630,7 +635,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 	snprintf(counts, sizeof(counts), "%d %d\n", total, failed);
 	result_start(&r, t.work_item, stage_last()->name, "post_deploy_watch");
 	r.outcome = OUT_WAITING;
-	if (deploy_mark(c->cfg, &t, DEPLOY_WATCH, counts, &e) < 0) {
+	if (deploy_mark(c, &t, DEPLOY_WATCH, counts, &e) < 0) {
 		r.err = e;
 		report(rctx, &r);
 		return;
@@ -644,7 +649,7 @@ monitor_one(struct orch_ctx *c, const struct project *p, struct task *tp, deploy
 		    "# Post-deploy watch of %s\n",
 		    healthy ? "HEALTHY" : "DEGRADED", total, failed, t.work_item);
 		if (deploy_commit_artifact(c, &t, "16-post-deploy-log.md", text, &e) < 0 ||
-		    deploy_mark(c->cfg, &t, DEPLOY_WATCHED, healthy ? "HEALTHY\n" : "DEGRADED\n", &e) < 0) {
+		    deploy_mark(c, &t, DEPLOY_WATCHED, healthy ? "HEALTHY\n" : "DEGRADED\n", &e) < 0) {
 			r.err = e;
 			report(rctx, &r);
 			return;
@@ -692,11 +697,11 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx, struct orch
 		if (task_get(c->st, wis[i], &t, &e) < 0)
 			continue;
 		/* a shared store: the watch is the deploying host's (its sentinels); the others leave it */
-		if (c->cfg->store != NULL && !deploy_marker(c->cfg, &t, DEPLOY_WATCH))
+		if (c->cfg->store != NULL && !deploy_marker(c, &t, DEPLOY_WATCH))
 			continue;
 		if ((p = config_project(c->cfg, t.project)) == NULL || !(p->health_cmd || p->health_url) ||
-		    t.stopped[0] || !deploy_marker(c->cfg, &t, DEPLOY_WATCH) ||
-		    deploy_marker(c->cfg, &t, DEPLOY_WATCHED)) {
+		    t.stopped[0] || !deploy_marker(c, &t, DEPLOY_WATCH) ||
+		    deploy_marker(c, &t, DEPLOY_WATCHED)) {
 			task_set_watching(c->st, &t, 0, &e); /* nothing (more) to watch */
 			continue;
 		}
@@ -727,7 +732,7 @@ confirm_stands(struct orch_ctx *c, const char *wi)
 	struct task t;
 
 	if (task_get(c->st, wi, &t, &e) < 0 || strcmp(t.stage, stage_deploy()->name) != 0 || t.blocked ||
-	    deploy_local_sync(c, &t, &e) < 0 || deploy_marker(c->cfg, &t, DEPLOY_INITIATED))
+	    deploy_local_sync(c, &t, &e) < 0 || deploy_marker(c, &t, DEPLOY_INITIATED))
 		return 0;
 	return task_event_since_entry(c->st, wi, "confirm_deploy", stage_deploy()->name);
 }
@@ -768,7 +773,7 @@ accept_claimed(struct orch_ctx *c, struct task *t, struct advance_result *r)
 	char msg[300];
 	int rc;
 
-	if (!(t->blocked && stage_is_last(t->stage) && deploy_degraded(c->cfg, t))) {
+	if (!(t->blocked && stage_is_last(t->stage) && deploy_degraded(c, t))) {
 		r->refused = 1;
 		snprintf(r->reason, sizeof(r->reason),
 		    "%s has no open DEGRADED post-deploy watch (stage %s%s): nothing "

@@ -227,17 +227,17 @@ hook_finish(struct orch_ctx *c, const struct project *p, const struct task *t, c
 
 	if (mine <=
 	    0) /* another host recorded it lost meanwhile and logged it: an alert says what ended here */
-		return mine < 0 ? -1 : deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "INTERRUPTED\n", e);
+		return mine < 0 ? -1 : deploy_mark(c, t, DEPLOY_FINALIZED, "INTERRUPTED\n", e);
 	if (deploy_write_log(c, t, code == 0, code, sha, e) < 0)
 		return -1;
 	if (code == 0 && (p->health_cmd || p->health_url) && deploy_arm_watch(c, t, e) < 0) {
 		/* the deploy happened: finalize it all the same, then say the watch is not armed */
 		struct orch_err fe = { 0 };
-		if (deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "SUCCESS\n", &fe) < 0)
+		if (deploy_mark(c, t, DEPLOY_FINALIZED, "SUCCESS\n", &fe) < 0)
 			*e = fe;
 		return -1;
 	}
-	return deploy_mark(c->cfg, t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", e);
+	return deploy_mark(c, t, DEPLOY_FINALIZED, code == 0 ? "SUCCESS\n" : "FAILED\n", e);
 }
 
 /*
@@ -253,22 +253,22 @@ hook_resume(
 	struct deploy_started s;
 	long long code, wrapper, hook;
 
-	if (deploy_marker(c->cfg, t, DEPLOY_RESULT)) {
-		if (deploy_marker_num(c->cfg, t, DEPLOY_RESULT, 255, &code) < 0)
+	if (deploy_marker(c, t, DEPLOY_RESULT)) {
+		if (deploy_marker_num(c, t, DEPLOY_RESULT, 255, &code) < 0)
 			code = 255; /* unreadable: not a success */
 		return hook_finish(c, p, t, sha, (int)code, e);
 	}
-	if (deploy_read_started(c->cfg, t, &s) < 0)
+	if (deploy_read_started(c, t, &s) < 0)
 		s.pgid = 0;
-	deploy_marker_num(c->cfg, t, DEPLOY_WRAPPER_PID, INT_MAX, &wrapper);
-	deploy_marker_num(c->cfg, t, DEPLOY_HOOK_PGID, INT_MAX, &hook);
+	deploy_marker_num(c, t, DEPLOY_WRAPPER_PID, INT_MAX, &wrapper);
+	deploy_marker_num(c, t, DEPLOY_HOOK_PGID, INT_MAX, &hook);
 	if (proc_group_alive((long)s.pgid) || proc_alive((long)wrapper) || proc_group_alive((long)hook))
 		return 1;
-	if (deploy_marker(c->cfg, t, DEPLOY_RESULT)) /* written as the wrapper ended, between the looks */
+	if (deploy_marker(c, t, DEPLOY_RESULT)) /* written as the wrapper ended, between the looks */
 		return hook_resume(c, p, t, sha, e);
 	if (deploy_write_log(c, t, 0, 130, sha, e) < 0)
 		return -1;
-	return deploy_mark(c->cfg, t, DEPLOY_FINALIZED, "INTERRUPTED\n", e);
+	return deploy_mark(c, t, DEPLOY_FINALIZED, "INTERRUPTED\n", e);
 }
 
 /*
@@ -277,7 +277,7 @@ hook_resume(
  * process never leaves a hook running that neither names.
  */
 struct hook_start {
-	const struct config *cfg;
+	struct orch_ctx *c;
 	const struct task *t;
 	struct deploy_started *s;
 	struct task_child tc;
@@ -292,18 +292,18 @@ note_wrapper(void *ctx, long pgid)
 	task_claim_child(&h->tc, pgid);
 	h->s->pgid = pgid;
 	/* best effort: the wrapper writes wrapper-pid and hook-pgid itself, which say the same */
-	if (deploy_write_started(h->cfg, h->t, h->s, &e) < 0)
+	if (deploy_write_started(h->c, h->t, h->s, &e) < 0)
 		err_clear(&e);
 }
 
 /* The code the hook ended with: its wrapper's RESULT, else the wrapper's own exit (it could not write one).
  */
 static int
-hook_code(const struct config *cfg, const struct task *t, const struct proc_result *pr)
+hook_code(struct orch_ctx *c, const struct task *t, const struct proc_result *pr)
 {
 	long long code;
 
-	if (deploy_marker_num(cfg, t, DEPLOY_RESULT, 255, &code) == 0)
+	if (deploy_marker_num(c, t, DEPLOY_RESULT, 255, &code) == 0)
 		return (int)code;
 	return proc_exit_code(pr);
 }
@@ -320,8 +320,11 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 
 	if (task_tested_sha(c->st, t, sha, e) < 0)
 		return -1;
-	if (deploy_marker(c->cfg, t, DEPLOY_INITIATED))
-		return hook_resume(c, p, t, sha, e);
+	switch (deploy_has(c, t, DEPLOY_INITIATED, e)) {
+	case 1: return hook_resume(c, p, t, sha, e);
+	case 0: break;
+	default: return -1; /* not knowing whether it started is no reason to start it */
+	}
 	/* a shared store: the deploys row is the once-only record across hosts, taken before INITIATED */
 	switch (deploy_row_gate(c, p, t, sha, e)) {
 	case 1: break;
@@ -341,12 +344,12 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 		    "deploy_hook in orch.yaml",
 		    t->work_item);
 	deploy_started_now(&s, "", c->cfg->job_timeout_s);
-	if (mkdir_p(dir, 0700) < 0 || deploy_write_started(c->cfg, t, &s, e) < 0) {
+	if (mkdir_p(dir, 0700) < 0 || deploy_write_started(c, t, &s, e) < 0) {
 		deploy_hook_cmd_free(&h);
 		return e->code ? -1 : err_set(e, EX_IOERR, "cannot create the deploy state '%s'", dir);
 	}
 	deploy_wrapper_argv(argv, wrapper, dir, t->worktree, c->cfg->job_timeout_s, tmo, h.argv);
-	struct hook_start hs = { c->cfg, t, &s, { c->st, t, TASK_CHILD_HOOK, task_claim_ttl(c->cfg) } };
+	struct hook_start hs = { c, t, &s, { c->st, t, TASK_CHILD_HOOK, task_claim_ttl(c->cfg) } };
 	struct proc_spec ps = {
 		.argv = argv,
 		.cwd = t->worktree,
@@ -365,7 +368,7 @@ deploy_run_hook(struct orch_ctx *c, const struct project *p, const struct task *
 	};
 	proc_run(&ps, &pr);
 	deploy_hook_cmd_free(&h);
-	code = hook_code(c->cfg, t, &pr);
+	code = hook_code(c, t, &pr);
 	save_hook_log(c, t, &pr);
 	proc_result_free(&pr);
 	return hook_finish(c, p, t, sha, code, e);

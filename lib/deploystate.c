@@ -2,6 +2,7 @@
  */
 #include "deploystate.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,36 +55,228 @@ deploy_marker_path(
 	return str_fmt(out, n, "%s/%s", dir, deploy_sentinel_file(s));
 }
 
-int
-deploy_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s)
+/*
+ * The states a command of orch decides are rows of deploy_marks (this
+ * host's, of the task's current deploy); the three the hook's wrapper writes
+ * (it runs without the store) stay files in the deploy state directory.
+ */
+static const char in_store[DEPLOY_NSENTINELS] = {
+	[DEPLOY_APPROVE_REQUESTED] = 1,
+	[DEPLOY_INITIATED] = 1,
+	[DEPLOY_FINALIZED] = 1,
+	[DEPLOY_WATCH] = 1,
+	[DEPLOY_WATCHED] = 1,
+};
+
+/*
+ * The task's current deploy: how many deploys of it began, counted from the
+ * transitions that begin one (the edge into deploy, deploy_retry), which
+ * commit with their events, so a crash between a transition and the hook's
+ * start cannot lose or repeat a count.  ?3 is the work item.
+ */
+#define DEPLOY_ATTEMPT_SQL \
+	"(SELECT count(*) FROM events WHERE work_item = ?3 AND ((stage_to = 'deploy' AND stage_from != " \
+	"'deploy') OR kind = 'deploy_retry'))"
+
+/* A file the wrapper (or an older orch) wrote: 0 read into out, -1 absent. */
+static int
+file_read(const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
 {
 	char path[ORCH_PATH_MAX_2];
+	ssize_t k;
+	int fd;
+
+	if (deploy_marker_path(cfg, t, s, path, sizeof(path)) < 0 ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	k = read(fd, out, n - 1);
+	close(fd);
+	out[k > 0 ? k : 0] = '\0';
+	return 0;
+}
+
+/* This host's row of s for t's current deploy: 1 read into out, 0 absent, -1 the store did not answer (e). */
+static int
+mark_read(
+    struct orch_ctx *c, const struct task *t, enum deploy_sentinel m, char *out, size_t n, struct orch_err *e)
+{
+	struct store_stmt *s;
+	int rc;
+
+	out[0] = '\0';
+	if (store_prepare(c->st, &s,
+		"SELECT value FROM deploy_marks WHERE task_id = ?1 AND host = ?2 AND name = ?4 AND attempt "
+		"= " DEPLOY_ATTEMPT_SQL,
+		e) < 0)
+		return -1;
+	store_bind_int64(s, 1, t->id);
+	store_bind_text(s, 2, c->st->host);
+	store_bind_text(s, 3, t->work_item);
+	store_bind_text(s, 4, sentinel_file[m]);
+	if ((rc = store_step(s)) == STORE_ROW)
+		str_copy(out, n, store_column_text(s, 0));
+	store_finalize(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return store_fail(c->st, "read the deploy's state", e);
+	return rc == STORE_ROW;
+}
+
+int
+deploy_has(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, struct orch_err *e)
+{
+	char v[8], path[ORCH_PATH_MAX_2];
 	struct stat sb;
 
-	return deploy_marker_path(cfg, t, s, path, sizeof(path)) == 0 && lstat(path, &sb) == 0;
+	if (in_store[s])
+		return mark_read(c, t, s, v, sizeof(v), e);
+	return deploy_marker_path(c->cfg, t, s, path, sizeof(path)) == 0 && lstat(path, &sb) == 0;
+}
+
+int
+deploy_marker(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s)
+{
+	struct orch_err e = { 0 };
+
+	return deploy_has(c, t, s, &e) == 1;
 }
 
 void
-deploy_reset(const struct config *cfg, const struct task *t)
+deploy_reset(struct orch_ctx *c, const struct task *t)
 {
 	char path[ORCH_PATH_MAX_2];
+	struct store_stmt *st;
 	int s;
 
 	for (s = 0; s < DEPLOY_NSENTINELS; s++)
-		if (deploy_marker_path(cfg, t, (enum deploy_sentinel)s, path, sizeof(path)) == 0)
+		if (deploy_marker_path(c->cfg, t, (enum deploy_sentinel)s, path, sizeof(path)) == 0)
 			unlink(path);
+	/* the rows of earlier deploys are never read again (mark_read takes the current one's): tidying */
+	if (store_prepare(c->st, &st,
+		"DELETE FROM deploy_marks WHERE task_id = ?1 AND host = ?2 AND attempt < " DEPLOY_ATTEMPT_SQL,
+		NULL) < 0)
+		return;
+	store_bind_int64(st, 1, t->id);
+	store_bind_text(st, 2, c->st->host);
+	store_bind_text(st, 3, t->work_item);
+	(void)store_step_done(c->st, st, "forget the last deploy's state", NULL);
+}
+
+/*
+ * Write this host's row of m for t's current deploy (keep: a row already
+ * there stays, for the import below).  0 / -1 with e.
+ */
+static int
+mark_put(struct orch_ctx *c, const struct task *t, enum deploy_sentinel m, const char *value, int keep,
+    struct orch_err *e)
+{
+	struct store_stmt *s;
+
+	if (store_prepare(c->st, &s,
+		keep ? "INSERT INTO deploy_marks(task_id, attempt, host, name, value, updated_at) VALUES "
+		       "(?1, " DEPLOY_ATTEMPT_SQL
+		       ", ?2, ?4, ?5, orch_now()) ON CONFLICT (task_id, attempt, host, name) "
+		       "DO NOTHING"
+		     : "INSERT INTO deploy_marks(task_id, attempt, host, name, value, updated_at) VALUES "
+		       "(?1, " DEPLOY_ATTEMPT_SQL
+		       ", ?2, ?4, ?5, orch_now()) ON CONFLICT (task_id, attempt, host, name) "
+		       "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+		e) < 0)
+		return -1;
+	store_bind_int64(s, 1, t->id);
+	store_bind_text(s, 2, c->st->host);
+	store_bind_text(s, 3, t->work_item);
+	store_bind_text(s, 4, sentinel_file[m]);
+	store_bind_text(s, 5, value);
+	return store_step_done(c->st, s, "record the deploy's state", e);
+}
+
+/* One deploy's files as an orch before deploy_marks left them: its rows (never over a newer row).  0 / -1. */
+static int
+import_task(struct orch_ctx *c, const char *wi, struct orch_err *e)
+{
+	char v[1024], path[ORCH_PATH_MAX_2];
+	struct stat sb;
+	struct task t;
+	int m;
+
+	if (task_get(c->st, wi, &t, e) < 0) {
+		err_clear(e); /* a directory of no task (cleaned, another store's): nothing to import */
+		return 0;
+	}
+	for (m = 0; m < DEPLOY_NSENTINELS; m++) {
+		if (!in_store[m] || file_read(c->cfg, &t, (enum deploy_sentinel)m, v, sizeof(v) - 32) < 0)
+			continue;
+		/* a record older than its stamps: its file's mtime is when it started */
+		if (m == DEPLOY_INITIATED && strstr(v, "\nwall ") == NULL &&
+		    deploy_marker_path(c->cfg, &t, DEPLOY_INITIATED, path, sizeof(path)) == 0 &&
+		    lstat(path, &sb) == 0)
+			snprintf(v + strlen(v), 32, "%swall %lld\n",
+			    v[0] && v[strlen(v) - 1] != '\n' ? "\n" : "", (long long)sb.st_mtime);
+		if (mark_put(c, &t, (enum deploy_sentinel)m, v, 1, e) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
-deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sentinel s, const char *content,
-    struct orch_err *e)
+deploy_import_files(struct orch_ctx *c, struct orch_err *e)
+{
+	char top[ORCH_PATH_MAX_1], dir[ORCH_PATH_MAX_1];
+	struct store_stmt *s;
+	struct dirent *pe, *we;
+	DIR *pd, *wd;
+	int rc;
+
+	if (store_prepare(c->st, &s,
+		"SELECT 1 FROM deploy_marks WHERE task_id = 0 AND host = ?1 AND name = 'files-imported'",
+		e) < 0)
+		return -1;
+	store_bind_text(s, 1, c->st->host);
+	rc = store_step(s);
+	store_finalize(s);
+	if (rc == STORE_ROW)
+		return 0;
+	if (rc != STORE_DONE)
+		return store_fail(c->st, "read the deploy's state", e);
+	if (str_fmt(top, sizeof(top), "%s/deploy-state", c->cfg->home) < 0)
+		return err_set(e, EX_IOERR, "the orch home path is too long");
+	if ((pd = opendir(top)) != NULL) {
+		while ((pe = readdir(pd)) != NULL) {
+			if (pe->d_name[0] == '.' || str_fmt(dir, sizeof(dir), "%s/%s", top, pe->d_name) < 0 ||
+			    (wd = opendir(dir)) == NULL)
+				continue;
+			while ((we = readdir(wd)) != NULL)
+				if (we->d_name[0] != '.' && import_task(c, we->d_name, e) < 0)
+					break;
+			closedir(wd);
+			if (e->code)
+				break;
+		}
+		closedir(pd);
+		if (e->code)
+			return -1;
+	}
+	if (store_prepare(c->st, &s,
+		"INSERT INTO deploy_marks(task_id, attempt, host, name, value, updated_at) VALUES (0, 0, ?1, "
+		"'files-imported', '', orch_now()) ON CONFLICT (task_id, attempt, host, name) DO NOTHING",
+		e) < 0)
+		return -1;
+	store_bind_text(s, 1, c->st->host);
+	return store_step_done(c->st, s, "record the deploy state's import", e);
+}
+
+int
+deploy_mark(
+    struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, const char *content, struct orch_err *e)
 {
 	char dir[ORCH_PATH_MAX_1], path[ORCH_PATH_MAX_2];
 
-	if (deploy_state_dir(cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0 ||
-	    deploy_marker_path(cfg, t, s, path, sizeof(path)) < 0)
-		return err_set(
-		    e, EX_IOERR, "cannot create the deploy state of %s under '%s'", t->work_item, cfg->home);
+	if (in_store[s])
+		return mark_put(c, t, s, content, 0, e);
+	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0 ||
+	    deploy_marker_path(c->cfg, t, s, path, sizeof(path)) < 0)
+		return err_set(e, EX_IOERR, "cannot create the deploy state of %s under '%s'", t->work_item,
+		    c->cfg->home);
 	return atomic_write(path, content, strlen(content), 0600, e);
 }
 
@@ -98,20 +291,13 @@ deploy_mark_dir(const char *dir, enum deploy_sentinel s, const char *content, st
 }
 
 int
-deploy_read_marker(
-    const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
+deploy_read_marker(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, char *out, size_t n)
 {
-	char path[ORCH_PATH_MAX_2];
-	ssize_t k;
-	int fd;
+	struct orch_err e = { 0 };
 
-	if (deploy_marker_path(cfg, t, s, path, sizeof(path)) < 0 ||
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -1;
-	k = read(fd, out, n - 1);
-	close(fd);
-	out[k > 0 ? k : 0] = '\0';
-	return 0;
+	if (in_store[s])
+		return mark_read(c, t, s, out, n, &e) == 1 ? 0 : -1;
+	return file_read(c->cfg, t, s, out, n);
 }
 
 int
@@ -130,12 +316,12 @@ deploy_state_file(
 }
 
 int
-deploy_failed_code(const struct config *cfg, const struct task *t, long long *code)
+deploy_failed_code(struct orch_ctx *c, const struct task *t, long long *code)
 {
 	char v[32];
 
 	*code = 0;
-	if (deploy_read_marker(cfg, t, DEPLOY_FINALIZED, v, sizeof(v)) < 0)
+	if (deploy_read_marker(c, t, DEPLOY_FINALIZED, v, sizeof(v)) < 0)
 		return 0;
 	if (strcmp(str_trim(v), "INTERRUPTED") == 0) {
 		*code = 130;
@@ -143,31 +329,30 @@ deploy_failed_code(const struct config *cfg, const struct task *t, long long *co
 	}
 	if (strcmp(str_trim(v), "FAILED") != 0)
 		return 0;
-	if (deploy_read_marker(cfg, t, DEPLOY_RESULT, v, sizeof(v)) < 0 ||
+	if (deploy_read_marker(c, t, DEPLOY_RESULT, v, sizeof(v)) < 0 ||
 	    num_parse(str_trim(v), 0, 255, code) < 0)
 		*code = 255;
 	return 1;
 }
 
 int
-deploy_degraded(const struct config *cfg, const struct task *t)
+deploy_degraded(struct orch_ctx *c, const struct task *t)
 {
 	char v[32];
 
-	return deploy_read_marker(cfg, t, DEPLOY_WATCHED, v, sizeof(v)) == 0 &&
+	return deploy_read_marker(c, t, DEPLOY_WATCHED, v, sizeof(v)) == 0 &&
 	    strcmp(str_trim(v), "DEGRADED") == 0;
 }
 
 /* What a blocked item held by a deploy waits for: 1 described (kind, detail), 0 not such an item. */
 int
-deploy_hold_describe(
-    const struct config *cfg, const struct task *t, const char **kind, char *detail, size_t n)
+deploy_hold_describe(struct orch_ctx *c, const struct task *t, const char **kind, char *detail, size_t n)
 {
 	long long code;
 
 	if (!t->blocked)
 		return 0;
-	if (strcmp(t->stage, stage_deploy()->name) == 0 && deploy_failed_code(cfg, t, &code) == 1) {
+	if (strcmp(t->stage, stage_deploy()->name) == 0 && deploy_failed_code(c, t, &code) == 1) {
 		*kind = "deploy_failed";
 		snprintf(detail, n,
 		    "the production deploy failed (hook exited %lld; hook.log under deploy-state) and "
@@ -177,7 +362,7 @@ deploy_hold_describe(
 		    code, t->work_item);
 		return 1;
 	}
-	if (stage_is_last(t->stage) && deploy_degraded(cfg, t)) {
+	if (stage_is_last(t->stage) && deploy_degraded(c, t)) {
 		*kind = "degraded";
 		snprintf(detail, n,
 		    "the post-deploy watch was DEGRADED: production may not run main's head (the "
@@ -213,7 +398,7 @@ deploy_started_now(struct deploy_started *s, const char *sha, int limit_s)
 
 int
 deploy_write_started(
-    const struct config *cfg, const struct task *t, const struct deploy_started *s, struct orch_err *e)
+    struct orch_ctx *c, const struct task *t, const struct deploy_started *s, struct orch_err *e)
 {
 	char text[512];
 
@@ -222,7 +407,7 @@ deploy_write_started(
 		return err_set(e, EX_SOFTWARE, "the deploy record of %s does not fit", t->work_item);
 	if (s->pgid > 0)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "pgid %lld\n", s->pgid);
-	return deploy_mark(cfg, t, DEPLOY_INITIATED, text, e);
+	return deploy_mark(c, t, DEPLOY_INITIATED, text, e);
 }
 
 /* One "key value" line of the record into s (unknown keys are skipped: a newer orch may add some). */
@@ -250,16 +435,14 @@ started_line(struct deploy_started *s, char *line)
 }
 
 int
-deploy_read_started(const struct config *cfg, const struct task *t, struct deploy_started *s)
+deploy_read_started(struct orch_ctx *c, const struct task *t, struct deploy_started *s)
 {
 	char text[1024], path[ORCH_PATH_MAX_2], *line, *next;
 	struct stat sb;
 
 	memset(s, 0, sizeof(*s));
-	if (deploy_read_marker(cfg, t, DEPLOY_INITIATED, text, sizeof(text)) < 0 ||
-	    deploy_marker_path(cfg, t, DEPLOY_INITIATED, path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
+	if (deploy_read_marker(c, t, DEPLOY_INITIATED, text, sizeof(text)) < 0)
 		return -1;
-	s->wall = (long long)sb.st_mtime; /* an older orch's record: no stamps but its mtime */
 	for (line = text; line; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
@@ -268,6 +451,10 @@ deploy_read_started(const struct config *cfg, const struct task *t, struct deplo
 		else
 			started_line(s, line);
 	}
+	/* the file of an orch older than the stamps: its mtime is all there is */
+	if (s->wall == 0 && deploy_marker_path(c->cfg, t, DEPLOY_INITIATED, path, sizeof(path)) == 0 &&
+	    lstat(path, &sb) == 0)
+		s->wall = (long long)sb.st_mtime;
 	return 0;
 }
 
@@ -282,12 +469,12 @@ deploy_age_s(const struct deploy_started *s, const struct deploy_clock *now)
 
 int
 deploy_marker_num(
-    const struct config *cfg, const struct task *t, enum deploy_sentinel m, long long max, long long *n)
+    struct orch_ctx *c, const struct task *t, enum deploy_sentinel m, long long max, long long *n)
 {
 	char v[32];
 
 	*n = 0;
-	if (deploy_read_marker(cfg, t, m, v, sizeof(v)) < 0)
+	if (deploy_read_marker(c, t, m, v, sizeof(v)) < 0)
 		return -1;
 	return num_parse(str_trim(v), 0, max, n);
 }
@@ -299,7 +486,7 @@ deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 	 * see */
 	if (task_set_watching(c->st, t, 1, e) < 0)
 		return -1;
-	return deploy_mark(c->cfg, t, DEPLOY_WATCH, "0 0\n", e);
+	return deploy_mark(c, t, DEPLOY_WATCH, "0 0\n", e);
 }
 
 /*
@@ -465,8 +652,7 @@ row_adopt_lost(
 	if (deploy_state_dir(c->cfg, t, dir, sizeof(dir)) < 0 || mkdir_p(dir, 0700) < 0)
 		return err_set(
 		    e, EX_IOERR, "cannot create the deploy state of %s under ORCH_HOME", t->work_item);
-	if (deploy_write_started(c->cfg, t, &s, e) < 0 ||
-	    deploy_mark(c->cfg, t, DEPLOY_RESULT, "124\n", e) < 0 ||
+	if (deploy_write_started(c, t, &s, e) < 0 || deploy_mark(c, t, DEPLOY_RESULT, "124\n", e) < 0 ||
 	    row_alert(c->st, t, "deploy_lost", msg, e) < 0)
 		return -1;
 	return 2;
@@ -479,8 +665,9 @@ deploy_row_gate(
 	struct deploy_row d;
 	int rc;
 
+	/* one host: the row records the deploy (orch-status, the history); the host is always this one */
 	if (c->cfg->store == NULL)
-		return 1;
+		return deploy_row_start(c->st, t, sha, &d, e) < 0 ? -1 : 1;
 	if ((rc = deploy_row_current(c->st, t, &d, e)) < 0)
 		return -1;
 	/* this host's row without INITIATED (written before any hook starts): no hook ran, start it */
@@ -516,8 +703,8 @@ deploy_row_result(struct orch_ctx *c, const struct task *t, int code, struct orc
 	char msg[700];
 	int rc;
 
-	if (c->cfg->store == NULL)
-		return 1;
+	if (c->cfg->store == NULL) /* one host: nobody else records it */
+		return deploy_row_finish(c->st, t, code == 0 ? "success" : "failed", code, 0, e) < 0 ? -1 : 1;
 	if ((rc = deploy_row_finish(c->st, t, code == 0 ? "success" : "failed", code, 1, e)) != 0)
 		return rc;
 	/* no row (started before the store was shared), or this host recorded another's deploy lost */
@@ -560,11 +747,11 @@ deploy_rows_late(struct orch_ctx *c, struct orch_err *e)
 	for (i = 0; i < n; i++) {
 		/* the hook still runs here (no RESULT yet): its end is seen on a later pass */
 		if (task_get(c->st, wis[i], &t, e) < 0 ||
-		    deploy_marker_num(c->cfg, &t, DEPLOY_RESULT, 255, &code) < 0)
+		    deploy_marker_num(c, &t, DEPLOY_RESULT, 255, &code) < 0)
 			continue;
 		if (deploy_row_result(c, &t, (int)code, e) < 0)
 			return -1;
-		if (deploy_mark(c->cfg, &t, DEPLOY_FINALIZED, "INTERRUPTED\n", e) < 0)
+		if (deploy_mark(c, &t, DEPLOY_FINALIZED, "INTERRUPTED\n", e) < 0)
 			return -1;
 		done++;
 	}
@@ -594,6 +781,6 @@ deploy_local_sync(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 	}
 	if (strcmp(have, now) == 0)
 		return 0;
-	deploy_reset(c->cfg, t); /* another host began a deploy since this one's files were written */
+	deploy_reset(c, t); /* another host began a deploy since this one's files were written */
 	return deploy_state_file(c->cfg, t, DEPLOY_ATTEMPT_FILE, now, e);
 }

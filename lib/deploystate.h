@@ -99,11 +99,22 @@ int deploy_state_dir(const struct config *cfg, const struct task *t, char *out, 
 int deploy_marker_path(
     const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
 /* 1 when t's sentinel s exists. */
-int deploy_marker(const struct config *cfg, const struct task *t, enum deploy_sentinel s);
+int deploy_marker(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s);
+/* The same, with the store's failure told apart: 1 present, 0 absent, -1 with e (the store did not answer).
+ */
+int deploy_has(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, struct orch_err *e);
+/*
+ * Once per host, before the first look at deploy state after the upgrade
+ * that moved it into the store: the files an older orch left in
+ * deploy-state/ become this host's rows (a deploy under way then goes on
+ * where it was).  After that the files of those states are never read, so
+ * a file planted there steers nothing.  0 / -1 with e.
+ */
+int deploy_import_files(struct orch_ctx *c, struct orch_err *e);
 /* A new deploy of the task begins: forget the sentinels of the last one. */
-void deploy_reset(const struct config *cfg, const struct task *t);
+void deploy_reset(struct orch_ctx *c, const struct task *t);
 /* Write s with content (atomically, creating the directory); 0 / -1 with e. */
-int deploy_mark(const struct config *cfg, const struct task *t, enum deploy_sentinel s, const char *content,
+int deploy_mark(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, const char *content,
     struct orch_err *e) __attribute__((warn_unused_result));
 /*
  * Start the post-deploy watch: tasks.watching (what deploy_monitor reads
@@ -115,8 +126,7 @@ int deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *
 int deploy_mark_dir(const char *dir, enum deploy_sentinel s, const char *content, struct orch_err *e)
     __attribute__((warn_unused_result));
 /* Read s (at most n-1 bytes); -1 when it is absent. */
-int deploy_read_marker(
-    const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
+int deploy_read_marker(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
 /*
  * The INITIATED record: the tested sha on its first line (empty when the
  * hook runs under orch-advance), then "wall <unix s>", "boottime <s>"
@@ -139,12 +149,12 @@ void deploy_clock_now(struct deploy_clock *now);
 /* A record of a deploy starting now (sha may be ""). */
 void deploy_started_now(struct deploy_started *s, const char *sha, int limit_s);
 int deploy_write_started(
-    const struct config *cfg, const struct task *t, const struct deploy_started *s, struct orch_err *e);
+    struct orch_ctx *c, const struct task *t, const struct deploy_started *s, struct orch_err *e);
 /* The number s holds (RESULT, WRAPPER_PID, HOOK_PGID), 0..max: 0 read into *n, -1 absent or not a number. */
 int deploy_marker_num(
-    const struct config *cfg, const struct task *t, enum deploy_sentinel s, long long max, long long *n);
+    struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, long long max, long long *n);
 /* 0 read into *s, -1 no INITIATED record. */
-int deploy_read_started(const struct config *cfg, const struct task *t, struct deploy_started *s);
+int deploy_read_started(struct orch_ctx *c, const struct task *t, struct deploy_started *s);
 /* Seconds since s was recorded, at now. */
 long long deploy_age_s(const struct deploy_started *s, const struct deploy_clock *now);
 /* Write name (a plain file, not a sentinel) in the deploy state directory, atomically.  0 / -1 with e. */
@@ -152,16 +162,15 @@ int deploy_state_file(const struct config *cfg, const struct task *t, const char
     struct orch_err *e) __attribute__((warn_unused_result));
 /* 1 when the last deploy ended FAILED or INTERRUPTED (*code: the hook's exit code, 130 interrupted), else 0.
  */
-int deploy_failed_code(const struct config *cfg, const struct task *t, long long *code);
+int deploy_failed_code(struct orch_ctx *c, const struct task *t, long long *code);
 /* 1 when the post-deploy watch ended DEGRADED. */
-int deploy_degraded(const struct config *cfg, const struct task *t);
+int deploy_degraded(struct orch_ctx *c, const struct task *t);
 /*
  * A blocked task that a deploy holds: failed at deploy with deploy_failure:
  * hold (kind "deploy_failed"), or done with a DEGRADED watch ("degraded");
  * detail says what happened and what to do.  1 described, 0 not such a task.
  */
-int deploy_hold_describe(
-    const struct config *cfg, const struct task *t, const char **kind, char *detail, size_t n);
+int deploy_hold_describe(struct orch_ctx *c, const struct task *t, const char **kind, char *detail, size_t n);
 
 /*
  * The deploys table (issue 27): with a shared store, one row per deploy of

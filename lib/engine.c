@@ -277,7 +277,7 @@ deploy_begins(struct orch_ctx *c, const struct task *t)
 {
 	struct orch_err e = { 0 };
 
-	deploy_reset(c->cfg, t);
+	deploy_reset(c, t);
 	/* best effort: the next sync resets a state that is still empty */
 	(void)deploy_local_sync(c, t, &e);
 }
@@ -492,7 +492,7 @@ phase_a(struct orch_ctx *c, struct tracker *tr, struct task *t, struct advance_r
 	    "deploy to production",
 	    t->work_item);
 	/* a record for the operator (nothing reads it back): a failure is said, not fatal */
-	if (deploy_mark(c->cfg, t, DEPLOY_APPROVE_REQUESTED, "\n", &e) < 0)
+	if (deploy_mark(c, t, DEPLOY_APPROVE_REQUESTED, "\n", &e) < 0)
 		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason), "; %s", e.msg);
 	err_clear(&e);
 	if (store_begin(c->st, &e) == 0 && notify_queue(c->st, "alert", t->work_item, msg, &e) == 0)
@@ -581,8 +581,8 @@ on_pass(struct orch_ctx *c, struct tracker *tr, struct task *t, const struct pro
 	if (edge && p->self_deploy)
 		return phase_a(c, tr, t, r);
 	/* the post-deploy watch runs: the tracker says so until it ends in Done or Blocked */
-	display(c, tr, t,
-	    next->monitors && deploy_marker(c->cfg, t, DEPLOY_WATCH) ? "monitoring" : next->display, NULL);
+	display(c, tr, t, next->monitors && deploy_marker(c, t, DEPLOY_WATCH) ? "monitoring" : next->display,
+	    NULL);
 	if (edge && p->deploy_hook) { /* a project without self_deploy: deploy now, then judge it */
 		struct advance_result first = *r;
 		if ((rc = deploy_run_hook(c, p, t, &e)) != 0)
@@ -688,11 +688,11 @@ finish_agent(struct orch_ctx *c, const struct task *t, const char *agent, struct
 
 /* A task a deploy holds (deploy_hold_describe): 1 with what to do in why, 0 another block. */
 static int
-blocked_by_deploy(const struct config *cfg, const struct task *t, char *why, size_t n)
+blocked_by_deploy(struct orch_ctx *c, const struct task *t, char *why, size_t n)
 {
 	const char *kind;
 
-	return deploy_hold_describe(cfg, t, &kind, why, n);
+	return deploy_hold_describe(c, t, &kind, why, n);
 }
 
 /* What a person's stop means, for the item's reason. */
@@ -848,7 +848,7 @@ advance_task(struct orch_ctx *c, const char *wi, int64_t id, const char *agent_d
 		    task_stopped_terminal(&t) ? OUT_NOOP : OUT_BLOCKED; /* a cancelled item: finished */
 		if (t.stopped[0])
 			stopped_reason(&t, r->reason, sizeof(r->reason));
-		else if (!blocked_by_deploy(c->cfg, &t, r->reason, sizeof(r->reason)))
+		else if (!blocked_by_deploy(c, &t, r->reason, sizeof(r->reason)))
 			snprintf(r->reason, sizeof(r->reason),
 			    "blocked after %d retries; resume with orch-advance "
 			    "--unblock %s",
@@ -992,7 +992,7 @@ self_deploy_waits(struct orch_ctx *c, const struct task *t, struct advance_resul
 	struct orch_err e = { 0 };
 
 	r->outcome = OUT_WAITING;
-	if (!deploy_marker(c->cfg, t, DEPLOY_INITIATED) && c->cfg->store != NULL &&
+	if (!deploy_marker(c, t, DEPLOY_INITIATED) && c->cfg->store != NULL &&
 	    deploy_row_current(c->st, t, &d, &e) == 1 && strcmp(d.host, c->st->host) != 0)
 		snprintf(r->reason, sizeof(r->reason),
 		    "the production deploy of %s (attempt %lld) %s on host %s; that host records it",
@@ -1000,7 +1000,7 @@ self_deploy_waits(struct orch_ctx *c, const struct task *t, struct advance_resul
 		    d.host);
 	else
 		snprintf(r->reason, sizeof(r->reason),
-		    deploy_marker(c->cfg, t, DEPLOY_INITIATED)
+		    deploy_marker(c, t, DEPLOY_INITIATED)
 			? "production deploy running; orch-deploy --finalize records its result"
 			: "waiting for Confirm Deploy (tracker status, or orch-deploy --confirm %s)",
 		    t->work_item);
@@ -1022,12 +1022,12 @@ advance_claimed(struct orch_ctx *c, const struct project *p, const struct stage 
 	if (sd->deploys && !dry_run && deploy_local_sync(c, t, &e) < 0) /* another host's newer deploy */
 		return fail(r, &e);
 	if (sd->deploys && !p->self_deploy && p->deploy_hook && !dry_run &&
-	    !deploy_marker(c->cfg, t, DEPLOY_FINALIZED) &&
+	    !deploy_marker(c, t, DEPLOY_FINALIZED) &&
 	    /* the hook runs in this host's workspace: the branch as merged, made or brought up to date */
-	    ((!deploy_marker(c->cfg, t, DEPLOY_INITIATED) && merge_workspace_current(c, p, t, &e) < 0) ||
+	    ((!deploy_marker(c, t, DEPLOY_INITIATED) && merge_workspace_current(c, p, t, &e) < 0) ||
 		(rc = deploy_run_hook(c, p, t, &e)) != 0))
 		return rc < 0 || e.code ? fail(r, &e) : hook_running(t, e.msg, r);
-	if (sd->deploys && p->self_deploy && !deploy_marker(c->cfg, t, DEPLOY_FINALIZED))
+	if (sd->deploys && p->self_deploy && !deploy_marker(c, t, DEPLOY_FINALIZED))
 		return self_deploy_waits(c, t, r);
 	if (tracker_open(&tr, c, t->project, &e) < 0)
 		return fail(r, &e);
@@ -1270,7 +1270,7 @@ engine_unblock(struct orch_ctx *c, const char *wi, struct advance_result *r)
 		r->outcome = OUT_BLOCKED; /* a plain no: exit 1 */
 		return 0;
 	}
-	if (blocked_by_deploy(c->cfg, &t, r->reason, sizeof(r->reason))) {
+	if (blocked_by_deploy(c, &t, r->reason, sizeof(r->reason))) {
 		r->refused =
 		    1; /* a deploy holds it: orch-deploy --retry or --accept closes it, not --unblock */
 		return 0;
@@ -1499,12 +1499,12 @@ engine_stage_manual(const struct config *cfg, const char *project, const char *s
 
 /* --explain of a task a deploy holds: what happened and the choices.  1 written, 0 not such a task. */
 static int
-explain_held(const struct config *cfg, const struct task *t, struct buf *out)
+explain_held(struct orch_ctx *c, const struct task *t, struct buf *out)
 {
 	const char *kind;
 	char why[1024];
 
-	if (!deploy_hold_describe(cfg, t, &kind, why, sizeof(why)))
+	if (!deploy_hold_describe(c, t, &kind, why, sizeof(why)))
 		return 0;
 	buf_addf(out, "%s is %s, blocked (%s):\n  %s\n", t->work_item, t->stage, kind, why);
 	if (strcmp(kind, "degraded") == 0)
@@ -1535,7 +1535,7 @@ engine_explain(struct orch_ctx *c, const char *wi, struct buf *out, struct orch_
 		*e = r.err;
 		return -1;
 	}
-	if (explain_held(c->cfg, &t, out))
+	if (explain_held(c, &t, out))
 		return buf_failed(out) ? err_set(e, EX_SOFTWARE, "the explanation of %s is over its cap", wi)
 				       : 0;
 	if ((sd = stage_get(t.stage)) == NULL || sd->next == NULL)
@@ -1606,17 +1606,17 @@ wait_job(struct store *st, const struct task *t, struct engine_wait *w, struct o
 
 /* The deploy stage of a self-deploying project between its phases: 1 described, 0 not there. */
 static int
-wait_deploy(const struct config *cfg, const struct project *p, const struct task *t, struct engine_wait *w)
+wait_deploy(struct orch_ctx *c, const struct project *p, const struct task *t, struct engine_wait *w)
 {
 	const struct stage *sd = stage_get(t->stage);
 
-	if (!sd || !sd->deploys || !p || !p->self_deploy || !deploy_marker(cfg, t, DEPLOY_APPROVE_REQUESTED))
+	if (!sd || !sd->deploys || !p || !p->self_deploy || !deploy_marker(c, t, DEPLOY_APPROVE_REQUESTED))
 		return 0;
-	if (deploy_marker(cfg, t, DEPLOY_INITIATED)) {
+	if (deploy_marker(c, t, DEPLOY_INITIATED)) {
 		w->kind = "deploy";
 		snprintf(w->detail, sizeof(w->detail), "production deploy %s: orch-deploy finalizes it",
-		    deploy_marker(cfg, t, DEPLOY_FINALIZED) ? "finalized, the merge gate next" : "under way");
-	} else if (cfg->deploy_require_manual_approve) {
+		    deploy_marker(c, t, DEPLOY_FINALIZED) ? "finalized, the merge gate next" : "under way");
+	} else if (c->cfg->deploy_require_manual_approve) {
 		w->kind = "verdict";
 		snprintf(w->detail, sizeof(w->detail), "a human verdict: tracker status Confirm Deploy");
 	} else {
@@ -1634,11 +1634,12 @@ engine_waits_for(const struct config *cfg, struct store *st, const struct task *
 {
 	const struct project *p = config_project(cfg, t->project);
 	const struct stage *sd = stage_get(t->stage);
+	struct orch_ctx vc = { .cfg = cfg, .st = st }; /* the deploy state's reads need both */
 	int rc, manual;
 
 	memset(w, 0, sizeof(*w));
 	w->kind = "";
-	if (t->blocked && deploy_hold_describe(cfg, t, &w->kind, w->detail, sizeof(w->detail)))
+	if (t->blocked && deploy_hold_describe(&vc, t, &w->kind, w->detail, sizeof(w->detail)))
 		return 0;
 	if (t->stopped[0]) {
 		w->kind = task_stopped_terminal(t) ? "" : "blocked"; /* cancelled: it waits for nothing */
@@ -1652,7 +1653,7 @@ engine_waits_for(const struct config *cfg, struct store *st, const struct task *
 		    t->work_item);
 		return 0;
 	}
-	if (sd == NULL || sd->next == NULL || (rc = wait_job(st, t, w, e)) > 0 || wait_deploy(cfg, p, t, w))
+	if (sd == NULL || sd->next == NULL || (rc = wait_job(st, t, w, e)) > 0 || wait_deploy(&vc, p, t, w))
 		return 0;
 	if (rc < 0)
 		return -1;
@@ -1757,13 +1758,13 @@ stop_processes(struct orch_ctx *c, const struct task *t, const struct stop_jobs 
 
 /* 1 when a production deploy of t already runs (started, no result recorded yet): it is never killed. */
 static int
-deploy_running(const struct config *cfg, const struct task *t, char *why, size_t n)
+deploy_running(struct orch_ctx *c, const struct task *t, char *why, size_t n)
 {
 	const struct stage *sd = stage_get(t->stage);
 
 	why[0] = '\0';
-	if (!sd || !sd->deploys || !deploy_marker(cfg, t, DEPLOY_INITIATED) ||
-	    deploy_marker(cfg, t, DEPLOY_FINALIZED))
+	if (!sd || !sd->deploys || !deploy_marker(c, t, DEPLOY_INITIATED) ||
+	    deploy_marker(c, t, DEPLOY_FINALIZED))
 		return 0;
 	snprintf(why, n,
 	    "its production deploy already runs: it is not stopped; the stop applies after it (its "
@@ -1782,7 +1783,7 @@ stop_once(struct orch_ctx *c, struct task *t, const char *how, const char *reaso
 	char msg[1400], running[300];
 	int rc;
 
-	deploy_running(c->cfg, t, running, sizeof(running));
+	deploy_running(c, t, running, sizeof(running));
 	stop_message(c, t, how, key ? "by a person in the tracker" : "orch-advance --cancel", reason, running,
 	    msg, sizeof(msg));
 	str_copy(r->reason, sizeof(r->reason), msg);

@@ -783,11 +783,12 @@ deploy_log_forged(const struct gate_ctx *c, struct gate_result *r)
 static int
 deploy_failed_red(const struct gate_ctx *c, struct gate_result *r)
 {
+	struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
 	char dir[ORCH_PATH_MAX_1];
 	long long code;
 
 	if ((!c->project->self_deploy && c->project->deploy_hook == NULL) ||
-	    deploy_failed_code(c->cfg, c->task, &code) != 1)
+	    deploy_failed_code(&oc, c->task, &code) != 1)
 		return 0;
 	if (deploy_state_dir(c->cfg, c->task, dir, sizeof(dir)) < 0)
 		dir[0] = '\0';
@@ -1040,7 +1041,8 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 	branch_ref(c->task, ref, sizeof(ref));
 	if (sd->deploys && c->project->self_deploy) {
 		/* nobody writes the log here: Confirm Deploy runs the hook and orch writes it (Phase C) */
-		if (deploy_marker(c->cfg, c->task, DEPLOY_INITIATED))
+		struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
+		if (deploy_marker(&oc, c->task, DEPLOY_INITIATED))
 			buf_addf(out,
 			    "%s at deploy (self_deploy), branch %s:\n  deploy initiated: waiting for the "
 			    "hook's "

@@ -637,10 +637,12 @@ child_spawn(const struct proc_spec *spec, struct child *ch, struct proc_result *
 	ch->err = errp[0];
 	ch->in = in[1];
 	if (spec->on_start) {
-		/* recorded before the program may run (child_wait_go); a failed exec leaves a dead group noted */
+		/* recorded before the program may run (child_wait_go); a failed exec leaves a dead group
+		 * noted */
 		close(go[0]);
 		spec->on_start(spec->on_start_ctx, (long)ch->pid);
-		if (write(go[1], "g", 1) < 0) /* the child died already (on_start stopped it): nothing to tell */
+		if (write(go[1], "g", 1) <
+		    0) /* the child died already (on_start stopped it): nothing to tell */
 			errno = 0;
 		close(go[1]);
 	}

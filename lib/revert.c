@@ -330,7 +330,7 @@ revert_claimed(struct orch_ctx *c, struct task *t, char *nwi, size_t n, struct a
 			nwi[0] = '\0';
 		return rc < 0 ? -1 : 0;
 	}
-	if (rc == 0 && !(t->blocked && stage_is_last(t->stage) && deploy_degraded(c->cfg, t))) {
+	if (rc == 0 && !(t->blocked && stage_is_last(t->stage) && deploy_degraded(c, t))) {
 		r->refused = 1;
 		snprintf(r->reason, sizeof(r->reason),
 		    "%s has no open DEGRADED post-deploy watch (stage %s%s): nothing "

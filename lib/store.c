@@ -412,6 +412,21 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	 " duration_ms INTEGER NOT NULL DEFAULT 0,"
 	 " pid INTEGER NOT NULL DEFAULT 0,"
 	 " PRIMARY KEY (host, name));"),
+	/*
+	 * 26: deploy state in the store (issue 27).  deploy_marks: where each host's deploy of a task stands
+	 * (initiated, approve-requested, finalized, watch, watched; lib/deploystate.h), one row per task,
+	 * attempt, host and state, where orch-home files held them before.  The hook's wrapper still writes
+	 * its own facts (its pid, its hook's group, the exit code) as files: it runs without the store.
+	 * The PostgreSQL migration of the same number is in lib/store_pg.c.
+	 */
+	("CREATE TABLE deploy_marks ("
+	 " task_id INTEGER NOT NULL,"
+	 " attempt INTEGER NOT NULL,"
+	 " host TEXT NOT NULL,"
+	 " name TEXT NOT NULL,"
+	 " value TEXT NOT NULL,"
+	 " updated_at INTEGER NOT NULL,"
+	 " PRIMARY KEY (task_id, attempt, host, name));"),
 };
 
 static int

@@ -55,7 +55,7 @@ struct pg_conn;
 	"orch leaves it as it is: stop the cron jobs, then restore it from a " \
 	"backup or move it aside to start with an empty store (docs/operations.md, Failure modes)"
 
-#define STORE_SCHEMA_VERSION 25
+#define STORE_SCHEMA_VERSION 26
 
 /*
  * A few statements run once per live item on every tick (task_get,

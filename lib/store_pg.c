@@ -172,6 +172,15 @@ static const struct {
 	    " duration_ms BIGINT NOT NULL DEFAULT 0,"
 	    " pid BIGINT NOT NULL DEFAULT 0,"
 	    " PRIMARY KEY (host, name));" },
+	{ 26,
+	    "CREATE TABLE deploy_marks ("
+	    " task_id BIGINT NOT NULL,"
+	    " attempt BIGINT NOT NULL,"
+	    " host TEXT NOT NULL,"
+	    " name TEXT NOT NULL,"
+	    " value TEXT NOT NULL,"
+	    " updated_at BIGINT NOT NULL,"
+	    " PRIMARY KEY (task_id, attempt, host, name));" },
 };
 
 /* Contract 1: migrate under a transaction-scoped advisory lock. */

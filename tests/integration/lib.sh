@@ -122,21 +122,34 @@ release() { exec 8>&-; wait "$HOLD_PID"; rm -f "$TMP/hold.in" "$TMP/hold.out"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# age_initiated FILE SECONDS wall|boottime|both: a deploy's initiated record as if it started SECONDS
+# deploy_state NAME [WI]: the newest deploy's record NAME (initiated, approve-requested, finalized, watch,
+# watched) as the store holds it (deploy_marks, lib/deploystate.h); "" when there is none.  With HOST set,
+# that host's (a shared store); else any host's.
+deploy_state() {
+	python3 "$TOP/tests/integration/sqlrun.py" query "SELECT m.value FROM deploy_marks m JOIN tasks t ON t.id = m.task_id WHERE m.name = ?1 AND t.work_item = ?2 AND (?3 = '' OR m.host = ?3) ORDER BY m.attempt DESC LIMIT 1" "$1" "${2:-$WI}" "${HOST:-}"
+}
+# deploy_state_put NAME WI VALUE HOST: write that record of HOST's for WI's current deploy (a state orch left)
+deploy_state_put() {
+	sql_exec "INSERT INTO deploy_marks(task_id, attempt, host, name, value, updated_at) SELECT t.id, (SELECT count(*) FROM events WHERE work_item = t.work_item AND ((stage_to = 'deploy' AND stage_from != 'deploy') OR kind = 'deploy_retry')), ?1, ?2, ?3, 0 FROM tasks t WHERE t.work_item = ?4" "$4" "$1" "$3" "$2"
+}
+# deploy_state_set NAME WI VALUE: overwrite that record (a test's stand-in for a state orch left)
+deploy_state_set() {
+	sql_exec "UPDATE deploy_marks SET value = ?1 WHERE name = ?2 AND task_id = (SELECT id FROM tasks WHERE work_item = ?3)" "$3" "$1" "$2"
+}
+# age_initiated WI SECONDS wall|boottime|both: WI's initiated record as if its deploy started SECONDS
 # earlier on that clock (lib/deploystate.h: "wall <unix s>", "boottime <s>" lines)
 age_initiated() {
-	python3 - "$@" <<'PY' || fail "cannot age $1"
-import os, sys
-path, secs, which = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-lines = open(path).read().split("\n")
+	_rec=$(deploy_state initiated "$1")
+	[ -n "$_rec" ] || fail "no initiated record of $1 to age"
+	_aged=$(printf '%s\n' "$_rec" | python3 -c '
+import sys
+secs, which = int(sys.argv[1]), sys.argv[2]
+lines = sys.stdin.read().split("\n")
 def age(line):
     k, _, v = line.partition(" ")
     return f"{k} {int(v) - secs}" if k in ("wall", "boottime") and which in (k, "both") else line
-st = os.stat(path)
-open(path + ".aged", "w").write("\n".join(lines[:1] + [age(l) for l in lines[1:]]))
-os.utime(path + ".aged", (st.st_atime, st.st_mtime))
-os.rename(path + ".aged", path)
-PY
+sys.stdout.write("\n".join(lines[:1] + [age(l) for l in lines[1:]]))' "$2" "$3") || fail "cannot age $1"
+	deploy_state_set initiated "$1" "$_aged"
 }
 
 # expect_rc WANT CMD...: run CMD, keep stdout in $OUT and stderr in $ERR.

@@ -323,26 +323,40 @@ print(f"overlap: {fig['kills']} SIGKILLs over {fig['runs']} command runs in {cha
       f"({LOOPS} loops, {waves} waves of items, {fig['operator']} operator commands; seed {SEED})")
 
 
-def age_initiated(path, secs):
+def initiated(wi):
+    """WI's initiated record of its current deploy (deploy_marks, lib/deploystate.h): (key, value) or None."""
+    c = db()
+    try:
+        return c.execute("SELECT m.task_id, m.attempt, m.host, m.value FROM deploy_marks m JOIN tasks t ON "
+                         "t.id = m.task_id WHERE t.work_item = ? AND m.name = 'initiated' ORDER BY m.attempt "
+                         "DESC", (wi,)).fetchone()
+    finally:
+        c.close()
+
+
+def age_initiated(row, secs):
     """The record as if its deploy started secs earlier on both its clocks (lib/deploystate.h)."""
-    lines = open(path).read().split("\n")
+    lines = row[3].split("\n")
     aged = [f"{k} {int(v) - secs}" if k in ("wall", "boottime") else l
             for l in lines[1:] for k, _, v in [l.partition(" ")]]
-    open(path + ".aged", "w").write("\n".join(lines[:1] + aged))
-    os.rename(path + ".aged", path)
-    old = time.time() - secs  # an older orch's record has no stamps: its mtime
-    os.utime(path, (old, old))
+    c = storedb.connect(db_path, URL, timeout=60)
+    try:
+        c.execute("UPDATE deploy_marks SET value = ? WHERE task_id = ? AND attempt = ? AND host = ? AND "
+                  "name = 'initiated'", ("\n".join(lines[:1] + aged), row[0], row[1], row[2]))
+        c.commit()
+    finally:
+        c.close()
 
 
 def stuck_confirms():
-    """Age the initiated marker of a confirm killed before its hook started: deploy_timeout_s passes."""
+    """Age the initiated record of a confirm killed before its hook started: deploy_timeout_s passes."""
     aged = 0
     _, tasks, _ = snapshot()
     for wi in ITEMS:
         d = os.path.join(home, "deploy-state", wi.split("-")[0], wi)
-        if (tasks.get(wi) == "deploy" and os.path.exists(os.path.join(d, "initiated")) and
-                not os.path.exists(os.path.join(d, "wrapper-pid")) and not os.path.exists(os.path.join(d, "result"))):
-            age_initiated(os.path.join(d, "initiated"), 7200)
+        if (tasks.get(wi) == "deploy" and not os.path.exists(os.path.join(d, "wrapper-pid")) and
+                not os.path.exists(os.path.join(d, "result")) and (row := initiated(wi)) is not None):
+            age_initiated(row, 7200)
             aged += 1
     return aged
 

@@ -52,7 +52,7 @@ orch-advance -q --all
 [ "$(sql "SELECT stage || ' ' || stopped || blocked FROM tasks WHERE work_item = '$WI'")" = "deploy cancelled1" ] ||
 	fail "after the hook: $(sql "SELECT stage || ' ' || stopped || blocked FROM tasks WHERE work_item = '$WI'")"
 [ "$(state_of "$WI")" = Cancelled ] || fail "orch wrote over Cancelled: $(state_of "$WI")"
-[ -e "$DS/watch" ] && fail "a stopped item's deploy was watched"
+[ -n "$(deploy_state watch)" ] && fail "a stopped item's deploy was watched"
 
 # nothing else deploys: a new Confirm Deploy and --confirm do nothing
 orch-issue -q set "$WI" "Confirm Deploy"

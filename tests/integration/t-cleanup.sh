@@ -20,10 +20,10 @@ expect_rc 0 orch-reconcile
 [ -d "$WT" ] || fail "removed while another process held the task"
 sql_exec "DELETE FROM leases"
 # the post-deploy watch still runs
-mkdir -p "$ORCH_HOME/deploy-state/DEMO/$WI" && echo "1 0" >"$ORCH_HOME/deploy-state/DEMO/$WI/watch"
+deploy_state_put watch "$WI" "1 0" "$(hostname)"
 expect_rc 0 orch-reconcile
 [ -d "$WT" ] || fail "removed during the post-deploy watch"
-echo HEALTHY >"$ORCH_HOME/deploy-state/DEMO/$WI/watched"
+deploy_state_put watched "$WI" HEALTHY "$(hostname)"
 # a recent done item stays
 sql_exec "UPDATE tasks SET updated_at = ?" "$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)"
 expect_rc 0 orch-reconcile

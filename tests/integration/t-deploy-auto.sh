@@ -22,7 +22,7 @@ contains "$OUT" "production deploy of"
 until [ -e "$S/result" ]; do sleep 0.01; done	# the detached hook's own end
 [ "$(runs)" = 1 ] || fail "hook ran $(runs) times"
 sha=$(git -C "$TMP/repo" rev-parse "refs/remotes/origin/main")
-[ "$(head -n 1 "$S/initiated")" = "$sha" ] || fail "deployed something that is not main's head"
+[ "$(deploy_state initiated | head -n 1)" = "$sha" ] || fail "deployed something that is not main's head"
 expect_rc 0 orch-deploy --finalize
 contains "$OUT" "deploy -> done advanced"
 [ "$(state_of "$WI")" = "Monitoring after Deploy" ] || fail "tracker during the watch: $(state_of "$WI")"
@@ -39,7 +39,8 @@ contains "$(cat "$TMP/doctor")" "WARN project DEMO: production is automatic"
 
 # the command that merged died before Phase B: orch-deploy starts the deploy, once
 sql_exec "UPDATE tasks SET stage = 'deploy'"
-for f in approve-requested initiated wrapper-pid hook-pgid result finalized watch watched; do rm -f "$S/$f"; done
+for f in wrapper-pid hook-pgid result; do rm -f "$S/$f"; done
+sql_exec "DELETE FROM deploy_marks"
 expect_rc 0 orch-deploy
 contains "$OUT" "production deploy of"
 until [ -e "$S/result" ]; do sleep 0.01; done
@@ -49,7 +50,8 @@ expect_rc 0 orch-deploy
 # the default (true): nothing deploys without Confirm Deploy
 unset ORCH_DEPLOY_REQUIRE_MANUAL_APPROVE
 sql_exec "UPDATE tasks SET stage = 'deploy'"
-for f in approve-requested initiated wrapper-pid hook-pgid result finalized watch watched; do rm -f "$S/$f"; done
+for f in wrapper-pid hook-pgid result; do rm -f "$S/$f"; done
+sql_exec "DELETE FROM deploy_marks"
 expect_rc 0 orch-deploy
 [ -z "$OUT" ] || fail "deployed without a human: $OUT"
 [ "$(runs)" = 2 ] || fail "hook ran without Confirm Deploy"

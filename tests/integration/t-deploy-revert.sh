@@ -35,7 +35,7 @@ until_done() {
 		orch-deploy -q || fail "$TRACKER: orch-deploy failed"
 		[ "$(state_of "$1")" = "In Review" ] && orch-issue -q set "$1" Approved
 		[ "$(sql "SELECT stage FROM tasks WHERE work_item = '$1'")" = done ] &&
-			[ -f "$ORCH_HOME/deploy-state/DEMO/$1/watched" ] && return 0
+			[ -n "$(deploy_state watched "$1")" ] && return 0
 	done
 	fail "$TRACKER: $1 not done after $n rounds: $(sql "SELECT group_concat(work_item || ':' || stage || ':' || blocked) FROM tasks")"
 }
@@ -52,7 +52,7 @@ for TRACKER in local plane; do
 	until_done "$WI"
 	git -C "$R/repo" fetch -q origin
 	git -C "$R/repo" cat-file -e "origin/main:$MOD" || fail "$TRACKER: $WI's change is not on main"
-	[ "$(cat "$ORCH_HOME/deploy-state/DEMO/$WI/watched")" = DEGRADED ] || fail "$TRACKER: the watch was not DEGRADED"
+	[ "$(deploy_state watched)" = DEGRADED ] || fail "$TRACKER: the watch was not DEGRADED"
 	[ "$(sql "SELECT blocked FROM tasks WHERE work_item = '$WI'")" = 1 ] || fail "$TRACKER: $WI is not blocked"
 	expect_rc 0 orch-advance --explain "$WI"
 	contains "$OUT" "orch-deploy --revert $WI"
@@ -89,7 +89,7 @@ for TRACKER in local plane; do
 	# the revert item goes through the pipeline and reaches main (production healthy again)
 	rm -f "$R/unhealthy"
 	until_done "$NWI"
-	[ "$(cat "$ORCH_HOME/deploy-state/DEMO/$NWI/watched")" = HEALTHY ] || fail "$TRACKER: $NWI's watch"
+	[ "$(deploy_state watched "$NWI")" = HEALTHY ] || fail "$TRACKER: $NWI's watch"
 	[ "$(state_of "$NWI")" = Done ] || fail "$TRACKER: $NWI: $(state_of "$NWI")"
 	git -C "$R/repo" fetch -q origin
 	git -C "$R/repo" cat-file -e "origin/main:$MOD" 2>/dev/null && fail "$TRACKER: main still holds $MOD"

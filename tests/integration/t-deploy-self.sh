@@ -25,7 +25,8 @@ to_deploy one
 contains "$OUT" "merged"
 contains "$ERR" "set the status to Confirm Deploy to deploy to production"
 [ "$(state_of "$WI")" = "Awaiting Deploy" ] || fail "Phase A: tracker not Awaiting Deploy"
-[ -e "$ORCH_HOME/deploy-state/DEMO/$WI/approve-requested" ] || fail "Phase A marker missing"
+[ "$(sql "SELECT count(*) FROM deploy_marks WHERE name = 'approve-requested'")" = 1 ] || fail "Phase A marker missing"
+[ ! -e "$ORCH_HOME/deploy-state/DEMO/$WI/approve-requested" ] || fail "the deploy state is a file, not in the store"
 expect_rc 2 orch-advance "$WI"
 contains "$OUT" "waiting for Confirm Deploy"
 expect_rc 0 orch-advance --explain "$WI"	# says the same: nobody writes the deploy log by hand here
@@ -108,7 +109,7 @@ for i in 1 2; do
 done
 [ "$(nalerts)" = 1 ] || fail "a hook that cannot run alerted $(nalerts) times in one stay"
 [ "$(git -C "$TMP/origin.git" rev-parse main)" = "$(cat "$TMP/main.before")" ] || fail "main moved for a hook that cannot run"
-[ ! -e "$ORCH_HOME/deploy-state/DEMO/$WI/initiated" ] || fail "a hook that cannot run was marked initiated"
+[ -z "$(deploy_state initiated)" ] || fail "a hook that cannot run was marked initiated"
 cp "$TMP/orch.yaml.good" "$ORCH_HOME/orch.yaml"
 
 # fixed and deployed again (fresh sentinels), but production degrades: Blocked, alert, rollback_hook

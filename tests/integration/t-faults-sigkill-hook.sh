@@ -32,7 +32,7 @@ wait "$ap"
 pg=$(sql "SELECT child_pgid FROM leases WHERE name = 'task:$WI'")
 [ "${pg:-0}" -gt 1 ] || fail "the claim does not hold the hook's process group: '$pg'"
 [ "$(sql "SELECT child_kind FROM leases WHERE name = 'task:$WI'")" = deploy_hook ] || fail "the claim's child kind"
-grep -q "^pgid $pg\$" "$S/initiated" || fail "the initiated record does not hold group $pg: $(cat "$S/initiated")"
+deploy_state initiated | grep -q "^pgid $pg\$" || fail "the initiated record does not hold group $pg: $(deploy_state initiated)"
 kill -0 -"$pg" 2>/dev/null || fail "the hook's group $pg is not running"
 
 # the next runs wait: busy, nothing recorded, the claim kept while the hook runs
@@ -45,7 +45,7 @@ for cmd in "orch-advance $WI" "orch-advance --all"; do
 done
 expect_rc 0 orch-reconcile
 [ "$(sql "SELECT child_pgid FROM leases WHERE name = 'task:$WI'")" = "$pg" ] || fail "the reaper released the claim of a running hook"
-[ ! -e "$S/finalized" ] || fail "a running deploy was finalized: $(cat "$S/finalized")"
+[ -z "$(deploy_state finalized)" ] || fail "a running deploy was finalized: $(deploy_state finalized)"
 [ "$(sql "SELECT stage FROM tasks")" = deploy ] || fail "the task moved while its hook ran"
 
 # the hook ends: its wrapper records the result; the next tick logs SUCCESS and the item is done
@@ -54,7 +54,7 @@ wait_gone "$pg" || fail "the hook's wrapper $pg did not end"
 [ "$(cat "$S/result")" = 0 ] || fail "the wrapper recorded '$(cat "$S/result")'"
 expect_rc 0 orch-advance "$WI"
 contains "$OUT" "done"
-[ "$(cat "$S/finalized")" = SUCCESS ] || fail "finalized $(cat "$S/finalized"), expected SUCCESS"
+[ "$(deploy_state finalized)" = SUCCESS ] || fail "finalized $(deploy_state finalized), expected SUCCESS"
 contains "$(git -C "$TMP/repo" show "refs/heads/$BR:$D/14-deploy-log.md")" "deploy_status: SUCCESS"
 [ "$(sql "SELECT stage FROM tasks")" = done ] || fail "the item is not done"
 [ "$(wc -l <"$HOOK_RUNS")" -eq 1 ] || fail "the hook ran $(wc -l <"$HOOK_RUNS") times, expected once"

@@ -86,11 +86,11 @@ python3 "$TOP/tests/integration/pg_hold.py" "$ORCH_DATABASE_URL" orch-reconcile 
 exec 7>"$TMP/pg.in"
 read -r ready <"$TMP/pg.out"
 [ "$ready" = held ] || fail "could not hold the cluster lock"
-mkdir -p "$HOST_B/deploy-state/DEMO/$WI" && echo "1 0" >"$HOST_B/deploy-state/DEMO/$WI/watch"
+deploy_state_put watch "$WI" "1 0" host-b
 ORCH_HOME=$HOST_B expect_rc 0 orch-reconcile
 contains "$OUT" "previous run still active on another host; skipped"
 [ -d "$HOST_B/worktrees/DEMO/$WI" ] || fail "host B's cache went during its post-deploy watch"
-echo HEALTHY >"$HOST_B/deploy-state/DEMO/$WI/watched"
+deploy_state_put watched "$WI" HEALTHY host-b
 # hostile agent: it left its workspace a symlink to a directory of someone's (with a .git of its own):
 # the link goes, what it points to stays
 mkdir -p "$TMP/precious/.git" && echo keep >"$TMP/precious/data"

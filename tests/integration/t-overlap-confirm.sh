@@ -85,18 +85,17 @@ HP=$(cat "$S/hook-pgid")
 expect_rc 0 orch-deploy --finalize
 [ -z "$OUT" ] || fail "finalized a deploy that is still running: $OUT"
 # a forward wall clock step (NTP, a resumed VM) past deploy_timeout_s: the live deploy is not failed
-age_initiated "$S/initiated" 7200 wall
-touch -d '2 hours ago' "$S/initiated"
+age_initiated "$WI" 7200 wall
 ORCH_DEPLOY_TIMEOUT_S=3600 expect_rc 0 orch-deploy --finalize
 [ -z "$OUT$ERR" ] || fail "a wall clock step failed a live deploy: $OUT $ERR"
 [ ! -e "$S/result" ] || fail "a wall clock step recorded a result: $(cat "$S/result")"
 kill -0 -"$HP" 2>/dev/null || fail "a wall clock step stopped the hook"
 # past deploy_timeout_s on the clock that does not step, but the wrapper is alive within its own limit
-age_initiated "$S/initiated" 120 boottime
+age_initiated "$WI" 120 boottime
 ORCH_DEPLOY_TIMEOUT_S=60 expect_rc 0 orch-deploy --finalize
 [ -z "$OUT$ERR" ] || fail "a deploy within its wrapper's limit was failed: $OUT $ERR"
 # past it on both clocks and past the wrapper's limit (job_timeout_s): stopped, FAILED
-age_initiated "$S/initiated" 7200 boottime
+age_initiated "$WI" 7200 boottime
 ORCH_DEPLOY_TIMEOUT_S=3600 expect_rc 0 orch-deploy --finalize
 contains "$ERR" "no result after deploy_timeout_s"
 contains "$OUT" "rolled_back"

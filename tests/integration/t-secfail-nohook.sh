@@ -37,7 +37,7 @@ fail_at_gate() {
 fail_at_gate
 everything
 [ "$(runs)" = 0 ] || fail "a security FAIL ran the deploy hook $(runs) time(s)"
-[ ! -e "$ORCH_HOME/deploy-state/DEMO/$WI/initiated" ] || fail "a deploy was initiated"
+[ -z "$(deploy_state initiated)" ] || fail "a deploy was initiated"
 
 # a self-deploying project that deploys without a human: still nothing, and a confirm is refused
 printf '%s\n    self_deploy: true\n' "$CONF_NOW" >"$ORCH_HOME/orch.yaml"
@@ -49,7 +49,7 @@ contains "$OUT" "Confirm Deploy acts only on stage deploy"
 orch-issue -q set "$WI" "Confirm Deploy"
 everything
 [ "$(runs)" = 0 ] || fail "a security FAIL on a self-deploying project ran the hook $(runs) time(s)"
-[ ! -e "$ORCH_HOME/deploy-state/DEMO/$WI/initiated" ] || fail "a self deploy was initiated"
+[ -z "$(deploy_state initiated)" ] || fail "a self deploy was initiated"
 unset ORCH_DEPLOY_REQUIRE_MANUAL_APPROVE
 printf '%s\n' "$CONF_NOW" >"$ORCH_HOME/orch.yaml"
 
