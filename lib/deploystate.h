@@ -1,14 +1,21 @@
 /*
  * deploystate: the state of one deploy, below the engine (docs/deploy.md).
  *
- * A task's deploy state is the set of sentinel files present in
- * $ORCH_HOME/deploy-state/<project>/<WI>/.  Each is written atomically by
+ * A task's deploy state is the set of its sentinels.  Those orch's commands
+ * decide (APPROVE_REQUESTED, INITIATED, FINALIZED, WATCH, WATCHED) are rows
+ * of deploy_marks in the store, keyed by task, deploy attempt (the
+ * transitions that begin a deploy, counted from their events) and host;
+ * the three the hook's wrapper writes (WRAPPER_PID, HOOK_PGID, RESULT) are
+ * files in $ORCH_HOME/deploy-state/<project>/<WI>/, written atomically,
+ * because the wrapper runs detached without the store.  Each is written by
  * one step and read by the next, so every phase is restart-safe: a killed
- * orch-deploy or orch-advance is finished by the next tick from what the
- * files say.  This module is the only one that names, writes and reads
- * those files; the deploy is split by role around it: deployhook.h runs
- * the hook and writes its log (below the engine, which runs it after a
- * merge), deploy.h confirms, finalizes and watches (above the engine).
+ * orch-deploy or orch-advance is finished by the next tick from what they
+ * say.  This module is the only one that names, writes and reads them; the
+ * deploy is split by role around it: deployhook.h runs the hook and writes
+ * its log (below the engine, which runs it after a merge), deploy.h
+ * confirms, finalizes and watches (above the engine).  A host reads and
+ * writes its own rows only (as it did its own files); the deploys row below
+ * is the once-only record across hosts.
  *
  * The states, and the function that performs each transition (the way
  * SQLite's pager.c names its states):
@@ -51,12 +58,14 @@
  * Invariants:
  *  1. A sentinel is written only by the holder of the task's claim (or by
  *     the wrapper that holder started), and never removed except by
- *     deploy_reset().
+ *     deploy_reset() (a new attempt's rows start empty in any case).
  *  2. INITIATED exists before the hook can start: a deploy runs at most once.
  *  3. FINALIZED ends the deploy; WATCH without WATCHED keeps the task (and
  *     its worktree) under watch.
  *
- * hook.log (DEPLOY_HOOK_LOG) beside them is the hook's output, not a state.
+ * hook.log (DEPLOY_HOOK_LOG) beside the wrapper's files is the hook's
+ * output, not a state.  A file in the directory named like a state kept in
+ * the store is never read (deploy_import_files aside, once per host).
  */
 #ifndef ORCH_DEPLOYSTATE_H
 #define ORCH_DEPLOYSTATE_H
@@ -91,14 +100,15 @@ enum deploy_sentinel {
 #define DEPLOY_FAILED_LOG "deploy-log.md"
 #define DEPLOY_ROLLBACK_LOG "rollback.log"
 
-/* The file name of s in the deploy state directory ("approve-requested", ...). */
+/* The name of s ("approve-requested", ...): its row's name, or its file's in the deploy state directory. */
 const char *deploy_sentinel_file(enum deploy_sentinel s);
 /* $ORCH_HOME/deploy-state/<project>/<WI>. */
 int deploy_state_dir(const struct config *cfg, const struct task *t, char *out, size_t n);
-/* The path of s for t; -1 when it does not fit in n. */
+/* The path of s's file for t (what the wrapper, or an older orch, writes); -1 when it does not fit in n. */
 int deploy_marker_path(
     const struct config *cfg, const struct task *t, enum deploy_sentinel s, char *out, size_t n);
-/* 1 when t's sentinel s exists. */
+/* 1 when t's sentinel s exists (this host's row of the current deploy, or the wrapper's file); 0 also when
+ * the store does not answer. */
 int deploy_marker(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s);
 /* The same, with the store's failure told apart: 1 present, 0 absent, -1 with e (the store did not answer).
  */
@@ -113,7 +123,7 @@ int deploy_has(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s,
 int deploy_import_files(struct orch_ctx *c, struct orch_err *e);
 /* A new deploy of the task begins: forget the sentinels of the last one. */
 void deploy_reset(struct orch_ctx *c, const struct task *t);
-/* Write s with content (atomically, creating the directory); 0 / -1 with e. */
+/* Write s with content (this host's row; a wrapper's sentinel: its file, atomically); 0 / -1 with e. */
 int deploy_mark(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, const char *content,
     struct orch_err *e) __attribute__((warn_unused_result));
 /*
@@ -173,14 +183,15 @@ int deploy_degraded(struct orch_ctx *c, const struct task *t);
 int deploy_hold_describe(struct orch_ctx *c, const struct task *t, const char **kind, char *detail, size_t n);
 
 /*
- * The deploys table (issue 27): with a shared store, one row per deploy of
- * a task (unique per task and attempt), inserted by the host that starts
- * the hook before it writes INITIATED: a second host (or a second run)
+ * The deploys table (issue 27): one row per deploy of a task (unique per
+ * task and attempt), inserted by the host that starts the hook before it
+ * writes INITIATED: with a shared store a second host (or a second run)
  * finds the row and never starts the hook again.  Only that host records
  * the result (mine_only); another host records a deploy lost
  * (status "lost", 124) when it has no result past deploy_timeout_s, and the
  * first host's late result then changes nothing.  On one host's SQLite
- * store the sentinels alone keep the once-only rule, as before.
+ * store the row is kept the same way (the history, orch-status), and
+ * INITIATED keeps the once-only rule, as before.
  */
 struct deploy_row {
 	int64_t attempt;
