@@ -66,6 +66,10 @@ git -C "$TMP/repo-b" merge-base --is-ancestor "$(git -C "$TMP/origin.git" rev-pa
 [ "$(runs)" = 1 ] || fail "one Confirm Deploy ran the hook $(runs) times"
 [ "$(sql "SELECT host || ' ' || status || ' ' || result FROM deploys")" = "host-b success 0" ] ||
 	fail "deploys row after: $(sql "SELECT host || ' ' || status || ' ' || result FROM deploys")"
+# the deploy's states are in the store, each host's apart: host B's deploy, host A's Phase A (the merge)
+[ "$(HOST=host-b deploy_state finalized)" = SUCCESS ] || fail "host B's finalized state: '$(HOST=host-b deploy_state finalized)'"
+[ -z "$(HOST=host-a deploy_state initiated)$(HOST=host-a deploy_state finalized)" ] ||
+	fail "host A holds states of host B's deploy: $(sql "SELECT group_concat(host || ':' || name) FROM deploy_marks")"
 
 # host B vanishes mid-deploy: host A records it lost once it is past deploy_timeout_s, never starts it again
 sql_exec "UPDATE tasks SET stage = 'development', blocked = 0"

@@ -57,11 +57,15 @@ until [ -s "$SB/hook-pgid" ]; do sleep 0.01; done
 for f in initiated approve-requested; do
 	python3 "$TOP/tests/integration/sqlrun.py" query "SELECT m.value FROM deploy_marks m JOIN tasks t ON t.id = m.task_id WHERE t.work_item = ?1 AND m.name = ?2" "$B" "$f" >"$SB/$f"
 done
+ln -s "$TMP/hook-runs" "$SB/finalized"	# hostile: a link where a state's file was (not followed)
+head -c 100000 /dev/zero | tr '\0' 'x' >"$SB/watch"	# hostile: garbage far over a state's size
 sql_exec "DELETE FROM deploy_marks"	# an older orch: no rows, not imported yet
 expect_rc 0 orch-deploy --confirm "$B"
 contains "$OUT" "already initiated"
 [ -n "$(deploy_state initiated "$B")" ] || fail "the running deploy's file was not taken into the store"
-rm -f "$SB/initiated" "$SB/approve-requested"	# after the import the files are not read
+[ -z "$(deploy_state finalized "$B")" ] || fail "a symlinked state was imported: $(deploy_state finalized "$B")"
+[ "$(deploy_state watch "$B" | wc -c)" -lt 1100 ] || fail "an oversized state file was imported whole"
+rm -f "$SB/initiated" "$SB/approve-requested" "$SB/finalized" "$SB/watch"	# after the import the files are not read
 expect_rc 0 orch-deploy --confirm "$B"
 contains "$OUT" "already initiated"
 exec 7>"$HOOK_GATE"; exec 7>&-
