@@ -696,7 +696,7 @@ deploy_monitor(struct orch_ctx *c, deploy_report report, void *rctx, struct orch
 		const struct project *p;
 		if (task_get(c->st, wis[i], &t, &e) < 0)
 			continue;
-		/* a shared store: the watch is the deploying host's (its sentinels); the others leave it */
+		/* a shared store: the watch is the deploying host's (its own rows); the others leave it */
 		if (c->cfg->store != NULL && !deploy_marker(c, &t, DEPLOY_WATCH))
 			continue;
 		if ((p = config_project(c->cfg, t.project)) == NULL || !(p->health_cmd || p->health_url) ||
