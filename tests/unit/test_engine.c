@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../lib/config.h"
 #include "../../lib/deploystate.h"
@@ -122,16 +123,20 @@ start(void)
 	ck_assert_str_eq(r.stage_after, "analysis");
 }
 
-/* Every deploy state has its own file; a new deploy (deploy_reset) forgets all of them. */
+/*
+ * Every deploy state has its own name; orch's states are rows, the wrapper's
+ * files; a file planted under a row's name is not read; a new deploy (a
+ * transition into deploy) starts from no rows, and deploy_reset forgets all.
+ */
 START_TEST(deploy_sentinels_named_and_reset)
 {
 	struct orch_err e = { 0 };
-	struct task t = { 0 };
-	char got[64];
+	struct task t;
+	char got[64], dir[4200], path[4300];
 	int i, j;
 
-	snprintf(t.project, sizeof(t.project), "T");
-	snprintf(t.work_item, sizeof(t.work_item), "T-1");
+	start();
+	ck_assert_int_eq(task_get(ctx.st, "T-1", &t, &e), 0);
 	ck_assert_str_eq(deploy_sentinel_file(DEPLOY_INITIATED), "initiated");
 	ck_assert_str_eq(deploy_sentinel_file(DEPLOY_RESULT), "result");
 	ck_assert_str_eq(deploy_sentinel_file(DEPLOY_NSENTINELS), "unknown");
@@ -142,18 +147,40 @@ START_TEST(deploy_sentinels_named_and_reset)
 		for (j = 0; j < i; j++)
 			ck_assert_str_ne(deploy_sentinel_file((enum deploy_sentinel)i),
 			    deploy_sentinel_file((enum deploy_sentinel)j));
-		ck_assert_int_eq(deploy_marker(&cfg, &t, (enum deploy_sentinel)i), 0);
-		ck_assert_int_eq(deploy_mark(&cfg, &t, (enum deploy_sentinel)i,
+		ck_assert_int_eq(deploy_marker(&ctx, &t, (enum deploy_sentinel)i), 0);
+		ck_assert_int_eq(deploy_mark(&ctx, &t, (enum deploy_sentinel)i,
 				     deploy_sentinel_file((enum deploy_sentinel)i), &e),
 		    0);
-		ck_assert_int_eq(deploy_marker(&cfg, &t, (enum deploy_sentinel)i), 1);
-		ck_assert_int_eq(deploy_read_marker(&cfg, &t, (enum deploy_sentinel)i, got, sizeof(got)), 0);
+		ck_assert_int_eq(deploy_marker(&ctx, &t, (enum deploy_sentinel)i), 1);
+		ck_assert_int_eq(deploy_read_marker(&ctx, &t, (enum deploy_sentinel)i, got, sizeof(got)), 0);
 		ck_assert_str_eq(got, deploy_sentinel_file((enum deploy_sentinel)i));
 	}
-	deploy_reset(&cfg, &t);
+	/* the decisions are rows; only the wrapper's three are files */
+	ck_assert_int_eq(count("SELECT count(*) FROM deploy_marks"), DEPLOY_NSENTINELS - 3);
+	ck_assert_int_eq(deploy_marker_path(&cfg, &t, DEPLOY_RESULT, path, sizeof(path)), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_int_eq(deploy_marker_path(&cfg, &t, DEPLOY_FINALIZED, path, sizeof(path)), 0);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	/* a new deploy begins (its transition's event): the last one's rows are not its own */
+	ck_assert_int_eq(event_add(ctx.st, "T-1", "advanced", "deploy-staging", "deploy", "", &e), 0);
+	ck_assert_int_eq(deploy_marker(&ctx, &t, DEPLOY_FINALIZED), 0);
+	ck_assert_int_eq(deploy_mark(&ctx, &t, DEPLOY_WATCH, "1 0\n", &e), 0);
+	/* a planted file under a row's name says nothing */
+	ck_assert_int_eq(deploy_state_dir(&cfg, &t, dir, sizeof(dir)), 0);
+	snprintf(path, sizeof(path), "%s/finalized", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("SUCCESS\n", f);
+	fclose(f);
+	ck_assert_int_eq(deploy_marker(&ctx, &t, DEPLOY_FINALIZED), 0);
+	deploy_reset(&ctx, &t);
+	ck_assert_int_eq(access(path, F_OK), -1);
 	for (i = 0; i < DEPLOY_NSENTINELS; i++)
-		ck_assert_int_eq(deploy_marker(&cfg, &t, (enum deploy_sentinel)i), 0);
-	ck_assert_int_eq(deploy_read_marker(&cfg, &t, DEPLOY_WATCH, got, sizeof(got)), -1);
+		if (i != DEPLOY_WATCH)
+			ck_assert_int_eq(deploy_marker(&ctx, &t, (enum deploy_sentinel)i), 0);
+	/* the current deploy's rows stay (reset runs as it begins); the earlier one's are gone */
+	ck_assert_int_eq(count("SELECT count(*) FROM deploy_marks"), 1);
+	ck_assert_int_eq(deploy_read_marker(&ctx, &t, DEPLOY_WATCHED, got, sizeof(got)), -1);
 }
 END_TEST
 
