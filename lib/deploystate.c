@@ -140,6 +140,36 @@ deploy_marker(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s)
 	return deploy_has(c, t, s, &e) == 1;
 }
 
+int
+deploy_marker_any(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, char *host, size_t n)
+{
+	struct orch_err e = { 0 };
+	struct store_stmt *st;
+	int rc;
+
+	host[0] = '\0';
+	if (!in_store[s]) {
+		if (!deploy_marker(c, t, s))
+			return 0;
+		str_copy(host, n, c->st->host);
+		return 1;
+	}
+	if (store_prepare(c->st, &st,
+		"SELECT host FROM deploy_marks WHERE task_id = ?1 AND name = ?2 AND attempt "
+		"= " DEPLOY_ATTEMPT_SQL
+		" ORDER BY CASE WHEN host = ?4 THEN 0 ELSE 1 END, updated_at DESC LIMIT 1",
+		&e) < 0)
+		return 0;
+	store_bind_int64(st, 1, t->id);
+	store_bind_text(st, 2, sentinel_file[s]);
+	store_bind_text(st, 3, t->work_item);
+	store_bind_text(st, 4, c->st->host);
+	if ((rc = store_step(st)) == STORE_ROW)
+		str_copy(host, n, store_column_text(st, 0));
+	store_finalize(st);
+	return rc == STORE_ROW;
+}
+
 void
 deploy_reset(struct orch_ctx *c, const struct task *t)
 {

@@ -1604,18 +1604,28 @@ wait_job(struct store *st, const struct task *t, struct engine_wait *w, struct o
 	return 1;
 }
 
-/* The deploy stage of a self-deploying project between its phases: 1 described, 0 not there. */
+/*
+ * The deploy stage of a self-deploying project between its phases: 1
+ * described, 0 not there.  A view: any host's states count (the deploying
+ * host is named when it is another).
+ */
 static int
 wait_deploy(struct orch_ctx *c, const struct project *p, const struct task *t, struct engine_wait *w)
 {
 	const struct stage *sd = stage_get(t->stage);
+	char host[256], fin[256];
 
-	if (!sd || !sd->deploys || !p || !p->self_deploy || !deploy_marker(c, t, DEPLOY_APPROVE_REQUESTED))
+	if (!sd || !sd->deploys || !p || !p->self_deploy ||
+	    !deploy_marker_any(c, t, DEPLOY_APPROVE_REQUESTED, host, sizeof(host)))
 		return 0;
-	if (deploy_marker(c, t, DEPLOY_INITIATED)) {
+	if (deploy_marker_any(c, t, DEPLOY_INITIATED, host, sizeof(host))) {
+		int other = strcmp(host, c->st->host) != 0;
 		w->kind = "deploy";
-		snprintf(w->detail, sizeof(w->detail), "production deploy %s: orch-deploy finalizes it",
-		    deploy_marker(c, t, DEPLOY_FINALIZED) ? "finalized, the merge gate next" : "under way");
+		snprintf(w->detail, sizeof(w->detail), "production deploy %s%s%s: orch-deploy finalizes it",
+		    deploy_marker_any(c, t, DEPLOY_FINALIZED, fin, sizeof(fin))
+			? "finalized, the merge gate next"
+			: "under way",
+		    other ? " on host " : "", other ? host : "");
 	} else if (c->cfg->deploy_require_manual_approve) {
 		w->kind = "verdict";
 		snprintf(w->detail, sizeof(w->detail), "a human verdict: tracker status Confirm Deploy");
@@ -1761,14 +1771,16 @@ static int
 deploy_running(struct orch_ctx *c, const struct task *t, char *why, size_t n)
 {
 	const struct stage *sd = stage_get(t->stage);
+	char host[256], fin[256];
 
 	why[0] = '\0';
-	if (!sd || !sd->deploys || !deploy_marker(c, t, DEPLOY_INITIATED) ||
-	    deploy_marker(c, t, DEPLOY_FINALIZED))
+	/* any host's deploy: the notice says what happens, wherever the hook runs */
+	if (!sd || !sd->deploys || !deploy_marker_any(c, t, DEPLOY_INITIATED, host, sizeof(host)) ||
+	    deploy_marker_any(c, t, DEPLOY_FINALIZED, fin, sizeof(fin)))
 		return 0;
 	snprintf(why, n,
 	    "its production deploy already runs: it is not stopped; the stop applies after it (its "
-	    "result is recorded in deploy-state, nothing more is deployed)");
+	    "result is recorded when it ends, nothing more is deployed)");
 	return 1;
 }
 

@@ -1042,7 +1042,8 @@ gate_explain(const struct gate_ctx *c, const char *stage, struct buf *out)
 	if (sd->deploys && c->project->self_deploy) {
 		/* nobody writes the log here: Confirm Deploy runs the hook and orch writes it (Phase C) */
 		struct orch_ctx oc = { .cfg = c->cfg, .st = c->st };
-		if (deploy_marker(&oc, c->task, DEPLOY_INITIATED))
+		char host[256];
+		if (deploy_marker_any(&oc, c->task, DEPLOY_INITIATED, host, sizeof(host)))
 			buf_addf(out,
 			    "%s at deploy (self_deploy), branch %s:\n  deploy initiated: waiting for the "
 			    "hook's "

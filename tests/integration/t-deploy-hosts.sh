@@ -52,6 +52,8 @@ contains "$(cat "$HOOK_RUNS")" "in $HOST_B/worktrees/DEMO/$WI"
 [ "$(cat "$HOOK_RUNS.head")" = "$(git -C "$TMP/origin.git" rev-parse main)" ] ||
 	fail "the hook ran at $(cat "$HOOK_RUNS.head"), main is $(git -C "$TMP/origin.git" rev-parse main)"
 [ "$(sql "SELECT host || ' ' || status FROM deploys")" = "host-b running" ] || fail "deploys row: $(sql "SELECT host || ' ' || status FROM deploys")"
+expect_rc 0 orch-status	# host A's view: host B's deploy, from the store
+contains "$OUT" "production deploy under way on host host-b"
 expect_rc 0 orch-deploy --confirm "$WI"	# host A again: the row says host B deploys
 expect_rc 0 orch-deploy --finalize	# host A: not its deploy, nothing to finalize
 lacks "$OUT" "advanced"
