@@ -22,7 +22,8 @@ if grep -q "ORCH_DATABASE_URL\|127.0.0.1:[0-9]*/" "$TMP/agent-env"; then fail "t
 printf 'host: host-b\n' >>"$HOST_B/orch.yaml"
 ORCH_HOME=$HOST_B orch doctor >"$TMP/doctor.out" 2>&1
 contains "$(cat "$TMP/doctor.out")" "ok   store: PostgreSQL"
-contains "$(cat "$TMP/doctor.out")" "schema 25 (this orch's: 25), host 'host-b'"
+v=$(sed -n 's/^#define STORE_SCHEMA_VERSION \([0-9]*\)$/\1/p' "$TOP/lib/store.h")
+contains "$(cat "$TMP/doctor.out")" "schema $v (this orch's: $v), host 'host-b'"
 # a singleton (orch-poll) runs once in the cluster: held elsewhere, both hosts skip, loudly
 mkfifo "$TMP/pg.in" "$TMP/pg.out"
 python3 "$TOP/tests/integration/pg_hold.py" "$ORCH_DATABASE_URL" orch-poll <"$TMP/pg.in" >"$TMP/pg.out" &
