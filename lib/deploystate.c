@@ -69,13 +69,14 @@ static const char in_store[DEPLOY_NSENTINELS] = {
 };
 
 /*
- * The task's current deploy: how many deploys of it began, counted from the
- * transitions that begin one (the edge into deploy, deploy_retry), which
- * commit with their events, so a crash between a transition and the hook's
- * start cannot lose or repeat a count.  ?3 is the work item.
+ * The task's current deploy (the deploys rows and deploy_marks): how many
+ * deploys of it began, counted from the transitions that begin one (the edge
+ * into deploy, deploy_retry), which commit with their events, so a crash
+ * between a transition and the hook's start cannot lose or repeat a count.
+ * wi is the work item's placeholder.
  */
-#define DEPLOY_ATTEMPT_SQL \
-	"(SELECT count(*) FROM events WHERE work_item = ?3 AND ((stage_to = 'deploy' AND stage_from != " \
+#define DEPLOY_ATTEMPT_SQL(wi) \
+	"(SELECT count(*) FROM events WHERE work_item = " wi " AND ((stage_to = 'deploy' AND stage_from != " \
 	"'deploy') OR kind = 'deploy_retry'))"
 
 /* A file the wrapper (or an older orch) wrote: 0 read into out, -1 absent. */
@@ -95,26 +96,37 @@ file_read(const struct config *cfg, const struct task *t, enum deploy_sentinel s
 	return 0;
 }
 
-/* This host's row of s for t's current deploy: 1 read into out, 0 absent, -1 the store did not answer (e). */
+/*
+ * A row of m for t's current deploy, this host's (mine) or any host's (this
+ * host's first): 1 its value into out and its host into host (either may be
+ * NULL), 0 none, -1 the store did not answer (e).
+ */
 static int
-mark_read(
-    struct orch_ctx *c, const struct task *t, enum deploy_sentinel m, char *out, size_t n, struct orch_err *e)
+mark_find(struct orch_ctx *c, const struct task *t, enum deploy_sentinel m, int mine, char *out, size_t n,
+    char *host, size_t hn, struct orch_err *e)
 {
 	struct store_stmt *s;
 	int rc;
 
-	out[0] = '\0';
 	if (store_prepare(c->st, &s,
-		"SELECT value FROM deploy_marks WHERE task_id = ?1 AND host = ?2 AND name = ?4 AND attempt "
-		"= " DEPLOY_ATTEMPT_SQL,
+		"SELECT value, host FROM deploy_marks WHERE task_id = ?1 AND (?5 = 0 OR host = ?2) AND name "
+		"= "
+		"?4 AND attempt = " DEPLOY_ATTEMPT_SQL(
+		    "?3") " ORDER BY CASE WHEN host = ?2 THEN 0 ELSE 1 END, "
+			  "updated_at DESC LIMIT 1",
 		e) < 0)
 		return -1;
 	store_bind_int64(s, 1, t->id);
 	store_bind_text(s, 2, c->st->host);
 	store_bind_text(s, 3, t->work_item);
 	store_bind_text(s, 4, sentinel_file[m]);
-	if ((rc = store_step(s)) == STORE_ROW)
-		str_copy(out, n, store_column_text(s, 0));
+	store_bind_int(s, 5, mine);
+	if ((rc = store_step(s)) == STORE_ROW) {
+		if (out)
+			str_copy(out, n, store_column_text(s, 0));
+		if (host)
+			str_copy(host, hn, store_column_text(s, 1));
+	}
 	store_finalize(s);
 	if (rc != STORE_ROW && rc != STORE_DONE)
 		return store_fail(c->st, "read the deploy's state", e);
@@ -124,11 +136,11 @@ mark_read(
 int
 deploy_has(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, struct orch_err *e)
 {
-	char v[8], path[ORCH_PATH_MAX_2];
+	char path[ORCH_PATH_MAX_2];
 	struct stat sb;
 
 	if (in_store[s])
-		return mark_read(c, t, s, v, sizeof(v), e);
+		return mark_find(c, t, s, 1, NULL, 0, NULL, 0, e);
 	return deploy_marker_path(c->cfg, t, s, path, sizeof(path)) == 0 && lstat(path, &sb) == 0;
 }
 
@@ -144,30 +156,9 @@ int
 deploy_marker_any(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, char *host, size_t n)
 {
 	struct orch_err e = { 0 };
-	struct store_stmt *st;
-	int rc;
 
 	host[0] = '\0';
-	if (!in_store[s]) {
-		if (!deploy_marker(c, t, s))
-			return 0;
-		str_copy(host, n, c->st->host);
-		return 1;
-	}
-	if (store_prepare(c->st, &st,
-		"SELECT host FROM deploy_marks WHERE task_id = ?1 AND name = ?2 AND attempt "
-		"= " DEPLOY_ATTEMPT_SQL
-		" ORDER BY CASE WHEN host = ?4 THEN 0 ELSE 1 END, updated_at DESC LIMIT 1",
-		&e) < 0)
-		return 0;
-	store_bind_int64(st, 1, t->id);
-	store_bind_text(st, 2, sentinel_file[s]);
-	store_bind_text(st, 3, t->work_item);
-	store_bind_text(st, 4, c->st->host);
-	if ((rc = store_step(st)) == STORE_ROW)
-		str_copy(host, n, store_column_text(st, 0));
-	store_finalize(st);
-	return rc == STORE_ROW;
+	return in_store[s] && mark_find(c, t, s, 0, NULL, 0, host, n, &e) == 1;
 }
 
 void
@@ -180,9 +171,10 @@ deploy_reset(struct orch_ctx *c, const struct task *t)
 	for (s = 0; s < DEPLOY_NSENTINELS; s++)
 		if (deploy_marker_path(c->cfg, t, (enum deploy_sentinel)s, path, sizeof(path)) == 0)
 			unlink(path);
-	/* the rows of earlier deploys are never read again (mark_read takes the current one's): tidying */
+	/* the rows of earlier deploys are never read again (mark_find takes the current one's): tidying */
 	if (store_prepare(c->st, &st,
-		"DELETE FROM deploy_marks WHERE task_id = ?1 AND host = ?2 AND attempt < " DEPLOY_ATTEMPT_SQL,
+		"DELETE FROM deploy_marks WHERE task_id = ?1 AND host = ?2 AND attempt < " DEPLOY_ATTEMPT_SQL(
+		    "?3"),
 		NULL) < 0)
 		return;
 	store_bind_int64(st, 1, t->id);
@@ -201,15 +193,13 @@ mark_put(struct orch_ctx *c, const struct task *t, enum deploy_sentinel m, const
 {
 	struct store_stmt *s;
 
+#define MARK_INSERT \
+	"INSERT INTO deploy_marks(task_id, attempt, host, name, value, updated_at) VALUES " \
+	"(?1, " DEPLOY_ATTEMPT_SQL( \
+	    "?3") ", ?2, ?4, ?5, orch_now()) ON CONFLICT (task_id, attempt, host, name) DO "
 	if (store_prepare(c->st, &s,
-		keep ? "INSERT INTO deploy_marks(task_id, attempt, host, name, value, updated_at) VALUES "
-		       "(?1, " DEPLOY_ATTEMPT_SQL
-		       ", ?2, ?4, ?5, orch_now()) ON CONFLICT (task_id, attempt, host, name) "
-		       "DO NOTHING"
-		     : "INSERT INTO deploy_marks(task_id, attempt, host, name, value, updated_at) VALUES "
-		       "(?1, " DEPLOY_ATTEMPT_SQL
-		       ", ?2, ?4, ?5, orch_now()) ON CONFLICT (task_id, attempt, host, name) "
-		       "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+		keep ? MARK_INSERT "NOTHING"
+		     : MARK_INSERT "UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
 		e) < 0)
 		return -1;
 	store_bind_int64(s, 1, t->id);
@@ -230,6 +220,8 @@ import_task(struct orch_ctx *c, const char *wi, struct orch_err *e)
 	int m;
 
 	if (task_get(c->st, wi, &t, e) < 0) {
+		if (e->code != EX_NOINPUT)
+			return -1;
 		err_clear(e); /* a directory of no task (cleaned, another store's): nothing to import */
 		return 0;
 	}
@@ -326,7 +318,7 @@ deploy_read_marker(struct orch_ctx *c, const struct task *t, enum deploy_sentine
 	struct orch_err e = { 0 };
 
 	if (in_store[s])
-		return mark_read(c, t, s, out, n, &e) == 1 ? 0 : -1;
+		return mark_find(c, t, s, 1, out, n, NULL, 0, &e) == 1 ? 0 : -1;
 	return file_read(c->cfg, t, s, out, n);
 }
 
@@ -519,22 +511,14 @@ deploy_arm_watch(struct orch_ctx *c, const struct task *t, struct orch_err *e)
 	return deploy_mark(c, t, DEPLOY_WATCH, "0 0\n", e);
 }
 
-/*
- * The deploys rows (issue 27, a shared store).  attempt: the how-manieth
- * deploy of the task, counted from the transitions that begin one (the
- * edge into deploy, deploy_retry), which commit with their events: a crash
- * between a transition and the hook's start cannot lose or repeat a count.
- */
+/* The deploys rows (issue 27): attempt is the task's current deploy (DEPLOY_ATTEMPT_SQL). */
 static int
 deploy_attempt(struct store *st, const struct task *t, int64_t *attempt, struct orch_err *e)
 {
 	struct store_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s,
-		"SELECT count(*) FROM events WHERE work_item = ?1 AND ((stage_to = 'deploy' AND stage_from "
-		"!= 'deploy') OR kind = 'deploy_retry')",
-		e) < 0)
+	if (store_prepare(st, &s, "SELECT " DEPLOY_ATTEMPT_SQL("?1"), e) < 0)
 		return -1;
 	store_bind_text(s, 1, t->work_item);
 	if ((rc = store_step(s)) == STORE_ROW)

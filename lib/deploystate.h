@@ -115,8 +115,8 @@ int deploy_marker(struct orch_ctx *c, const struct task *t, enum deploy_sentinel
 int deploy_has(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, struct orch_err *e);
 /*
  * For a view (orch-status, --explain, a stop's notice): 1 when any host
- * holds s for t's current deploy (this host's first), its name in host;
- * 0 none (or the store did not answer).  Never for a decision: each host
+ * holds s (a state kept in the store) for t's current deploy (this host's
+ * first), its name in host; 0 none (or the store did not answer).  Never for a decision: each host
  * acts on its own states (deploy_marker).
  */
 int deploy_marker_any(struct orch_ctx *c, const struct task *t, enum deploy_sentinel s, char *host, size_t n);

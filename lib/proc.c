@@ -641,8 +641,8 @@ child_spawn(const struct proc_spec *spec, struct child *ch, struct proc_result *
 		 * noted */
 		close(go[0]);
 		spec->on_start(spec->on_start_ctx, (long)ch->pid);
-		if (write(go[1], "g", 1) <
-		    0) /* the child died already (on_start stopped it): nothing to tell */
+		/* a failed write: the child died already (on_start stopped it), nothing to tell */
+		if (write(go[1], "g", 1) < 0)
 			errno = 0;
 		close(go[1]);
 	}

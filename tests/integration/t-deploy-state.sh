@@ -55,7 +55,7 @@ contains "$OUT" "production deploy of"
 SB="$ORCH_HOME/deploy-state/DEMO/$B"
 until [ -s "$SB/hook-pgid" ]; do sleep 0.01; done
 for f in initiated approve-requested; do
-	python3 "$TOP/tests/integration/sqlrun.py" query "SELECT m.value FROM deploy_marks m JOIN tasks t ON t.id = m.task_id WHERE t.work_item = ?1 AND m.name = ?2" "$B" "$f" >"$SB/$f"
+	deploy_state "$f" "$B" >"$SB/$f"
 done
 ln -s "$TMP/hook-runs" "$SB/finalized"	# hostile: a link where a state's file was (not followed)
 head -c 100000 /dev/zero | tr '\0' 'x' >"$SB/watch"	# hostile: garbage far over a state's size
